@@ -1,0 +1,92 @@
+/**
+ * `llm-gateway check`: validate a config the way `start` would (schema, environment variables,
+ * plugins, provider options) without listening or calling anything, then print the resolved
+ * pipeline with secrets masked. Exit code 1 and the problems, each with its path, when it cannot run.
+ */
+import { createGateway, type Gateway } from '../index.js';
+import { loadConfigFile } from '../core/config/load-config.js';
+import { SECRET_NAME } from '../core/config/resolve-config.js';
+import { silentLogger } from '../core/logger.js';
+import { mask } from '../core/validation.js';
+
+export async function checkCommand(options: { config: string | undefined }): Promise<number> {
+  let gateway: Gateway;
+  let filepath: string | undefined;
+  try {
+    const loaded = await loadConfigFile(options.config);
+    filepath = loaded.filepath;
+    gateway = await createGateway(loaded.config, { baseDir: loaded.baseDir, logger: silentLogger });
+  } catch (error) {
+    process.stderr.write(`✗ config is invalid\n${indent((error as Error).message)}\n`);
+    return 1;
+  }
+  process.stdout.write(describeGateway(gateway, filepath) + '\n');
+  await gateway.close();
+  return 0;
+}
+
+export function describeGateway(gateway: Gateway, filepath: string | undefined): string {
+  const { config, plugins } = gateway;
+  const lines: string[] = [];
+  lines.push(`config: ${filepath ?? '(no file: defaults and environment)'}`);
+  lines.push(`server: http://${config.server.host}:${config.server.port}  body limit ${config.server.bodyLimit} bytes, shutdown deadline ${config.server.shutdownTimeoutMs} ms`);
+  lines.push('', 'providers:');
+  if (config.providers.length === 0) lines.push('  (none: every request will fail with 404; set a provider variable or add providers)');
+  for (const { id, options } of config.providers) {
+    lines.push(`  ${id.padEnd(14)} ${String(options.type).padEnd(18)} ${describeOptions(options, config.secrets)}`);
+  }
+  lines.push('', 'virtual models:');
+  if (config.models.size === 0) lines.push('  (none)');
+  for (const model of config.models.values()) {
+    lines.push(`  ${model.name.padEnd(14)} ${model.strategy.padEnd(18)} ${model.targets.map((t) => `${t.provider}/${t.model}`).join(' → ')}`);
+  }
+  const middleware = plugins.filter((p) => p.middleware);
+  const upstream = plugins.filter((p) => p.upstream);
+  lines.push('', 'request pipeline (once per client request):');
+  middleware.forEach((p, i) => lines.push(`  ${i + 1}. ${p.name}${p.order ? ` (${p.order})` : ''}`));
+  lines.push(`  ${middleware.length + 1}. dispatch: model → targets → upstream pipeline`);
+  lines.push('', 'upstream pipeline (once per try):');
+  upstream.forEach((p, i) => lines.push(`  ${i + 1}. ${p.name}`));
+  lines.push(`  ${upstream.length + 1}. provider call`);
+  lines.push('', `plugins: ${plugins.map((p) => p.name).join(', ')}`);
+
+  const warnings = warningsFor(gateway);
+  if (warnings.length > 0) lines.push('', 'warnings:', ...warnings.map((w) => `  ! ${w}`));
+  lines.push('', '✓ config is valid');
+  return lines.join('\n');
+}
+
+function warningsFor(gateway: Gateway): string[] {
+  const warnings: string[] = [];
+  const { config, plugins } = gateway;
+  const localOnly = ['127.0.0.1', 'localhost', '::1'].includes(config.server.host);
+  if (!plugins.some((p) => p.name === 'gateway:auth')) {
+    warnings.push(
+      localOnly
+        ? 'no auth plugin: the gateway is open to anyone on this machine'
+        : `no auth plugin and the gateway listens on ${config.server.host}: anyone who can reach it spends your provider credits`,
+    );
+  }
+  if (config.providers.some((p) => p.options.type === 'demo')) warnings.push('the demo provider answers with canned text; configure a real provider for real answers');
+  return warnings;
+}
+
+function describeOptions(options: Record<string, unknown>, secrets: ReadonlySet<string>): string {
+  return Object.entries(options)
+    .filter(([key]) => key !== 'type')
+    .map(([key, value]) => `${key}=${JSON.stringify(maskDeep(key, value, secrets))}`)
+    .join(' ');
+}
+
+function maskDeep(key: string, value: unknown, secrets: ReadonlySet<string>): unknown {
+  if (typeof value === 'string') return SECRET_NAME.test(key) || secrets.has(value) ? mask(value) : value;
+  if (Array.isArray(value)) return value.map((v) => maskDeep(key, v, secrets));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(k, v, secrets)]));
+  }
+  return value;
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((line) => `  ${line}`).join('\n');
+}

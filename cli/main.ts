@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * `llm-gateway start | check | init`: the command line in front of the kernel.
+ */
+import { parseArgs } from 'node:util';
+import { checkCommand } from './check.js';
+import { initCommand } from './init.js';
+import { startCommand } from './start.js';
+import { VERSION } from './version.js';
+
+const HELP = `llm-gateway ${VERSION}: one OpenAI-compatible endpoint in front of many LLM providers
+
+Usage:
+  llm-gateway start [--config FILE] [--port N] [--host H]   start the gateway (default port 8080, or PORT)
+  llm-gateway check [--config FILE]                         validate the config and print the resolved pipeline
+  llm-gateway init  [--force]                               write a starter gateway.config.ts here
+  llm-gateway --version | --help
+
+Without --config, the first of gateway.config.{ts,mts,js,mjs,cjs,json,yaml,yml} in the current
+folder is used; with none, the gateway starts with the providers found in the environment.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.version) return print(VERSION);
+  const [command = values.help ? 'help' : 'start', ...rest] = positionals;
+  if (rest.length > 0) return fail(`unexpected arguments: ${rest.join(' ')}\n\n${HELP}`);
+  switch (command) {
+    case 'start':
+      return startCommand({ config: values.config, port: values.port, host: values.host });
+    case 'check':
+      return checkCommand({ config: values.config });
+    case 'init':
+      return initCommand({ force: values.force === true });
+    case 'help':
+      return print(HELP);
+    default:
+      return fail(`unknown command "${command}"\n\n${HELP}`);
+  }
+}
+
+function print(text: string): number {
+  process.stdout.write(text + '\n');
+  return 0;
+}
+
+function fail(text: string): number {
+  process.stderr.write(text + '\n');
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // `start` keeps running; the others end here.
+    if (code !== -1) process.exitCode = code;
+  },
+  (error: Error) => {
+    process.stderr.write(`llm-gateway: ${error.message}\n`);
+    process.exitCode = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1;
+  },
+);

@@ -1,0 +1,68 @@
+/**
+ * Finds and loads the config file with cosmiconfig: `gateway.config.ts` (transpiled on the fly; what
+ * it imports must be runnable JS, such as `llm-gateway` itself), `.mts`, `.js`, `.mjs`, `.cjs`,
+ * `.json`, `.yaml` or `.yml`.
+ */
+import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from './config-error.js';
+import type { GatewayConfig } from './define-config.js';
+
+export const CONFIG_FILES = [
+  'gateway.config.ts',
+  'gateway.config.mts',
+  'gateway.config.js',
+  'gateway.config.mjs',
+  'gateway.config.cjs',
+  'gateway.config.json',
+  'gateway.config.yaml',
+  'gateway.config.yml',
+];
+
+export interface LoadedConfig {
+  config: GatewayConfig;
+  /** Absolute path of the file, or undefined when none was found and defaults are used. */
+  filepath: string | undefined;
+  /** Folder plugin package names are resolved from. */
+  baseDir: string;
+}
+
+/** Loads `file` if given, else the first of CONFIG_FILES in `cwd`; no file at all means defaults. */
+export async function loadConfigFile(file?: string, cwd = process.cwd()): Promise<LoadedConfig> {
+  const explorer = cosmiconfig('gateway', {
+    searchPlaces: CONFIG_FILES,
+    searchStrategy: 'none',
+    cache: false,
+    loaders: { '.mts': defaultLoaders['.ts'] },
+  });
+  let result;
+  try {
+    result = file ? await explorer.load(resolve(cwd, file)) : await explorer.search(cwd);
+  } catch (error) {
+    // A plugin factory's ConfigError may come from another copy of this module (dist vs source).
+    if ((error as Error).name === 'ConfigError') throw error;
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new ConfigError(`config file not found: ${resolve(cwd, file ?? '')}`);
+    throw new ConfigError(`cannot load config ${file ? resolve(cwd, file) : `from ${cwd}`}`, [firstLine(err.message)]);
+  }
+  if (!result || result.isEmpty) {
+    if (file) throw new ConfigError(`config file ${resolve(cwd, file)} is empty`);
+    return { config: {}, filepath: undefined, baseDir: cwd };
+  }
+  const config = unwrapDefault(result.config);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ConfigError(`config file ${result.filepath} must export an object (use defineConfig({...}))`);
+  }
+  return { config: config as GatewayConfig, filepath: result.filepath, baseDir: dirname(result.filepath) };
+}
+
+function unwrapDefault(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && 'default' in value && Object.keys(value).length === 1) {
+    return (value as { default: unknown }).default;
+  }
+  return value;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,205 @@
+/**
+ * Turns a raw config object into the resolved config the kernel runs: schema-checked, defaults
+ * filled, `{ env: NAME }` references read, plugins given by package name imported and instantiated,
+ * and plugins sorted into their tiers. Every problem is collected and reported at once, each naming
+ * its path, what was found and what is allowed.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LogFormat, LogLevel } from '../logger.js';
+import { isGatewayPlugin, type GatewayPlugin } from '../plugin.js';
+import type { Target } from '../providers/provider.js';
+import { formatIssues, validate } from '../validation.js';
+import { ConfigError } from './config-error.js';
+import type { EnvReference, GatewayConfig, PluginEntry, ProviderConfig, VirtualModelConfig } from './define-config.js';
+import { configSchema } from './schema.js';
+import { parseByteSize } from './byte-size.js';
+
+export interface ResolvedVirtualModel {
+  readonly name: string;
+  readonly strategy: string;
+  readonly description?: string;
+  readonly targets: readonly (Target & { weight: number; priority: number; tier?: 'free' | 'paid' })[];
+}
+
+export interface ResolvedConfig {
+  readonly server: { port: number; host: string; bodyLimit: number; shutdownTimeoutMs: number };
+  readonly logging: { level: LogLevel; format: LogFormat };
+  readonly store: string;
+  /** Enabled providers in config order, env references read. */
+  readonly providers: ReadonlyArray<{ readonly id: string; readonly options: ProviderConfig }>;
+  readonly models: ReadonlyMap<string, ResolvedVirtualModel>;
+  readonly catalog: { refreshIntervalMs: number; timeoutMs: number };
+  /** In execution order: `pre` tier, then unmarked, then `post`; config order within a tier. */
+  readonly plugins: readonly GatewayPlugin[];
+  /** Values read from the environment for secret-looking options, masked wherever config is printed. */
+  readonly secrets: ReadonlySet<string>;
+}
+
+export interface ResolveOptions {
+  /** Where plugin package names are resolved from: the config file's folder. */
+  baseDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  bodyLimit: 10 * 1024 * 1024,
+  shutdownTimeoutMs: 10_000,
+  refreshIntervalMs: 300_000,
+  catalogTimeoutMs: 10_000,
+} as const;
+
+/** Option names that hold secrets in any provider or plugin (`apiKey`, `adminKey`, `token`, ...). */
+export const SECRET_NAME = /(key|token|secret|password|authorization)$/i;
+
+export async function resolveConfig(raw: GatewayConfig, options: ResolveOptions = {}): Promise<ResolvedConfig> {
+  const env = options.env ?? process.env;
+  const problems: string[] = [];
+  const secrets = new Set<string>();
+
+  const issues = validate(configSchema, raw, (path) => SECRET_NAME.test(path.split('/').pop() ?? ''));
+  if (issues.length > 0) throw new ConfigError('invalid config', formatIssues('config', issues).split('\n'));
+
+  const providers: Array<{ id: string; options: ProviderConfig }> = [];
+  for (const [id, entry] of Object.entries(raw.providers ?? {})) {
+    if (entry.enabled === false) continue;
+    providers.push({ id, options: readEnvReferences(entry, `/providers/${id}`, env, problems, secrets) as ProviderConfig });
+  }
+
+  const models = new Map<string, ResolvedVirtualModel>();
+  const providerIds = new Set(providers.map((p) => p.id));
+  for (const [name, model] of Object.entries(raw.models ?? {})) {
+    models.set(name, resolveVirtualModel(name, model, providerIds, problems));
+  }
+
+  const plugins = await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), problems);
+  if (problems.length > 0) throw new ConfigError('invalid config', problems);
+
+  return {
+    server: {
+      port: raw.server?.port ?? DEFAULTS.port,
+      host: raw.server?.host ?? DEFAULTS.host,
+      bodyLimit: raw.server?.bodyLimit === undefined ? DEFAULTS.bodyLimit : parseByteSize(raw.server.bodyLimit),
+      shutdownTimeoutMs: raw.server?.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+    },
+    logging: { level: raw.logging?.level ?? 'info', format: raw.logging?.format ?? 'text' },
+    store: raw.store ?? 'memory',
+    providers,
+    models,
+    catalog: {
+      refreshIntervalMs: raw.catalog?.refreshIntervalMs ?? DEFAULTS.refreshIntervalMs,
+      timeoutMs: raw.catalog?.timeoutMs ?? DEFAULTS.catalogTimeoutMs,
+    },
+    plugins: sortByTier(plugins),
+    secrets,
+  };
+}
+
+function resolveVirtualModel(name: string, model: VirtualModelConfig, providerIds: ReadonlySet<string>, problems: string[]): ResolvedVirtualModel {
+  const targets = model.targets.map((entry, index) => {
+    const spec = typeof entry === 'string' ? { model: entry } : entry;
+    const slash = spec.model.indexOf('/');
+    const provider = spec.model.slice(0, slash);
+    if (!providerIds.has(provider)) {
+      problems.push(`config/models/${name}/targets/${index} names provider "${provider}", which is not configured or not enabled (found ${JSON.stringify(spec.model)}; configured: ${[...providerIds].join(', ') || 'none'})`);
+    }
+    return {
+      provider,
+      model: spec.model.slice(slash + 1),
+      weight: spec.weight ?? 1,
+      priority: spec.priority ?? 0,
+      ...(spec.tier ? { tier: spec.tier } : {}),
+      ...(spec.params ? { params: spec.params } : {}),
+    };
+  });
+  return { name, strategy: model.strategy ?? 'fallback', targets, ...(model.description ? { description: model.description } : {}) };
+}
+
+function isEnvReference(value: unknown): value is EnvReference {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return typeof (value as EnvReference).env === 'string' && keys.every((k) => k === 'env' || k === 'default');
+}
+
+/** Replaces `{ env: 'NAME' }` anywhere in a provider's options with the variable's value. */
+function readEnvReferences(value: unknown, path: string, env: NodeJS.ProcessEnv, problems: string[], secrets: Set<string>): unknown {
+  if (isEnvReference(value)) {
+    const found = env[value.env] ?? value.default;
+    if (found === undefined || found === '') {
+      problems.push(`config${path} reads environment variable ${value.env}, which is not set`);
+      return undefined;
+    }
+    if (SECRET_NAME.test(path.split('/').pop() ?? '')) secrets.add(found);
+    return found;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => readEnvReferences(item, `${path}/${i}`, env, problems, secrets));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readEnvReferences(v, `${path}/${k}`, env, problems, secrets)]));
+  }
+  if (typeof value === 'string' && value.length > 0 && SECRET_NAME.test(path.split('/').pop() ?? '')) secrets.add(value);
+  return value;
+}
+
+async function loadPlugins(entries: readonly PluginEntry[], baseDir: string, problems: string[]): Promise<GatewayPlugin[]> {
+  const plugins: GatewayPlugin[] = [];
+  for (const [index, entry] of entries.entries()) {
+    if (!entry) continue;
+    const where = `config/plugins/${index}`;
+    try {
+      if (typeof entry === 'string') plugins.push(await importPlugin(entry, undefined, baseDir));
+      else if (Array.isArray(entry) && typeof entry[0] === 'string') plugins.push(await importPlugin(entry[0], entry[1], baseDir));
+      else if (isGatewayPlugin(entry)) plugins.push(entry);
+      else problems.push(`${where} must be a plugin (made by its factory), a package name or [name, options] (found ${describe(entry)})`);
+    } catch (error) {
+      const message = error instanceof ConfigError ? error.problems.join('; ') || error.message : (error as Error).message;
+      problems.push(`${where} ${typeof entry === 'string' ? entry : Array.isArray(entry) ? String(entry[0]) : ''}: ${message}`.replace(/ {2}/g, ' '));
+    }
+  }
+  const seen = new Set<string>();
+  for (const plugin of plugins) {
+    if (seen.has(plugin.name)) problems.push(`config/plugins has plugin "${plugin.name}" twice`);
+    seen.add(plugin.name);
+  }
+  for (const plugin of plugins) {
+    for (const required of plugin.requires ?? []) {
+      if (!seen.has(required)) problems.push(`config/plugins: plugin "${plugin.name}" requires plugin "${required}", which is not configured`);
+    }
+  }
+  return plugins;
+}
+
+/** Imports `name` as installed next to the config file; its default export is a factory or a plugin. */
+async function importPlugin(name: string, options: unknown, baseDir: string): Promise<GatewayPlugin> {
+  let resolved: string;
+  try {
+    resolved = createRequire(join(baseDir, 'gateway.config.js')).resolve(name);
+  } catch {
+    throw new Error(`cannot find package "${name}" from ${baseDir}: run \`npm install ${name}\``);
+  }
+  const module = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
+  const exported = module.default;
+  if (typeof exported === 'function') {
+    const plugin: unknown = options === undefined ? exported() : exported(options);
+    if (isGatewayPlugin(plugin)) return plugin;
+    throw new Error(`its default export did not return a plugin (found ${describe(plugin)})`);
+  }
+  if (isGatewayPlugin(exported)) {
+    if (options !== undefined) throw new Error('it exports a plugin object, which takes no options');
+    return exported;
+  }
+  throw new Error(`its default export must be a plugin factory (found ${describe(exported)})`);
+}
+
+function sortByTier(plugins: GatewayPlugin[]): GatewayPlugin[] {
+  const rank = (p: GatewayPlugin) => (p.order === 'pre' ? 0 : p.order === 'post' ? 2 : 1);
+  return [...plugins].sort((a, b) => rank(a) - rank(b));
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object without a name' : JSON.stringify(value) ?? typeof value;
+}

@@ -1,0 +1,124 @@
+/**
+ * The per-request context every plugin sees: one typed object instead of Koa's `ctx.state: any`.
+ *
+ * It records what the gateway decided and observed for one client request: the parsed request,
+ * the route (targets to try), every upstream attempt, the response, usage and timings. Data a
+ * plugin wants to share with other plugins goes in a typed slot that the owning plugin exports.
+ */
+import type { Context as KoaContext } from 'koa';
+import type { GatewayError } from './errors.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage } from './protocol/openai.js';
+import type { Target } from './providers/provider.js';
+
+/** The client-facing API the request came in on. Later front-ends add members here. */
+export type Endpoint = 'chat.completions';
+
+/** A typed key for plugin data on the context; see `defineSlot`. */
+export interface Slot<T> {
+  readonly key: symbol;
+  readonly name: string;
+  /** Phantom field: carries T for type inference only. */
+  readonly __type?: T;
+}
+
+/**
+ * Declares a typed slot. The plugin that owns the data exports the slot; others import it.
+ * @example
+ * export const tagsSlot = defineSlot<string[]>('request-tagger:tags');
+ * ctx.set(tagsSlot, ['batch']); const tags = ctx.get(tagsSlot); // string[] | undefined
+ */
+export function defineSlot<T>(name: string): Slot<T> {
+  return { key: Symbol(name), name };
+}
+
+/** What the router decided: the requested model and the ordered targets that may serve it. */
+export interface RouteDecision {
+  readonly requestedModel: string;
+  /** Set when the requested model is a virtual model (a stack). */
+  readonly virtualModel?: string;
+  readonly targets: readonly Target[];
+  /** Who decided, for logs and `x-gateway-*` headers: `direct`, `virtual-model`, a rule's name. */
+  readonly reason: string;
+}
+
+export type AttemptOutcome = 'pending' | 'ok' | 'error';
+
+/** One try against one upstream target. */
+export interface Attempt {
+  readonly index: number;
+  readonly target: Target;
+  /** Milliseconds since the request started (performance clock). */
+  readonly startedAt: number;
+  /** When upstream response headers arrived. */
+  headersAt?: number;
+  /** When the attempt finished: error, whole JSON body, or end of stream. */
+  endedAt?: number;
+  outcome: AttemptOutcome;
+  status?: number;
+  error?: GatewayError;
+}
+
+export type GatewayResponse =
+  | { readonly kind: 'json'; readonly status: number; readonly body: ChatCompletion }
+  | { readonly kind: 'stream'; readonly status: number; readonly chunks: AsyncIterable<ChatCompletionChunk> };
+
+/** How the exchange with the client ended; set once the response is fully sent or abandoned. */
+export type RequestOutcome = 'ok' | 'error' | 'client_aborted';
+
+export interface Timings {
+  /** `performance.now()` when the request arrived; other timings are relative to it. */
+  readonly startedAt: number;
+  /** First byte of the answer handed to the client (headers for JSON, first chunk for streams). */
+  firstByteMs?: number;
+  /** The whole answer handed to the client. */
+  totalMs?: number;
+}
+
+export class GatewayContext {
+  readonly endpoint: Endpoint;
+  readonly id: string;
+  readonly http: KoaContext;
+  /** Aborted when the client goes away or the request's deadline passes. */
+  readonly signal: AbortSignal;
+  readonly timings: Timings;
+  /** The client's request, parsed and validated. Plugins may rewrite it before dispatch. */
+  request: ChatCompletionRequest;
+  /** Set by a router plugin, or by the kernel from `request.model` at dispatch time. */
+  route: RouteDecision | undefined;
+  readonly attempts: Attempt[] = [];
+  /** The target whose answer the client gets. */
+  servedBy: Target | undefined;
+  response: GatewayResponse | undefined;
+  usage: Usage | undefined;
+  error: GatewayError | undefined;
+  outcome: RequestOutcome | undefined;
+  private readonly abortController: AbortController;
+  private slots: Map<symbol, unknown> | undefined;
+
+  constructor(init: { endpoint: Endpoint; id: string; http: KoaContext; request: ChatCompletionRequest; startedAt: number }) {
+    this.endpoint = init.endpoint;
+    this.id = init.id;
+    this.http = init.http;
+    this.request = init.request;
+    this.timings = { startedAt: init.startedAt };
+    this.abortController = new AbortController();
+    this.signal = this.abortController.signal;
+  }
+
+  /** Milliseconds since the request arrived. */
+  elapsed(): number {
+    return performance.now() - this.timings.startedAt;
+  }
+
+  abort(reason: unknown): void {
+    if (!this.signal.aborted) this.abortController.abort(reason);
+  }
+
+  get<T>(slot: Slot<T>): T | undefined {
+    return this.slots?.get(slot.key) as T | undefined;
+  }
+
+  set<T>(slot: Slot<T>, value: T): void {
+    (this.slots ??= new Map()).set(slot.key, value);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * One error hierarchy for the whole gateway.
+ *
+ * Every failure a client can see is a `GatewayError`: it carries the HTTP status, the OpenAI error
+ * `type`/`code`/`param`, the provider it came from (if any) and whether another try or another
+ * target could succeed. Protocol front-ends (OpenAI JSON today, Anthropic JSON later) only format it.
+ *
+ * Errors are recognised by a brand, not by `instanceof`, because a plugin installed from npm may
+ * bring its own copy of this module.
+ */
+
+const BRAND = Symbol.for('llm-gateway.error');
+
+/** The table of error kinds: one row per kind, so status and type never drift apart. */
+export const ERROR_KINDS = {
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  authentication: { status: 401, type: 'authentication_error' },
+  budget_exceeded: { status: 402, type: 'insufficient_quota' },
+  permission: { status: 403, type: 'permission_error' },
+  not_found: { status: 404, type: 'not_found_error' },
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  payload_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  /** nginx's convention: the client went away before the answer was complete. */
+  client_closed: { status: 499, type: 'client_closed_request' },
+  internal: { status: 500, type: 'server_error' },
+  upstream: { status: 502, type: 'upstream_error' },
+  unavailable: { status: 503, type: 'service_unavailable' },
+  upstream_timeout: { status: 504, type: 'timeout_error' },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type ErrorKind = keyof typeof ERROR_KINDS;
+
+export interface GatewayErrorOptions {
+  /** Overrides the kind's default status (an upstream 418 stays a 418). */
+  status?: number;
+  /** Overrides the kind's default OpenAI `type` (an upstream's own type is kept). */
+  type?: string;
+  code?: string | null;
+  param?: string | null;
+  /** Provider instance id the error came from, e.g. `groq`. */
+  provider?: string;
+  /** True when the same request may succeed on a retry or another target. */
+  retryable?: boolean;
+  /** Seconds after which a retry may succeed (from the upstream's `Retry-After`). */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly [BRAND] = true;
+  readonly kind: ErrorKind;
+  readonly status: number;
+  readonly type: string;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly provider: string | undefined;
+  readonly retryable: boolean;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.kind = kind;
+    this.status = options.status ?? ERROR_KINDS[kind].status;
+    this.type = options.type ?? ERROR_KINDS[kind].type;
+    this.code = options.code ?? null;
+    this.param = options.param ?? null;
+    this.provider = options.provider;
+    this.retryable = options.retryable ?? defaultRetryable(this.status);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** 408, 409 (conflicts), 425, 429 and 5xx can succeed later or elsewhere; other 4xx cannot. */
+export function defaultRetryable(status: number): boolean {
+  return status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+}
+
+// Short constructors for the common cases, so call sites read as sentences.
+
+export const invalidRequest = (message: string, param?: string, code?: string) =>
+  new GatewayError('invalid_request', message, { param: param ?? null, code: code ?? null });
+
+export const notFound = (message: string, code = 'not_found', param?: string) =>
+  new GatewayError('not_found', message, { code, param: param ?? null });
+
+/** Anything thrown that is not a GatewayError becomes an opaque 500: its message may hold secrets. */
+export function toGatewayError(error: unknown): GatewayError {
+  if (isGatewayError(error)) return error;
+  return new GatewayError('internal', 'The gateway failed to handle the request.', {
+    code: 'internal_error',
+    retryable: false,
+    cause: error,
+  });
+}
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; code: string | null; param: string | null; provider?: string };
+}
+
+/** OpenAI's error JSON, plus the provider that failed when there is one. */
+export function toOpenAIErrorBody(error: GatewayError): OpenAIErrorBody {
+  const body: OpenAIErrorBody = {
+    error: { message: error.message, type: error.type, code: error.code, param: error.param },
+  };
+  if (error.provider !== undefined) body.error.provider = error.provider;
+  return body;
+}

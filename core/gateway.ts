@@ -1,0 +1,158 @@
+/**
+ * Assembles a gateway from a config: plugins set up in order, providers created, the two pipelines
+ * composed, routes mounted. Nothing listens or runs in the background until `listen()`, so
+ * `llm-gateway check` can build one to validate a config without side effects on the network.
+ */
+import Router from '@koa/router';
+import Koa from 'koa';
+import './http/koa-augment.js';
+import type { GatewayConfig } from './config/define-config.js';
+import { resolveConfig, type ResolvedConfig } from './config/resolve-config.js';
+import type { GatewayContext } from './context.js';
+import { GatewayError } from './errors.js';
+import { createEventBus, type EventBus } from './events.js';
+import { chatCompletionsRoute } from './http/chat-completions.js';
+import { errorBoundary } from './http/error-boundary.js';
+import { addSystemRoutes } from './http/system-routes.js';
+import { createLogger, type Logger } from './logger.js';
+import { composeRequestPipeline, composeUpstream } from './pipeline.js';
+import type { DashboardPanel, GatewayPlugin, PluginHost } from './plugin.js';
+import { createProviderCall } from './provider-call.js';
+import { ModelCatalog } from './providers/catalog.js';
+import type { ProviderType } from './providers/provider.js';
+import { ProviderRegistry } from './providers/registry.js';
+import { ModelResolver } from './routing/resolve-model.js';
+import { GatewayServer, type ListenOptions, type Listening } from './server.js';
+import { ServiceRegistry } from './services.js';
+
+export interface CreateGatewayOptions {
+  /** Folder plugin package names are resolved from (the config file's). Default: cwd. */
+  baseDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Plugins that come before the config's own, such as the first-party provider types. */
+  builtins?: readonly GatewayPlugin[];
+  /** Overrides the logger the config describes (tests pass a silent one). */
+  logger?: Logger;
+}
+
+export interface Gateway {
+  readonly config: ResolvedConfig;
+  readonly app: Koa;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly catalog: ModelCatalog;
+  readonly providers: ProviderRegistry;
+  readonly panels: readonly DashboardPanel[];
+  /** The plugins in execution order, built-ins first. */
+  readonly plugins: readonly GatewayPlugin[];
+  /** Starts background work (model listing) and listens; port 0 picks a free port. */
+  listen(options?: ListenOptions): Promise<Listening>;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown deadline), closes plugins. */
+  close(): Promise<void>;
+}
+
+export async function createGateway(raw: GatewayConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
+  const config = await resolveConfig(raw, { ...(options.baseDir ? { baseDir: options.baseDir } : {}), ...(options.env ? { env: options.env } : {}) });
+  const logger = options.logger ?? createLogger(config.logging);
+  const events = createEventBus(logger);
+  const services = new ServiceRegistry();
+  const plugins = [...(options.builtins ?? []), ...config.plugins];
+
+  const providers = new ProviderRegistry(
+    ProviderRegistry.collectTypes(plugins.map((p) => ({ plugin: p.name, types: (p.providerTypes ?? []) as readonly ProviderType<never>[] }))),
+  );
+  providers.createAll(config.providers, logger);
+  const catalog = new ModelCatalog(providers, config, events, logger.child('catalog'));
+  const resolver = new ModelResolver(config.models, providers, catalog);
+
+  const app = new Koa();
+  app.silent = true;
+  app.on('error', (error: Error) => logger.debug('koa error after response', { error }));
+  const router = new Router();
+  const panels: DashboardPanel[] = [];
+
+  for (const plugin of plugins) {
+    if (!plugin.setup) continue;
+    const host: PluginHost = {
+      logger: logger.child(plugin.name),
+      events,
+      route: ({ method, path, handler }) => void router.register(path, [method], handler),
+      provider: (id) => providers.get(id),
+      addPanel: (panel) => void panels.push(panel),
+      provide: (token, value) => services.provide(token, value),
+      resolve: (token) => services.resolve(token),
+      tryResolve: (token) => services.tryResolve(token),
+    };
+    try {
+      await plugin.setup(host);
+    } catch (error) {
+      throw new GatewayError('internal', `plugin ${plugin.name} failed in setup: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  const upstream = composeUpstream(plugins, createProviderCall(providers, events));
+  const dispatch = async (ctx: GatewayContext): Promise<void> => {
+    ctx.route ??= resolver.resolve(ctx.request.model);
+    const target = ctx.route.targets[0];
+    if (!target) throw new GatewayError('unavailable', `No target is left to serve '${ctx.route.requestedModel}'.`, { code: 'no_target' });
+    const result = await upstream({ ctx, target });
+    ctx.response = result.kind === 'json' ? { kind: 'json', status: result.status, body: result.body } : { kind: 'stream', status: result.status, chunks: result.chunks };
+  };
+  const pipeline = composeRequestPipeline(plugins, dispatch);
+
+  addSystemRoutes(router, catalog, config);
+  router.post('/v1/chat/completions', chatCompletionsRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
+
+  app.use(errorBoundary(logger));
+  app.use(async function unknownPath(koa, next) {
+    await next();
+    if (koa.status === 404 && koa.body == null) {
+      throw new GatewayError('not_found', `Unknown path: ${koa.method} ${koa.path}.`, { code: 'unknown_url' });
+    }
+  });
+  app.use(router.routes());
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new GatewayError('method_not_allowed', 'This path does not accept that HTTP method.', { code: 'method_not_allowed' }),
+      notImplemented: () => new GatewayError('method_not_allowed', 'This HTTP method is not supported.', { code: 'method_not_allowed' }),
+    }),
+  );
+
+  let server: GatewayServer | undefined;
+  let closing: Promise<void> | undefined;
+
+  const close = async (): Promise<void> => {
+    events.emit('gateway:closing');
+    await server?.close(config.server.shutdownTimeoutMs);
+    catalog.stop();
+    for (const plugin of [...plugins].reverse()) {
+      try {
+        await plugin.close?.();
+      } catch (error) {
+        logger.error(`plugin ${plugin.name} failed to close`, { error: error as Error });
+      }
+    }
+    await providers.closeAll();
+    services.dispose();
+  };
+
+  return {
+    config,
+    app,
+    events,
+    logger,
+    catalog,
+    providers,
+    panels,
+    plugins,
+    async listen(listenOptions = {}) {
+      server ??= new GatewayServer(app.callback(), logger);
+      const listening = await server.listen({ port: listenOptions.port ?? config.server.port, host: listenOptions.host ?? config.server.host });
+      catalog.start();
+      events.emit('gateway:ready');
+      return listening;
+    },
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * `POST /v1/chat/completions`: parse and check the request, run it through the request pipeline,
+ * and hand the answer to the client as JSON or as server-sent events.
+ */
+import type { Context as KoaContext } from 'koa';
+import { GatewayContext } from '../context.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { Terminal } from '../pipeline.js';
+import { validateChatRequest } from '../protocol/validate-chat-request.js';
+import { primeStream } from '../stream.js';
+import { readJsonBody } from './read-json-body.js';
+import { writeSseResponse } from './sse-response.js';
+
+export interface ChatRouteDeps {
+  pipeline: Terminal;
+  events: EventBus;
+  bodyLimit: number;
+}
+
+export function chatCompletionsRoute({ pipeline, events, bodyLimit }: ChatRouteDeps) {
+  return async function chatCompletions(koa: KoaContext): Promise<void> {
+    const startedAt = koa.startedAt;
+    const request = validateChatRequest(await readJsonBody(koa.req, bodyLimit));
+    const ctx = new GatewayContext({ endpoint: 'chat.completions', id: koa.requestId, http: koa, request, startedAt });
+    followClient(koa, ctx, events);
+    events.emit('request:start', ctx);
+
+    try {
+      await pipeline(ctx);
+      if (!ctx.response) throw new GatewayError('internal', 'No plugin produced a response.', { code: 'no_response', retryable: false });
+      if (ctx.response.kind === 'stream') {
+        // Failures before the first chunk still get a real HTTP status.
+        const chunks = await primeStream(ctx.response.chunks);
+        setGatewayHeaders(koa, ctx);
+        koa.respond = false;
+        await writeSseResponse(koa.res, ctx, chunks);
+        return;
+      }
+      setGatewayHeaders(koa, ctx);
+      koa.status = ctx.response.status;
+      koa.body = ctx.response.body;
+      ctx.timings.firstByteMs = ctx.elapsed();
+    } catch (cause) {
+      const error = toGatewayError(cause);
+      ctx.error = error;
+      setGatewayHeaders(koa, ctx);
+      throw error;
+    }
+  };
+}
+
+function setGatewayHeaders(koa: KoaContext, ctx: GatewayContext): void {
+  const provider = ctx.servedBy?.provider ?? ctx.error?.provider ?? ctx.attempts.at(-1)?.target.provider;
+  if (provider) koa.set('x-gateway-provider', provider);
+}
+
+/**
+ * Ties the request's life to the client's connection: a client that leaves aborts the upstream
+ * work, and the end of the exchange, however it ends, is announced once as `request:end`.
+ */
+function followClient(koa: KoaContext, ctx: GatewayContext, events: EventBus): void {
+  const res = koa.res;
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      ctx.abort(new GatewayError('client_closed', 'The client closed the connection before the answer was complete.', { retryable: false }));
+      ctx.outcome = 'client_aborted';
+    } else {
+      ctx.outcome = ctx.error ? 'error' : 'ok';
+    }
+    ctx.timings.totalMs = ctx.elapsed();
+    events.emit('request:end', ctx);
+  });
+}

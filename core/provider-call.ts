@@ -1,0 +1,79 @@
+/**
+ * The innermost upstream handler: one try against one target. It records the attempt on the
+ * context, emits `attempt:start` / `attempt:end`, and makes sure whatever fails comes out as a
+ * GatewayError that names the provider.
+ */
+import type { Attempt, GatewayContext } from './context.js';
+import { GatewayError, isGatewayError, notFound } from './errors.js';
+import type { EventBus } from './events.js';
+import type { UpstreamHandler } from './plugin.js';
+import type { ChatCompletionChunk, ChatCompletionRequest } from './protocol/openai.js';
+import type { ChatResult, Target } from './providers/provider.js';
+import type { ProviderRegistry } from './providers/registry.js';
+
+export function createProviderCall(providers: ProviderRegistry, events: EventBus): UpstreamHandler {
+  return async function callProvider({ ctx, target }) {
+    const provider = providers.get(target.provider);
+    if (!provider) throw notFound(`No provider '${target.provider}' is configured.`, 'provider_not_found', 'model');
+
+    const attempt: Attempt = { index: ctx.attempts.length, target, startedAt: ctx.elapsed(), outcome: 'pending' };
+    ctx.attempts.push(attempt);
+    events.emit('attempt:start', ctx, attempt);
+
+    let result: ChatResult;
+    try {
+      result = await provider.chatCompletions({ body: upstreamBody(ctx.request, target), signal: ctx.signal, headers: { 'x-request-id': ctx.id } });
+    } catch (cause) {
+      const error = asProviderError(cause, target.provider, ctx);
+      attempt.endedAt = ctx.elapsed();
+      attempt.outcome = 'error';
+      attempt.status = error.status;
+      attempt.error = error;
+      events.emit('attempt:end', ctx, attempt);
+      throw error;
+    }
+
+    attempt.headersAt = ctx.elapsed();
+    attempt.status = result.status;
+    ctx.servedBy = target;
+    if (result.kind === 'json') {
+      attempt.endedAt = attempt.headersAt;
+      attempt.outcome = 'ok';
+      ctx.usage = result.body.usage;
+      events.emit('attempt:end', ctx, attempt);
+      return result;
+    }
+    attempt.outcome = 'ok';
+    events.emit('attempt:end', ctx, attempt);
+    return { ...result, chunks: observeStream(result.chunks, ctx, attempt) };
+  };
+}
+
+/** The client's request as this target receives it: its model name and its parameter overrides. */
+function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompletionRequest {
+  return target.params ? { ...request, ...target.params, model: target.model } : { ...request, model: target.model };
+}
+
+/** Notes the stream's usage and end on the attempt, without holding chunks back. */
+async function* observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt): AsyncGenerator<ChatCompletionChunk> {
+  try {
+    for await (const chunk of chunks) {
+      if (chunk.usage) ctx.usage = chunk.usage;
+      yield chunk;
+    }
+  } catch (cause) {
+    const error = asProviderError(cause, attempt.target.provider, ctx);
+    attempt.outcome = 'error';
+    attempt.error = error;
+    throw error;
+  } finally {
+    attempt.endedAt = ctx.elapsed();
+  }
+}
+
+/** Adapters should throw GatewayErrors; anything else is a bug in the adapter, reported as a 502. */
+function asProviderError(cause: unknown, provider: string, ctx: GatewayContext): GatewayError {
+  if (isGatewayError(cause)) return cause;
+  if (ctx.signal.aborted && isGatewayError(ctx.signal.reason)) return ctx.signal.reason;
+  return new GatewayError('upstream', `${provider}: the provider call failed (${(cause as Error)?.message ?? String(cause)})`, { provider, cause });
+}

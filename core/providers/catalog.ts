@@ -1,0 +1,143 @@
+/**
+ * The model catalog: every enabled provider's models, fetched in the background at start and
+ * refreshed periodically, namespaced `provider/model`, plus the virtual models of the config.
+ * Requests never wait for it: a model missing from a stale list is still forwarded when named
+ * `provider/model`.
+ */
+import type { ResolvedConfig, ResolvedVirtualModel } from '../config/resolve-config.js';
+import { GatewayError, isGatewayError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../logger.js';
+import type { ModelObject } from '../protocol/openai.js';
+import type { ProviderModel } from './provider.js';
+import type { ProviderRegistry } from './registry.js';
+
+export type ListingStatus = 'pending' | 'ok' | 'error';
+
+export interface ProviderListing {
+  readonly provider: string;
+  status: ListingStatus;
+  models: readonly ProviderModel[];
+  refreshedAt?: number;
+  error?: string;
+}
+
+export class ModelCatalog {
+  private readonly listings = new Map<string, ProviderListing>();
+  /** Bare model id → providers that list it, in config order (for un-namespaced requests). */
+  private byBareId = new Map<string, string[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inflight = new Set<AbortController>();
+
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly config: ResolvedConfig,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {
+    for (const { id, options } of config.providers) {
+      const configured = (options.models ?? []).map((model) => ({ id: model }));
+      const canList = typeof registry.get(id)?.listModels === 'function';
+      this.listings.set(id, { provider: id, status: canList ? 'pending' : 'ok', models: configured });
+    }
+    this.reindex();
+  }
+
+  /** Starts background listing; resolves immediately. */
+  start(): void {
+    void this.refreshAll();
+    this.timer = setInterval(() => void this.refreshAll(), this.config.catalog.refreshIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const controller of this.inflight) controller.abort(new Error('gateway closing'));
+  }
+
+  /** True once every provider has answered its first listing, well or badly. */
+  isSettled(): boolean {
+    for (const listing of this.listings.values()) if (listing.status === 'pending') return false;
+    return true;
+  }
+
+  status(): ProviderListing[] {
+    return [...this.listings.values()];
+  }
+
+  /** Providers (config order) that list this bare model id. */
+  providersOf(model: string): readonly string[] {
+    return this.byBareId.get(model) ?? [];
+  }
+
+  /** The OpenAI `/v1/models` data: provider models namespaced, then virtual models. */
+  list(virtualModels: ReadonlyMap<string, ResolvedVirtualModel>): ModelObject[] {
+    const data: ModelObject[] = [];
+    for (const listing of this.listings.values()) {
+      for (const model of listing.models) {
+        data.push({ id: `${listing.provider}/${model.id}`, object: 'model', created: model.created ?? 0, owned_by: model.ownedBy ?? listing.provider });
+      }
+    }
+    for (const model of virtualModels.values()) {
+      data.push({
+        id: model.name,
+        object: 'model',
+        created: 0,
+        owned_by: 'llm-gateway',
+        gateway: { virtual: true, strategy: model.strategy, targets: model.targets.map((t) => `${t.provider}/${t.model}`) },
+      });
+    }
+    return data;
+  }
+
+  async refreshAll(): Promise<void> {
+    await Promise.allSettled(this.registry.all().filter((p) => p.listModels).map((p) => this.refresh(p.id)));
+  }
+
+  async refresh(providerId: string): Promise<void> {
+    const provider = this.registry.get(providerId);
+    const listing = this.listings.get(providerId);
+    if (!provider?.listModels || !listing) return;
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `${providerId}: listing models took longer than ${this.config.catalog.timeoutMs} ms`, { provider: providerId })), this.config.catalog.timeoutMs);
+    this.inflight.add(controller);
+    try {
+      const listed = await provider.listModels(controller.signal);
+      const configured = (this.config.providers.find((p) => p.id === providerId)?.options.models ?? []).map((id) => ({ id }));
+      listing.models = dedupe([...listed, ...configured]);
+      listing.status = 'ok';
+      listing.refreshedAt = Date.now();
+      delete listing.error;
+      this.reindex();
+      this.events.emit('provider:models', providerId, listing.models);
+    } catch (cause) {
+      const error = isGatewayError(cause) ? cause : new GatewayError('upstream', `${providerId}: listing models failed: ${(cause as Error).message}`, { provider: providerId, cause });
+      // Keep the last good list: a provider briefly down still has the models it had.
+      listing.status = listing.refreshedAt ? 'ok' : 'error';
+      listing.error = error.message;
+      this.logger.warn('model listing failed', { provider: providerId, error: error.message });
+      this.events.emit('provider:models', providerId, listing.models, error);
+    } finally {
+      clearTimeout(timeout);
+      this.inflight.delete(controller);
+    }
+  }
+
+  private reindex(): void {
+    const index = new Map<string, string[]>();
+    for (const listing of this.listings.values()) {
+      for (const model of listing.models) {
+        const owners = index.get(model.id);
+        if (owners) owners.push(listing.provider);
+        else index.set(model.id, [listing.provider]);
+      }
+    }
+    this.byBareId = index;
+  }
+}
+
+function dedupe(models: ProviderModel[]): ProviderModel[] {
+  const seen = new Map<string, ProviderModel>();
+  for (const model of models) if (!seen.has(model.id)) seen.set(model.id, model);
+  return [...seen.values()];
+}

@@ -1,0 +1,100 @@
+/**
+ * The provider contract: what an adapter (OpenAI, Anthropic, a demo, a plugin's own) must do.
+ *
+ * A provider *type* (e.g. `openai-compatible`) is registered by a plugin with an options schema and a
+ * factory; each entry of `providers` in the config is an *instance* of a type with its own id
+ * (`groq`, `openai`, ...). Adapters speak OpenAI chat to the gateway and their own wire format
+ * upstream, and they report every failure as a GatewayError naming the provider.
+ */
+import type { JSONSchemaType } from 'ajv';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../protocol/openai.js';
+import type { Logger } from '../logger.js';
+
+/** One place a request can go: a provider instance and the model name it knows. */
+export interface Target {
+  /** Provider instance id from the config, e.g. `groq`. */
+  readonly provider: string;
+  /** The model name as the provider knows it, e.g. `llama-3.3-70b-versatile`. */
+  readonly model: string;
+  /** Request fields merged over the client's for this target only (virtual model overrides). */
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+export interface ChatCallInput {
+  /** The request as it goes upstream: `model` already set to the target's model. */
+  readonly body: ChatCompletionRequest;
+  /** Aborted when the client disconnects, a deadline passes, or a plugin gives up. */
+  readonly signal: AbortSignal;
+  /** Extra headers to send upstream (e.g. a request id to correlate logs). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What a provider answered: a whole completion, or a stream of chunks still arriving. */
+export type ChatResult = JsonResult<ChatCompletion> | StreamResult<ChatCompletionChunk>;
+
+export interface JsonResult<T> {
+  readonly kind: 'json';
+  readonly status: number;
+  readonly body: T;
+  /** Upstream response headers the gateway may read (rate limits, request ids). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface StreamResult<T> {
+  readonly kind: 'stream';
+  readonly status: number;
+  /**
+   * The chunks, as they arrive. Consuming it to the end or breaking out of it releases the upstream
+   * connection; a truncated or malformed upstream stream throws a GatewayError from the iterator.
+   */
+  readonly chunks: AsyncIterable<T>;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface ProviderModel {
+  /** The provider's own model id (without the `provider/` prefix). */
+  id: string;
+  created?: number;
+  ownedBy?: string;
+}
+
+export interface Provider {
+  /** The instance id, e.g. `groq`. */
+  readonly id: string;
+  /** The provider type it was made from, e.g. `openai-compatible`. */
+  readonly type: string;
+  chatCompletions(input: ChatCallInput): Promise<ChatResult>;
+  /** Lists the models the provider serves; omit when it has no such API (config `models` is used). */
+  listModels?(signal: AbortSignal): Promise<ProviderModel[]>;
+  close?(): Promise<void> | void;
+}
+
+/** Options every provider instance accepts, whatever its type. */
+export interface CommonProviderOptions {
+  type: string;
+  /** Set to false to keep an entry in the config without using it. */
+  enabled?: boolean;
+  /** Models to advertise in addition to (or instead of) what the provider lists. */
+  models?: string[];
+}
+
+export interface ProviderContext {
+  readonly id: string;
+  readonly logger: Logger;
+}
+
+/** A provider type as a plugin registers it. */
+export interface ProviderType<Options extends CommonProviderOptions = CommonProviderOptions> {
+  readonly type: string;
+  /** JSON Schema of the options (without `type`, `enabled` and `models`, which the kernel owns). */
+  readonly schema: JSONSchemaType<unknown> | Record<string, unknown>;
+  /** Option names whose values are secrets: never printed, masked by `llm-gateway check`. */
+  readonly secretOptions?: readonly string[];
+  create(options: Options, context: ProviderContext): Provider;
+}
+
+export function defineProviderType<Options extends CommonProviderOptions>(
+  type: ProviderType<Options>,
+): ProviderType<Options> {
+  return type;
+}

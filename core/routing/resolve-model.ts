@@ -1,0 +1,52 @@
+/**
+ * The kernel's default routing: what a `model` string names.
+ *
+ * 1. A virtual model (a stack) by name → its targets, in config order.
+ * 2. `provider/model` where `provider` is a configured provider id → that provider, the rest as the
+ *    model (which may itself contain slashes: `openrouter/meta-llama/llama-3.3-70b-instruct`).
+ * 3. A bare model id some provider lists (`gpt-4o-mini`) → the first such provider in config order.
+ *
+ * Router plugins may decide otherwise by setting `ctx.route` before the request reaches dispatch.
+ */
+import type { RouteDecision } from '../context.js';
+import type { ResolvedVirtualModel } from '../config/resolve-config.js';
+import { notFound } from '../errors.js';
+import type { ModelCatalog } from '../providers/catalog.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+
+export class ModelResolver {
+  constructor(
+    private readonly virtualModels: ReadonlyMap<string, ResolvedVirtualModel>,
+    private readonly providers: ProviderRegistry,
+    private readonly catalog: ModelCatalog,
+  ) {}
+
+  resolve(model: string): RouteDecision {
+    const virtual = this.virtualModels.get(model);
+    if (virtual) {
+      return { requestedModel: model, virtualModel: model, targets: virtual.targets, reason: 'virtual-model' };
+    }
+    const slash = model.indexOf('/');
+    if (slash > 0) {
+      const provider = model.slice(0, slash);
+      const providerModel = model.slice(slash + 1);
+      if (this.providers.has(provider) && providerModel.length > 0) {
+        return { requestedModel: model, targets: [{ provider, model: providerModel }], reason: 'direct' };
+      }
+    }
+    const listedBy = this.catalog.providersOf(model);
+    if (listedBy.length > 0) {
+      return { requestedModel: model, targets: listedBy.map((provider) => ({ provider, model })), reason: 'catalog' };
+    }
+    throw notFound(this.explain(model, slash > 0 ? model.slice(0, slash) : undefined), 'model_not_found', 'model');
+  }
+
+  private explain(model: string, provider: string | undefined): string {
+    const configured = this.providers.all().map((p) => p.id);
+    const known = configured.length > 0 ? configured.join(', ') : 'none';
+    if (provider !== undefined && !this.providers.has(provider)) {
+      return `The model '${model}' does not exist: no provider '${provider}' is configured (configured providers: ${known}). Use 'provider/model' or a virtual model; GET /v1/models lists them.`;
+    }
+    return `The model '${model}' does not exist: name it as 'provider/model' (configured providers: ${known}) or use a virtual model; GET /v1/models lists them.`;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Services shared between plugins, kept in a tsyringe container that stays inside the kernel:
+ * plugin authors use typed tokens and `host.provide` / `host.resolve`, never decorators.
+ */
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+
+/** A typed name for a service. Create it once, in the module of the plugin that provides it. */
+export interface ServiceToken<T> {
+  readonly key: symbol;
+  readonly description: string;
+  /** Phantom field: carries T for type inference only. */
+  readonly __type?: T;
+}
+
+/**
+ * @example
+ * export const usageStore = defineService<UsageStore>('usage-logger:store');
+ * host.provide(usageStore, store);          // in the owning plugin's setup
+ * const store = host.resolve(usageStore);   // in another plugin's setup
+ */
+export function defineService<T>(description: string): ServiceToken<T> {
+  return { key: Symbol(description), description };
+}
+
+export class ServiceRegistry {
+  private readonly container: DependencyContainer = rootContainer.createChildContainer();
+
+  provide<T>(token: ServiceToken<T>, value: T): void {
+    if (this.container.isRegistered(token.key)) {
+      throw new Error(`service "${token.description}" is provided twice`);
+    }
+    this.container.registerInstance(token.key, value);
+  }
+
+  resolve<T>(token: ServiceToken<T>): T {
+    if (!this.container.isRegistered(token.key)) {
+      throw new Error(`service "${token.description}" is not provided: is the plugin that provides it configured before this one?`);
+    }
+    return this.container.resolve<T>(token.key);
+  }
+
+  tryResolve<T>(token: ServiceToken<T>): T | undefined {
+    return this.container.isRegistered(token.key) ? this.container.resolve<T>(token.key) : undefined;
+  }
+
+  dispose(): void {
+    this.container.clearInstances();
+  }
+}

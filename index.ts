@@ -1,0 +1,40 @@
+/**
+ * The public API of `llm-gateway`: what configs, plugins and embedders import by package name.
+ */
+import { createGateway as createKernel, type CreateGatewayOptions, type Gateway } from './core/gateway.js';
+import type { GatewayConfig } from './core/config/define-config.js';
+import { builtinPlugins } from './plugins/builtins.js';
+
+/** Builds a gateway with the first-party provider types loaded. Call `listen()` to serve. */
+export function createGateway(config: GatewayConfig, options: Omit<CreateGatewayOptions, 'builtins'> = {}): Promise<Gateway> {
+  return createKernel(config, { ...options, builtins: builtinPlugins() });
+}
+export type { Gateway, CreateGatewayOptions };
+
+export { defineConfig } from './core/config/define-config.js';
+export type { GatewayConfig, ProviderConfig, VirtualModelConfig, VirtualTargetConfig, PluginEntry, ServerOptions, EnvReference } from './core/config/define-config.js';
+export { loadConfigFile } from './core/config/load-config.js';
+export { ConfigError } from './core/config/config-error.js';
+
+export { definePlugin, isGatewayPlugin } from './core/plugin.js';
+export type { GatewayPlugin, PluginHost, PluginSpec, RequestMiddleware, UpstreamCall, UpstreamHandler, UpstreamInterceptor, RouteDefinition, DashboardPanel, Next } from './core/plugin.js';
+export { GatewayContext, defineSlot } from './core/context.js';
+export type { Slot, Attempt, RouteDecision, GatewayResponse, RequestOutcome, Endpoint, Timings } from './core/context.js';
+export { defineService } from './core/services.js';
+export type { ServiceToken } from './core/services.js';
+export type { EventBus, GatewayEvents } from './core/events.js';
+export type { Logger } from './core/logger.js';
+
+export { GatewayError, isGatewayError, invalidRequest, notFound, ERROR_KINDS, toOpenAIErrorBody } from './core/errors.js';
+export type { ErrorKind, GatewayErrorOptions } from './core/errors.js';
+
+export { defineProviderType } from './core/providers/provider.js';
+export type { Provider, ProviderType, ProviderModel, ProviderContext, CommonProviderOptions, Target, ChatCallInput, ChatResult, JsonResult, StreamResult } from './core/providers/provider.js';
+export { UpstreamHttpClient, DEFAULT_TIMEOUTS } from './core/upstream/http-client.js';
+export type { Timeouts } from './core/upstream/http-client.js';
+export { decodeSse } from './core/upstream/sse-decoder.js';
+export { primeStream } from './core/stream.js';
+export type * from './core/protocol/openai.js';
+
+export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './plugins/openai/index.js';
+export type { OpenAICompatibleOptions, OpenAIOptions } from './plugins/openai/index.js';

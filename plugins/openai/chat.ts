@@ -1,0 +1,68 @@
+/**
+ * `POST {baseURL}/chat/completions`, whole or streamed, checked on the way back: a body that is not
+ * a completion, a chunk that is not JSON, an error event mid-stream, or a stream that stops before
+ * it finished all become GatewayErrors naming the provider.
+ */
+import { GatewayError } from '../../core/errors.js';
+import type { ChatCompletion, ChatCompletionChunk } from '../../core/protocol/openai.js';
+import type { ChatCallInput, ChatResult } from '../../core/providers/provider.js';
+import type { UpstreamHttpClient } from '../../core/upstream/http-client.js';
+import { decodeSse } from '../../core/upstream/sse-decoder.js';
+import { readErrorBody } from '../../core/upstream/upstream-errors.js';
+
+export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput): Promise<ChatResult> {
+  const streaming = input.body.stream === true;
+  const exchange = await client.send({
+    method: 'POST',
+    path: '/chat/completions',
+    headers: { ...headers, ...input.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
+    body: JSON.stringify(input.body),
+    signal: input.signal,
+  });
+  await client.expectOk(exchange);
+
+  if (!streaming) {
+    const body = await client.readJson(exchange);
+    if (!isCompletion(body)) throw malformed(client.provider, 'the answer is not a chat completion (no choices)');
+    return { kind: 'json', status: exchange.status, headers: exchange.headers, body };
+  }
+
+  const contentType = String(exchange.headers['content-type'] ?? '');
+  if (!contentType.includes('text/event-stream')) {
+    exchange.release();
+    exchange.body.destroy();
+    throw malformed(client.provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
+  }
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: decodeChunks(client.provider, decodeSse(exchange)) };
+}
+
+async function* decodeChunks(provider: string, events: AsyncIterable<{ data: string }>): AsyncGenerator<ChatCompletionChunk> {
+  let finished = false;
+  for await (const event of events) {
+    if (event.data === '[DONE]') return;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(event.data);
+    } catch {
+      throw malformed(provider, 'the stream carried an event that is not JSON');
+    }
+    if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
+    if ('error' in chunk && (chunk as { error: unknown }).error) {
+      const detail = readErrorBody(event.data);
+      throw new GatewayError('upstream', `${provider}: ${detail.message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
+    }
+    const typed = chunk as ChatCompletionChunk;
+    if (Array.isArray(typed.choices) && typed.choices.some((c) => c.finish_reason)) finished = true;
+    yield typed;
+  }
+  // Some servers omit [DONE]; an answer that reached its finish_reason is complete all the same.
+  if (!finished) throw malformed(provider, 'the stream ended before the answer was complete', 'upstream_stream_truncated');
+}
+
+function isCompletion(body: unknown): body is ChatCompletion {
+  return typeof body === 'object' && body !== null && Array.isArray((body as { choices?: unknown }).choices);
+}
+
+function malformed(provider: string, what: string, code = 'upstream_invalid_response'): GatewayError {
+  return new GatewayError('upstream', `${provider}: ${what}`, { provider, code, retryable: true });
+}

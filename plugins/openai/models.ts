@@ -1,0 +1,20 @@
+/** `GET {baseURL}/models`: the OpenAI list format, which every compatible server also speaks. */
+import { GatewayError } from '../../core/errors.js';
+import type { ProviderModel } from '../../core/providers/provider.js';
+import type { UpstreamHttpClient } from '../../core/upstream/http-client.js';
+
+export async function listModels(client: UpstreamHttpClient, headers: Record<string, string>, signal: AbortSignal): Promise<ProviderModel[]> {
+  const exchange = await client.send({ method: 'GET', path: '/models', headers: { ...headers, accept: 'application/json' }, signal });
+  await client.expectOk(exchange);
+  const body = (await client.readJson(exchange)) as { data?: unknown };
+  if (!Array.isArray(body.data)) {
+    throw new GatewayError('upstream', `${client.provider}: the model list has no data array`, { provider: client.provider, code: 'upstream_invalid_response' });
+  }
+  return body.data
+    .filter((m): m is { id: string; created?: unknown; owned_by?: unknown } => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string')
+    .map((m) => ({
+      id: m.id,
+      ...(typeof m.created === 'number' ? { created: m.created } : {}),
+      ...(typeof m.owned_by === 'string' ? { ownedBy: m.owned_by } : {}),
+    }));
+}

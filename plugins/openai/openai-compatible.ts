@@ -1,0 +1,67 @@
+/**
+ * The `openai-compatible` provider type: any server that speaks OpenAI's chat completions API
+ * (OpenAI itself, Groq, Mistral, OpenRouter, DeepSeek, Together, Ollama, vLLM, llama.cpp, LM Studio).
+ * Requests and answers pass through untouched except for the model name, so fields the gateway
+ * does not know (logprobs, tool calls, new parameters) survive both ways.
+ */
+import type { CommonProviderOptions, Provider, ProviderContext } from '../../core/providers/provider.js';
+import { defineProviderType } from '../../core/providers/provider.js';
+import { UpstreamHttpClient, timeoutsSchema, type Timeouts } from '../../core/upstream/http-client.js';
+import { chatCompletions } from './chat.js';
+import { listModels } from './models.js';
+
+export interface OpenAICompatibleOptions extends CommonProviderOptions {
+  type: 'openai-compatible' | 'openai';
+  /** e.g. `https://api.groq.com/openai/v1`; `/chat/completions` is appended. */
+  baseURL: string;
+  /** Sent as `Authorization: Bearer <apiKey>`; omit for local servers without auth. */
+  apiKey?: string;
+  /** Extra headers for every request (e.g. OpenRouter's `HTTP-Referer`). */
+  headers?: Record<string, string>;
+  timeouts?: Partial<Timeouts>;
+  maxConnections?: number;
+  /** Set false for servers without `GET /models`; the config's `models` are advertised instead. */
+  listModels?: boolean;
+}
+
+export const openAICompatibleSchema = {
+  type: 'object',
+  required: ['baseURL'],
+  additionalProperties: false,
+  properties: {
+    baseURL: { type: 'string', pattern: '^https?://' },
+    apiKey: { type: 'string', minLength: 1 },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    timeouts: timeoutsSchema,
+    maxConnections: { type: 'integer', minimum: 1 },
+    listModels: { type: 'boolean', default: true },
+  },
+} as const;
+
+export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions, context: ProviderContext): Provider {
+  const client = new UpstreamHttpClient({
+    provider: context.id,
+    baseURL: options.baseURL,
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
+  });
+  const headers: Record<string, string> = {
+    'user-agent': 'llm-gateway',
+    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    ...options.headers,
+  };
+  return {
+    id: context.id,
+    type: options.type,
+    chatCompletions: (input) => chatCompletions(client, headers, input),
+    ...(options.listModels !== false ? { listModels: (signal: AbortSignal) => listModels(client, headers, signal) } : {}),
+    close: () => client.close(),
+  };
+}
+
+export const openAICompatibleType = defineProviderType<OpenAICompatibleOptions>({
+  type: 'openai-compatible',
+  schema: openAICompatibleSchema,
+  secretOptions: ['apiKey'],
+  create: createOpenAICompatibleProvider,
+});

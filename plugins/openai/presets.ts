@@ -1,0 +1,70 @@
+/**
+ * Providers from the standard environment variables: one entry per variable present, so a user
+ * with `GROQ_API_KEY` set gets a `groq` provider without writing config. Each base URL can be
+ * overridden (`GROQ_BASE_URL`), which is also how tests and private deployments point elsewhere.
+ */
+import type { ProviderConfig } from '../../core/config/define-config.js';
+
+export interface HostedPreset {
+  /** Provider id and model prefix: `groq/llama-3.3-70b-versatile`. */
+  id: string;
+  baseURL: string;
+  apiKeyEnv: string;
+  baseURLEnv: string;
+}
+
+export interface LocalPreset {
+  id: string;
+  /** Set to enable the provider; there is no key to detect. */
+  baseURLEnv: string;
+  /** Optional key for servers started with one (vLLM `--api-key`). */
+  apiKeyEnv?: string;
+}
+
+export const HOSTED_PRESETS: readonly HostedPreset[] = [
+  { id: 'groq', baseURL: 'https://api.groq.com/openai/v1', apiKeyEnv: 'GROQ_API_KEY', baseURLEnv: 'GROQ_BASE_URL' },
+  { id: 'mistral', baseURL: 'https://api.mistral.ai/v1', apiKeyEnv: 'MISTRAL_API_KEY', baseURLEnv: 'MISTRAL_BASE_URL' },
+  { id: 'openrouter', baseURL: 'https://openrouter.ai/api/v1', apiKeyEnv: 'OPENROUTER_API_KEY', baseURLEnv: 'OPENROUTER_BASE_URL' },
+  { id: 'deepseek', baseURL: 'https://api.deepseek.com/v1', apiKeyEnv: 'DEEPSEEK_API_KEY', baseURLEnv: 'DEEPSEEK_BASE_URL' },
+  { id: 'together', baseURL: 'https://api.together.xyz/v1', apiKeyEnv: 'TOGETHER_API_KEY', baseURLEnv: 'TOGETHER_BASE_URL' },
+  { id: 'fireworks', baseURL: 'https://api.fireworks.ai/inference/v1', apiKeyEnv: 'FIREWORKS_API_KEY', baseURLEnv: 'FIREWORKS_BASE_URL' },
+  { id: 'xai', baseURL: 'https://api.x.ai/v1', apiKeyEnv: 'XAI_API_KEY', baseURLEnv: 'XAI_BASE_URL' },
+  { id: 'cerebras', baseURL: 'https://api.cerebras.ai/v1', apiKeyEnv: 'CEREBRAS_API_KEY', baseURLEnv: 'CEREBRAS_BASE_URL' },
+];
+
+export const LOCAL_PRESETS: readonly LocalPreset[] = [
+  { id: 'ollama', baseURLEnv: 'OLLAMA_BASE_URL' },
+  { id: 'lmstudio', baseURLEnv: 'LMSTUDIO_BASE_URL' },
+  { id: 'vllm', baseURLEnv: 'VLLM_BASE_URL', apiKeyEnv: 'VLLM_API_KEY' },
+  { id: 'llamacpp', baseURLEnv: 'LLAMACPP_BASE_URL', apiKeyEnv: 'LLAMACPP_API_KEY' },
+];
+
+/**
+ * @example
+ * // OPENAI_API_KEY=sk-... GROQ_API_KEY=gsk_... OLLAMA_BASE_URL=http://localhost:11434
+ * providersFromEnv() // → { openai: {...}, groq: {...}, ollama: {...} }
+ */
+export function providersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, ProviderConfig> {
+  const providers: Record<string, ProviderConfig> = {};
+  if (env.OPENAI_API_KEY) {
+    providers.openai = { type: 'openai', apiKey: env.OPENAI_API_KEY, ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}) };
+  }
+  for (const preset of HOSTED_PRESETS) {
+    const apiKey = env[preset.apiKeyEnv];
+    if (apiKey) providers[preset.id] = { type: 'openai-compatible', baseURL: env[preset.baseURLEnv] || preset.baseURL, apiKey };
+  }
+  for (const preset of LOCAL_PRESETS) {
+    const baseURL = env[preset.baseURLEnv];
+    if (!baseURL) continue;
+    const apiKey = preset.apiKeyEnv ? env[preset.apiKeyEnv] : undefined;
+    providers[preset.id] = { type: 'openai-compatible', baseURL: withV1(baseURL), ...(apiKey ? { apiKey } : {}) };
+  }
+  return providers;
+}
+
+/** Local servers are often given as `http://host:port`; their OpenAI API lives under `/v1`. */
+function withV1(baseURL: string): string {
+  const url = new URL(baseURL);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1';
+  return url.toString().replace(/\/$/, '');
+}
