@@ -9,6 +9,7 @@
 import type { JSONSchemaType } from 'ajv';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../protocol/openai.js';
 import type { Logger } from '../logger.js';
+import type { Dispatcher } from 'undici';
 
 /** One place a request can go: a provider instance and the model name it knows. */
 export interface Target {
@@ -81,6 +82,8 @@ export interface CommonProviderOptions {
 export interface ProviderContext {
   readonly id: string;
   readonly logger: Logger;
+  /** An undici dispatcher HTTP adapters should use instead of their own pool (proxies, tests). */
+  readonly dispatcher?: Dispatcher;
 }
 
 /** A provider type as a plugin registers it. */

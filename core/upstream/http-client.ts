@@ -38,6 +38,8 @@ export interface HttpClientOptions {
   timeouts?: Partial<Timeouts>;
   /** Most connections to keep open to the upstream. Default: no limit. */
   maxConnections?: number;
+  /** Use this undici dispatcher instead of a pool of our own (an HTTP proxy agent, a test double). */
+  dispatcher?: Dispatcher;
 }
 
 export interface UpstreamRequest {
@@ -64,21 +66,28 @@ export interface UpstreamExchange {
 export class UpstreamHttpClient {
   readonly provider: string;
   readonly timeouts: Timeouts;
-  private readonly pool: Pool;
+  private readonly dispatcher: Dispatcher;
+  /** Only a pool we created is ours to close. */
+  private readonly ownsDispatcher: boolean;
+  private readonly origin: string;
   private readonly basePath: string;
 
   constructor(options: HttpClientOptions) {
     this.provider = options.provider;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const url = new URL(options.baseURL);
+    this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(url.origin, {
-      connections: options.maxConnections ?? null,
-      connect: { timeout: this.timeouts.connectMs },
-      headersTimeout: this.timeouts.firstByteMs,
-      bodyTimeout: this.timeouts.idleMs,
-      keepAliveTimeout: 30_000,
-    });
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(url.origin, {
+        connections: options.maxConnections ?? null,
+        connect: { timeout: this.timeouts.connectMs },
+        headersTimeout: this.timeouts.firstByteMs,
+        bodyTimeout: this.timeouts.idleMs,
+        keepAliveTimeout: 30_000,
+      });
   }
 
   /** Sends a request and waits for the response headers. Any status is returned; see `expectOk`. */
@@ -99,12 +108,15 @@ export class UpstreamHttpClient {
 
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.pool.request({
+      response = await this.dispatcher.request({
+        origin: this.origin,
         method: request.method,
         path: this.basePath + request.path,
         headers: request.headers,
         body: request.body ?? null,
         signal: controller.signal,
+        headersTimeout: this.timeouts.firstByteMs,
+        bodyTimeout: this.timeouts.idleMs,
       });
     } catch (cause) {
       release();
@@ -148,7 +160,7 @@ export class UpstreamHttpClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
   private transportError(cause: unknown, signal: AbortSignal): GatewayError {

@@ -44,6 +44,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
     baseURL: options.baseURL,
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
+    ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
   });
   const headers: Record<string, string> = {
     'user-agent': 'llm-gateway',

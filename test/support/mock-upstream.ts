@@ -1,0 +1,217 @@
+/**
+ * An OpenAI-format upstream over a real socket, for integration tests and the benchmark.
+ *
+ * By default it echoes: `POST /v1/chat/completions` answers "echo: <last user message>", whole or
+ * streamed word by word (with a usage chunk when `stream_options.include_usage` is set), and
+ * `GET /v1/models` lists `models`. Tests queue scenarios to inject what real providers do wrong:
+ * errors with `Retry-After`, delays, hangs, resets, garbage bodies, streams cut mid-way.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface StreamScenario {
+  /** Chunk objects (serialized as `data: <json>`) or raw strings written as they are. */
+  chunks: Array<Record<string, unknown> | string>;
+  chunkDelayMs?: number;
+  /** Send `data: [DONE]` at the end. Default true. */
+  done?: boolean;
+  /** Destroy the socket after this many chunks: a stream cut mid-way. */
+  cutAfter?: number;
+  /** Stop sending after this many chunks and keep the connection open: a stalled stream. */
+  stallAfter?: number;
+}
+
+export interface Scenario {
+  status?: number;
+  headers?: Record<string, string>;
+  /** Wait before sending headers. */
+  delayMs?: number;
+  /** JSON value, or a raw string sent as it is (garbage, HTML error pages). */
+  body?: unknown;
+  stream?: StreamScenario;
+  /** Never answer. */
+  hang?: boolean;
+  /** Destroy the connection without answering. */
+  reset?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown> | undefined;
+}
+
+export interface MockUpstream {
+  /** Base URL including `/v1`, as a provider's `baseURL`. */
+  readonly baseURL: string;
+  readonly port: number;
+  readonly requests: RecordedRequest[];
+  models: string[];
+  /** Scenarios for the next chat requests, in order; after them, the default echo. */
+  enqueue(...scenarios: Scenario[]): void;
+  /** Resolves when the server has seen a client close a connection mid-answer (abort tests). */
+  nextClientAbort(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface MockOptions {
+  port?: number;
+  models?: string[];
+  /** Do not record requests (the benchmark sends millions). */
+  record?: boolean;
+}
+
+export async function startMockUpstream(options: MockOptions = {}): Promise<MockUpstream> {
+  const queue: Scenario[] = [];
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const abortWaiters: Array<() => void> = [];
+  const state = { models: options.models ?? ['mock-small', 'mock-large'] };
+  const record = options.record !== false;
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: Record<string, unknown> | undefined;
+      try {
+        body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (record) requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body });
+      res.on('close', () => {
+        if (!res.writableFinished) for (const wake of abortWaiters.splice(0)) wake();
+      });
+      void handle(req, res, body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown> | undefined): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/v1/models') {
+      return sendJson(res, 200, { object: 'list', data: state.models.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'mock' })) });
+    }
+    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+      return sendJson(res, 404, { error: { message: `mock: no route ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' } });
+    }
+    const scenario = queue.shift() ?? echoScenario(body);
+    await play(res, scenario);
+  }
+
+  async function play(res: ServerResponse, scenario: Scenario): Promise<void> {
+    if (scenario.hang) return;
+    if (scenario.reset) {
+      res.socket?.destroy();
+      return;
+    }
+    if (scenario.delayMs) await sleep(scenario.delayMs);
+    if (res.destroyed) return;
+    const status = scenario.status ?? 200;
+    if (!scenario.stream) {
+      const raw = typeof scenario.body === 'string';
+      res.writeHead(status, { 'content-type': raw ? 'text/plain' : 'application/json', ...scenario.headers });
+      res.end(raw ? (scenario.body as string) : JSON.stringify(scenario.body ?? {}));
+      return;
+    }
+    const stream = scenario.stream;
+    res.writeHead(status, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...scenario.headers });
+    for (const [index, chunk] of stream.chunks.entries()) {
+      if (stream.cutAfter !== undefined && index >= stream.cutAfter) {
+        res.socket?.destroy();
+        return;
+      }
+      if (stream.stallAfter !== undefined && index >= stream.stallAfter) return;
+      if (stream.chunkDelayMs) await sleep(stream.chunkDelayMs);
+      if (res.destroyed) return;
+      res.write(typeof chunk === 'string' ? chunk : `data: ${JSON.stringify(chunk)}\n\n`);
+    }
+    if (stream.cutAfter !== undefined && stream.cutAfter >= stream.chunks.length) {
+      res.socket?.destroy();
+      return;
+    }
+    if (stream.stallAfter !== undefined && stream.stallAfter >= stream.chunks.length) return;
+    if (stream.done !== false) res.write('data: [DONE]\n\n');
+    res.end();
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    get models() {
+      return state.models;
+    },
+    set models(value: string[]) {
+      state.models = value;
+    },
+    enqueue: (...scenarios) => void queue.push(...scenarios),
+    nextClientAbort: () => new Promise<void>((resolve) => abortWaiters.push(resolve)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// ---- Building blocks for scenarios -------------------------------------------------------------
+
+let sequence = 0;
+
+export function completion(options: { content?: string | null; model?: string; toolCalls?: unknown[]; usage?: Record<string, unknown>; extra?: Record<string, unknown>; finishReason?: string } = {}): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: 'assistant', content: options.content === undefined ? 'ok' : options.content };
+  if (options.toolCalls) message.tool_calls = options.toolCalls;
+  return {
+    id: `chatcmpl-mock-${++sequence}`,
+    object: 'chat.completion',
+    created: 1700000000,
+    model: options.model ?? 'mock-small',
+    choices: [{ index: 0, message, logprobs: null, finish_reason: options.finishReason ?? (options.toolCalls ? 'tool_calls' : 'stop') }],
+    usage: options.usage ?? { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+    ...options.extra,
+  };
+}
+
+export function chunk(delta: Record<string, unknown>, finishReason: string | null = null, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id: 'chatcmpl-mock-stream', object: 'chat.completion.chunk', created: 1700000000, model: 'mock-small', choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...extra };
+}
+
+/** A complete streamed answer: role, one chunk per word, finish, and optionally usage. */
+export function wordChunks(text: string, options: { usage?: boolean } = {}): Array<Record<string, unknown>> {
+  const words = text.split(/(?<= )/);
+  const chunks = [chunk({ role: 'assistant', content: '' }), ...words.map((w) => chunk({ content: w })), chunk({}, 'stop')];
+  if (options.usage) chunks.push({ ...chunk({}), choices: [], usage: { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length } });
+  return chunks;
+}
+
+function echoScenario(body: Record<string, unknown> | undefined): Scenario {
+  const messages = (body?.messages as Array<{ role: string; content: unknown }> | undefined) ?? [];
+  const last = [...messages].reverse().find((m) => m.role === 'user');
+  const text = `echo: ${typeof last?.content === 'string' ? last.content : ''}`;
+  const model = typeof body?.model === 'string' ? body.model : 'mock-small';
+  if (body?.stream === true) {
+    const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    return { stream: { chunks: wordChunks(text, { usage: includeUsage }).map((c) => ({ ...c, model })) } };
+  }
+  return { body: completion({ content: text, model }) };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
