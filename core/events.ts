@@ -7,6 +7,7 @@ import type { Attempt, GatewayContext } from './context.js';
 import type { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { ProviderModel } from './providers/provider.js';
+import type { Usage } from './protocol/openai.js';
 
 export interface GatewayEvents {
   /** A client request was parsed and enters the request pipeline. */
@@ -15,9 +16,13 @@ export interface GatewayEvents {
   'attempt:start': [ctx: GatewayContext, attempt: Attempt];
   /** An upstream try ended: failed, or its answer (headers, for streams) arrived. */
   'attempt:end': [ctx: GatewayContext, attempt: Attempt];
+  /** The answer starts going to the client: JSON about to be sent, or a stream's headers and first chunk. */
+  response: [ctx: GatewayContext];
+  /** Token usage is known for a finished request (reported by the upstream). Fires before `request:end`. */
+  usage: [ctx: GatewayContext, usage: Usage];
   /** The exchange with the client is over (answer sent, error sent, or client gone); ctx.outcome says which. */
   'request:end': [ctx: GatewayContext];
-  /** A failure the client saw, or one in the background (model listing, a plugin's timer). */
+  /** A failure the client saw (fires before `request:end`), or one in the background (a plugin's timer). */
   error: [error: GatewayError | Error, ctx?: GatewayContext];
   /** A provider's model list was refreshed (or failed to be). */
   'provider:models': [provider: string, models: readonly ProviderModel[], error?: GatewayError];

@@ -34,6 +34,7 @@ export function chatCompletionsRoute({ pipeline, events, bodyLimit }: ChatRouteD
         const chunks = await primeStream(ctx.response.chunks);
         setGatewayHeaders(koa, ctx);
         koa.respond = false;
+        events.emit('response', ctx);
         await writeSseResponse(koa.res, ctx, chunks);
         return;
       }
@@ -41,6 +42,7 @@ export function chatCompletionsRoute({ pipeline, events, bodyLimit }: ChatRouteD
       koa.status = ctx.response.status;
       koa.body = ctx.response.body;
       ctx.timings.firstByteMs = ctx.elapsed();
+      events.emit('response', ctx);
     } catch (cause) {
       const error = toGatewayError(cause);
       ctx.error = error;
@@ -69,6 +71,8 @@ function followClient(koa: KoaContext, ctx: GatewayContext, events: EventBus): v
       ctx.outcome = ctx.error ? 'error' : 'ok';
     }
     ctx.timings.totalMs = ctx.elapsed();
+    if (ctx.usage) events.emit('usage', ctx, ctx.usage);
+    if (ctx.error) events.emit('error', ctx.error, ctx);
     events.emit('request:end', ctx);
   });
 }
