@@ -154,8 +154,13 @@ async function loadPlugins(entries: readonly PluginEntry[], baseDir: string, pro
       else if (isGatewayPlugin(entry)) plugins.push(entry);
       else problems.push(`${where} must be a plugin (made by its factory), a package name or [name, options] (found ${describe(entry)})`);
     } catch (error) {
-      const message = error instanceof ConfigError ? error.problems.join('; ') || error.message : (error as Error).message;
-      problems.push(`${where} ${typeof entry === 'string' ? entry : Array.isArray(entry) ? String(entry[0]) : ''}: ${message}`.replace(/ {2}/g, ' '));
+      // A plugin's own option errors already name the plugin; other failures get its package name.
+      if ((error as Error).name === 'ConfigError' && (error as ConfigError).problems.length > 0) {
+        problems.push(...(error as ConfigError).problems.map((problem) => `${where} ${problem}`));
+      } else {
+        const name = typeof entry === 'string' ? entry : Array.isArray(entry) ? String(entry[0]) : 'plugin';
+        problems.push(`${where} ${name}: ${(error as Error).message}`);
+      }
     }
   }
   const seen = new Set<string>();

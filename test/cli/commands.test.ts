@@ -38,7 +38,7 @@ function writeConfig(name: string, content: unknown): string {
 describe('start with the root gateway.config.ts', () => {
   it('serves the demo provider when no provider variable is set', async () => {
     const cli = await start(['--port', '0']);
-    expect(cli.output()).toMatch(/DEMO provider/);
+    await expect.poll(() => cli.output()).toMatch(/DEMO provider/);
     const client = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const answer = await client.chat.completions.create({ model: 'demo/echo', messages: [{ role: 'user', content: 'hello gateway' }] });
     expect(answer.choices[0]?.message.content).toMatch(/^\[demo\] You said: "hello gateway"/);
