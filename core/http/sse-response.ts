@@ -18,8 +18,20 @@ export async function writeSseResponse(res: ServerResponse, ctx: GatewayContext,
   res.setHeader('x-accel-buffering', 'no');
   res.flushHeaders();
 
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   for await (const text of encodeEvents(ctx, chunks)) {
     if (res.destroyed) break;
+    // Events decoded from one upstream read arrive in the same tick: send them in one syscall.
+    // The cork is lifted at the end of this tick, so nothing waits for later data.
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
     if (!res.write(text)) await drained(res);
   }
   if (!res.destroyed) res.end();

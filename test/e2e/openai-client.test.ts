@@ -202,6 +202,21 @@ describe('streaming', () => {
   });
 });
 
+describe('upstream connections', () => {
+  it('are kept alive across whole and streamed answers', async () => {
+    const closedBefore = upstream.closedConnections;
+    for (let i = 0; i < 5; i++) {
+      // The body ends a little after [DONE], as it may under load: stopping at [DONE] must not
+      // throw the connection away.
+      upstream.enqueue({ stream: { chunks: wordChunks(`s${i}`), endDelayMs: 30 } });
+      const stream = await client.chat.completions.create({ model: 'mock/mock-small', stream: true, messages: [{ role: 'user', content: `s${i}` }] });
+      for await (const _ of stream);
+      await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: `j${i}` }] });
+    }
+    expect(upstream.closedConnections).toBe(closedBefore);
+  });
+});
+
 describe('models, health and readiness', () => {
   it('lists provider models namespaced, and virtual models', async () => {
     await expect.poll(async () => (await fetch(`${gw.url}/ready`)).status).toBe(200);

@@ -19,6 +19,8 @@ export interface StreamScenario {
   cutAfter?: number;
   /** Stop sending after this many chunks and keep the connection open: a stalled stream. */
   stallAfter?: number;
+  /** Wait this long between `[DONE]` and the end of the body. */
+  endDelayMs?: number;
 }
 
 export interface Scenario {
@@ -47,6 +49,10 @@ export interface MockUpstream {
   readonly baseURL: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
+  /** TCP connections accepted so far. */
+  readonly connections: number;
+  /** TCP connections that have closed so far: a client that throws keep-alive connections away makes it grow. */
+  readonly closedConnections: number;
   models: string[];
   /** Scenarios for the next chat requests, in order; after them, the default echo. */
   enqueue(...scenarios: Scenario[]): void;
@@ -66,6 +72,8 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
   const queue: Scenario[] = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  let connections = 0;
+  let closedConnections = 0;
   const abortWaiters: Array<() => void> = [];
   const state = { models: options.models ?? ['mock-small', 'mock-large'] };
   const record = options.record !== false;
@@ -90,8 +98,12 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
   });
   server.keepAliveTimeout = 60_000;
   server.on('connection', (socket) => {
+    connections++;
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      closedConnections++;
+      sockets.delete(socket);
+    });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown> | undefined): Promise<void> {
@@ -139,6 +151,7 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
     }
     if (stream.stallAfter !== undefined && stream.stallAfter >= stream.chunks.length) return;
     if (stream.done !== false) res.write('data: [DONE]\n\n');
+    if (stream.endDelayMs) await sleep(stream.endDelayMs);
     res.end();
   }
 
@@ -149,6 +162,12 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
     baseURL: `http://127.0.0.1:${port}/v1`,
     port,
     requests,
+    get connections() {
+      return connections;
+    },
+    get closedConnections() {
+      return closedConnections;
+    },
     get models() {
       return state.models;
     },
