@@ -84,6 +84,12 @@ async function main(): Promise<void> {
     gateway: { url: `${gateway.match[1]}/v1/chat/completions`, model: 'mock/mock-small' },
   };
 
+  // JIT warm-up of every process before any cell is measured: a cold gateway is slower for its
+  // first few thousand requests, which is not what production sees.
+  for (const target of Object.keys(urls) as Target[]) {
+    for (const stream of [false, true]) await runLoad({ ...urls[target], concurrency: 16, stream, durationMs: WARMUP_MS * 2 });
+  }
+
   const cells: Cell[] = [];
   for (const stream of [false, true]) {
     for (const concurrency of CONCURRENCY) {

@@ -104,9 +104,12 @@ export interface PluginSpec<Options> {
   create(options: Options): Omit<GatewayPlugin, 'name' | 'order' | 'requires'>;
 }
 
+/** Options may be left out when none is required: `retry()`. */
 export type PluginFactory<Options> = undefined extends Options
   ? (options?: Options) => GatewayPlugin
-  : (options: Options) => GatewayPlugin;
+  : {} extends Options
+    ? (options?: Options) => GatewayPlugin
+    : (options: Options) => GatewayPlugin;
 
 /**
  * Declares a plugin: its options are validated by ajv when the factory is called, so a wrong option

@@ -9,7 +9,8 @@ import { GatewayError, invalidRequest } from '../errors.js';
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await getRawBody(req, { limit, encoding: 'utf8', length: req.headers['content-length'] });
+    // Bytes, then one toString: raw-body's own decoding goes through iconv-lite, slower for UTF-8.
+    text = (await getRawBody(req, { limit, length: req.headers['content-length'] })).toString('utf8');
   } catch (error) {
     throw bodyError(error as { type?: string; message: string }, limit);
   }
@@ -32,8 +33,6 @@ function bodyError(error: { type?: string; message: string }, limit: number): Ga
       return new GatewayError('payload_too_large', `The request body is larger than the gateway's limit of ${limit} bytes.`, { code: 'request_too_large' });
     case 'request.size.invalid':
       return invalidRequest('The request body is shorter or longer than its Content-Length.', undefined, 'invalid_body');
-    case 'encoding.unsupported':
-      return new GatewayError('unsupported_media_type', 'The request body must be UTF-8 JSON.', { code: 'unsupported_encoding' });
     case 'request.aborted':
       return new GatewayError('client_closed', 'The client closed the connection while sending the request.', { retryable: false });
     default:

@@ -102,7 +102,8 @@ export class ModelCatalog {
     const timeout = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `${providerId}: listing models took longer than ${this.config.catalog.timeoutMs} ms`, { provider: providerId })), this.config.catalog.timeoutMs);
     this.inflight.add(controller);
     try {
-      const listed = await provider.listModels(controller.signal);
+      // Race the signal too: a provider that ignores it must not leave the listing pending forever.
+      const listed = await Promise.race([provider.listModels(controller.signal), rejectOnAbort(controller.signal)]);
       const configured = (this.config.providers.find((p) => p.id === providerId)?.options.models ?? []).map((id) => ({ id }));
       listing.models = dedupe([...listed, ...configured]);
       listing.status = 'ok';
@@ -134,6 +135,10 @@ export class ModelCatalog {
     }
     this.byBareId = index;
   }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }
 
 function dedupe(models: ProviderModel[]): ProviderModel[] {

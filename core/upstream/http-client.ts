@@ -7,6 +7,7 @@
  * completion that is the whole generation, hence the generous default), `idleMs` (longest silence
  * between two chunks of a body) and `totalMs` (the whole exchange, body included).
  */
+import { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
 import { GatewayError, isGatewayError } from '../errors.js';
 import { upstreamHttpError } from './upstream-errors.js';
@@ -92,7 +93,7 @@ export class UpstreamHttpClient {
 
   /** Sends a request and waits for the response headers. Any status is returned; see `expectOk`. */
   async send(request: UpstreamRequest): Promise<UpstreamExchange> {
-    const controller = new AbortController();
+    const controller = new ExchangeAbort();
     const onCallerAbort = () => controller.abort(request.signal.reason);
     if (request.signal.aborted) onCallerAbort();
     else request.signal.addEventListener('abort', onCallerAbort, { once: true });
@@ -104,7 +105,7 @@ export class UpstreamHttpClient {
       clearTimeout(timer);
       request.signal.removeEventListener('abort', onCallerAbort);
     };
-    const failure = (cause: unknown) => this.transportError(cause, controller.signal);
+    const failure = (cause: unknown) => this.transportError(cause, controller);
 
     let response: Dispatcher.ResponseData;
     try {
@@ -114,7 +115,7 @@ export class UpstreamHttpClient {
         path: this.basePath + request.path,
         headers: request.headers,
         body: request.body ?? null,
-        signal: controller.signal,
+        signal: controller,
         headersTimeout: this.timeouts.firstByteMs,
         bodyTimeout: this.timeouts.idleMs,
       });
@@ -163,7 +164,7 @@ export class UpstreamHttpClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private transportError(cause: unknown, signal: AbortSignal): GatewayError {
+  private transportError(cause: unknown, signal: ExchangeAbort): GatewayError {
     if (signal.aborted && isGatewayError(signal.reason)) return signal.reason;
     if (isGatewayError(cause)) return cause;
     const code = errorCode(cause);
@@ -189,6 +190,22 @@ export class UpstreamHttpClient {
       default:
         return fail('upstream', 'upstream_connection_error', `the connection failed (${code ?? (cause as Error)?.message ?? 'unknown error'})`);
     }
+  }
+}
+
+/**
+ * Aborts one exchange. undici accepts an EventEmitter with `aborted` and `reason` as a signal; on
+ * Node 20 that costs far less per request than an AbortController, and this sits on the hot path.
+ */
+class ExchangeAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
   }
 }
 

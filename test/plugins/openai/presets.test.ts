@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { providersFromEnv } from '../../../plugins/openai/presets.js';
+
+describe('providersFromEnv', () => {
+  it.each([
+    [{}, {}],
+    [{ OPENAI_API_KEY: 'sk-1' }, { openai: { type: 'openai', apiKey: 'sk-1' } }],
+    [{ OPENAI_API_KEY: 'sk-1', OPENAI_BASE_URL: 'https://proxy.test/v1' }, { openai: { type: 'openai', apiKey: 'sk-1', baseURL: 'https://proxy.test/v1' } }],
+    [{ GROQ_API_KEY: 'g' }, { groq: { type: 'openai-compatible', baseURL: 'https://api.groq.com/openai/v1', apiKey: 'g' } }],
+    [{ GROQ_API_KEY: 'g', GROQ_BASE_URL: 'http://127.0.0.1:9/v1' }, { groq: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1', apiKey: 'g' } }],
+    [{ GROQ_BASE_URL: 'http://127.0.0.1:9/v1' }, {}],
+    [{ MISTRAL_API_KEY: 'm' }, { mistral: { type: 'openai-compatible', baseURL: 'https://api.mistral.ai/v1', apiKey: 'm' } }],
+    [{ OPENROUTER_API_KEY: 'o' }, { openrouter: { type: 'openai-compatible', baseURL: 'https://openrouter.ai/api/v1', apiKey: 'o' } }],
+    [{ OLLAMA_BASE_URL: 'http://localhost:11434' }, { ollama: { type: 'openai-compatible', baseURL: 'http://localhost:11434/v1' } }],
+    [{ OLLAMA_BASE_URL: 'http://gpu-box:11434/v1' }, { ollama: { type: 'openai-compatible', baseURL: 'http://gpu-box:11434/v1' } }],
+    [{ VLLM_BASE_URL: 'http://localhost:8000', VLLM_API_KEY: 'v' }, { vllm: { type: 'openai-compatible', baseURL: 'http://localhost:8000/v1', apiKey: 'v' } }],
+    [{ OPENAI_API_KEY: '' }, {}],
+  ])('%j', (env, providers) => expect(providersFromEnv(env)).toEqual(providers));
+
+  it('enables every provider present at once, in a stable order', () => {
+    expect(Object.keys(providersFromEnv({ XAI_API_KEY: 'x', OPENAI_API_KEY: 'o', LMSTUDIO_BASE_URL: 'http://l:1234' }))).toEqual(['openai', 'xai', 'lmstudio']);
+  });
+});
