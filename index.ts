@@ -37,4 +37,8 @@ export { primeStream } from './core/stream.js';
 export type * from './core/protocol/openai.js';
 
 export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './plugins/openai/index.js';
+export { retry } from './plugins/retry/index.js';
+export type { RetryOptions } from './plugins/retry/index.js';
+export { classifyFailure } from './core/errors.js';
+export type { FailureClass } from './core/errors.js';
 export type { OpenAICompatibleOptions, OpenAIOptions } from './plugins/openai/index.js';

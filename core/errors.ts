@@ -78,6 +78,21 @@ export function defaultRetryable(status: number): boolean {
   return status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
 }
 
+/**
+ * What kind of failure an error is, for retry, fallback and circuit-breaker policies:
+ * `client` failures (a bad request) fail the same anywhere; the others may not.
+ */
+export type FailureClass = 'rate_limit' | 'timeout' | 'connection' | 'server' | 'client' | 'client_closed';
+
+export function classifyFailure(error: GatewayError): FailureClass {
+  if (error.kind === 'client_closed') return 'client_closed';
+  if (error.status === 429) return 'rate_limit';
+  if (error.status === 408 || error.status === 504 || error.kind === 'upstream_timeout') return 'timeout';
+  if (error.code === 'upstream_unreachable' || error.code === 'upstream_connection_error') return 'connection';
+  if (error.status >= 500 || error.retryable) return 'server';
+  return 'client';
+}
+
 export function isGatewayError(value: unknown): value is GatewayError {
   return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
 }

@@ -52,9 +52,19 @@ export function chatCompletionsRoute({ pipeline, events, bodyLimit }: ChatRouteD
   };
 }
 
+/** Says what happened upstream: who answered, which model, after how many tries, and whether that was a fallback. */
 function setGatewayHeaders(koa: KoaContext, ctx: GatewayContext): void {
-  const provider = ctx.servedBy?.provider ?? ctx.error?.provider ?? ctx.attempts.at(-1)?.target.provider;
+  const last = ctx.attempts.at(-1)?.target;
+  const provider = ctx.servedBy?.provider ?? ctx.error?.provider ?? last?.provider;
   if (provider) koa.set('x-gateway-provider', provider);
+  const model = ctx.servedBy?.model ?? last?.model;
+  if (model) koa.set('x-gateway-model', model);
+  if (ctx.attempts.length > 0) koa.set('x-gateway-attempts', String(ctx.attempts.length));
+  const first = ctx.route?.targets[0];
+  if (ctx.servedBy && first) {
+    const fellBack = ctx.servedBy.provider !== first.provider || ctx.servedBy.model !== first.model;
+    koa.set('x-gateway-fallback', fellBack ? 'true' : 'false');
+  }
 }
 
 /**
