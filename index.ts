@@ -38,6 +38,8 @@ export type * from './core/protocol/openai.js';
 
 export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './plugins/openai/index.js';
 export { retry } from './plugins/retry/index.js';
+export { circuitBreaker, circuitBreakerState } from './plugins/circuit-breaker/index.js';
+export type { CircuitBreakerOptions, CircuitBreakerState } from './plugins/circuit-breaker/index.js';
 export type { RetryOptions } from './plugins/retry/index.js';
 export { classifyFailure } from './core/errors.js';
 export type { FailureClass } from './core/errors.js';

@@ -1,0 +1,114 @@
+/**
+ * `gateway:circuit-breaker`: stop sending requests to a deployment (provider + model) that keeps
+ * failing, and try it again carefully after a cooldown.
+ *
+ * Options: how many failures in what window open a circuit, how long it stays open, how many
+ * probes a half-open circuit lets through, and which failures count. Around each upstream try:
+ * an open circuit refuses at once with a retryable 503 (`circuit_open`, with `Retry-After`), so a
+ * retry plugin placed before this one moves to the next target without waiting on a dead one;
+ * a try's outcome updates the circuit. Every transition is a `circuit:change` event.
+ *
+ * @example
+ * plugins: [retry(), circuitBreaker({ failureThreshold: 5, windowMs: 60_000, cooldownMs: 30_000 })]
+ */
+import { GatewayError, classifyFailure, toGatewayError, type FailureClass } from '../../core/errors.js';
+import { definePlugin } from '../../core/plugin.js';
+import { defineService } from '../../core/services.js';
+import type { Target } from '../../core/providers/provider.js';
+import { Circuit, type CircuitOptions, type CircuitState } from './circuit.js';
+
+declare module '../../core/events.js' {
+  interface GatewayEvents {
+    /** A deployment's circuit changed state. */
+    'circuit:change': [deployment: string, from: CircuitState, to: CircuitState];
+  }
+}
+
+type CountedClass = Exclude<FailureClass, 'client' | 'client_closed'>;
+
+export interface CircuitBreakerOptions extends Partial<CircuitOptions> {
+  /** Failures that count against a deployment. Default: server errors, timeouts, connection failures. */
+  countOn?: CountedClass[];
+}
+
+export interface CircuitBreakerState {
+  /** Every deployment the breaker has seen, with its state. */
+  snapshot(): Array<{ deployment: string; state: CircuitState; recentFailures: number; retryInMs?: number }>;
+  /** The state of one deployment (closed when never seen). */
+  stateOf(target: Target): CircuitState;
+}
+
+/** Other plugins (routing strategies, the dashboard) read circuit states through this service. */
+export const circuitBreakerState = defineService<CircuitBreakerState>('circuit-breaker:state');
+
+const deploymentOf = (target: Target) => `${target.provider}/${target.model}`;
+
+export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
+  name: 'gateway:circuit-breaker',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      failureThreshold: { type: 'integer', minimum: 1, default: 5 },
+      windowMs: { type: 'integer', minimum: 1, default: 60_000 },
+      cooldownMs: { type: 'integer', minimum: 1, default: 30_000 },
+      halfOpenProbes: { type: 'integer', minimum: 1, default: 1 },
+      countOn: { type: 'array', uniqueItems: true, items: { enum: ['rate_limit', 'timeout', 'connection', 'server'] }, default: ['timeout', 'connection', 'server'] },
+    },
+  },
+  create(options) {
+    const circuitOptions = options as CircuitOptions;
+    const counted = new Set<FailureClass>(options.countOn);
+    const circuits = new Map<string, Circuit>();
+    let announce: (deployment: string, from: CircuitState, to: CircuitState) => void = () => undefined;
+
+    const circuitFor = (deployment: string) => {
+      let circuit = circuits.get(deployment);
+      if (!circuit) {
+        circuit = new Circuit(circuitOptions, (from, to) => announce(deployment, from, to));
+        circuits.set(deployment, circuit);
+      }
+      return circuit;
+    };
+
+    return {
+      setup(host) {
+        announce = (deployment, from, to) => {
+          host.logger[to === 'open' ? 'warn' : 'info'](`circuit ${deployment}: ${from} → ${to}`);
+          host.events.emit('circuit:change', deployment, from, to);
+        };
+        host.provide(circuitBreakerState, {
+          snapshot: () => [...circuits].map(([deployment, circuit]) => ({ deployment, ...circuit.snapshot(Date.now()) })),
+          stateOf: (target) => circuits.get(deploymentOf(target))?.state ?? 'closed',
+        });
+      },
+
+      upstream: (next) =>
+        async function guardWithCircuit(call) {
+          const deployment = deploymentOf(call.target);
+          const circuit = circuitFor(deployment);
+          const admission = circuit.admit(Date.now());
+          if (!admission.allowed) {
+            throw new GatewayError('unavailable', `${deployment}: circuit open after repeated failures; next try in ${Math.ceil(admission.retryInMs / 1000)} s`, {
+              code: 'circuit_open',
+              provider: call.target.provider,
+              retryable: true,
+              retryAfterSeconds: admission.retryInMs / 1000,
+            });
+          }
+          try {
+            const result = await next(call);
+            circuit.succeeded();
+            return result;
+          } catch (cause) {
+            const error = toGatewayError(cause);
+            const kind = classifyFailure(error);
+            if (counted.has(kind)) circuit.failed(Date.now());
+            else if (kind === 'client_closed') circuit.released();
+            else circuit.succeeded(); // a client error proves the deployment answers
+            throw error;
+          }
+        },
+    };
+  },
+});

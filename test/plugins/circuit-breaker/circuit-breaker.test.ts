@@ -1,0 +1,81 @@
+/**
+ * gateway:circuit-breaker with gateway:retry, through real sockets: a failing first target is
+ * skipped while its circuit is open, probed after the cooldown, and back in use once it answers.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { circuitBreaker, retry } from '../../../index.js';
+import { startGateway, type RunningGateway } from '../../support/gateway.js';
+import { startMockUpstream, type MockUpstream, type Scenario } from '../../support/mock-upstream.js';
+
+let primary: MockUpstream;
+let secondary: MockUpstream;
+let gw: RunningGateway;
+const transitions: string[] = [];
+const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat/completions').length;
+const serverError: Scenario = { status: 500, body: { error: { message: 'boom' } } };
+
+beforeAll(async () => {
+  primary = await startMockUpstream();
+  secondary = await startMockUpstream();
+  const provider = (up: MockUpstream) => ({ type: 'openai-compatible', baseURL: up.baseURL, listModels: false });
+  gw = await startGateway({
+    providers: { primary: provider(primary), secondary: provider(secondary) },
+    models: { stack: { targets: ['primary/mock-small', 'secondary/mock-small'] } },
+    plugins: [retry({ attempts: 1 }), circuitBreaker({ failureThreshold: 2, windowMs: 10_000, cooldownMs: 400 })],
+  });
+  gw.gateway.events.on('circuit:change', (deployment, from, to) => void transitions.push(`${deployment} ${from}→${to}`));
+});
+afterAll(async () => {
+  await gw?.close();
+  await primary?.close();
+  await secondary?.close();
+});
+beforeEach(() => {
+  primary.requests.length = 0;
+  secondary.requests.length = 0;
+});
+
+const ask = async () => {
+  const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'stack', messages: [{ role: 'user', content: 'hi' }] }) });
+  return { status: res.status, provider: res.headers.get('x-gateway-provider') };
+};
+
+describe('circuit breaker', () => {
+  it('opens on repeated failures, skips the deployment, probes after the cooldown, and closes', async () => {
+    primary.enqueue(serverError, serverError);
+    expect(await ask()).toEqual({ status: 200, provider: 'secondary' });
+    expect(await ask()).toEqual({ status: 200, provider: 'secondary' });
+    expect(transitions).toEqual(['primary/mock-small closed→open']);
+
+    // Open: the primary is not even called.
+    expect(await ask()).toEqual({ status: 200, provider: 'secondary' });
+    expect(chats(primary)).toBe(2);
+
+    // After the cooldown one probe goes through; it succeeds and the circuit closes.
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await ask()).toEqual({ status: 200, provider: 'primary' });
+    expect(transitions).toEqual(['primary/mock-small closed→open', 'primary/mock-small open→half_open', 'primary/mock-small half_open→closed']);
+    expect(await ask()).toEqual({ status: 200, provider: 'primary' });
+  });
+
+  it('an open circuit on a lone target answers 503 circuit_open with Retry-After', async () => {
+    primary.enqueue(serverError, serverError);
+    const direct = () => fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'primary/mock-small', messages: [{ role: 'user', content: 'x' }] }) });
+    expect((await direct()).status).toBe(500);
+    expect((await direct()).status).toBe(500);
+    const refused = await direct();
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('circuit_open');
+    expect(chats(primary)).toBe(2);
+  });
+
+  it('does not count client errors against a deployment', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    await ask(); // the probe closes the circuit left open by the previous test
+    const bad: Scenario = { status: 400, body: { error: { message: 'bad' } } };
+    primary.enqueue(bad, bad, bad);
+    for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(400);
+    expect(await ask()).toEqual({ status: 200, provider: 'primary' });
+  });
+});
