@@ -38,6 +38,14 @@ export type * from './core/protocol/openai.js';
 
 export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './plugins/openai/index.js';
 export { retry } from './plugins/retry/index.js';
+export { routing } from './plugins/routing/index.js';
+export type { RoutingOptions } from './plugins/routing/index.js';
+export { STRATEGIES } from './plugins/routing/strategies.js';
+export type { Strategy } from './plugins/routing/strategies.js';
+export { healthTracker, HealthTracker } from './core/health.js';
+export type { DeploymentHealth } from './core/health.js';
+export { modelResolver } from './core/routing/resolve-model.js';
+export type { RoutingHints } from './core/routing/hints.js';
 export { circuitBreaker, circuitBreakerState } from './plugins/circuit-breaker/index.js';
 export type { CircuitBreakerOptions, CircuitBreakerState } from './plugins/circuit-breaker/index.js';
 export type { RetryOptions } from './plugins/retry/index.js';

@@ -9,6 +9,7 @@ import type { Context as KoaContext } from 'koa';
 import type { GatewayError } from './errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage } from './protocol/openai.js';
 import type { Target } from './providers/provider.js';
+import type { RoutingHints } from './routing/hints.js';
 
 /** The client-facing API the request came in on. Later front-ends add members here. */
 export type Endpoint = 'chat.completions';
@@ -51,6 +52,8 @@ export interface Attempt {
   readonly startedAt: number;
   /** When upstream response headers arrived. */
   headersAt?: number;
+  /** When a streamed answer's first chunk arrived. */
+  firstChunkAt?: number;
   /** When the attempt finished: error, whole JSON body, or end of stream. */
   endedAt?: number;
   outcome: AttemptOutcome;
@@ -83,6 +86,8 @@ export class GatewayContext {
   readonly timings: Timings;
   /** The client's request, parsed and validated. Plugins may rewrite it before dispatch. */
   request: ChatCompletionRequest;
+  /** What the client asked of routing (headers or the body's `gateway` object), if anything. */
+  hints: RoutingHints | undefined;
   /** Set by a router plugin, or by the kernel from `request.model` at dispatch time. */
   route: RouteDecision | undefined;
   readonly attempts: Attempt[] = [];

@@ -21,7 +21,8 @@ import { createProviderCall } from './provider-call.js';
 import { ModelCatalog } from './providers/catalog.js';
 import type { ProviderType } from './providers/provider.js';
 import { ProviderRegistry } from './providers/registry.js';
-import { ModelResolver } from './routing/resolve-model.js';
+import { ModelResolver, modelResolver } from './routing/resolve-model.js';
+import { HealthTracker, healthTracker } from './health.js';
 import { GatewayServer, type ListenOptions, type Listening } from './server.js';
 import { ServiceRegistry } from './services.js';
 
@@ -64,6 +65,10 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
   providers.createAll(config.providers, logger);
   const catalog = new ModelCatalog(providers, config, events, logger.child('catalog'));
   const resolver = new ModelResolver(config.models, providers, catalog);
+  const health = new HealthTracker();
+  services.provide(modelResolver, resolver);
+  services.provide(healthTracker, health);
+  events.on('request:end', (ctx) => health.recordRequest(ctx));
 
   const app = new Koa();
   app.silent = true;
@@ -86,7 +91,8 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
     try {
       await plugin.setup(host);
     } catch (error) {
-      throw new GatewayError('internal', `plugin ${plugin.name} failed in setup: ${(error as Error).message}`, { cause: error });
+      if ((error as Error).name === 'ConfigError') throw error;
+      throw new Error(`plugin ${plugin.name} failed in setup: ${(error as Error).message}`, { cause: error });
     }
   }
 

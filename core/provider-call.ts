@@ -58,6 +58,7 @@ function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompl
 async function* observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt): AsyncGenerator<ChatCompletionChunk> {
   try {
     for await (const chunk of chunks) {
+      attempt.firstChunkAt ??= ctx.elapsed();
       if (chunk.usage) ctx.usage = chunk.usage;
       yield chunk;
     }

@@ -10,6 +10,7 @@ import type { Terminal } from '../pipeline.js';
 import { validateChatRequest } from '../protocol/validate-chat-request.js';
 import { primeStream } from '../stream.js';
 import { readJsonBody } from './read-json-body.js';
+import { readRoutingHints } from '../routing/hints.js';
 import { writeSseResponse } from './sse-response.js';
 
 export interface ChatRouteDeps {
@@ -21,8 +22,14 @@ export interface ChatRouteDeps {
 export function chatCompletionsRoute({ pipeline, events, bodyLimit }: ChatRouteDeps) {
   return async function chatCompletions(koa: KoaContext): Promise<void> {
     const startedAt = koa.startedAt;
-    const request = validateChatRequest(await readJsonBody(koa.req, bodyLimit));
+    const body = await readJsonBody(koa.req, bodyLimit);
+    // The `gateway` object is for the gateway only: it never reaches an upstream.
+    const hintsInBody = body.gateway;
+    if (hintsInBody !== undefined) delete body.gateway;
+    const hints = readRoutingHints(koa.req.headers, hintsInBody);
+    const request = validateChatRequest(body);
     const ctx = new GatewayContext({ endpoint: 'chat.completions', id: koa.requestId, http: koa, request, startedAt });
+    ctx.hints = hints;
     followClient(koa, ctx, events);
     events.emit('request:start', ctx);
 

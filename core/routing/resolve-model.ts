@@ -13,6 +13,10 @@ import type { ResolvedVirtualModel } from '../config/resolve-config.js';
 import { notFound } from '../errors.js';
 import type { ModelCatalog } from '../providers/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import { defineService } from '../services.js';
+
+/** The kernel's model resolver, for router plugins: `host.resolve(modelResolver)`. */
+export const modelResolver = defineService<ModelResolver>('kernel:model-resolver');
 
 export class ModelResolver {
   constructor(
@@ -20,6 +24,15 @@ export class ModelResolver {
     private readonly providers: ProviderRegistry,
     private readonly catalog: ModelCatalog,
   ) {}
+
+  allVirtualModels(): IterableIterator<ResolvedVirtualModel> {
+    return this.virtualModels.values();
+  }
+
+  /** A virtual model's definition (its strategy, its targets' weights), by name. */
+  virtualModel(name: string): ResolvedVirtualModel | undefined {
+    return this.virtualModels.get(name);
+  }
 
   resolve(model: string): RouteDecision {
     const virtual = this.virtualModels.get(model);

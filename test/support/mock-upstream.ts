@@ -56,6 +56,8 @@ export interface MockUpstream {
   models: string[];
   /** Scenarios for the next chat requests, in order; after them, the default echo. */
   enqueue(...scenarios: Scenario[]): void;
+  /** Forgets queued scenarios and recorded requests, between tests. */
+  reset(): void;
   /** Resolves when the server has seen a client close a connection mid-answer (abort tests). */
   nextClientAbort(): Promise<void>;
   close(): Promise<void>;
@@ -175,6 +177,10 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
       state.models = value;
     },
     enqueue: (...scenarios) => void queue.push(...scenarios),
+    reset: () => {
+      queue.length = 0;
+      requests.length = 0;
+    },
     nextClientAbort: () => new Promise<void>((resolve) => abortWaiters.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {

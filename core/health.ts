@@ -1,0 +1,79 @@
+/**
+ * The health tracker: per deployment (provider + model), moving averages of latency to the first
+ * byte of the answer (first chunk for streams) and of the error rate, fed from finished requests
+ * off the response path. Routing strategies and the provider endpoints read it.
+ */
+import type { Attempt, GatewayContext } from './context.js';
+import { classifyFailure } from './errors.js';
+import { defineService } from './services.js';
+import type { Target } from './providers/provider.js';
+
+export interface DeploymentHealth {
+  readonly deployment: string;
+  readonly provider: string;
+  readonly model: string;
+  requests: number;
+  failures: number;
+  /** Exponential moving average, ms; undefined until a success was seen. */
+  latencyMs: number | undefined;
+  /** Exponential moving average of failures (0 = always fine, 1 = always failing). */
+  errorRate: number;
+  lastError?: string;
+  lastErrorAt?: number;
+  lastSuccessAt?: number;
+}
+
+/** Weight of the newest sample in the moving averages. */
+const ALPHA = 0.2;
+
+export class HealthTracker {
+  private readonly byDeployment = new Map<string, DeploymentHealth>();
+
+  /** Records every finished attempt of a finished request. */
+  recordRequest(ctx: GatewayContext): void {
+    for (const attempt of ctx.attempts) this.record(attempt);
+  }
+
+  record(attempt: Attempt): void {
+    if (attempt.outcome === 'pending') return;
+    if (attempt.error && classifyFailure(attempt.error) === 'client_closed') return;
+    const health = this.entry(attempt.target);
+    health.requests++;
+    const failed = attempt.outcome === 'error' && attempt.error !== undefined && classifyFailure(attempt.error) !== 'client';
+    health.errorRate = health.errorRate + ALPHA * ((failed ? 1 : 0) - health.errorRate);
+    const now = Date.now();
+    if (failed) {
+      health.failures++;
+      health.lastError = attempt.error!.message;
+      health.lastErrorAt = now;
+      return;
+    }
+    const firstByte = attempt.firstChunkAt ?? attempt.headersAt;
+    if (firstByte !== undefined) {
+      const sample = firstByte - attempt.startedAt;
+      health.latencyMs = health.latencyMs === undefined ? sample : health.latencyMs + ALPHA * (sample - health.latencyMs);
+    }
+    health.lastSuccessAt = now;
+  }
+
+  get(target: Target): DeploymentHealth | undefined {
+    return this.byDeployment.get(`${target.provider}/${target.model}`);
+  }
+
+  all(): DeploymentHealth[] {
+    return [...this.byDeployment.values()];
+  }
+
+  private entry(target: Target): DeploymentHealth {
+    const deployment = `${target.provider}/${target.model}`;
+    let health = this.byDeployment.get(deployment);
+    if (!health) {
+      health = { deployment, provider: target.provider, model: target.model, requests: 0, failures: 0, latencyMs: undefined, errorRate: 0 };
+      this.byDeployment.set(deployment, health);
+    }
+    return health;
+  }
+}
+
+/** The kernel's health tracker, for plugins: `host.resolve(healthTracker)`. */
+export const healthTracker = defineService<HealthTracker>('kernel:health');

@@ -1,0 +1,108 @@
+/**
+ * `gateway:routing`: decides the order in which a request's targets are tried.
+ *
+ * Options: the default strategy for models that do not name one, and a price table for
+ * `lowest-cost`. On the way in it resolves the requested model (a virtual model, `provider/model`,
+ * or a listed model), applies the client's hints (`exclude` removes targets, `prefer` moves them
+ * first, `strategy` overrides the model's), orders the rest by the strategy, and moves deployments
+ * whose circuit is open to the back. The retry plugin then tries them in that order.
+ *
+ * @example
+ * plugins: [routing({ prices: { 'groq/llama-3.3-70b-versatile': 0.7 } }), retry(), circuitBreaker()]
+ */
+import { ConfigError } from '../../core/config/config-error.js';
+import { invalidRequest } from '../../core/errors.js';
+import { healthTracker, type HealthTracker } from '../../core/health.js';
+import { definePlugin } from '../../core/plugin.js';
+import type { Target } from '../../core/providers/provider.js';
+import { hintMatches, type RoutingHints } from '../../core/routing/hints.js';
+import { modelResolver, type ModelResolver } from '../../core/routing/resolve-model.js';
+import { circuitBreakerState, type CircuitBreakerState } from '../circuit-breaker/index.js';
+import { STRATEGIES, orderTargets, type RoutedTarget, type Strategy } from './strategies.js';
+
+export interface RoutingOptions {
+  /** For models that name no strategy (direct `provider/model`, listed models). Default `fallback`. */
+  strategy?: Strategy;
+  /** USD per million tokens (input + output) by deployment `provider/model` or provider id. */
+  prices?: Record<string, number>;
+}
+
+export const routing = definePlugin<RoutingOptions>({
+  name: 'gateway:routing',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      strategy: { enum: [...STRATEGIES], default: 'fallback' },
+      prices: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } },
+    },
+  },
+  create(options) {
+    const cursors = new Map<string, number>();
+    const prices = options.prices ?? {};
+    let resolver!: ModelResolver;
+    let health!: HealthTracker;
+    let circuits: CircuitBreakerState | undefined;
+
+    return {
+      setup(host) {
+        resolver = host.resolve(modelResolver);
+        const unknown = [...resolver.allVirtualModels()].filter((m) => !(STRATEGIES as readonly string[]).includes(m.strategy));
+        if (unknown.length > 0) {
+          throw new ConfigError('unknown routing strategy', unknown.map((m) => `config/models/${m.name}/strategy must be one of: ${STRATEGIES.map((s) => JSON.stringify(s)).join(', ')} (found ${JSON.stringify(m.strategy)})`));
+        }
+        health = host.resolve(healthTracker);
+        circuits = host.tryResolve(circuitBreakerState);
+      },
+
+      async middleware(ctx, next) {
+        const route = ctx.route ?? resolver.resolve(ctx.request.model);
+        const declared = route.virtualModel ? resolver.virtualModel(route.virtualModel)?.strategy : undefined;
+        const strategy = pickStrategy(ctx.hints, declared, options.strategy!);
+        const candidates = applyHints(route.targets as RoutedTarget[], ctx.hints);
+        const ordered = orderTargets(strategy, candidates, {
+          routeKey: route.virtualModel ?? route.requestedModel,
+          health: (t) => health.get(t),
+          price: (t) => prices[`${t.provider}/${t.model}`] ?? prices[t.provider],
+          random: Math.random,
+          nextCursor: (key) => {
+            const cursor = cursors.get(key) ?? 0;
+            cursors.set(key, cursor + 1);
+            return cursor;
+          },
+        });
+        ctx.route = { ...route, targets: openCircuitsLast(preferredFirst(ordered, ctx.hints), circuits), reason: `${route.reason}:${strategy}` };
+        await next();
+      },
+    };
+  },
+});
+
+function pickStrategy(hints: RoutingHints | undefined, declared: string | undefined, fallback: Strategy): Strategy {
+  const wanted = hints?.strategy ?? declared ?? fallback;
+  if ((STRATEGIES as readonly string[]).includes(wanted)) return wanted as Strategy;
+  throw invalidRequest(`Unknown routing strategy '${wanted}' (known: ${STRATEGIES.join(', ')}).`, hints?.strategy ? 'x-gateway-strategy' : 'model', 'unknown_strategy');
+}
+
+function applyHints(targets: RoutedTarget[], hints: RoutingHints | undefined): RoutedTarget[] {
+  if (!hints) return targets;
+  const kept = hints.exclude ? targets.filter((t) => !hints.exclude!.some((e) => hintMatches(e, t))) : targets;
+  if (kept.length === 0) {
+    throw invalidRequest(`Every target of this model is excluded (${hints.exclude!.join(', ')}).`, 'x-gateway-exclude', 'no_target_left');
+  }
+  return kept;
+}
+
+/** Targets the client prefers go first, in the strategy's order among themselves. */
+function preferredFirst(targets: RoutedTarget[], hints: RoutingHints | undefined): RoutedTarget[] {
+  if (!hints?.prefer?.length) return targets;
+  const preferred = (t: Target) => (hints.prefer!.some((p) => hintMatches(p, t)) ? 0 : 1);
+  return targets.map((t, i) => ({ t, i })).sort((a, b) => preferred(a.t) - preferred(b.t) || a.i - b.i).map((e) => e.t);
+}
+
+/** Open circuits last: tried only when nothing else is left. */
+function openCircuitsLast(targets: RoutedTarget[], circuits: { stateOf(t: Target): string } | undefined): RoutedTarget[] {
+  if (!circuits) return targets;
+  const open = (t: Target) => (circuits.stateOf(t) === 'open' ? 1 : 0);
+  return targets.map((t, i) => ({ t, i })).sort((a, b) => open(a.t) - open(b.t) || a.i - b.i).map((e) => e.t);
+}

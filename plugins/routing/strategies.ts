@@ -1,0 +1,61 @@
+/**
+ * The order in which a route's targets are tried, one function per strategy. Each returns a new
+ * array; the retry plugin then walks it (first target first).
+ */
+import type { DeploymentHealth } from '../../core/health.js';
+import type { Target } from '../../core/providers/provider.js';
+
+export const STRATEGIES = ['fallback', 'round-robin', 'weighted', 'least-latency', 'lowest-cost'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** A target as routes carry it: virtual model targets have a weight and a priority. */
+export type RoutedTarget = Target & { weight?: number; priority?: number };
+
+export interface StrategyInput {
+  /** Identifies the route for per-route state (the round-robin cursor). */
+  routeKey: string;
+  health: (target: Target) => DeploymentHealth | undefined;
+  /** USD per million tokens (input + output), when known. */
+  price: (target: Target) => number | undefined;
+  random: () => number;
+  /** Advances the route's round-robin cursor and returns its previous value. */
+  nextCursor: (routeKey: string) => number;
+}
+
+export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[], input: StrategyInput): RoutedTarget[] {
+  switch (strategy) {
+    case 'fallback':
+      return byPriority(targets);
+    case 'round-robin': {
+      const start = input.nextCursor(input.routeKey) % Math.max(1, targets.length);
+      return [...targets.slice(start), ...targets.slice(0, start)];
+    }
+    case 'weighted':
+      return weightedShuffle(targets, input.random);
+    case 'least-latency':
+      // Deployments never measured go first, so every one gets measured.
+      return sortBy(targets, (t) => input.health(t)?.latencyMs ?? -1);
+    case 'lowest-cost':
+      return sortBy(targets, (t) => input.price(t) ?? Number.POSITIVE_INFINITY);
+  }
+}
+
+/** Lower priority first; config order among equals. */
+function byPriority(targets: readonly RoutedTarget[]): RoutedTarget[] {
+  return sortBy(targets, (t) => t.priority ?? 0);
+}
+
+function sortBy(targets: readonly RoutedTarget[], key: (t: RoutedTarget) => number): RoutedTarget[] {
+  return targets.map((t, i) => ({ t, i, k: key(t) })).sort((a, b) => a.k - b.k || a.i - b.i).map((e) => e.t);
+}
+
+/**
+ * A random order in which each target comes first with probability weight / total weights
+ * (Efraimidis–Spirakis: sort by u^(1/w) descending), so fallbacks follow the weights too.
+ */
+function weightedShuffle(targets: readonly RoutedTarget[], random: () => number): RoutedTarget[] {
+  return targets
+    .map((t) => ({ t, key: Math.pow(random(), 1 / Math.max(t.weight ?? 1, Number.EPSILON)) }))
+    .sort((a, b) => b.key - a.key)
+    .map((e) => e.t);
+}

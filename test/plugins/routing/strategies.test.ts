@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { orderTargets, type RoutedTarget, type StrategyInput } from '../../../plugins/routing/strategies.js';
+
+const a: RoutedTarget = { provider: 'a', model: 'm', weight: 3, priority: 1 };
+const b: RoutedTarget = { provider: 'b', model: 'm', weight: 1, priority: 0 };
+const c: RoutedTarget = { provider: 'c', model: 'm', weight: 1, priority: 0 };
+const names = (targets: RoutedTarget[]) => targets.map((t) => t.provider).join('');
+
+function input(overrides: Partial<StrategyInput> = {}): StrategyInput {
+  let cursor = 0;
+  return { routeKey: 'k', health: () => undefined, price: () => undefined, random: Math.random, nextCursor: () => cursor++, ...overrides };
+}
+
+describe('strategies', () => {
+  it('fallback: by priority, config order among equals', () => {
+    expect(names(orderTargets('fallback', [a, b, c], input()))).toBe('bca');
+  });
+
+  it('round-robin: each request starts one further along', () => {
+    const shared = input();
+    expect([0, 1, 2, 3].map(() => names(orderTargets('round-robin', [a, b, c], shared)))).toEqual(['abc', 'bca', 'cab', 'abc']);
+  });
+
+  it('least-latency: unmeasured first (to measure them), then fastest', () => {
+    const latency: Record<string, number> = { a: 120, c: 40 };
+    const health = (t: { provider: string }) => (latency[t.provider] === undefined ? undefined : ({ latencyMs: latency[t.provider] } as never));
+    expect(names(orderTargets('least-latency', [a, b, c], input({ health })))).toBe('bca');
+  });
+
+  it('lowest-cost: cheapest first, unknown prices last', () => {
+    const price = (t: { provider: string }) => ({ a: 0.5, b: 3 } as Record<string, number>)[t.provider];
+    expect(names(orderTargets('lowest-cost', [c, b, a], input({ price })))).toBe('abc');
+  });
+
+  it('weighted: each target comes first in proportion to its weight', () => {
+    const firsts: Record<string, number> = { a: 0, b: 0, c: 0 };
+    const runs = 20_000;
+    for (let i = 0; i < runs; i++) firsts[orderTargets('weighted', [a, b, c], input())[0]!.provider]!++;
+    // weights 3:1:1 → 0.6, 0.2, 0.2; binomial sd at n=20000 is ~0.0035, so ±0.02 is over 5 sd.
+    expect(firsts.a! / runs).toBeCloseTo(0.6, 1);
+    expect(Math.abs(firsts.a! / runs - 0.6)).toBeLessThan(0.02);
+    expect(Math.abs(firsts.b! / runs - 0.2)).toBeLessThan(0.02);
+    expect(Math.abs(firsts.c! / runs - 0.2)).toBeLessThan(0.02);
+  });
+});
