@@ -14,9 +14,10 @@ import { createEventBus, type EventBus } from './events.js';
 import { chatCompletionsRoute } from './http/chat-completions.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { addSystemRoutes } from './http/system-routes.js';
+import { addProviderRoutes } from './http/provider-routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { composeRequestPipeline, composeUpstream } from './pipeline.js';
-import type { DashboardPanel, GatewayPlugin, PluginHost } from './plugin.js';
+import type { DashboardPanel, GatewayPlugin, PluginHost, ProviderStatusSection } from './plugin.js';
 import { createProviderCall } from './provider-call.js';
 import { ModelCatalog } from './providers/catalog.js';
 import type { ProviderType } from './providers/provider.js';
@@ -43,6 +44,7 @@ export interface Gateway {
   readonly logger: Logger;
   readonly catalog: ModelCatalog;
   readonly providers: ProviderRegistry;
+  readonly health: HealthTracker;
   readonly panels: readonly DashboardPanel[];
   /** The plugins in execution order, built-ins first. */
   readonly plugins: readonly GatewayPlugin[];
@@ -75,6 +77,7 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
   app.on('error', (error: Error) => logger.debug('koa error after response', { error }));
   const router = new Router();
   const panels: DashboardPanel[] = [];
+  const statusSections: ProviderStatusSection[] = [];
 
   for (const plugin of plugins) {
     if (!plugin.setup) continue;
@@ -84,6 +87,7 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
       route: ({ method, path, handler }) => void router.register(path, [method], handler),
       provider: (id) => providers.get(id),
       addPanel: (panel) => void panels.push(panel),
+      addProviderStatus: (section) => void statusSections.push(section),
       provide: (token, value) => services.provide(token, value),
       resolve: (token) => services.resolve(token),
       tryResolve: (token) => services.tryResolve(token),
@@ -107,6 +111,7 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
   const pipeline = composeRequestPipeline(plugins, dispatch);
 
   addSystemRoutes(router, catalog, config);
+  addProviderRoutes(router, { providers, catalog, health, sections: statusSections });
   router.post('/v1/chat/completions', chatCompletionsRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
 
   app.use(errorBoundary(logger));
@@ -150,6 +155,7 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
     logger,
     catalog,
     providers,
+    health,
     panels,
     plugins,
     async listen(listenOptions = {}) {

@@ -77,6 +77,12 @@ export interface DashboardPanel {
   render(): Promise<string> | string;
 }
 
+/** A section of `GET /v1/providers`, e.g. the circuit breaker's `breaker` or the limits' `limits`. */
+export interface ProviderStatusSection {
+  name: string;
+  status(providerId: string): unknown;
+}
+
 /** What a plugin's `setup` can reach and contribute. */
 export interface PluginHost {
   readonly logger: Logger;
@@ -86,6 +92,8 @@ export interface PluginHost {
   /** A provider instance by id (undefined when no such provider is configured and enabled). */
   provider(id: string): Provider | undefined;
   addPanel(panel: DashboardPanel): void;
+  /** Adds a section to each provider in `GET /v1/providers` and `/v1/providers/:id/health`. */
+  addProviderStatus(section: ProviderStatusSection): void;
   /** Registers a service other plugins can `resolve`. */
   provide<T>(token: ServiceToken<T>, value: T): void;
   resolve<T>(token: ServiceToken<T>): T;

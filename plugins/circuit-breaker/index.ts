@@ -77,6 +77,13 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
           host.logger[to === 'open' ? 'warn' : 'info'](`circuit ${deployment}: ${from} → ${to}`);
           host.events.emit('circuit:change', deployment, from, to);
         };
+        host.addProviderStatus({
+          name: 'breaker',
+          status: (providerId) =>
+            [...circuits]
+              .filter(([deployment]) => deployment.startsWith(`${providerId}/`))
+              .map(([deployment, circuit]) => ({ deployment, ...circuit.snapshot(Date.now()) })),
+        });
         host.provide(circuitBreakerState, {
           snapshot: () => [...circuits].map(([deployment, circuit]) => ({ deployment, ...circuit.snapshot(Date.now()) })),
           stateOf: (target) => circuits.get(deploymentOf(target))?.state ?? 'closed',

@@ -51,6 +51,18 @@ describe('circuit breaker', () => {
     expect(await ask()).toEqual({ status: 200, provider: 'secondary' });
     expect(chats(primary)).toBe(2);
 
+    // The provider endpoints say why.
+    const health = (await (await fetch(`${gw.url}/v1/providers/primary/health`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({
+      id: 'primary',
+      type: 'openai-compatible',
+      breaker: [{ deployment: 'primary/mock-small', state: 'open', recentFailures: 2, retryInMs: expect.any(Number) }],
+      deployments: [{ deployment: 'primary/mock-small', requests: 2, failures: 2, lastError: 'primary: boom' }],
+    });
+    const all = (await (await fetch(`${gw.url}/v1/providers`)).json()) as { data: Array<{ id: string }> };
+    expect(all.data.map((p) => p.id)).toEqual(['primary', 'secondary']);
+    expect((await fetch(`${gw.url}/v1/providers/nope/health`)).status).toBe(404);
+
     // After the cooldown one probe goes through; it succeeds and the circuit closes.
     await new Promise((resolve) => setTimeout(resolve, 450));
     expect(await ask()).toEqual({ status: 200, provider: 'primary' });
