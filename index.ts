@@ -38,6 +38,8 @@ export type * from './core/protocol/openai.js';
 
 export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './plugins/openai/index.js';
 export { retry } from './plugins/retry/index.js';
+export { rateLimits } from './plugins/rate-limits/index.js';
+export type { RateLimitsOptions } from './plugins/rate-limits/index.js';
 export { routing } from './plugins/routing/index.js';
 export type { RoutingOptions } from './plugins/routing/index.js';
 export { STRATEGIES } from './plugins/routing/strategies.js';

@@ -1,0 +1,131 @@
+/**
+ * `gateway:rate-limits`: keep each provider and deployment within its limits, so that a request
+ * goes to a target with headroom instead of being tried and failing.
+ *
+ * Options: configured limits (requests and tokens per minute and per day, concurrency) per
+ * provider id or `provider/model`, and whether to learn from what providers say. Around each
+ * upstream try: a scope at its limit refuses at once with a retryable 429
+ * (`deployment_rate_limited`, `Retry-After` = when it frees up), which the retry plugin treats like
+ * any other rate limit (next target, or a 429 with the earliest `Retry-After` when all are full).
+ * On the way back it counts the request and its tokens, and reads the provider's rate-limit
+ * headers and a 429's `Retry-After` to skip a deployment until its window resets.
+ *
+ * @example
+ * plugins: [routing(), retry(), rateLimits({ limits: { groq: { rpm: 30, tpm: 6000 } } })]
+ */
+import { GatewayError, toGatewayError } from '../../core/errors.js';
+import { definePlugin } from '../../core/plugin.js';
+import type { Usage } from '../../core/protocol/openai.js';
+import type { Target } from '../../core/providers/provider.js';
+import { Limiter, type Limits } from './limiter.js';
+import { exhaustedUntil } from './provider-headers.js';
+
+export interface RateLimitsOptions {
+  /** Limits by provider id (`groq`) or deployment (`groq/llama-3.3-70b-versatile`). */
+  limits?: Record<string, Limits>;
+  /** Skip deployments their provider says are exhausted (rate-limit headers, 429 Retry-After). Default true. */
+  learnFromProviders?: boolean;
+}
+
+const limit = { type: 'integer', minimum: 1 };
+
+export const rateLimits = definePlugin<RateLimitsOptions>({
+  name: 'gateway:rate-limits',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      limits: {
+        type: 'object',
+        additionalProperties: { type: 'object', additionalProperties: false, properties: { rpm: limit, rpd: limit, tpm: limit, tpd: limit, concurrency: limit } },
+      },
+      learnFromProviders: { type: 'boolean', default: true },
+    },
+  },
+  create(options) {
+    const configured = new Map(Object.entries(options.limits ?? {}).map(([key, limits]) => [key, new Limiter(key, limits)]));
+    const learned = new Map<string, Limiter>();
+
+    /** The provider's scope (if limited) and the deployment's (always: it carries learned blocks). */
+    const scopesOf = (target: Target): Limiter[] => {
+      const deployment = `${target.provider}/${target.model}`;
+      let own = configured.get(deployment) ?? learned.get(deployment);
+      if (!own) {
+        own = new Limiter(deployment, {});
+        learned.set(deployment, own);
+      }
+      const provider = configured.get(target.provider);
+      return provider ? [provider, own] : [own];
+    };
+
+    const countTokens = (scopes: Limiter[], usage: Usage | undefined) => {
+      if (usage) for (const scope of scopes) scope.usedTokens(usage.total_tokens ?? 0, Date.now());
+    };
+
+    return {
+      setup(host) {
+        host.addProviderStatus({
+          name: 'limits',
+          status: (providerId) => {
+            const now = Date.now();
+            return [...configured.values(), ...learned.values()]
+              .filter((l) => l.key === providerId || l.key.startsWith(`${providerId}/`))
+              .map((l) => l.headroom(now))
+              .filter((h) => Object.keys(h).length > 1);
+          },
+        });
+      },
+
+      upstream: (next) =>
+        async function stayWithinLimits(call) {
+          const scopes = scopesOf(call.target);
+          const deployment = scopes.at(-1)!;
+          const now = Date.now();
+          const waitMs = Math.max(...scopes.map((s) => s.waitMs(now)));
+          if (waitMs > 0) {
+            throw new GatewayError('rate_limited', `${deployment.key}: at its rate limit; it frees up in ${Math.ceil(waitMs / 1000)} s`, {
+              code: 'deployment_rate_limited',
+              provider: call.target.provider,
+              retryable: true,
+              retryAfterSeconds: waitMs / 1000,
+            });
+          }
+          for (const scope of scopes) scope.started(now);
+          let handedOver = false;
+          try {
+            const result = await next(call);
+            if (options.learnFromProviders) {
+              const until = exhaustedUntil(result.headers, Date.now());
+              if (until !== undefined) deployment.blockedUntil = until;
+            }
+            if (result.kind === 'json') {
+              countTokens(scopes, result.body.usage);
+              return result;
+            }
+            handedOver = true;
+            const { ctx } = call;
+            const chunks = result.chunks;
+            return {
+              ...result,
+              chunks: (async function* countWhileStreaming() {
+                try {
+                  yield* chunks;
+                } finally {
+                  for (const scope of scopes) scope.ended();
+                  countTokens(scopes, ctx.usage);
+                }
+              })(),
+            };
+          } catch (cause) {
+            const error = toGatewayError(cause);
+            if (options.learnFromProviders && error.status === 429 && error.retryAfterSeconds !== undefined) {
+              deployment.blockedUntil = Math.max(deployment.blockedUntil, Date.now() + error.retryAfterSeconds * 1000);
+            }
+            throw error;
+          } finally {
+            if (!handedOver) for (const scope of scopes) scope.ended();
+          }
+        },
+    };
+  },
+});

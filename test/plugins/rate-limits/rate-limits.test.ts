@@ -1,0 +1,91 @@
+/**
+ * gateway:rate-limits with routing and retry, through real sockets: a deployment at its limit,
+ * configured or told by its provider, is skipped instead of tried.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rateLimits, retry, routing } from '../../../index.js';
+import { startGateway, type RunningGateway } from '../../support/gateway.js';
+import { completion, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+
+let primary: MockUpstream;
+let secondary: MockUpstream;
+let gw: RunningGateway;
+const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat/completions').length;
+
+beforeAll(async () => {
+  primary = await startMockUpstream();
+  secondary = await startMockUpstream();
+  const provider = (up: MockUpstream) => ({ type: 'openai-compatible', baseURL: up.baseURL, listModels: false });
+  gw = await startGateway({
+    providers: { primary: provider(primary), secondary: provider(secondary) },
+    models: {
+      capped: { targets: ['primary/capped', 'secondary/m'] },
+      told: { targets: ['primary/told', 'secondary/m'] },
+      limited: { targets: ['primary/limited', 'secondary/m'] },
+      single: { targets: ['primary/slow'] },
+      narrow: { targets: ['primary/narrow', 'secondary/m'] },
+    },
+    plugins: [
+      routing(),
+      retry({ attempts: 1 }),
+      rateLimits({ limits: { 'primary/capped': { rpm: 2 }, 'primary/slow': { rpm: 1 }, 'primary/narrow': { concurrency: 1 } } }),
+    ],
+  });
+});
+afterAll(async () => {
+  await gw?.close();
+  await primary?.close();
+  await secondary?.close();
+});
+beforeEach(() => {
+  primary.reset();
+  secondary.reset();
+});
+
+async function ask(model: string) {
+  const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+  const body = (await res.json()) as { error?: { code: string; message: string } };
+  return { status: res.status, provider: res.headers.get('x-gateway-provider'), retryAfter: res.headers.get('retry-after'), body };
+}
+
+describe('rate limits', () => {
+  it('a configured rpm moves the third request of the minute to the next target', async () => {
+    expect((await ask('capped')).provider).toBe('primary');
+    expect((await ask('capped')).provider).toBe('primary');
+    expect((await ask('capped')).provider).toBe('secondary');
+    expect(chats(primary)).toBe(2);
+  });
+
+  it('with no other target, the client gets a 429 with Retry-After', async () => {
+    expect((await ask('single')).status).toBe(200);
+    const refused = await ask('single');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(50);
+    expect(refused.body.error).toMatchObject({ code: 'deployment_rate_limited' });
+    expect(refused.body.error?.message).toMatch(/primary\/slow: at its rate limit/);
+  });
+
+  it("skips a deployment its provider's headers say is exhausted, until the reset", async () => {
+    primary.enqueue({ headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '0.4s' }, body: completion() });
+    expect((await ask('told')).provider).toBe('primary');
+    expect((await ask('told')).provider).toBe('secondary');
+    const health = (await (await fetch(`${gw.url}/v1/providers/primary/health`)).json()) as { limits: Array<{ scope: string; exhaustedForMs?: number }> };
+    expect(health.limits.find((l) => l.scope === 'primary/told')?.exhaustedForMs).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect((await ask('told')).provider).toBe('primary');
+  });
+
+  it("skips a deployment after its 429's Retry-After", async () => {
+    primary.enqueue({ status: 429, headers: { 'retry-after': '30' }, body: { error: { message: 'quota' } } });
+    expect((await ask('limited')).provider).toBe('secondary');
+    expect((await ask('limited')).provider).toBe('secondary');
+    expect(chats(primary)).toBe(1);
+  });
+
+  it('a concurrency limit sends a parallel request elsewhere while the first is in flight', async () => {
+    primary.enqueue({ delayMs: 300, body: completion() }, { delayMs: 300, body: completion() });
+    const [a, b] = await Promise.all([ask('narrow'), new Promise((r) => setTimeout(r, 50)).then(() => ask('narrow'))]);
+    expect([a.provider, b.provider]).toEqual(['primary', 'secondary']);
+    expect((await ask('narrow')).provider).toBe('primary');
+  });
+});
