@@ -190,6 +190,11 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
   };
 }
 
+/** A gateway provider entry pointing at a mock upstream (no background model listing). */
+export function mockProvider(upstream: MockUpstream, extra: Record<string, unknown> = {}): { type: string; [option: string]: unknown } {
+  return { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false, ...extra };
+}
+
 // ---- Building blocks for scenarios -------------------------------------------------------------
 
 let sequence = 0;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { circuitBreaker, retry } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
-import { startMockUpstream, type MockUpstream, type Scenario } from '../../support/mock-upstream.js';
+import { mockProvider, startMockUpstream, type MockUpstream, type Scenario } from '../../support/mock-upstream.js';
 
 let primary: MockUpstream;
 let secondary: MockUpstream;
@@ -17,9 +17,8 @@ const serverError: Scenario = { status: 500, body: { error: { message: 'boom' } 
 beforeAll(async () => {
   primary = await startMockUpstream();
   secondary = await startMockUpstream();
-  const provider = (up: MockUpstream) => ({ type: 'openai-compatible', baseURL: up.baseURL, listModels: false });
   gw = await startGateway({
-    providers: { primary: provider(primary), secondary: provider(secondary) },
+    providers: { primary: mockProvider(primary), secondary: mockProvider(secondary) },
     models: { stack: { targets: ['primary/mock-small', 'secondary/mock-small'] } },
     plugins: [retry({ attempts: 1 }), circuitBreaker({ failureThreshold: 2, windowMs: 10_000, cooldownMs: 400 })],
   });
@@ -31,8 +30,8 @@ afterAll(async () => {
   await secondary?.close();
 });
 beforeEach(() => {
-  primary.requests.length = 0;
-  secondary.requests.length = 0;
+  primary.reset();
+  secondary.reset();
 });
 
 const ask = async () => {

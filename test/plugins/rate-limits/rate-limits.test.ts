@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rateLimits, retry, routing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
-import { completion, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+import { completion, mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 
 let primary: MockUpstream;
 let secondary: MockUpstream;
@@ -15,9 +15,8 @@ const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat
 beforeAll(async () => {
   primary = await startMockUpstream();
   secondary = await startMockUpstream();
-  const provider = (up: MockUpstream) => ({ type: 'openai-compatible', baseURL: up.baseURL, listModels: false });
   gw = await startGateway({
-    providers: { primary: provider(primary), secondary: provider(secondary) },
+    providers: { primary: mockProvider(primary), secondary: mockProvider(secondary) },
     models: {
       capped: { targets: ['primary/capped', 'secondary/m'] },
       told: { targets: ['primary/told', 'secondary/m'] },

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { retry } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
-import { completion, startMockUpstream, wordChunks, type MockUpstream, type Scenario } from '../../support/mock-upstream.js';
+import { completion, mockProvider, startMockUpstream, wordChunks, type MockUpstream, type Scenario } from '../../support/mock-upstream.js';
 
 let primary: MockUpstream;
 let secondary: MockUpstream;
@@ -17,7 +17,7 @@ const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat
 beforeAll(async () => {
   primary = await startMockUpstream();
   secondary = await startMockUpstream();
-  const provider = (up: MockUpstream) => ({ type: 'openai-compatible', baseURL: up.baseURL, listModels: false, timeouts: { firstByteMs: 300, idleMs: 300 } });
+  const provider = (up: MockUpstream) => mockProvider(up, { timeouts: { firstByteMs: 300, idleMs: 300 } });
   gw = await startGateway({
     providers: { primary: provider(primary), secondary: provider(secondary), down: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:1/v1', listModels: false } },
     models: {
@@ -34,8 +34,8 @@ afterAll(async () => {
   await secondary?.close();
 });
 beforeEach(() => {
-  primary.requests.length = 0;
-  secondary.requests.length = 0;
+  primary.reset();
+  secondary.reset();
 });
 
 const ask = (stream = false) =>

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { retry, routing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
-import { completion, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+import { completion, mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 
 let fast: MockUpstream;
 let slow: MockUpstream;
@@ -14,9 +14,8 @@ let gw: RunningGateway;
 beforeAll(async () => {
   fast = await startMockUpstream();
   slow = await startMockUpstream();
-  const provider = (up: MockUpstream) => ({ type: 'openai-compatible', baseURL: up.baseURL, listModels: false });
   gw = await startGateway({
-    providers: { fast: provider(fast), slow: provider(slow) },
+    providers: { fast: mockProvider(fast), slow: mockProvider(slow) },
     models: {
       weighted: { strategy: 'weighted', targets: [{ model: 'fast/heavy', weight: 3 }, { model: 'fast/light', weight: 1 }] },
       rr: { strategy: 'round-robin', targets: ['fast/one', 'fast/two', 'fast/three'] },
