@@ -3,11 +3,11 @@
  */
 import { createGateway as createKernel, type CreateGatewayOptions, type Gateway } from './core/gateway.js';
 import type { GatewayConfig } from './core/config/define-config.js';
-import { builtinPlugins } from './plugins/builtins.js';
+import { builtinPlugins, NAMED_PLUGINS } from './plugins/builtins.js';
 
 /** Builds a gateway with the first-party provider types loaded. Call `listen()` to serve. */
-export function createGateway(config: GatewayConfig, options: Omit<CreateGatewayOptions, 'builtins'> = {}): Promise<Gateway> {
-  return createKernel(config, { ...options, builtins: builtinPlugins() });
+export function createGateway(config: GatewayConfig, options: Omit<CreateGatewayOptions, 'builtins' | 'namedPlugins'> = {}): Promise<Gateway> {
+  return createKernel(config, { ...options, builtins: builtinPlugins(), namedPlugins: NAMED_PLUGINS });
 }
 export type { Gateway, CreateGatewayOptions };
 
@@ -38,6 +38,8 @@ export type * from './core/protocol/openai.js';
 
 export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './plugins/openai/index.js';
 export { retry } from './plugins/retry/index.js';
+export { rules, ruleRouter, estimatePromptTokens } from './plugins/rules/index.js';
+export type { Rule, RulesOptions, RuleRouter, RuleDecision } from './plugins/rules/index.js';
 export { rateLimits } from './plugins/rate-limits/index.js';
 export type { RateLimitsOptions } from './plugins/rate-limits/index.js';
 export { routing } from './plugins/routing/index.js';

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
+import { routeCommand } from './route.js';
 import { startCommand } from './start.js';
 import { VERSION } from './version.js';
 
@@ -14,6 +15,8 @@ Usage:
   llm-gateway start [--config FILE] [--port N] [--host H]   start the gateway (default port 8080, or PORT)
   llm-gateway check [--config FILE]                         validate the config and print the resolved pipeline
   llm-gateway init  [--force]                               write a starter gateway.config.ts here
+  llm-gateway route --model X [--header k:v]... [--metadata k=v]... [--prompt-tokens N] [--config FILE]
+                                                            show which rule matches and which targets would be tried
   llm-gateway --version | --help
 
 Without --config, the first of gateway.config.{ts,mts,js,mjs,cjs,json,yaml,yml} in the current
@@ -29,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       force: { type: 'boolean' },
+      model: { type: 'string', short: 'm' },
+      header: { type: 'string', multiple: true },
+      metadata: { type: 'string', multiple: true },
+      'prompt-tokens': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -43,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       return checkCommand({ config: values.config });
     case 'init':
       return initCommand({ force: values.force === true });
+    case 'route':
+      return routeCommand({ config: values.config, model: values.model, headers: values.header ?? [], metadata: values.metadata ?? [], promptTokens: values['prompt-tokens'] });
     case 'help':
       return print(HELP);
     default:

@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import './http/koa-augment.js';
 import type { GatewayConfig } from './config/define-config.js';
-import { resolveConfig, type ResolvedConfig } from './config/resolve-config.js';
+import { resolveConfig, type NamedPlugins, type ResolvedConfig } from './config/resolve-config.js';
 import type { GatewayContext } from './context.js';
 import { GatewayError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
@@ -25,7 +25,7 @@ import { ProviderRegistry } from './providers/registry.js';
 import { ModelResolver, modelResolver } from './routing/resolve-model.js';
 import { HealthTracker, healthTracker } from './health.js';
 import { GatewayServer, type ListenOptions, type Listening } from './server.js';
-import { ServiceRegistry } from './services.js';
+import { ServiceRegistry, type ServiceToken } from './services.js';
 
 export interface CreateGatewayOptions {
   /** Folder plugin package names are resolved from (the config file's). Default: cwd. */
@@ -35,6 +35,8 @@ export interface CreateGatewayOptions {
   builtins?: readonly GatewayPlugin[];
   /** Overrides the logger the config describes (tests pass a silent one). */
   logger?: Logger;
+  /** First-party plugin factories configs may name as strings (`"gateway:retry"`). */
+  namedPlugins?: NamedPlugins;
 }
 
 export interface Gateway {
@@ -48,6 +50,8 @@ export interface Gateway {
   readonly panels: readonly DashboardPanel[];
   /** The plugins in execution order, built-ins first. */
   readonly plugins: readonly GatewayPlugin[];
+  /** A service a plugin (or the kernel) provides, if any: `gateway.tryResolve(ruleRouter)`. */
+  tryResolve<T>(token: ServiceToken<T>): T | undefined;
   /** Starts background work (model listing) and listens; port 0 picks a free port. */
   listen(options?: ListenOptions): Promise<Listening>;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown deadline), closes plugins. */
@@ -55,7 +59,11 @@ export interface Gateway {
 }
 
 export async function createGateway(raw: GatewayConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
-  const config = await resolveConfig(raw, { ...(options.baseDir ? { baseDir: options.baseDir } : {}), ...(options.env ? { env: options.env } : {}) });
+  const config = await resolveConfig(raw, {
+    ...(options.baseDir ? { baseDir: options.baseDir } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.namedPlugins ? { namedPlugins: options.namedPlugins } : {}),
+  });
   const logger = options.logger ?? createLogger(config.logging);
   const events = createEventBus(logger);
   const services = new ServiceRegistry();
@@ -157,6 +165,7 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
     providers,
     health,
     panels,
+    tryResolve: (token) => services.tryResolve(token),
     plugins,
     async listen(listenOptions = {}) {
       server ??= new GatewayServer(app.callback(), logger);

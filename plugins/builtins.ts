@@ -1,8 +1,23 @@
 /** The first-party plugins every gateway loads before the config's own: provider types only. */
+import type { NamedPlugins } from '../core/config/resolve-config.js';
 import type { GatewayPlugin } from '../core/plugin.js';
+import { circuitBreaker } from './circuit-breaker/index.js';
+import { rateLimits } from './rate-limits/index.js';
+import { retry } from './retry/index.js';
+import { routing } from './routing/index.js';
+import { rules } from './rules/index.js';
 import { demoProvider } from './demo/index.js';
 import { openaiProviders } from './openai/index.js';
 
 export function builtinPlugins(): GatewayPlugin[] {
   return [openaiProviders(), demoProvider()];
 }
+
+/** First-party plugins a config may name as a string, e.g. `["gateway:retry", { "attempts": 2 }]` in JSON. */
+export const NAMED_PLUGINS: NamedPlugins = {
+  'gateway:routing': routing,
+  'gateway:rules': rules,
+  'gateway:retry': retry,
+  'gateway:circuit-breaker': circuitBreaker,
+  'gateway:rate-limits': rateLimits,
+};

@@ -37,10 +37,14 @@ export interface ResolvedConfig {
   readonly secrets: ReadonlySet<string>;
 }
 
+/** First-party plugin factories by name (`gateway:retry`), so JSON and YAML configs can use them. */
+export type NamedPlugins = Readonly<Record<string, (options: never) => GatewayPlugin>>;
+
 export interface ResolveOptions {
   /** Where plugin package names are resolved from: the config file's folder. */
   baseDir?: string;
   env?: NodeJS.ProcessEnv;
+  namedPlugins?: NamedPlugins;
 }
 
 export const DEFAULTS = {
@@ -75,7 +79,7 @@ export async function resolveConfig(raw: GatewayConfig, options: ResolveOptions 
     models.set(name, resolveVirtualModel(name, model, providerIds, problems));
   }
 
-  const plugins = await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), problems);
+  const plugins = await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), options.namedPlugins ?? {}, problems);
   if (problems.length > 0) throw new ConfigError('invalid config', problems);
 
   return {
@@ -143,14 +147,21 @@ function readEnvReferences(value: unknown, path: string, env: NodeJS.ProcessEnv,
   return value;
 }
 
-async function loadPlugins(entries: readonly PluginEntry[], baseDir: string, problems: string[]): Promise<GatewayPlugin[]> {
+async function loadPlugins(entries: readonly PluginEntry[], baseDir: string, named: NamedPlugins, problems: string[]): Promise<GatewayPlugin[]> {
+  const load = async (name: string, options: unknown): Promise<GatewayPlugin> => {
+    const factory = named[name];
+    // Options come from JSON/YAML here: the factory's own schema checks them.
+    if (factory) return (factory as (options?: unknown) => GatewayPlugin)(options);
+    if (name.startsWith('gateway:')) throw new Error(`no first-party plugin is called that (known: ${Object.keys(named).join(', ')})`);
+    return importPlugin(name, options, baseDir);
+  };
   const plugins: GatewayPlugin[] = [];
   for (const [index, entry] of entries.entries()) {
     if (!entry) continue;
     const where = `config/plugins/${index}`;
     try {
-      if (typeof entry === 'string') plugins.push(await importPlugin(entry, undefined, baseDir));
-      else if (Array.isArray(entry) && typeof entry[0] === 'string') plugins.push(await importPlugin(entry[0], entry[1], baseDir));
+      if (typeof entry === 'string') plugins.push(await load(entry, undefined));
+      else if (Array.isArray(entry) && typeof entry[0] === 'string') plugins.push(await load(entry[0], entry[1]));
       else if (isGatewayPlugin(entry)) plugins.push(entry);
       else problems.push(`${where} must be a plugin (made by its factory), a package name or [name, options] (found ${describe(entry)})`);
     } catch (error) {

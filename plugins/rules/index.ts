@@ -1,0 +1,132 @@
+/**
+ * `gateway:rules`: declarative routing rules, matched in order, each sending matching requests to a
+ * model, a `provider/model` or a virtual model.
+ *
+ * Options: the rules. On the way in, the first rule whose `when` matches the request (model glob,
+ * headers, estimated prompt tokens, metadata) decides the route; the `routing()` plugin after it
+ * then orders that route's targets. No rule matching leaves the request as it came.
+ * `llm-gateway route --model X --header k:v` shows which rule matches, without calling anything.
+ *
+ * @example
+ * rules({ rules: [
+ *   { name: 'long prompts', when: { minPromptTokens: 100_000 }, route: 'long-context' },
+ *   { name: 'batch', when: { headers: { 'x-tier': 'batch' } }, route: 'cheap' },
+ * ] })
+ */
+import { ConfigError } from '../../core/config/config-error.js';
+import type { RouteDecision } from '../../core/context.js';
+import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
+import { definePlugin } from '../../core/plugin.js';
+import { modelResolver, type ModelResolver } from '../../core/routing/resolve-model.js';
+import { defineService } from '../../core/services.js';
+import { compileConditions, type RequestFacts, type RuleConditions } from './match.js';
+
+export interface Rule {
+  /** Shown in logs, `x-gateway-*` reasons and `llm-gateway route`. Default `rule <index>`. */
+  name?: string;
+  when: RuleConditions;
+  /** A virtual model, `provider/model`, or a listed model. */
+  route: string;
+}
+
+export interface RulesOptions {
+  rules: Rule[];
+}
+
+export interface RuleDecision {
+  rule: string | undefined;
+  route: RouteDecision;
+}
+
+export interface RuleRouter {
+  /** Which rule matches these facts, and the route it leads to (the model's own route if none). */
+  explain(facts: RequestFacts): RuleDecision;
+}
+
+export const ruleRouter = defineService<RuleRouter>('rules:router');
+
+/** A rough count, good enough for routing by size: about four characters per token. */
+export function estimatePromptTokens(request: Pick<ChatCompletionRequest, 'messages'>): number {
+  let characters = 0;
+  for (const message of request.messages) {
+    if (typeof message.content === 'string') characters += message.content.length;
+    else if (Array.isArray(message.content)) for (const part of message.content) if (typeof part.text === 'string') characters += part.text.length;
+  }
+  return Math.ceil(characters / 4);
+}
+
+export const rules = definePlugin<RulesOptions>({
+  name: 'gateway:rules',
+  schema: {
+    type: 'object',
+    required: ['rules'],
+    additionalProperties: false,
+    properties: {
+      rules: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['when', 'route'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', minLength: 1 },
+            route: { type: 'string', minLength: 1 },
+            when: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                model: { type: 'string', minLength: 1 },
+                headers: { type: 'object', additionalProperties: { type: 'string' } },
+                minPromptTokens: { type: 'integer', minimum: 0 },
+                maxPromptTokens: { type: 'integer', minimum: 0 },
+                metadata: { type: 'object', additionalProperties: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  create(options) {
+    const compiled = options.rules.map((rule, index) => ({ name: rule.name ?? `rule ${index}`, route: rule.route, matches: compileConditions(rule.when) }));
+    let resolver!: ModelResolver;
+
+    const explain = (facts: RequestFacts): RuleDecision => {
+      const rule = compiled.find((r) => r.matches(facts));
+      if (!rule) return { rule: undefined, route: resolver.resolve(facts.model) };
+      const route = resolver.resolve(rule.route);
+      return { rule: rule.name, route: { ...route, requestedModel: facts.model, reason: `rule:${rule.name}` } };
+    };
+
+    return {
+      setup(host) {
+        resolver = host.resolve(modelResolver);
+        // Fail at start, not at the first matching request, when a rule routes to a provider that
+        // is not configured. (A bare model name is checked per request: model lists load later.)
+        const problems: string[] = [];
+        compiled.forEach((rule, index) => {
+          if (!rule.route.includes('/') && !resolver.virtualModel(rule.route)) return;
+          try {
+            resolver.resolve(rule.route);
+          } catch (error) {
+            problems.push(`gateway:rules: options/rules/${index}/route ${(error as Error).message}`);
+          }
+        });
+        if (problems.length > 0) throw new ConfigError('invalid rules', problems);
+        host.provide(ruleRouter, { explain });
+      },
+
+      async middleware(ctx, next) {
+        const metadata = ctx.request.metadata;
+        const decision = explain({
+          model: ctx.request.model,
+          headers: ctx.http.req.headers,
+          promptTokens: estimatePromptTokens(ctx.request),
+          metadata: typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : {},
+        });
+        if (decision.rule !== undefined) ctx.route = decision.route;
+        await next();
+      },
+    };
+  },
+});

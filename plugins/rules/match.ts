@@ -1,0 +1,47 @@
+/**
+ * Does a rule's `when` match a request? Every condition given must hold; an empty `when` matches
+ * everything (a catch-all at the end of the list).
+ */
+import picomatch from 'picomatch';
+
+export interface RuleConditions {
+  /** Glob on the requested model: `gpt-4*`, `groq/llama-*`. */
+  model?: string;
+  /** Header name → glob on its value: `{ 'x-tier': 'batch' }`. */
+  headers?: Record<string, string>;
+  /** Estimated prompt tokens at least / at most. */
+  minPromptTokens?: number;
+  maxPromptTokens?: number;
+  /** The request's `metadata` fields (OpenAI's `metadata` object) → glob on their value. */
+  metadata?: Record<string, string>;
+}
+
+export interface RequestFacts {
+  model: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  promptTokens: number;
+  metadata: Readonly<Record<string, unknown>>;
+}
+
+export type Matcher = (facts: RequestFacts) => boolean;
+
+/** Compiles the conditions once, at start. */
+export function compileConditions(when: RuleConditions): Matcher {
+  const model = when.model === undefined ? undefined : picomatch(when.model, { nocase: true });
+  const headers = Object.entries(when.headers ?? {}).map(([name, glob]) => [name.toLowerCase(), picomatch(glob, { nocase: true })] as const);
+  const metadata = Object.entries(when.metadata ?? {}).map(([name, glob]) => [name, picomatch(glob)] as const);
+  return (facts) => {
+    if (model && !model(facts.model)) return false;
+    if (when.minPromptTokens !== undefined && facts.promptTokens < when.minPromptTokens) return false;
+    if (when.maxPromptTokens !== undefined && facts.promptTokens > when.maxPromptTokens) return false;
+    for (const [name, test] of headers) {
+      const value = facts.headers[name];
+      if (value === undefined || !test(Array.isArray(value) ? value.join(',') : value)) return false;
+    }
+    for (const [name, test] of metadata) {
+      const value = facts.metadata[name];
+      if (typeof value !== 'string' || !test(value)) return false;
+    }
+    return true;
+  };
+}
