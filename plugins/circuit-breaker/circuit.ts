@@ -39,6 +39,11 @@ export class Circuit {
     return { allowed: true };
   }
 
+  /** The state a router should see: an open circuit whose cooldown ended is ready for a probe. */
+  effectiveState(now: number): CircuitState {
+    return this.state === 'open' && now >= this.openedAt + this.options.cooldownMs ? 'half_open' : this.state;
+  }
+
   succeeded(): void {
     if (this.state === 'half_open') this.move('closed');
   }

@@ -34,7 +34,7 @@ export interface CircuitBreakerOptions extends Partial<CircuitOptions> {
 export interface CircuitBreakerState {
   /** Every deployment the breaker has seen, with its state. */
   snapshot(): Array<{ deployment: string; state: CircuitState; recentFailures: number; retryInMs?: number }>;
-  /** The state of one deployment (closed when never seen). */
+  /** The state of one deployment (closed when never seen; half-open once an open one may be probed). */
   stateOf(target: Target): CircuitState;
 }
 
@@ -86,7 +86,7 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
         });
         host.provide(circuitBreakerState, {
           snapshot: () => [...circuits].map(([deployment, circuit]) => ({ deployment, ...circuit.snapshot(Date.now()) })),
-          stateOf: (target) => circuits.get(deploymentOf(target))?.state ?? 'closed',
+          stateOf: (target) => circuits.get(deploymentOf(target))?.effectiveState(Date.now()) ?? 'closed',
         });
       },
 

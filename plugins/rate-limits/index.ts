@@ -15,6 +15,7 @@
  */
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { definePlugin } from '../../core/plugin.js';
+import { defineService } from '../../core/services.js';
 import type { Usage } from '../../core/protocol/openai.js';
 import type { Target } from '../../core/providers/provider.js';
 import { Limiter, type Limits } from './limiter.js';
@@ -26,6 +27,14 @@ export interface RateLimitsOptions {
   /** Skip deployments their provider says are exhausted (rate-limit headers, 429 Retry-After). Default true. */
   learnFromProviders?: boolean;
 }
+
+export interface LimitHeadroom {
+  /** False when the target's provider or deployment is at a limit (configured or told) right now. */
+  hasHeadroom(target: Target): boolean;
+}
+
+/** Read by the `usage-aware` routing strategy. */
+export const limitHeadroom = defineService<LimitHeadroom>('rate-limits:headroom');
 
 const limit = { type: 'integer', minimum: 1 };
 
@@ -64,6 +73,7 @@ export const rateLimits = definePlugin<RateLimitsOptions>({
 
     return {
       setup(host) {
+        host.provide(limitHeadroom, { hasHeadroom: (target) => Math.max(...scopesOf(target).map((s) => s.waitMs(Date.now()))) === 0 });
         host.addProviderStatus({
           name: 'limits',
           status: (providerId) => {

@@ -18,6 +18,7 @@ import type { Target } from '../../core/providers/provider.js';
 import { hintMatches, type RoutingHints } from '../../core/routing/hints.js';
 import { modelResolver, type ModelResolver } from '../../core/routing/resolve-model.js';
 import { circuitBreakerState, type CircuitBreakerState } from '../circuit-breaker/index.js';
+import { limitHeadroom, type LimitHeadroom } from '../rate-limits/index.js';
 import { STRATEGIES, orderTargets, type RoutedTarget, type Strategy } from './strategies.js';
 
 export interface RoutingOptions {
@@ -42,7 +43,10 @@ export const routing = definePlugin<RoutingOptions>({
     const prices = options.prices ?? {};
     let resolver!: ModelResolver;
     let health!: HealthTracker;
+    // Provided by plugins that may come later in the list: looked up on first use.
+    let peers: (() => { circuits: CircuitBreakerState | undefined; headroom: LimitHeadroom | undefined }) | undefined;
     let circuits: CircuitBreakerState | undefined;
+    let headroom: LimitHeadroom | undefined;
 
     return {
       setup(host) {
@@ -52,10 +56,14 @@ export const routing = definePlugin<RoutingOptions>({
           throw new ConfigError('unknown routing strategy', unknown.map((m) => `config/models/${m.name}/strategy must be one of: ${STRATEGIES.map((s) => JSON.stringify(s)).join(', ')} (found ${JSON.stringify(m.strategy)})`));
         }
         health = host.resolve(healthTracker);
-        circuits = host.tryResolve(circuitBreakerState);
+        peers = () => ({ circuits: host.tryResolve(circuitBreakerState), headroom: host.tryResolve(limitHeadroom) });
       },
 
       async middleware(ctx, next) {
+        if (peers) {
+          ({ circuits, headroom } = peers());
+          peers = undefined;
+        }
         const route = ctx.route ?? resolver.resolve(ctx.request.model);
         const declared = route.virtualModel ? resolver.virtualModel(route.virtualModel)?.strategy : undefined;
         const strategy = pickStrategy(ctx.hints, declared, options.strategy!);
@@ -65,6 +73,7 @@ export const routing = definePlugin<RoutingOptions>({
           health: (t) => health.get(t),
           price: (t) => prices[`${t.provider}/${t.model}`] ?? prices[t.provider],
           random: Math.random,
+          hasHeadroom: (t) => headroom?.hasHeadroom(t) ?? true,
           nextCursor: (key) => {
             const cursor = cursors.get(key) ?? 0;
             cursors.set(key, cursor + 1);

@@ -5,11 +5,11 @@
 import type { DeploymentHealth } from '../../core/health.js';
 import type { Target } from '../../core/providers/provider.js';
 
-export const STRATEGIES = ['fallback', 'round-robin', 'weighted', 'least-latency', 'lowest-cost'] as const;
+export const STRATEGIES = ['fallback', 'round-robin', 'weighted', 'least-latency', 'lowest-cost', 'usage-aware'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** A target as routes carry it: virtual model targets have a weight and a priority. */
-export type RoutedTarget = Target & { weight?: number; priority?: number };
+export type RoutedTarget = Target & { weight?: number; priority?: number; tier?: 'free' | 'paid' };
 
 export interface StrategyInput {
   /** Identifies the route for per-route state (the round-robin cursor). */
@@ -20,6 +20,8 @@ export interface StrategyInput {
   random: () => number;
   /** Advances the route's round-robin cursor and returns its previous value. */
   nextCursor: (routeKey: string) => number;
+  /** Whether a target is within its rate limits now (true when nothing limits it). */
+  hasHeadroom: (target: Target) => boolean;
 }
 
 export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[], input: StrategyInput): RoutedTarget[] {
@@ -37,6 +39,9 @@ export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[
       return sortBy(targets, (t) => input.health(t)?.latencyMs ?? -1);
     case 'lowest-cost':
       return sortBy(targets, (t) => input.price(t) ?? Number.POSITIVE_INFINITY);
+    case 'usage-aware':
+      // Free tiers with headroom, then paid ones with headroom, then whatever is at its limits.
+      return sortBy(byPriority(targets), (t) => (input.hasHeadroom(t) ? 0 : 2) + (t.tier === 'free' ? 0 : 1));
   }
 }
 

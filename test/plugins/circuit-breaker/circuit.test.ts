@@ -51,6 +51,13 @@ describe('Circuit', () => {
     expect(c.snapshot(1100)).toMatchObject({ state: 'open', retryInMs: 50 });
   });
 
+  it('reports an open circuit whose cooldown ended as ready for a probe', () => {
+    const { c } = circuit({ failureThreshold: 1 });
+    c.failed(0);
+    expect(c.effectiveState(499)).toBe('open');
+    expect(c.effectiveState(500)).toBe('half_open');
+  });
+
   it('frees a probe slot when a probe ends without a verdict', () => {
     const { c } = circuit({ failureThreshold: 1 });
     c.failed(0);

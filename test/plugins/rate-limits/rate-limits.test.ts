@@ -23,11 +23,12 @@ beforeAll(async () => {
       limited: { targets: ['primary/limited', 'secondary/m'] },
       single: { targets: ['primary/slow'] },
       narrow: { targets: ['primary/narrow', 'secondary/m'] },
+      thrifty: { strategy: 'usage-aware', targets: [{ model: 'secondary/paid', tier: 'paid' }, { model: 'primary/free', tier: 'free' }] },
     },
     plugins: [
       routing(),
       retry({ attempts: 1 }),
-      rateLimits({ limits: { 'primary/capped': { rpm: 2 }, 'primary/slow': { rpm: 1 }, 'primary/narrow': { concurrency: 1 } } }),
+      rateLimits({ limits: { 'primary/capped': { rpm: 2 }, 'primary/slow': { rpm: 1 }, 'primary/narrow': { concurrency: 1 }, 'primary/free': { rpm: 1 } } }),
     ],
   });
 });
@@ -44,7 +45,7 @@ beforeEach(() => {
 async function ask(model: string) {
   const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
   const body = (await res.json()) as { error?: { code: string; message: string } };
-  return { status: res.status, provider: res.headers.get('x-gateway-provider'), retryAfter: res.headers.get('retry-after'), body };
+  return { status: res.status, provider: res.headers.get('x-gateway-provider'), attempts: res.headers.get('x-gateway-attempts'), retryAfter: res.headers.get('retry-after'), body };
 }
 
 describe('rate limits', () => {
@@ -78,6 +79,12 @@ describe('rate limits', () => {
     primary.enqueue({ status: 429, headers: { 'retry-after': '30' }, body: { error: { message: 'quota' } } });
     expect((await ask('limited')).provider).toBe('secondary');
     expect((await ask('limited')).provider).toBe('secondary');
+    expect(chats(primary)).toBe(1);
+  });
+
+  it('usage-aware routing uses the free tier while it has headroom, then the paid one, without a failed try', async () => {
+    expect(await ask('thrifty')).toMatchObject({ provider: 'primary', attempts: '1' });
+    expect(await ask('thrifty')).toMatchObject({ provider: 'secondary', attempts: '1' });
     expect(chats(primary)).toBe(1);
   });
 

@@ -8,7 +8,7 @@ const names = (targets: RoutedTarget[]) => targets.map((t) => t.provider).join('
 
 function input(overrides: Partial<StrategyInput> = {}): StrategyInput {
   let cursor = 0;
-  return { routeKey: 'k', health: () => undefined, price: () => undefined, random: Math.random, nextCursor: () => cursor++, ...overrides };
+  return { routeKey: 'k', health: () => undefined, price: () => undefined, random: Math.random, nextCursor: () => cursor++, hasHeadroom: () => true, ...overrides };
 }
 
 describe('strategies', () => {
@@ -30,6 +30,15 @@ describe('strategies', () => {
   it('lowest-cost: cheapest first, unknown prices last', () => {
     const price = (t: { provider: string }) => ({ a: 0.5, b: 3 } as Record<string, number>)[t.provider];
     expect(names(orderTargets('lowest-cost', [c, b, a], input({ price })))).toBe('abc');
+  });
+
+  it('usage-aware: free tiers with headroom, then paid with headroom, then the exhausted', () => {
+    const free1: RoutedTarget = { provider: 'f1', model: 'm', tier: 'free' };
+    const free2: RoutedTarget = { provider: 'f2', model: 'm', tier: 'free' };
+    const paid: RoutedTarget = { provider: 'p', model: 'm', tier: 'paid' };
+    const full = new Set(['f1']);
+    const ordered = orderTargets('usage-aware', [paid, free1, free2], input({ hasHeadroom: (t) => !full.has(t.provider) }));
+    expect(ordered.map((t) => t.provider)).toEqual(['f2', 'p', 'f1']);
   });
 
   it('weighted: each target comes first in proportion to its weight', () => {
