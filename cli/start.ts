@@ -83,6 +83,9 @@ function parsePort(value: string | undefined): number | undefined {
  * in-flight request down with the process. The request paths are built not to need this.
  */
 function guardProcess(logger: { error: (message: string, fields?: Record<string, unknown>) => void }): void {
+  // A stderr nobody reads any more (EPIPE: the parent or the log pipe went away) would otherwise
+  // raise an uncaught exception whose handler logs to that same stderr, forever, at 100% CPU.
+  process.stderr.on('error', () => undefined);
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (bug): the gateway keeps running', { error: reason as Error }));
   process.on('uncaughtException', (error) => logger.error('uncaught exception (bug): the gateway keeps running', { error }));
 }
