@@ -116,13 +116,16 @@ export function toGatewayError(error: unknown): GatewayError {
 }
 
 export interface OpenAIErrorBody {
-  error: { message: string; type: string; code: string | null; param: string | null; provider?: string };
+  error: { message: string; type: string; code: string | null; param: string | null; provider?: string; retryable: boolean };
 }
 
-/** OpenAI's error JSON, plus the provider that failed when there is one. */
+/**
+ * OpenAI's error JSON, plus the provider that failed when there is one and `retryable`: whether
+ * the same request may succeed later or elsewhere (a 400 will not; a 503 may).
+ */
 export function toOpenAIErrorBody(error: GatewayError): OpenAIErrorBody {
   const body: OpenAIErrorBody = {
-    error: { message: error.message, type: error.type, code: error.code, param: error.param },
+    error: { message: error.message, type: error.type, code: error.code, param: error.param, retryable: error.retryable },
   };
   if (error.provider !== undefined) body.error.provider = error.provider;
   return body;

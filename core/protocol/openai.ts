@@ -13,8 +13,22 @@ export interface ChatMessage {
   name?: string;
   tool_calls?: ReadonlyArray<ToolCall>;
   tool_call_id?: string;
+  /**
+   * Extension (DeepSeek's, also used by OpenRouter and vLLM): the model's reasoning as text. Native
+   * adapters fill it from Anthropic thinking blocks and Gemini thought parts.
+   */
+  reasoning_content?: string | null;
+  /**
+   * Extension: Anthropic thinking blocks with their signatures, which Anthropic needs back verbatim
+   * on the next turn of a tool-use conversation. Other providers ignore them.
+   */
+  thinking_blocks?: ReadonlyArray<ThinkingBlock>;
   [field: string]: unknown;
 }
+
+export type ThinkingBlock =
+  | { type: 'thinking'; thinking: string; signature?: string }
+  | { type: 'redacted_thinking'; data: string };
 
 export interface ToolCall {
   id: string;
@@ -37,7 +51,12 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens?: number; [field: string]: unknown };
+  /**
+   * `cached_tokens`: prompt tokens read from the provider's cache (a subset of prompt_tokens).
+   * `cache_write_tokens` (extension): prompt tokens written to it, billed at a premium by Anthropic
+   * (also a subset of prompt_tokens).
+   */
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; [field: string]: unknown };
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
   [field: string]: unknown;
 }
@@ -87,4 +106,22 @@ export interface ModelObject {
 export interface ModelList {
   object: 'list';
   data: ModelObject[];
+}
+
+/** `POST /v1/embeddings`. */
+export interface EmbeddingsRequest {
+  model: string;
+  input: string | string[] | number[] | number[][];
+  encoding_format?: 'float' | 'base64';
+  dimensions?: number;
+  user?: string;
+  [field: string]: unknown;
+}
+
+export interface EmbeddingsResponse {
+  object: 'list';
+  data: Array<{ object: 'embedding'; index: number; embedding: number[] | string }>;
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+  [field: string]: unknown;
 }

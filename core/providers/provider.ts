@@ -7,7 +7,7 @@
  * upstream, and they report every failure as a GatewayError naming the provider.
  */
 import type { JSONSchemaType } from 'ajv';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../protocol/openai.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse } from '../protocol/openai.js';
 import type { Logger } from '../logger.js';
 import type { Dispatcher } from 'undici';
 
@@ -52,6 +52,13 @@ export interface StreamResult<T> {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
+export interface EmbeddingsCallInput {
+  /** `model` already set to the target's model. */
+  readonly body: EmbeddingsRequest;
+  readonly signal: AbortSignal;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export interface ProviderModel {
   /** The provider's own model id (without the `provider/` prefix). */
   id: string;
@@ -65,6 +72,8 @@ export interface Provider {
   /** The provider type it was made from, e.g. `openai-compatible`. */
   readonly type: string;
   chatCompletions(input: ChatCallInput): Promise<ChatResult>;
+  /** OpenAI-format embeddings; omit when the provider has none (the gateway answers 400). */
+  embeddings?(input: EmbeddingsCallInput): Promise<JsonResult<EmbeddingsResponse>>;
   /** Lists the models the provider serves; omit when it has no such API (config `models` is used). */
   listModels?(signal: AbortSignal): Promise<ProviderModel[]>;
   close?(): Promise<void> | void;
