@@ -2,159 +2,153 @@
  * `npm run bench`: the gateway's added latency and throughput against the upstream called
  * directly, in the same run, beside a bare Koa + undici proxy.
  *
- * Processes: the mock upstream, the bare proxy and the gateway (built `dist/`, as in production)
- * each run on their own; this process generates the load. Every cell (target × concurrency ×
- * streaming) is warmed up, then measured for a fixed time. Results go to stdout and to
- * docs/performance.md.
+ * Four processes: the mock upstream, the bare proxy and the gateway (built `dist/`, as in
+ * production) each run on their own; this one generates the load. Every cell (concurrency ×
+ * JSON/stream) warms each target up, then measures the three targets in interleaved rounds, so a
+ * burst of unrelated load on the machine hits them alike. Results go to stdout and replace the
+ * results section of docs/performance.md.
  *
- * BENCH_DURATION_MS (default 4000) and BENCH_WARMUP_MS (default 1000) shorten or lengthen a run.
+ * Environment: BENCH_DURATION_MS (measured time per target and cell, default 4000),
+ * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,16,64"),
+ * BENCH_WRITE_DOC=0 to leave the doc alone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { runLoad, type LoadResult } from './load.js';
+import { LoadTarget, emptySample, errorCount, type Endpoint, type Sample } from './load.js';
+import { cpuTimeMs, installCleanup, killAll, peakRssMb, startNode } from './processes.js';
+import { TARGETS, renderReport, totalErrors, writeResults, type Cell, type TargetName } from './report.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
-const CONCURRENCY = [1, 16, 64];
-const children: ChildProcess[] = [];
+const DURATION_MS = positiveInt('BENCH_DURATION_MS', 4000);
+const WARMUP_MS = positiveInt('BENCH_WARMUP_MS', 1000);
+const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const WRITE_DOC = process.env.BENCH_WRITE_DOC !== '0';
 
-type Target = 'direct' | 'bare proxy' | 'gateway';
-interface Cell {
-  stream: boolean;
-  concurrency: number;
-  results: Record<Target, LoadResult>;
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got "${raw}")`);
+  return value;
 }
 
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-}
-process.on('exit', killAll);
-process.on('SIGINT', () => process.exit(130));
-process.on('SIGTERM', () => process.exit(143));
+async function main(): Promise<number> {
+  if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_CONCURRENCY must list positive integers, e.g. "1,16,64"');
+  const gatewayMain = join(ROOT, 'dist', 'cli', 'main.js');
+  if (!existsSync(gatewayMain)) throw new Error(`${gatewayMain} is missing: run \`npm run build\` first (npm run bench does)`);
+  const loadBefore = loadavg()[0]!;
 
-/** Spawns a process and resolves with the first match of `pattern` in its output. */
-function startProcess(command: string, args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 20_000);
-    const onData = (data: Buffer) => {
-      output += data.toString();
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-async function main(): Promise<void> {
-  const upstream = await startProcess(tsx, [join(ROOT, 'bench', 'upstream-server.ts')], /"port":(\d+)/);
+  // `node --import tsx`, not the tsx binary: that one is a wrapper process around the real one.
+  const upstream = await startNode({ name: 'mock upstream', cwd: ROOT, args: ['--import', 'tsx', 'bench/upstream-server.ts'], ready: /"port":(\d+)/ });
   const upstreamOrigin = `http://127.0.0.1:${upstream.match[1]}`;
-  const bare = await startProcess(tsx, [join(ROOT, 'bench', 'bare-proxy.ts'), upstreamOrigin], /"port":(\d+)/);
-  const gateway = await startProcess(
-    process.execPath,
-    [join(ROOT, 'dist', 'cli', 'main.js'), 'start', '--config', join(ROOT, 'bench', 'gateway.bench.json'), '--port', '0'],
-    /listening on (http:\/\/\S+)/,
-    { ...process.env, BENCH_UPSTREAM_URL: `${upstreamOrigin}/v1` },
-  );
+  const bare = await startNode({ name: 'bare proxy', cwd: ROOT, args: ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamOrigin], ready: /"port":(\d+)/ });
+  const gateway = await startNode({
+    name: 'gateway',
+    cwd: ROOT,
+    args: [gatewayMain, 'start', '--config', join(ROOT, 'bench', 'gateway.bench.json'), '--port', '0'],
+    ready: /listening on (http:\/\/\S+)/,
+    env: { ...process.env, BENCH_UPSTREAM_URL: `${upstreamOrigin}/v1` },
+  });
 
-  const urls: Record<Target, { url: string; model: string }> = {
-    direct: { url: `${upstreamOrigin}/v1/chat/completions`, model: 'mock-small' },
-    'bare proxy': { url: `http://127.0.0.1:${bare.match[1]}/v1/chat/completions`, model: 'mock-small' },
-    gateway: { url: `${gateway.match[1]}/v1/chat/completions`, model: 'mock/mock-small' },
+  const endpoints: Record<TargetName, Endpoint> = {
+    direct: { origin: upstreamOrigin, path: '/v1/chat/completions', model: 'mock-small' },
+    'bare proxy': { origin: `http://127.0.0.1:${bare.match[1]}`, path: '/v1/chat/completions', model: 'mock-small' },
+    gateway: { origin: gateway.match[1]!, path: '/v1/chat/completions', model: 'mock/mock-small' },
   };
+  log(`mock upstream ${upstreamOrigin} · bare proxy ${endpoints['bare proxy'].origin} · gateway ${endpoints.gateway.origin} (pid ${gateway.child.pid})`);
 
-  // JIT warm-up of every process before any cell is measured: a cold gateway is slower for its
-  // first few thousand requests, which is not what production sees.
-  for (const target of Object.keys(urls) as Target[]) {
-    for (const stream of [false, true]) await runLoad({ ...urls[target], concurrency: 16, stream, durationMs: WARMUP_MS * 2 });
-  }
-
-  const cells: Cell[] = [];
-  for (const stream of [false, true]) {
-    for (const concurrency of CONCURRENCY) {
-      const results = {} as Record<Target, LoadResult>;
-      for (const target of Object.keys(urls) as Target[]) {
-        const load = { ...urls[target], concurrency, stream };
-        await runLoad({ ...load, durationMs: WARMUP_MS });
-        results[target] = await runLoad({ ...load, durationMs: DURATION_MS });
-        const r = results[target];
-        process.stderr.write(`${stream ? 'stream' : 'json  '} c=${String(concurrency).padEnd(2)} ${target.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.latencyMs.p50.toFixed(3)} ms  p99 ${r.latencyMs.p99.toFixed(3)} ms${r.errors ? `  ERRORS ${r.errors}` : ''}\n`);
+  // Every process is warmed up before any cell is measured, so the JIT has compiled the hot path
+  // (a cold gateway is slower for its first few thousand requests, which production never sees).
+  // This also checks that every target answers correctly before anything is measured.
+  for (const target of TARGETS) {
+    for (const stream of [false, true]) {
+      const load = new LoadTarget(endpoints[target], 16, stream);
+      const sample = await load.run(WARMUP_MS * 2);
+      await load.close();
+      if (errorCount(sample) > 0 || sample.latencies.length === 0) {
+        throw new Error(`${target} (${stream ? 'stream' : 'JSON'}) does not answer correctly: ${sample.latencies.length} ok, errors ${JSON.stringify([...sample.errors])}`);
       }
-      cells.push({ stream, concurrency, results });
     }
   }
-  const rss = peakRssMb(gateway.child.pid!);
-  const report = renderReport(cells, rss);
-  process.stdout.write(`${report}\n`);
-  writePerformanceDoc(report);
-  const errors = cells.flatMap((c) => Object.values(c.results)).reduce((n, r) => n + r.errors, 0);
+  log(`warmed up; measuring ${CONCURRENCY.length * 2} cells × ${TARGETS.length} targets`);
+
+  const pids: Record<TargetName, number | undefined> = { direct: upstream.child.pid, 'bare proxy': bare.child.pid, gateway: gateway.child.pid };
+  const cells: Cell[] = [];
+  for (const stream of [false, true]) {
+    for (const concurrency of CONCURRENCY) cells.push(await measureCell(endpoints, pids, stream, concurrency));
+  }
+
+  const gatewayLogLines = gateway.laterOutput().split('\n').filter((line) => line.trim() !== '').length;
+  const rssMb = { gateway: peakRssMb(gateway.child.pid), 'bare proxy': peakRssMb(bare.child.pid), direct: peakRssMb(upstream.child.pid) };
+  const report = renderReport(cells, {
+    date: new Date(),
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    node: process.version,
+    durationMs: DURATION_MS,
+    warmupMs: WARMUP_MS,
+    rounds: ROUNDS,
+    loadAverage: { start: loadBefore, end: loadavg()[0]! },
+    rssMb,
+    gatewayLogLines,
+  });
+  killAll();
+  process.stdout.write(`\n${report}\n`);
+  if (gatewayLogLines > 0) log(`the gateway logged under load (it should not):\n${gateway.laterOutput().slice(-2000)}`);
+
+  const errors = totalErrors(cells);
   if (errors > 0) {
-    process.stderr.write(`${errors} requests failed during the benchmark: the numbers above are not trustworthy\n`);
-    process.exitCode = 1;
+    log(`${errors} requests failed: these numbers measure errors, not the gateway. docs/performance.md was not updated.`);
+    return 1;
   }
-}
-
-const ms = (value: number) => value.toFixed(3);
-
-function renderReport(cells: Cell[], rssMb: number): string {
-  const lines: string[] = [];
-  lines.push(`Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · node ${process.version} · ${cpus().length} cores · ${DURATION_MS} ms per cell after ${WARMUP_MS} ms warm-up`, '');
-  lines.push('| mode | c | direct req/s | bare proxy req/s | gateway req/s | gateway / direct | gateway / bare | direct p50 / p99 ms | gateway p50 / p99 ms | added p50 / p99 ms |');
-  lines.push('| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |');
-  for (const { stream, concurrency, results } of cells) {
-    const d = results.direct;
-    const b = results['bare proxy'];
-    const g = results.gateway;
-    const dl = stream ? d.ttftMs! : d.latencyMs;
-    const gl = stream ? g.ttftMs! : g.latencyMs;
-    lines.push(
-      `| ${stream ? 'stream (TTFT)' : 'JSON'} | ${concurrency} | ${d.rps.toFixed(0)} | ${b.rps.toFixed(0)} | ${g.rps.toFixed(0)} | ${(g.rps / d.rps).toFixed(2)} | ${(g.rps / b.rps).toFixed(2)} | ${ms(dl.p50)} / ${ms(dl.p99)} | ${ms(gl.p50)} / ${ms(gl.p99)} | ${ms(gl.p50 - dl.p50)} / ${ms(gl.p99 - dl.p99)} |`,
-    );
+  if (WRITE_DOC) {
+    writeResults(join(ROOT, 'docs', 'performance.md'), report);
+    log('results written to docs/performance.md');
   }
-  lines.push('', `Gateway peak RSS: ${rssMb.toFixed(0)} MB. Errors: ${cells.flatMap((c) => Object.values(c.results)).reduce((n, r) => n + r.errors, 0)}.`);
-  return lines.join('\n');
+  return 0;
 }
 
-const RESULTS_START = '<!-- bench:results:start -->';
-const RESULTS_END = '<!-- bench:results:end -->';
-
-function writePerformanceDoc(report: string): void {
-  const file = join(ROOT, 'docs', 'performance.md');
-  const doc = readFileSync(file, 'utf8');
-  const start = doc.indexOf(RESULTS_START);
-  const end = doc.indexOf(RESULTS_END);
-  if (start < 0 || end < 0) throw new Error(`${file} lacks the ${RESULTS_START} / ${RESULTS_END} markers`);
-  writeFileSync(file, `${doc.slice(0, start + RESULTS_START.length)}\n${report}\n${doc.slice(end)}`);
+/** `pids`: the process serving each target, whose CPU time per request is reported. */
+async function measureCell(endpoints: Record<TargetName, Endpoint>, pids: Record<TargetName, number | undefined>, stream: boolean, concurrency: number): Promise<Cell> {
+  const loads = Object.fromEntries(TARGETS.map((t) => [t, new LoadTarget(endpoints[t], concurrency, stream)])) as Record<TargetName, LoadTarget>;
+  const samples = Object.fromEntries(TARGETS.map((t) => [t, emptySample()])) as Record<TargetName, Sample>;
+  try {
+    for (const target of TARGETS) await loads[target].run(WARMUP_MS);
+    // Alternate the order between rounds so that no target always runs first, or last.
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? TARGETS : [...TARGETS].reverse();
+      for (const target of order) {
+        const cpuBefore = cpuTimeMs(pids[target]);
+        await loads[target].run(DURATION_MS / ROUNDS, samples[target]);
+        samples[target].serverCpuMs += cpuTimeMs(pids[target]) - cpuBefore;
+      }
+    }
+  } finally {
+    await Promise.all(TARGETS.map((t) => loads[t].close()));
+  }
+  const line = TARGETS.map((t) => {
+    const s = samples[t];
+    const errors = errorCount(s);
+    return `${t} ${((s.latencies.length / s.elapsedMs) * 1000).toFixed(0)} req/s${errors > 0 ? ` (${errors} ERRORS)` : ''}`;
+  }).join(' · ');
+  log(`${stream ? 'stream' : 'JSON  '} c=${String(concurrency).padEnd(3)} ${line}`);
+  return { stream, concurrency, samples };
 }
 
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+installCleanup();
 main().then(
-  () => {
+  (code) => {
     killAll();
-    process.exit(process.exitCode ?? 0);
+    process.exit(code);
   },
   (error: Error) => {
-    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+    log(`failed: ${error.stack ?? error.message}`);
     killAll();
     process.exit(1);
   },

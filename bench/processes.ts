@@ -1,0 +1,122 @@
+/**
+ * The benchmark's child processes: started as plain `node` processes (never through the `tsx`
+ * wrapper, whose SIGKILL leaves the real node process behind as an orphan), watched while the
+ * benchmark runs, and killed however the benchmark ends: success, failure, Ctrl-C.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface Started {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** The first match of the pattern that said the process was ready. */
+  readonly match: RegExpExecArray;
+  /** Output (stdout and stderr) since the process became ready. */
+  readonly laterOutput: () => string;
+}
+
+export interface StartOptions {
+  name: string;
+  args: string[];
+  /** Matched against stdout + stderr; the process is ready at the first match. */
+  ready: RegExp;
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+const running = new Set<ChildProcess>();
+let stopping = false;
+
+/** Kills every child still alive. Safe to call more than once. */
+export function killAll(): void {
+  stopping = true;
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/** Kills the children on exit, on Ctrl-C (and SIGTERM, SIGHUP), and on a crash of the benchmark itself. */
+export function installCleanup(): void {
+  process.on('exit', killAll);
+  const signals: Array<[NodeJS.Signals, number]> = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]];
+  for (const [signal, code] of signals) {
+    process.on(signal, () => {
+      process.stderr.write(`\nbench: ${signal} received, stopping\n`);
+      process.exit(code);
+    });
+  }
+}
+
+/**
+ * Runs `node <args>` and resolves once its output matches `ready`. A child that exits afterwards,
+ * while the benchmark still needs it, ends the benchmark: its numbers would be meaningless.
+ */
+export function startNode(options: StartOptions): Promise<Started> {
+  // stdin is a pipe the child never reads unless it wants to: our own scripts exit when it closes,
+  // which covers even a SIGKILL of this process.
+  const child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  let output = '';
+  let later = '';
+  let ready = false;
+  const onData = (data: Buffer) => {
+    if (!ready) output += data.toString();
+    // After the start only a bounded tail is kept: enough to show what went wrong.
+    else later = (later + data.toString()).slice(-32 * 1024);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${options.name} did not become ready within ${options.timeoutMs ?? 20_000} ms:\n${output}`)), options.timeoutMs ?? 20_000);
+    const check = () => {
+      if (ready) return;
+      const match = options.ready.exec(output);
+      if (!match) return;
+      ready = true;
+      clearTimeout(timer);
+      resolve({ name: options.name, child, match, laterOutput: () => later });
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      clearTimeout(timer);
+      if (stopping) return;
+      const message = `${options.name} exited (${signal ?? `code ${code}`}) while the benchmark needed it:\n${output}${later}`;
+      if (!ready) return reject(new Error(message));
+      process.stderr.write(`bench: ${message}\n`);
+      process.exit(1);
+    });
+  });
+}
+
+/** Peak resident set size of a live process in MB, from `VmHWM` in /proc (Linux only). */
+export function peakRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (user + system, all threads) a live process has used so far, in ms; 10 ms resolution. */
+export function cpuTimeMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name, which may itself contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux the benchmark is meant for. */
+const CLOCK_TICKS_PER_SECOND = 100;
