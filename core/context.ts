@@ -10,9 +10,10 @@ import type { GatewayError } from './errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage } from './protocol/openai.js';
 import type { Target } from './providers/provider.js';
 import type { RoutingHints } from './routing/hints.js';
+import type { NativeRequest } from './protocol/native.js';
 
-/** The client-facing API the request came in on. Later front-ends add members here. */
-export type Endpoint = 'chat.completions';
+/** The client-facing API the request came in on: OpenAI's chat completions or Anthropic's messages. */
+export type Endpoint = 'chat.completions' | 'messages';
 
 /** A typed key for plugin data on the context; see `defineSlot`. */
 export interface Slot<T> {
@@ -99,6 +100,7 @@ export class GatewayContext {
   outcome: RequestOutcome | undefined;
   private readonly abortController: AbortController;
   private slots: Map<symbol, unknown> | undefined;
+  private native: { request: NativeRequest; view: ChatCompletionRequest; fields: unknown[]; messages: unknown[] } | undefined;
 
   constructor(init: { endpoint: Endpoint; id: string; http: KoaContext; request: ChatCompletionRequest; startedAt: number }) {
     this.endpoint = init.endpoint;
@@ -117,6 +119,33 @@ export class GatewayContext {
 
   abort(reason: unknown): void {
     if (!this.signal.aborted) this.abortController.abort(reason);
+  }
+
+  /**
+   * Keeps the client's request in its own protocol next to `request`, its OpenAI view, so an
+   * upstream that speaks that protocol can receive it untranslated.
+   */
+  setNativeRequest(native: NativeRequest): void {
+    this.native = { request: native, view: this.request, fields: Object.values(this.request), messages: this.request.messages.flatMap((m) => [m, m.content]) };
+  }
+
+  /**
+   * The client's own request, if no plugin has changed the OpenAI view since: a plugin that rewrites
+   * the prompt (replacing a message or its content, or any top-level field) makes the gateway send
+   * the translation of its rewrite instead. Checked by identity, so it costs nothing per token.
+   */
+  nativeRequest(): NativeRequest | undefined {
+    const native = this.native;
+    if (!native || this.request !== native.view) return undefined;
+    const fields = Object.values(this.request);
+    if (fields.length !== native.fields.length || fields.some((value, i) => value !== native.fields[i])) return undefined;
+    const messages = this.request.messages;
+    if (messages.length * 2 !== native.messages.length) return undefined;
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i];
+      if (message !== native.messages[2 * i] || message?.content !== native.messages[2 * i + 1]) return undefined;
+    }
+    return native.request;
   }
 
   get<T>(slot: Slot<T>): T | undefined {

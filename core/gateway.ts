@@ -12,6 +12,7 @@ import type { GatewayContext } from './context.js';
 import { GatewayError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { chatCompletionsRoute } from './http/chat-completions.js';
+import { countTokensRoute, messagesRoute } from './http/messages.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { addSystemRoutes } from './http/system-routes.js';
 import { addProviderRoutes } from './http/provider-routes.js';
@@ -121,6 +122,8 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
   addSystemRoutes(router, catalog, config);
   addProviderRoutes(router, { providers, catalog, health, sections: statusSections });
   router.post('/v1/chat/completions', chatCompletionsRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
+  router.post('/v1/messages', messagesRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
+  router.post('/v1/messages/count_tokens', countTokensRoute({ resolver, providers, bodyLimit: config.server.bodyLimit }));
 
   app.use(errorBoundary(logger));
   app.use(async function unknownPath(koa, next) {

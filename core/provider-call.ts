@@ -22,7 +22,14 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
 
     let result: ChatResult;
     try {
-      result = await provider.chatCompletions({ body: upstreamBody(ctx.request, target), signal: ctx.signal, headers: { 'x-request-id': ctx.id } });
+      // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
+      const native = target.params ? undefined : ctx.nativeRequest();
+      result = await provider.chatCompletions({
+        body: upstreamBody(ctx.request, target),
+        signal: ctx.signal,
+        headers: { 'x-request-id': ctx.id },
+        ...(native ? { native } : {}),
+      });
     } catch (cause) {
       const error = asProviderError(cause, target.provider, ctx);
       attempt.endedAt = ctx.elapsed();

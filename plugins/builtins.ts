@@ -8,9 +8,10 @@ import { routing } from './routing/index.js';
 import { rules } from './rules/index.js';
 import { demoProvider } from './demo/index.js';
 import { openaiProviders } from './openai/index.js';
+import { anthropicProviders } from './anthropic/index.js';
 
 export function builtinPlugins(): GatewayPlugin[] {
-  return [openaiProviders(), demoProvider()];
+  return [openaiProviders(), anthropicProviders(), demoProvider()];
 }
 
 /** First-party plugins a config may name as a string, e.g. `["gateway:retry", { "attempts": 2 }]` in JSON. */

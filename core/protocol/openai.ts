@@ -37,6 +37,25 @@ export interface ToolCall {
   [field: string]: unknown;
 }
 
+/** A piece of a streamed tool call: the first piece has id and name, later ones more arguments. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+  [field: string]: unknown;
+}
+
+/** What one streamed chunk adds to the answer. */
+export interface ChatDelta {
+  role?: ChatRole;
+  content?: string | null;
+  tool_calls?: ToolCallDelta[];
+  reasoning_content?: string | null;
+  thinking_blocks?: ReadonlyArray<ThinkingBlock>;
+  [field: string]: unknown;
+}
+
 export interface ChatCompletionRequest {
   model: string;
   messages: ChatMessage[];
@@ -84,9 +103,7 @@ export interface ChatCompletionChunk {
   model: string;
   choices: Array<{
     index: number;
-    delta: Partial<ChatMessage> & {
-      tool_calls?: Array<Partial<ToolCall> & { index: number; function?: { name?: string; arguments?: string } }>;
-    };
+    delta: ChatDelta;
     finish_reason: string | null;
     logprobs?: unknown;
     [field: string]: unknown;

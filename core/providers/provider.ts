@@ -10,6 +10,7 @@ import type { JSONSchemaType } from 'ajv';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse } from '../protocol/openai.js';
 import type { Logger } from '../logger.js';
 import type { Dispatcher } from 'undici';
+import type { NativeRequest } from '../protocol/native.js';
 
 /** One place a request can go: a provider instance and the model name it knows. */
 export interface Target {
@@ -28,6 +29,12 @@ export interface ChatCallInput {
   readonly signal: AbortSignal;
   /** Extra headers to send upstream (e.g. a request id to correlate logs). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The request as the client wrote it in its own protocol, when that differs from OpenAI's and the
+   * request reached the adapter unchanged. An adapter that speaks the protocol sends it as it is
+   * (and attaches its native answer, see protocol/native.ts); every other adapter ignores it.
+   */
+  readonly native?: NativeRequest;
 }
 
 /** What a provider answered: a whole completion, or a stream of chunks still arriving. */
@@ -72,6 +79,8 @@ export interface Provider {
   /** The provider type it was made from, e.g. `openai-compatible`. */
   readonly type: string;
   chatCompletions(input: ChatCallInput): Promise<ChatResult>;
+  /** The prompt's exact token count, from the provider's own counting API; omit when it has none. */
+  countTokens?(input: ChatCallInput): Promise<number>;
   /** OpenAI-format embeddings; omit when the provider has none (the gateway answers 400). */
   embeddings?(input: EmbeddingsCallInput): Promise<JsonResult<EmbeddingsResponse>>;
   /** Lists the models the provider serves; omit when it has no such API (config `models` is used). */

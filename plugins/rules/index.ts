@@ -16,6 +16,7 @@
 import { ConfigError } from '../../core/config/config-error.js';
 import type { RouteDecision } from '../../core/context.js';
 import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
+import { estimatePromptTokens } from '../../core/tokens.js';
 import { definePlugin } from '../../core/plugin.js';
 import { modelResolver, type ModelResolver } from '../../core/routing/resolve-model.js';
 import { defineService } from '../../core/services.js';
@@ -45,15 +46,7 @@ export interface RuleRouter {
 
 export const ruleRouter = defineService<RuleRouter>('rules:router');
 
-/** A rough count, good enough for routing by size: about four characters per token. */
-export function estimatePromptTokens(request: Pick<ChatCompletionRequest, 'messages'>): number {
-  let characters = 0;
-  for (const message of request.messages) {
-    if (typeof message.content === 'string') characters += message.content.length;
-    else if (Array.isArray(message.content)) for (const part of message.content) if (typeof part.text === 'string') characters += part.text.length;
-  }
-  return Math.ceil(characters / 4);
-}
+export { estimatePromptTokens };
 
 export const rules = definePlugin<RulesOptions>({
   name: 'gateway:rules',

@@ -100,7 +100,7 @@ describe('non-streaming', () => {
         { role: 'tool', tool_call_id: 'call_2', content: '14:00' },
       ],
     });
-    expect(followUp.choices[0]?.message.content).toBe('echo: weather and time?');
+    expect(followUp.choices[0]?.message.content).toBe('tool said: 14:00');
     const sent = chats()[1]?.body?.messages as Array<Record<string, unknown>>;
     expect(sent.slice(2)).toEqual([
       { role: 'tool', tool_call_id: 'call_1', content: '18C' },

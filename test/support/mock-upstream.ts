@@ -1,13 +1,18 @@
 /**
- * An OpenAI-format upstream over a real socket, for integration tests and the benchmark.
+ * An upstream over a real socket that speaks OpenAI's chat completions and Anthropic's Messages
+ * API, for integration tests and the benchmark.
  *
- * By default it echoes: `POST /v1/chat/completions` answers "echo: <last user message>", whole or
- * streamed word by word (with a usage chunk when `stream_options.include_usage` is set), and
- * `GET /v1/models` lists `models`. Tests queue scenarios to inject what real providers do wrong:
- * errors with `Retry-After`, delays, hangs, resets, garbage bodies, streams cut mid-way.
+ * By default it echoes: `POST /v1/chat/completions` and `POST /v1/messages` answer
+ * "echo: <last user message>", whole or streamed word by word (OpenAI: with a usage chunk when
+ * `stream_options.include_usage` is set), and `GET /v1/models` lists `models`. When the request
+ * declares tools and the last user message says "call <tool>" it calls that tool (arguments
+ * `{"city":"Paris"}`), "call both" calls the first two tools in parallel, and a tool's result is
+ * answered with "tool said: <result>". Tests queue scenarios to inject what real providers do
+ * wrong: errors with `Retry-After`, delays, hangs, resets, garbage bodies, streams cut mid-way.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { anthropicMessage, anthropicStreamEvents, type AnthropicBlockSpec } from './anthropic-wire.js';
 
 export interface StreamScenario {
   /** Chunk objects (serialized as `data: <json>`) or raw strings written as they are. */
@@ -113,10 +118,14 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
     if (req.method === 'GET' && path === '/v1/models') {
       return sendJson(res, 200, { object: 'list', data: state.models.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'mock' })) });
     }
-    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
+      return sendJson(res, 200, { input_tokens: JSON.stringify(body?.messages ?? []).length });
+    }
+    const echo = req.method === 'POST' && path === '/v1/chat/completions' ? echoScenario : req.method === 'POST' && path === '/v1/messages' ? anthropicEchoScenario : undefined;
+    if (!echo) {
       return sendJson(res, 404, { error: { message: `mock: no route ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' } });
     }
-    const scenario = queue.shift() ?? echoScenario(body);
+    const scenario = queue.shift() ?? echo(body);
     await play(res, scenario);
   }
 
@@ -225,16 +234,64 @@ export function wordChunks(text: string, options: { usage?: boolean } = {}): Arr
   return chunks;
 }
 
+interface EchoReply {
+  text: string;
+  calls: Array<{ name: string; args: Record<string, unknown> }>;
+}
+
+/** What the echo answers to a conversation: the decision shared by both dialects. */
+function echoReply(lastUserText: string, lastToolResult: string | undefined, toolNames: string[]): EchoReply {
+  if (lastToolResult !== undefined) return { text: `tool said: ${lastToolResult}`, calls: [] };
+  const call = /^call (\S+)/.exec(lastUserText)?.[1];
+  if (call && toolNames.length > 0) {
+    const names = call === 'both' ? toolNames.slice(0, 2) : toolNames.filter((n) => n === call);
+    if (names.length > 0) return { text: '', calls: names.map((name) => ({ name, args: { city: 'Paris' } })) };
+  }
+  return { text: `echo: ${lastUserText}`, calls: [] };
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p: { type?: string; text?: unknown }) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
+  return '';
+}
+
 function echoScenario(body: Record<string, unknown> | undefined): Scenario {
   const messages = (body?.messages as Array<{ role: string; content: unknown }> | undefined) ?? [];
+  const lastMessage = messages.at(-1);
   const last = [...messages].reverse().find((m) => m.role === 'user');
-  const text = `echo: ${typeof last?.content === 'string' ? last.content : ''}`;
+  const tools = ((body?.tools as Array<{ function?: { name?: string } }> | undefined) ?? []).map((t) => t.function?.name ?? '');
+  const reply = echoReply(textOf(last?.content), lastMessage?.role === 'tool' ? textOf(lastMessage.content) : undefined, tools);
   const model = typeof body?.model === 'string' ? body.model : 'mock-small';
+  const toolCalls = reply.calls.map((c, i) => ({ id: `call_${i + 1}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } }));
   if (body?.stream === true) {
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    return { stream: { chunks: wordChunks(text, { usage: includeUsage }).map((c) => ({ ...c, model })) } };
+    if (toolCalls.length === 0) return { stream: { chunks: wordChunks(reply.text, { usage: includeUsage }).map((c) => ({ ...c, model })) } };
+    const chunks = [chunk({ role: 'assistant', content: null })];
+    toolCalls.forEach((call, index) => {
+      chunks.push(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
+      chunks.push(chunk({ tool_calls: [{ index, function: { arguments: call.function.arguments } }] }));
+    });
+    chunks.push(chunk({}, 'tool_calls'));
+    if (includeUsage) chunks.push({ ...chunk({}), choices: [], usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 } });
+    return { stream: { chunks: chunks.map((c) => ({ ...c, model })) } };
   }
-  return { body: completion({ content: text, model }) };
+  return { body: completion({ content: toolCalls.length ? null : reply.text, model, ...(toolCalls.length ? { toolCalls } : {}) }) };
+}
+
+function anthropicEchoScenario(body: Record<string, unknown> | undefined): Scenario {
+  const messages = (body?.messages as Array<{ role: string; content: unknown }> | undefined) ?? [];
+  const last = messages.at(-1);
+  const blocks = Array.isArray(last?.content) ? (last.content as Array<{ type?: string; content?: unknown }>) : [];
+  const toolResult = blocks.find((b) => b.type === 'tool_result');
+  const tools = ((body?.tools as Array<{ name?: string }> | undefined) ?? []).map((t) => t.name ?? '');
+  const reply = echoReply(textOf(last?.content), toolResult ? textOf(toolResult.content) : undefined, tools);
+  const specs: AnthropicBlockSpec[] = reply.calls.length
+    ? reply.calls.map((c, i) => ({ toolUse: { id: `toolu_0${i + 1}`, name: c.name, input: c.args } }))
+    : [{ text: reply.text }];
+  const model = typeof body?.model === 'string' ? body.model : 'claude-test';
+  if (body?.stream === true) return { stream: { chunks: anthropicStreamEvents(specs, { model }), done: false } };
+  return { body: anthropicMessage(specs, { model }) };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

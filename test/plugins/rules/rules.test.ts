@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, routing, rules } from '../../../index.js';
 import { silentLogger } from '../../../core/logger.js';
 import { compileConditions } from '../../../plugins/rules/match.js';
-import { estimatePromptTokens } from '../../../plugins/rules/index.js';
+import { estimatePromptTokens } from '../../../core/tokens.js';
 import { ROOT, runCli } from '../../support/cli.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
@@ -33,7 +33,7 @@ describe('conditions', () => {
   ])('%j → %s', (when, expected) => expect(compileConditions(when)(facts)).toBe(expected));
 
   it('estimates prompt tokens from text content', () => {
-    expect(estimatePromptTokens({ messages: [{ role: 'user', content: 'x'.repeat(400) }, { role: 'user', content: [{ type: 'text', text: 'y'.repeat(400) }] }] })).toBe(200);
+    expect(estimatePromptTokens({ messages: [{ role: 'user', content: 'x'.repeat(400) }, { role: 'user', content: [{ type: 'text', text: 'y'.repeat(400) }] }] })).toBe(200 + 2 * 3);
   });
 });
 
