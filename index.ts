@@ -36,7 +36,7 @@ export { decodeSse } from './core/upstream/sse-decoder.js';
 export { primeStream } from './core/stream.js';
 export type * from './core/protocol/openai.js';
 
-export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './plugins/openai/index.js';
+export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './plugins/presets.js';
 export { retry } from './plugins/retry/index.js';
 export { rules, ruleRouter, estimatePromptTokens } from './plugins/rules/index.js';
 export type { Rule, RulesOptions, RuleRouter, RuleDecision } from './plugins/rules/index.js';

@@ -13,6 +13,7 @@ import { GatewayError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { chatCompletionsRoute } from './http/chat-completions.js';
 import { countTokensRoute, messagesRoute } from './http/messages.js';
+import { embeddingsRoute } from './http/embeddings.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { addSystemRoutes } from './http/system-routes.js';
 import { addProviderRoutes } from './http/provider-routes.js';
@@ -124,6 +125,7 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
   router.post('/v1/chat/completions', chatCompletionsRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
   router.post('/v1/messages', messagesRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
   router.post('/v1/messages/count_tokens', countTokensRoute({ resolver, providers, bodyLimit: config.server.bodyLimit }));
+  router.post('/v1/embeddings', embeddingsRoute({ resolver, providers, bodyLimit: config.server.bodyLimit }));
 
   app.use(errorBoundary(logger));
   app.use(async function unknownPath(koa, next) {

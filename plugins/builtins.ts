@@ -9,9 +9,10 @@ import { rules } from './rules/index.js';
 import { demoProvider } from './demo/index.js';
 import { openaiProviders } from './openai/index.js';
 import { anthropicProviders } from './anthropic/index.js';
+import { azureProviders } from './azure/index.js';
 
 export function builtinPlugins(): GatewayPlugin[] {
-  return [openaiProviders(), anthropicProviders(), demoProvider()];
+  return [openaiProviders(), anthropicProviders(), azureProviders(), demoProvider()];
 }
 
 /** First-party plugins a config may name as a string, e.g. `["gateway:retry", { "attempts": 2 }]` in JSON. */

@@ -10,11 +10,12 @@ import type { UpstreamHttpClient } from '../../core/upstream/http-client.js';
 import { decodeSse } from '../../core/upstream/sse-decoder.js';
 import { readErrorBody } from '../../core/upstream/upstream-errors.js';
 
-export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput): Promise<ChatResult> {
+/** `path` is relative to the base URL; Azure's deployments live elsewhere than `/chat/completions`. */
+export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, path = '/chat/completions'): Promise<ChatResult> {
   const streaming = input.body.stream === true;
   const exchange = await client.send({
     method: 'POST',
-    path: '/chat/completions',
+    path,
     headers: { ...headers, ...input.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
     body: JSON.stringify(input.body),
     signal: input.signal,

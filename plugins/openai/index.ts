@@ -11,6 +11,5 @@ export const openaiProviders = definePlugin({
   create: () => ({ providerTypes: [openAIType, openAICompatibleType] as never[] }),
 });
 
-export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './presets.js';
 export type { OpenAICompatibleOptions } from './openai-compatible.js';
 export type { OpenAIOptions } from './openai.js';

@@ -8,6 +8,7 @@ import type { CommonProviderOptions, Provider, ProviderContext } from '../../cor
 import { defineProviderType } from '../../core/providers/provider.js';
 import { UpstreamHttpClient, timeoutsSchema, type Timeouts } from '../../core/upstream/http-client.js';
 import { chatCompletions } from './chat.js';
+import { createEmbeddings } from './embeddings.js';
 import { listModels } from './models.js';
 
 export interface OpenAICompatibleOptions extends CommonProviderOptions {
@@ -55,6 +56,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
     id: context.id,
     type: options.type,
     chatCompletions: (input) => chatCompletions(client, headers, input),
+    embeddings: (input) => createEmbeddings(client, headers, input),
     ...(options.listModels !== false ? { listModels: (signal: AbortSignal) => listModels(client, headers, signal) } : {}),
     close: () => client.close(),
   };

@@ -1,6 +1,7 @@
 /** The `openai` provider type: OpenAI's own API, with its organization and project headers. */
 import { defineProviderType, type CommonProviderOptions } from '../../core/providers/provider.js';
 import type { Timeouts } from '../../core/upstream/http-client.js';
+import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
 import { createOpenAICompatibleProvider, openAICompatibleSchema } from './openai-compatible.js';
 
 export interface OpenAIOptions extends CommonProviderOptions {
@@ -31,8 +32,8 @@ export const openAIType = defineProviderType<OpenAIOptions>({
     },
   },
   secretOptions: ['apiKey'],
-  create: (options, context) =>
-    createOpenAICompatibleProvider(
+  create: (options, context) => {
+    const provider = createOpenAICompatibleProvider(
       {
         ...options,
         baseURL: options.baseURL ?? OPENAI_BASE_URL,
@@ -43,5 +44,17 @@ export const openAIType = defineProviderType<OpenAIOptions>({
         },
       },
       context,
-    ),
+    );
+    return { ...provider, type: 'openai', chatCompletions: (input) => provider.chatCompletions({ ...input, body: withMaxCompletionTokens(input.body) }) };
+  },
 });
+
+/**
+ * OpenAI's reasoning models refuse the old `max_tokens`; every OpenAI model accepts
+ * `max_completion_tokens`, so the gateway sends that (clients translated from Anthropic send `max_tokens`).
+ */
+export function withMaxCompletionTokens(body: ChatCompletionRequest): ChatCompletionRequest {
+  if (body.max_tokens === undefined || body.max_tokens === null || body.max_completion_tokens != null) return body;
+  const { max_tokens, ...rest } = body;
+  return { ...rest, max_completion_tokens: max_tokens };
+}

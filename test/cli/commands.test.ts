@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type RunningCli } from '../support/cli.js';
@@ -65,6 +66,23 @@ describe('start with the root gateway.config.ts', () => {
     const chat = upstream.requests.find((r) => r.path === '/v1/chat/completions');
     expect(chat?.headers.authorization).toBe(`Bearer ${key}`);
     expect(cli.output()).not.toContain(key);
+    await cli.stop();
+  });
+
+  it('enables anthropic from ANTHROPIC_API_KEY for both kinds of client, a bare model name included', async () => {
+    const cli = await start(['--port', '0'], { ANTHROPIC_API_KEY: 'sk-ant-env', ANTHROPIC_BASE_URL: upstream.baseURL.replace(/\/v1$/, '') });
+    const openai = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    await expect.poll(async () => (await openai.models.list()).data.map((m) => m.id)).toContain('anthropic/mock-small');
+    upstream.requests.length = 0;
+    const answer = await openai.chat.completions.create({ model: 'anthropic/mock-small', messages: [{ role: 'user', content: 'via env' }] });
+    expect(answer.choices[0]?.message.content).toBe('echo: via env');
+    // As Claude Code does: ANTHROPIC_BASE_URL at the gateway, the model named as Anthropic names it.
+    const claude = new Anthropic({ baseURL: cli.url, apiKey: 'unused', maxRetries: 0 });
+    const message = await claude.messages.create({ model: 'mock-small', max_tokens: 10, messages: [{ role: 'user', content: 'bare' }] });
+    expect(message.content).toEqual([{ type: 'text', text: 'echo: bare' }]);
+    const sent = upstream.requests.filter((r) => r.path === '/v1/messages');
+    expect(sent.map((r) => r.headers['x-api-key'])).toEqual(['sk-ant-env', 'sk-ant-env']);
+    expect(cli.output()).not.toContain('sk-ant-env');
     await cli.stop();
   });
 
@@ -136,7 +154,7 @@ describe('check', () => {
     ['a port of the wrong type', { server: { port: 'eighty' } }, 'config/server/port must be an integer (found "eighty")'],
     ['a port out of range', { server: { port: 70000 } }, 'config/server/port must be <= 65535 (found 70000)'],
     ['an unknown top-level key', { servr: {} }, 'config/servr is not a known option'],
-    ['an unknown provider type', { providers: { g: { type: 'grok' } } }, 'config/providers/g/type must be one of: "openai", "openai-compatible", "demo" (found "grok")'],
+    ['an unknown provider type', { providers: { g: { type: 'grok' } } }, 'config/providers/g/type must be one of: "openai", "openai-compatible", "anthropic", "azure-openai", "demo" (found "grok")'],
     ['a provider option of the wrong type', { providers: { g: { type: 'openai-compatible', baseURL: 42 } } }, 'config/providers/g/baseURL must be a string (found 42)'],
     ['a missing provider option', { providers: { g: { type: 'openai-compatible' } } }, 'config/providers/g/baseURL is required'],
     ['a virtual model on an unknown provider', { models: { m: { targets: ['ghost/x'] } } }, 'config/models/m/targets/0 names provider "ghost", which is not configured'],

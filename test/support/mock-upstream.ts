@@ -9,6 +9,8 @@
  * `{"city":"Paris"}`), "call both" calls the first two tools in parallel, and a tool's result is
  * answered with "tool said: <result>". Tests queue scenarios to inject what real providers do
  * wrong: errors with `Retry-After`, delays, hangs, resets, garbage bodies, streams cut mid-way.
+ * `POST /v1/embeddings` answers `[length of the input, 1, 0]` per input; Azure's deployment paths
+ * (`/openai/deployments/<name>/...`) are served as the same endpoints with the deployment as model.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -113,15 +115,36 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
     });
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown> | undefined): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+  async function handle(req: IncomingMessage, res: ServerResponse, received: Record<string, unknown> | undefined): Promise<void> {
+    let path = (req.url ?? '/').split('?')[0] ?? '/';
+    let body = received;
+    // Azure OpenAI: the deployment in the path stands for the model.
+    const azure = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(path);
+    if (azure) {
+      path = `/v1/${azure[2]}`;
+      body = { ...body, model: decodeURIComponent(azure[1] ?? '') };
+    }
+    if (req.method === 'POST' && path === '/v1/embeddings' && queue.length === 0) {
+      const inputs = Array.isArray(body?.input) ? (body.input as unknown[]) : [body?.input];
+      return sendJson(res, 200, {
+        object: 'list',
+        data: inputs.map((input, index) => {
+          const vector = [String(input).length, 1, 0];
+          // The openai SDK asks for base64 (little-endian float32s) unless told otherwise.
+          const embedding = body?.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+          return { object: 'embedding', index, embedding };
+        }),
+        model: body?.model,
+        usage: { prompt_tokens: inputs.length * 2, total_tokens: inputs.length * 2 },
+      });
+    }
     if (req.method === 'GET' && path === '/v1/models') {
       return sendJson(res, 200, { object: 'list', data: state.models.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'mock' })) });
     }
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
       return sendJson(res, 200, { input_tokens: JSON.stringify(body?.messages ?? []).length });
     }
-    const echo = req.method === 'POST' && path === '/v1/chat/completions' ? echoScenario : req.method === 'POST' && path === '/v1/messages' ? anthropicEchoScenario : undefined;
+    const echo = req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/embeddings') ? echoScenario : req.method === 'POST' && path === '/v1/messages' ? anthropicEchoScenario : undefined;
     if (!echo) {
       return sendJson(res, 404, { error: { message: `mock: no route ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' } });
     }

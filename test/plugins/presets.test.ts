@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { providersFromEnv } from '../../../plugins/openai/presets.js';
+import { providersFromEnv } from '../../plugins/presets.js';
 
 describe('providersFromEnv', () => {
   it.each([
@@ -15,6 +15,13 @@ describe('providersFromEnv', () => {
     [{ OLLAMA_BASE_URL: 'http://gpu-box:11434/v1' }, { ollama: { type: 'openai-compatible', baseURL: 'http://gpu-box:11434/v1' } }],
     [{ VLLM_BASE_URL: 'http://localhost:8000', VLLM_API_KEY: 'v' }, { vllm: { type: 'openai-compatible', baseURL: 'http://localhost:8000/v1', apiKey: 'v' } }],
     [{ OPENAI_API_KEY: '' }, {}],
+    [{ ANTHROPIC_API_KEY: 'a' }, { anthropic: { type: 'anthropic', apiKey: 'a' } }],
+    [{ ANTHROPIC_API_KEY: 'a', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }, { anthropic: { type: 'anthropic', apiKey: 'a', baseURL: 'http://127.0.0.1:9/v1' } }],
+    [{ AZURE_OPENAI_API_KEY: 'z' }, {}],
+    [
+      { AZURE_OPENAI_API_KEY: 'z', AZURE_OPENAI_ENDPOINT: 'https://r.openai.azure.com', AZURE_OPENAI_API_VERSION: '2025-01-01-preview', AZURE_OPENAI_DEPLOYMENTS: 'gpt-4o, o3-mini' },
+      { azure: { type: 'azure-openai', apiKey: 'z', endpoint: 'https://r.openai.azure.com', apiVersion: '2025-01-01-preview', models: ['gpt-4o', 'o3-mini'] } },
+    ],
   ])('%j', (env, providers) => expect(providersFromEnv(env)).toEqual(providers));
 
   it('enables every provider present at once, in a stable order', () => {

@@ -3,7 +3,7 @@
  * with `GROQ_API_KEY` set gets a `groq` provider without writing config. Each base URL can be
  * overridden (`GROQ_BASE_URL`), which is also how tests and private deployments point elsewhere.
  */
-import type { ProviderConfig } from '../../core/config/define-config.js';
+import type { ProviderConfig } from '../core/config/define-config.js';
 
 export interface HostedPreset {
   /** Provider id and model prefix: `groq/llama-3.3-70b-versatile`. */
@@ -49,6 +49,20 @@ export function providersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<s
   if (env.OPENAI_API_KEY) {
     providers.openai = { type: 'openai', apiKey: env.OPENAI_API_KEY, ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}) };
   }
+  if (env.ANTHROPIC_API_KEY) {
+    providers.anthropic = { type: 'anthropic', apiKey: env.ANTHROPIC_API_KEY, ...(env.ANTHROPIC_BASE_URL ? { baseURL: withV1(env.ANTHROPIC_BASE_URL) } : {}) };
+  }
+  // Azure has no model listing on its inference API: AZURE_OPENAI_DEPLOYMENTS names what to advertise.
+  if (env.AZURE_OPENAI_API_KEY && env.AZURE_OPENAI_ENDPOINT) {
+    const deployments = (env.AZURE_OPENAI_DEPLOYMENTS ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+    providers.azure = {
+      type: 'azure-openai',
+      apiKey: env.AZURE_OPENAI_API_KEY,
+      endpoint: env.AZURE_OPENAI_ENDPOINT,
+      ...(env.AZURE_OPENAI_API_VERSION ? { apiVersion: env.AZURE_OPENAI_API_VERSION } : {}),
+      ...(deployments.length > 0 ? { models: deployments } : {}),
+    };
+  }
   for (const preset of HOSTED_PRESETS) {
     const apiKey = env[preset.apiKeyEnv];
     if (apiKey) providers[preset.id] = { type: 'openai-compatible', baseURL: env[preset.baseURLEnv] || preset.baseURL, apiKey };
@@ -62,7 +76,7 @@ export function providersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<s
   return providers;
 }
 
-/** Local servers are often given as `http://host:port`; their OpenAI API lives under `/v1`. */
+/** Servers are often given as `http://host:port` (as the official SDKs take them); their API lives under `/v1`. */
 function withV1(baseURL: string): string {
   const url = new URL(baseURL);
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1';

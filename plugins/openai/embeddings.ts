@@ -1,0 +1,21 @@
+/** `POST {baseURL}/embeddings` in OpenAI's format, which compatible servers (Mistral, Ollama, vLLM) share. */
+import { GatewayError } from '../../core/errors.js';
+import type { EmbeddingsResponse } from '../../core/protocol/openai.js';
+import type { EmbeddingsCallInput, JsonResult } from '../../core/providers/provider.js';
+import type { UpstreamHttpClient } from '../../core/upstream/http-client.js';
+
+export async function createEmbeddings(client: UpstreamHttpClient, headers: Record<string, string>, input: EmbeddingsCallInput, path = '/embeddings'): Promise<JsonResult<EmbeddingsResponse>> {
+  const exchange = await client.send({
+    method: 'POST',
+    path,
+    headers: { ...headers, ...input.headers, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(input.body),
+    signal: input.signal,
+  });
+  await client.expectOk(exchange);
+  const body = await client.readJson(exchange);
+  if (typeof body !== 'object' || body === null || !Array.isArray((body as { data?: unknown }).data)) {
+    throw new GatewayError('upstream', `${client.provider}: the answer is not an embeddings list (no data)`, { provider: client.provider, code: 'upstream_invalid_response', retryable: true });
+  }
+  return { kind: 'json', status: exchange.status, headers: exchange.headers, body: body as EmbeddingsResponse };
+}
