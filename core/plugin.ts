@@ -43,6 +43,11 @@ export type RequestMiddleware = (ctx: GatewayContext, next: Next) => Promise<voi
 export interface UpstreamCall {
   readonly ctx: GatewayContext;
   readonly target: Target;
+  /**
+   * Aborts this one try (a deadline, a hedge that lost) without aborting the request. The provider
+   * call listens to it and to `ctx.signal`; interceptors pass the call on as they got it.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export type UpstreamHandler = (call: UpstreamCall) => Promise<ChatResult>;

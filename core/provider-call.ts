@@ -12,7 +12,7 @@ import type { ChatResult, Target } from './providers/provider.js';
 import type { ProviderRegistry } from './providers/registry.js';
 
 export function createProviderCall(providers: ProviderRegistry, events: EventBus): UpstreamHandler {
-  return async function callProvider({ ctx, target }) {
+  return async function callProvider({ ctx, target, signal: trySignal }) {
     const provider = providers.get(target.provider);
     if (!provider) throw notFound(`No provider '${target.provider}' is configured.`, 'provider_not_found', 'model');
 
@@ -26,12 +26,12 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
       const native = target.params ? undefined : ctx.nativeRequest();
       result = await provider.chatCompletions({
         body: upstreamBody(ctx.request, target),
-        signal: ctx.signal,
+        signal: trySignal ? AbortSignal.any([ctx.signal, trySignal]) : ctx.signal,
         headers: { 'x-request-id': ctx.id },
         ...(native ? { native } : {}),
       });
     } catch (cause) {
-      const error = asProviderError(cause, target.provider, ctx);
+      const error = asProviderError(cause, target.provider, ctx, trySignal);
       attempt.endedAt = ctx.elapsed();
       attempt.outcome = 'error';
       attempt.status = error.status;
@@ -80,8 +80,9 @@ async function* observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: G
 }
 
 /** Adapters should throw GatewayErrors; anything else is a bug in the adapter, reported as a 502. */
-function asProviderError(cause: unknown, provider: string, ctx: GatewayContext): GatewayError {
+function asProviderError(cause: unknown, provider: string, ctx: GatewayContext, trySignal?: AbortSignal): GatewayError {
   if (isGatewayError(cause)) return cause;
+  if (trySignal?.aborted && isGatewayError(trySignal.reason)) return trySignal.reason;
   if (ctx.signal.aborted && isGatewayError(ctx.signal.reason)) return ctx.signal.reason;
   return new GatewayError('upstream', `${provider}: the provider call failed (${(cause as Error)?.message ?? String(cause)})`, { provider, cause });
 }

@@ -13,7 +13,7 @@
  * plugins: [retry({ attempts: 2, fallbackOn: ['rate_limit', 'server', 'timeout', 'connection'] })]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyFailure, toGatewayError, type FailureClass } from '../../core/errors.js';
+import { classifyFailure, GatewayError, toGatewayError, type FailureClass } from '../../core/errors.js';
 import { definePlugin } from '../../core/plugin.js';
 import { primeStream } from '../../core/stream.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
@@ -43,6 +43,16 @@ function giveUp(failures: readonly Failure[]) {
 }
 
 const classes = { type: 'array', items: { enum: [...RETRIABLE] }, uniqueItems: true };
+
+/** A signal that aborts when the request's deadline passes, with an error that says so. */
+function tryDeadline(elapsedMs: number, deadlineMs: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new GatewayError('upstream_timeout', `The request's deadline of ${deadlineMs} ms passed before an answer started.`, { code: 'deadline_exceeded', retryable: false }));
+  }, Math.max(0, deadlineMs - elapsedMs));
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
 
 export const retry = definePlugin<RetryOptions>({
   name: 'gateway:retry',
@@ -86,8 +96,11 @@ export const retry = definePlugin<RetryOptions>({
           for (let t = Math.max(0, targets.indexOf(call.target)); t < targets.length; t++) {
             const target = targets[t]!;
             for (let tryNumber = 0; tryNumber < attempts; tryNumber++) {
+              // The deadline cuts a try still waiting for its answer to start; an answer already
+              // streaming to the client is no longer the deadline's business.
+              const deadline = tryDeadline(ctx.elapsed(), deadlineMs);
               try {
-                const result = await next({ ctx, target });
+                const result = await next({ ctx, target, signal: deadline.signal });
                 return result.kind === 'stream' ? { ...result, chunks: await primeStream(result.chunks) } : result;
               } catch (cause) {
                 const error = toGatewayError(cause);
@@ -105,6 +118,8 @@ export const retry = definePlugin<RetryOptions>({
                 }
                 if (fallbackOn.has(kind) && t < targets.length - 1 && ctx.elapsed() < deadlineMs) break;
                 throw giveUp(failures);
+              } finally {
+                deadline.clear();
               }
             }
           }

@@ -166,3 +166,48 @@ describe('when every target fails', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('primary: boom');
   });
 });
+
+describe('the deadline', () => {
+  let slow: MockUpstream;
+  let deadlineGw: RunningGateway;
+  beforeAll(async () => {
+    slow = await startMockUpstream();
+    deadlineGw = await startGateway({
+      providers: { slow: mockProvider(slow), spare: mockProvider(secondary) },
+      models: { slowstack: { targets: ['slow/mock-small', 'spare/mock-large'] } },
+      plugins: [retry({ attempts: 2, deadlineMs: 300, backoff: { initialMs: 10, jitter: 'none' } })],
+    });
+  });
+  afterAll(async () => {
+    await deadlineGw?.close();
+    await slow?.close();
+  });
+  beforeEach(() => slow.reset());
+  const post = (stream = false) =>
+    fetch(`${deadlineGw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'slowstack', stream, messages: [{ role: 'user', content: 'x' }] }) });
+
+  it('cuts a try that is still waiting when it passes, closing the upstream connection', async () => {
+    slow.enqueue({ delayMs: 5000, body: completion() });
+    const aborted = slow.nextClientAbort();
+    const started = performance.now();
+    const res = await post();
+    const took = performance.now() - started;
+    expect(res.status).toBe(504);
+    const { error } = (await res.json()) as { error: { message: string; code: string } };
+    expect(error.code).toBe('deadline_exceeded');
+    expect(error.message).toMatch(/deadline of 300 ms passed/);
+    expect(took).toBeLessThan(2000);
+    await aborted;
+    // No time was left for the next target.
+    expect(chats(secondary)).toBe(0);
+  });
+
+  it('leaves alone a stream that started before it', async () => {
+    slow.enqueue({ stream: { chunks: wordChunks('one two three four'), chunkDelayMs: 150 } });
+    const res = await post(true);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('four');
+    expect(text.trim().endsWith('data: [DONE]')).toBe(true);
+  });
+});
