@@ -2,11 +2,12 @@
  * The default config: it works out of the box.
  *
  * Every provider whose standard environment variable is set is enabled (OPENAI_API_KEY,
- * ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY with AZURE_OPENAI_ENDPOINT, GROQ_API_KEY, MISTRAL_API_KEY,
- * OPENROUTER_API_KEY, DEEPSEEK_API_KEY, TOGETHER_API_KEY, FIREWORKS_API_KEY, XAI_API_KEY,
- * CEREBRAS_API_KEY, OLLAMA_BASE_URL, LMSTUDIO_BASE_URL, VLLM_BASE_URL, LLAMACPP_BASE_URL; each hosted
- * one's base URL overridable with <NAME>_BASE_URL). docs/providers.md lists them all. With none
- * set, the built-in demo provider answers, so the first curl works.
+ * ANTHROPIC_API_KEY, GEMINI_API_KEY, AZURE_OPENAI_API_KEY with AZURE_OPENAI_ENDPOINT,
+ * GROQ_API_KEY, MISTRAL_API_KEY, OPENROUTER_API_KEY, DEEPSEEK_API_KEY, TOGETHER_API_KEY,
+ * FIREWORKS_API_KEY, XAI_API_KEY, CEREBRAS_API_KEY, OLLAMA_BASE_URL, LMSTUDIO_BASE_URL,
+ * VLLM_BASE_URL, LLAMACPP_BASE_URL; each hosted one's base URL overridable with <NAME>_BASE_URL).
+ * docs/providers.md lists them all. With none set, the built-in demo provider answers, so the
+ * first curl works.
  */
 import { defineConfig, providersFromEnv } from 'llm-gateway';
 

@@ -10,9 +10,10 @@ import { demoProvider } from './demo/index.js';
 import { openaiProviders } from './openai/index.js';
 import { anthropicProviders } from './anthropic/index.js';
 import { azureProviders } from './azure/index.js';
+import { geminiProviders } from './gemini/index.js';
 
 export function builtinPlugins(): GatewayPlugin[] {
-  return [openaiProviders(), anthropicProviders(), azureProviders(), demoProvider()];
+  return [openaiProviders(), anthropicProviders(), geminiProviders(), azureProviders(), demoProvider()];
 }
 
 /** First-party plugins a config may name as a string, e.g. `["gateway:retry", { "attempts": 2 }]` in JSON. */

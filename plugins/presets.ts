@@ -52,6 +52,11 @@ export function providersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<s
   if (env.ANTHROPIC_API_KEY) {
     providers.anthropic = { type: 'anthropic', apiKey: env.ANTHROPIC_API_KEY, ...(env.ANTHROPIC_BASE_URL ? { baseURL: withV1(env.ANTHROPIC_BASE_URL) } : {}) };
   }
+  // GOOGLE_API_KEY is what Google's own SDKs read too.
+  const geminiKey = env.GEMINI_API_KEY || env.GOOGLE_API_KEY;
+  if (geminiKey) {
+    providers.gemini = { type: 'gemini', apiKey: geminiKey, ...(env.GEMINI_BASE_URL ? { baseURL: env.GEMINI_BASE_URL } : {}) };
+  }
   // Azure has no model listing on its inference API: AZURE_OPENAI_DEPLOYMENTS names what to advertise.
   if (env.AZURE_OPENAI_API_KEY && env.AZURE_OPENAI_ENDPOINT) {
     const deployments = (env.AZURE_OPENAI_DEPLOYMENTS ?? '').split(',').map((d) => d.trim()).filter(Boolean);

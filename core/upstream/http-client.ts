@@ -32,6 +32,9 @@ export const timeoutsSchema = {
   },
 } as const;
 
+/** Turns an upstream's error response into a GatewayError. */
+export type UpstreamErrorReader = (provider: string, status: number, headers: Record<string, string | string[] | undefined>, bodyText: string) => GatewayError;
+
 export interface HttpClientOptions {
   /** Provider id, named in every error. */
   provider: string;
@@ -129,8 +132,11 @@ export class UpstreamHttpClient {
     return { status: response.statusCode, headers: response.headers, body: response.body, release, failure };
   }
 
-  /** Throws the upstream's error, in the gateway's terms, when the status is not 2xx. */
-  async expectOk(exchange: UpstreamExchange): Promise<void> {
+  /**
+   * Throws the upstream's error, in the gateway's terms, when the status is not 2xx. Adapters whose
+   * provider has its own error format pass their own reading of it.
+   */
+  async expectOk(exchange: UpstreamExchange, toError: UpstreamErrorReader = upstreamHttpError): Promise<void> {
     if (exchange.status >= 200 && exchange.status < 300) return;
     let text = '';
     try {
@@ -140,7 +146,7 @@ export class UpstreamHttpClient {
     } finally {
       exchange.release();
     }
-    throw upstreamHttpError(this.provider, exchange.status, exchange.headers, text);
+    throw toError(this.provider, exchange.status, exchange.headers, text);
   }
 
   /** Reads a whole JSON body. Garbage becomes a retryable 502 naming the provider. */

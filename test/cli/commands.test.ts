@@ -154,7 +154,7 @@ describe('check', () => {
     ['a port of the wrong type', { server: { port: 'eighty' } }, 'config/server/port must be an integer (found "eighty")'],
     ['a port out of range', { server: { port: 70000 } }, 'config/server/port must be <= 65535 (found 70000)'],
     ['an unknown top-level key', { servr: {} }, 'config/servr is not a known option'],
-    ['an unknown provider type', { providers: { g: { type: 'grok' } } }, 'config/providers/g/type must be one of: "openai", "openai-compatible", "anthropic", "azure-openai", "demo" (found "grok")'],
+    ['an unknown provider type', { providers: { g: { type: 'grok' } } }, 'config/providers/g/type must be one of: "openai", "openai-compatible", "anthropic", "gemini", "azure-openai", "demo" (found "grok")'],
     ['a provider option of the wrong type', { providers: { g: { type: 'openai-compatible', baseURL: 42 } } }, 'config/providers/g/baseURL must be a string (found 42)'],
     ['a missing provider option', { providers: { g: { type: 'openai-compatible' } } }, 'config/providers/g/baseURL is required'],
     ['a virtual model on an unknown provider', { models: { m: { targets: ['ghost/x'] } } }, 'config/models/m/targets/0 names provider "ghost", which is not configured'],

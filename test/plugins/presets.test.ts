@@ -18,6 +18,8 @@ describe('providersFromEnv', () => {
     [{ ANTHROPIC_API_KEY: 'a' }, { anthropic: { type: 'anthropic', apiKey: 'a' } }],
     [{ ANTHROPIC_API_KEY: 'a', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }, { anthropic: { type: 'anthropic', apiKey: 'a', baseURL: 'http://127.0.0.1:9/v1' } }],
     [{ AZURE_OPENAI_API_KEY: 'z' }, {}],
+    [{ GEMINI_API_KEY: 'gm' }, { gemini: { type: 'gemini', apiKey: 'gm' } }],
+    [{ GOOGLE_API_KEY: 'gg', GEMINI_BASE_URL: 'http://127.0.0.1:9/v1beta' }, { gemini: { type: 'gemini', apiKey: 'gg', baseURL: 'http://127.0.0.1:9/v1beta' } }],
     [
       { AZURE_OPENAI_API_KEY: 'z', AZURE_OPENAI_ENDPOINT: 'https://r.openai.azure.com', AZURE_OPENAI_API_VERSION: '2025-01-01-preview', AZURE_OPENAI_DEPLOYMENTS: 'gpt-4o, o3-mini' },
       { azure: { type: 'azure-openai', apiKey: 'z', endpoint: 'https://r.openai.azure.com', apiVersion: '2025-01-01-preview', models: ['gpt-4o', 'o3-mini'] } },

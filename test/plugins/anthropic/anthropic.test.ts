@@ -11,6 +11,7 @@ import type { ChatCompletionChunk } from '../../../core/protocol/openai.js';
 import type { ChatResult, Provider } from '../../../core/providers/provider.js';
 import { anthropicType } from '../../../plugins/anthropic/anthropic.js';
 import { anthropicError, anthropicMessage, anthropicStreamEvents } from '../../support/anthropic-wire.js';
+import { collect, failure, sse } from '../../support/adapter-results.js';
 import { FetchDispatcher } from '../../support/fetch-dispatcher.js';
 
 const BASE = 'https://api.anthropic.test/v1';
@@ -23,33 +24,6 @@ const context = { id: 'claude', logger: silentLogger, dispatcher: new FetchDispa
 const claude = (options: Record<string, unknown> = {}): Provider => anthropicType.create({ type: 'anthropic', apiKey: 'sk-ant', baseURL: BASE, ...options } as never, context);
 const call = (provider: Provider, extra: Record<string, unknown> = {}) =>
   provider.chatCompletions({ body: { model: 'claude-x', messages: [{ role: 'user', content: 'hi' }], ...extra }, signal: new AbortController().signal, headers: { 'x-request-id': 'rid' } });
-
-function sse(pieces: string[]): Response {
-  const encoder = new TextEncoder();
-  const body = new ReadableStream({
-    start(controller) {
-      for (const piece of pieces) controller.enqueue(encoder.encode(piece));
-      controller.close();
-    },
-  });
-  return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
-}
-
-async function collect(result: ChatResult): Promise<ChatCompletionChunk[]> {
-  if (result.kind !== 'stream') throw new Error('expected a stream');
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of result.chunks) chunks.push(chunk);
-  return chunks;
-}
-
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as GatewayError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('what it sends', () => {
   it('posts a translated body to {baseURL}/messages with the key, version, beta and correlation headers', async () => {

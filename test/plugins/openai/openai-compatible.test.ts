@@ -11,6 +11,7 @@ import type { ChatCompletionChunk } from '../../../core/protocol/openai.js';
 import type { ChatResult, Provider } from '../../../core/providers/provider.js';
 import { openAICompatibleType } from '../../../plugins/openai/openai-compatible.js';
 import { openAIType } from '../../../plugins/openai/openai.js';
+import { collect, failure, sse } from '../../support/adapter-results.js';
 import { FetchDispatcher } from '../../support/fetch-dispatcher.js';
 
 const BASE = 'https://api.acme.test/v1';
@@ -28,34 +29,6 @@ const call = (provider: Provider, extra: Record<string, unknown> = {}, signal = 
   provider.chatCompletions({ body: request(extra), signal, headers: { 'x-request-id': 'rid-1' } });
 
 const completion = { id: 'c1', object: 'chat.completion', created: 1, model: 'acme-1', choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }], x_vendor: 1 };
-
-/** An SSE response whose body arrives in the given pieces, cut wherever the test likes. */
-function sse(pieces: string[], init: ResponseInit = {}): Response {
-  const encoder = new TextEncoder();
-  const body = new ReadableStream({
-    start(controller) {
-      for (const piece of pieces) controller.enqueue(encoder.encode(piece));
-      controller.close();
-    },
-  });
-  return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' }, ...init });
-}
-
-async function collect(result: ChatResult): Promise<ChatCompletionChunk[]> {
-  if (result.kind !== 'stream') throw new Error('expected a stream');
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of result.chunks) chunks.push(chunk);
-  return chunks;
-}
-
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as GatewayError;
-  }
-  throw new Error('expected a failure');
-}
 
 const chunk = (content: string, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: 's', object: 'chat.completion.chunk', created: 1, model: 'acme-1', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;

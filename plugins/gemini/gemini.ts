@@ -1,0 +1,276 @@
+/**
+ * The `gemini` provider type: Google's Gemini API (generativelanguage.googleapis.com), reached by
+ * OpenAI clients through translation (to-gemini.ts, from-gemini.ts, stream.ts).
+ *
+ * - Chat: `POST {baseURL}/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse` for a
+ *   stream (without `alt=sse` Gemini streams one JSON array, not server-sent events).
+ * - Token counts: `POST /models/{model}:countTokens` with the whole translated request.
+ * - Embeddings: `POST /models/{model}:batchEmbedContents`, one request per input.
+ * - Models: `GET /models`, page after page.
+ *
+ * The key goes in the `x-goog-api-key` header, never in the URL (`?key=` also works upstream, but
+ * URLs end up in logs, traces and error messages).
+ *
+ * Checked against https://ai.google.dev/api/generate-content, https://ai.google.dev/api/tokens,
+ * https://ai.google.dev/api/embeddings, https://ai.google.dev/api/models and
+ * https://ai.google.dev/gemini-api/docs/api-key (the x-goog-api-key header).
+ */
+import { GatewayError, invalidRequest } from '../../core/errors.js';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../../core/protocol/openai.js';
+import type { ChatCallInput, ChatResult, CommonProviderOptions, EmbeddingsCallInput, JsonResult, Provider, ProviderContext, ProviderModel } from '../../core/providers/provider.js';
+import { defineProviderType } from '../../core/providers/provider.js';
+import { rejectUnsupported, unsupportedParam, unsupportedParamsSchema, type UnsupportedParamsPolicy } from '../../core/providers/unsupported.js';
+import { UpstreamHttpClient, timeoutsSchema, type Timeouts } from '../../core/upstream/http-client.js';
+import { decodeSse } from '../../core/upstream/sse-decoder.js';
+import { geminiHttpError } from './errors.js';
+import { toOpenAICompletion } from './from-gemini.js';
+import { translateGeminiStream } from './stream.js';
+import { toGeminiRequest } from './to-gemini.js';
+import type { GeminiBatchEmbedRequest, GeminiBatchEmbedResponse, GeminiCountTokensRequest, GeminiCountTokensResponse, GeminiModelList, GeminiResponse } from './wire.js';
+
+export interface GeminiOptions extends CommonProviderOptions {
+  type: 'gemini';
+  /** Sent as `x-goog-api-key`. */
+  apiKey: string;
+  /** Default `https://generativelanguage.googleapis.com/v1beta`. */
+  baseURL?: string;
+  /** Extra headers for every request. */
+  headers?: Record<string, string>;
+  timeouts?: Partial<Timeouts>;
+  maxConnections?: number;
+  /** Set false to advertise only the config's `models`. */
+  listModels?: boolean;
+  /** What to do with an OpenAI parameter Gemini cannot honour: refuse with a 400 (default) or leave it out. */
+  unsupportedParams?: UnsupportedParamsPolicy;
+}
+
+export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
+
+/** Most pages of models to read: far more than Google serves, but a bound all the same. */
+const MAX_MODEL_PAGES = 20;
+
+/** Generation methods that make a model worth advertising: chat, or embeddings. */
+const USEFUL_METHODS = new Set(['generateContent', 'embedContent']);
+
+export const geminiSchema = {
+  type: 'object',
+  required: ['apiKey'],
+  additionalProperties: false,
+  properties: {
+    apiKey: { type: 'string', minLength: 1 },
+    baseURL: { type: 'string', pattern: '^https?://', default: GEMINI_BASE_URL },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    timeouts: timeoutsSchema,
+    maxConnections: { type: 'integer', minimum: 1 },
+    listModels: { type: 'boolean', default: true },
+    unsupportedParams: unsupportedParamsSchema,
+  },
+} as const;
+
+interface Settings {
+  client: UpstreamHttpClient;
+  headers: Record<string, string>;
+  policy: UnsupportedParamsPolicy;
+}
+
+export function createGeminiProvider(options: GeminiOptions, context: ProviderContext): Provider {
+  const client = new UpstreamHttpClient({
+    provider: context.id,
+    baseURL: options.baseURL ?? GEMINI_BASE_URL,
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
+    ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
+  });
+  const settings: Settings = {
+    client,
+    headers: { 'user-agent': 'llm-gateway', ...options.headers, 'x-goog-api-key': options.apiKey },
+    policy: options.unsupportedParams ?? 'error',
+  };
+  return {
+    id: context.id,
+    type: 'gemini',
+    chatCompletions: (input) => generateContent(settings, input),
+    countTokens: (input) => countTokens(settings, input),
+    embeddings: (input) => embeddings(settings, input),
+    ...(options.listModels !== false ? { listModels: (signal: AbortSignal) => listModels(settings, signal) } : {}),
+    close: () => client.close(),
+  };
+}
+
+export const geminiType = defineProviderType<GeminiOptions>({
+  type: 'gemini',
+  schema: geminiSchema,
+  secretOptions: ['apiKey'],
+  create: createGeminiProvider,
+});
+
+// ---- Chat ----------------------------------------------------------------------------------------
+
+async function generateContent(settings: Settings, input: ChatCallInput): Promise<ChatResult> {
+  const { client } = settings;
+  const provider = client.provider;
+  const model = input.body.model;
+  const body = toGeminiRequest(input.body, { provider, policy: settings.policy });
+  const streaming = input.body.stream === true;
+  const exchange = await client.send({
+    method: 'POST',
+    path: streaming ? `${modelPath(model)}:streamGenerateContent?alt=sse` : `${modelPath(model)}:generateContent`,
+    headers: { ...settings.headers, ...input.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
+    body: JSON.stringify(body),
+    signal: input.signal,
+  });
+  await client.expectOk(exchange, geminiHttpError);
+
+  if (!streaming) {
+    const answer = await client.readJson(exchange);
+    if (!isRecord(answer)) throw malformed(provider, 'the answer is not a JSON object');
+    return { kind: 'json', status: exchange.status, headers: exchange.headers, body: toOpenAICompletion(answer as GeminiResponse, { provider, model }) };
+  }
+
+  const contentType = String(exchange.headers['content-type'] ?? '');
+  if (!contentType.includes('text/event-stream')) {
+    exchange.release();
+    exchange.body.destroy();
+    throw malformed(provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
+  }
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: translateGeminiStream(decodeSse(exchange), { provider, model }) };
+}
+
+/** The prompt's token count: the whole request (system instruction and tools included) is counted. */
+async function countTokens(settings: Settings, input: ChatCallInput): Promise<number> {
+  const { client } = settings;
+  const model = input.body.model;
+  const translated = toGeminiRequest(input.body, { provider: client.provider, policy: settings.policy });
+  // Only the prompt counts: output settings are left out.
+  const { generationConfig: _output, ...prompt } = translated;
+  const body: GeminiCountTokensRequest = { generateContentRequest: { model: resourceName(model), ...prompt } };
+  const exchange = await client.send({
+    method: 'POST',
+    path: `${modelPath(model)}:countTokens`,
+    headers: { ...settings.headers, ...input.headers, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+    signal: input.signal,
+  });
+  await client.expectOk(exchange, geminiHttpError);
+  const answer = (await client.readJson(exchange)) as GeminiCountTokensResponse | null;
+  if (typeof answer?.totalTokens !== 'number') throw malformed(client.provider, 'the token count answer has no totalTokens');
+  return answer.totalTokens;
+}
+
+// ---- Embeddings ----------------------------------------------------------------------------------
+
+/** OpenAI embeddings fields that change nothing about the vectors. */
+const EMBEDDINGS_IGNORED = new Set(['model', 'input', 'encoding_format', 'dimensions', 'user']);
+
+async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promise<JsonResult<EmbeddingsResponse>> {
+  const { client } = settings;
+  const provider = client.provider;
+  const request = input.body;
+  const texts = embeddingInputs(provider, request);
+  for (const field of Object.keys(request)) {
+    if (!EMBEDDINGS_IGNORED.has(field) && request[field] !== undefined && request[field] !== null) {
+      rejectUnsupported(settings.policy, provider, field, 'the Gemini embeddings API has no such parameter');
+    }
+  }
+  const model = resourceName(request.model);
+  const body: GeminiBatchEmbedRequest = {
+    requests: texts.map((text) => ({
+      model,
+      content: { parts: [{ text }] },
+      ...(typeof request.dimensions === 'number' ? { outputDimensionality: request.dimensions } : {}),
+    })),
+  };
+  const exchange = await client.send({
+    method: 'POST',
+    path: `${modelPath(request.model)}:batchEmbedContents`,
+    headers: { ...settings.headers, ...input.headers, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+    signal: input.signal,
+  });
+  await client.expectOk(exchange, geminiHttpError);
+  const answer = (await client.readJson(exchange)) as GeminiBatchEmbedResponse | null;
+  const vectors = answer?.embeddings;
+  if (!Array.isArray(vectors) || vectors.length !== texts.length || vectors.some((v) => !Array.isArray(v?.values))) {
+    throw malformed(provider, `the embeddings answer does not hold ${texts.length} vector(s)`);
+  }
+  const base64 = request.encoding_format === 'base64';
+  // Gemini reports no token counts for embeddings. OpenAI clients expect usage, so it is an
+  // estimate: about four characters per token, the usual rule of thumb for English text.
+  const estimate = Math.ceil(texts.reduce((sum, text) => sum + text.length, 0) / 4);
+  return {
+    kind: 'json',
+    status: exchange.status,
+    headers: exchange.headers,
+    body: {
+      object: 'list',
+      data: vectors.map((vector, index) => ({ object: 'embedding', index, embedding: base64 ? toBase64(vector.values ?? []) : (vector.values ?? []) })),
+      model: request.model,
+      usage: { prompt_tokens: estimate, total_tokens: estimate },
+    },
+  };
+}
+
+/** The texts to embed. Token arrays cannot be embedded by Gemini, which takes text only. */
+function embeddingInputs(provider: string, request: EmbeddingsRequest): string[] {
+  const input = request.input;
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input) && input.every((item): item is string => typeof item === 'string')) {
+    if (input.length === 0) throw invalidRequest(`'input' must not be empty.`, 'input');
+    return input;
+  }
+  // Dropping the input is no answer, so this is refused whatever the policy.
+  throw unsupportedParam(provider, 'input', 'Gemini embeds text, not token arrays');
+}
+
+/** `encoding_format: 'base64'`: little-endian float32s, base64 (what the official OpenAI SDKs ask for by default). */
+function toBase64(values: number[]): string {
+  return Buffer.from(new Float32Array(values).buffer).toString('base64');
+}
+
+// ---- Models --------------------------------------------------------------------------------------
+
+/** `GET /models`, following `nextPageToken`; only models that can chat or embed, without the `models/` prefix. */
+async function listModels(settings: Settings, signal: AbortSignal): Promise<ProviderModel[]> {
+  const { client } = settings;
+  const models: ProviderModel[] = [];
+  let pageToken: string | undefined;
+  for (let page = 0; page < MAX_MODEL_PAGES; page++) {
+    const query = `pageSize=1000${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ''}`;
+    const exchange = await client.send({ method: 'GET', path: `/models?${query}`, headers: { ...settings.headers, accept: 'application/json' }, signal });
+    await client.expectOk(exchange, geminiHttpError);
+    const body = (await client.readJson(exchange)) as GeminiModelList | null;
+    if (!isRecord(body) || (body.models !== undefined && !Array.isArray(body.models))) throw malformed(client.provider, 'the model list has no models array');
+    for (const model of body.models ?? []) {
+      if (!isRecord(model) || typeof model.name !== 'string') continue;
+      const methods = Array.isArray(model.supportedGenerationMethods) ? model.supportedGenerationMethods : [];
+      if (!methods.some((method) => USEFUL_METHODS.has(method))) continue;
+      models.push({ id: model.name.replace(/^models\//, ''), ownedBy: 'google' });
+    }
+    if (typeof body.nextPageToken !== 'string' || body.nextPageToken === '') break;
+    pageToken = body.nextPageToken;
+  }
+  return models;
+}
+
+// ---- Helpers -------------------------------------------------------------------------------------
+
+/**
+ * The URL path of a model: `gemini-2.5-flash` → `/models/gemini-2.5-flash`. A full resource name
+ * (`models/...`, `tunedModels/...`) is used as it is.
+ */
+export function modelPath(model: string): string {
+  return `/${resourceName(model).split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** `gemini-2.5-flash` → `models/gemini-2.5-flash`, as request bodies name models. */
+function resourceName(model: string): string {
+  return model.includes('/') ? model : `models/${model}`;
+}
+
+function malformed(provider: string, what: string): GatewayError {
+  return new GatewayError('upstream', `${provider}: ${what}`, { provider, code: 'upstream_invalid_response', retryable: true });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
