@@ -45,10 +45,21 @@ describe('non-streaming', () => {
     expect(chats()[0]?.body?.model).toBe('mock-small');
   });
 
-  it('passes unknown request fields, logprobs and tool definitions to the upstream untouched', async () => {
+  it('passes unknown request fields, images, JSON schemas, reasoning, logprobs and tool definitions to the upstream untouched', async () => {
     const body = {
       model: 'mock/mock-small',
-      messages: [{ role: 'user', content: 'x' }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'x' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+          ],
+        },
+      ],
+      response_format: { type: 'json_schema', json_schema: { name: 'a', schema: { type: 'object' } } },
+      reasoning_effort: 'low',
       logprobs: true,
       top_logprobs: 2,
       foo_extension: { a: 1, nested: [true, null] },
