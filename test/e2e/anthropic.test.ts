@@ -191,6 +191,32 @@ describe('Anthropic client → Anthropic upstream (native)', () => {
     expect(final.content[1]).toMatchObject({ type: 'text', text: 'done' });
   });
 
+  it('calls tools natively, streamed, and takes their results back', async () => {
+    const first = await anthropic.messages.stream({ model: 'claude/claude-test', max_tokens: 100, tools: weatherTools, messages: [{ role: 'user', content: 'call both' }] }).finalMessage();
+    expect(first.stop_reason).toBe('tool_use');
+    const calls = first.content.filter((b) => b.type === 'tool_use');
+    expect(calls.map((c) => [c.id, c.name, c.input])).toEqual([
+      ['toolu_01', 'get_weather', { city: 'Paris' }],
+      ['toolu_02', 'get_time', { city: 'Paris' }],
+    ]);
+    const second = await anthropic.messages.create({
+      model: 'claude/claude-test',
+      max_tokens: 100,
+      tools: weatherTools,
+      messages: [
+        { role: 'user', content: 'call both' },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: calls.map((c) => ({ type: 'tool_result' as const, tool_use_id: c.id, content: `${c.name} done` })) },
+      ],
+    });
+    expect(second.content).toEqual([{ type: 'text', text: 'tool said: get_weather done' }]);
+    expect(sent('/v1/messages')[1]?.body?.messages).toEqual([
+      { role: 'user', content: 'call both' },
+      { role: 'assistant', content: first.content.map((b) => ({ type: 'tool_use', id: (b as { id: string }).id, name: (b as { name: string }).name, input: (b as { input: unknown }).input })) },
+      { role: 'user', content: calls.map((c) => ({ type: 'tool_result', tool_use_id: c.id, content: `${c.name} done` })) },
+    ]);
+  });
+
   it('counts tokens with the provider', async () => {
     const counted = await anthropic.messages.countTokens({ model: 'claude/claude-test', messages: [{ role: 'user', content: 'hello' }] });
     expect(counted.input_tokens).toBe(JSON.stringify([{ role: 'user', content: 'hello' }]).length);
