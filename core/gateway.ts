@@ -28,6 +28,7 @@ import { ModelResolver, modelResolver } from './routing/resolve-model.js';
 import { HealthTracker, healthTracker } from './health.js';
 import { GatewayServer, type ListenOptions, type Listening } from './server.js';
 import { ServiceRegistry, type ServiceToken } from './services.js';
+import { openStore, stateStore } from './store/store.js';
 
 export interface CreateGatewayOptions {
   /** Folder plugin package names are resolved from (the config file's). Default: cwd. */
@@ -80,6 +81,8 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
   const health = new HealthTracker();
   services.provide(modelResolver, resolver);
   services.provide(healthTracker, health);
+  const store = await openStore(config.store, logger.child('store'));
+  services.provide(stateStore, store);
   events.on('request:end', (ctx) => health.recordRequest(ctx));
 
   const app = new Koa();
@@ -158,6 +161,8 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
       }
     }
     await providers.closeAll();
+    // Last: plugins may save state on their way out.
+    await store.close().catch((error: Error) => logger.error('the store failed to close', { error }));
     services.dispose();
   };
 

@@ -59,7 +59,11 @@ export type PluginEntry = GatewayPlugin | string | readonly [string, unknown?] |
 export interface GatewayConfig {
   server?: ServerOptions;
   logging?: { level?: LogLevel; format?: LogFormat };
-  /** Where state lives. Default `memory`. */
+  /**
+   * Where state lives (gateway keys, counters for limits and budgets, cursors): `memory`,
+   * `sqlite://<file>` (default `sqlite://data/gateway.sqlite`) or `redis://<host>:<port>` for
+   * several replicas.
+   */
   store?: string;
   providers?: Record<string, ProviderConfig>;
   /** Virtual models ("stacks") clients can ask for by name. */

@@ -23,6 +23,9 @@ export interface ResolvedVirtualModel {
   readonly targets: readonly (Target & { weight: number; priority: number; tier?: 'free' | 'paid' })[];
 }
 
+/** Nothing to install: one SQLite file, created on first start. */
+export const DEFAULT_STORE = 'sqlite://data/gateway.sqlite';
+
 export interface ResolvedConfig {
   readonly server: { port: number; host: string; bodyLimit: number; shutdownTimeoutMs: number };
   readonly logging: { level: LogLevel; format: LogFormat };
@@ -90,7 +93,7 @@ export async function resolveConfig(raw: GatewayConfig, options: ResolveOptions 
       shutdownTimeoutMs: raw.server?.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
     },
     logging: { level: raw.logging?.level ?? 'info', format: raw.logging?.format ?? 'text' },
-    store: raw.store ?? 'memory',
+    store: raw.store ?? DEFAULT_STORE,
     providers,
     models,
     catalog: {

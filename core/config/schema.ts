@@ -2,6 +2,7 @@
  * JSON Schema of the config's own sections. Provider options are checked afterwards against the
  * schema of their provider type, and plugin options by each plugin's factory.
  */
+import { STORE_URL_PATTERN } from '../store/store-url.js';
 import { LOG_LEVELS } from '../logger.js';
 
 const bodyLimit = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$' }] };
@@ -46,7 +47,7 @@ export const configSchema = {
         format: { enum: ['text', 'json'] },
       },
     },
-    store: { type: 'string', pattern: '^memory$' },
+    store: { type: 'string', pattern: STORE_URL_PATTERN },
     providers: {
       type: 'object',
       propertyNames: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]*$' },

@@ -13,7 +13,8 @@ export interface RunningGateway {
 
 export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
   const logger = options.logger ?? (process.env.TEST_GATEWAY_LOGS ? createLogger({ level: 'debug' }) : silentLogger);
-  const gateway = await createGateway({ ...config, server: { ...config.server, port: 0 } }, { logger });
+  // Tests keep their state in memory unless they say otherwise: nothing lands in ./data.
+  const gateway = await createGateway({ store: 'memory', ...config, server: { ...config.server, port: 0 } }, { logger });
   const { url } = await gateway.listen();
   return { gateway, url, baseURL: `${url}/v1`, close: () => gateway.close() };
 }

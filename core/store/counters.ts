@@ -1,0 +1,20 @@
+/**
+ * Counters: the one piece of shared state that must be atomic. Keyv has no increment, and rate
+ * limits, budgets and rotation cursors all reduce to "add n to this key and tell me the total",
+ * so that is the whole interface. Fixed windows are keys that expire: `rpm:key-1:29123456`.
+ *
+ * Amounts are integers (money in micro-dollars), so every backend adds exactly.
+ */
+export interface Counters {
+  /**
+   * Adds `by` (may be negative) and returns the new total. A key created by this call expires
+   * `ttlMs` later; without `ttlMs` it lives until deleted. Concurrent adds never lose an update.
+   */
+  add(key: string, by: number, ttlMs?: number): Promise<number>;
+  /** The current total, 0 for a key that does not exist or has expired. */
+  get(key: string): Promise<number>;
+  /** Milliseconds until the key expires; undefined when it does not exist or never expires. */
+  ttl(key: string): Promise<number | undefined>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,95 @@
+/**
+ * Counters in this process's memory: the hot path's default, at the cost of a Map lookup. With a
+ * SQLite store they are snapshotted to disk behind the requests (persist-behind.ts), so restarts
+ * keep their windows and cursors; replicas that must agree use Redis instead.
+ */
+import type { Counters } from './counters.js';
+
+interface Entry {
+  value: number;
+  /** `Date.now()` when it expires; Infinity for never. */
+  expiresAt: number;
+}
+
+export class MemoryCounters implements Counters {
+  private readonly entries = new Map<string, Entry>();
+  /** Keys changed since the last `takeChanges()`, for persistence. */
+  private readonly changed = new Set<string>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly now: () => number = Date.now) {
+    // Expired windows are dropped on read; the sweep keeps never-read ones from piling up.
+    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper.unref();
+  }
+
+  async add(key: string, by: number, ttlMs?: number): Promise<number> {
+    return this.addNow(key, by, ttlMs);
+  }
+
+  /** The synchronous form, for callers in this process that cannot afford a tick. */
+  addNow(key: string, by: number, ttlMs?: number): number {
+    let entry = this.live(key);
+    if (!entry) {
+      entry = { value: 0, expiresAt: ttlMs === undefined ? Infinity : this.now() + ttlMs };
+      this.entries.set(key, entry);
+    }
+    entry.value += by;
+    this.changed.add(key);
+    return entry.value;
+  }
+
+  async get(key: string): Promise<number> {
+    return this.getNow(key);
+  }
+
+  getNow(key: string): number {
+    return this.live(key)?.value ?? 0;
+  }
+
+  async ttl(key: string): Promise<number | undefined> {
+    const entry = this.live(key);
+    return entry && entry.expiresAt !== Infinity ? entry.expiresAt - this.now() : undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+    this.changed.add(key);
+  }
+
+  /** What changed since the last call: live entries to write, and keys to delete. */
+  takeChanges(): { set: Array<[string, Entry]>; deleted: string[] } {
+    const set: Array<[string, Entry]> = [];
+    const deleted: string[] = [];
+    for (const key of this.changed) {
+      const entry = this.live(key);
+      if (entry) set.push([key, { ...entry }]);
+      else deleted.push(key);
+    }
+    this.changed.clear();
+    return { set, deleted };
+  }
+
+  /** Restores entries saved earlier (expired ones are skipped). */
+  restore(entries: Iterable<[string, Entry]>): void {
+    for (const [key, entry] of entries) if (entry.expiresAt > this.now()) this.entries.set(key, { ...entry });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  }
+}
