@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * `llm-gateway start | check | init`: the command line in front of the kernel.
+ * `llm-gateway start | check | init | route | keys`: the command line in front of the kernel.
  */
 import { parseArgs } from 'node:util';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
+import { keysCommand } from './keys.js';
 import { routeCommand } from './route.js';
 import { startCommand } from './start.js';
 import { VERSION } from './version.js';
@@ -17,6 +18,11 @@ Usage:
   llm-gateway init  [--force]                               write a starter gateway.config.ts here
   llm-gateway route --model X [--header k:v]... [--metadata k=v]... [--prompt-tokens N] [--config FILE]
                                                             show which rule matches and which targets would be tried
+  llm-gateway keys create --name NAME [--team T] [--models a,b] [--rpm N] [--tpm N]
+                          [--daily-usd N] [--monthly-usd N] [--expires ISO-DATE] [--json]
+                                                            create a gateway key (its secret is printed once)
+  llm-gateway keys list [--json]                            list gateway keys (never their secrets)
+  llm-gateway keys revoke KEY_ID                            revoke a gateway key
   llm-gateway --version | --help
 
 Without --config, the first of gateway.config.{ts,mts,js,mjs,cjs,json,yaml,yml} in the current
@@ -36,12 +42,39 @@ async function main(argv: string[]): Promise<number> {
       header: { type: 'string', multiple: true },
       metadata: { type: 'string', multiple: true },
       'prompt-tokens': { type: 'string' },
+      name: { type: 'string' },
+      team: { type: 'string' },
+      models: { type: 'string' },
+      rpm: { type: 'string' },
+      tpm: { type: 'string' },
+      'daily-usd': { type: 'string' },
+      'monthly-usd': { type: 'string' },
+      expires: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
   });
   if (values.version) return print(VERSION);
   const [command = values.help ? 'help' : 'start', ...rest] = positionals;
+  if (command === 'keys') {
+    const [action, id, ...extra] = rest;
+    if (extra.length > 0) return fail(`unexpected arguments: ${extra.join(' ')}\n\n${HELP}`);
+    return keysCommand({
+      action,
+      id,
+      config: values.config,
+      name: values.name,
+      team: values.team,
+      models: values.models,
+      rpm: values.rpm,
+      tpm: values.tpm,
+      dailyUsd: values['daily-usd'],
+      monthlyUsd: values['monthly-usd'],
+      expires: values.expires,
+      json: values.json === true,
+    });
+  }
   if (rest.length > 0) return fail(`unexpected arguments: ${rest.join(' ')}\n\n${HELP}`);
   switch (command) {
     case 'start':

@@ -131,6 +131,7 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
   router.post('/v1/embeddings', embeddingsRoute({ resolver, providers, bodyLimit: config.server.bodyLimit }));
 
   app.use(errorBoundary(logger));
+  for (const plugin of plugins) if (plugin.gate) app.use(plugin.gate);
   app.use(async function unknownPath(koa, next) {
     await next();
     if (koa.status === 404 && koa.body == null) {

@@ -61,10 +61,18 @@ export interface GatewayPlugin {
   /** Provider types this plugin adds, usable as `providers.<id>.type` in the config. */
   readonly providerTypes?: readonly ProviderType<never>[];
   setup?(host: PluginHost): void | Promise<void>;
+  /**
+   * Runs for every HTTP request the gateway serves, before routing: the place for checks that must
+   * hold on every path (authentication), whatever endpoint the request is for. Throw a
+   * GatewayError to refuse; it is answered in the path's API format.
+   */
+  gate?: HttpGate;
   middleware?: RequestMiddleware;
   upstream?: UpstreamInterceptor;
   close?(): void | Promise<void>;
 }
+
+export type HttpGate = (http: KoaContext, next: () => Promise<void>) => Promise<void>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

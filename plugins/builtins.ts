@@ -1,6 +1,7 @@
 /** The first-party plugins every gateway loads before the config's own: provider types only. */
 import type { NamedPlugins } from '../core/config/resolve-config.js';
 import type { GatewayPlugin } from '../core/plugin.js';
+import { auth } from './auth/index.js';
 import { circuitBreaker } from './circuit-breaker/index.js';
 import { rateLimits } from './rate-limits/index.js';
 import { retry } from './retry/index.js';
@@ -18,6 +19,7 @@ export function builtinPlugins(): GatewayPlugin[] {
 
 /** First-party plugins a config may name as a string, e.g. `["gateway:retry", { "attempts": 2 }]` in JSON. */
 export const NAMED_PLUGINS: NamedPlugins = {
+  'gateway:auth': auth,
   'gateway:routing': routing,
   'gateway:rules': rules,
   'gateway:retry': retry,

@@ -7,7 +7,7 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 /** Provider variables that would change what the default config enables. */
-const PROVIDER_VARIABLES = /^(OPENAI|GROQ|MISTRAL|OPENROUTER|DEEPSEEK|TOGETHER|FIREWORKS|XAI|CEREBRAS|OLLAMA|LMSTUDIO|VLLM|LLAMACPP)_/;
+const PROVIDER_VARIABLES = /^(OPENAI|ANTHROPIC|GEMINI|GOOGLE|AZURE_OPENAI|GROQ|MISTRAL|OPENROUTER|DEEPSEEK|TOGETHER|FIREWORKS|XAI|CEREBRAS|OLLAMA|LMSTUDIO|VLLM|LLAMACPP)_/;
 
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

@@ -1,0 +1,100 @@
+/**
+ * `llm-gateway keys create|list|revoke`: manage gateway keys straight in the configured store, so
+ * it works whether or not a gateway is running (a running one sees a new key at once and a
+ * revocation within its key cache time, 5 s by default).
+ */
+import { loadConfigFile } from '../core/config/load-config.js';
+import { DEFAULT_STORE } from '../core/config/resolve-config.js';
+import { silentLogger } from '../core/logger.js';
+import { openStore } from '../core/store/store.js';
+import { parseNewKey } from '../plugins/auth/key-spec.js';
+import { KeyStore, type KeyView, type NewKey } from '../plugins/auth/keys.js';
+
+export interface KeysOptions {
+  action: string | undefined;
+  id: string | undefined;
+  config: string | undefined;
+  name: string | undefined;
+  team: string | undefined;
+  models: string | undefined;
+  rpm: string | undefined;
+  tpm: string | undefined;
+  dailyUsd: string | undefined;
+  monthlyUsd: string | undefined;
+  expires: string | undefined;
+  json: boolean;
+}
+
+export async function keysCommand(options: KeysOptions): Promise<number> {
+  const loaded = await loadConfigFile(options.config);
+  const url = typeof loaded.config.store === 'string' ? loaded.config.store : DEFAULT_STORE;
+  // A relative SQLite path is relative to the working directory, as `start` reads it.
+  const store = await openStore(url, silentLogger);
+  const keys = new KeyStore(store.kv('keys'), 0);
+  try {
+    switch (options.action) {
+      case 'create': {
+        const { key, secret } = await keys.create(parseNewKey(specFrom(options)));
+        if (options.json) return print(JSON.stringify({ ...key, secret }, null, 2));
+        return print(`created ${key.id} (${key.name})\n\n  ${secret}\n\nThis is the only time the key is shown: store it now.`);
+      }
+      case 'list': {
+        const list = await keys.list();
+        if (options.json) return print(JSON.stringify(list, null, 2));
+        if (list.length === 0) return print('no keys');
+        return print(list.map(describe).join('\n'));
+      }
+      case 'revoke': {
+        if (!options.id) return fail('usage: llm-gateway keys revoke <key id>');
+        const key = await keys.revoke(options.id);
+        if (!key) return fail(`no key ${options.id}`);
+        return print(`revoked ${key.id} (${key.name})`);
+      }
+      default:
+        return fail('usage: llm-gateway keys create --name NAME [...] | keys list | keys revoke <key id>');
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function specFrom(options: KeysOptions): NewKey {
+  const number = (value: string | undefined, flag: string) => {
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed)) throw new Error(`--${flag} must be a number (found "${value}")`);
+    return parsed;
+  };
+  const limits = { rpm: number(options.rpm, 'rpm'), tpm: number(options.tpm, 'tpm') };
+  const budget = { dailyUsd: number(options.dailyUsd, 'daily-usd'), monthlyUsd: number(options.monthlyUsd, 'monthly-usd') };
+  const spec: Record<string, unknown> = { name: options.name };
+  if (options.team) spec.team = options.team;
+  if (options.models) spec.models = options.models.split(',').map((m) => m.trim()).filter(Boolean);
+  if (options.expires) spec.expiresAt = options.expires;
+  const definedLimits = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
+  const definedBudget = Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined));
+  if (Object.keys(definedLimits).length > 0) spec.limits = definedLimits;
+  if (Object.keys(definedBudget).length > 0) spec.budget = definedBudget;
+  return spec as unknown as NewKey;
+}
+
+function describe(key: KeyView): string {
+  const parts = [key.id.padEnd(16), key.status.padEnd(8), key.preview.padEnd(10), key.name];
+  if (key.team) parts.push(`team=${key.team}`);
+  if (key.models) parts.push(`models=${key.models.join(',')}`);
+  if (key.limits?.rpm) parts.push(`rpm=${key.limits.rpm}`);
+  if (key.limits?.tpm) parts.push(`tpm=${key.limits.tpm}`);
+  if (key.budget?.dailyUsd !== undefined) parts.push(`daily=$${key.budget.dailyUsd}`);
+  if (key.budget?.monthlyUsd !== undefined) parts.push(`monthly=$${key.budget.monthlyUsd}`);
+  return parts.join('  ');
+}
+
+function print(text: string): number {
+  process.stdout.write(text + '\n');
+  return 0;
+}
+
+function fail(text: string): number {
+  process.stderr.write(text + '\n');
+  return 2;
+}

@@ -1,0 +1,79 @@
+/**
+ * Per-key budgets in USD per UTC day and month, on the store's counters in micro-dollars.
+ *
+ * Cost is only known after the answer, so each request first reserves an upper estimate (its
+ * prompt at the input price plus its `max_tokens` at the output price) with one atomic add per
+ * window; if that takes the window over the budget the reservation is taken back and the request
+ * refused. When the request ends the reservation is replaced by the actual cost. Parallel requests
+ * therefore can never spend more than the budget, give or take what the estimates miss: a request
+ * whose actual cost exceeds its reservation (a longer answer than `max_tokens` allows cannot happen;
+ * a price missing from the table counts as 0) is the only way over.
+ */
+import type { Counters } from '../../core/store/counters.js';
+import type { KeyBudget } from './keys.js';
+
+const DAY = 86_400_000;
+
+export interface BudgetWindow {
+  name: 'daily' | 'monthly';
+  counter: string;
+  limitMicros: number;
+  ttlMs: number;
+  /** Seconds until the window resets. */
+  resetsInSeconds: number;
+}
+
+export function budgetWindows(keyId: string, budget: KeyBudget | undefined, now = new Date()): BudgetWindow[] {
+  const windows: BudgetWindow[] = [];
+  if (budget?.dailyUsd !== undefined) {
+    const day = now.toISOString().slice(0, 10);
+    const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+    windows.push({ name: 'daily', counter: `budget:${keyId}:${day}`, limitMicros: toMicros(budget.dailyUsd), ttlMs: 2 * DAY, resetsInSeconds: Math.ceil((next - now.getTime()) / 1000) });
+  }
+  if (budget?.monthlyUsd !== undefined) {
+    const month = now.toISOString().slice(0, 7);
+    const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    windows.push({ name: 'monthly', counter: `budget:${keyId}:${month}`, limitMicros: toMicros(budget.monthlyUsd), ttlMs: 32 * DAY, resetsInSeconds: Math.ceil((next - now.getTime()) / 1000) });
+  }
+  return windows;
+}
+
+export type Reservation = { ok: true; release: (actualMicros: number) => Promise<void> } | { ok: false; window: BudgetWindow; spentMicros: number };
+
+/** Reserves `micros` in every window, or in none. */
+export async function reserve(counters: Counters, windows: readonly BudgetWindow[], micros: number): Promise<Reservation> {
+  const taken: BudgetWindow[] = [];
+  for (const window of windows) {
+    const total = await counters.add(window.counter, micros, window.ttlMs);
+    taken.push(window);
+    // Already spent to the limit: refused even for a request that reserves nothing.
+    if (total > window.limitMicros || (micros === 0 && total >= window.limitMicros)) {
+      await Promise.all(taken.map((w) => counters.add(w.counter, -micros, w.ttlMs)));
+      return { ok: false, window, spentMicros: total - micros };
+    }
+  }
+  let released = false;
+  return {
+    ok: true,
+    release: async (actualMicros) => {
+      if (released) return;
+      released = true;
+      const difference = actualMicros - micros;
+      if (difference !== 0) await Promise.all(windows.map((w) => counters.add(w.counter, difference, w.ttlMs)));
+    },
+  };
+}
+
+/** What the key has spent in each window, for the admin API. */
+export async function spent(counters: Counters, windows: readonly BudgetWindow[]): Promise<Record<string, number>> {
+  const entries = await Promise.all(windows.map(async (w) => [w.name, fromMicros(await counters.get(w.counter))] as const));
+  return Object.fromEntries(entries);
+}
+
+export function toMicros(usd: number): number {
+  return Math.round(usd * 1_000_000);
+}
+
+export function fromMicros(micros: number): number {
+  return micros / 1_000_000;
+}

@@ -1,0 +1,170 @@
+/**
+ * gateway:auth, gateway keys (virtual keys) for every client.
+ *
+ * Options: an admin key for `/admin/*`, how long a verified key is trusted before the store is
+ * asked again, and how many output tokens a budget reserves when a request sets no `max_tokens`.
+ *
+ * At the door (every request): `/v1/*` needs a gateway key (`Authorization: Bearer` or
+ * `x-api-key`), `/admin/*` the admin key; unknown, revoked or expired keys get a 401.
+ * On the way in (chat and messages): the model must be one the key allows (403), the key must be
+ * under its requests and tokens per minute (429 with Retry-After) and have budget left for the
+ * request's estimated cost (402 with Retry-After at the window's reset).
+ * On the way out (`request:end`): tokens are added to the per-minute window and the reservation is
+ * replaced by what the request actually cost.
+ */
+import picomatch from 'picomatch';
+import { GatewayError } from '../../core/errors.js';
+import { defineSlot, type GatewayContext } from '../../core/context.js';
+import { definePlugin } from '../../core/plugin.js';
+import { pricing as pricingService, type Pricing } from '../../core/pricing.js';
+import { modelResolver } from '../../core/routing/resolve-model.js';
+import { stateStore, type Store } from '../../core/store/store.js';
+import { estimatePromptTokens } from '../../core/tokens.js';
+import { addKeyRoutes } from './admin-routes.js';
+import { budgetWindows, reserve, type Reservation } from './budget.js';
+import { KeyStore, type GatewayKey } from './keys.js';
+import { addToWindow, takeFromWindow, windowCount } from './limits.js';
+import { sameSecret, secretFrom } from './secrets.js';
+
+export interface AuthOptions {
+  /** The key for `/admin/*`. Default: the LLM_GATEWAY_ADMIN_KEY environment variable; without one, admin routes answer 403. */
+  adminKey?: string;
+  /** Milliseconds a verified key is trusted before the store is asked again (how long a revocation takes to reach other replicas). Default 5000. */
+  cacheTtlMs?: number;
+  /** Output tokens a budget reserves for a request without `max_tokens`. Default 4096. */
+  reserveOutputTokens?: number;
+}
+
+/** The caller's key, for other plugins (usage logging, rules by key or team). */
+export interface CallerKey {
+  readonly id: string;
+  readonly name: string;
+  readonly team: string | undefined;
+  readonly metadata: Readonly<Record<string, string>> | undefined;
+}
+
+export const callerKeySlot = defineSlot<CallerKey>('auth:caller-key');
+const reservationSlot = defineSlot<Reservation & { ok: true }>('auth:reservation');
+
+/** The gateway key a request authenticated with, set at the door. */
+const KEY_STATE = Symbol('auth:key');
+
+export const auth = definePlugin<AuthOptions>({
+  name: 'gateway:auth',
+  order: 'pre',
+  secretOptions: ['adminKey'],
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      adminKey: { type: 'string', minLength: 16 },
+      cacheTtlMs: { type: 'integer', minimum: 0, default: 5000 },
+      reserveOutputTokens: { type: 'integer', minimum: 0, default: 4096 },
+    },
+  },
+  create(options) {
+    const adminKey = options.adminKey ?? process.env.LLM_GATEWAY_ADMIN_KEY;
+    let keys: KeyStore;
+    let store: Store;
+    /** Looked up when first needed: the plugin providing it may set up after this one. */
+    let findPricing: () => Pricing | undefined = () => undefined;
+    let resolveTargets: (model: string) => GatewayContext['route'];
+
+    return {
+      setup(host) {
+        store = host.resolve(stateStore);
+        keys = new KeyStore(store.kv('keys'), options.cacheTtlMs);
+        findPricing = () => host.tryResolve(pricingService);
+        const resolver = host.resolve(modelResolver);
+        resolveTargets = (model) => {
+          try {
+            return resolver.resolve(model);
+          } catch {
+            return undefined;
+          }
+        };
+        addKeyRoutes(host, () => keys, store);
+        host.events.on('request:end', (ctx) => void settle(ctx).catch((error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id })));
+      },
+
+      async gate(http, next) {
+        if (http.path.startsWith('/admin/')) {
+          const secret = secretFrom(http.req.headers);
+          if (!adminKey) throw new GatewayError('permission', 'Admin routes are disabled: set an admin key (LLM_GATEWAY_ADMIN_KEY or the auth plugin\'s adminKey).', { code: 'admin_disabled' });
+          if (!secret || !sameSecret(secret, adminKey)) throw new GatewayError('authentication', 'This route needs the admin key.', { code: 'invalid_admin_key' });
+          return next();
+        }
+        if (!http.path.startsWith('/v1/')) return next();
+        const secret = secretFrom(http.req.headers);
+        if (!secret) throw new GatewayError('authentication', 'Missing gateway key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".', { code: 'missing_api_key' });
+        const key = await keys.find(secret);
+        if (!key) throw new GatewayError('authentication', 'Invalid gateway key.', { code: 'invalid_api_key' });
+        const status = keys.status(key);
+        if (status !== 'active') throw new GatewayError('authentication', `This gateway key was ${status === 'revoked' ? 'revoked' : 'valid until ' + key.expiresAt}.`, { code: `${status}_api_key` });
+        (http.state as Record<symbol, GatewayKey>)[KEY_STATE] = key;
+        return next();
+      },
+
+      async middleware(ctx, next) {
+        const key = (ctx.http.state as Record<symbol, GatewayKey | undefined>)[KEY_STATE];
+        if (!key) return next();
+        ctx.set(callerKeySlot, { id: key.id, name: key.name, team: key.team, metadata: key.metadata });
+        const model = ctx.request.model;
+        if (key.models && !key.models.some((glob) => picomatch.isMatch(model, glob, { nocase: true }))) {
+          throw new GatewayError('permission', `This key may not use the model '${model}' (allowed: ${key.models.join(', ')}).`, { code: 'model_not_allowed', param: 'model' });
+        }
+        const promptTokens = estimatePromptTokens(ctx.request);
+        if (key.limits?.rpm !== undefined) {
+          const check = await takeFromWindow(store.counters, `rpm:${key.id}`, 1, key.limits.rpm);
+          if (!check.allowed) throw limited(`This key is over its limit of ${key.limits.rpm} requests per minute.`, 'rpm_exceeded', check.retryAfterSeconds);
+        }
+        if (key.limits?.tpm !== undefined) {
+          const used = await windowCount(store.counters, `tpm:${key.id}`);
+          if (used + promptTokens > key.limits.tpm) throw limited(`This key is over its limit of ${key.limits.tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
+        }
+        const windows = budgetWindows(key.id, key.budget);
+        if (windows.length > 0) {
+          const targets = ctx.route?.targets ?? resolveTargets(model)?.targets ?? [];
+          const estimate = findPricing()?.estimateMicros(targets, withDefaultMax(ctx, options.reserveOutputTokens!), promptTokens) ?? 0;
+          const reservation = await reserve(store.counters, windows, estimate);
+          if (!reservation.ok) {
+            const { window } = reservation;
+            throw new GatewayError('budget_exceeded', `This key has used its ${window.name} budget of $${(window.limitMicros / 1e6).toFixed(2)}; it resets in ${window.resetsInSeconds} s.`, {
+              code: `${window.name}_budget_exceeded`,
+              retryable: false,
+              retryAfterSeconds: window.resetsInSeconds,
+            });
+          }
+          ctx.set(reservationSlot, reservation);
+        }
+        await next();
+      },
+    };
+
+    async function settle(ctx: GatewayContext): Promise<void> {
+      const key = ctx.get(callerKeySlot);
+      if (!key) return;
+      const usage = ctx.usage;
+      const tokens = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
+      await addToWindow(store.counters, `tpm:${key.id}`, tokens);
+      const reservation = ctx.get(reservationSlot);
+      if (!reservation) return;
+      const target = ctx.servedBy;
+      const actual = target && usage ? (findPricing()?.costMicros(target, usage) ?? 0) : 0;
+      await reservation.release(actual);
+    }
+  },
+});
+
+function limited(message: string, code: string, retryAfterSeconds: number): GatewayError {
+  return new GatewayError('rate_limited', message, { code, retryable: true, retryAfterSeconds });
+}
+
+function withDefaultMax(ctx: GatewayContext, reserveOutputTokens: number) {
+  const request = ctx.request;
+  if (request.max_tokens != null || request.max_completion_tokens != null) return request;
+  return { ...request, max_tokens: reserveOutputTokens };
+}
+
+export { KeyStore } from './keys.js';
+export type { GatewayKey, KeyView, NewKey, KeyLimits, KeyBudget } from './keys.js';

@@ -1,0 +1,40 @@
+/** The shape of a new key, as the admin API and the CLI accept it, checked with one schema. */
+import { invalidRequest } from '../../core/errors.js';
+import { formatIssues, validate } from '../../core/validation.js';
+import type { NewKey } from './keys.js';
+
+export const newKeySchema = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    team: { type: 'string', minLength: 1 },
+    /** An ISO 8601 date or date-time: `2027-01-31` or `2027-01-31T12:00:00Z`. */
+    expiresAt: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}([T ].+)?$' },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    models: { type: 'array', items: { type: 'string', minLength: 1 } },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { rpm: { type: 'integer', minimum: 1 }, tpm: { type: 'integer', minimum: 1 } },
+    },
+    budget: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { dailyUsd: { type: 'number', minimum: 0 }, monthlyUsd: { type: 'number', minimum: 0 } },
+    },
+  },
+} as const;
+
+export function parseNewKey(body: unknown): NewKey {
+  const issues = validate(newKeySchema, body, () => false);
+  if (issues.length > 0) throw invalidRequest(`Invalid key: ${formatIssues('key', issues).replaceAll('\n', '; ')}`);
+  const spec = body as NewKey;
+  if (spec.expiresAt !== undefined) {
+    const time = Date.parse(spec.expiresAt);
+    if (!Number.isFinite(time)) throw invalidRequest(`Invalid key: expiresAt is not a date (found "${spec.expiresAt}").`, 'expiresAt');
+    return { ...spec, expiresAt: new Date(time).toISOString() };
+  }
+  return spec;
+}

@@ -1,0 +1,105 @@
+/**
+ * Gateway keys in the state store: created with a secret shown once, listed without it, revoked,
+ * and verified per request. Verified keys are cached for `cacheTtlMs` so the hot path does not wait
+ * on the store; a revocation is immediate on the replica that made it and reaches the others within
+ * that time.
+ */
+import type Keyv from 'keyv';
+import { hashSecret, newKeyId, newSecret } from './secrets.js';
+
+export interface KeyLimits {
+  /** Requests per minute (sliding window). */
+  rpm?: number;
+  /** Tokens per minute, prompt and completion (sliding window). */
+  tpm?: number;
+}
+
+export interface KeyBudget {
+  dailyUsd?: number;
+  monthlyUsd?: number;
+}
+
+export interface GatewayKey {
+  id: string;
+  name: string;
+  /** The first characters of the secret, to recognise it in a list. */
+  preview: string;
+  hash: string;
+  createdAt: string;
+  expiresAt?: string;
+  revokedAt?: string;
+  team?: string;
+  metadata?: Record<string, string>;
+  /** Model names or globs (`groq/*`, `coding`) this key may use; all when absent. */
+  models?: string[];
+  limits?: KeyLimits;
+  budget?: KeyBudget;
+}
+
+export type NewKey = Pick<GatewayKey, 'name'> & Partial<Pick<GatewayKey, 'expiresAt' | 'team' | 'metadata' | 'models' | 'limits' | 'budget'>>;
+
+/** A key as the admin API and the CLI show it: never the hash. */
+export type KeyView = Omit<GatewayKey, 'hash'> & { status: 'active' | 'revoked' | 'expired' };
+
+export class KeyStore {
+  private readonly cache = new Map<string, { key: GatewayKey | undefined; until: number }>();
+
+  constructor(
+    private readonly kv: Keyv<unknown>,
+    private readonly cacheTtlMs = 5000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(spec: NewKey): Promise<{ key: KeyView; secret: string }> {
+    const secret = newSecret();
+    const key: GatewayKey = { ...spec, id: newKeyId(), preview: `${secret.slice(0, 7)}…`, hash: hashSecret(secret), createdAt: new Date(this.now()).toISOString() };
+    await this.kv.set(`id:${key.id}`, key);
+    await this.kv.set(`hash:${key.hash}`, key.id);
+    // The index is read-modify-write: fine for an admin operation, not for the hot path.
+    const ids = ((await this.kv.get('index')) as string[] | undefined) ?? [];
+    await this.kv.set('index', [...ids, key.id]);
+    return { key: this.view(key), secret };
+  }
+
+  async list(): Promise<KeyView[]> {
+    const ids = ((await this.kv.get('index')) as string[] | undefined) ?? [];
+    const keys = await Promise.all(ids.map((id) => this.kv.get(`id:${id}`) as Promise<GatewayKey | undefined>));
+    return keys.filter((k): k is GatewayKey => k !== undefined).map((k) => this.view(k));
+  }
+
+  async get(id: string): Promise<KeyView | undefined> {
+    const key = (await this.kv.get(`id:${id}`)) as GatewayKey | undefined;
+    return key && this.view(key);
+  }
+
+  async revoke(id: string): Promise<KeyView | undefined> {
+    const key = (await this.kv.get(`id:${id}`)) as GatewayKey | undefined;
+    if (!key) return undefined;
+    const revoked = { ...key, revokedAt: key.revokedAt ?? new Date(this.now()).toISOString() };
+    await this.kv.set(`id:${id}`, revoked);
+    this.cache.delete(key.hash);
+    return this.view(revoked);
+  }
+
+  /** The key a secret belongs to, revoked and expired ones included (the caller says why it refuses). */
+  async find(secret: string): Promise<GatewayKey | undefined> {
+    const hash = hashSecret(secret);
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > this.now()) return cached.key;
+    const id = (await this.kv.get(`hash:${hash}`)) as string | undefined;
+    const key = id ? ((await this.kv.get(`id:${id}`)) as GatewayKey | undefined) : undefined;
+    this.cache.set(hash, { key, until: this.now() + this.cacheTtlMs });
+    return key;
+  }
+
+  status(key: GatewayKey): KeyView['status'] {
+    if (key.revokedAt) return 'revoked';
+    if (key.expiresAt && Date.parse(key.expiresAt) <= this.now()) return 'expired';
+    return 'active';
+  }
+
+  private view(key: GatewayKey): KeyView {
+    const { hash: _hash, ...rest } = key;
+    return { ...rest, status: this.status(key) };
+  }
+}

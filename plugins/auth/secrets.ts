@@ -1,0 +1,36 @@
+/**
+ * Gateway key secrets: `gw-` and 32 random bytes. Only a SHA-256 of the secret is stored, so a
+ * leaked store leaks no usable key; a fast hash is right here because the secret is random, not a
+ * password someone chose.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export function newSecret(): string {
+  return `gw-${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function newKeyId(): string {
+  return `key_${randomBytes(9).toString('base64url')}`;
+}
+
+/** Constant-time comparison, for the admin key given in the config. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(hashSecret(given), 'hex');
+  const b = Buffer.from(hashSecret(expected), 'hex');
+  return timingSafeEqual(a, b);
+}
+
+/** The secret a request carries: `Authorization: Bearer …` (OpenAI clients) or `x-api-key` (Anthropic clients). */
+export function secretFrom(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    if (match) return match[1];
+  }
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * `llm-gateway keys`, the real CLI as a child process: a key created on the command line calls a
+ * running gateway (both sharing the SQLite store), is listed without its secret, and once revoked
+ * is refused with a 401.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli, startCli } from '../support/cli.js';
+import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+
+let dir: string;
+let upstream: MockUpstream;
+let config: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'llm-gateway-keys-'));
+  upstream = await startMockUpstream();
+  config = join(dir, 'gateway.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      store: `sqlite://${join(dir, 'state', 'gateway.sqlite')}`,
+      providers: { mock: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } },
+      // No key cache, so the revocation below is seen by the running gateway at once.
+      plugins: [['gateway:auth', { cacheTtlMs: 0 }]],
+    }),
+  );
+});
+afterAll(async () => {
+  await upstream?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('creates, lists and revokes keys that a running gateway honours', async () => {
+  const created = runCli(['keys', 'create', '--config', config, '--name', 'ci-bot', '--team', 'infra', '--rpm', '100', '--daily-usd', '5', '--json']);
+  expect(created.stderr).toBe('');
+  expect(created.status).toBe(0);
+  const key = JSON.parse(created.stdout) as { id: string; secret: string; limits: unknown; budget: unknown };
+  expect(key).toMatchObject({ limits: { rpm: 100 }, budget: { dailyUsd: 5 } });
+
+  const listed = runCli(['keys', 'list', '--config', config]);
+  expect(listed.stdout).toContain(key.id);
+  expect(listed.stdout).toContain('ci-bot');
+  expect(listed.stdout).toContain('active');
+  expect(listed.stdout).not.toContain(key.secret);
+
+  const cli = await startCli(['--config', config, '--port', '0']);
+  try {
+    const client = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: key.secret, maxRetries: 0 });
+    const answer = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'from the cli' }] });
+    expect(answer.choices[0]?.message.content).toBe('echo: from the cli');
+
+    const revoked = runCli(['keys', 'revoke', key.id, '--config', config]);
+    expect(revoked.status).toBe(0);
+    expect(revoked.stdout).toContain(`revoked ${key.id}`);
+    const error = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'again' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(cli.output()).not.toContain(key.secret);
+  } finally {
+    await cli.stop();
+  }
+  expect(runCli(['keys', 'list', '--config', config]).stdout).toContain('revoked');
+});
+
+it('explains a bad key spec and an unknown action', () => {
+  const bad = runCli(['keys', 'create', '--config', config, '--name', 'x', '--rpm', 'lots']);
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toContain('--rpm must be a number');
+  const unknown = runCli(['keys', 'rotate', '--config', config]);
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toContain('usage: llm-gateway keys');
+});

@@ -1,0 +1,145 @@
+/**
+ * gateway:auth through real sockets with the official clients: keys created over the admin API,
+ * refused when missing, unknown or revoked, held to their models, rate and budget, with errors in
+ * each API's own format.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auth, definePlugin, pricing, type Pricing } from '../../../index.js';
+import { startGateway, type RunningGateway } from '../../support/gateway.js';
+import { startMockUpstream, mockProvider, type MockUpstream } from '../../support/mock-upstream.js';
+
+const ADMIN = 'admin-key-for-tests-0123456789';
+/** Every answer costs exactly $0.001, and so does every estimate: budgets are exact here. */
+const flatPricing = definePlugin({
+  name: 'test:flat-pricing',
+  create: () => ({
+    setup(host) {
+      const prices: Pricing = { costMicros: () => 1000, estimateMicros: () => 1000 };
+      host.provide(pricing, prices);
+    },
+  }),
+});
+
+let upstream: MockUpstream;
+let gw: RunningGateway;
+
+beforeAll(async () => {
+  upstream = await startMockUpstream();
+  gw = await startGateway({
+    providers: { mock: mockProvider(upstream), other: mockProvider(upstream) },
+    models: { fast: { targets: ['mock/mock-small'] } },
+    plugins: [flatPricing(), auth({ adminKey: ADMIN })],
+  });
+});
+afterAll(async () => {
+  await gw?.close();
+  await upstream?.close();
+});
+
+async function createKey(spec: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+  const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; secret: string };
+}
+const openai = (key: string) => new OpenAI({ baseURL: gw.baseURL, apiKey: key, maxRetries: 0 });
+const ask = (key: string, model = 'mock/mock-small') => openai(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+const statusOf = (error: unknown) => (error as InstanceType<typeof OpenAI.APIError>).status;
+
+describe('at the door', () => {
+  it('refuses a request without a key, or with an unknown one, in each API\'s format', async () => {
+    const none = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: { type: 'authentication_error', code: 'missing_api_key' } });
+    const models = await fetch(`${gw.baseURL}/models`);
+    expect(models.status).toBe(401);
+
+    const error = await new Anthropic({ baseURL: gw.url, apiKey: 'gw-not-a-key', maxRetries: 0 }).messages.create({ model: 'mock/mock-small', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error', code: 'invalid_api_key' } });
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+  });
+
+  it('guards the admin routes with the admin key', async () => {
+    expect((await fetch(`${gw.url}/admin/keys`)).status).toBe(401);
+    const { secret } = await createKey({ name: 'not-admin' });
+    expect((await fetch(`${gw.url}/admin/keys`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+  });
+});
+
+describe('keys', () => {
+  it('shows the secret once, stores only its hash, and lets both clients in', async () => {
+    const { id, secret } = await createKey({ name: 'app', team: 'search', metadata: { owner: 'ana' } });
+    expect(secret).toMatch(/^gw-/);
+    const list = (await (await fetch(`${gw.url}/admin/keys`, { headers: { 'x-api-key': ADMIN } })).json()) as { data: Array<Record<string, unknown>> };
+    const listed = list.data.find((k) => k.id === id);
+    expect(listed).toMatchObject({ name: 'app', team: 'search', status: 'active' });
+    expect(JSON.stringify(list)).not.toContain(secret);
+    expect(listed).not.toHaveProperty('hash');
+
+    expect((await ask(secret)).choices[0]?.message.content).toBe('echo: hi');
+    const message = await new Anthropic({ baseURL: gw.url, apiKey: secret, maxRetries: 0 }).messages.create({ model: 'mock/mock-small', max_tokens: 5, messages: [{ role: 'user', content: 'yo' }] });
+    expect(message.content).toEqual([{ type: 'text', text: 'echo: yo' }]);
+    // The provider's key is the gateway's, never the caller's.
+    expect(JSON.stringify(upstream.requests.at(-1)?.headers)).not.toContain(secret);
+  });
+
+  it('refuses a revoked key with 401 at once', async () => {
+    const { id, secret } = await createKey({ name: 'short-lived' });
+    await ask(secret);
+    const res = await fetch(`${gw.url}/admin/keys/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(((await res.json()) as { status: string }).status).toBe('revoked');
+    const error = await ask(secret).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toMatch(/revoked/);
+  });
+
+  it('refuses an expired key', async () => {
+    const { secret } = await createKey({ name: 'old', expiresAt: '2020-01-01T00:00:00Z' });
+    expect(statusOf(await ask(secret).catch((e: unknown) => e))).toBe(401);
+  });
+
+  it('holds a key to its models', async () => {
+    const { secret } = await createKey({ name: 'narrow', models: ['fast', 'mock/*'] });
+    expect((await ask(secret, 'fast')).choices).toHaveLength(1);
+    expect((await ask(secret, 'mock/mock-large')).choices).toHaveLength(1);
+    const error = await ask(secret, 'other/mock-small').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'model_not_allowed', param: 'model' });
+  });
+
+  it('answers 400 naming the problem when a new key is malformed', async () => {
+    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', limits: { rpm: -1 } }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/rpm/);
+  });
+});
+
+describe('limits and budgets', () => {
+  it('answers 429 with Retry-After over the requests per minute', async () => {
+    const { secret } = await createKey({ name: 'slow', limits: { rpm: 3 } });
+    for (let i = 0; i < 3; i++) await ask(secret);
+    const error = await ask(secret).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    const apiError = error as InstanceType<typeof OpenAI.APIError>;
+    expect(apiError.error).toMatchObject({ code: 'rpm_exceeded' });
+    expect(Number(apiError.headers?.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('lets 50 parallel requests spend no more than the budget allows, then answers 402', async () => {
+    const { id, secret } = await createKey({ name: 'capped', budget: { dailyUsd: 0.01 } });
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => ask(secret)));
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    expect(ok).toBe(10);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as InstanceType<typeof OpenAI.APIError>);
+    expect(refused).toHaveLength(40);
+    for (const error of refused) {
+      expect(error.status).toBe(402);
+      expect(error.error).toMatchObject({ code: 'daily_budget_exceeded' });
+      expect(Number(error.headers?.get('retry-after'))).toBeGreaterThan(0);
+    }
+    const shown = (await (await fetch(`${gw.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { usage: { spentUsd: { daily: number } } };
+    expect(shown.usage.spentUsd.daily).toBeCloseTo(0.01, 6);
+  });
+});
