@@ -16,6 +16,8 @@ import { healthTracker, type HealthTracker } from '../../core/health.js';
 import { definePlugin } from '../../core/plugin.js';
 import type { Target } from '../../core/providers/provider.js';
 import { hintMatches, type RoutingHints } from '../../core/routing/hints.js';
+import { stateStore } from '../../core/store/store.js';
+import type { Counters } from '../../core/store/counters.js';
 import { modelResolver, type ModelResolver } from '../../core/routing/resolve-model.js';
 import { circuitBreakerState, type CircuitBreakerState } from '../circuit-breaker/index.js';
 import { limitHeadroom, type LimitHeadroom } from '../rate-limits/index.js';
@@ -39,9 +41,9 @@ export const routing = definePlugin<RoutingOptions>({
     },
   },
   create(options) {
-    const cursors = new Map<string, number>();
     const prices = options.prices ?? {};
     let resolver!: ModelResolver;
+    let counters!: Counters;
     let health!: HealthTracker;
     // Provided by plugins that may come later in the list: looked up on first use.
     let peers: (() => { circuits: CircuitBreakerState | undefined; headroom: LimitHeadroom | undefined }) | undefined;
@@ -56,6 +58,7 @@ export const routing = definePlugin<RoutingOptions>({
           throw new ConfigError('unknown routing strategy', unknown.map((m) => `config/models/${m.name}/strategy must be one of: ${STRATEGIES.map((s) => JSON.stringify(s)).join(', ')} (found ${JSON.stringify(m.strategy)})`));
         }
         health = host.resolve(healthTracker);
+        counters = host.resolve(stateStore).counters;
         peers = () => ({ circuits: host.tryResolve(circuitBreakerState), headroom: host.tryResolve(limitHeadroom) });
       },
 
@@ -68,17 +71,16 @@ export const routing = definePlugin<RoutingOptions>({
         const declared = route.virtualModel ? resolver.virtualModel(route.virtualModel)?.strategy : undefined;
         const strategy = pickStrategy(ctx.hints, declared, options.strategy!);
         const candidates = applyHints(route.targets as RoutedTarget[], ctx.hints);
+        const routeKey = route.virtualModel ?? route.requestedModel;
+        // The cursor lives in the store: restarts keep it (SQLite) and replicas share it (Redis).
+        const cursor = strategy === 'round-robin' ? (await counters.add(`cursor:${routeKey}`, 1)) - 1 : 0;
         const ordered = orderTargets(strategy, candidates, {
-          routeKey: route.virtualModel ?? route.requestedModel,
+          routeKey,
           health: (t) => health.get(t),
           price: (t) => prices[`${t.provider}/${t.model}`] ?? prices[t.provider],
           random: Math.random,
           hasHeadroom: (t) => headroom?.hasHeadroom(t) ?? true,
-          nextCursor: (key) => {
-            const cursor = cursors.get(key) ?? 0;
-            cursors.set(key, cursor + 1);
-            return cursor;
-          },
+          nextCursor: () => cursor,
         });
         ctx.route = { ...route, targets: openCircuitsLast(preferredFirst(ordered, ctx.hints), circuits), reason: `${route.reason}:${strategy}` };
         await next();

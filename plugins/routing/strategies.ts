@@ -18,7 +18,7 @@ export interface StrategyInput {
   /** USD per million tokens (input + output), when known. */
   price: (target: Target) => number | undefined;
   random: () => number;
-  /** Advances the route's round-robin cursor and returns its previous value. */
+  /** The route's round-robin cursor for this request (the store advances it once per request). */
   nextCursor: (routeKey: string) => number;
   /** Whether a target is within its rate limits now (true when nothing limits it). */
   hasHeadroom: (target: Target) => boolean;

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, definePlugin, pricing, type Pricing } from '../../index.js';
+import { auth, definePlugin, pricing, routing, type Pricing } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -62,5 +62,34 @@ describe.skipIf(!REDIS_URL)('two replicas on one Redis', () => {
     const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => ask(i % 2, secret)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
+  });
+});
+
+describe.skipIf(!REDIS_URL)('round-robin across replicas', () => {
+  it('keeps one cursor in Redis, so replicas take turns together', async () => {
+    const a = await startMockUpstream();
+    const b = await startMockUpstream();
+    const model = `rr-${Date.now()}`;
+    const start = () =>
+      startGateway({
+        store: REDIS_URL,
+        providers: { a: mockProvider(a), b: mockProvider(b) },
+        models: { [model]: { strategy: 'round-robin', targets: ['a/m', 'b/m'] } },
+        plugins: [routing()],
+      });
+    const replicas = [await start(), await start()];
+    try {
+      const served: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`${replicas[i % 2]!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }) });
+        served.push(res.headers.get('x-gateway-provider') ?? '?');
+      }
+      // Alone, each replica would serve a, a, ... on its own first turn; together they alternate.
+      expect(served).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+      await a.close();
+      await b.close();
+    }
   });
 });
