@@ -11,10 +11,11 @@ import type { ModelCatalog } from '../providers/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 
 export function addProviderRoutes(router: Router, deps: { providers: ProviderRegistry; catalog: ModelCatalog; health: HealthTracker; sections: readonly ProviderStatusSection[] }): void {
-  const describe = (id: string) => {
+  // Sections may read shared state (Redis), hence asynchronous.
+  const describe = async (id: string) => {
     const provider = deps.providers.get(id)!;
     const listing = deps.catalog.status().find((l) => l.provider === id);
-    const sections = Object.fromEntries(deps.sections.map((section) => [section.name, section.status(id)]));
+    const sections = Object.fromEntries(await Promise.all(deps.sections.map(async (section) => [section.name, await section.status(id)] as const)));
     return {
       id,
       type: provider.type,
@@ -24,13 +25,13 @@ export function addProviderRoutes(router: Router, deps: { providers: ProviderReg
     };
   };
 
-  router.get('/v1/providers', (koa) => {
-    koa.body = { object: 'list', data: deps.providers.all().map((p) => describe(p.id)) };
+  router.get('/v1/providers', async (koa) => {
+    koa.body = { object: 'list', data: await Promise.all(deps.providers.all().map((p) => describe(p.id))) };
   });
 
-  router.get('/v1/providers/:id/health', (koa) => {
+  router.get('/v1/providers/:id/health', async (koa) => {
     const id = koa.params.id as string;
     if (!deps.providers.has(id)) throw notFound(`No provider '${id}' is configured.`, 'provider_not_found', 'id');
-    koa.body = describe(id);
+    koa.body = await describe(id);
   });
 }

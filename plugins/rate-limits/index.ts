@@ -18,6 +18,8 @@ import { definePlugin } from '../../core/plugin.js';
 import { defineService } from '../../core/services.js';
 import type { Usage } from '../../core/protocol/openai.js';
 import type { Target } from '../../core/providers/provider.js';
+import { stateStore } from '../../core/store/store.js';
+import type { Counters } from '../../core/store/counters.js';
 import { Limiter, type Limits } from './limiter.js';
 import { exhaustedUntil } from './provider-headers.js';
 
@@ -30,7 +32,7 @@ export interface RateLimitsOptions {
 
 export interface LimitHeadroom {
   /** False when the target's provider or deployment is at a limit (configured or told) right now. */
-  hasHeadroom(target: Target): boolean;
+  hasHeadroom(target: Target): Promise<boolean>;
 }
 
 /** Read by the `usage-aware` routing strategy. */
@@ -52,7 +54,8 @@ export const rateLimits = definePlugin<RateLimitsOptions>({
     },
   },
   create(options) {
-    const configured = new Map(Object.entries(options.limits ?? {}).map(([key, limits]) => [key, new Limiter(key, limits)]));
+    let counters!: Counters;
+    let configured = new Map<string, Limiter>();
     const learned = new Map<string, Limiter>();
 
     /** The provider's scope (if limited) and the deployment's (always: it carries learned blocks). */
@@ -60,28 +63,30 @@ export const rateLimits = definePlugin<RateLimitsOptions>({
       const deployment = `${target.provider}/${target.model}`;
       let own = configured.get(deployment) ?? learned.get(deployment);
       if (!own) {
-        own = new Limiter(deployment, {});
+        own = new Limiter(deployment, {}, counters);
         learned.set(deployment, own);
       }
       const provider = configured.get(target.provider);
       return provider ? [provider, own] : [own];
     };
 
-    const countTokens = (scopes: Limiter[], usage: Usage | undefined) => {
-      if (usage) for (const scope of scopes) scope.usedTokens(usage.total_tokens ?? 0, Date.now());
-    };
+    const countTokens = (scopes: Limiter[], usage: Usage | undefined) =>
+      usage ? Promise.all(scopes.map((scope) => scope.usedTokens(usage.total_tokens ?? 0, Date.now()))) : undefined;
 
     return {
       setup(host) {
-        host.provide(limitHeadroom, { hasHeadroom: (target) => Math.max(...scopesOf(target).map((s) => s.waitMs(Date.now()))) === 0 });
+        counters = host.resolve(stateStore).counters;
+        configured = new Map(Object.entries(options.limits ?? {}).map(([key, limits]) => [key, new Limiter(key, limits, counters)]));
+        host.provide(limitHeadroom, {
+          hasHeadroom: async (target) => (await Promise.all(scopesOf(target).map((s) => s.hasHeadroom(Date.now())))).every(Boolean),
+        });
         host.addProviderStatus({
           name: 'limits',
-          status: (providerId) => {
+          status: async (providerId) => {
             const now = Date.now();
-            return [...configured.values(), ...learned.values()]
-              .filter((l) => l.key === providerId || l.key.startsWith(`${providerId}/`))
-              .map((l) => l.headroom(now))
-              .filter((h) => Object.keys(h).length > 1);
+            const scopes = [...configured.values(), ...learned.values()].filter((l) => l.key === providerId || l.key.startsWith(`${providerId}/`));
+            const shown = await Promise.all(scopes.map((l) => l.headroom(now)));
+            return shown.filter((h) => Object.keys(h).length > 1);
           },
         });
       },
@@ -91,25 +96,30 @@ export const rateLimits = definePlugin<RateLimitsOptions>({
           const scopes = scopesOf(call.target);
           const deployment = scopes.at(-1)!;
           const now = Date.now();
-          const waitMs = Math.max(...scopes.map((s) => s.waitMs(now)));
-          if (waitMs > 0) {
-            throw new GatewayError('rate_limited', `${deployment.key}: at its rate limit; it frees up in ${Math.ceil(waitMs / 1000)} s`, {
-              code: 'deployment_rate_limited',
-              provider: call.target.provider,
-              retryable: true,
-              retryAfterSeconds: waitMs / 1000,
-            });
+          const admitted: Limiter[] = [];
+          for (const scope of scopes) {
+            const waitMs = await scope.admit(now);
+            if (waitMs > 0) {
+              await Promise.all(admitted.map((s) => s.ended()));
+              throw new GatewayError('rate_limited', `${scope.key}: at its rate limit; it frees up in ${Math.ceil(waitMs / 1000)} s`, {
+                code: 'deployment_rate_limited',
+                provider: call.target.provider,
+                retryable: true,
+                retryAfterSeconds: waitMs / 1000,
+              });
+            }
+            admitted.push(scope);
           }
-          for (const scope of scopes) scope.started(now);
+          const end = () => Promise.all(scopes.map((s) => s.ended()));
           let handedOver = false;
           try {
             const result = await next(call);
             if (options.learnFromProviders) {
               const until = exhaustedUntil(result.headers, Date.now());
-              if (until !== undefined) deployment.blockedUntil = until;
+              if (until !== undefined) await deployment.block(until - Date.now());
             }
             if (result.kind === 'json') {
-              countTokens(scopes, result.body.usage);
+              await countTokens(scopes, result.body.usage);
               return result;
             }
             handedOver = true;
@@ -121,19 +131,19 @@ export const rateLimits = definePlugin<RateLimitsOptions>({
                 try {
                   yield* chunks;
                 } finally {
-                  for (const scope of scopes) scope.ended();
-                  countTokens(scopes, ctx.usage);
+                  await end();
+                  await countTokens(scopes, ctx.usage);
                 }
               })(),
             };
           } catch (cause) {
             const error = toGatewayError(cause);
             if (options.learnFromProviders && error.status === 429 && error.retryAfterSeconds !== undefined) {
-              deployment.blockedUntil = Math.max(deployment.blockedUntil, Date.now() + error.retryAfterSeconds * 1000);
+              await deployment.block(error.retryAfterSeconds * 1000);
             }
             throw error;
           } finally {
-            if (!handedOver) for (const scope of scopes) scope.ended();
+            if (!handedOver) await end();
           }
         },
     };

@@ -1,8 +1,12 @@
 /**
  * One limited scope (a provider, or a deployment): configured requests per minute and per day,
- * tokens per minute and per day, and concurrency, counted over sliding windows; plus what the
- * provider itself said (exhausted until a time). All in memory, on the hot path.
+ * tokens per minute and per day, and concurrency, as sliding windows over the store's counters;
+ * plus what the provider itself said (exhausted for a while). On the SQLite store the counters
+ * live in memory; on Redis every replica counts against the same windows.
  */
+import type { Counters } from '../../core/store/counters.js';
+import { addToWindow, takeFromWindow, windowCount } from '../../core/store/sliding-window.js';
+
 export interface Limits {
   rpm?: number;
   rpd?: number;
@@ -13,79 +17,100 @@ export interface Limits {
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+/** An in-flight count that a crashed replica never took back expires after this long. */
+const IN_FLIGHT_TTL = 15 * MINUTE;
 
 export class Limiter {
-  private requests: number[] = [];
-  private tokens: Array<{ at: number; count: number }> = [];
-  inFlight = 0;
-  /** Set from provider headers or a 429's Retry-After. */
-  blockedUntil = 0;
+  private readonly prefix: string;
 
-  constructor(readonly key: string, readonly limits: Limits) {}
+  constructor(
+    readonly key: string,
+    readonly limits: Limits,
+    private readonly counters: Counters,
+  ) {
+    this.prefix = `limits:${key}`;
+  }
 
-  /** Milliseconds until a request may go (0: now). */
-  waitMs(now: number): number {
-    this.prune(now);
-    const waits = [Math.max(0, this.blockedUntil - now)];
+  /**
+   * Takes a request slot if every limit allows one and returns 0; otherwise takes nothing and
+   * returns how many milliseconds until one frees up.
+   */
+  async admit(now: number): Promise<number> {
+    const blocked = await this.blockedForMs();
+    if (blocked > 0) return blocked;
     const { rpm, rpd, tpm, tpd, concurrency } = this.limits;
-    if (rpm !== undefined) waits.push(windowWait(this.requests, rpm, MINUTE, now));
-    if (rpd !== undefined) waits.push(windowWait(this.requests, rpd, DAY, now));
-    if (tpm !== undefined) waits.push(tokenWait(this.tokens, tpm, MINUTE, now));
-    if (tpd !== undefined) waits.push(tokenWait(this.tokens, tpd, DAY, now));
-    // A full concurrency slot frees when some request ends: ask again in a second.
-    if (concurrency !== undefined && this.inFlight >= concurrency) waits.push(1000);
-    return Math.max(...waits);
+    const undo: Array<() => Promise<unknown>> = [];
+    const refuse = async (waitMs: number) => {
+      await Promise.all(undo.map((u) => u()));
+      return waitMs;
+    };
+    if (tpm !== undefined && (await windowCount(this.counters, `${this.prefix}:tok:m`, MINUTE, now)) >= tpm) return refuse(this.untilNextBucket(MINUTE, now));
+    if (tpd !== undefined && (await windowCount(this.counters, `${this.prefix}:tok:d`, DAY, now)) >= tpd) return refuse(this.untilNextBucket(DAY, now));
+    if (concurrency !== undefined) {
+      const inFlight = await this.counters.add(`${this.prefix}:inflight`, 1, IN_FLIGHT_TTL);
+      undo.push(() => this.counters.add(`${this.prefix}:inflight`, -1, IN_FLIGHT_TTL));
+      // A full slot frees when some request ends: ask again in a second.
+      if (inFlight > concurrency) return refuse(1000);
+    }
+    for (const [limit, windowMs, name] of [[rpm, MINUTE, 'm'], [rpd, DAY, 'd']] as const) {
+      if (limit === undefined) continue;
+      const check = await takeFromWindow(this.counters, `${this.prefix}:req:${name}`, 1, limit, windowMs, now);
+      if (!check.allowed) return refuse(check.retryAfterMs);
+      undo.push(() => this.counters.add(`${this.prefix}:req:${name}:${Math.floor(now / windowMs)}`, -1, 2 * windowMs));
+    }
+    return 0;
   }
 
-  started(now: number): void {
-    this.requests.push(now);
-    this.inFlight++;
+  /** Gives back the concurrency slot `admit` took. */
+  async ended(): Promise<void> {
+    if (this.limits.concurrency !== undefined) await this.counters.add(`${this.prefix}:inflight`, -1, IN_FLIGHT_TTL);
   }
 
-  ended(): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
+  async usedTokens(count: number, now: number): Promise<void> {
+    if (count <= 0) return;
+    await Promise.all([addToWindow(this.counters, `${this.prefix}:tok:m`, count, MINUTE, now), addToWindow(this.counters, `${this.prefix}:tok:d`, count, DAY, now)]);
   }
 
-  usedTokens(count: number, now: number): void {
-    if (count > 0) this.tokens.push({ at: now, count });
+  /** What the provider said: nothing goes to this scope for `ms` (a longer block is kept). */
+  async block(ms: number): Promise<void> {
+    if (ms <= 0 || (await this.blockedForMs()) >= ms) return;
+    await this.counters.delete(`${this.prefix}:blocked`);
+    await this.counters.add(`${this.prefix}:blocked`, 1, ms);
   }
 
-  headroom(now: number): Record<string, unknown> {
-    this.prune(now);
-    const minute = this.requests.filter((at) => now - at < MINUTE).length;
-    const tokensMinute = this.tokens.filter((t) => now - t.at < MINUTE).reduce((n, t) => n + t.count, 0);
+  async blockedForMs(): Promise<number> {
+    return (await this.counters.ttl(`${this.prefix}:blocked`)) ?? 0;
+  }
+
+  /** Whether a request could go now, without taking anything. */
+  async hasHeadroom(now: number): Promise<boolean> {
+    if ((await this.blockedForMs()) > 0) return false;
     const { rpm, rpd, tpm, tpd, concurrency } = this.limits;
+    const full = async (limit: number | undefined, key: string, windowMs: number) => limit !== undefined && (await windowCount(this.counters, key, windowMs, now)) >= limit;
+    if (await full(rpm, `${this.prefix}:req:m`, MINUTE)) return false;
+    if (await full(rpd, `${this.prefix}:req:d`, DAY)) return false;
+    if (await full(tpm, `${this.prefix}:tok:m`, MINUTE)) return false;
+    if (await full(tpd, `${this.prefix}:tok:d`, DAY)) return false;
+    return concurrency === undefined || (await this.counters.get(`${this.prefix}:inflight`)) < concurrency;
+  }
+
+  /** Limits and what is used of them, for `GET /v1/providers/:id/health`. */
+  async headroom(now: number): Promise<Record<string, unknown>> {
+    const { rpm, rpd, tpm, tpd, concurrency } = this.limits;
+    const used = (key: string, windowMs: number) => windowCount(this.counters, key, windowMs, now).then(Math.round);
+    const blocked = await this.blockedForMs();
     return {
       scope: this.key,
-      ...(rpm !== undefined ? { requestsPerMinute: { limit: rpm, used: minute } } : {}),
-      ...(rpd !== undefined ? { requestsPerDay: { limit: rpd, used: this.requests.length } } : {}),
-      ...(tpm !== undefined ? { tokensPerMinute: { limit: tpm, used: tokensMinute } } : {}),
-      ...(tpd !== undefined ? { tokensPerDay: { limit: tpd, used: this.tokens.reduce((n, t) => n + t.count, 0) } } : {}),
-      ...(concurrency !== undefined ? { concurrency: { limit: concurrency, used: this.inFlight } } : {}),
-      ...(this.blockedUntil > now ? { exhaustedForMs: this.blockedUntil - now } : {}),
+      ...(rpm !== undefined ? { requestsPerMinute: { limit: rpm, used: await used(`${this.prefix}:req:m`, MINUTE) } } : {}),
+      ...(rpd !== undefined ? { requestsPerDay: { limit: rpd, used: await used(`${this.prefix}:req:d`, DAY) } } : {}),
+      ...(tpm !== undefined ? { tokensPerMinute: { limit: tpm, used: await used(`${this.prefix}:tok:m`, MINUTE) } } : {}),
+      ...(tpd !== undefined ? { tokensPerDay: { limit: tpd, used: await used(`${this.prefix}:tok:d`, DAY) } } : {}),
+      ...(concurrency !== undefined ? { concurrency: { limit: concurrency, used: await this.counters.get(`${this.prefix}:inflight`) } } : {}),
+      ...(blocked > 0 ? { exhaustedForMs: blocked } : {}),
     };
   }
 
-  private prune(now: number): void {
-    if (this.requests.length > 0 && now - this.requests[0]! >= DAY) this.requests = this.requests.filter((at) => now - at < DAY);
-    if (this.tokens.length > 0 && now - this.tokens[0]!.at >= DAY) this.tokens = this.tokens.filter((t) => now - t.at < DAY);
+  private untilNextBucket(windowMs: number, now: number): number {
+    return windowMs - (now % windowMs);
   }
-}
-
-/** How long until fewer than `limit` requests fall inside the window. */
-function windowWait(times: readonly number[], limit: number, window: number, now: number): number {
-  const inWindow = times.filter((at) => now - at < window);
-  if (inWindow.length < limit) return 0;
-  return inWindow[inWindow.length - limit]! + window - now;
-}
-
-function tokenWait(entries: ReadonlyArray<{ at: number; count: number }>, limit: number, window: number, now: number): number {
-  const inWindow = entries.filter((e) => now - e.at < window);
-  let used = inWindow.reduce((n, e) => n + e.count, 0);
-  if (used < limit) return 0;
-  for (const entry of inWindow) {
-    used -= entry.count;
-    if (used < limit) return entry.at + window - now;
-  }
-  return window;
 }

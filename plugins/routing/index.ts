@@ -74,12 +74,14 @@ export const routing = definePlugin<RoutingOptions>({
         const routeKey = route.virtualModel ?? route.requestedModel;
         // The cursor lives in the store: restarts keep it (SQLite) and replicas share it (Redis).
         const cursor = strategy === 'round-robin' ? (await counters.add(`cursor:${routeKey}`, 1)) - 1 : 0;
+        // Headroom may live in Redis: asked once per target, only when the strategy reads it.
+        const withHeadroom = strategy === 'usage-aware' && headroom ? await targetsWithHeadroom(candidates, headroom) : undefined;
         const ordered = orderTargets(strategy, candidates, {
           routeKey,
           health: (t) => health.get(t),
           price: (t) => prices[`${t.provider}/${t.model}`] ?? prices[t.provider],
           random: Math.random,
-          hasHeadroom: (t) => headroom?.hasHeadroom(t) ?? true,
+          hasHeadroom: (t) => withHeadroom?.has(t) ?? true,
           nextCursor: () => cursor,
         });
         ctx.route = { ...route, targets: openCircuitsLast(preferredFirst(ordered, ctx.hints), circuits), reason: `${route.reason}:${strategy}` };
@@ -88,6 +90,11 @@ export const routing = definePlugin<RoutingOptions>({
     };
   },
 });
+
+async function targetsWithHeadroom(targets: readonly RoutedTarget[], headroom: LimitHeadroom): Promise<Set<Target>> {
+  const answers = await Promise.all(targets.map((t) => headroom.hasHeadroom(t)));
+  return new Set(targets.filter((_, i) => answers[i]));
+}
 
 function pickStrategy(hints: RoutingHints | undefined, declared: string | undefined, fallback: Strategy): Strategy {
   const wanted = hints?.strategy ?? declared ?? fallback;

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, definePlugin, pricing, routing, type Pricing } from '../../index.js';
+import { auth, definePlugin, pricing, rateLimits, routing, type Pricing } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -90,6 +90,27 @@ describe.skipIf(!REDIS_URL)('round-robin across replicas', () => {
       await Promise.all(replicas.map((r) => r.close()));
       await a.close();
       await b.close();
+    }
+  });
+});
+
+describe.skipIf(!REDIS_URL)('provider limits across replicas', () => {
+  it('count one deployment rpm for both', async () => {
+    const up = await startMockUpstream();
+    const provider = `p${Date.now()}`;
+    const start = () => startGateway({ store: REDIS_URL, providers: { [provider]: mockProvider(up) }, plugins: [rateLimits({ limits: { [provider]: { rpm: 4 } } })] });
+    const replicas = [await start(), await start()];
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`${replicas[i % 2]!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: `${provider}/m`, messages: [{ role: 'user', content: 'x' }] }) });
+        statuses.push(res.status);
+      }
+      expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+      await up.close();
     }
   });
 });

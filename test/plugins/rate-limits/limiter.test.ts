@@ -1,43 +1,69 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryCounters } from '../../../core/store/memory-counters.js';
 import { Limiter } from '../../../plugins/rate-limits/limiter.js';
 import { exhaustedUntil, parseDuration } from '../../../plugins/rate-limits/provider-headers.js';
 
+/** A limiter on memory counters that share the test's clock. */
+function limiter(key: string, limits: ConstructorParameters<typeof Limiter>[1]) {
+  const clock = { now: 0 };
+  return { clock, l: new Limiter(key, limits, new MemoryCounters(() => clock.now)) };
+}
+
 describe('Limiter', () => {
-  it('refuses past rpm until the oldest request leaves the minute', () => {
-    const l = new Limiter('p', { rpm: 2 });
-    l.started(0);
-    l.ended();
-    l.started(10_000);
-    l.ended();
-    expect(l.waitMs(20_000)).toBe(40_000);
-    expect(l.waitMs(60_000)).toBe(0);
+  it('refuses past rpm, then lets requests through as the window slides', async () => {
+    const { clock, l } = limiter('p', { rpm: 2 });
+    expect(await l.admit(0)).toBe(0);
+    expect(await l.admit(10_000)).toBe(0);
+    clock.now = 20_000;
+    // Both requests are in this minute's bucket: nothing frees up before the next one.
+    expect(await l.admit(20_000)).toBe(40_000);
+    clock.now = 90_000;
+    // Half of the previous minute still counts: 2 × 0.5 = 1 < 2.
+    expect(await l.admit(90_000)).toBe(0);
+    expect(await l.admit(90_000)).toBeGreaterThan(0);
+    clock.now = 120_000;
+    expect(await l.admit(120_000)).toBe(0);
   });
 
-  it('counts tokens per minute and per day', () => {
-    const l = new Limiter('p', { tpm: 1000, tpd: 1500 });
-    l.usedTokens(600, 0);
-    expect(l.waitMs(1)).toBe(0);
-    l.usedTokens(500, 30_000);
-    expect(l.waitMs(40_000)).toBe(20_000);
-    expect(l.waitMs(61_000)).toBe(0);
-    l.usedTokens(500, 61_000);
-    expect(l.waitMs(62_000)).toBe(86_400_000 - 62_000);
+  it('a refused request takes nothing', async () => {
+    const { l } = limiter('p', { rpm: 1, concurrency: 5 });
+    expect(await l.admit(0)).toBe(0);
+    for (let i = 0; i < 5; i++) expect(await l.admit(1)).toBeGreaterThan(0);
+    expect(await l.headroom(1)).toMatchObject({ requestsPerMinute: { limit: 1, used: 1 }, concurrency: { limit: 5, used: 1 } });
   });
 
-  it('holds concurrency until requests end', () => {
-    const l = new Limiter('p', { concurrency: 1 });
-    l.started(0);
-    expect(l.waitMs(0)).toBeGreaterThan(0);
-    l.ended();
-    expect(l.waitMs(0)).toBe(0);
+  it('counts tokens per minute and per day', async () => {
+    const { clock, l } = limiter('p', { tpm: 1000, tpd: 1500 });
+    await l.usedTokens(600, 0);
+    expect(await l.admit(1)).toBe(0);
+    await l.usedTokens(500, 30_000);
+    clock.now = 40_000;
+    expect(await l.admit(40_000)).toBe(20_000);
+    clock.now = 121_000;
+    expect(await l.admit(121_000)).toBe(0);
+    await l.usedTokens(500, 121_000);
+    expect(await l.admit(122_000)).toBe(86_400_000 - 122_000);
   });
 
-  it('honours a block learned from the provider, and reports headroom', () => {
-    const l = new Limiter('p/m', { rpm: 10 });
-    l.started(0);
-    l.blockedUntil = 5000;
-    expect(l.waitMs(1000)).toBe(4000);
-    expect(l.headroom(1000)).toEqual({ scope: 'p/m', requestsPerMinute: { limit: 10, used: 1 }, exhaustedForMs: 4000 });
+  it('holds concurrency until requests end', async () => {
+    const { l } = limiter('p', { concurrency: 1 });
+    expect(await l.admit(0)).toBe(0);
+    expect(await l.admit(0)).toBeGreaterThan(0);
+    await l.ended();
+    expect(await l.admit(0)).toBe(0);
+  });
+
+  it('honours a block learned from the provider, keeping the longer one, and reports headroom', async () => {
+    const { clock, l } = limiter('p/m', { rpm: 10 });
+    expect(await l.admit(0)).toBe(0);
+    await l.block(5000);
+    await l.block(1000);
+    clock.now = 1000;
+    expect(await l.admit(1000)).toBe(4000);
+    expect(await l.hasHeadroom(1000)).toBe(false);
+    expect(await l.headroom(1000)).toEqual({ scope: 'p/m', requestsPerMinute: { limit: 10, used: 1 }, exhaustedForMs: 4000 });
+    clock.now = 5000;
+    expect(await l.hasHeadroom(5000)).toBe(true);
   });
 });
 
