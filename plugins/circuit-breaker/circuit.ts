@@ -2,7 +2,18 @@
  * One deployment's circuit: closed (requests flow, failures counted in a sliding window), open
  * (requests refused until the cooldown ends), half-open (a few probes allowed; one success closes
  * it, one failure opens it again).
+ *
+ * The state lives in the store's counters, so replicas on Redis share one circuit per deployment:
+ * - `open` exists (expiring after the cooldown) while the circuit is open;
+ * - `tripped` is set when it opens and cleared when a probe succeeds, so an expired `open` with
+ *   `tripped` still set means half-open;
+ * - `probes` counts the probes let through in this half-open period;
+ * - `failures` is a sliding window of failures.
+ * Transitions are announced by the replica that made them.
  */
+import type { Counters } from '../../core/store/counters.js';
+import { addToWindow, windowCount } from '../../core/store/sliding-window.js';
+
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
 export interface CircuitOptions {
@@ -14,72 +25,81 @@ export interface CircuitOptions {
 
 export type Admission = { allowed: true } | { allowed: false; retryInMs: number };
 
+/** `tripped` outlives any cooldown but not forever: a deployment nobody calls for a day starts closed. */
+const TRIPPED_TTL = 86_400_000;
+
 export class Circuit {
-  state: CircuitState = 'closed';
-  private failures: number[] = [];
-  private openedAt = 0;
-  private probes = 0;
+  private readonly keys: { open: string; tripped: string; probes: string; failures: string };
 
   constructor(
+    deployment: string,
     private readonly options: CircuitOptions,
+    private readonly counters: Counters,
     private readonly onChange: (from: CircuitState, to: CircuitState) => void,
-  ) {}
+  ) {
+    const prefix = `circuit:${deployment}`;
+    this.keys = { open: `${prefix}:open`, tripped: `${prefix}:tripped`, probes: `${prefix}:probes`, failures: `${prefix}:failures` };
+  }
 
-  /** May a request go now? Moves an open circuit whose cooldown ended to half-open. */
-  admit(now: number): Admission {
-    if (this.state === 'open') {
-      const retryInMs = this.openedAt + this.options.cooldownMs - now;
-      if (retryInMs > 0) return { allowed: false, retryInMs };
-      this.move('half_open');
-    }
-    if (this.state === 'half_open') {
-      if (this.probes >= this.options.halfOpenProbes) return { allowed: false, retryInMs: this.options.cooldownMs };
-      this.probes++;
+  /** The state now: an open circuit whose cooldown ended is half-open, ready for a probe. */
+  async state(): Promise<CircuitState> {
+    const [openForMs, tripped] = await Promise.all([this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
+    if (openForMs !== undefined && openForMs > 0) return 'open';
+    return tripped > 0 ? 'half_open' : 'closed';
+  }
+
+  /** May a request go now? In half-open, takes one of the probe slots. */
+  async admit(): Promise<Admission> {
+    const openForMs = await this.counters.ttl(this.keys.open);
+    if (openForMs !== undefined && openForMs > 0) return { allowed: false, retryInMs: openForMs };
+    if ((await this.counters.get(this.keys.tripped)) === 0) return { allowed: true };
+    const probes = await this.counters.add(this.keys.probes, 1, this.options.cooldownMs);
+    if (probes === 1) this.onChange('open', 'half_open');
+    if (probes > this.options.halfOpenProbes) {
+      await this.counters.add(this.keys.probes, -1, this.options.cooldownMs);
+      return { allowed: false, retryInMs: this.options.cooldownMs };
     }
     return { allowed: true };
   }
 
-  /** The state a router should see: an open circuit whose cooldown ended is ready for a probe. */
-  effectiveState(now: number): CircuitState {
-    return this.state === 'open' && now >= this.openedAt + this.options.cooldownMs ? 'half_open' : this.state;
+  async succeeded(): Promise<void> {
+    if ((await this.counters.get(this.keys.tripped)) === 0) return;
+    await Promise.all([this.counters.delete(this.keys.tripped), this.counters.delete(this.keys.probes), this.clearFailures()]);
+    this.onChange('half_open', 'closed');
   }
 
-  succeeded(): void {
-    if (this.state === 'half_open') this.move('closed');
-  }
-
-  failed(now: number): void {
-    if (this.state === 'half_open') {
-      this.open(now);
+  async failed(now: number): Promise<void> {
+    if ((await this.state()) === 'half_open') {
+      await this.counters.delete(this.keys.probes);
+      await this.open('half_open');
       return;
     }
-    this.failures = this.failures.filter((at) => now - at < this.options.windowMs);
-    this.failures.push(now);
-    if (this.state === 'closed' && this.failures.length >= this.options.failureThreshold) this.open(now);
+    await addToWindow(this.counters, this.keys.failures, 1, this.options.windowMs, now);
+    if ((await windowCount(this.counters, this.keys.failures, this.options.windowMs, now)) >= this.options.failureThreshold) await this.open('closed');
   }
 
   /** A probe that ended without a verdict (the client left) frees its slot. */
-  released(): void {
-    if (this.state === 'half_open' && this.probes > 0) this.probes--;
+  async released(): Promise<void> {
+    if ((await this.counters.get(this.keys.probes)) > 0) await this.counters.add(this.keys.probes, -1, this.options.cooldownMs);
   }
 
-  snapshot(now: number): { state: CircuitState; recentFailures: number; retryInMs?: number } {
-    const recentFailures = this.failures.filter((at) => now - at < this.options.windowMs).length;
-    if (this.state !== 'open') return { state: this.state, recentFailures };
-    return { state: this.state, recentFailures, retryInMs: Math.max(0, this.openedAt + this.options.cooldownMs - now) };
+  async snapshot(now: number): Promise<{ state: CircuitState; recentFailures: number; retryInMs?: number }> {
+    const [state, failures, openForMs] = await Promise.all([this.state(), windowCount(this.counters, this.keys.failures, this.options.windowMs, now), this.counters.ttl(this.keys.open)]);
+    const recentFailures = Math.round(failures);
+    return state === 'open' ? { state, recentFailures, retryInMs: openForMs ?? 0 } : { state, recentFailures };
   }
 
-  private open(now: number): void {
-    this.openedAt = now;
-    this.move('open');
+  private async open(from: CircuitState): Promise<void> {
+    // Only the caller whose add created the key opened the circuit: replicas failing at once announce it once.
+    const opened = (await this.counters.add(this.keys.open, 1, this.options.cooldownMs)) === 1;
+    if (!opened) return;
+    await this.counters.add(this.keys.tripped, 1, TRIPPED_TTL);
+    this.onChange(from, 'open');
   }
 
-  private move(to: CircuitState): void {
-    const from = this.state;
-    if (from === to) return;
-    this.state = to;
-    this.probes = 0;
-    if (to === 'closed') this.failures = [];
-    this.onChange(from, to);
+  private async clearFailures(): Promise<void> {
+    const now = Date.now();
+    const bucket = Math.floor(now / this.options.windowMs);
+    await Promise.all([this.counters.delete(`${this.keys.failures}:${bucket}`), this.counters.delete(`${this.keys.failures}:${bucket - 1}`)]);
   }
 }

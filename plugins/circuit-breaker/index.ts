@@ -15,6 +15,8 @@ import { GatewayError, classifyFailure, toGatewayError, type FailureClass } from
 import { definePlugin } from '../../core/plugin.js';
 import { defineService } from '../../core/services.js';
 import type { Target } from '../../core/providers/provider.js';
+import { stateStore } from '../../core/store/store.js';
+import type { Counters } from '../../core/store/counters.js';
 import { Circuit, type CircuitOptions, type CircuitState } from './circuit.js';
 
 declare module '../../core/events.js' {
@@ -32,10 +34,10 @@ export interface CircuitBreakerOptions extends Partial<CircuitOptions> {
 }
 
 export interface CircuitBreakerState {
-  /** Every deployment the breaker has seen, with its state. */
-  snapshot(): Array<{ deployment: string; state: CircuitState; recentFailures: number; retryInMs?: number }>;
+  /** Every deployment this replica has seen, with its (shared) state. */
+  snapshot(): Promise<Array<{ deployment: string; state: CircuitState; recentFailures: number; retryInMs?: number }>>;
   /** The state of one deployment (closed when never seen; half-open once an open one may be probed). */
-  stateOf(target: Target): CircuitState;
+  stateOf(target: Target): Promise<CircuitState>;
 }
 
 /** Other plugins (routing strategies, the dashboard) read circuit states through this service. */
@@ -60,33 +62,32 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
     const circuitOptions = options as CircuitOptions;
     const counted = new Set<FailureClass>(options.countOn);
     const circuits = new Map<string, Circuit>();
+    let counters!: Counters;
     let announce: (deployment: string, from: CircuitState, to: CircuitState) => void = () => undefined;
 
     const circuitFor = (deployment: string) => {
       let circuit = circuits.get(deployment);
       if (!circuit) {
-        circuit = new Circuit(circuitOptions, (from, to) => announce(deployment, from, to));
+        circuit = new Circuit(deployment, circuitOptions, counters, (from, to) => announce(deployment, from, to));
         circuits.set(deployment, circuit);
       }
       return circuit;
     };
+    const snapshot = async (filter: (deployment: string) => boolean) =>
+      Promise.all([...circuits].filter(([deployment]) => filter(deployment)).map(async ([deployment, circuit]) => ({ deployment, ...(await circuit.snapshot(Date.now())) })));
 
     return {
       setup(host) {
+        counters = host.resolve(stateStore).counters;
         announce = (deployment, from, to) => {
           host.logger[to === 'open' ? 'warn' : 'info'](`circuit ${deployment}: ${from} → ${to}`);
           host.events.emit('circuit:change', deployment, from, to);
         };
-        host.addProviderStatus({
-          name: 'breaker',
-          status: (providerId) =>
-            [...circuits]
-              .filter(([deployment]) => deployment.startsWith(`${providerId}/`))
-              .map(([deployment, circuit]) => ({ deployment, ...circuit.snapshot(Date.now()) })),
-        });
+        host.addProviderStatus({ name: 'breaker', status: (providerId) => snapshot((deployment) => deployment.startsWith(`${providerId}/`)) });
         host.provide(circuitBreakerState, {
-          snapshot: () => [...circuits].map(([deployment, circuit]) => ({ deployment, ...circuit.snapshot(Date.now()) })),
-          stateOf: (target) => circuits.get(deploymentOf(target))?.effectiveState(Date.now()) ?? 'closed',
+          snapshot: () => snapshot(() => true),
+          // Ask the store even for a deployment this replica never called: another may have opened it.
+          stateOf: (target) => circuitFor(deploymentOf(target)).state(),
         });
       },
 
@@ -94,7 +95,7 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
         async function guardWithCircuit(call) {
           const deployment = deploymentOf(call.target);
           const circuit = circuitFor(deployment);
-          const admission = circuit.admit(Date.now());
+          const admission = await circuit.admit();
           if (!admission.allowed) {
             throw new GatewayError('unavailable', `${deployment}: circuit open after repeated failures; next try in ${Math.ceil(admission.retryInMs / 1000)} s`, {
               code: 'circuit_open',
@@ -105,14 +106,14 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
           }
           try {
             const result = await next(call);
-            circuit.succeeded();
+            await circuit.succeeded();
             return result;
           } catch (cause) {
             const error = toGatewayError(cause);
             const kind = classifyFailure(error);
-            if (counted.has(kind)) circuit.failed(Date.now());
-            else if (kind === 'client_closed') circuit.released();
-            else circuit.succeeded(); // a client error proves the deployment answers
+            if (counted.has(kind)) await circuit.failed(Date.now());
+            else if (kind === 'client_closed') await circuit.released();
+            else await circuit.succeeded(); // a client error proves the deployment answers
             throw error;
           }
         },

@@ -84,7 +84,8 @@ export const routing = definePlugin<RoutingOptions>({
           hasHeadroom: (t) => withHeadroom?.has(t) ?? true,
           nextCursor: () => cursor,
         });
-        ctx.route = { ...route, targets: openCircuitsLast(preferredFirst(ordered, ctx.hints), circuits), reason: `${route.reason}:${strategy}` };
+        const open = circuits ? await openTargets(ordered, circuits) : undefined;
+        ctx.route = { ...route, targets: openCircuitsLast(preferredFirst(ordered, ctx.hints), open), reason: `${route.reason}:${strategy}` };
         await next();
       },
     };
@@ -118,9 +119,14 @@ function preferredFirst(targets: RoutedTarget[], hints: RoutingHints | undefined
   return targets.map((t, i) => ({ t, i })).sort((a, b) => preferred(a.t) - preferred(b.t) || a.i - b.i).map((e) => e.t);
 }
 
+async function openTargets(targets: readonly RoutedTarget[], circuits: CircuitBreakerState): Promise<Set<Target>> {
+  const states = await Promise.all(targets.map((t) => circuits.stateOf(t)));
+  return new Set(targets.filter((_, i) => states[i] === 'open'));
+}
+
 /** Open circuits last: tried only when nothing else is left. */
-function openCircuitsLast(targets: RoutedTarget[], circuits: { stateOf(t: Target): string } | undefined): RoutedTarget[] {
-  if (!circuits) return targets;
-  const open = (t: Target) => (circuits.stateOf(t) === 'open' ? 1 : 0);
-  return targets.map((t, i) => ({ t, i })).sort((a, b) => open(a.t) - open(b.t) || a.i - b.i).map((e) => e.t);
+function openCircuitsLast(targets: RoutedTarget[], open: ReadonlySet<Target> | undefined): RoutedTarget[] {
+  if (!open?.size) return targets;
+  const rank = (t: Target) => (open.has(t) ? 1 : 0);
+  return targets.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i).map((e) => e.t);
 }

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, definePlugin, pricing, rateLimits, routing, type Pricing } from '../../index.js';
+import { auth, circuitBreaker, definePlugin, pricing, rateLimits, routing, type Pricing } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -108,6 +108,29 @@ describe.skipIf(!REDIS_URL)('provider limits across replicas', () => {
       }
       expect(statuses.filter((s) => s === 200)).toHaveLength(4);
       expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+      await up.close();
+    }
+  });
+});
+
+describe.skipIf(!REDIS_URL)('circuit breaker across replicas', () => {
+  it('opens for both when failures on either reach the threshold', async () => {
+    const up = await startMockUpstream();
+    const provider = `cb${Date.now()}`;
+    const start = () => startGateway({ store: REDIS_URL, providers: { [provider]: mockProvider(up) }, plugins: [circuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 })] });
+    const replicas = [await start(), await start()];
+    const post = (i: number) => fetch(`${replicas[i]!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: `${provider}/m`, messages: [{ role: 'user', content: 'x' }] }) });
+    try {
+      up.enqueue({ status: 500, body: { error: { message: 'down' } } }, { status: 500, body: { error: { message: 'down' } } });
+      expect((await post(0)).status).toBe(500);
+      expect((await post(1)).status).toBe(500);
+      const refused = await post(0);
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('circuit_open');
+      expect((await post(1)).status).toBe(503);
+      expect(up.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
     } finally {
       await Promise.all(replicas.map((r) => r.close()));
       await up.close();
