@@ -1,0 +1,206 @@
+/**
+ * The SQL both backends run, built once over a small dialect (bind parameters, how a time and a
+ * boolean are bound, the time-bucket expression). Keeping one builder keeps the two backends'
+ * answers identical: same filters, same ordering, same nearest-rank percentiles.
+ */
+import type { UsageRecord } from './record.js';
+import { USAGE_COLUMNS, numberOrNull, time, type Row, type ValueEncoding } from './rows.js';
+import type { LogQuery, StatusClass, UsageAggregate, UsageBucket, UsageFilter, UsageGroupKey, UsageQuery } from './usage-log.js';
+
+export interface Dialect extends ValueEncoding {
+  /**
+   * The placeholder of the n-th (1-based) bind parameter. Builders here add values in the order
+   * their placeholders appear in the text, so a dialect may ignore n (SQLite's anonymous `?`).
+   */
+  param(n: number): string;
+  /** Start of the UTC hour or day containing `started_at`, in the column's own type. */
+  bucket(unit: UsageBucket): string;
+  /** Most bind parameters one statement may carry. */
+  readonly maxParams: number;
+}
+
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 500;
+
+/** Collects bind values and hands back their placeholders, so conditions can be composed freely. */
+class Params {
+  readonly values: unknown[] = [];
+  constructor(private readonly dialect: Dialect) {}
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.dialect.param(this.values.length);
+  }
+}
+
+/**
+ * Multi-row INSERTs of encoded rows (`recordValues`), as few as the dialect's parameter limit
+ * allows (one for a default batch). ON CONFLICT DO NOTHING makes a retried batch harmless when an
+ * earlier try did land.
+ */
+export function insertStatements(table: string, rows: ReadonlyArray<readonly unknown[]>, dialect: Dialect): Statement[] {
+  const rowsPerStatement = Math.max(1, Math.floor(dialect.maxParams / USAGE_COLUMNS.length));
+  const statements: Statement[] = [];
+  for (let start = 0; start < rows.length; start += rowsPerStatement) {
+    const params = new Params(dialect);
+    const tuples = rows.slice(start, start + rowsPerStatement).map((row) => `(${row.map((value) => params.add(value)).join(', ')})`);
+    statements.push({
+      text: `INSERT INTO ${table} (${USAGE_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (request_id) DO NOTHING`,
+      values: params.values,
+    });
+  }
+  return statements;
+}
+
+/** One page, newest first; asks for one row more than the page to know whether another follows. */
+export function listStatement(table: string, query: LogQuery, dialect: Dialect): { statement: Statement; limit: number } {
+  const limit = pageSize(query.limit);
+  const params = new Params(dialect);
+  const conditions = filterConditions(query, params);
+  if (query.from) conditions.push(`started_at >= ${params.add(dialect.time(query.from))}`);
+  if (query.to) conditions.push(`started_at < ${params.add(dialect.time(query.to))}`);
+  if (query.statusClass) {
+    const low = statusFloor(query.statusClass);
+    conditions.push(`status >= ${params.add(low)} AND status < ${params.add(low + 100)}`);
+  }
+  if (query.outcome) conditions.push(`outcome = ${params.add(query.outcome)}`);
+  if (query.requestId !== undefined) conditions.push(`request_id = ${params.add(query.requestId)}`);
+  if (query.cursor) {
+    const cursor = decodeCursor(query.cursor);
+    // A row-value comparison matches the ORDER BY exactly and can walk the (started_at, request_id) index.
+    conditions.push(`(started_at, request_id) < (${params.add(dialect.time(cursor.startedAt))}, ${params.add(cursor.requestId)})`);
+  }
+  const text =
+    `SELECT ${USAGE_COLUMNS.join(', ')} FROM ${table}${whereClause(conditions)} ` +
+    `ORDER BY started_at DESC, request_id DESC LIMIT ${params.add(limit + 1)}`;
+  return { statement: { text, values: params.values }, limit };
+}
+
+const GROUP_COLUMNS: Record<UsageGroupKey, string> = { provider: 'provider', model: 'model', keyId: 'key_id', team: 'team' };
+
+/**
+ * Sums and averages per group over [from, to). Percentiles are nearest-rank (the smallest latency
+ * with at least p of the group at or below it), computed with window functions because SQLite has
+ * no percentile aggregate; Postgres runs the same SQL, so both backends agree to the millisecond.
+ */
+export function aggregateStatement(table: string, query: UsageQuery, dialect: Dialect): Statement {
+  const params = new Params(dialect);
+  const conditions = [
+    `started_at >= ${params.add(dialect.time(query.from))}`,
+    `started_at < ${params.add(dialect.time(query.to))}`,
+    ...filterConditions(query, params),
+  ];
+  const keys = [...new Set(query.groupBy ?? [])].map((key) => GROUP_COLUMNS[key]);
+  const bucket = query.bucket ? dialect.bucket(query.bucket) : undefined;
+  const partition = [...(bucket ? [bucket] : []), ...keys];
+  const over = partition.length > 0 ? `PARTITION BY ${partition.join(', ')}` : '';
+  const windows = query.percentiles
+    ? `, ROW_NUMBER() OVER (${over} ORDER BY latency_ms) AS rn, COUNT(*) OVER (${over}) AS n`
+    : '';
+  const inner =
+    `SELECT ${bucket ? `${bucket} AS bucket, ` : ''}provider, model, key_id, team, outcome, prompt_tokens, completion_tokens, ` +
+    `cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms${windows} ` +
+    `FROM ${table}${whereClause(conditions)}`;
+  const groups = [...(bucket ? ['bucket'] : []), ...keys];
+  const percentiles = query.percentiles
+    ? 'MIN(CASE WHEN rn >= 0.5 * n THEN latency_ms END) AS p50, MIN(CASE WHEN rn >= 0.95 * n THEN latency_ms END) AS p95'
+    : 'NULL AS p50, NULL AS p95';
+  const text =
+    `WITH r AS (${inner}) SELECT ${groups.map((g) => `${g}, `).join('')}COUNT(*) AS requests, ` +
+    `SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors, ` +
+    `SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens, ` +
+    `SUM(cache_write_tokens) AS cache_write_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ` +
+    `SUM(cost_usd) AS cost_usd, SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced, ` +
+    `AVG(latency_ms) AS avg_latency, AVG(ttft_ms) AS avg_ttft, ${percentiles} FROM r` +
+    (groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : '') +
+    ` ORDER BY ${[...(bucket ? ['bucket'] : []), 'requests DESC', ...keys.map((k) => `${k} NULLS FIRST`)].join(', ')}`;
+  return { text, values: params.values };
+}
+
+/** Reads one aggregate row; a query without groups yields one all-NULL row for an empty range, which is dropped. */
+export function readAggregates(rows: readonly Row[], query: UsageQuery): UsageAggregate[] {
+  const keys = new Set(query.groupBy ?? []);
+  return rows
+    .filter((row) => Number(row.requests) > 0)
+    .map((row) => ({
+      ...(query.bucket ? { bucket: time(row.bucket) } : {}),
+      ...(keys.has('provider') ? { provider: textOrNull(row.provider) } : {}),
+      ...(keys.has('model') ? { model: textOrNull(row.model) } : {}),
+      ...(keys.has('keyId') ? { keyId: textOrNull(row.key_id) } : {}),
+      ...(keys.has('team') ? { team: textOrNull(row.team) } : {}),
+      requests: Number(row.requests),
+      errors: Number(row.errors),
+      promptTokens: Number(row.prompt_tokens),
+      completionTokens: Number(row.completion_tokens),
+      cachedTokens: Number(row.cached_tokens),
+      cacheWriteTokens: Number(row.cache_write_tokens),
+      reasoningTokens: Number(row.reasoning_tokens),
+      costUsd: numberOrNull(row.cost_usd) ?? 0,
+      unpricedRequests: Number(row.unpriced),
+      avgLatencyMs: Number(row.avg_latency),
+      avgTtftMs: numberOrNull(row.avg_ttft),
+      p50LatencyMs: numberOrNull(row.p50),
+      p95LatencyMs: numberOrNull(row.p95),
+    }));
+}
+
+export function pruneStatement(table: string, olderThan: Date, dialect: Dialect): Statement {
+  const params = new Params(dialect);
+  return { text: `DELETE FROM ${table} WHERE started_at < ${params.add(dialect.time(olderThan))}`, values: params.values };
+}
+
+/** The cursor is opaque to clients: the last record's (startedAt, requestId), base64url JSON. */
+export function encodeCursor(record: Pick<UsageRecord, 'startedAt' | 'requestId'>): string {
+  return Buffer.from(JSON.stringify([record.startedAt.getTime(), record.requestId])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { startedAt: Date; requestId: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || !Number.isFinite(parsed[0]) || typeof parsed[1] !== 'string') {
+    throw new Error(`invalid usage log cursor '${cursor}'`);
+  }
+  return { startedAt: new Date(parsed[0] as number), requestId: parsed[1] };
+}
+
+/** Page size: default 100, clamped to [1, 500] so a client cannot ask for the whole table at once. */
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_PAGE;
+  return Math.min(MAX_PAGE, Math.max(1, Math.floor(limit)));
+}
+
+/** `undefined` means any value; `null` selects rows without one. */
+function filterConditions(filter: UsageFilter, params: Params): string[] {
+  const conditions: string[] = [];
+  const columns: Array<[string | null | undefined, string]> = [
+    [filter.keyId, 'key_id'],
+    [filter.team, 'team'],
+    [filter.provider, 'provider'],
+    [filter.model, 'model'],
+  ];
+  for (const [value, column] of columns) {
+    if (value === undefined) continue;
+    conditions.push(value === null ? `${column} IS NULL` : `${column} = ${params.add(value)}`);
+  }
+  return conditions;
+}
+
+function statusFloor(statusClass: StatusClass): number {
+  return Number(statusClass[0]) * 100;
+}
+
+function whereClause(conditions: readonly string[]): string {
+  return conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+}
+
+function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}

@@ -1,0 +1,162 @@
+/**
+ * The mapping between a UsageRecord and a row of `usage_records`, shared by both backends. They
+ * differ only in how a timestamp and a boolean are bound (integer ms and 0/1 on SQLite, Date and
+ * boolean on Postgres); reading accepts either, so one reader serves both.
+ */
+import type { UsageAttempt, UsageCacheState, UsageEndpoint, UsageOutcome, UsageRecord } from './record.js';
+
+export const USAGE_TABLE = 'usage_records';
+
+/** How a backend binds the two types that differ between dialects. */
+export interface ValueEncoding {
+  time(date: Date): Date | number;
+  bool(value: boolean): boolean | number;
+}
+
+/** Insert order; `recordValues` returns values in the same order. */
+export const USAGE_COLUMNS = [
+  'request_id',
+  'started_at',
+  'endpoint',
+  'key_id',
+  'team',
+  'requested_model',
+  'provider',
+  'model',
+  'status',
+  'outcome',
+  'attempts',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'tokens_estimated',
+  'cost_usd',
+  'latency_ms',
+  'ttft_ms',
+  'cache',
+  'stream',
+  'error_code',
+  'request_body',
+  'response_body',
+  'metadata',
+] as const;
+
+/**
+ * A record as bind values, in column order. Runs on write, on the caller's path, so a malformed
+ * record is refused alone (TypeError) instead of failing the whole batch it would have joined at
+ * the database; the encoded row is also a snapshot, unaffected if the caller reuses the object.
+ */
+export function recordValues(r: UsageRecord, encoding: ValueEncoding): unknown[] {
+  checkRequired(r);
+  return [
+    r.requestId,
+    encoding.time(r.startedAt),
+    r.endpoint,
+    r.keyId,
+    r.team,
+    r.requestedModel,
+    r.provider,
+    r.model,
+    Math.round(r.status),
+    r.outcome,
+    // Serialised here: pg would turn a JS array into a Postgres array literal, not JSON.
+    JSON.stringify(r.attempts ?? []),
+    whole(r.promptTokens),
+    whole(r.completionTokens),
+    whole(r.cachedTokens),
+    whole(r.cacheWriteTokens),
+    whole(r.reasoningTokens),
+    encoding.bool(r.tokensEstimated),
+    finiteOrNull(r.costUsd),
+    whole(r.latencyMs),
+    r.ttftMs !== null && Number.isFinite(r.ttftMs) ? Math.round(r.ttftMs) : null,
+    r.cache,
+    encoding.bool(r.stream),
+    r.errorCode,
+    r.requestBody,
+    r.responseBody,
+    r.metadata ? JSON.stringify(r.metadata) : null,
+  ];
+}
+
+/** The columns declared NOT NULL without a default; anything else is coerced rather than refused. */
+function checkRequired(r: UsageRecord): void {
+  if (typeof r.requestId !== 'string' || r.requestId === '') throw new TypeError('usage record without a requestId');
+  const invalid = (field: string) => new TypeError(`usage record ${r.requestId}: invalid ${field}`);
+  if (!(r.startedAt instanceof Date) || Number.isNaN(r.startedAt.getTime())) throw invalid('startedAt');
+  for (const field of ['endpoint', 'requestedModel', 'outcome', 'cache'] as const) {
+    if (typeof r[field] !== 'string') throw invalid(field);
+  }
+  for (const field of ['status', 'latencyMs'] as const) {
+    if (!Number.isFinite(r[field])) throw invalid(field);
+  }
+}
+
+/** A row as either driver returns it (SQLite: numbers and text; Postgres: Date, boolean, parsed jsonb, bigint as text). */
+export type Row = Record<string, unknown>;
+
+export function rowToRecord(row: Row): UsageRecord {
+  return {
+    requestId: String(row.request_id),
+    startedAt: time(row.started_at),
+    endpoint: String(row.endpoint) as UsageEndpoint,
+    keyId: textOrNull(row.key_id),
+    team: textOrNull(row.team),
+    requestedModel: String(row.requested_model),
+    provider: textOrNull(row.provider),
+    model: textOrNull(row.model),
+    status: Number(row.status),
+    outcome: String(row.outcome) as UsageOutcome,
+    attempts: json<UsageAttempt[]>(row.attempts) ?? [],
+    promptTokens: Number(row.prompt_tokens),
+    completionTokens: Number(row.completion_tokens),
+    cachedTokens: Number(row.cached_tokens),
+    cacheWriteTokens: Number(row.cache_write_tokens),
+    reasoningTokens: Number(row.reasoning_tokens),
+    tokensEstimated: bool(row.tokens_estimated),
+    costUsd: numberOrNull(row.cost_usd),
+    latencyMs: Number(row.latency_ms),
+    ttftMs: numberOrNull(row.ttft_ms),
+    cache: String(row.cache) as UsageCacheState,
+    stream: bool(row.stream),
+    errorCode: textOrNull(row.error_code),
+    requestBody: textOrNull(row.request_body),
+    responseBody: textOrNull(row.response_body),
+    metadata: json<Record<string, string>>(row.metadata),
+  };
+}
+
+/** Postgres returns timestamptz as Date; SQLite stores integer ms. */
+export function time(value: unknown): Date {
+  return value instanceof Date ? value : new Date(Number(value));
+}
+
+/** Postgres returns bigint and numeric as text, so every number read goes through Number(). */
+export function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+function bool(value: unknown): boolean {
+  return value === true || value === 1 || value === '1';
+}
+
+/** SQLite returns JSON as text; pg has already parsed jsonb. */
+function json<T>(value: unknown): T | null {
+  if (value === null || value === undefined) return null;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** Counts are integers in the schema; a fractional or missing estimate must not fail the batch. */
+function whole(value: number): number {
+  return Number.isFinite(value) ? Math.round(value) : 0;
+}
+
+function finiteOrNull(value: number | null): number | null {
+  return value !== null && Number.isFinite(value) ? value : null;
+}

@@ -1,0 +1,103 @@
+/**
+ * The contract every usage-log backend (SQLite, Postgres) implements, and the shapes of its
+ * queries. Writes are fire-and-forget so logging never slows or fails a request; reads serve the
+ * dashboard and /admin/usage.
+ */
+import type { UsageOutcome, UsageRecord } from './record.js';
+
+/** Columns an aggregate can be grouped by (besides the time bucket). */
+export type UsageGroupKey = 'provider' | 'model' | 'keyId' | 'team';
+export type UsageBucket = 'hour' | 'day';
+export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
+
+/**
+ * Narrows reads to one key, team, provider or model. `undefined` means "any"; `null` means "none"
+ * (for example `keyId: null` selects requests made while the gateway was open).
+ */
+export interface UsageFilter {
+  keyId?: string | null;
+  team?: string | null;
+  provider?: string | null;
+  model?: string | null;
+}
+
+export interface UsageQuery extends UsageFilter {
+  /** Inclusive. */
+  from: Date;
+  /** Exclusive, so consecutive ranges never count a record twice. */
+  to: Date;
+  groupBy?: readonly UsageGroupKey[];
+  /** Time buckets in UTC; omitted means one bucket for the whole range. */
+  bucket?: UsageBucket;
+  /** Also compute p50/p95 latency; costs a sort of the range, so the dashboard asks only when it shows them. */
+  percentiles?: boolean;
+}
+
+export interface UsageAggregate {
+  /** Start of the bucket (UTC), present when the query had `bucket`. */
+  bucket?: Date;
+  /** Present when grouped by that key; null for records without one. */
+  provider?: string | null;
+  model?: string | null;
+  keyId?: string | null;
+  team?: string | null;
+  requests: number;
+  /** Requests whose outcome was 'error' (client aborts are not errors). */
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Sum over priced requests; see `unpricedRequests` for how many had no price. */
+  costUsd: number;
+  unpricedRequests: number;
+  avgLatencyMs: number;
+  /** Null when no request in the group sent a first byte. */
+  avgTtftMs: number | null;
+  /** Nearest-rank percentiles (a latency that occurred); null unless `percentiles` was asked. */
+  p50LatencyMs: number | null;
+  p95LatencyMs: number | null;
+}
+
+export interface LogQuery extends UsageFilter {
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  statusClass?: StatusClass;
+  outcome?: UsageOutcome;
+  requestId?: string;
+  /** From the previous page's `nextCursor`. */
+  cursor?: string | null;
+  /** Default 100, at most 500. */
+  limit?: number;
+}
+
+export interface UsageLogStats {
+  /** Records accepted and not yet written (including a batch being written). */
+  queued: number;
+  /** Records written. */
+  written: number;
+  /** Records lost: their batch kept failing after retries, or the record was malformed and refused on write. */
+  failedWrites: number;
+  /** Records dropped because the queue was full (oldest first) or the log was closed. */
+  dropped: number;
+}
+
+export interface UsageLog {
+  /** Queues a record; never throws, never awaits the database on the caller's path. */
+  write(record: UsageRecord): void;
+  /** Writes everything queued; resolves when it is stored, or when the bounded wait is over. */
+  flush(): Promise<void>;
+  /** Aggregates over [from, to), grouped by any of provider, model, keyId, team and a time bucket. */
+  aggregate(query: UsageQuery): Promise<UsageAggregate[]>;
+  /** Filtered records, newest first, paginated by an opaque cursor over (startedAt, requestId). */
+  list(query: LogQuery): Promise<{ records: UsageRecord[]; nextCursor: string | null }>;
+  /** Deletes records that started before `olderThan`; returns how many. */
+  prune(olderThan: Date): Promise<number>;
+  /** Counters for health pages. `queued + written + failedWrites + dropped` = records accepted. */
+  stats(): UsageLogStats;
+  /** Flushes (bounded), then releases the database. Later writes are dropped and counted. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+/**
+ * What a response cost, from its OpenAI-format usage and the model's price.
+ *
+ * The usage fields overlap, and each token must be billed exactly once:
+ * - `prompt_tokens` INCLUDES `prompt_tokens_details.cached_tokens` (cache reads) and
+ *   `prompt_tokens_details.cache_write_tokens` (our extension for Anthropic cache writes). So
+ *   uncached input = prompt − cached − cache writes, at `input`; cache reads at `cachedInput` and
+ *   cache writes at `cacheWrite`, each falling back to `input` when the model has no such price.
+ * - `completion_tokens` INCLUDES `completion_tokens_details.reasoning_tokens`. All of it is billed
+ *   at `output`; reasoning is never added on top. Only a model with its own `reasoning` rate bills
+ *   that part differently.
+ * - A tier applies when `prompt_tokens` (cached and written tokens included, as providers count
+ *   prompt length) is above its `aboveInputTokens`; the highest such tier wins, for every token of
+ *   the request.
+ * Inconsistent usage (more cached tokens than prompt tokens) is clamped rather than billed negative.
+ *
+ * Arithmetic is exact: a price of $X per million tokens is X×10⁶ picodollars (10⁻¹² USD) per
+ * token, an integer for any price with up to six decimals ($0.003625 → 3625 p$). Token counts times
+ * those integers are summed as BigInt, and each amount is divided by 10¹² once at the end, which
+ * IEEE 754 rounds correctly: the results are the doubles nearest the true decimal amounts, so
+ * 1000 tokens at $0.15/M is exactly the number 0.00015, and the total is computed from the exact
+ * sum rather than by adding rounded parts. (Exact up to 2⁵³ picodollars, about $9,000 for one
+ * response; past that the conversion rounds at the 16th significant digit.)
+ */
+import type { Usage } from '../../core/protocol/openai.js';
+import type { ModelPrice, Rates } from './prices.js';
+
+export { createPriceBook, type PriceBook } from './price-book.js';
+export type { ModelPrice, PriceTier, Rates } from './prices.js';
+
+export interface CostBreakdown {
+  inputUsd: number;
+  cachedInputUsd: number;
+  cacheWriteUsd: number;
+  outputUsd: number;
+  totalUsd: number;
+}
+
+const PICO_PER_USD = 1e12;
+
+export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
+  const prompt = count(usage.prompt_tokens);
+  const cached = Math.min(count(usage.prompt_tokens_details?.cached_tokens), prompt);
+  const written = Math.min(count(usage.prompt_tokens_details?.cache_write_tokens), prompt - cached);
+  const completion = count(usage.completion_tokens);
+  const reasoning = Math.min(count(usage.completion_tokens_details?.reasoning_tokens), completion);
+  const rates = ratesFor(price, prompt);
+
+  const input = picos(prompt - cached - written, rates.input);
+  const cachedInput = picos(cached, rates.cachedInput ?? rates.input);
+  const cacheWrite = picos(written, rates.cacheWrite ?? rates.input);
+  const output = picos(completion - reasoning, rates.output) + picos(reasoning, rates.reasoning ?? rates.output);
+  return {
+    inputUsd: usd(input),
+    cachedInputUsd: usd(cachedInput),
+    cacheWriteUsd: usd(cacheWrite),
+    outputUsd: usd(output),
+    totalUsd: usd(input + cachedInput + cacheWrite + output),
+  };
+}
+
+/** The base rates, replaced by those of the highest tier the prompt length is above. */
+export function ratesFor(price: ModelPrice, promptTokens: number): Rates {
+  const tier = [...(price.tiers ?? [])]
+    .filter((candidate) => promptTokens > candidate.aboveInputTokens)
+    .sort((a, b) => b.aboveInputTokens - a.aboveInputTokens)[0];
+  if (!tier) return price;
+  const { aboveInputTokens: _threshold, ...tierRates } = tier;
+  return { ...price, ...tierRates };
+}
+
+/** A token count from usage: missing, negative or fractional values become a whole number ≥ 0. */
+function count(value: number | undefined): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+function picos(tokens: number, usdPerMillion: number): bigint {
+  return BigInt(tokens) * BigInt(Math.round(usdPerMillion * 1e6));
+}
+
+function usd(picodollars: bigint): number {
+  return Number(picodollars) / PICO_PER_USD;
+}
