@@ -97,6 +97,7 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
     const host: PluginHost = {
       logger: logger.child(plugin.name),
       events,
+      config,
       route: ({ method, path, handler }) => void router.register(path, [method], handler),
       provider: (id) => providers.get(id),
       addPanel: (panel) => void panels.push(panel),

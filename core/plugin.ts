@@ -26,6 +26,7 @@
  * Observers (metrics, usage logs) should listen to events (`host.events.on('request:end', ...)`)
  * rather than sit on the response path: a listener can never fail or delay a request.
  */
+import type { ResolvedConfig } from './config/resolve-config.js';
 import type { Context as KoaContext } from 'koa';
 import type { GatewayContext } from './context.js';
 import type { EventBus } from './events.js';
@@ -100,6 +101,8 @@ export interface ProviderStatusSection {
 export interface PluginHost {
   readonly logger: Logger;
   readonly events: EventBus;
+  /** The gateway's resolved config (read-only): server, store and usage-log locations, providers, models. */
+  readonly config: ResolvedConfig;
   /** Adds an HTTP route beside the gateway's own (`/v1/*`, `/health`, `/ready`). */
   route(route: RouteDefinition): void;
   /** A provider instance by id (undefined when no such provider is configured and enabled). */

@@ -2,6 +2,9 @@
 import type { NamedPlugins } from '../core/config/resolve-config.js';
 import type { GatewayPlugin } from '../core/plugin.js';
 import { auth } from './auth/index.js';
+import { cost } from './cost/index.js';
+import { tokenCounter } from './token-counter/index.js';
+import { usageLogger } from './usage-logger/index.js';
 import { circuitBreaker } from './circuit-breaker/index.js';
 import { rateLimits } from './rate-limits/index.js';
 import { retry } from './retry/index.js';
@@ -20,6 +23,9 @@ export function builtinPlugins(): GatewayPlugin[] {
 /** First-party plugins a config may name as a string, e.g. `["gateway:retry", { "attempts": 2 }]` in JSON. */
 export const NAMED_PLUGINS: NamedPlugins = {
   'gateway:auth': auth,
+  'gateway:token-counter': tokenCounter,
+  'gateway:cost': cost,
+  'gateway:usage-logger': usageLogger,
   'gateway:routing': routing,
   'gateway:rules': rules,
   'gateway:retry': retry,

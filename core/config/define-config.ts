@@ -65,6 +65,11 @@ export interface GatewayConfig {
    * several replicas.
    */
   store?: string;
+  /**
+   * Where the usage logger (gateway:usage-logger) keeps one record per request: `sqlite://<file>`
+   * (default `sqlite://data/usage.sqlite`) or `postgres://user@host:5432/db` for several replicas.
+   */
+  usageLog?: string;
   providers?: Record<string, ProviderConfig>;
   /** Virtual models ("stacks") clients can ask for by name. */
   models?: Record<string, VirtualModelConfig>;

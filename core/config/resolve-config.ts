@@ -25,11 +25,14 @@ export interface ResolvedVirtualModel {
 
 /** Nothing to install: one SQLite file, created on first start. */
 export const DEFAULT_STORE = 'sqlite://data/gateway.sqlite';
+export const DEFAULT_USAGE_LOG = 'sqlite://data/usage.sqlite';
 
 export interface ResolvedConfig {
   readonly server: { port: number; host: string; bodyLimit: number; shutdownTimeoutMs: number };
   readonly logging: { level: LogLevel; format: LogFormat };
   readonly store: string;
+  /** Where gateway:usage-logger writes: `sqlite://<file>` or `postgres://...`. */
+  readonly usageLog: string;
   /** Enabled providers in config order, env references read. */
   readonly providers: ReadonlyArray<{ readonly id: string; readonly options: ProviderConfig }>;
   readonly models: ReadonlyMap<string, ResolvedVirtualModel>;
@@ -94,6 +97,7 @@ export async function resolveConfig(raw: GatewayConfig, options: ResolveOptions 
     },
     logging: { level: raw.logging?.level ?? 'info', format: raw.logging?.format ?? 'text' },
     store: raw.store ?? DEFAULT_STORE,
+    usageLog: raw.usageLog ?? DEFAULT_USAGE_LOG,
     providers,
     models,
     catalog: {

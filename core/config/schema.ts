@@ -48,6 +48,7 @@ export const configSchema = {
       },
     },
     store: { type: 'string', pattern: STORE_URL_PATTERN },
+    usageLog: { type: 'string', pattern: '^(sqlite://.+|sqlite::memory:|postgres(ql)?://.+)$' },
     providers: {
       type: 'object',
       propertyNames: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]*$' },

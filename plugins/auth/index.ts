@@ -17,6 +17,8 @@ import { GatewayError } from '../../core/errors.js';
 import { defineSlot, type GatewayContext } from '../../core/context.js';
 import { definePlugin } from '../../core/plugin.js';
 import { pricing as pricingService, type Pricing } from '../../core/pricing.js';
+import { tokenCountSlot, usageOf } from '../../core/usage/usage-of.js';
+import { defaultPricing } from '../cost/index.js';
 import { modelResolver } from '../../core/routing/resolve-model.js';
 import { stateStore, type Store } from '../../core/store/store.js';
 import { estimatePromptTokens } from '../../core/tokens.js';
@@ -67,14 +69,14 @@ export const auth = definePlugin<AuthOptions>({
     let keys: KeyStore;
     let store: Store;
     /** Looked up when first needed: the plugin providing it may set up after this one. */
-    let findPricing: () => Pricing | undefined = () => undefined;
+    let findPricing: () => Pricing = defaultPricing;
     let resolveTargets: (model: string) => GatewayContext['route'];
 
     return {
       setup(host) {
         store = host.resolve(stateStore);
         keys = new KeyStore(store.kv('keys'), options.cacheTtlMs);
-        findPricing = () => host.tryResolve(pricingService);
+        findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
         const resolver = host.resolve(modelResolver);
         resolveTargets = (model) => {
           try {
@@ -113,7 +115,7 @@ export const auth = definePlugin<AuthOptions>({
         if (key.models && !key.models.some((glob) => picomatch.isMatch(model, glob, { nocase: true }))) {
           throw new GatewayError('permission', `This key may not use the model '${model}' (allowed: ${key.models.join(', ')}).`, { code: 'model_not_allowed', param: 'model' });
         }
-        const promptTokens = estimatePromptTokens(ctx.request);
+        const promptTokens = ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
         if (key.limits?.rpm !== undefined) {
           const check = await takeFromWindow(store.counters, `rpm:${key.id}`, 1, key.limits.rpm);
           if (!check.allowed) throw limited(`This key is over its limit of ${key.limits.rpm} requests per minute.`, 'rpm_exceeded', check.retryAfterSeconds);
@@ -125,7 +127,7 @@ export const auth = definePlugin<AuthOptions>({
         const windows = budgetWindows(key.id, key.budget);
         if (windows.length > 0) {
           const targets = ctx.route?.targets ?? resolveTargets(model)?.targets ?? [];
-          const estimate = findPricing()?.estimateMicros(targets, withDefaultMax(ctx, options.reserveOutputTokens!), promptTokens) ?? 0;
+          const estimate = findPricing().estimateMicros(targets, withDefaultMax(ctx, options.reserveOutputTokens!), promptTokens);
           const reservation = await reserve(store.counters, windows, estimate);
           if (!reservation.ok) {
             const { window } = reservation;
@@ -144,13 +146,13 @@ export const auth = definePlugin<AuthOptions>({
     async function settle(ctx: GatewayContext): Promise<void> {
       const key = ctx.get(callerKeySlot);
       if (!key) return;
-      const usage = ctx.usage;
-      const tokens = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
-      await addToWindow(store.counters, `tpm:${key.id}`, tokens);
+      // Reported by the provider, or counted on the way (a cancelled stream pays for what it got).
+      // Only an answer that started spends tokens and money; refusals and failed tries do not.
+      const { usage } = ctx.servedBy ? usageOf(ctx) : { usage: undefined };
+      await addToWindow(store.counters, `tpm:${key.id}`, usage ? usage.prompt_tokens + usage.completion_tokens : 0);
       const reservation = ctx.get(reservationSlot);
       if (!reservation) return;
-      const target = ctx.servedBy;
-      const actual = target && usage ? (findPricing()?.costMicros(target, usage) ?? 0) : 0;
+      const actual = ctx.servedBy && usage ? (findPricing().costMicros(ctx.servedBy, usage) ?? 0) : 0;
       await reservation.release(actual);
     }
   },

@@ -136,6 +136,6 @@ describe('llm-gateway route', () => {
     writeFileSync(bad, JSON.stringify({ plugins: ['gateway:retri'] }));
     const result = runCli(['check', '--config', bad]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/config\/plugins\/0 gateway:retri: no first-party plugin is called that \(known: gateway:auth, gateway:routing, gateway:rules, gateway:retry/);
+    expect(result.stderr).toMatch(/config\/plugins\/0 gateway:retri: no first-party plugin is called that \(known: gateway:auth, gateway:token-counter, gateway:cost, gateway:usage-logger, gateway:routing, gateway:rules, gateway:retry/);
   });
 });

@@ -1,0 +1,76 @@
+/**
+ * gateway:cost, what each request costs, from the shipped price table (plugins/cost/prices.ts)
+ * and the config's overrides, offered to other plugins as the kernel's `pricing` service (budgets
+ * in gateway:auth, the usage log). Without this plugin in the config they use the shipped table.
+ *
+ * @example
+ * plugins: [cost({ prices: { 'groq/llama-3.3-70b-versatile': { input: 0.59, output: 0.79 }, 'my-finetune': { input: 3, output: 12 } } })]
+ */
+import { definePlugin } from '../../core/plugin.js';
+import { pricing, type Pricing } from '../../core/pricing.js';
+import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
+import type { Target } from '../../core/providers/provider.js';
+import { costOf, ratesFor } from './cost.js';
+import { createPriceBook, type PriceBook } from './price-book.js';
+import type { ModelPrice } from './prices.js';
+
+export interface CostOptions {
+  /** USD per million tokens by `provider/model` or bare model: `{ input, output, cachedInput?, cacheWrite?, reasoning? }`. */
+  prices?: Record<string, Partial<ModelPrice>>;
+  /** Output tokens assumed, for estimates before a call, when a request sets no `max_tokens`. Default 4096. */
+  defaultOutputTokens?: number;
+}
+
+const rate = { type: 'number', minimum: 0 };
+
+export const cost = definePlugin<CostOptions>({
+  name: 'gateway:cost',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      prices: {
+        type: 'object',
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { input: rate, output: rate, cachedInput: rate, cacheWrite: rate, reasoning: rate },
+        },
+      },
+      defaultOutputTokens: { type: 'integer', minimum: 0, default: 4096 },
+    },
+  },
+  create(options) {
+    const service = pricingFrom(createPriceBook(options.prices ?? {}), options.defaultOutputTokens ?? 4096);
+    return { setup: (host) => host.provide(pricing, service) };
+  },
+});
+
+/** The pricing of the shipped table, for plugins used without gateway:cost. */
+export function defaultPricing(): Pricing {
+  return (shared ??= pricingFrom(createPriceBook(), 4096));
+}
+let shared: Pricing | undefined;
+
+export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Pricing {
+  return {
+    costMicros(target, usage) {
+      const price = book.lookup(target.provider, target.model);
+      return price ? Math.round(costOf(usage, price).totalUsd * 1e6) : undefined;
+    },
+    estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number) {
+      const output = Number(request.max_completion_tokens ?? request.max_tokens ?? defaultOutputTokens);
+      let dearest = 0;
+      for (const target of targets) {
+        const price = book.lookup(target.provider, target.model);
+        if (!price) continue;
+        const rates = ratesFor(price, promptTokens);
+        dearest = Math.max(dearest, (promptTokens * rates.input + output * rates.output) / 1e6);
+      }
+      return Math.ceil(dearest * 1e6);
+    },
+  };
+}
+
+export { costOf, createPriceBook };
+export type { PriceBook, ModelPrice };

@@ -1,0 +1,84 @@
+/**
+ * `/admin/usage` (aggregates by provider, model, key or team over time) and `/admin/logs`
+ * (filtered, cursor-paginated records). With gateway:auth they need the admin key, like every
+ * `/admin/*` route; without it the gateway is open, these routes included.
+ */
+import { invalidRequest } from '../../core/errors.js';
+import type { PluginHost } from '../../core/plugin.js';
+import type { LogQuery, StatusClass, UsageBucket, UsageGroupKey, UsageLog, UsageQuery } from '../../core/usage/usage-log.js';
+import type { UsageOutcome } from '../../core/usage/record.js';
+
+const GROUP_KEYS: readonly UsageGroupKey[] = ['provider', 'model', 'keyId', 'team'];
+const DAY = 86_400_000;
+
+export function addUsageRoutes(host: PluginHost, log: () => UsageLog): void {
+  host.route({
+    method: 'GET',
+    path: '/admin/usage',
+    handler: async (http) => {
+      const q = http.query as Record<string, string | undefined>;
+      const to = date(q.to, 'to') ?? new Date();
+      const from = date(q.from, 'from') ?? new Date(to.getTime() - 7 * DAY);
+      const groupBy = (q.groupBy ?? 'provider,model').split(',').filter(Boolean);
+      const unknown = groupBy.filter((g) => !(GROUP_KEYS as readonly string[]).includes(g));
+      if (unknown.length > 0) throw invalidRequest(`groupBy accepts ${GROUP_KEYS.join(', ')} (found ${unknown.join(', ')}).`, 'groupBy');
+      if (q.bucket !== undefined && q.bucket !== 'hour' && q.bucket !== 'day') throw invalidRequest("bucket must be 'hour' or 'day'.", 'bucket');
+      const query: UsageQuery = {
+        from,
+        to,
+        groupBy: groupBy as UsageGroupKey[],
+        ...(q.bucket ? { bucket: q.bucket as UsageBucket } : {}),
+        ...(q.percentiles === 'true' ? { percentiles: true } : {}),
+        ...filters(q),
+      };
+      http.body = { object: 'usage', from: from.toISOString(), to: to.toISOString(), groupBy, data: await log().aggregate(query) };
+    },
+  });
+
+  host.route({
+    method: 'GET',
+    path: '/admin/logs',
+    handler: async (http) => {
+      const q = http.query as Record<string, string | undefined>;
+      const limit = q.limit === undefined ? undefined : Number(q.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500)) throw invalidRequest('limit must be an integer from 1 to 500.', 'limit');
+      if (q.status !== undefined && !/^[2-5]xx$/.test(q.status)) throw invalidRequest("status must be a class such as '2xx' or '5xx'.", 'status');
+      if (q.outcome !== undefined && !['ok', 'error', 'client_aborted'].includes(q.outcome)) throw invalidRequest("outcome must be 'ok', 'error' or 'client_aborted'.", 'outcome');
+      const from = date(q.from, 'from');
+      const to = date(q.to, 'to');
+      const query: LogQuery = {
+        ...filters(q),
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+        ...(q.status ? { statusClass: q.status as StatusClass } : {}),
+        ...(q.outcome ? { outcome: q.outcome as UsageOutcome } : {}),
+        ...(q.requestId ? { requestId: q.requestId } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+        ...(limit ? { limit } : {}),
+      };
+      const page = await log()
+        .list(query)
+        .catch((error: Error) => {
+          if (q.cursor) throw invalidRequest(`The cursor is not one this API gave out (${error.message}).`, 'cursor');
+          throw error;
+        });
+      http.body = { object: 'list', data: page.records, next_cursor: page.nextCursor };
+    },
+  });
+}
+
+function filters(q: Record<string, string | undefined>) {
+  return {
+    ...(q.keyId ? { keyId: q.keyId } : {}),
+    ...(q.team ? { team: q.team } : {}),
+    ...(q.provider ? { provider: q.provider } : {}),
+    ...(q.model ? { model: q.model } : {}),
+  };
+}
+
+function date(value: string | undefined, param: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  if (!Number.isFinite(time)) throw invalidRequest(`${param} must be a date (found '${value}').`, param);
+  return new Date(time);
+}

@@ -1,0 +1,50 @@
+/**
+ * Redaction before anything is written: provider and gateway keys, bearer tokens, emails, phone
+ * numbers and card numbers (Luhn-checked, so order numbers survive), plus the config's own
+ * patterns. What matched becomes `[REDACTED:<kind>]`, so a reader still sees what was there.
+ */
+export interface Redactor {
+  (text: string): string;
+}
+
+const BUILT_IN: ReadonlyArray<[kind: string, pattern: RegExp]> = [
+  ['bearer', /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi],
+  // Provider keys: OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), Groq (gsk_), xAI (xai-), Google (AIza), gateway keys (gw-).
+  ['api_key', /\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|gsk_[A-Za-z0-9]{16,}|xai-[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{30,}|gw-[A-Za-z0-9_-]{20,})/g],
+  ['email', /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g],
+  ['card', /\b(?:\d[ -]?){12,18}\d\b/g],
+  ['phone', /(?<![\w+])\+?\d{1,3}[ .-]?\(?\d{2,4}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}\b/g],
+];
+
+export function createRedactor(custom: readonly string[] = []): Redactor {
+  const patterns = [...BUILT_IN, ...custom.map((source, i) => [`custom_${i + 1}`, new RegExp(source, 'g')] as [string, RegExp])];
+  return (text) => {
+    let out = text;
+    for (const [kind, pattern] of patterns) {
+      out = out.replace(pattern, (match) => (kind === 'card' && !luhn(match) ? match : `[REDACTED:${kind}]`));
+    }
+    return out;
+  };
+}
+
+function luhn(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, '');
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** Caps a body at `maxBytes` of UTF-8, saying so when it cut. */
+export function cap(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  const cut = Buffer.from(text).subarray(0, maxBytes).toString('utf8').replace(/\uFFFD+$/, '');
+  return `${cut}…[truncated]`;
+}
