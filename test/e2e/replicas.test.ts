@@ -4,12 +4,14 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, circuitBreaker, definePlugin, pricing, rateLimits, routing, type Pricing } from '../../index.js';
+import { auth, circuitBreaker, cost, definePlugin, pricing, rateLimits, routing, tokenCounter, usageLogger, type Pricing } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
 const REDIS_URL = process.env.REDIS_URL;
+const DATABASE_URL = process.env.DATABASE_URL;
 if (!REDIS_URL) console.warn('REDIS_URL is not set: the replica tests (two gateways on one Redis) are skipped; .ci/run sets it.');
+if (!DATABASE_URL) console.warn('DATABASE_URL is not set: the replica usage-log test (two gateways writing to PostgreSQL) is skipped; .ci/run sets it.');
 
 const ADMIN = 'replica-admin-key-0123456789';
 const flatPricing = definePlugin({
@@ -131,6 +133,44 @@ describe.skipIf(!REDIS_URL)('circuit breaker across replicas', () => {
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('circuit_open');
       expect((await post(1)).status).toBe(503);
       expect(up.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+      await up.close();
+    }
+  });
+});
+
+describe.skipIf(!REDIS_URL || !DATABASE_URL)('two replicas on Redis and PostgreSQL', () => {
+  it('a key created on one is limited on both, and both write its usage to one log', async () => {
+    const up = await startMockUpstream();
+    const start = () =>
+      startGateway({
+        store: REDIS_URL,
+        usageLog: DATABASE_URL,
+        providers: { mock: mockProvider(up) },
+        plugins: [auth({ adminKey: ADMIN, cacheTtlMs: 0 }), tokenCounter({ preload: false }), cost({ prices: { 'mock/mock-small': { input: 1, output: 2 } } }), usageLogger()],
+      });
+    const replicas = [await start(), await start()];
+    try {
+      const created = await fetch(`${replicas[0]!.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'pg', limits: { rpm: 5 } }) });
+      const { id, secret } = (await created.json()) as { id: string; secret: string };
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => new OpenAI({ baseURL: replicas[i % 2]!.baseURL, apiKey: secret, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+      const usage = async (replica: number) => {
+        const res = await fetch(`${replicas[replica]!.url}/admin/usage?keyId=${id}&groupBy=keyId,model`, { headers: { authorization: `Bearer ${ADMIN}` } });
+        return ((await res.json()) as { data: Array<{ requests: number; promptTokens: number; completionTokens: number; costUsd: number; model: string }> }).data;
+      };
+      // All eight are recorded by whichever replica took them: five answered, three refused with
+      // 429 before reaching any model (so under model null, costing nothing).
+      const total = async (replica: number) => (await usage(replica)).reduce((n, r) => n + r.requests, 0);
+      await expect.poll(() => total(1), { timeout: 5000 }).toBe(8);
+      const rows = await usage(0);
+      const served = rows.find((r) => r.model === 'mock-small');
+      expect(served).toMatchObject({ requests: 5, promptTokens: 5 * 5, completionTokens: 5 * 2 });
+      expect(served!.costUsd).toBeCloseTo((5 * 5 * 1 + 5 * 2 * 2) / 1e6, 12);
+      expect(rows.find((r) => r.model === null)).toMatchObject({ requests: 3, promptTokens: 0, costUsd: 0 });
     } finally {
       await Promise.all(replicas.map((r) => r.close()));
       await up.close();
