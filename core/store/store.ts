@@ -21,6 +21,7 @@ import { defineService } from '../services.js';
 import type { Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
 import { persistBehind } from './persist-behind.js';
+import { BoundedCounters } from './bounded-counters.js';
 import { RedisCounters } from './redis-counters.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'redis';
@@ -82,19 +83,29 @@ async function sqliteStore(path: string, logger: Logger): Promise<Store> {
 }
 
 async function redisStore(url: string, logger: Logger): Promise<Store> {
-  const client = createClient({ url }) as RedisClientType;
+  // Commands fail at once while disconnected instead of queueing until Redis is back.
+  const client = createClient({ url, disableOfflineQueue: true }) as RedisClientType;
   // Errors surface on the calls that fail; this only keeps a dropped connection from crashing the process.
   client.on('error', (error: Error) => logger.warn('redis connection error', { error: error.message }));
   await client.connect();
   const namespaces = new Map<string, Keyv>();
   const kv = <T>(namespace: string) =>
-    cached(namespaces, namespace, () => new Keyv<T>({ store: new KeyvRedis(client) as unknown as KeyvStoreAdapter, namespace: `llm-gateway:${namespace}` })) as Keyv<T>;
+    cached(namespaces, namespace, () => {
+      // A failing Redis must be an error, not an "absent" answer (which would read as "no such key").
+      const adapter = new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true });
+      return new Keyv<T>({ store: adapter as unknown as KeyvStoreAdapter, namespace: `llm-gateway:${namespace}`, throwOnErrors: true });
+    }) as Keyv<T>;
   return {
     kind: 'redis',
     kv,
-    counters: new RedisCounters(client),
+    // A Redis that stops answering must not stop requests: bounded waits, local counting meanwhile.
+    counters: new BoundedCounters(new RedisCounters(client), logger),
     async close() {
-      if (client.isOpen) await client.close();
+      if (!client.isOpen) return;
+      // QUIT waits for Redis to answer; a Redis that does not must not hold up shutdown.
+      const closed = client.close().then(() => true, () => false);
+      const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000).unref());
+      if (!(await Promise.race([closed, timedOut]))) client.destroy();
     },
   };
 }

@@ -5,7 +5,12 @@
  * that time.
  */
 import type Keyv from 'keyv';
+import { GatewayError } from '../../core/errors.js';
+import { withinMs } from '../../core/store/bounded-counters.js';
 import { hashSecret, newKeyId, newSecret } from './secrets.js';
+
+/** How long a request waits on the store for a key before the cache or a 503 answers. */
+const STORE_WAIT_MS = 500;
 
 export interface KeyLimits {
   /** Requests per minute (sliding window). */
@@ -81,13 +86,23 @@ export class KeyStore {
     return this.view(revoked);
   }
 
-  /** The key a secret belongs to, revoked and expired ones included (the caller says why it refuses). */
+  /**
+   * The key a secret belongs to, revoked and expired ones included (the caller says why it
+   * refuses). When the store cannot answer within a bounded wait, a key verified before is still
+   * honoured from the cache; an unknown one gets a 503, never a guess.
+   */
   async find(secret: string): Promise<GatewayKey | undefined> {
     const hash = hashSecret(secret);
     const cached = this.cache.get(hash);
     if (cached && cached.until > this.now()) return cached.key;
-    const id = (await this.kv.get(`hash:${hash}`)) as string | undefined;
-    const key = id ? ((await this.kv.get(`id:${id}`)) as GatewayKey | undefined) : undefined;
+    let key: GatewayKey | undefined;
+    try {
+      const id = (await withinMs(STORE_WAIT_MS, this.kv.get(`hash:${hash}`))) as string | undefined;
+      key = id ? ((await withinMs(STORE_WAIT_MS, this.kv.get(`id:${id}`))) as GatewayKey | undefined) : undefined;
+    } catch (error) {
+      if (cached) return cached.key;
+      throw new GatewayError('unavailable', 'The gateway cannot verify keys right now (its store is not answering); try again shortly.', { code: 'key_store_unavailable', retryable: true, retryAfterSeconds: 1, cause: error });
+    }
     this.cache.set(hash, { key, until: this.now() + this.cacheTtlMs });
     return key;
   }
