@@ -24,6 +24,8 @@ let keyId: string;
 
 const admin = async (path: string) => (await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as Promise<Record<string, unknown>>;
 const logs = async (query = '') => ((await admin(`/admin/logs?keyId=${keyId}${query}`)) as { data: UsageRecord[] }).data;
+/** Records are written behind the requests, in batches at least once a second: wait for them. */
+const WRITE_BEHIND = { timeout: 5000 };
 /** Records are written behind the requests: wait until the expected number is there. */
 const waitForRecords = (n: number) => expect.poll(async () => (await logs()).length, { timeout: 5000 }).toBeGreaterThanOrEqual(n);
 
@@ -55,7 +57,7 @@ describe('records', () => {
   it('records a whole answer with the provider\'s tokens, its cost and the key', async () => {
     const answer = await client().chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hello' }] }).withResponse();
     const requestId = answer.response.headers.get('x-request-id')!;
-    await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length).toBe(1);
+    await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
     const [record] = await logs(`&requestId=${requestId}`);
     expect(record).toMatchObject({
       requestId,
@@ -85,7 +87,7 @@ describe('records', () => {
     expect(sawUsage).toBe(false);
     expect(upstream.requests.at(-1)?.body?.stream_options).toEqual({ include_usage: true });
     const requestId = stream.response.headers.get('x-request-id')!;
-    await expect.poll(async () => (await logs(`&requestId=${requestId}`))[0]?.completionTokens).toBeGreaterThan(0);
+    await expect.poll(async () => (await logs(`&requestId=${requestId}`))[0]?.completionTokens, WRITE_BEHIND).toBeGreaterThan(0);
     const [record] = await logs(`&requestId=${requestId}`);
     expect(record).toMatchObject({ stream: true, outcome: 'ok', tokensEstimated: false, responseBody: 'echo: one two' });
     expect(record!.ttftMs).not.toBeNull();
@@ -105,7 +107,7 @@ describe('records', () => {
       // aborted
     }
     expect(seen).toBeLessThan(40);
-    await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length).toBe(1);
+    await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
     const [record] = await logs(`&requestId=${requestId}`);
     expect(record).toMatchObject({ outcome: 'client_aborted', tokensEstimated: true });
     expect(record!.completionTokens).toBeGreaterThan(0);
@@ -117,7 +119,7 @@ describe('records', () => {
     upstream.enqueue({ status: 500, body: { error: { message: 'upstream exploded' } } });
     const error = await client().chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
     const requestId = (error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-request-id');
-    await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length).toBe(1);
+    await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
     const [record] = await logs(`&requestId=${requestId}`);
     expect(record).toMatchObject({ status: 500, outcome: 'error', promptTokens: 0, completionTokens: 0 });
     expect(record!.attempts[0]).toMatchObject({ provider: 'mock', status: 500, error: 'mock: upstream exploded' });
@@ -127,7 +129,7 @@ describe('records', () => {
     const content = 'mail ana@example.com, key sk-proj-abcdefghijklmnopqrstuv, call +1 415 555 0100, card 4111 1111 1111 1111';
     const answer = await client().chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content }] }).withResponse();
     const requestId = answer.response.headers.get('x-request-id')!;
-    await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length).toBe(1);
+    await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
     const [record] = await logs(`&requestId=${requestId}`);
     for (const body of [record!.requestBody!, record!.responseBody!]) {
       expect(body).not.toContain('ana@example.com');
