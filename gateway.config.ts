@@ -7,9 +7,10 @@
  * FIREWORKS_API_KEY, XAI_API_KEY, CEREBRAS_API_KEY, OLLAMA_BASE_URL, LMSTUDIO_BASE_URL,
  * VLLM_BASE_URL, LLAMACPP_BASE_URL; each hosted one's base URL overridable with <NAME>_BASE_URL).
  * docs/providers.md lists them all. With none set, the built-in demo provider answers, so the
- * first curl works.
+ * first curl works. State (data/gateway.sqlite) and the usage log (data/usage.sqlite) are created on
+ * first start.
  */
-import { defineConfig, providersFromEnv } from 'llm-gateway';
+import { defineConfig, providersFromEnv, usageLogger } from 'llm-gateway';
 
 const providers = providersFromEnv();
 
@@ -17,5 +18,7 @@ export default defineConfig({
   server: { host: process.env.HOST ?? '127.0.0.1' },
   logging: { level: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info' },
   providers: Object.keys(providers).length > 0 ? providers : { demo: { type: 'demo' } },
-  plugins: [],
+  // One record per request in data/usage.sqlite (GET /admin/usage, /admin/logs). For a gateway
+  // others can reach, add auth() first: see docs/keys-and-usage.md.
+  plugins: [usageLogger()],
 });

@@ -16,7 +16,7 @@ Usage:
   llm-gateway start [--config FILE] [--port N] [--host H]   start the gateway (default port 8080, or PORT)
   llm-gateway check [--config FILE]                         validate the config and print the resolved pipeline
   llm-gateway init  [--force]                               write a starter gateway.config.ts here
-  llm-gateway route --model X [--header k:v]... [--metadata k=v]... [--prompt-tokens N] [--config FILE]
+  llm-gateway route --model X [--header k:v]... [--metadata k=v]... [--prompt-tokens N] [--key NAME] [--team T] [--config FILE]
                                                             show which rule matches and which targets would be tried
   llm-gateway keys create --name NAME [--team T] [--models a,b] [--rpm N] [--tpm N]
                           [--daily-usd N] [--monthly-usd N] [--expires ISO-DATE] [--json]
@@ -43,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       metadata: { type: 'string', multiple: true },
       'prompt-tokens': { type: 'string' },
       name: { type: 'string' },
+      key: { type: 'string' },
       team: { type: 'string' },
       models: { type: 'string' },
       rpm: { type: 'string' },
@@ -84,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     case 'init':
       return initCommand({ force: values.force === true });
     case 'route':
-      return routeCommand({ config: values.config, model: values.model, headers: values.header ?? [], metadata: values.metadata ?? [], promptTokens: values['prompt-tokens'] });
+      return routeCommand({ config: values.config, model: values.model, headers: values.header ?? [], metadata: values.metadata ?? [], promptTokens: values['prompt-tokens'], key: values.key, team: values.team });
     case 'help':
       return print(HELP);
     default:

@@ -14,6 +14,9 @@ export interface RouteOptions {
   headers: string[];
   metadata: string[];
   promptTokens: string | undefined;
+  /** The caller's key name and team, for rules on them. */
+  key: string | undefined;
+  team: string | undefined;
 }
 
 export async function routeCommand(options: RouteOptions): Promise<number> {
@@ -45,7 +48,8 @@ export async function routeCommand(options: RouteOptions): Promise<number> {
     return 1;
   }
   try {
-    const facts = { model: options.model, headers, metadata, promptTokens };
+    const key = options.key !== undefined || options.team !== undefined ? { id: options.key ?? '', name: options.key ?? '', team: options.team } : undefined;
+    const facts = { model: options.model, headers, metadata, promptTokens, key };
     const rules = gateway.tryResolve(ruleRouter);
     const decision = rules ? rules.explain(facts) : { rule: undefined, route: gateway.tryResolve(modelResolver)!.resolve(options.model) };
     const { route } = decision;

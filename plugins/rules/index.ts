@@ -17,6 +17,8 @@ import { ConfigError } from '../../core/config/config-error.js';
 import type { RouteDecision } from '../../core/context.js';
 import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
 import { estimatePromptTokens } from '../../core/tokens.js';
+import { tokenCountSlot } from '../../core/usage/usage-of.js';
+import { callerKeySlot } from '../auth/index.js';
 import { definePlugin } from '../../core/plugin.js';
 import { modelResolver, type ModelResolver } from '../../core/routing/resolve-model.js';
 import { defineService } from '../../core/services.js';
@@ -73,6 +75,8 @@ export const rules = definePlugin<RulesOptions>({
                 minPromptTokens: { type: 'integer', minimum: 0 },
                 maxPromptTokens: { type: 'integer', minimum: 0 },
                 metadata: { type: 'object', additionalProperties: { type: 'string' } },
+                key: { type: 'string', minLength: 1 },
+                team: { type: 'string', minLength: 1 },
               },
             },
           },
@@ -114,8 +118,9 @@ export const rules = definePlugin<RulesOptions>({
         const decision = explain({
           model: ctx.request.model,
           headers: ctx.http.req.headers,
-          promptTokens: estimatePromptTokens(ctx.request),
+          promptTokens: ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request),
           metadata: typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : {},
+          key: ctx.get(callerKeySlot),
         });
         if (decision.rule !== undefined) ctx.route = decision.route;
         await next();

@@ -14,6 +14,10 @@ export interface RuleConditions {
   maxPromptTokens?: number;
   /** The request's `metadata` fields (OpenAI's `metadata` object) → glob on their value. */
   metadata?: Record<string, string>;
+  /** Glob on the caller's gateway key: its name or its id (needs gateway:auth before the rules). */
+  key?: string;
+  /** Glob on the caller's key's team. */
+  team?: string;
 }
 
 export interface RequestFacts {
@@ -21,6 +25,8 @@ export interface RequestFacts {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   promptTokens: number;
   metadata: Readonly<Record<string, unknown>>;
+  /** The caller's key, when gateway:auth identified one. */
+  key?: { id: string; name: string; team?: string | undefined } | undefined;
 }
 
 export type Matcher = (facts: RequestFacts) => boolean;
@@ -30,7 +36,11 @@ export function compileConditions(when: RuleConditions): Matcher {
   const model = when.model === undefined ? undefined : picomatch(when.model, { nocase: true });
   const headers = Object.entries(when.headers ?? {}).map(([name, glob]) => [name.toLowerCase(), picomatch(glob, { nocase: true })] as const);
   const metadata = Object.entries(when.metadata ?? {}).map(([name, glob]) => [name, picomatch(glob)] as const);
+  const key = when.key === undefined ? undefined : picomatch(when.key);
+  const team = when.team === undefined ? undefined : picomatch(when.team);
   return (facts) => {
+    if (key && !(facts.key && (key(facts.key.name) || key(facts.key.id)))) return false;
+    if (team && !(facts.key?.team !== undefined && team(facts.key.team))) return false;
     if (model && !model(facts.model)) return false;
     if (when.minPromptTokens !== undefined && facts.promptTokens < when.minPromptTokens) return false;
     if (when.maxPromptTokens !== undefined && facts.promptTokens > when.maxPromptTokens) return false;

@@ -6,7 +6,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, definePlugin, pricing, type Pricing } from '../../../index.js';
+import { auth, definePlugin, pricing, rules, type Pricing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { startMockUpstream, mockProvider, type MockUpstream } from '../../support/mock-upstream.js';
 
@@ -141,5 +141,37 @@ describe('limits and budgets', () => {
     }
     const shown = (await (await fetch(`${gw.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { usage: { spentUsd: { daily: number } } };
     expect(shown.usage.spentUsd.daily).toBeCloseTo(0.01, 6);
+  });
+});
+
+describe('rules on the caller', () => {
+  it("routes by the key's team and name", async () => {
+    const up = await startMockUpstream();
+    const g = await startGateway({
+      providers: { main: mockProvider(up), cheap: mockProvider(up) },
+      plugins: [
+        auth({ adminKey: ADMIN }),
+        rules({
+          rules: [
+            { name: 'batch team', when: { team: 'batch' }, route: 'cheap/small' },
+            { name: 'ci bots', when: { key: 'ci-*' }, route: 'cheap/tiny' },
+          ],
+        }),
+      ],
+    });
+    try {
+      const make = async (spec: Record<string, unknown>) =>
+        ((await (await fetch(`${g.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(spec) })).json()) as { secret: string }).secret;
+      const served = async (secret: string) => {
+        const res = await new OpenAI({ baseURL: `${g.url}/v1`, apiKey: secret, maxRetries: 0 }).chat.completions.create({ model: 'main/big', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+        return `${res.response.headers.get('x-gateway-provider')}/${res.response.headers.get('x-gateway-model')}`;
+      };
+      expect(await served(await make({ name: 'nightly', team: 'batch' }))).toBe('cheap/small');
+      expect(await served(await make({ name: 'ci-runner' }))).toBe('cheap/tiny');
+      expect(await served(await make({ name: 'web' }))).toBe('main/big');
+    } finally {
+      await g.close();
+      await up.close();
+    }
   });
 });

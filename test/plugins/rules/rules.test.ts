@@ -14,7 +14,7 @@ import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 
 describe('conditions', () => {
-  const facts = { model: 'gpt-4o', headers: { 'x-tier': 'batch' }, promptTokens: 500, metadata: { team: 'research' } };
+  const facts = { model: 'gpt-4o', headers: { 'x-tier': 'batch' }, promptTokens: 500, metadata: { team: 'research' }, key: { id: 'key_1', name: 'ci-bot', team: 'infra' } };
   it.each([
     [{}, true],
     [{ model: 'gpt-4*' }, true],
@@ -30,7 +30,18 @@ describe('conditions', () => {
     [{ metadata: { team: 'ops' } }, false],
     [{ model: 'gpt-*', headers: { 'x-tier': 'batch' }, minPromptTokens: 100 }, true],
     [{ model: 'gpt-*', headers: { 'x-tier': 'online' } }, false],
+    [{ key: 'ci-*' }, true],
+    [{ key: 'key_1' }, true],
+    [{ key: 'web-*' }, false],
+    [{ team: 'infra' }, true],
+    [{ team: 'research' }, false],
   ])('%j → %s', (when, expected) => expect(compileConditions(when)(facts)).toBe(expected));
+
+  it('a key or team condition never matches an anonymous request', () => {
+    const anonymous = { ...facts, key: undefined };
+    expect(compileConditions({ key: '*' })(anonymous)).toBe(false);
+    expect(compileConditions({ team: '*' })(anonymous)).toBe(false);
+  });
 
   it('estimates prompt tokens from text content', () => {
     expect(estimatePromptTokens({ messages: [{ role: 'user', content: 'x'.repeat(400) }, { role: 'user', content: [{ type: 'text', text: 'y'.repeat(400) }] }] })).toBe(200 + 2 * 3);
