@@ -18,6 +18,7 @@ export interface KeysOptions {
   team: string | undefined;
   models: string | undefined;
   rpm: string | undefined;
+  burst: string | undefined;
   tpm: string | undefined;
   dailyUsd: string | undefined;
   monthlyUsd: string | undefined;
@@ -65,7 +66,8 @@ function specFrom(options: KeysOptions): NewKey {
     if (!Number.isFinite(parsed)) throw new Error(`--${flag} must be a number (found "${value}")`);
     return parsed;
   };
-  const limits = { rpm: number(options.rpm, 'rpm'), tpm: number(options.tpm, 'tpm') };
+  const burst = number(options.burst, 'burst');
+  const limits = { rpm: number(options.rpm, 'rpm'), tpm: number(options.tpm, 'tpm'), ...(burst !== undefined ? { algorithm: 'token-bucket', burst } : {}) };
   const budget = { dailyUsd: number(options.dailyUsd, 'daily-usd'), monthlyUsd: number(options.monthlyUsd, 'monthly-usd') };
   const spec: Record<string, unknown> = { name: options.name };
   if (options.team) spec.team = options.team;
@@ -82,7 +84,7 @@ function describe(key: KeyView): string {
   const parts = [key.id.padEnd(16), key.status.padEnd(8), key.preview.padEnd(10), key.name];
   if (key.team) parts.push(`team=${key.team}`);
   if (key.models) parts.push(`models=${key.models.join(',')}`);
-  if (key.limits?.rpm) parts.push(`rpm=${key.limits.rpm}`);
+  if (key.limits?.rpm) parts.push(`rpm=${key.limits.rpm}${key.limits.algorithm === 'token-bucket' ? ` (bucket of ${key.limits.burst ?? key.limits.rpm})` : ''}`);
   if (key.limits?.tpm) parts.push(`tpm=${key.limits.tpm}`);
   if (key.budget?.dailyUsd !== undefined) parts.push(`daily=$${key.budget.dailyUsd}`);
   if (key.budget?.monthlyUsd !== undefined) parts.push(`monthly=$${key.budget.monthlyUsd}`);

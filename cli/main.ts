@@ -18,7 +18,7 @@ Usage:
   llm-gateway init  [--force]                               write a starter gateway.config.ts here
   llm-gateway route --model X [--header k:v]... [--metadata k=v]... [--prompt-tokens N] [--key NAME] [--team T] [--config FILE]
                                                             show which rule matches and which targets would be tried
-  llm-gateway keys create --name NAME [--team T] [--models a,b] [--rpm N] [--tpm N]
+  llm-gateway keys create --name NAME [--team T] [--models a,b] [--rpm N [--burst N]] [--tpm N]
                           [--daily-usd N] [--monthly-usd N] [--expires ISO-DATE] [--json]
                                                             create a gateway key (its secret is printed once)
   llm-gateway keys list [--json]                            list gateway keys (never their secrets)
@@ -47,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
       team: { type: 'string' },
       models: { type: 'string' },
       rpm: { type: 'string' },
+      burst: { type: 'string' },
       tpm: { type: 'string' },
       'daily-usd': { type: 'string' },
       'monthly-usd': { type: 'string' },
@@ -69,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
       team: values.team,
       models: values.models,
       rpm: values.rpm,
+      burst: values.burst,
       tpm: values.tpm,
       dailyUsd: values['daily-usd'],
       monthlyUsd: values['monthly-usd'],

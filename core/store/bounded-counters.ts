@@ -5,7 +5,7 @@
  * the failures are counted and logged (at most once a minute), never thrown at a client.
  */
 import type { Logger } from '../logger.js';
-import type { Counters } from './counters.js';
+import type { BucketTake, Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
 
 export interface StoreHealth {
@@ -44,6 +44,10 @@ export class BoundedCounters implements Counters {
 
   delete(key: string): Promise<void> {
     return this.bounded(() => this.shared.delete(key), () => this.local.delete(key));
+  }
+
+  takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
+    return this.bounded(() => this.shared.takeFromBucket(key, amount, capacity, refillPerSecond), () => this.local.takeFromBucket(key, amount, capacity, refillPerSecond));
   }
 
   async close(): Promise<void> {

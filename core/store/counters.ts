@@ -16,5 +16,17 @@ export interface Counters {
   /** Milliseconds until the key expires; undefined when it does not exist or never expires. */
   ttl(key: string): Promise<number | undefined>;
   delete(key: string): Promise<void>;
+  /**
+   * Token bucket: takes `amount` from a bucket holding at most `capacity` that refills at
+   * `refillPerSecond`, if it holds that much, atomically. A new bucket starts full, so bursts up to
+   * `capacity` pass, then the rate holds.
+   */
+  takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake>;
   close(): Promise<void>;
+}
+
+export interface BucketTake {
+  allowed: boolean;
+  /** Milliseconds until `amount` will be there, when refused. */
+  retryAfterMs: number;
 }

@@ -3,7 +3,7 @@
  * SQLite store they are snapshotted to disk behind the requests (persist-behind.ts), so restarts
  * keep their windows and cursors; replicas that must agree use Redis instead.
  */
-import type { Counters } from './counters.js';
+import type { BucketTake, Counters } from './counters.js';
 
 interface Entry {
   value: number;
@@ -13,6 +13,8 @@ interface Entry {
 
 export class MemoryCounters implements Counters {
   private readonly entries = new Map<string, Entry>();
+  /** Token buckets: what they held at `at`. Not persisted: a restart refills them, which only helps bursts. */
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
   /** Keys changed since the last `takeChanges()`, for persistence. */
   private readonly changed = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
@@ -50,6 +52,19 @@ export class MemoryCounters implements Counters {
   async ttl(key: string): Promise<number | undefined> {
     const entry = this.live(key);
     return entry && entry.expiresAt !== Infinity ? entry.expiresAt - this.now() : undefined;
+  }
+
+  async takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * refillPerSecond);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= amount) {
+      bucket.tokens -= amount;
+      return { allowed: true, retryAfterMs: 0 };
+    }
+    return { allowed: false, retryAfterMs: Math.ceil(((amount - bucket.tokens) / refillPerSecond) * 1000) };
   }
 
   async delete(key: string): Promise<void> {
@@ -91,5 +106,7 @@ export class MemoryCounters implements Counters {
   private sweep(): void {
     const now = this.now();
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    // A bucket untouched for an hour is full again by any sensible rate: forget it.
+    for (const [key, bucket] of this.buckets) if (now - bucket.at > 3_600_000) this.buckets.delete(key);
   }
 }

@@ -4,13 +4,33 @@
  * window's expiry is set once.
  */
 import type { RedisClientType } from 'redis';
-import type { Counters } from './counters.js';
+import type { BucketTake, Counters } from './counters.js';
 
 const ADD = `
 local value = redis.call('INCRBY', KEYS[1], ARGV[1])
 local ttl = tonumber(ARGV[2])
 if ttl > 0 and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ttl) end
 return value`;
+
+/** Redis's own clock (TIME), so replicas with skewed clocks refill one bucket alike. */
+const TAKE_FROM_BUCKET = `
+local amount, capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + (now - at) / 1000 * rate)
+local allowed, wait = 0, 0
+if tokens >= amount then
+  tokens = tokens - amount
+  allowed = 1
+else
+  wait = math.ceil((amount - tokens) / rate * 1000)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate * 1000) + 1000)
+return { allowed, wait }`;
 
 export class RedisCounters implements Counters {
   constructor(
@@ -36,6 +56,11 @@ export class RedisCounters implements Counters {
 
   async delete(key: string): Promise<void> {
     await this.client.del(this.prefix + key);
+  }
+
+  async takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
+    const [allowed, wait] = (await this.client.eval(TAKE_FROM_BUCKET, { keys: [this.prefix + key], arguments: [String(amount), String(capacity), String(refillPerSecond)] })) as [number, number];
+    return { allowed: Number(allowed) === 1, retryAfterMs: Number(wait) };
   }
 
   async close(): Promise<void> {

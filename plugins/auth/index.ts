@@ -116,9 +116,13 @@ export const auth = definePlugin<AuthOptions>({
           throw new GatewayError('permission', `This key may not use the model '${model}' (allowed: ${key.models.join(', ')}).`, { code: 'model_not_allowed', param: 'model' });
         }
         const promptTokens = ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
-        if (key.limits?.rpm !== undefined) {
-          const check = await takeFromWindow(store.counters, `rpm:${key.id}`, 1, key.limits.rpm);
-          if (!check.allowed) throw limited(`This key is over its limit of ${key.limits.rpm} requests per minute.`, 'rpm_exceeded', check.retryAfterSeconds);
+        const rpm = key.limits?.rpm;
+        if (rpm !== undefined) {
+          const check =
+            key.limits?.algorithm === 'token-bucket'
+              ? await store.counters.takeFromBucket(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60).then((t) => ({ allowed: t.allowed, retryAfterSeconds: Math.ceil(t.retryAfterMs / 1000) }))
+              : await takeFromWindow(store.counters, `rpm:${key.id}`, 1, rpm);
+          if (!check.allowed) throw limited(`This key is over its limit of ${rpm} requests per minute.`, 'rpm_exceeded', check.retryAfterSeconds);
         }
         if (key.limits?.tpm !== undefined) {
           const used = await windowCount(store.counters, `tpm:${key.id}`);

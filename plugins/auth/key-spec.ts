@@ -17,7 +17,12 @@ export const newKeySchema = {
     limits: {
       type: 'object',
       additionalProperties: false,
-      properties: { rpm: { type: 'integer', minimum: 1 }, tpm: { type: 'integer', minimum: 1 } },
+      properties: {
+        rpm: { type: 'integer', minimum: 1 },
+        tpm: { type: 'integer', minimum: 1 },
+        algorithm: { enum: ['sliding-window', 'token-bucket'] },
+        burst: { type: 'integer', minimum: 1 },
+      },
     },
     budget: {
       type: 'object',

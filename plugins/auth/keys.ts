@@ -13,10 +13,17 @@ import { hashSecret, newKeyId, newSecret } from './secrets.js';
 const STORE_WAIT_MS = 500;
 
 export interface KeyLimits {
-  /** Requests per minute (sliding window). */
+  /** Requests per minute. */
   rpm?: number;
   /** Tokens per minute, prompt and completion (sliding window). */
   tpm?: number;
+  /**
+   * How `rpm` is held: `sliding-window` (default: at most rpm in any minute) or `token-bucket`
+   * (bursts up to `burst` at once, refilled at rpm per minute).
+   */
+  algorithm?: 'sliding-window' | 'token-bucket';
+  /** The token bucket's size. Default: rpm. */
+  burst?: number;
 }
 
 export interface KeyBudget {

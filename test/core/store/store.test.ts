@@ -53,6 +53,22 @@ describe.each(backends)('%s store', (_name, url, enabled) => {
   });
 });
 
+describe.each(backends)('%s token bucket', (_name, url, enabled) => {
+  it.skipIf(!enabled)('lets a burst through, then holds the refill rate', async () => {
+    const store = await openStore(url(), silentLogger);
+    const key = `bucket-${Date.now()}-${Math.random()}`;
+    // 3 at once, then 20 per second.
+    const burst = await Promise.all(Array.from({ length: 5 }, () => store.counters.takeFromBucket(key, 1, 3, 20)));
+    expect(burst.filter((t) => t.allowed)).toHaveLength(3);
+    const refused = burst.find((t) => !t.allowed)!;
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(50);
+    await new Promise((r) => setTimeout(r, 120));
+    expect((await store.counters.takeFromBucket(key, 1, 3, 20)).allowed).toBe(true);
+    await store.close();
+  });
+});
+
 describe('sqlite persistence', () => {
   it('keeps records and counters across a restart', async () => {
     const url = `sqlite://${join(dir, 'nested', 'dir', 'gateway.sqlite')}`;

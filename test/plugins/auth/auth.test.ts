@@ -127,6 +127,18 @@ describe('limits and budgets', () => {
     expect(Number(apiError.headers?.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('holds a token-bucket rpm: a burst, then the refill rate', async () => {
+    const { secret } = await createKey({ name: 'bursty', limits: { rpm: 120, algorithm: 'token-bucket', burst: 3 } });
+    const burst = await Promise.allSettled(Array.from({ length: 5 }, () => ask(secret)));
+    expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    const refused = burst.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason as InstanceType<typeof OpenAI.APIError>;
+    expect(refused.status).toBe(429);
+    expect(refused.headers?.get('retry-after')).toBe('1');
+    // 120 per minute refills one every half second.
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await ask(secret)).choices).toHaveLength(1);
+  });
+
   it('lets 50 parallel requests spend no more than the budget allows, then answers 402', async () => {
     const { id, secret } = await createKey({ name: 'capped', budget: { dailyUsd: 0.01 } });
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => ask(secret)));
