@@ -7,13 +7,13 @@
  */
 import type { Context as KoaContext } from 'koa';
 import type { GatewayError } from './errors.js';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage } from './protocol/openai.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
 import type { Target } from './providers/provider.js';
 import type { RoutingHints } from './routing/hints.js';
 import type { NativeRequest } from './protocol/native.js';
 
-/** The client-facing API the request came in on: OpenAI's chat completions or Anthropic's messages. */
-export type Endpoint = 'chat.completions' | 'messages';
+/** The client-facing API the request came in on: OpenAI's chat completions or embeddings, Anthropic's messages. */
+export type Endpoint = 'chat.completions' | 'messages' | 'embeddings';
 
 /** A typed key for plugin data on the context; see `defineSlot`. */
 export interface Slot<T> {
@@ -64,7 +64,8 @@ export interface Attempt {
 
 export type GatewayResponse =
   | { readonly kind: 'json'; readonly status: number; readonly body: ChatCompletion }
-  | { readonly kind: 'stream'; readonly status: number; readonly chunks: AsyncIterable<ChatCompletionChunk> };
+  | { readonly kind: 'stream'; readonly status: number; readonly chunks: AsyncIterable<ChatCompletionChunk> }
+  | { readonly kind: 'embeddings'; readonly status: number; readonly body: EmbeddingsResponse };
 
 /** How the exchange with the client ended; set once the response is fully sent or abandoned. */
 export type RequestOutcome = 'ok' | 'error' | 'client_aborted';
@@ -85,8 +86,14 @@ export class GatewayContext {
   /** Aborted when the client goes away or the request's deadline passes. */
   readonly signal: AbortSignal;
   readonly timings: Timings;
-  /** The client's request, parsed and validated. Plugins may rewrite it before dispatch. */
+  /**
+   * The client's request, parsed and validated, in OpenAI chat terms (for `/v1/messages` a
+   * translation, for `/v1/embeddings` a view with the input as one user message, so that every
+   * plugin reading models and prompts works on every endpoint). Plugins may rewrite it.
+   */
   request: ChatCompletionRequest;
+  /** The embeddings request itself, on `/v1/embeddings`. */
+  readonly embeddings: EmbeddingsRequest | undefined;
   /** What the client asked of routing (headers or the body's `gateway` object), if anything. */
   hints: RoutingHints | undefined;
   /** Set by a router plugin, or by the kernel from `request.model` at dispatch time. */
@@ -102,8 +109,9 @@ export class GatewayContext {
   private slots: Map<symbol, unknown> | undefined;
   private native: { request: NativeRequest; view: ChatCompletionRequest; fields: unknown[]; messages: unknown[] } | undefined;
 
-  constructor(init: { endpoint: Endpoint; id: string; http: KoaContext; request: ChatCompletionRequest; startedAt: number }) {
+  constructor(init: { endpoint: Endpoint; id: string; http: KoaContext; request: ChatCompletionRequest; startedAt: number; embeddings?: EmbeddingsRequest }) {
     this.endpoint = init.endpoint;
+    this.embeddings = init.embeddings;
     this.id = init.id;
     this.http = init.http;
     this.request = init.request;

@@ -8,7 +8,7 @@ import Koa from 'koa';
 import './http/koa-augment.js';
 import type { GatewayConfig } from './config/define-config.js';
 import { resolveConfig, type NamedPlugins, type ResolvedConfig } from './config/resolve-config.js';
-import type { GatewayContext } from './context.js';
+import type { GatewayContext, RouteDecision } from './context.js';
 import { GatewayError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { chatCompletionsRoute } from './http/chat-completions.js';
@@ -116,11 +116,13 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
 
   const upstream = composeUpstream(plugins, createProviderCall(providers, events));
   const dispatch = async (ctx: GatewayContext): Promise<void> => {
-    ctx.route ??= resolver.resolve(ctx.request.model);
-    const target = ctx.route.targets[0];
-    if (!target) throw new GatewayError('unavailable', `No target is left to serve '${ctx.route.requestedModel}'.`, { code: 'no_target' });
+    let route = ctx.route ?? resolver.resolve(ctx.request.model);
+    if (ctx.endpoint === 'embeddings') route = embeddingTargets(route, providers);
+    ctx.route = route;
+    const target = route.targets[0];
+    if (!target) throw new GatewayError('unavailable', `No target is left to serve '${route.requestedModel}'.`, { code: 'no_target' });
     const result = await upstream({ ctx, target });
-    ctx.response = result.kind === 'json' ? { kind: 'json', status: result.status, body: result.body } : { kind: 'stream', status: result.status, chunks: result.chunks };
+    ctx.response = result.kind === 'stream' ? { kind: 'stream', status: result.status, chunks: result.chunks } : result.kind === 'json' ? { kind: 'json', status: result.status, body: result.body } : { kind: 'embeddings', status: result.status, body: result.body };
   };
   const pipeline = composeRequestPipeline(plugins, dispatch);
 
@@ -129,7 +131,7 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
   router.post('/v1/chat/completions', chatCompletionsRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
   router.post('/v1/messages', messagesRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
   router.post('/v1/messages/count_tokens', countTokensRoute({ resolver, providers, bodyLimit: config.server.bodyLimit }));
-  router.post('/v1/embeddings', embeddingsRoute({ resolver, providers, bodyLimit: config.server.bodyLimit }));
+  router.post('/v1/embeddings', embeddingsRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
 
   app.use(errorBoundary(logger));
   for (const plugin of plugins) if (plugin.gate) app.use(plugin.gate);
@@ -188,4 +190,14 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
     },
     close: () => (closing ??= close()),
   };
+}
+
+/** Embeddings go only to targets whose provider has an embeddings API; none left is the client's 400. */
+function embeddingTargets(route: RouteDecision, providers: ProviderRegistry): RouteDecision {
+  const targets = route.targets.filter((t) => providers.get(t.provider)?.embeddings !== undefined);
+  if (targets.length === 0) {
+    const names = [...new Set(route.targets.map((t) => t.provider))].join(', ');
+    throw new GatewayError('invalid_request', `No embeddings API on ${names} for '${route.requestedModel}'.`, { code: 'unsupported_endpoint', param: 'model', retryable: false });
+  }
+  return targets.length === route.targets.length ? route : { ...route, targets };
 }

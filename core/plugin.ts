@@ -31,7 +31,7 @@ import type { Context as KoaContext } from 'koa';
 import type { GatewayContext } from './context.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './logger.js';
-import type { ChatResult, Provider, ProviderType, Target } from './providers/provider.js';
+import type { Provider, ProviderType, Target, UpstreamResult } from './providers/provider.js';
 import type { ServiceToken } from './services.js';
 import { ConfigError } from './config/config-error.js';
 import { formatIssues, validate } from './validation.js';
@@ -51,7 +51,7 @@ export interface UpstreamCall {
   readonly signal?: AbortSignal;
 }
 
-export type UpstreamHandler = (call: UpstreamCall) => Promise<ChatResult>;
+export type UpstreamHandler = (call: UpstreamCall) => Promise<UpstreamResult>;
 
 export type UpstreamInterceptor = (next: UpstreamHandler) => UpstreamHandler;
 

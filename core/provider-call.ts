@@ -7,8 +7,8 @@ import type { Attempt, GatewayContext } from './context.js';
 import { GatewayError, isGatewayError, notFound } from './errors.js';
 import type { EventBus } from './events.js';
 import type { UpstreamHandler } from './plugin.js';
-import type { ChatCompletionChunk, ChatCompletionRequest } from './protocol/openai.js';
-import type { ChatResult, Target } from './providers/provider.js';
+import type { ChatCompletionChunk, ChatCompletionRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
+import type { ChatResult, EmbeddingsResult, Provider, Target, UpstreamResult } from './providers/provider.js';
 import type { ProviderRegistry } from './providers/registry.js';
 
 export function createProviderCall(providers: ProviderRegistry, events: EventBus): UpstreamHandler {
@@ -20,16 +20,9 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
     ctx.attempts.push(attempt);
     events.emit('attempt:start', ctx, attempt);
 
-    let result: ChatResult;
+    let result: UpstreamResult;
     try {
-      // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
-      const native = target.params ? undefined : ctx.nativeRequest();
-      result = await provider.chatCompletions({
-        body: upstreamBody(ctx.request, target),
-        signal: trySignal ? AbortSignal.any([ctx.signal, trySignal]) : ctx.signal,
-        headers: { 'x-request-id': ctx.id },
-        ...(native ? { native } : {}),
-      });
+      result = ctx.endpoint === 'embeddings' ? await embed(provider, ctx, target, trySignal) : await chat(provider, ctx, target, trySignal);
     } catch (cause) {
       const error = asProviderError(cause, target.provider, ctx, trySignal);
       attempt.endedAt = ctx.elapsed();
@@ -43,10 +36,10 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
     attempt.headersAt = ctx.elapsed();
     attempt.status = result.status;
     ctx.servedBy = target;
-    if (result.kind === 'json') {
+    if (result.kind !== 'stream') {
       attempt.endedAt = attempt.headersAt;
       attempt.outcome = 'ok';
-      ctx.usage = result.body.usage;
+      ctx.usage = result.kind === 'json' ? result.body.usage : embeddingsUsage(result.body.usage);
       events.emit('attempt:end', ctx, attempt);
       return result;
     }
@@ -54,6 +47,35 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
     events.emit('attempt:end', ctx, attempt);
     return { ...result, chunks: observeStream(result.chunks, ctx, attempt) };
   };
+}
+
+function chat(provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<ChatResult> {
+  // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
+  const native = target.params ? undefined : ctx.nativeRequest();
+  return provider.chatCompletions({
+    body: upstreamBody(ctx.request, target),
+    signal: trySignal ? AbortSignal.any([ctx.signal, trySignal]) : ctx.signal,
+    headers: { 'x-request-id': ctx.id },
+    ...(native ? { native } : {}),
+  });
+}
+
+async function embed(provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<EmbeddingsResult> {
+  if (!provider.embeddings || !ctx.embeddings) {
+    throw new GatewayError('invalid_request', `${target.provider} has no embeddings API.`, { provider: target.provider, code: 'unsupported_endpoint', param: 'model', retryable: false });
+  }
+  const result = await provider.embeddings({
+    body: { ...ctx.embeddings, ...target.params, model: target.model },
+    signal: trySignal ? AbortSignal.any([ctx.signal, trySignal]) : ctx.signal,
+    headers: { 'x-request-id': ctx.id },
+  });
+  return { kind: 'embeddings', status: result.status, headers: result.headers, body: result.body };
+}
+
+/** Embeddings usage in chat terms: all prompt, no completion. */
+function embeddingsUsage(usage: EmbeddingsResponse['usage'] | undefined): Usage | undefined {
+  if (!usage) return undefined;
+  return { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens ?? usage.prompt_tokens };
 }
 
 /** The client's request as this target receives it: its model name and its parameter overrides. */

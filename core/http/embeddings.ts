@@ -1,21 +1,19 @@
 /**
- * `POST /v1/embeddings` in OpenAI's format, for every provider with an embeddings API. The model
- * names a provider's model or a virtual model; targets are tried in order, moving on when one fails
- * in a way another might not (and skipping targets whose provider has no embeddings at all).
- *
- * Embeddings bypass the chat plugin pipeline, whose plugins read chat messages.
+ * `POST /v1/embeddings` in OpenAI's format, for every provider with an embeddings API, through the
+ * same pipeline as chat: keys, limits, budgets, routing, retry and fallback, usage records. Plugins
+ * see the input as one user message of a chat view (`ctx.request`), so whatever reads models and
+ * prompt sizes works unchanged; the embeddings request itself is `ctx.embeddings`.
  */
 import type { Context as KoaContext } from 'koa';
-import { GatewayError, invalidRequest, isGatewayError } from '../errors.js';
-import type { EmbeddingsRequest } from '../protocol/openai.js';
-import type { ProviderRegistry } from '../providers/registry.js';
-import type { ModelResolver } from '../routing/resolve-model.js';
-import { validatorFor, describeErrors, describeFound } from '../validation.js';
+import { GatewayContext } from '../context.js';
+import { invalidRequest } from '../errors.js';
+import type { ChatCompletionRequest, EmbeddingsRequest } from '../protocol/openai.js';
+import { readRoutingHints } from '../routing/hints.js';
+import { describeErrors, describeFound, validatorFor } from '../validation.js';
+import { runExchange, type ExchangeDeps } from './exchange.js';
 import { readJsonBody } from './read-json-body.js';
 
-export interface EmbeddingsDeps {
-  resolver: ModelResolver;
-  providers: ProviderRegistry;
+export interface EmbeddingsDeps extends ExchangeDeps {
   bodyLimit: number;
 }
 
@@ -40,39 +38,27 @@ const check = validatorFor({
 export function embeddingsRoute(deps: EmbeddingsDeps) {
   return async function embeddings(koa: KoaContext): Promise<void> {
     const body = await readJsonBody(koa.req, deps.bodyLimit);
-    delete body.gateway;
+    const hintsInBody = body.gateway;
+    if (hintsInBody !== undefined) delete body.gateway;
     const request = validate(body);
-    const route = deps.resolver.resolve(request.model);
-    const controller = new AbortController();
-    koa.res.once('close', () => {
-      if (!koa.res.writableFinished) controller.abort(new GatewayError('client_closed', 'The client closed the connection.', { retryable: false }));
+    const ctx = new GatewayContext({ endpoint: 'embeddings', id: koa.requestId, http: koa, request: chatView(request), embeddings: request, startedAt: koa.startedAt });
+    ctx.hints = readRoutingHints(koa.req.headers, hintsInBody);
+    await runExchange(koa, ctx, deps, {
+      renderJson: () => {
+        throw new Error('an embeddings request got a chat answer');
+      },
+      encodeStream: () => {
+        throw new Error('an embeddings request got a stream');
+      },
     });
-
-    let lastError: GatewayError | undefined;
-    let attempts = 0;
-    for (const target of route.targets) {
-      const provider = deps.providers.get(target.provider);
-      if (!provider?.embeddings) {
-        lastError ??= invalidRequest(`The provider '${target.provider}' has no embeddings API.`, 'model', 'unsupported_endpoint');
-        continue;
-      }
-      attempts++;
-      try {
-        const result = await provider.embeddings({ body: { ...request, ...target.params, model: target.model }, signal: controller.signal, headers: { 'x-request-id': koa.requestId } });
-        koa.set('x-gateway-provider', target.provider);
-        koa.set('x-gateway-model', target.model);
-        koa.set('x-gateway-attempts', String(attempts));
-        koa.status = result.status;
-        koa.body = result.body;
-        return;
-      } catch (cause) {
-        if (!isGatewayError(cause)) throw cause;
-        lastError = cause;
-        if (!cause.retryable || controller.signal.aborted) break;
-      }
-    }
-    throw lastError ?? new GatewayError('unavailable', `No target is left to serve '${request.model}'.`, { code: 'no_target' });
   };
+}
+
+/** The input as a chat request with nothing to generate: what chat-minded plugins read. */
+function chatView(request: EmbeddingsRequest): ChatCompletionRequest {
+  const input = request.input;
+  const text = typeof input === 'string' ? input : input.every((i) => typeof i === 'string') ? (input as string[]).join('\n') : '';
+  return { model: request.model, messages: [{ role: 'user', content: text }], max_tokens: 0 };
 }
 
 function validate(body: Record<string, unknown>): EmbeddingsRequest {

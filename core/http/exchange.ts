@@ -8,13 +8,15 @@ import type { GatewayContext } from '../context.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Terminal } from '../pipeline.js';
-import type { ChatCompletion, ChatCompletionChunk } from '../protocol/openai.js';
+import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from '../protocol/openai.js';
 import { primeStream } from '../stream.js';
 import { writeSse } from './sse-response.js';
 
 export interface FrontEnd {
   /** The JSON body the client gets for a whole answer. */
   renderJson(completion: ChatCompletion): unknown;
+  /** The JSON body for embeddings (only the OpenAI front-end serves them). */
+  renderEmbeddings?(body: EmbeddingsResponse): unknown;
   /** The server-sent events the client gets for a streamed answer, errors included. */
   encodeStream(chunks: AsyncIterable<ChatCompletionChunk>): AsyncIterable<string>;
 }
@@ -41,7 +43,7 @@ export async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeli
     }
     setGatewayHeaders(koa, ctx);
     koa.status = ctx.response.status;
-    koa.body = frontEnd.renderJson(ctx.response.body);
+    koa.body = ctx.response.kind === 'json' ? frontEnd.renderJson(ctx.response.body) : (frontEnd.renderEmbeddings?.(ctx.response.body) ?? ctx.response.body);
     ctx.timings.firstByteMs = ctx.elapsed();
     events.emit('response', ctx);
   } catch (cause) {

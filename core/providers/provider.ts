@@ -40,6 +40,16 @@ export interface ChatCallInput {
 /** What a provider answered: a whole completion, or a stream of chunks still arriving. */
 export type ChatResult = JsonResult<ChatCompletion> | StreamResult<ChatCompletionChunk>;
 
+/** What one upstream try gives back through the upstream pipeline: chat, or embeddings. */
+export type UpstreamResult = ChatResult | EmbeddingsResult;
+
+export interface EmbeddingsResult {
+  readonly kind: 'embeddings';
+  readonly status: number;
+  readonly body: EmbeddingsResponse;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
 export interface JsonResult<T> {
   readonly kind: 'json';
   readonly status: number;

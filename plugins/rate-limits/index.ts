@@ -118,8 +118,8 @@ export const rateLimits = definePlugin<RateLimitsOptions>({
               const until = exhaustedUntil(result.headers, Date.now());
               if (until !== undefined) await deployment.block(until - Date.now());
             }
-            if (result.kind === 'json') {
-              await countTokens(scopes, result.body.usage);
+            if (result.kind !== 'stream') {
+              await countTokens(scopes, result.body.usage as Usage | undefined);
               return result;
             }
             handedOver = true;

@@ -48,7 +48,7 @@ export const tokenCounter = definePlugin<TokenCounterOptions>({
           count.completionTokens = countFor(ctx, text, count);
           return;
         }
-        ctx.response = { ...response, chunks: countAsTheyPass(response.chunks, ctx, count) };
+        if (response.kind === 'stream') ctx.response = { ...response, chunks: countAsTheyPass(response.chunks, ctx, count) };
       },
     };
   },

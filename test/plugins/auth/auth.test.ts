@@ -106,6 +106,10 @@ describe('keys', () => {
     expect((await ask(secret, 'mock/mock-large')).choices).toHaveLength(1);
     const error = await ask(secret, 'other/mock-small').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    // Embeddings go through the same checks.
+    const embedding = await openai(secret).embeddings.create({ model: 'other/text-embedding', input: 'x' }).catch((e: unknown) => e);
+    expect(embedding).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((await openai(secret).embeddings.create({ model: 'mock/text-embedding', input: 'x' })).data).toHaveLength(1);
     expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'model_not_allowed', param: 'model' });
   });
 

@@ -125,6 +125,16 @@ describe('records', () => {
     expect(record!.attempts[0]).toMatchObject({ provider: 'mock', status: 500, error: 'mock: upstream exploded' });
   });
 
+  it('records embeddings too, with their tokens and cost', async () => {
+    const result = await client().embeddings.create({ model: 'mock/mock-small', input: ['a', 'b', 'c'], encoding_format: 'float' }).withResponse();
+    expect(result.data.data).toHaveLength(3);
+    const requestId = result.response.headers.get('x-request-id')!;
+    await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
+    const [record] = await logs(`&requestId=${requestId}`);
+    expect(record).toMatchObject({ endpoint: 'embeddings', keyId, provider: 'mock', model: 'mock-small', status: 200, promptTokens: 6, completionTokens: 0, tokensEstimated: false });
+    expect(record!.costUsd).toBeCloseTo(6 / 1e6, 12);
+  });
+
   it('redacts keys, tokens, emails, phones and cards in stored bodies', async () => {
     const content = 'mail ana@example.com, key sk-proj-abcdefghijklmnopqrstuv, call +1 415 555 0100, card 4111 1111 1111 1111';
     const answer = await client().chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content }] }).withResponse();
