@@ -14,6 +14,7 @@ import { createEventBus, type EventBus } from './events.js';
 import { chatCompletionsRoute } from './http/chat-completions.js';
 import { countTokensRoute, messagesRoute } from './http/messages.js';
 import { embeddingsRoute } from './http/embeddings.js';
+import { corsFor } from './http/cors.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { addSystemRoutes } from './http/system-routes.js';
 import { addProviderRoutes } from './http/provider-routes.js';
@@ -134,6 +135,8 @@ export async function createGateway(raw: GatewayConfig, options: CreateGatewayOp
   router.post('/v1/embeddings', embeddingsRoute({ pipeline, events, bodyLimit: config.server.bodyLimit }));
 
   app.use(errorBoundary(logger));
+  const cors = corsFor(config.server.corsOrigins);
+  if (cors) app.use(cors);
   for (const plugin of plugins) if (plugin.gate) app.use(plugin.gate);
   app.use(async function unknownPath(koa, next) {
     await next();

@@ -15,6 +15,11 @@ export interface ServerOptions {
   bodyLimit?: number | string;
   /** How long shutdown waits for in-flight requests and streams. Default 10 000 ms. */
   shutdownTimeoutMs?: number;
+  /**
+   * Origins of browser apps allowed to call the gateway directly (CORS), e.g.
+   * `['https://chat.example.com']`, or `'*'` for any. Default: none (browsers are refused).
+   */
+  corsOrigins?: string[] | '*';
 }
 
 export interface CatalogOptions {

@@ -28,7 +28,7 @@ export const DEFAULT_STORE = 'sqlite://data/gateway.sqlite';
 export const DEFAULT_USAGE_LOG = 'sqlite://data/usage.sqlite';
 
 export interface ResolvedConfig {
-  readonly server: { port: number; host: string; bodyLimit: number; shutdownTimeoutMs: number };
+  readonly server: { port: number; host: string; bodyLimit: number; shutdownTimeoutMs: number; corsOrigins: readonly string[] | '*' };
   readonly logging: { level: LogLevel; format: LogFormat };
   readonly store: string;
   /** Where gateway:usage-logger writes: `sqlite://<file>` or `postgres://...`. */
@@ -94,6 +94,7 @@ export async function resolveConfig(raw: GatewayConfig, options: ResolveOptions 
       host: raw.server?.host ?? DEFAULTS.host,
       bodyLimit: raw.server?.bodyLimit === undefined ? DEFAULTS.bodyLimit : parseByteSize(raw.server.bodyLimit),
       shutdownTimeoutMs: raw.server?.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
+      corsOrigins: raw.server?.corsOrigins ?? [],
     },
     logging: { level: raw.logging?.level ?? 'info', format: raw.logging?.format ?? 'text' },
     store: raw.store ?? DEFAULT_STORE,

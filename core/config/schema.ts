@@ -37,6 +37,7 @@ export const configSchema = {
         host: { type: 'string', minLength: 1 },
         bodyLimit,
         shutdownTimeoutMs: { type: 'integer', minimum: 0 },
+        corsOrigins: { anyOf: [{ const: '*' }, { type: 'array', items: { type: 'string', pattern: '^https?://[^/]+$' } }] },
       },
     },
     logging: {
