@@ -30,6 +30,8 @@ export function describeGateway(gateway: Gateway, filepath: string | undefined):
   const lines: string[] = [];
   lines.push(`config: ${filepath ?? '(no file: defaults and environment)'}`);
   lines.push(`server: http://${config.server.host}:${config.server.port}  body limit ${config.server.bodyLimit} bytes, shutdown deadline ${config.server.shutdownTimeoutMs} ms`);
+  lines.push(`store: ${maskUrl(config.store)}`);
+  if (plugins.some((p) => p.name === 'gateway:usage-logger')) lines.push(`usage log: ${maskUrl(config.usageLog)}`);
   lines.push('', 'providers:');
   if (config.providers.length === 0) lines.push('  (none: every request will fail with 404; set a provider variable or add providers)');
   for (const { id, options } of config.providers) {
@@ -89,4 +91,9 @@ function maskDeep(key: string, value: unknown, secrets: ReadonlySet<string>): un
 
 function indent(text: string): string {
   return text.split('\n').map((line) => `  ${line}`).join('\n');
+}
+
+/** A database URL with its password hidden. */
+function maskUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]+@/, '$1***@');
 }

@@ -168,6 +168,19 @@ describe('check', () => {
     expect(result.stderr).toContain(expected);
   });
 
+  it.skipIf(!process.env.DATABASE_URL)('shows where state and usage go, with a database password masked', () => {
+    // Trust authentication ignores the password, so this URL works against the test database.
+    const url = new URL(process.env.DATABASE_URL!);
+    url.username ||= 'postgres';
+    url.password = 'hunter2-secret';
+    const file = writeConfig('usage.json', { store: 'memory', usageLog: url.toString(), providers: { demo: { type: 'demo' } }, plugins: ['gateway:usage-logger'] });
+    const result = runCli(['check', '--config', file]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('store: memory');
+    expect(result.stdout).toMatch(/usage log: postgres:\/\/[^:]+:\*\*\*@/);
+    expect(result.stdout).not.toContain('hunter2-secret');
+  });
+
   it('masks a secret even in an error about it', () => {
     const secret = 'sk-should-never-print-1234';
     const file = writeConfig('secret.json', { providers: { g: { type: 'openai-compatible', baseURL: 'https://x.test/v1', apiKey: secret, bogus: 1 } } });
