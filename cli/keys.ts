@@ -9,6 +9,7 @@ import { silentLogger } from '../core/logger.js';
 import { openStore } from '../core/store/store.js';
 import { parseNewKey } from '../plugins/auth/key-spec.js';
 import { KeyStore, type KeyView, type NewKey } from '../plugins/auth/keys.js';
+import { fail, print } from './output.js';
 
 export interface KeysOptions {
   action: string | undefined;
@@ -89,14 +90,4 @@ function describe(key: KeyView): string {
   if (key.budget?.dailyUsd !== undefined) parts.push(`daily=$${key.budget.dailyUsd}`);
   if (key.budget?.monthlyUsd !== undefined) parts.push(`monthly=$${key.budget.monthlyUsd}`);
   return parts.join('  ');
-}
-
-function print(text: string): number {
-  process.stdout.write(text + '\n');
-  return 0;
-}
-
-function fail(text: string): number {
-  process.stderr.write(text + '\n');
-  return 2;
 }

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
 import { keysCommand } from './keys.js';
+import { fail, print } from './output.js';
 import { routeCommand } from './route.js';
 import { startCommand } from './start.js';
 import { VERSION } from './version.js';
@@ -95,15 +96,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function print(text: string): number {
-  process.stdout.write(text + '\n');
-  return 0;
-}
-
-function fail(text: string): number {
-  process.stderr.write(text + '\n');
-  return 2;
-}
 
 main(process.argv.slice(2)).then(
   (code) => {
