@@ -35,6 +35,12 @@ export async function addToWindow(counters: Counters, key: string, amount: numbe
   await counters.add(`${key}:${buckets(windowMs, now).current}`, amount, 2 * windowMs);
 }
 
+/** Empties the window (both buckets), e.g. when a circuit closes. */
+export async function clearWindow(counters: Counters, key: string, windowMs: number, now = Date.now()): Promise<void> {
+  const { current } = buckets(windowMs, now);
+  await Promise.all([counters.delete(`${key}:${current}`), counters.delete(`${key}:${current - 1}`)]);
+}
+
 /** The estimated count over the window, without adding anything. */
 export async function windowCount(counters: Counters, key: string, windowMs: number, now = Date.now()): Promise<number> {
   const { current, elapsed } = buckets(windowMs, now);

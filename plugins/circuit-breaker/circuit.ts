@@ -12,7 +12,7 @@
  * Transitions are announced by the replica that made them.
  */
 import type { Counters } from '../../core/store/counters.js';
-import { addToWindow, windowCount } from '../../core/store/sliding-window.js';
+import { addToWindow, clearWindow, windowCount } from '../../core/store/sliding-window.js';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -64,7 +64,7 @@ export class Circuit {
 
   async succeeded(): Promise<void> {
     if ((await this.counters.get(this.keys.tripped)) === 0) return;
-    await Promise.all([this.counters.delete(this.keys.tripped), this.counters.delete(this.keys.probes), this.clearFailures()]);
+    await Promise.all([this.counters.delete(this.keys.tripped), this.counters.delete(this.keys.probes), clearWindow(this.counters, this.keys.failures, this.options.windowMs)]);
     this.onChange('half_open', 'closed');
   }
 
@@ -95,11 +95,5 @@ export class Circuit {
     if (!opened) return;
     await this.counters.add(this.keys.tripped, 1, TRIPPED_TTL);
     this.onChange(from, 'open');
-  }
-
-  private async clearFailures(): Promise<void> {
-    const now = Date.now();
-    const bucket = Math.floor(now / this.options.windowMs);
-    await Promise.all([this.counters.delete(`${this.keys.failures}:${bucket}`), this.counters.delete(`${this.keys.failures}:${bucket - 1}`)]);
   }
 }

@@ -56,7 +56,7 @@ export class Limiter {
       if (limit === undefined) continue;
       const check = await takeFromWindow(this.counters, `${this.prefix}:req:${name}`, 1, limit, windowMs, now);
       if (!check.allowed) return refuse(check.retryAfterMs);
-      undo.push(() => this.counters.add(`${this.prefix}:req:${name}:${Math.floor(now / windowMs)}`, -1, 2 * windowMs));
+      undo.push(() => addToWindow(this.counters, `${this.prefix}:req:${name}`, -1, windowMs, now));
     }
     return 0;
   }
