@@ -9,7 +9,7 @@ import { GatewayContext } from '../context.js';
 import { toGatewayError, toOpenAIErrorBody } from '../errors.js';
 import type { ChatCompletionChunk } from '../protocol/openai.js';
 import { validateChatRequest } from '../protocol/validate-chat-request.js';
-import { readRoutingHints } from '../routing/hints.js';
+import { takeRoutingHints } from '../routing/hints.js';
 import { clientGone, runExchange, type ExchangeDeps, type FrontEnd } from './exchange.js';
 import { readJsonBody } from './read-json-body.js';
 
@@ -20,10 +20,7 @@ export interface ChatRouteDeps extends ExchangeDeps {
 export function chatCompletionsRoute(deps: ChatRouteDeps) {
   return async function chatCompletions(koa: KoaContext): Promise<void> {
     const body = await readJsonBody(koa.req, deps.bodyLimit);
-    // The `gateway` object is for the gateway only: it never reaches an upstream.
-    const hintsInBody = body.gateway;
-    if (hintsInBody !== undefined) delete body.gateway;
-    const hints = readRoutingHints(koa.req.headers, hintsInBody);
+    const hints = takeRoutingHints(koa.req.headers, body);
     const request = validateChatRequest(body);
     const ctx = new GatewayContext({ endpoint: 'chat.completions', id: koa.requestId, http: koa, request, startedAt: koa.startedAt });
     ctx.hints = hints;

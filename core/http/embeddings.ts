@@ -8,7 +8,7 @@ import type { Context as KoaContext } from 'koa';
 import { GatewayContext } from '../context.js';
 import { invalidRequest } from '../errors.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from '../protocol/openai.js';
-import { readRoutingHints } from '../routing/hints.js';
+import { takeRoutingHints } from '../routing/hints.js';
 import { describeErrors, describeFound, validatorFor } from '../validation.js';
 import { runExchange, type ExchangeDeps } from './exchange.js';
 import { readJsonBody } from './read-json-body.js';
@@ -38,11 +38,10 @@ const check = validatorFor({
 export function embeddingsRoute(deps: EmbeddingsDeps) {
   return async function embeddings(koa: KoaContext): Promise<void> {
     const body = await readJsonBody(koa.req, deps.bodyLimit);
-    const hintsInBody = body.gateway;
-    if (hintsInBody !== undefined) delete body.gateway;
+    const hints = takeRoutingHints(koa.req.headers, body);
     const request = validate(body);
     const ctx = new GatewayContext({ endpoint: 'embeddings', id: koa.requestId, http: koa, request: chatView(request), embeddings: request, startedAt: koa.startedAt });
-    ctx.hints = readRoutingHints(koa.req.headers, hintsInBody);
+    ctx.hints = hints;
     await runExchange(koa, ctx, deps, {
       renderJson: () => {
         throw new Error('an embeddings request got a chat answer');

@@ -18,7 +18,7 @@ import { nativeOf, type NativeRequest } from '../protocol/native.js';
 import type { ChatCompletion, ChatCompletionChunk } from '../protocol/openai.js';
 import type { ModelResolver } from '../routing/resolve-model.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { readRoutingHints } from '../routing/hints.js';
+import { takeRoutingHints } from '../routing/hints.js';
 import { estimatePromptTokens } from '../tokens.js';
 import { clientGone, runExchange, type ExchangeDeps } from './exchange.js';
 import { readJsonBody } from './read-json-body.js';
@@ -33,9 +33,7 @@ const FORWARDED_HEADERS = ['anthropic-beta'];
 export function messagesRoute(deps: MessagesRouteDeps) {
   return async function messages(koa: KoaContext): Promise<void> {
     const body = await readJsonBody(koa.req, deps.bodyLimit);
-    const hintsInBody = body.gateway;
-    if (hintsInBody !== undefined) delete body.gateway;
-    const hints = readRoutingHints(koa.req.headers, hintsInBody);
+    const hints = takeRoutingHints(koa.req.headers, body);
     const anthropic = validateMessagesRequest(body);
     const ctx = new GatewayContext({ endpoint: 'messages', id: koa.requestId, http: koa, request: toOpenAIRequest(anthropic), startedAt: koa.startedAt });
     ctx.hints = hints;
@@ -69,7 +67,7 @@ export function countTokensRoute(deps: CountTokensDeps) {
     if (target && provider?.countTokens) {
       const controller = new AbortController();
       koa.res.once('close', () => controller.abort());
-      const native = nativeRequest(koa, { ...anthropic, max_tokens: anthropic.max_tokens });
+      const native = nativeRequest(koa, anthropic);
       const inputTokens = await provider.countTokens({ body: { ...request, model: target.model }, signal: controller.signal, native, headers: { 'x-request-id': koa.requestId } });
       koa.body = { input_tokens: inputTokens };
       return;

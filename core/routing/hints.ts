@@ -14,6 +14,16 @@ export interface RoutingHints {
   readonly exclude?: readonly string[];
 }
 
+/**
+ * Takes the hints out of a request: reads the headers and the body's `gateway` object, and removes
+ * that object, which is for the gateway only and never reaches an upstream.
+ */
+export function takeRoutingHints(headers: IncomingHttpHeaders, body: Record<string, unknown>): RoutingHints | undefined {
+  const inBody = body.gateway;
+  if (inBody !== undefined) delete body.gateway;
+  return readRoutingHints(headers, inBody);
+}
+
 /** Reads hints from headers and the body's `gateway` object; undefined when there are none. */
 export function readRoutingHints(headers: IncomingHttpHeaders, inBody: unknown): RoutingHints | undefined {
   const strategy = header(headers['x-gateway-strategy']);
