@@ -54,7 +54,7 @@ function chat(provider: Provider, ctx: GatewayContext, target: Target, trySignal
   const native = target.params ? undefined : ctx.nativeRequest();
   return provider.chatCompletions({
     body: upstreamBody(ctx.request, target),
-    signal: trySignal ? AbortSignal.any([ctx.signal, trySignal]) : ctx.signal,
+    signal: callSignal(ctx, trySignal),
     headers: { 'x-request-id': ctx.id },
     ...(native ? { native } : {}),
   });
@@ -66,10 +66,15 @@ async function embed(provider: Provider, ctx: GatewayContext, target: Target, tr
   }
   const result = await provider.embeddings({
     body: { ...ctx.embeddings, ...target.params, model: target.model },
-    signal: trySignal ? AbortSignal.any([ctx.signal, trySignal]) : ctx.signal,
+    signal: callSignal(ctx, trySignal),
     headers: { 'x-request-id': ctx.id },
   });
   return { kind: 'embeddings', status: result.status, headers: result.headers, body: result.body };
+}
+
+/** The request's signal, joined with this try's own when it has one (a deadline). */
+function callSignal(ctx: GatewayContext, trySignal: AbortSignal | undefined): AbortSignal {
+  return trySignal ? AbortSignal.any([ctx.signal, trySignal]) : ctx.signal;
 }
 
 /** Embeddings usage in chat terms: all prompt, no completion. */

@@ -55,19 +55,11 @@ export class BoundedCounters implements Counters {
   }
 
   private async bounded<T>(call: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        call(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-        }),
-      ]);
+      return await withinMs(this.timeoutMs, call());
     } catch (error) {
       this.failed(error as Error);
       return fallback();
-    } finally {
-      clearTimeout(timer);
     }
   }
 
