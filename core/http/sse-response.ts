@@ -1,6 +1,13 @@
 /**
  * Writes server-sent events to the client, one write per event as it arrives, honouring
  * backpressure. What the events say (OpenAI chunks, Anthropic events) is the front-end's business.
+ *
+ * No `res.cork()` here, on purpose: Node's own `res.write()` already corks the socket and uncorks
+ * it on the next tick, so events decoded from one upstream read leave in one `writev`. Corking the
+ * response as well breaks Node 22: there a corked response buffers its chunks until the matching
+ * `uncork()`, but `end()` writes the terminating chunk before flushing that buffer, so everything
+ * written in the last tick arrives after the end of the body (every stream whose events arrive in
+ * one read was empty). Node 24 flushes first; Node 20 has no such buffer.
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
@@ -13,20 +20,8 @@ export async function writeSse(res: ServerResponse, events: AsyncIterable<string
   res.setHeader('x-accel-buffering', 'no');
   res.flushHeaders();
 
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
-  };
   for await (const text of events) {
     if (res.destroyed) break;
-    // Events decoded from one upstream read arrive in the same tick: send them in one syscall.
-    // The cork is lifted at the end of this tick, so nothing waits for later data.
-    if (!corked) {
-      corked = true;
-      res.cork();
-      process.nextTick(uncork);
-    }
     if (!res.write(text)) await drained(res);
   }
   if (!res.destroyed) res.end();
