@@ -136,14 +136,22 @@ export function totalErrors(cells: readonly Cell[]): number {
   return cells.reduce((n, cell) => n + TARGETS.reduce((m, t) => m + errorCount(cell.samples[t]), 0), 0);
 }
 
-const START = '<!-- bench:results:start -->';
-const END = '<!-- bench:results:end -->';
-
-/** Replaces the results section of the doc (between its markers), keeping the hand-written rest. */
-export function writeResults(file: string, report: string): void {
+/**
+ * Replaces the results section of the doc for this Node major (between its markers), keeping the
+ * hand-written rest and the other majors' results; a major seen for the first time gets its own
+ * section at the end of the doc.
+ */
+export function writeResults(file: string, report: string, nodeVersion: string): void {
+  const major = /^v?(\d+)/.exec(nodeVersion)?.[1] ?? nodeVersion;
+  const start = `<!-- bench:results:node${major}:start -->`;
+  const end = `<!-- bench:results:node${major}:end -->`;
   const doc = readFileSync(file, 'utf8');
-  const start = doc.indexOf(START);
-  const end = doc.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${file} lacks the ${START} ... ${END} markers around its results section`);
-  writeFileSync(file, `${doc.slice(0, start + START.length)}\n${report}\n${doc.slice(end)}`);
+  const from = doc.indexOf(start);
+  const to = doc.indexOf(end);
+  if (from < 0 && to < 0) {
+    writeFileSync(file, `${doc.trimEnd()}\n\n### Node ${major}\n\n${start}\n${report}\n${end}\n`);
+    return;
+  }
+  if (from < 0 || to < from) throw new Error(`${file} has a broken results section for Node ${major}: expected ${start} ... ${end}`);
+  writeFileSync(file, `${doc.slice(0, from + start.length)}\n${report}\n${doc.slice(to)}`);
 }

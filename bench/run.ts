@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     return 1;
   }
   if (WRITE_DOC) {
-    writeResults(join(ROOT, 'docs', 'performance.md'), report);
+    writeResults(join(ROOT, 'docs', 'performance.md'), report, process.version);
     log('results written to docs/performance.md');
   }
   return 0;
