@@ -10,7 +10,7 @@ import type { GatewayError } from './errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
 import type { Target } from './providers/provider.js';
 import type { RoutingHints } from './routing/hints.js';
-import type { NativeRequest } from './protocol/native.js';
+import type { NativeRequest, TranslationLoss } from './protocol/native.js';
 
 /** The client-facing API the request came in on: OpenAI's chat completions or embeddings, Anthropic's messages. */
 export type Endpoint = 'chat.completions' | 'messages' | 'embeddings';
@@ -107,7 +107,7 @@ export class GatewayContext {
   outcome: RequestOutcome | undefined;
   private readonly abortController: AbortController;
   private slots: Map<symbol, unknown> | undefined;
-  private native: { request: NativeRequest; view: ChatCompletionRequest; fields: unknown[]; messages: unknown[] } | undefined;
+  private native: { request: NativeRequest; view: ChatCompletionRequest; fields: unknown[]; messages: unknown[]; losses: readonly TranslationLoss[] } | undefined;
 
   constructor(init: { endpoint: Endpoint; id: string; http: KoaContext; request: ChatCompletionRequest; startedAt: number; embeddings?: EmbeddingsRequest }) {
     this.endpoint = init.endpoint;
@@ -131,10 +131,16 @@ export class GatewayContext {
 
   /**
    * Keeps the client's request in its own protocol next to `request`, its OpenAI view, so an
-   * upstream that speaks that protocol can receive it untranslated.
+   * upstream that speaks that protocol can receive it untranslated; `losses` is what the view left
+   * out, which matters only where the view is what goes upstream.
    */
-  setNativeRequest(native: NativeRequest): void {
-    this.native = { request: native, view: this.request, fields: Object.values(this.request), messages: this.request.messages.flatMap((m) => [m, m.content]) };
+  setNativeRequest(native: NativeRequest, losses: readonly TranslationLoss[] = []): void {
+    this.native = { request: native, view: this.request, fields: Object.values(this.request), messages: this.request.messages.flatMap((m) => [m, m.content]), losses };
+  }
+
+  /** What the OpenAI view leaves out of the client's own request (see `setNativeRequest`). */
+  translationLosses(): readonly TranslationLoss[] {
+    return this.native?.losses ?? [];
   }
 
   /**

@@ -10,8 +10,23 @@ import type { UpstreamHandler } from './plugin.js';
 import type { ChatCompletionChunk, ChatCompletionRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
 import type { ChatResult, EmbeddingsResult, Provider, Target, UpstreamResult } from './providers/provider.js';
 import type { ProviderRegistry } from './providers/registry.js';
+import { rejectUnsupported, type UnsupportedParamsPolicy } from './providers/unsupported.js';
+import type { TranslationLoss } from './protocol/native.js';
 
 export function createProviderCall(providers: ProviderRegistry, events: EventBus): UpstreamHandler {
+  const chat = (provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<ChatResult> => {
+    // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
+    const native = target.params ? undefined : ctx.nativeRequest();
+    const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
+    if (!speaksNative) applyPolicy(ctx.translationLosses(), target.provider, providers.policy(target.provider));
+    return provider.chatCompletions({
+      body: upstreamBody(ctx.request, target),
+      signal: callSignal(ctx, trySignal),
+      headers: { 'x-request-id': ctx.id },
+      ...(speaksNative ? { native } : {}),
+    });
+  };
+
   return async function callProvider({ ctx, target, signal: trySignal }) {
     const provider = providers.get(target.provider);
     if (!provider) throw notFound(`No provider '${target.provider}' is configured.`, 'provider_not_found', 'model');
@@ -49,15 +64,10 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
   };
 }
 
-function chat(provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<ChatResult> {
-  // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
-  const native = target.params ? undefined : ctx.nativeRequest();
-  return provider.chatCompletions({
-    body: upstreamBody(ctx.request, target),
-    signal: callSignal(ctx, trySignal),
-    headers: { 'x-request-id': ctx.id },
-    ...(native ? { native } : {}),
-  });
+/** A translation that left something out goes up only where the provider's policy allows it. */
+function applyPolicy(losses: readonly TranslationLoss[], provider: string, policy: UnsupportedParamsPolicy): void {
+  const [first] = losses;
+  if (first) rejectUnsupported(policy, provider, first.param, first.why);
 }
 
 async function embed(provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<EmbeddingsResult> {

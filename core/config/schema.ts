@@ -60,6 +60,7 @@ export const configSchema = {
           type: { type: 'string', minLength: 1 },
           enabled: { type: 'boolean' },
           models: { type: 'array', items: { type: 'string', minLength: 1 } },
+          unsupportedParams: { enum: ['error', 'drop'] },
         },
       },
     },

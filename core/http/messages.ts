@@ -35,9 +35,10 @@ export function messagesRoute(deps: MessagesRouteDeps) {
     const body = await readJsonBody(koa.req, deps.bodyLimit);
     const hints = takeRoutingHints(koa.req.headers, body);
     const anthropic = validateMessagesRequest(body);
-    const ctx = new GatewayContext({ endpoint: 'messages', id: koa.requestId, http: koa, request: toOpenAIRequest(anthropic), startedAt: koa.startedAt });
+    const translation = toOpenAIRequest(anthropic);
+    const ctx = new GatewayContext({ endpoint: 'messages', id: koa.requestId, http: koa, request: translation.request, startedAt: koa.startedAt });
     ctx.hints = hints;
-    ctx.setNativeRequest(nativeRequest(koa, anthropic));
+    ctx.setNativeRequest(nativeRequest(koa, anthropic), translation.losses);
     const model = anthropic.model;
     await runExchange(koa, ctx, deps, {
       renderJson: (completion) => nativeJson(completion) ?? toAnthropicMessage(completion, model),
@@ -61,7 +62,7 @@ export function countTokensRoute(deps: CountTokensDeps) {
     const body = await readJsonBody(koa.req, deps.bodyLimit);
     delete body.gateway;
     const anthropic = validateMessagesRequest(body, true);
-    const request = toOpenAIRequest(anthropic);
+    const { request } = toOpenAIRequest(anthropic);
     const target = deps.resolver.resolve(anthropic.model).targets[0];
     const provider = target ? deps.providers.get(target.provider) : undefined;
     if (target && provider?.countTokens) {
@@ -83,7 +84,7 @@ function nativeRequest(koa: KoaContext, body: Record<string, unknown>): NativeRe
     const value = koa.get(name);
     if (value) headers[name] = value;
   }
-  return { protocol: 'anthropic', body, headers };
+  return { protocol: 'anthropic', body, headers, ...(koa.querystring ? { query: koa.querystring } : {}) };
 }
 
 /** An Anthropic upstream's own message, when it answered one. */

@@ -36,4 +36,17 @@ export interface NativeRequest {
   readonly body: Record<string, unknown>;
   /** Headers of that protocol to forward (e.g. `anthropic-beta`). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The query string the client sent (`beta=true`), without the `?`, to send along. */
+  readonly query?: string;
+}
+
+/**
+ * Something of the client's request its OpenAI translation leaves out (a server tool, a block
+ * type OpenAI has no word for). It matters only when the translation is what goes upstream; then
+ * the target's `unsupportedParams` policy says whether the request is refused or sent without it.
+ */
+export interface TranslationLoss {
+  /** Where, in the client's own terms: `tools.0`, `messages.2.content.1`. */
+  readonly param: string;
+  readonly why: string;
 }

@@ -10,7 +10,8 @@ import type { JSONSchemaType } from 'ajv';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse } from '../protocol/openai.js';
 import type { Logger } from '../logger.js';
 import type { Dispatcher } from 'undici';
-import type { NativeRequest } from '../protocol/native.js';
+import type { NativeProtocol, NativeRequest } from '../protocol/native.js';
+import type { UnsupportedParamsPolicy } from './unsupported.js';
 
 /** One place a request can go: a provider instance and the model name it knows. */
 export interface Target {
@@ -30,9 +31,9 @@ export interface ChatCallInput {
   /** Extra headers to send upstream (e.g. a request id to correlate logs). */
   readonly headers?: Readonly<Record<string, string>>;
   /**
-   * The request as the client wrote it in its own protocol, when that differs from OpenAI's and the
-   * request reached the adapter unchanged. An adapter that speaks the protocol sends it as it is
-   * (and attaches its native answer, see protocol/native.ts); every other adapter ignores it.
+   * The request as the client wrote it in its own protocol, given only to an adapter that lists
+   * that protocol in `nativeProtocols` and only while no plugin changed the request. The adapter
+   * sends it as it is and attaches its native answer (see protocol/native.ts).
    */
   readonly native?: NativeRequest;
 }
@@ -88,6 +89,8 @@ export interface Provider {
   readonly id: string;
   /** The provider type it was made from, e.g. `openai-compatible`. */
   readonly type: string;
+  /** Client protocols besides OpenAI's that it takes as written (`anthropic`): see `ChatCallInput.native`. */
+  readonly nativeProtocols?: readonly NativeProtocol[];
   chatCompletions(input: ChatCallInput): Promise<ChatResult>;
   /** The prompt's exact token count, from the provider's own counting API; omit when it has none. */
   countTokens?(input: ChatCallInput): Promise<number>;
@@ -105,6 +108,12 @@ export interface CommonProviderOptions {
   enabled?: boolean;
   /** Models to advertise in addition to (or instead of) what the provider lists. */
   models?: string[];
+  /**
+   * What to do with a part of a request this provider cannot express (an Anthropic server tool
+   * sent to an OpenAI-format host, `n > 1` to Anthropic): refuse with a 400 naming the provider and
+   * the field (`error`, the default) or send the request without it (`drop`).
+   */
+  unsupportedParams?: UnsupportedParamsPolicy;
 }
 
 export interface ProviderContext {

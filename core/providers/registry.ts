@@ -8,9 +8,11 @@ import { SECRET_NAME } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
 import { formatIssues, validate } from '../validation.js';
 import type { Provider, ProviderType } from './provider.js';
+import type { UnsupportedParamsPolicy } from './unsupported.js';
 
 export class ProviderRegistry {
   private readonly byId = new Map<string, Provider>();
+  private readonly policies = new Map<string, UnsupportedParamsPolicy>();
 
   constructor(private readonly types: ReadonlyMap<string, ProviderType<never>>) {}
 
@@ -39,7 +41,8 @@ export class ProviderRegistry {
         problems.push(`config/providers/${id}/type must be one of: ${[...this.types.keys()].map((t) => JSON.stringify(t)).join(', ')} (found ${JSON.stringify(options.type)})`);
         continue;
       }
-      const { type: _type, enabled: _enabled, models: _models, ...own } = options;
+      // The options every type shares are the kernel's to check (config/schema.ts), not the type's.
+      const { type: _type, enabled: _enabled, models: _models, unsupportedParams: _policy, ...own } = options;
       const secretNames = new Set(type.secretOptions ?? []);
       const issues = validate(type.schema, own, (path) => {
         const name = path.split('/')[1] ?? '';
@@ -51,7 +54,13 @@ export class ProviderRegistry {
     if (problems.length > 0) throw new ConfigError('invalid provider config', problems);
     for (const { id, options, type } of valid) {
       this.byId.set(id, type.create(options as never, { id, logger: logger.child(`provider:${id}`) }));
+      this.policies.set(id, options.unsupportedParams ?? 'error');
     }
+  }
+
+  /** What provider `id` does with a part of a request it cannot express (`unsupportedParams`). */
+  policy(id: string): UnsupportedParamsPolicy {
+    return this.policies.get(id) ?? 'error';
   }
 
   get(id: string): Provider | undefined {

@@ -4,7 +4,7 @@
  */
 import type { CommonProviderOptions, Provider, ProviderContext, ProviderModel } from '../../core/providers/provider.js';
 import { defineProviderType } from '../../core/providers/provider.js';
-import { unsupportedParamsSchema, type UnsupportedParamsPolicy } from '../../core/providers/unsupported.js';
+import type { UnsupportedParamsPolicy } from '../../core/providers/unsupported.js';
 import { UpstreamHttpClient, timeoutsSchema, type Timeouts } from '../../core/upstream/http-client.js';
 import { GatewayError } from '../../core/errors.js';
 import { createMessage, upstreamCall, type MessagesSettings } from './messages.js';
@@ -54,6 +54,7 @@ export function createAnthropicProvider(options: AnthropicOptions, context: Prov
   return {
     id: context.id,
     type: 'anthropic',
+    nativeProtocols: ['anthropic'],
     chatCompletions: (input) => createMessage(client, settings, input),
     async countTokens(input) {
       const { body } = upstreamCall(client.provider, settings, input);
@@ -116,7 +117,6 @@ export const anthropicType = defineProviderType<AnthropicOptions>({
       timeouts: timeoutsSchema,
       maxConnections: { type: 'integer', minimum: 1 },
       listModels: { type: 'boolean', default: true },
-      unsupportedParams: unsupportedParamsSchema,
     },
   },
   secretOptions: ['apiKey'],

@@ -26,7 +26,8 @@ export async function createMessage(client: UpstreamHttpClient, settings: Messag
   const streaming = call.body.stream === true;
   const exchange = await client.send({
     method: 'POST',
-    path: '/messages',
+    // The client's query (Claude Code's `?beta=true`) goes along with its own request.
+    path: native && input.native?.query ? `/messages?${input.native.query}` : '/messages',
     headers: {
       ...settings.headers,
       ...input.headers,

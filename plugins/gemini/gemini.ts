@@ -19,7 +19,7 @@ import { GatewayError, invalidRequest } from '../../core/errors.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../core/protocol/openai.js';
 import type { ChatCallInput, ChatResult, CommonProviderOptions, EmbeddingsCallInput, JsonResult, Provider, ProviderContext, ProviderModel } from '../../core/providers/provider.js';
 import { defineProviderType } from '../../core/providers/provider.js';
-import { rejectUnsupported, unsupportedParam, unsupportedParamsSchema, type UnsupportedParamsPolicy } from '../../core/providers/unsupported.js';
+import { rejectUnsupported, unsupportedParam, type UnsupportedParamsPolicy } from '../../core/providers/unsupported.js';
 import { UpstreamHttpClient, timeoutsSchema, type Timeouts } from '../../core/upstream/http-client.js';
 import { decodeSse } from '../../core/upstream/sse-decoder.js';
 import { geminiHttpError } from './errors.js';
@@ -63,7 +63,6 @@ export const geminiSchema = {
     timeouts: timeoutsSchema,
     maxConnections: { type: 'integer', minimum: 1 },
     listModels: { type: 'boolean', default: true },
-    unsupportedParams: unsupportedParamsSchema,
   },
 } as const;
 

@@ -9,6 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicError, anthropicMessage, anthropicStreamEvents } from '../support/anthropic-wire.js';
+import { CLAUDE_CODE_BETA, claudeCodeRequest } from '../support/claude-code-request.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -30,6 +31,7 @@ beforeAll(async () => {
     providers: {
       oai: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false },
       claude: { type: 'anthropic', apiKey: 'sk-ant-upstream', baseURL: upstream.baseURL, listModels: false },
+      lenient: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false, unsupportedParams: 'drop' },
     },
   });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'client-key', maxRetries: 0 });
@@ -384,13 +386,61 @@ describe('OpenAI client → Anthropic upstream', () => {
   });
 });
 
+describe("Claude Code's requests, as the 2.1 CLI sends them", () => {
+  const post = (body: unknown) =>
+    fetch(`${gw.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-beta': CLAUDE_CODE_BETA, 'anthropic-version': '2023-06-01', 'x-api-key': 'client-key' },
+      body: JSON.stringify(body),
+    });
+
+  it('go to an Anthropic upstream untouched: body, query and beta header', async () => {
+    const request = claudeCodeRequest('claude/claude-test', false);
+    const res = await post(request);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { content: Array<{ text: string }> }).content[0]?.text).toMatch(/say pong$/);
+    const seen = upstream.requests.find((r) => r.path.startsWith('/v1/messages'));
+    expect(seen?.path).toBe('/v1/messages?beta=true');
+    expect(seen?.body).toEqual({ ...request, model: 'claude-test' });
+    expect(seen?.headers['anthropic-beta']).toBe(CLAUDE_CODE_BETA);
+  });
+
+  it('reach an OpenAI-format upstream with the system message in place and the Anthropic-only settings left out', async () => {
+    const res = await post(claudeCodeRequest('oai/mock-small'));
+    expect(res.status).toBe(200);
+    const events = await res.text();
+    expect(events).toContain('event: message_stop');
+    const body = sent('/v1/chat/completions')[0]?.body as { messages: Array<{ role: string; content: unknown }>; tools: unknown[] } & Record<string, unknown>;
+    expect(body.messages.map((m) => m.role)).toEqual(['system', 'user', 'system']);
+    expect(body.messages[2]?.content).toEqual([{ type: 'text', text: expect.stringContaining('# Environment'), cache_control: { type: 'ephemeral' } }]);
+    expect(body.tools).toHaveLength(2);
+    for (const field of ['context_management', 'output_config', 'thinking', 'metadata']) expect(body).not.toHaveProperty(field);
+  });
+
+  it('with a server tool: passed through to Anthropic, refused for an OpenAI-format provider unless it drops what it cannot express', async () => {
+    const withSearch = { ...claudeCodeRequest('claude/claude-test', false), tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }] };
+    expect((await post(withSearch)).status).toBe(200);
+    expect(upstream.requests.find((r) => r.path.startsWith('/v1/messages'))?.body).toMatchObject({ tools: withSearch.tools });
+
+    const refused = await post({ ...withSearch, model: 'oai/mock-small' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^oai does not support 'tools\.0': the server tool 'web_search_20250305' is only available with an Anthropic provider/) } });
+
+    upstream.reset();
+    const dropped = await post({ ...withSearch, model: 'lenient/mock-small' });
+    expect(dropped.status).toBe(200);
+    expect(sent('/v1/chat/completions')[0]?.body).not.toHaveProperty('tools');
+  });
+});
+
 describe('/v1/messages input and failures, in Anthropic format', () => {
   const post = (body: unknown, raw?: string) =>
     fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ?? JSON.stringify(body) });
 
   it.each([
     ['no max_tokens', { model: 'oai/mock-small', messages: [{ role: 'user', content: 'x' }] }, 400, 'invalid_request_error', /max_tokens/],
-    ['a bad role', { model: 'oai/mock-small', max_tokens: 5, messages: [{ role: 'system', content: 'x' }] }, 400, 'invalid_request_error', /messages\.0\.role/],
+    ['a role that is not a string', { model: 'oai/mock-small', max_tokens: 5, messages: [{ role: 7, content: 'x' }] }, 400, 'invalid_request_error', /messages\.0\.role/],
+    ['content that is neither text nor blocks', { model: 'claude/claude-test', max_tokens: 5, messages: [{ role: 'user', content: 7 }] }, 400, 'invalid_request_error', /messages\.0\.content/],
     ['an unknown model', { model: 'nobody/none', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, 404, 'not_found_error', /nobody/],
     ['a server tool for a non-Anthropic provider', { model: 'oai/mock-small', max_tokens: 5, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [{ role: 'user', content: 'x' }] }, 400, 'invalid_request_error', /only available with an Anthropic provider/],
   ])('%s → %s %s', async (_name, body, status, type, message) => {

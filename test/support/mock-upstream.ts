@@ -304,7 +304,8 @@ function echoScenario(body: Record<string, unknown> | undefined): Scenario {
 
 function anthropicEchoScenario(body: Record<string, unknown> | undefined): Scenario {
   const messages = (body?.messages as Array<{ role: string; content: unknown }> | undefined) ?? [];
-  const last = messages.at(-1);
+  // Claude Code ends its conversation with a system message: the echo answers the user.
+  const last = messages.findLast((m) => m.role === 'user');
   const blocks = Array.isArray(last?.content) ? (last.content as Array<{ type?: string; content?: unknown }>) : [];
   const toolResult = blocks.find((b) => b.type === 'tool_result');
   const tools = ((body?.tools as Array<{ name?: string }> | undefined) ?? []).map((t) => t.name ?? '');

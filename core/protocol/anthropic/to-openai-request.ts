@@ -3,21 +3,33 @@
  * routing, token counts) and every non-Anthropic adapter sends. An Anthropic upstream receives the
  * client's original instead (see protocol/native.ts), so nothing here needs to be lossless for it.
  *
+ * The translation never refuses a request: it runs before routing, and the target may well be an
+ * Anthropic upstream that takes the request as written. What it cannot express (a server tool, a
+ * block type OpenAI has no word for) is left out and reported as a loss, which the kernel weighs
+ * against the target's `unsupportedParams` policy only when the translation is what gets sent.
+ * Settings that only tune how Anthropic runs (`context_management`, `container`, unknown fields)
+ * are left out without a word, as any API leaves out what it does not know.
+ *
  * `cache_control` marks stay on the OpenAI content parts (OpenRouter and others read them there);
  * thinking blocks ride along as `thinking_blocks`; tool results become `tool` messages placed
- * right after the assistant turn that asked for them, as OpenAI requires.
+ * right after the assistant turn that asked for them, as OpenAI requires; system messages in the
+ * conversation (Claude Code sends them) stay system messages, in place.
  */
-import { invalidRequest } from '../../errors.js';
+import type { TranslationLoss } from '../native.js';
 import type { ChatCompletionRequest, ChatMessage, ThinkingBlock, ToolCall } from '../openai.js';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock } from './types.js';
 
-export function toOpenAIRequest(request: AnthropicRequest): ChatCompletionRequest {
+export interface OpenAITranslation {
+  readonly request: ChatCompletionRequest;
+  /** What the OpenAI request leaves out of the client's (empty when nothing was lost). */
+  readonly losses: readonly TranslationLoss[];
+}
+
+export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
+  const losses: TranslationLoss[] = [];
   const messages: ChatMessage[] = [];
-  if (request.system !== undefined) {
-    const content = typeof request.system === 'string' ? request.system : request.system.map(textPart);
-    messages.push({ role: 'system', content });
-  }
-  request.messages.forEach((message, index) => messages.push(...translateMessage(message, `messages[${index}]`)));
+  if (request.system !== undefined) messages.push({ role: 'system', content: systemContent(request.system) });
+  request.messages.forEach((message, index) => messages.push(...translateMessage(message, `messages.${index}`, losses)));
 
   const out: ChatCompletionRequest = { model: request.model, messages, max_tokens: request.max_tokens };
   if (request.stream) {
@@ -31,12 +43,15 @@ export function toOpenAIRequest(request: AnthropicRequest): ChatCompletionReques
   if (request.stop_sequences?.length) out.stop = request.stop_sequences;
   if (request.metadata?.user_id) out.user = request.metadata.user_id;
   if (request.tools?.length) {
-    out.tools = request.tools.map((tool, index) => {
+    const tools: Array<Record<string, unknown>> = [];
+    request.tools.forEach((tool, index) => {
       if (tool.type !== undefined && tool.type !== 'custom') {
-        throw invalidRequest(`The server tool '${tool.type}' (tools[${index}]) is only available with an Anthropic provider.`, `tools[${index}]`, 'unsupported_parameter');
+        losses.push({ param: `tools.${index}`, why: `the server tool '${tool.type}' is only available with an Anthropic provider` });
+        return;
       }
-      return { type: 'function', function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object', properties: {} } } };
+      tools.push({ type: 'function', function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object', properties: {} } } });
     });
+    if (tools.length > 0) out.tools = tools;
   }
   const choice = request.tool_choice;
   if (choice) {
@@ -50,19 +65,31 @@ export function toOpenAIRequest(request: AnthropicRequest): ChatCompletionReques
   if (thinking?.type === 'enabled' && typeof thinking.budget_tokens === 'number') {
     out.reasoning_effort = thinking.budget_tokens <= 2048 ? 'low' : thinking.budget_tokens <= 8192 ? 'medium' : 'high';
   }
-  return out;
+  return { request: out, losses };
 }
 
-function translateMessage(message: AnthropicMessageParam, at: string): ChatMessage[] {
-  if (message.role !== 'user' && message.role !== 'assistant') {
-    throw invalidRequest(`${at}.role must be 'user' or 'assistant'.`, `${at}.role`);
+function translateMessage(message: AnthropicMessageParam, at: string, losses: TranslationLoss[]): ChatMessage[] {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return [{ role: 'system', content: systemContent(message.content) }];
+    case 'user':
+      return typeof message.content === 'string' ? [{ role: 'user', content: message.content }] : userMessages(message.content, at, losses);
+    case 'assistant':
+      return typeof message.content === 'string' ? [{ role: 'assistant', content: message.content }] : [assistantMessage(message.content, at, losses)];
+    default:
+      losses.push({ param: `${at}.role`, why: `a message with the role '${String(message.role)}' has no equivalent` });
+      return [];
   }
-  if (typeof message.content === 'string') return [{ role: message.role, content: message.content }];
-  if (!Array.isArray(message.content)) throw invalidRequest(`${at}.content must be a string or an array of content blocks.`, `${at}.content`);
-  return message.role === 'assistant' ? [assistantMessage(message.content, at)] : userMessages(message.content, at);
 }
 
-function assistantMessage(blocks: AnthropicContentBlock[], at: string): ChatMessage {
+/** A system prompt, top-level or in the conversation: a string, or its text blocks. */
+function systemContent(content: string | AnthropicContentBlock[]): ChatMessage['content'] {
+  if (typeof content === 'string') return content;
+  return content.filter((block): block is AnthropicTextBlock => block.type === 'text').map(textPart);
+}
+
+function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: TranslationLoss[]): ChatMessage {
   const parts: Array<Record<string, unknown>> = [];
   const toolCalls: ToolCall[] = [];
   const thinking: ThinkingBlock[] = [];
@@ -81,7 +108,7 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string): ChatMess
         thinking.push({ type: 'redacted_thinking', data: block.data });
         break;
       default:
-        throw invalidRequest(`Content of type '${block.type}' (${at}.content[${index}]) is only available with an Anthropic provider.`, `${at}.content[${index}]`, 'unsupported_parameter');
+        losses.push({ param: `${at}.content.${index}`, why: `content of type '${block.type}' is only available with an Anthropic provider` });
     }
   });
   const message: ChatMessage = { role: 'assistant', content: parts.length === 0 && toolCalls.length > 0 ? null : simplify(parts) };
@@ -94,28 +121,36 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string): ChatMess
 }
 
 /** A user turn: its tool results first, as `tool` messages, then whatever else it says. */
-function userMessages(blocks: AnthropicContentBlock[], at: string): ChatMessage[] {
+function userMessages(blocks: AnthropicContentBlock[], at: string, losses: TranslationLoss[]): ChatMessage[] {
   const tools: ChatMessage[] = [];
   const parts: Array<Record<string, unknown>> = [];
   blocks.forEach((block, index) => {
-    const where = `${at}.content[${index}]`;
-    if (block.type === 'tool_result') tools.push(toolMessage(block, where));
-    else parts.push(userPart(block, where));
+    const where = `${at}.content.${index}`;
+    if (block.type === 'tool_result') tools.push(toolMessage(block, where, losses));
+    else pushPart(parts, userPart(block, where, losses));
   });
   return parts.length > 0 ? [...tools, { role: 'user', content: simplify(parts) }] : tools;
 }
 
-function toolMessage(block: AnthropicToolResultBlock, at: string): ChatMessage {
+function pushPart(parts: Array<Record<string, unknown>>, part: Record<string, unknown> | undefined): void {
+  if (part) parts.push(part);
+}
+
+function toolMessage(block: AnthropicToolResultBlock, at: string, losses: TranslationLoss[]): ChatMessage {
   let content: ChatMessage['content'];
   if (block.content === undefined) content = '';
   else if (typeof block.content === 'string') content = block.content;
-  else content = simplify(block.content.map((part, index) => userPart(part as AnthropicContentBlock, `${at}.content[${index}]`)));
+  else {
+    const parts: Array<Record<string, unknown>> = [];
+    block.content.forEach((part, index) => pushPart(parts, userPart(part as AnthropicContentBlock, `${at}.content.${index}`, losses)));
+    content = simplify(parts);
+  }
   // OpenAI has no error flag on tool results; the model still needs to know.
   if (block.is_error) content = `[tool error] ${typeof content === 'string' ? content : JSON.stringify(content)}`;
   return { role: 'tool', tool_call_id: block.tool_use_id, content };
 }
 
-function userPart(block: AnthropicContentBlock, at: string): Record<string, unknown> {
+function userPart(block: AnthropicContentBlock, at: string, losses: TranslationLoss[]): Record<string, unknown> | undefined {
   switch (block.type) {
     case 'text':
       return textPart(block);
@@ -135,7 +170,8 @@ function userPart(block: AnthropicContentBlock, at: string): Record<string, unkn
     default:
       break;
   }
-  throw invalidRequest(`Content of type '${block.type}' (${at}) is only available with an Anthropic provider.`, at, 'unsupported_parameter');
+  losses.push({ param: at, why: `content of type '${block.type}' is only available with an Anthropic provider` });
+  return undefined;
 }
 
 function textPart(block: AnthropicTextBlock): Record<string, unknown> {

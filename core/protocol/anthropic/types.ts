@@ -78,7 +78,8 @@ export type AnthropicContentBlock =
   | AnthropicRedactedThinkingBlock;
 
 export interface AnthropicMessageParam {
-  role: 'user' | 'assistant';
+  /** `user` and `assistant`, and `system` in the conversation (Claude Code sends it); others pass through. */
+  role: 'user' | 'assistant' | 'system' | 'developer' | (string & {});
   content: string | AnthropicContentBlock[];
 }
 

@@ -1,6 +1,8 @@
 /**
  * Checks an Anthropic Messages request before anything is spent on it, naming the field the way
- * Anthropic does (`messages.0.content`). Unknown fields pass through to an Anthropic upstream.
+ * Anthropic does (`messages.0.content`). It checks only the shapes the translation to OpenAI's
+ * format reads; values (roles, ranges, block types) and unknown fields are the upstream's to judge,
+ * so the gateway is never stricter than the Anthropic API it stands in for.
  */
 import { invalidRequest } from '../../errors.js';
 import { describeErrors, describeFound, validatorFor } from '../../validation.js';
@@ -20,16 +22,16 @@ const messagesRequestSchema = {
         type: 'object',
         required: ['role', 'content'],
         properties: {
-          role: { enum: ['user', 'assistant'] },
+          role: { type: 'string', minLength: 1 },
           content: { anyOf: [{ type: 'string' }, { type: 'array', items: block }] },
         },
       },
     },
     system: { anyOf: [{ type: 'string' }, { type: 'array', items: block }] },
     stream: { type: 'boolean' },
-    temperature: { type: 'number', minimum: 0, maximum: 1 },
-    top_p: { type: 'number', minimum: 0, maximum: 1 },
-    top_k: { type: 'integer', minimum: 0 },
+    temperature: { type: 'number' },
+    top_p: { type: 'number' },
+    top_k: { type: 'integer' },
     stop_sequences: { type: 'array', items: { type: 'string' } },
     tools: { type: 'array', items: { type: 'object', required: ['name'] } },
     tool_choice: { type: 'object', required: ['type'] },

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../core/errors.js';
 import { toAnthropicRequest } from '../../../core/protocol/anthropic/from-openai-request.js';
 import { toOpenAIRequest } from '../../../core/protocol/anthropic/to-openai-request.js';
+import type { AnthropicRequest } from '../../../core/protocol/anthropic/types.js';
 import type { ChatCompletionRequest } from '../../../core/protocol/openai.js';
 
 const options = { provider: 'claude', policy: 'error' as const, defaultMaxTokens: 4096 };
@@ -129,7 +130,7 @@ describe('OpenAI → Anthropic', () => {
 
 describe('Anthropic → OpenAI', () => {
   it('turns system blocks, images, documents and the sampling fields into an OpenAI request', () => {
-    const request = toOpenAIRequest({
+    const { request, losses } = toOpenAIRequest({
       model: 'x/y',
       max_tokens: 10,
       system: [{ type: 'text', text: 'sys', cache_control: { type: 'ephemeral' } }],
@@ -150,6 +151,7 @@ describe('Anthropic → OpenAI', () => {
         },
       ],
     });
+    expect(losses).toEqual([]);
     expect(request).toEqual({
       model: 'x/y',
       max_tokens: 10,
@@ -175,7 +177,7 @@ describe('Anthropic → OpenAI', () => {
   });
 
   it('puts tool results before the rest of the user turn, and flags tool errors', () => {
-    const request = toOpenAIRequest({
+    const { request } = toOpenAIRequest({
       model: 'm',
       max_tokens: 10,
       messages: [
@@ -204,9 +206,59 @@ describe('Anthropic → OpenAI', () => {
 
   it('maps tool_choice and thinking', () => {
     const base = { model: 'm', max_tokens: 10, messages: [{ role: 'user' as const, content: 'x' }], tools: [{ name: 'f', input_schema: { type: 'object' } }] };
-    expect(toOpenAIRequest({ ...base, tool_choice: { type: 'any', disable_parallel_tool_use: true } })).toMatchObject({ tool_choice: 'required', parallel_tool_calls: false });
-    expect(toOpenAIRequest({ ...base, tool_choice: { type: 'tool', name: 'f' } }).tool_choice).toEqual({ type: 'function', function: { name: 'f' } });
-    expect(toOpenAIRequest({ ...base, thinking: { type: 'enabled', budget_tokens: 10_000 } }).reasoning_effort).toBe('high');
-    expect(toOpenAIRequest({ ...base, thinking: { type: 'enabled', budget_tokens: 1024 } }).reasoning_effort).toBe('low');
+    const view = (extra: Partial<AnthropicRequest>) => toOpenAIRequest({ ...base, ...extra }).request;
+    expect(view({ tool_choice: { type: 'any', disable_parallel_tool_use: true } })).toMatchObject({ tool_choice: 'required', parallel_tool_calls: false });
+    expect(view({ tool_choice: { type: 'tool', name: 'f' } }).tool_choice).toEqual({ type: 'function', function: { name: 'f' } });
+    expect(view({ thinking: { type: 'enabled', budget_tokens: 10_000 } }).reasoning_effort).toBe('high');
+    expect(view({ thinking: { type: 'enabled', budget_tokens: 1024 } }).reasoning_effort).toBe('low');
+  });
+
+  it("keeps system messages inside the conversation as system messages, in place (Claude Code 2.1 sends them)", () => {
+    const { request, losses } = toOpenAIRequest({
+      model: 'm',
+      max_tokens: 10,
+      system: 'top',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'say pong' }] },
+        { role: 'system', content: [{ type: 'text', text: '# Environment', cache_control: { type: 'ephemeral' } }] },
+        { role: 'developer', content: 'be terse' },
+      ],
+    });
+    expect(losses).toEqual([]);
+    expect(request.messages).toEqual([
+      { role: 'system', content: 'top' },
+      { role: 'user', content: 'say pong' },
+      { role: 'system', content: [{ type: 'text', text: '# Environment', cache_control: { type: 'ephemeral' } }] },
+      { role: 'system', content: 'be terse' },
+    ]);
+  });
+
+  it('never refuses: what OpenAI cannot express is left out and reported, settings it has no word for are left out quietly', () => {
+    const { request, losses } = toOpenAIRequest({
+      model: 'm',
+      max_tokens: 10,
+      tools: [{ type: 'web_search_20250305', name: 'web_search' }, { name: 'Bash', input_schema: { type: 'object' }, defer_loading: true }],
+      context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+      output_config: { effort: 'medium' },
+      thinking: { type: 'adaptive', display: 'omitted' },
+      messages: [
+        { role: 'user', content: [{ type: 'search_result', source: 's', title: 't', content: [] } as never, { type: 'text', text: 'q' }] },
+        { role: 'narrator', content: 'once upon a time' },
+        { role: 'assistant', content: [{ type: 'server_tool_use', id: 's1', name: 'web_search', input: {} } as never, { type: 'text', text: 'a' }] },
+      ],
+    });
+    expect(losses).toEqual([
+      { param: 'messages.0.content.0', why: "content of type 'search_result' is only available with an Anthropic provider" },
+      { param: 'messages.1.role', why: "a message with the role 'narrator' has no equivalent" },
+      { param: 'messages.2.content.0', why: "content of type 'server_tool_use' is only available with an Anthropic provider" },
+      { param: 'tools.0', why: "the server tool 'web_search_20250305' is only available with an Anthropic provider" },
+    ]);
+    expect(request.messages).toEqual([
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'a' },
+    ]);
+    expect(request.tools).toEqual([{ type: 'function', function: { name: 'Bash', parameters: { type: 'object' } } }]);
+    expect(request).not.toHaveProperty('context_management');
+    expect(request).not.toHaveProperty('output_config');
   });
 });
