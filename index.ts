@@ -1,74 +1,104 @@
 /**
- * The public API of `llm-gateway`: what configs, plugins and embedders import by package name.
+ * `llm-gateway`: what a `gateway.config.ts` imports. `defineConfig`, the first-party plugins and
+ * provider presets, `createGateway` for embedding the gateway in a program, and (re-exported from
+ * `llm-gateway/plugin`) everything needed to write a plugin. Adapters also use
+ * `llm-gateway/provider-kit`, stateful plugins `llm-gateway/store`, and tests `llm-gateway/testing`.
  */
 import { createGateway as createKernel, type CreateGatewayOptions, type Gateway } from './core/gateway.js';
-import type { GatewayConfig } from './core/config/define-config.js';
-import { builtinPlugins, NAMED_PLUGINS } from './plugins/builtins.js';
+import type { KernelConfig } from './core/config/kernel-config.js';
+import type { GatewayPlugin } from './core/plugin.js';
+import type { NamedPlugins } from './core/config/resolve-config.js';
+import { anthropicPlugin } from './plugins/anthropic/index.js';
+import { auth } from './plugins/auth/index.js';
+import { azurePlugin } from './plugins/azure/index.js';
+import { circuitBreaker } from './plugins/circuit-breaker/index.js';
+import { cost } from './plugins/cost/index.js';
+import { demoPlugin } from './plugins/demo/index.js';
+import { geminiPlugin } from './plugins/gemini/index.js';
+import { openaiPlugin } from './plugins/openai/index.js';
+import { rateLimits } from './plugins/rate-limits/index.js';
+import { retry } from './plugins/retry/index.js';
+import { routing } from './plugins/routing/index.js';
+import { rules } from './plugins/rules/index.js';
+import { tokenCounter } from './plugins/token-counter/index.js';
+import { usageLogger, usageLogSection } from './plugins/usage-logger/index.js';
 
-/** Builds a gateway with the first-party provider types loaded. Call `listen()` to serve. */
-export function createGateway(config: GatewayConfig, options: Omit<CreateGatewayOptions, 'builtins' | 'namedPlugins'> = {}): Promise<Gateway> {
-  return createKernel(config, { ...options, builtins: builtinPlugins(), namedPlugins: NAMED_PLUGINS });
+/**
+ * The shape of `gateway.config.ts`: the kernel's sections, plus `usageLog`, which the usage logger
+ * reads (an alias of its `url` option). A plugin package with a section of its own adds it by
+ * declaration merging: `declare module 'llm-gateway' { interface GatewayConfig { mySection?: ... } }`.
+ */
+export interface GatewayConfig extends KernelConfig {
+  /**
+   * Where the usage logger keeps one record per request: `sqlite://<file>` (default
+   * `sqlite://data/usage.sqlite`) or `postgres://user@host:5432/db` for several replicas.
+   */
+  usageLog?: string;
+}
+
+/** An identity function that gives editors the config's types, as in Vite. */
+export function defineConfig(config: GatewayConfig): GatewayConfig {
+  return config;
+}
+
+/**
+ * The first-party plugins every gateway loads before the config's own: the APIs it serves (OpenAI's
+ * and Anthropic's) and the provider types configs may name.
+ */
+export function builtinPlugins(): GatewayPlugin[] {
+  return [openaiPlugin(), anthropicPlugin(), geminiPlugin(), azurePlugin(), demoPlugin()];
+}
+
+/** First-party plugins a config may name as a string, e.g. `["gateway:retry", { "attempts": 2 }]` in JSON. */
+export const NAMED_PLUGINS: NamedPlugins = {
+  'gateway:auth': auth,
+  'gateway:token-counter': tokenCounter,
+  'gateway:cost': cost,
+  'gateway:usage-logger': usageLogger,
+  'gateway:routing': routing,
+  'gateway:rules': rules,
+  'gateway:retry': retry,
+  'gateway:circuit-breaker': circuitBreaker,
+  'gateway:rate-limits': rateLimits,
+};
+
+/** Builds a gateway with the first-party APIs and provider types loaded. Call `listen()` to serve. */
+export function createGateway(config: GatewayConfig, options: Omit<CreateGatewayOptions, 'builtins' | 'namedPlugins' | 'configSections'> = {}): Promise<Gateway> {
+  return createKernel(config, { ...options, builtins: builtinPlugins(), namedPlugins: NAMED_PLUGINS, configSections: usageLogSection });
 }
 export type { Gateway, CreateGatewayOptions };
 
-export { defineConfig } from './core/config/define-config.js';
-export type { GatewayConfig, ProviderConfig, VirtualModelConfig, VirtualTargetConfig, PluginEntry, ServerOptions, EnvReference } from './core/config/define-config.js';
+export type { KernelConfig, ProviderConfig, VirtualModelConfig, VirtualTargetConfig, PluginEntry, ServerOptions, CatalogOptions, EnvReference } from './core/config/kernel-config.js';
 export { loadConfigFile } from './core/config/load-config.js';
-export { ConfigError } from './core/config/config-error.js';
-
-export { definePlugin, isGatewayPlugin } from './core/plugin.js';
-export type { GatewayPlugin, PluginHost, PluginSpec, RequestMiddleware, UpstreamCall, UpstreamHandler, UpstreamInterceptor, RouteDefinition, DashboardPanel, Next } from './core/plugin.js';
-export { GatewayContext, defineSlot } from './core/context.js';
-export type { Slot, Attempt, RouteDecision, GatewayResponse, RequestOutcome, Endpoint, Timings } from './core/context.js';
-export { defineService } from './core/services.js';
-export type { ServiceToken } from './core/services.js';
-export type { EventBus, GatewayEvents } from './core/events.js';
-export type { Logger } from './core/logger.js';
-
-export { GatewayError, isGatewayError, invalidRequest, notFound, ERROR_KINDS, toOpenAIErrorBody } from './core/errors.js';
-export type { ErrorKind, GatewayErrorOptions } from './core/errors.js';
-
-export { defineProviderType } from './core/providers/provider.js';
-export type { Provider, ProviderType, ProviderModel, ProviderContext, CommonProviderOptions, Target, ChatCallInput, ChatResult, JsonResult, StreamResult } from './core/providers/provider.js';
-export { UpstreamHttpClient, DEFAULT_TIMEOUTS } from './core/upstream/http-client.js';
-export type { Timeouts } from './core/upstream/http-client.js';
-export { decodeSse } from './core/upstream/sse-decoder.js';
-export { primeStream } from './core/stream.js';
-export type * from './core/protocol/openai.js';
+export type { LoadedConfig } from './core/config/load-config.js';
+export * from './sdk/plugin.js';
 
 export { providersFromEnv, HOSTED_PRESETS, LOCAL_PRESETS } from './plugins/presets.js';
+export { openaiPlugin } from './plugins/openai/index.js';
+export type { OpenAICompatibleOptions, OpenAIOptions } from './plugins/openai/index.js';
+export { anthropicPlugin } from './plugins/anthropic/index.js';
+export type { AnthropicOptions } from './plugins/anthropic/index.js';
+export { geminiPlugin } from './plugins/gemini/index.js';
+export type { GeminiOptions } from './plugins/gemini/index.js';
+export { azurePlugin } from './plugins/azure/index.js';
+export type { AzureOpenAIOptions } from './plugins/azure/index.js';
+export { demoPlugin } from './plugins/demo/index.js';
 export { retry } from './plugins/retry/index.js';
-export { rules, ruleRouter, estimatePromptTokens } from './plugins/rules/index.js';
+export type { RetryOptions } from './plugins/retry/index.js';
+export { rules, ruleRouter } from './plugins/rules/index.js';
 export type { Rule, RulesOptions, RuleRouter, RuleDecision } from './plugins/rules/index.js';
-export { rateLimits } from './plugins/rate-limits/index.js';
-export { auth, callerKeySlot, KeyStore } from './plugins/auth/index.js';
-export type { AuthOptions, CallerKey, GatewayKey, KeyView, NewKey } from './plugins/auth/index.js';
-export { stateStore } from './core/store/store.js';
-export { cost, defaultPricing } from './plugins/cost/index.js';
-export type { CostOptions } from './plugins/cost/index.js';
-export { tokenCounter } from './plugins/token-counter/index.js';
-export type { TokenCounterOptions } from './plugins/token-counter/index.js';
-export { usageLogger, usageLogService } from './plugins/usage-logger/index.js';
-export type { UsageLoggerOptions } from './plugins/usage-logger/index.js';
-export { usageOf, tokenCountSlot } from './core/usage/usage-of.js';
-export type { UsageRecord } from './core/usage/record.js';
-export type { UsageLog, UsageQuery, UsageAggregate, LogQuery } from './core/usage/usage-log.js';
-export type { Store } from './core/store/store.js';
-export type { Counters } from './core/store/counters.js';
-export { pricing } from './core/pricing.js';
-export type { Pricing } from './core/pricing.js';
-export type { RateLimitsOptions } from './plugins/rate-limits/index.js';
 export { routing } from './plugins/routing/index.js';
-export type { RoutingOptions } from './plugins/routing/index.js';
-export { STRATEGIES } from './plugins/routing/strategies.js';
-export type { Strategy } from './plugins/routing/strategies.js';
-export { healthTracker, HealthTracker } from './core/health.js';
-export type { DeploymentHealth } from './core/health.js';
-export { modelResolver } from './core/routing/resolve-model.js';
-export type { RoutingHints } from './core/routing/hints.js';
+export type { RoutingOptions, RoutingHints, Strategy } from './plugins/routing/index.js';
+export { STRATEGIES } from './plugins/routing/index.js';
 export { circuitBreaker, circuitBreakerState } from './plugins/circuit-breaker/index.js';
 export type { CircuitBreakerOptions, CircuitBreakerState } from './plugins/circuit-breaker/index.js';
-export type { RetryOptions } from './plugins/retry/index.js';
-export { classifyFailure } from './core/errors.js';
-export type { FailureClass } from './core/errors.js';
-export type { OpenAICompatibleOptions, OpenAIOptions } from './plugins/openai/index.js';
+export { rateLimits, limitHeadroom } from './plugins/rate-limits/index.js';
+export type { RateLimitsOptions, LimitHeadroom } from './plugins/rate-limits/index.js';
+export { auth, callerKeySlot, KeyStore } from './plugins/auth/index.js';
+export type { AuthOptions, CallerKey, GatewayKey, KeyView, NewKey } from './plugins/auth/index.js';
+export { cost, defaultPricing, pricing } from './plugins/cost/index.js';
+export type { CostOptions, Pricing } from './plugins/cost/index.js';
+export { tokenCounter, tokenCountSlot, usageOf } from './plugins/token-counter/index.js';
+export type { TokenCounterOptions, TokenCount } from './plugins/token-counter/index.js';
+export { usageLogger, usageLogService } from './plugins/usage-logger/index.js';
+export type { UsageLoggerOptions, UsageRecord, UsageLog, UsageQuery, UsageAggregate, LogQuery } from './plugins/usage-logger/index.js';

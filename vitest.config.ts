@@ -1,8 +1,15 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+// First-party plugins import only the public entry points (`llm-gateway/plugin`, ...); under this
+// condition those resolve to the TypeScript sources, so tests run the code as it is, not dist/.
+const conditions = ['@llm-gateway/source', ...defaultServerConditions];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Integration tests open real sockets and child processes; keep the 2-core machines unhurried.

@@ -8,6 +8,7 @@ import { loadConfigFile } from '../core/config/load-config.js';
 import { SECRET_NAME } from '../core/config/resolve-config.js';
 import { silentLogger } from '../core/logger.js';
 import { mask } from '../core/validation.js';
+import { DEFAULT_USAGE_LOG } from '../plugins/usage-logger/index.js';
 
 export async function checkCommand(options: { config: string | undefined }): Promise<number> {
   let gateway: Gateway;
@@ -31,7 +32,7 @@ export function describeGateway(gateway: Gateway, filepath: string | undefined):
   lines.push(`config: ${filepath ?? '(no file: defaults and environment)'}`);
   lines.push(`server: http://${config.server.host}:${config.server.port}  body limit ${config.server.bodyLimit} bytes, shutdown deadline ${config.server.shutdownTimeoutMs} ms`);
   lines.push(`store: ${maskUrl(config.store)}`);
-  if (plugins.some((p) => p.name === 'gateway:usage-logger')) lines.push(`usage log: ${maskUrl(config.usageLog)}`);
+  if (plugins.some((p) => p.name === 'gateway:usage-logger')) lines.push(`usage log: ${maskUrl(String(config.sections.usageLog ?? DEFAULT_USAGE_LOG))}`);
   lines.push('', 'providers:');
   if (config.providers.length === 0) lines.push('  (none: every request will fail with 404; set a provider variable or add providers)');
   for (const { id, options } of config.providers) {

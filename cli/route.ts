@@ -5,7 +5,6 @@
 import { createGateway } from '../index.js';
 import { loadConfigFile } from '../core/config/load-config.js';
 import { silentLogger } from '../core/logger.js';
-import { modelResolver } from '../core/routing/resolve-model.js';
 import { ruleRouter } from '../plugins/rules/index.js';
 
 export interface RouteOptions {
@@ -51,7 +50,7 @@ export async function routeCommand(options: RouteOptions): Promise<number> {
     const key = options.key !== undefined || options.team !== undefined ? { id: options.key ?? '', name: options.key ?? '', team: options.team } : undefined;
     const facts = { model: options.model, headers, metadata, promptTokens, key };
     const rules = gateway.tryResolve(ruleRouter);
-    const decision = rules ? rules.explain(facts) : { rule: undefined, route: gateway.tryResolve(modelResolver)!.resolve(options.model) };
+    const decision = rules ? rules.explain(facts) : { rule: undefined, route: gateway.models.resolve(options.model) };
     const { route } = decision;
     const virtual = route.virtualModel ? gateway.config.models.get(route.virtualModel) : undefined;
     const lines = [

@@ -9,11 +9,16 @@ import type { Context as KoaContext } from 'koa';
 import type { GatewayError } from './errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
 import type { Target } from './providers/provider.js';
-import type { RoutingHints } from './routing/hints.js';
+import type { Operation } from './http/front-end.js';
+import type { RequestOptions } from './http/request-options.js';
 import type { NativeRequest, TranslationLoss } from './protocol/native.js';
 
-/** The client-facing API the request came in on: OpenAI's chat completions or embeddings, Anthropic's messages. */
-export type Endpoint = 'chat.completions' | 'messages' | 'embeddings';
+/**
+ * The client-facing API the request came in on, as its front-end names it: OpenAI's
+ * `chat.completions`, `embeddings`, `completions` or `responses`, Anthropic's `messages`, or a
+ * plugin's own.
+ */
+export type Endpoint = 'chat.completions' | 'messages' | 'embeddings' | 'responses' | 'completions' | (string & {});
 
 /** A typed key for plugin data on the context; see `defineSlot`. */
 export interface Slot<T> {
@@ -24,13 +29,15 @@ export interface Slot<T> {
 }
 
 /**
- * Declares a typed slot. The plugin that owns the data exports the slot; others import it.
+ * Declares a typed slot. The plugin that owns the data exports the slot; others import it. The key
+ * is `Symbol.for` its name, so a plugin package that resolves its own copy of `llm-gateway` still
+ * meets the same slot: name it after your plugin (`request-tagger:tags`) to keep it yours.
  * @example
  * export const tagsSlot = defineSlot<string[]>('request-tagger:tags');
  * ctx.set(tagsSlot, ['batch']); const tags = ctx.get(tagsSlot); // string[] | undefined
  */
 export function defineSlot<T>(name: string): Slot<T> {
-  return { key: Symbol(name), name };
+  return { key: Symbol.for(`llm-gateway.slot:${name}`), name };
 }
 
 /** What the router decided: the requested model and the ordered targets that may serve it. */
@@ -81,6 +88,8 @@ export interface Timings {
 
 export class GatewayContext {
   readonly endpoint: Endpoint;
+  /** What the request asks of a provider: generate (`chat`, whatever the front-end) or `embeddings`. */
+  readonly operation: Operation;
   readonly id: string;
   readonly http: KoaContext;
   /** Aborted when the client goes away or the request's deadline passes. */
@@ -94,8 +103,8 @@ export class GatewayContext {
   request: ChatCompletionRequest;
   /** The embeddings request itself, on `/v1/embeddings`. */
   readonly embeddings: EmbeddingsRequest | undefined;
-  /** What the client asked of routing (headers or the body's `gateway` object), if anything. */
-  hints: RoutingHints | undefined;
+  /** The request body's `gateway` object, checked against the fields plugins declared (see request-options.ts). */
+  readonly requestOptions: RequestOptions;
   /** Set by a router plugin, or by the kernel from `request.model` at dispatch time. */
   route: RouteDecision | undefined;
   readonly attempts: Attempt[] = [];
@@ -109,8 +118,19 @@ export class GatewayContext {
   private slots: Map<symbol, unknown> | undefined;
   private native: { request: NativeRequest; view: ChatCompletionRequest; fields: unknown[]; messages: unknown[]; losses: readonly TranslationLoss[] } | undefined;
 
-  constructor(init: { endpoint: Endpoint; id: string; http: KoaContext; request: ChatCompletionRequest; startedAt: number; embeddings?: EmbeddingsRequest }) {
+  constructor(init: {
+    endpoint: Endpoint;
+    operation: Operation;
+    id: string;
+    http: KoaContext;
+    request: ChatCompletionRequest;
+    startedAt: number;
+    embeddings?: EmbeddingsRequest;
+    requestOptions?: RequestOptions;
+  }) {
     this.endpoint = init.endpoint;
+    this.operation = init.operation;
+    this.requestOptions = init.requestOptions ?? {};
     this.embeddings = init.embeddings;
     this.id = init.id;
     this.http = init.http;

@@ -5,7 +5,6 @@
  */
 import type { Attempt, GatewayContext } from './context.js';
 import { classifyFailure } from './errors.js';
-import { defineService } from './services.js';
 import type { Target } from './providers/provider.js';
 
 export interface DeploymentHealth {
@@ -75,5 +74,3 @@ export class HealthTracker {
   }
 }
 
-/** The kernel's health tracker, for plugins: `host.resolve(healthTracker)`. */
-export const healthTracker = defineService<HealthTracker>('kernel:health');

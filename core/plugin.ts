@@ -1,13 +1,20 @@
 /**
  * # The plugin contract
  *
- * A plugin is a plain object made by a factory (`retry({ attempts: 2 })`). It has a `name` and up to
- * four hooks, each optional, plus optional contributed data:
+ * A plugin is a plain object with a `name`, made by a factory (`retry({ attempts: 2 })`, see
+ * `definePlugin`). What it contributes comes in two kinds.
  *
- * - `providerTypes` (data, not a hook) adds provider types, e.g. `anthropic`, so the config can
- *   name them in `providers`; they are known before any setup runs, so configs check without side effects.
- * - `setup(host)` runs once at start, in config order. It contributes: HTTP routes, dashboard
- *   panels, event listeners and services (see `PluginHost`). It may be async.
+ * Data, known before anything runs, so `llm-gateway check` validates a config without side effects:
+ * - `providerTypes`: provider types (`anthropic`) the config may name in `providers`;
+ * - `requestOptions`: the fields of the request body's `gateway` object it reads, with their schemas;
+ * - `configSections`: top-level config keys it reads (`usageLog`), with their schemas.
+ *
+ * Hooks, returned by `setup(host)` (or set on the object directly when they need no setup):
+ * - `setup(host)` runs once at start, in config order. It contributes routes, front-ends (whole
+ *   API surfaces such as `/v1/responses`), provider status sections, event listeners and services
+ *   (see `PluginHost`), and returns the hooks below, which close over whatever it prepared.
+ * - `gate(http, next)` runs for every HTTP request before routing: checks that must hold on every
+ *   path (authentication). Throw a GatewayError to refuse.
  * - `middleware(ctx, next)` runs once per client request, in config order, as an onion: code before
  *   `await next()` runs on the way in (auth, cache lookup, routing), code after it on the way out
  *   (logging, cache store). Not calling `next()` short-circuits: set `ctx.response` (a cache hit) or
@@ -26,15 +33,17 @@
  * Observers (metrics, usage logs) should listen to events (`host.events.on('request:end', ...)`)
  * rather than sit on the response path: a listener can never fail or delay a request.
  */
-import type { ResolvedConfig } from './config/resolve-config.js';
 import type { Context as KoaContext } from 'koa';
+import type { ResolvedConfig } from './config/resolve-config.js';
 import type { GatewayContext } from './context.js';
 import type { EventBus } from './events.js';
+import type { FrontEnd } from './http/front-end.js';
+import type { HealthTracker } from './health.js';
 import type { Logger } from './logger.js';
 import type { Provider, ProviderType, Target, UpstreamResult } from './providers/provider.js';
+import type { ModelResolver } from './routing/resolve-model.js';
 import type { ServiceToken } from './services.js';
-import { ConfigError } from './config/config-error.js';
-import { formatIssues, validate } from './validation.js';
+import type { Store } from './store/store.js';
 
 export type Next = () => Promise<void>;
 
@@ -55,25 +64,29 @@ export type UpstreamHandler = (call: UpstreamCall) => Promise<UpstreamResult>;
 
 export type UpstreamInterceptor = (next: UpstreamHandler) => UpstreamHandler;
 
-export interface GatewayPlugin {
-  readonly name: string;
-  readonly order?: 'pre' | 'post';
-  readonly requires?: readonly string[];
-  /** Provider types this plugin adds, usable as `providers.<id>.type` in the config. */
-  readonly providerTypes?: readonly ProviderType<never>[];
-  setup?(host: PluginHost): void | Promise<void>;
-  /**
-   * Runs for every HTTP request the gateway serves, before routing: the place for checks that must
-   * hold on every path (authentication), whatever endpoint the request is for. Throw a
-   * GatewayError to refuse; it is answered in the path's API format.
-   */
+/** Runs for every HTTP request the gateway serves, before routing. */
+export type HttpGate = (http: KoaContext, next: () => Promise<void>) => Promise<void>;
+
+/** The hooks a plugin runs; `setup` returns them, or they sit on the plugin object itself. */
+export interface PluginHooks {
   gate?: HttpGate;
   middleware?: RequestMiddleware;
   upstream?: UpstreamInterceptor;
   close?(): void | Promise<void>;
 }
 
-export type HttpGate = (http: KoaContext, next: () => Promise<void>) => Promise<void>;
+export interface GatewayPlugin extends PluginHooks {
+  readonly name: string;
+  readonly order?: 'pre' | 'post';
+  readonly requires?: readonly string[];
+  /** Provider types this plugin adds, usable as `providers.<id>.type` in the config. */
+  readonly providerTypes?: readonly ProviderType<never>[];
+  /** Fields of the request body's `gateway` object this plugin reads, each with its JSON Schema. */
+  readonly requestOptions?: Readonly<Record<string, object>>;
+  /** Top-level config keys this plugin reads, each with its JSON Schema (`host.config.sections`). */
+  readonly configSections?: Readonly<Record<string, object>>;
+  setup?(host: PluginHost): void | PluginHooks | Promise<void | PluginHooks>;
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -101,10 +114,18 @@ export interface ProviderStatusSection {
 export interface PluginHost {
   readonly logger: Logger;
   readonly events: EventBus;
-  /** The gateway's resolved config (read-only): server, store and usage-log locations, providers, models. */
+  /** The gateway's resolved config (read-only): server, store location, providers, models, sections. */
   readonly config: ResolvedConfig;
+  /** Where state lives: key-value namespaces and atomic counters, shared by replicas on Redis. */
+  readonly store: Store;
+  /** Turns a requested model name into the targets that may serve it. */
+  readonly models: ModelResolver;
+  /** Per-deployment latency and error rates, fed by every request. */
+  readonly health: HealthTracker;
   /** Adds an HTTP route beside the gateway's own (`/v1/*`, `/health`, `/ready`). */
   route(route: RouteDefinition): void;
+  /** Adds a whole API surface whose requests run through the plugin pipeline (see `FrontEnd`). */
+  frontEnd<State>(frontEnd: FrontEnd<State>): void;
   /** A provider instance by id (undefined when no such provider is configured and enabled). */
   provider(id: string): Provider | undefined;
   addPanel(panel: DashboardPanel): void;
@@ -115,58 +136,6 @@ export interface PluginHost {
   resolve<T>(token: ServiceToken<T>): T;
   /** Like resolve, but undefined when nobody provided it (an optional collaboration). */
   tryResolve<T>(token: ServiceToken<T>): T | undefined;
-}
-
-export interface PluginSpec<Options> {
-  name: string;
-  /** JSON Schema of the options; defaults written in it (`default: 2`) are filled in. */
-  schema?: object;
-  order?: 'pre' | 'post';
-  requires?: readonly string[];
-  /** Option names whose values are secrets, never printed. */
-  secretOptions?: readonly string[];
-  create(options: Options): Omit<GatewayPlugin, 'name' | 'order' | 'requires'>;
-}
-
-/** Options may be left out when none is required: `retry()`. */
-export type PluginFactory<Options> = undefined extends Options
-  ? (options?: Options) => GatewayPlugin
-  : {} extends Options
-    ? (options?: Options) => GatewayPlugin
-    : (options: Options) => GatewayPlugin;
-
-/**
- * Declares a plugin: its options are validated by ajv when the factory is called, so a wrong option
- * fails at start with a message naming the plugin, the option path, the value found and what is allowed.
- * @example
- * export default definePlugin<{ header: string }>({
- *   name: 'request-tagger',
- *   schema: { type: 'object', properties: { header: { type: 'string', default: 'x-tag' } } },
- *   create: (options) => ({
- *     async middleware(ctx, next) { ...; await next(); },
- *   }),
- * });
- */
-export function definePlugin<Options = undefined>(spec: PluginSpec<Options>): PluginFactory<Options> {
-  const factory = (options?: Options): GatewayPlugin => {
-    const resolved = (options === undefined ? {} : isPlainObject(options) ? { ...options } : options) as Options;
-    if (spec.schema) {
-      const secrets = new Set(spec.secretOptions ?? []);
-      const issues = validate(spec.schema, resolved, (path) => secrets.has(path.split('/')[1] ?? ''));
-      if (issues.length > 0) {
-        throw new ConfigError(`invalid options for plugin ${spec.name}`, formatIssues(`${spec.name}: options`, issues).split('\n'));
-      }
-    }
-    const hooks = spec.create(resolved);
-    const plugin: GatewayPlugin = { ...hooks, name: spec.name };
-    return Object.assign(plugin, spec.order ? { order: spec.order } : {}, spec.requires ? { requires: spec.requires } : {});
-  };
-  Object.defineProperty(factory, 'name', { value: spec.name });
-  return factory as PluginFactory<Options>;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 export function isGatewayPlugin(value: unknown): value is GatewayPlugin {

@@ -37,7 +37,7 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
 
     let result: UpstreamResult;
     try {
-      result = ctx.endpoint === 'embeddings' ? await embed(provider, ctx, target, trySignal) : await chat(provider, ctx, target, trySignal);
+      result = ctx.operation === 'embeddings' ? await embed(provider, ctx, target, trySignal) : await chat(provider, ctx, target, trySignal);
     } catch (cause) {
       const error = asProviderError(cause, target.provider, ctx, trySignal);
       attempt.endedAt = ctx.elapsed();

@@ -14,13 +14,15 @@ export interface ServiceToken<T> {
 }
 
 /**
+ * The key is `Symbol.for` the description, so a plugin package that resolves its own copy of
+ * `llm-gateway` still meets the same service: name it after the plugin that provides it.
  * @example
  * export const usageStore = defineService<UsageStore>('usage-logger:store');
  * host.provide(usageStore, store);          // in the owning plugin's setup
  * const store = host.resolve(usageStore);   // in another plugin's setup
  */
 export function defineService<T>(description: string): ServiceToken<T> {
-  return { key: Symbol(description), description };
+  return { key: Symbol.for(`llm-gateway.service:${description}`), description };
 }
 
 export class ServiceRegistry {

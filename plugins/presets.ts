@@ -3,7 +3,7 @@
  * with `GROQ_API_KEY` set gets a `groq` provider without writing config. Each base URL can be
  * overridden (`GROQ_BASE_URL`), which is also how tests and private deployments point elsewhere.
  */
-import type { ProviderConfig } from '../core/config/define-config.js';
+import type { ProviderConfig } from 'llm-gateway/plugin';
 
 export interface HostedPreset {
   /** Provider id and model prefix: `groq/llama-3.3-70b-versatile`. */

@@ -1,12 +1,12 @@
 /**
- * Finds and loads the config file with cosmiconfig: `gateway.config.ts` (transpiled on the fly; what
- * it imports must be runnable JS, such as `llm-gateway` itself), `.mts`, `.js`, `.mjs`, `.cjs`,
- * `.json`, `.yaml` or `.yml`.
+ * Finds and loads the config file with cosmiconfig: `gateway.config.ts` or `.mts` (types stripped
+ * as Node strips them, see import-typescript.ts), `.js`, `.mjs`, `.cjs`, `.json`, `.yaml` or `.yml`.
  */
-import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
+import { cosmiconfig } from 'cosmiconfig';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
-import type { GatewayConfig } from './define-config.js';
+import { importTypeScript } from './import-typescript.js';
+import type { KernelConfig } from './kernel-config.js';
 
 export const CONFIG_FILES = [
   'gateway.config.ts',
@@ -20,7 +20,7 @@ export const CONFIG_FILES = [
 ];
 
 export interface LoadedConfig {
-  config: GatewayConfig;
+  config: KernelConfig;
   /** Absolute path of the file, or undefined when none was found and defaults are used. */
   filepath: string | undefined;
   /** Folder plugin package names are resolved from. */
@@ -33,7 +33,7 @@ export async function loadConfigFile(file?: string, cwd = process.cwd()): Promis
     searchPlaces: CONFIG_FILES,
     searchStrategy: 'none',
     cache: false,
-    loaders: { '.mts': defaultLoaders['.ts'] },
+    loaders: { '.ts': importTypeScript, '.mts': importTypeScript },
   });
   let result;
   try {
@@ -53,7 +53,7 @@ export async function loadConfigFile(file?: string, cwd = process.cwd()): Promis
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new ConfigError(`config file ${result.filepath} must export an object (use defineConfig({...}))`);
   }
-  return { config: config as GatewayConfig, filepath: result.filepath, baseDir: dirname(result.filepath) };
+  return { config: config as KernelConfig, filepath: result.filepath, baseDir: dirname(result.filepath) };
 }
 
 function unwrapDefault(value: unknown): unknown {

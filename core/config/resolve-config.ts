@@ -10,9 +10,9 @@ import { pathToFileURL } from 'node:url';
 import type { LogFormat, LogLevel } from '../logger.js';
 import { isGatewayPlugin, type GatewayPlugin } from '../plugin.js';
 import type { Target } from '../providers/provider.js';
-import { formatIssues, validate } from '../validation.js';
+import { describeFound, formatIssues, validate } from '../validation.js';
 import { ConfigError } from './config-error.js';
-import type { EnvReference, GatewayConfig, PluginEntry, ProviderConfig, VirtualModelConfig } from './define-config.js';
+import type { EnvReference, KernelConfig, PluginEntry, ProviderConfig, VirtualModelConfig } from './kernel-config.js';
 import { configSchema } from './schema.js';
 import { parseByteSize } from './byte-size.js';
 
@@ -25,14 +25,13 @@ export interface ResolvedVirtualModel {
 
 /** Nothing to install: one SQLite file, created on first start. */
 export const DEFAULT_STORE = 'sqlite://data/gateway.sqlite';
-export const DEFAULT_USAGE_LOG = 'sqlite://data/usage.sqlite';
 
 export interface ResolvedConfig {
   readonly server: { port: number; host: string; bodyLimit: number; shutdownTimeoutMs: number; corsOrigins: readonly string[] | '*' };
   readonly logging: { level: LogLevel; format: LogFormat };
   readonly store: string;
-  /** Where gateway:usage-logger writes: `sqlite://<file>` or `postgres://...`. */
-  readonly usageLog: string;
+  /** Top-level keys that plugins declared (`configSections`) and the config set, as given. */
+  readonly sections: Readonly<Record<string, unknown>>;
   /** Enabled providers in config order, env references read. */
   readonly providers: ReadonlyArray<{ readonly id: string; readonly options: ProviderConfig }>;
   readonly models: ReadonlyMap<string, ResolvedVirtualModel>;
@@ -51,6 +50,10 @@ export interface ResolveOptions {
   baseDir?: string;
   env?: NodeJS.ProcessEnv;
   namedPlugins?: NamedPlugins;
+  /** Plugins loaded before the config's own; their `configSections` count as known. */
+  builtins?: readonly GatewayPlugin[];
+  /** Further top-level keys to accept (documented aliases), with their schemas. */
+  configSections?: Readonly<Record<string, object>>;
 }
 
 export const DEFAULTS = {
@@ -65,12 +68,13 @@ export const DEFAULTS = {
 /** Option names that hold secrets in any provider or plugin (`apiKey`, `adminKey`, `token`, ...). */
 export const SECRET_NAME = /(key|token|secret|password|authorization)$/i;
 
-export async function resolveConfig(raw: GatewayConfig, options: ResolveOptions = {}): Promise<ResolvedConfig> {
+export async function resolveConfig(raw: KernelConfig, options: ResolveOptions = {}): Promise<ResolvedConfig> {
   const env = options.env ?? process.env;
   const problems: string[] = [];
   const secrets = new Set<string>();
+  const isSecret = (path: string) => SECRET_NAME.test(path.split('/').pop() ?? '');
 
-  const issues = validate(configSchema, raw, (path) => SECRET_NAME.test(path.split('/').pop() ?? ''));
+  const issues = validate(openConfigSchema, raw, isSecret);
   if (issues.length > 0) throw new ConfigError('invalid config', formatIssues('config', issues).split('\n'));
 
   const providers: Array<{ id: string; options: ProviderConfig }> = [];
@@ -86,6 +90,7 @@ export async function resolveConfig(raw: GatewayConfig, options: ResolveOptions 
   }
 
   const plugins = await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), options.namedPlugins ?? {}, problems);
+  const sections = readSections(raw, [...(options.builtins ?? []), ...plugins], options.configSections ?? {}, isSecret, problems);
   if (problems.length > 0) throw new ConfigError('invalid config', problems);
 
   return {
@@ -98,7 +103,7 @@ export async function resolveConfig(raw: GatewayConfig, options: ResolveOptions 
     },
     logging: { level: raw.logging?.level ?? 'info', format: raw.logging?.format ?? 'text' },
     store: raw.store ?? DEFAULT_STORE,
-    usageLog: raw.usageLog ?? DEFAULT_USAGE_LOG,
+    sections,
     providers,
     models,
     catalog: {
@@ -108,6 +113,34 @@ export async function resolveConfig(raw: GatewayConfig, options: ResolveOptions 
     plugins: sortByTier(plugins),
     secrets,
   };
+}
+
+/** The kernel's schema, open to the top-level keys plugins declare (checked by `readSections`). */
+const openConfigSchema = { ...configSchema, additionalProperties: true };
+
+/** Top-level keys beyond the kernel's: each must be one a plugin declared, and match its schema. */
+function readSections(
+  raw: KernelConfig,
+  plugins: readonly GatewayPlugin[],
+  extra: Readonly<Record<string, object>>,
+  isSecret: (path: string) => boolean,
+  problems: string[],
+): Record<string, unknown> {
+  const declared: Record<string, object> = { ...extra };
+  for (const plugin of plugins) Object.assign(declared, plugin.configSections);
+  const sections: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key in configSchema.properties || value === undefined) continue;
+    const schema = declared[key];
+    if (!schema) {
+      problems.push(`config/${key} is not a known option (${describeFound(value)})`);
+      continue;
+    }
+    const issues = validate(schema, value, isSecret);
+    if (issues.length > 0) problems.push(...formatIssues(`config/${key}`, issues).split('\n').map((line) => line.replace(`config/${key}/ `, `config/${key} `)));
+    else sections[key] = value;
+  }
+  return sections;
 }
 
 function resolveVirtualModel(name: string, model: VirtualModelConfig, providerIds: ReadonlySet<string>, problems: string[]): ResolvedVirtualModel {

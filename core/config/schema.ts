@@ -49,7 +49,6 @@ export const configSchema = {
       },
     },
     store: { type: 'string', pattern: STORE_URL_PATTERN },
-    usageLog: { type: 'string', pattern: '^(sqlite://.+|sqlite::memory:|postgres(ql)?://.+)$' },
     providers: {
       type: 'object',
       propertyNames: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]*$' },

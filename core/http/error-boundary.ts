@@ -1,16 +1,21 @@
 /**
  * The outermost Koa middleware: stamps the request id, and turns anything thrown below into the
- * API's own error JSON (OpenAI's, or Anthropic's on /v1/messages) with the right status. Unexpected
+ * API's own error JSON with the right status: the front-end that serves the path renders it
+ * (Anthropic's format on `/v1/messages` and below), OpenAI's format everywhere else. Unexpected
  * errors are logged with their cause and shown to the client only as an opaque 500, since their
  * messages may hold secrets.
  */
 import type { Context as KoaContext, Next } from 'koa';
-import { toGatewayError, toOpenAIErrorBody } from '../errors.js';
-import { toAnthropicErrorBody } from '../protocol/anthropic/errors.js';
+import { toGatewayError, toOpenAIErrorBody, type GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { FrontEnd } from './front-end.js';
 import { requestIdFrom } from './request-id.js';
 
-export function errorBoundary(logger: Logger) {
+export function errorBoundary(logger: Logger, frontEnds: readonly FrontEnd<unknown>[]) {
+  const renderers = frontEnds.flatMap((f) => (f.renderError ? f.paths.map((path) => ({ path, render: f.renderError!.bind(f) })) : []));
+  const renderFor = (path: string): ((error: GatewayError, requestId: string) => unknown) =>
+    renderers.find((r) => path === r.path || path.startsWith(`${r.path}/`))?.render ?? toOpenAIErrorBody;
+
   return async function gatewayErrorBoundary(koa: KoaContext, next: Next): Promise<void> {
     koa.startedAt = performance.now();
     koa.requestId = requestIdFrom(koa.req.headers['x-request-id']);
@@ -27,11 +32,7 @@ export function errorBoundary(logger: Logger) {
       if (error.retryAfterSeconds !== undefined) koa.set('retry-after', String(Math.ceil(error.retryAfterSeconds)));
       if (error.provider !== undefined) koa.set('x-gateway-provider', error.provider);
       // Each API answers in its own error format, from its first byte (a body that fails to parse too).
-      koa.body = isAnthropicPath(koa.path) ? toAnthropicErrorBody(error, koa.requestId) : toOpenAIErrorBody(error);
+      koa.body = renderFor(koa.path)(error, koa.requestId);
     }
   };
-}
-
-export function isAnthropicPath(path: string): boolean {
-  return path === '/v1/messages' || path.startsWith('/v1/messages/');
 }

@@ -1,32 +1,51 @@
 /**
- * One client exchange, whatever API it came in on: run the request through the pipeline, then hand
- * the answer over as JSON or as a stream in the front-end's own format. The OpenAI and Anthropic
- * front-ends differ only in how they parse the request and render the answer.
+ * One client exchange, whatever API it came in on: read the body, let the front-end parse it, run
+ * the request through the pipeline, then hand the answer over as JSON or as a stream in the
+ * front-end's own format (see front-end.ts). Every front-end, the kernel's or a plugin's, runs here.
  */
 import type { Context as KoaContext } from 'koa';
-import type { GatewayContext } from '../context.js';
+import { GatewayContext } from '../context.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Terminal } from '../pipeline.js';
-import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from '../protocol/openai.js';
+import type { ChatCompletionRequest, EmbeddingsRequest } from '../protocol/openai.js';
 import { primeStream } from '../stream.js';
+import type { FrontEnd } from './front-end.js';
+import { readJsonBody } from './read-json-body.js';
+import type { RequestOptions } from './request-options.js';
 import { writeSse } from './sse-response.js';
-
-export interface FrontEnd {
-  /** The JSON body the client gets for a whole answer. */
-  renderJson(completion: ChatCompletion): unknown;
-  /** The JSON body for embeddings (only the OpenAI front-end serves them). */
-  renderEmbeddings?(body: EmbeddingsResponse): unknown;
-  /** The server-sent events the client gets for a streamed answer, errors included. */
-  encodeStream(chunks: AsyncIterable<ChatCompletionChunk>): AsyncIterable<string>;
-}
 
 export interface ExchangeDeps {
   pipeline: Terminal;
   events: EventBus;
+  bodyLimit: number;
+  takeRequestOptions: (body: Record<string, unknown>) => RequestOptions;
 }
 
-export async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, events }: ExchangeDeps, frontEnd: FrontEnd): Promise<void> {
+/** The Koa handler for one of a front-end's paths. */
+export function frontEndRoute(frontEnd: FrontEnd<unknown>, deps: ExchangeDeps) {
+  return async function serveFrontEnd(koa: KoaContext): Promise<void> {
+    const body = await readJsonBody(koa.req, deps.bodyLimit);
+    const requestOptions = deps.takeRequestOptions(body);
+    const parsed = await frontEnd.parse(body, koa);
+    const base = { endpoint: frontEnd.endpoint, id: koa.requestId, http: koa, requestOptions, startedAt: koa.startedAt };
+    const ctx =
+      parsed.operation === 'embeddings'
+        ? new GatewayContext({ ...base, operation: 'embeddings', request: chatView(parsed.request), embeddings: parsed.request })
+        : new GatewayContext({ ...base, operation: 'chat', request: parsed.request });
+    if (parsed.operation === 'chat' && parsed.native) ctx.setNativeRequest(parsed.native, parsed.losses);
+    await runExchange(koa, ctx, deps, frontEnd, parsed.state);
+  };
+}
+
+/** Embeddings input as a chat request with nothing to generate: what chat-minded plugins read. */
+function chatView(request: EmbeddingsRequest): ChatCompletionRequest {
+  const input = request.input;
+  const text = typeof input === 'string' ? input : input.every((i) => typeof i === 'string') ? (input as string[]).join('\n') : '';
+  return { model: request.model, messages: [{ role: 'user', content: text }], max_tokens: 0 };
+}
+
+async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, events }: ExchangeDeps, frontEnd: FrontEnd<unknown>, state: unknown): Promise<void> {
   followClient(koa, ctx, events);
   events.emit('request:start', ctx);
   try {
@@ -38,12 +57,12 @@ export async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeli
       setGatewayHeaders(koa, ctx);
       koa.respond = false;
       events.emit('response', ctx);
-      await writeSse(koa.res, frontEnd.encodeStream(chunks));
+      await writeSse(koa.res, frontEnd.renderStream(ctx, chunks, state));
       return;
     }
     setGatewayHeaders(koa, ctx);
     koa.status = ctx.response.status;
-    koa.body = ctx.response.kind === 'json' ? frontEnd.renderJson(ctx.response.body) : (frontEnd.renderEmbeddings?.(ctx.response.body) ?? ctx.response.body);
+    koa.body = frontEnd.renderJson(ctx, ctx.response.body, state);
     ctx.timings.firstByteMs = ctx.elapsed();
     events.emit('response', ctx);
   } catch (cause) {

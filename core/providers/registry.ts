@@ -3,7 +3,7 @@
  * each instance's options against its type's schema first.
  */
 import { ConfigError } from '../config/config-error.js';
-import type { ProviderConfig } from '../config/define-config.js';
+import type { ProviderConfig } from '../config/kernel-config.js';
 import { SECRET_NAME } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
 import { formatIssues, validate } from '../validation.js';

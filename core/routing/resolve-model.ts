@@ -6,17 +6,14 @@
  *    model (which may itself contain slashes: `openrouter/meta-llama/llama-3.3-70b-instruct`).
  * 3. A bare model id some provider lists (`gpt-4o-mini`) → the first such provider in config order.
  *
- * Router plugins may decide otherwise by setting `ctx.route` before the request reaches dispatch.
+ * Router plugins may decide otherwise by setting `ctx.route` before the request reaches dispatch;
+ * they reach this resolver as `host.models`.
  */
 import type { RouteDecision } from '../context.js';
 import type { ResolvedVirtualModel } from '../config/resolve-config.js';
 import { notFound } from '../errors.js';
 import type { ModelCatalog } from '../providers/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { defineService } from '../services.js';
-
-/** The kernel's model resolver, for router plugins: `host.resolve(modelResolver)`. */
-export const modelResolver = defineService<ModelResolver>('kernel:model-resolver');
 
 export class ModelResolver {
   constructor(

@@ -8,7 +8,7 @@
  *   costs about 0.5 ms, more than a whole request's budget);
  * - `redis://host:6379`: shared by every replica; each counter update is one atomic Redis call.
  *
- * Plugins reach it as a service: `host.resolve(stateStore)`.
+ * Plugins reach it as `host.store`.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -17,7 +17,6 @@ import KeyvSqlite from '@keyv/sqlite';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import { createClient, type RedisClientType } from 'redis';
 import type { Logger } from '../logger.js';
-import { defineService } from '../services.js';
 import type { Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
 import { persistBehind } from './persist-behind.js';
@@ -28,14 +27,25 @@ export type StoreKind = 'memory' | 'sqlite' | 'redis';
 
 export interface Store {
   readonly kind: StoreKind;
-  /** A key-value namespace of its own for one plugin or purpose: `store.kv('keys')`. */
-  kv<T = unknown>(namespace: string): Keyv<T>;
+  /**
+   * A key-value namespace of its own for one plugin or purpose, typed by the shape of what it
+   * holds: keys may be patterns, so one namespace can hold several kinds of record.
+   * @example
+   * const keys = host.store.kv<{ index: string[]; [id: `id:${string}`]: GatewayKey }>('keys');
+   * const key = await keys.get(`id:${id}`); // GatewayKey | undefined
+   */
+  kv<Shape extends object = Record<string, unknown>>(namespace: string): TypedKv<Shape>;
   readonly counters: Counters;
   close(): Promise<void>;
 }
 
-export const stateStore = defineService<Store>('kernel:store');
-
+/** A typed view of a Keyv namespace: each key's value has the type its shape gives it. */
+export interface TypedKv<Shape extends object> {
+  get<K extends keyof Shape & string>(key: K): Promise<Shape[K] | undefined>;
+  /** `ttlMs`: the value expires that much later; without it, it lives until deleted. */
+  set<K extends keyof Shape & string>(key: K, value: Shape[K], ttlMs?: number): Promise<boolean>;
+  delete(key: keyof Shape & string): Promise<boolean>;
+}
 
 
 export async function openStore(url: string, logger: Logger): Promise<Store> {
@@ -50,7 +60,7 @@ function memoryStore(): Store {
   const counters = new MemoryCounters();
   return {
     kind: 'memory',
-    kv: <T>(namespace: string) => cached(namespaces, namespace, () => new Keyv<T>({ namespace })) as Keyv<T>,
+    kv: (namespace: string) => typed(cached(namespaces, namespace, () => new Keyv({ namespace }))),
     counters,
     close: () => counters.close(),
   };
@@ -62,17 +72,17 @@ async function sqliteStore(path: string, logger: Logger): Promise<Store> {
   // One adapter per namespace: Keyv writes its namespace onto the adapter, so sharing one would mix them.
   const adapters: KeyvSqlite[] = [];
   const namespaces = new Map<string, Keyv>();
-  const kv = <T>(namespace: string) =>
+  const keyv = (namespace: string) =>
     cached(namespaces, namespace, () => {
       const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 });
       adapters.push(adapter);
-      return new Keyv<T>({ store: adapter as unknown as KeyvStoreAdapter, namespace });
-    }) as Keyv<T>;
+      return new Keyv({ store: adapter as unknown as KeyvStoreAdapter, namespace });
+    });
   const counters = new MemoryCounters();
-  const persistence = await persistBehind(counters, kv('counters'), logger);
+  const persistence = await persistBehind(counters, keyv('counters'), logger);
   return {
     kind: 'sqlite',
-    kv,
+    kv: (namespace) => typed(keyv(namespace)),
     counters,
     async close() {
       await persistence.stop();
@@ -89,15 +99,15 @@ async function redisStore(url: string, logger: Logger): Promise<Store> {
   client.on('error', (error: Error) => logger.warn('redis connection error', { error: error.message }));
   await client.connect();
   const namespaces = new Map<string, Keyv>();
-  const kv = <T>(namespace: string) =>
+  const keyv = (namespace: string) =>
     cached(namespaces, namespace, () => {
       // A failing Redis must be an error, not an "absent" answer (which would read as "no such key").
       const adapter = new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true });
-      return new Keyv<T>({ store: adapter as unknown as KeyvStoreAdapter, namespace: `llm-gateway:${namespace}`, throwOnErrors: true });
-    }) as Keyv<T>;
+      return new Keyv({ store: adapter as unknown as KeyvStoreAdapter, namespace: `llm-gateway:${namespace}`, throwOnErrors: true });
+    });
   return {
     kind: 'redis',
-    kv,
+    kv: (namespace) => typed(keyv(namespace)),
     // A Redis that stops answering must not stop requests: bounded waits, local counting meanwhile.
     counters: new BoundedCounters(new RedisCounters(client), logger),
     async close() {
@@ -108,6 +118,11 @@ async function redisStore(url: string, logger: Logger): Promise<Store> {
       if (!(await Promise.race([closed, timedOut]))) client.destroy();
     },
   };
+}
+
+/** Keyv's get, set (with a TTL in ms) and delete are the typed view's, as they are. */
+function typed<Shape extends object>(keyv: Keyv): TypedKv<Shape> {
+  return keyv as unknown as TypedKv<Shape>;
 }
 
 function cached<T>(map: Map<string, T>, key: string, make: () => T): T {

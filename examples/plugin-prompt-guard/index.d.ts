@@ -1,4 +1,4 @@
-import type { GatewayPlugin, Slot } from 'llm-gateway';
+import type { GatewayPlugin, Slot } from 'llm-gateway/plugin';
 
 export interface PromptGuardOptions {
   /** Regular expression sources; a prompt matching any of them is refused. */

@@ -5,44 +5,45 @@
  *
  * A plugin in three parts: its options, what it does on the way in, what it does on the way out.
  */
-import { definePlugin, defineSlot, GatewayError } from 'llm-gateway';
+import { definePlugin, defineSlot, GatewayError } from 'llm-gateway/plugin';
 
 /** @typedef {import('./index.js').PromptGuardOptions} PromptGuardOptions */
 
 /**
  * The guard's verdict for a request, for plugins that run after it (a logger, a router).
- * @type {import('llm-gateway').Slot<'passed'>}
+ * @type {import('llm-gateway/plugin').Slot<'passed'>}
  */
 export const promptGuardVerdict = defineSlot('prompt-guard:verdict');
 
-// 1. Its options: a JSON Schema that definePlugin checks (and fills defaults from) at start.
+// 1. Its options: a JSON Schema that definePlugin checks at start, and the defaults it fills in.
 const schema = {
   type: 'object',
   required: ['deny'],
   additionalProperties: false,
   properties: {
     deny: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
-    flags: { type: 'string', pattern: '^[dgimsuy]*$', default: 'i' },
-    message: { type: 'string', minLength: 1, default: 'The request was blocked by the prompt guard.' },
-    roles: { type: 'array', items: { enum: ['system', 'developer', 'user', 'assistant', 'tool'] }, default: ['user'] },
+    flags: { type: 'string', pattern: '^[dgimsuy]*$' },
+    message: { type: 'string', minLength: 1 },
+    roles: { type: 'array', items: { enum: ['system', 'developer', 'user', 'assistant', 'tool'] } },
     maxMessages: { type: 'integer', minimum: 1 },
   },
 };
 
+/** @satisfies {Partial<PromptGuardOptions>} */
+const defaults = { flags: 'i', message: 'The request was blocked by the prompt guard.', roles: /** @type {PromptGuardOptions['roles']} */ (['user']) };
+
 export default definePlugin(
-  /** @type {import('llm-gateway').PluginSpec<PromptGuardOptions>} */ ({
+  /** @type {import('llm-gateway/plugin').PluginSpec<PromptGuardOptions, typeof defaults>} */ ({
     name: 'llm-gateway-plugin-prompt-guard',
     schema,
-    create(options) {
+    defaults,
+    setup(host, options) {
       const patterns = options.deny.map((source) => new RegExp(source, options.flags));
       const roles = new Set(options.roles);
       let blocked = 0;
+      host.addPanel({ id: 'prompt-guard', title: 'Prompt guard', render: () => `<p>${blocked} request(s) blocked</p>` });
 
       return {
-        setup(host) {
-          host.addPanel({ id: 'prompt-guard', title: 'Prompt guard', render: () => `<p>${blocked} request(s) blocked</p>` });
-        },
-
         async middleware(ctx, next) {
           // 2. On the way in: look at the prompt; a refusal is a GatewayError, which the client
           //    receives as a 400 in OpenAI's format. Nothing downstream runs, no provider is called.
@@ -55,7 +56,7 @@ export default definePlugin(
             const text = textOf(message.content);
             if (patterns.some((pattern) => pattern.test(text))) {
               blocked++;
-              throw refuse(options.message ?? 'Blocked.', `messages[${index}].content`, 'prompt_blocked');
+              throw refuse(options.message, `messages[${index}].content`, 'prompt_blocked');
             }
           }
           ctx.set(promptGuardVerdict, 'passed');

@@ -2,22 +2,20 @@
  * `/admin/keys`: create (the secret is in this answer only), list, show with what it has spent,
  * and revoke. The door (the auth plugin's gate) has already checked the admin key.
  */
-import { notFound } from '../../core/errors.js';
-import type { PluginHost } from '../../core/plugin.js';
-import type { Store } from '../../core/store/store.js';
-import { readJsonBody } from '../../core/http/read-json-body.js';
+import { type PluginHost, notFound, readJsonBody } from 'llm-gateway/plugin';
 import { budgetWindows, spent } from './budget.js';
 import { parseNewKey } from './key-spec.js';
 import type { KeyStore } from './keys.js';
 import { windowCount } from './limits.js';
 
-export function addKeyRoutes(host: PluginHost, keys: () => KeyStore, store: Store): void {
+export function addKeyRoutes(host: PluginHost, keys: KeyStore): void {
+  const { store } = host;
   host.route({
     method: 'POST',
     path: '/admin/keys',
     handler: async (http) => {
       const spec = parseNewKey(await readJsonBody(http.req, 1024 * 1024));
-      const { key, secret } = await keys().create(spec);
+      const { key, secret } = await keys.create(spec);
       http.status = 201;
       http.body = { ...key, secret };
     },
@@ -26,14 +24,14 @@ export function addKeyRoutes(host: PluginHost, keys: () => KeyStore, store: Stor
     method: 'GET',
     path: '/admin/keys',
     handler: async (http) => {
-      http.body = { object: 'list', data: await keys().list() };
+      http.body = { object: 'list', data: await keys.list() };
     },
   });
   host.route({
     method: 'GET',
     path: '/admin/keys/:id',
     handler: async (http) => {
-      const key = await keys().get(String(http.params.id));
+      const key = await keys.get(String(http.params.id));
       if (!key) throw notFound(`No key '${String(http.params.id)}'.`, 'key_not_found');
       const [spentUsd, rpm, tpm] = await Promise.all([
         spent(store.counters, budgetWindows(key.id, key.budget)),
@@ -47,7 +45,7 @@ export function addKeyRoutes(host: PluginHost, keys: () => KeyStore, store: Stor
     method: 'DELETE',
     path: '/admin/keys/:id',
     handler: async (http) => {
-      const key = await keys().revoke(String(http.params.id));
+      const key = await keys.revoke(String(http.params.id));
       if (!key) throw notFound(`No key '${String(http.params.id)}'.`, 'key_not_found');
       http.body = key;
     },

@@ -9,7 +9,7 @@
  * whose actual cost exceeds its reservation (a longer answer than `max_tokens` allows cannot happen;
  * a price missing from the table counts as 0) is the only way over.
  */
-import type { Counters } from '../../core/store/counters.js';
+import type { Counters } from 'llm-gateway/store';
 import type { KeyBudget } from './keys.js';
 
 const DAY = 86_400_000;

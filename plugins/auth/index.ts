@@ -13,18 +13,12 @@
  * replaced by what the request actually cost.
  */
 import picomatch from 'picomatch';
-import { GatewayError } from '../../core/errors.js';
-import { defineSlot, type GatewayContext } from '../../core/context.js';
-import { definePlugin } from '../../core/plugin.js';
-import { pricing as pricingService, type Pricing } from '../../core/pricing.js';
-import { tokenCountSlot, usageOf } from '../../core/usage/usage-of.js';
-import { defaultPricing } from '../cost/index.js';
-import { modelResolver } from '../../core/routing/resolve-model.js';
-import { stateStore, type Store } from '../../core/store/store.js';
-import { estimatePromptTokens } from '../../core/tokens.js';
+import { GatewayError, definePlugin, defineSlot, estimatePromptTokens, type GatewayContext } from 'llm-gateway/plugin';
+import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
+import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes } from './admin-routes.js';
 import { budgetWindows, reserve, type Reservation } from './budget.js';
-import { KeyStore, type GatewayKey } from './keys.js';
+import { KeyStore, type GatewayKey, type KeyRecords } from './keys.js';
 import { addToWindow, takeFromWindow, windowCount } from './limits.js';
 import { sameSecret, secretFrom } from './secrets.js';
 
@@ -51,7 +45,9 @@ const reservationSlot = defineSlot<Reservation & { ok: true }>('auth:reservation
 /** The gateway key a request authenticated with, set at the door. */
 const KEY_STATE = Symbol('auth:key');
 
-export const auth = definePlugin<AuthOptions>({
+const defaults = { cacheTtlMs: 5000, reserveOutputTokens: 4096 } satisfies AuthOptions;
+
+export const auth = definePlugin<AuthOptions, typeof defaults>({
   name: 'gateway:auth',
   order: 'pre',
   secretOptions: ['adminKey'],
@@ -60,35 +56,28 @@ export const auth = definePlugin<AuthOptions>({
     additionalProperties: false,
     properties: {
       adminKey: { type: 'string', minLength: 16 },
-      cacheTtlMs: { type: 'integer', minimum: 0, default: 5000 },
-      reserveOutputTokens: { type: 'integer', minimum: 0, default: 4096 },
+      cacheTtlMs: { type: 'integer', minimum: 0 },
+      reserveOutputTokens: { type: 'integer', minimum: 0 },
     },
   },
-  create(options) {
+  defaults,
+  setup(host, options) {
     const adminKey = options.adminKey ?? process.env.LLM_GATEWAY_ADMIN_KEY;
-    let keys: KeyStore;
-    let store: Store;
+    const { store } = host;
+    const keys = new KeyStore(store.kv<KeyRecords>('keys'), options.cacheTtlMs);
     /** Looked up when first needed: the plugin providing it may set up after this one. */
-    let findPricing: () => Pricing = defaultPricing;
-    let resolveTargets: (model: string) => GatewayContext['route'];
+    const findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
+    const resolveTargets = (model: string): GatewayContext['route'] => {
+      try {
+        return host.models.resolve(model);
+      } catch {
+        return undefined;
+      }
+    };
+    addKeyRoutes(host, keys);
+    host.events.on('request:end', (ctx) => void settle(ctx).catch((error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id })));
 
     return {
-      setup(host) {
-        store = host.resolve(stateStore);
-        keys = new KeyStore(store.kv('keys'), options.cacheTtlMs);
-        findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
-        const resolver = host.resolve(modelResolver);
-        resolveTargets = (model) => {
-          try {
-            return resolver.resolve(model);
-          } catch {
-            return undefined;
-          }
-        };
-        addKeyRoutes(host, () => keys, store);
-        host.events.on('request:end', (ctx) => void settle(ctx).catch((error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id })));
-      },
-
       async gate(http, next) {
         if (http.path.startsWith('/admin/')) {
           const secret = secretFrom(http.req.headers);
@@ -131,7 +120,7 @@ export const auth = definePlugin<AuthOptions>({
         const windows = budgetWindows(key.id, key.budget);
         if (windows.length > 0) {
           const targets = ctx.route?.targets ?? resolveTargets(model)?.targets ?? [];
-          const estimate = findPricing().estimateMicros(targets, withDefaultMax(ctx, options.reserveOutputTokens!), promptTokens);
+          const estimate = findPricing().estimateMicros(targets, withDefaultMax(ctx, options.reserveOutputTokens), promptTokens);
           const reservation = await reserve(store.counters, windows, estimate);
           if (!reservation.ok) {
             const { window } = reservation;
@@ -173,4 +162,4 @@ function withDefaultMax(ctx: GatewayContext, reserveOutputTokens: number) {
 }
 
 export { KeyStore } from './keys.js';
-export type { GatewayKey, KeyView, NewKey, KeyLimits, KeyBudget } from './keys.js';
+export type { GatewayKey, KeyView, NewKey, KeyLimits, KeyBudget, KeyRecords } from './keys.js';

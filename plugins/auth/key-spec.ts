@@ -1,6 +1,5 @@
 /** The shape of a new key, as the admin API and the CLI accept it, checked with one schema. */
-import { invalidRequest } from '../../core/errors.js';
-import { formatIssues, validate } from '../../core/validation.js';
+import { formatIssues, invalidRequest, validate } from 'llm-gateway/plugin';
 import type { NewKey } from './keys.js';
 
 export const newKeySchema = {

@@ -4,9 +4,8 @@
  * on the store; a revocation is immediate on the replica that made it and reaches the others within
  * that time.
  */
-import type Keyv from 'keyv';
-import { GatewayError } from '../../core/errors.js';
-import { withinMs } from '../../core/store/bounded-counters.js';
+import { GatewayError } from 'llm-gateway/plugin';
+import { withinMs, type TypedKv } from 'llm-gateway/store';
 import { hashSecret, newKeyId, newSecret } from './secrets.js';
 
 /** How long a request waits on the store for a key before the cache or a 503 answers. */
@@ -53,11 +52,18 @@ export type NewKey = Pick<GatewayKey, 'name'> & Partial<Pick<GatewayKey, 'expire
 /** A key as the admin API and the CLI show it: never the hash. */
 export type KeyView = Omit<GatewayKey, 'hash'> & { status: 'active' | 'revoked' | 'expired' };
 
+/** What the `keys` namespace holds: the list of ids, each key by id, each id by its secret's hash. */
+export interface KeyRecords {
+  index: string[];
+  [id: `id:${string}`]: GatewayKey;
+  [hash: `hash:${string}`]: string;
+}
+
 export class KeyStore {
   private readonly cache = new Map<string, { key: GatewayKey | undefined; until: number }>();
 
   constructor(
-    private readonly kv: Keyv<unknown>,
+    private readonly kv: TypedKv<KeyRecords>,
     private readonly cacheTtlMs = 5000,
     private readonly now: () => number = Date.now,
   ) {}
@@ -68,24 +74,24 @@ export class KeyStore {
     await this.kv.set(`id:${key.id}`, key);
     await this.kv.set(`hash:${key.hash}`, key.id);
     // The index is read-modify-write: fine for an admin operation, not for the hot path.
-    const ids = ((await this.kv.get('index')) as string[] | undefined) ?? [];
+    const ids = (await this.kv.get('index')) ?? [];
     await this.kv.set('index', [...ids, key.id]);
     return { key: this.view(key), secret };
   }
 
   async list(): Promise<KeyView[]> {
-    const ids = ((await this.kv.get('index')) as string[] | undefined) ?? [];
-    const keys = await Promise.all(ids.map((id) => this.kv.get(`id:${id}`) as Promise<GatewayKey | undefined>));
+    const ids = (await this.kv.get('index')) ?? [];
+    const keys = await Promise.all(ids.map((id) => this.kv.get(`id:${id}`)));
     return keys.filter((k): k is GatewayKey => k !== undefined).map((k) => this.view(k));
   }
 
   async get(id: string): Promise<KeyView | undefined> {
-    const key = (await this.kv.get(`id:${id}`)) as GatewayKey | undefined;
+    const key = await this.kv.get(`id:${id}`);
     return key && this.view(key);
   }
 
   async revoke(id: string): Promise<KeyView | undefined> {
-    const key = (await this.kv.get(`id:${id}`)) as GatewayKey | undefined;
+    const key = await this.kv.get(`id:${id}`);
     if (!key) return undefined;
     const revoked = { ...key, revokedAt: key.revokedAt ?? new Date(this.now()).toISOString() };
     await this.kv.set(`id:${id}`, revoked);
@@ -104,8 +110,8 @@ export class KeyStore {
     if (cached && cached.until > this.now()) return cached.key;
     let key: GatewayKey | undefined;
     try {
-      const id = (await withinMs(STORE_WAIT_MS, this.kv.get(`hash:${hash}`))) as string | undefined;
-      key = id ? ((await withinMs(STORE_WAIT_MS, this.kv.get(`id:${id}`))) as GatewayKey | undefined) : undefined;
+      const id = await withinMs(STORE_WAIT_MS, this.kv.get(`hash:${hash}`));
+      key = id ? await withinMs(STORE_WAIT_MS, this.kv.get(`id:${id}`)) : undefined;
     } catch (error) {
       if (cached) return cached.key;
       throw new GatewayError('unavailable', 'The gateway cannot verify keys right now (its store is not answering); try again shortly.', { code: 'key_store_unavailable', retryable: true, retryAfterSeconds: 1, cause: error });

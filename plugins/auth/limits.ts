@@ -1,6 +1,5 @@
 /** Per-key rate limits: sliding windows of one minute over the store's counters. */
-import type { Counters } from '../../core/store/counters.js';
-import { addToWindow as add, takeFromWindow as take, windowCount as count } from '../../core/store/sliding-window.js';
+import { type Counters, addToWindow as add, takeFromWindow as take, windowCount as count } from 'llm-gateway/store';
 
 const MINUTE = 60_000;
 

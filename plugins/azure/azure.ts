@@ -6,12 +6,8 @@
  *
  * A model name in a route (`azure/gpt-4o`) is the deployment's name unless `deployments` maps it.
  */
-import type { CommonProviderOptions, Provider, ProviderContext } from '../../core/providers/provider.js';
-import { defineProviderType } from '../../core/providers/provider.js';
-import { UpstreamHttpClient, timeoutsSchema, type Timeouts } from '../../core/upstream/http-client.js';
-import { chatCompletions } from '../openai/chat.js';
-import { createEmbeddings } from '../openai/embeddings.js';
-import { withMaxCompletionTokens } from '../openai/openai.js';
+import { type CommonProviderOptions, type Provider, type ProviderContext, type Timeouts, UpstreamHttpClient, defineProviderType, timeoutsSchema } from 'llm-gateway/provider-kit';
+import { chatCompletions, createEmbeddings, withMaxCompletionTokens } from 'llm-gateway/plugins/openai';
 
 export interface AzureOpenAIOptions extends CommonProviderOptions {
   type: 'azure-openai';

@@ -1,10 +1,7 @@
-/** First-party plugin that contributes the `azure-openai` provider type; always loaded. */
-import { definePlugin } from '../../core/plugin.js';
+/** `gateway:azure`, always loaded: the `azure-openai` provider type. */
+import { definePlugin } from 'llm-gateway/plugin';
 import { azureOpenAIType } from './azure.js';
 
-export const azureProviders = definePlugin({
-  name: 'gateway:azure',
-  create: () => ({ providerTypes: [azureOpenAIType] as never[] }),
-});
+export const azurePlugin = definePlugin({ name: 'gateway:azure', providerTypes: [azureOpenAIType] });
 
 export type { AzureOpenAIOptions } from './azure.js';

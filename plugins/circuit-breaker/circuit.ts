@@ -11,8 +11,7 @@
  * - `failures` is a sliding window of failures.
  * Transitions are announced by the replica that made them.
  */
-import type { Counters } from '../../core/store/counters.js';
-import { addToWindow, clearWindow, windowCount } from '../../core/store/sliding-window.js';
+import { type Counters, addToWindow, clearWindow, windowCount } from 'llm-gateway/store';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 

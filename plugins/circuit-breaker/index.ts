@@ -11,15 +11,12 @@
  * @example
  * plugins: [retry(), circuitBreaker({ failureThreshold: 5, windowMs: 60_000, cooldownMs: 30_000 })]
  */
-import { GatewayError, classifyFailure, toGatewayError, type FailureClass } from '../../core/errors.js';
-import { definePlugin } from '../../core/plugin.js';
-import { defineService } from '../../core/services.js';
-import type { Target } from '../../core/providers/provider.js';
-import { stateStore } from '../../core/store/store.js';
-import type { Counters } from '../../core/store/counters.js';
+import { type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, toGatewayError } from 'llm-gateway/plugin';
+import type { Target } from 'llm-gateway/provider-kit';
+
 import { Circuit, type CircuitOptions, type CircuitState } from './circuit.js';
 
-declare module '../../core/events.js' {
+declare module 'llm-gateway/plugin' {
   interface GatewayEvents {
     /** A deployment's circuit changed state. */
     'circuit:change': [deployment: string, from: CircuitState, to: CircuitState];
@@ -45,30 +42,41 @@ export const circuitBreakerState = defineService<CircuitBreakerState>('circuit-b
 
 const deploymentOf = (target: Target) => `${target.provider}/${target.model}`;
 
-export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
+const defaults = {
+  failureThreshold: 5,
+  windowMs: 60_000,
+  cooldownMs: 30_000,
+  halfOpenProbes: 1,
+  countOn: ['timeout', 'connection', 'server'],
+} satisfies CircuitBreakerOptions;
+
+export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof defaults>({
   name: 'gateway:circuit-breaker',
   schema: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      failureThreshold: { type: 'integer', minimum: 1, default: 5 },
-      windowMs: { type: 'integer', minimum: 1, default: 60_000 },
-      cooldownMs: { type: 'integer', minimum: 1, default: 30_000 },
-      halfOpenProbes: { type: 'integer', minimum: 1, default: 1 },
-      countOn: { type: 'array', uniqueItems: true, items: { enum: ['rate_limit', 'timeout', 'connection', 'server'] }, default: ['timeout', 'connection', 'server'] },
+      failureThreshold: { type: 'integer', minimum: 1 },
+      windowMs: { type: 'integer', minimum: 1 },
+      cooldownMs: { type: 'integer', minimum: 1 },
+      halfOpenProbes: { type: 'integer', minimum: 1 },
+      countOn: { type: 'array', uniqueItems: true, items: { enum: ['rate_limit', 'timeout', 'connection', 'server'] } },
     },
   },
-  create(options) {
-    const circuitOptions = options as CircuitOptions;
+  defaults,
+  setup(host, options) {
     const counted = new Set<FailureClass>(options.countOn);
     const circuits = new Map<string, Circuit>();
-    let counters!: Counters;
-    let announce: (deployment: string, from: CircuitState, to: CircuitState) => void = () => undefined;
+    const { counters } = host.store;
+    const announce = (deployment: string, from: CircuitState, to: CircuitState) => {
+      host.logger[to === 'open' ? 'warn' : 'info'](`circuit ${deployment}: ${from} → ${to}`);
+      host.events.emit('circuit:change', deployment, from, to);
+    };
 
     const circuitFor = (deployment: string) => {
       let circuit = circuits.get(deployment);
       if (!circuit) {
-        circuit = new Circuit(deployment, circuitOptions, counters, (from, to) => announce(deployment, from, to));
+        circuit = new Circuit(deployment, options, counters, (from, to) => announce(deployment, from, to));
         circuits.set(deployment, circuit);
       }
       return circuit;
@@ -76,21 +84,14 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions>({
     const snapshot = async (filter: (deployment: string) => boolean) =>
       Promise.all([...circuits].filter(([deployment]) => filter(deployment)).map(async ([deployment, circuit]) => ({ deployment, ...(await circuit.snapshot(Date.now())) })));
 
-    return {
-      setup(host) {
-        counters = host.resolve(stateStore).counters;
-        announce = (deployment, from, to) => {
-          host.logger[to === 'open' ? 'warn' : 'info'](`circuit ${deployment}: ${from} → ${to}`);
-          host.events.emit('circuit:change', deployment, from, to);
-        };
-        host.addProviderStatus({ name: 'breaker', status: (providerId) => snapshot((deployment) => deployment.startsWith(`${providerId}/`)) });
-        host.provide(circuitBreakerState, {
-          snapshot: () => snapshot(() => true),
-          // Ask the store even for a deployment this replica never called: another may have opened it.
-          stateOf: (target) => circuitFor(deploymentOf(target)).state(),
-        });
-      },
+    host.addProviderStatus({ name: 'breaker', status: (providerId) => snapshot((deployment) => deployment.startsWith(`${providerId}/`)) });
+    host.provide(circuitBreakerState, {
+      snapshot: () => snapshot(() => true),
+      // Ask the store even for a deployment this replica never called: another may have opened it.
+      stateOf: (target) => circuitFor(deploymentOf(target)).state(),
+    });
 
+    return {
       upstream: (next) =>
         async function guardWithCircuit(call) {
           const deployment = deploymentOf(call.target);

@@ -22,7 +22,7 @@
  * sum rather than by adding rounded parts. (Exact up to 2⁵³ picodollars, about $9,000 for one
  * response; past that the conversion rounds at the 16th significant digit.)
  */
-import type { Usage } from '../../core/protocol/openai.js';
+import type { Usage } from 'llm-gateway/plugin';
 import type { ModelPrice, Rates } from './prices.js';
 
 export { createPriceBook, type PriceBook } from './price-book.js';

@@ -1,15 +1,13 @@
 /**
  * gateway:cost, what each request costs, from the shipped price table (plugins/cost/prices.ts)
- * and the config's overrides, offered to other plugins as the kernel's `pricing` service (budgets
- * in gateway:auth, the usage log). Without this plugin in the config they use the shipped table.
+ * and the config's overrides, offered to other plugins as the `pricing` service (budgets in
+ * gateway:auth, the usage log). Without this plugin in the config they use the shipped table.
  *
  * @example
  * plugins: [cost({ prices: { 'groq/llama-3.3-70b-versatile': { input: 0.59, output: 0.79 }, 'my-finetune': { input: 3, output: 12 } } })]
  */
-import { definePlugin } from '../../core/plugin.js';
-import { pricing, type Pricing } from '../../core/pricing.js';
-import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
-import type { Target } from '../../core/providers/provider.js';
+import { definePlugin, type ChatCompletionRequest, type Target } from 'llm-gateway/plugin';
+import { pricing, type Pricing } from './pricing.js';
 import { costOf, ratesFor } from './cost.js';
 import { createPriceBook, type PriceBook } from './price-book.js';
 import type { ModelPrice } from './prices.js';
@@ -23,7 +21,9 @@ export interface CostOptions {
 
 const rate = { type: 'number', minimum: 0 };
 
-export const cost = definePlugin<CostOptions>({
+const defaults = { defaultOutputTokens: 4096 } satisfies CostOptions;
+
+export const cost = definePlugin<CostOptions, typeof defaults>({
   name: 'gateway:cost',
   schema: {
     type: 'object',
@@ -37,12 +37,12 @@ export const cost = definePlugin<CostOptions>({
           properties: { input: rate, output: rate, cachedInput: rate, cacheWrite: rate, reasoning: rate },
         },
       },
-      defaultOutputTokens: { type: 'integer', minimum: 0, default: 4096 },
+      defaultOutputTokens: { type: 'integer', minimum: 0 },
     },
   },
-  create(options) {
-    const service = pricingFrom(createPriceBook(options.prices ?? {}), options.defaultOutputTokens ?? 4096);
-    return { setup: (host) => host.provide(pricing, service) };
+  defaults,
+  setup(host, options) {
+    host.provide(pricing, pricingFrom(createPriceBook(options.prices ?? {}), options.defaultOutputTokens));
   },
 });
 
@@ -72,5 +72,5 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
   };
 }
 
-export { costOf, createPriceBook };
-export type { PriceBook, ModelPrice };
+export { costOf, createPriceBook, pricing };
+export type { PriceBook, ModelPrice, Pricing };

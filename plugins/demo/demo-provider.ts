@@ -3,9 +3,8 @@
  * first request shows the whole flow (routing, streaming, headers, usage) before any provider is set
  * up. Every answer says it comes from the demo.
  */
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, Usage } from '../../core/protocol/openai.js';
-import { defineProviderType, type CommonProviderOptions, type Provider, type ProviderContext } from '../../core/providers/provider.js';
-import { GatewayError } from '../../core/errors.js';
+import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, type ChatMessage, GatewayError, type Usage } from 'llm-gateway/plugin';
+import { type CommonProviderOptions, type Provider, type ProviderContext, defineProviderType } from 'llm-gateway/provider-kit';
 
 export interface DemoOptions extends CommonProviderOptions {
   type: 'demo';

@@ -1,10 +1,7 @@
-/** First-party plugin that contributes the `demo` provider type. Always loaded. */
-import { definePlugin } from '../../core/plugin.js';
+/** `gateway:demo`, always loaded: the `demo` provider type, which answers without any account. */
+import { definePlugin } from 'llm-gateway/plugin';
 import { demoType } from './demo-provider.js';
 
-export const demoProvider = definePlugin({
-  name: 'gateway:demo',
-  create: () => ({ providerTypes: [demoType] as never[] }),
-});
+export const demoPlugin = definePlugin({ name: 'gateway:demo', providerTypes: [demoType] });
 
 export { demoReply, DEMO_MODELS } from './demo-provider.js';

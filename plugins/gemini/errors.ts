@@ -14,8 +14,8 @@
  * succeed later; 400 (INVALID_ARGUMENT, FAILED_PRECONDITION), 403 and 404 will not.
  * See https://ai.google.dev/gemini-api/docs/troubleshooting for the status table.
  */
-import { GatewayError } from '../../core/errors.js';
-import { upstreamHttpError } from '../../core/upstream/upstream-errors.js';
+import { GatewayError } from 'llm-gateway/plugin';
+import { upstreamHttpError } from 'llm-gateway/provider-kit';
 
 /** An HTTP error answer from Gemini. */
 export function geminiHttpError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, bodyText: string): GatewayError {

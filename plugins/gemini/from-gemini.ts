@@ -19,8 +19,7 @@
  * https://ai.google.dev/gemini-api/docs/thought-signatures.
  */
 import { randomBytes } from 'node:crypto';
-import { GatewayError } from '../../core/errors.js';
-import type { ChatCompletion, ChatMessage, ToolCall, Usage } from '../../core/protocol/openai.js';
+import { type ChatCompletion, type ChatMessage, GatewayError, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import type { GeminiCandidate, GeminiLogprobsCandidate, GeminiLogprobsResult, GeminiPart, GeminiPromptFeedback, GeminiResponse, GeminiUsageMetadata } from './wire.js';
 
 export interface FromGeminiOptions {

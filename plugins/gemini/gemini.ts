@@ -15,13 +15,8 @@
  * https://ai.google.dev/api/embeddings, https://ai.google.dev/api/models and
  * https://ai.google.dev/gemini-api/docs/api-key (the x-goog-api-key header).
  */
-import { GatewayError, invalidRequest } from '../../core/errors.js';
-import type { EmbeddingsRequest, EmbeddingsResponse } from '../../core/protocol/openai.js';
-import type { ChatCallInput, ChatResult, CommonProviderOptions, EmbeddingsCallInput, JsonResult, Provider, ProviderContext, ProviderModel } from '../../core/providers/provider.js';
-import { defineProviderType } from '../../core/providers/provider.js';
-import { rejectUnsupported, unsupportedParam, type UnsupportedParamsPolicy } from '../../core/providers/unsupported.js';
-import { UpstreamHttpClient, timeoutsSchema, type Timeouts } from '../../core/upstream/http-client.js';
-import { decodeSse } from '../../core/upstream/sse-decoder.js';
+import { type EmbeddingsRequest, type EmbeddingsResponse, GatewayError, invalidRequest } from 'llm-gateway/plugin';
+import { type ChatCallInput, type ChatResult, type CommonProviderOptions, type EmbeddingsCallInput, type JsonResult, type Provider, type ProviderContext, type ProviderModel, type Timeouts, type UnsupportedParamsPolicy, UpstreamHttpClient, decodeSse, defineProviderType, rejectUnsupported, timeoutsSchema, unsupportedParam } from 'llm-gateway/provider-kit';
 import { geminiHttpError } from './errors.js';
 import { toOpenAICompletion } from './from-gemini.js';
 import { translateGeminiStream } from './stream.js';

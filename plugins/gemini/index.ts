@@ -1,14 +1,11 @@
 /**
- * First-party plugin that contributes the `gemini` provider type (Google's Gemini API). It is
- * always loaded; configs only name the type in `providers`.
+ * `gateway:gemini`, always loaded: the `gemini` provider type (Google's Gemini API); configs name
+ * it in `providers`.
  */
-import { definePlugin } from '../../core/plugin.js';
+import { definePlugin } from 'llm-gateway/plugin';
 import { geminiType } from './gemini.js';
 
-export const geminiProviders = definePlugin({
-  name: 'gateway:gemini',
-  create: () => ({ providerTypes: [geminiType] as never[] }),
-});
+export const geminiPlugin = definePlugin({ name: 'gateway:gemini', providerTypes: [geminiType] });
 
 export { GEMINI_BASE_URL, geminiType } from './gemini.js';
 export type { GeminiOptions } from './gemini.js';

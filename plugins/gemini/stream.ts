@@ -21,8 +21,7 @@
  * Checked against https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  * and https://ai.google.dev/gemini-api/docs/text-generation#streaming-responses.
  */
-import { GatewayError } from '../../core/errors.js';
-import type { ChatCompletionChunk, ChatDelta, Usage } from '../../core/protocol/openai.js';
+import { type ChatCompletionChunk, type ChatDelta, GatewayError, type Usage } from 'llm-gateway/plugin';
 import { geminiStreamError } from './errors.js';
 import { completionId, finishReasonFromGemini, indexedCandidates, logprobsFromGemini, newToolCallId, nowSeconds, promptBlocked, readParts, usageFromGemini } from './from-gemini.js';
 import type { GeminiResponse, GeminiUsageMetadata } from './wire.js';

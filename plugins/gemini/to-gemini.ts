@@ -32,9 +32,8 @@
  * - https://ai.google.dev/gemini-api/docs/audio (audio MIME types)
  * - https://ai.google.dev/gemini-api/docs/troubleshooting (error statuses)
  */
-import { invalidRequest } from '../../core/errors.js';
-import type { ChatCompletionRequest, ChatMessage, ToolCall } from '../../core/protocol/openai.js';
-import { rejectUnsupported, type UnsupportedParamsPolicy } from '../../core/providers/unsupported.js';
+import { type ChatCompletionRequest, type ChatMessage, type ToolCall, invalidRequest } from 'llm-gateway/plugin';
+import { type UnsupportedParamsPolicy, rejectUnsupported } from 'llm-gateway/provider-kit';
 import type {
   GeminiContent,
   GeminiFunctionCallingMode,

@@ -3,12 +3,8 @@
  * a completion, a chunk that is not JSON, an error event mid-stream, or a stream that stops before
  * it finished all become GatewayErrors naming the provider.
  */
-import { GatewayError } from '../../core/errors.js';
-import type { ChatCompletion, ChatCompletionChunk } from '../../core/protocol/openai.js';
-import type { ChatCallInput, ChatResult } from '../../core/providers/provider.js';
-import type { UpstreamHttpClient } from '../../core/upstream/http-client.js';
-import { decodeSse } from '../../core/upstream/sse-decoder.js';
-import { readErrorBody } from '../../core/upstream/upstream-errors.js';
+import { type ChatCompletion, type ChatCompletionChunk, GatewayError } from 'llm-gateway/plugin';
+import { type ChatCallInput, type ChatResult, type UpstreamHttpClient, decodeSse, readErrorBody } from 'llm-gateway/provider-kit';
 
 /** `path` is relative to the base URL; Azure's deployments live elsewhere than `/chat/completions`. */
 export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, path = '/chat/completions'): Promise<ChatResult> {

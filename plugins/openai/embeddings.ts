@@ -1,8 +1,6 @@
 /** `POST {baseURL}/embeddings` in OpenAI's format, which compatible servers (Mistral, Ollama, vLLM) share. */
-import { GatewayError } from '../../core/errors.js';
-import type { EmbeddingsResponse } from '../../core/protocol/openai.js';
-import type { EmbeddingsCallInput, JsonResult } from '../../core/providers/provider.js';
-import type { UpstreamHttpClient } from '../../core/upstream/http-client.js';
+import { type EmbeddingsResponse, GatewayError } from 'llm-gateway/plugin';
+import type { EmbeddingsCallInput, JsonResult, UpstreamHttpClient } from 'llm-gateway/provider-kit';
 
 export async function createEmbeddings(client: UpstreamHttpClient, headers: Record<string, string>, input: EmbeddingsCallInput, path = '/embeddings'): Promise<JsonResult<EmbeddingsResponse>> {
   const exchange = await client.send({

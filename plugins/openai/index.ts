@@ -1,15 +1,30 @@
 /**
- * First-party plugin that contributes the `openai` and `openai-compatible` provider types.
- * It is always loaded; configs only name the types in `providers`.
+ * `gateway:openai`, always loaded: OpenAI's API on both sides. Toward clients, the
+ * `/v1/chat/completions` and `/v1/embeddings` front-ends; toward providers, the `openai` and
+ * `openai-compatible` provider types (configs name them in `providers`).
+ *
+ * Its OpenAI-format helpers are public for adapters of hosts that speak OpenAI's format at other
+ * URLs (Azure OpenAI uses them).
  */
-import { definePlugin } from '../../core/plugin.js';
+import { definePlugin } from 'llm-gateway/plugin';
+import { chatCompletionsApi } from './api/chat-completions.js';
+import { embeddingsApi } from './api/embeddings.js';
 import { openAICompatibleType } from './openai-compatible.js';
 import { openAIType } from './openai.js';
 
-export const openaiProviders = definePlugin({
+export const openaiPlugin = definePlugin({
   name: 'gateway:openai',
-  create: () => ({ providerTypes: [openAIType, openAICompatibleType] as never[] }),
+  providerTypes: [openAIType, openAICompatibleType],
+  setup(host) {
+    host.frontEnd(chatCompletionsApi);
+    host.frontEnd(embeddingsApi);
+  },
 });
 
+export { chatCompletions } from './chat.js';
+export { createEmbeddings } from './embeddings.js';
+export { listModels } from './models.js';
+export { withMaxCompletionTokens, OPENAI_BASE_URL } from './openai.js';
+export { openAICompatibleSchema, createOpenAICompatibleProvider } from './openai-compatible.js';
 export type { OpenAICompatibleOptions } from './openai-compatible.js';
 export type { OpenAIOptions } from './openai.js';

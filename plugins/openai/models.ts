@@ -1,7 +1,6 @@
 /** `GET {baseURL}/models`: the OpenAI list format, which every compatible server also speaks. */
-import { GatewayError } from '../../core/errors.js';
-import type { ProviderModel } from '../../core/providers/provider.js';
-import type { UpstreamHttpClient } from '../../core/upstream/http-client.js';
+import { GatewayError } from 'llm-gateway/plugin';
+import type { ProviderModel, UpstreamHttpClient } from 'llm-gateway/provider-kit';
 
 export async function listModels(client: UpstreamHttpClient, headers: Record<string, string>, signal: AbortSignal): Promise<ProviderModel[]> {
   const exchange = await client.send({ method: 'GET', path: '/models', headers: { ...headers, accept: 'application/json' }, signal });

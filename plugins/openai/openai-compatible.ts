@@ -4,9 +4,7 @@
  * Requests and answers pass through untouched except for the model name, so fields the gateway
  * does not know (logprobs, tool calls, new parameters) survive both ways.
  */
-import type { CommonProviderOptions, Provider, ProviderContext } from '../../core/providers/provider.js';
-import { defineProviderType } from '../../core/providers/provider.js';
-import { UpstreamHttpClient, timeoutsSchema, type Timeouts } from '../../core/upstream/http-client.js';
+import { type CommonProviderOptions, type Provider, type ProviderContext, type Timeouts, UpstreamHttpClient, defineProviderType, timeoutsSchema } from 'llm-gateway/provider-kit';
 import { chatCompletions } from './chat.js';
 import { createEmbeddings } from './embeddings.js';
 import { listModels } from './models.js';

@@ -1,7 +1,6 @@
 /** The `openai` provider type: OpenAI's own API, with its organization and project headers. */
-import { defineProviderType, type CommonProviderOptions } from '../../core/providers/provider.js';
-import type { Timeouts } from '../../core/upstream/http-client.js';
-import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
+import type { ChatCompletionRequest } from 'llm-gateway/plugin';
+import { type CommonProviderOptions, type Timeouts, defineProviderType } from 'llm-gateway/provider-kit';
 import { createOpenAICompatibleProvider, openAICompatibleSchema } from './openai-compatible.js';
 
 export interface OpenAIOptions extends CommonProviderOptions {

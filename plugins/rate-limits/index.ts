@@ -13,13 +13,7 @@
  * @example
  * plugins: [routing(), retry(), rateLimits({ limits: { groq: { rpm: 30, tpm: 6000 } } })]
  */
-import { GatewayError, toGatewayError } from '../../core/errors.js';
-import { definePlugin } from '../../core/plugin.js';
-import { defineService } from '../../core/services.js';
-import type { Usage } from '../../core/protocol/openai.js';
-import type { Target } from '../../core/providers/provider.js';
-import { stateStore } from '../../core/store/store.js';
-import type { Counters } from '../../core/store/counters.js';
+import { GatewayError, definePlugin, defineService, toGatewayError, type Target, type Usage } from 'llm-gateway/plugin';
 import { Limiter, type Limits } from './limiter.js';
 import { exhaustedUntil } from './provider-headers.js';
 
@@ -40,7 +34,9 @@ export const limitHeadroom = defineService<LimitHeadroom>('rate-limits:headroom'
 
 const limit = { type: 'integer', minimum: 1 };
 
-export const rateLimits = definePlugin<RateLimitsOptions>({
+const defaults = { learnFromProviders: true } satisfies RateLimitsOptions;
+
+export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
   name: 'gateway:rate-limits',
   schema: {
     type: 'object',
@@ -50,12 +46,13 @@ export const rateLimits = definePlugin<RateLimitsOptions>({
         type: 'object',
         additionalProperties: { type: 'object', additionalProperties: false, properties: { rpm: limit, rpd: limit, tpm: limit, tpd: limit, concurrency: limit } },
       },
-      learnFromProviders: { type: 'boolean', default: true },
+      learnFromProviders: { type: 'boolean' },
     },
   },
-  create(options) {
-    let counters!: Counters;
-    let configured = new Map<string, Limiter>();
+  defaults,
+  setup(host, options) {
+    const { counters } = host.store;
+    const configured = new Map(Object.entries(options.limits ?? {}).map(([key, limits]) => [key, new Limiter(key, limits, counters)]));
     const learned = new Map<string, Limiter>();
 
     /** The provider's scope (if limited) and the deployment's (always: it carries learned blocks). */
@@ -73,24 +70,20 @@ export const rateLimits = definePlugin<RateLimitsOptions>({
     const countTokens = (scopes: Limiter[], usage: Usage | undefined) =>
       usage ? Promise.all(scopes.map((scope) => scope.usedTokens(usage.total_tokens ?? 0, Date.now()))) : undefined;
 
-    return {
-      setup(host) {
-        counters = host.resolve(stateStore).counters;
-        configured = new Map(Object.entries(options.limits ?? {}).map(([key, limits]) => [key, new Limiter(key, limits, counters)]));
-        host.provide(limitHeadroom, {
-          hasHeadroom: async (target) => (await Promise.all(scopesOf(target).map((s) => s.hasHeadroom(Date.now())))).every(Boolean),
-        });
-        host.addProviderStatus({
-          name: 'limits',
-          status: async (providerId) => {
-            const now = Date.now();
-            const scopes = [...configured.values(), ...learned.values()].filter((l) => l.key === providerId || l.key.startsWith(`${providerId}/`));
-            const shown = await Promise.all(scopes.map((l) => l.headroom(now)));
-            return shown.filter((h) => Object.keys(h).length > 1);
-          },
-        });
+    host.provide(limitHeadroom, {
+      hasHeadroom: async (target) => (await Promise.all(scopesOf(target).map((s) => s.hasHeadroom(Date.now())))).every(Boolean),
+    });
+    host.addProviderStatus({
+      name: 'limits',
+      status: async (providerId) => {
+        const now = Date.now();
+        const scopes = [...configured.values(), ...learned.values()].filter((l) => l.key === providerId || l.key.startsWith(`${providerId}/`));
+        const shown = await Promise.all(scopes.map((l) => l.headroom(now)));
+        return shown.filter((h) => Object.keys(h).length > 1);
       },
+    });
 
+    return {
       upstream: (next) =>
         async function stayWithinLimits(call) {
           const scopes = scopesOf(call.target);

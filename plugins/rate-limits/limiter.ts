@@ -4,8 +4,7 @@
  * plus what the provider itself said (exhausted for a while). On the SQLite store the counters
  * live in memory; on Redis every replica counts against the same windows.
  */
-import type { Counters } from '../../core/store/counters.js';
-import { addToWindow, takeFromWindow, windowCount } from '../../core/store/sliding-window.js';
+import { type Counters, addToWindow, takeFromWindow, windowCount } from 'llm-gateway/store';
 
 export interface Limits {
   rpm?: number;

@@ -2,8 +2,8 @@
  * The answer when every target failed: a 429 when they are all rate-limited, a 503 otherwise, with
  * `Retry-After` set to the earliest moment one said it frees up, and each target's failure named.
  */
-import { GatewayError, classifyFailure } from '../../core/errors.js';
-import type { Target } from '../../core/providers/provider.js';
+import { GatewayError, classifyFailure } from 'llm-gateway/plugin';
+import type { Target } from 'llm-gateway/provider-kit';
 
 export interface Failure {
   readonly target: Target;

@@ -13,9 +13,7 @@
  * plugins: [retry({ attempts: 2, fallbackOn: ['rate_limit', 'server', 'timeout', 'connection'] })]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyFailure, GatewayError, toGatewayError, type FailureClass } from '../../core/errors.js';
-import { definePlugin } from '../../core/plugin.js';
-import { primeStream } from '../../core/stream.js';
+import { type FailureClass, GatewayError, classifyFailure, definePlugin, primeStream, toGatewayError } from 'llm-gateway/plugin';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { exhaustedError, type Failure } from './exhausted.js';
 
@@ -54,37 +52,43 @@ function tryDeadline(elapsedMs: number, deadlineMs: number): { signal: AbortSign
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
-export const retry = definePlugin<RetryOptions>({
+const defaults = {
+  attempts: 2,
+  backoff: { initialMs: 250, maxMs: 8000, multiplier: 2, jitter: 'full' },
+  retryOn: [...RETRIABLE],
+  fallbackOn: [...RETRIABLE],
+  maxRetryAfterMs: 10_000,
+  deadlineMs: 120_000,
+} satisfies RetryOptions;
+
+export const retry = definePlugin<RetryOptions, typeof defaults>({
   name: 'gateway:retry',
   schema: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      attempts: { type: 'integer', minimum: 1, maximum: 10, default: 2 },
+      attempts: { type: 'integer', minimum: 1, maximum: 10 },
       backoff: {
         type: 'object',
         additionalProperties: false,
-        default: {},
         properties: {
-          initialMs: { type: 'integer', minimum: 0, default: 250 },
-          maxMs: { type: 'integer', minimum: 0, default: 8000 },
-          multiplier: { type: 'number', minimum: 1, default: 2 },
-          jitter: { enum: ['full', 'none'], default: 'full' },
+          initialMs: { type: 'integer', minimum: 0 },
+          maxMs: { type: 'integer', minimum: 0 },
+          multiplier: { type: 'number', minimum: 1 },
+          jitter: { enum: ['full', 'none'] },
         },
       },
-      retryOn: { ...classes, default: [...RETRIABLE] },
-      fallbackOn: { ...classes, default: [...RETRIABLE] },
-      maxRetryAfterMs: { type: 'integer', minimum: 0, default: 10_000 },
-      deadlineMs: { type: 'integer', minimum: 1, default: 120_000 },
+      retryOn: classes,
+      fallbackOn: classes,
+      maxRetryAfterMs: { type: 'integer', minimum: 0 },
+      deadlineMs: { type: 'integer', minimum: 1 },
     },
   },
-  create(options) {
-    const attempts = options.attempts!;
-    const backoff = options.backoff as BackoffOptions;
+  defaults,
+  setup(_host, options) {
+    const { attempts, backoff, maxRetryAfterMs, deadlineMs } = options;
     const retryOn = new Set<FailureClass>(options.retryOn);
     const fallbackOn = new Set<FailureClass>(options.fallbackOn);
-    const maxRetryAfterMs = options.maxRetryAfterMs!;
-    const deadlineMs = options.deadlineMs!;
 
     return {
       upstream: (next) =>

@@ -10,17 +10,10 @@
  * @example
  * plugins: [routing({ prices: { 'groq/llama-3.3-70b-versatile': 0.7 } }), retry(), circuitBreaker()]
  */
-import { ConfigError } from '../../core/config/config-error.js';
-import { invalidRequest } from '../../core/errors.js';
-import { healthTracker, type HealthTracker } from '../../core/health.js';
-import { definePlugin } from '../../core/plugin.js';
-import type { Target } from '../../core/providers/provider.js';
-import { hintMatches, type RoutingHints } from '../../core/routing/hints.js';
-import { stateStore } from '../../core/store/store.js';
-import type { Counters } from '../../core/store/counters.js';
-import { modelResolver, type ModelResolver } from '../../core/routing/resolve-model.js';
-import { circuitBreakerState, type CircuitBreakerState } from '../circuit-breaker/index.js';
-import { limitHeadroom, type LimitHeadroom } from '../rate-limits/index.js';
+import { ConfigError, definePlugin, invalidRequest, type Target } from 'llm-gateway/plugin';
+import { circuitBreakerState, type CircuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
+import { limitHeadroom, type LimitHeadroom } from 'llm-gateway/plugins/rate-limits';
+import { hintMatches, readRoutingHints, routingRequestOptions, type RoutingHints } from './hints.js';
 import { STRATEGIES, orderTargets, type RoutedTarget, type Strategy } from './strategies.js';
 
 export interface RoutingOptions {
@@ -30,47 +23,40 @@ export interface RoutingOptions {
   prices?: Record<string, number>;
 }
 
-export const routing = definePlugin<RoutingOptions>({
+const defaults = { strategy: 'fallback' } satisfies RoutingOptions;
+
+export const routing = definePlugin<RoutingOptions, typeof defaults>({
   name: 'gateway:routing',
   schema: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      strategy: { enum: [...STRATEGIES], default: 'fallback' },
+      strategy: { enum: [...STRATEGIES] },
       prices: { type: 'object', additionalProperties: { type: 'number', minimum: 0 } },
     },
   },
-  create(options) {
+  defaults,
+  requestOptions: routingRequestOptions,
+  setup(host, options) {
     const prices = options.prices ?? {};
-    let resolver!: ModelResolver;
-    let counters!: Counters;
-    let health!: HealthTracker;
+    const { models, health } = host;
+    const { counters } = host.store;
+    const unknown = [...models.allVirtualModels()].filter((m) => !(STRATEGIES as readonly string[]).includes(m.strategy));
+    if (unknown.length > 0) {
+      throw new ConfigError('unknown routing strategy', unknown.map((m) => `config/models/${m.name}/strategy must be one of: ${STRATEGIES.map((s) => JSON.stringify(s)).join(', ')} (found ${JSON.stringify(m.strategy)})`));
+    }
     // Provided by plugins that may come later in the list: looked up on first use.
-    let peers: (() => { circuits: CircuitBreakerState | undefined; headroom: LimitHeadroom | undefined }) | undefined;
-    let circuits: CircuitBreakerState | undefined;
-    let headroom: LimitHeadroom | undefined;
+    let peers: { circuits: CircuitBreakerState | undefined; headroom: LimitHeadroom | undefined } | undefined;
+    const peersOnce = () => (peers ??= { circuits: host.tryResolve(circuitBreakerState), headroom: host.tryResolve(limitHeadroom) });
 
     return {
-      setup(host) {
-        resolver = host.resolve(modelResolver);
-        const unknown = [...resolver.allVirtualModels()].filter((m) => !(STRATEGIES as readonly string[]).includes(m.strategy));
-        if (unknown.length > 0) {
-          throw new ConfigError('unknown routing strategy', unknown.map((m) => `config/models/${m.name}/strategy must be one of: ${STRATEGIES.map((s) => JSON.stringify(s)).join(', ')} (found ${JSON.stringify(m.strategy)})`));
-        }
-        health = host.resolve(healthTracker);
-        counters = host.resolve(stateStore).counters;
-        peers = () => ({ circuits: host.tryResolve(circuitBreakerState), headroom: host.tryResolve(limitHeadroom) });
-      },
-
       async middleware(ctx, next) {
-        if (peers) {
-          ({ circuits, headroom } = peers());
-          peers = undefined;
-        }
-        const route = ctx.route ?? resolver.resolve(ctx.request.model);
-        const declared = route.virtualModel ? resolver.virtualModel(route.virtualModel)?.strategy : undefined;
-        const strategy = pickStrategy(ctx.hints, declared, options.strategy!);
-        const candidates = applyHints(route.targets as RoutedTarget[], ctx.hints);
+        const { circuits, headroom } = peersOnce();
+        const hints = readRoutingHints(ctx.http.req.headers, ctx.requestOptions);
+        const route = ctx.route ?? models.resolve(ctx.request.model);
+        const declared = route.virtualModel ? models.virtualModel(route.virtualModel)?.strategy : undefined;
+        const strategy = pickStrategy(hints, declared, options.strategy);
+        const candidates = applyHints(route.targets as RoutedTarget[], hints);
         const routeKey = route.virtualModel ?? route.requestedModel;
         // The cursor lives in the store: restarts keep it (SQLite) and replicas share it (Redis).
         const cursor = strategy === 'round-robin' ? (await counters.add(`cursor:${routeKey}`, 1)) - 1 : 0;
@@ -85,12 +71,16 @@ export const routing = definePlugin<RoutingOptions>({
           nextCursor: () => cursor,
         });
         const open = circuits ? await openTargets(ordered, circuits) : undefined;
-        ctx.route = { ...route, targets: openCircuitsLast(preferredFirst(ordered, ctx.hints), open), reason: `${route.reason}:${strategy}` };
+        ctx.route = { ...route, targets: openCircuitsLast(preferredFirst(ordered, hints), open), reason: `${route.reason}:${strategy}` };
         await next();
       },
     };
   },
 });
+
+export { STRATEGIES } from './strategies.js';
+export type { Strategy } from './strategies.js';
+export type { RoutingHints } from './hints.js';
 
 async function targetsWithHeadroom(targets: readonly RoutedTarget[], headroom: LimitHeadroom): Promise<Set<Target>> {
   const answers = await Promise.all(targets.map((t) => headroom.hasHeadroom(t)));

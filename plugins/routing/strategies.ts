@@ -2,8 +2,8 @@
  * The order in which a route's targets are tried, one function per strategy. Each returns a new
  * array; the retry plugin then walks it (first target first).
  */
-import type { DeploymentHealth } from '../../core/health.js';
-import type { Target } from '../../core/providers/provider.js';
+import type { DeploymentHealth } from 'llm-gateway/plugin';
+import type { Target } from 'llm-gateway/provider-kit';
 
 export const STRATEGIES = ['fallback', 'round-robin', 'weighted', 'least-latency', 'lowest-cost', 'usage-aware'] as const;
 export type Strategy = (typeof STRATEGIES)[number];

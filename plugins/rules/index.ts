@@ -13,15 +13,9 @@
  *   { name: 'batch', when: { headers: { 'x-tier': 'batch' } }, route: 'cheap' },
  * ] })
  */
-import { ConfigError } from '../../core/config/config-error.js';
-import type { RouteDecision } from '../../core/context.js';
-import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
-import { estimatePromptTokens } from '../../core/tokens.js';
-import { tokenCountSlot } from '../../core/usage/usage-of.js';
-import { callerKeySlot } from '../auth/index.js';
-import { definePlugin } from '../../core/plugin.js';
-import { modelResolver, type ModelResolver } from '../../core/routing/resolve-model.js';
-import { defineService } from '../../core/services.js';
+import { ConfigError, definePlugin, defineService, estimatePromptTokens, type RouteDecision } from 'llm-gateway/plugin';
+import { callerKeySlot } from 'llm-gateway/plugins/auth';
+import { tokenCountSlot } from 'llm-gateway/plugins/token-counter';
 import { compileConditions, type RequestFacts, type RuleConditions } from './match.js';
 
 export interface Rule {
@@ -48,7 +42,6 @@ export interface RuleRouter {
 
 export const ruleRouter = defineService<RuleRouter>('rules:router');
 
-export { estimatePromptTokens };
 
 export const rules = definePlugin<RulesOptions>({
   name: 'gateway:rules',
@@ -84,9 +77,9 @@ export const rules = definePlugin<RulesOptions>({
       },
     },
   },
-  create(options) {
+  setup(host, options) {
     const compiled = options.rules.map((rule, index) => ({ name: rule.name ?? `rule ${index}`, route: rule.route, matches: compileConditions(rule.when) }));
-    let resolver!: ModelResolver;
+    const resolver = host.models;
 
     const explain = (facts: RequestFacts): RuleDecision => {
       const rule = compiled.find((r) => r.matches(facts));
@@ -95,24 +88,21 @@ export const rules = definePlugin<RulesOptions>({
       return { rule: rule.name, route: { ...route, requestedModel: facts.model, reason: `rule:${rule.name}` } };
     };
 
-    return {
-      setup(host) {
-        resolver = host.resolve(modelResolver);
-        // Fail at start, not at the first matching request, when a rule routes to a provider that
-        // is not configured. (A bare model name is checked per request: model lists load later.)
-        const problems: string[] = [];
-        compiled.forEach((rule, index) => {
-          if (!rule.route.includes('/') && !resolver.virtualModel(rule.route)) return;
-          try {
-            resolver.resolve(rule.route);
-          } catch (error) {
-            problems.push(`gateway:rules: options/rules/${index}/route ${(error as Error).message}`);
-          }
-        });
-        if (problems.length > 0) throw new ConfigError('invalid rules', problems);
-        host.provide(ruleRouter, { explain });
-      },
+    // Fail at start, not at the first matching request, when a rule routes to a provider that
+    // is not configured. (A bare model name is checked per request: model lists load later.)
+    const problems: string[] = [];
+    compiled.forEach((rule, index) => {
+      if (!rule.route.includes('/') && !resolver.virtualModel(rule.route)) return;
+      try {
+        resolver.resolve(rule.route);
+      } catch (error) {
+        problems.push(`gateway:rules: options/rules/${index}/route ${(error as Error).message}`);
+      }
+    });
+    if (problems.length > 0) throw new ConfigError('invalid rules', problems);
+    host.provide(ruleRouter, { explain });
 
+    return {
       async middleware(ctx, next) {
         const metadata = ctx.request.metadata;
         const decision = explain({

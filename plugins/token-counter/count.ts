@@ -18,8 +18,7 @@
  * `exact: true` means every part was counted by the model's tokenizer under a documented rule.
  * Any other model gets the kernel's estimate (about four characters per token) and `exact: false`.
  */
-import type { ChatCompletionRequest, ChatMessage } from '../../core/protocol/openai.js';
-import { estimatePromptTokens } from '../../core/tokens.js';
+import { type ChatCompletionRequest, type ChatMessage, estimatePromptTokens } from 'llm-gateway/plugin';
 import { bareModelId, counterFor, encodingFor } from './encodings.js';
 import { imagePartTokens, type TokenEstimate } from './images.js';
 import { toolTokens } from './tools.js';

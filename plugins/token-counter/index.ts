@@ -7,12 +7,10 @@
  * `tokenCountSlot`) and asks a streaming upstream to report usage (`stream_options.include_usage`;
  * the client still gets only what it asked for). On the way out: counts the answer as it passes,
  * chunk by chunk, so that an upstream that reports no usage, or a stream the client cancels, is
- * still accounted for what was generated (`usageOf(ctx)` in core/usage/usage-of.ts).
+ * still accounted for what was generated (`usageOf(ctx)`, usage-of.ts).
  */
-import { definePlugin } from '../../core/plugin.js';
-import type { ChatCompletionChunk } from '../../core/protocol/openai.js';
-import type { GatewayContext } from '../../core/context.js';
-import { tokenCountSlot, type TokenCount } from '../../core/usage/usage-of.js';
+import { definePlugin, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
+import { tokenCountSlot, type TokenCount } from './usage-of.js';
 import { countCompletionTokens, countPromptTokens, preloadEncodings } from './count.js';
 
 export interface TokenCounterOptions {
@@ -20,16 +18,16 @@ export interface TokenCounterOptions {
   preload?: boolean;
 }
 
-export const tokenCounter = definePlugin<TokenCounterOptions>({
+const defaults = { preload: true } satisfies TokenCounterOptions;
+
+export const tokenCounter = definePlugin<TokenCounterOptions, typeof defaults>({
   name: 'gateway:token-counter',
   order: 'pre',
-  schema: { type: 'object', additionalProperties: false, properties: { preload: { type: 'boolean', default: true } } },
-  create(options) {
+  schema: { type: 'object', additionalProperties: false, properties: { preload: { type: 'boolean' } } },
+  defaults,
+  setup(_host, options) {
+    if (options.preload) preloadEncodings();
     return {
-      setup() {
-        if (options.preload) preloadEncodings();
-      },
-
       async middleware(ctx, next) {
         const prompt = countPromptTokens(ctx.request);
         const count: TokenCount = { promptTokens: prompt.tokens, completionTokens: 0, exact: prompt.exact };
@@ -80,3 +78,5 @@ function textOf(part: { content?: unknown; reasoning_content?: unknown; tool_cal
 }
 
 export { countCompletionTokens, countPromptTokens, encodingFor } from './count.js';
+export { tokenCountSlot, usageOf } from './usage-of.js';
+export type { TokenCount } from './usage-of.js';

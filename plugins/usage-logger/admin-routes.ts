@@ -3,15 +3,14 @@
  * (filtered, cursor-paginated records). With gateway:auth they need the admin key, like every
  * `/admin/*` route; without it the gateway is open, these routes included.
  */
-import { invalidRequest } from '../../core/errors.js';
-import type { PluginHost } from '../../core/plugin.js';
-import type { LogQuery, StatusClass, UsageBucket, UsageGroupKey, UsageLog, UsageQuery } from '../../core/usage/usage-log.js';
-import type { UsageOutcome } from '../../core/usage/record.js';
+import { invalidRequest, type PluginHost } from 'llm-gateway/plugin';
+import type { UsageOutcome } from './log/record.js';
+import type { LogQuery, StatusClass, UsageBucket, UsageGroupKey, UsageLog, UsageQuery } from './log/usage-log.js';
 
 const GROUP_KEYS: readonly UsageGroupKey[] = ['provider', 'model', 'keyId', 'team'];
 const DAY = 86_400_000;
 
-export function addUsageRoutes(host: PluginHost, log: () => UsageLog): void {
+export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
   host.route({
     method: 'GET',
     path: '/admin/usage',
@@ -31,7 +30,7 @@ export function addUsageRoutes(host: PluginHost, log: () => UsageLog): void {
         ...(q.percentiles === 'true' ? { percentiles: true } : {}),
         ...filters(q),
       };
-      http.body = { object: 'usage', from: from.toISOString(), to: to.toISOString(), groupBy, data: await log().aggregate(query) };
+      http.body = { object: 'usage', from: from.toISOString(), to: to.toISOString(), groupBy, data: await log.aggregate(query) };
     },
   });
 
@@ -56,7 +55,7 @@ export function addUsageRoutes(host: PluginHost, log: () => UsageLog): void {
         ...(q.cursor ? { cursor: q.cursor } : {}),
         ...(limit ? { limit } : {}),
       };
-      const page = await log()
+      const page = await log
         .list(query)
         .catch((error: Error) => {
           if (q.cursor) throw invalidRequest(`The cursor is not one this API gave out (${error.message}).`, 'cursor');

@@ -1,9 +1,9 @@
 /** One usage record from a finished request's context: what the usage log stores. */
-import type { GatewayContext } from '../../core/context.js';
-import type { Pricing } from '../../core/pricing.js';
-import type { UsageRecord } from '../../core/usage/record.js';
-import { usageOf } from '../../core/usage/usage-of.js';
-import { callerKeySlot } from '../auth/index.js';
+import type { GatewayContext } from 'llm-gateway/plugin';
+import { callerKeySlot } from 'llm-gateway/plugins/auth';
+import type { Pricing } from 'llm-gateway/plugins/cost';
+import { usageOf } from 'llm-gateway/plugins/token-counter';
+import type { UsageRecord } from './log/record.js';
 
 export interface Bodies {
   request?: string;

@@ -1,8 +1,9 @@
 /**
  * gateway:usage-logger, one record per request in a SQL table (SQLite by default, PostgreSQL for
- * replicas: the config's `usageLog`), and the admin API that reads it.
+ * replicas), and the admin API that reads it.
  *
- * Options: where to write (default: the config's `usageLog`), whether to keep request and response
+ * Options: where to write (default: the config's top-level `usageLog`, a documented alias, else
+ * `data/usage.sqlite`), whether to keep request and response
  * bodies (off by default; capped and redacted when on), extra redaction patterns, and how many days
  * to keep.
  *
@@ -11,21 +12,16 @@
  * the write happens behind, in batches, and never delays or fails a request. At shutdown, after
  * the last request has ended, the queue is flushed.
  */
-import type { GatewayContext } from '../../core/context.js';
-import { defineSlot } from '../../core/context.js';
-import { definePlugin } from '../../core/plugin.js';
-import { pricing as pricingService } from '../../core/pricing.js';
-import type { ChatCompletionChunk } from '../../core/protocol/openai.js';
-import { defineService } from '../../core/services.js';
-import { openUsageLog } from '../../core/usage/open-usage-log.js';
-import type { UsageLog } from '../../core/usage/usage-log.js';
-import { defaultPricing } from '../cost/index.js';
+import { definePlugin, defineService, defineSlot, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
+import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { addUsageRoutes } from './admin-routes.js';
 import { buildRecord } from './build-record.js';
+import { openUsageLog } from './log/open-usage-log.js';
+import type { UsageLog } from './log/usage-log.js';
 import { cap, createRedactor } from './redact.js';
 
 export interface UsageLoggerOptions {
-  /** `sqlite://<file>` or `postgres://...`. Default: the config's `usageLog`. */
+  /** `sqlite://<file>` or `postgres://...`. Default: the config's `usageLog`, else `sqlite://data/usage.sqlite`. */
   url?: string;
   bodies?: { request?: boolean; response?: boolean; maxBytes?: number };
   /** Regular expressions (as strings) to redact besides keys, tokens, emails, phones and cards. */
@@ -34,67 +30,71 @@ export interface UsageLoggerOptions {
   retentionDays?: number;
 }
 
+/** Nothing to install: one SQLite file next to the gateway's state, created on first start. */
+export const DEFAULT_USAGE_LOG = 'sqlite://data/usage.sqlite';
+
+const USAGE_LOG_URL = { type: 'string', pattern: '^(sqlite://.+|sqlite::memory:|postgres(ql)?://.+)$' };
+
+/** The config's top-level `usageLog` (where to write, when the plugin's `url` is not given). */
+export const usageLogSection = { usageLog: USAGE_LOG_URL };
+
 /** The open usage log, for the dashboard. */
 export const usageLogService = defineService<UsageLog>('usage-logger:log');
 
 const responseTextSlot = defineSlot<{ text: string }>('usage-logger:response-text');
 const DAY = 86_400_000;
 
-export const usageLogger = definePlugin<UsageLoggerOptions>({
+const defaults = { bodies: { request: false, response: false, maxBytes: 16_384 }, retentionDays: 30 } satisfies UsageLoggerOptions;
+
+export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
   name: 'gateway:usage-logger',
   schema: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      url: { type: 'string', pattern: '^(sqlite://.+|sqlite::memory:|postgres(ql)?://.+)$' },
+      url: USAGE_LOG_URL,
       bodies: {
         type: 'object',
         additionalProperties: false,
-        properties: { request: { type: 'boolean', default: false }, response: { type: 'boolean', default: false }, maxBytes: { type: 'integer', minimum: 0, default: 16_384 } },
+        properties: { request: { type: 'boolean' }, response: { type: 'boolean' }, maxBytes: { type: 'integer', minimum: 0 } },
       },
       redact: { type: 'array', items: { type: 'string', minLength: 1 } },
-      retentionDays: { type: 'integer', minimum: 1, default: 30 },
+      retentionDays: { type: 'integer', minimum: 1 },
     },
   },
-  create(options) {
+  defaults,
+  configSections: usageLogSection,
+  async setup(host, options) {
     const redact = createRedactor(options.redact);
-    const maxBytes = options.bodies?.maxBytes ?? 16_384;
-    const keepRequest = options.bodies?.request === true;
-    const keepResponse = options.bodies?.response === true;
-    let log: UsageLog | undefined;
-    let pruner: NodeJS.Timeout | undefined;
-
+    const { maxBytes, request: keepRequest, response: keepResponse } = options.bodies;
     const body = (text: string | undefined) => (text === undefined ? undefined : redact(cap(text, maxBytes)));
 
-    return {
-      async setup(host) {
-        const url = options.url ?? host.config.usageLog;
-        const opened = await openUsageLog(url, { logger: host.logger });
-        log = opened;
-        host.provide(usageLogService, opened);
-        const pricing = () => host.tryResolve(pricingService) ?? defaultPricing();
-        addUsageRoutes(host, () => opened);
+    const url = options.url ?? (host.config.sections.usageLog as string | undefined) ?? DEFAULT_USAGE_LOG;
+    const log = await openUsageLog(url, { logger: host.logger });
+    host.provide(usageLogService, log);
+    const pricing = () => host.tryResolve(pricingService) ?? defaultPricing();
+    addUsageRoutes(host, log);
 
-        host.events.on('request:end', (ctx) => {
-          try {
-            const response = keepResponse ? (ctx.get(responseTextSlot)?.text ?? jsonBody(ctx)) : undefined;
-            const record = buildRecord(ctx, pricing(), {
-              ...(keepRequest ? { request: body(JSON.stringify(ctx.request)) } : {}),
-              ...(response !== undefined ? { response: body(response) } : {}),
-            });
-            opened.write(record);
-          } catch (error) {
-            host.logger.warn('could not build a usage record', { requestId: ctx.id, error: (error as Error).message });
-          }
+    host.events.on('request:end', (ctx) => {
+      try {
+        const response = keepResponse ? (ctx.get(responseTextSlot)?.text ?? jsonBody(ctx)) : undefined;
+        const record = buildRecord(ctx, pricing(), {
+          ...(keepRequest ? { request: body(JSON.stringify(ctx.request)) } : {}),
+          ...(response !== undefined ? { response: body(response) } : {}),
         });
+        log.write(record);
+      } catch (error) {
+        host.logger.warn('could not build a usage record', { requestId: ctx.id, error: (error as Error).message });
+      }
+    });
 
-        const prune = () =>
-          void opened.prune(new Date(Date.now() - options.retentionDays! * DAY)).catch((error: Error) => host.logger.warn('could not prune the usage log', { error: error.message }));
-        prune();
-        pruner = setInterval(prune, 6 * 60 * 60 * 1000);
-        pruner.unref();
-      },
+    const prune = () =>
+      void log.prune(new Date(Date.now() - options.retentionDays * DAY)).catch((error: Error) => host.logger.warn('could not prune the usage log', { error: error.message }));
+    prune();
+    const pruner = setInterval(prune, 6 * 60 * 60 * 1000);
+    pruner.unref();
 
+    return {
       async middleware(ctx, next) {
         await next();
         const response = ctx.response;
@@ -106,7 +106,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions>({
 
       async close() {
         clearInterval(pruner);
-        await log?.close();
+        await log.close();
       },
     };
   },
@@ -125,3 +125,6 @@ function jsonBody(ctx: GatewayContext): string | undefined {
 }
 
 export { createRedactor } from './redact.js';
+export { openUsageLog } from './log/open-usage-log.js';
+export type { UsageRecord, UsageAttempt, UsageCacheState, UsageEndpoint, UsageOutcome } from './log/record.js';
+export type { UsageLog, UsageQuery, UsageAggregate, LogQuery, UsageFilter, UsageGroupKey, UsageBucket, StatusClass, UsageLogStats } from './log/usage-log.js';

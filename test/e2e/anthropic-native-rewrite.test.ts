@@ -13,7 +13,7 @@ let gw: RunningGateway;
 
 const redactor = definePlugin({
   name: 'test:redactor',
-  create: () => ({
+  setup: () => ({
     async middleware(ctx, next) {
       const last = ctx.request.messages.at(-1);
       if (last && typeof last.content === 'string' && last.content.includes('secret')) {

@@ -16,7 +16,7 @@ if (!DATABASE_URL) console.warn('DATABASE_URL is not set: the replica usage-log 
 const ADMIN = 'replica-admin-key-0123456789';
 const flatPricing = definePlugin({
   name: 'test:flat-pricing',
-  create: () => ({ setup: (host) => host.provide(pricing, { costMicros: () => 1000, estimateMicros: () => 1000 } satisfies Pricing) }),
+  setup: (host) => host.provide(pricing, { costMicros: () => 1000, estimateMicros: () => 1000 } satisfies Pricing),
 });
 
 describe.skipIf(!REDIS_URL)('two replicas on one Redis', () => {

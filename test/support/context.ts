@@ -6,6 +6,7 @@ import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
 export function fakeContext(request: Partial<ChatCompletionRequest> = {}): GatewayContext {
   return new GatewayContext({
     endpoint: 'chat.completions',
+    operation: 'chat',
     id: 'req-test',
     http: {} as KoaContext,
     request: { model: 'p/m', messages: [{ role: 'user', content: 'hi' }], ...request },

@@ -5,7 +5,7 @@ import { ModelCatalog } from '../../../core/providers/catalog.js';
 import { ProviderRegistry } from '../../../core/providers/registry.js';
 import { createEventBus } from '../../../core/events.js';
 import { ModelResolver } from '../../../core/routing/resolve-model.js';
-import { builtinPlugins } from '../../../plugins/builtins.js';
+import { builtinPlugins } from '../../../index.js';
 
 async function resolverFor(config: Parameters<typeof resolveConfig>[0]) {
   const resolved = await resolveConfig(config);

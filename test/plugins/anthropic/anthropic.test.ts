@@ -9,7 +9,7 @@ import { GatewayError } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import type { ChatCompletionChunk } from '../../../core/protocol/openai.js';
 import type { ChatResult, Provider } from '../../../core/providers/provider.js';
-import { anthropicType } from '../../../plugins/anthropic/anthropic.js';
+import { anthropicType } from '../../../plugins/anthropic/index.js';
 import { anthropicError, anthropicMessage, anthropicStreamEvents } from '../../support/anthropic-wire.js';
 import { collect, failure, sse } from '../../support/adapter-results.js';
 import { FetchDispatcher } from '../../support/fetch-dispatcher.js';

@@ -14,12 +14,10 @@ const ADMIN = 'admin-key-for-tests-0123456789';
 /** Every answer costs exactly $0.001, and so does every estimate: budgets are exact here. */
 const flatPricing = definePlugin({
   name: 'test:flat-pricing',
-  create: () => ({
-    setup(host) {
-      const prices: Pricing = { costMicros: () => 1000, estimateMicros: () => 1000 };
-      host.provide(pricing, prices);
-    },
-  }),
+  setup(host) {
+    const prices: Pricing = { costMicros: () => 1000, estimateMicros: () => 1000 };
+    host.provide(pricing, prices);
+  },
 });
 
 let upstream: MockUpstream;

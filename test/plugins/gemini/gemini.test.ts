@@ -10,7 +10,7 @@ import { silentLogger } from '../../../core/logger.js';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../../core/protocol/openai.js';
 import type { ChatResult, Provider } from '../../../core/providers/provider.js';
 import { geminiType, GEMINI_BASE_URL } from '../../../plugins/gemini/gemini.js';
-import { geminiProviders } from '../../../plugins/gemini/index.js';
+import { geminiPlugin } from '../../../plugins/gemini/index.js';
 import { collect, failure, sse as sseResponse } from '../../support/adapter-results.js';
 import { FetchDispatcher } from '../../support/fetch-dispatcher.js';
 import { startMockGemini, type MockGemini } from '../../support/mock-gemini.js';
@@ -296,7 +296,7 @@ describe('countTokens', () => {
 
 describe('the plugin', () => {
   it('contributes the gemini provider type, with apiKey as a secret', () => {
-    const plugin = geminiProviders();
+    const plugin = geminiPlugin();
     expect(plugin.name).toBe('gateway:gemini');
     expect(plugin.providerTypes).toEqual([geminiType]);
     expect(geminiType.secretOptions).toEqual(['apiKey']);

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, cost, tokenCounter, usageLogger, type UsageRecord } from '../../../index.js';
 import { silentLogger } from '../../../core/logger.js';
-import { openUsageLog } from '../../../core/usage/open-usage-log.js';
+import { openUsageLog } from '../../../plugins/usage-logger/log/open-usage-log.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { chunk, mockProvider, startMockUpstream, wordChunks, type MockUpstream } from '../../support/mock-upstream.js';
 

@@ -1,0 +1,74 @@
+/**
+ * The kernel's own routes: liveness and readiness, the model list, and what the gateway knows of
+ * each provider (its model listing, per-deployment health, and the sections plugins contribute:
+ * circuit states, rate-limit headroom).
+ */
+import type Router from '@koa/router';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import { notFound } from '../errors.js';
+import type { HealthTracker } from '../health.js';
+import type { ProviderStatusSection } from '../plugin.js';
+import type { ModelCatalog } from '../providers/catalog.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+
+export interface KernelRouteDeps {
+  catalog: ModelCatalog;
+  config: ResolvedConfig;
+  providers: ProviderRegistry;
+  health: HealthTracker;
+  sections: readonly ProviderStatusSection[];
+}
+
+export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
+  const { catalog, config } = deps;
+
+  /** Liveness: the process answers. */
+  router.get('/health', (koa) => {
+    koa.body = { status: 'ok' };
+  });
+
+  /** Readiness: every provider has answered its first model listing (well or badly). */
+  router.get('/ready', (koa) => {
+    const providers = catalog.status().map((l) => ({ id: l.provider, status: l.status, models: l.models.length, ...(l.error ? { error: l.error } : {}) }));
+    const ready = catalog.isSettled();
+    koa.status = ready ? 200 : 503;
+    koa.body = { status: ready ? 'ready' : 'starting', providers };
+  });
+
+  router.get('/v1/models', (koa) => {
+    koa.body = { object: 'list', data: catalog.list(config.models) };
+  });
+
+  // Model ids contain slashes (`groq/llama-3.3-70b-versatile`), hence the wildcard.
+  router.get('/v1/models/*model', (koa) => {
+    const param = koa.params.model as string | string[];
+    const id = Array.isArray(param) ? param.join('/') : param;
+    const model = catalog.list(config.models).find((m) => m.id === id);
+    if (!model) throw notFound(`The model '${id}' does not exist; GET /v1/models lists them.`, 'model_not_found', 'model');
+    koa.body = model;
+  });
+
+  // Sections may read shared state (Redis), hence asynchronous.
+  const describe = async (id: string) => {
+    const provider = deps.providers.get(id)!;
+    const listing = catalog.status().find((l) => l.provider === id);
+    const sections = Object.fromEntries(await Promise.all(deps.sections.map(async (section) => [section.name, await section.status(id)] as const)));
+    return {
+      id,
+      type: provider.type,
+      models: { status: listing?.status ?? 'ok', count: listing?.models.length ?? 0, ...(listing?.error ? { error: listing.error } : {}) },
+      deployments: deps.health.all().filter((h) => h.provider === id),
+      ...sections,
+    };
+  };
+
+  router.get('/v1/providers', async (koa) => {
+    koa.body = { object: 'list', data: await Promise.all(deps.providers.all().map((p) => describe(p.id))) };
+  });
+
+  router.get('/v1/providers/:id/health', async (koa) => {
+    const id = koa.params.id as string;
+    if (!deps.providers.has(id)) throw notFound(`No provider '${id}' is configured.`, 'provider_not_found', 'id');
+    koa.body = await describe(id);
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs every plugin's `setup` in order with a host of its own, and collects what they contribute:
+ * routes, front-ends, dashboard panels, provider status sections, services, and the hooks each
+ * setup returns (merged over the hooks the plugin object carries itself).
+ */
+import type Router from '@koa/router';
+import type { ResolvedConfig } from './config/resolve-config.js';
+import type { EventBus } from './events.js';
+import type { FrontEnd } from './http/front-end.js';
+import type { HealthTracker } from './health.js';
+import type { Logger } from './logger.js';
+import type { DashboardPanel, GatewayPlugin, PluginHooks, PluginHost, ProviderStatusSection } from './plugin.js';
+import type { ProviderRegistry } from './providers/registry.js';
+import type { ModelResolver } from './routing/resolve-model.js';
+import type { ServiceRegistry } from './services.js';
+import type { Store } from './store/store.js';
+
+export interface SetupDeps {
+  config: ResolvedConfig;
+  logger: Logger;
+  events: EventBus;
+  store: Store;
+  models: ModelResolver;
+  health: HealthTracker;
+  providers: ProviderRegistry;
+  services: ServiceRegistry;
+  router: Router;
+}
+
+export interface Contributions {
+  /** Each plugin with the hooks it runs, in execution order. */
+  readonly plugins: readonly GatewayPlugin[];
+  readonly frontEnds: readonly FrontEnd<unknown>[];
+  readonly panels: readonly DashboardPanel[];
+  readonly statusSections: readonly ProviderStatusSection[];
+}
+
+export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: SetupDeps): Promise<Contributions> {
+  const frontEnds: FrontEnd<unknown>[] = [];
+  const panels: DashboardPanel[] = [];
+  const statusSections: ProviderStatusSection[] = [];
+  const ready: GatewayPlugin[] = [];
+
+  for (const plugin of plugins) {
+    if (!plugin.setup) {
+      ready.push(plugin);
+      continue;
+    }
+    const host: PluginHost = {
+      logger: deps.logger.child(plugin.name),
+      events: deps.events,
+      config: deps.config,
+      store: deps.store,
+      models: deps.models,
+      health: deps.health,
+      route: ({ method, path, handler }) => void deps.router.register(path, [method], handler),
+      frontEnd: (frontEnd) => void frontEnds.push(frontEnd as FrontEnd<unknown>),
+      provider: (id) => deps.providers.get(id),
+      addPanel: (panel) => void panels.push(panel),
+      addProviderStatus: (section) => void statusSections.push(section),
+      provide: (token, value) => deps.services.provide(token, value),
+      resolve: (token) => deps.services.resolve(token),
+      tryResolve: (token) => deps.services.tryResolve(token),
+    };
+    let hooks: void | PluginHooks;
+    try {
+      hooks = await plugin.setup(host);
+    } catch (error) {
+      if ((error as Error).name === 'ConfigError') throw error;
+      throw new Error(`plugin ${plugin.name} failed in setup: ${(error as Error).message}`, { cause: error });
+    }
+    ready.push(hooks ? { ...plugin, ...definedHooks(hooks) } : plugin);
+  }
+  return { plugins: ready, frontEnds, panels, statusSections };
+}
+
+/** The hooks `setup` returned, bound to the object they came on (methods may use `this`). */
+function definedHooks(hooks: PluginHooks): PluginHooks {
+  const out: PluginHooks = {};
+  if (hooks.gate) out.gate = hooks.gate.bind(hooks);
+  if (hooks.middleware) out.middleware = hooks.middleware.bind(hooks);
+  if (hooks.upstream) out.upstream = hooks.upstream.bind(hooks);
+  if (hooks.close) out.close = hooks.close.bind(hooks);
+  return out;
+}

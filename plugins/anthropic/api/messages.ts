@@ -1,0 +1,84 @@
+/**
+ * `POST /v1/messages`: Anthropic's Messages API, so Anthropic clients (Claude Code with
+ * `ANTHROPIC_BASE_URL`, the SDKs) can reach any provider.
+ *
+ * The request is translated to OpenAI's format, which plugins read and non-Anthropic adapters send;
+ * the original rides along and an Anthropic upstream receives it as written, answering with its
+ * own bytes (see `nativeProtocols`). Other upstreams' answers are translated into Anthropic's events.
+ */
+import type { Context as KoaContext } from 'koa';
+import { clientGone, defineFrontEnd, nativeOf, toGatewayError, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type NativeRequest } from 'llm-gateway/plugin';
+import { toAnthropicErrorBody } from '../protocol/errors.js';
+import { AnthropicEventWriter, toAnthropicMessage } from '../protocol/from-openai-response.js';
+import { toOpenAIRequest } from '../protocol/to-openai-request.js';
+import type { AnthropicStreamEvent } from '../protocol/types.js';
+import { validateMessagesRequest } from '../protocol/validate-request.js';
+
+/** Anthropic headers that change what the upstream does, forwarded to an Anthropic upstream. */
+const FORWARDED_HEADERS = ['anthropic-beta'];
+
+/** The model name as the client wrote it, which its answer repeats. */
+interface ClientModel {
+  model: string;
+}
+
+export const messagesApi = defineFrontEnd<ClientModel>({
+  endpoint: 'messages',
+  paths: ['/v1/messages'],
+  parse(body, http) {
+    const anthropic = validateMessagesRequest(body);
+    const { request, losses } = toOpenAIRequest(anthropic);
+    return { operation: 'chat', request, native: nativeRequest(http, anthropic), losses, state: { model: anthropic.model } };
+  },
+  renderJson: (_ctx, completion, { model }) => nativeJson(completion as ChatCompletion) ?? toAnthropicMessage(completion as ChatCompletion, model),
+  renderStream: (ctx, chunks, { model }) => anthropicEvents(ctx, chunks, model),
+  renderError: (error, requestId) => toAnthropicErrorBody(error, requestId),
+});
+
+/** The client's request as it sent it, with the headers and query an Anthropic upstream should see too. */
+export function nativeRequest(http: KoaContext, body: Record<string, unknown>): NativeRequest {
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = http.get(name);
+    if (value) headers[name] = value;
+  }
+  return { protocol: 'anthropic', body, headers, ...(http.querystring ? { query: http.querystring } : {}) };
+}
+
+/** An Anthropic upstream's own message, when it answered one. */
+function nativeJson(completion: ChatCompletion): unknown {
+  const native = nativeOf(completion, 'anthropic');
+  return native ? (JSON.parse(native.data) as unknown) : undefined;
+}
+
+/**
+ * The Anthropic event stream. If the upstream spoke Anthropic (its first chunk says so), its events
+ * are replayed byte for byte; otherwise each OpenAI chunk is translated as it arrives. A failure
+ * mid-way ends the stream with an `error` event and no `message_stop`.
+ */
+async function* anthropicEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, model: string): AsyncGenerator<string> {
+  const writer = new AnthropicEventWriter(model);
+  let passThrough: boolean | undefined;
+  try {
+    for await (const chunk of chunks) {
+      ctx.timings.firstByteMs ??= ctx.elapsed();
+      const native = nativeOf(chunk, 'anthropic');
+      passThrough ??= native !== undefined;
+      if (passThrough) {
+        if (native) yield `event: ${native.event}\ndata: ${native.data}\n\n`;
+        continue;
+      }
+      yield* writer.write(chunk).map(encode);
+    }
+    if (!passThrough) yield* writer.end().map(encode);
+  } catch (cause) {
+    if (clientGone(ctx)) return;
+    const error = toGatewayError(cause);
+    ctx.error = error;
+    yield `event: error\ndata: ${JSON.stringify(toAnthropicErrorBody(error))}\n\n`;
+  }
+}
+
+function encode(event: AnthropicStreamEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}

@@ -1,0 +1,249 @@
+/**
+ * An OpenAI chat request as an Anthropic Messages request, for the `anthropic` adapter.
+ *
+ * What has no Anthropic equivalent (`n > 1`, logprobs, penalties, audio) is refused with a 400
+ * naming the provider and the field, or left out when the provider is configured with
+ * `unsupportedParams: 'drop'`. JSON mode and JSON schemas become a forced tool call whose input is
+ * handed back to the client as the message content: the one way every Claude model honours a schema.
+ */
+import { invalidRequest, rejectUnsupported, type ChatCompletionRequest, type ChatMessage, type UnsupportedParamsPolicy } from 'llm-gateway/provider-kit';
+import type {
+  AnthropicContentBlock,
+  AnthropicMessageParam,
+  AnthropicRequest,
+  AnthropicTextBlock,
+  AnthropicTool,
+  AnthropicToolChoice,
+  AnthropicToolResultBlock,
+} from './types.js';
+
+export interface ToAnthropicOptions {
+  provider: string;
+  policy: UnsupportedParamsPolicy;
+  /** Anthropic requires `max_tokens`; OpenAI clients often leave it out. */
+  defaultMaxTokens: number;
+}
+
+export interface AnthropicCall {
+  body: AnthropicRequest;
+  /** Set when `response_format` became a forced tool: its name, whose input is the answer. */
+  jsonTool?: string;
+}
+
+/** The name of the tool that carries a JSON-mode answer. */
+export const JSON_TOOL = 'json_response';
+
+/** OpenAI fields that change nothing about the answer and have no Anthropic counterpart. */
+const IGNORED = new Set(['model', 'messages', 'stream_options', 'store', 'metadata', 'service_tier', 'prompt_cache_key', 'safety_identifier']);
+
+/** Thinking budgets for OpenAI's `reasoning_effort`. */
+const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16_384 };
+
+export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAnthropicOptions): AnthropicCall {
+  const { provider, policy } = options;
+  const body: AnthropicRequest = { model: request.model, messages: [], max_tokens: options.defaultMaxTokens };
+  let jsonTool: string | undefined;
+
+  const { system, messages } = translateMessages(request.messages, options);
+  if (system.length > 0) body.system = system;
+  body.messages = messages;
+
+  for (const [field, value] of Object.entries(request)) {
+    if (value === undefined || value === null || IGNORED.has(field)) continue;
+    switch (field) {
+      case 'stream':
+        body.stream = value === true;
+        break;
+      case 'max_tokens':
+      case 'max_completion_tokens':
+        body.max_tokens = Number(value);
+        break;
+      case 'temperature':
+      case 'top_p':
+      case 'top_k':
+        body[field] = Number(value);
+        break;
+      case 'stop':
+        body.stop_sequences = Array.isArray(value) ? (value as string[]) : [String(value)];
+        break;
+      case 'user':
+        body.metadata = { user_id: String(value) };
+        break;
+      case 'n':
+        if (Number(value) > 1) rejectUnsupported(policy, provider, 'n', 'Anthropic returns one choice per request');
+        break;
+      case 'tools':
+        body.tools = translateTools(value as unknown[], provider);
+        break;
+      case 'tool_choice':
+      case 'parallel_tool_calls':
+        break; // below, once tools are known
+      case 'response_format': {
+        const format = value as { type?: string; json_schema?: { name?: string; schema?: Record<string, unknown>; description?: string } };
+        if (format.type === 'text') break;
+        if (format.type !== 'json_object' && format.type !== 'json_schema') {
+          rejectUnsupported(policy, provider, 'response_format', `format '${String(format.type)}' is unknown`);
+          break;
+        }
+        jsonTool = JSON_TOOL;
+        const schema = format.type === 'json_schema' ? (format.json_schema?.schema ?? { type: 'object' }) : { type: 'object' };
+        const tool: AnthropicTool = { name: JSON_TOOL, description: format.json_schema?.description ?? 'Answer with a JSON value matching this schema.', input_schema: schema };
+        body.tools = [...(body.tools ?? []), tool];
+        break;
+      }
+      case 'reasoning_effort': {
+        const budget = THINKING_BUDGET[String(value)];
+        if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
+        else if (value !== 'none' && value !== 'minimal') rejectUnsupported(policy, provider, 'reasoning_effort', `'${String(value)}' is not low, medium or high`);
+        break;
+      }
+      case 'logprobs':
+      case 'top_logprobs':
+        if (value !== false) rejectUnsupported(policy, provider, field, 'Anthropic does not return log probabilities');
+        break;
+      default:
+        rejectUnsupported(policy, provider, field, 'the Anthropic Messages API has no such parameter');
+    }
+  }
+
+  const toolChoice = translateToolChoice(request.tool_choice, request.parallel_tool_calls, provider);
+  if (jsonTool) {
+    body.tool_choice = { type: 'tool', name: jsonTool };
+  } else if (toolChoice) {
+    body.tool_choice = toolChoice;
+  }
+  // Anthropic refuses a thinking budget that does not leave room for the answer.
+  if (body.thinking?.type === 'enabled' && typeof body.thinking.budget_tokens === 'number' && body.max_tokens <= body.thinking.budget_tokens) {
+    body.max_tokens = body.thinking.budget_tokens + body.max_tokens;
+  }
+  return jsonTool ? { body, jsonTool } : { body };
+}
+
+function translateMessages(messages: readonly ChatMessage[], options: ToAnthropicOptions): { system: AnthropicTextBlock[]; messages: AnthropicMessageParam[] } {
+  const system: AnthropicTextBlock[] = [];
+  const out: AnthropicMessageParam[] = [];
+  const push = (role: 'user' | 'assistant', blocks: AnthropicContentBlock[]) => {
+    if (blocks.length === 0) return;
+    const last = out.at(-1);
+    // Anthropic wants turns to alternate; consecutive turns of one role become one.
+    if (last && last.role === role) (last.content as AnthropicContentBlock[]).push(...blocks);
+    else out.push({ role, content: blocks });
+  };
+
+  messages.forEach((message, index) => {
+    const at = `messages[${index}]`;
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        system.push(...textBlocks(message.content, at, options));
+        break;
+      case 'user':
+        push('user', contentBlocks(message.content, at, options));
+        break;
+      case 'assistant':
+        push('assistant', assistantBlocks(message, at, options));
+        break;
+      case 'tool': {
+        const result: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: String(message.tool_call_id ?? '') };
+        const content = message.content;
+        if (typeof content === 'string') result.content = content;
+        else if (Array.isArray(content)) result.content = contentBlocks(content, at, options) as AnthropicToolResultBlock['content'];
+        push('user', [result]);
+        break;
+      }
+      default:
+        throw invalidRequest(`${options.provider} does not support messages with role '${message.role}'.`, `${at}.role`, 'unsupported_parameter');
+    }
+  });
+  return { system, messages: out };
+}
+
+function assistantBlocks(message: ChatMessage, at: string, options: ToAnthropicOptions): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] = [];
+  // Thinking blocks go first and verbatim: Anthropic checks their signatures on tool-use turns.
+  for (const block of message.thinking_blocks ?? []) blocks.push({ ...block });
+  blocks.push(...contentBlocks(message.content, at, options).filter((b) => b.type !== 'text' || (b as AnthropicTextBlock).text !== ''));
+  for (const call of message.tool_calls ?? []) {
+    blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${at}.tool_calls`) });
+  }
+  return blocks;
+}
+
+function textBlocks(content: ChatMessage['content'], at: string, options: ToAnthropicOptions): AnthropicTextBlock[] {
+  return contentBlocks(content, at, options).filter((b): b is AnthropicTextBlock => b.type === 'text');
+}
+
+function contentBlocks(content: ChatMessage['content'], at: string, options: ToAnthropicOptions): AnthropicContentBlock[] {
+  if (content === undefined || content === null) return [];
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  const blocks: AnthropicContentBlock[] = [];
+  content.forEach((part, index) => {
+    const block = contentPart(part, `${at}.content[${index}]`, options);
+    if (block) blocks.push(block);
+  });
+  return blocks;
+}
+
+function contentPart(part: Record<string, unknown>, at: string, options: ToAnthropicOptions): AnthropicContentBlock | undefined {
+  const cache = part.cache_control ? { cache_control: part.cache_control as AnthropicTextBlock['cache_control'] } : {};
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: String(part.text ?? ''), ...cache };
+    case 'image_url': {
+      const url = String((part.image_url as { url?: unknown } | undefined)?.url ?? '');
+      const data = parseDataUrl(url);
+      if (data) return { type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data }, ...cache };
+      if (/^https?:\/\//.test(url)) return { type: 'image', source: { type: 'url', url }, ...cache };
+      throw invalidRequest(`The image at ${at} is neither a data URL nor an http(s) URL.`, at);
+    }
+    case 'file': {
+      const file = part.file as { file_data?: string; file_id?: string } | undefined;
+      const data = file?.file_data ? parseDataUrl(file.file_data) : undefined;
+      if (data) return { type: 'document', source: { type: 'base64', media_type: data.mediaType, data: data.data }, ...cache };
+      rejectUnsupported(options.policy, options.provider, at, 'only files given inline as data URLs can be sent to Anthropic');
+      return undefined;
+    }
+    default:
+      rejectUnsupported(options.policy, options.provider, at, `content of type '${String(part.type)}' has no Anthropic equivalent`);
+      return undefined;
+  }
+}
+
+function translateTools(tools: unknown[], provider: string): AnthropicTool[] {
+  return tools.map((tool, index) => {
+    const fn = (tool as { type?: string; function?: { name?: string; description?: string; parameters?: Record<string, unknown> } }).function;
+    if ((tool as { type?: string }).type !== 'function' || !fn?.name) {
+      throw invalidRequest(`${provider} accepts only function tools (tools[${index}]).`, `tools[${index}]`, 'unsupported_parameter');
+    }
+    return {
+      name: fn.name,
+      ...(fn.description ? { description: fn.description } : {}),
+      input_schema: fn.parameters ?? { type: 'object', properties: {} },
+    };
+  });
+}
+
+function translateToolChoice(choice: unknown, parallel: unknown, provider: string): AnthropicToolChoice | undefined {
+  const noParallel = parallel === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === undefined || choice === null) return parallel === false ? { type: 'auto', ...noParallel } : undefined;
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'auto') return { type: 'auto', ...noParallel };
+  if (choice === 'required') return { type: 'any', ...noParallel };
+  const name = (choice as { function?: { name?: string } }).function?.name;
+  if (name) return { type: 'tool', name, ...noParallel };
+  throw invalidRequest(`${provider} cannot honour this tool_choice.`, 'tool_choice', 'unsupported_parameter');
+}
+
+function parseArguments(text: string, at: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest(`The tool call arguments at ${at} are not valid JSON.`, at);
+  }
+}
+
+export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
+  const match = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
+  return match ? { mediaType: match[1] as string, data: match[2] as string } : undefined;
+}

@@ -1,0 +1,153 @@
+/**
+ * OpenAI answers as Anthropic's, for the `/v1/messages` front-end: a completion as a message, and a
+ * stream of chunks as Anthropic's event sequence (message_start, content blocks opened, filled and
+ * closed in order, message_delta, message_stop), each event written as soon as its chunk arrives.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ChatCompletion, ChatCompletionChunk, Usage } from 'llm-gateway/plugin';
+import { stopReasonFromOpenAI, usageToAnthropic } from './mapping.js';
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent } from './types.js';
+
+export function toAnthropicMessage(completion: ChatCompletion, model: string): AnthropicMessage {
+  const choice = completion.choices[0];
+  const message = choice?.message;
+  const content: AnthropicContentBlock[] = [];
+  for (const block of message?.thinking_blocks ?? []) content.push({ ...block });
+  if (!message?.thinking_blocks?.length && message?.reasoning_content) content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
+  const text = textOf(message?.content);
+  if (text) content.push({ type: 'text', text });
+  for (const call of message?.tool_calls ?? []) {
+    content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseInput(call.function.arguments) });
+  }
+  return {
+    id: anthropicId(completion.id),
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: stopReasonFromOpenAI(choice?.finish_reason),
+    stop_sequence: null,
+    usage: usageToAnthropic(completion.usage),
+  };
+}
+
+type BlockKind = 'text' | 'thinking' | 'tool_use';
+
+/**
+ * A stateful translator for one stream. Anthropic's blocks must not interleave, so when a chunk
+ * switches from text to a tool call (or between tool calls) the open block is closed first.
+ */
+export class AnthropicEventWriter {
+  private started = false;
+  private open: { kind: BlockKind; index: number; toolIndex?: number } | undefined;
+  private nextIndex = 0;
+  private finishReason: string | null = null;
+  private usage: Usage | undefined;
+  private stopped = false;
+
+  constructor(private readonly model: string) {}
+
+  /** The events one chunk becomes. */
+  write(chunk: ChatCompletionChunk): AnthropicStreamEvent[] {
+    const events: AnthropicStreamEvent[] = [];
+    if (!this.started) events.push(this.start(chunk));
+    if (chunk.usage) this.usage = chunk.usage;
+    const choice = chunk.choices?.[0];
+    if (!choice) return events;
+    const delta = choice.delta ?? {};
+
+    if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') {
+      events.push(...this.ensure('thinking'), { type: 'content_block_delta', index: this.current(), delta: { type: 'thinking_delta', thinking: delta.reasoning_content } });
+    }
+    for (const block of delta.thinking_blocks ?? []) {
+      if (block.type === 'thinking' && block.signature) {
+        events.push(...this.ensure('thinking'), { type: 'content_block_delta', index: this.current(), delta: { type: 'signature_delta', signature: block.signature } });
+      }
+    }
+    if (typeof delta.content === 'string' && delta.content !== '') {
+      events.push(...this.ensure('text'), { type: 'content_block_delta', index: this.current(), delta: { type: 'text_delta', text: delta.content } });
+    }
+    for (const call of delta.tool_calls ?? []) {
+      if (this.open?.kind !== 'tool_use' || this.open.toolIndex !== call.index) {
+        events.push(...this.close());
+        const index = this.nextIndex++;
+        this.open = { kind: 'tool_use', index, toolIndex: call.index };
+        events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: call.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, name: call.function?.name ?? '', input: {} } });
+      }
+      const args = call.function?.arguments;
+      if (args) events.push({ type: 'content_block_delta', index: this.current(), delta: { type: 'input_json_delta', partial_json: args } });
+    }
+    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+    return events;
+  }
+
+  /** The closing events, once the upstream stream has ended. */
+  end(): AnthropicStreamEvent[] {
+    if (this.stopped) return [];
+    this.stopped = true;
+    const events = this.started ? [] : [this.start(undefined)];
+    events.push(...this.close());
+    const usage = usageToAnthropic(this.usage);
+    events.push(
+      { type: 'message_delta', delta: { stop_reason: stopReasonFromOpenAI(this.finishReason), stop_sequence: null }, usage },
+      { type: 'message_stop' },
+    );
+    return events;
+  }
+
+  private start(chunk: ChatCompletionChunk | undefined): AnthropicStreamEvent {
+    this.started = true;
+    const message: AnthropicMessage = {
+      id: anthropicId(chunk?.id),
+      type: 'message',
+      role: 'assistant',
+      model: this.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      // The prompt's size is not known until the upstream reports usage at the end.
+      usage: { input_tokens: 0, output_tokens: 0 },
+    };
+    return { type: 'message_start', message };
+  }
+
+  private ensure(kind: 'text' | 'thinking'): AnthropicStreamEvent[] {
+    if (this.open?.kind === kind) return [];
+    const events = this.close();
+    const index = this.nextIndex++;
+    this.open = { kind, index };
+    events.push({ type: 'content_block_start', index, content_block: kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' } });
+    return events;
+  }
+
+  private close(): AnthropicStreamEvent[] {
+    if (!this.open) return [];
+    const index = this.open.index;
+    this.open = undefined;
+    return [{ type: 'content_block_stop', index }];
+  }
+
+  private current(): number {
+    return this.open?.index ?? 0;
+  }
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p) => (typeof p?.text === 'string' ? p.text : '')).join('');
+  return '';
+}
+
+function parseInput(args: string): unknown {
+  try {
+    return args.trim() ? JSON.parse(args) : {};
+  } catch {
+    // A model that wrote broken JSON: hand the text over rather than lose it.
+    return { _raw_arguments: args };
+  }
+}
+
+function anthropicId(id: string | undefined): string {
+  if (id?.startsWith('msg_')) return id;
+  return `msg_${id ? id.replace(/[^A-Za-z0-9_-]/g, '') : randomUUID().replaceAll('-', '')}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * The small tables both directions share: stop reasons and token usage. Anthropic counts cached
+ * prompt tokens apart from `input_tokens`; OpenAI counts them inside `prompt_tokens`. Converting
+ * through these two functions is what keeps cached tokens from being missed or counted twice.
+ */
+import type { Usage } from 'llm-gateway/plugin';
+import type { AnthropicStopReason, AnthropicUsage } from './types.js';
+
+export function finishReasonFromAnthropic(stopReason: string | null | undefined): string | null {
+  switch (stopReason) {
+    case undefined:
+    case null:
+      return null;
+    case 'end_turn':
+    case 'stop_sequence':
+    case 'pause_turn':
+      return 'stop';
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default:
+      return 'stop';
+  }
+}
+
+export function stopReasonFromOpenAI(finishReason: string | null | undefined): AnthropicStopReason {
+  switch (finishReason) {
+    case 'length':
+      return 'max_tokens';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_use';
+    case 'content_filter':
+      return 'refusal';
+    default:
+      return 'end_turn';
+  }
+}
+
+export function usageFromAnthropic(usage: Partial<AnthropicUsage>): Usage {
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  const prompt = (usage.input_tokens ?? 0) + cacheRead + cacheWrite;
+  const completion = usage.output_tokens ?? 0;
+  const result: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  // Thinking is part of output_tokens already; the detail says how much of it was reasoning.
+  const thinking = usage.output_tokens_details?.thinking_tokens;
+  if (typeof thinking === 'number' && thinking > 0) result.completion_tokens_details = { reasoning_tokens: thinking };
+  if (cacheRead > 0 || cacheWrite > 0) {
+    result.prompt_tokens_details = { cached_tokens: cacheRead, ...(cacheWrite > 0 ? { cache_write_tokens: cacheWrite } : {}) };
+  }
+  return result;
+}
+
+export function usageToAnthropic(usage: Usage | null | undefined): AnthropicUsage {
+  if (!usage) return { input_tokens: 0, output_tokens: 0 };
+  const cacheRead = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  return {
+    input_tokens: Math.max(0, usage.prompt_tokens - cacheRead - cacheWrite),
+    output_tokens: usage.completion_tokens,
+    cache_creation_input_tokens: cacheWrite,
+    cache_read_input_tokens: cacheRead,
+    ...(reasoning ? { output_tokens_details: { thinking_tokens: reasoning } } : {}),
+  };
+}

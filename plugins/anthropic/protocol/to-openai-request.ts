@@ -1,0 +1,186 @@
+/**
+ * An Anthropic Messages request as an OpenAI chat request: the form every plugin reads (rules,
+ * routing, token counts) and every non-Anthropic adapter sends. An Anthropic upstream receives the
+ * client's original instead (see protocol/native.ts), so nothing here needs to be lossless for it.
+ *
+ * The translation never refuses a request: it runs before routing, and the target may well be an
+ * Anthropic upstream that takes the request as written. What it cannot express (a server tool, a
+ * block type OpenAI has no word for) is left out and reported as a loss, which the kernel weighs
+ * against the target's `unsupportedParams` policy only when the translation is what gets sent.
+ * Settings that only tune how Anthropic runs (`context_management`, `container`, unknown fields)
+ * are left out without a word, as any API leaves out what it does not know.
+ *
+ * `cache_control` marks stay on the OpenAI content parts (OpenRouter and others read them there);
+ * thinking blocks ride along as `thinking_blocks`; tool results become `tool` messages placed
+ * right after the assistant turn that asked for them, as OpenAI requires; system messages in the
+ * conversation (Claude Code sends them) stay system messages, in place.
+ */
+import type { ChatCompletionRequest, ChatMessage, ThinkingBlock, ToolCall, TranslationLoss } from 'llm-gateway/plugin';
+import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock } from './types.js';
+
+export interface OpenAITranslation {
+  readonly request: ChatCompletionRequest;
+  /** What the OpenAI request leaves out of the client's (empty when nothing was lost). */
+  readonly losses: readonly TranslationLoss[];
+}
+
+export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
+  const losses: TranslationLoss[] = [];
+  const messages: ChatMessage[] = [];
+  if (request.system !== undefined) messages.push({ role: 'system', content: systemContent(request.system) });
+  request.messages.forEach((message, index) => messages.push(...translateMessage(message, `messages.${index}`, losses)));
+
+  const out: ChatCompletionRequest = { model: request.model, messages, max_tokens: request.max_tokens };
+  if (request.stream) {
+    out.stream = true;
+    // An Anthropic stream always reports usage; ask OpenAI-format upstreams for it too.
+    out.stream_options = { include_usage: true };
+  }
+  if (request.temperature !== undefined) out.temperature = request.temperature;
+  if (request.top_p !== undefined) out.top_p = request.top_p;
+  if (request.top_k !== undefined) out.top_k = request.top_k;
+  if (request.stop_sequences?.length) out.stop = request.stop_sequences;
+  if (request.metadata?.user_id) out.user = request.metadata.user_id;
+  if (request.tools?.length) {
+    const tools: Array<Record<string, unknown>> = [];
+    request.tools.forEach((tool, index) => {
+      if (tool.type !== undefined && tool.type !== 'custom') {
+        losses.push({ param: `tools.${index}`, why: `the server tool '${tool.type}' is only available with an Anthropic provider` });
+        return;
+      }
+      tools.push({ type: 'function', function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object', properties: {} } } });
+    });
+    if (tools.length > 0) out.tools = tools;
+  }
+  const choice = request.tool_choice;
+  if (choice) {
+    if (choice.type === 'auto') out.tool_choice = 'auto';
+    else if (choice.type === 'any') out.tool_choice = 'required';
+    else if (choice.type === 'none') out.tool_choice = 'none';
+    else if (choice.type === 'tool') out.tool_choice = { type: 'function', function: { name: choice.name } };
+    if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use) out.parallel_tool_calls = false;
+  }
+  const thinking = request.thinking;
+  if (thinking?.type === 'enabled' && typeof thinking.budget_tokens === 'number') {
+    out.reasoning_effort = thinking.budget_tokens <= 2048 ? 'low' : thinking.budget_tokens <= 8192 ? 'medium' : 'high';
+  }
+  return { request: out, losses };
+}
+
+function translateMessage(message: AnthropicMessageParam, at: string, losses: TranslationLoss[]): ChatMessage[] {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return [{ role: 'system', content: systemContent(message.content) }];
+    case 'user':
+      return typeof message.content === 'string' ? [{ role: 'user', content: message.content }] : userMessages(message.content, at, losses);
+    case 'assistant':
+      return typeof message.content === 'string' ? [{ role: 'assistant', content: message.content }] : [assistantMessage(message.content, at, losses)];
+    default:
+      losses.push({ param: `${at}.role`, why: `a message with the role '${String(message.role)}' has no equivalent` });
+      return [];
+  }
+}
+
+/** A system prompt, top-level or in the conversation: a string, or its text blocks. */
+function systemContent(content: string | AnthropicContentBlock[]): ChatMessage['content'] {
+  if (typeof content === 'string') return content;
+  return content.filter((block): block is AnthropicTextBlock => block.type === 'text').map(textPart);
+}
+
+function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: TranslationLoss[]): ChatMessage {
+  const parts: Array<Record<string, unknown>> = [];
+  const toolCalls: ToolCall[] = [];
+  const thinking: ThinkingBlock[] = [];
+  blocks.forEach((block, index) => {
+    switch (block.type) {
+      case 'text':
+        parts.push(textPart(block));
+        break;
+      case 'tool_use':
+        toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+        break;
+      case 'thinking':
+        thinking.push({ type: 'thinking', thinking: block.thinking, ...(block.signature ? { signature: block.signature } : {}) });
+        break;
+      case 'redacted_thinking':
+        thinking.push({ type: 'redacted_thinking', data: block.data });
+        break;
+      default:
+        losses.push({ param: `${at}.content.${index}`, why: `content of type '${block.type}' is only available with an Anthropic provider` });
+    }
+  });
+  const message: ChatMessage = { role: 'assistant', content: parts.length === 0 && toolCalls.length > 0 ? null : simplify(parts) };
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  if (thinking.length > 0) {
+    message.thinking_blocks = thinking;
+    message.reasoning_content = thinking.map((b) => (b.type === 'thinking' ? b.thinking : '')).join('');
+  }
+  return message;
+}
+
+/** A user turn: its tool results first, as `tool` messages, then whatever else it says. */
+function userMessages(blocks: AnthropicContentBlock[], at: string, losses: TranslationLoss[]): ChatMessage[] {
+  const tools: ChatMessage[] = [];
+  const parts: Array<Record<string, unknown>> = [];
+  blocks.forEach((block, index) => {
+    const where = `${at}.content.${index}`;
+    if (block.type === 'tool_result') tools.push(toolMessage(block, where, losses));
+    else pushPart(parts, userPart(block, where, losses));
+  });
+  return parts.length > 0 ? [...tools, { role: 'user', content: simplify(parts) }] : tools;
+}
+
+function pushPart(parts: Array<Record<string, unknown>>, part: Record<string, unknown> | undefined): void {
+  if (part) parts.push(part);
+}
+
+function toolMessage(block: AnthropicToolResultBlock, at: string, losses: TranslationLoss[]): ChatMessage {
+  let content: ChatMessage['content'];
+  if (block.content === undefined) content = '';
+  else if (typeof block.content === 'string') content = block.content;
+  else {
+    const parts: Array<Record<string, unknown>> = [];
+    block.content.forEach((part, index) => pushPart(parts, userPart(part as AnthropicContentBlock, `${at}.content.${index}`, losses)));
+    content = simplify(parts);
+  }
+  // OpenAI has no error flag on tool results; the model still needs to know.
+  if (block.is_error) content = `[tool error] ${typeof content === 'string' ? content : JSON.stringify(content)}`;
+  return { role: 'tool', tool_call_id: block.tool_use_id, content };
+}
+
+function userPart(block: AnthropicContentBlock, at: string, losses: TranslationLoss[]): Record<string, unknown> | undefined {
+  switch (block.type) {
+    case 'text':
+      return textPart(block);
+    case 'image': {
+      const source = block.source;
+      const cache = block.cache_control ? { cache_control: block.cache_control } : {};
+      if (source.type === 'base64') return { type: 'image_url', image_url: { url: `data:${String(source.media_type)};base64,${String(source.data)}` }, ...cache };
+      if (source.type === 'url') return { type: 'image_url', image_url: { url: String(source.url) }, ...cache };
+      break;
+    }
+    case 'document': {
+      const source = block.source;
+      if (source.type === 'base64' && source.media_type && source.data) return { type: 'file', file: { file_data: `data:${source.media_type};base64,${source.data}` } };
+      if (source.type === 'text' && typeof source.data === 'string') return { type: 'text', text: source.data };
+      break;
+    }
+    default:
+      break;
+  }
+  losses.push({ param: at, why: `content of type '${block.type}' is only available with an Anthropic provider` });
+  return undefined;
+}
+
+function textPart(block: AnthropicTextBlock): Record<string, unknown> {
+  return block.cache_control ? { type: 'text', text: block.text, cache_control: block.cache_control } : { type: 'text', text: block.text };
+}
+
+/** A lone text stays a plain string, which every OpenAI-compatible server accepts. */
+function simplify(parts: Array<Record<string, unknown>>): ChatMessage['content'] {
+  if (parts.length === 0) return '';
+  const only = parts[0];
+  if (parts.length === 1 && only?.type === 'text' && only.cache_control === undefined) return String(only.text);
+  return parts;
+}

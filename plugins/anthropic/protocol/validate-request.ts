@@ -1,0 +1,51 @@
+/**
+ * Checks an Anthropic Messages request before anything is spent on it, naming the field the way
+ * Anthropic does (`messages.0.content`). It checks only the shapes the translation to OpenAI's
+ * format reads; values (roles, ranges, block types) and unknown fields are the upstream's to judge,
+ * so the gateway is never stricter than the Anthropic API it stands in for.
+ */
+import { describeErrors, describeFound, invalidRequest, validatorFor } from 'llm-gateway/plugin';
+import type { AnthropicRequest } from './types.js';
+
+const block = { type: 'object', required: ['type'], properties: { type: { type: 'string' } } };
+
+const messagesRequestSchema = {
+  type: 'object',
+  required: ['model', 'messages', 'max_tokens'],
+  properties: {
+    model: { type: 'string', minLength: 1 },
+    max_tokens: { type: 'integer', minimum: 1 },
+    messages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['role', 'content'],
+        properties: {
+          role: { type: 'string', minLength: 1 },
+          content: { anyOf: [{ type: 'string' }, { type: 'array', items: block }] },
+        },
+      },
+    },
+    system: { anyOf: [{ type: 'string' }, { type: 'array', items: block }] },
+    stream: { type: 'boolean' },
+    temperature: { type: 'number' },
+    top_p: { type: 'number' },
+    top_k: { type: 'integer' },
+    stop_sequences: { type: 'array', items: { type: 'string' } },
+    tools: { type: 'array', items: { type: 'object', required: ['name'] } },
+    tool_choice: { type: 'object', required: ['type'] },
+  },
+};
+
+const check = validatorFor(messagesRequestSchema);
+
+/** Validates a `/v1/messages` body; `countOnly` for `/v1/messages/count_tokens`, which has no `max_tokens`. */
+export function validateMessagesRequest(body: Record<string, unknown>, countOnly = false): AnthropicRequest {
+  const candidate = countOnly && body.max_tokens === undefined ? { ...body, max_tokens: 1 } : body;
+  if (check(candidate)) return candidate as AnthropicRequest;
+  const [issue] = describeErrors(check.errors ?? [], candidate, () => false);
+  if (!issue) throw invalidRequest('The request is not a valid Messages request.');
+  const param = issue.path.split('/').filter(Boolean).join('.');
+  if (issue.message === 'is required') throw invalidRequest(`${param}: Field required`, param, 'missing_required_parameter');
+  throw invalidRequest(`${param}: ${issue.message} (${describeFound(issue.found)})`, param, 'invalid_value');
+}

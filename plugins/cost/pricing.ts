@@ -1,0 +1,19 @@
+/**
+ * What a request costs, as a service so that budgets (auth) and the usage log agree on one price
+ * table. gateway:cost provides it; amounts are micro-dollars (integers) so that counters add them
+ * exactly.
+ */
+import { defineService, type ChatCompletionRequest, type Target, type Usage } from 'llm-gateway/plugin';
+
+export interface Pricing {
+  /** The cost of this usage on this target; undefined when the model has no price. */
+  costMicros(target: Target, usage: Usage): number | undefined;
+  /**
+   * An upper estimate before the call: the prompt's estimated tokens at the input price and the
+   * most it may answer (`max_tokens`, else `defaultOutputTokens`) at the output price, on the
+   * dearest of the targets. 0 when none has a price.
+   */
+  estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number): number;
+}
+
+export const pricing = defineService<Pricing>('cost:pricing');

@@ -1,0 +1,43 @@
+/**
+ * `POST /v1/chat/completions`: OpenAI's chat completions API. The request is the pipeline's own
+ * format, so it is checked and passed on as it is; the answer goes back as OpenAI JSON or `data:`
+ * events ending in `[DONE]`. A failure after the first byte ends the stream with an error event and
+ * no `[DONE]`, so a cut answer never looks like a complete one.
+ */
+import { type ChatCompletionChunk, type GatewayContext, clientGone, defineFrontEnd, toGatewayError, toOpenAIErrorBody } from 'llm-gateway/plugin';
+import { validateChatRequest } from './validate-chat-request.js';
+
+/** Remembered from the client's request: plugins may ask the upstream for usage (the token counter does). */
+interface ClientAsked {
+  includeUsage: boolean;
+}
+
+export const chatCompletionsApi = defineFrontEnd<ClientAsked>({
+  endpoint: 'chat.completions',
+  paths: ['/v1/chat/completions'],
+  parse(body) {
+    const request = validateChatRequest(body);
+    return { operation: 'chat', request, state: { includeUsage: request.stream_options?.include_usage === true } };
+  },
+  renderJson: (_ctx, completion) => completion,
+  renderStream: (ctx, chunks, asked) => openAIEvents(ctx, chunks, asked.includeUsage),
+});
+
+const DONE = 'data: [DONE]\n\n';
+
+/** Adapters may report usage the client did not ask for (Anthropic always does): it gets what it asked for. */
+async function* openAIEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, includeUsage: boolean): AsyncGenerator<string> {
+  try {
+    for await (const chunk of chunks) {
+      ctx.timings.firstByteMs ??= ctx.elapsed();
+      if (!includeUsage && chunk.usage && chunk.choices.length === 0) continue;
+      yield `data: ${JSON.stringify(chunk)}\n\n`;
+    }
+    yield DONE;
+  } catch (cause) {
+    if (clientGone(ctx)) return;
+    const error = toGatewayError(cause);
+    ctx.error = error;
+    yield `data: ${JSON.stringify(toOpenAIErrorBody(error))}\n\n`;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The usage log in Postgres (a `pg` Pool), for several replicas sharing one log. Timestamps are
+ * timestamptz, attempts and metadata jsonb; everything lives in one schema (default `public`),
+ * which also lets tests run side by side in throwaway schemas.
+ */
+import pg from 'pg';
+import type { Logger } from 'llm-gateway/plugin';
+import type { BatchOptions } from './batcher.js';
+import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
+import type { Dialect, Statement } from './queries.js';
+import { USAGE_TABLE, type Row } from './rows.js';
+import { SqlUsageLog } from './sql-usage-log.js';
+
+export const POSTGRES_DIALECT: Dialect = {
+  param: (n) => `$${n}`,
+  time: (date) => date,
+  bool: (value) => value,
+  // Truncate in UTC, whatever the session's TimeZone, then turn back into a timestamptz.
+  bucket: (unit) => `(date_trunc('${unit}', started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`,
+  // The protocol counts bind parameters in 16 bits.
+  maxParams: 65_535,
+};
+
+/** First half of the advisory-lock key: "usag", so the lock is unlikely to collide with an application's. */
+const LOCK_NAMESPACE = 0x75736167;
+
+export interface PostgresUsageLogOptions {
+  connectionString: string;
+  logger: Logger;
+  /** Where the tables live (default `public`); created if missing. */
+  schema?: string;
+  batch?: BatchOptions;
+  /** Pool settings on top of ours (max 4 connections, 5 s connect timeout). */
+  pool?: Omit<pg.PoolConfig, 'connectionString'>;
+}
+
+export class PostgresUsageLog extends SqlUsageLog {
+  private readonly pool: pg.Pool;
+  private readonly schemaName: string;
+  private readonly schema: string;
+
+  constructor(options: PostgresUsageLogOptions) {
+    const schemaName = options.schema ?? 'public';
+    if (!schemaName) throw new Error('the usage log schema must not be empty');
+    const schema = quoteIdent(schemaName);
+    super(`${schema}.${USAGE_TABLE}`, POSTGRES_DIALECT, options.logger, options.batch);
+    this.schemaName = schemaName;
+    this.schema = schema;
+    // A bounded connect timeout: with the database down, a batch fails (and is retried, then
+    // counted) rather than waiting forever for a connection.
+    this.pool = new pg.Pool({ max: 4, connectionTimeoutMillis: 5000, ...options.pool, connectionString: options.connectionString });
+    // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the gateway.
+    this.pool.on('error', (error) => this.logger.warn('usage log: idle Postgres connection failed', { error }));
+  }
+
+  /**
+   * One transaction under a transaction-scoped advisory lock keyed by the schema: a replica
+   * starting at the same moment blocks on the lock, then finds every version applied. DDL in
+   * Postgres is transactional, so a failed migration leaves nothing half done.
+   */
+  async migrate(): Promise<number[]> {
+    checkMigrations();
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, hash32(this.schemaName)]);
+      // Checked first rather than CREATE SCHEMA IF NOT EXISTS, which needs CREATE on the database
+      // even when the schema is there.
+      const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schemaName]);
+      if (found.rowCount === 0) await client.query(`CREATE SCHEMA ${this.schema}`);
+      await client.query(MIGRATIONS_TABLE.postgres(this.schema));
+      const applied = await client.query<{ version: number }>(`SELECT version FROM ${this.schema}.usage_migrations`);
+      const pending = pendingMigrations(applied.rows.map((row) => Number(row.version)));
+      for (const migration of pending) {
+        for (const sql of migration.postgres(this.schema)) await client.query(sql);
+        await client.query(`INSERT INTO ${this.schema}.usage_migrations (version, description) VALUES ($1, $2)`, [
+          migration.version,
+          migration.description,
+        ]);
+      }
+      await client.query('COMMIT');
+      if (pending.length > 0) this.logger.info('usage log migrated', { schema: this.schemaName, versions: pending.map((m) => m.version) });
+      return pending.map((m) => m.version);
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      // A client whose ROLLBACK failed is in an unknown state: destroy it rather than pool it.
+      client.release(broken);
+    }
+  }
+
+  protected async rows(statement: Statement): Promise<Row[]> {
+    return (await this.pool.query<Row>(statement.text, statement.values)).rows;
+  }
+
+  protected async execute(statement: Statement): Promise<number> {
+    return (await this.pool.query(statement.text, statement.values)).rowCount ?? 0;
+  }
+
+  protected release(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** FNV-1a, as a signed 32-bit integer (the advisory lock's int4 key). */
+function hash32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193);
+  return hash | 0;
+}

@@ -1,0 +1,60 @@
+/**
+ * One usage record per client request: who asked, what for, who answered, what it cost and how it
+ * went. Written once when the exchange is over (`request:end`), never updated, so a backend can
+ * append in batches and index by time.
+ */
+import type { Endpoint } from 'llm-gateway/plugin';
+
+/** The API the request came in on, as its front-end names it (`chat.completions`, `messages`, ...). */
+export type UsageEndpoint = Endpoint;
+export type UsageOutcome = 'ok' | 'error' | 'client_aborted';
+export type UsageCacheState = 'hit' | 'miss' | 'none';
+
+/** One try at a provider; a request with retries or fallbacks has several. */
+export interface UsageAttempt {
+  provider: string;
+  model: string;
+  status?: number;
+  error?: string;
+  latencyMs?: number;
+}
+
+export interface UsageRecord {
+  requestId: string;
+  /** When the request arrived. */
+  startedAt: Date;
+  endpoint: UsageEndpoint;
+  /** Gateway (virtual) key id; null when the gateway is open. */
+  keyId: string | null;
+  team: string | null;
+  /** The model as the client named it. */
+  requestedModel: string;
+  /** Who answered (or was tried last). */
+  provider: string | null;
+  /** The provider's model name. */
+  model: string | null;
+  /** HTTP status the client got. */
+  status: number;
+  outcome: UsageOutcome;
+  attempts: UsageAttempt[];
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** True when the gateway counted the tokens rather than the provider reporting them. */
+  tokensEstimated: boolean;
+  /** Null when the model has no price. */
+  costUsd: number | null;
+  /** Total, arrival to last byte. */
+  latencyMs: number;
+  /** Time to first token/byte; null when nothing was sent. */
+  ttftMs: number | null;
+  cache: UsageCacheState;
+  stream: boolean;
+  errorCode: string | null;
+  /** Already capped and redacted by the caller; the log stores it as given. */
+  requestBody: string | null;
+  responseBody: string | null;
+  metadata: Record<string, string> | null;
+}

@@ -1,0 +1,100 @@
+/**
+ * What the SQLite and Postgres usage logs have in common: the write-behind queue in front of a
+ * multi-row INSERT, and reads built by queries.ts. A backend brings a driver (run a statement,
+ * return rows or a count), its dialect, its migration runner and how to let go of the database.
+ */
+import type { Logger } from 'llm-gateway/plugin';
+import { WriteBehindBatcher, type BatchOptions } from './batcher.js';
+import {
+  aggregateStatement,
+  encodeCursor,
+  insertStatements,
+  listStatement,
+  pruneStatement,
+  readAggregates,
+  type Dialect,
+  type Statement,
+} from './queries.js';
+import type { UsageRecord } from './record.js';
+import { recordValues, rowToRecord, type Row } from './rows.js';
+import type { LogQuery, UsageAggregate, UsageLog, UsageLogStats, UsageQuery } from './usage-log.js';
+
+/** A record encoded for INSERT, in column order. */
+type EncodedRow = unknown[];
+
+export abstract class SqlUsageLog implements UsageLog {
+  private readonly batcher: WriteBehindBatcher<EncodedRow>;
+  private closing: Promise<void> | undefined;
+  /** Records refused on write because they could not be encoded; reported as failed writes. */
+  private refused = 0;
+
+  protected constructor(
+    /** The table's name as SQL (schema-qualified and quoted where needed). */
+    protected readonly table: string,
+    protected readonly dialect: Dialect,
+    protected readonly logger: Logger,
+    batch: BatchOptions = {},
+  ) {
+    this.batcher = new WriteBehindBatcher((rows) => this.insert(rows), logger, batch);
+  }
+
+  /** Runs a statement and returns its rows. */
+  protected abstract rows(statement: Statement): Promise<Row[]>;
+  /** Runs a statement and returns how many rows it changed. */
+  protected abstract execute(statement: Statement): Promise<number>;
+  /** Releases the connection or pool; called once, after the queue has been flushed. */
+  protected abstract release(): Promise<void>;
+  /** Applies the migrations not yet applied; returns their versions (empty when up to date). */
+  abstract migrate(): Promise<number[]>;
+
+  write(record: UsageRecord): void {
+    let row: EncodedRow;
+    try {
+      row = recordValues(record, this.dialect);
+    } catch (error) {
+      // One bad record must neither throw at the request nor take its batch down with it.
+      this.refused++;
+      this.logger.error('usage record refused', { requestId: record?.requestId, error: error instanceof Error ? error : new Error(String(error)) });
+      return;
+    }
+    this.batcher.push(row);
+  }
+
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  async aggregate(query: UsageQuery): Promise<UsageAggregate[]> {
+    return readAggregates(await this.rows(aggregateStatement(this.table, query, this.dialect)), query);
+  }
+
+  async list(query: LogQuery): Promise<{ records: UsageRecord[]; nextCursor: string | null }> {
+    const { statement, limit } = listStatement(this.table, query, this.dialect);
+    const rows = await this.rows(statement);
+    const records = rows.slice(0, limit).map(rowToRecord);
+    const last = records.at(-1);
+    return { records, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  prune(olderThan: Date): Promise<number> {
+    return this.execute(pruneStatement(this.table, olderThan, this.dialect));
+  }
+
+  stats(): UsageLogStats {
+    const stats = this.batcher.stats();
+    return { ...stats, failedWrites: stats.failedWrites + this.refused };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.batcher.close();
+      await this.release();
+    })();
+    return this.closing;
+  }
+
+  /** The batcher's sink: one statement for a default batch; a larger one is split at the parameter limit. */
+  private async insert(rows: EncodedRow[]): Promise<void> {
+    for (const statement of insertStatements(this.table, rows, this.dialect)) await this.execute(statement);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The usage log in one SQLite file (the `sqlite3` driver, promisified here), for a single gateway
+ * or a small team. WAL mode lets the dashboard read while a batch is written; timestamps are
+ * integer milliseconds so ranges and buckets are plain integer arithmetic.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import sqlite3 from 'sqlite3';
+import type { Logger } from 'llm-gateway/plugin';
+import type { BatchOptions } from './batcher.js';
+import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
+import type { Dialect, Statement } from './queries.js';
+import { USAGE_TABLE, type Row } from './rows.js';
+import { SqlUsageLog } from './sql-usage-log.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+export const SQLITE_DIALECT: Dialect = {
+  // Anonymous placeholders: SQLite resolves numbered ones (?NNN) so slowly that a 500-row INSERT
+  // took 250 ms instead of 20. queries.ts adds values in the order their placeholders appear.
+  param: () => '?',
+  time: (date) => date.getTime(),
+  bool: (value) => (value ? 1 : 0),
+  // Integer division truncates to the bucket; UTC because epoch milliseconds are.
+  bucket: (unit) => {
+    const ms = unit === 'hour' ? HOUR_MS : DAY_MS;
+    return `((started_at / ${ms}) * ${ms})`;
+  },
+  // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite (3.32 and later).
+  maxParams: 32_766,
+};
+
+export interface SqliteUsageLogOptions {
+  /** A path (relative to the working directory) or ':memory:'. */
+  file: string;
+  logger: Logger;
+  batch?: BatchOptions;
+  /** How long a statement waits for another process's write lock (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+export class SqliteUsageLog extends SqlUsageLog {
+  private constructor(
+    private readonly db: SqliteConnection,
+    logger: Logger,
+    batch: BatchOptions | undefined,
+  ) {
+    super(USAGE_TABLE, SQLITE_DIALECT, logger, batch);
+  }
+
+  /** Opens (creating the file and its directory) without migrating; openUsageLog migrates. */
+  static async open(options: SqliteUsageLogOptions): Promise<SqliteUsageLog> {
+    const file = options.file === ':memory:' ? ':memory:' : resolve(options.file);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const db = await SqliteConnection.open(file);
+    try {
+      db.configureBusyTimeout(options.busyTimeoutMs ?? 5000);
+      // WAL: readers do not block the writer. synchronous stays FULL so flush() means on disk;
+      // with batches of hundreds of records the fsync per commit is cheap.
+      await retryWhileBusy(() => db.exec('PRAGMA journal_mode = WAL'), options.busyTimeoutMs ?? 5000);
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      throw error;
+    }
+    return new SqliteUsageLog(db, options.logger, options.batch);
+  }
+
+  /**
+   * BEGIN IMMEDIATE takes the write lock before reading the applied versions, so a second process
+   * starting at once waits (busy timeout) and then sees them; DDL in SQLite is transactional.
+   */
+  async migrate(): Promise<number[]> {
+    checkMigrations();
+    await this.db.exec('BEGIN IMMEDIATE');
+    try {
+      await this.db.exec(MIGRATIONS_TABLE.sqlite);
+      const applied = await this.db.all('SELECT version FROM usage_migrations');
+      const pending = pendingMigrations(applied.map((row) => Number(row.version)));
+      for (const migration of pending) {
+        for (const sql of migration.sqlite) await this.db.run(sql, []);
+        await this.db.run('INSERT INTO usage_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)', [
+          migration.version,
+          migration.description,
+          Date.now(),
+        ]);
+      }
+      await this.db.exec('COMMIT');
+      if (pending.length > 0) this.logger.info('usage log migrated', { versions: pending.map((m) => m.version) });
+      return pending.map((m) => m.version);
+    } catch (error) {
+      await this.db.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  protected rows(statement: Statement): Promise<Row[]> {
+    return this.db.all(statement.text, statement.values);
+  }
+
+  protected execute(statement: Statement): Promise<number> {
+    return this.db.run(statement.text, statement.values);
+  }
+
+  protected release(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+/**
+ * Switching to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once, without the
+ * busy handler, when two connections try it together (each would wait for the other). Two
+ * replicas starting on a new file do exactly that, so the loser retries until the timeout.
+ */
+async function retryWhileBusy(action: () => Promise<void>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await action();
+    } catch (error) {
+      const busy = error instanceof Error && (error as Error & { code?: string }).code === 'SQLITE_BUSY';
+      if (!busy || Date.now() >= deadline) throw error;
+      await new Promise((resolveSleep) => setTimeout(resolveSleep, 10 + Math.random() * 40));
+    }
+  }
+}
+
+/** The callback API of `sqlite3`, as promises; only what the usage log needs. */
+class SqliteConnection {
+  private constructor(private readonly db: sqlite3.Database) {}
+
+  static open(file: string): Promise<SqliteConnection> {
+    return new Promise((resolvePromise, reject) => {
+      const db: sqlite3.Database = new sqlite3.Database(file, (error) => (error ? reject(error) : resolvePromise(new SqliteConnection(db))));
+    });
+  }
+
+  configureBusyTimeout(ms: number): void {
+    this.db.configure('busyTimeout', ms);
+  }
+
+  exec(sql: string): Promise<void> {
+    return new Promise((resolvePromise, reject) => this.db.exec(sql, (error) => (error ? reject(error) : resolvePromise())));
+  }
+
+  /** Resolves with the number of rows changed. */
+  run(sql: string, params: unknown[]): Promise<number> {
+    return new Promise((resolvePromise, reject) =>
+      this.db.run(sql, params, function (error) {
+        if (error) reject(error);
+        else resolvePromise(this.changes);
+      }),
+    );
+  }
+
+  all(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return new Promise((resolvePromise, reject) =>
+      this.db.all<Row>(sql, params, (error, rows) => (error ? reject(error) : resolvePromise(rows))),
+    );
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolvePromise, reject) => this.db.close((error) => (error ? reject(error) : resolvePromise())));
+  }
+}

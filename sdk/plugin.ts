@@ -1,0 +1,66 @@
+/**
+ * `llm-gateway/plugin`: everything needed to write a plugin. The contract (`definePlugin`, the
+ * hooks, `PluginHost`), the per-request context and its typed slots, services, events, errors,
+ * front-ends (whole API surfaces), the request and answer types the pipeline carries, and the
+ * validation helpers the gateway's own plugins use. See docs/plugins.md.
+ */
+export { definePlugin } from '../core/define-plugin.js';
+export type { PluginFactory, PluginSpec, WithDefaults } from '../core/define-plugin.js';
+export { isGatewayPlugin } from '../core/plugin.js';
+export type {
+  DashboardPanel,
+  GatewayPlugin,
+  HttpGate,
+  HttpMethod,
+  Next,
+  PluginHooks,
+  PluginHost,
+  ProviderStatusSection,
+  RequestMiddleware,
+  RouteDefinition,
+  UpstreamCall,
+  UpstreamHandler,
+  UpstreamInterceptor,
+} from '../core/plugin.js';
+
+export { GatewayContext, defineSlot } from '../core/context.js';
+export type { Attempt, AttemptOutcome, Endpoint, GatewayResponse, RequestOutcome, RouteDecision, Slot, Timings } from '../core/context.js';
+export { defineService } from '../core/services.js';
+export type { ServiceToken } from '../core/services.js';
+export type { EventBus, GatewayEventName, GatewayEvents } from '../core/events.js';
+export type { Logger, LogLevel } from '../core/logger.js';
+
+export {
+  ERROR_KINDS,
+  GatewayError,
+  classifyFailure,
+  defaultRetryable,
+  invalidRequest,
+  isGatewayError,
+  notFound,
+  toGatewayError,
+  toOpenAIErrorBody,
+} from '../core/errors.js';
+export type { ErrorKind, FailureClass, GatewayErrorOptions, OpenAIErrorBody } from '../core/errors.js';
+
+export { defineFrontEnd } from '../core/http/front-end.js';
+export type { FrontEnd, Operation, ParsedRequest } from '../core/http/front-end.js';
+export { clientGone } from '../core/http/exchange.js';
+export type { RequestOptions } from '../core/http/request-options.js';
+export { primeStream } from '../core/stream.js';
+export { readJsonBody } from '../core/http/read-json-body.js';
+
+export { ConfigError } from '../core/config/config-error.js';
+export type { ResolvedConfig, ResolvedVirtualModel } from '../core/config/resolve-config.js';
+export type { KernelConfig, ProviderConfig, VirtualModelConfig, VirtualTargetConfig, EnvReference } from '../core/config/kernel-config.js';
+export type { ModelResolver } from '../core/routing/resolve-model.js';
+export type { DeploymentHealth, HealthTracker } from '../core/health.js';
+export type { Store } from '../core/store/store.js';
+export type { Target, UpstreamResult, ChatResult, JsonResult, StreamResult, EmbeddingsResult, Provider } from '../core/providers/provider.js';
+
+export { estimatePromptTokens } from '../core/tokens.js';
+export { describeErrors, describeFound, formatIssues, validate, validatorFor } from '../core/validation.js';
+export type { ValidationIssue } from '../core/validation.js';
+export { attachNative, nativeOf } from '../core/protocol/native.js';
+export type { NativeEvent, NativeProtocol, NativeRequest, TranslationLoss } from '../core/protocol/native.js';
+export type * from '../core/protocol/openai.js';

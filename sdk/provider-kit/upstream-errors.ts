@@ -1,0 +1,77 @@
+/**
+ * An upstream's error response, in the gateway's terms: its status kept, its message kept and
+ * prefixed with the provider's id, and `Retry-After` read so retries and clients can honour it.
+ */
+import { GatewayError, type ErrorKind } from '../../core/errors.js';
+
+const KIND_BY_STATUS: Record<number, ErrorKind> = {
+  400: 'invalid_request',
+  401: 'authentication',
+  402: 'budget_exceeded',
+  403: 'permission',
+  404: 'not_found',
+  413: 'payload_too_large',
+  429: 'rate_limited',
+};
+
+export function upstreamHttpError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, bodyText: string): GatewayError {
+  const detail = readErrorBody(bodyText);
+  const message = detail.message ?? (bodyText.trim() ? truncate(bodyText.trim(), 300) : `HTTP ${status}`);
+  const retryAfter = retryAfterSeconds(headers);
+  return new GatewayError(KIND_BY_STATUS[status] ?? (status >= 500 ? 'upstream' : 'invalid_request'), `${provider}: ${message}`, {
+    status,
+    ...(detail.type ? { type: detail.type } : {}),
+    code: detail.code ?? null,
+    param: detail.param ?? null,
+    provider,
+    ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+  });
+}
+
+interface ErrorDetail {
+  message?: string;
+  type?: string;
+  code?: string;
+  param?: string;
+}
+
+/** Understands OpenAI's `{error:{message,type,code,param}}` and the common variations of it. */
+export function readErrorBody(text: string): ErrorDetail {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null) return {};
+  const root = parsed as Record<string, unknown>;
+  const error = root.error;
+  if (typeof error === 'string') return { message: error };
+  const source = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : root;
+  const detail: ErrorDetail = {};
+  const message = source.message ?? root.detail ?? root.message;
+  if (typeof message === 'string') detail.message = message;
+  if (typeof source.type === 'string') detail.type = source.type;
+  if (typeof source.code === 'string' || typeof source.code === 'number') detail.code = String(source.code);
+  if (typeof source.param === 'string') detail.param = source.param;
+  return detail;
+}
+
+/** `Retry-After` (seconds or an HTTP date) or `retry-after-ms`, in seconds. */
+export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const ms = first(headers['retry-after-ms']);
+  if (ms !== undefined && Number.isFinite(Number(ms))) return Math.max(0, Number(ms) / 1000);
+  const value = first(headers['retry-after']);
+  if (value === undefined) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,10 @@
+/**
+ * `llm-gateway/store`: the state store a plugin reaches as `host.store` (typed key-value namespaces
+ * and atomic counters, on memory, SQLite or Redis), and what is built on counters: sliding windows
+ * and token buckets for limits, and bounded waits for calls that must not hang a request.
+ */
+export type { Store, StoreKind, TypedKv } from '../core/store/store.js';
+export type { BucketTake, Counters } from '../core/store/counters.js';
+export { withinMs } from '../core/store/bounded-counters.js';
+export { addToWindow, clearWindow, takeFromWindow, waitUnder, windowCount } from './store/sliding-window.js';
+export type { WindowCheck } from './store/sliding-window.js';

@@ -1,0 +1,173 @@
+/** Answers between Anthropic's and OpenAI's formats, whole and streamed, both ways. */
+import { describe, expect, it } from 'vitest';
+import { AnthropicEventWriter, toAnthropicMessage } from '../../../../plugins/anthropic/protocol/from-openai-response.js';
+import { AnthropicStreamTranslator, toOpenAICompletion } from '../../../../plugins/anthropic/protocol/to-openai-response.js';
+import type { AnthropicMessage, AnthropicStreamEvent } from '../../../../plugins/anthropic/protocol/types.js';
+import { nativeOf } from '../../../../core/protocol/native.js';
+import type { ChatCompletionChunk } from '../../../../core/protocol/openai.js';
+import { anthropicMessage, anthropicStreamEvents } from '../../../support/anthropic-wire.js';
+
+const parse = (sse: string): AnthropicStreamEvent => JSON.parse(sse.split('\n')[1]?.slice('data: '.length) ?? '') as AnthropicStreamEvent;
+
+function translate(events: string[], options: { jsonTool?: string; native?: boolean } = {}) {
+  const translator = new AnthropicStreamTranslator('claude', options.jsonTool, options.native ?? false);
+  const chunks = events.flatMap((e) => translator.translate(parse(e), e.split('\n')[1]?.slice(6) ?? ''));
+  return { chunks, translator };
+}
+
+describe('Anthropic answers → OpenAI', () => {
+  it('turns a message into a completion: text, thinking, tool calls, finish reason, usage', () => {
+    const message = anthropicMessage(
+      [{ thinking: { text: 'why', signature: 'S' } }, { text: 'Calling.' }, { toolUse: { id: 'tu', name: 'f', input: { q: 1 } } }],
+      { usage: { input_tokens: 5, output_tokens: 7, cache_read_input_tokens: 20 } },
+    ) as unknown as AnthropicMessage;
+    const completion = toOpenAICompletion(message, undefined, 1);
+    expect(completion.choices[0]).toEqual({
+      index: 0,
+      logprobs: null,
+      finish_reason: 'tool_calls',
+      message: {
+        role: 'assistant',
+        content: 'Calling.',
+        reasoning_content: 'why',
+        thinking_blocks: [{ type: 'thinking', thinking: 'why', signature: 'S' }],
+        tool_calls: [{ id: 'tu', type: 'function', function: { name: 'f', arguments: '{"q":1}' } }],
+      },
+    });
+    expect(completion.usage).toEqual({ prompt_tokens: 25, completion_tokens: 7, total_tokens: 32, prompt_tokens_details: { cached_tokens: 20 } });
+  });
+
+  it.each([
+    ['end_turn', 'stop'],
+    ['stop_sequence', 'stop'],
+    ['max_tokens', 'length'],
+    ['tool_use', 'tool_calls'],
+    ['refusal', 'content_filter'],
+  ])('maps stop reason %s to %s', (stopReason, finish) => {
+    const message = anthropicMessage([{ text: 'x' }], { stopReason }) as unknown as AnthropicMessage;
+    expect(toOpenAICompletion(message, undefined).choices[0]?.finish_reason).toBe(finish);
+  });
+
+  it('streams text, thinking and signatures as deltas, then finish and usage chunks', () => {
+    const { chunks, translator } = translate(anthropicStreamEvents([{ thinking: { text: 'hm', signature: 'SIG' } }, { text: 'a b' }], { usage: { input_tokens: 3, output_tokens: 9 } }));
+    expect(translator.complete).toBe(true);
+    expect(chunks.map((c) => c.choices[0]?.delta ?? 'usage')).toEqual([
+      { role: 'assistant', content: '' },
+      { reasoning_content: 'hm' },
+      { thinking_blocks: [{ type: 'thinking', thinking: '', signature: 'SIG' }] },
+      { content: 'a ' },
+      { content: 'b' },
+      {},
+      'usage',
+    ]);
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe('stop');
+    expect(chunks.at(-1)?.usage).toEqual({ prompt_tokens: 3, completion_tokens: 9, total_tokens: 12 });
+  });
+
+  it('streams parallel tool calls with their own indexes', () => {
+    const { chunks } = translate(anthropicStreamEvents([{ toolUse: { id: 't1', name: 'a', input: { x: 1 } } }, { toolUse: { id: 't2', name: 'b', input: { y: 2 } } }]));
+    const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+    expect(calls.filter((c) => c.id).map((c) => [c.index, c.id, c.function?.name])).toEqual([
+      [0, 't1', 'a'],
+      [1, 't2', 'b'],
+    ]);
+    const args = [0, 1].map((i) => calls.filter((c) => c.index === i).map((c) => c.function?.arguments ?? '').join(''));
+    expect(args.map((a) => JSON.parse(a))).toEqual([{ x: 1 }, { y: 2 }]);
+    expect(chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0]?.finish_reason).toBe('tool_calls');
+  });
+
+  it('streams a JSON-mode answer as content', () => {
+    const { chunks } = translate(anthropicStreamEvents([{ toolUse: { id: 't', name: 'json_response', input: { ok: true } } }]), { jsonTool: 'json_response' });
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('{"ok":true}');
+    expect(chunks.some((c) => c.choices[0]?.delta.tool_calls)).toBe(false);
+    expect(chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0]?.finish_reason).toBe('stop');
+  });
+
+  it('gives native clients one chunk per event, each carrying the event verbatim', () => {
+    const events = anthropicStreamEvents([{ text: 'hi' }]);
+    const { chunks } = translate(events, { native: true });
+    expect(chunks.map((c) => nativeOf(c, 'anthropic')?.data)).toEqual(events.map((e) => e.split('\n')[1]?.slice(6)));
+    // The carrier never shows in JSON.
+    expect(JSON.stringify(chunks[1])).not.toContain('ping');
+  });
+
+  it('throws on an error event, and on a stream that ends early', () => {
+    const translator = new AnthropicStreamTranslator('claude', undefined, false);
+    expect(() => translator.translate({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, '')).toThrow(
+      expect.objectContaining({ status: 503, provider: 'claude', code: 'overloaded_error', retryable: true }),
+    );
+    const { translator: cut } = translate(anthropicStreamEvents([{ text: 'a b c' }]).slice(0, 4));
+    expect(() => cut.assertComplete()).toThrow(expect.objectContaining({ code: 'upstream_stream_truncated', retryable: true }));
+  });
+});
+
+describe('OpenAI answers → Anthropic', () => {
+  it('turns a completion into a message, splitting cached tokens out of input_tokens', () => {
+    const message = toAnthropicMessage(
+      {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'up',
+        choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: 'ok', reasoning_content: 'r', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] } }],
+        usage: { prompt_tokens: 100, completion_tokens: 5, total_tokens: 105, prompt_tokens_details: { cached_tokens: 60 } },
+      },
+      'requested-model',
+    );
+    expect(message).toMatchObject({
+      id: 'msg_chatcmpl-1',
+      type: 'message',
+      role: 'assistant',
+      model: 'requested-model',
+      stop_reason: 'tool_use',
+      content: [
+        { type: 'thinking', thinking: 'r', signature: '' },
+        { type: 'text', text: 'ok' },
+        { type: 'tool_use', id: 'c', name: 'f', input: { a: 1 } },
+      ],
+      usage: { input_tokens: 40, output_tokens: 5, cache_read_input_tokens: 60, cache_creation_input_tokens: 0 },
+    });
+  });
+
+  it('streams blocks in order, closing one before the next opens', () => {
+    const writer = new AnthropicEventWriter('m');
+    const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finish: string | null = null, usage?: ChatCompletionChunk['usage']): ChatCompletionChunk => ({
+      id: 'x',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'u',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+      ...(usage ? { usage } : {}),
+    });
+    const events = [
+      ...writer.write(chunk({ role: 'assistant', reasoning_content: 'think' })),
+      ...writer.write(chunk({ content: 'Hello' })),
+      ...writer.write(chunk({ tool_calls: [{ index: 0, id: 'c1', function: { name: 'f', arguments: '{"a"' } }] })),
+      ...writer.write(chunk({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }] })),
+      ...writer.write(chunk({ tool_calls: [{ index: 1, id: 'c2', function: { name: 'g', arguments: '{}' } }] })),
+      ...writer.write(chunk({}, 'tool_calls')),
+      ...writer.write({ ...chunk({}), choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } }),
+      ...writer.end(),
+    ];
+    expect(events.map((e) => ('index' in e ? `${e.type}:${e.index}` : e.type))).toEqual([
+      'message_start',
+      'content_block_start:0',
+      'content_block_delta:0',
+      'content_block_stop:0',
+      'content_block_start:1',
+      'content_block_delta:1',
+      'content_block_stop:1',
+      'content_block_start:2',
+      'content_block_delta:2',
+      'content_block_delta:2',
+      'content_block_stop:2',
+      'content_block_start:3',
+      'content_block_delta:3',
+      'content_block_stop:3',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect(events.at(-2)).toEqual({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { input_tokens: 9, output_tokens: 3, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
+    expect(writer.end()).toEqual([]);
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * The write-behind queue on its own, with a fake sink: batching by size and time, retries then
+ * failure, the queue bound, the bounded flush, and timers that never hold the process open.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger, silentLogger } from '../../../../core/logger.js';
+import { WriteBehindBatcher, type BatchOptions } from '../../../../plugins/usage-logger/log/batcher.js';
+
+function recordingSink(behaviour: (batch: number[], call: number) => Promise<void> = async () => undefined) {
+  const batches: number[][] = [];
+  let calls = 0;
+  const sink = async (batch: number[]) => {
+    calls++;
+    await behaviour(batch, calls);
+    batches.push(batch);
+  };
+  return { sink, batches, calls: () => calls };
+}
+
+function recordingLogger() {
+  const lines: Array<{ level: string; message: string; [field: string]: unknown }> = [];
+  const logger = createLogger({ level: 'debug', format: 'json', write: (line) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+const batchers: Array<WriteBehindBatcher<number>> = [];
+function batcher(sink: (batch: number[]) => Promise<void>, options: BatchOptions, logger = silentLogger) {
+  const created = new WriteBehindBatcher(sink, logger, options);
+  batchers.push(created);
+  return created;
+}
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(batchers.splice(0).map((b) => b.close()));
+});
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('write-behind batcher', () => {
+  it('writes full batches at once, in order, and the remainder on flush', async () => {
+    const { sink, batches } = recordingSink();
+    const queue = batcher(sink, { maxBatch: 500, maxWaitMs: 60_000 });
+    for (const n of range(0, 1200)) queue.push(n);
+    await vi.waitFor(() => expect(batches).toHaveLength(2));
+    expect(queue.stats()).toEqual({ queued: 200, written: 1000, failedWrites: 0, dropped: 0 });
+    await queue.flush();
+    expect(batches.map((b) => b.length)).toEqual([500, 500, 200]);
+    expect(batches.flat()).toEqual(range(0, 1200));
+    expect(queue.stats()).toEqual({ queued: 0, written: 1200, failedWrites: 0, dropped: 0 });
+  });
+
+  it('collects a trickle of records into batches by time, not one write per record', async () => {
+    const { sink, batches } = recordingSink();
+    const queue = batcher(sink, { maxBatch: 500, maxWaitMs: 40 });
+    for (const n of range(0, 50)) {
+      queue.push(n);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await queue.flush();
+    expect(batches.flat()).toEqual(range(0, 50));
+    expect(batches.length).toBeLessThanOrEqual(10);
+  });
+
+  it('retries a failed batch with backoff and counts it written when a retry succeeds', async () => {
+    const { sink, batches, calls } = recordingSink(async (_batch, call) => {
+      if (call <= 2) throw new Error(`transient ${call}`);
+    });
+    const queue = batcher(sink, { retries: 3, retryDelayMs: 5 });
+    queue.push(1);
+    queue.push(2);
+    await queue.flush();
+    expect(calls()).toBe(3);
+    expect(batches).toEqual([[1, 2]]);
+    expect(queue.stats()).toEqual({ queued: 0, written: 2, failedWrites: 0, dropped: 0 });
+  });
+
+  it('gives up after the retries, counts the records as failed and logs once', async () => {
+    const { logger, lines } = recordingLogger();
+    const { sink, calls } = recordingSink(async () => {
+      throw new Error('database is down');
+    });
+    const queue = batcher(sink, { retries: 2, retryDelayMs: 1 }, logger);
+    for (const n of range(0, 3)) queue.push(n);
+    await queue.flush();
+    expect(calls()).toBe(3);
+    expect(queue.stats()).toEqual({ queued: 0, written: 0, failedWrites: 3, dropped: 0 });
+    const errors = lines.filter((line) => line.level === 'error');
+    expect(errors).toEqual([expect.objectContaining({ message: 'usage records could not be written; they are lost', records: 3, tries: 3, error: 'Error: database is down' })]);
+  });
+
+  it('drops the oldest records beyond the bound, counts them and warns without flooding', async () => {
+    const { logger, lines } = recordingLogger();
+    const { sink, batches } = recordingSink();
+    const queue = batcher(sink, { maxQueue: 5, maxWaitMs: 60_000 }, logger);
+    for (const n of range(0, 20)) queue.push(n);
+    expect(queue.stats()).toEqual({ queued: 5, written: 0, failedWrites: 0, dropped: 15 });
+    expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+    await queue.flush();
+    expect(batches.flat()).toEqual([15, 16, 17, 18, 19]);
+  });
+
+  it('stays bounded over a long outage: memory holds maxQueue records, the rest are counted', async () => {
+    const { sink } = recordingSink(() => new Promise(() => undefined)); // a write that never returns
+    const queue = batcher(sink, { maxQueue: 1000, maxBatch: 100, flushTimeoutMs: 50 });
+    for (const n of range(0, 100_000)) queue.push(n);
+    const stats = queue.stats();
+    expect(stats.queued).toBe(1000 + 100); // the queue, plus the batch stuck in the database
+    expect(stats.dropped).toBe(100_000 - 1100);
+  });
+
+  it('resolves flush at its bound when the database hangs, and counts what it left', async () => {
+    const { logger, lines } = recordingLogger();
+    const { sink } = recordingSink(() => new Promise(() => undefined));
+    const queue = batcher(sink, { maxBatch: 2, flushTimeoutMs: 100 }, logger);
+    for (const n of range(0, 5)) queue.push(n);
+    const started = Date.now();
+    await queue.flush();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(queue.stats().queued).toBe(5);
+    expect(lines.some((line) => line.message.includes('flush timed out'))).toBe(true);
+    await queue.close();
+    expect(queue.stats()).toMatchObject({ written: 0, dropped: 3 });
+  });
+
+  it('ends a flush once what was queued at the call is written, even while traffic continues', async () => {
+    const { logger, lines } = recordingLogger();
+    const { sink, batches } = recordingSink(() => new Promise((resolve) => setTimeout(resolve, 10)));
+    const queue = batcher(sink, { maxBatch: 5, maxWaitMs: 60_000, flushTimeoutMs: 5000 }, logger);
+    for (const n of range(0, 12)) queue.push(n);
+    let next = 12;
+    const traffic = setInterval(() => queue.push(next++), 1);
+    try {
+      const started = Date.now();
+      await queue.flush();
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      clearInterval(traffic);
+    }
+    expect(batches.flat().slice(0, 12)).toEqual(range(0, 12));
+    expect(lines.some((line) => line.message.includes('flush timed out'))).toBe(false);
+  });
+
+  it('refuses (and counts) records pushed after close, without throwing', async () => {
+    const { sink, batches } = recordingSink();
+    const queue = batcher(sink, { maxWaitMs: 60_000 });
+    queue.push(1);
+    await queue.close();
+    expect(batches).toEqual([[1]]);
+    expect(() => queue.push(2)).not.toThrow();
+    expect(queue.stats()).toEqual({ queued: 0, written: 1, failedWrites: 0, dropped: 1 });
+  });
+
+  it('unrefs its timers so a queue never keeps the process alive', async () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const { sink } = recordingSink(async (_batch, call) => {
+      if (call === 1) throw new Error('once');
+    });
+    const queue = batcher(sink, { maxWaitMs: 10, retryDelayMs: 5 });
+    queue.push(1);
+    await vi.waitFor(() => expect(queue.stats().written).toBe(1));
+    const created = timers.mock.results.map((result) => result.value as NodeJS.Timeout);
+    expect(created.length).toBeGreaterThanOrEqual(2); // the batch timer and the retry wait
+    expect(created.every((timer) => !timer.hasRef())).toBe(true);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The usage log on SQLite: the shared suite on a fresh file per test (and once in memory), plus
+ * what only SQLite has: the file and its directory created on first start, WAL mode, two
+ * connections migrating one file at once, and a database that starts failing.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sqlite3 from 'sqlite3';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createLogger, silentLogger } from '../../../../core/logger.js';
+import { openUsageLog } from '../../../../plugins/usage-logger/log/open-usage-log.js';
+import type { SqlUsageLog } from '../../../../plugins/usage-logger/log/sql-usage-log.js';
+import { usageRecord } from './records.js';
+import { usageLogSuite } from './usage-log-suite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gw-usage-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+const freshFile = () => join(dir, `nested-${++files}`, 'usage.sqlite');
+
+function countSqliteInserts() {
+  const spy = vi.spyOn(sqlite3.Database.prototype, 'run');
+  return {
+    count: () => spy.mock.calls.filter((call) => String(call[0]).startsWith('INSERT INTO usage_records')).length,
+    restore: () => spy.mockRestore(),
+  };
+}
+
+usageLogSuite('sqlite file', {
+  enabled: true,
+  open: (batch) => openUsageLog(`sqlite://${freshFile()}`, { logger: silentLogger, batch }),
+  countInserts: countSqliteInserts,
+});
+
+usageLogSuite('sqlite in memory', {
+  enabled: true,
+  open: (batch) => openUsageLog('sqlite::memory:', { logger: silentLogger, batch }),
+  countInserts: countSqliteInserts,
+});
+
+/** A second connection of our own, to look at (or break) the file behind the log's back. */
+async function query<T>(file: string, sql: string): Promise<T[]> {
+  const db = await new Promise<sqlite3.Database>((resolve, reject) => {
+    const opened: sqlite3.Database = new sqlite3.Database(file, (error) => (error ? reject(error) : resolve(opened)));
+  });
+  try {
+    return await new Promise<T[]>((resolve, reject) => db.all<T>(sql, (error, rows) => (error ? reject(error) : resolve(rows))));
+  } finally {
+    await new Promise<void>((resolve) => db.close(() => resolve()));
+  }
+}
+
+describe('sqlite usage log, file specifics', () => {
+  it('creates the file and its directories on first start, in WAL mode, with the schema recorded', async () => {
+    const file = freshFile();
+    expect(existsSync(file)).toBe(false);
+    const log = await openUsageLog(`sqlite://${file}`, { logger: silentLogger });
+    expect(existsSync(file)).toBe(true);
+    expect(await query<{ journal_mode: string }>(file, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    expect(await query<{ version: number }>(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }]);
+    const indexes = await query<{ name: string }>(file, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records' ORDER BY name");
+    expect(indexes.map((i) => i.name)).toEqual([
+      'sqlite_autoindex_usage_records_1', // request_id, the primary key
+      'usage_records_key_started_at',
+      'usage_records_provider_model_started_at',
+      'usage_records_started_at',
+    ]);
+    await log.close();
+  });
+
+  it('keeps records across a restart and does not migrate twice', async () => {
+    const file = freshFile();
+    const record = usageRecord();
+    const first = await openUsageLog(`sqlite://${file}`, { logger: silentLogger });
+    first.write(record);
+    await first.close();
+    const second = await openUsageLog(`sqlite://${file}`, { logger: silentLogger });
+    expect(await second.migrate()).toEqual([]);
+    expect((await second.list({})).records).toEqual([record]);
+    await second.close();
+    expect(await query(file, 'SELECT version FROM usage_migrations')).toHaveLength(1);
+  });
+
+  it('lets two logs open the same new file at once; one migrates, both work', async () => {
+    const file = freshFile();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', format: 'json', write: (line) => lines.push(line) });
+    const logs: SqlUsageLog[] = await Promise.all([openUsageLog(`sqlite://${file}`, { logger }), openUsageLog(`sqlite://${file}`, { logger })]);
+    expect(lines.filter((line) => line.includes('usage log migrated'))).toHaveLength(1);
+    logs[0]!.write(usageRecord());
+    logs[1]!.write(usageRecord());
+    await Promise.all(logs.map((log) => log.flush()));
+    expect((await logs[0]!.list({})).records).toHaveLength(2);
+    await Promise.all(logs.map((log) => log.close()));
+  });
+
+  it('survives a database that starts failing: write never throws, failures are counted, flush is bounded', async () => {
+    const file = freshFile();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', format: 'json', write: (line) => lines.push(line) });
+    const log = await openUsageLog(`sqlite://${file}`, { logger, batch: { retries: 2, retryDelayMs: 5, flushTimeoutMs: 2000 } });
+    // Someone drops the table under the running gateway: every INSERT now fails.
+    await query(file, 'DROP TABLE usage_records');
+    for (let i = 0; i < 5; i++) expect(() => log.write(usageRecord())).not.toThrow();
+    const started = Date.now();
+    await log.flush();
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(log.stats()).toEqual({ queued: 0, written: 0, failedWrites: 5, dropped: 0 });
+    expect(lines.some((line) => line.includes('could not be written') && line.includes('no such table'))).toBe(true);
+    await log.close();
+  });
+});
