@@ -58,7 +58,7 @@ export type { DeploymentHealth, HealthTracker } from '../core/health.js';
 export type { Store } from '../core/store/store.js';
 export type { Target, UpstreamResult, ChatResult, JsonResult, StreamResult, EmbeddingsResult, Provider } from '../core/providers/provider.js';
 
-export { estimatePromptTokens } from '../core/tokens.js';
+export { estimatePromptTokens } from './plugin/estimate-tokens.js';
 export { describeErrors, describeFound, formatIssues, validate, validatorFor } from '../core/validation.js';
 export type { ValidationIssue } from '../core/validation.js';
 export { attachNative, nativeOf } from '../core/protocol/native.js';

@@ -30,7 +30,7 @@ export type { TokenEstimate } from './images.js';
 const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_NAME = 1;
 const REPLY_PRIMING = 3;
-/** The kernel's ratio (core/tokens.ts), for answer text of models we cannot tokenize. */
+/** The SDK's ratio (estimatePromptTokens), for answer text of models we cannot tokenize. */
 const CHARACTERS_PER_TOKEN = 4;
 
 export function countPromptTokens(request: ChatCompletionRequest): TokenEstimate {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, routing, rules } from '../../../index.js';
 import { silentLogger } from '../../../core/logger.js';
 import { compileConditions } from '../../../plugins/rules/match.js';
-import { estimatePromptTokens } from '../../../core/tokens.js';
+import { estimatePromptTokens } from 'llm-gateway/plugin';
 import { ROOT, runCli } from '../../support/cli.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';

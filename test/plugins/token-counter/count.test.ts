@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encode as encodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { encode as encodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatCompletionRequest, ChatMessage } from '../../../core/protocol/openai.js';
-import { estimatePromptTokens } from '../../../core/tokens.js';
+import { estimatePromptTokens } from 'llm-gateway/plugin';
 import { countCompletionTokens, countPromptTokens, encodingFor, preloadEncodings } from '../../../plugins/token-counter/count.js';
 import { imageSizeFromDataUrl } from '../../../plugins/token-counter/image-size.js';
 import { imagePartTokens, patchCount, tileCount } from '../../../plugins/token-counter/images.js';

@@ -3,7 +3,7 @@
  * message for the role markers. Good enough to route by size and to answer a token count when no
  * provider can count exactly; the token counter plugin replaces it with a real tokenizer.
  */
-import type { ChatCompletionRequest } from './protocol/openai.js';
+import type { ChatCompletionRequest } from '../../core/protocol/openai.js';
 
 const TOKENS_PER_MESSAGE = 3;
 
