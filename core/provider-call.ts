@@ -18,7 +18,7 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
     // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
     const native = target.params ? undefined : ctx.nativeRequest();
     const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
-    if (!speaksNative) applyPolicy(ctx.translationLosses(), target.provider, providers.policy(target.provider));
+    if (!speaksNative) applyPolicy(ctx, target.provider, providers.policy(target.provider));
     return provider.chatCompletions({
       body: upstreamBody(ctx.request, target),
       signal: callSignal(ctx, trySignal),
@@ -64,10 +64,16 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
   };
 }
 
-/** A translation that left something out goes up only where the provider's policy allows it. */
-function applyPolicy(losses: readonly TranslationLoss[], provider: string, policy: UnsupportedParamsPolicy): void {
-  const [first] = losses;
-  if (first) rejectUnsupported(policy, provider, first.param, first.why);
+/**
+ * A translation that left something out goes up only where the provider's policy allows it
+ * (offered tools are always left out, see TranslationLoss); what is left out is named to the client.
+ */
+function applyPolicy(ctx: GatewayContext, provider: string, policy: UnsupportedParamsPolicy): void {
+  const losses = ctx.translationLosses();
+  if (losses.length === 0) return;
+  const refused = losses.find((loss) => loss.kind === 'content');
+  if (refused) rejectUnsupported(policy, provider, refused.param, refused.why);
+  ctx.http.set('x-gateway-dropped', losses.map((loss: TranslationLoss) => loss.param).join(','));
 }
 
 async function embed(provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<EmbeddingsResult> {

@@ -41,12 +41,19 @@ export interface NativeRequest {
 }
 
 /**
- * Something of the client's request its OpenAI translation leaves out (a server tool, a block
- * type OpenAI has no word for). It matters only when the translation is what goes upstream; then
- * the target's `unsupportedParams` policy says whether the request is refused or sent without it.
+ * Something of the client's request its OpenAI translation leaves out. It matters only when the
+ * translation is what goes upstream, and then by kind:
+ * - `tool`: a tool the client offers that only its own API can run (Anthropic's web search, OpenAI's
+ *   hosted tools). Offering a tool changes nothing the model is told, so it is left out and the
+ *   model works without it (coding agents offer such tools on every request);
+ * - `content`: something the conversation says or asks that the target cannot express (a block
+ *   type, a role): the target's `unsupportedParams` policy says whether the request is refused
+ *   (`error`, the default) or sent without it (`drop`).
+ * Whatever is left out is named in the answer's `x-gateway-dropped` header.
  */
 export interface TranslationLoss {
   /** Where, in the client's own terms: `tools.0`, `messages.2.content.1`. */
   readonly param: string;
   readonly why: string;
+  readonly kind: 'tool' | 'content';
 }

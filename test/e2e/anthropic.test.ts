@@ -417,19 +417,30 @@ describe("Claude Code's requests, as the 2.1 CLI sends them", () => {
     for (const field of ['context_management', 'output_config', 'thinking', 'metadata']) expect(body).not.toHaveProperty(field);
   });
 
-  it('with a server tool: passed through to Anthropic, refused for an OpenAI-format provider unless it drops what it cannot express', async () => {
-    const withSearch = { ...claudeCodeRequest('claude/claude-test', false), tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }] };
-    expect((await post(withSearch)).status).toBe(200);
+  it('with a server tool offered: passed through to Anthropic, left out (and named) for an OpenAI-format provider', async () => {
+    const withSearch = { ...claudeCodeRequest('claude/claude-test', false), tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }, claudeCodeRequest('x').tools[0]!] };
+    const native = await post(withSearch);
+    expect(native.status).toBe(200);
+    expect(native.headers.get('x-gateway-dropped')).toBeNull();
     expect(upstream.requests.find((r) => r.path.startsWith('/v1/messages'))?.body).toMatchObject({ tools: withSearch.tools });
 
-    const refused = await post({ ...withSearch, model: 'oai/mock-small' });
-    expect(refused.status).toBe(400);
-    expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^oai does not support 'tools\.0': the server tool 'web_search_20250305' is only available with an Anthropic provider/) } });
-
     upstream.reset();
-    const dropped = await post({ ...withSearch, model: 'lenient/mock-small' });
+    const translated = await post({ ...withSearch, model: 'oai/mock-small' });
+    expect(translated.status).toBe(200);
+    expect(translated.headers.get('x-gateway-dropped')).toBe('tools.0');
+    expect((sent('/v1/chat/completions')[0]?.body?.tools as Array<{ function: { name: string } }>).map((t) => t.function.name)).toEqual(['Bash']);
+  });
+
+  it('with content the target cannot express: refused unless the provider drops it', async () => {
+    const withResult = claudeCodeRequest('oai/mock-small', false);
+    withResult.messages[0]!.content.unshift({ type: 'search_result', source: 'https://x.test', title: 't', content: [{ type: 'text', text: 'r' }] } as never);
+    const refused = await post(withResult);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^oai does not support 'messages\.0\.content\.0': content of type 'search_result' is only available with an Anthropic provider/) } });
+
+    const dropped = await post({ ...withResult, model: 'lenient/mock-small' });
     expect(dropped.status).toBe(200);
-    expect(sent('/v1/chat/completions')[0]?.body).not.toHaveProperty('tools');
+    expect(dropped.headers.get('x-gateway-dropped')).toBe('messages.0.content.0');
   });
 });
 
@@ -442,7 +453,7 @@ describe('/v1/messages input and failures, in Anthropic format', () => {
     ['a role that is not a string', { model: 'oai/mock-small', max_tokens: 5, messages: [{ role: 7, content: 'x' }] }, 400, 'invalid_request_error', /messages\.0\.role/],
     ['content that is neither text nor blocks', { model: 'claude/claude-test', max_tokens: 5, messages: [{ role: 'user', content: 7 }] }, 400, 'invalid_request_error', /messages\.0\.content/],
     ['an unknown model', { model: 'nobody/none', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, 404, 'not_found_error', /nobody/],
-    ['a server tool for a non-Anthropic provider', { model: 'oai/mock-small', max_tokens: 5, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [{ role: 'user', content: 'x' }] }, 400, 'invalid_request_error', /only available with an Anthropic provider/],
+    ['a document type a non-Anthropic provider cannot take', { model: 'oai/mock-small', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'container_upload', file_id: 'f' }] }] }, 400, 'invalid_request_error', /only available with an Anthropic provider/],
   ])('%s → %s %s', async (_name, body, status, type, message) => {
     const res = await post(body);
     expect(res.status).toBe(status);

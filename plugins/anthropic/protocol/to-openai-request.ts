@@ -5,8 +5,8 @@
  *
  * The translation never refuses a request: it runs before routing, and the target may well be an
  * Anthropic upstream that takes the request as written. What it cannot express (a server tool, a
- * block type OpenAI has no word for) is left out and reported as a loss, which the kernel weighs
- * against the target's `unsupportedParams` policy only when the translation is what gets sent.
+ * block type OpenAI has no word for) is left out and reported as a loss (see TranslationLoss),
+ * which the kernel weighs only when the translation is what gets sent.
  * Settings that only tune how Anthropic runs (`context_management`, `container`, unknown fields)
  * are left out without a word, as any API leaves out what it does not know.
  *
@@ -45,7 +45,7 @@ export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
     const tools: Array<Record<string, unknown>> = [];
     request.tools.forEach((tool, index) => {
       if (tool.type !== undefined && tool.type !== 'custom') {
-        losses.push({ param: `tools.${index}`, why: `the server tool '${tool.type}' is only available with an Anthropic provider` });
+        losses.push({ param: `tools.${index}`, why: `the server tool '${tool.type}' is only available with an Anthropic provider`, kind: 'tool' });
         return;
       }
       tools.push({ type: 'function', function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object', properties: {} } } });
@@ -77,7 +77,7 @@ function translateMessage(message: AnthropicMessageParam, at: string, losses: Tr
     case 'assistant':
       return typeof message.content === 'string' ? [{ role: 'assistant', content: message.content }] : [assistantMessage(message.content, at, losses)];
     default:
-      losses.push({ param: `${at}.role`, why: `a message with the role '${String(message.role)}' has no equivalent` });
+      losses.push({ param: `${at}.role`, why: `a message with the role '${String(message.role)}' has no equivalent`, kind: 'content' });
       return [];
   }
 }
@@ -107,7 +107,7 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: T
         thinking.push({ type: 'redacted_thinking', data: block.data });
         break;
       default:
-        losses.push({ param: `${at}.content.${index}`, why: `content of type '${block.type}' is only available with an Anthropic provider` });
+        losses.push({ param: `${at}.content.${index}`, why: `content of type '${block.type}' is only available with an Anthropic provider`, kind: 'content' });
     }
   });
   const message: ChatMessage = { role: 'assistant', content: parts.length === 0 && toolCalls.length > 0 ? null : simplify(parts) };
@@ -169,7 +169,7 @@ function userPart(block: AnthropicContentBlock, at: string, losses: TranslationL
     default:
       break;
   }
-  losses.push({ param: at, why: `content of type '${block.type}' is only available with an Anthropic provider` });
+  losses.push({ param: at, why: `content of type '${block.type}' is only available with an Anthropic provider`, kind: 'content' });
   return undefined;
 }
 

@@ -248,10 +248,10 @@ describe('Anthropic → OpenAI', () => {
       ],
     });
     expect(losses).toEqual([
-      { param: 'messages.0.content.0', why: "content of type 'search_result' is only available with an Anthropic provider" },
-      { param: 'messages.1.role', why: "a message with the role 'narrator' has no equivalent" },
-      { param: 'messages.2.content.0', why: "content of type 'server_tool_use' is only available with an Anthropic provider" },
-      { param: 'tools.0', why: "the server tool 'web_search_20250305' is only available with an Anthropic provider" },
+      { param: 'messages.0.content.0', why: "content of type 'search_result' is only available with an Anthropic provider", kind: 'content' },
+      { param: 'messages.1.role', why: "a message with the role 'narrator' has no equivalent", kind: 'content' },
+      { param: 'messages.2.content.0', why: "content of type 'server_tool_use' is only available with an Anthropic provider", kind: 'content' },
+      { param: 'tools.0', why: "the server tool 'web_search_20250305' is only available with an Anthropic provider", kind: 'tool' },
     ]);
     expect(request.messages).toEqual([
       { role: 'user', content: 'q' },
