@@ -28,7 +28,7 @@ const ALLOWED_HEADERS = [
   'x-gateway-exclude',
 ];
 
-const EXPOSED_HEADERS = ['x-request-id', 'x-gateway-provider', 'x-gateway-model', 'x-gateway-attempts', 'x-gateway-fallback', 'retry-after'];
+const EXPOSED_HEADERS = ['x-request-id', 'x-gateway-provider', 'x-gateway-model', 'x-gateway-attempts', 'x-gateway-fallback', 'x-gateway-dropped', 'retry-after'];
 
 export function corsFor(origins: readonly string[] | '*'): Middleware | undefined {
   if (origins !== '*' && origins.length === 0) return undefined;
