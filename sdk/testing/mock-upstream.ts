@@ -265,7 +265,8 @@ interface EchoReply {
 /** What the echo answers to a conversation: the decision shared by both dialects. */
 function echoReply(lastUserText: string, lastToolResult: string | undefined, toolNames: string[]): EchoReply {
   if (lastToolResult !== undefined) return { text: `tool said: ${lastToolResult}`, calls: [] };
-  const call = /^call (\S+)/.exec(lastUserText)?.[1];
+  // "call <tool>" at the start of the message or at its end (agents put reminders before the prompt).
+  const call = (/^call (\S+)/.exec(lastUserText) ?? /(?:^|[\s>])call (\S+)\s*$/.exec(lastUserText))?.[1];
   if (call && toolNames.length > 0) {
     const names = call === 'both' ? toolNames.slice(0, 2) : toolNames.filter((n) => n === call);
     if (names.length > 0) return { text: '', calls: names.map((name) => ({ name, args: { city: 'Paris' } })) };
