@@ -35,6 +35,7 @@ export interface PluginSpec<Options, Defaults extends Partial<Options>> {
   providerTypes?: readonly ProviderType<never>[];
   requestOptions?: Readonly<Record<string, object>>;
   configSections?: Readonly<Record<string, object>>;
+  providerOptions?: Readonly<Record<string, object>>;
   /** Runs once at start; returns the plugin's hooks, which close over what it prepared. */
   setup?(host: PluginHost, options: WithDefaults<Options, Defaults>): void | PluginHooks | Promise<void | PluginHooks>;
 }
@@ -83,6 +84,7 @@ export function definePlugin<Options = undefined, Defaults extends Partial<Optio
       ...(spec.providerTypes ? { providerTypes: spec.providerTypes } : {}),
       ...(spec.requestOptions ? { requestOptions: spec.requestOptions } : {}),
       ...(spec.configSections ? { configSections: spec.configSections } : {}),
+      ...(spec.providerOptions ? { providerOptions: spec.providerOptions } : {}),
       ...(spec.setup ? { setup: (host: PluginHost) => spec.setup!(host, resolved) } : {}),
     };
     return plugin;

@@ -7,13 +7,13 @@ import type { GatewayContext, RouteDecision } from './context.js';
 import { GatewayError } from './errors.js';
 import type { Terminal } from './pipeline.js';
 import type { UpstreamHandler } from './plugin.js';
+import type { ProviderRuntime } from './live/provider-runtime.js';
 import type { ProviderRegistry } from './providers/registry.js';
-import type { ModelResolver } from './routing/resolve-model.js';
 
-export function dispatcher(models: ModelResolver, providers: ProviderRegistry, upstream: UpstreamHandler): Terminal {
+export function dispatcher(runtime: ProviderRuntime, upstream: UpstreamHandler): Terminal {
   return async function dispatch(ctx: GatewayContext): Promise<void> {
-    let route = ctx.route ?? models.resolve(ctx.request.model);
-    if (ctx.operation === 'embeddings') route = embeddingTargets(route, providers);
+    let route = ctx.route ?? runtime.models.resolve(ctx.request.model);
+    if (ctx.operation === 'embeddings') route = embeddingTargets(route, runtime.registry);
     ctx.route = route;
     const target = route.targets[0];
     if (!target) throw new GatewayError('unavailable', `No target is left to serve '${route.requestedModel}'.`, { code: 'no_target' });

@@ -8,6 +8,7 @@ import type { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { ProviderModel } from './providers/provider.js';
 import type { Usage } from './protocol/openai.js';
+import type { ResolvedProviders } from './config/resolve-providers.js';
 
 export interface GatewayEvents {
   /** A client request was parsed and enters the request pipeline. */
@@ -30,6 +31,8 @@ export interface GatewayEvents {
   'gateway:ready': [];
   /** The gateway begins shutting down. */
   'gateway:closing': [];
+  /** Providers or virtual models changed while running (a live change, a reloaded config file): what is now in force. */
+  'config:change': [now: ResolvedProviders];
 }
 
 export type GatewayEventName = keyof GatewayEvents;

@@ -22,10 +22,13 @@ import { composeRequestPipeline, composeUpstream } from './pipeline.js';
 import type { DashboardPanel, GatewayPlugin } from './plugin.js';
 import { setUpPlugins } from './plugin-setup.js';
 import { createProviderCall } from './provider-call.js';
-import { ModelCatalog } from './providers/catalog.js';
+import type { ModelCatalog } from './providers/catalog.js';
 import type { ProviderType } from './providers/provider.js';
 import { ProviderRegistry } from './providers/registry.js';
-import { ModelResolver } from './routing/resolve-model.js';
+import type { ModelLookup } from './routing/resolve-model.js';
+import { LiveConfigService, type LiveConfig } from './live/live-config.js';
+import { ProviderRuntime } from './live/provider-runtime.js';
+import { SECRETS_KEY_VARIABLE, SecretStore } from './live/secrets.js';
 import { HealthTracker } from './health.js';
 import { GatewayServer, type ListenOptions, type Listening } from './server.js';
 import { ServiceRegistry, type ServiceToken } from './services.js';
@@ -50,11 +53,14 @@ export interface Gateway {
   readonly app: Koa;
   readonly events: EventBus;
   readonly logger: Logger;
+  /** The model catalog and provider registry in force now (a live change replaces them). */
   readonly catalog: ModelCatalog;
   readonly providers: ProviderRegistry;
   readonly health: HealthTracker;
   /** Turns a model name into the targets that may serve it (virtual models, `provider/model`, listed models). */
-  readonly models: ModelResolver;
+  readonly models: ModelLookup;
+  /** Live configuration: overrides of providers and virtual models, their audit trail, stored secrets. */
+  readonly live: LiveConfig;
   readonly store: Store;
   readonly panels: readonly DashboardPanel[];
   /** The plugins in execution order, built-ins first, with the hooks their setup returned. */
@@ -68,39 +74,51 @@ export interface Gateway {
 }
 
 export async function createGateway(raw: KernelConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
-  const config = await resolveConfig(raw, {
+  const fromFile = await resolveConfig(raw, {
     ...(options.baseDir ? { baseDir: options.baseDir } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.namedPlugins ? { namedPlugins: options.namedPlugins } : {}),
     builtins: options.builtins ?? [],
     ...(options.configSections ? { configSections: options.configSections } : {}),
   });
-  const logger = options.logger ?? createLogger(config.logging);
+  const logger = options.logger ?? createLogger(fromFile.logging);
   const events = createEventBus(logger);
   const services = new ServiceRegistry();
-  const declared = [...(options.builtins ?? []), ...config.plugins];
+  const declared = [...(options.builtins ?? []), ...fromFile.plugins];
 
-  const providers = new ProviderRegistry(
-    ProviderRegistry.collectTypes(declared.map((p) => ({ plugin: p.name, types: (p.providerTypes ?? []) as readonly ProviderType<never>[] }))),
+  const types = ProviderRegistry.collectTypes(declared.map((p) => ({ plugin: p.name, types: (p.providerTypes ?? []) as readonly ProviderType<never>[] })));
+  const store = await openStore(fromFile.store, logger.child('store'));
+  const env = options.env ?? process.env;
+  const live = new LiveConfigService(
+    { providers: raw.providers ?? {}, models: raw.models ?? {} },
+    { store, secrets: new SecretStore(store, env[SECRETS_KEY_VARIABLE]), events, logger: logger.child('live-config'), env, masked: fromFile.secrets as Set<string> },
   );
-  providers.createAll(config.providers, logger);
-  const catalog = new ModelCatalog(providers, config, events, logger.child('catalog'));
-  const models = new ModelResolver(config.models, providers, catalog);
+  let runtime: ProviderRuntime;
+  let config: ResolvedConfig;
+  try {
+    // Providers and virtual models are the file's with the stored live overrides on top.
+    const initial = await live.load();
+    config = { ...fromFile, providers: initial.providers, models: initial.models };
+    runtime = new ProviderRuntime(initial, { types, catalog: config.catalog, events, logger, extraProviderOptions: providerOptionsOf(declared) });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  live.follow(runtime);
   const health = new HealthTracker();
-  const store = await openStore(config.store, logger.child('store'));
   events.on('request:end', (ctx) => health.recordRequest(ctx));
 
   const app = new Koa();
   app.silent = true;
   app.on('error', (error: Error) => logger.debug('koa error after response', { error }));
   const router = new Router();
-  const { plugins, frontEnds, panels, statusSections } = await setUpPlugins(declared, { config, logger, events, store, models, health, providers, services, router });
+  const { plugins, frontEnds, panels, statusSections } = await setUpPlugins(declared, { config, logger, events, store, health, runtime, live, services, router });
 
-  const upstream = composeUpstream(plugins, createProviderCall(providers, events));
-  const pipeline = composeRequestPipeline(plugins, dispatcher(models, providers, upstream));
+  const upstream = composeUpstream(plugins, createProviderCall(runtime, events));
+  const pipeline = composeRequestPipeline(plugins, dispatcher(runtime, upstream));
   const exchange = { pipeline, events, bodyLimit: config.server.bodyLimit, takeRequestOptions: requestOptionsReader(declared) };
   for (const frontEnd of frontEnds) for (const path of frontEnd.paths) router.post(path, frontEndRoute(frontEnd, exchange));
-  mountKernelRoutes(router, { catalog, config, providers, health, sections: statusSections });
+  mountKernelRoutes(router, { runtime, health, sections: statusSections });
 
   app.use(errorBoundary(logger, frontEnds));
   const cors = corsFor(config.server.corsOrigins);
@@ -116,7 +134,8 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   const close = async (): Promise<void> => {
     events.emit('gateway:closing');
     await server?.close(config.server.shutdownTimeoutMs);
-    catalog.stop();
+    live.stop();
+    runtime.catalog.stop();
     for (const plugin of [...plugins].reverse()) {
       try {
         await plugin.close?.();
@@ -124,7 +143,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
         logger.error(`plugin ${plugin.name} failed to close`, { error: error as Error });
       }
     }
-    await providers.closeAll();
+    await runtime.close();
     // Last: plugins may save state on their way out.
     await store.close().catch((error: Error) => logger.error('the store failed to close', { error }));
     services.dispose();
@@ -135,10 +154,15 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     app,
     events,
     logger,
-    catalog,
-    providers,
+    get catalog() {
+      return runtime.catalog;
+    },
+    get providers() {
+      return runtime.registry;
+    },
     health,
-    models,
+    models: runtime.models,
+    live,
     store,
     panels,
     tryResolve: (token) => services.tryResolve(token),
@@ -146,7 +170,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     async listen(listenOptions = {}) {
       server ??= new GatewayServer(app.callback(), logger);
       const listening = await server.listen({ port: listenOptions.port ?? config.server.port, host: listenOptions.host ?? config.server.host });
-      catalog.start();
+      runtime.start();
       events.emit('gateway:ready');
       return listening;
     },
@@ -161,4 +185,11 @@ async function unknownPath(koa: Koa.Context, next: Koa.Next): Promise<void> {
 
 function methodNotAllowed(): GatewayError {
   return new GatewayError('method_not_allowed', 'This path does not accept that HTTP method.', { code: 'method_not_allowed' });
+}
+
+/** Options plugins declared for every provider entry (`limits`), with their schemas. */
+function providerOptionsOf(plugins: readonly GatewayPlugin[]): ReadonlyMap<string, object> {
+  const options = new Map<string, object>();
+  for (const plugin of plugins) for (const [name, schema] of Object.entries(plugin.providerOptions ?? {})) options.set(name, schema);
+  return options;
 }

@@ -10,8 +10,8 @@ import type { FrontEnd } from './http/front-end.js';
 import type { HealthTracker } from './health.js';
 import type { Logger } from './logger.js';
 import type { DashboardPanel, GatewayPlugin, PluginHooks, PluginHost, ProviderStatusSection } from './plugin.js';
-import type { ProviderRegistry } from './providers/registry.js';
-import type { ModelResolver } from './routing/resolve-model.js';
+import type { LiveConfigService } from './live/live-config.js';
+import type { ProviderRuntime } from './live/provider-runtime.js';
 import type { ServiceRegistry } from './services.js';
 import type { Store } from './store/store.js';
 
@@ -20,9 +20,9 @@ export interface SetupDeps {
   logger: Logger;
   events: EventBus;
   store: Store;
-  models: ModelResolver;
   health: HealthTracker;
-  providers: ProviderRegistry;
+  runtime: ProviderRuntime;
+  live: LiveConfigService;
   services: ServiceRegistry;
   router: Router;
 }
@@ -51,11 +51,13 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       events: deps.events,
       config: deps.config,
       store: deps.store,
-      models: deps.models,
+      models: deps.runtime.models,
+      live: deps.live,
+      checkConfig: (check) => deps.live.addCheck(check, { providers: deps.runtime.providers, models: deps.runtime.virtualModels }),
       health: deps.health,
       route: ({ method, path, handler }) => void deps.router.register(path, [method], handler),
       frontEnd: (frontEnd) => void frontEnds.push(frontEnd as FrontEnd<unknown>),
-      provider: (id) => deps.providers.get(id),
+      provider: (id) => deps.runtime.registry.get(id),
       addPanel: (panel) => void panels.push(panel),
       addProviderStatus: (section) => void statusSections.push(section),
       provide: (token, value) => deps.services.provide(token, value),

@@ -7,7 +7,8 @@
  * Data, known before anything runs, so `llm-gateway check` validates a config without side effects:
  * - `providerTypes`: provider types (`anthropic`) the config may name in `providers`;
  * - `requestOptions`: the fields of the request body's `gateway` object it reads, with their schemas;
- * - `configSections`: top-level config keys it reads (`usageLog`), with their schemas.
+ * - `configSections`: top-level config keys it reads (`usageLog`), with their schemas;
+ * - `providerOptions`: options it reads on each provider entry (`limits`), with their schemas.
  *
  * Hooks, returned by `setup(host)` (or set on the object directly when they need no setup):
  * - `setup(host)` runs once at start, in config order. It contributes routes, front-ends (whole
@@ -41,7 +42,8 @@ import type { FrontEnd } from './http/front-end.js';
 import type { HealthTracker } from './health.js';
 import type { Logger } from './logger.js';
 import type { Provider, ProviderType, Target, UpstreamResult } from './providers/provider.js';
-import type { ModelResolver } from './routing/resolve-model.js';
+import type { ConfigCheck, LiveConfig } from './live/live-config.js';
+import type { ModelLookup } from './routing/resolve-model.js';
 import type { ServiceToken } from './services.js';
 import type { Store } from './store/store.js';
 
@@ -85,6 +87,8 @@ export interface GatewayPlugin extends PluginHooks {
   readonly requestOptions?: Readonly<Record<string, object>>;
   /** Top-level config keys this plugin reads, each with its JSON Schema (`host.config.sections`). */
   readonly configSections?: Readonly<Record<string, object>>;
+  /** Options this plugin reads on every provider entry (`providers.groq.limits`), each with its JSON Schema. */
+  readonly providerOptions?: Readonly<Record<string, object>>;
   setup?(host: PluginHost): void | PluginHooks | Promise<void | PluginHooks>;
 }
 
@@ -114,12 +118,23 @@ export interface ProviderStatusSection {
 export interface PluginHost {
   readonly logger: Logger;
   readonly events: EventBus;
-  /** The gateway's resolved config (read-only): server, store location, providers, models, sections. */
+  /**
+   * The gateway's resolved config as it was at start (read-only): server, store location, sections.
+   * Providers and virtual models may change while the gateway runs: read them through `models`,
+   * `provider(id)` and `live`, and hear of changes on the `config:change` event.
+   */
   readonly config: ResolvedConfig;
   /** Where state lives: key-value namespaces and atomic counters, shared by replicas on Redis. */
   readonly store: Store;
-  /** Turns a requested model name into the targets that may serve it. */
-  readonly models: ModelResolver;
+  /** Turns a requested model name into the targets that may serve it, as the config is now. */
+  readonly models: ModelLookup;
+  /** Live configuration: overrides of providers and virtual models, their audit trail, stored secrets. */
+  readonly live: LiveConfig;
+  /**
+   * A check of the providers and virtual models, run now and before every live change is applied:
+   * problems it returns refuse the change (and, now, the start).
+   */
+  checkConfig(check: ConfigCheck): void;
   /** Per-deployment latency and error rates, fed by every request. */
   readonly health: HealthTracker;
   /** Adds an HTTP route beside the gateway's own (`/v1/*`, `/health`, `/ready`). */

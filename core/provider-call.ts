@@ -9,16 +9,16 @@ import type { EventBus } from './events.js';
 import type { UpstreamHandler } from './plugin.js';
 import type { ChatCompletionChunk, ChatCompletionRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
 import type { ChatResult, EmbeddingsResult, Provider, Target, UpstreamResult } from './providers/provider.js';
-import type { ProviderRegistry } from './providers/registry.js';
+import type { ProviderRuntime } from './live/provider-runtime.js';
 import { rejectUnsupported, type UnsupportedParamsPolicy } from './providers/unsupported.js';
 import type { TranslationLoss } from './protocol/native.js';
 
-export function createProviderCall(providers: ProviderRegistry, events: EventBus): UpstreamHandler {
+export function createProviderCall(runtime: ProviderRuntime, events: EventBus): UpstreamHandler {
   const chat = (provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<ChatResult> => {
     // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
     const native = target.params ? undefined : ctx.nativeRequest();
     const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
-    if (!speaksNative) applyPolicy(ctx, target.provider, providers.policy(target.provider));
+    if (!speaksNative) applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
     return provider.chatCompletions({
       body: upstreamBody(ctx.request, target),
       signal: callSignal(ctx, trySignal),
@@ -28,7 +28,7 @@ export function createProviderCall(providers: ProviderRegistry, events: EventBus
   };
 
   return async function callProvider({ ctx, target, signal: trySignal }) {
-    const provider = providers.get(target.provider);
+    const provider = runtime.registry.get(target.provider);
     if (!provider) throw notFound(`No provider '${target.provider}' is configured.`, 'provider_not_found', 'model');
 
     const attempt: Attempt = { index: ctx.attempts.length, target, startedAt: ctx.elapsed(), outcome: 'pending' };

@@ -9,6 +9,7 @@ import type { GatewayPlugin } from '../plugin.js';
 import { loadPlugins, sortByTier, type NamedPlugins } from './load-plugins.js';
 import type { Target } from '../providers/provider.js';
 import { describeFound, formatIssues, validate } from '../validation.js';
+import { resolveProviders, SECRET_NAME } from './resolve-providers.js';
 import { ConfigError } from './config-error.js';
 import type { EnvReference, KernelConfig, ProviderConfig, VirtualModelConfig } from './kernel-config.js';
 import { configSchema } from './schema.js';
@@ -62,8 +63,7 @@ export const DEFAULTS = {
   catalogTimeoutMs: 10_000,
 } as const;
 
-/** Option names that hold secrets in any provider or plugin (`apiKey`, `adminKey`, `token`, ...). */
-export const SECRET_NAME = /(key|token|secret|password|authorization)$/i;
+export { SECRET_NAME } from './resolve-providers.js';
 
 export async function resolveConfig(raw: KernelConfig, options: ResolveOptions = {}): Promise<ResolvedConfig> {
   const env = options.env ?? process.env;
@@ -74,17 +74,7 @@ export async function resolveConfig(raw: KernelConfig, options: ResolveOptions =
   const issues = validate(openConfigSchema, raw, isSecret);
   if (issues.length > 0) throw new ConfigError('invalid config', formatIssues('config', issues).split('\n'));
 
-  const providers: Array<{ id: string; options: ProviderConfig }> = [];
-  for (const [id, entry] of Object.entries(raw.providers ?? {})) {
-    if (entry.enabled === false) continue;
-    providers.push({ id, options: readEnvReferences(entry, `/providers/${id}`, env, problems, secrets) as ProviderConfig });
-  }
-
-  const models = new Map<string, ResolvedVirtualModel>();
-  const providerIds = new Set(providers.map((p) => p.id));
-  for (const [name, model] of Object.entries(raw.models ?? {})) {
-    models.set(name, resolveVirtualModel(name, model, providerIds, problems));
-  }
+  const { providers, models } = resolveProviders(raw, env, problems, secrets);
 
   const plugins = await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), options.namedPlugins ?? {}, problems);
   const sections = readSections(raw, [...(options.builtins ?? []), ...plugins], options.configSections ?? {}, isSecret, problems);
@@ -138,49 +128,4 @@ function readSections(
     else sections[key] = value;
   }
   return sections;
-}
-
-function resolveVirtualModel(name: string, model: VirtualModelConfig, providerIds: ReadonlySet<string>, problems: string[]): ResolvedVirtualModel {
-  const targets = model.targets.map((entry, index) => {
-    const spec = typeof entry === 'string' ? { model: entry } : entry;
-    const slash = spec.model.indexOf('/');
-    const provider = spec.model.slice(0, slash);
-    if (!providerIds.has(provider)) {
-      problems.push(`config/models/${name}/targets/${index} names provider "${provider}", which is not configured or not enabled (found ${JSON.stringify(spec.model)}; configured: ${[...providerIds].join(', ') || 'none'})`);
-    }
-    return {
-      provider,
-      model: spec.model.slice(slash + 1),
-      weight: spec.weight ?? 1,
-      priority: spec.priority ?? 0,
-      ...(spec.tier ? { tier: spec.tier } : {}),
-      ...(spec.params ? { params: spec.params } : {}),
-    };
-  });
-  return { name, strategy: model.strategy ?? 'fallback', targets, ...(model.description ? { description: model.description } : {}) };
-}
-
-function isEnvReference(value: unknown): value is EnvReference {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  return typeof (value as EnvReference).env === 'string' && keys.every((k) => k === 'env' || k === 'default');
-}
-
-/** Replaces `{ env: 'NAME' }` anywhere in a provider's options with the variable's value. */
-function readEnvReferences(value: unknown, path: string, env: NodeJS.ProcessEnv, problems: string[], secrets: Set<string>): unknown {
-  if (isEnvReference(value)) {
-    const found = env[value.env] ?? value.default;
-    if (found === undefined || found === '') {
-      problems.push(`config${path} reads environment variable ${value.env}, which is not set`);
-      return undefined;
-    }
-    if (SECRET_NAME.test(path.split('/').pop() ?? '')) secrets.add(found);
-    return found;
-  }
-  if (Array.isArray(value)) return value.map((item, i) => readEnvReferences(item, `${path}/${i}`, env, problems, secrets));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readEnvReferences(v, `${path}/${k}`, env, problems, secrets)]));
-  }
-  if (typeof value === 'string' && value.length > 0 && SECRET_NAME.test(path.split('/').pop() ?? '')) secrets.add(value);
-  return value;
 }

@@ -4,23 +4,20 @@
  * circuit states, rate-limit headroom).
  */
 import type Router from '@koa/router';
-import type { ResolvedConfig } from '../config/resolve-config.js';
 import { notFound } from '../errors.js';
 import type { HealthTracker } from '../health.js';
+import type { ProviderRuntime } from '../live/provider-runtime.js';
 import type { ProviderStatusSection } from '../plugin.js';
-import type { ModelCatalog } from '../providers/catalog.js';
-import type { ProviderRegistry } from '../providers/registry.js';
 
 export interface KernelRouteDeps {
-  catalog: ModelCatalog;
-  config: ResolvedConfig;
-  providers: ProviderRegistry;
+  /** Providers, catalog and virtual models as they are now (a live change replaces them). */
+  runtime: ProviderRuntime;
   health: HealthTracker;
   sections: readonly ProviderStatusSection[];
 }
 
 export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
-  const { catalog, config } = deps;
+  const { runtime } = deps;
 
   /** Liveness: the process answers. */
   router.get('/health', (koa) => {
@@ -29,29 +26,29 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
 
   /** Readiness: every provider has answered its first model listing (well or badly). */
   router.get('/ready', (koa) => {
-    const providers = catalog.status().map((l) => ({ id: l.provider, status: l.status, models: l.models.length, ...(l.error ? { error: l.error } : {}) }));
-    const ready = catalog.isSettled();
+    const providers = runtime.catalog.status().map((l) => ({ id: l.provider, status: l.status, models: l.models.length, ...(l.error ? { error: l.error } : {}) }));
+    const ready = runtime.catalog.isSettled();
     koa.status = ready ? 200 : 503;
     koa.body = { status: ready ? 'ready' : 'starting', providers };
   });
 
   router.get('/v1/models', (koa) => {
-    koa.body = { object: 'list', data: catalog.list(config.models) };
+    koa.body = { object: 'list', data: runtime.catalog.list(runtime.virtualModels) };
   });
 
   // Model ids contain slashes (`groq/llama-3.3-70b-versatile`), hence the wildcard.
   router.get('/v1/models/*model', (koa) => {
     const param = koa.params.model as string | string[];
     const id = Array.isArray(param) ? param.join('/') : param;
-    const model = catalog.list(config.models).find((m) => m.id === id);
+    const model = runtime.catalog.list(runtime.virtualModels).find((m) => m.id === id);
     if (!model) throw notFound(`The model '${id}' does not exist; GET /v1/models lists them.`, 'model_not_found', 'model');
     koa.body = model;
   });
 
   // Sections may read shared state (Redis), hence asynchronous.
   const describe = async (id: string) => {
-    const provider = deps.providers.get(id)!;
-    const listing = catalog.status().find((l) => l.provider === id);
+    const provider = runtime.registry.get(id)!;
+    const listing = runtime.catalog.status().find((l) => l.provider === id);
     const sections = Object.fromEntries(await Promise.all(deps.sections.map(async (section) => [section.name, await section.status(id)] as const)));
     return {
       id,
@@ -63,12 +60,12 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
   };
 
   router.get('/v1/providers', async (koa) => {
-    koa.body = { object: 'list', data: await Promise.all(deps.providers.all().map((p) => describe(p.id))) };
+    koa.body = { object: 'list', data: await Promise.all(runtime.registry.all().map((p) => describe(p.id))) };
   });
 
   router.get('/v1/providers/:id/health', async (koa) => {
     const id = koa.params.id as string;
-    if (!deps.providers.has(id)) throw notFound(`No provider '${id}' is configured.`, 'provider_not_found', 'id');
+    if (!runtime.registry.has(id)) throw notFound(`No provider '${id}' is configured.`, 'provider_not_found', 'id');
     koa.body = await describe(id);
   });
 }

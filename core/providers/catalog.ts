@@ -5,6 +5,7 @@
  * `provider/model`.
  */
 import type { ResolvedConfig, ResolvedVirtualModel } from '../config/resolve-config.js';
+import type { ProviderEntries } from './registry.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +23,12 @@ export interface ProviderListing {
   error?: string;
 }
 
+/** What the catalog reads of the config: the providers, and how to list their models. */
+export interface CatalogConfig {
+  readonly providers: ProviderEntries;
+  readonly catalog: ResolvedConfig['catalog'];
+}
+
 export class ModelCatalog {
   private readonly listings = new Map<string, ProviderListing>();
   /** Bare model id → providers that list it, in config order (for un-namespaced requests). */
@@ -29,23 +36,35 @@ export class ModelCatalog {
   private timer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<AbortController>();
 
+  /** `previous`: the catalog this one replaces (a live config change); its listings of providers kept as they were carry over. */
   constructor(
     private readonly registry: ProviderRegistry,
-    private readonly config: ResolvedConfig,
+    private readonly config: CatalogConfig,
     private readonly events: EventBus,
     private readonly logger: Logger,
+    previous?: ModelCatalog,
   ) {
     for (const { id, options } of config.providers) {
+      const carried = previous?.registry.get(id) === registry.get(id) ? previous?.listings.get(id) : undefined;
       const configured = (options.models ?? []).map((model) => ({ id: model }));
       const canList = typeof registry.get(id)?.listModels === 'function';
-      this.listings.set(id, { provider: id, status: canList ? 'pending' : 'ok', models: configured });
+      this.listings.set(id, carried ?? { provider: id, status: canList ? 'pending' : 'ok', models: configured });
     }
     this.reindex();
   }
 
-  /** Starts background listing; resolves immediately. */
-  start(): void {
-    void this.refreshAll();
+  /** Lists the providers not listed yet (new in a live change), without waiting. */
+  refreshPending(): void {
+    for (const listing of this.listings.values()) if (listing.status === 'pending') void this.refresh(listing.provider);
+  }
+
+  /**
+   * Starts background listing; resolves immediately. `fresh: false` (a catalog replacing another in
+   * a live change) lists only the providers it has no listing of yet.
+   */
+  start(fresh = true): void {
+    if (fresh) void this.refreshAll();
+    else this.refreshPending();
     this.timer = setInterval(() => void this.refreshAll(), this.config.catalog.refreshIntervalMs);
     this.timer.unref();
   }

@@ -1,20 +1,33 @@
 /**
- * Builds provider instances from the config with the provider types plugins contribute, checking
- * each instance's options against its type's schema first.
+ * Provider instances built from the config with the provider types plugins contribute, each
+ * instance's options checked against its type's schema first. A registry is immutable once built;
+ * a live config change builds the next one with `next()`, which keeps every instance whose options
+ * did not change (its connection pool, its model listing) and hands back the ones it dropped.
  */
 import { ConfigError } from '../config/config-error.js';
 import type { ProviderConfig } from '../config/kernel-config.js';
-import { SECRET_NAME } from '../config/resolve-config.js';
+import { SECRET_NAME } from '../config/resolve-providers.js';
 import type { Logger } from '../logger.js';
 import { formatIssues, validate } from '../validation.js';
 import type { Provider, ProviderType } from './provider.js';
 import type { UnsupportedParamsPolicy } from './unsupported.js';
 
-export class ProviderRegistry {
-  private readonly byId = new Map<string, Provider>();
-  private readonly policies = new Map<string, UnsupportedParamsPolicy>();
+export type ProviderEntries = ReadonlyArray<{ readonly id: string; readonly options: ProviderConfig }>;
 
-  constructor(private readonly types: ReadonlyMap<string, ProviderType<never>>) {}
+interface Built {
+  readonly provider: Provider;
+  readonly policy: UnsupportedParamsPolicy;
+  /** The options it was made from, serialized: what tells an unchanged entry from a changed one. */
+  readonly fingerprint: string;
+}
+
+/** Options every provider type shares, checked by the kernel (config/schema.ts), not by the type. */
+const COMMON = new Set(['type', 'enabled', 'models', 'unsupportedParams']);
+
+export class ProviderRegistry {
+  private readonly byId = new Map<string, Built>();
+
+  private constructor(private readonly types: ReadonlyMap<string, ProviderType<never>>) {}
 
   static collectTypes(contributions: ReadonlyArray<{ plugin: string; types: readonly ProviderType<never>[] }>): Map<string, ProviderType<never>> {
     const types = new Map<string, ProviderType<never>>();
@@ -31,40 +44,59 @@ export class ProviderRegistry {
     return types;
   }
 
-  /** Validates every entry, reporting all problems at once, then creates the instances. */
-  createAll(entries: ReadonlyArray<{ id: string; options: ProviderConfig }>, logger: Logger): void {
+  /**
+   * Validates every entry, reporting all problems at once, then creates the instances.
+   * `extraOptions`: options plugins declared for every provider entry (`limits`), with their
+   * schemas: checked here, kept in the resolved config for those plugins, left out of what the
+   * type checks.
+   */
+  static create(types: ReadonlyMap<string, ProviderType<never>>, entries: ProviderEntries, logger: Logger, extraOptions: ReadonlyMap<string, object> = new Map()): ProviderRegistry {
+    return new ProviderRegistry(types).build(entries, logger, extraOptions, undefined).registry;
+  }
+
+  /** The registry for `entries`, keeping this one's unchanged instances; `dropped` are this one's others. */
+  next(entries: ProviderEntries, logger: Logger, extraOptions: ReadonlyMap<string, object> = new Map()): { registry: ProviderRegistry; dropped: Provider[] } {
+    return new ProviderRegistry(this.types).build(entries, logger, extraOptions, this);
+  }
+
+  private build(entries: ProviderEntries, logger: Logger, extraOptions: ReadonlyMap<string, object>, previous: ProviderRegistry | undefined): { registry: ProviderRegistry; dropped: Provider[] } {
     const problems: string[] = [];
-    const valid: Array<{ id: string; options: ProviderConfig; type: ProviderType<never> }> = [];
+    const valid: Array<{ id: string; options: ProviderConfig; type: ProviderType<never>; fingerprint: string }> = [];
     for (const { id, options } of entries) {
       const type = this.types.get(options.type);
       if (!type) {
         problems.push(`config/providers/${id}/type must be one of: ${[...this.types.keys()].map((t) => JSON.stringify(t)).join(', ')} (found ${JSON.stringify(options.type)})`);
         continue;
       }
-      // The options every type shares are the kernel's to check (config/schema.ts), not the type's.
-      const { type: _type, enabled: _enabled, models: _models, unsupportedParams: _policy, ...own } = options;
+      const own = Object.fromEntries(Object.entries(options).filter(([key]) => !COMMON.has(key) && !extraOptions.has(key)));
       const secretNames = new Set(type.secretOptions ?? []);
       const issues = validate(type.schema, own, (path) => {
         const name = path.split('/')[1] ?? '';
         return secretNames.has(name) || SECRET_NAME.test(name);
       });
+      for (const [name, schema] of extraOptions) {
+        if (options[name] !== undefined) issues.push(...validate(schema, options[name]).map((issue) => ({ ...issue, path: `/${name}${issue.path === '/' ? '' : issue.path}` })));
+      }
       if (issues.length > 0) problems.push(...formatIssues(`config/providers/${id}`, issues).split('\n'));
-      else valid.push({ id, options: { ...options, ...own }, type });
+      // Plugins' own options on the entry (limits) change nothing about the instance itself.
+      else valid.push({ id, options: { ...options, ...own }, type, fingerprint: JSON.stringify(Object.entries(options).filter(([key]) => !extraOptions.has(key))) });
     }
     if (problems.length > 0) throw new ConfigError('invalid provider config', problems);
-    for (const { id, options, type } of valid) {
-      this.byId.set(id, type.create(options as never, { id, logger: logger.child(`provider:${id}`) }));
-      this.policies.set(id, options.unsupportedParams ?? 'error');
-    }
-  }
 
-  /** What provider `id` does with a part of a request it cannot express (`unsupportedParams`). */
-  policy(id: string): UnsupportedParamsPolicy {
-    return this.policies.get(id) ?? 'error';
+    const kept = new Set<Provider>();
+    for (const { id, options, type, fingerprint } of valid) {
+      const same = previous?.byId.get(id);
+      const reuse = same && same.fingerprint === fingerprint ? same : undefined;
+      const provider = reuse?.provider ?? type.create(options as never, { id, logger: logger.child(`provider:${id}`) });
+      if (reuse) kept.add(provider);
+      this.byId.set(id, { provider, policy: options.unsupportedParams ?? 'error', fingerprint });
+    }
+    const dropped = previous ? [...previous.byId.values()].map((b) => b.provider).filter((p) => !kept.has(p)) : [];
+    return { registry: this, dropped };
   }
 
   get(id: string): Provider | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id)?.provider;
   }
 
   has(id: string): boolean {
@@ -72,7 +104,12 @@ export class ProviderRegistry {
   }
 
   all(): Provider[] {
-    return [...this.byId.values()];
+    return [...this.byId.values()].map((b) => b.provider);
+  }
+
+  /** What provider `id` does with a part of a request it cannot express (`unsupportedParams`). */
+  policy(id: string): UnsupportedParamsPolicy {
+    return this.byId.get(id)?.policy ?? 'error';
   }
 
   async closeAll(): Promise<void> {

@@ -15,7 +15,15 @@ import { notFound } from '../errors.js';
 import type { ModelCatalog } from '../providers/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 
-export class ModelResolver {
+/** What a model name names: the view of the resolver plugins get (`host.models`), always current. */
+export interface ModelLookup {
+  resolve(model: string): RouteDecision;
+  /** A virtual model's definition (its strategy, its targets' weights), by name. */
+  virtualModel(name: string): ResolvedVirtualModel | undefined;
+  allVirtualModels(): IterableIterator<ResolvedVirtualModel>;
+}
+
+export class ModelResolver implements ModelLookup {
   constructor(
     private readonly virtualModels: ReadonlyMap<string, ResolvedVirtualModel>,
     private readonly providers: ProviderRegistry,

@@ -13,7 +13,7 @@
  * @example
  * plugins: [routing(), retry(), rateLimits({ limits: { groq: { rpm: 30, tpm: 6000 } } })]
  */
-import { GatewayError, definePlugin, defineService, toGatewayError, type Target, type Usage } from 'llm-gateway/plugin';
+import { GatewayError, definePlugin, defineService, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
 import { Limiter, type Limits } from './limiter.js';
 import { exhaustedUntil } from './provider-headers.js';
 
@@ -33,6 +33,7 @@ export interface LimitHeadroom {
 export const limitHeadroom = defineService<LimitHeadroom>('rate-limits:headroom');
 
 const limit = { type: 'integer', minimum: 1 };
+const limitsSchema = { type: 'object', additionalProperties: false, properties: { rpm: limit, rpd: limit, tpm: limit, tpd: limit, concurrency: limit } };
 
 const defaults = { learnFromProviders: true } satisfies RateLimitsOptions;
 
@@ -42,17 +43,23 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      limits: {
-        type: 'object',
-        additionalProperties: { type: 'object', additionalProperties: false, properties: { rpm: limit, rpd: limit, tpm: limit, tpd: limit, concurrency: limit } },
-      },
+      limits: { type: 'object', additionalProperties: limitsSchema },
       learnFromProviders: { type: 'boolean' },
     },
   },
   defaults,
+  // A provider's limits may also sit on its own entry (`providers.groq.limits`), where the
+  // dashboard edits them live.
+  providerOptions: { limits: limitsSchema },
   setup(host, options) {
     const { counters } = host.store;
-    const configured = new Map(Object.entries(options.limits ?? {}).map(([key, limits]) => [key, new Limiter(key, limits, counters)]));
+    const limitersFor = (providers: ResolvedConfig['providers']) => {
+      const limits: Record<string, Limits> = { ...options.limits };
+      for (const { id, options: entry } of providers) if (entry.limits) limits[id] = entry.limits as Limits;
+      return new Map(Object.entries(limits).map(([key, scoped]) => [key, new Limiter(key, scoped, counters)]));
+    };
+    let configured = limitersFor(host.config.providers);
+    host.events.on('config:change', (now) => void (configured = limitersFor(now.providers)));
     const learned = new Map<string, Limiter>();
 
     /** The provider's scope (if limited) and the deployment's (always: it carries learned blocks). */

@@ -10,7 +10,7 @@
  * @example
  * plugins: [routing({ prices: { 'groq/llama-3.3-70b-versatile': 0.7 } }), retry(), circuitBreaker()]
  */
-import { ConfigError, definePlugin, invalidRequest, type Target } from 'llm-gateway/plugin';
+import { definePlugin, invalidRequest, type Target } from 'llm-gateway/plugin';
 import { circuitBreakerState, type CircuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
 import { limitHeadroom, type LimitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { hintMatches, readRoutingHints, routingRequestOptions, type RoutingHints } from './hints.js';
@@ -41,10 +41,12 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
     const prices = options.prices ?? {};
     const { models, health } = host;
     const { counters } = host.store;
-    const unknown = [...models.allVirtualModels()].filter((m) => !(STRATEGIES as readonly string[]).includes(m.strategy));
-    if (unknown.length > 0) {
-      throw new ConfigError('unknown routing strategy', unknown.map((m) => `config/models/${m.name}/strategy must be one of: ${STRATEGIES.map((s) => JSON.stringify(s)).join(', ')} (found ${JSON.stringify(m.strategy)})`));
-    }
+    // Every virtual model names a strategy this plugin knows, at start and after every live change.
+    host.checkConfig((next) =>
+      [...next.models.values()]
+        .filter((m) => !(STRATEGIES as readonly string[]).includes(m.strategy))
+        .map((m) => `config/models/${m.name}/strategy must be one of: ${STRATEGIES.map((s) => JSON.stringify(s)).join(', ')} (found ${JSON.stringify(m.strategy)})`),
+    );
     // Provided by plugins that may come later in the list: looked up on first use.
     let peers: { circuits: CircuitBreakerState | undefined; headroom: LimitHeadroom | undefined } | undefined;
     const peersOnce = () => (peers ??= { circuits: host.tryResolve(circuitBreakerState), headroom: host.tryResolve(limitHeadroom) });

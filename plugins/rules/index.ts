@@ -13,7 +13,7 @@
  *   { name: 'batch', when: { headers: { 'x-tier': 'batch' } }, route: 'cheap' },
  * ] })
  */
-import { ConfigError, definePlugin, defineService, estimatePromptTokens, type RouteDecision } from 'llm-gateway/plugin';
+import { definePlugin, defineService, estimatePromptTokens, type RouteDecision } from 'llm-gateway/plugin';
 import { callerKeySlot } from 'llm-gateway/plugins/auth';
 import { tokenCountSlot } from 'llm-gateway/plugins/token-counter';
 import { compileConditions, type RequestFacts, type RuleConditions } from './match.js';
@@ -88,18 +88,19 @@ export const rules = definePlugin<RulesOptions>({
       return { rule: rule.name, route: { ...route, requestedModel: facts.model, reason: `rule:${rule.name}` } };
     };
 
-    // Fail at start, not at the first matching request, when a rule routes to a provider that
-    // is not configured. (A bare model name is checked per request: model lists load later.)
-    const problems: string[] = [];
-    compiled.forEach((rule, index) => {
-      if (!rule.route.includes('/') && !resolver.virtualModel(rule.route)) return;
-      try {
-        resolver.resolve(rule.route);
-      } catch (error) {
-        problems.push(`gateway:rules: options/rules/${index}/route ${(error as Error).message}`);
-      }
-    });
-    if (problems.length > 0) throw new ConfigError('invalid rules', problems);
+    // Fail at start (and refuse a live change) rather than at the first matching request when a
+    // rule routes to a provider that is not configured. A bare model name is checked per request:
+    // model lists load later.
+    host.checkConfig((next) =>
+      compiled.flatMap((rule, index) => {
+        if (next.models.has(rule.route)) return [];
+        const slash = rule.route.indexOf('/');
+        if (slash < 0) return [];
+        const provider = rule.route.slice(0, slash);
+        if (next.providers.some((p) => p.id === provider)) return [];
+        return [`gateway:rules: options/rules/${index}/route '${rule.route}': no provider '${provider}' is configured (configured providers: ${next.providers.map((p) => p.id).join(', ') || 'none'})`];
+      }),
+    );
     host.provide(ruleRouter, { explain });
 
     return {

@@ -32,8 +32,7 @@ async function catalogFor(listings: Map<string, () => Promise<ProviderModel[]>>,
     catalog: { refreshIntervalMs: 60_000, timeoutMs: 1000 },
     ...extra,
   });
-  const registry = new ProviderRegistry(new Map([['scripted', scriptedType(listings) as never]]));
-  registry.createAll(config.providers, silentLogger);
+  const registry = ProviderRegistry.create(new Map([['scripted', scriptedType(listings) as never]]), config.providers, silentLogger);
   const events = createEventBus(silentLogger);
   const refreshed: Array<[string, number, string | undefined]> = [];
   events.on('provider:models', (provider, models, error) => void refreshed.push([provider, models.length, error?.message]));

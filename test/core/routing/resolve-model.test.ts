@@ -9,8 +9,7 @@ import { builtinPlugins } from '../../../index.js';
 
 async function resolverFor(config: Parameters<typeof resolveConfig>[0]) {
   const resolved = await resolveConfig(config);
-  const registry = new ProviderRegistry(ProviderRegistry.collectTypes(builtinPlugins().map((p) => ({ plugin: p.name, types: p.providerTypes ?? [] }))));
-  registry.createAll(resolved.providers, silentLogger);
+  const registry = ProviderRegistry.create(ProviderRegistry.collectTypes(builtinPlugins().map((p) => ({ plugin: p.name, types: p.providerTypes ?? [] }))), resolved.providers, silentLogger);
   const catalog = new ModelCatalog(registry, resolved, createEventBus(silentLogger), silentLogger);
   return { resolver: new ModelResolver(resolved.models, registry, catalog), catalog, registry };
 }

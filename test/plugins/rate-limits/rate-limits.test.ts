@@ -97,3 +97,27 @@ describe('rate limits', () => {
     expect((await ask('narrow')).provider).toBe('primary');
   });
 });
+
+describe('limits on the provider entry, edited live', () => {
+  it('applies a provider entry`s limits, and the new ones after a live change', async () => {
+    const own = await startMockUpstream();
+    const live = await startGateway({
+      providers: { solo: { ...mockProvider(own), limits: { rpm: 1 } } },
+      plugins: [retry({ attempts: 1 }), rateLimits()],
+    });
+    try {
+      const ask = () => fetch(`${live.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'solo/m', messages: [{ role: 'user', content: 'x' }] }) });
+      expect((await ask()).status).toBe(200);
+      const refused = await ask();
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('deployment_rate_limited');
+
+      await live.gateway.live.set('provider', 'solo', { ...mockProvider(own), limits: { rpm: 5 } }, 'test');
+      expect((await ask()).status).toBe(200);
+      await expect(live.gateway.live.set('provider', 'solo', { ...mockProvider(own), limits: { rpm: 0 } }, 'test')).rejects.toThrow(/config\/providers\/solo\/limits\/rpm must be >= 1/);
+    } finally {
+      await live.close();
+      await own.close();
+    }
+  });
+});

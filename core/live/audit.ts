@@ -1,0 +1,45 @@
+/**
+ * The audit trail of live config changes: who changed what, when, from what to what. One record
+ * per change under a sequence number from the store's counters (so replicas never overwrite each
+ * other's), each kept a year; reading takes the newest ones.
+ */
+import { SECRET_NAME } from '../config/resolve-providers.js';
+import type { Store } from '../store/store.js';
+
+export interface AuditEntry {
+  readonly seq: number;
+  readonly at: string;
+  /** Who made the change: the dashboard's session, an admin API caller, `config file`. */
+  readonly actor: string;
+  readonly action: 'set' | 'remove' | 'revert';
+  readonly kind: 'provider' | 'model';
+  readonly name: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+const SEQUENCE = 'live-config:audit';
+const KEEP_MS = 365 * 86_400_000;
+
+const records = (store: Store) => store.kv<Record<`audit:${number}`, AuditEntry>>('live-config-audit');
+
+export async function appendAudit(store: Store, entry: Omit<AuditEntry, 'at' | 'seq'>): Promise<void> {
+  const seq = await store.counters.add(SEQUENCE, 1);
+  await records(store).set(`audit:${seq}`, { ...entry, seq, at: new Date().toISOString(), before: masked(entry.before), after: masked(entry.after) }, KEEP_MS);
+}
+
+/** The newest `limit` entries, newest first. */
+export async function readAudit(store: Store, limit: number): Promise<AuditEntry[]> {
+  const last = await store.counters.get(SEQUENCE);
+  const seqs = Array.from({ length: Math.min(limit, last) }, (_, i) => last - i);
+  const found = await Promise.all(seqs.map((seq) => records(store).get(`audit:${seq}`)));
+  return found.filter((e): e is AuditEntry => e !== undefined);
+}
+
+/** Secrets never reach the trail: a value under a secret-looking name shows its last four characters. */
+function masked(value: unknown, name = ''): unknown {
+  if (typeof value === 'string') return SECRET_NAME.test(name) ? `…${value.slice(-4)}` : value;
+  if (Array.isArray(value)) return value.map((item) => masked(item));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v, k)]));
+  return value;
+}

@@ -1,0 +1,233 @@
+/**
+ * Live configuration: providers and virtual models changed while the gateway runs (from the
+ * dashboard, the admin API, or an edited config file), applied to the next request, kept in the
+ * store so they survive a restart, followed by every replica sharing that store within a few
+ * seconds, and recorded in an audit trail (who, what, when, before → after).
+ *
+ * The config file is the base. A live change overrides one provider or one virtual model on top of
+ * it, or removes one: visible as an override, revertible one at a time, never silently replacing
+ * the file's entry nor silently replaced by it.
+ */
+import { ConfigError } from '../config/config-error.js';
+import type { KernelConfig, ProviderConfig, VirtualModelConfig } from '../config/kernel-config.js';
+import { resolveProviders, type ResolvedProviders } from '../config/resolve-providers.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../logger.js';
+import type { Store, TypedKv } from '../store/store.js';
+import { appendAudit, readAudit, type AuditEntry } from './audit.js';
+import type { ProviderRuntime } from './provider-runtime.js';
+import type { SecretStore } from './secrets.js';
+
+export type LiveKind = 'provider' | 'model';
+
+/** An override replaces the file's entry whole; `null` removes it. */
+export interface Overrides {
+  providers: Record<string, ProviderConfig | null>;
+  models: Record<string, VirtualModelConfig | null>;
+}
+
+export type Origin = 'file' | 'override' | 'removed';
+
+export interface EffectiveEntry<T> {
+  readonly name: string;
+  /** The entry now in force (`undefined` when an override removed the file's). */
+  readonly value: T | undefined;
+  readonly origin: Origin;
+  /** The file's own entry, when there is one. */
+  readonly file: T | undefined;
+}
+
+/** Checks a candidate set of providers and models; returns problems (empty: fine). */
+export type ConfigCheck = (next: ResolvedProviders) => string[];
+
+export interface LiveConfig {
+  overrides(): Overrides;
+  /** Every provider and virtual model, from the file and from overrides, each saying which. */
+  effective(): { providers: EffectiveEntry<ProviderConfig>[]; models: EffectiveEntry<VirtualModelConfig>[] };
+  /** Overrides (or with `null` removes) one entry. Validated first: a bad change throws a ConfigError and changes nothing. */
+  set(kind: LiveKind, name: string, value: ProviderConfig | VirtualModelConfig | null, actor: string): Promise<void>;
+  /** Drops the override of one entry: the file's entry (if any) is back. */
+  revert(kind: LiveKind, name: string, actor: string): Promise<void>;
+  audit(limit?: number): Promise<AuditEntry[]>;
+  readonly secrets: SecretStore;
+}
+
+interface Records {
+  overrides: Overrides;
+}
+
+const VERSION = 'live-config:version';
+
+export class LiveConfigService implements LiveConfig {
+  private doc: Overrides = { providers: {}, models: {} };
+  private version = 0;
+  private readonly kv: TypedKv<Records>;
+  private readonly checks: ConfigCheck[] = [];
+  private poller: NodeJS.Timeout | undefined;
+  /** Changes apply one at a time, whatever their source (an admin, a replica's poll, a file reload). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private base: Pick<KernelConfig, 'providers' | 'models'>,
+    private readonly deps: { store: Store; secrets: SecretStore; events: EventBus; logger: Logger; env: NodeJS.ProcessEnv; masked: Set<string> },
+  ) {
+    this.kv = deps.store.kv<Records>('live-config');
+  }
+
+  /** Reads the stored overrides and resolves the providers and models to start with. */
+  async load(): Promise<ResolvedProviders> {
+    this.version = await this.deps.store.counters.get(VERSION);
+    this.doc = normalize(await this.kv.get('overrides'));
+    return this.resolve(this.doc);
+  }
+
+  /** Follows changes other replicas make (and this one's runtime from now on). */
+  follow(runtime: ProviderRuntime, intervalMs = 2000): void {
+    this.runtime = runtime;
+    this.poller = setInterval(() => void this.poll(), intervalMs);
+    this.poller.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.poller);
+  }
+
+  /** A plugin's check, run now against what is in force and before every change is applied. */
+  addCheck(check: ConfigCheck, current: ResolvedProviders): void {
+    const problems = check(current);
+    if (problems.length > 0) throw new ConfigError('invalid config', problems);
+    this.checks.push(check);
+  }
+
+  overrides(): Overrides {
+    return structuredClone(this.doc);
+  }
+
+  effective() {
+    return { providers: entries(this.base.providers ?? {}, this.doc.providers), models: entries(this.base.models ?? {}, this.doc.models) };
+  }
+
+  set(kind: LiveKind, name: string, value: ProviderConfig | VirtualModelConfig | null, actor: string): Promise<void> {
+    return this.serially(async () => {
+      const next = structuredClone(this.doc);
+      const section = kind === 'provider' ? next.providers : next.models;
+      const before = this.current(kind, name);
+      section[name] = value as never;
+      await this.commit(next, { actor, action: value === null ? 'remove' : 'set', kind, name, before, after: value });
+    });
+  }
+
+  revert(kind: LiveKind, name: string, actor: string): Promise<void> {
+    return this.serially(async () => {
+      const next = structuredClone(this.doc);
+      const section = kind === 'provider' ? next.providers : next.models;
+      if (!(name in section)) return;
+      const before = this.current(kind, name);
+      delete section[name];
+      const after = (kind === 'provider' ? this.base.providers?.[name] : this.base.models?.[name]) ?? null;
+      await this.commit(next, { actor, action: 'revert', kind, name, before, after });
+    });
+  }
+
+  audit(limit = 100): Promise<AuditEntry[]> {
+    return readAudit(this.deps.store, limit);
+  }
+
+  get secrets(): SecretStore {
+    return this.deps.secrets;
+  }
+
+  /** A new base (the config file was edited): applied under the same overrides. */
+  setBase(base: Pick<KernelConfig, 'providers' | 'models'>): Promise<void> {
+    return this.serially(async () => {
+      const previous = this.base;
+      this.base = base;
+      try {
+        await this.apply(this.doc);
+      } catch (error) {
+        this.base = previous;
+        throw error;
+      }
+    });
+  }
+
+  private runtime: ProviderRuntime | undefined;
+
+  private async commit(next: Overrides, entry: Omit<AuditEntry, 'at' | 'seq'>): Promise<void> {
+    await this.apply(next);
+    this.doc = next;
+    await this.kv.set('overrides', next);
+    this.version = await this.deps.store.counters.add(VERSION, 1);
+    await appendAudit(this.deps.store, entry);
+    this.deps.logger.info(`live config: ${entry.action} ${entry.kind} ${entry.name}`, { actor: entry.actor });
+  }
+
+  /** Resolves, checks and swaps in the providers and models of base + overrides; throws, changing nothing, when invalid. */
+  private async apply(doc: Overrides): Promise<void> {
+    const resolved = await this.resolve(doc);
+    const problems = this.checks.flatMap((check) => check(resolved));
+    if (problems.length > 0) throw new ConfigError('invalid config', problems);
+    this.runtime?.replace(resolved);
+    this.deps.events.emit('config:change', resolved);
+  }
+
+  private async resolve(doc: Overrides): Promise<ResolvedProviders> {
+    const problems: string[] = [];
+    const merged = { providers: merge(this.base.providers, doc.providers), models: merge(this.base.models, doc.models) };
+    const { providers, models } = resolveProviders(merged, this.deps.env, problems, this.deps.masked);
+    const filled = await Promise.all(providers.map(async ({ id, options }) => ({ id, options: await this.deps.secrets.fill(options, `/providers/${id}`, problems) })));
+    if (problems.length > 0) throw new ConfigError('invalid config', problems);
+    return { providers: filled, models };
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const version = await this.deps.store.counters.get(VERSION);
+      if (version === this.version) return;
+      await this.serially(async () => {
+        const doc = normalize(await this.kv.get('overrides'));
+        await this.apply(doc);
+        this.doc = doc;
+        this.version = version;
+      });
+    } catch (error) {
+      this.deps.logger.warn('could not follow a live config change', { error: (error as Error).message });
+    }
+  }
+
+  private current(kind: LiveKind, name: string): unknown {
+    const section = kind === 'provider' ? this.doc.providers : this.doc.models;
+    if (name in section) return section[name];
+    return (kind === 'provider' ? this.base.providers?.[name] : this.base.models?.[name]) ?? null;
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function normalize(doc: Overrides | undefined): Overrides {
+  return { providers: doc?.providers ?? {}, models: doc?.models ?? {} };
+}
+
+/** The file's entries with the overrides on top: replaced whole, added, or removed (`null`). */
+function merge<T>(file: Record<string, T> | undefined, overrides: Record<string, T | null>): Record<string, T> {
+  const out: Record<string, T> = { ...file };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === null) delete out[name];
+    else out[name] = value;
+  }
+  return out;
+}
+
+function entries<T>(file: Record<string, T>, overrides: Record<string, T | null>): EffectiveEntry<T>[] {
+  const names = [...new Set([...Object.keys(file), ...Object.keys(overrides)])];
+  return names.map((name) => {
+    const overridden = name in overrides;
+    const value = overridden ? (overrides[name] ?? undefined) : file[name];
+    const origin: Origin = !overridden ? 'file' : overrides[name] === null ? 'removed' : 'override';
+    return { name, value, origin, file: file[name] };
+  });
+}
