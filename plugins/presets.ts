@@ -11,6 +11,8 @@ export interface HostedPreset {
   baseURL: string;
   apiKeyEnv: string;
   baseURLEnv: string;
+  /** The host serves OpenAI's legacy `POST /completions` at its base URL (the provider's `completions` option). */
+  completions?: true;
 }
 
 export interface LocalPreset {
@@ -19,24 +21,32 @@ export interface LocalPreset {
   baseURLEnv: string;
   /** Optional key for servers started with one (vLLM `--api-key`). */
   apiKeyEnv?: string;
+  completions?: true;
 }
 
+/**
+ * Which hosts serve `/completions` at their base URL: OpenRouter, Together, Fireworks and Cerebras
+ * do (their API references list it). Groq and Mistral do not (Mistral's FIM is `/fim/completions`);
+ * DeepSeek serves it only under `https://api.deepseek.com/beta`; xAI lists it as deprecated and
+ * not for its reasoning models. Those answer `/v1/completions` from chat.
+ */
 export const HOSTED_PRESETS: readonly HostedPreset[] = [
   { id: 'groq', baseURL: 'https://api.groq.com/openai/v1', apiKeyEnv: 'GROQ_API_KEY', baseURLEnv: 'GROQ_BASE_URL' },
   { id: 'mistral', baseURL: 'https://api.mistral.ai/v1', apiKeyEnv: 'MISTRAL_API_KEY', baseURLEnv: 'MISTRAL_BASE_URL' },
-  { id: 'openrouter', baseURL: 'https://openrouter.ai/api/v1', apiKeyEnv: 'OPENROUTER_API_KEY', baseURLEnv: 'OPENROUTER_BASE_URL' },
+  { id: 'openrouter', baseURL: 'https://openrouter.ai/api/v1', apiKeyEnv: 'OPENROUTER_API_KEY', baseURLEnv: 'OPENROUTER_BASE_URL', completions: true },
   { id: 'deepseek', baseURL: 'https://api.deepseek.com/v1', apiKeyEnv: 'DEEPSEEK_API_KEY', baseURLEnv: 'DEEPSEEK_BASE_URL' },
-  { id: 'together', baseURL: 'https://api.together.xyz/v1', apiKeyEnv: 'TOGETHER_API_KEY', baseURLEnv: 'TOGETHER_BASE_URL' },
-  { id: 'fireworks', baseURL: 'https://api.fireworks.ai/inference/v1', apiKeyEnv: 'FIREWORKS_API_KEY', baseURLEnv: 'FIREWORKS_BASE_URL' },
+  { id: 'together', baseURL: 'https://api.together.xyz/v1', apiKeyEnv: 'TOGETHER_API_KEY', baseURLEnv: 'TOGETHER_BASE_URL', completions: true },
+  { id: 'fireworks', baseURL: 'https://api.fireworks.ai/inference/v1', apiKeyEnv: 'FIREWORKS_API_KEY', baseURLEnv: 'FIREWORKS_BASE_URL', completions: true },
   { id: 'xai', baseURL: 'https://api.x.ai/v1', apiKeyEnv: 'XAI_API_KEY', baseURLEnv: 'XAI_BASE_URL' },
-  { id: 'cerebras', baseURL: 'https://api.cerebras.ai/v1', apiKeyEnv: 'CEREBRAS_API_KEY', baseURLEnv: 'CEREBRAS_BASE_URL' },
+  { id: 'cerebras', baseURL: 'https://api.cerebras.ai/v1', apiKeyEnv: 'CEREBRAS_API_KEY', baseURLEnv: 'CEREBRAS_BASE_URL', completions: true },
 ];
 
+/** Every local server here serves `/v1/completions` beside chat. */
 export const LOCAL_PRESETS: readonly LocalPreset[] = [
-  { id: 'ollama', baseURLEnv: 'OLLAMA_BASE_URL' },
-  { id: 'lmstudio', baseURLEnv: 'LMSTUDIO_BASE_URL' },
-  { id: 'vllm', baseURLEnv: 'VLLM_BASE_URL', apiKeyEnv: 'VLLM_API_KEY' },
-  { id: 'llamacpp', baseURLEnv: 'LLAMACPP_BASE_URL', apiKeyEnv: 'LLAMACPP_API_KEY' },
+  { id: 'ollama', baseURLEnv: 'OLLAMA_BASE_URL', completions: true },
+  { id: 'lmstudio', baseURLEnv: 'LMSTUDIO_BASE_URL', completions: true },
+  { id: 'vllm', baseURLEnv: 'VLLM_BASE_URL', apiKeyEnv: 'VLLM_API_KEY', completions: true },
+  { id: 'llamacpp', baseURLEnv: 'LLAMACPP_BASE_URL', apiKeyEnv: 'LLAMACPP_API_KEY', completions: true },
 ];
 
 /**
@@ -52,10 +62,12 @@ export function providersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<s
   if (env.ANTHROPIC_API_KEY) {
     providers.anthropic = { type: 'anthropic', apiKey: env.ANTHROPIC_API_KEY, ...(env.ANTHROPIC_BASE_URL ? { baseURL: withV1(env.ANTHROPIC_BASE_URL) } : {}) };
   }
-  // GOOGLE_API_KEY is what Google's own SDKs read too.
+  // GOOGLE_API_KEY and GOOGLE_GEMINI_BASE_URL are what Google's gen-ai SDKs and the Gemini CLI read
+  // (googleapis/js-genai src/node/node_client.ts); the base URL may be a host root, as they take it.
   const geminiKey = env.GEMINI_API_KEY || env.GOOGLE_API_KEY;
+  const geminiBaseURL = env.GEMINI_BASE_URL || env.GOOGLE_GEMINI_BASE_URL;
   if (geminiKey) {
-    providers.gemini = { type: 'gemini', apiKey: geminiKey, ...(env.GEMINI_BASE_URL ? { baseURL: env.GEMINI_BASE_URL } : {}) };
+    providers.gemini = { type: 'gemini', apiKey: geminiKey, ...(geminiBaseURL ? { baseURL: geminiBaseURL } : {}) };
   }
   // Azure has no model listing on its inference API: AZURE_OPENAI_DEPLOYMENTS names what to advertise.
   if (env.AZURE_OPENAI_API_KEY && env.AZURE_OPENAI_ENDPOINT) {
@@ -70,15 +82,19 @@ export function providersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<s
   }
   for (const preset of HOSTED_PRESETS) {
     const apiKey = env[preset.apiKeyEnv];
-    if (apiKey) providers[preset.id] = { type: 'openai-compatible', baseURL: env[preset.baseURLEnv] || preset.baseURL, apiKey };
+    if (apiKey) providers[preset.id] = { type: 'openai-compatible', baseURL: env[preset.baseURLEnv] || preset.baseURL, apiKey, ...completions(preset) };
   }
   for (const preset of LOCAL_PRESETS) {
     const baseURL = env[preset.baseURLEnv];
     if (!baseURL) continue;
     const apiKey = preset.apiKeyEnv ? env[preset.apiKeyEnv] : undefined;
-    providers[preset.id] = { type: 'openai-compatible', baseURL: withV1(baseURL), ...(apiKey ? { apiKey } : {}) };
+    providers[preset.id] = { type: 'openai-compatible', baseURL: withV1(baseURL), ...(apiKey ? { apiKey } : {}), ...completions(preset) };
   }
   return providers;
+}
+
+function completions(preset: HostedPreset | LocalPreset): { completions?: true } {
+  return preset.completions ? { completions: true } : {};
 }
 
 /** Servers are often given as `http://host:port` (as the official SDKs take them); their API lives under `/v1`. */

@@ -7,7 +7,11 @@
  * the upstream's own event under a symbol, which JSON never serialises, so OpenAI clients never see
  * it. The front-end of the same protocol replays it.
  */
-export type NativeProtocol = 'anthropic';
+export type NativeProtocol =
+  /** Anthropic's Messages API (`/v1/messages`). */
+  | 'anthropic'
+  /** OpenAI's legacy text completions (`/v1/completions`), which OpenAI and many compatible servers serve. */
+  | 'openai-completions';
 
 export interface NativeEvent {
   readonly protocol: NativeProtocol;

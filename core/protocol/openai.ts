@@ -5,7 +5,8 @@
  * (the index signatures), so a field OpenAI adds tomorrow still reaches the upstream and the client.
  */
 
-export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function';
+/** The roles the gateway knows; a client may send others (a newer API's), which pass through to the upstream. */
+export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function' | (string & {});
 
 export interface ChatMessage {
   role: ChatRole;

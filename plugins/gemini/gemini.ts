@@ -27,7 +27,11 @@ export interface GeminiOptions extends CommonProviderOptions {
   type: 'gemini';
   /** Sent as `x-goog-api-key`. */
   apiKey: string;
-  /** Default `https://generativelanguage.googleapis.com/v1beta`. */
+  /**
+   * Default `https://generativelanguage.googleapis.com/v1beta`. A host root
+   * (`https://generativelanguage.googleapis.com`, as Google's SDKs take `GOOGLE_GEMINI_BASE_URL`)
+   * gets `/v1beta` added, the version those SDKs use by default.
+   */
   baseURL?: string;
   /** Extra headers for every request. */
   headers?: Record<string, string>;
@@ -70,7 +74,7 @@ interface Settings {
 export function createGeminiProvider(options: GeminiOptions, context: ProviderContext): Provider {
   const client = new UpstreamHttpClient({
     provider: context.id,
-    baseURL: options.baseURL ?? GEMINI_BASE_URL,
+    baseURL: geminiBaseURL(options.baseURL ?? GEMINI_BASE_URL),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
     ...(context.dispatcher ? { dispatcher: context.dispatcher } : {}),
@@ -233,8 +237,10 @@ async function listModels(settings: Settings, signal: AbortSignal): Promise<Prov
     const exchange = await client.send({ method: 'GET', path: `/models?${query}`, headers: { ...settings.headers, accept: 'application/json' }, signal });
     await client.expectOk(exchange, geminiHttpError);
     const body = (await client.readJson(exchange)) as GeminiModelList | null;
-    if (!isRecord(body) || (body.models !== undefined && !Array.isArray(body.models))) throw malformed(client.provider, 'the model list has no models array');
-    for (const model of body.models ?? []) {
+    // Anything else (an OpenAI-style `data` list, an empty object from a proxy) means the base URL
+    // does not lead to Gemini's API: an error the health and readiness routes show, not "no models".
+    if (!isRecord(body) || !Array.isArray(body.models)) throw malformed(client.provider, "the model list is not in Gemini's format (no models array): does the base URL lead to Gemini's API, e.g. https://generativelanguage.googleapis.com/v1beta?");
+    for (const model of body.models) {
       if (!isRecord(model) || typeof model.name !== 'string') continue;
       const methods = Array.isArray(model.supportedGenerationMethods) ? model.supportedGenerationMethods : [];
       if (!methods.some((method) => USEFUL_METHODS.has(method))) continue;
@@ -247,6 +253,18 @@ async function listModels(settings: Settings, signal: AbortSignal): Promise<Prov
 }
 
 // ---- Helpers -------------------------------------------------------------------------------------
+
+/**
+ * The API's base URL. Google's gen-ai SDKs take a host root and add the API version themselves
+ * (`v1beta` by default: googleapis/js-genai src/_api_client.ts), so a root gets `/v1beta`; a URL
+ * with a path (`/v1beta`, `/v1`, a proxy's prefix) is used as it is.
+ * @example geminiBaseURL('https://generativelanguage.googleapis.com') // → 'https://generativelanguage.googleapis.com/v1beta'
+ */
+export function geminiBaseURL(baseURL: string): string {
+  const url = new URL(baseURL);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1beta';
+  return url.toString().replace(/\/$/, '');
+}
 
 /**
  * The URL path of a model: `gemini-2.5-flash` → `/models/gemini-2.5-flash`. A full resource name

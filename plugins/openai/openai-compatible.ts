@@ -3,9 +3,14 @@
  * (OpenAI itself, Groq, Mistral, OpenRouter, DeepSeek, Together, Ollama, vLLM, llama.cpp, LM Studio).
  * Requests and answers pass through untouched except for the model name, so fields the gateway
  * does not know (logprobs, tool calls, new parameters) survive both ways.
+ *
+ * With `completions: true` the host also takes OpenAI's legacy text completions as written
+ * (`POST {baseURL}/completions`, see completions.ts); without it, `/v1/completions` requests reach
+ * it as chat.
  */
 import { type CommonProviderOptions, type Provider, type ProviderContext, type Timeouts, UpstreamHttpClient, defineProviderType, timeoutsSchema } from 'llm-gateway/provider-kit';
 import { chatCompletions } from './chat.js';
+import { textCompletions } from './completions.js';
 import { createEmbeddings } from './embeddings.js';
 import { listModels } from './models.js';
 
@@ -21,6 +26,12 @@ export interface OpenAICompatibleOptions extends CommonProviderOptions {
   maxConnections?: number;
   /** Set false for servers without `GET /models`; the config's `models` are advertised instead. */
   listModels?: boolean;
+  /**
+   * The host serves OpenAI's legacy `POST /completions` (vLLM, llama.cpp, Ollama, LM Studio,
+   * DeepSeek, Together, Fireworks do; Groq does not): `/v1/completions` requests go to it as the
+   * client wrote them instead of as chat. Default false.
+   */
+  completions?: boolean;
 }
 
 export const openAICompatibleSchema = {
@@ -34,6 +45,7 @@ export const openAICompatibleSchema = {
     timeouts: timeoutsSchema,
     maxConnections: { type: 'integer', minimum: 1 },
     listModels: { type: 'boolean', default: true },
+    completions: { type: 'boolean', default: false },
   },
 } as const;
 
@@ -53,7 +65,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
   return {
     id: context.id,
     type: options.type,
-    chatCompletions: (input) => chatCompletions(client, headers, input),
+    ...(options.completions ? { nativeProtocols: ['openai-completions'] as const } : {}),
+    chatCompletions: (input) => (input.native?.protocol === 'openai-completions' ? textCompletions(client, headers, input) : chatCompletions(client, headers, input)),
     embeddings: (input) => createEmbeddings(client, headers, input),
     ...(options.listModels !== false ? { listModels: (signal: AbortSignal) => listModels(client, headers, signal) } : {}),
     close: () => client.close(),

@@ -1,4 +1,8 @@
-/** The `openai` provider type: OpenAI's own API, with its organization and project headers. */
+/**
+ * The `openai` provider type: OpenAI's own API, with its organization and project headers. It
+ * serves the legacy text completions too (`gpt-3.5-turbo-instruct`, `davinci-002`), so
+ * `/v1/completions` requests always go to it as written.
+ */
 import type { ChatCompletionRequest } from 'llm-gateway/plugin';
 import { type CommonProviderOptions, type Timeouts, defineProviderType } from 'llm-gateway/provider-kit';
 import { createOpenAICompatibleProvider, openAICompatibleSchema } from './openai-compatible.js';
@@ -18,13 +22,16 @@ export interface OpenAIOptions extends CommonProviderOptions {
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
+/** OpenAI always serves text completions: there is nothing to switch on. */
+const { completions: _always, ...sharedProperties } = openAICompatibleSchema.properties;
+
 export const openAIType = defineProviderType<OpenAIOptions>({
   type: 'openai',
   schema: {
     ...openAICompatibleSchema,
     required: ['apiKey'],
     properties: {
-      ...openAICompatibleSchema.properties,
+      ...sharedProperties,
       baseURL: { ...openAICompatibleSchema.properties.baseURL, default: OPENAI_BASE_URL },
       organization: { type: 'string', minLength: 1 },
       project: { type: 'string', minLength: 1 },
@@ -36,6 +43,7 @@ export const openAIType = defineProviderType<OpenAIOptions>({
       {
         ...options,
         baseURL: options.baseURL ?? OPENAI_BASE_URL,
+        completions: true,
         headers: {
           ...(options.organization ? { 'openai-organization': options.organization } : {}),
           ...(options.project ? { 'openai-project': options.project } : {}),

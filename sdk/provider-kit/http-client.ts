@@ -149,16 +149,24 @@ export class UpstreamHttpClient {
     throw toError(this.provider, exchange.status, exchange.headers, text);
   }
 
-  /** Reads a whole JSON body. Garbage becomes a retryable 502 naming the provider. */
-  async readJson(exchange: UpstreamExchange): Promise<unknown> {
-    let text: string;
+  /** Reads a whole body as text: what an adapter that hands the upstream's own bytes on needs. */
+  async readText(exchange: UpstreamExchange): Promise<string> {
     try {
-      text = await exchange.body.text();
+      return await exchange.body.text();
     } catch (cause) {
       throw exchange.failure(cause);
     } finally {
       exchange.release();
     }
+  }
+
+  /** Reads a whole JSON body. Garbage becomes a retryable 502 naming the provider. */
+  async readJson(exchange: UpstreamExchange): Promise<unknown> {
+    return this.parseJson(await this.readText(exchange));
+  }
+
+  /** Parses a body read with `readText`. Garbage becomes a retryable 502 naming the provider. */
+  parseJson(text: string): unknown {
     try {
       return JSON.parse(text);
     } catch {

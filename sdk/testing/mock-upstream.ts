@@ -9,12 +9,15 @@
  * `{"city":"Paris"}`), "call both" calls the first two tools in parallel, and a tool's result is
  * answered with "tool said: <result>". Tests queue scenarios to inject what real providers do
  * wrong: errors with `Retry-After`, delays, hangs, resets, garbage bodies, streams cut mid-way.
+ * `POST /v1/completions` (OpenAI's legacy text completions) answers "echo: <prompt>" per prompt,
+ * whole or streamed (see text-completion-wire.ts).
  * `POST /v1/embeddings` answers `[length of the input, 1, 0]` per input; Azure's deployment paths
  * (`/openai/deployments/<name>/...`) are served as the same endpoints with the deployment as model.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { anthropicMessage, anthropicStreamEvents, type AnthropicBlockSpec } from './anthropic-wire.js';
+import { textCompletionEchoScenario } from './text-completion-wire.js';
 
 export interface StreamScenario {
   /** Chunk objects (serialized as `data: <json>`) or raw strings written as they are. */
@@ -144,7 +147,7 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
       return sendJson(res, 200, { input_tokens: JSON.stringify(body?.messages ?? []).length });
     }
-    const echo = req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/embeddings') ? echoScenario : req.method === 'POST' && path === '/v1/messages' ? anthropicEchoScenario : undefined;
+    const echo = req.method === 'POST' && Object.hasOwn(POST_ECHOES, path) ? POST_ECHOES[path] : undefined;
     if (!echo) {
       return sendJson(res, 404, { error: { message: `mock: no route ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' } });
     }
@@ -318,6 +321,14 @@ function anthropicEchoScenario(body: Record<string, unknown> | undefined): Scena
   if (body?.stream === true) return { stream: { chunks: anthropicStreamEvents(specs, { model }), done: false } };
   return { body: anthropicMessage(specs, { model }) };
 }
+
+/** The default answer of each POST route that plays queued scenarios. */
+const POST_ECHOES: Record<string, (body: Record<string, unknown> | undefined) => Scenario> = {
+  '/v1/chat/completions': echoScenario,
+  '/v1/embeddings': echoScenario,
+  '/v1/messages': anthropicEchoScenario,
+  '/v1/completions': textCompletionEchoScenario,
+};
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });

@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockGeminiProvider, startMockGemini, type MockGemini } from '../support/mock-gemini.js';
+import { startMockUpstream } from '../support/mock-upstream.js';
 
 let gemini: MockGemini;
 let gw: RunningGateway;
@@ -132,5 +133,36 @@ describe('Anthropic client → Gemini', () => {
       ],
     });
     expect(second.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining('get_weather=') });
+  });
+});
+
+describe('base URL and model listing', () => {
+  it('takes a host root as Google\'s SDKs do, and calls a listing in another format an error in health and /ready', async () => {
+    // An OpenAI-format server where Gemini was expected: its model list parses, but not as Gemini's.
+    const openaiFormat = await startMockUpstream();
+    const root = `http://127.0.0.1:${gemini.port}`;
+    const other = await startGateway({
+      providers: {
+        root: { type: 'gemini', apiKey: 'g-key', baseURL: root },
+        wrong: { type: 'gemini', apiKey: 'g-key', baseURL: openaiFormat.baseURL },
+      },
+    });
+    try {
+      const client = new OpenAI({ baseURL: other.baseURL, apiKey: 'client', maxRetries: 0 });
+      const answer = await client.chat.completions.create({ model: 'root/gemini-mock-flash', messages: [{ role: 'user', content: 'hello' }] });
+      expect(answer.choices[0]?.message.content).toBe('echo: hello');
+      expect(generate().at(-1)?.path).toBe('/v1beta/models/gemini-mock-flash:generateContent');
+
+      await expect.poll(async () => (await fetch(`${other.url}/ready`)).status, { timeout: 5000 }).toBe(200);
+      const ready = (await (await fetch(`${other.url}/ready`)).json()) as { providers: Array<{ id: string; status: string; models: number; error?: string }> };
+      expect(ready.providers.find((p) => p.id === 'root')).toEqual({ id: 'root', status: 'ok', models: 2 });
+      expect(ready.providers.find((p) => p.id === 'wrong')).toMatchObject({ status: 'error', models: 0, error: expect.stringContaining("not in Gemini's format") });
+      const health = (await (await fetch(`${other.url}/v1/providers/wrong/health`)).json()) as { models: { status: string; error?: string } };
+      expect(health.models).toMatchObject({ status: 'error', error: expect.stringContaining("not in Gemini's format") });
+      expect(openaiFormat.requests.map((r) => r.path)).toContain('/v1/models?pageSize=1000');
+    } finally {
+      await other.close();
+      await openaiFormat.close();
+    }
   });
 });

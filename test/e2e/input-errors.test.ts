@@ -39,11 +39,12 @@ describe('request bodies', () => {
     ['empty messages', JSON.stringify({ ...valid, messages: [] }), 400, 'invalid_value', 'messages', /at least one message/],
     ['messages as a string', JSON.stringify({ ...valid, messages: 'hi' }), 400, 'invalid_value', 'messages', /must be an array \(found "hi"\)/],
     ['model as a number', JSON.stringify({ ...valid, model: 4 }), 400, 'invalid_value', 'model', /must be a string \(found 4\)/],
-    ['an unknown role', JSON.stringify({ ...valid, messages: [{ role: 'bot', content: 'x' }] }), 400, 'invalid_value', 'messages[0].role', /must be one of: "system"/],
+    ['a role that is not a string', JSON.stringify({ ...valid, messages: [{ role: 7, content: 'x' }] }), 400, 'invalid_value', 'messages[0].role', /must be a string \(found 7\)/],
+    ['a message that is not an object', JSON.stringify({ ...valid, messages: ['hi'] }), 400, 'invalid_value', 'messages[0]', /must be an object/],
     ['a message without role', JSON.stringify({ ...valid, messages: [{ content: 'x' }] }), 400, 'missing_required_parameter', 'messages[0].role', /messages\[0\]\.role/],
     ['temperature as text', JSON.stringify({ ...valid, temperature: 'hot' }), 400, 'invalid_value', 'temperature', /must be a number/],
     ['stream as text', JSON.stringify({ ...valid, stream: 'yes' }), 400, 'invalid_value', 'stream', /must be a boolean/],
-    ['max_tokens of zero', JSON.stringify({ ...valid, max_tokens: 0 }), 400, 'invalid_value', 'max_tokens', /must be >= 1/],
+    ['max_tokens as text', JSON.stringify({ ...valid, max_tokens: '10' }), 400, 'invalid_value', 'max_tokens', /must be an integer/],
   ])('refuses %s', async (_what, body, status, code, param, message) => {
     const before = upstream.requests.length;
     const res = await post(body);

@@ -132,6 +132,37 @@ describe('non-streaming', () => {
   });
 });
 
+describe('what real clients send', () => {
+  it('passes OpenAI\'s newer fields, new roles and values to an OpenAI-format host untouched', async () => {
+    const fields = {
+      reasoning_effort: 'minimal',
+      verbosity: 'low',
+      prediction: { type: 'content', content: 'const x = 1;' },
+      modalities: ['text', 'audio'],
+      audio: { voice: 'alloy', format: 'wav' },
+      store: true,
+      service_tier: 'flex',
+      prompt_cache_key: 'cache-key-1',
+      safety_identifier: 'user-hash-1',
+      web_search_options: { search_context_size: 'low', user_location: { type: 'approximate', approximate: { country: 'FR' } } },
+      // Values the gateway does not judge: the upstream does.
+      temperature: 2.5,
+      top_p: 1.5,
+      n: 0,
+      metadata: { team: 'a' },
+    };
+    const messages = [
+      { role: 'developer', content: 'be brief' },
+      { role: 'critic', content: 'a role from a newer API' },
+      { role: 'user', content: 'hello' },
+    ];
+    const body = { model: 'mock/mock-small', messages, ...fields };
+    const answer = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect(answer.choices[0]?.message.content).toBe('echo: hello');
+    expect(chats()[0]?.body).toEqual({ ...body, model: 'mock-small' });
+  });
+});
+
 describe('streaming', () => {
   it('streams the answer and ends with [DONE]', async () => {
     const stream = await client.chat.completions.create({ model: 'mock/mock-small', stream: true, messages: [{ role: 'user', content: 'one two three' }] });

@@ -1,12 +1,20 @@
 /**
- * Checks the shape of a chat completion request before anything is spent on it. Only what the
- * gateway and every provider rely on is checked; unknown fields pass through to the upstream.
+ * Checks the shape of a chat completion request before anything is spent on it: only what the
+ * gateway and its translations read (the model, the messages and their roles, content and tool
+ * calls, streaming, token limits, tools, stop), and only as types. Values are the upstream's to
+ * judge, so a new role, a wider range or a field OpenAI adds tomorrow (`reasoning_effort`,
+ * `verbosity`, `prediction`, `modalities`, `audio`, `store`, `service_tier`, `prompt_cache_key`,
+ * `safety_identifier`, `web_search_options`, ...) reaches OpenAI-format hosts untouched, and a
+ * translation that cannot express one says so (400 or drop, by the provider's policy).
+ *
+ * Never stricter than OpenAI's own API (https://platform.openai.com/docs/api-reference/chat/create).
  */
-import { type ChatCompletionRequest, describeErrors, describeFound, invalidRequest, validatorFor } from 'llm-gateway/plugin';
+import { type ChatCompletionRequest, invalidRequest, validatorFor } from 'llm-gateway/plugin';
+import { rejectBody } from './request-errors.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 
-const chatRequestSchema = {
+const check = validatorFor({
   type: 'object',
   required: ['model', 'messages'],
   properties: {
@@ -18,45 +26,30 @@ const chatRequestSchema = {
         type: 'object',
         required: ['role'],
         properties: {
-          role: { enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] },
+          role: { type: 'string', minLength: 1 },
           content: { type: ['string', 'array', 'null'] },
-          tool_calls: { type: 'array', items: { type: 'object' } },
+          tool_calls: nullable({ type: 'array', items: { type: 'object' } }),
           tool_call_id: { type: 'string' },
           name: { type: 'string' },
         },
       },
     },
     stream: nullable({ type: 'boolean' }),
-    stream_options: nullable({ type: 'object', properties: { include_usage: { type: 'boolean' } } }),
-    n: nullable({ type: 'integer', minimum: 1 }),
-    max_tokens: nullable({ type: 'integer', minimum: 1 }),
-    max_completion_tokens: nullable({ type: 'integer', minimum: 1 }),
-    temperature: nullable({ type: 'number', minimum: 0, maximum: 2 }),
-    top_p: nullable({ type: 'number', minimum: 0, maximum: 1 }),
-    tools: { type: 'array', items: { type: 'object', required: ['type'] } },
+    stream_options: nullable({ type: 'object', properties: { include_usage: nullable({ type: 'boolean' }) } }),
+    n: nullable({ type: 'integer' }),
+    max_tokens: nullable({ type: 'integer' }),
+    max_completion_tokens: nullable({ type: 'integer' }),
+    // Translations copy these into other formats, where a string would be someone else's puzzle.
+    temperature: nullable({ type: 'number' }),
+    top_p: nullable({ type: 'number' }),
+    tools: nullable({ type: 'array', items: { type: 'object', required: ['type'] } }),
     stop: nullable({ type: ['string', 'array'] }),
   },
-};
-
-const check = validatorFor(chatRequestSchema);
+});
 
 export function validateChatRequest(body: Record<string, unknown>): ChatCompletionRequest {
+  const { messages } = body;
   if (check(body)) return body as ChatCompletionRequest;
-  const [issue] = describeErrors(check.errors ?? [], body, () => false);
-  if (!issue) throw invalidRequest('The request is not a valid chat completion request.');
-  const param = pointerToParam(issue.path);
-  if (issue.message === 'is required') {
-    throw invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
-  }
-  const what = param === 'messages' && issue.message.startsWith('must have at least') ? "'messages' must contain at least one message" : `Invalid value for '${param}': ${issue.message}`;
-  throw invalidRequest(`${what} (${describeFound(issue.found)}).`, param, 'invalid_value');
-}
-
-/** `/messages/0/role` → `messages[0].role`, the way OpenAI names parameters. */
-function pointerToParam(pointer: string): string {
-  return pointer
-    .split('/')
-    .filter(Boolean)
-    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
-    .join('');
+  if (Array.isArray(messages) && messages.length === 0) throw invalidRequest("'messages' must contain at least one message.", 'messages', 'invalid_value');
+  throw rejectBody(check, body, 'a chat completion request');
 }

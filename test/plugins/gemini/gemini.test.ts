@@ -9,7 +9,7 @@ import { GatewayError } from '../../../core/errors.js';
 import { silentLogger } from '../../../core/logger.js';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../../core/protocol/openai.js';
 import type { ChatResult, Provider } from '../../../core/providers/provider.js';
-import { geminiType, GEMINI_BASE_URL } from '../../../plugins/gemini/gemini.js';
+import { geminiBaseURL, geminiType, GEMINI_BASE_URL } from '../../../plugins/gemini/gemini.js';
 import { geminiPlugin } from '../../../plugins/gemini/index.js';
 import { collect, failure, sse as sseResponse } from '../../support/adapter-results.js';
 import { FetchDispatcher } from '../../support/fetch-dispatcher.js';
@@ -228,6 +228,40 @@ describe('listModels', () => {
     server.use(http.get(`${BASE}/models`, () => HttpResponse.json({ models: 'nope' })));
     expect(await failure(gemini().listModels!(new AbortController().signal))).toMatchObject({ code: 'upstream_invalid_response' });
     expect(gemini({ listModels: false }).listModels).toBeUndefined();
+  });
+
+  it.each([
+    ['an OpenAI-style list', { object: 'list', data: [{ id: 'gpt-x', object: 'model' }] }],
+    ['an empty object', {}],
+    ['an array', [{ name: 'models/gemini-2.5-flash' }]],
+  ])('calls %s an error, not an empty list: the base URL does not lead to Gemini', async (_what, body) => {
+    server.use(http.get(`${BASE}/models`, () => HttpResponse.json(body)));
+    const error = await failure(gemini().listModels!(new AbortController().signal));
+    expect(error).toMatchObject({ code: 'upstream_invalid_response', provider: 'gem' });
+    expect(error.message).toContain("not in Gemini's format");
+  });
+});
+
+describe('base URL', () => {
+  it.each([
+    ['https://generativelanguage.googleapis.com', 'https://generativelanguage.googleapis.com/v1beta'],
+    ['https://generativelanguage.googleapis.com/', 'https://generativelanguage.googleapis.com/v1beta'],
+    ['https://generativelanguage.googleapis.com/v1beta', 'https://generativelanguage.googleapis.com/v1beta'],
+    ['https://generativelanguage.googleapis.com/v1', 'https://generativelanguage.googleapis.com/v1'],
+    ['https://proxy.test/gemini/v1beta/', 'https://proxy.test/gemini/v1beta'],
+    ['http://127.0.0.1:9', 'http://127.0.0.1:9/v1beta'],
+  ])('%s → %s', (given, used) => expect(geminiBaseURL(given)).toBe(used));
+
+  it('takes a host root as Google\'s SDKs do, adding /v1beta', async () => {
+    let url = '';
+    server.use(
+      http.post(GENERATE, ({ request: req }) => {
+        url = req.url;
+        return HttpResponse.json(textAnswer);
+      }),
+    );
+    await call(gemini({ baseURL: 'https://generativelanguage.googleapis.com' }));
+    expect(url).toBe(GENERATE);
   });
 });
 

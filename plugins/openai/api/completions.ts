@@ -1,0 +1,76 @@
+/**
+ * `POST /v1/completions`: OpenAI's legacy text completions, which autocomplete and
+ * fill-in-the-middle tools still use (format: openai/openai-node `src/resources/completions.ts`;
+ * https://platform.openai.com/docs/api-reference/completions).
+ *
+ * A host that serves `/completions` (the `openai` type, `openai-compatible` with `completions:
+ * true`) receives the client's body as written and the client gets the upstream's own bytes back.
+ * Any other provider answers the chat view (the prompt as one user message); its answer is
+ * written as a `text_completion`, and what chat cannot express (`suffix`, `best_of`, `logprobs`,
+ * token prompts) goes by the provider's `unsupportedParams` policy. A failure mid-stream ends the
+ * stream with an OpenAI error event and no `[DONE]`, as chat does.
+ */
+import { type ChatCompletion, type ChatCompletionChunk, type GatewayContext, clientGone, defineFrontEnd, nativeOf, toGatewayError, toOpenAIErrorBody } from 'llm-gateway/plugin';
+import { readCompletionsRequest } from './completions-request.js';
+import { TextCompletionChunks, toTextCompletion } from './text-completion-writer.js';
+
+const PROTOCOL = 'openai-completions';
+
+/** What the answer must say that the chat view does not: the echoed prompt, and whether usage was asked for. */
+interface ClientAsked {
+  echo: string;
+  includeUsage: boolean;
+}
+
+export const completionsApi = defineFrontEnd<ClientAsked>({
+  endpoint: 'completions',
+  paths: ['/v1/completions'],
+  parse(raw) {
+    const { body, request, losses, echo } = readCompletionsRequest(raw);
+    return {
+      operation: 'chat',
+      request,
+      native: { protocol: PROTOCOL, body, headers: {} },
+      losses,
+      state: { echo, includeUsage: body.stream_options?.include_usage === true },
+    };
+  },
+  renderJson(ctx, answer, asked) {
+    const native = nativeOf(answer, PROTOCOL);
+    if (!native) return toTextCompletion(answer as ChatCompletion, asked.echo);
+    // The upstream's own bytes: typed first, so Koa keeps the type when it is given a string.
+    ctx.http.type = 'application/json';
+    return native.data;
+  },
+  renderStream: (ctx, chunks, asked) => textCompletionEvents(ctx, chunks, asked),
+});
+
+const DONE = 'data: [DONE]\n\n';
+
+/**
+ * The event stream. If the upstream served text completions (its first chunk says so), its events
+ * are replayed as they came; otherwise each chat chunk is written as a text completion chunk.
+ */
+async function* textCompletionEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, asked: ClientAsked): AsyncGenerator<string> {
+  const writer = new TextCompletionChunks(asked.echo, asked.includeUsage);
+  let passThrough: boolean | undefined;
+  try {
+    for await (const chunk of chunks) {
+      ctx.timings.firstByteMs ??= ctx.elapsed();
+      const native = nativeOf(chunk, PROTOCOL);
+      passThrough ??= native !== undefined;
+      if (passThrough) {
+        if (native) yield `data: ${native.data}\n\n`;
+        continue;
+      }
+      const written = writer.write(chunk);
+      if (written) yield `data: ${JSON.stringify(written)}\n\n`;
+    }
+    yield DONE;
+  } catch (cause) {
+    if (clientGone(ctx)) return;
+    const error = toGatewayError(cause);
+    ctx.error = error;
+    yield `data: ${JSON.stringify(toOpenAIErrorBody(error))}\n\n`;
+  }
+}
