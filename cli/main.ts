@@ -14,7 +14,9 @@ import { VERSION } from './version.js';
 const HELP = `llm-gateway ${VERSION}: one OpenAI-compatible endpoint in front of many LLM providers
 
 Usage:
-  llm-gateway start [--config FILE] [--port N] [--host H]   start the gateway (default port 8080, or PORT)
+  llm-gateway start [--config FILE] [--port N] [--host H] [--watch]
+                                                            start the gateway (default port 8080, or PORT);
+                                                            --watch reloads the config file when it changes
   llm-gateway check [--config FILE]                         validate the config and print the resolved pipeline
   llm-gateway init  [--force]                               write a starter gateway.config.ts here
   llm-gateway route --model X [--header k:v]... [--metadata k=v]... [--prompt-tokens N] [--key NAME] [--team T] [--config FILE]
@@ -39,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       force: { type: 'boolean' },
+      watch: { type: 'boolean', short: 'w' },
       model: { type: 'string', short: 'm' },
       header: { type: 'string', multiple: true },
       metadata: { type: 'string', multiple: true },
@@ -82,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
   if (rest.length > 0) return fail(`unexpected arguments: ${rest.join(' ')}\n\n${HELP}`);
   switch (command) {
     case 'start':
-      return startCommand({ config: values.config, port: values.port, host: values.host });
+      return startCommand({ config: values.config, port: values.port, host: values.host, watch: values.watch === true });
     case 'check':
       return checkCommand({ config: values.config });
     case 'init':

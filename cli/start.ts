@@ -1,24 +1,34 @@
 /**
  * `llm-gateway start`: load the config, listen, and shut down gracefully on SIGTERM/SIGINT
  * (stop accepting, let in-flight requests and streams finish, close plugins and stores).
+ *
+ * With `--watch`, an edited config file is loaded, checked and swapped in without dropping a
+ * request: a whole new gateway (plugins included) is built beside the running one, takes over the
+ * socket, and the old one finishes what it was serving, then closes. A file that fails to load or
+ * validate is refused, with the reason logged, and the running config stays.
  */
-import { createGateway } from '../index.js';
+import { watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { createGateway, type Gateway } from '../index.js';
 import { loadConfigFile } from '../core/config/load-config.js';
-import { createLogger } from '../core/logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { VERSION } from './version.js';
 
 export interface StartOptions {
   config: string | undefined;
   port: string | undefined;
   host: string | undefined;
+  watch?: boolean;
 }
 
 /** Resolves -1 once listening: the process then lives until a signal. */
 export async function startCommand(options: StartOptions): Promise<number> {
   const bootLogger = createLogger();
-  let gateway;
+  let gateway: Gateway;
+  let filepath: string | undefined;
   try {
     const loaded = await loadConfigFile(options.config);
+    filepath = loaded.filepath;
     gateway = await createGateway(loaded.config, { baseDir: loaded.baseDir });
     gateway.logger.info(`config ${loaded.filepath ?? '(none found: defaults and environment)'}`);
   } catch (error) {
@@ -47,6 +57,20 @@ export async function startCommand(options: StartOptions): Promise<number> {
     logger.warn('serving the built-in DEMO provider (model "demo/echo"): it answers with canned text. Set OPENAI_API_KEY, GROQ_API_KEY, OLLAMA_BASE_URL, ... to reach real models.');
   }
 
+  let reloading = Promise.resolve();
+  if (options.watch) {
+    if (!filepath) logger.warn('--watch: there is no config file to watch');
+    else {
+      const file = filepath;
+      watchFile(file, logger, () => {
+        reloading = reloading.then(async () => {
+          gateway = await reload(gateway, file, logger);
+        });
+      });
+      logger.info(`watching ${file}: edits are applied without a restart`);
+    }
+  }
+
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -55,20 +79,57 @@ export async function startCommand(options: StartOptions): Promise<number> {
     }
     stopping = true;
     logger.info(`${signal} received: finishing in-flight requests (up to ${gateway.config.server.shutdownTimeoutMs} ms)`);
-    gateway.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: Error) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
+    reloading
+      .then(() => gateway.close())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: Error) => {
+          logger.error('shutdown failed', { error });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   return -1;
+}
+
+/** The gateway of the edited file, in place of `current`; `current` itself when the file is refused. */
+async function reload(current: Gateway, file: string, logger: Logger): Promise<Gateway> {
+  let next: Gateway;
+  try {
+    const loaded = await loadConfigFile(file);
+    // The same store goes on (state kept, one connection); another URL opens its own.
+    const sameStore = (loaded.config.store ?? current.config.store) === current.config.store;
+    next = await createGateway(loaded.config, { baseDir: loaded.baseDir, ...(sameStore ? { store: current.store } : {}) });
+  } catch (error) {
+    logger.error(`config reload refused, the running config stays: ${(error as Error).message}`);
+    return current;
+  }
+  const { port, host } = next.config.server;
+  if (port !== current.config.server.port || host !== current.config.server.host) {
+    logger.warn('server.port and server.host apply at the next start: the gateway keeps listening where it is');
+  }
+  const { retired } = await next.replace(current);
+  logger.info(`config reloaded from ${file}`, { plugins: next.plugins.map((p) => p.name).join(', '), providers: next.providers.all().map((p) => p.id).join(', ') || 'none' });
+  retired.catch((error: Error) => logger.error('the previous config failed to close', { error }));
+  return next;
+}
+
+/** Calls `changed` once an edit settles (editors write in bursts, or replace the file). */
+function watchFile(file: string, logger: Logger, changed: () => void): void {
+  let timer: NodeJS.Timeout | undefined;
+  // The folder, not the file: an editor that saves by renaming replaces the watched inode.
+  const watcher = watch(dirname(file), (_event, name) => {
+    if (name !== basename(file)) return;
+    clearTimeout(timer);
+    timer = setTimeout(changed, 200);
+  });
+  watcher.on('error', (error) => logger.warn('--watch stopped watching the config file', { error: error.message }));
+  watcher.unref();
 }
 
 function parsePort(value: string | undefined): number | undefined {

@@ -46,6 +46,11 @@ export interface CreateGatewayOptions {
   namedPlugins?: NamedPlugins;
   /** Top-level config keys accepted besides the plugins' own (documented aliases), with their schemas. */
   configSections?: Readonly<Record<string, object>>;
+  /**
+   * A store already open for the config's `store` URL, handed over by the gateway this one replaces
+   * (a config reload): used instead of opening another, and closed by this one.
+   */
+  store?: Store;
 }
 
 export interface Gateway {
@@ -69,6 +74,15 @@ export interface Gateway {
   tryResolve<T>(token: ServiceToken<T>): T | undefined;
   /** Starts background work (model listing) and listens; port 0 picks a free port. */
   listen(options?: ListenOptions): Promise<Listening>;
+  /**
+   * Takes over from `previous` (a config reload): new requests come here at once, on the same
+   * socket; `previous` finishes what it was serving, then closes, leaving the server and the
+   * store it handed over (see `CreateGatewayOptions.store`) open. Resolves once this gateway
+   * serves; `retired` resolves once `previous` has closed.
+   */
+  replace(previous: Gateway): Promise<{ retired: Promise<void> }>;
+  /** @internal The other side of `replace`: gives up the server (and the store, if it is `next`'s). */
+  handOver(next: Store): { server: GatewayServer };
   /** Stops accepting, lets in-flight requests finish (up to the shutdown deadline), closes plugins. */
   close(): Promise<void>;
 }
@@ -87,7 +101,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   const declared = [...(options.builtins ?? []), ...fromFile.plugins];
 
   const types = ProviderRegistry.collectTypes(declared.map((p) => ({ plugin: p.name, types: (p.providerTypes ?? []) as readonly ProviderType<never>[] })));
-  const store = await openStore(fromFile.store, logger.child('store'));
+  const store = options.store ?? (await openStore(fromFile.store, logger.child('store')));
   const env = options.env ?? process.env;
   const live = new LiveConfigService(
     { providers: raw.providers ?? {}, models: raw.models ?? {} },
@@ -101,7 +115,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     config = { ...fromFile, providers: initial.providers, models: initial.models };
     runtime = new ProviderRuntime(initial, { types, catalog: config.catalog, events, logger, extraProviderOptions: providerOptionsOf(declared) });
   } catch (error) {
-    await store.close();
+    if (!options.store) await store.close();
     throw error;
   }
   live.follow(runtime);
@@ -112,7 +126,16 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   app.silent = true;
   app.on('error', (error: Error) => logger.debug('koa error after response', { error }));
   const router = new Router();
-  const { plugins, frontEnds, panels, statusSections } = await setUpPlugins(declared, { config, logger, events, store, health, runtime, live, services, router });
+  let contributions: Awaited<ReturnType<typeof setUpPlugins>>;
+  try {
+    contributions = await setUpPlugins(declared, { config, logger, events, store, health, runtime, live, services, router });
+  } catch (error) {
+    live.stop();
+    await runtime.close();
+    if (!options.store) await store.close();
+    throw error;
+  }
+  const { plugins, frontEnds, panels, statusSections } = contributions;
 
   const upstream = composeUpstream(plugins, createProviderCall(runtime, events));
   const pipeline = composeRequestPipeline(plugins, dispatcher(runtime, upstream));
@@ -130,10 +153,16 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
 
   let server: GatewayServer | undefined;
   let closing: Promise<void> | undefined;
+  /** Set when a gateway replacing this one took its server (and maybe its store) over. */
+  let handedOver: { store: boolean } | undefined;
+  const start = () => {
+    runtime.start();
+    events.emit('gateway:ready');
+  };
 
   const close = async (): Promise<void> => {
     events.emit('gateway:closing');
-    await server?.close(config.server.shutdownTimeoutMs);
+    if (!handedOver) await server?.close(config.server.shutdownTimeoutMs);
     live.stop();
     runtime.catalog.stop();
     for (const plugin of [...plugins].reverse()) {
@@ -145,7 +174,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     }
     await runtime.close();
     // Last: plugins may save state on their way out.
-    await store.close().catch((error: Error) => logger.error('the store failed to close', { error }));
+    if (!handedOver?.store) await store.close().catch((error: Error) => logger.error('the store failed to close', { error }));
     services.dispose();
   };
 
@@ -170,9 +199,21 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     async listen(listenOptions = {}) {
       server ??= new GatewayServer(app.callback(), logger);
       const listening = await server.listen({ port: listenOptions.port ?? config.server.port, host: listenOptions.host ?? config.server.host });
-      runtime.start();
-      events.emit('gateway:ready');
+      start();
       return listening;
+    },
+    async replace(previous) {
+      const taken = previous.handOver(store);
+      server = taken.server;
+      const drained = server.swap(app.callback());
+      start();
+      const retired = drained(previous.config.server.shutdownTimeoutMs).then(() => previous.close());
+      return { retired };
+    },
+    handOver(next: Store) {
+      if (!server) throw new Error('only a listening gateway can be replaced');
+      handedOver = { store: next === store };
+      return { server };
     },
     close: () => (closing ??= close()),
   };

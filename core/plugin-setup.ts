@@ -68,6 +68,8 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
     try {
       hooks = await plugin.setup(host);
     } catch (error) {
+      // The plugins already set up let go of what they hold (a reload that fails must not leak).
+      for (const done of [...ready].reverse()) await Promise.resolve(done.close?.()).catch(() => undefined);
       if ((error as Error).name === 'ConfigError') throw error;
       throw new Error(`plugin ${plugin.name} failed in setup: ${(error as Error).message}`, { cause: error });
     }

@@ -18,22 +18,32 @@ export interface Listening {
   readonly server: Server;
 }
 
+/** Handles one HTTP request; the handler can be swapped while the server listens (a config reload). */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 export class GatewayServer {
   private readonly server: Server;
-  private inFlight = 0;
-  private idle: (() => void) | undefined;
+  private handler: RequestHandler;
+  /** Requests in flight by the handler generation they started on: a swapped-out handler drains alone. */
+  private readonly inFlight = new Map<number, number>();
+  private readonly idle = new Map<number, () => void>();
+  private generation = 0;
   private closing = false;
 
-  constructor(handler: (req: IncomingMessage, res: ServerResponse) => void, private readonly logger: Logger) {
+  constructor(handler: RequestHandler, private readonly logger: Logger) {
+    this.handler = handler;
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-      this.inFlight++;
+      const generation = this.generation;
+      this.inFlight.set(generation, (this.inFlight.get(generation) ?? 0) + 1);
       res.once('close', () => {
-        this.inFlight--;
-        if (this.inFlight === 0) this.idle?.();
+        const left = (this.inFlight.get(generation) ?? 1) - 1;
+        if (left > 0) return void this.inFlight.set(generation, left);
+        this.inFlight.delete(generation);
+        this.idle.get(generation)?.();
       });
       // During shutdown, tell keep-alive clients not to reuse this connection.
       if (this.closing) res.setHeader('connection', 'close');
-      handler(req, res);
+      this.handler(req, res);
     });
     // Keep long streams alive: Node's default request timeout (5 min) would cut them.
     this.server.requestTimeout = 0;
@@ -53,21 +63,37 @@ export class GatewayServer {
     });
   }
 
+  /**
+   * New requests go to `handler` from now on; the returned function resolves once the requests the
+   * previous handler was serving have finished (or the deadline passed).
+   */
+  swap(handler: RequestHandler): (deadlineMs: number) => Promise<void> {
+    const previous = this.generation;
+    this.generation++;
+    this.handler = handler;
+    return (deadlineMs) => this.drain(previous, deadlineMs, 'the previous config still had requests in flight at its deadline; closing it anyway');
+  }
+
   async close(deadlineMs: number): Promise<void> {
     if (!this.server.listening) return;
     this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    if (this.inFlight > 0) {
-      this.logger.info('waiting for in-flight requests', { inFlight: this.inFlight, deadlineMs });
-      const drained = new Promise<void>((resolve) => (this.idle = resolve));
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
-      const outcome = await Promise.race([drained, deadline]);
-      clearTimeout(timer);
-      if (outcome === 'deadline') this.logger.warn('shutdown deadline passed; closing remaining connections', { inFlight: this.inFlight });
-    }
+    await Promise.all([...this.inFlight.keys()].map((generation) => this.drain(generation, deadlineMs, 'shutdown deadline passed; closing remaining connections')));
     this.server.closeAllConnections();
     await closed;
+  }
+
+  private async drain(generation: number, deadlineMs: number, late: string): Promise<void> {
+    const waiting = this.inFlight.get(generation) ?? 0;
+    if (waiting === 0) return;
+    this.logger.info('waiting for in-flight requests', { inFlight: waiting, deadlineMs });
+    const drained = new Promise<void>((resolve) => this.idle.set(generation, resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+    const outcome = await Promise.race([drained, deadline]);
+    clearTimeout(timer);
+    this.idle.delete(generation);
+    if (outcome === 'deadline') this.logger.warn(late, { inFlight: this.inFlight.get(generation) ?? 0 });
   }
 }

@@ -17,9 +17,19 @@ let registered = false;
 
 export async function importTypeScript(filepath: string): Promise<unknown> {
   registerOnce();
-  const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+  return importFresh(filepath);
+}
+
+/**
+ * Imports an ES module file as it is on disk now: each load is a new module instance (a query on
+ * the URL), so a config reloaded after an edit is not answered from the module cache. What the
+ * config imports from packages stays cached.
+ */
+export async function importFresh(filepath: string): Promise<unknown> {
+  const module = (await import(`${pathToFileURL(filepath).href}?t=${Date.now()}-${++loads}`)) as { default?: unknown };
   return module.default;
 }
+let loads = 0;
 
 function registerOnce(): void {
   if (registered) return;

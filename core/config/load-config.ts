@@ -5,7 +5,7 @@
 import { cosmiconfig } from 'cosmiconfig';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
-import { importTypeScript } from './import-typescript.js';
+import { importFresh, importTypeScript } from './import-typescript.js';
 import type { KernelConfig } from './kernel-config.js';
 
 export const CONFIG_FILES = [
@@ -33,7 +33,8 @@ export async function loadConfigFile(file?: string, cwd = process.cwd()): Promis
     searchPlaces: CONFIG_FILES,
     searchStrategy: 'none',
     cache: false,
-    loaders: { '.ts': importTypeScript, '.mts': importTypeScript },
+    // ES modules are imported afresh on every load: a reloaded config must see the edited file.
+    loaders: { '.ts': importTypeScript, '.mts': importTypeScript, '.js': importFresh, '.mjs': importFresh },
   });
   let result;
   try {
