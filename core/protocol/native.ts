@@ -7,7 +7,7 @@
  * the upstream's own event under a symbol, which JSON never serialises, so OpenAI clients never see
  * it. The front-end of the same protocol replays it.
  */
-export type NativeProtocol = 'anthropic';
+export type NativeProtocol = 'anthropic' | 'openai-responses';
 
 export interface NativeEvent {
   readonly protocol: NativeProtocol;
