@@ -26,5 +26,6 @@ export { createEmbeddings } from './embeddings.js';
 export { listModels } from './models.js';
 export { withMaxCompletionTokens, OPENAI_BASE_URL } from './openai.js';
 export { openAICompatibleSchema, createOpenAICompatibleProvider } from './openai-compatible.js';
-export type { OpenAICompatibleOptions } from './openai-compatible.js';
+export type { OpenAICompatibleFeatures, OpenAICompatibleOptions } from './openai-compatible.js';
+export { createResponse } from './responses.js';
 export type { OpenAIOptions } from './openai.js';

@@ -8,6 +8,7 @@ import { type CommonProviderOptions, type Provider, type ProviderContext, type T
 import { chatCompletions } from './chat.js';
 import { createEmbeddings } from './embeddings.js';
 import { listModels } from './models.js';
+import { createResponse } from './responses.js';
 
 export interface OpenAICompatibleOptions extends CommonProviderOptions {
   type: 'openai-compatible' | 'openai';
@@ -37,7 +38,16 @@ export const openAICompatibleSchema = {
   },
 } as const;
 
-export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions, context: ProviderContext): Provider {
+/** What a host speaks beyond chat completions. */
+export interface OpenAICompatibleFeatures {
+  /**
+   * Serve Responses API requests natively at `{baseURL}/responses` (OpenAI's own API has it). Off
+   * for `openai-compatible` hosts, which may not: they get the chat translation.
+   */
+  responses?: boolean;
+}
+
+export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions, context: ProviderContext, features: OpenAICompatibleFeatures = {}): Provider {
   const client = new UpstreamHttpClient({
     provider: context.id,
     baseURL: options.baseURL,
@@ -50,10 +60,13 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,
   };
+  const chat: Provider['chatCompletions'] = (input) => chatCompletions(client, headers, input);
   return {
     id: context.id,
     type: options.type,
-    chatCompletions: (input) => chatCompletions(client, headers, input),
+    ...(features.responses
+      ? { nativeProtocols: ['openai-responses'] as const, chatCompletions: (input) => (input.native?.protocol === 'openai-responses' ? createResponse(client, headers, input) : chat(input)) }
+      : { chatCompletions: chat }),
     embeddings: (input) => createEmbeddings(client, headers, input),
     ...(options.listModels !== false ? { listModels: (signal: AbortSignal) => listModels(client, headers, signal) } : {}),
     close: () => client.close(),

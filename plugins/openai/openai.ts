@@ -1,4 +1,7 @@
-/** The `openai` provider type: OpenAI's own API, with its organization and project headers. */
+/**
+ * The `openai` provider type: OpenAI's own API, with its organization and project headers. Besides
+ * chat completions it takes Responses API requests as written (`POST {baseURL}/responses`).
+ */
 import type { ChatCompletionRequest } from 'llm-gateway/plugin';
 import { type CommonProviderOptions, type Timeouts, defineProviderType } from 'llm-gateway/provider-kit';
 import { createOpenAICompatibleProvider, openAICompatibleSchema } from './openai-compatible.js';
@@ -43,6 +46,7 @@ export const openAIType = defineProviderType<OpenAIOptions>({
         },
       },
       context,
+      { responses: true },
     );
     return { ...provider, type: 'openai', chatCompletions: (input) => provider.chatCompletions({ ...input, body: withMaxCompletionTokens(input.body) }) };
   },
