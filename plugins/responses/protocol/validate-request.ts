@@ -82,7 +82,8 @@ const check = validatorFor(requestSchema);
 
 export function validateResponsesRequest(body: Record<string, unknown>): ResponsesRequest {
   if (check(body)) return body as ResponsesRequest;
-  const [issue] = describeErrors(check.errors ?? [], body, () => false);
+  // `input` is a string or a list: the deepest complaint says what is wrong with the list.
+  const [issue] = describeErrors(check.errors ?? [], body, () => false).sort((a, b) => depth(b.path) - depth(a.path));
   if (!issue) throw invalidRequest('The request is not a valid Responses API request.');
   const param = pointerToParam(issue.path);
   if (issue.message === 'is required') throw invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
@@ -97,3 +98,5 @@ export function pointerToParam(pointer: string): string {
     .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
     .join('');
 }
+
+const depth = (pointer: string) => pointer.split('/').length;
