@@ -1,7 +1,8 @@
 /**
  * `gateway:openai`, always loaded: OpenAI's API on both sides. Toward clients, the
  * `/v1/chat/completions` and `/v1/embeddings` front-ends; toward providers, the `openai` and
- * `openai-compatible` provider types (configs name them in `providers`).
+ * `openai-compatible` provider types (configs name them in `providers`). The `openai` type also
+ * takes Responses API requests (from `gateway:responses`) as written.
  *
  * Its OpenAI-format helpers are public for adapters of hosts that speak OpenAI's format at other
  * URLs (Azure OpenAI uses them).
