@@ -9,9 +9,8 @@
  * a stored response is kept (`retentionDays`, default 30) and how heavy one may be
  * (`maxStoredBytes`, default 8 MiB; a heavier one is answered but not kept, and that is logged).
  *
- * On the way in: the conversation a request continues is loaded from the store and the request is
- * translated (see api/responses.ts). On the way out: whole answers are rendered and stored before
- * they are sent; streamed ones are stored before their last event.
+ * It adds no hook to the pipeline: its front-end loads the conversation a request continues and
+ * translates it (see api/responses.ts), and stores each answer before the client can name it.
  *
  * @example
  * // gateway.config.ts: keep stored responses a week
@@ -54,10 +53,8 @@ export const responsesPlugin = definePlugin<ResponsesOptions>({
       maxBytes: settings.maxStoredBytes,
       logger: host.logger.child('responses'),
     });
-    const api = responsesApi(store);
-    host.frontEnd(api.frontEnd);
+    host.frontEnd(responsesApi(store));
     addStoredResponseRoutes(host, store);
-    return { middleware: api.middleware };
   },
 });
 

@@ -8,9 +8,9 @@
  * upstream that speaks the Responses API receives it as written, answering with its own bytes.
  * On the way out, the answer becomes a Response (or its event stream), is kept in the store unless
  * the request said `store: false`, and is sent; the store write happens before the client can see
- * the response's id, so a follow-up naming it always finds it.
+ * the response's id (before a whole answer is sent, before a stream's last event), so a follow-up
+ * naming it always finds it.
  */
-import type { Context as KoaContext } from 'koa';
 import {
   GatewayError,
   clientGone,
@@ -19,9 +19,9 @@ import {
   toGatewayError,
   type ChatCompletion,
   type ChatCompletionChunk,
+  type FrontEnd,
   type GatewayContext,
   type NativeRequest,
-  type RequestMiddleware,
 } from 'llm-gateway/plugin';
 import { authenticatedKey } from 'llm-gateway/plugins/auth';
 import { forClient, responseShell, toResponse } from '../protocol/from-chat-response.js';
@@ -41,25 +41,15 @@ interface ResponsesState {
   readonly items: readonly ResponseInputItem[];
   readonly turnStart: number;
   readonly toolNames: ToolNames;
-  /** A whole answer, rendered and stored on the way out (see `middleware`). */
-  rendered?: ResponseObject;
 }
 
-export interface ResponsesApi {
-  readonly frontEnd: ReturnType<typeof defineFrontEnd<ResponsesState>>;
-  /** Renders and stores whole answers before the exchange sends them. */
-  readonly middleware: RequestMiddleware;
-}
-
-export function responsesApi(store: ResponseStore): ResponsesApi {
-  const states = new WeakMap<KoaContext, ResponsesState>();
-
+export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
   const save = async (state: ResponsesState, response: ResponseObject): Promise<void> => {
     if (state.request.store === false || typeof response?.id !== 'string' || !Array.isArray(response.output)) return;
     await store.save({ owner: state.owner, response, input: state.items, turnStart: state.turnStart });
   };
 
-  const frontEnd = defineFrontEnd<ResponsesState>({
+  return defineFrontEnd<ResponsesState>({
     endpoint: 'responses',
     paths: ['/v1/responses'],
     async parse(body, http) {
@@ -68,36 +58,22 @@ export function responsesApi(store: ResponseStore): ResponsesApi {
       const conversation = await loadConversation(request, store, owner);
       const { request: chat, losses, toolNames } = toChatRequest(request, conversation.placed);
       const state: ResponsesState = { request, owner, items: conversation.items, turnStart: conversation.turnStart, toolNames };
-      states.set(http, state);
       return { operation: 'chat', request: chat, native: nativeRequest(body, conversation.nativeInput), losses, state };
     },
-    renderJson(ctx, answer, state) {
+    async renderJson(ctx, answer, state) {
       const native = nativeOf(answer, 'openai-responses');
       if (native) {
+        await save(state, parseJson(native.data) as ResponseObject);
         // The upstream's own bytes, as it sent them.
         ctx.http.type = 'application/json';
         return native.data;
       }
-      return state.rendered ?? forClient(translatedResponse(answer as ChatCompletion, state), state.request.include);
+      const response = toResponse(answer as ChatCompletion, responseShell(state.request, newId('resp'), state.request.model), state.toolNames);
+      await save(state, response);
+      return forClient(response, state.request.include);
     },
     renderStream: (ctx, chunks, state) => responseEvents(ctx, chunks, state, save),
   });
-
-  const middleware: RequestMiddleware = async (ctx, next) => {
-    const state = ctx.endpoint === 'responses' ? states.get(ctx.http) : undefined;
-    await next();
-    if (!state || ctx.response?.kind !== 'json') return;
-    const native = nativeOf(ctx.response.body, 'openai-responses');
-    if (native) {
-      await save(state, parseJson(native.data) as ResponseObject);
-      return;
-    }
-    const response = translatedResponse(ctx.response.body, state);
-    await save(state, response);
-    state.rendered = forClient(response, state.request.include);
-  };
-
-  return { frontEnd, middleware };
 }
 
 /**
@@ -109,10 +85,6 @@ function nativeRequest(body: Record<string, unknown>, nativeInput: readonly Resp
   if (!nativeInput) return { protocol: 'openai-responses', body, headers: {} };
   const { previous_response_id: _gatewayId, ...rest } = body;
   return { protocol: 'openai-responses', body: { ...rest, input: nativeInput }, headers: {} };
-}
-
-function translatedResponse(completion: ChatCompletion, state: ResponsesState): ResponseObject {
-  return toResponse(completion, responseShell(state.request, newId('resp'), state.request.model), state.toolNames);
 }
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
