@@ -54,6 +54,9 @@ beforeEach(() => {
   gemini.reset();
 });
 
+/** A response's output items, sent back as input on the next turn (what stateless clients do). */
+const asInput = (output: OpenAI.Responses.ResponseOutputItem[]) => output as OpenAI.Responses.ResponseInputItem[];
+
 /** Posts a body as it is and reads the server-sent events back: each event's name and data. */
 async function postStream(body: Record<string, unknown>, headers: Record<string, string> = {}) {
   const res = await fetch(`${gw.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -148,7 +151,7 @@ describe('→ an OpenAI chat-format upstream', () => {
       model: 'chat/mock-small',
       tools: [weather],
       store: false,
-      input: [{ role: 'user', content: 'call get_weather' }, ...first.output, { type: 'function_call_output', call_id: 'call_1', output: 'sunny, 21 C' }],
+      input: [{ role: 'user', content: 'call get_weather' }, ...asInput(first.output), { type: 'function_call_output', call_id: 'call_1', output: 'sunny, 21 C' }],
     });
     expect(second.output_text).toBe('tool said: sunny, 21 C');
     expect(sent('/v1/chat/completions')[1]?.body?.messages).toEqual([
@@ -265,7 +268,7 @@ describe('stored responses and previous_response_id', () => {
 
   it('resolves item references against stored responses', async () => {
     const first = await client.responses.create({ model: 'chat/mock-small', input: 'remember this' });
-    await client.responses.create({ model: 'chat/mock-small', input: [{ type: 'item_reference', id: first.output[0]!.id }, { role: 'user', content: 'next' }] });
+    await client.responses.create({ model: 'chat/mock-small', input: [{ type: 'item_reference', id: String(first.output[0]?.id) }, { role: 'user', content: 'next' }] });
     expect(sent('/v1/chat/completions')[1]?.body?.messages).toEqual([
       { role: 'assistant', content: 'echo: remember this' },
       { role: 'user', content: 'next' },
@@ -298,7 +301,7 @@ describe('reasoning', () => {
       reasoning: { effort: 'high' },
       store: false,
       tools: [weather],
-      input: [{ role: 'user', content: 'weather in Paris?' }, ...first.output, { type: 'function_call_output', call_id: 'toolu_01', output: 'sunny' }],
+      input: [{ role: 'user', content: 'weather in Paris?' }, ...asInput(first.output), { type: 'function_call_output', call_id: 'toolu_01', output: 'sunny' }],
     });
     // Anthropic gets its own signed thinking block back before the tool call, as it requires.
     expect(sent('/v1/messages')[1]?.body?.messages).toMatchObject([
@@ -328,6 +331,22 @@ describe('reasoning', () => {
     ]);
     expect(events[7]?.data.item).toEqual({ id: expect.stringMatching(/^rs_/), type: 'reasoning', summary: [{ type: 'summary_text', text: 'Hmm.' }] });
     expect(names.at(-1)).toBe('response.completed');
+  });
+});
+
+describe('→ a Gemini upstream', () => {
+  it.each([false, true])('carries Gemini\'s thought signatures across a stateless tool-use turn (streamed: %s)', async (stream) => {
+    const ask = { model: 'gem/gemini-mock-flash', tools: [weather], store: false, include: ['reasoning.encrypted_content' as const] };
+    const first = stream ? await client.responses.stream({ ...ask, input: 'call get_weather' }).finalResponse() : await client.responses.create({ ...ask, input: 'call get_weather' });
+    const call = first.output.find((item) => item.type === 'function_call');
+    expect(call).toMatchObject({ name: 'get_weather', arguments: '{"city":"Paris"}' });
+    // The signature rides in a reasoning item (Codex keeps those as they are), not on the call.
+    expect(first.output.map((item) => item.type).sort()).toEqual(['function_call', 'reasoning']);
+
+    const second = await client.responses.create({ ...ask, input: [{ role: 'user', content: 'call get_weather' }, ...asInput(first.output), { type: 'function_call_output', call_id: String(call?.type === 'function_call' && call.call_id), output: 'sunny' }] });
+    expect(second.output_text).toMatch(/^tool results: get_weather=/);
+    const contents = (gemini.requests.at(-1)?.body as { contents: Array<{ role: string; parts: unknown[] }> }).contents;
+    expect(contents[1]).toEqual({ role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'sig-get_weather' }] });
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import type { ChatCompletion, ChatMessage, ThinkingBlock, ToolCall, Usage } from 'llm-gateway/plugin';
 import { newId } from './ids.js';
-import { encodeThinking } from './reasoning.js';
+import { encodeReasoning } from './reasoning.js';
 import type { ToolNames } from './tools.js';
 import type { ResponseFunctionCallItem, ResponseItemStatus, ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseReasoningItem, ResponsesRequest, ResponseUsage } from './types.js';
 
@@ -51,11 +51,11 @@ export function toResponse(completion: ChatCompletion, shell: ResponseObject, na
   const finish = choice?.finish_reason ?? 'stop';
   const message = choice?.message ?? { role: 'assistant', content: '' };
   const output: ResponseOutputItem[] = [];
-  const reasoning = reasoningItem(typeof message.reasoning_content === 'string' ? message.reasoning_content : '', message.thinking_blocks ?? []);
+  const calls = message.tool_calls ?? [];
+  const reasoning = reasoningItem(typeof message.reasoning_content === 'string' ? message.reasoning_content : '', message.thinking_blocks ?? [], newId('rs'), toolCallExtras(calls));
   if (reasoning) output.push(reasoning);
   const text = textOf(message.content);
   const refusal = typeof message.refusal === 'string' ? message.refusal : '';
-  const calls = message.tool_calls ?? [];
   if (text !== '' || refusal !== '' || calls.length === 0) output.push(messageItem(newId('msg'), text, refusal, finish === 'length' ? 'incomplete' : 'completed'));
   for (const call of calls) output.push(functionCallItem(newId('fc'), call, names, 'completed'));
   return finished({ ...shell, output }, finish, completion.usage);
@@ -72,14 +72,27 @@ export function finished(response: ResponseObject, finishReason: string | null, 
   };
 }
 
-export function reasoningItem(text: string, blocks: readonly ThinkingBlock[], id = newId('rs')): ResponseReasoningItem | undefined {
-  if (text === '' && blocks.length === 0) return undefined;
+/**
+ * The model's reasoning as an item: its text as the summary, and in `encrypted_content` what the
+ * provider needs back next turn (signed thinking, tool calls' provider data: see reasoning.ts).
+ * Undefined when there is nothing to say or carry.
+ */
+export function reasoningItem(text: string, blocks: readonly ThinkingBlock[], id: string, toolCalls: Record<string, Record<string, unknown>> = {}): ResponseReasoningItem | undefined {
+  const carries = blocks.length > 0 || Object.keys(toolCalls).length > 0;
+  if (text === '' && !carries) return undefined;
   return {
     id,
     type: 'reasoning',
     summary: text === '' ? [] : [{ type: 'summary_text', text }],
-    ...(blocks.length > 0 ? { encrypted_content: encodeThinking(blocks) } : {}),
+    ...(carries ? { encrypted_content: encodeReasoning({ thinking: blocks, toolCalls }) } : {}),
   };
+}
+
+/** The provider data tool calls carry (`extra_content`: Gemini's thought signatures), by call id. */
+export function toolCallExtras(calls: ReadonlyArray<{ id: string; extra_content?: unknown }>): Record<string, Record<string, unknown>> {
+  const extras: Record<string, Record<string, unknown>> = {};
+  for (const call of calls) if (typeof call.extra_content === 'object' && call.extra_content !== null) extras[call.id] = call.extra_content as Record<string, unknown>;
+  return extras;
 }
 
 export function messageItem(id: string, text: string, refusal: string, status: ResponseItemStatus): ResponseOutputMessage {
@@ -109,12 +122,13 @@ export function toResponseUsage(usage: Usage | null | undefined): ResponseUsage 
 
 /**
  * The response as this client sees it: reasoning's `encrypted_content` only when the request's
- * `include` asked for it, as OpenAI does (the store keeps it either way).
+ * `include` asked for it, as OpenAI does (the store keeps it either way); a reasoning item left
+ * with nothing to show is left out.
  */
 export function forClient(response: ResponseObject, include: readonly string[] | null | undefined): ResponseObject {
   if (include?.includes('reasoning.encrypted_content')) return response;
   if (!response.output.some((item) => item.type === 'reasoning' && item.encrypted_content !== undefined)) return response;
-  return { ...response, output: response.output.map(withoutEncryptedContent) };
+  return { ...response, output: response.output.map(withoutEncryptedContent).filter((item) => item.type !== 'reasoning' || item.summary.length > 0 || (item.content?.length ?? 0) > 0) };
 }
 
 export function withoutEncryptedContent<T extends { type?: string | null }>(item: T): T {

@@ -1,40 +1,58 @@
 /**
- * Reasoning items carry a provider's thinking across turns. Anthropic needs its thinking blocks
- * back verbatim, signatures included, on the next turn of a tool-use conversation; a Responses
- * client keeps a reasoning item's `encrypted_content` and sends it back as it got it (Codex does,
- * with `include: ['reasoning.encrypted_content']`). So the gateway puts the signed blocks there,
- * marked as its own. They are not encrypted: the provider's signature is what protects them, as on
- * Anthropic's own API. OpenAI's own opaque `encrypted_content` is not the gateway's and is left alone.
+ * Reasoning items carry what a provider needs back on the next turn. Anthropic needs its thinking
+ * blocks verbatim, signatures included, in a tool-use conversation; Gemini 3 needs the thought
+ * signature of each function call it made. A Responses client keeps a reasoning item's
+ * `encrypted_content` and sends it back as it got it (Codex does, with
+ * `include: ['reasoning.encrypted_content']`), while it may drop fields it does not know from a
+ * function call. So the gateway puts both there, marked as its own: the signed thinking blocks, and
+ * each tool call's provider data (`extra_content`, where the Gemini adapter keeps the signature) by
+ * call id. It is not encrypted: the providers' signatures are what protect it, as on their own
+ * APIs. OpenAI's own opaque `encrypted_content` is not the gateway's and is left alone.
  */
 import type { ThinkingBlock } from 'llm-gateway/plugin';
 
-const PREFIX = 'llm-gateway.thinking.v1:';
+const PREFIX = 'llm-gateway.reasoning.v1:';
 
-export function encodeThinking(blocks: readonly ThinkingBlock[]): string {
-  return PREFIX + Buffer.from(JSON.stringify(blocks), 'utf8').toString('base64url');
+export interface CarriedReasoning {
+  /** Anthropic's thinking blocks, signatures included. */
+  readonly thinking: readonly ThinkingBlock[];
+  /** A tool call's `extra_content` by its call id (Gemini's `google.thought_signature`). */
+  readonly toolCalls: Readonly<Record<string, Record<string, unknown>>>;
 }
 
-/** The thinking blocks the gateway put in an `encrypted_content`; undefined for anything else. */
-export function decodeThinking(encrypted: unknown): ThinkingBlock[] | undefined {
-  if (typeof encrypted !== 'string' || !encrypted.startsWith(PREFIX)) return undefined;
-  let blocks: unknown;
+export function encodeReasoning(carried: Partial<CarriedReasoning>): string {
+  const payload: { thinking?: CarriedReasoning['thinking']; toolCalls?: CarriedReasoning['toolCalls'] } = {};
+  if (carried.thinking?.length) payload.thinking = carried.thinking;
+  if (carried.toolCalls && Object.keys(carried.toolCalls).length > 0) payload.toolCalls = carried.toolCalls;
+  return PREFIX + Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+}
+
+/** What the gateway put in an `encrypted_content`; undefined for anything else. */
+export function decodeReasoning(encrypted: unknown): CarriedReasoning | undefined {
+  if (!isGatewayReasoning(encrypted)) return undefined;
+  let payload: unknown;
   try {
-    blocks = JSON.parse(Buffer.from(encrypted.slice(PREFIX.length), 'base64url').toString('utf8'));
+    payload = JSON.parse(Buffer.from(encrypted.slice(PREFIX.length), 'base64url').toString('utf8'));
   } catch {
     return undefined;
   }
-  if (!Array.isArray(blocks) || !blocks.every(isThinkingBlock)) return undefined;
-  return blocks;
+  if (!isRecord(payload)) return undefined;
+  const thinking = Array.isArray(payload.thinking) ? payload.thinking.filter(isThinkingBlock) : [];
+  const toolCalls = isRecord(payload.toolCalls) ? Object.fromEntries(Object.entries(payload.toolCalls).filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]))) : {};
+  return { thinking, toolCalls };
 }
 
-/** True for a reasoning item the gateway made (a provider's thinking), which only the gateway can read. */
-export function isGatewayReasoning(encrypted: unknown): boolean {
+/** True for a reasoning item the gateway made (another provider's), which only the gateway can read. */
+export function isGatewayReasoning(encrypted: unknown): encrypted is string {
   return typeof encrypted === 'string' && encrypted.startsWith(PREFIX);
 }
 
 function isThinkingBlock(value: unknown): value is ThinkingBlock {
-  if (typeof value !== 'object' || value === null) return false;
-  const block = value as Record<string, unknown>;
-  if (block.type === 'thinking') return typeof block.thinking === 'string' && (block.signature === undefined || typeof block.signature === 'string');
-  return block.type === 'redacted_thinking' && typeof block.data === 'string';
+  if (!isRecord(value)) return false;
+  if (value.type === 'thinking') return typeof value.thinking === 'string' && (value.signature === undefined || typeof value.signature === 'string');
+  return value.type === 'redacted_thinking' && typeof value.data === 'string';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

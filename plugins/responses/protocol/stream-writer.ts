@@ -9,6 +9,7 @@
  *   text:       output_item.added, content_part.added, output_text.delta…, output_text.done,
  *               content_part.done, output_item.done (a refusal: refusal.delta…, refusal.done)
  *   a call:     output_item.added, function_call_arguments.delta…, function_call_arguments.done, output_item.done
+ *   (then, when the calls carry provider data, a reasoning item that keeps it for the next turn)
  *   response.completed, or response.incomplete (output cut short), or response.failed (see `fail`)
  *
  * Reasoning and text are written one item at a time, as they come; tool calls stay open until the
@@ -43,6 +44,8 @@ interface OpenCall {
   callId: string;
   name: string;
   arguments: string;
+  /** The provider's data on the call (`extra_content`: Gemini's thought signature). */
+  extra?: Record<string, unknown>;
 }
 
 export class ResponseEventWriter {
@@ -94,6 +97,7 @@ export class ResponseEventWriter {
       events.push(this.event('response.function_call_arguments.done', { item_id: call.id, output_index: call.index, name: item.name, arguments: call.arguments }));
       events.push(this.event('response.output_item.done', { output_index: call.index, item }));
     }
+    this.carryToolCallExtras(events);
     this.calls.clear();
     this.final = finished({ ...this.shell, output: [...this.output] }, this.finishReason, this.usage);
     events.push(this.event(this.final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: forClient(this.final, this.include) }));
@@ -111,6 +115,21 @@ export class ResponseEventWriter {
    */
   fail(error: { code: string; message: string }): ResponseStreamEvent {
     return this.event('response.failed', { response: forClient({ ...this.shell, status: 'failed', error, output: [...this.output], usage: null }, this.include) });
+  }
+
+  /**
+   * Tool calls' provider data (Gemini's thought signatures) ride in a reasoning item after the calls,
+   * for the next turn (see reasoning.ts). Only a client that sees `encrypted_content` is told of it;
+   * the stored response keeps it either way.
+   */
+  private carryToolCallExtras(events: ResponseStreamEvent[]): void {
+    const extras = Object.fromEntries([...this.calls.values()].filter((call) => call.extra).map((call) => [call.callId, call.extra as Record<string, unknown>]));
+    const item = reasoningItem('', [], newId('rs'), extras);
+    if (!item) return;
+    const index = this.output.push(item) - 1;
+    if (!this.include?.includes('reasoning.encrypted_content')) return;
+    events.push(this.event('response.output_item.added', { output_index: index, item: { id: item.id, type: 'reasoning', summary: [] } }));
+    events.push(this.event('response.output_item.done', { output_index: index, item }));
   }
 
   private reasoningText(text: string, events: ResponseStreamEvent[]): void {
@@ -165,6 +184,7 @@ export class ResponseEventWriter {
       this.output.push(item);
       events.push(this.event('response.output_item.added', { output_index: call.index, item }));
     }
+    if (typeof delta.extra_content === 'object' && delta.extra_content !== null) call.extra = delta.extra_content as Record<string, unknown>;
     const piece = delta.function?.arguments;
     if (typeof piece === 'string' && piece !== '') {
       call.arguments += piece;

@@ -11,8 +11,9 @@
  * - `function_call` items → assistant `tool_calls`, consecutive calls (and the assistant message
  *   right before them) merged into one assistant turn; `function_call_output` → `tool` messages;
  * - `reasoning` items → the next assistant turn's `reasoning_content` (and, for the gateway's own,
- *   Anthropic's signed `thinking_blocks`, see reasoning.ts); with no assistant turn after them they
- *   are left out quietly, as reasoning only ever accompanies the model's own turns;
+ *   Anthropic's signed `thinking_blocks` and the tool calls' provider data, such as Gemini's thought
+ *   signatures, see reasoning.ts); with no assistant turn after them they are left out quietly, as
+ *   reasoning only ever accompanies the model's own turns;
  * - hosted tools' items (`web_search_call`, `computer_call`, ...) → losses of kind `content`;
  * - tools and `tool_choice` → tools.ts; `text.format` → `response_format`; `reasoning.effort` →
  *   `reasoning_effort`; `max_output_tokens` → `max_tokens`; sampling, `parallel_tool_calls`, `user`,
@@ -24,7 +25,7 @@
  */
 import type { ChatCompletionRequest, ChatMessage, ThinkingBlock, ToolCall, TranslationLoss } from 'llm-gateway/plugin';
 import { simplify, toChatParts, toSystemContent } from './content.js';
-import { decodeThinking } from './reasoning.js';
+import { decodeReasoning } from './reasoning.js';
 import { ToolNames, toChatToolChoice, toChatTools } from './tools.js';
 import type { ResponseInputItem, ResponseMessageItem, ResponseReasoningItem, ResponsesRequest } from './types.js';
 
@@ -90,6 +91,8 @@ class ConversationBuilder {
   private open: ChatMessage | undefined;
   /** Reasoning waiting for the assistant turn it led to. */
   private reasoning: { text: string[]; blocks: ThinkingBlock[] } | undefined;
+  /** Tool calls' provider data carried by the gateway's reasoning items, by call id (see reasoning.ts). */
+  private readonly toolExtras = new Map<string, Record<string, unknown>>();
 
   constructor(
     private readonly names: ToolNames,
@@ -129,7 +132,15 @@ class ConversationBuilder {
     }
   }
 
+  /** The messages, each tool call with the provider data a reasoning item carried for it, wherever that item was. */
   done(): ChatMessage[] {
+    if (this.toolExtras.size === 0) return this.messages;
+    for (const message of this.messages) {
+      for (const call of message.tool_calls ?? []) {
+        const extra = this.toolExtras.get(call.id);
+        if (extra) (call as ToolCall).extra_content = extra;
+      }
+    }
     return this.messages;
   }
 
@@ -163,8 +174,11 @@ class ConversationBuilder {
   private addReasoning(item: ResponseReasoningItem): void {
     this.open = undefined;
     const reasoning = (this.reasoning ??= { text: [], blocks: [] });
-    const blocks = decodeThinking(item.encrypted_content);
-    if (blocks) reasoning.blocks.push(...blocks);
+    const carried = decodeReasoning(item.encrypted_content);
+    if (carried) {
+      reasoning.blocks.push(...carried.thinking);
+      for (const [callId, extra] of Object.entries(carried.toolCalls)) this.toolExtras.set(callId, extra);
+    }
     const parts = [...(Array.isArray(item.summary) ? item.summary : []), ...(Array.isArray(item.content) ? item.content : [])];
     for (const part of parts) if (typeof part?.text === 'string' && part.text !== '') reasoning.text.push(part.text);
   }

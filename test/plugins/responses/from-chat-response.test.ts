@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatCompletion, ChatCompletionChunk } from '../../../index.js';
 import { nativeOf } from '../../../index.js';
 import { forClient, responseShell, toResponse, toResponseUsage } from '../../../plugins/responses/protocol/from-chat-response.js';
-import { decodeThinking } from '../../../plugins/responses/protocol/reasoning.js';
+import { decodeReasoning } from '../../../plugins/responses/protocol/reasoning.js';
 import { ResponseEventWriter } from '../../../plugins/responses/protocol/stream-writer.js';
 import { ResponsesStreamTranslator, toChatCompletion, toChatUsage } from '../../../plugins/responses/protocol/to-chat-response.js';
 import { ToolNames } from '../../../plugins/responses/protocol/tools.js';
@@ -51,9 +51,21 @@ describe('a whole completion → a Response', () => {
     const blocks = [{ type: 'thinking' as const, thinking: 'why', signature: 'sig' }];
     const response = toResponse(completionOf({ content: 'a', reasoning_content: 'why', thinking_blocks: blocks }), shell(), names());
     const reasoning = response.output[0] as { encrypted_content?: string };
-    expect(decodeThinking(reasoning.encrypted_content)).toEqual(blocks);
+    expect(decodeReasoning(reasoning.encrypted_content)).toEqual({ thinking: blocks, toolCalls: {} });
     expect(forClient(response, ['reasoning.encrypted_content']).output[0]).toHaveProperty('encrypted_content');
     expect(forClient(response, undefined).output[0]).not.toHaveProperty('encrypted_content');
+  });
+
+  it('keeps tool calls\' provider data (Gemini\'s thought signatures) in a reasoning item before the calls', () => {
+    const extra = { google: { thought_signature: 'sig-f' } };
+    const response = toResponse(completionOf({ content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' }, extra_content: extra }] }, 'tool_calls'), shell(), names());
+    const [reasoning, call] = response.output as Array<{ type: string; summary?: unknown[]; encrypted_content?: string }>;
+    expect(reasoning).toMatchObject({ type: 'reasoning', summary: [] });
+    expect(decodeReasoning(reasoning?.encrypted_content)).toEqual({ thinking: [], toolCalls: { call_1: extra } });
+    expect(call).toMatchObject({ type: 'function_call', call_id: 'call_1' });
+    expect(call).not.toHaveProperty('extra_content');
+    // A client that does not see encrypted_content is not shown an empty reasoning item.
+    expect(forClient(response, []).output.map((item) => item.type)).toEqual(['function_call']);
   });
 
   it.each<[string, Record<string, unknown> | undefined, unknown]>([
@@ -144,6 +156,21 @@ describe('chunks → the event stream', () => {
       expect.objectContaining({ type: 'function_call', call_id: 'c2', name: 'g', arguments: '{"b":2}', status: 'completed' }),
     ]);
     expect(writer.response?.usage).toMatchObject({ input_tokens: 3, output_tokens: 4, total_tokens: 7 });
+  });
+
+  it('carries tool calls\' provider data in a reasoning item after them, shown when included', () => {
+    const call = chunkOf({ tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' }, extra_content: { google: { thought_signature: 'sig' } } }] });
+    const included = new ResponseEventWriter(shell(), names(), ['reasoning.encrypted_content']);
+    const events = [...included.start(), ...included.write(call), ...included.write(chunkOf({}, 'tool_calls')), ...included.finish()];
+    expect(events.slice(2).map((e) => e.type.replace(/^response\./, ''))).toEqual(['output_item.added', 'function_call_arguments.delta', 'function_call_arguments.done', 'output_item.done', 'output_item.added', 'output_item.done', 'completed']);
+    expect(decodeReasoning((events.at(-2)?.item as { encrypted_content?: string }).encrypted_content)?.toolCalls).toEqual({ c1: { google: { thought_signature: 'sig' } } });
+
+    const hidden = new ResponseEventWriter(shell(), names());
+    const quiet = [...hidden.start(), ...hidden.write(call), ...hidden.write(chunkOf({}, 'tool_calls')), ...hidden.finish()];
+    expect(quiet.slice(2).map((e) => e.type.replace(/^response\./, ''))).toEqual(['output_item.added', 'function_call_arguments.delta', 'function_call_arguments.done', 'output_item.done', 'completed']);
+    expect((quiet.at(-1)?.response as ResponseObject).output.map((item) => item.type)).toEqual(['function_call']);
+    // The stored response keeps it for previous_response_id.
+    expect(hidden.response?.output.map((item) => item.type)).toEqual(['function_call', 'reasoning']);
   });
 
   it('fails with what was produced so far', () => {

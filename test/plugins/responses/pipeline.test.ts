@@ -70,7 +70,7 @@ describe('keys', () => {
     await expect(as(bob).responses.delete(mine.id)).rejects.toMatchObject({ status: 404 });
     const followUp = await as(bob).responses.create({ model: 'chat/mock-small', previous_response_id: mine.id, input: 'tell me' }).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
     expect(followUp).toMatchObject({ status: 404, error: { param: 'previous_response_id' } });
-    const reference = await as(bob).responses.create({ model: 'chat/mock-small', input: [{ type: 'item_reference', id: mine.output[0]!.id }] }).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+    const reference = await as(bob).responses.create({ model: 'chat/mock-small', input: [{ type: 'item_reference', id: String(mine.output[0]?.id) }] }).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
     expect(reference).toMatchObject({ status: 404, error: { param: 'input[0]' } });
     // Still there for its owner.
     expect((await as(alice).responses.retrieve(mine.id)).output_text).toBe('echo: secret plans');

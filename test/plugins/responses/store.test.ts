@@ -8,7 +8,7 @@ import { createGateway } from '../../../index.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { openStore, type Store } from '../../../core/store/store.js';
 import { forNativeHistory, inputItems, isItemReference, storedItem } from '../../../plugins/responses/protocol/items.js';
-import { encodeThinking } from '../../../plugins/responses/protocol/reasoning.js';
+import { encodeReasoning } from '../../../plugins/responses/protocol/reasoning.js';
 import type { ResponseInputItem, ResponseObject } from '../../../plugins/responses/protocol/types.js';
 import { ResponseStore, type ResponseRecords, type StoredResponse } from '../../../plugins/responses/store/response-store.js';
 
@@ -124,7 +124,7 @@ describe('stored items', () => {
     const history: ResponseInputItem[] = [
       { id: 'msg_1', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'q' }] },
       { id: 'rs_openai', type: 'reasoning', summary: [], encrypted_content: 'gAAAAB-opaque' },
-      { id: 'rs_gateway', type: 'reasoning', summary: [{ type: 'summary_text', text: 't' }], encrypted_content: encodeThinking([{ type: 'thinking', thinking: 't', signature: 's' }]) },
+      { id: 'rs_gateway', type: 'reasoning', summary: [{ type: 'summary_text', text: 't' }], encrypted_content: encodeReasoning({ thinking: [{ type: 'thinking', thinking: 't', signature: 's' }] }) },
       { id: 'rs_bare', type: 'reasoning', summary: [] },
       { id: 'fc_1', type: 'function_call', call_id: 'c', name: 'f', arguments: '{}', status: 'completed' },
     ];

@@ -3,7 +3,7 @@
  * tool and setting becomes, and what is reported as lost (and of which kind).
  */
 import { describe, expect, it } from 'vitest';
-import { encodeThinking } from '../../../plugins/responses/protocol/reasoning.js';
+import { encodeReasoning } from '../../../plugins/responses/protocol/reasoning.js';
 import { toChatRequest, type PlacedItem } from '../../../plugins/responses/protocol/to-chat-request.js';
 import type { ResponseInputItem, ResponsesRequest } from '../../../plugins/responses/protocol/types.js';
 
@@ -84,10 +84,30 @@ describe('input items → messages', () => {
     [
       'the gateway\'s own reasoning → signed thinking blocks again',
       [
-        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 't' }], encrypted_content: encodeThinking([{ type: 'thinking', thinking: 't', signature: 's' }]) },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 't' }], encrypted_content: encodeReasoning({ thinking: [{ type: 'thinking', thinking: 't', signature: 's' }] }) },
         { type: 'function_call', call_id: 'c1', name: 'a', arguments: '{}' },
       ],
       [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'a', arguments: '{}' } }], reasoning_content: 't', thinking_blocks: [{ type: 'thinking', thinking: 't', signature: 's' }] }],
+    ],
+    [
+      'tool calls\' provider data carried by a reasoning item, wherever it is → their extra_content',
+      [
+        { type: 'function_call', call_id: 'c1', name: 'a', arguments: '{}' },
+        { type: 'function_call', call_id: 'c2', name: 'b', arguments: '{}' },
+        { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: encodeReasoning({ toolCalls: { c1: { google: { thought_signature: 'sig-a' } } } }) },
+        { type: 'function_call_output', call_id: 'c1', output: 'A' },
+      ],
+      [
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'c1', type: 'function', function: { name: 'a', arguments: '{}' }, extra_content: { google: { thought_signature: 'sig-a' } } },
+            { id: 'c2', type: 'function', function: { name: 'b', arguments: '{}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'c1', content: 'A' },
+      ],
     ],
     ['reasoning with no turn after it is left out quietly', [{ role: 'user', content: 'q' }, { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA-openai-opaque' }], [{ role: 'user', content: 'q' }]],
   ])('%s', (_name, items, messages) => {
