@@ -16,6 +16,7 @@ import { cost } from './plugins/cost/index.js';
 import { demoPlugin } from './plugins/demo/index.js';
 import { geminiPlugin } from './plugins/gemini/index.js';
 import { openaiPlugin } from './plugins/openai/index.js';
+import { responsesPlugin, type ResponsesOptions } from './plugins/responses/index.js';
 import { rateLimits } from './plugins/rate-limits/index.js';
 import { retry } from './plugins/retry/index.js';
 import { routing } from './plugins/routing/index.js';
@@ -34,6 +35,8 @@ export interface GatewayConfig extends KernelConfig {
    * `sqlite://data/usage.sqlite`) or `postgres://user@host:5432/db` for several replicas.
    */
   usageLog?: string;
+  /** How the built-in Responses API keeps stored responses (`retentionDays`, `maxStoredBytes`). */
+  responses?: ResponsesOptions;
 }
 
 /** An identity function that gives editors the config's types, as in Vite. */
@@ -43,10 +46,10 @@ export function defineConfig(config: GatewayConfig): GatewayConfig {
 
 /**
  * The first-party plugins every gateway loads before the config's own: the APIs it serves (OpenAI's
- * and Anthropic's) and the provider types configs may name.
+ * chat completions and Responses, Anthropic's Messages) and the provider types configs may name.
  */
 export function builtinPlugins(): GatewayPlugin[] {
-  return [openaiPlugin(), anthropicPlugin(), geminiPlugin(), azurePlugin(), demoPlugin()];
+  return [openaiPlugin(), anthropicPlugin(), responsesPlugin(), geminiPlugin(), azurePlugin(), demoPlugin()];
 }
 
 /** First-party plugins a config may name as a string, e.g. `["gateway:retry", { "attempts": 2 }]` in JSON. */
@@ -80,6 +83,8 @@ export { anthropicPlugin } from './plugins/anthropic/index.js';
 export type { AnthropicOptions } from './plugins/anthropic/index.js';
 export { geminiPlugin } from './plugins/gemini/index.js';
 export type { GeminiOptions } from './plugins/gemini/index.js';
+export { responsesPlugin, RESPONSES_DEFAULTS } from './plugins/responses/index.js';
+export type { ResponsesOptions } from './plugins/responses/index.js';
 export { azurePlugin } from './plugins/azure/index.js';
 export type { AzureOpenAIOptions } from './plugins/azure/index.js';
 export { demoPlugin } from './plugins/demo/index.js';
@@ -94,7 +99,7 @@ export { circuitBreaker, circuitBreakerState } from './plugins/circuit-breaker/i
 export type { CircuitBreakerOptions, CircuitBreakerState } from './plugins/circuit-breaker/index.js';
 export { rateLimits, limitHeadroom } from './plugins/rate-limits/index.js';
 export type { RateLimitsOptions, LimitHeadroom } from './plugins/rate-limits/index.js';
-export { auth, callerKeySlot, KeyStore } from './plugins/auth/index.js';
+export { auth, authenticatedKey, callerKeySlot, KeyStore } from './plugins/auth/index.js';
 export type { AuthOptions, CallerKey, GatewayKey, KeyView, NewKey } from './plugins/auth/index.js';
 export { cost, defaultPricing, pricing } from './plugins/cost/index.js';
 export type { CostOptions, Pricing } from './plugins/cost/index.js';

@@ -62,7 +62,7 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
     }
     setGatewayHeaders(koa, ctx);
     koa.status = ctx.response.status;
-    koa.body = frontEnd.renderJson(ctx, ctx.response.body, state);
+    koa.body = await frontEnd.renderJson(ctx, ctx.response.body, state);
     ctx.timings.firstByteMs = ctx.elapsed();
     events.emit('response', ctx);
   } catch (cause) {

@@ -50,7 +50,10 @@ export interface FrontEnd<State = undefined> {
    * GatewayError (`invalidRequest(...)`) for bad input; it is answered with `renderError`.
    */
   parse(body: Record<string, unknown>, http: KoaContext): ParsedRequest<State> | Promise<ParsedRequest<State>>;
-  /** The JSON body the client gets for a whole answer. */
+  /**
+   * The JSON body the client gets for a whole answer. It may be a promise: a front-end that keeps
+   * its answers (the Responses API's stored responses) stores one before the client can name it.
+   */
   renderJson(ctx: GatewayContext, answer: ChatCompletion | EmbeddingsResponse, state: State): unknown;
   /**
    * The server-sent events the client gets for a streamed answer, as text. A failure while

@@ -11,7 +11,9 @@ export type NativeProtocol =
   /** Anthropic's Messages API (`/v1/messages`). */
   | 'anthropic'
   /** OpenAI's legacy text completions (`/v1/completions`), which OpenAI and many compatible servers serve. */
-  | 'openai-completions';
+  | 'openai-completions'
+  /** OpenAI's Responses API (`/v1/responses`), which OpenAI and Azure OpenAI serve. */
+  | 'openai-responses';
 
 export interface NativeEvent {
   readonly protocol: NativeProtocol;

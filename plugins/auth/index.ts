@@ -12,6 +12,7 @@
  * On the way out (`request:end`): tokens are added to the per-minute window and the reservation is
  * replaced by what the request actually cost.
  */
+import type { Context as KoaContext } from 'koa';
 import picomatch from 'picomatch';
 import { GatewayError, definePlugin, defineSlot, estimatePromptTokens, type GatewayContext } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
@@ -42,8 +43,23 @@ export interface CallerKey {
 export const callerKeySlot = defineSlot<CallerKey>('auth:caller-key');
 const reservationSlot = defineSlot<Reservation & { ok: true }>('auth:reservation');
 
-/** The gateway key a request authenticated with, set at the door. */
-const KEY_STATE = Symbol('auth:key');
+/** The gateway key a request authenticated with, set at the door (`Symbol.for`: any copy of this plugin reads it). */
+const KEY_STATE = Symbol.for('llm-gateway.auth:key');
+
+/**
+ * The gateway key an HTTP request authenticated with, for plugins that keep state per key (stored
+ * responses are private to the key that created them). Undefined when `gateway:auth` is not
+ * configured, or on a path that takes no gateway key.
+ * @example
+ * const owner = authenticatedKey(http)?.id ?? null;
+ */
+export function authenticatedKey(http: KoaContext): CallerKey | undefined {
+  const key = keyOf(http);
+  return key ? callerOf(key) : undefined;
+}
+
+const keyOf = (http: KoaContext) => (http.state as Record<symbol, GatewayKey | undefined>)[KEY_STATE];
+const callerOf = (key: GatewayKey): CallerKey => ({ id: key.id, name: key.name, team: key.team, metadata: key.metadata });
 
 const defaults = { cacheTtlMs: 5000, reserveOutputTokens: 4096 } satisfies AuthOptions;
 
@@ -97,9 +113,9 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       },
 
       async middleware(ctx, next) {
-        const key = (ctx.http.state as Record<symbol, GatewayKey | undefined>)[KEY_STATE];
+        const key = keyOf(ctx.http);
         if (!key) return next();
-        ctx.set(callerKeySlot, { id: key.id, name: key.name, team: key.team, metadata: key.metadata });
+        ctx.set(callerKeySlot, callerOf(key));
         const model = ctx.request.model;
         if (key.models && !key.models.some((glob) => picomatch.isMatch(model, glob, { nocase: true }))) {
           throw new GatewayError('permission', `This key may not use the model '${model}' (allowed: ${key.models.join(', ')}).`, { code: 'model_not_allowed', param: 'model' });

@@ -2,7 +2,8 @@
  * `gateway:openai`, always loaded: OpenAI's API on both sides. Toward clients, the
  * `/v1/chat/completions`, `/v1/completions` (legacy text completions) and `/v1/embeddings`
  * front-ends; toward providers, the `openai` and `openai-compatible` provider types (configs name
- * them in `providers`).
+ * them in `providers`). The `openai` type also takes Responses API requests (from
+ * `gateway:responses`) as written.
  *
  * Its OpenAI-format helpers are public for adapters of hosts that speak OpenAI's format at other
  * URLs (Azure OpenAI uses them).
@@ -31,5 +32,6 @@ export { createEmbeddings } from './embeddings.js';
 export { listModels } from './models.js';
 export { withMaxCompletionTokens, OPENAI_BASE_URL } from './openai.js';
 export { openAICompatibleSchema, createOpenAICompatibleProvider } from './openai-compatible.js';
-export type { OpenAICompatibleOptions } from './openai-compatible.js';
+export type { OpenAICompatibleFeatures, OpenAICompatibleOptions } from './openai-compatible.js';
+export { createResponse } from './responses.js';
 export type { OpenAIOptions } from './openai.js';

@@ -8,11 +8,12 @@
  * (`POST {baseURL}/completions`, see completions.ts); without it, `/v1/completions` requests reach
  * it as chat.
  */
-import { type CommonProviderOptions, type Provider, type ProviderContext, type Timeouts, UpstreamHttpClient, defineProviderType, timeoutsSchema } from 'llm-gateway/provider-kit';
+import { type CommonProviderOptions, type NativeProtocol, type Provider, type ProviderContext, type Timeouts, UpstreamHttpClient, defineProviderType, timeoutsSchema } from 'llm-gateway/provider-kit';
 import { chatCompletions } from './chat.js';
 import { textCompletions } from './completions.js';
 import { createEmbeddings } from './embeddings.js';
 import { listModels } from './models.js';
+import { createResponse } from './responses.js';
 
 export interface OpenAICompatibleOptions extends CommonProviderOptions {
   type: 'openai-compatible' | 'openai';
@@ -49,7 +50,16 @@ export const openAICompatibleSchema = {
   },
 } as const;
 
-export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions, context: ProviderContext): Provider {
+/** What a host speaks beyond chat completions. */
+export interface OpenAICompatibleFeatures {
+  /**
+   * Serve Responses API requests natively at `{baseURL}/responses` (OpenAI's own API has it). Off
+   * for `openai-compatible` hosts, which may not: they get the chat translation.
+   */
+  responses?: boolean;
+}
+
+export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions, context: ProviderContext, features: OpenAICompatibleFeatures = {}): Provider {
   const client = new UpstreamHttpClient({
     provider: context.id,
     baseURL: options.baseURL,
@@ -62,11 +72,23 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,
   };
+  const chat: Provider['chatCompletions'] = (input) => chatCompletions(client, headers, input);
+  // Client protocols this host takes as written; the others reach it translated to chat.
+  const native: NativeProtocol[] = [...(options.completions ? (['openai-completions'] as const) : []), ...(features.responses ? (['openai-responses'] as const) : [])];
   return {
     id: context.id,
     type: options.type,
-    ...(options.completions ? { nativeProtocols: ['openai-completions'] as const } : {}),
-    chatCompletions: (input) => (input.native?.protocol === 'openai-completions' ? textCompletions(client, headers, input) : chatCompletions(client, headers, input)),
+    ...(native.length > 0 ? { nativeProtocols: native } : {}),
+    chatCompletions: (input) => {
+      switch (input.native?.protocol) {
+        case 'openai-completions':
+          return textCompletions(client, headers, input);
+        case 'openai-responses':
+          return createResponse(client, headers, input);
+        default:
+          return chat(input);
+      }
+    },
     embeddings: (input) => createEmbeddings(client, headers, input),
     ...(options.listModels !== false ? { listModels: (signal: AbortSignal) => listModels(client, headers, signal) } : {}),
     close: () => client.close(),

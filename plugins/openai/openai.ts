@@ -1,5 +1,6 @@
 /**
- * The `openai` provider type: OpenAI's own API, with its organization and project headers. It
+ * The `openai` provider type: OpenAI's own API, with its organization and project headers. Besides
+ * chat completions it takes Responses API requests as written (`POST {baseURL}/responses`) and
  * serves the legacy text completions too (`gpt-3.5-turbo-instruct`, `davinci-002`), so
  * `/v1/completions` requests always go to it as written.
  */
@@ -51,6 +52,7 @@ export const openAIType = defineProviderType<OpenAIOptions>({
         },
       },
       context,
+      { responses: true },
     );
     return { ...provider, type: 'openai', chatCompletions: (input) => provider.chatCompletions({ ...input, body: withMaxCompletionTokens(input.body) }) };
   },

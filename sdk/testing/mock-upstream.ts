@@ -13,11 +13,15 @@
  * whole or streamed (see text-completion-wire.ts).
  * `POST /v1/embeddings` answers `[length of the input, 1, 0]` per input; Azure's deployment paths
  * (`/openai/deployments/<name>/...`) are served as the same endpoints with the deployment as model.
+ * `POST /v1/responses` (and Azure's `/openai/responses`) answers the same echo in OpenAI's Responses
+ * format, whole or as its event stream; its tool calls are named as declared (a namespace's
+ * functions by their own names, with the namespace).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { anthropicMessage, anthropicStreamEvents, type AnthropicBlockSpec } from './anthropic-wire.js';
 import { textCompletionEchoScenario } from './text-completion-wire.js';
+import { responsesObject, responsesStreamEvents, type ResponsesItemSpec } from './responses-wire.js';
 
 export interface StreamScenario {
   /** Chunk objects (serialized as `data: <json>`) or raw strings written as they are. */
@@ -127,6 +131,8 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
       path = `/v1/${azure[2]}`;
       body = { ...body, model: decodeURIComponent(azure[1] ?? '') };
     }
+    // Azure's Responses API has no deployment in the path: the body's model names it.
+    if (path === '/openai/responses') path = '/v1/responses';
     if (req.method === 'POST' && path === '/v1/embeddings' && queue.length === 0) {
       const inputs = Array.isArray(body?.input) ? (body.input as unknown[]) : [body?.input];
       return sendJson(res, 200, {
@@ -328,7 +334,31 @@ const POST_ECHOES: Record<string, (body: Record<string, unknown> | undefined) =>
   '/v1/embeddings': echoScenario,
   '/v1/messages': anthropicEchoScenario,
   '/v1/completions': textCompletionEchoScenario,
+  '/v1/responses': responsesEchoScenario,
 };
+
+function responsesEchoScenario(body: Record<string, unknown> | undefined): Scenario {
+  const input = body?.input;
+  const items = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : Array.isArray(input) ? (input as Array<Record<string, unknown>>) : [];
+  const lastItem = items.at(-1);
+  const last = items.findLast((item) => item.role === 'user');
+  const lastText = typeof last?.content === 'string' ? last.content : textOfParts(last?.content);
+  const output = lastItem?.type === 'function_call_output' ? (typeof lastItem.output === 'string' ? lastItem.output : textOfParts(lastItem.output)) : undefined;
+  const tools = ((body?.tools as Array<{ type?: string; name?: string; tools?: Array<{ name?: string }> }> | undefined) ?? []).flatMap((tool) =>
+    tool.type === 'function' ? [tool.name ?? ''] : tool.type === 'namespace' ? (tool.tools ?? []).map((inner) => inner.name ?? '') : [],
+  );
+  const reply = echoReply(lastText, output, tools);
+  const specs: ResponsesItemSpec[] = reply.calls.length ? reply.calls.map((c, i) => ({ call: { callId: `call_r${i + 1}`, name: c.name, arguments: JSON.stringify(c.args) } })) : [{ text: reply.text }];
+  const options = { model: typeof body?.model === 'string' ? body.model : 'gpt-mock', id: `resp_mock_${++sequence}` };
+  if (body?.stream === true) return { stream: { chunks: responsesStreamEvents(specs, options), done: false } };
+  return { body: responsesObject(specs, options) };
+}
+
+/** The text of Responses content parts (`input_text`, `output_text`). */
+function textOfParts(content: unknown): string {
+  if (!Array.isArray(content)) return '';
+  return content.map((p: { type?: string; text?: unknown }) => (typeof p.text === 'string' ? p.text : '')).join('');
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });

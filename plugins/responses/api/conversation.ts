@@ -1,0 +1,55 @@
+/**
+ * The conversation a request continues: `previous_response_id` expanded into the earlier turns
+ * (their input, then their output) and `item_reference`s replaced by the stored items they name,
+ * for the caller's own responses only. Unknown, expired and other keys' ids are a 404 naming the
+ * parameter, as OpenAI answers.
+ */
+import { invalidRequest, notFound } from 'llm-gateway/plugin';
+import { forNativeHistory, inputItems, isItemReference, storedItem } from '../protocol/items.js';
+import type { PlacedItem } from '../protocol/to-chat-request.js';
+import type { ResponseInputItem, ResponsesRequest } from '../protocol/types.js';
+import type { ResponseStore } from '../store/response-store.js';
+
+/** Item references resolved per request: each is a store read. */
+const MAX_REFERENCES = 1000;
+
+export interface Conversation {
+  /** Every item that leads to the answer, as the store keeps them (ids assigned). */
+  readonly items: readonly ResponseInputItem[];
+  /** Where this request's own input starts in `items`. */
+  readonly turnStart: number;
+  /** `items`, each with where it came from in the client's terms, for the translation's losses. */
+  readonly placed: readonly PlacedItem[];
+  /**
+   * The `input` an OpenAI upstream should receive instead of the client's, when the client's names
+   * something only the gateway knows (a previous response, a stored item); undefined otherwise.
+   */
+  readonly nativeInput: readonly ResponseInputItem[] | undefined;
+}
+
+export async function loadConversation(request: ResponsesRequest, store: ResponseStore, owner: string | null): Promise<Conversation> {
+  let history: ResponseInputItem[] = [];
+  const previousId = request.previous_response_id;
+  if (typeof previousId === 'string') {
+    const previous = await store.load(previousId, owner);
+    if (!previous) throw notFound(`Previous response with id '${previousId}' not found.`, 'previous_response_not_found', 'previous_response_id');
+    history = [...previous.input, ...previous.response.output];
+  }
+
+  const input = inputItems(request.input);
+  if (input.filter(isItemReference).length > MAX_REFERENCES) throw invalidRequest(`At most ${MAX_REFERENCES} item references can be resolved per request.`, 'input', 'too_many_item_references');
+  const resolved = await Promise.all(
+    input.map(async (item, index) => {
+      if (!isItemReference(item)) return { item, referenced: false };
+      const found = await store.findItem(item.id, owner);
+      if (!found) throw notFound(`Item with id '${item.id}' not found.`, 'item_not_found', `input[${index}]`);
+      return { item: found, referenced: true };
+    }),
+  );
+
+  const own = resolved.map(({ item }) => storedItem(item));
+  const placed: PlacedItem[] = [...history.map((item, index) => ({ item, at: `previous_response_id.${index}` })), ...own.map((item, index) => ({ item, at: `input.${index}` }))];
+  const needsNativeInput = history.length > 0 || resolved.some((r) => r.referenced);
+  const nativeInput = needsNativeInput ? [...forNativeHistory(history), ...resolved.flatMap(({ item, referenced }) => (referenced ? forNativeHistory([item]) : [item]))] : undefined;
+  return { items: [...history, ...own], turnStart: history.length, placed, nativeInput };
+}

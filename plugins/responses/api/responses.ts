@@ -1,0 +1,170 @@
+/**
+ * `POST /v1/responses`: OpenAI's Responses API (what Codex CLI and the Vercel AI SDK's OpenAI
+ * provider speak), for every provider.
+ *
+ * On the way in, the conversation is loaded (a previous response, item references) and translated
+ * to an OpenAI chat request, which plugins read and non-native adapters send; the client's own body
+ * rides along (its `input` expanded when it named something only the gateway knows), and an
+ * upstream that speaks the Responses API receives it as written, answering with its own bytes.
+ * On the way out, the answer becomes a Response (or its event stream), is kept in the store unless
+ * the request said `store: false`, and is sent; the store write happens before the client can see
+ * the response's id (before a whole answer is sent, before a stream's last event), so a follow-up
+ * naming it always finds it.
+ */
+import {
+  GatewayError,
+  clientGone,
+  defineFrontEnd,
+  nativeOf,
+  toGatewayError,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type FrontEnd,
+  type GatewayContext,
+  type NativeRequest,
+} from 'llm-gateway/plugin';
+import { authenticatedKey } from 'llm-gateway/plugins/auth';
+import { forClient, responseShell, toResponse } from '../protocol/from-chat-response.js';
+import { newId } from '../protocol/ids.js';
+import { ResponseEventWriter } from '../protocol/stream-writer.js';
+import { toChatRequest } from '../protocol/to-chat-request.js';
+import type { ToolNames } from '../protocol/tools.js';
+import type { ResponseInputItem, ResponseObject, ResponsesRequest, ResponseStreamEvent } from '../protocol/types.js';
+import { validateResponsesRequest } from '../protocol/validate-request.js';
+import type { ResponseStore } from '../store/response-store.js';
+import { loadConversation } from './conversation.js';
+
+/** What the front-end remembers of a request until its answer is written. */
+interface ResponsesState {
+  readonly request: ResponsesRequest;
+  readonly owner: string | null;
+  readonly items: readonly ResponseInputItem[];
+  readonly turnStart: number;
+  readonly toolNames: ToolNames;
+}
+
+export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
+  const save = async (state: ResponsesState, response: ResponseObject): Promise<void> => {
+    if (state.request.store === false || typeof response?.id !== 'string' || !Array.isArray(response.output)) return;
+    await store.save({ owner: state.owner, response, input: state.items, turnStart: state.turnStart });
+  };
+
+  return defineFrontEnd<ResponsesState>({
+    endpoint: 'responses',
+    paths: ['/v1/responses'],
+    async parse(body, http) {
+      const request = validateResponsesRequest(body);
+      const owner = authenticatedKey(http)?.id ?? null;
+      const conversation = await loadConversation(request, store, owner);
+      const { request: chat, losses, toolNames } = toChatRequest(request, conversation.placed);
+      const state: ResponsesState = { request, owner, items: conversation.items, turnStart: conversation.turnStart, toolNames };
+      return { operation: 'chat', request: chat, native: nativeRequest(body, conversation.nativeInput), losses, state };
+    },
+    async renderJson(ctx, answer, state) {
+      const native = nativeOf(answer, 'openai-responses');
+      if (native) {
+        await save(state, parseJson(native.data) as ResponseObject);
+        // The upstream's own bytes, as it sent them.
+        ctx.http.type = 'application/json';
+        return native.data;
+      }
+      const response = toResponse(answer as ChatCompletion, responseShell(state.request, newId('resp'), state.request.model), state.toolNames);
+      await save(state, response);
+      return forClient(response, state.request.include);
+    },
+    renderStream: (ctx, chunks, state) => responseEvents(ctx, chunks, state, save),
+  });
+}
+
+/**
+ * The client's body for an upstream that speaks the Responses API. When the client named a previous
+ * response or stored items, its `input` is replaced by the expanded conversation and
+ * `previous_response_id` is dropped: those ids are the gateway's, unknown upstream.
+ */
+function nativeRequest(body: Record<string, unknown>, nativeInput: readonly ResponseInputItem[] | undefined): NativeRequest {
+  if (!nativeInput) return { protocol: 'openai-responses', body, headers: {} };
+  const { previous_response_id: _gatewayId, ...rest } = body;
+  return { protocol: 'openai-responses', body: { ...rest, input: nativeInput }, headers: {} };
+}
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
+
+/**
+ * The event stream. If the upstream spoke the Responses API (its first chunk says so), its events
+ * are replayed byte for byte; otherwise each chunk is translated as it arrives. Either way the
+ * finished response is stored before its last event goes out. A failure mid-way ends the stream
+ * with `response.failed`, never leaving the client waiting; there is no `[DONE]` in this API.
+ */
+async function* responseEvents(
+  ctx: GatewayContext,
+  chunks: AsyncIterable<ChatCompletionChunk>,
+  state: ResponsesState,
+  save: (state: ResponsesState, response: ResponseObject) => Promise<void>,
+): AsyncGenerator<string> {
+  let writer: ResponseEventWriter | undefined;
+  let passThrough: boolean | undefined;
+  /** Pass-through: the upstream's response as it last described it, and how many events went out. */
+  let upstreamResponse: ResponseObject | undefined;
+  let replayed = 0;
+  let ended = false;
+  try {
+    for await (const chunk of chunks) {
+      ctx.timings.firstByteMs ??= ctx.elapsed();
+      const native = nativeOf(chunk, 'openai-responses');
+      passThrough ??= native !== undefined;
+      if (passThrough) {
+        if (!native) continue;
+        if (native.event === 'response.created' || TERMINAL.has(native.event)) {
+          upstreamResponse = (parseJson(native.data) as { response?: ResponseObject } | undefined)?.response ?? upstreamResponse;
+          if (native.event === 'response.completed' || native.event === 'response.incomplete') await save(state, upstreamResponse as ResponseObject);
+        }
+        ended ||= TERMINAL.has(native.event);
+        replayed++;
+        yield `event: ${native.event}\ndata: ${native.data}\n\n`;
+        continue;
+      }
+      if (!writer) {
+        writer = newWriter(state);
+        yield* writer.start().map(encode);
+      }
+      yield* writer.write(chunk).map(encode);
+    }
+    if (passThrough) return;
+    if (!writer) {
+      writer = newWriter(state);
+      yield* writer.start().map(encode);
+    }
+    const events = writer.finish();
+    yield* events.slice(0, -1).map(encode);
+    await save(state, writer.response as ResponseObject);
+    yield encode(events.at(-1) as ResponseStreamEvent);
+  } catch (cause) {
+    if (clientGone(ctx)) return;
+    const error = toGatewayError(cause);
+    ctx.error = error;
+    if (ended) return; // the upstream already said how it ended
+    const failure = { code: error.kind === 'rate_limited' ? 'rate_limit_exceeded' : 'server_error', message: error.message };
+    if (writer) yield encode(writer.fail(failure));
+    else yield encode(failedEvent(upstreamResponse ?? responseShell(state.request, newId('resp'), state.request.model), failure, replayed));
+  }
+}
+
+function newWriter(state: ResponsesState): ResponseEventWriter {
+  return new ResponseEventWriter(responseShell(state.request, newId('resp'), state.request.model), state.toolNames, state.request.include);
+}
+
+function failedEvent(response: ResponseObject, error: { code: string; message: string }, sequence: number): ResponseStreamEvent {
+  return { type: 'response.failed', response: { ...response, status: 'failed', error }, sequence_number: sequence };
+}
+
+function encode(event: ResponseStreamEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError('upstream', 'The upstream answered with a response that is not JSON.', { code: 'upstream_invalid_response' });
+  }
+}

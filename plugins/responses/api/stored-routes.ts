@@ -1,0 +1,79 @@
+/**
+ * The stored responses, as OpenAI serves its own (https://platform.openai.com/docs/api-reference/responses):
+ * - `GET /v1/responses/{id}`: the Response object;
+ * - `GET /v1/responses/{id}/input_items`: the items that led to it, as a list page
+ *   (`ResponseItemList` in openai-node `src/resources/responses/input-items.ts`: `data`,
+ *   `first_id`, `last_id`, `has_more`; query `limit` 1-100 (20), `order` asc|desc (desc), `after`);
+ * - `DELETE /v1/responses/{id}`: `{ id, object: 'response.deleted', deleted: true }`.
+ * Only the key that created a response can see it; anyone else, and any unknown or expired id,
+ * gets a 404. `include=reasoning.encrypted_content` shows reasoning's `encrypted_content`.
+ */
+import type { Context as KoaContext } from 'koa';
+import { invalidRequest, notFound, type PluginHost } from 'llm-gateway/plugin';
+import { authenticatedKey } from 'llm-gateway/plugins/auth';
+import { forClient, withoutEncryptedContent } from '../protocol/from-chat-response.js';
+import type { ResponseStore, StoredResponse } from '../store/response-store.js';
+
+export function addStoredResponseRoutes(host: PluginHost, store: ResponseStore): void {
+  host.route({
+    method: 'GET',
+    path: '/v1/responses/:id',
+    handler: async (http) => {
+      const record = await find(http, store);
+      http.body = forClient(record.response, includeOf(http));
+    },
+  });
+
+  host.route({
+    method: 'GET',
+    path: '/v1/responses/:id/input_items',
+    handler: async (http) => {
+      const record = await find(http, store);
+      const limit = integerQuery(http, 'limit', 20, 1, 100);
+      const order = http.query.order ?? 'desc';
+      if (order !== 'asc' && order !== 'desc') throw invalidRequest("Invalid value for 'order': must be 'asc' or 'desc'.", 'order', 'invalid_value');
+      const items = order === 'asc' ? [...record.input] : [...record.input].reverse();
+      const after = typeof http.query.after === 'string' ? http.query.after : undefined;
+      const start = after === undefined ? 0 : items.findIndex((item) => item.id === after) + 1;
+      const encrypted = includeOf(http).includes('reasoning.encrypted_content');
+      const page = items.slice(start, start + limit).map((item) => (encrypted ? item : withoutEncryptedContent(item)));
+      http.body = { object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < items.length };
+    },
+  });
+
+  host.route({
+    method: 'DELETE',
+    path: '/v1/responses/:id',
+    handler: async (http) => {
+      const id = String(http.params.id);
+      if (!(await store.delete(id, owner(http)))) throw missing(id);
+      http.body = { id, object: 'response.deleted', deleted: true };
+    },
+  });
+}
+
+async function find(http: KoaContext, store: ResponseStore): Promise<StoredResponse> {
+  const id = String(http.params.id);
+  const record = await store.load(id, owner(http));
+  if (!record) throw missing(id);
+  return record;
+}
+
+const owner = (http: KoaContext) => authenticatedKey(http)?.id ?? null;
+
+const missing = (id: string) => notFound(`Response with id '${id}' not found.`, 'response_not_found');
+
+/** `include=a&include=b`, `include[]=a` (the SDK's form) or `include=a,b`. */
+function includeOf(http: KoaContext): string[] {
+  const raw = http.query.include ?? http.query['include[]'];
+  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return values.flatMap((value) => value.split(','));
+}
+
+function integerQuery(http: KoaContext, name: string, fallback: number, min: number, max: number): number {
+  const raw = http.query[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw invalidRequest(`Invalid value for '${name}': must be an integer from ${min} to ${max}.`, name, 'invalid_value');
+  return value;
+}

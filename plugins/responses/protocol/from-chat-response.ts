@@ -1,0 +1,144 @@
+/**
+ * A chat completion as a Response object (openai-node `Response`, `ResponseOutputItem`,
+ * `ResponseUsage`; https://platform.openai.com/docs/api-reference/responses/object): the model's
+ * reasoning as a `reasoning` item, its text as a `message` item of `output_text` parts, each tool
+ * call as a `function_call` item, and the request's settings echoed the way OpenAI echoes them.
+ */
+import type { ChatCompletion, ChatMessage, ThinkingBlock, ToolCall, Usage } from 'llm-gateway/plugin';
+import { newId } from './ids.js';
+import { encodeReasoning } from './reasoning.js';
+import type { ToolNames } from './tools.js';
+import type { ResponseFunctionCallItem, ResponseItemStatus, ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseReasoningItem, ResponsesRequest, ResponseUsage } from './types.js';
+
+/** What a response is, before any of its output: the request's settings as OpenAI reports them. */
+export function responseShell(request: ResponsesRequest, id: string, model: string, createdAt = Math.floor(Date.now() / 1000)): ResponseObject {
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status: 'in_progress',
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: request.instructions ?? null,
+    max_output_tokens: request.max_output_tokens ?? null,
+    max_tool_calls: request.max_tool_calls ?? null,
+    model,
+    output: [],
+    parallel_tool_calls: request.parallel_tool_calls ?? true,
+    previous_response_id: request.previous_response_id ?? null,
+    prompt_cache_key: request.prompt_cache_key ?? null,
+    reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
+    safety_identifier: request.safety_identifier ?? null,
+    service_tier: request.service_tier ?? 'auto',
+    store: request.store ?? true,
+    temperature: request.temperature ?? 1,
+    text: { format: request.text?.format ?? { type: 'text' }, verbosity: request.text?.verbosity ?? 'medium' },
+    tool_choice: request.tool_choice ?? 'auto',
+    tools: request.tools ?? [],
+    top_logprobs: request.top_logprobs ?? 0,
+    top_p: request.top_p ?? 1,
+    truncation: request.truncation ?? 'disabled',
+    usage: null,
+    user: request.user ?? null,
+    metadata: request.metadata ?? {},
+  };
+}
+
+/** A whole completion as the finished response. */
+export function toResponse(completion: ChatCompletion, shell: ResponseObject, names: ToolNames): ResponseObject {
+  const choice = completion.choices[0];
+  const finish = choice?.finish_reason ?? 'stop';
+  const message = choice?.message ?? { role: 'assistant', content: '' };
+  const output: ResponseOutputItem[] = [];
+  const calls = message.tool_calls ?? [];
+  const reasoning = reasoningItem(typeof message.reasoning_content === 'string' ? message.reasoning_content : '', message.thinking_blocks ?? [], newId('rs'), toolCallExtras(calls));
+  if (reasoning) output.push(reasoning);
+  const text = textOf(message.content);
+  const refusal = typeof message.refusal === 'string' ? message.refusal : '';
+  if (text !== '' || refusal !== '' || calls.length === 0) output.push(messageItem(newId('msg'), text, refusal, finish === 'length' ? 'incomplete' : 'completed'));
+  for (const call of calls) output.push(functionCallItem(newId('fc'), call, names, 'completed'));
+  return finished({ ...shell, output }, finish, completion.usage);
+}
+
+/** The response with its final status (`incomplete` when the output was cut short) and usage. */
+export function finished(response: ResponseObject, finishReason: string | null, usage: Usage | null | undefined): ResponseObject {
+  const incomplete = finishReason === 'length' ? 'max_output_tokens' : finishReason === 'content_filter' ? 'content_filter' : undefined;
+  return {
+    ...response,
+    status: incomplete ? 'incomplete' : 'completed',
+    ...(incomplete ? { incomplete_details: { reason: incomplete } } : { completed_at: Math.floor(Date.now() / 1000) }),
+    usage: toResponseUsage(usage),
+  };
+}
+
+/**
+ * The model's reasoning as an item: its text as the summary, and in `encrypted_content` what the
+ * provider needs back next turn (signed thinking, tool calls' provider data: see reasoning.ts).
+ * Undefined when there is nothing to say or carry.
+ */
+export function reasoningItem(text: string, blocks: readonly ThinkingBlock[], id: string, toolCalls: Record<string, Record<string, unknown>> = {}): ResponseReasoningItem | undefined {
+  const carries = blocks.length > 0 || Object.keys(toolCalls).length > 0;
+  if (text === '' && !carries) return undefined;
+  return {
+    id,
+    type: 'reasoning',
+    summary: text === '' ? [] : [{ type: 'summary_text', text }],
+    ...(carries ? { encrypted_content: encodeReasoning({ thinking: blocks, toolCalls }) } : {}),
+  };
+}
+
+/** The provider data tool calls carry (`extra_content`: Gemini's thought signatures), by call id. */
+export function toolCallExtras(calls: ReadonlyArray<{ id: string; extra_content?: unknown }>): Record<string, Record<string, unknown>> {
+  const extras: Record<string, Record<string, unknown>> = {};
+  for (const call of calls) if (typeof call.extra_content === 'object' && call.extra_content !== null) extras[call.id] = call.extra_content as Record<string, unknown>;
+  return extras;
+}
+
+export function messageItem(id: string, text: string, refusal: string, status: ResponseItemStatus): ResponseOutputMessage {
+  const content: ResponseOutputMessage['content'] = [];
+  if (text !== '' || refusal === '') content.push({ type: 'output_text', text, annotations: [], logprobs: [] });
+  if (refusal !== '') content.push({ type: 'refusal', refusal });
+  return { id, type: 'message', status, role: 'assistant', content };
+}
+
+export function functionCallItem(id: string, call: ToolCall, names: ToolNames, status: ResponseItemStatus): ResponseFunctionCallItem & { id: string; status: ResponseItemStatus } {
+  const { name, namespace } = names.responsesName(call.function.name);
+  return { id, type: 'function_call', status, call_id: call.id, name, ...(namespace ? { namespace } : {}), arguments: call.function.arguments };
+}
+
+/** Chat usage in the Responses API's terms. */
+export function toResponseUsage(usage: Usage | null | undefined): ResponseUsage | null {
+  if (!usage) return null;
+  const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens;
+  return {
+    input_tokens: usage.prompt_tokens,
+    input_tokens_details: { cached_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0, ...(typeof cacheWrite === 'number' ? { cache_write_tokens: cacheWrite } : {}) },
+    output_tokens: usage.completion_tokens,
+    output_tokens_details: { reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0 },
+    total_tokens: usage.total_tokens ?? usage.prompt_tokens + usage.completion_tokens,
+  };
+}
+
+/**
+ * The response as this client sees it: reasoning's `encrypted_content` only when the request's
+ * `include` asked for it, as OpenAI does (the store keeps it either way); a reasoning item left
+ * with nothing to show is left out.
+ */
+export function forClient(response: ResponseObject, include: readonly string[] | null | undefined): ResponseObject {
+  if (include?.includes('reasoning.encrypted_content')) return response;
+  if (!response.output.some((item) => item.type === 'reasoning' && item.encrypted_content !== undefined)) return response;
+  return { ...response, output: response.output.map(withoutEncryptedContent).filter((item) => item.type !== 'reasoning' || item.summary.length > 0 || (item.content?.length ?? 0) > 0) };
+}
+
+export function withoutEncryptedContent<T extends { type?: string | null }>(item: T): T {
+  if (item.type !== 'reasoning' || !('encrypted_content' in item)) return item;
+  const { encrypted_content: _hidden, ...rest } = item as T & { encrypted_content?: unknown };
+  return rest as T;
+}
+
+function textOf(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part) => (part.type === 'text' && typeof part.text === 'string' ? part.text : '')).join('');
+}

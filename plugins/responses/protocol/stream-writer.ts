@@ -1,0 +1,236 @@
+/**
+ * OpenAI chat chunks as the Responses API's event stream (`ResponseStreamEvent` in openai-node
+ * `src/resources/responses/responses.ts`; https://platform.openai.com/docs/api-reference/responses-streaming),
+ * each event with a `sequence_number` one above the last:
+ *
+ *   response.created, response.in_progress
+ *   reasoning:  output_item.added, reasoning_summary_part.added, reasoning_summary_text.delta…,
+ *               reasoning_summary_text.done, reasoning_summary_part.done, output_item.done
+ *   text:       output_item.added, content_part.added, output_text.delta…, output_text.done,
+ *               content_part.done, output_item.done (a refusal: refusal.delta…, refusal.done)
+ *   a call:     output_item.added, function_call_arguments.delta…, function_call_arguments.done, output_item.done
+ *   (then, when the calls carry provider data, a reasoning item that keeps it for the next turn)
+ *   response.completed, or response.incomplete (output cut short), or response.failed (see `fail`)
+ *
+ * Reasoning and text are written one item at a time, as they come; tool calls stay open until the
+ * end, because chat streams may interleave the arguments of parallel calls.
+ */
+import type { ChatCompletionChunk, ThinkingBlock, Usage } from 'llm-gateway/plugin';
+import { finished, forClient, functionCallItem, reasoningItem, withoutEncryptedContent } from './from-chat-response.js';
+import { newId } from './ids.js';
+import type { ToolNames } from './tools.js';
+import type { ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseStreamEvent } from './types.js';
+
+interface OpenReasoning {
+  kind: 'reasoning';
+  index: number;
+  id: string;
+  text: string;
+  blocks: ThinkingBlock[];
+  summaryStarted: boolean;
+}
+
+interface OpenMessage {
+  kind: 'message';
+  index: number;
+  id: string;
+  /** The content parts in the order they opened: text and refusal, each at most once. */
+  parts: Array<{ type: 'output_text' | 'refusal'; value: string }>;
+}
+
+interface OpenCall {
+  index: number;
+  id: string;
+  callId: string;
+  name: string;
+  arguments: string;
+  /** The provider's data on the call (`extra_content`: Gemini's thought signature). */
+  extra?: Record<string, unknown>;
+}
+
+export class ResponseEventWriter {
+  private sequence = 0;
+  private readonly output: ResponseOutputItem[] = [];
+  private current: OpenReasoning | OpenMessage | undefined;
+  /** Chat tool call index → its open function_call item. */
+  private readonly calls = new Map<number, OpenCall>();
+  private finishReason: string | null = null;
+  private usage: Usage | undefined;
+  private final: ResponseObject | undefined;
+
+  /**
+   * `include` is the request's: reasoning's `encrypted_content` goes out only when it asks for it
+   * (the finished `response` keeps it for the store either way).
+   */
+  constructor(
+    private readonly shell: ResponseObject,
+    private readonly names: ToolNames,
+    private readonly include?: readonly string[] | null,
+  ) {}
+
+  start(): ResponseStreamEvent[] {
+    return [this.event('response.created', { response: this.shell }), this.event('response.in_progress', { response: this.shell })];
+  }
+
+  write(chunk: ChatCompletionChunk): ResponseStreamEvent[] {
+    const events: ResponseStreamEvent[] = [];
+    if (chunk.usage) this.usage = chunk.usage;
+    const choice = chunk.choices?.find((c) => c.index === 0);
+    if (!choice) return events;
+    const delta = choice.delta ?? {};
+    if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') this.reasoningText(delta.reasoning_content, events);
+    if (delta.thinking_blocks?.length) this.openReasoning(events).blocks.push(...delta.thinking_blocks);
+    if (typeof delta.content === 'string' && delta.content !== '') this.messageText('output_text', delta.content, events);
+    if (typeof delta.refusal === 'string' && delta.refusal !== '') this.messageText('refusal', delta.refusal, events);
+    for (const call of delta.tool_calls ?? []) this.toolCall(call, events);
+    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+    return events;
+  }
+
+  /** Closes what is open and ends with `response.completed` (or `.incomplete`), the last event. */
+  finish(): ResponseStreamEvent[] {
+    const events: ResponseStreamEvent[] = [];
+    this.closeCurrent(events);
+    for (const call of [...this.calls.values()].sort((a, b) => a.index - b.index)) {
+      const item = functionCallItem(call.id, { id: call.callId, type: 'function', function: { name: call.name, arguments: call.arguments } }, this.names, 'completed');
+      this.output[call.index] = item;
+      events.push(this.event('response.function_call_arguments.done', { item_id: call.id, output_index: call.index, name: item.name, arguments: call.arguments }));
+      events.push(this.event('response.output_item.done', { output_index: call.index, item }));
+    }
+    this.carryToolCallExtras(events);
+    this.calls.clear();
+    this.final = finished({ ...this.shell, output: [...this.output] }, this.finishReason, this.usage);
+    events.push(this.event(this.final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: forClient(this.final, this.include) }));
+    return events;
+  }
+
+  /** The finished response, once `finish` ran. */
+  get response(): ResponseObject | undefined {
+    return this.final;
+  }
+
+  /**
+   * `response.failed`: the answer broke after the stream started. The response carries what was
+   * produced so far and the error, so the client is never left waiting for an end that will not come.
+   */
+  fail(error: { code: string; message: string }): ResponseStreamEvent {
+    return this.event('response.failed', { response: forClient({ ...this.shell, status: 'failed', error, output: [...this.output], usage: null }, this.include) });
+  }
+
+  /**
+   * Tool calls' provider data (Gemini's thought signatures) ride in a reasoning item after the calls,
+   * for the next turn (see reasoning.ts). Only a client that sees `encrypted_content` is told of it;
+   * the stored response keeps it either way.
+   */
+  private carryToolCallExtras(events: ResponseStreamEvent[]): void {
+    const extras = Object.fromEntries([...this.calls.values()].filter((call) => call.extra).map((call) => [call.callId, call.extra as Record<string, unknown>]));
+    const item = reasoningItem('', [], newId('rs'), extras);
+    if (!item) return;
+    const index = this.output.push(item) - 1;
+    if (!this.include?.includes('reasoning.encrypted_content')) return;
+    events.push(this.event('response.output_item.added', { output_index: index, item: { id: item.id, type: 'reasoning', summary: [] } }));
+    events.push(this.event('response.output_item.done', { output_index: index, item }));
+  }
+
+  private reasoningText(text: string, events: ResponseStreamEvent[]): void {
+    const open = this.openReasoning(events);
+    if (!open.summaryStarted) {
+      open.summaryStarted = true;
+      events.push(this.event('response.reasoning_summary_part.added', { item_id: open.id, output_index: open.index, summary_index: 0, part: { type: 'summary_text', text: '' } }));
+    }
+    open.text += text;
+    events.push(this.event('response.reasoning_summary_text.delta', { item_id: open.id, output_index: open.index, summary_index: 0, delta: text }));
+  }
+
+  private openReasoning(events: ResponseStreamEvent[]): OpenReasoning {
+    if (this.current?.kind === 'reasoning') return this.current;
+    this.closeCurrent(events);
+    const open: OpenReasoning = { kind: 'reasoning', index: this.output.length, id: newId('rs'), text: '', blocks: [], summaryStarted: false };
+    const item = { id: open.id, type: 'reasoning' as const, summary: [] };
+    this.output.push(item);
+    events.push(this.event('response.output_item.added', { output_index: open.index, item }));
+    this.current = open;
+    return open;
+  }
+
+  private messageText(type: 'output_text' | 'refusal', text: string, events: ResponseStreamEvent[]): void {
+    let open = this.current;
+    if (open?.kind !== 'message') {
+      this.closeCurrent(events);
+      open = { kind: 'message', index: this.output.length, id: newId('msg'), parts: [] };
+      const item = { id: open.id, type: 'message' as const, status: 'in_progress' as const, role: 'assistant' as const, content: [] };
+      this.output.push(item);
+      events.push(this.event('response.output_item.added', { output_index: open.index, item }));
+      this.current = open;
+    }
+    let contentIndex = open.parts.findIndex((part) => part.type === type);
+    if (contentIndex === -1) {
+      contentIndex = open.parts.push({ type, value: '' }) - 1;
+      events.push(this.event('response.content_part.added', { item_id: open.id, output_index: open.index, content_index: contentIndex, part: emptyPart(type) }));
+    }
+    const part = open.parts[contentIndex]!;
+    part.value += text;
+    const where = { item_id: open.id, output_index: open.index, content_index: contentIndex };
+    events.push(type === 'output_text' ? this.event('response.output_text.delta', { ...where, delta: text, logprobs: [] }) : this.event('response.refusal.delta', { ...where, delta: text }));
+  }
+
+  private toolCall(delta: NonNullable<ChatCompletionChunk['choices'][number]['delta']['tool_calls']>[number], events: ResponseStreamEvent[]): void {
+    let call = this.calls.get(delta.index);
+    if (!call) {
+      this.closeCurrent(events);
+      call = { index: this.output.length, id: newId('fc'), callId: delta.id ?? `call_${newId('fc').slice(3, 27)}`, name: delta.function?.name ?? '', arguments: '' };
+      this.calls.set(delta.index, call);
+      const item = functionCallItem(call.id, { id: call.callId, type: 'function', function: { name: call.name, arguments: '' } }, this.names, 'in_progress');
+      this.output.push(item);
+      events.push(this.event('response.output_item.added', { output_index: call.index, item }));
+    }
+    if (typeof delta.extra_content === 'object' && delta.extra_content !== null) call.extra = delta.extra_content as Record<string, unknown>;
+    const piece = delta.function?.arguments;
+    if (typeof piece === 'string' && piece !== '') {
+      call.arguments += piece;
+      events.push(this.event('response.function_call_arguments.delta', { item_id: call.id, output_index: call.index, delta: piece }));
+    }
+  }
+
+  /** Ends the open reasoning or message item with its `.done` events. */
+  private closeCurrent(events: ResponseStreamEvent[]): void {
+    const open = this.current;
+    this.current = undefined;
+    if (!open) return;
+    if (open.kind === 'reasoning') {
+      if (open.summaryStarted) {
+        const where = { item_id: open.id, output_index: open.index, summary_index: 0 };
+        events.push(this.event('response.reasoning_summary_text.done', { ...where, text: open.text }));
+        events.push(this.event('response.reasoning_summary_part.done', { ...where, part: { type: 'summary_text', text: open.text } }));
+      }
+      const item = reasoningItem(open.text, open.blocks, open.id) ?? { id: open.id, type: 'reasoning' as const, summary: [] };
+      this.output[open.index] = item;
+      const shown = this.include?.includes('reasoning.encrypted_content') ? item : withoutEncryptedContent(item);
+      events.push(this.event('response.output_item.done', { output_index: open.index, item: shown }));
+      return;
+    }
+    open.parts.forEach((part, contentIndex) => {
+      const where = { item_id: open.id, output_index: open.index, content_index: contentIndex };
+      if (part.type === 'output_text') events.push(this.event('response.output_text.done', { ...where, text: part.value, logprobs: [] }));
+      else events.push(this.event('response.refusal.done', { ...where, refusal: part.value }));
+      events.push(this.event('response.content_part.done', { ...where, part: filledPart(part.type, part.value) }));
+    });
+    // A message closes at the end, or before a tool call (no finish reason yet): only a cut-short answer ends incomplete.
+    const status = this.finishReason === 'length' ? 'incomplete' : 'completed';
+    const item = { id: open.id, type: 'message', status, role: 'assistant', content: open.parts.map((part) => filledPart(part.type, part.value)) } as ResponseOutputMessage;
+    this.output[open.index] = item;
+    events.push(this.event('response.output_item.done', { output_index: open.index, item }));
+  }
+
+  private event(type: string, fields: Record<string, unknown>): ResponseStreamEvent {
+    return { type, ...fields, sequence_number: this.sequence++ };
+  }
+}
+
+function emptyPart(type: 'output_text' | 'refusal'): Record<string, unknown> {
+  return filledPart(type, '');
+}
+
+function filledPart(type: 'output_text' | 'refusal', value: string): Record<string, unknown> {
+  return type === 'output_text' ? { type, text: value, annotations: [], logprobs: [] } : { type, refusal: value };
+}

@@ -1,0 +1,102 @@
+/**
+ * Checks the shape of a `POST /v1/responses` body before anything is spent on it: only what the
+ * translation relies on, never stricter than OpenAI's own API (the types of
+ * `ResponseCreateParamsBase` in openai-node `src/resources/responses/responses.ts`). Unknown fields
+ * and item types pass; what they mean is decided where the request goes.
+ */
+import { describeErrors, describeFound, invalidRequest, validatorFor } from 'llm-gateway/plugin';
+import type { ResponsesRequest } from './types.js';
+
+const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
+/** Ids are looked up in the store: bounded like every key a client chooses. */
+const id = { type: 'string', minLength: 1, maxLength: 256 };
+
+const item = {
+  type: 'object',
+  properties: {
+    type: { type: ['string', 'null'] },
+    role: { type: 'string' },
+    content: { type: ['string', 'array'], items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
+    call_id: { type: 'string', minLength: 1 },
+    name: { type: 'string', minLength: 1 },
+    arguments: { type: 'string' },
+    output: { type: ['string', 'array'], items: { type: 'object', required: ['type'] } },
+  },
+  allOf: [
+    // The item kinds the translation reads, each with the fields OpenAI requires of it.
+    { if: { properties: { type: { const: 'message' } }, required: ['type'] }, then: { required: ['role', 'content'] } },
+    // Without a type, an item is a message (`EasyInputMessage`) or a reference to a stored item.
+    { if: { not: { required: ['type'], properties: { type: { type: 'string' } } } }, then: { anyOf: [{ required: ['role', 'content'] }, { required: ['id'], properties: { id } }] } },
+    { if: { properties: { type: { const: 'function_call' } }, required: ['type'] }, then: { required: ['call_id', 'name', 'arguments'] } },
+    { if: { properties: { type: { const: 'function_call_output' } }, required: ['type'] }, then: { required: ['call_id', 'output'] } },
+    { if: { properties: { type: { const: 'item_reference' } }, required: ['type'] }, then: { required: ['id'], properties: { id } } },
+  ],
+};
+
+const requestSchema = {
+  type: 'object',
+  required: ['model'],
+  properties: {
+    model: { type: 'string', minLength: 1 },
+    input: { anyOf: [{ type: 'string' }, { type: 'array', items: item }] },
+    instructions: nullable({ type: 'string' }),
+    previous_response_id: nullable(id),
+    tools: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { type: 'string' } },
+        allOf: [
+          { if: { properties: { type: { const: 'function' } } }, then: { required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } },
+          { if: { properties: { type: { const: 'namespace' } } }, then: { required: ['name', 'tools'], properties: { tools: { type: 'array', items: { type: 'object', required: ['type'] } } } } },
+        ],
+      },
+    },
+    tool_choice: { anyOf: [{ enum: ['none', 'auto', 'required'] }, { type: 'object', required: ['type'] }, { type: 'null' }] },
+    parallel_tool_calls: nullable({ type: 'boolean' }),
+    text: {
+      type: 'object',
+      properties: {
+        format: {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { type: 'string' } },
+          if: { properties: { type: { const: 'json_schema' } } },
+          then: { required: ['name', 'schema'], properties: { name: { type: 'string' }, schema: { type: 'object' } } },
+        },
+      },
+    },
+    reasoning: nullable({ type: 'object', properties: { effort: nullable({ type: 'string' }) } }),
+    max_output_tokens: nullable({ type: 'integer', minimum: 1 }),
+    temperature: nullable({ type: 'number', minimum: 0, maximum: 2 }),
+    top_p: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+    stream: nullable({ type: 'boolean' }),
+    store: nullable({ type: 'boolean' }),
+    include: nullable({ type: 'array', items: { type: 'string' } }),
+    metadata: nullable({ type: 'object' }),
+  },
+};
+
+const check = validatorFor(requestSchema);
+
+export function validateResponsesRequest(body: Record<string, unknown>): ResponsesRequest {
+  if (check(body)) return body as ResponsesRequest;
+  // `input` is a string or a list: the deepest complaint says what is wrong with the list.
+  const [issue] = describeErrors(check.errors ?? [], body, () => false).sort((a, b) => depth(b.path) - depth(a.path));
+  if (!issue) throw invalidRequest('The request is not a valid Responses API request.');
+  const param = pointerToParam(issue.path);
+  if (issue.message === 'is required') throw invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+  throw invalidRequest(`Invalid value for '${param}': ${issue.message} (${describeFound(issue.found)}).`, param, 'invalid_value');
+}
+
+/** `/input/0/call_id` → `input[0].call_id`, the way OpenAI names parameters. */
+export function pointerToParam(pointer: string): string {
+  return pointer
+    .split('/')
+    .filter(Boolean)
+    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join('');
+}
+
+const depth = (pointer: string) => pointer.split('/').length;

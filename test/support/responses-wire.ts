@@ -1,0 +1,1 @@
+export * from '../../sdk/testing/responses-wire.js';
