@@ -43,7 +43,7 @@ describe('which providers take text completions as written', () => {
     expect(acme().nativeProtocols).toEqual(['openai-completions']);
     expect(acme({ completions: false }).nativeProtocols).toBeUndefined();
     expect(openAICompatibleType.create({ type: 'openai-compatible', baseURL: BASE } as never, context).nativeProtocols).toBeUndefined();
-    expect(openAIType.create({ type: 'openai', apiKey: 'sk' }, context).nativeProtocols).toEqual(['openai-completions']);
+    expect(openAIType.create({ type: 'openai', apiKey: 'sk' }, context).nativeProtocols).toEqual(['openai-completions', 'openai-responses']);
   });
 
   it('the openai type has no completions option to turn off', () => {
