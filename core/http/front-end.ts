@@ -66,6 +66,11 @@ export interface FrontEnd<State = undefined> {
   readonly streamContentType?: string;
   /** The error body in this API's format. Default: OpenAI's error JSON. */
   renderError?(error: GatewayError, requestId: string): unknown;
+  /**
+   * Other paths (and below) whose failures `renderError` answers: the rest of this API's surface,
+   * such as the GET routes its plugin adds with `host.route` (Ollama's `/api` for `/api/tags`).
+   */
+  readonly errorPaths?: readonly string[];
 }
 
 /** Declares a front-end with its types checked; the identity function. */
