@@ -3,7 +3,9 @@
  * An OpenAI chat request as a Cohere v2 `POST /v2/chat` body.
  *
  * What maps, and how (https://docs.cohere.com/reference/chat):
- * - system/developer → `system`; user → `user` (text, and `image_url` parts as Cohere takes them,
+ * - the leading system/developer messages → one `system` turn (Cohere takes a system turn only
+ *   first: "system turn must be the first in the list", https://docs.cohere.com/errors-reference;
+ *   a later one is refused, or dropped under the policy); user → `user` (text, and `image_url` parts as Cohere takes them,
  *   https://docs.cohere.com/docs/image-inputs); assistant → `assistant` with `tool_calls`, its text
  *   as `tool_plan` when it calls tools (what Cohere itself sends back in that turn,
  *   https://docs.cohere.com/v2/docs/tool-use-usage-patterns); tool → `tool` with `tool_call_id`.
@@ -127,36 +129,56 @@ export function toCohereRequest(request, options) {
  * @returns {CohereMessage[]}
  */
 function toCohereMessages(messages, options) {
-  return messages.map((message, index) => {
+  /** @type {CohereMessage[]} */
+  const out = [];
+  /** The leading system messages' text, sent as one turn: Cohere takes a system turn only first. */
+  /** @type {string[]} */
+  const system = [];
+  messages.forEach((message, index) => {
     const at = `messages[${index}]`;
-    switch (message.role) {
-      case 'system':
-      case 'developer':
-        return { role: 'system', content: textOnly(message.content, `${at}.content`, options) };
-      case 'user':
-        return { role: 'user', content: userContent(message.content, `${at}.content`, options) };
-      case 'assistant': {
-        const text = textOnly(message.content ?? '', `${at}.content`, options);
-        const calls = message.tool_calls ?? [];
-        if (calls.length === 0) return { role: 'assistant', content: text };
-        /** @type {CohereMessage} */
-        const turn = {
-          role: 'assistant',
-          tool_calls: calls.map((call) => ({ id: String(call.id), type: 'function', function: { name: call.function.name, arguments: call.function.arguments || '{}' } })),
-        };
-        // Cohere's own tool-calling turn carries its plan, not content: the text goes there.
-        const plan = typeof text === 'string' ? text : text.map((part) => part.text).join('');
-        if (plan !== '') turn.tool_plan = plan;
-        return turn;
-      }
-      case 'tool':
-        if (typeof message.tool_call_id !== 'string' || message.tool_call_id === '') throw invalidRequest(`'${at}.tool_call_id' is required for a tool message.`, `${at}.tool_call_id`);
-        return { role: 'tool', tool_call_id: message.tool_call_id, content: textOnly(message.content ?? '', `${at}.content`, options) };
-      default:
-        // The legacy `function` role has no tool_call_id to answer with.
-        throw invalidRequest(`'${at}.role' ${JSON.stringify(message.role)} is not supported; use 'tool' messages.`, `${at}.role`);
+    if (message.role === 'system' || message.role === 'developer') {
+      const content = textOnly(message.content, `${at}.content`, options);
+      const text = typeof content === 'string' ? content : content.map((part) => part.text).join('\n');
+      if (out.length === 0) system.push(text);
+      else rejectUnsupported(options.policy, options.provider, at, 'Cohere takes system messages only at the start of the conversation');
+      return;
     }
+    out.push(conversationTurn(message, at, options));
   });
+  return system.length > 0 ? [{ role: 'system', content: system.join('\n\n') }, ...out] : out;
+}
+
+/**
+ * @param {ChatMessage} message
+ * @param {string} at
+ * @param {Translation} options
+ * @returns {CohereMessage}
+ */
+function conversationTurn(message, at, options) {
+  switch (message.role) {
+    case 'user':
+      return { role: 'user', content: userContent(message.content, `${at}.content`, options) };
+    case 'assistant': {
+      const text = textOnly(message.content ?? '', `${at}.content`, options);
+      const calls = message.tool_calls ?? [];
+      if (calls.length === 0) return { role: 'assistant', content: text };
+      /** @type {CohereMessage} */
+      const turn = {
+        role: 'assistant',
+        tool_calls: calls.map((call) => ({ id: String(call.id), type: 'function', function: { name: call.function.name, arguments: call.function.arguments || '{}' } })),
+      };
+      // Cohere's own tool-calling turn carries its plan, not content: the text goes there.
+      const plan = typeof text === 'string' ? text : text.map((part) => part.text).join('');
+      if (plan !== '') turn.tool_plan = plan;
+      return turn;
+    }
+    case 'tool':
+      if (typeof message.tool_call_id !== 'string' || message.tool_call_id === '') throw invalidRequest(`'${at}.tool_call_id' is required for a tool message.`, `${at}.tool_call_id`);
+      return { role: 'tool', tool_call_id: message.tool_call_id, content: textOnly(message.content ?? '', `${at}.content`, options) };
+    default:
+      // The legacy `function` role has no tool_call_id to answer with.
+      throw invalidRequest(`'${at}.role' ${JSON.stringify(message.role)} is not supported; use 'tool' messages.`, `${at}.role`);
+  }
 }
 
 /**

@@ -192,6 +192,29 @@ describe('what Cohere cannot honour', () => {
     expect(chats()).toHaveLength(0);
   });
 
+  it('sends the leading system messages as one system turn, and refuses one later in the conversation', async () => {
+    await client.chat.completions.create({
+      model: 'cohere/command-a-03-2025',
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'developer', content: 'answer in French' },
+        { role: 'user', content: 'hi' },
+      ],
+    });
+    expect(lastChat().messages).toEqual([
+      { role: 'system', content: 'be brief\n\nanswer in French' },
+      { role: 'user', content: 'hi' },
+    ]);
+    const late = [
+      { role: 'user' as const, content: 'hi' },
+      { role: 'system' as const, content: 'now be verbose' },
+    ];
+    const error = await client.chat.completions.create({ model: 'cohere/command-a-03-2025', messages: late }).catch((e: unknown) => e);
+    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'unsupported_parameter', param: 'messages[1]', provider: 'cohere' });
+    await client.chat.completions.create({ model: 'lenient/command-a-03-2025', messages: late });
+    expect(lastChat().messages).toEqual([{ role: 'user', content: 'hi' }]);
+  });
+
   it("leaves them out under unsupportedParams: 'drop'", async () => {
     const answer = await client.chat.completions.create({ model: 'lenient/command-a-03-2025', n: 2, logit_bias: { '1': 1 }, messages: [{ role: 'user', content: 'hi' }] });
     expect(answer.choices[0]?.message.content).toBe('echo: hi');
