@@ -12,7 +12,10 @@ import type { FrontEnd } from './front-end.js';
 import { requestIdFrom } from './request-id.js';
 
 export function errorBoundary(logger: Logger, frontEnds: readonly FrontEnd<unknown>[]) {
-  const renderers = frontEnds.flatMap((f) => (f.renderError ? f.paths.map((path) => ({ path, render: f.renderError!.bind(f) })) : []));
+  // Longest path first: the API that claims the most specific path answers for it.
+  const renderers = frontEnds
+    .flatMap((f) => (f.renderError ? [...f.paths, ...(f.errorPaths ?? [])].map((path) => ({ path, render: f.renderError!.bind(f) })) : []))
+    .sort((a, b) => b.path.length - a.path.length);
   const renderFor = (path: string): ((error: GatewayError, requestId: string) => unknown) =>
     renderers.find((r) => path === r.path || path.startsWith(`${r.path}/`))?.render ?? toOpenAIErrorBody;
 

@@ -57,7 +57,7 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
       setGatewayHeaders(koa, ctx);
       koa.respond = false;
       events.emit('response', ctx);
-      await writeSse(koa.res, frontEnd.renderStream(ctx, chunks, state));
+      await writeSse(koa.res, frontEnd.renderStream(ctx, chunks, state), frontEnd.streamContentType);
       return;
     }
     setGatewayHeaders(koa, ctx);

@@ -56,13 +56,24 @@ export interface FrontEnd<State = undefined> {
    */
   renderJson(ctx: GatewayContext, answer: ChatCompletion | EmbeddingsResponse, state: State): unknown;
   /**
-   * The server-sent events the client gets for a streamed answer, as text. A failure while
+   * The server-sent events (or other streamed text, see `streamContentType`) the client gets for a
+   * streamed answer. A failure while
    * iterating `chunks` after the first one must end the stream with this API's error event (unless
    * `clientGone(ctx)`): the status line is already sent.
    */
   renderStream(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, state: State): AsyncIterable<string>;
+  /**
+   * The `content-type` of a streamed answer, for APIs whose streams are not server-sent events
+   * (Ollama's newline-delimited JSON: `application/x-ndjson`). Default: `text/event-stream`.
+   */
+  readonly streamContentType?: string;
   /** The error body in this API's format. Default: OpenAI's error JSON. */
   renderError?(error: GatewayError, requestId: string): unknown;
+  /**
+   * Other paths (and below) whose failures `renderError` answers: the rest of this API's surface,
+   * such as the GET routes its plugin adds with `host.route` (Ollama's `/api` for `/api/tags`).
+   */
+  readonly errorPaths?: readonly string[];
 }
 
 /** Declares a front-end with its types checked; the identity function. */

@@ -1,6 +1,8 @@
 /**
  * Writes server-sent events to the client, one write per event as it arrives, honouring
- * backpressure. What the events say (OpenAI chunks, Anthropic events) is the front-end's business.
+ * backpressure. What the events say (OpenAI chunks, Anthropic events) is the front-end's business;
+ * so is their framing: a front-end whose API streams something else (Ollama's newline-delimited
+ * JSON) names its own content type.
  *
  * No `res.cork()` here, on purpose: Node's own `res.write()` already corks the socket and uncorks
  * it on the next tick, so events decoded from one upstream read leave in one `writev`. Corking the
@@ -12,9 +14,11 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 
-export async function writeSse(res: ServerResponse, events: AsyncIterable<string>): Promise<void> {
+export const SSE_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
+
+export async function writeSse(res: ServerResponse, events: AsyncIterable<string>, contentType: string = SSE_CONTENT_TYPE): Promise<void> {
   res.statusCode = 200;
-  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('content-type', contentType);
   res.setHeader('cache-control', 'no-cache');
   // Tell reverse proxies (nginx) not to buffer the stream.
   res.setHeader('x-accel-buffering', 'no');

@@ -12,6 +12,7 @@
 import type { RouteDecision } from '../context.js';
 import type { ResolvedVirtualModel } from '../config/resolve-config.js';
 import { notFound } from '../errors.js';
+import type { ModelObject } from '../protocol/openai.js';
 import type { ModelCatalog } from '../providers/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 
@@ -29,6 +30,14 @@ export class ModelResolver implements ModelLookup {
     private readonly providers: ProviderRegistry,
     private readonly catalog: ModelCatalog,
   ) {}
+
+  /**
+   * Every model a client may name, as `GET /v1/models` lists them: each provider's models as
+   * `provider/model`, then the virtual models. For API surfaces with their own model list.
+   */
+  list(): ModelObject[] {
+    return this.catalog.list(this.virtualModels);
+  }
 
   allVirtualModels(): IterableIterator<ResolvedVirtualModel> {
     return this.virtualModels.values();

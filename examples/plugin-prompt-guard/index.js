@@ -39,6 +39,7 @@ export default definePlugin(
     defaults,
     setup(host, options) {
       const patterns = options.deny.map((source) => new RegExp(source, options.flags));
+      /** @type {ReadonlySet<string>} */
       const roles = new Set(options.roles);
       let blocked = 0;
       host.addPanel({ id: 'prompt-guard', title: 'Prompt guard', render: () => `<p>${blocked} request(s) blocked</p>` });

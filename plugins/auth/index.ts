@@ -4,8 +4,10 @@
  * Options: an admin key for `/admin/*`, how long a verified key is trusted before the store is
  * asked again, and how many output tokens a budget reserves when a request sets no `max_tokens`.
  *
- * At the door (every request): `/v1/*` needs a gateway key (`Authorization: Bearer` or
- * `x-api-key`), `/admin/*` the admin key; unknown, revoked or expired keys get a 401.
+ * At the door (every request): `/admin/*` needs the admin key, the liveness and readiness probes
+ * (`/health`, `/ready`) nothing, and every other path a gateway key (`Authorization: Bearer` or
+ * `x-api-key`): `/v1/*` and any API surface a plugin adds elsewhere (Ollama's `/api/chat`).
+ * Unknown, revoked or expired keys get a 401.
  * On the way in (chat and messages): the model must be one the key allows (403), the key must be
  * under its requests and tokens per minute (429 with Retry-After) and have budget left for the
  * request's estimated cost (402 with Retry-After at the window's reset).
@@ -42,6 +44,9 @@ export interface CallerKey {
 
 export const callerKeySlot = defineSlot<CallerKey>('auth:caller-key');
 const reservationSlot = defineSlot<Reservation & { ok: true }>('auth:reservation');
+
+/** Paths anyone may reach: probes for orchestrators and load balancers, which carry no key. */
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
 
 /** The gateway key a request authenticated with, set at the door (`Symbol.for`: any copy of this plugin reads it). */
 const KEY_STATE = Symbol.for('llm-gateway.auth:key');
@@ -101,7 +106,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
           if (!secret || !sameSecret(secret, adminKey)) throw new GatewayError('authentication', 'This route needs the admin key.', { code: 'invalid_admin_key' });
           return next();
         }
-        if (!http.path.startsWith('/v1/')) return next();
+        if (OPEN_PATHS.has(http.path)) return next();
         const secret = secretFrom(http.req.headers);
         if (!secret) throw new GatewayError('authentication', 'Missing gateway key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".', { code: 'missing_api_key' });
         const key = await keys.find(secret);

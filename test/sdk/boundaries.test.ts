@@ -3,7 +3,9 @@
  * - core/ is the kernel: it imports nothing from plugins/, sdk/, cli/ or the package root;
  * - a first-party plugin is written as a third party would write it: it imports its own files, and
  *   everything else through the package's public entry points (`llm-gateway`, `llm-gateway/<subpath>`);
- * - the example plugin packages import only public entry points;
+ * - the example plugin packages are written as a third party would write them: their code imports
+ *   llm-gateway only through the SDK entry points (`llm-gateway/plugin`, `/provider-kit`, ...), their
+ *   tests only their own package's files and public entry points (`llm-gateway/testing`);
  * - every `llm-gateway/...` specifier used anywhere is one package.json exports;
  * - no kernel file grows past 250 lines.
  */
@@ -79,10 +81,27 @@ describe('first-party plugins', () => {
 });
 
 describe('example plugin packages', () => {
-  const files = sources('examples').filter((f) => f.split('/').length > 2 && !f.includes('/test/'));
+  const files = sources('examples').filter((f) => f.split('/').length > 2);
+  const code = files.filter((f) => !f.includes('/test/'));
+  const tests = files.filter((f) => f.includes('/test/'));
+  const packageOf = (file: string) => file.split('/').slice(0, 2).join('/');
 
-  it.each(files)('%s imports llm-gateway only through its public entry points', (file) => {
-    const wrong = specifiers(file).filter((s) => (s === pkg.name || s.startsWith(`${pkg.name}/`) ? !subpathExported(s) : s.startsWith('..')));
+  it('exist (the scan sees them, code and tests)', () => {
+    expect(code.length).toBeGreaterThan(10);
+    expect(tests.length).toBeGreaterThan(2);
+  });
+
+  it.each(code)('%s imports llm-gateway only through the SDK entry points (not the root, not the testing kit)', (file) => {
+    const wrong = specifiers(file).filter((s) =>
+      s === pkg.name || s.startsWith(`${pkg.name}/`) ? s === pkg.name || s === `${pkg.name}/testing` || !subpathExported(s) : s.startsWith('..'),
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it.each(tests)('%s imports only its own package and public entry points', (file) => {
+    const wrong = specifiers(file).filter((s) =>
+      s.startsWith('.') ? !target(file, s).startsWith(`${packageOf(file)}/`) : (s === pkg.name || s.startsWith(`${pkg.name}/`)) && !subpathExported(s),
+    );
     expect(wrong).toEqual([]);
   });
 });

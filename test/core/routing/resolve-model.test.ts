@@ -56,4 +56,14 @@ describe('ModelResolver', () => {
       expect(error).toMatchObject({ status: 404, code: 'model_not_found', param: 'model' });
     }
   });
+
+  it('lists every model a client may name, as GET /v1/models does: provider models, then virtual ones', async () => {
+    const { resolver } = await resolverFor({ providers, models: { coding: { targets: ['groq/llama-3.3-70b'] } } });
+    expect(resolver.list().map((m) => [m.id, m.owned_by])).toEqual([
+      ['groq/llama-3.3-70b', 'groq'],
+      ['groq/shared', 'groq'],
+      ['openrouter/shared', 'openrouter'],
+      ['coding', 'llm-gateway'],
+    ]);
+  });
 });

@@ -20,6 +20,14 @@ const flatPricing = definePlugin({
   },
 });
 
+/** An API surface outside /v1, as a plugin may add one (Ollama's /api/*). */
+const elsewhere = definePlugin({
+  name: 'test:elsewhere',
+  setup(host) {
+    host.route({ method: 'GET', path: '/api/ping', handler: (http) => void (http.body = { pong: true }) });
+  },
+});
+
 let upstream: MockUpstream;
 let gw: RunningGateway;
 
@@ -28,7 +36,7 @@ beforeAll(async () => {
   gw = await startGateway({
     providers: { mock: mockProvider(upstream), other: mockProvider(upstream) },
     models: { fast: { targets: ['mock/mock-small'] } },
-    plugins: [flatPricing(), auth({ adminKey: ADMIN })],
+    plugins: [flatPricing(), elsewhere(), auth({ adminKey: ADMIN })],
   });
 });
 afterAll(async () => {
@@ -57,6 +65,16 @@ describe('at the door', () => {
     expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
     expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error', code: 'invalid_api_key' } });
     expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+  });
+
+  it('asks for a key on every path but the probes, API surfaces outside /v1 included', async () => {
+    expect((await fetch(`${gw.url}/api/ping`)).status).toBe(401);
+    expect((await fetch(`${gw.url}/api/ping`, { headers: { authorization: 'Bearer gw-not-a-key' } })).status).toBe(401);
+    const { secret } = await createKey({ name: 'elsewhere' });
+    const ping = await fetch(`${gw.url}/api/ping`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(ping.status).toBe(200);
+    expect(await ping.json()).toEqual({ pong: true });
+    expect((await fetch(`${gw.url}/ready`)).status).not.toBe(401);
   });
 
   it('guards the admin routes with the admin key', async () => {
