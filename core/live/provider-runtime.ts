@@ -44,6 +44,7 @@ export class ProviderRuntime {
     resolve: (model: string): RouteDecision => this.current.resolver.resolve(model),
     virtualModel: (name: string) => this.current.resolver.virtualModel(name),
     allVirtualModels: () => this.current.resolver.allVirtualModels(),
+    list: () => this.current.resolver.list(),
   };
 
   constructor(

@@ -22,6 +22,8 @@ export interface ModelLookup {
   /** A virtual model's definition (its strategy, its targets' weights), by name. */
   virtualModel(name: string): ResolvedVirtualModel | undefined;
   allVirtualModels(): IterableIterator<ResolvedVirtualModel>;
+  /** Every model clients may ask for, as `GET /v1/models` lists them: providers' models, then virtual models. */
+  list(): ModelObject[];
 }
 
 export class ModelResolver implements ModelLookup {
