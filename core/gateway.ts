@@ -19,7 +19,8 @@ import { requestOptionsReader } from './http/request-options.js';
 import { createLogger, type Logger } from './logger.js';
 import { dispatcher } from './dispatch.js';
 import { composeRequestPipeline, composeUpstream } from './pipeline.js';
-import type { DashboardPanel, GatewayPlugin } from './plugin.js';
+import type { Authorize, DashboardPanel, GatewayPlugin } from './plugin.js';
+import { guarded } from './http/access.js';
 import { setUpPlugins } from './plugin-setup.js';
 import { createProviderCall } from './provider-call.js';
 import type { ModelCatalog } from './providers/catalog.js';
@@ -126,9 +127,10 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   app.silent = true;
   app.on('error', (error: Error) => logger.debug('koa error after response', { error }));
   const router = new Router();
+  const authorizers: Authorize[] = [];
   let contributions: Awaited<ReturnType<typeof setUpPlugins>>;
   try {
-    contributions = await setUpPlugins(declared, { config, logger, events, store, health, runtime, live, services, router });
+    contributions = await setUpPlugins(declared, { config, logger, events, store, health, runtime, live, services, router, authorizers });
   } catch (error) {
     live.stop();
     await runtime.close();
@@ -140,8 +142,8 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   const upstream = composeUpstream(plugins, createProviderCall(runtime, events));
   const pipeline = composeRequestPipeline(plugins, dispatcher(runtime, upstream));
   const exchange = { pipeline, events, bodyLimit: config.server.bodyLimit, takeRequestOptions: requestOptionsReader(declared) };
-  for (const frontEnd of frontEnds) for (const path of frontEnd.paths) router.post(path, frontEndRoute(frontEnd, exchange));
-  mountKernelRoutes(router, { runtime, health, sections: statusSections });
+  for (const frontEnd of frontEnds) for (const path of frontEnd.paths) router.post(path, guarded(frontEnd.access ?? 'key', authorizers, frontEndRoute(frontEnd, exchange)));
+  mountKernelRoutes(router, { runtime, health, sections: statusSections, guard: (handler) => guarded('key', authorizers, handler) });
 
   app.use(errorBoundary(logger, frontEnds));
   const cors = corsFor(config.server.corsOrigins);

@@ -9,7 +9,8 @@ import type { EventBus } from './events.js';
 import type { FrontEnd } from './http/front-end.js';
 import type { HealthTracker } from './health.js';
 import type { Logger } from './logger.js';
-import type { DashboardPanel, GatewayPlugin, PluginHooks, PluginHost, ProviderStatusSection } from './plugin.js';
+import { defaultAccess, guarded } from './http/access.js';
+import type { Authorize, DashboardPanel, GatewayPlugin, PluginHooks, PluginHost, ProviderStatusSection } from './plugin.js';
 import type { LiveConfigService } from './live/live-config.js';
 import type { ProviderRuntime } from './live/provider-runtime.js';
 import type { ServiceRegistry } from './services.js';
@@ -25,6 +26,8 @@ export interface SetupDeps {
   live: LiveConfigService;
   services: ServiceRegistry;
   router: Router;
+  /** Filled with every plugin's `authorize` hook once all are set up; routes read it per request. */
+  authorizers: Authorize[];
 }
 
 export interface Contributions {
@@ -55,7 +58,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       live: deps.live,
       checkConfig: (check) => deps.live.addCheck(check, { providers: deps.runtime.providers, models: deps.runtime.virtualModels }),
       health: deps.health,
-      route: ({ method, path, handler }) => void deps.router.register(path, [method], handler),
+      route: ({ method, path, handler, access }) => void deps.router.register(path, [method], guarded(access ?? defaultAccess(path), deps.authorizers, handler)),
       frontEnd: (frontEnd) => void frontEnds.push(frontEnd as FrontEnd<unknown>),
       provider: (id) => deps.runtime.registry.get(id),
       addPanel: (panel) => void panels.push(panel),
@@ -75,6 +78,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
     }
     ready.push(hooks ? { ...plugin, ...definedHooks(hooks) } : plugin);
   }
+  for (const plugin of ready) if (plugin.authorize) deps.authorizers.push(plugin.authorize);
   return { plugins: ready, frontEnds, panels, statusSections };
 }
 
@@ -82,6 +86,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
 function definedHooks(hooks: PluginHooks): PluginHooks {
   const out: PluginHooks = {};
   if (hooks.gate) out.gate = hooks.gate.bind(hooks);
+  if (hooks.authorize) out.authorize = hooks.authorize.bind(hooks);
   if (hooks.middleware) out.middleware = hooks.middleware.bind(hooks);
   if (hooks.upstream) out.upstream = hooks.upstream.bind(hooks);
   if (hooks.close) out.close = hooks.close.bind(hooks);

@@ -14,8 +14,10 @@
  * - `setup(host)` runs once at start, in config order. It contributes routes, front-ends (whole
  *   API surfaces such as `/v1/responses`), provider status sections, event listeners and services
  *   (see `PluginHost`), and returns the hooks below, which close over whatever it prepared.
- * - `gate(http, next)` runs for every HTTP request before routing: checks that must hold on every
- *   path (authentication). Throw a GatewayError to refuse.
+ * - `authorize(http, access)` runs before every route that is not public (see `Access`): the place
+ *   for authentication (gateway keys, the admin key). Throw a GatewayError to refuse.
+ * - `gate(http, next)` runs for every HTTP request before routing, known path or not (an IP
+ *   allow-list). Throw a GatewayError to refuse.
  * - `middleware(ctx, next)` runs once per client request, in config order, as an onion: code before
  *   `await next()` runs on the way in (auth, cache lookup, routing), code after it on the way out
  *   (logging, cache store). Not calling `next()` short-circuits: set `ctx.response` (a cache hit) or
@@ -69,9 +71,20 @@ export type UpstreamInterceptor = (next: UpstreamHandler) => UpstreamHandler;
 /** Runs for every HTTP request the gateway serves, before routing. */
 export type HttpGate = (http: KoaContext, next: () => Promise<void>) => Promise<void>;
 
+/**
+ * Who may call a route: anyone (`public`: health probes, a login page), a client with a gateway key
+ * (`key`: the APIs), or an operator with the admin key (`admin`). The kernel asks every plugin's
+ * `authorize` hook before a non-public route runs; with no plugin that authorizes, all are open.
+ */
+export type Access = 'public' | 'key' | 'admin';
+
+/** Checks a request against a route's access; throws a GatewayError (401, 403) to refuse. */
+export type Authorize = (http: KoaContext, access: Exclude<Access, 'public'>) => Promise<void>;
+
 /** The hooks a plugin runs; `setup` returns them, or they sit on the plugin object itself. */
 export interface PluginHooks {
   gate?: HttpGate;
+  authorize?: Authorize;
   middleware?: RequestMiddleware;
   upstream?: UpstreamInterceptor;
   close?(): void | Promise<void>;
@@ -99,6 +112,8 @@ export interface RouteDefinition {
   /** A @koa/router path, e.g. `/admin/keys/:id`. */
   path: string;
   handler: (ctx: KoaContext) => Promise<void> | void;
+  /** Who may call it. Default: `admin` under `/admin/`, else `key`. */
+  access?: Access;
 }
 
 /** A server-rendered block the dashboard shows; `render` returns HTML (escape what you interpolate). */

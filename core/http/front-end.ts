@@ -40,6 +40,8 @@ type ParsedOperation =
 export interface FrontEnd<State = undefined> {
   /** What `ctx.endpoint` says for its requests, e.g. `messages`. */
   readonly endpoint: string;
+  /** Who may call it (see `Access`). Default `key`: a client with a gateway key, when a plugin checks keys. */
+  readonly access?: 'public' | 'key' | 'admin';
   /**
    * The POST paths it serves, e.g. `['/v1/messages']`. Failures on these paths and below them
    * (`/v1/messages/count_tokens`) are answered with `renderError`, from the first byte.

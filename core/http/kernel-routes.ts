@@ -4,6 +4,7 @@
  * circuit states, rate-limit headroom).
  */
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import { notFound } from '../errors.js';
 import type { HealthTracker } from '../health.js';
 import type { ProviderRuntime } from '../live/provider-runtime.js';
@@ -14,10 +15,12 @@ export interface KernelRouteDeps {
   runtime: ProviderRuntime;
   health: HealthTracker;
   sections: readonly ProviderStatusSection[];
+  /** Wraps a route for clients with a gateway key (the probes stay public). */
+  guard: (handler: (koa: Context) => Promise<void> | void) => (koa: Context) => Promise<void> | void;
 }
 
 export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
-  const { runtime } = deps;
+  const { runtime, guard } = deps;
 
   /** Liveness: the process answers. */
   router.get('/health', (koa) => {
@@ -32,18 +35,18 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
     koa.body = { status: ready ? 'ready' : 'starting', providers };
   });
 
-  router.get('/v1/models', (koa) => {
+  router.get('/v1/models', guard((koa) => {
     koa.body = { object: 'list', data: runtime.catalog.list(runtime.virtualModels) };
-  });
+  }));
 
   // Model ids contain slashes (`groq/llama-3.3-70b-versatile`), hence the wildcard.
-  router.get('/v1/models/*model', (koa) => {
+  router.get('/v1/models/*model', guard((koa) => {
     const param = koa.params.model as string | string[];
     const id = Array.isArray(param) ? param.join('/') : param;
     const model = runtime.catalog.list(runtime.virtualModels).find((m) => m.id === id);
     if (!model) throw notFound(`The model '${id}' does not exist; GET /v1/models lists them.`, 'model_not_found', 'model');
     koa.body = model;
-  });
+  }));
 
   // Sections may read shared state (Redis), hence asynchronous.
   const describe = async (id: string) => {
@@ -59,13 +62,13 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
     };
   };
 
-  router.get('/v1/providers', async (koa) => {
+  router.get('/v1/providers', guard(async (koa) => {
     koa.body = { object: 'list', data: await Promise.all(runtime.registry.all().map((p) => describe(p.id))) };
-  });
+  }));
 
-  router.get('/v1/providers/:id/health', async (koa) => {
+  router.get('/v1/providers/:id/health', guard(async (koa) => {
     const id = koa.params.id as string;
     if (!runtime.registry.has(id)) throw notFound(`No provider '${id}' is configured.`, 'provider_not_found', 'id');
     koa.body = await describe(id);
-  });
+  }));
 }

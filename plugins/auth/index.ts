@@ -4,10 +4,11 @@
  * Options: an admin key for `/admin/*`, how long a verified key is trusted before the store is
  * asked again, and how many output tokens a budget reserves when a request sets no `max_tokens`.
  *
- * At the door (every request): `/admin/*` needs the admin key, the liveness and readiness probes
- * (`/health`, `/ready`) nothing, and every other path a gateway key (`Authorization: Bearer` or
- * `x-api-key`): `/v1/*` and any API surface a plugin adds elsewhere (Ollama's `/api/chat`).
- * Unknown, revoked or expired keys get a 401.
+ * Before every route that is not public (`authorize`): admin routes need the admin key, every
+ * other route a gateway key (`Authorization: Bearer` or `x-api-key`): `/v1/*` and any API surface
+ * or route a plugin adds elsewhere (Ollama's `/api/chat`), unless it says it is public (the probes
+ * `/health` and `/ready`, a login page). Unknown, revoked or expired keys get a 401; a path no
+ * route serves is a 404 whoever asks.
  * On the way in (chat and messages): the model must be one the key allows (403), the key must be
  * under its requests and tokens per minute (429 with Retry-After) and have budget left for the
  * request's estimated cost (402 with Retry-After at the window's reset).
@@ -45,10 +46,7 @@ export interface CallerKey {
 export const callerKeySlot = defineSlot<CallerKey>('auth:caller-key');
 const reservationSlot = defineSlot<Reservation & { ok: true }>('auth:reservation');
 
-/** Paths anyone may reach: probes for orchestrators and load balancers, which carry no key. */
-const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
-
-/** The gateway key a request authenticated with, set at the door (`Symbol.for`: any copy of this plugin reads it). */
+/** The gateway key a request authenticated with, set by `authorize` (`Symbol.for`: any copy of this plugin reads it). */
 const KEY_STATE = Symbol.for('llm-gateway.auth:key');
 
 /**
@@ -99,14 +97,14 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     host.events.on('request:end', (ctx) => void settle(ctx).catch((error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id })));
 
     return {
-      async gate(http, next) {
-        if (http.path.startsWith('/admin/')) {
+      // Every route that is not public asks: API routes a gateway key, admin routes the admin key.
+      async authorize(http, access) {
+        if (access === 'admin') {
           const secret = secretFrom(http.req.headers);
           if (!adminKey) throw new GatewayError('permission', 'Admin routes are disabled: set an admin key (LLM_GATEWAY_ADMIN_KEY or the auth plugin\'s adminKey).', { code: 'admin_disabled' });
           if (!secret || !sameSecret(secret, adminKey)) throw new GatewayError('authentication', 'This route needs the admin key.', { code: 'invalid_admin_key' });
-          return next();
+          return;
         }
-        if (OPEN_PATHS.has(http.path)) return next();
         const secret = secretFrom(http.req.headers);
         if (!secret) throw new GatewayError('authentication', 'Missing gateway key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".', { code: 'missing_api_key' });
         const key = await keys.find(secret);
@@ -114,7 +112,6 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         const status = keys.status(key);
         if (status !== 'active') throw new GatewayError('authentication', `This gateway key was ${status === 'revoked' ? 'revoked' : 'valid until ' + key.expiresAt}.`, { code: `${status}_api_key` });
         (http.state as Record<symbol, GatewayKey>)[KEY_STATE] = key;
-        return next();
       },
 
       async middleware(ctx, next) {

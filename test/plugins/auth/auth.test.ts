@@ -67,7 +67,7 @@ describe('at the door', () => {
     expect((await fetch(`${gw.url}/health`)).status).toBe(200);
   });
 
-  it('asks for a key on every path but the probes, API surfaces outside /v1 included', async () => {
+  it('asks for a key on every route but the public ones, API surfaces outside /v1 included; an unknown path is a 404', async () => {
     expect((await fetch(`${gw.url}/api/ping`)).status).toBe(401);
     expect((await fetch(`${gw.url}/api/ping`, { headers: { authorization: 'Bearer gw-not-a-key' } })).status).toBe(401);
     const { secret } = await createKey({ name: 'elsewhere' });
@@ -75,6 +75,8 @@ describe('at the door', () => {
     expect(ping.status).toBe(200);
     expect(await ping.json()).toEqual({ pong: true });
     expect((await fetch(`${gw.url}/ready`)).status).not.toBe(401);
+    expect((await fetch(`${gw.url}/v1/nowhere`)).status).toBe(404);
+    expect((await fetch(`${gw.url}/v1/models`)).status).toBe(401);
   });
 
   it('guards the admin routes with the admin key', async () => {
