@@ -86,6 +86,8 @@ export interface Timings {
   totalMs?: number;
 }
 
+const NO_ADVISORY: ReadonlySet<string> = new Set();
+
 export class GatewayContext {
   readonly endpoint: Endpoint;
   /** What the request asks of a provider: generate (`chat`, whatever the front-end) or `embeddings`. */
@@ -105,6 +107,8 @@ export class GatewayContext {
   readonly embeddings: EmbeddingsRequest | undefined;
   /** The request body's `gateway` object, checked against the fields plugins declared (see request-options.ts). */
   readonly requestOptions: RequestOptions;
+  /** Fields of `request` a translation added only as hints: an upstream that refuses one gets the request without it (see advisory.ts). */
+  readonly advisory: ReadonlySet<string>;
   /** Set by a router plugin, or by the kernel from `request.model` at dispatch time. */
   route: RouteDecision | undefined;
   readonly attempts: Attempt[] = [];
@@ -127,10 +131,12 @@ export class GatewayContext {
     startedAt: number;
     embeddings?: EmbeddingsRequest;
     requestOptions?: RequestOptions;
+    advisory?: readonly string[];
   }) {
     this.endpoint = init.endpoint;
     this.operation = init.operation;
     this.requestOptions = init.requestOptions ?? {};
+    this.advisory = init.advisory && init.advisory.length > 0 ? new Set(init.advisory) : NO_ADVISORY;
     this.embeddings = init.embeddings;
     this.id = init.id;
     this.http = init.http;

@@ -12,19 +12,30 @@ import type { ChatResult, EmbeddingsResult, Provider, Target, UpstreamResult } f
 import type { ProviderRuntime } from './live/provider-runtime.js';
 import { rejectUnsupported, type UnsupportedParamsPolicy } from './providers/unsupported.js';
 import type { TranslationLoss } from './protocol/native.js';
+import { AdvisoryFields } from './advisory.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus): UpstreamHandler {
-  const chat = (provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<ChatResult> => {
+  const advisory = new AdvisoryFields();
+  const chat = async (provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<ChatResult> => {
     // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
     const native = target.params ? undefined : ctx.nativeRequest();
     const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
-    if (!speaksNative) applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
-    return provider.chatCompletions({
-      body: upstreamBody(ctx.request, target),
-      signal: callSignal(ctx, trySignal),
-      headers: { 'x-request-id': ctx.id },
-      ...(speaksNative ? { native } : {}),
-    });
+    const send = (body: ChatCompletionRequest) =>
+      provider.chatCompletions({ body, signal: callSignal(ctx, trySignal), headers: { 'x-request-id': ctx.id }, ...(speaksNative ? { native } : {}) });
+    if (speaksNative) return send(upstreamBody(ctx.request, target));
+    applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
+    const deployment = `${target.provider}/${target.model}`;
+    // Each refusal of a hint costs one more send, at most one per hint.
+    let body = advisory.strip(upstreamBody(ctx.request, target), ctx.advisory, deployment);
+    for (;;) {
+      try {
+        return await send(body);
+      } catch (error) {
+        const again = advisory.without(error, body, ctx.advisory, deployment);
+        if (!again) throw error;
+        body = again;
+      }
+    }
   };
 
   return async function callProvider({ ctx, target, signal: trySignal }) {

@@ -32,7 +32,7 @@ export function frontEndRoute(frontEnd: FrontEnd<unknown>, deps: ExchangeDeps) {
     const ctx =
       parsed.operation === 'embeddings'
         ? new GatewayContext({ ...base, operation: 'embeddings', request: chatView(parsed.request), embeddings: parsed.request })
-        : new GatewayContext({ ...base, operation: 'chat', request: parsed.request });
+        : new GatewayContext({ ...base, operation: 'chat', request: parsed.request, ...(parsed.advisory ? { advisory: parsed.advisory } : {}) });
     if (parsed.operation === 'chat' && parsed.native) ctx.setNativeRequest(parsed.native, parsed.losses);
     await runExchange(koa, ctx, deps, frontEnd, parsed.state);
   };

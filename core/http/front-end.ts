@@ -34,6 +34,11 @@ type ParsedOperation =
       readonly native?: NativeRequest;
       /** What `request` leaves out of the client's own (see `TranslationLoss`). */
       readonly losses?: readonly TranslationLoss[];
+      /**
+       * Fields of `request` the translation added only as hints (a `max_tokens` the client's API
+       * required): an upstream that refuses one gets the request again without it.
+       */
+      readonly advisory?: readonly string[];
     }
   | { readonly operation: 'embeddings'; readonly request: EmbeddingsRequest };
 

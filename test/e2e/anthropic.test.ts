@@ -486,3 +486,42 @@ describe('/v1/messages input and failures, in Anthropic format', () => {
     await expect(stream.finalMessage()).rejects.toThrow(/connection failed/);
   });
 });
+
+describe('hints an OpenAI-format model refuses', () => {
+  const refusal = (param: string, message: string) => ({ status: 400, body: { error: { message, type: 'invalid_request_error', param, code: 'unsupported_parameter' } } });
+
+  it('are sent once more without the refused field, which that model then never gets again', async () => {
+    upstream.enqueue(refusal('reasoning_effort', "Unsupported parameter: 'reasoning_effort' is not supported with this model."));
+    upstream.enqueue(refusal('max_tokens', 'max_tokens is too large: 128000. This model supports at most 16384 completion tokens.'));
+    // As Claude Code sends it (the SDK itself wants a stream for such a max_tokens).
+    const ask = async () => {
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'oai/refusing-model', max_tokens: 128_000, thinking: { type: 'enabled', budget_tokens: 10_000 }, messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { content: unknown };
+    };
+    expect((await ask()).content).toEqual([{ type: 'text', text: 'echo: hello' }]);
+    const first = sent('/v1/chat/completions').map((r) => r.body as Record<string, unknown>);
+    expect(first).toHaveLength(3);
+    expect(first[0]).toMatchObject({ reasoning_effort: 'high', max_tokens: 128_000 });
+    expect(first[1]).not.toHaveProperty('reasoning_effort');
+    expect(first[2]).not.toHaveProperty('max_tokens');
+
+    upstream.reset();
+    expect((await ask()).content).toEqual([{ type: 'text', text: 'echo: hello' }]);
+    const [again] = sent('/v1/chat/completions').map((r) => r.body as Record<string, unknown>);
+    expect(sent('/v1/chat/completions')).toHaveLength(1);
+    expect(again).not.toHaveProperty('reasoning_effort');
+    expect(again).not.toHaveProperty('max_tokens');
+  });
+
+  it('but a field the client set in the API it called is never dropped: its refusal reaches the client', async () => {
+    upstream.enqueue(refusal('reasoning_effort', "Unsupported parameter: 'reasoning_effort' is not supported with this model."));
+    const error = await openai.chat.completions.create({ model: 'oai/other-model', reasoning_effort: 'high', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(sent('/v1/chat/completions')).toHaveLength(1);
+  });
+});

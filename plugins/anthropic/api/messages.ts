@@ -28,7 +28,9 @@ export const messagesApi = defineFrontEnd<ClientModel>({
   parse(body, http) {
     const anthropic = validateMessagesRequest(body);
     const { request, losses } = toOpenAIRequest(anthropic);
-    return { operation: 'chat', request, native: nativeRequest(http, anthropic), losses, state: { model: anthropic.model } };
+    // Anthropic requires max_tokens (Claude Code sends 128,000) and its thinking settings become a
+    // reasoning effort: hints an OpenAI-format model may refuse, and then gets the request without.
+    return { operation: 'chat', request, native: nativeRequest(http, anthropic), losses, advisory: ['max_tokens', 'reasoning_effort', 'user', 'top_k'], state: { model: anthropic.model } };
   },
   renderJson: (_ctx, completion, { model }) => nativeJson(completion as ChatCompletion) ?? toAnthropicMessage(completion as ChatCompletion, model),
   renderStream: (ctx, chunks, { model }) => anthropicEvents(ctx, chunks, model),

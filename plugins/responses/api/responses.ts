@@ -58,7 +58,8 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
       const conversation = await loadConversation(request, store, owner);
       const { request: chat, losses, toolNames } = toChatRequest(request, conversation.placed);
       const state: ResponsesState = { request, owner, items: conversation.items, turnStart: conversation.turnStart, toolNames };
-      return { operation: 'chat', request: chat, native: nativeRequest(body, conversation.nativeInput), losses, state };
+      // Reasoning effort and the caller's id carry no content: a chat model that refuses them gets the request without.
+      return { operation: 'chat', request: chat, native: nativeRequest(body, conversation.nativeInput), losses, advisory: ['reasoning_effort', 'user'], state };
     },
     async renderJson(ctx, answer, state) {
       const native = nativeOf(answer, 'openai-responses');

@@ -1,0 +1,54 @@
+/**
+ * Advisory fields: what a translation puts in the OpenAI view only because the client's own API
+ * asks for it or hints at it (Anthropic requires `max_tokens`, and Claude Code sends 128,000; its
+ * thinking settings become `reasoning_effort`; `metadata.user_id` becomes `user`). An OpenAI-format
+ * model may refuse such a field (`max_tokens is too large`, `'reasoning_effort' is not supported
+ * with this model`), with a 400 naming it in `param`. Then the request is sent once more without
+ * it, and the deployment is remembered (a bounded number of them) so the next request leaves it
+ * out at once. A field the client set in the API it called is never dropped this way.
+ */
+import { isGatewayError } from './errors.js';
+import type { ChatCompletionRequest } from './protocol/openai.js';
+
+/** Names an upstream may use for a field the view calls otherwise (OpenAI's own type sends `max_completion_tokens`). */
+const ALIASES: Readonly<Record<string, string>> = { max_completion_tokens: 'max_tokens' };
+
+export class AdvisoryFields {
+  /** Deployment → advisory fields it refused; oldest deployments forgotten past the cap. */
+  private readonly refused = new Map<string, Set<string>>();
+
+  constructor(private readonly cap = 1000) {}
+
+  /** The body without the advisory fields this deployment refused before. */
+  strip(body: ChatCompletionRequest, advisory: ReadonlySet<string>, deployment: string): ChatCompletionRequest {
+    const refused = this.refused.get(deployment);
+    if (!refused || advisory.size === 0) return body;
+    const kept = { ...body };
+    for (const field of refused) if (advisory.has(field)) delete kept[field];
+    return kept;
+  }
+
+  /**
+   * When `error` is the upstream refusing an advisory field present in `body`: remembers it and
+   * returns the body without it, to send again. Undefined when the error is anything else.
+   */
+  without(error: unknown, body: ChatCompletionRequest, advisory: ReadonlySet<string>, deployment: string): ChatCompletionRequest | undefined {
+    if (!isGatewayError(error) || error.status !== 400 || !error.param) return undefined;
+    const field = ALIASES[error.param] ?? error.param;
+    if (!advisory.has(field) || body[field] === undefined) return undefined;
+    this.remember(deployment, field);
+    const kept = { ...body };
+    delete kept[field];
+    return kept;
+  }
+
+  private remember(deployment: string, field: string): void {
+    let fields = this.refused.get(deployment);
+    if (!fields) {
+      if (this.refused.size >= this.cap) this.refused.delete(this.refused.keys().next().value!);
+      fields = new Set();
+      this.refused.set(deployment, fields);
+    }
+    fields.add(field);
+  }
+}
