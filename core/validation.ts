@@ -18,10 +18,21 @@ export interface ValidationIssue {
 
 const compiled = new WeakMap<object, ValidateFunction>();
 
+/**
+ * The validator of a schema, compiled once, on its first use: modules declare theirs at load time,
+ * and compiling them all then cost a CLI command most of its start-up.
+ */
 export function validatorFor(schema: object): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    let real: ValidateFunction | undefined;
+    const lazy = ((data: unknown) => {
+      real ??= ajv.compile(schema);
+      const valid = real(data);
+      lazy.errors = real.errors;
+      return valid;
+    }) as ValidateFunction;
+    validate = lazy;
     compiled.set(schema, validate);
   }
   return validate;

@@ -12,10 +12,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import KeyvRedis from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
+import type KeyvSqlite from '@keyv/sqlite';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 import type { Logger } from '../logger.js';
 import type { Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
@@ -66,7 +65,11 @@ function memoryStore(): Store {
   };
 }
 
+// Each backend's driver is imported when that backend is chosen: a gateway on SQLite never loads
+// the Redis client (a second of start-up on a busy machine), one on Redis never loads SQLite's.
+
 async function sqliteStore(path: string, logger: Logger): Promise<Store> {
+  const { default: KeyvSqliteAdapter } = await import('@keyv/sqlite');
   const file = resolve(path);
   await mkdir(dirname(file), { recursive: true });
   // One adapter per namespace: Keyv writes its namespace onto the adapter, so sharing one would mix them.
@@ -74,7 +77,7 @@ async function sqliteStore(path: string, logger: Logger): Promise<Store> {
   const namespaces = new Map<string, Keyv>();
   const keyv = (namespace: string) =>
     cached(namespaces, namespace, () => {
-      const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 });
+      const adapter = new KeyvSqliteAdapter({ uri: `sqlite://${file}`, busyTimeout: 5000 });
       adapters.push(adapter);
       return new Keyv({ store: adapter as unknown as KeyvStoreAdapter, namespace });
     });
@@ -93,6 +96,7 @@ async function sqliteStore(path: string, logger: Logger): Promise<Store> {
 }
 
 async function redisStore(url: string, logger: Logger): Promise<Store> {
+  const [{ createClient }, { default: KeyvRedis }] = await Promise.all([import('redis'), import('@keyv/redis')]);
   // Commands fail at once while disconnected instead of queueing until Redis is back.
   const client = createClient({ url, disableOfflineQueue: true }) as RedisClientType;
   // Errors surface on the calls that fail; this only keeps a dropped connection from crashing the process.
