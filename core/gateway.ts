@@ -12,6 +12,7 @@ import { resolveConfig, type NamedPlugins, type ResolvedConfig } from './config/
 import { GatewayError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { corsFor } from './http/cors.js';
+import { applyBodyRules } from './http/body-rules.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { frontEndRoute } from './http/exchange.js';
 import { mountKernelRoutes } from './http/kernel-routes.js';
@@ -146,6 +147,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   mountKernelRoutes(router, { runtime, health, sections: statusSections, guard: (handler) => guarded('key', authorizers, handler) });
 
   app.use(errorBoundary(logger, frontEnds));
+  app.use(applyBodyRules(config.server.timeouts.bodyMs, config.server.inputLimits));
   const cors = corsFor(config.server.corsOrigins);
   if (cors) app.use(cors);
   for (const plugin of plugins) if (plugin.gate) app.use(plugin.gate);
@@ -199,7 +201,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     tryResolve: (token) => services.tryResolve(token),
     plugins,
     async listen(listenOptions = {}) {
-      server ??= new GatewayServer(app.callback(), logger);
+      server ??= new GatewayServer(app.callback(), logger, config.server.timeouts);
       const listening = await server.listen({ port: listenOptions.port ?? config.server.port, host: listenOptions.host ?? config.server.host });
       start();
       return listening;

@@ -30,9 +30,11 @@ export class GatewayServer {
   private generation = 0;
   private closing = false;
 
-  constructor(handler: RequestHandler, private readonly logger: Logger) {
+  constructor(handler: RequestHandler, private readonly logger: Logger, timeouts: { headersMs: number; bodyMs: number } = { headersMs: 30_000, bodyMs: 30_000 }) {
     this.handler = handler;
-    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    // Node checks its request timeouts only this often: a fraction of the shortest, within bounds.
+    const connectionsCheckingInterval = Math.min(30_000, Math.max(100, Math.floor(Math.min(timeouts.headersMs, timeouts.bodyMs) / 4)));
+    this.server = createServer({ keepAliveTimeout: 65_000, connectionsCheckingInterval }, (req, res) => {
       const generation = this.generation;
       this.inFlight.set(generation, (this.inFlight.get(generation) ?? 0) + 1);
       res.once('close', () => {
@@ -45,9 +47,12 @@ export class GatewayServer {
       if (this.closing) res.setHeader('connection', 'close');
       this.handler(req, res);
     });
-    // Keep long streams alive: Node's default request timeout (5 min) would cut them.
-    this.server.requestTimeout = 0;
-    this.server.headersTimeout = 60_000;
+    // Headers that never complete: Node answers a bare 408 and closes the connection. The body's own
+    // deadline is readJsonBody's (a 408 in the API's format); Node's request timeout, which counts
+    // only until the request has fully arrived (never the answer), is the backstop for bodies no
+    // handler reads.
+    this.server.headersTimeout = timeouts.headersMs;
+    this.server.requestTimeout = timeouts.headersMs + timeouts.bodyMs + 5_000;
   }
 
   listen({ port = 8080, host = '127.0.0.1' }: ListenOptions): Promise<Listening> {

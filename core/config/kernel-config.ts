@@ -22,6 +22,18 @@ export interface ServerOptions {
    * `['https://chat.example.com']`, or `'*'` for any. Default: none (browsers are refused).
    */
   corsOrigins?: string[] | '*';
+  /**
+   * How long a client may take to send its request; how long the answer may run is not bounded
+   * here. `headersMs` (default 30 000): the request line and headers, else the connection is
+   * closed. `bodyMs` (default 30 000, from the request's arrival): the whole body, else a 408.
+   */
+  timeouts?: { headersMs?: number; bodyMs?: number };
+  /**
+   * Shape limits on JSON request bodies, checked before the body is parsed: `maxDepth` (nesting of
+   * arrays and objects, default 64, a 400), `maxArrayLength` (elements of one array or members of
+   * one object, default 100 000, a 413), `maxStringLength` (characters, default 8 388 608, a 413).
+   */
+  inputLimits?: { maxDepth?: number; maxArrayLength?: number; maxStringLength?: number };
 }
 
 export interface CatalogOptions {

@@ -14,6 +14,7 @@ import { ConfigError } from './config-error.js';
 import type { EnvReference, KernelConfig, ProviderConfig, VirtualModelConfig } from './kernel-config.js';
 import { configSchema } from './schema.js';
 import { parseByteSize } from './byte-size.js';
+import type { InputLimits } from '../http/body-rules.js';
 
 export interface ResolvedVirtualModel {
   readonly name: string;
@@ -26,7 +27,15 @@ export interface ResolvedVirtualModel {
 export const DEFAULT_STORE = 'sqlite://data/gateway.sqlite';
 
 export interface ResolvedConfig {
-  readonly server: { port: number; host: string; bodyLimit: number; shutdownTimeoutMs: number; corsOrigins: readonly string[] | '*' };
+  readonly server: {
+    port: number;
+    host: string;
+    bodyLimit: number;
+    shutdownTimeoutMs: number;
+    corsOrigins: readonly string[] | '*';
+    timeouts: { headersMs: number; bodyMs: number };
+    inputLimits: InputLimits;
+  };
   readonly logging: { level: LogLevel; format: LogFormat };
   readonly store: string;
   /** Top-level keys that plugins declared (`configSections`) and the config set, as given. */
@@ -59,6 +68,9 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   bodyLimit: 10 * 1024 * 1024,
   shutdownTimeoutMs: 10_000,
+  headersMs: 30_000,
+  bodyMs: 30_000,
+  inputLimits: { maxDepth: 64, maxArrayLength: 100_000, maxStringLength: 8 * 1024 * 1024 },
   refreshIntervalMs: 300_000,
   catalogTimeoutMs: 10_000,
 } as const;
@@ -87,6 +99,8 @@ export async function resolveConfig(raw: KernelConfig, options: ResolveOptions =
       bodyLimit: raw.server?.bodyLimit === undefined ? DEFAULTS.bodyLimit : parseByteSize(raw.server.bodyLimit),
       shutdownTimeoutMs: raw.server?.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
       corsOrigins: raw.server?.corsOrigins ?? [],
+      timeouts: { headersMs: raw.server?.timeouts?.headersMs ?? DEFAULTS.headersMs, bodyMs: raw.server?.timeouts?.bodyMs ?? DEFAULTS.bodyMs },
+      inputLimits: { ...DEFAULTS.inputLimits, ...raw.server?.inputLimits },
     },
     logging: { level: raw.logging?.level ?? 'info', format: raw.logging?.format ?? 'text' },
     store: raw.store ?? DEFAULT_STORE,

@@ -37,6 +37,12 @@ export const configSchema = {
         host: { type: 'string', minLength: 1 },
         bodyLimit,
         shutdownTimeoutMs: { type: 'integer', minimum: 0 },
+        timeouts: { type: 'object', additionalProperties: false, properties: { headersMs: { type: 'integer', minimum: 1 }, bodyMs: { type: 'integer', minimum: 1 } } },
+        inputLimits: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { maxDepth: { type: 'integer', minimum: 2 }, maxArrayLength: { type: 'integer', minimum: 1 }, maxStringLength: { type: 'integer', minimum: 1 } },
+        },
         corsOrigins: { anyOf: [{ const: '*' }, { type: 'array', items: { type: 'string', pattern: '^https?://[^/]+$' } }] },
       },
     },

@@ -1,20 +1,28 @@
 /**
  * Reads a JSON request body with a size limit. A body over the limit is refused from its
- * Content-Length before a byte is read, or as soon as the stream passes the limit.
+ * Content-Length before a byte is read, or as soon as the stream passes the limit. The request's
+ * body rules (body-rules.ts) add a deadline for the whole body to arrive (a body trickled a byte at
+ * a time is cut with a 408) and limits on its JSON's depth, array lengths and string sizes, checked
+ * before it is parsed.
  */
 import getRawBody from 'raw-body';
 import type { IncomingMessage } from 'node:http';
-import { GatewayError, invalidRequest } from '../errors.js';
+import { GatewayError, invalidRequest, isGatewayError } from '../errors.js';
+import { bodyRulesOf, type BodyRules } from './body-rules.js';
+import { checkJsonShape } from './json-shape.js';
 
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  const rules = bodyRulesOf(req);
   let text: string;
   try {
     // Bytes, then one toString: raw-body's own decoding goes through iconv-lite, slower for UTF-8.
-    text = (await getRawBody(req, { limit, length: req.headers['content-length'] })).toString('utf8');
+    const reading = getRawBody(req, { limit, length: req.headers['content-length'] });
+    text = (await (rules ? beforeDeadline(reading, req, rules) : reading)).toString('utf8');
   } catch (error) {
     throw bodyError(error as { type?: string; message: string }, limit);
   }
   if (text.trim() === '') throw invalidRequest('The request body is empty: send a JSON object with "model" and "messages".', undefined, 'empty_body');
+  if (rules) checkJsonShape(text, rules);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -27,7 +35,26 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   return parsed as Record<string, unknown>;
 }
 
+/** The body as it arrives, or a 408 once the request's deadline passes (and the connection closes after it). */
+async function beforeDeadline(reading: Promise<Buffer>, req: IncomingMessage, rules: BodyRules): Promise<Buffer> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      rules.closeAfterAnswer();
+      req.pause();
+      reject(new GatewayError('invalid_request', 'The request body did not arrive in time: send it at once, not a little at a time.', { status: 408, code: 'request_timeout', retryable: false }));
+    }, Math.max(0, rules.deadline - performance.now()));
+  });
+  reading.catch(() => undefined);
+  try {
+    return await Promise.race([reading, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function bodyError(error: { type?: string; message: string }, limit: number): GatewayError {
+  if (isGatewayError(error)) return error;
   switch (error.type) {
     case 'entity.too.large':
       return new GatewayError('payload_too_large', `The request body is larger than the gateway's limit of ${limit} bytes.`, { code: 'request_too_large' });

@@ -1,0 +1,39 @@
+/**
+ * Checks a JSON text's shape in one pass over its characters, before `JSON.parse` builds anything:
+ * nesting depth, elements per array or object, and string length. A hostile body (50 000 nested
+ * arrays, a million-element array) is refused for what it is instead of costing a parse and
+ * whatever recursion follows. The text need not be valid JSON: the parse that follows says so.
+ */
+import { GatewayError, invalidRequest } from '../errors.js';
+import type { InputLimits } from './body-rules.js';
+
+const QUOTE = 34, BACKSLASH = 92, COMMA = 44, OPEN_ARRAY = 91, CLOSE_ARRAY = 93, OPEN_OBJECT = 123, CLOSE_OBJECT = 125;
+
+export function checkJsonShape(text: string, limits: InputLimits): void {
+  // Elements seen so far in each open container (commas + 1, counted lazily).
+  const counts: number[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i;
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === BACKSLASH) i++;
+        else if (s === QUOTE) break;
+      }
+      if (i - start - 1 > limits.maxStringLength) throw tooLarge(`A string in the request body is longer than the gateway's limit of ${limits.maxStringLength} characters.`, 'string_too_long');
+    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      if (++depth > limits.maxDepth) throw invalidRequest(`The request body nests arrays and objects deeper than the gateway's limit of ${limits.maxDepth} levels.`, undefined, 'too_deep');
+      counts.push(1);
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      depth--;
+      counts.pop();
+    } else if (c === COMMA && counts.length > 0) {
+      const n = ++counts[counts.length - 1]!;
+      if (n > limits.maxArrayLength) throw tooLarge(`An array or object in the request body has more than the gateway's limit of ${limits.maxArrayLength} elements.`, 'array_too_long');
+    }
+  }
+}
+
+const tooLarge = (message: string, code: string) => new GatewayError('payload_too_large', message, { code, retryable: false });
