@@ -203,7 +203,8 @@ describe('the deadline', () => {
   });
 
   it('leaves alone a stream that started before it', async () => {
-    slow.enqueue({ stream: { chunks: wordChunks('one two three four'), chunkDelayMs: 150 } });
+    // A stream starts with its first content (a role-only chunk is preamble): 'one' at 150 ms.
+    slow.enqueue({ stream: { chunks: wordChunks('one two three four').slice(1), chunkDelayMs: 150 } });
     const res = await post(true);
     expect(res.status).toBe(200);
     const text = await res.text();
