@@ -140,7 +140,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   }
   const { plugins, frontEnds, panels, statusSections } = contributions;
 
-  const upstream = composeUpstream(plugins, createProviderCall(runtime, events));
+  const upstream = composeUpstream(plugins, createProviderCall(runtime, events, logger));
   const pipeline = composeRequestPipeline(plugins, dispatcher(runtime, upstream));
   const exchange = { pipeline, events, bodyLimit: config.server.bodyLimit, takeRequestOptions: requestOptionsReader(declared) };
   for (const frontEnd of frontEnds) for (const path of frontEnd.paths) router.post(path, guarded(frontEnd.access ?? 'key', authorizers, frontEndRoute(frontEnd, exchange)));

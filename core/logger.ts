@@ -3,6 +3,7 @@
  * Kept in-house because the gateway logs little (start, stop, failures) and never per request by
  * default; the hot path only pays for a level comparison.
  */
+import { maskUrlPasswords } from './mask-urls.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -34,7 +35,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
   const log = (recordLevel: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
     if (RANK[recordLevel] < threshold) return;
-    write(format === 'json' ? jsonLine(recordLevel, options.scope, message, fields) : textLine(recordLevel, options.scope, message, fields));
+    // A URL's password never reaches a log line, whichever field or message carries it.
+    write(maskUrlPasswords(format === 'json' ? jsonLine(recordLevel, options.scope, message, fields) : textLine(recordLevel, options.scope, message, fields)));
   };
 
   return {

@@ -13,8 +13,9 @@ import type { ProviderRuntime } from './live/provider-runtime.js';
 import { rejectUnsupported, type UnsupportedParamsPolicy } from './providers/unsupported.js';
 import type { TranslationLoss } from './protocol/native.js';
 import { AdvisoryFields } from './advisory.js';
+import type { Logger } from './logger.js';
 
-export function createProviderCall(runtime: ProviderRuntime, events: EventBus): UpstreamHandler {
+export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
   const advisory = new AdvisoryFields();
   const chat = async (provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<ChatResult> => {
     // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
@@ -50,7 +51,7 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus): 
     try {
       result = ctx.operation === 'embeddings' ? await embed(provider, ctx, target, trySignal) : await chat(provider, ctx, target, trySignal);
     } catch (cause) {
-      const error = asProviderError(cause, target.provider, ctx, trySignal);
+      const error = asProviderError(cause, target.provider, ctx, logger, trySignal);
       attempt.endedAt = ctx.elapsed();
       attempt.outcome = 'error';
       attempt.status = error.status;
@@ -71,7 +72,7 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus): 
     }
     attempt.outcome = 'ok';
     events.emit('attempt:end', ctx, attempt);
-    return { ...result, chunks: observeStream(result.chunks, ctx, attempt) };
+    return { ...result, chunks: observeStream(result.chunks, ctx, attempt, logger) };
   };
 }
 
@@ -116,7 +117,7 @@ function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompl
 }
 
 /** Notes the stream's usage and end on the attempt, without holding chunks back. */
-async function* observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt): AsyncGenerator<ChatCompletionChunk> {
+async function* observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt, logger: Logger): AsyncGenerator<ChatCompletionChunk> {
   try {
     for await (const chunk of chunks) {
       attempt.firstChunkAt ??= ctx.elapsed();
@@ -124,7 +125,7 @@ async function* observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: G
       yield chunk;
     }
   } catch (cause) {
-    const error = asProviderError(cause, attempt.target.provider, ctx);
+    const error = asProviderError(cause, attempt.target.provider, ctx, logger);
     attempt.outcome = 'error';
     attempt.error = error;
     throw error;
@@ -133,10 +134,18 @@ async function* observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: G
   }
 }
 
-/** Adapters should throw GatewayErrors; anything else is a bug in the adapter, reported as a 502. */
-function asProviderError(cause: unknown, provider: string, ctx: GatewayContext, trySignal?: AbortSignal): GatewayError {
-  if (isGatewayError(cause)) return cause;
+/**
+ * Adapters should throw GatewayErrors; anything else is a bug in the adapter, reported as a 502.
+ * What an internal error says (hosts, paths, credentials) is logged with the request's id, never
+ * sent to the client; so is the internal cause a GatewayError carries.
+ */
+function asProviderError(cause: unknown, provider: string, ctx: GatewayContext, logger: Logger, trySignal?: AbortSignal): GatewayError {
+  if (isGatewayError(cause)) {
+    if (cause.cause !== undefined && !isGatewayError(cause.cause)) logger.warn('provider call failed', { requestId: ctx.id, provider, error: cause.message, cause: cause.cause });
+    return cause;
+  }
   if (trySignal?.aborted && isGatewayError(trySignal.reason)) return trySignal.reason;
   if (ctx.signal.aborted && isGatewayError(ctx.signal.reason)) return ctx.signal.reason;
-  return new GatewayError('upstream', `${provider}: the provider call failed (${(cause as Error)?.message ?? String(cause)})`, { provider, cause });
+  logger.error('provider adapter failed unexpectedly', { requestId: ctx.id, provider, error: cause as Error });
+  return new GatewayError('upstream', `${provider}: the provider call failed; the gateway's log has the details (request ${ctx.id}).`, { provider, code: 'provider_error', cause });
 }

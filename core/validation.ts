@@ -4,6 +4,7 @@
  * and what is allowed.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { maskUrlPasswords } from './mask-urls.js';
 
 export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, allowUnionTypes: true });
 
@@ -125,7 +126,7 @@ export function mask(value: unknown): unknown {
 /** `found 42`, `found "abc"`, `found nothing`: the tail of every validation message. */
 export function describeFound(value: unknown): string {
   if (value === undefined) return 'found nothing';
-  const text = JSON.stringify(value);
+  const text = maskUrlPasswords(JSON.stringify(value));
   return `found ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
 }
 

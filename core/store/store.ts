@@ -16,6 +16,7 @@ import type KeyvSqlite from '@keyv/sqlite';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import type { RedisClientType } from 'redis';
 import type { Logger } from '../logger.js';
+import { maskUrlPasswords } from '../mask-urls.js';
 import type { Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
 import { persistBehind } from './persist-behind.js';
@@ -51,7 +52,7 @@ export async function openStore(url: string, logger: Logger): Promise<Store> {
   if (url === 'memory') return memoryStore();
   if (url.startsWith('sqlite://')) return sqliteStore(url.slice('sqlite://'.length), logger);
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return redisStore(url, logger);
-  throw new Error(`store must be 'memory', 'sqlite://<file>' or 'redis://<host>:<port>' (found '${url}')`);
+  throw new Error(`store must be 'memory', 'sqlite://<file>' or 'redis://<host>:<port>' (found '${maskUrlPasswords(url)}')`);
 }
 
 function memoryStore(): Store {

@@ -202,7 +202,7 @@ export class UpstreamHttpClient {
       case 'ABORT_ERR':
         return new GatewayError('client_closed', `${provider}: the request was aborted`, { provider, retryable: false, cause });
       default:
-        return fail('upstream', 'upstream_connection_error', `the connection failed (${code ?? (cause as Error)?.message ?? 'unknown error'})`);
+        return fail('upstream', 'upstream_connection_error', `the connection failed (${code ?? 'no error code; the gateway\'s log has the details'})`);
     }
   }
 }

@@ -17,6 +17,7 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
 export function upstreamHttpError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, bodyText: string): GatewayError {
   const detail = readErrorBody(bodyText);
   const message = detail.message ?? (bodyText.trim() ? truncate(bodyText.trim(), 300) : `HTTP ${status}`);
+  if (status === 401 || status === 403) return credentialsRefused(provider, status, message);
   const retryAfter = retryAfterSeconds(headers);
   return new GatewayError(KIND_BY_STATUS[status] ?? (status >= 500 ? 'upstream' : 'invalid_request'), `${provider}: ${message}`, {
     status,
@@ -25,6 +26,21 @@ export function upstreamHttpError(provider: string, status: number, headers: Rec
     param: detail.param ?? null,
     provider,
     ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+  });
+}
+
+/**
+ * The provider refused the gateway's own key: not the client's fault, and the client's key is not
+ * in question, so not a 401/403. A 502 that says so; the upstream's message (which may quote part
+ * of the key) goes to the gateway's log as the cause, not to the client. Another target, with its
+ * own key, may still answer.
+ */
+function credentialsRefused(provider: string, status: number, upstreamMessage: string): GatewayError {
+  return new GatewayError('upstream', `${provider} refused the gateway's credentials (HTTP ${status}): the gateway's operator must check this provider's API key.`, {
+    code: 'provider_auth_failed',
+    provider,
+    retryable: true,
+    cause: new Error(`${provider} answered HTTP ${status}: ${upstreamMessage}`),
   });
 }
 

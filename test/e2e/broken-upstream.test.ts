@@ -41,7 +41,6 @@ type ErrorBody = { error: { message: string; type: string; code: string | null; 
 describe('upstream error responses keep their status and name the provider', () => {
   it.each<[number, string, string]>([
     [400, 'invalid_request_error', 'Bad things in the prompt'],
-    [401, 'authentication_error', 'Incorrect API key provided'],
     [429, 'rate_limit_error', 'Rate limit reached'],
     [500, 'server_error', 'The server had an error'],
     [503, 'overloaded_error', 'Overloaded'],

@@ -82,13 +82,17 @@ describe('errors', () => {
     [500, 'api_error', true],
     [429, 'rate_limit_error', true],
     [400, 'invalid_request_error', false],
-    [401, 'authentication_error', false],
   ])('keeps a %i %s with its type, naming the provider (retryable: %s)', async (status, type, retryable) => {
     server.use(http.post(`${BASE}/messages`, () => HttpResponse.json(anthropicError(type, 'boom'), { status })));
     const error = await failure(call(claude()));
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status, type, provider: 'claude', retryable });
     expect(error.message).toBe('claude: boom');
+  });
+
+  it("turns a 401 (the gateway's own key refused) into a 502 provider_auth_failed", async () => {
+    server.use(http.post(`${BASE}/messages`, () => HttpResponse.json(anthropicError('authentication_error', 'invalid x-api-key'), { status: 401 })));
+    expect(await failure(call(claude()))).toMatchObject({ status: 502, code: 'provider_auth_failed', provider: 'claude' });
   });
 
   it('turns a body that is not a message into a retryable 502', async () => {

@@ -122,7 +122,6 @@ describe('streams', () => {
 describe('errors', () => {
   it.each([
     [400, { error: { message: 'bad param', type: 'invalid_request_error', code: 'bad', param: 'temperature' } }, {}, { kind: 'invalid_request', retryable: false, param: 'temperature', code: 'bad' }],
-    [401, { error: { message: 'wrong key' } }, {}, { kind: 'authentication', retryable: false }],
     [429, { error: { message: 'slow down', type: 'tokens' } }, { 'retry-after': '12' }, { kind: 'rate_limited', retryable: true, retryAfterSeconds: 12, type: 'tokens' }],
     [503, { message: 'overloaded' }, {}, { kind: 'upstream', retryable: true }],
   ])('%i becomes a GatewayError with the same status, naming the provider', async (status, body, headers, expected) => {
@@ -130,6 +129,11 @@ describe('errors', () => {
     const error = await failure(call(acme()));
     expect(error).toMatchObject({ status, provider: 'acme', ...expected });
     expect(error.message).toMatch(/^acme: /);
+  });
+
+  it("a 401 (the gateway's own key refused) is a 502 provider_auth_failed", async () => {
+    server.use(http.post(`${BASE}/chat/completions`, () => HttpResponse.json({ error: { message: 'wrong key' } }, { status: 401 })));
+    expect(await failure(call(acme()))).toMatchObject({ status: 502, kind: 'upstream', code: 'provider_auth_failed', provider: 'acme' });
   });
 
   it('a 200 body that is not JSON, or not a completion, is a retryable 502', async () => {

@@ -35,7 +35,6 @@ describe('retryAfterSeconds', () => {
 describe('upstreamHttpError', () => {
   it.each([
     [400, 'invalid_request', 'invalid_request_error', false],
-    [401, 'authentication', 'authentication_error', false],
     [404, 'not_found', 'not_found_error', false],
     [418, 'invalid_request', 'invalid_request_error', false],
     [429, 'rate_limited', 'rate_limit_error', true],
@@ -44,6 +43,13 @@ describe('upstreamHttpError', () => {
   ])('%i → kind %s, type %s, retryable %s', (status, kind, type, retryable) => {
     const error = upstreamHttpError('acme', status, {}, 'nope');
     expect(error).toMatchObject({ kind, status, type, retryable, provider: 'acme', message: 'acme: nope' });
+  });
+
+  it.each([401, 403])("%i (the gateway's own provider key refused) → a 502 provider_auth_failed that does not quote the upstream", (status) => {
+    const error = upstreamHttpError('acme', status, {}, '{"error":{"message":"Incorrect API key provided: sk-abc*****xyz"}}');
+    expect(error).toMatchObject({ kind: 'upstream', status: 502, code: 'provider_auth_failed', provider: 'acme', retryable: true });
+    expect(error.message).not.toContain('sk-abc');
+    expect(String((error.cause as Error).message)).toContain('sk-abc*****xyz');
   });
 
   it("keeps the upstream's own type, code and param, and its Retry-After", () => {
