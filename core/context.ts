@@ -118,6 +118,12 @@ export class GatewayContext {
   usage: Usage | undefined;
   error: GatewayError | undefined;
   outcome: RequestOutcome | undefined;
+  /**
+   * Set when the front-end answers the request itself at the end of the pipeline, with no provider
+   * call through the upstream pipeline (a token count; see `FrontEnd.answer`): nothing to bill or
+   * record as usage.
+   */
+  readonly answer: ((ctx: GatewayContext) => Promise<unknown>) | undefined;
   private readonly abortController: AbortController;
   private slots: Map<symbol, unknown> | undefined;
   private native: { request: NativeRequest; view: ChatCompletionRequest; fields: unknown[]; messages: unknown[]; losses: readonly TranslationLoss[] } | undefined;
@@ -132,7 +138,9 @@ export class GatewayContext {
     embeddings?: EmbeddingsRequest;
     requestOptions?: RequestOptions;
     advisory?: readonly string[];
+    answer?: (ctx: GatewayContext) => Promise<unknown>;
   }) {
+    this.answer = init.answer;
     this.endpoint = init.endpoint;
     this.operation = init.operation;
     this.requestOptions = init.requestOptions ?? {};

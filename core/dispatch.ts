@@ -6,6 +6,7 @@
 import type { GatewayContext, RouteDecision } from './context.js';
 import { GatewayError } from './errors.js';
 import type { Terminal } from './pipeline.js';
+import type { ChatCompletion } from './protocol/openai.js';
 import type { UpstreamHandler } from './plugin.js';
 import type { ProviderRuntime } from './live/provider-runtime.js';
 import type { ProviderRegistry } from './providers/registry.js';
@@ -15,6 +16,11 @@ export function dispatcher(runtime: ProviderRuntime, upstream: UpstreamHandler):
     let route = ctx.route ?? runtime.models.resolve(ctx.request.model);
     if (ctx.operation === 'embeddings') route = embeddingTargets(route, runtime.registry);
     ctx.route = route;
+    if (ctx.answer) {
+      // The front-end answers itself (a token count), after every plugin had its say.
+      ctx.response = { kind: 'json', status: 200, body: (await ctx.answer(ctx)) as ChatCompletion };
+      return;
+    }
     const target = route.targets[0];
     if (!target) throw new GatewayError('unavailable', `No target is left to serve '${route.requestedModel}'.`, { code: 'no_target' });
     const result = await upstream({ ctx, target });

@@ -28,7 +28,8 @@ export function frontEndRoute(frontEnd: FrontEnd<unknown>, deps: ExchangeDeps) {
     const body = await readJsonBody(koa.req, deps.bodyLimit);
     const requestOptions = deps.takeRequestOptions(body);
     const parsed = await frontEnd.parse(body, koa);
-    const base = { endpoint: frontEnd.endpoint, id: koa.requestId, http: koa, requestOptions, startedAt: koa.startedAt };
+    const answer = frontEnd.answer ? (ctx: GatewayContext) => frontEnd.answer!(ctx, parsed.state) : undefined;
+    const base = { endpoint: frontEnd.endpoint, id: koa.requestId, http: koa, requestOptions, startedAt: koa.startedAt, ...(answer ? { answer } : {}) };
     const ctx =
       parsed.operation === 'embeddings'
         ? new GatewayContext({ ...base, operation: 'embeddings', request: chatView(parsed.request), embeddings: parsed.request })

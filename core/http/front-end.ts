@@ -63,6 +63,13 @@ export interface FrontEnd<State = undefined> {
    */
   renderJson(ctx: GatewayContext, answer: ChatCompletion | EmbeddingsResponse, state: State): unknown;
   /**
+   * For an API that asks something of the gateway rather than of a model (Anthropic's
+   * `count_tokens`): the request runs through every plugin's middleware (keys, allow-lists, limits,
+   * routing), then this answers it instead of an upstream call, and `renderJson` gets what it
+   * returns. Such a request has no usage to bill or record (`ctx.answer` is set).
+   */
+  answer?(ctx: GatewayContext, state: State): Promise<unknown>;
+  /**
    * The server-sent events (or other streamed text, see `streamContentType`) the client gets for a
    * streamed answer. A failure while
    * iterating `chunks` after the first one must end the stream with this API's error event (unless

@@ -7,7 +7,7 @@
  * of other hosts that speak the Messages API.
  */
 import { definePlugin } from 'llm-gateway/plugin';
-import { countTokensRoute } from './api/count-tokens.js';
+import { countTokensApi } from './api/count-tokens.js';
 import { messagesApi } from './api/messages.js';
 import { anthropicType } from './provider/anthropic-type.js';
 
@@ -16,7 +16,7 @@ export const anthropicPlugin = definePlugin({
   providerTypes: [anthropicType],
   setup(host) {
     host.frontEnd(messagesApi);
-    host.route({ method: 'POST', path: '/v1/messages/count_tokens', handler: countTokensRoute(host) });
+    host.frontEnd(countTokensApi(host));
   },
 });
 

@@ -76,6 +76,8 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     addUsageRoutes(host, log);
 
     host.events.on('request:end', (ctx) => {
+      // A request the gateway answered itself (a token count) used no provider: nothing to record.
+      if (ctx.answer) return;
       try {
         const response = keepResponse ? (ctx.get(responseTextSlot)?.text ?? jsonBody(ctx)) : undefined;
         const record = buildRecord(ctx, pricing(), {

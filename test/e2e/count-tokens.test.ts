@@ -1,0 +1,76 @@
+/**
+ * `/v1/messages/count_tokens` goes through the request pipeline: a key is needed, its model
+ * allow-list and its rate limit apply, and the count is answered in Anthropic's format, by the
+ * Anthropic upstream's own counting API or by the estimate; no usage record is written for it.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auth, usageLogger, type UsageRecord } from '../../index.js';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+
+const ADMIN = 'admin-key-0123456789abcdef';
+let upstream: MockUpstream;
+let gw: RunningGateway;
+
+beforeAll(async () => {
+  upstream = await startMockUpstream();
+  gw = await startGateway({
+    providers: {
+      oai: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false },
+      claude: { type: 'anthropic', apiKey: 'sk-ant-upstream', baseURL: upstream.baseURL, listModels: false },
+    },
+    plugins: [auth({ adminKey: ADMIN, cacheTtlMs: 0 }), usageLogger()],
+  });
+});
+afterAll(async () => {
+  await gw?.close();
+  await upstream?.close();
+});
+
+async function createKey(spec: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  return ((await res.json()) as { secret: string }).secret;
+}
+
+const counter = (apiKey: string) => new Anthropic({ baseURL: gw.url, apiKey, maxRetries: 0 });
+const question = (model: string) => ({ model, messages: [{ role: 'user' as const, content: 'How many tokens is this?' }] });
+
+describe('count_tokens through the pipeline', () => {
+  it('needs a gateway key', async () => {
+    const error = (await counter('not-a-key').messages.countTokens(question('oai/mock-small')).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
+  });
+
+  it("applies the key's model allow-list", async () => {
+    const secret = await createKey({ name: 'oai-only', models: ['oai/*'] });
+    const ok = await counter(secret).messages.countTokens(question('oai/mock-small'));
+    expect(ok.input_tokens).toBeGreaterThan(0);
+    const error = (await counter(secret).messages.countTokens(question('claude/claude-x')).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'permission_error', code: 'model_not_allowed' } });
+    expect(upstream.requests.filter((r) => r.path.includes('count_tokens'))).toHaveLength(0);
+  });
+
+  it("applies the key's rate limit", async () => {
+    const secret = await createKey({ name: 'two-a-minute', limits: { rpm: 2 } });
+    await counter(secret).messages.countTokens(question('oai/mock-small'));
+    await counter(secret).messages.countTokens(question('oai/mock-small'));
+    const error = (await counter(secret).messages.countTokens(question('oai/mock-small')).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+  });
+
+  it("asks an Anthropic upstream's own counting API, and writes no usage record", async () => {
+    const secret = await createKey({ name: 'counter' });
+    const { data, response } = await counter(secret).messages.countTokens(question('claude/claude-x')).withResponse();
+    // The mock upstream counts characters of the messages it was sent.
+    expect(data.input_tokens).toBe(JSON.stringify(question('x').messages).length);
+    expect(upstream.requests.at(-1)?.path).toBe('/v1/messages/count_tokens');
+    // A chat request after it is recorded: records are written, just not for counts.
+    const chat = await counter(secret).messages.create({ ...question('oai/mock-small'), max_tokens: 5 }).withResponse();
+    const records = async (id: string) =>
+      ((await (await fetch(`${gw.url}/admin/logs?requestId=${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { data: UsageRecord[] }).data;
+    await expect.poll(async () => (await records(chat.response.headers.get('x-request-id')!)).length, { timeout: 5000 }).toBe(1);
+    expect(await records(response.headers.get('x-request-id')!)).toHaveLength(0);
+  });
+});
