@@ -3,9 +3,13 @@
  * queue writes them in batches (one multi-row INSERT each) when a batch is full or the oldest
  * record has waited long enough, so a busy gateway pays one round trip per few hundred requests.
  *
- * Failures stay here: a batch is retried with backoff, then counted and logged, never thrown at a
- * request. The queue is bounded and drops its oldest records when the database cannot keep up, so
- * an outage costs log lines, not the gateway's memory.
+ * Failures stay here: a batch is retried with backoff, never thrown at a request. Each write has a
+ * bounded wait, so a hung INSERT (a database or network that stopped answering) is a failed try,
+ * not a writer stuck forever; the sinks' inserts are idempotent, so a write that times out and
+ * lands late is harmless when retried. A batch that still fails for a passing reason (a timeout,
+ * a lost connection) goes back to the front of the queue to wait for the database; one the
+ * database refuses outright is counted and logged. The queue is bounded and drops its oldest
+ * records when the database cannot keep up, so an outage costs log lines, not the gateway's memory.
  */
 import type { Logger } from 'llm-gateway/plugin';
 import type { UsageLogStats } from './usage-log.js';
@@ -23,6 +27,8 @@ export interface BatchOptions {
   retryDelayMs?: number;
   /** Longest `flush()` waits before giving up and resolving (default 5000 ms). */
   flushTimeoutMs?: number;
+  /** Longest one batch write may take before it counts as failed (default 15 000 ms). */
+  writeTimeoutMs?: number;
 }
 
 /** Writes one batch; rejects when it could not. */
@@ -40,6 +46,7 @@ export class WriteBehindBatcher<T> {
   private readonly retries: number;
   private readonly retryDelayMs: number;
   private readonly flushTimeoutMs: number;
+  private readonly writeTimeoutMs: number;
 
   /** Items live in queue[head..]; dropping or taking moves head, compaction is amortised. */
   private queue: T[] = [];
@@ -76,6 +83,7 @@ export class WriteBehindBatcher<T> {
     this.retries = Math.max(0, options.retries ?? 3);
     this.retryDelayMs = Math.max(0, options.retryDelayMs ?? 200);
     this.flushTimeoutMs = Math.max(0, options.flushTimeoutMs ?? 5000);
+    this.writeTimeoutMs = atLeastOne(options.writeTimeoutMs ?? 15_000);
   }
 
   /** Queues one item; synchronous and never throws. */
@@ -172,24 +180,33 @@ export class WriteBehindBatcher<T> {
     while (!this.abandoned && (this.size >= this.maxBatch || (this.due > 0 && this.size > 0))) {
       const batch = this.take(this.maxBatch);
       this.due = Math.max(0, this.due - batch.length);
-      await this.write(batch);
+      if ((await this.write(batch)) === 'kept') {
+        // The database is away: wait for the batch timer rather than spin.
+        this.due = 0;
+        return;
+      }
     }
     if (this.size === 0) this.due = 0;
   }
 
-  private async write(batch: T[]): Promise<void> {
+  private async write(batch: T[]): Promise<'done' | 'kept'> {
     this.inFlight = batch.length;
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.sink(batch);
+          await boundedWrite(this.sink(batch), this.writeTimeoutMs);
           this.written += batch.length;
-          return;
+          return 'done';
         } catch (error) {
+          if ((attempt >= this.retries || this.abandoned) && isPassing(error) && !this.abandoned) {
+            this.keep(batch);
+            this.logger.warn('usage records could not be written yet; they wait in the queue for the database', { records: batch.length, tries: attempt + 1, error: asError(error) });
+            return 'kept';
+          }
           if (attempt >= this.retries || this.abandoned) {
             this.failed += batch.length;
             this.logger.error('usage records could not be written; they are lost', { records: batch.length, tries: attempt + 1, error: asError(error) });
-            return;
+            return 'done';
           }
           this.logger.debug('usage batch failed; retrying', { records: batch.length, try: attempt + 1, error: asError(error) });
           await sleep(this.backoff(attempt));
@@ -204,6 +221,17 @@ export class WriteBehindBatcher<T> {
   /** Exponential with jitter, so replicas that failed together do not retry in lockstep. */
   private backoff(attempt: number): number {
     return Math.min(MAX_RETRY_DELAY_MS, this.retryDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+  }
+
+  /** Puts a batch back at the front of the queue, oldest first; the queue's bound still holds. */
+  private keep(batch: T[]): void {
+    this.queue = [...batch, ...this.queue.slice(this.head)];
+    this.head = 0;
+    const over = this.size - this.maxQueue;
+    if (over > 0) {
+      this.head += over;
+      this.drop(over, 'the usage log queue is full; dropping the oldest records');
+    }
   }
 
   private take(count: number): T[] {
@@ -259,6 +287,43 @@ function atLeastOne(value: number): number {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+class WriteTimeout extends Error {
+  constructor(ms: number) {
+    super(`the usage log write took longer than ${ms} ms`);
+    this.name = 'WriteTimeout';
+  }
+}
+
+/** The write, or a WriteTimeout once `ms` passed (the write itself is left to finish or fail). */
+async function boundedWrite(write: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  write.catch(() => undefined);
+  try {
+    await Promise.race([
+      write,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new WriteTimeout(ms)), ms);
+        timer.unref();
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** SQLSTATE classes that pass: connection exception, insufficient resources, operator intervention (a cancelled statement), rollback. */
+const PASSING_SQLSTATE = /^(08|53|57|40)/;
+const PASSING_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'SQLITE_BUSY', 'SQLITE_LOCKED']);
+
+/** Whether a write failed for a reason that passes (worth keeping the records), not a refusal of the records themselves. */
+function isPassing(error: unknown): boolean {
+  if (error instanceof WriteTimeout) return true;
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string') return PASSING_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && PASSING_SQLSTATE.test(code));
+  // pg's own connection failures carry no code ("Connection terminated unexpectedly", "timeout exceeded when trying to connect").
+  return /connection|timeout|terminated/i.test((error as Error)?.message ?? '');
 }
 
 function sleep(ms: number): Promise<void> {

@@ -19,6 +19,8 @@ export interface OpenUsageLogOptions {
   batch?: BatchOptions;
   /** Postgres only: the schema holding the tables (default `public`). */
   schema?: string;
+  /** Postgres only: the longest one statement may run (default 10 000 ms; see PostgresUsageLogOptions). */
+  statementTimeoutMs?: number;
 }
 
 /** Resolves to a migrated, ready log; `migrate()` stays available for tools and tests. */
@@ -43,7 +45,7 @@ async function openBackend(url: string, options: OpenUsageLogOptions): Promise<S
   }
   if (/^postgres(ql)?:\/\//i.test(url)) {
     const { PostgresUsageLog } = await import('./postgres-usage-log.js');
-    return new PostgresUsageLog({ connectionString: url, logger: options.logger, batch: options.batch, schema: options.schema });
+    return new PostgresUsageLog({ connectionString: url, logger: options.logger, batch: options.batch, schema: options.schema, ...(options.statementTimeoutMs ? { statementTimeoutMs: options.statementTimeoutMs } : {}) });
   }
   throw new Error(
     `the usage log URL must be 'sqlite://<file>', 'sqlite::memory:' or 'postgres://user@host:port/database' (found '${redact(url)}')`,

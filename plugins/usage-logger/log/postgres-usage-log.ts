@@ -30,7 +30,13 @@ export interface PostgresUsageLogOptions {
   /** Where the tables live (default `public`); created if missing. */
   schema?: string;
   batch?: BatchOptions;
-  /** Pool settings on top of ours (max 4 connections, 5 s connect timeout). */
+  /**
+   * Longest one statement may run, enforced by the server (`statement_timeout`) and, for a server
+   * or network that stopped answering, by the client (`query_timeout`, which also drops the
+   * connection). Default 10 000 ms.
+   */
+  statementTimeoutMs?: number;
+  /** Pool settings on top of ours (max 4 connections, 5 s connect timeout, the statement timeouts). */
   pool?: Omit<pg.PoolConfig, 'connectionString'>;
 }
 
@@ -48,7 +54,15 @@ export class PostgresUsageLog extends SqlUsageLog {
     this.schema = schema;
     // A bounded connect timeout: with the database down, a batch fails (and is retried, then
     // counted) rather than waiting forever for a connection.
-    this.pool = new pg.Pool({ max: 4, connectionTimeoutMillis: 5000, ...options.pool, connectionString: options.connectionString });
+    const statementTimeout = options.statementTimeoutMs ?? 10_000;
+    this.pool = new pg.Pool({
+      max: 4,
+      connectionTimeoutMillis: 5000,
+      statement_timeout: statementTimeout,
+      query_timeout: statementTimeout + 1000,
+      ...options.pool,
+      connectionString: options.connectionString,
+    });
     // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the gateway.
     this.pool.on('error', (error) => this.logger.warn('usage log: idle Postgres connection failed', { error }));
   }

@@ -164,3 +164,33 @@ describe('write-behind batcher', () => {
     expect(created.every((timer) => !timer.hasRef())).toBe(true);
   });
 });
+
+describe('a hung or absent database', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('a write that never answers times out, and the batch is kept and written later, not lost', async () => {
+    vi.useFakeTimers();
+    let hang = true;
+    const { sink, batches } = recordingSink(() => (hang ? new Promise<void>(() => undefined) : Promise.resolve()));
+    const queue = batcher(sink, { maxBatch: 2, maxWaitMs: 100, writeTimeoutMs: 1000, retries: 1, retryDelayMs: 10 });
+    queue.push(1);
+    queue.push(2);
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(queue.stats()).toEqual({ queued: 2, written: 0, failedWrites: 0, dropped: 0 });
+    hang = false;
+    // The try under way when it came back still times out; the next one writes.
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(batches).toEqual([[1, 2]]);
+    expect(queue.stats()).toEqual({ queued: 0, written: 2, failedWrites: 0, dropped: 0 });
+  });
+
+  it('kept batches stay within the queue bound, oldest dropped first', async () => {
+    vi.useFakeTimers();
+    const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const { sink } = recordingSink(() => Promise.reject(down));
+    const queue = batcher(sink, { maxBatch: 2, maxWaitMs: 100, maxQueue: 3, retries: 0 });
+    for (const n of range(0, 5)) queue.push(n);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(queue.stats()).toMatchObject({ queued: 3, failedWrites: 0, dropped: 2 });
+  });
+});
