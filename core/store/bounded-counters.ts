@@ -3,6 +3,15 @@
  * bounded wait, and a call that fails or runs out of time is answered from this process's own
  * memory instead. Limits then hold per replica rather than across them until the store is back;
  * the failures are counted and logged (at most once a minute), never thrown at a client.
+ *
+ * Nothing is counted twice, and nothing is lost. The local counters are a ledger of what the
+ * shared store has not got yet: an add answered locally is moved into the store when it answers
+ * again (before any other call on that key, and every second in the background), so a take-back
+ * lands where its take did. An add that timed out but still reaches the store (a stalled Redis
+ * answering late) is taken out of the ledger when its late answer comes, so it counts once. The
+ * one case left: a connection that dies with an add in flight, applied just before; counted in
+ * both places (the stricter side: a limit or budget reached a little early, never passed).
+ * Token-bucket takes are not moved (a bucket refills by itself).
  */
 import type { Logger } from '../logger.js';
 import type { BucketTake, Counters } from './counters.js';
@@ -14,36 +23,60 @@ export interface StoreHealth {
   readonly lastError: string | undefined;
 }
 
+/** Most keys whose local counts wait to be moved into the store; past it the oldest are given up. */
+const MAX_PENDING_KEYS = 10_000;
+
 export class BoundedCounters implements Counters {
   private readonly local = new MemoryCounters();
+  /** Keys with counts in `local` the store has not got yet, with the TTL their window had. */
+  private readonly pending = new Map<string, number | undefined>();
   private failureCount = 0;
   private lastError: string | undefined;
   private lastLoggedAt = 0;
+  private readonly mover: NodeJS.Timeout;
+  private moving: Promise<void> | undefined;
+  private readonly moves = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly shared: Counters,
     private readonly logger: Logger,
     private readonly timeoutMs = 250,
-  ) {}
+  ) {
+    this.mover = setInterval(() => void this.moveAll(), 1000);
+    this.mover.unref();
+  }
 
   get health(): StoreHealth {
     return { failures: this.failureCount, lastError: this.lastError };
   }
 
-  add(key: string, by: number, ttlMs?: number): Promise<number> {
-    return this.bounded(() => this.shared.add(key, by, ttlMs), () => this.local.add(key, by, ttlMs));
+  async add(key: string, by: number, ttlMs?: number): Promise<number> {
+    if (this.pending.has(key) && !(await this.move(key))) return this.addLocally(key, by, ttlMs);
+    const call = this.shared.add(key, by, ttlMs);
+    try {
+      return await withinMs(this.timeoutMs, call);
+    } catch (error) {
+      this.failed(error as Error);
+      // Still on its way: if the store applies it after all, it leaves the ledger then.
+      call.then(() => this.addLocally(key, -by, ttlMs), () => undefined);
+      return this.addLocally(key, by, ttlMs);
+    }
   }
 
-  get(key: string): Promise<number> {
+  async get(key: string): Promise<number> {
+    if (this.pending.has(key) && !(await this.move(key))) return this.local.get(key);
     return this.bounded(() => this.shared.get(key), () => this.local.get(key));
   }
 
-  ttl(key: string): Promise<number | undefined> {
+  async ttl(key: string): Promise<number | undefined> {
+    if (this.pending.has(key) && !(await this.move(key))) return this.local.ttl(key);
     return this.bounded(() => this.shared.ttl(key), () => this.local.ttl(key));
   }
 
-  delete(key: string): Promise<void> {
-    return this.bounded(() => this.shared.delete(key), () => this.local.delete(key));
+  async delete(key: string): Promise<void> {
+    this.pending.delete(key);
+    await this.local.delete(key);
+    return this.bounded(() => this.shared.delete(key), async () => undefined);
   }
 
   takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
@@ -51,7 +84,62 @@ export class BoundedCounters implements Counters {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.mover);
+    await this.moveAll();
     await Promise.all([this.shared.close(), this.local.close()]);
+  }
+
+  private async addLocally(key: string, by: number, ttlMs: number | undefined): Promise<number> {
+    if (!this.pending.has(key) && this.pending.size >= MAX_PENDING_KEYS) {
+      const oldest = this.pending.keys().next().value as string;
+      this.pending.delete(oldest);
+      this.logger.warn('too many counters wait for the state store; the oldest is kept in this process only', { key: oldest });
+    }
+    this.pending.set(key, ttlMs);
+    return this.local.add(key, by, ttlMs);
+  }
+
+  /**
+   * Moves one key's local count into the store; true once the store has it all. A move that runs
+   * out of time stays in the ledger, and leaves it if the store applies it late.
+   */
+  private move(key: string): Promise<boolean> {
+    // One move per key at a time: two would both send the same count.
+    let moving = this.moves.get(key);
+    if (!moving) {
+      moving = this.moveNow(key).finally(() => this.moves.delete(key));
+      this.moves.set(key, moving);
+    }
+    return moving;
+  }
+
+  private async moveNow(key: string): Promise<boolean> {
+    const amount = await this.local.get(key);
+    const ttlMs = this.pending.get(key);
+    if (amount === 0) {
+      this.pending.delete(key);
+      return true;
+    }
+    const call = this.shared.add(key, amount, ttlMs);
+    try {
+      await withinMs(this.timeoutMs, call);
+    } catch (error) {
+      this.failed(error as Error);
+      call.then(() => this.addLocally(key, -amount, ttlMs), () => undefined);
+      return false;
+    }
+    await this.local.add(key, -amount, ttlMs);
+    if ((await this.local.get(key)) !== 0) return false;
+    this.pending.delete(key);
+    return true;
+  }
+
+  private moveAll(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    this.moving ??= (async () => {
+      for (const key of [...this.pending.keys()]) if (!(await this.move(key))) break;
+    })().finally(() => (this.moving = undefined));
+    return this.moving;
   }
 
   private async bounded<T>(call: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
@@ -76,6 +164,7 @@ export class BoundedCounters implements Counters {
 /** Bounds a one-off store call (a key-value read) the same way, without a fallback value. */
 export async function withinMs<T>(ms: number, call: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  call.catch(() => undefined);
   try {
     return await Promise.race([call, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
   } finally {

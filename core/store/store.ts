@@ -20,7 +20,7 @@ import { maskUrlPasswords } from '../mask-urls.js';
 import type { Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
 import { persistBehind } from './persist-behind.js';
-import { BoundedCounters } from './bounded-counters.js';
+import { BoundedCounters, withinMs } from './bounded-counters.js';
 import { RedisCounters } from './redis-counters.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'redis';
@@ -110,18 +110,32 @@ async function redisStore(url: string, logger: Logger): Promise<Store> {
       const adapter = new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true });
       return new Keyv({ store: adapter as unknown as KeyvStoreAdapter, namespace: `llm-gateway:${namespace}`, throwOnErrors: true });
     });
+  // A Redis that stops answering must not stop requests: bounded waits, local counting meanwhile.
+  const counters = new BoundedCounters(new RedisCounters(client), logger);
   return {
     kind: 'redis',
-    kv: (namespace) => typed(keyv(namespace)),
-    // A Redis that stops answering must not stop requests: bounded waits, local counting meanwhile.
-    counters: new BoundedCounters(new RedisCounters(client), logger),
+    kv: (namespace) => boundedKv(typed(keyv(namespace))),
+    counters,
     async close() {
+      // Counts taken here while Redis was away go to Redis first, if it answers.
+      await counters.close();
       if (!client.isOpen) return;
       // QUIT waits for Redis to answer; a Redis that does not must not hold up shutdown.
       const closed = client.close().then(() => true, () => false);
       const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000).unref());
       if (!(await Promise.race([closed, timedOut]))) client.destroy();
     },
+  };
+}
+
+/** Every key-value call on a shared store has a bounded wait: a stalled Redis is an error, not a hung request. */
+const KV_WAIT_MS = 2000;
+
+function boundedKv<Shape extends object>(kv: TypedKv<Shape>): TypedKv<Shape> {
+  return {
+    get: (key) => withinMs(KV_WAIT_MS, kv.get(key)),
+    set: (key, value, ttlMs) => withinMs(KV_WAIT_MS, kv.set(key, value, ttlMs)),
+    delete: (key) => withinMs(KV_WAIT_MS, kv.delete(key)),
   };
 }
 

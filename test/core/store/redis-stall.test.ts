@@ -1,0 +1,86 @@
+/**
+ * Counters on a Redis that stalls (behind a proxy that swallows every byte, or paused): a call is
+ * answered locally after its bounded wait, and nothing is counted twice or lost. A take answered
+ * locally is moved into Redis when it answers again, so its take-back nets out there; an add that
+ * timed out but reached Redis late leaves the local ledger. Needs REDIS_URL.
+ */
+import { createClient, type RedisClientType } from 'redis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../core/logger.js';
+import { BoundedCounters } from '../../../core/store/bounded-counters.js';
+import { RedisCounters } from '../../../core/store/redis-counters.js';
+import { startStallProxy, type StallProxy } from '../../support/stall-proxy.js';
+
+const REDIS_URL = process.env.REDIS_URL;
+const PREFIX = `test:stall:${process.pid}:${Date.now().toString(36)}:`;
+const opened: Array<{ close(): Promise<unknown> }> = [];
+let admin: RedisClientType;
+
+async function setUp(): Promise<{ proxy: StallProxy; client: RedisClientType; counters: BoundedCounters }> {
+  const url = new URL(REDIS_URL!);
+  admin ??= await (createClient({ url: REDIS_URL }) as RedisClientType).connect();
+  const proxy = await startStallProxy(Number(url.port || 6379), url.hostname);
+  url.port = String(proxy.port);
+  const client = createClient({ url: url.toString(), disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } }) as RedisClientType;
+  client.on('error', () => undefined);
+  await client.connect();
+  const counters = new BoundedCounters(new RedisCounters(client, PREFIX), silentLogger, 150);
+  opened.push({ close: () => counters.close() }, { close: () => client.disconnect().catch(() => undefined) }, proxy);
+  return { proxy, client, counters };
+}
+
+const inRedis = async (key: string) => Number((await admin.get(PREFIX + key)) ?? 0);
+
+afterEach(async () => {
+  for (const resource of opened.splice(0).reverse()) await resource.close().catch(() => undefined);
+});
+afterAll(async () => {
+  if (!admin) return;
+  const keys = await admin.keys(`${PREFIX}*`);
+  if (keys.length > 0) await admin.del(keys);
+  await admin.quit();
+});
+
+describe.skipIf(!REDIS_URL)('counters on a stalling Redis', () => {
+  it('a take answered locally and its take-back net out in Redis', async () => {
+    const { proxy, client, counters } = await setUp();
+    await counters.add('budget', 100);
+    proxy.stall();
+    // The take goes into the black hole, times out and is counted here.
+    expect(await counters.add('budget', 30)).toBe(30);
+    // The connection dies (the swallowed take never reached Redis); a new one works.
+    proxy.resume();
+    proxy.cut();
+    await expect.poll(() => client.ping().then(() => true, () => false), { timeout: 5000 }).toBe(true);
+    // The take reaches Redis before anything else is done with its key...
+    expect(await counters.get('budget')).toBe(130);
+    expect(await inRedis('budget')).toBe(130);
+    // ...so its take-back nets out there.
+    await counters.add('budget', -30);
+    expect(await inRedis('budget')).toBe(100);
+    expect(await counters.get('budget')).toBe(100);
+  });
+
+  it('an add that timed out but reached Redis late is counted once', async () => {
+    const { proxy, counters } = await setUp();
+    await counters.add('spend', 1);
+    // Writes wait in Redis; the add times out here and is counted locally meanwhile.
+    await admin.sendCommand(['CLIENT', 'PAUSE', '600', 'WRITE']);
+    expect(await counters.add('spend', 5)).toBe(5);
+    // Redis applies it when the pause ends: the local count leaves the ledger, nothing is moved twice.
+    await expect.poll(() => inRedis('spend'), { timeout: 5000 }).toBe(6);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await inRedis('spend')).toBe(6);
+    // With Redis away again, this process's own count holds nothing Redis already has.
+    proxy.stall();
+    expect(await counters.get('spend')).toBe(0);
+  });
+
+  it('under a stall every call answers within its bound', async () => {
+    const { proxy, counters } = await setUp();
+    proxy.stall();
+    const started = performance.now();
+    await Promise.all([counters.add('a', 1, 60_000), counters.get('a'), counters.ttl('a'), counters.delete('b'), counters.takeFromBucket('c', 1, 5, 1)]);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
