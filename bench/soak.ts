@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { expectExits, installCleanup, killAll, startNode } from './processes.js';
-import { startStallableProxy, type StallableProxy } from './stallable-proxy.js';
+import { startStallableProxy, type StallableProxy } from '../test/support/stallable-proxy.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const REDIS_URL = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
