@@ -34,6 +34,11 @@ export function killAll(): void {
   for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
+/** The children are about to be stopped on purpose: their exit no longer ends the run. */
+export function expectExits(): void {
+  stopping = true;
+}
+
 /** Kills the children on exit, on Ctrl-C (and SIGTERM, SIGHUP), and on a crash of the benchmark itself. */
 export function installCleanup(): void {
   process.on('exit', killAll);

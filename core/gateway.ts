@@ -121,7 +121,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     throw error;
   }
   live.follow(runtime);
-  const health = new HealthTracker();
+  const health = new HealthTracker((target) => runtime.models.isConfigured(target));
   events.on('request:end', (ctx) => health.recordRequest(ctx));
 
   const app = new Koa();

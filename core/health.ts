@@ -1,11 +1,13 @@
 /**
  * The health tracker: per deployment (provider + model), moving averages of latency to the first
  * byte of the answer (first chunk for streams) and of the error rate, fed from finished requests
- * off the response path. Routing strategies and the provider endpoints read it.
+ * off the response path. Routing strategies and the provider endpoints read it. Deployments nobody
+ * configured (a client-chosen `provider/model`) are kept in a capped LRU (deployment-map.ts).
  */
 import type { Attempt, GatewayContext } from './context.js';
 import { classifyFailure } from './errors.js';
 import type { Target } from './providers/provider.js';
+import { DeploymentMap } from './deployment-map.js';
 
 export interface DeploymentHealth {
   readonly deployment: string;
@@ -26,7 +28,12 @@ export interface DeploymentHealth {
 const ALPHA = 0.2;
 
 export class HealthTracker {
-  private readonly byDeployment = new Map<string, DeploymentHealth>();
+  private readonly byDeployment: DeploymentMap<DeploymentHealth>;
+
+  /** `isConfigured`: deployments always kept; others share a capped LRU of `cap` entries. */
+  constructor(isConfigured: (target: Target) => boolean = () => false, cap?: number) {
+    this.byDeployment = new DeploymentMap(isConfigured, cap);
+  }
 
   /** Records every finished attempt of a finished request. */
   recordRequest(ctx: GatewayContext): void {
@@ -56,21 +63,15 @@ export class HealthTracker {
   }
 
   get(target: Target): DeploymentHealth | undefined {
-    return this.byDeployment.get(`${target.provider}/${target.model}`);
+    return this.byDeployment.get(target);
   }
 
   all(): DeploymentHealth[] {
-    return [...this.byDeployment.values()];
+    return this.byDeployment.values();
   }
 
   private entry(target: Target): DeploymentHealth {
-    const deployment = `${target.provider}/${target.model}`;
-    let health = this.byDeployment.get(deployment);
-    if (!health) {
-      health = { deployment, provider: target.provider, model: target.model, requests: 0, failures: 0, latencyMs: undefined, errorRate: 0 };
-      this.byDeployment.set(deployment, health);
-    }
-    return health;
+    return this.byDeployment.getOrCreate(target, (deployment) => ({ deployment, provider: target.provider, model: target.model, requests: 0, failures: 0, latencyMs: undefined, errorRate: 0 }));
   }
 }
 

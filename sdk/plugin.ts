@@ -59,6 +59,7 @@ export type { AuditEntry } from '../core/live/audit.js';
 export type { ConfigCheck, EffectiveEntry, LiveConfig, LiveKind, Origin, Overrides } from '../core/live/live-config.js';
 export type { SecretStore } from '../core/live/secrets.js';
 export type { DeploymentHealth, HealthTracker } from '../core/health.js';
+export { DeploymentMap, UNCONFIGURED_DEPLOYMENTS_CAP, deploymentOf } from '../core/deployment-map.js';
 export type { Store } from '../core/store/store.js';
 export type { Target, UpstreamResult, ChatResult, JsonResult, StreamResult, EmbeddingsResult, Provider } from '../core/providers/provider.js';
 

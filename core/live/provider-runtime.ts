@@ -45,6 +45,7 @@ export class ProviderRuntime {
     virtualModel: (name: string) => this.current.resolver.virtualModel(name),
     allVirtualModels: () => this.current.resolver.allVirtualModels(),
     list: () => this.current.resolver.list(),
+    isConfigured: (target) => this.current.resolver.isConfigured(target),
   };
 
   constructor(

@@ -15,6 +15,7 @@ import { notFound } from '../errors.js';
 import type { ModelObject } from '../protocol/openai.js';
 import type { ModelCatalog } from '../providers/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { Target } from '../providers/provider.js';
 
 /** What a model name names: the view of the resolver plugins get (`host.models`), always current. */
 export interface ModelLookup {
@@ -24,9 +25,17 @@ export interface ModelLookup {
   allVirtualModels(): IterableIterator<ResolvedVirtualModel>;
   /** Every model clients may ask for, as `GET /v1/models` lists them: providers' models, then virtual models. */
   list(): ModelObject[];
+  /**
+   * Whether a deployment is one the operator configured: a virtual model's target or a model its
+   * provider lists. Per-deployment state keeps these; any other (a client-chosen `provider/model`)
+   * is held in a capped LRU (`DeploymentMap`).
+   */
+  isConfigured(target: Target): boolean;
 }
 
 export class ModelResolver implements ModelLookup {
+  private targetsOfVirtualModels: Set<string> | undefined;
+
   constructor(
     private readonly virtualModels: ReadonlyMap<string, ResolvedVirtualModel>,
     private readonly providers: ProviderRegistry,
@@ -48,6 +57,12 @@ export class ModelResolver implements ModelLookup {
   /** A virtual model's definition (its strategy, its targets' weights), by name. */
   virtualModel(name: string): ResolvedVirtualModel | undefined {
     return this.virtualModels.get(name);
+  }
+
+  isConfigured(target: Target): boolean {
+    if (this.catalog.providersOf(target.model).includes(target.provider)) return true;
+    this.targetsOfVirtualModels ??= new Set([...this.virtualModels.values()].flatMap((m) => m.targets.map((t) => `${t.provider}/${t.model}`)));
+    return this.targetsOfVirtualModels.has(`${target.provider}/${target.model}`);
   }
 
   resolve(model: string): RouteDecision {

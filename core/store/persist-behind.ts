@@ -2,6 +2,9 @@
  * Saves in-memory counters to a Keyv namespace behind the requests: a snapshot of what changed,
  * every second and at shutdown, and a restore at start. A crash loses at most the last second of
  * counts, which for windows and cursors means a slightly generous limit, never a wrong answer.
+ * A snapshot that cannot be read is not taken for "none": budgets and limits would start again at
+ * 0 and the next save would overwrite what was spent. The read is tried a few times, then the
+ * store refuses to open, saying why.
  */
 import type Keyv from 'keyv';
 import type { Logger } from '../logger.js';
@@ -12,7 +15,7 @@ const SNAPSHOT_KEY = 'snapshot';
 type Snapshot = Record<string, { value: number; expiresAt: number | null }>;
 
 export async function persistBehind(counters: MemoryCounters, kv: Keyv, logger: Logger, intervalMs = 1000): Promise<{ stop(): Promise<void> }> {
-  const saved = (await kv.get(SNAPSHOT_KEY).catch(() => undefined)) as Snapshot | undefined;
+  const saved = await readSnapshot(kv, logger);
   const state: Snapshot = { ...saved };
   counters.restore(Object.entries(state).map(([key, e]) => [key, { value: e.value, expiresAt: e.expiresAt ?? Infinity }]));
 
@@ -38,4 +41,25 @@ export async function persistBehind(counters: MemoryCounters, kv: Keyv, logger: 
       await save();
     },
   };
+}
+
+const READ_ATTEMPTS = 3;
+
+async function readSnapshot(kv: Keyv, logger: Logger, pauseMs = 200): Promise<Snapshot | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await kv.get(SNAPSHOT_KEY)) as Snapshot | undefined;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (attempt >= READ_ATTEMPTS) {
+        throw new Error(
+          `cannot read the saved counters (budgets spent, rate-limit windows, cursors): ${message}. ` +
+            `Not starting with them at 0; fix or move the SQLite file, or delete its '${kv.namespace ?? 'counters'}:${SNAPSHOT_KEY}' row to start afresh.`,
+          { cause: error },
+        );
+      }
+      logger.warn('could not read the saved counters; trying again', { error: message, attempt });
+      await new Promise((r) => setTimeout(r, pauseMs * attempt));
+    }
+  }
 }

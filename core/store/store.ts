@@ -80,7 +80,8 @@ async function sqliteStore(path: string, logger: Logger): Promise<Store> {
     cached(namespaces, namespace, () => {
       const adapter = new KeyvSqliteAdapter({ uri: `sqlite://${file}`, busyTimeout: 5000 });
       adapters.push(adapter);
-      return new Keyv({ store: adapter as unknown as KeyvStoreAdapter, namespace });
+      // A failed read must be an error, not an "absent" answer (saved counters read as none).
+      return new Keyv({ store: adapter as unknown as KeyvStoreAdapter, namespace, throwOnErrors: true });
     });
   const counters = new MemoryCounters();
   const persistence = await persistBehind(counters, keyv('counters'), logger);

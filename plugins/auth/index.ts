@@ -10,18 +10,20 @@
  * `/health` and `/ready`, a login page). Unknown, revoked or expired keys get a 401; a path no
  * route serves is a 404 whoever asks.
  * On the way in (chat and messages): the model must be one the key allows (403), the key must be
- * under its requests and tokens per minute (429 with Retry-After) and have budget left for the
- * request's estimated cost (402 with Retry-After at the window's reset).
+ * under its requests and tokens per minute (429 with Retry-After).
+ * Before the first upstream try, once the route (rules, routing) and the prompt's token count
+ * (token counter) are final: the key must have budget left for the request's most expensive outcome
+ * (402 with Retry-After at the window's reset), which is reserved (budget.ts).
  * On the way out (`request:end`): tokens are added to the per-minute window and the reservation is
  * replaced by what the request actually cost.
  */
 import type { Context as KoaContext } from 'koa';
 import picomatch from 'picomatch';
-import { GatewayError, definePlugin, defineSlot, estimatePromptTokens, type GatewayContext } from 'llm-gateway/plugin';
+import { GatewayError, definePlugin, defineSlot, estimatePromptTokens, type GatewayContext, type Target } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes } from './admin-routes.js';
-import { budgetWindows, reserve, type Reservation } from './budget.js';
+import { budgetWindows, reserve, type BudgetWindow, type Reservation } from './budget.js';
 import { KeyStore, type GatewayKey, type KeyRecords } from './keys.js';
 import { addToWindow, takeFromWindow, windowCount } from './limits.js';
 import { sameSecret, secretFrom } from './secrets.js';
@@ -44,7 +46,8 @@ export interface CallerKey {
 }
 
 export const callerKeySlot = defineSlot<CallerKey>('auth:caller-key');
-const reservationSlot = defineSlot<Reservation & { ok: true }>('auth:reservation');
+/** The request's budget reservation, made once however many tries and interceptors call upstream. */
+const reservationSlot = defineSlot<Promise<Reservation>>('auth:reservation');
 
 /** The gateway key a request authenticated with, set by `authorize` (`Symbol.for`: any copy of this plugin reads it). */
 const KEY_STATE = Symbol.for('llm-gateway.auth:key');
@@ -135,24 +138,47 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
           const used = await windowCount(store.counters, `tpm:${key.id}`);
           if (used + promptTokens > key.limits.tpm) throw limited(`This key is over its limit of ${key.limits.tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
         }
+        // A key already spent to its limit is refused here, before any work; the reservation
+        // itself waits for the final route and token count (below).
         const windows = budgetWindows(key.id, key.budget);
         if (windows.length > 0) {
-          const targets = ctx.route?.targets ?? resolveTargets(model)?.targets ?? [];
-          const estimate = findPricing().estimateMicros(targets, withDefaultMax(ctx, options.reserveOutputTokens), promptTokens);
-          const reservation = await reserve(store.counters, windows, estimate);
-          if (!reservation.ok) {
-            const { window } = reservation;
-            throw new GatewayError('budget_exceeded', `This key has used its ${window.name} budget of $${(window.limitMicros / 1e6).toFixed(2)}; it resets in ${window.resetsInSeconds} s.`, {
-              code: `${window.name}_budget_exceeded`,
-              retryable: false,
-              retryAfterSeconds: window.resetsInSeconds,
-            });
-          }
-          ctx.set(reservationSlot, reservation);
+          const refused = await reserve(store.counters, windows, 0);
+          if (!refused.ok) throw overBudget(refused.window);
         }
         await next();
       },
+
+      // Outermost around the upstream pipeline (auth is a `pre` plugin): runs once the request
+      // middleware (token counter, rules, routing) has settled the route and the prompt.
+      upstream: (next) =>
+        async function reserveBudget(call) {
+          const key = call.ctx.http ? keyOf(call.ctx.http) : undefined;
+          if (key) {
+            const reservation = await reservationFor(call.ctx, key, call.target);
+            if (reservation && !reservation.ok) throw overBudget(reservation.window);
+          }
+          return next(call);
+        },
     };
+
+    /**
+     * Reserves, once per request, the most the request can cost: its counted prompt and its
+     * `max_tokens` (or `reserveOutputTokens`) at the dearest price among the targets it may be
+     * served by.
+     */
+    function reservationFor(ctx: GatewayContext, key: GatewayKey, target: Target): Promise<Reservation> | undefined {
+      const windows = budgetWindows(key.id, key.budget);
+      if (windows.length === 0) return undefined;
+      let pending = ctx.get(reservationSlot);
+      if (!pending) {
+        const promptTokens = ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
+        const targets = [...(ctx.route?.targets ?? resolveTargets(ctx.request.model)?.targets ?? []), target];
+        const estimate = findPricing().estimateMicros(targets, withDefaultMax(ctx, options.reserveOutputTokens), promptTokens);
+        pending = reserve(store.counters, windows, estimate);
+        ctx.set(reservationSlot, pending);
+      }
+      return pending;
+    }
 
     async function settle(ctx: GatewayContext): Promise<void> {
       const key = ctx.get(callerKeySlot);
@@ -161,13 +187,21 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       // Only an answer that started spends tokens and money; refusals and failed tries do not.
       const { usage } = ctx.servedBy ? usageOf(ctx) : { usage: undefined };
       await addToWindow(store.counters, `tpm:${key.id}`, usage ? usage.prompt_tokens + usage.completion_tokens : 0);
-      const reservation = ctx.get(reservationSlot);
-      if (!reservation) return;
+      const reservation = await ctx.get(reservationSlot)?.catch(() => undefined);
+      if (!reservation?.ok) return;
       const actual = ctx.servedBy && usage ? (findPricing().costMicros(ctx.servedBy, usage) ?? 0) : 0;
       await reservation.release(actual);
     }
   },
 });
+
+function overBudget(window: BudgetWindow): GatewayError {
+  return new GatewayError('budget_exceeded', `This key has used its ${window.name} budget of $${(window.limitMicros / 1e6).toFixed(2)}; it resets in ${window.resetsInSeconds} s.`, {
+    code: `${window.name}_budget_exceeded`,
+    retryable: false,
+    retryAfterSeconds: window.resetsInSeconds,
+  });
+}
 
 function limited(message: string, code: string, retryAfterSeconds: number): GatewayError {
   return new GatewayError('rate_limited', message, { code, retryable: true, retryAfterSeconds });

@@ -2,14 +2,23 @@
  * Gateway keys in the state store: created with a secret shown once, listed without it, revoked,
  * and verified per request. Verified keys are cached for `cacheTtlMs` so the hot path does not wait
  * on the store; a revocation is immediate on the replica that made it and reaches the others within
- * that time.
+ * that time. Anyone can send a bearer token, so the cache is bounded: at most `KNOWN_KEYS_CAP` keys
+ * (least recently used dropped), and secrets that match no key only `UNKNOWN_KEYS_CAP` of them, each
+ * for at most `UNKNOWN_KEY_TTL_MS`.
  */
+import { LRUCache } from 'lru-cache';
 import { GatewayError } from 'llm-gateway/plugin';
 import { withinMs, type TypedKv } from 'llm-gateway/store';
 import { hashSecret, newKeyId, newSecret } from './secrets.js';
 
 /** How long a request waits on the store for a key before the cache or a 503 answers. */
 const STORE_WAIT_MS = 500;
+
+/** Verified keys kept in memory (a gateway with more active keys reads the rest from the store). */
+export const KNOWN_KEYS_CAP = 10_000;
+/** Secrets that match no key, remembered so a client retrying a wrong one does not hit the store each time. */
+export const UNKNOWN_KEYS_CAP = 1_000;
+export const UNKNOWN_KEY_TTL_MS = 1_000;
 
 export interface KeyLimits {
   /** Requests per minute. */
@@ -60,7 +69,8 @@ export interface KeyRecords {
 }
 
 export class KeyStore {
-  private readonly cache = new Map<string, { key: GatewayKey | undefined; until: number }>();
+  private readonly known = new LRUCache<string, { key: GatewayKey; until: number }>({ max: KNOWN_KEYS_CAP });
+  private readonly unknown = new LRUCache<string, { key: undefined; until: number }>({ max: UNKNOWN_KEYS_CAP });
 
   constructor(
     private readonly kv: TypedKv<KeyRecords>,
@@ -95,7 +105,7 @@ export class KeyStore {
     if (!key) return undefined;
     const revoked = { ...key, revokedAt: key.revokedAt ?? new Date(this.now()).toISOString() };
     await this.kv.set(`id:${id}`, revoked);
-    this.cache.delete(key.hash);
+    this.known.delete(key.hash);
     return this.view(revoked);
   }
 
@@ -106,7 +116,7 @@ export class KeyStore {
    */
   async find(secret: string): Promise<GatewayKey | undefined> {
     const hash = hashSecret(secret);
-    const cached = this.cache.get(hash);
+    const cached = this.known.get(hash) ?? this.unknown.get(hash);
     if (cached && cached.until > this.now()) return cached.key;
     let key: GatewayKey | undefined;
     try {
@@ -116,8 +126,18 @@ export class KeyStore {
       if (cached) return cached.key;
       throw new GatewayError('unavailable', 'The gateway cannot verify keys right now (its store is not answering); try again shortly.', { code: 'key_store_unavailable', retryable: true, retryAfterSeconds: 1, cause: error });
     }
-    this.cache.set(hash, { key, until: this.now() + this.cacheTtlMs });
+    if (key) {
+      this.known.set(hash, { key, until: this.now() + this.cacheTtlMs });
+    } else {
+      this.known.delete(hash);
+      this.unknown.set(hash, { key, until: this.now() + Math.min(this.cacheTtlMs, UNKNOWN_KEY_TTL_MS) });
+    }
     return key;
+  }
+
+  /** How many secrets the cache holds: known keys and unknown secrets (for tests and the dashboard). */
+  get cached(): { known: number; unknown: number } {
+    return { known: this.known.size, unknown: this.unknown.size };
   }
 
   status(key: GatewayKey): KeyView['status'] {

@@ -11,7 +11,7 @@
  * @example
  * plugins: [retry(), circuitBreaker({ failureThreshold: 5, windowMs: 60_000, cooldownMs: 30_000 })]
  */
-import { type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, toGatewayError } from 'llm-gateway/plugin';
+import { DeploymentMap, type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, toGatewayError } from 'llm-gateway/plugin';
 import type { Target } from 'llm-gateway/provider-kit';
 
 import { Circuit, type CircuitOptions, type CircuitState } from './circuit.js';
@@ -31,7 +31,7 @@ export interface CircuitBreakerOptions extends Partial<CircuitOptions> {
 }
 
 export interface CircuitBreakerState {
-  /** Every deployment this replica has seen, with its (shared) state. */
+  /** Every deployment this replica has seen (configured ones, and the most recent others up to a cap), with its (shared) state. */
   snapshot(): Promise<Array<{ deployment: string; state: CircuitState; recentFailures: number; retryInMs?: number }>>;
   /** The state of one deployment (closed when never seen; half-open once an open one may be probed). */
   stateOf(target: Target): Promise<CircuitState>;
@@ -39,8 +39,6 @@ export interface CircuitBreakerState {
 
 /** Other plugins (routing strategies, the dashboard) read circuit states through this service. */
 export const circuitBreakerState = defineService<CircuitBreakerState>('circuit-breaker:state');
-
-const deploymentOf = (target: Target) => `${target.provider}/${target.model}`;
 
 const defaults = {
   failureThreshold: 5,
@@ -66,36 +64,32 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
   defaults,
   setup(host, options) {
     const counted = new Set<FailureClass>(options.countOn);
-    const circuits = new Map<string, Circuit>();
+    // The state lives in the store (windows that expire); this map only holds the objects reading
+    // it, bounded: configured deployments, and an LRU of others (a client may name any model).
+    const circuits = new DeploymentMap<Circuit>((target) => host.models.isConfigured(target));
     const { counters } = host.store;
     const announce = (deployment: string, from: CircuitState, to: CircuitState) => {
       host.logger[to === 'open' ? 'warn' : 'info'](`circuit ${deployment}: ${from} → ${to}`);
       host.events.emit('circuit:change', deployment, from, to);
     };
 
-    const circuitFor = (deployment: string) => {
-      let circuit = circuits.get(deployment);
-      if (!circuit) {
-        circuit = new Circuit(deployment, options, counters, (from, to) => announce(deployment, from, to));
-        circuits.set(deployment, circuit);
-      }
-      return circuit;
-    };
+    const circuitFor = (target: Target) =>
+      circuits.getOrCreate(target, (deployment) => new Circuit(deployment, options, counters, (from, to) => announce(deployment, from, to)));
     const snapshot = async (filter: (deployment: string) => boolean) =>
-      Promise.all([...circuits].filter(([deployment]) => filter(deployment)).map(async ([deployment, circuit]) => ({ deployment, ...(await circuit.snapshot(Date.now())) })));
+      Promise.all(circuits.entries().filter(([deployment]) => filter(deployment)).map(async ([deployment, circuit]) => ({ deployment, ...(await circuit.snapshot(Date.now())) })));
 
     host.addProviderStatus({ name: 'breaker', status: (providerId) => snapshot((deployment) => deployment.startsWith(`${providerId}/`)) });
     host.provide(circuitBreakerState, {
       snapshot: () => snapshot(() => true),
       // Ask the store even for a deployment this replica never called: another may have opened it.
-      stateOf: (target) => circuitFor(deploymentOf(target)).state(),
+      stateOf: (target) => circuitFor(target).state(),
     });
 
     return {
       upstream: (next) =>
         async function guardWithCircuit(call) {
-          const deployment = deploymentOf(call.target);
-          const circuit = circuitFor(deployment);
+          const circuit = circuitFor(call.target);
+          const deployment = `${call.target.provider}/${call.target.model}`;
           const admission = await circuit.admit();
           if (!admission.allowed) {
             throw new GatewayError('unavailable', `${deployment}: circuit open after repeated failures; next try in ${Math.ceil(admission.retryInMs / 1000)} s`, {

@@ -13,7 +13,7 @@
  * @example
  * plugins: [routing(), retry(), rateLimits({ limits: { groq: { rpm: 30, tpm: 6000 } } })]
  */
-import { GatewayError, definePlugin, defineService, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
+import { DeploymentMap, GatewayError, definePlugin, defineService, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
 import { Limiter, type Limits } from './limiter.js';
 import { exhaustedUntil } from './provider-headers.js';
 
@@ -60,16 +60,14 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
     };
     let configured = limitersFor(host.config.providers);
     host.events.on('config:change', (now) => void (configured = limitersFor(now.providers)));
-    const learned = new Map<string, Limiter>();
+    // Deployments without configured limits: what providers told us lives in the store; the
+    // limiters reading it are kept for configured deployments and an LRU of others.
+    const learned = new DeploymentMap<Limiter>((target) => host.models.isConfigured(target));
 
     /** The provider's scope (if limited) and the deployment's (always: it carries learned blocks). */
     const scopesOf = (target: Target): Limiter[] => {
       const deployment = `${target.provider}/${target.model}`;
-      let own = configured.get(deployment) ?? learned.get(deployment);
-      if (!own) {
-        own = new Limiter(deployment, {}, counters);
-        learned.set(deployment, own);
-      }
+      const own = configured.get(deployment) ?? learned.getOrCreate(target, () => new Limiter(deployment, {}, counters));
       const provider = configured.get(target.provider);
       return provider ? [provider, own] : [own];
     };

@@ -65,9 +65,17 @@ export class Limiter {
     if (this.limits.concurrency !== undefined) await this.counters.add(`${this.prefix}:inflight`, -1, IN_FLIGHT_TTL);
   }
 
+  /**
+   * Counts tokens in the windows a limit reads, and only those: a scope without a token limit (any
+   * client-chosen deployment) would otherwise keep a day-long window per name it was ever asked.
+   */
   async usedTokens(count: number, now: number): Promise<void> {
     if (count <= 0) return;
-    await Promise.all([addToWindow(this.counters, `${this.prefix}:tok:m`, count, MINUTE, now), addToWindow(this.counters, `${this.prefix}:tok:d`, count, DAY, now)]);
+    const { tpm, tpd } = this.limits;
+    await Promise.all([
+      tpm !== undefined ? addToWindow(this.counters, `${this.prefix}:tok:m`, count, MINUTE, now) : undefined,
+      tpd !== undefined ? addToWindow(this.counters, `${this.prefix}:tok:d`, count, DAY, now) : undefined,
+    ]);
   }
 
   /** What the provider said: nothing goes to this scope for `ms` (a longer block is kept). */

@@ -61,7 +61,9 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
         const candidates = applyHints(route.targets as RoutedTarget[], hints);
         const routeKey = route.virtualModel ?? route.requestedModel;
         // The cursor lives in the store: restarts keep it (SQLite) and replicas share it (Redis).
-        const cursor = strategy === 'round-robin' ? (await counters.add(`cursor:${routeKey}`, 1)) - 1 : 0;
+        // Only routes with a choice have one: those are virtual models and listed models, never a
+        // client-chosen `provider/model` (one target), so the cursors are as many as the config says.
+        const cursor = strategy === 'round-robin' && candidates.length > 1 ? (await counters.add(`cursor:${routeKey}`, 1)) - 1 : 0;
         // Headroom may live in Redis: asked once per target, only when the strategy reads it.
         const withHeadroom = strategy === 'usage-aware' && headroom ? await targetsWithHeadroom(candidates, headroom) : undefined;
         const ordered = orderTargets(strategy, candidates, {

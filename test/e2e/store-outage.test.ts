@@ -1,57 +1,32 @@
 /**
- * A Redis that stops answering must not stop the gateway: with the real Redis behind a proxy that
+ * A store that stops answering must not stop the gateway. With the real Redis behind a proxy that
  * the test can stall, requests keep being served in bounded time (limits count locally meanwhile,
- * keys already verified stay valid), and the usage log's failures never reach a client.
+ * keys already verified stay valid). With the real PostgreSQL of the usage log stalled, requests
+ * are answered as usual and no usage record is lost: they are written once it answers again.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { auth } from '../../index.js';
+import { auth, usageLogger } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { startStallableProxy, type StallableProxy } from '../support/stallable-proxy.js';
 
 const REDIS_URL = process.env.REDIS_URL;
-if (!REDIS_URL) console.warn('REDIS_URL is not set: the store outage test is skipped; .ci/run sets it.');
-
-/** A TCP proxy to Redis that can be stalled: open connections cut, new ones accepted and never answered. */
-async function stallableProxy(target: URL): Promise<{ port: number; stall(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let stalled = false;
-  const server: Server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => undefined);
-    if (stalled) return;
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    sockets.add(upstream);
-    upstream.on('error', () => client.destroy());
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    stall() {
-      stalled = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+const DATABASE_URL = process.env.DATABASE_URL;
+if (!REDIS_URL) console.warn('REDIS_URL is not set: the Redis outage test is skipped; .ci/run sets it.');
+if (!DATABASE_URL) console.warn('DATABASE_URL is not set: the PostgreSQL outage test is skipped; .ci/run sets it.');
 
 let upstream: MockUpstream;
-let proxy: Awaited<ReturnType<typeof stallableProxy>>;
+let proxy: StallableProxy;
 let gw: RunningGateway;
 const ADMIN = 'outage-admin-key-0123456789';
 
 beforeAll(async () => {
   if (!REDIS_URL) return;
   upstream = await startMockUpstream();
-  proxy = await stallableProxy(new URL(REDIS_URL));
+  const redis = new URL(REDIS_URL);
+  proxy = await startStallableProxy(redis.hostname, Number(redis.port || 6379));
   gw = await startGateway({ store: `redis://127.0.0.1:${proxy.port}`, providers: { mock: mockProvider(upstream) }, plugins: [auth({ adminKey: ADMIN })] });
 });
 afterAll(async () => {
@@ -66,6 +41,8 @@ it.skipIf(!REDIS_URL)('keeps serving a verified key, in bounded time, while Redi
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: secret, maxRetries: 0 });
   await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'before' }] });
 
+  // Open connections dropped, new ones accepted and never answered.
+  proxy.cut();
   proxy.stall();
   for (let i = 0; i < 5; i++) {
     const started = performance.now();
@@ -79,3 +56,44 @@ it.skipIf(!REDIS_URL)('keeps serving a verified key, in bounded time, while Redi
   expect((stranger as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
   expect((stranger as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'key_store_unavailable' });
 });
+
+it.skipIf(!DATABASE_URL)('answers as usual while the usage log\'s PostgreSQL does not, and loses no record', async () => {
+  const target = new URL(DATABASE_URL!);
+  const pgProxy = await startStallableProxy(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(DATABASE_URL!);
+  viaProxy.hostname = '127.0.0.1';
+  viaProxy.port = String(pgProxy.port);
+  const up = await startMockUpstream();
+  const logged = await startGateway({ providers: { mock: mockProvider(up) }, plugins: [usageLogger({ url: viaProxy.toString() })] });
+  const run = `outage-pg-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const ids: string[] = [];
+  const ask = async (i: number) => {
+    const id = `${run}-${i}`;
+    ids.push(id);
+    const client = new OpenAI({ baseURL: logged.baseURL, apiKey: 'unused', maxRetries: 0, defaultHeaders: { 'x-request-id': id } });
+    const started = performance.now();
+    const answer = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: `n${i}` }] });
+    expect(answer.choices[0]?.message.content).toBe(`echo: n${i}`);
+    return performance.now() - started;
+  };
+  const reader = new pg.Client({ connectionString: DATABASE_URL });
+  await reader.connect();
+  const rowsOf = async () => Number((await reader.query<{ n: string }>('SELECT count(*) AS n FROM public.usage_records WHERE request_id = ANY($1)', [ids])).rows[0]!.n);
+  try {
+    await ask(0);
+    await expect.poll(rowsOf, { timeout: 10_000 }).toBe(1);
+
+    pgProxy.stall();
+    // The write happens behind the requests: a stalled database never delays an answer.
+    for (let i = 1; i <= 5; i++) expect(await ask(i)).toBeLessThan(3000);
+    expect(await rowsOf()).toBe(1);
+
+    pgProxy.resume();
+    await expect.poll(rowsOf, { timeout: 20_000 }).toBe(6);
+  } finally {
+    await reader.end();
+    await logged.close();
+    await up.close();
+    await pgProxy.close();
+  }
+}, 60_000);

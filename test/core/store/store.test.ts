@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { MemoryCounters } from '../../../core/store/memory-counters.js';
 import { openStore, type Store } from '../../../core/store/store.js';
@@ -22,6 +22,17 @@ const backends: Array<[string, () => string, boolean]> = [
   ['redis', () => REDIS_URL ?? '', Boolean(REDIS_URL)],
 ];
 
+/**
+ * Expiry and refill are the subject: memory and SQLite counters run on this process's clock, which
+ * the test moves (Date only); Redis expires keys on its own clock, which only real time moves.
+ */
+function clockFor(backend: string): { advance(ms: number): Promise<void> } {
+  if (backend === 'redis') return { advance: (ms) => new Promise((r) => setTimeout(r, ms)) };
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  return { advance: async (ms) => void vi.setSystemTime(Date.now() + ms) };
+}
+afterEach(() => void vi.useRealTimers());
+
 describe.each(backends)('%s store', (_name, url, enabled) => {
   it.skipIf(!enabled)('keeps namespaces apart', async () => {
     const store = await openStore(url(), silentLogger);
@@ -37,6 +48,7 @@ describe.each(backends)('%s store', (_name, url, enabled) => {
   });
 
   it.skipIf(!enabled)('adds exactly under concurrency, and expires windows', async () => {
+    const clock = clockFor(_name);
     const store = await openStore(url(), silentLogger);
     const key = `c-${Date.now()}-${Math.random()}`;
     const totals = await Promise.all(Array.from({ length: 200 }, () => store.counters.add(key, 3, 60_000)));
@@ -46,7 +58,7 @@ describe.each(backends)('%s store', (_name, url, enabled) => {
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
     await store.counters.add(`${key}-short`, 1, 30);
-    await new Promise((r) => setTimeout(r, 60));
+    await clock.advance(60);
     expect(await store.counters.get(`${key}-short`)).toBe(0);
     expect(await store.counters.ttl(`${key}-forever`)).toBeUndefined();
     await store.close();
@@ -55,6 +67,7 @@ describe.each(backends)('%s store', (_name, url, enabled) => {
 
 describe.each(backends)('%s token bucket', (_name, url, enabled) => {
   it.skipIf(!enabled)('lets a burst through, then holds the refill rate', async () => {
+    const clock = clockFor(_name);
     const store = await openStore(url(), silentLogger);
     const key = `bucket-${Date.now()}-${Math.random()}`;
     // 3 at once, then 20 per second.
@@ -63,7 +76,7 @@ describe.each(backends)('%s token bucket', (_name, url, enabled) => {
     const refused = burst.find((t) => !t.allowed)!;
     expect(refused.retryAfterMs).toBeGreaterThan(0);
     expect(refused.retryAfterMs).toBeLessThanOrEqual(50);
-    await new Promise((r) => setTimeout(r, 120));
+    await clock.advance(120);
     expect((await store.counters.takeFromBucket(key, 1, 3, 20)).allowed).toBe(true);
     await store.close();
   });

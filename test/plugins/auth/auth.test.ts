@@ -5,7 +5,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auth, definePlugin, pricing, rules, type Pricing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { startMockUpstream, mockProvider, type MockUpstream } from '../../support/mock-upstream.js';
@@ -32,6 +32,8 @@ let upstream: MockUpstream;
 let gw: RunningGateway;
 
 beforeAll(async () => {
+  // Limits run on a clock the tests can move (Date only: sockets keep their real timers).
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
   upstream = await startMockUpstream();
   gw = await startGateway({
     providers: { mock: mockProvider(upstream), other: mockProvider(upstream) },
@@ -42,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.close();
   await upstream?.close();
+  vi.useRealTimers();
 });
 
 async function createKey(spec: Record<string, unknown>): Promise<{ id: string; secret: string }> {
@@ -157,7 +160,7 @@ describe('limits and budgets', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers?.get('retry-after')).toBe('1');
     // 120 per minute refills one every half second.
-    await new Promise((r) => setTimeout(r, 600));
+    vi.setSystemTime(Date.now() + 600);
     expect((await ask(secret)).choices).toHaveLength(1);
   });
 

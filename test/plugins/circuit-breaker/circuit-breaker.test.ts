@@ -2,7 +2,7 @@
  * gateway:circuit-breaker with gateway:retry, through real sockets: a failing first target is
  * skipped while its circuit is open, probed after the cooldown, and back in use once it answers.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { circuitBreaker, retry, routing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream, type Scenario } from '../../support/mock-upstream.js';
@@ -10,11 +10,15 @@ import { mockProvider, startMockUpstream, type MockUpstream, type Scenario } fro
 let primary: MockUpstream;
 let secondary: MockUpstream;
 let gw: RunningGateway;
-const transitions: string[] = [];
+let transitions: string[];
 const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat/completions').length;
 const serverError: Scenario = { status: 500, body: { error: { message: 'boom' } } };
 
-beforeAll(async () => {
+// Each test gets its own gateway and upstreams (no circuit left open by another test), on a clock
+// the test moves: the cooldown passes without waiting for it.
+beforeEach(async () => {
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  transitions = [];
   primary = await startMockUpstream();
   secondary = await startMockUpstream();
   gw = await startGateway({
@@ -25,15 +29,13 @@ beforeAll(async () => {
   });
   gw.gateway.events.on('circuit:change', (deployment, from, to) => void transitions.push(`${deployment} ${from}→${to}`));
 });
-afterAll(async () => {
+afterEach(async () => {
   await gw?.close();
   await primary?.close();
   await secondary?.close();
+  vi.useRealTimers();
 });
-beforeEach(() => {
-  primary.reset();
-  secondary.reset();
-});
+const passCooldown = () => vi.setSystemTime(Date.now() + 450);
 
 const ask = async () => {
   const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'stack', messages: [{ role: 'user', content: 'hi' }] }) });
@@ -64,7 +66,7 @@ describe('circuit breaker', () => {
     expect((await fetch(`${gw.url}/v1/providers/nope/health`)).status).toBe(404);
 
     // After the cooldown one probe goes through; it succeeds and the circuit closes.
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    passCooldown();
     expect(await ask()).toMatchObject({ status: 200, provider: 'primary' });
     expect(transitions).toEqual(['primary/mock-small closed→open', 'primary/mock-small open→half_open', 'primary/mock-small half_open→closed']);
     expect(await ask()).toMatchObject({ status: 200, provider: 'primary' });
@@ -83,8 +85,6 @@ describe('circuit breaker', () => {
   });
 
   it('does not count client errors against a deployment', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 450));
-    await ask(); // the probe closes the circuit left open by the previous test
     const bad: Scenario = { status: 400, body: { error: { message: 'bad' } } };
     primary.enqueue(bad, bad, bad);
     for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(400);

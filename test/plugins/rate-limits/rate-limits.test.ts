@@ -2,7 +2,7 @@
  * gateway:rate-limits with routing and retry, through real sockets: a deployment at its limit,
  * configured or told by its provider, is skipped instead of tried.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { rateLimits, retry, routing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { completion, mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
@@ -13,6 +13,8 @@ let gw: RunningGateway;
 const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat/completions').length;
 
 beforeAll(async () => {
+  // Windows and provider blocks are read on a clock the tests move (Date only: sockets keep real timers).
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
   primary = await startMockUpstream();
   secondary = await startMockUpstream();
   gw = await startGateway({
@@ -36,6 +38,7 @@ afterAll(async () => {
   await gw?.close();
   await primary?.close();
   await secondary?.close();
+  vi.useRealTimers();
 });
 beforeEach(() => {
   primary.reset();
@@ -73,7 +76,7 @@ describe('rate limits', () => {
     expect((await ask('told')).provider).toBe('secondary');
     const health = (await (await fetch(`${gw.url}/v1/providers/primary/health`)).json()) as { limits: Array<{ scope: string; exhaustedForMs?: number }> };
     expect(health.limits.find((l) => l.scope === 'primary/told')?.exhaustedForMs).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    vi.setSystemTime(Date.now() + 450);
     expect((await ask('told')).provider).toBe('primary');
   });
 

@@ -3,7 +3,7 @@
  * retention, never heavier than the bound (and saying so), item references, a store that does not
  * answer; and how stored items are normalized and replayed to an OpenAI upstream.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createGateway } from '../../../index.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { openStore, type Store } from '../../../core/store/store.js';
@@ -57,10 +57,13 @@ describe('ResponseStore', () => {
   });
 
   it('forgets a record after the retention', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
     const responses = open({ ttlMs: 50 });
     await responses.save(record('r1', null));
+    vi.setSystemTime(Date.now() + 49);
     expect(await responses.load('r1', null)).toBeDefined();
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    vi.setSystemTime(Date.now() + 31);
     expect(await responses.load('r1', null)).toBeUndefined();
     expect(await responses.findItem('msg_r1', null)).toBeUndefined();
   });

@@ -1,0 +1,63 @@
+/**
+ * State kept per deployment (provider + model) that a client can name: health, circuits, learned
+ * limits. A client may send any `provider/model` an OpenAI-compatible host will answer, so a map
+ * keyed by it must not grow with what clients send. Deployments the operator configured (a
+ * virtual model's targets, the models a provider lists) are always kept; any other lives in an
+ * LRU of at most `cap` entries (default `UNCONFIGURED_DEPLOYMENTS_CAP`), least recently used
+ * dropped first.
+ *
+ * @example
+ * const circuits = new DeploymentMap<Circuit>((t) => host.models.isConfigured(t));
+ * const circuit = circuits.getOrCreate(target, (deployment) => new Circuit(deployment));
+ */
+import { LRUCache } from 'lru-cache';
+import type { Target } from './providers/provider.js';
+
+/** How many deployments nobody configured each per-deployment map keeps. */
+export const UNCONFIGURED_DEPLOYMENTS_CAP = 1000;
+
+export const deploymentOf = (target: Target): string => `${target.provider}/${target.model}`;
+
+export class DeploymentMap<V extends {}> {
+  private readonly configured = new Map<string, V>();
+  private readonly others: LRUCache<string, V>;
+
+  constructor(
+    private readonly isConfigured: (target: Target) => boolean,
+    cap = UNCONFIGURED_DEPLOYMENTS_CAP,
+  ) {
+    this.others = new LRUCache<string, V>({ max: cap });
+  }
+
+  get(target: Target): V | undefined {
+    const deployment = deploymentOf(target);
+    return this.configured.get(deployment) ?? this.others.get(deployment);
+  }
+
+  /** The deployment's entry, made by `create` when there is none. */
+  getOrCreate(target: Target, create: (deployment: string) => V): V {
+    const deployment = deploymentOf(target);
+    const kept = this.configured.get(deployment);
+    if (kept !== undefined) return kept;
+    const configured = this.isConfigured(target);
+    let value = this.others.get(deployment);
+    if (value === undefined) value = create(deployment);
+    else if (configured) this.others.delete(deployment); // configured since (a catalog refresh): kept from now on
+    if (configured) this.configured.set(deployment, value);
+    else this.others.set(deployment, value);
+    return value;
+  }
+
+  /** Every entry, configured deployments first, then the others from most to least recently used. */
+  entries(): Array<[string, V]> {
+    return [...this.configured, ...this.others.entries()];
+  }
+
+  values(): V[] {
+    return this.entries().map(([, value]) => value);
+  }
+
+  get size(): number {
+    return this.configured.size + this.others.size;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The key cache is keyed by whatever bearer token a client sends, so it is bounded: secrets that
+ * match no key are remembered briefly and only so many of them; verified keys up to a cap. On an
+ * explicit clock, with a store that counts how often it is asked.
+ */
+import { describe, expect, it } from 'vitest';
+import { KNOWN_KEYS_CAP, KeyStore, UNKNOWN_KEYS_CAP, UNKNOWN_KEY_TTL_MS, type KeyRecords } from '../../../plugins/auth/keys.js';
+import type { TypedKv } from '../../../sdk/store.js';
+
+function countingKv() {
+  const data = new Map<string, unknown>();
+  const counter = { gets: 0 };
+  const kv: TypedKv<KeyRecords> = {
+    get: async (key) => (counter.gets++, data.get(key) as never),
+    set: async (key, value) => (data.set(key, value), true),
+    delete: async (key) => data.delete(key),
+  };
+  return { kv, counter };
+}
+
+function keyStore(cacheTtlMs = 5000) {
+  const clock = { now: 1_000_000 };
+  const { kv, counter } = countingKv();
+  return { keys: new KeyStore(kv, cacheTtlMs, () => clock.now), clock, counter };
+}
+
+describe('the key cache', () => {
+  it('remembers an unknown secret for at most a second, however long verified keys are cached', async () => {
+    const { keys, clock, counter } = keyStore(60_000);
+    expect(await keys.find('sk-gw-nobody')).toBeUndefined();
+    const asked = counter.gets;
+    expect(await keys.find('sk-gw-nobody')).toBeUndefined();
+    expect(counter.gets).toBe(asked); // answered from the cache
+    clock.now += UNKNOWN_KEY_TTL_MS + 1;
+    expect(await keys.find('sk-gw-nobody')).toBeUndefined();
+    expect(counter.gets).toBe(asked + 1); // forgotten: asked again
+  });
+
+  it(`keeps at most ${UNKNOWN_KEYS_CAP} unknown secrets, the least recently seen dropped first`, async () => {
+    const { keys, counter } = keyStore();
+    for (let i = 0; i < 5 * UNKNOWN_KEYS_CAP; i++) await keys.find(`sk-gw-guess-${i}`);
+    expect(keys.cached.unknown).toBe(UNKNOWN_KEYS_CAP);
+    const asked = counter.gets;
+    await keys.find(`sk-gw-guess-${5 * UNKNOWN_KEYS_CAP - 1}`); // recent: still cached
+    expect(counter.gets).toBe(asked);
+    await keys.find('sk-gw-guess-0'); // long dropped: asked again
+    expect(counter.gets).toBe(asked + 1);
+  });
+
+  it('keeps a verified key for its TTL, and unknown secrets never push verified keys out', async () => {
+    const { keys, clock, counter } = keyStore(5000);
+    const { secret } = await keys.create({ name: 'real' });
+    expect((await keys.find(secret))?.name).toBe('real');
+    for (let i = 0; i < 2 * UNKNOWN_KEYS_CAP; i++) await keys.find(`sk-gw-guess-${i}`);
+    const asked = counter.gets;
+    clock.now += 4000;
+    expect((await keys.find(secret))?.name).toBe('real');
+    expect(counter.gets).toBe(asked);
+    expect(keys.cached).toEqual({ known: 1, unknown: UNKNOWN_KEYS_CAP });
+    expect(KNOWN_KEYS_CAP).toBeGreaterThanOrEqual(UNKNOWN_KEYS_CAP);
+  });
+});
