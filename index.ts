@@ -24,6 +24,7 @@ import { rules } from './plugins/rules/index.js';
 import { tokenCounter } from './plugins/token-counter/index.js';
 import { usageLogger, usageLogSection } from './plugins/usage-logger/index.js';
 import { metrics } from './plugins/metrics/index.js';
+import { tracing } from './plugins/tracing/index.js';
 
 /**
  * The shape of `gateway.config.ts`: the kernel's sections, plus `usageLog`, which the usage logger
@@ -65,6 +66,7 @@ export const NAMED_PLUGINS: NamedPlugins = {
   'gateway:circuit-breaker': circuitBreaker,
   'gateway:rate-limits': rateLimits,
   'gateway:metrics': metrics,
+  'gateway:tracing': tracing,
 };
 
 /** Builds a gateway with the first-party APIs and provider types loaded. Call `listen()` to serve. */
@@ -111,3 +113,5 @@ export { usageLogger, usageLogService } from './plugins/usage-logger/index.js';
 export type { UsageLoggerOptions, UsageRecord, UsageLog, UsageQuery, UsageAggregate, LogQuery } from './plugins/usage-logger/index.js';
 export { metrics, metricsEndpoint, cacheOutcomeSlot } from './plugins/metrics/index.js';
 export type { MetricsOptions, MetricsEndpoint, CacheOutcome } from './plugins/metrics/index.js';
+export { tracing } from './plugins/tracing/index.js';
+export type { TracingOptions } from './plugins/tracing/index.js';
