@@ -25,6 +25,7 @@ import { tokenCounter } from './plugins/token-counter/index.js';
 import { usageLogger, usageLogSection } from './plugins/usage-logger/index.js';
 import { metrics } from './plugins/metrics/index.js';
 import { tracing } from './plugins/tracing/index.js';
+import { accessLog } from './plugins/access-log/index.js';
 
 /**
  * The shape of `gateway.config.ts`: the kernel's sections, plus `usageLog`, which the usage logger
@@ -67,6 +68,7 @@ export const NAMED_PLUGINS: NamedPlugins = {
   'gateway:rate-limits': rateLimits,
   'gateway:metrics': metrics,
   'gateway:tracing': tracing,
+  'gateway:access-log': accessLog,
 };
 
 /** Builds a gateway with the first-party APIs and provider types loaded. Call `listen()` to serve. */
@@ -115,3 +117,5 @@ export { metrics, metricsEndpoint, cacheOutcomeSlot } from './plugins/metrics/in
 export type { MetricsOptions, MetricsEndpoint, CacheOutcome } from './plugins/metrics/index.js';
 export { tracing } from './plugins/tracing/index.js';
 export type { TracingOptions } from './plugins/tracing/index.js';
+export { accessLog, accessLine } from './plugins/access-log/index.js';
+export type { AccessLogOptions, AccessLine } from './plugins/access-log/index.js';
