@@ -3,6 +3,7 @@
  * requests with the official OpenAI client (whole, streamed, one that falls back, a cache hit), the
  * series Prometheus stored through its HTTP API say what happened, by provider and model.
  */
+import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheOutcomeSlot, cost, definePlugin, metrics, metricsEndpoint, retry, type ChatCompletion } from '../../../index.js';
@@ -130,6 +131,21 @@ describe.skipIf(!prometheusAvailable())('Prometheus scrapes gateway:metrics', ()
   it('counts cache hits and misses', async () => {
     const cache = await prometheus.waitFor('llm_gateway_cache_requests_total', (r) => r.length >= 3);
     expect(byLabels(cache, 'outcome')).toEqual({ hit: 1, miss: 4, skip: 1 });
+  });
+
+  it('answers every query of the example Grafana dashboard', async () => {
+    const dashboard = JSON.parse(readFileSync(new URL('../../../examples/grafana-dashboard.json', import.meta.url), 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.*') })));
+    expect(queries.length).toBeGreaterThan(20);
+    await prometheus.waitFor('llm_gateway_requests_total', (r) => r.length > 0);
+    const empty: string[] = [];
+    for (const { panel, expr } of queries) {
+      // A query Prometheus cannot parse throws here, naming it.
+      if ((await prometheus.query(expr)).length === 0) empty.push(panel);
+    }
+    // Panels about plugins this gateway lacks (breaker, limits, usage log) may be empty; these may not.
+    const shown = ['Requests / s', 'Requests by provider and status', 'Requests by model', 'Request duration by model', 'Time to first token (streams)', 'Gateway overhead', 'Tokens / s by type', 'Cost (USD / hour) by model', 'Retries and fallbacks', 'Cache hit ratio', 'Memory (RSS)'];
+    expect(shown.filter((panel) => empty.includes(panel))).toEqual([]);
   });
 
   it('has nothing in flight once the requests are over, and Node\'s process metrics', async () => {
