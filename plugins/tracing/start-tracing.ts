@@ -67,8 +67,8 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
       [GATEWAY.stream]: ctx.request.stream === true,
       ...requestAttributes(ctx.request),
     };
-    if (settings.captureContent) attributes[GEN_AI.inputMessages] = inputMessages(ctx.request.messages, content);
     const server = tracer.startSpan(`${ctx.http.method} ${ctx.http.path}`, { kind: SpanKind.SERVER, startTime: ctx.timings.startedAt, attributes }, parent);
+    if (settings.captureContent && server.isRecording()) server.setAttribute(GEN_AI.inputMessages, inputMessages(ctx.request.messages, content));
     traces.set(ctx, { server, context: trace.setSpan(parent, server), tries: 0, open: new Set() });
   });
 
@@ -79,6 +79,8 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
     const end = ctx.timings.startedAt + (ctx.timings.totalMs ?? ctx.elapsed());
     for (const span of state.open) span.end(end);
     const { server } = state;
+    // Not sampled: nothing to describe, only the context that went upstream mattered.
+    if (!server.isRecording()) return server.end(end);
     const status = ctx.error?.status ?? ctx.http.res.statusCode;
     server.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     server.setAttribute(GATEWAY.attempts, ctx.attempts.length);
@@ -142,6 +144,10 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
           failed(span, toGatewayError(error));
           end();
           throw error;
+        }
+        if (!span.isRecording()) {
+          end();
+          return result;
         }
         if (result.kind === 'json') {
           const body = result.body;
