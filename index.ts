@@ -23,6 +23,9 @@ import { routing } from './plugins/routing/index.js';
 import { rules } from './plugins/rules/index.js';
 import { tokenCounter } from './plugins/token-counter/index.js';
 import { usageLogger, usageLogSection } from './plugins/usage-logger/index.js';
+import { metrics } from './plugins/metrics/index.js';
+import { tracing } from './plugins/tracing/index.js';
+import { accessLog } from './plugins/access-log/index.js';
 
 /**
  * The shape of `gateway.config.ts`: the kernel's sections, plus `usageLog`, which the usage logger
@@ -63,6 +66,9 @@ export const NAMED_PLUGINS: NamedPlugins = {
   'gateway:retry': retry,
   'gateway:circuit-breaker': circuitBreaker,
   'gateway:rate-limits': rateLimits,
+  'gateway:metrics': metrics,
+  'gateway:tracing': tracing,
+  'gateway:access-log': accessLog,
 };
 
 /** Builds a gateway with the first-party APIs and provider types loaded. Call `listen()` to serve. */
@@ -107,3 +113,9 @@ export { tokenCounter, tokenCountSlot, usageOf } from './plugins/token-counter/i
 export type { TokenCounterOptions, TokenCount } from './plugins/token-counter/index.js';
 export { usageLogger, usageLogService } from './plugins/usage-logger/index.js';
 export type { UsageLoggerOptions, UsageRecord, UsageLog, UsageQuery, UsageAggregate, LogQuery } from './plugins/usage-logger/index.js';
+export { metrics, metricsEndpoint, cacheOutcomeSlot } from './plugins/metrics/index.js';
+export type { MetricsOptions, MetricsEndpoint, CacheOutcome } from './plugins/metrics/index.js';
+export { tracing } from './plugins/tracing/index.js';
+export type { TracingOptions } from './plugins/tracing/index.js';
+export { accessLog, accessLine } from './plugins/access-log/index.js';
+export type { AccessLogOptions, AccessLine } from './plugins/access-log/index.js';

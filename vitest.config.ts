@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 // First-party plugins import only the public entry points (`llm-gateway/plugin`, ...); under this
 // condition those resolve to the TypeScript sources, so tests run the code as it is, not dist/.
-const conditions = ['@llm-gateway/source', ...defaultServerConditions];
+// Node's own conditions otherwise: `module` is a bundlers' one, and some packages
+// (@opentelemetry/api) publish under it an ESM build Node cannot load.
+const conditions = ['@llm-gateway/source', ...defaultServerConditions.filter((condition) => condition !== 'module')];
 
 export default defineConfig({
   resolve: { conditions },

@@ -62,6 +62,11 @@ export interface UpstreamCall {
    * call listens to it and to `ctx.signal`; interceptors pass the call on as they got it.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Extra HTTP headers for this one try (a trace's `traceparent`), added to what the adapter sends:
+   * an interceptor passes `next({ ...call, headers: { ...call.headers, name: value } })`.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type UpstreamHandler = (call: UpstreamCall) => Promise<UpstreamResult>;

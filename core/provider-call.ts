@@ -6,7 +6,7 @@
 import type { Attempt, GatewayContext } from './context.js';
 import { GatewayError, isGatewayError, notFound } from './errors.js';
 import type { EventBus } from './events.js';
-import type { UpstreamHandler } from './plugin.js';
+import type { UpstreamCall, UpstreamHandler } from './plugin.js';
 import type { ChatCompletionChunk, ChatCompletionRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
 import type { ChatResult, EmbeddingsResult, Provider, Target, UpstreamResult } from './providers/provider.js';
 import type { ProviderRuntime } from './live/provider-runtime.js';
@@ -17,12 +17,12 @@ import type { Logger } from './logger.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
   const advisory = new AdvisoryFields();
-  const chat = async (provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<ChatResult> => {
+  const chat = async (provider: Provider, { ctx, target, signal: trySignal, headers }: UpstreamCall): Promise<ChatResult> => {
     // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
     const native = target.params ? undefined : ctx.nativeRequest();
     const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
     const send = (body: ChatCompletionRequest) =>
-      provider.chatCompletions({ body, signal: callSignal(ctx, trySignal), headers: { 'x-request-id': ctx.id }, ...(speaksNative ? { native } : {}) });
+      provider.chatCompletions({ body, signal: callSignal(ctx, trySignal), headers: tryHeaders(ctx, headers), ...(speaksNative ? { native } : {}) });
     if (speaksNative) return send(upstreamBody(ctx.request, target));
     applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
     const deployment = `${target.provider}/${target.model}`;
@@ -39,7 +39,8 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     }
   };
 
-  return async function callProvider({ ctx, target, signal: trySignal }) {
+  return async function callProvider(call) {
+    const { ctx, target, signal: trySignal } = call;
     const provider = runtime.registry.get(target.provider);
     if (!provider) throw notFound(`No provider '${target.provider}' is configured.`, 'provider_not_found', 'model');
 
@@ -49,7 +50,7 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
 
     let result: UpstreamResult;
     try {
-      result = ctx.operation === 'embeddings' ? await embed(provider, ctx, target, trySignal) : await chat(provider, ctx, target, trySignal);
+      result = ctx.operation === 'embeddings' ? await embed(provider, call) : await chat(provider, call);
     } catch (cause) {
       const error = asProviderError(cause, target.provider, ctx, logger, trySignal);
       attempt.endedAt = ctx.elapsed();
@@ -88,16 +89,21 @@ function applyPolicy(ctx: GatewayContext, provider: string, policy: UnsupportedP
   ctx.http.set('x-gateway-dropped', losses.map((loss: TranslationLoss) => loss.param).join(','));
 }
 
-async function embed(provider: Provider, ctx: GatewayContext, target: Target, trySignal: AbortSignal | undefined): Promise<EmbeddingsResult> {
+async function embed(provider: Provider, { ctx, target, signal: trySignal, headers }: UpstreamCall): Promise<EmbeddingsResult> {
   if (!provider.embeddings || !ctx.embeddings) {
     throw new GatewayError('invalid_request', `${target.provider} has no embeddings API.`, { provider: target.provider, code: 'unsupported_endpoint', param: 'model', retryable: false });
   }
   const result = await provider.embeddings({
     body: { ...ctx.embeddings, ...target.params, model: target.model },
     signal: callSignal(ctx, trySignal),
-    headers: { 'x-request-id': ctx.id },
+    headers: tryHeaders(ctx, headers),
   });
   return { kind: 'embeddings', status: result.status, headers: result.headers, body: result.body };
+}
+
+/** The request id, plus what interceptors added for this try (`UpstreamCall.headers`). */
+function tryHeaders(ctx: GatewayContext, extra: UpstreamCall['headers']): Record<string, string> {
+  return extra ? { ...extra, 'x-request-id': ctx.id } : { 'x-request-id': ctx.id };
 }
 
 /** The request's signal, joined with this try's own when it has one (a deadline). */

@@ -31,19 +31,33 @@ export function createPriceBook(overrides: Record<string, Partial<ModelPrice>> =
       throw new TypeError(`price override "${key}": no shipped price to complete it, so it needs both input and output`);
     }
   }
-  return {
-    lookup(provider, model) {
-      const id = bareModel(model);
-      const qualified = `${provider.trim().toLowerCase()}/${id}`;
-      const base = findPrice(shipped, qualified) ?? findPrice(shipped, id);
-      const merged = [findPrice(overriding, id), findPrice(overriding, qualified)].reduce<Partial<ModelPrice> | undefined>(
-        (price, override) => (override ? { ...price, ...override } : price),
-        base,
-      );
-      return merged && isComplete(merged) ? merged : undefined;
-    },
+  // Every observer of a finished request asks (usage log, metrics, traces, access log, budgets),
+  // and a lookup scans the whole table: remember answers, bounded since model names come from clients.
+  const known = new Map<string, ModelPrice | undefined>();
+  const lookup = (provider: string, model: string): ModelPrice | undefined => {
+    const key = `${provider}\u0000${model}`;
+    if (known.has(key)) return known.get(key);
+    if (known.size >= MEMO_LIMIT) known.clear();
+    const price = find(provider, model);
+    known.set(key, price);
+    return price;
   };
+  return { lookup };
+
+  function find(provider: string, model: string): ModelPrice | undefined {
+    const id = bareModel(model);
+    const qualified = `${provider.trim().toLowerCase()}/${id}`;
+    const base = findPrice(shipped, qualified) ?? findPrice(shipped, id);
+    const merged = [findPrice(overriding, id), findPrice(overriding, qualified)].reduce<Partial<ModelPrice> | undefined>(
+      (price, override) => (override ? { ...price, ...override } : price),
+      base,
+    );
+    return merged && isComplete(merged) ? merged : undefined;
+  }
 }
+
+/** Most deployments a price book remembers before it starts over. */
+const MEMO_LIMIT = 1000;
 
 /** A key is either `model` or `provider/model`; only the model part is normalized like an incoming id. */
 function normalizeKey(key: string): string {
