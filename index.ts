@@ -10,6 +10,7 @@ import type { GatewayPlugin } from './core/plugin.js';
 import type { NamedPlugins } from './core/config/resolve-config.js';
 import { anthropicPlugin } from './plugins/anthropic/index.js';
 import { auth } from './plugins/auth/index.js';
+import { cache } from './plugins/cache/index.js';
 import { azurePlugin } from './plugins/azure/index.js';
 import { circuitBreaker } from './plugins/circuit-breaker/index.js';
 import { cost } from './plugins/cost/index.js';
@@ -63,6 +64,7 @@ export const NAMED_PLUGINS: NamedPlugins = {
   'gateway:retry': retry,
   'gateway:circuit-breaker': circuitBreaker,
   'gateway:rate-limits': rateLimits,
+  'gateway:cache': cache,
 };
 
 /** Builds a gateway with the first-party APIs and provider types loaded. Call `listen()` to serve. */
@@ -105,5 +107,7 @@ export { cost, defaultPricing, pricing } from './plugins/cost/index.js';
 export type { CostOptions, Pricing } from './plugins/cost/index.js';
 export { tokenCounter, tokenCountSlot, usageOf } from './plugins/token-counter/index.js';
 export type { TokenCounterOptions, TokenCount } from './plugins/token-counter/index.js';
+export { cache, cacheAdmin, cacheHitSlot, cacheOutcome, FIELDS_OUTSIDE_THE_KEY } from './plugins/cache/index.js';
+export type { CacheOptions, CacheAdmin, CacheHitInfo, CacheOutcome, CacheStats, ClearFilter } from './plugins/cache/index.js';
 export { usageLogger, usageLogService } from './plugins/usage-logger/index.js';
 export type { UsageLoggerOptions, UsageRecord, UsageLog, UsageQuery, UsageAggregate, LogQuery } from './plugins/usage-logger/index.js';
