@@ -110,6 +110,8 @@ export class CacheEntries {
 
   /** Deletes the entries matching `filter` here and, through the log, on every replica. */
   async clear(filter: ClearFilter): Promise<number> {
+    // Learn first of what other replicas added, so their entries go too.
+    await this.sync();
     const at = Date.now();
     const removed = this.applyClear(filter, at);
     await Promise.all(removed.map((meta) => withinMs(this.options.storeTimeoutMs, this.kv.delete(`e:${meta.key}`)).catch(() => false)));
