@@ -170,9 +170,11 @@ export class CacheEntries {
   private remember(meta: EntryMeta): void {
     const previous = this.view.get(meta.key);
     if (previous) this.forget(previous);
-    this.view.set(meta.key, meta);
-    this.bytes += meta.bytes;
     this.listener.added(meta);
+    // The vector now lives in the index (and in the store's log); the view keeps the rest.
+    const { vector: _indexed, ...light } = meta;
+    this.view.set(meta.key, light);
+    this.bytes += meta.bytes;
     this.evict();
   }
 
