@@ -62,6 +62,24 @@ describe('TTL and eviction', () => {
   });
 });
 
+describe('narrowing what is cached', () => {
+  it('caches only deterministic requests to the listed models when told so', async () => {
+    const gw = await startGateway({ providers: { mock: mockProvider(upstream) }, plugins: [cache({ only: { deterministic: true, models: ['mock/mock-small'] } })] });
+    try {
+      const client = new OpenAI({ baseURL: gw.baseURL, apiKey: 'open', maxRetries: 0 });
+      const outcome = async (model: string, temperature?: number) =>
+        (await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'narrow' }], ...(temperature !== undefined ? { temperature } : {}) }).withResponse()).response.headers.get('x-gateway-cache');
+      expect(await outcome('mock/mock-small')).toBe('skip');
+      expect(await outcome('mock/mock-small', 0.7)).toBe('skip');
+      expect(await outcome('mock/mock-small', 0)).toBe('miss');
+      expect(await outcome('mock/mock-small', 0)).toBe('hit');
+      expect(await outcome('mock/mock-large', 0)).toBe('skip');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('restart on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-cache-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
