@@ -10,6 +10,7 @@ import type { GatewayPlugin } from './core/plugin.js';
 import type { NamedPlugins } from './core/config/resolve-config.js';
 import { anthropicPlugin } from './plugins/anthropic/index.js';
 import { auth } from './plugins/auth/index.js';
+import { cache } from './plugins/cache/index.js';
 import { azurePlugin } from './plugins/azure/index.js';
 import { circuitBreaker } from './plugins/circuit-breaker/index.js';
 import { cost } from './plugins/cost/index.js';
@@ -69,6 +70,7 @@ export const NAMED_PLUGINS: NamedPlugins = {
   'gateway:metrics': metrics,
   'gateway:tracing': tracing,
   'gateway:access-log': accessLog,
+  'gateway:cache': cache,
 };
 
 /** Builds a gateway with the first-party APIs and provider types loaded. Call `listen()` to serve. */
@@ -111,10 +113,12 @@ export { cost, defaultPricing, pricing } from './plugins/cost/index.js';
 export type { CostOptions, Pricing } from './plugins/cost/index.js';
 export { tokenCounter, tokenCountSlot, usageOf } from './plugins/token-counter/index.js';
 export type { TokenCounterOptions, TokenCount } from './plugins/token-counter/index.js';
+export { cache, cacheAdmin, cacheHitSlot, cacheOutcome, FIELDS_OUTSIDE_THE_KEY } from './plugins/cache/index.js';
+export type { CacheOptions, CacheAdmin, CacheHitInfo, CacheOutcome, CacheStats, ClearFilter } from './plugins/cache/index.js';
 export { usageLogger, usageLogService } from './plugins/usage-logger/index.js';
 export type { UsageLoggerOptions, UsageRecord, UsageLog, UsageQuery, UsageAggregate, LogQuery } from './plugins/usage-logger/index.js';
-export { metrics, metricsEndpoint, cacheOutcomeSlot } from './plugins/metrics/index.js';
-export type { MetricsOptions, MetricsEndpoint, CacheOutcome } from './plugins/metrics/index.js';
+export { metrics, metricsEndpoint } from './plugins/metrics/index.js';
+export type { MetricsOptions, MetricsEndpoint } from './plugins/metrics/index.js';
 export { tracing } from './plugins/tracing/index.js';
 export type { TracingOptions } from './plugins/tracing/index.js';
 export { accessLog, accessLine } from './plugins/access-log/index.js';

@@ -1,6 +1,7 @@
 /** One usage record from a finished request's context: what the usage log stores. */
 import type { GatewayContext } from 'llm-gateway/plugin';
 import { callerKeySlot } from 'llm-gateway/plugins/auth';
+import { cacheHitSlot, cacheOutcome, type CacheHitInfo } from 'llm-gateway/plugins/cache';
 import type { Pricing } from 'llm-gateway/plugins/cost';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
 import type { UsageRecord } from './log/record.js';
@@ -11,6 +12,12 @@ export interface Bodies {
 }
 
 export function buildRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): UsageRecord {
+  const record = upstreamRecord(ctx, pricing, bodies);
+  const hit = ctx.get(cacheHitSlot);
+  return hit ? { ...record, ...cacheHitFields(hit) } : record;
+}
+
+function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): UsageRecord {
   const served = ctx.servedBy ?? ctx.attempts.at(-1)?.target;
   // Only an answer that started is billed; refusals and failed tries spend nothing.
   const { usage, estimated } = ctx.servedBy ? usageOf(ctx) : { usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, estimated: false };
@@ -45,12 +52,34 @@ export function buildRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodie
     costUsd: costMicros === undefined ? null : costMicros / 1e6,
     latencyMs: Math.round(totalMs),
     ttftMs: ctx.timings.firstByteMs === undefined ? null : Math.round(ctx.timings.firstByteMs),
-    cache: 'none',
+    cache: ctx.get(cacheOutcome) ?? 'none',
     stream: ctx.request.stream === true,
     errorCode: ctx.error?.code ?? (ctx.error ? ctx.error.type : null),
     requestBody: bodies.request ?? null,
     responseBody: bodies.response ?? null,
     metadata: stringMap(ctx.request.metadata),
+  };
+}
+
+/**
+ * An answer from the response cache: nobody was called and it cost nothing. The token counts are
+ * the cached answer's (flagged by `cache`), what it cost when it was made is `savedCostUsd`.
+ */
+function cacheHitFields(hit: CacheHitInfo): Partial<UsageRecord> {
+  const usage = hit.usage;
+  const slash = hit.servedBy?.indexOf('/') ?? -1;
+  return {
+    provider: hit.servedBy && slash > 0 ? hit.servedBy.slice(0, slash) : null,
+    model: hit.servedBy && slash > 0 ? hit.servedBy.slice(slash + 1) : null,
+    promptTokens: usage?.prompt_tokens ?? 0,
+    completionTokens: usage?.completion_tokens ?? 0,
+    cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheWriteTokens: usage?.prompt_tokens_details?.cache_write_tokens ?? 0,
+    reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? 0,
+    tokensEstimated: false,
+    costUsd: 0,
+    savedCostUsd: hit.savedMicros === undefined ? null : hit.savedMicros / 1e6,
+    cache: hit.outcome,
   };
 }
 

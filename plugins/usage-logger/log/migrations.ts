@@ -89,6 +89,12 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX usage_records_provider_model_started_at ON ${schema}.usage_records (provider, model, started_at)`,
     ],
   },
+  {
+    version: 2,
+    description: 'saved_cost_usd: what an answer served from the response cache would have cost',
+    sqlite: ['ALTER TABLE usage_records ADD COLUMN saved_cost_usd REAL'],
+    postgres: (schema) => [`ALTER TABLE ${schema}.usage_records ADD COLUMN saved_cost_usd double precision`],
+  },
 ];
 
 /** The bookkeeping table; created by the runner before it reads which versions are applied. */

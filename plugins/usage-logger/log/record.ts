@@ -8,7 +8,11 @@ import type { Endpoint } from 'llm-gateway/plugin';
 /** The API the request came in on, as its front-end names it (`chat.completions`, `messages`, ...). */
 export type UsageEndpoint = Endpoint;
 export type UsageOutcome = 'ok' | 'error' | 'client_aborted';
-export type UsageCacheState = 'hit' | 'miss' | 'none';
+/**
+ * What the response cache (gateway:cache) did: answered (`hit`, `semantic-hit`), went upstream
+ * (`miss`, `refresh`: the client asked not to read), stepped aside (`skip`), or is not configured (`none`).
+ */
+export type UsageCacheState = 'hit' | 'semantic-hit' | 'miss' | 'refresh' | 'skip' | 'none';
 
 /** One try at a provider; a request with retries or fallbacks has several. */
 export interface UsageAttempt {
@@ -50,7 +54,13 @@ export interface UsageRecord {
   latencyMs: number;
   /** Time to first token/byte; null when nothing was sent. */
   ttftMs: number | null;
+  /**
+   * `hit` and `semantic-hit` mark an answer from the response cache: its token counts are the cached
+   * answer's, `costUsd` is 0 and `savedCostUsd` what the answer cost when it was made.
+   */
   cache: UsageCacheState;
+  /** What a cache hit saved (the cached answer's cost when it was made); null otherwise or without a price. */
+  savedCostUsd?: number | null;
   stream: boolean;
   errorCode: string | null;
   /** Already capped and redacted by the caller; the log stores it as given. */

@@ -41,6 +41,7 @@ export const USAGE_COLUMNS = [
   'request_body',
   'response_body',
   'metadata',
+  'saved_cost_usd',
 ] as const;
 
 /**
@@ -78,6 +79,7 @@ export function recordValues(r: UsageRecord, encoding: ValueEncoding): unknown[]
     r.requestBody,
     r.responseBody,
     r.metadata ? JSON.stringify(r.metadata) : null,
+    finiteOrNull(r.savedCostUsd ?? null),
   ];
 }
 
@@ -125,6 +127,7 @@ export function rowToRecord(row: Row): UsageRecord {
     requestBody: textOrNull(row.request_body),
     responseBody: textOrNull(row.response_body),
     metadata: json<Record<string, string>>(row.metadata),
+    ...(row.saved_cost_usd !== null && row.saved_cost_usd !== undefined ? { savedCostUsd: Number(row.saved_cost_usd) } : {}),
   };
 }
 

@@ -59,7 +59,7 @@ describe('sqlite usage log, file specifics', () => {
     const log = await openUsageLog(`sqlite://${file}`, { logger: silentLogger });
     expect(existsSync(file)).toBe(true);
     expect(await query<{ journal_mode: string }>(file, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
-    expect(await query<{ version: number }>(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }]);
+    expect(await query<{ version: number }>(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }, { version: 2 }]);
     const indexes = await query<{ name: string }>(file, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records' ORDER BY name");
     expect(indexes.map((i) => i.name)).toEqual([
       'sqlite_autoindex_usage_records_1', // request_id, the primary key
@@ -80,7 +80,7 @@ describe('sqlite usage log, file specifics', () => {
     expect(await second.migrate()).toEqual([]);
     expect((await second.list({})).records).toEqual([record]);
     await second.close();
-    expect(await query(file, 'SELECT version FROM usage_migrations')).toHaveLength(1);
+    expect(await query(file, 'SELECT version FROM usage_migrations')).toHaveLength(2);
   });
 
   it('lets two logs open the same new file at once; one migrates, both work', async () => {

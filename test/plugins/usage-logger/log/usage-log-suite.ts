@@ -56,6 +56,7 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
         latencyMs: 900,
         ttftMs: 310,
         cache: 'hit',
+        savedCostUsd: 0.0042,
         stream: true,
         errorCode: 'upstream_unavailable',
         requestBody: '{"messages":[{"role":"user","content":"héllo 👋 \'quoted\'"}]}',

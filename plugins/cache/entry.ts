@@ -1,0 +1,125 @@
+/**
+ * What the cache stores for one answer, and how it is given back.
+ *
+ * A chat answer is kept whole (the assembled completion) and, when it came as a stream, also as the
+ * sequence of chunks it came in: a streaming client gets that same sequence again (content, tool
+ * call pieces, reasoning, the usage chunk), a JSON client the assembled completion, and an answer
+ * that came whole is cut into chunks for a streaming client. Native attachments (an Anthropic
+ * upstream's own events) are not kept: a hit is rendered from the OpenAI form like any translation.
+ */
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, EmbeddingsResponse, GatewayResponse, ToolCall, Usage } from 'llm-gateway/plugin';
+
+export interface CacheEntry {
+  readonly v: 1;
+  readonly operation: 'chat' | 'embeddings';
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** The resolved model the key was made for (`openai/gpt-4o`, `virtual:fast`). */
+  readonly model: string;
+  readonly scope: string;
+  readonly completion?: ChatCompletion;
+  readonly chunks?: ChatCompletionChunk[];
+  readonly embeddings?: EmbeddingsResponse;
+  readonly usage?: Usage;
+  /** What the answer cost when it was made (micro-dollars), for "saved" accounting; undefined without a price. */
+  readonly costMicros?: number;
+  /** The provider and model that answered. */
+  readonly servedBy?: string;
+}
+
+/** A stored answer as this request's response: chunks for a streaming client, JSON otherwise. */
+export function responseFrom(entry: CacheEntry, stream: boolean): GatewayResponse {
+  if (entry.operation === 'embeddings' && entry.embeddings) return { kind: 'embeddings', status: 200, body: structuredClone(entry.embeddings) };
+  const completion = entry.completion as ChatCompletion;
+  if (!stream) return { kind: 'json', status: 200, body: structuredClone(completion) };
+  const chunks = entry.chunks ? withUsageChunk(entry.chunks, completion) : chunksOf(completion);
+  return { kind: 'stream', status: 200, chunks: replay(structuredClone(chunks)) };
+}
+
+async function* replay(chunks: ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
+  for (const chunk of chunks) yield chunk;
+}
+
+/** Every client that asks for usage gets it: the front-ends drop the usage chunk for those that did not. */
+function withUsageChunk(chunks: ChatCompletionChunk[], completion: ChatCompletion): ChatCompletionChunk[] {
+  if (!completion.usage || chunks.some((c) => c.usage)) return chunks;
+  return [...chunks, { ...head(completion), choices: [], usage: completion.usage }];
+}
+
+function head(completion: ChatCompletion): Pick<ChatCompletionChunk, 'id' | 'object' | 'created' | 'model'> {
+  return { id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model };
+}
+
+/** A whole completion as the chunks a stream of it would have had. */
+export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
+  const chunks: ChatCompletionChunk[] = [];
+  const base = head(completion);
+  for (const choice of completion.choices) {
+    const { message } = choice;
+    const index = choice.index;
+    chunks.push({ ...base, choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+    if (message.reasoning_content) chunks.push({ ...base, choices: [{ index, delta: { reasoning_content: message.reasoning_content }, finish_reason: null }] });
+    if (message.thinking_blocks) chunks.push({ ...base, choices: [{ index, delta: { thinking_blocks: message.thinking_blocks }, finish_reason: null }] });
+    if (typeof message.content === 'string' && message.content !== '') chunks.push({ ...base, choices: [{ index, delta: { content: message.content }, finish_reason: null }] });
+    if (typeof message.refusal === 'string') chunks.push({ ...base, choices: [{ index, delta: { refusal: message.refusal }, finish_reason: null }] });
+    (message.tool_calls ?? []).forEach((call, i) =>
+      chunks.push({ ...base, choices: [{ index, delta: { tool_calls: [{ index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } }] }, finish_reason: null }] }),
+    );
+    chunks.push({ ...base, choices: [{ index, delta: {}, finish_reason: choice.finish_reason }] });
+  }
+  if (completion.usage) chunks.push({ ...base, choices: [], usage: completion.usage });
+  return chunks;
+}
+
+/** The chunks of a finished stream as the completion a JSON client would have got. */
+export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion {
+  const first = chunks[0];
+  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; calls: Map<number, ToolCall> }>();
+  let usage: Usage | undefined;
+  for (const chunk of chunks) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const choice of chunk.choices ?? []) {
+      let into = choices.get(choice.index);
+      if (!into) choices.set(choice.index, (into = { message: { role: 'assistant', content: null }, finish_reason: null, calls: new Map() }));
+      const { delta } = choice;
+      const message = into.message;
+      if (typeof delta.content === 'string') message.content = (message.content ?? '') + delta.content;
+      if (typeof delta.reasoning_content === 'string') message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
+      if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;
+      if (delta.thinking_blocks) message.thinking_blocks = [...(message.thinking_blocks ?? []), ...delta.thinking_blocks];
+      for (const piece of delta.tool_calls ?? []) {
+        let call = into.calls.get(piece.index);
+        if (!call) into.calls.set(piece.index, (call = { id: '', type: 'function', function: { name: '', arguments: '' } }));
+        if (piece.id) call.id = piece.id;
+        if (piece.function?.name) call.function.name += piece.function.name;
+        if (piece.function?.arguments) call.function.arguments += piece.function.arguments;
+      }
+      if (choice.finish_reason) into.finish_reason = choice.finish_reason;
+    }
+  }
+  return {
+    id: first?.id ?? 'chatcmpl-cached',
+    object: 'chat.completion',
+    created: first?.created ?? Math.floor(Date.now() / 1000),
+    model: first?.model ?? '',
+    choices: [...choices.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, { message, finish_reason, calls }]) => ({
+        index,
+        message: calls.size > 0 ? { ...message, tool_calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call) } : message,
+        finish_reason,
+      })),
+    ...(usage ? { usage } : {}),
+  };
+}
+
+/** Only a complete answer that was not cut or filtered is worth giving to someone else. */
+export function storable(completion: ChatCompletion): boolean {
+  return completion.choices.length > 0 && completion.choices.every((c) => c.finish_reason !== null && c.finish_reason !== 'content_filter' && c.finish_reason !== 'error');
+}
+
+/** Size of an entry as stored (JSON), for the size cap and the stats. */
+export function sizeOf(entry: CacheEntry): number {
+  return Buffer.byteLength(JSON.stringify(entry));
+}

@@ -1,0 +1,70 @@
+/**
+ * Two replicas sharing the real Redis (REDIS_URL): an answer cached by one is an exact hit on the
+ * other at once, and a semantic hit there within seconds (once it has read the other's log).
+ */
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cache, type CacheStats } from '../../index.js';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { at, startMockEmbeddings, type MockEmbeddings } from '../support/mock-embeddings.js';
+import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+
+const REDIS_URL = process.env.REDIS_URL;
+if (!REDIS_URL) console.warn('REDIS_URL is not set: the cache replica tests (two gateways on one Redis) are skipped; .ci/run sets it.');
+
+describe.skipIf(!REDIS_URL)('two replicas on one Redis', () => {
+  let upstream: MockUpstream;
+  let embeddings: MockEmbeddings;
+  let replicas: RunningGateway[];
+  const run = Date.now().toString(36);
+
+  beforeAll(async () => {
+    upstream = await startMockUpstream();
+    embeddings = await startMockEmbeddings();
+    const start = () =>
+      startGateway({
+        store: REDIS_URL,
+        providers: { mock: mockProvider(upstream), vec: { type: 'openai-compatible', baseURL: embeddings.baseURL, listModels: false } },
+        plugins: [cache({ syncIntervalMs: 200, semantic: { model: 'vec/embed' } })],
+      });
+    replicas = [await start(), await start()];
+  });
+  afterAll(async () => {
+    await Promise.all((replicas ?? []).map((r) => r.close()));
+    await upstream?.close();
+    await embeddings?.close();
+  });
+
+  const ask = async (replica: number, content: string) => {
+    const { response } = await new OpenAI({ baseURL: replicas[replica]!.baseURL, apiKey: 'open', maxRetries: 0 }).chat.completions
+      .create({ model: 'mock/mock-small', messages: [{ role: 'user', content }] })
+      .withResponse();
+    return response.headers.get('x-gateway-cache');
+  };
+  const chatCalls = () => upstream.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
+
+  it('share exact hits at once', async () => {
+    const before = chatCalls();
+    expect(await ask(0, `shared ${run}`)).toBe('miss');
+    expect(await ask(1, `shared ${run}`)).toBe('hit');
+    expect(chatCalls() - before).toBe(1);
+  });
+
+  it('share semantic hits within seconds', async () => {
+    embeddings.vectors.set(`Capital of Peru? ${run}`, at(1, 8, 3));
+    embeddings.vectors.set(`Peru's capital? ${run}`, at(0.97, 8, 3));
+    const known = async () => ((await (await fetch(`${replicas[1]!.baseURL}/cache/stats`)).json()) as CacheStats).entries;
+    const before = await known();
+    expect(await ask(0, `Capital of Peru? ${run}`)).toBe('miss');
+    // Replica 1 learns of the entry from the log (every 200 ms here), then finds it by meaning.
+    await expect.poll(known, { timeout: 5000 }).toBeGreaterThan(before);
+    expect(await ask(1, `Peru's capital? ${run}`)).toBe('semantic-hit');
+  });
+
+  it('clear on one replica clears the other', async () => {
+    expect(await ask(0, `to clear ${run}`)).toBe('miss');
+    expect(await ask(1, `to clear ${run}`)).toBe('hit');
+    await fetch(`${replicas[1]!.baseURL}/cache`, { method: 'DELETE' });
+    expect(await ask(0, `to clear ${run}`)).toBe('miss');
+  });
+});
