@@ -13,6 +13,7 @@ import { auth } from './plugins/auth/index.js';
 import { azurePlugin } from './plugins/azure/index.js';
 import { circuitBreaker } from './plugins/circuit-breaker/index.js';
 import { cost } from './plugins/cost/index.js';
+import { dashboard } from './plugins/dashboard/index.js';
 import { demoPlugin } from './plugins/demo/index.js';
 import { geminiPlugin } from './plugins/gemini/index.js';
 import { openaiPlugin } from './plugins/openai/index.js';
@@ -63,6 +64,7 @@ export const NAMED_PLUGINS: NamedPlugins = {
   'gateway:retry': retry,
   'gateway:circuit-breaker': circuitBreaker,
   'gateway:rate-limits': rateLimits,
+  'gateway:dashboard': dashboard,
 };
 
 /** Builds a gateway with the first-party APIs and provider types loaded. Call `listen()` to serve. */
@@ -99,8 +101,10 @@ export { circuitBreaker, circuitBreakerState } from './plugins/circuit-breaker/i
 export type { CircuitBreakerOptions, CircuitBreakerState } from './plugins/circuit-breaker/index.js';
 export { rateLimits, limitHeadroom } from './plugins/rate-limits/index.js';
 export type { RateLimitsOptions, LimitHeadroom } from './plugins/rate-limits/index.js';
-export { auth, authenticatedKey, callerKeySlot, KeyStore } from './plugins/auth/index.js';
-export type { AuthOptions, CallerKey, GatewayKey, KeyView, NewKey } from './plugins/auth/index.js';
+export { auth, authenticatedKey, callerKeySlot, keyAdmin, KeyStore } from './plugins/auth/index.js';
+export type { AuthOptions, CallerKey, GatewayKey, KeyAdmin, KeyPatch, KeyView, NewKey } from './plugins/auth/index.js';
+export { dashboard, dashboardStatus, DASHBOARD_PATH } from './plugins/dashboard/index.js';
+export type { DashboardOptions, DashboardStatus } from './plugins/dashboard/index.js';
 export { cost, defaultPricing, pricing } from './plugins/cost/index.js';
 export type { CostOptions, Pricing } from './plugins/cost/index.js';
 export { tokenCounter, tokenCountSlot, usageOf } from './plugins/token-counter/index.js';
