@@ -164,7 +164,9 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     await page.goto(`${gw.url}/dashboard/providers`);
     const post = (withToken: boolean) =>
       page.evaluate(async (withToken) => {
-        const token = JSON.parse(document.body.getAttribute('hx-headers')!)['x-csrf-token'] as string;
+        // Runs in the page: `document` is the browser's.
+        const body = (globalThis as unknown as { document: { body: { getAttribute(name: string): string | null } } }).document.body;
+        const token = JSON.parse(body.getAttribute('hx-headers')!)['x-csrf-token'] as string;
         const response = await fetch('/dashboard/providers/a/toggle', {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', ...(withToken ? { 'x-csrf-token': token } : {}) },

@@ -66,15 +66,22 @@ export function logPages(kit: PageKit) {
       const id = String(http.params.id);
       const record = log ? (await log.list({ requestId: id, limit: 1 })).records[0] : undefined;
       if (!record) http.status = 404;
-      const total = record ? Math.max(1, record.latencyMs, ...record.attempts.map((a) => a.latencyMs ?? 0)) : 1;
+      // Tries run one after another: each bar starts where the ones before it ended (backoff waits are not recorded).
+      const tries = record?.attempts ?? [];
+      const total = Math.max(1, record?.latencyMs ?? 0, tries.reduce((sum, a) => sum + (a.latencyMs ?? 0), 0));
+      let offset = 0;
       await kit.page(http, 'log', {
         title: `Request ${id}`,
         active: 'logs',
         id,
         record: record && row(record),
-        attempts: record?.attempts.map((a, i) => ({ ...a, n: i + 1, widthPct: Math.max(1, Math.round(((a.latencyMs ?? 0) / total) * 100)) })) ?? [],
-        requestBody: record?.requestBody ?? null,
-        responseBody: record?.responseBody ?? null,
+        attempts: tries.map((a, i) => {
+          const startPct = Math.round((offset / total) * 100);
+          offset += a.latencyMs ?? 0;
+          return { ...a, n: i + 1, startPct, widthPct: Math.max(1, Math.min(100 - startPct, Math.round(((a.latencyMs ?? 0) / total) * 100))) };
+        }),
+        requestBody: pretty(record?.requestBody ?? null),
+        responseBody: pretty(record?.responseBody ?? null),
         metadata: record?.metadata ? JSON.stringify(record.metadata, null, 2) : null,
       });
     },
@@ -90,4 +97,14 @@ function row(r: UsageRecord) {
     tokens: r.promptTokens + r.completionTokens,
     attemptsCount: r.attempts.length,
   };
+}
+
+/** A JSON body indented for reading; anything else as it was kept. */
+function pretty(body: string | null): string | null {
+  if (body === null) return null;
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
 }

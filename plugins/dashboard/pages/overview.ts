@@ -34,7 +34,7 @@ export function overviewPages(kit: PageKit) {
     ]);
     const total = totals[0];
     const buckets = bucketsOf(from, to, range.bucket, series);
-    const label = (d: Date) => (range.bucket === 'day' ? d.toISOString().slice(5, 10) : d.toISOString().slice(11, 16));
+    const label = (d: Date) => (range.bucket === 'day' ? d.toISOString().slice(5, 10) : range.bucket === 'hour' ? d.toISOString().slice(5, 16).replace('T', ' ') : d.toISOString().slice(11, 16));
     const labels = buckets.map((b) => label(b.at));
     const charts = [
       barChart({ title: 'Requests', labels, series: [{ name: 'ok', colour: '#3b82f6', values: buckets.map((b) => (b.row ? b.row.requests - b.row.errors : 0)) }, { name: 'errors', colour: '#dc2626', values: buckets.map((b) => b.row?.errors ?? 0) }] }),
