@@ -8,7 +8,7 @@
  */
 import type { Context as KoaContext } from 'koa';
 import { GatewayError, grantedAdmin, invalidRequest, notFound, readJsonBody, type LiveConfig, type LiveKind, type PluginHost, type ProviderConfig, type VirtualModelConfig } from 'llm-gateway/plugin';
-import { masked, sealed } from './secrets.js';
+import { SECRET_NAME, masked, sealed } from './secrets.js';
 
 const KINDS: Record<string, LiveKind> = { providers: 'provider', models: 'model' };
 
@@ -46,7 +46,14 @@ export function current(live: LiveConfig, kind: LiveKind, name: string): Record<
 export async function setEntry(live: LiveConfig, kind: LiveKind, name: string, value: Record<string, unknown>, actor: string): Promise<void> {
   if (kind === 'provider') {
     if (typeof value.type !== 'string') throw invalidRequest('A provider needs a "type" (openai-compatible, openai, anthropic, gemini, azure, ...).', 'type');
-    const entry = await sealed(name, value as ProviderConfig, live);
+    // Switched back on after being kept disabled without its secrets (no LLM_GATEWAY_SECRETS_KEY): they come back from the file.
+    const file = live.effective().providers.find((p) => p.name === name)?.file as Record<string, unknown> | undefined;
+    const restored = value.enabled !== false && file ? Object.fromEntries(Object.entries(file).filter(([option]) => SECRET_NAME.test(option) && !(option in value))) : {};
+    const candidate: Record<string, unknown> = { ...restored, ...value };
+    if (candidate.enabled === true) delete candidate.enabled;
+    // Exactly the file's entry again: drop the override rather than keep a copy of it.
+    if (file && canonical(candidate) === canonical(file)) return applying(() => live.revert('provider', name, actor));
+    const entry = await sealed(name, candidate as ProviderConfig, live);
     await applying(() => live.set('provider', name, entry, actor));
   } else {
     if (!Array.isArray(value.targets)) throw invalidRequest('A virtual model needs "targets": a list of "provider/model" or { model, weight, priority }.', 'targets');
@@ -122,4 +129,9 @@ export function addConfigRoutes(host: PluginHost): void {
       http.body = { object: 'config', ...(await effectiveView(live)) };
     },
   });
+}
+
+/** JSON with keys sorted, to compare entries whatever order their options were written in. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
 }

@@ -200,7 +200,7 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
         const session = sessions.verify(cookieValue(http.get('cookie'), SESSION_COOKIE));
         if (session) {
           keepSession(http, session);
-          if (SAFE_METHODS.has(http.method) || sessions.checkCsrf(session, http.get('x-csrf-token') || undefined)) grantAdmin(http, 'dashboard session');
+          if (SAFE_METHODS.has(http.method) || sessions.checkCsrf(session, http.get('x-csrf-token') || undefined)) grantAdmin(http, `dashboard session (${http.ip || 'unknown address'})`);
           else if (isOurs(http.path) && !isLogin(http.path)) {
             throw new GatewayError('permission', 'Missing or wrong CSRF token: a state-changing request from the dashboard must send its x-csrf-token header (reload the page).', { code: 'csrf_failed' });
           }

@@ -11,7 +11,7 @@ import { limitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { STRATEGIES } from 'llm-gateway/plugins/routing';
 import { actorOf, applying, current, setEntry } from '../config-api.js';
 import { compact, numberField, readForm, textField, type PageKit } from '../kit.js';
-import { masked } from '../secrets.js';
+import { SECRET_NAME, masked } from '../secrets.js';
 
 const LIMITS = ['rpm', 'tpm', 'rpd', 'tpd', 'concurrency'] as const;
 const TYPES = ['openai-compatible', 'openai', 'anthropic', 'gemini', 'azure', 'demo'];
@@ -49,7 +49,7 @@ export function providerPages(kit: PageKit) {
           enabled: entry.origin !== 'removed' && value.enabled !== false,
           type: String(value.type ?? '?'),
           baseURL: typeof shown.baseURL === 'string' ? shown.baseURL : '',
-          key: Object.entries(shown).filter(([k]) => /(key|token|secret|password|authorization)$/i.test(k)).map(([k, v]) => `${k}: ${String(v)}`).join(', '),
+          key: Object.entries(shown).filter(([k]) => SECRET_NAME.test(k)).map(([k, v]) => `${k}: ${String(v)}`).join(', '),
           limits: (value.limits ?? {}) as Record<string, number>,
           deployments,
         };
@@ -102,12 +102,8 @@ export function providerPages(kit: PageKit) {
       const entry = current(live, 'provider', name);
       if (!entry) throw invalidRequest(`No provider '${name}'.`);
       const enable = form.get('enabled') === 'true';
-      const file = live.effective().providers.find((p) => p.name === name)?.file as Record<string, unknown> | undefined;
-      const next: Record<string, unknown> = { ...entry, enabled: enable };
-      if (enable) delete next.enabled;
-      // Back to exactly the file's entry: drop the override rather than keep a copy of it.
-      if (file && JSON.stringify(next) === JSON.stringify(file)) await applying(() => live.revert('provider', name, actorOf(http)));
-      else await setEntry(live, 'provider', name, next, actorOf(http));
+      // Back to exactly the file's entry (its key included), setEntry drops the override instead.
+      await setEntry(live, 'provider', name, { ...entry, enabled: enable }, actorOf(http));
       return `Provider ${name} ${enable ? 'enabled' : 'disabled'}.`;
     }),
 

@@ -112,6 +112,20 @@ describe('/admin/config', () => {
   });
 });
 
+describe('a provider whose key the file holds in clear', () => {
+  it('is switched off without LLM_GATEWAY_SECRETS_KEY (the override keeps no key), and back on with the file\'s key', async () => {
+    const gw = await start({ providers: { a: { type: 'openai-compatible', baseURL: first.baseURL, apiKey: 'sk-file-secret-0000', listModels: false }, b: { type: 'openai-compatible', baseURL: second.baseURL, listModels: false } }, models: { fast: { targets: ['a/mock-small', 'b/mock-small'] } } });
+    expect((await call(gw, 'PATCH', '/admin/config/providers/a', { limits: { rpm: 5 } })).body.error.code).toBe('secrets_key_missing');
+    expect((await call(gw, 'PATCH', '/admin/config/providers/a', { enabled: false })).status).toBe(200);
+    expect(JSON.stringify(gw.gateway.live.overrides())).not.toContain('sk-file-secret');
+    expect(await servedBy(gw, 'fast')).toBe('b');
+    // Switched back on, it is the file's entry again: the override goes, the key comes back from the file.
+    expect((await call(gw, 'PATCH', '/admin/config/providers/a', { enabled: true })).body.providers[0]).toMatchObject({ name: 'a', origin: 'file' });
+    expect(await servedBy(gw, 'fast')).toBe('a');
+    expect(first.requests.at(-1)?.headers.authorization).toBe('Bearer sk-file-secret-0000');
+  });
+});
+
 const REDIS_URL = process.env.REDIS_URL;
 /** A database of its own, so live overrides other test files set on Redis at the same time never reach these gateways. */
 const redisDatabase = (url: string) => Object.assign(new URL(url), { pathname: '/7' }).toString();
