@@ -9,8 +9,11 @@
  * docs/providers.md lists them all. With none set, the built-in demo provider answers, so the
  * first curl works. State (data/gateway.sqlite) and the usage log (data/usage.sqlite) are created on
  * first start.
+ *
+ * With LLM_GATEWAY_ADMIN_KEY set (16 characters or more), the dashboard is at /dashboard (log in
+ * with that key) and every /admin/* route needs it; without it the dashboard is off.
  */
-import { defineConfig, providersFromEnv, usageLogger } from 'llm-gateway';
+import { dashboard, defineConfig, providersFromEnv, usageLogger } from 'llm-gateway';
 
 const providers = providersFromEnv();
 
@@ -18,7 +21,8 @@ export default defineConfig({
   server: { host: process.env.HOST ?? '127.0.0.1' },
   logging: { level: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info' },
   providers: Object.keys(providers).length > 0 ? providers : { demo: { type: 'demo' } },
-  // One record per request in data/usage.sqlite (GET /admin/usage, /admin/logs). For a gateway
-  // others can reach, add auth() first: see docs/keys-and-usage.md.
-  plugins: [usageLogger()],
+  // One record per request in data/usage.sqlite (GET /admin/usage, /admin/logs), and the dashboard
+  // (on only when LLM_GATEWAY_ADMIN_KEY is set). For a gateway others can reach, add auth() first:
+  // see docs/keys-and-usage.md.
+  plugins: [usageLogger(), dashboard()],
 });

@@ -14,6 +14,7 @@ import { cache } from './plugins/cache/index.js';
 import { azurePlugin } from './plugins/azure/index.js';
 import { circuitBreaker } from './plugins/circuit-breaker/index.js';
 import { cost } from './plugins/cost/index.js';
+import { dashboard } from './plugins/dashboard/index.js';
 import { demoPlugin } from './plugins/demo/index.js';
 import { geminiPlugin } from './plugins/gemini/index.js';
 import { openaiPlugin } from './plugins/openai/index.js';
@@ -71,6 +72,7 @@ export const NAMED_PLUGINS: NamedPlugins = {
   'gateway:tracing': tracing,
   'gateway:access-log': accessLog,
   'gateway:cache': cache,
+  'gateway:dashboard': dashboard,
 };
 
 /** Builds a gateway with the first-party APIs and provider types loaded. Call `listen()` to serve. */
@@ -107,8 +109,10 @@ export { circuitBreaker, circuitBreakerState } from './plugins/circuit-breaker/i
 export type { CircuitBreakerOptions, CircuitBreakerState } from './plugins/circuit-breaker/index.js';
 export { rateLimits, limitHeadroom } from './plugins/rate-limits/index.js';
 export type { RateLimitsOptions, LimitHeadroom } from './plugins/rate-limits/index.js';
-export { auth, authenticatedKey, callerKeySlot, KeyStore } from './plugins/auth/index.js';
-export type { AuthOptions, CallerKey, GatewayKey, KeyView, NewKey } from './plugins/auth/index.js';
+export { auth, authenticatedKey, callerKeySlot, keyAdmin, KeyStore } from './plugins/auth/index.js';
+export type { AuthOptions, CallerKey, GatewayKey, KeyAdmin, KeyPatch, KeyView, NewKey } from './plugins/auth/index.js';
+export { dashboard, dashboardStatus, DASHBOARD_PATH } from './plugins/dashboard/index.js';
+export type { DashboardOptions, DashboardStatus } from './plugins/dashboard/index.js';
 export { cost, defaultPricing, pricing } from './plugins/cost/index.js';
 export type { CostOptions, Pricing } from './plugins/cost/index.js';
 export { tokenCounter, tokenCountSlot, usageOf } from './plugins/token-counter/index.js';

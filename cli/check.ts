@@ -3,7 +3,7 @@
  * plugins, provider options) without listening or calling anything, then print the resolved
  * pipeline with secrets masked. Exit code 1 and the problems, each with its path, when it cannot run.
  */
-import { createGateway, type Gateway } from '../index.js';
+import { createGateway, dashboardStatus, type Gateway } from '../index.js';
 import { loadConfigFile } from '../core/config/load-config.js';
 import { SECRET_NAME } from '../core/config/resolve-config.js';
 import { silentLogger } from '../core/logger.js';
@@ -33,6 +33,8 @@ export function describeGateway(gateway: Gateway, filepath: string | undefined):
   lines.push(`server: http://${config.server.host}:${config.server.port}  body limit ${config.server.bodyLimit} bytes, shutdown deadline ${config.server.shutdownTimeoutMs} ms`);
   lines.push(`store: ${maskUrl(config.store)}`);
   if (plugins.some((p) => p.name === 'gateway:usage-logger')) lines.push(`usage log: ${maskUrl(String(config.sections.usageLog ?? DEFAULT_USAGE_LOG))}`);
+  const board = gateway.tryResolve(dashboardStatus);
+  if (board) lines.push(`dashboard: ${board.enabled ? `on at ${board.path} (log in with the admin key)` : `off: ${board.reason ?? 'no admin key'}`}`);
   lines.push('', 'providers:');
   if (config.providers.length === 0) lines.push('  (none: every request will fail with 404; set a provider variable or add providers)');
   for (const { id, options } of config.providers) {
@@ -70,6 +72,8 @@ function warningsFor(gateway: Gateway): string[] {
         : `no auth plugin and the gateway listens on ${config.server.host}: anyone who can reach it spends your provider credits`,
     );
   }
+  const board = gateway.tryResolve(dashboardStatus);
+  if (board && !board.enabled) warnings.push(`the dashboard is configured but off: ${board.reason ?? 'no admin key'}`);
   if (config.providers.some((p) => p.options.type === 'demo')) warnings.push('the demo provider answers with canned text; configure a real provider for real answers');
   return warnings;
 }

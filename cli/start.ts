@@ -9,7 +9,7 @@
  */
 import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { createGateway, type Gateway } from '../index.js';
+import { createGateway, dashboardStatus, type Gateway } from '../index.js';
 import { loadConfigFile } from '../core/config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { VERSION } from './version.js';
@@ -53,6 +53,9 @@ export async function startCommand(options: StartOptions): Promise<number> {
     providers: providers.map((p) => `${p.id}(${p.type})`).join(', ') || 'none',
     plugins: gateway.plugins.map((p) => p.name).join(', '),
   });
+  const board = gateway.tryResolve(dashboardStatus);
+  if (board?.enabled) logger.info(`dashboard: ${listening.url}${board.path} (log in with the admin key, LLM_GATEWAY_ADMIN_KEY)`);
+  else if (board) logger.info(`dashboard: off (${board.reason ?? 'no admin key'})`);
   if (providers.some((p) => p.type === 'demo')) {
     logger.warn('serving the built-in DEMO provider (model "demo/echo"): it answers with canned text. Set OPENAI_API_KEY, GROQ_API_KEY, OLLAMA_BASE_URL, ... to reach real models.');
   }

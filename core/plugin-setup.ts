@@ -62,6 +62,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       frontEnd: (frontEnd) => void frontEnds.push(frontEnd as FrontEnd<unknown>),
       provider: (id) => deps.runtime.registry.get(id),
       addPanel: (panel) => void panels.push(panel),
+      panels: () => panels,
       addProviderStatus: (section) => void statusSections.push(section),
       provide: (token, value) => deps.services.provide(token, value),
       resolve: (token) => deps.services.resolve(token),

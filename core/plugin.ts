@@ -164,6 +164,8 @@ export interface PluginHost {
   /** A provider instance by id (undefined when no such provider is configured and enabled). */
   provider(id: string): Provider | undefined;
   addPanel(panel: DashboardPanel): void;
+  /** Every panel contributed so far, and by plugins set up later (read it when rendering). */
+  panels(): readonly DashboardPanel[];
   /** Adds a section to each provider in `GET /v1/providers` and `/v1/providers/:id/health`. */
   addProviderStatus(section: ProviderStatusSection): void;
   /** Registers a service other plugins can `resolve`. */

@@ -43,6 +43,7 @@ export {
 } from '../core/errors.js';
 export type { ErrorKind, FailureClass, GatewayErrorOptions, OpenAIErrorBody } from '../core/errors.js';
 
+export { grantAdmin, grantedAdmin } from '../core/http/access.js';
 export { defineFrontEnd } from '../core/http/front-end.js';
 export type { FrontEnd, Operation, ParsedRequest } from '../core/http/front-end.js';
 export { clientGone } from '../core/http/exchange.js';

@@ -19,19 +19,30 @@ export interface ResolvedProviders {
 
 export function resolveProviders(raw: Pick<KernelConfig, 'providers' | 'models'>, env: NodeJS.ProcessEnv, problems: string[], secrets: Set<string>): ResolvedProviders {
   const providers: Array<{ id: string; options: ProviderConfig }> = [];
+  const disabled = new Set<string>();
   for (const [id, entry] of Object.entries(raw.providers ?? {})) {
-    if (entry.enabled === false) continue;
+    if (entry.enabled === false) {
+      disabled.add(id);
+      continue;
+    }
     providers.push({ id, options: readEnvReferences(entry, `/providers/${id}`, env, problems, secrets) as ProviderConfig });
   }
   const models = new Map<string, ResolvedVirtualModel>();
   const providerIds = new Set(providers.map((p) => p.id));
-  for (const [name, model] of Object.entries(raw.models ?? {})) models.set(name, resolveVirtualModel(name, model, providerIds, problems));
+  for (const [name, model] of Object.entries(raw.models ?? {})) models.set(name, resolveVirtualModel(name, model, providerIds, disabled, problems));
   return { providers, models };
 }
 
-function resolveVirtualModel(name: string, model: VirtualModelConfig, providerIds: ReadonlySet<string>, problems: string[]): ResolvedVirtualModel {
-  const targets = model.targets.map((entry, index) => {
-    const spec = typeof entry === 'string' ? { model: entry } : entry;
+/**
+ * A target on a provider that is configured but disabled (`enabled: false`, the dashboard's switch)
+ * is left out, so switching a provider off sends its traffic to the model's other targets; a model
+ * left with no target, or naming a provider nobody configured, is a problem.
+ */
+function resolveVirtualModel(name: string, model: VirtualModelConfig, providerIds: ReadonlySet<string>, disabled: ReadonlySet<string>, problems: string[]): ResolvedVirtualModel {
+  const specs = model.targets.map((entry, index) => ({ index, spec: typeof entry === 'string' ? { model: entry } : entry }));
+  const kept = specs.filter(({ spec }) => !disabled.has(spec.model.slice(0, spec.model.indexOf('/'))));
+  if (kept.length === 0 && specs.length > 0) problems.push(`config/models/${name} has no target left: every provider it names is disabled (${[...new Set(specs.map(({ spec }) => spec.model.split('/')[0]))].join(', ')})`);
+  const targets = kept.map(({ spec, index }) => {
     const slash = spec.model.indexOf('/');
     const provider = spec.model.slice(0, slash);
     if (!providerIds.has(provider)) {

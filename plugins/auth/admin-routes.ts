@@ -1,15 +1,40 @@
 /**
  * `/admin/keys`: create (the secret is in this answer only), list, show with what it has spent,
- * and revoke. The door (the auth plugin's gate) has already checked the admin key.
+ * change (models, limits, budgets) and revoke. The door (the auth plugin's gate) has already checked the admin key.
  */
 import { type PluginHost, notFound, readJsonBody } from 'llm-gateway/plugin';
+import type { Store } from 'llm-gateway/store';
 import { budgetWindows, spent } from './budget.js';
-import { parseNewKey } from './key-spec.js';
-import type { KeyStore } from './keys.js';
+import { parseKeyPatch, parseNewKey } from './key-spec.js';
+import type { KeyStore, KeyView } from './keys.js';
 import { windowCount } from './limits.js';
+
+/** What a key has spent in its budget windows, and used in the last minute. */
+export interface KeyUsage {
+  spentUsd: Record<string, number>;
+  lastMinute: { requests: number; tokens: number };
+}
+
+export async function keyUsage(store: Store, key: KeyView): Promise<KeyUsage> {
+  const [spentUsd, rpm, tpm] = await Promise.all([
+    spent(store.counters, budgetWindows(key.id, key.budget)),
+    windowCount(store.counters, `rpm:${key.id}`),
+    windowCount(store.counters, `tpm:${key.id}`),
+  ]);
+  return { spentUsd, lastMinute: { requests: Math.round(rpm), tokens: Math.round(tpm) } };
+}
 
 export function addKeyRoutes(host: PluginHost, keys: KeyStore): void {
   const { store } = host;
+  host.route({
+    method: 'PATCH',
+    path: '/admin/keys/:id',
+    handler: async (http) => {
+      const key = await keys.update(String(http.params.id), parseKeyPatch(await readJsonBody(http.req, 1024 * 1024)));
+      if (!key) throw notFound(`No key '${String(http.params.id)}'.`, 'key_not_found');
+      http.body = key;
+    },
+  });
   host.route({
     method: 'POST',
     path: '/admin/keys',
@@ -33,12 +58,7 @@ export function addKeyRoutes(host: PluginHost, keys: KeyStore): void {
     handler: async (http) => {
       const key = await keys.get(String(http.params.id));
       if (!key) throw notFound(`No key '${String(http.params.id)}'.`, 'key_not_found');
-      const [spentUsd, rpm, tpm] = await Promise.all([
-        spent(store.counters, budgetWindows(key.id, key.budget)),
-        windowCount(store.counters, `rpm:${key.id}`),
-        windowCount(store.counters, `tpm:${key.id}`),
-      ]);
-      http.body = { ...key, usage: { spentUsd, lastMinute: { requests: Math.round(rpm), tokens: Math.round(tpm) } } };
+      http.body = { ...key, usage: await keyUsage(store, key) };
     },
   });
   host.route({

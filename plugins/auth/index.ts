@@ -19,12 +19,12 @@
  */
 import type { Context as KoaContext } from 'koa';
 import picomatch from 'picomatch';
-import { GatewayError, definePlugin, defineSlot, estimatePromptTokens, type GatewayContext, type Target } from 'llm-gateway/plugin';
+import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTokens, type GatewayContext, type Target } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
-import { addKeyRoutes } from './admin-routes.js';
+import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
 import { budgetWindows, reserve, type BudgetWindow, type Reservation } from './budget.js';
-import { KeyStore, type GatewayKey, type KeyRecords } from './keys.js';
+import { KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
 import { addToWindow, takeFromWindow, windowCount } from './limits.js';
 import { sameSecret, secretFrom } from './secrets.js';
 
@@ -67,6 +67,19 @@ export function authenticatedKey(http: KoaContext): CallerKey | undefined {
 const keyOf = (http: KoaContext) => (http.state as Record<symbol, GatewayKey | undefined>)[KEY_STATE];
 const callerOf = (key: GatewayKey): CallerKey => ({ id: key.id, name: key.name, team: key.team, metadata: key.metadata });
 
+/** Gateway keys for other plugins (the dashboard): the same operations as `/admin/keys`, never a hash. */
+export interface KeyAdmin {
+  list(): Promise<KeyView[]>;
+  get(id: string): Promise<KeyView | undefined>;
+  /** The secret is in this answer only. */
+  create(spec: NewKey): Promise<{ key: KeyView; secret: string }>;
+  update(id: string, patch: KeyPatch): Promise<KeyView | undefined>;
+  revoke(id: string): Promise<KeyView | undefined>;
+  usage(key: KeyView): Promise<KeyUsage>;
+}
+
+export const keyAdmin = defineService<KeyAdmin>('auth:keys');
+
 const defaults = { cacheTtlMs: 5000, reserveOutputTokens: 4096 } satisfies AuthOptions;
 
 export const auth = definePlugin<AuthOptions, typeof defaults>({
@@ -97,6 +110,14 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       }
     };
     addKeyRoutes(host, keys);
+    host.provide(keyAdmin, {
+      list: () => keys.list(),
+      get: (id) => keys.get(id),
+      create: (spec) => keys.create(spec),
+      update: (id, patch) => keys.update(id, patch),
+      revoke: (id) => keys.revoke(id),
+      usage: (key) => keyUsage(store, key),
+    });
     host.events.on('request:end', (ctx) => void settle(ctx).catch((error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id })));
 
     return {
@@ -214,4 +235,6 @@ function withDefaultMax(ctx: GatewayContext, reserveOutputTokens: number) {
 }
 
 export { KeyStore } from './keys.js';
-export type { GatewayKey, KeyView, NewKey, KeyLimits, KeyBudget, KeyRecords } from './keys.js';
+export type { GatewayKey, KeyView, NewKey, KeyPatch, KeyLimits, KeyBudget, KeyRecords } from './keys.js';
+export type { KeyUsage } from './admin-routes.js';
+export { parseKeyPatch, parseNewKey } from './key-spec.js';

@@ -1,6 +1,6 @@
 /** The shape of a new key, as the admin API and the CLI accept it, checked with one schema. */
 import { formatIssues, invalidRequest, validate } from 'llm-gateway/plugin';
-import type { NewKey } from './keys.js';
+import type { KeyPatch, NewKey } from './keys.js';
 
 export const newKeySchema = {
   type: 'object',
@@ -41,4 +41,25 @@ export function parseNewKey(body: unknown): NewKey {
     return { ...spec, expiresAt: new Date(time).toISOString() };
   }
   return spec;
+}
+
+const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
+
+/** A change to a key: the same fields, each optional, `null` to clear it. */
+export const keyPatchSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(Object.entries(newKeySchema.properties).map(([name, schema]) => [name, name === 'name' ? schema : nullable(schema)])),
+} as const;
+
+export function parseKeyPatch(body: unknown): KeyPatch {
+  const issues = validate(keyPatchSchema, body, () => false);
+  if (issues.length > 0) throw invalidRequest(`Invalid change: ${formatIssues('key', issues).replaceAll('\n', '; ')}`);
+  const patch = body as KeyPatch;
+  if (typeof patch.expiresAt === 'string') {
+    const time = Date.parse(patch.expiresAt);
+    if (!Number.isFinite(time)) throw invalidRequest(`Invalid change: expiresAt is not a date (found "${patch.expiresAt}").`, 'expiresAt');
+    return { ...patch, expiresAt: new Date(time).toISOString() };
+  }
+  return patch;
 }

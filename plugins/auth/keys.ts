@@ -58,6 +58,9 @@ export interface GatewayKey {
 
 export type NewKey = Pick<GatewayKey, 'name'> & Partial<Pick<GatewayKey, 'expiresAt' | 'team' | 'metadata' | 'models' | 'limits' | 'budget'>>;
 
+/** A change to a key: a field set to `null` is cleared (no limit, no budget, every model). */
+export type KeyPatch = { [F in 'name' | 'expiresAt' | 'team' | 'metadata' | 'models' | 'limits' | 'budget']?: GatewayKey[F] | null };
+
 /** A key as the admin API and the CLI show it: never the hash. */
 export type KeyView = Omit<GatewayKey, 'hash'> & { status: 'active' | 'revoked' | 'expired' };
 
@@ -98,6 +101,20 @@ export class KeyStore {
   async get(id: string): Promise<KeyView | undefined> {
     const key = await this.kv.get(`id:${id}`);
     return key && this.view(key);
+  }
+
+  /** Replaces what a key may do (models, limits, budget, team, name, expiry); `null` clears a field. */
+  async update(id: string, patch: KeyPatch): Promise<KeyView | undefined> {
+    const key = await this.kv.get(`id:${id}`);
+    if (!key) return undefined;
+    const next: GatewayKey = { ...key };
+    for (const [field, value] of Object.entries(patch) as Array<[keyof KeyPatch, unknown]>) {
+      if (value === null) delete next[field];
+      else if (value !== undefined) (next as unknown as Record<string, unknown>)[field] = value;
+    }
+    await this.kv.set(`id:${id}`, next);
+    this.cache.delete(key.hash);
+    return this.view(next);
   }
 
   async revoke(id: string): Promise<KeyView | undefined> {

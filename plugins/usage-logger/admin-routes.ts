@@ -4,7 +4,7 @@
  * `/admin/*` route; without it the gateway is open, these routes included.
  */
 import { invalidRequest, type PluginHost } from 'llm-gateway/plugin';
-import type { UsageOutcome } from './log/record.js';
+import type { UsageCacheState, UsageOutcome } from './log/record.js';
 import type { LogQuery, StatusClass, UsageBucket, UsageGroupKey, UsageLog, UsageQuery } from './log/usage-log.js';
 
 const GROUP_KEYS: readonly UsageGroupKey[] = ['provider', 'model', 'keyId', 'team'];
@@ -21,7 +21,7 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
       const groupBy = (q.groupBy ?? 'provider,model').split(',').filter(Boolean);
       const unknown = groupBy.filter((g) => !(GROUP_KEYS as readonly string[]).includes(g));
       if (unknown.length > 0) throw invalidRequest(`groupBy accepts ${GROUP_KEYS.join(', ')} (found ${unknown.join(', ')}).`, 'groupBy');
-      if (q.bucket !== undefined && q.bucket !== 'hour' && q.bucket !== 'day') throw invalidRequest("bucket must be 'hour' or 'day'.", 'bucket');
+      if (q.bucket !== undefined && !['minute', 'hour', 'day'].includes(q.bucket)) throw invalidRequest("bucket must be 'minute', 'hour' or 'day'.", 'bucket');
       const query: UsageQuery = {
         from,
         to,
@@ -43,6 +43,7 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500)) throw invalidRequest('limit must be an integer from 1 to 500.', 'limit');
       if (q.status !== undefined && !/^[2-5]xx$/.test(q.status)) throw invalidRequest("status must be a class such as '2xx' or '5xx'.", 'status');
       if (q.outcome !== undefined && !['ok', 'error', 'client_aborted'].includes(q.outcome)) throw invalidRequest("outcome must be 'ok', 'error' or 'client_aborted'.", 'outcome');
+      if (q.cache !== undefined && !['hit', 'miss', 'none'].includes(q.cache)) throw invalidRequest("cache must be 'hit', 'miss' or 'none'.", 'cache');
       const from = date(q.from, 'from');
       const to = date(q.to, 'to');
       const query: LogQuery = {
@@ -51,6 +52,7 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
         ...(to ? { to } : {}),
         ...(q.status ? { statusClass: q.status as StatusClass } : {}),
         ...(q.outcome ? { outcome: q.outcome as UsageOutcome } : {}),
+        ...(q.cache ? { cache: q.cache as UsageCacheState } : {}),
         ...(q.requestId ? { requestId: q.requestId } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
         ...(limit ? { limit } : {}),

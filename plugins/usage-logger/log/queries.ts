@@ -68,6 +68,7 @@ export function listStatement(table: string, query: LogQuery, dialect: Dialect):
     conditions.push(`status >= ${params.add(low)} AND status < ${params.add(low + 100)}`);
   }
   if (query.outcome) conditions.push(`outcome = ${params.add(query.outcome)}`);
+  if (query.cache) conditions.push(`cache = ${params.add(query.cache)}`);
   if (query.requestId !== undefined) conditions.push(`request_id = ${params.add(query.requestId)}`);
   if (query.cursor) {
     const cursor = decodeCursor(query.cursor);
@@ -102,7 +103,7 @@ export function aggregateStatement(table: string, query: UsageQuery, dialect: Di
     ? `, ROW_NUMBER() OVER (${over} ORDER BY latency_ms) AS rn, COUNT(*) OVER (${over}) AS n`
     : '';
   const inner =
-    `SELECT ${bucket ? `${bucket} AS bucket, ` : ''}provider, model, key_id, team, outcome, prompt_tokens, completion_tokens, ` +
+    `SELECT ${bucket ? `${bucket} AS bucket, ` : ''}provider, model, key_id, team, outcome, cache, prompt_tokens, completion_tokens, ` +
     `cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms${windows} ` +
     `FROM ${table}${whereClause(conditions)}`;
   const groups = [...(bucket ? ['bucket'] : []), ...keys];
@@ -111,7 +112,7 @@ export function aggregateStatement(table: string, query: UsageQuery, dialect: Di
     : 'NULL AS p50, NULL AS p95';
   const text =
     `WITH r AS (${inner}) SELECT ${groups.map((g) => `${g}, `).join('')}COUNT(*) AS requests, ` +
-    `SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors, ` +
+    `SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors, SUM(CASE WHEN cache = 'hit' THEN 1 ELSE 0 END) AS cache_hits, ` +
     `SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens, ` +
     `SUM(cache_write_tokens) AS cache_write_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ` +
     `SUM(cost_usd) AS cost_usd, SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced, ` +
@@ -134,6 +135,7 @@ export function readAggregates(rows: readonly Row[], query: UsageQuery): UsageAg
       ...(keys.has('team') ? { team: textOrNull(row.team) } : {}),
       requests: Number(row.requests),
       errors: Number(row.errors),
+      cacheHits: Number(row.cache_hits),
       promptTokens: Number(row.prompt_tokens),
       completionTokens: Number(row.completion_tokens),
       cachedTokens: Number(row.cached_tokens),

@@ -24,7 +24,7 @@ export const SQLITE_DIALECT: Dialect = {
   bool: (value) => (value ? 1 : 0),
   // Integer division truncates to the bucket; UTC because epoch milliseconds are.
   bucket: (unit) => {
-    const ms = unit === 'hour' ? HOUR_MS : DAY_MS;
+    const ms = unit === 'minute' ? 60_000 : unit === 'hour' ? HOUR_MS : DAY_MS;
     return `((started_at / ${ms}) * ${ms})`;
   },
   // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite (3.32 and later).

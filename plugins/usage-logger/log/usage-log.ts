@@ -3,11 +3,11 @@
  * queries. Writes are fire-and-forget so logging never slows or fails a request; reads serve the
  * dashboard and /admin/usage.
  */
-import type { UsageOutcome, UsageRecord } from './record.js';
+import type { UsageCacheState, UsageOutcome, UsageRecord } from './record.js';
 
 /** Columns an aggregate can be grouped by (besides the time bucket). */
 export type UsageGroupKey = 'provider' | 'model' | 'keyId' | 'team';
-export type UsageBucket = 'hour' | 'day';
+export type UsageBucket = 'minute' | 'hour' | 'day';
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
 
 /**
@@ -44,6 +44,8 @@ export interface UsageAggregate {
   requests: number;
   /** Requests whose outcome was 'error' (client aborts are not errors). */
   errors: number;
+  /** Requests answered from a cache. */
+  cacheHits: number;
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
@@ -67,6 +69,7 @@ export interface LogQuery extends UsageFilter {
   to?: Date;
   statusClass?: StatusClass;
   outcome?: UsageOutcome;
+  cache?: UsageCacheState;
   requestId?: string;
   /** From the previous page's `nextCursor`. */
   cursor?: string | null;

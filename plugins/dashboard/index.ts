@@ -1,0 +1,242 @@
+/**
+ * gateway:dashboard, server-rendered pages for operators at `/dashboard` (Eta templates from the
+ * package's `views/dashboard/`, htmx served from the package, never a CDN), and the admin JSON API
+ * of live configuration at `/admin/config`.
+ *
+ * Off unless an admin key is configured (option `adminKey`, default LLM_GATEWAY_ADMIN_KEY): then
+ * no page and no route exists, and `llm-gateway check` says so. On, it guards every admin route
+ * (`/admin/*` of every plugin, and its own pages), with or without gateway:auth:
+ * - `gate`: a valid session cookie (signed, expiring, HttpOnly, SameSite=Strict) makes the request
+ *   an operator's (`grantAdmin`), for reading; a state-changing request must also carry the
+ *   session's CSRF token in `x-csrf-token`, or it is refused (403). A browser without a session is
+ *   sent to the login page.
+ * - `authorize` (admin routes, when no session vouched): the admin key as a bearer token or
+ *   `x-api-key`, for scripts.
+ * The login form compares the admin key in constant time, is protected by its own CSRF token, and
+ * is rate-limited per client address (a bounded map).
+ *
+ * @example
+ * plugins: [auth(), usageLogger(), dashboard()]   // LLM_GATEWAY_ADMIN_KEY=... npm start → /dashboard
+ */
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Context as KoaContext } from 'koa';
+import { GatewayError, definePlugin, defineService, grantAdmin } from 'llm-gateway/plugin';
+import { addConfigRoutes } from './config-api.js';
+import { createKit, htmlHeaders, keepSession, readForm, sessionOf } from './kit.js';
+import { LoginLimiter } from './login-limiter.js';
+import { cachePages, cacheAdmin } from './pages/cache.js';
+import { configPages } from './pages/config.js';
+import { keyPages } from './pages/keys.js';
+import { logPages } from './pages/logs.js';
+import { overviewPages } from './pages/overview.js';
+import { providerPages } from './pages/providers.js';
+import { LOGIN_COOKIE, SESSION_COOKIE, Sessions, cookieValue, same, setCookie } from './session.js';
+import { createRenderer, viewsDir } from './views.js';
+
+export interface DashboardOptions {
+  /** The key operators log in with. Default: LLM_GATEWAY_ADMIN_KEY; without one the dashboard is off. */
+  adminKey?: string;
+  /** How long a login lasts, in ms. Default 8 hours. */
+  sessionTtlMs?: number;
+  /** Failed logins an address may make per `loginWindowMs` before it must wait. Default 5. */
+  loginAttempts?: number;
+  /** Default 15 minutes. */
+  loginWindowMs?: number;
+  /** Seconds between refreshes of the Overview. Default 10. */
+  refreshSeconds?: number;
+}
+
+/** Whether the dashboard is on, where, and why not: `llm-gateway start` and `check` print it. */
+export interface DashboardStatus {
+  readonly enabled: boolean;
+  readonly path: string;
+  readonly reason?: string;
+}
+
+export const dashboardStatus = defineService<DashboardStatus>('dashboard:status');
+
+export const DASHBOARD_PATH = '/dashboard';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const defaults = { sessionTtlMs: 8 * 3_600_000, loginAttempts: 5, loginWindowMs: 15 * 60_000, refreshSeconds: 10 } satisfies DashboardOptions;
+
+export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
+  name: 'gateway:dashboard',
+  secretOptions: ['adminKey'],
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      adminKey: { type: 'string', minLength: 16 },
+      sessionTtlMs: { type: 'integer', minimum: 60_000 },
+      loginAttempts: { type: 'integer', minimum: 1 },
+      loginWindowMs: { type: 'integer', minimum: 1000 },
+      refreshSeconds: { type: 'integer', minimum: 1 },
+    },
+  },
+  defaults,
+  setup(host, options) {
+    const adminKey = options.adminKey ?? process.env.LLM_GATEWAY_ADMIN_KEY;
+    const base = DASHBOARD_PATH;
+    if (!adminKey) {
+      host.provide(dashboardStatus, { enabled: false, path: base, reason: 'no admin key: set LLM_GATEWAY_ADMIN_KEY (16 characters or more) to turn it on' });
+      return;
+    }
+    if (adminKey.length < 16) throw new GatewayError('invalid_request', 'gateway:dashboard: the admin key must be at least 16 characters long.', { code: 'weak_admin_key' });
+    host.provide(dashboardStatus, { enabled: true, path: base });
+
+    const sessions = new Sessions(adminKey, options.sessionTtlMs);
+    const limiter = new LoginLimiter({ maxFailures: options.loginAttempts, windowMs: options.loginWindowMs });
+    const render = createRenderer();
+    const kit = createKit(host, base, render, sessions, () => host.tryResolve(cacheAdmin) !== undefined, options.refreshSeconds);
+    const overview = overviewPages(kit);
+    const providers = providerPages(kit);
+    const keys = keyPages(kit);
+    const logs = logPages(kit);
+    const cache = cachePages(kit);
+    const config = configPages(kit);
+
+    const page = (path: string, handler: (http: KoaContext) => Promise<void>) => host.route({ method: 'GET', path: `${base}${path}`, handler, access: 'admin' });
+    const action = (path: string, handler: (http: KoaContext) => Promise<void>) => host.route({ method: 'POST', path: `${base}${path}`, handler, access: 'admin' });
+
+    page('', overview.page);
+    page('/overview/body', overview.body);
+    page('/providers', providers.view);
+    action('/providers', providers.add);
+    action('/providers/:name/toggle', providers.toggle);
+    action('/providers/:name/limits', providers.limits);
+    action('/models', providers.model);
+    action('/providers/:name/revert', providers.revert);
+    action('/models/:name/revert', providers.revert);
+    page('/keys', keys.view);
+    action('/keys', keys.create);
+    action('/keys/:id', keys.update);
+    action('/keys/:id/revoke', keys.revoke);
+    page('/logs', logs.list);
+    page('/logs/:id', logs.detail);
+    page('/cache', cache.view);
+    action('/cache/clear', cache.clear);
+    page('/config', config.view);
+    addConfigRoutes(host);
+
+    // Public: the login page and the two static files (htmx, the stylesheet), which hold no secret.
+    const require = createRequire(import.meta.url);
+    const assets: Record<string, { file: string; type: string }> = {
+      'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
+      'dashboard.css': { file: join(viewsDir(), 'dashboard', 'dashboard.css'), type: 'text/css; charset=utf-8' },
+    };
+    host.route({
+      method: 'GET',
+      path: `${base}/assets/:file`,
+      access: 'public',
+      handler: (http) => {
+        const asset = assets[String(http.params.file)];
+        if (!asset) return;
+        http.type = asset.type;
+        http.set('cache-control', 'public, max-age=3600');
+        http.set('x-content-type-options', 'nosniff');
+        http.body = createReadStream(asset.file);
+      },
+    });
+
+    const secure = (http: KoaContext) => http.secure;
+    const loginPage = async (http: KoaContext, data: { error?: string; next?: string } = {}) => {
+      const nonce = randomBytes(16).toString('base64url');
+      http.append('set-cookie', setCookie(LOGIN_COOKIE, nonce, { maxAgeSeconds: 3600, secure: secure(http), path: `${base}/login` }));
+      htmlHeaders(http);
+      http.body = await render('login', { base, title: 'Log in', token: sessions.loginToken(nonce), next: data.next ?? '', error: data.error, nav: [], csrf: '', loggedIn: false, notice: undefined });
+    };
+    host.route({ method: 'GET', path: `${base}/login`, access: 'public', handler: (http) => loginPage(http, { next: safeNext(http.query.next, base) }) });
+    host.route({
+      method: 'POST',
+      path: `${base}/login`,
+      access: 'public',
+      handler: async (http) => {
+        const address = http.ip || 'unknown';
+        const wait = limiter.blockedFor(address);
+        if (wait > 0) {
+          http.status = 429;
+          http.set('retry-after', String(wait));
+          return loginPage(http, { error: `Too many failed logins from this address: try again in ${Math.ceil(wait / 60)} min.` });
+        }
+        const form = await readForm(http);
+        const nonce = cookieValue(http.get('cookie'), LOGIN_COOKIE);
+        const next = safeNext(form.get('next'), base);
+        if (!nonce || !same(form.get('token') ?? '', sessions.loginToken(nonce))) {
+          http.status = 403;
+          return loginPage(http, { error: 'The login form expired: try again.', next });
+        }
+        if (!same(form.get('key') ?? '', adminKey)) {
+          limiter.failed(address);
+          host.logger.warn('dashboard: failed login', { address });
+          http.status = 401;
+          return loginPage(http, { error: 'That is not the admin key.', next });
+        }
+        limiter.succeeded(address);
+        const { value } = sessions.issue();
+        http.append('set-cookie', setCookie(SESSION_COOKIE, value, { maxAgeSeconds: sessions.maxAgeSeconds, secure: secure(http) }));
+        http.append('set-cookie', setCookie(LOGIN_COOKIE, '', { maxAgeSeconds: 0, secure: secure(http), path: `${base}/login` }));
+        host.logger.info('dashboard: operator logged in', { address });
+        http.redirect(next);
+        http.status = 303;
+      },
+    });
+    action('/logout', async (http) => {
+      http.append('set-cookie', setCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: secure(http) }));
+      http.set('hx-redirect', `${base}/login`);
+      http.redirect(`${base}/login`);
+      http.status = 303;
+    });
+
+    const isOurs = (path: string) => path === base || path.startsWith(`${base}/`) || path.startsWith('/admin/');
+    const isLogin = (path: string) => path === `${base}/login` || path.startsWith(`${base}/assets/`);
+
+    return {
+      async gate(http, next) {
+        const session = sessions.verify(cookieValue(http.get('cookie'), SESSION_COOKIE));
+        if (session) {
+          keepSession(http, session);
+          if (SAFE_METHODS.has(http.method) || sessions.checkCsrf(session, http.get('x-csrf-token') || undefined)) grantAdmin(http, `dashboard session (${http.ip || 'unknown address'})`);
+          else if (isOurs(http.path) && !isLogin(http.path)) {
+            throw new GatewayError('permission', 'Missing or wrong CSRF token: a state-changing request from the dashboard must send its x-csrf-token header (reload the page).', { code: 'csrf_failed' });
+          }
+        } else if (http.method === 'GET' && (http.path === base || http.path.startsWith(`${base}/`)) && !isLogin(http.path) && !http.get('authorization') && !http.get('x-api-key')) {
+          // A browser without a session: to the login page, and back here after it.
+          const target = `${base}/login?next=${encodeURIComponent(http.originalUrl)}`;
+          if (http.get('hx-request')) http.set('hx-redirect', target);
+          http.redirect(target);
+          return;
+        }
+        await next();
+      },
+
+      async authorize(http, access) {
+        if (access !== 'admin') return;
+        const secret = bearer(http);
+        if (secret && same(secret, adminKey)) return;
+        throw new GatewayError('authentication', 'This route needs the admin key (Authorization: Bearer <key>) or a dashboard session.', { code: 'invalid_admin_key' });
+      },
+    };
+  },
+});
+
+/** Where to go after logging in: a dashboard path only, never another site. */
+function safeNext(value: unknown, base: string): string {
+  return typeof value === 'string' && (value === base || value.startsWith(`${base}/`) || value.startsWith(`${base}?`)) && !value.includes('//') && !value.includes('\\') ? value : base;
+}
+
+function bearer(http: KoaContext): string | undefined {
+  const match = /^Bearer\s+(.+)$/i.exec(http.get('authorization').trim());
+  if (match) return match[1];
+  const apiKey = http.get('x-api-key').trim();
+  return apiKey || undefined;
+}
+
+export { cacheAdmin } from './pages/cache.js';
+export type { CacheAdmin } from './pages/cache.js';
+export { LoginLimiter } from './login-limiter.js';
+export { Sessions } from './session.js';

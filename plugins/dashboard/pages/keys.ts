@@ -1,0 +1,78 @@
+/**
+ * Gateway keys (when gateway:auth is configured): create one (its secret shown once, in the answer
+ * to that request only), revoke one, edit its budgets, limits and allowed models; what each key
+ * spent today and this month against its budget, and what each team spent this month.
+ */
+import type { Context as KoaContext } from 'koa';
+import { invalidRequest } from 'llm-gateway/plugin';
+import { keyAdmin, parseKeyPatch, parseNewKey, type KeyAdmin } from 'llm-gateway/plugins/auth';
+import { usageLogService } from 'llm-gateway/plugins/usage-logger';
+import { compact, numberField, readForm, textField, type PageKit } from '../kit.js';
+
+export function keyPages(kit: PageKit) {
+  const { host } = kit;
+
+  async function view(http: KoaContext, extra: Record<string, unknown> = {}) {
+    const admin = host.tryResolve(keyAdmin);
+    if (!admin) return kit.page(http, 'keys', { title: 'Keys', active: 'keys', auth: false, ...extra });
+    const keys = await admin.list();
+    const rows = await Promise.all(keys.map(async (key) => ({ ...key, usage: await admin.usage(key).catch(() => undefined) })));
+    const log = host.tryResolve(usageLogService);
+    const now = new Date();
+    const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const teams = log ? (await log.aggregate({ from: monthStart, to: now, groupBy: ['team'] })).filter((t) => t.team) : [];
+    await kit.page(http, 'keys', {
+      title: 'Keys',
+      active: 'keys',
+      auth: true,
+      keys: rows.reverse(),
+      teams: teams.map((t) => ({ team: t.team, requests: t.requests, cost: `$${t.costUsd.toFixed(4)}` })),
+      ...extra,
+    });
+  }
+
+  /** The fields the create and edit forms share; empty ones are left out (or, editing, cleared). */
+  function spec(form: URLSearchParams, clearing: boolean) {
+    const orNull = <T>(value: T | undefined) => (value === undefined ? (clearing ? null : undefined) : value);
+    const limits = compact({ rpm: numberField(form, 'rpm'), tpm: numberField(form, 'tpm') });
+    const budget = compact({ dailyUsd: numberField(form, 'dailyUsd'), monthlyUsd: numberField(form, 'monthlyUsd') });
+    const models = textField(form, 'models')?.split(',').map((m) => m.trim()).filter(Boolean);
+    return {
+      ...(textField(form, 'name') ? { name: textField(form, 'name') } : {}),
+      team: orNull(textField(form, 'team')),
+      expiresAt: orNull(textField(form, 'expiresAt')),
+      models: orNull(models && models.length > 0 ? models : undefined),
+      limits: orNull(Object.keys(limits).length > 0 ? limits : undefined),
+      budget: orNull(Object.keys(budget).length > 0 ? budget : undefined),
+    };
+  }
+
+  const act = (work: (admin: KeyAdmin, http: KoaContext, form: URLSearchParams) => Promise<Record<string, unknown>>) => async (http: KoaContext) => {
+    const form = await readForm(http);
+    const admin = host.tryResolve(keyAdmin);
+    if (!admin) return view(http, { error: 'Keys need the gateway:auth plugin.' });
+    try {
+      await view(http, await work(admin, http, form));
+    } catch (error) {
+      await view(http, { error: (error as Error).message });
+    }
+  };
+
+  return {
+    view: (http: KoaContext) => view(http),
+    create: act(async (admin, _http, form) => {
+      const created = await admin.create(parseNewKey(compact(spec(form, false))));
+      return { notice: `Key ${created.key.name} created. Copy its secret now: it is not shown again.`, secret: created.secret };
+    }),
+    update: act(async (admin, http, form) => {
+      const key = await admin.update(String(http.params.id), parseKeyPatch(spec(form, true)));
+      if (!key) throw invalidRequest(`No key '${String(http.params.id)}'.`);
+      return { notice: `Key ${key.name} saved.` };
+    }),
+    revoke: act(async (admin, http) => {
+      const key = await admin.revoke(String(http.params.id));
+      if (!key) throw invalidRequest(`No key '${String(http.params.id)}'.`);
+      return { notice: `Key ${key.name} revoked: requests with it are refused from now on (on other replicas within the auth cache time).` };
+    }),
+  };
+}

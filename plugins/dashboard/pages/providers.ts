@@ -1,0 +1,149 @@
+/**
+ * Providers and virtual models: what is in force (file or live override), each deployment's
+ * health, circuit state and limit headroom; add a provider (its key sealed in the secret store),
+ * switch one on or off, edit its limits; add and edit virtual models (targets, weights,
+ * priorities, strategy); revert an override to the file's entry.
+ */
+import type { Context as KoaContext } from 'koa';
+import { invalidRequest, type PluginHost } from 'llm-gateway/plugin';
+import { circuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
+import { limitHeadroom } from 'llm-gateway/plugins/rate-limits';
+import { STRATEGIES } from 'llm-gateway/plugins/routing';
+import { actorOf, applying, current, setEntry } from '../config-api.js';
+import { compact, numberField, readForm, textField, type PageKit } from '../kit.js';
+import { SECRET_NAME, masked } from '../secrets.js';
+
+const LIMITS = ['rpm', 'tpm', 'rpd', 'tpd', 'concurrency'] as const;
+const TYPES = ['openai-compatible', 'openai', 'anthropic', 'gemini', 'azure', 'demo'];
+const NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
+
+export function providerPages(kit: PageKit) {
+  const { host } = kit;
+  const { live } = host;
+
+  async function view(http: KoaContext, extra: Record<string, unknown> = {}) {
+    const effective = live.effective();
+    const health = host.health.all();
+    const circuits = new Map((await host.tryResolve(circuitBreakerState)?.snapshot().catch(() => []))?.map((c) => [c.deployment, c]) ?? []);
+    const headroom = host.tryResolve(limitHeadroom);
+    const providers = await Promise.all(
+      effective.providers.map(async (entry) => {
+        const value = (entry.value ?? entry.file ?? {}) as Record<string, unknown>;
+        const shown = (await masked(value, live)) as Record<string, unknown>;
+        const deployments = await Promise.all(
+          health
+            .filter((h) => h.provider === entry.name)
+            .map(async (h) => ({
+              deployment: h.deployment,
+              requests: h.requests,
+              errorRate: `${(h.errorRate * 100).toFixed(0)}%`,
+              latency: h.latencyMs === undefined ? '—' : `${Math.round(h.latencyMs)} ms`,
+              lastError: h.lastError,
+              circuit: circuits.get(h.deployment)?.state ?? (host.tryResolve(circuitBreakerState) ? 'closed' : '—'),
+              headroom: headroom ? ((await headroom.hasHeadroom({ provider: h.provider, model: h.model }).catch(() => true)) ? 'yes' : 'at limit') : '—',
+            })),
+        );
+        return {
+          name: entry.name,
+          origin: entry.origin,
+          enabled: entry.origin !== 'removed' && value.enabled !== false,
+          type: String(value.type ?? '?'),
+          baseURL: typeof shown.baseURL === 'string' ? shown.baseURL : '',
+          key: Object.entries(shown).filter(([k]) => SECRET_NAME.test(k)).map(([k, v]) => `${k}: ${String(v)}`).join(', '),
+          limits: (value.limits ?? {}) as Record<string, number>,
+          deployments,
+        };
+      }),
+    );
+    const models = effective.models.map((entry) => {
+      const value = entry.value ?? entry.file;
+      const targets = (value?.targets ?? []).map((t) => (typeof t === 'string' ? { model: t } : t));
+      return { name: entry.name, origin: entry.origin, removed: entry.origin === 'removed', strategy: value?.strategy ?? 'fallback', description: value?.description ?? '', targets };
+    });
+    await kit.page(http, 'providers', {
+      title: 'Providers & models',
+      active: 'providers',
+      providers,
+      models,
+      limitNames: LIMITS,
+      types: TYPES,
+      strategies: STRATEGIES,
+      secretsEnabled: live.secrets.enabled,
+      ...extra,
+    });
+  }
+
+  /** Runs a change and shows the page again with what happened (a refusal is shown, not thrown). */
+  const act = (work: (http: KoaContext, form: URLSearchParams) => Promise<string>) => async (http: KoaContext) => {
+    const form = await readForm(http);
+    try {
+      await view(http, { notice: await work(http, form) });
+    } catch (error) {
+      await view(http, { error: (error as Error).message });
+    }
+  };
+
+  const providerName = (http: KoaContext) => String(http.params.name);
+
+  return {
+    view: (http: KoaContext) => view(http),
+
+    add: act(async (http, form) => {
+      const name = textField(form, 'name') ?? '';
+      if (!NAME.test(name)) throw invalidRequest('A provider id is 1 to 64 letters, digits, ".", "_" or "-".', 'name');
+      if (current(live, 'provider', name)) throw invalidRequest(`A provider '${name}' exists already: edit it instead.`, 'name');
+      const entry = compact({ type: textField(form, 'type'), baseURL: textField(form, 'baseURL'), apiKey: textField(form, 'apiKey') });
+      await setEntry(live, 'provider', name, entry, actorOf(http));
+      return `Provider ${name} added.`;
+    }),
+
+    toggle: act(async (http, form) => {
+      const name = providerName(http);
+      const entry = current(live, 'provider', name);
+      if (!entry) throw invalidRequest(`No provider '${name}'.`);
+      const enable = form.get('enabled') === 'true';
+      // Back to exactly the file's entry (its key included), setEntry drops the override instead.
+      await setEntry(live, 'provider', name, { ...entry, enabled: enable }, actorOf(http));
+      return `Provider ${name} ${enable ? 'enabled' : 'disabled'}.`;
+    }),
+
+    limits: act(async (http, form) => {
+      const name = providerName(http);
+      const entry = current(live, 'provider', name);
+      if (!entry) throw invalidRequest(`No provider '${name}'.`);
+      const limits = compact(Object.fromEntries(LIMITS.map((l) => [l, numberField(form, l)])));
+      const next: Record<string, unknown> = { ...entry, limits };
+      if (Object.keys(limits).length === 0) delete next.limits;
+      await setEntry(live, 'provider', name, next, actorOf(http));
+      return `Limits of ${name} saved.`;
+    }),
+
+    model: act(async (http, form) => {
+      const name = textField(form, 'name') ?? String(http.params.name ?? '');
+      if (!NAME.test(name)) throw invalidRequest('A model name is 1 to 64 letters, digits, ".", "_" or "-".', 'name');
+      const models = form.getAll('target');
+      const weights = form.getAll('weight');
+      const priorities = form.getAll('priority');
+      const targets = models
+        .map((model, i) => ({ model: model.trim(), weight: weights[i]?.trim(), priority: priorities[i]?.trim() }))
+        .filter((t) => t.model !== '')
+        .map((t) => compact({ model: t.model, weight: t.weight ? Number(t.weight) : undefined, priority: t.priority ? Number(t.priority) : undefined }));
+      if (targets.length === 0) throw invalidRequest('A virtual model needs at least one target.', 'target');
+      const before = current(live, 'model', name) ?? {};
+      await setEntry(live, 'model', name, compact({ ...before, targets, strategy: textField(form, 'strategy'), description: textField(form, 'description') }), actorOf(http));
+      return `Virtual model ${name} saved.`;
+    }),
+
+    revert: act(async (http) => {
+      const kind = http.path.startsWith(`${kit.base}/models/`) ? 'model' : 'provider';
+      const name = String(http.params.name);
+      await applying(() => live.revert(kind, name, actorOf(http)));
+      // Reverted from the Config page: reload that page rather than show this one in its place.
+      if (http.get('hx-current-url').includes(`${kit.base}/config`)) http.set('hx-refresh', 'true');
+      return `${kind === 'model' ? 'Virtual model' : 'Provider'} ${name} is back to the config file's entry.`;
+    }),
+  };
+}
+
+export type ProviderPages = ReturnType<typeof providerPages>;
+export type { PluginHost };

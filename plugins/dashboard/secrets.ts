@@ -1,0 +1,53 @@
+/**
+ * What the dashboard and its admin API may show of a config entry, and how a provider entry is
+ * made safe to keep as a live override. A secret (an option whose name ends in key, token, secret,
+ * password or authorization) is never rendered nor sent: only its last four characters, or which
+ * variable or stored secret it comes from. An override never holds one in clear: typed-in secrets
+ * go to the gateway's encrypted secret store and the entry names them (`{ secret: name }`).
+ */
+import { GatewayError, type LiveConfig, type ProviderConfig } from 'llm-gateway/plugin';
+
+/** The kernel's rule for secret option names (`check` masks the same ones). */
+export const SECRET_NAME = /(key|token|secret|password|authorization)$/i;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isSecretRef = (value: unknown): value is { secret: string } => isObject(value) && Object.keys(value).length === 1 && typeof value.secret === 'string';
+const isEnvRef = (value: unknown): value is { env: string } => isObject(value) && typeof value.env === 'string' && Object.keys(value).every((k) => k === 'env' || k === 'default');
+
+/** A config value as it may be shown: secrets reduced to their last four characters or their source. */
+export async function masked(value: unknown, live: LiveConfig, name = ''): Promise<unknown> {
+  if (isSecretRef(value)) return `stored secret "${value.secret}" …${(await live.secrets.hint(value.secret).catch(() => undefined)) ?? '(missing)'}`;
+  if (isEnvRef(value)) return `$${value.env}`;
+  if (typeof value === 'string') return SECRET_NAME.test(name) ? `…${value.slice(-4)}` : value;
+  if (Array.isArray(value)) return Promise.all(value.map((item) => masked(item, live)));
+  if (isObject(value)) return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await masked(v, live, k)] as const)));
+  return value;
+}
+
+/** The name a provider's secret option is stored under. */
+export const secretNameFor = (provider: string, option: string) => `provider:${provider}:${option}`;
+
+/**
+ * A provider entry fit to keep in the store: each secret string among its options stored
+ * encrypted and replaced by a reference. With no LLM_GATEWAY_SECRETS_KEY that cannot be done: a
+ * disabled entry then simply drops them (it is never called), any other is refused.
+ */
+export async function sealed(provider: string, entry: ProviderConfig, live: LiveConfig): Promise<ProviderConfig> {
+  const out: ProviderConfig = { ...entry };
+  for (const [option, value] of Object.entries(entry)) {
+    if (!SECRET_NAME.test(option) || typeof value !== 'string') continue;
+    if (live.secrets.enabled) {
+      const name = secretNameFor(provider, option);
+      await live.secrets.set(name, value);
+      out[option] = { secret: name };
+    } else if (entry.enabled === false) {
+      delete out[option];
+    } else {
+      throw new GatewayError('invalid_request', `The provider's ${option} would be kept in the store in clear: set LLM_GATEWAY_SECRETS_KEY (a long random string) so the gateway can keep it encrypted, or name an environment variable ({ "env": "NAME" }).`, {
+        code: 'secrets_key_missing',
+        param: option,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+/**
+ * Who may reach the dashboard and the admin API: nobody when no admin key is configured (the
+ * dashboard is off and says why); with one, every /admin/* route and every page needs the admin
+ * key or a session, with or without gateway:auth; a session works on other plugins' admin routes;
+ * state changes need the CSRF token; logins are rate-limited; secrets and key hashes never reach
+ * a page; templates escape what they print.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { auth, dashboard, dashboardStatus, usageLogger, type GatewayConfig } from '../../../index.js';
+import { startGateway, type RunningGateway } from '../../support/gateway.js';
+import { startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+import { logInWithFetch } from './login.js';
+
+const ADMIN_KEY = 'admin-key-of-the-access-tests';
+let upstream: MockUpstream;
+const running: RunningGateway[] = [];
+const savedAdminKey = process.env.LLM_GATEWAY_ADMIN_KEY;
+
+beforeAll(async () => {
+  upstream = await startMockUpstream();
+  delete process.env.LLM_GATEWAY_ADMIN_KEY;
+});
+afterAll(async () => {
+  await upstream?.close();
+  if (savedAdminKey !== undefined) process.env.LLM_GATEWAY_ADMIN_KEY = savedAdminKey;
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((gw) => gw.close()));
+  delete process.env.LLM_GATEWAY_SECRETS_KEY;
+});
+
+async function start(plugins: GatewayConfig['plugins']): Promise<RunningGateway> {
+  const gw = await startGateway({ providers: { a: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, plugins });
+  running.push(gw);
+  return gw;
+}
+
+const form = (cookie: string, csrf?: string) => ({ cookie, 'content-type': 'application/x-www-form-urlencoded', ...(csrf ? { 'x-csrf-token': csrf } : {}) });
+
+describe('dashboard access', () => {
+  it('is off without an admin key, and says why', async () => {
+    const gw = await start([usageLogger({ url: 'sqlite::memory:' }), dashboard()]);
+    expect(gw.gateway.tryResolve(dashboardStatus)).toMatchObject({ enabled: false, reason: expect.stringContaining('LLM_GATEWAY_ADMIN_KEY') });
+    expect((await fetch(`${gw.url}/dashboard`)).status).toBe(404);
+    expect((await fetch(`${gw.url}/admin/config`)).status).toBe(404);
+  });
+
+  it('turns on with LLM_GATEWAY_ADMIN_KEY and then guards every admin route, without the auth plugin', async () => {
+    process.env.LLM_GATEWAY_ADMIN_KEY = ADMIN_KEY;
+    try {
+      const gw = await start([usageLogger({ url: 'sqlite::memory:' }), dashboard()]);
+      expect(gw.gateway.tryResolve(dashboardStatus)).toMatchObject({ enabled: true, path: '/dashboard' });
+      for (const path of ['/admin/logs', '/admin/usage', '/admin/config']) {
+        expect((await fetch(`${gw.url}${path}`)).status).toBe(401);
+        expect((await fetch(`${gw.url}${path}`, { headers: { authorization: 'Bearer wrong-key-wrong-key' } })).status).toBe(401);
+        expect((await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(200);
+      }
+      // A page without a session sends a browser to the login page; the login page and htmx are public.
+      const page = await fetch(`${gw.url}/dashboard/logs?provider=a`, { redirect: 'manual' });
+      expect(page.status).toBe(302);
+      expect(page.headers.get('location')).toBe('/dashboard/login?next=%2Fdashboard%2Flogs%3Fprovider%3Da');
+      expect((await fetch(`${gw.url}/dashboard/login`)).status).toBe(200);
+      const htmx = await fetch(`${gw.url}/dashboard/assets/htmx.min.js`);
+      expect(htmx.status).toBe(200);
+      expect(await htmx.text()).toContain('htmx');
+      // The API stays open to clients: the dashboard guards admin routes only.
+      expect((await fetch(`${gw.url}/v1/models`)).status).toBe(200);
+    } finally {
+      delete process.env.LLM_GATEWAY_ADMIN_KEY;
+    }
+  });
+
+  it("accepts a session on the auth plugin's admin routes, and refuses a state change without the CSRF token", async () => {
+    const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
+    const { status, cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
+    expect(status).toBe(303);
+    expect(csrf).toBeTruthy();
+    expect((await fetch(`${gw.url}/admin/keys`)).status).toBe(401);
+    expect((await fetch(`${gw.url}/admin/keys`, { headers: { cookie: cookie! } })).status).toBe(200);
+    const create = (headers: Record<string, string>) => fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'k' }) });
+    const refused = await create({ cookie: cookie! });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('csrf_failed');
+    expect((await create({ cookie: cookie!, 'x-csrf-token': 'forged' })).status).toBe(403);
+    expect((await create({ cookie: cookie!, 'x-csrf-token': csrf! })).status).toBe(201);
+    // A script with the admin key needs no session and no CSRF token.
+    expect((await create({ authorization: `Bearer ${ADMIN_KEY}` })).status).toBe(201);
+    // A forged cookie is no session.
+    const forged = `${cookie!.slice(0, -3)}abc`;
+    expect((await fetch(`${gw.url}/admin/keys`, { headers: { cookie: forged } })).status).toBe(401);
+    // Logging out clears the cookie.
+    const out = await fetch(`${gw.url}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: form(cookie!, csrf) });
+    expect(out.headers.getSetCookie()[0]).toMatch(/^llm_gateway_session=; .*Max-Age=0/);
+  });
+
+  it('rate-limits failed logins per address, the right key included once blocked', async () => {
+    const gw = await start([dashboard({ adminKey: ADMIN_KEY, loginAttempts: 2 })]);
+    expect((await logInWithFetch(gw.url, 'wrong-key-number-one')).status).toBe(401);
+    expect((await logInWithFetch(gw.url, 'wrong-key-number-two')).status).toBe(401);
+    const blocked = await logInWithFetch(gw.url, ADMIN_KEY);
+    expect(blocked.status).toBe(429);
+    expect(blocked.cookie).toBeUndefined();
+  });
+
+  it('refuses a login without the form token (login CSRF)', async () => {
+    const gw = await start([dashboard({ adminKey: ADMIN_KEY })]);
+    const answer = await fetch(`${gw.url}/dashboard/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ key: ADMIN_KEY }) });
+    expect(answer.status).toBe(403);
+    expect(answer.headers.getSetCookie().some((c) => c.startsWith('llm_gateway_session='))).toBe(false);
+  });
+
+  it('never renders a provider secret or a key hash, and escapes what it prints', async () => {
+    process.env.LLM_GATEWAY_SECRETS_KEY = 'secrets key of the dashboard access tests';
+    const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
+    const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+    const put = await fetch(`${gw.url}/admin/config/providers/typed`, { method: 'PUT', headers: admin, body: JSON.stringify({ type: 'openai-compatible', baseURL: upstream.baseURL, apiKey: 'sk-typed-in-secret-9876', listModels: false }) });
+    expect(put.status).toBe(200);
+    const created = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: '<script>alert(1)</script>' }) });
+    const { secret } = (await created.json()) as { secret: string };
+    const { cookie } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const { createHash } = await import('node:crypto');
+    const hash = createHash('sha256').update(secret).digest('hex');
+    for (const path of ['/dashboard/providers', '/dashboard/config', '/dashboard/keys', '/admin/config', '/admin/config/audit']) {
+      const text = await (await fetch(`${gw.url}${path}`, { headers: { cookie: cookie! } })).text();
+      expect(text, path).not.toContain('sk-typed-in-secret');
+      expect(text, path).not.toContain(secret);
+      expect(text, path).not.toContain(hash);
+    }
+    const providers = await (await fetch(`${gw.url}/dashboard/providers`, { headers: { cookie: cookie! } })).text();
+    expect(providers).toContain('…9876');
+    const keys = await (await fetch(`${gw.url}/dashboard/keys`, { headers: { cookie: cookie! } })).text();
+    expect(keys).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(keys).not.toContain('<script>alert(1)');
+    // The page's policy allows scripts from the gateway only.
+    const page = await fetch(`${gw.url}/dashboard/keys`, { headers: { cookie: cookie! } });
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+});
