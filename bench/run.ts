@@ -21,13 +21,14 @@
  * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,64"),
  * BENCH_TARGETS (default "bare proxy,no plugins,default,full"; "direct" adds the mock called
  * directly), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
- * issue 15; 0 skips), BENCH_WORKERS=N adds the full pipeline with `--workers N`,
+ * issue 15; 0 skips), BENCH_WORKERS=N adds the full pipeline on a Redis store (BENCH_REDIS_URL, default
+ * redis://127.0.0.1:6379) with one worker and with `--workers N`,
  * BENCH_WRITE_DOC=0 to leave the doc alone.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { holdStreams, type HeldResult } from './held.js';
 import { LoadTarget, emptySample, errorCount, type Endpoint, type Sample } from './load.js';
 import { summarizeProfiles } from './profile.js';
@@ -93,12 +94,18 @@ async function main(): Promise<number> {
   const gateways: Array<[string, string, string[]]> = Object.entries(GATEWAY_CONFIGS)
     .filter(([name]) => WANTED.includes(name))
     .map(([name, file]) => [name, file, []]);
-  if (WORKERS > 0) gateways.push([`full, ${WORKERS} workers`, 'full.json', ['--workers', String(WORKERS)]]);
+  if (WORKERS > 0) {
+    // Workers share state through Redis, as replicas do (a SQLite store is refused with --workers);
+    // one worker on the same store is the scaling baseline.
+    const config = JSON.parse(readFileSync(join(ROOT, 'bench', 'configs', 'full.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(work, 'full-redis.json'), JSON.stringify({ ...config, store: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }));
+    gateways.push(['full (redis), 1 worker', join(work, 'full-redis.json'), []], [`full (redis), ${WORKERS} workers`, join(work, 'full-redis.json'), ['--workers', String(WORKERS)]]);
+  }
   for (const [name, file, extra] of gateways) {
     const cwd = join(work, name.replace(/\W+/g, '-'));
     mkdirSync(cwd);
-    const config = join(ROOT, 'bench', 'configs', file);
-    const headers = file === 'full.json' ? { authorization: `Bearer ${createKey(gatewayMain, config, cwd, env)}` } : undefined;
+    const config = isAbsolute(file) ? file : join(ROOT, 'bench', 'configs', file);
+    const headers = file.includes('full') ? { authorization: `Bearer ${createKey(gatewayMain, config, cwd, env)}` } : undefined;
     const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
     const started = await startNode({ name, cwd, args: [...profileArgs, gatewayMain, 'start', '--config', config, '--port', '0', ...extra], ready: /listening on (http:\/\/\S+)/, env });
     const origin = started.match[1]!;
@@ -120,6 +127,8 @@ async function main(): Promise<number> {
     }
   }
   log(`warmed up; measuring ${CONCURRENCY.length * 2} cells × ${targets.length} targets`);
+  // What the processes logged while starting (a cluster's other workers, migrations) is not "under load".
+  const quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
 
   // Held streams first, on processes that have only been warmed up: after the load below their
   // heaps have grown, and new streams would fit in memory already taken.
@@ -146,7 +155,8 @@ async function main(): Promise<number> {
   }
   clearInterval(sampler);
 
-  const logLines = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().split('\n').filter((line) => line.trim() !== '').length]));
+  const underLoad = (t: Target) => t.process.laterOutput().slice(quietFrom[t.name]);
+  const logLines = Object.fromEntries(targets.map((t) => [t.name, underLoad(t).split('\n').filter((line) => line.trim() !== '').length]));
   const report = renderReport(cells, {
     targets: targets.map((t) => t.name),
     date: new Date(),
@@ -162,14 +172,14 @@ async function main(): Promise<number> {
     logLines,
   });
   if (PROFILE) {
-    await Promise.all(targets.filter((t) => GATEWAY_CONFIGS[t.name] || t.name.includes('workers')).map((t) => stopGracefully(t.process.child)));
+    await Promise.all(targets.filter((t) => GATEWAY_CONFIGS[t.name] || t.name.startsWith('full (redis)')).map((t) => stopGracefully(t.process.child)));
     log(`profiles: ${summarizeProfiles(profileDir).join(', ')}`);
   }
   killAll();
   rmSync(work, { recursive: true, force: true });
   process.stdout.write(`\n${report}\n`);
   for (const target of targets) {
-    if (logLines[target.name]! > 0 && target.name !== 'direct') log(`${target.name} logged under load (it should not):\n${target.process.laterOutput().slice(-2000)}`);
+    if (logLines[target.name]! > 0 && target.name !== 'direct') log(`${target.name} logged under load (it should not):\n${underLoad(target).slice(-2000)}`);
   }
 
   const errors = totalErrors(cells) + Object.values(held).reduce((n, h) => n + h.streams - h.completed, 0);
