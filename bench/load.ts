@@ -27,6 +27,8 @@ export interface Endpoint {
   readonly origin: string;
   readonly path: string;
   readonly model: string;
+  /** Extra request headers (a gateway key for the full pipeline). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const PROMPT = 'Benchmark the gateway with a short prompt, please.';
@@ -60,7 +62,7 @@ export class LoadTarget {
   }
 
   private async worker(deadline: number, into: Sample): Promise<void> {
-    const options = { path: this.endpoint.path, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: this.body };
+    const options = { path: this.endpoint.path, method: 'POST' as const, headers: { 'content-type': 'application/json', ...this.endpoint.headers }, body: this.body };
     while (performance.now() < deadline) {
       const t0 = process.hrtime.bigint();
       let failure: string | undefined;

@@ -4,7 +4,7 @@
  * benchmark runs, and killed however the benchmark ends: success, failure, Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Started {
   readonly name: string;
@@ -26,6 +26,8 @@ export interface StartOptions {
 }
 
 const running = new Set<ChildProcess>();
+/** Children stopped on purpose (stopGracefully): their exit ends nothing. */
+const stopped = new WeakSet<ChildProcess>();
 let stopping = false;
 
 /** Kills every child still alive. Safe to call more than once. */
@@ -90,7 +92,7 @@ export function startNode(options: StartOptions): Promise<Started> {
     child.once('exit', (code, signal) => {
       running.delete(child);
       clearTimeout(timer);
-      if (stopping) return;
+      if (stopping || stopped.has(child)) return;
       const message = `${options.name} exited (${signal ?? `code ${code}`}) while the benchmark needed it:\n${output}${later}`;
       if (!ready) return reject(new Error(message));
       process.stderr.write(`bench: ${message}\n`);
@@ -99,27 +101,83 @@ export function startNode(options: StartOptions): Promise<Started> {
   });
 }
 
-/** Peak resident set size of a live process in MB, from `VmHWM` in /proc (Linux only). */
+/**
+ * Peak resident set size of a live process in MB, from `VmHWM` in /proc (Linux only); for a
+ * process with children (`--workers N`), the sum of each one's peak.
+ */
 export function peakRssMb(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+  return sumOverTree(pid, (one) => statusKb(one, 'VmHWM'));
+}
+
+/** Resident set size now, MB, of a process and its children. */
+export function rssMb(pid: number | undefined): number | undefined {
+  return sumOverTree(pid, (one) => statusKb(one, 'VmRSS'));
+}
+
+function statusKb(pid: number, field: string): number | undefined {
   try {
-    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb === undefined ? undefined : Number(kb) / 1024;
   } catch {
     return undefined;
   }
 }
 
-/** CPU time (user + system, all threads) a live process has used so far, in ms; 10 ms resolution. */
+/** The process and its live children (a cluster primary's workers), from /proc. */
+function tree(pid: number): number[] {
+  const all = [pid];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (children) for (const child of children.split(' ')) all.push(...tree(Number(child)));
+    }
+  } catch {
+    // gone, or no /proc: the process alone
+  }
+  return all;
+}
+
+function sumOverTree(pid: number | undefined, measure: (pid: number) => number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  let total: number | undefined;
+  for (const one of tree(pid)) {
+    const value = measure(one);
+    if (value !== undefined) total = (total ?? 0) + value;
+  }
+  return total;
+}
+
+/** Ends one child with SIGTERM (a graceful shutdown writes its `--cpu-prof` profile) and waits for it. */
+export function stopGracefully(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  stopped.add(child);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** CPU time (user + system, all threads) a live process and its children have used so far, in ms; 10 ms resolution. */
 export function cpuTimeMs(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
+  return sumOverTree(pid, cpuOfOne) ?? Number.NaN;
+}
+
+function cpuOfOne(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name, which may itself contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
-    return Number.NaN;
+    return undefined;
   }
 }
 

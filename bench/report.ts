@@ -1,21 +1,23 @@
 /**
  * Turns the benchmark's samples into the markdown that goes to stdout and into the results section
- * of docs/performance.md: throughput, latency, time to first chunk, the gateway's cost against the
- * upstream called directly and against a bare proxy, and whether the targets were met.
+ * of docs/performance.md: per target throughput, CPU per request, latency, time to first chunk,
+ * peak RSS and memory per held stream, each beside the bare proxy's, and the goals of issue 15.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { HeldResult } from './held.js';
 import { errorCount, percentiles, type Percentiles, type Sample } from './load.js';
 
-export const TARGETS = ['direct', 'bare proxy', 'gateway'] as const;
-export type TargetName = (typeof TARGETS)[number];
+export const BASELINE = 'bare proxy';
 
 export interface Cell {
   readonly stream: boolean;
   readonly concurrency: number;
-  readonly samples: Record<TargetName, Sample>;
+  readonly samples: Record<string, Sample>;
 }
 
 export interface RunInfo {
+  /** Target names in table order. */
+  readonly targets: readonly string[];
   readonly date: Date;
   readonly cores: number;
   readonly cpuModel: string;
@@ -24,14 +26,12 @@ export interface RunInfo {
   readonly warmupMs: number;
   readonly rounds: number;
   readonly loadAverage: { start: number; end: number };
-  readonly rssMb: Partial<Record<TargetName, number>>;
-  /** Lines the gateway logged while it was under load (it should log none). */
-  readonly gatewayLogLines: number;
+  /** Peak RSS under the request load (before held streams), MB. */
+  readonly rssMb: Record<string, number | undefined>;
+  readonly held: Record<string, HeldResult>;
+  /** Lines each target logged while it was under load (a gateway should log none). */
+  readonly logLines: Record<string, number>;
 }
-
-/** Aims from the project brief; the bench reports them met or missed, it does not fail on them. */
-const AIM_THROUGHPUT_RATIO_C64 = 0.25;
-const AIM_ADDED_P50_C1_MS = 0.3;
 
 interface Summary {
   rps: number;
@@ -48,13 +48,16 @@ function summarize(sample: Sample): Summary {
 
 const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : value.toFixed(3));
 const pair = (p: Percentiles) => `${ms(p.p50)} / ${ms(p.p99)}`;
-const added = (a: Percentiles, b: Percentiles) => `${signed(a.p50 - b.p50)} / ${signed(a.p99 - b.p99)}`;
-const signed = (value: number) => (value >= 0 ? `+${ms(value)}` : ms(value));
-const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+const signed = (value: number) => (Number.isNaN(value) ? 'n/a' : value >= 0 ? `+${ms(value)}` : ms(value));
+const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? (a / b).toFixed(2) : 'n/a');
 const mode = (stream: boolean) => (stream ? 'stream' : 'JSON');
 
 export function renderReport(cells: readonly Cell[], info: RunInfo): string {
-  const rows = cells.map((cell) => ({ cell, s: Object.fromEntries(TARGETS.map((t) => [t, summarize(cell.samples[t])])) as Record<TargetName, Summary> }));
+  const targets = info.targets;
+  const hasBase = targets.includes(BASELINE);
+  const rows = cells.map((cell) => ({ cell, s: Object.fromEntries(targets.map((t) => [t, summarize(cell.samples[t]!)])) as Record<string, Summary> }));
+  const withRatio = (value: string, a: number, b: number | undefined, t: string) => (hasBase && t !== BASELINE && b !== undefined ? `${value} (${ratio(a, b)})` : value);
+  const header = (first: string[]) => [`| ${[...first, ...targets].join(' | ')} |`, `| ${[...first.map(() => '---'), ...targets.map(() => '--:')].join(' | ')} |`];
   const out: string[] = [];
   const when = info.date.toISOString().slice(0, 16).replace('T', ' ');
   out.push(
@@ -63,77 +66,85 @@ export function renderReport(cells: readonly Cell[], info: RunInfo): string {
     '',
   );
 
-  out.push('**Throughput** (successful requests per second; closed loop, c = concurrent clients)', '');
-  out.push('| mode | c | direct | bare proxy | gateway | bare / direct | gateway / direct | gateway / bare | errors |');
-  out.push('| --- | --: | --: | --: | --: | --: | --: | --: | --: |');
+  out.push(`**Throughput** (successful requests per second, closed loop, c = concurrent clients; in brackets: ratio to the ${BASELINE})`, '');
+  out.push(...header(['mode', 'c']));
   for (const { cell, s } of rows) {
-    const errors = TARGETS.reduce((n, t) => n + s[t].errors, 0);
-    out.push(
-      `| ${mode(cell.stream)} | ${cell.concurrency} | ${s.direct.rps.toFixed(0)} | ${s['bare proxy'].rps.toFixed(0)} | ${s.gateway.rps.toFixed(0)} | ` +
-        `${ratio(s['bare proxy'].rps, s.direct.rps)} | **${ratio(s.gateway.rps, s.direct.rps)}** | ${ratio(s.gateway.rps, s['bare proxy'].rps)} | ${errors} |`,
-    );
+    out.push(`| ${mode(cell.stream)} | ${cell.concurrency} | ${targets.map((t) => withRatio(s[t]!.rps.toFixed(0), s[t]!.rps, s[BASELINE]?.rps, t)).join(' | ')} |`);
   }
 
-  out.push('', '**CPU time per request** (µs of the serving process alone: the mock for direct, the proxy for the others; less sensitive to other load on the machine than throughput)', '');
-  out.push('| mode | c | mock upstream | bare proxy | gateway | gateway / bare proxy |');
-  out.push('| --- | --: | --: | --: | --: | --: |');
+  out.push('', `**CPU time per request** (µs of the serving process alone, all its workers; less sensitive to other load on the machine than throughput; in brackets: ratio to the ${BASELINE})`, '');
+  out.push(...header(['mode', 'c']));
   for (const { cell, s } of rows) {
-    out.push(`| ${mode(cell.stream)} | ${cell.concurrency} | ${s.direct.cpuUs.toFixed(0)} | ${s['bare proxy'].cpuUs.toFixed(0)} | ${s.gateway.cpuUs.toFixed(0)} | ${ratio(s.gateway.cpuUs, s['bare proxy'].cpuUs)} |`);
+    out.push(`| ${mode(cell.stream)} | ${cell.concurrency} | ${targets.map((t) => withRatio(s[t]!.cpuUs.toFixed(0), s[t]!.cpuUs, s[BASELINE]?.cpuUs, t)).join(' | ')} |`);
   }
 
   out.push('', '**Latency of the whole answer** (ms, p50 / p99; for streams, until the last byte)', '');
-  out.push('| mode | c | direct | bare proxy | gateway | gateway added vs direct | gateway added vs bare proxy |');
-  out.push('| --- | --: | --: | --: | --: | --: | --: |');
-  for (const { cell, s } of rows) {
-    out.push(
-      `| ${mode(cell.stream)} | ${cell.concurrency} | ${pair(s.direct.latency)} | ${pair(s['bare proxy'].latency)} | ${pair(s.gateway.latency)} | ` +
-        `**${added(s.gateway.latency, s.direct.latency)}** | ${added(s.gateway.latency, s['bare proxy'].latency)} |`,
-    );
-  }
+  out.push(...header(['mode', 'c']));
+  for (const { cell, s } of rows) out.push(`| ${mode(cell.stream)} | ${cell.concurrency} | ${targets.map((t) => pair(s[t]!.latency)).join(' | ')} |`);
 
   const streams = rows.filter((r) => r.cell.stream);
   if (streams.length > 0) {
     out.push('', '**Streams: time to first chunk** (TTFT, ms, p50 / p99)', '');
-    out.push('| c | direct | bare proxy | gateway | gateway added vs direct | gateway added vs bare proxy |');
-    out.push('| --: | --: | --: | --: | --: | --: |');
-    for (const { cell, s } of streams) {
-      out.push(`| ${cell.concurrency} | ${pair(s.direct.ttft)} | ${pair(s['bare proxy'].ttft)} | ${pair(s.gateway.ttft)} | **${added(s.gateway.ttft, s.direct.ttft)}** | ${added(s.gateway.ttft, s['bare proxy'].ttft)} |`);
-    }
+    out.push(...header(['c']));
+    for (const { cell, s } of streams) out.push(`| ${cell.concurrency} | ${targets.map((t) => pair(s[t]!.ttft)).join(' | ')} |`);
   }
 
-  out.push('', '**Against the targets**', '');
-  for (const { cell, s } of rows) {
-    if (cell.concurrency === 64) {
-      const r = s.gateway.rps / s.direct.rps;
-      out.push(`- ${mode(cell.stream)}, c=64: gateway / direct throughput ${r.toFixed(2)} (aim ≥ ${AIM_THROUGHPUT_RATIO_C64}): ${r >= AIM_THROUGHPUT_RATIO_C64 ? 'met' : 'missed'}; bare proxy ${ratio(s['bare proxy'].rps, s.direct.rps)}.`);
-    }
+  const mb = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? 'n/a' : `${value.toFixed(0)} MB`);
+  out.push('', '**Memory**', '');
+  out.push(...header(['']));
+  out.push(`| peak RSS under the load above | ${targets.map((t) => withRatio(mb(info.rssMb[t]), info.rssMb[t] ?? NaN, info.rssMb[BASELINE], t)).join(' | ')} |`);
+  const held = targets.map((t) => info.held[t]);
+  if (held.some((h) => h !== undefined)) {
+    const base = info.held[BASELINE];
+    const n = held.find((h) => h !== undefined)!.streams;
+    out.push(`| ${n} held streams (1 chunk/s): completed | ${held.map((h) => (h ? `${h.completed}/${h.streams}` : 'n/a')).join(' | ')} |`);
+    out.push(`| RSS before → peak | ${held.map((h) => (h ? `${mb(h.rssBeforeMb)} → ${mb(h.rssPeakMb)}` : 'n/a')).join(' | ')} |`);
+    out.push(`| memory per held stream | ${targets.map((t, i) => (held[i] ? withRatio(`${held[i]!.perStreamKb.toFixed(0)} KB`, held[i]!.perStreamKb, base?.perStreamKb, t) : 'n/a')).join(' | ')} |`);
   }
-  for (const { cell, s } of rows) {
-    if (cell.concurrency === 1) {
-      const d = s.gateway.latency.p50 - s.direct.latency.p50;
-      const bare = s['bare proxy'].latency.p50 - s.direct.latency.p50;
-      out.push(`- ${mode(cell.stream)}, c=1: added p50 latency ${ms(d)} ms (aim ≤ ${AIM_ADDED_P50_C1_MS} ms): ${d <= AIM_ADDED_P50_C1_MS ? 'met' : 'missed'}; bare proxy ${ms(bare)} ms.`);
-    }
-  }
-  const rss = (t: TargetName) => (info.rssMb[t] === undefined ? 'n/a' : `${info.rssMb[t]!.toFixed(0)} MB`);
-  out.push(`- Peak RSS (VmHWM): gateway ${rss('gateway')}, bare proxy ${rss('bare proxy')}, mock upstream ${rss('direct')}.`);
-  out.push(`- Lines logged by the gateway under load: ${info.gatewayLogLines}.`);
-  out.push(`- Failed requests: ${describeErrors(cells)}.`);
+
+  if (hasBase) out.push('', '**Against the goals of issue 15**', '', ...goals(rows, info));
+  out.push(`- Lines logged under load: ${targets.filter((t) => t !== 'direct').map((t) => `${t} ${info.logLines[t] ?? 0}`).join(', ')}.`);
+  out.push(`- Failed requests: ${describeErrors(cells, targets)}.`);
   return out.join('\n');
 }
 
-function describeErrors(cells: readonly Cell[]): string {
+function goals(rows: Array<{ cell: Cell; s: Record<string, Summary> }>, info: RunInfo): string[] {
+  const out: string[] = [];
+  const verdict = (ok: boolean) => (ok ? 'met' : 'missed');
+  const check = (target: string, text: string, value: number, aim: number, higherIsBetter: boolean, unit = '') => {
+    if (!info.targets.includes(target) || Number.isNaN(value)) return;
+    out.push(`- ${target}: ${text} ${value.toFixed(unit ? 3 : 2)}${unit} (aim ${higherIsBetter ? '≥' : '≤'} ${aim}${unit}): ${verdict(higherIsBetter ? value >= aim : value <= aim)}.`);
+  };
+  for (const { cell, s } of rows) {
+    const base = s[BASELINE]!;
+    const m = mode(cell.stream);
+    if (cell.concurrency === 64) {
+      check('full', `${m} c=64 throughput / bare`, (s.full?.rps ?? NaN) / base.rps, 0.8, true);
+      check('no plugins', `${m} c=64 throughput / bare`, (s['no plugins']?.rps ?? NaN) / base.rps, cell.stream ? 0.9 : 0.95, true);
+    }
+    if (cell.concurrency === 1 && !cell.stream) check('full', 'JSON c=1 added p50 latency', (s.full?.latency.p50 ?? NaN) - base.latency.p50, 0.2, false, ' ms');
+    if (cell.concurrency === 1 && cell.stream) check('full', 'stream c=1 added p50 TTFT', (s.full?.ttft.p50 ?? NaN) - base.ttft.p50, 0.5, false, ' ms');
+    if (cell.concurrency === 1 || cell.concurrency === 64) check('full', `${m} c=${cell.concurrency} p99 / bare p99`, (s.full?.latency.p99 ?? NaN) / base.latency.p99, 1.5, false);
+  }
+  check('full', 'peak RSS / bare', (info.rssMb.full ?? NaN) / (info.rssMb[BASELINE] ?? NaN), 1.5, false);
+  const held = (t: string) => info.held[t]?.perStreamKb ?? NaN;
+  check('full', 'memory per held stream / bare', held('full') / held(BASELINE), 1.5, false);
+  check('default', 'memory per held stream / bare', held('default') / held(BASELINE), 1.5, false);
+  return out;
+}
+
+function describeErrors(cells: readonly Cell[], targets: readonly string[]): string {
   const parts: string[] = [];
   for (const cell of cells) {
-    for (const target of TARGETS) {
-      for (const [kind, n] of cell.samples[target].errors) parts.push(`${n} × ${kind} (${target}, ${mode(cell.stream)}, c=${cell.concurrency})`);
+    for (const target of targets) {
+      for (const [kind, n] of cell.samples[target]!.errors) parts.push(`${n} × ${kind} (${target}, ${mode(cell.stream)}, c=${cell.concurrency})`);
     }
   }
   return parts.length === 0 ? 'none' : parts.join('; ');
 }
 
 export function totalErrors(cells: readonly Cell[]): number {
-  return cells.reduce((n, cell) => n + TARGETS.reduce((m, t) => m + errorCount(cell.samples[t]), 0), 0);
+  return cells.reduce((n, cell) => n + Object.values(cell.samples).reduce((m, s) => m + errorCount(s), 0), 0);
 }
 
 /**

@@ -1,88 +1,164 @@
 /**
- * `npm run bench`: the gateway's added latency and throughput against the upstream called
- * directly, in the same run, beside a bare Koa + undici proxy.
+ * `npm run bench`: what each gateway configuration costs against a bare Koa + undici proxy
+ * (bench/bare-proxy.ts) measured in the same run, on the same machine.
  *
- * Four processes: the mock upstream, the bare proxy and the gateway (built `dist/`, as in
- * production) each run on their own; this one generates the load. Every cell (concurrency ×
- * JSON/stream) warms each target up, then measures the three targets in interleaved rounds, so a
- * burst of unrelated load on the machine hits them alike. Results go to stdout and replace the
- * results section of docs/performance.md.
+ * Processes: the mock upstreams (bench/upstream-server.ts), the bare proxy, and one gateway per
+ * configuration in bench/configs/ (built `dist/`, as in production, each in its own empty working
+ * folder so its SQLite files start empty): no plugins, the shipped default (usage logger, as
+ * `gateway.config.ts`), and the full pipeline (auth with a key, token counter, cost, usage logger
+ * with bodies, routing, retry, circuit breaker, rate limits). This process generates the load.
+ * Every cell (JSON/stream × concurrency) warms each target up, then measures them in interleaved
+ * rounds, so a burst of unrelated load hits them alike. Then held streams: N concurrent slow
+ * streams through each target, for memory per open stream. Results go to stdout and replace this
+ * Node major's results section of docs/performance.md.
+ *
+ * Flags: `--profile` runs the gateways under `node --cpu-prof` and writes, per configuration, a
+ * .cpuprofile (open it in Chrome DevTools or https://www.speedscope.app), a folded-stacks file
+ * (flamegraph.pl, speedscope) and a summary of where the time goes, into bench/profiles/; the doc
+ * is left alone then (a profiled gateway is slower).
  *
  * Environment: BENCH_DURATION_MS (measured time per target and cell, default 4000),
- * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,16,64"),
+ * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,64"),
+ * BENCH_TARGETS (default "bare proxy,no plugins,default,full"; "direct" adds the mock called
+ * directly), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
+ * issue 15; 0 skips), BENCH_WORKERS=N adds the full pipeline on a Redis store (BENCH_REDIS_URL, default
+ * redis://127.0.0.1:6379) with one worker and with `--workers N`,
  * BENCH_WRITE_DOC=0 to leave the doc alone.
  */
-import { existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { holdStreams, type HeldResult } from './held.js';
 import { LoadTarget, emptySample, errorCount, type Endpoint, type Sample } from './load.js';
-import { cpuTimeMs, installCleanup, killAll, peakRssMb, startNode } from './processes.js';
-import { TARGETS, renderReport, totalErrors, writeResults, type Cell, type TargetName } from './report.js';
+import { summarizeProfiles } from './profile.js';
+import { cpuTimeMs, installCleanup, killAll, rssMb as currentRssMb, startNode, stopGracefully, type Started } from './processes.js';
+import { renderReport, totalErrors, writeResults, type Cell } from './report.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DURATION_MS = positiveInt('BENCH_DURATION_MS', 4000);
 const WARMUP_MS = positiveInt('BENCH_WARMUP_MS', 1000);
 const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
-const WRITE_DOC = process.env.BENCH_WRITE_DOC !== '0';
+const HELD = nonNegativeInt('BENCH_HELD_STREAMS', 200);
+const WORKERS = nonNegativeInt('BENCH_WORKERS', 0);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,64').split(',').map(Number);
+const PROFILE = process.argv.includes('--profile');
+const WRITE_DOC = process.env.BENCH_WRITE_DOC !== '0' && !PROFILE;
+const GATEWAY_CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
+const WANTED = (process.env.BENCH_TARGETS ?? 'bare proxy,no plugins,default,full').split(',').map((t) => t.trim());
+const ADMIN_KEY = 'bench-admin-key-0123456789';
 
 function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got "${raw}")`);
+  const value = nonNegativeInt(name, fallback);
+  if (value < 1) throw new Error(`${name} must be a positive integer`);
   return value;
 }
 
+function nonNegativeInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number (got "${raw}")`);
+  return value;
+}
+
+interface Target {
+  readonly name: string;
+  readonly endpoint: Endpoint;
+  /** Endpoint for held streams (the slow upstream). */
+  readonly slow: Endpoint;
+  readonly process: Started;
+}
+
 async function main(): Promise<number> {
-  if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_CONCURRENCY must list positive integers, e.g. "1,16,64"');
+  if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_CONCURRENCY must list positive integers, e.g. "1,64"');
   const gatewayMain = join(ROOT, 'dist', 'cli', 'main.js');
   if (!existsSync(gatewayMain)) throw new Error(`${gatewayMain} is missing: run \`npm run build\` first (npm run bench does)`);
   const loadBefore = loadavg()[0]!;
+  const work = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-'));
+  const profileDir = join(ROOT, 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
 
   // `node --import tsx`, not the tsx binary: that one is a wrapper process around the real one.
-  const upstream = await startNode({ name: 'mock upstream', cwd: ROOT, args: ['--import', 'tsx', 'bench/upstream-server.ts'], ready: /"port":(\d+)/ });
+  const upstream = await startNode({ name: 'mock upstream', cwd: ROOT, args: ['--import', 'tsx', 'bench/upstream-server.ts'], ready: /"port":(\d+),"slowPort":(\d+)/ });
   const upstreamOrigin = `http://127.0.0.1:${upstream.match[1]}`;
-  const bare = await startNode({ name: 'bare proxy', cwd: ROOT, args: ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamOrigin], ready: /"port":(\d+)/ });
-  const gateway = await startNode({
-    name: 'gateway',
-    cwd: ROOT,
-    args: [gatewayMain, 'start', '--config', join(ROOT, 'bench', 'gateway.bench.json'), '--port', '0'],
-    ready: /listening on (http:\/\/\S+)/,
-    env: { ...process.env, BENCH_UPSTREAM_URL: `${upstreamOrigin}/v1` },
-  });
-
-  const endpoints: Record<TargetName, Endpoint> = {
-    direct: { origin: upstreamOrigin, path: '/v1/chat/completions', model: 'mock-small' },
-    'bare proxy': { origin: `http://127.0.0.1:${bare.match[1]}`, path: '/v1/chat/completions', model: 'mock-small' },
-    gateway: { origin: gateway.match[1]!, path: '/v1/chat/completions', model: 'mock/mock-small' },
-  };
-  log(`mock upstream ${upstreamOrigin} · bare proxy ${endpoints['bare proxy'].origin} · gateway ${endpoints.gateway.origin} (pid ${gateway.child.pid})`);
+  const slowOrigin = `http://127.0.0.1:${upstream.match[2]}`;
+  const targets: Target[] = [];
+  const chat = (origin: string, model: string, headers?: Record<string, string>, path = '/v1/chat/completions'): Endpoint => ({ origin, path, model, ...(headers ? { headers } : {}) });
+  if (WANTED.includes('direct')) targets.push({ name: 'direct', endpoint: chat(upstreamOrigin, 'mock-small'), slow: chat(slowOrigin, 'mock-small'), process: upstream });
+  if (WANTED.includes('bare proxy')) {
+    const bare = await startNode({ name: 'bare proxy', cwd: ROOT, args: ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamOrigin, slowOrigin], ready: /"port":(\d+)/ });
+    const origin = `http://127.0.0.1:${bare.match[1]}`;
+    targets.push({ name: 'bare proxy', endpoint: chat(origin, 'mock-small'), slow: chat(origin, 'mock-small', undefined, '/slow/v1/chat/completions'), process: bare });
+  }
+  const env = { ...process.env, BENCH_UPSTREAM_URL: `${upstreamOrigin}/v1`, BENCH_SLOW_UPSTREAM_URL: `${slowOrigin}/v1`, LLM_GATEWAY_ADMIN_KEY: ADMIN_KEY };
+  const gateways: Array<[string, string, string[]]> = Object.entries(GATEWAY_CONFIGS)
+    .filter(([name]) => WANTED.includes(name))
+    .map(([name, file]) => [name, file, []]);
+  if (WORKERS > 0) {
+    // Workers share state through Redis, as replicas do (a SQLite store is refused with --workers);
+    // one worker on the same store is the scaling baseline.
+    const config = JSON.parse(readFileSync(join(ROOT, 'bench', 'configs', 'full.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(work, 'full-redis.json'), JSON.stringify({ ...config, store: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }));
+    gateways.push(['full (redis), 1 worker', join(work, 'full-redis.json'), []], [`full (redis), ${WORKERS} workers`, join(work, 'full-redis.json'), ['--workers', String(WORKERS)]]);
+  }
+  for (const [name, file, extra] of gateways) {
+    const cwd = join(work, name.replace(/\W+/g, '-'));
+    mkdirSync(cwd);
+    const config = isAbsolute(file) ? file : join(ROOT, 'bench', 'configs', file);
+    const headers = file.includes('full') ? { authorization: `Bearer ${createKey(gatewayMain, config, cwd, env)}` } : undefined;
+    const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
+    const started = await startNode({ name, cwd, args: [...profileArgs, gatewayMain, 'start', '--config', config, '--port', '0', ...extra], ready: /listening on (http:\/\/\S+)/, env });
+    const origin = started.match[1]!;
+    targets.push({ name, endpoint: chat(origin, 'mock/mock-small', headers), slow: chat(origin, 'slow/mock-small', headers), process: started });
+  }
+  log(`upstream ${upstreamOrigin} (slow ${slowOrigin}) · ${targets.map((t) => `${t.name} ${t.endpoint.origin} (pid ${t.process.child.pid})`).join(' · ')}`);
 
   // Every process is warmed up before any cell is measured, so the JIT has compiled the hot path
   // (a cold gateway is slower for its first few thousand requests, which production never sees).
   // This also checks that every target answers correctly before anything is measured.
-  for (const target of TARGETS) {
+  for (const target of targets) {
     for (const stream of [false, true]) {
-      const load = new LoadTarget(endpoints[target], 16, stream);
+      const load = new LoadTarget(target.endpoint, 16, stream);
       const sample = await load.run(WARMUP_MS * 2);
       await load.close();
       if (errorCount(sample) > 0 || sample.latencies.length === 0) {
-        throw new Error(`${target} (${stream ? 'stream' : 'JSON'}) does not answer correctly: ${sample.latencies.length} ok, errors ${JSON.stringify([...sample.errors])}`);
+        throw new Error(`${target.name} (${stream ? 'stream' : 'JSON'}) does not answer correctly: ${sample.latencies.length} ok, errors ${JSON.stringify([...sample.errors])}`);
       }
     }
   }
-  log(`warmed up; measuring ${CONCURRENCY.length * 2} cells × ${TARGETS.length} targets`);
+  log(`warmed up; measuring ${CONCURRENCY.length * 2} cells × ${targets.length} targets`);
+  // What the processes logged while starting (a cluster's other workers, migrations) is not "under load".
+  const quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
 
-  const pids: Record<TargetName, number | undefined> = { direct: upstream.child.pid, 'bare proxy': bare.child.pid, gateway: gateway.child.pid };
-  const cells: Cell[] = [];
-  for (const stream of [false, true]) {
-    for (const concurrency of CONCURRENCY) cells.push(await measureCell(endpoints, pids, stream, concurrency));
+  // Held streams first, on processes that have only been warmed up: after the load below their
+  // heaps have grown, and new streams would fit in memory already taken.
+  const held: Record<string, HeldResult> = {};
+  if (HELD > 0) {
+    for (const target of targets) {
+      held[target.name] = await holdStreams(target.slow, target.process.child.pid, HELD);
+      const h = held[target.name]!;
+      log(`held streams: ${target.name} ${h.completed}/${h.streams} complete, RSS ${h.rssBeforeMb.toFixed(0)} → ${h.rssPeakMb.toFixed(0)} MB, ${h.perStreamKb.toFixed(0)} KB per stream`);
+    }
   }
 
-  const gatewayLogLines = gateway.laterOutput().split('\n').filter((line) => line.trim() !== '').length;
-  const rssMb = { gateway: peakRssMb(gateway.child.pid), 'bare proxy': peakRssMb(bare.child.pid), direct: peakRssMb(upstream.child.pid) };
+  // Peak RSS under the request load: sampled, since VmHWM would include the held streams.
+  const rssMb: Record<string, number | undefined> = {};
+  const sampler = setInterval(() => {
+    for (const t of targets) {
+      const now = currentRssMb(t.process.child.pid);
+      if (now !== undefined && now > (rssMb[t.name] ?? 0)) rssMb[t.name] = now;
+    }
+  }, 100);
+  const cells: Cell[] = [];
+  for (const stream of [false, true]) {
+    for (const concurrency of CONCURRENCY) cells.push(await measureCell(targets, stream, concurrency));
+  }
+  clearInterval(sampler);
+
+  const underLoad = (t: Target) => t.process.laterOutput().slice(quietFrom[t.name]);
+  const logLines = Object.fromEntries(targets.map((t) => [t.name, underLoad(t).split('\n').filter((line) => line.trim() !== '').length]));
   const report = renderReport(cells, {
+    targets: targets.map((t) => t.name),
     date: new Date(),
     cores: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown CPU',
@@ -92,13 +168,21 @@ async function main(): Promise<number> {
     rounds: ROUNDS,
     loadAverage: { start: loadBefore, end: loadavg()[0]! },
     rssMb,
-    gatewayLogLines,
+    held,
+    logLines,
   });
+  if (PROFILE) {
+    await Promise.all(targets.filter((t) => GATEWAY_CONFIGS[t.name] || t.name.startsWith('full (redis)')).map((t) => stopGracefully(t.process.child)));
+    log(`profiles: ${summarizeProfiles(profileDir).join(', ')}`);
+  }
   killAll();
+  rmSync(work, { recursive: true, force: true });
   process.stdout.write(`\n${report}\n`);
-  if (gatewayLogLines > 0) log(`the gateway logged under load (it should not):\n${gateway.laterOutput().slice(-2000)}`);
+  for (const target of targets) {
+    if (logLines[target.name]! > 0 && target.name !== 'direct') log(`${target.name} logged under load (it should not):\n${underLoad(target).slice(-2000)}`);
+  }
 
-  const errors = totalErrors(cells);
+  const errors = totalErrors(cells) + Object.values(held).reduce((n, h) => n + h.streams - h.completed, 0);
   if (errors > 0) {
     log(`${errors} requests failed: these numbers measure errors, not the gateway. docs/performance.md was not updated.`);
     return 1;
@@ -110,29 +194,37 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** `pids`: the process serving each target, whose CPU time per request is reported. */
-async function measureCell(endpoints: Record<TargetName, Endpoint>, pids: Record<TargetName, number | undefined>, stream: boolean, concurrency: number): Promise<Cell> {
-  const loads = Object.fromEntries(TARGETS.map((t) => [t, new LoadTarget(endpoints[t], concurrency, stream)])) as Record<TargetName, LoadTarget>;
-  const samples = Object.fromEntries(TARGETS.map((t) => [t, emptySample()])) as Record<TargetName, Sample>;
+/** A gateway key for the full pipeline, created in its store with the CLI (limits far above the load). */
+function createKey(gatewayMain: string, config: string, cwd: string, env: NodeJS.ProcessEnv): string {
+  const out = execFileSync(process.execPath, [gatewayMain, 'keys', 'create', '--config', config, '--name', 'bench', '--rpm', '100000000', '--tpm', '1000000000', '--daily-usd', '1000000', '--json'], { cwd, env, encoding: 'utf8' });
+  return (JSON.parse(out) as { secret: string }).secret;
+}
+
+async function measureCell(targets: readonly Target[], stream: boolean, concurrency: number): Promise<Cell> {
+  const loads = targets.map((t) => new LoadTarget(t.endpoint, concurrency, stream));
+  const samples: Record<string, Sample> = Object.fromEntries(targets.map((t) => [t.name, emptySample()]));
   try {
-    for (const target of TARGETS) await loads[target].run(WARMUP_MS);
+    for (const load of loads) await load.run(WARMUP_MS);
     // Alternate the order between rounds so that no target always runs first, or last.
+    const indexes = targets.map((_, i) => i);
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? TARGETS : [...TARGETS].reverse();
-      for (const target of order) {
-        const cpuBefore = cpuTimeMs(pids[target]);
-        await loads[target].run(DURATION_MS / ROUNDS, samples[target]);
-        samples[target].serverCpuMs += cpuTimeMs(pids[target]) - cpuBefore;
+      for (const i of round % 2 === 0 ? indexes : [...indexes].reverse()) {
+        const target = targets[i]!;
+        const cpuBefore = cpuTimeMs(target.process.child.pid);
+        await loads[i]!.run(DURATION_MS / ROUNDS, samples[target.name]);
+        samples[target.name]!.serverCpuMs += cpuTimeMs(target.process.child.pid) - cpuBefore;
       }
     }
   } finally {
-    await Promise.all(TARGETS.map((t) => loads[t].close()));
+    await Promise.all(loads.map((l) => l.close()));
   }
-  const line = TARGETS.map((t) => {
-    const s = samples[t];
-    const errors = errorCount(s);
-    return `${t} ${((s.latencies.length / s.elapsedMs) * 1000).toFixed(0)} req/s${errors > 0 ? ` (${errors} ERRORS)` : ''}`;
-  }).join(' · ');
+  const line = targets
+    .map((t) => {
+      const s = samples[t.name]!;
+      const errors = errorCount(s);
+      return `${t.name} ${((s.latencies.length / s.elapsedMs) * 1000).toFixed(0)} req/s${errors > 0 ? ` (${errors} ERRORS)` : ''}`;
+    })
+    .join(' · ');
   log(`${stream ? 'stream' : 'JSON  '} c=${String(concurrency).padEnd(3)} ${line}`);
   return { stream, concurrency, samples };
 }

@@ -14,9 +14,10 @@ import { VERSION } from './version.js';
 const HELP = `llm-gateway ${VERSION}: one OpenAI-compatible endpoint in front of many LLM providers
 
 Usage:
-  llm-gateway start [--config FILE] [--port N] [--host H] [--watch]
+  llm-gateway start [--config FILE] [--port N] [--host H] [--watch] [--workers N|auto]
                                                             start the gateway (default port 8080, or PORT);
-                                                            --watch reloads the config file when it changes
+                                                            --watch reloads the config file when it changes;
+                                                            --workers runs N processes on one port (auto: one per core)
   llm-gateway check [--config FILE]                         validate the config and print the resolved pipeline
   llm-gateway init  [--force]                               write a starter gateway.config.ts here
   llm-gateway route --model X [--header k:v]... [--metadata k=v]... [--prompt-tokens N] [--key NAME] [--team T] [--config FILE]
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       force: { type: 'boolean' },
       watch: { type: 'boolean', short: 'w' },
+      workers: { type: 'string' },
       model: { type: 'string', short: 'm' },
       header: { type: 'string', multiple: true },
       metadata: { type: 'string', multiple: true },
@@ -85,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
   if (rest.length > 0) return fail(`unexpected arguments: ${rest.join(' ')}\n\n${HELP}`);
   switch (command) {
     case 'start':
-      return startCommand({ config: values.config, port: values.port, host: values.host, watch: values.watch === true });
+      return startCommand({ config: values.config, port: values.port, host: values.host, watch: values.watch === true, workers: values.workers });
     case 'check':
       return checkCommand({ config: values.config });
     case 'init':

@@ -7,23 +7,37 @@
  * socket, and the old one finishes what it was serving, then closes. A file that fails to load or
  * validate is refused, with the reason logged, and the running config stays.
  */
+import cluster from 'node:cluster';
 import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { createGateway, dashboardStatus, type Gateway } from '../index.js';
 import { loadConfigFile } from '../core/config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { VERSION } from './version.js';
+import { SHUTDOWN_MESSAGE, parseWorkers, runPrimary } from './workers.js';
 
 export interface StartOptions {
   config: string | undefined;
   port: string | undefined;
   host: string | undefined;
   watch?: boolean;
+  /** `--workers`: a number or `auto`; more than one runs a cluster (workers.ts). */
+  workers?: string | undefined;
 }
 
 /** Resolves -1 once listening: the process then lives until a signal. */
 export async function startCommand(options: StartOptions): Promise<number> {
   const bootLogger = createLogger();
+  if (cluster.isPrimary) {
+    let workers: number;
+    try {
+      workers = parseWorkers(options.workers);
+    } catch (error) {
+      bootLogger.error((error as Error).message);
+      return 2;
+    }
+    if (workers > 1) return runPrimary(workers, options.config);
+  }
   let gateway: Gateway;
   let filepath: string | undefined;
   try {
@@ -97,6 +111,12 @@ export async function startCommand(options: StartOptions): Promise<number> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // A worker of `--workers N`: the primary asks by message (Ctrl-C also reaches it as SIGINT).
+  if (cluster.isWorker) {
+    process.on('message', (message) => message === SHUTDOWN_MESSAGE && !stopping && stop('SIGTERM'));
+    // The primary is gone (killed): nobody will stop this worker, so it stops itself.
+    process.on('disconnect', () => !stopping && stop('SIGTERM'));
+  }
   return -1;
 }
 

@@ -106,9 +106,19 @@ function tryHeaders(ctx: GatewayContext, extra: UpstreamCall['headers']): Record
   return extra ? { ...extra, 'x-request-id': ctx.id } : { 'x-request-id': ctx.id };
 }
 
-/** The request's signal, joined with this try's own when it has one (a deadline). */
+/**
+ * The request's signal, joined with this try's own when it has one (a deadline). Not
+ * AbortSignal.any, whose weak references cost more than the rest of a try's bookkeeping: both
+ * sources live no longer than the request, so plain listeners on them die with it.
+ */
 function callSignal(ctx: GatewayContext, trySignal: AbortSignal | undefined): AbortSignal {
-  return trySignal ? AbortSignal.any([ctx.signal, trySignal]) : ctx.signal;
+  if (!trySignal) return ctx.signal;
+  if (ctx.signal.aborted || trySignal.aborted) return ctx.signal.aborted ? ctx.signal : trySignal;
+  const joined = new AbortController();
+  const follow = (source: AbortSignal) => () => joined.abort(source.reason);
+  ctx.signal.addEventListener('abort', follow(ctx.signal), { once: true });
+  trySignal.addEventListener('abort', follow(trySignal), { once: true });
+  return joined.signal;
 }
 
 /** Embeddings usage in chat terms: all prompt, no completion. */

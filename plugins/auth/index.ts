@@ -146,7 +146,8 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         if (key.models && !key.models.some((glob) => picomatch.isMatch(model, glob, { nocase: true }))) {
           throw new GatewayError('permission', `This key may not use the model '${model}' (allowed: ${key.models.join(', ')}).`, { code: 'model_not_allowed', param: 'model' });
         }
-        const promptTokens = ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
+        // Read only when a limit or a budget needs it: counting the prompt is the token counter's costly part.
+        const promptTokens = () => ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
         const rpm = key.limits?.rpm;
         if (rpm !== undefined) {
           const check =
@@ -157,7 +158,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         }
         if (key.limits?.tpm !== undefined) {
           const used = await windowCount(store.counters, `tpm:${key.id}`);
-          if (used + promptTokens > key.limits.tpm) throw limited(`This key is over its limit of ${key.limits.tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
+          if (used + promptTokens() > key.limits.tpm) throw limited(`This key is over its limit of ${key.limits.tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
         }
         // A key already spent to its limit is refused here, before any work; the reservation
         // itself waits for the final route and token count (below).

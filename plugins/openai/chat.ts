@@ -5,6 +5,7 @@
  */
 import { type ChatCompletion, type ChatCompletionChunk, GatewayError } from 'llm-gateway/plugin';
 import { type ChatCallInput, type ChatResult, type UpstreamHttpClient, decodeSse, readErrorBody } from 'llm-gateway/provider-kit';
+import { rememberRaw } from './raw-chunk.js';
 
 /** `path` is relative to the base URL; Azure's deployments live elsewhere than `/chat/completions`. */
 export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, path = '/chat/completions'): Promise<ChatResult> {
@@ -50,6 +51,7 @@ async function* decodeChunks(provider: string, events: AsyncIterable<{ data: str
     }
     const typed = chunk as ChatCompletionChunk;
     if (Array.isArray(typed.choices) && typed.choices.some((c) => c.finish_reason)) finished = true;
+    rememberRaw(typed, event.data);
     yield typed;
   }
   // Some servers omit [DONE]; an answer that reached its finish_reason is complete all the same.

@@ -109,7 +109,10 @@ export const rules = definePlugin<RulesOptions>({
         const decision = explain({
           model: ctx.request.model,
           headers: ctx.http.req.headers,
-          promptTokens: ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request),
+          // A getter: the prompt is counted only if a rule's condition reads it.
+          get promptTokens() {
+            return ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
+          },
           metadata: typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : {},
           key: ctx.get(callerKeySlot),
         });

@@ -3,11 +3,17 @@
  *
  * Options: whether to load the tokenizer at start (about 0.4 s) rather than on the first request.
  *
- * On the way in: counts the prompt (rules, token limits and budget checks read it from
+ * On the way in: offers the prompt's count (rules, token limits and budget checks read it from
  * `tokenCountSlot`) and asks a streaming upstream to report usage (`stream_options.include_usage`;
- * the client still gets only what it asked for). On the way out: counts the answer as it passes,
- * chunk by chunk, so that an upstream that reports no usage, or a stream the client cancels, is
- * still accounted for what was generated (`usageOf(ctx)`, usage-of.ts).
+ * the client still gets only what it asked for). On the way out: keeps the answer's text as it
+ * passes, so that an upstream that reports no usage, or a stream the client cancels, is still
+ * accounted for what was generated (`usageOf(ctx)`, usage-of.ts).
+ *
+ * The tokenizer is the costly part (a BPE pass over every prompt), and most requests never need
+ * it: the upstream reports usage. So nothing is counted until someone reads the count: the prompt
+ * when a rule, a token limit or a budget asks for `promptTokens`, the answer when `usageOf` finds
+ * no usage from the upstream. A streamed answer's text is held until then, in slices of at most
+ * PENDING_TEXT_LIMIT characters: a longer one is counted as it passes, so memory stays bounded.
  */
 import { definePlugin, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
 import { tokenCountSlot, type TokenCount } from './usage-of.js';
@@ -29,8 +35,7 @@ export const tokenCounter = definePlugin<TokenCounterOptions, typeof defaults>({
     if (options.preload) preloadEncodings();
     return {
       async middleware(ctx, next) {
-        const prompt = countPromptTokens(ctx.request);
-        const count: TokenCount = { promptTokens: prompt.tokens, completionTokens: 0, exact: prompt.exact };
+        const count = new LazyCount(ctx);
         ctx.set(tokenCountSlot, count);
         const request = ctx.request;
         if (request.stream === true && request.stream_options?.include_usage !== true) {
@@ -42,30 +47,85 @@ export const tokenCounter = definePlugin<TokenCounterOptions, typeof defaults>({
         const response = ctx.response;
         if (!response) return;
         if (response.kind === 'json') {
-          const text = response.body.choices.map((c) => textOf(c.message)).join('');
-          count.completionTokens = countFor(ctx, text, count);
+          const body = response.body;
+          count.addLater(() => body.choices.map((c) => textOf(c.message)).join(''));
           return;
         }
-        if (response.kind === 'stream') ctx.response = { ...response, chunks: countAsTheyPass(response.chunks, ctx, count) };
+        if (response.kind === 'stream') ctx.response = { ...response, chunks: keepAsTheyPass(response.chunks, count) };
       },
     };
   },
 });
 
-async function* countAsTheyPass(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, count: TokenCount): AsyncGenerator<ChatCompletionChunk> {
-  for await (const chunk of chunks) {
-    let text = '';
-    for (const choice of chunk.choices ?? []) text += textOf(choice.delta);
-    if (text) count.completionTokens += countFor(ctx, text, count);
-    yield chunk;
+/** Text held uncounted, at most; past it, the held text is counted and let go. */
+const PENDING_TEXT_LIMIT = 16_384;
+
+/** A TokenCount that runs the tokenizer only when a figure is read (see the top of this file). */
+class LazyCount implements TokenCount {
+  private prompt: { tokens: number; exact: boolean } | undefined;
+  private counted = 0;
+  private countedExact = true;
+  private pending = '';
+  private later: (() => string) | undefined;
+
+  constructor(private readonly ctx: GatewayContext) {}
+
+  get promptTokens(): number {
+    this.prompt ??= countPromptTokens(this.ctx.request);
+    return this.prompt.tokens;
+  }
+  set promptTokens(value: number) {
+    this.prompt = { tokens: value, exact: this.prompt?.exact ?? false };
+  }
+
+  get completionTokens(): number {
+    this.flush();
+    return this.counted;
+  }
+  set completionTokens(value: number) {
+    this.flush();
+    this.counted = value;
+  }
+
+  get exact(): boolean {
+    this.prompt ??= countPromptTokens(this.ctx.request);
+    this.flush();
+    return this.prompt.exact && this.countedExact;
+  }
+  set exact(value: boolean) {
+    this.countedExact = value;
+  }
+
+  /** Answer text to count if anyone asks. */
+  add(text: string): void {
+    this.pending += text;
+    if (this.pending.length > PENDING_TEXT_LIMIT) this.flush();
+  }
+
+  /** The whole answer's text, computed only if anyone asks. */
+  addLater(text: () => string): void {
+    this.later = text;
+  }
+
+  private flush(): void {
+    if (this.later) {
+      this.pending += this.later();
+      this.later = undefined;
+    }
+    if (!this.pending) return;
+    const counted = countCompletionTokens(this.ctx.servedBy?.model ?? this.ctx.request.model, this.pending);
+    this.pending = '';
+    this.counted += counted.tokens;
+    this.countedExact &&= counted.exact;
   }
 }
 
-function countFor(ctx: GatewayContext, text: string, count: TokenCount): number {
-  if (!text) return 0;
-  const counted = countCompletionTokens(ctx.servedBy?.model ?? ctx.request.model, text);
-  count.exact &&= counted.exact;
-  return counted.tokens;
+async function* keepAsTheyPass(chunks: AsyncIterable<ChatCompletionChunk>, count: LazyCount): AsyncGenerator<ChatCompletionChunk> {
+  for await (const chunk of chunks) {
+    const choices = chunk.choices;
+    if (choices) for (let i = 0; i < choices.length; i++) count.add(textOf(choices[i]!.delta));
+    yield chunk;
+  }
 }
 
 /** The generated text of a message or delta: content, reasoning and tool call arguments. */

@@ -4,20 +4,20 @@ import { callerKeySlot } from 'llm-gateway/plugins/auth';
 import { cacheHitSlot, cacheOutcome, type CacheHitInfo } from 'llm-gateway/plugins/cache';
 import type { Pricing } from 'llm-gateway/plugins/cost';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
-import type { UsageRecord } from './log/record.js';
+import type { DeferredBody, UsageRecordInput } from './log/record.js';
 
 export interface Bodies {
-  request?: string;
-  response?: string;
+  request?: string | DeferredBody;
+  response?: string | DeferredBody;
 }
 
-export function buildRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): UsageRecord {
+export function buildRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): UsageRecordInput {
   const record = upstreamRecord(ctx, pricing, bodies);
   const hit = ctx.get(cacheHitSlot);
   return hit ? { ...record, ...cacheHitFields(hit) } : record;
 }
 
-function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): UsageRecord {
+function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): UsageRecordInput {
   const served = ctx.servedBy ?? ctx.attempts.at(-1)?.target;
   // Only an answer that started is billed; refusals and failed tries spend nothing.
   const { usage, estimated } = ctx.servedBy ? usageOf(ctx) : { usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, estimated: false };

@@ -9,7 +9,8 @@
  *
  * On the way in: nothing. On the way out: with bodies on, a stream's text is kept as it passes (up
  * to the cap). At `request:end` (answered, failed or abandoned) the record is built and queued;
- * the write happens behind, in batches, and never delays or fails a request. At shutdown, after
+ * the write happens behind, in batches, and never delays or fails a request. Bodies are
+ * serialised, capped and redacted in that batch too, not at `request:end`. At shutdown, after
  * the last request has ended, the queue is flushed.
  */
 import { definePlugin, defineService, defineSlot, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
@@ -67,7 +68,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
   async setup(host, options) {
     const redact = createRedactor(options.redact);
     const { maxBytes, request: keepRequest, response: keepResponse } = options.bodies;
-    const body = (text: string | undefined) => (text === undefined ? undefined : redact(cap(text, maxBytes)));
+    const body = (text: string) => redact(cap(text, maxBytes));
 
     const url = options.url ?? (host.config.sections.usageLog as string | undefined) ?? DEFAULT_USAGE_LOG;
     const log = await openUsageLog(url, { logger: host.logger });
@@ -79,10 +80,15 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
       // A request the gateway answered itself (a token count) used no provider: nothing to record.
       if (ctx.answer) return;
       try {
-        const response = keepResponse ? (ctx.get(responseTextSlot)?.text ?? jsonBody(ctx)) : undefined;
+        // Bodies are only referenced here: serialising, capping and redacting them runs in the
+        // write-behind batch (DeferredBody), off the request path.
+        const request = ctx.request;
+        const kept = ctx.get(responseTextSlot);
+        const answer = ctx.response?.kind === 'json' ? ctx.response.body : undefined;
+        const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? () => body(JSON.stringify(answer)) : undefined;
         const record = buildRecord(ctx, pricing(), {
-          ...(keepRequest ? { request: body(JSON.stringify(ctx.request)) } : {}),
-          ...(response !== undefined ? { response: body(response) } : {}),
+          ...(keepRequest ? { request: () => body(JSON.stringify(request)) } : {}),
+          ...(response !== undefined ? { response } : {}),
         });
         log.write(record);
       } catch (error) {
@@ -120,10 +126,6 @@ async function* keepText(chunks: AsyncIterable<ChatCompletionChunk>, kept: { tex
     if (kept.text.length <= maxBytes) for (const choice of chunk.choices ?? []) if (typeof choice.delta?.content === 'string') kept.text += choice.delta.content;
     yield chunk;
   }
-}
-
-function jsonBody(ctx: GatewayContext): string | undefined {
-  return ctx.response?.kind === 'json' ? JSON.stringify(ctx.response.body) : undefined;
 }
 
 export { createRedactor } from './redact.js';

@@ -5,6 +5,7 @@
  * no `[DONE]`, so a cut answer never looks like a complete one.
  */
 import { type ChatCompletionChunk, type GatewayContext, clientGone, defineFrontEnd, toGatewayError, toOpenAIErrorBody } from 'llm-gateway/plugin';
+import { rawOf } from '../raw-chunk.js';
 import { validateChatRequest } from './validate-chat-request.js';
 
 /** Remembered from the client's request: plugins may ask the upstream for usage (the token counter does). */
@@ -31,7 +32,8 @@ async function* openAIEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatComp
     for await (const chunk of chunks) {
       ctx.timings.firstByteMs ??= ctx.elapsed();
       if (!includeUsage && chunk.usage && chunk.choices.length === 0) continue;
-      yield `data: ${JSON.stringify(chunk)}\n\n`;
+      // The upstream's own text when no plugin replaced the chunk (raw-chunk.ts).
+      yield `data: ${rawOf(chunk) ?? JSON.stringify(chunk)}\n\n`;
     }
     yield DONE;
   } catch (cause) {

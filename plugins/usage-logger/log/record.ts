@@ -68,3 +68,16 @@ export interface UsageRecord {
   responseBody: string | null;
   metadata: Record<string, string> | null;
 }
+
+/**
+ * A body given to `UsageLog.write` as a function: it runs in the write-behind batch, off the request
+ * path (capture, redaction and serialisation cost nothing there). It must return the capped,
+ * redacted text, or null; if it throws, the record is stored without that body.
+ */
+export type DeferredBody = () => string | null;
+
+/** What `UsageLog.write` takes: a record whose bodies may still be deferred. */
+export type UsageRecordInput = Omit<UsageRecord, 'requestBody' | 'responseBody'> & {
+  requestBody: string | null | DeferredBody;
+  responseBody: string | null | DeferredBody;
+};

@@ -3,7 +3,7 @@
  * differ only in how a timestamp and a boolean are bound (integer ms and 0/1 on SQLite, Date and
  * boolean on Postgres); reading accepts either, so one reader serves both.
  */
-import type { UsageAttempt, UsageCacheState, UsageEndpoint, UsageOutcome, UsageRecord } from './record.js';
+import type { UsageAttempt, UsageCacheState, UsageEndpoint, UsageOutcome, UsageRecord, UsageRecordInput } from './record.js';
 
 export const USAGE_TABLE = 'usage_records';
 
@@ -48,8 +48,9 @@ export const USAGE_COLUMNS = [
  * A record as bind values, in column order. Runs on write, on the caller's path, so a malformed
  * record is refused alone (TypeError) instead of failing the whole batch it would have joined at
  * the database; the encoded row is also a snapshot, unaffected if the caller reuses the object.
+ * Deferred bodies stay functions here; `resolveDeferredBodies` runs them in the batch.
  */
-export function recordValues(r: UsageRecord, encoding: ValueEncoding): unknown[] {
+export function recordValues(r: UsageRecordInput, encoding: ValueEncoding): unknown[] {
   checkRequired(r);
   return [
     r.requestId,
@@ -83,8 +84,24 @@ export function recordValues(r: UsageRecord, encoding: ValueEncoding): unknown[]
   ];
 }
 
+const BODY_COLUMNS = [USAGE_COLUMNS.indexOf('request_body'), USAGE_COLUMNS.indexOf('response_body')];
+
+/** Runs an encoded row's deferred bodies (see DeferredBody), in place; one that throws stores null. */
+export function resolveDeferredBodies(row: unknown[]): void {
+  for (const column of BODY_COLUMNS) {
+    const value = row[column];
+    if (typeof value !== 'function') continue;
+    try {
+      const text = (value as () => unknown)();
+      row[column] = typeof text === 'string' ? text : null;
+    } catch {
+      row[column] = null;
+    }
+  }
+}
+
 /** The columns declared NOT NULL without a default; anything else is coerced rather than refused. */
-function checkRequired(r: UsageRecord): void {
+function checkRequired(r: UsageRecordInput): void {
   if (typeof r.requestId !== 'string' || r.requestId === '') throw new TypeError('usage record without a requestId');
   const invalid = (field: string) => new TypeError(`usage record ${r.requestId}: invalid ${field}`);
   if (!(r.startedAt instanceof Date) || Number.isNaN(r.startedAt.getTime())) throw invalid('startedAt');

@@ -15,8 +15,8 @@ import {
   type Dialect,
   type Statement,
 } from './queries.js';
-import type { UsageRecord } from './record.js';
-import { recordValues, rowToRecord, type Row } from './rows.js';
+import type { UsageRecord, UsageRecordInput } from './record.js';
+import { recordValues, resolveDeferredBodies, rowToRecord, type Row } from './rows.js';
 import type { LogQuery, UsageAggregate, UsageLog, UsageLogStats, UsageQuery } from './usage-log.js';
 
 /** A record encoded for INSERT, in column order. */
@@ -47,7 +47,7 @@ export abstract class SqlUsageLog implements UsageLog {
   /** Applies the migrations not yet applied; returns their versions (empty when up to date). */
   abstract migrate(): Promise<number[]>;
 
-  write(record: UsageRecord): void {
+  write(record: UsageRecordInput): void {
     let row: EncodedRow;
     try {
       row = recordValues(record, this.dialect);
@@ -95,6 +95,8 @@ export abstract class SqlUsageLog implements UsageLog {
 
   /** The batcher's sink: one statement for a default batch; a larger one is split at the parameter limit. */
   private async insert(rows: EncodedRow[]): Promise<void> {
+    // Bodies are captured, redacted and serialised here, behind the requests (a retried batch finds them done).
+    for (const row of rows) resolveDeferredBodies(row);
     for (const statement of insertStatements(this.table, rows, this.dialect)) await this.execute(statement);
   }
 }

@@ -3,7 +3,7 @@
  * queries. Writes are fire-and-forget so logging never slows or fails a request; reads serve the
  * dashboard and /admin/usage.
  */
-import type { UsageCacheState, UsageOutcome, UsageRecord } from './record.js';
+import type { UsageCacheState, UsageOutcome, UsageRecord, UsageRecordInput } from './record.js';
 
 /** Columns an aggregate can be grouped by (besides the time bucket). */
 export type UsageGroupKey = 'provider' | 'model' | 'keyId' | 'team';
@@ -89,8 +89,8 @@ export interface UsageLogStats {
 }
 
 export interface UsageLog {
-  /** Queues a record; never throws, never awaits the database on the caller's path. */
-  write(record: UsageRecord): void;
+  /** Queues a record; never throws, never awaits the database on the caller's path. Deferred bodies run in the batch. */
+  write(record: UsageRecordInput): void;
   /** Writes everything queued; resolves when it is stored, or when the bounded wait is over. */
   flush(): Promise<void>;
   /** Aggregates over [from, to), grouped by any of provider, model, keyId, team and a time bucket. */

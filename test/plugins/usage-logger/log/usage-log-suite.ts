@@ -93,6 +93,20 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       expect((await log.list({ requestId: full.requestId })).records).toEqual([full]);
     });
 
+    it('runs deferred bodies in the batch, not on write; one that throws stores the record without it', async () => {
+      const log = await open();
+      let calls = 0;
+      const ok = usageRecord({ requestId: 'req_deferred_ok' });
+      const bad = usageRecord({ requestId: 'req_deferred_bad' });
+      log.write({ ...ok, requestBody: () => (calls++, '{"model":"m"}'), responseBody: () => 'answer' });
+      log.write({ ...bad, requestBody: () => { throw new Error('not serialisable'); }, responseBody: null });
+      expect(calls).toBe(0);
+      await log.flush();
+      expect(calls).toBe(1);
+      expect((await log.list({ requestId: 'req_deferred_ok' })).records).toEqual([{ ...ok, requestBody: '{"model":"m"}', responseBody: 'answer' }]);
+      expect((await log.list({ requestId: 'req_deferred_bad' })).records).toEqual([{ ...bad, requestBody: null, responseBody: null }]);
+    });
+
     it('writes 1,000 records in a handful of multi-row INSERTs', async () => {
       const log = await open();
       const inserts = harness.countInserts();

@@ -1,0 +1,100 @@
+/**
+ * `llm-gateway start --workers N`: N gateway processes (node:cluster) sharing one listening socket.
+ * The primary only forks, watches and stops them; each worker runs `start` as a single process
+ * would. Workers share state the way replicas do, through the store, so the store must be one they
+ * can share: Redis (one atomic call per counter update) or, knowingly, `memory` (each worker counts
+ * on its own: rate limits, budgets and circuit breakers apply per worker). A SQLite store is
+ * refused: it keeps counters in each process's memory and saves them behind, so workers would
+ * overwrite each other's counts.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { loadConfigFile } from '../core/config/load-config.js';
+import { DEFAULT_STORE } from '../core/config/resolve-config.js';
+import { createLogger } from '../core/logger.js';
+
+/** The message a worker takes as SIGTERM (a signal sent to the primary is not sent to its workers). */
+export const SHUTDOWN_MESSAGE = 'llm-gateway:shutdown';
+
+/** `--workers`: a whole number ≥ 1, or `auto` (one per core); undefined → 1. */
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`invalid --workers "${value}": use a whole number from 1, or auto (one per core)`);
+  return n;
+}
+
+/** Why this config cannot run on several workers, or undefined when it can. */
+export async function sharedStoreProblem(config: string | undefined): Promise<string | undefined> {
+  const loaded = await loadConfigFile(config);
+  const store = typeof loaded.config.store === 'string' ? loaded.config.store : DEFAULT_STORE;
+  if (!store.startsWith('sqlite')) return undefined;
+  return (
+    `--workers needs a store the workers can share, and the store is ${store}: SQLite keeps counters (rate limits, budgets, circuit breakers) in each process's memory. ` +
+    "Set store to redis://… (shared, as replicas use it), or to 'memory' to accept that every worker counts on its own."
+  );
+}
+
+/** Runs the primary: forks `count` workers, replaces one that crashes, stops them all on SIGTERM/SIGINT. Resolves -1 (runs until a signal) or 1. */
+export async function runPrimary(count: number, config: string | undefined): Promise<number> {
+  const logger = createLogger();
+  let problem: string | undefined;
+  try {
+    problem = await sharedStoreProblem(config);
+  } catch (error) {
+    problem = (error as Error).message;
+  }
+  if (problem) {
+    logger.error(problem);
+    return 1;
+  }
+  let stopping = false;
+  let started = 0;
+  const fork = () => cluster.fork();
+  const ready = new Promise<boolean>((resolve) => {
+    cluster.on('listening', () => {
+      if (++started === count) resolve(true);
+    });
+    cluster.on('exit', (worker: Worker, code, signal) => {
+      if (stopping) return;
+      // A worker that fails before all are up is a bad config or port: the primary gives up.
+      if (started < count) {
+        stopping = true;
+        for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGKILL');
+        return resolve(false);
+      }
+      logger.warn(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another`);
+      setTimeout(() => !stopping && fork(), 1000).unref();
+    });
+  });
+  for (let i = 0; i < count; i++) fork();
+  if (!(await ready)) {
+    logger.error('a worker failed to start; stopping');
+    return 1;
+  }
+  logger.info(`primary ${process.pid}: ${count} workers (${Object.values(cluster.workers ?? {}).map((w) => w?.process.pid).join(', ')})`);
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`${signal} again: stopping the workers without waiting`);
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    let failed = false;
+    let left = workers.length;
+    if (left === 0) process.exit(0);
+    for (const worker of workers) {
+      worker.once('exit', (code) => {
+        failed ||= code !== 0;
+        if (--left === 0) process.exit(failed ? 1 : 0);
+      });
+      worker.send(SHUTDOWN_MESSAGE);
+    }
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return -1;
+}

@@ -1,0 +1,80 @@
+/**
+ * Streams from an OpenAI-format upstream to an OpenAI client pass the upstream's own event text
+ * through when no plugin changes a chunk (no second JSON.stringify), and a plugin that replaces a
+ * chunk is still heard: its chunk is serialised as changed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { definePlugin, type ChatCompletionChunk } from '../../index.js';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+
+/** Spacing, key order and a vendor field that a parse and re-serialise would not keep as they are. */
+const EVENTS = [
+  'data: {"id":"c1", "object":"chat.completion.chunk","created":1,"model":"m","x_vendor":{"b":1,"a":2},"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n',
+  'data: {"object":"chat.completion.chunk","id":"c1","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" there"},"finish_reason":null}]}\n\n',
+  'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n',
+];
+
+/** Upper-cases every content delta by yielding new chunks. */
+const shout = definePlugin({
+  name: 'test:shout',
+  setup: () => ({
+    async middleware(ctx, next) {
+      await next();
+      const response = ctx.response;
+      if (response?.kind !== 'stream') return;
+      ctx.response = {
+        ...response,
+        chunks: (async function* (chunks: AsyncIterable<ChatCompletionChunk>) {
+          for await (const chunk of chunks) {
+            yield { ...chunk, choices: chunk.choices.map((c) => ({ ...c, delta: { ...c.delta, ...(typeof c.delta.content === 'string' ? { content: c.delta.content.toUpperCase() } : {}) } })) };
+          }
+        })(response.chunks),
+      };
+    },
+  }),
+});
+
+let upstream: MockUpstream;
+let plain: RunningGateway;
+let shouting: RunningGateway;
+
+beforeAll(async () => {
+  upstream = await startMockUpstream();
+  const providers = { mock: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } };
+  plain = await startGateway({ providers });
+  shouting = await startGateway({ providers, plugins: [shout()] });
+});
+afterAll(async () => {
+  await plain?.close();
+  await shouting?.close();
+  await upstream?.close();
+});
+
+async function streamFrom(gw: RunningGateway): Promise<string> {
+  upstream.enqueue({ stream: { chunks: EVENTS } });
+  const res = await fetch(`${gw.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock/m', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+describe('stream pass-through', () => {
+  it('sends the upstream event text byte for byte when no plugin changes a chunk', async () => {
+    expect(await streamFrom(plain)).toBe(`${EVENTS.join('')}data: [DONE]\n\n`);
+  });
+
+  it('serialises a chunk a plugin replaced, with its change', async () => {
+    const body = await streamFrom(shouting);
+    expect(body).not.toContain('"id":"c1", "object"');
+    const contents = body
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map((e) => (JSON.parse(e.slice(6)) as ChatCompletionChunk).choices[0]?.delta.content);
+    expect(contents).toEqual(['HI', ' THERE', undefined]);
+    expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+});
