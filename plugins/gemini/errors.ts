@@ -11,7 +11,8 @@
  *   which becomes `retryAfterSeconds` so retry plugins and clients wait the time Google asked for.
  *
  * Retryability follows the status (core/errors.ts defaultRetryable): 429, 500, 503 and 504 may
- * succeed later; 400 (INVALID_ARGUMENT, FAILED_PRECONDITION), 403 and 404 will not.
+ * succeed later; 400 (INVALID_ARGUMENT, FAILED_PRECONDITION) and 404 will not. A 401 or 403 is the
+ * gateway's own key refused: a 502 `provider_auth_failed` (provider-kit's upstreamHttpError).
  * See https://ai.google.dev/gemini-api/docs/troubleshooting for the status table.
  */
 import { GatewayError } from 'llm-gateway/plugin';
@@ -20,6 +21,8 @@ import { upstreamHttpError } from 'llm-gateway/provider-kit';
 /** An HTTP error answer from Gemini. */
 export function geminiHttpError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, bodyText: string): GatewayError {
   const generic = upstreamHttpError(provider, status, headers, bodyText);
+  // The gateway's own key refused (401, 403): the kit's 502 says so; Google's status adds nothing.
+  if (generic.code === 'provider_auth_failed') return generic;
   const detail = readGeminiError(parseJson(bodyText));
   const retryAfter = generic.retryAfterSeconds ?? detail.retryDelaySeconds;
   return new GatewayError(generic.kind, generic.message, {

@@ -398,7 +398,8 @@ describe('→ an upstream that speaks the Responses API (native)', () => {
 
   it('passes a failure the upstream reports mid-stream on as it came, and ends a cut stream with response.failed', async () => {
     const events = responsesStreamEvents([{ text: 'a b c d' }]);
-    upstream.enqueue({ stream: { chunks: events, cutAfter: 5, chunkDelayMs: 20, done: false } });
+    // Cut after two text deltas: the answer had started (a cut before any content is a failed try, below).
+    upstream.enqueue({ stream: { chunks: events, cutAfter: 7, chunkDelayMs: 20, done: false } });
     const cut = await postStream({ model: 'openai/gpt-x', input: 'x', stream: true });
     // What arrived before the cut went out as it came (the last write before a reset may be lost on the way).
     const replayed = cut.events.length - 1;
@@ -406,10 +407,18 @@ describe('→ an upstream that speaks the Responses API (native)', () => {
     expect(cut.text.startsWith(events.slice(0, replayed).join(''))).toBe(true);
     expect(cut.events.at(-1)).toMatchObject({ event: 'response.failed', data: { sequence_number: replayed, response: { id: 'resp_mock_0001', status: 'failed', error: { code: 'server_error' } } } });
 
-    const failed = `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: 2, response: { id: 'resp_f', status: 'failed', error: { code: 'server_error', message: 'boom' } } })}\n\n`;
-    upstream.enqueue({ stream: { chunks: [...events.slice(0, 2), failed], done: false } });
+    // After the answer started (its first text delta), a failure the upstream reports goes on as it came.
+    const started = events.findIndex((e) => e.startsWith('event: response.output_text.delta')) + 1;
+    const failed = `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: started, response: { id: 'resp_f', status: 'failed', error: { code: 'server_error', message: 'boom' } } })}\n\n`;
+    upstream.enqueue({ stream: { chunks: [...events.slice(0, started), failed], done: false } });
     const reported = await postStream({ model: 'openai/gpt-x', input: 'x', stream: true });
-    expect(reported.text).toBe(events.slice(0, 2).join('') + failed);
+    expect(reported.text).toBe(events.slice(0, started).join('') + failed);
+
+    // Before anything was said (response.created, response.in_progress), it is a failed try: a real HTTP error.
+    upstream.enqueue({ stream: { chunks: [...events.slice(0, 2), failed], done: false } });
+    const early = await postStream({ model: 'openai/gpt-x', input: 'x', stream: true });
+    expect(early.res.status).toBeGreaterThanOrEqual(500);
+    expect(early.res.headers.get('content-type')).toContain('application/json');
   });
 
   it('reaches Azure OpenAI\'s Responses path with the deployment as the model', async () => {

@@ -250,12 +250,13 @@ describe("Cohere's errors", () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'context_length_exceeded', provider: 'cohere', retryable: false });
   });
 
-  it('a wrong key is a 401 naming the provider', async () => {
+  it("a wrong key (the gateway's own) is a 502 provider_auth_failed naming the provider, not the client's 401", async () => {
     const other = await startGateway({ providers: { cohere: { type: 'cohere', baseURL: mock.url, apiKey: 'wrong', listModels: false } }, plugins: [cohere()] });
     try {
       const error = await new OpenAI({ baseURL: other.baseURL, apiKey: 'unused', maxRetries: 0 }).chat.completions.create({ model: 'cohere/command-a-03-2025', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
-      expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain('cohere: invalid api token');
+      expect(error).not.toBeInstanceOf(OpenAI.AuthenticationError);
+      expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+      expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'provider_auth_failed', provider: 'cohere' });
     } finally {
       await other.close();
     }

@@ -174,7 +174,6 @@ describe('errors', () => {
   it.each([
     [400, invalidArgument, { kind: 'invalid_request', code: 'INVALID_ARGUMENT', retryable: false }],
     [400, { error: { code: 400, message: 'User location is not supported for the API use.', status: 'FAILED_PRECONDITION' } }, { code: 'FAILED_PRECONDITION', retryable: false }],
-    [403, { error: { code: 403, message: 'Method doesn\'t allow unregistered callers.', status: 'PERMISSION_DENIED' } }, { kind: 'permission', retryable: false }],
     [404, { error: { code: 404, message: 'models/gemini-9 is not found for API version v1beta.', status: 'NOT_FOUND' } }, { kind: 'not_found', retryable: false }],
     [500, { error: { code: 500, message: 'An internal error has occurred.', status: 'INTERNAL' } }, { kind: 'upstream', retryable: true }],
     [503, { error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } }, { kind: 'upstream', code: 'UNAVAILABLE', retryable: true }],
@@ -184,6 +183,11 @@ describe('errors', () => {
     const error = await failure(call(gemini()));
     expect(error).toMatchObject({ status, provider: 'gem', ...expected });
     expect(error.message).toBe(`gem: ${body.error.message}`);
+  });
+
+  it("403 (the gateway's own key refused) is a 502 provider_auth_failed", async () => {
+    server.use(http.post(GENERATE, () => HttpResponse.json({ error: { code: 403, message: 'Method doesn\'t allow unregistered callers.', status: 'PERMISSION_DENIED' } }, { status: 403 })));
+    expect(await failure(call(gemini()))).toMatchObject({ status: 502, code: 'provider_auth_failed', provider: 'gem' });
   });
 
   it('an HTTP error on a stream request is thrown before any chunk', async () => {
