@@ -36,8 +36,47 @@ export interface ServeOptions {
   logger: Logger;
 }
 
+/**
+ * Servers by `host:port`, shared by every gateway in the process: a config reload builds the new
+ * gateway (which takes the port over) before the old one closes (which then lets go of it).
+ */
+interface Shared {
+  current: ServeOptions;
+  users: number;
+  origin: string;
+  close(): Promise<void>;
+}
+const SHARED = Symbol.for('llm-gateway.metrics:servers');
+const shared: Map<string, Shared> = ((globalThis as Record<symbol, unknown>)[SHARED] ??= new Map()) as Map<string, Shared>;
+
 export async function serveMetrics(options: ServeOptions): Promise<MetricsServer> {
+  const key = `${options.host}:${options.port}`;
+  let entry = options.port === 0 ? undefined : shared.get(key);
+  if (entry) {
+    entry.current = options;
+    entry.users++;
+  } else {
+    entry = await listen(options);
+    if (options.port !== 0) shared.set(key, entry);
+  }
+  const mine = entry;
+  let closed = false;
+  return {
+    url: `${mine.origin}${options.path}`,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (--mine.users > 0) return;
+      if (shared.get(key) === mine) shared.delete(key);
+      await mine.close();
+    },
+  };
+}
+
+async function listen(first: ServeOptions): Promise<Shared> {
+  const entry = { current: first, users: 1 } as Shared;
   const server = createServer((req, res) => {
+    const options = entry.current;
     const reply = (status: number, contentType: string, body: string) => {
       res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
       res.end(body);
@@ -62,20 +101,18 @@ export async function serveMetrics(options: ServeOptions): Promise<MetricsServer
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    server.listen(first.port, first.host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}${options.path}`;
-  options.logger.info(`metrics at ${url}`);
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  entry.origin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  first.logger.info(`metrics at ${entry.origin}${first.path}`);
+  entry.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return entry;
 }

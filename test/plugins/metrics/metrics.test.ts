@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { auth, circuitBreaker, definePlugin, metrics, rateLimits, retry, usageLogger, usageLogService } from '../../../index.js';
+import { auth, circuitBreaker, definePlugin, metrics, metricsEndpoint, rateLimits, retry, usageLogger, usageLogService } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 
@@ -86,6 +86,28 @@ describe('GET /metrics on the gateway\'s port', () => {
     expect(sample(text, 'llm_gateway_requests_total', { ...base, model: 'other', key: 'alpha' })).toBe(3);
     expect(text).not.toContain('gamma');
     for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+});
+
+describe('a port of its own', () => {
+  it('serves only the metrics there, and passes the port to the gateway that replaces this one (a config reload)', async () => {
+    const first = await start({ providers: { mock: mockProvider(upstream) }, plugins: [metrics({ port: 0, bearerToken: TOKEN })] });
+    const url = first.gateway.tryResolve(metricsEndpoint)!.url!;
+    const port = Number(new URL(url).port);
+    await first.close();
+    const old = await start({ providers: { mock: mockProvider(upstream) }, plugins: [metrics({ port, bearerToken: TOKEN, prefix: 'old_' })] });
+    const read = async () => (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(await read()).toContain('old_llm_gateway_requests_total');
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+    expect((await fetch(`${old.url}/metrics`)).status).toBe(404);
+    // The new gateway is built while the old one still runs, then the old one closes.
+    const next = await start({ providers: { mock: mockProvider(upstream) }, plugins: [metrics({ port, bearerToken: TOKEN, prefix: 'new_' })] });
+    expect(await read()).toContain('new_llm_gateway_requests_total');
+    await old.close();
+    expect(await read()).toContain('new_llm_gateway_requests_total');
+    await next.close();
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
   });
 });
 
