@@ -23,7 +23,8 @@
  * directly), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
  * issue 15; 0 skips), BENCH_WORKERS=N adds the full pipeline on a Redis store (BENCH_REDIS_URL, default
  * redis://127.0.0.1:6379) with one worker and with `--workers N`,
- * BENCH_WRITE_DOC=0 to leave the doc alone.
+ * BENCH_GATEWAY_ROOT=<checkout> runs the gateways from another checkout's built dist/ (a before/after
+ * comparison in one run of the same bench), BENCH_WRITE_DOC=0 to leave the doc alone.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,7 +73,7 @@ interface Target {
 
 async function main(): Promise<number> {
   if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_CONCURRENCY must list positive integers, e.g. "1,64"');
-  const gatewayMain = join(ROOT, 'dist', 'cli', 'main.js');
+  const gatewayMain = join(process.env.BENCH_GATEWAY_ROOT ?? ROOT, 'dist', 'cli', 'main.js');
   if (!existsSync(gatewayMain)) throw new Error(`${gatewayMain} is missing: run \`npm run build\` first (npm run bench does)`);
   const loadBefore = loadavg()[0]!;
   const work = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-'));

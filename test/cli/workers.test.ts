@@ -38,7 +38,7 @@ const alive = (pid: number) => {
   }
 };
 
-async function until(condition: () => boolean, what: () => string, timeoutMs = 15_000): Promise<void> {
+async function until(condition: () => boolean, what: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting: ${what()}`);
@@ -78,17 +78,17 @@ describe('start --workers', () => {
     expect(await cli.stop('SIGTERM')).toBe(0);
     await until(() => !workers.some(alive), () => `workers still alive: ${workers.filter(alive).join(', ')}`);
     expect(cli.output()).toMatch(/stopped/);
-  });
+  }, 120_000);
 
   it('refuses a SQLite store, whose counters each worker would keep on its own', () => {
     const result = runCli(['start', '--config', config('sqlite.json', { store: `sqlite://${join(dir, 'state.sqlite')}` }), '--port', '0', '--workers', '2'], { cwd: dir });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/--workers needs a store the workers can share.*redis:\/\//s);
-  });
+  }, 60_000);
 
   it('refuses a worker count that is not a number from 1 or auto', () => {
     const result = runCli(['start', '--config', config('bad.json', { store: 'memory' }), '--port', '0', '--workers', 'zero'], { cwd: dir });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/invalid --workers "zero"/);
-  });
+  }, 60_000);
 });
