@@ -7,6 +7,7 @@
  * it, and the deployment is remembered (a bounded number of them) so the next request leaves it
  * out at once. A field the client set in the API it called is never dropped this way.
  */
+import { LRUCache } from 'lru-cache';
 import { isGatewayError } from './errors.js';
 import type { ChatCompletionRequest } from './protocol/openai.js';
 
@@ -14,10 +15,17 @@ import type { ChatCompletionRequest } from './protocol/openai.js';
 const ALIASES: Readonly<Record<string, string>> = { max_completion_tokens: 'max_tokens' };
 
 export class AdvisoryFields {
-  /** Deployment → advisory fields it refused; oldest deployments forgotten past the cap. */
-  private readonly refused = new Map<string, Set<string>>();
+  /** Deployment → advisory fields it refused; least recently used deployments forgotten past the cap. */
+  private readonly refused: LRUCache<string, Set<string>>;
 
-  constructor(private readonly cap = 1000) {}
+  constructor(cap = 1000) {
+    this.refused = new LRUCache({ max: cap });
+  }
+
+  /** How many deployments are remembered (at most the cap). */
+  get size(): number {
+    return this.refused.size;
+  }
 
   /** The body without the advisory fields this deployment refused before. */
   strip(body: ChatCompletionRequest, advisory: ReadonlySet<string>, deployment: string): ChatCompletionRequest {
@@ -45,7 +53,6 @@ export class AdvisoryFields {
   private remember(deployment: string, field: string): void {
     let fields = this.refused.get(deployment);
     if (!fields) {
-      if (this.refused.size >= this.cap) this.refused.delete(this.refused.keys().next().value!);
       fields = new Set();
       this.refused.set(deployment, fields);
     }

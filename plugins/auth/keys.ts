@@ -113,7 +113,7 @@ export class KeyStore {
       else if (value !== undefined) (next as unknown as Record<string, unknown>)[field] = value;
     }
     await this.kv.set(`id:${id}`, next);
-    this.cache.delete(key.hash);
+    this.known.delete(key.hash);
     return this.view(next);
   }
 

@@ -4,7 +4,7 @@ import { callerKeySlot } from 'llm-gateway/plugins/auth';
 import { cacheHitSlot, cacheOutcome, type CacheHitInfo } from 'llm-gateway/plugins/cache';
 import type { Pricing } from 'llm-gateway/plugins/cost';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
-import type { DeferredBody, UsageRecordInput } from './log/record.js';
+import type { DeferredBody, UsageRecord, UsageRecordInput } from './log/record.js';
 
 export interface Bodies {
   request?: string | DeferredBody;

@@ -20,7 +20,8 @@ let gw: RunningGateway;
 const dispatcher = new Agent({ connections: 16 });
 
 beforeAll(async () => {
-  upstream = await startMockUpstream();
+  // Not recording: the mock would otherwise keep every request it saw, growing the heap measured here.
+  upstream = await startMockUpstream({ record: false });
   gw = await startGateway({
     providers: { openai: mockProvider(upstream) },
     models: { fast: { targets: ['openai/mock-small', 'openai/mock-large'], strategy: 'round-robin' } },
