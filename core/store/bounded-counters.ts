@@ -13,8 +13,9 @@
  * both places (the stricter side: a limit or budget reached a little early, never passed).
  * Token-bucket takes are not moved (a bucket refills by itself).
  */
+import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { BucketTake, Counters } from './counters.js';
+import type { AddOptions, BucketTake, Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
 
 export interface StoreHealth {
@@ -50,7 +51,8 @@ export class BoundedCounters implements Counters {
     return { failures: this.failureCount, lastError: this.lastError };
   }
 
-  async add(key: string, by: number, ttlMs?: number): Promise<number> {
+  async add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+    if (options?.exact) return this.addExactly(key, by, ttlMs);
     if (this.pending.has(key) && !(await this.move(key))) return this.addLocally(key, by, ttlMs);
     const call = this.shared.add(key, by, ttlMs);
     try {
@@ -87,6 +89,21 @@ export class BoundedCounters implements Counters {
     clearInterval(this.mover);
     await this.moveAll();
     await Promise.all([this.shared.close(), this.local.close()]);
+  }
+
+  /** An add that only counts in the shared store: refused (503) rather than counted locally. */
+  private async addExactly(key: string, by: number, ttlMs: number | undefined): Promise<number> {
+    const unavailable = (cause: unknown) => new GatewayError('unavailable', 'The shared state store did not answer in time; try again.', { code: 'store_unavailable', retryable: true, retryAfterSeconds: 1, cause });
+    if (this.pending.has(key) && !(await this.move(key))) throw unavailable(new Error('local counts still wait for the store'));
+    const call = this.shared.add(key, by, ttlMs);
+    try {
+      return await withinMs(this.timeoutMs, call);
+    } catch (error) {
+      this.failed(error as Error);
+      // Applied late after all: take it back there, since the caller was told it did not count.
+      call.then(() => this.shared.add(key, -by, ttlMs), () => undefined).catch(() => undefined);
+      throw unavailable(error);
+    }
   }
 
   private async addLocally(key: string, by: number, ttlMs: number | undefined): Promise<number> {

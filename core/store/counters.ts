@@ -10,7 +10,7 @@ export interface Counters {
    * Adds `by` (may be negative) and returns the new total. A key created by this call expires
    * `ttlMs` later; without `ttlMs` it lives until deleted. Concurrent adds never lose an update.
    */
-  add(key: string, by: number, ttlMs?: number): Promise<number>;
+  add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number>;
   /** The current total, 0 for a key that does not exist or has expired. */
   get(key: string): Promise<number>;
   /** Milliseconds until the key expires; undefined when it does not exist or never expires. */
@@ -23,6 +23,15 @@ export interface Counters {
    */
   takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake>;
   close(): Promise<void>;
+}
+
+export interface AddOptions {
+  /**
+   * The add must land in the shared store (money: a budget reservation). Where the store does not
+   * answer in time, it throws a retryable 503 (`store_unavailable`) instead of counting in this
+   * process, and an add that still reaches the store late is taken back there.
+   */
+  exact?: boolean;
 }
 
 export interface BucketTake {

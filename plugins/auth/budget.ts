@@ -7,7 +7,8 @@
  * refused. When the request ends the reservation is replaced by the actual cost. Parallel requests
  * therefore can never spend more than the budget, give or take what the estimates miss: a request
  * whose actual cost exceeds its reservation (a longer answer than `max_tokens` allows cannot happen;
- * a price missing from the table counts as 0) is the only way over.
+ * a price missing from the table counts as 0) is the only way over. A reservation is only ever made
+ * in the shared store: when it does not answer in time the request gets a retryable 503.
  */
 import type { Counters } from 'llm-gateway/store';
 import type { KeyBudget } from './keys.js';
@@ -44,7 +45,15 @@ export type Reservation = { ok: true; release: (actualMicros: number) => Promise
 export async function reserve(counters: Counters, windows: readonly BudgetWindow[], micros: number): Promise<Reservation> {
   const taken: BudgetWindow[] = [];
   for (const window of windows) {
-    const total = await counters.add(window.counter, micros, window.ttlMs);
+    // Exact: when the shared store does not answer, the request is refused (503) rather than
+    // counted in this process, where replicas could not see it and together spend past the budget.
+    let total: number;
+    try {
+      total = await counters.add(window.counter, micros, window.ttlMs, { exact: true });
+    } catch (error) {
+      await Promise.all(taken.map((w) => counters.add(w.counter, -micros, w.ttlMs)));
+      throw error;
+    }
     taken.push(window);
     // Already spent to the limit: refused even for a request that reserves nothing.
     if (total > window.limitMicros || (micros === 0 && total >= window.limitMicros)) {
