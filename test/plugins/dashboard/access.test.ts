@@ -88,8 +88,10 @@ describe('dashboard access', () => {
     // A forged cookie is no session.
     const forged = `${cookie!.slice(0, -3)}abc`;
     expect((await fetch(`${gw.url}/admin/keys`, { headers: { cookie: forged } })).status).toBe(401);
-    // Logging out clears the cookie.
-    const out = await fetch(`${gw.url}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: form(cookie!, csrf) });
+    // Logging out (a plain form, no JavaScript needed) needs the token too, and clears the cookie.
+    expect((await fetch(`${gw.url}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: form(cookie!), body: '' })).status).toBe(403);
+    const out = await fetch(`${gw.url}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: form(cookie!), body: new URLSearchParams({ _csrf: csrf! }) });
+    expect(out.status).toBe(303);
     expect(out.headers.getSetCookie()[0]).toMatch(/^llm_gateway_session=; .*Max-Age=0/);
   });
 
