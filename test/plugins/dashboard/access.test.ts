@@ -111,6 +111,16 @@ describe('dashboard access', () => {
     expect(answer.headers.getSetCookie().some((c) => c.startsWith('llm_gateway_session='))).toBe(false);
   });
 
+  it('adds a provider from the form, its key sealed, and says what is missing when it cannot be', async () => {
+    const gw = await start([dashboard({ adminKey: ADMIN_KEY })]);
+    const { cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const add = (fields: Record<string, string>) => fetch(`${gw.url}/dashboard/providers`, { method: 'POST', headers: form(cookie!, csrf), body: new URLSearchParams(fields) }).then((r) => r.text());
+    const fields = { name: 'typed', type: 'openai-compatible', baseURL: upstream.baseURL, apiKey: 'sk-from-the-form-5555' };
+    expect(await add(fields)).toContain('set LLM_GATEWAY_SECRETS_KEY');
+    expect(gw.gateway.live.overrides().providers).toEqual({});
+    expect(await add({ ...fields, name: 'bad name!' })).toContain('A provider id is 1 to 64 letters');
+  });
+
   it('never renders a provider secret or a key hash, and escapes what it prints', async () => {
     process.env.LLM_GATEWAY_SECRETS_KEY = 'secrets key of the dashboard access tests';
     const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
@@ -119,7 +129,7 @@ describe('dashboard access', () => {
     expect(put.status).toBe(200);
     const created = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: '<script>alert(1)</script>' }) });
     const { secret } = (await created.json()) as { secret: string };
-    const { cookie } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const { cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
     const { createHash } = await import('node:crypto');
     const hash = createHash('sha256').update(secret).digest('hex');
     for (const path of ['/dashboard/providers', '/dashboard/config', '/dashboard/keys', '/admin/config', '/admin/config/audit']) {
@@ -130,6 +140,12 @@ describe('dashboard access', () => {
     }
     const providers = await (await fetch(`${gw.url}/dashboard/providers`, { headers: { cookie: cookie! } })).text();
     expect(providers).toContain('…9876');
+    // The same from the form: sealed, shown by its last four characters.
+    const added = await fetch(`${gw.url}/dashboard/providers`, { method: 'POST', headers: form(cookie!, csrf), body: new URLSearchParams({ name: 'formed', type: 'openai-compatible', baseURL: upstream.baseURL, apiKey: 'sk-from-the-form-5555' }) }).then((r) => r.text());
+    expect(added).toContain('Provider formed added.');
+    expect(added).toContain('stored secret &quot;provider:formed:apiKey&quot; …5555');
+    expect(added).not.toContain('sk-from-the-form');
+    expect(gw.gateway.live.overrides().providers.formed).toMatchObject({ apiKey: { secret: 'provider:formed:apiKey' } });
     const keys = await (await fetch(`${gw.url}/dashboard/keys`, { headers: { cookie: cookie! } })).text();
     expect(keys).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(keys).not.toContain('<script>alert(1)');
