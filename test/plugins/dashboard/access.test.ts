@@ -121,6 +121,24 @@ describe('dashboard access', () => {
     expect(await add({ ...fields, name: 'bad name!' })).toContain('A provider id is 1 to 64 letters');
   });
 
+  it("keeps what the model form does not show (a target's tier and params) when weights are edited", async () => {
+    const gw = await startGateway({
+      providers: { a: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } },
+      models: { fast: { targets: [{ model: 'a/mock-small', tier: 'paid', params: { temperature: 0 } }, 'a/mock-large'], description: 'kept too' } },
+      plugins: [dashboard({ adminKey: ADMIN_KEY })],
+    });
+    running.push(gw);
+    const { cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const body = new URLSearchParams([['name', 'fast'], ['target', 'a/mock-small'], ['weight', '2'], ['priority', ''], ['target', 'a/mock-large'], ['weight', '5'], ['priority', '1'], ['target', ''], ['weight', ''], ['priority', ''], ['strategy', 'fallback']]);
+    const page = await fetch(`${gw.url}/dashboard/models`, { method: 'POST', headers: form(cookie!, csrf), body }).then((r) => r.text());
+    expect(page).toContain('Virtual model fast saved.');
+    expect(gw.gateway.live.overrides().models.fast).toEqual({
+      targets: [{ model: 'a/mock-small', tier: 'paid', params: { temperature: 0 }, weight: 2 }, { model: 'a/mock-large', weight: 5, priority: 1 }],
+      strategy: 'fallback',
+      description: 'kept too',
+    });
+  });
+
   it('never renders a provider secret or a key hash, and escapes what it prints', async () => {
     process.env.LLM_GATEWAY_SECRETS_KEY = 'secrets key of the dashboard access tests';
     const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
