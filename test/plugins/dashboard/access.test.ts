@@ -139,6 +139,18 @@ describe('dashboard access', () => {
     });
   });
 
+  it("edits a key's models, limits and budget from the form, keeping a token bucket's settings", async () => {
+    const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
+    const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+    const { id } = (await (await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'edited', team: 'ops', limits: { rpm: 10, algorithm: 'token-bucket', burst: 5 }, budget: { monthlyUsd: 50 } }) })).json()) as { id: string };
+    const { cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const body = new URLSearchParams({ models: 'a/*, fast', rpm: '20', tpm: '', dailyUsd: '3', monthlyUsd: '', team: 'ops', expiresAt: '' });
+    expect(await fetch(`${gw.url}/dashboard/keys/${id}`, { method: 'POST', headers: form(cookie!, csrf), body }).then((r) => r.text())).toContain('Key edited saved.');
+    const key = (await (await fetch(`${gw.url}/admin/keys/${id}`, { headers: admin })).json()) as Record<string, unknown>;
+    expect(key).toMatchObject({ name: 'edited', team: 'ops', models: ['a/*', 'fast'], limits: { rpm: 20, algorithm: 'token-bucket', burst: 5 }, budget: { dailyUsd: 3 } });
+    expect(key.budget).not.toHaveProperty('monthlyUsd');
+  });
+
   it('never renders a provider secret or a key hash, and escapes what it prints', async () => {
     process.env.LLM_GATEWAY_SECRETS_KEY = 'secrets key of the dashboard access tests';
     const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
