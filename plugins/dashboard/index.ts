@@ -185,15 +185,25 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
         http.status = 303;
       },
     });
-    action('/logout', async (http) => {
-      http.append('set-cookie', setCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: secure(http) }));
-      http.set('hx-redirect', `${base}/login`);
-      http.redirect(`${base}/login`);
-      http.status = 303;
+    // Public, so it works without JavaScript too: it checks the CSRF token itself, from the header or the form.
+    host.route({
+      method: 'POST',
+      path: `${base}/logout`,
+      access: 'public',
+      handler: async (http) => {
+        const session = sessionOf(http);
+        const token = http.get('x-csrf-token') || (await readForm(http)).get('_csrf') || undefined;
+        if (session && !sessions.checkCsrf(session, token)) throw new GatewayError('permission', 'Missing or wrong CSRF token: reload the page and log out again.', { code: 'csrf_failed' });
+        http.append('set-cookie', setCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: secure(http) }));
+        http.set('hx-redirect', `${base}/login`);
+        http.redirect(`${base}/login`);
+        http.status = 303;
+      },
     });
 
     const isOurs = (path: string) => path === base || path.startsWith(`${base}/`) || path.startsWith('/admin/');
-    const isLogin = (path: string) => path === `${base}/login` || path.startsWith(`${base}/assets/`);
+    /** Public paths: the login form, the logout (it checks its CSRF token itself) and the static files. */
+    const isLogin = (path: string) => path === `${base}/login` || path === `${base}/logout` || path.startsWith(`${base}/assets/`);
 
     return {
       async gate(http, next) {

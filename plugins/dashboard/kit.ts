@@ -21,6 +21,8 @@ export interface PageKit {
   readonly base: string;
   readonly render: Render;
   readonly sessions: Sessions;
+  /** How long figures computed for one page are shared with the next (other tabs refreshing). */
+  readonly shareMs: number;
   /** Whether a cache plugin offers its admin service (the Cache page is shown only then). */
   hasCache(): boolean;
   /** Renders a page in the layout and answers with it. */
@@ -42,6 +44,7 @@ export function createKit(host: PluginHost, base: string, render: Render, sessio
     render,
     sessions,
     hasCache,
+    shareMs: Math.min(5000, refreshSeconds * 500),
     async page(http, template, data) {
       const session = sessionOf(http);
       const nav = [

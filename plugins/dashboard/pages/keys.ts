@@ -65,7 +65,15 @@ export function keyPages(kit: PageKit) {
       return { notice: `Key ${created.key.name} created. Copy its secret now: it is not shown again.`, secret: created.secret };
     }),
     update: act(async (admin, http, form) => {
-      const key = await admin.update(String(http.params.id), parseKeyPatch(spec(form, true)));
+      const id = String(http.params.id);
+      const patch = spec(form, true);
+      // The form shows rpm and tpm only: a token bucket's algorithm and burst are kept.
+      const existing = await admin.get(id);
+      if (patch.limits && existing?.limits) {
+        const { algorithm, burst } = existing.limits;
+        patch.limits = compact({ algorithm, burst, ...patch.limits });
+      }
+      const key = await admin.update(id, parseKeyPatch(patch));
       if (!key) throw invalidRequest(`No key '${String(http.params.id)}'.`);
       return { notice: `Key ${key.name} saved.` };
     }),

@@ -13,18 +13,32 @@ const RANGES: Record<string, { label: string; ms: number; bucket: UsageBucket }>
   '24h': { label: 'last day', ms: 86_400_000, bucket: 'hour' },
   '30d': { label: 'last 30 days', ms: 30 * 86_400_000, bucket: 'day' },
 };
+type Figures = { log: boolean; totals?: ReturnType<typeof summary>; charts?: string[]; rows?: unknown[] };
+
 const BUCKET_MS: Record<UsageBucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 export function overviewPages(kit: PageKit) {
   const { host } = kit;
 
-  async function data(http: KoaContext) {
-    const rangeKey = typeof http.query.range === 'string' && http.query.range in RANGES ? http.query.range : '24h';
+  /**
+   * The usage figures of each range, shared for a few seconds: every open tab refreshes, and the
+   * percentiles sort the range, so ten tabs must not mean ten sorts. Three ranges: bounded.
+   */
+  const recent = new Map<string, { until: number; figures: Promise<Figures> }>();
+  const figuresOf = (rangeKey: string): Promise<Figures> => {
+    const now = Date.now();
+    const hit = recent.get(rangeKey);
+    if (hit && hit.until > now) return hit.figures;
+    const figures = computeFigures(rangeKey);
+    recent.set(rangeKey, { until: now + kit.shareMs, figures });
+    figures.catch(() => recent.delete(rangeKey));
+    return figures;
+  };
+
+  async function computeFigures(rangeKey: string): Promise<Figures> {
     const range = RANGES[rangeKey]!;
     const log = host.tryResolve(usageLogService);
-    const panels = await Promise.all(host.panels().map(async (p) => ({ id: p.id, title: p.title, html: await Promise.resolve(p.render()).catch((e: Error) => `<p>(failed: ${e.message.replace(/[<&]/g, '')})</p>`) })));
-    const base = { rangeKey, ranges: Object.entries(RANGES).map(([key, r]) => ({ key, label: r.label })), panels, refreshedAt: new Date().toISOString().slice(11, 19) };
-    if (!log) return { ...base, log: false };
+    if (!log) return { log: false };
     const to = new Date();
     const from = new Date(to.getTime() - range.ms);
     const [totals, series, byModel] = await Promise.all([
@@ -42,12 +56,18 @@ export function overviewPages(kit: PageKit) {
       barChart({ title: 'Cost (USD)', labels, series: [{ name: 'cost', colour: '#f59e0b', values: buckets.map((b) => b.row?.costUsd ?? 0) }], format: usd }),
     ];
     return {
-      ...base,
       log: true,
       totals: total ? summary(total) : undefined,
       charts,
       rows: byModel.map((row) => ({ provider: row.provider ?? '—', model: row.model ?? '—', ...summary(row) })),
     };
+  }
+
+  async function data(http: KoaContext) {
+    const rangeKey = typeof http.query.range === 'string' && http.query.range in RANGES ? http.query.range : '24h';
+    const panels = await Promise.all(host.panels().map(async (p) => ({ id: p.id, title: p.title, html: await Promise.resolve(p.render()).catch((e: Error) => `<p>(failed: ${e.message.replace(/[<&]/g, '')})</p>`) })));
+    const base = { rangeKey, ranges: Object.entries(RANGES).map(([key, r]) => ({ key, label: r.label })), panels, refreshedAt: new Date().toISOString().slice(11, 19) };
+    return { ...base, ...(await figuresOf(rangeKey)) };
   }
 
   return {

@@ -124,13 +124,19 @@ export function providerPages(kit: PageKit) {
       const models = form.getAll('target');
       const weights = form.getAll('weight');
       const priorities = form.getAll('priority');
+      const before = current(live, 'model', name) ?? {};
+      // What the form does not show (a target's tier, its params) is kept, never silently dropped.
+      const previous = new Map(((before.targets ?? []) as Array<string | Record<string, unknown>>).map((t) => (typeof t === 'string' ? [t, { model: t }] : [String(t.model), t])));
       const targets = models
         .map((model, i) => ({ model: model.trim(), weight: weights[i]?.trim(), priority: priorities[i]?.trim() }))
         .filter((t) => t.model !== '')
-        .map((t) => compact({ model: t.model, weight: t.weight ? Number(t.weight) : undefined, priority: t.priority ? Number(t.priority) : undefined }));
+        .map((t) => {
+          const { weight: _w, priority: _p, ...kept } = previous.get(t.model) ?? {};
+          return compact({ ...kept, model: t.model, weight: t.weight ? Number(t.weight) : undefined, priority: t.priority ? Number(t.priority) : undefined });
+        });
       if (targets.length === 0) throw invalidRequest('A virtual model needs at least one target.', 'target');
-      const before = current(live, 'model', name) ?? {};
-      await setEntry(live, 'model', name, compact({ ...before, targets, strategy: textField(form, 'strategy'), description: textField(form, 'description') }), actorOf(http));
+      const strategy = textField(form, 'strategy');
+      await setEntry(live, 'model', name, compact({ ...before, targets, ...(strategy ? { strategy } : {}), ...(form.has('description') ? { description: textField(form, 'description') } : {}) }), actorOf(http));
       return `Virtual model ${name} saved.`;
     }),
 

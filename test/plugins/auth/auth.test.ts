@@ -134,6 +134,23 @@ describe('keys', () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'model_not_allowed', param: 'model' });
   });
 
+  it('changes what a key may do (PATCH), at once on this replica; null clears a field', async () => {
+    const { id, secret } = await createKey({ name: 'changing', models: ['other/*'] });
+    expect(statusOf(await ask(secret).catch((e: unknown) => e))).toBe(403);
+    const patch = (body: unknown) => fetch(`${gw.url}/admin/keys/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const changed = await patch({ models: null, limits: { rpm: 1 } });
+    expect(changed.status).toBe(200);
+    const view = (await changed.json()) as Record<string, unknown>;
+    expect(view).toMatchObject({ id, name: 'changing', limits: { rpm: 1 } });
+    expect(view).not.toHaveProperty('models');
+    expect(view).not.toHaveProperty('hash');
+    expect((await ask(secret)).choices).toHaveLength(1);
+    expect(statusOf(await ask(secret).catch((e: unknown) => e))).toBe(429);
+    expect((await patch({ limits: { rpm: 0 } })).status).toBe(400);
+    expect((await patch({ color: 'red' })).status).toBe(400);
+    expect((await fetch(`${gw.url}/admin/keys/key_missing`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+  });
+
   it('answers 400 naming the problem when a new key is malformed', async () => {
     const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', limits: { rpm: -1 } }) });
     expect(res.status).toBe(400);

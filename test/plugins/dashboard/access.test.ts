@@ -88,8 +88,10 @@ describe('dashboard access', () => {
     // A forged cookie is no session.
     const forged = `${cookie!.slice(0, -3)}abc`;
     expect((await fetch(`${gw.url}/admin/keys`, { headers: { cookie: forged } })).status).toBe(401);
-    // Logging out clears the cookie.
-    const out = await fetch(`${gw.url}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: form(cookie!, csrf) });
+    // Logging out (a plain form, no JavaScript needed) needs the token too, and clears the cookie.
+    expect((await fetch(`${gw.url}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: form(cookie!), body: '' })).status).toBe(403);
+    const out = await fetch(`${gw.url}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: form(cookie!), body: new URLSearchParams({ _csrf: csrf! }) });
+    expect(out.status).toBe(303);
     expect(out.headers.getSetCookie()[0]).toMatch(/^llm_gateway_session=; .*Max-Age=0/);
   });
 
@@ -109,6 +111,46 @@ describe('dashboard access', () => {
     expect(answer.headers.getSetCookie().some((c) => c.startsWith('llm_gateway_session='))).toBe(false);
   });
 
+  it('adds a provider from the form, its key sealed, and says what is missing when it cannot be', async () => {
+    const gw = await start([dashboard({ adminKey: ADMIN_KEY })]);
+    const { cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const add = (fields: Record<string, string>) => fetch(`${gw.url}/dashboard/providers`, { method: 'POST', headers: form(cookie!, csrf), body: new URLSearchParams(fields) }).then((r) => r.text());
+    const fields = { name: 'typed', type: 'openai-compatible', baseURL: upstream.baseURL, apiKey: 'sk-from-the-form-5555' };
+    expect(await add(fields)).toContain('set LLM_GATEWAY_SECRETS_KEY');
+    expect(gw.gateway.live.overrides().providers).toEqual({});
+    expect(await add({ ...fields, name: 'bad name!' })).toContain('A provider id is 1 to 64 letters');
+  });
+
+  it("keeps what the model form does not show (a target's tier and params) when weights are edited", async () => {
+    const gw = await startGateway({
+      providers: { a: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } },
+      models: { fast: { targets: [{ model: 'a/mock-small', tier: 'paid', params: { temperature: 0 } }, 'a/mock-large'], description: 'kept too' } },
+      plugins: [dashboard({ adminKey: ADMIN_KEY })],
+    });
+    running.push(gw);
+    const { cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const body = new URLSearchParams([['name', 'fast'], ['target', 'a/mock-small'], ['weight', '2'], ['priority', ''], ['target', 'a/mock-large'], ['weight', '5'], ['priority', '1'], ['target', ''], ['weight', ''], ['priority', ''], ['strategy', 'fallback']]);
+    const page = await fetch(`${gw.url}/dashboard/models`, { method: 'POST', headers: form(cookie!, csrf), body }).then((r) => r.text());
+    expect(page).toContain('Virtual model fast saved.');
+    expect(gw.gateway.live.overrides().models.fast).toEqual({
+      targets: [{ model: 'a/mock-small', tier: 'paid', params: { temperature: 0 }, weight: 2 }, { model: 'a/mock-large', weight: 5, priority: 1 }],
+      strategy: 'fallback',
+      description: 'kept too',
+    });
+  });
+
+  it("edits a key's models, limits and budget from the form, keeping a token bucket's settings", async () => {
+    const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
+    const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+    const { id } = (await (await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'edited', team: 'ops', limits: { rpm: 10, algorithm: 'token-bucket', burst: 5 }, budget: { monthlyUsd: 50 } }) })).json()) as { id: string };
+    const { cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const body = new URLSearchParams({ models: 'a/*, fast', rpm: '20', tpm: '', dailyUsd: '3', monthlyUsd: '', team: 'ops', expiresAt: '' });
+    expect(await fetch(`${gw.url}/dashboard/keys/${id}`, { method: 'POST', headers: form(cookie!, csrf), body }).then((r) => r.text())).toContain('Key edited saved.');
+    const key = (await (await fetch(`${gw.url}/admin/keys/${id}`, { headers: admin })).json()) as Record<string, unknown>;
+    expect(key).toMatchObject({ name: 'edited', team: 'ops', models: ['a/*', 'fast'], limits: { rpm: 20, algorithm: 'token-bucket', burst: 5 }, budget: { dailyUsd: 3 } });
+    expect(key.budget).not.toHaveProperty('monthlyUsd');
+  });
+
   it('never renders a provider secret or a key hash, and escapes what it prints', async () => {
     process.env.LLM_GATEWAY_SECRETS_KEY = 'secrets key of the dashboard access tests';
     const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
@@ -117,7 +159,7 @@ describe('dashboard access', () => {
     expect(put.status).toBe(200);
     const created = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: '<script>alert(1)</script>' }) });
     const { secret } = (await created.json()) as { secret: string };
-    const { cookie } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const { cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
     const { createHash } = await import('node:crypto');
     const hash = createHash('sha256').update(secret).digest('hex');
     for (const path of ['/dashboard/providers', '/dashboard/config', '/dashboard/keys', '/admin/config', '/admin/config/audit']) {
@@ -128,6 +170,12 @@ describe('dashboard access', () => {
     }
     const providers = await (await fetch(`${gw.url}/dashboard/providers`, { headers: { cookie: cookie! } })).text();
     expect(providers).toContain('…9876');
+    // The same from the form: sealed, shown by its last four characters.
+    const added = await fetch(`${gw.url}/dashboard/providers`, { method: 'POST', headers: form(cookie!, csrf), body: new URLSearchParams({ name: 'formed', type: 'openai-compatible', baseURL: upstream.baseURL, apiKey: 'sk-from-the-form-5555' }) }).then((r) => r.text());
+    expect(added).toContain('Provider formed added.');
+    expect(added).toContain('stored secret &quot;provider:formed:apiKey&quot; …5555');
+    expect(added).not.toContain('sk-from-the-form');
+    expect(gw.gateway.live.overrides().providers.formed).toMatchObject({ apiKey: { secret: 'provider:formed:apiKey' } });
     const keys = await (await fetch(`${gw.url}/dashboard/keys`, { headers: { cookie: cookie! } })).text();
     expect(keys).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(keys).not.toContain('<script>alert(1)');

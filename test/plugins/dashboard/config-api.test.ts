@@ -98,6 +98,11 @@ describe('/admin/config', () => {
     expect(badStrategy.body.error.message).toContain('strategy must be one of');
     expect((await call(gw, 'PUT', '/admin/config/models/bad name', { targets: ['a/x'] })).status).toBe(400);
 
+    // Disabling its last enabled target would leave the model with none: refused.
+    const last = await call(gw, 'PATCH', '/admin/config/providers/b', { enabled: false });
+    expect(last.status).toBe(400);
+    expect(last.body.error.message).toContain('config/models/fast has no target left');
+
     expect((await call(gw, 'POST', '/admin/config/providers/a/revert')).status).toBe(200);
     expect(await servedBy(gw, 'fast')).toBe('a');
     expect((await call(gw, 'POST', '/admin/config/providers/a/revert')).status).toBe(400);
