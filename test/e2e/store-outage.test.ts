@@ -57,6 +57,36 @@ it.skipIf(!REDIS_URL)('keeps serving a verified key, in bounded time, while Redi
   expect((stranger as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'key_store_unavailable' });
 });
 
+it.skipIf(!REDIS_URL)('refuses a key with a budget (503 store_unavailable) while Redis does not answer, rather than spend where other replicas cannot see', async () => {
+  const up = await startMockUpstream();
+  const redis = new URL(REDIS_URL!);
+  const budgetProxy = await startStallableProxy(redis.hostname, Number(redis.port || 6379));
+  const budgeted = await startGateway({ store: `redis://127.0.0.1:${budgetProxy.port}`, providers: { mock: mockProvider(up) }, plugins: [auth({ adminKey: ADMIN })] });
+  try {
+    const created = await fetch(`${budgeted.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'budgeted', budget: { dailyUsd: 5 } }) });
+    const { secret } = (await created.json()) as { secret: string };
+    const client = new OpenAI({ baseURL: budgeted.baseURL, apiKey: secret, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'before' }] });
+    const servedBefore = up.requests.length;
+
+    budgetProxy.cut();
+    budgetProxy.stall();
+    const refused = await client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'during' }] }).catch((e: unknown) => e);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'store_unavailable' });
+    expect(up.requests.length).toBe(servedBefore);
+
+    // Once Redis answers again (the client reconnects on its own schedule), the key spends again.
+    budgetProxy.resume();
+    const answered = () => client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'after' }] }).then((a) => a.choices[0]?.message.content, () => undefined);
+    await expect.poll(answered, { timeout: 15_000, interval: 500 }).toBe('echo: after');
+  } finally {
+    await budgeted.close();
+    await budgetProxy.close();
+    await up.close();
+  }
+}, 30_000);
+
 it.skipIf(!DATABASE_URL)('answers as usual while the usage log\'s PostgreSQL does not, and loses no record', async () => {
   const target = new URL(DATABASE_URL!);
   const pgProxy = await startStallableProxy(target.hostname, Number(target.port || 5432));
