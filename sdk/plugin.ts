@@ -8,6 +8,8 @@ export { definePlugin } from '../core/define-plugin.js';
 export type { PluginFactory, PluginSpec, WithDefaults } from '../core/define-plugin.js';
 export { isGatewayPlugin } from '../core/plugin.js';
 export type {
+  Access,
+  Authorize,
   DashboardPanel,
   GatewayPlugin,
   HttpGate,

@@ -9,6 +9,7 @@
  * run without asking the authorizers, which know only the headers; key routes are unaffected.
  */
 import type { Context as KoaContext } from 'koa';
+import { GatewayError } from '../errors.js';
 import type { Access, Authorize } from '../plugin.js';
 
 type Handler = (http: KoaContext) => Promise<void> | void;
@@ -31,10 +32,16 @@ export function grantedAdmin(http: KoaContext): string | undefined {
   return (http.state as Record<symbol, string | undefined>)[ADMIN_GRANT];
 }
 
+const adminDisabled = () =>
+  new GatewayError('permission', 'Admin routes are off: set an admin key (LLM_GATEWAY_ADMIN_KEY, read by the shipped config\'s dashboard, or auth({ adminKey })).', { code: 'admin_disabled' });
+
 export function guarded(access: Access, authorizers: readonly Authorize[], handler: Handler): Handler {
   if (access === 'public') return handler;
   return async function authorizedRoute(http) {
     if (access === 'admin' && grantedAdmin(http) !== undefined) return handler(http);
+    // Nobody checks the admin key: admin routes (logs with bodies, keys, live config) stay shut
+    // rather than open to whoever reaches the port.
+    if (access === 'admin' && authorizers.length === 0) throw adminDisabled();
     for (const authorize of authorizers) await authorize(http, access);
     await handler(http);
   };

@@ -13,10 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { usageLogger, type UsageRecord } from '../../index.js';
+import { dashboard, usageLogger, type UsageRecord } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockGeminiProvider, startMockGemini, type MockGemini } from '../support/mock-gemini.js';
 import { mockProvider, startMockUpstream, wordChunks, type MockUpstream } from '../support/mock-upstream.js';
+
+const ADMIN_KEY = 'completions-admin-key-0123456789';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-completions-'));
 let upstream: MockUpstream;
@@ -37,7 +39,7 @@ beforeAll(async () => {
       claude: { type: 'anthropic', apiKey: 'sk-ant-upstream', baseURL: upstream.baseURL, listModels: false },
       gem: mockGeminiProvider(gemini),
     },
-    plugins: [usageLogger()],
+    plugins: [usageLogger(), dashboard({ adminKey: ADMIN_KEY })],
   });
   client = new OpenAI({ baseURL: gw.baseURL, apiKey: 'client-key', maxRetries: 0 });
 });
@@ -270,7 +272,7 @@ describe('usage records', () => {
     const fromChat = await client.completions.create({ model: 'chat/mock-small', prompt: 'hello' }).withResponse();
     const records = async (response: Response) => {
       const id = response.headers.get('x-request-id')!;
-      const res = await fetch(`${gw.url}/admin/logs?requestId=${id}`);
+      const res = await fetch(`${gw.url}/admin/logs?requestId=${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
       return ((await res.json()) as { data: UsageRecord[] }).data;
     };
     await expect.poll(async () => (await records(native.response)).length, { timeout: 5000 }).toBe(1);
