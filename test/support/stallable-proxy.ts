@@ -1,15 +1,21 @@
 /**
- * A TCP proxy in front of a real server (Redis, PostgreSQL) that can be stalled: while stalled,
- * nothing flows in either direction on open connections and new connections are accepted but not
- * answered, as when the server hangs (a long GC, a full disk, a failover in progress); on resume
- * everything held flows on. `cut()` instead drops every connection, as a restart would.
+ * A TCP proxy in front of a real server (Redis, PostgreSQL) that can be stalled, the one fault
+ * injector of the suite and the soak test. Two ways to stall:
+ * - `stall()` (`'hold'`): nothing flows in either direction on open connections and new ones are
+ *   accepted but not answered, as when the server hangs (a long GC, a full disk, a failover in
+ *   progress); on `resume()` everything held flows on.
+ * - `stall('black-hole')`: bytes both ways are swallowed and nothing is closed, as a dead network
+ *   path looks to a client; connections open during it stay dead after `resume()`, new ones work.
+ * `cut()` drops every open connection, as a restart would.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+
+export type StallMode = 'hold' | 'black-hole';
 
 export interface StallableProxy {
   readonly port: number;
   readonly stalled: boolean;
-  stall(): void;
+  stall(mode?: StallMode): void;
   resume(): void;
   /** Drops every open connection (new ones are served unless stalled). */
   cut(): void;
@@ -19,16 +25,24 @@ export interface StallableProxy {
 interface Pair {
   client: Socket;
   server: Socket;
-  /** Bytes that arrived while stalled, each way, delivered on resume. */
+  /** Bytes that arrived during a `hold` stall, each way, delivered on resume. */
   up: Buffer[];
   down: Buffer[];
+  /** Swallowed by a black hole: nothing flows on this connection again. */
+  dead: boolean;
 }
 
 export async function startStallableProxy(host: string, port: number): Promise<StallableProxy> {
   const pairs = new Set<Pair>();
-  let stalled = false;
+  let stalled: StallMode | undefined;
+  const relay = (pair: Pair, held: Buffer[], to: Socket) => (data: Buffer) => {
+    if (stalled === 'black-hole') pair.dead = true;
+    if (pair.dead) return;
+    if (stalled === 'hold') held.push(data);
+    else to.write(data);
+  };
   const server: Server = createServer((client) => {
-    const pair: Pair = { client, server: connect(port, host), up: [], down: [] };
+    const pair: Pair = { client, server: connect(port, host), up: [], down: [], dead: stalled === 'black-hole' };
     pairs.add(pair);
     const drop = () => {
       pairs.delete(pair);
@@ -37,8 +51,8 @@ export async function startStallableProxy(host: string, port: number): Promise<S
     };
     client.on('error', drop).on('close', drop);
     pair.server.on('error', drop).on('close', drop);
-    client.on('data', (data: Buffer) => (stalled ? pair.up.push(data) : pair.server.write(data)));
-    pair.server.on('data', (data: Buffer) => (stalled ? pair.down.push(data) : client.write(data)));
+    client.on('data', relay(pair, pair.up, pair.server));
+    pair.server.on('data', relay(pair, pair.down, client));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const destroyAll = () => {
@@ -51,14 +65,16 @@ export async function startStallableProxy(host: string, port: number): Promise<S
   return {
     port: (server.address() as AddressInfo).port,
     get stalled() {
-      return stalled;
+      return stalled !== undefined;
     },
-    stall() {
-      stalled = true;
+    stall(mode: StallMode = 'hold') {
+      stalled = mode;
+      if (mode === 'black-hole') for (const pair of pairs) pair.dead = true;
     },
     resume() {
-      stalled = false;
+      stalled = undefined;
       for (const pair of pairs) {
+        if (pair.dead) continue;
         for (const data of pair.up.splice(0)) pair.server.write(data);
         for (const data of pair.down.splice(0)) pair.client.write(data);
       }

@@ -9,17 +9,17 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { BoundedCounters } from '../../../core/store/bounded-counters.js';
 import { RedisCounters } from '../../../core/store/redis-counters.js';
-import { startStallProxy, type StallProxy } from '../../support/stall-proxy.js';
+import { startStallableProxy, type StallableProxy } from '../../support/stallable-proxy.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const PREFIX = `test:stall:${process.pid}:${Date.now().toString(36)}:`;
 const opened: Array<{ close(): Promise<unknown> }> = [];
 let admin: RedisClientType;
 
-async function setUp(): Promise<{ proxy: StallProxy; client: RedisClientType; counters: BoundedCounters }> {
+async function setUp(): Promise<{ proxy: StallableProxy; client: RedisClientType; counters: BoundedCounters }> {
   const url = new URL(REDIS_URL!);
   admin ??= await (createClient({ url: REDIS_URL }) as RedisClientType).connect();
-  const proxy = await startStallProxy(Number(url.port || 6379), url.hostname);
+  const proxy = await startStallableProxy(url.hostname, Number(url.port || 6379));
   url.port = String(proxy.port);
   const client = createClient({ url: url.toString(), disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } }) as RedisClientType;
   client.on('error', () => undefined);
@@ -45,7 +45,7 @@ describe.skipIf(!REDIS_URL)('counters on a stalling Redis', () => {
   it('a take answered locally and its take-back net out in Redis', async () => {
     const { proxy, client, counters } = await setUp();
     await counters.add('budget', 100);
-    proxy.stall();
+    proxy.stall('black-hole');
     // The take goes into the black hole, times out and is counted here.
     expect(await counters.add('budget', 30)).toBe(30);
     // The connection dies (the swallowed take never reached Redis); a new one works.
@@ -72,13 +72,13 @@ describe.skipIf(!REDIS_URL)('counters on a stalling Redis', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await inRedis('spend')).toBe(6);
     // With Redis away again, this process's own count holds nothing Redis already has.
-    proxy.stall();
+    proxy.stall('black-hole');
     expect(await counters.get('spend')).toBe(0);
   });
 
   it('under a stall every call answers within its bound', async () => {
     const { proxy, counters } = await setUp();
-    proxy.stall();
+    proxy.stall('black-hole');
     const started = performance.now();
     await Promise.all([counters.add('a', 1, 60_000), counters.get('a'), counters.ttl('a'), counters.delete('b'), counters.takeFromBucket('c', 1, 5, 1)]);
     expect(performance.now() - started).toBeLessThan(1000);

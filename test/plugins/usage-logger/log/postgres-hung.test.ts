@@ -7,12 +7,12 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../core/logger.js';
 import { openUsageLog } from '../../../../plugins/usage-logger/log/open-usage-log.js';
-import { startStallProxy, type StallProxy } from '../../../support/stall-proxy.js';
+import { startStallableProxy, type StallableProxy } from '../../../support/stallable-proxy.js';
 import { usageRecord } from './records.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const schema = `usage_hung_${process.pid}_${Date.now().toString(36)}`;
-let proxy: StallProxy | undefined;
+let proxy: StallableProxy | undefined;
 
 async function query(sql: string): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: DATABASE_URL });
@@ -32,11 +32,11 @@ afterAll(async () => {
 describe.skipIf(!DATABASE_URL)('a hung PostgreSQL', () => {
   it('a hung INSERT is a bounded wait: the records are kept and written once the database is back', async () => {
     const url = new URL(DATABASE_URL!);
-    proxy = await startStallProxy(Number(url.port || 5432), url.hostname);
+    proxy = await startStallableProxy(url.hostname, Number(url.port || 5432));
     url.port = String(proxy.port);
     const log = await openUsageLog(url.toString(), { logger: silentLogger, schema, statementTimeoutMs: 500, batch: { maxBatch: 3, maxWaitMs: 50, writeTimeoutMs: 300, retries: 1, retryDelayMs: 20 } });
     try {
-      proxy.stall();
+      proxy.stall('black-hole');
       for (const n of [1, 2, 3]) log.write(usageRecord({ requestId: `hung-${n}` }));
       // The batch is sent into the black hole, times out, is retried, and is kept.
       await expect.poll(() => log.stats().queued, { timeout: 5000 }).toBe(3);
