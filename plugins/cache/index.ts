@@ -137,7 +137,7 @@ export const cache = definePlugin<CacheOptions, typeof defaults>({
     void entries.start();
 
     const responses = new ResponseCache(
-      { ttlSeconds: options.ttlSeconds, scope: options.scope, only: options.only, storeTimeoutMs: options.storeTimeoutMs, ...(semantic ? { semantic } : {}) },
+      { ttlSeconds: options.ttlSeconds, scope: options.scope, only: options.only, ...(semantic ? { semantic } : {}) },
       {
         entries,
         counters,

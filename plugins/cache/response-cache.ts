@@ -21,7 +21,6 @@ export interface ResponseCacheOptions {
   scope: Scope;
   only: { deterministic: boolean; models?: string[]; endpoints?: string[] };
   semantic?: SemanticOptions;
-  storeTimeoutMs: number;
 }
 
 export interface Plan {
