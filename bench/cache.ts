@@ -8,7 +8,8 @@
  *    entries by scope, model, system prompt and tools): p50/p99 of `nearest`, recall of the entry a
  *    query was made from, build time, memory per entry. The embeddings call itself is not included.
  *
- * Environment: BENCH_CACHE_SIZES (default "10000,100000"), BENCH_CACHE_REQUESTS (default 2000).
+ * Environment: BENCH_CACHE_SIZES (default "10000,100000"), BENCH_CACHE_REQUESTS (default 2000),
+ * BENCH_CACHE_PARTS (default "semantic,e2e").
  * Prints a Markdown table for docs/performance.md's "Cache" section.
  */
 import { cpus, loadavg } from 'node:os';
@@ -20,6 +21,7 @@ import { VectorIndex } from '../plugins/cache/vector-index.js';
 
 const SIZES = (process.env.BENCH_CACHE_SIZES ?? '10000,100000').split(',').map(Number);
 const REQUESTS = Number(process.env.BENCH_CACHE_REQUESTS ?? 2000);
+const PARTS = (process.env.BENCH_CACHE_PARTS ?? 'semantic,e2e').split(',');
 const DIMENSIONS = 1536;
 const QUERIES = 2000;
 
@@ -132,8 +134,11 @@ async function main(): Promise<void> {
   console.log(`Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores\n`);
   console.log(`Semantic lookup, ${DIMENSIONS} dimensions, one partition, ${QUERIES} queries at cosine ≈ 0.97 from a stored entry\n`);
   console.log('| entries | p50 | p99 | recall@1 | build | memory per entry (RSS) |\n| --- | --- | --- | --- | --- | --- |');
-  for (const size of SIZES) console.log(await semantic(size));
-  console.log(bruteForce(Math.min(...SIZES)));
+  if (PARTS.includes('semantic')) {
+    for (const size of SIZES) console.log(await semantic(size));
+    console.log(bruteForce(Math.min(...SIZES)));
+  }
+  if (!PARTS.includes('e2e')) return;
   console.log(`\nExact hit end to end, ${REQUESTS} sequential requests per row\n`);
   console.log('| path | p50 | p99 |\n| --- | --- | --- |');
   for (const row of await endToEnd()) console.log(row);

@@ -24,7 +24,7 @@ import type { GatewayContext } from 'llm-gateway/plugin';
 import { definePlugin } from 'llm-gateway/plugin';
 import { authenticatedKey, callerKeySlot } from 'llm-gateway/plugins/auth';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
-import { cacheOutcomeSlot } from 'llm-gateway/plugins/metrics';
+import { cacheOutcome } from 'llm-gateway/plugins/cache';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
 
 export interface AccessLogOptions {
@@ -149,7 +149,7 @@ export function accessLine(ctx: GatewayContext, pricing: ReturnType<typeof defau
     ttftMs: ctx.timings.firstByteMs === undefined ? null : Math.round(ctx.timings.firstByteMs),
     attempts: ctx.attempts.length,
     fallback: Boolean(ctx.servedBy && first && (ctx.servedBy.provider !== first.provider || ctx.servedBy.model !== first.model)),
-    cache: ctx.get(cacheOutcomeSlot) ?? null,
+    cache: ctx.get(cacheOutcome) ?? null,
     errorCode: ctx.error ? (ctx.error.code ?? ctx.error.type) : null,
   };
 }

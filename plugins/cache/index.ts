@@ -125,15 +125,19 @@ export const cache = definePlugin<CacheOptions, typeof defaults>({
       host.store.counters,
       { maxEntries: options.maxEntries, maxBytes: options.maxBytes, storeTimeoutMs: options.storeTimeoutMs, syncIntervalMs: options.syncIntervalMs, logTtlMs: options.ttlSeconds * 1000 },
       {
-        added: (meta: EntryMeta) => meta.vector && meta.partition && index?.add(meta.partition, meta.key, fromBase64(meta.vector)),
-        removed: (meta: EntryMeta) => index?.remove(meta.key),
+        added(meta: EntryMeta) {
+          if (index && meta.vector && meta.partition) index.add(meta.partition, meta.key, fromBase64(meta.vector));
+        },
+        removed(meta: EntryMeta) {
+          index?.remove(meta.key);
+        },
       },
       host.logger,
     );
     void entries.start();
 
     const responses = new ResponseCache(
-      { ttlSeconds: options.ttlSeconds, scope: options.scope, only: options.only, storeTimeoutMs: options.storeTimeoutMs, ...(semantic ? { semantic } : {}) },
+      { ttlSeconds: options.ttlSeconds, scope: options.scope, only: options.only, ...(semantic ? { semantic } : {}) },
       {
         entries,
         counters,

@@ -21,7 +21,6 @@ export interface ResponseCacheOptions {
   scope: Scope;
   only: { deterministic: boolean; models?: string[]; endpoints?: string[] };
   semantic?: SemanticOptions;
-  storeTimeoutMs: number;
 }
 
 export interface Plan {
@@ -32,7 +31,7 @@ export interface Plan {
   owner: string | null;
   operation: 'chat' | 'embeddings';
   /** Set when the semantic cache may answer or learn from this request. */
-  semantic?: { partition: string; text: string; vector?: Float32Array };
+  semantic?: { partition: string; text: string; vector?: Float32Array; failed?: boolean };
 }
 
 export interface Hit {
@@ -97,6 +96,7 @@ export class ResponseCache {
     try {
       plan.semantic.vector = await withinMs(semantic.timeoutMs, this.deps.embed(plan.semantic.text));
     } catch (error) {
+      plan.semantic.failed = true; // not asked again for the write: one bounded wait per request
       this.failed('embeddings', error);
       return undefined;
     }
@@ -168,7 +168,7 @@ export class ResponseCache {
         ...(costMicros !== undefined ? { costMicros } : {}),
         ...(servedBy ? { servedBy: `${servedBy.provider}/${servedBy.model}` } : {}),
       };
-      const vector = plan.semantic?.vector ?? (plan.semantic && (await this.embedForStore(plan.semantic.text)));
+      const vector = plan.semantic?.vector ?? (plan.semantic && !plan.semantic.failed ? await this.embedForStore(plan.semantic.text) : undefined);
       const meta: EntryMeta = {
         key: plan.key,
         scope: plan.scope,

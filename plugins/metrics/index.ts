@@ -44,7 +44,6 @@ export interface MetricsOptions {
   prefix?: string;
 }
 
-export { cacheOutcomeSlot, type CacheOutcome } from './cache-outcome.js';
 
 export interface MetricsEndpoint {
   /** The separate port's metrics URL, when `port` is set (with port 0, the port it got). */

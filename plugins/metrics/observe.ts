@@ -9,7 +9,7 @@ import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/c
 import { usageOf } from 'llm-gateway/plugins/token-counter';
 import { BoundedLabel } from './bounded-labels.js';
 import type { Instruments } from './instruments.js';
-import { cacheOutcomeSlot } from './cache-outcome.js';
+import { cacheOutcome } from 'llm-gateway/plugins/cache';
 
 export interface ObserveOptions {
   labels: { key?: boolean; team?: boolean };
@@ -76,7 +76,7 @@ export function observe(host: PluginHost, m: Instruments, labels: Labels, option
     m.requests.inc({ front_end: frontEnd, provider, model, status_class: `${Math.floor(status / 100)}xx`, outcome: ctx.outcome ?? 'ok', ...who });
     m.requestDuration.observe({ ...genAi, front_end: frontEnd, error_type: ctx.error ? classifyFailure(ctx.error) : '' }, totalMs / 1000);
 
-    const cache = ctx.get(cacheOutcomeSlot);
+    const cache = ctx.get(cacheOutcome);
     if (cache) m.cache.inc({ front_end: frontEnd, outcome: cache });
 
     let previous: Attempt | undefined;

@@ -12,7 +12,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
 import { toGatewayError, type ChatCompletionChunk, type GatewayContext, type GatewayError, type PluginHooks, type PluginHost, type UpstreamCall, type UpstreamResult } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
-import { cacheOutcomeSlot } from 'llm-gateway/plugins/metrics';
+import { cacheOutcome } from 'llm-gateway/plugins/cache';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
 import { createRedactor } from 'llm-gateway/plugins/usage-logger';
 import { withinMs } from 'llm-gateway/store';
@@ -89,7 +89,7 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
       server.setAttribute(GATEWAY.routeReason, ctx.route.reason);
       if (ctx.route.virtualModel) server.setAttribute(GATEWAY.virtualModel, ctx.route.virtualModel);
     }
-    const cache = ctx.get(cacheOutcomeSlot);
+    const cache = ctx.get(cacheOutcome);
     if (cache) server.setAttribute(GATEWAY.cache, cache);
     if (ctx.servedBy) {
       server.setAttribute(GATEWAY.provider, ctx.servedBy.provider);

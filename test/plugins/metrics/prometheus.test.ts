@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheOutcomeSlot, cost, definePlugin, metrics, metricsEndpoint, retry, type ChatCompletion } from '../../../index.js';
+import { cacheOutcome, cost, definePlugin, metrics, metricsEndpoint, retry, type ChatCompletion } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 import { prometheusAvailable, startPrometheus, type RunningPrometheus } from '../../support/prometheus.js';
@@ -23,11 +23,11 @@ const memoryCache = definePlugin({
         const key = JSON.stringify(ctx.request.messages);
         const cached = ctx.request.stream ? undefined : answers.get(key);
         if (cached) {
-          ctx.set(cacheOutcomeSlot, 'hit');
+          ctx.set(cacheOutcome, 'hit');
           ctx.response = { kind: 'json', status: 200, body: cached };
           return;
         }
-        ctx.set(cacheOutcomeSlot, ctx.request.stream ? 'skip' : 'miss');
+        ctx.set(cacheOutcome, ctx.request.stream ? 'skip' : 'miss');
         await next();
         if (ctx.response?.kind === 'json') answers.set(key, ctx.response.body);
       },
