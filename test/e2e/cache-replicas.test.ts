@@ -4,12 +4,14 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cache, type CacheStats } from '../../index.js';
+import { cache, dashboard, type CacheStats } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { at, startMockEmbeddings, type MockEmbeddings } from '../support/mock-embeddings.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
 const REDIS_URL = process.env.REDIS_URL;
+/** Clearing is an admin route; the dashboard checks the admin key on a gateway without auth(). */
+const ADMIN_KEY = 'cache-replicas-admin-key-0123456789';
 if (!REDIS_URL) console.warn('REDIS_URL is not set: the cache replica tests (two gateways on one Redis) are skipped; .ci/run sets it.');
 
 describe.skipIf(!REDIS_URL)('two replicas on one Redis', () => {
@@ -19,15 +21,20 @@ describe.skipIf(!REDIS_URL)('two replicas on one Redis', () => {
   const run = Date.now().toString(36);
 
   beforeAll(async () => {
+    // A Redis database of its own, emptied first: entries of an earlier run (whose mock vectors a
+    // new mock process hands out again) must not answer this run's questions.
+    const store = Object.assign(new URL(REDIS_URL!), { pathname: '/6' }).toString();
     upstream = await startMockUpstream();
     embeddings = await startMockEmbeddings();
     const start = () =>
       startGateway({
-        store: REDIS_URL,
+        store,
         providers: { mock: mockProvider(upstream), vec: { type: 'openai-compatible', baseURL: embeddings.baseURL, listModels: false } },
-        plugins: [cache({ syncIntervalMs: 200, semantic: { model: 'vec/embed' } })],
+        plugins: [cache({ syncIntervalMs: 200, semantic: { model: 'vec/embed' } }), dashboard({ adminKey: ADMIN_KEY })],
       });
     replicas = [await start(), await start()];
+    const emptied = await fetch(`${replicas[0]!.baseURL}/cache`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(emptied.status).toBe(200);
   });
   afterAll(async () => {
     await Promise.all((replicas ?? []).map((r) => r.close()));
@@ -64,7 +71,8 @@ describe.skipIf(!REDIS_URL)('two replicas on one Redis', () => {
   it('clear on one replica clears the other', async () => {
     expect(await ask(0, `to clear ${run}`)).toBe('miss');
     expect(await ask(1, `to clear ${run}`)).toBe('hit');
-    await fetch(`${replicas[1]!.baseURL}/cache`, { method: 'DELETE' });
+    const cleared = await fetch(`${replicas[1]!.baseURL}/cache`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(cleared.status).toBe(200);
     expect(await ask(0, `to clear ${run}`)).toBe('miss');
   });
 });
