@@ -67,6 +67,8 @@ export type { Store } from '../core/store/store.js';
 export type { Target, UpstreamResult, ChatResult, JsonResult, StreamResult, EmbeddingsResult, Provider } from '../core/providers/provider.js';
 
 export { estimatePromptTokens } from './plugin/estimate-tokens.js';
+export { pointerToParam, rejectBody } from './plugin/reject-body.js';
+export type { RejectBodyOptions } from './plugin/reject-body.js';
 export { describeErrors, describeFound, formatIssues, validate, validatorFor } from '../core/validation.js';
 export type { ValidationIssue } from '../core/validation.js';
 export { attachNative, nativeOf } from '../core/protocol/native.js';

@@ -8,9 +8,8 @@
  * losses, for the target's `unsupportedParams` policy to refuse or drop when the chat view is what
  * goes up; a host that serves `/completions` gets the client's body and loses nothing.
  */
-import { type ChatCompletionRequest, type TranslationLoss, validatorFor } from 'llm-gateway/plugin';
+import { type ChatCompletionRequest, type TranslationLoss, rejectBody, validatorFor } from 'llm-gateway/plugin';
 import type { CompletionPrompt, CompletionRequest } from '../completions-wire.js';
-import { rejectBody } from './request-errors.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 

@@ -9,8 +9,7 @@
  *
  * Never stricter than OpenAI's own API (https://platform.openai.com/docs/api-reference/chat/create).
  */
-import { type ChatCompletionRequest, invalidRequest, validatorFor } from 'llm-gateway/plugin';
-import { rejectBody } from './request-errors.js';
+import { type ChatCompletionRequest, invalidRequest, rejectBody, validatorFor } from 'llm-gateway/plugin';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 

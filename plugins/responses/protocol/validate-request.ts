@@ -4,7 +4,7 @@
  * `ResponseCreateParamsBase` in openai-node `src/resources/responses/responses.ts`). Unknown fields
  * and item types pass; what they mean is decided where the request goes.
  */
-import { describeErrors, describeFound, invalidRequest, validatorFor } from 'llm-gateway/plugin';
+import { rejectBody, validatorFor } from 'llm-gateway/plugin';
 import type { ResponsesRequest } from './types.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
@@ -82,21 +82,5 @@ const check = validatorFor(requestSchema);
 
 export function validateResponsesRequest(body: Record<string, unknown>): ResponsesRequest {
   if (check(body)) return body as ResponsesRequest;
-  // `input` is a string or a list: the deepest complaint says what is wrong with the list.
-  const [issue] = describeErrors(check.errors ?? [], body, () => false).sort((a, b) => depth(b.path) - depth(a.path));
-  if (!issue) throw invalidRequest('The request is not a valid Responses API request.');
-  const param = pointerToParam(issue.path);
-  if (issue.message === 'is required') throw invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
-  throw invalidRequest(`Invalid value for '${param}': ${issue.message} (${describeFound(issue.found)}).`, param, 'invalid_value');
+  throw rejectBody(check, body, 'a valid Responses API request', { deepestFirst: true });
 }
-
-/** `/input/0/call_id` → `input[0].call_id`, the way OpenAI names parameters. */
-export function pointerToParam(pointer: string): string {
-  return pointer
-    .split('/')
-    .filter(Boolean)
-    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
-    .join('');
-}
-
-const depth = (pointer: string) => pointer.split('/').length;
