@@ -23,6 +23,8 @@ export interface StartOptions {
   cwd: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** CPU list for `taskset -c` (e.g. "1"): the process and its children run only there. */
+  cpus?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -60,7 +62,9 @@ export function installCleanup(): void {
 export function startNode(options: StartOptions): Promise<Started> {
   // stdin is a pipe the child never reads unless it wants to: our own scripts exit when it closes,
   // which covers even a SIGKILL of this process.
-  const child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // taskset execs node in its own process, so the child's pid is node's.
+  const [command, args] = options.cpus === undefined ? [process.execPath, options.args] : ['taskset', ['-c', options.cpus, process.execPath, ...options.args]];
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
   let later = '';

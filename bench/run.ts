@@ -23,8 +23,9 @@
  * directly), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
  * issue 15; 0 skips), BENCH_WORKERS=N adds the full pipeline on a Redis store (BENCH_REDIS_URL, default
  * redis://127.0.0.1:6379) with one worker and with `--workers N`,
- * BENCH_GATEWAY_ROOT=<checkout> runs the gateways from another checkout's built dist/ (a before/after
- * comparison in one run of the same bench), BENCH_WRITE_DOC=0 to leave the doc alone.
+ * BENCH_GATEWAY_ROOT=<checkout> runs the gateways from another checkout's built dist/,
+ * BENCH_BASELINE_ROOT=<checkout> adds each gateway again from that checkout's built dist/, named
+ * "<name> @base" (a before/after comparison in one run, interleaved, on the same load), BENCH_WRITE_DOC=0 to leave the doc alone.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,11 @@ const WRITE_DOC = process.env.BENCH_WRITE_DOC !== '0' && !PROFILE;
 const GATEWAY_CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
 const WANTED = (process.env.BENCH_TARGETS ?? 'bare proxy,no plugins,default,full').split(',').map((t) => t.trim());
 const ADMIN_KEY = 'bench-admin-key-0123456789';
+const PIN = process.env.BENCH_PIN === '1';
+const CORES = cpus().length;
+/** With BENCH_PIN: the measured proxies' core, and the rest's. */
+const TARGET_CPUS = PIN ? String(CORES - 1) : undefined;
+const LOAD_CPUS = PIN ? `0-${Math.max(0, CORES - 2)}` : undefined;
 
 function positiveInt(name: string, fallback: number): number {
   const value = nonNegativeInt(name, fallback);
@@ -75,40 +81,46 @@ async function main(): Promise<number> {
   if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_CONCURRENCY must list positive integers, e.g. "1,64"');
   const gatewayMain = join(process.env.BENCH_GATEWAY_ROOT ?? ROOT, 'dist', 'cli', 'main.js');
   if (!existsSync(gatewayMain)) throw new Error(`${gatewayMain} is missing: run \`npm run build\` first (npm run bench does)`);
+  if (PIN) {
+    if (CORES < 2) throw new Error('BENCH_PIN needs at least 2 cores');
+    execFileSync('taskset', ['-p', '-c', LOAD_CPUS!, String(process.pid)], { stdio: 'ignore' });
+  }
   const loadBefore = loadavg()[0]!;
   const work = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-'));
   const profileDir = join(ROOT, 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
 
   // `node --import tsx`, not the tsx binary: that one is a wrapper process around the real one.
-  const upstream = await startNode({ name: 'mock upstream', cwd: ROOT, args: ['--import', 'tsx', 'bench/upstream-server.ts'], ready: /"port":(\d+),"slowPort":(\d+)/ });
+  const upstream = await startNode({ name: 'mock upstream', cwd: ROOT, args: ['--import', 'tsx', 'bench/upstream-server.ts'], cpus: LOAD_CPUS, ready: /"port":(\d+),"slowPort":(\d+)/ });
   const upstreamOrigin = `http://127.0.0.1:${upstream.match[1]}`;
   const slowOrigin = `http://127.0.0.1:${upstream.match[2]}`;
   const targets: Target[] = [];
   const chat = (origin: string, model: string, headers?: Record<string, string>, path = '/v1/chat/completions'): Endpoint => ({ origin, path, model, ...(headers ? { headers } : {}) });
   if (WANTED.includes('direct')) targets.push({ name: 'direct', endpoint: chat(upstreamOrigin, 'mock-small'), slow: chat(slowOrigin, 'mock-small'), process: upstream });
   if (WANTED.includes('bare proxy')) {
-    const bare = await startNode({ name: 'bare proxy', cwd: ROOT, args: ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamOrigin, slowOrigin], ready: /"port":(\d+)/ });
+    const bare = await startNode({ name: 'bare proxy', cwd: ROOT, args: ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamOrigin, slowOrigin], cpus: TARGET_CPUS, ready: /"port":(\d+)/ });
     const origin = `http://127.0.0.1:${bare.match[1]}`;
     targets.push({ name: 'bare proxy', endpoint: chat(origin, 'mock-small'), slow: chat(origin, 'mock-small', undefined, '/slow/v1/chat/completions'), process: bare });
   }
   const env = { ...process.env, BENCH_UPSTREAM_URL: `${upstreamOrigin}/v1`, BENCH_SLOW_UPSTREAM_URL: `${slowOrigin}/v1`, LLM_GATEWAY_ADMIN_KEY: ADMIN_KEY };
-  const gateways: Array<[string, string, string[]]> = Object.entries(GATEWAY_CONFIGS)
+  const baselineMain = process.env.BENCH_BASELINE_ROOT ? join(process.env.BENCH_BASELINE_ROOT, 'dist', 'cli', 'main.js') : undefined;
+  if (baselineMain && !existsSync(baselineMain)) throw new Error(`${baselineMain} is missing: build the baseline checkout first`);
+  const gateways: Array<[string, string, string[], string]> = Object.entries(GATEWAY_CONFIGS)
     .filter(([name]) => WANTED.includes(name))
-    .map(([name, file]) => [name, file, []]);
+    .flatMap(([name, file]): Array<[string, string, string[], string]> => [[name, file, [], gatewayMain], ...(baselineMain ? [[`${name} @base`, file, [], baselineMain] as [string, string, string[], string]] : [])]);
   if (WORKERS > 0) {
     // Workers share state through Redis, as replicas do (a SQLite store is refused with --workers);
     // one worker on the same store is the scaling baseline.
     const config = JSON.parse(readFileSync(join(ROOT, 'bench', 'configs', 'full.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(work, 'full-redis.json'), JSON.stringify({ ...config, store: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }));
-    gateways.push(['full (redis), 1 worker', join(work, 'full-redis.json'), []], [`full (redis), ${WORKERS} workers`, join(work, 'full-redis.json'), ['--workers', String(WORKERS)]]);
+    gateways.push(['full (redis), 1 worker', join(work, 'full-redis.json'), [], gatewayMain], [`full (redis), ${WORKERS} workers`, join(work, 'full-redis.json'), ['--workers', String(WORKERS)], gatewayMain]);
   }
-  for (const [name, file, extra] of gateways) {
+  for (const [name, file, extra, main] of gateways) {
     const cwd = join(work, name.replace(/\W+/g, '-'));
     mkdirSync(cwd);
     const config = isAbsolute(file) ? file : join(ROOT, 'bench', 'configs', file);
-    const headers = file.includes('full') ? { authorization: `Bearer ${createKey(gatewayMain, config, cwd, env)}` } : undefined;
+    const headers = file.includes('full') ? { authorization: `Bearer ${createKey(main, config, cwd, env)}` } : undefined;
     const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
-    const started = await startNode({ name, cwd, args: [...profileArgs, gatewayMain, 'start', '--config', config, '--port', '0', ...extra], ready: /listening on (http:\/\/\S+)/, env });
+    const started = await startNode({ name, cwd, args: [...profileArgs, main, 'start', '--config', config, '--port', '0', ...extra], cpus: TARGET_CPUS, ready: /listening on (http:\/\/\S+)/, env });
     const origin = started.match[1]!;
     targets.push({ name, endpoint: chat(origin, 'mock/mock-small', headers), slow: chat(origin, 'slow/mock-small', headers), process: started });
   }
