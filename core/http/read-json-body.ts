@@ -22,7 +22,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     throw bodyError(error as { type?: string; message: string }, limit);
   }
   if (text.trim() === '') throw invalidRequest('The request body is empty: send a JSON object with "model" and "messages".', undefined, 'empty_body');
-  if (rules) checkJsonShape(text, rules);
+  if (rules) checkJsonShape(text, rules.limits);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -36,21 +36,24 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
 }
 
 /** The body as it arrives, or a 408 once the request's deadline passes (and the connection closes after it). */
-async function beforeDeadline(reading: Promise<Buffer>, req: IncomingMessage, rules: BodyRules): Promise<Buffer> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+function beforeDeadline(reading: Promise<Buffer>, req: IncomingMessage, rules: BodyRules): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const unwatch = rules.lateBodies.watch(rules.deadline, () => {
       rules.closeAfterAnswer();
       req.pause();
       reject(new GatewayError('invalid_request', 'The request body did not arrive in time: send it at once, not a little at a time.', { status: 408, code: 'request_timeout', retryable: false }));
-    }, Math.max(0, rules.deadline - performance.now()));
+    });
+    reading.then(
+      (bytes) => {
+        unwatch();
+        resolve(bytes);
+      },
+      (error: unknown) => {
+        unwatch();
+        reject(error as Error);
+      },
+    );
   });
-  reading.catch(() => undefined);
-  try {
-    return await Promise.race([reading, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function bodyError(error: { type?: string; message: string }, limit: number): GatewayError {
