@@ -50,7 +50,7 @@ export { defineFrontEnd } from '../core/http/front-end.js';
 export type { FrontEnd, Operation, ParsedRequest } from '../core/http/front-end.js';
 export { clientGone } from '../core/http/exchange.js';
 export type { RequestOptions } from '../core/http/request-options.js';
-export { isMeaningfulChunk, primeStream, type PrimeOptions } from '../core/stream.js';
+export { isMeaningfulChunk, primeStream, tapStream, type PrimeOptions, type StreamTap } from '../core/stream.js';
 export { readJsonBody } from '../core/http/read-json-body.js';
 
 export { ConfigError } from '../core/config/config-error.js';

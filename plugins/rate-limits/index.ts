@@ -13,7 +13,7 @@
  * @example
  * plugins: [routing(), retry(), rateLimits({ limits: { groq: { rpm: 30, tpm: 6000 } } })]
  */
-import { DeploymentMap, GatewayError, definePlugin, defineService, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
+import { DeploymentMap, GatewayError, definePlugin, defineService, tapStream, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
 import { Limiter, type Limits } from './limiter.js';
 import { exhaustedUntil } from './provider-headers.js';
 
@@ -122,18 +122,8 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
             }
             handedOver = true;
             const { ctx } = call;
-            const chunks = result.chunks;
-            return {
-              ...result,
-              chunks: (async function* countWhileStreaming() {
-                try {
-                  yield* chunks;
-                } finally {
-                  await end();
-                  await countTokens(scopes, ctx.usage);
-                }
-              })(),
-            };
+            // The concurrency slot is held, and the tokens counted, until the stream is over.
+            return { ...result, chunks: tapStream(result.chunks, { end: () => end().then(() => countTokens(scopes, ctx.usage)) }) };
           } catch (cause) {
             const error = toGatewayError(cause);
             if (options.learnFromProviders && error.status === 429 && error.retryAfterSeconds !== undefined) {

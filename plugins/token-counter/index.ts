@@ -15,7 +15,7 @@
  * no usage from the upstream. A streamed answer's text is held until then, in slices of at most
  * PENDING_TEXT_LIMIT characters: a longer one is counted as it passes, so memory stays bounded.
  */
-import { definePlugin, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
+import { definePlugin, tapStream, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
 import { tokenCountSlot, type TokenCount } from './usage-of.js';
 import { countCompletionTokens, countPromptTokens, preloadEncodings } from './count.js';
 
@@ -51,7 +51,7 @@ export const tokenCounter = definePlugin<TokenCounterOptions, typeof defaults>({
           count.addLater(() => body.choices.map((c) => textOf(c.message)).join(''));
           return;
         }
-        if (response.kind === 'stream') ctx.response = { ...response, chunks: keepAsTheyPass(response.chunks, count) };
+        if (response.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => keepText(chunk, count) }) };
       },
     };
   },
@@ -120,12 +120,9 @@ class LazyCount implements TokenCount {
   }
 }
 
-async function* keepAsTheyPass(chunks: AsyncIterable<ChatCompletionChunk>, count: LazyCount): AsyncGenerator<ChatCompletionChunk> {
-  for await (const chunk of chunks) {
-    const choices = chunk.choices;
-    if (choices) for (let i = 0; i < choices.length; i++) count.add(textOf(choices[i]!.delta));
-    yield chunk;
-  }
+function keepText(chunk: ChatCompletionChunk, count: LazyCount): void {
+  const choices = chunk.choices;
+  if (choices) for (let i = 0; i < choices.length; i++) count.add(textOf(choices[i]!.delta));
 }
 
 /** The generated text of a message or delta: content, reasoning and tool call arguments. */

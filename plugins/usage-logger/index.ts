@@ -13,7 +13,7 @@
  * serialised, capped and redacted in that batch too, not at `request:end`. At shutdown, after
  * the last request has ended, the queue is flushed.
  */
-import { definePlugin, defineService, defineSlot, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
+import { definePlugin, defineService, defineSlot, tapStream, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { addUsageRoutes } from './admin-routes.js';
 import { buildRecord } from './build-record.js';
@@ -109,7 +109,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
         if (!keepResponse || response?.kind !== 'stream') return;
         const kept = { text: '' };
         ctx.set(responseTextSlot, kept);
-        ctx.response = { ...response, chunks: keepText(response.chunks, kept, maxBytes) };
+        ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => keepText(chunk, kept, maxBytes) }) };
       },
 
       async close() {
@@ -121,11 +121,9 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
 });
 
 /** A stream's answer text as it passes, up to the cap: nothing is held back from the client. */
-async function* keepText(chunks: AsyncIterable<ChatCompletionChunk>, kept: { text: string }, maxBytes: number): AsyncGenerator<ChatCompletionChunk> {
-  for await (const chunk of chunks) {
-    if (kept.text.length <= maxBytes) for (const choice of chunk.choices ?? []) if (typeof choice.delta?.content === 'string') kept.text += choice.delta.content;
-    yield chunk;
-  }
+function keepText(chunk: ChatCompletionChunk, kept: { text: string }, maxBytes: number): void {
+  if (kept.text.length > maxBytes) return;
+  for (const choice of chunk.choices ?? []) if (typeof choice.delta?.content === 'string') kept.text += choice.delta.content;
 }
 
 export { createRedactor } from './redact.js';

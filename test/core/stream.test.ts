@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { isMeaningfulChunk, primeStream } from '../../core/stream.js';
+import { describe, expect, it, vi } from 'vitest';
+import { isMeaningfulChunk, primeStream, tapStream } from '../../core/stream.js';
 
 const role = { choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
 const ping = { choices: [] };
@@ -56,5 +56,74 @@ describe('primeStream', () => {
     const seen: unknown[] = [];
     for await (const c of primed) seen.push(c);
     expect(seen).toHaveLength(5);
+  });
+});
+
+describe('tapStream', () => {
+  async function* source(items: number[], failAfter?: Error, finished?: { value: boolean }) {
+    try {
+      for (const item of items) yield item;
+      if (failAfter) throw failAfter;
+    } finally {
+      if (finished) finished.value = true;
+    }
+  }
+
+  it('shows every chunk as it passes and ends once, before the reader sees the end', async () => {
+    const seen: number[] = [];
+    const events: string[] = [];
+    const tapped = tapStream(source([1, 2, 3]), {
+      chunk: (n) => seen.push(n),
+      end: async (error) => {
+        await new Promise((r) => setTimeout(r, 5));
+        events.push(`end ${String(error)}`);
+      },
+    });
+    const read: number[] = [];
+    for await (const n of tapped) read.push(n);
+    events.push('reader done');
+    expect(read).toEqual([1, 2, 3]);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(events).toEqual(['end undefined', 'reader done']);
+  });
+
+  it('ends with the error of a failing source, and the reader gets that error', async () => {
+    const failure = new Error('upstream broke');
+    const end = vi.fn();
+    const tapped = tapStream(source([1], failure), { end });
+    await expect(async () => {
+      for await (const _ of tapped) void _;
+    }).rejects.toBe(failure);
+    expect(end).toHaveBeenCalledOnce();
+    expect(end).toHaveBeenCalledWith(failure);
+  });
+
+  it('lets the source go and ends when the reader stops early (a client that left)', async () => {
+    const finished = { value: false };
+    const end = vi.fn();
+    const tapped = tapStream(source([1, 2, 3], undefined, finished), { end });
+    for await (const n of tapped) if (n === 1) break;
+    expect(finished.value).toBe(true);
+    expect(end).toHaveBeenCalledOnce();
+    expect(end).toHaveBeenCalledWith(undefined);
+  });
+
+  it('a tap that throws ends the stream with its error and lets the source go', async () => {
+    const finished = { value: false };
+    const end = vi.fn();
+    const oops = new Error('tap failed');
+    const tapped = tapStream(source([1, 2, 3], undefined, finished), {
+      chunk: (n) => {
+        if (n === 2) throw oops;
+      },
+      end,
+    });
+    const read: number[] = [];
+    await expect(async () => {
+      for await (const n of tapped) read.push(n);
+    }).rejects.toBe(oops);
+    expect(read).toEqual([1]);
+    expect(finished.value).toBe(true);
+    expect(end).toHaveBeenCalledWith(oops);
   });
 });
