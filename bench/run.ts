@@ -20,7 +20,8 @@
  * Environment: BENCH_DURATION_MS (measured time per target and cell, default 4000),
  * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,64"),
  * BENCH_TARGETS (default "bare proxy,no plugins,default,full"; "direct" adds the mock called
- * directly), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
+ * directly; a path ending in .json adds a gateway with that config, named after the file, e.g. to
+ * measure one plugin's share as the full pipeline without it), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
  * issue 15; 0 skips), BENCH_WORKERS=N adds the full pipeline on a Redis store (BENCH_REDIS_URL, default
  * redis://127.0.0.1:6379) with one worker and with `--workers N`,
  * BENCH_GATEWAY_ROOT=<checkout> runs the gateways from another checkout's built dist/,
@@ -30,7 +31,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { holdStreams, type HeldResult } from './held.js';
 import { LoadTarget, emptySample, errorCount, type Endpoint, type Sample } from './load.js';
 import { summarizeProfiles } from './profile.js';
@@ -106,6 +107,7 @@ async function main(): Promise<number> {
   if (baselineMain && !existsSync(baselineMain)) throw new Error(`${baselineMain} is missing: build the baseline checkout first`);
   const gateways: Array<[string, string, string[], string]> = Object.entries(GATEWAY_CONFIGS)
     .filter(([name]) => WANTED.includes(name))
+    .concat(WANTED.filter((t) => t.endsWith('.json')).map((path) => [basename(path, '.json'), resolve(path)]))
     .flatMap(([name, file]): Array<[string, string, string[], string]> => [[name, file, [], gatewayMain], ...(baselineMain ? [[`${name} @base`, file, [], baselineMain] as [string, string, string[], string]] : [])]);
   if (WORKERS > 0) {
     // Workers share state through Redis, as replicas do (a SQLite store is refused with --workers);
@@ -118,7 +120,7 @@ async function main(): Promise<number> {
     const cwd = join(work, name.replace(/\W+/g, '-'));
     mkdirSync(cwd);
     const config = isAbsolute(file) ? file : join(ROOT, 'bench', 'configs', file);
-    const headers = file.includes('full') ? { authorization: `Bearer ${createKey(main, config, cwd, env)}` } : undefined;
+    const headers = basename(file).includes('full') ? { authorization: `Bearer ${createKey(main, config, cwd, env)}` } : undefined;
     const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
     const started = await startNode({ name, cwd, args: [...profileArgs, main, 'start', '--config', config, '--port', '0', ...extra], cpus: TARGET_CPUS, ready: /listening on (http:\/\/\S+)/, env });
     const origin = started.match[1]!;
