@@ -26,7 +26,8 @@
  * redis://127.0.0.1:6379) with one worker and with `--workers N`,
  * BENCH_GATEWAY_ROOT=<checkout> runs the gateways from another checkout's built dist/,
  * BENCH_BASELINE_ROOT=<checkout> adds each gateway again from that checkout's built dist/, named
- * "<name> @base" (a before/after comparison in one run, interleaved, on the same load), BENCH_WRITE_DOC=0 to leave the doc alone.
+ * "<name> @base" (a before/after comparison in one run, interleaved, on the same load), started
+ * with the node flags in BENCH_BASELINE_NODE_FLAGS if set (the same build with other V8 settings), BENCH_WRITE_DOC=0 to leave the doc alone.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -116,13 +117,14 @@ async function main(): Promise<number> {
     writeFileSync(join(work, 'full-redis.json'), JSON.stringify({ ...config, store: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }));
     gateways.push(['full (redis), 1 worker', join(work, 'full-redis.json'), [], gatewayMain], [`full (redis), ${WORKERS} workers`, join(work, 'full-redis.json'), ['--workers', String(WORKERS)], gatewayMain]);
   }
+  const baselineFlags = (process.env.BENCH_BASELINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   for (const [name, file, extra, main] of gateways) {
     const cwd = join(work, name.replace(/\W+/g, '-'));
     mkdirSync(cwd);
     const config = isAbsolute(file) ? file : join(ROOT, 'bench', 'configs', file);
     const headers = basename(file).includes('full') ? { authorization: `Bearer ${createKey(main, config, cwd, env)}` } : undefined;
     const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
-    const started = await startNode({ name, cwd, args: [...profileArgs, main, 'start', '--config', config, '--port', '0', ...extra], cpus: TARGET_CPUS, ready: /listening on (http:\/\/\S+)/, env });
+    const started = await startNode({ name, cwd, args: [...profileArgs, ...(name.endsWith(' @base') ? baselineFlags : []), main, 'start', '--config', config, '--port', '0', ...extra], cpus: TARGET_CPUS, ready: /listening on (http:\/\/\S+)/, env });
     const origin = started.match[1]!;
     targets.push({ name, endpoint: chat(origin, 'mock/mock-small', headers), slow: chat(origin, 'slow/mock-small', headers), process: started });
   }
