@@ -14,6 +14,7 @@ import { rejectUnsupported, type UnsupportedParamsPolicy } from './providers/uns
 import type { TranslationLoss } from './protocol/native.js';
 import { AdvisoryFields } from './advisory.js';
 import type { Logger } from './logger.js';
+import { tapStream } from './stream.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
   const advisory = new AdvisoryFields();
@@ -133,21 +134,21 @@ function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompl
 }
 
 /** Notes the stream's usage and end on the attempt, without holding chunks back. */
-async function* observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt, logger: Logger): AsyncGenerator<ChatCompletionChunk> {
-  try {
-    for await (const chunk of chunks) {
+function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt, logger: Logger): AsyncIterable<ChatCompletionChunk> {
+  return tapStream(chunks, {
+    chunk(chunk) {
       attempt.firstChunkAt ??= ctx.elapsed();
       if (chunk.usage) ctx.usage = chunk.usage;
-      yield chunk;
-    }
-  } catch (cause) {
-    const error = asProviderError(cause, attempt.target.provider, ctx, logger);
-    attempt.outcome = 'error';
-    attempt.error = error;
-    throw error;
-  } finally {
-    attempt.endedAt = ctx.elapsed();
-  }
+    },
+    mapError: (cause) => asProviderError(cause, attempt.target.provider, ctx, logger),
+    end(error) {
+      if (error !== undefined) {
+        attempt.outcome = 'error';
+        attempt.error = error as GatewayError;
+      }
+      attempt.endedAt = ctx.elapsed();
+    },
+  });
 }
 
 /**

@@ -81,6 +81,8 @@ export interface StreamTap<T> {
    * let go by its reader (a client that left). The reader learns of the end after it has run.
    */
   end?(error: unknown): void | PromiseLike<unknown>;
+  /** What the reader gets instead of the source's error (and what `end` sees). */
+  mapError?(error: unknown): unknown;
 }
 
 /**
@@ -102,7 +104,10 @@ export function tapStream<T>(chunks: AsyncIterable<T>, tap: StreamTap<T>): Async
       return Promise.reject(thrown as Error);
     }
   };
-  const fail = (error: unknown): Promise<never> => finish(error).then(() => Promise.reject(error as Error));
+  const fail = (cause: unknown): Promise<never> => {
+    const error = tap.mapError ? tap.mapError(cause) : cause;
+    return finish(error).then(() => Promise.reject(error as Error));
+  };
   const tapped: AsyncIterator<T> = {
     next() {
       return iterator.next().then((result) => {

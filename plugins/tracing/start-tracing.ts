@@ -10,7 +10,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
-import { toGatewayError, type ChatCompletionChunk, type GatewayContext, type GatewayError, type PluginHooks, type PluginHost, type UpstreamCall, type UpstreamResult } from 'llm-gateway/plugin';
+import { tapStream, toGatewayError, type ChatCompletionChunk, type GatewayContext, type GatewayError, type PluginHooks, type PluginHost, type UpstreamCall, type UpstreamResult } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { cacheOutcome } from 'llm-gateway/plugins/cache';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
@@ -171,13 +171,13 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
   };
 
   /** Notes what a stream says about itself as it passes (nothing is held back), and ends the span with it. */
-  async function* followStream(chunks: AsyncIterable<ChatCompletionChunk>, span: Span, end: () => void): AsyncGenerator<ChatCompletionChunk> {
+  function followStream(chunks: AsyncIterable<ChatCompletionChunk>, span: Span, end: () => void): AsyncIterable<ChatCompletionChunk> {
     let id: string | undefined;
     let model: string | undefined;
     const reasons: string[] = [];
     let text = settings.captureContent ? '' : undefined;
-    try {
-      for await (const chunk of chunks) {
+    return tapStream(chunks, {
+      chunk(chunk) {
         id ??= chunk.id;
         model ??= chunk.model;
         for (const choice of chunk.choices ?? []) {
@@ -185,19 +185,18 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
           if (text !== undefined && typeof choice.delta?.content === 'string' && text.length <= settings.maxContentLength) text += choice.delta.content;
         }
         if (chunk.usage) span.setAttributes({ [GEN_AI.inputTokens]: chunk.usage.prompt_tokens ?? 0, [GEN_AI.outputTokens]: chunk.usage.completion_tokens ?? 0 });
-        yield chunk;
-      }
-    } catch (error) {
-      failed(span, toGatewayError(error));
-      throw error;
-    } finally {
-      if (id) span.setAttribute(GEN_AI.responseId, id);
-      if (model) span.setAttribute(GEN_AI.responseModel, model);
-      span.setAttribute(GEN_AI.finishReasons, reasons);
-      if (text !== undefined) span.setAttribute(GEN_AI.outputMessages, outputMessages([{ message: { role: 'assistant', content: text }, finish_reason: reasons[0] ?? null }], content));
-      end();
-    }
+      },
+      end(error) {
+        if (error !== undefined) failed(span, toGatewayError(error));
+        if (id) span.setAttribute(GEN_AI.responseId, id);
+        if (model) span.setAttribute(GEN_AI.responseModel, model);
+        span.setAttribute(GEN_AI.finishReasons, reasons);
+        if (text !== undefined) span.setAttribute(GEN_AI.outputMessages, outputMessages([{ message: { role: 'assistant', content: text }, finish_reason: reasons[0] ?? null }], content));
+        end();
+      },
+    });
   }
+
 }
 
 function failed(span: Span, error: GatewayError): void {
