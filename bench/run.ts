@@ -154,7 +154,7 @@ async function main(): Promise<number> {
     for (const target of targets) {
       held[target.name] = await holdStreams(target.slow, target.process.child.pid, HELD);
       const h = held[target.name]!;
-      log(`held streams: ${target.name} ${h.completed}/${h.streams} complete, RSS ${h.rssBeforeMb.toFixed(0)} → ${h.rssPeakMb.toFixed(0)} MB, ${h.perStreamKb.toFixed(0)} KB per stream`);
+      log(`held streams: ${target.name} ${h.completed}/${h.streams} complete, RSS ${h.rssBeforeMb.toFixed(0)} → ${h.rssPeakMb.toFixed(0)} MB, ${h.perStreamKb.toFixed(0)} KB per stream${h.failures.size > 0 ? ` · failed: ${[...h.failures].map(([kind, n]) => `${n} × ${kind}`).join(', ')}` : ''}`);
     }
   }
 
