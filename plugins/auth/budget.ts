@@ -24,19 +24,44 @@ export interface BudgetWindow {
   resetsInSeconds: number;
 }
 
-export function budgetWindows(keyId: string, budget: KeyBudget | undefined, now = new Date()): BudgetWindow[] {
+export function budgetWindows(keyId: string, budget: KeyBudget | undefined, now = Date.now()): BudgetWindow[] {
   const windows: BudgetWindow[] = [];
-  if (budget?.dailyUsd !== undefined) {
-    const day = now.toISOString().slice(0, 10);
-    const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-    windows.push({ name: 'daily', counter: `budget:${keyId}:${day}`, limitMicros: toMicros(budget.dailyUsd), ttlMs: 2 * DAY, resetsInSeconds: Math.ceil((next - now.getTime()) / 1000) });
+  if (budget?.dailyUsd === undefined && budget?.monthlyUsd === undefined) return windows;
+  const calendar = calendarAt(now);
+  if (budget.dailyUsd !== undefined) {
+    windows.push({ name: 'daily', counter: `budget:${keyId}:${calendar.day}`, limitMicros: toMicros(budget.dailyUsd), ttlMs: 2 * DAY, resetsInSeconds: Math.ceil((calendar.nextDay - now) / 1000) });
   }
-  if (budget?.monthlyUsd !== undefined) {
-    const month = now.toISOString().slice(0, 7);
-    const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-    windows.push({ name: 'monthly', counter: `budget:${keyId}:${month}`, limitMicros: toMicros(budget.monthlyUsd), ttlMs: 32 * DAY, resetsInSeconds: Math.ceil((next - now.getTime()) / 1000) });
+  if (budget.monthlyUsd !== undefined) {
+    windows.push({ name: 'monthly', counter: `budget:${keyId}:${calendar.month}`, limitMicros: toMicros(budget.monthlyUsd), ttlMs: 32 * DAY, resetsInSeconds: Math.ceil((calendar.nextMonth - now) / 1000) });
   }
   return windows;
+}
+
+interface Calendar {
+  /** UTC `YYYY-MM-DD` and `YYYY-MM` of the day this covers. */
+  day: string;
+  month: string;
+  dayStart: number;
+  nextDay: number;
+  nextMonth: number;
+}
+
+let lastCalendar: Calendar | undefined;
+
+/** The UTC day and month of `now`, worked out once a day rather than for every request (several times each). */
+function calendarAt(now: number): Calendar {
+  if (lastCalendar && now >= lastCalendar.dayStart && now < lastCalendar.nextDay) return lastCalendar;
+  const date = new Date(now);
+  const iso = date.toISOString();
+  const dayStart = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+  lastCalendar = {
+    day: iso.slice(0, 10),
+    month: iso.slice(0, 7),
+    dayStart,
+    nextDay: dayStart + DAY,
+    nextMonth: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1),
+  };
+  return lastCalendar;
 }
 
 export type Reservation = { ok: true; release: (actualMicros: number) => Promise<void> } | { ok: false; window: BudgetWindow; spentMicros: number };

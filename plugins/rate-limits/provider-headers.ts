@@ -7,12 +7,18 @@
  */
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
+// Header names built once: this runs on every answer.
+const NAMES = (['requests', 'tokens'] as const).map((kind) => ({
+  openai: [`x-ratelimit-remaining-${kind}`, `x-ratelimit-reset-${kind}`] as const,
+  anthropic: [`anthropic-ratelimit-${kind}-remaining`, `anthropic-ratelimit-${kind}-reset`] as const,
+}));
+
 export function exhaustedUntil(headers: Headers, now: number): number | undefined {
   let until: number | undefined;
-  for (const kind of ['requests', 'tokens'] as const) {
-    const openai = pair(headers, `x-ratelimit-remaining-${kind}`, `x-ratelimit-reset-${kind}`, (v) => parseDuration(v), now);
-    const anthropic = pair(headers, `anthropic-ratelimit-${kind}-remaining`, `anthropic-ratelimit-${kind}-reset`, (v) => Date.parse(v) - now, now);
-    for (const candidate of [openai, anthropic]) if (candidate !== undefined) until = Math.max(until ?? 0, candidate);
+  for (const { openai, anthropic } of NAMES) {
+    const fromOpenAI = pair(headers, openai[0], openai[1], (v) => parseDuration(v), now);
+    const fromAnthropic = pair(headers, anthropic[0], anthropic[1], (v) => Date.parse(v) - now, now);
+    for (const candidate of [fromOpenAI, fromAnthropic]) if (candidate !== undefined) until = Math.max(until ?? 0, candidate);
   }
   return until;
 }
