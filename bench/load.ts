@@ -109,3 +109,18 @@ export function errorCount(sample: Sample): number {
   for (const n of sample.errors.values()) total += n;
   return total;
 }
+
+/**
+ * Warms a target up (16 at a time, JSON then streams, `durationMs` each), so that the JIT has
+ * compiled its hot path, and checks that it answers correctly: a target that does not is not measured.
+ */
+export async function warmUp(name: string, endpoint: Endpoint, durationMs: number): Promise<void> {
+  for (const stream of [false, true]) {
+    const load = new LoadTarget(endpoint, 16, stream);
+    const sample = await load.run(durationMs);
+    await load.close();
+    if (errorCount(sample) > 0 || sample.latencies.length === 0) {
+      throw new Error(`${name} (${stream ? 'stream' : 'JSON'}) does not answer correctly: ${sample.latencies.length} ok, errors ${JSON.stringify([...sample.errors])}`);
+    }
+  }
+}

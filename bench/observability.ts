@@ -2,12 +2,13 @@
  * `npm run bench:observability`: what `gateway:metrics` and `gateway:tracing` together cost.
  *
  * Three gateways from the built `dist/` (as in production) in front of the same mock upstream: one
- * as `npm run bench` runs it (bench/gateway.bench.json), one with `gateway:metrics`, one with both
- * plugins (bench/observability.bench.json) exporting every span over OTLP/HTTP to a local
- * collector (bench/otlp-sink.ts, its own process), while this process scrapes `/metrics` every
- * second, as Prometheus would. Each cell (JSON/stream × concurrency) warms both up, then measures them in
- * interleaved rounds, so a burst of unrelated load on the machine hits both alike. The table goes
- * to stdout and replaces the observability section of docs/performance.md.
+ * as `npm run bench` runs it with no plugins (bench/configs/no-plugins.json), one with
+ * `gateway:metrics`, one with both plugins (bench/observability.bench.json) exporting every span
+ * over OTLP/HTTP to a local collector (bench/otlp-sink.ts, its own process), while this process
+ * scrapes `/metrics` every second, as Prometheus would. Each cell (JSON/stream × concurrency) warms
+ * them up, then measures them in interleaved rounds, so a burst of unrelated load on the machine
+ * hits them alike. The table goes to stdout and replaces the observability section of
+ * docs/performance.md.
  *
  * Environment: BENCH_DURATION_MS (measured time per gateway and cell, default 6000),
  * BENCH_WARMUP_MS (default 1500), BENCH_ROUNDS (default 4), BENCH_CONCURRENCY (default "1,16,64"),
@@ -16,8 +17,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { LoadTarget, emptySample, errorCount, percentiles, type Endpoint, type Sample } from './load.js';
-import { cpuTimeMs, installCleanup, killAll, startNode } from './processes.js';
+import { LoadTarget, emptySample, errorCount, percentiles, warmUp, type Endpoint, type Sample } from './load.js';
+import { cpuTimeMs, killAll, runBenchmark, startGatewayProcess, startMockUpstreams, startNode } from './processes.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DURATION_MS = positiveInt('BENCH_DURATION_MS', 6000);
@@ -49,19 +50,18 @@ async function main(): Promise<number> {
   if (!existsSync(gatewayMain)) throw new Error(`${gatewayMain} is missing: run \`npm run build\` first (npm run bench:observability does)`);
   const loadBefore = loadavg()[0]!;
 
-  const upstream = await startNode({ name: 'mock upstream', cwd: ROOT, args: ['--import', 'tsx', 'bench/upstream-server.ts'], ready: /"port":(\d+)/ });
+  const upstream = await startMockUpstreams();
   const sink = await startNode({ name: 'OTLP collector', cwd: ROOT, args: ['--import', 'tsx', 'bench/otlp-sink.ts'], ready: /"port":(\d+)/ });
   const sinkOrigin = `http://127.0.0.1:${sink.match[1]}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_UPSTREAM_URL: `http://127.0.0.1:${upstream.match[1]}/v1` };
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_UPSTREAM_URL: `${upstream.origin}/v1`, BENCH_SLOW_UPSTREAM_URL: `${upstream.slowOrigin}/v1` };
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const start = (name: string, config: string, extra: NodeJS.ProcessEnv = {}) =>
-    startNode({ name, cwd: ROOT, args: [gatewayMain, 'start', '--config', join(ROOT, 'bench', config), '--port', '0'], ready: /listening on (http:\/\/\S+)/, env: { ...env, ...extra } });
-  const plain = await start('gateway', 'gateway.bench.json');
+  const start = (name: string, config: string, extra: NodeJS.ProcessEnv = {}) => startGatewayProcess({ name, main: gatewayMain, config: join(ROOT, 'bench', config), cwd: ROOT, env: { ...env, ...extra } });
+  const plain = await start('gateway', 'configs/no-plugins.json');
   // The same config, with no endpoint for tracing: gateway:tracing does nothing, gateway:metrics works.
   const metricsOnly = await start('gateway with metrics', 'observability.bench.json');
   const observed = await start('gateway with metrics and tracing', 'observability.bench.json', { OTEL_EXPORTER_OTLP_ENDPOINT: sinkOrigin, OTEL_SERVICE_NAME: 'llm-gateway-bench' });
   const gateways = { plain, metrics: metricsOnly, 'metrics + tracing': observed };
-  const endpoints = Object.fromEntries(GATEWAYS.map((g) => [g, { origin: gateways[g].match[1]!, path: '/v1/chat/completions', model: 'mock/mock-small' }])) as Record<GatewayName, Endpoint>;
+  const endpoints = Object.fromEntries(GATEWAYS.map((g) => [g, { origin: gateways[g].origin, path: '/v1/chat/completions', model: 'mock/mock-small' }])) as Record<GatewayName, Endpoint>;
   const pids = Object.fromEntries(GATEWAYS.map((g) => [g, gateways[g].child.pid])) as Record<GatewayName, number | undefined>;
 
   // Prometheus's part: a scrape of each gateway with metrics every second, for the whole run.
@@ -75,14 +75,7 @@ async function main(): Promise<number> {
     }
   }, 1000);
 
-  for (const name of GATEWAYS) {
-    for (const stream of [false, true]) {
-      const load = new LoadTarget(endpoints[name], 16, stream);
-      const sample = await load.run(WARMUP_MS * 2);
-      await load.close();
-      if (errorCount(sample) > 0 || sample.latencies.length === 0) throw new Error(`${name} (${stream ? 'stream' : 'JSON'}) does not answer correctly: ${JSON.stringify([...sample.errors])}`);
-    }
-  }
+  for (const name of GATEWAYS) await warmUp(name, endpoints[name], WARMUP_MS * 2);
   log('warmed up');
 
   const cells: Cell[] = [];
@@ -159,15 +152,4 @@ function log(message: string): void {
   process.stderr.write(`bench:observability: ${message}\n`);
 }
 
-installCleanup();
-main().then(
-  (code) => {
-    killAll();
-    process.exit(code);
-  },
-  (error: Error) => {
-    log(`failed: ${error.stack ?? error.message}`);
-    killAll();
-    process.exit(1);
-  },
-);
+runBenchmark(main, log);

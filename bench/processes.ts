@@ -5,6 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
 
 export interface Started {
   readonly name: string;
@@ -103,6 +106,69 @@ export function startNode(options: StartOptions): Promise<Started> {
       process.exit(1);
     });
   });
+}
+
+/**
+ * Runs a benchmark's `main` as the whole process: its children are killed however it ends (and on
+ * Ctrl-C, SIGTERM, SIGHUP), and the number it resolves to is the exit code; a failure is logged
+ * with `log` and exits 1.
+ */
+export function runBenchmark(main: () => Promise<number>, log: (message: string) => void): void {
+  installCleanup();
+  main().then(
+    (code) => {
+      killAll();
+      process.exit(code);
+    },
+    (error: Error) => {
+      log(`failed: ${error.stack ?? error.message}`);
+      killAll();
+      process.exit(1);
+    },
+  );
+}
+
+export interface MockUpstreams {
+  readonly process: Started;
+  /** Answers at once (the test suite's mock, echo scenario). */
+  readonly origin: string;
+  /** Streams one chunk a second, for held streams. */
+  readonly slowOrigin: string;
+}
+
+/** The mock upstreams (bench/upstream-server.ts), in a process of their own. */
+export async function startMockUpstreams(options: { cpus?: string } = {}): Promise<MockUpstreams> {
+  // `node --import tsx`, not the tsx binary: that one is a wrapper process around the real one.
+  const started = await startNode({ name: 'mock upstream', cwd: ROOT, args: ['--import', 'tsx', 'bench/upstream-server.ts'], cpus: options.cpus, ready: /"port":(\d+),"slowPort":(\d+)/ });
+  return { process: started, origin: `http://127.0.0.1:${started.match[1]}`, slowOrigin: `http://127.0.0.1:${started.match[2]}` };
+}
+
+export interface GatewayProcessOptions {
+  name: string;
+  /** The built CLI: `<checkout>/dist/cli/main.js`. */
+  main: string;
+  /** The config file, an absolute path. */
+  config: string;
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Node flags, before the CLI (`--cpu-prof`, V8 settings). */
+  nodeArgs?: string[];
+  /** More `start` arguments (`--workers N`). */
+  args?: string[];
+  cpus?: string;
+}
+
+/** A gateway from a built `dist/` (`start --port 0`), ready once it says where it listens: its `origin`. */
+export async function startGatewayProcess(options: GatewayProcessOptions): Promise<Started & { readonly origin: string }> {
+  const started = await startNode({
+    name: options.name,
+    cwd: options.cwd,
+    args: [...(options.nodeArgs ?? []), options.main, 'start', '--config', options.config, '--port', '0', ...(options.args ?? [])],
+    cpus: options.cpus,
+    ready: /listening on (http:\/\/\S+)/,
+    env: options.env,
+  });
+  return { ...started, origin: started.match[1]! };
 }
 
 /**

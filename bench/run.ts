@@ -34,9 +34,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { holdStreams, type HeldResult } from './held.js';
-import { LoadTarget, emptySample, errorCount, type Endpoint, type Sample } from './load.js';
+import { LoadTarget, emptySample, errorCount, warmUp, type Endpoint, type Sample } from './load.js';
 import { summarizeProfiles } from './profile.js';
-import { cpuTimeMs, installCleanup, killAll, rssMb as currentRssMb, startNode, stopGracefully, type Started } from './processes.js';
+import { cpuTimeMs, killAll, rssMb as currentRssMb, runBenchmark, startGatewayProcess, startMockUpstreams, startNode, stopGracefully, type Started } from './processes.js';
 import { renderReport, totalErrors, writeResults, type Cell } from './report.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -91,10 +91,7 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-'));
   const profileDir = join(ROOT, 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
 
-  // `node --import tsx`, not the tsx binary: that one is a wrapper process around the real one.
-  const upstream = await startNode({ name: 'mock upstream', cwd: ROOT, args: ['--import', 'tsx', 'bench/upstream-server.ts'], cpus: LOAD_CPUS, ready: /"port":(\d+),"slowPort":(\d+)/ });
-  const upstreamOrigin = `http://127.0.0.1:${upstream.match[1]}`;
-  const slowOrigin = `http://127.0.0.1:${upstream.match[2]}`;
+  const { process: upstream, origin: upstreamOrigin, slowOrigin } = await startMockUpstreams({ cpus: LOAD_CPUS });
   const targets: Target[] = [];
   const chat = (origin: string, model: string, headers?: Record<string, string>, path = '/v1/chat/completions'): Endpoint => ({ origin, path, model, ...(headers ? { headers } : {}) });
   if (WANTED.includes('direct')) targets.push({ name: 'direct', endpoint: chat(upstreamOrigin, 'mock-small'), slow: chat(slowOrigin, 'mock-small'), process: upstream });
@@ -124,25 +121,15 @@ async function main(): Promise<number> {
     const config = isAbsolute(file) ? file : join(ROOT, 'bench', 'configs', file);
     const headers = basename(file).includes('full') ? { authorization: `Bearer ${createKey(main, config, cwd, env)}` } : undefined;
     const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
-    const started = await startNode({ name, cwd, args: [...profileArgs, ...(name.endsWith(' @base') ? baselineFlags : []), main, 'start', '--config', config, '--port', '0', ...extra], cpus: TARGET_CPUS, ready: /listening on (http:\/\/\S+)/, env });
-    const origin = started.match[1]!;
-    targets.push({ name, endpoint: chat(origin, 'mock/mock-small', headers), slow: chat(origin, 'slow/mock-small', headers), process: started });
+    const started = await startGatewayProcess({ name, main, config, cwd, env, nodeArgs: [...profileArgs, ...(name.endsWith(' @base') ? baselineFlags : [])], args: extra, cpus: TARGET_CPUS });
+    targets.push({ name, endpoint: chat(started.origin, 'mock/mock-small', headers), slow: chat(started.origin, 'slow/mock-small', headers), process: started });
   }
   log(`upstream ${upstreamOrigin} (slow ${slowOrigin}) · ${targets.map((t) => `${t.name} ${t.endpoint.origin} (pid ${t.process.child.pid})`).join(' · ')}`);
 
   // Every process is warmed up before any cell is measured, so the JIT has compiled the hot path
   // (a cold gateway is slower for its first few thousand requests, which production never sees).
   // This also checks that every target answers correctly before anything is measured.
-  for (const target of targets) {
-    for (const stream of [false, true]) {
-      const load = new LoadTarget(target.endpoint, 16, stream);
-      const sample = await load.run(WARMUP_MS * 2);
-      await load.close();
-      if (errorCount(sample) > 0 || sample.latencies.length === 0) {
-        throw new Error(`${target.name} (${stream ? 'stream' : 'JSON'}) does not answer correctly: ${sample.latencies.length} ok, errors ${JSON.stringify([...sample.errors])}`);
-      }
-    }
-  }
+  for (const target of targets) await warmUp(target.name, target.endpoint, WARMUP_MS * 2);
   log(`warmed up; measuring ${CONCURRENCY.length * 2} cells × ${targets.length} targets`);
   // What the processes logged while starting (a cluster's other workers, migrations) is not "under load".
   const quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
@@ -250,15 +237,4 @@ function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-installCleanup();
-main().then(
-  (code) => {
-    killAll();
-    process.exit(code);
-  },
-  (error: Error) => {
-    log(`failed: ${error.stack ?? error.message}`);
-    killAll();
-    process.exit(1);
-  },
-);
+runBenchmark(main, log);

@@ -7,6 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GatewayConfig } from '../../index.js';
+import { startGateway, type RunningGateway } from './gateway.js';
+import { mockGeminiProvider, startMockGemini, type MockGemini } from './mock-gemini.js';
+import { startMockUpstream, type MockUpstream } from './mock-upstream.js';
 
 export const AGENT_CLIS_DIR = process.env.AGENT_CLIS_DIR;
 
@@ -53,4 +57,56 @@ export function codexHome(baseURL: string, model: string): Record<string, string
     [`model = "${model}"`, 'model_provider = "gateway"', '', '[model_providers.gateway]', 'name = "llm-gateway"', `base_url = "${baseURL}"`, 'env_key = "GATEWAY_KEY"', 'wire_api = "responses"', ''].join('\n'),
   );
   return { CODEX_HOME: home };
+}
+
+/** What the agent tests run against: a gateway in front of a mock upstream (OpenAI-format and Anthropic) and a mock Gemini. */
+export interface AgentBackends {
+  /** Serves `oai` (OpenAI-format chat), `claude` (Anthropic) and the providers `moreProviders` point at it. */
+  upstream: MockUpstream;
+  /** Serves `gem`, with the key `g-key`. */
+  gemini: MockGemini;
+  gw: RunningGateway;
+  /** Forgets the requests both upstreams have seen. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the mock upstreams and a gateway with the providers `oai/…` (OpenAI-format),
+ * `claude/…` (Anthropic, upstream key `sk-ant-upstream`) and `gem/…` (Gemini), plus the providers
+ * `moreProviders` returns for the mock upstream.
+ */
+export async function startAgentBackends(moreProviders: (upstream: MockUpstream) => GatewayConfig['providers'] = () => ({})): Promise<AgentBackends> {
+  const upstream = await startMockUpstream();
+  let gemini: MockGemini | undefined;
+  try {
+    gemini = await startMockGemini({ apiKey: 'g-key' });
+    const gw = await startGateway({
+      providers: {
+        oai: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false },
+        claude: { type: 'anthropic', apiKey: 'sk-ant-upstream', baseURL: upstream.baseURL, listModels: false },
+        gem: mockGeminiProvider(gemini, { apiKey: 'g-key' }),
+        ...moreProviders(upstream),
+      },
+    });
+    const started = gemini;
+    return {
+      upstream,
+      gemini: started,
+      gw,
+      reset() {
+        upstream.reset();
+        started.reset();
+      },
+      async close() {
+        await gw.close();
+        await upstream.close();
+        await started.close();
+      },
+    };
+  } catch (error) {
+    await upstream.close();
+    await gemini?.close();
+    throw error;
+  }
 }

@@ -9,47 +9,27 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { routing } from '../../../index.js';
-import { startGateway, type RunningGateway } from '../../support/gateway.js';
-import { startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+import type { RunningGateway } from '../../support/gateway.js';
+import { startLiveConfigGateways, type LiveConfigGateways } from '../../support/live-config.js';
 
-let first: MockUpstream;
-let second: MockUpstream;
-const running: RunningGateway[] = [];
+let fixture: LiveConfigGateways;
 
 beforeAll(async () => {
-  first = await startMockUpstream();
-  second = await startMockUpstream();
+  fixture = await startLiveConfigGateways();
 });
-afterAll(async () => {
-  await first?.close();
-  await second?.close();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((gw) => gw.close()));
-  first.reset();
-  second.reset();
-});
-
-async function start(config: Parameters<typeof startGateway>[0] = {}): Promise<RunningGateway> {
-  const gw = await startGateway({
-    providers: { a: { type: 'openai-compatible', baseURL: first.baseURL, listModels: false } },
-    models: { fast: { targets: ['a/mock-small'] } },
-    ...config,
-  });
-  running.push(gw);
-  return gw;
-}
+afterAll(() => fixture?.close());
+afterEach(() => fixture.reset());
 
 const ask = (gw: RunningGateway, model: string) =>
   new OpenAI({ baseURL: gw.baseURL, apiKey: 'unused', maxRetries: 0 }).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
 
 describe('live configuration', () => {
   it('adds a provider and repoints a virtual model for the next request, and reverts them one by one', async () => {
-    const gw = await start();
-    await gw.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: second.baseURL, listModels: false }, 'test');
+    const gw = await fixture.start();
+    await gw.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false }, 'test');
     await gw.gateway.live.set('model', 'fast', { targets: ['b/mock-small'] }, 'test');
     expect((await ask(gw, 'fast')).response.headers.get('x-gateway-provider')).toBe('b');
-    expect(second.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+    expect(fixture.second.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
 
     const effective = gw.gateway.live.effective();
     expect(effective.providers.map((p) => [p.name, p.origin])).toEqual([['a', 'file'], ['b', 'override']]);
@@ -66,7 +46,7 @@ describe('live configuration', () => {
   });
 
   it('refuses an invalid change, naming it, and changes nothing', async () => {
-    const gw = await start({ plugins: [routing()] });
+    const gw = await fixture.start({ plugins: [routing()] });
     await expect(gw.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: 'not a url' }, 'test')).rejects.toThrow(/config\/providers\/b\/baseURL must match/);
     await expect(gw.gateway.live.set('model', 'fast', { targets: ['ghost/x'] }, 'test')).rejects.toThrow(/names provider "ghost"/);
     await expect(gw.gateway.live.set('model', 'fast', { targets: ['a/mock-small'], strategy: 'fastest' }, 'test')).rejects.toThrow(/strategy must be one of/);
@@ -76,8 +56,8 @@ describe('live configuration', () => {
   });
 
   it('records who changed what in the audit trail, with secrets masked', async () => {
-    const gw = await start();
-    await gw.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: second.baseURL, apiKey: 'sk-live-secret-1234', listModels: false }, 'admin@dashboard');
+    const gw = await fixture.start();
+    await gw.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: fixture.second.baseURL, apiKey: 'sk-live-secret-1234', listModels: false }, 'admin@dashboard');
     await gw.gateway.live.revert('provider', 'b', 'admin@dashboard');
     const [revert, set] = await gw.gateway.live.audit();
     expect(set).toMatchObject({ actor: 'admin@dashboard', action: 'set', kind: 'provider', name: 'b', before: null, after: { apiKey: '…1234' } });
@@ -90,16 +70,15 @@ describe('live configuration', () => {
     const store = `sqlite://${join(dir, 'state.sqlite')}`;
     process.env.LLM_GATEWAY_SECRETS_KEY = 'a long passphrase for the tests of live configuration';
     try {
-      const before = await start({ store });
+      const before = await fixture.start({ store });
       await before.gateway.live.secrets.set('b-key', 'sk-stored-secret-5678');
-      await before.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: second.baseURL, apiKey: { secret: 'b-key' }, listModels: false }, 'test');
-      await before.close();
-      running.splice(0);
+      await before.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: fixture.second.baseURL, apiKey: { secret: 'b-key' }, listModels: false }, 'test');
+      await fixture.closeGateways();
       expect(readFileSync(join(dir, 'state.sqlite')).toString('latin1')).not.toContain('sk-stored-secret-5678');
 
-      const after = await start({ store });
+      const after = await fixture.start({ store });
       expect((await ask(after, 'b/mock-small')).response.headers.get('x-gateway-provider')).toBe('b');
-      expect(second.requests.find((r) => r.path === '/v1/chat/completions')?.headers.authorization).toBe('Bearer sk-stored-secret-5678');
+      expect(fixture.second.requests.find((r) => r.path === '/v1/chat/completions')?.headers.authorization).toBe('Bearer sk-stored-secret-5678');
       expect(await after.gateway.live.secrets.hint('b-key')).toBe('5678');
     } finally {
       delete process.env.LLM_GATEWAY_SECRETS_KEY;
@@ -107,9 +86,9 @@ describe('live configuration', () => {
   });
 
   it('refuses a secret reference it cannot read', async () => {
-    const gw = await start();
+    const gw = await fixture.start();
     await expect(gw.gateway.live.secrets.set('x', 'y')).rejects.toThrow(/set LLM_GATEWAY_SECRETS_KEY/);
-    await expect(gw.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: second.baseURL, apiKey: { secret: 'x' } }, 'test')).rejects.toThrow(/names the secret "x"/);
+    await expect(gw.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: fixture.second.baseURL, apiKey: { secret: 'x' } }, 'test')).rejects.toThrow(/names the secret "x"/);
   });
 });
 
@@ -118,13 +97,13 @@ const REDIS_URL = process.env.REDIS_URL;
 describe.skipIf(!REDIS_URL)('live configuration on two replicas sharing Redis', () => {
   it('a change made on one applies on the other within seconds', async () => {
     const store = REDIS_URL!;
-    const one = await start({ store });
-    const two = await start({ store });
+    const one = await fixture.start({ store });
+    const two = await fixture.start({ store });
     // Another run may have left overrides in this Redis: start from none.
     for (const entry of one.gateway.live.effective().providers) if (entry.origin !== 'file') await one.gateway.live.revert('provider', entry.name, 'test');
     for (const entry of one.gateway.live.effective().models) if (entry.origin !== 'file') await one.gateway.live.revert('model', entry.name, 'test');
 
-    await one.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: second.baseURL, listModels: false }, 'test');
+    await one.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false }, 'test');
     await expect.poll(async () => (await ask(two, 'b/mock-small').then((r) => r.response.headers.get('x-gateway-provider'), () => undefined)), { timeout: 10_000, interval: 250 }).toBe('b');
     await one.gateway.live.revert('provider', 'b', 'test');
     await expect.poll(() => two.gateway.live.effective().providers.map((p) => p.name), { timeout: 10_000, interval: 250 }).toEqual(['a']);

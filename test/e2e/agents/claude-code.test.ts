@@ -5,43 +5,22 @@
  * the conversation: keep the real client here.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { agentBin, runAgent } from '../../support/agents.js';
-import { startGateway, type RunningGateway } from '../../support/gateway.js';
-import { mockGeminiProvider, startMockGemini, type MockGemini } from '../../support/mock-gemini.js';
-import { startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+import { agentBin, runAgent, startAgentBackends, type AgentBackends } from '../../support/agents.js';
 
 const claude = agentBin('claude');
 if (!claude) console.warn('AGENT_CLIS_DIR is not set (or has no claude): the Claude Code tests are skipped; .ci/run installs it.');
 
 describe.skipIf(!claude)('Claude Code through the gateway', () => {
-  let upstream: MockUpstream;
-  let gemini: MockGemini;
-  let gw: RunningGateway;
-
+  let backends: AgentBackends;
   beforeAll(async () => {
-    upstream = await startMockUpstream();
-    gemini = await startMockGemini({ apiKey: 'g-key' });
-    gw = await startGateway({
-      providers: {
-        oai: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false },
-        gem: mockGeminiProvider(gemini, { apiKey: 'g-key' }),
-        claude: { type: 'anthropic', apiKey: 'sk-ant-upstream', baseURL: upstream.baseURL, listModels: false },
-      },
-    });
+    backends = await startAgentBackends();
   });
-  afterAll(async () => {
-    await gw?.close();
-    await upstream?.close();
-    await gemini?.close();
-  });
-  beforeEach(() => {
-    upstream.reset();
-    gemini.reset();
-  });
+  afterAll(() => backends?.close());
+  beforeEach(() => backends.reset());
 
   const ask = (model: string, prompt = 'say pong') =>
     runAgent(claude!, ['-p', prompt, '--model', model, '--output-format', 'json'], {
-      ANTHROPIC_BASE_URL: gw.url,
+      ANTHROPIC_BASE_URL: backends.gw.url,
       ANTHROPIC_API_KEY: 'client-key',
       DISABLE_TELEMETRY: '1',
       DISABLE_AUTOUPDATER: '1',
@@ -57,7 +36,7 @@ describe.skipIf(!claude)('Claude Code through the gateway', () => {
     const answer = result(await ask('oai/mock-small'));
     expect(answer.is_error).toBe(false);
     expect(answer.result).toContain('say pong');
-    const sent = upstream.requests.find((r) => r.path === '/v1/chat/completions')?.body as { messages: Array<{ role: string }>; tools?: unknown[] };
+    const sent = backends.upstream.requests.find((r) => r.path === '/v1/chat/completions')?.body as { messages: Array<{ role: string }>; tools?: unknown[] };
     expect(sent.messages.map((m) => m.role)).toContain('user');
     expect(sent.messages.filter((m) => m.role === 'system').length).toBeGreaterThanOrEqual(1);
     expect(sent.tools?.length).toBeGreaterThan(0);
@@ -68,7 +47,7 @@ describe.skipIf(!claude)('Claude Code through the gateway', () => {
     // its refusal comes back as a tool result, which the mock answers with "tool said: …".
     const answer = result(await ask('oai/mock-small', 'please call Read'));
     expect(answer.result).toMatch(/^tool said: /);
-    const turns = upstream.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { messages: Array<{ role: string; tool_calls?: unknown[]; tool_call_id?: string }> });
+    const turns = backends.upstream.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { messages: Array<{ role: string; tool_calls?: unknown[]; tool_call_id?: string }> });
     expect(turns).toHaveLength(2);
     const second = turns[1]!.messages;
     const call = second.find((m) => m.role === 'assistant' && m.tool_calls?.length);
@@ -81,7 +60,7 @@ describe.skipIf(!claude)('Claude Code through the gateway', () => {
     const answer = result(await ask('gem/gemini-mock-flash'));
     expect(answer.is_error).toBe(false);
     expect(answer.result).toContain('say pong');
-    const sent = gemini.requests.find((r) => r.path.includes('GenerateContent'))?.body as { systemInstruction?: unknown; contents: unknown[] };
+    const sent = backends.gemini.requests.find((r) => r.path.includes('GenerateContent'))?.body as { systemInstruction?: unknown; contents: unknown[] };
     expect(sent.systemInstruction).toBeDefined();
   });
 
@@ -89,7 +68,7 @@ describe.skipIf(!claude)('Claude Code through the gateway', () => {
     const answer = result(await ask('claude/claude-test'));
     expect(answer.is_error).toBe(false);
     expect(answer.result).toContain('say pong');
-    const seen = upstream.requests.find((r) => r.path.startsWith('/v1/messages'));
+    const seen = backends.upstream.requests.find((r) => r.path.startsWith('/v1/messages'));
     expect(seen?.path).toBe('/v1/messages?beta=true');
     expect(seen?.headers['anthropic-beta']).toContain('claude-code');
     expect((seen?.body as { messages: Array<{ role: string }> }).messages.some((m) => m.role === 'system')).toBe(true);

@@ -4,43 +4,21 @@
  * `codex exec` through an OpenAI-format chat provider, an Anthropic provider and a Gemini provider.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { agentBin, codexHome, runAgent } from '../../support/agents.js';
-import { startGateway, type RunningGateway } from '../../support/gateway.js';
-import { mockGeminiProvider, startMockGemini, type MockGemini } from '../../support/mock-gemini.js';
-import { startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+import { agentBin, codexHome, runAgent, startAgentBackends, type AgentBackends } from '../../support/agents.js';
 
 const codex = agentBin('codex');
 if (!codex) console.warn('AGENT_CLIS_DIR is not set (or has no codex): the Codex CLI tests are skipped; .ci/run installs it.');
 
 describe.skipIf(!codex)('Codex CLI through the gateway', () => {
-  let upstream: MockUpstream;
-  let gemini: MockGemini;
-  let gw: RunningGateway;
-
+  let backends: AgentBackends;
   beforeAll(async () => {
-    upstream = await startMockUpstream();
-    gemini = await startMockGemini({ apiKey: 'g-key' });
-    gw = await startGateway({
-      providers: {
-        oai: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false },
-        claude: { type: 'anthropic', apiKey: 'sk-ant-upstream', baseURL: upstream.baseURL, listModels: false },
-        gem: mockGeminiProvider(gemini, { apiKey: 'g-key' }),
-        openai: { type: 'openai', apiKey: 'sk-openai-upstream', baseURL: upstream.baseURL, listModels: false },
-      },
-    });
+    backends = await startAgentBackends((upstream) => ({ openai: { type: 'openai', apiKey: 'sk-openai-upstream', baseURL: upstream.baseURL, listModels: false } }));
   });
-  afterAll(async () => {
-    await gw?.close();
-    await upstream?.close();
-    await gemini?.close();
-  });
-  beforeEach(() => {
-    upstream.reset();
-    gemini.reset();
-  });
+  afterAll(() => backends?.close());
+  beforeEach(() => backends.reset());
 
   const exec = (model: string, prompt = 'say pong') =>
-    runAgent(codex!, ['exec', '--skip-git-repo-check', '--color', 'never', prompt], { ...codexHome(gw.baseURL, model), GATEWAY_KEY: 'client-key', RUST_LOG: 'error' });
+    runAgent(codex!, ['exec', '--skip-git-repo-check', '--color', 'never', prompt], { ...codexHome(backends.gw.baseURL, model), GATEWAY_KEY: 'client-key', RUST_LOG: 'error' });
 
   function finalMessage(run: { status: number | null; stdout: string; stderr: string }): string {
     expect(run.status, `codex exited ${run.status}\n${run.stderr}\n${run.stdout}`).toBe(0);
@@ -49,26 +27,26 @@ describe.skipIf(!codex)('Codex CLI through the gateway', () => {
 
   it('completes a prompt on an OpenAI-format chat model, its tools flattened and hosted ones left out', async () => {
     expect(finalMessage(await exec('oai/mock-small'))).toContain('say pong');
-    const sent = upstream.requests.find((r) => r.path === '/v1/chat/completions')?.body as { messages: Array<{ role: string }>; tools?: Array<{ function: { name: string } }> };
+    const sent = backends.upstream.requests.find((r) => r.path === '/v1/chat/completions')?.body as { messages: Array<{ role: string }>; tools?: Array<{ function: { name: string } }> };
     expect(sent.messages[0]?.role).toBe('system');
     expect(sent.tools?.map((t) => t.function.name)).toEqual(expect.arrayContaining(['exec_command', 'close_agent']));
   });
 
   it('completes a prompt on an Anthropic model', async () => {
     expect(finalMessage(await exec('claude/claude-test'))).toContain('say pong');
-    const sent = upstream.requests.find((r) => r.path.startsWith('/v1/messages'))?.body as { system?: unknown; tools?: unknown[] };
+    const sent = backends.upstream.requests.find((r) => r.path.startsWith('/v1/messages'))?.body as { system?: unknown; tools?: unknown[] };
     expect(sent.system).toBeDefined();
     expect(sent.tools?.length).toBeGreaterThan(0);
   });
 
   it('completes a prompt on a Gemini model', async () => {
     expect(finalMessage(await exec('gem/gemini-mock-flash'))).toContain('say pong');
-    expect(gemini.requests.some((r) => r.path.includes('GenerateContent'))).toBe(true);
+    expect(backends.gemini.requests.some((r) => r.path.includes('GenerateContent'))).toBe(true);
   });
 
   it('completes a prompt on OpenAI itself, its request passed through to /responses as written', async () => {
     expect(finalMessage(await exec('openai/gpt-mock'))).toContain('say pong');
-    const seen = upstream.requests.find((r) => r.path === '/v1/responses');
+    const seen = backends.upstream.requests.find((r) => r.path === '/v1/responses');
     expect(seen?.headers.authorization).toBe('Bearer sk-openai-upstream');
     expect(seen?.body).toMatchObject({ model: 'gpt-mock', store: false, include: ['reasoning.encrypted_content'] });
     expect((seen?.body?.tools as Array<{ type: string }>).map((t) => t.type)).toEqual(expect.arrayContaining(['namespace', 'web_search']));
@@ -79,7 +57,7 @@ describe.skipIf(!codex)('Codex CLI through the gateway', () => {
     // refuse the made-up arguments: either way a function_call_output comes back).
     const answer = finalMessage(await exec('oai/mock-small', 'please call exec_command'));
     expect(answer).toMatch(/tool said: /);
-    const turns = upstream.requests.filter((r) => r.path === '/v1/chat/completions');
+    const turns = backends.upstream.requests.filter((r) => r.path === '/v1/chat/completions');
     expect(turns.length).toBeGreaterThanOrEqual(2);
     const second = turns[1]!.body as { messages: Array<{ role: string; tool_call_id?: string }> };
     expect(second.messages.some((m) => m.role === 'tool' && m.tool_call_id)).toBe(true);

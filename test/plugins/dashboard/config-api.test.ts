@@ -9,40 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { dashboard, routing, type GatewayConfig } from '../../../index.js';
-import { startGateway, type RunningGateway } from '../../support/gateway.js';
-import { startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+import { dashboard, routing } from '../../../index.js';
+import type { RunningGateway } from '../../support/gateway.js';
+import { startLiveConfigGateways, type LiveConfigGateways } from '../../support/live-config.js';
 
 const ADMIN_KEY = 'admin-key-of-the-config-api-tests';
-let first: MockUpstream;
-let second: MockUpstream;
-const running: RunningGateway[] = [];
+let fixture: LiveConfigGateways;
 
 beforeAll(async () => {
-  first = await startMockUpstream();
-  second = await startMockUpstream();
+  fixture = await startLiveConfigGateways(() => ({ plugins: [routing(), dashboard({ adminKey: ADMIN_KEY })] }));
 });
-afterAll(async () => {
-  await first?.close();
-  await second?.close();
-});
+afterAll(() => fixture?.close());
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((gw) => gw.close()));
+  await fixture.reset();
   delete process.env.LLM_GATEWAY_SECRETS_KEY;
-  first.reset();
-  second.reset();
 });
-
-async function start(config: Partial<GatewayConfig> = {}): Promise<RunningGateway> {
-  const gw = await startGateway({
-    providers: { a: { type: 'openai-compatible', baseURL: first.baseURL, listModels: false } },
-    models: { fast: { targets: ['a/mock-small'] } },
-    plugins: [routing(), dashboard({ adminKey: ADMIN_KEY })],
-    ...config,
-  });
-  running.push(gw);
-  return gw;
-}
 
 const call = async (gw: RunningGateway, method: string, path: string, body?: unknown) => {
   const response = await fetch(`${gw.url}${path}`, {
@@ -60,34 +41,33 @@ describe('/admin/config', () => {
   it('adds a provider whose key is sealed in the encrypted store, shown by its last four characters only', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dashboard-config-'));
     const store = `sqlite://${join(dir, 'state.sqlite')}`;
-    const gw = await start({ store });
-    const b = { type: 'openai-compatible', baseURL: second.baseURL, apiKey: 'sk-typed-secret-4321', listModels: false };
+    const gw = await fixture.start({ store });
+    const b = { type: 'openai-compatible', baseURL: fixture.second.baseURL, apiKey: 'sk-typed-secret-4321', listModels: false };
     const refused = await call(gw, 'PUT', '/admin/config/providers/b', b);
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('secrets_key_missing');
-    await gw.close();
-    running.splice(0);
+    await fixture.closeGateways();
 
     process.env.LLM_GATEWAY_SECRETS_KEY = 'secrets key of the config api tests';
-    const again = await start({ store });
+    const again = await fixture.start({ store });
     const put = await call(again, 'PUT', '/admin/config/providers/b', b);
     expect(put.status).toBe(200);
     expect(put.body.providers).toContainEqual({ name: 'b', origin: 'override', value: expect.objectContaining({ apiKey: 'stored secret "provider:b:apiKey" …4321' }) });
     expect(await servedBy(again, 'b/mock-small')).toBe('b');
-    expect(second.requests.find((r) => r.path === '/v1/chat/completions')?.headers.authorization).toBe('Bearer sk-typed-secret-4321');
+    expect(fixture.second.requests.find((r) => r.path === '/v1/chat/completions')?.headers.authorization).toBe('Bearer sk-typed-secret-4321');
     expect(JSON.stringify(again.gateway.live.overrides())).not.toContain('sk-typed-secret');
     expect(readFileSync(join(dir, 'state.sqlite')).toString('latin1')).not.toContain('sk-typed-secret');
   });
 
   it('patches, removes and reverts entries, refuses invalid changes with the reason, and keeps the audit trail', async () => {
-    const gw = await start({
-      providers: { a: { type: 'openai-compatible', baseURL: first.baseURL, listModels: false }, b: { type: 'openai-compatible', baseURL: second.baseURL, listModels: false } },
+    const gw = await fixture.start({
+      providers: { a: { type: 'openai-compatible', baseURL: fixture.first.baseURL, listModels: false }, b: { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false } },
       models: { fast: { targets: ['a/mock-small', 'b/mock-small'] } },
     });
     expect(await servedBy(gw, 'fast')).toBe('a');
     const patched = await call(gw, 'PATCH', '/admin/config/providers/a', { enabled: false, limits: { rpm: 10 } });
     expect(patched.status).toBe(200);
-    expect(patched.body.providers.find((p: { name: string }) => p.name === 'a')).toMatchObject({ origin: 'override', value: { enabled: false, limits: { rpm: 10 } }, file: { baseURL: first.baseURL } });
+    expect(patched.body.providers.find((p: { name: string }) => p.name === 'a')).toMatchObject({ origin: 'override', value: { enabled: false, limits: { rpm: 10 } }, file: { baseURL: fixture.first.baseURL } });
     expect(await servedBy(gw, 'fast')).toBe('b');
 
     const invalid = await call(gw, 'PUT', '/admin/config/models/fast', { targets: ['ghost/x'] });
@@ -119,7 +99,7 @@ describe('/admin/config', () => {
 
 describe('a provider whose key the file holds in clear', () => {
   it('is switched off without LLM_GATEWAY_SECRETS_KEY (the override keeps no key), and back on with the file\'s key', async () => {
-    const gw = await start({ providers: { a: { type: 'openai-compatible', baseURL: first.baseURL, apiKey: 'sk-file-secret-0000', listModels: false }, b: { type: 'openai-compatible', baseURL: second.baseURL, listModels: false } }, models: { fast: { targets: ['a/mock-small', 'b/mock-small'] } } });
+    const gw = await fixture.start({ providers: { a: { type: 'openai-compatible', baseURL: fixture.first.baseURL, apiKey: 'sk-file-secret-0000', listModels: false }, b: { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false } }, models: { fast: { targets: ['a/mock-small', 'b/mock-small'] } } });
     expect((await call(gw, 'PATCH', '/admin/config/providers/a', { limits: { rpm: 5 } })).body.error.code).toBe('secrets_key_missing');
     expect((await call(gw, 'PATCH', '/admin/config/providers/a', { enabled: false })).status).toBe(200);
     expect(JSON.stringify(gw.gateway.live.overrides())).not.toContain('sk-file-secret');
@@ -127,7 +107,7 @@ describe('a provider whose key the file holds in clear', () => {
     // Switched back on, it is the file's entry again: the override goes, the key comes back from the file.
     expect((await call(gw, 'PATCH', '/admin/config/providers/a', { enabled: true })).body.providers[0]).toMatchObject({ name: 'a', origin: 'file' });
     expect(await servedBy(gw, 'fast')).toBe('a');
-    expect(first.requests.at(-1)?.headers.authorization).toBe('Bearer sk-file-secret-0000');
+    expect(fixture.first.requests.at(-1)?.headers.authorization).toBe('Bearer sk-file-secret-0000');
   });
 });
 
@@ -139,11 +119,11 @@ describe.skipIf(!REDIS_URL)('/admin/config on two replicas sharing Redis', () =>
   it('a provider disabled on one replica sends the other replica\'s next requests to the fallback', async () => {
     const config = {
       store: redisDatabase(REDIS_URL!),
-      providers: { a: { type: 'openai-compatible', baseURL: first.baseURL, listModels: false }, b: { type: 'openai-compatible', baseURL: second.baseURL, listModels: false } },
+      providers: { a: { type: 'openai-compatible', baseURL: fixture.first.baseURL, listModels: false }, b: { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false } },
       models: { fast: { targets: ['a/mock-small', 'b/mock-small'] } },
     };
-    const one = await start(config);
-    const two = await start(config);
+    const one = await fixture.start(config);
+    const two = await fixture.start(config);
     // Another run may have left overrides in this Redis: start from none.
     for (const kind of ['providers', 'models'] as const) {
       for (const entry of one.gateway.live.effective()[kind]) if (entry.origin !== 'file') await call(one, 'POST', `/admin/config/${kind}/${entry.name}/revert`);
