@@ -89,7 +89,7 @@ it('the kernel checks server.adminKey on admin routes, with no plugin: the key a
   gw = await startGateway({ server: { adminKey: ADMIN_KEY }, providers: { demo: { type: 'demo' } }, plugins: [routes()] });
   expect(await status('/admin/probe-admin', { authorization: `Bearer ${ADMIN_KEY}` })).toBe(200);
   expect(await status('/admin/probe-admin', { 'x-api-key': ADMIN_KEY })).toBe(200);
-  for (const headers of [{}, { authorization: 'Bearer wrong-admin-key-0123456789' }, { 'x-api-key': `${ADMIN_KEY}x` }, { authorization: `Basic ${ADMIN_KEY}` }]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong-admin-key-0123456789' }, { 'x-api-key': `${ADMIN_KEY}x` }, { authorization: `Basic ${ADMIN_KEY}` }] as Record<string, string>[]) {
     const answer = await fetch(`${gw.url}/admin/probe-admin`, { headers });
     expect(answer.status).toBe(401);
     expect(await answer.json()).toMatchObject({ error: { code: 'invalid_admin_key' } });
