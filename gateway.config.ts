@@ -10,8 +10,9 @@
  * first curl works. State (data/gateway.sqlite) and the usage log (data/usage.sqlite) are created on
  * first start.
  *
- * With LLM_GATEWAY_ADMIN_KEY set (16 characters or more), the dashboard is at /dashboard (log in
- * with that key) and every /admin/* route needs it; without it the dashboard is off.
+ * With LLM_GATEWAY_ADMIN_KEY set (16 characters or more; or server.adminKey in this config), the dashboard
+ * is at /dashboard (log in with that key) and every /admin/* route needs it; without it the
+ * dashboard is off and admin routes answer 403.
  */
 import { dashboard, defineConfig, providersFromEnv, usageLogger } from 'llm-gateway';
 

@@ -33,6 +33,8 @@ export function describeGateway(gateway: Gateway, filepath: string | undefined):
   lines.push(`server: http://${config.server.host}:${config.server.port}  body limit ${config.server.bodyLimit} bytes, shutdown deadline ${config.server.shutdownTimeoutMs} ms`);
   lines.push(`store: ${maskUrl(config.store)}`);
   if (plugins.some((p) => p.name === 'gateway:usage-logger')) lines.push(`usage log: ${maskUrl(String(config.sections.usageLog ?? DEFAULT_USAGE_LOG))}`);
+  const { adminKey } = config.server;
+  lines.push(`admin routes: ${adminKey ? `need the admin key (${String(mask(adminKey))})` : 'off (no admin key: set LLM_GATEWAY_ADMIN_KEY or server.adminKey)'}`);
   const board = gateway.tryResolve(dashboardStatus);
   if (board) lines.push(`dashboard: ${board.enabled ? `on at ${board.path} (log in with the admin key)` : `off: ${board.reason ?? 'no admin key'}`}`);
   lines.push('', 'providers:');

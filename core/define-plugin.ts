@@ -32,6 +32,11 @@ export interface PluginSpec<Options, Defaults extends Partial<Options>> {
   requires?: readonly string[];
   /** Option names whose values are secrets, never printed. */
   secretOptions?: readonly string[];
+  /**
+   * @deprecated The name of an option that sets the gateway's admin key (`server.adminKey`), kept
+   * for old configs (`auth({ adminKey })`); see `GatewayPlugin.adminKey`.
+   */
+  adminKeyOption?: string;
   providerTypes?: readonly ProviderType<never>[];
   requestOptions?: Readonly<Record<string, object>>;
   configSections?: Readonly<Record<string, object>>;
@@ -77,8 +82,10 @@ export function definePlugin<Options = undefined, Defaults extends Partial<Optio
         throw new ConfigError(`invalid options for plugin ${spec.name}`, formatIssues(`${spec.name}: options`, issues).split('\n'));
       }
     }
+    const adminKey = spec.adminKeyOption && isPlainObject(resolved) ? (resolved as PlainObject)[spec.adminKeyOption] : undefined;
     const plugin: GatewayPlugin = {
       name: spec.name,
+      ...(typeof adminKey === 'string' ? { adminKey } : {}),
       ...(spec.order ? { order: spec.order } : {}),
       ...(spec.requires ? { requires: spec.requires } : {}),
       ...(spec.providerTypes ? { providerTypes: spec.providerTypes } : {}),

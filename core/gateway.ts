@@ -143,8 +143,9 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   const upstream = composeUpstream(plugins, createProviderCall(runtime, events, logger));
   const pipeline = composeRequestPipeline(plugins, dispatcher(runtime, upstream));
   const exchange = { pipeline, events, bodyLimit: config.server.bodyLimit, takeRequestOptions: requestOptionsReader(declared) };
-  for (const frontEnd of frontEnds) for (const path of frontEnd.paths) router.post(path, guarded(frontEnd.access ?? 'key', authorizers, frontEndRoute(frontEnd, exchange)));
-  mountKernelRoutes(router, { runtime, health, sections: statusSections, guard: (handler) => guarded('key', authorizers, handler) });
+  const rules = { adminKey: config.server.adminKey, authorizers };
+  for (const frontEnd of frontEnds) for (const path of frontEnd.paths) router.post(path, guarded(frontEnd.access ?? 'key', rules, frontEndRoute(frontEnd, exchange)));
+  mountKernelRoutes(router, { runtime, health, sections: statusSections, guard: (handler) => guarded('key', rules, handler) });
 
   app.use(errorBoundary(logger, frontEnds));
   app.use(applyBodyRules(config.server.timeouts.bodyMs, config.server.inputLimits));

@@ -43,6 +43,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
   const panels: DashboardPanel[] = [];
   const statusSections: ProviderStatusSection[] = [];
   const ready: GatewayPlugin[] = [];
+  const rules = { adminKey: deps.config.server.adminKey, authorizers: deps.authorizers };
 
   for (const plugin of plugins) {
     if (!plugin.setup) {
@@ -58,7 +59,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       live: deps.live,
       checkConfig: (check) => deps.live.addCheck(check, { providers: deps.runtime.providers, models: deps.runtime.virtualModels }),
       health: deps.health,
-      route: ({ method, path, handler, access }) => void deps.router.register(path, [method], guarded(access ?? defaultAccess(path), deps.authorizers, handler)),
+      route: ({ method, path, handler, access }) => void deps.router.register(path, [method], guarded(access ?? defaultAccess(path), rules, handler)),
       frontEnd: (frontEnd) => void frontEnds.push(frontEnd as FrontEnd<unknown>),
       provider: (id) => deps.runtime.registry.get(id),
       addPanel: (panel) => void panels.push(panel),
@@ -68,6 +69,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       resolve: (token) => deps.services.resolve(token),
       tryResolve: (token) => deps.services.tryResolve(token),
     };
+    if (plugin.adminKey !== undefined) host.logger.warn('the adminKey option is deprecated: set the admin key once, as server.adminKey in the config (or LLM_GATEWAY_ADMIN_KEY)');
     let hooks: void | PluginHooks;
     try {
       hooks = await plugin.setup(host);

@@ -15,7 +15,8 @@
  *   API surfaces such as `/v1/responses`), provider status sections, event listeners and services
  *   (see `PluginHost`), and returns the hooks below, which close over whatever it prepared.
  * - `authorize(http, access)` runs before every route that is not public (see `Access`): the place
- *   for authentication (gateway keys, the admin key). Throw a GatewayError to refuse.
+ *   for authentication (gateway keys). Throw a GatewayError to refuse. On admin routes it runs
+ *   after the kernel has checked the admin key (`server.adminKey`), and can only refuse more.
  * - `gate(http, next)` runs for every HTTP request before routing, known path or not (an IP
  *   allow-list). Throw a GatewayError to refuse.
  * - `middleware(ctx, next)` runs once per client request, in config order, as an onion: code before
@@ -78,8 +79,10 @@ export type HttpGate = (http: KoaContext, next: () => Promise<void>) => Promise<
 
 /**
  * Who may call a route: anyone (`public`: health probes, a login page), a client with a gateway key
- * (`key`: the APIs), or an operator with the admin key (`admin`). The kernel asks every plugin's
- * `authorize` hook before a non-public route runs; with no plugin that authorizes, all are open.
+ * (`key`: the APIs), or an operator with the admin key (`admin`). The kernel checks the admin key
+ * itself (`server.adminKey`; without one admin routes answer 403), unless a gate vouched for the
+ * request (`grantAdmin`), then asks every plugin's `authorize` hook; with no plugin that
+ * authorizes, key routes are open.
  */
 export type Access = 'public' | 'key' | 'admin';
 
@@ -107,6 +110,12 @@ export interface GatewayPlugin extends PluginHooks {
   readonly configSections?: Readonly<Record<string, object>>;
   /** Options this plugin reads on every provider entry (`providers.groq.limits`), each with its JSON Schema. */
   readonly providerOptions?: Readonly<Record<string, object>>;
+  /**
+   * @deprecated The admin key given as one of this plugin's options (`auth({ adminKey })`), read by
+   * the kernel as `server.adminKey` for configs written before it existed. Plugins read the key
+   * from `host.config.server.adminKey`.
+   */
+  readonly adminKey?: string;
   setup?(host: PluginHost): void | PluginHooks | Promise<void | PluginHooks>;
 }
 

@@ -34,6 +34,13 @@ export interface ServerOptions {
    * one object, default 100 000, a 413), `maxStringLength` (characters, default 8 388 608, a 413).
    */
   inputLimits?: { maxDepth?: number; maxArrayLength?: number; maxStringLength?: number };
+  /**
+   * The admin key (16 characters or more): `/admin/*` routes need it, as `Authorization: Bearer`
+   * or `x-api-key`, and the dashboard's login compares with it. A secret: `check` never prints it.
+   * Default: the LLM_GATEWAY_ADMIN_KEY environment variable; without one, admin routes answer 403
+   * and the dashboard is off.
+   */
+  adminKey?: string;
 }
 
 export interface CatalogOptions {

@@ -15,6 +15,7 @@ import type { EnvReference, KernelConfig, ProviderConfig, VirtualModelConfig } f
 import { configSchema } from './schema.js';
 import { parseByteSize } from './byte-size.js';
 import type { InputLimits } from '../http/body-rules.js';
+import { resolveAdminKey } from './admin-key.js';
 
 export interface ResolvedVirtualModel {
   readonly name: string;
@@ -35,6 +36,8 @@ export interface ResolvedConfig {
     corsOrigins: readonly string[] | '*';
     timeouts: { headersMs: number; bodyMs: number };
     inputLimits: InputLimits;
+    /** `server.adminKey`, else a plugin's deprecated `adminKey` option, else LLM_GATEWAY_ADMIN_KEY (see admin-key.ts). */
+    adminKey: string | undefined;
   };
   readonly logging: { level: LogLevel; format: LogFormat };
   readonly store: string;
@@ -90,6 +93,7 @@ export async function resolveConfig(raw: KernelConfig, options: ResolveOptions =
 
   const plugins = await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), options.namedPlugins ?? {}, problems);
   const sections = readSections(raw, [...(options.builtins ?? []), ...plugins], options.configSections ?? {}, isSecret, problems);
+  const adminKey = resolveAdminKey(raw, [...(options.builtins ?? []), ...plugins], env, problems, secrets);
   if (problems.length > 0) throw new ConfigError('invalid config', problems);
 
   return {
@@ -101,6 +105,7 @@ export async function resolveConfig(raw: KernelConfig, options: ResolveOptions =
       corsOrigins: raw.server?.corsOrigins ?? [],
       timeouts: { headersMs: raw.server?.timeouts?.headersMs ?? DEFAULTS.headersMs, bodyMs: raw.server?.timeouts?.bodyMs ?? DEFAULTS.bodyMs },
       inputLimits: { ...DEFAULTS.inputLimits, ...raw.server?.inputLimits },
+      adminKey,
     },
     logging: { level: raw.logging?.level ?? 'info', format: raw.logging?.format ?? 'text' },
     store: raw.store ?? DEFAULT_STORE,

@@ -43,6 +43,7 @@ export const configSchema = {
           additionalProperties: false,
           properties: { maxDepth: { type: 'integer', minimum: 2 }, maxArrayLength: { type: 'integer', minimum: 1 }, maxStringLength: { type: 'integer', minimum: 1 } },
         },
+        adminKey: { type: 'string', minLength: 16 },
         corsOrigins: { anyOf: [{ const: '*' }, { type: 'array', items: { type: 'string', pattern: '^https?://[^/]+$' } }] },
       },
     },

@@ -1,18 +1,31 @@
 /**
- * Route access: before a route that is not public runs, every plugin's `authorize` hook checks the
- * request (see `Access` in plugin.ts). The list of checks is filled once every plugin is set up;
- * routes are wrapped while plugins set up, so they read it when a request comes.
+ * Route access: before a route that is not public runs, the kernel checks it. Admin routes need
+ * the admin key (`server.adminKey`, as `Authorization: Bearer` or `x-api-key`, compared in
+ * constant time): a wrong or missing key is a 401 `invalid_admin_key`, and without an admin key
+ * configured they are shut (403 `admin_disabled`) rather than open to whoever reaches the port.
+ * Then every plugin's `authorize` hook checks the request (see `Access` in plugin.ts): gateway keys
+ * on key routes; on admin routes a plugin can only refuse more. The list of checks is filled once
+ * every plugin is set up; routes are wrapped while plugins set up, so they read it when a request
+ * comes.
  *
  * One exception, and one mechanism for it: a plugin's `gate` that has already identified an
  * operator by other means than the admin key in a header (the dashboard's signed session cookie,
  * with its CSRF token) vouches for the request with `grantAdmin(http, actor)`. Admin routes then
- * run without asking the authorizers, which know only the headers; key routes are unaffected.
+ * run without asking for the key or the authorizers, which know only the headers; key routes are
+ * unaffected.
  */
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Context as KoaContext } from 'koa';
 import { GatewayError } from '../errors.js';
 import type { Access, Authorize } from '../plugin.js';
 
 type Handler = (http: KoaContext) => Promise<void> | void;
+
+/** What routes are checked against: the admin key, if any, and the plugins' `authorize` hooks. */
+export interface AccessRules {
+  readonly adminKey: string | undefined;
+  readonly authorizers: readonly Authorize[];
+}
 
 /** Admin routes live under `/admin/`; everything else a plugin serves is for clients with a key. */
 export function defaultAccess(path: string): Access {
@@ -32,17 +45,37 @@ export function grantedAdmin(http: KoaContext): string | undefined {
   return (http.state as Record<symbol, string | undefined>)[ADMIN_GRANT];
 }
 
-const adminDisabled = () =>
-  new GatewayError('permission', 'Admin routes are off: set an admin key (LLM_GATEWAY_ADMIN_KEY, read by the shipped config\'s dashboard, or auth({ adminKey })).', { code: 'admin_disabled' });
+/** Constant-time comparison of two secrets of any length (both hashed first). */
+function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(hash('sha256', given, 'buffer'), hash('sha256', expected, 'buffer'));
+}
 
-export function guarded(access: Access, authorizers: readonly Authorize[], handler: Handler): Handler {
+/** The secret a request carries: `Authorization: Bearer …` (OpenAI clients) or `x-api-key` (Anthropic clients). */
+function secretOf(http: KoaContext): string | undefined {
+  const bearer = /^Bearer\s+(.+)$/i.exec(http.get('authorization').trim());
+  return bearer?.[1] ?? (http.get('x-api-key').trim() || undefined);
+}
+
+const adminDisabled = () =>
+  new GatewayError('permission', 'Admin routes are off: set an admin key (LLM_GATEWAY_ADMIN_KEY, or server.adminKey in the config; 16 characters or more).', { code: 'admin_disabled' });
+
+const invalidAdminKey = () =>
+  new GatewayError('authentication', 'This route needs the admin key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>" (or log in to the dashboard).', { code: 'invalid_admin_key' });
+
+function checkAdminKey(http: KoaContext, adminKey: string | undefined): void {
+  if (!adminKey) throw adminDisabled();
+  const secret = secretOf(http);
+  if (!secret || !sameSecret(secret, adminKey)) throw invalidAdminKey();
+}
+
+export function guarded(access: Access, rules: AccessRules, handler: Handler): Handler {
   if (access === 'public') return handler;
   return async function authorizedRoute(http) {
-    if (access === 'admin' && grantedAdmin(http) !== undefined) return handler(http);
-    // Nobody checks the admin key: admin routes (logs with bodies, keys, live config) stay shut
-    // rather than open to whoever reaches the port.
-    if (access === 'admin' && authorizers.length === 0) throw adminDisabled();
-    for (const authorize of authorizers) await authorize(http, access);
+    if (access === 'admin') {
+      if (grantedAdmin(http) !== undefined) return handler(http);
+      checkAdminKey(http, rules.adminKey);
+    }
+    for (const authorize of rules.authorizers) await authorize(http, access);
     await handler(http);
   };
 }

@@ -1,11 +1,12 @@
 /**
  * gateway:auth, gateway keys (virtual keys) for every client.
  *
- * Options: an admin key for `/admin/*`, how long a verified key is trusted before the store is
- * asked again, and how many output tokens a budget reserves when a request sets no `max_tokens`.
+ * Options: how long a verified key is trusted before the store is asked again, and how many output
+ * tokens a budget reserves when a request sets no `max_tokens`. (`adminKey` is a deprecated alias
+ * of the config's `server.adminKey`: the kernel checks the admin key on `/admin/*`.)
  *
- * Before every route that is not public (`authorize`): admin routes need the admin key, every
- * other route a gateway key (`Authorization: Bearer` or `x-api-key`): `/v1/*` and any API surface
+ * Before every route that is not public (`authorize`): every route but the admin ones needs a
+ * gateway key (`Authorization: Bearer` or `x-api-key`): `/v1/*` and any API surface
  * or route a plugin adds elsewhere (Ollama's `/api/chat`), unless it says it is public (the probes
  * `/health` and `/ready`, a login page). Unknown, revoked or expired keys get a 401; a path no
  * route serves is a 404 whoever asks.
@@ -26,10 +27,13 @@ import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
 import { budgetWindows, reserve, type BudgetWindow, type Reservation } from './budget.js';
 import { KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
 import { addToWindow, takeFromWindow, windowCount } from './limits.js';
-import { sameSecret, secretFrom } from './secrets.js';
+import { secretFrom } from './secrets.js';
 
 export interface AuthOptions {
-  /** The key for `/admin/*`. Default: the LLM_GATEWAY_ADMIN_KEY environment variable; without one, admin routes answer 403. */
+  /**
+   * @deprecated Set `server.adminKey` in the config (default: LLM_GATEWAY_ADMIN_KEY) instead. Still
+   * accepted: it sets the gateway's one admin key, and must not differ from `server.adminKey`.
+   */
   adminKey?: string;
   /** Milliseconds a verified key is trusted before the store is asked again (how long a revocation takes to reach other replicas). Default 5000. */
   cacheTtlMs?: number;
@@ -86,6 +90,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
   name: 'gateway:auth',
   order: 'pre',
   secretOptions: ['adminKey'],
+  adminKeyOption: 'adminKey',
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -97,7 +102,6 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
   },
   defaults,
   setup(host, options) {
-    const adminKey = options.adminKey ?? process.env.LLM_GATEWAY_ADMIN_KEY;
     const { store } = host;
     const keys = new KeyStore(store.kv<KeyRecords>('keys'), options.cacheTtlMs);
     /** Looked up when first needed: the plugin providing it may set up after this one. */
@@ -121,14 +125,10 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     host.events.on('request:end', (ctx) => void settle(ctx).catch((error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id })));
 
     return {
-      // Every route that is not public asks: API routes a gateway key, admin routes the admin key.
+      // Every route that is not public asks: API routes a gateway key. Admin routes had the admin
+      // key checked by the kernel (server.adminKey) before this runs.
       async authorize(http, access) {
-        if (access === 'admin') {
-          const secret = secretFrom(http.req.headers);
-          if (!adminKey) throw new GatewayError('permission', 'Admin routes are disabled: set an admin key (LLM_GATEWAY_ADMIN_KEY or the auth plugin\'s adminKey).', { code: 'admin_disabled' });
-          if (!secret || !sameSecret(secret, adminKey)) throw new GatewayError('authentication', 'This route needs the admin key.', { code: 'invalid_admin_key' });
-          return;
-        }
+        if (access === 'admin') return;
         const secret = secretFrom(http.req.headers);
         if (!secret) throw new GatewayError('authentication', 'Missing gateway key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".', { code: 'missing_api_key' });
         const key = await keys.find(secret);

@@ -3,7 +3,7 @@
  * leaked store leaks no usable key; a fast hash is right here because the secret is random, not a
  * password someone chose.
  */
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export function newSecret(): string {
   return `gw-${randomBytes(32).toString('base64url')}`;
@@ -16,13 +16,6 @@ export function hashSecret(secret: string): string {
 
 export function newKeyId(): string {
   return `key_${randomBytes(9).toString('base64url')}`;
-}
-
-/** Constant-time comparison, for the admin key given in the config. */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(hashSecret(given), 'hex');
-  const b = Buffer.from(hashSecret(expected), 'hex');
-  return timingSafeEqual(a, b);
 }
 
 /** The secret a request carries: `Authorization: Bearer …` (OpenAI clients) or `x-api-key` (Anthropic clients). */

@@ -3,17 +3,17 @@
  * package's `views/dashboard/`, htmx served from the package, never a CDN), and the admin JSON API
  * of live configuration at `/admin/config`.
  *
- * Off unless an admin key is configured (option `adminKey`, default LLM_GATEWAY_ADMIN_KEY): then
- * no page and no route exists, and `llm-gateway check` says so. On, it guards every admin route
- * (`/admin/*` of every plugin, and its own pages), with or without gateway:auth:
- * - `gate`: a valid session cookie (signed, expiring, HttpOnly, SameSite=Strict) makes the request
- *   an operator's (`grantAdmin`), for reading; a state-changing request must also carry the
- *   session's CSRF token in `x-csrf-token`, or it is refused (403). A browser without a session is
- *   sent to the login page.
- * - `authorize` (admin routes, when no session vouched): the admin key as a bearer token or
- *   `x-api-key`, for scripts.
+ * Off unless the gateway has an admin key (`server.adminKey`, default LLM_GATEWAY_ADMIN_KEY; read
+ * from `host.config.server.adminKey`): then no page and no route exists, and `llm-gateway check`
+ * says so. Its pages are admin routes, which the kernel opens to the admin key as a bearer token or
+ * `x-api-key` (scripts), with or without gateway:auth; and its `gate` adds sessions:
+ * - a valid session cookie (signed, expiring, HttpOnly, SameSite=Strict) makes the request an
+ *   operator's (`grantAdmin`) on every admin route (`/admin/*` of every plugin, and its own pages),
+ *   for reading; a state-changing request must also carry the session's CSRF token in
+ *   `x-csrf-token`, or it is refused (403). A browser without a session is sent to the login page.
  * The login form compares the admin key in constant time, is protected by its own CSRF token, and
- * is rate-limited per client address (a bounded map).
+ * is rate-limited per client address (a bounded map). Sessions are signed with a key derived from
+ * the admin key.
  *
  * @example
  * plugins: [auth(), usageLogger(), dashboard()]   // LLM_GATEWAY_ADMIN_KEY=... npm start → /dashboard
@@ -37,7 +37,11 @@ import { LOGIN_COOKIE, SESSION_COOKIE, Sessions, cookieValue, same, setCookie } 
 import { createRenderer, viewsDir } from './views.js';
 
 export interface DashboardOptions {
-  /** The key operators log in with. Default: LLM_GATEWAY_ADMIN_KEY; without one the dashboard is off. */
+  /**
+   * @deprecated Set `server.adminKey` in the config (default: LLM_GATEWAY_ADMIN_KEY) instead: the
+   * key operators log in with. Still accepted: it sets the gateway's one admin key, and must not
+   * differ from `server.adminKey`.
+   */
   adminKey?: string;
   /** How long a login lasts, in ms. Default 8 hours. */
   sessionTtlMs?: number;
@@ -67,6 +71,7 @@ const defaults = { sessionTtlMs: 8 * 3_600_000, loginAttempts: 5, loginWindowMs:
 export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
   name: 'gateway:dashboard',
   secretOptions: ['adminKey'],
+  adminKeyOption: 'adminKey',
   schema: {
     type: 'object',
     additionalProperties: false,
@@ -80,13 +85,13 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
   },
   defaults,
   setup(host, options) {
-    const adminKey = options.adminKey ?? process.env.LLM_GATEWAY_ADMIN_KEY;
+    // The kernel's, whichever way it was given (server.adminKey, LLM_GATEWAY_ADMIN_KEY, this plugin's old option).
+    const { adminKey } = host.config.server;
     const base = DASHBOARD_PATH;
     if (!adminKey) {
-      host.provide(dashboardStatus, { enabled: false, path: base, reason: 'no admin key: set LLM_GATEWAY_ADMIN_KEY (16 characters or more) to turn it on' });
+      host.provide(dashboardStatus, { enabled: false, path: base, reason: 'no admin key: set LLM_GATEWAY_ADMIN_KEY or server.adminKey (16 characters or more) to turn it on' });
       return;
     }
-    if (adminKey.length < 16) throw new GatewayError('invalid_request', 'gateway:dashboard: the admin key must be at least 16 characters long.', { code: 'weak_admin_key' });
     host.provide(dashboardStatus, { enabled: true, path: base });
 
     const sessions = new Sessions(adminKey, options.sessionTtlMs);
@@ -223,13 +228,6 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
         }
         await next();
       },
-
-      async authorize(http, access) {
-        if (access !== 'admin') return;
-        const secret = bearer(http);
-        if (secret && same(secret, adminKey)) return;
-        throw new GatewayError('authentication', 'This route needs the admin key (Authorization: Bearer <key>) or a dashboard session.', { code: 'invalid_admin_key' });
-      },
     };
   },
 });
@@ -237,13 +235,6 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
 /** Where to go after logging in: a dashboard path only, never another site. */
 function safeNext(value: unknown, base: string): string {
   return typeof value === 'string' && (value === base || value.startsWith(`${base}/`) || value.startsWith(`${base}?`)) && !value.includes('//') && !value.includes('\\') ? value : base;
-}
-
-function bearer(http: KoaContext): string | undefined {
-  const match = /^Bearer\s+(.+)$/i.exec(http.get('authorization').trim());
-  if (match) return match[1];
-  const apiKey = http.get('x-api-key').trim();
-  return apiKey || undefined;
 }
 
 export { cacheAdmin } from './pages/cache.js';

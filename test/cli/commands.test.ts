@@ -160,6 +160,7 @@ describe('check', () => {
     ['a virtual model on an unknown provider', { models: { m: { targets: ['ghost/x'] } } }, 'config/models/m/targets/0 names provider "ghost", which is not configured'],
     ['an unknown plugin package', { plugins: ['llm-gateway-plugin-does-not-exist'] }, 'cannot find package "llm-gateway-plugin-does-not-exist"'],
     ['a bad log level', { logging: { level: 'loud' } }, 'config/logging/level must be one of: "debug", "info", "warn", "error", "silent" (found "loud")'],
+    ['an admin key too short (masked)', { server: { adminKey: 'too-short-key' } }, 'config/server/adminKey must be at least 16 characters long (found "***ey")'],
   ])('explains %s', (_what, config, expected) => {
     const file = writeConfig('broken.json', config);
     const result = runCli(['check', '--config', file]);

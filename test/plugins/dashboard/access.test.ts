@@ -1,7 +1,8 @@
 /**
  * Who may reach the dashboard and the admin API: nobody when no admin key is configured (the
- * dashboard is off and says why); with one, every /admin/* route and every page needs the admin
- * key or a session, with or without gateway:auth; a session works on other plugins' admin routes;
+ * dashboard is off and says why); with one (server.adminKey, LLM_GATEWAY_ADMIN_KEY or a plugin's
+ * deprecated adminKey option), every /admin/* route and every page needs the admin key or a
+ * session, with or without gateway:auth; a session works on other plugins' admin routes;
  * state changes need the CSRF token; logins are rate-limited; secrets and key hashes never reach
  * a page; templates escape what they print.
  */
@@ -29,8 +30,8 @@ afterEach(async () => {
   delete process.env.LLM_GATEWAY_SECRETS_KEY;
 });
 
-async function start(plugins: GatewayConfig['plugins']): Promise<RunningGateway> {
-  const gw = await startGateway({ providers: { a: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, plugins });
+async function start(plugins: GatewayConfig['plugins'], server: GatewayConfig['server'] = {}): Promise<RunningGateway> {
+  const gw = await startGateway({ server, providers: { a: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, plugins });
   running.push(gw);
   return gw;
 }
@@ -70,8 +71,29 @@ describe('dashboard access', () => {
     }
   });
 
+  it('turns on with server.adminKey, the same key the kernel checks on every admin route', async () => {
+    const gw = await start([usageLogger({ url: 'sqlite::memory:' }), dashboard()], { adminKey: ADMIN_KEY });
+    expect(gw.gateway.tryResolve(dashboardStatus)).toMatchObject({ enabled: true });
+    const refused = await fetch(`${gw.url}/admin/logs`, { headers: { authorization: 'Bearer wrong-key-wrong-key' } });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'invalid_admin_key' } });
+    expect((await fetch(`${gw.url}/admin/logs`, { headers: { 'x-api-key': ADMIN_KEY } })).status).toBe(200);
+    const { status, cookie } = await logInWithFetch(gw.url, ADMIN_KEY);
+    expect(status).toBe(303);
+    expect((await fetch(`${gw.url}/admin/logs`, { headers: { cookie: cookie! } })).status).toBe(200);
+  });
+
+  it("takes the admin key from the auth plugin's deprecated option too: the dashboard is on, logins and scripts use it", async () => {
+    const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard()]);
+    expect(gw.gateway.tryResolve(dashboardStatus)).toMatchObject({ enabled: true });
+    expect((await fetch(`${gw.url}/admin/keys`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(200);
+    const { status, cookie } = await logInWithFetch(gw.url, ADMIN_KEY);
+    expect(status).toBe(303);
+    expect((await fetch(`${gw.url}/admin/keys`, { headers: { cookie: cookie! } })).status).toBe(200);
+  });
+
   it("accepts a session on the auth plugin's admin routes, and refuses a state change without the CSRF token", async () => {
-    const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
+    const gw = await start([auth(), dashboard()], { adminKey: ADMIN_KEY });
     const { status, cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
     expect(status).toBe(303);
     expect(csrf).toBeTruthy();
@@ -140,7 +162,7 @@ describe('dashboard access', () => {
   });
 
   it("edits a key's models, limits and budget from the form, keeping a token bucket's settings", async () => {
-    const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
+    const gw = await start([auth(), dashboard()], { adminKey: ADMIN_KEY });
     const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
     const { id } = (await (await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'edited', team: 'ops', limits: { rpm: 10, algorithm: 'token-bucket', burst: 5 }, budget: { monthlyUsd: 50 } }) })).json()) as { id: string };
     const { cookie, csrf } = await logInWithFetch(gw.url, ADMIN_KEY);
