@@ -4,13 +4,13 @@
  * `adminKey`), else the LLM_GATEWAY_ADMIN_KEY variable. Two different keys are a config error.
  */
 import type { GatewayPlugin } from '../plugin.js';
-import type { KernelConfig } from './kernel-config.js';
+import type { EnvReference, KernelConfig } from './kernel-config.js';
 
 export const ADMIN_KEY_VARIABLE = 'LLM_GATEWAY_ADMIN_KEY';
 export const ADMIN_KEY_MIN_LENGTH = 16;
 
 export function resolveAdminKey(raw: KernelConfig, plugins: readonly GatewayPlugin[], env: NodeJS.ProcessEnv, problems: string[], secrets: Set<string>): string | undefined {
-  const given = raw.server?.adminKey;
+  const given = fromConfig(raw.server?.adminKey, env, problems);
   const aliases = plugins.filter((plugin): plugin is GatewayPlugin & { adminKey: string } => typeof plugin.adminKey === 'string');
   for (const plugin of aliases) {
     const other = given ?? aliases[0]!.adminKey;
@@ -23,9 +23,19 @@ export function resolveAdminKey(raw: KernelConfig, plugins: readonly GatewayPlug
   const key = given ?? aliases[0]?.adminKey ?? fromEnv;
   if (key === undefined) return undefined;
   secrets.add(key);
-  // The schemas check the other two; a shorter key is too easy to guess.
-  if (given === undefined && aliases.length === 0 && key.length < ADMIN_KEY_MIN_LENGTH) {
-    problems.push(`${ADMIN_KEY_VARIABLE} (the admin key) must be at least ${ADMIN_KEY_MIN_LENGTH} characters long (found ${key.length})`);
+  // The schemas check a key written in the config; a shorter key is too easy to guess.
+  const written = typeof raw.server?.adminKey === 'string' || (given === undefined && aliases.length > 0);
+  if (!written && key.length < ADMIN_KEY_MIN_LENGTH) {
+    const source = given === undefined ? ADMIN_KEY_VARIABLE : `config/server/adminKey (variable ${(raw.server!.adminKey as EnvReference).env})`;
+    problems.push(`${source} (the admin key) must be at least ${ADMIN_KEY_MIN_LENGTH} characters long (found ${key.length})`);
   }
   return key;
+}
+
+/** `server.adminKey` as written, or read from the variable it names. */
+function fromConfig(value: string | EnvReference | undefined, env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  const found = env[value.env] || value.default;
+  if (!found) problems.push(`config/server/adminKey reads environment variable ${value.env}, which is not set`);
+  return found || undefined;
 }

@@ -38,9 +38,9 @@ export interface ServerOptions {
    * The admin key (16 characters or more): `/admin/*` routes need it, as `Authorization: Bearer`
    * or `x-api-key`, and the dashboard's login compares with it. A secret: `check` never prints it.
    * Default: the LLM_GATEWAY_ADMIN_KEY environment variable; without one, admin routes answer 403
-   * and the dashboard is off.
+   * and the dashboard is off. May be read from another variable: `{ env: 'MY_ADMIN_KEY' }`.
    */
-  adminKey?: string;
+  adminKey?: string | EnvReference;
 }
 
 export interface CatalogOptions {

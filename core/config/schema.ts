@@ -43,7 +43,12 @@ export const configSchema = {
           additionalProperties: false,
           properties: { maxDepth: { type: 'integer', minimum: 2 }, maxArrayLength: { type: 'integer', minimum: 1 }, maxStringLength: { type: 'integer', minimum: 1 } },
         },
-        adminKey: { type: 'string', minLength: 16 },
+        adminKey: {
+          anyOf: [
+            { type: 'string', minLength: 16 },
+            { type: 'object', additionalProperties: false, required: ['env'], properties: { env: { type: 'string', minLength: 1 }, default: { type: 'string' } } },
+          ],
+        },
         corsOrigins: { anyOf: [{ const: '*' }, { type: 'array', items: { type: 'string', pattern: '^https?://[^/]+$' } }] },
       },
     },

@@ -136,3 +136,13 @@ it('refuses two different admin keys, and one too short, naming where they came 
   expect(empty.config.server.adminKey).toBeUndefined();
   await empty.close();
 });
+
+it('reads server.adminKey from the variable an { env } reference names, and says so when it is unset or short', async () => {
+  const create = (env: NodeJS.ProcessEnv) => createGateway({ store: 'memory', server: { adminKey: { env: 'OPS_ADMIN_KEY' } } }, { env, logger: silentLogger });
+  const gateway = await create({ OPS_ADMIN_KEY: ADMIN_KEY });
+  expect(gateway.config.server.adminKey).toBe(ADMIN_KEY);
+  await gateway.close();
+  await expect(create({})).rejects.toThrow(/config\/server\/adminKey reads environment variable OPS_ADMIN_KEY, which is not set/);
+  await expect(create({ OPS_ADMIN_KEY: 'short' })).rejects.toThrow(/config\/server\/adminKey \(variable OPS_ADMIN_KEY\) \(the admin key\) must be at least 16 characters long \(found 5\)/);
+  await expect(create({ OPS_ADMIN_KEY: 'short' })).rejects.not.toThrow(/short/);
+});
