@@ -199,7 +199,7 @@ async function main(): Promise<void> {
   pgUrl.hostname = '127.0.0.1';
   pgUrl.port = String(postgres.port);
   const config = {
-    server: { host: '127.0.0.1' },
+    server: { host: '127.0.0.1', adminKey: ADMIN },
     logging: { level: 'info' },
     store: redisUrl.toString(),
     usageLog: pgUrl.toString(),
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     },
     models: { soak: { strategy: 'round-robin', targets: ['up/gpt-4o-mini', 'up2/gpt-4o-mini'] } },
     plugins: [
-      ['gateway:auth', { adminKey: ADMIN }],
+      'gateway:auth',
       'gateway:token-counter',
       'gateway:cost',
       'gateway:usage-logger',
