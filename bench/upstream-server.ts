@@ -15,7 +15,9 @@ const upstream = await startMockUpstream({ record: false });
 const slow = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    // Connection: close, so that a proxy's pooled connections do not outlive the held streams: 5,000
+    // of them kept alive per target would exhaust this process's open files by the fourth target.
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'close' });
     const base = { id: 'chatcmpl-slow', object: 'chat.completion.chunk', created: 1700000000, model: 'mock-small' };
     let sent = 0;
     const timer = setInterval(() => {
