@@ -183,7 +183,13 @@ export async function withinMs<T>(ms: number, call: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   call.catch(() => undefined);
   try {
-    return await Promise.race([call, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+    const late = new Promise<never>((_, reject) => {
+      // A busy event loop runs this timer late, perhaps with the answer already waiting on the
+      // socket: let this turn's I/O be read first (setImmediate runs after it), so that only a
+      // store that has not answered is called late, not a process that was busy.
+      timer = setTimeout(() => setImmediate(() => reject(new Error(`no answer within ${ms} ms`))), ms);
+    });
+    return await Promise.race([call, late]);
   } finally {
     clearTimeout(timer);
   }
