@@ -45,7 +45,7 @@ export {
 } from '../core/errors.js';
 export type { ErrorKind, FailureClass, GatewayErrorOptions, OpenAIErrorBody } from '../core/errors.js';
 
-export { grantAdmin, grantedAdmin } from '../core/http/access.js';
+export { grantAdmin, grantedAdmin, secretFrom } from '../core/http/access.js';
 export { defineFrontEnd } from '../core/http/front-end.js';
 export type { FrontEnd, Operation, ParsedRequest } from '../core/http/front-end.js';
 export { clientGone } from '../core/http/exchange.js';

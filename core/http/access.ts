@@ -51,9 +51,14 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /** The secret a request carries: `Authorization: Bearer …` (OpenAI clients) or `x-api-key` (Anthropic clients). */
-function secretOf(http: KoaContext): string | undefined {
-  const bearer = /^Bearer\s+(.+)$/i.exec(http.get('authorization').trim());
-  return bearer?.[1] ?? (http.get('x-api-key').trim() || undefined);
+export function secretFrom(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    if (match) return match[1];
+  }
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
 }
 
 const adminDisabled = () =>
@@ -64,7 +69,7 @@ const invalidAdminKey = () =>
 
 function checkAdminKey(http: KoaContext, adminKey: string | undefined): void {
   if (!adminKey) throw adminDisabled();
-  const secret = secretOf(http);
+  const secret = secretFrom(http.req.headers);
   if (!secret || !sameSecret(secret, adminKey)) throw invalidAdminKey();
 }
 

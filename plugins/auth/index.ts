@@ -20,14 +20,13 @@
  */
 import type { Context as KoaContext } from 'koa';
 import picomatch from 'picomatch';
-import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTokens, type GatewayContext, type Target } from 'llm-gateway/plugin';
+import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTokens, secretFrom, type GatewayContext, type Target } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
 import { budgetWindows, reserve, type BudgetWindow, type Reservation } from './budget.js';
 import { KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
 import { addToWindow, takeFromWindow, windowCount } from './limits.js';
-import { secretFrom } from './secrets.js';
 
 export interface AuthOptions {
   /**

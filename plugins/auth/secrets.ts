@@ -17,14 +17,3 @@ export function hashSecret(secret: string): string {
 export function newKeyId(): string {
   return `key_${randomBytes(9).toString('base64url')}`;
 }
-
-/** The secret a request carries: `Authorization: Bearer …` (OpenAI clients) or `x-api-key` (Anthropic clients). */
-export function secretFrom(headers: Record<string, string | string[] | undefined>): string | undefined {
-  const authorization = headers.authorization;
-  if (typeof authorization === 'string') {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-    if (match) return match[1];
-  }
-  const apiKey = headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
-}
