@@ -48,4 +48,35 @@ describe('writeSse', () => {
     expect(body.length).toBe(all.join('').length);
     expect(body).toBe(all.join(''));
   });
+
+  it('joins the events of one tick into one write, and writes an event that comes alone at once', async () => {
+    const writes: string[] = [];
+    server = createServer((_req, res) => {
+      const write = res.write.bind(res) as (chunk: string) => boolean;
+      res.write = ((chunk: string) => (writes.push(chunk), write(chunk))) as typeof res.write;
+      void writeSse(
+        res,
+        (async function* () {
+          yield* events(10);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          yield* events(3);
+        })(),
+      );
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const body = await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)).text();
+    expect(body).toBe([...events(10), ...events(3)].join(''));
+    expect(writes).toEqual([events(10).join(''), events(3).join('')]);
+  });
+
+  it('does not wait for a drain that came before the next event (a large event, a pause, then more)', async () => {
+    const big = `data: ${'x'.repeat(1_000_000)}\n\n`;
+    const body = await serve(async function* () {
+      yield big;
+      // The client reads the big write meanwhile: its 'drain' comes before the next event does.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      yield 'data: after\n\n';
+    });
+    expect(body).toBe(`${big}data: after\n\n`);
+  }, 10_000);
 });
