@@ -19,6 +19,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LoadTarget, emptySample, errorCount, percentiles, warmUp, type Endpoint, type Sample } from './load.js';
 import { cpuTimeMs, killAll, runBenchmark, startGatewayProcess, startMockUpstreams, startNode } from './processes.js';
+import { positiveInt } from './env.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DURATION_MS = positiveInt('BENCH_DURATION_MS', 6000);
@@ -30,14 +31,6 @@ const GATEWAYS = ['plain', 'metrics', 'metrics + tracing'] as const;
 type GatewayName = (typeof GATEWAYS)[number];
 const START = '<!-- bench:observability:start -->';
 const END = '<!-- bench:observability:end -->';
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got "${raw}")`);
-  return value;
-}
 
 interface Cell {
   stream: boolean;

@@ -38,6 +38,7 @@ import { LoadTarget, emptySample, errorCount, warmUp, type Endpoint, type Sample
 import { summarizeProfiles } from './profile.js';
 import { cpuTimeMs, killAll, rssMb as currentRssMb, runBenchmark, startGatewayProcess, startMockUpstreams, startNode, stopGracefully, type Started } from './processes.js';
 import { renderReport, totalErrors, writeResults, type Cell } from './report.js';
+import { nonNegativeInt, positiveInt } from './env.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DURATION_MS = positiveInt('BENCH_DURATION_MS', 4000);
@@ -56,20 +57,6 @@ const CORES = cpus().length;
 /** With BENCH_PIN: the measured proxies' core, and the rest's. */
 const TARGET_CPUS = PIN ? String(CORES - 1) : undefined;
 const LOAD_CPUS = PIN ? `0-${Math.max(0, CORES - 2)}` : undefined;
-
-function positiveInt(name: string, fallback: number): number {
-  const value = nonNegativeInt(name, fallback);
-  if (value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-function nonNegativeInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number (got "${raw}")`);
-  return value;
-}
 
 interface Target {
   readonly name: string;
