@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type RunningCli } from '../support/cli.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { freePort } from '../support/free-port.js';
 
 let upstream: MockUpstream;
 let dir: string;
@@ -95,7 +96,7 @@ describe('start with the root gateway.config.ts', () => {
   });
 
   it('honours PORT', async () => {
-    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const port = String(await freePort());
     const cli = await start([], { PORT: port });
     expect(cli.url).toBe(`http://127.0.0.1:${port}`);
     await cli.stop();
