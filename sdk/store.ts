@@ -4,7 +4,7 @@
  * and token buckets for limits, and bounded waits for calls that must not hang a request.
  */
 export type { Store, StoreKind, TypedKv } from '../core/store/store.js';
-export type { AddOptions, BucketTake, Counters } from '../core/store/counters.js';
+export type { AddOptions, BucketTake, Counters, LocalCounters } from '../core/store/counters.js';
 export { withinMs } from '../core/store/bounded-counters.js';
-export { addToWindow, clearWindow, takeFromWindow, waitUnder, windowCount } from './store/sliding-window.js';
+export { addToWindow, addToWindowNow, clearWindow, takeFromWindow, takeFromWindowNow, waitUnder, windowCount, windowCountNow } from './store/sliding-window.js';
 export type { WindowCheck } from './store/sliding-window.js';

@@ -28,7 +28,7 @@ export interface StoreHealth {
 const MAX_PENDING_KEYS = 10_000;
 
 export class BoundedCounters implements Counters {
-  private readonly local = new MemoryCounters();
+  private readonly ledger = new MemoryCounters();
   /** Keys with counts in `local` the store has not got yet, with the TTL their window had. */
   private readonly pending = new Map<string, number | undefined>();
   private failureCount = 0;
@@ -66,29 +66,29 @@ export class BoundedCounters implements Counters {
   }
 
   async get(key: string): Promise<number> {
-    if (this.pending.has(key) && !(await this.move(key))) return this.local.get(key);
-    return this.bounded(() => this.shared.get(key), () => this.local.get(key));
+    if (this.pending.has(key) && !(await this.move(key))) return this.ledger.get(key);
+    return this.bounded(() => this.shared.get(key), () => this.ledger.get(key));
   }
 
   async ttl(key: string): Promise<number | undefined> {
-    if (this.pending.has(key) && !(await this.move(key))) return this.local.ttl(key);
-    return this.bounded(() => this.shared.ttl(key), () => this.local.ttl(key));
+    if (this.pending.has(key) && !(await this.move(key))) return this.ledger.ttl(key);
+    return this.bounded(() => this.shared.ttl(key), () => this.ledger.ttl(key));
   }
 
   async delete(key: string): Promise<void> {
     this.pending.delete(key);
-    await this.local.delete(key);
+    await this.ledger.delete(key);
     return this.bounded(() => this.shared.delete(key), async () => undefined);
   }
 
   takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
-    return this.bounded(() => this.shared.takeFromBucket(key, amount, capacity, refillPerSecond), () => this.local.takeFromBucket(key, amount, capacity, refillPerSecond));
+    return this.bounded(() => this.shared.takeFromBucket(key, amount, capacity, refillPerSecond), () => this.ledger.takeFromBucket(key, amount, capacity, refillPerSecond));
   }
 
   async close(): Promise<void> {
     clearInterval(this.mover);
     await this.moveAll();
-    await Promise.all([this.shared.close(), this.local.close()]);
+    await Promise.all([this.shared.close(), this.ledger.close()]);
   }
 
   /** An add that only counts in the shared store: refused (503) rather than counted locally. */
@@ -113,7 +113,7 @@ export class BoundedCounters implements Counters {
       this.logger.warn('too many counters wait for the state store; the oldest is kept in this process only', { key: oldest });
     }
     this.pending.set(key, ttlMs);
-    return this.local.add(key, by, ttlMs);
+    return this.ledger.add(key, by, ttlMs);
   }
 
   /**
@@ -131,7 +131,7 @@ export class BoundedCounters implements Counters {
   }
 
   private async moveNow(key: string): Promise<boolean> {
-    const amount = await this.local.get(key);
+    const amount = await this.ledger.get(key);
     const ttlMs = this.pending.get(key);
     if (amount === 0) {
       this.pending.delete(key);
@@ -145,8 +145,8 @@ export class BoundedCounters implements Counters {
       call.then(() => this.addLocally(key, -amount, ttlMs), () => undefined);
       return false;
     }
-    await this.local.add(key, -amount, ttlMs);
-    if ((await this.local.get(key)) !== 0) return false;
+    await this.ledger.add(key, -amount, ttlMs);
+    if ((await this.ledger.get(key)) !== 0) return false;
     this.pending.delete(key);
     return true;
   }

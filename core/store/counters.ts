@@ -23,6 +23,22 @@ export interface Counters {
    */
   takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake>;
   close(): Promise<void>;
+  /**
+   * Present when the counts live in this process's memory (the default and SQLite stores): the
+   * same operations answered at once. Hot paths (limits, budgets, circuits) use it to skip a
+   * promise per operation; a store that must ask a server (Redis) has none, and a wrapper that
+   * does not pass it on only makes its callers take the asynchronous path.
+   */
+  readonly local?: LocalCounters;
+}
+
+/** `Counters` answered synchronously, with the same meaning operation by operation. */
+export interface LocalCounters {
+  addNow(key: string, by: number, ttlMs?: number): number;
+  getNow(key: string): number;
+  ttlNow(key: string): number | undefined;
+  deleteNow(key: string): void;
+  takeFromBucketNow(key: string, amount: number, capacity: number, refillPerSecond: number): BucketTake;
 }
 
 export interface AddOptions {

@@ -3,7 +3,7 @@
  * SQLite store they are snapshotted to disk behind the requests (persist-behind.ts), so restarts
  * keep their windows and cursors; replicas that must agree use Redis instead.
  */
-import type { BucketTake, Counters } from './counters.js';
+import type { BucketTake, Counters, LocalCounters } from './counters.js';
 
 interface Entry {
   value: number;
@@ -11,13 +11,16 @@ interface Entry {
   expiresAt: number;
 }
 
-export class MemoryCounters implements Counters {
+export class MemoryCounters implements Counters, LocalCounters {
   private readonly entries = new Map<string, Entry>();
   /** Token buckets: what they held at `at`. Not persisted: a restart refills them, which only helps bursts. */
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   /** Keys changed since the last `takeChanges()`, for persistence. */
   private readonly changed = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
+
+  /** Every operation here is synchronous underneath: hot paths may call the `…Now` forms. */
+  readonly local: LocalCounters = this;
 
   constructor(private readonly now: () => number = Date.now) {
     // Expired windows are dropped on read; the sweep keeps never-read ones from piling up.
@@ -50,11 +53,19 @@ export class MemoryCounters implements Counters {
   }
 
   async ttl(key: string): Promise<number | undefined> {
+    return this.ttlNow(key);
+  }
+
+  ttlNow(key: string): number | undefined {
     const entry = this.live(key);
     return entry && entry.expiresAt !== Infinity ? entry.expiresAt - this.now() : undefined;
   }
 
   async takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
+    return this.takeFromBucketNow(key, amount, capacity, refillPerSecond);
+  }
+
+  takeFromBucketNow(key: string, amount: number, capacity: number, refillPerSecond: number): BucketTake {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * refillPerSecond);
@@ -68,6 +79,10 @@ export class MemoryCounters implements Counters {
   }
 
   async delete(key: string): Promise<void> {
+    this.deleteNow(key);
+  }
+
+  deleteNow(key: string): void {
     this.entries.delete(key);
     this.changed.add(key);
   }

@@ -24,6 +24,8 @@ export interface CircuitOptions {
 
 export type Admission = { allowed: true } | { allowed: false; retryInMs: number };
 
+const ALLOWED: Admission = Object.freeze({ allowed: true });
+
 /** `tripped` outlives any cooldown but not forever: a deployment nobody calls for a day starts closed. */
 const TRIPPED_TTL = 86_400_000;
 
@@ -47,21 +49,36 @@ export class Circuit {
     return tripped > 0 ? 'half_open' : 'closed';
   }
 
-  /** May a request go now? In half-open, takes one of the probe slots. */
-  async admit(): Promise<Admission> {
+  /**
+   * May a request go now? In half-open, takes one of the probe slots. A closed circuit in this
+   * process's counters (nearly every request) is answered at once.
+   */
+  admit(): Admission | Promise<Admission> {
+    const { local } = this.counters;
+    if (local && local.ttlNow(this.keys.open) === undefined && local.getNow(this.keys.tripped) === 0) return ALLOWED;
+    return this.admitChecked();
+  }
+
+  private async admitChecked(): Promise<Admission> {
     const openForMs = await this.counters.ttl(this.keys.open);
     if (openForMs !== undefined && openForMs > 0) return { allowed: false, retryInMs: openForMs };
-    if ((await this.counters.get(this.keys.tripped)) === 0) return { allowed: true };
+    if ((await this.counters.get(this.keys.tripped)) === 0) return ALLOWED;
     const probes = await this.counters.add(this.keys.probes, 1, this.options.cooldownMs);
     if (probes === 1) this.onChange('open', 'half_open');
     if (probes > this.options.halfOpenProbes) {
       await this.counters.add(this.keys.probes, -1, this.options.cooldownMs);
       return { allowed: false, retryInMs: this.options.cooldownMs };
     }
-    return { allowed: true };
+    return ALLOWED;
   }
 
-  async succeeded(): Promise<void> {
+  /** A success closes a tripped circuit; nothing to do (at once, in this process) when it was not. */
+  succeeded(): void | Promise<void> {
+    if (this.counters.local?.getNow(this.keys.tripped) === 0) return;
+    return this.closeIfTripped();
+  }
+
+  private async closeIfTripped(): Promise<void> {
     if ((await this.counters.get(this.keys.tripped)) === 0) return;
     await Promise.all([this.counters.delete(this.keys.tripped), this.counters.delete(this.keys.probes), clearWindow(this.counters, this.keys.failures, this.options.windowMs)]);
     this.onChange('half_open', 'closed');

@@ -72,8 +72,11 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
       return provider ? [provider, own] : [own];
     };
 
-    const countTokens = (scopes: Limiter[], usage: Usage | undefined) =>
-      usage ? Promise.all(scopes.map((scope) => scope.usedTokens(usage.total_tokens ?? 0, Date.now()))) : undefined;
+    const countTokens = (scopes: Limiter[], usage: Usage | undefined) => {
+      if (!usage) return undefined;
+      const now = Date.now();
+      return allOf(scopes.map((scope) => scope.usedTokens(usage.total_tokens ?? 0, now)));
+    };
 
     host.provide(limitHeadroom, {
       hasHeadroom: async (target) => (await Promise.all(scopesOf(target).map((s) => s.hasHeadroom(Date.now())))).every(Boolean),
@@ -98,7 +101,7 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
           for (const scope of scopes) {
             const waitMs = await scope.admit(now);
             if (waitMs > 0) {
-              await Promise.all(admitted.map((s) => s.ended()));
+              await allOf(admitted.map((s) => s.ended()));
               throw new GatewayError('rate_limited', `${scope.key}: at its rate limit; it frees up in ${Math.ceil(waitMs / 1000)} s`, {
                 code: 'deployment_rate_limited',
                 provider: call.target.provider,
@@ -108,7 +111,7 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
             }
             admitted.push(scope);
           }
-          const end = () => Promise.all(scopes.map((s) => s.ended()));
+          const end = () => allOf(scopes.map((s) => s.ended()));
           let handedOver = false;
           try {
             const result = await next(call);
@@ -123,7 +126,15 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
             handedOver = true;
             const { ctx } = call;
             // The concurrency slot is held, and the tokens counted, until the stream is over.
-            return { ...result, chunks: tapStream(result.chunks, { end: () => end().then(() => countTokens(scopes, ctx.usage)) }) };
+            return {
+              ...result,
+              chunks: tapStream(result.chunks, {
+                end: () => {
+                  const ending = end();
+                  return ending ? ending.then(() => countTokens(scopes, ctx.usage)) : countTokens(scopes, ctx.usage);
+                },
+              }),
+            };
           } catch (cause) {
             const error = toGatewayError(cause);
             if (options.learnFromProviders && error.status === 429 && error.retryAfterSeconds !== undefined) {
@@ -137,3 +148,9 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
     };
   },
 });
+
+/** Waits for the steps that went to a shared store; nothing to wait for when all were done at once. */
+function allOf(steps: Array<void | Promise<unknown>>): void | Promise<unknown> {
+  const pending = steps.filter((step) => step instanceof Promise);
+  return pending.length > 0 ? Promise.all(pending) : undefined;
+}

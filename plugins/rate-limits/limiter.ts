@@ -4,7 +4,7 @@
  * plus what the provider itself said (exhausted for a while). On the SQLite store the counters
  * live in memory; on Redis every replica counts against the same windows.
  */
-import { type Counters, addToWindow, takeFromWindow, windowCount } from 'llm-gateway/store';
+import { type Counters, type LocalCounters, addToWindow, addToWindowNow, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow } from 'llm-gateway/store';
 
 export interface Limits {
   rpm?: number;
@@ -20,73 +20,124 @@ const DAY = 86_400_000;
 const IN_FLIGHT_TTL = 15 * MINUTE;
 
 export class Limiter {
-  private readonly prefix: string;
+  /** The request windows this scope limits: requests per minute, then per day. */
+  private readonly requestWindows: Array<readonly [limit: number, windowMs: number, key: string]>;
+  private readonly keys: { blocked: string; inFlight: string; requestsPerMinute: string; requestsPerDay: string; tokensPerMinute: string; tokensPerDay: string };
 
   constructor(
     readonly key: string,
     readonly limits: Limits,
     private readonly counters: Counters,
   ) {
-    this.prefix = `limits:${key}`;
+    const prefix = `limits:${key}`;
+    this.keys = {
+      blocked: `${prefix}:blocked`,
+      inFlight: `${prefix}:inflight`,
+      requestsPerMinute: `${prefix}:req:m`,
+      requestsPerDay: `${prefix}:req:d`,
+      tokensPerMinute: `${prefix}:tok:m`,
+      tokensPerDay: `${prefix}:tok:d`,
+    };
+    const { rpm, rpd } = limits;
+    this.requestWindows = [];
+    if (rpm !== undefined) this.requestWindows.push([rpm, MINUTE, this.keys.requestsPerMinute]);
+    if (rpd !== undefined) this.requestWindows.push([rpd, DAY, this.keys.requestsPerDay]);
   }
 
   /**
    * Takes a request slot if every limit allows one and returns 0; otherwise takes nothing and
-   * returns how many milliseconds until one frees up.
+   * returns how many milliseconds until one frees up. Answered at once when the counters live in
+   * this process.
    */
-  async admit(now: number): Promise<number> {
-    const blocked = await this.blockedForMs();
+  admit(now: number): number | Promise<number> {
+    return this.counters.local ? this.admitNow(this.counters.local, now) : this.admitShared(now);
+  }
+
+  private admitNow(counters: LocalCounters, now: number): number {
+    const blocked = counters.ttlNow(this.keys.blocked) ?? 0;
     if (blocked > 0) return blocked;
     const { rpm, rpd, tpm, tpd, concurrency } = this.limits;
+    if (tpm !== undefined && windowCountNow(counters, this.keys.tokensPerMinute, MINUTE, now) >= tpm) return this.untilNextBucket(MINUTE, now);
+    if (tpd !== undefined && windowCountNow(counters, this.keys.tokensPerDay, DAY, now) >= tpd) return this.untilNextBucket(DAY, now);
+    const undo: Array<() => void> = [];
+    const refuse = (waitMs: number) => {
+      for (const u of undo) u();
+      return waitMs;
+    };
+    if (concurrency !== undefined) {
+      const inFlight = counters.addNow(this.keys.inFlight, 1, IN_FLIGHT_TTL);
+      undo.push(() => counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL));
+      // A full slot frees when some request ends: ask again in a second.
+      if (inFlight > concurrency) return refuse(1000);
+    }
+    for (const [limit, windowMs, key] of this.requestWindows) {
+      const check = takeFromWindowNow(counters, key, 1, limit, windowMs, now);
+      if (!check.allowed) return refuse(check.retryAfterMs);
+      undo.push(() => addToWindowNow(counters, key, -1, windowMs, now));
+    }
+    return 0;
+  }
+
+  /** `admit` on a shared store (Redis): the same steps, each a round trip. */
+  private async admitShared(now: number): Promise<number> {
+    const blocked = await this.blockedForMs();
+    if (blocked > 0) return blocked;
+    const { tpm, tpd, concurrency } = this.limits;
     const undo: Array<() => Promise<unknown>> = [];
     const refuse = async (waitMs: number) => {
       await Promise.all(undo.map((u) => u()));
       return waitMs;
     };
-    if (tpm !== undefined && (await windowCount(this.counters, `${this.prefix}:tok:m`, MINUTE, now)) >= tpm) return refuse(this.untilNextBucket(MINUTE, now));
-    if (tpd !== undefined && (await windowCount(this.counters, `${this.prefix}:tok:d`, DAY, now)) >= tpd) return refuse(this.untilNextBucket(DAY, now));
+    if (tpm !== undefined && (await windowCount(this.counters, this.keys.tokensPerMinute, MINUTE, now)) >= tpm) return refuse(this.untilNextBucket(MINUTE, now));
+    if (tpd !== undefined && (await windowCount(this.counters, this.keys.tokensPerDay, DAY, now)) >= tpd) return refuse(this.untilNextBucket(DAY, now));
     if (concurrency !== undefined) {
-      const inFlight = await this.counters.add(`${this.prefix}:inflight`, 1, IN_FLIGHT_TTL);
-      undo.push(() => this.counters.add(`${this.prefix}:inflight`, -1, IN_FLIGHT_TTL));
-      // A full slot frees when some request ends: ask again in a second.
+      const inFlight = await this.counters.add(this.keys.inFlight, 1, IN_FLIGHT_TTL);
+      undo.push(() => this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL));
       if (inFlight > concurrency) return refuse(1000);
     }
-    for (const [limit, windowMs, name] of [[rpm, MINUTE, 'm'], [rpd, DAY, 'd']] as const) {
-      if (limit === undefined) continue;
-      const check = await takeFromWindow(this.counters, `${this.prefix}:req:${name}`, 1, limit, windowMs, now);
+    for (const [limit, windowMs, key] of this.requestWindows) {
+      const check = await takeFromWindow(this.counters, key, 1, limit, windowMs, now);
       if (!check.allowed) return refuse(check.retryAfterMs);
-      undo.push(() => addToWindow(this.counters, `${this.prefix}:req:${name}`, -1, windowMs, now));
+      undo.push(() => addToWindow(this.counters, key, -1, windowMs, now));
     }
     return 0;
   }
 
-  /** Gives back the concurrency slot `admit` took. */
-  async ended(): Promise<void> {
-    if (this.limits.concurrency !== undefined) await this.counters.add(`${this.prefix}:inflight`, -1, IN_FLIGHT_TTL);
+  /** Gives back the concurrency slot `admit` took; at once when the counters live in this process. */
+  ended(): void | Promise<unknown> {
+    if (this.limits.concurrency === undefined) return;
+    if (this.counters.local) this.counters.local.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL);
+    else return this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL);
   }
 
   /**
    * Counts tokens in the windows a limit reads, and only those: a scope without a token limit (any
    * client-chosen deployment) would otherwise keep a day-long window per name it was ever asked.
    */
-  async usedTokens(count: number, now: number): Promise<void> {
-    if (count <= 0) return;
+  usedTokens(count: number, now: number): void | Promise<unknown> {
     const { tpm, tpd } = this.limits;
-    await Promise.all([
-      tpm !== undefined ? addToWindow(this.counters, `${this.prefix}:tok:m`, count, MINUTE, now) : undefined,
-      tpd !== undefined ? addToWindow(this.counters, `${this.prefix}:tok:d`, count, DAY, now) : undefined,
+    if (count <= 0 || (tpm === undefined && tpd === undefined)) return;
+    const { local } = this.counters;
+    if (local) {
+      if (tpm !== undefined) addToWindowNow(local, this.keys.tokensPerMinute, count, MINUTE, now);
+      if (tpd !== undefined) addToWindowNow(local, this.keys.tokensPerDay, count, DAY, now);
+      return;
+    }
+    return Promise.all([
+      tpm !== undefined ? addToWindow(this.counters, this.keys.tokensPerMinute, count, MINUTE, now) : undefined,
+      tpd !== undefined ? addToWindow(this.counters, this.keys.tokensPerDay, count, DAY, now) : undefined,
     ]);
   }
 
   /** What the provider said: nothing goes to this scope for `ms` (a longer block is kept). */
   async block(ms: number): Promise<void> {
     if (ms <= 0 || (await this.blockedForMs()) >= ms) return;
-    await this.counters.delete(`${this.prefix}:blocked`);
-    await this.counters.add(`${this.prefix}:blocked`, 1, ms);
+    await this.counters.delete(this.keys.blocked);
+    await this.counters.add(this.keys.blocked, 1, ms);
   }
 
   async blockedForMs(): Promise<number> {
-    return (await this.counters.ttl(`${this.prefix}:blocked`)) ?? 0;
+    return (await this.counters.ttl(this.keys.blocked)) ?? 0;
   }
 
   /** Whether a request could go now, without taking anything. */
@@ -94,11 +145,11 @@ export class Limiter {
     if ((await this.blockedForMs()) > 0) return false;
     const { rpm, rpd, tpm, tpd, concurrency } = this.limits;
     const full = async (limit: number | undefined, key: string, windowMs: number) => limit !== undefined && (await windowCount(this.counters, key, windowMs, now)) >= limit;
-    if (await full(rpm, `${this.prefix}:req:m`, MINUTE)) return false;
-    if (await full(rpd, `${this.prefix}:req:d`, DAY)) return false;
-    if (await full(tpm, `${this.prefix}:tok:m`, MINUTE)) return false;
-    if (await full(tpd, `${this.prefix}:tok:d`, DAY)) return false;
-    return concurrency === undefined || (await this.counters.get(`${this.prefix}:inflight`)) < concurrency;
+    if (await full(rpm, this.keys.requestsPerMinute, MINUTE)) return false;
+    if (await full(rpd, this.keys.requestsPerDay, DAY)) return false;
+    if (await full(tpm, this.keys.tokensPerMinute, MINUTE)) return false;
+    if (await full(tpd, this.keys.tokensPerDay, DAY)) return false;
+    return concurrency === undefined || (await this.counters.get(this.keys.inFlight)) < concurrency;
   }
 
   /** Limits and what is used of them, for `GET /v1/providers/:id/health`. */
@@ -108,11 +159,11 @@ export class Limiter {
     const blocked = await this.blockedForMs();
     return {
       scope: this.key,
-      ...(rpm !== undefined ? { requestsPerMinute: { limit: rpm, used: await used(`${this.prefix}:req:m`, MINUTE) } } : {}),
-      ...(rpd !== undefined ? { requestsPerDay: { limit: rpd, used: await used(`${this.prefix}:req:d`, DAY) } } : {}),
-      ...(tpm !== undefined ? { tokensPerMinute: { limit: tpm, used: await used(`${this.prefix}:tok:m`, MINUTE) } } : {}),
-      ...(tpd !== undefined ? { tokensPerDay: { limit: tpd, used: await used(`${this.prefix}:tok:d`, DAY) } } : {}),
-      ...(concurrency !== undefined ? { concurrency: { limit: concurrency, used: await this.counters.get(`${this.prefix}:inflight`) } } : {}),
+      ...(rpm !== undefined ? { requestsPerMinute: { limit: rpm, used: await used(this.keys.requestsPerMinute, MINUTE) } } : {}),
+      ...(rpd !== undefined ? { requestsPerDay: { limit: rpd, used: await used(this.keys.requestsPerDay, DAY) } } : {}),
+      ...(tpm !== undefined ? { tokensPerMinute: { limit: tpm, used: await used(this.keys.tokensPerMinute, MINUTE) } } : {}),
+      ...(tpd !== undefined ? { tokensPerDay: { limit: tpd, used: await used(this.keys.tokensPerDay, DAY) } } : {}),
+      ...(concurrency !== undefined ? { concurrency: { limit: concurrency, used: await this.counters.get(this.keys.inFlight) } } : {}),
       ...(blocked > 0 ? { exhaustedForMs: blocked } : {}),
     };
   }

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCounters } from '../../../core/store/memory-counters.js';
 import { Circuit, type CircuitState } from '../../../plugins/circuit-breaker/circuit.js';
+import { countersShapes, testCounters, type CountersShape } from '../../support/counters.js';
 
-/** A circuit on memory counters that run on the test's clock. */
-function circuit(options = {}) {
-  const changes: Array<[CircuitState, CircuitState]> = [];
-  const clock = { now: 0 };
-  const counters = new MemoryCounters(() => clock.now);
-  const make = () => new Circuit('p/m', { failureThreshold: 3, windowMs: 1000, cooldownMs: 500, halfOpenProbes: 1, ...options }, counters, (from, to) => void changes.push([from, to]));
-  return { c: make(), make, changes, clock };
-}
+describe.each(countersShapes)('Circuit on %s counters', (shape: CountersShape) => {
+  /** A circuit on memory counters that run on the test's clock. */
+  function circuit(options = {}) {
+    const changes: Array<[CircuitState, CircuitState]> = [];
+    const clock = { now: 0 };
+    const counters = testCounters(shape, () => clock.now);
+    const make = () => new Circuit('p/m', { failureThreshold: 3, windowMs: 1000, cooldownMs: 500, halfOpenProbes: 1, ...options }, counters, (from, to) => void changes.push([from, to]));
+    return { c: make(), make, changes, clock };
+  }
 
-describe('Circuit', () => {
   it('opens after the threshold of failures inside the window', async () => {
     const { c, changes, clock } = circuit();
     await c.failed(0);

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCounters } from '../../../core/store/memory-counters.js';
 import { Limiter } from '../../../plugins/rate-limits/limiter.js';
 import { exhaustedUntil, parseDuration } from '../../../plugins/rate-limits/provider-headers.js';
+import { countersShapes, testCounters, type CountersShape } from '../../support/counters.js';
 
-/** A limiter on memory counters that share the test's clock. */
-function limiter(key: string, limits: ConstructorParameters<typeof Limiter>[1]) {
-  const clock = { now: 0 };
-  return { clock, l: new Limiter(key, limits, new MemoryCounters(() => clock.now)) };
-}
+describe.each(countersShapes)('Limiter on %s counters', (shape: CountersShape) => {
+  /** A limiter on memory counters that share the test's clock. */
+  function limiter(key: string, limits: ConstructorParameters<typeof Limiter>[1]) {
+    const clock = { now: 0 };
+    return { clock, l: new Limiter(key, limits, testCounters(shape, () => clock.now)) };
+  }
 
-describe('Limiter', () => {
   it('refuses past rpm, then lets requests through as the window slides', async () => {
     const { clock, l } = limiter('p', { rpm: 2 });
     expect(await l.admit(0)).toBe(0);
