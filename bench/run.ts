@@ -19,6 +19,7 @@
  *
  * Environment: BENCH_DURATION_MS (measured time per target and cell, default 4000),
  * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,64"),
+ * BENCH_MODES (default "json,stream"; one of them, e.g. to profile streams alone),
  * BENCH_TARGETS (default "bare proxy,no plugins,default,full"; "direct" adds the mock called
  * directly; a path ending in .json adds a gateway with that config, named after the file, e.g. to
  * measure one plugin's share as the full pipeline without it), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
@@ -47,6 +48,8 @@ const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
 const HELD = nonNegativeInt('BENCH_HELD_STREAMS', 200);
 const WORKERS = nonNegativeInt('BENCH_WORKERS', 0);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,64').split(',').map(Number);
+const MODES = (process.env.BENCH_MODES ?? 'json,stream').split(',').map((mode) => mode.trim());
+if (MODES.length === 0 || MODES.some((mode) => mode !== 'json' && mode !== 'stream')) throw new Error('BENCH_MODES is a list of json and stream');
 const PROFILE = process.argv.includes('--profile');
 const WRITE_DOC = process.env.BENCH_WRITE_DOC !== '0' && !PROFILE;
 const GATEWAY_CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
@@ -141,7 +144,7 @@ async function main(): Promise<number> {
     }
   }, 100);
   const cells: Cell[] = [];
-  for (const stream of [false, true]) {
+  for (const stream of MODES.map((mode) => mode === 'stream')) {
     for (const concurrency of CONCURRENCY) cells.push(await measureCell(targets, stream, concurrency));
   }
   clearInterval(sampler);
