@@ -19,8 +19,7 @@
  * replaced by what the request actually cost.
  */
 import type { Context as KoaContext } from 'koa';
-import picomatch from 'picomatch';
-import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTokens, secretFrom, type GatewayContext, type Target } from 'llm-gateway/plugin';
+import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTokens, matchesModelGlob, secretFrom, type GatewayContext, type Target } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
@@ -142,7 +141,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         if (!key) return next();
         ctx.set(callerKeySlot, callerOf(key));
         const model = ctx.request.model;
-        if (key.models && !key.models.some((glob) => picomatch.isMatch(model, glob, { nocase: true }))) {
+        if (key.models && !key.models.some((glob) => matchesModelGlob(model, glob))) {
           throw new GatewayError('permission', `This key may not use the model '${model}' (allowed: ${key.models.join(', ')}).`, { code: 'model_not_allowed', param: 'model' });
         }
         // Read only when a limit or a budget needs it: counting the prompt is the token counter's costly part.

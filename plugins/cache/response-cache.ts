@@ -3,11 +3,10 @@
  * whether and under which key the request is cacheable (`plan`), look it up exactly then
  * semantically (`lookup`), answer from an entry (`answer`), and keep a fresh answer (`keep`).
  */
-import { type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type Logger, type ModelLookup, type RouteDecision, type Target, type Usage } from 'llm-gateway/plugin';
+import { matchesModelGlob, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type Logger, type ModelLookup, type RouteDecision, type Target, type Usage } from 'llm-gateway/plugin';
 import type { Pricing } from 'llm-gateway/plugins/cost';
 import { authenticatedKey } from 'llm-gateway/plugins/auth';
 import { withinMs } from 'llm-gateway/store';
-import picomatch from 'picomatch';
 import { readControls, type CacheControls, type CacheRequestOption } from './controls.js';
 import type { CacheEntries, EntryMeta } from './entries.js';
 import { assemble, responseFrom, sizeOf, storable, type CacheEntry } from './entry.js';
@@ -69,7 +68,7 @@ export class ResponseCache {
     const route = this.routeOf(ctx);
     const model = route && modelOf(route);
     if (!route || !model) return undefined;
-    if (only.models && !only.models.some((glob) => picomatch.isMatch(route.requestedModel, glob, { nocase: true }) || picomatch.isMatch(model, glob, { nocase: true }))) return undefined;
+    if (only.models && !only.models.some((glob) => matchesModelGlob(route.requestedModel, glob) || matchesModelGlob(model, glob))) return undefined;
     const controls = readControls(ctx.http.req.headers, ctx.requestOptions.cache as CacheRequestOption | undefined);
     const scope = scopeOf(ctx, this.options.scope);
     const operation = ctx.operation;
