@@ -97,19 +97,21 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
           const scopes = scopesOf(call.target);
           const deployment = scopes.at(-1)!;
           const now = Date.now();
-          const admitted: Limiter[] = [];
-          for (const scope of scopes) {
-            const waitMs = await scope.admit(now);
-            if (waitMs > 0) {
-              await allOf(admitted.map((s) => s.ended()));
-              throw new GatewayError('rate_limited', `${scope.key}: at its rate limit; it frees up in ${Math.ceil(waitMs / 1000)} s`, {
-                code: 'deployment_rate_limited',
-                provider: call.target.provider,
-                retryable: true,
-                retryAfterSeconds: waitMs / 1000,
-              });
-            }
-            admitted.push(scope);
+          // Every scope at once: on a shared store each admission is a round trip.
+          const admissions = scopes.map((scope) => scope.admit(now));
+          const waits = admissions.some((a) => a instanceof Promise) ? await Promise.all(admissions) : (admissions as number[]);
+          const refusedBy = waits.findIndex((waitMs) => waitMs > 0);
+          if (refusedBy >= 0) {
+            // A refused request counts nowhere: the scopes that admitted it give back what they took.
+            await allOf(scopes.filter((_, i) => waits[i] === 0).map((s) => s.withdraw(now)));
+            const scope = scopes[refusedBy]!;
+            const waitMs = Math.max(...waits);
+            throw new GatewayError('rate_limited', `${scope.key}: at its rate limit; it frees up in ${Math.ceil(waitMs / 1000)} s`, {
+              code: 'deployment_rate_limited',
+              provider: call.target.provider,
+              retryable: true,
+              retryAfterSeconds: waitMs / 1000,
+            });
           }
           const end = () => allOf(scopes.map((s) => s.ended()));
           let handedOver = false;

@@ -78,29 +78,52 @@ export class Limiter {
     return 0;
   }
 
-  /** `admit` on a shared store (Redis): the same steps, each a round trip. */
+  /**
+   * `admit` on a shared store (Redis), in two round trips rather than one per step: first every
+   * read (a block, the token windows), then every take at once (the concurrency slot and the
+   * request windows); when one take is refused, the others are given back.
+   */
   private async admitShared(now: number): Promise<number> {
-    const blocked = await this.blockedForMs();
-    if (blocked > 0) return blocked;
     const { tpm, tpd, concurrency } = this.limits;
-    const undo: Array<() => Promise<unknown>> = [];
-    const refuse = async (waitMs: number) => {
-      await Promise.all(undo.map((u) => u()));
-      return waitMs;
-    };
-    if (tpm !== undefined && (await windowCount(this.counters, this.keys.tokensPerMinute, MINUTE, now)) >= tpm) return refuse(this.untilNextBucket(MINUTE, now));
-    if (tpd !== undefined && (await windowCount(this.counters, this.keys.tokensPerDay, DAY, now)) >= tpd) return refuse(this.untilNextBucket(DAY, now));
-    if (concurrency !== undefined) {
-      const inFlight = await this.counters.add(this.keys.inFlight, 1, IN_FLIGHT_TTL);
-      undo.push(() => this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL));
-      if (inFlight > concurrency) return refuse(1000);
-    }
-    for (const [limit, windowMs, key] of this.requestWindows) {
+    const [blocked, tokensThisMinute, tokensToday] = await Promise.all([
+      this.blockedForMs(),
+      tpm !== undefined ? windowCount(this.counters, this.keys.tokensPerMinute, MINUTE, now) : 0,
+      tpd !== undefined ? windowCount(this.counters, this.keys.tokensPerDay, DAY, now) : 0,
+    ]);
+    if (blocked > 0) return blocked;
+    if (tpm !== undefined && tokensThisMinute >= tpm) return this.untilNextBucket(MINUTE, now);
+    if (tpd !== undefined && tokensToday >= tpd) return this.untilNextBucket(DAY, now);
+
+    /** What one take answered, and how to give back what it holds (a refused window holds nothing). */
+    type Take = { waitMs: number; giveBack?: () => Promise<unknown> };
+    const takes: Array<Promise<Take>> = this.requestWindows.map(async ([limit, windowMs, key]) => {
       const check = await takeFromWindow(this.counters, key, 1, limit, windowMs, now);
-      if (!check.allowed) return refuse(check.retryAfterMs);
-      undo.push(() => addToWindow(this.counters, key, -1, windowMs, now));
+      return check.allowed ? { waitMs: 0, giveBack: () => addToWindow(this.counters, key, -1, windowMs, now) } : { waitMs: check.retryAfterMs };
+    });
+    if (concurrency !== undefined) {
+      // A full slot frees when some request ends: ask again in a second. Refused or not, it was taken.
+      const giveBack = () => this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL);
+      takes.push(this.counters.add(this.keys.inFlight, 1, IN_FLIGHT_TTL).then((inFlight) => ({ waitMs: inFlight > concurrency ? 1000 : 0, giveBack })));
     }
-    return 0;
+    const settled = await Promise.allSettled(takes);
+    const taken = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const waitMs = Math.max(0, ...taken.map((t) => t.waitMs));
+    if (failure || waitMs > 0) {
+      await Promise.all(taken.map((t) => t.giveBack?.()));
+      if (failure) throw failure.reason;
+    }
+    return waitMs;
+  }
+
+  /** Gives back everything an `admit` took (its request counts and slot): another scope refused the request. */
+  withdraw(now: number): void | Promise<unknown> {
+    const { local } = this.counters;
+    if (local) {
+      for (const [, windowMs, key] of this.requestWindows) addToWindowNow(local, key, -1, windowMs, now);
+      return this.ended();
+    }
+    return Promise.all([...this.requestWindows.map(([, windowMs, key]) => addToWindow(this.counters, key, -1, windowMs, now)), this.ended()]);
   }
 
   /** Gives back the concurrency slot `admit` took; at once when the counters live in this process. */

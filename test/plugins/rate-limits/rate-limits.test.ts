@@ -101,6 +101,30 @@ describe('rate limits', () => {
   });
 });
 
+describe('scopes together', () => {
+  it('a request one scope refuses counts in none: the provider scope gives back what it took', async () => {
+    const own = await startMockUpstream();
+    const both = await startGateway({
+      providers: { two: mockProvider(own) },
+      plugins: [retry({ attempts: 1 }), rateLimits({ limits: { two: { rpm: 3 }, 'two/capped': { rpm: 1 } } })],
+    });
+    try {
+      const ask = (model: string) => fetch(`${both.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }) });
+      expect((await ask('two/capped')).status).toBe(200);
+      expect((await ask('two/capped')).status).toBe(429);
+      const health = (await (await fetch(`${both.url}/v1/providers/two/health`)).json()) as { limits: Array<{ scope: string; requestsPerMinute?: { used: number } }> };
+      expect(health.limits.find((l) => l.scope === 'two')?.requestsPerMinute?.used).toBe(1);
+      // The provider's rpm of 3 still has room for two more.
+      expect((await ask('two/other')).status).toBe(200);
+      expect((await ask('two/other')).status).toBe(200);
+      expect((await ask('two/other')).status).toBe(429);
+    } finally {
+      await both.close();
+      await own.close();
+    }
+  });
+});
+
 describe('limits on the provider entry, edited live', () => {
   it('applies a provider entry`s limits, and the new ones after a live change', async () => {
     const own = await startMockUpstream();
