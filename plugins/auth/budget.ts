@@ -69,23 +69,22 @@ export type Reservation = { ok: true; release: (actualMicros: number) => void | 
 /** Reserves `micros` in every window, or in none. */
 export async function reserve(counters: Counters, windows: readonly BudgetWindow[], micros: number): Promise<Reservation> {
   if (counters.local) return reserveNow(counters.local, windows, micros);
-  const taken: BudgetWindow[] = [];
-  for (const window of windows) {
-    // Exact: when the shared store does not answer, the request is refused (503) rather than
-    // counted in this process, where replicas could not see it and together spend past the budget.
-    let total: number;
-    try {
-      total = await counters.add(window.counter, micros, window.ttlMs, { exact: true });
-    } catch (error) {
-      await Promise.all(taken.map((w) => counters.add(w.counter, -micros, w.ttlMs)));
-      throw error;
-    }
-    taken.push(window);
-    // Already spent to the limit: refused even for a request that reserves nothing.
-    if (total > window.limitMicros || (micros === 0 && total >= window.limitMicros)) {
-      await Promise.all(taken.map((w) => counters.add(w.counter, -micros, w.ttlMs)));
-      return { ok: false, window, spentMicros: total - micros };
-    }
+  // Every window at once (one round trip on a shared store); all are given back if one refuses.
+  // Exact: when the shared store does not answer, the request is refused (503) rather than
+  // counted in this process, where replicas could not see it and together spend past the budget.
+  const adds = await Promise.allSettled(windows.map((window) => counters.add(window.counter, micros, window.ttlMs, { exact: true })));
+  const giveBack = () => Promise.all(windows.filter((_, i) => adds[i]!.status === 'fulfilled').map((w) => counters.add(w.counter, -micros, w.ttlMs)));
+  const failure = adds.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+  if (failure) {
+    await giveBack();
+    throw failure.reason;
+  }
+  const totals = adds.map((a) => (a as PromiseFulfilledResult<number>).value);
+  // Already spent to the limit: refused even for a request that reserves nothing.
+  const refused = windows.findIndex((window, i) => totals[i]! > window.limitMicros || (micros === 0 && totals[i]! >= window.limitMicros));
+  if (refused >= 0) {
+    await giveBack();
+    return { ok: false, window: windows[refused]!, spentMicros: totals[refused]! - micros };
   }
   let released = false;
   return {

@@ -60,9 +60,10 @@ export class Circuit {
   }
 
   private async admitChecked(): Promise<Admission> {
-    const openForMs = await this.counters.ttl(this.keys.open);
+    // Both read at once: on a shared store, one round trip for the common case.
+    const [openForMs, tripped] = await Promise.all([this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
     if (openForMs !== undefined && openForMs > 0) return { allowed: false, retryInMs: openForMs };
-    if ((await this.counters.get(this.keys.tripped)) === 0) return ALLOWED;
+    if (tripped === 0) return ALLOWED;
     const probes = await this.counters.add(this.keys.probes, 1, this.options.cooldownMs);
     if (probes === 1) this.onChange('open', 'half_open');
     if (probes > this.options.halfOpenProbes) {
