@@ -3,6 +3,7 @@
  * only when the key was just created), so two replicas adding at once never lose an update and a
  * window's expiry is set once.
  */
+import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import type { BucketTake, Counters } from './counters.js';
 
@@ -40,7 +41,7 @@ export class RedisCounters implements Counters {
   ) {}
 
   async add(key: string, by: number, ttlMs?: number): Promise<number> {
-    const value = await this.client.eval(ADD, { keys: [this.prefix + key], arguments: [String(Math.trunc(by)), String(ttlMs ?? 0)] });
+    const value = await this.run(ADD, [this.prefix + key], [String(Math.trunc(by)), String(ttlMs ?? 0)]);
     return Number(value);
   }
 
@@ -59,11 +60,36 @@ export class RedisCounters implements Counters {
   }
 
   async takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
-    const [allowed, wait] = (await this.client.eval(TAKE_FROM_BUCKET, { keys: [this.prefix + key], arguments: [String(amount), String(capacity), String(refillPerSecond)] })) as [number, number];
+    const [allowed, wait] = (await this.run(TAKE_FROM_BUCKET, [this.prefix + key], [String(amount), String(capacity), String(refillPerSecond)])) as [number, number];
     return { allowed: Number(allowed) === 1, retryAfterMs: Number(wait) };
   }
 
   async close(): Promise<void> {
     // The client is the store's; it closes it.
   }
+
+  /**
+   * Runs a script by its SHA-1 (EVALSHA), so that each call sends a few bytes rather than the
+   * script; a server that does not know it yet (first call, restarted, flushed) gets it once with
+   * EVAL, which also keeps it for the calls after.
+   */
+  private async run(script: string, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.client.evalSha(shaOf(script), { keys, arguments: args });
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return this.client.eval(script, { keys, arguments: args });
+    }
+  }
+}
+
+const shas = new Map<string, string>();
+
+function shaOf(script: string): string {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  return sha;
 }

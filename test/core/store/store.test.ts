@@ -9,6 +9,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { MemoryCounters } from '../../../core/store/memory-counters.js';
 import { openStore, type Store } from '../../../core/store/store.js';
+import { createClient } from 'redis';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,6 +111,27 @@ describe.skipIf(!REDIS_URL)('redis shared by two replicas', () => {
     expect(await stores[0]!.counters.get(key)).toBe(100);
     expect(await stores[1]!.counters.get(key)).toBe(100);
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('keeps counting when Redis forgets its scripts (restart, SCRIPT FLUSH): they are sent again', async () => {
+    const store = await openStore(REDIS_URL!, silentLogger);
+    const admin = createClient({ url: REDIS_URL! });
+    await admin.connect();
+    try {
+      const key = `flushed-${Date.now()}`;
+      expect(await store.counters.add(key, 2, 10_000)).toBe(2);
+      await admin.scriptFlush();
+      expect(await store.counters.add(key, 3, 10_000)).toBe(5);
+      // In Redis itself, not only in this process's fallback ledger.
+      expect(await admin.get(`llm-gateway:counter:${key}`)).toBe('5');
+      await admin.scriptFlush();
+      expect((await store.counters.takeFromBucket(`${key}:bucket`, 1, 1, 1)).allowed).toBe(true);
+      expect((await store.counters.takeFromBucket(`${key}:bucket`, 1, 1, 1)).allowed).toBe(false);
+      expect(await admin.exists(`llm-gateway:counter:${key}:bucket`)).toBe(1);
+    } finally {
+      await admin.quit();
+      await store.close();
+    }
   });
 });
 
