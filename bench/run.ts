@@ -120,7 +120,7 @@ async function main(): Promise<number> {
   // (a cold gateway is slower for its first few thousand requests, which production never sees).
   // This also checks that every target answers correctly before anything is measured.
   for (const target of targets) await warmUp(target.name, target.endpoint, WARMUP_MS * 2);
-  log(`warmed up; measuring ${CONCURRENCY.length * 2} cells × ${targets.length} targets`);
+  log(`warmed up; measuring ${CONCURRENCY.length * MODES.length} cells × ${targets.length} targets`);
   // What the processes logged while starting (a cluster's other workers, migrations) is not "under load".
   const quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
 
@@ -166,7 +166,9 @@ async function main(): Promise<number> {
     logLines,
   });
   if (PROFILE) {
-    await Promise.all(targets.filter((t) => GATEWAY_CONFIGS[t.name] || t.name.startsWith('full (redis)')).map((t) => stopGracefully(t.process.child)));
+    // Every gateway (a profile is written when its process exits), not the bare proxy or the mock.
+    const gatewayNames = new Set(gateways.map(([name]) => name));
+    await Promise.all(targets.filter((t) => gatewayNames.has(t.name)).map((t) => stopGracefully(t.process.child)));
     log(`profiles: ${summarizeProfiles(profileDir).join(', ')}`);
   }
   killAll();
