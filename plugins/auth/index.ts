@@ -146,25 +146,20 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         }
         // Read only when a limit or a budget needs it: counting the prompt is the token counter's costly part.
         const promptTokens = () => ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
+        // The key's windows and budgets are read at once: on a shared store, one round trip.
         const rpm = key.limits?.rpm;
-        if (rpm !== undefined) {
-          const check =
-            key.limits?.algorithm === 'token-bucket'
-              ? await store.counters.takeFromBucket(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60).then((t) => ({ allowed: t.allowed, retryAfterSeconds: Math.ceil(t.retryAfterMs / 1000) }))
-              : await takeFromWindow(store.counters, `rpm:${key.id}`, 1, rpm);
-          if (!check.allowed) throw limited(`This key is over its limit of ${rpm} requests per minute.`, 'rpm_exceeded', check.retryAfterSeconds);
-        }
-        if (key.limits?.tpm !== undefined) {
-          const used = await windowCount(store.counters, `tpm:${key.id}`);
-          if (used + promptTokens() > key.limits.tpm) throw limited(`This key is over its limit of ${key.limits.tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
-        }
-        // A key already spent to its limit is refused here, before any work; the reservation
-        // itself waits for the final route and token count (below).
+        const tpm = key.limits?.tpm;
         const windows = budgetWindows(key.id, key.budget);
-        if (windows.length > 0) {
-          const refused = await reserve(store.counters, windows, 0);
-          if (!refused.ok) throw overBudget(refused.window);
-        }
+        const [requests, tokensUsed, spentCheck] = await Promise.all([
+          rpm === undefined ? undefined : takeRequest(key, rpm),
+          tpm === undefined ? undefined : windowCount(store.counters, `tpm:${key.id}`),
+          // A key already spent to its limit is refused here, before any work; the reservation
+          // itself waits for the final route and token count (below).
+          windows.length === 0 ? undefined : reserve(store.counters, windows, 0),
+        ]);
+        if (requests && !requests.allowed) throw limited(`This key is over its limit of ${rpm} requests per minute.`, 'rpm_exceeded', requests.retryAfterSeconds);
+        if (tpm !== undefined && (tokensUsed ?? 0) + promptTokens() > tpm) throw limited(`This key is over its limit of ${tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
+        if (spentCheck && !spentCheck.ok) throw overBudget(spentCheck.window);
         await next();
       },
 
@@ -180,6 +175,15 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
           return next(call);
         },
     };
+
+    /** One request taken from the key's rpm: a sliding window, or a token bucket when the key asks for one. */
+    async function takeRequest(key: GatewayKey, rpm: number): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+      if (key.limits?.algorithm === 'token-bucket') {
+        const take = await store.counters.takeFromBucket(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60);
+        return { allowed: take.allowed, retryAfterSeconds: Math.ceil(take.retryAfterMs / 1000) };
+      }
+      return takeFromWindow(store.counters, `rpm:${key.id}`, 1, rpm);
+    }
 
     /**
      * Reserves, once per request, the most the request can cost: its counted prompt and its
