@@ -113,6 +113,22 @@ export class PostgresUsageLog extends SqlUsageLog {
     return (await this.pool.query(statement.text, statement.values)).rowCount ?? 0;
   }
 
+  protected async inTransaction(work: (execute: (statement: Statement) => Promise<number>) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await work(async (statement) => (await client.query(statement.text, statement.values)).rowCount ?? 0);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      // A client whose ROLLBACK failed is in an unknown state: destroy it rather than pool it.
+      client.release(broken);
+    }
+  }
+
   protected release(): Promise<void> {
     return this.pool.end();
   }

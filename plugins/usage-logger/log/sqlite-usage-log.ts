@@ -57,7 +57,7 @@ export class SqliteUsageLog extends SqlUsageLog {
     try {
       db.configureBusyTimeout(options.busyTimeoutMs ?? 5000);
       // WAL: readers do not block the writer. synchronous stays FULL so flush() means on disk;
-      // with batches of hundreds of records the fsync per commit is cheap.
+      // with a transaction per batch of hundreds of records the fsync per commit is cheap.
       await retryWhileBusy(() => db.exec('PRAGMA journal_mode = WAL'), options.busyTimeoutMs ?? 5000);
     } catch (error) {
       await db.close().catch(() => undefined);
@@ -100,6 +100,22 @@ export class SqliteUsageLog extends SqlUsageLog {
 
   protected execute(statement: Statement): Promise<number> {
     return this.db.run(statement.text, statement.values);
+  }
+
+  /**
+   * BEGIN IMMEDIATE: the write lock is taken first, so a batch never fails halfway for another
+   * process's lock. Only batches write on this connection, one at a time (the batcher); a read
+   * that runs meanwhile sees the batch's rows early, which does no harm.
+   */
+  protected async inTransaction(work: (execute: (statement: Statement) => Promise<number>) => Promise<void>): Promise<void> {
+    await this.db.exec('BEGIN IMMEDIATE');
+    try {
+      await work((statement) => this.db.run(statement.text, statement.values));
+      await this.db.exec('COMMIT');
+    } catch (error) {
+      await this.db.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   protected release(): Promise<void> {

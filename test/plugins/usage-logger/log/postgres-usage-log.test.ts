@@ -44,9 +44,12 @@ usageLogSuite('postgres', {
   enabled: Boolean(DATABASE_URL),
   open: (batch) => openUsageLog(DATABASE_URL!, { logger: silentLogger, batch, schema: freshSchema() }),
   countInserts: () => {
-    const spy = vi.spyOn(pg.Pool.prototype, 'query');
+    // Every query reaches a client, whether asked of the pool or of a client it lent.
+    const spy = vi.spyOn(pg.Client.prototype, 'query');
+    const sql = (call: unknown[]) => (typeof call[0] === 'string' ? call[0] : '');
     return {
-      count: () => spy.mock.calls.filter((call) => typeof call[0] === 'string' && call[0].startsWith('INSERT INTO') && call[0].includes('.usage_records (')).length,
+      count: () => spy.mock.calls.filter((call) => sql(call).startsWith('INSERT INTO') && sql(call).includes('.usage_records (')).length,
+      transactions: () => spy.mock.calls.filter((call) => sql(call) === 'BEGIN').length,
       restore: () => spy.mockRestore(),
     };
   },

@@ -21,10 +21,15 @@ let files = 0;
 const freshFile = () => join(dir, `nested-${++files}`, 'usage.sqlite');
 
 function countSqliteInserts() {
-  const spy = vi.spyOn(sqlite3.Database.prototype, 'run');
+  const run = vi.spyOn(sqlite3.Database.prototype, 'run');
+  const exec = vi.spyOn(sqlite3.Database.prototype, 'exec');
   return {
-    count: () => spy.mock.calls.filter((call) => String(call[0]).startsWith('INSERT INTO usage_records')).length,
-    restore: () => spy.mockRestore(),
+    count: () => run.mock.calls.filter((call) => String(call[0]).startsWith('INSERT INTO usage_records')).length,
+    transactions: () => exec.mock.calls.filter((call) => String(call[0]).startsWith('BEGIN')).length,
+    restore: () => {
+      run.mockRestore();
+      exec.mockRestore();
+    },
   };
 }
 
