@@ -54,6 +54,8 @@ describe('start --workers', () => {
     const [, a, b] = /primary \d+: 2 workers \((\d+), (\d+)\)/.exec(cli.output())!;
     const workers = [Number(a), Number(b)];
     expect(workers.every(alive)).toBe(true);
+    // The primary hears of a worker listening over IPC, which may overtake the worker's own line on its stdout pipe.
+    await until(() => (cli.output().match(/listening on http:\/\/\S+/g)?.length ?? 0) >= 2, cli.output, 10_000);
     expect(cli.output().match(/listening on http:\/\/\S+/g)?.length).toBe(2);
     // Both workers listen on the same port, whichever the first one got.
     expect(new Set(cli.output().match(/listening on (http:\/\/\S+)/g)).size).toBe(1);
