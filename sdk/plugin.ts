@@ -51,6 +51,7 @@ export type { FrontEnd, Operation, ParsedRequest } from '../core/http/front-end.
 export { clientGone } from '../core/http/exchange.js';
 export type { RequestOptions } from '../core/http/request-options.js';
 export { isMeaningfulChunk, primeStream, tapStream, type PrimeOptions, type StreamTap } from '../core/stream.js';
+export { SKIP, STOP, mapStream, type StreamMapping } from '../core/map-stream.js';
 export { readJsonBody } from '../core/http/read-json-body.js';
 
 export { ConfigError } from '../core/config/config-error.js';

@@ -3,7 +3,7 @@
  * a completion, a chunk that is not JSON, an error event mid-stream, or a stream that stops before
  * it finished all become GatewayErrors naming the provider.
  */
-import { type ChatCompletion, type ChatCompletionChunk, GatewayError } from 'llm-gateway/plugin';
+import { type ChatCompletion, type ChatCompletionChunk, GatewayError, STOP, mapStream } from 'llm-gateway/plugin';
 import { type ChatCallInput, type ChatResult, type UpstreamHttpClient, decodeSse, readErrorBody } from 'llm-gateway/provider-kit';
 import { rememberRaw } from './raw-chunk.js';
 
@@ -34,28 +34,37 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
   return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: decodeChunks(client.provider, decodeSse(exchange)) };
 }
 
-async function* decodeChunks(provider: string, events: AsyncIterable<{ data: string }>): AsyncGenerator<ChatCompletionChunk> {
+/** The upstream's events as chunks, checked: not JSON, an error event or a stream cut short fail it. */
+function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>): AsyncIterable<ChatCompletionChunk> {
   let finished = false;
-  for await (const event of events) {
-    if (event.data === '[DONE]') return;
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(event.data);
-    } catch {
-      throw malformed(provider, 'the stream carried an event that is not JSON');
-    }
-    if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
-    if ('error' in chunk && (chunk as { error: unknown }).error) {
-      const detail = readErrorBody(event.data);
-      throw new GatewayError('upstream', `${provider}: ${detail.message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
-    }
-    const typed = chunk as ChatCompletionChunk;
-    if (Array.isArray(typed.choices) && typed.choices.some((c) => c.finish_reason)) finished = true;
-    rememberRaw(typed, event.data);
-    yield typed;
-  }
-  // Some servers omit [DONE]; an answer that reached its finish_reason is complete all the same.
-  if (!finished) throw malformed(provider, 'the stream ended before the answer was complete', 'upstream_stream_truncated');
+  return mapStream(events, {
+    item(event) {
+      if (event.data === '[DONE]') {
+        finished = true;
+        return STOP;
+      }
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(event.data);
+      } catch {
+        throw malformed(provider, 'the stream carried an event that is not JSON');
+      }
+      if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
+      if ('error' in chunk && (chunk as { error: unknown }).error) {
+        const detail = readErrorBody(event.data);
+        throw new GatewayError('upstream', `${provider}: ${detail.message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
+      }
+      const typed = chunk as ChatCompletionChunk;
+      if (Array.isArray(typed.choices) && typed.choices.some((c) => c.finish_reason)) finished = true;
+      rememberRaw(typed, event.data);
+      return typed;
+    },
+    end() {
+      // Some servers omit [DONE]; an answer that reached its finish_reason is complete all the same.
+      if (!finished) throw malformed(provider, 'the stream ended before the answer was complete', 'upstream_stream_truncated');
+      return undefined;
+    },
+  });
 }
 
 function isCompletion(body: unknown): body is ChatCompletion {

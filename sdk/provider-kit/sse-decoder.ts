@@ -1,32 +1,145 @@
 /**
  * Decodes an upstream's server-sent events as they arrive, with eventsource-parser. Events are
  * yielded one by one; nothing waits for the end of the body.
+ *
+ * Not an async generator over the body's async iterator: a held stream keeps its iterator for as
+ * long as it lasts, and a suspended generator (its frame, context, pending request and promises)
+ * over Node's Readable iterator (itself an async generator, with end-of-stream listeners) cost about
+ * 3 KB of heap per open stream and several KB of garbage per chunk. This reads the body with
+ * `read()` on 'readable' and settles one promise per event.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import type { UpstreamExchange } from './http-client.js';
 
 /** What may still follow a consumer's early stop (after `[DONE]`) before the connection is given up. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 
-export async function* decodeSse(exchange: UpstreamExchange): AsyncGenerator<EventSourceMessage> {
-  const pending: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => void pending.push(event) });
-  const decoder = new TextDecoder();
-  const body = exchange.body;
-  try {
-    // destroyOnReturn: false, so that stopping at `[DONE]` does not kill a keep-alive connection.
-    for await (const bytes of body.iterator({ destroyOnReturn: false })) {
-      parser.feed(decoder.decode(bytes as Uint8Array, { stream: true }));
-      while (pending.length > 0) yield pending.shift() as EventSourceMessage;
+export function decodeSse(exchange: UpstreamExchange): AsyncIterableIterator<EventSourceMessage> {
+  return new SseEvents(exchange);
+}
+
+type Body = UpstreamExchange['body'];
+
+class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
+  private readonly pending: EventSourceMessage[] = [];
+  private readonly parser: EventSourceParser;
+  private readonly decoder = new TextDecoder();
+  private readonly body: Body;
+  /** The body ended ('end'); its last bytes may still wait in the decoder. */
+  private ended = false;
+  /** The body failed or closed before its end. */
+  private failed: unknown = undefined;
+  /** Over: released, nothing more is read or yielded. */
+  private over = false;
+  private resolve: ((result: IteratorResult<EventSourceMessage>) => void) | undefined;
+  private reject: ((error: unknown) => void) | undefined;
+
+  constructor(private readonly exchange: UpstreamExchange) {
+    this.parser = createParser({ onEvent: (event) => void this.pending.push(event) });
+    const body = (this.body = exchange.body);
+    body.on('readable', this.wake);
+    body.on('end', this.onEnd);
+    body.on('error', this.onError);
+    body.on('close', this.onClose);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<EventSourceMessage>> {
+    try {
+      const result = this.step();
+      if (result) return Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
-    parser.feed(decoder.decode());
-    while (pending.length > 0) yield pending.shift() as EventSourceMessage;
-  } catch (cause) {
-    throw exchange.failure(cause);
-  } finally {
-    exchange.release();
-    // The consumer stopped early. After a final event the rest is usually just the end of the
-    // body: drain it so the connection is reused. If more keeps coming, undici gives it up.
-    if (!body.destroyed && !body.readableEnded) body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** The consumer stopped early. */
+  return(): Promise<IteratorResult<EventSourceMessage>> {
+    if (!this.over) {
+      this.finish();
+      // After a final event the rest is usually just the end of the body: drain it so the
+      // connection is reused. If more keeps coming, undici gives it up.
+      const body = this.body;
+      if (!body.destroyed && !body.readableEnded) body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
+    }
+    this.settle({ done: true, value: undefined });
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  /** The next result if there is one now, undefined to wait; throws the body's failure. */
+  private step(): IteratorResult<EventSourceMessage> | undefined {
+    if (this.pending.length > 0) return { done: false, value: this.pending.shift()! };
+    if (this.over) return { done: true, value: undefined };
+    if (this.failed !== undefined) {
+      const cause = this.failed;
+      this.finish();
+      throw this.exchange.failure(cause);
+    }
+    for (let bytes: Uint8Array | null; (bytes = this.body.read() as Uint8Array | null) !== null; ) {
+      this.parser.feed(this.decoder.decode(bytes, { stream: true }));
+      if (this.pending.length > 0) return { done: false, value: this.pending.shift()! };
+    }
+    if (!this.ended) return undefined;
+    this.parser.feed(this.decoder.decode());
+    if (this.pending.length > 0) return { done: false, value: this.pending.shift()! };
+    this.finish();
+    return { done: true, value: undefined };
+  }
+
+  private readonly wake = (): void => {
+    if (!this.resolve) return;
+    let result: IteratorResult<EventSourceMessage> | undefined;
+    try {
+      result = this.step();
+    } catch (error) {
+      const reject = this.reject!;
+      this.resolve = this.reject = undefined;
+      reject(error);
+      return;
+    }
+    if (result) this.settle(result);
+  };
+
+  private settle(result: IteratorResult<EventSourceMessage>): void {
+    const resolve = this.resolve;
+    this.resolve = this.reject = undefined;
+    resolve?.(result);
+  }
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.wake();
+  };
+
+  private readonly onError = (error: unknown): void => {
+    if (this.failed === undefined) this.failed = error ?? new Error('the body failed');
+    this.wake();
+  };
+
+  /** A body destroyed before its end, without an error of its own (as the stream's async iterator would say). */
+  private readonly onClose = (): void => {
+    if (this.ended || this.failed !== undefined) return;
+    this.failed = Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    this.wake();
+  };
+
+  private finish(): void {
+    if (this.over) return;
+    this.over = true;
+    this.pending.length = 0;
+    const body = this.body;
+    body.off('readable', this.wake);
+    body.off('end', this.onEnd);
+    body.off('close', this.onClose);
+    // http-client's own no-op 'error' listener stays: an abort after this is harmless.
+    body.off('error', this.onError);
+    this.exchange.release();
   }
 }

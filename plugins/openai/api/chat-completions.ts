@@ -4,7 +4,7 @@
  * events ending in `[DONE]`. A failure after the first byte ends the stream with an error event and
  * no `[DONE]`, so a cut answer never looks like a complete one.
  */
-import { type ChatCompletionChunk, type GatewayContext, clientGone, defineFrontEnd, toGatewayError, toOpenAIErrorBody } from 'llm-gateway/plugin';
+import { type ChatCompletionChunk, type GatewayContext, SKIP, clientGone, defineFrontEnd, mapStream, toGatewayError, toOpenAIErrorBody } from 'llm-gateway/plugin';
 import { rawOf } from '../raw-chunk.js';
 import { validateChatRequest } from './validate-chat-request.js';
 
@@ -27,19 +27,20 @@ export const chatCompletionsApi = defineFrontEnd<ClientAsked>({
 const DONE = 'data: [DONE]\n\n';
 
 /** Adapters may report usage the client did not ask for (Anthropic always does): it gets what it asked for. */
-async function* openAIEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, includeUsage: boolean): AsyncGenerator<string> {
-  try {
-    for await (const chunk of chunks) {
+function openAIEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, includeUsage: boolean): AsyncIterable<string> {
+  return mapStream(chunks, {
+    item(chunk) {
       ctx.timings.firstByteMs ??= ctx.elapsed();
-      if (!includeUsage && chunk.usage && chunk.choices.length === 0) continue;
+      if (!includeUsage && chunk.usage && chunk.choices.length === 0) return SKIP;
       // The upstream's own text when no plugin replaced the chunk (raw-chunk.ts).
-      yield `data: ${rawOf(chunk) ?? JSON.stringify(chunk)}\n\n`;
-    }
-    yield DONE;
-  } catch (cause) {
-    if (clientGone(ctx)) return;
-    const error = toGatewayError(cause);
-    ctx.error = error;
-    yield `data: ${JSON.stringify(toOpenAIErrorBody(error))}\n\n`;
-  }
+      return `data: ${rawOf(chunk) ?? JSON.stringify(chunk)}\n\n`;
+    },
+    end: () => DONE,
+    error(cause) {
+      if (clientGone(ctx)) return undefined;
+      const error = toGatewayError(cause);
+      ctx.error = error;
+      return `data: ${JSON.stringify(toOpenAIErrorBody(error))}\n\n`;
+    },
+  });
 }

@@ -1,0 +1,94 @@
+/**
+ * decodeSse over a real socket: events split anywhere across reads (inside a multi-byte character,
+ * between CR and LF), the end of the body, a reader that stops early, and a body cut mid-way.
+ */
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSse } from '../../../sdk/provider-kit/sse-decoder.js';
+import type { UpstreamExchange } from '../../../sdk/provider-kit/http-client.js';
+
+type Script = (res: ServerResponse) => Promise<void>;
+const scripts = new Map<string, Script>();
+let server: Server;
+let origin: string;
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    void scripts.get(req.url ?? '')?.(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+async function exchangeFor(path: string, script: Script) {
+  scripts.set(path, script);
+  const response = await request(`${origin}${path}`);
+  const calls = { released: 0 };
+  const exchange: UpstreamExchange = {
+    status: response.statusCode,
+    headers: response.headers,
+    body: response.body,
+    release: () => void calls.released++,
+    failure: (cause) => Object.assign(new Error(`failed: ${(cause as Error).message}`), { kind: 'upstream' }) as never,
+  };
+  return { exchange, calls };
+}
+
+describe('decodeSse', () => {
+  it('decodes events split anywhere across reads, and releases the exchange at the end', async () => {
+    const text = Buffer.from('data: {"a":"héllo"}\r\n\r\nevent: ping\ndata: x\n\ndata: one\ndata: two\n\ndata: [DONE]\n\n');
+    const { exchange, calls } = await exchangeFor('/split', async (res) => {
+      // Cut inside "é" (two bytes) and between a CR and its LF.
+      for (const [from, to] of [[0, 16], [16, 22], [22, 41], [41, text.length]] as const) {
+        res.write(text.subarray(from, to));
+        await tick();
+      }
+      res.end();
+    });
+    const events = [];
+    for await (const event of decodeSse(exchange)) events.push({ event: event.event, data: event.data });
+    expect(events).toEqual([
+      { event: undefined, data: '{"a":"héllo"}' },
+      { event: 'ping', data: 'x' },
+      { event: undefined, data: 'one\ntwo' },
+      { event: undefined, data: '[DONE]' },
+    ]);
+    expect(calls.released).toBe(1);
+  });
+
+  it('a reader that stops early releases the exchange, and the rest of the body is drained', async () => {
+    const { exchange, calls } = await exchangeFor('/early', async (res) => {
+      res.write('data: first\n\ndata: second\n\n');
+      await tick();
+      res.end('data: after\n\n');
+    });
+    for await (const event of decodeSse(exchange)) {
+      expect(event.data).toBe('first');
+      break;
+    }
+    expect(calls.released).toBe(1);
+    await new Promise((resolve) => exchange.body.once('close', resolve));
+    expect(exchange.body.readableEnded || exchange.body.destroyed).toBe(true);
+  });
+
+  it('a body cut mid-way fails the reader with the exchange own error, after the events before the cut', async () => {
+    const { exchange, calls } = await exchangeFor('/cut', async (res) => {
+      res.write('data: before\n\n');
+      await tick();
+      res.socket?.destroy();
+    });
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const event of decodeSse(exchange)) seen.push(event.data);
+      })(),
+    ).rejects.toThrow(/^failed: /);
+    expect(seen).toEqual(['before']);
+    expect(calls.released).toBe(1);
+  });
+});
