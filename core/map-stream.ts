@@ -6,8 +6,9 @@
  * one promise per item (docs/performance.md, "Memory per held stream").
  *
  * For a step that reads one item and gives one (or none) back, in order: decoding events into
- * chunks, chunks into a front-end's events. A step that holds items back or adds several for one
- * still writes its own generator.
+ * chunks, chunks into a front-end's events (several events for one chunk are one string). A step
+ * that holds items back, adds several chunks for one or awaits between them still writes its own
+ * generator.
  */
 
 /** An item that gives the reader nothing: the next one is read instead. */

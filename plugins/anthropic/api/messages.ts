@@ -7,7 +7,7 @@
  * own bytes (see `nativeProtocols`). Other upstreams' answers are translated into Anthropic's events.
  */
 import type { Context as KoaContext } from 'koa';
-import { clientGone, defineFrontEnd, nativeOf, toGatewayError, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type NativeRequest } from 'llm-gateway/plugin';
+import { SKIP, clientGone, defineFrontEnd, mapStream, nativeOf, toGatewayError, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type NativeRequest } from 'llm-gateway/plugin';
 import { toAnthropicErrorBody } from '../protocol/errors.js';
 import { AnthropicEventWriter, toAnthropicMessage } from '../protocol/from-openai-response.js';
 import { toOpenAIRequest } from '../protocol/to-openai-request.js';
@@ -58,27 +58,26 @@ function nativeJson(completion: ChatCompletion): unknown {
  * are replayed byte for byte; otherwise each OpenAI chunk is translated as it arrives. A failure
  * mid-way ends the stream with an `error` event and no `message_stop`.
  */
-async function* anthropicEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, model: string): AsyncGenerator<string> {
+function anthropicEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, model: string): AsyncIterable<string> {
   const writer = new AnthropicEventWriter(model);
   let passThrough: boolean | undefined;
-  try {
-    for await (const chunk of chunks) {
+  return mapStream(chunks, {
+    item(chunk) {
       ctx.timings.firstByteMs ??= ctx.elapsed();
       const native = nativeOf(chunk, 'anthropic');
       passThrough ??= native !== undefined;
-      if (passThrough) {
-        if (native) yield `event: ${native.event}\ndata: ${native.data}\n\n`;
-        continue;
-      }
-      yield* writer.write(chunk).map(encode);
-    }
-    if (!passThrough) yield* writer.end().map(encode);
-  } catch (cause) {
-    if (clientGone(ctx)) return;
-    const error = toGatewayError(cause);
-    ctx.error = error;
-    yield `event: error\ndata: ${JSON.stringify(toAnthropicErrorBody(error))}\n\n`;
-  }
+      if (passThrough) return native ? `event: ${native.event}\ndata: ${native.data}\n\n` : SKIP;
+      // Events for one chunk leave together (writeSse joins what arrives in one tick anyway).
+      return writer.write(chunk).map(encode).join('') || SKIP;
+    },
+    end: () => (passThrough ? undefined : writer.end().map(encode).join('') || undefined),
+    error(cause) {
+      if (clientGone(ctx)) return undefined;
+      const error = toGatewayError(cause);
+      ctx.error = error;
+      return `event: error\ndata: ${JSON.stringify(toAnthropicErrorBody(error))}\n\n`;
+    },
+  });
 }
 
 function encode(event: AnthropicStreamEvent): string {

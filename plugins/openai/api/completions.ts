@@ -10,7 +10,7 @@
  * token prompts) goes by the provider's `unsupportedParams` policy. A failure mid-stream ends the
  * stream with an OpenAI error event and no `[DONE]`, as chat does.
  */
-import { type ChatCompletion, type ChatCompletionChunk, type GatewayContext, clientGone, defineFrontEnd, nativeOf, toGatewayError, toOpenAIErrorBody } from 'llm-gateway/plugin';
+import { type ChatCompletion, type ChatCompletionChunk, type GatewayContext, SKIP, clientGone, defineFrontEnd, mapStream, nativeOf, toGatewayError, toOpenAIErrorBody } from 'llm-gateway/plugin';
 import { readCompletionsRequest } from './completions-request.js';
 import { TextCompletionChunks, toTextCompletion } from './text-completion-writer.js';
 
@@ -51,26 +51,24 @@ const DONE = 'data: [DONE]\n\n';
  * The event stream. If the upstream served text completions (its first chunk says so), its events
  * are replayed as they came; otherwise each chat chunk is written as a text completion chunk.
  */
-async function* textCompletionEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, asked: ClientAsked): AsyncGenerator<string> {
+function textCompletionEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, asked: ClientAsked): AsyncIterable<string> {
   const writer = new TextCompletionChunks(asked.echo, asked.includeUsage);
   let passThrough: boolean | undefined;
-  try {
-    for await (const chunk of chunks) {
+  return mapStream(chunks, {
+    item(chunk) {
       ctx.timings.firstByteMs ??= ctx.elapsed();
       const native = nativeOf(chunk, PROTOCOL);
       passThrough ??= native !== undefined;
-      if (passThrough) {
-        if (native) yield `data: ${native.data}\n\n`;
-        continue;
-      }
+      if (passThrough) return native ? `data: ${native.data}\n\n` : SKIP;
       const written = writer.write(chunk);
-      if (written) yield `data: ${JSON.stringify(written)}\n\n`;
-    }
-    yield DONE;
-  } catch (cause) {
-    if (clientGone(ctx)) return;
-    const error = toGatewayError(cause);
-    ctx.error = error;
-    yield `data: ${JSON.stringify(toOpenAIErrorBody(error))}\n\n`;
-  }
+      return written ? `data: ${JSON.stringify(written)}\n\n` : SKIP;
+    },
+    end: () => DONE,
+    error(cause) {
+      if (clientGone(ctx)) return undefined;
+      const error = toGatewayError(cause);
+      ctx.error = error;
+      return `data: ${JSON.stringify(toOpenAIErrorBody(error))}\n\n`;
+    },
+  });
 }
