@@ -4,7 +4,8 @@
  * events ending in `[DONE]`. A failure after the first byte ends the stream with an error event and
  * no `[DONE]`, so a cut answer never looks like a complete one.
  */
-import { type ChatCompletionChunk, type GatewayContext, SKIP, clientGone, defineFrontEnd, mapStream, toGatewayError, toOpenAIErrorBody } from 'llm-gateway/plugin';
+import { type ChatCompletionChunk, type GatewayContext, SKIP, defineFrontEnd, mapStream } from 'llm-gateway/plugin';
+import { DONE_EVENT, failureEvent } from './sse-events.js';
 import { rawOf } from '../raw-chunk.js';
 import { validateChatRequest } from './validate-chat-request.js';
 
@@ -24,8 +25,6 @@ export const chatCompletionsApi = defineFrontEnd<ClientAsked>({
   renderStream: (ctx, chunks, asked) => openAIEvents(ctx, chunks, asked.includeUsage),
 });
 
-const DONE = 'data: [DONE]\n\n';
-
 /** Adapters may report usage the client did not ask for (Anthropic always does): it gets what it asked for. */
 function openAIEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, includeUsage: boolean): AsyncIterable<string> {
   return mapStream(chunks, {
@@ -35,12 +34,7 @@ function openAIEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionC
       // The upstream's own text when no plugin replaced the chunk (raw-chunk.ts).
       return `data: ${rawOf(chunk) ?? JSON.stringify(chunk)}\n\n`;
     },
-    end: () => DONE,
-    error(cause) {
-      if (clientGone(ctx)) return undefined;
-      const error = toGatewayError(cause);
-      ctx.error = error;
-      return `data: ${JSON.stringify(toOpenAIErrorBody(error))}\n\n`;
-    },
+    end: () => DONE_EVENT,
+    error: failureEvent(ctx),
   });
 }

@@ -10,7 +10,8 @@
  * token prompts) goes by the provider's `unsupportedParams` policy. A failure mid-stream ends the
  * stream with an OpenAI error event and no `[DONE]`, as chat does.
  */
-import { type ChatCompletion, type ChatCompletionChunk, type GatewayContext, SKIP, clientGone, defineFrontEnd, mapStream, nativeOf, toGatewayError, toOpenAIErrorBody } from 'llm-gateway/plugin';
+import { type ChatCompletion, type ChatCompletionChunk, type GatewayContext, SKIP, defineFrontEnd, mapStream, nativeOf } from 'llm-gateway/plugin';
+import { DONE_EVENT, failureEvent } from './sse-events.js';
 import { readCompletionsRequest } from './completions-request.js';
 import { TextCompletionChunks, toTextCompletion } from './text-completion-writer.js';
 
@@ -45,8 +46,6 @@ export const completionsApi = defineFrontEnd<ClientAsked>({
   renderStream: (ctx, chunks, asked) => textCompletionEvents(ctx, chunks, asked),
 });
 
-const DONE = 'data: [DONE]\n\n';
-
 /**
  * The event stream. If the upstream served text completions (its first chunk says so), its events
  * are replayed as they came; otherwise each chat chunk is written as a text completion chunk.
@@ -63,12 +62,7 @@ function textCompletionEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCom
       const written = writer.write(chunk);
       return written ? `data: ${JSON.stringify(written)}\n\n` : SKIP;
     },
-    end: () => DONE,
-    error(cause) {
-      if (clientGone(ctx)) return undefined;
-      const error = toGatewayError(cause);
-      ctx.error = error;
-      return `data: ${JSON.stringify(toOpenAIErrorBody(error))}\n\n`;
-    },
+    end: () => DONE_EVENT,
+    error: failureEvent(ctx),
   });
 }
