@@ -119,6 +119,17 @@ function reserveNow(counters: LocalCounters, windows: readonly BudgetWindow[], m
   };
 }
 
+/**
+ * The first window already spent to its limit, if any: read, not reserved, since it only refuses
+ * early what the reservation (exact, later) would refuse anyway. A read that a shared store does
+ * not answer in time counts what this process knows, rather than refusing the request.
+ */
+export async function exhaustedWindow(counters: Counters, windows: readonly BudgetWindow[]): Promise<BudgetWindow | undefined> {
+  const { local } = counters;
+  const totals = local ? windows.map((w) => local.getNow(w.counter)) : await Promise.all(windows.map((w) => counters.get(w.counter)));
+  return windows.find((window, i) => totals[i]! >= window.limitMicros);
+}
+
 /** What the key has spent in each window, for the admin API. */
 export async function spent(counters: Counters, windows: readonly BudgetWindow[]): Promise<Record<string, number>> {
   const entries = await Promise.all(windows.map(async (w) => [w.name, fromMicros(await counters.get(w.counter))] as const));

@@ -23,7 +23,7 @@ import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTo
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
-import { budgetWindows, reserve, type BudgetWindow, type Reservation } from './budget.js';
+import { budgetWindows, exhaustedWindow, reserve, type BudgetWindow, type Reservation } from './budget.js';
 import { KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
 import { addToWindow, takeFromWindow, windowCount } from './limits.js';
 
@@ -150,16 +150,16 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         const rpm = key.limits?.rpm;
         const tpm = key.limits?.tpm;
         const windows = budgetWindows(key.id, key.budget);
-        const [requests, tokensUsed, spentCheck] = await Promise.all([
+        const [requests, tokensUsed, spent] = await Promise.all([
           rpm === undefined ? undefined : takeRequest(key, rpm),
           tpm === undefined ? undefined : windowCount(store.counters, `tpm:${key.id}`),
           // A key already spent to its limit is refused here, before any work; the reservation
           // itself waits for the final route and token count (below).
-          windows.length === 0 ? undefined : reserve(store.counters, windows, 0),
+          windows.length === 0 ? undefined : exhaustedWindow(store.counters, windows),
         ]);
         if (requests && !requests.allowed) throw limited(`This key is over its limit of ${rpm} requests per minute.`, 'rpm_exceeded', requests.retryAfterSeconds);
         if (tpm !== undefined && (tokensUsed ?? 0) + promptTokens() > tpm) throw limited(`This key is over its limit of ${tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
-        if (spentCheck && !spentCheck.ok) throw overBudget(spentCheck.window);
+        if (spent) throw overBudget(spent);
         await next();
       },
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetWindows, reserve, spent } from '../../../plugins/auth/budget.js';
+import { budgetWindows, exhaustedWindow, reserve, spent } from '../../../plugins/auth/budget.js';
 import { countersShapes, testCounters, type CountersShape } from '../../support/counters.js';
 
 describe.each(countersShapes)('budget reservations on %s counters', (shape: CountersShape) => {
@@ -35,5 +35,15 @@ describe.each(countersShapes)('budget reservations on %s counters', (shape: Coun
     const counters = testCounters(shape);
     expect((await reserve(counters, windows, 1_000_000)).ok).toBe(true);
     expect(await reserve(counters, windows, 0)).toMatchObject({ ok: false, window: { name: 'daily' } });
+  });
+
+  it('names the first window already spent to its limit, reading without reserving', async () => {
+    const counters = testCounters(shape);
+    expect(await exhaustedWindow(counters, windows)).toBeUndefined();
+    expect((await reserve(counters, windows, 999_999)).ok).toBe(true);
+    expect(await exhaustedWindow(counters, windows)).toBeUndefined();
+    expect((await reserve(counters, windows, 1)).ok).toBe(true);
+    expect(await exhaustedWindow(counters, windows)).toMatchObject({ name: 'daily' });
+    expect(await spent(counters, windows)).toEqual({ daily: 1, monthly: 1 });
   });
 });
