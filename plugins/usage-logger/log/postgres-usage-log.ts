@@ -8,7 +8,7 @@ import type { Logger } from 'llm-gateway/plugin';
 import type { BatchOptions } from './batcher.js';
 import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
 import type { Dialect, Statement } from './queries.js';
-import { USAGE_TABLE, type Row } from './rows.js';
+import { USAGE_TABLE, type Row, type UsageColumn } from './rows.js';
 import { SqlUsageLog } from './sql-usage-log.js';
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -17,8 +17,42 @@ export const POSTGRES_DIALECT: Dialect = {
   bool: (value) => value,
   // Truncate in UTC, whatever the session's TimeZone, then turn back into a timestamptz.
   bucket: (unit) => `(date_trunc('${unit}', started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`,
-  // The protocol counts bind parameters in 16 bits.
-  maxParams: 65_535,
+  jsonRows: (param) => `json_array_elements(${param}::json) AS rows(value)`,
+  jsonField: (index, column) => `(value ->> ${index})::${COLUMN_TYPES[column]}`,
+};
+
+/**
+ * What each column's text becomes in an INSERT from JSON (queries.ts). The record (rows.ts) carries
+ * timestamps as ISO text, booleans as JSON booleans, and attempts and metadata already serialised.
+ */
+const COLUMN_TYPES: Record<UsageColumn, string> = {
+  request_id: 'text',
+  started_at: 'timestamptz',
+  endpoint: 'text',
+  key_id: 'text',
+  team: 'text',
+  requested_model: 'text',
+  provider: 'text',
+  model: 'text',
+  status: 'integer',
+  outcome: 'text',
+  attempts: 'jsonb',
+  prompt_tokens: 'integer',
+  completion_tokens: 'integer',
+  cached_tokens: 'integer',
+  cache_write_tokens: 'integer',
+  reasoning_tokens: 'integer',
+  tokens_estimated: 'boolean',
+  cost_usd: 'double precision',
+  latency_ms: 'integer',
+  ttft_ms: 'integer',
+  cache: 'text',
+  stream: 'boolean',
+  error_code: 'text',
+  request_body: 'text',
+  response_body: 'text',
+  metadata: 'jsonb',
+  saved_cost_usd: 'double precision',
 };
 
 /** First half of the advisory-lock key: "usag", so the lock is unlikely to collide with an application's. */

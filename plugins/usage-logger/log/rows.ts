@@ -44,6 +44,8 @@ export const USAGE_COLUMNS = [
   'saved_cost_usd',
 ] as const;
 
+export type UsageColumn = (typeof USAGE_COLUMNS)[number];
+
 /**
  * A record as bind values, in column order. Runs on write, on the caller's path, so a malformed
  * record is refused alone (TypeError) instead of failing the whole batch it would have joined at
@@ -64,7 +66,7 @@ export function recordValues(r: UsageRecordInput, encoding: ValueEncoding): unkn
     Math.round(r.status),
     r.outcome,
     // Serialised here: pg would turn a JS array into a Postgres array literal, not JSON.
-    JSON.stringify(r.attempts ?? []),
+    storableJson(JSON.stringify(r.attempts ?? [])),
     whole(r.promptTokens),
     whole(r.completionTokens),
     whole(r.cachedTokens),
@@ -79,9 +81,23 @@ export function recordValues(r: UsageRecordInput, encoding: ValueEncoding): unkn
     r.errorCode,
     r.requestBody,
     r.responseBody,
-    r.metadata ? JSON.stringify(r.metadata) : null,
+    r.metadata ? storableJson(JSON.stringify(r.metadata)) : null,
     finiteOrNull(r.savedCostUsd ?? null),
   ];
+}
+
+/**
+ * A NUL character or half a surrogate pair in any text (a client's model name, an upstream's
+ * stream) must not cost its batch: Postgres refuses both in text and in JSON, and SQLite would
+ * store bytes that are not UTF-8. `JSON.stringify` writes exactly these as `\u0000` and
+ * `\udXXX` escapes (a whole pair stays as it is), so they are found in the JSON text and become
+ * U+FFFD, on both backends alike. An escape only counts after an even run of backslashes: `\\u0000`
+ * is a backslash followed by the letters "u0000".
+ */
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
+
+export function storableJson(json: string): string {
+  return json.includes('\\u') ? json.replace(UNSTORABLE_ESCAPE, (_, backslashes: string) => `${backslashes}\\ufffd`) : json;
 }
 
 const BODY_COLUMNS = [USAGE_COLUMNS.indexOf('request_body'), USAGE_COLUMNS.indexOf('response_body')];

@@ -1,6 +1,6 @@
 /**
- * What the SQLite and Postgres usage logs have in common: the write-behind queue in front of a
- * multi-row INSERT, and reads built by queries.ts. A backend brings a driver (run a statement,
+ * What the SQLite and Postgres usage logs have in common: the write-behind queue in front of
+ * INSERTs of rows carried as JSON, and reads built by queries.ts. A backend brings a driver (run a statement,
  * return rows or a count), its dialect, its migration runner and how to let go of the database.
  */
 import type { Logger } from 'llm-gateway/plugin';
@@ -8,7 +8,7 @@ import { WriteBehindBatcher, type BatchOptions } from './batcher.js';
 import {
   aggregateStatement,
   encodeCursor,
-  insertStatements,
+  insertFromJson,
   listStatement,
   pruneStatement,
   readAggregates,
@@ -27,6 +27,7 @@ type EncodedRow = unknown[];
 
 export abstract class SqlUsageLog implements UsageLog {
   private readonly batcher: WriteBehindBatcher<EncodedRow>;
+  private readonly insertStatement: (rows: readonly EncodedRow[]) => Statement;
   private closing: Promise<void> | undefined;
   /** Records refused on write because they could not be encoded; reported as failed writes. */
   private refused = 0;
@@ -38,6 +39,7 @@ export abstract class SqlUsageLog implements UsageLog {
     protected readonly logger: Logger,
     batch: BatchOptions = {},
   ) {
+    this.insertStatement = insertFromJson(table, dialect);
     this.batcher = new WriteBehindBatcher((rows) => this.insert(rows), logger, batch);
   }
 
@@ -101,7 +103,7 @@ export abstract class SqlUsageLog implements UsageLog {
   /**
    * The batcher's sink: one transaction per batch (one commit, one fsync), its rows inserted a
    * slice at a time. The main thread's share of a row (its bodies serialised, capped and
-   * redacted; its values built into the statement and bound) is tens of µs, so a batch of 500 in
+   * redacted; the slice turned into JSON) is up to tens of µs, so a batch of 500 in
    * one statement held every request waiting behind it for tens of milliseconds, once per batch:
    * at c=64 that was a spike in the p99 of every request in flight. Between slices, while SQLite or
    * Postgres runs the statement, requests are served. The inserts are idempotent, so a batch
@@ -113,7 +115,7 @@ export abstract class SqlUsageLog implements UsageLog {
         const slice = rows.slice(start, start + ROWS_PER_SLICE);
         // Bodies are captured, redacted and serialised here, behind the requests (a retried batch finds them done).
         for (const row of slice) resolveDeferredBodies(row);
-        for (const statement of insertStatements(this.table, slice, this.dialect)) await execute(statement);
+        await execute(this.insertStatement(slice));
       }
     });
   }

@@ -27,8 +27,9 @@ export const SQLITE_DIALECT: Dialect = {
     const ms = unit === 'minute' ? 60_000 : unit === 'hour' ? HOUR_MS : DAY_MS;
     return `((started_at / ${ms}) * ${ms})`;
   },
-  // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite (3.32 and later).
-  maxParams: 32_766,
+  jsonRows: (param) => `json_each(${param})`,
+  // ->> hands back SQL's own types: JSON numbers as INTEGER or REAL, strings as TEXT, null as NULL.
+  jsonField: (index) => `value ->> ${index}`,
 };
 
 export interface SqliteUsageLogOptions {

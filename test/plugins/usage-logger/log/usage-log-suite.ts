@@ -14,7 +14,6 @@ export interface UsageLogHarness {
   enabled: boolean;
   /** A fresh, empty, migrated log. */
   open(batch?: BatchOptions): Promise<SqlUsageLog>;
-  /** Counts INSERT statements into usage_records from now on. */
   /** Counts the INSERT statements into the usage table, and the transactions (BEGIN) they ran in. */
   countInserts(): { count(): number; transactions(): number; restore(): void };
 }
@@ -108,7 +107,38 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       expect((await log.list({ requestId: 'req_deferred_bad' })).records).toEqual([{ ...bad, requestBody: null, responseBody: null }]);
     });
 
-    it('writes 1,000 records in a transaction per batch, of multi-row INSERTs', async () => {
+    it('keeps a batch whose text holds a NUL or half a surrogate pair: those become U+FFFD, the rest as written', async () => {
+      const log = await open();
+      const neighbour = usageRecord({ requestId: 'req_plain_neighbour' });
+      const odd = usageRecord({
+        requestId: 'req_unstorable_text',
+        requestedModel: 'gpt\u0000-4o',
+        errorCode: 'half \ud83d pair',
+        attempts: [{ provider: 'openai', model: 'gpt\u0000', error: 'x\udc00' }],
+        // A backslash before the letters u0000 is text, not an escape; a whole pair stays.
+        requestBody: '{"content":"\\u0000 and \\\u0000 and 😀"}',
+        responseBody: 'tail \ud800',
+        metadata: { note: 'nul\u0000' },
+      });
+      log.write(neighbour);
+      log.write(odd);
+      await log.flush();
+      expect(log.stats()).toMatchObject({ written: 2, failedWrites: 0 });
+      expect((await log.list({ requestId: 'req_plain_neighbour' })).records).toEqual([neighbour]);
+      expect((await log.list({ requestId: 'req_unstorable_text' })).records).toEqual([
+        {
+          ...odd,
+          requestedModel: 'gpt\ufffd-4o',
+          errorCode: 'half \ufffd pair',
+          attempts: [{ provider: 'openai', model: 'gpt\ufffd', error: 'x\ufffd' }],
+          requestBody: '{"content":"\\u0000 and \\\ufffd and 😀"}',
+          responseBody: 'tail \ufffd',
+          metadata: { note: 'nul\ufffd' },
+        },
+      ]);
+    });
+
+    it('writes 1,000 records in a transaction per batch, of 16-row INSERTs', async () => {
       const log = await open();
       const inserts = harness.countInserts();
       try {
