@@ -144,7 +144,7 @@ export class PostgresUsageLog extends SqlUsageLog {
   }
 
   protected async execute(statement: Statement): Promise<number> {
-    return (await this.pool.query(statement.text, statement.values)).rowCount ?? 0;
+    return (await this.pool.query(asQuery(statement))).rowCount ?? 0;
   }
 
   protected async inTransaction(work: (execute: (statement: Statement) => Promise<number>) => Promise<void>): Promise<void> {
@@ -152,7 +152,7 @@ export class PostgresUsageLog extends SqlUsageLog {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      await work(async (statement) => (await client.query(statement.text, statement.values)).rowCount ?? 0);
+      await work(async (statement) => (await client.query(asQuery(statement))).rowCount ?? 0);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
@@ -166,6 +166,11 @@ export class PostgresUsageLog extends SqlUsageLog {
   protected release(): Promise<void> {
     return this.pool.end();
   }
+}
+
+/** pg prepares a named query once per connection, then only binds and runs it. */
+function asQuery(statement: Statement): pg.QueryConfig {
+  return statement.prepared ? { name: statement.prepared, text: statement.text, values: statement.values } : { text: statement.text, values: statement.values };
 }
 
 function quoteIdent(name: string): string {

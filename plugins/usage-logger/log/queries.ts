@@ -24,6 +24,11 @@ export interface Dialect extends ValueEncoding {
 export interface Statement {
   text: string;
   values: unknown[];
+  /**
+   * Set on a statement run again and again with the same text (the batch INSERT): the backend
+   * prepares it once per connection under this name instead of parsing and planning it every time.
+   */
+  prepared?: string;
 }
 
 export const DEFAULT_PAGE = 100;
@@ -50,7 +55,7 @@ export function insertFromJson(table: string, dialect: Dialect): (rows: Readonly
   const fields = USAGE_COLUMNS.map((column, index) => dialect.jsonField(index, column)).join(', ');
   // `WHERE true`: SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
   const text = `INSERT INTO ${table} (${USAGE_COLUMNS.join(', ')}) SELECT ${fields} FROM ${dialect.jsonRows(dialect.param(1))} WHERE true ON CONFLICT (request_id) DO NOTHING`;
-  return (rows) => ({ text, values: [storableJson(JSON.stringify(rows))] });
+  return (rows) => ({ text, values: [storableJson(JSON.stringify(rows))], prepared: 'usage_insert' });
 }
 
 /** One page, newest first; asks for one row more than the page to know whether another follows. */

@@ -79,12 +79,8 @@ export class SqliteUsageLog extends SqlUsageLog {
       const applied = await this.db.all('SELECT version FROM usage_migrations');
       const pending = pendingMigrations(applied.map((row) => Number(row.version)));
       for (const migration of pending) {
-        for (const sql of migration.sqlite) await this.db.run(sql, []);
-        await this.db.run('INSERT INTO usage_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)', [
-          migration.version,
-          migration.description,
-          Date.now(),
-        ]);
+        for (const sql of migration.sqlite) await this.db.run({ text: sql, values: [] });
+        await this.db.run({ text: 'INSERT INTO usage_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)', values: [migration.version, migration.description, Date.now()] });
       }
       await this.db.exec('COMMIT');
       if (pending.length > 0) this.logger.info('usage log migrated', { versions: pending.map((m) => m.version) });
@@ -100,7 +96,7 @@ export class SqliteUsageLog extends SqlUsageLog {
   }
 
   protected execute(statement: Statement): Promise<number> {
-    return this.db.run(statement.text, statement.values);
+    return this.db.run(statement);
   }
 
   /**
@@ -111,7 +107,7 @@ export class SqliteUsageLog extends SqlUsageLog {
   protected async inTransaction(work: (execute: (statement: Statement) => Promise<number>) => Promise<void>): Promise<void> {
     await this.db.exec('BEGIN IMMEDIATE');
     try {
-      await work((statement) => this.db.run(statement.text, statement.values));
+      await work((statement) => this.db.run(statement));
       await this.db.exec('COMMIT');
     } catch (error) {
       await this.db.exec('ROLLBACK').catch(() => undefined);
@@ -144,6 +140,8 @@ async function retryWhileBusy(action: () => Promise<void>, timeoutMs: number): P
 
 /** The callback API of `sqlite3`, as promises; only what the usage log needs. */
 class SqliteConnection {
+  private readonly prepared = new Map<string, sqlite3.Statement>();
+
   private constructor(private readonly db: sqlite3.Database) {}
 
   static open(file: string): Promise<SqliteConnection> {
@@ -160,14 +158,30 @@ class SqliteConnection {
     return new Promise((resolvePromise, reject) => this.db.exec(sql, (error) => (error ? reject(error) : resolvePromise())));
   }
 
-  /** Resolves with the number of rows changed. */
-  run(sql: string, params: unknown[]): Promise<number> {
-    return new Promise((resolvePromise, reject) =>
-      this.db.run(sql, params, function (error) {
+  /** Resolves with the number of rows changed. A `prepared` statement is prepared on first use and kept until close. */
+  run(statement: Statement): Promise<number> {
+    return new Promise((resolvePromise, reject) => {
+      const done = function (this: sqlite3.RunResult, error: Error | null) {
         if (error) reject(error);
         else resolvePromise(this.changes);
-      }),
-    );
+      };
+      if (statement.prepared === undefined) this.db.run(statement.text, statement.values, done);
+      else this.preparedStatement(statement.prepared, statement.text).run(statement.values, done);
+    });
+  }
+
+  /**
+   * Only the usage log's own fixed statements are prepared (one today), so the map stays small.
+   * A statement that failed to prepare fails its run; it is dropped so that the next try prepares again.
+   */
+  private preparedStatement(prepared: string, text: string): sqlite3.Statement {
+    const known = this.prepared.get(prepared);
+    if (known) return known;
+    const statement = this.db.prepare(text, (error) => {
+      if (error) this.prepared.delete(prepared);
+    });
+    this.prepared.set(prepared, statement);
+    return statement;
   }
 
   all(sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -176,7 +190,11 @@ class SqliteConnection {
     );
   }
 
-  close(): Promise<void> {
+  /** Prepared statements are finalized first: SQLite refuses to close a connection that still has them. */
+  async close(): Promise<void> {
+    const statements = [...this.prepared.values()];
+    this.prepared.clear();
+    await Promise.all(statements.map((statement) => new Promise<void>((resolveFinalized) => statement.finalize(() => resolveFinalized()))));
     return new Promise((resolvePromise, reject) => this.db.close((error) => (error ? reject(error) : resolvePromise())));
   }
 }

@@ -46,7 +46,7 @@ usageLogSuite('postgres', {
   countInserts: () => {
     // Every query reaches a client, whether asked of the pool or of a client it lent.
     const spy = vi.spyOn(pg.Client.prototype, 'query');
-    const sql = (call: unknown[]) => (typeof call[0] === 'string' ? call[0] : '');
+    const sql = (call: unknown[]) => (typeof call[0] === 'string' ? call[0] : ((call[0] as { text?: string } | undefined)?.text ?? ''));
     return {
       count: () => spy.mock.calls.filter((call) => sql(call).startsWith('INSERT INTO') && sql(call).includes('.usage_records (')).length,
       transactions: () => spy.mock.calls.filter((call) => sql(call) === 'BEGIN').length,

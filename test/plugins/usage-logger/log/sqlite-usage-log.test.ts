@@ -22,12 +22,20 @@ const freshFile = () => join(dir, `nested-${++files}`, 'usage.sqlite');
 
 function countSqliteInserts() {
   const run = vi.spyOn(sqlite3.Database.prototype, 'run');
+  const prepare = vi.spyOn(sqlite3.Database.prototype, 'prepare');
+  // The batch INSERT is the one prepared statement: each run of it is one INSERT.
+  const runPrepared = vi.spyOn(sqlite3.Statement.prototype, 'run');
   const exec = vi.spyOn(sqlite3.Database.prototype, 'exec');
   return {
-    count: () => run.mock.calls.filter((call) => String(call[0]).startsWith('INSERT INTO usage_records')).length,
+    count: () => {
+      expect(prepare.mock.calls.every((call) => String(call[0]).startsWith('INSERT INTO usage_records'))).toBe(true);
+      return run.mock.calls.filter((call) => String(call[0]).startsWith('INSERT INTO usage_records')).length + runPrepared.mock.calls.length;
+    },
     transactions: () => exec.mock.calls.filter((call) => String(call[0]).startsWith('BEGIN')).length,
     restore: () => {
       run.mockRestore();
+      prepare.mockRestore();
+      runPrepared.mockRestore();
       exec.mockRestore();
     },
   };
