@@ -1,0 +1,70 @@
+/**
+ * BoundedCounters in front of a shared store that answers some calls and never others (a store
+ * under a burst, or one whose answers are read too late): what an exact add does when counts this
+ * process still owes the store are waiting to be moved. The Redis behaviour end to end is in
+ * redis-stall.test.ts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../core/logger.js';
+import { BoundedCounters } from '../../../core/store/bounded-counters.js';
+import type { AddOptions, Counters } from '../../../core/store/counters.js';
+import { MemoryCounters } from '../../../core/store/memory-counters.js';
+
+/** A shared store whose adds of one amount never answer, as if its replies came too late. */
+class StallingStore extends MemoryCounters {
+  stalledAmount: number | undefined;
+  readonly adds: number[] = [];
+
+  override add(key: string, by: number, ttlMs?: number, _options?: AddOptions): Promise<number> {
+    this.adds.push(by);
+    if (by === this.stalledAmount) return new Promise(() => undefined);
+    return super.add(key, by, ttlMs);
+  }
+}
+
+const opened: Counters[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((counters) => counters.close()));
+});
+
+function setUp(): { shared: StallingStore; counters: BoundedCounters } {
+  const shared = new StallingStore();
+  // The shared store hides its synchronous face: BoundedCounters must take the asynchronous path.
+  Object.defineProperty(shared, 'local', { value: undefined });
+  const counters = new BoundedCounters(shared, silentLogger, 50);
+  opened.push(counters);
+  return { shared, counters };
+}
+
+describe('BoundedCounters, exact adds', () => {
+  it('an exact add is not held up by counts still owed on its key: it answers, and counts what is owed', async () => {
+    const { shared, counters } = setUp();
+    expect(await counters.add('budget', 100, undefined, { exact: true })).toBe(100);
+    // A settlement of +30 times out: it is counted here, owed to the store.
+    shared.stalledAmount = 30;
+    expect(await counters.add('budget', 30)).toBe(30);
+    // Moving those 30 keeps timing out (the same amount stalls), but the store answers other adds.
+    // The reservation is judged on what the store has plus what it is owed: 100 + 5 + 30.
+    expect(await counters.add('budget', 5, undefined, { exact: true })).toBe(135);
+    expect(await shared.get('budget')).toBe(105);
+  });
+
+  it('money owed back (a negative count) is left out: the total judged by is the stricter one', async () => {
+    const { shared, counters } = setUp();
+    await counters.add('budget', 100, undefined, { exact: true });
+    shared.stalledAmount = -40;
+    expect(await counters.add('budget', -40)).toBe(-40);
+    expect(await counters.add('budget', 5, undefined, { exact: true })).toBe(105);
+  });
+
+  it('an exact add the store does not answer is refused (503) after its own, longer bound, never counted here', async () => {
+    const { shared, counters } = setUp();
+    shared.stalledAmount = 7;
+    const started = performance.now();
+    await expect(counters.add('budget', 7, undefined, { exact: true })).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
+    // Four times the counters' bound (50 ms here): a late answer costs latency before it costs a refusal.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
+    shared.stalledAmount = undefined;
+    expect(await counters.get('budget')).toBe(0);
+  });
+});
