@@ -74,6 +74,8 @@ export interface KeyRecords {
 export class KeyStore {
   private readonly known = new LRUCache<string, { key: GatewayKey; until: number }>({ max: KNOWN_KEYS_CAP });
   private readonly unknown = new LRUCache<string, { key: undefined; until: number }>({ max: UNKNOWN_KEYS_CAP });
+  /** Lookups in flight, by the secret's hash: as many as requests in flight at most, each gone when it settles. */
+  private readonly lookups = new Map<string, Promise<GatewayKey | undefined>>();
 
   constructor(
     private readonly kv: TypedKv<KeyRecords>,
@@ -135,12 +137,25 @@ export class KeyStore {
     const hash = hashSecret(secret);
     const cached = this.known.get(hash) ?? this.unknown.get(hash);
     if (cached && cached.until > this.now()) return cached.key;
+    // Requests with the same secret arriving together share one lookup: a burst on a key not
+    // cached yet (a gateway just started, 5,000 streams opened at once) is two store reads, not
+    // ten thousand, which under load pushed the last of them past their bound (a 503 each).
+    let lookup = this.lookups.get(hash);
+    if (!lookup) {
+      lookup = this.lookUp(hash, cached).finally(() => this.lookups.delete(hash));
+      this.lookups.set(hash, lookup);
+    }
+    return lookup;
+  }
+
+  /** `stale`: what the cache knew before it expired, the answer when the store cannot give one. */
+  private async lookUp(hash: string, stale: { key: GatewayKey | undefined } | undefined): Promise<GatewayKey | undefined> {
     let key: GatewayKey | undefined;
     try {
       const id = await withinMs(STORE_WAIT_MS, this.kv.get(`hash:${hash}`));
       key = id ? await withinMs(STORE_WAIT_MS, this.kv.get(`id:${id}`)) : undefined;
     } catch (error) {
-      if (cached) return cached.key;
+      if (stale) return stale.key;
       throw new GatewayError('unavailable', 'The gateway cannot verify keys right now (its store is not answering); try again shortly.', { code: 'key_store_unavailable', retryable: true, retryAfterSeconds: 1, cause: error });
     }
     if (key) {

@@ -25,6 +25,18 @@ function keyStore(cacheTtlMs = 5000) {
 }
 
 describe('the key cache', () => {
+  it('looks a secret up once for all the requests that bring it at the same time', async () => {
+    const { keys, counter } = keyStore();
+    const { secret } = await keys.create({ name: 'burst' });
+    const asked = counter.gets;
+    const found = await Promise.all(Array.from({ length: 50 }, () => keys.find(secret)));
+    expect(found.every((key) => key?.name === 'burst')).toBe(true);
+    expect(counter.gets).toBe(asked + 2); // its id by hash, then the key by id
+    // An unknown secret too.
+    await Promise.all(Array.from({ length: 50 }, () => keys.find('sk-gw-nobody-at-once')));
+    expect(counter.gets).toBe(asked + 3);
+  });
+
   it('remembers an unknown secret for at most a second, however long verified keys are cached', async () => {
     const { keys, clock, counter } = keyStore(60_000);
     expect(await keys.find('sk-gw-nobody')).toBeUndefined();
