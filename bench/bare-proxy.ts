@@ -19,5 +19,5 @@ app.use(async (ctx) => {
   ctx.type = String(response.headers['content-type'] ?? 'application/json');
   ctx.body = response.body;
 });
-const server = app.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`));
+const server = app.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`));
 process.stdin.on('close', () => process.exit(0)).resume();

@@ -38,6 +38,6 @@ const slow = createServer((req, res) => {
 });
 slow.keepAliveTimeout = 60_000;
 slow.maxHeadersCount = 0;
-await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+await new Promise<void>((resolve) => slow.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
 process.stdin.on('close', () => process.exit(0)).resume();
 process.stdout.write(`${JSON.stringify({ port: upstream.port, slowPort: (slow.address() as AddressInfo).port })}\n`);

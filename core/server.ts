@@ -6,6 +6,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
 
+/**
+ * Connections the kernel may hold for us before they are accepted. Node's default (511) overflowed
+ * when thousands of clients connected at once (5,000 streams opened together: hundreds of
+ * thousands of dropped handshakes in a bench run, each retried a second or more later, so answers
+ * that took seconds or ended in resets). Linux caps it at net.core.somaxconn (4096 by default).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export interface ListenOptions {
   port?: number;
   host?: string;
@@ -59,7 +67,7 @@ export class GatewayServer {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.server.once('error', onError);
-      this.server.listen(port, host, () => {
+      this.server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', onError);
         const address = this.server.address() as AddressInfo;
         const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -198,7 +198,7 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
     res.end();
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen({ port: options.port ?? 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const port = (server.address() as AddressInfo).port;
 
   return {
