@@ -4,7 +4,9 @@
  * response bodies (serialised, capped and redacted in the batch, as `bodies: { request, response }`
  * does) to a SQLite file, and reports per batch: the longest single `write()` (the one that fills
  * a batch used to do the whole batch's work), the longest gap between two event-loop turns while
- * the batch is written, and how long the batch took.
+ * the batch is written, how long the batch took, and what a record cost: CPU on the main thread
+ * (the requests' thread: event-loop busy time) and in all threads (sqlite3 runs statements in
+ * libuv's pool), per record.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import { openUsageLog } from '../plugins/usage-logger/log/open-usage-log.js';
 import type { UsageRecordInput } from '../plugins/usage-logger/log/record.js';
 import { cap, createRedactor } from '../plugins/usage-logger/redact.js';
 
-const BATCHES = 6;
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 6);
 const PER_BATCH = 500;
 const redact = createRedactor([]);
 const body = (value: unknown) => () => redact(cap(JSON.stringify(value), 16_384));
@@ -66,6 +68,8 @@ try {
       last = now;
     }, 0);
     let longestWrite = 0;
+    const busyBefore = performance.eventLoopUtilization();
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     for (let i = 0; i < PER_BATCH; i++) {
       const before = performance.now();
@@ -76,7 +80,12 @@ try {
     await log.flush();
     clearInterval(ticker);
     longestGap = Math.max(longestGap, longestWrite);
-    const line = `batch ${batch + 1}: longest write() ${longestWrite.toFixed(1)} ms · longest event-loop gap ${longestGap.toFixed(1)} ms · written in ${(performance.now() - started).toFixed(0)} ms`;
+    const mainUs = (performance.eventLoopUtilization(busyBefore).active * 1000) / PER_BATCH;
+    const cpu = process.cpuUsage(cpuBefore);
+    const allUs = (cpu.user + cpu.system) / PER_BATCH;
+    const line =
+      `batch ${batch + 1}: longest write() ${longestWrite.toFixed(1)} ms · longest event-loop gap ${longestGap.toFixed(1)} ms · ` +
+      `written in ${(performance.now() - started).toFixed(0)} ms · per record: ${mainUs.toFixed(0)} µs on the main thread, ${allUs.toFixed(0)} µs in all threads`;
     // The first batch warms the JIT up.
     process.stdout.write(`${batch === 0 ? `${line} (warm-up)` : line}\n`);
   }
