@@ -108,6 +108,9 @@ export function renderReport(cells: readonly Cell[], info: RunInfo): string {
   return out.join('\n');
 }
 
+/** Held streams needed before memory per held stream is judged against the aim (issue 15's count). */
+const JUDGED_HELD_STREAMS = 5000;
+
 function goals(rows: Array<{ cell: Cell; s: Record<string, Summary> }>, info: RunInfo): string[] {
   const out: string[] = [];
   const verdict = (ok: boolean) => (ok ? 'met' : 'missed');
@@ -127,9 +130,16 @@ function goals(rows: Array<{ cell: Cell; s: Record<string, Summary> }>, info: Ru
     if (cell.concurrency === 1 || cell.concurrency === 64) check('full', `${m} c=${cell.concurrency} p99 / bare p99`, (s.full?.latency.p99 ?? NaN) / base.latency.p99, 1.5, false);
   }
   check('full', 'peak RSS / bare', (info.rssMb.full ?? NaN) / (info.rssMb[BASELINE] ?? NaN), 1.5, false);
-  const held = (t: string) => info.held[t]?.perStreamKb ?? NaN;
-  check('full', 'memory per held stream / bare', held('full') / held(BASELINE), 1.5, false);
-  check('default', 'memory per held stream / bare', held('default') / held(BASELINE), 1.5, false);
+  // A few hundred streams move RSS by less than its noise (the bare proxy's can grow by 1 KB a
+  // stream): the aim is judged on the issue's 5,000 only.
+  const heldStreams = info.held[BASELINE]?.streams ?? 0;
+  if (heldStreams >= JUDGED_HELD_STREAMS) {
+    const held = (t: string) => info.held[t]?.perStreamKb ?? NaN;
+    check('full', 'memory per held stream / bare', held('full') / held(BASELINE), 1.5, false);
+    check('default', 'memory per held stream / bare', held('default') / held(BASELINE), 1.5, false);
+  } else if (heldStreams > 0) {
+    out.push(`- memory per held stream: not judged with ${heldStreams} held streams (the aim is measured with BENCH_HELD_STREAMS=${JUDGED_HELD_STREAMS}).`);
+  }
   return out;
 }
 

@@ -46,8 +46,8 @@ export class BoundedCounters implements Counters {
      * An exact add (money) that runs out of time refuses its request (503), where another add
      * only counts here for a while: so it waits longer. Under a burst past what the gateway can
      * serve (5,000 streams opened at once through the full pipeline), Redis answers reach the event
-     * loop hundreds of ms late: with 250 ms, 2,000–2,700 of 5,000 reservations were refused in
-     * most runs; with 1 s, 18 of 20,000 (docs/performance.md).
+     * loop hundreds of ms late: with 250 ms, about 2,000 of 5,000 reservations were refused; with
+     * 1 s (and the fixes beside it), 19 of 20,000 requests over four bursts (docs/performance.md).
      */
     private readonly exactTimeoutMs = 4 * timeoutMs,
   ) {
