@@ -7,10 +7,11 @@
  * folder so its SQLite files start empty): no plugins, the shipped default (usage logger, as
  * `gateway.config.ts`), and the full pipeline (auth with a key, token counter, cost, usage logger
  * with bodies, routing, retry, circuit breaker, rate limits). This process generates the load.
- * Every cell (JSON/stream × concurrency) warms each target up, then measures them in interleaved
- * rounds, so a burst of unrelated load hits them alike. Then held streams: N concurrent slow
- * streams through each target, for memory per open stream. Results go to stdout and replace this
- * Node major's results section of docs/performance.md.
+ * First held streams: N concurrent slow streams through each target, for memory per open stream;
+ * then every target is started again, so that the load does not meet a heap they grew. Every cell
+ * (JSON/stream × concurrency) warms each target up, then measures them in interleaved rounds, so a
+ * burst of unrelated load hits them alike. Results go to stdout and replace this Node major's
+ * results section of docs/performance.md.
  *
  * Flags: `--profile` runs the gateways under `node --cpu-prof` and writes, per configuration, a
  * .cpuprofile (open it in Chrome DevTools or https://www.speedscope.app), a folded-stacks file
@@ -67,6 +68,8 @@ interface Target {
   /** Endpoint for held streams (the slow upstream). */
   readonly slow: Endpoint;
   readonly process: Started;
+  /** Starts the same target again in a new process (absent for the mock called directly). */
+  readonly relaunch?: () => Promise<Target>;
 }
 
 async function main(): Promise<number> {
@@ -86,9 +89,12 @@ async function main(): Promise<number> {
   const chat = (origin: string, model: string, headers?: Record<string, string>, path = '/v1/chat/completions'): Endpoint => ({ origin, path, model, ...(headers ? { headers } : {}) });
   if (WANTED.includes('direct')) targets.push({ name: 'direct', endpoint: chat(upstreamOrigin, 'mock-small'), slow: chat(slowOrigin, 'mock-small'), process: upstream });
   if (WANTED.includes('bare proxy')) {
-    const bare = await startNode({ name: 'bare proxy', cwd: ROOT, args: ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamOrigin, slowOrigin], cpus: TARGET_CPUS, ready: /"port":(\d+)/ });
-    const origin = `http://127.0.0.1:${bare.match[1]}`;
-    targets.push({ name: 'bare proxy', endpoint: chat(origin, 'mock-small'), slow: chat(origin, 'mock-small', undefined, '/slow/v1/chat/completions'), process: bare });
+    const launchBare = async (): Promise<Target> => {
+      const bare = await startNode({ name: 'bare proxy', cwd: ROOT, args: ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamOrigin, slowOrigin], cpus: TARGET_CPUS, ready: /"port":(\d+)/ });
+      const origin = `http://127.0.0.1:${bare.match[1]}`;
+      return { name: 'bare proxy', endpoint: chat(origin, 'mock-small'), slow: chat(origin, 'mock-small', undefined, '/slow/v1/chat/completions'), process: bare, relaunch: launchBare };
+    };
+    targets.push(await launchBare());
   }
   const env = { ...process.env, BENCH_UPSTREAM_URL: `${upstreamOrigin}/v1`, BENCH_SLOW_UPSTREAM_URL: `${slowOrigin}/v1`, LLM_GATEWAY_ADMIN_KEY: ADMIN_KEY };
   const baselineMain = process.env.BENCH_BASELINE_ROOT ? join(process.env.BENCH_BASELINE_ROOT, 'dist', 'cli', 'main.js') : undefined;
@@ -111,8 +117,12 @@ async function main(): Promise<number> {
     const config = isAbsolute(file) ? file : join(ROOT, 'bench', 'configs', file);
     const headers = basename(file).includes('full') ? { authorization: `Bearer ${createKey(main, config, cwd, env)}` } : undefined;
     const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
-    const started = await startGatewayProcess({ name, main, config, cwd, env, nodeArgs: [...profileArgs, ...(name.endsWith(' @base') ? baselineFlags : [])], args: extra, cpus: TARGET_CPUS });
-    targets.push({ name, endpoint: chat(started.origin, 'mock/mock-small', headers), slow: chat(started.origin, 'slow/mock-small', headers), process: started });
+    // Relaunched in the same folder and on the same store: the key created above still holds.
+    const launchGateway = async (): Promise<Target> => {
+      const started = await startGatewayProcess({ name, main, config, cwd, env, nodeArgs: [...profileArgs, ...(name.endsWith(' @base') ? baselineFlags : [])], args: extra, cpus: TARGET_CPUS });
+      return { name, endpoint: chat(started.origin, 'mock/mock-small', headers), slow: chat(started.origin, 'slow/mock-small', headers), process: started, relaunch: launchGateway };
+    };
+    targets.push(await launchGateway());
   }
   log(`upstream ${upstreamOrigin} (slow ${slowOrigin}) · ${targets.map((t) => `${t.name} ${t.endpoint.origin} (pid ${t.process.child.pid})`).join(' · ')}`);
 
@@ -121,9 +131,6 @@ async function main(): Promise<number> {
   // This also checks that every target answers correctly before anything is measured.
   for (const target of targets) await warmUp(target.name, target.endpoint, WARMUP_MS * 2);
   log(`warmed up; measuring ${CONCURRENCY.length * MODES.length} cells × ${targets.length} targets`);
-  // What the processes logged while starting (a cluster's other workers, migrations) is not "under load".
-  const quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
-
   // Held streams first, on processes that have only been warmed up: after the load below their
   // heaps have grown, and new streams would fit in memory already taken.
   const held: Record<string, HeldResult> = {};
@@ -133,7 +140,23 @@ async function main(): Promise<number> {
       const h = held[target.name]!;
       log(`held streams: ${target.name} ${h.completed}/${h.streams} complete, RSS ${h.rssBeforeMb.toFixed(0)} → ${h.rssPeakMb.toFixed(0)} MB, ${h.perStreamKb.toFixed(0)} KB per stream${h.failures.size > 0 ? ` · failed: ${[...h.failures].map(([kind, n]) => `${n} × ${kind}`).join(', ')}` : ''}`);
     }
+    // Then every target starts afresh: a heap grown by thousands of held streams stays grown (V8
+    // keeps it), and the load cells and "peak RSS under the load" would measure that instead of
+    // the load (Node 22: no plugins streamed at 0.94 of the bare proxy after 200 held streams,
+    // 0.55 after 5,000). Not when profiling: each process writes its profile when it exits.
+    if (!PROFILE) {
+      for (const [index, target] of targets.entries()) {
+        if (!target.relaunch) continue;
+        await stopGracefully(target.process.child);
+        targets[index] = await target.relaunch();
+        await warmUp(target.name, targets[index]!.endpoint, WARMUP_MS * 2);
+      }
+      log('restarted and warmed up every target after the held streams');
+    }
   }
+
+  // What the processes logged while starting (a cluster's other workers, migrations) is not "under load".
+  const quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
 
   // Peak RSS under the request load: sampled, since VmHWM would include the held streams.
   const rssMb: Record<string, number | undefined> = {};
