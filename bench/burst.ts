@@ -10,33 +10,29 @@
  * Environment: BENCH_BURST_STREAMS (default 5000), BENCH_REDIS_URL (default redis://127.0.0.1:6379),
  * BENCH_HELD_CHUNKS (chunks per slow stream, one a second; default 5).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { positiveInt } from './env.js';
-import { installCleanup, killAll, startGatewayProcess, startMockUpstreams } from './processes.js';
+import { createBenchKey, gatewayEnv, installCleanup, killAll, startGatewayProcess, startMockUpstreams, writeFullOnRedis } from './processes.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const STREAMS = positiveInt('BENCH_BURST_STREAMS', 5000);
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TURNS = ['A', 'B', 'A', 'B'];
 
 installCleanup();
 const work = mkdtempSync(join(tmpdir(), 'bench-burst-'));
-const config = join(work, 'full-redis.json');
-writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(join(ROOT, 'bench/configs/full.json'), 'utf8')), store: REDIS_URL }));
+const config = writeFullOnRedis(join(work, 'full-redis.json'));
 const main = join(ROOT, 'dist', 'cli', 'main.js');
-const upstreams = await startMockUpstreams();
-const env = { ...process.env, BENCH_UPSTREAM_URL: `${upstreams.origin}/v1`, BENCH_SLOW_UPSTREAM_URL: `${upstreams.slowOrigin}/v1`, LLM_GATEWAY_ADMIN_KEY: 'bench-admin-key-0123456789' };
+const env = gatewayEnv(await startMockUpstreams());
 
 const gateways = new Map<string, { origin: string; key: string }>();
 for (const name of new Set(TURNS)) {
   const cwd = mkdtempSync(join(work, `${name}-`));
-  const created = execFileSync(process.execPath, [main, 'keys', 'create', '--config', config, '--name', `burst-${name}`, '--rpm', '100000000', '--tpm', '1000000000', '--daily-usd', '1000000', '--json'], { cwd, env, encoding: 'utf8' });
+  const key = createBenchKey({ main, config, cwd, env, name: `burst-${name}` });
   const gateway = await startGatewayProcess({ name, cwd, main, config, env });
-  gateways.set(name, { origin: gateway.origin, key: (JSON.parse(created) as { secret: string }).secret });
+  gateways.set(name, { origin: gateway.origin, key });
 }
 
 const body = JSON.stringify({ model: 'slow/mock-small', stream: true, messages: [{ role: 'user', content: 'Hold this stream open, please.' }] });

@@ -3,8 +3,8 @@
  * wrapper, whose SIGKILL leaves the real node process behind as an orphan), watched while the
  * benchmark runs, and killed however the benchmark ends: success, failure, Ctrl-C.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -169,6 +169,25 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     env: options.env,
   });
   return { ...started, origin: started.match[1]! };
+}
+
+/** The environment every bench gateway starts with: where the mock upstreams are, and the admin key. */
+export function gatewayEnv(upstreams: Pick<MockUpstreams, 'origin' | 'slowOrigin'>): NodeJS.ProcessEnv {
+  return { ...process.env, BENCH_UPSTREAM_URL: `${upstreams.origin}/v1`, BENCH_SLOW_UPSTREAM_URL: `${upstreams.slowOrigin}/v1`, LLM_GATEWAY_ADMIN_KEY: 'bench-admin-key-0123456789' };
+}
+
+/** bench/configs/full.json on a Redis store (BENCH_REDIS_URL, default the local one), written to `file`; returns `file`. */
+export function writeFullOnRedis(file: string): string {
+  const config = JSON.parse(readFileSync(join(ROOT, 'bench', 'configs', 'full.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({ ...config, store: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }));
+  return file;
+}
+
+/** A gateway key for the full pipeline, created in its store with the CLI (limits far above the load); returns its secret. */
+export function createBenchKey(options: { main: string; config: string; cwd: string; env: NodeJS.ProcessEnv; name?: string }): string {
+  const args = ['keys', 'create', '--config', options.config, '--name', options.name ?? 'bench', '--rpm', '100000000', '--tpm', '1000000000', '--daily-usd', '1000000', '--json'];
+  const out = execFileSync(process.execPath, [options.main, ...args], { cwd: options.cwd, env: options.env, encoding: 'utf8' });
+  return (JSON.parse(out) as { secret: string }).secret;
 }
 
 /**

@@ -32,13 +32,13 @@
  * with the node flags in BENCH_BASELINE_NODE_FLAGS if set (the same build with other V8 settings), BENCH_WRITE_DOC=0 to leave the doc alone.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { holdStreams, type HeldResult } from './held.js';
 import { LoadTarget, emptySample, errorCount, warmUp, type Endpoint, type Sample } from './load.js';
 import { summarizeProfiles } from './profile.js';
-import { cpuTimeMs, killAll, rssMb as currentRssMb, runBenchmark, startGatewayProcess, startMockUpstreams, startNode, stopGracefully, type Started } from './processes.js';
+import { cpuTimeMs, createBenchKey, gatewayEnv, killAll, rssMb as currentRssMb, runBenchmark, startGatewayProcess, startMockUpstreams, startNode, stopGracefully, writeFullOnRedis, type Started } from './processes.js';
 import { renderReport, totalErrors, writeResults, type Cell } from './report.js';
 import { nonNegativeInt, positiveInt } from './env.js';
 
@@ -55,7 +55,6 @@ const PROFILE = process.argv.includes('--profile');
 const WRITE_DOC = process.env.BENCH_WRITE_DOC !== '0' && !PROFILE;
 const GATEWAY_CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
 const WANTED = (process.env.BENCH_TARGETS ?? 'bare proxy,no plugins,default,full').split(',').map((t) => t.trim());
-const ADMIN_KEY = 'bench-admin-key-0123456789';
 const PIN = process.env.BENCH_PIN === '1';
 const CORES = cpus().length;
 /** With BENCH_PIN: the measured proxies' core, and the rest's. */
@@ -96,7 +95,7 @@ async function main(): Promise<number> {
     };
     targets.push(await launchBare());
   }
-  const env = { ...process.env, BENCH_UPSTREAM_URL: `${upstreamOrigin}/v1`, BENCH_SLOW_UPSTREAM_URL: `${slowOrigin}/v1`, LLM_GATEWAY_ADMIN_KEY: ADMIN_KEY };
+  const env = gatewayEnv({ origin: upstreamOrigin, slowOrigin });
   const baselineMain = process.env.BENCH_BASELINE_ROOT ? join(process.env.BENCH_BASELINE_ROOT, 'dist', 'cli', 'main.js') : undefined;
   if (baselineMain && !existsSync(baselineMain)) throw new Error(`${baselineMain} is missing: build the baseline checkout first`);
   const gateways: Array<[string, string, string[], string]> = Object.entries(GATEWAY_CONFIGS)
@@ -106,16 +105,15 @@ async function main(): Promise<number> {
   if (WORKERS > 0) {
     // Workers share state through Redis, as replicas do (a SQLite store is refused with --workers);
     // one worker on the same store is the scaling baseline.
-    const config = JSON.parse(readFileSync(join(ROOT, 'bench', 'configs', 'full.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(work, 'full-redis.json'), JSON.stringify({ ...config, store: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' }));
-    gateways.push(['full (redis), 1 worker', join(work, 'full-redis.json'), [], gatewayMain], [`full (redis), ${WORKERS} workers`, join(work, 'full-redis.json'), ['--workers', String(WORKERS)], gatewayMain]);
+    const onRedis = writeFullOnRedis(join(work, 'full-redis.json'));
+    gateways.push(['full (redis), 1 worker', onRedis, [], gatewayMain], [`full (redis), ${WORKERS} workers`, onRedis, ['--workers', String(WORKERS)], gatewayMain]);
   }
   const baselineFlags = (process.env.BENCH_BASELINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   for (const [name, file, extra, main] of gateways) {
     const cwd = join(work, name.replace(/\W+/g, '-'));
     mkdirSync(cwd);
     const config = isAbsolute(file) ? file : join(ROOT, 'bench', 'configs', file);
-    const headers = basename(file).includes('full') ? { authorization: `Bearer ${createKey(main, config, cwd, env)}` } : undefined;
+    const headers = basename(file).includes('full') ? { authorization: `Bearer ${createBenchKey({ main, config, cwd, env })}` } : undefined;
     const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
     // Relaunched in the same folder and on the same store: the key created above still holds.
     const launchGateway = async (): Promise<Target> => {
@@ -211,12 +209,6 @@ async function main(): Promise<number> {
     log('results written to docs/performance.md');
   }
   return 0;
-}
-
-/** A gateway key for the full pipeline, created in its store with the CLI (limits far above the load). */
-function createKey(gatewayMain: string, config: string, cwd: string, env: NodeJS.ProcessEnv): string {
-  const out = execFileSync(process.execPath, [gatewayMain, 'keys', 'create', '--config', config, '--name', 'bench', '--rpm', '100000000', '--tpm', '1000000000', '--daily-usd', '1000000', '--json'], { cwd, env, encoding: 'utf8' });
-  return (JSON.parse(out) as { secret: string }).secret;
 }
 
 async function measureCell(targets: readonly Target[], stream: boolean, concurrency: number): Promise<Cell> {
