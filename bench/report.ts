@@ -103,6 +103,8 @@ export function renderReport(cells: readonly Cell[], info: RunInfo): string {
   }
 
   if (hasBase) out.push('', '**Against the goals of issue 15**', '', ...goals(rows, info));
+  const floors = againstFloors(rows, info);
+  if (hasBase && floors.length > 0) out.push('', '**Against the floors** (throughput at c=64; a floor\'s own ratio to the bare proxy is the most a gateway doing its work reaches on this machine)', '', ...floors);
   out.push(`- Lines logged under load: ${targets.filter((t) => t !== 'direct').map((t) => `${t} ${info.logLines[t] ?? 0}`).join(', ')}.`);
   out.push(`- Failed requests: ${describeErrors(cells, targets)}.`);
   return out.join('\n');
@@ -139,6 +141,24 @@ function goals(rows: Array<{ cell: Cell; s: Record<string, Summary> }>, info: Ru
     check('default', 'memory per held stream / bare', held('default') / held(BASELINE), 1.5, false);
   } else if (heldStreams > 0) {
     out.push(`- memory per held stream: not judged with ${heldStreams} held streams (the aim is measured with BENCH_HELD_STREAMS=${JUDGED_HELD_STREAMS}).`);
+  }
+  return out;
+}
+
+/** Each gateway beside the floor that does the least of its work: no plugins and default beside `floor`, full beside `floor (logged)`. */
+const FLOOR_OF: Readonly<Record<string, string>> = { 'no plugins': 'floor', default: 'floor', full: 'floor (logged)' };
+
+function againstFloors(rows: Array<{ cell: Cell; s: Record<string, Summary> }>, info: RunInfo): string[] {
+  const out: string[] = [];
+  for (const { cell, s } of rows) {
+    if (cell.concurrency !== 64) continue;
+    const base = s[BASELINE]!;
+    for (const [target, floor] of Object.entries(FLOOR_OF)) {
+      if (!info.targets.includes(target) || !info.targets.includes(floor)) continue;
+      const ofFloor = (s[target]?.rps ?? NaN) / (s[floor]?.rps ?? NaN);
+      const floorOfBare = (s[floor]?.rps ?? NaN) / base.rps;
+      out.push(`- ${target}, ${mode(cell.stream)}: ${ofFloor.toFixed(2)} of ${floor}'s throughput (${floor}: ${floorOfBare.toFixed(2)} of the bare proxy's).`);
+    }
   }
   return out;
 }

@@ -21,7 +21,7 @@
  * Environment: BENCH_DURATION_MS (measured time per target and cell, default 4000),
  * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,64"),
  * BENCH_MODES (default "json,stream"; one of them, e.g. to profile streams alone),
- * BENCH_TARGETS (default "bare proxy,no plugins,default,full"; "direct" adds the mock called
+ * BENCH_TARGETS (default "bare proxy,floor,floor (logged),no plugins,default,full"; "direct" adds the mock called
  * directly; a path ending in .json adds a gateway with that config, named after the file, e.g. to
  * measure one plugin's share as the full pipeline without it), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
  * issue 15; 0 skips), BENCH_WORKERS=N adds the full pipeline on a Redis store (BENCH_REDIS_URL, default
@@ -54,7 +54,7 @@ if (MODES.length === 0 || MODES.some((mode) => mode !== 'json' && mode !== 'stre
 const PROFILE = process.argv.includes('--profile');
 const WRITE_DOC = process.env.BENCH_WRITE_DOC !== '0' && !PROFILE;
 const GATEWAY_CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
-const WANTED = (process.env.BENCH_TARGETS ?? 'bare proxy,no plugins,default,full').split(',').map((t) => t.trim());
+const WANTED = (process.env.BENCH_TARGETS ?? 'bare proxy,floor,floor (logged),no plugins,default,full').split(',').map((t) => t.trim());
 const PIN = process.env.BENCH_PIN === '1';
 const CORES = cpus().length;
 /** With BENCH_PIN: the measured proxies' core, and the rest's. */
@@ -94,6 +94,19 @@ async function main(): Promise<number> {
       return { name: 'bare proxy', endpoint: chat(origin, 'mock-small'), slow: chat(origin, 'mock-small', undefined, '/slow/v1/chat/completions'), process: bare, relaunch: launchBare };
     };
     targets.push(await launchBare());
+  }
+  // The floors (bench/floor-proxy.ts): the bare proxy plus the work no accounting gateway can skip;
+  // "floor (logged)" adds a key, counters and a SQLite usage row per request, the full pipeline's floor.
+  for (const [name, logged] of [['floor', false], ['floor (logged)', true]] as const) {
+    if (!WANTED.includes(name)) continue;
+    const launchFloor = async (): Promise<Target> => {
+      const args = ['--import', 'tsx', 'bench/floor-proxy.ts', upstreamOrigin, slowOrigin, ...(logged ? ['--log', join(mkdtempSync(join(work, 'floor-')), 'usage.sqlite')] : [])];
+      const floor = await startNode({ name, cwd: ROOT, args, cpus: TARGET_CPUS, ready: /"port":(\d+)/ });
+      const origin = `http://127.0.0.1:${floor.match[1]}`;
+      const headers = logged ? { authorization: 'Bearer floor-bench-key' } : undefined;
+      return { name, endpoint: chat(origin, 'mock/mock-small', headers), slow: chat(origin, 'mock/mock-small', headers, '/slow/v1/chat/completions'), process: floor, relaunch: launchFloor };
+    };
+    targets.push(await launchFloor());
   }
   const env = gatewayEnv({ origin: upstreamOrigin, slowOrigin });
   const baselineMain = process.env.BENCH_BASELINE_ROOT ? join(process.env.BENCH_BASELINE_ROOT, 'dist', 'cli', 'main.js') : undefined;
