@@ -103,8 +103,8 @@ export function renderReport(cells: readonly Cell[], info: RunInfo): string {
   }
 
   if (hasBase) out.push('', '**Against the goals of issue 15**', '', ...goals(rows, info));
-  const floors = againstFloors(rows, info);
-  if (hasBase && floors.length > 0) out.push('', '**Against the floors** (throughput at c=64; a floor\'s own ratio to the bare proxy is the most a gateway doing its work reaches on this machine)', '', ...floors);
+  const floors = hasBase ? againstFloors(rows, info) : [];
+  if (floors.length > 0) out.push('', '**Against the floors** (throughput at c=64; a floor\'s own ratio to the bare proxy is the most a gateway doing its work reaches on this machine)', '', ...floors);
   out.push(`- Lines logged under load: ${targets.filter((t) => t !== 'direct').map((t) => `${t} ${info.logLines[t] ?? 0}`).join(', ')}.`);
   out.push(`- Failed requests: ${describeErrors(cells, targets)}.`);
   return out.join('\n');

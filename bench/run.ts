@@ -100,7 +100,8 @@ async function main(): Promise<number> {
   for (const [name, logged] of [['floor', false], ['floor (logged)', true]] as const) {
     if (!WANTED.includes(name)) continue;
     const launchFloor = async (): Promise<Target> => {
-      const args = ['--import', 'tsx', 'bench/floor-proxy.ts', upstreamOrigin, slowOrigin, ...(logged ? ['--log', join(mkdtempSync(join(work, 'floor-')), 'usage.sqlite')] : [])];
+      const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
+      const args = [...profileArgs, '--import', 'tsx', 'bench/floor-proxy.ts', upstreamOrigin, slowOrigin, ...(logged ? ['--log', join(mkdtempSync(join(work, 'floor-')), 'usage.sqlite')] : [])];
       const floor = await startNode({ name, cwd: ROOT, args, cpus: TARGET_CPUS, ready: /"port":(\d+)/ });
       const origin = `http://127.0.0.1:${floor.match[1]}`;
       const headers = logged ? { authorization: 'Bearer floor-bench-key' } : undefined;
@@ -200,8 +201,8 @@ async function main(): Promise<number> {
     logLines,
   });
   if (PROFILE) {
-    // Every gateway (a profile is written when its process exits), not the bare proxy or the mock.
-    const gatewayNames = new Set(gateways.map(([name]) => name));
+    // Every gateway and floor (a profile is written when its process exits), not the bare proxy or the mock.
+    const gatewayNames = new Set([...gateways.map(([name]) => name), 'floor', 'floor (logged)']);
     await Promise.all(targets.filter((t) => gatewayNames.has(t.name)).map((t) => stopGracefully(t.process.child)));
     log(`profiles: ${summarizeProfiles(profileDir).join(', ')}`);
   }
