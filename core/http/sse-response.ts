@@ -22,7 +22,14 @@ export async function writeSse(res: ServerResponse, events: AsyncIterable<string
   res.setHeader('cache-control', 'no-cache');
   // Tell reverse proxies (nginx) not to buffer the stream.
   res.setHeader('x-accel-buffering', 'no');
-  res.flushHeaders();
+  // The headers leave with the first events, in their write: a stream starts once its first
+  // meaningful chunk is in hand (primeStream), so they are nearly always there in this turn, and a
+  // separate write for the headers cost every stream a syscall (and the client a packet). When no
+  // event is ready by the end of this turn (a front-end that renders nothing for the preamble),
+  // they leave alone, so the client still learns at once that the answer started.
+  const headersAlone = setImmediate(() => {
+    if (!res.headersSent && !res.destroyed) res.flushHeaders();
+  });
 
   // Events decoded from one upstream read arrive in one run of microtasks: they are joined and
   // written once, at the end of that run (nextTick), instead of one write each (each write is a
@@ -51,6 +58,7 @@ export async function writeSse(res: ServerResponse, events: AsyncIterable<string
   } finally {
     // What arrived before an end or a failure is written before anyone answers for it.
     flush();
+    clearImmediate(headersAlone);
   }
   if (!res.destroyed) res.end();
 }

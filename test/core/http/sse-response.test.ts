@@ -69,6 +69,49 @@ describe('writeSse', () => {
     expect(writes).toEqual([events(10).join(''), events(3).join('')]);
   });
 
+  it('sends the headers in the same write as the first events (one syscall, not two)', async () => {
+    const writes: string[] = [];
+    server = createServer((_req, res) => {
+      // What reaches the kernel: every write of the socket's handle, whatever Node's HTTP layer joined.
+      const handle = (res.socket as unknown as { _handle: Record<string, (...args: unknown[]) => unknown> })._handle;
+      for (const method of ['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString']) {
+        const original = handle[method]!.bind(handle);
+        handle[method] = (...args: unknown[]) => (writes.push(method), original(...args));
+      }
+      void writeSse(
+        res,
+        (async function* () {
+          yield* events(3);
+        })(),
+      );
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const body = await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)).text();
+    expect(body).toBe(events(3).join(''));
+    // The headers, the events and the end of the body, in one write.
+    expect(writes).toHaveLength(1);
+  });
+
+  it('sends the headers at once when the first event is late', async () => {
+    let release!: () => void;
+    const late = new Promise<void>((resolve) => (release = resolve));
+    server = createServer((_req, res) => {
+      void writeSse(
+        res,
+        (async function* () {
+          await late;
+          yield* events(1);
+        })(),
+      );
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    // fetch resolves on the headers: it would wait for ever if they waited for the first event.
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    expect(response.status).toBe(200);
+    release();
+    expect(await response.text()).toBe(events(1).join(''));
+  });
+
   it('does not wait for a drain that came before the next event (a large event, a pause, then more)', async () => {
     const big = `data: ${'x'.repeat(1_000_000)}\n\n`;
     const body = await serve(async function* () {
