@@ -31,7 +31,13 @@ export interface Endpoint {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-const PROMPT = 'Benchmark the gateway with a short prompt, please.';
+/**
+ * The mock echoes the prompt back, a word per chunk when streamed: the default answers in about 10
+ * chunks; BENCH_PROMPT_WORDS=N makes it N words (N + 3 chunks), a long answer, where what a gateway
+ * spends per chunk outweighs what it spends per request.
+ */
+const PROMPT_WORDS = Number(process.env.BENCH_PROMPT_WORDS ?? 0);
+const PROMPT = PROMPT_WORDS > 0 ? Array.from({ length: PROMPT_WORDS }, (_, i) => `word${i}`).join(' ') : 'Benchmark the gateway with a short prompt, please.';
 
 /** One target at one concurrency and mode; its pool's connections outlive warm-up and rounds. */
 export class LoadTarget {
