@@ -67,6 +67,28 @@ describe('stream pass-through', () => {
     expect(await streamFrom(plain)).toBe(`${EVENTS.join('')}data: [DONE]\n\n`);
   });
 
+  it('passes each stream its own text byte for byte when many streams run at once', async () => {
+    // Spacing unique to each stream: a chunk written with another stream's text, or re-serialised, shows.
+    const streams = Array.from({ length: 40 }, (_, s) =>
+      Array.from({ length: 30 }, (_, i) => `data: {"id":"s${s}",${' '.repeat(s % 7)}"object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"w${i} "},"finish_reason":${i === 29 ? '"stop"' : 'null'}}]}\n\n`),
+    );
+    for (const events of streams) upstream.enqueue({ stream: { chunks: events } });
+    const bodies = await Promise.all(
+      streams.map(async () => {
+        const res = await fetch(`${plain.baseURL}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'mock/m', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        return res.text();
+      }),
+    );
+    // The upstream answers in arrival order, which need not be the order of the requests above.
+    const expected = new Set(streams.map((events) => `${events.join('')}data: [DONE]\n\n`));
+    for (const body of bodies) expect(expected.has(body)).toBe(true);
+    expect(new Set(bodies).size).toBe(streams.length);
+  });
+
   it('serialises a chunk a plugin replaced, with its change', async () => {
     const body = await streamFrom(shouting);
     expect(body).not.toContain('"id":"c1", "object"');
