@@ -8,7 +8,7 @@
 import type { Context as KoaContext } from 'koa';
 import type { GatewayError } from './errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
-import type { Target } from './providers/provider.js';
+import type { PassThroughHint, Target } from './providers/provider.js';
 import type { Operation } from './http/front-end.js';
 import type { RequestOptions } from './http/request-options.js';
 import type { NativeRequest, TranslationLoss } from './protocol/native.js';
@@ -124,6 +124,8 @@ export class GatewayContext {
    * record as usage.
    */
   readonly answer: ((ctx: GatewayContext) => Promise<unknown>) | undefined;
+  /** The kernel's; given to adapters with each try (see `PassThroughHint`). */
+  readonly passThrough: PassThroughHint = { allowed: false };
   private readonly abortController: AbortController;
   private slots: Map<symbol, unknown> | undefined;
   private native: { request: NativeRequest; view: ChatCompletionRequest; fields: unknown[]; messages: unknown[]; losses: readonly TranslationLoss[] } | undefined;

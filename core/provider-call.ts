@@ -14,7 +14,7 @@ import { rejectUnsupported, type UnsupportedParamsPolicy } from './providers/uns
 import type { TranslationLoss } from './protocol/native.js';
 import { AdvisoryFields } from './advisory.js';
 import type { Logger } from './logger.js';
-import { tapStream } from './stream.js';
+import { markReadByKernelOnly, tapStream } from './stream.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
   const advisory = new AdvisoryFields();
@@ -23,7 +23,7 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     const native = target.params ? undefined : ctx.nativeRequest();
     const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
     const send = (body: ChatCompletionRequest) =>
-      provider.chatCompletions({ body, signal: callSignal(ctx, trySignal), headers: tryHeaders(ctx, headers), ...(speaksNative ? { native } : {}) });
+      provider.chatCompletions({ body, signal: callSignal(ctx, trySignal), headers: tryHeaders(ctx, headers), passThrough: ctx.passThrough, ...(speaksNative ? { native } : {}) });
     if (speaksNative) return send(upstreamBody(ctx.request, target));
     applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
     const deployment = `${target.provider}/${target.model}`;
@@ -133,9 +133,13 @@ function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompl
   return target.params ? { ...request, ...target.params, model: target.model } : { ...request, model: target.model };
 }
 
-/** Notes the stream's usage and end on the attempt, without holding chunks back. */
+/**
+ * Notes the stream's usage and end on the attempt, without holding chunks back. It reads only
+ * usage, which a chunk passed through unparsed never carries, so the stream stays one that only
+ * the kernel reads.
+ */
 function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt, logger: Logger): AsyncIterable<ChatCompletionChunk> {
-  return tapStream(chunks, {
+  const observed = tapStream(chunks, {
     chunk(chunk) {
       attempt.firstChunkAt ??= ctx.elapsed();
       if (chunk.usage) ctx.usage = chunk.usage;
@@ -149,6 +153,7 @@ function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayC
       attempt.endedAt = ctx.elapsed();
     },
   });
+  return markReadByKernelOnly(observed);
 }
 
 /**

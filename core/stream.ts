@@ -24,6 +24,26 @@ export interface PrimeOptions<T> {
  * not change. The held preamble is bounded in time and count. The returned iterable replays what
  * was held, then continues.
  */
+/**
+ * Marks a stream whose chunks only the kernel reads (the provider call's own observer over an
+ * adapter's stream): with nothing else wrapped around it by the time the front-end writes it, the
+ * adapter may pass the rest through unparsed (see `PassThroughHint`). `primeStream` keeps the mark,
+ * since it reads only the preamble; any other wrapper (a plugin's tap or generator) drops it, as its
+ * result is a new iterable.
+ */
+const READ_BY_KERNEL_ONLY: unique symbol = Symbol('llm-gateway.read-by-kernel-only');
+
+type Marked = { [READ_BY_KERNEL_ONLY]?: true };
+
+export function markReadByKernelOnly<S extends AsyncIterable<unknown>>(chunks: S): S {
+  (chunks as Marked)[READ_BY_KERNEL_ONLY] = true;
+  return chunks;
+}
+
+export function isReadByKernelOnly(chunks: AsyncIterable<unknown>): boolean {
+  return (chunks as Marked)[READ_BY_KERNEL_ONLY] === true;
+}
+
 export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOptions<T> = {}): Promise<AsyncIterable<T>> {
   const { meaningful = isMeaningfulChunk, holdMs = 10_000, maxHeld = 64 } = options;
   const iterator = chunks[Symbol.asyncIterator]();
@@ -41,7 +61,7 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
     }
     held.push((last = result));
   }
-  return {
+  const primed: AsyncIterable<T> = {
     [Symbol.asyncIterator]() {
       return {
         next() {
@@ -60,6 +80,7 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
       };
     },
   };
+  return isReadByKernelOnly(chunks) ? markReadByKernelOnly(primed) : primed;
 }
 
 /** The result, or undefined when the deadline passes first (the promise is left to its owner). */

@@ -13,6 +13,7 @@ export type {
   EmbeddingsCallInput,
   EmbeddingsResult,
   JsonResult,
+  PassThroughHint,
   Provider,
   ProviderContext,
   ProviderModel,

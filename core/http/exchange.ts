@@ -9,7 +9,7 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Terminal } from '../pipeline.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from '../protocol/openai.js';
-import { primeStream } from '../stream.js';
+import { isReadByKernelOnly, primeStream } from '../stream.js';
 import type { FrontEnd } from './front-end.js';
 import { readJsonBody } from './read-json-body.js';
 import type { RequestOptions } from './request-options.js';
@@ -55,6 +55,8 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
     if (ctx.response.kind === 'stream') {
       // Failures before the first chunk still get a real HTTP status.
       const chunks = await primeStream(ctx.response.chunks);
+      // Nothing but the kernel reads the rest of this stream: the adapter may stop parsing it.
+      if (frontEnd.passThrough === true && isReadByKernelOnly(chunks)) allowPassThrough(ctx);
       setGatewayHeaders(koa, ctx);
       koa.respond = false;
       events.emit('response', ctx);
@@ -72,6 +74,11 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
     setGatewayHeaders(koa, ctx);
     throw error;
   }
+}
+
+/** The one place the hint turns true (see `PassThroughHint`); adapters only read it. */
+function allowPassThrough(ctx: GatewayContext): void {
+  (ctx.passThrough as { allowed: boolean }).allowed = true;
 }
 
 /** True when the stream stopped because the client left: there is nobody to tell. */

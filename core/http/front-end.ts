@@ -77,6 +77,12 @@ export interface FrontEnd<State = undefined> {
    */
   renderStream(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, state: State): AsyncIterable<string>;
   /**
+   * `renderStream` writes a chunk the adapter passed through unparsed (see `PassThroughHint`) as the
+   * upstream's own text, reading nothing else of it: the OpenAI chat front-end over an
+   * OpenAI-format upstream. Leave it unset for a front-end that translates chunks.
+   */
+  readonly passThrough?: boolean;
+  /**
    * The `content-type` of a streamed answer, for APIs whose streams are not server-sent events
    * (Ollama's newline-delimited JSON: `application/x-ndjson`). Default: `text/event-stream`.
    */

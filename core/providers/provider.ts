@@ -36,6 +36,23 @@ export interface ChatCallInput {
    * sends it as it is and attaches its native answer (see protocol/native.ts).
    */
   readonly native?: NativeRequest;
+  /**
+   * Whether anything but the kernel still reads this stream's chunks (see `PassThroughHint`): an
+   * adapter may ignore it, and every adapter that does not keep the upstream's event text should.
+   */
+  readonly passThrough?: PassThroughHint;
+}
+
+/**
+ * Turns true while a stream runs (after its start), once nothing but the kernel and a front-end
+ * that writes the upstream's own event text will read its chunks: no plugin wrapped the stream, and
+ * the front-end declared `passThrough`. From then on an adapter that keeps each chunk's upstream
+ * text may hand over chunks it did not parse (the OpenAI-format adapter's `PassedChunk`), as long
+ * as every chunk that carries usage, a finish reason or an error is still parsed whole: the kernel
+ * reads those. Parsing every event was the largest cost of a long stream without plugins.
+ */
+export interface PassThroughHint {
+  readonly allowed: boolean;
 }
 
 /** What a provider answered: a whole completion, or a stream of chunks still arriving. */

@@ -4,8 +4,8 @@
  * it finished all become GatewayErrors naming the provider.
  */
 import { type ChatCompletion, type ChatCompletionChunk, GatewayError, STOP, mapStream } from 'llm-gateway/plugin';
-import { type ChatCallInput, type ChatResult, type UpstreamHttpClient, decodeSse, readErrorBody } from 'llm-gateway/provider-kit';
-import { rememberRaw } from './raw-chunk.js';
+import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, readErrorBody } from 'llm-gateway/provider-kit';
+import { PassedChunk, rememberRaw } from './raw-chunk.js';
 
 /** `path` is relative to the base URL; Azure's deployments live elsewhere than `/chat/completions`. */
 export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, path = '/chat/completions'): Promise<ChatResult> {
@@ -31,11 +31,15 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
     exchange.body.destroy();
     throw malformed(client.provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
-  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: decodeChunks(client.provider, decodeSse(exchange)) };
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: decodeChunks(client.provider, decodeSse(exchange), input.passThrough) };
 }
 
-/** The upstream's events as chunks, checked: not JSON, an error event or a stream cut short fail it. */
-function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>): AsyncIterable<ChatCompletionChunk> {
+/**
+ * The upstream's events as chunks, checked: not JSON, an error event or a stream cut short fail it.
+ * Once nothing but the kernel reads the stream (`passThrough.allowed`), an event that can carry
+ * nothing the kernel reads is not parsed: it goes on as a PassedChunk with its text.
+ */
+function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>, passThrough: PassThroughHint | undefined): AsyncIterable<ChatCompletionChunk> {
   let finished = false;
   return mapStream(events, {
     item(event) {
@@ -43,6 +47,7 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>)
         finished = true;
         return STOP;
       }
+      if (passThrough?.allowed === true && carriesNothingToRead(event.data)) return new PassedChunk(event.data);
       let chunk: unknown;
       try {
         chunk = JSON.parse(event.data);
@@ -66,6 +71,29 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>)
     },
   });
 }
+
+/** A string value for `finish_reason`, whitespace allowed as JSON allows it (`null` is not one). */
+const FINISH_REASON = /"finish_reason"\s*:\s*"/;
+
+/**
+ * An event that may go on unparsed: it has an object's braces (an event cut short is parsed, and
+ * fails the stream as before; one garbled between its braces goes on as the upstream wrote it, as
+ * through any pass-through proxy), and its text shows no usage, no error and no finish reason: none
+ * of those keys appears, and no `\u` escape could spell one. A false "may carry" only costs a parse.
+ */
+function carriesNothingToRead(data: string): boolean {
+  return (
+    data.charCodeAt(0) === OPEN_BRACE &&
+    data.charCodeAt(data.length - 1) === CLOSE_BRACE &&
+    !data.includes('"usage"') &&
+    !data.includes('"error"') &&
+    !data.includes('\\u') &&
+    !FINISH_REASON.test(data)
+  );
+}
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 function isCompletion(body: unknown): body is ChatCompletion {
   return typeof body === 'object' && body !== null && Array.isArray((body as { choices?: unknown }).choices);

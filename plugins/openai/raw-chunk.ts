@@ -28,8 +28,24 @@ export function rememberRaw(chunk: ChatCompletionChunk, data: string): void {
   texts[newest] = data;
 }
 
+/**
+ * A chunk the adapter handed over without parsing it, once nothing but the kernel and the chat
+ * completions front-end reads the stream (`PassThroughHint`): it carries only its upstream text,
+ * and stands for an event with neither usage, a finish reason nor an error (those are parsed).
+ */
+export class PassedChunk implements ChatCompletionChunk {
+  readonly id = '';
+  readonly object = 'chat.completion.chunk';
+  readonly created = 0;
+  readonly model = '';
+  readonly choices: ChatCompletionChunk['choices'] = [];
+  [field: string]: unknown;
+  constructor(readonly raw: string) {}
+}
+
 /** The upstream's own `data:` text for a chunk nobody replaced; undefined otherwise. */
 export function rawOf(chunk: ChatCompletionChunk): string | undefined {
+  if (chunk instanceof PassedChunk) return chunk.raw;
   // Newest first: the chunk being written is nearly always the one decoded last.
   for (let back = 0, at = newest; back < PLACES; back++, at = at === 0 ? PLACES - 1 : at - 1) {
     if (chunks[at] === chunk) return texts[at];

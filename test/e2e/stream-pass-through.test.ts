@@ -4,7 +4,7 @@
  * chunk is still heard: its chunk is serialised as changed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { definePlugin, type ChatCompletionChunk } from '../../index.js';
+import { definePlugin, usageLogger, usageLogService, type ChatCompletionChunk, type UsageRecord } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -87,6 +87,35 @@ describe('stream pass-through', () => {
     const expected = new Set(streams.map((events) => `${events.join('')}data: [DONE]\n\n`));
     for (const body of bodies) expect(expected.has(body)).toBe(true);
     expect(new Set(bodies).size).toBe(streams.length);
+  });
+
+  it('passes a long answer through whole, and its usage still reaches the usage log', async () => {
+    const logged = await startGateway({ providers: { mock: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, plugins: [usageLogger({ url: 'sqlite::memory:' })] });
+    try {
+      const words = Array.from({ length: 120 }, (_, i) => `w${i}`).join(' ');
+      const res = await fetch(`${logged.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock/mock-small', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: words }] }),
+      });
+      const requestId = res.headers.get('x-request-id')!;
+      const events = (await res.text()).split('\n\n').filter((e) => e.startsWith('data: {'));
+      const chunks = events.map((e) => JSON.parse(e.slice(6)) as ChatCompletionChunk);
+      expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(`echo: ${words}`);
+      expect(chunks.at(-1)?.usage).toMatchObject({ completion_tokens: 121 });
+      const log = logged.gateway.tryResolve(usageLogService)!;
+      let record: UsageRecord | undefined;
+      await expect
+        .poll(async () => {
+          await log.flush();
+          record = (await log.list({ requestId } as never)).records[0];
+          return record;
+        }, { timeout: 5000 })
+        .toBeDefined();
+      expect(record).toMatchObject({ stream: true, outcome: 'ok', completionTokens: 121, tokensEstimated: false });
+    } finally {
+      await logged.close();
+    }
   });
 
   it('serialises a chunk a plugin replaced, with its change', async () => {

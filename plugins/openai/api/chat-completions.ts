@@ -23,6 +23,8 @@ export const chatCompletionsApi = defineFrontEnd<ClientAsked>({
   },
   renderJson: (_ctx, completion) => completion,
   renderStream: (ctx, chunks, asked) => openAIEvents(ctx, chunks, asked.includeUsage),
+  // Chunks go out as the upstream's own text where the adapter kept it (raw-chunk.ts).
+  passThrough: true,
 });
 
 /** Adapters may report usage the client did not ask for (Anthropic always does): it gets what it asked for. */

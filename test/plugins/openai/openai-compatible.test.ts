@@ -11,6 +11,7 @@ import type { ChatCompletionChunk } from '../../../core/protocol/openai.js';
 import type { ChatResult, Provider } from '../../../core/providers/provider.js';
 import { openAICompatibleType } from '../../../plugins/openai/openai-compatible.js';
 import { openAIType } from '../../../plugins/openai/openai.js';
+import { PassedChunk, rawOf } from '../../../plugins/openai/raw-chunk.js';
 import { collect, failure, sse } from '../../support/adapter-results.js';
 import { FetchDispatcher } from '../../support/fetch-dispatcher.js';
 
@@ -111,6 +112,39 @@ describe('streams', () => {
     const error = await failure(collect(await call(acme(), { stream: true })));
     expect(error).toMatchObject({ provider: 'acme', code, retryable: true });
     expect(error.message).toMatch(message);
+  });
+
+  describe('with the pass-through hint on (nothing but the kernel reads the rest)', () => {
+    const passing = (provider: Provider) =>
+      provider.chatCompletions({ body: request({ stream: true }), signal: new AbortController().signal, passThrough: { allowed: true } });
+    const usage = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
+
+    it('hands over events with nothing to read unparsed, with their text, and parses those with a finish reason or usage', async () => {
+      server.use(http.post(`${BASE}/chat/completions`, () => sse([chunk('a'), chunk('b'), chunk('', 'stop'), usage, 'data: [DONE]\n\n'])));
+      const chunks = await collect(await passing(acme()));
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true, false, false]);
+      expect(rawOf(chunks[0]!)).toBe(chunk('a').slice(6, -2));
+      expect(chunks[2]!.choices[0]?.finish_reason).toBe('stop');
+      expect(chunks[3]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+    });
+
+    it('parses an event a key could hide in (a \\u escape), and one with a finish reason written with spaces', async () => {
+      const escaped = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[{"index":0,"delta":{"content":"caf\\u00e9"},"finish_reason":null}]}\n\n';
+      const spaced = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[{"index":0,"delta":{},"finish_reason" : "stop"}]}\n\n';
+      server.use(http.post(`${BASE}/chat/completions`, () => sse([escaped, spaced])));
+      const chunks = await collect(await passing(acme()));
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([false, false]);
+      expect(chunks[0]!.choices[0]?.delta.content).toBe('café');
+    });
+
+    it.each([
+      ['ends before finishing', [chunk('a')], 'upstream_stream_truncated'],
+      ['carries an event cut short', [chunk('a'), 'data: {"id":"s","choices":[\n\n'], 'upstream_invalid_response'],
+      ['reports an error mid-stream', [chunk('a'), 'data: {"error":{"message":"overloaded","code":"overloaded"}}\n\n'], 'overloaded'],
+    ])('still fails the stream when it %s', async (_what, pieces, code) => {
+      server.use(http.post(`${BASE}/chat/completions`, () => sse(pieces)));
+      expect(await failure(collect(await passing(acme())))).toMatchObject({ provider: 'acme', code });
+    });
   });
 
   it('refuses a JSON answer to a stream request', async () => {

@@ -1,0 +1,99 @@
+/**
+ * The pass-through hint (`ChatCallInput.passThrough`) turns on once a stream has started and only
+ * the kernel and a front-end that writes the upstream's own text read the rest of it: never while
+ * a plugin wraps the stream, never for a front-end that translates chunks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { definePlugin, tapStream, type ChatCompletionChunk } from '../../index.js';
+import { defineProviderType, type PassThroughHint } from '../../sdk/provider-kit.js';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+
+/** What the hint said when each chunk was handed over, per request. */
+const seen: boolean[][] = [];
+
+const chunk = (content: string | undefined, finish: string | null = null): ChatCompletionChunk => ({
+  id: 'c',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'm',
+  choices: [{ index: 0, delta: content === undefined ? {} : { content }, finish_reason: finish }],
+});
+
+const recording = definePlugin({
+  name: 'test:recording-provider',
+  providerTypes: [
+    defineProviderType({
+      type: 'recording',
+      schema: { type: 'object' },
+      create: (_options, { id }) => ({
+        id,
+        type: 'recording',
+        chatCompletions: async ({ passThrough }) => {
+          const hints: boolean[] = [];
+          seen.push(hints);
+          const hint: PassThroughHint = passThrough ?? { allowed: false };
+          async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
+            for (const content of ['', 'a ', 'b ', 'c ']) {
+              hints.push(hint.allowed);
+              yield content === '' ? { ...chunk(undefined), choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] } : chunk(content);
+              // A chunk a second read would bring: the writer has had its turn.
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            hints.push(hint.allowed);
+            yield chunk(undefined, 'stop');
+          }
+          return { kind: 'stream', status: 200, headers: {}, chunks: chunks() };
+        },
+      }),
+    }),
+  ],
+});
+
+/** A plugin that reads every chunk, as the token counter does. */
+const reader = definePlugin({
+  name: 'test:reader',
+  setup: () => ({
+    async middleware(ctx, next) {
+      await next();
+      const response = ctx.response;
+      if (response?.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, {}) };
+    },
+  }),
+});
+
+let plain: RunningGateway;
+let reading: RunningGateway;
+beforeAll(async () => {
+  const providers = { rec: { type: 'recording', models: ['m'] } };
+  plain = await startGateway({ providers, plugins: [recording()] });
+  reading = await startGateway({ providers, plugins: [recording(), reader()] });
+});
+afterAll(async () => {
+  await plain?.close();
+  await reading?.close();
+});
+
+async function hintsThrough(gw: RunningGateway, path = '/chat/completions', body: Record<string, unknown> = { model: 'rec/m', stream: true, messages: [{ role: 'user', content: 'hi' }] }): Promise<boolean[]> {
+  const res = await fetch(`${gw.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+  await res.text();
+  return seen.at(-1)!;
+}
+
+describe('the pass-through hint', () => {
+  it('turns on after the stream started, when nothing but the kernel reads it', async () => {
+    const hints = await hintsThrough(plain);
+    // Off while the preamble and the first chunk with content are read (primeStream), then on.
+    expect(hints.slice(0, 2)).toEqual([false, false]);
+    expect(hints.slice(2)).toEqual([true, true, true]);
+  });
+
+  it('stays off while a plugin reads the stream', async () => {
+    expect(await hintsThrough(reading)).toEqual([false, false, false, false, false]);
+  });
+
+  it('stays off for a front-end that translates chunks (Anthropic Messages)', async () => {
+    const hints = await hintsThrough(plain, '/messages', { model: 'rec/m', stream: true, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    expect(hints.every((allowed) => !allowed)).toBe(true);
+  });
+});
