@@ -16,15 +16,6 @@ export interface PrimeOptions<T> {
 }
 
 /**
- * Waits for the stream's first meaningful chunk (or its first failure, or its end) before anyone
- * commits to a 200: a preamble (OpenAI's role-only chunk, Anthropic's `message_start` and `ping`,
- * Gemini's empty candidate) says nothing yet, so an upstream that fails after it can still be
- * answered with a real HTTP error, or be replaced by another target, and the client sees one clean
- * stream. The first meaningful chunk is passed on the moment it arrives: time to first token does
- * not change. The held preamble is bounded in time and count. The returned iterable replays what
- * was held, then continues.
- */
-/**
  * Marks a stream whose chunks only the kernel reads (the provider call's own observer over an
  * adapter's stream): with nothing else wrapped around it by the time the front-end writes it, the
  * adapter may pass the rest through unparsed (see `PassThroughHint`). `primeStream` keeps the mark,
@@ -44,6 +35,15 @@ export function isReadByKernelOnly(chunks: AsyncIterable<unknown>): boolean {
   return (chunks as Marked)[READ_BY_KERNEL_ONLY] === true;
 }
 
+/**
+ * Waits for the stream's first meaningful chunk (or its first failure, or its end) before anyone
+ * commits to a 200: a preamble (OpenAI's role-only chunk, Anthropic's `message_start` and `ping`,
+ * Gemini's empty candidate) says nothing yet, so an upstream that fails after it can still be
+ * answered with a real HTTP error, or be replaced by another target, and the client sees one clean
+ * stream. The first meaningful chunk is passed on the moment it arrives: time to first token does
+ * not change. The held preamble is bounded in time and count. The returned iterable replays what
+ * was held, then continues.
+ */
 export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOptions<T> = {}): Promise<AsyncIterable<T>> {
   const { meaningful = isMeaningfulChunk, holdMs = 10_000, maxHeld = 64 } = options;
   const iterator = chunks[Symbol.asyncIterator]();
