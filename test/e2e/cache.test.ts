@@ -8,9 +8,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auth, cache, cost, usageLogger, usageLogService, type CacheStats, type UsageRecord } from '../../index.js';
+import { auth, cache, cost, usageLogger, type CacheStats } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { chunk, completion, mockProvider, startMockUpstream, wordChunks, type MockUpstream } from '../support/mock-upstream.js';
+import { usageRecordOf } from '../support/usage-records.js';
 
 const ADMIN = 'cache-admin-key-0123456789';
 let upstream: MockUpstream;
@@ -341,18 +342,9 @@ describe('stats, clearing and accounting', () => {
     const messages = [{ role: 'user', content: fresh('usage') }];
     await ask({ messages });
     const hit = await ask({ messages });
-    const requestId = hit.headers.get('x-request-id')!;
-    const log = gw.gateway.tryResolve(usageLogService)!;
-    let record: UsageRecord | undefined;
-    await expect
-      .poll(async () => {
-        await log.flush();
-        record = (await log.list({ requestId } as never)).records[0];
-        return record;
-      }, { timeout: 5000 })
-      .toBeDefined();
+    const record = await usageRecordOf(gw, hit.headers.get('x-request-id')!);
     expect(record).toMatchObject({ cache: 'hit', costUsd: 0, promptTokens: 5, completionTokens: 2, provider: 'mock', model: 'mock-small' });
-    expect(record!.savedCostUsd).toBeCloseTo((5 * 1 + 2 * 2) / 1e6, 12);
+    expect(record.savedCostUsd).toBeCloseTo((5 * 1 + 2 * 2) / 1e6, 12);
   });
 
   it('charges no budget and no tokens per minute for hits', async () => {

@@ -4,9 +4,10 @@
  * chunk is still heard: its chunk is serialised as changed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { definePlugin, usageLogger, usageLogService, type ChatCompletionChunk, type UsageRecord } from '../../index.js';
+import { definePlugin, usageLogger, type ChatCompletionChunk } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { usageRecordOf } from '../support/usage-records.js';
 
 /** Spacing, key order and a vendor field that a parse and re-serialise would not keep as they are. */
 const EVENTS = [
@@ -103,16 +104,7 @@ describe('stream pass-through', () => {
       const chunks = events.map((e) => JSON.parse(e.slice(6)) as ChatCompletionChunk);
       expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(`echo: ${words}`);
       expect(chunks.at(-1)?.usage).toMatchObject({ completion_tokens: 121 });
-      const log = logged.gateway.tryResolve(usageLogService)!;
-      let record: UsageRecord | undefined;
-      await expect
-        .poll(async () => {
-          await log.flush();
-          record = (await log.list({ requestId } as never)).records[0];
-          return record;
-        }, { timeout: 5000 })
-        .toBeDefined();
-      expect(record).toMatchObject({ stream: true, outcome: 'ok', completionTokens: 121, tokensEstimated: false });
+      expect(await usageRecordOf(logged, requestId)).toMatchObject({ stream: true, outcome: 'ok', completionTokens: 121, tokensEstimated: false });
     } finally {
       await logged.close();
     }
