@@ -10,7 +10,8 @@
  *   provider's model name (`mock/mock-small` → `mock-small`), asking a stream for its usage;
  * - JSON: reads the whole answer and parses it for its usage, then passes the upstream's own text on;
  * - streams: passes the upstream's bytes on as they come and parses only the event that carries
- *   the usage (a gateway must settle from it), found by a byte search; nothing else is decoded.
+ *   the usage (a gateway must settle from it), found by a byte search; nothing else is decoded
+ *   (a usage event split across two reads would be missed: a floor's shortcut, not a gateway's).
  * With `--log` (the floor of the full pipeline), it also hashes the bearer key and looks it up in
  * a map (auth), counts the key's requests and spend in memory (limits, budget), and writes one
  * usage row per request with both bodies into SQLite in the gateway's own schema and indexes
