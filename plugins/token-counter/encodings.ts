@@ -68,6 +68,11 @@ export function preloadEncodings(encodings: readonly EncodingName[] = ['o200k_ba
   for (const encoding of encodings) load(encoding);
 }
 
+/** The encodings loaded so far, in load order. */
+export function loadedEncodings(): EncodingName[] {
+  return [...loaded.keys()];
+}
+
 function load(encoding: EncodingName): EncodingModule {
   let tokenizer = loaded.get(encoding);
   if (!tokenizer) {

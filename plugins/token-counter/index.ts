@@ -1,7 +1,12 @@
 /**
  * gateway:token-counter, token counts for every request, exact for OpenAI-family models.
  *
- * Options: whether to load the tokenizer at start (about 0.4 s) rather than on the first request.
+ * Options: whether to load the tokenizer's tables at start (about 0.4 s and 85 MB for both) rather
+ * than when a model first needs them. By default (`'auto'`) they load at start only for a config
+ * that will need them: a provider of type `openai` or `azure` (OpenAI's models), or a model name
+ * in the config that has an encoding (`models` of a provider, targets of virtual models). A gateway
+ * that serves other models never loads them; one that meets an OpenAI model only in a request
+ * (`openrouter/openai/gpt-4o`) loads its encoding then, once.
  *
  * On the way in: offers the prompt's count (rules, token limits and budget checks read it from
  * `tokenCountSlot`) and asks a streaming upstream to report usage (`stream_options.include_usage`;
@@ -15,24 +20,28 @@
  * no usage from the upstream. A streamed answer's text is held until then, in slices of at most
  * PENDING_TEXT_LIMIT characters: a longer one is counted as it passes, so memory stays bounded.
  */
-import { definePlugin, tapStream, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
+import { definePlugin, tapStream, type ChatCompletionChunk, type GatewayContext, type ResolvedConfig } from 'llm-gateway/plugin';
 import { tokenCountSlot, type TokenCount } from './usage-of.js';
-import { countCompletionTokens, countPromptTokens, preloadEncodings } from './count.js';
+import { countCompletionTokens, countPromptTokens, encodingFor, preloadEncodings, type EncodingName } from './count.js';
 
 export interface TokenCounterOptions {
-  /** Load the tokenizer's tables at start instead of on the first request. Default true. */
-  preload?: boolean;
+  /**
+   * Load the tokenizer's tables at start (`true`), when a model first needs them (`false`), or at
+   * start only for the encodings the config's providers and models need (`'auto'`, the default).
+   */
+  preload?: boolean | 'auto';
 }
 
-const defaults = { preload: true } satisfies TokenCounterOptions;
+const defaults: { preload: boolean | 'auto' } = { preload: 'auto' };
 
 export const tokenCounter = definePlugin<TokenCounterOptions, typeof defaults>({
   name: 'gateway:token-counter',
   order: 'pre',
-  schema: { type: 'object', additionalProperties: false, properties: { preload: { type: 'boolean' } } },
+  schema: { type: 'object', additionalProperties: false, properties: { preload: { enum: [true, false, 'auto'] } } },
   defaults,
-  setup(_host, options) {
-    if (options.preload) preloadEncodings();
+  setup(host, options) {
+    if (options.preload === true) preloadEncodings();
+    else if (options.preload === 'auto') preloadEncodings(encodingsTheConfigNeeds(host.config));
     return {
       async middleware(ctx, next) {
         const count = new LazyCount(ctx);
@@ -56,6 +65,24 @@ export const tokenCounter = definePlugin<TokenCounterOptions, typeof defaults>({
     };
   },
 });
+
+/** Providers whose models are OpenAI's: any of them may be asked for with either encoding. */
+const OPENAI_MODEL_PROVIDERS = new Set(['openai', 'azure']);
+
+/** The encodings the configured providers and the model names in the config call for. */
+export function encodingsTheConfigNeeds(config: Pick<ResolvedConfig, 'providers' | 'models'>): EncodingName[] {
+  const needed = new Set<EncodingName>();
+  const add = (model: string) => {
+    const encoding = encodingFor(model);
+    if (encoding) needed.add(encoding);
+  };
+  for (const { options } of config.providers) {
+    if (OPENAI_MODEL_PROVIDERS.has(options.type)) return ['o200k_base', 'cl100k_base'];
+    for (const model of options.models ?? []) add(model);
+  }
+  for (const virtual of config.models.values()) for (const target of virtual.targets) add(target.model);
+  return [...needed];
+}
 
 /** Text held uncounted, at most; past it, the held text is counted and let go. */
 const PENDING_TEXT_LIMIT = 16_384;
