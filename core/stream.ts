@@ -19,8 +19,8 @@ export interface PrimeOptions<T> {
  * Marks a stream whose chunks only the kernel reads (the provider call's own observer over an
  * adapter's stream): with nothing else wrapped around it by the time the front-end writes it, the
  * adapter may pass the rest through unparsed (see `PassThroughHint`). `primeStream` keeps the mark,
- * since it reads only the preamble; any other wrapper (a plugin's tap or generator) drops it, as its
- * result is a new iterable.
+ * since it reads only the preamble, and so does a `tapStream` tap without a `chunk` callback; any
+ * other wrapper (a tap that reads chunks, a generator) drops it, as its result is a new iterable.
  */
 const READ_BY_KERNEL_ONLY: unique symbol = Symbol('llm-gateway.read-by-kernel-only');
 
@@ -154,5 +154,8 @@ export function tapStream<T>(chunks: AsyncIterable<T>, tap: StreamTap<T>): Async
       );
     },
   };
-  return { [Symbol.asyncIterator]: () => tapped };
+  const result: AsyncIterable<T> = { [Symbol.asyncIterator]: () => tapped };
+  // A tap that only waits for the end (a rate limiter's slot) reads no chunk: the stream stays one
+  // that only the kernel reads, and may still be passed through.
+  return tap.chunk === undefined && isReadByKernelOnly(chunks) ? markReadByKernelOnly(result) : result;
 }

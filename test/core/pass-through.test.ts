@@ -56,21 +56,36 @@ const reader = definePlugin({
     async middleware(ctx, next) {
       await next();
       const response = ctx.response;
-      if (response?.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, {}) };
+      if (response?.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => void chunk.choices }) };
+    },
+  }),
+});
+
+/** A plugin that waits only for the stream's end, as the rate limiter does for its slot. */
+const ender = definePlugin({
+  name: 'test:ender',
+  setup: () => ({
+    async middleware(ctx, next) {
+      await next();
+      const response = ctx.response;
+      if (response?.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, { end: () => undefined }) };
     },
   }),
 });
 
 let plain: RunningGateway;
 let reading: RunningGateway;
+let ending: RunningGateway;
 beforeAll(async () => {
   const providers = { rec: { type: 'recording', models: ['m'] } };
   plain = await startGateway({ providers, plugins: [recording()] });
   reading = await startGateway({ providers, plugins: [recording(), reader()] });
+  ending = await startGateway({ providers, plugins: [recording(), ender()] });
 });
 afterAll(async () => {
   await plain?.close();
   await reading?.close();
+  await ending?.close();
 });
 
 async function hintsThrough(gw: RunningGateway, path = '/chat/completions', body: Record<string, unknown> = { model: 'rec/m', stream: true, messages: [{ role: 'user', content: 'hi' }] }): Promise<boolean[]> {
@@ -90,6 +105,10 @@ describe('the pass-through hint', () => {
 
   it('stays off while a plugin reads the stream', async () => {
     expect(await hintsThrough(reading)).toEqual([false, false, false, false, false]);
+  });
+
+  it('turns on when a plugin only waits for the stream to end', async () => {
+    expect(await hintsThrough(ending)).toEqual([false, false, true, true, true]);
   });
 
   it('stays off for a front-end that translates chunks (Anthropic Messages)', async () => {
