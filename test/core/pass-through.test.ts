@@ -4,7 +4,7 @@
  * a plugin wraps the stream, never for a front-end that translates chunks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { definePlugin, tapStream, type ChatCompletionChunk } from '../../index.js';
+import { definePlugin, tapStream, type ChatCompletionChunk, type StreamTap } from '../../index.js';
 import { defineProviderType, type PassThroughHint } from '../../sdk/provider-kit.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 
@@ -49,29 +49,23 @@ const recording = definePlugin({
   ],
 });
 
-/** A plugin that reads every chunk, as the token counter does. */
-const reader = definePlugin({
-  name: 'test:reader',
-  setup: () => ({
-    async middleware(ctx, next) {
-      await next();
-      const response = ctx.response;
-      if (response?.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => void chunk.choices }) };
-    },
-  }),
-});
+/** A plugin that taps every stream with `tap`. */
+const tapping = (name: string, tap: StreamTap<ChatCompletionChunk>) =>
+  definePlugin({
+    name,
+    setup: () => ({
+      async middleware(ctx, next) {
+        await next();
+        const response = ctx.response;
+        if (response?.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, tap) };
+      },
+    }),
+  });
 
-/** A plugin that waits only for the stream's end, as the rate limiter does for its slot. */
-const ender = definePlugin({
-  name: 'test:ender',
-  setup: () => ({
-    async middleware(ctx, next) {
-      await next();
-      const response = ctx.response;
-      if (response?.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, { end: () => undefined }) };
-    },
-  }),
-});
+/** Reads every chunk, as the token counter does. */
+const reader = tapping('test:reader', { chunk: (chunk) => void chunk.choices });
+/** Waits only for the stream's end, as the rate limiter does for its slot. */
+const ender = tapping('test:ender', { end: () => undefined });
 
 let plain: RunningGateway;
 let reading: RunningGateway;
