@@ -82,6 +82,8 @@ async function main(): Promise<number> {
   const loadBefore = loadavg()[0]!;
   const work = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-'));
   const profileDir = join(ROOT, 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
+  /** With --profile: node flags that write a target's CPU profile into its own folder of this run's. */
+  const profileArgs = (name: string): string[] => (PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : []);
 
   const { process: upstream, origin: upstreamOrigin, slowOrigin } = await startMockUpstreams({ cpus: LOAD_CPUS });
   const targets: Target[] = [];
@@ -100,8 +102,7 @@ async function main(): Promise<number> {
   for (const [name, logged] of [['floor', false], ['floor (logged)', true]] as const) {
     if (!WANTED.includes(name)) continue;
     const launchFloor = async (): Promise<Target> => {
-      const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
-      const args = [...profileArgs, '--import', 'tsx', 'bench/floor-proxy.ts', upstreamOrigin, slowOrigin, ...(logged ? ['--log', join(mkdtempSync(join(work, 'floor-')), 'usage.sqlite')] : [])];
+      const args = [...profileArgs(name), '--import', 'tsx', 'bench/floor-proxy.ts', upstreamOrigin, slowOrigin, ...(logged ? ['--log', join(mkdtempSync(join(work, 'floor-')), 'usage.sqlite')] : [])];
       const floor = await startNode({ name, cwd: ROOT, args, cpus: TARGET_CPUS, ready: /"port":(\d+)/ });
       const origin = `http://127.0.0.1:${floor.match[1]}`;
       const headers = logged ? { authorization: 'Bearer floor-bench-key' } : undefined;
@@ -128,10 +129,9 @@ async function main(): Promise<number> {
     mkdirSync(cwd);
     const config = isAbsolute(file) ? file : join(ROOT, 'bench', 'configs', file);
     const headers = basename(file).includes('full') ? { authorization: `Bearer ${createBenchKey({ main, config, cwd, env })}` } : undefined;
-    const profileArgs = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : [];
     // Relaunched in the same folder and on the same store: the key created above still holds.
     const launchGateway = async (): Promise<Target> => {
-      const started = await startGatewayProcess({ name, main, config, cwd, env, nodeArgs: [...profileArgs, ...(name.endsWith(' @base') ? baselineFlags : [])], args: extra, cpus: TARGET_CPUS });
+      const started = await startGatewayProcess({ name, main, config, cwd, env, nodeArgs: [...profileArgs(name), ...(name.endsWith(' @base') ? baselineFlags : [])], args: extra, cpus: TARGET_CPUS });
       return { name, endpoint: chat(started.origin, 'mock/mock-small', headers), slow: chat(started.origin, 'slow/mock-small', headers), process: started, relaunch: launchGateway };
     };
     targets.push(await launchGateway());

@@ -23,7 +23,7 @@ import { bareModelId, counterFor, encodingFor } from './encodings.js';
 import { imagePartTokens, type TokenEstimate } from './images.js';
 import { toolTokens } from './tools.js';
 
-export { encodingFor, preloadEncodings } from './encodings.js';
+export { ENCODINGS, encodingFor, preloadEncodings } from './encodings.js';
 export type { EncodingName } from './encodings.js';
 export type { TokenEstimate } from './images.js';
 

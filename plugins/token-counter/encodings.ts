@@ -20,6 +20,9 @@ import { createRequire } from 'node:module';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
+/** Every encoding this counter knows, the order `preloadEncodings` loads them in. */
+export const ENCODINGS: readonly EncodingName[] = ['o200k_base', 'cl100k_base'];
+
 type EncodingModule = typeof import('gpt-tokenizer/encoding/o200k_base');
 
 const require = createRequire(import.meta.url);
@@ -64,7 +67,7 @@ export function counterFor(encoding: EncodingName): (text: string) => number {
 }
 
 /** Loads the encodings now (both by default) instead of on the first count. */
-export function preloadEncodings(encodings: readonly EncodingName[] = ['o200k_base', 'cl100k_base']): void {
+export function preloadEncodings(encodings: readonly EncodingName[] = ENCODINGS): void {
   for (const encoding of encodings) load(encoding);
 }
 

@@ -22,7 +22,7 @@
  */
 import { definePlugin, tapStream, type ChatCompletionChunk, type GatewayContext, type ResolvedConfig } from 'llm-gateway/plugin';
 import { tokenCountSlot, type TokenCount } from './usage-of.js';
-import { countCompletionTokens, countPromptTokens, encodingFor, preloadEncodings, type EncodingName } from './count.js';
+import { ENCODINGS, countCompletionTokens, countPromptTokens, encodingFor, preloadEncodings, type EncodingName } from './count.js';
 
 export interface TokenCounterOptions {
   /**
@@ -77,7 +77,7 @@ export function encodingsTheConfigNeeds(config: Pick<ResolvedConfig, 'providers'
     if (encoding) needed.add(encoding);
   };
   for (const { options } of config.providers) {
-    if (OPENAI_MODEL_PROVIDERS.has(options.type)) return ['o200k_base', 'cl100k_base'];
+    if (OPENAI_MODEL_PROVIDERS.has(options.type)) return [...ENCODINGS];
     for (const model of options.models ?? []) add(model);
   }
   for (const virtual of config.models.values()) for (const target of virtual.targets) add(target.model);
