@@ -13,6 +13,8 @@ export interface Cell {
   readonly stream: boolean;
   readonly concurrency: number;
   readonly samples: Record<string, Sample>;
+  /** Requests each target answered in this cell, warm-up and failures included (what an allocation profile divides by). */
+  readonly served: Record<string, number>;
 }
 
 export interface RunInfo {

@@ -13,10 +13,12 @@
  * burst of unrelated load hits them alike. Results go to stdout and replace this Node major's
  * results section of docs/performance.md.
  *
- * Flags: `--profile` runs the gateways under `node --cpu-prof` and writes, per configuration, a
- * .cpuprofile (open it in Chrome DevTools or https://www.speedscope.app), a folded-stacks file
- * (flamegraph.pl, speedscope) and a summary of where the time goes, into bench/profiles/; the doc
- * is left alone then (a profiled gateway is slower).
+ * Flags: `--profile` runs the gateways and floors under `node --cpu-prof` and writes, per
+ * configuration, a .cpuprofile (open it in Chrome DevTools or https://www.speedscope.app), a
+ * folded-stacks file (flamegraph.pl, speedscope) and a summary of where the time goes, into
+ * bench/profiles/; and, from bench/allocation-sampler.mjs, a .heapprofile of where they allocate
+ * after warm-up, garbage included, summarised per request in allocations.txt. The doc is left
+ * alone then (a profiled gateway is slower).
  *
  * Environment: BENCH_DURATION_MS (measured time per target and cell, default 4000),
  * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,64"),
@@ -35,8 +37,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { holdStreams, type HeldResult } from './held.js';
 import { LoadTarget, emptySample, errorCount, warmUp, type Endpoint, type Sample } from './load.js';
+import { summarizeAllocations } from './allocations.js';
 import { summarizeProfiles } from './profile.js';
 import { cpuTimeMs, createBenchKey, gatewayEnv, killAll, rssMb as currentRssMb, runBenchmark, startGatewayProcess, startMockUpstreams, startNode, stopGracefully, writeFullOnRedis, type Started } from './processes.js';
 import { renderReport, totalErrors, writeResults, type Cell } from './report.js';
@@ -82,8 +86,22 @@ async function main(): Promise<number> {
   const loadBefore = loadavg()[0]!;
   const work = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-'));
   const profileDir = join(ROOT, 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
-  /** With --profile: node flags that write a target's CPU profile into its own folder of this run's. */
-  const profileArgs = (name: string): string[] => (PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name.replace(/\W+/g, '-'))] : []);
+  const profileFolder = (name: string) => name.replace(/\W+/g, '-');
+  /**
+   * With --profile: node flags that write a target's CPU profile into its own folder of this run's,
+   * and preload the allocation sampler (bench/allocation-sampler.mjs) writing there too.
+   */
+  const profiledNames = new Set<string>();
+  const profiled = (name: string) => profiledNames.has(name);
+  const profileArgs = (name: string): string[] => {
+    if (!PROFILE) return [];
+    profiledNames.add(name);
+    const folder = join(profileDir, profileFolder(name));
+    mkdirSync(folder, { recursive: true });
+    const sampler = pathToFileURL(join(ROOT, 'bench', 'allocation-sampler.mjs'));
+    sampler.searchParams.set('dir', folder);
+    return ['--cpu-prof', '--cpu-prof-dir', folder, '--import', sampler.href];
+  };
 
   const { process: upstream, origin: upstreamOrigin, slowOrigin } = await startMockUpstreams({ cpus: LOAD_CPUS });
   const targets: Target[] = [];
@@ -142,6 +160,8 @@ async function main(): Promise<number> {
   // (a cold gateway is slower for its first few thousand requests, which production never sees).
   // This also checks that every target answers correctly before anything is measured.
   for (const target of targets) await warmUp(target.name, target.endpoint, WARMUP_MS * 2);
+  // Profiled targets sample their allocations from now on: start-up and warm-up are left out.
+  if (PROFILE) for (const target of targets) if (profiled(target.name)) target.process.child.kill('SIGUSR2');
   log(`warmed up; measuring ${CONCURRENCY.length * MODES.length} cells × ${targets.length} targets`);
   // Held streams first, on processes that have only been warmed up: after the load below their
   // heaps have grown, and new streams would fit in memory already taken.
@@ -201,10 +221,12 @@ async function main(): Promise<number> {
     logLines,
   });
   if (PROFILE) {
-    // Every gateway and floor (a profile is written when its process exits), not the bare proxy or the mock.
-    const gatewayNames = new Set([...gateways.map(([name]) => name), 'floor', 'floor (logged)']);
-    await Promise.all(targets.filter((t) => gatewayNames.has(t.name)).map((t) => stopGracefully(t.process.child)));
+    // A profile is written when its process exits.
+    await Promise.all(targets.filter((t) => profiled(t.name)).map((t) => stopGracefully(t.process.child)));
     log(`profiles: ${summarizeProfiles(profileDir).join(', ')}`);
+    // What each target served while its allocations were sampled: every cell's requests, warm-ups included.
+    const served = new Map(targets.map((t) => [profileFolder(t.name), cells.reduce((sum, cell) => sum + cell.served[t.name]!, 0)]));
+    log(`allocations (allocations.txt beside each profile): ${summarizeAllocations(profileDir, served).join(', ')}`);
   }
   killAll();
   rmSync(work, { recursive: true, force: true });
@@ -228,8 +250,9 @@ async function main(): Promise<number> {
 async function measureCell(targets: readonly Target[], stream: boolean, concurrency: number): Promise<Cell> {
   const loads = targets.map((t) => new LoadTarget(t.endpoint, concurrency, stream));
   const samples: Record<string, Sample> = Object.fromEntries(targets.map((t) => [t.name, emptySample()]));
+  const warmUps = targets.map(() => emptySample());
   try {
-    for (const load of loads) await load.run(WARMUP_MS);
+    for (const [i, load] of loads.entries()) await load.run(WARMUP_MS, warmUps[i]);
     // Alternate the order between rounds so that no target always runs first, or last.
     const indexes = targets.map((_, i) => i);
     for (let round = 0; round < ROUNDS; round++) {
@@ -251,7 +274,9 @@ async function measureCell(targets: readonly Target[], stream: boolean, concurre
     })
     .join(' · ');
   log(`${stream ? 'stream' : 'JSON  '} c=${String(concurrency).padEnd(3)} ${line}`);
-  return { stream, concurrency, samples };
+  const answered = (sample: Sample) => sample.latencies.length + errorCount(sample);
+  const served = Object.fromEntries(targets.map((t, i) => [t.name, answered(samples[t.name]!) + answered(warmUps[i]!)]));
+  return { stream, concurrency, samples, served };
 }
 
 function log(message: string): void {
