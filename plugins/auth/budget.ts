@@ -66,9 +66,12 @@ function calendarAt(now: number): Calendar {
 
 export type Reservation = { ok: true; release: (actualMicros: number) => void | Promise<void> } | { ok: false; window: BudgetWindow; spentMicros: number };
 
-/** Reserves `micros` in every window, or in none. */
-export async function reserve(counters: Counters, windows: readonly BudgetWindow[], micros: number): Promise<Reservation> {
-  if (counters.local) return reserveNow(counters.local, windows, micros);
+/** Reserves `micros` in every window, or in none: at once on counters in this process. */
+export function reserve(counters: Counters, windows: readonly BudgetWindow[], micros: number): Reservation | Promise<Reservation> {
+  return counters.local ? reserveNow(counters.local, windows, micros) : reserveShared(counters, windows, micros);
+}
+
+async function reserveShared(counters: Counters, windows: readonly BudgetWindow[], micros: number): Promise<Reservation> {
   // Every window at once (one round trip on a shared store); all are given back if one refuses.
   // Exact: when the shared store does not answer, the request is refused (503) rather than
   // counted in this process, where replicas could not see it and together spend past the budget.
@@ -125,9 +128,14 @@ function reserveNow(counters: LocalCounters, windows: readonly BudgetWindow[], m
  * not answer in time counts what this process knows, rather than refusing the request.
  */
 export async function exhaustedWindow(counters: Counters, windows: readonly BudgetWindow[]): Promise<BudgetWindow | undefined> {
-  const { local } = counters;
-  const totals = local ? windows.map((w) => local.getNow(w.counter)) : await Promise.all(windows.map((w) => counters.get(w.counter)));
+  if (counters.local) return exhaustedWindowNow(counters.local, windows);
+  const totals = await Promise.all(windows.map((w) => counters.get(w.counter)));
   return windows.find((window, i) => totals[i]! >= window.limitMicros);
+}
+
+/** `exhaustedWindow` on counters in this process, without a promise. */
+export function exhaustedWindowNow(counters: LocalCounters, windows: readonly BudgetWindow[]): BudgetWindow | undefined {
+  return windows.find((window) => counters.getNow(window.counter) >= window.limitMicros);
 }
 
 /** What the key has spent in each window, for the admin API. */

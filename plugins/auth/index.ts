@@ -21,11 +21,12 @@
 import type { Context as KoaContext } from 'koa';
 import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTokens, matchesModelGlob, secretFrom, type GatewayContext, type Target } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
+import type { LocalCounters } from 'llm-gateway/store';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
-import { budgetWindows, exhaustedWindow, reserve, type BudgetWindow, type Reservation } from './budget.js';
+import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, type BudgetWindow, type Reservation } from './budget.js';
 import { KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
-import { addToWindow, takeFromWindow, windowCount } from './limits.js';
+import { addToWindow, addToWindowNow, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
 
 export interface AuthOptions {
   /**
@@ -49,7 +50,7 @@ export interface CallerKey {
 
 export const callerKeySlot = defineSlot<CallerKey>('auth:caller-key');
 /** The request's budget reservation, made once however many tries and interceptors call upstream. */
-const reservationSlot = defineSlot<Promise<Reservation>>('auth:reservation');
+const reservationSlot = defineSlot<Reservation | Promise<Reservation>>('auth:reservation');
 
 /** The gateway key a request authenticated with, set by `authorize` (`Symbol.for`: any copy of this plugin reads it). */
 const KEY_STATE = Symbol.for('llm-gateway.auth:key');
@@ -81,6 +82,13 @@ export interface KeyAdmin {
 }
 
 export const keyAdmin = defineService<KeyAdmin>('auth:keys');
+
+/** What a key's windows say before any work (see `readKeyWindows`). */
+interface KeyWindows {
+  requests: RequestTake | undefined;
+  tokensUsed: number | undefined;
+  spent: BudgetWindow | undefined;
+}
 
 const defaults = { cacheTtlMs: 5000, reserveOutputTokens: 4096 } satisfies AuthOptions;
 
@@ -120,7 +128,14 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       revoke: (id) => keys.revoke(id),
       usage: (key) => keyUsage(store, key),
     });
-    host.events.on('request:end', (ctx) => void settle(ctx).catch((error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id })));
+    const settleFailed = (ctx: GatewayContext) => (error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id });
+    host.events.on('request:end', (ctx) => {
+      try {
+        void settle(ctx)?.catch(settleFailed(ctx));
+      } catch (error) {
+        settleFailed(ctx)(error as Error);
+      }
+    });
 
     return {
       // Every route that is not public asks: API routes a gateway key. Admin routes had the admin
@@ -136,7 +151,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         (http.state as Record<symbol, GatewayKey>)[KEY_STATE] = key;
       },
 
-      async middleware(ctx, next) {
+      middleware(ctx, next) {
         const key = keyOf(ctx.http);
         if (!key) return next();
         ctx.set(callerKeySlot, callerOf(key));
@@ -144,23 +159,11 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         if (key.models && !key.models.some((glob) => matchesModelGlob(model, glob))) {
           throw new GatewayError('permission', `This key may not use the model '${model}' (allowed: ${key.models.join(', ')}).`, { code: 'model_not_allowed', param: 'model' });
         }
-        // Read only when a limit or a budget needs it: counting the prompt is the token counter's costly part.
-        const promptTokens = () => ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
-        // The key's windows and budgets are read at once: on a shared store, one round trip.
-        const rpm = key.limits?.rpm;
-        const tpm = key.limits?.tpm;
-        const windows = budgetWindows(key.id, key.budget);
-        const [requests, tokensUsed, spent] = await Promise.all([
-          rpm === undefined ? undefined : takeRequest(key, rpm),
-          tpm === undefined ? undefined : windowCount(store.counters, `tpm:${key.id}`),
-          // A key already spent to its limit is refused here, before any work; the reservation
-          // itself waits for the final route and token count (below).
-          windows.length === 0 ? undefined : exhaustedWindow(store.counters, windows),
-        ]);
-        if (requests && !requests.allowed) throw limited(`This key is over its limit of ${rpm} requests per minute.`, 'rpm_exceeded', requests.retryAfterSeconds);
-        if (tpm !== undefined && (tokensUsed ?? 0) + promptTokens() > tpm) throw limited(`This key is over its limit of ${tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
-        if (spent) throw overBudget(spent);
-        await next();
+        // In-process counters answer at once, so the common case waits for no promise.
+        const read = readKeyWindows(key);
+        if (read instanceof Promise) return read.then((windows) => admit(ctx, key, windows)).then(next);
+        admit(ctx, key, read);
+        return next();
       },
 
       // Outermost around the upstream pipeline (auth is a `pre` plugin): runs once the request
@@ -169,15 +172,54 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         async function reserveBudget(call) {
           const key = call.ctx.http ? keyOf(call.ctx.http) : undefined;
           if (key) {
-            const reservation = await reservationFor(call.ctx, key, call.target);
+            const pending = reservationFor(call.ctx, key, call.target);
+            const reservation = pending instanceof Promise ? await pending : pending;
             if (reservation && !reservation.ok) throw overBudget(reservation.window);
           }
           return next(call);
         },
     };
 
+    /**
+     * Takes one request from the key's rpm, and reads its tokens this minute and whether a budget
+     * is already spent: at once on in-process counters, in one round trip on a shared store.
+     */
+    function readKeyWindows(key: GatewayKey): KeyWindows | Promise<KeyWindows> {
+      const rpm = key.limits?.rpm;
+      const tpm = key.limits?.tpm;
+      const budgets = budgetWindows(key.id, key.budget);
+      const { local } = store.counters;
+      if (local) {
+        return {
+          requests: rpm === undefined ? undefined : takeRequestNow(local, key, rpm),
+          tokensUsed: tpm === undefined ? undefined : windowCountNow(local, `tpm:${key.id}`),
+          spent: budgets.length === 0 ? undefined : exhaustedWindowNow(local, budgets),
+        };
+      }
+      return Promise.all([
+        rpm === undefined ? undefined : takeRequest(key, rpm),
+        tpm === undefined ? undefined : windowCount(store.counters, `tpm:${key.id}`),
+        budgets.length === 0 ? undefined : exhaustedWindow(store.counters, budgets),
+      ]).then(([requests, tokensUsed, spent]) => ({ requests, tokensUsed, spent }));
+    }
+
+    /**
+     * Refuses a key over its rpm or tpm (429) or already spent to a budget (402), before any work;
+     * the budget's reservation itself waits for the final route and token count (`reserveBudget`).
+     */
+    function admit(ctx: GatewayContext, key: GatewayKey, { requests, tokensUsed, spent }: KeyWindows): void {
+      const rpm = key.limits?.rpm;
+      const tpm = key.limits?.tpm;
+      if (requests && !requests.allowed) throw limited(`This key is over its limit of ${rpm} requests per minute.`, 'rpm_exceeded', requests.retryAfterSeconds);
+      // The prompt is counted only when a tpm limit asks: counting is the token counter's costly part.
+      if (tpm !== undefined && (tokensUsed ?? 0) + (ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request)) > tpm) {
+        throw limited(`This key is over its limit of ${tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
+      }
+      if (spent) throw overBudget(spent);
+    }
+
     /** One request taken from the key's rpm: a sliding window, or a token bucket when the key asks for one. */
-    async function takeRequest(key: GatewayKey, rpm: number): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+    async function takeRequest(key: GatewayKey, rpm: number): Promise<RequestTake> {
       if (key.limits?.algorithm === 'token-bucket') {
         const take = await store.counters.takeFromBucket(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60);
         return { allowed: take.allowed, retryAfterSeconds: Math.ceil(take.retryAfterMs / 1000) };
@@ -185,12 +227,20 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       return takeFromWindow(store.counters, `rpm:${key.id}`, 1, rpm);
     }
 
+    function takeRequestNow(local: LocalCounters, key: GatewayKey, rpm: number): RequestTake {
+      if (key.limits?.algorithm === 'token-bucket') {
+        const take = local.takeFromBucketNow(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60);
+        return { allowed: take.allowed, retryAfterSeconds: Math.ceil(take.retryAfterMs / 1000) };
+      }
+      return takeFromWindowNow(local, `rpm:${key.id}`, 1, rpm);
+    }
+
     /**
      * Reserves, once per request, the most the request can cost: its counted prompt and its
      * `max_tokens` (or `reserveOutputTokens`) at the dearest price among the targets it may be
      * served by.
      */
-    function reservationFor(ctx: GatewayContext, key: GatewayKey, target: Target): Promise<Reservation> | undefined {
+    function reservationFor(ctx: GatewayContext, key: GatewayKey, target: Target): Reservation | Promise<Reservation> | undefined {
       const windows = budgetWindows(key.id, key.budget);
       if (windows.length === 0) return undefined;
       let pending = ctx.get(reservationSlot);
@@ -204,17 +254,27 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       return pending;
     }
 
-    async function settle(ctx: GatewayContext): Promise<void> {
+    /** Counts the request's tokens in the key's minute and replaces its reservation by what it cost; at once on in-process counters. */
+    function settle(ctx: GatewayContext): void | Promise<void> {
       const key = ctx.get(callerKeySlot);
       if (!key) return;
       // Reported by the provider, or counted on the way (a cancelled stream pays for what it got).
       // Only an answer that started spends tokens and money; refusals and failed tries do not.
       const { usage } = ctx.servedBy ? usageOf(ctx) : { usage: undefined };
-      await addToWindow(store.counters, `tpm:${key.id}`, usage ? usage.prompt_tokens + usage.completion_tokens : 0);
-      const reservation = await ctx.get(reservationSlot)?.catch(() => undefined);
-      if (!reservation?.ok) return;
-      const actual = ctx.servedBy && usage ? (findPricing().costMicros(ctx.servedBy, usage) ?? 0) : 0;
-      await reservation.release(actual);
+      const tokens = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
+      const actual = () => (ctx.servedBy && usage ? (findPricing().costMicros(ctx.servedBy, usage) ?? 0) : 0);
+      const held = ctx.get(reservationSlot);
+      const { local } = store.counters;
+      if (local && !(held instanceof Promise)) {
+        addToWindowNow(local, `tpm:${key.id}`, tokens);
+        if (held?.ok) return held.release(actual());
+        return;
+      }
+      return (async () => {
+        await addToWindow(store.counters, `tpm:${key.id}`, tokens);
+        const reservation = await Promise.resolve(held).catch(() => undefined);
+        if (reservation?.ok) await reservation.release(actual());
+      })();
     }
   },
 });

@@ -1,13 +1,29 @@
 /** Per-key rate limits: sliding windows of one minute over the store's counters. */
-import { type Counters, addToWindow as add, takeFromWindow as take, windowCount as count } from 'llm-gateway/store';
+import { type Counters, type LocalCounters, addToWindow as add, addToWindowNow as addNow, takeFromWindow as take, takeFromWindowNow as takeNow, windowCount as count, windowCountNow as countNow } from 'llm-gateway/store';
 
 const MINUTE = 60_000;
 
-export async function takeFromWindow(counters: Counters, key: string, amount: number, limit: number, now = Date.now()): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
-  const check = await take(counters, key, amount, limit, MINUTE, now);
-  return { allowed: check.allowed, retryAfterSeconds: Math.ceil(check.retryAfterMs / 1000) };
+/** What taking one request from a key's rpm answered. */
+export interface RequestTake {
+  allowed: boolean;
+  retryAfterSeconds: number;
 }
+
+export async function takeFromWindow(counters: Counters, key: string, amount: number, limit: number, now = Date.now()): Promise<RequestTake> {
+  return asTake(await take(counters, key, amount, limit, MINUTE, now));
+}
+
+/** `takeFromWindow` on counters in this process, without a promise. */
+export function takeFromWindowNow(counters: LocalCounters, key: string, amount: number, limit: number, now = Date.now()): RequestTake {
+  return asTake(takeNow(counters, key, amount, limit, MINUTE, now));
+}
+
+const asTake = (check: { allowed: boolean; retryAfterMs: number }): RequestTake => ({ allowed: check.allowed, retryAfterSeconds: Math.ceil(check.retryAfterMs / 1000) });
 
 export const addToWindow = (counters: Counters, key: string, amount: number, now = Date.now()) => add(counters, key, amount, MINUTE, now);
 
+export const addToWindowNow = (counters: LocalCounters, key: string, amount: number, now = Date.now()) => addNow(counters, key, amount, MINUTE, now);
+
 export const windowCount = (counters: Counters, key: string, now = Date.now()) => count(counters, key, MINUTE, now);
+
+export const windowCountNow = (counters: LocalCounters, key: string, now = Date.now()) => countNow(counters, key, MINUTE, now);
