@@ -89,10 +89,11 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
       upstream: (next) =>
         async function guardWithCircuit(call) {
           const circuit = circuitFor(call.target);
-          const deployment = `${call.target.provider}/${call.target.model}`;
-          const admission = await circuit.admit();
+          // A closed circuit on in-process counters answers at once: no promise to wait for.
+          const admitted = circuit.admit();
+          const admission = admitted instanceof Promise ? await admitted : admitted;
           if (!admission.allowed) {
-            throw new GatewayError('unavailable', `${deployment}: circuit open after repeated failures; next try in ${Math.ceil(admission.retryInMs / 1000)} s`, {
+            throw new GatewayError('unavailable', `${call.target.provider}/${call.target.model}: circuit open after repeated failures; next try in ${Math.ceil(admission.retryInMs / 1000)} s`, {
               code: 'circuit_open',
               provider: call.target.provider,
               retryable: true,
@@ -101,7 +102,8 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
           }
           try {
             const result = await next(call);
-            await circuit.succeeded();
+            const noted = circuit.succeeded();
+            if (noted) await noted;
             return result;
           } catch (cause) {
             const error = toGatewayError(cause);

@@ -122,7 +122,8 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
               if (until !== undefined) await deployment.block(until - Date.now());
             }
             if (result.kind !== 'stream') {
-              await countTokens(scopes, result.body.usage as Usage | undefined);
+              const counting = countTokens(scopes, result.body.usage as Usage | undefined);
+              if (counting) await counting;
               return result;
             }
             handedOver = true;
@@ -144,7 +145,9 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
             }
             throw error;
           } finally {
-            if (!handedOver) await end();
+            // In-process counters give the slot back at once; only a shared store's step is waited for.
+            const ending = handedOver ? undefined : end();
+            if (ending) await ending;
           }
         },
     };

@@ -74,7 +74,8 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
           hasHeadroom: (t) => withHeadroom?.has(t) ?? true,
           nextCursor: () => cursor,
         });
-        const open = circuits ? await openTargets(ordered, circuits) : undefined;
+        // One target has no order to change: its circuit is the breaker's business, not the route's.
+        const open = circuits && ordered.length > 1 ? await openTargets(ordered, circuits) : undefined;
         ctx.route = { ...route, targets: openCircuitsLast(preferredFirst(ordered, hints), open), reason: `${route.reason}:${strategy}` };
         await next();
       },
