@@ -129,23 +129,23 @@ export function tapStream<T>(chunks: AsyncIterable<T>, tap: StreamTap<T>): Async
     const error = tap.mapError ? tap.mapError(cause) : cause;
     return finish(error).then(() => Promise.reject(error as Error));
   };
+  // Made once per stream, not per chunk: a held stream's garbage is mostly what each chunk makes.
+  const onResult = (result: IteratorResult<T>): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (result.done) return finish(undefined).then(() => result);
+    if (tap.chunk) {
+      try {
+        tap.chunk(result.value);
+      } catch (error) {
+        // As a generator would: the source is let go, then the reader gets the error.
+        return Promise.resolve(iterator.return?.())
+          .catch(() => undefined)
+          .then(() => fail(error));
+      }
+    }
+    return result;
+  };
   const tapped: AsyncIterator<T> = {
-    next() {
-      return iterator.next().then((result) => {
-        if (result.done) return finish(undefined).then(() => result);
-        if (tap.chunk) {
-          try {
-            tap.chunk(result.value);
-          } catch (error) {
-            // As a generator would: the source is let go, then the reader gets the error.
-            return Promise.resolve(iterator.return?.())
-              .catch(() => undefined)
-              .then(() => fail(error));
-          }
-        }
-        return result;
-      }, fail);
-    },
+    next: () => iterator.next().then(onResult, fail),
     return(value?: unknown) {
       const letGo = iterator.return ? iterator.return(value) : Promise.resolve({ done: true as const, value: undefined as T });
       return letGo.then(
