@@ -22,7 +22,8 @@ export function errorBoundary(logger: Logger, frontEnds: readonly FrontEnd<unkno
   return async function gatewayErrorBoundary(koa: KoaContext, next: Next): Promise<void> {
     koa.startedAt = performance.now();
     koa.requestId = requestIdFrom(koa.req.headers['x-request-id']);
-    koa.set('x-request-id', koa.requestId);
+    // Node's own setHeader: Koa's `set` builds three arrays a header, on every request.
+    koa.res.setHeader('x-request-id', koa.requestId);
     try {
       await next();
     } catch (cause) {

@@ -86,18 +86,24 @@ export function clientGone(ctx: GatewayContext): boolean {
   return ctx.signal.aborted && toGatewayError(ctx.signal.reason).kind === 'client_closed';
 }
 
-/** Says what happened upstream: who answered, which model, after how many tries, and whether that was a fallback. */
+/**
+ * Says what happened upstream: who answered, which model, after how many tries, and whether that
+ * was a fallback. Set on Node's response directly: Koa's `set` builds three arrays for each header,
+ * for every request (a failure after the stream started has sent its headers already: none then).
+ */
 function setGatewayHeaders(koa: KoaContext, ctx: GatewayContext): void {
+  const res = koa.res;
+  if (res.headersSent) return;
   const last = ctx.attempts.at(-1)?.target;
   const provider = ctx.servedBy?.provider ?? ctx.error?.provider ?? last?.provider;
-  if (provider) koa.set('x-gateway-provider', provider);
+  if (provider) res.setHeader('x-gateway-provider', provider);
   const model = ctx.servedBy?.model ?? last?.model;
-  if (model) koa.set('x-gateway-model', model);
-  if (ctx.attempts.length > 0) koa.set('x-gateway-attempts', String(ctx.attempts.length));
+  if (model) res.setHeader('x-gateway-model', model);
+  if (ctx.attempts.length > 0) res.setHeader('x-gateway-attempts', String(ctx.attempts.length));
   const first = ctx.route?.targets[0];
   if (ctx.servedBy && first) {
     const fellBack = ctx.servedBy.provider !== first.provider || ctx.servedBy.model !== first.model;
-    koa.set('x-gateway-fallback', fellBack ? 'true' : 'false');
+    res.setHeader('x-gateway-fallback', fellBack ? 'true' : 'false');
   }
 }
 
