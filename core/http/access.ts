@@ -80,7 +80,10 @@ export function guarded(access: Access, rules: AccessRules, handler: Handler): H
       if (grantedAdmin(http) !== undefined) return handler(http);
       checkAdminKey(http, rules.adminKey);
     }
-    for (const authorize of rules.authorizers) await authorize(http, access);
+    for (const authorize of rules.authorizers) {
+      const pending = authorize(http, access);
+      if (pending) await pending;
+    }
     await handler(http);
   };
 }

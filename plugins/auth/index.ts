@@ -140,15 +140,14 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     return {
       // Every route that is not public asks: API routes a gateway key. Admin routes had the admin
       // key checked by the kernel (server.adminKey) before this runs.
-      async authorize(http, access) {
+      authorize(http, access) {
         if (access === 'admin') return;
         const secret = secretFrom(http.req.headers);
         if (!secret) throw new GatewayError('authentication', 'Missing gateway key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".', { code: 'missing_api_key' });
-        const key = await keys.find(secret);
-        if (!key) throw new GatewayError('authentication', 'Invalid gateway key.', { code: 'invalid_api_key' });
-        const status = keys.status(key);
-        if (status !== 'active') throw new GatewayError('authentication', `This gateway key was ${status === 'revoked' ? 'revoked' : 'valid until ' + key.expiresAt}.`, { code: `${status}_api_key` });
-        (http.state as Record<symbol, GatewayKey>)[KEY_STATE] = key;
+        // A key verified lately comes from the cache at once; only the store is waited for.
+        const found = keys.find(secret);
+        if (found instanceof Promise) return found.then((key) => acceptKey(http, key));
+        acceptKey(http, found);
       },
 
       middleware(ctx, next) {
@@ -179,6 +178,14 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
           return next(call);
         },
     };
+
+    /** The request goes on with this key: it exists, and is neither revoked nor expired. */
+    function acceptKey(http: KoaContext, key: GatewayKey | undefined): void {
+      if (!key) throw new GatewayError('authentication', 'Invalid gateway key.', { code: 'invalid_api_key' });
+      const status = keys.status(key);
+      if (status !== 'active') throw new GatewayError('authentication', `This gateway key was ${status === 'revoked' ? 'revoked' : 'valid until ' + key.expiresAt}.`, { code: `${status}_api_key` });
+      (http.state as Record<symbol, GatewayKey>)[KEY_STATE] = key;
+    }
 
     /**
      * Takes one request from the key's rpm, and reads its tokens this minute and whether a budget

@@ -131,9 +131,10 @@ export class KeyStore {
   /**
    * The key a secret belongs to, revoked and expired ones included (the caller says why it
    * refuses). When the store cannot answer within a bounded wait, a key verified before is still
-   * honoured from the cache; an unknown one gets a 503, never a guess.
+   * honoured from the cache; an unknown one gets a 503, never a guess. A cached answer comes at
+   * once, not as a promise: every request asks.
    */
-  async find(secret: string): Promise<GatewayKey | undefined> {
+  find(secret: string): GatewayKey | undefined | Promise<GatewayKey | undefined> {
     const hash = hashSecret(secret);
     const cached = this.known.get(hash) ?? this.unknown.get(hash);
     if (cached && cached.until > this.now()) return cached.key;
