@@ -56,24 +56,22 @@ export class Limiter {
   private admitNow(counters: LocalCounters, now: number): number {
     const blocked = counters.ttlNow(this.keys.blocked) ?? 0;
     if (blocked > 0) return blocked;
-    const { rpm, rpd, tpm, tpd, concurrency } = this.limits;
+    const { tpm, tpd, concurrency } = this.limits;
     if (tpm !== undefined && windowCountNow(counters, this.keys.tokensPerMinute, MINUTE, now) >= tpm) return this.untilNextBucket(MINUTE, now);
     if (tpd !== undefined && windowCountNow(counters, this.keys.tokensPerDay, DAY, now) >= tpd) return this.untilNextBucket(DAY, now);
-    const undo: Array<() => void> = [];
-    const refuse = (waitMs: number) => {
-      for (const u of undo) u();
-      return waitMs;
-    };
-    if (concurrency !== undefined) {
-      const inFlight = counters.addNow(this.keys.inFlight, 1, IN_FLIGHT_TTL);
-      undo.push(() => counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL));
-      // A full slot frees when some request ends: ask again in a second.
-      if (inFlight > concurrency) return refuse(1000);
+    // A full slot frees when some request ends: ask again in a second.
+    if (concurrency !== undefined && counters.addNow(this.keys.inFlight, 1, IN_FLIGHT_TTL) > concurrency) {
+      counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL);
+      return 1000;
     }
-    for (const [limit, windowMs, key] of this.requestWindows) {
+    for (let index = 0; index < this.requestWindows.length; index++) {
+      const [limit, windowMs, key] = this.requestWindows[index]!;
       const check = takeFromWindowNow(counters, key, 1, limit, windowMs, now);
-      if (!check.allowed) return refuse(check.retryAfterMs);
-      undo.push(() => addToWindowNow(counters, key, -1, windowMs, now));
+      if (check.allowed) continue;
+      // Refused: what the steps before took is given back (a refused window took nothing).
+      for (const [, takenMs, takenKey] of this.requestWindows.slice(0, index)) addToWindowNow(counters, takenKey, -1, takenMs, now);
+      if (concurrency !== undefined) counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL);
+      return check.retryAfterMs;
     }
     return 0;
   }

@@ -32,6 +32,13 @@ describe.each(countersShapes)('Limiter on %s counters', (shape: CountersShape) =
     expect(await l.headroom(1)).toMatchObject({ requestsPerMinute: { limit: 1, used: 1 }, concurrency: { limit: 5, used: 1 } });
   });
 
+  it('a request a later window refuses gives back what the earlier window and the slot took', async () => {
+    const { l } = limiter('p', { rpm: 5, rpd: 1, concurrency: 3 });
+    expect(await l.admit(0)).toBe(0);
+    expect(await l.admit(1)).toBeGreaterThan(0);
+    expect(await l.headroom(1)).toMatchObject({ requestsPerMinute: { used: 1 }, requestsPerDay: { used: 1 }, concurrency: { used: 1 } });
+  });
+
   it('withdraw gives back all an admission took', async () => {
     const { l } = limiter('p', { rpm: 5, rpd: 50, concurrency: 2 });
     expect(await l.admit(0)).toBe(0);
