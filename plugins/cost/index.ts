@@ -6,7 +6,7 @@
  * @example
  * plugins: [cost({ prices: { 'groq/llama-3.3-70b-versatile': { input: 0.59, output: 0.79 }, 'my-finetune': { input: 3, output: 12 } } })]
  */
-import { definePlugin, type ChatCompletionRequest, type Target } from 'llm-gateway/plugin';
+import { definePlugin, type ChatCompletionRequest, type Target, type Usage } from 'llm-gateway/plugin';
 import { pricing, type Pricing } from './pricing.js';
 import { costOf, ratesFor } from './cost.js';
 import { createPriceBook, type PriceBook } from './price-book.js';
@@ -53,10 +53,16 @@ export function defaultPricing(): Pricing {
 let shared: Pricing | undefined;
 
 export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Pricing {
+  // The request's cost is asked for twice as it ends, with the same target and usage objects (the
+  // key's budget settles it, the usage log records it): the exact arithmetic runs once.
+  let last: { target: Target; usage: Usage; micros: number | undefined } | undefined;
   return {
     costMicros(target, usage) {
+      if (last?.target === target && last.usage === usage) return last.micros;
       const price = book.lookup(target.provider, target.model);
-      return price ? Math.round(costOf(usage, price).totalUsd * 1e6) : undefined;
+      const micros = price ? Math.round(costOf(usage, price).totalUsd * 1e6) : undefined;
+      last = { target, usage, micros };
+      return micros;
     },
     estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number) {
       const output = Number(request.max_completion_tokens ?? request.max_tokens ?? defaultOutputTokens);
