@@ -26,7 +26,7 @@ import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
 import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, type BudgetWindow, type Reservation } from './budget.js';
 import { KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
-import { addToWindow, addToWindowNow, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
+import { addToWindow, addToWindowNow, asTake, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
 
 export interface AuthOptions {
   /**
@@ -227,18 +227,12 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
 
     /** One request taken from the key's rpm: a sliding window, or a token bucket when the key asks for one. */
     async function takeRequest(key: GatewayKey, rpm: number): Promise<RequestTake> {
-      if (key.limits?.algorithm === 'token-bucket') {
-        const take = await store.counters.takeFromBucket(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60);
-        return { allowed: take.allowed, retryAfterSeconds: Math.ceil(take.retryAfterMs / 1000) };
-      }
+      if (key.limits?.algorithm === 'token-bucket') return asTake(await store.counters.takeFromBucket(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60));
       return takeFromWindow(store.counters, `rpm:${key.id}`, 1, rpm);
     }
 
     function takeRequestNow(local: LocalCounters, key: GatewayKey, rpm: number): RequestTake {
-      if (key.limits?.algorithm === 'token-bucket') {
-        const take = local.takeFromBucketNow(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60);
-        return { allowed: take.allowed, retryAfterSeconds: Math.ceil(take.retryAfterMs / 1000) };
-      }
+      if (key.limits?.algorithm === 'token-bucket') return asTake(local.takeFromBucketNow(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60));
       return takeFromWindowNow(local, `rpm:${key.id}`, 1, rpm);
     }
 

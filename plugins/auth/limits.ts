@@ -18,7 +18,8 @@ export function takeFromWindowNow(counters: LocalCounters, key: string, amount: 
   return asTake(takeNow(counters, key, amount, limit, MINUTE, now));
 }
 
-const asTake = (check: { allowed: boolean; retryAfterMs: number }): RequestTake => ({ allowed: check.allowed, retryAfterSeconds: Math.ceil(check.retryAfterMs / 1000) });
+/** A window's or a token bucket's answer, in whole seconds to wait. */
+export const asTake = (check: { allowed: boolean; retryAfterMs: number }): RequestTake => ({ allowed: check.allowed, retryAfterSeconds: Math.ceil(check.retryAfterMs / 1000) });
 
 export const addToWindow = (counters: Counters, key: string, amount: number, now = Date.now()) => add(counters, key, amount, MINUTE, now);
 
