@@ -36,6 +36,17 @@ export function isReadByKernelOnly(chunks: AsyncIterable<unknown>): boolean {
 }
 
 /**
+ * Marks a stream whose first meaningful chunk is already in hand (`primeStream` with its default
+ * meaning): priming it again would only replay it. A `tapStream` tap keeps the mark, since it
+ * neither holds nor changes chunks; any other wrapper drops it. So the retry's priming, inside its
+ * loop, is the one the front-end's exchange uses, taps between them or not.
+ */
+const PRIMED: unique symbol = Symbol('llm-gateway.primed');
+
+const isPrimed = (chunks: AsyncIterable<unknown>): boolean => (chunks as { [PRIMED]?: true })[PRIMED] === true;
+const markPrimed = <S extends AsyncIterable<unknown>>(chunks: S): S => Object.assign(chunks, { [PRIMED]: true as const });
+
+/**
  * Waits for the stream's first meaningful chunk (or its first failure, or its end) before anyone
  * commits to a 200: a preamble (OpenAI's role-only chunk, Anthropic's `message_start` and `ping`,
  * Gemini's empty candidate) says nothing yet, so an upstream that fails after it can still be
@@ -45,6 +56,9 @@ export function isReadByKernelOnly(chunks: AsyncIterable<unknown>): boolean {
  * was held, then continues.
  */
 export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOptions<T> = {}): Promise<AsyncIterable<T>> {
+  // Primed already (see PRIMED): a second hold would wait for nothing, or wait again for a preamble
+  // that was committed without a meaningful chunk.
+  if (options.meaningful === undefined && isPrimed(chunks)) return chunks;
   const { meaningful = isMeaningfulChunk, holdMs = 10_000, maxHeld = 64 } = options;
   const iterator = chunks[Symbol.asyncIterator]();
   const held: Array<IteratorResult<T>> = [await iterator.next()];
@@ -80,6 +94,7 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
       };
     },
   };
+  if (options.meaningful === undefined) markPrimed(primed);
   return isReadByKernelOnly(chunks) ? markReadByKernelOnly(primed) : primed;
 }
 
@@ -157,5 +172,6 @@ export function tapStream<T>(chunks: AsyncIterable<T>, tap: StreamTap<T>): Async
   const result: AsyncIterable<T> = { [Symbol.asyncIterator]: () => tapped };
   // A tap that only waits for the end (a rate limiter's slot) reads no chunk: the stream stays one
   // that only the kernel reads, and may still be passed through.
+  if (isPrimed(chunks)) markPrimed(result);
   return tap.chunk === undefined && isReadByKernelOnly(chunks) ? markReadByKernelOnly(result) : result;
 }

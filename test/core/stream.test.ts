@@ -51,6 +51,36 @@ describe('primeStream', () => {
     expect((await iterator.next()).done).toBe(true);
   });
 
+  it('a stream primed already is not held again, through taps too (the retry primes inside its loop, the exchange after it)', async () => {
+    const primed = await primeStream(from([role, word]));
+    expect(await primeStream(primed)).toBe(primed);
+    const tapped = tapStream(primed, { chunk: () => undefined });
+    expect(await primeStream(tapped)).toBe(tapped);
+    const seen: unknown[] = [];
+    for await (const c of tapped) seen.push(c);
+    expect(seen).toEqual([role, word]);
+  });
+
+  it('a preamble committed without a meaningful chunk is not held a second time', async () => {
+    let release!: (c: typeof word) => void;
+    const late = new Promise<typeof word>((resolve) => (release = resolve));
+    const primed = await primeStream(from([role], late), { holdMs: 0 });
+    // With the default hold (10 s), a second priming would wait for the late chunk.
+    expect(await primeStream(primed)).toBe(primed);
+    release(word);
+  });
+
+  it('primes again a stream another wrapper may have changed, or one primed with another meaning', async () => {
+    const primed = await primeStream(from([role, word]));
+    async function* rewrite(chunks: AsyncIterable<unknown>) {
+      for await (const c of chunks) yield c;
+    }
+    const rewritten = rewrite(primed);
+    expect(await primeStream(rewritten)).not.toBe(rewritten);
+    const custom = await primeStream(from([role, word]), { meaningful: () => true });
+    expect(await primeStream(custom)).not.toBe(custom);
+  });
+
   it('holds at most maxHeld preamble chunks', async () => {
     const primed = await primeStream(from([role, ping, ping, ping, word]), { maxHeld: 2 });
     const seen: unknown[] = [];
