@@ -13,7 +13,7 @@
  * serialised, capped and redacted in that batch too, not at `request:end`. At shutdown, after
  * the last request has ended, the queue is flushed.
  */
-import { definePlugin, defineService, defineSlot, tapStream, type ChatCompletionChunk, type GatewayContext } from 'llm-gateway/plugin';
+import { definePlugin, defineService, defineSlot, tapStream, type ChatCompletionChunk, type GatewayContext, type RequestMiddleware } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { addUsageRoutes } from './admin-routes.js';
 import { buildRecord } from './build-record.js';
@@ -102,15 +102,20 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     const pruner = setInterval(prune, 6 * 60 * 60 * 1000);
     pruner.unref();
 
+    /** On the way out, with response bodies on: a stream's text is kept as it passes. */
+    const keepStreamedText: RequestMiddleware = async (ctx, next) => {
+      await next();
+      const response = ctx.response;
+      if (response?.kind !== 'stream') return;
+      const kept = { text: '' };
+      ctx.set(responseTextSlot, kept);
+      ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => keepText(chunk, kept, maxBytes) }) };
+    };
+
     return {
-      async middleware(ctx, next) {
-        await next();
-        const response = ctx.response;
-        if (!keepResponse || response?.kind !== 'stream') return;
-        const kept = { text: '' };
-        ctx.set(responseTextSlot, kept);
-        ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => keepText(chunk, kept, maxBytes) }) };
-      },
+      // Without response bodies nothing is done on the way out: no middleware, rather than one
+      // that awaits every request for nothing (the shipped default keeps no bodies).
+      ...(keepResponse ? { middleware: keepStreamedText } : {}),
 
       async close() {
         clearInterval(pruner);
