@@ -86,8 +86,10 @@ export type HttpGate = (http: KoaContext, next: () => Promise<void>) => Promise<
  */
 export type Access = 'public' | 'key' | 'admin';
 
-/** Checks a request against a route's access; throws a GatewayError (401, 403) to refuse. */
-/** May answer at once (a key found in a cache): only a returned promise is waited for. */
+/**
+ * Checks a request against a route's access; throws a GatewayError (401, 403) to refuse. May
+ * answer at once (a key found in a cache): only a returned promise is waited for.
+ */
 export type Authorize = (http: KoaContext, access: Exclude<Access, 'public'>) => void | Promise<void>;
 
 /** The hooks a plugin runs; `setup` returns them, or they sit on the plugin object itself. */

@@ -43,8 +43,13 @@ export function isReadByKernelOnly(chunks: AsyncIterable<unknown>): boolean {
  */
 const PRIMED: unique symbol = Symbol('llm-gateway.primed');
 
-const isPrimed = (chunks: AsyncIterable<unknown>): boolean => (chunks as { [PRIMED]?: true })[PRIMED] === true;
-const markPrimed = <S extends AsyncIterable<unknown>>(chunks: S): S => Object.assign(chunks, { [PRIMED]: true as const });
+type Primed = { [PRIMED]?: true };
+
+const isPrimed = (chunks: AsyncIterable<unknown>): boolean => (chunks as Primed)[PRIMED] === true;
+
+function markPrimed(chunks: AsyncIterable<unknown>): void {
+  (chunks as Primed)[PRIMED] = true;
+}
 
 /**
  * Waits for the stream's first meaningful chunk (or its first failure, or its end) before anyone
