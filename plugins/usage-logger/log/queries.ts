@@ -15,9 +15,9 @@ export interface Dialect extends ValueEncoding {
   param(n: number): string;
   /** Start of the UTC hour or day containing `started_at`, in the column's own type. */
   bucket(unit: UsageBucket): string;
-  /** A table of rows from a JSON array of arrays bound at `param`, each row named `value`. */
+  /** A table of rows from a JSON array of arrays, the statement's one bind value (`param`). */
   jsonRows(param: string): string;
-  /** The `index`-th element of the row `value`, as the type of `column`. */
+  /** The `index`-th element of the current row of `jsonRows`, as the type of `column`. */
   jsonField(index: number, column: UsageColumn): string;
 }
 
