@@ -100,8 +100,9 @@ export function renderReport(cells: readonly Cell[], info: RunInfo): string {
     const base = info.held[BASELINE];
     const n = held.find((h) => h !== undefined)!.streams;
     out.push(`| ${n} held streams (1 chunk/s): completed | ${held.map((h) => (h ? `${h.completed}/${h.streams}` : 'n/a')).join(' | ')} |`);
-    out.push(`| RSS before → peak | ${held.map((h) => (h ? `${mb(h.rssBeforeMb)} → ${mb(h.rssPeakMb)}` : 'n/a')).join(' | ')} |`);
-    out.push(`| memory per held stream | ${targets.map((t, i) => (held[i] ? withRatio(`${held[i]!.perStreamKb.toFixed(0)} KB`, held[i]!.perStreamKb, base?.perStreamKb, t) : 'n/a')).join(' | ')} |`);
+    const few = held.find((h) => h?.few)?.few?.streams;
+    out.push(`| RSS before → peak${few ? ` with ${few} → peak with ${n}` : ''} | ${held.map((h) => (h ? `${mb(h.rssBeforeMb)}${h.few ? ` → ${mb(h.few.rssPeakMb)}` : ''} → ${mb(h.rssPeakMb)}` : 'n/a')).join(' | ')} |`);
+    out.push(`| memory per held stream${few ? ` (the ${n - few} streams beyond the first ${few})` : ''} | ${targets.map((t, i) => (held[i] ? withRatio(`${held[i]!.perStreamKb.toFixed(0)} KB`, held[i]!.perStreamKb, base?.perStreamKb, t) : 'n/a')).join(' | ')} |`);
   }
 
   if (hasBase) out.push('', '**Against the goals of issue 15**', '', ...goals(rows, info));
