@@ -15,8 +15,8 @@
  * With `--log` (the floor of the full pipeline), it also hashes the bearer key and looks it up in
  * a map (auth), counts the key's requests and spend in memory (limits, budget), and writes one
  * usage row per request with both bodies into SQLite in the gateway's own schema and indexes
- * (WAL), batched every 50 ms in one transaction, 16 rows per INSERT from one JSON value, as the
- * gateway's usage log does. No tokenizer: a floor settles token limits from the upstream's usage.
+ * (WAL), batched every 50 ms in one transaction, 16 rows per INSERT from one JSON value, each field
+ * read by its path in it, as the gateway's usage log does. No tokenizer: a floor settles token limits from the upstream's usage.
  */
 import { createHash } from 'node:crypto';
 import Koa from 'koa';
@@ -113,7 +113,7 @@ async function openLog(file: string) {
   const exec = (sql: string) => new Promise<void>((resolve, reject) => db.exec(sql, (error) => (error ? reject(error) : resolve())));
   await exec('PRAGMA journal_mode = WAL');
   for (const migration of USAGE_MIGRATIONS) for (const sql of migration.sqlite) await exec(sql);
-  const insert = db.prepare(`INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) SELECT ${USAGE_COLUMNS.map((_, i) => `value ->> ${i}`).join(', ')} FROM json_each(?) WHERE true ON CONFLICT (request_id) DO NOTHING`);
+  const insert = db.prepare(`INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) SELECT ${USAGE_COLUMNS.map((_, i) => `?1 ->> ('$[' || key || '][${i}]')`).join(', ')} FROM json_each(?1) WHERE true ON CONFLICT (request_id) DO NOTHING`);
   const run = (json: string) => new Promise<void>((resolve, reject) => insert.run([json], (error: Error | null) => (error ? reject(error) : resolve())));
 
   // The bench's key, as `llm-gateway keys create` stores it: by the hash of its secret.
