@@ -24,8 +24,8 @@
  * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,64"),
  * BENCH_MODES (default "json,stream"; one of them, e.g. to profile streams alone),
  * BENCH_TARGETS (default "bare proxy,floor,floor (logged),no plugins,default,full"; "direct" adds the mock called
- * directly; a path ending in .json adds a gateway with that config, named after the file, e.g. to
- * measure one plugin's share as the full pipeline without it), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
+ * directly; a path ending in .json adds a gateway with that config, named after the file; "full
+ * without gateway:auth" adds the full pipeline less that plugin, to measure its share), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
  * issue 15; 0 skips), BENCH_WORKERS=N adds the full pipeline on a Redis store (BENCH_REDIS_URL, default
  * redis://127.0.0.1:6379) with one worker and with `--workers N`,
  * BENCH_GATEWAY_ROOT=<checkout> runs the gateways from another checkout's built dist/,
@@ -38,6 +38,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fullWithoutConfig } from './full-without.js';
 import { measureHeldStreams, type HeldResult } from './held.js';
 import { LoadTarget, emptySample, errorCount, warmUp, type Endpoint, type Sample } from './load.js';
 import { summarizeAllocations } from './allocations.js';
@@ -134,6 +135,10 @@ async function main(): Promise<number> {
   const gateways: Array<[string, string, string[], string]> = Object.entries(GATEWAY_CONFIGS)
     .filter(([name]) => WANTED.includes(name))
     .concat(WANTED.filter((t) => t.endsWith('.json')).map((path) => [basename(path, '.json'), resolve(path)]))
+    .concat(WANTED.flatMap((t) => {
+      const file = fullWithoutConfig(t, join(ROOT, 'bench', 'configs', GATEWAY_CONFIGS.full!), work);
+      return file ? [[t, file]] : [];
+    }))
     .flatMap(([name, file]): Array<[string, string, string[], string]> => [[name, file, [], gatewayMain], ...(baselineMain ? [[`${name} @base`, file, [], baselineMain] as [string, string, string[], string]] : [])]);
   if (WORKERS > 0) {
     // Workers share state through Redis, as replicas do (a SQLite store is refused with --workers);
