@@ -19,7 +19,7 @@ import { addUsageRoutes } from './admin-routes.js';
 import { buildRecord } from './build-record.js';
 import { openUsageLog } from './log/open-usage-log.js';
 import type { UsageLog } from './log/usage-log.js';
-import { cap, createRedactor } from './redact.js';
+import { cap, cappedJson, createRedactor } from './redact.js';
 
 export interface UsageLoggerOptions {
   /** `sqlite://<file>` or `postgres://...`. Default: the config's `usageLog`, else `sqlite://data/usage.sqlite`. */
@@ -69,6 +69,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     const redact = createRedactor(options.redact);
     const { maxBytes, request: keepRequest, response: keepResponse } = options.bodies;
     const body = (text: string) => redact(cap(text, maxBytes));
+    const jsonBody = (value: unknown) => body(cappedJson(value, maxBytes));
 
     const url = options.url ?? (host.config.sections.usageLog as string | undefined) ?? DEFAULT_USAGE_LOG;
     const log = await openUsageLog(url, { logger: host.logger });
@@ -85,9 +86,9 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
         const request = ctx.request;
         const kept = ctx.get(responseTextSlot);
         const answer = ctx.response?.kind === 'json' ? ctx.response.body : undefined;
-        const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? () => body(JSON.stringify(answer)) : undefined;
+        const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? () => jsonBody(answer) : undefined;
         const record = buildRecord(ctx, pricing(), {
-          ...(keepRequest ? { request: () => body(JSON.stringify(request)) } : {}),
+          ...(keepRequest ? { request: () => jsonBody(request) } : {}),
           ...(response !== undefined ? { response } : {}),
         });
         log.write(record);
