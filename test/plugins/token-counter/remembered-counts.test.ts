@@ -1,0 +1,45 @@
+/**
+ * An agent sends its whole conversation again with every turn, so the counter remembers long
+ * texts' counts: the tokenizer runs once per long message, not once per request, and the answer
+ * is the same.
+ */
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { countPromptTokens } from '../../../plugins/token-counter/count.js';
+
+const require = createRequire(import.meta.url);
+const o200k = require('gpt-tokenizer/encoding/o200k_base') as { countTokens: (text: string, options?: unknown) => number };
+
+/** A long message (a file an agent read), built afresh each time as a parsed request's strings are. */
+const file = (n: number) => `File ${n}:\n${'export function add(a: number, b: number) { return a + b; }\n'.repeat(20)}`;
+const turn = (turns: number) => ({
+  model: 'openai/gpt-4o',
+  messages: Array.from({ length: turns }, (_, i) => ({ role: i % 2 === 0 ? ('user' as const) : ('assistant' as const), content: JSON.parse(JSON.stringify(file(i))) as string })),
+});
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('remembered counts', () => {
+  it('counts a long message once, however often a conversation sends it again', () => {
+    const first = countPromptTokens(turn(4));
+    const tokenize = vi.spyOn(o200k, 'countTokens');
+    const again = countPromptTokens(turn(4));
+    expect(again).toEqual(first);
+    // The roles are short and counted afresh; the four files are remembered.
+    const longTexts = tokenize.mock.calls.filter(([text]) => text.length >= 256);
+    expect(longTexts).toHaveLength(0);
+
+    // The next turn adds one message: only it is tokenized.
+    countPromptTokens(turn(5));
+    expect(tokenize.mock.calls.filter(([text]) => text.length >= 256)).toHaveLength(1);
+  });
+
+  it('gives the tokenizer\'s own count', () => {
+    const text = `${file(99)}unique ${Math.random()}`;
+    const request = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: text }] };
+    const expected = countPromptTokens(request).tokens;
+    expect(countPromptTokens({ ...request, messages: [{ role: 'user', content: JSON.parse(JSON.stringify(text)) as string }] }).tokens).toBe(expected);
+    // 3 for the message, the role's tokens, 3 to prime the reply: the rest is the text's own count.
+    expect(expected).toBe(o200k.countTokens(text, { disallowedSpecial: new Set() }) + o200k.countTokens('user') + 6);
+  });
+});
