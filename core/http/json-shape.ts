@@ -17,11 +17,7 @@ export function checkJsonShape(text: string, limits: InputLimits): void {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i;
-      for (i++; i < text.length; i++) {
-        const s = text.charCodeAt(i);
-        if (s === BACKSLASH) i++;
-        else if (s === QUOTE) break;
-      }
+      i = closingQuote(text, i);
       if (i - start - 1 > limits.maxStringLength) throw tooLarge(`A string in the request body is longer than the gateway's limit of ${limits.maxStringLength} characters.`, 'string_too_long');
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (++depth > limits.maxDepth) throw invalidRequest(`The request body nests arrays and objects deeper than the gateway's limit of ${limits.maxDepth} levels.`, undefined, 'too_deep');
@@ -34,6 +30,20 @@ export function checkJsonShape(text: string, limits: InputLimits): void {
       if (n > limits.maxArrayLength) throw tooLarge(`An array or object in the request body has more than the gateway's limit of ${limits.maxArrayLength} elements.`, 'array_too_long');
     }
   }
+}
+
+/**
+ * Where the string opened at `open` ends (the text's length if it never does). Found with
+ * `indexOf`, not a character at a time: strings are most of a request (an agent's conversation),
+ * and the loop cost 0.35 ms for 194 KB. A quote after an odd run of backslashes is escaped.
+ */
+function closingQuote(text: string, open: number): number {
+  for (let at = text.indexOf('"', open + 1); at !== -1; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+  return text.length;
 }
 
 const tooLarge = (message: string, code: string) => new GatewayError('payload_too_large', message, { code, retryable: false });
