@@ -20,7 +20,7 @@ import { recordValues, resolveDeferredBodies, rowToRecord, type Row } from './ro
 import type { LogQuery, UsageAggregate, UsageLog, UsageLogStats, UsageQuery } from './usage-log.js';
 
 /** Rows whose main-thread work runs in one go: about a millisecond's worth with bodies on. */
-const ROWS_PER_SLICE = 16;
+export const ROWS_PER_SLICE = 16;
 
 /** A record encoded for INSERT, in column order. */
 type EncodedRow = unknown[];
@@ -38,8 +38,10 @@ export abstract class SqlUsageLog implements UsageLog {
     protected readonly dialect: Dialect,
     protected readonly logger: Logger,
     batch: BatchOptions = {},
+    /** The INSERT of a slice of at most ROWS_PER_SLICE rows; by default `insertFromJson`. */
+    insertStatement?: (rows: readonly EncodedRow[]) => Statement,
   ) {
-    this.insertStatement = insertFromJson(table, dialect);
+    this.insertStatement = insertStatement ?? insertFromJson(table, dialect);
     this.batcher = new WriteBehindBatcher((rows) => this.insert(rows), logger, batch);
   }
 

@@ -138,6 +138,23 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       ]);
     });
 
+    it('stores each record\'s own bodies, in slices where some records have bodies and some none', async () => {
+      const log = await open();
+      // 40 records: three slices of 16, 16 and 8 rows; every third has no bodies, some only one.
+      const records = Array.from({ length: 40 }, (_, i) =>
+        usageRecord({
+          requestId: `req_bodies_${String(i).padStart(2, '0')}`,
+          requestBody: i % 3 === 0 ? null : `{"n":${i},"text":"${'x'.repeat(i * 100)}"}`,
+          responseBody: i % 3 === 0 || i % 5 === 0 ? null : `answer ${i}`,
+        }),
+      );
+      for (const record of records) log.write(record);
+      await log.flush();
+      expect(log.stats()).toMatchObject({ written: 40, failedWrites: 0 });
+      const stored = new Map((await log.list({ limit: 100 })).records.map((r) => [r.requestId, r]));
+      for (const record of records) expect(stored.get(record.requestId)).toEqual(record);
+    });
+
     it('writes 1,000 records in a transaction per batch, of 16-row INSERTs', async () => {
       const log = await open();
       const inserts = harness.countInserts();
