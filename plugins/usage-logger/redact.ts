@@ -52,8 +52,8 @@ function luhn(candidate: string): boolean {
  * of KB, and encoding all of it to keep 16 KB cost 0.3 ms a body.
  */
 export function cap(text: string, maxBytes: number): string {
-  // At most 3 bytes a UTF-16 unit: a text this short fits without being measured.
-  if (text.length <= maxBytes / 3 || Buffer.byteLength(text) <= maxBytes) return text;
+  // At most 3 bytes a UTF-16 unit, at least 1: only a text between the two is measured.
+  if (text.length <= maxBytes / 3 || (text.length <= maxBytes && Buffer.byteLength(text) <= maxBytes)) return text;
   const cut = Buffer.from(text.slice(0, maxBytes)).subarray(0, maxBytes).toString('utf8').replace(/\uFFFD+$/, '');
   return `${cut}…[truncated]`;
 }
