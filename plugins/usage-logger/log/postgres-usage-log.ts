@@ -17,7 +17,11 @@ export const POSTGRES_DIALECT: Dialect = {
   bool: (value) => value,
   // Truncate in UTC, whatever the session's TimeZone, then turn back into a timestamptz.
   bucket: (unit) => `(date_trunc('${unit}', started_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`,
-  jsonRows: (param) => `json_array_elements(${param}::json) AS rows(value)`,
+  // jsonb, not json: a json value is parsed again by every `->>` on it, 27 times a row, and with
+  // 16 KB bodies a row cost the server 1.9 ms (wall time, one connection), 262 µs as jsonb; 51
+  // against 25 without bodies. NUL and half surrogate pairs, which jsonb refuses, never reach it
+  // (storableJson).
+  jsonRows: (param) => `jsonb_array_elements(${param}::jsonb) AS rows(value)`,
   jsonField: (index, column) => `(value ->> ${index})::${COLUMN_TYPES[column]}`,
 };
 
