@@ -52,10 +52,15 @@ class Params {
  * process. ON CONFLICT DO NOTHING makes a retried batch harmless when an earlier try did land.
  */
 export function insertFromJson(table: string, dialect: Dialect): (rows: ReadonlyArray<readonly unknown[]>) => Statement {
-  const fields = USAGE_COLUMNS.map((column, index) => dialect.jsonField(index, column)).join(', ');
-  // `WHERE true`: SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
-  const text = `INSERT INTO ${table} (${USAGE_COLUMNS.join(', ')}) SELECT ${fields} FROM ${dialect.jsonRows(dialect.param(1))} WHERE true ON CONFLICT (request_id) DO NOTHING`;
+  const text = insertFromJsonText(table, dialect);
   return (rows) => ({ text, values: [storableJson(JSON.stringify(rows))], prepared: 'usage_insert' });
+}
+
+/** The text of that INSERT; `field` may read some columns from elsewhere than the JSON (SQLite's bodies). */
+export function insertFromJsonText(table: string, dialect: Dialect, field: Dialect['jsonField'] = dialect.jsonField): string {
+  const fields = USAGE_COLUMNS.map((column, index) => field(index, column)).join(', ');
+  // `WHERE true`: SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
+  return `INSERT INTO ${table} (${USAGE_COLUMNS.join(', ')}) SELECT ${fields} FROM ${dialect.jsonRows(dialect.param(1))} WHERE true ON CONFLICT (request_id) DO NOTHING`;
 }
 
 /** One page, newest first; asks for one row more than the page to know whether another follows. */

@@ -100,7 +100,15 @@ export function storableJson(json: string): string {
   return json.includes('\\u') ? json.replace(UNSTORABLE_ESCAPE, (_, backslashes: string) => `${backslashes}\\ufffd`) : json;
 }
 
-const BODY_COLUMNS = [USAGE_COLUMNS.indexOf('request_body'), USAGE_COLUMNS.indexOf('response_body')];
+/** `storableJson` for a text bound as it is (SQLite's bodies): a NUL or half a surrogate pair becomes U+FFFD. */
+export function storableText(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const text = value.includes('\0') ? value.replaceAll('\0', '\ufffd') : value;
+  return (text as string & { toWellFormed(): string }).toWellFormed();
+}
+
+/** Where a row's two bodies are, in column order. */
+export const BODY_COLUMNS = [USAGE_COLUMNS.indexOf('request_body'), USAGE_COLUMNS.indexOf('response_body')];
 
 /** Runs an encoded row's deferred bodies (see DeferredBody), in place; one that throws stores null. */
 export function resolveDeferredBodies(row: unknown[]): void {

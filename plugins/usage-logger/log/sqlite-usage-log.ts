@@ -9,8 +9,8 @@ import sqlite3 from 'sqlite3';
 import type { Logger } from 'llm-gateway/plugin';
 import type { BatchOptions } from './batcher.js';
 import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
-import type { Dialect, Statement } from './queries.js';
-import { USAGE_COLUMNS, USAGE_TABLE, storableJson, type Row } from './rows.js';
+import { insertFromJson, insertFromJsonText, type Dialect, type Statement } from './queries.js';
+import { BODY_COLUMNS, USAGE_TABLE, storableJson, storableText, type Row } from './rows.js';
 import { ROWS_PER_SLICE, SqlUsageLog } from './sql-usage-log.js';
 
 const HOUR_MS = 3_600_000;
@@ -39,8 +39,6 @@ export const SQLITE_DIALECT: Dialect = {
   jsonField: (index) => `?1 ->> ('$[' || key || '][${index}]')`,
 };
 
-const BODY_INDEXES = [USAGE_COLUMNS.indexOf('request_body'), USAGE_COLUMNS.indexOf('response_body')];
-
 /**
  * The batch INSERT on SQLite: a slice's fields travel as one JSON value read by path (above), but
  * its bodies are bound as parameters of their own, two a row, picked by the row's position. In the
@@ -49,32 +47,20 @@ const BODY_INDEXES = [USAGE_COLUMNS.indexOf('request_body'), USAGE_COLUMNS.index
  * keeps none) uses the statement without the parameters: each bound null costs too.
  */
 export function sqliteInsert(table: string, rowsPerStatement: number): (rows: ReadonlyArray<readonly unknown[]>) => Statement {
-  const field = (index: number, boundBodies: boolean): string => {
-    const body = BODY_INDEXES.indexOf(index);
-    if (body < 0 || !boundBodies) return SQLITE_DIALECT.jsonField(index, USAGE_COLUMNS[index]!);
+  const withoutBodies = insertFromJson(table, SQLITE_DIALECT);
+  const withBodies = insertFromJsonText(table, SQLITE_DIALECT, (index, column) => {
+    const body = BODY_COLUMNS.indexOf(index);
+    if (body < 0) return SQLITE_DIALECT.jsonField(index, column);
     // The row's own parameter: ?2 and ?3 for the first row's bodies, ?4 and ?5 for the second's…
     return `CASE key ${Array.from({ length: rowsPerStatement }, (_, row) => `WHEN ${row} THEN ?${2 + row * 2 + body}`).join(' ')} END`;
-  };
-  const text = (boundBodies: boolean) =>
-    `INSERT INTO ${table} (${USAGE_COLUMNS.join(', ')}) SELECT ${USAGE_COLUMNS.map((_, index) => field(index, boundBodies)).join(', ')} FROM ${SQLITE_DIALECT.jsonRows('?1')} WHERE true ON CONFLICT (request_id) DO NOTHING`;
-  const withoutBodies = text(false);
-  const withBodies = text(true);
+  });
   return (rows) => {
     if (rows.length > rowsPerStatement) throw new RangeError(`a slice of ${rows.length} rows, more than ${rowsPerStatement}`);
-    if (!rows.some((row) => BODY_INDEXES.some((index) => row[index] != null))) {
-      return { text: withoutBodies, values: [storableJson(JSON.stringify(rows))], prepared: 'usage_insert' };
-    }
-    const values: unknown[] = [storableJson(JSON.stringify(rows.map((row) => row.map((value, index) => (BODY_INDEXES.includes(index) ? null : value)))))];
-    for (let row = 0; row < rowsPerStatement; row++) for (const index of BODY_INDEXES) values.push(storableText(rows[row]?.[index]));
+    if (!rows.some((row) => BODY_COLUMNS.some((index) => row[index] != null))) return withoutBodies(rows);
+    const values: unknown[] = [storableJson(JSON.stringify(rows.map((row) => row.map((value, index) => (BODY_COLUMNS.includes(index) ? null : value)))))];
+    for (let row = 0; row < rowsPerStatement; row++) for (const index of BODY_COLUMNS) values.push(storableText(rows[row]?.[index]));
     return { text: withBodies, values, prepared: 'usage_insert_bodies' };
   };
-}
-
-/** A body as SQLite may store it: a NUL or half a surrogate pair becomes U+FFFD, as `storableJson` does in the JSON. */
-function storableText(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const text = value.includes('\0') ? value.replaceAll('\0', '\ufffd') : value;
-  return (text as string & { toWellFormed(): string }).toWellFormed();
 }
 
 export interface SqliteUsageLogOptions {
