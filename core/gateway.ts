@@ -15,6 +15,7 @@ import { corsFor } from './http/cors.js';
 import { applyBodyRules } from './http/body-rules.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { frontEndRoute } from './http/exchange.js';
+import { FrontEndRoutes } from './http/front-end-routes.js';
 import { mountKernelRoutes } from './http/kernel-routes.js';
 import { requestOptionsReader } from './http/request-options.js';
 import { createLogger, type Logger } from './logger.js';
@@ -144,7 +145,11 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   const pipeline = composeRequestPipeline(plugins, dispatcher(runtime, upstream));
   const exchange = { pipeline, events, bodyLimit: config.server.bodyLimit, takeRequestOptions: requestOptionsReader(declared) };
   const rules = { adminKey: config.server.adminKey, authorizers };
-  for (const frontEnd of frontEnds) for (const path of frontEnd.paths) router.post(path, guarded(frontEnd.access ?? 'key', rules, frontEndRoute(frontEnd, exchange)));
+  const frontEndRoutes = new FrontEndRoutes(router);
+  for (const frontEnd of frontEnds) {
+    const route = guarded(frontEnd.access ?? 'key', rules, frontEndRoute(frontEnd, exchange));
+    for (const path of frontEnd.paths) frontEndRoutes.post(path, route);
+  }
   mountKernelRoutes(router, { runtime, health, sections: statusSections, guard: (handler) => guarded('key', rules, handler) });
 
   app.use(errorBoundary(logger, frontEnds));
@@ -152,6 +157,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   const cors = corsFor(config.server.corsOrigins);
   if (cors) app.use(cors);
   for (const plugin of plugins) if (plugin.gate) app.use(plugin.gate);
+  app.use(frontEndRoutes.shortcut());
   app.use(unknownPath);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true, methodNotAllowed, notImplemented: methodNotAllowed }));
