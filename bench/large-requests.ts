@@ -6,8 +6,9 @@
  * from 8 clients and reports the gateway's CPU per request (all its threads: SQLite's too).
  *
  * Arguments: the model (default `mock/gpt-4o`, which the token counter tokenizes exactly;
- * `mock/mock-small` is estimated), the number of requests (default 1000), `anthropic` to send
- * them to `/v1/messages` in Anthropic's format. BENCH_GATEWAY_ROOT=<checkout> runs another build's
+ * `mock/mock-small` is estimated; `claude/<any>` is the config's Anthropic provider on the same
+ * mock, so an Anthropic request goes up natively, as Claude Code's do), the number of requests
+ * (default 1000), `anthropic` to send them to `/v1/messages` in Anthropic's format. BENCH_GATEWAY_ROOT=<checkout> runs another build's
  * dist/ (a before/after comparison, run one after the other on a quiet machine).
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -10,6 +10,7 @@ import type { GatewayError } from './errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
 import type { PassThroughHint, Target } from './providers/provider.js';
 import type { Operation } from './http/front-end.js';
+import type { ClientJson } from './http/client-json.js';
 import type { RequestOptions } from './http/request-options.js';
 import type { NativeRequest, TranslationLoss } from './protocol/native.js';
 
@@ -128,6 +129,8 @@ export class GatewayContext {
   readonly passThrough: PassThroughHint = { allowed: false };
   private readonly abortController: AbortController;
   private slots: Map<symbol, unknown> | undefined;
+  /** The client's body as it came, while an upstream may still be sent it (see `upstreamJson`). */
+  private clientJson: ClientJson | undefined;
   private native: { request: NativeRequest; view: ChatCompletionRequest; fields: unknown[]; messages: unknown[]; losses: readonly TranslationLoss[] } | undefined;
 
   constructor(init: {
@@ -141,7 +144,9 @@ export class GatewayContext {
     requestOptions?: RequestOptions;
     advisory?: readonly string[];
     answer?: (ctx: GatewayContext) => Promise<unknown>;
+    clientJson?: ClientJson;
   }) {
+    this.clientJson = init.clientJson;
     this.answer = init.answer;
     this.endpoint = init.endpoint;
     this.operation = init.operation;
@@ -172,6 +177,19 @@ export class GatewayContext {
    */
   setNativeRequest(native: NativeRequest, losses: readonly TranslationLoss[] = []): void {
     this.native = { request: native, view: this.request, fields: Object.values(this.request), messages: this.request.messages.flatMap((m) => [m, m.content]), losses };
+  }
+
+  /**
+   * The kernel's, for adapters (`ChatCallInput.stringify`): `body` as JSON, with the client's own
+   * bytes for each top-level field still as the client sent it (see client-json.ts).
+   */
+  upstreamJson(body: object): string {
+    return this.clientJson ? this.clientJson.stringify(body) : JSON.stringify(body);
+  }
+
+  /** The kernel's: no upstream is sent anything after the pipeline; a held stream need not keep the body's text. */
+  forgetClientJson(): void {
+    this.clientJson = undefined;
   }
 
   /** What the OpenAI view leaves out of the client's own request (see `setNativeRequest`). */

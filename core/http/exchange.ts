@@ -11,7 +11,8 @@ import type { Terminal } from '../pipeline.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from '../protocol/openai.js';
 import { isReadByKernelOnly, primeStream } from '../stream.js';
 import type { FrontEnd } from './front-end.js';
-import { readJsonBody } from './read-json-body.js';
+import { ClientJson } from './client-json.js';
+import { readJsonRequest } from './read-json-body.js';
 import type { RequestOptions } from './request-options.js';
 import { writeSse } from './sse-response.js';
 
@@ -25,11 +26,13 @@ export interface ExchangeDeps {
 /** The Koa handler for one of a front-end's paths. */
 export function frontEndRoute(frontEnd: FrontEnd<unknown>, deps: ExchangeDeps) {
   return async function serveFrontEnd(koa: KoaContext): Promise<void> {
-    const body = await readJsonBody(koa.req, deps.bodyLimit);
+    const { body, text, layout } = await readJsonRequest(koa.req, deps.bodyLimit);
+    // Before anything reads the body: parsing may fill in defaults, which the text does not say.
+    const clientJson = ClientJson.capture(text, layout, body);
     const requestOptions = deps.takeRequestOptions(body);
     const parsed = await frontEnd.parse(body, koa);
     const answer = frontEnd.answer ? (ctx: GatewayContext) => frontEnd.answer!(ctx, parsed.state) : undefined;
-    const base = { endpoint: frontEnd.endpoint, id: koa.requestId, http: koa, requestOptions, startedAt: koa.startedAt, ...(answer ? { answer } : {}) };
+    const base = { endpoint: frontEnd.endpoint, id: koa.requestId, http: koa, requestOptions, startedAt: koa.startedAt, clientJson, ...(answer ? { answer } : {}) };
     const ctx =
       parsed.operation === 'embeddings'
         ? new GatewayContext({ ...base, operation: 'embeddings', request: chatView(parsed.request), embeddings: parsed.request })
@@ -51,6 +54,7 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
   events.emit('request:start', ctx);
   try {
     await pipeline(ctx);
+    ctx.forgetClientJson();
     if (!ctx.response) throw new GatewayError('internal', 'No plugin produced a response.', { code: 'no_response', retryable: false });
     if (ctx.response.kind === 'stream') {
       // Failures before the first chunk still get a real HTTP status.

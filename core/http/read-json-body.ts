@@ -9,9 +9,14 @@ import getRawBody from 'raw-body';
 import type { IncomingMessage } from 'node:http';
 import { GatewayError, invalidRequest, isGatewayError } from '../errors.js';
 import { bodyRulesOf, type BodyRules } from './body-rules.js';
-import { checkJsonShape } from './json-shape.js';
+import { checkJsonShape, type JsonLayout } from './json-shape.js';
 
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  return (await readJsonRequest(req, limit)).body;
+}
+
+/** The body with its text and, where the body rules checked its shape, its layout (see client-json.ts). */
+export async function readJsonRequest(req: IncomingMessage, limit: number): Promise<{ body: Record<string, unknown>; text: string; layout: JsonLayout | undefined }> {
   const rules = bodyRulesOf(req);
   let text: string;
   try {
@@ -22,7 +27,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     throw bodyError(error as { type?: string; message: string }, limit);
   }
   if (text.trim() === '') throw invalidRequest('The request body is empty: send a JSON object with "model" and "messages".', undefined, 'empty_body');
-  if (rules) checkJsonShape(text, rules.limits);
+  const layout = rules ? checkJsonShape(text, rules.limits) : undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -32,7 +37,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw invalidRequest(`The request body must be a JSON object, not ${Array.isArray(parsed) ? 'an array' : typeof parsed === 'object' ? 'null' : `a ${typeof parsed}`}.`, undefined, 'invalid_body');
   }
-  return parsed as Record<string, unknown>;
+  return { body: parsed as Record<string, unknown>, text, layout };
 }
 
 /** The body as it arrives, or a 408 once the request's deadline passes (and the connection closes after it). */

@@ -41,6 +41,13 @@ export interface ChatCallInput {
    * adapter may ignore it, and every adapter that does not keep the upstream's event text should.
    */
   readonly passThrough?: PassThroughHint;
+  /**
+   * Serialises the body the adapter sends (`body`, `native.body` with the target's model, or a
+   * translation) as `JSON.stringify` would, but with the client's own bytes for every top-level
+   * field whose value is still what the client sent: an agent's conversation of hundreds of KB is
+   * not serialised again. Use it for the request body; without it, use `JSON.stringify`.
+   */
+  readonly stringify?: (body: object) => string;
 }
 
 /**

@@ -56,6 +56,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingMessage['headers'];
   body: Record<string, unknown> | undefined;
+  /** The body as it arrived, byte for byte. */
+  text: string;
 }
 
 export interface MockUpstream {
@@ -105,7 +107,7 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
       } catch {
         body = undefined;
       }
-      if (record) requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body });
+      if (record) requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, text });
       res.on('close', () => {
         if (!res.writableFinished) for (const wake of abortWaiters.splice(0)) wake();
       });

@@ -1,0 +1,147 @@
+/**
+ * The body that goes upstream is written from the client's own bytes where they still say what
+ * the body says (core/http/client-json.ts). Whatever a plugin or a translation did to the body, in
+ * place or not, what is sent must mean exactly what `JSON.stringify` of it means; and the client's
+ * bytes are never used where they could be read otherwise (a key written twice).
+ */
+import { describe, expect, it } from 'vitest';
+import { ClientJson } from '../../../core/http/client-json.js';
+import { checkJsonShape } from '../../../core/http/json-shape.js';
+
+const LIMITS = { maxDepth: 64, maxArrayLength: 100_000, maxStringLength: 10_000_000 };
+
+function capture(text: string) {
+  const body = JSON.parse(text) as Record<string, unknown>;
+  return { body, json: ClientJson.capture(text, checkJsonShape(text, LIMITS), body) };
+}
+
+const conversation = {
+  model: 'openai/gpt-4o',
+  stream: true,
+  temperature: 0.2,
+  messages: [
+    { role: 'system', content: 'Be brief. "Quoted", \\ back, \u00e9, emoji 🎉, {braces}, [brackets], commas, colons: yes' },
+    { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'read', arguments: '{"path":"a.ts"}' } }] },
+    { role: 'tool', tool_call_id: 'c1', content: 'export const a = 1;' },
+  ],
+  tools: [{ type: 'function', function: { name: 'read', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } } }],
+  stop: ['\n\n'],
+  metadata: {},
+  n: 1,
+  seed: null,
+};
+
+describe('ClientJson', () => {
+  it('sends an unchanged body as the client wrote it, whitespace and escapes included', () => {
+    const text = JSON.stringify(conversation, null, 2).replace('"look"', '"l\\u006fok"');
+    const { body, json } = capture(text);
+    expect(json).toBeDefined();
+    const sent = json!.stringify(body);
+    expect(JSON.parse(sent)).toEqual(body);
+    // The client's own bytes: its escape and its indentation, which JSON.stringify would not write.
+    expect(sent).toContain('"l\\u006fok"');
+    expect(sent).toContain('"messages": [\n    {\n      "role": "system"');
+  });
+
+  it('writes the client text byte for byte for a compact body, and serialises only what changed', () => {
+    const text = JSON.stringify(conversation);
+    const { body, json } = capture(text);
+    expect(json!.stringify(body)).toBe(text);
+    const upstream = { ...body, model: 'gpt-4o' };
+    expect(json!.stringify(upstream)).toBe(JSON.stringify(upstream));
+  });
+
+  it('says what JSON.stringify says after any edit, in place or not, at any depth', () => {
+    const edits: Array<(b: any) => void> = [
+      (b) => (b.model = 'gpt-4o'),
+      (b) => (b.stream_options = { include_usage: true }),
+      (b) => delete b.temperature,
+      (b) => (b.temperature = undefined),
+      (b) => (b.messages[1].content[0].text = 'LOOK'),
+      (b) => (b.messages[1].content[0].text = 'lool'),
+      (b) => b.messages.push({ role: 'user', content: 'more' }),
+      (b) => b.messages.pop(),
+      (b) => (b.messages[2].tool_calls[0].function.arguments = '{}'),
+      (b) => (b.messages[2].content = ''),
+      (b) => delete b.messages[3].tool_call_id,
+      (b) => (b.messages[3].extra = undefined),
+      (b) => (b.tools[0].function.parameters.required = []),
+      (b) => (b.tools[0].function.parameters = { ...b.tools[0].function.parameters }),
+      (b) => (b.stop[0] = '\n'),
+      (b) => (b.metadata.user = 'u1'),
+      (b) => (b.n = 2),
+      (b) => (b.n = '1'),
+      (b) => (b.seed = 0),
+      (b) => (b.messages[0] = { content: b.messages[0].content, role: 'system' }),
+      (b) => (b.messages = [...b.messages].reverse()),
+      (b) => (b.created = new Date(0)),
+    ];
+    for (const [i, edit] of edits.entries()) {
+      const { body, json } = capture(JSON.stringify(conversation, null, 1));
+      edit(body);
+      const sent = json!.stringify(body);
+      expect(JSON.parse(sent), `edit ${i}: ${edit.toString()}`).toEqual(JSON.parse(JSON.stringify(body)));
+    }
+  });
+
+  it('works for a body that is not the one the client sent (a translation, a spread)', () => {
+    const { body, json } = capture(JSON.stringify(conversation));
+    const translated = { model: 'claude', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], stream: true };
+    expect(JSON.parse(json!.stringify(translated))).toEqual(translated);
+    const spread = { ...body, ...{ temperature: 0.2, top_p: 1 }, model: 'x' };
+    expect(JSON.parse(json!.stringify(spread))).toEqual(spread);
+  });
+
+  it('keeps nothing when a key is written twice, at the top or deeper', () => {
+    expect(capture('{"model":"a","model":"b","messages":[]}').json).toBeUndefined();
+    expect(capture('{"model":"a","messages":[{"role":"user","content":"x","content":"y"}]}').json).toBeUndefined();
+    expect(capture('{"model":"a","messages":[{"role":"user","content":"x"}]}').json).toBeDefined();
+  });
+
+  it('keeps nothing when a top-level key is written with escapes, or the body is not an object', () => {
+    expect(capture('{"mod\\u0065l":"a","messages":[]}').json).toBeUndefined();
+    expect(ClientJson.capture('[1,2]', checkJsonShape('[1,2]', LIMITS), {})).toBeUndefined();
+  });
+
+  it('is not fooled by colons, braces and quotes inside strings', () => {
+    const text = '{"a":"x:y,{\\"b\\":1}","c":{"d":"}:,"},"e":[":",{"f":"\\\\"}]}';
+    const { body, json } = capture(text);
+    expect(json!.stringify(body)).toBe(text);
+    (body.c as { d: string }).d = 'changed';
+    expect(JSON.parse(json!.stringify(body))).toEqual(body);
+  });
+
+  it('agrees with JSON.stringify on random bodies and random edits', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
+    const value = (depth: number): unknown => {
+      const r = random();
+      if (depth > 3 || r < 0.4) return pick<unknown>(['a', 'b"q', '', 0, 1.5, -2, true, false, null, 'é🎉', '\\']);
+      if (r < 0.7) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, (_, i) => [pick(['k', 'l', 'm']) + i, value(depth + 1)]));
+    };
+    const edit = (node: unknown): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const keys = Object.keys(node);
+      if (keys.length === 0 || random() < 0.3) {
+        if (Array.isArray(node)) node.push(value(3));
+        else (node as Record<string, unknown>)[`n${keys.length}`] = value(3);
+        return;
+      }
+      const key = pick(keys);
+      if (random() < 0.5) edit((node as Record<string, unknown>)[key]);
+      else if (random() < 0.5) (node as Record<string, unknown>)[key] = value(2);
+      else if (!Array.isArray(node)) delete (node as Record<string, unknown>)[key];
+    };
+    for (let i = 0; i < 2000; i++) {
+      const original = Object.fromEntries(Array.from({ length: 1 + Math.floor(random() * 5) }, (_, k) => [`f${k}`, value(0)]));
+      const text = random() < 0.5 ? JSON.stringify(original) : JSON.stringify(original, null, 2);
+      const { body, json } = capture(text);
+      expect(json).toBeDefined();
+      if (random() < 0.8) edit(body);
+      expect(JSON.parse(json!.stringify(body))).toEqual(JSON.parse(JSON.stringify(body)));
+    }
+  });
+});
