@@ -180,11 +180,11 @@ export class GatewayContext {
   }
 
   /**
-   * The kernel's, for adapters (`ChatCallInput.stringify`): `body` as JSON, with the client's own
+   * The kernel's, for adapters (`ChatCallInput.encodeBody`): `body` as JSON, with the client's own
    * bytes for each top-level field still as the client sent it (see client-json.ts).
    */
-  upstreamJson(body: object): string {
-    return this.clientJson ? this.clientJson.stringify(body) : JSON.stringify(body);
+  encodeBody(body: object): string | Buffer {
+    return this.clientJson ? this.clientJson.encode(body) : JSON.stringify(body);
   }
 
   /** The kernel's: no upstream is sent anything after the pipeline; a held stream need not keep the body's text. */

@@ -22,9 +22,9 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
     const native = target.params ? undefined : ctx.nativeRequest();
     const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
-    const stringify = (body: object) => ctx.upstreamJson(body);
+    const encodeBody = (body: object) => ctx.encodeBody(body);
     const send = (body: ChatCompletionRequest) =>
-      provider.chatCompletions({ body, signal: callSignal(ctx, trySignal), headers: tryHeaders(ctx, headers), passThrough: ctx.passThrough, stringify, ...(speaksNative ? { native } : {}) });
+      provider.chatCompletions({ body, signal: callSignal(ctx, trySignal), headers: tryHeaders(ctx, headers), passThrough: ctx.passThrough, encodeBody, ...(speaksNative ? { native } : {}) });
     if (speaksNative) return send(upstreamBody(ctx.request, target));
     applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
     const deployment = `${target.provider}/${target.model}`;

@@ -26,9 +26,9 @@ export interface ExchangeDeps {
 /** The Koa handler for one of a front-end's paths. */
 export function frontEndRoute(frontEnd: FrontEnd<unknown>, deps: ExchangeDeps) {
   return async function serveFrontEnd(koa: KoaContext): Promise<void> {
-    const { body, text, layout } = await readJsonRequest(koa.req, deps.bodyLimit);
+    const { body, bytes, text, layout } = await readJsonRequest(koa.req, deps.bodyLimit);
     // Before anything reads the body: parsing may fill in defaults, which the text does not say.
-    const clientJson = ClientJson.capture(text, layout, body);
+    const clientJson = ClientJson.capture(bytes, text, layout, body);
     const requestOptions = deps.takeRequestOptions(body);
     const parsed = await frontEnd.parse(body, koa);
     const answer = frontEnd.answer ? (ctx: GatewayContext) => frontEnd.answer!(ctx, parsed.state) : undefined;

@@ -16,16 +16,17 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
 }
 
 /** The body with its text and, where the body rules checked its shape, its layout (see client-json.ts). */
-export async function readJsonRequest(req: IncomingMessage, limit: number): Promise<{ body: Record<string, unknown>; text: string; layout: JsonLayout | undefined }> {
+export async function readJsonRequest(req: IncomingMessage, limit: number): Promise<{ body: Record<string, unknown>; bytes: Buffer; text: string; layout: JsonLayout | undefined }> {
   const rules = bodyRulesOf(req);
-  let text: string;
+  let bytes: Buffer;
   try {
     // Bytes, then one toString: raw-body's own decoding goes through iconv-lite, slower for UTF-8.
     const reading = getRawBody(req, { limit, length: req.headers['content-length'] });
-    text = (await (rules ? beforeDeadline(reading, req, rules) : reading)).toString('utf8');
+    bytes = await (rules ? beforeDeadline(reading, req, rules) : reading);
   } catch (error) {
     throw bodyError(error as { type?: string; message: string }, limit);
   }
+  const text = bytes.toString('utf8');
   if (text.trim() === '') throw invalidRequest('The request body is empty: send a JSON object with "model" and "messages".', undefined, 'empty_body');
   const layout = rules ? checkJsonShape(text, rules.limits) : undefined;
   let parsed: unknown;
@@ -37,7 +38,7 @@ export async function readJsonRequest(req: IncomingMessage, limit: number): Prom
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw invalidRequest(`The request body must be a JSON object, not ${Array.isArray(parsed) ? 'an array' : typeof parsed === 'object' ? 'null' : `a ${typeof parsed}`}.`, undefined, 'invalid_body');
   }
-  return { body: parsed as Record<string, unknown>, text, layout };
+  return { body: parsed as Record<string, unknown>, bytes, text, layout };
 }
 
 /** The body as it arrives, or a 408 once the request's deadline passes (and the connection closes after it). */

@@ -42,12 +42,13 @@ export interface ChatCallInput {
    */
   readonly passThrough?: PassThroughHint;
   /**
-   * Serialises the body the adapter sends (`body`, `native.body` with the target's model, or a
-   * translation) as `JSON.stringify` would, but with the client's own bytes for every top-level
-   * field whose value is still what the client sent: an agent's conversation of hundreds of KB is
-   * not serialised again. Use it for the request body; without it, use `JSON.stringify`.
+   * The body the adapter sends (`body`, `native.body` with the target's model, or a translation)
+   * as JSON, as `JSON.stringify` would write it, but with the client's own bytes for every
+   * top-level field whose value is still what the client sent: an agent's conversation of hundreds
+   * of KB is neither serialised nor encoded again. Text or bytes, both `UpstreamRequest.body`.
+   * Without it, use `JSON.stringify`.
    */
-  readonly stringify?: (body: object) => string;
+  readonly encodeBody?: (body: object) => string | Uint8Array;
 }
 
 /**

@@ -14,7 +14,7 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
     method: 'POST',
     path,
     headers: { ...headers, ...input.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
-    body: (input.stringify ?? JSON.stringify)(input.body),
+    body: (input.encodeBody ?? JSON.stringify)(input.body),
     signal: input.signal,
   });
   await client.expectOk(exchange);

@@ -21,7 +21,7 @@ export async function textCompletions(client: UpstreamHttpClient, headers: Recor
     method: 'POST',
     path: '/completions',
     headers: { ...headers, ...input.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
-    body: (input.stringify ?? JSON.stringify)(body),
+    body: (input.encodeBody ?? JSON.stringify)(body),
     signal: input.signal,
   });
   await client.expectOk(exchange);

@@ -19,7 +19,7 @@ export async function createResponse(client: UpstreamHttpClient, headers: Record
     method: 'POST',
     path,
     headers: { ...headers, ...input.headers, ...native.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
-    body: (input.stringify ?? JSON.stringify)(body),
+    body: (input.encodeBody ?? JSON.stringify)(body),
     signal: input.signal,
   });
   await client.expectOk(exchange);

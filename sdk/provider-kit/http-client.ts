@@ -51,7 +51,8 @@ export interface UpstreamRequest {
   /** Appended to the base URL's path: `/chat/completions`. */
   path: string;
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or its bytes (`ChatCallInput.encodeBody`). */
+  body?: string | Uint8Array;
   /** The caller's signal: the client went away, or a plugin gave up. */
   signal: AbortSignal;
 }

@@ -60,6 +60,17 @@ describe('the upstream receives the client bytes', () => {
     expect(sent.text.startsWith('{"model":"mock-small",')).toBe(true);
   });
 
+  it('for a large body, sent as the client bytes joined, non-ASCII text included', async () => {
+    const file = 'const ok = "✓ café"; // 🎉\n'.repeat(1000);
+    const text = JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: file }, { role: 'assistant', content: 'read it' }, { role: 'user', content: 'again' }] }, null, 2);
+    const res = await send('/v1/chat/completions', text);
+    expect(res.status).toBe(200);
+    const sent = upstream.requests.at(-1)!;
+    expect(sent.body).toEqual({ ...(JSON.parse(text) as object), model: 'mock-small' });
+    expect(sent.text).toContain('"messages": [\n    {\n      "role": "user",');
+    expect(Number(sent.headers['content-length'])).toBe(Buffer.byteLength(sent.text));
+  });
+
   it('with what a plugin added (the token counter asks a stream for its usage)', async () => {
     const text = '{ "model": "mock/mock-small", "stream": true, "messages": [ { "role": "user", "content": "hi" } ] }';
     const res = await send('/v1/chat/completions', text);

@@ -29,7 +29,7 @@ export async function createMessage(client: UpstreamHttpClient, settings: Messag
       'content-type': 'application/json',
       accept: streaming ? 'text/event-stream' : 'application/json',
     },
-    body: (input.stringify ?? JSON.stringify)(call.body),
+    body: (input.encodeBody ?? JSON.stringify)(call.body),
     signal: input.signal,
   });
   await client.expectOk(exchange);

@@ -11,9 +11,17 @@ import { checkJsonShape } from '../../../core/http/json-shape.js';
 const LIMITS = { maxDepth: 64, maxArrayLength: 100_000, maxStringLength: 10_000_000 };
 
 function capture(text: string) {
-  const body = JSON.parse(text) as Record<string, unknown>;
-  return { body, json: ClientJson.capture(text, checkJsonShape(text, LIMITS), body) };
+  return captureBytes(Buffer.from(text));
 }
+
+function captureBytes(bytes: Buffer) {
+  const text = bytes.toString('utf8');
+  const body = JSON.parse(text) as Record<string, unknown>;
+  return { body, json: ClientJson.capture(bytes, text, checkJsonShape(text, LIMITS), body) };
+}
+
+/** What `encode` wrote, as text. */
+const decoded = (encoded: string | Buffer) => (typeof encoded === 'string' ? encoded : encoded.toString('utf8'));
 
 const conversation = {
   model: 'openai/gpt-4o',
@@ -101,7 +109,7 @@ describe('ClientJson', () => {
 
   it('keeps nothing when a top-level key is written with escapes, or the body is not an object', () => {
     expect(capture('{"mod\\u0065l":"a","messages":[]}').json).toBeUndefined();
-    expect(ClientJson.capture('[1,2]', checkJsonShape('[1,2]', LIMITS), {})).toBeUndefined();
+    expect(ClientJson.capture(Buffer.from('[1,2]'), '[1,2]', checkJsonShape('[1,2]', LIMITS), {})).toBeUndefined();
   });
 
   it('is not fooled by colons, braces and quotes inside strings', () => {
@@ -110,6 +118,42 @@ describe('ClientJson', () => {
     expect(json!.stringify(body)).toBe(text);
     (body.c as { d: string }).d = 'changed';
     expect(JSON.parse(json!.stringify(body))).toEqual(body);
+  });
+
+  it("joins a large body from the client's bytes, whatever its characters, and says what JSON.stringify says", () => {
+    const long = (mark: string) => `${mark} ${'export const a = "x"; // ok\n'.repeat(600)}`;
+    for (const extra of ['', 'café ✓ 🎉 ', '\u2028']) {
+      const big = { ...conversation, messages: [...conversation.messages, { role: 'user', content: extra + long('first') }, { role: 'assistant', content: long(`second ${extra}`) }] };
+      for (const indent of [undefined, 2]) {
+        const text = JSON.stringify(big, null, indent);
+        const { body, json } = capture(text);
+        const upstream = { ...body, model: 'gpt-4o', stream_options: { include_usage: true } };
+        const encoded = json!.encode(upstream);
+        expect(Buffer.isBuffer(encoded), `${extra} ${indent}`).toBe(true);
+        expect(JSON.parse(decoded(encoded))).toEqual(JSON.parse(JSON.stringify(upstream)));
+        if (indent === undefined) expect(decoded(encoded)).toBe(JSON.stringify(upstream));
+        // Edited deep in place: that field is written afresh, the others still the client's.
+        (body.messages as Array<{ content: string }>)[4]!.content = 'short';
+        expect(JSON.parse(decoded(json!.encode(body)))).toEqual(JSON.parse(JSON.stringify(body)));
+      }
+    }
+  });
+
+  it('sends a large body whose bytes were not all UTF-8 as text: the decoded text is what the gateway read', () => {
+    const text = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `${'a'.repeat(10_000)}@@` }], note: 'é' });
+    const bytes = Buffer.from(text);
+    const at = bytes.indexOf('@@');
+    bytes[at] = 0xff;
+    bytes[at + 1] = 0xc3;
+    const { body, json } = captureBytes(bytes);
+    const encoded = json!.encode({ ...body, model: 'n' });
+    expect(typeof encoded).toBe('string');
+    expect(JSON.parse(decoded(encoded))).toEqual({ ...body, model: 'n' });
+  });
+
+  it('sends a small body as text', () => {
+    const { body, json } = capture(JSON.stringify(conversation));
+    expect(typeof json!.encode({ ...body, model: 'x' })).toBe('string');
   });
 
   it('agrees with JSON.stringify on random bodies and random edits', () => {
@@ -142,6 +186,7 @@ describe('ClientJson', () => {
       expect(json).toBeDefined();
       if (random() < 0.8) edit(body);
       expect(JSON.parse(json!.stringify(body))).toEqual(JSON.parse(JSON.stringify(body)));
+      expect(JSON.parse(decoded(json!.encode(body)))).toEqual(JSON.parse(JSON.stringify(body)));
     }
   });
 });
