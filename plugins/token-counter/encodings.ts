@@ -65,21 +65,26 @@ export function encodingFor(model: string): EncodingName | undefined {
 /**
  * A conversation is sent again with every turn: an agent's request carries every earlier message
  * and file, hundreds of KB, and counting all of it took 3 ms a request (167 KB, o200k), on the
- * event loop. So long texts' counts are remembered, per encoding, in an LRU bounded by the
- * characters it holds: a message counted once is a Map lookup the next turn. Short texts (roles,
- * names, a chat's one line) are counted afresh; remembering them would cost more than counting.
+ * event loop. So long texts' counts are remembered, per encoding, bounded by the characters held:
+ * a message counted once is found again the next turn. Short texts (roles, names, a chat's one
+ * line) are counted afresh; remembering them would cost more than counting.
+ *
+ * They are found by their length, then compared whole, not used as Map keys: a text parsed from a
+ * request is a new string, and V8 hashes every character of a new string the first time it is a
+ * key (240 µs for an agent's 174 KB of messages, more than parsing them), where comparing two equal
+ * strings is a memory compare (a few µs). Texts of one length share a bucket (a conversation's
+ * messages may well have the same length), of at most 64: a lookup compares at most that many
+ * texts, which even when each differs only at its end is far less than tokenizing one.
  */
 const REMEMBERED_FROM_CHARS = 256;
 const REMEMBERED_CHARS = 4_000_000;
-const remembered = new Map<EncodingName, LRUCache<string, number>>();
+const TEXTS_PER_LENGTH = 64;
+const remembered = new Map<EncodingName, RememberedCounts>();
 
 export function counterFor(encoding: EncodingName): (text: string) => number {
   const tokenizer = load(encoding);
   let counts = remembered.get(encoding);
-  if (!counts) {
-    counts = new LRUCache<string, number>({ maxSize: REMEMBERED_CHARS, sizeCalculation: (_count, text) => text.length });
-    remembered.set(encoding, counts);
-  }
+  if (!counts) remembered.set(encoding, (counts = new RememberedCounts()));
   const memo = counts;
   return (text) => {
     if (text.length < REMEMBERED_FROM_CHARS || text.length > REMEMBERED_CHARS) return tokenizer.countTokens(text, PLAIN_TEXT);
@@ -90,6 +95,30 @@ export function counterFor(encoding: EncodingName): (text: string) => number {
     }
     return count;
   };
+}
+
+interface Remembered {
+  readonly text: string;
+  readonly count: number;
+}
+
+/** Counts by text, in an LRU of text lengths, each with the few texts of that length seen last. */
+class RememberedCounts {
+  private readonly byLength = new LRUCache<number, Remembered[]>({
+    maxSize: REMEMBERED_CHARS,
+    sizeCalculation: (texts) => texts.reduce((chars, { text }) => chars + text.length, 0),
+  });
+
+  get(text: string): number | undefined {
+    const texts = this.byLength.get(text.length);
+    if (texts) for (const entry of texts) if (entry.text === text) return entry.count;
+    return undefined;
+  }
+
+  set(text: string, count: number): void {
+    const texts = [{ text, count }, ...(this.byLength.peek(text.length) ?? [])].slice(0, Math.min(TEXTS_PER_LENGTH, Math.floor(REMEMBERED_CHARS / text.length)));
+    this.byLength.set(text.length, texts);
+  }
 }
 
 /** Loads the encodings now (both by default) instead of on the first count. */

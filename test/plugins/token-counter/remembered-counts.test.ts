@@ -42,4 +42,22 @@ describe('remembered counts', () => {
     // 3 for the message, the role's tokens, 3 to prime the reply: the rest is the text's own count.
     expect(expected).toBe(o200k.countTokens(text, { disallowedSpecial: new Set() }) + o200k.countTokens('user') + 6);
   });
+
+  it('tells apart texts of the same length, and keeps only the last 64 of one length', () => {
+    // Found by length, then compared: texts of one length must each get their own count.
+    const sameLength = Array.from({ length: 66 }, (_, i) => `${'word '.repeat(60 + i)}`.padEnd(700, '.') + `#${String(i).padStart(2, '0')}`);
+    expect(new Set(sameLength.map((text) => text.length)).size).toBe(1);
+    const request = (text: string) => ({ model: 'gpt-4o', messages: [{ role: 'user' as const, content: JSON.parse(JSON.stringify(text)) as string }] });
+    const counts = sameLength.map((text) => countPromptTokens(request(text)).tokens);
+    expect(counts).toEqual(sameLength.map((text) => o200k.countTokens(text, { disallowedSpecial: new Set() }) + o200k.countTokens('user') + 6));
+    expect(new Set(counts).size).toBeGreaterThan(sameLength.length / 2);
+
+    const tokenize = vi.spyOn(o200k, 'countTokens');
+    const long = (calls: unknown[][]) => calls.filter(([text]) => (text as string).length >= 256).length;
+    // The last 64 of that length are remembered; the first two were let go.
+    for (const text of sameLength.slice(2)) countPromptTokens(request(text));
+    expect(long(tokenize.mock.calls)).toBe(0);
+    for (const text of sameLength.slice(0, 2)) countPromptTokens(request(text));
+    expect(long(tokenize.mock.calls)).toBe(2);
+  });
 });
