@@ -8,8 +8,9 @@
  * Why: an agent sends its whole conversation, hundreds of KB, every turn, and the gateway parsed it
  * only to serialise it again for the upstream with another model name, and to encode that text as
  * UTF-8 again: 0.37 ms and 0.3 ms for 190 KB of ASCII, the encoding 0.65 ms where the text has
- * other characters (each more than the parse). A large body is sent as a Buffer joined from the
- * client's own bytes; a small one as text, where a Buffer's pieces would cost more than they save. Whether a field is unchanged is decided by comparing its value with the
+ * other characters (each more than the parse). The body is sent as a Buffer joined from the
+ * client's own bytes. Only large bodies are kept: a sentence's request is serialised in about a
+ * µs, less than recording it would cost. Whether a field is unchanged is decided by comparing its value with the
  * record, not by who might have touched it, so a plugin that edits the request anywhere, in place
  * or not, gets its edit sent: that field is serialised.
  *
@@ -19,8 +20,8 @@
  */
 import type { JsonLayout, JsonMember } from './json-shape.js';
 
-/** From this size on the body is sent as bytes joined from the client's (below it, as text). */
-const BYTES_FROM = 8 * 1024;
+/** Bodies from this size on are kept (see above). */
+const KEPT_FROM_BYTES = 8 * 1024;
 
 const ARRAY = Symbol('array');
 const OBJECT = Symbol('object');
@@ -40,9 +41,9 @@ export class ClientJson {
     private readonly recorded: ReadonlyMap<string, { primitive: unknown } | { flat: Flat }>,
   ) {}
 
-  /** Undefined when the text's layout is unknown or the body has a key written twice. */
-  static capture(bytes: Buffer, text: string, layout: JsonLayout | undefined, body: Record<string, unknown>): ClientJson | undefined {
-    if (!layout) return undefined;
+  /** Undefined for a small body, when the text's layout is unknown, or when the body has a key written twice. */
+  static capture(bytes: Buffer, text: string, layout: JsonLayout | undefined, body: Record<string, unknown>, keptFromBytes = KEPT_FROM_BYTES): ClientJson | undefined {
+    if (!layout || bytes.length < keptFromBytes) return undefined;
     const keys = Object.keys(body);
     if (keys.length !== layout.members.length) return undefined;
     const members = new Map<string, JsonMember>();
@@ -65,11 +66,11 @@ export class ClientJson {
 
   /** `body` as JSON, in its own key order, with the client's bytes for each field still as the client sent it. */
   encode(body: object): string | Buffer {
-    const spans = this.bytes.length < BYTES_FROM ? undefined : this.spansInBytes();
+    const spans = this.spansInBytes();
     return spans ? this.join(body, spans) : this.stringify(body);
   }
 
-  /** As text. */
+  /** As text: where the bytes cannot be used (see `spansInBytes`). */
   stringify(body: object): string {
     let out = '';
     for (const key of Object.keys(body)) {

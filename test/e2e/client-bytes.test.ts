@@ -43,6 +43,9 @@ afterAll(async () => {
   await upstream?.close();
 });
 
+/** An agent's system prompt: what makes a request large enough for the gateway to keep its bytes (8 KB). */
+const SYSTEM = { role: 'system', content: 'You are a coding agent. Read before you write. '.repeat(200) };
+
 /** Sends `text` as it is: the client's own formatting, which the gateway must keep where it can. */
 async function send(path: string, text: string): Promise<Response> {
   return fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'k' }, body: text });
@@ -50,13 +53,13 @@ async function send(path: string, text: string): Promise<Response> {
 
 describe('the upstream receives the client bytes', () => {
   it('for every field of an OpenAI request no one changed, with the target model', async () => {
-    const text = JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'caf\\u00e9 is "here"' }], temperature: 0.5 }, null, 2).replace('caf\\\\u00e9', 'caf\\u00e9');
+    const text = JSON.stringify({ model: 'mock/mock-small', messages: [SYSTEM, { role: 'user', content: 'caf\\u00e9 is "here"' }], temperature: 0.5 }, null, 2).replace('caf\\\\u00e9', 'caf\\u00e9');
     const res = await send('/v1/chat/completions', text);
     expect(res.status).toBe(200);
     const sent = upstream.requests.at(-1)!;
-    expect(sent.body).toEqual({ model: 'mock-small', messages: [{ role: 'user', content: 'café is "here"' }], temperature: 0.5 });
+    expect(sent.body).toEqual({ model: 'mock-small', messages: [SYSTEM, { role: 'user', content: 'café is "here"' }], temperature: 0.5 });
     // The client's escape and indentation, which JSON.stringify would not have written.
-    expect(sent.text).toContain('"messages": [\n    {\n      "role": "user",\n      "content": "caf\\u00e9 is \\"here\\""');
+    expect(sent.text).toContain('{\n      "role": "user",\n      "content": "caf\\u00e9 is \\"here\\""');
     expect(sent.text.startsWith('{"model":"mock-small",')).toBe(true);
   });
 
@@ -72,37 +75,50 @@ describe('the upstream receives the client bytes', () => {
   });
 
   it('with what a plugin added (the token counter asks a stream for its usage)', async () => {
-    const text = '{ "model": "mock/mock-small", "stream": true, "messages": [ { "role": "user", "content": "hi" } ] }';
+    const text = `{ "model": "mock/mock-small", "stream": true, "messages": [ ${JSON.stringify(SYSTEM)}, { "role": "user", "content": "hi" } ] }`;
     const res = await send('/v1/chat/completions', text);
     await res.text();
     const sent = upstream.requests.at(-1)!;
-    expect(sent.body).toEqual({ model: 'mock-small', stream: true, messages: [{ role: 'user', content: 'hi' }], stream_options: { include_usage: true } });
-    expect(sent.text).toContain('"messages": [ { "role": "user", "content": "hi" } ]');
+    expect(sent.body).toEqual({ model: 'mock-small', stream: true, messages: [SYSTEM, { role: 'user', content: 'hi' }], stream_options: { include_usage: true } });
+    expect(sent.text).toContain(', { "role": "user", "content": "hi" } ]');
   });
 
   it('but never a field a plugin edited in place, however deep', async () => {
-    const text = JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: [{ type: 'text', text: 'edit me' }] }] }, null, 1);
+    const tools = [{ type: 'function', function: { name: 'read', parameters: { type: 'object' } } }];
+    const text = JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: [{ type: 'text', text: 'edit me' }] }, SYSTEM], tools }, null, 1);
     const res = await send('/v1/chat/completions', text);
     expect(res.status).toBe(200);
     const sent = upstream.requests.at(-1)!;
-    expect(sent.body?.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'edited' }] }]);
+    expect(sent.body?.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'edited' }] }, SYSTEM]);
+    expect(sent.body?.tools).toEqual(tools);
     expect(sent.text).not.toContain('edit me');
+    // The other fields are still the client's bytes.
+    // The messages are serialised afresh; the tools, which no one changed, are still the client's bytes.
+    expect(sent.text).not.toContain('"role": "system"');
+    expect(sent.text).toContain('"type": "function"');
   });
 
   it('and nothing of a body with a key written twice: the upstream gets what the gateway read', async () => {
-    const text = '{"model":"mock/mock-small","messages":[{"role":"user","content":"first","content":"second"}]}';
+    const text = `{"model":"mock/mock-small", "messages":[${JSON.stringify(SYSTEM)}, {"role":"user","content":"first","content":"second"}]}`;
     const res = await send('/v1/chat/completions', text);
     expect(res.status).toBe(200);
-    expect(upstream.requests.at(-1)!.text).toBe('{"model":"mock-small","messages":[{"role":"user","content":"second"}]}');
+    expect(upstream.requests.at(-1)!.text).toBe(JSON.stringify({ model: 'mock-small', messages: [SYSTEM, { role: 'user', content: 'second' }] }));
   });
 
   it('for an Anthropic request sent natively to an Anthropic upstream', async () => {
-    const text = JSON.stringify({ model: 'claude/claude-test', max_tokens: 9, messages: [{ role: 'user', content: 'hello' }] }, null, 2);
+    const text = JSON.stringify({ model: 'claude/claude-test', max_tokens: 9, system: SYSTEM.content, messages: [{ role: 'user', content: 'hello' }] }, null, 2);
     const res = await send('/v1/messages', text);
     expect(res.status).toBe(200);
     const sent = upstream.requests.at(-1)!;
     expect(sent.path).toBe('/v1/messages');
-    expect(sent.body).toEqual({ model: 'claude-test', max_tokens: 9, messages: [{ role: 'user', content: 'hello' }] });
+    expect(sent.body).toEqual({ model: 'claude-test', max_tokens: 9, system: SYSTEM.content, messages: [{ role: 'user', content: 'hello' }] });
     expect(sent.text).toContain('"messages": [\n    {\n      "role": "user",\n      "content": "hello"\n    }\n  ]');
+  });
+
+  it('but not for a small body, which is serialised as JSON.stringify writes it', async () => {
+    const text = JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] }, null, 2);
+    const res = await send('/v1/chat/completions', text);
+    expect(res.status).toBe(200);
+    expect(upstream.requests.at(-1)!.text).toBe(JSON.stringify({ model: 'mock-small', messages: [{ role: 'user', content: 'hi' }] }));
   });
 });

@@ -17,11 +17,18 @@ function capture(text: string) {
 function captureBytes(bytes: Buffer) {
   const text = bytes.toString('utf8');
   const body = JSON.parse(text) as Record<string, unknown>;
-  return { body, json: ClientJson.capture(bytes, text, checkJsonShape(text, LIMITS), body) };
+  return { body, json: ClientJson.capture(bytes, text, checkJsonShape(text, LIMITS), body, 0) };
 }
 
 /** What `encode` wrote, as text. */
 const decoded = (encoded: string | Buffer) => (typeof encoded === 'string' ? encoded : encoded.toString('utf8'));
+
+/** What is sent for `body`: the bytes `encode` joins say exactly what `stringify` writes. */
+function written(json: ClientJson, body: object): string {
+  const text = json.stringify(body);
+  expect(decoded(json.encode(body))).toBe(text);
+  return text;
+}
 
 const conversation = {
   model: 'openai/gpt-4o',
@@ -45,7 +52,7 @@ describe('ClientJson', () => {
     const text = JSON.stringify(conversation, null, 2).replace('"look"', '"l\\u006fok"');
     const { body, json } = capture(text);
     expect(json).toBeDefined();
-    const sent = json!.stringify(body);
+    const sent = written(json!, body);
     expect(JSON.parse(sent)).toEqual(body);
     // The client's own bytes: its escape and its indentation, which JSON.stringify would not write.
     expect(sent).toContain('"l\\u006fok"');
@@ -55,9 +62,9 @@ describe('ClientJson', () => {
   it('writes the client text byte for byte for a compact body, and serialises only what changed', () => {
     const text = JSON.stringify(conversation);
     const { body, json } = capture(text);
-    expect(json!.stringify(body)).toBe(text);
+    expect(written(json!, body)).toBe(text);
     const upstream = { ...body, model: 'gpt-4o' };
-    expect(json!.stringify(upstream)).toBe(JSON.stringify(upstream));
+    expect(written(json!, upstream)).toBe(JSON.stringify(upstream));
   });
 
   it('says what JSON.stringify says after any edit, in place or not, at any depth', () => {
@@ -88,7 +95,7 @@ describe('ClientJson', () => {
     for (const [i, edit] of edits.entries()) {
       const { body, json } = capture(JSON.stringify(conversation, null, 1));
       edit(body);
-      const sent = json!.stringify(body);
+      const sent = written(json!, body);
       expect(JSON.parse(sent), `edit ${i}: ${edit.toString()}`).toEqual(JSON.parse(JSON.stringify(body)));
     }
   });
@@ -96,9 +103,9 @@ describe('ClientJson', () => {
   it('works for a body that is not the one the client sent (a translation, a spread)', () => {
     const { body, json } = capture(JSON.stringify(conversation));
     const translated = { model: 'claude', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], stream: true };
-    expect(JSON.parse(json!.stringify(translated))).toEqual(translated);
+    expect(JSON.parse(written(json!, translated))).toEqual(translated);
     const spread = { ...body, ...{ temperature: 0.2, top_p: 1 }, model: 'x' };
-    expect(JSON.parse(json!.stringify(spread))).toEqual(spread);
+    expect(JSON.parse(written(json!, spread))).toEqual(spread);
   });
 
   it('keeps nothing when a key is written twice, at the top or deeper', () => {
@@ -109,15 +116,15 @@ describe('ClientJson', () => {
 
   it('keeps nothing when a top-level key is written with escapes, or the body is not an object', () => {
     expect(capture('{"mod\\u0065l":"a","messages":[]}').json).toBeUndefined();
-    expect(ClientJson.capture(Buffer.from('[1,2]'), '[1,2]', checkJsonShape('[1,2]', LIMITS), {})).toBeUndefined();
+    expect(ClientJson.capture(Buffer.from('[1,2]'), '[1,2]', checkJsonShape('[1,2]', LIMITS), {}, 0)).toBeUndefined();
   });
 
   it('is not fooled by colons, braces and quotes inside strings', () => {
     const text = '{"a":"x:y,{\\"b\\":1}","c":{"d":"}:,"},"e":[":",{"f":"\\\\"}]}';
     const { body, json } = capture(text);
-    expect(json!.stringify(body)).toBe(text);
+    expect(written(json!, body)).toBe(text);
     (body.c as { d: string }).d = 'changed';
-    expect(JSON.parse(json!.stringify(body))).toEqual(body);
+    expect(JSON.parse(written(json!, body))).toEqual(body);
   });
 
   it("joins a large body from the client's bytes, whatever its characters, and says what JSON.stringify says", () => {
@@ -151,9 +158,12 @@ describe('ClientJson', () => {
     expect(JSON.parse(decoded(encoded))).toEqual({ ...body, model: 'n' });
   });
 
-  it('sends a small body as text', () => {
-    const { body, json } = capture(JSON.stringify(conversation));
-    expect(typeof json!.encode({ ...body, model: 'x' })).toBe('string');
+  it('keeps no small body: serialising one costs less than recording it', () => {
+    const small = JSON.stringify(conversation);
+    const body = JSON.parse(small) as Record<string, unknown>;
+    expect(ClientJson.capture(Buffer.from(small), small, checkJsonShape(small, LIMITS), body)).toBeUndefined();
+    const large = JSON.stringify({ ...conversation, note: 'x'.repeat(8 * 1024) });
+    expect(ClientJson.capture(Buffer.from(large), large, checkJsonShape(large, LIMITS), JSON.parse(large) as Record<string, unknown>)).toBeDefined();
   });
 
   it('agrees with JSON.stringify on random bodies and random edits', () => {
@@ -185,7 +195,7 @@ describe('ClientJson', () => {
       const { body, json } = capture(text);
       expect(json).toBeDefined();
       if (random() < 0.8) edit(body);
-      expect(JSON.parse(json!.stringify(body))).toEqual(JSON.parse(JSON.stringify(body)));
+      expect(JSON.parse(written(json!, body))).toEqual(JSON.parse(JSON.stringify(body)));
       expect(JSON.parse(decoded(json!.encode(body)))).toEqual(JSON.parse(JSON.stringify(body)));
     }
   });
