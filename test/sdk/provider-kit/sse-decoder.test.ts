@@ -40,6 +40,20 @@ async function exchangeFor(path: string, script: Script) {
 }
 
 describe('decodeSse', () => {
+  it('drops the byte order mark a stream starts with, even when it comes a byte at a time', async () => {
+    const text = Buffer.from('\ufeffdata: first\n\ndata: second\n\n');
+    const { exchange } = await exchangeFor('/bom', async (res) => {
+      for (const [from, to] of [[0, 1], [1, 2], [2, 3], [3, text.length]] as const) {
+        res.write(text.subarray(from, to));
+        await tick();
+      }
+      res.end();
+    });
+    const events = [];
+    for await (const event of decodeSse(exchange)) events.push(event.data);
+    expect(events).toEqual(['first', 'second']);
+  });
+
   it('decodes events split anywhere across reads, and releases the exchange at the end', async () => {
     const text = Buffer.from('data: {"a":"héllo"}\r\n\r\nevent: ping\ndata: x\n\ndata: one\ndata: two\n\ndata: [DONE]\n\n');
     const { exchange, calls } = await exchangeFor('/split', async (res) => {
