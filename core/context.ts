@@ -129,7 +129,7 @@ export class GatewayContext {
   readonly passThrough: PassThroughHint = { allowed: false };
   private readonly abortController: AbortController;
   private slots: Map<symbol, unknown> | undefined;
-  /** The client's body as it came, while an upstream may still be sent it (see `upstreamJson`). */
+  /** The client's body as it came, while an upstream may still be sent it (see `encodeBody`). */
   private clientJson: ClientJson | undefined;
   private native: { request: NativeRequest; view: ChatCompletionRequest; fields: unknown[]; messages: unknown[]; losses: readonly TranslationLoss[] } | undefined;
 

@@ -10,9 +10,11 @@
  * UTF-8 again: 0.37 ms and 0.3 ms for 190 KB of ASCII, the encoding 0.65 ms where the text has
  * other characters (each more than the parse). The body is sent as a Buffer joined from the
  * client's own bytes. Only large bodies are kept: a sentence's request is serialised in about a
- * µs, less than recording it would cost. Whether a field is unchanged is decided by comparing its value with the
- * record, not by who might have touched it, so a plugin that edits the request anywhere, in place
- * or not, gets its edit sent: that field is serialised.
+ * µs, less than recording it would cost.
+ *
+ * Whether a field is unchanged is decided by comparing its value with the record, not by who might
+ * have touched it, so a plugin that edits the request anywhere, in place or not, gets its edit
+ * sent: that field is serialised.
  *
  * The client's bytes are used only when they say exactly what the gateway parsed: a key written
  * twice anywhere in the body (the parse keeps the last, an upstream might keep the first) means no

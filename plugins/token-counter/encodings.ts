@@ -102,7 +102,7 @@ interface Remembered {
   readonly count: number;
 }
 
-/** Counts by text, in an LRU of text lengths, each with the few texts of that length seen last. */
+/** Counts by text, in an LRU of text lengths, each with the last texts of that length counted (at most 64). */
 class RememberedCounts {
   private readonly byLength = new LRUCache<number, Remembered[]>({
     maxSize: REMEMBERED_CHARS,
