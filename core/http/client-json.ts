@@ -25,6 +25,9 @@ import type { JsonLayout, JsonMember } from './json-shape.js';
 /** Bodies from this size on are kept (see above). */
 const KEPT_FROM_BYTES = 8 * 1024;
 
+/** Deeper bodies are not kept: recording them would recurse as deep as an operator's body limits allow. */
+const MAX_DEPTH = 64;
+
 const ARRAY = Symbol('array');
 const OBJECT = Symbol('object');
 
@@ -57,7 +60,9 @@ export class ClientJson {
       members.set(member.key, member);
       if (typeof value === 'object' && value !== null) {
         const flat: Flat = [];
-        memberCount += flatten(value, flat);
+        const members = flatten(value, flat, 1);
+        if (members < 0) return undefined;
+        memberCount += members;
         recorded.set(member.key, { flat });
       } else {
         recorded.set(member.key, { primitive: value });
@@ -147,26 +152,33 @@ function serialized(key: string, value: unknown): string | undefined {
   return json === undefined ? undefined : `${JSON.stringify(key)}:${json}`;
 }
 
-/** Appends `value` to `flat`; returns how many object members it holds. */
-function flatten(value: unknown, flat: Flat): number {
+/** Appends `value` to `flat`; returns how many object members it holds, or -1 when it nests deeper than MAX_DEPTH. */
+function flatten(value: unknown, flat: Flat, depth: number): number {
+  if (typeof value !== 'object' || value === null) {
+    flat.push(value);
+    return 0;
+  }
+  if (depth > MAX_DEPTH) return -1;
+  let members = 0;
   if (Array.isArray(value)) {
     flat.push(ARRAY, value.length);
-    let members = 0;
-    for (const item of value) members += flatten(item, flat);
-    return members;
-  }
-  if (typeof value === 'object' && value !== null) {
-    const keys = Object.keys(value);
-    flat.push(OBJECT, keys.length);
-    let members = keys.length;
-    for (const key of keys) {
-      flat.push(key);
-      members += flatten((value as Record<string, unknown>)[key], flat);
+    for (const item of value) {
+      const inner = flatten(item, flat, depth + 1);
+      if (inner < 0) return -1;
+      members += inner;
     }
     return members;
   }
-  flat.push(value);
-  return 0;
+  const keys = Object.keys(value);
+  flat.push(OBJECT, keys.length);
+  members = keys.length;
+  for (const key of keys) {
+    flat.push(key);
+    const inner = flatten((value as Record<string, unknown>)[key], flat, depth + 1);
+    if (inner < 0) return -1;
+    members += inner;
+  }
+  return members;
 }
 
 /** Where in `flat` the record of `value` ends if `value` still matches it from `at`, else -1. */

@@ -119,6 +119,15 @@ describe('ClientJson', () => {
     expect(ClientJson.capture(Buffer.from('[1,2]'), '[1,2]', checkJsonShape('[1,2]', LIMITS), {}, 0)).toBeUndefined();
   });
 
+  it('keeps nothing of a body nested deeper than 64 levels, however deep the body limits allow', () => {
+    const nested = (depth: number) => `{"model":"m","deep":${'['.repeat(depth)}1${']'.repeat(depth)}}`;
+    const deepLimits = { ...LIMITS, maxDepth: 100_000 };
+    const kept = (text: string) => ClientJson.capture(Buffer.from(text), text, checkJsonShape(text, deepLimits), JSON.parse(text) as Record<string, unknown>, 0);
+    expect(kept(nested(62))).toBeDefined();
+    expect(kept(nested(70))).toBeUndefined();
+    expect(kept(nested(50_000))).toBeUndefined();
+  });
+
   it('is not fooled by colons, braces and quotes inside strings', () => {
     const text = '{"a":"x:y,{\\"b\\":1}","c":{"d":"}:,"},"e":[":",{"f":"\\\\"}]}';
     const { body, json } = capture(text);
