@@ -22,8 +22,8 @@
  */
 import type { JsonLayout, JsonMember } from './json-shape.js';
 
-/** Bodies from this size on are kept (see above). */
-const KEPT_FROM_BYTES = 8 * 1024;
+/** Bodies from this size on are kept (see above); smaller ones need no layout (`readJsonRequest`). */
+export const KEPT_FROM_BYTES = 8 * 1024;
 
 /** Deeper bodies are not kept: recording them would recurse as deep as an operator's body limits allow. */
 const MAX_DEPTH = 64;
@@ -34,112 +34,111 @@ const OBJECT = Symbol('object');
 /** A value flattened depth first: primitives as they are, containers as a tag and their size, object keys before their values. */
 type Flat = unknown[];
 
-export class ClientJson {
-  /** Each member's span in `bytes`, worked out when first needed (they differ from the text's where it is not ASCII). */
-  private byteSpans: Map<string, { start: number; end: number }> | null | undefined;
+/** A top-level field as the client sent it: where its text lies, and its value as parsed (itself when primitive, flattened when a container). */
+interface Field extends JsonMember {
+  readonly value: { readonly primitive: unknown } | { readonly flat: Flat };
+}
 
+export class ClientJson {
+  /** Each field's own bytes (a view of `bytes`), worked out when first needed: null when they cannot be used. */
+  private fieldBytes: Map<Field, Buffer> | null | undefined;
+
+  /** `fields` in the order the client wrote them. */
   private constructor(
     private readonly bytes: Buffer,
     private readonly text: string,
-    private readonly members: ReadonlyMap<string, JsonMember>,
-    /** Each top-level field's value as parsed: itself when primitive, flattened when a container. */
-    private readonly recorded: ReadonlyMap<string, { primitive: unknown } | { flat: Flat }>,
+    private readonly fields: ReadonlyMap<string, Field>,
   ) {}
 
   /** Undefined for a small body, when the text's layout is unknown, or when the body has a key written twice. */
   static capture(bytes: Buffer, text: string, layout: JsonLayout | undefined, body: Record<string, unknown>, keptFromBytes = KEPT_FROM_BYTES): ClientJson | undefined {
     if (!layout || bytes.length < keptFromBytes) return undefined;
-    const keys = Object.keys(body);
-    if (keys.length !== layout.members.length) return undefined;
-    const members = new Map<string, JsonMember>();
-    const recorded = new Map<string, { primitive: unknown } | { flat: Flat }>();
-    let memberCount = keys.length;
+    // Fewer keys than members written: a top-level key written twice.
+    if (Object.keys(body).length !== layout.members.length) return undefined;
+    const fields = new Map<string, Field>();
+    let memberCount = layout.members.length;
     for (const member of layout.members) {
       const value = body[member.key];
-      if (value === undefined || members.has(member.key)) return undefined;
-      members.set(member.key, member);
+      if (value === undefined) return undefined;
       if (typeof value === 'object' && value !== null) {
         const flat: Flat = [];
-        const members = flatten(value, flat, 1);
-        if (members < 0) return undefined;
-        memberCount += members;
-        recorded.set(member.key, { flat });
+        const nested = flatten(value, flat, 1);
+        if (nested < 0) return undefined;
+        memberCount += nested;
+        fields.set(member.key, { ...member, value: { flat } });
       } else {
-        recorded.set(member.key, { primitive: value });
+        fields.set(member.key, { ...member, value: { primitive: value } });
       }
     }
-    return memberCount === layout.memberCount ? new ClientJson(bytes, text, members, recorded) : undefined;
+    // More members written than parsed, deeper down: a nested key written twice.
+    return memberCount === layout.memberCount ? new ClientJson(bytes, text, fields) : undefined;
   }
 
   /** `body` as JSON, in its own key order, with the client's bytes for each field still as the client sent it. */
   encode(body: object): string | Buffer {
-    const spans = this.spansInBytes();
-    return spans ? this.join(body, spans) : this.stringify(body);
-  }
-
-  /** As text: where the bytes cannot be used (see `spansInBytes`). */
-  stringify(body: object): string {
-    let out = '';
-    for (const key of Object.keys(body)) {
-      const value = (body as Record<string, unknown>)[key];
-      const member = this.members.get(key);
-      const piece = member !== undefined && this.unchanged(key, value) ? this.text.slice(member.start, member.end) : serialized(key, value);
-      if (piece !== undefined) out = out === '' ? piece : `${out},${piece}`;
-    }
-    return `{${out}}`;
-  }
-
-  /** As bytes: the client's own where a field is unchanged, the rest encoded; one copy into the result. */
-  private join(body: object, spans: ReadonlyMap<string, { start: number; end: number }>): Buffer {
+    const fieldBytes = this.bytesOfFields();
+    if (!fieldBytes) return this.stringify(body);
     const pieces: Buffer[] = [OPEN];
-    for (const key of Object.keys(body)) {
-      const value = (body as Record<string, unknown>)[key];
-      let piece: Buffer | undefined;
-      if (this.members.has(key) && this.unchanged(key, value)) {
-        const span = spans.get(key)!;
-        piece = this.bytes.subarray(span.start, span.end);
-      } else {
-        const text = serialized(key, value);
-        if (text !== undefined) piece = Buffer.from(text);
-      }
-      if (piece === undefined) continue;
+    for (const part of this.written(body)) {
       if (pieces.length > 1) pieces.push(COMMA);
-      pieces.push(piece);
+      pieces.push(typeof part === 'string' ? Buffer.from(part) : fieldBytes.get(part)!);
     }
     pieces.push(CLOSE);
     return Buffer.concat(pieces);
   }
 
-  /**
-   * The members' spans in bytes: the text's own when there are as many bytes as characters (then
-   * each byte is one character), else counted. Undefined when the bytes were not all UTF-8: the
-   * decoding put U+FFFD for what it could not read, whose length in bytes is not the original's.
-   */
-  private spansInBytes(): Map<string, { start: number; end: number }> | undefined {
-    if (this.byteSpans !== undefined) return this.byteSpans ?? undefined;
-    const ascii = this.bytes.length === this.text.length;
-    if (!ascii && this.text.includes('\uFFFD')) {
-      this.byteSpans = null;
-      return undefined;
-    }
-    const spans = new Map<string, { start: number; end: number }>();
-    let chars = 0;
-    let bytes = 0;
-    for (const [key, member] of this.members) {
-      bytes += ascii ? member.start - chars : Buffer.byteLength(this.text.slice(chars, member.start));
-      const start = bytes;
-      bytes += ascii ? member.end - member.start : Buffer.byteLength(this.text.slice(member.start, member.end));
-      spans.set(key, { start, end: bytes });
-      chars = member.end;
-    }
-    return (this.byteSpans = spans);
+  /** As text: where the bytes cannot be used (see `bytesOfFields`). */
+  stringify(body: object): string {
+    const parts: string[] = [];
+    for (const part of this.written(body)) parts.push(typeof part === 'string' ? part : this.text.slice(part.start, part.end));
+    return `{${parts.join(',')}}`;
   }
 
-  private unchanged(key: string, value: unknown): boolean {
-    const recorded = this.recorded.get(key)!;
-    if ('primitive' in recorded) return value === recorded.primitive;
-    return matches(value, recorded.flat, 0) === recorded.flat.length;
+  /** Each member of `body` in its key order: the client's field where it is unchanged, else its text as `JSON.stringify` writes it. */
+  private *written(body: object): Generator<Field | string> {
+    for (const key of Object.keys(body)) {
+      const value = (body as Record<string, unknown>)[key];
+      const field = this.fields.get(key);
+      if (field !== undefined && unchanged(field, value)) {
+        yield field;
+        continue;
+      }
+      const text = serialized(key, value);
+      if (text !== undefined) yield text;
+    }
   }
+
+  /**
+   * Each field's bytes: at the text's own offsets when there are as many bytes as characters (then
+   * each byte is one character), else at offsets counted. Undefined when the bytes were not all
+   * UTF-8: the decoding put U+FFFD for what it could not read, whose length in bytes is not the
+   * original's.
+   */
+  private bytesOfFields(): Map<Field, Buffer> | undefined {
+    if (this.fieldBytes !== undefined) return this.fieldBytes ?? undefined;
+    const ascii = this.bytes.length === this.text.length;
+    if (!ascii && this.text.includes('\uFFFD')) {
+      this.fieldBytes = null;
+      return undefined;
+    }
+    const views = new Map<Field, Buffer>();
+    let chars = 0;
+    let bytes = 0;
+    for (const field of this.fields.values()) {
+      bytes += ascii ? field.start - chars : Buffer.byteLength(this.text.slice(chars, field.start));
+      const start = bytes;
+      bytes += ascii ? field.end - field.start : Buffer.byteLength(this.text.slice(field.start, field.end));
+      views.set(field, this.bytes.subarray(start, bytes));
+      chars = field.end;
+    }
+    return (this.fieldBytes = views);
+  }
+}
+
+function unchanged(field: Field, value: unknown): boolean {
+  const recorded = field.value;
+  if ('primitive' in recorded) return value === recorded.primitive;
+  return matches(value, recorded.flat, 0) === recorded.flat.length;
 }
 
 const OPEN = Buffer.from('{');

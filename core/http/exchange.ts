@@ -11,7 +11,7 @@ import type { Terminal } from '../pipeline.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from '../protocol/openai.js';
 import { isReadByKernelOnly, primeStream } from '../stream.js';
 import type { FrontEnd } from './front-end.js';
-import { ClientJson } from './client-json.js';
+import { ClientJson, KEPT_FROM_BYTES } from './client-json.js';
 import { readJsonRequest } from './read-json-body.js';
 import type { RequestOptions } from './request-options.js';
 import { writeSse } from './sse-response.js';
@@ -26,7 +26,7 @@ export interface ExchangeDeps {
 /** The Koa handler for one of a front-end's paths. */
 export function frontEndRoute(frontEnd: FrontEnd<unknown>, deps: ExchangeDeps) {
   return async function serveFrontEnd(koa: KoaContext): Promise<void> {
-    const { body, bytes, text, layout } = await readJsonRequest(koa.req, deps.bodyLimit);
+    const { body, bytes, text, layout } = await readJsonRequest(koa.req, deps.bodyLimit, KEPT_FROM_BYTES);
     // Before anything reads the body: parsing may fill in defaults, which the text does not say.
     const clientJson = ClientJson.capture(bytes, text, layout, body);
     const requestOptions = deps.takeRequestOptions(body);

@@ -27,12 +27,15 @@ export interface JsonMember {
 
 const QUOTE = 34, BACKSLASH = 92, COMMA = 44, COLON = 58, OPEN_ARRAY = 91, CLOSE_ARRAY = 93, OPEN_OBJECT = 123, CLOSE_OBJECT = 125;
 
-/** Throws when the text's shape is over a limit; returns its layout when it is an object's (undefined otherwise, or when a top-level key has escapes). */
-export function checkJsonShape(text: string, limits: InputLimits): JsonLayout | undefined {
+/**
+ * Throws when the text's shape is over a limit. With `withLayout`, returns its layout when it is an
+ * object's (undefined otherwise, or when a top-level key has escapes).
+ */
+export function checkJsonShape(text: string, limits: InputLimits, withLayout = true): JsonLayout | undefined {
   // Elements seen so far in each open container (commas + 1, counted lazily).
   const counts: number[] = [];
   let depth = 0;
-  let members: JsonMember[] | undefined = [];
+  let members: JsonMember[] | undefined = withLayout ? [] : undefined;
   let colons = 0;
   // The top-level member being read: where its key started (-1 between members) and the key.
   let memberStart = -1;

@@ -15,8 +15,11 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   return (await readJsonRequest(req, limit)).body;
 }
 
-/** The body with its text and, where the body rules checked its shape, its layout (see client-json.ts). */
-export async function readJsonRequest(req: IncomingMessage, limit: number): Promise<{ body: Record<string, unknown>; bytes: Buffer; text: string; layout: JsonLayout | undefined }> {
+/**
+ * The body with its bytes and text and, for a body of `layoutFromBytes` or more whose shape the
+ * body rules checked, its layout (see client-json.ts; a smaller one is not worth keeping).
+ */
+export async function readJsonRequest(req: IncomingMessage, limit: number, layoutFromBytes = Infinity): Promise<{ body: Record<string, unknown>; bytes: Buffer; text: string; layout: JsonLayout | undefined }> {
   const rules = bodyRulesOf(req);
   let bytes: Buffer;
   try {
@@ -28,7 +31,7 @@ export async function readJsonRequest(req: IncomingMessage, limit: number): Prom
   }
   const text = bytes.toString('utf8');
   if (text.trim() === '') throw invalidRequest('The request body is empty: send a JSON object with "model" and "messages".', undefined, 'empty_body');
-  const layout = rules ? checkJsonShape(text, rules.limits) : undefined;
+  const layout = rules ? checkJsonShape(text, rules.limits, bytes.length >= layoutFromBytes) : undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -76,4 +76,16 @@ describe('checkJsonShape', () => {
       expect(verdict(text), text).toBe(referenceCheck(text, LIMITS));
     }
   });
+
+  it("lays out an object's top-level members, and only when asked", () => {
+    const text = '{ "model": "m", "messages": [{"role": "user", "content": "a:b,c"}] , "n":1}';
+    const layout = checkJsonShape(text, LIMITS);
+    expect(layout?.members.map((m) => [m.key, text.slice(m.start, m.end)])).toEqual([
+      ['model', '"model": "m"'],
+      ['messages', '"messages": [{"role": "user", "content": "a:b,c"}] '],
+      ['n', '"n":1'],
+    ]);
+    expect(layout?.memberCount).toBe(5);
+    expect(checkJsonShape(text, LIMITS, false)).toBeUndefined();
+  });
 });
