@@ -171,6 +171,18 @@ export class GatewayContext {
   }
 
   /**
+   * A deadline on the whole request: aborts it with `reason()` once `elapsedMs` have passed since
+   * it arrived, unless the returned function lifts it first (retry's, until an answer starts). One
+   * timer on the request's own signal, rather than a signal per try joined with it: each AbortSignal
+   * and each listener on one is among the dearer things a request allocates.
+   */
+  abortAt(elapsedMs: number, reason: () => unknown): () => void {
+    const timer = setTimeout(() => this.abort(reason()), Math.max(0, elapsedMs - this.elapsed()));
+    timer.unref();
+    return () => clearTimeout(timer);
+  }
+
+  /**
    * Keeps the client's request in its own protocol next to `request`, its OpenAI view, so an
    * upstream that speaks that protocol can receive it untranslated; `losses` is what the view left
    * out, which matters only where the view is what goes upstream.

@@ -42,14 +42,9 @@ function giveUp(failures: readonly Failure[]) {
 
 const classes = { type: 'array', items: { enum: [...RETRIABLE] }, uniqueItems: true };
 
-/** A signal that aborts when the request's deadline passes, with an error that says so. */
-function tryDeadline(elapsedMs: number, deadlineMs: number): { signal: AbortSignal; clear: () => void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    controller.abort(new GatewayError('upstream_timeout', `The request's deadline of ${deadlineMs} ms passed before an answer started.`, { code: 'deadline_exceeded', retryable: false }));
-  }, Math.max(0, deadlineMs - elapsedMs));
-  timer.unref();
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+/** What the client hears when the request's deadline passed before any answer started. */
+function deadlineError(deadlineMs: number): GatewayError {
+  return new GatewayError('upstream_timeout', `The request's deadline of ${deadlineMs} ms passed before an answer started.`, { code: 'deadline_exceeded', retryable: false });
 }
 
 const defaults = {
@@ -96,38 +91,43 @@ export const retry = definePlugin<RetryOptions, typeof defaults>({
           const { ctx } = call;
           const targets = ctx.route?.targets ?? [call.target];
           const failures: Failure[] = [];
+          // The deadline is the request's, across every try: it cuts a try still waiting for its
+          // answer to start, and is lifted once one has (a stream reaching the client is no longer
+          // its business).
+          let pastDeadline: GatewayError | undefined;
+          const liftDeadline = ctx.abortAt(deadlineMs, () => (pastDeadline = deadlineError(deadlineMs)));
+          try {
+            for (let t = Math.max(0, targets.indexOf(call.target)); t < targets.length; t++) {
+              const target = targets[t]!;
+              for (let tryNumber = 0; tryNumber < attempts; tryNumber++) {
+                try {
+                  const result = await next({ ...call, target });
+                  return result.kind === 'stream' ? { ...result, chunks: await primeStream(result.chunks) } : result;
+                } catch (cause) {
+                  const error = toGatewayError(cause);
+                  const kind = classifyFailure(error);
+                  if (kind === 'client' || kind === 'client_closed') throw error;
+                  // Aborted for another reason than the deadline (the client left): nobody to answer.
+                  if (ctx.signal.aborted && ctx.signal.reason !== pastDeadline) throw error;
+                  failures.push({ target, error });
 
-          for (let t = Math.max(0, targets.indexOf(call.target)); t < targets.length; t++) {
-            const target = targets[t]!;
-            for (let tryNumber = 0; tryNumber < attempts; tryNumber++) {
-              // The deadline cuts a try still waiting for its answer to start; an answer already
-              // streaming to the client is no longer the deadline's business.
-              const deadline = tryDeadline(ctx.elapsed(), deadlineMs);
-              try {
-                const result = await next({ ctx, target, signal: deadline.signal });
-                return result.kind === 'stream' ? { ...result, chunks: await primeStream(result.chunks) } : result;
-              } catch (cause) {
-                const error = toGatewayError(cause);
-                const kind = classifyFailure(error);
-                if (ctx.signal.aborted || kind === 'client' || kind === 'client_closed') throw error;
-                failures.push({ target, error });
-
-                const wait = backoffDelay(tryNumber, backoff, error.retryAfterSeconds);
-                const waitTooLong = error.retryAfterSeconds !== undefined && wait > maxRetryAfterMs;
-                const again = tryNumber < attempts - 1 && retryOn.has(kind) && !waitTooLong && ctx.elapsed() + wait <= deadlineMs;
-                if (again) {
-                  await sleep(wait, undefined, { signal: ctx.signal }).catch(() => undefined);
-                  if (ctx.signal.aborted) throw error;
-                  continue;
+                  const wait = backoffDelay(tryNumber, backoff, error.retryAfterSeconds);
+                  const waitTooLong = error.retryAfterSeconds !== undefined && wait > maxRetryAfterMs;
+                  const again = !pastDeadline && tryNumber < attempts - 1 && retryOn.has(kind) && !waitTooLong && ctx.elapsed() + wait <= deadlineMs;
+                  if (again) {
+                    await sleep(wait, undefined, { signal: ctx.signal }).catch(() => undefined);
+                    if (ctx.signal.aborted) throw pastDeadline ?? error;
+                    continue;
+                  }
+                  if (!pastDeadline && fallbackOn.has(kind) && t < targets.length - 1 && ctx.elapsed() < deadlineMs) break;
+                  throw giveUp(failures);
                 }
-                if (fallbackOn.has(kind) && t < targets.length - 1 && ctx.elapsed() < deadlineMs) break;
-                throw giveUp(failures);
-              } finally {
-                deadline.clear();
               }
             }
+            throw giveUp(failures);
+          } finally {
+            liftDeadline();
           }
-          throw giveUp(failures);
         },
     };
   },

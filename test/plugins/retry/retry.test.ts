@@ -4,9 +4,15 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { retry } from '../../../index.js';
+import { definePlugin, retry } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { completion, mockProvider, startMockUpstream, wordChunks, type MockUpstream, type Scenario } from '../../support/mock-upstream.js';
+
+/** An interceptor outside retry that adds a header to the call: every try must carry it. */
+const outerHeader = definePlugin({
+  name: 'test:outer-header',
+  setup: () => ({ upstream: (next) => (call) => next({ ...call, headers: { ...call.headers, 'x-outer': 'kept' } }) }),
+});
 
 let primary: MockUpstream;
 let secondary: MockUpstream;
@@ -24,7 +30,7 @@ beforeAll(async () => {
       stack: { targets: ['primary/mock-small', 'secondary/mock-large'] },
       'down-first': { targets: ['down/any', 'secondary/mock-large'] },
     },
-    plugins: [retry({ attempts: 2, backoff: { initialMs: 20, jitter: 'none' }, maxRetryAfterMs: 1000 })],
+    plugins: [outerHeader(), retry({ attempts: 2, backoff: { initialMs: 20, jitter: 'none' }, maxRetryAfterMs: 1000 })],
   });
   client = new OpenAI({ baseURL: gw.baseURL, apiKey: 'k', maxRetries: 0 });
 });
@@ -57,6 +63,8 @@ describe('retry on the same target', () => {
     expect(res.headers.get('x-gateway-fallback')).toBe('false');
     expect(chats(primary)).toBe(2);
     expect(chats(secondary)).toBe(0);
+    // What an interceptor outside retry added to the call goes with every try.
+    expect(primary.requests.map((r) => r.headers['x-outer'])).toEqual(['kept', 'kept']);
   });
 
   it('waits for a short Retry-After before retrying', async () => {
@@ -200,6 +208,20 @@ describe('the deadline', () => {
     await aborted;
     // No time was left for the next target.
     expect(chats(secondary)).toBe(0);
+  });
+
+  it('passing after a target failed, names every failure and cuts the try still waiting', async () => {
+    slow.enqueue(serverError, serverError);
+    secondary.enqueue({ delayMs: 5000, body: completion() });
+    const aborted = secondary.nextClientAbort();
+    const res = await post();
+    expect(res.status).toBe(503);
+    const { error } = (await res.json()) as { error: { message: string; code: string } };
+    expect(error.code).toBe('all_targets_failed');
+    expect(error.message).toContain('slow/mock-small: 500 slow: boom');
+    expect(error.message).toMatch(/spare\/mock-large: 504 The request's deadline of 300 ms passed/);
+    await aborted;
+    expect(chats(slow)).toBe(2);
   });
 
   it('leaves alone a stream that started before it', async () => {
