@@ -20,21 +20,38 @@ export interface BudgetWindow {
   counter: string;
   limitMicros: number;
   ttlMs: number;
-  /** Seconds until the window resets. */
-  resetsInSeconds: number;
+  /** When the window resets (ms since the epoch). */
+  resetsAt: number;
 }
 
-export function budgetWindows(keyId: string, budget: KeyBudget | undefined, now = Date.now()): BudgetWindow[] {
-  const windows: BudgetWindow[] = [];
-  if (budget?.dailyUsd === undefined && budget?.monthlyUsd === undefined) return windows;
+const NO_WINDOWS: readonly BudgetWindow[] = Object.freeze([]);
+
+/** Each key's windows for the current UTC day, by its budget object: a key that changes gets a new one. */
+const windowsByBudget = new WeakMap<KeyBudget, { keyId: string; calendar: Calendar; windows: readonly BudgetWindow[] }>();
+
+/**
+ * The key's budget windows (UTC day and month) at `now`. Read twice per request (to refuse early,
+ * then to reserve), and the same all day: made once a day per key, not per request.
+ */
+export function budgetWindows(keyId: string, budget: KeyBudget | undefined, now = Date.now()): readonly BudgetWindow[] {
+  if (budget?.dailyUsd === undefined && budget?.monthlyUsd === undefined) return NO_WINDOWS;
   const calendar = calendarAt(now);
+  const known = windowsByBudget.get(budget);
+  if (known && known.calendar === calendar && known.keyId === keyId) return known.windows;
+  const windows: BudgetWindow[] = [];
   if (budget.dailyUsd !== undefined) {
-    windows.push({ name: 'daily', counter: `budget:${keyId}:${calendar.day}`, limitMicros: toMicros(budget.dailyUsd), ttlMs: 2 * DAY, resetsInSeconds: Math.ceil((calendar.nextDay - now) / 1000) });
+    windows.push({ name: 'daily', counter: `budget:${keyId}:${calendar.day}`, limitMicros: toMicros(budget.dailyUsd), ttlMs: 2 * DAY, resetsAt: calendar.nextDay });
   }
   if (budget.monthlyUsd !== undefined) {
-    windows.push({ name: 'monthly', counter: `budget:${keyId}:${calendar.month}`, limitMicros: toMicros(budget.monthlyUsd), ttlMs: 32 * DAY, resetsInSeconds: Math.ceil((calendar.nextMonth - now) / 1000) });
+    windows.push({ name: 'monthly', counter: `budget:${keyId}:${calendar.month}`, limitMicros: toMicros(budget.monthlyUsd), ttlMs: 32 * DAY, resetsAt: calendar.nextMonth });
   }
+  windowsByBudget.set(budget, { keyId, calendar, windows });
   return windows;
+}
+
+/** Whole seconds until the window resets, at least 1. */
+export function resetsInSeconds(window: BudgetWindow, now = Date.now()): number {
+  return Math.max(1, Math.ceil((window.resetsAt - now) / 1000));
 }
 
 interface Calendar {

@@ -24,7 +24,7 @@ import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/c
 import type { LocalCounters } from 'llm-gateway/store';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
-import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, type BudgetWindow, type Reservation } from './budget.js';
+import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, type BudgetWindow, type Reservation } from './budget.js';
 import { KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
 import { addToWindow, addToWindowNow, asTake, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
 
@@ -281,10 +281,11 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
 });
 
 function overBudget(window: BudgetWindow): GatewayError {
-  return new GatewayError('budget_exceeded', `This key has used its ${window.name} budget of $${(window.limitMicros / 1e6).toFixed(2)}; it resets in ${window.resetsInSeconds} s.`, {
+  const resetsIn = resetsInSeconds(window);
+  return new GatewayError('budget_exceeded', `This key has used its ${window.name} budget of $${(window.limitMicros / 1e6).toFixed(2)}; it resets in ${resetsIn} s.`, {
     code: `${window.name}_budget_exceeded`,
     retryable: false,
-    retryAfterSeconds: window.resetsInSeconds,
+    retryAfterSeconds: resetsIn,
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetWindows, exhaustedWindow, reserve, spent } from '../../../plugins/auth/budget.js';
+import { budgetWindows, exhaustedWindow, reserve, resetsInSeconds, spent } from '../../../plugins/auth/budget.js';
 import { countersShapes, testCounters, type CountersShape } from '../../support/counters.js';
 
 describe.each(countersShapes)('budget reservations on %s counters', (shape: CountersShape) => {
@@ -45,5 +45,31 @@ describe.each(countersShapes)('budget reservations on %s counters', (shape: Coun
     expect((await reserve(counters, windows, 1)).ok).toBe(true);
     expect(await exhaustedWindow(counters, windows)).toMatchObject({ name: 'daily' });
     expect(await spent(counters, windows)).toEqual({ daily: 1, monthly: 1 });
+  });
+});
+
+describe('budget windows', () => {
+  const noon = Date.UTC(2026, 10, 30, 12);
+  const budget = { dailyUsd: 1, monthlyUsd: 1.5 };
+
+  it('are the UTC day and month, each with its counter, limit and reset', () => {
+    const [daily, monthly] = budgetWindows('k1', budget, noon);
+    expect(daily).toMatchObject({ name: 'daily', counter: 'budget:k1:2026-11-30', limitMicros: 1_000_000, resetsAt: Date.UTC(2026, 11, 1) });
+    expect(monthly).toMatchObject({ name: 'monthly', counter: 'budget:k1:2026-11', limitMicros: 1_500_000, resetsAt: Date.UTC(2026, 11, 1) });
+    expect(resetsInSeconds(daily!, noon)).toBe(12 * 3600);
+    expect(resetsInSeconds(daily!, Date.UTC(2026, 11, 1) - 1)).toBe(1);
+  });
+
+  it('are made once a day per key, and again for a new day, another key or a changed budget', () => {
+    const windows = budgetWindows('k1', budget, noon);
+    expect(budgetWindows('k1', budget, noon + 3600_000)).toBe(windows);
+    const nextDay = budgetWindows('k1', budget, noon + 86_400_000);
+    expect(nextDay).not.toBe(windows);
+    expect(nextDay[0]!.counter).toBe('budget:k1:2026-12-01');
+    expect(nextDay[1]!.counter).toBe('budget:k1:2026-12');
+    expect(budgetWindows('k2', budget, noon + 86_400_000)[0]!.counter).toBe('budget:k2:2026-12-01');
+    expect(budgetWindows('k1', { ...budget, dailyUsd: 2 }, noon + 86_400_000)[0]!.limitMicros).toBe(2_000_000);
+    expect(budgetWindows('k1', undefined, noon)).toEqual([]);
+    expect(budgetWindows('k1', {}, noon)).toEqual([]);
   });
 });
