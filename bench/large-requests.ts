@@ -10,6 +10,8 @@
  * mock, so an Anthropic request goes up natively, as Claude Code's do), the number of requests
  * (default 1000), `anthropic` to send them to `/v1/messages` in Anthropic's format. BENCH_GATEWAY_ROOT=<checkout> runs another build's
  * dist/ (a before/after comparison, run one after the other on a quiet machine).
+ * BENCH_CPU_PROF=<folder> runs the gateway under `node --cpu-prof`, its profile written there
+ * (`npx tsx bench/profile.ts <folder>` summarises it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +32,9 @@ runBenchmark(async () => {
   const main = join(process.env.BENCH_GATEWAY_ROOT ?? ROOT, 'dist', 'cli', 'main.js');
   const env = gatewayEnv(upstreams);
   const key = createBenchKey({ main, config, cwd, env });
-  const gateway = await startGatewayProcess({ name: 'full', main, config, cwd, env });
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const gateway = await startGatewayProcess({ name: 'full', main, config, cwd, env, nodeArgs });
   const pool = new Pool(gateway.origin, { connections: CLIENTS });
   const send = async (turn: number) => {
     const res = await pool.request({
