@@ -74,7 +74,15 @@ export interface SqliteUsageLogOptions {
 
 export class SqliteUsageLog extends SqlUsageLog {
   private constructor(
+    /** Batches, pruning and migrations: one writer, its temporary storage in memory (`open`). */
     private readonly db: SqliteConnection,
+    /**
+     * The admin API's and the dashboard's queries, on a connection of their own: they neither wait
+     * behind a batch nor keep their sorts in memory (a percentile over a week of a busy log sorts
+     * every row of it, and SQLite spills such a sort to a temporary file). With ':memory:' it is
+     * the writer: another connection would open another database.
+     */
+    private readonly reader: SqliteConnection,
     logger: Logger,
     batch: BatchOptions | undefined,
   ) {
@@ -85,17 +93,30 @@ export class SqliteUsageLog extends SqlUsageLog {
   static async open(options: SqliteUsageLogOptions): Promise<SqliteUsageLog> {
     const file = options.file === ':memory:' ? ':memory:' : resolve(options.file);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const db = await SqliteConnection.open(file);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    const opened: SqliteConnection[] = [];
     try {
-      db.configureBusyTimeout(options.busyTimeoutMs ?? 5000);
+      const writer = await SqliteConnection.open(file);
+      opened.push(writer);
+      writer.configureBusyTimeout(busyTimeoutMs);
       // WAL: readers do not block the writer. synchronous stays FULL so flush() means on disk;
       // with a transaction per batch of hundreds of records the fsync per commit is cheap.
-      await retryWhileBusy(() => db.exec('PRAGMA journal_mode = WAL'), options.busyTimeoutMs ?? 5000);
+      await retryWhileBusy(() => writer.exec('PRAGMA journal_mode = WAL'), busyTimeoutMs);
+      // For each of a batch's multi-row INSERTs SQLite wrote temporary data to a file of its own
+      // (etilqs_*, seen with strace), whatever the statement's conflict clause: two write syscalls
+      // of every three a usage row cost. In memory it is a statement's or a batch's worth, freed
+      // when it ends; this connection runs nothing else that keeps temporary data (the reader's
+      // queries, whose sorts can be as large as the log, keep SQLite's default).
+      await writer.exec('PRAGMA temp_store = MEMORY');
+      if (file === ':memory:') return new SqliteUsageLog(writer, writer, options.logger, options.batch);
+      const reader = await SqliteConnection.open(file);
+      opened.push(reader);
+      reader.configureBusyTimeout(busyTimeoutMs);
+      return new SqliteUsageLog(writer, reader, options.logger, options.batch);
     } catch (error) {
-      await db.close().catch(() => undefined);
+      await Promise.all(opened.map((connection) => connection.close().catch(() => undefined)));
       throw error;
     }
-    return new SqliteUsageLog(db, options.logger, options.batch);
   }
 
   /**
@@ -123,7 +144,7 @@ export class SqliteUsageLog extends SqlUsageLog {
   }
 
   protected rows(statement: Statement): Promise<Row[]> {
-    return this.db.all(statement.text, statement.values);
+    return this.reader.all(statement.text, statement.values);
   }
 
   protected execute(statement: Statement): Promise<number> {
@@ -146,8 +167,9 @@ export class SqliteUsageLog extends SqlUsageLog {
     }
   }
 
-  protected release(): Promise<void> {
-    return this.db.close();
+  protected async release(): Promise<void> {
+    if (this.reader !== this.db) await this.reader.close().catch((error: Error) => this.logger.warn('could not close the usage log\'s reader', { error: error.message }));
+    await this.db.close();
   }
 }
 
