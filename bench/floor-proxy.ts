@@ -112,6 +112,8 @@ async function openLog(file: string) {
   const db = new sqlite3.Database(file);
   const exec = (sql: string) => new Promise<void>((resolve, reject) => db.exec(sql, (error) => (error ? reject(error) : resolve())));
   await exec('PRAGMA journal_mode = WAL');
+  // As the usage log's writer does: SQLite's temporary data for each INSERT stays in memory.
+  await exec('PRAGMA temp_store = MEMORY');
   for (const migration of USAGE_MIGRATIONS) for (const sql of migration.sqlite) await exec(sql);
   const insert = db.prepare(`INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) SELECT ${USAGE_COLUMNS.map((_, i) => `?1 ->> ('$[' || key || '][${i}]')`).join(', ')} FROM json_each(?1) WHERE true ON CONFLICT (request_id) DO NOTHING`);
   const run = (json: string) => new Promise<void>((resolve, reject) => insert.run([json], (error: Error | null) => (error ? reject(error) : resolve())));
