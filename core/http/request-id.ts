@@ -11,10 +11,10 @@ export function requestIdFrom(header: string | string[] | undefined): string {
 /**
  * A UUID version 7 (RFC 9562): the time in milliseconds in its first 48 bits, then 74 random bits.
  * Ids that grow with time keep the usage log's primary key an append. With random (version 4) ids
- * each row's key lands on a random page of that index: a usage row cost 49 µs of CPU and 4.7 write
- * syscalls in an empty SQLite log, and 72 µs and 9 once it held 100,000 rows (it goes on growing
- * with the log), where time-ordered ids stay at about 35 µs and 2. Made from `randomUUID`, whose
- * randomness is pooled (0.1 µs), rather than the `uuid` package's v7 (6 µs on the same machine).
+ * each row's key lands on a random page of that index, and a row's cost grows with the log: in a
+ * SQLite log, 5.9 write syscalls and 64 µs of CPU a row at 20,000 rows, 10 and 84 µs at 200,000
+ * (`npm run bench:usage-log-growth`). Made from `randomUUID`, whose randomness is pooled, rather
+ * than the `uuid` package's v7 (6 µs an id on the same machine).
  */
 export function newRequestId(now = Date.now()): string {
   return timePrefix(now) + randomUUID().slice(15); // randomUUID: xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx

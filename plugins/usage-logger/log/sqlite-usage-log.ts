@@ -75,7 +75,7 @@ export interface SqliteUsageLogOptions {
 export class SqliteUsageLog extends SqlUsageLog {
   private constructor(
     /** Batches, pruning and migrations: one writer, its temporary storage in memory (`open`). */
-    private readonly db: SqliteConnection,
+    private readonly writer: SqliteConnection,
     /**
      * The admin API's and the dashboard's queries, on a connection of their own: they neither wait
      * behind a batch nor keep their sorts in memory (a percentile over a week of a busy log sorts
@@ -125,20 +125,20 @@ export class SqliteUsageLog extends SqlUsageLog {
    */
   async migrate(): Promise<number[]> {
     checkMigrations();
-    await this.db.exec('BEGIN IMMEDIATE');
+    await this.writer.exec('BEGIN IMMEDIATE');
     try {
-      await this.db.exec(MIGRATIONS_TABLE.sqlite);
-      const applied = await this.db.all('SELECT version FROM usage_migrations');
+      await this.writer.exec(MIGRATIONS_TABLE.sqlite);
+      const applied = await this.writer.all('SELECT version FROM usage_migrations');
       const pending = pendingMigrations(applied.map((row) => Number(row.version)));
       for (const migration of pending) {
-        for (const sql of migration.sqlite) await this.db.run({ text: sql, values: [] });
-        await this.db.run({ text: 'INSERT INTO usage_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)', values: [migration.version, migration.description, Date.now()] });
+        for (const sql of migration.sqlite) await this.writer.run({ text: sql, values: [] });
+        await this.writer.run({ text: 'INSERT INTO usage_migrations (version, description, applied_at) VALUES (?1, ?2, ?3)', values: [migration.version, migration.description, Date.now()] });
       }
-      await this.db.exec('COMMIT');
+      await this.writer.exec('COMMIT');
       if (pending.length > 0) this.logger.info('usage log migrated', { versions: pending.map((m) => m.version) });
       return pending.map((m) => m.version);
     } catch (error) {
-      await this.db.exec('ROLLBACK').catch(() => undefined);
+      await this.writer.exec('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
@@ -148,7 +148,7 @@ export class SqliteUsageLog extends SqlUsageLog {
   }
 
   protected execute(statement: Statement): Promise<number> {
-    return this.db.run(statement);
+    return this.writer.run(statement);
   }
 
   /**
@@ -157,19 +157,19 @@ export class SqliteUsageLog extends SqlUsageLog {
    * that runs meanwhile sees the batch's rows early, which does no harm.
    */
   protected async inTransaction(work: (execute: (statement: Statement) => Promise<number>) => Promise<void>): Promise<void> {
-    await this.db.exec('BEGIN IMMEDIATE');
+    await this.writer.exec('BEGIN IMMEDIATE');
     try {
-      await work((statement) => this.db.run(statement));
-      await this.db.exec('COMMIT');
+      await work((statement) => this.writer.run(statement));
+      await this.writer.exec('COMMIT');
     } catch (error) {
-      await this.db.exec('ROLLBACK').catch(() => undefined);
+      await this.writer.exec('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
 
   protected async release(): Promise<void> {
-    if (this.reader !== this.db) await this.reader.close().catch((error: Error) => this.logger.warn('could not close the usage log\'s reader', { error: error.message }));
-    await this.db.close();
+    if (this.reader !== this.writer) await this.reader.close().catch((error: Error) => this.logger.warn('could not close the usage log\'s reader', { error: error.message }));
+    await this.writer.close();
   }
 }
 
