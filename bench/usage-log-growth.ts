@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { newRequestId } from '../core/http/request-id.js';
 import { silentLogger } from '../core/logger.js';
 import { openUsageLog } from '../plugins/usage-logger/log/open-usage-log.js';
-import type { UsageRecordInput } from '../plugins/usage-logger/log/record.js';
+import { benchUsageRecord } from './usage-record.js';
 
 const [order = 'ordered', count = '200000'] = process.argv.slice(2);
 if (order !== 'ordered' && order !== 'random') throw new Error(`ordered or random, not "${order}"`);
@@ -25,14 +25,7 @@ const BATCH = 500;
 const id = order === 'ordered' ? () => newRequestId() : () => randomUUID();
 const body = JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'Benchmark the gateway with a short prompt, please.' }] });
 
-function record(): UsageRecordInput {
-  return {
-    requestId: id(), startedAt: new Date(), endpoint: 'chat.completions', keyId: 'key_bench', team: null, requestedModel: 'mock/mock-small',
-    provider: 'mock', model: 'mock-small', status: 200, outcome: 'ok', attempts: [{ provider: 'mock', model: 'mock-small', status: 200, latencyMs: 3 }],
-    promptTokens: 12, completionTokens: 9, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, tokensEstimated: false, costUsd: 0.00001,
-    latencyMs: 4, ttftMs: null, cache: 'none', stream: false, errorCode: null, requestBody: body, responseBody: body, metadata: null,
-  };
-}
+const record = () => benchUsageRecord(id(), body, body);
 
 const writeSyscalls = () => Number(/syscw:\s+(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
 const dir = mkdtempSync(join(tmpdir(), 'llm-gateway-usage-growth-'));

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../core/logger.js';
 import { openUsageLog } from '../plugins/usage-logger/log/open-usage-log.js';
-import type { UsageRecordInput } from '../plugins/usage-logger/log/record.js';
 import { cap, createRedactor } from '../plugins/usage-logger/redact.js';
+import { benchUsageRecord } from './usage-record.js';
 
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 6);
 const PER_BATCH = 500;
@@ -24,37 +24,7 @@ const request = { model: 'mock/mock-small', messages: [{ role: 'user', content: 
 const answer = { id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Here is the summary. '.repeat(12) }, finish_reason: 'stop' }] };
 
 let sequence = 0;
-function record(): UsageRecordInput {
-  sequence++;
-  return {
-    requestId: `bench-${sequence}-${Date.now()}`,
-    startedAt: new Date(),
-    endpoint: 'chat.completions',
-    keyId: 'key-a',
-    team: null,
-    requestedModel: 'mock/mock-small',
-    provider: 'mock',
-    model: 'mock-small',
-    status: 200,
-    outcome: 'ok',
-    attempts: [{ provider: 'mock', model: 'mock-small', status: 200, latencyMs: 3 }],
-    promptTokens: 60,
-    completionTokens: 48,
-    cachedTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    tokensEstimated: false,
-    costUsd: 0.0001,
-    latencyMs: 4,
-    ttftMs: null,
-    cache: 'miss',
-    stream: false,
-    errorCode: null,
-    requestBody: body(request),
-    responseBody: body(answer),
-    metadata: null,
-  };
-}
+const record = () => benchUsageRecord(`bench-${++sequence}-${Date.now()}`, body(request), body(answer));
 
 const dir = mkdtempSync(join(tmpdir(), 'usage-log-stall-'));
 const log = await openUsageLog(`sqlite://${join(dir, 'usage.sqlite')}`, { logger: silentLogger });
