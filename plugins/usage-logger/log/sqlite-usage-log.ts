@@ -96,9 +96,8 @@ export class SqliteUsageLog extends SqlUsageLog {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     const opened: SqliteConnection[] = [];
     try {
-      const writer = await SqliteConnection.open(file);
+      const writer = await SqliteConnection.open(file, busyTimeoutMs);
       opened.push(writer);
-      writer.configureBusyTimeout(busyTimeoutMs);
       // WAL: readers do not block the writer. synchronous stays FULL so flush() means on disk;
       // with a transaction per batch of hundreds of records the fsync per commit is cheap.
       await retryWhileBusy(() => writer.exec('PRAGMA journal_mode = WAL'), busyTimeoutMs);
@@ -109,9 +108,8 @@ export class SqliteUsageLog extends SqlUsageLog {
       // queries, whose sorts can be as large as the log, keep SQLite's default).
       await writer.exec('PRAGMA temp_store = MEMORY');
       if (file === ':memory:') return new SqliteUsageLog(writer, writer, options.logger, options.batch);
-      const reader = await SqliteConnection.open(file);
+      const reader = await SqliteConnection.open(file, busyTimeoutMs);
       opened.push(reader);
-      reader.configureBusyTimeout(busyTimeoutMs);
       return new SqliteUsageLog(writer, reader, options.logger, options.batch);
     } catch (error) {
       await Promise.all(opened.map((connection) => connection.close().catch(() => undefined)));
@@ -197,14 +195,15 @@ class SqliteConnection {
 
   private constructor(private readonly db: sqlite3.Database) {}
 
-  static open(file: string): Promise<SqliteConnection> {
+  /** Opens `file`; a statement waits up to `busyTimeoutMs` for another connection's write lock. */
+  static open(file: string, busyTimeoutMs: number): Promise<SqliteConnection> {
     return new Promise((resolvePromise, reject) => {
-      const db: sqlite3.Database = new sqlite3.Database(file, (error) => (error ? reject(error) : resolvePromise(new SqliteConnection(db))));
+      const db: sqlite3.Database = new sqlite3.Database(file, (error) => {
+        if (error) return reject(error);
+        db.configure('busyTimeout', busyTimeoutMs);
+        resolvePromise(new SqliteConnection(db));
+      });
     });
-  }
-
-  configureBusyTimeout(ms: number): void {
-    this.db.configure('busyTimeout', ms);
   }
 
   exec(sql: string): Promise<void> {
