@@ -67,7 +67,7 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
       [GATEWAY.stream]: ctx.request.stream === true,
       ...requestAttributes(ctx.request),
     };
-    const server = tracer.startSpan(`${ctx.http.method} ${ctx.http.path}`, { kind: SpanKind.SERVER, startTime: ctx.timings.startedAt, attributes }, parent);
+    const server = tracer.startSpan(`${ctx.http.method} ${ctx.http.path}`, { kind: SpanKind.SERVER, startTime: epochMs(ctx.timings.startedAt), attributes }, parent);
     if (settings.captureContent && server.isRecording()) server.setAttribute(GEN_AI.inputMessages, inputMessages(ctx.request.messages, content));
     traces.set(ctx, { server, context: trace.setSpan(parent, server), tries: 0, open: new Set() });
   });
@@ -76,7 +76,7 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
     const state = traces.get(ctx);
     if (!state) return;
     traces.delete(ctx);
-    const end = ctx.timings.startedAt + (ctx.timings.totalMs ?? ctx.elapsed());
+    const end = epochMs(ctx.timings.startedAt + (ctx.timings.totalMs ?? ctx.elapsed()));
     for (const span of state.open) span.end(end);
     const { server } = state;
     // Not sampled: nothing to describe, only the context that went upstream mattered.
@@ -126,10 +126,10 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
           [GATEWAY.fallback]: first !== undefined && (first.provider !== target.provider || first.model !== target.model),
           ...requestAttributes(ctx.request),
         };
-        const span = tracer.startSpan(`${operation} ${target.model}`, { kind: SpanKind.CLIENT, attributes }, state.context);
+        const span = tracer.startSpan(`${operation} ${target.model}`, { kind: SpanKind.CLIENT, startTime: epochMs(performance.now()), attributes }, state.context);
         state.open.add(span);
         const end = () => {
-          if (state.open.delete(span)) span.end();
+          if (state.open.delete(span)) span.end(epochMs(performance.now()));
         };
         let headers = call.headers;
         if (settings.propagate) {
@@ -208,4 +208,14 @@ function failed(span: Span, error: GatewayError): void {
 /** Low-cardinality, as the conventions ask: the error's code, else its HTTP status. */
 function errorType(error: GatewayError): string {
   return error.code ?? String(error.status);
+}
+
+/**
+ * A `performance.now()` time as milliseconds since the epoch, on the one clock every span of the
+ * gateway is timed by. Left to the SDK, a span's times are anchored to `Date.now()` (whole
+ * milliseconds, and a clock that may be adjusted) when that span is made, so a try's span could
+ * end a millisecond or two after its request's.
+ */
+function epochMs(performanceMs: number): number {
+  return performance.timeOrigin + performanceMs;
 }

@@ -5,7 +5,7 @@
  * reached its upstream as `traceparent`.
  */
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { retry, tracing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
@@ -184,5 +184,28 @@ describe('content capture and when tracing is off', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('the wall clock set forward during a request', () => {
+  it('leaves the tries inside their request: every span is timed by one clock', async () => {
+    // The first try waits 150 ms; 50 ms in, the wall clock jumps a second ahead (an NTP step). A
+    // span timed from Date.now() when it is made would start the second try a second late, after
+    // its request ended.
+    primary.enqueue({ delayMs: 150, status: 500, body: { error: { message: 'primary is down' } } });
+    const realNow = Date.now.bind(Date);
+    const jump = setTimeout(() => vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 1000), 50);
+    try {
+      await client.chat.completions.create({ model: 'stack', messages: [{ role: 'user', content: 'fall back please' }] }, { headers: { traceparent: TRACEPARENT, 'x-request-id': 'trace-clock-step' } });
+    } finally {
+      clearTimeout(jump);
+      vi.restoreAllMocks();
+    }
+    await receiver.waitFor((spans) => inTrace(spans, 'trace-clock-step').tries.length === 2 && inTrace(spans, 'trace-clock-step').server !== undefined);
+    const { server, tries } = inTrace(receiver.spans, 'trace-clock-step');
+    const [failed, answered] = tries;
+    expect(failed!.startMs).toBeGreaterThanOrEqual(server!.startMs);
+    expect(answered!.startMs).toBeGreaterThanOrEqual(failed!.endMs);
+    expect(answered!.endMs).toBeLessThanOrEqual(server!.endMs);
   });
 });
