@@ -2,7 +2,7 @@
  * The gateway's young generation is the same size on every Node major: V8's semi-spaces are capped
  * at 16 MB, Node 20 and 22's own default. Node 24's V8 (13) doubled the default to 32 MB (Node 26:
  * about 27), and under load the gateway fills what it is given: its peak RSS under the bench's load
- * was 320 and 344 MB (default config, full pipeline) against 174 and 209 MB with the cap, for 2–10 %
+ * was 320 and 344 MB (default config, full pipeline) against 174 and 209 MB with the cap, for 0–16 %
  * more CPU a request (docs/performance.md, "The young generation on Node 24 and 26").
  *
  * V8 sizes its heap when the process starts, so `start` executes itself again, once, with the flag
@@ -21,7 +21,7 @@ const SEMI_SPACE_FLAG = /--max[-_]semi[-_]space[-_]size\b/;
 export interface ProcessFacts {
   readonly execPath: string;
   readonly execArgv: readonly string[];
-  /** `process.argv`: the script and its arguments after node's own. */
+  /** `process.argv`: node's path, then the script and its arguments. */
   readonly argv: readonly string[];
   readonly nodeOptions: string | undefined;
   /** `process.versions.v8`. */
