@@ -15,9 +15,15 @@ const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat
 const serverError: Scenario = { status: 500, body: { error: { message: 'boom' } } };
 
 // Each test gets its own gateway and upstreams (no circuit left open by another test), on a clock
-// the test moves: the cooldown passes without waiting for it.
+// the test moves: the cooldown passes without waiting for it. Failures are counted in a sliding
+// window of two buckets (sdk/store/sliding-window.ts), which weighs the previous bucket by how much
+// of it is still in the window: two failures a moment apart on either side of a bucket's start
+// count as 1.99, below a threshold of 2. Each test starts at the start of a bucket, so that its
+// failures, milliseconds apart, share one (as they did but when a run happened to straddle one).
+const WINDOW_MS = 10_000;
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.setSystemTime(Math.ceil(Date.now() / WINDOW_MS) * WINDOW_MS + 1);
   transitions = [];
   primary = await startMockUpstream();
   secondary = await startMockUpstream();
@@ -25,7 +31,7 @@ beforeEach(async () => {
     providers: { primary: mockProvider(primary), secondary: mockProvider(secondary) },
     models: { stack: { targets: ['primary/mock-small', 'secondary/mock-small'] } },
     // routing() comes before the breaker in the list and still sees its states.
-    plugins: [routing(), retry({ attempts: 1 }), circuitBreaker({ failureThreshold: 2, windowMs: 10_000, cooldownMs: 400 })],
+    plugins: [routing(), retry({ attempts: 1 }), circuitBreaker({ failureThreshold: 2, windowMs: WINDOW_MS, cooldownMs: 400 })],
   });
   gw.gateway.events.on('circuit:change', (deployment, from, to) => void transitions.push(`${deployment} ${from}→${to}`));
 });
