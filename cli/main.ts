@@ -2,14 +2,11 @@
 /**
  * `llm-gateway start | check | init | route | keys`: the command line in front of the kernel.
  */
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { checkCommand } from './check.js';
-import { initCommand } from './init.js';
-import { keysCommand } from './keys.js';
 import { fail, print } from './output.js';
-import { routeCommand } from './route.js';
-import { startCommand } from './start.js';
 import { VERSION } from './version.js';
+import { capYoungGeneration } from './young-generation.js';
 
 const HELP = `llm-gateway ${VERSION}: one OpenAI-compatible endpoint in front of many LLM providers
 
@@ -65,10 +62,12 @@ async function main(argv: string[]): Promise<number> {
   });
   if (values.version) return print(VERSION);
   const [command = values.help ? 'help' : 'start', ...rest] = positionals;
+  // Each command's module is loaded once it is chosen: `start`'s only after the young-generation
+  // cap, which may execute this process again (young-generation.ts), so the gateway loads once.
   if (command === 'keys') {
     const [action, id, ...extra] = rest;
     if (extra.length > 0) return fail(`unexpected arguments: ${extra.join(' ')}\n\n${HELP}`);
-    return keysCommand({
+    return (await import('./keys.js')).keysCommand({
       action,
       id,
       config: values.config,
@@ -86,14 +85,17 @@ async function main(argv: string[]): Promise<number> {
   }
   if (rest.length > 0) return fail(`unexpected arguments: ${rest.join(' ')}\n\n${HELP}`);
   switch (command) {
-    case 'start':
-      return startCommand({ config: values.config, port: values.port, host: values.host, watch: values.watch === true, workers: values.workers });
+    case 'start': {
+      // Workers inherit the primary's flags.
+      if (cluster.isPrimary) capYoungGeneration();
+      return (await import('./start.js')).startCommand({ config: values.config, port: values.port, host: values.host, watch: values.watch === true, workers: values.workers });
+    }
     case 'check':
-      return checkCommand({ config: values.config });
+      return (await import('./check.js')).checkCommand({ config: values.config });
     case 'init':
-      return initCommand({ force: values.force === true });
+      return (await import('./init.js')).initCommand({ force: values.force === true });
     case 'route':
-      return routeCommand({ config: values.config, model: values.model, headers: values.header ?? [], metadata: values.metadata ?? [], promptTokens: values['prompt-tokens'], key: values.key, team: values.team });
+      return (await import('./route.js')).routeCommand({ config: values.config, model: values.model, headers: values.header ?? [], metadata: values.metadata ?? [], promptTokens: values['prompt-tokens'], key: values.key, team: values.team });
     case 'help':
       return print(HELP);
     default:

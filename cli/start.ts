@@ -15,7 +15,6 @@ import { loadConfigFile } from '../core/config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { VERSION } from './version.js';
 import { SHUTDOWN_MESSAGE, parseWorkers, runPrimary } from './workers.js';
-import { capYoungGeneration } from './young-generation.js';
 
 export interface StartOptions {
   config: string | undefined;
@@ -28,8 +27,6 @@ export interface StartOptions {
 
 /** Resolves -1 once listening: the process then lives until a signal. */
 export async function startCommand(options: StartOptions): Promise<number> {
-  // First, before anything is opened: it may execute this process again (workers inherit the flag).
-  if (cluster.isPrimary) capYoungGeneration();
   const bootLogger = createLogger();
   if (cluster.isPrimary) {
     let workers: number;

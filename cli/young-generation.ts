@@ -6,7 +6,8 @@
  * more CPU a request (docs/performance.md, "The young generation on Node 24 and 26").
  *
  * V8 sizes its heap when the process starts, so `start` executes itself again, once, with the flag
- * (`process.execve`: the same process id, so a supervisor, npm or a container sees no new process).
+ * (`process.execve`: the same process id, so a supervisor, npm or a container sees no new process),
+ * before the gateway's modules are loaded (cli/main.ts), so that they load once.
  * A size the operator chose, as a node flag or in NODE_OPTIONS, is left alone: that is how to have
  * Node 24's default back (`NODE_OPTIONS=--max-semi-space-size=32`).
  */
