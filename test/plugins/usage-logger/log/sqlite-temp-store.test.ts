@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const CHILD = join(import.meta.dirname, 'write-batches.mjs');
+const CHILD = join(import.meta.dirname, 'write-batches.ts');
 const work = mkdtempSync(join(tmpdir(), 'gw-temp-store-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -25,7 +25,7 @@ async function writeBatches(name: string, mode?: 'without-pragma'): Promise<{ ou
     if (file) seen.add(file);
   });
   try {
-    const child = spawn(process.execPath, [CHILD, join(work, name, 'usage.sqlite'), ...(mode ? [mode] : [])], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@llm-gateway/source', CHILD, join(work, name, 'usage.sqlite'), ...(mode ? [mode] : [])], {
       env: { ...process.env, SQLITE_TMPDIR: temporaryDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
