@@ -74,9 +74,10 @@ export interface Usage {
   /**
    * `cached_tokens`: prompt tokens read from the provider's cache (a subset of prompt_tokens).
    * `cache_write_tokens` (extension): prompt tokens written to it, billed at a premium by Anthropic
-   * (also a subset of prompt_tokens).
+   * (also a subset of prompt_tokens). `cache_write_1h_tokens` (extension): those of them written
+   * with a 1-hour lifetime, which Anthropic bills higher than its default 5-minute writes.
    */
-  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; [field: string]: unknown };
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; cache_write_1h_tokens?: number; [field: string]: unknown };
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
   [field: string]: unknown;
 }

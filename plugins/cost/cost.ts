@@ -6,6 +6,8 @@
  *   `prompt_tokens_details.cache_write_tokens` (our extension for Anthropic cache writes). So
  *   uncached input = prompt − cached − cache writes, at `input`; cache reads at `cachedInput` and
  *   cache writes at `cacheWrite`, each falling back to `input` when the model has no such price.
+ *   Of the writes, `cache_write_1h_tokens` (Anthropic's 1-hour lifetime) are billed at
+ *   `cacheWrite1h`, falling back to `cacheWrite`.
  * - `completion_tokens` INCLUDES `completion_tokens_details.reasoning_tokens`. All of it is billed
  *   at `output`; reasoning is never added on top. Only a model with its own `reasoning` rate bills
  *   that part differently.
@@ -42,13 +44,15 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
   const prompt = count(usage.prompt_tokens);
   const cached = Math.min(count(usage.prompt_tokens_details?.cached_tokens), prompt);
   const written = Math.min(count(usage.prompt_tokens_details?.cache_write_tokens), prompt - cached);
+  const writtenForAnHour = Math.min(count(usage.prompt_tokens_details?.cache_write_1h_tokens), written);
   const completion = count(usage.completion_tokens);
   const reasoning = Math.min(count(usage.completion_tokens_details?.reasoning_tokens), completion);
   const rates = ratesFor(price, prompt);
 
   const input = picos(prompt - cached - written, rates.input);
   const cachedInput = picos(cached, rates.cachedInput ?? rates.input);
-  const cacheWrite = picos(written, rates.cacheWrite ?? rates.input);
+  const writeRate = rates.cacheWrite ?? rates.input;
+  const cacheWrite = picos(written - writtenForAnHour, writeRate) + picos(writtenForAnHour, rates.cacheWrite1h ?? writeRate);
   const output = picos(completion - reasoning, rates.output) + picos(reasoning, rates.reasoning ?? rates.output);
   return {
     inputUsd: usd(input),

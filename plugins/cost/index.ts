@@ -13,7 +13,7 @@ import { createPriceBook, type PriceBook } from './price-book.js';
 import type { ModelPrice } from './prices.js';
 
 export interface CostOptions {
-  /** USD per million tokens by `provider/model` or bare model: `{ input, output, cachedInput?, cacheWrite?, reasoning? }`. */
+  /** USD per million tokens by `provider/model` or bare model: `{ input, output, cachedInput?, cacheWrite?, cacheWrite1h?, reasoning? }`. */
   prices?: Record<string, Partial<ModelPrice>>;
   /** Output tokens assumed, for estimates before a call, when a request sets no `max_tokens`. Default 4096. */
   defaultOutputTokens?: number;
@@ -34,7 +34,7 @@ export const cost = definePlugin<CostOptions, typeof defaults>({
         additionalProperties: {
           type: 'object',
           additionalProperties: false,
-          properties: { input: rate, output: rate, cachedInput: rate, cacheWrite: rate, reasoning: rate },
+          properties: { input: rate, output: rate, cachedInput: rate, cacheWrite: rate, cacheWrite1h: rate, reasoning: rate },
         },
       },
       defaultOutputTokens: { type: 'integer', minimum: 0 },

@@ -11,8 +11,8 @@
  * - Anthropic: https://platform.claude.com/docs/en/about-claude/pricing (table "Model pricing":
  *   base input, 5m cache writes, cache hits, output) and the per-model pages
  *   https://platform.claude.com/docs/{lang}/models/{opus-5-5,opus-5,sonnet-5-5,sonnet-5,haiku-5-5,sonnet-4-5}/overview.
- *   cacheWrite is the 5-minute TTL price (the default); 1-hour writes (2× input) are not modelled
- *   because Usage does not say which TTL was written. Sonnet 5.5 cache reads: the model page in the
+ *   cacheWrite is the 5-minute TTL price (the default, 1.25× input); cacheWrite1h, the 1-hour TTL's,
+ *   is 2× input for every model (the page's "Prompt caching" multipliers). Sonnet 5.5 cache reads: the model page in the
  *   index still says $0.20; Anthropic cut them to $0.10 on 2026-10-07 (reported by two tools that
  *   re-read the pricing page: claudit v1.9.2, PromptFuel v1.0.23), so $0.10 is used.
  *   Haiku 5.5 is priced by prompt length (input + cache reads + cache writes) above 100k tokens,
@@ -52,6 +52,8 @@ export interface Rates {
   cachedInput?: number;
   /** Prompt tokens written to the cache (Anthropic's 5-minute TTL price). Absent: billed at `input`. */
   cacheWrite?: number;
+  /** Prompt tokens written to the cache for an hour (Anthropic's 1-hour TTL price). Absent: billed at `cacheWrite`, else `input`. */
+  cacheWrite1h?: number;
   /** Reasoning tokens, for a model that prices them apart from the answer. Absent: billed at `output`. */
   reasoning?: number;
 }
@@ -67,7 +69,8 @@ export interface ModelPrice extends Rates {
 
 export const PRICES_READ_ON = '2026-11-23';
 
-const claude = (input: number, output: number, cachedInput: number, cacheWrite: number): ModelPrice => ({ input, output, cachedInput, cacheWrite });
+/** Anthropic bills a 1-hour cache write at twice the input price, on every model. */
+const claude = (input: number, output: number, cachedInput: number, cacheWrite: number): ModelPrice => ({ input, output, cachedInput, cacheWrite, cacheWrite1h: input * 2 });
 const rates = (input: number, cachedInput: number | undefined, output: number): ModelPrice =>
   cachedInput === undefined ? { input, output } : { input, cachedInput, output };
 
@@ -92,7 +95,7 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   'claude-sonnet-4': claude(3, 15, 0.3, 3.75),
   'claude-haiku-5-5': {
     ...claude(0.1, 0.5, 0.01, 0.125),
-    tiers: [{ aboveInputTokens: 100_000, input: 0.5, output: 2.5, cachedInput: 0.05, cacheWrite: 0.625 }],
+    tiers: [{ aboveInputTokens: 100_000, input: 0.5, output: 2.5, cachedInput: 0.05, cacheWrite: 0.625, cacheWrite1h: 1 }],
   },
   'claude-haiku-4-5': claude(1, 5, 0.1, 1.25),
   'claude-3-5-haiku': claude(0.8, 4, 0.08, 1),

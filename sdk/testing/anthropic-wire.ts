@@ -15,6 +15,8 @@ export interface AnthropicUsageSpec {
   output_tokens: number;
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
+  /** cache_creation_input_tokens by the lifetime of the entries written. */
+  cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
 }
 
 const DEFAULT_USAGE: AnthropicUsageSpec = { input_tokens: 12, output_tokens: 6 };

@@ -51,7 +51,14 @@ export function usageFromAnthropic(usage: Partial<AnthropicUsage>): Usage {
   const thinking = usage.output_tokens_details?.thinking_tokens;
   if (typeof thinking === 'number' && thinking > 0) result.completion_tokens_details = { reasoning_tokens: thinking };
   if (cacheRead > 0 || cacheWrite > 0) {
-    result.prompt_tokens_details = { cached_tokens: cacheRead, ...(cacheWrite > 0 ? { cache_write_tokens: cacheWrite } : {}) };
+    // A 1-hour write costs 2× input against 1.25× for the default 5 minutes: cost needs the split.
+    const hour = usage.cache_creation?.ephemeral_1h_input_tokens;
+    const writtenForAnHour = typeof hour === 'number' && hour > 0 ? Math.min(cacheWrite, hour) : 0;
+    result.prompt_tokens_details = {
+      cached_tokens: cacheRead,
+      ...(cacheWrite > 0 ? { cache_write_tokens: cacheWrite } : {}),
+      ...(writtenForAnHour > 0 ? { cache_write_1h_tokens: writtenForAnHour } : {}),
+    };
   }
   return result;
 }
@@ -60,12 +67,14 @@ export function usageToAnthropic(usage: Usage | null | undefined): AnthropicUsag
   if (!usage) return { input_tokens: 0, output_tokens: 0 };
   const cacheRead = usage.prompt_tokens_details?.cached_tokens ?? 0;
   const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
+  const writtenForAnHour = Math.min(cacheWrite, usage.prompt_tokens_details?.cache_write_1h_tokens ?? 0);
   const reasoning = usage.completion_tokens_details?.reasoning_tokens;
   return {
     input_tokens: Math.max(0, usage.prompt_tokens - cacheRead - cacheWrite),
     output_tokens: usage.completion_tokens,
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
+    ...(writtenForAnHour > 0 ? { cache_creation: { ephemeral_5m_input_tokens: cacheWrite - writtenForAnHour, ephemeral_1h_input_tokens: writtenForAnHour } } : {}),
     ...(reasoning ? { output_tokens_details: { thinking_tokens: reasoning } } : {}),
   };
 }

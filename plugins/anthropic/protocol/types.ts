@@ -124,6 +124,8 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  /** cache_creation_input_tokens by the lifetime of the entries written (the 1-hour ones cost more). */
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
   /** How much of output_tokens was thinking. */
   output_tokens_details?: { thinking_tokens?: number } | null;
   [field: string]: unknown;

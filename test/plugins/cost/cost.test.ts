@@ -3,12 +3,12 @@ import type { Usage } from '../../../core/protocol/openai.js';
 import { costOf, createPriceBook, ratesFor, type ModelPrice } from '../../../plugins/cost/cost.js';
 import { MODEL_PRICES, PRICES_READ_ON } from '../../../plugins/cost/prices.js';
 
-function usage(prompt: number, completion: number, details: { cached?: number; written?: number; reasoning?: number } = {}): Usage {
+function usage(prompt: number, completion: number, details: { cached?: number; written?: number; writtenForAnHour?: number; reasoning?: number } = {}): Usage {
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: details.cached, cache_write_tokens: details.written },
+    prompt_tokens_details: { cached_tokens: details.cached, cache_write_tokens: details.written, cache_write_1h_tokens: details.writtenForAnHour },
     completion_tokens_details: { reasoning_tokens: details.reasoning },
   };
 }
@@ -55,6 +55,35 @@ describe('costOf: worked examples (USD per million tokens; amounts computed by h
       outputUsd: 0.0075,
       totalUsd: 0.01725,
     });
+  });
+
+  it('bills 1-hour cache writes at twice the input price and the other writes at the 5-minute price (claude-sonnet-4-5)', () => {
+    // prompt 12 000 = 1 000 fresh + 10 000 read + 1 000 written, 600 of them for an hour
+    // 1 000 × 3 = 0.003; 10 000 × 0.30 = 0.003; 400 × 3.75 + 600 × 6 = 0.0015 + 0.0036 = 0.0051; 500 × 15 = 0.0075
+    expect(costOf(usage(12_000, 500, { cached: 10_000, written: 1_000, writtenForAnHour: 600 }), shipped('anthropic', 'claude-sonnet-4-5-20250929'))).toEqual({
+      inputUsd: 0.003,
+      cachedInputUsd: 0.003,
+      cacheWriteUsd: 0.0051,
+      outputUsd: 0.0075,
+      totalUsd: 0.0186,
+    });
+  });
+
+  it('prices a 1-hour write at twice the input on every shipped Claude model, long-prompt tiers included', () => {
+    const claudes = Object.entries(MODEL_PRICES).filter(([model]) => model.startsWith('claude-'));
+    expect(claudes.length).toBeGreaterThan(10);
+    for (const [model, price] of claudes) {
+      expect(price.cacheWrite1h, model).toBe(price.input * 2);
+      for (const tier of price.tiers ?? []) expect(tier.cacheWrite1h, `${model} above ${tier.aboveInputTokens}`).toBe(tier.input! * 2);
+    }
+  });
+
+  it('bills 1-hour writes at the write price when the model has no 1-hour price, and never more of them than were written', () => {
+    const price: ModelPrice = { input: 2, output: 8, cacheWrite: 3 };
+    // 600 written, 200 for an hour, all at 3: 0.0018
+    expect(costOf(usage(1_000, 0, { written: 600, writtenForAnHour: 200 }), price).cacheWriteUsd).toBe(0.0018);
+    // More 1-hour writes than writes (inconsistent usage): only the 600 written are billed, at the 1-hour price 4.
+    expect(costOf(usage(1_000, 0, { written: 600, writtenForAnHour: 5_000 }), { ...price, cacheWrite1h: 4 }).cacheWriteUsd).toBe(0.0024);
   });
 
   it('falls back to the input price for cache reads and writes when the model has no such price', () => {
@@ -185,6 +214,11 @@ describe('price book lookup', () => {
 });
 
 describe('price overrides', () => {
+  it('take a 1-hour cache write price, checked like every rate', () => {
+    expect(createPriceBook({ 'claude-sonnet-4-5': { cacheWrite1h: 7 } }).lookup('anthropic', 'claude-sonnet-4-5')).toMatchObject({ input: 3, cacheWrite: 3.75, cacheWrite1h: 7 });
+    expect(() => createPriceBook({ 'claude-sonnet-4-5': { cacheWrite1h: -1 } })).toThrow(/cacheWrite1h must be a finite number >= 0/);
+  });
+
   it('replaces a model for every provider with a bare key, keeping the shipped rates it does not set', () => {
     const custom = createPriceBook({ 'gpt-4o': { input: 2, cachedInput: 1 } });
     expect(custom.lookup('openai', 'gpt-4o-2024-11-20')).toEqual({ ...MODEL_PRICES['gpt-4o'], input: 2, cachedInput: 1 });

@@ -64,6 +64,16 @@ describe('Anthropic answers → OpenAI', () => {
     expect(chunks.at(-1)?.usage).toEqual({ prompt_tokens: 3, completion_tokens: 9, total_tokens: 12 });
   });
 
+  it('keeps how many cache writes were for an hour (they cost more), whole and streamed', () => {
+    const usage = { input_tokens: 10, output_tokens: 4, cache_read_input_tokens: 50, cache_creation_input_tokens: 300, cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 } };
+    const expected = { prompt_tokens: 360, completion_tokens: 4, total_tokens: 364, prompt_tokens_details: { cached_tokens: 50, cache_write_tokens: 300, cache_write_1h_tokens: 200 } };
+    expect(toOpenAICompletion(anthropicMessage([{ text: 'ok' }], { usage }) as unknown as AnthropicMessage, undefined, 1).usage).toEqual(expected);
+    expect(translate(anthropicStreamEvents([{ text: 'ok' }], { usage })).chunks.at(-1)?.usage).toEqual(expected);
+    // Only 5-minute writes: nothing more than before.
+    const fiveMinutes = { ...usage, cache_creation: { ephemeral_5m_input_tokens: 300, ephemeral_1h_input_tokens: 0 } };
+    expect(toOpenAICompletion(anthropicMessage([{ text: 'ok' }], { usage: fiveMinutes }) as unknown as AnthropicMessage, undefined, 1).usage?.prompt_tokens_details).toEqual({ cached_tokens: 50, cache_write_tokens: 300 });
+  });
+
   it('streams parallel tool calls with their own indexes', () => {
     const { chunks } = translate(anthropicStreamEvents([{ toolUse: { id: 't1', name: 'a', input: { x: 1 } } }, { toolUse: { id: 't2', name: 'b', input: { y: 2 } } }]));
     const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
@@ -127,6 +137,22 @@ describe('OpenAI answers → Anthropic', () => {
       ],
       usage: { input_tokens: 40, output_tokens: 5, cache_read_input_tokens: 60, cache_creation_input_tokens: 0 },
     });
+  });
+
+  it('tells an Anthropic client how many cache writes were for an hour, when the usage says', () => {
+    const completion = (prompt_tokens_details: Record<string, number>) =>
+      toAnthropicMessage(
+        { id: 'c', object: 'chat.completion', created: 1, model: 'up', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'ok' } }], usage: { prompt_tokens: 360, completion_tokens: 4, total_tokens: 364, prompt_tokens_details } },
+        'm',
+      ).usage;
+    expect(completion({ cached_tokens: 50, cache_write_tokens: 300, cache_write_1h_tokens: 200 })).toEqual({
+      input_tokens: 10,
+      output_tokens: 4,
+      cache_creation_input_tokens: 300,
+      cache_read_input_tokens: 50,
+      cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 },
+    });
+    expect(completion({ cached_tokens: 50, cache_write_tokens: 300 })).toEqual({ input_tokens: 10, output_tokens: 4, cache_creation_input_tokens: 300, cache_read_input_tokens: 50 });
   });
 
   it('streams blocks in order, closing one before the next opens', () => {

@@ -1,0 +1,75 @@
+/**
+ * What Claude Code's prompt caching costs a gateway key. Claude Code streams `/v1/messages` with
+ * cache breakpoints, some of them written for an hour, and Anthropic bills a 1-hour cache write at
+ * twice the input price (a 5-minute one at 1.25×). The official Anthropic SDK streams through the
+ * gateway's native path to an Anthropic upstream that reports the split in
+ * `usage.cache_creation`; the key's spend must be what Anthropic bills.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auth, cost } from '../../index.js';
+import { anthropicStreamEvents } from '../support/anthropic-wire.js';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+
+const ADMIN = 'cache-cost-admin-key-0123456789';
+
+let upstream: MockUpstream;
+let gw: RunningGateway;
+
+beforeAll(async () => {
+  upstream = await startMockUpstream();
+  gw = await startGateway({
+    providers: { claude: { type: 'anthropic', apiKey: 'sk-ant-upstream', baseURL: upstream.baseURL, listModels: false } },
+    // The shipped price table: claude-sonnet-4-5 is $3 input, $0.30 cache reads, $3.75 5-minute
+    // writes, $6 1-hour writes and $15 output per million tokens.
+    plugins: [auth({ adminKey: ADMIN }), cost()],
+  });
+});
+afterAll(async () => {
+  await gw?.close();
+  await upstream?.close();
+});
+
+async function createKey(): Promise<{ id: string; secret: string }> {
+  const res = await fetch(`${gw.url}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `cache-${Math.random().toString(36).slice(2)}`, budget: { dailyUsd: 10 } }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; secret: string };
+}
+
+async function spentUsd(id: string): Promise<number> {
+  const res = await fetch(`${gw.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  return ((await res.json()) as { usage: { spentUsd: { daily: number } } }).usage.spentUsd.daily;
+}
+
+describe('prompt caching through the native Anthropic path', () => {
+  it('charges a key 1-hour cache writes at twice the input price, and passes the split on to the client', async () => {
+    const key = await createKey();
+    const usage = {
+      input_tokens: 10,
+      output_tokens: 100,
+      cache_read_input_tokens: 1_000,
+      cache_creation_input_tokens: 3_000,
+      cache_creation: { ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 2_000 },
+    };
+    upstream.enqueue({ stream: { chunks: anthropicStreamEvents([{ text: 'cached' }], { model: 'claude-sonnet-4-5', usage }), done: false } });
+    const client = new Anthropic({ baseURL: gw.url, apiKey: key.secret, maxRetries: 0 });
+    const final = await client.messages
+      .stream({
+        model: 'claude/claude-sonnet-4-5',
+        max_tokens: 200,
+        system: [{ type: 'text', text: 'a long, stable system prompt', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'the conversation so far', cache_control: { type: 'ephemeral' } }] }],
+      })
+      .finalMessage();
+    expect(final.content[0]).toMatchObject({ type: 'text', text: 'cached' });
+    expect(final.usage.cache_creation).toEqual({ ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 2_000 });
+    // 10 × $3 + 1 000 × $0.30 + 1 000 × $3.75 + 2 000 × $6 + 100 × $15, per million tokens:
+    // 30 + 300 + 3 750 + 12 000 + 1 500 = 17 580 µ$ (all 3 000 writes at the 5-minute price: 13 080).
+    await expect.poll(() => spentUsd(key.id), { timeout: 3000 }).toBe(0.01758);
+  });
+});
