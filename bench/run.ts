@@ -25,7 +25,8 @@
  * BENCH_MODES (default "json,stream"; one of them, e.g. to profile streams alone),
  * BENCH_TARGETS (default "bare proxy,floor,floor (logged),no plugins,default,full"; "direct" adds the mock called
  * directly; a path ending in .json adds a gateway with that config, named after the file; "full
- * without gateway:auth" adds the full pipeline less that plugin, to measure its share), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
+ * without gateway:auth" adds the full pipeline less that plugin, to measure its share; "no plugins + 8 pass-through"
+ * adds eight plugins that do nothing, to measure what the plugin contract costs), BENCH_HELD_STREAMS (concurrent slow streams per target, default 200; 5000 as in
  * issue 15; 0 skips), BENCH_WORKERS=N adds the full pipeline on a Redis store (BENCH_REDIS_URL, default
  * redis://127.0.0.1:6379) with one worker and with `--workers N`,
  * BENCH_GATEWAY_ROOT=<checkout> runs the gateways from another checkout's built dist/,
@@ -39,6 +40,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fullWithoutConfig } from './full-without.js';
+import { passThroughConfig } from './pass-through.js';
 import { measureHeldStreams, type HeldResult } from './held.js';
 import { LoadTarget, emptySample, errorCount, warmUp, type Endpoint, type Sample } from './load.js';
 import { summarizeAllocations } from './allocations.js';
@@ -136,7 +138,7 @@ async function main(): Promise<number> {
     .filter(([name]) => WANTED.includes(name))
     .concat(WANTED.filter((t) => t.endsWith('.json')).map((path) => [basename(path, '.json'), resolve(path)]))
     .concat(WANTED.flatMap((t) => {
-      const file = fullWithoutConfig(t, join(ROOT, 'bench', 'configs', GATEWAY_CONFIGS.full!), work);
+      const file = fullWithoutConfig(t, join(ROOT, 'bench', 'configs', GATEWAY_CONFIGS.full!), work) ?? passThroughConfig(t, join(ROOT, 'bench', 'configs', GATEWAY_CONFIGS['no plugins']!), work);
       return file ? [[t, file]] : [];
     }))
     .flatMap(([name, file]): Array<[string, string, string[], string]> => [[name, file, [], gatewayMain], ...(baselineMain ? [[`${name} @base`, file, [], baselineMain] as [string, string, string[], string]] : [])]);
