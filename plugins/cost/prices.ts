@@ -12,7 +12,9 @@
  *   base input, 5m cache writes, cache hits, output) and the per-model pages
  *   https://platform.claude.com/docs/{lang}/models/{opus-5-5,opus-5,sonnet-5-5,sonnet-5,haiku-5-5,sonnet-4-5}/overview.
  *   cacheWrite is the 5-minute TTL price (the default, 1.25× input); cacheWrite1h, the 1-hour TTL's,
- *   is 2× input for every model (the page's "Prompt caching" multipliers). Sonnet 5.5 cache reads: the model page in the
+ *   is 2× input on every model (the page's prompt-caching multipliers; the page itself was not in
+ *   the index for this, so as transcribed by tools that read it, synaps_cli's pricing module and
+ *   claude-session-parser's ModelPricing, checked 2026-12-01). Sonnet 5.5 cache reads: the model page in the
  *   index still says $0.20; Anthropic cut them to $0.10 on 2026-10-07 (reported by two tools that
  *   re-read the pricing page: claudit v1.9.2, PromptFuel v1.0.23), so $0.10 is used.
  *   Haiku 5.5 is priced by prompt length (input + cache reads + cache writes) above 100k tokens,
