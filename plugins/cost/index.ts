@@ -8,6 +8,7 @@
  */
 import { definePlugin, type ChatCompletionRequest, type Target, type Usage } from 'llm-gateway/plugin';
 import { pricing, type Pricing } from './pricing.js';
+import { cacheWriteAsked } from './cache-marks.js';
 import { costOf, ratesFor } from './cost.js';
 import { createPriceBook, type PriceBook } from './price-book.js';
 import type { ModelPrice } from './prices.js';
@@ -66,12 +67,16 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
     },
     estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number) {
       const output = Number(request.max_completion_tokens ?? request.max_tokens ?? defaultOutputTokens);
+      const writes = cacheWriteAsked(request);
       let dearest = 0;
       for (const target of targets) {
         const price = book.lookup(target.provider, target.model);
         if (!price) continue;
         const rates = ratesFor(price, promptTokens);
-        dearest = Math.max(dearest, (promptTokens * rates.input + output * rates.output) / 1e6);
+        // A prompt marked for the cache may be written to it whole, at the write price.
+        const write = rates.cacheWrite ?? rates.input;
+        const prompt = writes === 'none' ? rates.input : Math.max(rates.input, write, writes === 'hour' ? (rates.cacheWrite1h ?? write) : 0);
+        dearest = Math.max(dearest, (promptTokens * prompt + output * rates.output) / 1e6);
       }
       return Math.ceil(dearest * 1e6);
     },

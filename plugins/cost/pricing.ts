@@ -9,9 +9,11 @@ export interface Pricing {
   /** The cost of this usage on this target; undefined when the model has no price. */
   costMicros(target: Target, usage: Usage): number | undefined;
   /**
-   * An upper estimate before the call: the prompt's estimated tokens at the input price and the
-   * most it may answer (`max_tokens`, else `defaultOutputTokens`) at the output price, on the
-   * dearest of the targets. 0 when none has a price.
+   * An upper estimate before the call: the prompt's estimated tokens at the input price (at the
+   * cache write price when the request marks content for the provider's cache, the 1-hour one
+   * for a mark with `ttl: '1h'`) and the most it may answer (`max_tokens`, else
+   * `defaultOutputTokens`) at the output price, on the dearest of the targets. 0 when none has a
+   * price.
    */
   estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number): number;
 }

@@ -3,12 +3,13 @@
  * cache breakpoints, some of them written for an hour, and Anthropic bills a 1-hour cache write at
  * twice the input price (a 5-minute one at 1.25×). The official Anthropic SDK streams through the
  * gateway's native path to an Anthropic upstream that reports the split in
- * `usage.cache_creation`; the key's spend must be what Anthropic bills.
+ * `usage.cache_creation`; the key's spend must be what Anthropic bills, and a budget's reservation
+ * must cover a prompt marked for the cache at the write price.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auth, cost } from '../../index.js';
-import { anthropicStreamEvents } from '../support/anthropic-wire.js';
+import { anthropicMessage, anthropicStreamEvents } from '../support/anthropic-wire.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -30,12 +31,13 @@ afterAll(async () => {
   await gw?.close();
   await upstream?.close();
 });
+beforeEach(() => upstream.reset());
 
-async function createKey(): Promise<{ id: string; secret: string }> {
+async function createKey(dailyUsd = 10): Promise<{ id: string; secret: string }> {
   const res = await fetch(`${gw.url}/admin/keys`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `cache-${Math.random().toString(36).slice(2)}`, budget: { dailyUsd: 10 } }),
+    body: JSON.stringify({ name: `cache-${Math.random().toString(36).slice(2)}`, budget: { dailyUsd } }),
   });
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string; secret: string };
@@ -71,5 +73,25 @@ describe('prompt caching through the native Anthropic path', () => {
     // 10 × $3 + 1 000 × $0.30 + 1 000 × $3.75 + 2 000 × $6 + 100 × $15, per million tokens:
     // 30 + 300 + 3 750 + 12 000 + 1 500 = 17 580 µ$ (all 3 000 writes at the 5-minute price: 13 080).
     await expect.poll(() => spentUsd(key.id), { timeout: 3000 }).toBe(0.01758);
+  });
+
+  it("reserves a prompt marked for an hour's cache at the 1-hour write price, so a budget holds", async () => {
+    // $0.05 a day. The prompt is about 12 000 tokens (48 000 characters, estimated): at the input
+    // price ($3/M) it reserves about $0.036 with max_tokens 200 at $15/M, within the budget; marked
+    // for an hour's cache ($6/M for a write) about $0.075, which the budget cannot cover.
+    const key = await createKey(0.05);
+    const client = new Anthropic({ baseURL: gw.url, apiKey: key.secret, maxRetries: 0 });
+    const prompt = 'word '.repeat(9_600);
+    const marked = client.messages.create({
+      model: 'claude/claude-sonnet-4-5',
+      max_tokens: 200,
+      messages: [{ role: 'user', content: [{ type: 'text', text: prompt, cache_control: { type: 'ephemeral', ttl: '1h' } }] }],
+    });
+    await expect(marked).rejects.toMatchObject({ status: 402, error: { type: 'error', error: { type: 'billing_error' } } });
+    expect(upstream.requests).toHaveLength(0);
+
+    upstream.enqueue({ body: anthropicMessage([{ text: 'fine' }], { model: 'claude-sonnet-4-5', usage: { input_tokens: 12_000, output_tokens: 5 } }) });
+    const plain = await client.messages.create({ model: 'claude/claude-sonnet-4-5', max_tokens: 200, messages: [{ role: 'user', content: prompt }] });
+    expect(plain.content[0]).toMatchObject({ type: 'text', text: 'fine' });
   });
 });

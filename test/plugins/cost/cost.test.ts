@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Usage } from '../../../core/protocol/openai.js';
+import type { ChatCompletionRequest, Usage } from '../../../core/protocol/openai.js';
+import { cacheWriteAsked } from '../../../plugins/cost/cache-marks.js';
+import { pricingFrom } from '../../../plugins/cost/index.js';
 import { costOf, createPriceBook, ratesFor, type ModelPrice } from '../../../plugins/cost/cost.js';
 import { MODEL_PRICES, PRICES_READ_ON } from '../../../plugins/cost/prices.js';
 
@@ -296,5 +298,30 @@ describe('shipped table', () => {
       expect(price.cacheWrite, key).toBeCloseTo(price.input * 1.25, 10);
       expect(price.cachedInput ?? Infinity, key).toBeLessThanOrEqual(price.input * 0.1 + 1e-12);
     }
+  });
+});
+
+describe('estimates before the call (what a budget reserves)', () => {
+  const estimate = pricingFrom(createPriceBook(), 4096);
+  const sonnet = [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }];
+  const text = (cache_control?: Record<string, unknown>) => ({ type: 'text', text: 'long context', ...(cache_control ? { cache_control } : {}) });
+  const request = (...parts: Array<Record<string, unknown>>): ChatCompletionRequest => ({ model: 'm', max_tokens: 100, messages: [{ role: 'system', content: 'plain' }, { role: 'user', content: parts }] });
+
+  it('sees which cache a request marks its content for, if any', () => {
+    expect(cacheWriteAsked(request(text()))).toBe('none');
+    expect(cacheWriteAsked({ model: 'm', messages: [{ role: 'user', content: 'a string carries no mark' }] })).toBe('none');
+    expect(cacheWriteAsked(request(text({ type: 'ephemeral' })))).toBe('minutes');
+    expect(cacheWriteAsked(request(text({ type: 'ephemeral', ttl: '5m' }), text({ type: 'ephemeral', ttl: '1h' })))).toBe('hour');
+  });
+
+  it('prices the prompt at the input price, or at the write price the marks ask for (claude-sonnet-4-5: $3, $3.75, $6)', () => {
+    // 1 000 prompt tokens, 100 answer tokens at $15: 1 500 µ$ for the answer.
+    expect(estimate.estimateMicros(sonnet, request(text()), 1_000)).toBe(3_000 + 1_500);
+    expect(estimate.estimateMicros(sonnet, request(text({ type: 'ephemeral' })), 1_000)).toBe(3_750 + 1_500);
+    expect(estimate.estimateMicros(sonnet, request(text({ type: 'ephemeral', ttl: '1h' })), 1_000)).toBe(6_000 + 1_500);
+  });
+
+  it('leaves a model without a write premium at its input price, marks or not (gpt-4o: $2.50, answer $10)', () => {
+    expect(estimate.estimateMicros([{ provider: 'openai', model: 'gpt-4o' }], request(text({ type: 'ephemeral', ttl: '1h' })), 1_000)).toBe(2_500 + 1_000);
   });
 });
