@@ -51,8 +51,8 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
 
   const input = picos(prompt - cached - written, rates.input);
   const cachedInput = picos(cached, rates.cachedInput ?? rates.input);
-  const writeRate = rates.cacheWrite ?? rates.input;
-  const cacheWrite = picos(written - writtenForAnHour, writeRate) + picos(writtenForAnHour, rates.cacheWrite1h ?? writeRate);
+  const writes = cacheWriteRates(rates);
+  const cacheWrite = picos(written - writtenForAnHour, writes.minutes) + picos(writtenForAnHour, writes.hour);
   const output = picos(completion - reasoning, rates.output) + picos(reasoning, rates.reasoning ?? rates.output);
   return {
     inputUsd: usd(input),
@@ -61,6 +61,12 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
     outputUsd: usd(output),
     totalUsd: usd(input + cachedInput + cacheWrite + output),
   };
+}
+
+/** What writing a prompt token to the cache costs, for the default lifetime and for an hour: `cacheWrite1h`, else `cacheWrite`, else `input`. */
+export function cacheWriteRates(rates: Rates): { minutes: number; hour: number } {
+  const minutes = rates.cacheWrite ?? rates.input;
+  return { minutes, hour: rates.cacheWrite1h ?? minutes };
 }
 
 /** The base rates, replaced by those of the highest tier the prompt length is above. */

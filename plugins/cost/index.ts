@@ -9,7 +9,7 @@
 import { definePlugin, type ChatCompletionRequest, type Target, type Usage } from 'llm-gateway/plugin';
 import { pricing, type Pricing } from './pricing.js';
 import { cacheWriteAsked } from './cache-marks.js';
-import { costOf, ratesFor } from './cost.js';
+import { cacheWriteRates, costOf, ratesFor } from './cost.js';
 import { createPriceBook, type PriceBook } from './price-book.js';
 import type { ModelPrice } from './prices.js';
 
@@ -74,8 +74,8 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
         if (!price) continue;
         const rates = ratesFor(price, promptTokens);
         // A prompt marked for the cache may be written to it whole, at the write price.
-        const write = rates.cacheWrite ?? rates.input;
-        const prompt = writes === 'none' ? rates.input : Math.max(rates.input, write, writes === 'hour' ? (rates.cacheWrite1h ?? write) : 0);
+        const write = cacheWriteRates(rates);
+        const prompt = writes === 'none' ? rates.input : Math.max(rates.input, write.minutes, writes === 'hour' ? write.hour : 0);
         dearest = Math.max(dearest, (promptTokens * prompt + output * rates.output) / 1e6);
       }
       return Math.ceil(dearest * 1e6);
