@@ -7,28 +7,42 @@ export interface Redactor {
   (text: string): string;
 }
 
-/** A pattern, and a string every match contains: a text without it skips the (costlier) regex scan. */
-type Pattern = [kind: string, pattern: RegExp, needs?: string];
+/**
+ * A pattern; a string every match contains, so a text without it skips the (costlier) regex scan;
+ * and a check a match must also pass, for shapes a regex cannot tell from harmless numbers.
+ */
+type Pattern = [kind: string, pattern: RegExp, needs?: string, accept?: (match: string) => boolean];
 
 const BUILT_IN: readonly Pattern[] = [
   ['bearer', /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi],
   // Provider keys: OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), Groq (gsk_), xAI (xai-), Google (AIza), gateway keys (gw-).
   ['api_key', /\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|gsk_[A-Za-z0-9]{16,}|xai-[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{30,}|gw-[A-Za-z0-9_-]{20,})/g],
   ['email', /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, '@'],
-  ['card', /\b(?:\d[ -]?){12,18}\d\b/g],
-  ['phone', /(?<![\w+])\+?\d{1,3}[ .-]?\(?\d{2,4}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}\b/g],
+  ['card', /\b(?:\d[ -]?){12,18}\d\b/g, undefined, luhn],
+  // A country code only after a `+`; an area code may stand in parentheses.
+  ['phone', /(?<![\w+(])(?:\+\d{1,3}[ .-]?)?\(?\d{2,4}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}\b/g, undefined, writtenAsPhone],
 ];
 
 export function createRedactor(custom: readonly string[] = []): Redactor {
   const patterns: Pattern[] = [...BUILT_IN, ...custom.map((source, i): Pattern => [`custom_${i + 1}`, new RegExp(source, 'g')])];
   return (text) => {
     let out = text;
-    for (const [kind, pattern, needs] of patterns) {
+    for (const [kind, pattern, needs, accept] of patterns) {
       if (needs !== undefined && !out.includes(needs)) continue;
-      out = out.replace(pattern, (match) => (kind === 'card' && !luhn(match) ? match : `[REDACTED:${kind}]`));
+      out = out.replace(pattern, (match) => (accept !== undefined && !accept(match) ? match : `[REDACTED:${kind}]`));
     }
     return out;
   };
+}
+
+/**
+ * A phone number as people write one: with a `+` or a separator (space, dot, dash, parentheses).
+ * A bare run of digits is left alone: in a logged body that is a JSON number far more often (an
+ * answer's `created` timestamp, a token count, an id), and redacting those made every logged
+ * answer's `created` read `[REDACTED:phone]`.
+ */
+function writtenAsPhone(match: string): boolean {
+  return /[^\d]/.test(match);
 }
 
 function luhn(candidate: string): boolean {
