@@ -120,6 +120,13 @@ export class GatewayContext {
   error: GatewayError | undefined;
   outcome: RequestOutcome | undefined;
   /**
+   * A whole (JSON) answer as the client was sent it: the front-end's rendering of `response.body`
+   * and its JSON text, set by the kernel as it answers. Undefined for streams, for failures, and
+   * until then. A plugin that wants the answer as text (a log) reads it here rather than
+   * serialising it again: `body === response.body` says the client got the OpenAI view itself.
+   */
+  sentJson: { readonly body: unknown; readonly text: string } | undefined;
+  /**
    * Set when the front-end answers the request itself at the end of the pipeline, with no provider
    * call through the upstream pipeline (a token count; see `FrontEnd.answer`): nothing to bill or
    * record as usage.

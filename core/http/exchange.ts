@@ -69,7 +69,18 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
     }
     setGatewayHeaders(koa, ctx);
     koa.status = ctx.response.status;
-    koa.body = await frontEnd.renderJson(ctx, ctx.response.body, state);
+    const body = await frontEnd.renderJson(ctx, ctx.response.body, state);
+    if (isJsonValue(body)) {
+      // Serialised here rather than by Koa, once, so that plugins reading the answer's text after
+      // it was sent (the usage log's bodies) need not serialise it again.
+      const text = JSON.stringify(body);
+      ctx.sentJson = { body, text };
+      koa.type = 'json';
+      koa.body = text;
+    } else {
+      // Text or bytes a front-end already has (an upstream's own answer), sent as they are.
+      koa.body = body;
+    }
     ctx.timings.firstByteMs = ctx.elapsed();
     events.emit('response', ctx);
   } catch (cause) {
@@ -78,6 +89,11 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
     setGatewayHeaders(koa, ctx);
     throw error;
   }
+}
+
+/** An answer Koa would have serialised as JSON itself: an object or array, not bytes or a stream. */
+function isJsonValue(body: unknown): body is object {
+  return typeof body === 'object' && body !== null && !ArrayBuffer.isView(body) && typeof (body as { pipe?: unknown }).pipe !== 'function';
 }
 
 /** The one place the hint turns true (see `PassThroughHint`); adapters only read it. */

@@ -18,6 +18,7 @@ import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/c
 import { addUsageRoutes } from './admin-routes.js';
 import { buildRecord } from './build-record.js';
 import { openUsageLog } from './log/open-usage-log.js';
+import type { DeferredBody } from './log/record.js';
 import type { UsageLog } from './log/usage-log.js';
 import { cap, cappedJson, createRedactor } from './redact.js';
 
@@ -70,6 +71,17 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     const { maxBytes, request: keepRequest, response: keepResponse } = options.bodies;
     const body = (text: string) => redact(cap(text, maxBytes));
     const jsonBody = (value: unknown) => body(cappedJson(value, maxBytes));
+    // A whole answer's OpenAI view as JSON: the text the client was sent when that is what it got
+    // (OpenAI's own endpoints), serialised by the kernel already; else serialised in the batch.
+    // Only the answer or its text is kept for the batch, never the request's context.
+    const answerBody = (ctx: GatewayContext, answer: unknown): DeferredBody => {
+      const sent = ctx.sentJson;
+      if (sent !== undefined && sent.body === answer) {
+        const text = sent.text;
+        return () => body(text);
+      }
+      return () => jsonBody(answer);
+    };
 
     const url = options.url ?? (host.config.sections.usageLog as string | undefined) ?? DEFAULT_USAGE_LOG;
     const log = await openUsageLog(url, { logger: host.logger });
@@ -86,7 +98,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
         const request = ctx.request;
         const kept = ctx.get(responseTextSlot);
         const answer = ctx.response?.kind === 'json' ? ctx.response.body : undefined;
-        const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? () => jsonBody(answer) : undefined;
+        const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? answerBody(ctx, answer) : undefined;
         const record = buildRecord(ctx, pricing(), {
           ...(keepRequest ? { request: () => jsonBody(request) } : {}),
           ...(response !== undefined ? { response } : {}),

@@ -135,6 +135,23 @@ describe('records', () => {
     expect(record!.costUsd).toBeCloseTo(6 / 1e6, 12);
   });
 
+  it('keeps a whole answer as JSON in the OpenAI view: the very text an OpenAI client got, the view for an Anthropic client', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const openai = await post('/v1/chat/completions', { model: 'mock/mock-small', messages: [{ role: 'user', content: 'as sent' }] });
+    const openaiText = await openai.text();
+    const anthropic = await post('/v1/messages', { model: 'mock/mock-small', max_tokens: 50, messages: [{ role: 'user', content: 'as viewed' }] });
+    expect((await anthropic.json()) as Record<string, unknown>).toMatchObject({ type: 'message' });
+    const recordOf = async (res: Response) => {
+      const requestId = res.headers.get('x-request-id')!;
+      await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
+      return (await logs(`&requestId=${requestId}`))[0]!;
+    };
+    expect((await recordOf(openai)).responseBody).toBe(openaiText);
+    const viewed = JSON.parse((await recordOf(anthropic)).responseBody!) as Record<string, unknown>;
+    expect(viewed).toMatchObject({ object: 'chat.completion', choices: [expect.objectContaining({ message: expect.objectContaining({ content: 'echo: as viewed' }) })] });
+  });
+
   it('redacts keys, tokens, emails, phones and cards in stored bodies', async () => {
     const content = 'mail ana@example.com, key sk-proj-abcdefghijklmnopqrstuv, call +1 415 555 0100, card 4111 1111 1111 1111';
     const answer = await client().chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content }] }).withResponse();
