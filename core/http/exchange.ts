@@ -32,11 +32,22 @@ export function frontEndRoute(frontEnd: FrontEnd<unknown>, deps: ExchangeDeps) {
     const requestOptions = deps.takeRequestOptions(body);
     const parsed = await frontEnd.parse(body, koa);
     const answer = frontEnd.answer ? (ctx: GatewayContext) => frontEnd.answer!(ctx, parsed.state) : undefined;
-    const base = { endpoint: frontEnd.endpoint, id: koa.requestId, http: koa, requestOptions, startedAt: koa.startedAt, clientJson, ...(answer ? { answer } : {}) };
-    const ctx =
-      parsed.operation === 'embeddings'
-        ? new GatewayContext({ ...base, operation: 'embeddings', request: chatView(parsed.request), embeddings: parsed.request })
-        : new GatewayContext({ ...base, operation: 'chat', request: parsed.request, ...(parsed.advisory ? { advisory: parsed.advisory } : {}) });
+    // Spelled out rather than spread from a shared base: on Node 20 (V8 11.3) an object spread and
+    // then given more properties gets a hidden class of its own, made anew on every request.
+    const [request, embeddings, advisory] = parsed.operation === 'embeddings' ? [chatView(parsed.request), parsed.request, undefined] : [parsed.request, undefined, parsed.advisory];
+    const ctx = new GatewayContext({
+      endpoint: frontEnd.endpoint,
+      id: koa.requestId,
+      http: koa,
+      requestOptions,
+      startedAt: koa.startedAt,
+      clientJson,
+      answer,
+      operation: parsed.operation,
+      request,
+      embeddings,
+      advisory,
+    });
     if (parsed.operation === 'chat' && parsed.native) ctx.setNativeRequest(parsed.native, parsed.losses);
     await runExchange(koa, ctx, deps, frontEnd, parsed.state);
   };

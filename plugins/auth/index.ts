@@ -248,7 +248,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       if (!pending) {
         const promptTokens = ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
         const targets = [...(ctx.route?.targets ?? resolveTargets(ctx.request.model)?.targets ?? []), target];
-        const estimate = findPricing().estimateMicros(targets, withDefaultMax(ctx, options.reserveOutputTokens), promptTokens);
+        const estimate = findPricing().estimateMicros(targets, ctx.request, promptTokens, options.reserveOutputTokens);
         pending = reserve(store.counters, windows, estimate);
         ctx.set(reservationSlot, pending);
       }
@@ -291,12 +291,6 @@ function overBudget(window: BudgetWindow): GatewayError {
 
 function limited(message: string, code: string, retryAfterSeconds: number): GatewayError {
   return new GatewayError('rate_limited', message, { code, retryable: true, retryAfterSeconds });
-}
-
-function withDefaultMax(ctx: GatewayContext, reserveOutputTokens: number) {
-  const request = ctx.request;
-  if (request.max_tokens != null || request.max_completion_tokens != null) return request;
-  return { ...request, max_tokens: reserveOutputTokens };
 }
 
 export { KeyStore } from './keys.js';

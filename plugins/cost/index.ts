@@ -65,8 +65,8 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
       last = { target, usage, micros };
       return micros;
     },
-    estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number) {
-      const output = Number(request.max_completion_tokens ?? request.max_tokens ?? defaultOutputTokens);
+    estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number, outputTokens = defaultOutputTokens) {
+      const output = Number(request.max_completion_tokens ?? request.max_tokens ?? outputTokens);
       const writes = cacheWriteAsked(request);
       let dearest = 0;
       for (const target of targets) {

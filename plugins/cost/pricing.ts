@@ -11,11 +11,11 @@ export interface Pricing {
   /**
    * An upper estimate before the call: the prompt's estimated tokens at the input price (at the
    * cache write price when the request marks content for the provider's cache, the 1-hour one
-   * for a mark with `ttl: '1h'`) and the most it may answer (`max_tokens`, else
-   * `defaultOutputTokens`) at the output price, on the dearest of the targets. 0 when none has a
-   * price.
+   * for a mark with `ttl: '1h'`) and the most it may answer (`max_tokens`, else `outputTokens`
+   * when given, else `defaultOutputTokens`) at the output price, on the dearest of the targets. 0
+   * when none has a price.
    */
-  estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number): number;
+  estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number, outputTokens?: number): number;
 }
 
 export const pricing = defineService<Pricing>('cost:pricing');

@@ -16,7 +16,7 @@
  * https://ai.google.dev/gemini-api/docs/api-key (the x-goog-api-key header).
  */
 import { type EmbeddingsRequest, type EmbeddingsResponse, GatewayError, invalidRequest } from 'llm-gateway/plugin';
-import { type ChatCallInput, type ChatResult, type CommonProviderOptions, type EmbeddingsCallInput, type JsonResult, type Provider, type ProviderContext, type ProviderModel, type Timeouts, type UnsupportedParamsPolicy, UpstreamHttpClient, decodeSse, defineProviderType, rejectUnsupported, timeoutsSchema, unsupportedParam } from 'llm-gateway/provider-kit';
+import { type ChatCallInput, type ChatResult, type CommonProviderOptions, type EmbeddingsCallInput, type JsonResult, type Provider, type ProviderContext, type ProviderModel, type Timeouts, type UnsupportedParamsPolicy, UpstreamHttpClient, decodeSse, defineProviderType, jsonHeaders, rejectUnsupported, timeoutsSchema, unsupportedParam } from 'llm-gateway/provider-kit';
 import { geminiHttpError } from './errors.js';
 import { toOpenAICompletion } from './from-gemini.js';
 import { translateGeminiStream } from './stream.js';
@@ -113,7 +113,7 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
   const exchange = await client.send({
     method: 'POST',
     path: streaming ? `${modelPath(model)}:streamGenerateContent?alt=sse` : `${modelPath(model)}:generateContent`,
-    headers: { ...settings.headers, ...input.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
+    headers: jsonHeaders(streaming, settings.headers, input.headers),
     body: JSON.stringify(body),
     signal: input.signal,
   });
@@ -145,7 +145,7 @@ async function countTokens(settings: Settings, input: ChatCallInput): Promise<nu
   const exchange = await client.send({
     method: 'POST',
     path: `${modelPath(model)}:countTokens`,
-    headers: { ...settings.headers, ...input.headers, 'content-type': 'application/json', accept: 'application/json' },
+    headers: jsonHeaders(false, settings.headers, input.headers),
     body: JSON.stringify(body),
     signal: input.signal,
   });
@@ -181,7 +181,7 @@ async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promi
   const exchange = await client.send({
     method: 'POST',
     path: `${modelPath(request.model)}:batchEmbedContents`,
-    headers: { ...settings.headers, ...input.headers, 'content-type': 'application/json', accept: 'application/json' },
+    headers: jsonHeaders(false, settings.headers, input.headers),
     body: JSON.stringify(body),
     signal: input.signal,
   });

@@ -4,7 +4,7 @@
  * it finished all become GatewayErrors naming the provider.
  */
 import { type ChatCompletion, type ChatCompletionChunk, GatewayError, STOP, mapStream } from 'llm-gateway/plugin';
-import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, readErrorBody } from 'llm-gateway/provider-kit';
+import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, jsonHeaders, readErrorBody } from 'llm-gateway/provider-kit';
 import { PassedChunk, rememberRaw } from './raw-chunk.js';
 
 /** `path` is relative to the base URL; Azure's deployments live elsewhere than `/chat/completions`. */
@@ -13,7 +13,7 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
   const exchange = await client.send({
     method: 'POST',
     path,
-    headers: { ...headers, ...input.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
+    headers: jsonHeaders(streaming, headers, input.headers),
     body: (input.encodeBody ?? JSON.stringify)(input.body),
     signal: input.signal,
   });

@@ -7,7 +7,7 @@
  *
  * Format: openai/openai-node `src/resources/completions.ts` (see completions-wire.ts).
  */
-import { type ChatCallInput, type ChatCompletion, type ChatCompletionChunk, type ChatResult, GatewayError, type UpstreamHttpClient, attachNative, decodeSse, readErrorBody } from 'llm-gateway/provider-kit';
+import { type ChatCallInput, type ChatCompletion, type ChatCompletionChunk, type ChatResult, GatewayError, type UpstreamHttpClient, attachNative, decodeSse, jsonHeaders, readErrorBody } from 'llm-gateway/provider-kit';
 import type { TextCompletion, TextCompletionChoice } from './completions-wire.js';
 
 const PROTOCOL = 'openai-completions';
@@ -20,7 +20,7 @@ export async function textCompletions(client: UpstreamHttpClient, headers: Recor
   const exchange = await client.send({
     method: 'POST',
     path: '/completions',
-    headers: { ...headers, ...input.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
+    headers: jsonHeaders(streaming, headers, input.headers),
     body: (input.encodeBody ?? JSON.stringify)(body),
     signal: input.signal,
   });

@@ -1,12 +1,12 @@
 /** `POST {baseURL}/embeddings` in OpenAI's format, which compatible servers (Mistral, Ollama, vLLM) share. */
 import { type EmbeddingsResponse, GatewayError } from 'llm-gateway/plugin';
-import type { EmbeddingsCallInput, JsonResult, UpstreamHttpClient } from 'llm-gateway/provider-kit';
+import { type EmbeddingsCallInput, type JsonResult, type UpstreamHttpClient, jsonHeaders } from 'llm-gateway/provider-kit';
 
 export async function createEmbeddings(client: UpstreamHttpClient, headers: Record<string, string>, input: EmbeddingsCallInput, path = '/embeddings'): Promise<JsonResult<EmbeddingsResponse>> {
   const exchange = await client.send({
     method: 'POST',
     path,
-    headers: { ...headers, ...input.headers, 'content-type': 'application/json', accept: 'application/json' },
+    headers: jsonHeaders(false, headers, input.headers),
     body: JSON.stringify(input.body),
     signal: input.signal,
   });

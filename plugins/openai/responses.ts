@@ -7,7 +7,7 @@
  * (openai-node `src/resources/responses/responses.ts`).
  */
 import { GatewayError } from 'llm-gateway/plugin';
-import { type ChatCallInput, type ChatCompletionChunk, type ChatResult, type UpstreamHttpClient, decodeSse } from 'llm-gateway/provider-kit';
+import { type ChatCallInput, type ChatCompletionChunk, type ChatResult, type UpstreamHttpClient, decodeSse, jsonHeaders } from 'llm-gateway/provider-kit';
 import { ResponsesStreamTranslator, toChatCompletion, type ResponseObject } from 'llm-gateway/plugins/responses';
 
 export async function createResponse(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, path = '/responses'): Promise<ChatResult> {
@@ -18,7 +18,7 @@ export async function createResponse(client: UpstreamHttpClient, headers: Record
   const exchange = await client.send({
     method: 'POST',
     path,
-    headers: { ...headers, ...input.headers, ...native.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
+    headers: jsonHeaders(streaming, headers, input.headers, native.headers),
     body: (input.encodeBody ?? JSON.stringify)(body),
     signal: input.signal,
   });

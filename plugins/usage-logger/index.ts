@@ -99,10 +99,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
         const kept = ctx.get(responseTextSlot);
         const answer = ctx.response?.kind === 'json' ? ctx.response.body : undefined;
         const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? answerBody(ctx, answer) : undefined;
-        const record = buildRecord(ctx, pricing(), {
-          ...(keepRequest ? { request: () => jsonBody(request) } : {}),
-          ...(response !== undefined ? { response } : {}),
-        });
+        const record = buildRecord(ctx, pricing(), { request: keepRequest ? () => jsonBody(request) : undefined, response });
         log.write(record);
       } catch (error) {
         host.logger.warn('could not build a usage record', { requestId: ctx.id, error: (error as Error).message });

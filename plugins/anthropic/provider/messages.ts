@@ -3,7 +3,7 @@
  * the answer on the way back; a request that came in as Anthropic (`input.native`) goes up as the
  * client wrote it and its answer carries the upstream's own events for the client to receive as-is.
  */
-import { GatewayError, attachNative, decodeSse, type ChatCallInput, type ChatCompletionChunk, type ChatResult, type UnsupportedParamsPolicy, type UpstreamHttpClient } from 'llm-gateway/provider-kit';
+import { GatewayError, attachNative, decodeSse, jsonHeaders, type ChatCallInput, type ChatCompletionChunk, type ChatResult, type UnsupportedParamsPolicy, type UpstreamHttpClient } from 'llm-gateway/provider-kit';
 import { toAnthropicRequest, type AnthropicCall } from '../protocol/from-openai-request.js';
 import { AnthropicStreamTranslator, toOpenAICompletion } from '../protocol/to-openai-response.js';
 import type { AnthropicMessage, AnthropicStreamEvent } from '../protocol/types.js';
@@ -22,13 +22,7 @@ export async function createMessage(client: UpstreamHttpClient, settings: Messag
     method: 'POST',
     // The client's query (Claude Code's `?beta=true`) goes along with its own request.
     path: native && input.native?.query ? `/messages?${input.native.query}` : '/messages',
-    headers: {
-      ...settings.headers,
-      ...input.headers,
-      ...(native ? input.native?.headers : {}),
-      'content-type': 'application/json',
-      accept: streaming ? 'text/event-stream' : 'application/json',
-    },
+    headers: jsonHeaders(streaming, settings.headers, input.headers, native ? input.native?.headers : undefined),
     body: (input.encodeBody ?? JSON.stringify)(call.body),
     signal: input.signal,
   });

@@ -321,6 +321,14 @@ describe('estimates before the call (what a budget reserves)', () => {
     expect(estimate.estimateMicros(sonnet, request(text({ type: 'ephemeral', ttl: '1h' })), 1_000)).toBe(6_000 + 1_500);
   });
 
+  it('reserves the answer at max_tokens, else at the caller\'s output tokens, else at defaultOutputTokens', () => {
+    const unbounded: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'no max' }] };
+    // claude-sonnet-4-5: 1 000 prompt tokens at $3 = 3 000 µ$, answer tokens at $15 each.
+    expect(estimate.estimateMicros(sonnet, request(text()), 1_000, 10)).toBe(3_000 + 1_500);
+    expect(estimate.estimateMicros(sonnet, unbounded, 1_000, 10)).toBe(3_000 + 150);
+    expect(estimate.estimateMicros(sonnet, unbounded, 1_000)).toBe(3_000 + 4096 * 15);
+  });
+
   it('leaves a model without a write premium at its input price, marks or not (gpt-4o: $2.50, answer $10)', () => {
     expect(estimate.estimateMicros([{ provider: 'openai', model: 'gpt-4o' }], request(text({ type: 'ephemeral', ttl: '1h' })), 1_000)).toBe(2_500 + 1_000);
   });
