@@ -1,0 +1,70 @@
+/**
+ * Reading a callgrind dump of a gateway (bench/instructions.ts): instructions in all, those of the
+ * major garbage collections (lumpy: a window of a few hundred requests has one or has none), and
+ * the functions that executed the most, with V8's JIT code named from the `--perf-basic-prof` map
+ * the process wrote (callgrind sees only an address there).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+
+export interface InstructionCounts {
+  total: number;
+  /** Marking, sweeping and compacting the old generation, on any thread. */
+  majorGc: number;
+  /** Young-generation collections. */
+  scavenges: number;
+  /** Exclusive instructions by function, most first. */
+  functions: Array<[name: string, instructions: number]>;
+}
+
+/** The entry points of V8's major collections (V8 11–14): their inclusive counts add up to its work. */
+const MAJOR_GC_ROOTS = [
+  'v8::internal::ConcurrentMarking::JobTaskMajor::Run',
+  'v8::internal::Sweeper::SweeperJob::Run',
+  'v8::internal::IncrementalMarkingJob::Task::RunInternal',
+  'v8::internal::Heap::MarkCompact',
+  'v8::internal::Heap::StartIncrementalMarking',
+  'v8::internal::IncrementalMarking::AdvanceOnAllocation',
+];
+const SCAVENGE_ROOTS = ['v8::internal::ScavengerCollector::CollectGarbage', 'v8::internal::ScavengerCollector::JobTask::Run'];
+
+export function readCallgrind(file: string, perfMap: string | undefined): InstructionCounts {
+  const annotate = (inclusive: boolean) => execFileSync('callgrind_annotate', [file, '--threshold=100', `--inclusive=${inclusive ? 'yes' : 'no'}`], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const name = jitNamer(perfMap);
+  const inclusive = costs(annotate(true), name);
+  const exclusive = costs(annotate(false), name);
+  const sum = (roots: string[]) => roots.reduce((total, root) => total + (inclusive.get(root) ?? 0), 0);
+  const total = exclusive.get('PROGRAM TOTALS') ?? 0;
+  exclusive.delete('PROGRAM TOTALS');
+  return { total, majorGc: sum(MAJOR_GC_ROOTS), scavenges: sum(SCAVENGE_ROOTS), functions: [...exclusive].sort((a, b) => b[1] - a[1]) };
+}
+
+/** Cost by function name, from callgrind_annotate's listing (`1,234 (0.5%)  file:function [object]`). */
+function costs(listing: string, jitName: (address: number) => string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of listing.split('\n')) {
+    const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    if (!match) continue;
+    const cost = Number(match[1]!.replaceAll(',', ''));
+    let fn = match[2]!;
+    const address = /^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]$/.exec(fn);
+    if (address) fn = `JS ${jitName(parseInt(address[1]!, 16)) ?? `0x${address[1]}`}`;
+    else fn = fn.replace(/^\?\?\?:/, '').replace(/\(.*$/, '').replace(/ \[.*\]$/, '');
+    out.set(fn, (out.get(fn) ?? 0) + cost);
+  }
+  return out;
+}
+
+/** Names JIT addresses from `/tmp/perf-<pid>.map` (start, size, name per line; code moved by the GC leaves stale entries, the latest wins). */
+function jitNamer(perfMap: string | undefined): (address: number) => string | undefined {
+  if (perfMap === undefined || !existsSync(perfMap)) return () => undefined;
+  const entries: Array<[start: number, end: number, name: string]> = [];
+  for (const line of readFileSync(perfMap, 'utf8').split('\n')) {
+    const [start, size, ...name] = line.split(' ');
+    if (start && size && name.length > 0) entries.push([parseInt(start, 16), parseInt(start, 16) + parseInt(size, 16), name.join(' ')]);
+  }
+  return (address) => {
+    for (let i = entries.length - 1; i >= 0; i--) if (entries[i]![0] <= address && address < entries[i]![1]) return entries[i]![2];
+    return undefined;
+  };
+}

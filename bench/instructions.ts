@@ -1,0 +1,147 @@
+/**
+ * `npm run bench:instructions`: the instructions a gateway executes per request, counted by
+ * valgrind's callgrind. CPU time a request moves by 10–30 % between runs on a shared 2-core
+ * machine; an instruction count repeats within a few per cent, so a change of 2 % can be seen,
+ * and where the instructions go is named down to the function (V8's JIT code too, from the
+ * `--perf-basic-prof` map the gateway writes). Instructions are not time (a SIMD `memcmp` does
+ * much per instruction, a cache miss little), so what it finds is confirmed with `npm run bench`.
+ *
+ * Each target runs alone under callgrind (about 50 times slower than natively): the mock upstream
+ * in its own process, a warm-up (BENCH_INSTR_WARMUP requests, default 15,000: V8 must have
+ * finished compiling, which takes more than 5,000 here), then the counters are zeroed, then
+ * BENCH_INSTR_REQUESTS (default 500) requests from 4 clients, then a dump. About 4 minutes a
+ * target and mode on this machine. Reported per request: all instructions; those of major
+ * garbage collections apart (a window has one or has none, so compare the rest); scavenges.
+ * The 60 costliest functions of each go to bench/profiles/instructions-<time>/.
+ *
+ * Environment: BENCH_TARGETS (default "no plugins,full"; also "default", "full without
+ * gateway:auth" and any plugin of the full pipeline, or a config's path), BENCH_MODES (default
+ * "json"; "json,stream"), BENCH_GATEWAY_ROOT=<checkout> (the gateways from that checkout's built
+ * dist/), BENCH_BASELINE_ROOT=<checkout> (each target again from that checkout's built dist/,
+ * "<name> @base"), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { readCallgrind } from './callgrind.js';
+import { positiveInt } from './env.js';
+import { fullWithoutConfig } from './full-without.js';
+import { createBenchKey, gatewayEnv, killAll, runBenchmark, startMockUpstreams } from './processes.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
+const TARGETS = (process.env.BENCH_TARGETS ?? 'no plugins,full').split(',').map((t) => t.trim());
+const MODES = (process.env.BENCH_MODES ?? 'json').split(',').map((m) => m.trim());
+const REQUESTS = positiveInt('BENCH_INSTR_REQUESTS', 500);
+const WARMUP = positiveInt('BENCH_INSTR_WARMUP', 15_000);
+const CLIENTS = 4;
+const PROMPT = 'Benchmark the gateway with a short prompt, please.';
+
+const log = (message: string) => process.stderr.write(`bench:instructions: ${message}\n`);
+
+async function main(): Promise<number> {
+  const upstreams = await startMockUpstreams();
+  const work = mkdtempSync(join(tmpdir(), 'bench-instructions-'));
+  const out = join(ROOT, 'bench', 'profiles', `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(out, { recursive: true });
+  const builds: Array<[suffix: string, root: string]> = [['', process.env.BENCH_GATEWAY_ROOT ?? ROOT], ...(process.env.BENCH_BASELINE_ROOT ? [[' @base', process.env.BENCH_BASELINE_ROOT] as [string, string]] : [])];
+  const rows: string[] = ['| target | mode | instructions a request | without major GC | major GC | scavenges |', '| --- | --- | --: | --: | --: | --: |'];
+  for (const target of TARGETS) {
+    const config = configFile(target, work);
+    for (const mode of MODES) {
+      for (const [suffix, root] of builds) {
+        const name = `${target}${suffix}`;
+        log(`${name}, ${mode}: warming up (${WARMUP} requests), then counting ${REQUESTS}`);
+        const counts = await countTarget(join(root, 'dist', 'cli', 'main.js'), config, mode === 'stream', gatewayEnv(upstreams));
+        const per = (n: number) => Math.round(n / REQUESTS).toLocaleString('en-US');
+        rows.push(`| ${name} | ${mode} | ${per(counts.total)} | ${per(counts.total - counts.majorGc)} | ${per(counts.majorGc)} | ${per(counts.scavenges)} |`);
+        const top = counts.functions.slice(0, 60).map(([fn, n]) => `${per(n).padStart(9)}  ${fn}`);
+        writeFileSync(join(out, `${name.replace(/\W+/g, '-')}-${mode}.txt`), `${rows[0]}\n${rows.at(-1)}\n\nexclusive instructions a request, by function:\n${top.join('\n')}\n`);
+        log(rows.at(-1)!);
+      }
+    }
+  }
+  process.stdout.write(`${rows.join('\n')}\n\nfunctions: ${out}\n`);
+  return 0;
+}
+
+function configFile(target: string, work: string): string {
+  if (CONFIGS[target]) return join(ROOT, 'bench', 'configs', CONFIGS[target]);
+  if (target.endsWith('.json')) return isAbsolute(target) ? target : join(process.cwd(), target);
+  const file = fullWithoutConfig(target, join(ROOT, 'bench', 'configs', CONFIGS.full!), work);
+  if (!file) throw new Error(`unknown target "${target}"`);
+  return file;
+}
+
+/** One gateway under callgrind: warmed up, zeroed, loaded with REQUESTS requests, dumped and read. */
+async function countTarget(main: string, config: string, stream: boolean, env: NodeJS.ProcessEnv) {
+  const cwd = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (readFileSync(config, 'utf8').includes('gateway:auth')) headers.authorization = `Bearer ${createBenchKey({ main, config, cwd, env })}`;
+  // --smc-check: V8 writes and rewrites machine code; --trace-children: `start` may execute itself again (young-generation flag).
+  const args = ['--tool=callgrind', '--smc-check=all-non-file', '--trace-children=yes', `--callgrind-out-file=${join(cwd, 'callgrind.out.%p')}`, process.execPath, '--perf-basic-prof', '--no-short-builtin-calls', main, 'start', '--config', config, '--port', '0'];
+  const child = spawn('valgrind', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  try {
+    const origin = await listening(child);
+    const pool = new Pool(origin, { connections: CLIENTS });
+    const body = JSON.stringify({ model: 'mock/mock-small', stream, messages: [{ role: 'user', content: PROMPT }] });
+    const send = async (count: number) => {
+      let left = count;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          while (left-- > 0) {
+            const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers, body });
+            await res.body.text();
+            if (res.statusCode !== 200) throw new Error(`the gateway answered ${res.statusCode}`);
+          }
+        }),
+      );
+    };
+    await send(WARMUP);
+    await sleep(2000);
+    execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
+    await send(REQUESTS);
+    // The usage log writes behind the requests, at least once a second: let it land inside the window.
+    await sleep(1500);
+    execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
+    await sleep(1000);
+    await pool.close();
+    const dump = readdirSync(cwd).find((file) => /^callgrind\.out\.\d+\.\d+$/.test(file));
+    if (!dump) throw new Error(`callgrind wrote no dump in ${cwd}`);
+    return readCallgrind(join(cwd, dump), `/tmp/perf-${child.pid}.map`);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+function listening(child: ChildProcess): Promise<string> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the gateway did not start under valgrind within 5 minutes:\n${output}`)), 300_000);
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`valgrind exited (${code}):\n${output}`));
+    });
+  });
+}
+
+runBenchmark(async () => {
+  try {
+    return await main();
+  } finally {
+    killAll();
+  }
+}, log);
