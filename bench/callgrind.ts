@@ -1,6 +1,7 @@
 /**
  * Reading a callgrind dump of a gateway (bench/instructions.ts): instructions in all, those of the
- * major garbage collections (lumpy: a window of a few hundred requests has one or has none), and
+ * major garbage collections and of V8's compilers apart (lumpy: a window of a few hundred requests
+ * has one or has none), and
  * the functions that executed the most, with V8's JIT code named from the `--perf-basic-prof` map
  * the process wrote (callgrind sees only an address there).
  */
@@ -13,6 +14,8 @@ export interface InstructionCounts {
   majorGc: number;
   /** Young-generation collections. */
   scavenges: number;
+  /** V8's optimising compilers on their threads: a warmed-up gateway compiles now and then (a deoptimised function again). */
+  compilation: number;
   /** Exclusive instructions by function, most first. */
   functions: Array<[name: string, instructions: number]>;
 }
@@ -27,6 +30,7 @@ const MAJOR_GC_ROOTS = [
   'v8::internal::IncrementalMarking::AdvanceOnAllocation',
 ];
 const SCAVENGE_ROOTS = ['v8::internal::ScavengerCollector::CollectGarbage', 'v8::internal::ScavengerCollector::JobTask::Run'];
+const COMPILER_ROOTS = ['v8::internal::OptimizingCompileDispatcher::CompileTask::RunInternal', 'v8::internal::maglev::MaglevConcurrentDispatcher::JobTask::Run'];
 
 export function readCallgrind(file: string, perfMap: string | undefined): InstructionCounts {
   const annotate = (inclusive: boolean) => execFileSync('callgrind_annotate', [file, '--threshold=100', `--inclusive=${inclusive ? 'yes' : 'no'}`], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -36,7 +40,7 @@ export function readCallgrind(file: string, perfMap: string | undefined): Instru
   const sum = (roots: string[]) => roots.reduce((total, root) => total + (inclusive.get(root) ?? 0), 0);
   const total = exclusive.get('PROGRAM TOTALS') ?? 0;
   exclusive.delete('PROGRAM TOTALS');
-  return { total, majorGc: sum(MAJOR_GC_ROOTS), scavenges: sum(SCAVENGE_ROOTS), functions: [...exclusive].sort((a, b) => b[1] - a[1]) };
+  return { total, majorGc: sum(MAJOR_GC_ROOTS), scavenges: sum(SCAVENGE_ROOTS), compilation: sum(COMPILER_ROOTS), functions: [...exclusive].sort((a, b) => b[1] - a[1]) };
 }
 
 /** Cost by function name, from callgrind_annotate's listing (`1,234 (0.5%)  file:function [object]`). */
