@@ -21,7 +21,7 @@
  * dist/), BENCH_BASELINE_ROOT=<checkout> (each target again from that checkout's built dist/,
  * "<name> @base"), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -30,7 +30,7 @@ import { Pool } from 'undici';
 import { readCallgrind } from './callgrind.js';
 import { positiveInt } from './env.js';
 import { fullWithoutConfig } from './full-without.js';
-import { createBenchKey, gatewayEnv, killAll, runBenchmark, startMockUpstreams } from './processes.js';
+import { createBenchKey, gatewayEnv, runBenchmark, startMockUpstreams, startNode, stopGracefully } from './processes.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
@@ -82,11 +82,19 @@ async function countTarget(main: string, config: string, stream: boolean, env: N
   const cwd = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (readFileSync(config, 'utf8').includes('gateway:auth')) headers.authorization = `Bearer ${createBenchKey({ main, config, cwd, env })}`;
-  // --smc-check: V8 writes and rewrites machine code; --trace-children: `start` may execute itself again (young-generation flag).
-  const args = ['--tool=callgrind', '--smc-check=all-non-file', '--trace-children=yes', `--callgrind-out-file=${join(cwd, 'callgrind.out.%p')}`, process.execPath, '--perf-basic-prof', '--no-short-builtin-calls', main, 'start', '--config', config, '--port', '0'];
-  const child = spawn('valgrind', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const gateway = await startNode({
+    name: 'gateway under callgrind',
+    // --smc-check: V8 writes and rewrites machine code; --trace-children: `start` may execute itself again (young-generation flag).
+    wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--trace-children=yes', `--callgrind-out-file=${join(cwd, 'callgrind.out.%p')}`],
+    args: ['--perf-basic-prof', '--no-short-builtin-calls', main, 'start', '--config', config, '--port', '0'],
+    ready: /listening on (http:\/\/\S+)/,
+    cwd,
+    env,
+    timeoutMs: 300_000,
+  });
+  const child = gateway.child;
   try {
-    const origin = await listening(child);
+    const origin = gateway.match[1]!;
     const pool = new Pool(origin, { connections: CLIENTS });
     const body = JSON.stringify({ model: 'mock/mock-small', stream, messages: [{ role: 'user', content: PROMPT }] });
     const send = async (count: number) => {
@@ -114,35 +122,8 @@ async function countTarget(main: string, config: string, stream: boolean, env: N
     if (!dump) throw new Error(`callgrind wrote no dump in ${cwd}`);
     return readCallgrind(join(cwd, dump), `/tmp/perf-${child.pid}.map`);
   } finally {
-    child.kill('SIGKILL');
+    await stopGracefully(child);
   }
 }
 
-function listening(child: ChildProcess): Promise<string> {
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway did not start under valgrind within 5 minutes:\n${output}`)), 300_000);
-    const onData = (data: Buffer) => {
-      output += data.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`valgrind exited (${code}):\n${output}`));
-    });
-  });
-}
-
-runBenchmark(async () => {
-  try {
-    return await main();
-  } finally {
-    killAll();
-  }
-}, log);
+runBenchmark(main, log);

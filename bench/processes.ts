@@ -28,6 +28,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** CPU list for `taskset -c` (e.g. "1"): the process and its children run only there. */
   cpus?: string;
+  /** A command that runs node for us, with its arguments (`valgrind --tool=callgrind …`): node's path and `args` follow it. */
+  wrapper?: string[];
 }
 
 const running = new Set<ChildProcess>();
@@ -66,8 +68,9 @@ export function startNode(options: StartOptions): Promise<Started> {
   // stdin is a pipe the child never reads unless it wants to: our own scripts exit when it closes,
   // which covers even a SIGKILL of this process.
   // taskset execs node in its own process, so the child's pid is node's.
-  const [command, args] = options.cpus === undefined ? [process.execPath, options.args] : ['taskset', ['-c', options.cpus, process.execPath, ...options.args]];
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const node = [...(options.wrapper ?? []), process.execPath, ...options.args];
+  const [command, ...args] = options.cpus === undefined ? node : ['taskset', '-c', options.cpus, ...node];
+  const child = spawn(command!, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
   let later = '';
