@@ -17,7 +17,7 @@
  *
  * Environment: BENCH_TARGETS (default "no plugins,full"; also "default", "full without
  * gateway:auth" and any plugin of the full pipeline, or a config's path), BENCH_MODES (default
- * "json"; "json,stream"), BENCH_GATEWAY_ROOT=<checkout> (the gateways from that checkout's built
+ * "json"; "json,stream"), BENCH_CALLGRIND_ARGS (more valgrind options), BENCH_GATEWAY_ROOT=<checkout> (the gateways from that checkout's built
  * dist/), BENCH_BASELINE_ROOT=<checkout> (each target again from that checkout's built dist/,
  * "<name> @base"), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
  */
@@ -39,6 +39,8 @@ const MODES = (process.env.BENCH_MODES ?? 'json').split(',').map((m) => m.trim()
 const REQUESTS = positiveInt('BENCH_INSTR_REQUESTS', 500);
 const WARMUP = positiveInt('BENCH_INSTR_WARMUP', 15_000);
 const CLIENTS = 4;
+/** More valgrind options, e.g. `--separate-callers3=*Runtime_SetKeyedProperty*` to see who reaches a runtime function through V8's C entry. */
+const EXTRA_VALGRIND_ARGS = (process.env.BENCH_CALLGRIND_ARGS ?? '').split(' ').filter(Boolean);
 const PROMPT = 'Benchmark the gateway with a short prompt, please.';
 
 const log = (message: string) => process.stderr.write(`bench:instructions: ${message}\n`);
@@ -85,7 +87,7 @@ async function countTarget(main: string, config: string, stream: boolean, env: N
   const gateway = await startNode({
     name: 'gateway under callgrind',
     // --smc-check: V8 writes and rewrites machine code; --trace-children: `start` may execute itself again (young-generation flag).
-    wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--trace-children=yes', `--callgrind-out-file=${join(cwd, 'callgrind.out.%p')}`],
+    wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--trace-children=yes', `--callgrind-out-file=${join(cwd, 'callgrind.out.%p')}`, ...EXTRA_VALGRIND_ARGS],
     args: ['--perf-basic-prof', '--no-short-builtin-calls', main, 'start', '--config', config, '--port', '0'],
     ready: /listening on (http:\/\/\S+)/,
     cwd,
