@@ -15,15 +15,15 @@
  * With `--log` (the floor of the full pipeline), it also hashes the bearer key and looks it up in
  * a map (auth), counts the key's requests and spend in memory (limits, budget), and writes one
  * usage row per request with both bodies into SQLite in the gateway's own schema and indexes
- * (WAL), batched every 50 ms in one transaction, 16 rows per INSERT from one JSON value, each field
- * read by its path in it, as the gateway's usage log does. No tokenizer: a floor settles token limits from the upstream's usage.
+ * (WAL), batched every 50 ms in one transaction, 16 rows per INSERT, with the gateway's own
+ * statement (`sqliteInsert`: the fields as JSON, the bodies bound apart). No tokenizer: a floor settles token limits from the upstream's usage.
  */
 import { createHash } from 'node:crypto';
 import Koa from 'koa';
 import sqlite3 from 'sqlite3';
 import { Pool } from 'undici';
 import { USAGE_MIGRATIONS } from '../plugins/usage-logger/log/migrations.js';
-import { USAGE_COLUMNS } from '../plugins/usage-logger/log/rows.js';
+import { sqliteInsert } from '../plugins/usage-logger/log/sqlite-usage-log.js';
 
 const upstream = new Pool(process.argv[2]!);
 const slow = process.argv[3] && !process.argv[3].startsWith('--') ? new Pool(process.argv[3]) : upstream;
@@ -115,8 +115,15 @@ async function openLog(file: string) {
   // As the usage log's writer does: SQLite's temporary data for each INSERT stays in memory.
   await exec('PRAGMA temp_store = MEMORY');
   for (const migration of USAGE_MIGRATIONS) for (const sql of migration.sqlite) await exec(sql);
-  const insert = db.prepare(`INSERT INTO usage_records (${USAGE_COLUMNS.join(', ')}) SELECT ${USAGE_COLUMNS.map((_, i) => `?1 ->> ('$[' || key || '][${i}]')`).join(', ')} FROM json_each(?1) WHERE true ON CONFLICT (request_id) DO NOTHING`);
-  const run = (json: string) => new Promise<void>((resolve, reject) => insert.run([json], (error: Error | null) => (error ? reject(error) : resolve())));
+  // The usage log's own statements (with bodies: every row has them here), prepared once each.
+  const insertStatement = sqliteInsert('usage_records', 16);
+  const prepared = new Map<string, sqlite3.Statement>();
+  const run = (rows: unknown[][]) => {
+    const { text, values } = insertStatement(rows);
+    let statement = prepared.get(text);
+    if (!statement) prepared.set(text, (statement = db.prepare(text)));
+    return new Promise<void>((resolve, reject) => statement.run(values, (error: Error | null) => (error ? reject(error) : resolve())));
+  };
 
   // The bench's key, as `llm-gateway keys create` stores it: by the hash of its secret.
   const keys = new Map<string, string>();
@@ -133,7 +140,7 @@ async function openLog(file: string) {
     const rows = pending;
     pending = [];
     await exec('BEGIN');
-    for (let start = 0; start < rows.length; start += 16) await run(JSON.stringify(rows.slice(start, start + 16)));
+    for (let start = 0; start < rows.length; start += 16) await run(rows.slice(start, start + 16));
     await exec('COMMIT');
     writing = false;
   }

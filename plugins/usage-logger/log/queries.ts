@@ -4,7 +4,7 @@
  * answers identical: same filters, same ordering, same nearest-rank percentiles.
  */
 import type { UsageRecord } from './record.js';
-import { USAGE_COLUMNS, numberOrNull, storableJson, time, type Row, type UsageColumn, type ValueEncoding } from './rows.js';
+import { USAGE_COLUMNS, numberOrNull, time, type Row, type UsageColumn, type ValueEncoding } from './rows.js';
 import type { LogQuery, StatusClass, UsageAggregate, UsageBucket, UsageFilter, UsageGroupKey, UsageQuery } from './usage-log.js';
 
 export interface Dialect extends ValueEncoding {
@@ -15,10 +15,6 @@ export interface Dialect extends ValueEncoding {
   param(n: number): string;
   /** Start of the UTC hour or day containing `started_at`, in the column's own type. */
   bucket(unit: UsageBucket): string;
-  /** A table of rows from a JSON array of arrays, the statement's one bind value (`param`). */
-  jsonRows(param: string): string;
-  /** The `index`-th element of the current row of `jsonRows`, as the type of `column`. */
-  jsonField(index: number, column: UsageColumn): string;
 }
 
 export interface Statement {
@@ -45,22 +41,17 @@ class Params {
 }
 
 /**
- * The INSERT of a slice of encoded rows (`recordValues`), all carried by one bind value: the rows
- * as one JSON array, which the database unpacks (`dialect.jsonRows`). Binding every value
- * instead (27 a row) cost the main thread about 20 µs a row in sqlite3's binding alone;
- * `JSON.stringify` of the slice costs a few, and the unpacking runs in the database's thread or
- * process. ON CONFLICT DO NOTHING makes a retried batch harmless when an earlier try did land.
+ * The batch INSERT of a slice of encoded rows (`recordValues`): each backend carries the slice in
+ * a few bind values of JSON, which the database unpacks (`from`, a table of the slice's rows) and
+ * reads a field at a time (`field`). Binding every value instead (27 a row) cost the main thread
+ * about 20 µs a row in sqlite3's binding alone; `JSON.stringify` of the slice costs a few, and the
+ * unpacking runs in the database's thread or process. ON CONFLICT DO NOTHING makes a retried batch
+ * harmless when an earlier try did land.
  */
-export function insertFromJson(table: string, dialect: Dialect): (rows: ReadonlyArray<readonly unknown[]>) => Statement {
-  const text = insertFromJsonText(table, dialect);
-  return (rows) => ({ text, values: [storableJson(JSON.stringify(rows))], prepared: 'usage_insert' });
-}
-
-/** The text of that INSERT; `field` may read some columns from elsewhere than the JSON (SQLite's bodies). */
-export function insertFromJsonText(table: string, dialect: Dialect, field: Dialect['jsonField'] = dialect.jsonField): string {
+export function insertText(table: string, field: (index: number, column: UsageColumn) => string, from: string): string {
   const fields = USAGE_COLUMNS.map((column, index) => field(index, column)).join(', ');
   // `WHERE true`: SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
-  return `INSERT INTO ${table} (${USAGE_COLUMNS.join(', ')}) SELECT ${fields} FROM ${dialect.jsonRows(dialect.param(1))} WHERE true ON CONFLICT (request_id) DO NOTHING`;
+  return `INSERT INTO ${table} (${USAGE_COLUMNS.join(', ')}) SELECT ${fields} FROM ${from} WHERE true ON CONFLICT (request_id) DO NOTHING`;
 }
 
 /** One page, newest first; asks for one row more than the page to know whether another follows. */

@@ -8,7 +8,6 @@ import { WriteBehindBatcher, type BatchOptions } from './batcher.js';
 import {
   aggregateStatement,
   encodeCursor,
-  insertFromJson,
   listStatement,
   pruneStatement,
   readAggregates,
@@ -27,7 +26,6 @@ type EncodedRow = unknown[];
 
 export abstract class SqlUsageLog implements UsageLog {
   private readonly batcher: WriteBehindBatcher<EncodedRow>;
-  private readonly insertStatement: (rows: readonly EncodedRow[]) => Statement;
   private closing: Promise<void> | undefined;
   /** Records refused on write because they could not be encoded; reported as failed writes. */
   private refused = 0;
@@ -38,10 +36,9 @@ export abstract class SqlUsageLog implements UsageLog {
     protected readonly dialect: Dialect,
     protected readonly logger: Logger,
     batch: BatchOptions = {},
-    /** The INSERT of a slice of at most ROWS_PER_SLICE rows; by default `insertFromJson`. */
-    insertStatement?: (rows: readonly EncodedRow[]) => Statement,
+    /** The INSERT of a slice of at most ROWS_PER_SLICE rows (`insertText`). */
+    private readonly insertStatement: (rows: readonly EncodedRow[]) => Statement,
   ) {
-    this.insertStatement = insertStatement ?? insertFromJson(table, dialect);
     this.batcher = new WriteBehindBatcher((rows) => this.insert(rows), logger, batch);
   }
 

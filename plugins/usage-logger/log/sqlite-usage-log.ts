@@ -9,8 +9,8 @@ import sqlite3 from 'sqlite3';
 import type { Logger } from 'llm-gateway/plugin';
 import type { BatchOptions } from './batcher.js';
 import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
-import { insertFromJson, insertFromJsonText, type Dialect, type Statement } from './queries.js';
-import { BODY_COLUMNS, USAGE_TABLE, storableJson, storableText, type Row } from './rows.js';
+import { insertText, type Dialect, type Statement } from './queries.js';
+import { BODY_COLUMNS, USAGE_COLUMNS, USAGE_TABLE, storableJson, storableText, type Row } from './rows.js';
 import { ROWS_PER_SLICE, SqlUsageLog } from './sql-usage-log.js';
 
 const HOUR_MS = 3_600_000;
@@ -27,37 +27,44 @@ export const SQLITE_DIALECT: Dialect = {
     const ms = unit === 'minute' ? 60_000 : unit === 'hour' ? HOUR_MS : DAY_MS;
     return `((started_at / ${ms}) * ${ms})`;
   },
-  // The batch is one bind value, read twice: for its rows, and for each row's fields. So it is
-  // named (?1) rather than anonymous, here only.
-  jsonRows: () => `json_each(?1)`,
-  // Each field is read from the whole batch by path (`$[row][field]`), not from the row's `value`:
-  // SQLite 3.44 (sqlite3's own copy) parses a JSON text again for every `->>` on it, but keeps the
-  // batch parsed between reads. `value ->> i` parsed each row 27 times: a record written cost
-  // 25 µs of CPU, 18 by path (docs/performance.md, seventh pass). Finding the parsed batch
-  // compares its text each time, so the bodies are not in it (sqliteInsert).
-  // ->> hands back SQL's own types: JSON numbers as INTEGER or REAL, strings as TEXT, null as NULL.
-  jsonField: (index) => `?1 ->> ('$[' || key || '][${index}]')`,
 };
 
+/** See sqliteInsert: fewer than SQLite 3.44's four cached JSON texts. */
+const JSON_PARTS = 3;
+
 /**
- * The batch INSERT on SQLite: a slice's fields travel as one JSON value read by path (above), but
- * its bodies are bound as parameters of their own, two a row, picked by the row's position. In the
- * JSON, every read of every field compared the slice's whole text, 512 KB with 16 KB bodies: 979 µs
- * of CPU a row, against 51 bound (and 311 with `value ->> i`). A slice without bodies (the default
- * keeps none) uses the statement without the parameters: each bound null costs too.
+ * The batch INSERT on SQLite. A slice's fields travel as JSON in three bind values, a third of the
+ * columns each (row by row: `[[request_id, started_at, …], …]`), and each field is read by path
+ * from its part (`?p ->> '$[row][i]'`); `json_each` over the first part makes the rows.
+ *
+ * Why three: SQLite 3.44 (sqlite3's own copy) keeps the JSON texts a statement reads parsed, four
+ * at most, and finds one again by comparing the whole text on every read. With the slice as one
+ * text, each of a row's 25 reads compared all of it, and walked its row to the field; in three
+ * parts each compares and walks a third. A usage row with the bench's bodies: 136 → 123 thousand
+ * instructions (121 → 112 without bodies); four parts counted 125, five thrash the cache (200).
+ * (Reading `value ->> i` from json_each's row instead parses the row again for each field; binding
+ * every value costs sqlite3 about 0.5 µs a value on the main thread. docs/performance.md.)
+ *
+ * The bodies are not in the JSON: they are bound as parameters of their own, two a row, picked by
+ * the row's position, so that no read compares kilobytes of them. A slice without bodies (the
+ * default keeps none) uses the statement without those parameters: each bound null costs too.
  */
 export function sqliteInsert(table: string, rowsPerStatement: number): (rows: ReadonlyArray<readonly unknown[]>) => Statement {
-  const withoutBodies = insertFromJson(table, SQLITE_DIALECT);
-  const withBodies = insertFromJsonText(table, SQLITE_DIALECT, (index, column) => {
+  const jsonColumns = USAGE_COLUMNS.map((_, index) => index).filter((index) => !BODY_COLUMNS.includes(index));
+  const perPart = Math.ceil(jsonColumns.length / JSON_PARTS);
+  const parts = Array.from({ length: JSON_PARTS }, (_, part) => jsonColumns.slice(part * perPart, (part + 1) * perPart));
+  const jsonField = new Map(parts.flatMap((columns, part) => columns.map((index, i) => [index, `?${part + 1} ->> ('$[' || key || '][${i}]')`] as const)));
+  const statement = (body: (index: number) => string) => insertText(table, (index) => jsonField.get(index) ?? body(index), 'json_each(?1)');
+  const withoutBodies = statement(() => 'NULL');
+  // The row's own parameter, after the parts: the first two for the first row's bodies, the next two for the second's…
+  const withBodies = statement((index) => {
     const body = BODY_COLUMNS.indexOf(index);
-    if (body < 0) return SQLITE_DIALECT.jsonField(index, column);
-    // The row's own parameter: ?2 and ?3 for the first row's bodies, ?4 and ?5 for the second's…
-    return `CASE key ${Array.from({ length: rowsPerStatement }, (_, row) => `WHEN ${row} THEN ?${2 + row * 2 + body}`).join(' ')} END`;
+    return `CASE key ${Array.from({ length: rowsPerStatement }, (_, row) => `WHEN ${row} THEN ?${JSON_PARTS + 1 + row * 2 + body}`).join(' ')} END`;
   });
   return (rows) => {
     if (rows.length > rowsPerStatement) throw new RangeError(`a slice of ${rows.length} rows, more than ${rowsPerStatement}`);
-    if (!rows.some((row) => BODY_COLUMNS.some((index) => row[index] != null))) return withoutBodies(rows);
-    const values: unknown[] = [storableJson(JSON.stringify(rows.map((row) => row.map((value, index) => (BODY_COLUMNS.includes(index) ? null : value)))))];
+    const values: unknown[] = parts.map((columns) => storableJson(JSON.stringify(rows.map((row) => columns.map((index) => row[index])))));
+    if (!rows.some((row) => BODY_COLUMNS.some((index) => row[index] != null))) return { text: withoutBodies, values, prepared: 'usage_insert' };
     for (let row = 0; row < rowsPerStatement; row++) for (const index of BODY_COLUMNS) values.push(storableText(rows[row]?.[index]));
     return { text: withBodies, values, prepared: 'usage_insert_bodies' };
   };
