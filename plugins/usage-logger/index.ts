@@ -71,6 +71,11 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     const { maxBytes, request: keepRequest, response: keepResponse } = options.bodies;
     const body = (text: string) => redact(cap(text, maxBytes));
     const jsonBody = (value: unknown) => body(cappedJson(value, maxBytes));
+    // A request the client sent in no more bytes than the cap is serialised whole: cappedJson's
+    // replacer runs for every value (13 thousand instructions for a sentence's request, against 4
+    // without). The text is the same, since body() caps it; the client's byte count only says
+    // when serialising everything is cheap.
+    const requestBody = (request: unknown, clientBytes: number) => (clientBytes <= maxBytes ? () => body(JSON.stringify(request)) : () => jsonBody(request));
     // A whole answer's OpenAI view as JSON: the text the client was sent when that is what it got
     // (OpenAI's own endpoints), serialised by the kernel already; else serialised in the batch.
     // Only the answer or its text is kept for the batch, never the request's context.
@@ -95,11 +100,11 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
       try {
         // Bodies are only referenced here: serialising, capping and redacting them runs in the
         // write-behind batch (DeferredBody), off the request path.
-        const request = ctx.request;
+        const request = keepRequest ? requestBody(ctx.request, Number(ctx.http?.req?.headers['content-length'])) : undefined;
         const kept = ctx.get(responseTextSlot);
         const answer = ctx.response?.kind === 'json' ? ctx.response.body : undefined;
         const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? answerBody(ctx, answer) : undefined;
-        const record = buildRecord(ctx, pricing(), { request: keepRequest ? () => jsonBody(request) : undefined, response });
+        const record = buildRecord(ctx, pricing(), { request, response });
         log.write(record);
       } catch (error) {
         host.logger.warn('could not build a usage record', { requestId: ctx.id, error: (error as Error).message });

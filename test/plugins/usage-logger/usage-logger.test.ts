@@ -152,6 +152,23 @@ describe('records', () => {
     expect(viewed).toMatchObject({ object: 'chat.completion', choices: [expect.objectContaining({ message: expect.objectContaining({ content: 'echo: as viewed' }) })] });
   });
 
+  it('keeps a request as JSON, whole when it fits the cap and cut at the cap when it does not', async () => {
+    const send = async (content: string) => {
+      const answer = await client().chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content }] }).withResponse();
+      const requestId = answer.response.headers.get('x-request-id')!;
+      await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
+      return (await logs(`&requestId=${requestId}`))[0]!.requestBody!;
+    };
+    expect(JSON.parse(await send('a short question'))).toMatchObject({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'a short question' }] });
+    // Past the cap (4096 bytes here): serialised only as far as the cap keeps.
+    const long = await send(`long ${'word '.repeat(2000)}`);
+    expect(long.endsWith('…[truncated]')).toBe(true);
+    const kept = long.slice(0, -'…[truncated]'.length);
+    expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(4096);
+    expect(Buffer.byteLength(kept)).toBeGreaterThan(4000);
+    expect(kept.startsWith('{"model":"mock/mock-small","messages":[{"role":"user","content":"long word word')).toBe(true);
+  });
+
   it('redacts keys, tokens, emails, phones and cards in stored bodies', async () => {
     const content = 'mail ana@example.com, key sk-proj-abcdefghijklmnopqrstuv, call +1 415 555 0100, card 4111 1111 1111 1111';
     const answer = await client().chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content }] }).withResponse();
