@@ -25,7 +25,7 @@ import type { LocalCounters } from 'llm-gateway/store';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
 import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, type BudgetWindow, type Reservation } from './budget.js';
-import { KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
+import { KNOWN_KEYS_CAP, KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
 import { addToWindow, addToWindowNow, asTake, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
 
 export interface AuthOptions {
@@ -69,6 +69,21 @@ export function authenticatedKey(http: KoaContext): CallerKey | undefined {
 
 const keyOf = (http: KoaContext) => (http.state as Record<symbol, GatewayKey | undefined>)[KEY_STATE];
 const callerOf = (key: GatewayKey): CallerKey => ({ id: key.id, name: key.name, team: key.team, metadata: key.metadata });
+
+/**
+ * A key's counters' names, made once for each key: the counters find a string they have seen
+ * without hashing it again (sliding-window.ts). Looked up by the key's id, the very string the
+ * key store holds, whose hash V8 keeps. Bounded like the key store's cache.
+ */
+const counterNames = new Map<string, { rpm: string; tpm: string; bucket: string }>();
+function countersOf(key: { id: string }): { rpm: string; tpm: string; bucket: string } {
+  let names = counterNames.get(key.id);
+  if (names === undefined) {
+    if (counterNames.size >= KNOWN_KEYS_CAP) counterNames.clear();
+    counterNames.set(key.id, (names = { rpm: `rpm:${key.id}`, tpm: `tpm:${key.id}`, bucket: `bucket:${key.id}` }));
+  }
+  return names;
+}
 
 /** Gateway keys for other plugins (the dashboard): the same operations as `/admin/keys`, never a hash. */
 export interface KeyAdmin {
@@ -199,13 +214,13 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       if (local) {
         return {
           requests: rpm === undefined ? undefined : takeRequestNow(local, key, rpm),
-          tokensUsed: tpm === undefined ? undefined : windowCountNow(local, `tpm:${key.id}`),
+          tokensUsed: tpm === undefined ? undefined : windowCountNow(local, countersOf(key).tpm),
           spent: budgets.length === 0 ? undefined : exhaustedWindowNow(local, budgets),
         };
       }
       return Promise.all([
         rpm === undefined ? undefined : takeRequest(key, rpm),
-        tpm === undefined ? undefined : windowCount(store.counters, `tpm:${key.id}`),
+        tpm === undefined ? undefined : windowCount(store.counters, countersOf(key).tpm),
         budgets.length === 0 ? undefined : exhaustedWindow(store.counters, budgets),
       ]).then(([requests, tokensUsed, spent]) => ({ requests, tokensUsed, spent }));
     }
@@ -227,13 +242,13 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
 
     /** One request taken from the key's rpm: a sliding window, or a token bucket when the key asks for one. */
     async function takeRequest(key: GatewayKey, rpm: number): Promise<RequestTake> {
-      if (key.limits?.algorithm === 'token-bucket') return asTake(await store.counters.takeFromBucket(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60));
-      return takeFromWindow(store.counters, `rpm:${key.id}`, 1, rpm);
+      if (key.limits?.algorithm === 'token-bucket') return asTake(await store.counters.takeFromBucket(countersOf(key).bucket, 1, key.limits.burst ?? rpm, rpm / 60));
+      return takeFromWindow(store.counters, countersOf(key).rpm, 1, rpm);
     }
 
     function takeRequestNow(local: LocalCounters, key: GatewayKey, rpm: number): RequestTake {
-      if (key.limits?.algorithm === 'token-bucket') return asTake(local.takeFromBucketNow(`bucket:${key.id}`, 1, key.limits.burst ?? rpm, rpm / 60));
-      return takeFromWindowNow(local, `rpm:${key.id}`, 1, rpm);
+      if (key.limits?.algorithm === 'token-bucket') return asTake(local.takeFromBucketNow(countersOf(key).bucket, 1, key.limits.burst ?? rpm, rpm / 60));
+      return takeFromWindowNow(local, countersOf(key).rpm, 1, rpm);
     }
 
     /**
@@ -267,12 +282,12 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       const held = ctx.get(reservationSlot);
       const { local } = store.counters;
       if (local && !(held instanceof Promise)) {
-        addToWindowNow(local, `tpm:${key.id}`, tokens);
+        addToWindowNow(local, countersOf(key).tpm, tokens);
         if (held?.ok) return held.release(actual());
         return;
       }
       return (async () => {
-        await addToWindow(store.counters, `tpm:${key.id}`, tokens);
+        await addToWindow(store.counters, countersOf(key).tpm, tokens);
         const reservation = await Promise.resolve(held).catch(() => undefined);
         if (reservation?.ok) await reservation.release(actual());
       })();
