@@ -33,13 +33,16 @@ export function createPriceBook(overrides: Record<string, Partial<ModelPrice>> =
   }
   // Every observer of a finished request asks (usage log, metrics, traces, access log, budgets),
   // and a lookup scans the whole table: remember answers, bounded since model names come from clients.
-  const known = new Map<string, ModelPrice | undefined>();
+  // An unknown model is remembered as null, so that one `get` answers (a new key string is hashed
+  // by every lookup).
+  const known = new Map<string, ModelPrice | null>();
   const lookup = (provider: string, model: string): ModelPrice | undefined => {
     const key = `${provider}\u0000${model}`;
-    if (known.has(key)) return known.get(key);
+    const remembered = known.get(key);
+    if (remembered !== undefined) return remembered ?? undefined;
     if (known.size >= MEMO_LIMIT) known.clear();
     const price = find(provider, model);
-    known.set(key, price);
+    known.set(key, price ?? null);
     return price;
   };
   return { lookup };
