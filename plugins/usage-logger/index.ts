@@ -72,9 +72,9 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     const body = (text: string) => redact(cap(text, maxBytes));
     const jsonBody = (value: unknown) => body(cappedJson(value, maxBytes));
     // A request the client sent in no more bytes than the cap is serialised whole: cappedJson's
-    // replacer runs for every value (13 thousand instructions for a sentence's request, against 4
-    // without). The text is the same, since body() caps it; the client's byte count only says
-    // when serialising everything is cheap.
+    // replacer runs for every value (1.4 µs for a sentence's request, against 0.7 without). The
+    // text is the same, since body() caps it; the client's byte count only says when serialising
+    // everything is cheap.
     const requestBody = (request: unknown, clientBytes: number) => (clientBytes <= maxBytes ? () => body(JSON.stringify(request)) : () => jsonBody(request));
     // A whole answer's OpenAI view as JSON: the text the client was sent when that is what it got
     // (OpenAI's own endpoints), serialised by the kernel already; else serialised in the batch.

@@ -35,7 +35,7 @@ export abstract class SqlUsageLog implements UsageLog {
     protected readonly table: string,
     protected readonly dialect: Dialect,
     protected readonly logger: Logger,
-    batch: BatchOptions = {},
+    batch: BatchOptions | undefined,
     /** The INSERT of a slice of at most ROWS_PER_SLICE rows (`insertText`). */
     private readonly insertStatement: (rows: readonly EncodedRow[]) => Statement,
   ) {

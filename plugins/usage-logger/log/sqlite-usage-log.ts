@@ -35,7 +35,8 @@ const JSON_PARTS = 3;
 /**
  * The batch INSERT on SQLite. A slice's fields travel as JSON in three bind values, a third of the
  * columns each (row by row: `[[request_id, started_at, …], …]`), and each field is read by path
- * from its part (`?p ->> '$[row][i]'`); `json_each` over the first part makes the rows.
+ * from its part (`?p ->> '$[row][i]'`); `json_each` over the first part makes the rows. `->>`
+ * hands back SQL's own types: JSON numbers as INTEGER or REAL, strings as TEXT, null as NULL.
  *
  * Why three: SQLite 3.44 (sqlite3's own copy) keeps the JSON texts a statement reads parsed, four
  * at most, and finds one again by comparing the whole text on every read. With the slice as one
