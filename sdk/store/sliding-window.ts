@@ -26,7 +26,7 @@ interface Buckets {
  * The counters' keys of each window's current and previous bucket (`<key>:<bucket number>`), made
  * once a bucket rather than on every call. A Map finds a string it has not seen by hashing all of
  * it, and a key built anew for each request was new each time: two to four such lookups a window
- * a request (the full pipeline looked up about 20). A kept string keeps its hash. Callers that
+ * a request (the full pipeline looked up about 17). A kept string keeps its hash. Callers that
  * pass the same key string each time (a plugin's own, made once) make the lookup here cheap too.
  * Bounded: keys come from configuration and from gateway keys, but a caller could pass anything.
  */
