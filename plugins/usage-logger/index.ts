@@ -70,12 +70,10 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     const redact = createRedactor(options.redact);
     const { maxBytes, request: keepRequest, response: keepResponse } = options.bodies;
     const body = (text: string) => redact(cap(text, maxBytes));
-    const jsonBody = (value: unknown) => body(cappedJson(value, maxBytes));
-    // A request the client sent in no more bytes than the cap is serialised whole: cappedJson's
-    // replacer runs for every value (1.4 µs for a sentence's request, against 0.7 without). The
-    // text is the same, since body() caps it; the client's byte count only says when serialising
-    // everything is cheap.
-    const requestBody = (request: unknown, clientBytes: number) => (clientBytes <= maxBytes ? () => body(JSON.stringify(request)) : () => jsonBody(request));
+    // A value known to be small (a request the client sent in no more bytes than the cap) is
+    // serialised whole: cappedJson's replacer runs for every value (1.4 µs for a sentence's request,
+    // against 0.7 without). The text is the same, since body() caps it.
+    const jsonBody = (value: unknown, knownBytes = Infinity) => body(knownBytes <= maxBytes ? JSON.stringify(value) : cappedJson(value, maxBytes));
     // A whole answer's OpenAI view as JSON: the text the client was sent when that is what it got
     // (OpenAI's own endpoints), serialised by the kernel already; else serialised in the batch.
     // Only the answer or its text is kept for the batch, never the request's context.
@@ -100,7 +98,9 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
       try {
         // Bodies are only referenced here: serialising, capping and redacting them runs in the
         // write-behind batch (DeferredBody), off the request path.
-        const request = keepRequest ? requestBody(ctx.request, Number(ctx.http?.req?.headers['content-length'])) : undefined;
+        const chat = ctx.request;
+        const clientBytes = Number(ctx.http?.req?.headers['content-length']);
+        const request = keepRequest ? () => jsonBody(chat, clientBytes) : undefined;
         const kept = ctx.get(responseTextSlot);
         const answer = ctx.response?.kind === 'json' ? ctx.response.body : undefined;
         const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? answerBody(ctx, answer) : undefined;
