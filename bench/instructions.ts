@@ -20,9 +20,9 @@
  *
  * Environment: BENCH_TARGETS (default "no plugins,full"; also "default", "full without
  * gateway:auth" and any plugin of the full pipeline, or a config's path), BENCH_MODES (default
- * "json"; "json,stream"), BENCH_CALLGRIND_ARGS (more valgrind options), BENCH_GATEWAY_ROOT=<checkout> (the gateways from that checkout's built
- * dist/), BENCH_BASELINE_ROOT=<checkout> (each target again from that checkout's built dist/,
- * "<name> @base"), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
+ * "json"; "json,stream"), BENCH_CALLGRIND_ARGS (more valgrind options), BENCH_GATEWAY_ROOT=<checkout>
+ * (the gateways from that checkout's built dist/), BENCH_BASELINE_ROOT=<checkout> (each target
+ * again from that checkout's built dist/, "<name> @base"), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
