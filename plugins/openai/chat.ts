@@ -73,20 +73,28 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>,
 }
 
 /** A string value for `finish_reason`, whitespace allowed as JSON allows it (`null` is not one). */
-const FINISH_REASON = /"finish_reason"\s*:\s*"/;
+const FINISH_REASON = /finish_reason"\s*:\s*"/;
+
+/** A `usage` key with a value other than `null`. */
+const USAGE_VALUE = /usage"\s*:(?!\s*null\b)/;
 
 /**
  * An event that may go on unparsed: it has an object's braces (an event cut short is parsed, and
  * fails the stream as before; one garbled between its braces goes on as the upstream wrote it, as
  * through any pass-through proxy), and its text shows no usage, no error and no finish reason: none
- * of those keys appears, and no `\u` escape could spell one. A false "may carry" only costs a parse.
+ * of those keys appears with a value (`"usage":null` is none: OpenAI puts it on every chunk but the
+ * last when usage is asked for, as the token counter does), and no `\u` escape could spell one. A
+ * false "may carry" only costs a parse. The searches leave out each key's opening quote: a quote
+ * is JSON's commonest character, and a search that starts with one stops at every quote (a typical
+ * chunk's check took twice as long: 0.4 against 0.2 µs); matching more (`"max_usage"`) only costs
+ * that parse.
  */
 function carriesNothingToRead(data: string): boolean {
   return (
     data.charCodeAt(0) === OPEN_BRACE &&
     data.charCodeAt(data.length - 1) === CLOSE_BRACE &&
-    !data.includes('"usage"') &&
-    !data.includes('"error"') &&
+    !(data.includes('usage"') && USAGE_VALUE.test(data)) &&
+    !data.includes('error"') &&
     !data.includes('\\u') &&
     !FINISH_REASON.test(data)
   );

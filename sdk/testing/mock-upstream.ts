@@ -260,12 +260,16 @@ export function chunk(delta: Record<string, unknown>, finishReason: string | nul
   return { id: 'chatcmpl-mock-stream', object: 'chat.completion.chunk', created: 1700000000, model: 'mock-small', choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...extra };
 }
 
-/** A complete streamed answer: role, one chunk per word, finish, and optionally usage. */
+/**
+ * A complete streamed answer: role, one chunk per word, finish, and optionally usage. With usage,
+ * every chunk before the last carries `"usage": null`, as OpenAI's do when a request sets
+ * `stream_options.include_usage`.
+ */
 export function wordChunks(text: string, options: { usage?: boolean } = {}): Array<Record<string, unknown>> {
   const words = text.split(/(?<= )/);
   const chunks = [chunk({ role: 'assistant', content: '' }), ...words.map((w) => chunk({ content: w })), chunk({}, 'stop')];
-  if (options.usage) chunks.push({ ...chunk({}), choices: [], usage: { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length } });
-  return chunks;
+  if (!options.usage) return chunks;
+  return [...chunks.map((c) => ({ ...c, usage: null })), { ...chunk({}), choices: [], usage: { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length } }];
 }
 
 interface EchoReply {

@@ -128,13 +128,26 @@ describe('streams', () => {
       expect(chunks[3]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
     });
 
-    it('parses an event a key could hide in (a \\u escape), and one with a finish reason written with spaces', async () => {
+    it('hands over events whose usage is null (OpenAI sends it on every chunk when usage is asked for) unparsed', async () => {
+      const nullUsage = (content: string, spaced = false) =>
+        `data: ${JSON.stringify({ id: 's', object: 'chat.completion.chunk', created: 1, model: 'acme-1', choices: [{ index: 0, delta: { content }, finish_reason: null }], usage: null }).replace('"usage":null', spaced ? '"usage" : null' : '"usage":null')}\n\n`;
+      const finish = `data: ${JSON.stringify({ id: 's', object: 'chat.completion.chunk', created: 1, model: 'acme-1', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: null })}\n\n`;
+      server.use(http.post(`${BASE}/chat/completions`, () => sse([nullUsage('a'), nullUsage('b', true), finish, usage, 'data: [DONE]\n\n'])));
+      const chunks = await collect(await passing(acme()));
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true, false, false]);
+      expect(rawOf(chunks[1]!)).toContain('"usage" : null');
+      expect(chunks[3]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+    });
+
+    it('parses an event a key could hide in (a \\u escape), and those with usage or a finish reason written with spaces', async () => {
       const escaped = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[{"index":0,"delta":{"content":"caf\\u00e9"},"finish_reason":null}]}\n\n';
       const spaced = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[{"index":0,"delta":{},"finish_reason" : "stop"}]}\n\n';
-      server.use(http.post(`${BASE}/chat/completions`, () => sse([escaped, spaced])));
+      const spacedUsage = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[],"usage" : {"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
+      server.use(http.post(`${BASE}/chat/completions`, () => sse([escaped, spaced, spacedUsage])));
       const chunks = await collect(await passing(acme()));
-      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([false, false]);
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([false, false, false]);
       expect(chunks[0]!.choices[0]?.delta.content).toBe('café');
+      expect(chunks[2]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
     });
 
     it.each([
