@@ -14,7 +14,7 @@ import { rejectUnsupported, type UnsupportedParamsPolicy } from './providers/uns
 import type { TranslationLoss } from './protocol/native.js';
 import { AdvisoryFields } from './advisory.js';
 import type { Logger } from './logger.js';
-import { markReadByKernelOnly, tapStream } from './stream.js';
+import { markPassable, tapStream } from './stream.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
   const advisory = new AdvisoryFields();
@@ -136,8 +136,7 @@ function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompl
 
 /**
  * Notes the stream's usage and end on the attempt, without holding chunks back. It reads only
- * usage, which a chunk passed through unparsed never carries, so the stream stays one that only
- * the kernel reads.
+ * usage, which a chunk passed through unparsed never carries, so the stream may be passed through.
  */
 function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt, logger: Logger): AsyncIterable<ChatCompletionChunk> {
   const observed = tapStream(chunks, {
@@ -154,7 +153,7 @@ function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayC
       attempt.endedAt = ctx.elapsed();
     },
   });
-  return markReadByKernelOnly(observed);
+  return markPassable(observed);
 }
 
 /**

@@ -16,23 +16,24 @@ export interface PrimeOptions<T> {
 }
 
 /**
- * Marks a stream whose chunks only the kernel reads (the provider call's own observer over an
- * adapter's stream): with nothing else wrapped around it by the time the front-end writes it, the
- * adapter may pass the rest through unparsed (see `PassThroughHint`). `primeStream` keeps the mark,
- * since it reads only the preamble, and so does a `tapStream` tap without a `chunk` callback; any
- * other wrapper (a tap that reads chunks, a generator) drops it, as its result is a new iterable.
+ * Marks a stream whose chunks are only read where they are (the provider call's own observer over
+ * an adapter's stream): with nothing else wrapped around it by the time the front-end writes it,
+ * the adapter may pass the rest through unparsed (see `PassThroughHint`). `primeStream` keeps the
+ * mark, since it reads only the preamble, and so does a `tapStream` tap without a `chunk` callback
+ * or with `lazyChunks`; any other wrapper (a tap that may keep chunks, a generator) drops it, as
+ * its result is a new iterable.
  */
-const READ_BY_KERNEL_ONLY: unique symbol = Symbol('llm-gateway.read-by-kernel-only');
+const PASSABLE: unique symbol = Symbol('llm-gateway.passable');
 
-type Marked = { [READ_BY_KERNEL_ONLY]?: true };
+type Marked = { [PASSABLE]?: true };
 
-export function markReadByKernelOnly<S extends AsyncIterable<unknown>>(chunks: S): S {
-  (chunks as Marked)[READ_BY_KERNEL_ONLY] = true;
+export function markPassable<S extends AsyncIterable<unknown>>(chunks: S): S {
+  (chunks as Marked)[PASSABLE] = true;
   return chunks;
 }
 
-export function isReadByKernelOnly(chunks: AsyncIterable<unknown>): boolean {
-  return (chunks as Marked)[READ_BY_KERNEL_ONLY] === true;
+export function isPassable(chunks: AsyncIterable<unknown>): boolean {
+  return (chunks as Marked)[PASSABLE] === true;
 }
 
 /**
@@ -100,7 +101,7 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
     },
   };
   if (options.meaningful === undefined) markPrimed(primed);
-  return isReadByKernelOnly(chunks) ? markReadByKernelOnly(primed) : primed;
+  return isPassable(chunks) ? markPassable(primed) : primed;
 }
 
 /** The result, or undefined when the deadline passes first (the promise is left to its owner). */
@@ -117,6 +118,13 @@ async function beforeDeadline<R>(promise: Promise<R>, deadline: number): Promise
 export interface StreamTap<T> {
   /** Sees each chunk as it passes; nothing is held back. A throw ends the stream with that error. */
   chunk?(chunk: T): void;
+  /**
+   * `chunk` only reads chunks' named fields (`choices`, `usage`, `id`…) while it runs: it never
+   * copies, spreads or keeps one. Chunks an adapter did not parse yet, whose fields are read on
+   * demand, may then reach it, and the stream may still be passed through (the OpenAI-format
+   * adapter parses only what such taps read, often only the answer's text: docs/plugins.md).
+   */
+  lazyChunks?: boolean;
   /**
    * Runs once when the stream is over, however it ended: finished (`error` undefined), failed, or
    * let go by its reader (a client that left). The reader learns of the end after it has run.
@@ -175,8 +183,8 @@ export function tapStream<T>(chunks: AsyncIterable<T>, tap: StreamTap<T>): Async
     },
   };
   const result: AsyncIterable<T> = { [Symbol.asyncIterator]: () => tapped };
-  // A tap that only waits for the end (a rate limiter's slot) reads no chunk: the stream stays one
-  // that only the kernel reads, and may still be passed through.
+  // A tap that only waits for the end (a rate limiter's slot) reads no chunk, and one with
+  // lazyChunks reads them in place: the stream may still be passed through.
   if (isPrimed(chunks)) markPrimed(result);
-  return tap.chunk === undefined && isReadByKernelOnly(chunks) ? markReadByKernelOnly(result) : result;
+  return (tap.chunk === undefined || tap.lazyChunks === true) && isPassable(chunks) ? markPassable(result) : result;
 }

@@ -9,7 +9,7 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Terminal } from '../pipeline.js';
 import type { ChatCompletionRequest, EmbeddingsRequest } from '../protocol/openai.js';
-import { isReadByKernelOnly, primeStream } from '../stream.js';
+import { isPassable, primeStream } from '../stream.js';
 import type { FrontEnd } from './front-end.js';
 import { ClientJson, KEPT_FROM_BYTES } from './client-json.js';
 import { readJsonRequest } from './read-json-body.js';
@@ -70,8 +70,8 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
     if (ctx.response.kind === 'stream') {
       // Failures before the first chunk still get a real HTTP status.
       const chunks = await primeStream(ctx.response.chunks);
-      // Nothing but the kernel reads the rest of this stream: the adapter may stop parsing it.
-      if (frontEnd.passThrough === true && isReadByKernelOnly(chunks)) allowPassThrough(ctx);
+      // The rest of this stream is only read in place (the kernel, lazyChunks taps): the adapter may stop parsing it.
+      if (frontEnd.passThrough === true && isPassable(chunks)) allowPassThrough(ctx);
       setGatewayHeaders(koa, ctx);
       koa.respond = false;
       events.emit('response', ctx);

@@ -37,7 +37,7 @@ export interface ChatCallInput {
    */
   readonly native?: NativeRequest;
   /**
-   * Whether anything but the kernel still reads this stream's chunks (see `PassThroughHint`): an
+   * Whether this stream's chunks are only read in place from now on (see `PassThroughHint`): an
    * adapter may ignore it, and every adapter that does not keep the upstream's event text should.
    */
   readonly passThrough?: PassThroughHint;
@@ -52,12 +52,14 @@ export interface ChatCallInput {
 }
 
 /**
- * Turns true while a stream runs (after its start), once nothing but the kernel and a front-end
- * that writes the upstream's own event text will read its chunks: no plugin wrapped the stream, and
- * the front-end declared `passThrough`. From then on an adapter that keeps each chunk's upstream
- * text may hand over chunks it did not parse (the OpenAI-format adapter's `PassedChunk`), as long
- * as every chunk that carries usage, a finish reason or an error is still parsed whole: the kernel
- * reads those. Parsing every event was the largest cost of a long stream without plugins.
+ * Turns true while a stream runs (after its start), once its chunks will only be read in place: by
+ * the kernel, by plugins' taps that declared `lazyChunks` (they read fields and keep no chunk), and
+ * by a front-end that writes the upstream's own event text (no generator or other wrapper, and the
+ * front-end declared `passThrough`). From then on an adapter that keeps each chunk's upstream text
+ * may hand over chunks it did not parse, as long as each is still read right: the OpenAI-format
+ * adapter's `PassedChunk` parses on demand what a reader asks for (often only its answer text), and
+ * every chunk that carries usage, a finish reason or an error is parsed whole, as the kernel reads
+ * those. Parsing every event was the largest cost of a long stream.
  */
 export interface PassThroughHint {
   readonly allowed: boolean;

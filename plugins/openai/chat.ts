@@ -36,33 +36,24 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
 
 /**
  * The upstream's events as chunks, checked: not JSON, an error event or a stream cut short fail it.
- * Once nothing but the kernel reads the stream (`passThrough.allowed`), an event that can carry
- * nothing the kernel reads is not parsed: it goes on as a PassedChunk with its text.
+ * Once the stream's readers take chunks as they are (`passThrough.allowed`), an event that can
+ * carry nothing the kernel reads is not parsed: it goes on as a PassedChunk with its text, parsed
+ * (as here) only if someone reads it.
  */
 function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>, passThrough: PassThroughHint | undefined): AsyncIterable<ChatCompletionChunk> {
   let finished = false;
+  const parse = (data: string) => parseChunk(provider, data);
   return mapStream(events, {
     item(event) {
       if (event.data === '[DONE]') {
         finished = true;
         return STOP;
       }
-      if (passThrough?.allowed === true && carriesNothingToRead(event.data)) return new PassedChunk(event.data);
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(event.data);
-      } catch {
-        throw malformed(provider, 'the stream carried an event that is not JSON');
-      }
-      if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
-      if ('error' in chunk && (chunk as { error: unknown }).error) {
-        const detail = readErrorBody(event.data);
-        throw new GatewayError('upstream', `${provider}: ${detail.message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
-      }
-      const typed = chunk as ChatCompletionChunk;
-      if (Array.isArray(typed.choices) && typed.choices.some((c) => c.finish_reason)) finished = true;
-      rememberRaw(typed, event.data);
-      return typed;
+      if (passThrough?.allowed === true && carriesNothingToRead(event.data)) return new PassedChunk(event.data, parse);
+      const chunk = parse(event.data);
+      if (Array.isArray(chunk.choices) && chunk.choices.some((c) => c.finish_reason)) finished = true;
+      rememberRaw(chunk, event.data);
+      return chunk;
     },
     end() {
       // Some servers omit [DONE]; an answer that reached its finish_reason is complete all the same.
@@ -70,6 +61,22 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>,
       return undefined;
     },
   });
+}
+
+/** One event's chunk: not JSON, not an object, or an error event fail the stream. */
+function parseChunk(provider: string, data: string): ChatCompletionChunk {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    throw malformed(provider, 'the stream carried an event that is not JSON');
+  }
+  if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
+  if ('error' in chunk && (chunk as { error: unknown }).error) {
+    const detail = readErrorBody(data);
+    throw new GatewayError('upstream', `${provider}: ${detail.message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
+  }
+  return chunk as ChatCompletionChunk;
 }
 
 /** A string value for `finish_reason`, whitespace allowed as JSON allows it (`null` is not one). */

@@ -17,6 +17,7 @@
  * that fell out of the ring (preamble held for seconds) is serialised, which is only slower.
  */
 import type { ChatCompletionChunk } from 'llm-gateway/plugin';
+import { deltaChoices } from './delta-choices.js';
 
 const PLACES = 64;
 const chunks: Array<ChatCompletionChunk | undefined> = new Array(PLACES);
@@ -30,18 +31,52 @@ export function rememberRaw(chunk: ChatCompletionChunk, data: string): void {
 }
 
 /**
- * A chunk the adapter handed over without parsing it, once nothing but the kernel and the chat
- * completions front-end reads the stream (`PassThroughHint`): it carries only its upstream text,
- * and stands for an event with neither usage, a finish reason nor an error (those are parsed).
+ * A chunk the adapter handed over without parsing it, once the stream's only readers are the kernel,
+ * the chat completions front-end and taps that read chunks in place (`PassThroughHint`). It stands
+ * for an event with neither usage, a finish reason nor an error (those are parsed), and carries
+ * its upstream text, which the front-end writes as it is. Its fields are read on demand: `choices`
+ * from the text when its one choice only adds text (delta-choices.ts, a fraction of a parse), else
+ * from a parse of the whole event, as are `id`, `object`, `created` and `model`. Nothing is parsed
+ * for a stream nobody reads. A vendor's field is only in `toJSON()`; a spread copy has none of them.
  */
 export class PassedChunk implements ChatCompletionChunk {
-  readonly id = '';
-  readonly object = 'chat.completion.chunk';
-  readonly created = 0;
-  readonly model = '';
-  readonly choices: ChatCompletionChunk['choices'] = [];
+  /** None: an event with usage is parsed whole (chat.ts). A field, so that reading it parses nothing. */
+  readonly usage = undefined;
   [field: string]: unknown;
-  constructor(readonly raw: string) {}
+  readonly #parse: (data: string) => ChatCompletionChunk;
+  #choices: ChatCompletionChunk['choices'] | undefined;
+  #whole: ChatCompletionChunk | undefined;
+
+  /** `parse` reads the event's text as the adapter reads any event: checked, failing with the provider's name. */
+  constructor(
+    readonly raw: string,
+    parse: (data: string) => ChatCompletionChunk,
+  ) {
+    this.#parse = parse;
+  }
+
+  get choices(): ChatCompletionChunk['choices'] {
+    return (this.#choices ??= deltaChoices(this.raw) ?? this.whole().choices);
+  }
+  get id(): string {
+    return this.whole().id;
+  }
+  get object(): 'chat.completion.chunk' {
+    return this.whole().object;
+  }
+  get created(): number {
+    return this.whole().created;
+  }
+  get model(): string {
+    return this.whole().model;
+  }
+  toJSON(): ChatCompletionChunk {
+    return this.whole();
+  }
+
+  private whole(): ChatCompletionChunk {
+    return (this.#whole ??= this.#parse(this.raw));
+  }
 }
 
 /** The upstream's own `data:` text for a chunk nobody replaced; undefined otherwise. */

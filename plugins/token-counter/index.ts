@@ -60,7 +60,7 @@ export const tokenCounter = definePlugin<TokenCounterOptions, typeof defaults>({
           count.addLater(() => body.choices.map((c) => textOf(c.message)).join(''));
           return;
         }
-        if (response.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => keepText(chunk, count) }) };
+        if (response.kind === 'stream') ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => keepText(chunk, count), lazyChunks: true }) };
       },
     };
   },

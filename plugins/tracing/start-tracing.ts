@@ -177,6 +177,8 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
     const reasons: string[] = [];
     let text = settings.captureContent ? '' : undefined;
     return tapStream(chunks, {
+      // Fields are read, no chunk is kept: the stream may still be passed through.
+      lazyChunks: true,
       chunk(chunk) {
         id ??= chunk.id;
         model ??= chunk.model;

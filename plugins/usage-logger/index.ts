@@ -124,7 +124,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
       if (response?.kind !== 'stream') return;
       const kept = { text: '' };
       ctx.set(responseTextSlot, kept);
-      ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => keepText(chunk, kept, maxBytes) }) };
+      ctx.response = { ...response, chunks: tapStream(response.chunks, { chunk: (chunk) => keepText(chunk, kept, maxBytes), lazyChunks: true }) };
     };
 
     return {

@@ -1,10 +1,11 @@
 /**
- * The pass-through hint (`ChatCallInput.passThrough`) turns on once a stream has started and only
- * the kernel and a front-end that writes the upstream's own text read the rest of it: never while
- * a plugin wraps the stream, never for a front-end that translates chunks.
+ * The pass-through hint (`ChatCallInput.passThrough`) turns on once a stream has started and the
+ * rest of it is only read in place: by the kernel, by taps that declare `lazyChunks`, and by a
+ * front-end that writes the upstream's own text; never while a plugin wraps the stream otherwise,
+ * never for a front-end that translates chunks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { definePlugin, tapStream, type ChatCompletionChunk, type StreamTap } from '../../index.js';
+import { definePlugin, tapStream, tokenCounter, usageLogger, type ChatCompletionChunk, type StreamTap } from '../../index.js';
 import { defineProviderType, type PassThroughHint } from '../../sdk/provider-kit.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 
@@ -62,23 +63,32 @@ const tapping = (name: string, tap: StreamTap<ChatCompletionChunk>) =>
     }),
   });
 
-/** Reads every chunk, as the token counter does. */
+/** Reads every chunk, and may keep them: declares nothing. */
 const reader = tapping('test:reader', { chunk: (chunk) => void chunk.choices });
+/** Reads every chunk's text in place, as the token counter does. */
+const texts: string[] = [];
+const lazyReader = tapping('test:lazy-reader', { lazyChunks: true, chunk: (chunk) => void texts.push(chunk.choices.map((c) => c.delta.content ?? '').join('')) });
 /** Waits only for the stream's end, as the rate limiter does for its slot. */
 const ender = tapping('test:ender', { end: () => undefined });
 
 let plain: RunningGateway;
 let reading: RunningGateway;
+let lazilyReading: RunningGateway;
+let accounting: RunningGateway;
 let ending: RunningGateway;
 beforeAll(async () => {
   const providers = { rec: { type: 'recording', models: ['m'] } };
   plain = await startGateway({ providers, plugins: [recording()] });
   reading = await startGateway({ providers, plugins: [recording(), reader()] });
+  lazilyReading = await startGateway({ providers, plugins: [recording(), lazyReader()] });
+  accounting = await startGateway({ providers, plugins: [recording(), tokenCounter(), usageLogger({ url: 'sqlite::memory:', bodies: { request: true, response: true } })] });
   ending = await startGateway({ providers, plugins: [recording(), ender()] });
 });
 afterAll(async () => {
   await plain?.close();
   await reading?.close();
+  await lazilyReading?.close();
+  await accounting?.close();
   await ending?.close();
 });
 
@@ -99,6 +109,16 @@ describe('the pass-through hint', () => {
 
   it('stays off while a plugin reads the stream', async () => {
     expect(await hintsThrough(reading)).toEqual([false, false, false, false, false]);
+  });
+
+  it('turns on when a plugin reads chunks in place (lazyChunks), which still sees every text', async () => {
+    texts.length = 0;
+    expect(await hintsThrough(lazilyReading)).toEqual([false, false, true, true, true]);
+    expect(texts).toEqual(['', 'a ', 'b ', 'c ', '']);
+  });
+
+  it("turns on under the token counter and the usage log's bodies, which read the answer's text in place", async () => {
+    expect(await hintsThrough(accounting)).toEqual([false, false, true, true, true]);
   });
 
   it('turns on when a plugin only waits for the stream to end', async () => {

@@ -1,10 +1,11 @@
 /**
  * Streams from an OpenAI-format upstream to an OpenAI client pass the upstream's own event text
- * through when no plugin changes a chunk (no second JSON.stringify), and a plugin that replaces a
+ * through when no plugin changes a chunk (no second JSON.stringify), also while plugins read the
+ * answer's text in place (the token counter, the usage log's bodies), and a plugin that replaces a
  * chunk is still heard: its chunk is serialised as changed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { definePlugin, usageLogger, type ChatCompletionChunk } from '../../index.js';
+import { definePlugin, tokenCounter, usageLogger, type ChatCompletionChunk } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 import { usageRecordOf } from '../support/usage-records.js';
@@ -107,6 +108,36 @@ describe('stream pass-through', () => {
       expect(await usageRecordOf(logged, requestId)).toMatchObject({ stream: true, outcome: 'ok', completionTokens: 121, tokensEstimated: false });
     } finally {
       await logged.close();
+    }
+  });
+
+  it('passes the text through byte for byte while the token counter and the usage log read the answer, which they get whole', async () => {
+    const reading = await startGateway({
+      providers: { mock: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } },
+      plugins: [tokenCounter(), usageLogger({ url: 'sqlite::memory:', bodies: { response: true } })],
+    });
+    try {
+      // OpenAI's shape when usage is asked for (the token counter asks): "usage":null on every chunk
+      // but the last; a text with escapes; no usage at the end, so the counter counts the text.
+      const words = ['Hello', ' "quoted"', ' line\nbreak', ' café', ' end'];
+      const events = [
+        'data: {"id":"c2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"usage":null}\n\n',
+        ...words.map((w) => `data: {"id":"c2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(w)}},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`),
+        'data: {"id":"c2","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}\n\n',
+      ];
+      upstream.enqueue({ stream: { chunks: events } });
+      const res = await fetch(`${reading.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock/m', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(await res.text()).toBe(`${events.join('')}data: [DONE]\n\n`);
+      const record = await usageRecordOf(reading, res.headers.get('x-request-id')!);
+      expect(record.responseBody).toBe(words.join(''));
+      expect(record).toMatchObject({ outcome: 'ok', tokensEstimated: true });
+      expect(record.completionTokens).toBeGreaterThan(0);
+    } finally {
+      await reading.close();
     }
   });
 

@@ -114,7 +114,7 @@ describe('streams', () => {
     expect(error.message).toMatch(message);
   });
 
-  describe('with the pass-through hint on (nothing but the kernel reads the rest)', () => {
+  describe('with the pass-through hint on (the rest is only read in place)', () => {
     const passing = (provider: Provider) =>
       provider.chatCompletions({ body: request({ stream: true }), signal: new AbortController().signal, passThrough: { allowed: true } });
     const usage = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
@@ -148,6 +148,22 @@ describe('streams', () => {
       expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([false, false, false]);
       expect(chunks[0]!.choices[0]?.delta.content).toBe('café');
       expect(chunks[2]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+    });
+
+    it('parses an unparsed chunk as it would any event when it is read: a broken one fails naming the provider', async () => {
+      server.use(http.post(`${BASE}/chat/completions`, () => sse([chunk('a'), 'data: {"id":"s",oops}\n\n', chunk('', 'stop'), 'data: [DONE]\n\n'])));
+      const chunks = await collect(await passing(acme()));
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true, false]);
+      expect(chunks[0]!.choices[0]?.delta.content).toBe('a');
+      expect(chunks[0]!.id).toBe('s');
+      const error = (() => {
+        try {
+          return void chunks[1]!.choices;
+        } catch (thrown) {
+          return thrown;
+        }
+      })();
+      expect(error).toMatchObject({ provider: 'acme', code: 'upstream_invalid_response', retryable: true });
     });
 
     it.each([
