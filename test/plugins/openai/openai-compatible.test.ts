@@ -143,11 +143,16 @@ describe('streams', () => {
       const escaped = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[{"index":0,"delta":{"content":"caf\\u00e9"},"finish_reason":null}]}\n\n';
       const spaced = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[{"index":0,"delta":{},"finish_reason" : "stop"}]}\n\n';
       const spacedUsage = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[],"usage" : {"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
-      server.use(http.post(`${BASE}/chat/completions`, () => sse([escaped, spaced, spacedUsage])));
+      // A null one first, then the one with a value.
+      const finishAfterNull = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[{"index":0,"delta":{},"native_finish_reason":null,"finish_reason":"stop"}]}\n\n';
+      const usageAfterNull = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","x_vendor":{"usage":null},"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
+      server.use(http.post(`${BASE}/chat/completions`, () => sse([escaped, spaced, spacedUsage, finishAfterNull, usageAfterNull])));
       const chunks = await collect(await passing(acme()));
-      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([false, false, false]);
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([false, false, false, false, false]);
       expect(chunks[0]!.choices[0]?.delta.content).toBe('café');
       expect(chunks[2]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
+      expect(chunks[3]!.choices[0]?.finish_reason).toBe('stop');
+      expect(chunks[4]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
     });
 
     it('parses an unparsed chunk as it would any event when it is read: a broken one fails naming the provider', async () => {
