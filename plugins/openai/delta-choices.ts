@@ -58,7 +58,10 @@ export function deltaChoices(data: string): Choices | undefined {
     }
   }
   if (end >= data.length || data.charCodeAt(end + 1) !== CLOSE_BRACE) return undefined;
-  const text = escaped ? decodeString(data.slice(p - 1, end + 1)) : data.slice(p, end);
+  // A slice of 13 characters or more is a view into the event's text that keeps all of it alive
+  // for as long as the answer's text is kept (a usage log's body, a token count's pending text):
+  // ten times the text, for a stream's life. JSON.parse copies, as the parse of a whole event did.
+  const text = escaped || end - p >= SLICED_STRING_MIN_LENGTH ? decodeString(data.slice(p - 1, end + 1)) : data.slice(p, end);
   if (text === undefined) return undefined;
   p = end + 2;
   const delta = role ? { role: 'assistant' as const, content: text } : { content: text };
@@ -86,6 +89,8 @@ export function deltaChoices(data: string): Choices | undefined {
   return [choice];
 }
 
+/** V8's `SlicedString::kMinLength`: a shorter slice is a copy. */
+const SLICED_STRING_MIN_LENGTH = 13;
 const OPENAI_TAIL = ',"logprobs":null,"finish_reason":null';
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const isKeyStart = (code: number) => code === OPEN_BRACE || code === COMMA;

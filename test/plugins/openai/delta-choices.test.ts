@@ -2,6 +2,8 @@
  * The answer text of a chunk read from its event text without a parse: exact where it answers (the
  * same choices JSON.parse gives), and no answer for any shape it does not know.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { deltaChoices } from '../../../plugins/openai/delta-choices.js';
 
@@ -60,5 +62,23 @@ describe('deltaChoices', () => {
       const data = event({ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }, { usage: null });
       expect(deltaChoices(data)).toStrictEqual((JSON.parse(data) as { choices: unknown }).choices);
     }
+  });
+
+  it("keeps no part of the event's text alive through the answer's text (a kept text is a copy)", () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // 200 events of 50 KB each (a vendor field), each with a text long enough for V8 to slice.
+    const texts: string[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 200; i++) {
+      const data = event({ index: 0, delta: { content: `the answer's words, part ${i}` }, logprobs: null, finish_reason: null }, { x_vendor: 'v'.repeat(50_000) + i });
+      texts.push(deltaChoices(data)![0]!.delta.content as string);
+    }
+    gc();
+    const kept = process.memoryUsage().heapUsed - before;
+    expect(texts[199]).toBe("the answer's words, part 199");
+    // Slices of the events would keep their 10 MB alive.
+    expect(kept).toBeLessThan(2_000_000);
   });
 });
