@@ -19,7 +19,9 @@
  * The 60 costliest functions of each go to bench/profiles/instructions-<time>/.
  *
  * Environment: BENCH_TARGETS (default "no plugins,full"; also "default", "full without
- * gateway:auth" and any plugin of the full pipeline, or a config's path), BENCH_MODES (default
+ * gateway:auth" and any plugin of the full pipeline, a config's path, and the yardsticks "bare
+ * proxy", "floor" and "floor (logged)", which say what the ratios of `npm run bench` should be
+ * if instructions were time), BENCH_MODES (default
  * "json"; "json,stream"), BENCH_CALLGRIND_ARGS (more valgrind options), BENCH_GATEWAY_ROOT=<checkout>
  * (the gateways from that checkout's built dist/), BENCH_BASELINE_ROOT=<checkout> (each target
  * again from that checkout's built dist/, "<name> @base"), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
@@ -56,12 +58,15 @@ async function main(): Promise<number> {
   const builds: Array<[suffix: string, root: string]> = [['', process.env.BENCH_GATEWAY_ROOT ?? ROOT], ...(process.env.BENCH_BASELINE_ROOT ? [[' @base', process.env.BENCH_BASELINE_ROOT] as [string, string]] : [])];
   const rows: string[] = ['| target | mode | instructions a request | without major GC and compiling | without any GC and compiling | major GC | compiling | scavenges |', '| --- | --- | --: | --: | --: | --: | --: | --: |'];
   for (const target of TARGETS) {
-    const config = configFile(target, work);
+    const yardstick = YARDSTICKS[target];
+    const config = yardstick ? undefined : configFile(target, work);
     for (const mode of MODES) {
-      for (const [suffix, root] of builds) {
+      // A yardstick is bench/'s own code, the same for every build: counted once.
+      for (const [suffix, root] of yardstick ? builds.slice(0, 1) : builds) {
         const name = `${target}${suffix}`;
         log(`${name}, ${mode}: warming up (${WARMUP} requests), then counting ${REQUESTS}`);
-        const counts = await countTarget(join(root, 'dist', 'cli', 'main.js'), config, mode === 'stream', gatewayEnv(upstreams));
+        const launch: Launch = yardstick ? yardstick(upstreams, work) : gatewayLaunch(join(root, 'dist', 'cli', 'main.js'), config!);
+        const counts = await countTarget(launch, mode === 'stream', gatewayEnv(upstreams));
         const per = (n: number) => Math.round(n / REQUESTS).toLocaleString('en-US');
         rows.push(`| ${name} | ${mode} | ${per(counts.total)} | ${per(counts.total - counts.majorGc - counts.compilation)} | ${per(counts.total - counts.majorGc - counts.compilation - counts.scavenges)} | ${per(counts.majorGc)} | ${per(counts.compilation)} | ${per(counts.scavenges)} |`);
         const top = counts.functions.slice(0, 60).map(([fn, n]) => `${per(n).padStart(9)}  ${fn}`);
@@ -82,24 +87,52 @@ function configFile(target: string, work: string): string {
   return file;
 }
 
-/** One gateway under callgrind: warmed up, zeroed, loaded with REQUESTS requests, dumped and read. */
-async function countTarget(main: string, config: string, stream: boolean, env: NodeJS.ProcessEnv) {
-  const cwd = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (readFileSync(config, 'utf8').includes('gateway:auth')) headers.authorization = `Bearer ${createBenchKey({ main, config, cwd, env })}`;
-  const gateway = await startNode({
-    name: 'gateway under callgrind',
-    // --smc-check: V8 writes and rewrites machine code; --trace-children: `start` may execute itself again (young-generation flag).
-    wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--trace-children=yes', `--callgrind-out-file=${join(cwd, 'callgrind.out.%p')}`, ...EXTRA_VALGRIND_ARGS],
-    args: ['--perf-basic-prof', '--no-short-builtin-calls', main, 'start', '--config', config, '--port', '0'],
+/** How to start one target: node's arguments, what its output prints once it listens, and the headers its requests need. */
+interface Launch {
+  args: string[];
+  ready: RegExp;
+  origin: (match: RegExpExecArray) => string;
+  headers: (cwd: string, env: NodeJS.ProcessEnv) => Record<string, string>;
+}
+
+function gatewayLaunch(main: string, config: string): Launch {
+  return {
+    args: [main, 'start', '--config', config, '--port', '0'],
     ready: /listening on (http:\/\/\S+)/,
-    cwd,
+    origin: (match) => match[1]!,
+    headers: (cwd, env): Record<string, string> => (readFileSync(config, 'utf8').includes('gateway:auth') ? { authorization: `Bearer ${createBenchKey({ main, config, cwd, env })}` } : {}),
+  };
+}
+
+/** bench/'s own proxies, started as `npm run bench` starts them (the model name is the gateway's; the bare proxy forwards it as it is, which the mock answers alike). */
+const YARDSTICKS: Record<string, (upstreams: { origin: string; slowOrigin: string }, work: string) => Launch> = {
+  'bare proxy': ({ origin, slowOrigin }) => yardstick(['bench/bare-proxy.ts', origin, slowOrigin], {}),
+  floor: ({ origin, slowOrigin }) => yardstick(['bench/floor-proxy.ts', origin, slowOrigin], {}),
+  'floor (logged)': ({ origin, slowOrigin }, work) =>
+    yardstick(['bench/floor-proxy.ts', origin, slowOrigin, '--log', join(mkdtempSync(join(work, 'floor-')), 'usage.sqlite')], { authorization: 'Bearer floor-bench-key' }),
+};
+
+function yardstick(script: string[], headers: Record<string, string>): Launch {
+  return { args: ['--import', 'tsx', ...script], ready: /"port":(\d+)/, origin: (match) => `http://127.0.0.1:${match[1]}`, headers: () => headers };
+}
+
+/** One target under callgrind: warmed up, zeroed, loaded with REQUESTS requests, dumped and read. */
+async function countTarget(launch: Launch, stream: boolean, env: NodeJS.ProcessEnv) {
+  const cwd = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...launch.headers(cwd, env) };
+  const gateway = await startNode({
+    name: 'target under callgrind',
+    // --smc-check: V8 writes and rewrites machine code; --trace-children: `start` may execute itself again (young-generation flag); not tsx's esbuild service.
+    wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--trace-children=yes', '--trace-children-skip=*esbuild*', `--callgrind-out-file=${join(cwd, 'callgrind.out.%p')}`, ...EXTRA_VALGRIND_ARGS],
+    args: ['--perf-basic-prof', '--no-short-builtin-calls', ...launch.args],
+    ready: launch.ready,
+    cwd: launch.args[0] === '--import' ? ROOT : cwd,
     env,
     timeoutMs: 300_000,
   });
   const child = gateway.child;
   try {
-    const origin = gateway.match[1]!;
+    const origin = launch.origin(gateway.match);
     const pool = new Pool(origin, { connections: CLIENTS });
     const body = JSON.stringify({ model: 'mock/mock-small', stream, messages: [{ role: 'user', content: PROMPT }] });
     const send = async (count: number) => {
