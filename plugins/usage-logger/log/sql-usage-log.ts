@@ -21,6 +21,17 @@ import type { LogQuery, UsageAggregate, UsageLog, UsageLogStats, UsageQuery } fr
 /** Rows whose main-thread work runs in one go: about a millisecond's worth with bodies on. */
 export const ROWS_PER_SLICE = 16;
 
+/**
+ * Slices handed to the database before the first of them is done. The database answers a slice
+ * in a callback the event loop runs on its next turn, and a busy gateway's turn takes
+ * milliseconds: one slice at a time, the writer managed a slice a turn (about 4,000 rows a
+ * second with bodies, pinned to one core), fewer than the requests that core served, so the
+ * queue grew without end under a saturating load and its records lived long enough to be promoted
+ * into the old generation. With four queued the database goes on with the next while the event
+ * loop is busy, and a turn ends up to four slices, still a slice's main-thread work at a time.
+ */
+const SLICES_IN_FLIGHT = 4;
+
 /** A record encoded for INSERT, in column order. */
 type EncodedRow = unknown[];
 
@@ -101,7 +112,7 @@ export abstract class SqlUsageLog implements UsageLog {
 
   /**
    * The batcher's sink: one transaction per batch (one commit, one fsync), its rows inserted a
-   * slice at a time. The main thread's share of a row (its bodies serialised, capped and
+   * slice a statement, up to SLICES_IN_FLIGHT statements queued. The main thread's share of a row (its bodies serialised, capped and
    * redacted; the slice turned into JSON) is up to tens of µs, so a batch of 500 in
    * one statement held every request waiting behind it for tens of milliseconds, once per batch:
    * at c=64 that was a spike in the p99 of every request in flight. Between slices, while SQLite or
@@ -110,13 +121,28 @@ export abstract class SqlUsageLog implements UsageLog {
    */
   private insert(rows: EncodedRow[]): Promise<void> {
     return this.inTransaction(async (execute) => {
-      for (let start = 0; start < rows.length; start += ROWS_PER_SLICE) {
-        const slice = rows.slice(start, start + ROWS_PER_SLICE);
-        // Bodies are captured, redacted and serialised here, behind the requests (a retried batch finds them done).
-        for (const row of slice) resolveDeferredBodies(row);
-        await execute(this.insertStatement(slice));
+      // Each slice's statement settles into `failure` rather than rejecting, so none is left
+      // unhandled, and the transaction ends (committed or rolled back) only once all have settled.
+      const running: Array<Promise<void>> = [];
+      let failure: { error: unknown } | undefined;
+      for (let start = 0; start < rows.length && failure === undefined; start += ROWS_PER_SLICE) {
+        let statement: Statement;
+        try {
+          const slice = rows.slice(start, start + ROWS_PER_SLICE);
+          // Bodies are captured, redacted and serialised here, behind the requests (a retried batch finds them done).
+          for (const row of slice) resolveDeferredBodies(row);
+          statement = this.insertStatement(slice);
+        } catch (error) {
+          failure = { error };
+          break;
+        }
+        running.push(execute(statement).then(noop, (error: unknown) => void (failure ??= { error })));
+        if (running.length >= SLICES_IN_FLIGHT) await running.shift();
       }
+      await Promise.all(running);
+      if (failure !== undefined) throw failure.error;
     });
   }
-
 }
+
+function noop(): void {}
