@@ -30,7 +30,7 @@ export const ROWS_PER_SLICE = 16;
  * into the old generation. With four queued the database goes on with the next while the event
  * loop is busy, and a turn ends up to four slices, still a slice's main-thread work at a time.
  */
-const SLICES_IN_FLIGHT = 4;
+export const SLICES_IN_FLIGHT = 4;
 
 /** A record encoded for INSERT, in column order. */
 type EncodedRow = unknown[];

@@ -11,7 +11,7 @@ import type { BatchOptions } from './batcher.js';
 import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
 import { insertText, type Dialect, type Statement } from './queries.js';
 import { BODY_COLUMNS, USAGE_COLUMNS, USAGE_TABLE, storableJson, storableText, type Row } from './rows.js';
-import { ROWS_PER_SLICE, SqlUsageLog } from './sql-usage-log.js';
+import { ROWS_PER_SLICE, SLICES_IN_FLIGHT, SqlUsageLog } from './sql-usage-log.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -200,6 +200,13 @@ async function retryWhileBusy(action: () => Promise<void>, timeoutMs: number): P
 /** The callback API of `sqlite3`, as promises; only what the usage log needs. */
 class SqliteConnection {
   private readonly prepared = new Map<string, sqlite3.Statement>();
+  /**
+   * Which copy of a prepared statement runs next. sqlite3 runs one statement object's calls one
+   * after another, each started from the main thread when the last one's callback ran there, so
+   * slices queued on one object still advanced one an event-loop turn; each of the copies (as
+   * many as the usage log queues slices) is started as soon as it is called.
+   */
+  private nextCopy = 0;
 
   private constructor(private readonly db: sqlite3.Database) {}
 
@@ -226,19 +233,24 @@ class SqliteConnection {
         else resolvePromise(this.changes);
       };
       if (statement.prepared === undefined) this.db.run(statement.text, statement.values, done);
-      else this.preparedStatement(statement.prepared, statement.text).run(statement.values, done);
+      else this.preparedStatement(`${statement.prepared}#${(this.nextCopy = (this.nextCopy + 1) % SLICES_IN_FLIGHT)}`, statement.text, reject).run(statement.values, done);
     });
   }
 
   /**
-   * Only the usage log's own fixed statements are prepared (two: with and without bodies), so the map stays small.
-   * A statement that failed to prepare fails its run; it is dropped so that the next try prepares again.
+   * Only the usage log's own fixed statements are prepared (two: with and without bodies, each in
+   * SLICES_IN_FLIGHT copies), so the map stays small. A statement that fails to prepare is dropped,
+   * so that the next try prepares it again, and fails the run that prepared it through
+   * `onPrepareError`: sqlite3 never calls back a run queued on a statement that did not prepare
+   * (the table dropped under a running log: that run waited out the write timeout).
    */
-  private preparedStatement(prepared: string, text: string): sqlite3.Statement {
+  private preparedStatement(prepared: string, text: string, onPrepareError: (error: Error) => void): sqlite3.Statement {
     const known = this.prepared.get(prepared);
     if (known) return known;
     const statement = this.db.prepare(text, (error) => {
-      if (error) this.prepared.delete(prepared);
+      if (!error) return;
+      this.prepared.delete(prepared);
+      onPrepareError(error);
     });
     this.prepared.set(prepared, statement);
     return statement;

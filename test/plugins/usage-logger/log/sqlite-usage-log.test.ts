@@ -10,7 +10,7 @@ import sqlite3 from 'sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger } from '../../../../core/logger.js';
 import { openUsageLog } from '../../../../plugins/usage-logger/log/open-usage-log.js';
-import type { SqlUsageLog } from '../../../../plugins/usage-logger/log/sql-usage-log.js';
+import { ROWS_PER_SLICE, SLICES_IN_FLIGHT, type SqlUsageLog } from '../../../../plugins/usage-logger/log/sql-usage-log.js';
 import { usageRecord } from './records.js';
 import { usageLogSuite } from './usage-log-suite.js';
 
@@ -66,6 +66,27 @@ async function query<T>(file: string, sql: string): Promise<T[]> {
 }
 
 describe('sqlite usage log, file specifics', () => {
+  it('runs the slices it queues at once on as many statement objects, each started without waiting for the others', async () => {
+    // sqlite3 starts a statement object's next run only from the main thread, once the last one's
+    // callback ran: four slices on one object advanced one an event-loop turn, and under load the
+    // queue outgrew the cap. Four copies go to the database together.
+    const log = await openUsageLog(`sqlite://${freshFile()}`, { logger: silentLogger, batch: { maxBatch: 1000, maxWaitMs: 60_000 } });
+    const runs = vi.spyOn(sqlite3.Statement.prototype, 'run');
+    try {
+      for (let i = 0; i < 8 * ROWS_PER_SLICE; i++) log.write(usageRecord({ requestBody: '{"model":"m"}', responseBody: 'answer' }));
+      await log.flush();
+      const statements = runs.mock.contexts;
+      expect(statements).toHaveLength(8);
+      expect(new Set(statements.slice(0, SLICES_IN_FLIGHT)).size).toBe(SLICES_IN_FLIGHT);
+      expect(new Set(statements).size).toBe(SLICES_IN_FLIGHT);
+      expect(log.stats()).toMatchObject({ written: 8 * ROWS_PER_SLICE, queued: 0 });
+      expect((await log.list({ limit: 500 })).records).toHaveLength(8 * ROWS_PER_SLICE);
+    } finally {
+      runs.mockRestore();
+      await log.close();
+    }
+  });
+
   it('creates the file and its directories on first start, in WAL mode, with the schema recorded', async () => {
     const file = freshFile();
     expect(existsSync(file)).toBe(false);
