@@ -24,11 +24,14 @@ export const ROWS_PER_SLICE = 16;
 /**
  * Slices handed to the database before the first of them is done. The database answers a slice
  * in a callback the event loop runs on its next turn, and a busy gateway's turn takes
- * milliseconds: one slice at a time, the writer managed a slice a turn (about 4,000 rows a
- * second with bodies, pinned to one core), fewer than the requests that core served, so the
+ * milliseconds: one slice at a time, the writer managed a slice a turn (about 4,300 rows a
+ * second on SQLite, pinned to one core), fewer than the requests that core served, so the
  * queue grew without end under a saturating load and its records lived long enough to be promoted
- * into the old generation. With four queued the database goes on with the next while the event
- * loop is busy, and a turn ends up to four slices, still a slice's main-thread work at a time.
+ * into the old generation. With four queued, SQLite runs the next while the event loop is busy
+ * (each on its own copy of the statement: sqlite-usage-log.ts), and a turn ends up to four
+ * slices, still a slice's main-thread work at a time. On PostgreSQL the queue only has the next
+ * slices built before the last one's answer comes: pg sends one query at a time, each once the
+ * event loop has read the last one's answer.
  */
 export const SLICES_IN_FLIGHT = 4;
 
