@@ -110,18 +110,26 @@ export function storableText(value: unknown): string | null {
 /** Where a row's two bodies are, in column order. */
 export const BODY_COLUMNS = [USAGE_COLUMNS.indexOf('request_body'), USAGE_COLUMNS.indexOf('response_body')];
 
-/** Runs an encoded row's deferred bodies (see DeferredBody), in place; one that throws stores null. */
-export function resolveDeferredBodies(row: unknown[]): void {
+/**
+ * Runs an encoded row's deferred bodies (see DeferredBody), in place; one that throws stores null.
+ * Returns how many characters of body text the row carries, which bounds a slice (sql-usage-log.ts).
+ */
+export function resolveDeferredBodies(row: unknown[]): number {
+  let chars = 0;
   for (const column of BODY_COLUMNS) {
-    const value = row[column];
-    if (typeof value !== 'function') continue;
-    try {
-      const text = (value as () => unknown)();
-      row[column] = typeof text === 'string' ? text : null;
-    } catch {
-      row[column] = null;
+    let value = row[column];
+    if (typeof value === 'function') {
+      try {
+        const text = (value as () => unknown)();
+        value = typeof text === 'string' ? text : null;
+      } catch {
+        value = null;
+      }
+      row[column] = value;
     }
+    if (typeof value === 'string') chars += value.length;
   }
+  return chars;
 }
 
 /** The columns declared NOT NULL without a default; anything else is coerced rather than refused. */

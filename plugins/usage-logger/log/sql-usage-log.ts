@@ -18,8 +18,19 @@ import type { UsageRecord, UsageRecordInput } from './record.js';
 import { recordValues, resolveDeferredBodies, rowToRecord, type Row } from './rows.js';
 import type { LogQuery, UsageAggregate, UsageLog, UsageLogStats, UsageQuery } from './usage-log.js';
 
-/** Rows whose main-thread work runs in one go: about a millisecond's worth with bodies on. */
+/**
+ * Most rows a statement inserts on SQLite, whose INSERT reads each row's fields from the slice's
+ * JSON by walking its array to the row: a row costs more the further in it is. PostgreSQL takes
+ * more (postgres-usage-log.ts).
+ */
 export const ROWS_PER_SLICE = 16;
+
+/**
+ * Most body text a slice's rows carry between them (characters), so that its main-thread work
+ * (bodies capped, redacted and serialised, the slice turned into JSON) stays about a millisecond
+ * however large the bodies: sixteen rows of two 8 KB bodies, or one row of larger ones.
+ */
+export const SLICE_BODY_CHARS = 256 * 1024;
 
 /**
  * Slices handed to the database before the first of them is done. The database answers a slice
@@ -50,8 +61,9 @@ export abstract class SqlUsageLog implements UsageLog {
     protected readonly dialect: Dialect,
     protected readonly logger: Logger,
     batch: BatchOptions | undefined,
-    /** The INSERT of a slice of at most ROWS_PER_SLICE rows (`insertText`). */
+    /** The INSERT of a slice of at most `rowsPerSlice` rows (`insertText`). */
     private readonly insertStatement: (rows: readonly EncodedRow[]) => Statement,
+    private readonly rowsPerSlice = ROWS_PER_SLICE,
   ) {
     this.batcher = new WriteBehindBatcher((rows) => this.insert(rows), logger, batch);
   }
@@ -128,13 +140,16 @@ export abstract class SqlUsageLog implements UsageLog {
       // unhandled, and the transaction ends (committed or rolled back) only once all have settled.
       const running: Array<Promise<void>> = [];
       let failure: { error: unknown } | undefined;
-      for (let start = 0; start < rows.length && failure === undefined; start += ROWS_PER_SLICE) {
+      for (let start = 0; start < rows.length && failure === undefined; ) {
         let statement: Statement;
         try {
-          const slice = rows.slice(start, start + ROWS_PER_SLICE);
           // Bodies are captured, redacted and serialised here, behind the requests (a retried batch finds them done).
-          for (const row of slice) resolveDeferredBodies(row);
-          statement = this.insertStatement(slice);
+          let end = start;
+          let bodyChars = 0;
+          do bodyChars += resolveDeferredBodies(rows[end++]!);
+          while (end < rows.length && end - start < this.rowsPerSlice && bodyChars < SLICE_BODY_CHARS);
+          statement = this.insertStatement(rows.slice(start, end));
+          start = end;
         } catch (error) {
           failure = { error };
           break;

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger } from '../../../../core/logger.js';
 import { openUsageLog } from '../../../../plugins/usage-logger/log/open-usage-log.js';
-import { PostgresUsageLog } from '../../../../plugins/usage-logger/log/postgres-usage-log.js';
+import { POSTGRES_ROWS_PER_SLICE, PostgresUsageLog } from '../../../../plugins/usage-logger/log/postgres-usage-log.js';
 import { usageRecord } from './records.js';
 import { usageLogSuite } from './usage-log-suite.js';
 
@@ -43,6 +43,7 @@ afterAll(async () => {
 usageLogSuite('postgres', {
   enabled: Boolean(DATABASE_URL),
   open: (batch) => openUsageLog(DATABASE_URL!, { logger: silentLogger, batch, schema: freshSchema() }),
+  rowsPerSlice: POSTGRES_ROWS_PER_SLICE,
   countInserts: () => {
     // Every query reaches a client, whether asked of the pool or of a client it lent.
     const spy = vi.spyOn(pg.Client.prototype, 'query');

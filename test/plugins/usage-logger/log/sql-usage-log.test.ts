@@ -1,13 +1,13 @@
 /**
- * How SqlUsageLog hands a batch's slices to its database, against a scripted backend: several
- * statements queued at once (one at a time, a busy event loop capped the writer below the
+ * How SqlUsageLog hands a batch's slices to its database, against a scripted backend: slices of
+ * the backend's rows, fewer where their bodies are large; several statements queued at once (one at a time, a busy event loop capped the writer below the
  * requests it served), never more than the bound, and a transaction that ends only once every
  * statement of it has settled, rolled back when one failed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../core/logger.js';
 import type { Statement } from '../../../../plugins/usage-logger/log/queries.js';
-import { ROWS_PER_SLICE, SqlUsageLog } from '../../../../plugins/usage-logger/log/sql-usage-log.js';
+import { ROWS_PER_SLICE, SLICE_BODY_CHARS, SqlUsageLog } from '../../../../plugins/usage-logger/log/sql-usage-log.js';
 import { SQLITE_DIALECT } from '../../../../plugins/usage-logger/log/sqlite-usage-log.js';
 import { usageRecord } from './records.js';
 
@@ -22,8 +22,8 @@ class ScriptedLog extends SqlUsageLog {
   readonly pending: Pending[] = [];
   mostInFlight = 0;
 
-  constructor() {
-    super('usage_records', SQLITE_DIALECT, silentLogger, { maxBatch: 1000, maxWaitMs: 60_000, retries: 0 }, (rows) => ({ text: 'INSERT', values: [rows.length] }));
+  constructor(rowsPerSlice?: number) {
+    super('usage_records', SQLITE_DIALECT, silentLogger, { maxBatch: 1000, maxWaitMs: 60_000, retries: 0 }, (rows) => ({ text: 'INSERT', values: [rows.length] }), rowsPerSlice);
   }
 
   protected rows(): Promise<never[]> {
@@ -79,8 +79,8 @@ afterEach(async () => {
   }
 });
 
-function scriptedLog(): ScriptedLog {
-  const log = new ScriptedLog();
+function scriptedLog(rowsPerSlice?: number): ScriptedLog {
+  const log = new ScriptedLog(rowsPerSlice);
   logs.push(log);
   return log;
 }
@@ -108,6 +108,23 @@ describe('SqlUsageLog: a batch\'s slices', () => {
     expect(log.events.filter((e) => e.startsWith('run'))).toHaveLength(10);
     expect(log.events.at(-1)).toBe('COMMIT');
     expect(log.stats()).toMatchObject({ written: records, failedWrites: 0, queued: 0 });
+  });
+
+  it('takes the backend\'s rows a slice, and fewer once their bodies reach SLICE_BODY_CHARS, deferred bodies included', async () => {
+    const log = scriptedLog(64);
+    const quarter = 'x'.repeat(SLICE_BODY_CHARS / 4);
+    for (let i = 0; i < 70; i++) log.write(usageRecord());
+    // Two rows of a quarter each (one body a string, one deferred), then a row of half: those three fill a slice.
+    log.write(usageRecord({ requestBody: quarter }));
+    log.write({ ...usageRecord(), responseBody: () => quarter });
+    log.write({ ...usageRecord({ requestBody: quarter }), responseBody: () => quarter });
+    for (let i = 0; i < 5; i++) log.write(usageRecord({ requestBody: 'small' }));
+    const flushed = log.flush();
+    await until(() => log.pending.length === 3);
+    await log.settleAll();
+    await flushed;
+    expect(log.events.filter((e) => e.startsWith('run'))).toEqual(['run 64', 'run 9', 'run 5']);
+    expect(log.stats()).toMatchObject({ written: 78, failedWrites: 0 });
   });
 
   it('rolls back only after every statement in flight has settled when one fails, and counts the batch failed', async () => {

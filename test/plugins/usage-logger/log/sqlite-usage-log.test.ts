@@ -45,12 +45,14 @@ usageLogSuite('sqlite file', {
   enabled: true,
   open: (batch) => openUsageLog(`sqlite://${freshFile()}`, { logger: silentLogger, batch }),
   countInserts: countSqliteInserts,
+  rowsPerSlice: ROWS_PER_SLICE,
 });
 
 usageLogSuite('sqlite in memory', {
   enabled: true,
   open: (batch) => openUsageLog('sqlite::memory:', { logger: silentLogger, batch }),
   countInserts: countSqliteInserts,
+  rowsPerSlice: ROWS_PER_SLICE,
 });
 
 /** A second connection of our own, to look at (or break) the file behind the log's back. */

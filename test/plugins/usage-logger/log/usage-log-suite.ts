@@ -16,6 +16,8 @@ export interface UsageLogHarness {
   open(batch?: BatchOptions): Promise<SqlUsageLog>;
   /** Counts the INSERT statements into the usage table, and the transactions (BEGIN) they ran in. */
   countInserts(): { count(): number; transactions(): number; restore(): void };
+  /** Most rows one INSERT of this backend takes (ROWS_PER_SLICE on SQLite, more on PostgreSQL). */
+  rowsPerSlice: number;
 }
 
 export function usageLogSuite(name: string, harness: UsageLogHarness): void {
@@ -140,7 +142,7 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
 
     it('stores each record\'s own bodies, in slices where some records have bodies and some none', async () => {
       const log = await open();
-      // 40 records: three slices of 16, 16 and 8 rows; every third has no bodies, some only one.
+      // 40 records: on SQLite three slices of 16, 16 and 8 rows; every third has no bodies, some only one.
       const records = Array.from({ length: 40 }, (_, i) =>
         usageRecord({
           requestId: `req_bodies_${String(i).padStart(2, '0')}`,
@@ -155,20 +157,20 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       for (const record of records) expect(stored.get(record.requestId)).toEqual(record);
     });
 
-    it('writes 1,000 records in a transaction per batch, of 16-row INSERTs', async () => {
+    it('writes 1,000 records in a transaction per batch, of multi-row INSERTs', async () => {
       const log = await open();
       const inserts = harness.countInserts();
       try {
         for (let i = 0; i < 1000; i++) log.write(usageRecord({ startedAt: new Date(DAY1 + i) }));
         await log.flush();
         expect(log.stats()).toEqual({ queued: 0, written: 1000, failedWrites: 0, dropped: 0 });
-        // Default batches of 500, each one transaction of multi-row INSERTs of 16 rows (so that no
-        // one statement holds the event loop for long): two transactions, 64 statements, a little
-        // slack for timing. Never one statement, or one commit, per record.
+        // Default batches of 500, each one transaction of multi-row INSERTs of the backend's slice
+        // (so that no one statement holds the event loop for long): two transactions, 1000 / rows
+        // statements, a little slack for timing. Never one statement, or one commit, per record.
         expect(inserts.transactions()).toBeGreaterThan(0);
         expect(inserts.transactions()).toBeLessThanOrEqual(4);
-        expect(inserts.count()).toBeGreaterThanOrEqual(Math.ceil(1000 / 16));
-        expect(inserts.count()).toBeLessThanOrEqual(Math.ceil(1000 / 16) + 4);
+        expect(inserts.count()).toBeGreaterThanOrEqual(Math.ceil(1000 / harness.rowsPerSlice));
+        expect(inserts.count()).toBeLessThanOrEqual(Math.ceil(1000 / harness.rowsPerSlice) + 4);
       } finally {
         inserts.restore();
       }
