@@ -90,6 +90,8 @@ function configFile(target: string, work: string): string {
 /** How to start one target: node's arguments, what its output prints once it listens, and the headers its requests need. */
 interface Launch {
   args: string[];
+  /** Where to run it: bench/'s own scripts from the checkout (tsx resolves them there); a gateway in a folder of its own. */
+  inCheckout: boolean;
   ready: RegExp;
   origin: (match: RegExpExecArray) => string;
   headers: (cwd: string, env: NodeJS.ProcessEnv) => Record<string, string>;
@@ -98,6 +100,7 @@ interface Launch {
 function gatewayLaunch(main: string, config: string): Launch {
   return {
     args: [main, 'start', '--config', config, '--port', '0'],
+    inCheckout: false,
     ready: /listening on (http:\/\/\S+)/,
     origin: (match) => match[1]!,
     headers: (cwd, env): Record<string, string> => (readFileSync(config, 'utf8').includes('gateway:auth') ? { authorization: `Bearer ${createBenchKey({ main, config, cwd, env })}` } : {}),
@@ -113,7 +116,7 @@ const YARDSTICKS: Record<string, (upstreams: { origin: string; slowOrigin: strin
 };
 
 function yardstick(script: string[], headers: Record<string, string>): Launch {
-  return { args: ['--import', 'tsx', ...script], ready: /"port":(\d+)/, origin: (match) => `http://127.0.0.1:${match[1]}`, headers: () => headers };
+  return { args: ['--import', 'tsx', ...script], inCheckout: true, ready: /"port":(\d+)/, origin: (match) => `http://127.0.0.1:${match[1]}`, headers: () => headers };
 }
 
 /** One target under callgrind: warmed up, zeroed, loaded with REQUESTS requests, dumped and read. */
@@ -126,7 +129,7 @@ async function countTarget(launch: Launch, stream: boolean, env: NodeJS.ProcessE
     wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--trace-children=yes', '--trace-children-skip=*esbuild*', `--callgrind-out-file=${join(cwd, 'callgrind.out.%p')}`, ...EXTRA_VALGRIND_ARGS],
     args: ['--perf-basic-prof', '--no-short-builtin-calls', ...launch.args],
     ready: launch.ready,
-    cwd: launch.args[0] === '--import' ? ROOT : cwd,
+    cwd: launch.inCheckout ? ROOT : cwd,
     env,
     timeoutMs: 300_000,
   });

@@ -73,12 +73,6 @@ export interface PostgresUsageLogOptions {
 }
 
 /**
- * The batch INSERT on Postgres: the slice as one JSON array of rows, unpacked as jsonb, not json: a
- * json value is parsed again by every `->>` on it, 27 times a row, and with 16 KB bodies a row cost
- * the server 1.9 ms (wall time, one connection), 262 µs as jsonb; 51 against 25 without bodies.
- * NUL and half surrogate pairs, which jsonb refuses, never reach it (storableJson).
- */
-/**
  * Most rows a statement inserts on PostgreSQL. `pg` sends one query at a time, each once the event
  * loop has read the last one's answer, so a busy gateway writes a statement a turn of its event
  * loop: at 16 rows that was about 6,000 rows a second, short of the requests one saturated core
@@ -88,6 +82,12 @@ export interface PostgresUsageLogOptions {
  */
 export const POSTGRES_ROWS_PER_SLICE = 64;
 
+/**
+ * The batch INSERT on Postgres: the slice as one JSON array of rows, unpacked as jsonb, not json: a
+ * json value is parsed again by every `->>` on it, 27 times a row, and with 16 KB bodies a row cost
+ * the server 1.9 ms (wall time, one connection), 262 µs as jsonb; 51 against 25 without bodies.
+ * NUL and half surrogate pairs, which jsonb refuses, never reach it (storableJson).
+ */
 function postgresInsert(table: string): (rows: ReadonlyArray<readonly unknown[]>) => Statement {
   const text = insertText(table, (index, column) => `(value ->> ${index})::${COLUMN_TYPES[column]}`, 'jsonb_array_elements($1::jsonb) AS rows(value)');
   return (rows) => ({ text, values: [storableJson(JSON.stringify(rows))], prepared: 'usage_insert' });

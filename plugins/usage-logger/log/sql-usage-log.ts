@@ -127,8 +127,9 @@ export abstract class SqlUsageLog implements UsageLog {
 
   /**
    * The batcher's sink: one transaction per batch (one commit, one fsync), its rows inserted a
-   * slice a statement, up to SLICES_IN_FLIGHT statements queued. The main thread's share of a row (its bodies serialised, capped and
-   * redacted; the slice turned into JSON) is up to tens of µs, so a batch of 500 in
+   * slice a statement, up to SLICES_IN_FLIGHT statements queued. The main thread's share of a row
+   * (its bodies serialised, capped and redacted; the slice turned into JSON) is up to tens of µs,
+   * so a batch of 500 in
    * one statement held every request waiting behind it for tens of milliseconds, once per batch:
    * at c=64 that was a spike in the p99 of every request in flight. Between slices, while SQLite or
    * Postgres runs the statement, requests are served. The inserts are idempotent, so a batch

@@ -1,8 +1,9 @@
 /**
  * How SqlUsageLog hands a batch's slices to its database, against a scripted backend: slices of
- * the backend's rows, fewer where their bodies are large; several statements queued at once (one at a time, a busy event loop capped the writer below the
- * requests it served), never more than the bound, and a transaction that ends only once every
- * statement of it has settled, rolled back when one failed.
+ * the backend's rows, fewer where their bodies are large; several statements queued at once (one
+ * at a time, a busy event loop capped the writer below the requests it served), never more than
+ * the bound, and a transaction that ends only once every statement of it has settled, rolled back
+ * when one failed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../core/logger.js';
