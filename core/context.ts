@@ -13,6 +13,10 @@ import type { Operation } from './http/front-end.js';
 import type { ClientJson } from './http/client-json.js';
 import type { RequestOptions } from './http/request-options.js';
 import type { NativeRequest, TranslationLoss } from './protocol/native.js';
+import { RequestAbort } from './request-abort.js';
+import type { Slot } from './slot.js';
+
+export { defineSlot, type Slot } from './slot.js';
 
 /**
  * The client-facing API the request came in on, as its front-end names it: OpenAI's
@@ -20,26 +24,6 @@ import type { NativeRequest, TranslationLoss } from './protocol/native.js';
  * plugin's own.
  */
 export type Endpoint = 'chat.completions' | 'messages' | 'embeddings' | 'responses' | 'completions' | (string & {});
-
-/** A typed key for plugin data on the context; see `defineSlot`. */
-export interface Slot<T> {
-  readonly key: symbol;
-  readonly name: string;
-  /** Phantom field: carries T for type inference only. */
-  readonly __type?: T;
-}
-
-/**
- * Declares a typed slot. The plugin that owns the data exports the slot; others import it. The key
- * is `Symbol.for` its name, so a plugin package that resolves its own copy of `llm-gateway` still
- * meets the same slot: name it after your plugin (`request-tagger:tags`) to keep it yours.
- * @example
- * export const tagsSlot = defineSlot<string[]>('request-tagger:tags');
- * ctx.set(tagsSlot, ['batch']); const tags = ctx.get(tagsSlot); // string[] | undefined
- */
-export function defineSlot<T>(name: string): Slot<T> {
-  return { key: Symbol.for(`llm-gateway.slot:${name}`), name };
-}
 
 /** What the router decided: the requested model and the ordered targets that may serve it. */
 export interface RouteDecision {
@@ -89,14 +73,15 @@ export interface Timings {
 
 const NO_ADVISORY: ReadonlySet<string> = new Set();
 
+/** Set by GatewayContext's static block: the only way outside the class to its requests' aborts (`requestAbort`). */
+let abortOf: (ctx: GatewayContext) => RequestAbort;
+
 export class GatewayContext {
   readonly endpoint: Endpoint;
   /** What the request asks of a provider: generate (`chat`, whatever the front-end) or `embeddings`. */
   readonly operation: Operation;
   readonly id: string;
   readonly http: KoaContext;
-  /** Aborted when the client goes away or the request's deadline passes. */
-  readonly signal: AbortSignal;
   readonly timings: Timings;
   /**
    * The client's request, parsed and validated, in OpenAI chat terms (for `/v1/messages` a
@@ -134,7 +119,8 @@ export class GatewayContext {
   readonly answer: ((ctx: GatewayContext) => Promise<unknown>) | undefined;
   /** The kernel's; given to adapters with each try (see `PassThroughHint`). */
   readonly passThrough: PassThroughHint = { allowed: false };
-  private readonly abortController: AbortController;
+  /** The request's abort; its AbortSignal is made only when asked for (see request-abort.ts). */
+  readonly #abort = new RequestAbort();
   private slots: Map<symbol, unknown> | undefined;
   /** The client's body as it came, while an upstream may still be sent it (see `encodeBody`). */
   private clientJson: ClientJson | undefined;
@@ -164,8 +150,11 @@ export class GatewayContext {
     this.http = init.http;
     this.request = init.request;
     this.timings = { startedAt: init.startedAt };
-    this.abortController = new AbortController();
-    this.signal = this.abortController.signal;
+  }
+
+  /** Aborted when the client goes away or the request's deadline passes. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
   }
 
   /** Milliseconds since the request arrived. */
@@ -173,8 +162,9 @@ export class GatewayContext {
     return performance.now() - this.timings.startedAt;
   }
 
+  /** Aborts `signal` with `reason`, unless it was aborted before. */
   abort(reason: unknown): void {
-    if (!this.signal.aborted) this.abortController.abort(reason);
+    this.#abort.abort(reason);
   }
 
   /**
@@ -242,4 +232,13 @@ export class GatewayContext {
   set<T>(slot: Slot<T>, value: T): void {
     (this.slots ??= new Map()).set(slot.key, value);
   }
+
+  static {
+    abortOf = (ctx) => ctx.#abort;
+  }
+}
+
+/** The kernel's handle on a request's abort, for the provider call (not part of the plugin API: plugins use `ctx.signal`). */
+export function requestAbort(ctx: GatewayContext): RequestAbort {
+  return abortOf(ctx);
 }

@@ -3,7 +3,7 @@
  * context, emits `attempt:start` / `attempt:end`, and makes sure whatever fails comes out as a
  * GatewayError that names the provider.
  */
-import type { Attempt, GatewayContext } from './context.js';
+import { requestAbort, type Attempt, type GatewayContext } from './context.js';
 import { GatewayError, isGatewayError, notFound } from './errors.js';
 import type { EventBus } from './events.js';
 import type { UpstreamCall, UpstreamHandler } from './plugin.js';
@@ -15,6 +15,7 @@ import type { TranslationLoss } from './protocol/native.js';
 import { AdvisoryFields } from './advisory.js';
 import type { Logger } from './logger.js';
 import { markPassable, tapStream } from './stream.js';
+import { REQUEST_ABORT, RequestAbort } from './request-abort.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
   const advisory = new AdvisoryFields();
@@ -23,8 +24,22 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     const native = target.params ? undefined : ctx.nativeRequest();
     const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
     const encodeBody = (body: object) => ctx.encodeBody(body);
-    const send = (body: ChatCompletionRequest) =>
-      provider.chatCompletions({ body, signal: callSignal(ctx, trySignal), headers: tryHeaders(ctx, headers), passThrough: ctx.passThrough, encodeBody, ...(speaksNative ? { native } : {}) });
+    const send = (body: ChatCompletionRequest) => {
+      const abort = callAbort(ctx, trySignal);
+      // An own getter and an own symbol-keyed field: an adapter that spreads the input (`{ ...input, body }`) keeps both.
+      const input = {
+        body,
+        get signal() {
+          return abort.signal;
+        },
+        [REQUEST_ABORT]: abort,
+        headers: tryHeaders(ctx, headers),
+        passThrough: ctx.passThrough,
+        encodeBody,
+        ...(speaksNative ? { native } : {}),
+      };
+      return provider.chatCompletions(input);
+    };
     if (speaksNative) return send(upstreamBody(ctx.request, target));
     applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
     const deployment = `${target.provider}/${target.model}`;
@@ -95,11 +110,16 @@ async function embed(provider: Provider, { ctx, target, signal: trySignal, heade
   if (!provider.embeddings || !ctx.embeddings) {
     throw new GatewayError('invalid_request', `${target.provider} has no embeddings API.`, { provider: target.provider, code: 'unsupported_endpoint', param: 'model', retryable: false });
   }
-  const result = await provider.embeddings({
+  const abort = callAbort(ctx, trySignal);
+  const input = {
     body: { ...ctx.embeddings, ...target.params, model: target.model },
-    signal: callSignal(ctx, trySignal),
+    get signal() {
+      return abort.signal;
+    },
+    [REQUEST_ABORT]: abort,
     headers: tryHeaders(ctx, headers),
-  });
+  };
+  const result = await provider.embeddings(input);
   return { kind: 'embeddings', status: result.status, headers: result.headers, body: result.body };
 }
 
@@ -109,18 +129,15 @@ function tryHeaders(ctx: GatewayContext, extra: UpstreamCall['headers']): Record
 }
 
 /**
- * The request's signal, joined with this try's own when it has one (a deadline). Not
- * AbortSignal.any, whose weak references cost more than the rest of a try's bookkeeping: both
- * sources live no longer than the request, so plain listeners on them die with it.
+ * What aborts one try: the request's abort, joined with the try's own signal when it has one (a
+ * deadline). A call input carries it under REQUEST_ABORT, so that the provider kit's client follows
+ * it without making an AbortSignal (`followAbort`); the input's `signal` is made only if an
+ * adapter reads it. Not AbortSignal.any, whose weak references cost more than the rest of a try's
+ * bookkeeping.
  */
-function callSignal(ctx: GatewayContext, trySignal: AbortSignal | undefined): AbortSignal {
-  if (!trySignal) return ctx.signal;
-  if (ctx.signal.aborted || trySignal.aborted) return ctx.signal.aborted ? ctx.signal : trySignal;
-  const joined = new AbortController();
-  const follow = (source: AbortSignal) => () => joined.abort(source.reason);
-  ctx.signal.addEventListener('abort', follow(ctx.signal), { once: true });
-  trySignal.addEventListener('abort', follow(trySignal), { once: true });
-  return joined.signal;
+function callAbort(ctx: GatewayContext, trySignal: AbortSignal | undefined): RequestAbort {
+  const abort = requestAbort(ctx);
+  return trySignal ? RequestAbort.either(abort, trySignal) : abort;
 }
 
 /** Embeddings usage in chat terms: all prompt, no completion. */

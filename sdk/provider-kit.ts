@@ -27,6 +27,7 @@ export type { UnsupportedParamsPolicy } from '../core/providers/unsupported.js';
 
 export { DEFAULT_TIMEOUTS, UpstreamHttpClient, timeoutsSchema } from './provider-kit/http-client.js';
 export type { HttpClientOptions, Timeouts, UpstreamErrorReader, UpstreamExchange, UpstreamRequest } from './provider-kit/http-client.js';
+export type { AbortSource } from '../core/request-abort.js';
 export { decodeSse } from './provider-kit/sse-decoder.js';
 export { jsonHeaders } from './provider-kit/json-headers.js';
 export { readErrorBody, retryAfterSeconds, upstreamHttpError } from './provider-kit/upstream-errors.js';

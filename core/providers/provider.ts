@@ -26,7 +26,11 @@ export interface Target {
 export interface ChatCallInput {
   /** The request as it goes upstream: `model` already set to the target's model. */
   readonly body: ChatCompletionRequest;
-  /** Aborted when the client disconnects, a deadline passes, or a plugin gives up. */
+  /**
+   * Aborted when the client disconnects, a deadline passes, or a plugin gives up. Made when first
+   * read: give the provider kit's client the input itself (`client.send({ signal: input })`),
+   * which follows the request without it (see core/request-abort.ts).
+   */
   readonly signal: AbortSignal;
   /** Extra headers to send upstream (e.g. a request id to correlate logs). */
   readonly headers?: Readonly<Record<string, string>>;
@@ -100,6 +104,7 @@ export interface StreamResult<T> {
 export interface EmbeddingsCallInput {
   /** `model` already set to the target's model. */
   readonly body: EmbeddingsRequest;
+  /** As `ChatCallInput.signal`. */
   readonly signal: AbortSignal;
   readonly headers?: Readonly<Record<string, string>>;
 }

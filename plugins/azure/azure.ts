@@ -54,7 +54,7 @@ export function createAzureOpenAIProvider(options: AzureOpenAIOptions, context: 
     chatCompletions: (input) =>
       input.native?.protocol === 'openai-responses'
         ? createResponse(client, headers, { ...input, body: { ...input.body, model: deployment(input.body.model) } }, responsesPath)
-        : chatCompletions(client, headers, { ...input, body: withMaxCompletionTokens(input.body) }, path(input.body.model, 'chat/completions')),
+        : chatCompletions(client, headers, input, path(input.body.model, 'chat/completions'), withMaxCompletionTokens(input.body)),
     embeddings: (input) => createEmbeddings(client, headers, input, path(input.body.model, 'embeddings')),
     close: () => client.close(),
   };

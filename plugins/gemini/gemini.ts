@@ -115,7 +115,7 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
     path: streaming ? `${modelPath(model)}:streamGenerateContent?alt=sse` : `${modelPath(model)}:generateContent`,
     headers: jsonHeaders(streaming, settings.headers, input.headers),
     body: JSON.stringify(body),
-    signal: input.signal,
+    signal: input,
   });
   await client.expectOk(exchange, geminiHttpError);
 
@@ -147,7 +147,7 @@ async function countTokens(settings: Settings, input: ChatCallInput): Promise<nu
     path: `${modelPath(model)}:countTokens`,
     headers: jsonHeaders(false, settings.headers, input.headers),
     body: JSON.stringify(body),
-    signal: input.signal,
+    signal: input,
   });
   await client.expectOk(exchange, geminiHttpError);
   const answer = (await client.readJson(exchange)) as GeminiCountTokensResponse | null;
@@ -183,7 +183,7 @@ async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promi
     path: `${modelPath(request.model)}:batchEmbedContents`,
     headers: jsonHeaders(false, settings.headers, input.headers),
     body: JSON.stringify(body),
-    signal: input.signal,
+    signal: input,
   });
   await client.expectOk(exchange, geminiHttpError);
   const answer = (await client.readJson(exchange)) as GeminiBatchEmbedResponse | null;

@@ -7,15 +7,19 @@ import { type ChatCompletion, type ChatCompletionChunk, GatewayError, STOP, mapS
 import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, jsonHeaders, readErrorBody } from 'llm-gateway/provider-kit';
 import { PassedChunk, rememberRaw } from './raw-chunk.js';
 
-/** `path` is relative to the base URL; Azure's deployments live elsewhere than `/chat/completions`. */
-export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, path = '/chat/completions'): Promise<ChatResult> {
-  const streaming = input.body.stream === true;
+/**
+ * `path` is relative to the base URL; Azure's deployments live elsewhere than `/chat/completions`.
+ * `body` is what goes up when a host needs the request adapted (OpenAI's `max_completion_tokens`):
+ * passed beside the input rather than in a spread copy of it, which would make its AbortSignal.
+ */
+export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, path = '/chat/completions', body = input.body): Promise<ChatResult> {
+  const streaming = body.stream === true;
   const exchange = await client.send({
     method: 'POST',
     path,
     headers: jsonHeaders(streaming, headers, input.headers),
-    body: (input.encodeBody ?? JSON.stringify)(input.body),
-    signal: input.signal,
+    body: (input.encodeBody ?? JSON.stringify)(body),
+    signal: input,
   });
   await client.expectOk(exchange);
 

@@ -22,7 +22,7 @@ export async function textCompletions(client: UpstreamHttpClient, headers: Recor
     path: '/completions',
     headers: jsonHeaders(streaming, headers, input.headers),
     body: (input.encodeBody ?? JSON.stringify)(body),
-    signal: input.signal,
+    signal: input,
   });
   await client.expectOk(exchange);
 

@@ -8,7 +8,7 @@ export async function createEmbeddings(client: UpstreamHttpClient, headers: Reco
     path,
     headers: jsonHeaders(false, headers, input.headers),
     body: JSON.stringify(input.body),
-    signal: input.signal,
+    signal: input,
   });
   await client.expectOk(exchange);
   const body = await client.readJson(exchange);

@@ -8,7 +8,7 @@
  * (`POST {baseURL}/completions`, see completions.ts); without it, `/v1/completions` requests reach
  * it as chat.
  */
-import { type CommonProviderOptions, type NativeProtocol, type Provider, type ProviderContext, type Timeouts, UpstreamHttpClient, defineProviderType, timeoutsSchema } from 'llm-gateway/provider-kit';
+import { type ChatCompletionRequest, type CommonProviderOptions, type NativeProtocol, type Provider, type ProviderContext, type Timeouts, UpstreamHttpClient, defineProviderType, timeoutsSchema } from 'llm-gateway/provider-kit';
 import { chatCompletions } from './chat.js';
 import { textCompletions } from './completions.js';
 import { createEmbeddings } from './embeddings.js';
@@ -57,6 +57,8 @@ export interface OpenAICompatibleFeatures {
    * for `openai-compatible` hosts, which may not: they get the chat translation.
    */
   responses?: boolean;
+  /** What a chat request becomes before it goes up (OpenAI's own API: `max_completion_tokens`). */
+  chatBody?: (body: ChatCompletionRequest) => ChatCompletionRequest;
 }
 
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions, context: ProviderContext, features: OpenAICompatibleFeatures = {}): Provider {
@@ -72,7 +74,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,
   };
-  const chat: Provider['chatCompletions'] = (input) => chatCompletions(client, headers, input);
+  const chatBody = features.chatBody;
+  const chat: Provider['chatCompletions'] = chatBody ? (input) => chatCompletions(client, headers, input, undefined, chatBody(input.body)) : (input) => chatCompletions(client, headers, input);
   // Client protocols this host takes as written; the others reach it translated to chat.
   const native: NativeProtocol[] = [...(options.completions ? (['openai-completions'] as const) : []), ...(features.responses ? (['openai-responses'] as const) : [])];
   return {

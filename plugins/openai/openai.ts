@@ -52,9 +52,9 @@ export const openAIType = defineProviderType<OpenAIOptions>({
         },
       },
       context,
-      { responses: true },
+      { responses: true, chatBody: withMaxCompletionTokens },
     );
-    return { ...provider, type: 'openai', chatCompletions: (input) => provider.chatCompletions({ ...input, body: withMaxCompletionTokens(input.body) }) };
+    return { ...provider, type: 'openai' };
   },
 });
 

@@ -20,7 +20,7 @@ export async function createResponse(client: UpstreamHttpClient, headers: Record
     path,
     headers: jsonHeaders(streaming, headers, input.headers, native.headers),
     body: (input.encodeBody ?? JSON.stringify)(body),
-    signal: input.signal,
+    signal: input,
   });
   await client.expectOk(exchange);
 

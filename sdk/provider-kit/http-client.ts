@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
 import { GatewayError, isGatewayError } from '../../core/errors.js';
+import { type AbortSource, followAbort } from '../../core/request-abort.js';
 import { upstreamHttpError } from './upstream-errors.js';
 
 export interface Timeouts {
@@ -53,8 +54,13 @@ export interface UpstreamRequest {
   headers: Record<string, string>;
   /** JSON text, or its bytes (`ChatCallInput.encodeBody`). */
   body?: string | Uint8Array;
-  /** The caller's signal: the client went away, or a plugin gave up. */
-  signal: AbortSignal;
+  /**
+   * What ends the exchange early (the client went away, a deadline passed, a plugin gave up): the
+   * call's input itself (`signal: input`), or an AbortSignal. Pass the input where you have one:
+   * the client then follows the request without making the input's AbortSignal, which on Node 20
+   * costs more than the rest of the kernel's bookkeeping for a request (core/request-abort.ts).
+   */
+  signal: AbortSource;
 }
 
 /** An upstream response whose body has not been read yet. Call one of the readers exactly once. */
@@ -98,16 +104,14 @@ export class UpstreamHttpClient {
   /** Sends a request and waits for the response headers. Any status is returned; see `expectOk`. */
   async send(request: UpstreamRequest): Promise<UpstreamExchange> {
     const controller = new ExchangeAbort();
-    const onCallerAbort = () => controller.abort(request.signal.reason);
-    if (request.signal.aborted) onCallerAbort();
-    else request.signal.addEventListener('abort', onCallerAbort, { once: true });
+    const unfollow = followAbort(request.signal, (reason) => controller.abort(reason));
     const timer = setTimeout(
       () => controller.abort(new GatewayError('upstream_timeout', `${this.provider}: no complete answer within ${this.timeouts.totalMs} ms`, { provider: this.provider, code: 'upstream_timeout', retryable: true })),
       this.timeouts.totalMs,
     );
     const release = () => {
       clearTimeout(timer);
-      request.signal.removeEventListener('abort', onCallerAbort);
+      unfollow();
     };
     const failure = (cause: unknown) => this.transportError(cause, controller);
 

@@ -130,7 +130,7 @@ async function chat(settings, input) {
     path: '/v2/chat',
     headers: { ...settings.headers, ...input.headers, 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
     body: JSON.stringify(body),
-    signal: input.signal,
+    signal: input,
   });
   await client.expectOk(exchange, cohereHttpError);
 
@@ -179,7 +179,7 @@ async function embed(settings, input) {
     path: '/v2/embed',
     headers: { ...settings.headers, ...input.headers, 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify(body),
-    signal: input.signal,
+    signal: input,
   });
   await client.expectOk(exchange, cohereHttpError);
   const answer = /** @type {CohereEmbedResponse | null} */ (await client.readJson(exchange));

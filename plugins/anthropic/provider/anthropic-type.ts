@@ -75,7 +75,7 @@ export function createAnthropicProvider(options: AnthropicOptions, context: Prov
         path: '/messages/count_tokens',
         headers: { ...settings.headers, ...input.headers, ...(input.native?.headers ?? {}), 'content-type': 'application/json' },
         body: JSON.stringify(prompt),
-        signal: input.signal,
+        signal: input,
       });
       await client.expectOk(exchange);
       const answer = (await client.readJson(exchange)) as { input_tokens?: unknown };

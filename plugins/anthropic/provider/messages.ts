@@ -24,7 +24,7 @@ export async function createMessage(client: UpstreamHttpClient, settings: Messag
     path: native && input.native?.query ? `/messages?${input.native.query}` : '/messages',
     headers: jsonHeaders(streaming, settings.headers, input.headers, native ? input.native?.headers : undefined),
     body: (input.encodeBody ?? JSON.stringify)(call.body),
-    signal: input.signal,
+    signal: input,
   });
   await client.expectOk(exchange);
 
