@@ -24,7 +24,8 @@
  * if instructions were time), BENCH_MODES (default
  * "json"; "json,stream"), BENCH_CALLGRIND_ARGS (more valgrind options), BENCH_GATEWAY_ROOT=<checkout>
  * (the gateways from that checkout's built dist/), BENCH_BASELINE_ROOT=<checkout> (each target
- * again from that checkout's built dist/, "<name> @base"), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
+ * again from that checkout's built dist/, "<name> @base"), BENCH_NODE_ARGS (more node options for
+ * the targets), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ const WARMUP = positiveInt('BENCH_INSTR_WARMUP', 15_000);
 const CLIENTS = 4;
 /** More valgrind options, e.g. `--separate-callers3=*Runtime_SetKeyedProperty*` to see who reaches a runtime function through V8's C entry. */
 const EXTRA_VALGRIND_ARGS = (process.env.BENCH_CALLGRIND_ARGS ?? '').split(' ').filter(Boolean);
+/** More node options for the target, e.g. `--max-inlined-bytecode-size=0`: without inlining, a runtime call is charged to the function that makes it rather than to the one it was inlined into. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PROMPT = 'Benchmark the gateway with a short prompt, please.';
 
 const log = (message: string) => process.stderr.write(`bench:instructions: ${message}\n`);
@@ -127,7 +130,7 @@ async function countTarget(launch: Launch, stream: boolean, env: NodeJS.ProcessE
     name: 'target under callgrind',
     // --smc-check: V8 writes and rewrites machine code; --trace-children: `start` may execute itself again (young-generation flag); not tsx's esbuild service.
     wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--trace-children=yes', '--trace-children-skip=*esbuild*', `--callgrind-out-file=${join(cwd, 'callgrind.out.%p')}`, ...EXTRA_VALGRIND_ARGS],
-    args: ['--perf-basic-prof', '--no-short-builtin-calls', ...launch.args],
+    args: ['--perf-basic-prof', '--no-short-builtin-calls', ...NODE_ARGS, ...launch.args],
     ready: launch.ready,
     cwd: launch.inCheckout ? ROOT : cwd,
     env,
