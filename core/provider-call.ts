@@ -15,7 +15,7 @@ import type { TranslationLoss } from './protocol/native.js';
 import { AdvisoryFields } from './advisory.js';
 import type { Logger } from './logger.js';
 import { markPassable, tapStream } from './stream.js';
-import { REQUEST_ABORT, RequestAbort } from './request-abort.js';
+import { REQUEST_ABORT, RequestAbort, withLazySignal } from './request-abort.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
   const advisory = new AdvisoryFields();
@@ -25,20 +25,15 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
     const encodeBody = (body: object) => ctx.encodeBody(body);
     const send = (body: ChatCompletionRequest) => {
-      const abort = callAbort(ctx, trySignal);
-      // An own getter and an own symbol-keyed field: an adapter that spreads the input (`{ ...input, body }`) keeps both.
       const input = {
         body,
-        get signal() {
-          return abort.signal;
-        },
-        [REQUEST_ABORT]: abort,
+        [REQUEST_ABORT]: callAbort(ctx, trySignal),
         headers: tryHeaders(ctx, headers),
         passThrough: ctx.passThrough,
         encodeBody,
         ...(speaksNative ? { native } : {}),
       };
-      return provider.chatCompletions(input);
+      return provider.chatCompletions(withLazySignal(input));
     };
     if (speaksNative) return send(upstreamBody(ctx.request, target));
     applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
@@ -110,16 +105,8 @@ async function embed(provider: Provider, { ctx, target, signal: trySignal, heade
   if (!provider.embeddings || !ctx.embeddings) {
     throw new GatewayError('invalid_request', `${target.provider} has no embeddings API.`, { provider: target.provider, code: 'unsupported_endpoint', param: 'model', retryable: false });
   }
-  const abort = callAbort(ctx, trySignal);
-  const input = {
-    body: { ...ctx.embeddings, ...target.params, model: target.model },
-    get signal() {
-      return abort.signal;
-    },
-    [REQUEST_ABORT]: abort,
-    headers: tryHeaders(ctx, headers),
-  };
-  const result = await provider.embeddings(input);
+  const input = { body: { ...ctx.embeddings, ...target.params, model: target.model }, [REQUEST_ABORT]: callAbort(ctx, trySignal), headers: tryHeaders(ctx, headers) };
+  const result = await provider.embeddings(withLazySignal(input));
   return { kind: 'embeddings', status: result.status, headers: result.headers, body: result.body };
 }
 

@@ -72,6 +72,26 @@ export class RequestAbort implements Followable {
 }
 
 /**
+ * A call input's `signal`: an own, enumerable getter, so that a spread copy of the input
+ * (`{ ...input, body }`) gets the signal itself. Defined with `Object.defineProperty` from this one
+ * descriptor rather than written in the input's object literal: there a getter costs a runtime call
+ * (about 1 µs on Node 20), and V8 then allocated every input in the old generation, holding what
+ * each input reaches there until a major collection (scavenges several times dearer: measured).
+ */
+const LAZY_SIGNAL: PropertyDescriptor = {
+  get(this: { readonly [REQUEST_ABORT]: RequestAbort }): AbortSignal {
+    return this[REQUEST_ABORT].signal;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+/** Gives a kernel call input, which carries its abort under REQUEST_ABORT, its `signal`, made when first read. */
+export function withLazySignal<T extends { readonly [REQUEST_ABORT]: RequestAbort }>(input: T): T & { readonly signal: AbortSignal } {
+  return Object.defineProperty(input, 'signal', LAZY_SIGNAL) as T & { readonly signal: AbortSignal };
+}
+
+/**
  * Calls `listener` with the reason once `source` is aborted (at once if it already is); the
  * returned function stops listening. A provider call's input from the kernel is followed without
  * making its AbortSignal; anything else through its signal.
