@@ -29,10 +29,31 @@ export function createRedactor(custom: readonly string[] = []): Redactor {
     let out = text;
     for (const [kind, pattern, needs, accept] of patterns) {
       if (needs !== undefined && !out.includes(needs)) continue;
-      out = out.replace(pattern, (match) => (accept !== undefined && !accept(match) ? match : `[REDACTED:${kind}]`));
+      out = replaceAccepted(out, pattern, `[REDACTED:${kind}]`, accept);
     }
     return out;
   };
+}
+
+/**
+ * `text.replace(pattern, (match) => accept(match) ? replacement : match)` for a global pattern,
+ * written out: a replace with a function runs in V8's runtime and calls back into JS for every
+ * match, and the phone pattern matches every answer's `created` timestamp only for the check to
+ * keep it (19 thousand instructions a logged request, mostly for nothing). `exec` stays in
+ * compiled code, and a text with nothing to redact is returned as it is, without being rebuilt.
+ */
+function replaceAccepted(text: string, pattern: RegExp, replacement: string, accept: ((match: string) => boolean) | undefined): string {
+  pattern.lastIndex = 0;
+  let out = '';
+  let kept = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const found = match[0];
+    if (found === '') pattern.lastIndex++; // as String.prototype.replace steps past an empty match
+    if (accept !== undefined && !accept(found)) continue;
+    out += text.slice(kept, match.index) + replacement;
+    kept = match.index + found.length;
+  }
+  return kept === 0 && out === '' ? text : out + text.slice(kept);
 }
 
 /**

@@ -29,6 +29,22 @@ describe('redaction of stored bodies', () => {
     expect(redact('order 4111111111111112')).toBe('order 4111111111111112');
   });
 
+  it('redacts every match of a text, and keeps what the checks keep between them', () => {
+    const text = '{"created":1700000000,"a":"call +1 415 555 0100 or 415.555.0100","card":"4111 1111 1111 1111","order":"4111111111111112","mail":"ana@example.com, bo@example.org"}';
+    expect(redact(text)).toBe(
+      '{"created":1700000000,"a":"call [REDACTED:phone] or [REDACTED:phone]","card":"[REDACTED:card]","order":"4111111111111112","mail":"[REDACTED:email], [REDACTED:email]"}',
+    );
+  });
+
+  it('rewrites a text as String.prototype.replace would, patterns that match nothing at all included', () => {
+    const texts = ['', 'aaa', 'xay', 'ticket ACME-42, ACME-7 and ACME-', 'naïve ACME-1 😀 ACME-2'];
+    for (const source of ['ACME-\\d+', 'a*', '(?:)', '\\b']) {
+      const redactor = createRedactor([source]);
+      const pattern = new RegExp(source, 'g');
+      for (const text of texts) expect(redactor(text)).toBe(text.replace(pattern, '[REDACTED:custom_1]'));
+    }
+  });
+
   it('applies the config\'s own patterns after the built-in ones', () => {
     expect(createRedactor(['ACME-\\d+'])('ticket ACME-42 from ana@example.com')).toBe('ticket [REDACTED:custom_1] from [REDACTED:email]');
   });
