@@ -16,7 +16,22 @@ import type { Target } from './providers/provider.js';
 /** How many deployments nobody configured each per-deployment map keeps. */
 export const UNCONFIGURED_DEPLOYMENTS_CAP = 1000;
 
-export const deploymentOf = (target: Target): string => `${target.provider}/${target.model}`;
+/**
+ * `provider/model`. The same target asked again gets the same string, not an equal new one: a
+ * request's target is looked up in several maps (health, circuits, limits, prices), and a map
+ * hashes a new string on every lookup and compares it with its key character by character, where
+ * the same string's hash is kept and its comparison is one pointer. With the resolver's targets
+ * the same objects from one request to the next (`ModelResolver`), so are their deployment strings.
+ */
+export function deploymentOf(target: Target): string {
+  if (target !== lastTarget) {
+    lastDeployment = `${target.provider}/${target.model}`;
+    lastTarget = target;
+  }
+  return lastDeployment;
+}
+let lastTarget: Target | undefined;
+let lastDeployment = '';
 
 export class DeploymentMap<V extends {}> {
   private readonly configured = new Map<string, V>();

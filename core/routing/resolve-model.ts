@@ -11,6 +11,7 @@
  */
 import type { RouteDecision } from '../context.js';
 import type { ResolvedVirtualModel } from '../config/resolve-config.js';
+import { deploymentOf } from '../deployment-map.js';
 import { notFound } from '../errors.js';
 import type { ModelObject } from '../protocol/openai.js';
 import type { ModelCatalog } from '../providers/catalog.js';
@@ -33,8 +34,12 @@ export interface ModelLookup {
   isConfigured(target: Target): boolean;
 }
 
+/** How many `provider/model` names a resolver remembers the targets of before it starts over. */
+const DIRECT_TARGETS_KEPT = 1000;
+
 export class ModelResolver implements ModelLookup {
   private targetsOfVirtualModels: Set<string> | undefined;
+  private readonly direct = new Map<string, readonly Target[]>();
 
   constructor(
     private readonly virtualModels: ReadonlyMap<string, ResolvedVirtualModel>,
@@ -62,7 +67,7 @@ export class ModelResolver implements ModelLookup {
   isConfigured(target: Target): boolean {
     if (this.catalog.providersOf(target.model).includes(target.provider)) return true;
     this.targetsOfVirtualModels ??= new Set([...this.virtualModels.values()].flatMap((m) => m.targets.map((t) => `${t.provider}/${t.model}`)));
-    return this.targetsOfVirtualModels.has(`${target.provider}/${target.model}`);
+    return this.targetsOfVirtualModels.has(deploymentOf(target));
   }
 
   resolve(model: string): RouteDecision {
@@ -75,7 +80,7 @@ export class ModelResolver implements ModelLookup {
       const provider = model.slice(0, slash);
       const providerModel = model.slice(slash + 1);
       if (this.providers.has(provider) && providerModel.length > 0) {
-        return { requestedModel: model, targets: [{ provider, model: providerModel }], reason: 'direct' };
+        return { requestedModel: model, targets: this.directTargets(model, provider, providerModel), reason: 'direct' };
       }
     }
     const listedBy = this.catalog.providersOf(model);
@@ -83,6 +88,21 @@ export class ModelResolver implements ModelLookup {
       return { requestedModel: model, targets: listedBy.map((provider) => ({ provider, model })), reason: 'catalog' };
     }
     throw notFound(this.explain(model, slash > 0 ? model.slice(0, slash) : undefined), 'model_not_found', 'model');
+  }
+
+  /**
+   * The same target objects for the same `provider/model` from one request to the next, so that
+   * the maps keyed by deployment get the same strings (see `deploymentOf`). Bounded: clients name
+   * models; a resolver lives until the providers or virtual models change.
+   */
+  private directTargets(model: string, provider: string, providerModel: string): readonly Target[] {
+    let targets = this.direct.get(model);
+    if (targets === undefined) {
+      if (this.direct.size >= DIRECT_TARGETS_KEPT) this.direct.clear();
+      targets = [{ provider, model: providerModel }];
+      this.direct.set(model, targets);
+    }
+    return targets;
   }
 
   private explain(model: string, provider: string | undefined): string {

@@ -33,17 +33,25 @@ export function createPriceBook(overrides: Record<string, Partial<ModelPrice>> =
   }
   // Every observer of a finished request asks (usage log, metrics, traces, access log, budgets),
   // and a lookup scans the whole table: remember answers, bounded since model names come from clients.
-  // An unknown model is remembered as null, so that one `get` answers (a new key string is hashed
-  // by every lookup).
-  const known = new Map<string, ModelPrice | null>();
+  // An unknown model is remembered as null, so that one `get` answers. By provider, then model,
+  // rather than by a key made of both: a new string is hashed by every lookup, where a target's
+  // own strings, the same from one request to the next, keep their hash (deploymentOf).
+  const known = new Map<string, Map<string, ModelPrice | null>>();
+  let remembered = 0;
   const lookup = (provider: string, model: string): ModelPrice | undefined => {
-    const key = `${provider}\u0000${model}`;
-    const remembered = known.get(key);
-    if (remembered !== undefined) return remembered ?? undefined;
-    if (known.size >= MEMO_LIMIT) known.clear();
-    const price = find(provider, model);
-    known.set(key, price ?? null);
-    return price;
+    let models = known.get(provider);
+    const price = models?.get(model);
+    if (price !== undefined) return price ?? undefined;
+    if (remembered >= MEMO_LIMIT) {
+      known.clear();
+      remembered = 0;
+      models = undefined;
+    }
+    if (models === undefined) known.set(provider, (models = new Map()));
+    const found = find(provider, model);
+    models.set(model, found ?? null);
+    remembered++;
+    return found;
   };
   return { lookup };
 

@@ -13,7 +13,7 @@
  * @example
  * plugins: [routing(), retry(), rateLimits({ limits: { groq: { rpm: 30, tpm: 6000 } } })]
  */
-import { DeploymentMap, GatewayError, definePlugin, defineService, tapStream, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
+import { DeploymentMap, GatewayError, definePlugin, deploymentOf, defineService, tapStream, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
 import { Limiter, type Limits } from './limiter.js';
 import { exhaustedUntil } from './provider-headers.js';
 
@@ -66,7 +66,7 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
 
     /** The provider's scope (if limited) and the deployment's (always: it carries learned blocks). */
     const scopesOf = (target: Target): Limiter[] => {
-      const deployment = `${target.provider}/${target.model}`;
+      const deployment = deploymentOf(target);
       const own = configured.get(deployment) ?? learned.getOrCreate(target, () => new Limiter(deployment, {}, counters));
       const provider = configured.get(target.provider);
       return provider ? [provider, own] : [own];

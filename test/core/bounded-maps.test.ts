@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AdvisoryFields } from '../../core/advisory.js';
-import { DeploymentMap, UNCONFIGURED_DEPLOYMENTS_CAP } from '../../core/deployment-map.js';
+import { DeploymentMap, UNCONFIGURED_DEPLOYMENTS_CAP, deploymentOf } from '../../core/deployment-map.js';
 import { GatewayError } from '../../core/errors.js';
 
 describe('DeploymentMap', () => {
@@ -36,6 +36,12 @@ describe('DeploymentMap', () => {
     expect(map.get({ provider: 'p', model: 'a' })).toBe(a);
     expect(map.size).toBe(3);
     configured.delete('p/a');
+  });
+
+  it('names each deployment right when targets alternate (deploymentOf remembers only the last)', () => {
+    const a = { provider: 'p', model: 'a' };
+    const b = { provider: 'q', model: 'b/c' };
+    expect([a, b, a, a, b].map(deploymentOf)).toEqual(['p/a', 'q/b/c', 'p/a', 'p/a', 'q/b/c']);
   });
 
   it('has a documented default cap', () => {

@@ -30,6 +30,15 @@ describe('ModelResolver', () => {
     expect(resolver.resolve(model)).toEqual({ requestedModel: model, targets, reason });
   });
 
+  it('gives a `provider/model` the same targets from one request to the next, and remembers a bounded number of names', async () => {
+    const { resolver } = await resolverFor({ providers });
+    const first = resolver.resolve('groq/llama-3.3-70b').targets;
+    expect(resolver.resolve('groq/llama-3.3-70b').targets).toBe(first);
+    for (let i = 0; i < 5000; i++) resolver.resolve(`groq/client-named-${i}`);
+    expect((resolver as unknown as { direct: Map<string, unknown> }).direct.size).toBeLessThanOrEqual(1000);
+    expect(resolver.resolve('groq/client-named-4999').targets).toEqual([{ provider: 'groq', model: 'client-named-4999' }]);
+  });
+
   it('resolves a virtual model to its targets, with their parameters', async () => {
     const { resolver } = await resolverFor({
       providers,

@@ -195,6 +195,16 @@ describe('price book lookup', () => {
     expect(book.lookup(provider, model)).toEqual(MODEL_PRICES[key]);
   });
 
+  it('answers the same when asked again, for known and unknown models, across many providers and models', () => {
+    const fresh = createPriceBook();
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 1500; i++) expect(fresh.lookup(`p${i % 7}`, `unknown-${i}`)).toBeUndefined();
+      expect(fresh.lookup('openai', 'gpt-4o')).toEqual(MODEL_PRICES['gpt-4o']);
+      expect(fresh.lookup('groq', 'openai/gpt-oss-120b')).toEqual(MODEL_PRICES['groq/gpt-oss-120b']);
+      expect(fresh.lookup('together', 'openai/gpt-oss-120b')).toBeUndefined();
+    }
+  });
+
   it('lets the longest known key win', () => {
     expect(book.lookup('anthropic', 'claude-sonnet-4-20250514')).toEqual(MODEL_PRICES['claude-sonnet-4']);
     expect(book.lookup('anthropic', 'claude-sonnet-4-5')).toEqual(MODEL_PRICES['claude-sonnet-4-5']);
