@@ -27,7 +27,9 @@ export class FrontEndRoutes {
   shortcut(): Middleware {
     const byPath = this.byPath;
     return function frontEndShortcut(koa, next) {
-      const handler = koa.method === 'POST' ? byPath.get(koa.path) : undefined;
+      // Koa's request itself rather than the context's delegates (see exchange.ts).
+      const request = koa.request;
+      const handler = request.method === 'POST' ? byPath.get(request.path) : undefined;
       return handler ? handler(koa, next) : next();
     };
   }
