@@ -13,6 +13,7 @@ import type { ProviderRuntime } from './live/provider-runtime.js';
 import { rejectUnsupported, type UnsupportedParamsPolicy } from './providers/unsupported.js';
 import type { TranslationLoss } from './protocol/native.js';
 import { AdvisoryFields } from './advisory.js';
+import { deploymentOf } from './deployment-map.js';
 import type { Logger } from './logger.js';
 import { markPassable, tapStream } from './stream.js';
 import { REQUEST_ABORT, RequestAbort, withLazySignal } from './request-abort.js';
@@ -37,7 +38,7 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     };
     if (speaksNative) return send(upstreamBody(ctx.request, target));
     applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
-    const deployment = `${target.provider}/${target.model}`;
+    const deployment = deploymentOf(target);
     // Each refusal of a hint costs one more send, at most one per hint.
     let body = advisory.strip(upstreamBody(ctx.request, target), ctx.advisory, deployment);
     for (;;) {
