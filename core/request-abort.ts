@@ -65,8 +65,7 @@ export class RequestAbort implements Followable {
     const joined = new RequestAbort();
     // Both live no longer than the request, so what they hold of `joined` dies with it.
     first.follow((reason) => joined.abort(reason));
-    if (second.aborted) joined.abort(second.reason);
-    else second.addEventListener('abort', () => joined.abort(second.reason), { once: true });
+    followAbort(second, (reason) => joined.abort(reason));
     return joined;
   }
 }
