@@ -36,7 +36,7 @@ import { Pool } from 'undici';
 import { readCallgrind } from './callgrind.js';
 import { positiveInt } from './env.js';
 import { fullWithoutConfig } from './full-without.js';
-import { createBenchKey, gatewayEnv, runBenchmark, startMockUpstreams, startNode, stopGracefully } from './processes.js';
+import { createBenchKey, gatewayEnv, runBenchmark, startMockUpstreams, startNode, stopGracefully, isYardstick, yardstickLaunch, type Yardstick } from './processes.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
@@ -61,14 +61,13 @@ async function main(): Promise<number> {
   const builds: Array<[suffix: string, root: string]> = [['', process.env.BENCH_GATEWAY_ROOT ?? ROOT], ...(process.env.BENCH_BASELINE_ROOT ? [[' @base', process.env.BENCH_BASELINE_ROOT] as [string, string]] : [])];
   const rows: string[] = ['| target | mode | instructions a request | without major GC and compiling | without any GC and compiling | major GC | compiling | scavenges |', '| --- | --- | --: | --: | --: | --: | --: | --: |'];
   for (const target of TARGETS) {
-    const yardstick = YARDSTICKS[target];
-    const config = yardstick ? undefined : configFile(target, work);
+    const config = isYardstick(target) ? undefined : configFile(target, work);
     for (const mode of MODES) {
       // A yardstick is bench/'s own code, the same for every build: counted once.
-      for (const [suffix, root] of yardstick ? builds.slice(0, 1) : builds) {
+      for (const [suffix, root] of isYardstick(target) ? builds.slice(0, 1) : builds) {
         const name = `${target}${suffix}`;
         log(`${name}, ${mode}: warming up (${WARMUP} requests), then counting ${REQUESTS}`);
-        const launch: Launch = yardstick ? yardstick(upstreams, work) : gatewayLaunch(join(root, 'dist', 'cli', 'main.js'), config!);
+        const launch: Launch = isYardstick(target) ? yardstick(target, upstreams, work) : gatewayLaunch(join(root, 'dist', 'cli', 'main.js'), config!);
         const counts = await countTarget(launch, mode === 'stream', gatewayEnv(upstreams));
         const per = (n: number) => Math.round(n / REQUESTS).toLocaleString('en-US');
         rows.push(`| ${name} | ${mode} | ${per(counts.total)} | ${per(counts.total - counts.majorGc - counts.compilation)} | ${per(counts.total - counts.majorGc - counts.compilation - counts.scavenges)} | ${per(counts.majorGc)} | ${per(counts.compilation)} | ${per(counts.scavenges)} |`);
@@ -111,15 +110,9 @@ function gatewayLaunch(main: string, config: string): Launch {
 }
 
 /** bench/'s own proxies, started as `npm run bench` starts them (the model name is the gateway's; the bare proxy forwards it as it is, which the mock answers alike). */
-const YARDSTICKS: Record<string, (upstreams: { origin: string; slowOrigin: string }, work: string) => Launch> = {
-  'bare proxy': ({ origin, slowOrigin }) => yardstick(['bench/bare-proxy.ts', origin, slowOrigin], {}),
-  floor: ({ origin, slowOrigin }) => yardstick(['bench/floor-proxy.ts', origin, slowOrigin], {}),
-  'floor (logged)': ({ origin, slowOrigin }, work) =>
-    yardstick(['bench/floor-proxy.ts', origin, slowOrigin, '--log', join(mkdtempSync(join(work, 'floor-')), 'usage.sqlite')], { authorization: 'Bearer floor-bench-key' }),
-};
-
-function yardstick(script: string[], headers: Record<string, string>): Launch {
-  return { args: ['--import', 'tsx', ...script], inCheckout: true, ready: /"port":(\d+)/, origin: (match) => `http://127.0.0.1:${match[1]}`, headers: () => headers };
+function yardstick(name: Yardstick, upstreams: { origin: string; slowOrigin: string }, work: string): Launch {
+  const launch = yardstickLaunch(name, upstreams, work);
+  return { ...launch, inCheckout: true, headers: () => ({ ...launch.headers }) };
 }
 
 /** One target under callgrind: warmed up, zeroed, loaded with REQUESTS requests, dumped and read. */

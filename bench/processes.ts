@@ -4,7 +4,7 @@
  * benchmark runs, and killed however the benchmark ends: success, failure, Ctrl-C.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -144,6 +144,37 @@ export async function startMockUpstreams(options: { cpus?: string } = {}): Promi
   // `node --import tsx`, not the tsx binary: that one is a wrapper process around the real one.
   const started = await startNode({ name: 'mock upstream', cwd: ROOT, args: ['--import', 'tsx', 'bench/upstream-server.ts'], cpus: options.cpus, ready: /"port":(\d+),"slowPort":(\d+)/ });
   return { process: started, origin: `http://127.0.0.1:${started.match[1]}`, slowOrigin: `http://127.0.0.1:${started.match[2]}` };
+}
+
+/** bench/'s own proxies, which every gateway configuration is measured beside. */
+export const YARDSTICKS = ['bare proxy', 'floor', 'floor (logged)'] as const;
+export type Yardstick = (typeof YARDSTICKS)[number];
+
+export function isYardstick(name: string): name is Yardstick {
+  return (YARDSTICKS as readonly string[]).includes(name);
+}
+
+/** How a yardstick is started and reached, for `npm run bench` and `npm run bench:instructions` alike. */
+export interface YardstickLaunch {
+  /** node's arguments, from the checkout (tsx resolves the script there). */
+  readonly args: string[];
+  /** What its output prints once it listens; `origin` reads where from the match. */
+  readonly ready: RegExp;
+  readonly origin: (match: RegExpExecArray) => string;
+  /** What its requests carry: the logged floor's key. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+}
+
+/** `work`: a folder of the run's own, where the logged floor keeps its usage log. */
+export function yardstickLaunch(name: Yardstick, upstreams: Pick<MockUpstreams, 'origin' | 'slowOrigin'>, work: string): YardstickLaunch {
+  const logged = name === 'floor (logged)';
+  const script = name === 'bare proxy' ? 'bench/bare-proxy.ts' : 'bench/floor-proxy.ts';
+  return {
+    args: ['--import', 'tsx', script, upstreams.origin, upstreams.slowOrigin, ...(logged ? ['--log', join(mkdtempSync(join(work, 'floor-')), 'usage.sqlite')] : [])],
+    ready: /"port":(\d+)/,
+    origin: (match) => `http://127.0.0.1:${match[1]}`,
+    headers: logged ? { authorization: 'Bearer floor-bench-key' } : undefined,
+  };
 }
 
 export interface GatewayProcessOptions {

@@ -45,7 +45,7 @@ import { measureHeldStreams, type HeldResult } from './held.js';
 import { LoadTarget, emptySample, errorCount, warmUp, type Endpoint, type Sample } from './load.js';
 import { summarizeAllocations } from './allocations.js';
 import { summarizeProfiles } from './profile.js';
-import { cpuTimeMs, createBenchKey, gatewayEnv, killAll, rssMb as currentRssMb, runBenchmark, startGatewayProcess, startMockUpstreams, startNode, stopGracefully, writeFullOnRedis, type Started } from './processes.js';
+import { cpuTimeMs, createBenchKey, gatewayEnv, killAll, rssMb as currentRssMb, runBenchmark, startGatewayProcess, startMockUpstreams, startNode, stopGracefully, writeFullOnRedis, yardstickLaunch, type Started } from './processes.js';
 import { renderReport, totalErrors, writeResults, type Cell } from './report.js';
 import { nonNegativeInt, positiveInt } from './env.js';
 
@@ -112,21 +112,22 @@ async function main(): Promise<number> {
   if (WANTED.includes('direct')) targets.push({ name: 'direct', endpoint: chat(upstreamOrigin, 'mock-small'), slow: chat(slowOrigin, 'mock-small'), process: upstream });
   if (WANTED.includes('bare proxy')) {
     const launchBare = async (): Promise<Target> => {
-      const bare = await startNode({ name: 'bare proxy', cwd: ROOT, args: ['--import', 'tsx', 'bench/bare-proxy.ts', upstreamOrigin, slowOrigin], cpus: TARGET_CPUS, ready: /"port":(\d+)/ });
-      const origin = `http://127.0.0.1:${bare.match[1]}`;
+      const launch = yardstickLaunch('bare proxy', { origin: upstreamOrigin, slowOrigin }, work);
+      const bare = await startNode({ name: 'bare proxy', cwd: ROOT, args: launch.args, cpus: TARGET_CPUS, ready: launch.ready });
+      const origin = launch.origin(bare.match);
       return { name: 'bare proxy', endpoint: chat(origin, 'mock-small'), slow: chat(origin, 'mock-small', undefined, '/slow/v1/chat/completions'), process: bare, relaunch: launchBare };
     };
     targets.push(await launchBare());
   }
   // The floors (bench/floor-proxy.ts): the bare proxy plus the work no accounting gateway can skip;
   // "floor (logged)" adds a key, counters and a SQLite usage row per request, the full pipeline's floor.
-  for (const [name, logged] of [['floor', false], ['floor (logged)', true]] as const) {
+  for (const name of ['floor', 'floor (logged)'] as const) {
     if (!WANTED.includes(name)) continue;
     const launchFloor = async (): Promise<Target> => {
-      const args = [...profileArgs(name), '--import', 'tsx', 'bench/floor-proxy.ts', upstreamOrigin, slowOrigin, ...(logged ? ['--log', join(mkdtempSync(join(work, 'floor-')), 'usage.sqlite')] : [])];
-      const floor = await startNode({ name, cwd: ROOT, args, cpus: TARGET_CPUS, ready: /"port":(\d+)/ });
-      const origin = `http://127.0.0.1:${floor.match[1]}`;
-      const headers = logged ? { authorization: 'Bearer floor-bench-key' } : undefined;
+      const launch = yardstickLaunch(name, { origin: upstreamOrigin, slowOrigin }, work);
+      const floor = await startNode({ name, cwd: ROOT, args: [...profileArgs(name), ...launch.args], cpus: TARGET_CPUS, ready: launch.ready });
+      const origin = launch.origin(floor.match);
+      const headers = launch.headers;
       return { name, endpoint: chat(origin, 'mock/mock-small', headers), slow: chat(origin, 'mock/mock-small', headers, '/slow/v1/chat/completions'), process: floor, relaunch: launchFloor };
     };
     targets.push(await launchFloor());
