@@ -8,7 +8,7 @@
 import type { Context as KoaContext } from 'koa';
 import type { GatewayError } from './errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
-import type { PassThroughHint, Target } from './providers/provider.js';
+import type { PassThroughHint, RawJson, Target } from './providers/provider.js';
 import type { Operation } from './http/front-end.js';
 import type { ClientJson } from './http/client-json.js';
 import type { RequestOptions } from './http/request-options.js';
@@ -55,9 +55,9 @@ export interface Attempt {
 }
 
 export type GatewayResponse =
-  | { readonly kind: 'json'; readonly status: number; readonly body: ChatCompletion }
+  | { readonly kind: 'json'; readonly status: number; readonly body: ChatCompletion; readonly raw?: RawJson<ChatCompletion> }
   | { readonly kind: 'stream'; readonly status: number; readonly chunks: AsyncIterable<ChatCompletionChunk> }
-  | { readonly kind: 'embeddings'; readonly status: number; readonly body: EmbeddingsResponse };
+  | { readonly kind: 'embeddings'; readonly status: number; readonly body: EmbeddingsResponse; readonly raw?: RawJson<EmbeddingsResponse> };
 
 /** How the exchange with the client ended; set once the response is fully sent or abandoned. */
 export type RequestOutcome = 'ok' | 'error' | 'client_aborted';

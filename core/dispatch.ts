@@ -28,8 +28,8 @@ export function dispatcher(runtime: ProviderRuntime, upstream: UpstreamHandler):
       result.kind === 'stream'
         ? { kind: 'stream', status: result.status, chunks: result.chunks }
         : result.kind === 'json'
-          ? { kind: 'json', status: result.status, body: result.body }
-          : { kind: 'embeddings', status: result.status, body: result.body };
+          ? { kind: 'json', status: result.status, body: result.body, raw: result.raw }
+          : { kind: 'embeddings', status: result.status, body: result.body, raw: result.raw };
   };
 }
 

@@ -108,7 +108,7 @@ async function embed(provider: Provider, { ctx, target, signal: trySignal, heade
   }
   const input = { body: { ...ctx.embeddings, ...target.params, model: target.model }, [REQUEST_ABORT]: callAbort(ctx, trySignal), headers: tryHeaders(ctx, headers) };
   const result = await provider.embeddings(withLazySignal(input));
-  return { kind: 'embeddings', status: result.status, headers: result.headers, body: result.body };
+  return { kind: 'embeddings', status: result.status, headers: result.headers, body: result.body, raw: result.raw };
 }
 
 /** The request id, plus what interceptors added for this try (`UpstreamCall.headers`). */

@@ -18,6 +18,7 @@ export type {
   ProviderContext,
   ProviderModel,
   ProviderType,
+  RawJson,
   StreamResult,
   Target,
   UpstreamResult,

@@ -83,12 +83,15 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
     // computed name, which V8 sends through its runtime to find each setter (about 20 thousand
     // instructions a request for these three, with the setters' own work; measured without inlining).
     const response = koa.response;
-    response.status = ctx.response.status;
-    const body = await frontEnd.renderJson(ctx, ctx.response.body, state);
+    const answer = ctx.response;
+    response.status = answer.status;
+    const body = await frontEnd.renderJson(ctx, answer.body, state);
     if (isJsonValue(body)) {
       // Serialised here rather than by Koa, once, so that plugins reading the answer's text after
-      // it was sent (the usage log's bodies) need not serialise it again.
-      const text = JSON.stringify(body);
+      // it was sent (the usage log's bodies) need not serialise it again; not at all while the
+      // front-end sends the upstream's answer itself, unchanged (RawJson: identity, never edited in place).
+      const raw = answer.raw;
+      const text = raw !== undefined && raw.body === body ? raw.text : JSON.stringify(body);
       ctx.sentJson = { body, text };
       response.type = 'json';
       response.body = text;

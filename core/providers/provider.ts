@@ -80,6 +80,7 @@ export interface EmbeddingsResult {
   readonly status: number;
   readonly body: EmbeddingsResponse;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly raw?: RawJson<EmbeddingsResponse>;
 }
 
 export interface JsonResult<T> {
@@ -88,6 +89,21 @@ export interface JsonResult<T> {
   readonly body: T;
   /** Upstream response headers the gateway may read (rate limits, request ids). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The upstream's own JSON text, when `body` is that text parsed and nothing else (see `RawJson`). */
+  readonly raw?: RawJson<T>;
+}
+
+/**
+ * A whole answer's upstream text beside the object parsed from it. The kernel sends a client the
+ * text as it came, rather than serialising the answer again, while the answer is still `body`
+ * itself: a plugin that changes an answer sets a new object (`{ ...ctx.response, body: changed }`),
+ * which is serialised as changed, and never edits one in place (docs/plugins.md). An adapter sets
+ * it only where its answer is the upstream's JSON as parsed (an OpenAI-format upstream), not a
+ * translation.
+ */
+export interface RawJson<T> {
+  readonly body: T;
+  readonly text: string;
 }
 
 export interface StreamResult<T> {

@@ -24,9 +24,11 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
   await client.expectOk(exchange);
 
   if (!streaming) {
-    const body = await client.readJson(exchange);
+    const text = await client.readText(exchange);
+    const body = client.parseJson(text);
     if (!isCompletion(body)) throw malformed(client.provider, 'the answer is not a chat completion (no choices)');
-    return { kind: 'json', status: exchange.status, headers: exchange.headers, body };
+    // The completion is the upstream's JSON as it came: the kernel sends its text rather than serialising it again.
+    return { kind: 'json', status: exchange.status, headers: exchange.headers, body, raw: { body, text } };
   }
 
   const contentType = String(exchange.headers['content-type'] ?? '');

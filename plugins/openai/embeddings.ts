@@ -11,9 +11,11 @@ export async function createEmbeddings(client: UpstreamHttpClient, headers: Reco
     signal: input,
   });
   await client.expectOk(exchange);
-  const body = await client.readJson(exchange);
+  const text = await client.readText(exchange);
+  const body = client.parseJson(text);
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { data?: unknown }).data)) {
     throw new GatewayError('upstream', `${client.provider}: the answer is not an embeddings list (no data)`, { provider: client.provider, code: 'upstream_invalid_response', retryable: true });
   }
-  return { kind: 'json', status: exchange.status, headers: exchange.headers, body: body as EmbeddingsResponse };
+  // The answer is the upstream's JSON as it came: the kernel may send its text (vectors are dear to serialise).
+  return { kind: 'json', status: exchange.status, headers: exchange.headers, body: body as EmbeddingsResponse, raw: { body: body as EmbeddingsResponse, text } };
 }
