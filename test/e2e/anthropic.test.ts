@@ -184,6 +184,20 @@ describe('Anthropic client → Anthropic upstream (native)', () => {
     expect(await res.text()).toBe(events.join(''));
   });
 
+  it("answers a whole message with the upstream's bytes as they came, as JSON", async () => {
+    // Spacing, key order and a vendor field that a parse and re-serialise would not keep as they are.
+    const text = '{ "type": "message", "id": "msg_1", "role": "assistant", "model": "claude-test", "x_vendor": {"b": 1, "a": 2},\n  "content": [{"type": "text", "text": "Hi \\u0074here"}], "stop_reason": "end_turn", "stop_sequence": null, "usage": {"input_tokens": 3, "output_tokens": 2} }';
+    upstream.enqueue({ body: text, headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude/claude-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.text()).toBe(text);
+  });
+
   it('gives the SDK a final message with the thinking block and its signature', async () => {
     upstream.enqueue({ stream: { chunks: anthropicStreamEvents([{ thinking: { text: 'hmm', signature: 'sig-1' } }, { text: 'done' }]), done: false } });
     const final = await anthropic.messages

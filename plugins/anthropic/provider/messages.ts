@@ -29,10 +29,12 @@ export async function createMessage(client: UpstreamHttpClient, settings: Messag
   await client.expectOk(exchange);
 
   if (!streaming) {
-    const body = await client.readJson(exchange);
+    const text = await client.readText(exchange);
+    const body = client.parseJson(text);
     if (!isMessage(body)) throw malformed(client.provider, 'the answer is not a message (no content)');
     const completion = toOpenAICompletion(body, call.jsonTool);
-    if (native) attachNative(completion, { protocol: 'anthropic', event: 'message', data: JSON.stringify(body) });
+    // The upstream's own bytes, for an Anthropic client.
+    if (native) attachNative(completion, { protocol: 'anthropic', event: 'message', data: text });
     return { kind: 'json', status: exchange.status, headers: exchange.headers, body: completion };
   }
 
