@@ -80,6 +80,7 @@ export interface EmbeddingsResult {
   readonly status: number;
   readonly body: EmbeddingsResponse;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** As `JsonResult.raw`: the upstream's own text of the list, where it is the upstream's JSON as parsed. */
   readonly raw?: RawJson<EmbeddingsResponse>;
 }
 
