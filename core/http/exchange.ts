@@ -95,10 +95,12 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
       ctx.sentJson = { body, text };
       // Koa's `type = 'json'` looks the type up (mime-types, an LRU) and sets it through its own
       // `set`: about 7 thousand instructions for a constant. Its body setter then sees the type set.
-      koa.res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      koa.res.setHeader('Content-Type', JSON_TYPE);
       response.body = text;
     } else {
-      // Text or bytes a front-end already has (an upstream's own answer), sent as they are.
+      // JSON text or bytes a front-end already has (an upstream's own answer), sent as they are:
+      // typed as JSON here, unless the front-end typed them, before Koa would call a string text.
+      if (!koa.res.hasHeader('Content-Type')) koa.res.setHeader('Content-Type', JSON_TYPE);
       response.body = body;
     }
     ctx.timings.firstByteMs = ctx.elapsed();
@@ -110,6 +112,8 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
     throw error;
   }
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** An answer Koa would have serialised as JSON itself: an object or array, not bytes or a stream. */
 function isJsonValue(body: unknown): body is object {

@@ -58,8 +58,10 @@ export interface FrontEnd<State = undefined> {
    */
   parse(body: Record<string, unknown>, http: KoaContext): ParsedRequest<State> | Promise<ParsedRequest<State>>;
   /**
-   * The JSON body the client gets for a whole answer. It may be a promise: a front-end that keeps
-   * its answers (the Responses API's stored responses) stores one before the client can name it.
+   * The JSON body the client gets for a whole answer: a value, serialised by the kernel, or JSON
+   * text or bytes it already has (an upstream's own answer), sent as they are with a JSON content
+   * type. It may be a promise: a front-end that keeps its answers (the Responses API's stored
+   * responses) stores one before the client can name it.
    */
   renderJson(ctx: GatewayContext, answer: ChatCompletion | EmbeddingsResponse, state: State): unknown;
   /**

@@ -32,7 +32,7 @@ export const messagesApi = defineFrontEnd<ClientModel>({
     // reasoning effort: hints an OpenAI-format model may refuse, and then gets the request without.
     return { operation: 'chat', request, native: nativeRequest(http, anthropic), losses, advisory: ['max_tokens', 'reasoning_effort', 'user', 'top_k'], state: { model: anthropic.model } };
   },
-  renderJson: (ctx, completion, { model }) => nativeJson(ctx, completion as ChatCompletion) ?? toAnthropicMessage(completion as ChatCompletion, model),
+  renderJson: (_ctx, completion, { model }) => nativeJson(completion as ChatCompletion) ?? toAnthropicMessage(completion as ChatCompletion, model),
   renderStream: (ctx, chunks, { model }) => anthropicEvents(ctx, chunks, model),
   renderError: (error, requestId) => toAnthropicErrorBody(error, requestId),
 });
@@ -47,12 +47,9 @@ export function nativeRequest(http: KoaContext, body: Record<string, unknown>): 
   return { protocol: 'anthropic', body, headers, ...(http.querystring ? { query: http.querystring } : {}) };
 }
 
-/** An Anthropic upstream's own message, when it answered one: its bytes as they came, typed first so that Koa keeps the type. */
-function nativeJson(ctx: GatewayContext, completion: ChatCompletion): string | undefined {
-  const native = nativeOf(completion, 'anthropic');
-  if (!native) return undefined;
-  ctx.http.type = 'application/json';
-  return native.data;
+/** An Anthropic upstream's own message, when it answered one: its bytes as they came (the kernel sends text as JSON). */
+function nativeJson(completion: ChatCompletion): string | undefined {
+  return nativeOf(completion, 'anthropic')?.data;
 }
 
 /**

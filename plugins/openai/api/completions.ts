@@ -36,11 +36,10 @@ export const completionsApi = defineFrontEnd<ClientAsked>({
       state: { echo, includeUsage: body.stream_options?.include_usage === true },
     };
   },
-  renderJson(ctx, answer, asked) {
+  renderJson(_ctx, answer, asked) {
     const native = nativeOf(answer, PROTOCOL);
     if (!native) return toTextCompletion(answer as ChatCompletion, asked.echo);
-    // The upstream's own bytes: typed first, so Koa keeps the type when it is given a string.
-    ctx.http.type = 'application/json';
+    // The upstream's own bytes (the kernel sends text as JSON).
     return native.data;
   },
   renderStream: (ctx, chunks, asked) => textCompletionEvents(ctx, chunks, asked),

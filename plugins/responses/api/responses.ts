@@ -61,12 +61,11 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
       // Reasoning effort and the caller's id carry no content: a chat model that refuses them gets the request without.
       return { operation: 'chat', request: chat, native: nativeRequest(body, conversation.nativeInput), losses, advisory: ['reasoning_effort', 'user'], state };
     },
-    async renderJson(ctx, answer, state) {
+    async renderJson(_ctx, answer, state) {
       const native = nativeOf(answer, 'openai-responses');
       if (native) {
         await save(state, parseJson(native.data) as ResponseObject);
-        // The upstream's own bytes, as it sent them.
-        ctx.http.type = 'application/json';
+        // The upstream's own bytes, as it sent them (the kernel sends text as JSON).
         return native.data;
       }
       const response = toResponse(answer as ChatCompletion, responseShell(state.request, newId('resp'), state.request.model), state.toolNames);
