@@ -1,0 +1,43 @@
+/**
+ * Marks a stream carries through the wrappers that keep its meaning: whether it may still be passed
+ * through unparsed, and whether its first meaningful chunk is already in hand.
+ */
+
+/**
+ * Marks a stream whose chunks are only read where they are (the provider call's own observer over
+ * an adapter's stream): with nothing else wrapped around it by the time the front-end writes it,
+ * the adapter may pass the rest through unparsed (see `PassThroughHint`). `primeStream` keeps the
+ * mark, since it reads only the preamble, and so does a `tapStream` tap without a `chunk` callback
+ * or with `lazyChunks`; any other wrapper (a tap that may keep chunks, a generator) drops it, as
+ * its result is a new iterable.
+ */
+const PASSABLE: unique symbol = Symbol('llm-gateway.passable');
+
+type Passable = { [PASSABLE]?: true };
+
+export function markPassable<S extends AsyncIterable<unknown>>(chunks: S): S {
+  (chunks as Passable)[PASSABLE] = true;
+  return chunks;
+}
+
+export function isPassable(chunks: AsyncIterable<unknown>): boolean {
+  return (chunks as Passable)[PASSABLE] === true;
+}
+
+/**
+ * Marks a stream whose first meaningful chunk is already in hand (`primeStream` with its default
+ * meaning): priming it again would only replay it. A `tapStream` tap keeps the mark, since it
+ * neither holds nor changes chunks; any other wrapper drops it. So the retry's priming, inside its
+ * loop, is the one the front-end's exchange uses, taps between them or not.
+ */
+const PRIMED: unique symbol = Symbol('llm-gateway.primed');
+
+type Primed = { [PRIMED]?: true };
+
+export function isPrimed(chunks: AsyncIterable<unknown>): boolean {
+  return (chunks as Primed)[PRIMED] === true;
+}
+
+export function markPrimed(chunks: AsyncIterable<unknown>): void {
+  (chunks as Primed)[PRIMED] = true;
+}
