@@ -50,9 +50,12 @@ export function tapStream<T>(chunks: AsyncIterable<T>, tap: StreamTap<T>): Async
 
 /** How a stream's end is passed from tap to tap, innermost first. */
 interface Outcome {
-  failed: boolean;
-  error: unknown;
+  readonly failed: boolean;
+  readonly error: unknown;
 }
+
+/** Finished, or let go by its reader. */
+const ENDED_WELL: Outcome = { failed: false, error: undefined };
 
 /**
  * One layer over a source with its taps in order, innermost first, as nested layers would run
@@ -97,15 +100,12 @@ class TappedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
   return(value?: unknown): Promise<IteratorResult<T>> {
     const iterator = this.iterator!;
     const letGo = iterator.return ? iterator.return(value) : Promise.resolve<IteratorResult<T>>({ done: true, value: undefined });
-    return letGo.then(
-      (result) => this.endTaps(0, { failed: false, error: undefined }).then((outcome) => settled(outcome, result)),
-      this.onFailure,
-    );
+    return letGo.then(this.onEnd, this.onFailure);
   }
 
   // Made once per stream, not per chunk: a held stream's garbage is mostly what each chunk makes.
   private readonly onResult = (result: IteratorResult<T>): IteratorResult<T> | Promise<IteratorResult<T>> => {
-    if (result.done) return this.endTaps(0, { failed: false, error: undefined }).then((outcome) => settled(outcome, result));
+    if (result.done) return this.onEnd(result);
     const taps = this.taps;
     for (let i = 0; i < taps.length; i++) {
       const tap = taps[i]!;
@@ -119,6 +119,9 @@ class TappedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
     return result;
   };
 
+  /** The source is over, or was let go: every tap ends, then the reader learns of it. */
+  private readonly onEnd = (result: IteratorResult<T>): Promise<IteratorResult<T>> => this.endTaps(0, ENDED_WELL).then((outcome) => (outcome.failed ? Promise.reject(outcome.error as Error) : result));
+
   private readonly onFailure = (cause: unknown): Promise<never> => this.endTaps(0, { failed: true, error: cause }).then((outcome) => Promise.reject(outcome.error as Error));
 
   /** As a generator would: the source is let go, then the reader gets the error. */
@@ -130,7 +133,7 @@ class TappedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
     }
     // The taps inside the one that threw saw a reader that let go; what their ends say is lost, as
     // it was to the layer outside them that threw.
-    await this.endTaps(0, { failed: false, error: undefined }, index);
+    await this.endTaps(0, ENDED_WELL, index);
     const outcome = await this.endTaps(index, { failed: true, error });
     throw outcome.error;
   }
@@ -156,8 +159,4 @@ class TappedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
     }
     return outcome;
   }
-}
-
-function settled<T>(outcome: Outcome, result: IteratorResult<T>): IteratorResult<T> | Promise<never> {
-  return outcome.failed ? Promise.reject(outcome.error as Error) : result;
 }
