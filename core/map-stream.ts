@@ -9,12 +9,14 @@
  * chunks, chunks into a front-end's events (several events for one chunk are one string). A step
  * that holds items back, adds several chunks for one or awaits between them still writes its own
  * generator.
+ *
+ * A map over a map or a tap (`tapStream`) that nobody reads yet joins it, in one layer over the
+ * same source (core/stream-stages.ts). Read the returned stream, not the one mapped.
  */
 
-/** An item that gives the reader nothing: the next one is read instead. */
-export const SKIP: unique symbol = Symbol('mapStream.skip');
-/** The stream is complete here: the source is let go, and `end` runs as if the source had ended. */
-export const STOP: unique symbol = Symbol('mapStream.stop');
+import { SKIP, STOP, StagedStream } from './stream-stages.js';
+
+export { SKIP, STOP } from './stream-stages.js';
 
 export interface StreamMapping<T, U> {
   /** What the reader gets for one item, `SKIP` or `STOP`. A throw lets the source go and fails the stream. */
@@ -29,56 +31,5 @@ export interface StreamMapping<T, U> {
 }
 
 export function mapStream<T, U>(source: AsyncIterable<T>, mapping: StreamMapping<T, U>): AsyncIterable<U> {
-  const iterator = source[Symbol.asyncIterator]();
-  const DONE: IteratorResult<U> = { done: true, value: undefined };
-  let over = false;
-
-  const last = (value: U | undefined): IteratorResult<U> => (value === undefined ? DONE : { done: false, value });
-  const letGo = (): Promise<unknown> => {
-    try {
-      return Promise.resolve(iterator.return?.()).catch(() => undefined);
-    } catch {
-      return Promise.resolve();
-    }
-  };
-  const failed = (cause: unknown): IteratorResult<U> => {
-    over = true;
-    if (!mapping.error) throw cause;
-    return last(mapping.error(cause));
-  };
-  const ended = (): IteratorResult<U> => {
-    over = true;
-    try {
-      return last(mapping.end?.());
-    } catch (cause) {
-      return failed(cause);
-    }
-  };
-  const onResult = (result: IteratorResult<T>): IteratorResult<U> | Promise<IteratorResult<U>> => {
-    if (result.done) return ended();
-    let mapped: U | typeof SKIP | typeof STOP;
-    try {
-      mapped = mapping.item(result.value);
-    } catch (cause) {
-      // As a generator's loop would: the source is let go, then the failure is handled.
-      over = true;
-      return letGo().then(() => failed(cause));
-    }
-    if (mapped === SKIP) return iterator.next().then(onResult, failed);
-    if (mapped === STOP) {
-      over = true;
-      return letGo().then(ended);
-    }
-    return { done: false, value: mapped };
-  };
-
-  const mapped: AsyncIterator<U> = {
-    next: () => (over ? Promise.resolve(DONE) : iterator.next().then(onResult, failed)),
-    return: () => {
-      if (over) return Promise.resolve(DONE);
-      over = true;
-      return letGo().then(() => DONE);
-    },
-  };
-  return { [Symbol.asyncIterator]: () => mapped };
+  return StagedStream.over<U>(source, { mapping: mapping as StreamMapping<unknown, unknown> });
 }

@@ -89,4 +89,20 @@ describe('mapStream', () => {
     const iterator = mapped[Symbol.asyncIterator]();
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
   });
+
+  it('once over, a map answers done itself: reading again or letting go after the end does not reach the source', async () => {
+    const calls: string[] = [];
+    const counting: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => (calls.push('next'), { done: true, value: undefined }),
+        return: async () => (calls.push('return'), { done: true, value: undefined }),
+      }),
+    };
+    const mapped = mapStream(counting, { item: (n) => n });
+    const iterator = mapped[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    expect(await iterator.return?.()).toEqual({ done: true, value: undefined });
+    expect(calls).toEqual(['next']);
+  });
 });

@@ -83,6 +83,8 @@ describe('tapStream over a tap', () => {
   for (const [name, scenario] of Object.entries(scenarios)) {
     it(`folded taps behave as nested layers: ${name}`, async () => {
       const nested = await run(scenario, false);
+      // What nested taps do, pinned: recorded from the layered taps before any folding (27ea702).
+      expect(nested).toMatchSnapshot();
       expect(await run(scenario, true)).toEqual(nested);
       for (const tap of ['a', 'b', 'c']) expect(nested.filter((line) => line.startsWith(`${tap} ends`))).toHaveLength(1);
     });
@@ -125,5 +127,18 @@ describe('tapStream over a tap', () => {
     expect(isPassable(lazy)).toBe(true);
     const keeping = tapStream(tapStream(markPassable(source()), { end: () => undefined }), { chunk: () => undefined });
     expect(isPassable(keeping)).toBe(false);
+  });
+
+  it('runs a tap\'s end once however often the stream is read or let go after its end', async () => {
+    async function* source() {
+      yield 1;
+    }
+    const ends: unknown[] = [];
+    const iterator = tapStream(source(), { end: (error) => void ends.push(error) })[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: 1 });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    await iterator.return?.();
+    expect(ends).toEqual([undefined]);
   });
 });
