@@ -117,25 +117,15 @@ export class StagedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
     return result ?? { done: false, value };
   }
 
-  /** The stages below `from` are over: each tap ends, each map gives its last item. */
-  private fromEnd(from: number, result: Result): Settled {
+  /** The stages below `from` are over: each tap ends, each map gives its last item. Once a stream, never a chunk. */
+  private async fromEnd(from: number, result: Result): Promise<Result> {
     const stages = this.stages;
     for (let i = from; i < stages.length; i++) {
-      const { tap } = stages[i]!;
-      if (tap === undefined) return this.mapEnded(i);
-      if (this.finished[i]) continue;
-      this.finished[i] = true;
-      let ending: unknown;
+      if (stages[i]!.tap === undefined) return this.mapEnded(i);
       try {
-        ending = tap.end?.(undefined);
+        await this.endTap(i, undefined);
       } catch (thrown) {
         return this.fromFailure(i + 1, thrown);
-      }
-      if (typeof (ending as PromiseLike<unknown> | undefined)?.then === 'function') {
-        return Promise.resolve(ending).then(
-          () => this.fromEnd(i + 1, result),
-          (thrown: unknown) => this.fromFailure(i + 1, thrown),
-        );
       }
     }
     return result;
