@@ -24,8 +24,8 @@
  * if instructions were time), BENCH_MODES (default
  * "json"; "json,stream"), BENCH_CALLGRIND_ARGS (more valgrind options), BENCH_GATEWAY_ROOT=<checkout>
  * (the gateways from that checkout's built dist/), BENCH_BASELINE_ROOT=<checkout> (each target
- * again from that checkout's built dist/, "<name> @base"), BENCH_NODE_ARGS (more node options for
- * the targets), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
+ * again from that checkout's built dist/, "<name> @base"; the same checkout with
+ * BENCH_BASELINE_NODE_ARGS compares V8 settings), BENCH_NODE_ARGS (more node options for the targets), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,8 @@ const CLIENTS = 4;
 const EXTRA_VALGRIND_ARGS = (process.env.BENCH_CALLGRIND_ARGS ?? '').split(' ').filter(Boolean);
 /** More node options for the target, e.g. `--max-inlined-bytecode-size=0`: without inlining, a runtime call is charged to the function that makes it rather than to the one it was inlined into. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** More node options for the "@base" targets alone, e.g. `--heap-growing-percent=20` with BENCH_BASELINE_ROOT=. for the same build with another V8 setting. */
+const BASELINE_NODE_ARGS = (process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PROMPT = 'Benchmark the gateway with a short prompt, please.';
 
 const log = (message: string) => process.stderr.write(`bench:instructions: ${message}\n`);
@@ -58,17 +60,17 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'bench-instructions-'));
   const out = join(ROOT, 'bench', 'profiles', `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(out, { recursive: true });
-  const builds: Array<[suffix: string, root: string]> = [['', process.env.BENCH_GATEWAY_ROOT ?? ROOT], ...(process.env.BENCH_BASELINE_ROOT ? [[' @base', process.env.BENCH_BASELINE_ROOT] as [string, string]] : [])];
+  const builds: Array<[suffix: string, root: string, nodeArgs: string[]]> = [['', process.env.BENCH_GATEWAY_ROOT ?? ROOT, []], ...(process.env.BENCH_BASELINE_ROOT ? [[' @base', process.env.BENCH_BASELINE_ROOT, BASELINE_NODE_ARGS] as [string, string, string[]]] : [])];
   const rows: string[] = ['| target | mode | instructions a request | without major GC and compiling | without any GC and compiling | major GC | compiling | scavenges |', '| --- | --- | --: | --: | --: | --: | --: | --: |'];
   for (const target of TARGETS) {
     const config = isYardstick(target) ? undefined : configFile(target, work);
     for (const mode of MODES) {
       // A yardstick is bench/'s own code, the same for every build: counted once.
-      for (const [suffix, root] of isYardstick(target) ? builds.slice(0, 1) : builds) {
+      for (const [suffix, root, nodeArgs] of isYardstick(target) ? builds.slice(0, 1) : builds) {
         const name = `${target}${suffix}`;
         log(`${name}, ${mode}: warming up (${WARMUP} requests), then counting ${REQUESTS}`);
         const launch: Launch = isYardstick(target) ? yardstick(target, upstreams, work) : gatewayLaunch(join(root, 'dist', 'cli', 'main.js'), config!);
-        const counts = await countTarget(launch, mode === 'stream', gatewayEnv(upstreams));
+        const counts = await countTarget({ ...launch, args: [...nodeArgs, ...launch.args] }, mode === 'stream', gatewayEnv(upstreams));
         const per = (n: number) => Math.round(n / REQUESTS).toLocaleString('en-US');
         rows.push(`| ${name} | ${mode} | ${per(counts.total)} | ${per(counts.total - counts.majorGc - counts.compilation)} | ${per(counts.total - counts.majorGc - counts.compilation - counts.scavenges)} | ${per(counts.majorGc)} | ${per(counts.compilation)} | ${per(counts.scavenges)} |`);
         const top = counts.functions.slice(0, 60).map(([fn, n]) => `${per(n).padStart(9)}  ${fn}`);
