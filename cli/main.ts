@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { fail, print } from './output.js';
 import { VERSION } from './version.js';
+import { limitOldGenerationGrowth } from './old-generation.js';
 import { capYoungGeneration } from './young-generation.js';
 
 const HELP = `llm-gateway ${VERSION}: one OpenAI-compatible endpoint in front of many LLM providers
@@ -86,8 +87,9 @@ async function main(argv: string[]): Promise<number> {
   if (rest.length > 0) return fail(`unexpected arguments: ${rest.join(' ')}\n\n${HELP}`);
   switch (command) {
     case 'start': {
-      // Workers inherit the primary's flags.
+      // Workers inherit the primary's command line, not what it set while running.
       if (cluster.isPrimary) capYoungGeneration();
+      limitOldGenerationGrowth();
       return (await import('./start.js')).startCommand({ config: values.config, port: values.port, host: values.host, watch: values.watch === true, workers: values.workers });
     }
     case 'check':

@@ -35,9 +35,9 @@ export interface RunningCli {
 }
 
 /** Starts `llm-gateway start ...` and resolves once it logs the address it listens on. */
-export async function startCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<RunningCli> {
+export async function startCli(args: string[], options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<RunningCli> {
   assertBuilt();
-  const child = spawn(process.execPath, [CLI, 'start', ...args], { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, 'start', ...args], { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
