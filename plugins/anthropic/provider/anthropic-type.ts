@@ -6,6 +6,7 @@ import {
   GatewayError,
   UpstreamHttpClient,
   defineProviderType,
+  jsonHeaders,
   timeoutsSchema,
   type CommonProviderOptions,
   type Provider,
@@ -73,7 +74,7 @@ export function createAnthropicProvider(options: AnthropicOptions, context: Prov
       const exchange = await client.send({
         method: 'POST',
         path: '/messages/count_tokens',
-        headers: { ...settings.headers, ...input.headers, ...(input.native?.headers ?? {}), 'content-type': 'application/json' },
+        headers: jsonHeaders(false, settings.headers, input.headers, input.native?.headers),
         body: JSON.stringify(prompt),
         signal: input,
       });
