@@ -263,7 +263,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       if (!pending) {
         const promptTokens = ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
         const targets = [...(ctx.route?.targets ?? resolveTargets(ctx.request.model)?.targets ?? []), target];
-        const estimate = findPricing().estimateMicros(targets, ctx.request, promptTokens, options.reserveOutputTokens);
+        const estimate = findPricing().estimateMicros(targets, ctx.request, promptTokens, options.reserveOutputTokens, ctx.nativeRequest());
         pending = reserve(store.counters, windows, estimate);
         ctx.set(reservationSlot, pending);
       }

@@ -6,7 +6,7 @@
  * @example
  * plugins: [cost({ prices: { 'groq/llama-3.3-70b-versatile': { input: 0.59, output: 0.79 }, 'my-finetune': { input: 3, output: 12 } } })]
  */
-import { definePlugin, type ChatCompletionRequest, type Target, type Usage } from 'llm-gateway/plugin';
+import { definePlugin, type ChatCompletionRequest, type NativeRequest, type Target, type Usage } from 'llm-gateway/plugin';
 import { pricing, type Pricing } from './pricing.js';
 import { cacheWriteAsked } from './cache-marks.js';
 import { cacheWriteRates, costOf, ratesFor } from './cost.js';
@@ -65,9 +65,9 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
       last = { target, usage, micros };
       return micros;
     },
-    estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number, outputTokens = defaultOutputTokens) {
+    estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number, outputTokens = defaultOutputTokens, native?: NativeRequest) {
       const output = Number(request.max_completion_tokens ?? request.max_tokens ?? outputTokens);
-      const writes = cacheWriteAsked(request);
+      const writes = cacheWriteAsked(request, native);
       let dearest = 0;
       for (const target of targets) {
         const price = book.lookup(target.provider, target.model);

@@ -94,4 +94,22 @@ describe('prompt caching through the native Anthropic path', () => {
     const plain = await client.messages.create({ model: 'claude/claude-sonnet-4-5', max_tokens: 200, messages: [{ role: 'user', content: prompt }] });
     expect(plain.content[0]).toMatchObject({ type: 'text', text: 'fine' });
   });
+
+  it('reserves at the write price when the mark is on a tool definition, as Claude Code marks its tools', async () => {
+    // The same prompt and budget as above; only the tool carries the mark, which OpenAI's tool
+    // shape has no place for: the reservation reads it from the client's own request.
+    const key = await createKey(0.05);
+    const client = new Anthropic({ baseURL: gw.url, apiKey: key.secret, maxRetries: 0 });
+    const prompt = 'word '.repeat(9_600);
+    const tool = { name: 'read_file', description: 'Reads a file.', input_schema: { type: 'object' as const, properties: { path: { type: 'string' } } } };
+    const ask = (cache_control?: { type: 'ephemeral'; ttl: '1h' }) =>
+      client.messages.create({ model: 'claude/claude-sonnet-4-5', max_tokens: 200, tools: [{ ...tool, ...(cache_control ? { cache_control } : {}) }], messages: [{ role: 'user', content: prompt }] });
+    await expect(ask({ type: 'ephemeral', ttl: '1h' })).rejects.toMatchObject({ status: 402, error: { type: 'error', error: { type: 'billing_error' } } });
+    expect(upstream.requests).toHaveLength(0);
+
+    upstream.enqueue({ body: anthropicMessage([{ text: 'fine' }], { model: 'claude-sonnet-4-5', usage: { input_tokens: 12_000, output_tokens: 5 } }) });
+    expect((await ask()).content[0]).toMatchObject({ type: 'text', text: 'fine' });
+    // The tool went upstream as the client wrote it (the native path), the very request the reservation read.
+    expect((upstream.requests[0]!.body as { tools: unknown[] }).tools).toEqual([tool]);
+  });
 });

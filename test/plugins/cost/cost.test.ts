@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionRequest, Usage } from '../../../core/protocol/openai.js';
+import type { NativeRequest } from '../../../core/protocol/native.js';
 import { cacheWriteAsked } from '../../../plugins/cost/cache-marks.js';
 import { pricingFrom } from '../../../plugins/cost/index.js';
 import { costOf, createPriceBook, ratesFor, type ModelPrice } from '../../../plugins/cost/cost.js';
@@ -322,6 +323,18 @@ describe('estimates before the call (what a budget reserves)', () => {
     expect(cacheWriteAsked({ model: 'm', messages: [{ role: 'user', content: 'a string carries no mark' }] })).toBe('none');
     expect(cacheWriteAsked(request(text({ type: 'ephemeral' })))).toBe('minutes');
     expect(cacheWriteAsked(request(text({ type: 'ephemeral', ttl: '5m' }), text({ type: 'ephemeral', ttl: '1h' })))).toBe('hour');
+  });
+
+  it("sees marks on the tool definitions of a client's own Anthropic request, which the OpenAI view has no place for", () => {
+    const native = (tools: unknown[], protocol: NativeRequest['protocol'] = 'anthropic'): NativeRequest => ({ protocol, body: { model: 'm', tools }, headers: {} });
+    const tool = (cache_control?: Record<string, unknown>) => ({ name: 't', input_schema: { type: 'object' }, ...(cache_control ? { cache_control } : {}) });
+    expect(cacheWriteAsked(request(text()), native([tool(), tool()]))).toBe('none');
+    expect(cacheWriteAsked(request(text()), native([tool(), tool({ type: 'ephemeral' })]))).toBe('minutes');
+    expect(cacheWriteAsked(request(text({ type: 'ephemeral' })), native([tool({ type: 'ephemeral', ttl: '1h' })]))).toBe('hour');
+    expect(cacheWriteAsked(request(text({ type: 'ephemeral', ttl: '1h' })), native([tool({ type: 'ephemeral' })]))).toBe('hour');
+    // Only Anthropic's requests carry such marks.
+    expect(cacheWriteAsked(request(text()), native([tool({ type: 'ephemeral' })], 'openai-responses'))).toBe('none');
+    expect(estimate.estimateMicros(sonnet, request(text()), 1_000, undefined, native([tool({ type: 'ephemeral', ttl: '1h' })]))).toBe(6_000 + 1_500);
   });
 
   it('prices the prompt at the input price, or at the write price the marks ask for (claude-sonnet-4-5: $3, $3.75, $6)', () => {
