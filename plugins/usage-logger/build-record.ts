@@ -1,5 +1,5 @@
 /** One usage record from a finished request's context: what the usage log stores. */
-import type { GatewayContext } from 'llm-gateway/plugin';
+import type { GatewayContext, Usage } from 'llm-gateway/plugin';
 import { callerKeySlot } from 'llm-gateway/plugins/auth';
 import { cacheHitSlot, cacheOutcome, type CacheHitInfo } from 'llm-gateway/plugins/cache';
 import type { Pricing } from 'llm-gateway/plugins/cost';
@@ -47,6 +47,7 @@ function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): 
     completionTokens: usage.completion_tokens,
     cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
     cacheWriteTokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
+    cacheWrite1hTokens: writtenForAnHour(usage),
     reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
     tokensEstimated: estimated,
     costUsd: costMicros === undefined ? null : costMicros / 1e6,
@@ -75,6 +76,7 @@ function cacheHitFields(hit: CacheHitInfo): Partial<UsageRecord> {
     completionTokens: usage?.completion_tokens ?? 0,
     cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
     cacheWriteTokens: usage?.prompt_tokens_details?.cache_write_tokens ?? 0,
+    cacheWrite1hTokens: usage ? writtenForAnHour(usage) : 0,
     reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? 0,
     tokensEstimated: false,
     costUsd: 0,
@@ -88,4 +90,10 @@ function stringMap(value: unknown): Record<string, string> | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const entries = Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string');
   return entries.length > 0 ? Object.fromEntries(entries) : null;
+}
+
+/** Of the cache writes, those for an hour: never more than the writes themselves, as cost.ts bills them. */
+function writtenForAnHour(usage: Usage): number {
+  const details = usage.prompt_tokens_details;
+  return Math.min(details?.cache_write_1h_tokens ?? 0, details?.cache_write_tokens ?? 0);
 }

@@ -8,7 +8,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auth, cost } from '../../index.js';
+import { auth, cost, usageLogger, type UsageRecord } from '../../index.js';
 import { anthropicMessage, anthropicStreamEvents } from '../support/anthropic-wire.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
@@ -24,7 +24,7 @@ beforeAll(async () => {
     providers: { claude: { type: 'anthropic', apiKey: 'sk-ant-upstream', baseURL: upstream.baseURL, listModels: false } },
     // The shipped price table: claude-sonnet-4-5 is $3 input, $0.30 cache reads, $3.75 5-minute
     // writes, $6 1-hour writes and $15 output per million tokens.
-    plugins: [auth({ adminKey: ADMIN }), cost()],
+    plugins: [auth({ adminKey: ADMIN }), cost(), usageLogger()],
   });
 });
 afterAll(async () => {
@@ -60,19 +60,25 @@ describe('prompt caching through the native Anthropic path', () => {
     };
     upstream.enqueue({ stream: { chunks: anthropicStreamEvents([{ text: 'cached' }], { model: 'claude-sonnet-4-5', usage }), done: false } });
     const client = new Anthropic({ baseURL: gw.url, apiKey: key.secret, maxRetries: 0 });
-    const final = await client.messages
+    const stream = client.messages
       .stream({
         model: 'claude/claude-sonnet-4-5',
         max_tokens: 200,
         system: [{ type: 'text', text: 'a long, stable system prompt', cache_control: { type: 'ephemeral', ttl: '1h' } }],
         messages: [{ role: 'user', content: [{ type: 'text', text: 'the conversation so far', cache_control: { type: 'ephemeral' } }] }],
-      })
-      .finalMessage();
+      });
+    const final = await stream.finalMessage();
     expect(final.content[0]).toMatchObject({ type: 'text', text: 'cached' });
     expect(final.usage.cache_creation).toEqual({ ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 2_000 });
     // 10 × $3 + 1 000 × $0.30 + 1 000 × $3.75 + 2 000 × $6 + 100 × $15, per million tokens:
     // 30 + 300 + 3 750 + 12 000 + 1 500 = 17 580 µ$ (all 3 000 writes at the 5-minute price: 13 080).
     await expect.poll(() => spentUsd(key.id), { timeout: 3000 }).toBe(0.01758);
+    // The usage log keeps the split as well as the cost: of the 3 000 tokens written, 2 000 for an hour.
+    const requestId = (await stream.withResponse()).response.headers.get('x-request-id')!;
+    const logged = async () =>
+      ((await (await fetch(`${gw.url}/admin/logs?requestId=${requestId}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { data: UsageRecord[] }).data;
+    await expect.poll(async () => (await logged()).length, { timeout: 5000 }).toBe(1);
+    expect((await logged())[0]).toMatchObject({ cachedTokens: 1_000, cacheWriteTokens: 3_000, cacheWrite1hTokens: 2_000, costUsd: 0.01758 });
   });
 
   it("reserves a prompt marked for an hour's cache at the 1-hour write price, so a budget holds", async () => {

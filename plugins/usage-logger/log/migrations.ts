@@ -95,6 +95,12 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
     sqlite: ['ALTER TABLE usage_records ADD COLUMN saved_cost_usd REAL'],
     postgres: (schema) => [`ALTER TABLE ${schema}.usage_records ADD COLUMN saved_cost_usd double precision`],
   },
+  {
+    version: 3,
+    description: 'cache_write_1h_tokens: the part of cache_write_tokens written for an hour',
+    sqlite: ['ALTER TABLE usage_records ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0'],
+    postgres: (schema) => [`ALTER TABLE ${schema}.usage_records ADD COLUMN cache_write_1h_tokens integer NOT NULL DEFAULT 0`],
+  },
 ];
 
 /** The bookkeeping table; created by the runner before it reads which versions are applied. */

@@ -39,6 +39,7 @@ const COLUMN_TYPES: Record<UsageColumn, string> = {
   completion_tokens: 'integer',
   cached_tokens: 'integer',
   cache_write_tokens: 'integer',
+  cache_write_1h_tokens: 'integer',
   reasoning_tokens: 'integer',
   tokens_estimated: 'boolean',
   cost_usd: 'double precision',

@@ -102,7 +102,7 @@ export function aggregateStatement(table: string, query: UsageQuery, dialect: Di
     : '';
   const inner =
     `SELECT ${bucket ? `${bucket} AS bucket, ` : ''}provider, model, key_id, team, outcome, cache, prompt_tokens, completion_tokens, ` +
-    `cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms${windows} ` +
+    `cached_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms${windows} ` +
     `FROM ${table}${whereClause(conditions)}`;
   const groups = [...(bucket ? ['bucket'] : []), ...keys];
   const percentiles = query.percentiles
@@ -112,7 +112,7 @@ export function aggregateStatement(table: string, query: UsageQuery, dialect: Di
     `WITH r AS (${inner}) SELECT ${groups.map((g) => `${g}, `).join('')}COUNT(*) AS requests, ` +
     `SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors, SUM(CASE WHEN cache = 'hit' THEN 1 ELSE 0 END) AS cache_hits, ` +
     `SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens, ` +
-    `SUM(cache_write_tokens) AS cache_write_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ` +
+    `SUM(cache_write_tokens) AS cache_write_tokens, SUM(cache_write_1h_tokens) AS cache_write_1h_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ` +
     `SUM(cost_usd) AS cost_usd, SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced, ` +
     `AVG(latency_ms) AS avg_latency, AVG(ttft_ms) AS avg_ttft, ${percentiles} FROM r` +
     (groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : '') +
@@ -138,6 +138,7 @@ export function readAggregates(rows: readonly Row[], query: UsageQuery): UsageAg
       completionTokens: Number(row.completion_tokens),
       cachedTokens: Number(row.cached_tokens),
       cacheWriteTokens: Number(row.cache_write_tokens),
+      cacheWrite1hTokens: Number(row.cache_write_1h_tokens),
       reasoningTokens: Number(row.reasoning_tokens),
       costUsd: numberOrNull(row.cost_usd) ?? 0,
       unpricedRequests: Number(row.unpriced),

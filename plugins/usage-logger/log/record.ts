@@ -45,6 +45,11 @@ export interface UsageRecord {
   completionTokens: number;
   cachedTokens: number;
   cacheWriteTokens: number;
+  /**
+   * Of `cacheWriteTokens`, those written to the cache for an hour (Anthropic bills them at twice the
+   * input price, a 5-minute write at 1.25×). Always set on records read back; a writer may leave it out (0).
+   */
+  cacheWrite1hTokens?: number;
   reasoningTokens: number;
   /** True when the gateway counted the tokens rather than the provider reporting them. */
   tokensEstimated: boolean;

@@ -42,6 +42,7 @@ export const USAGE_COLUMNS = [
   'response_body',
   'metadata',
   'saved_cost_usd',
+  'cache_write_1h_tokens',
 ] as const;
 
 export type UsageColumn = (typeof USAGE_COLUMNS)[number];
@@ -83,6 +84,7 @@ export function recordValues(r: UsageRecordInput, encoding: ValueEncoding): unkn
     r.responseBody,
     r.metadata ? storableJson(JSON.stringify(r.metadata)) : null,
     finiteOrNull(r.savedCostUsd ?? null),
+    whole(r.cacheWrite1hTokens ?? 0),
   ];
 }
 
@@ -165,6 +167,7 @@ export function rowToRecord(row: Row): UsageRecord {
     completionTokens: Number(row.completion_tokens),
     cachedTokens: Number(row.cached_tokens),
     cacheWriteTokens: Number(row.cache_write_tokens),
+    cacheWrite1hTokens: Number(row.cache_write_1h_tokens ?? 0),
     reasoningTokens: Number(row.reasoning_tokens),
     tokensEstimated: bool(row.tokens_estimated),
     costUsd: numberOrNull(row.cost_usd),

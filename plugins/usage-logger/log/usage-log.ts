@@ -50,6 +50,8 @@ export interface UsageAggregate {
   completionTokens: number;
   cachedTokens: number;
   cacheWriteTokens: number;
+  /** Of `cacheWriteTokens`, those written for an hour. */
+  cacheWrite1hTokens: number;
   reasoningTokens: number;
   /** Sum over priced requests; see `unpricedRequests` for how many had no price. */
   costUsd: number;

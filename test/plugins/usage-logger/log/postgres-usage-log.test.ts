@@ -76,7 +76,7 @@ describe.skipIf(!DATABASE_URL)('postgres usage log, database specifics', () => {
       { column_name: 'metadata', data_type: 'jsonb' },
       { column_name: 'started_at', data_type: 'timestamp with time zone' },
     ]);
-    expect(await query(`SELECT version FROM "${schema}".usage_migrations`)).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await query(`SELECT version FROM "${schema}".usage_migrations`)).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     await log.close();
   });
 
@@ -86,7 +86,7 @@ describe.skipIf(!DATABASE_URL)('postgres usage log, database specifics', () => {
     const logger = createLogger({ level: 'info', format: 'json', write: (line) => lines.push(line) });
     const logs = await Promise.all([openUsageLog(DATABASE_URL!, { logger, schema }), openUsageLog(DATABASE_URL!, { logger, schema })]);
     expect(lines.filter((line) => line.includes('usage log migrated'))).toHaveLength(1);
-    expect(await query(`SELECT version FROM "${schema}".usage_migrations`)).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await query(`SELECT version FROM "${schema}".usage_migrations`)).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     logs[0].write(usageRecord());
     logs[1].write(usageRecord());
     await Promise.all(logs.map((log) => log.flush()));

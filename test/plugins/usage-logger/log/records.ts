@@ -26,6 +26,7 @@ export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
     completionTokens: 20,
     cachedTokens: 0,
     cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
     reasoningTokens: 0,
     tokensEstimated: false,
     costUsd: 0.001,

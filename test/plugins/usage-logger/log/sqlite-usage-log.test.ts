@@ -3,12 +3,13 @@
  * what only SQLite has: the file and its directory created on first start, WAL mode, two
  * connections migrating one file at once, and a database that starts failing.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger } from '../../../../core/logger.js';
+import { MIGRATIONS_TABLE, USAGE_MIGRATIONS } from '../../../../plugins/usage-logger/log/migrations.js';
 import { openUsageLog } from '../../../../plugins/usage-logger/log/open-usage-log.js';
 import { ROWS_PER_SLICE, SLICES_IN_FLIGHT, type SqlUsageLog } from '../../../../plugins/usage-logger/log/sql-usage-log.js';
 import { usageRecord } from './records.js';
@@ -95,7 +96,7 @@ describe('sqlite usage log, file specifics', () => {
     const log = await openUsageLog(`sqlite://${file}`, { logger: silentLogger });
     expect(existsSync(file)).toBe(true);
     expect(await query<{ journal_mode: string }>(file, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
-    expect(await query<{ version: number }>(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await query<{ version: number }>(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     const indexes = await query<{ name: string }>(file, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records' ORDER BY name");
     expect(indexes.map((i) => i.name)).toEqual([
       'sqlite_autoindex_usage_records_1', // request_id, the primary key
@@ -116,7 +117,28 @@ describe('sqlite usage log, file specifics', () => {
     expect(await second.migrate()).toEqual([]);
     expect((await second.list({})).records).toEqual([record]);
     await second.close();
-    expect(await query(file, 'SELECT version FROM usage_migrations')).toHaveLength(2);
+    expect(await query(file, 'SELECT version FROM usage_migrations')).toHaveLength(3);
+  });
+
+  it('upgrades a file written by an older gateway: the new column reads 0 on the rows it had', async () => {
+    const file = freshFile();
+    mkdirSync(dirname(file), { recursive: true });
+    // The schema as the gateway before migration 3 left it, with one row of its own.
+    const older = USAGE_MIGRATIONS.filter((m) => m.version < 3);
+    await query(file, MIGRATIONS_TABLE.sqlite);
+    for (const migration of older) for (const statement of migration.sqlite) await query(file, statement);
+    for (const migration of older) await query(file, `INSERT INTO usage_migrations VALUES (${migration.version}, 'older', 0)`);
+    await query(file, "INSERT INTO usage_records (request_id, started_at, endpoint, requested_model, status, outcome, cache_write_tokens, latency_ms) VALUES ('old-1', 1, 'chat', 'm', 200, 'ok', 300, 5)");
+
+    const log = await openUsageLog(`sqlite://${file}`, { logger: silentLogger });
+    const upgraded = usageRecord({ cacheWriteTokens: 300, cacheWrite1hTokens: 200 });
+    log.write(upgraded);
+    await log.flush();
+    const { records } = await log.list({});
+    expect(records.find((r) => r.requestId === 'old-1')).toMatchObject({ cacheWriteTokens: 300, cacheWrite1hTokens: 0 });
+    expect(records.find((r) => r.requestId === upgraded.requestId)).toEqual(upgraded);
+    await log.close();
+    expect(await query(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
   });
 
   it('lets two logs open the same new file at once; one migrates, both work', async () => {

@@ -52,6 +52,7 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
         completionTokens: 567,
         cachedTokens: 1000,
         cacheWriteTokens: 200,
+        cacheWrite1hTokens: 150,
         reasoningTokens: 89,
         tokensEstimated: true,
         costUsd: 0.000123456789,
@@ -252,7 +253,7 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
         // Day 1
         usageRecord({ startedAt: at(1 * HOUR), provider: 'openai', model: 'gpt-4o', keyId: 'key-a', promptTokens: 1000, cachedTokens: 800, completionTokens: 100, costUsd: priced(1000, 800, 100), latencyMs: 100, ttftMs: 50 }),
         usageRecord({ startedAt: at(2.5 * HOUR), provider: 'openai', model: 'gpt-4o', keyId: 'key-a', promptTokens: 500, cachedTokens: 0, completionTokens: 50, costUsd: priced(500, 0, 50), latencyMs: 300, ttftMs: null, status: 502, outcome: 'error' }),
-        usageRecord({ startedAt: at(5 * HOUR), provider: 'anthropic', model: 'claude', keyId: 'key-b', promptTokens: 2000, cachedTokens: 1500, cacheWriteTokens: 300, completionTokens: 200, reasoningTokens: 40, costUsd: null, latencyMs: 200, ttftMs: 90 }),
+        usageRecord({ startedAt: at(5 * HOUR), provider: 'anthropic', model: 'claude', keyId: 'key-b', promptTokens: 2000, cachedTokens: 1500, cacheWriteTokens: 300, cacheWrite1hTokens: 120, completionTokens: 200, reasoningTokens: 40, costUsd: null, latencyMs: 200, ttftMs: 90 }),
         // Day 2, the first exactly at midnight
         usageRecord({ startedAt: at(DAY2), provider: 'openai', model: 'gpt-4o', keyId: 'key-a', promptTokens: 100, cachedTokens: 50, completionTokens: 10, costUsd: priced(100, 50, 10), latencyMs: 400 }),
         usageRecord({ startedAt: at(DAY2 + 10 * HOUR), provider: 'openai', model: 'gpt-4o', keyId: 'key-b', promptTokens: 300, cachedTokens: 0, completionTokens: 30, costUsd: priced(300, 0, 30), latencyMs: 500, status: 499, outcome: 'client_aborted' }),
@@ -274,7 +275,8 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       expect(openaiDay1).toMatchObject({ errors: 1, promptTokens: 1500, cachedTokens: 800, completionTokens: 150, avgLatencyMs: 200, avgTtftMs: 50, unpricedRequests: 0 });
       expect(openaiDay1.costUsd).toBeCloseTo(priced(1000, 800, 100) + priced(500, 0, 50), 12);
       expect(openaiDay1).not.toHaveProperty('team');
-      expect(anthropicDay1).toMatchObject({ errors: 0, promptTokens: 2000, cachedTokens: 1500, cacheWriteTokens: 300, reasoningTokens: 40, costUsd: 0, unpricedRequests: 1 });
+      expect(anthropicDay1).toMatchObject({ errors: 0, promptTokens: 2000, cachedTokens: 1500, cacheWriteTokens: 300, cacheWrite1hTokens: 120, reasoningTokens: 40, costUsd: 0, unpricedRequests: 1 });
+      expect(openaiDay1.cacheWrite1hTokens).toBe(0);
       expect(keyADay2.costUsd).toBeCloseTo(priced(100, 50, 10), 12);
       // A client abort is not an error.
       expect(keyBDay2).toMatchObject({ errors: 0, promptTokens: 300 });
