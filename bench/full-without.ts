@@ -1,6 +1,6 @@
 /**
  * `BENCH_TARGETS="full without gateway:auth"`: the full pipeline less one plugin, so that one run
- * measures what each plugin costs (docs/performance.md, "What each plugin costs now"). The config
+ * measures what each plugin costs (docs/performance-history.md, "What each plugin costs now"). The config
  * is bench/configs/full.json with that plugin's entry left out, written into the run's folder.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

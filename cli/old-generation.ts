@@ -5,7 +5,7 @@
  * thousands of streams at once grows its heap fast, so V8 lets it run far past what the streams
  * hold. With 5,000 slow streams held through the full pipeline, each stream cost 56–62 KB of RSS
  * with V8's factor and 44–51 KB with this one on Node 20, 22 and 24; the bare Koa + undici proxy
- * took 37 KB on Node 20 and 22 (docs/performance.md, "Held streams and V8's heap growth").
+ * took 37 KB on Node 20 and 22 (docs/performance-history.md, "Held streams and V8's heap growth").
  * 20 % saved no more than 50 % did (a smaller factor only means more full collections: at 20 %
  * one more in 4,000 JSON requests); 100 % saved a quarter as much.
  *

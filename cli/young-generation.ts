@@ -3,7 +3,7 @@
  * at 16 MB, Node 20 and 22's own default. Node 24's V8 (13) doubled the default to 32 MB (Node 26:
  * about 27), and under load the gateway fills what it is given: its peak RSS under the bench's load
  * was 320 and 344 MB (default config, full pipeline) against 174 and 209 MB with the cap, for 0–16 %
- * more CPU a request (docs/performance.md, "The young generation on Node 24 and 26").
+ * more CPU a request (docs/performance-history.md, "The young generation on Node 24 and 26").
  *
  * V8 sizes its heap when the process starts, so `start` executes itself again, once, with the flag
  * (`process.execve`: the same process id, so a supervisor, npm or a container sees no new process),

@@ -3,7 +3,7 @@
  * its iterators for as long as it lasts: a suspended generator keeps its frame, its pending
  * request, its promises and the last item alive across each wait for the next (under load, long
  * enough to be promoted to the old generation every time), while this keeps a closure and settles
- * one promise per item (docs/performance.md, "Memory per held stream").
+ * one promise per item (docs/performance-history.md, "Memory per held stream").
  *
  * For a step that reads one item and gives one (or none) back, in order: decoding events into
  * chunks, chunks into a front-end's events (several events for one chunk are one string). A step

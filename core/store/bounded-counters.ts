@@ -47,7 +47,7 @@ export class BoundedCounters implements Counters {
      * only counts here for a while: so it waits longer. Under a burst past what the gateway can
      * serve (5,000 streams opened at once through the full pipeline), Redis answers reach the event
      * loop hundreds of ms late: with 250 ms, about 2,000 of 5,000 reservations were refused; with
-     * 1 s (and the fixes beside it), 19 of 20,000 requests over four bursts (docs/performance.md).
+     * 1 s (and the fixes beside it), 19 of 20,000 requests over four bursts (docs/performance-history.md).
      */
     private readonly exactTimeoutMs = 4 * timeoutMs,
   ) {
@@ -107,7 +107,7 @@ export class BoundedCounters implements Counters {
    * twice at worst, the stricter side; a negative one (money given back) is left out, also the
    * stricter side. Waiting for the move instead turned one late answer under a burst into a 503
    * for every request on that key until a move got through (thousands of 5,000 streams opened at
-   * once on one key, docs/performance.md).
+   * once on one key, docs/performance-history.md).
    */
   private async addExactly(key: string, by: number, ttlMs: number | undefined): Promise<number> {
     const owed = this.pending.has(key) ? Math.max(0, this.ledger.getNow(key)) : 0;

@@ -3,7 +3,7 @@
  * after `"role":"assistant"` perhaps), read from the event's text without parsing the whole event.
  * A tap that reads the answer's text (the token counter, the usage log's bodies) needs no more of
  * most chunks of an answer, and JSON.parse of every chunk was the largest cost such taps brought
- * to a stream (docs/performance.md).
+ * to a stream (docs/performance-history.md).
  *
  * Exact where it answers: the same choice JSON.parse would give, its keys in the text's order. Any
  * other shape (tool calls, reasoning, several choices, logprobs, spacing, keys in another order, a

@@ -10,7 +10,7 @@
  *
  * Kept in a small ring of the chunks decoded last, not in a WeakMap keyed by chunk: a WeakMap
  * entry per chunk, with its garbage collection (its entries are ephemerons), cost a stream without
- * plugins 13 µs of CPU at 11 chunks and 105 µs at 203 (pinned A/B, docs/performance.md), the ring
+ * plugins 13 µs of CPU at 11 chunks and 105 µs at 203 (pinned A/B, docs/performance-history.md), the ring
  * almost nothing. A stream is pulled one chunk at a time, so
  * the chunk a front-end writes was decoded moments before, in the same run of microtasks; the
  * ring's 64 places leave room for held preamble and for other streams decoding meanwhile. A chunk

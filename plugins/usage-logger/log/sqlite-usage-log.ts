@@ -44,7 +44,7 @@ const JSON_PARTS = 3;
  * parts each compares and walks a third. A usage row with the bench's bodies: 136 → 123 thousand
  * instructions (121 → 112 without bodies); four parts counted 125, five thrash the cache (200).
  * (Reading `value ->> i` from json_each's row instead parses the row again for each field; binding
- * every value costs sqlite3 about 0.5 µs a value on the main thread. docs/performance.md.)
+ * every value costs sqlite3 about 0.5 µs a value on the main thread. docs/performance-history.md.)
  *
  * The bodies are not in the JSON: they are bound as parameters of their own, two a row, picked by
  * the row's position, so that no read compares kilobytes of them. A slice without bodies (the

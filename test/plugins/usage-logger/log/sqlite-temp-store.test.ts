@@ -1,7 +1,7 @@
 /**
  * The SQLite usage log's writer keeps SQLite's temporary data in memory (`PRAGMA temp_store =
  * MEMORY`). Without it SQLite wrote a temporary file (`etilqs_*`) for each multi-row INSERT of a
- * batch: two of every three write system calls a usage row cost (docs/performance.md, "The usage
+ * batch: two of every three write system calls a usage row cost (docs/performance-history.md, "The usage
  * log's writes"). A change there shows in no answer and no row, so this watches the directory
  * SQLite puts such files in (SQLITE_TMPDIR) while a child process writes batches: none may appear.
  * The control writes the same batches without the pragma, and must see them, so the test cannot
