@@ -160,11 +160,11 @@ async function openLog(file: string) {
       const costUsd = (prompt * 0.15 + completion * 0.6) / 1e6;
       if (r.keyId) spentMicros.set(r.keyId, (spentMicros.get(r.keyId) ?? 0) + Math.round(costUsd * 1e6));
       const attempts = JSON.stringify([{ provider: r.provider, model: r.model, status: r.status, latencyMs: Date.now() - r.startedAt }]);
-      // In USAGE_COLUMNS order.
+      // In USAGE_COLUMNS order (test/bench/floor-proxy.test.ts writes one of each kind).
       pending.push([
         `floor-${process.pid}-${++sequence}`, r.startedAt, 'chat.completions', r.keyId ?? null, null, r.requested, r.provider, r.model,
         r.status, r.status < 400 ? 'ok' : 'error', attempts, prompt, completion, 0, 0, 0, 0, costUsd, Date.now() - r.startedAt, null,
-        'none', r.stream ? 1 : 0, null, r.requestText.slice(0, BODY_CAP), r.responseText.slice(0, BODY_CAP), null, null,
+        'none', r.stream ? 1 : 0, null, r.requestText.slice(0, BODY_CAP), r.responseText.slice(0, BODY_CAP), null, null, 0,
       ]);
     },
   };
