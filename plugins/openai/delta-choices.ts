@@ -38,11 +38,11 @@ export function deltaChoices(data: string): Choices | undefined {
   while (p < data.length && p - digits < 4 && isDigit(data.charCodeAt(p))) p++;
   if (p === digits || (p - digits > 1 && data.charCodeAt(digits) === 0x30)) return undefined;
   const index = p - digits === 1 ? data.charCodeAt(digits) - 0x30 : Number(data.slice(digits, p));
-  if (!data.startsWith(DELTA, p)) return undefined;
+  if (!isAt(data, DELTA, p)) return undefined;
   p += DELTA.length;
-  const role = data.startsWith(ROLE, p);
+  const role = isAt(data, ROLE, p);
   if (role) p += ROLE.length;
-  if (!data.startsWith(CONTENT, p)) return undefined;
+  if (!isAt(data, CONTENT, p)) return undefined;
   p += CONTENT.length;
   // The string's end: the first quote not escaped. JSON.parse refuses a control character inside
   // a string; the caller's parse then says so.
@@ -67,7 +67,7 @@ export function deltaChoices(data: string): Choices | undefined {
   const delta = role ? { role: 'assistant' as const, content: text } : { content: text };
   let choice: Choices[number];
   // OpenAI's own tail, as an object literal (one shape, no keys added one by one).
-  if (data.startsWith(OPENAI_TAIL, p)) {
+  if (isAt(data, OPENAI_TAIL, p)) {
     choice = { index, delta, logprobs: null, finish_reason: null };
     p += OPENAI_TAIL.length;
   } else {
@@ -94,6 +94,13 @@ const SLICED_STRING_MIN_LENGTH = 13;
 const OPENAI_TAIL = ',"logprobs":null,"finish_reason":null';
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const isKeyStart = (code: number) => code === OPEN_BRACE || code === COMMA;
+
+/**
+ * `data.startsWith(text, at)`. V8's startsWith compares a character at a time, several ns each:
+ * for OpenAI's tail (37 characters) 250 ns a match, against 50 to slice and compare; a choice
+ * that adds text matches three or four of these (node 20).
+ */
+const isAt = (data: string, text: string, at: number) => data.slice(at, at + text.length) === text;
 const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
 
 /** A JSON string with escapes, decoded as JSON.parse does; undefined for one it would refuse. */
