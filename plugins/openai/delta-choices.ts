@@ -16,6 +16,8 @@ import type { ChatCompletionChunk } from 'llm-gateway/plugin';
 type Choices = ChatCompletionChunk['choices'];
 
 const CHOICES = '"choices":[{"index":';
+const CHOICES_OPEN_AT = CHOICES.indexOf('[{"');
+const CHOICES_OPEN = CHOICES.slice(CHOICES_OPEN_AT, CHOICES_OPEN_AT + 3);
 const DELTA = ',"delta":{';
 const ROLE = '"role":"assistant",';
 const CONTENT = '"content":"';
@@ -29,10 +31,12 @@ const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 
 export function deltaChoices(data: string): Choices | undefined {
-  const at = data.indexOf(CHOICES);
-  // A key of the event's object (after `{` or `,`, not an escaped quote in a string), and the only
-  // one (searched without its opening quote: a search that starts with one stops at every quote).
-  if (at <= 0 || !isKeyStart(data.charCodeAt(at - 1)) || data.includes('choices"', at + CHOICES.length)) return undefined;
+  // Found by the event's first `[{"`, which is the choices' in OpenAI's chunks (a search for the
+  // whole key starts with a quote, so it stops at every quote: 600 instructions more a call), then
+  // checked to be a key of the event's object (after `{` or `,`, not an escaped quote in a string),
+  // and the only one (searched without its opening quote).
+  const at = data.indexOf(CHOICES_OPEN) - CHOICES_OPEN_AT;
+  if (at <= 0 || !isAt(data, CHOICES, at) || !isKeyStart(data.charCodeAt(at - 1)) || data.includes('choices"', at + CHOICES.length)) return undefined;
   let p = at + CHOICES.length;
   const digits = p;
   while (p < data.length && p - digits < 4 && isDigit(data.charCodeAt(p))) p++;
