@@ -7,9 +7,9 @@
  *
  * Exact where it answers: the same choice JSON.parse would give, its keys in the text's order. Any
  * other shape (tool calls, reasoning, several choices, logprobs, spacing, keys in another order, a
- * role but the assistant's) gives undefined, and the caller parses the event. Only the choices are
- * read: of an event garbled elsewhere, the choice is read as written, as a pass-through proxy
- * forwards such an event as written.
+ * role but the assistant's, an array of objects written before the choices) gives undefined, and
+ * the caller parses the event. Only the choices are read: of an event garbled elsewhere, the
+ * choice is read as written, as a pass-through proxy forwards such an event as written.
  */
 import type { ChatCompletionChunk } from 'llm-gateway/plugin';
 

@@ -42,6 +42,8 @@ describe('deltaChoices', () => {
     ['no choices', JSON.stringify({ id: 'c', choices: [] })],
     ['spacing', '{"id":"c", "choices": [{"index": 0, "delta": {"content": "a"}}]}'],
     ['a second choices key', '{"choices":[{"index":0,"delta":{"content":"a"}}],"x":{"choices":[]}}'],
+    // Found by the event's first `[{"`: a vendor's array of objects before the choices is parsed.
+    ['an array of objects written before the choices', '{"id":"c","x_vendor":[{"a":1}],"choices":[{"index":0,"delta":{"content":"a"}}]}'],
     ['a choices key inside a string key', '{"a\\"choices":[{"index":0,"delta":{"content":"a"}}]}'],
     ['a control character JSON refuses', '{"choices":[{"index":0,"delta":{"content":"a\tb"}}]}'],
     ['an escape JSON refuses', '{"choices":[{"index":0,"delta":{"content":"a\\qb"}}]}'],
