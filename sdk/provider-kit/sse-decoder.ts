@@ -5,15 +5,8 @@
  * Not an async generator over the body's async iterator: a held stream keeps its iterator for as
  * long as it lasts, and a suspended generator (its frame, context, pending request and promises)
  * over Node's Readable iterator (itself an async generator, with end-of-stream listeners) cost about
- * 3 KB of heap per open stream and several KB of garbage per chunk. This takes the body's bytes as
- * they come ('data') and settles one promise per event.
- *
- * 'data' rather than `read()` on 'readable': a body read in paused mode schedules Node's stream
- * machinery on the next tick over and again (to say it is readable, to read more, to end, and once
- * more when the 'readable' listener goes), and on Node 20 every `process.nextTick` costs about 4
- * thousand instructions (its tick object's computed keys go through V8's runtime). A flowing body
- * hands each read to the listener as it arrives. A reader that falls behind pauses the body once
- * PAUSE_AT events wait, so what is held stays bounded, and the body flows again once they are taken.
+ * 3 KB of heap per open stream and several KB of garbage per chunk. This reads the body with
+ * `read()` on 'readable' and settles one promise per event.
  */
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
@@ -21,9 +14,6 @@ import type { UpstreamExchange } from './http-client.js';
 
 /** What may still follow a consumer's early stop (after `[DONE]`) before the connection is given up. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
-
-/** Decoded events waiting for a reader at which the body is paused (bytes then wait in the body, and upstream). */
-const PAUSE_AT = 32;
 
 export function decodeSse(exchange: UpstreamExchange): AsyncIterableIterator<EventSourceMessage> {
   return new SseEvents(exchange);
@@ -42,8 +32,6 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
   private readonly decoder = new StringDecoder('utf8');
   private atStart = true;
   private readonly body: Body;
-  /** Paused by us because PAUSE_AT events wait. */
-  private paused = false;
   /** The body ended ('end'); its last bytes may still wait in the decoder. */
   private ended = false;
   /** The body failed or closed before its end. */
@@ -56,7 +44,7 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
   constructor(private readonly exchange: UpstreamExchange) {
     this.parser = createParser({ onEvent: (event) => void this.pending.push(event) });
     const body = (this.body = exchange.body);
-    body.on('data', this.onData);
+    body.on('readable', this.wake);
     body.on('end', this.onEnd);
     body.on('error', this.onError);
     body.on('close', this.onClose);
@@ -94,28 +82,22 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
 
   /** The next result if there is one now, undefined to wait; throws the body's failure. */
   private step(): IteratorResult<EventSourceMessage> | undefined {
-    if (this.pending.length > 0) return this.taken();
+    if (this.pending.length > 0) return { done: false, value: this.pending.shift()! };
     if (this.over) return { done: true, value: undefined };
     if (this.failed !== undefined) {
       const cause = this.failed;
       this.finish();
       throw this.exchange.failure(cause);
     }
+    for (let bytes: Uint8Array | null; (bytes = this.body.read() as Uint8Array | null) !== null; ) {
+      this.parser.feed(this.decoded(this.decoder.write(bytes as Buffer)));
+      if (this.pending.length > 0) return { done: false, value: this.pending.shift()! };
+    }
     if (!this.ended) return undefined;
     this.parser.feed(this.decoded(this.decoder.end()));
     if (this.pending.length > 0) return { done: false, value: this.pending.shift()! };
     this.finish();
     return { done: true, value: undefined };
-  }
-
-  /** The first waiting event; the body flows again once the reader has caught up. */
-  private taken(): IteratorResult<EventSourceMessage> {
-    const value = this.pending.shift()!;
-    if (this.paused && this.pending.length === 0) {
-      this.paused = false;
-      this.body.resume();
-    }
-    return { done: false, value };
   }
 
   /** The text, without the byte order mark a stream may start with. */
@@ -145,16 +127,6 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
     resolve?.(result);
   }
 
-  private readonly onData = (bytes: Buffer): void => {
-    if (this.over) return;
-    this.parser.feed(this.decoded(this.decoder.write(bytes)));
-    if (this.pending.length >= PAUSE_AT && !this.paused) {
-      this.paused = true;
-      this.body.pause();
-    }
-    this.wake();
-  };
-
   private readonly onEnd = (): void => {
     this.ended = true;
     this.wake();
@@ -177,7 +149,7 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
     this.over = true;
     this.pending.length = 0;
     const body = this.body;
-    body.off('data', this.onData);
+    body.off('readable', this.wake);
     body.off('end', this.onEnd);
     body.off('close', this.onClose);
     // http-client's own no-op 'error' listener stays: an abort after this is harmless.
