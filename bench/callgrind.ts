@@ -16,6 +16,15 @@ export interface InstructionCounts {
   scavenges: number;
   /** V8's optimising compilers on their threads: a warmed-up gateway compiles now and then (a deoptimised function again). */
   compilation: number;
+  /**
+   * V8's runtime defining properties of object literals with computed keys. On Node 20 a gateway's
+   * process lands in one of two states at warm-up, not of its own choosing: in one, Node's own
+   * `process.nextTick` makes its tick object (`{ [async_id_symbol]: …, callback, args }`) through
+   * the runtime, about 52 calls and 66 thousand instructions a streamed request; in the other it
+   * barely calls it. Two runs of one build differed by that much (docs/performance-history.md,
+   * twenty-third pass): a difference between builds that is this is not theirs.
+   */
+  literalRuntime: number;
   /** Exclusive instructions by function, most first. */
   functions: Array<[name: string, instructions: number]>;
 }
@@ -30,6 +39,7 @@ const MAJOR_GC_ROOTS = [
   'v8::internal::IncrementalMarking::AdvanceOnAllocation',
 ];
 const SCAVENGE_ROOTS = ['v8::internal::ScavengerCollector::CollectGarbage', 'v8::internal::ScavengerCollector::JobTask::Run'];
+const LITERAL_RUNTIME = 'v8::internal::Runtime_DefineKeyedOwnPropertyInLiteral';
 const COMPILER_ROOTS = ['v8::internal::OptimizingCompileDispatcher::CompileTask::RunInternal', 'v8::internal::maglev::MaglevConcurrentDispatcher::JobTask::Run'];
 
 export function readCallgrind(file: string, perfMap: string | undefined): InstructionCounts {
@@ -40,7 +50,7 @@ export function readCallgrind(file: string, perfMap: string | undefined): Instru
   const sum = (roots: string[]) => roots.reduce((total, root) => total + (inclusive.get(root) ?? 0), 0);
   const total = exclusive.get('PROGRAM TOTALS') ?? 0;
   exclusive.delete('PROGRAM TOTALS');
-  return { total, majorGc: sum(MAJOR_GC_ROOTS), scavenges: sum(SCAVENGE_ROOTS), compilation: sum(COMPILER_ROOTS), functions: [...exclusive].sort((a, b) => b[1] - a[1]) };
+  return { total, majorGc: sum(MAJOR_GC_ROOTS), scavenges: sum(SCAVENGE_ROOTS), compilation: sum(COMPILER_ROOTS), literalRuntime: inclusive.get(LITERAL_RUNTIME) ?? 0, functions: [...exclusive].sort((a, b) => b[1] - a[1]) };
 }
 
 /** Cost by function name, from callgrind_annotate's listing (`1,234 (0.5%)  file:function [object]`). */

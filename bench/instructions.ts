@@ -15,7 +15,10 @@
  * warmed-up gateway still compiles a function again now and then), so compare the rest; and the
  * rest without scavenges too: a window holds a handful, and what each copies depends on what is in
  * flight when it runs (the usage log's queue), so they moved by 20 thousand instructions a request
- * between runs of one build. Compare plugins and small changes without them.
+ * between runs of one build. Compare plugins and small changes without them. The last column is
+ * V8's runtime making literals with computed keys: tens of thousands a request when the process
+ * warmed up into the state where Node's `process.nextTick` goes through it (callgrind.ts), a
+ * difference between two targets that no change of theirs made.
  * The 60 costliest functions of each go to bench/profiles/instructions-<time>/.
  *
  * Environment: BENCH_TARGETS (default "no plugins,full"; also "default", "full without
@@ -61,7 +64,7 @@ async function main(): Promise<number> {
   const out = join(ROOT, 'bench', 'profiles', `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(out, { recursive: true });
   const builds: Array<[suffix: string, root: string, nodeArgs: string[]]> = [['', process.env.BENCH_GATEWAY_ROOT ?? ROOT, []], ...(process.env.BENCH_BASELINE_ROOT ? [[' @base', process.env.BENCH_BASELINE_ROOT, BASELINE_NODE_ARGS] as [string, string, string[]]] : [])];
-  const rows: string[] = ['| target | mode | instructions a request | without major GC and compiling | without any GC and compiling | major GC | compiling | scavenges |', '| --- | --- | --: | --: | --: | --: | --: | --: |'];
+  const rows: string[] = ['| target | mode | instructions a request | without major GC and compiling | without any GC and compiling | major GC | compiling | scavenges | V8 runtime for literals |', '| --- | --- | --: | --: | --: | --: | --: | --: | --: |'];
   for (const target of TARGETS) {
     const config = isYardstick(target) ? undefined : configFile(target, work);
     for (const mode of MODES) {
@@ -72,7 +75,7 @@ async function main(): Promise<number> {
         const launch: Launch = isYardstick(target) ? yardstick(target, upstreams, work) : gatewayLaunch(join(root, 'dist', 'cli', 'main.js'), config!);
         const counts = await countTarget({ ...launch, args: [...nodeArgs, ...launch.args] }, mode === 'stream', gatewayEnv(upstreams));
         const per = (n: number) => Math.round(n / REQUESTS).toLocaleString('en-US');
-        rows.push(`| ${name} | ${mode} | ${per(counts.total)} | ${per(counts.total - counts.majorGc - counts.compilation)} | ${per(counts.total - counts.majorGc - counts.compilation - counts.scavenges)} | ${per(counts.majorGc)} | ${per(counts.compilation)} | ${per(counts.scavenges)} |`);
+        rows.push(`| ${name} | ${mode} | ${per(counts.total)} | ${per(counts.total - counts.majorGc - counts.compilation)} | ${per(counts.total - counts.majorGc - counts.compilation - counts.scavenges)} | ${per(counts.majorGc)} | ${per(counts.compilation)} | ${per(counts.scavenges)} | ${per(counts.literalRuntime)} |`);
         const top = counts.functions.slice(0, 60).map(([fn, n]) => `${per(n).padStart(9)}  ${fn}`);
         writeFileSync(join(out, `${name.replace(/\W+/g, '-')}-${mode}.txt`), `${rows[0]}\n${rows.at(-1)}\n\nexclusive instructions a request, by function:\n${top.join('\n')}\n`);
         log(rows.at(-1)!);
