@@ -31,18 +31,16 @@
  * BENCH_BASELINE_NODE_ARGS compares V8 settings), BENCH_NODE_ARGS (more node options for the targets), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
 import { readCallgrind } from './callgrind.js';
 import { positiveInt } from './env.js';
-import { fullWithoutConfig } from './full-without.js';
-import { createBenchKey, gatewayEnv, runBenchmark, startMockUpstreams, startNode, stopGracefully, isYardstick, yardstickLaunch, type Yardstick } from './processes.js';
+import { gatewayEnv, runBenchmark, startMockUpstreams, startNode, stopGracefully, isYardstick } from './processes.js';
+import { configFile, gatewayLaunch, requestLoop, yardstick, type Launch } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
 const TARGETS = (process.env.BENCH_TARGETS ?? 'no plugins,full').split(',').map((t) => t.trim());
 const MODES = (process.env.BENCH_MODES ?? 'json').split(',').map((m) => m.trim());
 const REQUESTS = positiveInt('BENCH_INSTR_REQUESTS', 500);
@@ -54,7 +52,6 @@ const EXTRA_VALGRIND_ARGS = (process.env.BENCH_CALLGRIND_ARGS ?? '').split(' ').
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** More node options for the "@base" targets alone, e.g. `--heap-growing-percent=20` with BENCH_BASELINE_ROOT=. for the same build with another V8 setting. */
 const BASELINE_NODE_ARGS = (process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const PROMPT = 'Benchmark the gateway with a short prompt, please.';
 
 const log = (message: string) => process.stderr.write(`bench:instructions: ${message}\n`);
 
@@ -86,40 +83,6 @@ async function main(): Promise<number> {
   return 0;
 }
 
-function configFile(target: string, work: string): string {
-  if (CONFIGS[target]) return join(ROOT, 'bench', 'configs', CONFIGS[target]);
-  if (target.endsWith('.json')) return isAbsolute(target) ? target : join(process.cwd(), target);
-  const file = fullWithoutConfig(target, join(ROOT, 'bench', 'configs', CONFIGS.full!), work);
-  if (!file) throw new Error(`unknown target "${target}"`);
-  return file;
-}
-
-/** How to start one target: node's arguments, what its output prints once it listens, and the headers its requests need. */
-interface Launch {
-  args: string[];
-  /** Where to run it: bench/'s own scripts from the checkout (tsx resolves them there); a gateway in a folder of its own. */
-  inCheckout: boolean;
-  ready: RegExp;
-  origin: (match: RegExpExecArray) => string;
-  headers: (cwd: string, env: NodeJS.ProcessEnv) => Record<string, string>;
-}
-
-function gatewayLaunch(main: string, config: string): Launch {
-  return {
-    args: [main, 'start', '--config', config, '--port', '0'],
-    inCheckout: false,
-    ready: /listening on (http:\/\/\S+)/,
-    origin: (match) => match[1]!,
-    headers: (cwd, env): Record<string, string> => (readFileSync(config, 'utf8').includes('gateway:auth') ? { authorization: `Bearer ${createBenchKey({ main, config, cwd, env })}` } : {}),
-  };
-}
-
-/** bench/'s own proxies, started as `npm run bench` starts them (the model name is the gateway's; the bare proxy forwards it as it is, which the mock answers alike). */
-function yardstick(name: Yardstick, upstreams: { origin: string; slowOrigin: string }, work: string): Launch {
-  const launch = yardstickLaunch(name, upstreams, work);
-  return { ...launch, inCheckout: true, headers: () => ({ ...launch.headers }) };
-}
-
 /** One target under callgrind: warmed up, zeroed, loaded with REQUESTS requests, dumped and read. */
 async function countTarget(launch: Launch, stream: boolean, env: NodeJS.ProcessEnv) {
   const cwd = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
@@ -136,30 +99,16 @@ async function countTarget(launch: Launch, stream: boolean, env: NodeJS.ProcessE
   });
   const child = gateway.child;
   try {
-    const origin = launch.origin(gateway.match);
-    const pool = new Pool(origin, { connections: CLIENTS });
-    const body = JSON.stringify({ model: 'mock/mock-small', stream, messages: [{ role: 'user', content: PROMPT }] });
-    const send = async (count: number) => {
-      let left = count;
-      await Promise.all(
-        Array.from({ length: CLIENTS }, async () => {
-          while (left-- > 0) {
-            const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers, body });
-            await res.body.text();
-            if (res.statusCode !== 200) throw new Error(`the gateway answered ${res.statusCode}`);
-          }
-        }),
-      );
-    };
-    await send(WARMUP);
+    const load = requestLoop(launch.origin(gateway.match), headers, stream, CLIENTS);
+    await load.send(WARMUP);
     await sleep(2000);
     execFileSync('callgrind_control', ['--zero', String(child.pid)], { stdio: 'ignore' });
-    await send(REQUESTS);
+    await load.send(REQUESTS);
     // The usage log writes behind the requests, at least once a second: let it land inside the window.
     await sleep(1500);
     execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
     await sleep(1000);
-    await pool.close();
+    await load.close();
     const dump = readdirSync(cwd).find((file) => /^callgrind\.out\.\d+\.\d+$/.test(file));
     if (!dump) throw new Error(`callgrind wrote no dump in ${cwd}`);
     return readCallgrind(join(cwd, dump), `/tmp/perf-${child.pid}.map`);
