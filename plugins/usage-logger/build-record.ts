@@ -1,10 +1,10 @@
 /** One usage record from a finished request's context: what the usage log stores. */
-import type { GatewayContext, Usage } from 'llm-gateway/plugin';
+import type { Attempt, GatewayContext, Usage } from 'llm-gateway/plugin';
 import { callerKeySlot } from 'llm-gateway/plugins/auth';
 import { cacheHitSlot, cacheOutcome, type CacheHitInfo } from 'llm-gateway/plugins/cache';
 import type { Pricing } from 'llm-gateway/plugins/cost';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
-import type { DeferredBody, UsageRecord, UsageRecordInput } from './log/record.js';
+import type { DeferredBody, UsageAttempt, UsageRecord, UsageRecordInput } from './log/record.js';
 
 export interface Bodies {
   request?: string | DeferredBody;
@@ -36,13 +36,7 @@ function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): 
     model: served?.model ?? null,
     status,
     outcome: ctx.outcome ?? (ctx.error ? 'error' : 'ok'),
-    attempts: ctx.attempts.map((a) => ({
-      provider: a.target.provider,
-      model: a.target.model,
-      ...(a.status !== undefined ? { status: a.status } : {}),
-      ...(a.error ? { error: a.error.message } : {}),
-      ...(a.endedAt !== undefined ? { latencyMs: Math.round(a.endedAt - a.startedAt) } : {}),
-    })),
+    attempts: ctx.attempts.map(attemptRecord),
     promptTokens: usage.prompt_tokens,
     completionTokens: usage.completion_tokens,
     cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
@@ -60,6 +54,18 @@ function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): 
     responseBody: bodies.response ?? null,
     metadata: stringMap(ctx.request.metadata),
   };
+}
+
+/**
+ * One try as the log keeps it, with only the fields it has, added one by one: spread in from objects
+ * made for the purpose, each field cost an object made and then copied (CopyDataProperties).
+ */
+function attemptRecord(a: Attempt): UsageAttempt {
+  const attempt: UsageAttempt = { provider: a.target.provider, model: a.target.model };
+  if (a.status !== undefined) attempt.status = a.status;
+  if (a.error) attempt.error = a.error.message;
+  if (a.endedAt !== undefined) attempt.latencyMs = Math.round(a.endedAt - a.startedAt);
+  return attempt;
 }
 
 /**

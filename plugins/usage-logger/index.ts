@@ -7,7 +7,8 @@
  * bodies (off by default; capped and redacted when on), extra redaction patterns, and how many days
  * to keep.
  *
- * On the way in: nothing. On the way out: with bodies on, a stream's text is kept as it passes (up
+ * On the way in (at `request:start`), with request bodies on: the client's own JSON text, up to the
+ * cap, where the request is that text parsed (else its OpenAI view is serialised later). On the way out: with bodies on, a stream's text is kept as it passes (up
  * to the cap). At `request:end` (answered, failed or abandoned) the record is built and queued;
  * the write happens behind, in batches, and never delays or fails a request. Bodies are
  * serialised, capped and redacted in that batch too, not at `request:end`. At shutdown, after
@@ -44,6 +45,8 @@ export const usageLogSection = { usageLog: USAGE_LOG_URL };
 export const usageLogService = defineService<UsageLog>('usage-logger:log');
 
 const responseTextSlot = defineSlot<{ text: string }>('usage-logger:response-text');
+/** The client's own JSON text, where the front-end took the body as it came (see `ctx.receivedJson`). */
+const requestTextSlot = defineSlot<string>('usage-logger:request-text');
 const DAY = 86_400_000;
 
 const defaults = { bodies: { request: false, response: false, maxBytes: 16_384 }, retentionDays: 30 } satisfies UsageLoggerOptions;
@@ -93,13 +96,25 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     const pricing = () => host.tryResolve(pricingService) ?? defaultPricing();
     addUsageRoutes(host, log);
 
+    // The request as the client sent it, where the front-end took the body as it came (chat
+    // completions, embeddings): kept as text, up to the cap, it need not be serialised again, and what waits for
+    // the batch is one string rather than the parsed request. A translated request (Anthropic's
+    // messages, the Responses API) has no such text: its OpenAI view is serialised, as the answer's is.
+    if (keepRequest) {
+      host.events.on('request:start', (ctx) => {
+        const received = ctx.receivedJson;
+        if (received !== undefined && (received.body === ctx.request || received.body === ctx.embeddings)) ctx.set(requestTextSlot, cap(received.text, maxBytes));
+      });
+    }
+
     host.events.on('request:end', (ctx) => {
       // A request the gateway answered itself (a token count) used no provider: nothing to record.
       if (ctx.answer) return;
       try {
         // Bodies are only referenced here: serialising, capping and redacting them runs in the
         // write-behind batch (DeferredBody), off the request path.
-        const request = keepRequest ? deferredJson(ctx.request, Number(ctx.http?.req?.headers['content-length'])) : undefined;
+        const clientText = keepRequest ? ctx.get(requestTextSlot) : undefined;
+        const request = !keepRequest ? undefined : clientText !== undefined ? () => redact(clientText) : deferredJson(ctx.request, Number(ctx.http?.req?.headers['content-length']));
         const kept = ctx.get(responseTextSlot);
         const answer = ctx.response?.kind === 'json' ? ctx.response.body : undefined;
         const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? answerBody(ctx, answer) : undefined;

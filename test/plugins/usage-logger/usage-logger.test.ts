@@ -152,6 +152,30 @@ describe('records', () => {
     expect(viewed).toMatchObject({ object: 'chat.completion', choices: [expect.objectContaining({ message: expect.objectContaining({ content: 'echo: as viewed' }) })] });
   });
 
+  it('keeps a request as the client sent it: the very text of an OpenAI client, streamed or not, the OpenAI view of an Anthropic one', async () => {
+    const post = (path: string, text: string) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: text });
+    const recordOf = async (res: Response) => {
+      await res.arrayBuffer();
+      const requestId = res.headers.get('x-request-id')!;
+      await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
+      return (await logs(`&requestId=${requestId}`))[0]!;
+    };
+    // Spacing, key order, an escape and the gateway's own options, none of which JSON.stringify of
+    // the parsed request would reproduce; streamed, the token counter also asks the upstream for
+    // usage on the request, which the client did not send.
+    const whole = '{ "messages": [ {"role":"user", "content":"caf\\u00e9 as sent"} ],\n  "model": "mock/mock-small", "gateway": {} }';
+    expect((await recordOf(await post('/v1/chat/completions', whole))).requestBody).toBe(whole);
+    const streamed = '{"stream":true,  "model":"mock/mock-small","messages":[{"role":"user","content":"streamed as sent"}]}';
+    expect((await recordOf(await post('/v1/chat/completions', streamed))).requestBody).toBe(streamed);
+    const embeddings = '{"model": "mock/mock-small", "input": ["a", "b"], "encoding_format": "float"}';
+    expect((await recordOf(await post('/v1/embeddings', embeddings))).requestBody).toBe(embeddings);
+    // Translated, the request is the OpenAI view, as the answer is.
+    const asSent = JSON.stringify({ model: 'mock/mock-small', max_tokens: 50, messages: [{ role: 'user', content: 'as viewed' }] });
+    const anthropic = (await recordOf(await post('/v1/messages', asSent))).requestBody!;
+    expect(anthropic).not.toBe(asSent);
+    expect(JSON.parse(anthropic)).toMatchObject({ model: 'mock/mock-small', max_tokens: 50, messages: [{ role: 'user', content: 'as viewed' }] });
+  });
+
   it('keeps a request as JSON, whole when it fits the cap and cut at the cap when it does not', async () => {
     const send = async (content: string) => {
       const answer = await client().chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content }] }).withResponse();
