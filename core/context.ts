@@ -10,7 +10,7 @@ import type { GatewayError } from './errors.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
 import type { PassThroughHint, RawJson, Target } from './providers/provider.js';
 import type { Operation } from './http/front-end.js';
-import type { ClientJson, JsonText } from './http/client-json.js';
+import type { ClientJson } from './http/client-json.js';
 import type { RequestOptions } from './http/request-options.js';
 import type { NativeRequest, TranslationLoss } from './protocol/native.js';
 import { RequestAbort } from './request-abort.js';
@@ -105,16 +105,17 @@ export class GatewayContext {
   error: GatewayError | undefined;
   outcome: RequestOutcome | undefined;
   /**
-   * A whole (JSON) answer as the client was sent it, once sent (not for streams or failures): the
-   * front-end's rendering of `response.body` and its text, which a plugin that keeps the answer as
-   * text (a log) reads rather than serialising it again (`body === response.body`: the OpenAI view).
+   * A whole (JSON) answer as the client was sent it: the front-end's rendering of `response.body`
+   * and its JSON text, set by the kernel as it answers. Undefined for streams, for failures, and
+   * until then. A plugin that wants the answer as text (a log) reads it here rather than
+   * serialising it again: `body === response.body` says the client got the OpenAI view itself.
    */
-  sentJson: JsonText | undefined;
+  sentJson: { readonly body: unknown; readonly text: string } | undefined;
   /**
-   * The client's body as it came, until the pipeline is done: its text, and what was parsed from it
-   * less the `gateway` options (`request` or `embeddings` itself where the front-end took it as it came).
+   * The client's JSON text until the pipeline is done, where `request` (or `embeddings`) is that text
+   * parsed, less the `gateway` options: a log reads it on the way in rather than serialising again.
    */
-  receivedJson: JsonText | undefined;
+  receivedText: string | undefined;
   /**
    * Set when the front-end answers the request itself at the end of the pipeline, with no provider
    * call through the upstream pipeline (a token count; see `FrontEnd.answer`): nothing to bill or
@@ -202,7 +203,7 @@ export class GatewayContext {
 
   /** The kernel's: no upstream is sent anything after the pipeline; a held stream need not keep the body's text. */
   forgetClientJson(): void {
-    this.clientJson = this.receivedJson = undefined;
+    this.clientJson = this.receivedText = undefined;
   }
 
   /** What the OpenAI view leaves out of the client's own request (see `setNativeRequest`). */

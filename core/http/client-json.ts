@@ -22,9 +22,6 @@
  */
 import type { JsonLayout, JsonMember } from './json-shape.js';
 
-/** A JSON body and its text, as it came or went over the wire (`ctx.receivedJson`, `ctx.sentJson`). */
-export type JsonText = { readonly body: unknown; readonly text: string };
-
 /** Bodies from this size on are kept (see above); smaller ones need no layout (`readJsonRequest`). */
 export const KEPT_FROM_BYTES = 8 * 1024;
 

@@ -48,7 +48,7 @@ export function frontEndRoute(frontEnd: FrontEnd<unknown>, deps: ExchangeDeps) {
       embeddings,
       advisory,
     });
-    ctx.receivedJson = { body, text };
+    if (request === body || embeddings === body) ctx.receivedText = text;
     if (parsed.operation === 'chat' && parsed.native) ctx.setNativeRequest(parsed.native, parsed.losses);
     await runExchange(koa, ctx, deps, frontEnd, parsed.state);
   };

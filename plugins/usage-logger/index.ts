@@ -45,7 +45,7 @@ export const usageLogSection = { usageLog: USAGE_LOG_URL };
 export const usageLogService = defineService<UsageLog>('usage-logger:log');
 
 const responseTextSlot = defineSlot<{ text: string }>('usage-logger:response-text');
-/** The client's own JSON text, where the front-end took the body as it came (see `ctx.receivedJson`). */
+/** The client's own JSON text, where the front-end took the body as it came (see `ctx.receivedText`). */
 const requestTextSlot = defineSlot<string>('usage-logger:request-text');
 const DAY = 86_400_000;
 
@@ -102,8 +102,8 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     // messages, the Responses API) has no such text: its OpenAI view is serialised, as the answer's is.
     if (keepRequest) {
       host.events.on('request:start', (ctx) => {
-        const received = ctx.receivedJson;
-        if (received !== undefined && (received.body === ctx.request || received.body === ctx.embeddings)) ctx.set(requestTextSlot, cap(received.text, maxBytes));
+        const text = ctx.receivedText;
+        if (text !== undefined) ctx.set(requestTextSlot, cap(text, maxBytes));
       });
     }
 
