@@ -22,7 +22,8 @@ export interface InstructionCounts {
    * `process.nextTick` makes its tick object (`{ [async_id_symbol]: …, callback, args }`) through
    * the runtime, about 52 calls and 66 thousand instructions a streamed request; in the other it
    * barely calls it. Two runs of one build differed by that much (docs/performance-history.md,
-   * twenty-third pass): a difference between builds that is this is not theirs.
+   * twenty-third pass), so a difference between two builds that shows here is this state, not
+   * their code. Natively (`bench:native`) no process was seen in it (twenty-fourth pass).
    */
   literalRuntime: number;
   /** Exclusive instructions by function, most first. */
