@@ -57,8 +57,8 @@ function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): 
 }
 
 /**
- * One try as the log keeps it, with only the fields it has, added one by one: spread in from objects
- * made for the purpose, each field cost an object made and then copied (CopyDataProperties).
+ * One try as the log keeps it, with only the fields it has, built field by field: spread in from
+ * objects made for the purpose, each optional field cost an object made and then copied.
  */
 function attemptRecord(a: Attempt): UsageAttempt {
   const attempt: UsageAttempt = { provider: a.target.provider, model: a.target.model };

@@ -8,11 +8,12 @@
  * to keep.
  *
  * On the way in (at `request:start`), with request bodies on: the client's own JSON text, up to the
- * cap, where the request is that text parsed (else its OpenAI view is serialised later). On the way out: with bodies on, a stream's text is kept as it passes (up
- * to the cap). At `request:end` (answered, failed or abandoned) the record is built and queued;
- * the write happens behind, in batches, and never delays or fails a request. Bodies are
- * serialised, capped and redacted in that batch too, not at `request:end`. At shutdown, after
- * the last request has ended, the queue is flushed.
+ * cap, where the request is that text parsed (else its OpenAI view is serialised in the batch). On
+ * the way out: with bodies on, a stream's text is kept as it passes (up to the cap). At
+ * `request:end` (answered, failed or abandoned) the record is built and queued; the write happens
+ * behind, in batches, and never delays or fails a request. Bodies are serialised, capped and
+ * redacted in that batch too, not at `request:end`. At shutdown, after the last request has ended,
+ * the queue is flushed.
  */
 import { definePlugin, defineService, defineSlot, tapStream, type ChatCompletionChunk, type GatewayContext, type RequestMiddleware } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
@@ -97,9 +98,10 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     addUsageRoutes(host, log);
 
     // The request as the client sent it, where the front-end took the body as it came (chat
-    // completions, embeddings): kept as text, up to the cap, it need not be serialised again, and what waits for
-    // the batch is one string rather than the parsed request. A translated request (Anthropic's
-    // messages, the Responses API) has no such text: its OpenAI view is serialised, as the answer's is.
+    // completions, embeddings): kept as text, up to the cap, it need not be serialised again, and
+    // what waits for the batch is one string rather than the parsed request. A translated request
+    // (Anthropic's messages, the Responses API) has no such text: its OpenAI view is serialised, as
+    // the answer's is.
     if (keepRequest) {
       host.events.on('request:start', (ctx) => {
         const text = ctx.receivedText;
