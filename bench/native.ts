@@ -120,7 +120,11 @@ async function sampleTarget(launch: Launch, stream: boolean, env: NodeJS.Process
     const elapsedMs = performance.now() - started;
     const cpuUs = ((cpuTimeMs(pid) - cpuBefore) * 1000) / REQUESTS;
     perf.kill('SIGINT');
-    await perfExited;
+    // perf writes its file as it stops; one that does not stop is not waited for forever.
+    if ((await Promise.race([perfExited.then(() => true), sleep(60_000).then(() => false)])) === false) {
+      perf.kill('SIGKILL');
+      throw new Error('perf record did not stop within 60 s of SIGINT');
+    }
     await load.close();
     return { rate: (REQUESTS / elapsedMs) * 1000, cpuUs, symbols: readPerf(perfData) };
   } finally {
@@ -128,7 +132,7 @@ async function sampleTarget(launch: Launch, stream: boolean, env: NodeJS.Process
   }
 }
 
-/** Samples by "dso\tsymbol", from `perf report`; a JIT symbol keeps its name, not its file and line. */
+/** Samples by "dso\tsymbol", from `perf report`; a JIT symbol keeps its name, not its file and line, nor its process. */
 function readPerf(file: string): Map<string, number> {
   const report = execFileSync('perf', ['report', '-i', file, '--stdio', '--sort', 'dso,sym', '-n', '--field-separator=|'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
   const symbols = new Map<string, number>();
@@ -137,7 +141,8 @@ function readPerf(file: string): Map<string, number> {
     const [, samples, dso, symbol] = line.split('|');
     if (symbol === undefined || !/^\s*\d+\s*$/.test(samples ?? '')) continue;
     const name = symbol.trim().replace(/^\[.\]\s+/, '').replace(/ (?:file:\/\/)?\/\S+$| node:\S+$/, '');
-    const key = `${dso!.trim()}\t${name}`;
+    // perf names JIT code after the process ("[JIT] tid 1234"): one name, so targets compare.
+    const key = `${dso!.trim().replace(/^\[JIT\].*/, '[JIT]')}\t${name}`;
     symbols.set(key, (symbols.get(key) ?? 0) + Number(samples));
   }
   return symbols;
