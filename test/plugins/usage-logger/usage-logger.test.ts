@@ -52,6 +52,15 @@ afterAll(async () => {
 });
 
 const client = () => new OpenAI({ baseURL: gw.baseURL, apiKey: secret, maxRetries: 0 });
+/** A JSON body sent as this very text, with the key. */
+const post = (path: string, text: string) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: text });
+/** The record of an answered request (its body read to the end first, if nobody has), once it is written. */
+const recordOf = async (res: Response) => {
+  if (!res.bodyUsed) await res.arrayBuffer();
+  const requestId = res.headers.get('x-request-id')!;
+  await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
+  return (await logs(`&requestId=${requestId}`))[0]!;
+};
 
 describe('records', () => {
   it('records a whole answer with the provider\'s tokens, its cost and the key', async () => {
@@ -136,30 +145,16 @@ describe('records', () => {
   });
 
   it('keeps a whole answer as JSON in the OpenAI view: the very text an OpenAI client got, the view for an Anthropic client', async () => {
-    const post = (path: string, body: unknown) =>
-      fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const openai = await post('/v1/chat/completions', { model: 'mock/mock-small', messages: [{ role: 'user', content: 'as sent' }] });
+    const openai = await post('/v1/chat/completions', JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'as sent' }] }));
     const openaiText = await openai.text();
-    const anthropic = await post('/v1/messages', { model: 'mock/mock-small', max_tokens: 50, messages: [{ role: 'user', content: 'as viewed' }] });
+    const anthropic = await post('/v1/messages', JSON.stringify({ model: 'mock/mock-small', max_tokens: 50, messages: [{ role: 'user', content: 'as viewed' }] }));
     expect((await anthropic.json()) as Record<string, unknown>).toMatchObject({ type: 'message' });
-    const recordOf = async (res: Response) => {
-      const requestId = res.headers.get('x-request-id')!;
-      await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
-      return (await logs(`&requestId=${requestId}`))[0]!;
-    };
     expect((await recordOf(openai)).responseBody).toBe(openaiText);
     const viewed = JSON.parse((await recordOf(anthropic)).responseBody!) as Record<string, unknown>;
     expect(viewed).toMatchObject({ object: 'chat.completion', choices: [expect.objectContaining({ message: expect.objectContaining({ content: 'echo: as viewed' }) })] });
   });
 
   it('keeps a request as the client sent it: the very text of an OpenAI client, streamed or not, the OpenAI view of an Anthropic one', async () => {
-    const post = (path: string, text: string) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: text });
-    const recordOf = async (res: Response) => {
-      await res.arrayBuffer();
-      const requestId = res.headers.get('x-request-id')!;
-      await expect.poll(async () => (await logs(`&requestId=${requestId}`)).length, WRITE_BEHIND).toBe(1);
-      return (await logs(`&requestId=${requestId}`))[0]!;
-    };
     // Spacing, key order, an escape and the gateway's own options, none of which JSON.stringify of
     // the parsed request would reproduce; streamed, the token counter also asks the upstream for
     // usage on the request, which the client did not send.
