@@ -8,26 +8,40 @@
  * list instead: one layer over the same source, whose stages see each chunk, each end and each
  * failure as nested layers would (test/core/stream-stages.test.ts compares the two at random).
  */
-import { DONE, SKIP, StagePassing, type Result, type Settled, type Stage } from './stage-passing.js';
-import { NEXT_READY, nextReady, type ReadyIterator } from './stream-ready.js';
+import type { StreamMapping } from './map-stream.js';
+import type { StreamTap } from './tap-stream.js';
 
-export { SKIP, STOP, type Stage } from './stage-passing.js';
+/** An item that gives the reader nothing: the next one is read instead. */
+export const SKIP: unique symbol = Symbol('mapStream.skip');
+/** The stream is complete here: the source is let go, and `end` runs as if the source had ended. */
+export const STOP: unique symbol = Symbol('mapStream.stop');
 
-/** One layer over `source` for its stages, innermost first (core/stage-passing.ts says what each does). */
-export class StagedStream<T> extends StagePassing implements AsyncIterable<T>, ReadyIterator<T> {
+export type Stage = { readonly tap: StreamTap<unknown>; readonly mapping?: undefined } | { readonly mapping: StreamMapping<unknown, unknown>; readonly tap?: undefined };
+
+type Result = IteratorResult<unknown>;
+type Settled = Result | Promise<Result>;
+
+const DONE: Result = { done: true, value: undefined };
+
+/**
+ * The stages run innermost first. A tap's `end` runs once, and a map is over once it has ended,
+ * failed or been let go; once a map is over, the stages below it are too, and a read starts above
+ * it. What nested layers did by asking the layer below, a stage here does by passing the item, the
+ * end or the failure on to the next stage (`fromItem`, `fromEnd`, `fromFailure`), and a stage that
+ * lets go of what is below it asks `letGoBelow`, which is the inner layers' `return`.
+ */
+export class StagedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
   private reading: 'not yet' | 'reading' | 'folded' = 'not yet';
-  /**
-   * What an item taken in hand (`[NEXT_READY]`) led to when that was not an item: a tap or a map
-   * that threw, a map that stopped. `next()` answers with it before reading on.
-   */
-  private stash: Promise<Result> | undefined;
+  private iterator: AsyncIterator<unknown> | undefined;
+  /** Per stage: a tap whose `end` ran, a map that is over. Made when reading starts. */
+  private finished: boolean[] = [];
+  /** The outermost map that is over, or -1. */
+  private overMap = -1;
 
   constructor(
     private readonly source: AsyncIterable<unknown>,
-    stages: readonly Stage[],
-  ) {
-    super(stages);
-  }
+    private readonly stages: readonly Stage[],
+  ) {}
 
   /** A new stage joins, unless someone reads this stream already. */
   static over<T>(source: AsyncIterable<unknown>, stage: Stage): StagedStream<T> {
@@ -49,34 +63,7 @@ export class StagedStream<T> extends StagePassing implements AsyncIterable<T>, R
   }
 
   next(): Promise<IteratorResult<T>> {
-    const stashed = this.stash;
-    if (stashed !== undefined) {
-      this.stash = undefined;
-      return stashed as Promise<IteratorResult<T>>;
-    }
     return Promise.resolve(this.read()) as Promise<IteratorResult<T>>;
-  }
-
-  /**
-   * The next item through every stage, when the source has one in hand (core/stream-ready.ts); an
-   * item a map skips is passed over for the next one in hand. Anything else an item leads to waits
-   * for `next()`, so it reaches the reader after the items before it, as it did.
-   */
-  [NEXT_READY](): IteratorYieldResult<T> | undefined {
-    if (this.stash !== undefined || this.overMap >= 0 || this.iterator === undefined) return undefined;
-    for (;;) {
-      const taken = nextReady(this.iterator);
-      if (taken === undefined) return undefined;
-      const carried = this.carry(0, taken.value, taken);
-      if (carried === SKIP) continue;
-      if (carried instanceof Promise) {
-        // Handled by whoever calls next(); a reader that lets go first never sees it.
-        carried.catch(noop);
-        this.stash = carried;
-        return undefined;
-      }
-      return carried as IteratorYieldResult<T>;
-    }
   }
 
   return(value?: unknown): Promise<IteratorResult<T>> {
@@ -88,7 +75,7 @@ export class StagedStream<T> extends StagePassing implements AsyncIterable<T>, R
    * none is), carried up through every stage above. For the reader, and for a map that skipped an
    * item (the maps below it being over or not, the next one comes from the same place).
    */
-  protected read(): Settled {
+  private read(): Settled {
     if (this.overMap >= 0) return this.fromEnd(this.overMap + 1, DONE);
     return this.iterator!.next().then(this.onResult, this.onFailure);
   }
@@ -96,6 +83,154 @@ export class StagedStream<T> extends StagePassing implements AsyncIterable<T>, R
   // Made once per stream, not per chunk: a held stream's garbage is mostly what each chunk makes.
   private readonly onResult = (result: Result): Settled => (result.done ? this.fromEnd(0, result) : this.fromItem(0, result.value, result));
   private readonly onFailure = (cause: unknown): Promise<Result> => this.fromFailure(0, cause);
+
+  /** An item reaches stage `from`; `result` is the source's own, passed on while no map changed it. */
+  private fromItem(from: number, value: unknown, result?: Result): Settled {
+    const stages = this.stages;
+    for (let i = from; i < stages.length; i++) {
+      const { tap, mapping } = stages[i]!;
+      if (tap !== undefined) {
+        if (tap.chunk === undefined) continue;
+        try {
+          tap.chunk(value);
+        } catch (error) {
+          return this.tapThrew(i, error);
+        }
+        continue;
+      }
+      let mapped: unknown;
+      try {
+        mapped = mapping.item(value);
+      } catch (cause) {
+        // As a generator's loop would: what is below is let go, then the failure is handled.
+        this.over(i);
+        return this.letGoQuietly(i).then(() => this.mapFailed(i, cause));
+      }
+      if (mapped === SKIP) return this.read();
+      if (mapped === STOP) {
+        this.over(i);
+        return this.letGoQuietly(i).then(() => this.mapEnded(i));
+      }
+      value = mapped;
+      result = undefined;
+    }
+    return result ?? { done: false, value };
+  }
+
+  /** The stages below `from` are over: each tap ends, each map gives its last item. Once a stream, never a chunk. */
+  private async fromEnd(from: number, result: Result): Promise<Result> {
+    const stages = this.stages;
+    for (let i = from; i < stages.length; i++) {
+      if (stages[i]!.tap === undefined) return this.mapEnded(i);
+      try {
+        await this.endTap(i, undefined);
+      } catch (thrown) {
+        return this.fromFailure(i + 1, thrown);
+      }
+    }
+    return result;
+  }
+
+  /** The stages below `from` failed with `error`: each tap maps it and ends with it, a map may turn it into a last item. */
+  private async fromFailure(from: number, error: unknown): Promise<Result> {
+    const stages = this.stages;
+    for (let i = from; i < stages.length; i++) {
+      const { tap } = stages[i]!;
+      if (tap === undefined) return this.mapFailed(i, error);
+      error = this.mappedError(tap, error);
+      try {
+        await this.endTap(i, error);
+      } catch (thrown) {
+        error = thrown;
+      }
+    }
+    throw error;
+  }
+
+  /** As a tap layer did: what is below it is let go, then it and the stages above it fail with its error. */
+  private async tapThrew(index: number, error: unknown): Promise<Result> {
+    await this.letGoQuietly(index);
+    return this.fromFailure(index, error);
+  }
+
+  private mapEnded(index: number): Settled {
+    this.over(index);
+    let last: unknown;
+    try {
+      last = this.stages[index]!.mapping!.end?.();
+    } catch (cause) {
+      return this.mapFailed(index, cause);
+    }
+    return last === undefined ? this.fromEnd(index + 1, DONE) : this.fromItem(index + 1, last);
+  }
+
+  private mapFailed(index: number, cause: unknown): Settled {
+    this.over(index);
+    const mapping = this.stages[index]!.mapping!;
+    if (mapping.error === undefined) return this.fromFailure(index + 1, cause);
+    let last: unknown;
+    try {
+      last = mapping.error(cause);
+    } catch (thrown) {
+      return this.fromFailure(index + 1, thrown);
+    }
+    return last === undefined ? this.fromEnd(index + 1, DONE) : this.fromItem(index + 1, last);
+  }
+
+  /**
+   * What `return` on the layer made of the stages below `below` did: a map that is over answers
+   * done, one that is not lets go of what is below it; a tap passes the let-go down, then ends.
+   */
+  private letGoBelow(below: number, value?: unknown): Promise<Result> {
+    if (below === 0) {
+      try {
+        const iterator = this.iterator!;
+        return iterator.return ? Promise.resolve(iterator.return(value)) : Promise.resolve(DONE);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const index = below - 1;
+    const { tap } = this.stages[index]!;
+    if (tap === undefined) {
+      if (this.finished[index]) return Promise.resolve(DONE);
+      this.over(index);
+      return this.letGoQuietly(index);
+    }
+    return this.letGoBelow(index, value).then(
+      (result) => this.endTap(index, undefined).then(() => result),
+      (cause: unknown) => {
+        const error = this.mappedError(tap, cause);
+        return this.endTap(index, error).then(() => Promise.reject(error as Error));
+      },
+    );
+  }
+
+  /** A map letting go of what is below it: whatever that says, the map goes on. */
+  private letGoQuietly(below: number): Promise<Result> {
+    return this.letGoBelow(below).then(toDone, toDone);
+  }
+
+  /** Runs a tap's `end` unless it ran; rejects with what the end threw. */
+  private async endTap(index: number, error: unknown): Promise<void> {
+    if (this.finished[index]) return;
+    this.finished[index] = true;
+    await this.stages[index]!.tap!.end?.(error);
+  }
+
+  private mappedError(tap: StreamTap<unknown>, error: unknown): unknown {
+    if (tap.mapError === undefined) return error;
+    try {
+      return tap.mapError(error);
+    } catch (thrown) {
+      return thrown;
+    }
+  }
+
+  private over(index: number): void {
+    this.finished[index] = true;
+    if (index > this.overMap) this.overMap = index;
+  }
 }
 
-const noop = (): void => undefined;
+const toDone = (): Result => DONE;

@@ -4,7 +4,6 @@
  */
 import { isPassable, isPrimed, markPassable, markPrimed } from './stream-marks.js';
 import { isMeaningfulChunk } from './stream-preamble.js';
-import { NEXT_READY, nextReady, type ReadyIterator } from './stream-ready.js';
 
 export { isPassable, markPassable } from './stream-marks.js';
 export { isMeaningfulChunk } from './stream-preamble.js';
@@ -49,7 +48,7 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
     held.push((last = result));
   }
   const primed: AsyncIterable<T> = {
-    [Symbol.asyncIterator](): ReadyIterator<T> {
+    [Symbol.asyncIterator]() {
       return {
         next() {
           const replay = held.shift();
@@ -60,15 +59,6 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
             return late;
           }
           return iterator.next();
-        },
-        [NEXT_READY]() {
-          const replay = held[0];
-          if (replay !== undefined) {
-            if (replay.done === true) return undefined;
-            held.shift();
-            return replay;
-          }
-          return pending ? undefined : nextReady(iterator);
         },
         return(value?: unknown) {
           return iterator.return ? iterator.return(value) : Promise.resolve({ done: true as const, value: undefined as T });

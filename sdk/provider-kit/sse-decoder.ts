@@ -10,7 +10,6 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
-import { NEXT_READY, type ReadyIterator } from '../../core/stream-ready.js';
 import type { UpstreamExchange } from './http-client.js';
 
 /** What may still follow a consumer's early stop (after `[DONE]`) before the connection is given up. */
@@ -22,7 +21,7 @@ export function decodeSse(exchange: UpstreamExchange): AsyncIterableIterator<Eve
 
 type Body = UpstreamExchange['body'];
 
-class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyIterator<EventSourceMessage> {
+class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
   private readonly pending: EventSourceMessage[] = [];
   private readonly parser: EventSourceParser;
   /**
@@ -66,11 +65,6 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
       this.resolve = resolve;
       this.reject = reject;
     });
-  }
-
-  /** The rest of a read's events, without a promise each (core/stream-ready.ts). */
-  [NEXT_READY](): IteratorYieldResult<EventSourceMessage> | undefined {
-    return this.pending.length > 0 ? { done: false, value: this.pending.shift()! } : undefined;
   }
 
   /** The consumer stopped early. */

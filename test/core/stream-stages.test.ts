@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { SKIP, STOP, mapStream, type StreamMapping } from '../../core/map-stream.js';
-import { NEXT_READY, nextReady } from '../../core/stream-ready.js';
 import { tapStream, type StreamTap } from '../../core/tap-stream.js';
 
 /**
@@ -9,9 +8,7 @@ import { tapStream, type StreamTap } from '../../core/tap-stream.js';
  * and taps (items mapped, skipped, stopped at, thrown on; ends that give a last item, throw or
  * reject; failures mapped, turned into a last item or thrown again) over sources that end, fail or
  * refuse to be let go, read to the end or left early, each run once joined and once with every
- * stage kept apart by a wrapper that is neither, and the logs compared. A third time the source
- * has items in hand (core/stream-ready.ts: a few after each one `next()` gave), and the reader
- * takes them as writeSse does: what every stage sees and the reader gets must not change.
+ * stage kept apart by a wrapper that is neither, and the logs compared.
  */
 
 type TapPlan = { kind: 'tap'; name: string; readsChunks: boolean; throwsOnCall?: number; end: 'none' | 'ok' | 'throws' | 'rejects' | 'later'; mapsErrors: boolean };
@@ -34,15 +31,9 @@ interface Scenario {
   letsGoAfterTheEnd: boolean;
   /** After the end, the reader asks for one more item. */
   readsAgainAfterTheEnd: boolean;
-  /** How many items the source has in hand after each one `next()` gives, when the reader takes them. */
-  inHand: number;
 }
 
-type Reading = 'joined' | 'nested' | 'joined, in hand';
-
-async function run(scenario: Scenario, reading: Reading): Promise<string[]> {
-  const joined = reading !== 'nested';
-  const inHand = reading === 'joined, in hand';
+async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
   const lines: string[] = [];
   const log = (line: string) => void lines.push(line);
   const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -50,25 +41,17 @@ async function run(scenario: Scenario, reading: Reading): Promise<string[]> {
     [Symbol.asyncIterator]() {
       let next = 0;
       let over = false;
-      let ready = 0;
       return {
         async next() {
           if (over) return { done: true, value: undefined };
           if (next < scenario.items.length) {
             log(`source gives ${scenario.items[next]}`);
-            ready = inHand ? scenario.inHand : 0;
             return { done: false, value: scenario.items[next++]! };
           }
           over = true;
           log(scenario.sourceFails ? 'source fails' : 'source ends');
           if (scenario.sourceFails) throw new Error('source');
           return { done: true, value: undefined };
-        },
-        [NEXT_READY]() {
-          if (over || ready === 0 || next >= scenario.items.length) return undefined;
-          ready--;
-          log(`source has ${scenario.items[next]} in hand`);
-          return { done: false as const, value: scenario.items[next++]! };
         },
         async return() {
           log('source let go');
@@ -142,30 +125,9 @@ async function run(scenario: Scenario, reading: Reading): Promise<string[]> {
 
   let read = 0;
   try {
-    if (inHand) {
-      // writeSse's loop: for await, taking what is in hand after each item.
-      const iterator = stream[Symbol.asyncIterator]();
-      reading: for (;;) {
-        const result = await iterator.next();
-        if (result.done === true) break;
-        log(`reader gets ${result.value}`);
-        if (++read === scenario.readerStopsAfter) {
-          await iterator.return?.();
-          break;
-        }
-        for (let more = nextReady(iterator); more !== undefined; more = nextReady(iterator)) {
-          log(`reader gets ${more.value}`);
-          if (++read === scenario.readerStopsAfter) {
-            await iterator.return?.();
-            break reading;
-          }
-        }
-      }
-    } else {
-      for await (const value of stream) {
-        log(`reader gets ${value}`);
-        if (++read === scenario.readerStopsAfter) break;
-      }
+    for await (const value of stream) {
+      log(`reader gets ${value}`);
+      if (++read === scenario.readerStopsAfter) break;
     }
     log('reader done');
     if (scenario.readsAgainAfterTheEnd) {
@@ -216,7 +178,6 @@ function scenarioFrom(next: () => number): Scenario {
     ...(chance(0.3) ? { readerStopsAfter: 1 + Math.floor(next() * 3) } : {}),
     letsGoAfterTheEnd: chance(0.2),
     readsAgainAfterTheEnd: chance(0.2),
-    inHand: Math.floor(next() * 4),
   };
 }
 
@@ -225,12 +186,9 @@ describe('maps and taps joined in one layer', () => {
     const next = random(20261203);
     for (let i = 0; i < 3000; i++) {
       const scenario = scenarioFrom(next);
-      const nested = await run(scenario, 'nested');
-      const joined = await run(scenario, 'joined');
+      const joined = await run(scenario, true);
+      const nested = await run(scenario, false);
       expect({ scenario, log: joined }, `run ${i}`).toEqual({ scenario, log: nested });
-      // In hand, the source says so when it hands an item over; otherwise the same lines.
-      const inHand = (await run(scenario, 'joined, in hand')).map((line) => line.replace(/^source has (\w+) in hand$/, 'source gives $1'));
-      expect({ scenario, log: inHand }, `run ${i}, in hand`).toEqual({ scenario, log: nested });
     }
   });
 

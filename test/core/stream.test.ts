@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from 'vitest';
-import { NEXT_READY, nextReady } from '../../core/stream-ready.js';
 import { isMeaningfulChunk, primeStream, tapStream } from '../../core/stream.js';
 
 const role = { choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
@@ -87,37 +86,6 @@ describe('primeStream', () => {
     const seen: unknown[] = [];
     for await (const c of primed) seen.push(c);
     expect(seen).toHaveLength(5);
-  });
-});
-
-describe('primeStream, items in hand (core/stream-ready.ts)', () => {
-  /** A source whose items after the first are all in hand. */
-  function inHand<T>(items: T[]): AsyncIterable<T> {
-    let next = 0;
-    const iterator = {
-      next: async (): Promise<IteratorResult<T>> => (next < items.length ? { done: false, value: items[next++]! } : { done: true, value: undefined }),
-      [NEXT_READY]: (): IteratorYieldResult<T> | undefined => (next > 0 && next < items.length ? { done: false, value: items[next++]! } : undefined),
-    };
-    return { [Symbol.asyncIterator]: () => iterator };
-  }
-
-  it('hands over the held preamble, then what the source has in hand, in order', async () => {
-    const primed = (await primeStream(inHand([role, ping, word, word, { ...word, n: 3 }])))[Symbol.asyncIterator]();
-    expect((await primed.next()).value).toBe(role);
-    expect(nextReady(primed)?.value).toBe(ping);
-    // The source's own: the word primeStream held, then the two it had in hand.
-    expect(nextReady(primed)?.value).toBe(word);
-    expect(nextReady(primed)?.value).toBe(word);
-    expect(nextReady(primed)?.value).toEqual({ ...word, n: 3 });
-    expect(nextReady(primed)).toBeUndefined();
-    expect(await primed.next()).toEqual({ done: true, value: undefined });
-  });
-
-  it('never hands over a held end: that comes from next()', async () => {
-    const primed = (await primeStream(inHand([role])))[Symbol.asyncIterator]();
-    expect((await primed.next()).value).toBe(role);
-    expect(nextReady(primed)).toBeUndefined();
-    expect(await primed.next()).toEqual({ done: true, value: undefined });
   });
 });
 
