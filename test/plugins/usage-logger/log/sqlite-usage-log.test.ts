@@ -11,7 +11,10 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger } from '../../../../core/logger.js';
 import { MIGRATIONS_TABLE, USAGE_MIGRATIONS } from '../../../../plugins/usage-logger/log/migrations.js';
 import { openUsageLog } from '../../../../plugins/usage-logger/log/open-usage-log.js';
+import type { UsageRecord } from '../../../../plugins/usage-logger/log/record.js';
+import { recordValues, USAGE_TABLE } from '../../../../plugins/usage-logger/log/rows.js';
 import { ROWS_PER_SLICE, SLICES_IN_FLIGHT, type SqlUsageLog } from '../../../../plugins/usage-logger/log/sql-usage-log.js';
+import { SQLITE_DIALECT, sqliteInsert } from '../../../../plugins/usage-logger/log/sqlite-usage-log.js';
 import { usageRecord } from './records.js';
 import { usageLogSuite } from './usage-log-suite.js';
 
@@ -168,5 +171,25 @@ describe('sqlite usage log, file specifics', () => {
     expect(log.stats()).toEqual({ queued: 0, written: 0, failedWrites: 5, dropped: 0 });
     expect(lines.some((line) => line.includes('could not be written') && line.includes('no such table'))).toBe(true);
     await log.close();
+  });
+});
+
+describe('the SQLite batch INSERT', () => {
+  const insert = sqliteInsert(USAGE_TABLE, ROWS_PER_SLICE);
+  const row = (overrides: Partial<UsageRecord> = {}) => recordValues(usageRecord({ team: null, ...overrides }), SQLITE_DIALECT);
+
+  it('writes the seldom-set columns as their defaults where no row of the slice sets one, and reads them all where one does', () => {
+    const plain = insert([row(), row({ stream: true, ttftMs: 12 })]);
+    expect(plain.prepared).toBe('usage_insert_plain');
+    expect(plain.text).toMatch(/\bNULL\b/);
+    // Nine fewer fields in the JSON: 17 of a row's 26 non-body columns.
+    expect(plain.values.map((part) => JSON.parse(String(part))[0].length).reduce((a, b) => a + b, 0)).toBe(17);
+    for (const set of [{ team: 't' }, { cachedTokens: 1 }, { tokensEstimated: true }, { savedCostUsd: 0 }, { cacheWrite1hTokens: 1, cacheWriteTokens: 1 }, { metadata: { a: 'b' } }]) {
+      const mixed = insert([row(), row(set)]);
+      expect(mixed.prepared).toBe('usage_insert');
+      expect(mixed.values.map((part) => JSON.parse(String(part))[0].length).reduce((a, b) => a + b, 0)).toBe(26);
+    }
+    expect(insert([row({ requestBody: 'x' })]).prepared).toBe('usage_insert_plain_bodies');
+    expect(insert([row({ requestBody: 'x', errorCode: 'e' })]).prepared).toBe('usage_insert_bodies');
   });
 });

@@ -96,6 +96,42 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       expect((await log.list({ requestId: full.requestId })).records).toEqual([full]);
     });
 
+    it('round-trips the fields most rows leave unset, in slices where no row sets them and where one row sets one', async () => {
+      const log = await open();
+      // SQLite writes a slice where no row sets any of these as their defaults, and reads them all
+      // from the JSON where one does (sqlite-usage-log.ts, SELDOM_SET): each batch below is one
+      // slice, the first with none set, then each field set alone on one row, then all at once.
+      const unset = { team: null, cachedTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0, tokensEstimated: false, errorCode: null, metadata: null } as const;
+      const cases: Array<Partial<UsageRecord>> = [
+        {},
+        { team: 'research' },
+        { cachedTokens: 7 },
+        { cacheWriteTokens: 11 },
+        { cacheWriteTokens: 13, cacheWrite1hTokens: 5 },
+        { reasoningTokens: 17 },
+        { tokensEstimated: true },
+        { errorCode: 'rate_limited', status: 429, outcome: 'error' },
+        { metadata: { user: 'u-2' } },
+        { savedCostUsd: 0.25, cache: 'hit' },
+        { savedCostUsd: 0 },
+        { team: 'ops', cachedTokens: 1, cacheWriteTokens: 2, cacheWrite1hTokens: 2, reasoningTokens: 3, tokensEstimated: true, errorCode: 'x', metadata: { a: 'b' }, savedCostUsd: 0.5 },
+      ];
+      const records: UsageRecord[] = [];
+      for (const [i, set] of cases.entries()) {
+        const slice = [
+          usageRecord({ ...unset, requestId: `req_seldom_${i}_a`, stream: true, ttftMs: 40 + i }),
+          usageRecord({ ...unset, requestId: `req_seldom_${i}_b`, ...set }),
+          usageRecord({ ...unset, requestId: `req_seldom_${i}_c`, keyId: null, ttftMs: null, costUsd: null }),
+        ];
+        for (const record of slice) log.write(record);
+        await log.flush();
+        records.push(...slice);
+      }
+      expect(log.stats()).toMatchObject({ written: records.length, failedWrites: 0 });
+      const stored = new Map((await log.list({ limit: 100 })).records.map((r) => [r.requestId, r]));
+      for (const record of records) expect(stored.get(record.requestId)).toEqual(record);
+    });
+
     it('runs deferred bodies in the batch, not on write; one that throws stores the record without it', async () => {
       const log = await open();
       let calls = 0;
