@@ -12,6 +12,7 @@ import { createLogger, silentLogger } from '../../../../core/logger.js';
 import { MIGRATIONS_TABLE, USAGE_MIGRATIONS } from '../../../../plugins/usage-logger/log/migrations.js';
 import { openUsageLog } from '../../../../plugins/usage-logger/log/open-usage-log.js';
 import type { UsageRecord } from '../../../../plugins/usage-logger/log/record.js';
+import type { Statement } from '../../../../plugins/usage-logger/log/queries.js';
 import { recordValues, USAGE_TABLE } from '../../../../plugins/usage-logger/log/rows.js';
 import { ROWS_PER_SLICE, SLICES_IN_FLIGHT, type SqlUsageLog } from '../../../../plugins/usage-logger/log/sql-usage-log.js';
 import { SQLITE_DIALECT, sqliteInsert } from '../../../../plugins/usage-logger/log/sqlite-usage-log.js';
@@ -183,13 +184,35 @@ describe('the SQLite batch INSERT', () => {
     expect(plain.prepared).toBe('usage_insert_plain');
     expect(plain.text).toMatch(/\bNULL\b/);
     // Nine fewer fields in the JSON: 17 of a row's 26 non-body columns.
-    expect(plain.values.map((part) => JSON.parse(String(part))[0].length).reduce((a, b) => a + b, 0)).toBe(17);
+    expect(jsonParts(plain).map((part) => part[0]!.length).reduce((a, b) => a + b, 0)).toBe(17);
     for (const set of [{ team: 't' }, { cachedTokens: 1 }, { tokensEstimated: true }, { savedCostUsd: 0 }, { cacheWrite1hTokens: 1, cacheWriteTokens: 1 }, { metadata: { a: 'b' } }]) {
       const mixed = insert([row(), row(set)]);
       expect(mixed.prepared).toBe('usage_insert');
-      expect(mixed.values.map((part) => JSON.parse(String(part))[0].length).reduce((a, b) => a + b, 0)).toBe(26);
+      expect(jsonParts(mixed).map((part) => part[0]!.length).reduce((a, b) => a + b, 0)).toBe(26);
     }
     expect(insert([row({ requestBody: 'x' })]).prepared).toBe('usage_insert_plain_bodies');
     expect(insert([row({ requestBody: 'x', errorCode: 'e' })]).prepared).toBe('usage_insert_bodies');
   });
+
+  it('binds a value every row of the slice shares once, and carries it in the JSON only where the rows differ', () => {
+    const shared = insert([row(), row({ latencyMs: 9 }), row({ latencyMs: 11 })]);
+    // After the three JSON parts, one bound value for each often-shared column, in OFTEN_SHARED's order.
+    expect(shared.values.slice(3, 12)).toEqual(['chat.completions', 'key-a', 'gpt-4o', 'openai', 'gpt-4o', 200, 'ok', 'miss', 0]);
+    const json = (statement: Statement) => JSON.stringify(jsonParts(statement));
+    expect(json(shared)).not.toContain('"chat.completions"');
+    expect(json(shared)).not.toContain('"miss"');
+    expect(shared.text).toContain(`coalesce(?${3 + 1 + 4}, `);
+
+    const differing = insert([row(), row({ model: 'gpt-4o-mini', keyId: null })]);
+    expect(differing.values.slice(3, 12)).toEqual(['chat.completions', null, 'gpt-4o', 'openai', null, 200, 'ok', 'miss', 0]);
+    expect(json(differing)).toContain('"gpt-4o-mini"');
+    expect(json(differing)).not.toContain('"chat.completions"');
+    // A column every row leaves null is read from the JSON, not bound: no value to share.
+    expect(insert([row({ keyId: null }), row({ keyId: null })]).values[4]).toBeNull();
+  });
 });
+
+/** The slice's three JSON parts, parsed: rows of fields. */
+function jsonParts(statement: Statement): unknown[][][] {
+  return statement.values.slice(0, 3).map((part) => JSON.parse(String(part)) as unknown[][]);
+}
