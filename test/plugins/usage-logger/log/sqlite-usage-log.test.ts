@@ -209,6 +209,8 @@ describe('the SQLite batch INSERT', () => {
     expect(json(differing)).not.toContain('"chat.completions"');
     // A column every row leaves null is read from the JSON, not bound: no value to share.
     expect(insert([row({ keyId: null }), row({ keyId: null })]).values[4]).toBeNull();
+    // An empty slice shares nothing (and inserts nothing).
+    expect(insert([]).values.slice(3)).toEqual(Array.from({ length: 9 }, () => null));
   });
 });
 
