@@ -102,7 +102,7 @@ export function sqliteInsert(table: string, rowsPerStatement: number): (rows: Re
  * value costs sqlite3 about half a microsecond on the main thread, once a slice of up to 16 rows;
  * each shared column spares SQLite a read by path (about two thousand instructions) on every row.
  */
-const OFTEN_SHARED = ['endpoint', 'key_id', 'requested_model', 'provider', 'model', 'status', 'outcome', 'cache', 'stream'].map((column) => USAGE_COLUMNS.indexOf(column as (typeof USAGE_COLUMNS)[number]));
+const OFTEN_SHARED = (['endpoint', 'key_id', 'requested_model', 'provider', 'model', 'status', 'outcome', 'cache', 'stream'] as const).map((column) => USAGE_COLUMNS.indexOf(column));
 
 /** The INSERT of a slice with `constant` columns written as those values, every other column read from the JSON parts. */
 function insertLayout(table: string, rowsPerStatement: number, constant: ReadonlyArray<readonly [index: number, value: null | 0]>): (rows: ReadonlyArray<readonly unknown[]>) => Statement {
