@@ -15,20 +15,25 @@ import type { ChatCompletionChunk } from 'llm-gateway/plugin';
 
 type Choices = ChatCompletionChunk['choices'];
 
-const CHOICES = '"choices":[{"index":';
-const CHOICES_OPEN_AT = CHOICES.indexOf('[{"');
-const CHOICES_OPEN = CHOICES.slice(CHOICES_OPEN_AT, CHOICES_OPEN_AT + 3);
-const DELTA = ',"delta":{';
-const ROLE = '"role":"assistant",';
-const CONTENT = '"content":"';
-const NULL_VALUE = '":null';
+/**
+ * The choice, from its key to what follows its array, in one match (sticky, from where the search
+ * for the choices put it): the index (one to four digits, no leading zero), the role if it is the
+ * assistant's, the text (no quote, no control character; escapes are decoded below, and JSON.parse
+ * decides there whether they are valid), and after the delta only keys whose value is null.
+ * Compared piece by piece with slices it cost 3.7 thousand instructions a call on an event sliced
+ * from its read (each slice a string of its own, each comparison a builtin call); the match costs
+ * 2.1 (docs/performance-history.md).
+ */
+const CHOICE = /"choices":\[\{"index":(0|[1-9][0-9]{0,3}),"delta":\{("role":"assistant",)?"content":"((?:[^"\\\x00-\x1f]|\\.)*)"\}((?:,"[A-Za-z_][A-Za-z0-9_]*":null)*)\}\][,}]/y;
+const CHOICES_KEY = '"choices":[{"index":';
+const CHOICES_OPEN_AT = CHOICES_KEY.indexOf('[{"');
+const CHOICES_OPEN = '[{"';
+/** OpenAI's own tail, the usual one: a choice made as one object literal (one shape, no keys added one by one). */
+const OPENAI_TAIL = ',"logprobs":null,"finish_reason":null';
 
-const BACKSLASH = 0x5c;
-const QUOTE = 0x22;
-const COMMA = 0x2c;
+const BACKSLASH = '\\';
 const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
 
 export function deltaChoices(data: string): Choices | undefined {
   // Found by the event's first `[{"`, which is the choices' in OpenAI's chunks (a search for the
@@ -36,76 +41,38 @@ export function deltaChoices(data: string): Choices | undefined {
   // checked to be a key of the event's object (after `{` or `,`, not an escaped quote in a string),
   // and the only one (searched without its opening quote).
   const at = data.indexOf(CHOICES_OPEN) - CHOICES_OPEN_AT;
-  if (at <= 0 || !isAt(data, CHOICES, at) || !isKeyStart(data.charCodeAt(at - 1)) || data.includes('choices"', at + CHOICES.length)) return undefined;
-  let p = at + CHOICES.length;
-  const digits = p;
-  while (p < data.length && p - digits < 4 && isDigit(data.charCodeAt(p))) p++;
-  if (p === digits || (p - digits > 1 && data.charCodeAt(digits) === 0x30)) return undefined;
-  const index = p - digits === 1 ? data.charCodeAt(digits) - 0x30 : Number(data.slice(digits, p));
-  if (!isAt(data, DELTA, p)) return undefined;
-  p += DELTA.length;
-  const role = isAt(data, ROLE, p);
-  if (role) p += ROLE.length;
-  if (!isAt(data, CONTENT, p)) return undefined;
-  p += CONTENT.length;
-  // The string's end: the first quote not escaped. JSON.parse refuses a control character inside
-  // a string; the caller's parse then says so.
-  let end = p;
-  let escaped = false;
-  for (; end < data.length; end++) {
-    const code = data.charCodeAt(end);
-    if (code === QUOTE) break;
-    if (code < 0x20) return undefined;
-    if (code === BACKSLASH) {
-      escaped = true;
-      end++;
-    }
-  }
-  if (end >= data.length || data.charCodeAt(end + 1) !== CLOSE_BRACE) return undefined;
-  // A slice of 13 characters or more is a view into the event's text that keeps all of it alive
-  // for as long as the answer's text is kept (a usage log's body, a token count's pending text):
-  // ten times the text, for a stream's life. JSON.parse copies, as the parse of a whole event did.
-  const text = escaped || end - p >= SLICED_STRING_MIN_LENGTH ? decodeString(data.slice(p - 1, end + 1)) : data.slice(p, end);
+  if (at <= 0 || !isKeyStart(data.charCodeAt(at - 1))) return undefined;
+  CHOICE.lastIndex = at;
+  const match = CHOICE.exec(data);
+  if (match === null || data.includes('choices"', at + CHOICES_KEY.length)) return undefined;
+  const [, digits, role, raw, tail] = match as unknown as [string, string, string | undefined, string, string];
+  // A text of 13 characters or more is a slice: a view into the event's text (and the read it came
+  // in) that keeps all of it alive for as long as the answer's text is kept (a usage log's body, a
+  // token count's pending text): ten times the text, for a stream's life. JSON.parse copies, as the
+  // parse of a whole event did, and decodes escapes.
+  const text = raw.length >= SLICED_STRING_MIN_LENGTH || raw.includes(BACKSLASH) ? decodeString(`"${raw}"`) : raw;
   if (text === undefined) return undefined;
-  p = end + 2;
-  const delta = role ? { role: 'assistant' as const, content: text } : { content: text };
-  let choice: Choices[number];
-  // OpenAI's own tail, as an object literal (one shape, no keys added one by one).
-  if (isAt(data, OPENAI_TAIL, p)) {
-    choice = { index, delta, logprobs: null, finish_reason: null };
-    p += OPENAI_TAIL.length;
-  } else {
-    choice = { index, delta } as Choices[number];
-    // The choice's other keys, when all are null (`finish_reason`, a vendor's).
-    while (data.charCodeAt(p) === COMMA && data.charCodeAt(p + 1) === QUOTE) {
-      const keyEnd = data.indexOf(NULL_VALUE, p + 2);
-      if (keyEnd < 0) return undefined;
-      const key = data.slice(p + 2, keyEnd);
-      // `__proto__` would set the prototype where JSON.parse makes a field.
-      if (!KEY.test(key) || key === '__proto__') return undefined;
-      (choice as Record<string, unknown>)[key] = null;
-      p = keyEnd + NULL_VALUE.length;
-    }
+  const index = digits.length === 1 ? digits.charCodeAt(0) - 0x30 : Number(digits);
+  const delta = role === undefined ? { content: text } : { role: 'assistant' as const, content: text };
+  if (tail === OPENAI_TAIL) return [{ index, delta, logprobs: null, finish_reason: null }];
+  const choice = { index, delta } as Choices[number];
+  // The choice's other keys, all null (`finish_reason`, a vendor's), in the text's order.
+  for (let from = 2; from < tail.length; ) {
+    const end = tail.indexOf('"', from);
+    const key = tail.slice(from, end);
+    // `__proto__` would set the prototype where JSON.parse makes a field.
+    if (key === '__proto__') return undefined;
+    (choice as Record<string, unknown>)[key] = null;
+    from = end + NULL_VALUE_AND_NEXT_KEY.length;
   }
-  if (data.charCodeAt(p) !== CLOSE_BRACE || data.charCodeAt(p + 1) !== CLOSE_BRACKET) return undefined;
-  const next = data.charCodeAt(p + 2);
-  if (next !== COMMA && next !== CLOSE_BRACE) return undefined;
   return [choice];
 }
 
+/** From a key's closing quote to the next key's first character: `":null,"`. */
+const NULL_VALUE_AND_NEXT_KEY = '":null,"';
 /** V8's `SlicedString::kMinLength`: a shorter slice is a copy. */
 const SLICED_STRING_MIN_LENGTH = 13;
-const OPENAI_TAIL = ',"logprobs":null,"finish_reason":null';
-const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const isKeyStart = (code: number) => code === OPEN_BRACE || code === COMMA;
-
-/**
- * `data.startsWith(text, at)`. V8's startsWith compares a character at a time, several ns each:
- * for OpenAI's tail (37 characters) 250 ns a match, against 50 to slice and compare; a choice
- * that adds text matches three or four of these (node 20).
- */
-const isAt = (data: string, text: string, at: number) => data.slice(at, at + text.length) === text;
-const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
 
 /** A JSON string with escapes, decoded as JSON.parse does; undefined for one it would refuse. */
 function decodeString(quoted: string): string | undefined {
