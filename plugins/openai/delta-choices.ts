@@ -26,8 +26,8 @@ type Choices = ChatCompletionChunk['choices'];
  */
 const CHOICE = /"choices":\[\{"index":(0|[1-9][0-9]{0,3}),"delta":\{("role":"assistant",)?"content":"((?:[^"\\\x00-\x1f]|\\.)*)"\}((?:,"[A-Za-z_][A-Za-z0-9_]*":null)*)\}\][,}]/y;
 const CHOICES_KEY = '"choices":[{"index":';
-const CHOICES_OPEN_AT = CHOICES_KEY.indexOf('[{"');
 const CHOICES_OPEN = '[{"';
+const CHOICES_OPEN_AT = CHOICES_KEY.indexOf(CHOICES_OPEN);
 /** OpenAI's own tail, the usual one: a choice made as one object literal (one shape, no keys added one by one). */
 const OPENAI_TAIL = ',"logprobs":null,"finish_reason":null';
 
