@@ -7,57 +7,78 @@
  * front-end encodes). A map or a tap over a stream of stages that nobody reads yet is added to its
  * list instead: one layer over the same source, whose stages see each chunk, each end and each
  * failure as nested layers would (test/core/stream-stages.test.ts compares the two at random).
+ *
+ * A stream primed before anyone read it (`primeStream`: the retry primes inside its loop, and the
+ * plugins around it tap what it returns) stays one layer too: the primed stream goes on reading
+ * where priming stopped, replays what priming held through the stages added after it, and takes
+ * more stages. A layer of its own cost every event a promise and its reaction.
  */
-import type { StreamMapping } from './map-stream.js';
-import type { StreamTap } from './tap-stream.js';
+import { DONE, type Reading, type Result, type Settled, type Stage, StageChain } from './stream-stage-chain.js';
 
-/** An item that gives the reader nothing: the next one is read instead. */
-export const SKIP: unique symbol = Symbol('mapStream.skip');
-/** The stream is complete here: the source is let go, and `end` runs as if the source had ended. */
-export const STOP: unique symbol = Symbol('mapStream.stop');
+export { SKIP, STOP, type Stage } from './stream-stage-chain.js';
 
-export type Stage = { readonly tap: StreamTap<unknown>; readonly mapping?: undefined } | { readonly mapping: StreamMapping<unknown, unknown>; readonly tap?: undefined };
+/** A result priming read and holds, which passed the first `through` stages: the rest see it first. */
+interface Held {
+  readonly result: Settled;
+  readonly through: number;
+}
 
-type Result = IteratorResult<unknown>;
-type Settled = Result | Promise<Result>;
-
-const DONE: Result = { done: true, value: undefined };
-
-/**
- * The stages run innermost first. A tap's `end` runs once, and a map is over once it has ended,
- * failed or been let go; once a map is over, the stages below it are too, and a read starts above
- * it. What nested layers did by asking the layer below, a stage here does by passing the item, the
- * end or the failure on to the next stage (`fromItem`, `fromEnd`, `fromFailure`), and a stage that
- * lets go of what is below it asks `letGoBelow`, which is the inner layers' `return`.
- */
-export class StagedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
+/** The stages run innermost first (core/stream-stage-chain.ts). */
+export class StagedStream<T> extends StageChain implements AsyncIterable<T>, AsyncIterator<T> {
   private reading: 'not yet' | 'reading' | 'folded' = 'not yet';
-  private iterator: AsyncIterator<unknown> | undefined;
-  /** Per stage: a tap whose `end` ran, a map that is over. Made when reading starts. */
-  private finished: boolean[] = [];
-  /** The outermost map that is over, or -1. */
-  private overMap = -1;
+  /** What priming held, until it has been read (oldest first). */
+  private held: Held[] | undefined;
 
   constructor(
     private readonly source: AsyncIterable<unknown>,
-    private readonly stages: readonly Stage[],
-  ) {}
+    stages: readonly Stage[],
+    /** A primed stream's: the reading priming started, and what it read. */
+    private readonly resumed?: { readonly state: Reading; readonly held: readonly Held[] },
+  ) {
+    super(stages);
+  }
 
   /** A new stage joins, unless someone reads this stream already. */
   static over<T>(source: AsyncIterable<unknown>, stage: Stage): StagedStream<T> {
     if (source instanceof StagedStream && source.reading === 'not yet') {
       source.reading = 'folded';
-      return new StagedStream<T>(source.source, [...source.stages, stage]);
+      return new StagedStream<T>(source.source, [...source.stages, stage], source.resumed);
     }
     return new StagedStream<T>(source, [stage]);
+  }
+
+  /** Whether priming may read this stream and hand it on with `primedWith`: nobody reads it yet. */
+  get unread(): boolean {
+    return this.reading === 'not yet';
+  }
+
+  /**
+   * This stream, read by priming (`results`, then `late` when the deadline left a read pending),
+   * as a stream that goes on from there: one layer still, which takes more stages, and whose reader
+   * gets what priming held first, through the stages added since.
+   */
+  primedWith(results: Array<IteratorResult<unknown>>, late?: Promise<IteratorResult<unknown>>): StagedStream<T> {
+    if (this.state === undefined) throw new Error('primedWith: this stream was not read by priming.');
+    this.reading = 'folded';
+    const through = this.stages.length;
+    const held: Held[] = results.map((result) => ({ result, through }));
+    if (late !== undefined) held.push({ result: late, through });
+    // Priming again with another meaning may stop before the last priming's held results are read.
+    if (this.held !== undefined) held.push(...this.held);
+    return new StagedStream<T>(this.source, this.stages, { state: this.state, held });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.reading === 'folded') throw new Error('This stream was mapped or tapped again: read the stream mapStream or tapStream returned, which runs this one too.');
     if (this.reading === 'not yet') {
       this.reading = 'reading';
-      this.finished = this.stages.map(() => false);
-      this.iterator = this.source[Symbol.asyncIterator]();
+      const resumed = this.resumed;
+      if (resumed === undefined) {
+        this.state = { iterator: this.source[Symbol.asyncIterator](), finished: [], overMap: -1 };
+      } else {
+        this.state = resumed.state;
+        if (resumed.held.length > 0) this.held = [...resumed.held];
+      }
     }
     return this;
   }
@@ -75,162 +96,28 @@ export class StagedStream<T> implements AsyncIterable<T>, AsyncIterator<T> {
    * none is), carried up through every stage above. For the reader, and for a map that skipped an
    * item (the maps below it being over or not, the next one comes from the same place).
    */
-  private read(): Settled {
-    if (this.overMap >= 0) return this.fromEnd(this.overMap + 1, DONE);
-    return this.iterator!.next().then(this.onResult, this.onFailure);
-  }
-
-  // Made once per stream, not per chunk: a held stream's garbage is mostly what each chunk makes.
-  private readonly onResult = (result: Result): Settled => (result.done ? this.fromEnd(0, result) : this.fromItem(0, result.value, result));
-  private readonly onFailure = (cause: unknown): Promise<Result> => this.fromFailure(0, cause);
-
-  /** An item reaches stage `from`; `result` is the source's own, passed on while no map changed it. */
-  private fromItem(from: number, value: unknown, result?: Result): Settled {
-    const stages = this.stages;
-    for (let i = from; i < stages.length; i++) {
-      const { tap, mapping } = stages[i]!;
-      if (tap !== undefined) {
-        if (tap.chunk === undefined) continue;
-        try {
-          tap.chunk(value);
-        } catch (error) {
-          return this.tapThrew(i, error);
-        }
-        continue;
-      }
-      let mapped: unknown;
-      try {
-        mapped = mapping.item(value);
-      } catch (cause) {
-        // As a generator's loop would: what is below is let go, then the failure is handled.
-        this.over(i);
-        return this.letGoQuietly(i).then(() => this.mapFailed(i, cause));
-      }
-      if (mapped === SKIP) return this.read();
-      if (mapped === STOP) {
-        this.over(i);
-        return this.letGoQuietly(i).then(() => this.mapEnded(i));
-      }
-      value = mapped;
-      result = undefined;
+  protected read(): Settled {
+    const state = this.state!;
+    const held = this.held;
+    if (held !== undefined) {
+      // Unless a map it would have reached is over: then, as a layer above the primed one, nothing below is read again.
+      if (state.overMap < held[0]!.through) return this.replay(held);
+      this.held = undefined;
     }
-    return result ?? { done: false, value };
+    if (state.overMap >= 0) return this.fromEnd(state.overMap + 1, DONE);
+    return state.iterator.next().then(this.onResult, this.onFailure);
   }
 
-  /** The stages below `from` are over: each tap ends, each map gives its last item. Once a stream, never a chunk. */
-  private async fromEnd(from: number, result: Result): Promise<Result> {
-    const stages = this.stages;
-    for (let i = from; i < stages.length; i++) {
-      if (stages[i]!.tap === undefined) return this.mapEnded(i);
-      try {
-        await this.endTap(i, undefined);
-      } catch (thrown) {
-        return this.fromFailure(i + 1, thrown);
-      }
+  /** A result priming held, through the stages added since; the late read's failure too. */
+  private replay(held: Held[]): Settled {
+    const { result: settled, through: from } = held.shift()!;
+    if (held.length === 0) this.held = undefined;
+    if (settled instanceof Promise) {
+      return settled.then(
+        (result: Result) => (result.done ? this.fromEnd(from, result) : this.fromItem(from, result.value, result)),
+        (cause: unknown) => this.fromFailure(from, cause),
+      );
     }
-    return result;
-  }
-
-  /** The stages below `from` failed with `error`: each tap maps it and ends with it, a map may turn it into a last item. */
-  private async fromFailure(from: number, error: unknown): Promise<Result> {
-    const stages = this.stages;
-    for (let i = from; i < stages.length; i++) {
-      const { tap } = stages[i]!;
-      if (tap === undefined) return this.mapFailed(i, error);
-      error = this.mappedError(tap, error);
-      try {
-        await this.endTap(i, error);
-      } catch (thrown) {
-        error = thrown;
-      }
-    }
-    throw error;
-  }
-
-  /** As a tap layer did: what is below it is let go, then it and the stages above it fail with its error. */
-  private async tapThrew(index: number, error: unknown): Promise<Result> {
-    await this.letGoQuietly(index);
-    return this.fromFailure(index, error);
-  }
-
-  private mapEnded(index: number): Settled {
-    this.over(index);
-    let last: unknown;
-    try {
-      last = this.stages[index]!.mapping!.end?.();
-    } catch (cause) {
-      return this.mapFailed(index, cause);
-    }
-    return last === undefined ? this.fromEnd(index + 1, DONE) : this.fromItem(index + 1, last);
-  }
-
-  private mapFailed(index: number, cause: unknown): Settled {
-    this.over(index);
-    const mapping = this.stages[index]!.mapping!;
-    if (mapping.error === undefined) return this.fromFailure(index + 1, cause);
-    let last: unknown;
-    try {
-      last = mapping.error(cause);
-    } catch (thrown) {
-      return this.fromFailure(index + 1, thrown);
-    }
-    return last === undefined ? this.fromEnd(index + 1, DONE) : this.fromItem(index + 1, last);
-  }
-
-  /**
-   * What `return` on the layer made of the stages below `below` did: a map that is over answers
-   * done, one that is not lets go of what is below it; a tap passes the let-go down, then ends.
-   */
-  private letGoBelow(below: number, value?: unknown): Promise<Result> {
-    if (below === 0) {
-      try {
-        const iterator = this.iterator!;
-        return iterator.return ? Promise.resolve(iterator.return(value)) : Promise.resolve(DONE);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    const index = below - 1;
-    const { tap } = this.stages[index]!;
-    if (tap === undefined) {
-      if (this.finished[index]) return Promise.resolve(DONE);
-      this.over(index);
-      return this.letGoQuietly(index);
-    }
-    return this.letGoBelow(index, value).then(
-      (result) => this.endTap(index, undefined).then(() => result),
-      (cause: unknown) => {
-        const error = this.mappedError(tap, cause);
-        return this.endTap(index, error).then(() => Promise.reject(error as Error));
-      },
-    );
-  }
-
-  /** A map letting go of what is below it: whatever that says, the map goes on. */
-  private letGoQuietly(below: number): Promise<Result> {
-    return this.letGoBelow(below).then(toDone, toDone);
-  }
-
-  /** Runs a tap's `end` unless it ran; rejects with what the end threw. */
-  private async endTap(index: number, error: unknown): Promise<void> {
-    if (this.finished[index]) return;
-    this.finished[index] = true;
-    await this.stages[index]!.tap!.end?.(error);
-  }
-
-  private mappedError(tap: StreamTap<unknown>, error: unknown): unknown {
-    if (tap.mapError === undefined) return error;
-    try {
-      return tap.mapError(error);
-    } catch (thrown) {
-      return thrown;
-    }
-  }
-
-  private over(index: number): void {
-    this.finished[index] = true;
-    if (index > this.overMap) this.overMap = index;
+    return settled.done ? this.fromEnd(from, settled) : this.fromItem(from, settled.value, settled);
   }
 }
-
-const toDone = (): Result => DONE;

@@ -4,6 +4,7 @@
  */
 import { isPassable, isPrimed, markPassable, markPrimed } from './stream-marks.js';
 import { isMeaningfulChunk } from './stream-preamble.js';
+import { StagedStream } from './stream-stages.js';
 
 export { isPassable, markPassable } from './stream-marks.js';
 export { isMeaningfulChunk } from './stream-preamble.js';
@@ -32,6 +33,9 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
   // that was committed without a meaningful chunk.
   if (options.meaningful === undefined && isPrimed(chunks)) return chunks;
   const { meaningful = isMeaningfulChunk, holdMs = 10_000, maxHeld = 64 } = options;
+  // Maps and taps nobody reads yet (an adapter's decoder, the provider call's taps): the primed
+  // stream goes on in their layer, and the taps added around it join it (core/stream-stages.ts).
+  const staged = chunks instanceof StagedStream && chunks.unread ? (chunks as StagedStream<T>) : undefined;
   const iterator = chunks[Symbol.asyncIterator]();
   const held: Array<IteratorResult<T>> = [await iterator.next()];
   let pending: Promise<IteratorResult<T>> | undefined;
@@ -47,7 +51,14 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
     }
     held.push((last = result));
   }
-  const primed: AsyncIterable<T> = {
+  const primed: AsyncIterable<T> = staged !== undefined ? staged.primedWith(held, pending) : replaying(iterator, held, pending);
+  if (options.meaningful === undefined) markPrimed(primed);
+  return isPassable(chunks) ? markPassable(primed) : primed;
+}
+
+/** What was held, then the late read, then the rest: a layer of its own over a stream of any kind. */
+function replaying<T>(iterator: AsyncIterator<T>, held: Array<IteratorResult<T>>, pending: Promise<IteratorResult<T>> | undefined): AsyncIterable<T> {
+  return {
     [Symbol.asyncIterator]() {
       return {
         next() {
@@ -66,8 +77,6 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
       };
     },
   };
-  if (options.meaningful === undefined) markPrimed(primed);
-  return isPassable(chunks) ? markPassable(primed) : primed;
 }
 
 /** The result, or undefined when the deadline passes first (the promise is left to its owner). */

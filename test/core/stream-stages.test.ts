@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SKIP, STOP, mapStream, type StreamMapping } from '../../core/map-stream.js';
+import { primeStream } from '../../core/stream.js';
+import { isPrimed, markPrimed } from '../../core/stream-marks.js';
 import { tapStream, type StreamTap } from '../../core/tap-stream.js';
 
 /**
@@ -8,7 +10,9 @@ import { tapStream, type StreamTap } from '../../core/tap-stream.js';
  * and taps (items mapped, skipped, stopped at, thrown on; ends that give a last item, throw or
  * reject; failures mapped, turned into a last item or thrown again) over sources that end, fail or
  * refuse to be let go, read to the end or left early, each run once joined and once with every
- * stage kept apart by a wrapper that is neither, and the logs compared.
+ * stage kept apart by a wrapper that is neither, and the logs compared. Priming (`primeStream`,
+ * as the retry primes inside its loop) is a stage too: joined, the primed stream goes on in the
+ * same layer and replays what it held through the stages added after it.
  */
 
 type TapPlan = { kind: 'tap'; name: string; readsChunks: boolean; throwsOnCall?: number; end: 'none' | 'ok' | 'throws' | 'rejects' | 'later'; mapsErrors: boolean };
@@ -20,7 +24,9 @@ type MapPlan = {
   end: 'none' | 'nothing' | 'last' | 'throws';
   error: 'none' | 'nothing' | 'last' | 'throws';
 };
-type Plan = TapPlan | MapPlan;
+/** Holds items until the `meaningfulAt`-th it reads (never when 0; every item with the default meaning), at most `maxHeld`; `holdMs` short lets a slow item come late. */
+type PrimePlan = { kind: 'prime'; name: string; meaning: 'default' | 'counted'; meaningfulAt: number; maxHeld: number; holdMs: number };
+type Plan = TapPlan | MapPlan | PrimePlan;
 
 interface Scenario {
   items: string[];
@@ -28,6 +34,8 @@ interface Scenario {
   sourceReturnRejects: boolean;
   stages: Plan[];
   readerStopsAfter?: number;
+  /** The source's read of this item (of its end or failure, past the last) waits a while: priming with a short hold commits before it comes. */
+  slowRead?: number;
   letsGoAfterTheEnd: boolean;
   /** After the end, the reader asks for one more item. */
   readsAgainAfterTheEnd: boolean;
@@ -35,6 +43,13 @@ interface Scenario {
 
 async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
   const lines: string[] = [];
+  let slowRead: Promise<unknown> | undefined;
+  /** The log once nothing is left to happen: a read priming left pending may settle after the reader is done. */
+  const settled = async () => {
+    if (slowRead !== undefined) await slowRead;
+    await new Promise((resolve) => setImmediate(resolve));
+    return lines;
+  };
   const log = (line: string) => void lines.push(line);
   const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
   const source: AsyncIterable<string> = {
@@ -44,11 +59,13 @@ async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
       return {
         async next() {
           if (over) return { done: true, value: undefined };
+          if (next === scenario.slowRead) await (slowRead = new Promise((resolve) => setTimeout(resolve, 5)));
           if (next < scenario.items.length) {
             log(`source gives ${scenario.items[next]}`);
             return { done: false, value: scenario.items[next++]! };
           }
           over = true;
+          next++;
           log(scenario.sourceFails ? 'source fails' : 'source ends');
           if (scenario.sourceFails) throw new Error('source');
           return { done: true, value: undefined };
@@ -80,7 +97,8 @@ async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
               log(`${plan.name} ends ${error === undefined ? 'well' : message(error)}`);
               if (plan.end === 'throws') throw new Error(`${plan.name} end threw`);
               if (plan.end === 'rejects') return Promise.reject(new Error(`${plan.name} end rejected`));
-              if (plan.end === 'later') return new Promise((resolve) => setImmediate(resolve));
+              // With a slow read, the priming's deadline (a timer) must race nothing but that read.
+              if (plan.end === 'later') return scenario.slowRead === undefined ? new Promise((resolve) => setImmediate(resolve)) : afterMicrotasks(5);
               return undefined;
             },
           }),
@@ -119,9 +137,36 @@ async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
     };
   };
 
-  const apart = (stream: AsyncIterable<string>): AsyncIterable<string> => (joined ? stream : { [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator]() });
+  const apart = (stream: AsyncIterable<string>): AsyncIterable<string> => {
+    if (joined) return stream;
+    const wrapper = { [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator]() };
+    // Primed is a meaning a layer keeps, joined or not: a second priming with the default meaning waits for nothing.
+    if (isPrimed(stream)) markPrimed(wrapper);
+    return wrapper;
+  };
+  const prime = async (stream: AsyncIterable<string>, plan: PrimePlan): Promise<AsyncIterable<string>> => {
+    let reads = 0;
+    const counted = (value: string) => {
+      log(`${plan.name} reads ${value}`);
+      return ++reads === plan.meaningfulAt;
+    };
+    return primeStream(stream, { ...(plan.meaning === 'counted' ? { meaningful: counted } : {}), maxHeld: plan.maxHeld, holdMs: plan.holdMs });
+  };
   let stream: AsyncIterable<string> = source;
-  for (const plan of scenario.stages) stream = plan.kind === 'tap' ? tapStream(apart(stream), tap(plan)) : mapStream(apart(stream), map(plan));
+  for (const plan of scenario.stages) {
+    if (plan.kind !== 'prime') {
+      stream = plan.kind === 'tap' ? tapStream(apart(stream), tap(plan)) : mapStream(apart(stream), map(plan));
+      continue;
+    }
+    try {
+      stream = await prime(apart(stream), plan);
+      log(`${plan.name} commits`);
+    } catch (error) {
+      // As the retry does: a stream that failed before it started is answered with its error.
+      log(`${plan.name} fails with ${message(error)}`);
+      return settled();
+    }
+  }
 
   let read = 0;
   try {
@@ -141,7 +186,29 @@ async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
   } catch (error) {
     log(`reader fails with ${message(error)}`);
   }
-  return lines;
+  return settled();
+}
+
+/**
+ * A scenario with a slow read runs on fake timers, which fire one at a time in the order they are
+ * due, whatever the machine's load: priming's deadline comes before the slow read, every time.
+ */
+async function runOnItsClock(scenario: Scenario, joined: boolean): Promise<string[]> {
+  if (scenario.slowRead === undefined) return run(scenario, joined);
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  try {
+    let finished = false;
+    const running = run(scenario, joined).finally(() => (finished = true));
+    while (!finished) await vi.advanceTimersToNextTimerAsync();
+    return await running;
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+/** Settles after `n` turns of the microtask queue: later, but before any timer. */
+async function afterMicrotasks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
 }
 
 /** mulberry32: the same scenarios on every run. */
@@ -157,8 +224,11 @@ function random(seed: number): () => number {
 function scenarioFrom(next: () => number): Scenario {
   const pick = <T>(options: readonly T[]): T => options[Math.floor(next() * options.length)]!;
   const chance = (p: number) => next() < p;
-  const stages: Plan[] = Array.from({ length: 1 + Math.floor(next() * 4) }, (_, i): Plan => {
+  const stages: Plan[] = Array.from({ length: 1 + Math.floor(next() * 5) }, (_, i): Plan => {
     const name = `s${i}`;
+    if (chance(0.2)) {
+      return { kind: 'prime', name, meaning: chance(0.3) ? 'default' : 'counted', meaningfulAt: Math.floor(next() * 4), maxHeld: 1 + Math.floor(next() * 4), holdMs: chance(0.4) ? 1 : 10_000 };
+    }
     if (chance(0.5)) {
       return { kind: 'tap', name, readsChunks: chance(0.85), ...(chance(0.25) ? { throwsOnCall: 1 + Math.floor(next() * 3) } : {}), end: pick(['none', 'ok', 'ok', 'throws', 'rejects', 'later'] as const), mapsErrors: chance(0.6) };
     }
@@ -176,6 +246,7 @@ function scenarioFrom(next: () => number): Scenario {
     sourceReturnRejects: chance(0.2),
     stages,
     ...(chance(0.3) ? { readerStopsAfter: 1 + Math.floor(next() * 3) } : {}),
+    ...(stages.some((stage) => stage.kind === 'prime' && stage.holdMs < 100) ? { slowRead: Math.floor(next() * 5) } : {}),
     letsGoAfterTheEnd: chance(0.2),
     readsAgainAfterTheEnd: chance(0.2),
   };
@@ -186,8 +257,8 @@ describe('maps and taps joined in one layer', () => {
     const next = random(20261203);
     for (let i = 0; i < 3000; i++) {
       const scenario = scenarioFrom(next);
-      const joined = await run(scenario, true);
-      const nested = await run(scenario, false);
+      const joined = await runOnItsClock(scenario, true);
+      const nested = await runOnItsClock(scenario, false);
       expect({ scenario, log: joined }, `run ${i}`).toEqual({ scenario, log: nested });
     }
   });
@@ -204,6 +275,23 @@ describe('maps and taps joined in one layer', () => {
     const got: string[] = [];
     for await (const value of encoded) got.push(value);
     expect(got).toEqual(['2']);
+  });
+
+  it('primes in the same layer: the stream primed is not read again, and a tap around the primed one joins it', async () => {
+    async function* source() {
+      yield 1;
+      yield 2;
+    }
+    const mapped = mapStream(source(), { item: (n) => n * 10 });
+    const primed = await primeStream(mapped, { meaningful: (n) => n > 10 });
+    expect(() => mapped[Symbol.asyncIterator]()).toThrow(/mapped or tapped again/);
+    const seen: number[] = [];
+    const tapped = tapStream(primed, { chunk: (n) => seen.push(n) });
+    expect(() => primed[Symbol.asyncIterator]()).toThrow(/mapped or tapped again/);
+    const got: number[] = [];
+    for await (const value of tapped) got.push(value);
+    expect(got).toEqual([10, 20]);
+    expect(seen).toEqual([10, 20]);
   });
 
   it('does not join a stream that is being read: that one becomes the new layer\'s source', async () => {
