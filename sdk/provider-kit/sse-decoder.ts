@@ -22,7 +22,13 @@ export function decodeSse(exchange: UpstreamExchange): AsyncIterableIterator<Eve
 type Body = UpstreamExchange['body'];
 
 class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
+  /**
+   * The events of the last read not yet handed on, from `head`: a read's events are all handed on
+   * before the next read, so the queue empties and starts again rather than shifting each one off
+   * (`shift` cost about 190 instructions an event).
+   */
   private readonly pending: EventSourceMessage[] = [];
+  private head = 0;
   private readonly parser: EventSourceParser;
   /**
    * Node's StringDecoder, not TextDecoder: a fifth of the cost per read, and a third of it per
@@ -82,7 +88,7 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
 
   /** The next result if there is one now, undefined to wait; throws the body's failure. */
   private step(): IteratorResult<EventSourceMessage> | undefined {
-    if (this.pending.length > 0) return { done: false, value: this.pending.shift()! };
+    if (this.head < this.pending.length) return this.take();
     if (this.over) return { done: true, value: undefined };
     if (this.failed !== undefined) {
       const cause = this.failed;
@@ -91,13 +97,24 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
     }
     for (let bytes: Uint8Array | null; (bytes = this.body.read() as Uint8Array | null) !== null; ) {
       this.parser.feed(this.decoded(this.decoder.write(bytes as Buffer)));
-      if (this.pending.length > 0) return { done: false, value: this.pending.shift()! };
+      if (this.head < this.pending.length) return this.take();
     }
     if (!this.ended) return undefined;
     this.parser.feed(this.decoded(this.decoder.end()));
-    if (this.pending.length > 0) return { done: false, value: this.pending.shift()! };
+    if (this.head < this.pending.length) return this.take();
     this.finish();
     return { done: true, value: undefined };
+  }
+
+  /** The next event in the queue; the queue starts again once it is empty. */
+  private take(): IteratorResult<EventSourceMessage> {
+    const pending = this.pending;
+    const value = pending[this.head++]!;
+    if (this.head === pending.length) {
+      pending.length = 0;
+      this.head = 0;
+    }
+    return { done: false, value };
   }
 
   /** The text, without the byte order mark a stream may start with. */
@@ -148,6 +165,7 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
     if (this.over) return;
     this.over = true;
     this.pending.length = 0;
+    this.head = 0;
     const body = this.body;
     body.off('readable', this.wake);
     body.off('end', this.onEnd);
