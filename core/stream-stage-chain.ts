@@ -48,8 +48,13 @@ export abstract class StageChain {
   protected abstract read(): Settled;
 
   // Made once per stream, not per chunk: a held stream's garbage is mostly what each chunk makes.
-  protected readonly onResult = (result: Result): Settled => (result.done ? this.fromEnd(0, result) : this.fromItem(0, result.value, result));
+  protected readonly onResult = (result: Result): Settled => this.fromResult(0, result);
   protected readonly onFailure = (cause: unknown): Promise<Result> => this.fromFailure(0, cause);
+
+  /** An item or the end reaches stage `from`. */
+  protected fromResult(from: number, result: Result): Settled {
+    return result.done ? this.fromEnd(from, result) : this.fromItem(from, result.value, result);
+  }
 
   /** An item reaches stage `from`; `result` is the source's own, passed on while no map changed it. */
   protected fromItem(from: number, value: unknown, result?: Result): Settled {

@@ -114,10 +114,10 @@ export class StagedStream<T> extends StageChain implements AsyncIterable<T>, Asy
     if (held.length === 0) this.held = undefined;
     if (settled instanceof Promise) {
       return settled.then(
-        (result: Result) => (result.done ? this.fromEnd(from, result) : this.fromItem(from, result.value, result)),
+        (result: Result) => this.fromResult(from, result),
         (cause: unknown) => this.fromFailure(from, cause),
       );
     }
-    return settled.done ? this.fromEnd(from, settled) : this.fromItem(from, settled.value, settled);
+    return this.fromResult(from, settled);
   }
 }
