@@ -100,20 +100,24 @@ const USAGE_VALUE = /usage"\s*:(?!\s*null\b)/;
  * false "may carry" only costs a parse.
  *
  * One regular expression looks at the whole event once (`MAY_CARRY`): it passes an event whose
- * `usage` and `*_reason` keys are all null as OpenAI writes them, and that has no `error` key and
- * no escape. Four searches made four passes over each event, one of them stopping at every `e`
- * (about 500 against 250 ns a chunk). Whatever it finds gets the exact look, which allows JSON's
- * spacing around a null. Matching more (`"max_usage"`, `"stop_reason"`) only costs a parse, or
- * that look.
+ * `usage` and `*_reason` keys are all null as OpenAI writes them, and that has no `error` key; a
+ * search for the escape comes first. Four searches made four passes over each event, one of them
+ * stopping at every `e` (about 500 against 250 ns a chunk). The escape is searched for apart
+ * because, inside the expression, its two characters made two the shortest match, too short for
+ * V8's compiled expression to skip ahead: without it every match is six long (110 against 64 ns an
+ * OpenAI chunk, the two looks together, on Node 20 and 24). Whatever it finds gets the exact
+ * look, which allows JSON's spacing around a null. Matching more (`"max_usage"`, `"stop_reason"`)
+ * only costs a parse, or that look.
  */
 function carriesNothingToRead(data: string): boolean {
   if (data.charCodeAt(0) !== OPEN_BRACE || data.charCodeAt(data.length - 1) !== CLOSE_BRACE) return false;
+  if (data.includes('\\u')) return false;
   if (!MAY_CARRY.test(data)) return true;
-  return !data.includes('error"') && !data.includes('\\u') && !USAGE_VALUE.test(data) && !FINISH_REASON.test(data);
+  return !data.includes('error"') && !USAGE_VALUE.test(data) && !FINISH_REASON.test(data);
 }
 
-/** An `error` key, a `\u` escape, or a `usage` or `*_reason` key whose value is not `null` right after its colon. */
-const MAY_CARRY = /error"|\\u|usage"(?!:null[,}])|eason"(?!:null[,}])/;
+/** An `error` key, or a `usage` or `*_reason` key whose value is not `null` right after its colon. */
+const MAY_CARRY = /error"|usage"(?!:null[,}])|eason"(?!:null[,}])/;
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
