@@ -1,9 +1,12 @@
 /**
  * decodeSse over a real socket: events split anywhere across reads (inside a multi-byte character,
- * between CR and LF), the end of the body, a reader that stops early, and a body cut mid-way.
+ * between CR and LF), the end of the body, a reader that stops early, and a body cut mid-way. Then,
+ * over bodies whose reads are given piece by piece, the events of random texts cut at random.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSse } from '../../../sdk/provider-kit/sse-decoder.js';
@@ -104,5 +107,56 @@ describe('decodeSse', () => {
     ).rejects.toThrow(/^failed: /);
     expect(seen).toEqual(['before']);
     expect(calls.released).toBe(1);
+  });
+});
+
+/** A body whose reads are the pieces pushed, as they are pushed (no socket to join or split them). */
+function bodyOf(pieces: readonly Buffer[], spaced: (index: number) => boolean): UpstreamExchange {
+  const body = new Readable({ read() {} });
+  void (async () => {
+    for (const [index, piece] of pieces.entries()) {
+      body.push(piece);
+      // A turn between pieces lets the decoder read each alone; without one they may arrive together.
+      if (spaced(index)) await new Promise((resolve) => setImmediate(resolve));
+    }
+    body.push(null);
+  })();
+  return { status: 200, headers: {}, body, release: () => undefined, failure: (cause: unknown) => cause as never } as unknown as UpstreamExchange;
+}
+
+describe('decodeSse, against eventsource-parser over the whole text', () => {
+  it('gives the same events however the text is cut into reads (random: BOM, CR and CRLF, named events, several data lines, comments, ids, characters of 2 and 4 bytes)', async () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const values = ['{"id":"c","choices":[{"delta":{"content":"hi"}}]}', 'café', '😀 ok', '', '[DONE]', 'x'.repeat(300), 'a: b'];
+    for (let round = 0; round < 300; round++) {
+      const lineEnd = pick(['\n', '\n', '\n', '\r\n', '\r']);
+      let text = random() < 0.1 ? '\ufeff' : '';
+      for (let n = 1 + Math.floor(random() * 8); n > 0; n--) {
+        const shape = random();
+        const end = random() < 0.1 ? '\r\n' : lineEnd;
+        if (shape < 0.6) text += `data:${random() < 0.8 ? ' ' : ''}${pick(values)}${end}${end}`;
+        else if (shape < 0.7) text += `event: ping${end}data: ${pick(values)}${end}${end}`;
+        else if (shape < 0.8) text += `data: ${pick(values)}${end}data: ${pick(values)}${end}${end}`;
+        else if (shape < 0.9) text += `: keep-alive${end}${end}`;
+        else text += `id: 7${end}data: ${pick(values)}${end}${end}`;
+      }
+      // An event the body ends inside of is not one.
+      if (random() < 0.2) text += 'data: cut short';
+      const bytes = Buffer.from(text);
+      const pieces: Buffer[] = [];
+      for (let at = 0; at < bytes.length; ) {
+        const size = random() < 0.3 ? 1 + Math.floor(random() * 4) : 1 + Math.floor(random() * 200);
+        pieces.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      const expected: Array<{ data: string; event: string | undefined; id: string | undefined }> = [];
+      const parser = createParser({ onEvent: (event) => void expected.push({ data: event.data, event: event.event, id: event.id }) });
+      parser.feed(text.startsWith('\ufeff') ? text.slice(1) : text);
+      const events = [];
+      for await (const event of decodeSse(bodyOf(pieces, () => random() < 0.7))) events.push({ data: event.data, event: event.event, id: event.id });
+      expect(events, JSON.stringify(text)).toEqual(expected);
+    }
   });
 });
