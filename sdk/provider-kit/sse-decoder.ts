@@ -92,7 +92,7 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
     if (this.over) return { done: true, value: undefined };
     if (this.failed !== undefined) {
       const cause = this.failed;
-      this.finish();
+      this.finish(false);
       throw this.exchange.failure(cause);
     }
     for (let bytes: Uint8Array | null; (bytes = this.body.read() as Uint8Array | null) !== null; ) {
@@ -102,7 +102,7 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
     if (!this.ended) return undefined;
     this.parser.feed(this.decoded(this.decoder.end()));
     if (this.head < this.pending.length) return this.take();
-    this.finish();
+    this.finish(false);
     return { done: true, value: undefined };
   }
 
@@ -161,17 +161,25 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
     this.wake();
   };
 
-  private finish(): void {
+  /**
+   * Over: nothing more is read or yielded, and the exchange is released. The body's listeners are
+   * taken off only where the body goes on (`detach`: the reader stopped early, and the rest is
+   * dumped, which a 'readable' listener would keep from flowing); after its end or its failure the
+   * body emits at most 'close', which they ignore (the four `off`s, the one of 'readable' with a
+   * tick of its own, cost a stream 140 ns on Node 20 and 250 on Node 24 in a microbenchmark).
+   */
+  private finish(detach = true): void {
     if (this.over) return;
     this.over = true;
     this.pending.length = 0;
     this.head = 0;
+    this.exchange.release();
+    if (!detach) return;
     const body = this.body;
     body.off('readable', this.wake);
     body.off('end', this.onEnd);
     body.off('close', this.onClose);
     // http-client's own no-op 'error' listener stays: an abort after this is harmless.
     body.off('error', this.onError);
-    this.exchange.release();
   }
 }
