@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClientJson } from '../../../core/http/client-json.js';
 import { checkJsonShape } from '../../../core/http/json-shape.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 const LIMITS = { maxDepth: 64, maxArrayLength: 100_000, maxStringLength: 10_000_000 };
 
@@ -176,9 +177,7 @@ describe('ClientJson', () => {
   });
 
   it('agrees with JSON.stringify on random bodies and random edits', () => {
-    let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
+    const { random, pick } = seededRandom(7);
     const value = (depth: number): unknown => {
       const r = random();
       if (depth > 3 || r < 0.4) return pick<unknown>(['a', 'b"q', '', 0, 1.5, -2, true, false, null, 'é🎉', '\\']);

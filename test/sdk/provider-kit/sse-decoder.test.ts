@@ -11,6 +11,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSse } from '../../../sdk/provider-kit/sse-decoder.js';
 import type { UpstreamExchange } from '../../../sdk/provider-kit/http-client.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 type Script = (res: ServerResponse) => Promise<void>;
 const scripts = new Map<string, Script>();
@@ -126,9 +127,7 @@ function bodyOf(pieces: readonly Buffer[], spaced: (index: number) => boolean): 
 
 describe('decodeSse, against eventsource-parser over the whole text', () => {
   it('gives the same events however the text is cut into reads (random: BOM, CR and CRLF, named events, several data lines, comments, ids, characters of 2 and 4 bytes)', async () => {
-    let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const { random, pick } = seededRandom(7);
     const values = ['{"id":"c","choices":[{"delta":{"content":"hi"}}]}', 'café', '😀 ok', '', '[DONE]', 'x'.repeat(300), 'a: b'];
     for (let round = 0; round < 300; round++) {
       const lineEnd = pick(['\n', '\n', '\n', '\r\n', '\r']);
