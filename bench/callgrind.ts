@@ -23,7 +23,9 @@ export interface InstructionCounts {
    * the runtime, about 52 calls and 66 thousand instructions a streamed request; in the other it
    * barely calls it. Two runs of one build differed by that much (docs/performance-history.md,
    * twenty-third pass), so a difference between two builds that shows here is this state, not
-   * their code. Natively (`bench:native`) no process was seen in it (twenty-fourth pass).
+   * their code. Natively no process was seen in it: none in `bench:native` (twenty-fourth pass), none
+   * of 16 sampled with `perf` on Node 20 and 24 (thirtieth pass); bench:instructions counts such a
+   * target again.
    */
   literalRuntime: number;
   /** Exclusive instructions by function, most first. */

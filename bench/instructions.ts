@@ -18,7 +18,10 @@
  * between runs of one build. Compare plugins and small changes without them. The last column is
  * V8's runtime making literals with computed keys: tens of thousands a request when the process
  * warmed up into the state where Node's `process.nextTick` goes through it (callgrind.ts), a
- * difference between two targets that no change of theirs made.
+ * difference between two targets that no change of theirs made. That state is callgrind's: no
+ * process running natively was seen in it (sampled with `perf`, Node 20 and 24), so a target that
+ * lands in it is counted again in a new process, up to BENCH_INSTR_ATTEMPTS times in all (default
+ * 3); the row says how many it took, and the last count stands if every one landed there.
  * The 60 costliest functions of each go to bench/profiles/instructions-<time>/.
  *
  * Environment: BENCH_TARGETS (default "no plugins,full"; also "default", "full without
@@ -28,7 +31,7 @@
  * "json"; "json,stream"), BENCH_CALLGRIND_ARGS (more valgrind options), BENCH_GATEWAY_ROOT=<checkout>
  * (the gateways from that checkout's built dist/), BENCH_BASELINE_ROOT=<checkout> (each target
  * again from that checkout's built dist/, "<name> @base"; the same checkout with
- * BENCH_BASELINE_NODE_ARGS compares V8 settings), BENCH_NODE_ARGS (more node options for the targets), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP.
+ * BENCH_BASELINE_NODE_ARGS compares V8 settings), BENCH_NODE_ARGS (more node options for the targets), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP, BENCH_INSTR_ATTEMPTS.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -45,6 +48,9 @@ const TARGETS = (process.env.BENCH_TARGETS ?? 'no plugins,full').split(',').map(
 const MODES = (process.env.BENCH_MODES ?? 'json').split(',').map((m) => m.trim());
 const REQUESTS = positiveInt('BENCH_INSTR_REQUESTS', 500);
 const WARMUP = positiveInt('BENCH_INSTR_WARMUP', 15_000);
+const ATTEMPTS = positiveInt('BENCH_INSTR_ATTEMPTS', 3);
+/** Instructions a request in V8's literal runtime past which a window is in the state no native process was seen in. */
+const LITERAL_STATE = 10_000;
 const CLIENTS = 4;
 /** More valgrind options, e.g. `--separate-callers3=*Runtime_SetKeyedProperty*` to see who reaches a runtime function through V8's C entry. */
 const EXTRA_VALGRIND_ARGS = (process.env.BENCH_CALLGRIND_ARGS ?? '').split(' ').filter(Boolean);
@@ -70,9 +76,14 @@ async function main(): Promise<number> {
         const name = `${target}${suffix}`;
         log(`${name}, ${mode}: warming up (${WARMUP} requests), then counting ${REQUESTS}`);
         const launch: Launch = isYardstick(target) ? yardstick(target, upstreams, work) : gatewayLaunch(join(root, 'dist', 'cli', 'main.js'), config!);
-        const counts = await countTarget({ ...launch, args: [...nodeArgs, ...launch.args] }, mode === 'stream', gatewayEnv(upstreams));
+        let counts = await countTarget({ ...launch, args: [...nodeArgs, ...launch.args] }, mode === 'stream', gatewayEnv(upstreams));
+        let attempt = 1;
+        for (; counts.literalRuntime / REQUESTS > LITERAL_STATE && attempt < ATTEMPTS; attempt++) {
+          log(`${name}, ${mode}: ${Math.round(counts.literalRuntime / REQUESTS).toLocaleString('en-US')} instructions a request in V8's literal runtime (callgrind's nextTick state): counting again in a new process`);
+          counts = await countTarget({ ...launch, args: [...nodeArgs, ...launch.args] }, mode === 'stream', gatewayEnv(upstreams));
+        }
         const per = (n: number) => Math.round(n / REQUESTS).toLocaleString('en-US');
-        rows.push(`| ${name} | ${mode} | ${per(counts.total)} | ${per(counts.total - counts.majorGc - counts.compilation)} | ${per(counts.total - counts.majorGc - counts.compilation - counts.scavenges)} | ${per(counts.majorGc)} | ${per(counts.compilation)} | ${per(counts.scavenges)} | ${per(counts.literalRuntime)} |`);
+        rows.push(`| ${name} | ${mode} | ${per(counts.total)} | ${per(counts.total - counts.majorGc - counts.compilation)} | ${per(counts.total - counts.majorGc - counts.compilation - counts.scavenges)} | ${per(counts.majorGc)} | ${per(counts.compilation)} | ${per(counts.scavenges)} | ${per(counts.literalRuntime)}${attempt > 1 ? ` (count ${attempt})` : ''} |`);
         const top = counts.functions.slice(0, 60).map(([fn, n]) => `${per(n).padStart(9)}  ${fn}`);
         writeFileSync(join(out, `${name.replace(/\W+/g, '-')}-${mode}.txt`), `${rows[0]}\n${rows.at(-1)}\n\nexclusive instructions a request, by function:\n${top.join('\n')}\n`);
         log(rows.at(-1)!);
