@@ -24,7 +24,7 @@ export interface InstructionCounts {
    * barely calls it. Two runs of one build differed by that much (docs/performance-history.md,
    * twenty-third pass), so a difference between two builds that shows here is this state, not
    * their code. Natively no process was seen in it: none in `bench:native` (twenty-fourth pass), none
-   * of 16 sampled with `perf` on Node 20 and 24 (thirtieth pass); bench:instructions counts such a
+   * of 21 sampled with `perf` on Node 20 and 24 (thirtieth pass); bench:instructions counts such a
    * target again.
    */
   literalRuntime: number;
