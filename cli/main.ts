@@ -6,7 +6,7 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { fail, print } from './output.js';
 import { VERSION } from './version.js';
-import { limitOldGenerationGrowth } from './old-generation.js';
+import { tuneOldGeneration } from './old-generation.js';
 import { capYoungGeneration } from './young-generation.js';
 
 const HELP = `llm-gateway ${VERSION}: one OpenAI-compatible endpoint in front of many LLM providers
@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       // Workers inherit the primary's command line, not what it set while running.
       if (cluster.isPrimary) capYoungGeneration();
-      limitOldGenerationGrowth();
+      tuneOldGeneration();
       return (await import('./start.js')).startCommand({ config: values.config, port: values.port, host: values.host, watch: values.watch === true, workers: values.workers });
     }
     case 'check':

@@ -1,9 +1,11 @@
 /**
- * `llm-gateway start` has V8 grow the old generation by half again over what it found alive
- * (cli/old-generation.ts) unless the operator chose a factor. The decision is tested as a function,
- * and the real CLI on whatever Node runs the suite (CI runs 20, 22, 24, 26): V8 says which factor
- * it applied after each full collection when asked to (`--trace-gc-verbose`; `--gc-global` makes
- * every collection a full one), and a V8 that did not know the flag would print "unrecognized flag".
+ * `llm-gateway start` has V8 grow the old generation by half again over what it found alive, and
+ * allocate nothing there at birth (cli/old-generation.ts), unless the operator chose otherwise. The
+ * decision is tested as a function, and the real CLI on whatever Node runs the suite (CI runs 20,
+ * 22, 24, 26): V8 says which factor it applied after each full collection when asked to
+ * (`--trace-gc-verbose`; `--gc-global` makes every collection a full one), and what it learnt of
+ * its allocation sites after each collection while it pretenures (`--trace-pretenuring-statistics`);
+ * a V8 that did not know a flag would print "unrecognized flag".
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,28 +13,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OLD_GENERATION_GROWTH_PERCENT, oldGenerationGrowthFlag } from '../../cli/old-generation.js';
+import { OLD_GENERATION_GROWTH_PERCENT, oldGenerationFlags } from '../../cli/old-generation.js';
 import { CLI, runCli, startCli } from '../support/cli.js';
 
-const FLAG = `--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`;
+const GROWTH = `--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`;
+const NO_PRETENURING = '--no-allocation-site-pretenuring';
 
-describe('whether start sets the old generation growth', () => {
-  it('does, by half again, when the operator chose nothing', () => {
+describe('which old generation flags start sets', () => {
+  it('both, growth by half again and no pretenuring, when the operator chose nothing', () => {
     expect(OLD_GENERATION_GROWTH_PERCENT).toBe(50);
-    expect(oldGenerationGrowthFlag(['--enable-source-maps', '--max-semi-space-size=16'])).toBe(FLAG);
+    expect(oldGenerationFlags(['--enable-source-maps', '--max-semi-space-size=16'])).toEqual([GROWTH, NO_PRETENURING]);
   });
 
   it('leaves a factor the operator gave node, in either spelling', () => {
-    expect(oldGenerationGrowthFlag(['--heap-growing-percent=0'])).toBeUndefined();
-    expect(oldGenerationGrowthFlag(['--enable-source-maps', '--heap_growing_percent', '30'])).toBeUndefined();
+    expect(oldGenerationFlags(['--heap-growing-percent=0'])).toEqual([NO_PRETENURING]);
+    expect(oldGenerationFlags(['--enable-source-maps', '--heap_growing_percent', '30'])).toEqual([NO_PRETENURING]);
+  });
+
+  it('leaves pretenuring to the operator who named it, on or off, in either spelling', () => {
+    expect(oldGenerationFlags(['--allocation-site-pretenuring'])).toEqual([GROWTH]);
+    expect(oldGenerationFlags(['--no_allocation_site_pretenuring'])).toEqual([GROWTH]);
+    expect(oldGenerationFlags(['--heap-growing-percent=0', '--allocation_site_pretenuring'])).toEqual([]);
   });
 });
 
-describe('the flag on this Node', () => {
-  it('is one its V8 knows: setting it prints nothing', () => {
+describe('the flags on this Node', () => {
+  it('are ones its V8 knows: setting them prints nothing', () => {
     const moduleUrl = pathToFileURL(CLI.replace(/main\.js$/, 'old-generation.js')).href;
     runCli(['--version']); // the built CLI is there (runCli says how to build it if not)
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(moduleUrl)}); m.limitOldGenerationGrowth(); console.log('set');`], { encoding: 'utf8', timeout: 20_000 });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(moduleUrl)}); m.tuneOldGeneration(); console.log('set');`], { encoding: 'utf8', timeout: 20_000 });
     expect(child.stderr).toBe('');
     expect(child.stdout).toBe('set\n');
     expect(child.status).toBe(0);
@@ -79,5 +88,22 @@ describe('llm-gateway start on this Node', () => {
     const factor = await lastFactorOfStart(['--heap-growing-percent=0']);
     expect(factor).toBeGreaterThan(1);
     expect(factor).not.toBe(1 + OLD_GENERATION_GROWTH_PERCENT / 100);
+  });
+
+  /** What V8 reported of its allocation sites before the gateway listened: nothing while it does not pretenure. */
+  async function pretenuringReportsOfStart(nodeArgs: string[]): Promise<number> {
+    const cli = await startCli(['--port', '0'], { cwd: dir, nodeArgs: ['--trace-pretenuring-statistics', ...nodeArgs] });
+    await cli.stop('SIGKILL');
+    const output = cli.output();
+    expect(output).not.toMatch(/unrecognized flag/);
+    return output.slice(0, output.indexOf('listening on')).match(/pretenuring: /g)?.length ?? 0;
+  }
+
+  it('does not pretenure once the gateway runs', async () => {
+    expect(await pretenuringReportsOfStart([])).toBe(0);
+  });
+
+  it('pretenures when the operator gives node --allocation-site-pretenuring, so the test above can fail', async () => {
+    expect(await pretenuringReportsOfStart(['--allocation-site-pretenuring'])).toBeGreaterThan(0);
   });
 });
