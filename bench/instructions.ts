@@ -59,13 +59,6 @@ const LITERAL_STATE = 10_000;
 
 /** Instructions a request in major collections past which a window holds one (windows with one held 277–287 thousand, those without none). */
 const MAJOR_GC_STATE = 1_000;
-
-/** Why a window is not the state the gateway runs in natively between major collections, or undefined when it is. */
-function unsettled(counts: { literalRuntime: number; majorGc: number }): string | undefined {
-  if (counts.literalRuntime / REQUESTS > LITERAL_STATE) return `${Math.round(counts.literalRuntime / REQUESTS).toLocaleString('en-US')} instructions a request in V8's literal runtime (callgrind's nextTick state)`;
-  if (counts.majorGc / REQUESTS > MAJOR_GC_STATE) return 'a major collection in the window (V8 optimises again after one)';
-  return undefined;
-}
 const CLIENTS = 4;
 /** More valgrind options, e.g. `--separate-callers3=*Runtime_SetKeyedProperty*` to see who reaches a runtime function through V8's C entry. */
 const EXTRA_VALGRIND_ARGS = (process.env.BENCH_CALLGRIND_ARGS ?? '').split(' ').filter(Boolean);
@@ -75,6 +68,16 @@ const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 const BASELINE_NODE_ARGS = (process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const log = (message: string) => process.stderr.write(`bench:instructions: ${message}\n`);
+
+/** A window's count, a request's share of it, as the table shows it. */
+const per = (n: number) => Math.round(n / REQUESTS).toLocaleString('en-US');
+
+/** Why a window is not the state the gateway runs in natively between major collections, or undefined when it is. */
+function unsettled(counts: { literalRuntime: number; majorGc: number }): string | undefined {
+  if (counts.literalRuntime / REQUESTS > LITERAL_STATE) return `${per(counts.literalRuntime)} instructions a request in V8's literal runtime (callgrind's nextTick state)`;
+  if (counts.majorGc / REQUESTS > MAJOR_GC_STATE) return 'a major collection in the window (V8 optimises again after one)';
+  return undefined;
+}
 
 async function main(): Promise<number> {
   const upstreams = await startMockUpstreams();
@@ -92,7 +95,6 @@ async function main(): Promise<number> {
         log(`${name}, ${mode}: warming up (${WARMUP} requests), then counting ${REQUESTS}`);
         const launch: Launch = isYardstick(target) ? yardstick(target, upstreams, work) : gatewayLaunch(join(root, 'dist', 'cli', 'main.js'), config!);
         const count = () => countTarget({ ...launch, args: [...nodeArgs, ...launch.args] }, mode === 'stream', gatewayEnv(upstreams));
-        const per = (n: number) => Math.round(n / REQUESTS).toLocaleString('en-US');
         let counts = await count();
         let attempt = 1;
         for (let why = unsettled(counts); why !== undefined && attempt < ATTEMPTS; why = unsettled(counts), attempt++) {

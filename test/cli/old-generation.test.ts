@@ -71,13 +71,18 @@ describe('llm-gateway start on this Node', () => {
     return fromLimits.length > 0 ? fromLimits : [...output.matchAll(/\[HeapController\] factor ([\d.]+)/g)].map((m) => Number(m[1]));
   }
 
-  /** The factor of the last full collection before the gateway listened: the gateway's modules load after start sets the flag. */
-  async function lastFactorOfStart(nodeArgs: string[]): Promise<number | undefined> {
-    const cli = await startCli(['--port', '0'], { cwd: dir, nodeArgs: ['--trace-gc-verbose', '--gc-global', ...nodeArgs] });
+  /** What the gateway and its V8 printed until it listened, started with these node options: the gateway's modules load after start sets the flags. */
+  async function outputOfStart(nodeArgs: string[]): Promise<string> {
+    const cli = await startCli(['--port', '0'], { cwd: dir, nodeArgs });
     await cli.stop('SIGKILL');
     const output = cli.output();
     expect(output).not.toMatch(/unrecognized flag/);
-    return appliedFactors(output.slice(0, output.indexOf('listening on'))).at(-1);
+    return output.slice(0, output.indexOf('listening on'));
+  }
+
+  /** The factor of the last full collection before the gateway listened. */
+  async function lastFactorOfStart(nodeArgs: string[]): Promise<number | undefined> {
+    return appliedFactors(await outputOfStart(['--trace-gc-verbose', '--gc-global', ...nodeArgs])).at(-1);
   }
 
   it('grows the old generation by half again once the gateway runs', async () => {
@@ -92,11 +97,7 @@ describe('llm-gateway start on this Node', () => {
 
   /** What V8 reported of its allocation sites before the gateway listened: nothing while it does not pretenure. */
   async function pretenuringReportsOfStart(nodeArgs: string[]): Promise<number> {
-    const cli = await startCli(['--port', '0'], { cwd: dir, nodeArgs: ['--trace-pretenuring-statistics', ...nodeArgs] });
-    await cli.stop('SIGKILL');
-    const output = cli.output();
-    expect(output).not.toMatch(/unrecognized flag/);
-    return output.slice(0, output.indexOf('listening on')).match(/pretenuring: /g)?.length ?? 0;
+    return (await outputOfStart(['--trace-pretenuring-statistics', ...nodeArgs])).match(/pretenuring: /g)?.length ?? 0;
   }
 
   it('does not pretenure once the gateway runs', async () => {
