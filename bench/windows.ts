@@ -12,7 +12,7 @@
  *
  * Environment: BENCH_TARGETS (default "bare proxy,full"; the targets of `bench:instructions`),
  * BENCH_MODES (default "json"; "json,stream"), BENCH_PROCESSES (default 4 a target, started in
- * turns: one of each target, then the next round), BENCH_NODE_FLAGS (node flags for each target's
+ * turns: one of each target, then the next round), BENCH_NODE_ARGS (node options for each target's
  * process, e.g. "--allocation-site-pretenuring" to see the state `start` now avoids).
  */
 import { mkdtempSync } from 'node:fs';
@@ -30,7 +30,7 @@ const WINDOWS = positiveInt('BENCH_WINDOWS', 4);
 const WINDOW_REQUESTS = positiveInt('BENCH_WINDOW_REQUESTS', 10_000);
 const WARMUP = positiveInt('BENCH_WARMUP', 20_000);
 const CONCURRENCY = positiveInt('BENCH_CONCURRENCY', 64);
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const log = (message: string) => process.stderr.write(`bench:windows: ${message}\n`);
 
@@ -65,7 +65,7 @@ async function measureProcess(target: string, stream: boolean, upstreams: { orig
   const cwd = mkdtempSync(join(tmpdir(), 'bench-windows-target-'));
   const launch = isYardstick(target) ? yardstick(target, upstreams, work) : gatewayLaunch(join(ROOT, 'dist', 'cli', 'main.js'), configFile(target, work));
   const env = gatewayEnv(upstreams);
-  const started = await startNode({ name: target, args: [...NODE_FLAGS, ...launch.args], ready: launch.ready, cwd: launch.inCheckout ? ROOT : cwd, env });
+  const started = await startNode({ name: target, args: [...NODE_ARGS, ...launch.args], ready: launch.ready, cwd: launch.inCheckout ? ROOT : cwd, env });
   const pid = started.child.pid!;
   const load = requestLoop(launch.origin(started.match), { 'content-type': 'application/json', ...launch.headers(cwd, env) }, stream, CONCURRENCY);
   try {
