@@ -44,13 +44,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readCallgrind } from './callgrind.js';
-import { positiveInt } from './env.js';
+import { list, modes, positiveInt } from './env.js';
 import { gatewayEnv, runBenchmark, startMockUpstreams, startNode, stopGracefully, isYardstick } from './processes.js';
 import { configFile, gatewayLaunch, requestLoop, yardstick, type Launch } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const TARGETS = (process.env.BENCH_TARGETS ?? 'no plugins,full').split(',').map((t) => t.trim());
-const MODES = (process.env.BENCH_MODES ?? 'json').split(',').map((m) => m.trim());
+const TARGETS = list('BENCH_TARGETS', 'no plugins,full');
+const MODES = modes('json');
 const REQUESTS = positiveInt('BENCH_INSTR_REQUESTS', 500);
 const WARMUP = positiveInt('BENCH_INSTR_WARMUP', 15_000);
 const ATTEMPTS = positiveInt('BENCH_INSTR_ATTEMPTS', 3);

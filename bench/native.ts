@@ -26,13 +26,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { positiveInt } from './env.js';
+import { list, modes, positiveInt } from './env.js';
 import { cpuTimeMs, gatewayEnv, isYardstick, runBenchmark, startMockUpstreams, startNode, stopGracefully } from './processes.js';
 import { configFile, gatewayLaunch, requestLoop, yardstick, type Launch } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const TARGETS = (process.env.BENCH_TARGETS ?? 'bare proxy,full').split(',').map((t) => t.trim());
-const MODES = (process.env.BENCH_MODES ?? 'json').split(',').map((m) => m.trim());
+const TARGETS = list('BENCH_TARGETS', 'bare proxy,full');
+const MODES = modes('json');
 const CONCURRENCY = positiveInt('BENCH_CONCURRENCY', 64);
 const REQUESTS = positiveInt('BENCH_NATIVE_REQUESTS', 30_000);
 const WARMUP = positiveInt('BENCH_NATIVE_WARMUP', 20_000);

@@ -47,7 +47,7 @@ import { summarizeAllocations } from './allocations.js';
 import { summarizeProfiles } from './profile.js';
 import { cpuTimeMs, createBenchKey, gatewayEnv, killAll, rssMb as currentRssMb, runBenchmark, startGatewayProcess, startMockUpstreams, startNode, stopGracefully, writeFullOnRedis, yardstickLaunch, type Started } from './processes.js';
 import { renderReport, totalErrors, writeResults, type Cell } from './report.js';
-import { nonNegativeInt, positiveInt } from './env.js';
+import { list, modes, nonNegativeInt, positiveInt } from './env.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DURATION_MS = positiveInt('BENCH_DURATION_MS', 4000);
@@ -56,12 +56,11 @@ const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
 const HELD = nonNegativeInt('BENCH_HELD_STREAMS', 200);
 const WORKERS = nonNegativeInt('BENCH_WORKERS', 0);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,64').split(',').map(Number);
-const MODES = (process.env.BENCH_MODES ?? 'json,stream').split(',').map((mode) => mode.trim());
-if (MODES.length === 0 || MODES.some((mode) => mode !== 'json' && mode !== 'stream')) throw new Error('BENCH_MODES is a list of json and stream');
+const MODES = modes('json,stream');
 const PROFILE = process.argv.includes('--profile');
 const WRITE_DOC = process.env.BENCH_WRITE_DOC !== '0' && !PROFILE;
 const GATEWAY_CONFIGS: Record<string, string> = { 'no plugins': 'no-plugins.json', default: 'default.json', full: 'full.json' };
-const WANTED = (process.env.BENCH_TARGETS ?? 'bare proxy,floor,floor (logged),no plugins,default,full').split(',').map((t) => t.trim());
+const WANTED = list('BENCH_TARGETS', 'bare proxy,floor,floor (logged),no plugins,default,full');
 const PIN = process.env.BENCH_PIN === '1';
 const CORES = cpus().length;
 /** With BENCH_PIN: the measured proxies' core, and the rest's. */

@@ -18,13 +18,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { positiveInt } from './env.js';
+import { list, modes, positiveInt } from './env.js';
 import { cpuTimeMs, gatewayEnv, isYardstick, runBenchmark, startMockUpstreams, startNode, stopGracefully } from './processes.js';
 import { configFile, gatewayLaunch, requestLoop, yardstick } from './targets.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const TARGETS = (process.env.BENCH_TARGETS ?? 'bare proxy,full').split(',').map((t) => t.trim());
-const MODES = (process.env.BENCH_MODES ?? 'json').split(',').map((m) => m.trim());
+const TARGETS = list('BENCH_TARGETS', 'bare proxy,full');
+const MODES = modes('json');
 const PROCESSES = positiveInt('BENCH_PROCESSES', 4);
 const WINDOWS = positiveInt('BENCH_WINDOWS', 4);
 const WINDOW_REQUESTS = positiveInt('BENCH_WINDOW_REQUESTS', 10_000);
