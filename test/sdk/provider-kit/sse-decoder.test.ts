@@ -94,6 +94,38 @@ describe('decodeSse', () => {
     expect(exchange.body.readableEnded || exchange.body.destroyed).toBe(true);
   });
 
+  it('a reader that stops at the last event, the end of the body already in, ends the body without dumping it, and the connection is reused', async () => {
+    const stop = async (path: string) => {
+      // One write: the last event and the end of the chunked body come off the socket together.
+      const { exchange, calls } = await exchangeFor(path, async (res) => void res.end('data: first\n\ndata: [DONE]\n\n'));
+      const body = exchange.body;
+      let dumped = 0;
+      const dump = body.dump.bind(body);
+      body.dump = (options) => (dumped++, dump(options));
+      const closed = new Promise((resolve) => body.once('close', resolve));
+      const seen: string[] = [];
+      for await (const event of decodeSse(exchange)) {
+        seen.push(event.data);
+        if (event.data === '[DONE]') break;
+      }
+      expect(seen).toEqual(['first', '[DONE]']);
+      expect(calls.released).toBe(1);
+      await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the body never closed')), 2000))]);
+      expect(body.readableEnded).toBe(true);
+      expect(dumped).toBe(0);
+    };
+    let connections = 0;
+    const count = () => void connections++;
+    server.on('connection', count);
+    try {
+      await stop('/last-1');
+      await stop('/last-2');
+    } finally {
+      server.off('connection', count);
+    }
+    expect(connections).toBeLessThanOrEqual(1);
+  });
+
   it('a body cut mid-way fails the reader with the exchange own error, after the events before the cut', async () => {
     const { exchange, calls } = await exchangeFor('/cut', async (res) => {
       res.write('data: before\n\n');
