@@ -43,8 +43,8 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
 /**
  * The upstream's events as chunks, checked: not JSON, an error event or a stream cut short fail it.
  * Once the stream's readers take chunks as they are (`passThrough.allowed`), an event that can
- * carry nothing the kernel reads is not parsed: it goes on as a PassedChunk with its text, parsed
- * (as here) only if someone reads it.
+ * carry nothing the kernel reads but a finish reason is not parsed: it goes on as a PassedChunk
+ * with its text, parsed (as here) only if someone reads more of it than its choices.
  */
 function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>, passThrough: PassThroughHint | undefined): AsyncIterable<ChatCompletionChunk> {
   let finished = false;
@@ -55,7 +55,17 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>,
         finished = true;
         return STOP;
       }
-      if (passThrough?.allowed === true && carriesNothingToRead(event.data)) return new PassedChunk(event.data, parse);
+      if (passThrough?.allowed === true) {
+        const look = lookAt(event.data);
+        if (look === NOTHING_TO_READ) return new PassedChunk(event.data, parse);
+        if (look === A_FINISH_AT_MOST) {
+          // The last chunk of an answer: its choices, read as a tap reads them (delta-choices.ts, or
+          // a parse of the event where they are not the usual shape), say whether it finished.
+          const passed = new PassedChunk(event.data, parse);
+          if (Array.isArray(passed.choices) && passed.choices.some((c) => c.finish_reason)) finished = true;
+          return passed;
+        }
+      }
       const chunk = parse(event.data);
       if (Array.isArray(chunk.choices) && chunk.choices.some((c) => c.finish_reason)) finished = true;
       rememberRaw(chunk, event.data);
@@ -91,13 +101,21 @@ const FINISH_REASON = /finish_reason"\s*:\s*"/;
 /** A `usage` key with a value other than `null`. */
 const USAGE_VALUE = /usage"\s*:(?!\s*null\b)/;
 
+/** What the kernel may need of an event's text: nothing, its finish reason at most, or more (it is parsed). */
+const NOTHING_TO_READ = 0;
+const A_FINISH_AT_MOST = 1;
+const MORE = 2;
+type Look = typeof NOTHING_TO_READ | typeof A_FINISH_AT_MOST | typeof MORE;
+
 /**
- * An event that may go on unparsed: it has an object's braces (an event cut short is parsed, and
+ * Whether an event may go on unparsed: it has an object's braces (an event cut short is parsed, and
  * fails the stream as before; one garbled between its braces goes on as the upstream wrote it, as
  * through any pass-through proxy), and its text shows no usage, no error and no finish reason: none
  * of those keys appears with a value (`"usage":null` is none: OpenAI puts it on every chunk but the
  * last when usage is asked for, as the token counter does), and no `\u` escape could spell one. A
- * false "may carry" only costs a parse.
+ * false "may carry" only costs a parse. An event whose only such key is a finish reason (the
+ * answer's last chunk) goes on unparsed too, and its choices are read to say whether the answer
+ * finished; one with usage or an error is parsed.
  *
  * One regular expression looks at the whole event once (`MAY_CARRY`): it passes an event whose
  * `usage` and `*_reason` keys are all null as OpenAI writes them, and that has no `error` key; a
@@ -109,11 +127,12 @@ const USAGE_VALUE = /usage"\s*:(?!\s*null\b)/;
  * look, which allows JSON's spacing around a null. Matching more (`"max_usage"`, `"stop_reason"`)
  * only costs a parse, or that look.
  */
-function carriesNothingToRead(data: string): boolean {
-  if (data.charCodeAt(0) !== OPEN_BRACE || data.charCodeAt(data.length - 1) !== CLOSE_BRACE) return false;
-  if (data.includes('\\u')) return false;
-  if (!MAY_CARRY.test(data)) return true;
-  return !data.includes('error"') && !USAGE_VALUE.test(data) && !FINISH_REASON.test(data);
+function lookAt(data: string): Look {
+  if (data.charCodeAt(0) !== OPEN_BRACE || data.charCodeAt(data.length - 1) !== CLOSE_BRACE) return MORE;
+  if (data.includes('\\u')) return MORE;
+  if (!MAY_CARRY.test(data)) return NOTHING_TO_READ;
+  if (data.includes('error"') || USAGE_VALUE.test(data)) return MORE;
+  return FINISH_REASON.test(data) ? A_FINISH_AT_MOST : NOTHING_TO_READ;
 }
 
 /** An `error` key, or a `usage` or `*_reason` key whose value is not `null` right after its colon. */

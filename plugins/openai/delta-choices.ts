@@ -1,8 +1,9 @@
 /**
  * The `choices` of an OpenAI-format chunk whose one choice only adds text (a `delta` of `content`,
- * after `"role":"assistant"` perhaps), read from the event's text without parsing the whole event.
- * A tap that reads the answer's text (the token counter, the usage log's bodies) needs no more of
- * most chunks of an answer, and JSON.parse of every chunk was the largest cost such taps brought
+ * after `"role":"assistant"` perhaps) or only finishes (an empty `delta` and a `finish_reason`),
+ * read from the event's text without parsing the whole event. A tap that reads the answer's text
+ * (the token counter, the usage log's bodies) needs no more of most chunks of an answer, nor the
+ * adapter of the last one, and JSON.parse of every chunk was the largest cost such taps brought
  * to a stream (docs/performance-history.md).
  *
  * Exact where it answers: the same choice JSON.parse would give, its keys in the text's order. Any
@@ -17,19 +18,22 @@ type Choices = ChatCompletionChunk['choices'];
 
 /**
  * The choice, from its key to what follows its array, in one match (sticky, from where the search
- * for the choices put it): the index (one to four digits, no leading zero), the role if it is the
- * assistant's, the text (no quote, no control character; escapes are decoded below, and JSON.parse
- * decides there whether they are valid), and after the delta only keys whose value is null.
+ * for the choices put it): the index (one to four digits, no leading zero); a delta that is the
+ * role if it is the assistant's and the text (no quote, no control character; escapes are decoded
+ * below, and JSON.parse decides there whether they are valid), or that is empty; after it only
+ * keys whose value is null, then perhaps the finish reason, last as OpenAI writes it (a word of
+ * lower-case letters: `stop`, `length`, `tool_calls`, `content_filter`).
  * Compared piece by piece with slices it cost 3.7 thousand instructions a call on an event sliced
  * from its read (each slice a string of its own, each comparison a builtin call); the match costs
  * 2.1 (docs/performance-history.md).
  */
-const CHOICE = /"choices":\[\{"index":(0|[1-9][0-9]{0,3}),"delta":\{("role":"assistant",)?"content":"((?:[^"\\\x00-\x1f]|\\.)*)"\}((?:,"[A-Za-z_][A-Za-z0-9_]*":null)*)\}\][,}]/y;
+const CHOICE = /"choices":\[\{"index":(0|[1-9][0-9]{0,3}),"delta":\{(?:("role":"assistant",)?"content":"((?:[^"\\\x00-\x1f]|\\.)*)")?\}((?:,"[A-Za-z_][A-Za-z0-9_]*":null)*)(?:,"finish_reason":"([a-z_]{1,32})")?\}\][,}]/y;
 const CHOICES_KEY = '"choices":[{"index":';
 const CHOICES_OPEN = '[{"';
 const CHOICES_OPEN_AT = CHOICES_KEY.indexOf(CHOICES_OPEN);
-/** OpenAI's own tail, the usual one: a choice made as one object literal (one shape, no keys added one by one). */
+/** OpenAI's own tails, the usual ones: a choice made as one object literal (one shape, no keys added one by one). */
 const OPENAI_TAIL = ',"logprobs":null,"finish_reason":null';
+const OPENAI_FINISHING_TAIL = ',"logprobs":null';
 
 const BACKSLASH = '\\';
 const OPEN_BRACE = 0x7b;
@@ -45,26 +49,34 @@ export function deltaChoices(data: string): Choices | undefined {
   CHOICE.lastIndex = at;
   const match = CHOICE.exec(data);
   if (match === null || data.includes('choices"', at + CHOICES_KEY.length)) return undefined;
-  const [, digits, role, raw, tail] = match as unknown as [string, string, string | undefined, string, string];
-  // A text of 13 characters or more is a slice: a view into the event's text (and the read it came
-  // in) that keeps all of it alive for as long as the answer's text is kept (a usage log's body, a
-  // token count's pending text): ten times the text, for a stream's life. JSON.parse copies, as the
-  // parse of a whole event did, and decodes escapes.
-  const text = raw.length >= SLICED_STRING_MIN_LENGTH || raw.includes(BACKSLASH) ? decodeString(`"${raw}"`) : raw;
-  if (text === undefined) return undefined;
+  const [, digits, role, raw, tail, finish] = match as unknown as [string, string, string | undefined, string | undefined, string, string | undefined];
   const index = digits.length === 1 ? digits.charCodeAt(0) - 0x30 : Number(digits);
-  const delta = role === undefined ? { content: text } : { role: 'assistant' as const, content: text };
-  if (tail === OPENAI_TAIL) return [{ index, delta, logprobs: null, finish_reason: null }];
+  let delta: Choices[number]['delta'];
+  if (raw === undefined) delta = {};
+  else {
+    // A text of 13 characters or more is a slice: a view into the event's text (and the read it
+    // came in) that keeps all of it alive for as long as the answer's text is kept (a usage log's
+    // body, a token count's pending text): ten times the text, for a stream's life. JSON.parse
+    // copies, as the parse of a whole event did, and decodes escapes.
+    const text = raw.length >= SLICED_STRING_MIN_LENGTH || raw.includes(BACKSLASH) ? decodeString(`"${raw}"`) : raw;
+    if (text === undefined) return undefined;
+    delta = role === undefined ? { content: text } : { role: 'assistant' as const, content: text };
+  }
+  if (finish === undefined) {
+    if (tail === OPENAI_TAIL) return [{ index, delta, logprobs: null, finish_reason: null }];
+  } else if (tail === OPENAI_FINISHING_TAIL) return [{ index, delta, logprobs: null, finish_reason: finish }];
   const choice = { index, delta } as Choices[number];
   // The choice's other keys, all null (`finish_reason`, a vendor's), in the text's order.
   for (let from = 2; from < tail.length; ) {
     const end = tail.indexOf('"', from);
     const key = tail.slice(from, end);
-    // `__proto__` would set the prototype where JSON.parse makes a field.
-    if (key === '__proto__') return undefined;
+    // `__proto__` would set the prototype where JSON.parse makes a field; a second finish reason, a
+    // key JSON.parse would overwrite with the last value.
+    if (key === '__proto__' || (finish !== undefined && key === 'finish_reason')) return undefined;
     (choice as Record<string, unknown>)[key] = null;
     from = end + NULL_VALUE_AND_NEXT_KEY.length;
   }
+  if (finish !== undefined) choice.finish_reason = finish;
   return [choice];
 }
 

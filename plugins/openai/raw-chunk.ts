@@ -33,9 +33,9 @@ export function rememberRaw(chunk: ChatCompletionChunk, data: string): void {
 /**
  * A chunk the adapter handed over without parsing it, once the stream's only readers are the kernel,
  * the chat completions front-end and taps that read chunks in place (`PassThroughHint`). It stands
- * for an event with neither usage, a finish reason nor an error (those are parsed), and carries
- * its upstream text, which the front-end writes as it is. Its fields are read on demand: `choices`
- * from the text when its one choice only adds text (delta-choices.ts, a fraction of a parse), else
+ * for an event with neither usage nor an error (those are parsed), and carries its upstream text,
+ * which the front-end writes as it is. Its fields are read on demand: `choices` from the text when
+ * its one choice only adds text or only finishes (delta-choices.ts, a fraction of a parse), else
  * from a parse of the whole event, as are `id`, `object`, `created` and `model`. Nothing is parsed
  * for a stream nobody reads. A vendor's field is only in `toJSON()`; a spread copy has none of them.
  */

@@ -23,6 +23,11 @@ describe('deltaChoices', () => {
     ['characters beyond ASCII', event({ index: 0, delta: { content: 'café 日本 🙂' }, finish_reason: null })],
     ['a vendor field that is null', event({ index: 0, delta: { content: 'x' }, finish_reason: null, native_finish_reason: null, logprobs: null })],
     ['text that looks like JSON keys', event({ index: 0, delta: { content: '"choices":[{"index":1,"delta":{"content":"no"}}]' }, finish_reason: null })],
+    ["OpenAI's last chunk", event({ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }, { usage: null })],
+    ['a finish without logprobs', event({ index: 0, delta: {}, finish_reason: 'tool_calls' })],
+    ['a finish with the last words', event({ index: 0, delta: { content: 'end.' }, logprobs: null, finish_reason: 'length' })],
+    ['a finish after a vendor field that is null', event({ index: 0, delta: {}, native_finish_reason: null, finish_reason: 'content_filter' })],
+    ['an empty delta that does not finish', event({ index: 0, delta: {}, logprobs: null, finish_reason: null })],
   ])('reads %s exactly', (_what, data) => {
     const choices = deltaChoices(data);
     expect(choices).toBeDefined();
@@ -51,6 +56,10 @@ describe('deltaChoices', () => {
     ['an index with a leading zero', '{"choices":[{"index":01,"delta":{"content":"a"}}]}'],
     ['a null key JSON.parse keeps as a field', '{"choices":[{"index":0,"delta":{"content":"a"},"__proto__":null}]}'],
     ['a choice object cut short', '{"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null'],
+    ['a finish reason before other keys', event({ index: 0, delta: {}, finish_reason: 'stop', logprobs: null })],
+    ['a finish reason that is not a lower-case word', event({ index: 0, delta: {}, finish_reason: 'Stop now' })],
+    ['a second finish reason', '{"choices":[{"index":0,"delta":{},"finish_reason":null,"finish_reason":"stop"}]}'],
+    ['a vendor reason with a value', event({ index: 0, delta: {}, native_finish_reason: 'stop', finish_reason: 'stop' })],
   ])('does not answer for %s', (_what, data) => {
     expect(deltaChoices(data)).toBeUndefined();
   });

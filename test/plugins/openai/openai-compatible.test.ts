@@ -119,10 +119,10 @@ describe('streams', () => {
       provider.chatCompletions({ body: request({ stream: true }), signal: new AbortController().signal, passThrough: { allowed: true } });
     const usage = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
 
-    it('hands over events with nothing to read unparsed, with their text, and parses those with a finish reason or usage', async () => {
+    it('hands over events with nothing to read but a finish reason unparsed, with their text, and parses those with usage', async () => {
       server.use(http.post(`${BASE}/chat/completions`, () => sse([chunk('a'), chunk('b'), chunk('', 'stop'), usage, 'data: [DONE]\n\n'])));
       const chunks = await collect(await passing(acme()));
-      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true, false, false]);
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true, true, false]);
       expect(rawOf(chunks[0]!)).toBe(chunk('a').slice(6, -2));
       expect(chunks[2]!.choices[0]?.finish_reason).toBe('stop');
       expect(chunks[3]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
@@ -134,12 +134,14 @@ describe('streams', () => {
       const finish = `data: ${JSON.stringify({ id: 's', object: 'chat.completion.chunk', created: 1, model: 'acme-1', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: null })}\n\n`;
       server.use(http.post(`${BASE}/chat/completions`, () => sse([nullUsage('a'), nullUsage('b', true), finish, usage, 'data: [DONE]\n\n'])));
       const chunks = await collect(await passing(acme()));
-      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true, false, false]);
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true, true, false]);
+      expect(chunks[2]!.choices).toEqual([{ index: 0, delta: {}, finish_reason: 'stop' }]);
       expect(rawOf(chunks[1]!)).toContain('"usage" : null');
       expect(chunks[3]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
     });
 
-    it('parses an event a key could hide in (a \\u escape), and those with usage or a finish reason written with spaces', async () => {
+    // No [DONE]: the stream is complete by the finish reasons read from events handed over unparsed.
+    it('parses an event a key could hide in (a \\u escape) and those with usage, written with spaces or not; a finish reason is read from the choices either way', async () => {
       const escaped = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[{"index":0,"delta":{"content":"caf\\u00e9"},"finish_reason":null}]}\n\n';
       const spaced = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[{"index":0,"delta":{},"finish_reason" : "stop"}]}\n\n';
       const spacedUsage = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","choices":[],"usage" : {"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
@@ -148,8 +150,9 @@ describe('streams', () => {
       const usageAfterNull = 'data: {"id":"s","object":"chat.completion.chunk","created":1,"model":"acme-1","x_vendor":{"usage":null},"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
       server.use(http.post(`${BASE}/chat/completions`, () => sse([escaped, spaced, spacedUsage, finishAfterNull, usageAfterNull])));
       const chunks = await collect(await passing(acme()));
-      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([false, false, false, false, false]);
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([false, true, false, true, false]);
       expect(chunks[0]!.choices[0]?.delta.content).toBe('café');
+      expect(chunks[1]!.choices[0]?.finish_reason).toBe('stop');
       expect(chunks[2]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
       expect(chunks[3]!.choices[0]?.finish_reason).toBe('stop');
       expect(chunks[4]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 });
@@ -158,7 +161,7 @@ describe('streams', () => {
     it('parses an unparsed chunk as it would any event when it is read: a broken one fails naming the provider', async () => {
       server.use(http.post(`${BASE}/chat/completions`, () => sse([chunk('a'), 'data: {"id":"s",oops}\n\n', chunk('', 'stop'), 'data: [DONE]\n\n'])));
       const chunks = await collect(await passing(acme()));
-      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true, false]);
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true, true]);
       expect(chunks[0]!.choices[0]?.delta.content).toBe('a');
       expect(chunks[0]!.id).toBe('s');
       const error = (() => {
@@ -173,6 +176,9 @@ describe('streams', () => {
 
     it.each([
       ['ends before finishing', [chunk('a')], 'upstream_stream_truncated'],
+      // A reason key that is not the choices' finish reason, or a finish reason outside the choices.
+      ['ends after a vendor reason only', [chunk('a'), 'data: {"id":"s","choices":[{"index":0,"delta":{},"native_finish_reason":"stop","finish_reason":null}]}\n\n'], 'upstream_stream_truncated'],
+      ['ends after a finish reason outside the choices', [chunk('a'), 'data: {"id":"s","finish_reason":"stop","choices":[]}\n\n'], 'upstream_stream_truncated'],
       ['carries an event cut short', [chunk('a'), 'data: {"id":"s","choices":[\n\n'], 'upstream_invalid_response'],
       ['reports an error mid-stream', [chunk('a'), 'data: {"error":{"message":"overloaded","code":"overloaded"}}\n\n'], 'overloaded'],
     ])('still fails the stream when it %s', async (_what, pieces, code) => {
