@@ -21,13 +21,15 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
  */
 export async function readJsonRequest(req: IncomingMessage, limit: number, layoutFromBytes = Infinity): Promise<{ body: Record<string, unknown>; bytes: Buffer; text: string; layout: JsonLayout | undefined }> {
   const rules = bodyRulesOf(req);
-  let bytes: Buffer;
-  try {
-    // Bytes, then one toString: raw-body's own decoding goes through iconv-lite, slower for UTF-8.
-    const reading = getRawBody(req, { limit, length: req.headers['content-length'] });
-    bytes = await (rules ? beforeDeadline(reading, req, rules) : reading);
-  } catch (error) {
-    throw bodyError(error as { type?: string; message: string }, limit);
+  let bytes = bodyInHand(req, limit);
+  if (bytes === undefined) {
+    try {
+      // Bytes, then one toString: raw-body's own decoding goes through iconv-lite, slower for UTF-8.
+      const reading = getRawBody(req, { limit, length: req.headers['content-length'] });
+      bytes = await (rules ? beforeDeadline(reading, req, rules) : reading);
+    } catch (error) {
+      throw bodyError(error as { type?: string; message: string }, limit);
+    }
   }
   const text = bytes.toString('utf8');
   if (text.trim() === '') throw invalidRequest('The request body is empty: send a JSON object with "model" and "messages".', undefined, 'empty_body');
@@ -43,6 +45,23 @@ export async function readJsonRequest(req: IncomingMessage, limit: number, layou
   }
   return { body: parsed as Record<string, unknown>, bytes, text, layout };
 }
+
+/**
+ * The whole body, when all of it arrived with the request and nobody read any of it yet (the usual
+ * request, a few kilobytes in the read that brought its headers: Node's parser finished the message
+ * before the first await): it is taken from the stream's buffer at once, and the stream ends as if
+ * read to its end. raw-body would add five listeners to the request and remove them again, about
+ * 12 thousand instructions a request (docs/performance-history.md). Over the limit, or still
+ * arriving, it is raw-body's, which refuses or waits.
+ */
+function bodyInHand(req: IncomingMessage, limit: number): Buffer | undefined {
+  if (!req.complete || req.readableFlowing !== null || req.readableEnded || req.readableLength > limit) return undefined;
+  const bytes = req.read() as Buffer | null;
+  // An empty body has nothing to read; the call still ends the stream.
+  return bytes ?? EMPTY;
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** The body as it arrives, or a 408 once the request's deadline passes (and the connection closes after it). */
 function beforeDeadline(reading: Promise<Buffer>, req: IncomingMessage, rules: BodyRules): Promise<Buffer> {
