@@ -21,7 +21,13 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
  */
 export async function readJsonRequest(req: IncomingMessage, limit: number, layoutFromBytes = Infinity): Promise<{ body: Record<string, unknown>; bytes: Buffer; text: string; layout: JsonLayout | undefined }> {
   const rules = bodyRulesOf(req);
+  // Node's parser hands the request over as soon as it has read the headers, and goes on with the
+  // body that came in the same read before any promise settles: after one turn it is in hand.
   let bytes = bodyInHand(req, limit);
+  if (bytes === undefined && !req.complete) {
+    await undefined;
+    bytes = bodyInHand(req, limit);
+  }
   if (bytes === undefined) {
     try {
       // Bytes, then one toString: raw-body's own decoding goes through iconv-lite, slower for UTF-8.
@@ -47,18 +53,24 @@ export async function readJsonRequest(req: IncomingMessage, limit: number, layou
 }
 
 /**
- * The whole body, when all of it arrived with the request and nobody read any of it yet (the usual
- * request, a few kilobytes in the read that brought its headers: Node's parser finished the message
- * before the first await): it is taken from the stream's buffer at once, and the stream ends as if
- * read to its end. raw-body would add five listeners to the request and remove them again, about
- * 12 thousand instructions a request (docs/performance-history.md). Over the limit, or still
- * arriving, it is raw-body's, which refuses or waits.
+ * The whole body, when all of it is in the request's buffer and nobody read any of it yet: the
+ * usual request, a few kilobytes in the read that brought its headers (Node's parser hands the
+ * request over at its headers, and has the body a turn later). It is taken at once, without
+ * raw-body's five listeners added to the request and removed again (about 12 thousand
+ * instructions a request, docs/performance-history.md), and the stream is left to reach its end
+ * as under a reader. A body over the limit or still arriving is raw-body's, which refuses or waits.
  */
 function bodyInHand(req: IncomingMessage, limit: number): Buffer | undefined {
-  if (!req.complete || req.readableFlowing !== null || req.readableEnded || req.readableLength > limit) return undefined;
-  const bytes = req.read() as Buffer | null;
-  // An empty body has nothing to read; the call still ends the stream.
-  return bytes ?? EMPTY;
+  if (req.readableFlowing !== null || req.readableEnded || req.readableLength > limit) return undefined;
+  const complete = req.complete;
+  // Before the parser marks the message complete, the buffer holds all of it when it holds as
+  // many bytes as the request said it would send (a body of unstated length waits for its end).
+  if (!complete && (req.readableLength === 0 || req.readableLength !== Number(req.headers['content-length']))) return undefined;
+  // An empty body has nothing to read; the call still ends a complete stream.
+  const bytes = (req.read() as Buffer | null) ?? EMPTY;
+  // Its end, which the parser has yet to push, comes to a flowing stream as it would to raw-body.
+  if (!complete) req.resume();
+  return bytes;
 }
 
 const EMPTY = Buffer.alloc(0);

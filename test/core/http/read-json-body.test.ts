@@ -18,8 +18,8 @@ const seen: Array<{ dataListeners: number; ended: boolean; outcome: unknown }> =
 beforeAll(async () => {
   server = createServer((req, res) => {
     void (async () => {
-      // The gateway reads the body after its pipeline's first awaits, as here.
-      await new Promise((resolve) => setImmediate(resolve));
+      // As the gateway does, the body is read as the request is handed over: Node's parser has
+      // read the headers, and not yet the body that came with them.
       const watched = countDataListeners(req);
       let outcome: unknown;
       try {
