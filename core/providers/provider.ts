@@ -61,9 +61,9 @@ export interface ChatCallInput {
  * by a front-end that writes the upstream's own event text (no generator or other wrapper, and the
  * front-end declared `passThrough`). From then on an adapter that keeps each chunk's upstream text
  * may hand over chunks it did not parse, as long as each is still read right: the OpenAI-format
- * adapter's `PassedChunk` parses on demand what a reader asks for (often only its answer text), and
- * every chunk that carries usage, a finish reason or an error is parsed whole, as the kernel reads
- * those. Parsing every event was the largest cost of a long stream.
+ * adapter's `PassedChunk` parses on demand what a reader asks for (often only its answer text or
+ * its finish reason), and every chunk that carries usage or an error is parsed whole, as the kernel
+ * reads those. Parsing every event was the largest cost of a long stream.
  */
 export interface PassThroughHint {
   readonly allowed: boolean;
