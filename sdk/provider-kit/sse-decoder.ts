@@ -95,10 +95,10 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
         // instructions a streamed request (docs/performance-history.md).
         while (body.read() !== null);
       } else {
+        // Still arriving (neither ended nor destroyed): drain it so the connection is reused. If
+        // more keeps coming than the limit, undici gives it up.
         this.detach();
-        // After a final event the rest is usually just the end of the body: drain it so the
-        // connection is reused. If more keeps coming, undici gives it up.
-        if (!body.destroyed && !body.readableEnded) body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
+        body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
       }
     }
     this.settle({ done: true, value: undefined });
