@@ -57,17 +57,16 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>,
       }
       if (passThrough?.allowed === true) {
         const look = lookAt(event.data);
-        if (look === NOTHING_TO_READ) return new PassedChunk(event.data, parse);
-        if (look === A_FINISH_AT_MOST) {
+        if (look !== MORE) {
+          const passed = new PassedChunk(event.data, parse);
           // The last chunk of an answer: its choices, read as a tap reads them (delta-choices.ts, or
           // a parse of the event where they are not the usual shape), say whether it finished.
-          const passed = new PassedChunk(event.data, parse);
-          if (Array.isArray(passed.choices) && passed.choices.some((c) => c.finish_reason)) finished = true;
+          if (look === A_FINISH_AT_MOST && finishes(passed)) finished = true;
           return passed;
         }
       }
       const chunk = parse(event.data);
-      if (Array.isArray(chunk.choices) && chunk.choices.some((c) => c.finish_reason)) finished = true;
+      if (finishes(chunk)) finished = true;
       rememberRaw(chunk, event.data);
       return chunk;
     },
@@ -77,6 +76,11 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>,
       return undefined;
     },
   });
+}
+
+/** Whether a choice of the chunk has a finish reason: the answer is complete. */
+function finishes(chunk: ChatCompletionChunk): boolean {
+  return Array.isArray(chunk.choices) && chunk.choices.some((c) => c.finish_reason);
 }
 
 /** One event's chunk: not JSON, not an object, or an error event fail the stream. */

@@ -62,9 +62,7 @@ export function deltaChoices(data: string): Choices | undefined {
     if (text === undefined) return undefined;
     delta = role === undefined ? { content: text } : { role: 'assistant' as const, content: text };
   }
-  if (finish === undefined) {
-    if (tail === OPENAI_TAIL) return [{ index, delta, logprobs: null, finish_reason: null }];
-  } else if (tail === OPENAI_FINISHING_TAIL) return [{ index, delta, logprobs: null, finish_reason: finish }];
+  if (tail === (finish === undefined ? OPENAI_TAIL : OPENAI_FINISHING_TAIL)) return [{ index, delta, logprobs: null, finish_reason: finish ?? null }];
   const choice = { index, delta } as Choices[number];
   // The choice's other keys, all null (`finish_reason`, a vendor's), in the text's order.
   for (let from = 2; from < tail.length; ) {
