@@ -55,7 +55,7 @@ const WARMUP_MS = positiveInt('BENCH_WARMUP_MS', 1000);
 const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
 const HELD = nonNegativeInt('BENCH_HELD_STREAMS', 200);
 const WORKERS = nonNegativeInt('BENCH_WORKERS', 0);
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,64').split(',').map(Number);
+const CONCURRENCY = list('BENCH_CONCURRENCY', '1,64').map(Number);
 const MODES = modes('json,stream');
 const PROFILE = process.argv.includes('--profile');
 const WRITE_DOC = process.env.BENCH_WRITE_DOC !== '0' && !PROFILE;
