@@ -158,7 +158,7 @@ function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayC
       attempt.endedAt = ctx.elapsed();
     },
   });
-  return markPassable(observed);
+  return markPassable(observed, ctx.passThrough);
 }
 
 /**

@@ -2,26 +2,33 @@
  * Marks a stream carries through the wrappers that keep its meaning: whether it may still be passed
  * through unparsed, and whether its first meaningful chunk is already in hand.
  */
+import type { PassThroughHint } from './providers/provider.js';
 
 /**
  * Marks a stream whose chunks are only read where they are (the provider call's own observer over
- * an adapter's stream): with nothing else wrapped around it by the time the front-end writes it,
- * the adapter may pass the rest through unparsed (see `PassThroughHint`). `primeStream` keeps the
- * mark, since it reads only the preamble, and so does a `tapStream` tap without a `chunk` callback
- * or with `lazyChunks`; any other wrapper (a tap that may keep chunks, a generator) drops it, as
- * its result is a new iterable.
+ * an adapter's stream), with the request's pass-through hint: with nothing else wrapped around it
+ * by the time the front-end writes it, the adapter may pass the rest through unparsed (see
+ * `PassThroughHint`), and priming it may hold a preamble the adapter did not parse
+ * (core/unparsed-preamble.ts). `primeStream` keeps the mark, since it reads only the preamble, and
+ * so does a `tapStream` tap without a `chunk` callback or with `lazyChunks`; any other wrapper (a
+ * tap that may keep chunks, a generator) drops it, as its result is a new iterable.
  */
 const PASSABLE: unique symbol = Symbol('llm-gateway.passable');
 
-type Passable = { [PASSABLE]?: true };
+type Passable = { [PASSABLE]?: PassThroughHint };
 
-export function markPassable<S extends AsyncIterable<unknown>>(chunks: S): S {
-  (chunks as Passable)[PASSABLE] = true;
+export function markPassable<S extends AsyncIterable<unknown>>(chunks: S, hint: PassThroughHint): S {
+  (chunks as Passable)[PASSABLE] = hint;
   return chunks;
 }
 
+/** The hint of the request whose stream this is, if the stream is marked passable. */
+export function passableHint(chunks: AsyncIterable<unknown>): PassThroughHint | undefined {
+  return (chunks as Passable)[PASSABLE];
+}
+
 export function isPassable(chunks: AsyncIterable<unknown>): boolean {
-  return (chunks as Passable)[PASSABLE] === true;
+  return (chunks as Passable)[PASSABLE] !== undefined;
 }
 
 /**

@@ -66,7 +66,7 @@ export abstract class StageChain {
         try {
           tap.chunk(value);
         } catch (error) {
-          return this.tapThrew(i, error);
+          return this.failAt(i, error);
         }
         continue;
       }
@@ -119,8 +119,11 @@ export abstract class StageChain {
     throw error;
   }
 
-  /** As a tap layer did: what is below it is let go, then it and the stages above it fail with its error. */
-  private async tapThrew(index: number, error: unknown): Promise<Result> {
+  /**
+   * Something failed at stage `index` (its tap threw, or a held chunk that reaches it does not
+   * parse), as in a layer there: what is below it is let go, then it and the stages above it fail.
+   */
+  protected async failAt(index: number, error: unknown): Promise<Result> {
     await this.letGoQuietly(index);
     return this.fromFailure(index, error);
   }

@@ -23,6 +23,9 @@ interface Held {
   readonly through: number;
 }
 
+/** How a held result reaches the stages added since priming (core/unparsed-preamble.ts's `released`). */
+type Release = (result: Result) => Result;
+
 /** The stages run innermost first (core/stream-stage-chain.ts). */
 export class StagedStream<T> extends StageChain implements AsyncIterable<T>, AsyncIterator<T> {
   private reading: 'not yet' | 'reading' | 'folded' = 'not yet';
@@ -32,8 +35,8 @@ export class StagedStream<T> extends StageChain implements AsyncIterable<T>, Asy
   constructor(
     private readonly source: AsyncIterable<unknown>,
     stages: readonly Stage[],
-    /** A primed stream's: the reading priming started, and what it read. */
-    private readonly resumed?: { readonly state: Reading; readonly held: readonly Held[] },
+    /** A primed stream's: the reading priming started, what it read, and how a held result is handed on (core/unparsed-preamble.ts). */
+    private readonly resumed?: { readonly state: Reading; readonly held: readonly Held[]; readonly release?: Release },
   ) {
     super(stages);
   }
@@ -57,15 +60,16 @@ export class StagedStream<T> extends StageChain implements AsyncIterable<T>, Asy
    * as a stream that goes on from there: one layer still, which takes more stages, and whose reader
    * gets what priming held first, through the stages added since.
    */
-  primedWith(results: Array<IteratorResult<unknown>>, late?: Promise<IteratorResult<unknown>>): StagedStream<T> {
+  primedWith(results: Array<IteratorResult<unknown>>, late?: Promise<IteratorResult<unknown>>, release?: Release): StagedStream<T> {
     if (this.state === undefined) throw new Error('primedWith: this stream was not read by priming.');
     this.reading = 'folded';
     const through = this.stages.length;
     const held: Held[] = results.map((result) => ({ result, through }));
     if (late !== undefined) held.push({ result: late, through });
-    // Priming again with another meaning may stop before the last priming's held results are read.
+    // Priming again with another meaning may stop before the last priming's held results are read:
+    // they are still handed on as that priming said (a release changes only what priming left unparsed).
     if (this.held !== undefined) held.push(...this.held);
-    return new StagedStream<T>(this.source, this.stages, { state: this.state, held });
+    return new StagedStream<T>(this.source, this.stages, { state: this.state, held, release: release ?? this.resumed?.release });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -118,6 +122,15 @@ export class StagedStream<T> extends StageChain implements AsyncIterable<T>, Asy
         (cause: unknown) => this.fromFailure(from, cause),
       );
     }
-    return this.fromResult(from, settled);
+    const release = this.resumed?.release;
+    if (release === undefined) return this.fromResult(from, settled);
+    let result: Result;
+    try {
+      result = release(settled);
+    } catch (cause) {
+      // A held chunk that does not parse: the stages it passed are let go, those after it fail.
+      return this.failAt(from, cause);
+    }
+    return this.fromResult(from, result);
   }
 }

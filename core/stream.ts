@@ -2,9 +2,10 @@
  * Helpers for streamed answers, which are async iterables of chunks that plugins wrap or tee;
  * nothing here buffers beyond the preamble `primeStream` holds.
  */
-import { isPassable, isPrimed, markPassable, markPrimed } from './stream-marks.js';
+import { isPrimed, markPassable, markPrimed, passableHint } from './stream-marks.js';
 import { isMeaningfulChunk } from './stream-preamble.js';
 import { StagedStream } from './stream-stages.js';
+import { released, whilePriming } from './unparsed-preamble.js';
 
 export { isPassable, markPassable } from './stream-marks.js';
 export { isMeaningfulChunk } from './stream-preamble.js';
@@ -37,33 +38,52 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
   // stream goes on in their layer, and the taps added around it join it (core/stream-stages.ts).
   const staged = chunks instanceof StagedStream && chunks.unread ? (chunks as StagedStream<T>) : undefined;
   const iterator = chunks[Symbol.asyncIterator]();
+  const hint = passableHint(chunks);
+  // Read through in-place readers only, by the kernel's own meaning (a plugin's may read anything):
+  // the adapter may leave the preamble unparsed until the held chunks are handed on (core/unparsed-preamble.ts).
+  const unparsed = hint !== undefined && !hint.allowed && options.meaningful === undefined ? hint : undefined;
+  const read = () => readPreamble(iterator, meaningful, holdMs, maxHeld);
+  const { held, pending } = unparsed === undefined ? await read() : await whilePriming(unparsed, read);
+  const release = unparsed === undefined ? undefined : (result: IteratorResult<unknown>) => released(result, unparsed);
+  const primed: AsyncIterable<T> = staged !== undefined ? staged.primedWith(held, pending, release) : replaying(iterator, held, pending, release);
+  if (options.meaningful === undefined) markPrimed(primed);
+  return hint !== undefined ? markPassable(primed, hint) : primed;
+}
+
+/** The chunks up to the first meaningful one, or fewer: the deadline or the count cut it short, the late read left pending. */
+async function readPreamble<T>(iterator: AsyncIterator<T>, meaningful: (chunk: T) => boolean, holdMs: number, maxHeld: number): Promise<{ held: Array<IteratorResult<T>>; pending?: Promise<IteratorResult<T>> }> {
   const held: Array<IteratorResult<T>> = [await iterator.next()];
-  let pending: Promise<IteratorResult<T>> | undefined;
   const deadline = performance.now() + holdMs;
   for (let last = held[0]!; !last.done && !meaningful(last.value) && held.length < maxHeld; ) {
     const next = iterator.next();
     const result = await beforeDeadline(next, deadline);
     if (result === undefined) {
       // Nothing meaningful in time: commit with what is held; the late chunk comes next.
-      pending = next;
       next.catch(() => undefined);
-      break;
+      return { held, pending: next };
     }
     held.push((last = result));
   }
-  const primed: AsyncIterable<T> = staged !== undefined ? staged.primedWith(held, pending) : replaying(iterator, held, pending);
-  if (options.meaningful === undefined) markPrimed(primed);
-  return isPassable(chunks) ? markPassable(primed) : primed;
+  return { held };
 }
 
 /** What was held, then the late read, then the rest: a layer of its own over a stream of any kind. */
-function replaying<T>(iterator: AsyncIterator<T>, held: Array<IteratorResult<T>>, pending: Promise<IteratorResult<T>> | undefined): AsyncIterable<T> {
+function replaying<T>(iterator: AsyncIterator<T>, held: Array<IteratorResult<T>>, pending: Promise<IteratorResult<T>> | undefined, release: ((result: IteratorResult<unknown>) => IteratorResult<unknown>) | undefined): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       return {
         next() {
           const replay = held.shift();
-          if (replay) return Promise.resolve(replay);
+          if (replay) {
+            if (release === undefined) return Promise.resolve(replay);
+            try {
+              return Promise.resolve(release(replay) as IteratorResult<T>);
+            } catch (cause) {
+              held.length = 0;
+              pending = undefined;
+              return failHeld(iterator, cause);
+            }
+          }
           if (pending) {
             const late = pending;
             pending = undefined;
@@ -77,6 +97,16 @@ function replaying<T>(iterator: AsyncIterator<T>, held: Array<IteratorResult<T>>
       };
     },
   };
+}
+
+/** A held chunk that does not parse fails the stream where it is read, as its first read would have: the rest is let go. */
+async function failHeld(iterator: AsyncIterator<unknown>, cause: unknown): Promise<never> {
+  try {
+    await iterator.return?.();
+  } catch {
+    // The failure to report is the chunk's.
+  }
+  throw cause;
 }
 
 /** The result, or undefined when the deadline passes first (the promise is left to its owner). */

@@ -5,7 +5,7 @@
  * in a layer of its own (core/stream-stages.ts): the full pipeline's four taps a stream share one
  * layer with the adapter's decoder and another with the front-end's encoder.
  */
-import { isPassable, isPrimed, markPassable, markPrimed } from './stream-marks.js';
+import { isPrimed, markPassable, markPrimed, passableHint } from './stream-marks.js';
 import { StagedStream } from './stream-stages.js';
 
 export interface StreamTap<T> {
@@ -42,6 +42,7 @@ export function tapStream<T>(chunks: AsyncIterable<T>, tap: StreamTap<T>): Async
   // A tap that only waits for the end (a rate limiter's slot) reads no chunk, and one with
   // lazyChunks reads them in place: the stream may still be passed through.
   if (isPrimed(chunks)) markPrimed(tapped);
-  if ((tap.chunk === undefined || tap.lazyChunks === true) && isPassable(chunks)) markPassable(tapped);
+  const hint = tap.chunk === undefined || tap.lazyChunks === true ? passableHint(chunks) : undefined;
+  if (hint !== undefined) markPassable(tapped, hint);
   return tapped;
 }

@@ -38,5 +38,6 @@ export type { NativeEvent, NativeProtocol, NativeRequest, TranslationLoss } from
 export { GatewayError, invalidRequest, isGatewayError, notFound, toGatewayError } from '../core/errors.js';
 export type { GatewayErrorOptions } from '../core/errors.js';
 export { primeStream } from '../core/stream.js';
+export { AS_PARSED, type UnparsedChunk } from '../core/unparsed-preamble.js';
 export type { Logger } from '../core/logger.js';
 export type * from '../core/protocol/openai.js';

@@ -67,6 +67,14 @@ export interface ChatCallInput {
  */
 export interface PassThroughHint {
   readonly allowed: boolean;
+  /**
+   * True while the kernel's priming reads the stream's first chunks through in-place readers only,
+   * before anyone knows who reads the rest. An adapter may then hand over chunks it did not parse,
+   * as once `allowed`, if each is an `UnparsedChunk` (`[AS_PARSED]()` gives the plain chunk a parse
+   * of its event gives): should pass-through be refused, the kernel hands that plain chunk on in its
+   * place, before any other reader sees it (core/unparsed-preamble.ts).
+   */
+  readonly priming?: boolean;
 }
 
 /** What a provider answered: a whole completion, or a stream of chunks still arriving. */

@@ -42,9 +42,10 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
 
 /**
  * The upstream's events as chunks, checked: not JSON, an error event or a stream cut short fail it.
- * Once the stream's readers take chunks as they are (`passThrough.allowed`), an event that can
- * carry nothing the kernel reads but a finish reason is not parsed: it goes on as a PassedChunk
- * with its text, parsed (as here) only if someone reads more of it than its choices.
+ * Once the stream's readers take chunks as they are (`passThrough.allowed`), and while priming
+ * holds its first chunks (`passThrough.priming`), an event that can carry nothing the kernel reads
+ * but a finish reason is not parsed: it goes on as a PassedChunk with its text, parsed (as here)
+ * only if someone reads more of it than its choices, or if pass-through is refused after priming.
  */
 function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>, passThrough: PassThroughHint | undefined): AsyncIterable<ChatCompletionChunk> {
   let finished = false;
@@ -55,7 +56,8 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>,
         finished = true;
         return STOP;
       }
-      if (passThrough?.allowed === true) {
+      // Passed through from now on, or held by priming and parsed if it is not (core/unparsed-preamble.ts).
+      if (passThrough !== undefined && (passThrough.allowed || passThrough.priming === true)) {
         const look = lookAt(event.data);
         if (look !== MORE) {
           const passed = new PassedChunk(event.data, parse);

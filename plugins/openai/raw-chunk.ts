@@ -17,6 +17,7 @@
  * that fell out of the ring (preamble held for seconds) is serialised, which is only slower.
  */
 import type { ChatCompletionChunk } from 'llm-gateway/plugin';
+import { AS_PARSED, type UnparsedChunk } from 'llm-gateway/provider-kit';
 import { deltaChoices } from './delta-choices.js';
 
 const PLACES = 64;
@@ -32,14 +33,16 @@ export function rememberRaw(chunk: ChatCompletionChunk, data: string): void {
 
 /**
  * A chunk the adapter handed over without parsing it, once the stream's only readers are the kernel,
- * the chat completions front-end and taps that read chunks in place (`PassThroughHint`). It stands
- * for an event with neither usage nor an error (those are parsed), and carries its upstream text,
- * which the front-end writes as it is. Its fields are read on demand: `choices` from the text when
- * its one choice only adds text or only finishes (delta-choices.ts, a fraction of a parse), else
- * from a parse of the whole event, as are `id`, `object`, `created` and `model`. Nothing is parsed
- * for a stream nobody reads. A vendor's field is only in `toJSON()`; a spread copy has none of them.
+ * the chat completions front-end and taps that read chunks in place, or while priming holds it
+ * (`PassThroughHint`). It stands for an event with neither usage nor an error (those are parsed),
+ * and carries its upstream text, which the front-end writes as it is. Its fields are read on
+ * demand: `choices` from the text when its one choice only adds text or only finishes
+ * (delta-choices.ts, a fraction of a parse), else from a parse of the whole event, as are `id`,
+ * `object`, `created` and `model`. Nothing is parsed for a stream nobody reads. A vendor's field is
+ * only in `toJSON()` and `[AS_PARSED]()`; a spread copy has none of them, which is why no reader
+ * that may copy one is given one.
  */
-export class PassedChunk implements ChatCompletionChunk {
+export class PassedChunk implements ChatCompletionChunk, UnparsedChunk<ChatCompletionChunk> {
   /** None: an event with usage is parsed whole (chat.ts). A field, so that reading it parses nothing. */
   readonly usage = undefined;
   [field: string]: unknown;
@@ -72,6 +75,12 @@ export class PassedChunk implements ChatCompletionChunk {
   }
   toJSON(): ChatCompletionChunk {
     return this.whole();
+  }
+  /** The plain chunk, for readers that may copy or keep it, when priming held this one and pass-through was refused: written as its text while unchanged. */
+  [AS_PARSED](): ChatCompletionChunk {
+    const whole = this.whole();
+    rememberRaw(whole, this.raw);
+    return whole;
   }
 
   private whole(): ChatCompletionChunk {

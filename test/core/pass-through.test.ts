@@ -9,8 +9,9 @@ import { definePlugin, tapStream, tokenCounter, usageLogger, type ChatCompletion
 import { defineProviderType, type PassThroughHint } from '../../sdk/provider-kit.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 
-/** What the hint said when each chunk was handed over, per request. */
+/** What the hint said when each chunk was handed over, per request: pass-through allowed, and the chunk held by priming. */
 const seen: boolean[][] = [];
+const primingSeen: boolean[][] = [];
 
 const chunk = (content: string | undefined, finish: string | null = null): ChatCompletionChunk => ({
   id: 'c',
@@ -31,16 +32,20 @@ const recording = definePlugin({
         type: 'recording',
         chatCompletions: async ({ passThrough }) => {
           const hints: boolean[] = [];
+          const primings: boolean[] = [];
           seen.push(hints);
+          primingSeen.push(primings);
           const hint: PassThroughHint = passThrough ?? { allowed: false };
           async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
             for (const content of ['', 'a ', 'b ', 'c ']) {
               hints.push(hint.allowed);
+              primings.push(hint.priming === true);
               yield content === '' ? { ...chunk(undefined), choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] } : chunk(content);
               // A chunk a second read would bring: the writer has had its turn.
               await new Promise((resolve) => setImmediate(resolve));
             }
             hints.push(hint.allowed);
+            primings.push(hint.priming === true);
             yield chunk(undefined, 'stop');
           }
           return { kind: 'stream', status: 200, headers: {}, chunks: chunks() };
@@ -123,6 +128,16 @@ describe('the pass-through hint', () => {
 
   it('turns on when a plugin only waits for the stream to end', async () => {
     expect(await hintsThrough(ending)).toEqual([false, false, true, true, true]);
+  });
+
+  it('says the preamble is held by priming while only the kernel and lazyChunks taps read it, and no more after', async () => {
+    for (const gw of [plain, lazilyReading, accounting, ending]) {
+      await hintsThrough(gw);
+      expect(primingSeen.at(-1)).toEqual([true, true, false, false, false]);
+    }
+    // A tap that may keep chunks reads them as priming reads them: they are parsed.
+    await hintsThrough(reading);
+    expect(primingSeen.at(-1)).toEqual([false, false, false, false, false]);
   });
 
   it('stays off for a front-end that translates chunks (Anthropic Messages)', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { isMeaningfulChunk, primeStream, tapStream } from '../../core/stream.js';
+import { isMeaningfulChunk, markPassable, primeStream, tapStream } from '../../core/stream.js';
+import { AS_PARSED, type UnparsedChunk } from '../../core/unparsed-preamble.js';
+import type { PassThroughHint } from '../../core/providers/provider.js';
 
 const role = { choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
 const ping = { choices: [] };
@@ -86,6 +88,115 @@ describe('primeStream', () => {
     const seen: unknown[] = [];
     for await (const c of primed) seen.push(c);
     expect(seen).toHaveLength(5);
+  });
+});
+
+/** A chunk an adapter left unparsed: its choices read in place, its plain chunk a parse (which may fail). */
+class Unparsed implements UnparsedChunk<object> {
+  constructor(
+    readonly plain: { choices: unknown[] },
+    readonly broken = false,
+  ) {}
+  get choices(): unknown[] {
+    return this.plain.choices;
+  }
+  [AS_PARSED](): object {
+    if (this.broken) throw new Error('the stream carried an event that is not JSON');
+    return { ...this.plain };
+  }
+}
+
+/**
+ * An adapter's stream over `plains`: each chunk left unparsed while the hint says priming holds it
+ * or pass-through is allowed, parsed otherwise; what the hint said at each read is noted.
+ */
+function adapter(hint: PassThroughHint, plains: Array<{ choices: unknown[] }>, brokenAt = -1) {
+  const noted: Array<{ priming: boolean; allowed: boolean }> = [];
+  let letGo = false;
+  async function* chunks() {
+    try {
+      for (const [i, plain] of plains.entries()) {
+        noted.push({ priming: hint.priming === true, allowed: hint.allowed });
+        yield hint.priming === true || hint.allowed ? new Unparsed(plain, i === brokenAt) : plain;
+      }
+    } finally {
+      letGo = true;
+    }
+  }
+  return { chunks: markPassable(chunks(), hint), noted, letGo: () => letGo };
+}
+
+const allow = (hint: PassThroughHint) => ((hint as { allowed: boolean }).allowed = true);
+
+describe('primeStream over a stream read in place (a preamble left unparsed while it is held)', () => {
+  // Staged: the provider call's observer over an adapter's decoder is one layer; a generator is a layer of its own.
+  const layers = {
+    staged: (chunks: AsyncIterable<unknown>) => tapStream(chunks, { chunk: (c) => void (c as { choices: unknown }).choices, lazyChunks: true }),
+    'a layer of its own': (chunks: AsyncIterable<unknown>) => chunks,
+  };
+
+  it.each(Object.entries(layers))('tells the adapter its preamble is held while priming reads it, and no more after (%s)', async (_kind, layer) => {
+    const hint: PassThroughHint = { allowed: false };
+    const { chunks, noted } = adapter(hint, [role, word, word]);
+    const primed = await primeStream(layer(chunks));
+    expect(hint.priming).toBe(false);
+    const seen: unknown[] = [];
+    for await (const c of primed) seen.push(c);
+    expect(noted.map((n) => n.priming)).toEqual([true, true, false]);
+    // Refused (nothing allowed it): the held ones as their plain chunks, the next one parsed by the adapter.
+    expect(seen).toEqual([role, word, word]);
+    expect(seen.some((c) => c instanceof Unparsed)).toBe(false);
+  });
+
+  it.each(Object.entries(layers))('hands the held chunks on as they are once pass-through is allowed (%s)', async (_kind, layer) => {
+    const hint: PassThroughHint = { allowed: false };
+    const { chunks } = adapter(hint, [role, word, word]);
+    const primed = await primeStream(layer(chunks));
+    allow(hint);
+    const seen: unknown[] = [];
+    for await (const c of primed) seen.push(c);
+    expect(seen.map((c) => c instanceof Unparsed)).toEqual([true, true, true]);
+  });
+
+  it('gives readers added after priming that keep chunks the plain chunks, where the readers below read them in place', async () => {
+    const hint: PassThroughHint = { allowed: false };
+    const { chunks } = adapter(hint, [role, word]);
+    const below: unknown[] = [];
+    const primed = await primeStream(tapStream(chunks, { chunk: (c) => void below.push(c), lazyChunks: true }));
+    const kept: unknown[] = [];
+    const keeping = tapStream(primed, { chunk: (c) => void kept.push(c) });
+    for await (const _ of keeping);
+    expect(below.map((c) => c instanceof Unparsed)).toEqual([true, true]);
+    expect(kept).toEqual([role, word]);
+    expect(kept.some((c) => c instanceof Unparsed)).toBe(false);
+  });
+
+  it.each(Object.entries(layers))('fails the stream where a held chunk that does not parse is handed on, letting the source go (%s)', async (_kind, layer) => {
+    const hint: PassThroughHint = { allowed: false };
+    const { chunks, letGo } = adapter(hint, [role, word, word], 1);
+    const ends: unknown[] = [];
+    const primed = tapStream(await primeStream(layer(chunks)), { end: (error) => void ends.push(error) });
+    const iterator = primed[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toEqual(role);
+    await expect(iterator.next()).rejects.toThrow('not JSON');
+    expect(letGo()).toBe(true);
+    expect(ends).toHaveLength(1);
+    expect(String(ends[0])).toMatch(/not JSON/);
+  });
+
+  it('leaves the hint alone for a stream a wrapper may copy, for a meaning of a plugin\'s own, and once pass-through is allowed', async () => {
+    const hint: PassThroughHint = { allowed: false };
+    const wrapped = adapter(hint, [role, word]);
+    async function* copying(chunks: AsyncIterable<unknown>) {
+      for await (const c of chunks) yield c;
+    }
+    await primeStream(copying(wrapped.chunks));
+    const custom = adapter(hint, [role, word]);
+    await primeStream(custom.chunks, { meaningful: (c) => (c as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content === 'hi' });
+    allow(hint);
+    const allowed = adapter(hint, [role, word]);
+    await primeStream(allowed.chunks);
+    expect([...wrapped.noted, ...custom.noted, ...allowed.noted].some((n) => n.priming)).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPassable, markPassable, tapStream, type StreamTap } from '../../core/stream.js';
+import { passableHint } from '../../core/stream-marks.js';
 
 /**
  * A tap over a tap is folded into one layer (core/tap-stream.ts). What every tap sees, and what the
@@ -122,10 +123,13 @@ describe('tapStream over a tap', () => {
     async function* source() {
       yield 1;
     }
-    const passable = markPassable(source());
+    const hint = { allowed: false };
+    const passable = markPassable(source(), hint);
     const lazy = tapStream(tapStream(passable, { chunk: () => undefined, lazyChunks: true }), { end: () => undefined });
     expect(isPassable(lazy)).toBe(true);
-    const keeping = tapStream(tapStream(markPassable(source()), { end: () => undefined }), { chunk: () => undefined });
+    // The request's hint goes with the mark: priming the stream finds it (core/unparsed-preamble.ts).
+    expect(passableHint(lazy)).toBe(hint);
+    const keeping = tapStream(tapStream(markPassable(source(), hint), { end: () => undefined }), { chunk: () => undefined });
     expect(isPassable(keeping)).toBe(false);
   });
 

@@ -5,7 +5,7 @@
  * chunk is still heard: its chunk is serialised as changed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { definePlugin, tokenCounter, usageLogger, type ChatCompletionChunk } from '../../index.js';
+import { definePlugin, retry, tokenCounter, usageLogger, type ChatCompletionChunk } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 import { usageRecordOf } from '../support/usage-records.js';
@@ -40,16 +40,24 @@ const shout = definePlugin({
 let upstream: MockUpstream;
 let plain: RunningGateway;
 let shouting: RunningGateway;
+// The retry primes each try's stream inside its loop, before the plugins around it wrap it: the
+// adapter leaves the preamble it reads then unparsed (core/unparsed-preamble.ts).
+let retrying: RunningGateway;
+let retryingShouting: RunningGateway;
 
 beforeAll(async () => {
   upstream = await startMockUpstream();
   const providers = { mock: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } };
   plain = await startGateway({ providers });
   shouting = await startGateway({ providers, plugins: [shout()] });
+  retrying = await startGateway({ providers, plugins: [retry()] });
+  retryingShouting = await startGateway({ providers, plugins: [shout(), retry()] });
 });
 afterAll(async () => {
   await plain?.close();
   await shouting?.close();
+  await retrying?.close();
+  await retryingShouting?.close();
   await upstream?.close();
 });
 
@@ -67,6 +75,10 @@ async function streamFrom(gw: RunningGateway): Promise<string> {
 describe('stream pass-through', () => {
   it('sends the upstream event text byte for byte when no plugin changes a chunk', async () => {
     expect(await streamFrom(plain)).toBe(`${EVENTS.join('')}data: [DONE]\n\n`);
+  });
+
+  it('sends the preamble the retry held byte for byte too', async () => {
+    expect(await streamFrom(retrying)).toBe(`${EVENTS.join('')}data: [DONE]\n\n`);
   });
 
   it('passes each stream its own text byte for byte when many streams run at once', async () => {
@@ -149,6 +161,19 @@ describe('stream pass-through', () => {
       .filter((e) => e.startsWith('data: {'))
       .map((e) => (JSON.parse(e.slice(6)) as ChatCompletionChunk).choices[0]?.delta.content);
     expect(contents).toEqual(['HI', ' THERE', undefined]);
+    expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('gives a plugin that copies chunks every field of the preamble the retry held unparsed, and writes its change', async () => {
+    const body = await streamFrom(retryingShouting);
+    const chunks = body
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map((e) => JSON.parse(e.slice(6)) as ChatCompletionChunk);
+    // A copy of a chunk left unparsed would have had none of these, and the text it came with.
+    expect(chunks[0]).toEqual({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', x_vendor: { b: 1, a: 2 }, choices: [{ index: 0, delta: { role: 'assistant', content: 'HI' }, finish_reason: null }] });
+    expect(chunks.map((c) => c.choices[0]?.delta.content)).toEqual(['HI', ' THERE', undefined]);
+    expect(body).not.toContain('"raw"');
     expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import type { ChatResult, Provider } from '../../../core/providers/provider.js';
 import { openAICompatibleType } from '../../../plugins/openai/openai-compatible.js';
 import { openAIType } from '../../../plugins/openai/openai.js';
 import { PassedChunk, rawOf } from '../../../plugins/openai/raw-chunk.js';
+import { AS_PARSED } from '../../../core/unparsed-preamble.js';
 import { collect, failure, sse } from '../../support/adapter-results.js';
 import { FetchDispatcher } from '../../support/fetch-dispatcher.js';
 
@@ -184,6 +185,29 @@ describe('streams', () => {
     ])('still fails the stream when it %s', async (_what, pieces, code) => {
       server.use(http.post(`${BASE}/chat/completions`, () => sse(pieces)));
       expect(await failure(collect(await passing(acme())))).toMatchObject({ provider: 'acme', code });
+    });
+  });
+
+  describe('while priming holds the first chunks (the pass-through hint says priming)', () => {
+    it('hands over events it need not read unparsed, each of which becomes the chunk a parse gives, written as its text', async () => {
+      server.use(http.post(`${BASE}/chat/completions`, () => sse([chunk('a'), chunk('b', 'stop'), 'data: [DONE]\n\n'])));
+      const result = await acme().chatCompletions({ body: request({ stream: true }), signal: new AbortController().signal, passThrough: { allowed: false, priming: true } });
+      const chunks = await collect(result);
+      expect(chunks.map((c) => c instanceof PassedChunk)).toEqual([true, true]);
+      const plain = (chunks[0] as PassedChunk)[AS_PARSED]();
+      expect(plain).not.toBeInstanceOf(PassedChunk);
+      expect(plain).toEqual(JSON.parse(chunk('a').slice(6, -2)));
+      // A copy has every field: it is a plain object.
+      expect({ ...plain }).toEqual(plain);
+      expect(rawOf(plain)).toBe(chunk('a').slice(6, -2));
+    });
+
+    it('makes an event that does not parse fail, naming the provider, when its plain chunk is asked for', async () => {
+      server.use(http.post(`${BASE}/chat/completions`, () => sse(['data: {"id":"s",oops,"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n', chunk('', 'stop')])));
+      const result = await acme().chatCompletions({ body: request({ stream: true }), signal: new AbortController().signal, passThrough: { allowed: false, priming: true } });
+      const [broken] = await collect(result);
+      expect(broken!.choices[0]?.delta.content).toBe('a');
+      expect(() => (broken as PassedChunk)[AS_PARSED]()).toThrow(expect.objectContaining({ provider: 'acme', code: 'upstream_invalid_response' }));
     });
   });
 
