@@ -122,8 +122,8 @@ export class GatewayContext {
    * record as usage.
    */
   readonly answer: ((ctx: GatewayContext) => Promise<unknown>) | undefined;
-  /** The kernel's; given to adapters with each try (see `PassThroughHint`). */
-  readonly passThrough: PassThroughHint = { allowed: false };
+  /** The kernel's; given to adapters with each try (see `PassThroughHint`). Both fields from the start: one shape for the adapters' reads. */
+  readonly passThrough: PassThroughHint = { allowed: false, priming: false };
   /** The request's abort; its AbortSignal is made only when asked for (see request-abort.ts). */
   readonly #abort = new RequestAbort();
   private slots: Map<symbol, unknown> | undefined;
