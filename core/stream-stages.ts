@@ -14,6 +14,7 @@
  * more stages. A layer of its own cost every event a promise and its reaction.
  */
 import { DONE, type Reading, type Result, type Settled, type Stage, StageChain } from './stream-stage-chain.js';
+import type { Release } from './unparsed-preamble.js';
 
 export { SKIP, STOP, type Stage } from './stream-stage-chain.js';
 
@@ -22,9 +23,6 @@ interface Held {
   readonly result: Settled;
   readonly through: number;
 }
-
-/** How a held result reaches the stages added since priming (core/unparsed-preamble.ts's `released`). */
-type Release = (result: Result) => Result;
 
 /** The stages run innermost first (core/stream-stage-chain.ts). */
 export class StagedStream<T> extends StageChain implements AsyncIterable<T>, AsyncIterator<T> {

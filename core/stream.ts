@@ -5,7 +5,7 @@
 import { isPrimed, markPassable, markPrimed, passableHint } from './stream-marks.js';
 import { isMeaningfulChunk } from './stream-preamble.js';
 import { StagedStream } from './stream-stages.js';
-import { released, whilePriming } from './unparsed-preamble.js';
+import { heldFor, type Release, whilePriming } from './unparsed-preamble.js';
 
 export { isPassable, markPassable } from './stream-marks.js';
 export { isMeaningfulChunk } from './stream-preamble.js';
@@ -44,7 +44,7 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
   const unparsed = hint !== undefined && !hint.allowed && options.meaningful === undefined ? hint : undefined;
   const read = () => readPreamble(iterator, meaningful, holdMs, maxHeld);
   const { held, pending } = unparsed === undefined ? await read() : await whilePriming(unparsed, read);
-  const release = unparsed === undefined ? undefined : (result: IteratorResult<unknown>) => released(result, unparsed);
+  const release = unparsed === undefined ? undefined : heldFor(unparsed);
   const primed: AsyncIterable<T> = staged !== undefined ? staged.primedWith(held, pending, release) : replaying(iterator, held, pending, release);
   if (options.meaningful === undefined) markPrimed(primed);
   return hint !== undefined ? markPassable(primed, hint) : primed;
@@ -68,7 +68,7 @@ async function readPreamble<T>(iterator: AsyncIterator<T>, meaningful: (chunk: T
 }
 
 /** What was held, then the late read, then the rest: a layer of its own over a stream of any kind. */
-function replaying<T>(iterator: AsyncIterator<T>, held: Array<IteratorResult<T>>, pending: Promise<IteratorResult<T>> | undefined, release: ((result: IteratorResult<unknown>) => IteratorResult<unknown>) | undefined): AsyncIterable<T> {
+function replaying<T>(iterator: AsyncIterator<T>, held: Array<IteratorResult<T>>, pending: Promise<IteratorResult<T>> | undefined, release: Release | undefined): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       return {

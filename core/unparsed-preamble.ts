@@ -43,14 +43,19 @@ export async function whilePriming<R>(hint: PassThroughHint, read: () => Promise
   }
 }
 
+/** How a result priming held is handed on to the reader after it (`heldFor`). */
+export type Release = (result: IteratorResult<unknown>) => IteratorResult<unknown>;
+
 /**
- * A result priming held, as the reader after it may take it: as it is once pass-through is allowed
- * (its readers read in place), else with a chunk left unparsed replaced by its plain chunk. Throws
- * what that parse throws.
+ * Results priming held, as the reader after it may take them: as they are once pass-through is
+ * allowed (its readers read in place), else with a chunk left unparsed replaced by its plain chunk.
+ * Throws what that parse throws.
  */
-export function released<T>(result: IteratorResult<T>, hint: PassThroughHint): IteratorResult<T> {
-  if (hint.allowed || result.done === true) return result;
-  const value = result.value as Partial<UnparsedChunk<T>> | null;
-  const asParsed = typeof value === 'object' && value !== null ? value[AS_PARSED] : undefined;
-  return asParsed === undefined ? result : { done: false, value: asParsed.call(value) };
+export function heldFor(hint: PassThroughHint): Release {
+  return (result) => {
+    if (hint.allowed || result.done === true) return result;
+    const value = result.value as Partial<UnparsedChunk<unknown>> | null;
+    const asParsed = typeof value === 'object' && value !== null ? value[AS_PARSED] : undefined;
+    return asParsed === undefined ? result : { done: false, value: asParsed.call(value) };
+  };
 }
