@@ -3,14 +3,15 @@
  *
  * Priming (`primeStream`) reads a stream's first chunks (a role, then the first words) before
  * anyone knows who reads the rest: the pass-through decision is made after it, once the plugins
- * around the stream have wrapped it. Parsing those chunks whole was a third of what parsing was
- * left to cost a passed-through stream (two JSON.parse of the ~11 a stream had before pass-through).
- * So while priming reads through in-place readers only (the provider call's observer, `lazyChunks`
- * taps), an adapter may hand over chunks it did not parse, as once pass-through is allowed, if each
- * can become the chunk a parse gives (`AS_PARSED`): when priming hands the held chunks on to a
- * reader and pass-through was refused (a plugin that copies or keeps chunks wraps the stream, or a
- * front-end translates them), each such chunk is replaced by that plain chunk first. A copy or an
- * edit of it then has every field, and what is written is the change.
+ * around the stream have wrapped it. Parsing those two chunks whole was two of the three parses
+ * left to a passed-through stream (the usage chunk's is the third; each about 12 thousand
+ * instructions, docs/performance-history.md). So while priming reads through in-place readers
+ * only (the provider call's observer, `lazyChunks` taps), an adapter may hand over chunks it did
+ * not parse, as once pass-through is allowed, if each can become the chunk a parse gives
+ * (`AS_PARSED`): when priming hands the held chunks on to a reader and pass-through was refused (a
+ * plugin that copies or keeps chunks wraps the stream, or a front-end translates them), each such
+ * chunk is replaced by that plain chunk first. A copy or an edit of it then has every field, and
+ * what is written is the change.
  *
  * One thing moves: an event that is not JSON, among those held, used to fail priming (a real error
  * status, and the retry's next try); now, where priming did not have to read beyond its choices, it
