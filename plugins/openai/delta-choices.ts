@@ -1,6 +1,7 @@
 /**
  * The `choices` of an OpenAI-format chunk whose one choice only adds text (a `delta` of `content`,
- * after `"role":"assistant"` perhaps) or only finishes (an empty `delta` and a `finish_reason`),
+ * after `"role":"assistant"` perhaps, before keys whose value is null such as the `"refusal":null`
+ * of OpenAI's first chunk) or only finishes (an empty `delta` and a `finish_reason`),
  * read from the event's text without parsing the whole event. A tap that reads the answer's text
  * (the token counter, the usage log's bodies) needs no more of most chunks of an answer, nor the
  * adapter of the last one, and JSON.parse of every chunk was the largest cost such taps brought
@@ -20,14 +21,15 @@ type Choices = ChatCompletionChunk['choices'];
  * The choice, from its key to what follows its array, in one match (sticky, from where the search
  * for the choices put it): the index (one to four digits, no leading zero); a delta that is the
  * role if it is the assistant's and the text (no quote, no control character; escapes are decoded
- * below, and JSON.parse decides there whether they are valid), or that is empty; after it only
+ * below, and JSON.parse decides there whether they are valid), then perhaps keys whose value is
+ * null (OpenAI's first chunk: `"refusal":null`), or that is empty; after it only
  * keys whose value is null, then perhaps the finish reason, last as OpenAI writes it (a word of
  * lower-case letters: `stop`, `length`, `tool_calls`, `content_filter`).
  * Compared piece by piece with slices it cost 3.7 thousand instructions a call on an event sliced
  * from its read (each slice a string of its own, each comparison a builtin call); the match costs
  * 2.1 (docs/performance-history.md).
  */
-const CHOICE = /"choices":\[\{"index":(0|[1-9][0-9]{0,3}),"delta":\{(?:("role":"assistant",)?"content":"((?:[^"\\\x00-\x1f]|\\.)*)")?\}((?:,"[A-Za-z_][A-Za-z0-9_]*":null)*)(?:,"finish_reason":"([a-z_]{1,32})")?\}\][,}]/y;
+const CHOICE = /"choices":\[\{"index":(0|[1-9][0-9]{0,3}),"delta":\{(?:("role":"assistant",)?"content":"((?:[^"\\\x00-\x1f]|\\.)*)"((?:,"[A-Za-z_][A-Za-z0-9_]*":null)*))?\}((?:,"[A-Za-z_][A-Za-z0-9_]*":null)*)(?:,"finish_reason":"([a-z_]{1,32})")?\}\][,}]/y;
 const CHOICES_KEY = '"choices":[{"index":';
 const CHOICES_OPEN = '[{"';
 const CHOICES_OPEN_AT = CHOICES_KEY.indexOf(CHOICES_OPEN);
@@ -49,7 +51,7 @@ export function deltaChoices(data: string): Choices | undefined {
   CHOICE.lastIndex = at;
   const match = CHOICE.exec(data);
   if (match === null || data.includes('choices"', at + CHOICES_KEY.length)) return undefined;
-  const [, digits, role, raw, tail, finish] = match as unknown as [string, string, string | undefined, string | undefined, string, string | undefined];
+  const [, digits, role, raw, deltaNulls, tail, finish] = match as unknown as [string, string, string | undefined, string | undefined, string | undefined, string, string | undefined];
   const index = digits.length === 1 ? digits.charCodeAt(0) - 0x30 : Number(digits);
   let delta: Choices[number]['delta'];
   if (raw === undefined) delta = {};
@@ -61,21 +63,31 @@ export function deltaChoices(data: string): Choices | undefined {
     const text = raw.length >= SLICED_STRING_MIN_LENGTH || raw.includes(BACKSLASH) ? decodeString(`"${raw}"`) : raw;
     if (text === undefined) return undefined;
     delta = role === undefined ? { content: text } : { role: 'assistant' as const, content: text };
+    if (deltaNulls && !setNulls(delta, deltaNulls)) return undefined;
   }
   if (tail === (finish === undefined ? OPENAI_TAIL : OPENAI_FINISHING_TAIL)) return [{ index, delta, logprobs: null, finish_reason: finish ?? null }];
   const choice = { index, delta } as Choices[number];
-  // The choice's other keys, all null (`finish_reason`, a vendor's), in the text's order.
-  for (let from = 2; from < tail.length; ) {
-    const end = tail.indexOf('"', from);
-    const key = tail.slice(from, end);
-    // `__proto__` would set the prototype where JSON.parse makes a field; a second finish reason, a
-    // key JSON.parse would overwrite with the last value.
-    if (key === '__proto__' || (finish !== undefined && key === 'finish_reason')) return undefined;
-    (choice as Record<string, unknown>)[key] = null;
-    from = end + NULL_VALUE_AND_NEXT_KEY.length;
-  }
+  // The choice's other keys, all null (`finish_reason`, a vendor's), in the text's order; a second
+  // finish reason is a key JSON.parse would overwrite with the last value.
+  if (finish !== undefined && tail.includes('"finish_reason"')) return undefined;
+  if (!setNulls(choice, tail)) return undefined;
   if (finish !== undefined) choice.finish_reason = finish;
   return [choice];
+}
+
+/**
+ * Sets each key of `nulls` (`,"key":null` repeated) to null on `target`, in the text's order, as
+ * JSON.parse would; false for `__proto__`, which would set the prototype where JSON.parse makes a field.
+ */
+function setNulls(target: object, nulls: string): boolean {
+  for (let from = 2; from < nulls.length; ) {
+    const end = nulls.indexOf('"', from);
+    const key = nulls.slice(from, end);
+    if (key === '__proto__') return false;
+    (target as Record<string, unknown>)[key] = null;
+    from = end + NULL_VALUE_AND_NEXT_KEY.length;
+  }
+  return true;
 }
 
 /** From a key's closing quote to the next key's first character: `":null,"`. */
