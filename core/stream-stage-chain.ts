@@ -58,6 +58,12 @@ export abstract class StageChain {
 
   /** An item reaches stage `from`; `result` is the source's own, passed on while no map changed it. */
   protected fromItem(from: number, value: unknown, result?: Result): Settled {
+    const carried = this.carry(from, value, result);
+    return carried === SKIP ? this.read() : carried;
+  }
+
+  /** `fromItem`, but an item a map skipped is SKIP, for the caller to read the next one its own way. */
+  protected carry(from: number, value: unknown, result?: Result): Settled | typeof SKIP {
     const stages = this.stages;
     for (let i = from; i < stages.length; i++) {
       const { tap, mapping } = stages[i]!;
@@ -78,7 +84,7 @@ export abstract class StageChain {
         this.over(i);
         return this.letGoQuietly(i).then(() => this.mapFailed(i, cause));
       }
-      if (mapped === SKIP) return this.read();
+      if (mapped === SKIP) return SKIP;
       if (mapped === STOP) {
         this.over(i);
         return this.letGoQuietly(i).then(() => this.mapEnded(i));

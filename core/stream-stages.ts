@@ -13,7 +13,8 @@
  * where priming stopped, replays what priming held through the stages added after it, and takes
  * more stages. A layer of its own cost every event a promise and its reaction.
  */
-import { DONE, type Reading, type Result, type Settled, type Stage, StageChain } from './stream-stage-chain.js';
+import { DONE, type Reading, type Result, SKIP, type Settled, type Stage, StageChain } from './stream-stage-chain.js';
+import { NEXT_READY, nextReady, type ReadyIterator } from './stream-ready.js';
 import type { Release } from './unparsed-preamble.js';
 
 export { SKIP, STOP, type Stage } from './stream-stage-chain.js';
@@ -25,10 +26,15 @@ interface Held {
 }
 
 /** The stages run innermost first (core/stream-stage-chain.ts). */
-export class StagedStream<T> extends StageChain implements AsyncIterable<T>, AsyncIterator<T> {
+export class StagedStream<T> extends StageChain implements AsyncIterable<T>, ReadyIterator<T> {
   private reading: 'not yet' | 'reading' | 'folded' = 'not yet';
   /** What priming held, until it has been read (oldest first). */
   private held: Held[] | undefined;
+  /**
+   * What an item taken in hand (`[NEXT_READY]`) led to when that was not an item: a tap or a map
+   * that threw, a map that stopped. `next()` answers with it before reading on.
+   */
+  private stash: Promise<Result> | undefined;
 
   constructor(
     private readonly source: AsyncIterable<unknown>,
@@ -86,7 +92,36 @@ export class StagedStream<T> extends StageChain implements AsyncIterable<T>, Asy
   }
 
   next(): Promise<IteratorResult<T>> {
+    const stashed = this.stash;
+    if (stashed !== undefined) {
+      this.stash = undefined;
+      return stashed as Promise<IteratorResult<T>>;
+    }
     return Promise.resolve(this.read()) as Promise<IteratorResult<T>>;
+  }
+
+  /**
+   * The next item through every stage, when the source has one in hand (core/stream-ready.ts); an
+   * item a map skips is passed over for the next one in hand. Anything else an item leads to waits
+   * for `next()`, so it reaches the reader after the items before it, as it did. What priming held
+   * comes through `next()` too.
+   */
+  [NEXT_READY](): IteratorYieldResult<T> | undefined {
+    const state = this.state;
+    if (this.stash !== undefined || this.held !== undefined || state === undefined || state.overMap >= 0) return undefined;
+    for (;;) {
+      const taken = nextReady(state.iterator);
+      if (taken === undefined) return undefined;
+      const carried = this.carry(0, taken.value, taken);
+      if (carried === SKIP) continue;
+      if (carried instanceof Promise) {
+        // Handled by whoever calls next(); a reader that lets go first never sees it.
+        carried.catch(noop);
+        this.stash = carried;
+        return undefined;
+      }
+      return carried as IteratorYieldResult<T>;
+    }
   }
 
   return(value?: unknown): Promise<IteratorResult<T>> {
@@ -132,3 +167,5 @@ export class StagedStream<T> extends StageChain implements AsyncIterable<T>, Asy
     return this.fromResult(from, result);
   }
 }
+
+const noop = (): void => undefined;

@@ -4,6 +4,7 @@
  */
 import { isPrimed, markPassable, markPrimed, passableHint } from './stream-marks.js';
 import { isMeaningfulChunk } from './stream-preamble.js';
+import { NEXT_READY, nextReady, type ReadyIterator } from './stream-ready.js';
 import { StagedStream } from './stream-stages.js';
 import { heldFor, type Release, whilePriming } from './unparsed-preamble.js';
 
@@ -70,7 +71,7 @@ async function readPreamble<T>(iterator: AsyncIterator<T>, meaningful: (chunk: T
 /** What was held, then the late read, then the rest: a layer of its own over a stream of any kind. */
 function replaying<T>(iterator: AsyncIterator<T>, held: Array<IteratorResult<T>>, pending: Promise<IteratorResult<T>> | undefined, release: Release | undefined): AsyncIterable<T> {
   return {
-    [Symbol.asyncIterator]() {
+    [Symbol.asyncIterator](): ReadyIterator<T> {
       return {
         next() {
           const replay = held.shift();
@@ -91,6 +92,8 @@ function replaying<T>(iterator: AsyncIterator<T>, held: Array<IteratorResult<T>>
           }
           return iterator.next();
         },
+        // What the source has in hand once the held results and the late read are handed on (core/stream-ready.ts).
+        [NEXT_READY]: () => (held.length > 0 || pending !== undefined ? undefined : nextReady(iterator)),
         return(value?: unknown) {
           return iterator.return ? iterator.return(value) : Promise.resolve({ done: true as const, value: undefined as T });
         },

@@ -13,6 +13,7 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { nextReady } from '../stream-ready.js';
 
 export const SSE_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
 
@@ -44,10 +45,19 @@ export async function writeSse(res: ServerResponse, events: AsyncIterable<string
     pending = '';
     res.write(text);
   };
+  // for await, written out so that the rest of what an upstream's read brought is taken in hand
+  // (core/stream-ready.ts): a promise and a resumption of this function per event otherwise.
+  const iterator = events[Symbol.asyncIterator]();
   try {
-    for await (const text of events) {
-      if (res.destroyed) break;
-      pending += text;
+    for (;;) {
+      const result = await iterator.next();
+      if (result.done === true) break;
+      if (res.destroyed) {
+        await iterator.return?.();
+        break;
+      }
+      pending += result.value;
+      for (let more = nextReady(iterator); more !== undefined; more = nextReady(iterator)) pending += more.value;
       if (!scheduled) {
         scheduled = true;
         process.nextTick(flush);

@@ -10,6 +10,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import { NEXT_READY, type ReadyIterator } from '../../core/stream-ready.js';
 import type { UpstreamExchange } from './http-client.js';
 
 /** What may still follow a consumer's early stop (after `[DONE]`) before the connection is given up. */
@@ -30,7 +31,7 @@ function receivedWhole(body: Body): boolean {
   return body.destroyed || body.readableEnded || (body as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
 }
 
-class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
+class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyIterator<EventSourceMessage> {
   /**
    * The events of the last read not yet handed on, from `head`: a read's events are all handed on
    * before the next read, so the queue empties and starts again rather than shifting each one off
@@ -80,6 +81,11 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage> {
       this.resolve = resolve;
       this.reject = reject;
     });
+  }
+
+  /** The rest of a read's events, without a promise each (core/stream-ready.ts). */
+  [NEXT_READY](): IteratorYieldResult<EventSourceMessage> | undefined {
+    return this.head < this.pending.length ? (this.take() as IteratorYieldResult<EventSourceMessage>) : undefined;
   }
 
   /** The consumer stopped early. */

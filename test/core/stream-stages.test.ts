@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SKIP, STOP, mapStream, type StreamMapping } from '../../core/map-stream.js';
 import { primeStream } from '../../core/stream.js';
+import { NEXT_READY, nextReady } from '../../core/stream-ready.js';
 import { isPrimed, markPrimed } from '../../core/stream-marks.js';
 import { tapStream, type StreamTap } from '../../core/tap-stream.js';
 
@@ -12,7 +13,9 @@ import { tapStream, type StreamTap } from '../../core/tap-stream.js';
  * refuse to be let go, read to the end or left early, each run once joined and once with every
  * stage kept apart by a wrapper that is neither, and the logs compared. Priming (`primeStream`,
  * as the retry primes inside its loop) is a stage too: joined, the primed stream goes on in the
- * same layer and replays what it held through the stages added after it.
+ * same layer and replays what it held through the stages added after it. A third time the source
+ * has items in hand (core/stream-ready.ts: a few after each one `next()` gave), and the reader
+ * takes them as writeSse does: what every stage sees and the reader gets must not change.
  */
 
 type TapPlan = { kind: 'tap'; name: string; readsChunks: boolean; throwsOnCall?: number; end: 'none' | 'ok' | 'throws' | 'rejects' | 'later'; mapsErrors: boolean };
@@ -39,9 +42,15 @@ interface Scenario {
   letsGoAfterTheEnd: boolean;
   /** After the end, the reader asks for one more item. */
   readsAgainAfterTheEnd: boolean;
+  /** How many items the source has in hand after each one `next()` gives, when the reader takes them. */
+  inHand: number;
 }
 
-async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
+type Reading = 'joined' | 'nested' | 'joined, in hand';
+
+async function run(scenario: Scenario, reading: Reading): Promise<string[]> {
+  const joined = reading !== 'nested';
+  const inHand = reading === 'joined, in hand';
   const lines: string[] = [];
   let slowRead: Promise<unknown> | undefined;
   /** The log once nothing is left to happen: a read priming left pending may settle after the reader is done. */
@@ -56,12 +65,14 @@ async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
     [Symbol.asyncIterator]() {
       let next = 0;
       let over = false;
+      let ready = 0;
       return {
         async next() {
           if (over) return { done: true, value: undefined };
           if (next === scenario.slowRead) await (slowRead = new Promise((resolve) => setTimeout(resolve, 5)));
           if (next < scenario.items.length) {
             log(`source gives ${scenario.items[next]}`);
+            ready = inHand ? scenario.inHand : 0;
             return { done: false, value: scenario.items[next++]! };
           }
           over = true;
@@ -69,6 +80,13 @@ async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
           log(scenario.sourceFails ? 'source fails' : 'source ends');
           if (scenario.sourceFails) throw new Error('source');
           return { done: true, value: undefined };
+        },
+        // Never the slow read: that one comes through next().
+        [NEXT_READY]() {
+          if (over || ready === 0 || next >= scenario.items.length || next === scenario.slowRead) return undefined;
+          ready--;
+          log(`source has ${scenario.items[next]} in hand`);
+          return { done: false as const, value: scenario.items[next++]! };
         },
         async return() {
           log('source let go');
@@ -170,9 +188,30 @@ async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
 
   let read = 0;
   try {
-    for await (const value of stream) {
-      log(`reader gets ${value}`);
-      if (++read === scenario.readerStopsAfter) break;
+    if (inHand) {
+      // writeSse's loop: for await, taking what is in hand after each item.
+      const iterator = stream[Symbol.asyncIterator]();
+      reading: for (;;) {
+        const result = await iterator.next();
+        if (result.done === true) break;
+        log(`reader gets ${result.value}`);
+        if (++read === scenario.readerStopsAfter) {
+          await iterator.return?.();
+          break;
+        }
+        for (let more = nextReady(iterator); more !== undefined; more = nextReady(iterator)) {
+          log(`reader gets ${more.value}`);
+          if (++read === scenario.readerStopsAfter) {
+            await iterator.return?.();
+            break reading;
+          }
+        }
+      }
+    } else {
+      for await (const value of stream) {
+        log(`reader gets ${value}`);
+        if (++read === scenario.readerStopsAfter) break;
+      }
     }
     log('reader done');
     if (scenario.readsAgainAfterTheEnd) {
@@ -193,12 +232,12 @@ async function run(scenario: Scenario, joined: boolean): Promise<string[]> {
  * A scenario with a slow read runs on fake timers, which fire one at a time in the order they are
  * due, whatever the machine's load: priming's deadline comes before the slow read, every time.
  */
-async function runOnItsClock(scenario: Scenario, joined: boolean): Promise<string[]> {
-  if (scenario.slowRead === undefined) return run(scenario, joined);
+async function runOnItsClock(scenario: Scenario, reading: Reading): Promise<string[]> {
+  if (scenario.slowRead === undefined) return run(scenario, reading);
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
   try {
     let finished = false;
-    const running = run(scenario, joined).finally(() => (finished = true));
+    const running = run(scenario, reading).finally(() => (finished = true));
     while (!finished) await vi.advanceTimersToNextTimerAsync();
     return await running;
   } finally {
@@ -249,6 +288,7 @@ function scenarioFrom(next: () => number): Scenario {
     ...(stages.some((stage) => stage.kind === 'prime' && stage.holdMs < 100) ? { slowRead: Math.floor(next() * 5) } : {}),
     letsGoAfterTheEnd: chance(0.2),
     readsAgainAfterTheEnd: chance(0.2),
+    inHand: Math.floor(next() * 4),
   };
 }
 
@@ -257,9 +297,12 @@ describe('maps and taps joined in one layer', () => {
     const next = random(20261203);
     for (let i = 0; i < 3000; i++) {
       const scenario = scenarioFrom(next);
-      const joined = await runOnItsClock(scenario, true);
-      const nested = await runOnItsClock(scenario, false);
+      const joined = await runOnItsClock(scenario, 'joined');
+      const nested = await runOnItsClock(scenario, 'nested');
       expect({ scenario, log: joined }, `run ${i}`).toEqual({ scenario, log: nested });
+      // In hand, the source says so when it hands an item over; otherwise the same lines.
+      const inHand = (await runOnItsClock(scenario, 'joined, in hand')).map((line) => line.replace(/^source has (\w+) in hand$/, 'source gives $1'));
+      expect({ scenario, log: inHand }, `run ${i}, in hand`).toEqual({ scenario, log: nested });
     }
   });
 

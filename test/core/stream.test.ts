@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { isMeaningfulChunk, markPassable, primeStream, tapStream } from '../../core/stream.js';
 import { AS_PARSED, type UnparsedChunk } from '../../core/unparsed-preamble.js';
 import type { PassThroughHint } from '../../core/providers/provider.js';
+import { NEXT_READY, nextReady } from '../../core/stream-ready.js';
 
 const role = { choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
 const ping = { choices: [] };
@@ -197,6 +198,48 @@ describe('primeStream over a stream read in place (a preamble left unparsed whil
     const allowed = adapter(hint, [role, word]);
     await primeStream(allowed.chunks);
     expect([...wrapped.noted, ...custom.noted, ...allowed.noted].some((n) => n.priming)).toBe(false);
+  });
+});
+
+describe('primeStream, items in hand (core/stream-ready.ts)', () => {
+  /** A source whose items after the first are all in hand. */
+  function inHand<T>(items: T[]): AsyncIterable<T> {
+    let next = 0;
+    const iterator = {
+      next: async (): Promise<IteratorResult<T>> => (next < items.length ? { done: false, value: items[next++]! } : { done: true, value: undefined }),
+      [NEXT_READY]: (): IteratorYieldResult<T> | undefined => (next > 0 && next < items.length ? { done: false, value: items[next++]! } : undefined),
+    };
+    return { [Symbol.asyncIterator]: () => iterator };
+  }
+
+  // Staged: a tap over the source is one layer with what priming hands on; a source of another kind gets a layer of its own.
+  const layers = {
+    staged: (chunks: AsyncIterable<unknown>, seen: unknown[]) => tapStream(chunks, { chunk: (c) => void seen.push(c) }),
+    'a layer of its own': (chunks: AsyncIterable<unknown>) => chunks,
+  };
+
+  it.each(Object.entries(layers))('hands the held preamble on through next(), then what the source has in hand, in order (%s)', async (kind, layer) => {
+    const tapped: unknown[] = [];
+    const third = { ...word, n: 3 };
+    const primed = (await primeStream(layer(inHand([role, ping, word, word, third]), tapped)))[Symbol.asyncIterator]();
+    // Held by priming: role, ping and the first word, each from next().
+    expect((await primed.next()).value).toBe(role);
+    expect(nextReady(primed)).toBeUndefined();
+    expect((await primed.next()).value).toBe(ping);
+    expect((await primed.next()).value).toBe(word);
+    // The source's own, in hand.
+    expect(nextReady(primed)?.value).toBe(word);
+    expect(nextReady(primed)?.value).toBe(third);
+    expect(nextReady(primed)).toBeUndefined();
+    expect(await primed.next()).toEqual({ done: true, value: undefined });
+    if (kind === 'staged') expect(tapped).toEqual([role, ping, word, word, third]);
+  });
+
+  it.each(Object.entries(layers))('never hands over a held end: that comes from next() (%s)', async (_kind, layer) => {
+    const primed = (await primeStream(layer(inHand([role]), [])))[Symbol.asyncIterator]();
+    expect((await primed.next()).value).toBe(role);
+    expect(nextReady(primed)).toBeUndefined();
+    expect(await primed.next()).toEqual({ done: true, value: undefined });
   });
 });
 

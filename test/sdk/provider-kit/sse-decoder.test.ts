@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextReady } from '../../../core/stream-ready.js';
 import { decodeSse } from '../../../sdk/provider-kit/sse-decoder.js';
 import type { UpstreamExchange } from '../../../sdk/provider-kit/http-client.js';
 import { seededRandom } from '../../support/seeded-random.js';
@@ -76,6 +77,28 @@ describe('decodeSse', () => {
       { event: undefined, data: 'one\ntwo' },
       { event: undefined, data: '[DONE]' },
     ]);
+    expect(calls.released).toBe(1);
+  });
+
+  it('hands over the rest of a read\'s events in hand, and only events: the end comes from next()', async () => {
+    let sendTheRest = () => undefined as void;
+    const theRest = new Promise<void>((resolve) => (sendTheRest = resolve));
+    const { exchange, calls } = await exchangeFor('/in-hand', async (res) => {
+      res.write('data: one\n\ndata: two\n\ndata: three\n\n');
+      await theRest;
+      res.end('data: four\n\n');
+    });
+    const events = decodeSse(exchange);
+    expect((await events.next()).value?.data).toBe('one');
+    expect(nextReady(events)?.value.data).toBe('two');
+    expect(nextReady(events)?.value.data).toBe('three');
+    // The next read has not been asked for: nothing more in hand.
+    expect(nextReady(events)).toBeUndefined();
+    sendTheRest();
+    expect((await events.next()).value?.data).toBe('four');
+    expect(nextReady(events)).toBeUndefined();
+    expect(await events.next()).toEqual({ done: true, value: undefined });
+    expect(nextReady(events)).toBeUndefined();
     expect(calls.released).toBe(1);
   });
 
