@@ -56,6 +56,12 @@ async function readPreamble<T>(iterator: AsyncIterator<T>, meaningful: (chunk: T
   const held: Array<IteratorResult<T>> = [await iterator.next()];
   const deadline = performance.now() + holdMs;
   for (let last = held[0]!; !last.done && !meaningful(last.value) && held.length < maxHeld; ) {
+    // Came in the same read (OpenAI's role chunk and the first words nearly always do): no deadline to race.
+    const ready = nextReady(iterator);
+    if (ready !== undefined) {
+      held.push((last = ready));
+      continue;
+    }
     const next = iterator.next();
     const result = await beforeDeadline(next, deadline);
     if (result === undefined) {

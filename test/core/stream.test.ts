@@ -235,6 +235,23 @@ describe('primeStream, items in hand (core/stream-ready.ts)', () => {
     if (kind === 'staged') expect(tapped).toEqual([role, ping, word, word, third]);
   });
 
+  it('primes a preamble that came in one read without a deadline to race: no timer', async () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const primed = await primeStream(inHand([role, ping, word, word]));
+      expect(timers).not.toHaveBeenCalled();
+      const seen: unknown[] = [];
+      for await (const chunk of primed) seen.push(chunk);
+      expect(seen).toEqual([role, ping, word, word]);
+      // A source without items in hand: each read after the first races the hold's deadline.
+      const source = inHand([role, ping, word]);
+      await primeStream({ [Symbol.asyncIterator]: () => ({ next: () => source[Symbol.asyncIterator]().next() }) });
+      expect(timers).toHaveBeenCalledTimes(2);
+    } finally {
+      timers.mockRestore();
+    }
+  });
+
   it.each(Object.entries(layers))('never hands over a held end: that comes from next() (%s)', async (_kind, layer) => {
     const primed = (await primeStream(layer(inHand([role]), [])))[Symbol.asyncIterator]();
     expect((await primed.next()).value).toBe(role);
