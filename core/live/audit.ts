@@ -1,7 +1,7 @@
 /**
  * The audit trail of live config changes: who changed what, when, from what to what. One record
  * per change under a sequence number from the store's counters (so replicas never overwrite each
- * other's), each kept a year; reading takes the newest ones.
+ * other's), each kept a year; reading takes the newest ones (a number whose writer gave up is a gap).
  */
 import { SECRET_NAME } from '../config/resolve-providers.js';
 import type { Store } from '../store/store.js';
@@ -24,7 +24,7 @@ const KEEP_MS = 365 * 86_400_000;
 const records = (store: Store) => store.kv<Record<`audit:${number}`, AuditEntry>>('live-config-audit');
 
 export async function appendAudit(store: Store, entry: Omit<AuditEntry, 'at' | 'seq'>): Promise<void> {
-  const seq = await store.counters.add(SEQUENCE, 1);
+  const seq = await store.counters.next(SEQUENCE);
   await records(store).set(`audit:${seq}`, { ...entry, seq, at: new Date().toISOString(), before: masked(entry.before), after: masked(entry.after) }, KEEP_MS);
 }
 

@@ -78,6 +78,21 @@ export class BoundedCounters implements Counters {
     return this.bounded(() => this.shared.get(key), () => this.ledger.get(key));
   }
 
+  /**
+   * Only the shared store numbers a sequence: a number counted here would be one another replica
+   * also gets. A call that runs out of time is refused, and a number it draws late is left unused
+   * (taking it back, as an exact add does, would hand it out again after numbers other replicas
+   * drew meanwhile).
+   */
+  async next(key: string): Promise<number> {
+    try {
+      return await withinMs(this.exactTimeoutMs, this.shared.next(key));
+    } catch (error) {
+      this.failed(error as Error);
+      throw storeUnavailable(error);
+    }
+  }
+
   async ttl(key: string): Promise<number | undefined> {
     if (this.pending.has(key) && !(await this.move(key))) return this.ledger.ttl(key);
     return this.bounded(() => this.shared.ttl(key), () => this.ledger.ttl(key));
@@ -118,7 +133,7 @@ export class BoundedCounters implements Counters {
       this.failed(error as Error);
       // Applied late after all: take it back there, since the caller was told it did not count.
       call.then(() => this.shared.add(key, -by, ttlMs), () => undefined).catch(() => undefined);
-      throw new GatewayError('unavailable', 'The shared state store did not answer in time; try again.', { code: 'store_unavailable', retryable: true, retryAfterSeconds: 1, cause: error });
+      throw storeUnavailable(error);
     }
   }
 
@@ -193,6 +208,9 @@ export class BoundedCounters implements Counters {
     this.logger.warn('the state store is failing; counting in this process until it is back', { error: error.message, failures: this.failureCount });
   }
 }
+
+const storeUnavailable = (cause: unknown) =>
+  new GatewayError('unavailable', 'The shared state store did not answer in time; try again.', { code: 'store_unavailable', retryable: true, retryAfterSeconds: 1, cause });
 
 /** Bounds a one-off store call (a key-value read) the same way, without a fallback value. */
 export async function withinMs<T>(ms: number, call: Promise<T>): Promise<T> {

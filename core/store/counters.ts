@@ -13,6 +13,14 @@ export interface Counters {
   add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number>;
   /** The current total, 0 for a key that does not exist or has expired. */
   get(key: string): Promise<number>;
+  /**
+   * The next number of a sequence every replica draws from (1, 2, 3…): ids for records that
+   * several replicas append to one log. Never answered from this process alone, which would hand
+   * out a number another replica also gets (and one record would overwrite the other): where the
+   * shared store does not answer in time it throws a retryable 503 (`store_unavailable`). A number
+   * that reaches the store after that is never used, so readers of such a log must expect gaps.
+   */
+  next(key: string): Promise<number>;
   /** Milliseconds until the key expires; undefined when it does not exist or never expires. */
   ttl(key: string): Promise<number | undefined>;
   delete(key: string): Promise<void>;

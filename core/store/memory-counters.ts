@@ -48,6 +48,11 @@ export class MemoryCounters implements Counters, LocalCounters {
     return this.getNow(key);
   }
 
+  /** One process draws alone: the next number is the count after adding one. */
+  async next(key: string): Promise<number> {
+    return this.addNow(key, 1);
+  }
+
   getNow(key: string): number {
     return this.live(key)?.value ?? 0;
   }

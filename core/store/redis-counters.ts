@@ -45,6 +45,11 @@ export class RedisCounters implements Counters {
     return Number(value);
   }
 
+  /** INCR is atomic: no two replicas get the same number. */
+  async next(key: string): Promise<number> {
+    return this.client.incr(this.prefix + key);
+  }
+
   async get(key: string): Promise<number> {
     const value = await this.client.get(this.prefix + key);
     return value === null ? 0 : Number(value);

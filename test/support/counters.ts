@@ -17,6 +17,7 @@ export function testCounters(shape: CountersShape, now: () => number = Date.now)
   return {
     add: (key, by, ttlMs) => memory.add(key, by, ttlMs),
     get: (key) => memory.get(key),
+    next: (key) => memory.next(key),
     ttl: (key) => memory.ttl(key),
     delete: (key) => memory.delete(key),
     takeFromBucket: (key, amount, capacity, refill) => memory.takeFromBucket(key, amount, capacity, refill),

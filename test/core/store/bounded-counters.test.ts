@@ -14,6 +14,19 @@ import { MemoryCounters } from '../../../core/store/memory-counters.js';
 class StallingStore extends MemoryCounters {
   stalledAmount: number | undefined;
   readonly adds: number[] = [];
+  /** While set, a sequence number is drawn but its answer held back until `release()`. */
+  holdNext = false;
+  private held: (() => void)[] = [];
+
+  override async next(key: string): Promise<number> {
+    const number = await super.next(key);
+    if (this.holdNext) await new Promise<void>((resolve) => this.held.push(resolve));
+    return number;
+  }
+
+  release(): void {
+    for (const resolve of this.held.splice(0)) resolve();
+  }
 
   override add(key: string, by: number, ttlMs?: number, _options?: AddOptions): Promise<number> {
     this.adds.push(by);
@@ -66,5 +79,22 @@ describe('BoundedCounters, exact adds', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(195);
     shared.stalledAmount = undefined;
     expect(await counters.get('budget')).toBe(0);
+  });
+});
+
+describe('BoundedCounters, sequence numbers', () => {
+  it('a number the store does not answer in time is refused, never drawn here; drawn late, it is left unused', async () => {
+    const { shared, counters } = setUp();
+    expect(await counters.next('log')).toBe(1);
+    shared.holdNext = true;
+    const started = performance.now();
+    await expect(counters.next('log')).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
+    // The store drew 2 for the refused call (its answer was late): not taken back, since another
+    // replica may have drawn 3 meanwhile, and 2 handed out again would overwrite no one's record.
+    shared.holdNext = false;
+    shared.release();
+    expect(await counters.next('log')).toBe(3);
+    expect(await counters.get('log')).toBe(3);
   });
 });

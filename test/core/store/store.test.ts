@@ -113,6 +113,14 @@ describe.skipIf(!REDIS_URL)('redis shared by two replicas', () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
+  it('two replicas drawing from one sequence never get the same number', async () => {
+    const stores: Store[] = [await openStore(REDIS_URL!, silentLogger), await openStore(REDIS_URL!, silentLogger)];
+    const key = `sequence-${Date.now()}-${Math.random()}`;
+    const numbers = await Promise.all(Array.from({ length: 100 }, (_, i) => stores[i % 2]!.counters.next(key)));
+    expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
   it('keeps counting when Redis forgets its scripts (restart, SCRIPT FLUSH): they are sent again', async () => {
     const store = await openStore(REDIS_URL!, silentLogger);
     const admin = createClient({ url: REDIS_URL! });
