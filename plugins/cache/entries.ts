@@ -6,6 +6,11 @@
  * the stats) by reading the log's new records every `syncIntervalMs`, and rebuilds its view from
  * the log's last `maxEntries` records at start.
  *
+ * A record's number is drawn before the record is stored, so a reader can find a number whose
+ * record is not there yet: it looks again at its next reads, for a while, and then takes it for
+ * a gap (a writer that gave up). A replica further behind than its view holds reads only the
+ * newest `maxEntries` records, as at start.
+ *
  * The view is an LRU of entry metadata bounded by `maxEntries` and `maxBytes`: what falls out is
  * deleted from the store. Every wait on the store is bounded; a store that fails or is slow makes
  * the cache step aside (the caller counts it), never the request.
@@ -56,12 +61,20 @@ export interface EntryListener {
 
 const SEQ = 'cache:log-seq';
 const BATCH = 200;
+/** Most numbers looked for again at once; past it the oldest is taken for a gap. */
+const MAX_LATE = 200;
 
 export class CacheEntries {
   /** Insertion order is recency order: a hit moves its entry to the end. */
   private readonly view = new Map<string, EntryMeta>();
   private bytes = 0;
+  /** Every record up to this number has been read (or taken for a gap). */
   private seen = 0;
+  /** Numbers read before their record was stored, with when to stop looking for them. */
+  private readonly late = new Map<number, number>();
+  /** Clears read while records before them may still come in late: a late add they match stays out. */
+  private clearsSince: { seq: number; filter: ClearFilter; at: number; until: number }[] = [];
+  private loaded = false;
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
 
@@ -75,11 +88,7 @@ export class CacheEntries {
 
   /** Reads the log's recent records (in the background: the gateway does not wait for it), then follows it. */
   start(): Promise<void> {
-    const loaded = (async () => {
-      const last = await withinMs(this.options.storeTimeoutMs * 4, this.counters.get(SEQ));
-      this.seen = Math.max(0, last - this.options.maxEntries);
-      await this.sync();
-    })().catch((error: Error) => this.logger.warn('could not load the cache index from the store', { error: error.message }));
+    const loaded = this.sync();
     this.timer = setInterval(() => void this.sync(), this.options.syncIntervalMs);
     this.timer.unref();
     return loaded;
@@ -132,36 +141,74 @@ export class CacheEntries {
 
   /** Reads the log records other replicas (or an earlier run) wrote since the last look. */
   sync(): Promise<void> {
-    this.syncing ??= this.readLog().finally(() => (this.syncing = undefined));
+    this.syncing ??= this.readLog()
+      .then(() => {
+        this.loaded = true;
+      })
+      .catch((error: Error) => {
+        if (this.loaded) this.logger.debug('cache sync skipped: the store did not answer', { error: error.message });
+        else this.logger.warn('could not load the cache index from the store; trying again', { error: error.message });
+      })
+      .finally(() => (this.syncing = undefined));
     return this.syncing;
   }
 
   private async readLog(): Promise<void> {
-    try {
-      this.expire();
-      const last = await withinMs(this.options.storeTimeoutMs, this.counters.get(SEQ));
-      while (this.seen < last) {
-        const upTo = Math.min(last, this.seen + BATCH);
-        const seqs = Array.from({ length: upTo - this.seen }, (_, i) => this.seen + 1 + i);
-        const records = await withinMs(this.options.storeTimeoutMs * 4, Promise.all(seqs.map((seq) => this.kv.get(`log:${seq}`))));
-        for (const record of records) this.apply(record);
-        this.seen = upTo;
-      }
-    } catch (error) {
-      this.logger.debug('cache sync skipped: the store did not answer', { error: (error as Error).message });
+    this.expire();
+    const last = await withinMs(this.options.storeTimeoutMs * (this.loaded ? 1 : 4), this.counters.get(SEQ));
+    // What the view cannot hold is not worth reading (at start, or after falling far behind).
+    this.seen = Math.max(this.seen, last - this.options.maxEntries);
+    await this.readLate();
+    while (this.seen < last) {
+      const upTo = Math.min(last, this.seen + BATCH);
+      const seqs = Array.from({ length: upTo - this.seen }, (_, i) => this.seen + 1 + i);
+      const records = await this.read(seqs);
+      records.forEach((record, i) => (record ? this.apply(seqs[i]!, record) : this.lookAgain(seqs[i]!)));
+      this.seen = upTo;
     }
   }
 
-  private apply(record: LogRecord | undefined): void {
-    if (!record) return;
+  private read(seqs: number[]): Promise<(LogRecord | undefined)[]> {
+    return withinMs(this.options.storeTimeoutMs * 4, Promise.all(seqs.map((seq) => this.kv.get(`log:${seq}`))));
+  }
+
+  /** Numbers drawn by a writer that had not stored its record yet: found now, still awaited, or a gap. */
+  private async readLate(): Promise<void> {
+    const now = Date.now();
+    for (const [seq, until] of this.late) if (until <= now) this.late.delete(seq);
+    this.clearsSince = this.late.size === 0 ? [] : this.clearsSince.filter((clear) => clear.until > now);
+    if (this.late.size === 0) return;
+    const seqs = [...this.late.keys()];
+    const records = await this.read(seqs);
+    records.forEach((record, i) => {
+      if (!record) return;
+      this.late.delete(seqs[i]!);
+      this.apply(seqs[i]!, record);
+    });
+  }
+
+  private lookAgain(seq: number): void {
+    if (!this.loaded) return; // at start, a missing record is one that expired
+    if (this.late.size >= MAX_LATE) this.late.delete(this.late.keys().next().value!);
+    // Its writer stores the record within its own bound on the store; a few reads more is room enough.
+    this.late.set(seq, Date.now() + Math.max(4 * this.options.storeTimeoutMs, 3 * this.options.syncIntervalMs));
+  }
+
+  private apply(seq: number, record: LogRecord): void {
     if (record.op === 'clear') {
+      if (this.late.size > 0) this.clearsSince.push({ seq, filter: record.filter, at: record.at, until: Math.max(...this.late.values()) });
       // The replica that cleared may not have known every entry yet: what this one knows goes too.
       for (const meta of this.applyClear(record.filter, record.at)) void withinMs(this.options.storeTimeoutMs, this.kv.delete(`e:${meta.key}`)).catch(() => false);
-    } else if (!this.view.has(record.meta.key) && record.meta.expiresAt > Date.now()) this.remember(record.meta);
+    } else if (!this.view.has(record.meta.key) && record.meta.expiresAt > Date.now() && !this.clearedSince(seq, record.meta)) this.remember(record.meta);
+  }
+
+  /** An add read late, after a clear numbered after it that matches it: it was cleared. */
+  private clearedSince(seq: number, meta: EntryMeta): boolean {
+    return this.clearsSince.some((clear) => clear.seq > seq && matches(meta, clear.filter, clear.at));
   }
 
   private async append(record: LogRecord): Promise<void> {
-    const seq = await withinMs(this.options.storeTimeoutMs, this.counters.add(SEQ, 1));
+    const seq = await withinMs(this.options.storeTimeoutMs, this.counters.next(SEQ));
     await withinMs(this.options.storeTimeoutMs, this.kv.set(`log:${seq}`, record, this.options.logTtlMs));
     // Our own record needs no reading back, unless others wrote in between.
     if (seq === this.seen + 1) this.seen = seq;
