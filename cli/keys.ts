@@ -30,9 +30,10 @@ export interface KeysOptions {
 export async function keysCommand(options: KeysOptions): Promise<number> {
   const loaded = await loadConfigFile(options.config);
   const url = typeof loaded.config.store === 'string' ? loaded.config.store : DEFAULT_STORE;
-  // A relative SQLite path is relative to the working directory, as `start` reads it.
-  const store = await openStore(url, silentLogger);
-  const keys = new KeyStore(store.kv('keys'), 0);
+  // A relative SQLite path is relative to the working directory, as `start` reads it. The counters
+  // a running gateway saved are read (the keys' slots count from them) and never written back.
+  const store = await openStore(url, silentLogger, { saveCounters: false });
+  const keys = new KeyStore(store.kv('keys'), store.counters, 0);
   try {
     switch (options.action) {
       case 'create': {

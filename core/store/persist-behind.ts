@@ -15,9 +15,7 @@ const SNAPSHOT_KEY = 'snapshot';
 type Snapshot = Record<string, { value: number; expiresAt: number | null }>;
 
 export async function persistBehind(counters: MemoryCounters, kv: Keyv, logger: Logger, intervalMs = 1000): Promise<{ stop(): Promise<void> }> {
-  const saved = await readSnapshot(kv, logger);
-  const state: Snapshot = { ...saved };
-  counters.restore(Object.entries(state).map(([key, e]) => [key, { value: e.value, expiresAt: e.expiresAt ?? Infinity }]));
+  const state = await restoreCounters(counters, kv, logger);
 
   let writing: Promise<void> = Promise.resolve();
   const save = () => {
@@ -41,6 +39,17 @@ export async function persistBehind(counters: MemoryCounters, kv: Keyv, logger: 
       await save();
     },
   };
+}
+
+/**
+ * Only the restore, for a short-lived command beside a running gateway (`llm-gateway keys`): a
+ * save writes every counter as this process knows it, which would put back what the gateway has
+ * counted since this process read them.
+ */
+export async function restoreCounters(counters: MemoryCounters, kv: Keyv, logger: Logger): Promise<Snapshot> {
+  const state: Snapshot = { ...(await readSnapshot(kv, logger)) };
+  counters.restore(Object.entries(state).map(([key, e]) => [key, { value: e.value, expiresAt: e.expiresAt ?? Infinity }]));
+  return state;
 }
 
 const READ_ATTEMPTS = 3;

@@ -19,7 +19,7 @@ import type { Logger } from '../logger.js';
 import { maskUrlPasswords } from '../mask-urls.js';
 import type { Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
-import { persistBehind } from './persist-behind.js';
+import { persistBehind, restoreCounters } from './persist-behind.js';
 import { BoundedCounters, withinMs } from './bounded-counters.js';
 import { RedisCounters } from './redis-counters.js';
 
@@ -48,9 +48,18 @@ export interface TypedKv<Shape extends object> {
 }
 
 
-export async function openStore(url: string, logger: Logger): Promise<Store> {
+export interface OpenStoreOptions {
+  /**
+   * SQLite only: save this process's counters into the file (the default). A short-lived command
+   * beside a running gateway (`llm-gateway keys`) passes false and only reads them: its save would
+   * write every counter as it read them, putting back what the gateway has counted since.
+   */
+  saveCounters?: boolean;
+}
+
+export async function openStore(url: string, logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
   if (url === 'memory') return memoryStore();
-  if (url.startsWith('sqlite://')) return sqliteStore(url.slice('sqlite://'.length), logger);
+  if (url.startsWith('sqlite://')) return sqliteStore(url.slice('sqlite://'.length), logger, options.saveCounters ?? true);
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return redisStore(url, logger);
   throw new Error(`store must be 'memory', 'sqlite://<file>' or 'redis://<host>:<port>' (found '${maskUrlPasswords(url)}')`);
 }
@@ -69,7 +78,7 @@ function memoryStore(): Store {
 // Each backend's driver is imported when that backend is chosen: a gateway on SQLite never loads
 // the Redis client (a second of start-up on a busy machine), one on Redis never loads SQLite's.
 
-async function sqliteStore(path: string, logger: Logger): Promise<Store> {
+async function sqliteStore(path: string, logger: Logger, saveCounters: boolean): Promise<Store> {
   const { default: KeyvSqliteAdapter } = await import('@keyv/sqlite');
   const file = resolve(path);
   await mkdir(dirname(file), { recursive: true });
@@ -84,7 +93,9 @@ async function sqliteStore(path: string, logger: Logger): Promise<Store> {
       return new Keyv({ store: adapter as unknown as KeyvStoreAdapter, namespace, throwOnErrors: true });
     });
   const counters = new MemoryCounters();
-  const persistence = await persistBehind(counters, keyv('counters'), logger);
+  let persistence: { stop(): Promise<void> } = { stop: async () => undefined };
+  if (saveCounters) persistence = await persistBehind(counters, keyv('counters'), logger);
+  else await restoreCounters(counters, keyv('counters'), logger);
   return {
     kind: 'sqlite',
     kv: (namespace) => typed(keyv(namespace)),

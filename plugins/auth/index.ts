@@ -124,7 +124,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
   defaults,
   setup(host, options) {
     const { store } = host;
-    const keys = new KeyStore(store.kv<KeyRecords>('keys'), options.cacheTtlMs);
+    const keys = new KeyStore(store.kv<KeyRecords>('keys'), store.counters, options.cacheTtlMs);
     /** Looked up when first needed: the plugin providing it may set up after this one. */
     const findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
     const resolveTargets = (model: string): GatewayContext['route'] => {

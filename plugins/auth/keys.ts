@@ -8,7 +8,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { GatewayError } from 'llm-gateway/plugin';
-import { withinMs, type TypedKv } from 'llm-gateway/store';
+import { withinMs, type Counters, type TypedKv } from 'llm-gateway/store';
 import { hashSecret, newKeyId, newSecret } from './secrets.js';
 
 /** How long a request waits on the store for a key before the cache or a 503 answers. */
@@ -64,12 +64,20 @@ export type KeyPatch = { [F in 'name' | 'expiresAt' | 'team' | 'metadata' | 'mod
 /** A key as the admin API and the CLI show it: never the hash. */
 export type KeyView = Omit<GatewayKey, 'hash'> & { status: 'active' | 'revoked' | 'expired' };
 
-/** What the `keys` namespace holds: the list of ids, each key by id, each id by its secret's hash. */
+/** What the `keys` namespace holds: each key by id, each id by its secret's hash and by its slot in the list. */
 export interface KeyRecords {
+  /** The list of keys created before slots: one array written read-modify-write, so only read now. */
   index: string[];
+  /** A key's place in the list, one record each: keys created at once never overwrite each other's. */
+  [slot: `slot:${number}`]: string;
   [id: `id:${string}`]: GatewayKey;
   [hash: `hash:${string}`]: string;
 }
+
+/** The counter slots are drawn from. */
+const SLOTS = 'keys:slots';
+/** Bound on slots drawn for one key, and on slots read past the counter while listing. */
+const MAX_SLOT_STEPS = 1_000;
 
 export class KeyStore {
   private readonly known = new LRUCache<string, { key: GatewayKey; until: number }>({ max: KNOWN_KEYS_CAP });
@@ -77,26 +85,36 @@ export class KeyStore {
   /** Lookups in flight, by the secret's hash: as many as requests in flight at most, each gone when it settles. */
   private readonly lookups = new Map<string, Promise<GatewayKey | undefined>>();
 
+  /** The change in progress in this process; the next one starts when it has settled. */
+  private changing: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly kv: TypedKv<KeyRecords>,
+    private readonly counters: Counters,
     private readonly cacheTtlMs = 5000,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async create(spec: NewKey): Promise<{ key: KeyView; secret: string }> {
-    const secret = newSecret();
-    const key: GatewayKey = { ...spec, id: newKeyId(), preview: `${secret.slice(0, 7)}…`, hash: hashSecret(secret), createdAt: new Date(this.now()).toISOString() };
-    await this.kv.set(`id:${key.id}`, key);
-    await this.kv.set(`hash:${key.hash}`, key.id);
-    // The index is read-modify-write: fine for an admin operation, not for the hot path.
-    const ids = (await this.kv.get('index')) ?? [];
-    await this.kv.set('index', [...ids, key.id]);
-    return { key: this.view(key), secret };
+  create(spec: NewKey): Promise<{ key: KeyView; secret: string }> {
+    return this.serially(async () => {
+      const secret = newSecret();
+      const key: GatewayKey = { ...spec, id: newKeyId(), preview: `${secret.slice(0, 7)}…`, hash: hashSecret(secret), createdAt: new Date(this.now()).toISOString() };
+      await this.kv.set(`id:${key.id}`, key);
+      await this.kv.set(`hash:${key.hash}`, key.id);
+      await this.kv.set(`slot:${await this.freeSlot()}`, key.id);
+      return { key: this.view(key), secret };
+    });
   }
 
   async list(): Promise<KeyView[]> {
-    const ids = (await this.kv.get('index')) ?? [];
-    const keys = await Promise.all(ids.map((id) => this.kv.get(`id:${id}`)));
+    const last = await this.counters.get(SLOTS);
+    const [legacy, slotted, beyond] = await Promise.all([
+      this.kv.get('index'),
+      Promise.all(Array.from({ length: last }, (_, i) => this.kv.get(`slot:${i + 1}`))),
+      this.slotsAfter(last),
+    ]);
+    const ids = new Set([...(legacy ?? []), ...slotted.filter((id) => id !== undefined), ...beyond]);
+    const keys = await Promise.all([...ids].map((id) => this.kv.get(`id:${id}`)));
     return keys.filter((k): k is GatewayKey => k !== undefined).map((k) => this.view(k));
   }
 
@@ -106,26 +124,65 @@ export class KeyStore {
   }
 
   /** Replaces what a key may do (models, limits, budget, team, name, expiry); `null` clears a field. */
-  async update(id: string, patch: KeyPatch): Promise<KeyView | undefined> {
-    const key = await this.kv.get(`id:${id}`);
-    if (!key) return undefined;
-    const next: GatewayKey = { ...key };
-    for (const [field, value] of Object.entries(patch) as Array<[keyof KeyPatch, unknown]>) {
-      if (value === null) delete next[field];
-      else if (value !== undefined) (next as unknown as Record<string, unknown>)[field] = value;
-    }
-    await this.kv.set(`id:${id}`, next);
-    this.known.delete(key.hash);
-    return this.view(next);
+  update(id: string, patch: KeyPatch): Promise<KeyView | undefined> {
+    return this.serially(async () => {
+      const key = await this.kv.get(`id:${id}`);
+      if (!key) return undefined;
+      const next: GatewayKey = { ...key };
+      for (const [field, value] of Object.entries(patch) as Array<[keyof KeyPatch, unknown]>) {
+        if (value === null) delete next[field];
+        else if (value !== undefined) (next as unknown as Record<string, unknown>)[field] = value;
+      }
+      await this.kv.set(`id:${id}`, next);
+      this.known.delete(key.hash);
+      return this.view(next);
+    });
   }
 
-  async revoke(id: string): Promise<KeyView | undefined> {
-    const key = await this.kv.get(`id:${id}`);
-    if (!key) return undefined;
-    const revoked = { ...key, revokedAt: key.revokedAt ?? new Date(this.now()).toISOString() };
-    await this.kv.set(`id:${id}`, revoked);
-    this.known.delete(key.hash);
-    return this.view(revoked);
+  revoke(id: string): Promise<KeyView | undefined> {
+    return this.serially(async () => {
+      const key = await this.kv.get(`id:${id}`);
+      if (!key) return undefined;
+      const revoked = { ...key, revokedAt: key.revokedAt ?? new Date(this.now()).toISOString() };
+      await this.kv.set(`id:${id}`, revoked);
+      this.known.delete(key.hash);
+      return this.view(revoked);
+    });
+  }
+
+  /**
+   * Changes to keys take turns in this process, each reading what the one before it wrote: an
+   * update that read a key before a revocation wrote it would put it back unrevoked. Admin
+   * operations only, each store call bounded, so the turns are short.
+   */
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.changing.then(change);
+    this.changing = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * A slot no key holds. The store's counter draws it: one atomic call on Redis, so replicas never
+   * draw the same one. On SQLite, `llm-gateway keys` run beside a gateway counts from the
+   * counters the gateway last saved, which may lag behind it: a slot found taken is drawn again.
+   */
+  private async freeSlot(): Promise<number> {
+    for (let step = 0; step < MAX_SLOT_STEPS; step++) {
+      const slot = await this.counters.next(SLOTS);
+      if ((await this.kv.get(`slot:${slot}`)) === undefined) return slot;
+    }
+    throw new Error(`no free slot for a key after ${MAX_SLOT_STEPS} draws from the '${SLOTS}' counter`);
+  }
+
+  /** Keys in slots past this process's counter (created by another process that counted ahead). */
+  private async slotsAfter(last: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let slot = last + 1; slot <= last + MAX_SLOT_STEPS; slot++) {
+      const id = await this.kv.get(`slot:${slot}`);
+      if (id === undefined) break;
+      ids.push(id);
+    }
+    return ids;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KNOWN_KEYS_CAP, KeyStore, UNKNOWN_KEYS_CAP, UNKNOWN_KEY_TTL_MS, type KeyRecords } from '../../../plugins/auth/keys.js';
+import { MemoryCounters } from '../../../core/store/memory-counters.js';
 import type { TypedKv } from '../../../sdk/store.js';
 
 function countingKv() {
@@ -21,7 +22,7 @@ function countingKv() {
 function keyStore(cacheTtlMs = 5000) {
   const clock = { now: 1_000_000 };
   const { kv, counter } = countingKv();
-  return { keys: new KeyStore(kv, cacheTtlMs, () => clock.now), clock, counter };
+  return { keys: new KeyStore(kv, new MemoryCounters(), cacheTtlMs, () => clock.now), clock, counter };
 }
 
 describe('the key cache', () => {
