@@ -109,9 +109,10 @@ export class LiveConfigService implements LiveConfig {
 
   set(kind: LiveKind, name: string, value: ProviderConfig | VirtualModelConfig | null, actor: string): Promise<void> {
     return this.serially(async () => {
-      const next = structuredClone(this.doc);
+      const stored = await this.stored();
+      const next = structuredClone(stored);
       const section = kind === 'provider' ? next.providers : next.models;
-      const before = this.current(kind, name);
+      const before = this.current(kind, name, stored);
       section[name] = value as never;
       await this.commit(next, { actor, action: value === null ? 'remove' : 'set', kind, name, before, after: value });
     });
@@ -119,10 +120,11 @@ export class LiveConfigService implements LiveConfig {
 
   revert(kind: LiveKind, name: string, actor: string): Promise<void> {
     return this.serially(async () => {
-      const next = structuredClone(this.doc);
+      const stored = await this.stored();
+      const next = structuredClone(stored);
       const section = kind === 'provider' ? next.providers : next.models;
       if (!(name in section)) return;
-      const before = this.current(kind, name);
+      const before = this.current(kind, name, stored);
       delete section[name];
       const after = (kind === 'provider' ? this.base.providers?.[name] : this.base.models?.[name]) ?? null;
       await this.commit(next, { actor, action: 'revert', kind, name, before, after });
@@ -195,8 +197,17 @@ export class LiveConfigService implements LiveConfig {
     }
   }
 
-  private current(kind: LiveKind, name: string): unknown {
-    const section = kind === 'provider' ? this.doc.providers : this.doc.models;
+  /**
+   * The overrides as the store holds them, which a change starts from: this replica's copy is up
+   * to a poll behind, and a change built on it would write back the overrides without what
+   * another replica changed meanwhile (a dashboard behind a load balancer, one click per replica).
+   */
+  private async stored(): Promise<Overrides> {
+    return normalize(await this.kv.get('overrides'));
+  }
+
+  private current(kind: LiveKind, name: string, doc: Overrides): unknown {
+    const section = kind === 'provider' ? doc.providers : doc.models;
     if (name in section) return section[name];
     return (kind === 'provider' ? this.base.providers?.[name] : this.base.models?.[name]) ?? null;
   }

@@ -137,4 +137,31 @@ describe.skipIf(!REDIS_URL)('/admin/config on two replicas sharing Redis', () =>
     expect((await call(two, 'POST', '/admin/config/providers/a/revert')).status).toBe(200);
     await expect.poll(() => servedBy(one, 'fast'), { timeout: 10_000, interval: 250 }).toBe('a');
   });
+
+  it('changes made a moment apart on each replica both hold: neither is written back over by the other', async () => {
+    const config = {
+      store: redisDatabase(REDIS_URL!),
+      providers: { a: { type: 'openai-compatible', baseURL: fixture.first.baseURL, listModels: false }, b: { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false } },
+      models: { fast: { targets: ['a/mock-small', 'b/mock-small'] } },
+    };
+    const one = await fixture.start(config);
+    const two = await fixture.start(config);
+    for (const kind of ['providers', 'models'] as const) {
+      for (const entry of one.gateway.live.effective()[kind]) if (entry.origin !== 'file') await call(one, 'POST', `/admin/config/${kind}/${entry.name}/revert`);
+    }
+    await expect.poll(() => two.gateway.live.effective().providers.every((p) => p.origin === 'file'), { timeout: 10_000, interval: 100 }).toBe(true);
+    // One click on each replica, well within a poll (2 s): the second starts from what the first stored.
+    expect((await call(one, 'PATCH', '/admin/config/providers/a', { enabled: false })).status).toBe(200);
+    expect((await call(two, 'PUT', '/admin/config/models/slow', { targets: ['b/mock-small'] })).status).toBe(200);
+    for (const replica of [one, two]) {
+      await expect
+        .poll(() => {
+          const { providers, models } = replica.gateway.live.effective();
+          return [providers.find((p) => p.name === 'a')?.origin, models.find((m) => m.name === 'slow')?.origin];
+        }, { timeout: 10_000, interval: 250 })
+        .toEqual(['override', 'override']);
+    }
+    await call(one, 'POST', '/admin/config/providers/a/revert');
+    await call(one, 'POST', '/admin/config/models/slow/revert');
+  });
 });
