@@ -72,6 +72,8 @@ export interface KeyRecords {
   [slot: `slot:${number}`]: string;
   [id: `id:${string}`]: GatewayKey;
   [hash: `hash:${string}`]: string;
+  /** When a key was revoked, kept apart from its record, which an update on another replica may write back. */
+  [revoked: `revoked:${string}`]: string;
 }
 
 /** The counter slots are drawn from. */
@@ -134,16 +136,30 @@ export class KeyStore {
         else if (value !== undefined) (next as unknown as Record<string, unknown>)[field] = value;
       }
       await this.kv.set(`id:${id}`, next);
+      // A revocation on another replica may have come between the read and the write: put it back.
+      const revokedAt = next.revokedAt ? undefined : await this.kv.get(`revoked:${id}`);
+      if (revokedAt) {
+        next.revokedAt = revokedAt;
+        await this.kv.set(`id:${id}`, next);
+      }
       this.known.delete(key.hash);
       return this.view(next);
     });
   }
 
+  /**
+   * The mark goes first, apart from the record: an update on another replica that read the key
+   * before it writes the record back unrevoked, then finds the mark and revokes it again; one that
+   * reads after it is read by this write. Either way the key ends revoked (no compare-and-set needed).
+   */
   revoke(id: string): Promise<KeyView | undefined> {
     return this.serially(async () => {
-      const key = await this.kv.get(`id:${id}`);
-      if (!key) return undefined;
-      const revoked = { ...key, revokedAt: key.revokedAt ?? new Date(this.now()).toISOString() };
+      const found = await this.kv.get(`id:${id}`);
+      if (!found) return undefined;
+      const revokedAt = found.revokedAt ?? (await this.kv.get(`revoked:${id}`)) ?? new Date(this.now()).toISOString();
+      await this.kv.set(`revoked:${id}`, revokedAt);
+      const key = (await this.kv.get(`id:${id}`)) ?? found;
+      const revoked = { ...key, revokedAt };
       await this.kv.set(`id:${id}`, revoked);
       this.known.delete(key.hash);
       return this.view(revoked);

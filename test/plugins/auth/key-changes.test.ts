@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
-import { openStore, type Store } from '../../../core/store/store.js';
+import { openStore, type Store, type TypedKv } from '../../../core/store/store.js';
 import { KeyStore, type KeyRecords } from '../../../plugins/auth/keys.js';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -108,6 +108,45 @@ describe('keys written by two processes', () => {
     }
   });
 
+  it('a revocation on one replica is not undone by an update another replica makes at the same moment', async () => {
+    const store = await openStore('memory', silentLogger);
+    try {
+      const shared = store.kv<KeyRecords>('keys');
+      const one = new KeyStore(shared, store.counters, 0);
+      const { key, secret } = await one.create({ name: 'contested' });
+      // Replica two reads the key, and its write reaches the store only after replica one revoked it.
+      const revoked = deferred();
+      const two = new KeyStore(holding(shared, 'id:', revoked.promise), store.counters, 0);
+      const update = two.update(key.id, { name: 'renamed' });
+      await one.revoke(key.id);
+      revoked.resolve();
+      await update;
+      expect(await one.get(key.id)).toMatchObject({ name: 'renamed', status: 'revoked' });
+      expect((await one.find(secret))?.revokedAt).toBeDefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('nor is an update another replica makes while the revocation is under way', async () => {
+    const store = await openStore('memory', silentLogger);
+    try {
+      const shared = store.kv<KeyRecords>('keys');
+      const two = new KeyStore(shared, store.counters, 0);
+      const { key } = await two.create({ name: 'contested' });
+      // Replica one has read the key; the whole update happens before it writes.
+      const updated = deferred();
+      const one = new KeyStore(holding(shared, 'revoked:', updated.promise), store.counters, 0);
+      const revocation = one.revoke(key.id);
+      await two.update(key.id, { name: 'renamed' });
+      updated.resolve();
+      await revocation;
+      expect(await two.get(key.id)).toMatchObject({ name: 'renamed', status: 'revoked' });
+    } finally {
+      await store.close();
+    }
+  });
+
   it.skipIf(!REDIS_URL)('on Redis, two replicas creating keys at once: every key listed on both', async () => {
     // A database of its own, emptied first: the list is every key in the store.
     const url = Object.assign(new URL(REDIS_URL!), { pathname: '/8' }).toString();
@@ -126,3 +165,21 @@ describe('keys written by two processes', () => {
     }
   });
 });
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** The same records, with the writes of keys starting with `prefix` held until `until` settles. */
+function holding(kv: TypedKv<KeyRecords>, prefix: string, until: Promise<void>): TypedKv<KeyRecords> {
+  return {
+    get: (key) => kv.get(key),
+    set: async (key, value, ttlMs) => {
+      if (key.startsWith(prefix)) await until;
+      return kv.set(key, value, ttlMs);
+    },
+    delete: (key) => kv.delete(key),
+  };
+}
