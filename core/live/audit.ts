@@ -4,6 +4,7 @@
  * other's), each kept a year; reading takes the newest ones (a number whose writer gave up is a gap).
  */
 import { SECRET_NAME } from '../config/resolve-providers.js';
+import { drawFree } from '../store/draw-free.js';
 import type { Store } from '../store/store.js';
 
 export interface AuditEntry {
@@ -24,7 +25,7 @@ const KEEP_MS = 365 * 86_400_000;
 const records = (store: Store) => store.kv<Record<`audit:${number}`, AuditEntry>>('live-config-audit');
 
 export async function appendAudit(store: Store, entry: Omit<AuditEntry, 'at' | 'seq'>): Promise<void> {
-  const seq = await store.counters.next(SEQUENCE);
+  const seq = await drawFree(store.counters, SEQUENCE, async (n) => (await records(store).get(`audit:${n}`)) !== undefined);
   await records(store).set(`audit:${seq}`, { ...entry, seq, at: new Date().toISOString(), before: masked(entry.before), after: masked(entry.after) }, KEEP_MS);
 }
 

@@ -8,7 +8,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { GatewayError } from 'llm-gateway/plugin';
-import { withinMs, type Counters, type TypedKv } from 'llm-gateway/store';
+import { drawFree, withinMs, type Counters, type TypedKv } from 'llm-gateway/store';
 import { hashSecret, newKeyId, newSecret } from './secrets.js';
 
 /** How long a request waits on the store for a key before the cache or a 503 answers. */
@@ -177,17 +177,9 @@ export class KeyStore {
     return result;
   }
 
-  /**
-   * A slot no key holds. The store's counter draws it: one atomic call on Redis, so replicas never
-   * draw the same one. On SQLite, `llm-gateway keys` run beside a gateway counts from the
-   * counters the gateway last saved, which may lag behind it: a slot found taken is drawn again.
-   */
-  private async freeSlot(): Promise<number> {
-    for (let step = 0; step < MAX_SLOT_STEPS; step++) {
-      const slot = await this.counters.next(SLOTS);
-      if ((await this.kv.get(`slot:${slot}`)) === undefined) return slot;
-    }
-    throw new Error(`no free slot for a key after ${MAX_SLOT_STEPS} draws from the '${SLOTS}' counter`);
+  /** A slot no key holds (drawn again where the counter lags behind the slots, see drawFree). */
+  private freeSlot(): Promise<number> {
+    return drawFree(this.counters, SLOTS, async (slot) => (await this.kv.get(`slot:${slot}`)) !== undefined, MAX_SLOT_STEPS);
   }
 
   /** Keys in slots past this process's counter (created by another process that counted ahead). */
