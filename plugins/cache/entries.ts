@@ -9,7 +9,8 @@
  * A record's number is drawn before the record is stored, so a reader can find a number whose
  * record is not there yet: it looks again at its next reads, for a while, and then takes it for
  * a gap (a writer that gave up). A replica further behind than its view holds reads only the
- * newest `maxEntries` records, as at start.
+ * newest `maxEntries` records, as at start. A record the store did not take in time is appended
+ * at a later sync, for as long as its entry is in the view.
  *
  * The view is an LRU of entry metadata bounded by `maxEntries` and `maxBytes`: what falls out is
  * deleted from the store. Every wait on the store is bounded; a store that fails or is slow makes
@@ -72,6 +73,8 @@ export class CacheEntries {
   private seen = 0;
   /** Numbers read before their record was stored, with when to stop looking for them. */
   private readonly late = new Map<number, number>();
+  /** This replica's entries whose log record the store did not take in time (oldest first, bounded). */
+  private readonly unlogged: EntryMeta[] = [];
   /** Clears read while records before them may still come in late: a late add they match stays out. */
   private clearsSince: { seq: number; filter: ClearFilter; at: number; until: number }[] = [];
   private loaded = false;
@@ -114,7 +117,14 @@ export class CacheEntries {
     const ttl = entry.expiresAt - entry.createdAt;
     await withinMs(this.options.storeTimeoutMs, this.kv.set(`e:${meta.key}`, entry, ttl));
     this.remember(meta);
-    await this.append({ op: 'add', meta });
+    try {
+      await this.append({ op: 'add', meta });
+    } catch (error) {
+      // Stored, but the other replicas would never learn of it: its record goes out at a later sync.
+      if (this.unlogged.length >= MAX_LATE) this.unlogged.shift();
+      this.unlogged.push(meta);
+      throw error;
+    }
   }
 
   /** Deletes the entries matching `filter` here and, through the log, on every replica. */
@@ -155,6 +165,7 @@ export class CacheEntries {
 
   private async readLog(): Promise<void> {
     this.expire();
+    await this.appendUnlogged();
     const last = await withinMs(this.options.storeTimeoutMs * (this.loaded ? 1 : 4), this.counters.get(SEQ));
     // What the view cannot hold is not worth reading (at start, or after falling far behind).
     this.seen = Math.max(this.seen, last - this.options.maxEntries);
@@ -170,6 +181,20 @@ export class CacheEntries {
 
   private read(seqs: number[]): Promise<(LogRecord | undefined)[]> {
     return withinMs(this.options.storeTimeoutMs * 4, Promise.all(seqs.map((seq) => this.kv.get(`log:${seq}`))));
+  }
+
+  /** Records of this replica's entries the store did not take in time, for those still in the view. */
+  private async appendUnlogged(): Promise<void> {
+    try {
+      while (this.unlogged.length > 0) {
+        const meta = this.unlogged[0]!;
+        if (this.meta(meta.key)) await this.append({ op: 'add', meta });
+        this.unlogged.shift();
+      }
+    } catch (error) {
+      // Kept for the next sync; reading the log does not wait on it.
+      this.logger.debug('cache log: records still not appended', { waiting: this.unlogged.length, error: (error as Error).message });
+    }
   }
 
   /** Numbers drawn by a writer that had not stored its record yet: found now, still awaited, or a gap. */

@@ -98,6 +98,19 @@ describe('the cache log, read by another replica', () => {
     expect(known(reader!)).toEqual(['kept']);
   });
 
+  it('an entry whose record the store did not take in time is logged at a later sync', async () => {
+    const [writer, reader] = await replicas(2);
+    const next = vi.spyOn(store.counters, 'next').mockRejectedValueOnce(Object.assign(new Error('no answer in time'), { code: 'store_unavailable' }));
+    const { entry, meta } = entryFor('unlogged');
+    await expect(writer!.put(entry, meta)).rejects.toThrow('no answer in time');
+    await reader!.sync();
+    expect(known(reader!)).toEqual([]);
+    next.mockRestore();
+    await writer!.sync();
+    await reader!.sync();
+    expect(known(reader!)).toEqual(['unlogged']);
+  });
+
   it('a replica further behind than its view holds reads only the newest records, as at start', async () => {
     const [writer, reader] = await replicas(2, { maxEntries: 3 });
     for (let i = 1; i <= 10; i++) {
