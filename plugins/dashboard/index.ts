@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context as KoaContext } from 'koa';
 import { GatewayError, definePlugin, defineService, grantAdmin } from 'llm-gateway/plugin';
 import { addConfigRoutes } from './config-api.js';
+import { EndedSessions, type EndedRecords } from './ended-sessions.js';
 import { createKit, htmlHeaders, keepSession, readForm, sessionOf } from './kit.js';
 import { LoginLimiter } from './login-limiter.js';
 import { cachePages, cacheAdmin } from './pages/cache.js';
@@ -95,6 +96,7 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
     host.provide(dashboardStatus, { enabled: true, path: base });
 
     const sessions = new Sessions(adminKey, options.sessionTtlMs);
+    const ended = new EndedSessions(host.store.kv<EndedRecords>('dashboard-sessions'), host.logger);
     const limiter = new LoginLimiter({ maxFailures: options.loginAttempts, windowMs: options.loginWindowMs });
     const render = createRenderer();
     const kit = createKit(host, base, render, sessions, () => host.tryResolve(cacheAdmin) !== undefined, options.refreshSeconds);
@@ -199,6 +201,8 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
         const session = sessionOf(http);
         const token = http.get('x-csrf-token') || (await readForm(http)).get('_csrf') || undefined;
         if (session && !sessions.checkCsrf(session, token)) throw new GatewayError('permission', 'Missing or wrong CSRF token: reload the page and log out again.', { code: 'csrf_failed' });
+        // Over for every copy of the cookie, not only this browser's.
+        if (session) await ended.end(session);
         http.append('set-cookie', setCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: secure(http) }));
         http.set('hx-redirect', `${base}/login`);
         http.redirect(`${base}/login`);
@@ -212,7 +216,8 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
 
     return {
       async gate(http, next) {
-        const session = sessions.verify(cookieValue(http.get('cookie'), SESSION_COOKIE));
+        const signed = sessions.verify(cookieValue(http.get('cookie'), SESSION_COOKIE));
+        const session = signed && !(await ended.isEnded(signed)) ? signed : undefined;
         if (session) {
           keepSession(http, session);
           if (SAFE_METHODS.has(http.method) || sessions.checkCsrf(session, http.get('x-csrf-token') || undefined)) grantAdmin(http, `dashboard session (${http.ip || 'unknown address'})`);

@@ -117,6 +117,21 @@ describe('dashboard access', () => {
     expect(out.headers.getSetCookie()[0]).toMatch(/^llm_gateway_session=; .*Max-Age=0/);
   });
 
+  it('ends the session for every copy of its cookie at logout, and only that session', async () => {
+    const gw = await start([dashboard()], { adminKey: ADMIN_KEY });
+    const first = await logInWithFetch(gw.url, ADMIN_KEY);
+    const second = await logInWithFetch(gw.url, ADMIN_KEY);
+    const logout = await fetch(`${gw.url}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: form(first.cookie!), body: new URLSearchParams({ _csrf: first.csrf! }) });
+    expect(logout.status).toBe(303);
+    // A copy of the cookie (another tab kept it, or someone took it) is no session any more.
+    expect((await fetch(`${gw.url}/admin/config`, { headers: { cookie: first.cookie! } })).status).toBe(401);
+    const page = await fetch(`${gw.url}/dashboard/keys`, { redirect: 'manual', headers: { cookie: first.cookie! } });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toMatch(/^\/dashboard\/login\?next=/);
+    // The other session goes on.
+    expect((await fetch(`${gw.url}/admin/config`, { headers: { cookie: second.cookie! } })).status).toBe(200);
+  });
+
   it('rate-limits failed logins per address, the right key included once blocked', async () => {
     const gw = await start([dashboard({ adminKey: ADMIN_KEY, loginAttempts: 2 })]);
     expect((await logInWithFetch(gw.url, 'wrong-key-number-one')).status).toBe(401);
@@ -204,5 +219,21 @@ describe('dashboard access', () => {
     // The page's policy allows scripts from the gateway only.
     const page = await fetch(`${gw.url}/dashboard/keys`, { headers: { cookie: cookie! } });
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+});
+
+const REDIS_URL = process.env.REDIS_URL;
+
+describe.skipIf(!REDIS_URL)('dashboard sessions on two replicas sharing Redis', () => {
+  it('a logout on one replica ends the session on the other within seconds', async () => {
+    const store = Object.assign(new URL(REDIS_URL!), { pathname: '/9' }).toString();
+    const replica = () => startGateway({ store, server: { adminKey: ADMIN_KEY }, providers: { a: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, plugins: [dashboard()] });
+    const [one, two] = [await replica(), await replica()];
+    running.push(one, two);
+    const { cookie, csrf } = await logInWithFetch(one.url, ADMIN_KEY);
+    // The cookie is signed with the admin key: the other replica takes it.
+    expect((await fetch(`${two.url}/admin/config`, { headers: { cookie: cookie! } })).status).toBe(200);
+    expect((await fetch(`${one.url}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: form(cookie!), body: new URLSearchParams({ _csrf: csrf! }) })).status).toBe(303);
+    await expect.poll(async () => (await fetch(`${two.url}/admin/config`, { headers: { cookie: cookie! } })).status, { timeout: 10_000, interval: 250 }).toBe(401);
   });
 });
