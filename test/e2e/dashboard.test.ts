@@ -86,6 +86,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     await page.goto(`${gw.url}/dashboard?range=1h`);
     expect(await page.textContent('[data-stat=requests]')).toBe('1');
     expect(await page.textContent('[data-stat=tokens]')).toBe(String(data.usage!.total_tokens));
+    expect(await page.textContent('[data-stat=ttft]')).toMatch(/^\d+ ms$/);
     expect(await page.locator('figure.chart svg rect').count()).toBeGreaterThan(0);
     // The live refresh brings the new numbers, with one request per refresh.
     await ask(gw, 'fast');

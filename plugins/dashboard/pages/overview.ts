@@ -92,7 +92,8 @@ function summary(row: UsageAggregate) {
     errorRate: pct(row.errors / row.requests),
     p50: ms(row.p50LatencyMs),
     p95: ms(row.p95LatencyMs),
-    ttft: ms(row.avgTtftMs),
+    ttft: ms(row.p50TtftMs),
+    ttftP95: ms(row.p95TtftMs),
     cacheHitRate: pct(row.cacheHits / row.requests),
   };
 }

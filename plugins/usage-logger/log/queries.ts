@@ -97,8 +97,11 @@ export function aggregateStatement(table: string, query: UsageQuery, dialect: Di
   const bucket = query.bucket ? dialect.bucket(query.bucket) : undefined;
   const partition = [...(bucket ? [bucket] : []), ...keys];
   const over = partition.length > 0 ? `PARTITION BY ${partition.join(', ')}` : '';
+  // TTFT's ranks count only the requests that have one (streams that sent a first byte): they
+  // come first in its order, numbered 1..tn.
   const windows = query.percentiles
-    ? `, ROW_NUMBER() OVER (${over} ORDER BY latency_ms) AS rn, COUNT(*) OVER (${over}) AS n`
+    ? `, ROW_NUMBER() OVER (${over} ORDER BY latency_ms) AS rn, COUNT(*) OVER (${over}) AS n` +
+      `, ROW_NUMBER() OVER (${over} ORDER BY ttft_ms NULLS LAST) AS trn, COUNT(ttft_ms) OVER (${over}) AS tn`
     : '';
   const inner =
     `SELECT ${bucket ? `${bucket} AS bucket, ` : ''}provider, model, key_id, team, outcome, cache, prompt_tokens, completion_tokens, ` +
@@ -106,8 +109,9 @@ export function aggregateStatement(table: string, query: UsageQuery, dialect: Di
     `FROM ${table}${whereClause(conditions)}`;
   const groups = [...(bucket ? ['bucket'] : []), ...keys];
   const percentiles = query.percentiles
-    ? 'MIN(CASE WHEN rn >= 0.5 * n THEN latency_ms END) AS p50, MIN(CASE WHEN rn >= 0.95 * n THEN latency_ms END) AS p95'
-    : 'NULL AS p50, NULL AS p95';
+    ? 'MIN(CASE WHEN rn >= 0.5 * n THEN latency_ms END) AS p50, MIN(CASE WHEN rn >= 0.95 * n THEN latency_ms END) AS p95, ' +
+      'MIN(CASE WHEN trn <= tn AND trn >= 0.5 * tn THEN ttft_ms END) AS ttft_p50, MIN(CASE WHEN trn <= tn AND trn >= 0.95 * tn THEN ttft_ms END) AS ttft_p95'
+    : 'NULL AS p50, NULL AS p95, NULL AS ttft_p50, NULL AS ttft_p95';
   const text =
     `WITH r AS (${inner}) SELECT ${groups.map((g) => `${g}, `).join('')}COUNT(*) AS requests, ` +
     `SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors, SUM(CASE WHEN cache = 'hit' THEN 1 ELSE 0 END) AS cache_hits, ` +
@@ -146,6 +150,8 @@ export function readAggregates(rows: readonly Row[], query: UsageQuery): UsageAg
       avgTtftMs: numberOrNull(row.avg_ttft),
       p50LatencyMs: numberOrNull(row.p50),
       p95LatencyMs: numberOrNull(row.p95),
+      p50TtftMs: numberOrNull(row.ttft_p50),
+      p95TtftMs: numberOrNull(row.ttft_p95),
     }));
 }
 

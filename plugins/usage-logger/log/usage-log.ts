@@ -62,6 +62,9 @@ export interface UsageAggregate {
   /** Nearest-rank percentiles (a latency that occurred); null unless `percentiles` was asked. */
   p50LatencyMs: number | null;
   p95LatencyMs: number | null;
+  /** The same over the requests that sent a first byte; null unless asked, or when none did. */
+  p50TtftMs: number | null;
+  p95TtftMs: number | null;
 }
 
 export interface LogQuery extends UsageFilter {

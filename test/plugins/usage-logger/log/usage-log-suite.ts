@@ -351,6 +351,22 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       expect([all?.p50LatencyMs, all?.p95LatencyMs]).toEqual([100, 190]);
     });
 
+    it('computes nearest-rank p50 and p95 time to first token over the requests that have one', async () => {
+      const log = await open();
+      // Ten answers (first byte at 5..50 ms) among twenty requests: those that sent nothing (no TTFT) do not count.
+      for (let i = 1; i <= 10; i++) log.write(usageRecord({ startedAt: new Date(DAY1 + i), provider: 'openai', latencyMs: 500, ttftMs: i * 5 }));
+      for (let i = 1; i <= 10; i++) log.write(usageRecord({ startedAt: new Date(DAY1 + 50 + i), provider: 'openai', latencyMs: 1, ttftMs: null }));
+      log.write(usageRecord({ startedAt: new Date(DAY1 + 100), provider: 'anthropic', latencyMs: 7, ttftMs: null }));
+      await log.flush();
+      const rows = await log.aggregate({ from: new Date(DAY1), to: new Date(DAY1 + DAY), groupBy: ['provider'], percentiles: true });
+      expect(rows.map((r) => [r.provider, r.avgTtftMs, r.p50TtftMs, r.p95TtftMs])).toEqual([
+        ['openai', 27.5, 25, 50],
+        ['anthropic', null, null, null],
+      ]);
+      const [plain] = await log.aggregate({ from: new Date(DAY1), to: new Date(DAY1 + DAY) });
+      expect([plain?.p50TtftMs, plain?.p95TtftMs]).toEqual([null, null]);
+    });
+
     it('prunes records older than the retention and says how many', async () => {
       const log = await open();
       const old1 = usageRecord({ startedAt: new Date(DAY1 - 10 * DAY) });
