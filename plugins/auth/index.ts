@@ -26,6 +26,7 @@ import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
 import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, type BudgetWindow, type Reservation } from './budget.js';
 import { KNOWN_KEYS_CAP, KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
+import { UnpricedModels } from './unpriced-models.js';
 import { addToWindow, addToWindowNow, asTake, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
 
 export interface AuthOptions {
@@ -127,6 +128,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     const keys = new KeyStore(store.kv<KeyRecords>('keys'), store.counters, options.cacheTtlMs);
     /** Looked up when first needed: the plugin providing it may set up after this one. */
     const findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
+    const unpriced = new UnpricedModels(host.logger);
     const resolveTargets = (model: string): GatewayContext['route'] => {
       try {
         return host.models.resolve(model);
@@ -278,7 +280,12 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       // Only an answer that started spends tokens and money; refusals and failed tries do not.
       const { usage } = ctx.servedBy ? usageOf(ctx) : { usage: undefined };
       const tokens = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
-      const actual = () => (ctx.servedBy && usage ? (findPricing().costMicros(ctx.servedBy, usage) ?? 0) : 0);
+      const actual = () => {
+        if (!ctx.servedBy || !usage) return 0;
+        const micros = findPricing().costMicros(ctx.servedBy, usage);
+        if (micros === undefined) unpriced.warnOnce(ctx.servedBy, key.id);
+        return micros ?? 0;
+      };
       const held = ctx.get(reservationSlot);
       const { local } = store.counters;
       if (local && !(held instanceof Promise)) {
