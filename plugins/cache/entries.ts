@@ -64,6 +64,8 @@ const SEQ = 'cache:log-seq';
 const BATCH = 200;
 /** Most numbers looked for again at once; past it the oldest is taken for a gap. */
 const MAX_LATE = 200;
+/** Most of this replica's records waiting to be appended; past it the oldest stays unlogged. */
+const MAX_UNLOGGED = 200;
 
 export class CacheEntries {
   /** Insertion order is recency order: a hit moves its entry to the end. */
@@ -121,7 +123,7 @@ export class CacheEntries {
       await this.append({ op: 'add', meta });
     } catch (error) {
       // Stored, but the other replicas would never learn of it: its record goes out at a later sync.
-      if (this.unlogged.length >= MAX_LATE) this.unlogged.shift();
+      if (this.unlogged.length >= MAX_UNLOGGED) this.unlogged.shift();
       this.unlogged.push(meta);
       throw error;
     }
