@@ -52,6 +52,7 @@ export { clientGone } from '../core/http/exchange.js';
 export type { RequestOptions } from '../core/http/request-options.js';
 export { isMeaningfulChunk, primeStream, tapStream, type PrimeOptions, type StreamTap } from '../core/stream.js';
 export { SKIP, STOP, mapStream, type StreamMapping } from '../core/map-stream.js';
+export { NEXT_READY, nextReady, type ReadyIterator } from '../core/stream-ready.js';
 export { readJsonBody } from '../core/http/read-json-body.js';
 
 export { ConfigError } from '../core/config/config-error.js';
