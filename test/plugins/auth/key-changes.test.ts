@@ -27,29 +27,23 @@ const stores = [['memory', () => 'memory'] as const, ['sqlite', () => `sqlite://
 
 describe.each(stores)('key changes at the same time (%s)', (_name, url) => {
   it('lists every key of a burst of creations', async () => {
-    const store = await openStore(url(), silentLogger);
-    try {
+    await withStore(url(), async (store) => {
       const keys = new KeyStore(store.kv('keys'), store.counters, 0);
       const created = await Promise.all(Array.from({ length: 20 }, (_, i) => keys.create({ name: `parallel-${i}` })));
       const listed = new Set((await keys.list()).map((key) => key.id));
       expect(created.filter(({ key }) => !listed.has(key.id)).map(({ key }) => key.name)).toEqual([]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('a revocation is not undone by an update made at the same moment', async () => {
-    const store = await openStore(url(), silentLogger);
-    try {
+    await withStore(url(), async (store) => {
       const keys = new KeyStore(store.kv('keys'), store.counters, 0);
       const { key, secret } = await keys.create({ name: 'contested' });
       const [revoked] = await Promise.all([keys.revoke(key.id), keys.update(key.id, { name: 'renamed' })]);
       expect(revoked?.status).toBe('revoked');
       expect((await keys.get(key.id))?.status).toBe('revoked');
       expect((await keys.find(secret))?.revokedAt).toBeDefined();
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
 
@@ -83,17 +77,13 @@ describe('keys written by two processes', () => {
     await new KeyStore(cliStore.kv('keys'), cliStore.counters, 0).create({ name: 'from-the-cli' });
     await cliStore.close();
     await gatewayStore.close();
-    const reopened = await openStore(url, silentLogger);
-    try {
+    await withStore(url, async (reopened) => {
       expect(await reopened.counters.get('budget:spent')).toBe(5);
-    } finally {
-      await reopened.close();
-    }
+    });
   });
 
   it('lists keys created before slots, from the old index', async () => {
-    const store = await openStore('memory', silentLogger);
-    try {
+    await withStore('memory', async (store) => {
       const kv = store.kv<KeyRecords>('keys');
       const keys = new KeyStore(kv, store.counters, 0);
       const { key } = await keys.create({ name: 'old' });
@@ -103,14 +93,11 @@ describe('keys written by two processes', () => {
       const { key: added } = await keys.create({ name: 'new' });
       expect((await keys.list()).map((k) => k.name).sort()).toEqual(['new', 'old']);
       expect(added.id).not.toBe(key.id);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('a revocation on one replica is not undone by an update another replica makes at the same moment', async () => {
-    const store = await openStore('memory', silentLogger);
-    try {
+    await withStore('memory', async (store) => {
       const shared = store.kv<KeyRecords>('keys');
       const one = new KeyStore(shared, store.counters, 0);
       const { key, secret } = await one.create({ name: 'contested' });
@@ -123,14 +110,11 @@ describe('keys written by two processes', () => {
       await update;
       expect(await one.get(key.id)).toMatchObject({ name: 'renamed', status: 'revoked' });
       expect((await one.find(secret))?.revokedAt).toBeDefined();
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('nor is an update another replica makes while the revocation is under way', async () => {
-    const store = await openStore('memory', silentLogger);
-    try {
+    await withStore('memory', async (store) => {
       const shared = store.kv<KeyRecords>('keys');
       const two = new KeyStore(shared, store.counters, 0);
       const { key } = await two.create({ name: 'contested' });
@@ -142,9 +126,7 @@ describe('keys written by two processes', () => {
       updated.resolve();
       await revocation;
       expect(await two.get(key.id)).toMatchObject({ name: 'renamed', status: 'revoked' });
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it.skipIf(!REDIS_URL)('on Redis, two replicas creating keys at once: every key listed on both', async () => {
@@ -165,6 +147,16 @@ describe('keys written by two processes', () => {
     }
   });
 });
+
+/** Opens a store, hands it over, and closes it whatever happens. */
+async function withStore(url: string, use: (store: Store) => Promise<void>): Promise<void> {
+  const store = await openStore(url, silentLogger);
+  try {
+    await use(store);
+  } finally {
+    await store.close();
+  }
+}
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve!: () => void;

@@ -116,7 +116,8 @@ const REDIS_URL = process.env.REDIS_URL;
 const redisDatabase = (url: string) => Object.assign(new URL(url), { pathname: '/7' }).toString();
 
 describe.skipIf(!REDIS_URL)('/admin/config on two replicas sharing Redis', () => {
-  it('a provider disabled on one replica sends the other replica\'s next requests to the fallback', async () => {
+  /** Two replicas of one config on this Redis database, with no overrides (another run may have left some). */
+  async function twoReplicas(): Promise<[RunningGateway, RunningGateway]> {
     const config = {
       store: redisDatabase(REDIS_URL!),
       providers: { a: { type: 'openai-compatible', baseURL: fixture.first.baseURL, listModels: false }, b: { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false } },
@@ -124,10 +125,14 @@ describe.skipIf(!REDIS_URL)('/admin/config on two replicas sharing Redis', () =>
     };
     const one = await fixture.start(config);
     const two = await fixture.start(config);
-    // Another run may have left overrides in this Redis: start from none.
     for (const kind of ['providers', 'models'] as const) {
       for (const entry of one.gateway.live.effective()[kind]) if (entry.origin !== 'file') await call(one, 'POST', `/admin/config/${kind}/${entry.name}/revert`);
     }
+    return [one, two];
+  }
+
+  it('a provider disabled on one replica sends the other replica\'s next requests to the fallback', async () => {
+    const [one, two] = await twoReplicas();
     await expect.poll(() => servedBy(two, 'fast'), { timeout: 10_000, interval: 250 }).toBe('a');
 
     expect((await call(one, 'PATCH', '/admin/config/providers/a', { enabled: false })).status).toBe(200);
@@ -139,16 +144,7 @@ describe.skipIf(!REDIS_URL)('/admin/config on two replicas sharing Redis', () =>
   });
 
   it('changes made a moment apart on each replica both hold: neither is written back over by the other', async () => {
-    const config = {
-      store: redisDatabase(REDIS_URL!),
-      providers: { a: { type: 'openai-compatible', baseURL: fixture.first.baseURL, listModels: false }, b: { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false } },
-      models: { fast: { targets: ['a/mock-small', 'b/mock-small'] } },
-    };
-    const one = await fixture.start(config);
-    const two = await fixture.start(config);
-    for (const kind of ['providers', 'models'] as const) {
-      for (const entry of one.gateway.live.effective()[kind]) if (entry.origin !== 'file') await call(one, 'POST', `/admin/config/${kind}/${entry.name}/revert`);
-    }
+    const [one, two] = await twoReplicas();
     await expect.poll(() => two.gateway.live.effective().providers.every((p) => p.origin === 'file'), { timeout: 10_000, interval: 100 }).toBe(true);
     // One click on each replica, well within a poll (2 s): the second starts from what the first stored.
     expect((await call(one, 'PATCH', '/admin/config/providers/a', { enabled: false })).status).toBe(200);
