@@ -106,6 +106,19 @@ describe('keys', () => {
     expect(JSON.stringify(upstream.requests.at(-1)?.headers)).not.toContain(secret);
   });
 
+  it('lists, lets in and revokes every one of twenty keys created over the admin API at once', async () => {
+    const created = await Promise.all(Array.from({ length: 20 }, (_, i) => createKey({ name: `parallel-${i}` })));
+    expect(new Set(created.map((k) => k.id)).size).toBe(20);
+    const list = (await (await fetch(`${gw.url}/admin/keys`, { headers: { 'x-api-key': ADMIN } })).json()) as { data: Array<{ id: string }> };
+    const listed = new Set(list.data.map((k) => k.id));
+    expect(created.filter((k) => !listed.has(k.id))).toEqual([]);
+
+    for (const { secret } of created.slice(0, 3)) expect((await ask(secret)).choices[0]?.message.content).toBe('echo: hi');
+    const revoked = await Promise.all(created.map(({ id }) => fetch(`${gw.url}/admin/keys/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } })));
+    expect(revoked.map((res) => res.status)).toEqual(created.map(() => 200));
+    expect(statusOf(await ask(created[19]!.secret).catch((e: unknown) => e))).toBe(401);
+  });
+
   it('refuses a revoked key with 401 at once', async () => {
     const { id, secret } = await createKey({ name: 'short-lived' });
     await ask(secret);
