@@ -27,6 +27,8 @@ export interface RunInfo {
   readonly durationMs: number;
   readonly warmupMs: number;
   readonly rounds: number;
+  /** Sets of processes every cell was measured on, one after the other (BENCH_PROCESS_SETS). */
+  readonly processSets: number;
   readonly loadAverage: { start: number; end: number };
   /** Peak RSS under the request load (before held streams), MB. */
   readonly rssMb: Record<string, number | undefined>;
@@ -64,7 +66,7 @@ export function renderReport(cells: readonly Cell[], info: RunInfo): string {
   const when = info.date.toISOString().slice(0, 16).replace('T', ' ');
   out.push(
     `Run of ${when} UTC · node ${info.node} · ${info.cores} cores (${info.cpuModel}) · load average ${info.loadAverage.start.toFixed(2)} before, ${info.loadAverage.end.toFixed(2)} after · ` +
-      `each cell ${info.warmupMs} ms warm-up, then ${info.durationMs} ms measured per target in ${info.rounds} interleaved rounds`,
+      `each cell ${info.warmupMs} ms warm-up, then ${info.durationMs} ms measured per target in ${info.rounds} interleaved rounds${info.processSets > 1 ? `, on each of ${info.processSets} sets of processes started anew (pooled)` : ''}`,
     '',
   );
 

@@ -10,7 +10,10 @@
  * First held streams: N concurrent slow streams through each target, for memory per open stream;
  * then every target is started again, so that the load does not meet a heap they grew. Every cell
  * (JSON/stream × concurrency) warms each target up, then measures them in interleaved rounds, so a
- * burst of unrelated load hits them alike. Results go to stdout and replace this Node major's
+ * burst of unrelated load hits them alike. A process lands in a faster or slower state of its own
+ * and stays there (the bare proxy's CPU a streamed request was 102 to 333 µs in runs of one
+ * week), which moves every ratio of a run; BENCH_PROCESS_SETS=N measures every cell again on N
+ * fresh sets of processes and pools what they served, so each figure spans N landings. Results go to stdout and replace this Node major's
  * results section of docs/performance.md.
  *
  * Flags: `--profile` runs the gateways and floors under `node --cpu-prof` and writes, per
@@ -21,7 +24,8 @@
  * alone then (a profiled gateway is slower).
  *
  * Environment: BENCH_DURATION_MS (measured time per target and cell, default 4000),
- * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (default "1,64"),
+ * BENCH_WARMUP_MS (default 1000), BENCH_ROUNDS (default 2), BENCH_PROCESS_SETS (default 1; each
+ * set measures every cell for the full duration, so 3 takes three times as long), BENCH_CONCURRENCY (default "1,64"),
  * BENCH_MODES (default "json,stream"; one of them, e.g. to profile streams alone),
  * BENCH_TARGETS (default "bare proxy,floor,floor (logged),no plugins,default,full"; "direct" adds the mock called
  * directly; a path ending in .json adds a gateway with that config, named after the file; "full
@@ -53,6 +57,7 @@ const ROOT = join(import.meta.dirname, '..');
 const DURATION_MS = positiveInt('BENCH_DURATION_MS', 4000);
 const WARMUP_MS = positiveInt('BENCH_WARMUP_MS', 1000);
 const ROUNDS = positiveInt('BENCH_ROUNDS', 2);
+const PROCESS_SETS = positiveInt('BENCH_PROCESS_SETS', 1);
 const HELD = nonNegativeInt('BENCH_HELD_STREAMS', 200);
 const WORKERS = nonNegativeInt('BENCH_WORKERS', 0);
 const CONCURRENCY = list('BENCH_CONCURRENCY', '1,64').map(Number);
@@ -79,6 +84,8 @@ interface Target {
 
 async function main(): Promise<number> {
   if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_CONCURRENCY must list positive integers, e.g. "1,64"');
+  // A profile is written when its process exits: a second set would start profiles of its own.
+  if (PROFILE && PROCESS_SETS > 1) throw new Error('--profile measures one set of processes: leave BENCH_PROCESS_SETS unset');
   const gatewayMain = join(process.env.BENCH_GATEWAY_ROOT ?? ROOT, 'dist', 'cli', 'main.js');
   if (!existsSync(gatewayMain)) throw new Error(`${gatewayMain} is missing: run \`npm run build\` first (npm run bench does)`);
   if (PIN) {
@@ -184,18 +191,16 @@ async function main(): Promise<number> {
     // the load (Node 22: no plugins streamed at 0.94 of the bare proxy after 200 held streams,
     // 0.55 after 5,000). Not when profiling: each process writes its profile when it exits.
     if (!PROFILE) {
-      for (const [index, target] of targets.entries()) {
-        if (!target.relaunch) continue;
-        await stopGracefully(target.process.child);
-        targets[index] = await target.relaunch();
-        await warmUp(target.name, targets[index]!.endpoint, WARMUP_MS * 2);
-      }
+      await relaunchAll(targets);
       log('restarted and warmed up every target after the held streams');
     }
   }
 
   // What the processes logged while starting (a cluster's other workers, migrations) is not "under load".
-  const quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
+  let quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
+  const underLoad = (t: Target) => t.process.laterOutput().slice(quietFrom[t.name]);
+  /** What each target logged under load, from every set of processes measured so far. */
+  const loggedUnderLoad: Record<string, string> = Object.fromEntries(targets.map((t) => [t.name, '']));
 
   // Peak RSS under the request load: sampled, since VmHWM would include the held streams.
   const rssMb: Record<string, number | undefined> = {};
@@ -206,13 +211,25 @@ async function main(): Promise<number> {
     }
   }, 100);
   const cells: Cell[] = [];
-  for (const stream of MODES.map((mode) => mode === 'stream')) {
-    for (const concurrency of CONCURRENCY) cells.push(await measureCell(targets, stream, concurrency));
+  for (let set = 0; set < PROCESS_SETS; set++) {
+    if (set > 0) {
+      for (const t of targets) loggedUnderLoad[t.name] += underLoad(t);
+      await relaunchAll(targets);
+      quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
+      log(`set ${set + 1} of ${PROCESS_SETS}: every target restarted and warmed up`);
+    }
+    let index = 0;
+    for (const stream of MODES.map((mode) => mode === 'stream')) {
+      for (const concurrency of CONCURRENCY) {
+        cells[index] = await measureCell(targets, stream, concurrency, cells[index]);
+        index++;
+      }
+    }
   }
   clearInterval(sampler);
+  for (const t of targets) loggedUnderLoad[t.name] += underLoad(t);
 
-  const underLoad = (t: Target) => t.process.laterOutput().slice(quietFrom[t.name]);
-  const logLines = Object.fromEntries(targets.map((t) => [t.name, underLoad(t).split('\n').filter((line) => line.trim() !== '').length]));
+  const logLines = Object.fromEntries(targets.map((t) => [t.name, loggedUnderLoad[t.name]!.split('\n').filter((line) => line.trim() !== '').length]));
   const report = renderReport(cells, {
     targets: targets.map((t) => t.name),
     date: new Date(),
@@ -222,6 +239,7 @@ async function main(): Promise<number> {
     durationMs: DURATION_MS,
     warmupMs: WARMUP_MS,
     rounds: ROUNDS,
+    processSets: PROCESS_SETS,
     loadAverage: { start: loadBefore, end: loadavg()[0]! },
     rssMb,
     held,
@@ -239,7 +257,7 @@ async function main(): Promise<number> {
   rmSync(work, { recursive: true, force: true });
   process.stdout.write(`\n${report}\n`);
   for (const target of targets) {
-    if (logLines[target.name]! > 0 && target.name !== 'direct') log(`${target.name} logged under load (it should not):\n${underLoad(target).slice(-2000)}`);
+    if (logLines[target.name]! > 0 && target.name !== 'direct') log(`${target.name} logged under load (it should not):\n${loggedUnderLoad[target.name]!.slice(-2000)}`);
   }
 
   const errors = totalErrors(cells) + Object.values(held).reduce((n, h) => n + h.streams - h.completed + (h.few ? h.few.streams - h.few.completed : 0), 0);
@@ -254,9 +272,20 @@ async function main(): Promise<number> {
   return 0;
 }
 
-async function measureCell(targets: readonly Target[], stream: boolean, concurrency: number): Promise<Cell> {
+/** Every target stopped and started again in a new process, then warmed up (the mock called directly stays). */
+async function relaunchAll(targets: Target[]): Promise<void> {
+  for (const [index, target] of targets.entries()) {
+    if (!target.relaunch) continue;
+    await stopGracefully(target.process.child);
+    targets[index] = await target.relaunch();
+    await warmUp(target.name, targets[index]!.endpoint, WARMUP_MS * 2);
+  }
+}
+
+/** One cell measured on the targets' current processes; with `before`, added to what earlier sets of processes served. */
+async function measureCell(targets: readonly Target[], stream: boolean, concurrency: number, before?: Cell): Promise<Cell> {
   const loads = targets.map((t) => new LoadTarget(t.endpoint, concurrency, stream));
-  const samples: Record<string, Sample> = Object.fromEntries(targets.map((t) => [t.name, emptySample()]));
+  const samples: Record<string, Sample> = before?.samples ?? Object.fromEntries(targets.map((t) => [t.name, emptySample()]));
   const warmUps = targets.map(() => emptySample());
   try {
     for (const [i, load] of loads.entries()) await load.run(WARMUP_MS, warmUps[i]);
@@ -280,9 +309,9 @@ async function measureCell(targets: readonly Target[], stream: boolean, concurre
       return `${t.name} ${((s.latencies.length / s.elapsedMs) * 1000).toFixed(0)} req/s${errors > 0 ? ` (${errors} ERRORS)` : ''}`;
     })
     .join(' · ');
-  log(`${stream ? 'stream' : 'JSON  '} c=${String(concurrency).padEnd(3)} ${line}`);
+  log(`${stream ? 'stream' : 'JSON  '} c=${String(concurrency).padEnd(3)} ${line}${before ? ' (pooled with the sets before)' : ''}`);
   const answered = (sample: Sample) => sample.latencies.length + errorCount(sample);
-  const served = Object.fromEntries(targets.map((t, i) => [t.name, answered(samples[t.name]!) + answered(warmUps[i]!)]));
+  const served = Object.fromEntries(targets.map((t, i) => [t.name, (before?.served[t.name] ?? 0) + answered(samples[t.name]!) + answered(warmUps[i]!)]));
   return { stream, concurrency, samples, served };
 }
 
