@@ -11,10 +11,10 @@
  * then every target is started again, so that the load does not meet a heap they grew. Every cell
  * (JSON/stream × concurrency) warms each target up, then measures them in interleaved rounds, so a
  * burst of unrelated load hits them alike. A process lands in a faster or slower state of its own
- * and stays there (the bare proxy's CPU a streamed request was 102 to 333 µs in runs of one
- * week), which moves every ratio of a run; BENCH_PROCESS_SETS=N measures every cell again on N
- * fresh sets of processes and pools what they served, so each figure spans N landings. Results go to stdout and replace this Node major's
- * results section of docs/performance.md.
+ * and stays there (the bare proxy's CPU a streamed request was 102 µs in one run and 333 in
+ * another on one day), which moves every ratio of a run; BENCH_PROCESS_SETS=N measures every cell
+ * again on N fresh sets of processes and pools what they served, so each figure spans N landings.
+ * Results go to stdout and replace this Node major's results section of docs/performance.md.
  *
  * Flags: `--profile` runs the gateways and floors under `node --cpu-prof` and writes, per
  * configuration, a .cpuprofile (open it in Chrome DevTools or https://www.speedscope.app), a
@@ -197,10 +197,16 @@ async function main(): Promise<number> {
   }
 
   // What the processes logged while starting (a cluster's other workers, migrations) is not "under load".
-  let quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
-  const underLoad = (t: Target) => t.process.laterOutput().slice(quietFrom[t.name]);
+  const quietFrom: Record<string, number> = {};
   /** What each target logged under load, from every set of processes measured so far. */
   const loggedUnderLoad: Record<string, string> = Object.fromEntries(targets.map((t) => [t.name, '']));
+  const loadStarts = () => {
+    for (const t of targets) quietFrom[t.name] = t.process.laterOutput().length;
+  };
+  const keepLoggedUnderLoad = () => {
+    for (const t of targets) loggedUnderLoad[t.name] += t.process.laterOutput().slice(quietFrom[t.name]);
+  };
+  loadStarts();
 
   // Peak RSS under the request load: sampled, since VmHWM would include the held streams.
   const rssMb: Record<string, number | undefined> = {};
@@ -213,9 +219,9 @@ async function main(): Promise<number> {
   const cells: Cell[] = [];
   for (let set = 0; set < PROCESS_SETS; set++) {
     if (set > 0) {
-      for (const t of targets) loggedUnderLoad[t.name] += underLoad(t);
+      keepLoggedUnderLoad();
       await relaunchAll(targets);
-      quietFrom = Object.fromEntries(targets.map((t) => [t.name, t.process.laterOutput().length]));
+      loadStarts();
       log(`set ${set + 1} of ${PROCESS_SETS}: every target restarted and warmed up`);
     }
     let index = 0;
@@ -227,7 +233,7 @@ async function main(): Promise<number> {
     }
   }
   clearInterval(sampler);
-  for (const t of targets) loggedUnderLoad[t.name] += underLoad(t);
+  keepLoggedUnderLoad();
 
   const logLines = Object.fromEntries(targets.map((t) => [t.name, loggedUnderLoad[t.name]!.split('\n').filter((line) => line.trim() !== '').length]));
   const report = renderReport(cells, {
