@@ -8,7 +8,7 @@ import { DEFAULT_STORE } from '../core/config/resolve-config.js';
 import { silentLogger } from '../core/logger.js';
 import { openStore } from '../core/store/store.js';
 import { parseNewKey } from '../plugins/auth/key-spec.js';
-import { KeyStore, type KeyView, type NewKey } from '../plugins/auth/keys.js';
+import { KeyStore, keyStateOf, type KeyView, type NewKey } from '../plugins/auth/keys.js';
 import { fail, print } from './output.js';
 
 export interface KeysOptions {
@@ -33,7 +33,7 @@ export async function keysCommand(options: KeysOptions): Promise<number> {
   // A relative SQLite path is relative to the working directory, as `start` reads it. The counters
   // a running gateway saved are read (the keys' slots count from them) and never written back.
   const store = await openStore(url, silentLogger, { saveCounters: false });
-  const keys = new KeyStore(store.kv('keys'), store.counters, 0);
+  const keys = new KeyStore(keyStateOf(store), 0);
   try {
     switch (options.action) {
       case 'create': {

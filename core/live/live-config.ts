@@ -57,10 +57,12 @@ interface Records {
 }
 
 const VERSION = 'live-config:version';
+const OVERRIDES_LEASE = 'live-config:overrides';
 
 export class LiveConfigService implements LiveConfig {
   private doc: Overrides = { providers: {}, models: {} };
   private version = 0;
+  private runtime: ProviderRuntime | undefined;
   private readonly kv: TypedKv<Records>;
   private readonly checks: ConfigCheck[] = [];
   private poller: NodeJS.Timeout | undefined;
@@ -108,7 +110,7 @@ export class LiveConfigService implements LiveConfig {
   }
 
   set(kind: LiveKind, name: string, value: ProviderConfig | VirtualModelConfig | null, actor: string): Promise<void> {
-    return this.serially(async () => {
+    return this.change(async () => {
       const stored = await this.stored();
       const next = structuredClone(stored);
       const section = kind === 'provider' ? next.providers : next.models;
@@ -119,7 +121,7 @@ export class LiveConfigService implements LiveConfig {
   }
 
   revert(kind: LiveKind, name: string, actor: string): Promise<void> {
-    return this.serially(async () => {
+    return this.change(async () => {
       const stored = await this.stored();
       const next = structuredClone(stored);
       const section = kind === 'provider' ? next.providers : next.models;
@@ -152,8 +154,6 @@ export class LiveConfigService implements LiveConfig {
       }
     });
   }
-
-  private runtime: ProviderRuntime | undefined;
 
   private async commit(next: Overrides, entry: Omit<AuditEntry, 'at' | 'seq'>): Promise<void> {
     await this.apply(next);
@@ -210,6 +210,11 @@ export class LiveConfigService implements LiveConfig {
     const section = kind === 'provider' ? doc.providers : doc.models;
     if (name in section) return section[name];
     return (kind === 'provider' ? this.base.providers?.[name] : this.base.models?.[name]) ?? null;
+  }
+
+  /** Overrides read, changed and written back under OVERRIDES_LEASE, by one replica at a time (one record: two at once would lose one). */
+  private change(work: () => Promise<void>): Promise<void> {
+    return this.serially(() => this.deps.store.exclusive(OVERRIDES_LEASE, work));
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

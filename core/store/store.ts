@@ -21,6 +21,7 @@ import type { Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
 import { persistBehind, restoreCounters } from './persist-behind.js';
 import { BoundedCounters, withinMs } from './bounded-counters.js';
+import { exclusively, LocalLeases, RedisLeases, type Leases } from './exclusive.js';
 import { RedisCounters } from './redis-counters.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'redis';
@@ -36,6 +37,14 @@ export interface Store {
    */
   kv<Shape extends object = Record<string, unknown>>(namespace: string): TypedKv<Shape>;
   readonly counters: Counters;
+  /**
+   * Runs `work` while no other replica runs work under the same `name`: for a read-modify-write
+   * of one record (Keyv has no compare-and-set, so two at once would end as the later write).
+   * Waits for another's work at most 5 s, then throws a retryable 503 (`change_in_progress`).
+   * @example
+   * await host.store.exclusive(`keys:${id}`, async () => keys.set(`id:${id}`, change(await keys.get(`id:${id}`))));
+   */
+  exclusive<T>(name: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -71,6 +80,7 @@ function memoryStore(): Store {
     kind: 'memory',
     kv: (namespace: string) => typed(cached(namespaces, namespace, () => new Keyv({ namespace }))),
     counters,
+    exclusive: exclusiveOn(new LocalLeases()),
     close: () => counters.close(),
   };
 }
@@ -100,6 +110,9 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean):
     kind: 'sqlite',
     kv: (namespace) => typed(keyv(namespace)),
     counters,
+    // No two gateways share a SQLite store (workers are refused); `llm-gateway keys` beside one is
+    // not excluded by this process's leases (auth's revocation mark covers what matters there).
+    exclusive: exclusiveOn(new LocalLeases()),
     async close() {
       await persistence.stop();
       await counters.close();
@@ -128,6 +141,7 @@ async function redisStore(url: string, logger: Logger): Promise<Store> {
     kind: 'redis',
     kv: (namespace) => boundedKv(typed(keyv(namespace))),
     counters,
+    exclusive: exclusiveOn(new RedisLeases(client, KV_WAIT_MS)),
     async close() {
       // Counts taken here while Redis was away go to Redis first, if it answers.
       await counters.close();
@@ -149,6 +163,10 @@ function boundedKv<Shape extends object>(kv: TypedKv<Shape>): TypedKv<Shape> {
     set: (key, value, ttlMs) => withinMs(KV_WAIT_MS, kv.set(key, value, ttlMs)),
     delete: (key) => withinMs(KV_WAIT_MS, kv.delete(key)),
   };
+}
+
+function exclusiveOn(leases: Leases): Store['exclusive'] {
+  return (name, work) => exclusively(leases, name, work);
 }
 
 /** Keyv's get, set (with a TTL in ms) and delete are the typed view's, as they are. */

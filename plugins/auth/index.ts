@@ -25,7 +25,7 @@ import type { LocalCounters } from 'llm-gateway/store';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
 import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, type BudgetWindow, type Reservation } from './budget.js';
-import { KNOWN_KEYS_CAP, KeyStore, type GatewayKey, type KeyPatch, type KeyRecords, type KeyView, type NewKey } from './keys.js';
+import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyPatch, type KeyView, type NewKey } from './keys.js';
 import { UnpricedModels } from './unpriced-models.js';
 import { addToWindow, addToWindowNow, asTake, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
 
@@ -125,7 +125,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
   defaults,
   setup(host, options) {
     const { store } = host;
-    const keys = new KeyStore(store.kv<KeyRecords>('keys'), store.counters, options.cacheTtlMs);
+    const keys = new KeyStore(keyStateOf(store), options.cacheTtlMs);
     /** Looked up when first needed: the plugin providing it may set up after this one. */
     const findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
     const unpriced = new UnpricedModels(host.logger);

@@ -8,7 +8,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { GatewayError } from 'llm-gateway/plugin';
-import { drawFree, withinMs, type Counters, type TypedKv } from 'llm-gateway/store';
+import { drawFree, withinMs, type Counters, type Store, type TypedKv } from 'llm-gateway/store';
 import { hashSecret, newKeyId, newSecret } from './secrets.js';
 
 /** How long a request waits on the store for a key before the cache or a 503 answers. */
@@ -76,6 +76,14 @@ export interface KeyRecords {
   [revoked: `revoked:${string}`]: string;
 }
 
+/** Where keys live: their records, the counter their slots are drawn from, and one change at a time to a key. */
+export type KeyState = { kv: TypedKv<KeyRecords> } & Pick<Store, 'counters' | 'exclusive'>;
+
+/** The keys of a store, in the `keys` namespace. */
+export function keyStateOf(store: Store): KeyState {
+  return { kv: store.kv<KeyRecords>('keys'), counters: store.counters, exclusive: (name, work) => store.exclusive(name, work) };
+}
+
 /** The counter slots are drawn from. */
 const SLOTS = 'keys:slots';
 /** Bound on slots drawn for one key, and on slots read past the counter while listing. */
@@ -86,26 +94,26 @@ export class KeyStore {
   private readonly unknown = new LRUCache<string, { key: undefined; until: number }>({ max: UNKNOWN_KEYS_CAP });
   /** Lookups in flight, by the secret's hash: as many as requests in flight at most, each gone when it settles. */
   private readonly lookups = new Map<string, Promise<GatewayKey | undefined>>();
-
-  /** The change in progress in this process; the next one starts when it has settled. */
-  private changing: Promise<unknown> = Promise.resolve();
+  private readonly kv: TypedKv<KeyRecords>;
+  private readonly counters: Counters;
+  private readonly exclusive: Store['exclusive'];
 
   constructor(
-    private readonly kv: TypedKv<KeyRecords>,
-    private readonly counters: Counters,
+    state: KeyState,
     private readonly cacheTtlMs = 5000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    ({ kv: this.kv, counters: this.counters, exclusive: this.exclusive } = state);
+  }
 
-  create(spec: NewKey): Promise<{ key: KeyView; secret: string }> {
-    return this.serially(async () => {
-      const secret = newSecret();
-      const key: GatewayKey = { ...spec, id: newKeyId(), preview: `${secret.slice(0, 7)}…`, hash: hashSecret(secret), createdAt: new Date(this.now()).toISOString() };
-      await this.kv.set(`id:${key.id}`, key);
-      await this.kv.set(`hash:${key.hash}`, key.id);
-      await this.kv.set(`slot:${await this.freeSlot()}`, key.id);
-      return { key: this.view(key), secret };
-    });
+  /** A new key has an id of its own and takes a slot no other holds: nothing to exclude. */
+  async create(spec: NewKey): Promise<{ key: KeyView; secret: string }> {
+    const secret = newSecret();
+    const key: GatewayKey = { ...spec, id: newKeyId(), preview: `${secret.slice(0, 7)}…`, hash: hashSecret(secret), createdAt: new Date(this.now()).toISOString() };
+    await this.kv.set(`id:${key.id}`, key);
+    await this.kv.set(`hash:${key.hash}`, key.id);
+    await this.kv.set(`slot:${await this.freeSlot()}`, key.id);
+    return { key: this.view(key), secret };
   }
 
   async list(): Promise<KeyView[]> {
@@ -127,7 +135,7 @@ export class KeyStore {
 
   /** Replaces what a key may do (models, limits, budget, team, name, expiry); `null` clears a field. */
   update(id: string, patch: KeyPatch): Promise<KeyView | undefined> {
-    return this.serially(async () => {
+    return this.changeOf(id, async () => {
       const key = await this.kv.get(`id:${id}`);
       if (!key) return undefined;
       const next: GatewayKey = { ...key };
@@ -148,12 +156,12 @@ export class KeyStore {
   }
 
   /**
-   * The mark goes first, apart from the record: an update on another replica that read the key
-   * before it writes the record back unrevoked, then finds the mark and revokes it again; one that
-   * reads after it is read by this write. Either way the key ends revoked (no compare-and-set needed).
+   * The mark goes first, apart from the record: should an update write the record back unrevoked
+   * (one by a process this one's lease does not exclude: `llm-gateway keys` beside a gateway on
+   * SQLite), it finds the mark after its write and revokes the key again.
    */
   revoke(id: string): Promise<KeyView | undefined> {
-    return this.serially(async () => {
+    return this.changeOf(id, async () => {
       const found = await this.kv.get(`id:${id}`);
       if (!found) return undefined;
       const revokedAt = found.revokedAt ?? (await this.kv.get(`revoked:${id}`)) ?? new Date(this.now()).toISOString();
@@ -167,14 +175,13 @@ export class KeyStore {
   }
 
   /**
-   * Changes to keys take turns in this process, each reading what the one before it wrote: an
-   * update that read a key before a revocation wrote it would put it back unrevoked. Admin
-   * operations only, each store call bounded, so the turns are short.
+   * Changes to one key take turns on every replica, each reading what the one before it wrote:
+   * two updates at once would end as the later write, and an update that read a key before a
+   * revocation wrote it would put it back unrevoked. Admin operations only, each store call
+   * bounded, so the turns are short.
    */
-  private serially<T>(change: () => Promise<T>): Promise<T> {
-    const result = this.changing.then(change);
-    this.changing = result.catch(() => undefined);
-    return result;
+  private changeOf<T>(id: string, change: () => Promise<T>): Promise<T> {
+    return this.exclusive(`keys:${id}`, change);
   }
 
   /** A slot no key holds (drawn again where the counter lags behind the slots, see drawFree). */

@@ -95,17 +95,38 @@ describe('live configuration', () => {
 const REDIS_URL = process.env.REDIS_URL;
 
 describe.skipIf(!REDIS_URL)('live configuration on two replicas sharing Redis', () => {
-  it('a change made on one applies on the other within seconds', async () => {
-    const store = REDIS_URL!;
-    const one = await fixture.start({ store });
-    const two = await fixture.start({ store });
-    // Another run may have left overrides in this Redis: start from none.
+  /** Two replicas on the suite's Redis, with no overrides left by another run. */
+  async function twoReplicas(): Promise<[RunningGateway, RunningGateway]> {
+    const one = await fixture.start({ store: REDIS_URL! });
+    const two = await fixture.start({ store: REDIS_URL! });
     for (const entry of one.gateway.live.effective().providers) if (entry.origin !== 'file') await one.gateway.live.revert('provider', entry.name, 'test');
     for (const entry of one.gateway.live.effective().models) if (entry.origin !== 'file') await one.gateway.live.revert('model', entry.name, 'test');
+    return [one, two];
+  }
+
+  it('a change made on one applies on the other within seconds', async () => {
+    const [one, two] = await twoReplicas();
 
     await one.gateway.live.set('provider', 'b', { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false }, 'test');
     await expect.poll(async () => (await ask(two, 'b/mock-small').then((r) => r.response.headers.get('x-gateway-provider'), () => undefined)), { timeout: 10_000, interval: 250 }).toBe('b');
     await one.gateway.live.revert('provider', 'b', 'test');
     await expect.poll(() => two.gateway.live.effective().providers.map((p) => p.name), { timeout: 10_000, interval: 250 }).toEqual(['a']);
+  });
+
+  it('changes made on both at the same moment all land, changes of different providers included', async () => {
+    const [one, two] = await twoReplicas();
+
+    // The overrides are one record: without turns, each change would write back what it read, and
+    // all but the last of these would be lost.
+    const names = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
+    const provider = { type: 'openai-compatible', baseURL: fixture.second.baseURL, listModels: false } as const;
+    // This Redis keeps the audit trail of earlier runs: only what follows counts.
+    const before = (await one.gateway.live.audit(1))[0]?.seq ?? 0;
+    await Promise.all(names.map((name, i) => [one, two][i % 2]!.gateway.live.set('provider', name, provider, 'test')));
+    for (const gw of [one, two]) {
+      await expect.poll(() => gw.gateway.live.effective().providers.map((p) => p.name).sort(), { timeout: 10_000, interval: 250 }).toEqual(['a', ...names]);
+    }
+    expect((await one.gateway.live.audit()).filter((entry) => entry.seq > before).map((entry) => `${entry.action} ${entry.name}`).sort()).toEqual(names.map((name) => `set ${name}`));
+    for (const name of names) await two.gateway.live.revert('provider', name, 'test');
   });
 });

@@ -2,12 +2,14 @@
  * Counters on a Redis that stalls (behind a proxy that swallows or holds every byte): a call is
  * answered locally after its bounded wait, and nothing is counted twice or lost. A take answered
  * locally is moved into Redis when it answers again, so its take-back nets out there; an add that
- * timed out but reached Redis late leaves the local ledger. Needs REDIS_URL.
+ * timed out but reached Redis late leaves the local ledger; a lease granted late is given back.
+ * Needs REDIS_URL.
  */
 import { createClient, type RedisClientType } from 'redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { BoundedCounters } from '../../../core/store/bounded-counters.js';
+import { exclusively, RedisLeases } from '../../../core/store/exclusive.js';
 import { RedisCounters } from '../../../core/store/redis-counters.js';
 import { startStallableProxy, type StallableProxy } from '../../support/stallable-proxy.js';
 
@@ -88,6 +90,17 @@ describe.skipIf(!REDIS_URL)('counters on a stalling Redis', () => {
     // take-back would have handed out a number another replica also gets.
     await expect.poll(() => inRedis('log'), { timeout: 5000 }).toBe(2);
     expect(await counters.next('log')).toBe(3);
+  });
+
+  it('a lease Redis grants late is refused, then given back: it holds up no one for its whole time', async () => {
+    const { proxy, client } = await setUp();
+    const leases = new RedisLeases(client, 150, PREFIX);
+    proxy.stall('hold');
+    await expect(leases.claim('keys:k1', 30_000)).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
+    proxy.resume();
+    // Redis set the lease when the held bytes flowed; the claimant, told it failed, ends it.
+    await expect.poll(async () => admin.exists(`${PREFIX}keys:k1`), { timeout: 5000 }).toBe(0);
+    expect(await exclusively(leases, 'keys:k1', async () => 'changed', { waitMs: 0 })).toBe('changed');
   });
 
   it('under a stall every call answers within its bound', async () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { KNOWN_KEYS_CAP, KeyStore, UNKNOWN_KEYS_CAP, UNKNOWN_KEY_TTL_MS, type KeyRecords } from '../../../plugins/auth/keys.js';
 import { MemoryCounters } from '../../../core/store/memory-counters.js';
+import { exclusively, LocalLeases } from '../../../core/store/exclusive.js';
 import type { TypedKv } from '../../../sdk/store.js';
 
 function countingKv() {
@@ -20,9 +21,10 @@ function countingKv() {
 }
 
 function keyStore(cacheTtlMs = 5000) {
+  const leases = new LocalLeases();
   const clock = { now: 1_000_000 };
   const { kv, counter } = countingKv();
-  return { keys: new KeyStore(kv, new MemoryCounters(), cacheTtlMs, () => clock.now), clock, counter };
+  return { keys: new KeyStore({ kv, counters: new MemoryCounters(), exclusive: (name, work) => exclusively(leases, name, work) }, cacheTtlMs, () => clock.now), clock, counter };
 }
 
 describe('the key cache', () => {

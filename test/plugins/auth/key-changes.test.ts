@@ -1,8 +1,8 @@
 /**
  * Changes to keys made at the same time (a provisioning script creating keys in parallel through
- * the admin API, a revocation in the dashboard while a script updates the key): none is lost. On
- * the memory store, on SQLite (also with `llm-gateway keys` writing beside a running gateway), and
- * on a real Redis shared by two replicas (REDIS_URL).
+ * the admin API, a revocation in the dashboard while a script updates the key, two admins changing
+ * one key on two replicas): none is lost. On the memory store, on SQLite (also with `llm-gateway
+ * keys` writing beside a running gateway), and on a real Redis shared by two replicas (REDIS_URL).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,8 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { openStore, type Store, type TypedKv } from '../../../core/store/store.js';
-import { KeyStore, type KeyRecords } from '../../../plugins/auth/keys.js';
+import { exclusively, LocalLeases } from '../../../core/store/exclusive.js';
+import { KeyStore, keyStateOf, type KeyPatch, type KeyRecords } from '../../../plugins/auth/keys.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -28,16 +29,27 @@ const stores = [['memory', () => 'memory'] as const, ['sqlite', () => `sqlite://
 describe.each(stores)('key changes at the same time (%s)', (_name, url) => {
   it('lists every key of a burst of creations', async () => {
     await withStore(url(), async (store) => {
-      const keys = new KeyStore(store.kv('keys'), store.counters, 0);
+      const keys = new KeyStore(keyStateOf(store), 0);
       const created = await Promise.all(Array.from({ length: 20 }, (_, i) => keys.create({ name: `parallel-${i}` })));
       const listed = new Set((await keys.list()).map((key) => key.id));
       expect(created.filter(({ key }) => !listed.has(key.id)).map(({ key }) => key.name)).toEqual([]);
     });
   });
 
+  it('two updates of one key at the same moment both land, however slowly the store answers', async () => {
+    await withStore(url(), async (store) => {
+      const { key } = await new KeyStore(keyStateOf(store), 0).create({ name: 'contested' });
+      // Two replicas' stores, each answering a few ms late: without turns, both would read the key
+      // before either wrote it, and the later write would drop the other's change.
+      const replicas = [0, 1].map(() => new KeyStore({ ...keyStateOf(store), kv: slowed(store.kv<KeyRecords>('keys'), 5) }, 0));
+      await Promise.all([replicas[0]!.update(key.id, { limits: { rpm: 60 } }), replicas[1]!.update(key.id, { budget: { dailyUsd: 5 } }), replicas[0]!.update(key.id, { team: 'search' })]);
+      expect(await replicas[1]!.get(key.id)).toMatchObject({ name: 'contested', limits: { rpm: 60 }, budget: { dailyUsd: 5 }, team: 'search', status: 'active' });
+    });
+  });
+
   it('a revocation is not undone by an update made at the same moment', async () => {
     await withStore(url(), async (store) => {
-      const keys = new KeyStore(store.kv('keys'), store.counters, 0);
+      const keys = new KeyStore(keyStateOf(store), 0);
       const { key, secret } = await keys.create({ name: 'contested' });
       const [revoked] = await Promise.all([keys.revoke(key.id), keys.update(key.id, { name: 'renamed' })]);
       expect(revoked?.status).toBe('revoked');
@@ -53,8 +65,8 @@ describe('keys written by two processes', () => {
     const gatewayStore = await openStore(url, silentLogger);
     const cliStore = await openStore(url, silentLogger, { saveCounters: false });
     try {
-      const gateway = new KeyStore(gatewayStore.kv('keys'), gatewayStore.counters, 0);
-      const cli = new KeyStore(cliStore.kv('keys'), cliStore.counters, 0);
+      const gateway = new KeyStore(keyStateOf(gatewayStore), 0);
+      const cli = new KeyStore(keyStateOf(cliStore), 0);
       // The gateway's counters are in its memory, saved behind: the CLI counts from what was saved.
       const first = await gateway.create({ name: 'from-the-dashboard' });
       const second = await cli.create({ name: 'from-the-cli' });
@@ -74,7 +86,7 @@ describe('keys written by two processes', () => {
     await gatewayStore.counters.add('budget:spent', 5);
     // The gateway saves its counters every second: 5 is in the file before the command closes.
     await new Promise((resolve) => setTimeout(resolve, 1200));
-    await new KeyStore(cliStore.kv('keys'), cliStore.counters, 0).create({ name: 'from-the-cli' });
+    await new KeyStore(keyStateOf(cliStore), 0).create({ name: 'from-the-cli' });
     await cliStore.close();
     await gatewayStore.close();
     await withStore(url, async (reopened) => {
@@ -85,7 +97,7 @@ describe('keys written by two processes', () => {
   it('lists keys created before slots, from the old index', async () => {
     await withStore('memory', async (store) => {
       const kv = store.kv<KeyRecords>('keys');
-      const keys = new KeyStore(kv, store.counters, 0);
+      const keys = new KeyStore({ ...keyStateOf(store), kv }, 0);
       const { key } = await keys.create({ name: 'old' });
       // As an earlier version left it: the id in the index, no slot.
       await kv.delete('slot:1');
@@ -96,14 +108,14 @@ describe('keys written by two processes', () => {
     });
   });
 
-  it('a revocation on one replica is not undone by an update another replica makes at the same moment', async () => {
+  it('a revocation is not undone by an update from a process its lease does not exclude (`llm-gateway keys` beside a gateway on SQLite)', async () => {
     await withStore('memory', async (store) => {
       const shared = store.kv<KeyRecords>('keys');
-      const one = new KeyStore(shared, store.counters, 0);
+      const one = new KeyStore(keyStateOf(store), 0);
       const { key, secret } = await one.create({ name: 'contested' });
-      // Replica two reads the key, and its write reaches the store only after replica one revoked it.
+      // Process two reads the key, and its write reaches the store only after process one revoked it.
       const revoked = deferred();
-      const two = new KeyStore(holding(shared, 'id:', revoked.promise), store.counters, 0);
+      const two = new KeyStore({ ...keyStateOf(store), kv: holding(shared, 'id:', revoked.promise), exclusive: unexcluded() }, 0);
       const update = two.update(key.id, { name: 'renamed' });
       await one.revoke(key.id);
       revoked.resolve();
@@ -113,14 +125,14 @@ describe('keys written by two processes', () => {
     });
   });
 
-  it('nor is an update another replica makes while the revocation is under way', async () => {
+  it('nor by an update such a process makes while the revocation is under way', async () => {
     await withStore('memory', async (store) => {
       const shared = store.kv<KeyRecords>('keys');
-      const two = new KeyStore(shared, store.counters, 0);
+      const two = new KeyStore(keyStateOf(store), 0);
       const { key } = await two.create({ name: 'contested' });
-      // Replica one has read the key; the whole update happens before it writes.
+      // Process one has read the key; the whole update happens before it writes.
       const updated = deferred();
-      const one = new KeyStore(holding(shared, 'revoked:', updated.promise), store.counters, 0);
+      const one = new KeyStore({ ...keyStateOf(store), kv: holding(shared, 'revoked:', updated.promise), exclusive: unexcluded() }, 0);
       const revocation = one.revoke(key.id);
       await two.update(key.id, { name: 'renamed' });
       updated.resolve();
@@ -138,10 +150,25 @@ describe('keys written by two processes', () => {
     await admin.quit();
     const stores: Store[] = [await openStore(url, silentLogger), await openStore(url, silentLogger)];
     try {
-      const replicas = stores.map((store) => new KeyStore(store.kv('keys'), store.counters, 0));
+      const replicas = stores.map((store) => new KeyStore(keyStateOf(store), 0));
       const created = await Promise.all(Array.from({ length: 40 }, (_, i) => replicas[i % 2]!.create({ name: `replica-${i % 2}-${i}` })));
       const ids = created.map(({ key }) => key.id).sort();
       for (const replica of replicas) expect((await replica.list()).map((key) => key.id).sort()).toEqual(ids);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it.skipIf(!REDIS_URL)('on Redis, two replicas changing one key at once: every change lands, and a revocation holds', async () => {
+    const stores: Store[] = [await openStore(REDIS_URL!, silentLogger), await openStore(REDIS_URL!, silentLogger)];
+    try {
+      const replicas = stores.map((store) => new KeyStore(keyStateOf(store), 0));
+      const { key, secret } = await replicas[0]!.create({ name: 'contested' });
+      const patches: KeyPatch[] = [{ name: 'renamed' }, { team: 'search' }, { models: ['mock/*'] }, { limits: { rpm: 60 } }, { budget: { dailyUsd: 5 } }, { metadata: { owner: 'ops' } }, { expiresAt: '2099-01-01T00:00:00.000Z' }];
+      await Promise.all([...patches.map((patch, i) => replicas[i % 2]!.update(key.id, patch)), replicas[1]!.revoke(key.id)]);
+      const expected = { ...Object.assign({}, ...patches), status: 'revoked' };
+      for (const replica of replicas) expect(await replica.get(key.id)).toMatchObject(expected);
+      expect((await replicas[0]!.find(secret))?.revokedAt).toBeDefined();
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }
@@ -162,6 +189,22 @@ function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** A process's own leases: one that other processes' leases do not exclude. */
+function unexcluded(): Store['exclusive'] {
+  const leases = new LocalLeases();
+  return (name, work) => exclusively(leases, name, work);
+}
+
+/** The same records, each call answered `ms` late (a store further away). */
+function slowed(kv: TypedKv<KeyRecords>, ms: number): TypedKv<KeyRecords> {
+  const late = <T>(call: () => Promise<T>) => new Promise((resolve) => setTimeout(resolve, ms)).then(call);
+  return {
+    get: (key) => late(() => kv.get(key)),
+    set: (key, value, ttlMs) => late(() => kv.set(key, value, ttlMs)),
+    delete: (key) => late(() => kv.delete(key)),
+  };
 }
 
 /** The same records, with the writes of keys starting with `prefix` held until `until` settles. */

@@ -1,0 +1,112 @@
+/**
+ * One change at a time to a record several replicas may change (a gateway key, the live
+ * configuration's overrides). Keyv has no compare-and-set, so a read-modify-write made on two
+ * replicas at once ends as the later write, the other change silently lost. `store.exclusive(name,
+ * work)` runs `work` under a lease on `name` that one replica holds at a time: on Redis a key set
+ * only if absent (SET NX), on the memory and SQLite stores, which no two gateways share, in this
+ * process.
+ *
+ * A lease ends when its work does, or when its time runs out: a replica that dies holding one
+ * holds up changes to that name for LEASE_MS at most. Every store call a change makes has its own
+ * bounded wait (2 s on Redis), so a change's work ends well within that. A change that finds the
+ * name leased waits for it up to WAIT_MS, then gets a retryable 503: never a hang.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RedisClientType } from 'redis';
+import { GatewayError } from '../errors.js';
+import { withinMs } from './bounded-counters.js';
+
+/** Longest a lease lasts when its holder neither ends it nor lives. */
+export const LEASE_MS = 30_000;
+/** Longest a change waits for another's lease on the same name. */
+export const WAIT_MS = 5_000;
+/** The first pause between tries; doubled up to MAX_PAUSE_MS, with jitter. */
+const FIRST_PAUSE_MS = 10;
+const MAX_PAUSE_MS = 200;
+
+/** Leases on names: at most one holder a name, each known by the token its claim returned. */
+export interface Leases {
+  /** A token that holds `name` for `ttlMs`, or undefined while another holds it. */
+  claim(name: string, ttlMs: number): Promise<string | undefined>;
+  /** Ends the lease if `token` still holds it: one that ran out and was claimed anew is left alone. */
+  release(name: string, token: string): Promise<void>;
+}
+
+export interface ExclusiveOptions {
+  leaseMs?: number;
+  waitMs?: number;
+}
+
+/** Runs `work` holding the lease on `name`, waiting a bounded time for another holder to finish. */
+export async function exclusively<T>(leases: Leases, name: string, work: () => Promise<T>, options: ExclusiveOptions = {}): Promise<T> {
+  const leaseMs = options.leaseMs ?? LEASE_MS;
+  const deadline = Date.now() + (options.waitMs ?? WAIT_MS);
+  let pause = FIRST_PAUSE_MS;
+  let token: string | undefined;
+  while ((token = await leases.claim(name, leaseMs)) === undefined) {
+    if (Date.now() + pause > deadline) {
+      throw new GatewayError('unavailable', `Another change to ${name} is under way; try again shortly.`, { code: 'change_in_progress', retryable: true, retryAfterSeconds: 1 });
+    }
+    // Jittered, so that replicas which found it leased together do not all try again together.
+    await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));
+    pause = Math.min(pause * 2, MAX_PAUSE_MS);
+  }
+  try {
+    return await work();
+  } finally {
+    // A release that fails leaves the lease to run out by itself.
+    await leases.release(name, token).catch(() => undefined);
+  }
+}
+
+/** Leases held in this process: for stores no two gateways share. Holds only names in use. */
+export class LocalLeases implements Leases {
+  private readonly held = new Map<string, { token: string; until: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async claim(name: string, ttlMs: number): Promise<string | undefined> {
+    const lease = this.held.get(name);
+    if (lease && lease.until > this.now()) return undefined;
+    const token = randomUUID();
+    this.held.set(name, { token, until: this.now() + ttlMs });
+    return token;
+  }
+
+  async release(name: string, token: string): Promise<void> {
+    if (this.held.get(name)?.token === token) this.held.delete(name);
+  }
+
+  /** How many names are leased now (for tests: none are left behind). */
+  get size(): number {
+    return this.held.size;
+  }
+}
+
+/** Deletes the lease only where it is still this token's (an atomic GET and DEL). */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** Leases in Redis, shared by every replica: a key set only if absent, that expires by itself. */
+export class RedisLeases implements Leases {
+  constructor(
+    private readonly client: RedisClientType,
+    private readonly waitMs: number,
+    private readonly prefix = 'llm-gateway:lease:',
+  ) {}
+
+  async claim(name: string, ttlMs: number): Promise<string | undefined> {
+    const token = randomUUID();
+    const set = this.client.set(this.prefix + name, token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } });
+    try {
+      return (await withinMs(this.waitMs, set)) === 'OK' ? token : undefined;
+    } catch (cause) {
+      // Set late after all: give it back, so that it holds up no one for the lease's whole time.
+      set.then((answer) => (answer === 'OK' ? this.release(name, token) : undefined), () => undefined).catch(() => undefined);
+      throw new GatewayError('unavailable', 'The shared state store did not answer in time; try again.', { code: 'store_unavailable', retryable: true, retryAfterSeconds: 1, cause });
+    }
+  }
+
+  async release(name: string, token: string): Promise<void> {
+    await withinMs(this.waitMs, this.client.eval(RELEASE, { keys: [this.prefix + name], arguments: [token] }));
+  }
+}
