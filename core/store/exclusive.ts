@@ -2,9 +2,9 @@
  * One change at a time to a record several replicas may change (a gateway key, the live
  * configuration's overrides). Keyv has no compare-and-set, so a read-modify-write made on two
  * replicas at once ends as the later write, the other change silently lost. `store.exclusive(name,
- * work)` runs `work` under a lease on `name` that one replica holds at a time: on Redis a key set
- * only if absent (SET NX), on the memory and SQLite stores, which no two gateways share, in this
- * process.
+ * work)` runs `work` under a lease on `name` that one process holds at a time: on Redis a key set
+ * only if absent (SET NX), on SQLite a row taken over only once it has run out (the gateway and
+ * `llm-gateway keys` beside it share the file), on the memory store in this process.
  *
  * A lease ends when its work does, or when its time runs out: a replica that dies holding one
  * holds up changes to that name for LEASE_MS at most. Every store call a change makes has its own
@@ -80,6 +80,47 @@ export class LocalLeases implements Leases {
   /** How many names are leased now (for tests: none are left behind). */
   get size(): number {
     return this.held.size;
+  }
+}
+
+/** Runs one statement on a SQLite file and answers its rows (@keyv/sqlite's `query`). */
+export type SqliteQuery = (sql: string, ...parameters: unknown[]) => Promise<unknown[]>;
+
+const LEASES_TABLE = 'llm_gateway_leases';
+
+/**
+ * Leases in the SQLite file, for every process that opens it: a gateway, and `llm-gateway keys`
+ * beside it. A row per leased name, taken over by an upsert only once its time has run out; its
+ * RETURNING says whether this claim took it. Admin changes only: a claim is a write (about 0.5 ms).
+ */
+export class SqliteLeases implements Leases {
+  private constructor(
+    private readonly query: SqliteQuery,
+    private readonly now: () => number,
+  ) {}
+
+  static async open(query: SqliteQuery, now: () => number = Date.now): Promise<SqliteLeases> {
+    await query(`CREATE TABLE IF NOT EXISTS ${LEASES_TABLE} (name TEXT PRIMARY KEY, token TEXT NOT NULL, until INTEGER NOT NULL)`);
+    return new SqliteLeases(query, now);
+  }
+
+  async claim(name: string, ttlMs: number): Promise<string | undefined> {
+    const token = randomUUID();
+    const now = this.now();
+    const taken = await this.query(
+      `INSERT INTO ${LEASES_TABLE} (name, token, until) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET token = excluded.token, until = excluded.until WHERE ${LEASES_TABLE}.until <= ?
+       RETURNING token`,
+      name,
+      token,
+      now + ttlMs,
+      now,
+    );
+    return taken.length === 1 ? token : undefined;
+  }
+
+  async release(name: string, token: string): Promise<void> {
+    await this.query(`DELETE FROM ${LEASES_TABLE} WHERE name = ? AND token = ?`, name, token);
   }
 }
 

@@ -21,7 +21,7 @@ import type { Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
 import { persistBehind, restoreCounters } from './persist-behind.js';
 import { BoundedCounters, withinMs } from './bounded-counters.js';
-import { exclusively, LocalLeases, RedisLeases, type Leases } from './exclusive.js';
+import { exclusively, LocalLeases, RedisLeases, SqliteLeases, type Leases } from './exclusive.js';
 import { RedisCounters } from './redis-counters.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'redis';
@@ -38,7 +38,7 @@ export interface Store {
   kv<Shape extends object = Record<string, unknown>>(namespace: string): TypedKv<Shape>;
   readonly counters: Counters;
   /**
-   * Runs `work` while no other replica runs work under the same `name`: for a read-modify-write
+   * Runs `work` while no other process sharing the store runs work under the same `name`: for a read-modify-write
    * of one record (Keyv has no compare-and-set, so two at once would end as the later write).
    * Waits for another's work at most 5 s, then throws a retryable 503 (`change_in_progress`).
    * @example
@@ -102,6 +102,9 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean):
       // A failed read must be an error, not an "absent" answer (saved counters read as none).
       return new Keyv({ store: adapter as unknown as KeyvStoreAdapter, namespace, throwOnErrors: true });
     });
+  const leasesAdapter = new KeyvSqliteAdapter({ uri: `sqlite://${file}`, busyTimeout: 5000 });
+  adapters.push(leasesAdapter);
+  const leases = await SqliteLeases.open((sql, ...parameters) => leasesAdapter.query(sql, ...parameters));
   const counters = new MemoryCounters();
   let persistence: { stop(): Promise<void> } = { stop: async () => undefined };
   if (saveCounters) persistence = await persistBehind(counters, keyv('counters'), logger);
@@ -110,9 +113,7 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean):
     kind: 'sqlite',
     kv: (namespace) => typed(keyv(namespace)),
     counters,
-    // No two gateways share a SQLite store (workers are refused); `llm-gateway keys` beside one is
-    // not excluded by this process's leases (auth's revocation mark covers what matters there).
-    exclusive: exclusiveOn(new LocalLeases()),
+    exclusive: exclusiveOn(leases),
     async close() {
       await persistence.stop();
       await counters.close();

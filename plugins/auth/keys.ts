@@ -157,8 +157,8 @@ export class KeyStore {
 
   /**
    * The mark goes first, apart from the record: should an update write the record back unrevoked
-   * (one by a process this one's lease does not exclude: `llm-gateway keys` beside a gateway on
-   * SQLite), it finds the mark after its write and revokes the key again.
+   * (one by a replica that takes no lease: an earlier version, during a rolling upgrade), it finds
+   * the mark after its write and revokes the key again.
    */
   revoke(id: string): Promise<KeyView | undefined> {
     return this.changeOf(id, async () => {

@@ -79,6 +79,21 @@ describe('keys written by two processes', () => {
     }
   });
 
+  it('on SQLite, `llm-gateway keys` and the gateway changing one key at once: both changes land', async () => {
+    const url = `sqlite://${join(dir, 'one-key-two-processes.sqlite')}`;
+    const gatewayStore = await openStore(url, silentLogger);
+    const cliStore = await openStore(url, silentLogger, { saveCounters: false });
+    try {
+      const { key } = await new KeyStore(keyStateOf(gatewayStore), 0).create({ name: 'contested' });
+      // Each process on its own connection, each answered a few ms late: the lease is in the file.
+      const [gateway, cli] = [gatewayStore, cliStore].map((store) => new KeyStore({ ...keyStateOf(store), kv: slowed(store.kv<KeyRecords>('keys'), 5) }, 0));
+      await Promise.all([gateway!.update(key.id, { limits: { rpm: 60 } }), cli!.update(key.id, { budget: { dailyUsd: 5 } }), gateway!.update(key.id, { team: 'search' })]);
+      expect(await cli!.get(key.id)).toMatchObject({ limits: { rpm: 60 }, budget: { dailyUsd: 5 }, team: 'search', status: 'active' });
+    } finally {
+      await Promise.all([gatewayStore.close(), cliStore.close()]);
+    }
+  });
+
   it('on SQLite, `llm-gateway keys` never writes back the counters it read: what the gateway counted meanwhile stays', async () => {
     const url = `sqlite://${join(dir, 'counts-kept.sqlite')}`;
     const gatewayStore = await openStore(url, silentLogger);
@@ -108,12 +123,12 @@ describe('keys written by two processes', () => {
     });
   });
 
-  it('a revocation is not undone by an update from a process its lease does not exclude (`llm-gateway keys` beside a gateway on SQLite)', async () => {
+  it('a revocation is not undone by an update from a replica that takes no lease (an earlier version, during a rolling upgrade)', async () => {
     await withStore('memory', async (store) => {
       const shared = store.kv<KeyRecords>('keys');
       const one = new KeyStore(keyStateOf(store), 0);
       const { key, secret } = await one.create({ name: 'contested' });
-      // Process two reads the key, and its write reaches the store only after process one revoked it.
+      // Replica two reads the key, and its write reaches the store only after replica one revoked it.
       const revoked = deferred();
       const two = new KeyStore({ ...keyStateOf(store), kv: holding(shared, 'id:', revoked.promise), exclusive: unexcluded() }, 0);
       const update = two.update(key.id, { name: 'renamed' });
@@ -125,12 +140,12 @@ describe('keys written by two processes', () => {
     });
   });
 
-  it('nor by an update such a process makes while the revocation is under way', async () => {
+  it('nor by an update such a replica makes while the revocation is under way', async () => {
     await withStore('memory', async (store) => {
       const shared = store.kv<KeyRecords>('keys');
       const two = new KeyStore(keyStateOf(store), 0);
       const { key } = await two.create({ name: 'contested' });
-      // Process one has read the key; the whole update happens before it writes.
+      // Replica one has read the key; the whole update happens before it writes.
       const updated = deferred();
       const one = new KeyStore({ ...keyStateOf(store), kv: holding(shared, 'revoked:', updated.promise), exclusive: unexcluded() }, 0);
       const revocation = one.revoke(key.id);
@@ -191,7 +206,7 @@ function deferred(): { promise: Promise<void>; resolve(): void } {
   return { promise, resolve };
 }
 
-/** A process's own leases: one that other processes' leases do not exclude. */
+/** Leases of its own, which exclude no one else: a replica that takes none. */
 function unexcluded(): Store['exclusive'] {
   const leases = new LocalLeases();
   return (name, work) => exclusively(leases, name, work);
