@@ -4,7 +4,7 @@
  * one atomic counter. A replica reads an exact entry straight from the store (a hit at once on
  * every replica); it learns of other replicas' entries (for the semantic index, the size cap and
  * the stats) by reading the log's new records every `syncIntervalMs`, and rebuilds its view from
- * the log's last `maxEntries` records at start.
+ * the log's last `maxEntries` records at start (with any past the counter: see pastTheCounter).
  *
  * A record's number is drawn before the record is stored, so a reader can find a number whose
  * record is not there yet: it looks again at its next reads, for a while, and then takes it for
@@ -168,7 +168,8 @@ export class CacheEntries {
   private async readLog(): Promise<void> {
     this.expire();
     await this.appendUnlogged();
-    const last = await withinMs(this.options.storeTimeoutMs * (this.loaded ? 1 : 4), this.counters.get(SEQ));
+    const counted = await withinMs(this.options.storeTimeoutMs * (this.loaded ? 1 : 4), this.counters.get(SEQ));
+    const last = this.loaded ? counted : await this.pastTheCounter(counted);
     // What the view cannot hold is not worth reading (at start, or after falling far behind).
     this.seen = Math.max(this.seen, last - this.options.maxEntries);
     await this.readLate();
@@ -179,6 +180,19 @@ export class CacheEntries {
       records.forEach((record, i) => (record ? this.apply(seqs[i]!, record) : this.lookAgain(seqs[i]!)));
       this.seen = upTo;
     }
+  }
+
+  /**
+   * At start, records numbered past the counter: SQLite saves its counters a second behind, so
+   * after a crash the counter comes back below the last records written. They are read, and the
+   * counter is moved past them, or new records would be written over them. On Redis the counter is
+   * exact, and one read finds nothing.
+   */
+  private async pastTheCounter(counted: number): Promise<number> {
+    let last = counted;
+    while (last - counted < this.options.maxEntries && (await this.read([last + 1]))[0] !== undefined) last++;
+    if (last > counted) await withinMs(this.options.storeTimeoutMs * 4, this.counters.add(SEQ, last - counted, undefined, { exact: true }));
+    return last;
   }
 
   private read(seqs: number[]): Promise<(LogRecord | undefined)[]> {

@@ -1,7 +1,8 @@
 /**
  * The cache's log as replicas read it, two `CacheEntries` on one store: a number drawn before its
  * record is stored (the writer between its INCR and its SET), a number whose record never comes
- * (a writer that gave up), a clear read before a late add it covers, and a replica far behind.
+ * (a writer that gave up), a clear read before a late add it covers, a replica far behind, and a
+ * counter left behind its records by a crash.
  * Two gateways on a real Redis are in test/e2e/cache-replicas.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -109,6 +110,22 @@ describe('the cache log, read by another replica', () => {
     await writer!.sync();
     await reader!.sync();
     expect(known(reader!)).toEqual(['unlogged']);
+  });
+
+  it('after a crash that left the counter behind the last records (SQLite saves it a second behind), reads them and writes new records past them', async () => {
+    const [writer] = await replicas(1);
+    for (const key of ['a', 'b', 'c']) await writer!.put(entryFor(key).entry, entryFor(key).meta);
+    // The counter as SQLite restores it after a crash: saved before the last two records.
+    await store.counters.add(SEQ, -2);
+    const restarted = new CacheEntries(store.kv('cache'), store.counters, options, listener, silentLogger);
+    opened.push(restarted);
+    await restarted.start();
+    expect(known(restarted)).toEqual(['a', 'b', 'c']);
+    await restarted.put(entryFor('d').entry, entryFor('d').meta);
+    const reader = new CacheEntries(store.kv('cache'), store.counters, options, listener, silentLogger);
+    opened.push(reader);
+    await reader.start();
+    expect(known(reader)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('a replica further behind than its view holds reads only the newest records, as at start', async () => {
