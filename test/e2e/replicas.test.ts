@@ -1,6 +1,7 @@
 /**
  * Two gateway replicas sharing the real Redis (REDIS_URL): a key created on one works on the other,
- * and its rate limit, budget and revocation hold across both. CI sets REDIS_URL (.ci/run).
+ * changes made to it on both at once all land, and its rate limit, budget and revocation hold
+ * across both. CI sets REDIS_URL (.ci/run).
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -50,6 +51,20 @@ describe.skipIf(!REDIS_URL)('two replicas on one Redis', () => {
     expect((await ask(1, secret)).choices[0]?.message.content).toBe('echo: hi');
     await fetch(`${replicas[1]!.url}/admin/keys/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
     expect((await ask(0, secret).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).toMatchObject({ status: 401 });
+  });
+
+  it('keep every change two admins make to one key at the same moment through the admin API', async () => {
+    const { id, secret } = await createKey({ name: 'contested' });
+    const patches = [{ team: 'search' }, { models: ['mock/*'] }, { limits: { rpm: 600 } }, { budget: { dailyUsd: 50 } }, { metadata: { owner: 'ops' } }, { expiresAt: '2099-01-01T00:00:00.000Z' }];
+    const answers = await Promise.all(
+      patches.map((patch, i) => fetch(`${replicas[i % 2]!.url}/admin/keys/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(patch) })),
+    );
+    expect(answers.map((res) => res.status)).toEqual(patches.map(() => 200));
+    for (const replica of replicas) {
+      const res = await fetch(`${replica.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(await res.json()).toMatchObject({ name: 'contested', status: 'active', ...Object.assign({}, ...patches) });
+    }
+    expect((await ask(1, secret)).choices[0]?.message.content).toBe('echo: hi');
   });
 
   it('enforce one rate limit together', async () => {
