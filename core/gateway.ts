@@ -127,6 +127,8 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
 
   const app = new Koa();
   app.silent = true;
+  // The client's address and scheme from the last N hops of X-Forwarded-*, only where N proxies are trusted.
+  Object.assign(app, { proxy: config.server.trustedProxies > 0, maxIpsCount: config.server.trustedProxies });
   app.on('error', (error: Error) => logger.debug('koa error after response', { error }));
   const router = new Router();
   const authorizers: Authorize[] = [];

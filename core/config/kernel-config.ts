@@ -23,6 +23,14 @@ export interface ServerOptions {
    */
   corsOrigins?: string[] | '*';
   /**
+   * How many reverse proxies (load balancers, TLS terminators) stand in front of the gateway, each
+   * adding the address it was reached from to `X-Forwarded-For`. With N, a client's address is
+   * the one the N-th proxy from the gateway saw, and `X-Forwarded-Proto` says whether the client
+   * used HTTPS (the dashboard's login limit and its `Secure` cookies go by both). Default 0: the
+   * connection's own address and scheme; such headers, which any client can send, are ignored.
+   */
+  trustedProxies?: number;
+  /**
    * How long a client may take to send its request; how long the answer may run is not bounded
    * here. `headersMs` (default 30 000): the request line and headers, else the connection is
    * closed. `bodyMs` (default 30 000, from the request's arrival): the whole body, else a 408.

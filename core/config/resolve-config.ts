@@ -34,6 +34,7 @@ export interface ResolvedConfig {
     bodyLimit: number;
     shutdownTimeoutMs: number;
     corsOrigins: readonly string[] | '*';
+    trustedProxies: number;
     timeouts: { headersMs: number; bodyMs: number };
     inputLimits: InputLimits;
     /** `server.adminKey`, else a plugin's deprecated `adminKey` option, else LLM_GATEWAY_ADMIN_KEY (see admin-key.ts). */
@@ -103,6 +104,7 @@ export async function resolveConfig(raw: KernelConfig, options: ResolveOptions =
       bodyLimit: raw.server?.bodyLimit === undefined ? DEFAULTS.bodyLimit : parseByteSize(raw.server.bodyLimit),
       shutdownTimeoutMs: raw.server?.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
       corsOrigins: raw.server?.corsOrigins ?? [],
+      trustedProxies: raw.server?.trustedProxies ?? 0,
       timeouts: { headersMs: raw.server?.timeouts?.headersMs ?? DEFAULTS.headersMs, bodyMs: raw.server?.timeouts?.bodyMs ?? DEFAULTS.bodyMs },
       inputLimits: { ...DEFAULTS.inputLimits, ...raw.server?.inputLimits },
       adminKey,

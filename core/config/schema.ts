@@ -37,6 +37,7 @@ export const configSchema = {
         host: { type: 'string', minLength: 1 },
         bodyLimit,
         shutdownTimeoutMs: { type: 'integer', minimum: 0 },
+        trustedProxies: { type: 'integer', minimum: 0, maximum: 16 },
         timeouts: { type: 'object', additionalProperties: false, properties: { headersMs: { type: 'integer', minimum: 1 }, bodyMs: { type: 'integer', minimum: 1 } } },
         inputLimits: {
           type: 'object',

@@ -141,6 +141,30 @@ describe('dashboard access', () => {
     expect(blocked.cookie).toBeUndefined();
   });
 
+  it('behind trusted proxies, limits each client by the address the proxy saw, and sets Secure cookies where the proxy took HTTPS', async () => {
+    const gw = await start([dashboard({ adminKey: ADMIN_KEY, loginAttempts: 2 })], { trustedProxies: 1 });
+    // What one proxy adds: the address it was reached from, last; a client may have put anything before it.
+    const from = (client: string, forged?: string) => ({ 'x-forwarded-for': forged ? `${forged}, ${client}` : client, 'x-forwarded-proto': 'https' });
+    expect((await logInWithFetch(gw.url, 'wrong-key-number-one', from('203.0.113.1'))).status).toBe(401);
+    expect((await logInWithFetch(gw.url, 'wrong-key-number-two', from('203.0.113.1', '198.51.100.7'))).status).toBe(401);
+    expect((await logInWithFetch(gw.url, ADMIN_KEY, from('203.0.113.1', '198.51.100.8'))).status).toBe(429);
+    const other = await logInWithFetch(gw.url, ADMIN_KEY, from('203.0.113.2'));
+    expect(other.status).toBe(303);
+    expect(other.setCookie).toMatch(/; Secure/);
+  });
+
+  it('without trusted proxies, ignores the forwarding headers any client can send', async () => {
+    const gw = await start([dashboard({ adminKey: ADMIN_KEY, loginAttempts: 2 })]);
+    const from = (client: string) => ({ 'x-forwarded-for': client, 'x-forwarded-proto': 'https' });
+    const welcome = await logInWithFetch(gw.url, ADMIN_KEY, from('203.0.113.3'));
+    expect(welcome.status).toBe(303);
+    expect(welcome.setCookie).not.toMatch(/Secure/);
+    expect((await logInWithFetch(gw.url, 'wrong-key-number-one', from('203.0.113.1'))).status).toBe(401);
+    expect((await logInWithFetch(gw.url, 'wrong-key-number-two', from('203.0.113.2'))).status).toBe(401);
+    // Every address it claims is the one connection's: it is blocked as one.
+    expect((await logInWithFetch(gw.url, ADMIN_KEY, from('203.0.113.4'))).status).toBe(429);
+  });
+
   it('refuses a login without the form token (login CSRF)', async () => {
     const gw = await start([dashboard({ adminKey: ADMIN_KEY })]);
     const answer = await fetch(`${gw.url}/dashboard/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ key: ADMIN_KEY }) });
