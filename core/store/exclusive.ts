@@ -59,7 +59,7 @@ export async function exclusively<T>(leases: Leases, name: string, work: () => P
   }
 }
 
-/** Leases held in this process: for stores no two gateways share. Holds only names in use. */
+/** Leases held in this process: for the memory store, which no two processes share. Holds only names in use. */
 export class LocalLeases implements Leases {
   private readonly held = new Map<string, { token: string; until: number }>();
 
@@ -131,7 +131,8 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 export class RedisLeases implements Leases {
   constructor(
     private readonly client: RedisClientType,
-    private readonly waitMs: number,
+    /** Bound on each call to Redis (the store's key-value bound). */
+    private readonly timeoutMs: number,
     private readonly prefix = 'llm-gateway:lease:',
   ) {}
 
@@ -139,7 +140,7 @@ export class RedisLeases implements Leases {
     const token = randomUUID();
     const set = this.client.set(this.prefix + name, token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } });
     try {
-      return (await withinMs(this.waitMs, set)) === 'OK' ? token : undefined;
+      return (await withinMs(this.timeoutMs, set)) === 'OK' ? token : undefined;
     } catch (cause) {
       // Set late after all: give it back, so that it holds up no one for the lease's whole time.
       set.then((answer) => (answer === 'OK' ? this.release(name, token) : undefined), () => undefined).catch(() => undefined);
@@ -148,6 +149,6 @@ export class RedisLeases implements Leases {
   }
 
   async release(name: string, token: string): Promise<void> {
-    await withinMs(this.waitMs, this.client.eval(RELEASE, { keys: [this.prefix + name], arguments: [token] }));
+    await withinMs(this.timeoutMs, this.client.eval(RELEASE, { keys: [this.prefix + name], arguments: [token] }));
   }
 }
