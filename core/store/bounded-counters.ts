@@ -209,7 +209,8 @@ export class BoundedCounters implements Counters {
   }
 }
 
-const storeUnavailable = (cause: unknown) =>
+/** The shared store did not answer in time: what a call that may not fall back on this process throws. */
+export const storeUnavailable = (cause: unknown) =>
   new GatewayError('unavailable', 'The shared state store did not answer in time; try again.', { code: 'store_unavailable', retryable: true, retryAfterSeconds: 1, cause });
 
 /** Bounds a one-off store call (a key-value read) the same way, without a fallback value. */

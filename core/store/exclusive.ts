@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import { GatewayError } from '../errors.js';
-import { withinMs } from './bounded-counters.js';
+import { storeUnavailable, withinMs } from './bounded-counters.js';
 
 /** Longest a lease lasts when its holder neither ends it nor lives. */
 export const LEASE_MS = 30_000;
@@ -92,22 +92,22 @@ const LEASES_TABLE = 'llm_gateway_leases';
  * Leases in the SQLite file, for every process that opens it: a gateway, and `llm-gateway keys`
  * beside it. A row per leased name, taken over by an upsert only once its time has run out; its
  * RETURNING says whether this claim took it. Admin changes only: a claim is a write (about 0.5 ms).
+ * The connection and the table are made at the first claim, not when the store opens: most
+ * processes never change a key.
  */
 export class SqliteLeases implements Leases {
-  private constructor(
-    private readonly query: SqliteQuery,
-    private readonly now: () => number,
+  private opened: Promise<SqliteQuery> | undefined;
+
+  constructor(
+    private readonly connect: () => SqliteQuery,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  static async open(query: SqliteQuery, now: () => number = Date.now): Promise<SqliteLeases> {
-    await query(`CREATE TABLE IF NOT EXISTS ${LEASES_TABLE} (name TEXT PRIMARY KEY, token TEXT NOT NULL, until INTEGER NOT NULL)`);
-    return new SqliteLeases(query, now);
-  }
-
   async claim(name: string, ttlMs: number): Promise<string | undefined> {
+    const query = await this.table();
     const token = randomUUID();
     const now = this.now();
-    const taken = await this.query(
+    const taken = await query(
       `INSERT INTO ${LEASES_TABLE} (name, token, until) VALUES (?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET token = excluded.token, until = excluded.until WHERE ${LEASES_TABLE}.until <= ?
        RETURNING token`,
@@ -120,7 +120,21 @@ export class SqliteLeases implements Leases {
   }
 
   async release(name: string, token: string): Promise<void> {
-    await this.query(`DELETE FROM ${LEASES_TABLE} WHERE name = ? AND token = ?`, name, token);
+    const query = await this.table();
+    await query(`DELETE FROM ${LEASES_TABLE} WHERE name = ? AND token = ?`, name, token);
+  }
+
+  private table(): Promise<SqliteQuery> {
+    if (!this.opened) {
+      this.opened = (async () => {
+        const query = this.connect();
+        await query(`CREATE TABLE IF NOT EXISTS ${LEASES_TABLE} (name TEXT PRIMARY KEY, token TEXT NOT NULL, until INTEGER NOT NULL)`);
+        return query;
+      })();
+      // A failed opening is tried again at the next claim.
+      this.opened.catch(() => (this.opened = undefined));
+    }
+    return this.opened;
   }
 }
 
@@ -144,7 +158,7 @@ export class RedisLeases implements Leases {
     } catch (cause) {
       // Set late after all: give it back, so that it holds up no one for the lease's whole time.
       set.then((answer) => (answer === 'OK' ? this.release(name, token) : undefined), () => undefined).catch(() => undefined);
-      throw new GatewayError('unavailable', 'The shared state store did not answer in time; try again.', { code: 'store_unavailable', retryable: true, retryAfterSeconds: 1, cause });
+      throw storeUnavailable(cause);
     }
   }
 

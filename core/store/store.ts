@@ -94,17 +94,20 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean):
   await mkdir(dirname(file), { recursive: true });
   // One adapter per namespace: Keyv writes its namespace onto the adapter, so sharing one would mix them.
   const adapters: KeyvSqlite[] = [];
+  /** A connection of its own to the file, closed with the store. */
+  const connect = () => {
+    const adapter = new KeyvSqliteAdapter({ uri: `sqlite://${file}`, busyTimeout: 5000 });
+    adapters.push(adapter);
+    return adapter;
+  };
   const namespaces = new Map<string, Keyv>();
   const keyv = (namespace: string) =>
-    cached(namespaces, namespace, () => {
-      const adapter = new KeyvSqliteAdapter({ uri: `sqlite://${file}`, busyTimeout: 5000 });
-      adapters.push(adapter);
-      // A failed read must be an error, not an "absent" answer (saved counters read as none).
-      return new Keyv({ store: adapter as unknown as KeyvStoreAdapter, namespace, throwOnErrors: true });
-    });
-  const leasesAdapter = new KeyvSqliteAdapter({ uri: `sqlite://${file}`, busyTimeout: 5000 });
-  adapters.push(leasesAdapter);
-  const leases = await SqliteLeases.open((sql, ...parameters) => leasesAdapter.query(sql, ...parameters));
+    // A failed read must be an error, not an "absent" answer (saved counters read as none).
+    cached(namespaces, namespace, () => new Keyv({ store: connect() as unknown as KeyvStoreAdapter, namespace, throwOnErrors: true }));
+  const leases = new SqliteLeases(() => {
+    const adapter = connect();
+    return (sql, ...parameters) => adapter.query(sql, ...parameters);
+  });
   const counters = new MemoryCounters();
   let persistence: { stop(): Promise<void> } = { stop: async () => undefined };
   if (saveCounters) persistence = await persistBehind(counters, keyv('counters'), logger);

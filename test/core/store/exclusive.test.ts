@@ -43,7 +43,7 @@ async function sqliteProcesses(): Promise<Leases[]> {
   const file = join(dir, `${randomUUID()}.sqlite`);
   const adapters = [0, 1].map(() => new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 }));
   opened.push(...adapters);
-  return Promise.all(adapters.map((adapter) => SqliteLeases.open((sql, ...parameters) => adapter.query(sql, ...parameters))));
+  return adapters.map((adapter) => new SqliteLeases(() => (sql, ...parameters) => adapter.query(sql, ...parameters)));
 }
 
 type Kind = [string, () => Promise<Leases[]>];
