@@ -12,8 +12,8 @@
  *   for reading; a state-changing request must also carry the session's CSRF token in
  *   `x-csrf-token`, or it is refused (403). A browser without a session is sent to the login page.
  * The login form compares the admin key in constant time, is protected by its own CSRF token, and
- * is rate-limited per client address (a bounded map). Sessions are signed with a key derived from
- * the admin key.
+ * is rate-limited per client (login-limiter.ts; across replicas where they share a store). Sessions
+ * are signed with a key derived from the admin key.
  *
  * @example
  * plugins: [auth(), usageLogger(), dashboard()]   // LLM_GATEWAY_ADMIN_KEY=... npm start → /dashboard
@@ -27,7 +27,7 @@ import { GatewayError, definePlugin, defineService, grantAdmin } from 'llm-gatew
 import { addConfigRoutes } from './config-api.js';
 import { EndedSessions, type EndedRecords } from './ended-sessions.js';
 import { createKit, htmlHeaders, keepSession, readForm, sessionOf } from './kit.js';
-import { LoginLimiter } from './login-limiter.js';
+import { loginAttempts } from './login-limiter.js';
 import { cachePages, cacheAdmin } from './pages/cache.js';
 import { configPages } from './pages/config.js';
 import { keyPages } from './pages/keys.js';
@@ -97,7 +97,7 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
 
     const sessions = new Sessions(adminKey, options.sessionTtlMs);
     const ended = new EndedSessions(host.store.kv<EndedRecords>('dashboard-sessions'), host.logger);
-    const limiter = new LoginLimiter({ maxFailures: options.loginAttempts, windowMs: options.loginWindowMs });
+    const limiter = loginAttempts(host.store.counters, { maxFailures: options.loginAttempts, windowMs: options.loginWindowMs });
     const render = createRenderer();
     const kit = createKit(host, base, render, sessions, () => host.tryResolve(cacheAdmin) !== undefined, options.refreshSeconds);
     const overview = overviewPages(kit);
@@ -164,7 +164,7 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
       access: 'public',
       handler: async (http) => {
         const address = http.ip || 'unknown';
-        const wait = limiter.blockedFor(address);
+        const wait = await limiter.blockedFor(address);
         if (wait > 0) {
           http.status = 429;
           http.set('retry-after', String(wait));
@@ -178,12 +178,12 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
           return loginPage(http, { error: 'The login form expired: try again.', next });
         }
         if (!same(form.get('key') ?? '', adminKey)) {
-          limiter.failed(address);
+          await limiter.failed(address);
           host.logger.warn('dashboard: failed login', { address });
           http.status = 401;
           return loginPage(http, { error: 'That is not the admin key.', next });
         }
-        limiter.succeeded(address);
+        await limiter.succeeded(address);
         const { value } = sessions.issue();
         http.append('set-cookie', setCookie(SESSION_COOKIE, value, { maxAgeSeconds: sessions.maxAgeSeconds, secure: secure(http) }));
         http.append('set-cookie', setCookie(LOGIN_COOKIE, '', { maxAgeSeconds: 0, secure: secure(http), path: `${base}/login` }));
@@ -244,5 +244,5 @@ function safeNext(value: unknown, base: string): string {
 
 export { cacheAdmin } from './pages/cache.js';
 export type { CacheAdmin } from './pages/cache.js';
-export { LoginLimiter } from './login-limiter.js';
+export { LoginLimiter, clientOf, loginAttempts } from './login-limiter.js';
 export { Sessions } from './session.js';

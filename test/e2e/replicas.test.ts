@@ -5,9 +5,10 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { auth, circuitBreaker, cost, definePlugin, pricing, rateLimits, routing, tokenCounter, usageLogger, type Pricing } from '../../index.js';
+import { auth, circuitBreaker, cost, dashboard, definePlugin, pricing, rateLimits, routing, tokenCounter, usageLogger, type Pricing } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { logInWithFetch } from '../plugins/dashboard/login.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -125,6 +126,32 @@ describe.skipIf(!REDIS_URL)('provider limits across replicas', () => {
       }
       expect(statuses.filter((s) => s === 200)).toHaveLength(4);
       expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+      await up.close();
+    }
+  });
+});
+
+describe.skipIf(!REDIS_URL)('dashboard logins across replicas', () => {
+  it("count one client's failed logins on both, so two replicas allow the attempts of one", async () => {
+    const up = await startMockUpstream();
+    // Behind one balancer (one trusted hop). A /64 of its own each run: the counts live in Redis for the window.
+    const client = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}::`;
+    const from = (host: number) => ({ 'x-forwarded-for': `${client}${host}` });
+    const start = () => startGateway({ store: REDIS_URL, server: { trustedProxies: 1 }, providers: { mock: mockProvider(up) }, plugins: [dashboard({ adminKey: ADMIN, loginAttempts: 3 })] });
+    const replicas = [await start(), await start()];
+    try {
+      expect((await logInWithFetch(replicas[0]!.url, 'wrong-key-number-one', from(1))).status).toBe(401);
+      expect((await logInWithFetch(replicas[1]!.url, 'wrong-key-number-two', from(2))).status).toBe(401);
+      // A success clears the client's count, on every replica.
+      expect((await logInWithFetch(replicas[1]!.url, ADMIN, from(3))).status).toBe(303);
+      for (const [replica, host] of [[0, 4], [1, 5], [0, 6]] as const) expect((await logInWithFetch(replicas[replica]!.url, `wrong-key-${host}-0123456789`, from(host))).status).toBe(401);
+      for (const replica of replicas) {
+        const blocked = await logInWithFetch(replica.url, ADMIN, from(7));
+        expect(blocked.status).toBe(429);
+        expect(Number(blocked.retryAfter)).toBeGreaterThan(800);
+      }
     } finally {
       await Promise.all(replicas.map((r) => r.close()));
       await up.close();

@@ -3,7 +3,7 @@
  * session cookie. `headers` go with both requests (what a reverse proxy adds, say). `setCookie` is
  * the session cookie as the gateway set it, attributes included.
  */
-export async function logInWithFetch(url: string, key: string, headers: Record<string, string> = {}): Promise<{ status: number; cookie: string | undefined; csrf: string | undefined; setCookie: string | undefined }> {
+export async function logInWithFetch(url: string, key: string, headers: Record<string, string> = {}): Promise<{ status: number; cookie: string | undefined; csrf: string | undefined; setCookie: string | undefined; retryAfter: string | null }> {
   const form = await fetch(`${url}/dashboard/login`, { headers });
   const token = /name="token" value="([^"]+)"/.exec(await form.text())![1]!;
   const loginCookie = form.headers.getSetCookie()[0]!.split(';')[0]!;
@@ -20,5 +20,5 @@ export async function logInWithFetch(url: string, key: string, headers: Record<s
     const page = await (await fetch(`${url}/dashboard/config`, { headers: { cookie } })).text();
     csrf = /"x-csrf-token": "([^"]+)"/.exec(page)?.[1];
   }
-  return { status: answer.status, cookie, csrf, setCookie };
+  return { status: answer.status, cookie, csrf, setCookie, retryAfter: answer.headers.get('retry-after') };
 }

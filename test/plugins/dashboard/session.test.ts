@@ -1,6 +1,11 @@
-/** Dashboard sessions (signed, expiring, CSRF bound to the session) and the bounded login limiter, on explicit clocks. */
+/**
+ * Dashboard sessions (signed, expiring, CSRF bound to the session) and the login limiter (bounded
+ * in this process, shared where the store is), on explicit clocks.
+ */
 import { describe, expect, it } from 'vitest';
-import { LoginLimiter, Sessions } from '../../../plugins/dashboard/index.js';
+import { MemoryCounters } from '../../../core/store/memory-counters.js';
+import type { Counters } from '../../../sdk/store.js';
+import { LoginLimiter, Sessions, clientOf, loginAttempts } from '../../../plugins/dashboard/index.js';
 
 describe('dashboard sessions', () => {
   it('verifies what it issued until it expires, and nothing forged or signed with another admin key', () => {
@@ -55,5 +60,50 @@ describe('the login limiter', () => {
     expect(limiter.size).toBe(100);
     // The newest are kept (the oldest went first).
     expect(limiter.blockedFor('10.0.39.15')).toBe(60);
+  });
+
+  it('counts an IPv6 client by its /64 and an IPv4-mapped address as the IPv4 one', () => {
+    expect(clientOf('203.0.113.9')).toBe('203.0.113.9');
+    expect(clientOf('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(clientOf('2001:db8:0:1:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:0:1::/64');
+    expect(clientOf('2001:db8:0:1::dddd')).toBe('2001:db8:0:1::/64');
+    expect(clientOf('2001:0DB8:0000:0001::1')).toBe('2001:db8:0:1::/64');
+    expect(clientOf('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientOf('2001:db8:0:2::1')).toBe('2001:db8:0:2::/64');
+    expect(clientOf('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(clientOf('::1')).toBe('0:0:0:0::/64');
+    expect(clientOf('64:ff9b::198.51.100.1')).toBe('64:ff9b:0:0::/64');
+    expect(clientOf('unknown')).toBe('unknown');
+  });
+
+  it('blocks every address of one IPv6 /64 together, and no other /64', async () => {
+    const limiter = loginAttempts(new MemoryCounters(), { maxFailures: 2, windowMs: 60_000 });
+    await limiter.failed('2001:db8:0:1::a');
+    await limiter.failed('2001:db8:0:1::b');
+    expect(await limiter.blockedFor('2001:db8:0:1:ffff::c')).toBe(60);
+    expect(await limiter.blockedFor('2001:db8:0:2::a')).toBe(0);
+  });
+
+  it('where the store is shared, counts every replica\'s failures for a client together, in the store, for the window', async () => {
+    let now = 0;
+    const store = new MemoryCounters(() => now);
+    // The counters of a shared store (Redis) answer only asynchronously: no `local`.
+    const shared: Counters = { add: (key, by, ttlMs) => store.add(key, by, ttlMs), get: (k) => store.get(k), next: (k) => store.next(k), ttl: (k) => store.ttl(k), delete: (k) => store.delete(k), takeFromBucket: (...a) => store.takeFromBucket(...a), close: () => store.close() };
+    const options = { maxFailures: 3, windowMs: 60_000 };
+    const [one, two] = [loginAttempts(shared, options), loginAttempts(shared, options)];
+    await one.failed('198.51.100.1');
+    await two.failed('198.51.100.1');
+    expect(await one.blockedFor('198.51.100.1')).toBe(0);
+    await two.failed('::ffff:198.51.100.1');
+    expect(await one.blockedFor('198.51.100.1')).toBe(60);
+    expect(await two.blockedFor('198.51.100.1')).toBe(60);
+    expect(await two.blockedFor('198.51.100.2')).toBe(0);
+    now = 59_500;
+    expect(await one.blockedFor('198.51.100.1')).toBe(1);
+    now = 60_000;
+    expect(await one.blockedFor('198.51.100.1')).toBe(0);
+    await one.failed('198.51.100.2');
+    await two.succeeded('198.51.100.2');
+    expect(await store.get('dashboard:login-failures:198.51.100.2')).toBe(0);
   });
 });
