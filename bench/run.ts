@@ -52,6 +52,7 @@ import { summarizeProfiles } from './profile.js';
 import { cpuTimeMs, createBenchKey, gatewayEnv, killAll, rssMb as currentRssMb, runBenchmark, startGatewayProcess, startMockUpstreams, startNode, stopGracefully, writeFullOnRedis, yardstickLaunch, type Started } from './processes.js';
 import { renderReport, totalErrors, writeResults, type Cell } from './report.js';
 import { list, modes, nonNegativeInt, positiveInt } from './env.js';
+import { SEMI_SPACE_CAP_MB } from '../cli/young-generation.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const DURATION_MS = positiveInt('BENCH_DURATION_MS', 4000);
@@ -163,7 +164,9 @@ async function main(): Promise<number> {
     const headers = basename(file).includes('full') ? { authorization: `Bearer ${createBenchKey({ main, config, cwd, env })}` } : undefined;
     // Relaunched in the same folder and on the same store: the key created above still holds.
     const launchGateway = async (): Promise<Target> => {
-      const started = await startGatewayProcess({ name, main, config, cwd, env, nodeArgs: [...profileArgs(name), ...(name.endsWith(' @base') ? baselineFlags : [])], args: extra, cpus: TARGET_CPUS });
+      // A profiled `start` keeps the process it was started as (cli/young-generation.ts), so it is given the young generation `start` would have given itself.
+      const profiledYoung = PROFILE ? [`--max-semi-space-size=${SEMI_SPACE_CAP_MB}`] : [];
+      const started = await startGatewayProcess({ name, main, config, cwd, env, nodeArgs: [...profileArgs(name), ...profiledYoung, ...(name.endsWith(' @base') ? baselineFlags : [])], args: extra, cpus: TARGET_CPUS });
       return { name, endpoint: chat(started.origin, 'mock/mock-small', headers), slow: chat(started.origin, 'slow/mock-small', headers), process: started, relaunch: launchGateway };
     };
     targets.push(await launchGateway());

@@ -10,6 +10,12 @@
  * before the gateway's modules are loaded (cli/main.ts), so that they load once.
  * A size the operator chose, as a node flag or in NODE_OPTIONS, is left alone: that is how to have
  * Node 24's default back (`NODE_OPTIONS=--max-semi-space-size=32`).
+ *
+ * A process being profiled by a sampling profiler that interrupts it with SIGPROF (`--cpu-prof`,
+ * `--prof`) is left alone too: the image `execve` replaces it with has no handler for that signal
+ * until its own profiler starts, so one that arrives in between kills it ("Profiling timer
+ * expired": `node --cpu-prof … start` on Node 26 died so two times in five). To profile what
+ * `start` runs, pass the cap with the profiler (`--max-semi-space-size=16`).
  */
 
 export const SEMI_SPACE_CAP_MB = 16;
@@ -18,6 +24,9 @@ export const SEMI_SPACE_CAP_MB = 16;
 const FIRST_LARGER_V8_MAJOR = 13;
 
 const SEMI_SPACE_FLAG = /--max[-_]semi[-_]space[-_]size\b/;
+
+/** The profilers that sample by SIGPROF: see the top. */
+const SIGNAL_PROFILER_FLAG = /(?:^|\s)--(?:cpu[-_]prof|prof)(?=$|\s|=)/;
 
 export interface ProcessFacts {
   readonly execPath: string;
@@ -35,7 +44,8 @@ export interface ProcessFacts {
 export function youngGenerationRestart(facts: ProcessFacts): string[] | undefined {
   if (!facts.canExecve) return undefined;
   if (Number.parseInt(facts.v8Version, 10) < FIRST_LARGER_V8_MAJOR) return undefined;
-  if (facts.execArgv.some((arg) => SEMI_SPACE_FLAG.test(arg)) || SEMI_SPACE_FLAG.test(facts.nodeOptions ?? '')) return undefined;
+  const given = (flag: RegExp) => facts.execArgv.some((arg) => flag.test(arg)) || flag.test(facts.nodeOptions ?? '');
+  if (given(SEMI_SPACE_FLAG) || given(SIGNAL_PROFILER_FLAG)) return undefined;
   return [facts.execPath, `--max-semi-space-size=${SEMI_SPACE_CAP_MB}`, ...facts.execArgv, ...facts.argv.slice(1)];
 }
 

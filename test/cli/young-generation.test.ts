@@ -39,6 +39,14 @@ describe('whether start executes itself again', () => {
     expect(youngGenerationRestart({ ...node24, nodeOptions: '--enable-source-maps --max-semi-space-size=32' })).toBeUndefined();
   });
 
+  it('does not while a profiler samples the process by SIGPROF, which the new image could not yet take', () => {
+    expect(youngGenerationRestart({ ...node24, execArgv: ['--cpu-prof', '--cpu-prof-dir', '/tmp/p'] })).toBeUndefined();
+    expect(youngGenerationRestart({ ...node24, execArgv: ['--prof'] })).toBeUndefined();
+    expect(youngGenerationRestart({ ...node24, nodeOptions: '--enable-source-maps --cpu-prof' })).toBeUndefined();
+    // Not a profiler: a heap profile samples allocations, without signals.
+    expect(youngGenerationRestart({ ...node24, execArgv: ['--heap-prof'] })).toEqual(['/usr/bin/node', FLAG, '--heap-prof', '/app/dist/cli/main.js', 'start', '--port', '8080']);
+  });
+
   it('does not where the process cannot replace itself (Windows, Node before 22.15)', () => {
     expect(youngGenerationRestart({ ...node24, canExecve: false })).toBeUndefined();
   });
@@ -66,8 +74,8 @@ describe('llm-gateway start on this Node', () => {
   const childrenOf = (pid: number) =>
     readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
 
-  async function start(args: string[], env: Record<string, string> = {}): Promise<RunningCli> {
-    const cli = await startCli(['--port', '0', ...args], { cwd: dir, env });
+  async function start(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<RunningCli> {
+    const cli = await startCli(['--port', '0', ...args], { cwd: dir, env, nodeArgs });
     running.push(cli);
     const health = await fetch(`${cli.url}/health`);
     expect(health.status).toBe(200);
@@ -85,6 +93,13 @@ describe('llm-gateway start on this Node', () => {
   it('keeps the size NODE_OPTIONS chose', async () => {
     const cli = await start([], { NODE_OPTIONS: '--max-semi-space-size=32' });
     expect(commandLine(cli.process.pid!)).not.toContain(FLAG);
+  });
+
+  it('keeps running as it was started under a CPU profiler, which writes its profile at the end', async () => {
+    const cli = await start([], {}, ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`]);
+    expect(commandLine(cli.process.pid!)).not.toContain(FLAG);
+    expect(await cli.stop('SIGTERM')).toBe(0);
+    expect(readdirSync(join(dir, 'profile')).filter((file) => file.endsWith('.cpuprofile'))).toHaveLength(1);
   });
 
   it(`gives ${wantsCap ? 'every worker the flag' : 'no worker the flag'} with --workers`, async () => {
