@@ -1,13 +1,13 @@
 /**
- * `llm-gateway keys create|list|revoke`: manage gateway keys straight in the configured store, so
- * it works whether or not a gateway is running (a running one sees a new key at once and a
- * revocation within its key cache time, 5 s by default).
+ * `llm-gateway keys create|list|rotate|revoke`: manage gateway keys straight in the configured store,
+ * so it works whether or not a gateway is running (a running one sees a new key at once, and a
+ * revocation or the end of a rotated key's old secret within its key cache time, 5 s by default).
  */
 import { loadConfigFile } from '../core/config/load-config.js';
 import { DEFAULT_STORE } from '../core/config/resolve-config.js';
 import { silentLogger } from '../core/logger.js';
 import { openStore } from '../core/store/store.js';
-import { parseNewKey } from '../plugins/auth/key-spec.js';
+import { parseNewKey, parseRotation } from '../plugins/auth/key-spec.js';
 import { KeyStore, keyStateOf, type KeyView, type NewKey } from '../plugins/auth/keys.js';
 import { fail, print } from './output.js';
 
@@ -24,6 +24,7 @@ export interface KeysOptions {
   dailyUsd: string | undefined;
   monthlyUsd: string | undefined;
   expires: string | undefined;
+  grace: string | undefined;
   json: boolean;
 }
 
@@ -47,6 +48,17 @@ export async function keysCommand(options: KeysOptions): Promise<number> {
         if (list.length === 0) return print('no keys');
         return print(list.map(describe).join('\n'));
       }
+      case 'rotate': {
+        if (!options.id) return fail('usage: llm-gateway keys rotate <key id> [--grace SECONDS]');
+        const grace = options.grace === undefined ? undefined : Number(options.grace);
+        const { graceSeconds } = parseRotation(grace === undefined ? {} : { graceSeconds: grace });
+        const rotated = await keys.rotate(options.id, graceSeconds);
+        if (!rotated) return fail(`no key ${options.id}`);
+        const { key, secret } = rotated;
+        if (options.json) return print(JSON.stringify({ ...key, secret }, null, 2));
+        const old = key.previous ? `The old secret (${key.previous.preview}) is accepted until ${key.previous.until}.` : 'The old secret is refused from now on (by a running gateway within its key cache time).';
+        return print(`rotated ${key.id} (${key.name})\n\n  ${secret}\n\nThis is the only time the new secret is shown: store it now. ${old}`);
+      }
       case 'revoke': {
         if (!options.id) return fail('usage: llm-gateway keys revoke <key id>');
         const key = await keys.revoke(options.id);
@@ -54,7 +66,7 @@ export async function keysCommand(options: KeysOptions): Promise<number> {
         return print(`revoked ${key.id} (${key.name})`);
       }
       default:
-        return fail('usage: llm-gateway keys create --name NAME [...] | keys list | keys revoke <key id>');
+        return fail('usage: llm-gateway keys create --name NAME [...] | keys list | keys rotate <key id> [--grace SECONDS] | keys revoke <key id>');
     }
   } finally {
     await store.close();

@@ -24,6 +24,8 @@ Usage:
                           [--daily-usd N] [--monthly-usd N] [--expires ISO-DATE] [--json]
                                                             create a gateway key (its secret is printed once)
   llm-gateway keys list [--json]                            list gateway keys (never their secrets)
+  llm-gateway keys rotate KEY_ID [--grace SECONDS] [--json] give a key a new secret (printed once), keeping its id,
+                                                            settings and spend; the old secret works for SECONDS more (default 0)
   llm-gateway keys revoke KEY_ID                            revoke a gateway key
   llm-gateway --version | --help
 
@@ -56,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
       'daily-usd': { type: 'string' },
       'monthly-usd': { type: 'string' },
       expires: { type: 'string' },
+      grace: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -81,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       dailyUsd: values['daily-usd'],
       monthlyUsd: values['monthly-usd'],
       expires: values.expires,
+      grace: values.grace,
       json: values.json === true,
     });
   }

@@ -1,11 +1,12 @@
 /**
  * `/admin/keys`: create (the secret is in this answer only), list, show with what it has spent,
- * change (models, limits, budgets) and revoke. The door (the auth plugin's gate) has already checked the admin key.
+ * change (models, limits, budgets), rotate (a new secret, in that answer only) and revoke. The door (the auth plugin's gate) has already checked the admin key.
  */
 import { type PluginHost, notFound, readJsonBody } from 'llm-gateway/plugin';
+import type { IncomingMessage } from 'node:http';
 import type { Store } from 'llm-gateway/store';
 import { budgetWindows, spent } from './budget.js';
-import { parseKeyPatch, parseNewKey } from './key-spec.js';
+import { parseKeyPatch, parseNewKey, parseRotation } from './key-spec.js';
 import type { KeyStore, KeyView } from './keys.js';
 import { windowCount } from './limits.js';
 
@@ -46,6 +47,16 @@ export function addKeyRoutes(host: PluginHost, keys: KeyStore): void {
     },
   });
   host.route({
+    method: 'POST',
+    path: '/admin/keys/:id/rotate',
+    handler: async (http) => {
+      const { graceSeconds } = parseRotation(hasBody(http.req) ? await readJsonBody(http.req, 64 * 1024) : {});
+      const rotated = await keys.rotate(String(http.params.id), graceSeconds);
+      if (!rotated) throw notFound(`No key '${String(http.params.id)}'.`, 'key_not_found');
+      http.body = { ...rotated.key, secret: rotated.secret };
+    },
+  });
+  host.route({
     method: 'GET',
     path: '/admin/keys',
     handler: async (http) => {
@@ -70,4 +81,10 @@ export function addKeyRoutes(host: PluginHost, keys: KeyStore): void {
       http.body = key;
     },
   });
+}
+
+/** A rotation may come without a body (no grace period). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -93,6 +93,8 @@ export interface KeyAdmin {
   /** The secret is in this answer only. */
   create(spec: NewKey): Promise<{ key: KeyView; secret: string }>;
   update(id: string, patch: KeyPatch): Promise<KeyView | undefined>;
+  /** A new secret (in this answer only) for the same key; the old one is refused after `graceSeconds` (default 0). */
+  rotate(id: string, graceSeconds?: number): Promise<{ key: KeyView; secret: string } | undefined>;
   revoke(id: string): Promise<KeyView | undefined>;
   usage(key: KeyView): Promise<KeyUsage>;
 }
@@ -142,6 +144,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       get: (id) => keys.get(id),
       create: (spec) => keys.create(spec),
       update: (id, patch) => keys.update(id, patch),
+      rotate: (id, graceSeconds) => keys.rotate(id, graceSeconds),
       revoke: (id) => keys.revoke(id),
       usage: (key) => keyUsage(store, key),
     });
@@ -318,4 +321,4 @@ function limited(message: string, code: string, retryAfterSeconds: number): Gate
 export { KeyStore } from './keys.js';
 export type { GatewayKey, KeyView, NewKey, KeyPatch, KeyLimits, KeyBudget, KeyRecords } from './keys.js';
 export type { KeyUsage } from './admin-routes.js';
-export { parseKeyPatch, parseNewKey } from './key-spec.js';
+export { parseKeyPatch, parseNewKey, parseRotation } from './key-spec.js';

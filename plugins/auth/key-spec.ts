@@ -1,6 +1,6 @@
 /** The shape of a new key, as the admin API and the CLI accept it, checked with one schema. */
 import { formatIssues, invalidRequest, validate } from 'llm-gateway/plugin';
-import type { KeyPatch, NewKey } from './keys.js';
+import { MAX_ROTATION_GRACE_SECONDS, type KeyPatch, type NewKey } from './keys.js';
 
 export const newKeySchema = {
   type: 'object',
@@ -62,4 +62,19 @@ export function parseKeyPatch(body: unknown): KeyPatch {
     return { ...patch, expiresAt: new Date(time).toISOString() };
   }
   return patch;
+}
+
+export const rotationSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    /** How long the old secret is still accepted, so clients can switch: 0 (the default) ends it at once. */
+    graceSeconds: { type: 'integer', minimum: 0, maximum: MAX_ROTATION_GRACE_SECONDS },
+  },
+} as const;
+
+export function parseRotation(body: unknown): { graceSeconds: number } {
+  const issues = validate(rotationSchema, body, () => false);
+  if (issues.length > 0) throw invalidRequest(`Invalid rotation: ${formatIssues('rotation', issues).replaceAll('\n', '; ')}`);
+  return { graceSeconds: (body as { graceSeconds?: number }).graceSeconds ?? 0 };
 }

@@ -54,6 +54,10 @@ export interface GatewayKey {
   models?: string[];
   limits?: KeyLimits;
   budget?: KeyBudget;
+  /** When the secret was last replaced (`rotate`): the key keeps its id, settings, spend and usage. */
+  rotatedAt?: string;
+  /** The secret before the last rotation, still accepted until `until` (a grace period for clients to switch). */
+  previous?: { hash: string; preview: string; until: string };
 }
 
 export type NewKey = Pick<GatewayKey, 'name'> & Partial<Pick<GatewayKey, 'expiresAt' | 'team' | 'metadata' | 'models' | 'limits' | 'budget'>>;
@@ -61,8 +65,11 @@ export type NewKey = Pick<GatewayKey, 'name'> & Partial<Pick<GatewayKey, 'expire
 /** A change to a key: a field set to `null` is cleared (no limit, no budget, every model). */
 export type KeyPatch = { [F in 'name' | 'expiresAt' | 'team' | 'metadata' | 'models' | 'limits' | 'budget']?: GatewayKey[F] | null };
 
-/** A key as the admin API and the CLI show it: never the hash. */
-export type KeyView = Omit<GatewayKey, 'hash'> & { status: 'active' | 'revoked' | 'expired' };
+/** A key as the admin API and the CLI show it: never a hash. */
+export type KeyView = Omit<GatewayKey, 'hash' | 'previous'> & { status: 'active' | 'revoked' | 'expired'; previous?: { preview: string; until: string } };
+
+/** The longest grace period a rotated key's old secret may have: a week. */
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
 
 /** What the `keys` namespace holds: each key by id, each id by its secret's hash and by its slot in the list. */
 export interface KeyRecords {
@@ -150,7 +157,7 @@ export class KeyStore {
         next.revokedAt = revokedAt;
         await this.kv.set(`id:${id}`, next);
       }
-      this.known.delete(key.hash);
+      this.forget(key);
       return this.view(next);
     });
   }
@@ -169,8 +176,37 @@ export class KeyStore {
       const key = (await this.kv.get(`id:${id}`)) ?? found;
       const revoked = { ...key, revokedAt };
       await this.kv.set(`id:${id}`, revoked);
-      this.known.delete(key.hash);
+      this.forget(key);
       return this.view(revoked);
+    });
+  }
+
+  /**
+   * A new secret for a key, which keeps its id, settings, spend and usage (a leaked secret is
+   * replaced without handing its holder a fresh budget, as a new key would). The old secret is
+   * refused at once, or after `graceSeconds` so that clients can switch; a rotation during another's
+   * grace ends that one, since one old secret at a time is accepted. Replicas that verified the old
+   * secret lately go on accepting it for their key cache time, as with a revocation.
+   */
+  rotate(id: string, graceSeconds = 0): Promise<{ key: KeyView; secret: string } | undefined> {
+    return this.changeOf(id, async () => {
+      const key = await this.kv.get(`id:${id}`);
+      if (!key) return undefined;
+      if (key.revokedAt || (await this.kv.get(`revoked:${id}`))) {
+        throw new GatewayError('invalid_request', `The key '${id}' is revoked: a revoked key cannot be rotated (create a new one).`, { code: 'key_revoked', status: 409 });
+      }
+      const secret = newSecret();
+      const now = this.now();
+      const rotated: GatewayKey = { ...key, hash: hashSecret(secret), preview: `${secret.slice(0, 7)}…`, rotatedAt: new Date(now).toISOString() };
+      delete rotated.previous;
+      if (graceSeconds > 0) rotated.previous = { hash: key.hash, preview: key.preview, until: new Date(now + graceSeconds * 1000).toISOString() };
+      // The new secret finds the key before the key names it, so it works the moment it is shown.
+      await this.kv.set(`hash:${rotated.hash}`, id);
+      await this.kv.set(`id:${id}`, rotated);
+      if (key.previous) await this.kv.delete(`hash:${key.previous.hash}`);
+      if (!rotated.previous) await this.kv.delete(`hash:${key.hash}`);
+      this.forget(key);
+      return { key: this.view(rotated), secret };
     });
   }
 
@@ -227,17 +263,31 @@ export class KeyStore {
     try {
       const id = await withinMs(STORE_WAIT_MS, this.kv.get(`hash:${hash}`));
       key = id ? await withinMs(STORE_WAIT_MS, this.kv.get(`id:${id}`)) : undefined;
+      if (key && key.hash !== hash && !this.inGrace(key, hash)) key = undefined;
     } catch (error) {
       if (stale) return stale.key;
       throw new GatewayError('unavailable', 'The gateway cannot verify keys right now (its store is not answering); try again shortly.', { code: 'key_store_unavailable', retryable: true, retryAfterSeconds: 1, cause: error });
     }
     if (key) {
-      this.known.set(hash, { key, until: this.now() + this.cacheTtlMs });
+      // An old secret in its grace is cached no longer than its grace lasts.
+      const graceEnds = key.hash === hash ? Infinity : Date.parse(key.previous!.until);
+      this.known.set(hash, { key, until: Math.min(this.now() + this.cacheTtlMs, graceEnds) });
     } else {
       this.known.delete(hash);
       this.unknown.set(hash, { key, until: this.now() + Math.min(this.cacheTtlMs, UNKNOWN_KEY_TTL_MS) });
     }
     return key;
+  }
+
+  /** Drops what this replica cached of a key that changed: under its secret, and under the one in its grace. */
+  private forget(key: GatewayKey): void {
+    this.known.delete(key.hash);
+    if (key.previous) this.known.delete(key.previous.hash);
+  }
+
+  /** Whether `hash` is the key's secret before its last rotation, and still accepted. */
+  private inGrace(key: GatewayKey, hash: string): boolean {
+    return key.previous?.hash === hash && Date.parse(key.previous.until) > this.now();
   }
 
   /** How many secrets the cache holds: known keys and unknown secrets (for tests and the dashboard). */
@@ -252,7 +302,7 @@ export class KeyStore {
   }
 
   private view(key: GatewayKey): KeyView {
-    const { hash: _hash, ...rest } = key;
-    return { ...rest, status: this.status(key) };
+    const { hash: _hash, previous, ...rest } = key;
+    return { ...rest, ...(previous ? { previous: { preview: previous.preview, until: previous.until } } : {}), status: this.status(key) };
   }
 }

@@ -122,6 +122,7 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
     page('/keys', keys.view);
     action('/keys', keys.create);
     action('/keys/:id', keys.update);
+    action('/keys/:id/rotate', keys.rotate);
     action('/keys/:id/revoke', keys.revoke);
     page('/logs', logs.list);
     page('/logs/:id', logs.detail);

@@ -69,7 +69,40 @@ it('explains a bad key spec and an unknown action', () => {
   const bad = runCli(['keys', 'create', '--config', config, '--name', 'x', '--rpm', 'lots']);
   expect(bad.status).not.toBe(0);
   expect(bad.stderr).toContain('--rpm must be a number');
-  const unknown = runCli(['keys', 'rotate', '--config', config]);
+  const unknown = runCli(['keys', 'rename', '--config', config]);
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toContain('usage: llm-gateway keys');
+  const noId = runCli(['keys', 'rotate', '--config', config]);
+  expect(noId.status).toBe(2);
+  expect(noId.stderr).toContain('usage: llm-gateway keys rotate <key id>');
+  const badGrace = runCli(['keys', 'rotate', 'key_x', '--grace', 'soon', '--config', config]);
+  expect(badGrace.status).not.toBe(0);
+  expect(badGrace.stderr).toContain('graceSeconds');
+});
+
+it('rotates a key beside a running gateway: the new secret works there, the old one stops at once or after its grace', async () => {
+  const created = JSON.parse(runCli(['keys', 'create', '--config', config, '--name', 'rotating', '--json']).stdout) as { id: string; secret: string };
+  const cli = await startCli(['--config', config, '--port', '0']);
+  const ask = (secret: string) => new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: secret, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] });
+  try {
+    expect((await ask(created.secret)).choices[0]?.message.content).toBe('echo: hi');
+    const graced = runCli(['keys', 'rotate', created.id, '--grace', '600', '--config', config]);
+    expect(graced.status).toBe(0);
+    const second = /\n {2}(gw-\S+)\n/.exec(graced.stdout)![1]!;
+    expect(graced.stdout).toContain(`rotated ${created.id} (rotating)`);
+    expect(graced.stdout).toMatch(/old secret \(gw-.{4}…\) is accepted until \d{4}-/);
+    // Within its grace the old secret still works, beside the new one.
+    expect((await ask(created.secret)).choices[0]?.message.content).toBe('echo: hi');
+    expect((await ask(second)).choices[0]?.message.content).toBe('echo: hi');
+
+    const rotated = JSON.parse(runCli(['keys', 'rotate', created.id, '--json', '--config', config]).stdout) as { id: string; secret: string; previous?: unknown };
+    expect(rotated.id).toBe(created.id);
+    expect(rotated.previous).toBeUndefined();
+    // A rotation without grace ends the secret it replaces and the one still in its grace.
+    for (const old of [created.secret, second]) expect(await ask(old).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((await ask(rotated.secret)).choices[0]?.message.content).toBe('echo: hi');
+    expect(cli.output()).not.toContain(rotated.secret);
+  } finally {
+    await cli.stop();
+  }
 });

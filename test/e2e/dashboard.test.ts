@@ -139,7 +139,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     await expect.poll(() => page.textContent('#config-models-fast .badge')).toBe('from the file');
   });
 
-  it('creates a key (its secret shown once), which works until it is revoked', async () => {
+  it('creates a key (its secret shown once), rotates it with a grace period (the new secret shown once), and revokes it', async () => {
     const { gw, page } = await start({ plugins: [auth({ adminKey: ADMIN_KEY }), usageLogger({ url: 'sqlite::memory:' }), dashboard({ adminKey: ADMIN_KEY })] });
     await logIn(page, gw.url, ADMIN_KEY);
     await page.goto(`${gw.url}/dashboard/keys`);
@@ -154,9 +154,19 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(await page.locator('#new-secret').count()).toBe(0);
     expect(await page.content()).not.toContain(secret);
     const row = page.locator('table.keys tbody tr', { hasText: 'browser-app' });
+    await row.locator('select[name=graceSeconds]').selectOption('3600');
+    await row.locator('button', { hasText: 'Rotate' }).click();
+    await expect.poll(() => page.textContent('.notice')).toContain('browser-app has a new secret; its old secret is accepted until');
+    const rotated = (await page.locator('#new-secret').textContent())!;
+    expect(rotated).toMatch(/^gw-/);
+    expect(rotated).not.toBe(secret);
+    expect(await row.locator('small').textContent()).toContain(`old ${secret.slice(0, 7)}…`);
+    // Within the hour both work; the key is the same.
+    for (const each of [secret, rotated]) expect((await ask(gw, 'a/mock-small', each)).response.status).toBe(200);
+
     await row.locator('button', { hasText: 'Revoke' }).click();
     await expect.poll(() => row.locator('.state').textContent()).toBe('revoked');
-    await expect(ask(gw, 'a/mock-small', secret)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    for (const each of [secret, rotated]) await expect(ask(gw, 'a/mock-small', each)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it('refuses a state-changing request without the CSRF token, and accepts it with the token', async () => {

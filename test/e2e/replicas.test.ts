@@ -54,6 +54,18 @@ describe.skipIf(!REDIS_URL)('two replicas on one Redis', () => {
     expect((await ask(0, secret).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).toMatchObject({ status: 401 });
   });
 
+  it('share a rotation: the new secret works on both, the old one on neither', async () => {
+    const { id, secret } = await createKey({ name: 'rotated' });
+    expect((await ask(1, secret)).choices[0]?.message.content).toBe('echo: hi');
+    const res = await fetch(`${replicas[0]!.url}/admin/keys/${id}/rotate`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    const rotated = (await res.json()) as { id: string; secret: string };
+    expect(rotated.id).toBe(id);
+    for (const replica of [0, 1]) {
+      expect((await ask(replica, secret).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).toMatchObject({ status: 401 });
+      expect((await ask(replica, rotated.secret)).choices[0]?.message.content).toBe('echo: hi');
+    }
+  });
+
   it('keep every change two admins make to one key at the same moment through the admin API', async () => {
     const { id, secret } = await createKey({ name: 'contested' });
     const patches = [{ team: 'search' }, { models: ['mock/*'] }, { limits: { rpm: 600 } }, { budget: { dailyUsd: 50 } }, { metadata: { owner: 'ops' } }, { expiresAt: '2099-01-01T00:00:00.000Z' }];

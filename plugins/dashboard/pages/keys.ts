@@ -1,11 +1,11 @@
 /**
  * Gateway keys (when gateway:auth is configured): create one (its secret shown once, in the answer
- * to that request only), revoke one, edit its budgets, limits and allowed models; what each key
+ * to that request only), rotate one (its new secret shown the same way), revoke one, edit its budgets, limits and allowed models; what each key
  * spent today and this month against its budget, and what each team spent this month.
  */
 import type { Context as KoaContext } from 'koa';
 import { invalidRequest } from 'llm-gateway/plugin';
-import { keyAdmin, parseKeyPatch, parseNewKey, type KeyAdmin } from 'llm-gateway/plugins/auth';
+import { keyAdmin, parseKeyPatch, parseNewKey, parseRotation, type KeyAdmin } from 'llm-gateway/plugins/auth';
 import { usageLogService } from 'llm-gateway/plugins/usage-logger';
 import { compact, numberField, readForm, textField, type PageKit } from '../kit.js';
 
@@ -76,6 +76,14 @@ export function keyPages(kit: PageKit) {
       const key = await admin.update(id, parseKeyPatch(patch));
       if (!key) throw invalidRequest(`No key '${String(http.params.id)}'.`);
       return { notice: `Key ${key.name} saved.` };
+    }),
+    rotate: act(async (admin, http, form) => {
+      const { graceSeconds } = parseRotation({ graceSeconds: numberField(form, 'graceSeconds') ?? 0 });
+      const rotated = await admin.rotate(String(http.params.id), graceSeconds);
+      if (!rotated) throw invalidRequest(`No key '${String(http.params.id)}'.`);
+      const { key, secret } = rotated;
+      const old = key.previous ? `its old secret is accepted until ${key.previous.until.slice(0, 16).replace('T', ' ')} UTC` : 'its old secret is refused from now on (on other replicas within the auth cache time)';
+      return { notice: `Key ${key.name} has a new secret; ${old}. Copy the new one now: it is not shown again.`, secret, secretLabel: `${key.name}'s new secret` };
     }),
     revoke: act(async (admin, http) => {
       const key = await admin.revoke(String(http.params.id));

@@ -129,6 +129,69 @@ describe('keys', () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toMatch(/revoked/);
   });
 
+  it("rotates a key: a new secret for the same key, its spend kept, the old secret refused at once", async () => {
+    const { id, secret } = await createKey({ name: 'leaked', budget: { dailyUsd: 0.003 } });
+    await ask(secret);
+    await ask(secret);
+    // No body: no grace period.
+    const res = await fetch(`${gw.url}/admin/keys/${id}/rotate`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(res.status).toBe(200);
+    const rotated = (await res.json()) as Record<string, unknown> & { secret: string; preview: string };
+    expect(rotated).toMatchObject({ id, name: 'leaked', status: 'active', budget: { dailyUsd: 0.003 } });
+    expect(rotated.secret).toMatch(/^gw-/);
+    expect(rotated.preview).toBe(`${rotated.secret.slice(0, 7)}…`);
+    expect(rotated).not.toHaveProperty('hash');
+    expect(rotated).not.toHaveProperty('previous');
+    expect(typeof rotated.rotatedAt).toBe('string');
+
+    const refused = await ask(secret).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
+    // The same key, so the same budget: one request left of three, not a fresh budget.
+    expect((await ask(rotated.secret)).choices[0]?.message.content).toBe('echo: hi');
+    expect(statusOf(await ask(rotated.secret).catch((e: unknown) => e))).toBe(402);
+    const shown = (await (await fetch(`${gw.url}/admin/keys/${id}`, { headers: { 'x-api-key': ADMIN } })).json()) as { usage: { spentUsd: { daily: number } } };
+    expect(shown.usage.spentUsd.daily).toBeCloseTo(0.003, 6);
+  });
+
+  it('keeps the old secret working through its grace period only, and one old secret at a time', async () => {
+    const { id, secret } = await createKey({ name: 'switching' });
+    const rotate = async (body?: unknown) =>
+      (await (await fetch(`${gw.url}/admin/keys/${id}/rotate`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) })).json()) as { secret: string; previous?: { preview: string; until: string } };
+    await ask(secret); // cached on this replica: the grace must still end on time
+    const second = await rotate({ graceSeconds: 60 });
+    expect(second.previous?.preview).toBe(`${secret.slice(0, 7)}…`);
+    expect(Date.parse(second.previous!.until) - Date.now()).toBeGreaterThan(58_000);
+    expect(Date.parse(second.previous!.until) - Date.now()).toBeLessThanOrEqual(60_000);
+    expect((await ask(secret)).choices[0]?.message.content).toBe('echo: hi');
+    expect((await ask(second.secret)).choices[0]?.message.content).toBe('echo: hi');
+    vi.setSystemTime(Date.now() + 61_000);
+    expect(statusOf(await ask(secret).catch((e: unknown) => e))).toBe(401);
+    expect((await ask(second.secret)).choices[0]?.message.content).toBe('echo: hi');
+
+    // A rotation during another's grace ends that one: the secret it kept is refused at once.
+    const third = await rotate({ graceSeconds: 3600 });
+    const fourth = await rotate({ graceSeconds: 3600 });
+    expect(statusOf(await ask(second.secret).catch((e: unknown) => e))).toBe(401);
+    expect((await ask(third.secret)).choices[0]?.message.content).toBe('echo: hi');
+    expect((await ask(fourth.secret)).choices[0]?.message.content).toBe('echo: hi');
+  });
+
+  it('refuses to rotate a revoked key (409) or an unknown one (404), or with a malformed grace (400)', async () => {
+    const { id } = await createKey({ name: 'gone' });
+    await fetch(`${gw.url}/admin/keys/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
+    const post = (path: string, body?: unknown) => fetch(`${gw.url}/admin/keys/${path}/rotate`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const revoked = await post(id);
+    expect(revoked.status).toBe(409);
+    expect(await revoked.json()).toMatchObject({ error: { code: 'key_revoked', type: 'invalid_request_error' } });
+    expect((await post('key_nobody')).status).toBe(404);
+    const { id: live } = await createKey({ name: 'graced' });
+    for (const body of [{ graceSeconds: -1 }, { graceSeconds: 1.5 }, { graceSeconds: 8 * 86_400 }, { grace: 60 }]) {
+      const bad = await post(live, body);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^Invalid rotation/);
+    }
+  });
+
   it('refuses an expired key', async () => {
     const { secret } = await createKey({ name: 'old', expiresAt: '2020-01-01T00:00:00Z' });
     expect(statusOf(await ask(secret).catch((e: unknown) => e))).toBe(401);

@@ -75,3 +75,35 @@ describe('the key cache', () => {
     expect(KNOWN_KEYS_CAP).toBeGreaterThanOrEqual(UNKNOWN_KEYS_CAP);
   });
 });
+
+describe('a rotated key in the cache', () => {
+  it("caches an old secret in its grace no longer than the grace, however long keys are cached", async () => {
+    const { keys, clock } = keyStore(60_000);
+    const { key, secret } = await keys.create({ name: 'rotating' });
+    const rotated = (await keys.rotate(key.id, 10))!;
+    expect((await keys.find(secret))?.id).toBe(key.id);
+    expect((await keys.find(rotated.secret))?.id).toBe(key.id);
+    clock.now += 10_001;
+    expect(await keys.find(secret)).toBeUndefined();
+    expect((await keys.find(rotated.secret))?.id).toBe(key.id);
+  });
+
+  it('applies a revocation and an update to the old secret in its grace at once, cached or not', async () => {
+    const { keys } = keyStore(60_000);
+    const { key, secret } = await keys.create({ name: 'graced' });
+    await keys.rotate(key.id, 3600);
+    expect((await keys.find(secret))?.models).toBeUndefined();
+    await keys.update(key.id, { models: ['a/*'] });
+    expect((await keys.find(secret))?.models).toEqual(['a/*']);
+    await keys.revoke(key.id);
+    expect(keys.status((await keys.find(secret))!)).toBe('revoked');
+  });
+
+  it('forgets the secret it replaced on this replica at once, cached or not', async () => {
+    const { keys } = keyStore(60_000);
+    const { key, secret } = await keys.create({ name: 'leaked' });
+    expect((await keys.find(secret))?.id).toBe(key.id);
+    await keys.rotate(key.id);
+    expect(await keys.find(secret)).toBeUndefined();
+  });
+});
