@@ -1,9 +1,11 @@
 /**
- * `/admin/usage` (aggregates by provider, model, key or team over time) and `/admin/logs`
+ * `/admin/usage` (aggregates by provider, model, key or team over time; JSON, or CSV with
+ * `format=csv`) and `/admin/logs`
  * (filtered, cursor-paginated records). With gateway:auth they need the admin key, like every
  * `/admin/*` route; without it the gateway is open, these routes included.
  */
 import { invalidRequest, type PluginHost } from 'llm-gateway/plugin';
+import { usageColumns, usageCsv } from './csv.js';
 import type { UsageCacheState, UsageOutcome } from './log/record.js';
 import type { LogQuery, StatusClass, UsageBucket, UsageGroupKey, UsageLog, UsageQuery } from './log/usage-log.js';
 
@@ -22,6 +24,7 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
       const unknown = groupBy.filter((g) => !(GROUP_KEYS as readonly string[]).includes(g));
       if (unknown.length > 0) throw invalidRequest(`groupBy accepts ${GROUP_KEYS.join(', ')} (found ${unknown.join(', ')}).`, 'groupBy');
       if (q.bucket !== undefined && !['minute', 'hour', 'day'].includes(q.bucket)) throw invalidRequest("bucket must be 'minute', 'hour' or 'day'.", 'bucket');
+      if (q.format !== undefined && !['json', 'csv'].includes(q.format)) throw invalidRequest("format must be 'json' or 'csv'.", 'format');
       const query: UsageQuery = {
         from,
         to,
@@ -30,7 +33,14 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
         ...(q.percentiles === 'true' ? { percentiles: true } : {}),
         ...filters(q),
       };
-      http.body = { object: 'usage', from: from.toISOString(), to: to.toISOString(), groupBy, data: await log.aggregate(query) };
+      const data = await log.aggregate(query);
+      if (q.format === 'csv') {
+        http.type = 'text/csv; charset=utf-8';
+        http.set('content-disposition', `attachment; filename="usage-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}.csv"`);
+        http.body = usageCsv(data, usageColumns(query));
+        return;
+      }
+      http.body = { object: 'usage', from: from.toISOString(), to: to.toISOString(), groupBy, data };
     },
   });
 

@@ -5,6 +5,7 @@
  * fallback; a virtual model's weights edited; a key created, used and revoked; a state-changing
  * request without the CSRF token refused. Skipped, saying so, where chromium is not installed.
  */
+import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +89,13 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(await page.textContent('[data-stat=tokens]')).toBe(String(data.usage!.total_tokens));
     expect(await page.textContent('[data-stat=ttft]')).toMatch(/^\d+ ms$/);
     expect(await page.locator('figure.chart svg rect').count()).toBeGreaterThan(0);
+    // The range's usage as a file, downloaded with the session as a browser does.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a.download')]);
+    expect(download.suggestedFilename()).toMatch(/^usage-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8').trimEnd().split('\r\n');
+    expect(csv[0]).toMatch(/^bucket,provider,model,keyId,team,requests,/);
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00\.000Z,a,mock-small,,,1,0,0,/);
     // The live refresh brings the new numbers, with one request per refresh.
     await ask(gw, 'fast');
     await gw.gateway.tryResolve(usageLogService)!.flush();

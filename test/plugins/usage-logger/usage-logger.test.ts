@@ -218,6 +218,26 @@ describe('admin API', () => {
     expect(row.costUsd as number).toBeCloseTo(records.reduce((n, r) => n + (r.costUsd ?? 0), 0), 12);
   });
 
+  it('/admin/usage?format=csv gives the same figures as a spreadsheet file', async () => {
+    await waitForRecords(3);
+    const query = `keyId=${keyId}&groupBy=keyId,model&bucket=day`;
+    const json = (await admin(`/admin/usage?${query}`)) as { data: Array<Record<string, unknown>> };
+    const res = await fetch(`${gw.url}/admin/usage?${query}&format=csv`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="usage-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const [header, ...rows] = (await res.text()).trimEnd().split('\r\n');
+    const columns = header!.split(',');
+    expect(columns.slice(0, 4)).toEqual(['bucket', 'keyId', 'model', 'requests']);
+    expect(rows).toHaveLength(json.data.length);
+    const first = Object.fromEntries(rows[0]!.split(',').map((value, i) => [columns[i], value]));
+    const expected = json.data[0]!;
+    expect(first).toMatchObject({ bucket: expected.bucket, keyId, model: 'mock-small', requests: String(expected.requests), promptTokens: String(expected.promptTokens), costUsd: String(expected.costUsd) });
+    const bad = await fetch(`${gw.url}/admin/usage?format=xlsx`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { param: 'format', type: 'invalid_request_error' } });
+  });
+
   it('/admin/logs pages with a cursor and refuses bad queries', async () => {
     const first = (await admin(`/admin/logs?keyId=${keyId}&limit=2`)) as { data: UsageRecord[]; next_cursor: string };
     expect(first.data).toHaveLength(2);
