@@ -1,13 +1,14 @@
 /**
  * `/admin/keys`: create (the secret is in this answer only), list, show with what it has spent,
- * change (models, limits, budgets), rotate (a new secret, in that answer only) and revoke. The door (the auth plugin's gate) has already checked the admin key.
+ * change (models, limits, budgets), rotate (a new secret, in that answer only) and revoke; and
+ * `/admin/teams`: each team given a budget, with what its keys have spent against it. The door (the auth plugin's gate) has already checked the admin key.
  */
 import { type PluginHost, notFound, readJsonBody } from 'llm-gateway/plugin';
 import type { IncomingMessage } from 'node:http';
 import type { Store } from 'llm-gateway/store';
-import { budgetWindows, spent } from './budget.js';
+import { budgetWindows, spent, teamBudgetWindows } from './budget.js';
 import { parseKeyPatch, parseNewKey, parseRotation } from './key-spec.js';
-import type { KeyStore, KeyView } from './keys.js';
+import type { KeyBudget, KeyStore, KeyView } from './keys.js';
 import { windowCount } from './limits.js';
 
 /** What a key has spent in its budget windows, and used in the last minute. */
@@ -25,8 +26,26 @@ export async function keyUsage(store: Store, key: KeyView): Promise<KeyUsage> {
   return { spentUsd, lastMinute: { requests: Math.round(rpm), tokens: Math.round(tpm) } };
 }
 
-export function addKeyRoutes(host: PluginHost, keys: KeyStore): void {
+/** A team with a budget (`auth({ teams })`), and what its keys have spent in each window. */
+export interface TeamUsage {
+  team: string;
+  budget: KeyBudget;
+  spentUsd: Record<string, number>;
+}
+
+export function teamUsage(store: Store, teams: ReadonlyMap<string, KeyBudget>): Promise<TeamUsage[]> {
+  return Promise.all([...teams].map(async ([team, budget]) => ({ team, budget, spentUsd: await spent(store.counters, teamBudgetWindows(team, budget)) })));
+}
+
+export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: ReadonlyMap<string, KeyBudget>): void {
   const { store } = host;
+  host.route({
+    method: 'GET',
+    path: '/admin/teams',
+    handler: async (http) => {
+      http.body = { object: 'list', data: await teamUsage(store, teams) };
+    },
+  });
   host.route({
     method: 'PATCH',
     path: '/admin/keys/:id',

@@ -1,5 +1,6 @@
 /**
- * Per-key budgets in USD per UTC day and month, on the store's counters in micro-dollars.
+ * Budgets in USD per UTC day and month, a key's own and its team's (over every key of the team),
+ * on the store's counters in micro-dollars. A request reserves in both at once, or in neither.
  *
  * Cost is only known after the answer, so each request first reserves an upper estimate (its
  * prompt at the input price plus its `max_tokens` at the output price) with one atomic add per
@@ -17,6 +18,8 @@ const DAY = 86_400_000;
 
 export interface BudgetWindow {
   name: 'daily' | 'monthly';
+  /** The team whose budget this is; undefined for the key's own. */
+  team?: string;
   counter: string;
   limitMicros: number;
   ttlMs: number;
@@ -26,26 +29,36 @@ export interface BudgetWindow {
 
 const NO_WINDOWS: readonly BudgetWindow[] = Object.freeze([]);
 
-/** Each key's windows for the current UTC day, by its budget object: a key that changes gets a new one. */
-const windowsByBudget = new WeakMap<KeyBudget, { keyId: string; calendar: Calendar; windows: readonly BudgetWindow[] }>();
+/** Each owner's windows for the current UTC day, by its budget object: a key that changes gets a new one. */
+const windowsByBudget = new WeakMap<KeyBudget, { owner: string; calendar: Calendar; windows: readonly BudgetWindow[] }>();
 
 /**
  * The key's budget windows (UTC day and month) at `now`. Read twice per request (to refuse early,
  * then to reserve), and the same all day: made once a day per key, not per request.
  */
 export function budgetWindows(keyId: string, budget: KeyBudget | undefined, now = Date.now()): readonly BudgetWindow[] {
+  return windowsOf(keyId, undefined, budget, now);
+}
+
+/** A team's budget windows, counted over every key of the team (`budget:team:<team>:<day>`). */
+export function teamBudgetWindows(team: string, budget: KeyBudget | undefined, now = Date.now()): readonly BudgetWindow[] {
+  return windowsOf(`team:${team}`, team, budget, now);
+}
+
+function windowsOf(owner: string, team: string | undefined, budget: KeyBudget | undefined, now: number): readonly BudgetWindow[] {
   if (budget?.dailyUsd === undefined && budget?.monthlyUsd === undefined) return NO_WINDOWS;
   const calendar = calendarAt(now);
   const known = windowsByBudget.get(budget);
-  if (known && known.calendar === calendar && known.keyId === keyId) return known.windows;
+  if (known && known.calendar === calendar && known.owner === owner) return known.windows;
   const windows: BudgetWindow[] = [];
+  const of = team === undefined ? {} : { team };
   if (budget.dailyUsd !== undefined) {
-    windows.push({ name: 'daily', counter: `budget:${keyId}:${calendar.day}`, limitMicros: toMicros(budget.dailyUsd), ttlMs: 2 * DAY, resetsAt: calendar.nextDay });
+    windows.push({ name: 'daily', ...of, counter: `budget:${owner}:${calendar.day}`, limitMicros: toMicros(budget.dailyUsd), ttlMs: 2 * DAY, resetsAt: calendar.nextDay });
   }
   if (budget.monthlyUsd !== undefined) {
-    windows.push({ name: 'monthly', counter: `budget:${keyId}:${calendar.month}`, limitMicros: toMicros(budget.monthlyUsd), ttlMs: 32 * DAY, resetsAt: calendar.nextMonth });
+    windows.push({ name: 'monthly', ...of, counter: `budget:${owner}:${calendar.month}`, limitMicros: toMicros(budget.monthlyUsd), ttlMs: 32 * DAY, resetsAt: calendar.nextMonth });
   }
-  windowsByBudget.set(budget, { keyId, calendar, windows });
+  windowsByBudget.set(budget, { owner, calendar, windows });
   return windows;
 }
 

@@ -13,8 +13,9 @@
  * On the way in (chat and messages): the model must be one the key allows (403), the key must be
  * under its requests and tokens per minute (429 with Retry-After).
  * Before the first upstream try, once the route (rules, routing) and the prompt's token count
- * (token counter) are final: the key must have budget left for the request's most expensive outcome
- * (402 with Retry-After at the window's reset), which is reserved (budget.ts).
+ * (token counter) are final: the key, and its team where `teams` gives the team a budget, must have
+ * budget left for the request's most expensive outcome (402 with Retry-After at the window's
+ * reset), which is reserved in both (budget.ts).
  * On the way out (`request:end`): tokens are added to the per-minute window and the reservation is
  * replaced by what the request actually cost.
  */
@@ -23,9 +24,10 @@ import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTo
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import type { LocalCounters } from 'llm-gateway/store';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
-import { addKeyRoutes, keyUsage, type KeyUsage } from './admin-routes.js';
-import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, type BudgetWindow, type Reservation } from './budget.js';
-import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyPatch, type KeyView, type NewKey } from './keys.js';
+import { addKeyRoutes, keyUsage, teamUsage, type KeyUsage, type TeamUsage } from './admin-routes.js';
+import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, teamBudgetWindows, type BudgetWindow, type Reservation } from './budget.js';
+import { newKeySchema } from './key-spec.js';
+import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyBudget, type KeyPatch, type KeyView, type NewKey } from './keys.js';
 import { UnpricedModels } from './unpriced-models.js';
 import { addToWindow, addToWindowNow, asTake, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
 
@@ -39,6 +41,11 @@ export interface AuthOptions {
   cacheTtlMs?: number;
   /** Output tokens a budget reserves for a request without `max_tokens`. Default 4096. */
   reserveOutputTokens?: number;
+  /**
+   * Budgets per team, over every key whose `team` it is, on top of each key's own:
+   * `{ search: { budget: { monthlyUsd: 500 } } }`. A request reserves in both.
+   */
+  teams?: Record<string, { budget?: KeyBudget }>;
 }
 
 /** The caller's key, for other plugins (usage logging, rules by key or team). */
@@ -97,6 +104,8 @@ export interface KeyAdmin {
   rotate(id: string, graceSeconds?: number): Promise<{ key: KeyView; secret: string } | undefined>;
   revoke(id: string): Promise<KeyView | undefined>;
   usage(key: KeyView): Promise<KeyUsage>;
+  /** The teams `auth({ teams })` gives a budget, with what their keys have spent. */
+  teams(): Promise<TeamUsage[]>;
 }
 
 export const keyAdmin = defineService<KeyAdmin>('auth:keys');
@@ -122,6 +131,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       adminKey: { type: 'string', minLength: 16 },
       cacheTtlMs: { type: 'integer', minimum: 0 },
       reserveOutputTokens: { type: 'integer', minimum: 0 },
+      teams: { type: 'object', additionalProperties: { type: 'object', additionalProperties: false, properties: { budget: newKeySchema.properties.budget } } },
     },
   },
   defaults,
@@ -131,6 +141,9 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     /** Looked up when first needed: the plugin providing it may set up after this one. */
     const findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
     const unpriced = new UnpricedModels(host.logger);
+    const teamBudgets = new Map(Object.entries(options.teams ?? {}).flatMap(([team, { budget }]) => (budget ? [[team, budget] as const] : [])));
+    /** windowsFor's arrays, by key id: bounded like the key cache. */
+    const combined = new Map<string, { own: readonly BudgetWindow[]; team: readonly BudgetWindow[]; all: readonly BudgetWindow[] }>();
     const resolveTargets = (model: string): GatewayContext['route'] => {
       try {
         return host.models.resolve(model);
@@ -138,7 +151,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         return undefined;
       }
     };
-    addKeyRoutes(host, keys);
+    addKeyRoutes(host, keys, teamBudgets);
     host.provide(keyAdmin, {
       list: () => keys.list(),
       get: (id) => keys.get(id),
@@ -147,6 +160,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       rotate: (id, graceSeconds) => keys.rotate(id, graceSeconds),
       revoke: (id) => keys.revoke(id),
       usage: (key) => keyUsage(store, key),
+      teams: () => teamUsage(store, teamBudgets),
     });
     const settleFailed = (ctx: GatewayContext) => (error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id });
     host.events.on('request:end', (ctx) => {
@@ -199,6 +213,20 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         },
     };
 
+    /** The key's budget windows and its team's: one array a key, made again when either changes (the day, a new budget). */
+    function windowsFor(key: GatewayKey): readonly BudgetWindow[] {
+      const own = budgetWindows(key.id, key.budget);
+      const teamBudget = key.team === undefined ? undefined : teamBudgets.get(key.team);
+      if (teamBudget === undefined) return own;
+      const team = teamBudgetWindows(key.team!, teamBudget);
+      const known = combined.get(key.id);
+      if (known && known.own === own && known.team === team) return known.all;
+      if (combined.size >= KNOWN_KEYS_CAP) combined.clear();
+      const all = [...own, ...team];
+      combined.set(key.id, { own, team, all });
+      return all;
+    }
+
     /** The request goes on with this key: it exists, and is neither revoked nor expired. */
     function acceptKey(http: KoaContext, key: GatewayKey | undefined): void {
       if (!key) throw new GatewayError('authentication', 'Invalid gateway key.', { code: 'invalid_api_key' });
@@ -214,7 +242,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     function readKeyWindows(key: GatewayKey): KeyWindows | Promise<KeyWindows> {
       const rpm = key.limits?.rpm;
       const tpm = key.limits?.tpm;
-      const budgets = budgetWindows(key.id, key.budget);
+      const budgets = windowsFor(key);
       const { local } = store.counters;
       if (local) {
         return {
@@ -262,7 +290,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
      * served by.
      */
     function reservationFor(ctx: GatewayContext, key: GatewayKey, target: Target): Reservation | Promise<Reservation> | undefined {
-      const windows = budgetWindows(key.id, key.budget);
+      const windows = windowsFor(key);
       if (windows.length === 0) return undefined;
       let pending = ctx.get(reservationSlot);
       if (!pending) {
@@ -307,8 +335,9 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
 
 function overBudget(window: BudgetWindow): GatewayError {
   const resetsIn = resetsInSeconds(window);
-  return new GatewayError('budget_exceeded', `This key has used its ${window.name} budget of $${(window.limitMicros / 1e6).toFixed(2)}; it resets in ${resetsIn} s.`, {
-    code: `${window.name}_budget_exceeded`,
+  const whose = window.team === undefined ? 'This key has' : `This key's team '${window.team}' has`;
+  return new GatewayError('budget_exceeded', `${whose} used its ${window.name} budget of $${(window.limitMicros / 1e6).toFixed(2)}; it resets in ${resetsIn} s.`, {
+    code: `${window.team === undefined ? '' : 'team_'}${window.name}_budget_exceeded`,
     retryable: false,
     retryAfterSeconds: resetsIn,
   });
@@ -320,5 +349,5 @@ function limited(message: string, code: string, retryAfterSeconds: number): Gate
 
 export { KeyStore } from './keys.js';
 export type { GatewayKey, KeyView, NewKey, KeyPatch, KeyLimits, KeyBudget, KeyRecords } from './keys.js';
-export type { KeyUsage } from './admin-routes.js';
+export type { KeyUsage, TeamUsage } from './admin-routes.js';
 export { parseKeyPatch, parseNewKey, parseRotation } from './key-spec.js';

@@ -145,6 +145,29 @@ describe.skipIf(!REDIS_URL)('provider limits across replicas', () => {
   });
 });
 
+describe.skipIf(!REDIS_URL)('team budgets across replicas', () => {
+  it("hold one team's budget for every key of it on both", async () => {
+    const up = await startMockUpstream();
+    // A team of its own each run: what it spent stays in Redis for the month.
+    const team = `team-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+    const start = () => startGateway({ store: REDIS_URL, providers: { mock: mockProvider(up) }, plugins: [flatPricing(), auth({ adminKey: ADMIN, cacheTtlMs: 0, teams: { [team]: { budget: { monthlyUsd: 0.004 } } } })] });
+    const replicas = [await start(), await start()];
+    try {
+      const make = async (replica: number, name: string) =>
+        ((await (await fetch(`${replicas[replica]!.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, team }) })).json()) as { secret: string }).secret;
+      const secrets = [await make(0, 'one'), await make(1, 'two')];
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => new OpenAI({ baseURL: replicas[i % 2]!.baseURL, apiKey: secrets[Math.floor(i / 2) % 2]!, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as InstanceType<typeof OpenAI.APIError>).code).toBe('team_monthly_budget_exceeded');
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+      await up.close();
+    }
+  });
+});
+
 describe.skipIf(!REDIS_URL)('dashboard logins across replicas', () => {
   it("count one client's failed logins on both, so two replicas allow the attempts of one", async () => {
     const up = await startMockUpstream();

@@ -1,7 +1,8 @@
 /**
  * Gateway keys (when gateway:auth is configured): create one (its secret shown once, in the answer
  * to that request only), rotate one (its new secret shown the same way), revoke one, edit its budgets, limits and allowed models; what each key
- * spent today and this month against its budget, and what each team spent this month.
+ * spent today and this month against its budget, and what each team spent this month (against the
+ * team's budget, where `auth({ teams })` gives it one).
  */
 import type { Context as KoaContext } from 'koa';
 import { invalidRequest } from 'llm-gateway/plugin';
@@ -21,12 +22,24 @@ export function keyPages(kit: PageKit) {
     const now = new Date();
     const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
     const teams = log ? (await log.aggregate({ from: monthStart, to: now, groupBy: ['team'] })).filter((t) => t.team) : [];
+    // Teams with a budget, spent as the budget counts it (reserved and settled), listed even before the log has a request of theirs.
+    const budgets = new Map((await admin.teams().catch(() => [])).map((t) => [t.team, t]));
+    const budgetOf = (team: string) => {
+      const t = budgets.get(team);
+      if (!t) return undefined;
+      const part = (name: 'daily' | 'monthly', limit: number | undefined) => (limit === undefined ? '—' : `$${(t.spentUsd[name] ?? 0).toFixed(4)} / $${limit}`);
+      return `${part('daily', t.budget.dailyUsd)} · ${part('monthly', t.budget.monthlyUsd)}`;
+    };
+    const teamRows = [
+      ...teams.map((t) => ({ team: t.team!, requests: t.requests, cost: `$${t.costUsd.toFixed(4)}` })),
+      ...[...budgets.keys()].filter((team) => !teams.some((t) => t.team === team)).map((team) => ({ team, requests: 0, cost: '$0.0000' })),
+    ].map((row) => ({ ...row, budget: budgetOf(row.team) }));
     await kit.page(http, 'keys', {
       title: 'Keys',
       active: 'keys',
       auth: true,
       keys: rows.reverse(),
-      teams: teams.map((t) => ({ team: t.team, requests: t.requests, cost: `$${t.costUsd.toFixed(4)}` })),
+      teams: teamRows,
       ...extra,
     });
   }

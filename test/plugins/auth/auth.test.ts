@@ -305,3 +305,49 @@ describe('rules on the caller', () => {
     }
   });
 });
+
+describe('team budgets', () => {
+  let team: RunningGateway;
+  beforeAll(async () => {
+    team = await startGateway({
+      providers: { mock: mockProvider(upstream) },
+      plugins: [flatPricing(), auth({ adminKey: ADMIN, teams: { search: { budget: { dailyUsd: 0.003 } }, infra: { budget: { monthlyUsd: 0.005 } }, open: {} } })],
+    });
+  });
+  afterAll(() => team?.close());
+
+  const keyOf = async (spec: Record<string, unknown>) =>
+    ((await (await fetch(`${team.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(spec) })).json()) as { secret: string }).secret;
+  const askTeam = (secret: string) => new OpenAI({ baseURL: team.baseURL, apiKey: secret, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] });
+
+  it("hold every key of a team to the team's budget, on top of its own, and no key of another team", async () => {
+    const [one, two, other] = [await keyOf({ name: 'search-web', team: 'search' }), await keyOf({ name: 'search-batch', team: 'search', budget: { dailyUsd: 1 } }), await keyOf({ name: 'ads-web', team: 'ads' })];
+    await askTeam(one);
+    await askTeam(two);
+    await askTeam(one);
+    for (const secret of [one, two]) {
+      const refused = (await askTeam(secret).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(refused.status).toBe(402);
+      expect(refused.code).toBe('team_daily_budget_exceeded');
+      expect(refused.message).toMatch(/team 'search' has used its daily budget of \$0\.00/);
+      expect(Number(refused.headers?.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect((await askTeam(other)).choices[0]?.message.content).toBe('echo: hi');
+    const teams = (await (await fetch(`${team.url}/admin/teams`, { headers: { 'x-api-key': ADMIN } })).json()) as { data: Array<{ team: string; budget: unknown; spentUsd: Record<string, number> }> };
+    expect(teams.data.map((t) => t.team)).toEqual(['search', 'infra']);
+    expect(teams.data[0]).toMatchObject({ team: 'search', budget: { dailyUsd: 0.003 } });
+    expect(teams.data[0]!.spentUsd.daily).toBeCloseTo(0.003, 6);
+  });
+
+  it('let 30 parallel requests over three keys of a team spend no more than its budget', async () => {
+    const secrets = [await keyOf({ name: 'infra-a', team: 'infra' }), await keyOf({ name: 'infra-b', team: 'infra' }), await keyOf({ name: 'infra-c', team: 'infra' })];
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => askTeam(secrets[i % 3]!)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as InstanceType<typeof OpenAI.APIError>).code).toBe('team_monthly_budget_exceeded');
+  });
+
+  it('are refused, malformed, with what is wrong', () => {
+    expect(() => auth({ adminKey: ADMIN, teams: { search: { budget: { dailyUsd: -1 } } } })).toThrow('options/teams/search/budget/dailyUsd must be >= 0');
+    expect(() => auth({ adminKey: ADMIN, teams: { search: { budget: { weeklyUsd: 5 } } } as never })).toThrow(/teams\/search\/budget/);
+  });
+});

@@ -212,6 +212,14 @@ describe('dashboard access', () => {
     expect(key.budget).not.toHaveProperty('monthlyUsd');
   });
 
+  it("shows each team's budget beside what its keys spent, before the team has made a request", async () => {
+    const gw = await start([auth({ teams: { search: { budget: { dailyUsd: 2, monthlyUsd: 40 } } } }), dashboard()], { adminKey: ADMIN_KEY });
+    const { cookie } = await logInWithFetch(gw.url, ADMIN_KEY);
+    const page = await (await fetch(`${gw.url}/dashboard/keys`, { headers: { cookie: cookie! } })).text();
+    expect(page).toContain('<h2>Teams this month</h2>');
+    expect(page).toMatch(/<tr id="team-search"><td>search<\/td><td>0<\/td><td>\$0\.0000<\/td><td>\$0\.0000 \/ \$2 · \$0\.0000 \/ \$40<\/td><\/tr>/);
+  });
+
   it('never renders a provider secret or a key hash, and escapes what it prints', async () => {
     process.env.LLM_GATEWAY_SECRETS_KEY = 'secrets key of the dashboard access tests';
     const gw = await start([auth({ adminKey: ADMIN_KEY }), dashboard({ adminKey: ADMIN_KEY })]);
