@@ -50,7 +50,8 @@ export async function keysCommand(options: KeysOptions): Promise<number> {
       }
       case 'rotate': {
         if (!options.id) return fail('usage: llm-gateway keys rotate <key id> [--grace SECONDS]');
-        const grace = options.grace === undefined ? undefined : Number(options.grace);
+        // An empty --grace is a mistake, not 0 (Number('') is 0).
+        const grace = options.grace === undefined ? undefined : options.grace.trim() === '' ? Number.NaN : Number(options.grace);
         const { graceSeconds } = parseRotation(grace === undefined ? {} : { graceSeconds: grace });
         const rotated = await keys.rotate(options.id, graceSeconds);
         if (!rotated) return fail(`no key ${options.id}`);

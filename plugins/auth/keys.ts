@@ -101,6 +101,12 @@ export class KeyStore {
   private readonly unknown = new LRUCache<string, { key: undefined; until: number }>({ max: UNKNOWN_KEYS_CAP });
   /** Lookups in flight, by the secret's hash: as many as requests in flight at most, each gone when it settles. */
   private readonly lookups = new Map<string, Promise<GatewayKey | undefined>>();
+  /**
+   * Bumped by every change this replica makes to a key: a lookup that began before it may have
+   * read the key as it was, so what it found is answered but not cached (it would put back, for
+   * the cache's time, a secret just rotated away or a key just revoked).
+   */
+  private changes = 0;
   private readonly kv: TypedKv<KeyRecords>;
   private readonly counters: Counters;
   private readonly exclusive: Store['exclusive'];
@@ -200,11 +206,16 @@ export class KeyStore {
       const rotated: GatewayKey = { ...key, hash: hashSecret(secret), preview: `${secret.slice(0, 7)}…`, rotatedAt: new Date(now).toISOString() };
       delete rotated.previous;
       if (graceSeconds > 0) rotated.previous = { hash: key.hash, preview: key.preview, until: new Date(now + graceSeconds * 1000).toISOString() };
-      // The new secret finds the key before the key names it, so it works the moment it is shown.
+      // The new secret finds the key before the key names it, so it works the moment it is shown;
+      // and until the key names it, the old secret goes on working, so a write that fails between
+      // the two leaves the key as it was, not without a secret.
       await this.kv.set(`hash:${rotated.hash}`, id);
       await this.kv.set(`id:${id}`, rotated);
       if (key.previous) await this.kv.delete(`hash:${key.previous.hash}`);
-      if (!rotated.previous) await this.kv.delete(`hash:${key.hash}`);
+      // The old secret's entry goes when its grace does: this version checks the key's own hashes
+      // anyway, but a replica of an earlier version, during a rolling upgrade, trusts the entry.
+      if (rotated.previous) await this.kv.set(`hash:${key.hash}`, id, graceSeconds * 1000);
+      else await this.kv.delete(`hash:${key.hash}`);
       this.forget(key);
       return { key: this.view(rotated), secret };
     });
@@ -238,7 +249,7 @@ export class KeyStore {
 
   /**
    * The key a secret belongs to, revoked and expired ones included (the caller says why it
-   * refuses). When the store cannot answer within a bounded wait, a key verified before is still
+   * refuses), and only under its current secret, or the one before it during its grace. When the store cannot answer within a bounded wait, a key verified before is still
    * honoured from the cache; an unknown one gets a 503, never a guess. A cached answer comes at
    * once, not as a promise: every request asks.
    */
@@ -251,23 +262,29 @@ export class KeyStore {
     // ten thousand, which under load pushed the last of them past their bound (a 503 each).
     let lookup = this.lookups.get(hash);
     if (!lookup) {
-      lookup = this.lookUp(hash, cached).finally(() => this.lookups.delete(hash));
-      this.lookups.set(hash, lookup);
+      const started: Promise<GatewayKey | undefined> = this.lookUp(hash, cached).finally(() => {
+        // A change may have dropped this lookup and another begun since: that one stays.
+        if (this.lookups.get(hash) === started) this.lookups.delete(hash);
+      });
+      this.lookups.set(hash, (lookup = started));
     }
     return lookup;
   }
 
   /** `stale`: what the cache knew before it expired, the answer when the store cannot give one. */
   private async lookUp(hash: string, stale: { key: GatewayKey | undefined } | undefined): Promise<GatewayKey | undefined> {
+    const changesBefore = this.changes;
     let key: GatewayKey | undefined;
     try {
       const id = await withinMs(STORE_WAIT_MS, this.kv.get(`hash:${hash}`));
       key = id ? await withinMs(STORE_WAIT_MS, this.kv.get(`id:${id}`)) : undefined;
-      if (key && key.hash !== hash && !this.inGrace(key, hash)) key = undefined;
+      if (key && !this.answersTo(key, hash)) key = undefined;
     } catch (error) {
-      if (stale) return stale.key;
+      // What the cache knew, as long as it still holds: not an old secret whose grace has ended since.
+      if (stale) return stale.key && this.answersTo(stale.key, hash) ? stale.key : undefined;
       throw new GatewayError('unavailable', 'The gateway cannot verify keys right now (its store is not answering); try again shortly.', { code: 'key_store_unavailable', retryable: true, retryAfterSeconds: 1, cause: error });
     }
+    if (this.changes !== changesBefore) return key;
     if (key) {
       // An old secret in its grace is cached no longer than its grace lasts.
       const graceEnds = key.hash === hash ? Infinity : Date.parse(key.previous!.until);
@@ -279,15 +296,22 @@ export class KeyStore {
     return key;
   }
 
-  /** Drops what this replica cached of a key that changed: under its secret, and under the one in its grace. */
+  /**
+   * Drops what this replica cached of a key that changed, under its secret and under the one in
+   * its grace, and keeps lookups already under way from caching what they read before the change.
+   */
   private forget(key: GatewayKey): void {
-    this.known.delete(key.hash);
-    if (key.previous) this.known.delete(key.previous.hash);
+    this.changes++;
+    for (const hash of key.previous ? [key.hash, key.previous.hash] : [key.hash]) {
+      this.known.delete(hash);
+      // A request after the change reads the key anew rather than join a read begun before it.
+      this.lookups.delete(hash);
+    }
   }
 
-  /** Whether `hash` is the key's secret before its last rotation, and still accepted. */
-  private inGrace(key: GatewayKey, hash: string): boolean {
-    return key.previous?.hash === hash && Date.parse(key.previous.until) > this.now();
+  /** Whether `hash` is the key's secret, or the one before its last rotation while that is still accepted. */
+  private answersTo(key: GatewayKey, hash: string): boolean {
+    return key.hash === hash || (key.previous?.hash === hash && Date.parse(key.previous.until) > this.now());
   }
 
   /** How many secrets the cache holds: known keys and unknown secrets (for tests and the dashboard). */
@@ -301,8 +325,10 @@ export class KeyStore {
     return 'active';
   }
 
+  /** `previous` only while the old secret is accepted. */
   private view(key: GatewayKey): KeyView {
     const { hash: _hash, previous, ...rest } = key;
-    return { ...rest, ...(previous ? { previous: { preview: previous.preview, until: previous.until } } : {}), status: this.status(key) };
+    const inGrace = previous !== undefined && Date.parse(previous.until) > this.now();
+    return { ...rest, ...(inGrace ? { previous: { preview: previous.preview, until: previous.until } } : {}), status: this.status(key) };
   }
 }

@@ -165,12 +165,13 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
       access: 'public',
       handler: async (http) => {
         const address = http.ip || 'unknown';
-        const wait = await limiter.blockedFor(address);
-        if (wait > 0) {
+        const tooMany = (wait: number) => {
           http.status = 429;
           http.set('retry-after', String(wait));
           return loginPage(http, { error: `Too many failed logins from this address: try again in ${Math.ceil(wait / 60)} min.` });
-        }
+        };
+        const blocked = await limiter.blockedFor(address);
+        if (blocked > 0) return tooMany(blocked);
         const form = await readForm(http);
         const nonce = cookieValue(http.get('cookie'), LOGIN_COOKIE);
         const next = safeNext(form.get('next'), base);
@@ -178,8 +179,11 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
           http.status = 403;
           return loginPage(http, { error: 'The login form expired: try again.', next });
         }
+        // Counted before the key is compared, in one atomic step: attempts sent at once are each
+        // counted, and only the first `loginAttempts` of them are compared.
+        const wait = await limiter.attempt(address);
+        if (wait > 0) return tooMany(wait);
         if (!same(form.get('key') ?? '', adminKey)) {
-          await limiter.failed(address);
           host.logger.warn('dashboard: failed login', { address });
           http.status = 401;
           return loginPage(http, { error: 'That is not the admin key.', next });

@@ -1,7 +1,9 @@
 /**
- * Failed dashboard logins per client: after `maxFailures` in `windowMs` the client is refused
- * until the window ends, right key or not. A client is its address, or its /64 for IPv6, the
- * smallest block a provider hands one customer (per address, one IPv6 client would have 2^64
+ * Dashboard logins per client: every attempt is counted before its key is compared, so however
+ * many a client sends at once, only `maxFailures` in `windowMs` are compared; past them the client
+ * is refused until the window ends, right key or not. A right key clears the count. A client is
+ * its IPv4 address (written as IPv6 too: mapped, or behind a NAT64 translator), or its IPv6 /64,
+ * the smallest block a provider hands one customer (per address, one IPv6 client would have 2^64
  * windows).
  *
  * Counted where the gateway's other counters are (`loginAttempts`): in this process when it is
@@ -20,11 +22,12 @@ export interface LoginLimiterOptions {
   now?: () => number;
 }
 
-/** What the login route asks, wherever the failures are counted. */
+/** What the login route asks, wherever the attempts are counted. */
 export interface LoginAttempts {
-  /** Seconds until the client at `address` may try again; 0 when it may now. */
+  /** Seconds until the client at `address` may try again; 0 when it may now. Counts nothing. */
   blockedFor(address: string): Promise<number>;
-  failed(address: string): Promise<void>;
+  /** Counts an attempt, atomically, before its key is compared: seconds to wait when it is one too many, else 0. */
+  attempt(address: string): Promise<number>;
   succeeded(address: string): Promise<void>;
 }
 
@@ -33,26 +36,41 @@ export function loginAttempts(counters: Counters, options: LoginLimiterOptions):
   const limiter = new LoginLimiter(options);
   return {
     blockedFor: async (address) => limiter.blockedFor(clientOf(address)),
-    failed: async (address) => limiter.failed(clientOf(address)),
+    attempt: async (address) => limiter.attempt(clientOf(address)),
     succeeded: async (address) => limiter.succeeded(clientOf(address)),
   };
 }
 
 /**
- * The client an address counts as: an IPv4 address (IPv4-mapped IPv6 included) as itself, an IPv6
- * address as its /64 (`2001:db8:0:1::/64`), anything else as given.
+ * The client an address counts as: an IPv4 address as itself, also written as IPv6 (mapped,
+ * `::ffff:a.b.c.d` in any spelling, or NAT64's `64:ff9b::/96`); any other IPv6 address as its /64
+ * (`2001:db8:0:1::/64`); anything else as given.
  */
 export function clientOf(address: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  const bare = address.split('%')[0]!;
-  if (!isIPv6(bare)) return address;
-  const [head = '', tail] = bare.split('::');
-  const groups = (text: string) => (text ? text.split(':') : []);
-  // An IPv4 tail (`::1.2.3.4`) fills the last two groups.
-  const tailGroups = tail === undefined ? [] : groups(tail).flatMap((group) => (group.includes('.') ? ['0', '0'] : [group]));
-  const all = [...groups(head), ...Array<string>(8 - groups(head).length - tailGroups.length).fill('0'), ...tailGroups];
-  return `${all.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
+  const groups = ipv6Groups(address.split('%')[0]!);
+  if (!groups) return address;
+  const zeros = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
+  const mapped = zeros(0, 5) && groups[5] === 0xffff;
+  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6);
+  if (mapped || nat64) return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.');
+  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+/** An IPv6 address's eight 16-bit groups, a trailing dotted IPv4 part as the last two; undefined when it is not one. */
+function ipv6Groups(text: string): number[] | undefined {
+  if (!isIPv6(text)) return undefined;
+  const parse = (part: string) =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (!group.includes('.')) return [parseInt(group, 16)];
+          const [a, b, c, d] = group.split('.').map(Number) as [number, number, number, number];
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  if (tail === undefined) return parse(head);
+  const [left, right] = [parse(head), parse(tail)];
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
 }
 
 /**
@@ -81,6 +99,12 @@ export class LoginLimiter {
     return entry.failures >= this.options.maxFailures ? Math.ceil((entry.resetAt - now) / 1000) : 0;
   }
 
+  /** Counts an attempt: seconds to wait when it is past `maxFailures` in the window, else 0. */
+  attempt(client: string): number {
+    this.failed(client);
+    return this.blockedUntilEnd(client);
+  }
+
   failed(client: string): void {
     const now = this.now();
     const entry = this.entries.get(client);
@@ -91,6 +115,12 @@ export class LoginLimiter {
     this.entries.delete(client);
     if (this.entries.size >= this.maxEntries) this.evict(now);
     this.entries.set(client, { failures: 1, resetAt: now + this.options.windowMs });
+  }
+
+  /** After an attempt: seconds to the window's end when it took the count past `maxFailures`. */
+  private blockedUntilEnd(client: string): number {
+    const entry = this.entries.get(client)!;
+    return entry.failures > this.options.maxFailures ? Math.ceil((entry.resetAt - this.now()) / 1000) : 0;
   }
 
   succeeded(client: string): void {
@@ -122,12 +152,19 @@ class SharedLoginLimiter implements LoginAttempts {
   async blockedFor(address: string): Promise<number> {
     const key = failuresKey(address);
     if ((await this.counters.get(key)) < this.options.maxFailures) return 0;
-    const ttlMs = (await this.counters.ttl(key)) ?? this.options.windowMs;
-    return Math.max(1, Math.ceil(ttlMs / 1000));
+    return this.waitFor(key);
   }
 
-  async failed(address: string): Promise<void> {
-    await this.counters.add(failuresKey(address), 1, this.options.windowMs);
+  async attempt(address: string): Promise<number> {
+    const key = failuresKey(address);
+    if ((await this.counters.add(key, 1, this.options.windowMs)) <= this.options.maxFailures) return 0;
+    return this.waitFor(key);
+  }
+
+  /** Seconds until the key's window ends; 0 when it has just ended. */
+  private async waitFor(key: string): Promise<number> {
+    const ttlMs = await this.counters.ttl(key);
+    return ttlMs === undefined ? 0 : Math.max(1, Math.ceil(ttlMs / 1000));
   }
 
   async succeeded(address: string): Promise<void> {

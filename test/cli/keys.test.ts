@@ -75,9 +75,11 @@ it('explains a bad key spec and an unknown action', () => {
   const noId = runCli(['keys', 'rotate', '--config', config]);
   expect(noId.status).toBe(2);
   expect(noId.stderr).toContain('usage: llm-gateway keys rotate <key id>');
-  const badGrace = runCli(['keys', 'rotate', 'key_x', '--grace', 'soon', '--config', config]);
-  expect(badGrace.status).not.toBe(0);
-  expect(badGrace.stderr).toContain('graceSeconds');
+  for (const grace of ['soon', '', '-5']) {
+    const badGrace = runCli(['keys', 'rotate', 'key_x', `--grace=${grace}`, '--config', config]);
+    expect(badGrace.status, grace).not.toBe(0);
+    expect(badGrace.stderr).toContain('graceSeconds');
+  }
 });
 
 it('rotates a key beside a running gateway: the new secret works there, the old one stops at once or after its grace', async () => {

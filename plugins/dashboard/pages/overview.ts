@@ -67,7 +67,8 @@ export function overviewPages(kit: PageKit) {
     const rangeKey = typeof http.query.range === 'string' && http.query.range in RANGES ? http.query.range : '24h';
     const panels = await Promise.all(host.panels().map(async (p) => ({ id: p.id, title: p.title, html: await Promise.resolve(p.render()).catch((e: Error) => `<p>(failed: ${e.message.replace(/[<&]/g, '')})</p>`) })));
     const range = RANGES[rangeKey]!;
-    // The range's usage by provider, model, key and team, bucket by bucket, for a spreadsheet (the admin API's CSV).
+    // The range's usage by provider, model, key and team, bucket by bucket, for a spreadsheet (the
+    // admin API's CSV): in the refreshed part, so that its range starts where the figures' does.
     const csv = new URLSearchParams({ format: 'csv', groupBy: 'provider,model,keyId,team', bucket: range.bucket, from: new Date(Date.now() - range.ms).toISOString() });
     const base = { rangeKey, ranges: Object.entries(RANGES).map(([key, r]) => ({ key, label: r.label })), csvHref: host.tryResolve(usageLogService) ? `/admin/usage?${csv}` : undefined, panels, refreshedAt: new Date().toISOString().slice(11, 19) };
     return { ...base, ...(await figuresOf(rangeKey)) };

@@ -107,3 +107,64 @@ describe('a rotated key in the cache', () => {
     expect(await keys.find(secret)).toBeUndefined();
   });
 });
+
+describe('a change while the key is being read', () => {
+  /** A store whose reads of keys can be held, and which can stop answering. */
+  function heldStore(cacheTtlMs = 60_000) {
+    const data = new Map<string, unknown>();
+    const control = { hold: undefined as Promise<void> | undefined, failing: false, ttls: new Map<string, number | undefined>() };
+    const kv: TypedKv<KeyRecords> = {
+      get: async (key) => {
+        if (control.failing) throw new Error('the store does not answer');
+        const value = data.get(key);
+        if (key.startsWith('id:') && control.hold) await control.hold;
+        return value as never;
+      },
+      set: async (key, value, ttlMs) => (data.set(key, value), control.ttls.set(key, ttlMs), true),
+      delete: async (key) => data.delete(key),
+    };
+    const leases = new LocalLeases();
+    const clock = { now: 1_000_000 };
+    const keys = new KeyStore({ kv, counters: new MemoryCounters(), exclusive: (name, work) => exclusively(leases, name, work) }, cacheTtlMs, () => clock.now);
+    return { keys, control, clock, data };
+  }
+
+  it('does not cache what a read begun before a rotation or a revocation found', async () => {
+    for (const change of ['rotate', 'revoke'] as const) {
+      const { keys, control } = heldStore();
+      const { key, secret } = await keys.create({ name: change });
+      let release!: () => void;
+      control.hold = new Promise((resolve) => (release = resolve));
+      const before = keys.find(secret); // reads the key as it was
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      control.hold = undefined;
+      await (change === 'rotate' ? keys.rotate(key.id) : keys.revoke(key.id));
+      release();
+      expect((await before)?.id).toBe(key.id); // answered as it was read
+      const after = await keys.find(secret);
+      if (change === 'rotate') expect(after).toBeUndefined();
+      else expect(keys.status(after!)).toBe('revoked');
+    }
+  });
+
+  it('does not answer from a stale cache with an old secret whose grace has ended', async () => {
+    const { keys, control, clock } = heldStore();
+    const { key, secret } = await keys.create({ name: 'graced' });
+    await keys.rotate(key.id, 10);
+    expect((await keys.find(secret))?.id).toBe(key.id);
+    clock.now += 11_000;
+    control.failing = true;
+    expect(await keys.find(secret)).toBeUndefined();
+  });
+
+  it("lets the old secret's entry expire with its grace, and shows `previous` only during it", async () => {
+    const { keys, control, clock } = heldStore();
+    const { key, secret } = await keys.create({ name: 'graced' });
+    const { key: rotated } = (await keys.rotate(key.id, 10))!;
+    expect(rotated.previous?.preview).toBe(`${secret.slice(0, 7)}…`);
+    const { createHash } = await import('node:crypto');
+    expect(control.ttls.get(`hash:${createHash('sha256').update(secret).digest('hex')}`)).toBe(10_000);
+    clock.now += 11_000;
+    expect((await keys.get(key.id))?.previous).toBeUndefined();
+  });
+});

@@ -141,6 +141,13 @@ describe('dashboard access', () => {
     expect(blocked.cookie).toBeUndefined();
   });
 
+  it('compares no more keys than the limit allows, however many logins are sent at once', async () => {
+    const gw = await start([dashboard({ adminKey: ADMIN_KEY, loginAttempts: 3 })]);
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => logInWithFetch(gw.url, `wrong-key-number-${i}-0123456789`)));
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(3);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(9);
+  });
+
   it('behind trusted proxies, limits each client by the address the proxy saw, and sets Secure cookies where the proxy took HTTPS', async () => {
     const gw = await start([dashboard({ adminKey: ADMIN_KEY, loginAttempts: 2 })], { trustedProxies: 1 });
     // What one proxy adds: the address it was reached from, last; a client may have put anything before it.

@@ -72,29 +72,42 @@ describe('the login limiter', () => {
     expect(clientOf('2001:db8:0:2::1')).toBe('2001:db8:0:2::/64');
     expect(clientOf('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
     expect(clientOf('::1')).toBe('0:0:0:0::/64');
-    expect(clientOf('64:ff9b::198.51.100.1')).toBe('64:ff9b:0:0::/64');
     expect(clientOf('unknown')).toBe('unknown');
+    // IPv4 clients written as IPv6, in every spelling, are their IPv4 address (not all of one /64).
+    for (const spelling of ['::ffff:198.51.100.1', '::FFFF:c633:6401', '0:0:0:0:0:ffff:198.51.100.1', '0:0:0:0:0:ffff:c633:6401', '64:ff9b::198.51.100.1', '64:ff9b::c633:6401']) {
+      expect(clientOf(spelling), spelling).toBe('198.51.100.1');
+    }
+    expect(clientOf('::ffff:0:198.51.100.1')).toBe('0:0:0:0::/64');
+    expect(clientOf('2001:db8:1:2:3:4:198.51.100.1')).toBe('2001:db8:1:2::/64');
   });
 
   it('blocks every address of one IPv6 /64 together, and no other /64', async () => {
     const limiter = loginAttempts(new MemoryCounters(), { maxFailures: 2, windowMs: 60_000 });
-    await limiter.failed('2001:db8:0:1::a');
-    await limiter.failed('2001:db8:0:1::b');
+    await limiter.attempt('2001:db8:0:1::a');
+    await limiter.attempt('2001:db8:0:1::b');
     expect(await limiter.blockedFor('2001:db8:0:1:ffff::c')).toBe(60);
     expect(await limiter.blockedFor('2001:db8:0:2::a')).toBe(0);
+  });
+
+  it('counts attempts sent at once one by one, so only the allowed number are compared', async () => {
+    for (const counters of [new MemoryCounters(), sharedOf(new MemoryCounters())]) {
+      const limiter = loginAttempts(counters, { maxFailures: 3, windowMs: 60_000 });
+      const waits = await Promise.all(Array.from({ length: 20 }, () => limiter.attempt('203.0.113.7')));
+      expect(waits.filter((wait) => wait === 0)).toHaveLength(3);
+      expect(waits.filter((wait) => wait === 60)).toHaveLength(17);
+    }
   });
 
   it('where the store is shared, counts every replica\'s failures for a client together, in the store, for the window', async () => {
     let now = 0;
     const store = new MemoryCounters(() => now);
-    // The counters of a shared store (Redis) answer only asynchronously: no `local`.
-    const shared: Counters = { add: (key, by, ttlMs) => store.add(key, by, ttlMs), get: (k) => store.get(k), next: (k) => store.next(k), ttl: (k) => store.ttl(k), delete: (k) => store.delete(k), takeFromBucket: (...a) => store.takeFromBucket(...a), close: () => store.close() };
+    const shared = sharedOf(store);
     const options = { maxFailures: 3, windowMs: 60_000 };
     const [one, two] = [loginAttempts(shared, options), loginAttempts(shared, options)];
-    await one.failed('198.51.100.1');
-    await two.failed('198.51.100.1');
+    await one.attempt('198.51.100.1');
+    await two.attempt('198.51.100.1');
     expect(await one.blockedFor('198.51.100.1')).toBe(0);
-    await two.failed('::ffff:198.51.100.1');
+    await two.attempt('::ffff:198.51.100.1');
     expect(await one.blockedFor('198.51.100.1')).toBe(60);
     expect(await two.blockedFor('198.51.100.1')).toBe(60);
     expect(await two.blockedFor('198.51.100.2')).toBe(0);
@@ -102,8 +115,13 @@ describe('the login limiter', () => {
     expect(await one.blockedFor('198.51.100.1')).toBe(1);
     now = 60_000;
     expect(await one.blockedFor('198.51.100.1')).toBe(0);
-    await one.failed('198.51.100.2');
+    await one.attempt('198.51.100.2');
     await two.succeeded('198.51.100.2');
     expect(await store.get('dashboard:login-failures:198.51.100.2')).toBe(0);
   });
 });
+
+/** The counters of a shared store (Redis) answer only asynchronously: no `local`. */
+function sharedOf(store: MemoryCounters): Counters {
+  return { add: (key, by, ttlMs) => store.add(key, by, ttlMs), get: (k) => store.get(k), next: (k) => store.next(k), ttl: (k) => store.ttl(k), delete: (k) => store.delete(k), takeFromBucket: (...a) => store.takeFromBucket(...a), close: () => store.close() };
+}
