@@ -139,26 +139,41 @@ export class LoginLimiter {
 }
 
 /**
- * In the shared store: one counter a client, created with the window's TTL by its first failure,
+ * In the shared store: one counter a client, created with the window's TTL by its first attempt,
  * so the window is fixed from there as in this process. Where the store does not answer in time,
- * the store's counters count in this process meanwhile, as every limit does.
+ * this replica counts alone meanwhile, in its own bounded map: the attempt is an exact add, which
+ * fails rather than wait in the store's queue of counts to move later, where a flood of clients
+ * would push out the counts of limits and budgets.
  */
 class SharedLoginLimiter implements LoginAttempts {
+  private readonly alone: LoginLimiter;
+
   constructor(
     private readonly counters: Counters,
     private readonly options: LoginLimiterOptions,
-  ) {}
+  ) {
+    this.alone = new LoginLimiter(options);
+  }
 
   async blockedFor(address: string): Promise<number> {
-    const key = failuresKey(address);
+    const client = clientOf(address);
+    const alone = this.alone.blockedFor(client);
+    if (alone > 0) return alone;
+    const key = failuresKey(client);
     if ((await this.counters.get(key)) < this.options.maxFailures) return 0;
     return this.waitFor(key);
   }
 
   async attempt(address: string): Promise<number> {
-    const key = failuresKey(address);
-    if ((await this.counters.add(key, 1, this.options.windowMs)) <= this.options.maxFailures) return 0;
-    return this.waitFor(key);
+    const client = clientOf(address);
+    const key = failuresKey(client);
+    let count: number;
+    try {
+      count = await this.counters.add(key, 1, this.options.windowMs, { exact: true });
+    } catch {
+      return this.alone.attempt(client);
+    }
+    return count <= this.options.maxFailures ? 0 : this.waitFor(key);
   }
 
   /** Seconds until the key's window ends; 0 when it has just ended. */
@@ -168,8 +183,10 @@ class SharedLoginLimiter implements LoginAttempts {
   }
 
   async succeeded(address: string): Promise<void> {
-    await this.counters.delete(failuresKey(address));
+    const client = clientOf(address);
+    this.alone.succeeded(client);
+    await this.counters.delete(failuresKey(client));
   }
 }
 
-const failuresKey = (address: string) => `dashboard:login-failures:${clientOf(address)}`;
+const failuresKey = (client: string) => `dashboard:login-failures:${client}`;

@@ -125,3 +125,25 @@ describe('the login limiter', () => {
 function sharedOf(store: MemoryCounters): Counters {
   return { add: (key, by, ttlMs) => store.add(key, by, ttlMs), get: (k) => store.get(k), next: (k) => store.next(k), ttl: (k) => store.ttl(k), delete: (k) => store.delete(k), takeFromBucket: (...a) => store.takeFromBucket(...a), close: () => store.close() };
 }
+
+describe('the shared login limiter when the store does not answer', () => {
+  it('counts alone in its bounded map, and queues nothing for the store', async () => {
+    const store = new MemoryCounters();
+    const adds: unknown[] = [];
+    const down: Counters = {
+      ...sharedOf(store),
+      add: async (key, by, ttlMs, options) => {
+        adds.push(options);
+        throw new Error('the store does not answer');
+      },
+    };
+    const limiter = loginAttempts(down, { maxFailures: 2, windowMs: 60_000 });
+    const waits = [];
+    for (let i = 0; i < 4; i++) waits.push(await limiter.attempt('203.0.113.9'));
+    expect(waits).toEqual([0, 0, 60, 60]);
+    expect(await limiter.blockedFor('203.0.113.9')).toBe(60);
+    expect(await limiter.blockedFor('203.0.113.10')).toBe(0);
+    // Every add was exact: one the store cannot take is refused, not kept to be moved later.
+    expect(adds).toEqual(Array(4).fill({ exact: true }));
+  });
+});
