@@ -4,7 +4,6 @@
  * `/admin/teams`: each team given a budget, with what its keys have spent against it. The door (the auth plugin's gate) has already checked the admin key.
  */
 import { type PluginHost, notFound, readJsonBody } from 'llm-gateway/plugin';
-import type { IncomingMessage } from 'node:http';
 import type { Store } from 'llm-gateway/store';
 import { budgetWindows, spent, teamBudgetWindows } from './budget.js';
 import { parseKeyPatch, parseNewKey, parseRotation } from './key-spec.js';
@@ -69,7 +68,7 @@ export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: ReadonlyMa
     method: 'POST',
     path: '/admin/keys/:id/rotate',
     handler: async (http) => {
-      const { graceSeconds } = parseRotation(hasBody(http.req) ? await readJsonBody(http.req, 64 * 1024) : {});
+      const { graceSeconds } = parseRotation(await readJsonBody(http.req, 64 * 1024).catch(noBodyIsEmpty));
       const rotated = await keys.rotate(String(http.params.id), graceSeconds);
       if (!rotated) throw notFound(`No key '${String(http.params.id)}'.`, 'key_not_found');
       http.body = { ...rotated.key, secret: rotated.secret };
@@ -102,8 +101,8 @@ export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: ReadonlyMa
   });
 }
 
-/** A rotation may come without a body (no grace period). */
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+/** A rotation may come without a body, or with an empty one (no grace period). */
+function noBodyIsEmpty(error: unknown): Record<string, unknown> {
+  if ((error as { code?: unknown }).code === 'empty_body') return {};
+  throw error;
 }

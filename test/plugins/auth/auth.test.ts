@@ -185,6 +185,13 @@ describe('keys', () => {
     expect(await revoked.json()).toMatchObject({ error: { code: 'key_revoked', type: 'invalid_request_error' } });
     expect((await post('key_nobody')).status).toBe(404);
     const { id: live } = await createKey({ name: 'graced' });
+    // No grace, said with an empty body too, however it is sent.
+    const empty = new ReadableStream({ start: (controller) => controller.close() });
+    for (const init of [{ body: '' }, { body: empty, duplex: 'half' }]) {
+      const res = await fetch(`${gw.url}/admin/keys/${live}/rotate`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, ...init } as RequestInit);
+      expect(res.status).toBe(200);
+      expect(await res.json()).not.toHaveProperty('previous');
+    }
     for (const body of [{ graceSeconds: -1 }, { graceSeconds: 1.5 }, { graceSeconds: 8 * 86_400 }, { grace: 60 }]) {
       const bad = await post(live, body);
       expect(bad.status).toBe(400);
