@@ -1,11 +1,12 @@
 /**
  * `/admin/usage` (aggregates by provider, model, key or team over time; JSON, or CSV with
- * `format=csv`) and `/admin/logs`
+ * `format=csv`), `/admin/logs` and `/admin/logs/export` (every matching record, as NDJSON or CSV)
  * (filtered, cursor-paginated records). With gateway:auth they need the admin key, like every
  * `/admin/*` route; without it the gateway is open, these routes included.
  */
 import { invalidRequest, type PluginHost } from 'llm-gateway/plugin';
 import { usageColumns, usageCsv } from './csv.js';
+import { exportFormat, exportMax, exportRecords } from './export.js';
 import type { UsageCacheState, UsageOutcome } from './log/record.js';
 import type { LogQuery, StatusClass, UsageBucket, UsageGroupKey, UsageLog, UsageQuery } from './log/usage-log.js';
 
@@ -46,24 +47,27 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
 
   host.route({
     method: 'GET',
+    path: '/admin/logs/export',
+    handler: async (http) => {
+      const q = http.query as Record<string, string | undefined>;
+      const format = exportFormat(q.format);
+      const max = exportMax(q.max);
+      const body = await exportRecords(log, logFilters(q), format, max, host.logger);
+      http.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
+      http.set('content-disposition', `attachment; filename="logs-${new Date().toISOString().slice(0, 19).replaceAll(':', '-')}.${format}"`);
+      http.body = body;
+    },
+  });
+
+  host.route({
+    method: 'GET',
     path: '/admin/logs',
     handler: async (http) => {
       const q = http.query as Record<string, string | undefined>;
       const limit = q.limit === undefined ? undefined : Number(q.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500)) throw invalidRequest('limit must be an integer from 1 to 500.', 'limit');
-      if (q.status !== undefined && !/^[2-5]xx$/.test(q.status)) throw invalidRequest("status must be a class such as '2xx' or '5xx'.", 'status');
-      if (q.outcome !== undefined && !['ok', 'error', 'client_aborted'].includes(q.outcome)) throw invalidRequest("outcome must be 'ok', 'error' or 'client_aborted'.", 'outcome');
-      if (q.cache !== undefined && !['hit', 'miss', 'none'].includes(q.cache)) throw invalidRequest("cache must be 'hit', 'miss' or 'none'.", 'cache');
-      const from = date(q.from, 'from');
-      const to = date(q.to, 'to');
       const query: LogQuery = {
-        ...filters(q),
-        ...(from ? { from } : {}),
-        ...(to ? { to } : {}),
-        ...(q.status ? { statusClass: q.status as StatusClass } : {}),
-        ...(q.outcome ? { outcome: q.outcome as UsageOutcome } : {}),
-        ...(q.cache ? { cache: q.cache as UsageCacheState } : {}),
-        ...(q.requestId ? { requestId: q.requestId } : {}),
+        ...logFilters(q),
         ...(q.cursor ? { cursor: q.cursor } : {}),
         ...(limit ? { limit } : {}),
       };
@@ -76,6 +80,24 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
       http.body = { object: 'list', data: page.records, next_cursor: page.nextCursor };
     },
   });
+}
+
+/** What `/admin/logs` and its export filter by: who, what, when and how it went. */
+export function logFilters(q: Record<string, string | undefined>): LogQuery {
+  if (q.status !== undefined && !/^[2-5]xx$/.test(q.status)) throw invalidRequest("status must be a class such as '2xx' or '5xx'.", 'status');
+  if (q.outcome !== undefined && !['ok', 'error', 'client_aborted'].includes(q.outcome)) throw invalidRequest("outcome must be 'ok', 'error' or 'client_aborted'.", 'outcome');
+  if (q.cache !== undefined && !['hit', 'miss', 'none'].includes(q.cache)) throw invalidRequest("cache must be 'hit', 'miss' or 'none'.", 'cache');
+  const from = date(q.from, 'from');
+  const to = date(q.to, 'to');
+  return {
+    ...filters(q),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(q.status ? { statusClass: q.status as StatusClass } : {}),
+    ...(q.outcome ? { outcome: q.outcome as UsageOutcome } : {}),
+    ...(q.cache ? { cache: q.cache as UsageCacheState } : {}),
+    ...(q.requestId ? { requestId: q.requestId } : {}),
+  };
 }
 
 function filters(q: Record<string, string | undefined>) {

@@ -1,7 +1,7 @@
 /**
- * Usage aggregates as CSV (RFC 4180), for a spreadsheet or a chargeback script:
- * `/admin/usage?format=csv` and the dashboard's download link. One header row, then one row a
- * group and bucket, columns in the order the query asked for them.
+ * CSV (RFC 4180) for a spreadsheet or a chargeback script: usage aggregates
+ * (`/admin/usage?format=csv`, the dashboard's download link: one header row, then one row a group
+ * and bucket, columns in the order the query asked for them) and records (`/admin/logs/export`).
  *
  * A text cell that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab or a carriage
  * return first) is written with a `'` before it: names in the log can come from clients (a
@@ -35,16 +35,20 @@ export function usageColumns(query: Pick<UsageQuery, 'bucket' | 'groupBy' | 'per
 }
 
 export function usageCsv(rows: readonly UsageAggregate[], columns: readonly Column[]): string {
-  const lines = [columns.join(',')];
-  for (const row of rows) lines.push(columns.map((column) => cell(row[column])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return [columns.join(','), ...rows.map((row) => csvLine(columns.map((column) => row[column])))].map((line) => `${line}\r\n`).join('');
 }
 
+/** One CSV line (without its CRLF) of these values, each as `cell` writes it. */
+export function csvLine(values: readonly unknown[]): string {
+  return values.map(cell).join(',');
+}
+
+/** A value as a CSV cell: dates as ISO, null as empty, objects as JSON, text quoted where it must be and defused where a spreadsheet would run it. */
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'number') return String(value);
-  let text = String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

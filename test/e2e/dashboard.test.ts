@@ -80,6 +80,10 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     const row = page.locator('table.logs tbody tr', { hasText: requestId.slice(0, 12) });
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.textContent()).toContain('a/mock-small');
+    // Every request the filters match, as a file.
+    const [exported] = await Promise.all([page.waitForEvent('download'), page.click('a.export-ndjson')]);
+    const lines = readFileSync((await exported.path())!, 'utf8').trimEnd().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { requestId: string }).requestId)).toEqual([requestId]);
     await row.locator('a').click();
     await page.waitForURL(new RegExp(`/dashboard/logs/${requestId}`));
     expect(await page.textContent('ol.timeline')).toContain('a/mock-small → 200');

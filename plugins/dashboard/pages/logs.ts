@@ -49,6 +49,12 @@ export function logPages(kit: PageKit) {
       }
       const filters = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== ''));
       const next = page.nextCursor ? `${kit.base}/logs?${new URLSearchParams([...filters, ['cursor', page.nextCursor]])}` : undefined;
+      // Every record these filters match, as a file (the admin API's export), the dates as the page read them (UTC).
+      const { limit: _limit, cursor: _cursor, statusClass, ...matching } = query;
+      const exported = new URLSearchParams(
+        Object.entries({ ...matching, ...(statusClass ? { status: statusClass } : {}) }).map(([name, value]): [string, string] => [name, value instanceof Date ? value.toISOString() : String(value)]),
+      );
+      const exportOf = (format: 'csv' | 'ndjson') => `/admin/logs/export?${new URLSearchParams([...exported, ['format', format]])}`;
       await kit.page(http, 'logs', {
         title: 'Logs',
         active: 'logs',
@@ -57,6 +63,7 @@ export function logPages(kit: PageKit) {
         records: page.records.map(row),
         next,
         first: query.cursor ? `${kit.base}/logs?${filters}` : undefined,
+        exports: problems.length === 0 && page.records.length > 0 ? { csv: exportOf('csv'), ndjson: exportOf('ndjson') } : undefined,
         error: problems.join('; ') || undefined,
       });
     },

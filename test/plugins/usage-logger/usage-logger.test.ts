@@ -238,6 +238,26 @@ describe('admin API', () => {
     expect(await bad.json()).toMatchObject({ error: { param: 'format', type: 'invalid_request_error' } });
   });
 
+  it('/admin/logs/export streams every record of the filter as NDJSON or CSV', async () => {
+    await waitForRecords(3);
+    const listed = await logs();
+    const get = (query: string, headers: Record<string, string> = { authorization: `Bearer ${ADMIN}` }) => fetch(`${gw.url}/admin/logs/export?keyId=${keyId}${query}`, { headers });
+    const ndjson = await get('');
+    expect(ndjson.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
+    expect(ndjson.headers.get('content-disposition')).toMatch(/^attachment; filename="logs-[\dT-]+\.ndjson"$/);
+    const records = (await ndjson.text()).trimEnd().split('\n').map((line) => JSON.parse(line) as UsageRecord);
+    expect(records.map((r) => r.requestId)).toEqual(listed.map((r) => r.requestId));
+    const csv = await get('&format=csv&max=2');
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const rows = (await csv.text()).trimEnd().split('\r\n');
+    expect(rows).toHaveLength(3);
+    expect(rows[1]!.startsWith(`${listed[0]!.requestId},`)).toBe(true);
+    const bad = await get('&format=xml');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { param: 'format', type: 'invalid_request_error' } });
+    expect((await get('', {})).status).toBe(401);
+  });
+
   it('/admin/logs pages with a cursor and refuses bad queries', async () => {
     const first = (await admin(`/admin/logs?keyId=${keyId}&limit=2`)) as { data: UsageRecord[]; next_cursor: string };
     expect(first.data).toHaveLength(2);

@@ -1,0 +1,59 @@
+/**
+ * `/admin/logs/export`: every record a filter matches, newest first, as NDJSON (whole records,
+ * bodies included) or CSV (one line a record, without bodies), streamed a page at a time as the
+ * client reads, so an export of a month holds one page in memory, not the month. The pages follow
+ * the log's cursor, so no record is sent twice; one written while the export runs may be left out.
+ * At most `max` records (default 100 000).
+ */
+import { Readable } from 'node:stream';
+import { invalidRequest, type Logger } from 'llm-gateway/plugin';
+import { csvLine } from './csv.js';
+import type { UsageRecord } from './log/record.js';
+import type { LogQuery, UsageLog } from './log/usage-log.js';
+
+export type ExportFormat = 'ndjson' | 'csv';
+
+export const DEFAULT_EXPORT_MAX = 100_000;
+export const EXPORT_MAX = 1_000_000;
+const PAGE = 500;
+
+/** The CSV's columns: every field of a record but its bodies; attempts and metadata as JSON. */
+const CSV_COLUMNS = [
+  'requestId', 'startedAt', 'endpoint', 'keyId', 'team', 'requestedModel', 'provider', 'model', 'status', 'outcome',
+  'promptTokens', 'completionTokens', 'cachedTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'reasoningTokens', 'tokensEstimated',
+  'costUsd', 'savedCostUsd', 'latencyMs', 'ttftMs', 'cache', 'stream', 'errorCode', 'attempts', 'metadata',
+] as const satisfies ReadonlyArray<keyof UsageRecord>;
+
+export function exportFormat(value: string | undefined): ExportFormat {
+  if (value === undefined || value === 'ndjson') return 'ndjson';
+  if (value === 'csv') return 'csv';
+  throw invalidRequest("format must be 'ndjson' or 'csv'.", 'format');
+}
+
+export function exportMax(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_EXPORT_MAX;
+  const max = Number(value);
+  if (!Number.isInteger(max) || max < 1 || max > EXPORT_MAX) throw invalidRequest(`max must be an integer from 1 to ${EXPORT_MAX}.`, 'max');
+  return max;
+}
+
+/** The export as a stream: the first page is read before it is returned, so a failing log is an error answer, not a cut one. */
+export async function exportRecords(log: UsageLog, query: LogQuery, format: ExportFormat, max: number, logger: Logger): Promise<Readable> {
+  const first = await log.list({ ...query, limit: Math.min(PAGE, max) });
+  async function* lines(): AsyncGenerator<string> {
+    if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`;
+    let page = first;
+    let sent = 0;
+    for (;;) {
+      const records = page.records.slice(0, max - sent);
+      // One chunk a page: a write a record would cost more than the record's text.
+      if (records.length > 0) yield records.map((record) => (format === 'csv' ? `${csvLine(CSV_COLUMNS.map((column) => record[column]))}\r\n` : `${JSON.stringify(record)}\n`)).join('');
+      sent += records.length;
+      if (sent >= max || !page.nextCursor) return;
+      page = await log.list({ ...query, cursor: page.nextCursor, limit: Math.min(PAGE, max - sent) });
+    }
+  }
+  const stream = Readable.from(lines(), { objectMode: false });
+  stream.on('error', (error) => logger.warn('usage log export cut short', { error: error.message }));
+  return stream;
+}
