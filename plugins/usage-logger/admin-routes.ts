@@ -50,6 +50,8 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
     path: '/admin/logs/export',
     handler: async (http) => {
       const q = http.query as Record<string, string | undefined>;
+      // An export starts at the newest record and goes on to `max`: it has no pages to ask for.
+      for (const param of ['cursor', 'limit'] as const) if (q[param] !== undefined) throw invalidRequest(`The export takes no ${param}: it sends every matching record, up to max.`, param);
       const format = exportFormat(q.format);
       const max = exportMax(q.max);
       const body = await exportRecords(log, logFilters(q), format, max, host.logger);
@@ -109,9 +111,10 @@ function filters(q: Record<string, string | undefined>) {
   };
 }
 
+/** A date, or a date-time: UTC unless it names its offset (as the dashboard reads its filters), whatever the server's time zone. */
 function date(value: string | undefined, param: string): Date | undefined {
   if (value === undefined) return undefined;
-  const time = Date.parse(value);
+  const time = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
   if (!Number.isFinite(time)) throw invalidRequest(`${param} must be a date (found '${value}').`, param);
   return new Date(time);
 }

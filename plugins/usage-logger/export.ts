@@ -6,6 +6,7 @@
  * At most `max` records (default 100 000).
  */
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { invalidRequest, type Logger } from 'llm-gateway/plugin';
 import { csvLine } from './csv.js';
 import type { UsageRecord } from './log/record.js';
@@ -16,6 +17,12 @@ export type ExportFormat = 'ndjson' | 'csv';
 export const DEFAULT_EXPORT_MAX = 100_000;
 export const EXPORT_MAX = 1_000_000;
 const PAGE = 500;
+/**
+ * Records serialised in one go: a page of 500 with 16 KB bodies took 135–290 ms of the event loop
+ * (every request in flight waiting behind it); 25 at a time, with a turn of the loop between, keep
+ * each step near a millisecond or two, as the usage log's writes are kept.
+ */
+const SLICE = 25;
 
 /** The CSV's columns: every field of a record but its bodies; attempts and metadata as JSON. */
 const CSV_COLUMNS = [
@@ -39,21 +46,27 @@ export function exportMax(value: string | undefined): number {
 
 /** The export as a stream: the first page is read before it is returned, so a failing log is an error answer, not a cut one. */
 export async function exportRecords(log: UsageLog, query: LogQuery, format: ExportFormat, max: number, logger: Logger): Promise<Readable> {
-  const first = await log.list({ ...query, limit: Math.min(PAGE, max) });
-  async function* lines(): AsyncGenerator<string> {
+  const line = (record: UsageRecord) => (format === 'csv' ? `${csvLine(CSV_COLUMNS.map((column) => record[column]))}\r\n` : `${JSON.stringify(record)}\n`);
+  // The page in hand is the generator's only hold on records: the one before it is let go.
+  async function* lines(page: Awaited<ReturnType<UsageLog['list']>>): AsyncGenerator<string> {
     if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`;
-    let page = first;
     let sent = 0;
     for (;;) {
       const records = page.records.slice(0, max - sent);
-      // One chunk a page: a write a record would cost more than the record's text.
-      if (records.length > 0) yield records.map((record) => (format === 'csv' ? `${csvLine(CSV_COLUMNS.map((column) => record[column]))}\r\n` : `${JSON.stringify(record)}\n`)).join('');
+      // A chunk a slice: a write a record would cost more than the record's text, a page at once holds the loop too long.
+      for (let at = 0; at < records.length; at += SLICE) {
+        if (at > 0) await nextTurn();
+        yield records.slice(at, at + SLICE).map(line).join('');
+      }
       sent += records.length;
       if (sent >= max || !page.nextCursor) return;
       page = await log.list({ ...query, cursor: page.nextCursor, limit: Math.min(PAGE, max - sent) });
     }
   }
-  const stream = Readable.from(lines(), { objectMode: false });
-  stream.on('error', (error) => logger.warn('usage log export cut short', { error: error.message }));
+  const stream = Readable.from(lines(await log.list({ ...query, limit: Math.min(PAGE, max) })), { objectMode: false });
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    // A client that stops reading (closed the download) is not a failure of the log.
+    if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') logger.warn('usage log export cut short', { error: error.message });
+  });
   return stream;
 }

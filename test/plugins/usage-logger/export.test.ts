@@ -21,10 +21,9 @@ beforeAll(async () => {
 });
 afterAll(() => log?.close());
 
-async function read(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stream) text += String(chunk);
-  return text;
+async function read(stream: NodeJS.ReadableStream, chunks: string[] = []): Promise<string> {
+  for await (const chunk of stream) chunks.push(String(chunk));
+  return chunks.join('');
 }
 
 describe('the log export', () => {
@@ -37,6 +36,13 @@ describe('the log export', () => {
     expect(records.at(-1)!.requestBody).toBe('{"n":0}');
     const filtered = (await read(await exportRecords(log, { keyId: 'key-b' }, 'ndjson', 100_000, silentLogger))).trimEnd().split('\n');
     expect(filtered).toHaveLength(Math.ceil(RECORDS / 3));
+  });
+
+  it('serialises a page 25 records at a time, not the page at once, which would hold the event loop', async () => {
+    const chunks: string[] = [];
+    await read(await exportRecords(log, {}, 'ndjson', 100_000, silentLogger), chunks);
+    expect(chunks).toHaveLength(Math.ceil(500 / 25) * 2 + Math.ceil(203 / 25));
+    expect(Math.max(...chunks.map((chunk) => chunk.split('\n').length - 1))).toBe(25);
   });
 
   it('stops at max, also within a page', async () => {

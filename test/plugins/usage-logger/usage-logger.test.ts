@@ -256,6 +256,25 @@ describe('admin API', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { param: 'format', type: 'invalid_request_error' } });
     expect((await get('', {})).status).toBe(401);
+    for (const param of ['cursor=x', 'limit=5']) {
+      const paged = await get(`&${param}`);
+      expect(paged.status).toBe(400);
+      expect(((await paged.json()) as { error: { message: string } }).error.message).toMatch(/^The export takes no (cursor|limit)/);
+    }
+  });
+
+  it('reads a date-time without an offset as UTC, whatever the server\'s time zone', async () => {
+    await waitForRecords(3);
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      // An hour ago in UTC, written without its Z: read in New York time it would be hours ahead, and match nothing.
+      const hourAgo = new Date(Date.now() - 3_600_000).toISOString().slice(0, 16);
+      expect((await logs(`&from=${hourAgo}`)).length).toBeGreaterThan(0);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it('/admin/logs pages with a cursor and refuses bad queries', async () => {
