@@ -111,10 +111,18 @@ function filters(q: Record<string, string | undefined>) {
   };
 }
 
-/** A date, or a date-time: UTC unless it names its offset (as the dashboard reads its filters), whatever the server's time zone. */
+/**
+ * Milliseconds since the epoch of a date or a date-time, read as UTC unless it names its offset,
+ * whatever the server's time zone; NaN when it is neither. The admin API's and the dashboard's
+ * `from` and `to` are read by this one rule.
+ */
+export function utcTime(value: string): number {
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+}
+
 function date(value: string | undefined, param: string): Date | undefined {
   if (value === undefined) return undefined;
-  const time = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+  const time = utcTime(value);
   if (!Number.isFinite(time)) throw invalidRequest(`${param} must be a date (found '${value}').`, param);
   return new Date(time);
 }

@@ -164,5 +164,6 @@ function keepText(chunk: ChatCompletionChunk, kept: { text: string }, maxBytes: 
 
 export { createRedactor } from './redact.js';
 export { openUsageLog } from './log/open-usage-log.js';
+export { utcTime } from './admin-routes.js';
 export type { UsageRecord, UsageAttempt, UsageCacheState, UsageEndpoint, UsageOutcome } from './log/record.js';
 export type { UsageLog, UsageQuery, UsageAggregate, LogQuery, UsageFilter, UsageGroupKey, UsageBucket, StatusClass, UsageLogStats } from './log/usage-log.js';

@@ -5,7 +5,7 @@
  * and redacted before they were stored).
  */
 import type { Context as KoaContext } from 'koa';
-import { usageLogService, type LogQuery, type UsageRecord } from 'llm-gateway/plugins/usage-logger';
+import { usageLogService, utcTime, type LogQuery, type UsageRecord } from 'llm-gateway/plugins/usage-logger';
 import type { PageKit } from '../kit.js';
 
 const FILTERS = ['from', 'to', 'provider', 'model', 'keyId', 'team', 'status', 'outcome', 'cache'] as const;
@@ -21,7 +21,7 @@ export function logPages(kit: PageKit) {
       const problems: string[] = [];
       const date = (value: string, name: string) => {
         if (!value) return undefined;
-        const time = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+        const time = utcTime(value);
         if (!Number.isFinite(time)) problems.push(`${name} is not a date`);
         return Number.isFinite(time) ? new Date(time) : undefined;
       };
