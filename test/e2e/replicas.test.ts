@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { auth, circuitBreaker, cost, dashboard, definePlugin, pricing, rateLimits, routing, tokenCounter, usageLogger, type Pricing } from '../../index.js';
+import { auth, circuitBreaker, cost, dashboard, definePlugin, pricing, rateLimits, routing, tokenCounter, usageLogger, type GatewayConfig, type Pricing } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 import { logInWithFetch } from '../plugins/dashboard/login.js';
@@ -126,71 +126,62 @@ describe.skipIf(!REDIS_URL)('round-robin across replicas', () => {
 
 describe.skipIf(!REDIS_URL)('provider limits across replicas', () => {
   it('count one deployment rpm for both', async () => {
-    const up = await startMockUpstream();
     const provider = `p${Date.now()}`;
-    const start = () => startGateway({ store: REDIS_URL, providers: { [provider]: mockProvider(up) }, plugins: [rateLimits({ limits: { [provider]: { rpm: 4 } } })] });
-    const replicas = [await start(), await start()];
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 8; i++) {
-        const res = await fetch(`${replicas[i % 2]!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: `${provider}/m`, messages: [{ role: 'user', content: 'x' }] }) });
-        statuses.push(res.status);
-      }
-      expect(statuses.filter((s) => s === 200)).toHaveLength(4);
-      expect(statuses.filter((s) => s === 429)).toHaveLength(4);
-    } finally {
-      await Promise.all(replicas.map((r) => r.close()));
-      await up.close();
-    }
+    await withTwoReplicas(
+      (up) => ({ store: REDIS_URL, providers: { [provider]: mockProvider(up) }, plugins: [rateLimits({ limits: { [provider]: { rpm: 4 } } })] }),
+      async (replicas) => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 8; i++) {
+          const res = await fetch(`${replicas[i % 2]!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: `${provider}/m`, messages: [{ role: 'user', content: 'x' }] }) });
+          statuses.push(res.status);
+        }
+        expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+      },
+    );
   });
 });
 
 describe.skipIf(!REDIS_URL)('team budgets across replicas', () => {
   it("hold one team's budget for every key of it on both", async () => {
-    const up = await startMockUpstream();
     // A team of its own each run: what it spent stays in Redis for the month.
     const team = `team-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-    const start = () => startGateway({ store: REDIS_URL, providers: { mock: mockProvider(up) }, plugins: [flatPricing(), auth({ adminKey: ADMIN, cacheTtlMs: 0, teams: { [team]: { budget: { monthlyUsd: 0.004 } } } })] });
-    const replicas = [await start(), await start()];
-    try {
-      const make = async (replica: number, name: string) =>
-        ((await (await fetch(`${replicas[replica]!.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, team }) })).json()) as { secret: string }).secret;
-      const secrets = [await make(0, 'one'), await make(1, 'two')];
-      const results = await Promise.allSettled(
-        Array.from({ length: 20 }, (_, i) => new OpenAI({ baseURL: replicas[i % 2]!.baseURL, apiKey: secrets[Math.floor(i / 2) % 2]!, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] })),
-      );
-      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
-      for (const r of results) if (r.status === 'rejected') expect((r.reason as InstanceType<typeof OpenAI.APIError>).code).toBe('team_monthly_budget_exceeded');
-    } finally {
-      await Promise.all(replicas.map((r) => r.close()));
-      await up.close();
-    }
+    await withTwoReplicas(
+      (up) => ({ store: REDIS_URL, providers: { mock: mockProvider(up) }, plugins: [flatPricing(), auth({ adminKey: ADMIN, cacheTtlMs: 0, teams: { [team]: { budget: { monthlyUsd: 0.004 } } } })] }),
+      async (replicas) => {
+        const make = async (replica: number, name: string) =>
+          ((await (await fetch(`${replicas[replica]!.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, team }) })).json()) as { secret: string }).secret;
+        const secrets = [await make(0, 'one'), await make(1, 'two')];
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => new OpenAI({ baseURL: replicas[i % 2]!.baseURL, apiKey: secrets[Math.floor(i / 2) % 2]!, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] })),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+        for (const r of results) if (r.status === 'rejected') expect((r.reason as InstanceType<typeof OpenAI.APIError>).code).toBe('team_monthly_budget_exceeded');
+      },
+    );
   });
 });
 
 describe.skipIf(!REDIS_URL)('dashboard logins across replicas', () => {
   it("count one client's failed logins on both, so two replicas allow the attempts of one", async () => {
-    const up = await startMockUpstream();
     // Behind one balancer (one trusted hop). A /64 of its own each run: the counts live in Redis for the window.
     const client = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}::`;
     const from = (host: number) => ({ 'x-forwarded-for': `${client}${host}` });
-    const start = () => startGateway({ store: REDIS_URL, server: { trustedProxies: 1 }, providers: { mock: mockProvider(up) }, plugins: [dashboard({ adminKey: ADMIN, loginAttempts: 3 })] });
-    const replicas = [await start(), await start()];
-    try {
-      expect((await logInWithFetch(replicas[0]!.url, 'wrong-key-number-one', from(1))).status).toBe(401);
-      expect((await logInWithFetch(replicas[1]!.url, 'wrong-key-number-two', from(2))).status).toBe(401);
-      // A success clears the client's count, on every replica.
-      expect((await logInWithFetch(replicas[1]!.url, ADMIN, from(3))).status).toBe(303);
-      for (const [replica, host] of [[0, 4], [1, 5], [0, 6]] as const) expect((await logInWithFetch(replicas[replica]!.url, `wrong-key-${host}-0123456789`, from(host))).status).toBe(401);
-      for (const replica of replicas) {
-        const blocked = await logInWithFetch(replica.url, ADMIN, from(7));
-        expect(blocked.status).toBe(429);
-        expect(Number(blocked.retryAfter)).toBeGreaterThan(800);
-      }
-    } finally {
-      await Promise.all(replicas.map((r) => r.close()));
-      await up.close();
-    }
+    await withTwoReplicas(
+      (up) => ({ store: REDIS_URL, server: { trustedProxies: 1 }, providers: { mock: mockProvider(up) }, plugins: [dashboard({ adminKey: ADMIN, loginAttempts: 3 })] }),
+      async (replicas) => {
+        expect((await logInWithFetch(replicas[0]!.url, 'wrong-key-number-one', from(1))).status).toBe(401);
+        expect((await logInWithFetch(replicas[1]!.url, 'wrong-key-number-two', from(2))).status).toBe(401);
+        // A success clears the client's count, on every replica.
+        expect((await logInWithFetch(replicas[1]!.url, ADMIN, from(3))).status).toBe(303);
+        for (const [replica, host] of [[0, 4], [1, 5], [0, 6]] as const) expect((await logInWithFetch(replicas[replica]!.url, `wrong-key-${host}-0123456789`, from(host))).status).toBe(401);
+        for (const replica of replicas) {
+          const blocked = await logInWithFetch(replica.url, ADMIN, from(7));
+          expect(blocked.status).toBe(429);
+          expect(Number(blocked.retryAfter)).toBeGreaterThan(800);
+        }
+      },
+    );
   });
 });
 
@@ -203,22 +194,22 @@ describe.skipIf(!REDIS_URL)('circuit breaker across replicas', () => {
     const windowMs = 60_000;
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
     vi.setSystemTime(Math.ceil(Date.now() / windowMs) * windowMs + 1);
-    const up = await startMockUpstream();
-    const start = () => startGateway({ store: REDIS_URL, providers: { [provider]: mockProvider(up) }, plugins: [circuitBreaker({ failureThreshold: 2, windowMs, cooldownMs: 60_000 })] });
-    const replicas = [await start(), await start()];
-    const post = (i: number) => fetch(`${replicas[i]!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: `${provider}/m`, messages: [{ role: 'user', content: 'x' }] }) });
     try {
-      up.enqueue({ status: 500, body: { error: { message: 'down' } } }, { status: 500, body: { error: { message: 'down' } } });
-      expect((await post(0)).status).toBe(500);
-      expect((await post(1)).status).toBe(500);
-      const refused = await post(0);
-      expect(refused.status).toBe(503);
-      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('circuit_open');
-      expect((await post(1)).status).toBe(503);
-      expect(up.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
+      await withTwoReplicas(
+        (up) => ({ store: REDIS_URL, providers: { [provider]: mockProvider(up) }, plugins: [circuitBreaker({ failureThreshold: 2, windowMs, cooldownMs: 60_000 })] }),
+        async (replicas, up) => {
+          const post = (i: number) => fetch(`${replicas[i]!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: `${provider}/m`, messages: [{ role: 'user', content: 'x' }] }) });
+          up.enqueue({ status: 500, body: { error: { message: 'down' } } }, { status: 500, body: { error: { message: 'down' } } });
+          expect((await post(0)).status).toBe(500);
+          expect((await post(1)).status).toBe(500);
+          const refused = await post(0);
+          expect(refused.status).toBe(503);
+          expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('circuit_open');
+          expect((await post(1)).status).toBe(503);
+          expect(up.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
+        },
+      );
     } finally {
-      await Promise.all(replicas.map((r) => r.close()));
-      await up.close();
       vi.useRealTimers();
     }
   });
@@ -226,38 +217,46 @@ describe.skipIf(!REDIS_URL)('circuit breaker across replicas', () => {
 
 describe.skipIf(!REDIS_URL || !DATABASE_URL)('two replicas on Redis and PostgreSQL', () => {
   it('a key created on one is limited on both, and both write its usage to one log', async () => {
-    const up = await startMockUpstream();
-    const start = () =>
-      startGateway({
+    await withTwoReplicas(
+      (up) => ({
         store: REDIS_URL,
         usageLog: DATABASE_URL,
         providers: { mock: mockProvider(up) },
         plugins: [auth({ adminKey: ADMIN, cacheTtlMs: 0 }), tokenCounter({ preload: false }), cost({ prices: { 'mock/mock-small': { input: 1, output: 2 } } }), usageLogger()],
-      });
-    const replicas = [await start(), await start()];
-    try {
-      const created = await fetch(`${replicas[0]!.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'pg', limits: { rpm: 5 } }) });
-      const { id, secret } = (await created.json()) as { id: string; secret: string };
-      const results = await Promise.allSettled(
-        Array.from({ length: 8 }, (_, i) => new OpenAI({ baseURL: replicas[i % 2]!.baseURL, apiKey: secret, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] })),
-      );
-      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
-      const usage = async (replica: number) => {
-        const res = await fetch(`${replicas[replica]!.url}/admin/usage?keyId=${id}&groupBy=keyId,model`, { headers: { authorization: `Bearer ${ADMIN}` } });
-        return ((await res.json()) as { data: Array<{ requests: number; promptTokens: number; completionTokens: number; costUsd: number; model: string }> }).data;
-      };
-      // All eight are recorded by whichever replica took them: five answered, three refused with
-      // 429 before reaching any model (so under model null, costing nothing).
-      const total = async (replica: number) => (await usage(replica)).reduce((n, r) => n + r.requests, 0);
-      await expect.poll(() => total(1), { timeout: 5000 }).toBe(8);
-      const rows = await usage(0);
-      const served = rows.find((r) => r.model === 'mock-small');
-      expect(served).toMatchObject({ requests: 5, promptTokens: 5 * 5, completionTokens: 5 * 2 });
-      expect(served!.costUsd).toBeCloseTo((5 * 5 * 1 + 5 * 2 * 2) / 1e6, 12);
-      expect(rows.find((r) => r.model === null)).toMatchObject({ requests: 3, promptTokens: 0, costUsd: 0 });
-    } finally {
-      await Promise.all(replicas.map((r) => r.close()));
-      await up.close();
-    }
+      }),
+      async (replicas) => {
+        const created = await fetch(`${replicas[0]!.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'pg', limits: { rpm: 5 } }) });
+        const { id, secret } = (await created.json()) as { id: string; secret: string };
+        const results = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) => new OpenAI({ baseURL: replicas[i % 2]!.baseURL, apiKey: secret, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] })),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+        const usage = async (replica: number) => {
+          const res = await fetch(`${replicas[replica]!.url}/admin/usage?keyId=${id}&groupBy=keyId,model`, { headers: { authorization: `Bearer ${ADMIN}` } });
+          return ((await res.json()) as { data: Array<{ requests: number; promptTokens: number; completionTokens: number; costUsd: number; model: string }> }).data;
+        };
+        // All eight are recorded by whichever replica took them: five answered, three refused with
+        // 429 before reaching any model (so under model null, costing nothing).
+        const total = async (replica: number) => (await usage(replica)).reduce((n, r) => n + r.requests, 0);
+        await expect.poll(() => total(1), { timeout: 5000 }).toBe(8);
+        const rows = await usage(0);
+        const served = rows.find((r) => r.model === 'mock-small');
+        expect(served).toMatchObject({ requests: 5, promptTokens: 5 * 5, completionTokens: 5 * 2 });
+        expect(served!.costUsd).toBeCloseTo((5 * 5 * 1 + 5 * 2 * 2) / 1e6, 12);
+        expect(rows.find((r) => r.model === null)).toMatchObject({ requests: 3, promptTokens: 0, costUsd: 0 });
+      },
+    );
   });
 });
+
+/** Two gateways on one config (the shared stores), in front of one mock upstream; all closed after `work`, whatever it does. */
+async function withTwoReplicas(config: (up: MockUpstream) => GatewayConfig, work: (replicas: RunningGateway[], up: MockUpstream) => Promise<void>): Promise<void> {
+  const up = await startMockUpstream();
+  const replicas = [await startGateway(config(up)), await startGateway(config(up))];
+  try {
+    await work(replicas, up);
+  } finally {
+    await Promise.all(replicas.map((r) => r.close()));
+    await up.close();
+  }
+}
