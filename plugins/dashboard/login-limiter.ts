@@ -1,7 +1,8 @@
 /**
  * Dashboard logins per client: every attempt is counted before its key is compared, so however
  * many a client sends at once, only `maxFailures` in `windowMs` are compared; past them the client
- * is refused until the window ends, right key or not. A right key clears the count. A client is
+ * is refused until the window ends, right key or not. A right key takes back its own attempt and
+ * no other: a client can be many people (a NAT, a /64), an attacker among them. A client is
  * its IPv4 address (written as IPv6 too: mapped, or behind a NAT64 translator), or its IPv6 /64,
  * the smallest block a provider hands one customer (per address, one IPv6 client would have 2^64
  * windows).
@@ -28,6 +29,7 @@ export interface LoginAttempts {
   blockedFor(address: string): Promise<number>;
   /** Counts an attempt, atomically, before its key is compared: seconds to wait when it is one too many, else 0. */
   attempt(address: string): Promise<number>;
+  /** Takes back the attempt of a right key; the client's failures stay counted until the window ends. */
   succeeded(address: string): Promise<void>;
 }
 
@@ -124,7 +126,10 @@ export class LoginLimiter {
   }
 
   succeeded(client: string): void {
-    this.entries.delete(client);
+    const entry = this.entries.get(client);
+    if (!entry) return;
+    if (entry.failures > 1 && entry.resetAt > this.now()) entry.failures--;
+    else this.entries.delete(client);
   }
 
   get size(): number {
@@ -182,10 +187,15 @@ class SharedLoginLimiter implements LoginAttempts {
     return ttlMs === undefined ? 0 : Math.max(1, Math.ceil(ttlMs / 1000));
   }
 
+  /**
+   * The attempt taken back, in the window it was counted in. Were that window to end in between, the
+   * new one would start at -1: one attempt more for one window, and only after a right key. Where
+   * the store does not answer, the attempt stays counted: the login goes on.
+   */
   async succeeded(address: string): Promise<void> {
     const client = clientOf(address);
     this.alone.succeeded(client);
-    await this.counters.delete(failuresKey(client));
+    await this.counters.add(failuresKey(client), -1, this.options.windowMs).catch(() => undefined);
   }
 }
 

@@ -172,9 +172,10 @@ describe.skipIf(!REDIS_URL)('dashboard logins across replicas', () => {
       async (replicas) => {
         expect((await logInWithFetch(replicas[0]!.url, 'wrong-key-number-one', from(1))).status).toBe(401);
         expect((await logInWithFetch(replicas[1]!.url, 'wrong-key-number-two', from(2))).status).toBe(401);
-        // A success clears the client's count, on every replica.
+        // A success takes back its own attempt and no other (it may be someone else behind the
+        // same /64): one failure more, on either replica, is the third and the last.
         expect((await logInWithFetch(replicas[1]!.url, ADMIN, from(3))).status).toBe(303);
-        for (const [replica, host] of [[0, 4], [1, 5], [0, 6]] as const) expect((await logInWithFetch(replicas[replica]!.url, `wrong-key-${host}-0123456789`, from(host))).status).toBe(401);
+        expect((await logInWithFetch(replicas[0]!.url, 'wrong-key-number-four', from(4))).status).toBe(401);
         for (const replica of replicas) {
           const blocked = await logInWithFetch(replica.url, ADMIN, from(7));
           expect(blocked.status).toBe(429);

@@ -37,7 +37,7 @@ describe('dashboard sessions', () => {
 });
 
 describe('the login limiter', () => {
-  it('blocks an address after its failures until the window ends; a success clears it', () => {
+  it('blocks an address after its failures until the window ends', () => {
     let now = 0;
     const limiter = new LoginLimiter({ maxFailures: 3, windowMs: 60_000, now: () => now });
     for (let i = 0; i < 2; i++) limiter.failed('1.2.3.4');
@@ -52,6 +52,21 @@ describe('the login limiter', () => {
     limiter.failed('5.6.7.8');
     limiter.succeeded('5.6.7.8');
     expect(limiter.size).toBe(0);
+  });
+
+  it("takes back a right key's own attempt, and no other client's failure (one client can be many people)", async () => {
+    for (const counters of [new MemoryCounters(), sharedOf(new MemoryCounters())]) {
+      const limiter = loginAttempts(counters, { maxFailures: 3, windowMs: 60_000 });
+      // An attacker behind the same NAT as an operator: two failures, then the operator's login.
+      expect(await limiter.attempt('203.0.113.7')).toBe(0);
+      expect(await limiter.attempt('203.0.113.7')).toBe(0);
+      expect(await limiter.attempt('203.0.113.7')).toBe(0);
+      await limiter.succeeded('203.0.113.7');
+      // One attempt is left in the window, not three: the success did not wipe the failures.
+      expect(await limiter.attempt('203.0.113.7')).toBe(0);
+      expect(await limiter.blockedFor('203.0.113.7')).toBe(60);
+      expect(await limiter.attempt('203.0.113.7')).toBe(60);
+    }
   });
 
   it('stays bounded however many addresses fail', () => {
@@ -116,8 +131,9 @@ describe('the login limiter', () => {
     now = 60_000;
     expect(await one.blockedFor('198.51.100.1')).toBe(0);
     await one.attempt('198.51.100.2');
+    await one.attempt('198.51.100.2');
     await two.succeeded('198.51.100.2');
-    expect(await store.get('dashboard:login-failures:198.51.100.2')).toBe(0);
+    expect(await store.get('dashboard:login-failures:198.51.100.2')).toBe(1);
   });
 });
 
