@@ -28,6 +28,7 @@ import { usageLogger, usageLogSection } from './plugins/usage-logger/index.js';
 import { metrics } from './plugins/metrics/index.js';
 import { tracing } from './plugins/tracing/index.js';
 import { accessLog } from './plugins/access-log/index.js';
+import { alerts } from './plugins/alerts/index.js';
 
 /**
  * The shape of `gateway.config.ts`: the kernel's sections, plus `usageLog`, which the usage logger
@@ -71,6 +72,7 @@ export const NAMED_PLUGINS: NamedPlugins = {
   'gateway:metrics': metrics,
   'gateway:tracing': tracing,
   'gateway:access-log': accessLog,
+  'gateway:alerts': alerts,
   'gateway:cache': cache,
   'gateway:dashboard': dashboard,
 };
@@ -127,3 +129,5 @@ export { tracing } from './plugins/tracing/index.js';
 export type { TracingOptions } from './plugins/tracing/index.js';
 export { accessLog, accessLine } from './plugins/access-log/index.js';
 export type { AccessLogOptions, AccessLine } from './plugins/access-log/index.js';
+export { alerts } from './plugins/alerts/index.js';
+export type { AlertsOptions, Alert, BudgetAlert, CircuitAlert, WebhookOptions } from './plugins/alerts/index.js';

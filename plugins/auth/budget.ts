@@ -21,6 +21,8 @@ export interface BudgetWindow {
   /** The team whose budget this is; undefined for the key's own. */
   team?: string;
   counter: string;
+  /** The UTC day (`2026-12-05`) or month (`2026-12`) it covers. */
+  period: string;
   limitMicros: number;
   ttlMs: number;
   /** When the window resets (ms since the epoch). */
@@ -53,10 +55,10 @@ function windowsOf(owner: string, team: string | undefined, budget: KeyBudget | 
   const windows: BudgetWindow[] = [];
   const of = team === undefined ? {} : { team };
   if (budget.dailyUsd !== undefined) {
-    windows.push({ name: 'daily', ...of, counter: `budget:${owner}:${calendar.day}`, limitMicros: toMicros(budget.dailyUsd), ttlMs: 2 * DAY, resetsAt: calendar.nextDay });
+    windows.push({ name: 'daily', ...of, counter: `budget:${owner}:${calendar.day}`, period: calendar.day, limitMicros: toMicros(budget.dailyUsd), ttlMs: 2 * DAY, resetsAt: calendar.nextDay });
   }
   if (budget.monthlyUsd !== undefined) {
-    windows.push({ name: 'monthly', ...of, counter: `budget:${owner}:${calendar.month}`, limitMicros: toMicros(budget.monthlyUsd), ttlMs: 32 * DAY, resetsAt: calendar.nextMonth });
+    windows.push({ name: 'monthly', ...of, counter: `budget:${owner}:${calendar.month}`, period: calendar.month, limitMicros: toMicros(budget.monthlyUsd), ttlMs: 32 * DAY, resetsAt: calendar.nextMonth });
   }
   windowsByBudget.set(budget, { owner, calendar, windows });
   return windows;
@@ -94,7 +96,16 @@ function calendarAt(now: number): Calendar {
   return lastCalendar;
 }
 
-export type Reservation = { ok: true; release: (actualMicros: number) => void | Promise<void> } | { ok: false; window: BudgetWindow; spentMicros: number };
+/**
+ * Hears, for each window, what it holds once a request has settled (spent, and reserved by requests
+ * still running), in micro-dollars. Only passed when someone listens (alerts), so that a settle
+ * with nothing to change reads nothing more.
+ */
+export type SettledReport = (window: BudgetWindow, totalMicros: number) => void;
+
+export type Reservation =
+  | { ok: true; release: (actualMicros: number, report?: SettledReport) => void | Promise<void> }
+  | { ok: false; window: BudgetWindow; spentMicros: number };
 
 /** Reserves `micros` in every window, or in none: at once on counters in this process. */
 export function reserve(counters: Counters, windows: readonly BudgetWindow[], micros: number): Reservation | Promise<Reservation> {
@@ -122,11 +133,13 @@ async function reserveShared(counters: Counters, windows: readonly BudgetWindow[
   let released = false;
   return {
     ok: true,
-    release: async (actualMicros) => {
+    release: async (actualMicros, report) => {
       if (released) return;
       released = true;
       const difference = actualMicros - micros;
-      if (difference !== 0) await Promise.all(windows.map((w) => counters.add(w.counter, difference, w.ttlMs)));
+      // Unchanged, the totals the reservation saw are the nearest known without another round trip.
+      const settled = difference === 0 ? totals : await Promise.all(windows.map((w) => counters.add(w.counter, difference, w.ttlMs)));
+      if (report) windows.forEach((window, i) => report(window, settled[i]!));
     },
   };
 }
@@ -143,11 +156,14 @@ function reserveNow(counters: LocalCounters, windows: readonly BudgetWindow[], m
   let released = false;
   return {
     ok: true,
-    release: (actualMicros) => {
+    release: (actualMicros, report) => {
       if (released) return;
       released = true;
       const difference = actualMicros - micros;
-      if (difference !== 0) for (const w of windows) counters.addNow(w.counter, difference, w.ttlMs);
+      for (const w of windows) {
+        const total = difference === 0 ? (report ? counters.getNow(w.counter) : 0) : counters.addNow(w.counter, difference, w.ttlMs);
+        report?.(w, total);
+      }
     },
   };
 }

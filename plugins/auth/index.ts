@@ -25,6 +25,7 @@ import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/c
 import type { LocalCounters } from 'llm-gateway/store';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, teamUsage, type KeyUsage, type TeamUsage } from './admin-routes.js';
+import { reportRefusal, spendReporter } from './budget-events.js';
 import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, teamBudgetWindows, type BudgetWindow, type Reservation } from './budget.js';
 import { newKeySchema } from './key-spec.js';
 import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyBudget, type KeyPatch, type KeyView, type NewKey } from './keys.js';
@@ -207,7 +208,10 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
           if (key) {
             const pending = reservationFor(call.ctx, key, call.target);
             const reservation = pending instanceof Promise ? await pending : pending;
-            if (reservation && !reservation.ok) throw overBudget(reservation.window);
+            if (reservation && !reservation.ok) {
+              reportRefusal(host.events, callerOf(key), reservation.window, reservation.spentMicros);
+              throw overBudget(reservation.window);
+            }
           }
           return next(call);
         },
@@ -270,7 +274,10 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       if (tpm !== undefined && (tokensUsed ?? 0) + (ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request)) > tpm) {
         throw limited(`This key is over its limit of ${tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
       }
-      if (spent) throw overBudget(spent);
+      if (spent) {
+        reportRefusal(host.events, ctx.get(callerKeySlot)!, spent);
+        throw overBudget(spent);
+      }
     }
 
     /** One request taken from the key's rpm: a sliding window, or a token bucket when the key asks for one. */
@@ -321,13 +328,13 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       const { local } = store.counters;
       if (local && !(held instanceof Promise)) {
         addToWindowNow(local, countersOf(key).tpm, tokens);
-        if (held?.ok) return held.release(actual());
+        if (held?.ok) return held.release(actual(), spendReporter(host.events, key));
         return;
       }
       return (async () => {
         await addToWindow(store.counters, countersOf(key).tpm, tokens);
         const reservation = await Promise.resolve(held).catch(() => undefined);
-        if (reservation?.ok) await reservation.release(actual());
+        if (reservation?.ok) await reservation.release(actual(), spendReporter(host.events, key));
       })();
     }
   },
@@ -350,4 +357,5 @@ function limited(message: string, code: string, retryAfterSeconds: number): Gate
 export { KeyStore } from './keys.js';
 export type { GatewayKey, KeyView, NewKey, KeyPatch, KeyLimits, KeyBudget, KeyRecords } from './keys.js';
 export type { KeyUsage, TeamUsage } from './admin-routes.js';
+export type { BudgetSpend, BudgetRefusal, BudgetState } from './budget-events.js';
 export { parseKeyPatch, parseNewKey, parseRotation } from './key-spec.js';

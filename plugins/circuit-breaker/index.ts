@@ -117,3 +117,4 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
     };
   },
 });
+export type { CircuitState } from './circuit.js';

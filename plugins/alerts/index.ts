@@ -1,0 +1,145 @@
+/**
+ * `gateway:alerts`: tells people, through webhooks (Slack, or a JSON receiver of yours), what they
+ * would otherwise learn from their users: a key or a team about to run out of budget or already
+ * refused for it (with `gateway:auth`), a deployment whose circuit opened and closed again (with
+ * `gateway:circuit-breaker`).
+ *
+ * Options: the webhooks; the budget thresholds (shares of a window's limit, spent or reserved by
+ * requests in flight) and whether refusals are told; whether circuits are, and how long one
+ * deployment's same change stays quiet. It listens to events only (`budget:spend`,
+ * `budget:refusal`, `circuit:change`): nothing waits for it on a request's path, and a webhook that
+ * is down costs a bounded queue. Each alert is sent once for all replicas: the first to claim it in
+ * the store sends it (a window's threshold once a window; a circuit's change once in `quietMs`).
+ *
+ * @example
+ * plugins: [auth(), circuitBreaker(), alerts({ webhooks: [{ url: process.env.SLACK_WEBHOOK_URL!, format: 'slack' }] })]
+ */
+import { hostname } from 'node:os';
+import { definePlugin } from 'llm-gateway/plugin';
+import type { BudgetRefusal, BudgetSpend, BudgetState } from 'llm-gateway/plugins/auth';
+import type { CircuitState } from 'llm-gateway/plugins/circuit-breaker';
+import { FirstClaim } from './first-claim.js';
+import type { Alert, BudgetAlert } from './messages.js';
+import { Webhook, webhookSchema, type WebhookOptions } from './webhook.js';
+
+export interface AlertsOptions {
+  /** Where alerts go: every alert to every webhook. */
+  webhooks: WebhookOptions[];
+  /**
+   * Budget alerts (keys' and teams' budgets of `gateway:auth`), or `false` for none.
+   * `thresholds`: shares of a window's limit that raise an alert, once a window each (default
+   * `[0.8]`); a window that jumps past several raises only the highest. `refusals`: an alert when a
+   * window first refuses a request (402), once a window (default true).
+   */
+  budgets?: { thresholds?: number[]; refusals?: boolean } | false;
+  /**
+   * Circuit alerts (`gateway:circuit-breaker`), or `false` for none: when a deployment's circuit
+   * opens, and when it closes again. `quietMs`: the same change of one deployment is told at most
+   * once in this long (default 300000), so a flapping deployment does not flood the channel.
+   */
+  circuits?: { quietMs?: number } | false;
+  /** Milliseconds each try to deliver an alert may take. Default 5000. */
+  timeoutMs?: number;
+}
+
+const defaults = { budgets: { thresholds: [0.8], refusals: true }, circuits: { quietMs: 300_000 }, timeoutMs: 5000 } satisfies Partial<AlertsOptions>;
+
+/** How long shutdown waits for queued alerts to be delivered. */
+const CLOSE_GRACE_MS = 5000;
+
+export const alerts = definePlugin<AlertsOptions, typeof defaults>({
+  name: 'gateway:alerts',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['webhooks'],
+    properties: {
+      webhooks: { type: 'array', minItems: 1, maxItems: 16, items: webhookSchema },
+      budgets: {
+        anyOf: [
+          { const: false },
+          {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              thresholds: { type: 'array', maxItems: 10, uniqueItems: true, items: { type: 'number', exclusiveMinimum: 0, maximum: 1 } },
+              refusals: { type: 'boolean' },
+            },
+          },
+        ],
+      },
+      circuits: { anyOf: [{ const: false }, { type: 'object', additionalProperties: false, properties: { quietMs: { type: 'integer', minimum: 0 } } }] },
+      timeoutMs: { type: 'integer', minimum: 1 },
+    },
+  },
+  defaults,
+  setup(host, options) {
+    const source = hostname();
+    const webhooks = options.webhooks.map((webhook) => new Webhook(webhook, host.logger, options.timeoutMs, source));
+    const claims = new FirstClaim(host.store.counters);
+    const raise = (alert: Alert) => {
+      host.logger.info(`alert: ${alert.type}`, { ...alert });
+      for (const webhook of webhooks) webhook.send(alert);
+    };
+    /** Sends the alert when this replica is the first to claim `name` until `until`. */
+    const raiseOnce = (name: string, until: number, alert: () => Alert) =>
+      void claims.claim(name, until).then((first) => first && raise(alert()), (error: Error) => host.logger.warn('alerts: could not claim an alert', { error: error.message }));
+
+    // On the way in: nothing. On a budget's settle: the highest threshold its window has reached.
+    // WithDefaults cannot type an option that is either false or an object with defaults.
+    const budgets = options.budgets as false | { thresholds: number[]; refusals: boolean };
+    const circuits = options.circuits as false | { quietMs: number };
+    if (budgets) {
+      const thresholds = [...budgets.thresholds].sort((a, b) => b - a);
+      if (thresholds.length > 0) {
+        host.events.on('budget:spend', (spend: BudgetSpend) => {
+          const share = spend.totalUsd / spend.limitUsd;
+          const reached = thresholds.findIndex((threshold) => share >= threshold);
+          if (reached < 0) return;
+          const until = spend.resetsAt;
+          raiseOnce(`budget:${windowName(spend)}:${thresholds[reached]}`, until, () => budgetAlert('budget.threshold', spend, thresholds[reached]));
+          // Those below it are spent too: no replica should tell them after the higher one.
+          for (const lower of thresholds.slice(reached + 1)) void claims.claim(`budget:${windowName(spend)}:${lower}`, until).catch(() => undefined);
+        });
+      }
+      if (budgets.refusals) {
+        host.events.on('budget:refusal', (refusal: BudgetRefusal) => raiseOnce(`budget:${windowName(refusal)}:refused`, refusal.resetsAt, () => budgetAlert('budget.refused', refusal)));
+      }
+    }
+    if (circuits) {
+      host.events.on('circuit:change', (deployment: string, from: CircuitState, to: CircuitState) => {
+        // Half-open is the breaker's own step between the two; a probe that fails opens it again.
+        const type = to === 'open' ? 'circuit.open' : to === 'closed' && from === 'half_open' ? 'circuit.closed' : undefined;
+        if (type) raiseOnce(`${type}:${deployment}`, Date.now() + circuits.quietMs, () => ({ type, deployment, at: new Date().toISOString() }));
+      });
+    }
+
+    return {
+      async close() {
+        await Promise.all(webhooks.map((webhook) => webhook.close(CLOSE_GRACE_MS)));
+      },
+    };
+  },
+});
+
+/** A window's name for its claims: its owner and its period. */
+function windowName(state: BudgetState): string {
+  return `${state.owner.kind === 'key' ? state.owner.id : `team:${state.owner.team}`}:${state.window}:${state.period}`;
+}
+
+function budgetAlert(type: BudgetAlert['type'], state: BudgetState & { totalUsd?: number }, threshold?: number): Alert {
+  return {
+    type,
+    owner: state.owner,
+    window: state.window,
+    period: state.period,
+    limitUsd: state.limitUsd,
+    ...(state.totalUsd === undefined ? {} : { totalUsd: state.totalUsd }),
+    ...(threshold === undefined ? {} : { threshold }),
+    resetsAt: new Date(state.resetsAt).toISOString(),
+    at: new Date().toISOString(),
+  };
+}
+
+export type { Alert, BudgetAlert, CircuitAlert } from './messages.js';
+export type { WebhookOptions } from './webhook.js';

@@ -1,0 +1,52 @@
+/**
+ * The alerts the plugin sends, as data (what a `json` webhook receives, with `text` beside them) and
+ * as one line of text for people (what a `slack` webhook shows).
+ */
+import type { BudgetState } from 'llm-gateway/plugins/auth';
+
+/** A budget window reached a threshold (a share of its limit, spent or reserved), or refused a request. */
+export interface BudgetAlert {
+  readonly type: 'budget.threshold' | 'budget.refused';
+  /** Whose budget: a key's own, or a team's. */
+  readonly owner: BudgetState['owner'];
+  readonly window: BudgetState['window'];
+  readonly period: string;
+  readonly limitUsd: number;
+  /** What the window held (spent, and reserved by requests in flight), where known. */
+  readonly totalUsd?: number;
+  /** The threshold reached, a share of the limit (`budget.threshold` only). */
+  readonly threshold?: number;
+  /** When the window resets, ISO 8601 (UTC). */
+  readonly resetsAt: string;
+}
+
+/** A deployment's circuit opened (its requests fail over or get 503), or closed again after a probe. */
+export interface CircuitAlert {
+  readonly type: 'circuit.open' | 'circuit.closed';
+  /** `provider/model`. */
+  readonly deployment: string;
+}
+
+export type Alert = (BudgetAlert | CircuitAlert) & { /** When it was raised, ISO 8601. */ readonly at: string };
+
+/** Cents, or (under ten cents, a test key's budget) two significant digits: $0.90, $0.004. */
+const usd = (value: number) => `$${value >= 0.1 || value === 0 ? value.toFixed(2) : String(Number(value.toPrecision(2)))}`;
+
+export function alertText(alert: Alert): string {
+  switch (alert.type) {
+    case 'circuit.open':
+      return `Circuit open for ${alert.deployment}: it kept failing, so its requests go to their fallbacks (or get 503) until a probe succeeds.`;
+    case 'circuit.closed':
+      return `Circuit closed for ${alert.deployment}: it answers again.`;
+    case 'budget.threshold':
+    case 'budget.refused': {
+      const whose = alert.owner.kind === 'key' ? `Key '${alert.owner.name}' (${alert.owner.id})` : `Team '${alert.owner.team}'`;
+      const window = `${alert.window} budget of ${usd(alert.limitUsd)} (${alert.period}, UTC)`;
+      if (alert.type === 'budget.refused') {
+        const who = alert.owner.kind === 'key' ? 'its requests' : "its keys' requests";
+        return `${whose} has used its ${window}: ${who} are refused (402) until it resets at ${alert.resetsAt}.`;
+      }
+      return `${whose} has used ${Math.round(alert.threshold! * 100)}% of its ${window}: ${usd(alert.totalUsd ?? 0)}, counting requests in flight.`;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * One webhook: alerts POSTed one at a time, in order, each try with a deadline, and a failed one
+ * tried again a few times. The queue is bounded: a receiver that is down for a day costs the
+ * gateway at most `MAX_QUEUED` alerts in memory (the oldest are dropped first, and said so in the
+ * log). Nothing here waits on a request's path: `send` queues and returns.
+ */
+import { createHmac } from 'node:crypto';
+import { request } from 'undici';
+import type { Logger } from 'llm-gateway/plugin';
+import { alertText, type Alert } from './messages.js';
+
+export interface WebhookOptions {
+  /** Where alerts are POSTed: an `http://` or `https://` URL. */
+  url: string;
+  /**
+   * `json` (default): the alert's fields and its `text`. `slack`: `{"text"}`, what Slack's incoming
+   * webhooks take (and Mattermost's, Rocket.Chat's…).
+   */
+  format?: 'json' | 'slack';
+  /** Extra request headers (an `Authorization` the receiver asks for). */
+  headers?: Record<string, string>;
+  /**
+   * Signs each body: `x-llm-gateway-signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`, with
+   * `x-llm-gateway-timestamp` (seconds since the epoch), so a receiver can refuse forged or replayed alerts.
+   */
+  secret?: string;
+}
+
+export const webhookSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: { type: 'string', pattern: '^https?://.+' },
+    format: { enum: ['json', 'slack'] },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    secret: { type: 'string', minLength: 16 },
+  },
+} as const;
+
+export const MAX_QUEUED = 100;
+/** Waits before the second and third tries; a receiver's `Retry-After` is honoured up to the last. */
+const RETRY_DELAYS_MS = [1000, 5000];
+const MAX_RETRY_AFTER_MS = 30_000;
+
+export class Webhook {
+  private readonly queue: Alert[] = [];
+  private running: Promise<void> | undefined;
+  private readonly closing = new AbortController();
+  private dropped = 0;
+
+  constructor(
+    private readonly options: WebhookOptions,
+    private readonly logger: Logger,
+    private readonly timeoutMs: number,
+    private readonly source: string,
+  ) {}
+
+  /** Queues the alert; never throws, never waits. */
+  send(alert: Alert): void {
+    if (this.closing.signal.aborted) return;
+    if (this.queue.length >= MAX_QUEUED) {
+      this.queue.shift();
+      if (this.dropped++ === 0) this.logger.warn('alerts: a webhook is behind; its oldest alerts are dropped', { webhook: this.where() });
+    }
+    this.queue.push(alert);
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Waits up to `graceMs` for the queue to be delivered, then gives up on the rest. */
+  async close(graceMs: number): Promise<void> {
+    const running = this.running;
+    if (running) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    this.closing.abort();
+    if (this.queue.length > 0) this.logger.warn('alerts: undelivered at shutdown', { webhook: this.where(), alerts: this.queue.length });
+    this.queue.length = 0;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.closing.signal.aborted) {
+      const alert = this.queue.shift()!;
+      await this.deliver(alert);
+    }
+    if (this.dropped > 0) {
+      this.logger.warn('alerts: alerts were dropped while a webhook was behind', { webhook: this.where(), dropped: this.dropped });
+      this.dropped = 0;
+    }
+  }
+
+  private async deliver(alert: Alert): Promise<void> {
+    const body = JSON.stringify(this.options.format === 'slack' ? { text: alertText(alert) } : { ...alert, text: alertText(alert), source: this.source });
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.post(body);
+      if (outcome.ok) return;
+      const retryIn = attempt < RETRY_DELAYS_MS.length && outcome.retry ? Math.min(Math.max(outcome.retryAfterMs ?? 0, RETRY_DELAYS_MS[attempt]!), MAX_RETRY_AFTER_MS) : undefined;
+      if (retryIn === undefined) {
+        this.logger.warn('alerts: a webhook refused an alert', { webhook: this.where(), alert: alert.type, reason: outcome.reason, tries: attempt + 1 });
+        return;
+      }
+      if (!(await this.pause(retryIn))) return;
+    }
+  }
+
+  private async post(body: string): Promise<{ ok: true } | { ok: false; retry: boolean; reason: string; retryAfterMs?: number }> {
+    const headers: Record<string, string> = { ...this.options.headers, 'content-type': 'application/json', 'user-agent': 'llm-gateway-alerts' };
+    if (this.options.secret) {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      headers['x-llm-gateway-timestamp'] = timestamp;
+      headers['x-llm-gateway-signature'] = `sha256=${createHmac('sha256', this.options.secret).update(`${timestamp}.${body}`).digest('hex')}`;
+    }
+    try {
+      const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
+      const response = await request(this.options.url, { method: 'POST', headers, body, signal, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+      await response.body.dump();
+      if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true };
+      const retry = response.statusCode === 408 || response.statusCode === 429 || response.statusCode >= 500;
+      const seconds = Number(response.headers['retry-after']);
+      return { ok: false, retry, reason: `HTTP ${response.statusCode}`, ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}) };
+    } catch (error) {
+      return { ok: false, retry: true, reason: (error as Error).message };
+    }
+  }
+
+  /** Resolves true after `ms`, false at once when the plugin closes. */
+  private pause(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(true), ms);
+      this.closing.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+    });
+  }
+
+  /** The webhook as logs show it: its origin, never its path (Slack's holds the secret). */
+  private where(): string {
+    return new URL(this.options.url).origin;
+  }
+}

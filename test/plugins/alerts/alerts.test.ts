@@ -1,0 +1,154 @@
+/**
+ * gateway:alerts through real parts: the official openai client → a gateway on a real socket (auth
+ * with budgets, the circuit breaker) → the mock upstream, and alerts POSTed to a webhook receiver
+ * over a real socket. Two replicas on the real Redis send each alert once between them.
+ */
+import { createHmac } from 'node:crypto';
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alerts, auth, circuitBreaker, definePlugin, pricing, type GatewayConfig, type Pricing } from '../../../index.js';
+import { startGateway, type RunningGateway } from '../../support/gateway.js';
+import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
+
+const REDIS_URL = process.env.REDIS_URL;
+const ADMIN = 'alerts-admin-key-0123456789';
+const SECRET = 'webhook-signing-secret-0123';
+
+/** Every request costs (and reserves) `micros`. */
+const flatPricing = (micros: number) =>
+  definePlugin({ name: 'test:flat-pricing', setup: (host) => host.provide(pricing, { costMicros: () => micros, estimateMicros: () => micros } satisfies Pricing) })();
+
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((part) => part.close()));
+});
+
+async function setUp(config: (upstream: MockUpstream, receiver: WebhookReceiver) => GatewayConfig, replicas = 1) {
+  const upstream = await startMockUpstream();
+  const receiver = await startWebhookReceiver();
+  open.push(upstream, receiver);
+  const gateways: RunningGateway[] = [];
+  for (let i = 0; i < replicas; i++) {
+    const gateway = await startGateway(config(upstream, receiver));
+    open.unshift(gateway);
+    gateways.push(gateway);
+  }
+  const createKey = async (spec: Record<string, unknown>) =>
+    ((await (await fetch(`${gateways[0]!.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(spec) })).json()) as { id: string; secret: string });
+  const ask = (secret: string, replica = 0) =>
+    new OpenAI({ baseURL: gateways[replica]!.baseURL, apiKey: secret, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] });
+  return { upstream, receiver, gateways, createKey, ask };
+}
+
+const refusal = (error: unknown) => (error as InstanceType<typeof OpenAI.APIError>).code;
+
+describe('gateway:alerts, budgets', () => {
+  it("tells each threshold of a key's window once, then its first refusal once, signed", async () => {
+    const { receiver, createKey, ask } = await setUp((up, hook) => ({
+      providers: { mock: mockProvider(up) },
+      plugins: [flatPricing(1000), auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url, secret: SECRET }], budgets: { thresholds: [0.5, 0.8] } })],
+    }));
+    const key = await createKey({ name: 'ci-bot', budget: { dailyUsd: 0.005 } });
+    for (let i = 0; i < 5; i++) await ask(key.secret);
+    for (let i = 0; i < 3; i++) expect(refusal(await ask(key.secret).catch((e: unknown) => e))).toBe('daily_budget_exceeded');
+    const [half, most, refused] = await receiver.waitFor(3);
+    // Nothing more: each threshold once, the refusal once however many requests are refused.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received).toHaveLength(3);
+
+    const day = new Date().toISOString().slice(0, 10);
+    expect(half!.body).toMatchObject({ type: 'budget.threshold', threshold: 0.5, owner: { kind: 'key', id: key.id, name: 'ci-bot' }, window: 'daily', period: day, limitUsd: 0.005, totalUsd: 0.003 });
+    expect(most!.body).toMatchObject({ type: 'budget.threshold', threshold: 0.8, totalUsd: 0.004 });
+    expect(most!.body.text).toBe(`Key 'ci-bot' (${key.id}) has used 80% of its daily budget of $0.005 (${day}, UTC): $0.004, counting requests in flight.`);
+    expect(refused!.body).toMatchObject({ type: 'budget.refused', owner: { kind: 'key', id: key.id }, window: 'daily', resetsAt: `${new Date(Date.parse(day) + 86_400_000).toISOString()}` });
+    expect(refused!.body.text).toContain('its requests are refused (402) until it resets at');
+    for (const hook of receiver.received) {
+      const timestamp = hook.headers['x-llm-gateway-timestamp'] as string;
+      expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(30);
+      expect(hook.headers['x-llm-gateway-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${hook.text}`).digest('hex')}`);
+    }
+  });
+
+  it("tells only the highest threshold a window jumps past, and a team's budget in Slack's format", async () => {
+    const { receiver, createKey, ask } = await setUp((up, hook) => ({
+      providers: { mock: mockProvider(up) },
+      plugins: [flatPricing(900_000), auth({ adminKey: ADMIN, teams: { search: { budget: { monthlyUsd: 1 } } } }), alerts({ webhooks: [{ url: hook.url, format: 'slack' }], budgets: { thresholds: [0.5, 0.8, 0.9] }, circuits: false })],
+    }));
+    const key = await createKey({ name: 'indexer', team: 'search' });
+    await ask(key.secret);
+    expect(refusal(await ask(key.secret).catch((e: unknown) => e))).toBe('team_monthly_budget_exceeded');
+    const [jumped, refused] = await receiver.waitFor(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received).toHaveLength(2);
+    const month = new Date().toISOString().slice(0, 7);
+    expect(jumped!.body).toEqual({ text: `Team 'search' has used 90% of its monthly budget of $1.00 (${month}, UTC): $0.90, counting requests in flight.` });
+    expect(refused!.body.text).toMatch(/^Team 'search' has used its monthly budget of \$1\.00 \(.+, UTC\): its keys' requests are refused \(402\) until it resets at /);
+  });
+
+  it('never tells a lower threshold after a higher one, when requests in flight give their reservations back', async () => {
+    const { receiver, gateways } = await setUp((up, hook) => ({ providers: { mock: mockProvider(up) }, plugins: [auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url }], budgets: { thresholds: [0.5, 0.8, 0.9] } })] }));
+    const { events } = gateways[0]!.gateway;
+    const spend = (totalUsd: number) =>
+      events.emit('budget:spend', { key: { id: 'key_x', name: 'x', team: undefined, metadata: undefined }, owner: { kind: 'key', id: 'key_x', name: 'x' }, window: 'daily', period: '2026-12-05', limitUsd: 1, resetsAt: Date.now() + 60_000, totalUsd });
+    spend(0.95);
+    await receiver.waitFor(1);
+    spend(0.85);
+    spend(0.6);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received.map((hook) => hook.body.threshold)).toEqual([0.9]);
+  });
+
+  it('sends nothing for a key without a budget, nor below the thresholds', async () => {
+    const { receiver, createKey, ask } = await setUp((up, hook) => ({
+      providers: { mock: mockProvider(up) },
+      plugins: [flatPricing(1000), auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url }] })],
+    }));
+    const free = await createKey({ name: 'free' });
+    const budgeted = await createKey({ name: 'budgeted', budget: { monthlyUsd: 1 } });
+    for (let i = 0; i < 3; i++) await Promise.all([ask(free.secret), ask(budgeted.secret)]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe('gateway:alerts, circuits', () => {
+  it('tells when a deployment\'s circuit opens and when it closes again', async () => {
+    const { upstream, receiver, gateways } = await setUp((up, hook) => ({
+      providers: { mock: mockProvider(up) },
+      plugins: [circuitBreaker({ failureThreshold: 2, cooldownMs: 300 }), alerts({ webhooks: [{ url: hook.url }] })],
+    }));
+    const post = () => fetch(`${gateways[0]!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] }) });
+    upstream.enqueue({ status: 500, body: { error: { message: 'down' } } }, { status: 500, body: { error: { message: 'down' } } });
+    expect((await post()).status).toBe(500);
+    expect((await post()).status).toBe(500);
+    expect((await post()).status).toBe(503);
+    const [opened] = await receiver.waitFor(1);
+    expect(opened!.body).toMatchObject({ type: 'circuit.open', deployment: 'mock/mock-small' });
+    expect(opened!.body.text).toContain('Circuit open for mock/mock-small');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await post()).status).toBe(200);
+    const [, closed] = await receiver.waitFor(2);
+    expect(closed!.body).toMatchObject({ type: 'circuit.closed', deployment: 'mock/mock-small' });
+  });
+});
+
+describe.skipIf(!REDIS_URL)('gateway:alerts across replicas', () => {
+  it('sends each alert once between two gateways on one Redis, however the requests are spread', async () => {
+    const { receiver, createKey, ask } = await setUp(
+      (up, hook) => ({
+        store: REDIS_URL,
+        providers: { mock: mockProvider(up) },
+        plugins: [flatPricing(1000), auth({ adminKey: ADMIN, cacheTtlMs: 0 }), alerts({ webhooks: [{ url: hook.url }], budgets: { thresholds: [0.5] } })],
+      }),
+      2,
+    );
+    const key = await createKey({ name: `replicated-${Date.now()}`, budget: { dailyUsd: 0.01 } });
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => ask(key.secret, i % 2)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+    await receiver.waitFor(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received.map((hook) => hook.body.type).sort()).toEqual(['budget.refused', 'budget.threshold']);
+    expect(new Set(receiver.received.map((hook) => (hook.body.owner as { id: string }).id))).toEqual(new Set([key.id]));
+  });
+});

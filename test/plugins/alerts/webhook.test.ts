@@ -1,0 +1,102 @@
+/**
+ * Delivering alerts to a webhook over a real socket: retried when the receiver fails or stalls,
+ * not when it refuses; bounded while it is down; and the first claim of an alert across replicas.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryCounters } from '../../../core/store/memory-counters.js';
+import { silentLogger, type Logger } from '../../../core/logger.js';
+import { FirstClaim } from '../../../plugins/alerts/first-claim.js';
+import type { Alert } from '../../../plugins/alerts/messages.js';
+import { MAX_QUEUED, Webhook } from '../../../plugins/alerts/webhook.js';
+import type { Counters } from '../../../sdk/store.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
+
+const alert = (deployment = 'mock/m'): Alert => ({ type: 'circuit.open', deployment, at: new Date().toISOString() });
+
+function recordingLogger(): { logger: Logger; warnings: Array<{ message: string; fields?: Record<string, unknown> }> } {
+  const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+  const logger: Logger = { ...silentLogger, warn: (message, fields) => void warnings.push({ message, fields }), child: () => logger };
+  return { logger, warnings };
+}
+
+let receiver: WebhookReceiver;
+const webhooks: Webhook[] = [];
+afterEach(async () => {
+  await Promise.all(webhooks.splice(0).map((webhook) => webhook.close(0)));
+  await receiver?.close();
+});
+
+async function webhookTo(options: { timeoutMs?: number; format?: 'json' | 'slack' } = {}) {
+  receiver = await startWebhookReceiver();
+  const { logger, warnings } = recordingLogger();
+  const webhook = new Webhook({ url: receiver.url, ...(options.format ? { format: options.format } : {}) }, logger, options.timeoutMs ?? 2000, 'test-host');
+  webhooks.push(webhook);
+  return { webhook, warnings };
+}
+
+describe('a webhook', () => {
+  it('tries again when the receiver fails (5xx), and delivers in order', async () => {
+    const { webhook } = await webhookTo();
+    receiver.answer(503);
+    webhook.send(alert('a/first'));
+    webhook.send(alert('a/second'));
+    const got = await receiver.waitFor(3);
+    expect(got.map((hook) => hook.body.deployment)).toEqual(['a/first', 'a/first', 'a/second']);
+    expect(got[0]!.body).toMatchObject({ type: 'circuit.open', source: 'test-host', text: expect.stringContaining('a/first') });
+  });
+
+  it('gives up at once on a refusal (4xx) and says so', async () => {
+    const { webhook, warnings } = await webhookTo();
+    receiver.answer(400);
+    webhook.send(alert());
+    await receiver.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(receiver.received).toHaveLength(1);
+    expect(warnings).toContainEqual({ message: 'alerts: a webhook refused an alert', fields: expect.objectContaining({ reason: 'HTTP 400', tries: 1, webhook: new URL(receiver.url).origin }) });
+  });
+
+  it('gives a stalled receiver its deadline, then tries again', async () => {
+    const { webhook } = await webhookTo({ timeoutMs: 200 });
+    receiver.answer('hang');
+    webhook.send(alert());
+    await receiver.waitFor(2, 5000);
+  });
+
+  it(`holds at most ${MAX_QUEUED} alerts while the receiver is down, and tells what it dropped and left`, async () => {
+    const { webhook, warnings } = await webhookTo({ timeoutMs: 60_000 });
+    receiver.answer('hang');
+    for (let i = 0; i < MAX_QUEUED + 50; i++) webhook.send(alert(`d/${i}`));
+    await receiver.waitFor(1);
+    await webhook.close(50);
+    expect(warnings.map((w) => w.message)).toContain('alerts: a webhook is behind; its oldest alerts are dropped');
+    expect(warnings).toContainEqual({ message: 'alerts: undelivered at shutdown', fields: expect.objectContaining({ alerts: MAX_QUEUED }) });
+  });
+
+  it("sends Slack's format: only the text", async () => {
+    const { webhook } = await webhookTo({ format: 'slack' });
+    webhook.send(alert('x/y'));
+    const [hook] = await receiver.waitFor(1);
+    expect(hook!.body).toEqual({ text: 'Circuit open for x/y: it kept failing, so its requests go to their fallbacks (or get 503) until a probe succeeds.' });
+  });
+});
+
+describe('the first claim of an alert', () => {
+  it('is true once in its time for every claimant sharing the counters, and again after it', async () => {
+    let now = 1_000;
+    const counters = new MemoryCounters(() => now);
+    const [one, two] = [new FirstClaim(counters, () => now), new FirstClaim(counters, () => now)];
+    expect(await one.claim('circuit.open:a/b', now + 500)).toBe(true);
+    expect(await one.claim('circuit.open:a/b', now + 500)).toBe(false);
+    expect(await two.claim('circuit.open:a/b', now + 500)).toBe(false);
+    now += 600;
+    expect(await two.claim('circuit.open:a/b', now + 500)).toBe(true);
+  });
+
+  it('stays bounded however many names are claimed, and claims when the store does not answer', async () => {
+    const claims = new FirstClaim(new MemoryCounters());
+    for (let i = 0; i < 12_000; i++) await claims.claim(`circuit.open:p/m${i}`, Date.now() + 60_000);
+    expect(claims.size).toBe(10_000);
+    const down = { add: () => Promise.reject(new Error('store down')) } as unknown as Counters;
+    expect(await new FirstClaim(down).claim('budget:x', Date.now() + 1000)).toBe(true);
+  });
+});
