@@ -6,18 +6,20 @@
  *
  * Options: the webhooks; the budget thresholds (shares of a window's limit, spent or reserved by
  * requests in flight) and whether refusals are told; whether circuits are, and how long one
- * deployment's same change stays quiet. It listens to events only (`budget:spend`,
+ * deployment stays quiet after an alert. It listens to events only (`budget:spend`,
  * `budget:refusal`, `circuit:change`): nothing waits for it on a request's path, and a webhook that
  * is down costs a bounded queue. Each alert is sent once for all replicas: the first to claim it in
- * the store sends it (a window's threshold once a window; a circuit's change once in `quietMs`).
+ * the store sends it (a window's threshold once a window; a deployment's circuit at most once in
+ * `quietMs`, and its state at the end of that time if it is not the one told).
  *
  * @example
  * plugins: [auth(), circuitBreaker(), alerts({ webhooks: [{ url: process.env.SLACK_WEBHOOK_URL!, format: 'slack' }] })]
  */
 import { hostname } from 'node:os';
-import { definePlugin } from 'llm-gateway/plugin';
+import { definePlugin, type PluginHost } from 'llm-gateway/plugin';
 import type { BudgetRefusal, BudgetSpend, BudgetState } from 'llm-gateway/plugins/auth';
-import type { CircuitState } from 'llm-gateway/plugins/circuit-breaker';
+import { circuitBreakerState, type CircuitState } from 'llm-gateway/plugins/circuit-breaker';
+import { CircuitNotices, type ToldState } from './circuit-notices.js';
 import { FirstClaim } from './first-claim.js';
 import type { Alert, BudgetAlert } from './messages.js';
 import { Webhook, webhookSchema, type WebhookOptions } from './webhook.js';
@@ -29,13 +31,15 @@ export interface AlertsOptions {
    * Budget alerts (keys' and teams' budgets of `gateway:auth`), or `false` for none.
    * `thresholds`: shares of a window's limit that raise an alert, once a window each (default
    * `[0.8]`); a window that jumps past several raises only the highest. `refusals`: an alert when a
-   * window first refuses a request (402), once a window (default true).
+   * window first refuses a request (402), once a window for a spent window and once for a request
+   * that could cost more than is left (default true).
    */
   budgets?: { thresholds?: number[]; refusals?: boolean } | false;
   /**
    * Circuit alerts (`gateway:circuit-breaker`), or `false` for none: when a deployment's circuit
-   * opens, and when it closes again. `quietMs`: the same change of one deployment is told at most
-   * once in this long (default 300000), so a flapping deployment does not flood the channel.
+   * opens, and when it closes again. `quietMs`: one deployment is told at most once in this long
+   * (default 300000), so a flapping deployment does not flood the channel; a change inside it is
+   * told when it ends, if the deployment is still not in the state last told.
    */
   circuits?: { quietMs?: number } | false;
   /** Milliseconds each try to deliver an alert may take. Default 5000. */
@@ -81,9 +85,13 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
       host.logger.info(`alert: ${alert.type}`, { ...alert });
       for (const webhook of webhooks) webhook.send(alert);
     };
+    const failed = (error: Error) => host.logger.warn('alerts: could not raise an alert', { error: error.message });
     /** Sends the alert when this replica is the first to claim `name` until `until`. */
     const raiseOnce = (name: string, until: number, alert: () => Alert) =>
-      void claims.claim(name, until).then((first) => first && raise(alert()), (error: Error) => host.logger.warn('alerts: could not claim an alert', { error: error.message }));
+      void claims
+        .claim(name, until)
+        .then((first) => first && raise(alert()))
+        .catch(failed);
 
     // On the way in: nothing. On a budget's settle: the highest threshold its window has reached.
     // WithDefaults cannot type an option that is either false or an object with defaults.
@@ -93,8 +101,10 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
       const thresholds = [...budgets.thresholds].sort((a, b) => b - a);
       if (thresholds.length > 0) {
         host.events.on('budget:spend', (spend: BudgetSpend) => {
-          const share = spend.totalUsd / spend.limitUsd;
-          const reached = thresholds.findIndex((threshold) => share >= threshold);
+          // A request that settles after its window reset has nothing to tell about the window.
+          if (spend.resetsAt <= Date.now()) return;
+          // In micro-dollars, as the budget counts: $2.40 of $3 is 80 %, not 79.99…
+          const reached = thresholds.findIndex((threshold) => Math.round(spend.totalUsd * 1e6) >= Math.round(threshold * spend.limitUsd * 1e6));
           if (reached < 0) return;
           const until = spend.resetsAt;
           raiseOnce(`budget:${windowName(spend)}:${thresholds[reached]}`, until, () => budgetAlert('budget.threshold', spend, thresholds[reached]));
@@ -103,19 +113,25 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
         });
       }
       if (budgets.refusals) {
-        host.events.on('budget:refusal', (refusal: BudgetRefusal) => raiseOnce(`budget:${windowName(refusal)}:refused`, refusal.resetsAt, () => budgetAlert('budget.refused', refusal)));
+        host.events.on('budget:refusal', (refusal: BudgetRefusal) => {
+          // Spent (or reserved) to its limit, or only too little left for this request's most
+          // expensive outcome: told apart, each once a window, so the first does not hide the second.
+          const exhausted = refusal.totalUsd === undefined || Math.round(refusal.totalUsd * 1e6) >= Math.round(refusal.limitUsd * 1e6);
+          raiseOnce(`budget:${windowName(refusal)}:${exhausted ? 'refused' : 'refused-short'}`, refusal.resetsAt, () => budgetAlert('budget.refused', refusal, undefined, exhausted));
+        });
       }
     }
-    if (circuits) {
-      host.events.on('circuit:change', (deployment: string, from: CircuitState, to: CircuitState) => {
-        // Half-open is the breaker's own step between the two; a probe that fails opens it again.
-        const type = to === 'open' ? 'circuit.open' : to === 'closed' && from === 'half_open' ? 'circuit.closed' : undefined;
-        if (type) raiseOnce(`${type}:${deployment}`, Date.now() + circuits.quietMs, () => ({ type, deployment, at: new Date().toISOString() }));
+    const notices = circuits ? new CircuitNotices(claims, host.store.kv('alerts:circuits'), circuits.quietMs, (deployment) => circuitStateNow(host, deployment), raise) : undefined;
+    if (notices) {
+      // Half-open is the breaker's own step between the two (a probe is let through): not told.
+      host.events.on('circuit:change', (deployment: string, _from: CircuitState, to: CircuitState) => {
+        if (to !== 'half_open') void notices.changed(deployment, to).catch(failed);
       });
     }
 
     return {
       async close() {
+        notices?.close();
         await Promise.all(webhooks.map((webhook) => webhook.close(CLOSE_GRACE_MS)));
       },
     };
@@ -127,9 +143,16 @@ function windowName(state: BudgetState): string {
   return `${state.owner.kind === 'key' ? state.owner.id : `team:${state.owner.team}`}:${state.window}:${state.period}`;
 }
 
-function budgetAlert(type: BudgetAlert['type'], state: BudgetState & { totalUsd?: number }, threshold?: number): Alert {
+/** The deployment's circuit as the breaker sees it now; half-open (not answered yet) counts as open. */
+async function circuitStateNow(host: PluginHost, deployment: string): Promise<ToldState | undefined> {
+  const found = (await host.tryResolve(circuitBreakerState)?.snapshot())?.find((circuit) => circuit.deployment === deployment);
+  return found === undefined ? undefined : found.state === 'closed' ? 'closed' : 'open';
+}
+
+function budgetAlert(type: BudgetAlert['type'], state: BudgetState & { totalUsd?: number }, threshold?: number, exhausted?: boolean): Alert {
   return {
     type,
+    ...(exhausted === undefined ? {} : { exhausted }),
     owner: state.owner,
     window: state.window,
     period: state.period,

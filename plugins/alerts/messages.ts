@@ -16,6 +16,11 @@ export interface BudgetAlert {
   readonly totalUsd?: number;
   /** The threshold reached, a share of the limit (`budget.threshold` only). */
   readonly threshold?: number;
+  /**
+   * `budget.refused` only: true when the window is spent (or reserved) to its limit, so every request
+   * is refused until it resets; false when what is left is less than this request could cost.
+   */
+  readonly exhausted?: boolean;
   /** When the window resets, ISO 8601 (UTC). */
   readonly resetsAt: string;
 }
@@ -44,6 +49,9 @@ export function alertText(alert: Alert): string {
       const window = `${alert.window} budget of ${usd(alert.limitUsd)} (${alert.period}, UTC)`;
       if (alert.type === 'budget.refused') {
         const who = alert.owner.kind === 'key' ? 'its requests' : "its keys' requests";
+        if (alert.exhausted === false) {
+          return `${whose} had a request refused (402) by its ${window}: ${usd(alert.totalUsd ?? 0)} is spent or reserved, and the request could cost more than is left. Smaller requests still pass.`;
+        }
         return `${whose} has used its ${window}: ${who} are refused (402) until it resets at ${alert.resetsAt}.`;
       }
       return `${whose} has used ${Math.round(alert.threshold! * 100)}% of its ${window}: ${usd(alert.totalUsd ?? 0)}, counting requests in flight.`;

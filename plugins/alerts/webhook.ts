@@ -54,6 +54,7 @@ export class Webhook {
     private readonly logger: Logger,
     private readonly timeoutMs: number,
     private readonly source: string,
+    private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
   ) {}
 
   /** Queues the alert; never throws, never waits. */
@@ -67,7 +68,10 @@ export class Webhook {
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 
-  /** Waits up to `graceMs` for the queue to be delivered, then gives up on the rest. */
+  /**
+   * Waits up to `graceMs` for the queue to be delivered, then gives up on the rest: the try in
+   * flight is cut and no other is made, so once this resolves nothing more is sent.
+   */
   async close(graceMs: number): Promise<void> {
     const running = this.running;
     if (running) {
@@ -76,6 +80,7 @@ export class Webhook {
       clearTimeout(timer);
     }
     this.closing.abort();
+    await this.running;
     if (this.queue.length > 0) this.logger.warn('alerts: undelivered at shutdown', { webhook: this.where(), alerts: this.queue.length });
     this.queue.length = 0;
   }
@@ -83,7 +88,11 @@ export class Webhook {
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.closing.signal.aborted) {
       const alert = this.queue.shift()!;
-      await this.deliver(alert);
+      try {
+        await this.deliver(alert);
+      } catch (error) {
+        this.logger.warn('alerts: could not send an alert', { webhook: this.where(), alert: alert.type, error: (error as Error).message });
+      }
     }
     if (this.dropped > 0) {
       this.logger.warn('alerts: alerts were dropped while a webhook was behind', { webhook: this.where(), dropped: this.dropped });
@@ -95,8 +104,8 @@ export class Webhook {
     const body = JSON.stringify(this.options.format === 'slack' ? { text: alertText(alert) } : { ...alert, text: alertText(alert), source: this.source });
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.post(body);
-      if (outcome.ok) return;
-      const retryIn = attempt < RETRY_DELAYS_MS.length && outcome.retry ? Math.min(Math.max(outcome.retryAfterMs ?? 0, RETRY_DELAYS_MS[attempt]!), MAX_RETRY_AFTER_MS) : undefined;
+      if (outcome.ok || this.closing.signal.aborted) return;
+      const retryIn = attempt < this.retryDelaysMs.length && outcome.retry ? Math.min(Math.max(outcome.retryAfterMs ?? 0, this.retryDelaysMs[attempt]!), MAX_RETRY_AFTER_MS) : undefined;
       if (retryIn === undefined) {
         this.logger.warn('alerts: a webhook refused an alert', { webhook: this.where(), alert: alert.type, reason: outcome.reason, tries: attempt + 1 });
         return;
@@ -112,9 +121,13 @@ export class Webhook {
       headers['x-llm-gateway-timestamp'] = timestamp;
       headers['x-llm-gateway-signature'] = `sha256=${createHmac('sha256', this.options.secret).update(`${timestamp}.${body}`).digest('hex')}`;
     }
+    // One controller a try, ended by its deadline or by close, and let go of after it.
+    const attempt = new AbortController();
+    const timer = setTimeout(() => attempt.abort(new Error(`no answer in ${this.timeoutMs} ms`)), this.timeoutMs);
+    const onClose = () => attempt.abort(new Error('the gateway is closing'));
+    this.closing.signal.addEventListener('abort', onClose, { once: true });
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
-      const response = await request(this.options.url, { method: 'POST', headers, body, signal, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+      const response = await request(this.options.url, { method: 'POST', headers, body, signal: attempt.signal, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
       await response.body.dump();
       if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true };
       const retry = response.statusCode === 408 || response.statusCode === 429 || response.statusCode >= 500;
@@ -122,14 +135,26 @@ export class Webhook {
       return { ok: false, retry, reason: `HTTP ${response.statusCode}`, ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}) };
     } catch (error) {
       return { ok: false, retry: true, reason: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
+      this.closing.signal.removeEventListener('abort', onClose);
     }
   }
 
   /** Resolves true after `ms`, false at once when the plugin closes. */
   private pause(ms: number): Promise<boolean> {
+    const { signal } = this.closing;
+    if (signal.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(true), ms);
-      this.closing.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+      const onClose = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onClose);
+        resolve(true);
+      }, ms);
+      signal.addEventListener('abort', onClose, { once: true });
     });
   }
 

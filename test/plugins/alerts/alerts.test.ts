@@ -61,7 +61,7 @@ describe('gateway:alerts, budgets', () => {
     expect(half!.body).toMatchObject({ type: 'budget.threshold', threshold: 0.5, owner: { kind: 'key', id: key.id, name: 'ci-bot' }, window: 'daily', period: day, limitUsd: 0.005, totalUsd: 0.003 });
     expect(most!.body).toMatchObject({ type: 'budget.threshold', threshold: 0.8, totalUsd: 0.004 });
     expect(most!.body.text).toBe(`Key 'ci-bot' (${key.id}) has used 80% of its daily budget of $0.005 (${day}, UTC): $0.004, counting requests in flight.`);
-    expect(refused!.body).toMatchObject({ type: 'budget.refused', owner: { kind: 'key', id: key.id }, window: 'daily', resetsAt: `${new Date(Date.parse(day) + 86_400_000).toISOString()}` });
+    expect(refused!.body).toMatchObject({ type: 'budget.refused', exhausted: true, owner: { kind: 'key', id: key.id }, window: 'daily', resetsAt: `${new Date(Date.parse(day) + 86_400_000).toISOString()}` });
     expect(refused!.body.text).toContain('its requests are refused (402) until it resets at');
     for (const hook of receiver.received) {
       const timestamp = hook.headers['x-llm-gateway-timestamp'] as string;
@@ -83,7 +83,8 @@ describe('gateway:alerts, budgets', () => {
     expect(receiver.received).toHaveLength(2);
     const month = new Date().toISOString().slice(0, 7);
     expect(jumped!.body).toEqual({ text: `Team 'search' has used 90% of its monthly budget of $1.00 (${month}, UTC): $0.90, counting requests in flight.` });
-    expect(refused!.body.text).toMatch(/^Team 'search' has used its monthly budget of \$1\.00 \(.+, UTC\): its keys' requests are refused \(402\) until it resets at /);
+    // $0.90 spent of $1: refused because the next request could cost $0.90 more, not because it is spent.
+    expect(refused!.body.text).toBe(`Team 'search' had a request refused (402) by its monthly budget of $1.00 (${month}, UTC): $0.90 is spent or reserved, and the request could cost more than is left. Smaller requests still pass.`);
   });
 
   it('never tells a lower threshold after a higher one, when requests in flight give their reservations back', async () => {
@@ -97,6 +98,31 @@ describe('gateway:alerts, budgets', () => {
     spend(0.6);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(receiver.received.map((hook) => hook.body.threshold)).toEqual([0.9]);
+  });
+
+  it('counts a threshold in micro-dollars ($2.40 of $3 is 80 %), and tells nothing of a window that has reset', async () => {
+    const { receiver, gateways } = await setUp((up, hook) => ({ providers: { mock: mockProvider(up) }, plugins: [auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url }] })] }));
+    const { events } = gateways[0]!.gateway;
+    const state = { key: { id: 'key_z', name: 'z', team: undefined, metadata: undefined }, owner: { kind: 'key', id: 'key_z', name: 'z' }, window: 'daily', limitUsd: 3 } as const;
+    events.emit('budget:spend', { ...state, period: '2026-12-04', resetsAt: Date.now() - 1, totalUsd: 2.9 });
+    events.emit('budget:spend', { ...state, period: '2026-12-05', resetsAt: Date.now() + 60_000, totalUsd: 2.4 });
+    await receiver.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received.map((hook) => [hook.body.period, hook.body.threshold])).toEqual([['2026-12-05', 0.8]]);
+  });
+
+  it('tells a refusal for too little left apart from one for a spent window, so the first does not hide the second', async () => {
+    const { receiver, gateways } = await setUp((up, hook) => ({ providers: { mock: mockProvider(up) }, plugins: [auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url }] })] }));
+    const { events } = gateways[0]!.gateway;
+    const state = { key: { id: 'key_y', name: 'y', team: undefined, metadata: undefined }, owner: { kind: 'key', id: 'key_y', name: 'y' }, window: 'monthly', period: '2026-12', limitUsd: 1, resetsAt: Date.now() + 60_000 } as const;
+    events.emit('budget:refusal', { ...state, totalUsd: 0.5 });
+    events.emit('budget:refusal', { ...state, totalUsd: 0.6 });
+    await receiver.waitFor(1);
+    events.emit('budget:refusal', state);
+    events.emit('budget:refusal', { ...state, totalUsd: 1 });
+    await receiver.waitFor(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received.map((hook) => hook.body.exhausted)).toEqual([false, true]);
   });
 
   it('sends nothing for a key without a budget, nor below the thresholds', async () => {
@@ -113,23 +139,56 @@ describe('gateway:alerts, budgets', () => {
 });
 
 describe('gateway:alerts, circuits', () => {
-  it('tells when a deployment\'s circuit opens and when it closes again', async () => {
-    const { upstream, receiver, gateways } = await setUp((up, hook) => ({
+  const setUpCircuit = (quietMs: number) =>
+    setUp((up, hook) => ({
       providers: { mock: mockProvider(up) },
-      plugins: [circuitBreaker({ failureThreshold: 2, cooldownMs: 300 }), alerts({ webhooks: [{ url: hook.url }] })],
+      plugins: [circuitBreaker({ failureThreshold: 2, cooldownMs: 100 }), alerts({ webhooks: [{ url: hook.url }], circuits: { quietMs } })],
     }));
-    const post = () => fetch(`${gateways[0]!.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] }) });
+  const failTwice = async (upstream: MockUpstream, post: () => Promise<Response>) => {
     upstream.enqueue({ status: 500, body: { error: { message: 'down' } } }, { status: 500, body: { error: { message: 'down' } } });
     expect((await post()).status).toBe(500);
     expect((await post()).status).toBe(500);
     expect((await post()).status).toBe(503);
+  };
+  const poster = (gateway: RunningGateway) => () =>
+    fetch(`${gateway.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] }) });
+
+  it("tells when a deployment's circuit opens and when it closes again", async () => {
+    const { upstream, receiver, gateways } = await setUpCircuit(0);
+    const post = poster(gateways[0]!);
+    await failTwice(upstream, post);
     const [opened] = await receiver.waitFor(1);
     expect(opened!.body).toMatchObject({ type: 'circuit.open', deployment: 'mock/mock-small' });
     expect(opened!.body.text).toContain('Circuit open for mock/mock-small');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await post()).status).toBe(200);
     const [, closed] = await receiver.waitFor(2);
     expect(closed!.body).toMatchObject({ type: 'circuit.closed', deployment: 'mock/mock-small' });
+  });
+
+  it('tells a flapping deployment once in its quiet time, and then the state it is in, never leaving the channel on one it left', async () => {
+    const { upstream, receiver, gateways } = await setUpCircuit(700);
+    const post = poster(gateways[0]!);
+    await failTwice(upstream, post);
+    await receiver.waitFor(1);
+    // Closed and open again inside the quiet time: neither told then.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await post()).status).toBe(200);
+    await failTwice(upstream, post);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.received.map((hook) => hook.body.type)).toEqual(['circuit.open']);
+    // Open at the end of the quiet time, as last told: nothing more. Then it recovers, inside a new quiet time or not: told.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(receiver.received.map((hook) => hook.body.type)).toEqual(['circuit.open']);
+    expect((await post()).status).toBe(200);
+    await receiver.waitFor(2);
+    expect(receiver.received.map((hook) => hook.body.type)).toEqual(['circuit.open', 'circuit.closed']);
+    // Open again at once (inside the quiet time of that alert): told when the quiet time ends, as it is still open.
+    await failTwice(upstream, post);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(receiver.received).toHaveLength(2);
+    await receiver.waitFor(3, 3000);
+    expect(receiver.received.map((hook) => hook.body.type)).toEqual(['circuit.open', 'circuit.closed', 'circuit.open']);
   });
 });
 

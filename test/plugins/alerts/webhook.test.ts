@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryCounters } from '../../../core/store/memory-counters.js';
+import { openStore } from '../../../core/store/store.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { FirstClaim } from '../../../plugins/alerts/first-claim.js';
 import type { Alert } from '../../../plugins/alerts/messages.js';
@@ -26,10 +27,10 @@ afterEach(async () => {
   await receiver?.close();
 });
 
-async function webhookTo(options: { timeoutMs?: number; format?: 'json' | 'slack' } = {}) {
+async function webhookTo(options: { timeoutMs?: number; format?: 'json' | 'slack'; retryDelaysMs?: number[] } = {}) {
   receiver = await startWebhookReceiver();
   const { logger, warnings } = recordingLogger();
-  const webhook = new Webhook({ url: receiver.url, ...(options.format ? { format: options.format } : {}) }, logger, options.timeoutMs ?? 2000, 'test-host');
+  const webhook = new Webhook({ url: receiver.url, ...(options.format ? { format: options.format } : {}) }, logger, options.timeoutMs ?? 2000, 'test-host', options.retryDelaysMs);
   webhooks.push(webhook);
   return { webhook, warnings };
 }
@@ -72,6 +73,19 @@ describe('a webhook', () => {
     expect(warnings).toContainEqual({ message: 'alerts: undelivered at shutdown', fields: expect.objectContaining({ alerts: MAX_QUEUED }) });
   });
 
+  it('stops at close: the try in flight is cut, and none is made after it', async () => {
+    const { webhook, warnings } = await webhookTo({ timeoutMs: 60_000, retryDelaysMs: [100, 200] });
+    receiver.answer('hang', 503, 503);
+    webhook.send(alert());
+    await receiver.waitFor(1);
+    const closed = await Promise.race([webhook.close(0).then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still sending'), 3000))]);
+    expect(closed).toBe('closed');
+    // Past both retry delays: a webhook still at work after close would have tried again and given up by now.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(receiver.received).toHaveLength(1);
+    expect(warnings.map((w) => w.message)).not.toContain('alerts: a webhook refused an alert');
+  });
+
   it("sends Slack's format: only the text", async () => {
     const { webhook } = await webhookTo({ format: 'slack' });
     webhook.send(alert('x/y'));
@@ -100,3 +114,19 @@ describe('the first claim of an alert', () => {
     expect(await new FirstClaim(down).claim('budget:x', Date.now() + 1000)).toBe(true);
   });
 });
+
+describe.skipIf(!process.env.REDIS_URL)('the first claim of an alert on Redis', () => {
+  it('is true for one of two replicas claiming at once, each on its own connection, and for none after', async () => {
+    const stores = [await openStore(process.env.REDIS_URL!, silentLogger), await openStore(process.env.REDIS_URL!, silentLogger)];
+    try {
+      const name = `budget:key_${Date.now()}_${Math.random().toString(36).slice(2)}:daily:2026-12-05:0.8`;
+      const claims = stores.map((store) => new FirstClaim(store.counters));
+      const firsts = await Promise.all(Array.from({ length: 10 }, (_, i) => claims[i % 2]!.claim(name, Date.now() + 60_000)));
+      expect(firsts.filter(Boolean)).toHaveLength(1);
+      expect(await new FirstClaim(stores[1]!.counters).claim(name, Date.now() + 60_000)).toBe(false);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+});
+
