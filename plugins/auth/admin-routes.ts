@@ -1,13 +1,15 @@
 /**
  * `/admin/keys`: create (the secret is in this answer only), list, show with what it has spent,
  * change (models, limits, budgets), rotate (a new secret, in that answer only) and revoke; and
- * `/admin/teams`: each team given a budget, with what its keys have spent against it. The door (the auth plugin's gate) has already checked the admin key.
+ * `/admin/teams`: each team given a budget, with what its keys have spent against it, and
+ * `PUT`/`DELETE /admin/teams/:team` to give one a budget while running, or take it back. The door (the auth plugin's gate) has already checked the admin key.
  */
 import { type PluginHost, notFound, readJsonBody } from 'llm-gateway/plugin';
 import type { Store } from 'llm-gateway/store';
 import { budgetWindows, spent, teamBudgetWindows } from './budget.js';
-import { parseKeyPatch, parseNewKey, parseRotation } from './key-spec.js';
-import type { KeyBudget, KeyStore, KeyView } from './keys.js';
+import { parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget } from './key-spec.js';
+import type { KeyStore, KeyView } from './keys.js';
+import type { TeamBudget, TeamBudgets } from './team-budgets.js';
 import { windowCount } from './limits.js';
 
 /** What a key has spent in its budget windows, and used in the last minute. */
@@ -25,24 +27,40 @@ export async function keyUsage(store: Store, key: KeyView): Promise<KeyUsage> {
   return { spentUsd, lastMinute: { requests: Math.round(rpm), tokens: Math.round(tpm) } };
 }
 
-/** A team with a budget (`auth({ teams })`), and what its keys have spent in each window. */
-export interface TeamUsage {
-  team: string;
-  budget: KeyBudget;
+/** A team with a budget (`auth({ teams })`, or set while running), and what its keys have spent in each window. */
+export interface TeamUsage extends TeamBudget {
   spentUsd: Record<string, number>;
 }
 
-export function teamUsage(store: Store, teams: ReadonlyMap<string, KeyBudget>): Promise<TeamUsage[]> {
-  return Promise.all([...teams].map(async ([team, budget]) => ({ team, budget, spentUsd: await spent(store.counters, teamBudgetWindows(team, budget)) })));
+export function teamUsage(store: Store, teams: readonly TeamBudget[]): Promise<TeamUsage[]> {
+  return Promise.all(teams.map(async (team) => ({ ...team, spentUsd: await spent(store.counters, teamBudgetWindows(team.team, team.budget)) })));
 }
 
-export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: ReadonlyMap<string, KeyBudget>): void {
+export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: TeamBudgets): void {
   const { store } = host;
   host.route({
     method: 'GET',
     path: '/admin/teams',
     handler: async (http) => {
-      http.body = { object: 'list', data: await teamUsage(store, teams) };
+      http.body = { object: 'list', data: await teamUsage(store, teams.list()) };
+    },
+  });
+  host.route({
+    method: 'PUT',
+    path: '/admin/teams/:team',
+    handler: async (http) => {
+      const team = String(http.params.team);
+      const set = await teams.set(team, parseTeamBudget(team, await readJsonBody(http.req, 64 * 1024)));
+      http.body = (await teamUsage(store, [set]))[0];
+    },
+  });
+  host.route({
+    method: 'DELETE',
+    path: '/admin/teams/:team',
+    handler: async (http) => {
+      const team = String(http.params.team);
+      if (!(await teams.remove(team))) throw notFound(`No budget was set for team '${team}' through the admin API (a budget in the config is changed there).`, 'team_budget_not_found');
+      http.body = { team, deleted: true, budget: teams.list().find((t) => t.team === team) ?? null };
     },
   });
   host.route({

@@ -29,6 +29,7 @@ import { reportRefusal, spendReporter } from './budget-events.js';
 import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, teamBudgetWindows, type BudgetWindow, type Reservation } from './budget.js';
 import { newKeySchema } from './key-spec.js';
 import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyBudget, type KeyPatch, type KeyView, type NewKey } from './keys.js';
+import { TeamBudgets, type TeamBudget } from './team-budgets.js';
 import { UnpricedModels } from './unpriced-models.js';
 import { addToWindow, addToWindowNow, asTake, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
 
@@ -105,8 +106,12 @@ export interface KeyAdmin {
   rotate(id: string, graceSeconds?: number): Promise<{ key: KeyView; secret: string } | undefined>;
   revoke(id: string): Promise<KeyView | undefined>;
   usage(key: KeyView): Promise<KeyUsage>;
-  /** The teams `auth({ teams })` gives a budget, with what their keys have spent. */
+  /** The teams given a budget (by `auth({ teams })` or while running), with what their keys have spent. */
   teams(): Promise<TeamUsage[]>;
+  /** Gives a team a budget, stored (every replica within the key cache time), over the config's. */
+  setTeamBudget(team: string, budget: KeyBudget): Promise<TeamBudget>;
+  /** Removes a budget set while running (the config's applies again); false when there was none. */
+  removeTeamBudget(team: string): Promise<boolean>;
 }
 
 export const keyAdmin = defineService<KeyAdmin>('auth:keys');
@@ -136,13 +141,15 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     },
   },
   defaults,
-  setup(host, options) {
+  async setup(host, options) {
     const { store } = host;
     const keys = new KeyStore(keyStateOf(store), options.cacheTtlMs);
     /** Looked up when first needed: the plugin providing it may set up after this one. */
     const findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
     const unpriced = new UnpricedModels(host.logger);
-    const teamBudgets = new Map(Object.entries(options.teams ?? {}).flatMap(([team, { budget }]) => (budget ? [[team, budget] as const] : [])));
+    const teamBudgets = new TeamBudgets(store, new Map(Object.entries(options.teams ?? {}).flatMap(([team, { budget }]) => (budget ? [[team, budget] as const] : []))), host.logger);
+    // Budgets set while running, on another replica, hold here within the key cache time (a second at least).
+    await teamBudgets.start(Math.max(options.cacheTtlMs, 1000));
     /** windowsFor's arrays, by key id: bounded like the key cache. */
     const combined = new Map<string, { own: readonly BudgetWindow[]; team: readonly BudgetWindow[]; all: readonly BudgetWindow[] }>();
     const resolveTargets = (model: string): GatewayContext['route'] => {
@@ -161,7 +168,9 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       rotate: (id, graceSeconds) => keys.rotate(id, graceSeconds),
       revoke: (id) => keys.revoke(id),
       usage: (key) => keyUsage(store, key),
-      teams: () => teamUsage(store, teamBudgets),
+      teams: () => teamUsage(store, teamBudgets.list()),
+      setTeamBudget: async (team, budget) => teamBudgets.set(team, budget),
+      removeTeamBudget: (team) => teamBudgets.remove(team),
     });
     const settleFailed = (ctx: GatewayContext) => (error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id });
     host.events.on('request:end', (ctx) => {
@@ -173,6 +182,8 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     });
 
     return {
+      close: () => teamBudgets.close(),
+
       // Every route that is not public asks: API routes a gateway key. Admin routes had the admin
       // key checked by the kernel (server.adminKey) before this runs.
       authorize(http, access) {
@@ -358,4 +369,5 @@ export { KeyStore } from './keys.js';
 export type { GatewayKey, KeyView, NewKey, KeyPatch, KeyLimits, KeyBudget, KeyRecords } from './keys.js';
 export type { KeyUsage, TeamUsage } from './admin-routes.js';
 export type { BudgetSpend, BudgetRefusal, BudgetState } from './budget-events.js';
-export { parseKeyPatch, parseNewKey, parseRotation } from './key-spec.js';
+export { parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget } from './key-spec.js';
+export type { TeamBudget } from './team-budgets.js';

@@ -1,6 +1,6 @@
 /** The shape of a new key, as the admin API and the CLI accept it, checked with one schema. */
 import { formatIssues, invalidRequest, validate } from 'llm-gateway/plugin';
-import { MAX_ROTATION_GRACE_SECONDS, type KeyPatch, type NewKey } from './keys.js';
+import { MAX_ROTATION_GRACE_SECONDS, type KeyBudget, type KeyPatch, type NewKey } from './keys.js';
 
 export const newKeySchema = {
   type: 'object',
@@ -77,4 +77,21 @@ export function parseRotation(body: unknown): { graceSeconds: number } {
   const issues = validate(rotationSchema, body, () => false);
   if (issues.length > 0) throw invalidRequest(`Invalid rotation: ${formatIssues('rotation', issues).replaceAll('\n', '; ')}`);
   return { graceSeconds: (body as { graceSeconds?: number }).graceSeconds ?? 0 };
+}
+
+export const teamBudgetSchema = {
+  type: 'object',
+  required: ['budget'],
+  additionalProperties: false,
+  properties: { budget: newKeySchema.properties.budget },
+} as const;
+
+/** `{"budget": {"dailyUsd"?, "monthlyUsd"?}}`, at least one of the two, for a team named as a key's `team` is. */
+export function parseTeamBudget(team: string, body: unknown): KeyBudget {
+  if (team.length === 0 || team.length > 200) throw invalidRequest('Invalid team: its name must be 1 to 200 characters.', 'team');
+  const issues = validate(teamBudgetSchema, body, () => false);
+  if (issues.length > 0) throw invalidRequest(`Invalid team budget: ${formatIssues('team', issues).replaceAll('\n', '; ')}`);
+  const { budget } = body as { budget: KeyBudget };
+  if (budget.dailyUsd === undefined && budget.monthlyUsd === undefined) throw invalidRequest('Invalid team budget: give budget.dailyUsd, budget.monthlyUsd or both (to take a budget back, DELETE it).', 'budget');
+  return budget;
 }

@@ -124,6 +124,8 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
     action('/keys/:id', keys.update);
     action('/keys/:id/rotate', keys.rotate);
     action('/keys/:id/revoke', keys.revoke);
+    action('/teams', keys.setTeamBudget);
+    action('/teams/remove', keys.removeTeamBudget);
     page('/logs', logs.list);
     page('/logs/:id', logs.detail);
     page('/cache', cache.view);

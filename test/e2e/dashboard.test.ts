@@ -181,6 +181,43 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     for (const each of [secret, rotated]) await expect(ask(gw, 'a/mock-small', each)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  it("gives a team a budget, which its keys are held to at once, changes it, and takes it back", async () => {
+    const { gw, page } = await start({ plugins: [auth({ adminKey: ADMIN_KEY, teams: { platform: { budget: { monthlyUsd: 50 } } } }), usageLogger({ url: 'sqlite::memory:' }), dashboard({ adminKey: ADMIN_KEY })] });
+    const created = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'search-web', team: 'search' }) });
+    const { secret } = (await created.json()) as { secret: string };
+    await logIn(page, gw.url, ADMIN_KEY);
+    await page.goto(`${gw.url}/dashboard/keys`);
+    console.log('DBG', (await page.content()).slice(-3000));
+    // The config's team is listed with its budget, marked as the config's (no Remove).
+    const platform = page.locator('#team-platform');
+    expect(await platform.locator('input[name=monthlyUsd]').inputValue()).toBe('50');
+    expect(await platform.textContent()).toContain('from the config');
+
+    await page.click('details.add-team summary');
+    await page.fill('details.add-team input[name=team]', 'search');
+    await page.fill('details.add-team input[name=monthlyUsd]', '0');
+    await page.click('details.add-team button');
+    await expect.poll(() => page.textContent('.notice')).toContain("Team search's budget saved");
+    const refused = (await ask(gw, 'a/mock-small', secret).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(refused.status).toBe(402);
+    expect(refused.code).toBe('team_monthly_budget_exceeded');
+
+    const search = page.locator('#team-search');
+    await search.locator('input[name=monthlyUsd]').fill('10');
+    await search.locator('button', { hasText: 'Save' }).click();
+    await expect.poll(() => search.locator('input[name=monthlyUsd]').inputValue()).toBe('10');
+    expect((await ask(gw, 'a/mock-small', secret)).response.status).toBe(200);
+
+    await search.locator('button', { hasText: 'Remove' }).click();
+    await expect.poll(() => page.textContent('.notice')).toContain("Team search's budget given here is taken back");
+    // Listed now only for its requests this month (once the usage log has written them), without a budget.
+    expect(await page.locator('#team-search button', { hasText: 'Remove' }).count()).toBe(0);
+    expect(await page.locator('#team-search input[name=monthlyUsd][value="10"]').count()).toBe(0);
+    const teams = (await (await fetch(`${gw.url}/admin/teams`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { data: Array<{ team: string }> };
+    expect(teams.data.map((t) => t.team)).toEqual(['platform']);
+    expect((await ask(gw, 'a/mock-small', secret)).response.status).toBe(200);
+  });
+
   it('refuses a state-changing request without the CSRF token, and accepts it with the token', async () => {
     const { gw, page } = await start();
     await logIn(page, gw.url, ADMIN_KEY);

@@ -160,6 +160,31 @@ describe.skipIf(!REDIS_URL)('team budgets across replicas', () => {
       },
     );
   });
+
+  it('hold a budget given on one replica on the other within a refresh, and let it go when it is taken back', async () => {
+    const team = `live-team-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+    await withTwoReplicas(
+      (up) => ({ store: REDIS_URL, providers: { mock: mockProvider(up) }, plugins: [flatPricing(), auth({ adminKey: ADMIN, cacheTtlMs: 0 })] }),
+      async (replicas) => {
+        const admin = (replica: number, method: string, path: string, body?: unknown) =>
+          fetch(`${replicas[replica]!.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+        const { secret } = (await (await admin(0, 'POST', '/admin/keys', { name: 'live', team })).json()) as { secret: string };
+        const ask = (replica: number) => new OpenAI({ baseURL: replicas[replica]!.baseURL, apiKey: secret, maxRetries: 0 }).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] });
+        const refusedOn = (replica: number) => ask(replica).then(() => undefined, (e: unknown) => (e as InstanceType<typeof OpenAI.APIError>).code);
+        expect((await admin(0, 'PUT', `/admin/teams/${team}`, { budget: { dailyUsd: 0.002 } })).status).toBe(200);
+        await ask(0);
+        await ask(0);
+        expect(await refusedOn(0)).toBe('team_daily_budget_exceeded');
+        // The other replica reads the stored budgets every second (the key cache time, here 0, or a second).
+        await vi.waitFor(async () => expect(await refusedOn(1)).toBe('team_daily_budget_exceeded'), { timeout: 3000, interval: 100 });
+        const listed = (await (await admin(1, 'GET', '/admin/teams')).json()) as { data: Array<{ team: string; source: string; spentUsd: { daily: number } }> };
+        expect(listed.data.find((t) => t.team === team)).toMatchObject({ source: 'admin', spentUsd: { daily: 0.002 } });
+        expect((await admin(1, 'DELETE', `/admin/teams/${team}`)).status).toBe(200);
+        expect(await refusedOn(1)).toBeUndefined();
+        await vi.waitFor(async () => expect(await refusedOn(0)).toBeUndefined(), { timeout: 3000, interval: 100 });
+      },
+    );
+  });
 });
 
 describe.skipIf(!REDIS_URL)('dashboard logins across replicas', () => {

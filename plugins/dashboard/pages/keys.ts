@@ -2,11 +2,12 @@
  * Gateway keys (when gateway:auth is configured): create one (its secret shown once, in the answer
  * to that request only), rotate one (its new secret shown the same way), revoke one, edit its budgets, limits and allowed models; what each key
  * spent today and this month against its budget, and what each team spent this month (against the
- * team's budget, where `auth({ teams })` gives it one).
+ * team's budget, where `auth({ teams })` or this page gives it one); give a team a budget, change
+ * it, or take back one given here.
  */
 import type { Context as KoaContext } from 'koa';
 import { invalidRequest } from 'llm-gateway/plugin';
-import { keyAdmin, parseKeyPatch, parseNewKey, parseRotation, type KeyAdmin } from 'llm-gateway/plugins/auth';
+import { keyAdmin, parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget, type KeyAdmin } from 'llm-gateway/plugins/auth';
 import { usageLogService } from 'llm-gateway/plugins/usage-logger';
 import { compact, numberField, readForm, textField, type PageKit } from '../kit.js';
 
@@ -33,7 +34,7 @@ export function keyPages(kit: PageKit) {
     const teamRows = [
       ...teams.map((t) => ({ team: t.team!, requests: t.requests, cost: `$${t.costUsd.toFixed(4)}` })),
       ...[...budgets.keys()].filter((team) => !teams.some((t) => t.team === team)).map((team) => ({ team, requests: 0, cost: '$0.0000' })),
-    ].map((row) => ({ ...row, budget: budgetOf(row.team) }));
+    ].map((row) => ({ ...row, budget: budgetOf(row.team), limits: budgets.get(row.team)?.budget, source: budgets.get(row.team)?.source }));
     await kit.page(http, 'keys', {
       title: 'Keys',
       active: 'keys',
@@ -97,6 +98,17 @@ export function keyPages(kit: PageKit) {
       const { key, secret } = rotated;
       const old = key.previous ? `its old secret is accepted until ${key.previous.until.slice(0, 16).replace('T', ' ')} UTC` : 'its old secret is refused from now on (on other replicas within the auth cache time)';
       return { notice: `Key ${key.name} has a new secret; ${old}. Copy the new one now: it is not shown again.`, secret, secretLabel: `${key.name}'s new secret` };
+    }),
+    setTeamBudget: act(async (admin, _http, form) => {
+      const team = textField(form, 'team') ?? '';
+      const budget = parseTeamBudget(team, { budget: compact({ dailyUsd: numberField(form, 'dailyUsd'), monthlyUsd: numberField(form, 'monthlyUsd') }) });
+      await admin.setTeamBudget(team, budget);
+      return { notice: `Team ${team}'s budget saved: its keys are held to it from now on (on other replicas within the auth cache time).` };
+    }),
+    removeTeamBudget: act(async (admin, _http, form) => {
+      const team = textField(form, 'team') ?? '';
+      if (!(await admin.removeTeamBudget(team))) throw invalidRequest(`Team ${team} has no budget given here (a budget in the config is changed there).`);
+      return { notice: `Team ${team}'s budget given here is taken back${(await admin.teams()).some((t) => t.team === team) ? ": the config's applies again" : ''}.` };
     }),
     revoke: act(async (admin, http) => {
       const key = await admin.revoke(String(http.params.id));

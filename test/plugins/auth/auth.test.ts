@@ -353,6 +353,48 @@ describe('team budgets', () => {
     for (const r of results) if (r.status === 'rejected') expect((r.reason as InstanceType<typeof OpenAI.APIError>).code).toBe('team_monthly_budget_exceeded');
   });
 
+  it('are given, changed and taken back while running, over the config\'s, through the admin API', async () => {
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${team.url}/admin/teams${path}`, { method, headers: { 'x-api-key': ADMIN, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const [ops, infra] = [await keyOf({ name: 'ops-web', team: 'ops' }), await keyOf({ name: 'infra-live', team: 'infra' })];
+    await askTeam(ops);
+    // A team without a budget is given one: its keys are held to it at once on this replica. It
+    // counts from now, as a key's new budget does: without one, nothing was counted for the team.
+    const given = await admin('PUT', '/ops', { budget: { dailyUsd: 0.002 } });
+    expect(given.status).toBe(200);
+    expect(await given.json()).toMatchObject({ team: 'ops', budget: { dailyUsd: 0.002 }, source: 'admin', spentUsd: { daily: 0 } });
+    await askTeam(ops);
+    await askTeam(ops);
+    expect(((await askTeam(ops).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).code).toBe('team_daily_budget_exceeded');
+    // Raised: the same day's spend counts against the new limit.
+    await admin('PUT', '/ops', { budget: { dailyUsd: 0.003 } });
+    await askTeam(ops);
+    expect(((await askTeam(ops).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).code).toBe('team_daily_budget_exceeded');
+    // Taken back: no budget again.
+    expect((await admin('DELETE', '/ops')).status).toBe(200);
+    await askTeam(ops);
+    // A config team's budget (infra's monthly $0.005, spent here if the tests before did not) replaced, then given back.
+    for (let i = 0; i < 5 && (await askTeam(infra).then(() => true, () => false)); i++);
+    expect(((await askTeam(infra).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).code).toBe('team_monthly_budget_exceeded');
+    await admin('PUT', '/infra', { budget: { monthlyUsd: 1 } });
+    expect((await askTeam(infra)).choices[0]?.message.content).toBe('echo: hi');
+    const listed = (await (await admin('GET', '')).json()) as { data: Array<{ team: string; source: string; budget: unknown }> };
+    expect(listed.data.find((t) => t.team === 'infra')).toMatchObject({ source: 'admin', budget: { monthlyUsd: 1 } });
+    const back = await admin('DELETE', '/infra');
+    expect(await back.json()).toMatchObject({ team: 'infra', deleted: true, budget: { source: 'config', budget: { monthlyUsd: 0.005 } } });
+    expect(((await askTeam(infra).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>).code).toBe('team_monthly_budget_exceeded');
+    // Refused with what is wrong, in OpenAI's error format.
+    for (const [body, message] of [[{ budget: {} }, /give budget\.dailyUsd, budget\.monthlyUsd or both/], [{ budget: { dailyUsd: -1 } }, /dailyUsd must be >= 0/], [{}, /budget is required/]] as const) {
+      const refused = await admin('PUT', '/ops', body);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(message);
+    }
+    expect((await admin('PUT', `/${'x'.repeat(201)}`, { budget: { dailyUsd: 1 } })).status).toBe(400);
+    const missing = await admin('DELETE', '/search');
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('team_budget_not_found');
+  });
+
   it('are refused, malformed, with what is wrong', () => {
     expect(() => auth({ adminKey: ADMIN, teams: { search: { budget: { dailyUsd: -1 } } } })).toThrow('options/teams/search/budget/dailyUsd must be >= 0');
     expect(() => auth({ adminKey: ADMIN, teams: { search: { budget: { weeklyUsd: 5 } } } as never })).toThrow(/teams\/search\/budget/);
