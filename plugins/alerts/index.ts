@@ -53,6 +53,8 @@ const CLOSE_GRACE_MS = 5000;
 
 export const alerts = definePlugin<AlertsOptions, typeof defaults>({
   name: 'gateway:alerts',
+  // A Slack webhook's URL is its secret, and a signing secret is one: neither is printed in a config error.
+  secretOptions: ['webhooks'],
   schema: {
     type: 'object',
     additionalProperties: false,

@@ -224,7 +224,9 @@ describe('dashboard access', () => {
     const { cookie } = await logInWithFetch(gw.url, ADMIN_KEY);
     const page = await (await fetch(`${gw.url}/dashboard/keys`, { headers: { cookie: cookie! } })).text();
     expect(page).toContain('<h2>Teams this month</h2>');
-    expect(page).toMatch(/<tr id="team-search"><td>search<\/td><td>0<\/td><td>\$0\.0000<\/td><td>\$0\.0000 \/ \$2 · \$0\.0000 \/ \$40<\/td><\/tr>/);
+    expect(page).toMatch(/<tr id="team-search"><td>search<\/td><td>0<\/td><td>\$0\.0000<\/td><td>\$0\.0000 \/ \$2 · \$0\.0000 \/ \$40<\/td>\s*<td>/);
+    // Its budget, editable, marked as the config's.
+    expect(page).toMatch(/<tr id="team-search">[^]*name="monthlyUsd" value="40"[^]*from the config[^]*<\/tr>/);
   });
 
   it('never renders a provider secret or a key hash, and escapes what it prints', async () => {
