@@ -1,8 +1,8 @@
 /**
  * `gateway:alerts`: tells people, through webhooks (Slack, or a JSON receiver of yours), what they
  * would otherwise learn from their users: a key or a team about to run out of budget or already
- * refused for it (with `gateway:auth`), a deployment whose circuit opened and closed again (with
- * `gateway:circuit-breaker`).
+ * refused for it, or a key about to expire (with `gateway:auth`), a deployment whose circuit opened
+ * and closed again (with `gateway:circuit-breaker`).
  *
  * Options: the webhooks; the budget thresholds (shares of a window's limit, spent or reserved by
  * requests in flight) and whether refusals are told; whether circuits are, and how long one
@@ -20,6 +20,7 @@ import { definePlugin, type PluginHost } from 'llm-gateway/plugin';
 import type { BudgetRefusal, BudgetSpend, BudgetState } from 'llm-gateway/plugins/auth';
 import { circuitBreakerState, type CircuitState } from 'llm-gateway/plugins/circuit-breaker';
 import { CircuitNotices, type ToldState } from './circuit-notices.js';
+import { watchExpiringKeys } from './expiring-keys.js';
 import { FirstClaim } from './first-claim.js';
 import type { Alert, BudgetAlert } from './messages.js';
 import { Webhook, webhookSchema, type WebhookOptions } from './webhook.js';
@@ -42,11 +43,16 @@ export interface AlertsOptions {
    * told when it ends, if the deployment is still not in the state last told.
    */
   circuits?: { quietMs?: number } | false;
+  /**
+   * Key alerts (`gateway:auth`), or `false` for none: a key that expires within `expiringWithinDays`
+   * (default 7), looked at when the gateway is ready and every hour, told once for its expiry date.
+   */
+  keys?: { expiringWithinDays?: number } | false;
   /** Milliseconds each try to deliver an alert may take. Default 5000. */
   timeoutMs?: number;
 }
 
-const defaults = { budgets: { thresholds: [0.8], refusals: true }, circuits: { quietMs: 300_000 }, timeoutMs: 5000 } satisfies Partial<AlertsOptions>;
+const defaults = { budgets: { thresholds: [0.8], refusals: true }, circuits: { quietMs: 300_000 }, keys: { expiringWithinDays: 7 }, timeoutMs: 5000 } satisfies Partial<AlertsOptions>;
 
 /** How long shutdown waits for queued alerts to be delivered. */
 const CLOSE_GRACE_MS = 5000;
@@ -75,6 +81,7 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
         ],
       },
       circuits: { anyOf: [{ const: false }, { type: 'object', additionalProperties: false, properties: { quietMs: { type: 'integer', minimum: 0 } } }] },
+      keys: { anyOf: [{ const: false }, { type: 'object', additionalProperties: false, properties: { expiringWithinDays: { type: 'number', exclusiveMinimum: 0, maximum: 365 } } }] },
       timeoutMs: { type: 'integer', minimum: 1 },
     },
   },
@@ -131,9 +138,13 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
       });
     }
 
+    const keys = options.keys as false | { expiringWithinDays: number };
+    const expiring = keys ? watchExpiringKeys(host, keys.expiringWithinDays, raiseOnce) : undefined;
+
     return {
       async close() {
         notices?.close();
+        expiring?.close();
         await Promise.all(webhooks.map((webhook) => webhook.close(CLOSE_GRACE_MS)));
       },
     };
@@ -166,5 +177,5 @@ function budgetAlert(type: BudgetAlert['type'], state: BudgetState & { totalUsd?
   };
 }
 
-export type { Alert, BudgetAlert, CircuitAlert } from './messages.js';
+export type { Alert, BudgetAlert, CircuitAlert, KeyAlert } from './messages.js';
 export type { WebhookOptions } from './webhook.js';

@@ -32,7 +32,15 @@ export interface CircuitAlert {
   readonly deployment: string;
 }
 
-export type Alert = (BudgetAlert | CircuitAlert) & { /** When it was raised, ISO 8601. */ readonly at: string };
+/** A gateway key expires soon: its clients will get 401 `expired_api_key` from then on. */
+export interface KeyAlert {
+  readonly type: 'key.expiring';
+  readonly key: { readonly id: string; readonly name: string; readonly team?: string };
+  /** ISO 8601 (UTC). */
+  readonly expiresAt: string;
+}
+
+export type Alert = (BudgetAlert | CircuitAlert | KeyAlert) & { /** When it was raised, ISO 8601. */ readonly at: string };
 
 /** Cents, or (under ten cents, a test key's budget) two significant digits: $0.90, $0.004. */
 const usd = (value: number) => `$${value >= 0.1 || value === 0 ? value.toFixed(2) : String(Number(value.toPrecision(2)))}`;
@@ -43,6 +51,11 @@ export function alertText(alert: Alert): string {
       return `Circuit open for ${alert.deployment}: it kept failing, so its requests go to their fallbacks (or get 503) until a probe succeeds.`;
     case 'circuit.closed':
       return `Circuit closed for ${alert.deployment}: it answers again.`;
+    case 'key.expiring': {
+      const days = Math.max(0, (Date.parse(alert.expiresAt) - Date.parse(alert.at)) / 86_400_000);
+      const within = days < 1 ? `in ${Math.max(1, Math.round(days * 24))} h` : `in ${Math.round(days)} day${Math.round(days) === 1 ? '' : 's'}`;
+      return `Key '${alert.key.name}' (${alert.key.id}) expires at ${alert.expiresAt}, ${within}: its clients get 401 from then on, unless its expiresAt is changed.`;
+    }
     case 'budget.threshold':
     case 'budget.refused': {
       const whose = alert.owner.kind === 'key' ? `Key '${alert.owner.name}' (${alert.owner.id})` : `Team '${alert.owner.team}'`;

@@ -192,6 +192,46 @@ describe('gateway:alerts, circuits', () => {
   });
 });
 
+describe('gateway:alerts, keys', () => {
+  it('tells a key that expires within the days given, once for its expiry date, and again for a new one', async () => {
+    const { receiver, gateways, createKey } = await setUp((up, hook) => ({
+      providers: { mock: mockProvider(up) },
+      plugins: [auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url }], keys: { expiringWithinDays: 3 } })],
+    }));
+    const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+    const soon = await createKey({ name: 'soon', team: 'ops', expiresAt: inDays(2) });
+    await createKey({ name: 'later', expiresAt: inDays(30) });
+    await createKey({ name: 'never' });
+    const revoked = await createKey({ name: 'revoked', expiresAt: inDays(1) });
+    await fetch(`${gateways[0]!.url}/admin/keys/${revoked.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
+    // Looked at when the gateway is ready (and every hour): here the keys were made after, so it is told again.
+    const { events } = gateways[0]!.gateway;
+    events.emit('gateway:ready');
+    const [told] = await receiver.waitFor(1);
+    expect(told!.body).toMatchObject({ type: 'key.expiring', key: { id: soon.id, name: 'soon', team: 'ops' } });
+    expect(told!.body.text).toMatch(new RegExp(`^Key 'soon' \\(${soon.id}\\) expires at .+Z, in 2 days: its clients get 401 from then on, unless its expiresAt is changed\\.$`));
+    events.emit('gateway:ready');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received).toHaveLength(1);
+    const moved = inDays(2.5);
+    await fetch(`${gateways[0]!.url}/admin/keys/${soon.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ expiresAt: moved }) });
+    events.emit('gateway:ready');
+    const [, again] = await receiver.waitFor(2);
+    expect(again!.body).toMatchObject({ type: 'key.expiring', expiresAt: moved });
+  });
+
+  it('never prints a webhook in a config error (a Slack URL is its secret)', () => {
+    let message = '';
+    try {
+      alerts({ webhooks: [{ url: 'https://hooks.slack.com/services/T0/B0/SECRETPART', format: 'teams' as never }] });
+    } catch (error) {
+      message = `${(error as Error).message} ${JSON.stringify(error)}`;
+    }
+    expect(message).toContain('options/webhooks/0/format must be one of');
+    expect(message).not.toContain('SECRETPART');
+  });
+});
+
 describe.skipIf(!REDIS_URL)('gateway:alerts across replicas', () => {
   it('sends each alert once between two gateways on one Redis, however the requests are spread', async () => {
     const { receiver, createKey, ask } = await setUp(
