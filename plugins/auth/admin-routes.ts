@@ -51,7 +51,8 @@ export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: TeamBudget
     handler: async (http) => {
       const team = String(http.params.team);
       const set = await teams.set(team, parseTeamBudget(team, await readJsonBody(http.req, 64 * 1024)));
-      http.body = (await teamUsage(store, [set]))[0];
+      // Saved: a spend the store does not answer for now is left out rather than failing the change.
+      http.body = (await teamUsage(store, [set]).catch(() => undefined))?.[0] ?? set;
     },
   });
   host.route({
@@ -60,7 +61,8 @@ export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: TeamBudget
     handler: async (http) => {
       const team = String(http.params.team);
       if (!(await teams.remove(team))) throw notFound(`No budget was set for team '${team}' through the admin API (a budget in the config is changed there).`, 'team_budget_not_found');
-      http.body = { team, deleted: true, budget: teams.list().find((t) => t.team === team) ?? null };
+      // What holds for the team now: the config's budget for it, or none.
+      http.body = { team, deleted: true, inForce: teams.list().find((t) => t.team === team)?.budget ?? null };
     },
   });
   host.route({

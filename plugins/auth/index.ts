@@ -148,8 +148,6 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     const findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
     const unpriced = new UnpricedModels(host.logger);
     const teamBudgets = new TeamBudgets(store, new Map(Object.entries(options.teams ?? {}).flatMap(([team, { budget }]) => (budget ? [[team, budget] as const] : []))), host.logger);
-    // Budgets set while running, on another replica, hold here within the key cache time (a second at least).
-    await teamBudgets.start(Math.max(options.cacheTtlMs, 1000));
     /** windowsFor's arrays, by key id: bounded like the key cache. */
     const combined = new Map<string, { own: readonly BudgetWindow[]; team: readonly BudgetWindow[]; all: readonly BudgetWindow[] }>();
     const resolveTargets = (model: string): GatewayContext['route'] => {
@@ -180,6 +178,9 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         settleFailed(ctx)(error as Error);
       }
     });
+    // Last in setup, so that nothing after it can fail and leave its timer behind. Budgets given
+    // while running, on another replica, hold here within the key cache time (a second at least).
+    await teamBudgets.start(Math.max(options.cacheTtlMs, 1000));
 
     return {
       close: () => teamBudgets.close(),

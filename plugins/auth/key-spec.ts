@@ -8,7 +8,8 @@ export const newKeySchema = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
-    team: { type: 'string', minLength: 1 },
+    /** A team as keys and team budgets name it: 1 to 200 characters, no space at either end. */
+    team: { type: 'string', minLength: 1, maxLength: 200, pattern: '^\\S(.*\\S)?$' },
     /** An ISO 8601 date or date-time: `2027-01-31` or `2027-01-31T12:00:00Z`. */
     expiresAt: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}([T ].+)?$' },
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
@@ -88,7 +89,7 @@ export const teamBudgetSchema = {
 
 /** `{"budget": {"dailyUsd"?, "monthlyUsd"?}}`, at least one of the two, for a team named as a key's `team` is. */
 export function parseTeamBudget(team: string, body: unknown): KeyBudget {
-  if (team.length === 0 || team.length > 200) throw invalidRequest('Invalid team: its name must be 1 to 200 characters.', 'team');
+  if (validate(newKeySchema.properties.team, team, () => false).length > 0) throw invalidRequest('Invalid team: its name must be 1 to 200 characters, with no space at either end.', 'team');
   const issues = validate(teamBudgetSchema, body, () => false);
   if (issues.length > 0) throw invalidRequest(`Invalid team budget: ${formatIssues('team', issues).replaceAll('\n', '; ')}`);
   const { budget } = body as { budget: KeyBudget };

@@ -13,7 +13,8 @@ import type { KeyBudget } from './keys.js';
 /** Teams given a budget while running, at most: each is a row of the Keys page and a read of every refresh. */
 export const MAX_STORED_TEAMS = 1_000;
 
-type TeamRecords = { budgets: Record<string, KeyBudget> };
+/** `budgets`, and `version`, which changes with every write: a refresh reads the small one, and the record only when it moved. */
+type TeamRecords = { budgets: Record<string, KeyBudget>; version: string };
 
 export interface TeamBudget {
   team: string;
@@ -27,8 +28,12 @@ export class TeamBudgets {
   private stored: Readonly<Record<string, KeyBudget>> = {};
   private storedText = '{}';
   private current: ReadonlyMap<string, KeyBudget>;
+  private version: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  /** Bumped by every change made here: a refresh that began before one does not apply what it read. */
+  private generation = 0;
+  private refreshing = false;
 
   constructor(
     private readonly store: Store,
@@ -45,7 +50,7 @@ export class TeamBudgets {
   }
 
   list(): TeamBudget[] {
-    return [...this.current].map(([team, budget]) => ({ team, budget, source: team in this.stored ? 'admin' : 'config' }));
+    return [...this.current].map(([team, budget]) => ({ team, budget, source: Object.hasOwn(this.stored, team) ? 'admin' : 'config' }));
   }
 
   /** Reads the stored budgets now, then every `refreshMs` until `close`. */
@@ -62,7 +67,7 @@ export class TeamBudgets {
   /** Gives the team this budget (stored: on every replica within `refreshMs`), over the config's if it has one. */
   async set(team: string, budget: KeyBudget): Promise<TeamBudget> {
     await this.change((budgets) => {
-      if (!(team in budgets) && Object.keys(budgets).length >= MAX_STORED_TEAMS) {
+      if (!Object.hasOwn(budgets, team) && Object.keys(budgets).length >= MAX_STORED_TEAMS) {
         throw new GatewayError('invalid_request', `At most ${MAX_STORED_TEAMS} teams can be given a budget here; remove one first.`, { code: 'too_many_teams', status: 409 });
       }
       return { ...budgets, [team]: budget };
@@ -74,8 +79,9 @@ export class TeamBudgets {
   async remove(team: string): Promise<boolean> {
     let found = false;
     await this.change((budgets) => {
-      found = team in budgets;
-      const { [team]: _removed, ...rest } = budgets;
+      found = Object.hasOwn(budgets, team);
+      const rest = { ...budgets };
+      delete rest[team];
       return rest;
     });
     return found;
@@ -85,19 +91,40 @@ export class TeamBudgets {
   private async change(edit: (budgets: Record<string, KeyBudget>) => Record<string, KeyBudget>): Promise<void> {
     await this.store.exclusive('teams:budgets', async () => {
       const next = edit({ ...((await this.kv.get('budgets')) ?? {}) });
+      const version = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
       await this.kv.set('budgets', next);
+      await this.kv.set('version', version);
+      this.generation++;
+      this.version = version;
       this.apply(next);
     });
   }
 
-  /** Reads the stored budgets; where the store does not answer, the last ones read stay in force. */
+  /**
+   * Reads the stored budgets when their version moved; where the store does not answer, the last
+   * ones read stay in force. One at a time, and what a read that a change here overtook brought
+   * back is not applied.
+   */
   async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    const generation = this.generation;
     try {
-      this.apply((await this.kv.get('budgets')) ?? {});
+      const version = await this.kv.get('version');
+      if (version !== this.version) {
+        // No version: nothing was ever given while running (it is written after the budgets).
+        const stored = version === undefined ? {} : ((await this.kv.get('budgets')) ?? {});
+        if (generation === this.generation) {
+          this.version = version;
+          this.apply(stored);
+        }
+      }
       this.failing = false;
     } catch (error) {
       if (!this.failing) this.logger.warn('could not read the team budgets; the last ones read stay in force', { error: (error as Error).message });
       this.failing = true;
+    } finally {
+      this.refreshing = false;
     }
   }
 

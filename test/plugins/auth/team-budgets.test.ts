@@ -51,6 +51,46 @@ describe('team budgets', () => {
     await store.close();
   });
 
+  it("tells a team named like an object's own properties (constructor, toString, __proto__) from one that is not there", async () => {
+    const store = await openStore('memory', silentLogger);
+    const teams = new TeamBudgets(store, new Map([['constructor', { dailyUsd: 1 }]]), silentLogger);
+    await teams.refresh();
+    expect(teams.list()).toEqual([{ team: 'constructor', budget: { dailyUsd: 1 }, source: 'config' }]);
+    expect(await teams.remove('toString')).toBe(false);
+    expect(await teams.remove('constructor')).toBe(false);
+    await teams.set('__proto__', { monthlyUsd: 3 });
+    const other = new TeamBudgets(store, new Map(), silentLogger);
+    await other.refresh();
+    expect(other.get('__proto__')).toEqual({ monthlyUsd: 3 });
+    expect(await other.remove('__proto__')).toBe(true);
+    await store.close();
+  });
+
+  it('does not apply what a refresh read when a change made here overtook it', async () => {
+    const store = await openStore('memory', silentLogger);
+    const teams = new TeamBudgets(store, new Map(), silentLogger);
+    await teams.set('ops', { dailyUsd: 1 });
+    const kv = store.kv<{ budgets: Record<string, unknown>; version: string }>('teams');
+    const [get, set] = [kv.get.bind(kv), kv.set.bind(kv)];
+    // Another replica's write lands; this replica's refresh reads it slowly, and meanwhile changes ops here.
+    await set('budgets', { ops: { dailyUsd: 2 } });
+    await set('version', 'from-another-replica');
+    let release: () => void = () => undefined;
+    kv.get = (async (key: 'budgets' | 'version') => {
+      const value = await get(key);
+      if (key === 'budgets') await new Promise<void>((resolve) => (release = resolve));
+      return value;
+    }) as typeof kv.get;
+    const slow = teams.refresh();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    kv.get = get;
+    await teams.set('ops', { dailyUsd: 5 });
+    release();
+    await slow;
+    expect(teams.get('ops')).toEqual({ dailyUsd: 5 });
+    await store.close();
+  });
+
   it('keeps the last budgets read while the store does not answer', async () => {
     const store = await openStore('memory', silentLogger);
     const teams = new TeamBudgets(store, new Map(), silentLogger);
