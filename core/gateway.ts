@@ -152,7 +152,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     const route = guarded(frontEnd.access ?? 'key', rules, frontEndRoute(frontEnd, exchange));
     for (const path of frontEnd.paths) frontEndRoutes.post(path, route);
   }
-  mountKernelRoutes(router, { runtime, health, sections: statusSections, guard: (handler) => guarded('key', rules, handler) });
+  mountKernelRoutes(router, { runtime, health, sections: statusSections, services, guard: (handler) => guarded('key', rules, handler) });
 
   app.use(errorBoundary(logger, frontEnds));
   app.use(applyBodyRules(config.server.timeouts.bodyMs, config.server.inputLimits));

@@ -28,6 +28,7 @@ export type {
 export { GatewayContext, defineSlot } from '../core/context.js';
 export type { Attempt, AttemptOutcome, Endpoint, GatewayResponse, RequestOutcome, RouteDecision, Slot, Timings } from '../core/context.js';
 export { defineService } from '../core/services.js';
+export { modelVisibility, type ModelVisibility } from '../core/model-visibility.js';
 export type { ServiceToken } from '../core/services.js';
 export type { EventBus, GatewayEventName, GatewayEvents } from '../core/events.js';
 export type { Logger, LogLevel } from '../core/logger.js';

@@ -9,12 +9,16 @@ import { notFound } from '../errors.js';
 import type { HealthTracker } from '../health.js';
 import type { ProviderRuntime } from '../live/provider-runtime.js';
 import type { ProviderStatusSection } from '../plugin.js';
+import { modelVisibility } from '../model-visibility.js';
+import type { ServiceRegistry } from '../services.js';
 
 export interface KernelRouteDeps {
   /** Providers, catalog and virtual models as they are now (a live change replaces them). */
   runtime: ProviderRuntime;
   health: HealthTracker;
   sections: readonly ProviderStatusSection[];
+  /** Where a plugin may provide `modelVisibility` (what a caller's key may see). */
+  services: ServiceRegistry;
   /** Wraps a route for clients with a gateway key (the probes stay public). */
   guard: (handler: (koa: Context) => Promise<void> | void) => (koa: Context) => Promise<void> | void;
 }
@@ -35,15 +39,22 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
     koa.body = { status: ready ? 'ready' : 'starting', providers };
   });
 
+  /** The models this caller may see: all, or those its key may use. */
+  const listFor = (koa: Context) => {
+    const all = runtime.catalog.list(runtime.virtualModels);
+    const visible = deps.services.tryResolve(modelVisibility)?.(koa);
+    return visible ? all.filter((model) => visible(model.id)) : all;
+  };
+
   router.get('/v1/models', guard((koa) => {
-    koa.body = { object: 'list', data: runtime.catalog.list(runtime.virtualModels) };
+    koa.body = { object: 'list', data: listFor(koa) };
   }));
 
   // Model ids contain slashes (`groq/llama-3.3-70b-versatile`), hence the wildcard.
   router.get('/v1/models/*model', guard((koa) => {
     const param = koa.params.model as string | string[];
     const id = Array.isArray(param) ? param.join('/') : param;
-    const model = runtime.catalog.list(runtime.virtualModels).find((m) => m.id === id);
+    const model = listFor(koa).find((m) => m.id === id);
     if (!model) throw notFound(`The model '${id}' does not exist; GET /v1/models lists them.`, 'model_not_found', 'model');
     koa.body = model;
   }));

@@ -20,7 +20,7 @@
  * replaced by what the request actually cost.
  */
 import type { Context as KoaContext } from 'koa';
-import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTokens, matchesModelGlob, secretFrom, type GatewayContext, type Target } from 'llm-gateway/plugin';
+import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTokens, matchesModelGlob, modelVisibility, secretFrom, type GatewayContext, type Target } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import type { LocalCounters } from 'llm-gateway/store';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
@@ -169,6 +169,11 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       teams: () => teamUsage(store, teamBudgets.list()),
       setTeamBudget: async (team, budget) => teamBudgets.set(team, budget),
       removeTeamBudget: (team) => teamBudgets.remove(team),
+    });
+    // GET /v1/models lists to a key only the models it may use (a key without `models` sees all).
+    host.provide(modelVisibility, (http) => {
+      const allowed = keyOf(http)?.models;
+      return allowed ? (model) => allowed.some((glob) => matchesModelGlob(model, glob)) : undefined;
     });
     const settleFailed = (ctx: GatewayContext) => (error: Error) => host.logger.warn('could not settle a key\'s usage', { error: error.message, requestId: ctx.id });
     host.events.on('request:end', (ctx) => {

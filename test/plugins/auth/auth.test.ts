@@ -217,6 +217,30 @@ describe('keys', () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'model_not_allowed', param: 'model' });
   });
 
+  it('lists to a key only the models it may use, in /v1/models and one by one', async () => {
+    // Providers that list their models, so the catalog holds them beside the virtual models.
+    const listing = await startGateway({
+      providers: { mock: { ...mockProvider(upstream), listModels: true }, other: { ...mockProvider(upstream), listModels: true } },
+      models: { fast: { targets: ['mock/mock-small'] }, deep: { targets: ['other/mock-large'] } },
+      plugins: [auth({ adminKey: ADMIN })],
+    });
+    try {
+      const make = async (spec: Record<string, unknown>) =>
+        ((await (await fetch(`${listing.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(spec) })).json()) as { secret: string }).secret;
+      const [narrow, wide] = [await make({ name: 'lists-narrow', models: ['fast', 'mock/*'] }), await make({ name: 'lists-wide' })];
+      const client = (secret: string) => new OpenAI({ baseURL: listing.baseURL, apiKey: secret, maxRetries: 0 });
+      const ids = async (secret: string) => (await client(secret).models.list()).data.map((m) => m.id).sort();
+      await vi.waitFor(async () => expect(await ids(wide)).toContain('other/mock-large'), { timeout: 5000 });
+      expect(await ids(wide)).toEqual(['deep', 'fast', 'mock/mock-large', 'mock/mock-small', 'other/mock-large', 'other/mock-small']);
+      expect(await ids(narrow)).toEqual(['fast', 'mock/mock-large', 'mock/mock-small']);
+      expect((await client(narrow).models.retrieve('mock/mock-small')).id).toBe('mock/mock-small');
+      expect(await client(narrow).models.retrieve('other/mock-small').catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((await client(wide).models.retrieve('other/mock-small')).id).toBe('other/mock-small');
+    } finally {
+      await listing.close();
+    }
+  });
+
   it('changes what a key may do (PATCH), at once on this replica; null clears a field', async () => {
     const { id, secret } = await createKey({ name: 'changing', models: ['other/*'] });
     expect(statusOf(await ask(secret).catch((e: unknown) => e))).toBe(403);
