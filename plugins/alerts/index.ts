@@ -16,7 +16,7 @@
  * plugins: [auth(), circuitBreaker(), alerts({ webhooks: [{ url: process.env.SLACK_WEBHOOK_URL!, format: 'slack' }] })]
  */
 import { hostname } from 'node:os';
-import { definePlugin, type PluginHost } from 'llm-gateway/plugin';
+import { definePlugin, formatIssues, validate, type PluginHost } from 'llm-gateway/plugin';
 import type { BudgetRefusal, BudgetSpend, BudgetState } from 'llm-gateway/plugins/auth';
 import { circuitBreakerState, type CircuitState } from 'llm-gateway/plugins/circuit-breaker';
 import { CircuitNotices, type ToldState } from './circuit-notices.js';
@@ -26,8 +26,12 @@ import type { Alert, BudgetAlert } from './messages.js';
 import { Webhook, webhookSchema, type WebhookOptions } from './webhook.js';
 
 export interface AlertsOptions {
-  /** Where alerts go: every alert to every webhook. */
-  webhooks: WebhookOptions[];
+  /**
+   * Where alerts go: every alert to every webhook. Default: the one in LLM_GATEWAY_ALERTS_WEBHOOK_URL,
+   * with LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT (`json` or `slack`) and LLM_GATEWAY_ALERTS_WEBHOOK_SECRET
+   * if set, so that a JSON or YAML config (`"gateway:alerts"`) keeps the URL, a secret, out of the file.
+   */
+  webhooks?: WebhookOptions[];
   /**
    * Budget alerts (keys' and teams' budgets of `gateway:auth`), or `false` for none.
    * `thresholds`: shares of a window's limit that raise an alert, once a window each (default
@@ -64,7 +68,6 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
   schema: {
     type: 'object',
     additionalProperties: false,
-    required: ['webhooks'],
     properties: {
       webhooks: { type: 'array', minItems: 1, maxItems: 16, items: webhookSchema },
       budgets: {
@@ -88,7 +91,7 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
   defaults,
   setup(host, options) {
     const source = hostname();
-    const webhooks = options.webhooks.map((webhook) => new Webhook(webhook, host.logger, options.timeoutMs, source));
+    const webhooks = (options.webhooks ?? webhooksFromEnv(process.env)).map((webhook) => new Webhook(webhook, host.logger, options.timeoutMs, source));
     const claims = new FirstClaim(host.store.counters);
     const raise = (alert: Alert) => {
       host.logger.info(`alert: ${alert.type}`, { ...alert });
@@ -150,6 +153,20 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
     };
   },
 });
+
+/** The webhook the environment names, checked as an option would be (its URL never printed). */
+export function webhooksFromEnv(env: NodeJS.ProcessEnv): WebhookOptions[] {
+  const url = env.LLM_GATEWAY_ALERTS_WEBHOOK_URL;
+  if (!url) throw new Error('gateway:alerts has no webhook: give it `webhooks`, or set LLM_GATEWAY_ALERTS_WEBHOOK_URL.');
+  const webhook = {
+    url,
+    ...(env.LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT ? { format: env.LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT } : {}),
+    ...(env.LLM_GATEWAY_ALERTS_WEBHOOK_SECRET ? { secret: env.LLM_GATEWAY_ALERTS_WEBHOOK_SECRET } : {}),
+  };
+  const issues = validate(webhookSchema, webhook, (path) => path === '/url' || path === '/secret');
+  if (issues.length > 0) throw new Error(formatIssues('LLM_GATEWAY_ALERTS_WEBHOOK_*', issues).replaceAll('\n', '; '));
+  return [webhook as WebhookOptions];
+}
 
 /** A window's name for its claims: its owner and its period. */
 function windowName(state: BudgetState): string {

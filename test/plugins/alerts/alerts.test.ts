@@ -10,6 +10,7 @@ import { alerts, auth, circuitBreaker, definePlugin, pricing, type GatewayConfig
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
+import { webhooksFromEnv } from '../../../plugins/alerts/index.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const ADMIN = 'alerts-admin-key-0123456789';
@@ -218,6 +219,26 @@ describe('gateway:alerts, keys', () => {
     events.emit('gateway:ready');
     const [, again] = await receiver.waitFor(2);
     expect(again!.body).toMatchObject({ type: 'key.expiring', expiresAt: moved });
+  });
+
+  it('takes its webhook from LLM_GATEWAY_ALERTS_WEBHOOK_URL when the config gives none (a JSON config keeps the secret out of the file)', async () => {
+    const before = { ...process.env };
+    try {
+      const { receiver, gateways } = await setUp((up, hook) => {
+        Object.assign(process.env, { LLM_GATEWAY_ALERTS_WEBHOOK_URL: hook.url, LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT: 'slack' });
+        return { providers: { mock: mockProvider(up) }, plugins: [['gateway:alerts', {}]] };
+      });
+      gateways[0]!.gateway.events.emit('circuit:change', 'mock/m', 'closed', 'open');
+      const [hook] = await receiver.waitFor(1);
+      expect(hook!.body).toEqual({ text: expect.stringContaining('Circuit open for mock/m') });
+    } finally {
+      process.env = before;
+    }
+    expect(() => webhooksFromEnv({})).toThrow('gateway:alerts has no webhook: give it `webhooks`, or set LLM_GATEWAY_ALERTS_WEBHOOK_URL.');
+    expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'ftp://hooks.example.com/SECRETPART' })).toThrow(/LLM_GATEWAY_ALERTS_WEBHOOK_\*\/url must match/);
+    expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'ftp://hooks.example.com/SECRETPART' })).not.toThrow(/SECRETPART/);
+    expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'https://h.example.com/x', LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT: 'teams' })).toThrow(/format must be one of/);
+    expect(webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'https://h.example.com/x', LLM_GATEWAY_ALERTS_WEBHOOK_SECRET: 'a-secret-of-16-characters' })).toEqual([{ url: 'https://h.example.com/x', secret: 'a-secret-of-16-characters' }]);
   });
 
   it('never prints a webhook in a config error (a Slack URL is its secret)', () => {
