@@ -39,10 +39,11 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
     koa.body = { status: ready ? 'ready' : 'starting', providers };
   });
 
-  /** The models this caller may see: all, or those its key may use. */
+  /** What this caller may see of the models: all (undefined), or those its key may use. */
+  const visibleTo = (koa: Context) => deps.services.tryResolve(modelVisibility)?.(koa);
   const listFor = (koa: Context) => {
     const all = runtime.catalog.list(runtime.virtualModels);
-    const visible = deps.services.tryResolve(modelVisibility)?.(koa);
+    const visible = visibleTo(koa);
     return visible ? all.filter((model) => visible(model.id)) : all;
   };
 
@@ -60,7 +61,7 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
   }));
 
   // Sections may read shared state (Redis), hence asynchronous.
-  const describe = async (id: string) => {
+  const describe = async (id: string, visible: ((model: string) => boolean) | undefined) => {
     const provider = runtime.registry.get(id)!;
     const listing = runtime.catalog.status().find((l) => l.provider === id);
     const sections = Object.fromEntries(await Promise.all(deps.sections.map(async (section) => [section.name, await section.status(id)] as const)));
@@ -68,18 +69,26 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
       id,
       type: provider.type,
       models: { status: listing?.status ?? 'ok', count: listing?.models.length ?? 0, ...(listing?.error ? { error: listing.error } : {}) },
-      deployments: deps.health.all().filter((h) => h.provider === id),
+      deployments: deps.health.all().filter((h) => h.provider === id && (!visible || visible(`${h.provider}/${h.model}`))),
       ...sections,
     };
   };
+  /** A caller whose key may use only some models sees the providers of those it may use (listed, or served before). */
+  const providerVisible = (id: string, visible: ((model: string) => boolean) | undefined) =>
+    !visible ||
+    runtime.catalog.status().some((l) => l.provider === id && l.models.some((m) => visible(`${id}/${m.id}`))) ||
+    deps.health.all().some((h) => h.provider === id && visible(`${id}/${h.model}`));
 
   router.get('/v1/providers', guard(async (koa) => {
-    koa.body = { object: 'list', data: await Promise.all(runtime.registry.all().map((p) => describe(p.id))) };
+    const visible = visibleTo(koa);
+    const providers = runtime.registry.all().filter((p) => providerVisible(p.id, visible));
+    koa.body = { object: 'list', data: await Promise.all(providers.map((p) => describe(p.id, visible))) };
   }));
 
   router.get('/v1/providers/:id/health', guard(async (koa) => {
     const id = koa.params.id as string;
-    if (!runtime.registry.has(id)) throw notFound(`No provider '${id}' is configured.`, 'provider_not_found', 'id');
-    koa.body = await describe(id);
+    const visible = visibleTo(koa);
+    if (!runtime.registry.has(id) || !providerVisible(id, visible)) throw notFound(`No provider '${id}' is configured.`, 'provider_not_found', 'id');
+    koa.body = await describe(id, visible);
   }));
 }

@@ -217,7 +217,7 @@ describe('keys', () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'model_not_allowed', param: 'model' });
   });
 
-  it('lists to a key only the models it may use, in /v1/models and one by one', async () => {
+  it('lists to a key only the models it may use, in /v1/models and one by one, and only their providers', async () => {
     // Providers that list their models, so the catalog holds them beside the virtual models.
     const listing = await startGateway({
       providers: { mock: { ...mockProvider(upstream), listModels: true }, other: { ...mockProvider(upstream), listModels: true } },
@@ -236,6 +236,15 @@ describe('keys', () => {
       expect((await client(narrow).models.retrieve('mock/mock-small')).id).toBe('mock/mock-small');
       expect(await client(narrow).models.retrieve('other/mock-small').catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
       expect((await client(wide).models.retrieve('other/mock-small')).id).toBe('other/mock-small');
+      // Nor the providers of other models, and their deployments' health.
+      await client(wide).chat.completions.create({ model: 'other/mock-small', messages: [{ role: 'user', content: 'x' }] });
+      await client(narrow).chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] });
+      const providers = async (secret: string) =>
+        ((await (await fetch(`${listing.baseURL}/providers`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { data: Array<{ id: string; deployments: Array<{ model: string }> }> }).data;
+      expect((await providers(wide)).map((p) => [p.id, p.deployments.map((d) => d.model)])).toEqual([['mock', ['mock-small']], ['other', ['mock-small']]]);
+      expect((await providers(narrow)).map((p) => [p.id, p.deployments.map((d) => d.model)])).toEqual([['mock', ['mock-small']]]);
+      expect((await fetch(`${listing.baseURL}/providers/other/health`, { headers: { authorization: `Bearer ${narrow}` } })).status).toBe(404);
+      expect((await fetch(`${listing.baseURL}/providers/other/health`, { headers: { authorization: `Bearer ${wide}` } })).status).toBe(200);
     } finally {
       await listing.close();
     }
