@@ -130,4 +130,4 @@ export type { TracingOptions } from './plugins/tracing/index.js';
 export { accessLog, accessLine } from './plugins/access-log/index.js';
 export type { AccessLogOptions, AccessLine } from './plugins/access-log/index.js';
 export { alerts } from './plugins/alerts/index.js';
-export type { AlertsOptions, Alert, BudgetAlert, CircuitAlert, KeyAlert, WebhookOptions } from './plugins/alerts/index.js';
+export type { AlertsOptions, Alert, BudgetAlert, CircuitAlert, KeysAlert, WebhookOptions } from './plugins/alerts/index.js';

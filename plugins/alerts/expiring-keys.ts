@@ -1,39 +1,45 @@
 /**
- * Gateway keys about to expire (`gateway:auth`'s `expiresAt`): looked at when the gateway is ready
- * and every hour after, each key told once for its expiry date, before its clients start getting
- * 401 `expired_api_key`. A key whose expiry is changed is told again for the new date.
+ * Gateway keys about to expire (`gateway:auth`'s `expiresAt`), told before their clients start
+ * getting 401 `expired_api_key`. Looked at once an hour, by one replica (the first to claim the
+ * hour), from the time the gateway is ready. Each key is told once for its expiry date (again if
+ * the date changes), and the keys one look finds are told together in one alert, so a batch of
+ * keys created together and expiring together is one message, not a flood that fills the
+ * webhooks' queues.
  */
 import type { PluginHost } from 'llm-gateway/plugin';
 import { keyAdmin } from 'llm-gateway/plugins/auth';
-import type { KeyAlert } from './messages.js';
+import type { FirstClaim } from './first-claim.js';
+import type { KeysAlert } from './messages.js';
 
 const DAY = 86_400_000;
-export const EXPIRING_KEYS_CHECK_MS = 60 * 60 * 1000;
+const HOUR = 3_600_000;
 
-export function watchExpiringKeys(
-  host: PluginHost,
-  withinDays: number,
-  raiseOnce: (name: string, until: number, alert: () => KeyAlert & { at: string }) => void,
-): { close(): void } {
+export function watchExpiringKeys(host: PluginHost, withinDays: number, claims: FirstClaim, raise: (alert: KeysAlert & { at: string }) => void): { close(): void } {
   const check = async () => {
     const admin = host.tryResolve(keyAdmin);
-    if (!admin) return;
     const now = Date.now();
-    for (const key of await admin.list()) {
+    // One replica a clock hour reads the keys; a reload within the hour does not read them again.
+    if (!admin || !(await claims.claim(`key-scan:${Math.floor(now / HOUR)}`, (Math.floor(now / HOUR) + 1) * HOUR))) return;
+    const expiring = (await admin.list()).filter((key) => {
       const expiresAt = key.expiresAt === undefined ? NaN : Date.parse(key.expiresAt);
-      if (key.status !== 'active' || !(expiresAt > now) || expiresAt - now > withinDays * DAY) continue;
-      raiseOnce(`key-expiring:${key.id}:${key.expiresAt}`, expiresAt, () => ({
-        type: 'key.expiring',
-        key: { id: key.id, name: key.name, ...(key.team === undefined ? {} : { team: key.team }) },
-        expiresAt: new Date(expiresAt).toISOString(),
-        at: new Date().toISOString(),
-      }));
-    }
+      return key.status === 'active' && expiresAt > now && expiresAt - now <= withinDays * DAY;
+    });
+    const told = await Promise.all(expiring.map((key) => claims.claim(`key-expiring:${key.id}:${key.expiresAt}`, Date.parse(key.expiresAt!))));
+    const keys = expiring
+      .filter((_, i) => told[i])
+      .map((key) => ({ id: key.id, name: key.name, ...(key.team === undefined ? {} : { team: key.team }), expiresAt: new Date(key.expiresAt!).toISOString() }))
+      .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
+    if (keys.length > 0) raise({ type: 'keys.expiring', keys, at: new Date(now).toISOString() });
   };
   const run = () => void check().catch((error: Error) => host.logger.warn('alerts: could not look for keys about to expire', { error: error.message }));
-  const stop = host.events.on('gateway:ready', run);
-  const timer = setInterval(run, EXPIRING_KEYS_CHECK_MS);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
+  // Nothing runs in the background before the gateway listens.
+  const stop = host.events.on('gateway:ready', () => {
+    run();
+    if (timer) return;
+    timer = setInterval(run, HOUR);
+    timer.unref();
+  });
   return {
     close() {
       stop();

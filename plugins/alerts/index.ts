@@ -48,8 +48,9 @@ export interface AlertsOptions {
    */
   circuits?: { quietMs?: number } | false;
   /**
-   * Key alerts (`gateway:auth`), or `false` for none: a key that expires within `expiringWithinDays`
-   * (default 7), looked at when the gateway is ready and every hour, told once for its expiry date.
+   * Key alerts (`gateway:auth`), or `false` for none: keys that expire within `expiringWithinDays`
+   * (default 7), looked at once an hour by one replica from when the gateway is ready, each told
+   * once for its expiry date, those one look finds in one alert.
    */
   keys?: { expiringWithinDays?: number } | false;
   /** Milliseconds each try to deliver an alert may take. Default 5000. */
@@ -91,7 +92,10 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
   defaults,
   setup(host, options) {
     const source = hostname();
-    const webhooks = (options.webhooks ?? webhooksFromEnv(process.env)).map((webhook) => new Webhook(webhook, host.logger, options.timeoutMs, source));
+    const given = options.webhooks ?? webhooksFromEnv(process.env);
+    // Not a reason to refuse to start (nor `check` or `route` where the secret is not set): said, and alerts go to the log.
+    if (given.length === 0) host.logger.warn('gateway:alerts has no webhook (give it `webhooks`, or set LLM_GATEWAY_ALERTS_WEBHOOK_URL): alerts are only written to the log');
+    const webhooks = given.map((webhook) => new Webhook(webhook, host.logger, options.timeoutMs, source));
     const claims = new FirstClaim(host.store.counters);
     const raise = (alert: Alert) => {
       host.logger.info(`alert: ${alert.type}`, { ...alert });
@@ -142,7 +146,7 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
     }
 
     const keys = options.keys as false | { expiringWithinDays: number };
-    const expiring = keys ? watchExpiringKeys(host, keys.expiringWithinDays, raiseOnce) : undefined;
+    const expiring = keys ? watchExpiringKeys(host, keys.expiringWithinDays, claims, raise) : undefined;
 
     return {
       async close() {
@@ -154,17 +158,21 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
   },
 });
 
-/** The webhook the environment names, checked as an option would be (its URL never printed). */
+/** The webhook the environment names, if any, checked as an option would be (its URL never printed). */
 export function webhooksFromEnv(env: NodeJS.ProcessEnv): WebhookOptions[] {
   const url = env.LLM_GATEWAY_ALERTS_WEBHOOK_URL;
-  if (!url) throw new Error('gateway:alerts has no webhook: give it `webhooks`, or set LLM_GATEWAY_ALERTS_WEBHOOK_URL.');
+  if (!url) return [];
   const webhook = {
     url,
     ...(env.LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT ? { format: env.LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT } : {}),
     ...(env.LLM_GATEWAY_ALERTS_WEBHOOK_SECRET ? { secret: env.LLM_GATEWAY_ALERTS_WEBHOOK_SECRET } : {}),
   };
   const issues = validate(webhookSchema, webhook, (path) => path === '/url' || path === '/secret');
-  if (issues.length > 0) throw new Error(formatIssues('LLM_GATEWAY_ALERTS_WEBHOOK_*', issues).replaceAll('\n', '; '));
+  if (issues.length > 0) {
+    // Named as the variable that holds it: LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT, not options/format.
+    const lines = issues.map((issue) => formatIssues('', [issue]).replace(/^\/(\w+)/, (_, field: string) => `LLM_GATEWAY_ALERTS_WEBHOOK_${field.toUpperCase()}`));
+    throw new Error(`gateway:alerts: ${lines.join('; ')}`);
+  }
   return [webhook as WebhookOptions];
 }
 
@@ -194,5 +202,5 @@ function budgetAlert(type: BudgetAlert['type'], state: BudgetState & { totalUsd?
   };
 }
 
-export type { Alert, BudgetAlert, CircuitAlert, KeyAlert } from './messages.js';
+export type { Alert, BudgetAlert, CircuitAlert, KeysAlert } from './messages.js';
 export type { WebhookOptions } from './webhook.js';

@@ -32,15 +32,16 @@ export interface CircuitAlert {
   readonly deployment: string;
 }
 
-/** A gateway key expires soon: its clients will get 401 `expired_api_key` from then on. */
-export interface KeyAlert {
-  readonly type: 'key.expiring';
-  readonly key: { readonly id: string; readonly name: string; readonly team?: string };
-  /** ISO 8601 (UTC). */
-  readonly expiresAt: string;
+/** Gateway keys that expire soon, soonest first: their clients will get 401 `expired_api_key` from then on. */
+export interface KeysAlert {
+  readonly type: 'keys.expiring';
+  readonly keys: ReadonlyArray<{ readonly id: string; readonly name: string; readonly team?: string; /** ISO 8601 (UTC). */ readonly expiresAt: string }>;
 }
 
-export type Alert = (BudgetAlert | CircuitAlert | KeyAlert) & { /** When it was raised, ISO 8601. */ readonly at: string };
+export type Alert = (BudgetAlert | CircuitAlert | KeysAlert) & { /** When it was raised, ISO 8601. */ readonly at: string };
+
+/** Keys named in an alert's text; the rest are counted (a `json` webhook has them all). */
+const KEYS_IN_TEXT = 20;
 
 /** Cents, or (under ten cents, a test key's budget) two significant digits: $0.90, $0.004. */
 const usd = (value: number) => `$${value >= 0.1 || value === 0 ? value.toFixed(2) : String(Number(value.toPrecision(2)))}`;
@@ -51,10 +52,16 @@ export function alertText(alert: Alert): string {
       return `Circuit open for ${alert.deployment}: it kept failing, so its requests go to their fallbacks (or get 503) until a probe succeeds.`;
     case 'circuit.closed':
       return `Circuit closed for ${alert.deployment}: it answers again.`;
-    case 'key.expiring': {
-      const days = Math.max(0, (Date.parse(alert.expiresAt) - Date.parse(alert.at)) / 86_400_000);
-      const within = days < 1 ? `in ${Math.max(1, Math.round(days * 24))} h` : `in ${Math.round(days)} day${Math.round(days) === 1 ? '' : 's'}`;
-      return `Key '${alert.key.name}' (${alert.key.id}) expires at ${alert.expiresAt}, ${within}: its clients get 401 from then on, unless its expiresAt is changed.`;
+    case 'keys.expiring': {
+      const within = (expiresAt: string) => {
+        const days = Math.max(0, (Date.parse(expiresAt) - Date.parse(alert.at)) / 86_400_000);
+        return days < 1 ? `in ${Math.max(1, Math.round(days * 24))} h` : `in ${Math.round(days)} day${Math.round(days) === 1 ? '' : 's'}`;
+      };
+      const named = alert.keys.slice(0, KEYS_IN_TEXT).map((key) => `'${key.name}' (${key.id}) at ${key.expiresAt}, ${within(key.expiresAt)}`);
+      const more = alert.keys.length > KEYS_IN_TEXT ? `; and ${alert.keys.length - KEYS_IN_TEXT} more` : '';
+      const subject = alert.keys.length === 1 ? 'Key' : `${alert.keys.length} keys expire:`;
+      const tail = `${alert.keys.length === 1 ? 'its clients get' : 'their clients get'} 401 from then on, unless ${alert.keys.length === 1 ? 'its' : 'their'} expiresAt is changed.`;
+      return alert.keys.length === 1 ? `${subject} ${named[0]!.replace(' at ', ' expires at ')}: ${tail}` : `${subject} ${named.join('; ')}${more}. ${tail[0]!.toUpperCase()}${tail.slice(1)}`;
     }
     case 'budget.threshold':
     case 'budget.refused': {

@@ -129,15 +129,20 @@ export class KeyStore {
     return { key: this.view(key), secret };
   }
 
+  /**
+   * Every key. Read LIST_BATCH records at a time: the requests' key lookups share the store's
+   * connection, and a read of every record at once (tens of thousands on Redis) kept them waiting
+   * past their deadline.
+   */
   async list(): Promise<KeyView[]> {
     const last = await this.counters.get(SLOTS);
     const [legacy, slotted, beyond] = await Promise.all([
       this.kv.get('index'),
-      Promise.all(Array.from({ length: last }, (_, i) => this.kv.get(`slot:${i + 1}`))),
+      inBatches(Array.from({ length: last }, (_, i) => i + 1), (slot) => this.kv.get(`slot:${slot}`)),
       this.slotsAfter(last),
     ]);
     const ids = new Set([...(legacy ?? []), ...slotted.filter((id) => id !== undefined), ...beyond]);
-    const keys = await Promise.all([...ids].map((id) => this.kv.get(`id:${id}`)));
+    const keys = await inBatches([...ids], (id) => this.kv.get(`id:${id}`));
     return keys.filter((k): k is GatewayKey => k !== undefined).map((k) => this.view(k));
   }
 
@@ -332,3 +337,14 @@ export class KeyStore {
     return { ...rest, ...(inGrace ? { previous: { preview: previous.preview, until: previous.until } } : {}), status: this.status(key) };
   }
 }
+
+/** Records read at once by `list`. */
+const LIST_BATCH = 100;
+
+/** `Promise.all(items.map(read))`, LIST_BATCH at a time, in order. */
+async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += LIST_BATCH) out.push(...(await Promise.all(items.slice(i, i + LIST_BATCH).map(read))));
+  return out;
+}
+

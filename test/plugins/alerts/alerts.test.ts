@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { alerts, auth, circuitBreaker, definePlugin, pricing, type GatewayConfig, type Pricing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
@@ -194,31 +194,52 @@ describe('gateway:alerts, circuits', () => {
 });
 
 describe('gateway:alerts, keys', () => {
-  it('tells a key that expires within the days given, once for its expiry date, and again for a new one', async () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('tells the keys that expire within the days given, together, once for each expiry date, on one look an hour', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
     const { receiver, gateways, createKey } = await setUp((up, hook) => ({
       providers: { mock: mockProvider(up) },
       plugins: [auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url }], keys: { expiringWithinDays: 3 } })],
     }));
     const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
-    const soon = await createKey({ name: 'soon', team: 'ops', expiresAt: inDays(2) });
+    // A batch of keys made together, expiring together: one alert, not 150 (a webhook queues at most 100).
+    const batch = [];
+    for (let i = 0; i < 150; i++) batch.push(await createKey({ name: `batch-${String(i).padStart(3, '0')}`, team: 'ops', expiresAt: inDays(2) }));
+    const soonest = await createKey({ name: 'soonest', expiresAt: inDays(1) });
     await createKey({ name: 'later', expiresAt: inDays(30) });
     await createKey({ name: 'never' });
     const revoked = await createKey({ name: 'revoked', expiresAt: inDays(1) });
     await fetch(`${gateways[0]!.url}/admin/keys/${revoked.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
-    // Looked at when the gateway is ready (and every hour): here the keys were made after, so it is told again.
+
+    // Looked at when the gateway is ready, then hourly; here the keys were made after it started.
     const { events } = gateways[0]!.gateway;
+    vi.setSystemTime(Date.now() + 3_600_000);
     events.emit('gateway:ready');
     const [told] = await receiver.waitFor(1);
-    expect(told!.body).toMatchObject({ type: 'key.expiring', key: { id: soon.id, name: 'soon', team: 'ops' } });
-    expect(told!.body.text).toMatch(new RegExp(`^Key 'soon' \\(${soon.id}\\) expires at .+Z, in 2 days: its clients get 401 from then on, unless its expiresAt is changed\\.$`));
+    const keys = told!.body.keys as Array<{ id: string; name: string; team?: string; expiresAt: string }>;
+    expect(keys).toHaveLength(151);
+    expect(keys[0]).toEqual({ id: soonest.id, name: 'soonest', expiresAt: expect.any(String) });
+    expect(new Set(keys.slice(1).map((key) => key.id))).toEqual(new Set(batch.map((key) => key.id)));
+    expect(keys[1]).toMatchObject({ team: 'ops' });
+    // Twenty named (an hour after they were made: the soonest in 23 hours), the rest counted.
+    expect(told!.body.text).toMatch(/^151 keys expire: 'soonest' \(key_[\w-]+\) at [^;]+Z, in 23 h; 'batch-000' \(key_[\w-]+\) at [^;]+Z, in 2 days; .+; 'batch-018' [^;]+; and 131 more\. Their clients get 401 from then on, unless their expiresAt is changed\.$/);
+
+    // Within the hour, a reload does not look again; the next hour's look tells nothing already told.
     events.emit('gateway:ready');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    vi.setSystemTime(Date.now() + 3_600_000);
+    events.emit('gateway:ready');
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.received).toHaveLength(1);
+
+    // A new expiry date is told again, alone, in the hour after.
     const moved = inDays(2.5);
-    await fetch(`${gateways[0]!.url}/admin/keys/${soon.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ expiresAt: moved }) });
+    await fetch(`${gateways[0]!.url}/admin/keys/${soonest.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ expiresAt: moved }) });
+    vi.setSystemTime(Date.now() + 3_600_000);
     events.emit('gateway:ready');
     const [, again] = await receiver.waitFor(2);
-    expect(again!.body).toMatchObject({ type: 'key.expiring', expiresAt: moved });
+    expect(again!.body).toMatchObject({ type: 'keys.expiring', keys: [{ id: soonest.id, expiresAt: moved }] });
+    expect(again!.body.text).toBe(`Key 'soonest' (${soonest.id}) expires at ${moved}, in 2 days: its clients get 401 from then on, unless its expiresAt is changed.`);
   });
 
   it('takes its webhook from LLM_GATEWAY_ALERTS_WEBHOOK_URL when the config gives none (a JSON config keeps the secret out of the file)', async () => {
@@ -234,10 +255,10 @@ describe('gateway:alerts, keys', () => {
     } finally {
       process.env = before;
     }
-    expect(() => webhooksFromEnv({})).toThrow('gateway:alerts has no webhook: give it `webhooks`, or set LLM_GATEWAY_ALERTS_WEBHOOK_URL.');
-    expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'ftp://hooks.example.com/SECRETPART' })).toThrow(/LLM_GATEWAY_ALERTS_WEBHOOK_\*\/url must match/);
+    expect(webhooksFromEnv({})).toEqual([]);
+    expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'ftp://hooks.example.com/SECRETPART' })).toThrow(/^gateway:alerts: LLM_GATEWAY_ALERTS_WEBHOOK_URL must match/);
     expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'ftp://hooks.example.com/SECRETPART' })).not.toThrow(/SECRETPART/);
-    expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'https://h.example.com/x', LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT: 'teams' })).toThrow(/format must be one of/);
+    expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'https://h.example.com/x', LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT: 'teams' })).toThrow(/LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT must be one of/);
     expect(webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'https://h.example.com/x', LLM_GATEWAY_ALERTS_WEBHOOK_SECRET: 'a-secret-of-16-characters' })).toEqual([{ url: 'https://h.example.com/x', secret: 'a-secret-of-16-characters' }]);
   });
 

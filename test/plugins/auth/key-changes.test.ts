@@ -36,6 +36,30 @@ describe.each(stores)('key changes at the same time (%s)', (_name, url) => {
     });
   });
 
+  it('lists a few hundred keys reading at most a hundred records at once (the requests share the store)', async () => {
+    await withStore(url(), async (store) => {
+      const state = keyStateOf(store);
+      const keys = new KeyStore(state, 0);
+      for (let i = 0; i < 250; i++) await keys.create({ name: `many-${i}` });
+      const get = state.kv.get.bind(state.kv);
+      let reading = 0;
+      let most = 0;
+      state.kv.get = (async (key: never) => {
+        most = Math.max(most, ++reading);
+        try {
+          return await get(key);
+        } finally {
+          reading--;
+        }
+      }) as typeof state.kv.get;
+      const listed = await new KeyStore(state, 0).list();
+      expect(listed.filter((key) => key.name.startsWith('many-'))).toHaveLength(250);
+      // A batch of 100, and beside the first the legacy index and the slots past the counter.
+      expect(most).toBeLessThanOrEqual(110);
+      expect(most).toBeGreaterThan(50);
+    });
+  });
+
   it('two updates of one key at the same moment both land, however slowly the store answers', async () => {
     await withStore(url(), async (store) => {
       const { key } = await new KeyStore(keyStateOf(store), 0).create({ name: 'contested' });
