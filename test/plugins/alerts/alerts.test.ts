@@ -11,6 +11,7 @@ import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
 import { webhooksFromEnv } from '../../../plugins/alerts/index.js';
+import { silentLogger } from '../../../core/logger.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const ADMIN = 'alerts-admin-key-0123456789';
@@ -260,6 +261,23 @@ describe('gateway:alerts, keys', () => {
     expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'ftp://hooks.example.com/SECRETPART' })).not.toThrow(/SECRETPART/);
     expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'https://h.example.com/x', LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT: 'teams' })).toThrow(/LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT must be one of/);
     expect(webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'https://h.example.com/x', LLM_GATEWAY_ALERTS_WEBHOOK_SECRET: 'a-secret-of-16-characters' })).toEqual([{ url: 'https://h.example.com/x', secret: 'a-secret-of-16-characters' }]);
+  });
+
+  it('starts without any webhook, saying so, and writes its alerts to the log', async () => {
+    const lines: Array<{ level: string; message: string }> = [];
+    const logger = { ...silentLogger, level: 'info' as const, info: (message: string) => void lines.push({ level: 'info', message }), warn: (message: string) => void lines.push({ level: 'warn', message }) };
+    logger.child = () => logger;
+    const before = process.env.LLM_GATEWAY_ALERTS_WEBHOOK_URL;
+    delete process.env.LLM_GATEWAY_ALERTS_WEBHOOK_URL;
+    try {
+      const gateway = await startGateway({ providers: {}, plugins: [['gateway:alerts', {}]] }, { logger });
+      open.unshift(gateway);
+      gateway.gateway.events.emit('circuit:change', 'mock/m', 'closed', 'open');
+      await vi.waitFor(() => expect(lines).toContainEqual({ level: 'info', message: 'alert: circuit.open' }));
+      expect(lines).toContainEqual({ level: 'warn', message: 'gateway:alerts has no webhook (give it `webhooks`, or set LLM_GATEWAY_ALERTS_WEBHOOK_URL): alerts are only written to the log' });
+    } finally {
+      if (before !== undefined) process.env.LLM_GATEWAY_ALERTS_WEBHOOK_URL = before;
+    }
   });
 
   it('never prints a webhook in a config error (a Slack URL is its secret)', () => {
