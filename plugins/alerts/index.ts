@@ -6,9 +6,9 @@
  *
  * Options: the webhooks; the budget thresholds (shares of a window's limit, spent or reserved by
  * requests in flight) and whether refusals are told; whether circuits are, and how long one
- * deployment stays quiet after an alert. It listens to events only (`budget:spend`,
- * `budget:refusal`, `circuit:change`): nothing waits for it on a request's path, and a webhook that
- * is down costs a bounded queue. Each alert is sent once for all replicas: the first to claim it in
+ * deployment stays quiet after an alert; how many days ahead keys about to expire are told. It
+ * listens to events (`budget:spend`, `budget:refusal`, `circuit:change`) and looks at the keys once
+ * an hour: nothing waits for it on a request's path, and a webhook that is down costs a bounded queue. Each alert is sent once for all replicas: the first to claim it in
  * the store sends it (a window's threshold once a window; a deployment's circuit at most once in
  * `quietMs`, and its state at the end of that time if it is not the one told).
  *
@@ -16,14 +16,14 @@
  * plugins: [auth(), circuitBreaker(), alerts({ webhooks: [{ url: process.env.SLACK_WEBHOOK_URL!, format: 'slack' }] })]
  */
 import { hostname } from 'node:os';
-import { definePlugin, formatIssues, validate, type PluginHost } from 'llm-gateway/plugin';
-import type { BudgetRefusal, BudgetSpend, BudgetState } from 'llm-gateway/plugins/auth';
+import { definePlugin, type PluginHost } from 'llm-gateway/plugin';
 import { circuitBreakerState, type CircuitState } from 'llm-gateway/plugins/circuit-breaker';
+import { watchBudgets } from './budget-alerts.js';
 import { CircuitNotices, type ToldState } from './circuit-notices.js';
 import { watchExpiringKeys } from './expiring-keys.js';
 import { FirstClaim } from './first-claim.js';
-import type { Alert, BudgetAlert } from './messages.js';
-import { Webhook, webhookSchema, type WebhookOptions } from './webhook.js';
+import type { Alert } from './messages.js';
+import { Webhook, webhookSchema, webhooksFromEnv, type WebhookOptions } from './webhook.js';
 
 export interface AlertsOptions {
   /**
@@ -109,34 +109,14 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
         .then((first) => first && raise(alert()))
         .catch(failed);
 
-    // On the way in: nothing. On a budget's settle: the highest threshold its window has reached.
     // WithDefaults cannot type an option that is either false or an object with defaults.
     const budgets = options.budgets as false | { thresholds: number[]; refusals: boolean };
     const circuits = options.circuits as false | { quietMs: number };
-    if (budgets) {
-      const thresholds = [...budgets.thresholds].sort((a, b) => b - a);
-      if (thresholds.length > 0) {
-        host.events.on('budget:spend', (spend: BudgetSpend) => {
-          // A request that settles after its window reset has nothing to tell about the window.
-          if (spend.resetsAt <= Date.now()) return;
-          // In micro-dollars, as the budget counts: $2.40 of $3 is 80 %, not 79.99…
-          const reached = thresholds.findIndex((threshold) => Math.round(spend.totalUsd * 1e6) >= Math.round(threshold * spend.limitUsd * 1e6));
-          if (reached < 0) return;
-          const until = spend.resetsAt;
-          raiseOnce(`budget:${windowName(spend)}:${thresholds[reached]}`, until, () => budgetAlert('budget.threshold', spend, thresholds[reached]));
-          // Those below it are spent too: no replica should tell them after the higher one.
-          for (const lower of thresholds.slice(reached + 1)) void claims.claim(`budget:${windowName(spend)}:${lower}`, until).catch(() => undefined);
-        });
-      }
-      if (budgets.refusals) {
-        host.events.on('budget:refusal', (refusal: BudgetRefusal) => {
-          // Spent (or reserved) to its limit, or only too little left for this request's most
-          // expensive outcome: told apart, each once a window, so the first does not hide the second.
-          const exhausted = refusal.totalUsd === undefined || Math.round(refusal.totalUsd * 1e6) >= Math.round(refusal.limitUsd * 1e6);
-          raiseOnce(`budget:${windowName(refusal)}:${exhausted ? 'refused' : 'refused-short'}`, refusal.resetsAt, () => budgetAlert('budget.refused', refusal, undefined, exhausted));
-        });
-      }
-    }
+    const keys = options.keys as false | { expiringWithinDays: number };
+
+    // Budgets: on each settle, the highest threshold a window has reached; on a refusal, which kind.
+    if (budgets) watchBudgets(host.events, budgets, claims, raiseOnce);
+    // Circuits: each change, at most one alert a deployment in the quiet time, then the state it is in.
     const notices = circuits ? new CircuitNotices(claims, host.store.kv('alerts:circuits'), circuits.quietMs, (deployment) => circuitStateNow(host, deployment), raise) : undefined;
     if (notices) {
       // Half-open is the breaker's own step between the two (a probe is let through): not told.
@@ -144,8 +124,7 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
         if (to !== 'half_open') void notices.changed(deployment, to).catch(failed);
       });
     }
-
-    const keys = options.keys as false | { expiringWithinDays: number };
+    // Keys: once an hour, by one replica, those about to expire.
     const expiring = keys ? watchExpiringKeys(host, keys.expiringWithinDays, claims, raise) : undefined;
 
     return {
@@ -158,49 +137,11 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
   },
 });
 
-/** The webhook the environment names, if any, checked as an option would be (its URL never printed). */
-export function webhooksFromEnv(env: NodeJS.ProcessEnv): WebhookOptions[] {
-  const url = env.LLM_GATEWAY_ALERTS_WEBHOOK_URL;
-  if (!url) return [];
-  const webhook = {
-    url,
-    ...(env.LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT ? { format: env.LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT } : {}),
-    ...(env.LLM_GATEWAY_ALERTS_WEBHOOK_SECRET ? { secret: env.LLM_GATEWAY_ALERTS_WEBHOOK_SECRET } : {}),
-  };
-  const issues = validate(webhookSchema, webhook, (path) => path === '/url' || path === '/secret');
-  if (issues.length > 0) {
-    // Named as the variable that holds it: LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT, not options/format.
-    const lines = issues.map((issue) => formatIssues('', [issue]).replace(/^\/(\w+)/, (_, field: string) => `LLM_GATEWAY_ALERTS_WEBHOOK_${field.toUpperCase()}`));
-    throw new Error(`gateway:alerts: ${lines.join('; ')}`);
-  }
-  return [webhook as WebhookOptions];
-}
-
-/** A window's name for its claims: its owner and its period. */
-function windowName(state: BudgetState): string {
-  return `${state.owner.kind === 'key' ? state.owner.id : `team:${state.owner.team}`}:${state.window}:${state.period}`;
-}
-
 /** The deployment's circuit as the breaker sees it now; half-open (not answered yet) counts as open. */
 async function circuitStateNow(host: PluginHost, deployment: string): Promise<ToldState | undefined> {
   const found = (await host.tryResolve(circuitBreakerState)?.snapshot())?.find((circuit) => circuit.deployment === deployment);
   return found === undefined ? undefined : found.state === 'closed' ? 'closed' : 'open';
 }
 
-function budgetAlert(type: BudgetAlert['type'], state: BudgetState & { totalUsd?: number }, threshold?: number, exhausted?: boolean): Alert {
-  return {
-    type,
-    ...(exhausted === undefined ? {} : { exhausted }),
-    owner: state.owner,
-    window: state.window,
-    period: state.period,
-    limitUsd: state.limitUsd,
-    ...(state.totalUsd === undefined ? {} : { totalUsd: state.totalUsd }),
-    ...(threshold === undefined ? {} : { threshold }),
-    resetsAt: new Date(state.resetsAt).toISOString(),
-    at: new Date().toISOString(),
-  };
-}
-
 export type { Alert, BudgetAlert, CircuitAlert, KeysAlert } from './messages.js';
-export type { WebhookOptions } from './webhook.js';
+export { webhooksFromEnv, type WebhookOptions } from './webhook.js';

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
-import type { Logger } from 'llm-gateway/plugin';
+import { formatIssues, validate, type Logger } from 'llm-gateway/plugin';
 import { alertText, type Alert } from './messages.js';
 
 export interface WebhookOptions {
@@ -162,4 +162,22 @@ export class Webhook {
   private where(): string {
     return new URL(this.options.url).origin;
   }
+}
+
+/** The webhook the environment names, if any, checked as an option would be (its URL never printed). */
+export function webhooksFromEnv(env: NodeJS.ProcessEnv): WebhookOptions[] {
+  const url = env.LLM_GATEWAY_ALERTS_WEBHOOK_URL;
+  if (!url) return [];
+  const webhook = {
+    url,
+    ...(env.LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT ? { format: env.LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT } : {}),
+    ...(env.LLM_GATEWAY_ALERTS_WEBHOOK_SECRET ? { secret: env.LLM_GATEWAY_ALERTS_WEBHOOK_SECRET } : {}),
+  };
+  const issues = validate(webhookSchema, webhook, (path) => path === '/url' || path === '/secret');
+  if (issues.length > 0) {
+    // Named as the variable that holds it: LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT, not options/format.
+    const lines = issues.map((issue) => formatIssues('', [issue]).replace(/^\/(\w+)/, (_, field: string) => `LLM_GATEWAY_ALERTS_WEBHOOK_${field.toUpperCase()}`));
+    throw new Error(`gateway:alerts: ${lines.join('; ')}`);
+  }
+  return [webhook as WebhookOptions];
 }
