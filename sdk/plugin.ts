@@ -29,6 +29,7 @@ export { GatewayContext, defineSlot } from '../core/context.js';
 export type { Attempt, AttemptOutcome, Endpoint, GatewayResponse, RequestOutcome, RouteDecision, Slot, Timings } from '../core/context.js';
 export { defineService } from '../core/services.js';
 export { modelVisibility, type ModelVisibility } from '../core/model-visibility.js';
+export { escapeHtml } from '../core/html.js';
 export type { ServiceToken } from '../core/services.js';
 export type { EventBus, GatewayEventName, GatewayEvents } from '../core/events.js';
 export type { Logger, LogLevel } from '../core/logger.js';

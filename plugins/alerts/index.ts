@@ -22,6 +22,7 @@ import { watchBudgets } from './budget-alerts.js';
 import { CircuitNotices, type ToldState } from './circuit-notices.js';
 import { watchExpiringKeys } from './expiring-keys.js';
 import { FirstClaim } from './first-claim.js';
+import { RecentAlerts } from './recent-alerts.js';
 import type { Alert } from './messages.js';
 import { Webhook, webhookSchema, webhooksFromEnv, type WebhookOptions } from './webhook.js';
 
@@ -97,8 +98,12 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
     if (given.length === 0) host.logger.warn('gateway:alerts has no webhook (give it `webhooks`, or set LLM_GATEWAY_ALERTS_WEBHOOK_URL): alerts are only written to the log');
     const webhooks = given.map((webhook) => new Webhook(webhook, host.logger, options.timeoutMs, source));
     const claims = new FirstClaim(host.store.counters);
+    // The last alerts, for a panel on the dashboard's Overview (shown where the dashboard is configured).
+    const recent = new RecentAlerts(host.store, host.logger);
+    host.addPanel(recent.panel());
     const raise = (alert: Alert) => {
       host.logger.info(`alert: ${alert.type}`, { ...alert });
+      recent.add(alert);
       for (const webhook of webhooks) webhook.send(alert);
     };
     const failed = (error: Error) => host.logger.warn('alerts: could not raise an alert', { error: error.message });

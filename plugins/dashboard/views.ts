@@ -25,7 +25,5 @@ export function createRenderer(): Render {
   return (template, data) => eta.renderAsync(`./dashboard/${template}`, data);
 }
 
-/** Escapes text for HTML built outside templates (the charts). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+/** Escapes text for HTML built outside templates (the charts): the SDK's, which panels use too. */
+export { escapeHtml } from 'llm-gateway/plugin';

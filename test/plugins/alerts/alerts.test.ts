@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { alerts, auth, circuitBreaker, definePlugin, pricing, type GatewayConfig, type Pricing } from '../../../index.js';
+import { alerts, auth, circuitBreaker, dashboard, definePlugin, pricing, type GatewayConfig, type Pricing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
@@ -278,6 +278,19 @@ describe('gateway:alerts, keys', () => {
     } finally {
       if (before !== undefined) process.env.LLM_GATEWAY_ALERTS_WEBHOOK_URL = before;
     }
+  });
+
+  it("shows the last alerts in a panel on the dashboard's Overview, newest first, escaped", async () => {
+    const ADMIN_KEY = 'admin-key-of-the-alerts-panel';
+    const { receiver, gateways } = await setUp((up, hook) => ({ providers: { mock: mockProvider(up) }, plugins: [alerts({ webhooks: [{ url: hook.url }] }), dashboard({ adminKey: ADMIN_KEY })] }));
+    const overview = () => fetch(`${gateways[0]!.url}/dashboard`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }).then((r) => r.text());
+    expect(await overview()).toContain('<section class="panel" id="panel-alerts"><h3>Recent alerts</h3><p>No alerts yet.</p></section>');
+    const { events } = gateways[0]!.gateway;
+    events.emit('circuit:change', 'mock/first', 'closed', 'open');
+    await vi.waitFor(async () => expect(await overview()).toContain('Circuit open for mock/first'), { timeout: 3000 });
+    events.emit('circuit:change', 'mock/<b>second</b>', 'closed', 'open');
+    await receiver.waitFor(2);
+    await vi.waitFor(async () => expect(await overview()).toMatch(/<ul class="alerts"><li class="alert circuit-open"><time datetime="[^"]+">[^<]+ UTC<\/time> Circuit open for mock\/&lt;b&gt;second&lt;\/b&gt;: .*<\/li><li class="alert circuit-open">.*Circuit open for mock\/first: /), { timeout: 3000 });
   });
 
   it('never prints a webhook in a config error (a Slack URL is its secret)', () => {
