@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `llm-gateway start | check | init | route | keys`: the command line in front of the kernel.
+ * `llm-gateway start | check | init | route | keys | teams`: the command line in front of the kernel.
  */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,10 @@ Usage:
   llm-gateway keys rotate KEY_ID [--grace SECONDS] [--json] give a key a new secret (printed once), keeping its id,
                                                             settings and spend; the old secret works for SECONDS more (default 0)
   llm-gateway keys revoke KEY_ID                            revoke a gateway key
+  llm-gateway teams set TEAM [--daily-usd N] [--monthly-usd N] [--json]
+                                                            give a team a budget over all its keys (over the config's)
+  llm-gateway teams list [--json]                           list the team budgets given while running
+  llm-gateway teams remove TEAM                             take back a team budget given while running
   llm-gateway --version | --help
 
 Without --config, the first of gateway.config.{ts,mts,js,mjs,cjs,json,yaml,yml} in the current
@@ -87,6 +91,11 @@ async function main(argv: string[]): Promise<number> {
       grace: values.grace,
       json: values.json === true,
     });
+  }
+  if (command === 'teams') {
+    const [action, team, ...extra] = rest;
+    if (extra.length > 0) return fail(`unexpected arguments: ${extra.join(' ')}\n\n${HELP}`);
+    return (await import('./teams.js')).teamsCommand({ action, team, config: values.config, dailyUsd: values['daily-usd'], monthlyUsd: values['monthly-usd'], json: values.json === true });
   }
   if (rest.length > 0) return fail(`unexpected arguments: ${rest.join(' ')}\n\n${HELP}`);
   switch (command) {
