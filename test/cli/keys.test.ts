@@ -1,13 +1,14 @@
 /**
- * `llm-gateway keys`, the real CLI as a child process: a key created on the command line calls a
- * running gateway (both sharing the SQLite store), is listed without its secret, and once revoked
- * is refused with a 401.
+ * `llm-gateway keys` and `llm-gateway teams`, the real CLI as a child process: a key created on the
+ * command line calls a running gateway (both sharing the SQLite store), is listed without its
+ * secret, and once revoked is refused with a 401; a budget given to a team on the command line
+ * holds the team's keys within a second, is listed, and once removed lets them through again.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { runCli, startCli } from '../support/cli.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -106,5 +107,46 @@ it('rotates a key beside a running gateway: the new secret works there, the old 
     expect(cli.output()).not.toContain(rotated.secret);
   } finally {
     await cli.stop();
+  }
+});
+
+it('gives a team a budget that a running gateway holds its keys to, lists it, and takes it back', async () => {
+  const key = JSON.parse(runCli(['keys', 'create', '--config', config, '--name', 'indexer', '--team', 'search', '--json']).stdout) as { secret: string };
+  const cli = await startCli(['--config', config, '--port', '0']);
+  try {
+    const client = new OpenAI({ baseURL: `${cli.url}/v1`, apiKey: key.secret, maxRetries: 0 });
+    const ask = () => client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'hi' }] }).then(() => 'served', (e: unknown) => (e as InstanceType<typeof OpenAI.APIError>).code);
+    expect(await ask()).toBe('served');
+
+    // A budget of nothing: every request of the team is refused, once the gateway has read it.
+    const set = runCli(['teams', 'set', 'search', '--monthly-usd', '0', '--config', config]);
+    expect(set.stderr).toBe('');
+    expect(set.stdout).toContain('search  monthly=$0');
+    await vi.waitFor(async () => expect(await ask()).toBe('team_monthly_budget_exceeded'), { timeout: 5000, interval: 200 });
+
+    const listed = runCli(['teams', 'list', '--json', '--config', config]);
+    expect(JSON.parse(listed.stdout)).toEqual([{ team: 'search', budget: { monthlyUsd: 0 }, source: 'admin' }]);
+
+    const removed = runCli(['teams', 'remove', 'search', '--config', config]);
+    expect(removed.stdout).toContain('removed the budget given to team search');
+    await vi.waitFor(async () => expect(await ask()).toBe('served'), { timeout: 5000, interval: 200 });
+  } finally {
+    await cli.stop();
+  }
+  expect(runCli(['teams', 'list', '--config', config]).stdout).toContain('no team budgets given while running');
+});
+
+it('explains a bad budget, a missing team and an unknown action', () => {
+  const cases: Array<[args: string[], message: string]> = [
+    [['set', 'search', '--daily-usd', 'lots'], '--daily-usd must be a number'],
+    [['set', 'search'], 'give budget.dailyUsd, budget.monthlyUsd or both'],
+    [['remove'], 'teams remove needs a team'],
+    [['rename'], 'usage: llm-gateway teams'],
+    [['remove', 'nobody'], 'no budget was given to team nobody while running'],
+  ];
+  for (const [args, message] of cases) {
+    const refused = runCli(['teams', ...args, '--config', config]);
+    expect(refused.status, args.join(' ')).not.toBe(0);
+    expect(refused.stderr, args.join(' ')).toContain(message);
   }
 });
