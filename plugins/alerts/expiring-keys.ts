@@ -14,7 +14,12 @@ import type { KeysAlert } from './messages.js';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-export function watchExpiringKeys(host: PluginHost, withinDays: number, claims: FirstClaim, raise: (alert: KeysAlert & { at: string }) => void): { close(): void } {
+export function watchExpiringKeys(
+  host: PluginHost,
+  withinDays: number,
+  claims: FirstClaim,
+  raise: (alert: KeysAlert & { at: string }, undelivered: () => void) => void,
+): { close(): void } {
   const check = async () => {
     const admin = host.tryResolve(keyAdmin);
     const now = Date.now();
@@ -24,12 +29,15 @@ export function watchExpiringKeys(host: PluginHost, withinDays: number, claims: 
       const expiresAt = key.expiresAt === undefined ? NaN : Date.parse(key.expiresAt);
       return key.status === 'active' && expiresAt > now && expiresAt - now <= withinDays * DAY;
     });
-    const told = await Promise.all(expiring.map((key) => claims.claim(`key-expiring:${key.id}:${key.expiresAt}`, Date.parse(key.expiresAt!))));
-    const keys = expiring
-      .filter((_, i) => told[i])
+    const claimName = (key: { id: string; expiresAt?: string }) => `key-expiring:${key.id}:${key.expiresAt}`;
+    const told = await Promise.all(expiring.map((key) => claims.claim(claimName(key), Date.parse(key.expiresAt!))));
+    const claimed = expiring.filter((_, i) => told[i]);
+    const keys = claimed
       .map((key) => ({ id: key.id, name: key.name, ...(key.team === undefined ? {} : { team: key.team }), expiresAt: new Date(key.expiresAt!).toISOString() }))
       .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
-    if (keys.length > 0) raise({ type: 'keys.expiring', keys, at: new Date(now).toISOString() });
+    // An alert no webhook took gives back its keys' claims: the next hour's look tells them again.
+    const giveBack = () => void Promise.all(claimed.map((key) => claims.release(claimName(key))));
+    if (keys.length > 0) raise({ type: 'keys.expiring', keys, at: new Date(now).toISOString() }, giveBack);
   };
   const run = () => void check().catch((error: Error) => host.logger.warn('alerts: could not look for keys about to expire', { error: error.message }));
   let timer: NodeJS.Timeout | undefined;

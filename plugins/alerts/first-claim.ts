@@ -34,6 +34,15 @@ export class FirstClaim {
     }
   }
 
+  /**
+   * Gives a claim back (an alert no webhook took), so that the next occasion, here or on another
+   * replica, claims and sends it again. Where the store does not answer, the claim stays.
+   */
+  async release(name: string): Promise<void> {
+    this.known.delete(name);
+    await this.counters.delete(`alerts:${name}`).catch(() => undefined);
+  }
+
   private remember(name: string, until: number, now: number): void {
     this.known.delete(name);
     if (this.known.size >= MAX_REMEMBERED) {

@@ -101,17 +101,27 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
     // The last alerts, for a panel on the dashboard's Overview (shown where the dashboard is configured).
     const recent = new RecentAlerts(host.store, host.logger);
     host.addPanel(recent.panel());
-    const raise = (alert: Alert) => {
+    /** Sends the alert to every webhook; `undelivered` runs when none of them took it. */
+    const raise = (alert: Alert, undelivered?: () => void) => {
       host.logger.info(`alert: ${alert.type}`, { ...alert });
       recent.add(alert);
-      for (const webhook of webhooks) webhook.send(alert);
+      let waiting = webhooks.length;
+      let delivered = false;
+      const settled = (ok: boolean) => {
+        delivered ||= ok;
+        if (--waiting === 0 && !delivered) undelivered?.();
+      };
+      for (const webhook of webhooks) webhook.send(alert, settled);
     };
     const failed = (error: Error) => host.logger.warn('alerts: could not raise an alert', { error: error.message });
-    /** Sends the alert when this replica is the first to claim `name` until `until`. */
+    /**
+     * Sends the alert when this replica is the first to claim `name` until `until`; an alert no
+     * webhook took gives its claim back, so the next occasion (a request settling, a refusal) sends it.
+     */
     const raiseOnce = (name: string, until: number, alert: () => Alert) =>
       void claims
         .claim(name, until)
-        .then((first) => first && raise(alert()))
+        .then((first) => first && raise(alert(), () => void claims.release(name)))
         .catch(failed);
 
     // WithDefaults cannot type an option that is either false or an object with defaults.

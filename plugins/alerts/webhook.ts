@@ -39,12 +39,17 @@ export const webhookSchema = {
 } as const;
 
 export const MAX_QUEUED = 100;
+
+interface Queued {
+  alert: Alert;
+  settled: ((delivered: boolean) => void) | undefined;
+}
 /** Waits before the second and third tries; a receiver's `Retry-After` is honoured up to the last. */
 const RETRY_DELAYS_MS = [1000, 5000];
 const MAX_RETRY_AFTER_MS = 30_000;
 
 export class Webhook {
-  private readonly queue: Alert[] = [];
+  private readonly queue: Queued[] = [];
   private running: Promise<void> | undefined;
   private readonly closing = new AbortController();
   private dropped = 0;
@@ -57,14 +62,17 @@ export class Webhook {
     private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
   ) {}
 
-  /** Queues the alert; never throws, never waits. */
-  send(alert: Alert): void {
+  /**
+   * Queues the alert; never throws, never waits. `settled` hears whether it was delivered: false
+   * once its tries are spent or it is dropped from a full queue (not at shutdown).
+   */
+  send(alert: Alert, settled?: (delivered: boolean) => void): void {
     if (this.closing.signal.aborted) return;
     if (this.queue.length >= MAX_QUEUED) {
-      this.queue.shift();
+      this.queue.shift()!.settled?.(false);
       if (this.dropped++ === 0) this.logger.warn('alerts: a webhook is behind; its oldest alerts are dropped', { webhook: this.where() });
     }
-    this.queue.push(alert);
+    this.queue.push({ alert, settled });
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 
@@ -87,12 +95,15 @@ export class Webhook {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.closing.signal.aborted) {
-      const alert = this.queue.shift()!;
+      const { alert, settled } = this.queue.shift()!;
+      let delivered = false;
       try {
-        await this.deliver(alert);
+        delivered = await this.deliver(alert);
       } catch (error) {
         this.logger.warn('alerts: could not send an alert', { webhook: this.where(), alert: alert.type, error: (error as Error).message });
       }
+      // Cut by shutdown: not told as undelivered, since nothing is left to send it again.
+      if (!this.closing.signal.aborted) settled?.(delivered);
     }
     if (this.dropped > 0) {
       this.logger.warn('alerts: alerts were dropped while a webhook was behind', { webhook: this.where(), dropped: this.dropped });
@@ -100,17 +111,19 @@ export class Webhook {
     }
   }
 
-  private async deliver(alert: Alert): Promise<void> {
+  /** True once the receiver took it; false when its tries are spent (or the plugin closes). */
+  private async deliver(alert: Alert): Promise<boolean> {
     const body = JSON.stringify(this.options.format === 'slack' ? { text: alertText(alert) } : { ...alert, text: alertText(alert), source: this.source });
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.post(body);
-      if (outcome.ok || this.closing.signal.aborted) return;
+      if (outcome.ok) return true;
+      if (this.closing.signal.aborted) return false;
       const retryIn = attempt < this.retryDelaysMs.length && outcome.retry ? Math.min(Math.max(outcome.retryAfterMs ?? 0, this.retryDelaysMs[attempt]!), MAX_RETRY_AFTER_MS) : undefined;
       if (retryIn === undefined) {
         this.logger.warn('alerts: a webhook refused an alert', { webhook: this.where(), alert: alert.type, reason: outcome.reason, tries: attempt + 1 });
-        return;
+        return false;
       }
-      if (!(await this.pause(retryIn))) return;
+      if (!(await this.pause(retryIn))) return false;
     }
   }
 

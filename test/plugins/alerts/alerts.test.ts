@@ -102,6 +102,24 @@ describe('gateway:alerts, budgets', () => {
     expect(receiver.received.map((hook) => hook.body.threshold)).toEqual([0.9]);
   });
 
+  it('sends a threshold again on the next settle when no webhook took it, and not once one did', async () => {
+    const { receiver, gateways } = await setUp((up, hook) => ({ providers: { mock: mockProvider(up) }, plugins: [auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url }] })] }));
+    const { events } = gateways[0]!.gateway;
+    const spend = (totalUsd: number) =>
+      events.emit('budget:spend', { key: { id: 'key_r', name: 'r', team: undefined, metadata: undefined }, owner: { kind: 'key', id: 'key_r', name: 'r' }, window: 'daily', period: '2026-12-05', limitUsd: 1, resetsAt: Date.now() + 60_000, totalUsd });
+    // The receiver refuses the first (a 4xx is not tried again): the alert is undelivered.
+    receiver.answer(400);
+    spend(0.85);
+    await receiver.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    spend(0.86);
+    const [, again] = await receiver.waitFor(2);
+    expect(again!.body).toMatchObject({ type: 'budget.threshold', threshold: 0.8, totalUsd: 0.86 });
+    spend(0.9);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received).toHaveLength(2);
+  });
+
   it('counts a threshold in micro-dollars ($2.40 of $3 is 80 %), and tells nothing of a window that has reset', async () => {
     const { receiver, gateways } = await setUp((up, hook) => ({ providers: { mock: mockProvider(up) }, plugins: [auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url }] })] }));
     const { events } = gateways[0]!.gateway;

@@ -2,7 +2,7 @@
  * Delivering alerts to a webhook over a real socket: retried when the receiver fails or stalls,
  * not when it refuses; bounded while it is down; and the first claim of an alert across replicas.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCounters } from '../../../core/store/memory-counters.js';
 import { openStore } from '../../../core/store/store.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
@@ -84,6 +84,20 @@ describe('a webhook', () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(receiver.received).toHaveLength(1);
     expect(warnings.map((w) => w.message)).not.toContain('alerts: a webhook refused an alert');
+  });
+
+  it('says whether each alert was delivered: taken, refused, or dropped from a full queue', async () => {
+    const { webhook } = await webhookTo({ timeoutMs: 60_000 });
+    const outcomes: Array<[string, boolean]> = [];
+    const track = (name: string) => (delivered: boolean) => void outcomes.push([name, delivered]);
+    receiver.answer(400, 200);
+    webhook.send(alert('a/refused'), track('refused'));
+    webhook.send(alert('a/taken'), track('taken'));
+    await vi.waitFor(() => expect(outcomes).toEqual([['refused', false], ['taken', true]]));
+    receiver.answer('hang');
+    for (let i = 0; i <= MAX_QUEUED + 1; i++) webhook.send(alert(`q/${i}`), track(`q/${i}`));
+    // One in flight, the queue full: the oldest queued is dropped, and said so.
+    await vi.waitFor(() => expect(outcomes.slice(2)).toEqual([['q/1', false]]));
   });
 
   it("sends Slack's format: only the text", async () => {
