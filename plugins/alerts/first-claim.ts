@@ -5,30 +5,32 @@
  * past its threshold costs one store call per process, not one per request. Bounded: names come
  * from keys and deployments, which clients choose.
  */
+import { LRUCache } from 'lru-cache';
 import type { Counters } from 'llm-gateway/store';
 
 const MAX_REMEMBERED = 10_000;
 
 export class FirstClaim {
-  /** Claimed names and when their claims end (ms since the epoch), oldest first. */
-  private readonly known = new Map<string, number>();
+  /** Names claimed here or seen claimed, each until its claim ends; the least recently used go first when full. */
+  private readonly known: LRUCache<string, true>;
 
   constructor(
     private readonly counters: Counters,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.known = new LRUCache<string, true>({ max: MAX_REMEMBERED, perf: { now } });
+  }
 
   /**
    * True for the first claim of `name` until `until`, on any replica. Where the store does not
    * answer, true: a duplicate alert rather than none.
    */
   async claim(name: string, until: number): Promise<boolean> {
-    const now = this.now();
-    const known = this.known.get(name);
-    if (known !== undefined && known > now) return false;
-    this.remember(name, until, now);
+    if (this.known.has(name)) return false;
+    const ttlMs = Math.max(1, until - this.now());
+    this.known.set(name, true, { ttl: ttlMs });
     try {
-      return (await this.counters.add(`alerts:${name}`, 1, Math.max(1, until - now), { exact: true })) === 1;
+      return (await this.counters.add(`alerts:${name}`, 1, ttlMs, { exact: true })) === 1;
     } catch {
       return true;
     }
@@ -41,15 +43,6 @@ export class FirstClaim {
   async release(name: string): Promise<void> {
     this.known.delete(name);
     await this.counters.delete(`alerts:${name}`).catch(() => undefined);
-  }
-
-  private remember(name: string, until: number, now: number): void {
-    this.known.delete(name);
-    if (this.known.size >= MAX_REMEMBERED) {
-      for (const [other, ends] of this.known) if (ends <= now) this.known.delete(other);
-      while (this.known.size >= MAX_REMEMBERED) this.known.delete(this.known.keys().next().value!);
-    }
-    this.known.set(name, until);
   }
 
   get size(): number {
