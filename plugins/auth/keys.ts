@@ -316,7 +316,12 @@ export class KeyStore {
 
   /** Whether `hash` is the key's secret, or the one before its last rotation while that is still accepted. */
   private answersTo(key: GatewayKey, hash: string): boolean {
-    return key.hash === hash || (key.previous?.hash === hash && Date.parse(key.previous.until) > this.now());
+    return key.hash === hash || (key.previous?.hash === hash && this.inGrace(key.previous));
+  }
+
+  /** Whether a rotated key's old secret is still accepted. */
+  private inGrace(previous: GatewayKey['previous']): previous is NonNullable<GatewayKey['previous']> {
+    return previous !== undefined && Date.parse(previous.until) > this.now();
   }
 
   /** How many secrets the cache holds: known keys and unknown secrets (for tests and the dashboard). */
@@ -333,8 +338,7 @@ export class KeyStore {
   /** `previous` only while the old secret is accepted. */
   private view(key: GatewayKey): KeyView {
     const { hash: _hash, previous, ...rest } = key;
-    const inGrace = previous !== undefined && Date.parse(previous.until) > this.now();
-    return { ...rest, ...(inGrace ? { previous: { preview: previous.preview, until: previous.until } } : {}), status: this.status(key) };
+    return { ...rest, ...(this.inGrace(previous) ? { previous: { preview: previous.preview, until: previous.until } } : {}), status: this.status(key) };
   }
 }
 
