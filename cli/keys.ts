@@ -9,6 +9,7 @@ import { silentLogger } from '../core/logger.js';
 import { openStore } from '../core/store/store.js';
 import { parseNewKey, parseRotation } from '../plugins/auth/key-spec.js';
 import { KeyStore, keyStateOf, type KeyView, type NewKey } from '../plugins/auth/keys.js';
+import { numberFlag } from './flags.js';
 import { fail, print } from './output.js';
 
 export interface KeysOptions {
@@ -75,15 +76,9 @@ export async function keysCommand(options: KeysOptions): Promise<number> {
 }
 
 function specFrom(options: KeysOptions): NewKey {
-  const number = (value: string | undefined, flag: string) => {
-    if (value === undefined) return undefined;
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed)) throw new Error(`--${flag} must be a number (found "${value}")`);
-    return parsed;
-  };
-  const burst = number(options.burst, 'burst');
-  const limits = { rpm: number(options.rpm, 'rpm'), tpm: number(options.tpm, 'tpm'), ...(burst !== undefined ? { algorithm: 'token-bucket', burst } : {}) };
-  const budget = { dailyUsd: number(options.dailyUsd, 'daily-usd'), monthlyUsd: number(options.monthlyUsd, 'monthly-usd') };
+  const burst = numberFlag(options.burst, 'burst');
+  const limits = { rpm: numberFlag(options.rpm, 'rpm'), tpm: numberFlag(options.tpm, 'tpm'), ...(burst !== undefined ? { algorithm: 'token-bucket', burst } : {}) };
+  const budget = { dailyUsd: numberFlag(options.dailyUsd, 'daily-usd'), monthlyUsd: numberFlag(options.monthlyUsd, 'monthly-usd') };
   const spec: Record<string, unknown> = { name: options.name };
   if (options.team) spec.team = options.team;
   if (options.models) spec.models = options.models.split(',').map((m) => m.trim()).filter(Boolean);

@@ -10,6 +10,7 @@ import { silentLogger } from '../core/logger.js';
 import { openStore } from '../core/store/store.js';
 import { parseTeamBudget } from '../plugins/auth/key-spec.js';
 import { TeamBudgets, type TeamBudget } from '../plugins/auth/team-budgets.js';
+import { numberFlag } from './flags.js';
 import { fail, print } from './output.js';
 
 export interface TeamsOptions {
@@ -56,15 +57,10 @@ export async function teamsCommand(options: TeamsOptions): Promise<number> {
   }
 }
 
-function dollars(options: TeamsOptions): Record<string, number> {
-  const budget: Record<string, number> = {};
-  for (const [flag, field, value] of [['daily-usd', 'dailyUsd', options.dailyUsd], ['monthly-usd', 'monthlyUsd', options.monthlyUsd]] as const) {
-    if (value === undefined) continue;
-    const parsed = value.trim() === '' ? Number.NaN : Number(value);
-    if (!Number.isFinite(parsed)) throw new Error(`--${flag} must be a number (found "${value}")`);
-    budget[field] = parsed;
-  }
-  return budget;
+function dollars(options: TeamsOptions): { dailyUsd?: number; monthlyUsd?: number } {
+  const dailyUsd = numberFlag(options.dailyUsd, 'daily-usd');
+  const monthlyUsd = numberFlag(options.monthlyUsd, 'monthly-usd');
+  return { ...(dailyUsd === undefined ? {} : { dailyUsd }), ...(monthlyUsd === undefined ? {} : { monthlyUsd }) };
 }
 
 function describe(team: TeamBudget): string {

@@ -70,6 +70,10 @@ it('explains a bad key spec and an unknown action', () => {
   const bad = runCli(['keys', 'create', '--config', config, '--name', 'x', '--rpm', 'lots']);
   expect(bad.status).not.toBe(0);
   expect(bad.stderr).toContain('--rpm must be a number');
+  // An empty value is not 0 (a budget of nothing).
+  const empty = runCli(['keys', 'create', '--config', config, '--name', 'x', '--daily-usd=']);
+  expect(empty.status).not.toBe(0);
+  expect(empty.stderr).toContain('--daily-usd must be a number (found "")');
   const unknown = runCli(['keys', 'rename', '--config', config]);
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toContain('usage: llm-gateway keys');
