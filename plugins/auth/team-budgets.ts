@@ -26,7 +26,6 @@ export interface TeamBudget {
 export class TeamBudgets {
   private readonly kv: TypedKv<TeamRecords>;
   private stored: Readonly<Record<string, KeyBudget>> = {};
-  private storedText = '{}';
   private current: ReadonlyMap<string, KeyBudget>;
   private version: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -128,9 +127,8 @@ export class TeamBudgets {
     }
   }
 
+  /** Called only when the stored budgets moved (a new version, a change here); an unchanged team keeps its object. */
   private apply(stored: Readonly<Record<string, KeyBudget>>): void {
-    const text = JSON.stringify(stored);
-    if (text === this.storedText) return;
     const previous = this.current;
     const merged = new Map(this.fromConfig);
     for (const [team, budget] of Object.entries(stored)) {
@@ -138,7 +136,6 @@ export class TeamBudgets {
       merged.set(team, before && JSON.stringify(before) === JSON.stringify(budget) ? before : budget);
     }
     this.stored = stored;
-    this.storedText = text;
     this.current = merged;
   }
 }
