@@ -60,6 +60,10 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
     koa.body = model;
   }));
 
+  /** The provider's deployments this caller may see (served before, with their health). */
+  const deploymentsOf = (id: string, visible: ((model: string) => boolean) | undefined) =>
+    deps.health.all().filter((h) => h.provider === id && (!visible || visible(`${h.provider}/${h.model}`)));
+
   // Sections may read shared state (Redis), hence asynchronous.
   const describe = async (id: string, visible: ((model: string) => boolean) | undefined) => {
     const provider = runtime.registry.get(id)!;
@@ -69,7 +73,7 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
       id,
       type: provider.type,
       models: { status: listing?.status ?? 'ok', count: listing?.models.length ?? 0, ...(listing?.error ? { error: listing.error } : {}) },
-      deployments: deps.health.all().filter((h) => h.provider === id && (!visible || visible(`${h.provider}/${h.model}`))),
+      deployments: deploymentsOf(id, visible),
       ...sections,
     };
   };
@@ -77,7 +81,7 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
   const providerVisible = (id: string, visible: ((model: string) => boolean) | undefined) =>
     !visible ||
     runtime.catalog.status().some((l) => l.provider === id && l.models.some((m) => visible(`${id}/${m.id}`))) ||
-    deps.health.all().some((h) => h.provider === id && visible(`${id}/${h.model}`));
+    deploymentsOf(id, visible).length > 0;
 
   router.get('/v1/providers', guard(async (koa) => {
     const visible = visibleTo(koa);
