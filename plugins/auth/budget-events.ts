@@ -35,7 +35,7 @@ declare module 'llm-gateway/plugin' {
   interface GatewayEvents {
     /** A request of a key with a budget settled its cost: what each of its windows (the key's, its team's) holds now. */
     'budget:spend': [spend: BudgetSpend];
-    /** A request was refused (402) because a budget window of its key or team is spent. */
+    /** A request was refused (402) by a budget window of its key or team: spent, or with less left than the request could cost. */
     'budget:refusal': [refusal: BudgetRefusal];
   }
 }
