@@ -19,8 +19,10 @@ const ANTHROPIC_TYPES = new Set(Object.values(TYPE_BY_STATUS).concat('api_error'
 
 /** Anthropic's shape, plus the gateway's own fields under `error` (which Anthropic SDKs ignore). */
 export function toAnthropicErrorBody(error: GatewayError, requestId?: string): AnthropicErrorBody {
-  // An Anthropic upstream's own error type is kept; anything else is named by its status.
-  const type = ANTHROPIC_TYPES.has(error.type) ? error.type : (TYPE_BY_STATUS[error.status] ?? (error.status >= 500 ? 'api_error' : 'invalid_request_error'));
+  // Named by its status where Anthropic's table names one: an OpenAI upstream's 404 and the
+  // kernel's 413 carry OpenAI's `invalid_request_error`, which Anthropic gives only to a 400.
+  // Where the table has no entry (500, 502), an Anthropic type the error carries is kept.
+  const type = TYPE_BY_STATUS[error.status] ?? (ANTHROPIC_TYPES.has(error.type) ? error.type : error.status >= 500 ? 'api_error' : 'invalid_request_error');
   const body: AnthropicErrorBody = { type: 'error', error: { type, message: error.message } };
   const extra = body.error as Record<string, unknown>;
   if (error.code) extra.code = error.code;

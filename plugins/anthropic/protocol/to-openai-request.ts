@@ -119,29 +119,41 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: T
   return message;
 }
 
-/** A user turn: its tool results first, as `tool` messages, then whatever else it says. */
+/**
+ * A user turn: its tool results first, as `tool` messages, then whatever else it says. The images
+ * and files of tool results (Claude Code's Read of a picture or a PDF) go at the head of that user
+ * message: OpenAI's tool messages take text only.
+ */
 function userMessages(blocks: AnthropicContentBlock[], at: string, losses: TranslationLoss[]): ChatMessage[] {
   const tools: ChatMessage[] = [];
+  const attachments: Array<Record<string, unknown>> = [];
   const parts: Array<Record<string, unknown>> = [];
   blocks.forEach((block, index) => {
     const where = `${at}.content.${index}`;
-    if (block.type === 'tool_result') tools.push(toolMessage(block, where, losses));
+    if (block.type === 'tool_result') tools.push(toolMessage(block, where, losses, attachments));
     else pushPart(parts, userPart(block, where, losses));
   });
-  return parts.length > 0 ? [...tools, { role: 'user', content: simplify(parts) }] : tools;
+  const said = [...attachments, ...parts];
+  return said.length > 0 ? [...tools, { role: 'user', content: simplify(said) }] : tools;
 }
 
 function pushPart(parts: Array<Record<string, unknown>>, part: Record<string, unknown> | undefined): void {
   if (part) parts.push(part);
 }
 
-function toolMessage(block: AnthropicToolResultBlock, at: string, losses: TranslationLoss[]): ChatMessage {
+/** A tool result as a `tool` message of text; its other parts (images, files) are added to `attachments`, each named in the text. */
+function toolMessage(block: AnthropicToolResultBlock, at: string, losses: TranslationLoss[], attachments: Array<Record<string, unknown>>): ChatMessage {
   let content: ChatMessage['content'];
   if (block.content === undefined) content = '';
   else if (typeof block.content === 'string') content = block.content;
   else {
     const parts: Array<Record<string, unknown>> = [];
-    block.content.forEach((part, index) => pushPart(parts, userPart(part as AnthropicContentBlock, `${at}.content.${index}`, losses)));
+    block.content.forEach((item, index) => {
+      const part = userPart(item as AnthropicContentBlock, `${at}.content.${index}`, losses);
+      if (part === undefined || part.type === 'text') return pushPart(parts, part);
+      attachments.push(part);
+      parts.push({ type: 'text', text: `[${part.type === 'image_url' ? 'an image' : 'a file'}, attached to the next user message]` });
+    });
     content = simplify(parts);
   }
   // OpenAI has no error flag on tool results; the model still needs to know.

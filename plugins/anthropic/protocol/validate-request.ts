@@ -7,7 +7,29 @@
 import { describeErrors, describeFound, invalidRequest, validatorFor } from 'llm-gateway/plugin';
 import type { AnthropicRequest } from './types.js';
 
-const block = { type: 'object', required: ['type'], properties: { type: { type: 'string' } } };
+/** `when` a block is of one of these types, it must also match `then`. */
+const ofType = (types: string[], then: Record<string, unknown>) => ({ if: { properties: { type: { enum: types } } }, then });
+
+/**
+ * What a content block's translation reads: a text block's `text`, an image's or a document's
+ * `source`. Anthropic refuses a block without them (400); unchecked, the translation read a
+ * missing field and answered 500, which clients retry as the server's fault.
+ */
+const contentBlock = {
+  type: 'object',
+  required: ['type'],
+  properties: { type: { type: 'string' } },
+  allOf: [
+    ofType(['text'], { required: ['text'], properties: { text: { type: 'string' } } }),
+    ofType(['image', 'document'], { required: ['source'], properties: { source: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } } }),
+  ],
+};
+
+/** A message's block: a content block, or a tool result whose content is text or content blocks. */
+const block = {
+  ...contentBlock,
+  allOf: [...contentBlock.allOf, ofType(['tool_result'], { properties: { content: { anyOf: [{ type: 'string' }, { type: 'array', items: contentBlock }] } } })],
+};
 
 const messagesRequestSchema = {
   type: 'object',
