@@ -29,6 +29,15 @@ const ALLOWED: Admission = Object.freeze({ allowed: true });
 /** `tripped` outlives any cooldown but not forever: a deployment nobody calls for a day starts closed. */
 const TRIPPED_TTL = 86_400_000;
 
+/**
+ * How long a probe's slot is held at most. Every probe gives its verdict (a success, a failure, or
+ * its slot released when the client left), so the slot is freed by that, however long the probe
+ * runs: a slot that expired with the cooldown let a second probe in beside a long completion. The
+ * expiry only frees the slot of a replica that died mid-probe; two minutes is how long a probe
+ * waits for its first byte by default (an adapter's `firstByteMs`).
+ */
+const PROBE_SLOT_MS = 120_000;
+
 export class Circuit {
   private readonly keys: { open: string; tripped: string; probes: string; failures: string };
 
@@ -64,10 +73,10 @@ export class Circuit {
     const [openForMs, tripped] = await Promise.all([this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
     if (openForMs !== undefined && openForMs > 0) return { allowed: false, retryInMs: openForMs };
     if (tripped === 0) return ALLOWED;
-    const probes = await this.counters.add(this.keys.probes, 1, this.options.cooldownMs);
+    const probes = await this.counters.add(this.keys.probes, 1, this.probeSlotMs());
     if (probes === 1) this.onChange('open', 'half_open');
     if (probes > this.options.halfOpenProbes) {
-      await this.counters.add(this.keys.probes, -1, this.options.cooldownMs);
+      await this.counters.add(this.keys.probes, -1, this.probeSlotMs());
       return { allowed: false, retryInMs: this.options.cooldownMs };
     }
     return ALLOWED;
@@ -97,7 +106,11 @@ export class Circuit {
 
   /** A probe that ended without a verdict (the client left) frees its slot. */
   async released(): Promise<void> {
-    if ((await this.counters.get(this.keys.probes)) > 0) await this.counters.add(this.keys.probes, -1, this.options.cooldownMs);
+    if ((await this.counters.get(this.keys.probes)) > 0) await this.counters.add(this.keys.probes, -1, this.probeSlotMs());
+  }
+
+  private probeSlotMs(): number {
+    return Math.max(this.options.cooldownMs, PROBE_SLOT_MS);
   }
 
   async snapshot(now: number): Promise<{ state: CircuitState; recentFailures: number; retryInMs?: number }> {

@@ -11,7 +11,7 @@
  * @example
  * plugins: [retry(), circuitBreaker({ failureThreshold: 5, windowMs: 60_000, cooldownMs: 30_000 })]
  */
-import { DeploymentMap, type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, toGatewayError } from 'llm-gateway/plugin';
+import { DeploymentMap, type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, primeStream, toGatewayError } from 'llm-gateway/plugin';
 import type { Target } from 'llm-gateway/provider-kit';
 
 import { Circuit, type CircuitOptions, type CircuitState } from './circuit.js';
@@ -102,9 +102,13 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
           }
           try {
             const result = await next(call);
+            // A stream answers when its first meaningful chunk comes, not with its headers: one that
+            // fails before that is a failed try of this deployment (priming is done once; the retry
+            // and the exchange find the stream primed).
+            const answered = result.kind === 'stream' ? { ...result, chunks: await primeStream(result.chunks) } : result;
             const noted = circuit.succeeded();
             if (noted) await noted;
-            return result;
+            return answered;
           } catch (cause) {
             const error = toGatewayError(cause);
             const kind = classifyFailure(error);

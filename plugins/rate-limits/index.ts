@@ -37,6 +37,11 @@ const limitsSchema = { type: 'object', additionalProperties: false, properties: 
 
 const defaults = { learnFromProviders: true } satisfies RateLimitsOptions;
 
+/** Whether a scope limits tokens, which it can count only from what the upstream reports. */
+function countsTokens(scope: Limiter): boolean {
+  return scope.limits.tpm !== undefined || scope.limits.tpd !== undefined;
+}
+
 export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
   name: 'gateway:rate-limits',
   schema: {
@@ -112,6 +117,13 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
               retryable: true,
               retryAfterSeconds: waitMs / 1000,
             });
+          }
+          // A stream's tokens are counted from the usage the upstream reports at its end, which an
+          // OpenAI-format upstream sends only when asked (the front-end drops it for a client that
+          // did not ask).
+          const request = call.ctx.request;
+          if (request.stream === true && request.stream_options?.include_usage !== true && scopes.some(countsTokens)) {
+            request.stream_options = { ...request.stream_options, include_usage: true };
           }
           const end = () => allOf(scopes.map((s) => s.ended()));
           let handedOver = false;

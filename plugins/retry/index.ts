@@ -42,6 +42,13 @@ function giveUp(failures: readonly Failure[]) {
 
 const classes = { type: 'array', items: { enum: [...RETRIABLE] }, uniqueItems: true };
 
+/**
+ * The codes of the refusals other plugins make before a try reaches the upstream
+ * (gateway:rate-limits, gateway:circuit-breaker). Their `Retry-After` says when this target frees
+ * up; another target may serve now.
+ */
+const REFUSED_BEFORE_SENDING: ReadonlySet<string> = new Set(['deployment_rate_limited', 'circuit_open']);
+
 /** What the client hears when the request's deadline passed before any answer started. */
 function deadlineError(deadlineMs: number): GatewayError {
   return new GatewayError('upstream_timeout', `The request's deadline of ${deadlineMs} ms passed before an answer started.`, { code: 'deadline_exceeded', retryable: false });
@@ -111,6 +118,10 @@ export const retry = definePlugin<RetryOptions, typeof defaults>({
                   if (ctx.signal.aborted && ctx.signal.reason !== pastDeadline) throw error;
                   failures.push({ target, error });
 
+                  const canFallBack = !pastDeadline && fallbackOn.has(kind) && t < targets.length - 1 && ctx.elapsed() < deadlineMs;
+                  // Refused here, before anything was sent (a full rate-limit scope, an open
+                  // circuit): the next target is asked at once rather than this one again later.
+                  if (canFallBack && REFUSED_BEFORE_SENDING.has(error.code ?? '')) break;
                   const wait = backoffDelay(tryNumber, backoff, error.retryAfterSeconds);
                   const waitTooLong = error.retryAfterSeconds !== undefined && wait > maxRetryAfterMs;
                   const again = !pastDeadline && tryNumber < attempts - 1 && retryOn.has(kind) && !waitTooLong && ctx.elapsed() + wait <= deadlineMs;
@@ -119,7 +130,7 @@ export const retry = definePlugin<RetryOptions, typeof defaults>({
                     if (ctx.signal.aborted) throw pastDeadline ?? error;
                     continue;
                   }
-                  if (!pastDeadline && fallbackOn.has(kind) && t < targets.length - 1 && ctx.elapsed() < deadlineMs) break;
+                  if (canFallBack) break;
                   throw giveUp(failures);
                 }
               }
