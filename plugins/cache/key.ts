@@ -9,7 +9,7 @@
  * the key is scoped: to the caller's gateway key by default, its team, or global.
  */
 import { createHash } from 'node:crypto';
-import type { ChatCompletionRequest, ChatMessage, EmbeddingsRequest, GatewayContext, RouteDecision } from 'llm-gateway/plugin';
+import type { ChatCompletionRequest, ChatMessage, EmbeddingsRequest, GatewayContext, NativeRequest, RouteDecision } from 'llm-gateway/plugin';
 import { authenticatedKey } from 'llm-gateway/plugins/auth';
 
 /**
@@ -42,13 +42,29 @@ export interface KeyParts {
   model: string;
   operation: 'chat' | 'embeddings';
   request: ChatCompletionRequest | EmbeddingsRequest;
+  /**
+   * The client's own request where its front-end keeps it (`ctx.nativeRequest()`: Anthropic's
+   * messages, the Responses API). An upstream of its protocol is sent that request, not the OpenAI
+   * view, and the view leaves out what it cannot say (server tools, a thinking budget, forwarded
+   * `anthropic-beta` headers), so the key covers it too.
+   */
+  native?: NativeRequest;
 }
 
 export function exactKey(parts: KeyParts): string {
   const body = parts.operation === 'chat' ? normalizeChat(parts.request as ChatCompletionRequest) : withoutFields(parts.request as EmbeddingsRequest);
   // The resolved model stands for the name the client used: two aliases of one model share entries.
   delete body.model;
-  return hash(['exact', parts.scope, parts.operation, parts.model, body]);
+  return hash(['exact', parts.scope, parts.operation, parts.model, body, ...nativePart(parts.native, [])]);
+}
+
+/** The native request as the key reads it: its protocol, headers and body, less the fields outside the key and `leftOut`. */
+function nativePart(native: NativeRequest | undefined, leftOut: readonly string[]): unknown[] {
+  if (!native) return [];
+  const body = withoutFields(native.body);
+  delete body.model;
+  for (const field of leftOut) delete body[field];
+  return [native.protocol, native.headers, body];
 }
 
 /**
@@ -60,7 +76,8 @@ export function partitionKey(parts: KeyParts & { operation: 'chat' }): string {
   const request = normalizeChat(parts.request as ChatCompletionRequest) as Record<string, unknown>;
   const messages = request.messages as unknown[];
   delete request.model;
-  return hash(['semantic', parts.scope, parts.model, { ...request, messages: messages.slice(0, -1) }]);
+  // The native conversation (`messages`, `input`) is the view's messages, which hold the turns before the embedded one.
+  return hash(['semantic', parts.scope, parts.model, { ...request, messages: messages.slice(0, -1) }, ...nativePart(parts.native, ['messages', 'input'])]);
 }
 
 /** Stable SHA-256 (hex, 32 characters) of a JSON value with object keys sorted. */

@@ -72,7 +72,7 @@ export class ResponseCache {
     const controls = readControls(ctx.http.req.headers, ctx.requestOptions.cache as CacheRequestOption | undefined);
     const scope = scopeOf(ctx, this.options.scope);
     const operation = ctx.operation;
-    const parts = { scope, model, operation, request: operation === 'embeddings' ? ctx.embeddings! : request };
+    const parts = { scope, model, operation, request: operation === 'embeddings' ? ctx.embeddings! : request, native: ctx.nativeRequest() };
     const plan: Plan = { controls, key: exactKey(parts), scope, model, owner: authenticatedKey(ctx.http)?.id ?? null, operation };
     const text = this.options.semantic && operation === 'chat' ? textToEmbed(request, this.options.semantic.maxTurns) : undefined;
     if (text !== undefined) plan.semantic = { partition: partitionKey({ ...parts, operation: 'chat' }), text };
