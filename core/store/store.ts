@@ -23,6 +23,7 @@ import { persistBehind, restoreCounters } from './persist-behind.js';
 import { BoundedCounters, withinMs } from './bounded-counters.js';
 import { exclusively, LocalLeases, RedisLeases, SqliteLeases, type Leases } from './exclusive.js';
 import { RedisCounters } from './redis-counters.js';
+import { sweepExpired } from './sqlite-expiry.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'redis';
 
@@ -108,6 +109,7 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean):
     const adapter = connect();
     return (sql, ...parameters) => adapter.query(sql, ...parameters);
   });
+  const expiry = sweepExpired(connect().query, logger);
   const counters = new MemoryCounters();
   let persistence: { stop(): Promise<void> } = { stop: async () => undefined };
   if (saveCounters) persistence = await persistBehind(counters, keyv('counters'), logger);
@@ -118,7 +120,7 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean):
     counters,
     exclusive: exclusiveOn(leases),
     async close() {
-      await persistence.stop();
+      await Promise.all([persistence.stop(), expiry.stop()]);
       await counters.close();
       await Promise.all(adapters.map((adapter) => adapter.disconnect()));
     },
