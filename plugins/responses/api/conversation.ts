@@ -37,9 +37,17 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
   }
 
   const input = inputItems(request.input);
-  if (input.filter(isItemReference).length > MAX_REFERENCES) throw invalidRequest(`At most ${MAX_REFERENCES} item references can be resolved per request.`, 'input', 'too_many_item_references');
+  if (input.filter((item) => isItemReference(item) || isBareReasoning(item)).length > MAX_REFERENCES) {
+    throw invalidRequest(`At most ${MAX_REFERENCES} item references can be resolved per request.`, 'input', 'too_many_item_references');
+  }
   const resolved = await Promise.all(
     input.map(async (item, index) => {
+      if (isBareReasoning(item)) {
+        // A reasoning item sent back as the client was shown it (without `encrypted_content`,
+        // which it did not ask for): the stored one carries what the next turn needs.
+        const stored = await store.findItem(item.id, owner);
+        return stored !== undefined && isBareReasoning(stored) === false && stored.type === 'reasoning' ? { item: stored, referenced: true } : { item, referenced: false };
+      }
       if (!isItemReference(item)) return { item, referenced: false };
       const found = await store.findItem(item.id, owner);
       if (!found) throw notFound(`Item with id '${item.id}' not found.`, 'item_not_found', `input[${index}]`);
@@ -52,4 +60,11 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
   const needsNativeInput = history.length > 0 || resolved.some((r) => r.referenced);
   const nativeInput = needsNativeInput ? [...forNativeHistory(history), ...resolved.flatMap(({ item, referenced }) => (referenced ? forNativeHistory([item]) : [item]))] : undefined;
   return { items: [...history, ...own], turnStart: history.length, placed, nativeInput };
+}
+
+/** A reasoning item with an id and nothing encrypted: what a client that did not ask for `encrypted_content` was shown. */
+function isBareReasoning(item: ResponseInputItem): item is ResponseInputItem & { id: string } {
+  if (item.type !== 'reasoning' || typeof item.id !== 'string' || item.id === '') return false;
+  const encrypted = (item as { encrypted_content?: unknown }).encrypted_content;
+  return typeof encrypted !== 'string' || encrypted === '';
 }

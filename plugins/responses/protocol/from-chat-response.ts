@@ -122,13 +122,16 @@ export function toResponseUsage(usage: Usage | null | undefined): ResponseUsage 
 
 /**
  * The response as this client sees it: reasoning's `encrypted_content` only when the request's
- * `include` asked for it, as OpenAI does (the store keeps it either way); a reasoning item left
- * with nothing to show is left out.
+ * `include` asked for it, as OpenAI does (the store keeps it either way). A reasoning item stays
+ * in the output even with nothing to show, as OpenAI's do: a client that sends the output back
+ * (OpenAI's function-calling loop) or refers to it by id (the AI SDK) sends its id, and the
+ * conversation finds what it carries in the store (Gemini's thought signatures, Anthropic's
+ * signed thinking), which the next turn needs.
  */
 export function forClient(response: ResponseObject, include: readonly string[] | null | undefined): ResponseObject {
   if (include?.includes('reasoning.encrypted_content')) return response;
   if (!response.output.some((item) => item.type === 'reasoning' && item.encrypted_content !== undefined)) return response;
-  return { ...response, output: response.output.map(withoutEncryptedContent).filter((item) => item.type !== 'reasoning' || item.summary.length > 0 || (item.content?.length ?? 0) > 0) };
+  return { ...response, output: response.output.map(withoutEncryptedContent) };
 }
 
 export function withoutEncryptedContent<T extends { type?: string | null }>(item: T): T {

@@ -119,17 +119,17 @@ export class ResponseEventWriter {
 
   /**
    * Tool calls' provider data (Gemini's thought signatures) ride in a reasoning item after the calls,
-   * for the next turn (see reasoning.ts). Only a client that sees `encrypted_content` is told of it;
-   * the stored response keeps it either way.
+   * for the next turn (see reasoning.ts). Every client is told of the item, so that it sends its id
+   * back; only one that asked sees its `encrypted_content` (see forClient).
    */
   private carryToolCallExtras(events: ResponseStreamEvent[]): void {
     const extras = Object.fromEntries([...this.calls.values()].filter((call) => call.extra).map((call) => [call.callId, call.extra as Record<string, unknown>]));
     const item = reasoningItem('', [], newId('rs'), extras);
     if (!item) return;
     const index = this.output.push(item) - 1;
-    if (!this.include?.includes('reasoning.encrypted_content')) return;
+    const shown = this.include?.includes('reasoning.encrypted_content') ? item : withoutEncryptedContent(item);
     events.push(this.event('response.output_item.added', { output_index: index, item: { id: item.id, type: 'reasoning', summary: [] } }));
-    events.push(this.event('response.output_item.done', { output_index: index, item }));
+    events.push(this.event('response.output_item.done', { output_index: index, item: shown }));
   }
 
   private reasoningText(text: string, events: ResponseStreamEvent[]): void {

@@ -59,13 +59,17 @@ describe('a whole completion → a Response', () => {
   it('keeps tool calls\' provider data (Gemini\'s thought signatures) in a reasoning item before the calls', () => {
     const extra = { google: { thought_signature: 'sig-f' } };
     const response = toResponse(completionOf({ content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' }, extra_content: extra }] }, 'tool_calls'), shell(), names());
-    const [reasoning, call] = response.output as Array<{ type: string; summary?: unknown[]; encrypted_content?: string }>;
+    const [reasoning, call] = response.output as Array<{ id?: string; type: string; summary?: unknown[]; encrypted_content?: string }>;
     expect(reasoning).toMatchObject({ type: 'reasoning', summary: [] });
     expect(decodeReasoning(reasoning?.encrypted_content)).toEqual({ thinking: [], toolCalls: { call_1: extra } });
     expect(call).toMatchObject({ type: 'function_call', call_id: 'call_1' });
     expect(call).not.toHaveProperty('extra_content');
-    // A client that does not see encrypted_content is not shown an empty reasoning item.
-    expect(forClient(response, []).output.map((item) => item.type)).toEqual(['function_call']);
+    // A client that does not see encrypted_content is shown the item without it, as OpenAI shows
+    // reasoning items: its id, sent back, finds the signatures in the store (conversation.ts).
+    const shown = forClient(response, []).output;
+    expect(shown.map((item) => item.type)).toEqual(['reasoning', 'function_call']);
+    expect(shown[0]).toMatchObject({ id: reasoning?.id, summary: [] });
+    expect(shown[0]).not.toHaveProperty('encrypted_content');
   });
 
   it.each<[string, Record<string, unknown> | undefined, unknown]>([
@@ -167,8 +171,12 @@ describe('chunks → the event stream', () => {
 
     const hidden = new ResponseEventWriter(shell(), names());
     const quiet = [...hidden.start(), ...hidden.write(call), ...hidden.write(chunkOf({}, 'tool_calls')), ...hidden.finish()];
-    expect(quiet.slice(2).map((e) => e.type.replace(/^response\./, ''))).toEqual(['output_item.added', 'function_call_arguments.delta', 'function_call_arguments.done', 'output_item.done', 'completed']);
-    expect((quiet.at(-1)?.response as ResponseObject).output.map((item) => item.type)).toEqual(['function_call']);
+    expect(quiet.slice(2).map((e) => e.type.replace(/^response\./, ''))).toEqual(['output_item.added', 'function_call_arguments.delta', 'function_call_arguments.done', 'output_item.done', 'output_item.added', 'output_item.done', 'completed']);
+    // Told of the reasoning item, without what it carries.
+    expect(quiet.at(-2)?.item).toMatchObject({ type: 'reasoning', summary: [] });
+    expect(quiet.at(-2)?.item).not.toHaveProperty('encrypted_content');
+    expect((quiet.at(-1)?.response as ResponseObject).output.map((item) => item.type)).toEqual(['function_call', 'reasoning']);
+    expect(JSON.stringify(quiet)).not.toContain('encrypted_content');
     // The stored response keeps it for previous_response_id.
     expect(hidden.response?.output.map((item) => item.type)).toEqual(['function_call', 'reasoning']);
   });
