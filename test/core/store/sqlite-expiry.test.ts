@@ -30,10 +30,10 @@ describe('expired records in the SQLite store', () => {
   it('deletes those past their expiry, in batches, and keeps the rest', async () => {
     const file = join(dir, 'batches.sqlite');
     const store = await openStore(`sqlite://${file}`, silentLogger);
-    const kv = store.kv<unknown>('responses');
+    const kv = store.kv<Record<string, { i: number }>>('responses');
     await Promise.all(Array.from({ length: 2500 }, (_, i) => kv.set(`old-${i}`, { i }, 20)));
-    await kv.set('fresh', 'kept', 60_000);
-    await kv.set('forever', 'kept');
+    await kv.set('fresh', { i: -1 }, 60_000);
+    await kv.set('forever', { i: -2 });
     await store.close();
 
     const sqlite = onFile(file);
@@ -50,8 +50,8 @@ describe('expired records in the SQLite store', () => {
   it('are deleted when the store opens, without anything reading them', async () => {
     const file = join(dir, 'at-open.sqlite');
     const first = await openStore(`sqlite://${file}`, silentLogger);
-    await first.kv<unknown>('responses').set('old', { a: 1 }, 20);
-    await first.kv<unknown>('responses').set('forever', 'kept');
+    await first.kv<Record<string, { a: number }>>('responses').set('old', { a: 1 }, 20);
+    await first.kv<Record<string, { a: number }>>('responses').set('forever', { a: 2 });
     await first.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
 
