@@ -16,7 +16,7 @@
  * See https://ai.google.dev/gemini-api/docs/troubleshooting for the status table.
  */
 import { GatewayError } from 'llm-gateway/plugin';
-import { upstreamHttpError } from 'llm-gateway/provider-kit';
+import { credentialsRefused, upstreamHttpError } from 'llm-gateway/provider-kit';
 
 /** An HTTP error answer from Gemini. */
 export function geminiHttpError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, bodyText: string): GatewayError {
@@ -24,6 +24,9 @@ export function geminiHttpError(provider: string, status: number, headers: Recor
   // The gateway's own key refused (401, 403): the kit's 502 says so; Google's status adds nothing.
   if (generic.code === 'provider_auth_failed') return generic;
   const detail = readGeminiError(parseJson(bodyText));
+  // Google refuses a wrong or expired key with a 400 INVALID_ARGUMENT whose ErrorInfo names it:
+  // the gateway's key, not the client's request, and another target may serve.
+  if (detail.reason !== undefined && KEY_REFUSED.has(detail.reason)) return credentialsRefused(provider, status, detail.message ?? detail.reason);
   const retryAfter = generic.retryAfterSeconds ?? detail.retryDelaySeconds;
   return new GatewayError(generic.kind, generic.message, {
     status: generic.status,
@@ -55,7 +58,12 @@ interface GeminiErrorDetail {
   message?: string;
   status?: string;
   retryDelaySeconds?: number;
+  /** A `google.rpc.ErrorInfo` detail's `reason` (`API_KEY_INVALID`). */
+  reason?: string;
 }
+
+/** ErrorInfo reasons that mean the API key itself was refused (https://ai.google.dev/gemini-api/docs/troubleshooting). */
+const KEY_REFUSED: ReadonlySet<string> = new Set(['API_KEY_INVALID', 'API_KEY_EXPIRED']);
 
 function readGeminiError(body: unknown): GeminiErrorDetail {
   const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
@@ -66,7 +74,9 @@ function readGeminiError(body: unknown): GeminiErrorDetail {
   if (typeof error.status === 'string' && error.status !== '') detail.status = error.status;
   if (Array.isArray(error.details)) {
     for (const item of error.details) {
-      if (!isRecord(item) || typeof item['@type'] !== 'string' || !item['@type'].endsWith('google.rpc.RetryInfo')) continue;
+      if (!isRecord(item) || typeof item['@type'] !== 'string') continue;
+      if (item['@type'].endsWith('google.rpc.ErrorInfo') && typeof item.reason === 'string') detail.reason = item.reason;
+      if (!item['@type'].endsWith('google.rpc.RetryInfo')) continue;
       const seconds = parseDuration(item.retryDelay);
       if (seconds !== undefined) detail.retryDelaySeconds = seconds;
     }

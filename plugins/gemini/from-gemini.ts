@@ -94,6 +94,16 @@ export function newToolCallId(): string {
   return `call_${randomBytes(12).toString('hex')}`;
 }
 
+const MADE_UP_ID = /^call_[0-9a-f]{24}$/;
+
+/**
+ * The id to give Gemini back with a function call and its response: one Gemini issued (kept as
+ * the tool call's id), never one this adapter made up for a call that had none.
+ */
+export function issuedCallId(id: unknown): string | undefined {
+  return typeof id === 'string' && id !== '' && !MADE_UP_ID.test(id) ? id : undefined;
+}
+
 /**
  * Gemini's finishReason as OpenAI's. A candidate that ends normally after calling functions
  * finished with `tool_calls` (Gemini says STOP). Null while a streamed candidate is unfinished.

@@ -159,6 +159,8 @@ async function countTokens(settings: Settings, input: ChatCallInput): Promise<nu
 
 /** OpenAI embeddings fields that change nothing about the vectors. */
 const EMBEDDINGS_IGNORED = new Set(['model', 'input', 'encoding_format', 'dimensions', 'user']);
+/** Most texts one batchEmbedContents call takes. */
+const EMBED_BATCH = 100;
 
 async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promise<JsonResult<EmbeddingsResponse>> {
   const { client } = settings;
@@ -171,34 +173,44 @@ async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promi
     }
   }
   const model = resourceName(request.model);
-  const body: GeminiBatchEmbedRequest = {
-    requests: texts.map((text) => ({
-      model,
-      content: { parts: [{ text }] },
-      ...(typeof request.dimensions === 'number' ? { outputDimensionality: request.dimensions } : {}),
-    })),
+  /** The last batch's answer, whose status and headers the client sees. */
+  let answered: { status: number; headers: Record<string, string | string[] | undefined> } | undefined;
+  const embedBatch = async (batch: readonly string[]): Promise<Array<{ values: number[] }>> => {
+    const body: GeminiBatchEmbedRequest = {
+      requests: batch.map((text) => ({
+        model,
+        content: { parts: [{ text }] },
+        ...(typeof request.dimensions === 'number' ? { outputDimensionality: request.dimensions } : {}),
+      })),
+    };
+    const exchange = await client.send({
+      method: 'POST',
+      path: `${modelPath(request.model)}:batchEmbedContents`,
+      headers: jsonHeaders(false, settings.headers, input.headers),
+      body: JSON.stringify(body),
+      signal: input,
+    });
+    await client.expectOk(exchange, geminiHttpError);
+    answered = exchange;
+    const answer = (await client.readJson(exchange)) as GeminiBatchEmbedResponse | null;
+    const vectors = answer?.embeddings;
+    if (!Array.isArray(vectors) || vectors.length !== batch.length || vectors.some((v) => !Array.isArray(v?.values))) {
+      throw malformed(provider, `the embeddings answer does not hold ${batch.length} vector(s)`);
+    }
+    return vectors as Array<{ values: number[] }>;
   };
-  const exchange = await client.send({
-    method: 'POST',
-    path: `${modelPath(request.model)}:batchEmbedContents`,
-    headers: jsonHeaders(false, settings.headers, input.headers),
-    body: JSON.stringify(body),
-    signal: input,
-  });
-  await client.expectOk(exchange, geminiHttpError);
-  const answer = (await client.readJson(exchange)) as GeminiBatchEmbedResponse | null;
-  const vectors = answer?.embeddings;
-  if (!Array.isArray(vectors) || vectors.length !== texts.length || vectors.some((v) => !Array.isArray(v?.values))) {
-    throw malformed(provider, `the embeddings answer does not hold ${texts.length} vector(s)`);
-  }
+  // batchEmbedContents takes at most 100 texts; OpenAI's endpoint takes up to 2,048 in one request.
+  // The batches go one after another, in order, so the vectors keep the inputs' positions.
+  const vectors: Array<{ values: number[] }> = [];
+  for (let start = 0; start < texts.length; start += EMBED_BATCH) vectors.push(...(await embedBatch(texts.slice(start, start + EMBED_BATCH))));
   const base64 = request.encoding_format === 'base64';
   // Gemini reports no token counts for embeddings. OpenAI clients expect usage, so it is an
   // estimate: about four characters per token, the usual rule of thumb for English text.
   const estimate = Math.ceil(texts.reduce((sum, text) => sum + text.length, 0) / 4);
   return {
     kind: 'json',
-    status: exchange.status,
-    headers: exchange.headers,
+    status: answered!.status,
+    headers: answered!.headers,
     body: {
       object: 'list',
       data: vectors.map((vector, index) => ({ object: 'embedding', index, embedding: base64 ? toBase64(vector.values ?? []) : (vector.values ?? []) })),

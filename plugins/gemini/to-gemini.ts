@@ -34,6 +34,7 @@
  */
 import { type ChatCompletionRequest, type ChatMessage, type ToolCall, invalidRequest } from 'llm-gateway/plugin';
 import { type UnsupportedParamsPolicy, rejectUnsupported } from 'llm-gateway/provider-kit';
+import { issuedCallId } from './from-gemini.js';
 import type {
   GeminiContent,
   GeminiFunctionCallingMode,
@@ -205,7 +206,8 @@ function translateMessages(messages: readonly ChatMessage[], options: ToGeminiOp
             `${at}.tool_call_id`,
           );
         }
-        const part: GeminiPart = { functionResponse: { name, response: functionResponse(message.content) } };
+        const id = message.role === 'tool' ? issuedCallId(message.tool_call_id) : undefined;
+        const part: GeminiPart = { functionResponse: { ...(id ? { id } : {}), name, response: functionResponse(message.content) } };
         if (toolTurn) toolTurn.parts.push(part);
         else {
           toolTurn = { role: 'user', parts: [part] };
@@ -217,6 +219,9 @@ function translateMessages(messages: readonly ChatMessage[], options: ToGeminiOp
         throw invalidRequest(`${options.provider} does not support messages with role '${String(message.role)}'.`, `${at}.role`, 'unsupported_parameter');
     }
   });
+  // Gemini requires a turn (`contents` is required, and an empty one is refused); OpenAI answers a
+  // conversation of system messages alone. Its instructions are then the one turn.
+  if (contents.length === 0 && system.length > 0) return { contents: [{ role: 'user', parts: system }] };
   return system.length > 0 ? { systemInstruction: { parts: system }, contents } : { contents };
 }
 
@@ -227,7 +232,8 @@ function assistantParts(message: ChatMessage, at: string, options: ToGeminiOptio
     if (typeof call.function?.name !== 'string' || call.function.name === '') {
       throw invalidRequest(`The tool call at ${at}.tool_calls[${index}] has no function name.`, `${at}.tool_calls[${index}].function.name`);
     }
-    const part: GeminiPart = { functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `${at}.tool_calls[${index}].function.arguments`) } };
+    const id = issuedCallId(call.id);
+    const part: GeminiPart = { functionCall: { ...(id ? { id } : {}), name: call.function.name, args: parseArguments(call.function.arguments, `${at}.tool_calls[${index}].function.arguments`) } };
     const signature = thoughtSignatureOf(call);
     if (signature) part.thoughtSignature = signature;
     parts.push(part);

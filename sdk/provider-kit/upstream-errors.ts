@@ -35,7 +35,7 @@ export function upstreamHttpError(provider: string, status: number, headers: Rec
  * of the key) goes to the gateway's log as the cause, not to the client. Another target, with its
  * own key, may still answer.
  */
-function credentialsRefused(provider: string, status: number, upstreamMessage: string): GatewayError {
+export function credentialsRefused(provider: string, status: number, upstreamMessage: string): GatewayError {
   return new GatewayError('upstream', `${provider} refused the gateway's credentials (HTTP ${status}): the gateway's operator must check this provider's API key.`, {
     code: 'provider_auth_failed',
     provider,

@@ -199,10 +199,23 @@ describe('tools', () => {
       parts: [
         { text: 'Let me check.' },
         // The thought signature Gemini gave this call goes back with it (Gemini 3 requires it).
-        { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'c2ln' },
-        { functionCall: { name: 'get_time', args: {} } },
+        { functionCall: { id: 'call_a', name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'c2ln' },
+        { functionCall: { id: 'call_b', name: 'get_time', args: {} } },
       ],
     });
+  });
+
+  it('gives back no id it made up itself for a call Gemini sent without one', () => {
+    const made = 'call_0123456789abcdef01234567';
+    const body = translate(
+      messages(
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: null, tool_calls: [{ id: made, type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: made, content: 'done' },
+      ),
+    );
+    expect(body.contents[1]?.parts[0]?.functionCall).toEqual({ name: 'f', args: {} });
+    expect(body.contents[2]?.parts[0]?.functionResponse).toEqual({ name: 'f', response: { result: 'done' } });
   });
 
   it('sends consecutive tool results as functionResponse parts of one user turn, named after the call they answer', () => {
@@ -227,8 +240,9 @@ describe('tools', () => {
         role: 'user',
         parts: [
           // Plain text is wrapped; a JSON object is the response itself.
-          { functionResponse: { name: 'get_time', response: { result: '14:00' } } },
-          { functionResponse: { name: 'get_weather', response: { temperature: 21, unit: 'C' } } },
+          // Each with the id of the call it answers, as Gemini matches them (FunctionResponse.id).
+          { functionResponse: { id: 'call_b', name: 'get_time', response: { result: '14:00' } } },
+          { functionResponse: { id: 'call_a', name: 'get_weather', response: { temperature: 21, unit: 'C' } } },
         ],
       },
       { role: 'user', parts: [{ text: 'Thanks!' }] },
@@ -238,7 +252,7 @@ describe('tools', () => {
   it('matches a reused tool call id to the latest call that had it', () => {
     const call = (name: string) => ({ role: 'assistant' as const, content: null, tool_calls: [{ id: 'call_0', type: 'function' as const, function: { name, arguments: '{}' } }] });
     const body = translate(messages({ role: 'user', content: 'go' }, call('first'), { role: 'tool', tool_call_id: 'call_0', content: '[1,2]' }, call('second'), { role: 'tool', tool_call_id: 'call_0', content: 'null' }));
-    expect(body.contents.map((c) => c.parts[0]?.functionResponse)).toEqual([undefined, undefined, { name: 'first', response: { result: [1, 2] } }, undefined, { name: 'second', response: { result: null } }]);
+    expect(body.contents.map((c) => c.parts[0]?.functionResponse)).toEqual([undefined, undefined, { id: 'call_0', name: 'first', response: { result: [1, 2] } }, undefined, { id: 'call_0', name: 'second', response: { result: null } }]);
   });
 
   it('refuses a tool result that answers no earlier call, and tool call arguments that are not a JSON object', () => {
