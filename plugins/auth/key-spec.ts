@@ -37,11 +37,27 @@ export function parseNewKey(body: unknown): NewKey {
   if (issues.length > 0) throw invalidRequest(`Invalid key: ${formatIssues('key', issues).replaceAll('\n', '; ')}`);
   const spec = body as NewKey;
   if (spec.expiresAt !== undefined) {
-    const time = Date.parse(spec.expiresAt);
-    if (!Number.isFinite(time)) throw invalidRequest(`Invalid key: expiresAt is not a date (found "${spec.expiresAt}").`, 'expiresAt');
+    const time = parseDate(spec.expiresAt);
+    if (time === undefined) throw invalidRequest(`Invalid key: expiresAt is not a date (found "${spec.expiresAt}").`, 'expiresAt');
     return { ...spec, expiresAt: new Date(time).toISOString() };
   }
   return spec;
+}
+
+/**
+ * A date's time, or undefined when it is none. `Date.parse` moves a day the month does not have
+ * (`2027-02-30` became March 2nd: a key living two days more than written), so the written
+ * calendar date is checked first, whatever the time and zone after it.
+ */
+function parseDate(text: string): number | undefined {
+  const written = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (written) {
+    const [year, month, day] = [Number(written[1]), Number(written[2]), Number(written[3])];
+    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return undefined;
+  }
+  const time = Date.parse(text);
+  return Number.isFinite(time) ? time : undefined;
 }
 
 const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
@@ -58,8 +74,8 @@ export function parseKeyPatch(body: unknown): KeyPatch {
   if (issues.length > 0) throw invalidRequest(`Invalid change: ${formatIssues('key', issues).replaceAll('\n', '; ')}`);
   const patch = body as KeyPatch;
   if (typeof patch.expiresAt === 'string') {
-    const time = Date.parse(patch.expiresAt);
-    if (!Number.isFinite(time)) throw invalidRequest(`Invalid change: expiresAt is not a date (found "${patch.expiresAt}").`, 'expiresAt');
+    const time = parseDate(patch.expiresAt);
+    if (time === undefined) throw invalidRequest(`Invalid change: expiresAt is not a date (found "${patch.expiresAt}").`, 'expiresAt');
     return { ...patch, expiresAt: new Date(time).toISOString() };
   }
   return patch;

@@ -53,6 +53,26 @@ export function defaultPricing(): Pricing {
 }
 let shared: Pricing | undefined;
 
+/**
+ * The most answer tokens a request may be billed for: the larger of `max_completion_tokens` and
+ * `max_tokens` (an adapter sends one of them; each is billed as asked), never below zero, for each
+ * of the `n` answers it asks for (`best_of` on text completions: every candidate is billed).
+ */
+function answerTokensAsked(request: ChatCompletionRequest, fallback: number): number {
+  // On every budgeted request: no arrays made.
+  const completion = finite(request.max_completion_tokens);
+  const max = finite(request.max_tokens);
+  const perAnswer = completion === undefined && max === undefined ? fallback : Math.max(0, completion ?? 0, max ?? 0);
+  const answers = Math.max(1, finite(request.n) ?? 1, finite((request as { best_of?: unknown }).best_of) ?? 1);
+  return perAnswer * Math.ceil(answers);
+}
+
+function finite(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : undefined;
+}
+
 export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Pricing {
   // The request's cost is asked for twice as it ends, with the same target and usage objects (the
   // key's budget settles it, the usage log records it): the exact arithmetic runs once.
@@ -66,7 +86,7 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
       return micros;
     },
     estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number, outputTokens = defaultOutputTokens, native?: NativeRequest) {
-      const output = Number(request.max_completion_tokens ?? request.max_tokens ?? outputTokens);
+      const output = answerTokensAsked(request, outputTokens);
       const writes = cacheWriteAsked(request, native);
       let dearest = 0;
       for (const target of targets) {

@@ -54,7 +54,11 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
       case 'stream':
         body.stream = value === true;
         break;
+      // OpenAI's newer name wins when both are sent, wherever they stand in the body (as on Gemini):
+      // the budget reserves for the larger, and the upstream must not be asked for more than that.
       case 'max_tokens':
+        if (request.max_completion_tokens === undefined || request.max_completion_tokens === null) body.max_tokens = Number(value);
+        break;
       case 'max_completion_tokens':
         body.max_tokens = Number(value);
         break;
