@@ -45,6 +45,11 @@ export interface GatewayErrorOptions {
   retryable?: boolean;
   /** Seconds after which a retry may succeed (from the upstream's `Retry-After`). */
   retryAfterSeconds?: number;
+  /**
+   * Fields of the upstream's own error the client should see besides message, type, code and
+   * param (Azure's `innererror`, which names the content filter's category and severity).
+   */
+  upstreamFields?: Readonly<Record<string, unknown>>;
   cause?: unknown;
 }
 
@@ -58,6 +63,7 @@ export class GatewayError extends Error {
   readonly provider: string | undefined;
   readonly retryable: boolean;
   readonly retryAfterSeconds: number | undefined;
+  readonly upstreamFields: Readonly<Record<string, unknown>> | undefined;
 
   constructor(kind: ErrorKind, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -70,6 +76,7 @@ export class GatewayError extends Error {
     this.provider = options.provider;
     this.retryable = options.retryable ?? defaultRetryable(this.status);
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.upstreamFields = options.upstreamFields;
   }
 }
 
@@ -128,5 +135,6 @@ export function toOpenAIErrorBody(error: GatewayError): OpenAIErrorBody {
     error: { message: error.message, type: error.type, code: error.code, param: error.param, retryable: error.retryable },
   };
   if (error.provider !== undefined) body.error.provider = error.provider;
+  if (error.upstreamFields) for (const [field, value] of Object.entries(error.upstreamFields)) if (!(field in body.error)) (body.error as Record<string, unknown>)[field] = value;
   return body;
 }

@@ -26,6 +26,7 @@ export function upstreamHttpError(provider: string, status: number, headers: Rec
     param: detail.param ?? null,
     provider,
     ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+    ...(detail.innererror ? { upstreamFields: { innererror: detail.innererror } } : {}),
   });
 }
 
@@ -49,6 +50,8 @@ interface ErrorDetail {
   type?: string;
   code?: string;
   param?: string;
+  /** Azure OpenAI's details of a refusal (the content filter's results), passed on to the client. */
+  innererror?: Record<string, unknown>;
 }
 
 /** Understands OpenAI's `{error:{message,type,code,param}}` and the common variations of it. */
@@ -70,6 +73,7 @@ export function readErrorBody(text: string): ErrorDetail {
   if (typeof source.type === 'string') detail.type = source.type;
   if (typeof source.code === 'string' || typeof source.code === 'number') detail.code = String(source.code);
   if (typeof source.param === 'string') detail.param = source.param;
+  if (typeof source.innererror === 'object' && source.innererror !== null && !Array.isArray(source.innererror)) detail.innererror = source.innererror as Record<string, unknown>;
   return detail;
 }
 

@@ -68,6 +68,18 @@ describe('Azure OpenAI', () => {
     expect(models.data.map((m) => m.id)).toContain('azure/gpt-4o');
   });
 
+  // Azure refuses a prompt its content filter caught with a 400 whose `innererror` names the
+  // category and severity (https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-filter);
+  // Azure clients read it there, so it reaches them as Azure wrote it.
+  it("passes on the content filter's details of a refused prompt (innererror)", async () => {
+    const innererror = { code: 'ResponsibleAIPolicyViolation', content_filter_result: { hate: { filtered: true, severity: 'high' }, violence: { filtered: false, severity: 'safe' } } };
+    upstream.enqueue({ status: 400, body: { error: { message: 'The response was filtered due to the prompt triggering content management policy.', type: null, param: 'prompt', code: 'content_filter', status: 400, innererror } } });
+    const error = (await client.chat.completions.create({ model: 'azure/gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('content_filter');
+    expect((error.error as { innererror?: unknown }).innererror).toEqual(innererror);
+  });
+
   it('embeds through a deployment', async () => {
     const result = await client.embeddings.create({ model: 'azure/gpt-4o', input: 'abc' });
     expect(result.data[0]?.embedding).toEqual([3, 1, 0]);
