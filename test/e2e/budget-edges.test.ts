@@ -10,6 +10,7 @@ import { auth, cost } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { anthropicMessage } from '../support/anthropic-wire.js';
 import { completion, mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import type { ProviderConfig } from '../../core/config/kernel-config.js';
 
 const ADMIN = 'review-admin-key-0123456789';
 /** $1 per output token, prompts free: a budget in dollars is a budget in answer tokens. */
@@ -20,7 +21,7 @@ afterEach(async () => {
   for (const r of running.splice(0).reverse()) await r.close();
 });
 
-async function setUp(providers: (up: MockUpstream) => Record<string, Record<string, unknown>>, prices: Record<string, typeof PRICES>): Promise<{ up: MockUpstream; gw: RunningGateway }> {
+async function setUp(providers: (up: MockUpstream) => Record<string, ProviderConfig>, prices: Record<string, typeof PRICES>): Promise<{ up: MockUpstream; gw: RunningGateway }> {
   const up = await startMockUpstream();
   running.push(up);
   const gw = await startGateway({ providers: providers(up), plugins: [auth({ adminKey: ADMIN }), cost({ prices })] });
