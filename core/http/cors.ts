@@ -23,6 +23,10 @@ const ALLOWED_HEADERS = [
   'x-stainless-arch',
   'x-stainless-retry-count',
   'x-stainless-timeout',
+  // The openai SDK's helpers (`.stream()`, `.parse()`, `runTools()`) and its organization and project options.
+  'x-stainless-helper-method',
+  'openai-organization',
+  'openai-project',
   'x-gateway-strategy',
   'x-gateway-prefer',
   'x-gateway-exclude',

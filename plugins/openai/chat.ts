@@ -3,7 +3,7 @@
  * a completion, a chunk that is not JSON, an error event mid-stream, or a stream that stops before
  * it finished all become GatewayErrors naming the provider.
  */
-import { type ChatCompletion, type ChatCompletionChunk, GatewayError, STOP, mapStream } from 'llm-gateway/plugin';
+import { type ChatCompletion, type ChatCompletionChunk, GatewayError, SKIP, STOP, mapStream } from 'llm-gateway/plugin';
 import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, jsonHeaders, readErrorBody } from 'llm-gateway/provider-kit';
 import { PassedChunk, rememberRaw } from './raw-chunk.js';
 
@@ -37,7 +37,7 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
     exchange.body.destroy();
     throw malformed(client.provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
-  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: decodeChunks(client.provider, decodeSse(exchange), input.passThrough) };
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: decodeChunks(client.provider, decodeSse(exchange), input.passThrough, Number(body.n) > 1 ? Number(body.n) : 1) };
 }
 
 /**
@@ -47,29 +47,49 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
  * but a finish reason is not parsed: it goes on as a PassedChunk with its text, parsed (as here)
  * only if someone reads more of it than its choices, or if pass-through is refused after priming.
  */
-function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>, passThrough: PassThroughHint | undefined): AsyncIterable<ChatCompletionChunk> {
+function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>, passThrough: PassThroughHint | undefined, choices: number): AsyncIterable<ChatCompletionChunk> {
   let finished = false;
+  // With `n` choices, the answer is complete once each has its finish reason.
+  const finishedChoices = choices > 1 ? new Set<unknown>() : undefined;
+  const noteFinish = (chunk: ChatCompletionChunk) => {
+    if (!Array.isArray(chunk.choices)) return;
+    for (const choice of chunk.choices) {
+      if (!choice.finish_reason) continue;
+      if (finishedChoices === undefined) finished = true;
+      else if (finishedChoices.add(choice.index ?? 0).size >= choices) finished = true;
+    }
+  };
   const parse = (data: string) => parseChunk(provider, data);
   return mapStream(events, {
     item(event) {
-      if (event.data === '[DONE]') {
+      const data = event.data;
+      if (data === '[DONE]') {
         finished = true;
         return STOP;
       }
+      // An event with no data is never dispatched (the SSE spec; a heartbeat some servers send).
+      if (data === '') return SKIP;
+      // One event written over several `data:` lines: its text holds their line breaks, so it is
+      // written again as one line, not passed on as it came.
+      if (data.includes('\n')) {
+        const chunk = parse(data);
+        noteFinish(chunk);
+        return chunk;
+      }
       // Passed through from now on, or held by priming and parsed if it is not (core/unparsed-preamble.ts).
       if (passThrough !== undefined && (passThrough.allowed || passThrough.priming === true)) {
-        const look = lookAt(event.data);
+        const look = lookAt(data);
         if (look !== MORE) {
-          const passed = new PassedChunk(event.data, parse);
+          const passed = new PassedChunk(data, parse);
           // The last chunk of an answer: its choices, read as a tap reads them (delta-choices.ts, or
           // a parse of the event where they are not the usual shape), say whether it finished.
-          if (look === A_FINISH_AT_MOST && finishes(passed)) finished = true;
+          if (look === A_FINISH_AT_MOST) noteFinish(passed);
           return passed;
         }
       }
-      const chunk = parse(event.data);
-      if (finishes(chunk)) finished = true;
-      rememberRaw(chunk, event.data);
+      const chunk = parse(data);
+      noteFinish(chunk);
+      rememberRaw(chunk, data);
       return chunk;
     },
     end() {
@@ -78,11 +98,6 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>,
       return undefined;
     },
   });
-}
-
-/** Whether a choice of the chunk has a finish reason: the answer is complete. */
-function finishes(chunk: ChatCompletionChunk): boolean {
-  return Array.isArray(chunk.choices) && chunk.choices.some((c) => c.finish_reason);
 }
 
 /** One event's chunk: not JSON, not an object, or an error event fail the stream. */

@@ -32,7 +32,8 @@ function openAIEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionC
   return mapStream(chunks, {
     item(chunk) {
       ctx.timings.firstByteMs ??= ctx.elapsed();
-      if (!includeUsage && chunk.usage && chunk.choices.length === 0) return SKIP;
+      // A usage chunk (no choices: an empty list, or none at all) the client did not ask for.
+      if (!includeUsage && chunk.usage && !(chunk.choices?.length > 0)) return SKIP;
       // The upstream's own text when no plugin replaced the chunk (raw-chunk.ts).
       return `data: ${rawOf(chunk) ?? JSON.stringify(chunk)}\n\n`;
     },
