@@ -53,8 +53,13 @@ export async function setEntry(live: LiveConfig, kind: LiveKind, name: string, v
     if (candidate.enabled === true) delete candidate.enabled;
     // Exactly the file's entry again: drop the override rather than keep a copy of it.
     if (file && canonical(candidate) === canonical(file)) return applying(() => live.revert('provider', name, actor));
-    const entry = await sealed(name, candidate as ProviderConfig, live);
-    await applying(() => live.set('provider', name, entry, actor));
+    const { entry, undo } = await sealed(name, candidate as ProviderConfig, live);
+    try {
+      await applying(() => live.set('provider', name, entry, actor));
+    } catch (error) {
+      await undo();
+      throw error;
+    }
   } else {
     if (!Array.isArray(value.targets)) throw invalidRequest('A virtual model needs "targets": a list of "provider/model" or { model, weight, priority }.', 'targets');
     await applying(() => live.set('model', name, value as unknown as VirtualModelConfig, actor));

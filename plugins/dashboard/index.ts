@@ -144,7 +144,9 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
       path: `${base}/assets/:file`,
       access: 'public',
       handler: (http) => {
-        const asset = assets[String(http.params.file)];
+        const name = String(http.params.file);
+        // Own names only: `constructor` and the like are Object.prototype's, not files.
+        const asset = Object.hasOwn(assets, name) ? assets[name] : undefined;
         if (!asset) return;
         http.type = asset.type;
         http.set('cache-control', 'public, max-age=3600');
@@ -229,14 +231,33 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
           keepSession(http, session);
           if (SAFE_METHODS.has(http.method) || sessions.checkCsrf(session, http.get('x-csrf-token') || undefined)) grantAdmin(http, `dashboard session (${http.ip || 'unknown address'})`);
           else if (isOurs(http.path) && !isLogin(http.path)) {
+            if (http.get('hx-request')) {
+              // A page older than the session (logged in again in another tab): htmx swaps no 4xx
+              // answer, so the page is reloaded for a token of this session.
+              http.set('hx-refresh', 'true');
+              http.status = 403;
+              http.body = '';
+              return;
+            }
             throw new GatewayError('permission', 'Missing or wrong CSRF token: a state-changing request from the dashboard must send its x-csrf-token header (reload the page).', { code: 'csrf_failed' });
           }
-        } else if (http.method === 'GET' && (http.path === base || http.path.startsWith(`${base}/`)) && !isLogin(http.path) && !http.get('authorization') && !http.get('x-api-key')) {
-          // A browser without a session: to the login page, and back here after it.
-          const target = `${base}/login?next=${encodeURIComponent(http.originalUrl)}`;
-          if (http.get('hx-request')) http.set('hx-redirect', target);
-          http.redirect(target);
-          return;
+        } else if (isOurs(http.path) && !isLogin(http.path) && !http.get('authorization') && !http.get('x-api-key')) {
+          const page = http.path === base || http.path.startsWith(`${base}/`);
+          if (http.method === 'GET' && page) {
+            // A browser without a session: to the login page, and back here after it.
+            const target = `${base}/login?next=${encodeURIComponent(http.originalUrl)}`;
+            if (http.get('hx-request')) http.set('hx-redirect', target);
+            http.redirect(target);
+            return;
+          }
+          if (http.method !== 'GET' && http.get('hx-request')) {
+            // A button pressed after the session ended (expired, or logged out in another tab):
+            // htmx swaps no 4xx answer, so the click would do nothing, silently. To the login page.
+            http.set('hx-redirect', `${base}/login`);
+            http.status = 401;
+            http.body = '';
+            return;
+          }
         }
         await next();
       },

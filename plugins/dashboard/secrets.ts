@@ -5,7 +5,7 @@
  * variable or stored secret it comes from. An override never holds one in clear: typed-in secrets
  * go to the gateway's encrypted secret store and the entry names them (`{ secret: name }`).
  */
-import { GatewayError, type LiveConfig, type ProviderConfig } from 'llm-gateway/plugin';
+import { GatewayError, maskUrlPasswords, type LiveConfig, type ProviderConfig } from 'llm-gateway/plugin';
 
 /** The kernel's rule for secret option names (`check` masks the same ones). */
 export const SECRET_NAME = /(key|token|secret|password|authorization)$/i;
@@ -18,7 +18,8 @@ const isEnvRef = (value: unknown): value is { env: string } => isObject(value) &
 export async function masked(value: unknown, live: LiveConfig, name = ''): Promise<unknown> {
   if (isSecretRef(value)) return `stored secret "${value.secret}" …${(await live.secrets.hint(value.secret).catch(() => undefined)) ?? '(missing)'}`;
   if (isEnvRef(value)) return `$${value.env}`;
-  if (typeof value === 'string') return SECRET_NAME.test(name) ? `…${value.slice(-4)}` : value;
+  // A password inside a URL (a proxy's `https://user:pass@host`) is a secret whatever the option's name.
+  if (typeof value === 'string') return SECRET_NAME.test(name) ? `…${value.slice(-4)}` : maskUrlPasswords(value);
   if (Array.isArray(value)) return Promise.all(value.map((item) => masked(item, live)));
   if (isObject(value)) return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await masked(v, live, k)] as const)));
   return value;
@@ -28,26 +29,44 @@ export async function masked(value: unknown, live: LiveConfig, name = ''): Promi
 export const secretNameFor = (provider: string, option: string) => `provider:${provider}:${option}`;
 
 /**
- * A provider entry fit to keep in the store: each secret string among its options stored
- * encrypted and replaced by a reference. With no LLM_GATEWAY_SECRETS_KEY that cannot be done: a
- * disabled entry then simply drops them (it is never called), any other is refused.
+ * A provider entry fit to keep in the store: each secret string among its options, nested ones
+ * too (`headers.Authorization`), stored encrypted and replaced by a reference. With no
+ * LLM_GATEWAY_SECRETS_KEY that cannot be done: a disabled entry then simply drops them (it is
+ * never called), any other is refused. `undo` puts back the secrets it replaced, for a change that
+ * is then refused: a refused change must not have swapped the key the provider is called with.
  */
-export async function sealed(provider: string, entry: ProviderConfig, live: LiveConfig): Promise<ProviderConfig> {
-  const out: ProviderConfig = { ...entry };
-  for (const [option, value] of Object.entries(entry)) {
-    if (!SECRET_NAME.test(option) || typeof value !== 'string') continue;
-    if (live.secrets.enabled) {
-      const name = secretNameFor(provider, option);
-      await live.secrets.set(name, value);
-      out[option] = { secret: name };
-    } else if (entry.enabled === false) {
-      delete out[option];
-    } else {
-      throw new GatewayError('invalid_request', `The provider's ${option} would be kept in the store in clear: set LLM_GATEWAY_SECRETS_KEY (a long random string) so the gateway can keep it encrypted, or name an environment variable ({ "env": "NAME" }).`, {
-        code: 'secrets_key_missing',
-        param: option,
-      });
+export async function sealed(provider: string, entry: ProviderConfig, live: LiveConfig): Promise<{ entry: ProviderConfig; undo(): Promise<void> }> {
+  const replaced: Array<{ name: string; previous: string | undefined }> = [];
+  const seal = async (options: Record<string, unknown>, path: readonly string[]): Promise<Record<string, unknown>> => {
+    const out: Record<string, unknown> = { ...options };
+    for (const [option, value] of Object.entries(options)) {
+      const at = [...path, option];
+      if (isObject(value) && !isSecretRef(value) && !isEnvRef(value)) {
+        out[option] = await seal(value, at);
+        continue;
+      }
+      if (!SECRET_NAME.test(option) || typeof value !== 'string') continue;
+      if (live.secrets.enabled) {
+        const name = secretNameFor(provider, at.join('.'));
+        replaced.push({ name, previous: await live.secrets.get(name).catch(() => undefined) });
+        await live.secrets.set(name, value);
+        out[option] = { secret: name };
+      } else if (entry.enabled === false) {
+        delete out[option];
+      } else {
+        throw new GatewayError('invalid_request', `The provider's ${at.join('.')} would be kept in the store in clear: set LLM_GATEWAY_SECRETS_KEY (a long random string) so the gateway can keep it encrypted, or name an environment variable ({ "env": "NAME" }).`, {
+          code: 'secrets_key_missing',
+          param: at.join('.'),
+        });
+      }
     }
-  }
-  return out;
+    return out;
+  };
+  const sealedEntry = (await seal(entry as unknown as Record<string, unknown>, [])) as unknown as ProviderConfig;
+  return {
+    entry: sealedEntry,
+    async undo() {
+      for (const { name, previous } of replaced.reverse()) if (previous !== undefined) await live.secrets.set(name, previous);
+    },
+  };
 }

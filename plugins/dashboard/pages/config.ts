@@ -4,6 +4,7 @@
  * of live changes (who, what, when, before → after, already masked when recorded).
  */
 import type { Context as KoaContext } from 'koa';
+import { maskUrlPasswords } from 'llm-gateway/plugin';
 import { effectiveView } from '../config-api.js';
 import type { PageKit } from '../kit.js';
 
@@ -22,7 +23,7 @@ export function configPages(kit: PageKit) {
           { kind: 'models', title: 'Virtual models', entries: models.map((e) => ({ ...e, json: json(e.value), fileJson: 'file' in e ? json(e.file) : undefined })) },
         ],
         audit: audit.map((a) => ({ ...a, before: json(a.before), after: json(a.after) })),
-        server: { host: host.config.server.host, port: host.config.server.port, store: host.config.store.replace(/(\/\/[^:/@]+:)[^@]+@/, '$1***@') },
+        server: { host: host.config.server.host, port: host.config.server.port, store: maskUrlPasswords(host.config.store) },
         plugins: [],
       });
     },

@@ -14,7 +14,7 @@ import { compact, numberField, readForm, textField, type PageKit } from '../kit.
 import { SECRET_NAME, masked } from '../secrets.js';
 
 const LIMITS = ['rpm', 'tpm', 'rpd', 'tpd', 'concurrency'] as const;
-const TYPES = ['openai-compatible', 'openai', 'anthropic', 'gemini', 'azure', 'demo'];
+const TYPES = ['openai-compatible', 'openai', 'anthropic', 'gemini', 'azure-openai', 'demo'];
 const NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
 export function providerPages(kit: PageKit) {
@@ -132,7 +132,7 @@ export function providerPages(kit: PageKit) {
         .filter((t) => t.model !== '')
         .map((t) => {
           const { weight: _w, priority: _p, ...kept } = previous.get(t.model) ?? {};
-          return compact({ ...kept, model: t.model, weight: t.weight ? Number(t.weight) : undefined, priority: t.priority ? Number(t.priority) : undefined });
+          return compact({ ...kept, model: t.model, weight: finiteOrUndefined(t.weight, 'weight'), priority: finiteOrUndefined(t.priority, 'priority') });
         });
       if (targets.length === 0) throw invalidRequest('A virtual model needs at least one target.', 'target');
       const strategy = textField(form, 'strategy');
@@ -153,3 +153,11 @@ export function providerPages(kit: PageKit) {
 
 export type ProviderPages = ReturnType<typeof providerPages>;
 export type { PluginHost };
+
+/** A target's number as typed: none, or a finite number (NaN would be saved as null, and route otherwise after a restart). */
+function finiteOrUndefined(raw: string | undefined, name: string): number | undefined {
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw invalidRequest(`${name} must be a number (found "${raw}").`, name);
+  return value;
+}
