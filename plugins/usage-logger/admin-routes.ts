@@ -7,7 +7,7 @@
 import { invalidRequest, type PluginHost } from 'llm-gateway/plugin';
 import { usageColumns, usageCsv } from './csv.js';
 import { exportFormat, exportMax, exportRecords } from './export.js';
-import type { UsageCacheState, UsageOutcome } from './log/record.js';
+import { USAGE_CACHE_STATES, type UsageCacheState, type UsageOutcome } from './log/record.js';
 import type { LogQuery, StatusClass, UsageBucket, UsageGroupKey, UsageLog, UsageQuery } from './log/usage-log.js';
 
 const GROUP_KEYS: readonly UsageGroupKey[] = ['provider', 'model', 'keyId', 'team'];
@@ -18,7 +18,7 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
     method: 'GET',
     path: '/admin/usage',
     handler: async (http) => {
-      const q = http.query as Record<string, string | undefined>;
+      const q = singleValues(http.query);
       const to = date(q.to, 'to') ?? new Date();
       const from = date(q.from, 'from') ?? new Date(to.getTime() - 7 * DAY);
       const groupBy = (q.groupBy ?? 'provider,model').split(',').filter(Boolean);
@@ -49,7 +49,7 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
     method: 'GET',
     path: '/admin/logs/export',
     handler: async (http) => {
-      const q = http.query as Record<string, string | undefined>;
+      const q = singleValues(http.query);
       // An export starts at the newest record and goes on to `max`: it has no pages to ask for.
       for (const param of ['cursor', 'limit'] as const) if (q[param] !== undefined) throw invalidRequest(`The export takes no ${param}: it sends every matching record, up to max.`, param);
       const format = exportFormat(q.format);
@@ -65,7 +65,7 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
     method: 'GET',
     path: '/admin/logs',
     handler: async (http) => {
-      const q = http.query as Record<string, string | undefined>;
+      const q = singleValues(http.query);
       const limit = q.limit === undefined ? undefined : Number(q.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500)) throw invalidRequest('limit must be an integer from 1 to 500.', 'limit');
       const query: LogQuery = {
@@ -88,7 +88,7 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
 export function logFilters(q: Record<string, string | undefined>): LogQuery {
   if (q.status !== undefined && !/^[2-5]xx$/.test(q.status)) throw invalidRequest("status must be a class such as '2xx' or '5xx'.", 'status');
   if (q.outcome !== undefined && !['ok', 'error', 'client_aborted'].includes(q.outcome)) throw invalidRequest("outcome must be 'ok', 'error' or 'client_aborted'.", 'outcome');
-  if (q.cache !== undefined && !['hit', 'miss', 'none'].includes(q.cache)) throw invalidRequest("cache must be 'hit', 'miss' or 'none'.", 'cache');
+  if (q.cache !== undefined && !(USAGE_CACHE_STATES as readonly string[]).includes(q.cache)) throw invalidRequest(`cache must be one of ${USAGE_CACHE_STATES.map((state) => `'${state}'`).join(', ')}.`, 'cache');
   const from = date(q.from, 'from');
   const to = date(q.to, 'to');
   return {
@@ -125,4 +125,15 @@ function date(value: string | undefined, param: string): Date | undefined {
   const time = utcTime(value);
   if (!Number.isFinite(time)) throw invalidRequest(`${param} must be a date (found '${value}').`, param);
   return new Date(time);
+}
+
+/**
+ * The query's values, each given once: Koa makes a parameter given twice (`?groupBy=a&groupBy=b`)
+ * an array, which no filter here means, and which reached the database as a value to compare.
+ */
+function singleValues(query: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  for (const [name, value] of Object.entries(query)) {
+    if (Array.isArray(value)) throw invalidRequest(`${name} may be given once (found ${value.length} values); groupBy takes a comma-separated list.`, name);
+  }
+  return query as Record<string, string | undefined>;
 }

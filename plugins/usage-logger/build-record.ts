@@ -1,5 +1,5 @@
 /** One usage record from a finished request's context: what the usage log stores. */
-import type { Attempt, GatewayContext, Usage } from 'llm-gateway/plugin';
+import { newRequestId, type Attempt, type GatewayContext, type Usage } from 'llm-gateway/plugin';
 import { callerKeySlot } from 'llm-gateway/plugins/auth';
 import { cacheHitSlot, cacheOutcome, type CacheHitInfo } from 'llm-gateway/plugins/cache';
 import type { Pricing } from 'llm-gateway/plugins/cost';
@@ -25,8 +25,13 @@ function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): 
   const key = ctx.get(callerKeySlot);
   const totalMs = ctx.timings.totalMs ?? ctx.elapsed();
   const status = ctx.error?.status ?? ctx.http.res.statusCode;
+  // A client's own x-request-id answers its request, but a client may send one twice (a retry
+  // that keeps its trace id): the log's key is then an id of the gateway's, one per request, and
+  // the client's is kept beside it, so that no request's record takes another's place.
+  const fromClient = ctx.http?.req?.headers['x-request-id'] === ctx.id;
   return {
-    requestId: ctx.id,
+    requestId: fromClient ? newRequestId() : ctx.id,
+    ...(fromClient ? { clientRequestId: ctx.id } : {}),
     startedAt: new Date(Date.now() - totalMs),
     endpoint: ctx.endpoint,
     keyId: key?.id ?? null,

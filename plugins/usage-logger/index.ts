@@ -22,7 +22,7 @@ import { buildRecord } from './build-record.js';
 import { openUsageLog } from './log/open-usage-log.js';
 import type { DeferredBody } from './log/record.js';
 import type { UsageLog } from './log/usage-log.js';
-import { cap, cappedJson, createRedactor } from './redact.js';
+import { cappedJson, capRedacted, createRedactor, REDACTION_MARGIN, redactionWindow } from './redact.js';
 
 export interface UsageLoggerOptions {
   /** `sqlite://<file>` or `postgres://...`. Default: the config's `usageLog`, else `sqlite://data/usage.sqlite`. */
@@ -73,11 +73,12 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
   async setup(host, options) {
     const redact = createRedactor(options.redact);
     const { maxBytes, request: keepRequest, response: keepResponse } = options.bodies;
-    const body = (text: string) => redact(cap(text, maxBytes));
+    // Redacted before it is capped, so a secret the cap would cut keeps the part its pattern needs.
+    const body = (text: string) => capRedacted(text, maxBytes, redact);
     // A value known to be small (a request the client sent in no more bytes than the cap) is
     // serialised whole: cappedJson's replacer runs for every value (1.4 µs for a sentence's request,
     // against 0.7 without). The text is the same, since body() caps it.
-    const jsonBody = (value: unknown, knownBytes = Infinity) => body(knownBytes <= maxBytes ? JSON.stringify(value) : cappedJson(value, maxBytes));
+    const jsonBody = (value: unknown, knownBytes = Infinity) => body(knownBytes <= maxBytes ? JSON.stringify(value) : cappedJson(value, maxBytes + REDACTION_MARGIN));
     const deferredJson = (value: unknown, knownBytes: number): DeferredBody => () => jsonBody(value, knownBytes);
     // A whole answer's OpenAI view as JSON: the text the client was sent when that is what it got
     // (OpenAI's own endpoints), serialised by the kernel already; else serialised in the batch.
@@ -105,7 +106,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
     if (keepRequest) {
       host.events.on('request:start', (ctx) => {
         const text = ctx.receivedText;
-        if (text !== undefined) ctx.set(requestTextSlot, cap(text, maxBytes));
+        if (text !== undefined) ctx.set(requestTextSlot, redactionWindow(text, maxBytes));
       });
     }
 
@@ -116,7 +117,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
         // Bodies are only referenced here: serialising, capping and redacting them runs in the
         // write-behind batch (DeferredBody), off the request path.
         const clientText = keepRequest ? ctx.get(requestTextSlot) : undefined;
-        const request = !keepRequest ? undefined : clientText !== undefined ? () => redact(clientText) : deferredJson(ctx.request, Number(ctx.http?.req?.headers['content-length']));
+        const request = !keepRequest ? undefined : clientText !== undefined ? () => body(clientText) : deferredJson(ctx.request, Number(ctx.http?.req?.headers['content-length']));
         const kept = ctx.get(responseTextSlot);
         const answer = ctx.response?.kind === 'json' ? ctx.response.body : undefined;
         const response = !keepResponse ? undefined : kept ? () => body(kept.text) : answer !== undefined ? answerBody(ctx, answer) : undefined;
@@ -158,7 +159,8 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
 
 /** A stream's answer text as it passes, up to the cap: nothing is held back from the client. */
 function keepText(chunk: ChatCompletionChunk, kept: { text: string }, maxBytes: number): void {
-  if (kept.text.length > maxBytes) return;
+  // Past the cap by redaction's margin: what straddles the cap is still recognised (capRedacted).
+  if (kept.text.length > maxBytes + REDACTION_MARGIN) return;
   for (const choice of chunk.choices ?? []) if (typeof choice.delta?.content === 'string') kept.text += choice.delta.content;
 }
 

@@ -63,7 +63,9 @@ function replaceAccepted(text: string, pattern: RegExp, replacement: string, acc
  * answer's `created` read `[REDACTED:phone]`.
  */
 function writtenAsPhone(match: string): boolean {
-  return /[^\d]/.test(match);
+  // A space, dash, parenthesis or `+`; or dots between three groups (555.123.4567). One dot alone
+  // is a decimal point: a logprob or a coordinate, which redacted made the JSON invalid.
+  return /[ ()+-]/.test(match) || (match.match(/\./g)?.length ?? 0) >= 2;
 }
 
 function luhn(candidate: string): boolean {
@@ -91,6 +93,26 @@ export function cap(text: string, maxBytes: number): string {
   if (text.length <= maxBytes / 3 || (text.length <= maxBytes && Buffer.byteLength(text) <= maxBytes)) return text;
   const cut = Buffer.from(text.slice(0, maxBytes)).subarray(0, maxBytes).toString('utf8').replace(/\uFFFD+$/, '');
   return `${cut}…[truncated]`;
+}
+
+/** Characters past the cap redaction reads, so that a secret cut by the cap is still recognised (the longest shape it knows is a bearer token or a key of a few hundred characters). */
+export const REDACTION_MARGIN = 512;
+
+/** As much of a text as `capRedacted` reads: the cap and the margin, in characters (each at least a byte). */
+export function redactionWindow(text: string, maxBytes: number): string {
+  return text.length > maxBytes + REDACTION_MARGIN ? text.slice(0, maxBytes + REDACTION_MARGIN) : text;
+}
+
+/**
+ * `text` redacted, then capped at `maxBytes`: a secret that straddles the cap is redacted whole
+ * (capped first, its first part was kept in clear: an email without its domain, a key short of
+ * its pattern's length). Only a window past the cap is read, however long the text.
+ */
+export function capRedacted(text: string, maxBytes: number, redact: Redactor): string {
+  const window = redactionWindow(text, maxBytes);
+  const capped = cap(redact(window), maxBytes);
+  // Cut to the window and then shortened by redaction below the cap: still say it was cut.
+  return window.length < text.length && !capped.endsWith('…[truncated]') ? `${capped}…[truncated]` : capped;
 }
 
 /**

@@ -101,6 +101,18 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
     sqlite: ['ALTER TABLE usage_records ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0'],
     postgres: (schema) => [`ALTER TABLE ${schema}.usage_records ADD COLUMN cache_write_1h_tokens integer NOT NULL DEFAULT 0`],
   },
+  {
+    version: 4,
+    description: "client_request_id: the client's own x-request-id, where it sent one (request_id is then the gateway's, one per request)",
+    sqlite: [
+      'ALTER TABLE usage_records ADD COLUMN client_request_id TEXT',
+      'CREATE INDEX usage_records_client_request_id ON usage_records (client_request_id) WHERE client_request_id IS NOT NULL',
+    ],
+    postgres: (schema) => [
+      `ALTER TABLE ${schema}.usage_records ADD COLUMN client_request_id text`,
+      `CREATE INDEX usage_records_client_request_id ON ${schema}.usage_records (client_request_id) WHERE client_request_id IS NOT NULL`,
+    ],
+  },
 ];
 
 /** The bookkeeping table; created by the runner before it reads which versions are applied. */

@@ -52,6 +52,7 @@ const COLUMN_TYPES: Record<UsageColumn, string> = {
   response_body: 'text',
   metadata: 'jsonb',
   saved_cost_usd: 'double precision',
+  client_request_id: 'text',
 };
 
 /** First half of the advisory-lock key: "usag", so the lock is unlikely to collide with an application's. */

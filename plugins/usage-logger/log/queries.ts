@@ -67,7 +67,8 @@ export function listStatement(table: string, query: LogQuery, dialect: Dialect):
   }
   if (query.outcome) conditions.push(`outcome = ${params.add(query.outcome)}`);
   if (query.cache) conditions.push(`cache = ${params.add(query.cache)}`);
-  if (query.requestId !== undefined) conditions.push(`request_id = ${params.add(query.requestId)}`);
+  // The id the client was answered with: the gateway's, or the client's own x-request-id.
+  if (query.requestId !== undefined) conditions.push(`(request_id = ${params.add(query.requestId)} OR client_request_id = ${params.add(query.requestId)})`);
   if (query.cursor) {
     const cursor = decodeCursor(query.cursor);
     // A row-value comparison matches the ORDER BY exactly and can walk the (started_at, request_id) index.
@@ -114,7 +115,7 @@ export function aggregateStatement(table: string, query: UsageQuery, dialect: Di
     : 'NULL AS p50, NULL AS p95, NULL AS ttft_p50, NULL AS ttft_p95';
   const text =
     `WITH r AS (${inner}) SELECT ${groups.map((g) => `${g}, `).join('')}COUNT(*) AS requests, ` +
-    `SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors, SUM(CASE WHEN cache = 'hit' THEN 1 ELSE 0 END) AS cache_hits, ` +
+    `SUM(CASE WHEN outcome = 'error' THEN 1 ELSE 0 END) AS errors, SUM(CASE WHEN cache IN ('hit', 'semantic-hit') THEN 1 ELSE 0 END) AS cache_hits, ` +
     `SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens, ` +
     `SUM(cache_write_tokens) AS cache_write_tokens, SUM(cache_write_1h_tokens) AS cache_write_1h_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ` +
     `SUM(cost_usd) AS cost_usd, SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced, ` +

@@ -12,7 +12,8 @@ export type UsageOutcome = 'ok' | 'error' | 'client_aborted';
  * What the response cache (gateway:cache) did: answered (`hit`, `semantic-hit`), went upstream
  * (`miss`, `refresh`: the client asked not to read), stepped aside (`skip`), or is not configured (`none`).
  */
-export type UsageCacheState = 'hit' | 'semantic-hit' | 'miss' | 'refresh' | 'skip' | 'none';
+export const USAGE_CACHE_STATES = ['hit', 'semantic-hit', 'miss', 'refresh', 'skip', 'none'] as const;
+export type UsageCacheState = (typeof USAGE_CACHE_STATES)[number];
 
 /** One try at a provider; a request with retries or fallbacks has several. */
 export interface UsageAttempt {
@@ -24,7 +25,13 @@ export interface UsageAttempt {
 }
 
 export interface UsageRecord {
+  /** The gateway's id for the request: one per request, the log's key. */
   requestId: string;
+  /**
+   * The id the client sent in `x-request-id`, which the gateway answers with; absent when it sent
+   * none (`requestId` is then the one it was answered with). Clients may send one id twice.
+   */
+  clientRequestId?: string | null;
   /** When the request arrived. */
   startedAt: Date;
   endpoint: UsageEndpoint;

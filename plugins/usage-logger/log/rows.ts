@@ -43,6 +43,7 @@ export const USAGE_COLUMNS = [
   'metadata',
   'saved_cost_usd',
   'cache_write_1h_tokens',
+  'client_request_id',
 ] as const;
 
 export type UsageColumn = (typeof USAGE_COLUMNS)[number];
@@ -85,6 +86,7 @@ export function recordValues(r: UsageRecordInput, encoding: ValueEncoding): unkn
     r.metadata ? storableJson(JSON.stringify(r.metadata)) : null,
     finiteOrNull(r.savedCostUsd ?? null),
     whole(r.cacheWrite1hTokens ?? 0),
+    r.clientRequestId ?? null,
   ];
 }
 
@@ -180,6 +182,7 @@ export function rowToRecord(row: Row): UsageRecord {
     responseBody: textOrNull(row.response_body),
     metadata: json<Record<string, string>>(row.metadata),
     ...(row.saved_cost_usd !== null && row.saved_cost_usd !== undefined ? { savedCostUsd: Number(row.saved_cost_usd) } : {}),
+    ...(row.client_request_id !== null && row.client_request_id !== undefined ? { clientRequestId: String(row.client_request_id) } : {}),
   };
 }
 

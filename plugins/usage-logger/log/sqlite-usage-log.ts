@@ -35,7 +35,7 @@ const JSON_PARTS = 3;
 /**
  * Columns that most rows leave at their default (NULL, or 0 for counts and flags), each with that
  * default: no team, no cached, written or reasoning tokens, an upstream's own count, no error, no
- * metadata, no cache hit. See sqliteInsert.
+ * metadata, no cache hit, no client's own request id. See sqliteInsert.
  */
 const SELDOM_SET: ReadonlyMap<number, null | 0> = new Map(
   (
@@ -49,6 +49,7 @@ const SELDOM_SET: ReadonlyMap<number, null | 0> = new Map(
       ['metadata', null],
       ['saved_cost_usd', null],
       ['cache_write_1h_tokens', 0],
+      ['client_request_id', null],
     ] as const
   ).map(([column, unset]) => [USAGE_COLUMNS.indexOf(column), unset]),
 );

@@ -62,6 +62,7 @@ describe.skipIf(!DATABASE_URL)('postgres usage log, database specifics', () => {
     const log = await openUsageLog(DATABASE_URL!, { logger: silentLogger, schema });
     const indexes = await query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 ORDER BY indexname', [schema, 'usage_records']);
     expect(indexes.map((i) => i.indexname)).toEqual([
+      'usage_records_client_request_id', // partial: rows with a client's x-request-id
       'usage_records_key_started_at',
       'usage_records_pkey', // request_id
       'usage_records_provider_model_started_at',
@@ -76,7 +77,7 @@ describe.skipIf(!DATABASE_URL)('postgres usage log, database specifics', () => {
       { column_name: 'metadata', data_type: 'jsonb' },
       { column_name: 'started_at', data_type: 'timestamp with time zone' },
     ]);
-    expect(await query(`SELECT version FROM "${schema}".usage_migrations`)).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(await query(`SELECT version FROM "${schema}".usage_migrations`)).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     await log.close();
   });
 
@@ -86,7 +87,7 @@ describe.skipIf(!DATABASE_URL)('postgres usage log, database specifics', () => {
     const logger = createLogger({ level: 'info', format: 'json', write: (line) => lines.push(line) });
     const logs = await Promise.all([openUsageLog(DATABASE_URL!, { logger, schema }), openUsageLog(DATABASE_URL!, { logger, schema })]);
     expect(lines.filter((line) => line.includes('usage log migrated'))).toHaveLength(1);
-    expect(await query(`SELECT version FROM "${schema}".usage_migrations`)).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(await query(`SELECT version FROM "${schema}".usage_migrations`)).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     logs[0].write(usageRecord());
     logs[1].write(usageRecord());
     await Promise.all(logs.map((log) => log.flush()));

@@ -100,10 +100,11 @@ describe('sqlite usage log, file specifics', () => {
     const log = await openUsageLog(`sqlite://${file}`, { logger: silentLogger });
     expect(existsSync(file)).toBe(true);
     expect(await query<{ journal_mode: string }>(file, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
-    expect(await query<{ version: number }>(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(await query<{ version: number }>(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     const indexes = await query<{ name: string }>(file, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records' ORDER BY name");
     expect(indexes.map((i) => i.name)).toEqual([
       'sqlite_autoindex_usage_records_1', // request_id, the primary key
+      'usage_records_client_request_id', // partial: rows with a client's x-request-id
       'usage_records_key_started_at',
       'usage_records_provider_model_started_at',
       'usage_records_started_at',
@@ -121,7 +122,7 @@ describe('sqlite usage log, file specifics', () => {
     expect(await second.migrate()).toEqual([]);
     expect((await second.list({})).records).toEqual([record]);
     await second.close();
-    expect(await query(file, 'SELECT version FROM usage_migrations')).toHaveLength(3);
+    expect(await query(file, 'SELECT version FROM usage_migrations')).toHaveLength(4);
   });
 
   it('upgrades a file written by an older gateway: the new column reads 0 on the rows it had', async () => {
@@ -142,7 +143,7 @@ describe('sqlite usage log, file specifics', () => {
     expect(records.find((r) => r.requestId === 'old-1')).toMatchObject({ cacheWriteTokens: 300, cacheWrite1hTokens: 0 });
     expect(records.find((r) => r.requestId === upgraded.requestId)).toEqual(upgraded);
     await log.close();
-    expect(await query(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(await query(file, 'SELECT version FROM usage_migrations')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
   });
 
   it('lets two logs open the same new file at once; one migrates, both work', async () => {
@@ -183,12 +184,12 @@ describe('the SQLite batch INSERT', () => {
     const plain = insert([row(), row({ stream: true, ttftMs: 12 })]);
     expect(plain.prepared).toBe('usage_insert_plain');
     expect(plain.text).toMatch(/\bNULL\b/);
-    // Nine fewer fields in the JSON: 17 of a row's 26 non-body columns.
+    // Ten fewer fields in the JSON: 17 of a row's 27 non-body columns.
     expect(jsonParts(plain).map((part) => part[0]!.length).reduce((a, b) => a + b, 0)).toBe(17);
-    for (const set of [{ team: 't' }, { cachedTokens: 1 }, { tokensEstimated: true }, { savedCostUsd: 0 }, { cacheWrite1hTokens: 1, cacheWriteTokens: 1 }, { metadata: { a: 'b' } }]) {
+    for (const set of [{ team: 't' }, { cachedTokens: 1 }, { tokensEstimated: true }, { savedCostUsd: 0 }, { cacheWrite1hTokens: 1, cacheWriteTokens: 1 }, { metadata: { a: 'b' } }, { clientRequestId: 'client-id' }]) {
       const mixed = insert([row(), row(set)]);
       expect(mixed.prepared).toBe('usage_insert');
-      expect(jsonParts(mixed).map((part) => part[0]!.length).reduce((a, b) => a + b, 0)).toBe(26);
+      expect(jsonParts(mixed).map((part) => part[0]!.length).reduce((a, b) => a + b, 0)).toBe(27);
     }
     expect(insert([row({ requestBody: 'x' })]).prepared).toBe('usage_insert_plain_bodies');
     expect(insert([row({ requestBody: 'x', errorCode: 'e' })]).prepared).toBe('usage_insert_bodies');
