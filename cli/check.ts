@@ -7,6 +7,7 @@ import { createGateway, dashboardStatus, type Gateway } from '../index.js';
 import { loadConfigFile } from '../core/config/load-config.js';
 import { SECRET_NAME } from '../core/config/resolve-config.js';
 import { silentLogger } from '../core/logger.js';
+import { maskUrlPasswords } from '../core/mask-urls.js';
 import { mask } from '../core/validation.js';
 import { DEFAULT_USAGE_LOG } from '../plugins/usage-logger/index.js';
 
@@ -88,7 +89,7 @@ function describeOptions(options: Record<string, unknown>, secrets: ReadonlySet<
 }
 
 function maskDeep(key: string, value: unknown, secrets: ReadonlySet<string>): unknown {
-  if (typeof value === 'string') return SECRET_NAME.test(key) || secrets.has(value) ? mask(value) : value;
+  if (typeof value === 'string') return SECRET_NAME.test(key) || secrets.has(value) ? mask(value) : maskUrlPasswords(value);
   if (Array.isArray(value)) return value.map((v) => maskDeep(key, v, secrets));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(k, v, secrets)]));

@@ -5,6 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { maskUrlPasswords } from './mask-urls.js';
+import { withSecretsHidden } from './secret-names.js';
 
 export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, allowUnionTypes: true });
 
@@ -126,7 +127,7 @@ export function mask(value: unknown): unknown {
 /** `found 42`, `found "abc"`, `found nothing`: the tail of every validation message. */
 export function describeFound(value: unknown): string {
   if (value === undefined) return 'found nothing';
-  const text = maskUrlPasswords(JSON.stringify(value));
+  const text = maskUrlPasswords(JSON.stringify(withSecretsHidden(value)));
   return `found ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
 }
 

@@ -44,7 +44,7 @@ export async function loadConfigFile(file?: string, cwd = process.cwd()): Promis
     if ((error as Error).name === 'ConfigError') throw error;
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') throw new ConfigError(`config file not found: ${resolve(cwd, file ?? '')}`);
-    throw new ConfigError(`cannot load config ${file ? resolve(cwd, file) : `from ${cwd}`}`, [firstLine(err.message)]);
+    throw new ConfigError(`cannot load config ${file ? resolve(cwd, file) : `from ${cwd}`}`, [reasonOf(err.message)]);
   }
   if (!result || result.isEmpty) {
     if (file) throw new ConfigError(`config file ${resolve(cwd, file)} is empty`);
@@ -62,6 +62,19 @@ function unwrapDefault(value: unknown): unknown {
     return (value as { default: unknown }).default;
   }
   return value;
+}
+
+/**
+ * What a loader's error says, on one line. A JSON or YAML syntax error comes as a header ending in
+ * a colon (`JSON Error in /path/c.json:`), then the parser's reason with its position, then a code
+ * frame of the file's lines: the reason is kept, the frame (which may show a secret) is not.
+ */
+function reasonOf(message: string): string {
+  const lines = message.split('\n');
+  const head = lines[0] ?? '';
+  if (!head.trimEnd().endsWith(':')) return firstLine(message);
+  const reason = lines.slice(1).find((line) => line.trim() !== '' && !/^\s*(>|\d+\s*\||\|)/.test(line));
+  return reason ? `${head.trim()} ${reason.trim()}` : head.trim();
 }
 
 function firstLine(message: string): string {

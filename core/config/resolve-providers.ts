@@ -7,9 +7,10 @@
  */
 import type { EnvReference, KernelConfig, ProviderConfig, VirtualModelConfig } from './kernel-config.js';
 import type { ResolvedVirtualModel } from './resolve-config.js';
+import { SECRET_NAME } from '../secret-names.js';
 
 /** Option names that hold secrets in any provider or plugin (`apiKey`, `adminKey`, `token`, ...). */
-export const SECRET_NAME = /(key|token|secret|password|authorization)$/i;
+export { SECRET_NAME };
 
 export interface ResolvedProviders {
   /** Enabled providers in config order. */

@@ -17,6 +17,8 @@ import type { Store, TypedKv } from '../store/store.js';
 import { appendAudit, readAudit, type AuditEntry } from './audit.js';
 import type { ProviderRuntime } from './provider-runtime.js';
 import type { SecretStore } from './secrets.js';
+import { entries, merge, normalize } from './overrides.js';
+import { entryProblems } from './entry-rules.js';
 
 export type LiveKind = 'provider' | 'model';
 
@@ -155,10 +157,16 @@ export class LiveConfigService implements LiveConfig {
     });
   }
 
+  /** Applied (checked, its providers made), then stored; a change the store did not take is taken back here too, not served by this replica alone. */
   private async commit(next: Overrides, entry: Omit<AuditEntry, 'at' | 'seq'>): Promise<void> {
     await this.apply(next);
+    try {
+      await this.kv.set('overrides', next);
+    } catch (error) {
+      await this.apply(this.doc).catch(() => undefined);
+      throw error;
+    }
     this.doc = next;
-    await this.kv.set('overrides', next);
     this.version = await this.deps.store.counters.add(VERSION, 1);
     await appendAudit(this.deps.store, entry);
     this.deps.logger.info(`live config: ${entry.action} ${entry.kind} ${entry.name}`, { actor: entry.actor });
@@ -176,6 +184,8 @@ export class LiveConfigService implements LiveConfig {
   private async resolve(doc: Overrides): Promise<ResolvedProviders> {
     const problems: string[] = [];
     const merged = { providers: merge(this.base.providers, doc.providers), models: merge(this.base.models, doc.models) };
+    problems.push(...entryProblems(merged));
+    if (problems.length > 0) throw new ConfigError('invalid config', problems);
     const { providers, models } = resolveProviders(merged, this.deps.env, problems, this.deps.masked);
     const filled = await Promise.all(providers.map(async ({ id, options }) => ({ id, options: await this.deps.secrets.fill(options, `/providers/${id}`, problems) })));
     if (problems.length > 0) throw new ConfigError('invalid config', problems);
@@ -222,28 +232,4 @@ export class LiveConfigService implements LiveConfig {
     this.queue = run.catch(() => undefined);
     return run;
   }
-}
-
-function normalize(doc: Overrides | undefined): Overrides {
-  return { providers: doc?.providers ?? {}, models: doc?.models ?? {} };
-}
-
-/** The file's entries with the overrides on top: replaced whole, added, or removed (`null`). */
-function merge<T>(file: Record<string, T> | undefined, overrides: Record<string, T | null>): Record<string, T> {
-  const out: Record<string, T> = { ...file };
-  for (const [name, value] of Object.entries(overrides)) {
-    if (value === null) delete out[name];
-    else out[name] = value;
-  }
-  return out;
-}
-
-function entries<T>(file: Record<string, T>, overrides: Record<string, T | null>): EffectiveEntry<T>[] {
-  const names = [...new Set([...Object.keys(file), ...Object.keys(overrides)])];
-  return names.map((name) => {
-    const overridden = name in overrides;
-    const value = overridden ? (overrides[name] ?? undefined) : file[name];
-    const origin: Origin = !overridden ? 'file' : overrides[name] === null ? 'removed' : 'override';
-    return { name, value, origin, file: file[name] };
-  });
 }

@@ -99,7 +99,8 @@ describe('the dashboard under pressure', () => {
     const shown = JSON.stringify(await (await fetch(`${gw.url}/admin/config`, { headers: adminJson })).json());
     expect(shown).toContain('…1111');
     // And after an unrelated change, requests to `typed` still carry the key in force.
-    expect((await fetch(`${gw.url}/admin/config/providers/b`, { method: 'PATCH', headers: adminJson, body: JSON.stringify({ enabled: false }) })).status).toBe(200);
+    const patched = await fetch(`${gw.url}/admin/config/providers/b`, { method: 'PATCH', headers: adminJson, body: JSON.stringify({ enabled: false }) });
+    expect(patched.status, await patched.clone().text()).toBe(200);
     upstream.requests.length = 0;
     const chat = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'typed/mock-small', messages: [{ role: 'user', content: 'hi' }] }) });
     expect(chat.status).toBe(200);
