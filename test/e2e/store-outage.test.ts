@@ -108,7 +108,8 @@ it.skipIf(!DATABASE_URL)('answers as usual while the usage log\'s PostgreSQL doe
   };
   const reader = new pg.Client({ connectionString: DATABASE_URL });
   await reader.connect();
-  const rowsOf = async () => Number((await reader.query<{ n: string }>('SELECT count(*) AS n FROM public.usage_records WHERE request_id = ANY($1)', [ids])).rows[0]!.n);
+  // The client's own ids (x-request-id): kept as client_request_id beside the gateway's key.
+  const rowsOf = async () => Number((await reader.query<{ n: string }>('SELECT count(*) AS n FROM public.usage_records WHERE client_request_id = ANY($1)', [ids])).rows[0]!.n);
   try {
     await ask(0);
     await expect.poll(rowsOf, { timeout: 10_000 }).toBe(1);
