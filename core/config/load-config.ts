@@ -65,18 +65,17 @@ function unwrapDefault(value: unknown): unknown {
 }
 
 /**
- * What a loader's error says, on one line. A JSON or YAML syntax error comes as a header ending in
- * a colon (`JSON Error in /path/c.json:`), then the parser's reason with its position, then a code
- * frame of the file's lines: the reason is kept, the frame (which may show a secret) is not.
+ * What a loader's error says, on one line. A JSON syntax error comes as a header ending in a colon
+ * (`JSON Error in /path/c.json:`), a code frame of the file's lines (in color where the terminal
+ * has it), the parser's reason with its position and a quote of the text (`while parsing '{ …'`),
+ * and the frame again: only the reason is kept, since the frame and the quote may show a secret.
  */
 function reasonOf(message: string): string {
-  const lines = message.split('\n');
+  // eslint-disable-next-line no-control-regex
+  const lines = message.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
   const head = lines[0] ?? '';
-  if (!head.trimEnd().endsWith(':')) return firstLine(message);
+  if (!head.trimEnd().endsWith(':')) return head;
   const reason = lines.slice(1).find((line) => line.trim() !== '' && !/^\s*(>|\d+\s*\||\|)/.test(line));
-  return reason ? `${head.trim()} ${reason.trim()}` : head.trim();
+  return reason ? `${head.trim()} ${reason.replace(/\s*while parsing\b.*$/, '').trim()}` : head.trim();
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
-}
