@@ -13,7 +13,7 @@
  * @example
  * plugins: [routing(), retry(), rateLimits({ limits: { groq: { rpm: 30, tpm: 6000 } } })]
  */
-import { DeploymentMap, GatewayError, definePlugin, deploymentOf, defineService, tapStream, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
+import { DeploymentMap, GatewayError, askForStreamUsage, definePlugin, deploymentOf, defineService, tapStream, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
 import { Limiter, type Limits } from './limiter.js';
 import { exhaustedUntil } from './provider-headers.js';
 
@@ -118,13 +118,8 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
               retryAfterSeconds: waitMs / 1000,
             });
           }
-          // A stream's tokens are counted from the usage the upstream reports at its end, which an
-          // OpenAI-format upstream sends only when asked (the front-end drops it for a client that
-          // did not ask).
-          const request = call.ctx.request;
-          if (request.stream === true && request.stream_options?.include_usage !== true && scopes.some(countsTokens)) {
-            request.stream_options = { ...request.stream_options, include_usage: true };
-          }
+          // A stream's tokens are counted from the usage the upstream reports at its end.
+          if (scopes.some(countsTokens)) askForStreamUsage(call.ctx.request);
           const end = () => allOf(scopes.map((s) => s.ended()));
           let handedOver = false;
           try {

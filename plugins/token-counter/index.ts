@@ -20,7 +20,7 @@
  * no usage from the upstream. A streamed answer's text is held until then, in slices of at most
  * PENDING_TEXT_LIMIT characters: a longer one is counted as it passes, so memory stays bounded.
  */
-import { definePlugin, tapStream, type ChatCompletionChunk, type GatewayContext, type ResolvedConfig } from 'llm-gateway/plugin';
+import { askForStreamUsage, definePlugin, tapStream, type ChatCompletionChunk, type GatewayContext, type ResolvedConfig } from 'llm-gateway/plugin';
 import { tokenCountSlot, type TokenCount } from './usage-of.js';
 import { ENCODINGS, countCompletionTokens, countPromptTokens, encodingFor, preloadEncodings, type EncodingName } from './count.js';
 
@@ -46,10 +46,7 @@ export const tokenCounter = definePlugin<TokenCounterOptions, typeof defaults>({
       async middleware(ctx, next) {
         const count = new LazyCount(ctx);
         ctx.set(tokenCountSlot, count);
-        const request = ctx.request;
-        if (request.stream === true && request.stream_options?.include_usage !== true) {
-          request.stream_options = { ...request.stream_options, include_usage: true };
-        }
+        askForStreamUsage(ctx.request);
 
         await next();
 
