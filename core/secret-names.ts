@@ -7,6 +7,11 @@
 /** An option whose name ends in key, token, secret, password or authorization holds a secret. */
 export const SECRET_NAME = /(key|token|secret|password|authorization)$/i;
 
+/** Whether a value's path (`providers/groq/apiKey`) ends in a secret-named option. */
+export function isSecretPath(path: string): boolean {
+  return SECRET_NAME.test(path.split('/').pop() ?? '');
+}
+
 /** `value` with every string under a secret-named key, however deep, replaced by `***`. */
 export function withSecretsHidden(value: unknown, name = ''): unknown {
   if (typeof value === 'string') return SECRET_NAME.test(name) ? '***' : value;

@@ -31,6 +31,7 @@ export { defineService } from '../core/services.js';
 export { modelVisibility, type ModelVisibility } from '../core/model-visibility.js';
 export { escapeHtml } from '../core/html.js';
 export { maskUrlPasswords } from '../core/mask-urls.js';
+export { SECRET_NAME } from '../core/secret-names.js';
 export { newRequestId } from '../core/http/request-id.js';
 export type { ServiceToken } from '../core/services.js';
 export type { EventBus, GatewayEventName, GatewayEvents } from '../core/events.js';

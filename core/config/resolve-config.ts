@@ -9,7 +9,8 @@ import type { GatewayPlugin } from '../plugin.js';
 import { loadPlugins, sortByTier, type NamedPlugins } from './load-plugins.js';
 import type { Target } from '../providers/provider.js';
 import { describeFound, formatIssues, validate } from '../validation.js';
-import { resolveProviders, SECRET_NAME } from './resolve-providers.js';
+import { resolveProviders } from './resolve-providers.js';
+import { isSecretPath } from '../secret-names.js';
 import { ConfigError } from './config-error.js';
 import type { EnvReference, KernelConfig, ProviderConfig, VirtualModelConfig } from './kernel-config.js';
 import { configSchema } from './schema.js';
@@ -85,15 +86,14 @@ export async function resolveConfig(raw: KernelConfig, options: ResolveOptions =
   const env = options.env ?? process.env;
   const problems: string[] = [];
   const secrets = new Set<string>();
-  const isSecret = (path: string) => SECRET_NAME.test(path.split('/').pop() ?? '');
 
-  const issues = validate(openConfigSchema, raw, isSecret);
+  const issues = validate(openConfigSchema, raw, isSecretPath);
   if (issues.length > 0) throw new ConfigError('invalid config', formatIssues('config', issues).split('\n'));
 
   const { providers, models } = resolveProviders(raw, env, problems, secrets);
 
   const plugins = await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), options.namedPlugins ?? {}, problems);
-  const sections = readSections(raw, [...(options.builtins ?? []), ...plugins], options.configSections ?? {}, isSecret, problems);
+  const sections = readSections(raw, [...(options.builtins ?? []), ...plugins], options.configSections ?? {}, problems);
   const adminKey = resolveAdminKey(raw, [...(options.builtins ?? []), ...plugins], env, problems, secrets);
   if (problems.length > 0) throw new ConfigError('invalid config', problems);
 
@@ -131,7 +131,6 @@ function readSections(
   raw: KernelConfig,
   plugins: readonly GatewayPlugin[],
   extra: Readonly<Record<string, object>>,
-  isSecret: (path: string) => boolean,
   problems: string[],
 ): Record<string, unknown> {
   const declared: Record<string, object> = { ...extra };
@@ -144,7 +143,7 @@ function readSections(
       problems.push(`config/${key} is not a known option (${describeFound(value)})`);
       continue;
     }
-    const issues = validate(schema, value, isSecret);
+    const issues = validate(schema, value, isSecretPath);
     if (issues.length > 0) problems.push(...formatIssues(`config/${key}`, issues).split('\n').map((line) => line.replace(`config/${key}/ `, `config/${key} `)));
     else sections[key] = value;
   }

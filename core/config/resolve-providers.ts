@@ -7,7 +7,7 @@
  */
 import type { EnvReference, KernelConfig, ProviderConfig, VirtualModelConfig } from './kernel-config.js';
 import type { ResolvedVirtualModel } from './resolve-config.js';
-import { SECRET_NAME } from '../secret-names.js';
+import { isSecretPath, SECRET_NAME } from '../secret-names.js';
 
 /** Option names that hold secrets in any provider or plugin (`apiKey`, `adminKey`, `token`, ...). */
 export { SECRET_NAME };
@@ -75,13 +75,13 @@ function readEnvReferences(value: unknown, path: string, env: NodeJS.ProcessEnv,
       problems.push(`config${path} reads environment variable ${value.env}, which is not set`);
       return undefined;
     }
-    if (SECRET_NAME.test(path.split('/').pop() ?? '')) secrets.add(found);
+    if (isSecretPath(path)) secrets.add(found);
     return found;
   }
   if (Array.isArray(value)) return value.map((item, i) => readEnvReferences(item, `${path}/${i}`, env, problems, secrets));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readEnvReferences(v, `${path}/${k}`, env, problems, secrets)]));
   }
-  if (typeof value === 'string' && value.length > 0 && SECRET_NAME.test(path.split('/').pop() ?? '')) secrets.add(value);
+  if (typeof value === 'string' && value.length > 0 && isSecretPath(path)) secrets.add(value);
   return value;
 }

@@ -4,16 +4,14 @@
  * weight, `enabled: "no"` would be refused in the file, and were taken (or failed with a 500) live.
  */
 import { configSchema } from '../config/schema.js';
-import { SECRET_NAME } from '../secret-names.js';
+import { isSecretPath } from '../secret-names.js';
 import { formatIssues, validate } from '../validation.js';
-
-const isSecret = (path: string) => SECRET_NAME.test(path.split('/').pop() ?? '');
 
 /** What breaks the file's rules in providers and models as they would be after a change. */
 export function entryProblems(merged: { providers: unknown; models: unknown }): string[] {
   const problems: string[] = [];
   for (const section of ['providers', 'models'] as const) {
-    const issues = validate(configSchema.properties[section], merged[section], isSecret);
+    const issues = validate(configSchema.properties[section], merged[section], isSecretPath);
     if (issues.length > 0) problems.push(...formatIssues(`config/${section}`, issues).split('\n'));
   }
   return problems;

@@ -5,10 +5,10 @@
  * variable or stored secret it comes from. An override never holds one in clear: typed-in secrets
  * go to the gateway's encrypted secret store and the entry names them (`{ secret: name }`).
  */
-import { GatewayError, maskUrlPasswords, type LiveConfig, type ProviderConfig } from 'llm-gateway/plugin';
+import { GatewayError, maskUrlPasswords, SECRET_NAME, type LiveConfig, type ProviderConfig } from 'llm-gateway/plugin';
 
 /** The kernel's rule for secret option names (`check` masks the same ones). */
-export const SECRET_NAME = /(key|token|secret|password|authorization)$/i;
+export { SECRET_NAME };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isSecretRef = (value: unknown): value is { secret: string } => isObject(value) && Object.keys(value).length === 1 && typeof value.secret === 'string';
