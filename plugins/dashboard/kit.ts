@@ -73,7 +73,11 @@ export async function readForm(http: KoaContext): Promise<URLSearchParams> {
 
 /** A form field as a number, or undefined when empty. */
 export function numberField(form: URLSearchParams, name: string): number | undefined {
-  const raw = form.get(name)?.trim();
+  return numberFrom(form.get(name)?.trim(), name);
+}
+
+/** A typed value as a number, undefined when empty; anything else (NaN, saved as null) is refused, naming `name`. */
+export function numberFrom(raw: string | undefined, name: string): number | undefined {
   if (!raw) return undefined;
   const value = Number(raw);
   if (!Number.isFinite(value)) throw invalidRequest(`${name} must be a number (found "${raw}").`, name);

@@ -10,7 +10,7 @@ import { circuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
 import { limitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { STRATEGIES } from 'llm-gateway/plugins/routing';
 import { actorOf, applying, current, setEntry } from '../config-api.js';
-import { compact, numberField, readForm, textField, type PageKit } from '../kit.js';
+import { compact, numberField, numberFrom, readForm, textField, type PageKit } from '../kit.js';
 import { SECRET_NAME, masked } from '../secrets.js';
 
 const LIMITS = ['rpm', 'tpm', 'rpd', 'tpd', 'concurrency'] as const;
@@ -132,7 +132,7 @@ export function providerPages(kit: PageKit) {
         .filter((t) => t.model !== '')
         .map((t) => {
           const { weight: _w, priority: _p, ...kept } = previous.get(t.model) ?? {};
-          return compact({ ...kept, model: t.model, weight: finiteOrUndefined(t.weight, 'weight'), priority: finiteOrUndefined(t.priority, 'priority') });
+          return compact({ ...kept, model: t.model, weight: numberFrom(t.weight, 'weight'), priority: numberFrom(t.priority, 'priority') });
         });
       if (targets.length === 0) throw invalidRequest('A virtual model needs at least one target.', 'target');
       const strategy = textField(form, 'strategy');
@@ -153,11 +153,3 @@ export function providerPages(kit: PageKit) {
 
 export type ProviderPages = ReturnType<typeof providerPages>;
 export type { PluginHost };
-
-/** A target's number as typed: none, or a finite number (NaN would be saved as null, and route otherwise after a restart). */
-function finiteOrUndefined(raw: string | undefined, name: string): number | undefined {
-  if (!raw) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw invalidRequest(`${name} must be a number (found "${raw}").`, name);
-  return value;
-}
