@@ -78,4 +78,3 @@ function reasonOf(message: string): string {
   const reason = lines.slice(1).find((line) => line.trim() !== '' && !/^\s*(>|\d+\s*\||\|)/.test(line));
   return reason ? `${head.trim()} ${reason.replace(/\s*while parsing\b.*$/, '').trim()}` : head.trim();
 }
-

@@ -173,9 +173,7 @@ async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promi
     }
   }
   const model = resourceName(request.model);
-  /** The last batch's answer, whose status and headers the client sees. */
-  let answered: { status: number; headers: Record<string, string | string[] | undefined> } | undefined;
-  const embedBatch = async (batch: readonly string[]): Promise<Array<{ values: number[] }>> => {
+  const embedBatch = async (batch: readonly string[]) => {
     const body: GeminiBatchEmbedRequest = {
       requests: batch.map((text) => ({
         model,
@@ -191,26 +189,31 @@ async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promi
       signal: input,
     });
     await client.expectOk(exchange, geminiHttpError);
-    answered = exchange;
     const answer = (await client.readJson(exchange)) as GeminiBatchEmbedResponse | null;
     const vectors = answer?.embeddings;
     if (!Array.isArray(vectors) || vectors.length !== batch.length || vectors.some((v) => !Array.isArray(v?.values))) {
       throw malformed(provider, `the embeddings answer does not hold ${batch.length} vector(s)`);
     }
-    return vectors as Array<{ values: number[] }>;
+    return { exchange, vectors: vectors as Array<{ values: number[] }> };
   };
   // batchEmbedContents takes at most 100 texts; OpenAI's endpoint takes up to 2,048 in one request.
-  // The batches go one after another, in order, so the vectors keep the inputs' positions.
+  // The batches go one after another, in order, so the vectors keep the inputs' positions; the
+  // client sees the last answer's status and headers.
   const vectors: Array<{ values: number[] }> = [];
-  for (let start = 0; start < texts.length; start += EMBED_BATCH) vectors.push(...(await embedBatch(texts.slice(start, start + EMBED_BATCH))));
+  let exchange: { status: number; headers: Record<string, string | string[] | undefined> } | undefined;
+  for (let start = 0; start < texts.length; start += EMBED_BATCH) {
+    const answered = await embedBatch(texts.slice(start, start + EMBED_BATCH));
+    vectors.push(...answered.vectors);
+    exchange = answered.exchange;
+  }
   const base64 = request.encoding_format === 'base64';
   // Gemini reports no token counts for embeddings. OpenAI clients expect usage, so it is an
   // estimate: about four characters per token, the usual rule of thumb for English text.
   const estimate = Math.ceil(texts.reduce((sum, text) => sum + text.length, 0) / 4);
   return {
     kind: 'json',
-    status: answered!.status,
-    headers: answered!.headers,
+    status: exchange!.status,
+    headers: exchange!.headers,
     body: {
       object: 'list',
       data: vectors.map((vector, index) => ({ object: 'embedding', index, embedding: base64 ? toBase64(vector.values ?? []) : (vector.values ?? []) })),

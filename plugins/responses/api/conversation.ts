@@ -46,7 +46,7 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
         // A reasoning item sent back as the client was shown it (without `encrypted_content`,
         // which it did not ask for): the stored one carries what the next turn needs.
         const stored = await store.findItem(item.id, owner);
-        return stored !== undefined && isBareReasoning(stored) === false && stored.type === 'reasoning' ? { item: stored, referenced: true } : { item, referenced: false };
+        return stored?.type === 'reasoning' && !isBareReasoning(stored) ? { item: stored, referenced: true } : { item, referenced: false };
       }
       if (!isItemReference(item)) return { item, referenced: false };
       const found = await store.findItem(item.id, owner);
