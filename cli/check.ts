@@ -32,8 +32,8 @@ export function describeGateway(gateway: Gateway, filepath: string | undefined):
   const lines: string[] = [];
   lines.push(`config: ${filepath ?? '(no file: defaults and environment)'}`);
   lines.push(`server: http://${config.server.host}:${config.server.port}  body limit ${config.server.bodyLimit} bytes, shutdown deadline ${config.server.shutdownTimeoutMs} ms`);
-  lines.push(`store: ${maskUrl(config.store)}`);
-  if (plugins.some((p) => p.name === 'gateway:usage-logger')) lines.push(`usage log: ${maskUrl(String(config.sections.usageLog ?? DEFAULT_USAGE_LOG))}`);
+  lines.push(`store: ${maskUrlPasswords(config.store)}`);
+  if (plugins.some((p) => p.name === 'gateway:usage-logger')) lines.push(`usage log: ${maskUrlPasswords(String(config.sections.usageLog ?? DEFAULT_USAGE_LOG))}`);
   const { adminKey } = config.server;
   lines.push(`admin routes: ${adminKey ? `need the admin key (${String(mask(adminKey))})` : 'off (no admin key: set LLM_GATEWAY_ADMIN_KEY or server.adminKey)'}`);
   const board = gateway.tryResolve(dashboardStatus);
@@ -99,9 +99,4 @@ function maskDeep(key: string, value: unknown, secrets: ReadonlySet<string>): un
 
 function indent(text: string): string {
   return text.split('\n').map((line) => `  ${line}`).join('\n');
-}
-
-/** A database URL with its password hidden. */
-function maskUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]+@/, '$1***@');
 }

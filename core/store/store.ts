@@ -14,7 +14,6 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type KeyvSqlite from '@keyv/sqlite';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
-import type { RedisClientType } from 'redis';
 import type { Logger } from '../logger.js';
 import { maskUrlPasswords } from '../mask-urls.js';
 import type { Counters } from './counters.js';
@@ -22,6 +21,7 @@ import { MemoryCounters } from './memory-counters.js';
 import { persistBehind, restoreCounters } from './persist-behind.js';
 import { BoundedCounters, withinMs } from './bounded-counters.js';
 import { exclusively, LocalLeases, RedisLeases, SqliteLeases, type Leases } from './exclusive.js';
+import { connectRedis } from './redis-connect.js';
 import { RedisCounters } from './redis-counters.js';
 import { sweepExpired } from './sqlite-expiry.js';
 
@@ -65,12 +65,14 @@ export interface OpenStoreOptions {
    * write every counter as it read them, putting back what the gateway has counted since.
    */
   saveCounters?: boolean;
+  /** Redis only: how long the first connect may take before the store fails to open (10 s). */
+  connectWithinMs?: number;
 }
 
 export async function openStore(url: string, logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
   if (url === 'memory') return memoryStore();
   if (url.startsWith('sqlite://')) return sqliteStore(url.slice('sqlite://'.length), logger, options.saveCounters ?? true);
-  if (url.startsWith('redis://') || url.startsWith('rediss://')) return redisStore(url, logger);
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) return redisStore(url, logger, options.connectWithinMs);
   throw new Error(`store must be 'memory', 'sqlite://<file>' or 'redis://<host>:<port>' (found '${maskUrlPasswords(url)}')`);
 }
 
@@ -127,13 +129,8 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean):
   };
 }
 
-async function redisStore(url: string, logger: Logger): Promise<Store> {
-  const [{ createClient }, { default: KeyvRedis }] = await Promise.all([import('redis'), import('@keyv/redis')]);
-  // Commands fail at once while disconnected instead of queueing until Redis is back.
-  const client = createClient({ url, disableOfflineQueue: true }) as RedisClientType;
-  // Errors surface on the calls that fail; this only keeps a dropped connection from crashing the process.
-  client.on('error', (error: Error) => logger.warn('redis connection error', { error: error.message }));
-  await client.connect();
+async function redisStore(url: string, logger: Logger, connectWithinMs: number | undefined): Promise<Store> {
+  const [client, { default: KeyvRedis }] = await Promise.all([connectRedis(url, logger, connectWithinMs), import('@keyv/redis')]);
   const namespaces = new Map<string, Keyv>();
   const keyv = (namespace: string) =>
     cached(namespaces, namespace, () => {
