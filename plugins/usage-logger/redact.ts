@@ -50,10 +50,29 @@ function replaceAccepted(text: string, pattern: RegExp, replacement: string, acc
     const found = match[0];
     if (found === '') pattern.lastIndex++; // as String.prototype.replace steps past an empty match
     if (accept !== undefined && !accept(found)) continue;
-    out += text.slice(kept, match.index) + replacement;
+    out += text.slice(kept, match.index) + (/^\d+$/.test(found) && isJsonNumberAt(text, match.index) ? `"${replacement}"` : replacement);
     kept = match.index + found.length;
   }
   return kept === 0 && out === '' ? text : out + text.slice(kept);
+}
+
+/**
+ * Whether a run of digits at `index` is a number of a JSON text rather than part of one of its
+ * strings: outside every string (counted from the start, escapes skipped). A card number sent as
+ * a JSON number (a tool's `{"card": 4111111111111111}`) is redacted in quotes, so that the logged
+ * body is still JSON. Only for digits a check accepted, which are rare: the count reads the text
+ * up to them.
+ */
+function isJsonNumberAt(text: string, index: number): boolean {
+  const first = text.charCodeAt(0);
+  if (first !== 0x7b && first !== 0x5b) return false; // `{` or `[`: a JSON body, not an answer's text
+  let inString = false;
+  for (let i = 0; i < index; i++) {
+    const code = text.charCodeAt(i);
+    if (inString && code === 0x5c) i++; // `\`: the next character is escaped
+    else if (code === 0x22) inString = !inString;
+  }
+  return !inString;
 }
 
 /**

@@ -29,6 +29,16 @@ describe('redaction of stored bodies', () => {
     expect(redact('order 4111111111111112')).toBe('order 4111111111111112');
   });
 
+  // A Luhn-valid number sent as a JSON number (Anthropic's tool_use input is an object) was
+  // replaced bare, `"card":[REDACTED:card]`, and the logged body was no longer JSON.
+  it('redacts a card sent as a JSON number in quotes, so the body stays JSON', () => {
+    const body = JSON.stringify({ input: { card: 4111111111111111, note: 'paid "in full" \\ card 4111111111111111, thanks' }, ids: [4111111111111111] });
+    const redacted = redact(body);
+    expect(JSON.parse(redacted)).toEqual({ input: { card: '[REDACTED:card]', note: 'paid "in full" \\ card [REDACTED:card], thanks' }, ids: ['[REDACTED:card]'] });
+    // An answer's text is not JSON: its card is redacted as it stands.
+    expect(redact('card: 4111111111111111, thanks')).toBe('card: [REDACTED:card], thanks');
+  });
+
   it('redacts every match of a text, and keeps what the checks keep between them', () => {
     const text = '{"created":1700000000,"a":"call +1 415 555 0100 or 415.555.0100","card":"4111 1111 1111 1111","order":"4111111111111112","mail":"ana@example.com, bo@example.org"}';
     expect(redact(text)).toBe(
