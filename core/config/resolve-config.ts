@@ -87,14 +87,20 @@ export async function resolveConfig(raw: KernelConfig, options: ResolveOptions =
   const problems: string[] = [];
   const secrets = new Set<string>();
 
+  // Every problem in one run, not one run each: what the schema finds wrong, then each later step
+  // whose part of the config has the shape it reads (a step given a broken shape would only report
+  // that again, or fail on it).
   const issues = validate(openConfigSchema, raw, isSecretPath);
-  if (issues.length > 0) throw new ConfigError('invalid config', formatIssues('config', issues).split('\n'));
+  if (issues.length > 0) problems.push(...formatIssues('config', issues).split('\n'));
+  const wellShaped = (...keys: string[]) => !issues.some(({ path }) => path === '/' || keys.some((key) => path === `/${key}` || path.startsWith(`/${key}/`)));
 
-  const { providers, models } = resolveProviders(raw, env, problems, secrets);
+  const { providers, models } = wellShaped('providers', 'models') ? resolveProviders(raw, env, problems, secrets) : { providers: [], models: new Map() };
 
-  const plugins = await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), options.namedPlugins ?? {}, problems);
-  const sections = readSections(raw, [...(options.builtins ?? []), ...plugins], options.configSections ?? {}, problems);
-  const adminKey = resolveAdminKey(raw, [...(options.builtins ?? []), ...plugins], env, problems, secrets);
+  const plugins = wellShaped('plugins') ? await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), options.namedPlugins ?? {}, problems) : [];
+  // With a plugin that did not load, its sections would read as unknown options and its admin key as absent.
+  const pluginsKnown = wellShaped('plugins') && plugins.length === (raw.plugins ?? []).filter(Boolean).length;
+  const sections = pluginsKnown ? readSections(raw, [...(options.builtins ?? []), ...plugins], options.configSections ?? {}, problems) : {};
+  const adminKey = pluginsKnown && wellShaped('server') ? resolveAdminKey(raw, [...(options.builtins ?? []), ...plugins], env, problems, secrets) : undefined;
   if (problems.length > 0) throw new ConfigError('invalid config', problems);
 
   return {

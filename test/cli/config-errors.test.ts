@@ -82,6 +82,32 @@ describe('llm-gateway check on broken configs', () => {
     expect(result.stdout).not.toContain('hunter2pass');
   });
 
+  // A schema problem ended the check at once: the unset variable, the unknown plugin and the
+  // unknown option below came one run each, after the port was mended.
+  it('reports every problem of a config in one run', () => {
+    const file = writeConfig('many-problems.json', JSON.stringify({
+      store: 'memory',
+      server: { port: 'eighty' },
+      providers: { g: { type: 'openai-compatible', baseURL: 'http://x', apiKey: { env: 'NO_SUCH_VARIABLE_FOR_CHECK' } } },
+      plugins: ['gateway:usage-logger'],
+      usageLg: { url: 'sqlite::memory:' },
+    }));
+    const result = runCli(['check', '--config', file], { cwd: dir });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('config/server/port');
+    expect(result.stderr).toContain('NO_SUCH_VARIABLE_FOR_CHECK');
+    expect(result.stderr).toContain('config/usageLg is not a known option');
+  });
+
+  // Where a plugin did not load, its sections are not called unknown (they may well be its own).
+  it('does not call a section unknown when a plugin failed to load', () => {
+    const file = writeConfig('missing-plugin.json', JSON.stringify({ store: 'memory', server: { port: 'eighty' }, plugins: ['llm-gateway-plugin-not-installed'], notInstalledSection: {} }));
+    const result = runCli(['check', '--config', file], { cwd: dir });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('config/server/port');
+    expect(result.stderr).toContain('cannot find package "llm-gateway-plugin-not-installed"');
+    expect(result.stderr).not.toContain('notInstalledSection');
+  });
 });
 
 describe('live configuration changes are validated like the config file', () => {
