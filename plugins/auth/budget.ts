@@ -104,7 +104,7 @@ function calendarAt(now: number): Calendar {
 export type SettledReport = (window: BudgetWindow, totalMicros: number) => void;
 
 export type Reservation =
-  | { ok: true; release: (actualMicros: number, report?: SettledReport) => void | Promise<void> }
+  | { ok: true; /** What was reserved: the most the request can cost. */ micros: number; release: (actualMicros: number, report?: SettledReport) => void | Promise<void> }
   | { ok: false; window: BudgetWindow; spentMicros: number };
 
 /** Reserves `micros` in every window, or in none: at once on counters in this process. */
@@ -133,6 +133,7 @@ async function reserveShared(counters: Counters, windows: readonly BudgetWindow[
   let released = false;
   return {
     ok: true,
+    micros,
     release: async (actualMicros, report) => {
       if (released) return;
       released = true;
@@ -156,6 +157,7 @@ function reserveNow(counters: LocalCounters, windows: readonly BudgetWindow[], m
   let released = false;
   return {
     ok: true,
+    micros,
     release: (actualMicros, report) => {
       if (released) return;
       released = true;

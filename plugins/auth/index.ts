@@ -30,7 +30,7 @@ import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSe
 import { newKeySchema } from './key-spec.js';
 import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyBudget, type KeyPatch, type KeyView, type NewKey } from './keys.js';
 import { TeamBudgets, type TeamBudget } from './team-budgets.js';
-import { UnpricedModels } from './unpriced-models.js';
+import { ModelNotice, UNMEASURED, UNPRICED } from './model-notices.js';
 import { addToWindow, addToWindowNow, asTake, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
 
 export interface AuthOptions {
@@ -146,7 +146,8 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     const keys = new KeyStore(keyStateOf(store), options.cacheTtlMs);
     /** Looked up when first needed: the plugin providing it may set up after this one. */
     const findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
-    const unpriced = new UnpricedModels(host.logger);
+    const unpriced = new ModelNotice(host.logger, UNPRICED);
+    const unmeasured = new ModelNotice(host.logger, UNMEASURED);
     const teamBudgets = new TeamBudgets(store, new Map(Object.entries(options.teams ?? {}).flatMap(([team, { budget }]) => (budget ? [[team, budget] as const] : []))), host.logger);
     /** windowsFor's arrays, by key id: bounded like the key cache. */
     const combined = new Map<string, { own: readonly BudgetWindow[]; team: readonly BudgetWindow[]; all: readonly BudgetWindow[] }>();
@@ -337,23 +338,29 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       // Only an answer that started spends tokens and money; refusals and failed tries do not.
       const { usage } = ctx.servedBy ? usageOf(ctx) : { usage: undefined };
       const tokens = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
-      const actual = () => {
+      const actual = (reserved: number) => {
         if (!ctx.servedBy || !usage) return 0;
+        // An answer nobody measured keeps its reservation: counted as its prompt alone, a client
+        // that left a stream before its usage chunk would spend past its budget for free.
+        if (ctx.usage === undefined && ctx.get(tokenCountSlot) === undefined) {
+          unmeasured.sayOnce(ctx.servedBy, key.id);
+          return reserved;
+        }
         const micros = findPricing().costMicros(ctx.servedBy, usage);
-        if (micros === undefined) unpriced.warnOnce(ctx.servedBy, key.id);
+        if (micros === undefined) unpriced.sayOnce(ctx.servedBy, key.id);
         return micros ?? 0;
       };
       const held = ctx.get(reservationSlot);
       const { local } = store.counters;
       if (local && !(held instanceof Promise)) {
         addToWindowNow(local, countersOf(key).tpm, tokens);
-        if (held?.ok) return held.release(actual(), spendReporter(host.events, key));
+        if (held?.ok) return held.release(actual(held.micros), spendReporter(host.events, key));
         return;
       }
       return (async () => {
         await addToWindow(store.counters, countersOf(key).tpm, tokens);
         const reservation = await Promise.resolve(held).catch(() => undefined);
-        if (reservation?.ok) await reservation.release(actual(), spendReporter(host.events, key));
+        if (reservation?.ok) await reservation.release(actual(reservation.micros), spendReporter(host.events, key));
       })();
     }
   },

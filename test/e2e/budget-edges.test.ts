@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { auth, cost } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { anthropicMessage } from '../support/anthropic-wire.js';
-import { completion, mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { completion, mockProvider, startMockUpstream, wordChunks, type MockUpstream } from '../support/mock-upstream.js';
 import type { ProviderConfig } from '../../core/config/kernel-config.js';
 
 const ADMIN = 'review-admin-key-0123456789';
@@ -111,6 +111,35 @@ describe('budgets hold what the docs promise', () => {
     await settled();
     // The answer is several tokens at $1 each; the same request unstreamed costs its reported usage.
     expect(await spentToday(gw, id)).toBeGreaterThan(0);
+  });
+
+  // Without the token counter, nobody measures an answer whose usage the provider does not report:
+  // it was settled at its prompt's cost (here $0) and its whole answer was free. It now keeps its
+  // reservation, the most it could have cost (max_tokens 10 at $1 a token).
+  it('charges its reservation for a stream from a host that never reports usage', async () => {
+    const { up, gw } = await setUp((up) => ({ mock: mockProvider(up) }), { 'mock/mock-small': PRICES });
+    const { id, secret } = await createKey(gw, { name: 'unreported', budget: { dailyUsd: 100 } });
+    up.enqueue({ stream: { chunks: wordChunks('one two three four five') } });
+    const client = new OpenAI({ baseURL: gw.baseURL, apiKey: secret, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'mock/mock-small', stream: true, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    let text = '';
+    for await (const part of stream) text += part.choices[0]?.delta.content ?? '';
+    expect(text).toBe('one two three four five');
+    await settled();
+    expect(await spentToday(gw, id)).toBe(10);
+  });
+
+  // The way past a budget that asked nothing of the host: read the answer, leave before the usage chunk.
+  it('charges its reservation for a stream the client left before the usage chunk', async () => {
+    const { up, gw } = await setUp((up) => ({ mock: mockProvider(up) }), { 'mock/mock-small': PRICES });
+    const { id, secret } = await createKey(gw, { name: 'leaver', budget: { dailyUsd: 100 } });
+    up.enqueue({ stream: { chunks: wordChunks('one two three four five', { usage: true }), chunkDelayMs: 50 } });
+    const client = new OpenAI({ baseURL: gw.baseURL, apiKey: secret, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'mock/mock-small', stream: true, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    let parts = 0;
+    for await (const part of stream) if (part.choices[0]?.delta.content && ++parts === 3) break;
+    await settled();
+    expect(await spentToday(gw, id)).toBe(10);
   });
 });
 
