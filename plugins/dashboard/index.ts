@@ -234,10 +234,7 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
             if (http.get('hx-request')) {
               // A page older than the session (logged in again in another tab): htmx swaps no 4xx
               // answer, so the page is reloaded for a token of this session.
-              http.set('hx-refresh', 'true');
-              http.status = 403;
-              http.body = '';
-              return;
+              return answerHtmx(http, 403, 'hx-refresh', 'true');
             }
             throw new GatewayError('permission', 'Missing or wrong CSRF token: a state-changing request from the dashboard must send its x-csrf-token header (reload the page).', { code: 'csrf_failed' });
           }
@@ -253,10 +250,7 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
           if (http.method !== 'GET' && http.get('hx-request')) {
             // A button pressed after the session ended (expired, or logged out in another tab):
             // htmx swaps no 4xx answer, so the click would do nothing, silently. To the login page.
-            http.set('hx-redirect', `${base}/login`);
-            http.status = 401;
-            http.body = '';
-            return;
+            return answerHtmx(http, 401, 'hx-redirect', `${base}/login`);
           }
         }
         await next();
@@ -264,6 +258,16 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
     };
   },
 });
+
+/**
+ * An answer to an htmx request that htmx acts on by its header alone: it swaps no 4xx body, so
+ * the header (reload the page, go to the login page) is what the user sees happen.
+ */
+function answerHtmx(http: KoaContext, status: 401 | 403, header: 'hx-refresh' | 'hx-redirect', value: string): void {
+  http.set(header, value);
+  http.status = status;
+  http.body = '';
+}
 
 /** Where to go after logging in: a dashboard path only, never another site. */
 function safeNext(value: unknown, base: string): string {
