@@ -74,7 +74,7 @@ export type { Store } from '../core/store/store.js';
 export type { Target, UpstreamResult, ChatResult, JsonResult, RawJson, StreamResult, EmbeddingsResult, Provider } from '../core/providers/provider.js';
 
 export { estimatePromptTokens } from './plugin/estimate-tokens.js';
-export { matchesModelGlob } from './plugin/model-glob.js';
+export { compileGlob, matchesModelGlob, type GlobMatcher } from './plugin/model-glob.js';
 export { pointerToParam, rejectBody } from './plugin/reject-body.js';
 export type { RejectBodyOptions } from './plugin/reject-body.js';
 export { describeErrors, describeFound, formatIssues, validate, validatorFor } from '../core/validation.js';

@@ -2,7 +2,7 @@
  * Does a rule's `when` match a request? Every condition given must hold; an empty `when` matches
  * everything (a catch-all at the end of the list).
  */
-import picomatch from 'picomatch';
+import { compileGlob } from 'llm-gateway/plugin';
 
 export interface RuleConditions {
   /** Glob on the requested model: `gpt-4*`, `groq/llama-*`. */
@@ -33,11 +33,11 @@ export type Matcher = (facts: RequestFacts) => boolean;
 
 /** Compiles the conditions once, at start. */
 export function compileConditions(when: RuleConditions): Matcher {
-  const model = when.model === undefined ? undefined : picomatch(when.model, { nocase: true });
-  const headers = Object.entries(when.headers ?? {}).map(([name, glob]) => [name.toLowerCase(), picomatch(glob, { nocase: true })] as const);
-  const metadata = Object.entries(when.metadata ?? {}).map(([name, glob]) => [name, picomatch(glob)] as const);
-  const key = when.key === undefined ? undefined : picomatch(when.key);
-  const team = when.team === undefined ? undefined : picomatch(when.team);
+  const model = when.model === undefined ? undefined : compileGlob(when.model, { nocase: true });
+  const headers = Object.entries(when.headers ?? {}).map(([name, glob]) => [name.toLowerCase(), compileGlob(glob, { nocase: true })] as const);
+  const metadata = Object.entries(when.metadata ?? {}).map(([name, glob]) => [name, compileGlob(glob)] as const);
+  const key = when.key === undefined ? undefined : compileGlob(when.key);
+  const team = when.team === undefined ? undefined : compileGlob(when.team);
   return (facts) => {
     if (key && !(facts.key && (key(facts.key.name) || key(facts.key.id)))) return false;
     if (team && !(facts.key?.team !== undefined && team(facts.key.team))) return false;

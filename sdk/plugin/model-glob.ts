@@ -1,18 +1,36 @@
 /**
- * Model globs (`openai/*`, `*mini*`), as keys and cache rules name them, matched case-insensitively.
- * Compiling a glob costs about 16 µs and matching a compiled one under 1 µs, and the same few globs
- * are asked on every request: each is compiled once and kept, in a bounded cache since globs come
- * from keys an admin may create by the thousand.
+ * Globs on names and values (`openai/*`, `*mini*`, `my-batch-job*`), as keys, rules and cache rules
+ * write them. picomatch compiles them, but it is a path matcher: its `*` stops at a `/`, and model
+ * names (`openrouter/meta-llama/llama-3.3-70b-instruct`) and header values (`my-batch-job/1.4`)
+ * hold slashes that are not path separators. So the slash is swapped for a character no name
+ * holds, in the glob and in each value, and `*` and `?` cross it like any other character.
  */
 import { LRUCache } from 'lru-cache';
 import picomatch from 'picomatch';
 
-const compiled = new LRUCache<string, (value: string) => boolean>({ max: 1_000 });
+/** A private-use character: never in a model name or a header value a glob is asked about. */
+const NOT_A_SEPARATOR = '\uE000';
+const SLASHES = /\//g;
 
+export type GlobMatcher = (value: string) => boolean;
+
+export function compileGlob(glob: string, options: { nocase?: boolean } = {}): GlobMatcher {
+  const matches = picomatch(glob.replace(SLASHES, NOT_A_SEPARATOR), { nocase: options.nocase ?? false, dot: true });
+  return (value) => matches(value.includes('/') ? value.replace(SLASHES, NOT_A_SEPARATOR) : value);
+}
+
+/**
+ * Compiling a glob costs about 16 µs and matching a compiled one under 1 µs, and the same few globs
+ * are asked on every request: each is compiled once and kept, in a bounded cache since globs come
+ * from keys an admin may create by the thousand.
+ */
+const compiled = new LRUCache<string, GlobMatcher>({ max: 1_000 });
+
+/** A model glob, matched case-insensitively. */
 export function matchesModelGlob(model: string, glob: string): boolean {
   let matcher = compiled.get(glob);
   if (!matcher) {
-    matcher = picomatch(glob, { nocase: true });
+    matcher = compileGlob(glob, { nocase: true });
     compiled.set(glob, matcher);
   }
   return matcher(model);
