@@ -100,6 +100,14 @@ export function classifyFailure(error: GatewayError): FailureClass {
   return 'client';
 }
 
+/**
+ * The gateway's own refusals of a deployment (a full rate-limit scope, an open circuit): nothing
+ * was sent, so they say nothing of the deployment's health, and a fallback need not wait for them.
+ */
+export function refusedBeforeSending(error: GatewayError): boolean {
+  return error.code === 'deployment_rate_limited' || error.code === 'circuit_open';
+}
+
 export function isGatewayError(value: unknown): value is GatewayError {
   return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
 }

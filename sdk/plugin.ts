@@ -45,6 +45,7 @@ export {
   invalidRequest,
   isGatewayError,
   notFound,
+  refusedBeforeSending,
   toGatewayError,
   toOpenAIErrorBody,
 } from '../core/errors.js';

@@ -22,7 +22,7 @@
 import type { Context as KoaContext } from 'koa';
 import { GatewayError, askForStreamUsage, definePlugin, defineService, defineSlot, estimatePromptTokens, matchesModelGlob, modelVisibility, secretFrom, type GatewayContext, type Target } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
-import type { LocalCounters } from 'llm-gateway/store';
+import type { LocalCounters, WindowReading } from 'llm-gateway/store';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
 import { addKeyRoutes, keyUsage, teamUsage, type KeyUsage, type TeamUsage } from './admin-routes.js';
 import { reportRefusal, spendReporter } from './budget-events.js';
@@ -31,7 +31,7 @@ import { newKeySchema } from './key-spec.js';
 import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyBudget, type KeyPatch, type KeyView, type NewKey } from './keys.js';
 import { TeamBudgets, type TeamBudget } from './team-budgets.js';
 import { ModelNotice, UNMEASURED, UNPRICED } from './model-notices.js';
-import { addToWindow, addToWindowNow, asTake, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow, type RequestTake } from './limits.js';
+import { addToWindow, addToWindowNow, asTake, readWindow, readWindowNow, takeFromWindow, takeFromWindowNow, type RequestTake } from './limits.js';
 
 export interface AuthOptions {
   /**
@@ -119,7 +119,7 @@ export const keyAdmin = defineService<KeyAdmin>('auth:keys');
 /** What a key's windows say before any work (see `readKeyWindows`). */
 interface KeyWindows {
   requests: RequestTake | undefined;
-  tokensUsed: number | undefined;
+  tokensUsed: WindowReading | undefined;
   spent: BudgetWindow | undefined;
 }
 
@@ -271,13 +271,13 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       if (local) {
         return {
           requests: rpm === undefined ? undefined : takeRequestNow(local, key, rpm),
-          tokensUsed: tpm === undefined ? undefined : windowCountNow(local, countersOf(key).tpm),
+          tokensUsed: tpm === undefined ? undefined : readWindowNow(local, countersOf(key).tpm),
           spent: budgets.length === 0 ? undefined : exhaustedWindowNow(local, budgets),
         };
       }
       return Promise.all([
         rpm === undefined ? undefined : takeRequest(key, rpm),
-        tpm === undefined ? undefined : windowCount(store.counters, countersOf(key).tpm),
+        tpm === undefined ? undefined : readWindow(store.counters, countersOf(key).tpm),
         budgets.length === 0 ? undefined : exhaustedWindow(store.counters, budgets),
       ]).then(([requests, tokensUsed, spent]) => ({ requests, tokensUsed, spent }));
     }
@@ -291,8 +291,9 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       const tpm = key.limits?.tpm;
       if (requests && !requests.allowed) throw limited(`This key is over its limit of ${rpm} requests per minute.`, 'rpm_exceeded', requests.retryAfterSeconds);
       // The prompt is counted only when a tpm limit asks: counting is the token counter's costly part.
-      if (tpm !== undefined && (tokensUsed ?? 0) + (ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request)) > tpm) {
-        throw limited(`This key is over its limit of ${tpm} tokens per minute.`, 'tpm_exceeded', Math.max(1, Math.ceil(60 - (Date.now() % 60_000) / 1000)));
+      if (tpm !== undefined && tokensUsed !== undefined) {
+        const prompt = ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
+        if (tokensUsed.count + prompt > tpm) throw limited(`This key is over its limit of ${tpm} tokens per minute.`, 'tpm_exceeded', Math.ceil(tokensUsed.waitFor(prompt, tpm) / 1000));
       }
       if (spent) {
         reportRefusal(host.events, ctx.get(callerKeySlot)!, spent);

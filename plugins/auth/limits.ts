@@ -1,5 +1,5 @@
 /** Per-key rate limits: sliding windows of one minute over the store's counters. */
-import { type Counters, type LocalCounters, addToWindow as add, addToWindowNow as addNow, takeFromWindow as take, takeFromWindowNow as takeNow, windowCount as count, windowCountNow as countNow } from 'llm-gateway/store';
+import { type Counters, type LocalCounters, addToWindow as add, addToWindowNow as addNow, takeFromWindow as take, takeFromWindowNow as takeNow, readWindow as read, readWindowNow as readNow, windowCount as count } from 'llm-gateway/store';
 
 const MINUTE = 60_000;
 
@@ -27,4 +27,7 @@ export const addToWindowNow = (counters: LocalCounters, key: string, amount: num
 
 export const windowCount = (counters: Counters, key: string, now = Date.now()) => count(counters, key, MINUTE, now);
 
-export const windowCountNow = (counters: LocalCounters, key: string, now = Date.now()) => countNow(counters, key, MINUTE, now);
+/** A key's tokens this minute, with the wait for room in them. */
+export const readWindow = (counters: Counters, key: string, now = Date.now()) => read(counters, key, MINUTE, now);
+
+export const readWindowNow = (counters: LocalCounters, key: string, now = Date.now()) => readNow(counters, key, MINUTE, now);

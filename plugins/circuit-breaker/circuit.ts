@@ -22,9 +22,11 @@ export interface CircuitOptions {
   halfOpenProbes: number;
 }
 
-export type Admission = { allowed: true } | { allowed: false; retryInMs: number };
+/** `probe`: admitted to a half-open circuit, in one of its probe slots; only a probe's success closes it. */
+export type Admission = { allowed: true; probe: boolean } | { allowed: false; retryInMs: number };
 
-const ALLOWED: Admission = Object.freeze({ allowed: true });
+const ALLOWED: Admission = Object.freeze({ allowed: true, probe: false });
+const PROBE: Admission = Object.freeze({ allowed: true, probe: true });
 
 /** `tripped` outlives any cooldown but not forever: a deployment nobody calls for a day starts closed. */
 const TRIPPED_TTL = 86_400_000;
@@ -79,12 +81,15 @@ export class Circuit {
       await this.counters.add(this.keys.probes, -1, this.probeSlotMs());
       return { allowed: false, retryInMs: this.options.cooldownMs };
     }
-    return ALLOWED;
+    return PROBE;
   }
 
-  /** A success closes a tripped circuit; nothing to do (at once, in this process) when it was not. */
-  succeeded(): void | Promise<void> {
-    if (this.counters.local?.getNow(this.keys.tripped) === 0) return;
+  /**
+   * A probe's success closes a tripped circuit. Any other request's says nothing: one admitted
+   * before the circuit opened, and slow to end, would close it mid-cooldown with no probe.
+   */
+  succeeded(probe: boolean): void | Promise<void> {
+    if (!probe || this.counters.local?.getNow(this.keys.tripped) === 0) return;
     return this.closeIfTripped();
   }
 

@@ -11,7 +11,7 @@
  * @example
  * plugins: [retry(), circuitBreaker({ failureThreshold: 5, windowMs: 60_000, cooldownMs: 30_000 })]
  */
-import { DeploymentMap, type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, primeStream, toGatewayError } from 'llm-gateway/plugin';
+import { DeploymentMap, type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, primeStream, refusedBeforeSending, toGatewayError } from 'llm-gateway/plugin';
 import type { Target } from 'llm-gateway/provider-kit';
 
 import { Circuit, type CircuitOptions, type CircuitState } from './circuit.js';
@@ -106,15 +106,16 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
             // fails before that is a failed try of this deployment (priming is done once; the retry
             // and the exchange find the stream primed).
             const answered = result.kind === 'stream' ? { ...result, chunks: await primeStream(result.chunks) } : result;
-            const noted = circuit.succeeded();
+            const noted = circuit.succeeded(admission.probe);
             if (noted) await noted;
             return answered;
           } catch (cause) {
             const error = toGatewayError(cause);
             const kind = classifyFailure(error);
-            if (counted.has(kind)) await circuit.failed(Date.now());
-            else if (kind === 'client_closed') await circuit.released();
-            else await circuit.succeeded(); // a client error proves the deployment answers
+            // The gateway's own refusal (rate limits after this plugin) reached no deployment: no verdict.
+            if (kind === 'client_closed' || refusedBeforeSending(error)) await circuit.released();
+            else if (counted.has(kind)) await circuit.failed(Date.now());
+            else await circuit.succeeded(admission.probe); // a client error proves the deployment answers
             throw error;
           }
         },

@@ -4,7 +4,7 @@
  * plus what the provider itself said (exhausted for a while). On the SQLite store the counters
  * live in memory; on Redis every replica counts against the same windows.
  */
-import { type Counters, type LocalCounters, addToWindow, addToWindowNow, takeFromWindow, takeFromWindowNow, windowCount, windowCountNow } from 'llm-gateway/store';
+import { type Counters, type LocalCounters, type WindowReading, addToWindow, addToWindowNow, readWindow, readWindowNow, takeFromWindow, takeFromWindowNow, windowCount } from 'llm-gateway/store';
 
 export interface Limits {
   rpm?: number;
@@ -57,8 +57,8 @@ export class Limiter {
     const blocked = counters.ttlNow(this.keys.blocked) ?? 0;
     if (blocked > 0) return blocked;
     const { tpm, tpd, concurrency } = this.limits;
-    if (tpm !== undefined && windowCountNow(counters, this.keys.tokensPerMinute, MINUTE, now) >= tpm) return this.untilNextBucket(MINUTE, now);
-    if (tpd !== undefined && windowCountNow(counters, this.keys.tokensPerDay, DAY, now) >= tpd) return this.untilNextBucket(DAY, now);
+    const tokensWait = fullWait(tpm === undefined ? undefined : readWindowNow(counters, this.keys.tokensPerMinute, MINUTE, now), tpm) || fullWait(tpd === undefined ? undefined : readWindowNow(counters, this.keys.tokensPerDay, DAY, now), tpd);
+    if (tokensWait > 0) return tokensWait;
     // A full slot frees when some request ends: ask again in a second.
     if (concurrency !== undefined && counters.addNow(this.keys.inFlight, 1, IN_FLIGHT_TTL) > concurrency) {
       counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL);
@@ -85,12 +85,12 @@ export class Limiter {
     const { tpm, tpd, concurrency } = this.limits;
     const [blocked, tokensThisMinute, tokensToday] = await Promise.all([
       this.blockedForMs(),
-      tpm !== undefined ? windowCount(this.counters, this.keys.tokensPerMinute, MINUTE, now) : 0,
-      tpd !== undefined ? windowCount(this.counters, this.keys.tokensPerDay, DAY, now) : 0,
+      tpm !== undefined ? readWindow(this.counters, this.keys.tokensPerMinute, MINUTE, now) : undefined,
+      tpd !== undefined ? readWindow(this.counters, this.keys.tokensPerDay, DAY, now) : undefined,
     ]);
     if (blocked > 0) return blocked;
-    if (tpm !== undefined && tokensThisMinute >= tpm) return this.untilNextBucket(MINUTE, now);
-    if (tpd !== undefined && tokensToday >= tpd) return this.untilNextBucket(DAY, now);
+    const tokensWait = fullWait(tokensThisMinute, tpm) || fullWait(tokensToday, tpd);
+    if (tokensWait > 0) return tokensWait;
 
     /** What one take answered, and how to give back what it holds (a refused window holds nothing). */
     type Take = { waitMs: number; giveBack?: () => Promise<unknown> };
@@ -188,8 +188,9 @@ export class Limiter {
       ...(blocked > 0 ? { exhaustedForMs: blocked } : {}),
     };
   }
+}
 
-  private untilNextBucket(windowMs: number, now: number): number {
-    return windowMs - (now % windowMs);
-  }
+/** A token window at its limit: how long until a token fits again (0 when one does). */
+function fullWait(window: WindowReading | undefined, limit: number | undefined): number {
+  return window !== undefined && limit !== undefined && window.count >= limit ? window.waitFor(1, limit) : 0;
 }

@@ -28,8 +28,9 @@ function pair(headers: Headers, remainingName: string, resetName: string, resetI
   if (remaining === undefined || Number(remaining) > 0) return undefined;
   const reset = first(headers[resetName]);
   const wait = reset === undefined ? Number.NaN : resetInMs(reset);
-  // No usable reset time: assume a minute, the usual window.
-  return now + (Number.isFinite(wait) && wait >= 0 ? wait : 60_000);
+  // No usable reset time: assume a minute, the usual window. One already past (Anthropic's are to
+  // the second, and the answer took time to come) has reset: nothing to wait for.
+  return now + (Number.isFinite(wait) ? Math.max(0, wait) : 60_000);
 }
 
 /** `1s`, `6m0s`, `1h2m3.5s`, `20ms`, or bare seconds → milliseconds. */

@@ -13,7 +13,7 @@
  * plugins: [retry({ attempts: 2, fallbackOn: ['rate_limit', 'server', 'timeout', 'connection'] })]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type FailureClass, GatewayError, classifyFailure, definePlugin, primeStream, toGatewayError } from 'llm-gateway/plugin';
+import { type FailureClass, GatewayError, classifyFailure, definePlugin, primeStream, refusedBeforeSending, toGatewayError } from 'llm-gateway/plugin';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { exhaustedError, type Failure } from './exhausted.js';
 
@@ -41,13 +41,6 @@ function giveUp(failures: readonly Failure[]) {
 }
 
 const classes = { type: 'array', items: { enum: [...RETRIABLE] }, uniqueItems: true };
-
-/**
- * The codes of the refusals other plugins make before a try reaches the upstream
- * (gateway:rate-limits, gateway:circuit-breaker). Their `Retry-After` says when this target frees
- * up; another target may serve now.
- */
-const REFUSED_BEFORE_SENDING: ReadonlySet<string> = new Set(['deployment_rate_limited', 'circuit_open']);
 
 /** What the client hears when the request's deadline passed before any answer started. */
 function deadlineError(deadlineMs: number): GatewayError {
@@ -121,7 +114,7 @@ export const retry = definePlugin<RetryOptions, typeof defaults>({
                   const canFallBack = !pastDeadline && fallbackOn.has(kind) && t < targets.length - 1 && ctx.elapsed() < deadlineMs;
                   // Refused here, before anything was sent (a full rate-limit scope, an open
                   // circuit): the next target is asked at once rather than this one again later.
-                  if (canFallBack && REFUSED_BEFORE_SENDING.has(error.code ?? '')) break;
+                  if (canFallBack && refusedBeforeSending(error)) break; // its Retry-After is this target's; another may serve now
                   const wait = backoffDelay(tryNumber, backoff, error.retryAfterSeconds);
                   const waitTooLong = error.retryAfterSeconds !== undefined && wait > maxRetryAfterMs;
                   const again = !pastDeadline && tryNumber < attempts - 1 && retryOn.has(kind) && !waitTooLong && ctx.elapsed() + wait <= deadlineMs;

@@ -12,6 +12,8 @@ export interface RoutingHints {
   readonly strategy?: string;
   readonly prefer?: readonly string[];
   readonly exclude?: readonly string[];
+  /** Where each came from, for the 400 that names it: the body's field or the header. */
+  readonly params: { readonly strategy: string; readonly exclude: string };
 }
 
 const list = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
@@ -25,7 +27,11 @@ export function readRoutingHints(headers: IncomingHttpHeaders, options: RequestO
   const prefer = union(asList(options.prefer), asList(header(headers['x-gateway-prefer'])));
   const exclude = union(asList(options.exclude), asList(header(headers['x-gateway-exclude'])));
   if (strategy === undefined && prefer === undefined && exclude === undefined) return undefined;
-  return { ...(strategy !== undefined ? { strategy } : {}), ...(prefer ? { prefer } : {}), ...(exclude ? { exclude } : {}) };
+  const params = {
+    strategy: options.strategy !== undefined ? 'gateway.strategy' : 'x-gateway-strategy',
+    exclude: options.exclude !== undefined ? 'gateway.exclude' : 'x-gateway-exclude',
+  };
+  return { ...(strategy !== undefined ? { strategy } : {}), ...(prefer ? { prefer } : {}), ...(exclude ? { exclude } : {}), params };
 }
 
 /** Does a hint entry name this target (by provider id, or by `provider/model`)? */

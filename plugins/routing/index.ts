@@ -59,7 +59,9 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
         const declared = route.virtualModel ? models.virtualModel(route.virtualModel)?.strategy : undefined;
         const strategy = pickStrategy(hints, declared, options.strategy);
         const candidates = applyHints(route.targets as RoutedTarget[], hints);
-        const routeKey = route.virtualModel ?? route.requestedModel;
+        // A route is named by where it leads, not by what the client asked: a rule sends any name
+        // it matches to its route, and a name per client request would be a cursor each.
+        const routeKey = route.virtualModel ?? route.targets.map((t) => `${t.provider}/${t.model}`).join(',');
         // The cursor lives in the store: restarts keep it (SQLite) and replicas share it (Redis).
         // Only routes with a choice have one: those are virtual models and listed models, never a
         // client-chosen `provider/model` (one target), so the cursors are as many as the config says.
@@ -95,14 +97,14 @@ async function targetsWithHeadroom(targets: readonly RoutedTarget[], headroom: L
 function pickStrategy(hints: RoutingHints | undefined, declared: string | undefined, fallback: Strategy): Strategy {
   const wanted = hints?.strategy ?? declared ?? fallback;
   if ((STRATEGIES as readonly string[]).includes(wanted)) return wanted as Strategy;
-  throw invalidRequest(`Unknown routing strategy '${wanted}' (known: ${STRATEGIES.join(', ')}).`, hints?.strategy ? 'x-gateway-strategy' : 'model', 'unknown_strategy');
+  throw invalidRequest(`Unknown routing strategy '${wanted}' (known: ${STRATEGIES.join(', ')}).`, hints?.strategy ? hints.params.strategy : 'model', 'unknown_strategy');
 }
 
 function applyHints(targets: RoutedTarget[], hints: RoutingHints | undefined): RoutedTarget[] {
   if (!hints) return targets;
   const kept = hints.exclude ? targets.filter((t) => !hints.exclude!.some((e) => hintMatches(e, t))) : targets;
   if (kept.length === 0) {
-    throw invalidRequest(`Every target of this model is excluded (${hints.exclude!.join(', ')}).`, 'x-gateway-exclude', 'no_target_left');
+    throw invalidRequest(`Every target of this model is excluded (${hints.exclude!.join(', ')}).`, hints.params.exclude, 'no_target_left');
   }
   return kept;
 }

@@ -35,8 +35,13 @@ export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[
     case 'weighted':
       return weightedShuffle(targets, input.random);
     case 'least-latency':
-      // Deployments never measured go first, so every one gets measured.
-      return sortBy(targets, (t) => input.health(t)?.latencyMs ?? -1);
+      // Deployments never tried go first, so every one gets measured; one tried that never answered
+      // (it fails or times out) goes last, rather than first on every request for ever.
+      return sortBy(targets, (t) => {
+        const health = input.health(t);
+        if (health === undefined || health.requests === 0) return -1;
+        return health.latencyMs ?? Number.POSITIVE_INFINITY;
+      });
     case 'lowest-cost':
       return sortBy(targets, (t) => input.price(t) ?? Number.POSITIVE_INFINITY);
     case 'usage-aware':

@@ -99,14 +99,44 @@ export function windowCountNow(counters: LocalCounters, key: string, windowMs: n
   return counters.getNow(previous) * (1 - elapsed) + counters.getNow(current);
 }
 
-/** Milliseconds until `amount` more fits: the previous bucket's weight shrinking, or the next bucket. */
+/** Milliseconds until `amount` more fits: the previous bucket's weight shrinking, or the next bucket's. */
 export function waitUnder(inPrevious: number, inCurrent: number, amount: number, limit: number, now: number, windowMs: number): number {
   const untilNextBucket = windowMs - (now % windowMs);
   const elapsed = (now % windowMs) / windowMs;
   const room = limit - inCurrent - amount;
-  // The current bucket alone is full: nothing frees up before the next one starts.
-  if (inPrevious <= 0 || room < 0) return Math.max(1, Math.ceil(untilNextBucket));
+  if (room < 0) {
+    // The current bucket alone is over: it becomes the previous one, and fits once its weight has
+    // shrunk enough (inCurrent * (1 - e) <= limit - amount); a token window filled at the end of its
+    // minute frees part of the way into the next, not at its start.
+    const needed = inCurrent > 0 ? Math.min(1, Math.max(0, 1 - (limit - amount) / inCurrent)) : 0;
+    return Math.max(1, Math.ceil(untilNextBucket + needed * windowMs));
+  }
+  if (inPrevious <= 0) return Math.max(1, Math.ceil(untilNextBucket));
   // inPrevious * (1 - e) <= room  ⇔  e >= 1 - room / inPrevious
   const needed = 1 - room / inPrevious;
   return Math.max(1, Math.ceil(Math.min(untilNextBucket, (needed - elapsed) * windowMs)));
+}
+
+/** A window as read: its estimated count, and what it takes to work out a wait for room in it. */
+export interface WindowReading {
+  count: number;
+  /** Milliseconds until `amount` more fits under `limit`. */
+  waitFor(amount: number, limit: number): number;
+}
+
+/** `windowCount`, with the wait for room in the window (token limits, refused by their count). */
+export async function readWindow(counters: Counters, key: string, windowMs: number, now = Date.now()): Promise<WindowReading> {
+  if (counters.local) return readWindowNow(counters.local, key, windowMs, now);
+  const { current, previous, elapsed } = buckets(key, windowMs, now);
+  const [inCurrent, inPrevious] = await Promise.all([counters.get(current), counters.get(previous)]);
+  return reading(inPrevious, inCurrent, elapsed, windowMs, now);
+}
+
+export function readWindowNow(counters: LocalCounters, key: string, windowMs: number, now = Date.now()): WindowReading {
+  const { current, previous, elapsed } = buckets(key, windowMs, now);
+  return reading(counters.getNow(previous), counters.getNow(current), elapsed, windowMs, now);
+}
+
+function reading(inPrevious: number, inCurrent: number, elapsed: number, windowMs: number, now: number): WindowReading {
+  return { count: inPrevious * (1 - elapsed) + inCurrent, waitFor: (amount, limit) => waitUnder(inPrevious, inCurrent, amount, limit, now, windowMs) };
 }

@@ -17,7 +17,7 @@ describe.each(countersShapes)('Circuit on %s counters', (shape: CountersShape) =
     await c.failed(0);
     await c.failed(100);
     clock.now = 150;
-    expect(await c.admit()).toEqual({ allowed: true });
+    expect(await c.admit()).toEqual({ allowed: true, probe: false });
     clock.now = 200;
     await c.failed(200);
     expect(await c.state()).toBe('open');
@@ -43,10 +43,10 @@ describe.each(countersShapes)('Circuit on %s counters', (shape: CountersShape) =
     expect((await c.admit()).allowed).toBe(false);
     clock.now = 500;
     expect(await c.state()).toBe('half_open');
-    expect(await c.admit()).toEqual({ allowed: true });
+    expect(await c.admit()).toEqual({ allowed: true, probe: true });
     clock.now = 501;
     expect((await c.admit()).allowed).toBe(false);
-    await c.succeeded();
+    await c.succeeded(true);
     expect(await c.state()).toBe('closed');
     expect((await c.admit()).allowed).toBe(true);
     expect(changes).toEqual([['closed', 'open'], ['open', 'half_open'], ['half_open', 'closed']]);

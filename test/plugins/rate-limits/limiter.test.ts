@@ -15,8 +15,9 @@ describe.each(countersShapes)('Limiter on %s counters', (shape: CountersShape) =
     expect(await l.admit(0)).toBe(0);
     expect(await l.admit(10_000)).toBe(0);
     clock.now = 20_000;
-    // Both requests are in this minute's bucket: nothing frees up before the next one.
-    expect(await l.admit(20_000)).toBe(40_000);
+    // Both requests are in this minute's bucket; in the next they still count, less as it passes,
+    // and a third fits once they weigh 1 (2 × (1 − e) + 1 ≤ 2): half-way into it, at 90 s.
+    expect(await l.admit(20_000)).toBe(70_000);
     clock.now = 90_000;
     // Half of the previous minute still counts: 2 × 0.5 = 1 < 2.
     expect(await l.admit(90_000)).toBe(0);
@@ -53,11 +54,14 @@ describe.each(countersShapes)('Limiter on %s counters', (shape: CountersShape) =
     expect(await l.admit(1)).toBe(0);
     await l.usedTokens(500, 30_000);
     clock.now = 40_000;
-    expect(await l.admit(40_000)).toBe(20_000);
+    // 1,100 tokens in this minute: a token fits once they weigh 999 in the next (at 65.51 s), not
+    // when it starts, where all 1,100 still count.
+    expect(await l.admit(40_000)).toBe(25_510);
     clock.now = 121_000;
     expect(await l.admit(121_000)).toBe(0);
     await l.usedTokens(500, 121_000);
-    expect(await l.admit(122_000)).toBe(86_400_000 - 122_000);
+    // 1,600 tokens today: a token fits tomorrow once they weigh 1,499 (101/1,600 of the way in).
+    expect(await l.admit(122_000)).toBe(86_400_000 - 122_000 + (101 / 1_600) * 86_400_000);
   });
 
   it('holds concurrency until requests end', async () => {

@@ -13,7 +13,9 @@ describe('sliding windows', () => {
     for (let i = 0; i < 3; i++) expect(takeFromWindowNow(counters, 'rpm:k', 1, 3, MINUTE, T0 + 10).allowed).toBe(true);
     const refused = takeFromWindowNow(counters, 'rpm:k', 1, 3, MINUTE, T0 + 10);
     expect(refused).toMatchObject({ allowed: false, count: 3 });
-    expect(refused.retryAfterMs).toBe(MINUTE - 10);
+    // Not when the next bucket starts, where the three still count in full: once they weigh 2 in it
+    // (3 × (1 − e) + 1 ≤ 3), a third of the way in.
+    expect(refused.retryAfterMs).toBe(MINUTE - 10 + MINUTE / 3);
     // The counter is `<key>:<bucket>`, and holds what was taken, not the refused one.
     expect(counters.getNow(`rpm:k:${T0 / MINUTE}`)).toBe(3);
   });

@@ -1,0 +1,98 @@
+/**
+ * routing() strategies through real sockets: least-latency and a deployment that never answers
+ * well; round-robin over a route a rule chose.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { retry, routing, rules } from '../../index.js';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+
+const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat/completions').length;
+const post = (gw: RunningGateway, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+describe('least-latency', () => {
+  let upstreams: MockUpstream[] = [];
+  let gw: RunningGateway | undefined;
+  afterEach(async () => {
+    await gw?.close();
+    for (const u of upstreams) await u.close();
+    upstreams = [];
+  });
+
+  // docs/routing.md ("Strategies"): least-latency sends the first try to "the deployment with the
+  // lowest moving average of time to first byte ...; unmeasured ones are tried first so every one
+  // gets measured". core/health.ts records a latency sample only for a *successful* attempt, and
+  // plugins/routing/strategies.ts ranks an unmeasured deployment at -1 (ahead of everyone). A
+  // deployment that times out (or fails) on every try is therefore "unmeasured" forever and is
+  // tried FIRST on every request: each request waits out its firstByteMs timeout before falling
+  // back to the healthy, measured deployment. Expected: once tried, the dead deployment no longer
+  // goes ahead of a deployment that answers (here: at most the first request pays for it).
+  it('stops sending the first try to a deployment that only times out', async () => {
+    const dead = await startMockUpstream();
+    const good = await startMockUpstream();
+    upstreams = [dead, good];
+    gw = await startGateway({
+      providers: { dead: mockProvider(dead, { timeouts: { firstByteMs: 300 } }), good: mockProvider(good) },
+      models: { chat: { strategy: 'least-latency', targets: ['dead/m', 'good/m'] } },
+      plugins: [routing(), retry({ attempts: 1 })],
+    });
+    for (let i = 0; i < 6; i++) dead.enqueue({ hang: true });
+    const took: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const started = performance.now();
+      const res = await post(gw, { model: 'chat', messages: [{ role: 'user', content: 'hi' }] });
+      await res.text();
+      took.push(performance.now() - started);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-gateway-provider')).toBe('good');
+    }
+    // Before its fix: the dead deployment is tried on every request (4 of 4), each waiting out its
+    // first-byte timeout (about 1 s each here: the HTTP client's timers are coarse).
+    expect(chats(dead)).toBeLessThanOrEqual(1);
+    expect(took.slice(1).every((ms) => ms < 250)).toBe(true);
+  });
+});
+
+describe('round-robin over a rule-chosen listed model', () => {
+  let upstreams: MockUpstream[] = [];
+  let gw: RunningGateway | undefined;
+  afterEach(async () => {
+    await gw?.close();
+    for (const u of upstreams) await u.close();
+    upstreams = [];
+  });
+
+  // docs/routing.md: round-robin sends the first try to "each target in turn, request after
+  // request", and ("Seeing why") "Round-robin cursors exist only for routes with a choice of
+  // targets, which only the config makes" (plugins/routing/index.ts says the cursors are "as many
+  // as the config says"). But the cursor's key is `route.virtualModel ?? route.requestedModel`, and
+  // a rule that routes to a listed model (plugins/rules/index.ts) keeps `requestedModel` = the
+  // CLIENT's model string. So every distinct model name a client sends creates a new cursor
+  // counter with no expiry (MemoryCounters keeps it forever, Redis too), and requests with
+  // different names never rotate: each new name starts at cursor 0, the first target.
+  it('rotates requests a rule sends to a listed model, and keeps no state per client-chosen name', async () => {
+    const a = await startMockUpstream({ models: ['shared'] });
+    const b = await startMockUpstream({ models: ['shared'] });
+    upstreams = [a, b];
+    gw = await startGateway({
+      providers: { a: mockProvider(a, { models: ['shared'] }), b: mockProvider(b, { models: ['shared'] }) },
+      plugins: [rules({ rules: [{ name: 'batch', when: { headers: { 'x-tier': 'batch' } }, route: 'shared' }] }), routing({ strategy: 'round-robin' })],
+    });
+    const served: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await post(gw, { model: `anything-${i}`, messages: [{ role: 'user', content: 'hi' }] }, { 'x-tier': 'batch' });
+      await res.text();
+      expect(res.status).toBe(200);
+      served.push(res.headers.get('x-gateway-provider') ?? '');
+    }
+    // No state keyed by a name the client made up.
+    const { counters } = gw.gateway.store;
+    const leaked: string[] = [];
+    for (let i = 0; i < 6; i++) if ((await counters.get(`cursor:anything-${i}`)) > 0) leaked.push(`cursor:anything-${i}`);
+    expect(leaked).toEqual([]);
+    // Each target in turn.
+    expect(served.filter((p) => p === 'a').length).toBe(3);
+    expect(served.filter((p) => p === 'b').length).toBe(3);
+  });
+});
