@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { markCutByShutdown } from './http/cut-by-shutdown.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -37,6 +38,8 @@ export class GatewayServer {
   private readonly idle = new Map<number, () => void>();
   private generation = 0;
   private closing = false;
+  /** Past the shutdown deadline: what closes now was cut by the gateway. */
+  private cutting = false;
 
   constructor(handler: RequestHandler, private readonly logger: Logger, timeouts: { headersMs: number; bodyMs: number } = { headersMs: 30_000, bodyMs: 30_000 }) {
     this.handler = handler;
@@ -46,6 +49,8 @@ export class GatewayServer {
       const generation = this.generation;
       this.inFlight.set(generation, (this.inFlight.get(generation) ?? 0) + 1);
       res.once('close', () => {
+        // Before the exchange hears of it (its listener came later): cut by us, not left by the client.
+        if (this.cutting && !res.writableFinished) markCutByShutdown(res);
         const left = (this.inFlight.get(generation) ?? 1) - 1;
         if (left > 0) return void this.inFlight.set(generation, left);
         this.inFlight.delete(generation);
@@ -93,6 +98,7 @@ export class GatewayServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     await Promise.all([...this.inFlight.keys()].map((generation) => this.drain(generation, deadlineMs, 'shutdown deadline passed; closing remaining connections')));
+    this.cutting = true;
     this.server.closeAllConnections();
     await closed;
   }

@@ -27,6 +27,10 @@ const ALLOWED_HEADERS = [
   'x-stainless-helper-method',
   'openai-organization',
   'openai-project',
+  // Anthropic's SDK helpers; W3C trace context, which a browser app's OpenTelemetry sends.
+  'x-stainless-helper',
+  'traceparent',
+  'tracestate',
   'x-gateway-strategy',
   'x-gateway-prefer',
   'x-gateway-exclude',

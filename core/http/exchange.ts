@@ -15,6 +15,7 @@ import { ClientJson, KEPT_FROM_BYTES } from './client-json.js';
 import { readJsonRequest } from './read-json-body.js';
 import type { RequestOptions } from './request-options.js';
 import { writeSse } from './sse-response.js';
+import { wasCutByShutdown } from './cut-by-shutdown.js';
 
 export interface ExchangeDeps {
   pipeline: Terminal;
@@ -159,7 +160,10 @@ function setGatewayHeaders(koa: KoaContext, ctx: GatewayContext): void {
 function followClient(koa: KoaContext, ctx: GatewayContext, events: EventBus): void {
   const res = koa.res;
   res.once('close', () => {
-    if (!res.writableFinished) {
+    if (!res.writableFinished && wasCutByShutdown(res)) {
+      ctx.abort(new GatewayError('unavailable', 'The gateway shut down before the answer was complete.', { code: 'server_shutdown' }));
+      ctx.outcome = 'error';
+    } else if (!res.writableFinished) {
       ctx.abort(new GatewayError('client_closed', 'The client closed the connection before the answer was complete.', { retryable: false }));
       ctx.outcome = 'client_aborted';
     } else {

@@ -9,6 +9,7 @@ import type { ProviderEntries } from './registry.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../logger.js';
+import { maskUrlPasswords } from '../mask-urls.js';
 import type { ModelObject } from '../protocol/openai.js';
 import type { ProviderModel } from './provider.js';
 import type { ProviderRegistry } from './registry.js';
@@ -134,8 +135,9 @@ export class ModelCatalog {
       const error = isGatewayError(cause) ? cause : new GatewayError('upstream', `${providerId}: listing models failed: ${(cause as Error).message}`, { provider: providerId, cause });
       // Keep the last good list: a provider briefly down still has the models it had.
       listing.status = listing.refreshedAt ? 'ok' : 'error';
-      listing.error = error.message;
-      this.logger.warn('model listing failed', { provider: providerId, error: error.message });
+      // Shown on the public /ready: an adapter's own error (hosts, a URL's password) goes to the log only.
+      listing.error = isGatewayError(cause) ? maskUrlPasswords(error.message) : `${providerId}: listing models failed (the log says why)`;
+      this.logger.warn('model listing failed', { provider: providerId, error: maskUrlPasswords(error.message) });
       this.events.emit('provider:models', providerId, listing.models, error);
     } finally {
       clearTimeout(timeout);

@@ -21,7 +21,7 @@
  */
 import type { Context as KoaContext } from 'koa';
 import type { GatewayContext } from 'llm-gateway/plugin';
-import { definePlugin } from 'llm-gateway/plugin';
+import { definePlugin, outsidePipeline } from 'llm-gateway/plugin';
 import { authenticatedKey, callerKeySlot } from 'llm-gateway/plugins/auth';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { cacheOutcome } from 'llm-gateway/plugins/cache';
@@ -53,8 +53,6 @@ export const accessLog = definePlugin<AccessLogOptions, typeof defaults>({
   setup(host, options) {
     const pricing = () => host.tryResolve(pricingService) ?? defaultPricing();
     const write = options.level === 'debug' ? host.logger.debug : host.logger.info;
-    const pipelined = new WeakSet<KoaContext>();
-    host.events.on('request:start', (ctx) => void pipelined.add(ctx.http));
     host.events.on('request:end', (ctx) => {
       const line = accessLine(ctx, pricing());
       if (options.errorsOnly && line.status < 400 && line.outcome !== 'client_aborted') return;
@@ -63,18 +61,12 @@ export const accessLog = definePlugin<AccessLogOptions, typeof defaults>({
     if (options.otherRoutes === 'none') return;
 
     return {
-      // Only to hear when a request that never reached the pipeline is over; it waits on nothing.
-      gate(http, next) {
-        http.res.once('close', () => {
-          if (pipelined.has(http)) return;
-          const status = http.res.statusCode;
-          const aborted = !http.res.writableFinished;
-          if (options.otherRoutes === 'errors' && status < 400 && !aborted) return;
-          if (options.errorsOnly && status < 400 && !aborted) return;
-          write(`${http.method} ${http.path} ${status}`, routeLine(http, status, aborted));
-        });
-        return next();
-      },
+      gate: outsidePipeline(host, (http, aborted) => {
+        const status = http.res.statusCode;
+        if (options.otherRoutes === 'errors' && status < 400 && !aborted) return;
+        if (options.errorsOnly && status < 400 && !aborted) return;
+        write(`${http.method} ${http.path} ${status}`, routeLine(http, status, aborted));
+      }),
     };
   },
 });

@@ -3,6 +3,7 @@
  * (`request:end`), except what is "now" (requests and streams in flight), so a request pays for
  * nothing but a few counter updates after its answer was sent.
  */
+import type { Context as KoaContext } from 'koa';
 import { classifyFailure, type Attempt, type GatewayContext, type PluginHost } from 'llm-gateway/plugin';
 import { callerKeySlot } from 'llm-gateway/plugins/auth';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
@@ -39,7 +40,18 @@ export class Labels {
   }
 }
 
-export function observe(host: PluginHost, m: Instruments, labels: Labels, options: ObserveOptions): void {
+/** The first-party APIs' paths, by the front-end name their requests carry. */
+const API_PATHS: Readonly<Record<string, string>> = {
+  '/v1/chat/completions': 'chat.completions',
+  '/v1/messages': 'messages',
+  '/v1/messages/count_tokens': 'count_tokens',
+  '/v1/responses': 'responses',
+  '/v1/embeddings': 'embeddings',
+  '/v1/completions': 'completions',
+};
+
+/** Listens to the requests' events; returns what hears a request outside the pipeline (for `outsidePipeline`). */
+export function observe(host: PluginHost, m: Instruments, labels: Labels, options: ObserveOptions): (http: KoaContext, aborted: boolean) => void {
   const pricing = () => host.tryResolve(pricingService) ?? defaultPricing();
   const streaming = new WeakSet<GatewayContext>();
   const principal = (ctx: GatewayContext): Record<string, string> => {
@@ -64,6 +76,18 @@ export function observe(host: PluginHost, m: Instruments, labels: Labels, option
     record(ctx, frontEnd);
   });
 
+  /**
+   * A request the pipeline never saw, refused before it (a 400 or 413 on its body, a 401 for its
+   * key) on the API's paths: counted with nobody as provider and model. Its API is read off its
+   * path; other paths (a 404 on a path nobody serves) count as `none`, so the label stays a fixed set.
+   */
+  function recordRefused(http: KoaContext, aborted: boolean): void {
+    const status = http.res.statusCode;
+    if (!http.path.startsWith('/v1/') || (status < 400 && !aborted)) return;
+    const frontEnd = API_PATHS[http.path] ?? 'none';
+    m.requests.inc({ front_end: frontEnd, provider: 'none', model: 'none', status_class: `${Math.floor(status / 100)}xx`, outcome: aborted ? 'client_aborted' : 'error', ...(options.labels.key ? { key: 'none' } : {}), ...(options.labels.team ? { team: 'none' } : {}) });
+  }
+
   function record(ctx: GatewayContext, frontEnd: string): void {
     const served = ctx.servedBy ?? ctx.attempts.at(-1)?.target;
     const provider = labels.provider.value(served?.provider ?? ctx.error?.provider);
@@ -82,11 +106,11 @@ export function observe(host: PluginHost, m: Instruments, labels: Labels, option
     let previous: Attempt | undefined;
     for (const attempt of ctx.attempts) {
       const tried = { provider: labels.provider.value(attempt.target.provider), model: labels.model.value(attempt.target.model) };
-      if (attempt.endedAt !== undefined) {
-        m.upstreamDuration.observe(
-          { gen_ai_operation_name: ctx.operation, gen_ai_provider_name: tried.provider, gen_ai_request_model: tried.model, error_type: attempt.error ? classifyFailure(attempt.error) : '' },
-          (attempt.endedAt - attempt.startedAt) / 1000,
-        );
+      // A stream the client left is still running upstream when the request ends: it ends now.
+      const endedAt = attempt.endedAt ?? (ctx.outcome === 'client_aborted' ? ctx.timings.totalMs ?? ctx.elapsed() : undefined);
+      if (endedAt !== undefined) {
+        const errorType = attempt.error ? classifyFailure(attempt.error) : attempt.endedAt === undefined ? 'client_closed' : '';
+        m.upstreamDuration.observe({ gen_ai_operation_name: ctx.operation, gen_ai_provider_name: tried.provider, gen_ai_request_model: tried.model, error_type: errorType }, (endedAt - attempt.startedAt) / 1000);
       }
       if (previous) {
         const same = previous.target.provider === attempt.target.provider && previous.target.model === attempt.target.model;
@@ -128,6 +152,7 @@ export function observe(host: PluginHost, m: Instruments, labels: Labels, option
     const totalMs = ctx.timings.totalMs;
     if (output !== undefined && output > 1 && totalMs !== undefined) m.timePerOutputToken.observe(genAi, (totalMs - ttft) / 1000 / (output - 1));
   }
+  return recordRefused;
 }
 
 /**

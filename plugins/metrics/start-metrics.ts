@@ -3,7 +3,7 @@
  * read from other plugins' services when Prometheus scrapes, and where the text is served.
  */
 import { withinMs } from 'llm-gateway/store';
-import type { PluginHooks, PluginHost, RouteDefinition, Target } from 'llm-gateway/plugin';
+import { outsidePipeline, type PluginHooks, type PluginHost, type RouteDefinition, type Target } from 'llm-gateway/plugin';
 import { circuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
 import { limitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { usageLogService } from 'llm-gateway/plugins/usage-logger';
@@ -22,7 +22,7 @@ export async function startMetrics(host: PluginHost, options: Resolved): Promise
   const principalLabels = [...(options.labels.key ? ['key'] : []), ...(options.labels.team ? ['team'] : [])];
   const m = createInstruments({ prefix: options.prefix, principalLabels, processMetrics: options.processMetrics });
   const labels = new Labels(options.maxLabelValues);
-  observe(host, m, labels, options);
+  const refused = observe(host, m, labels, options);
   const p = (name: string) => `${options.prefix}${name}`;
 
   host.events.on('circuit:change', (deployment, _from, to) => {
@@ -90,6 +90,7 @@ export async function startMetrics(host: PluginHost, options: Resolved): Promise
   host.provide(metricsEndpoint, { url: server?.url, render: async () => (await render()).body });
 
   return {
+    gate: outsidePipeline(host, refused),
     async close() {
       await server?.close();
       m.registry.clear();

@@ -6,15 +6,16 @@
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, defaultTextMapSetter, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Context as KoaContext } from 'koa';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
-import { tapStream, toGatewayError, type ChatCompletionChunk, type GatewayContext, type GatewayError, type PluginHooks, type PluginHost, type UpstreamCall, type UpstreamResult } from 'llm-gateway/plugin';
+import { outsidePipeline, tapStream, toGatewayError, type ChatCompletionChunk, type GatewayContext, type GatewayError, type PluginHooks, type PluginHost, type UpstreamCall, type UpstreamResult } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { cacheOutcome } from 'llm-gateway/plugins/cache';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
-import { createRedactor } from 'llm-gateway/plugins/usage-logger';
+import { createRedactor, cutRedacted } from 'llm-gateway/plugins/usage-logger';
 import { withinMs } from 'llm-gateway/store';
 import { GATEWAY, GEN_AI, finishReasons, inputMessages, operationName, outputMessages, providerName, requestAttributes } from './attributes.js';
 
@@ -49,7 +50,8 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
   const propagator = new W3CTraceContextPropagator();
   const traces = new WeakMap<GatewayContext, RequestTrace>();
   const redact = createRedactor(settings.redact);
-  const content = (text: string) => redact(text.length > settings.maxContentLength ? `${text.slice(0, settings.maxContentLength)}…` : text);
+  // Redacted before it is cut: a secret the cut runs through is still recognised whole.
+  const content = (text: string) => cutRedacted(text, settings.maxContentLength, redact);
   const pricing = () => host.tryResolve(pricingService) ?? defaultPricing();
   const providerType = (id: string) => host.provider(id)?.type;
   host.logger.info(`tracing to ${settings.url}`);
@@ -109,7 +111,26 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
     server.end(end);
   });
 
+  /** A request the pipeline never saw (refused before it: a 400 on its body, a 401 for its key) on the API's paths: its SERVER span alone. */
+  const refusedSpan = (http: KoaContext, aborted: boolean) => {
+    const status = http.res.statusCode;
+    if (!http.path.startsWith('/v1/') || (status < 400 && !aborted)) return;
+    const parent = propagator.extract(ROOT_CONTEXT, http.headers, defaultTextMapGetter);
+    const attributes: Attributes = {
+      [ATTR_HTTP_REQUEST_METHOD]: http.method,
+      [ATTR_URL_PATH]: http.path,
+      [GATEWAY.requestId]: http.requestId,
+      [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+      [GATEWAY.outcome]: aborted ? 'client_aborted' : 'error',
+      ...(status >= 400 ? { [ATTR_ERROR_TYPE]: String(status) } : {}),
+    };
+    const span = tracer.startSpan(`${http.method} ${http.path}`, { kind: SpanKind.SERVER, startTime: epochMs(http.startedAt), attributes }, parent);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end(epochMs(performance.now()));
+  };
+
   return {
+    gate: outsidePipeline(host, refusedSpan),
     upstream: (next) =>
       async function traceTry(call: UpstreamCall): Promise<UpstreamResult> {
         const state = traces.get(call.ctx);

@@ -164,7 +164,7 @@ function keepText(chunk: ChatCompletionChunk, kept: { text: string }, maxBytes: 
   for (const choice of chunk.choices ?? []) if (typeof choice.delta?.content === 'string') kept.text += choice.delta.content;
 }
 
-export { createRedactor } from './redact.js';
+export { createRedactor, cutRedacted } from './redact.js';
 export { openUsageLog } from './log/open-usage-log.js';
 export { utcTime } from './admin-routes.js';
 export type { UsageRecord, UsageAttempt, UsageCacheState, UsageEndpoint, UsageOutcome } from './log/record.js';

@@ -135,6 +135,16 @@ export function capRedacted(text: string, maxBytes: number, redact: Redactor): s
 }
 
 /**
+ * `text` redacted, then cut at `maxChars` characters with `…` where it was cut (span attributes
+ * count characters): a secret the cut runs through is still redacted whole, as in `capRedacted`.
+ */
+export function cutRedacted(text: string, maxChars: number, redact: Redactor): string {
+  const window = text.length > maxChars + REDACTION_MARGIN ? text.slice(0, maxChars + REDACTION_MARGIN) : text;
+  const redacted = redact(window);
+  return redacted.length > maxChars ? `${redacted.slice(0, maxChars)}…` : window.length < text.length ? `${redacted}…` : redacted;
+}
+
+/**
  * `JSON.stringify(value)` as far as `cap(…, maxBytes)` will keep it: identical up to the cut, and
  * nothing serialised after it but a `null` for each array element left. Once the strings written
  * so far are longer than `maxBytes` characters (so the JSON is longer than `maxBytes` bytes), the

@@ -74,7 +74,9 @@ describe('ModelCatalog', () => {
     const a = catalog.status().find((l) => l.provider === 'a')!;
     expect(a.status).toBe('ok');
     expect(a.models.map((m) => m.id)).toEqual(['m1', 'configured-a']);
-    expect(a.error).toMatch(/a: listing models failed: 503 from upstream/);
+    // An adapter's own error may name hosts or hold a URL's password, and the status is shown on
+    // the public /ready: the status says only that it failed; the log and the event say why.
+    expect(a.error).toBe('a: listing models failed (the log says why)');
     expect(refreshed.at(-1)).toEqual(['a', 2, 'a: listing models failed: 503 from upstream']);
   });
 

@@ -1,0 +1,22 @@
+/**
+ * Requests the pipeline never saw: refused by a gate or by `authorize` (a key unknown, expired),
+ * answered 400 or 413 before their body was a request, or served by a route of their own
+ * (`/v1/models`, the admin API). `request:start` and `request:end` never fire for them, yet the
+ * access log, metrics and traces owe them a line, a count and a span. The gate this returns only
+ * listens for each one's end; it waits on nothing.
+ * @example
+ * return { gate: outsidePipeline(host, (http, aborted) => count(http.path, http.res.statusCode, aborted)) };
+ */
+import type { Context as KoaContext } from 'koa';
+import type { HttpGate, PluginHost } from '../../core/plugin.js';
+
+export function outsidePipeline(host: PluginHost, ended: (http: KoaContext, aborted: boolean) => void): HttpGate {
+  const pipelined = new WeakSet<KoaContext>();
+  host.events.on('request:start', (ctx) => void pipelined.add(ctx.http));
+  return (http, next) => {
+    http.res.once('close', () => {
+      if (!pipelined.has(http)) ended(http, !http.res.writableFinished);
+    });
+    return next();
+  };
+}
