@@ -137,6 +137,8 @@ export function clientGone(ctx: GatewayContext): boolean {
  * was a fallback. Set on Node's response directly: Koa's `set` builds three arrays for each header,
  * for every request (a failure after the stream started has sent its headers already: none then).
  */
+const HEADER_SAFE = /^[\x20-\x7e]{1,256}$/;
+
 function setGatewayHeaders(koa: KoaContext, ctx: GatewayContext): void {
   const res = koa.res;
   if (res.headersSent) return;
@@ -144,7 +146,8 @@ function setGatewayHeaders(koa: KoaContext, ctx: GatewayContext): void {
   const provider = ctx.servedBy?.provider ?? ctx.error?.provider ?? last?.provider;
   if (provider) res.setHeader('x-gateway-provider', provider);
   const model = ctx.servedBy?.model ?? last?.model;
-  if (model) res.setHeader('x-gateway-model', model);
+  // The model may be the client's own name: only one a header can carry, and short (else left out).
+  if (model && HEADER_SAFE.test(model)) res.setHeader('x-gateway-model', model);
   if (ctx.attempts.length > 0) res.setHeader('x-gateway-attempts', String(ctx.attempts.length));
   const first = ctx.route?.targets[0];
   if (ctx.servedBy && first) {

@@ -1,7 +1,7 @@
 /**
  * The server's edges: the kernel's public `/ready` probe (core/http/kernel-routes.ts) shows no
  * adapter's raw error, and graceful shutdown (core/server.ts) records a stream it cut as an error,
- * not as a client that left.
+ * not as a client that left; the gateway headers carry no model name a header cannot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.js';
@@ -106,5 +106,23 @@ describe('graceful shutdown', () => {
     const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === 'review-cut-at-shutdown');
     expect(line).toBeDefined();
     expect(line!.outcome).not.toBe('client_aborted');
+  });
+});
+
+describe('the gateway headers of an answer', () => {
+  // x-gateway-model echoes the model, which may be the client's own name: one with a character no
+  // header can carry made setHeader throw, and one of 20 KB made the client's HTTP parser refuse
+  // the answer (undici: HeadersOverflowError), after it was served.
+  it.each([['a character no header can carry', 'mock/modèle-日本'], ['20 KB long', `mock/${'m'.repeat(20_000)}`]])('answers a model name %s, without echoing it', async (_case, model) => {
+    const gw = await startGateway({ providers: { mock: mockProvider(upstream) } });
+    try {
+      const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-gateway-provider')).toBe('mock');
+      expect(res.headers.get('x-gateway-model')).toBeNull();
+      await res.text();
+    } finally {
+      await gw.close();
+    }
   });
 });
