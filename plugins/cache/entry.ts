@@ -61,7 +61,7 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
     chunks.push({ ...base, choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
     if (message.reasoning_content) chunks.push({ ...base, choices: [{ index, delta: { reasoning_content: message.reasoning_content }, finish_reason: null }] });
     if (message.thinking_blocks) chunks.push({ ...base, choices: [{ index, delta: { thinking_blocks: message.thinking_blocks }, finish_reason: null }] });
-    if (typeof message.content === 'string' && message.content !== '') chunks.push({ ...base, choices: [{ index, delta: { content: message.content }, finish_reason: null }] });
+    if (typeof message.content === 'string' && message.content !== '') chunks.push({ ...base, choices: [{ index, delta: { content: message.content }, finish_reason: null, ...(choice.logprobs ? { logprobs: choice.logprobs } : {}) }] });
     if (typeof message.refusal === 'string') chunks.push({ ...base, choices: [{ index, delta: { refusal: message.refusal }, finish_reason: null }] });
     (message.tool_calls ?? []).forEach((call, i) =>
       chunks.push({ ...base, choices: [{ index, delta: { tool_calls: [{ index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } }] }, finish_reason: null }] }),
@@ -75,19 +75,37 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
 /** The chunks of a finished stream as the completion a JSON client would have got. */
 export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion {
   const first = chunks[0];
-  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; calls: Map<number, ToolCall> }>();
+  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; calls: Map<number, ToolCall>; thought: string; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
   let usage: Usage | undefined;
   for (const chunk of chunks) {
     if (chunk.usage) usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
       let into = choices.get(choice.index);
-      if (!into) choices.set(choice.index, (into = { message: { role: 'assistant', content: null }, finish_reason: null, calls: new Map() }));
+      if (!into) choices.set(choice.index, (into = { message: { role: 'assistant', content: null }, finish_reason: null, calls: new Map(), thought: '' }));
       const { delta } = choice;
       const message = into.message;
       if (typeof delta.content === 'string') message.content = (message.content ?? '') + delta.content;
-      if (typeof delta.reasoning_content === 'string') message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
+      if (typeof delta.reasoning_content === 'string') {
+        message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
+        into.thought += delta.reasoning_content;
+      }
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;
-      if (delta.thinking_blocks) message.thinking_blocks = [...(message.thinking_blocks ?? []), ...delta.thinking_blocks];
+      if (delta.thinking_blocks) {
+        // A streamed thinking block comes as its text (reasoning deltas) and then its signature, in a
+        // block of no text: the block a JSON answer has holds both, or its signature signs nothing.
+        const blocks = delta.thinking_blocks.map((block) => (block.type === 'thinking' && block.thinking === '' && into!.thought !== '' ? { ...block, thinking: into!.thought } : block));
+        if (delta.thinking_blocks.some((block) => block.type === 'thinking')) into.thought = '';
+        message.thinking_blocks = [...(message.thinking_blocks ?? []), ...blocks];
+      }
+      // Each chunk's log probabilities are its tokens': the answer's are all of them, in order.
+      const logprobs = choice.logprobs as { content?: unknown[] | null; refusal?: unknown[] | null } | null | undefined;
+      if (logprobs) {
+        into.logprobs ??= { content: [], refusal: [] };
+        into.logprobs.content.push(...(logprobs.content ?? []));
+        into.logprobs.refusal.push(...(logprobs.refusal ?? []));
+      }
+      const native = (choice as { native_finish_reason?: unknown }).native_finish_reason;
+      if (typeof native === 'string') into.native_finish_reason = native;
       for (const piece of delta.tool_calls ?? []) {
         let call = into.calls.get(piece.index);
         if (!call) into.calls.set(piece.index, (call = { id: '', type: 'function', function: { name: '', arguments: '' } }));
@@ -105,18 +123,27 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
     model: first?.model ?? '',
     choices: [...choices.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, { message, finish_reason, calls }]) => ({
+      .map(([index, { message, finish_reason, native_finish_reason, calls, logprobs }]) => ({
         index,
         message: calls.size > 0 ? { ...message, tool_calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call) } : message,
         finish_reason,
+        ...(logprobs ? { logprobs: { content: logprobs.content, refusal: logprobs.refusal.length > 0 ? logprobs.refusal : null } } : {}),
+        ...(native_finish_reason !== undefined ? { native_finish_reason } : {}),
       })),
     ...(usage ? { usage } : {}),
   };
 }
 
-/** Only a complete answer that was not cut or filtered is worth giving to someone else. */
+/**
+ * Only a complete answer that was not cut or filtered is worth giving to someone else; nor is a
+ * turn its provider only paused (Anthropic's `pause_turn`, a server tool still at work: the client
+ * must send it back to go on), which OpenAI's terms call a `stop`.
+ */
 export function storable(completion: ChatCompletion): boolean {
-  return completion.choices.length > 0 && completion.choices.every((c) => c.finish_reason !== null && c.finish_reason !== 'content_filter' && c.finish_reason !== 'error');
+  return (
+    completion.choices.length > 0 &&
+    completion.choices.every((c) => c.finish_reason !== null && c.finish_reason !== 'content_filter' && c.finish_reason !== 'error' && (c as { native_finish_reason?: unknown }).native_finish_reason !== 'pause_turn')
+  );
 }
 
 /** Size of an entry as stored (JSON), for the size cap and the stats. */

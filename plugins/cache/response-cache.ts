@@ -74,7 +74,9 @@ export class ResponseCache {
     const operation = ctx.operation;
     const parts = { scope, model, operation, request: operation === 'embeddings' ? ctx.embeddings! : request, native: ctx.nativeRequest() };
     const plan: Plan = { controls, key: exactKey(parts), scope, model, owner: authenticatedKey(ctx.http)?.id ?? null, operation };
-    const text = this.options.semantic && operation === 'chat' ? textToEmbed(request, this.options.semantic.maxTurns) : undefined;
+    // A request whose OpenAI view left something out (a document by URL or file id) is compared by
+    // what it shows: the view alone would take two questions about two documents for one.
+    const text = this.options.semantic && operation === 'chat' && ctx.translationLosses().length === 0 ? textToEmbed(request, this.options.semantic.maxTurns) : undefined;
     if (text !== undefined) plan.semantic = { partition: partitionKey({ ...parts, operation: 'chat' }), text };
     return plan;
   }

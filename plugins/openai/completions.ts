@@ -30,7 +30,7 @@ export async function textCompletions(client: UpstreamHttpClient, headers: Recor
     const text = await client.readText(exchange);
     const answer = client.parseJson(text);
     if (!isTextCompletion(answer)) throw malformed(client.provider, 'the answer is not a text completion (no choices)');
-    const completion = attachNative(toChatCompletion(answer), { protocol: PROTOCOL, event: 'message', data: text });
+    const completion = attachNative(toChatCompletion(answer, echoedPrompt(native.body)), { protocol: PROTOCOL, event: 'message', data: text });
     return { kind: 'json', status: exchange.status, headers: exchange.headers, body: completion };
   }
 
@@ -40,17 +40,32 @@ export async function textCompletions(client: UpstreamHttpClient, headers: Recor
     exchange.body.destroy();
     throw malformed(client.provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
-  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: toChatChunks(client.provider, decodeSse(exchange)) };
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: toChatChunks(client.provider, decodeSse(exchange), echoedPrompt(native.body)) };
 }
 
-/** The whole answer in chat terms, for plugins: each choice's text as the assistant's content. */
-function toChatCompletion(answer: TextCompletion): ChatCompletion {
+/**
+ * The prompt the host puts before each answer's text when asked to `echo` it: not the assistant's
+ * content. The view leaves it out, as the chat view of any other answer has none, so that whoever
+ * writes the view as a text completion again (a cache hit) puts it back once, not twice.
+ */
+function echoedPrompt(body: Record<string, unknown>): string {
+  if (body.echo !== true) return '';
+  const prompt = Array.isArray(body.prompt) && body.prompt.length === 1 ? body.prompt[0] : body.prompt;
+  return typeof prompt === 'string' ? prompt : '';
+}
+
+/** The whole answer in chat terms, for plugins: each choice's text, past any echoed prompt, as the assistant's content. */
+function toChatCompletion(answer: TextCompletion, echoed: string): ChatCompletion {
+  const contentOf = (choice: TextCompletionChoice) => {
+    const text = textOf(choice);
+    return echoed !== '' && text.startsWith(echoed) ? text.slice(echoed.length) : text;
+  };
   return {
     id: answer.id,
     object: 'chat.completion',
     created: answer.created,
     model: answer.model,
-    choices: answer.choices.map((choice) => ({ index: choice.index, message: { role: 'assistant', content: textOf(choice) }, finish_reason: choice.finish_reason, logprobs: choice.logprobs })),
+    choices: answer.choices.map((choice) => ({ index: choice.index, message: { role: 'assistant', content: contentOf(choice) }, finish_reason: choice.finish_reason, logprobs: choice.logprobs })),
     ...(answer.usage ? { usage: answer.usage } : {}),
   };
 }
@@ -59,8 +74,20 @@ function toChatCompletion(answer: TextCompletion): ChatCompletion {
  * Each event as a chat chunk carrying the event's own data. Like the chat adapter: an error event
  * mid-stream, or a stream that stops before any choice finished, is a failure naming the provider.
  */
-async function* toChatChunks(provider: string, events: AsyncIterable<{ data: string }>): AsyncGenerator<ChatCompletionChunk> {
+async function* toChatChunks(provider: string, events: AsyncIterable<{ data: string }>, echoed: string): AsyncGenerator<ChatCompletionChunk> {
   let finished = false;
+  /** Per choice, how much of the echoed prompt its text has still to pass before the answer starts. */
+  const toSkip = new Map<number, string>();
+  const contentOf = (choice: Partial<TextCompletionChoice>) => {
+    let text = textOf(choice);
+    const index = choice.index ?? 0;
+    const left = toSkip.get(index) ?? (echoed !== '' && !toSkip.has(index) ? echoed : '');
+    if (left === '') return text;
+    const skipped = commonPrefixLength(text, left);
+    toSkip.set(index, skipped === left.length || skipped < text.length ? '' : left.slice(skipped));
+    text = text.slice(skipped);
+    return text;
+  };
   for await (const event of events) {
     if (event.data === '[DONE]') return;
     let data: unknown;
@@ -82,13 +109,19 @@ async function* toChatChunks(provider: string, events: AsyncIterable<{ data: str
       object: 'chat.completion.chunk',
       created: typeof part.created === 'number' ? part.created : 0,
       model: String(part.model ?? ''),
-      choices: choices.map((choice) => ({ index: choice.index, delta: { content: textOf(choice) }, finish_reason: choice.finish_reason ?? null, logprobs: choice.logprobs ?? null })),
+      choices: choices.map((choice) => ({ index: choice.index, delta: { content: contentOf(choice) }, finish_reason: choice.finish_reason ?? null, logprobs: choice.logprobs ?? null })),
       ...(part.usage ? { usage: part.usage } : {}),
     };
     yield attachNative(chunk, { protocol: PROTOCOL, event: 'message', data: event.data });
   }
   // Some servers omit [DONE]; an answer that reached its finish_reason is complete all the same.
   if (!finished) throw malformed(provider, 'the stream ended before the answer was complete', 'upstream_stream_truncated');
+}
+
+function commonPrefixLength(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
 
 function textOf(choice: Partial<TextCompletionChoice>): string {

@@ -27,6 +27,15 @@ export function finishReasonFromAnthropic(stopReason: string | null | undefined)
   }
 }
 
+/**
+ * The stop reason OpenAI's terms have no word for, beside the finish reason that stands in for it
+ * (`native_finish_reason`, as OpenRouter names it): `pause_turn` reads as `stop`, yet the turn is
+ * not over, so a cache must not keep it and a client in Anthropic's terms must hear it.
+ */
+export function nativeFinish(stopReason: string | null | undefined): { native_finish_reason?: 'pause_turn' } {
+  return stopReason === 'pause_turn' ? { native_finish_reason: 'pause_turn' } : {};
+}
+
 export function stopReasonFromOpenAI(finishReason: string | null | undefined): AnthropicStopReason {
   switch (finishReason) {
     case 'length':

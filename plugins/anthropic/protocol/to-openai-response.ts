@@ -3,7 +3,7 @@
  * completion, and a stream of Anthropic events as chat completion chunks, one by one as they come.
  */
 import { type ChatCompletion, type ChatCompletionChunk, type ChatMessage, GatewayError, type ThinkingBlock, type ToolCall, type Usage, attachNative } from 'llm-gateway/plugin';
-import { finishReasonFromAnthropic, usageFromAnthropic } from './mapping.js';
+import { finishReasonFromAnthropic, nativeFinish, usageFromAnthropic } from './mapping.js';
 import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './types.js';
 
 export function toOpenAICompletion(message: AnthropicMessage, jsonTool: string | undefined, created = nowSeconds()): ChatCompletion {
@@ -40,7 +40,7 @@ export function toOpenAICompletion(message: AnthropicMessage, jsonTool: string |
     object: 'chat.completion',
     created,
     model: message.model,
-    choices: [{ index: 0, message: out, finish_reason: finish, logprobs: null }],
+    choices: [{ index: 0, message: out, finish_reason: finish, logprobs: null, ...nativeFinish(message.stop_reason) }],
     usage: usageFromAnthropic(message.usage),
   };
 }
@@ -128,7 +128,7 @@ export class AnthropicStreamTranslator {
         if (!event.delta.stop_reason) return [];
         this.finished = true;
         const finish = this.jsonBlock !== undefined ? 'stop' : finishReasonFromAnthropic(event.delta.stop_reason);
-        return [this.chunk([{ index: 0, delta: {}, finish_reason: finish, logprobs: null }], null)];
+        return [this.chunk([{ index: 0, delta: {}, finish_reason: finish, logprobs: null, ...nativeFinish(event.delta.stop_reason) }], null)];
       }
       case 'message_stop':
         this.stopped = true;

@@ -2,7 +2,8 @@
  * A chat answer written as OpenAI's legacy text completion (openai/openai-node
  * `src/resources/completions.ts`: `Completion`, `CompletionChoice`), whole or chunk by chunk, for
  * `/v1/completions` requests a chat provider answered. Each choice's text is the assistant's
- * content (after the prompt, with `echo`); `logprobs` is null, since they are not translated.
+ * content (after the prompt, with `echo`); `logprobs` are a text completion's own (a host that
+ * served `/completions`, its answer given again by the cache) or null: chat's are not translated.
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage } from 'llm-gateway/plugin';
 import type { CompletionFinishReason, TextCompletion, TextCompletionChoice } from '../completions-wire.js';
@@ -16,7 +17,7 @@ export function toTextCompletion(completion: ChatCompletion, echo: string): Text
     choices: completion.choices.map((choice) => ({
       text: echo + textOf(choice.message.content),
       index: choice.index,
-      logprobs: null,
+      logprobs: textLogprobs(choice.logprobs),
       finish_reason: finishReason(choice.finish_reason) ?? 'stop',
     })),
     ...fingerprint(completion),
@@ -43,7 +44,7 @@ export class TextCompletionChunks {
         text = this.echo + text;
       }
       const finish = finishReason(choice.finish_reason);
-      if (text !== '' || finish) choices.push({ text, index: choice.index, logprobs: null, finish_reason: finish });
+      if (text !== '' || finish) choices.push({ text, index: choice.index, logprobs: textLogprobs(choice.logprobs), finish_reason: finish });
     }
     // Adapters may report usage the client did not ask for (the gateway asks for it): it gets what it asked for.
     const usage = this.includeUsage ? chunk.usage : undefined;
@@ -79,4 +80,9 @@ function textOf(content: ChatMessage['content']): string {
 
 function fingerprint(answer: ChatCompletion | ChatCompletionChunk): { system_fingerprint?: string } {
   return typeof answer.system_fingerprint === 'string' ? { system_fingerprint: answer.system_fingerprint } : {};
+}
+
+/** A text completion's logprobs (`tokens`, `token_logprobs`, ...), or null for any other shape (chat's `content`). */
+function textLogprobs(logprobs: unknown): TextCompletionChoice['logprobs'] {
+  return typeof logprobs === 'object' && logprobs !== null && Array.isArray((logprobs as { tokens?: unknown }).tokens) ? (logprobs as TextCompletionChoice['logprobs']) : null;
 }
