@@ -48,6 +48,14 @@ describe('costOf: worked examples (USD per million tokens; amounts computed by h
     });
   });
 
+  // DeepSeek reports cache reads as its own `prompt_cache_hit_tokens` (inside prompt_tokens), and
+  // no `prompt_tokens_details`: they were billed at the full input price, ten times the cache's.
+  it("bills DeepSeek's cache hits at the cached rate (deepseek-v4-flash: $0.14 / cached $0.0028 / $0.28)", () => {
+    // prompt 1 000 000 of which 900 000 hits: 100 000 × 0.14 = 0.014, 900 000 × 0.0028 = 0.00252
+    const reported = { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000, prompt_cache_hit_tokens: 900_000, prompt_cache_miss_tokens: 100_000 };
+    expect(costOf(reported, shipped('deepseek', 'deepseek-v4-flash'))).toMatchObject({ inputUsd: 0.014, cachedInputUsd: 0.00252, totalUsd: 0.01652 });
+  });
+
   it('bills Anthropic cache writes at the 5-minute write price, apart from reads and fresh input (claude-sonnet-4-5)', () => {
     // prompt 12 000 = 1 000 fresh + 10 000 read + 1 000 written
     // 1 000 × 3 = 0.003; 10 000 × 0.30 = 0.003; 1 000 × 3.75 = 0.00375; 500 × 15 = 0.0075
