@@ -10,7 +10,7 @@
  * @example
  * plugins: [routing({ prices: { 'groq/llama-3.3-70b-versatile': 0.7 } }), retry(), circuitBreaker()]
  */
-import { definePlugin, invalidRequest, type Target } from 'llm-gateway/plugin';
+import { definePlugin, invalidRequest, type RouteDecision, type Target } from 'llm-gateway/plugin';
 import { circuitBreakerState, type CircuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
 import { limitHeadroom, type LimitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { hintMatches, readRoutingHints, routingRequestOptions, type RoutingHints } from './hints.js';
@@ -59,17 +59,13 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
         const declared = route.virtualModel ? models.virtualModel(route.virtualModel)?.strategy : undefined;
         const strategy = pickStrategy(hints, declared, options.strategy);
         const candidates = applyHints(route.targets as RoutedTarget[], hints);
-        // A route is named by where it leads, not by what the client asked: a rule sends any name
-        // it matches to its route, and a name per client request would be a cursor each.
-        const routeKey = route.virtualModel ?? route.targets.map((t) => `${t.provider}/${t.model}`).join(',');
         // The cursor lives in the store: restarts keep it (SQLite) and replicas share it (Redis).
         // Only routes with a choice have one: those are virtual models and listed models, never a
         // client-chosen `provider/model` (one target), so the cursors are as many as the config says.
-        const cursor = strategy === 'round-robin' && candidates.length > 1 ? (await counters.add(`cursor:${routeKey}`, 1)) - 1 : 0;
+        const cursor = strategy === 'round-robin' && candidates.length > 1 ? (await counters.add(`cursor:${routeKeyOf(route)}`, 1)) - 1 : 0;
         // Headroom may live in Redis: asked once per target, only when the strategy reads it.
         const withHeadroom = strategy === 'usage-aware' && headroom ? await targetsWithHeadroom(candidates, headroom) : undefined;
         const ordered = orderTargets(strategy, candidates, {
-          routeKey,
           health: (t) => health.get(t),
           price: (t) => prices[`${t.provider}/${t.model}`] ?? prices[t.provider],
           random: Math.random,
@@ -88,6 +84,14 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
 export { STRATEGIES } from './strategies.js';
 export type { Strategy } from './strategies.js';
 export type { RoutingHints } from './hints.js';
+
+/**
+ * A route is named by where it leads, not by what the client asked: a rule sends any name it
+ * matches to its route, and a name per client request would be a cursor each.
+ */
+function routeKeyOf(route: RouteDecision): string {
+  return route.virtualModel ?? route.targets.map((t) => `${t.provider}/${t.model}`).join(',');
+}
 
 async function targetsWithHeadroom(targets: readonly RoutedTarget[], headroom: LimitHeadroom): Promise<Set<Target>> {
   const answers = await Promise.all(targets.map((t) => headroom.hasHeadroom(t)));

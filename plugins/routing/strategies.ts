@@ -12,14 +12,12 @@ export type Strategy = (typeof STRATEGIES)[number];
 export type RoutedTarget = Target & { weight?: number; priority?: number; tier?: 'free' | 'paid' };
 
 export interface StrategyInput {
-  /** Identifies the route for per-route state (the round-robin cursor). */
-  routeKey: string;
   health: (target: Target) => DeploymentHealth | undefined;
   /** USD per million tokens (input + output), when known. */
   price: (target: Target) => number | undefined;
   random: () => number;
   /** The route's round-robin cursor for this request (the store advances it once per request). */
-  nextCursor: (routeKey: string) => number;
+  nextCursor: () => number;
   /** Whether a target is within its rate limits now (true when nothing limits it). */
   hasHeadroom: (target: Target) => boolean;
 }
@@ -29,7 +27,7 @@ export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[
     case 'fallback':
       return byPriority(targets);
     case 'round-robin': {
-      const start = input.nextCursor(input.routeKey) % Math.max(1, targets.length);
+      const start = input.nextCursor() % Math.max(1, targets.length);
       return [...targets.slice(start), ...targets.slice(0, start)];
     }
     case 'weighted':

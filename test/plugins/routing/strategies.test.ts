@@ -8,7 +8,7 @@ const names = (targets: RoutedTarget[]) => targets.map((t) => t.provider).join('
 
 function input(overrides: Partial<StrategyInput> = {}): StrategyInput {
   let cursor = 0;
-  return { routeKey: 'k', health: () => undefined, price: () => undefined, random: Math.random, nextCursor: () => cursor++, hasHeadroom: () => true, ...overrides };
+  return { health: () => undefined, price: () => undefined, random: Math.random, nextCursor: () => cursor++, hasHeadroom: () => true, ...overrides };
 }
 
 describe('strategies', () => {
