@@ -26,6 +26,8 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
   if (!streaming) {
     const text = await client.readText(exchange);
     const body = client.parseJson(text);
+    // A 200 that carries an error (OpenRouter's, for a failure once generation started): its words, not "malformed".
+    if (!isCompletion(body) && typeof body === 'object' && body !== null && 'error' in body && (body as { error: unknown }).error) throw reportedError(client.provider, text);
     if (!isCompletion(body)) throw malformed(client.provider, 'the answer is not a chat completion (no choices)');
     // The completion is the upstream's JSON as it came: the kernel sends its text rather than serialising it again.
     return { kind: 'json', status: exchange.status, headers: exchange.headers, body, raw: { body, text } };
@@ -47,7 +49,7 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
  * but a finish reason is not parsed: it goes on as a PassedChunk with its text, parsed (as here)
  * only if someone reads more of it than its choices, or if pass-through is refused after priming.
  */
-function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>, passThrough: PassThroughHint | undefined, choices: number): AsyncIterable<ChatCompletionChunk> {
+function decodeChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, passThrough: PassThroughHint | undefined, choices: number): AsyncIterable<ChatCompletionChunk> {
   let finished = false;
   // With `n` choices, the answer is complete once each has its finish reason.
   const finishedChoices = choices > 1 ? new Set<unknown>() : undefined;
@@ -63,6 +65,7 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string }>,
   return mapStream(events, {
     item(event) {
       const data = event.data;
+      if (event.event === 'error') throw reportedError(provider, data);
       if (data === '[DONE]') {
         finished = true;
         return STOP;
@@ -109,11 +112,15 @@ function parseChunk(provider: string, data: string): ChatCompletionChunk {
     throw malformed(provider, 'the stream carried an event that is not JSON');
   }
   if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
-  if ('error' in chunk && (chunk as { error: unknown }).error) {
-    const detail = readErrorBody(data);
-    throw new GatewayError('upstream', `${provider}: ${detail.message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
-  }
+  if ('error' in chunk && (chunk as { error: unknown }).error) throw reportedError(provider, data);
   return chunk as ChatCompletionChunk;
+}
+
+/** An error the upstream reported inside an answer it had begun (a 200's body, a stream's event), in its own words. */
+function reportedError(provider: string, text: string): GatewayError {
+  const detail = readErrorBody(text);
+  const message = detail.message ?? (text.trim() !== '' && !text.trim().startsWith('{') ? text.trim().slice(0, 300) : undefined);
+  return new GatewayError('upstream', `${provider}: ${message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
 }
 
 /** A string value for `finish_reason`, whitespace allowed as JSON allows it (`null` is not one). */

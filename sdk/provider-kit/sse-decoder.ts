@@ -121,11 +121,11 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
       throw this.exchange.failure(cause);
     }
     for (let bytes: Uint8Array | null; (bytes = this.body.read() as Uint8Array | null) !== null; ) {
-      this.parser.feed(this.decoded(this.decoder.write(bytes as Buffer)));
+      this.feed(this.decoded(this.decoder.write(bytes as Buffer)));
       if (this.head < this.pending.length) return this.take();
     }
     if (!this.ended) return undefined;
-    this.parser.feed(this.decoded(this.decoder.end()));
+    this.feed(this.decoded(this.decoder.end()));
     if (this.head < this.pending.length) return this.take();
     this.finish();
     return { done: true, value: undefined };
@@ -140,6 +140,19 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
       this.head = 0;
     }
     return { done: false, value };
+  }
+
+  /**
+   * To the parser; except an `error:` line, a field SSE does not know and would drop, with which
+   * llama.cpp's server reports a failure (then sends `[DONE]`): it becomes an `error` event, as
+   * Anthropic names its own, so that a failed answer does not end as a complete one.
+   */
+  private feed(text: string): void {
+    if (!(text.startsWith('error:') || text.includes('\nerror:'))) return this.parser.feed(text);
+    for (const line of text.split(/(?<=\n)/)) {
+      if (line.startsWith('error:')) this.pending.push({ event: 'error', data: line.slice('error:'.length).trim(), id: undefined });
+      else this.parser.feed(line);
+    }
   }
 
   /** The text, without the byte order mark a stream may start with. */

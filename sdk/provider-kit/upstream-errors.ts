@@ -17,7 +17,9 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
 export function upstreamHttpError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, bodyText: string): GatewayError {
   const detail = readErrorBody(bodyText);
   const message = detail.message ?? (bodyText.trim() ? truncate(bodyText.trim(), 300) : `HTTP ${status}`);
-  if (status === 401 || status === 403) return credentialsRefused(provider, status, message);
+  // A 403 that says what in the input it refused (OpenRouter's moderation: `metadata.reasons`,
+  // `flagged_input`) is about the request, not the gateway's key: the client's, kept, not retried.
+  if (status === 401 || (status === 403 && !detail.refusesContent)) return credentialsRefused(provider, status, message);
   const retryAfter = retryAfterSeconds(headers);
   return new GatewayError(KIND_BY_STATUS[status] ?? (status >= 500 ? 'upstream' : 'invalid_request'), `${provider}: ${message}`, {
     status,
@@ -27,6 +29,7 @@ export function upstreamHttpError(provider: string, status: number, headers: Rec
     provider,
     ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
     ...(detail.innererror ? { upstreamFields: { innererror: detail.innererror } } : {}),
+    ...(detail.refusesContent ? { retryable: false } : {}),
   });
 }
 
@@ -52,6 +55,8 @@ interface ErrorDetail {
   param?: string;
   /** Azure OpenAI's details of a refusal (the content filter's results), passed on to the client. */
   innererror?: Record<string, unknown>;
+  /** The error names what in the input it refused (OpenRouter's moderation `metadata`). */
+  refusesContent?: boolean;
 }
 
 /** Understands OpenAI's `{error:{message,type,code,param}}` and the common variations of it. */
@@ -74,6 +79,8 @@ export function readErrorBody(text: string): ErrorDetail {
   if (typeof source.code === 'string' || typeof source.code === 'number') detail.code = String(source.code);
   if (typeof source.param === 'string') detail.param = source.param;
   if (typeof source.innererror === 'object' && source.innererror !== null && !Array.isArray(source.innererror)) detail.innererror = source.innererror as Record<string, unknown>;
+  const metadata = source.metadata;
+  if (typeof metadata === 'object' && metadata !== null && ('reasons' in metadata || 'flagged_input' in metadata)) detail.refusesContent = true;
   return detail;
 }
 
