@@ -37,6 +37,8 @@ export class BoundedCounters implements Counters {
   private readonly mover: NodeJS.Timeout;
   private moving: Promise<void> | undefined;
   private readonly moves = new Map<string, Promise<boolean>>();
+  /** How often each key was deleted (while some add to it may still be on its way), bounded. */
+  private readonly deletions = new Map<string, number>();
 
   constructor(
     private readonly shared: Counters,
@@ -61,15 +63,17 @@ export class BoundedCounters implements Counters {
 
   async add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
     if (options?.exact) return this.addExactly(key, by, ttlMs);
-    if (this.pending.has(key) && !(await this.move(key))) return this.addLocally(key, by, ttlMs);
-    const call = this.shared.add(key, by, ttlMs);
+    if (this.pending.has(key) && !(await this.move(key))) return this.addLocally(key, by, ttlMs, options);
+    const call = this.shared.add(key, by, ttlMs, options);
     try {
       return await withinMs(this.timeoutMs, call);
     } catch (error) {
       this.failed(error as Error);
-      // Still on its way: if the store applies it after all, it leaves the ledger then.
-      call.then(() => this.addLocally(key, -by, ttlMs), () => undefined);
-      return this.addLocally(key, by, ttlMs);
+      // Still on its way: if the store applies it after all, it leaves the ledger then; unless the
+      // key was deleted meanwhile, which took the local count with it (a take-back would go negative).
+      const deletions = this.deletions.get(key);
+      call.then(() => (this.deletions.get(key) === deletions ? this.addLocally(key, -by, ttlMs) : undefined), () => undefined);
+      return this.addLocally(key, by, ttlMs, options);
     }
   }
 
@@ -99,6 +103,8 @@ export class BoundedCounters implements Counters {
   }
 
   async delete(key: string): Promise<void> {
+    if (this.deletions.size >= MAX_PENDING_KEYS) this.deletions.clear();
+    this.deletions.set(key, (this.deletions.get(key) ?? 0) + 1);
     this.pending.delete(key);
     await this.ledger.delete(key);
     return this.bounded(() => this.shared.delete(key), async () => undefined);
@@ -137,14 +143,14 @@ export class BoundedCounters implements Counters {
     }
   }
 
-  private async addLocally(key: string, by: number, ttlMs: number | undefined): Promise<number> {
+  private async addLocally(key: string, by: number, ttlMs: number | undefined, options?: AddOptions): Promise<number> {
     if (!this.pending.has(key) && this.pending.size >= MAX_PENDING_KEYS) {
       const oldest = this.pending.keys().next().value as string;
       this.pending.delete(oldest);
       this.logger.warn('too many counters wait for the state store; the oldest is kept in this process only', { key: oldest });
     }
     this.pending.set(key, ttlMs);
-    return this.ledger.add(key, by, ttlMs);
+    return this.ledger.add(key, by, ttlMs, options);
   }
 
   /**

@@ -8,7 +8,8 @@
 export interface Counters {
   /**
    * Adds `by` (may be negative) and returns the new total. A key created by this call expires
-   * `ttlMs` later; without `ttlMs` it lives until deleted. Concurrent adds never lose an update.
+   * `ttlMs` later (every add's `ttlMs` later with `renewTtl`); without `ttlMs` it lives until
+   * deleted. Concurrent adds never lose an update.
    */
   add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number>;
   /** The current total, 0 for a key that does not exist or has expired. */
@@ -42,7 +43,7 @@ export interface Counters {
 
 /** `Counters` answered synchronously, with the same meaning operation by operation. */
 export interface LocalCounters {
-  addNow(key: string, by: number, ttlMs?: number): number;
+  addNow(key: string, by: number, ttlMs?: number, options?: Pick<AddOptions, 'renewTtl'>): number;
   getNow(key: string): number;
   ttlNow(key: string): number | undefined;
   deleteNow(key: string): void;
@@ -56,6 +57,12 @@ export interface AddOptions {
    * process, and an add that still reaches the store late is taken back there.
    */
   exact?: boolean;
+  /**
+   * The key expires `ttlMs` after this add, not after the one that made it: a count that must
+   * outlive a crash but not run out while in use (requests in flight, which one that crashed
+   * leaves behind until the key goes quiet).
+   */
+  renewTtl?: boolean;
 }
 
 export interface BucketTake {

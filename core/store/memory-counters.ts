@@ -3,7 +3,7 @@
  * SQLite store they are snapshotted to disk behind the requests (persist-behind.ts), so restarts
  * keep their windows and cursors; replicas that must agree use Redis instead.
  */
-import type { BucketTake, Counters, LocalCounters } from './counters.js';
+import type { AddOptions, BucketTake, Counters, LocalCounters } from './counters.js';
 
 interface Entry {
   value: number;
@@ -28,16 +28,18 @@ export class MemoryCounters implements Counters, LocalCounters {
     this.sweeper.unref();
   }
 
-  async add(key: string, by: number, ttlMs?: number): Promise<number> {
-    return this.addNow(key, by, ttlMs);
+  async add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+    return this.addNow(key, by, ttlMs, options);
   }
 
   /** The synchronous form, for callers in this process that cannot afford a tick. */
-  addNow(key: string, by: number, ttlMs?: number): number {
+  addNow(key: string, by: number, ttlMs?: number, options?: Pick<AddOptions, 'renewTtl'>): number {
     let entry = this.live(key);
     if (!entry) {
       entry = { value: 0, expiresAt: ttlMs === undefined ? Infinity : this.now() + ttlMs };
       this.entries.set(key, entry);
+    } else if (options?.renewTtl === true && ttlMs !== undefined) {
+      entry.expiresAt = this.now() + ttlMs;
     }
     entry.value += by;
     this.changed.add(key);

@@ -1,16 +1,16 @@
 /**
  * Counters in Redis, shared by every replica: each add is one atomic script (INCRBY, and PEXPIRE
- * only when the key was just created), so two replicas adding at once never lose an update and a
- * window's expiry is set once.
+ * only when the key was just created, or on every add with `renewTtl`), so two replicas adding at
+ * once never lose an update and a window's expiry is set once.
  */
 import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
-import type { BucketTake, Counters } from './counters.js';
+import type { AddOptions, BucketTake, Counters } from './counters.js';
 
 const ADD = `
 local value = redis.call('INCRBY', KEYS[1], ARGV[1])
 local ttl = tonumber(ARGV[2])
-if ttl > 0 and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ttl) end
+if ttl > 0 and (ARGV[3] == '1' or redis.call('PTTL', KEYS[1]) == -1) then redis.call('PEXPIRE', KEYS[1], ttl) end
 return value`;
 
 /** Redis's own clock (TIME), so replicas with skewed clocks refill one bucket alike. */
@@ -40,8 +40,8 @@ export class RedisCounters implements Counters {
     private readonly prefix = 'llm-gateway:counter:',
   ) {}
 
-  async add(key: string, by: number, ttlMs?: number): Promise<number> {
-    const value = await this.run(ADD, [this.prefix + key], [String(Math.trunc(by)), String(ttlMs ?? 0)]);
+  async add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+    const value = await this.run(ADD, [this.prefix + key], [String(Math.trunc(by)), String(ttlMs ?? 0), options?.renewTtl === true ? '1' : '0']);
     return Number(value);
   }
 

@@ -1,5 +1,5 @@
 /** The shape of a new key, as the admin API and the CLI accept it, checked with one schema. */
-import { formatIssues, invalidRequest, validate } from 'llm-gateway/plugin';
+import { formatIssues, invalidRequest, isIsoDate, validate } from 'llm-gateway/plugin';
 import { MAX_ROTATION_GRACE_SECONDS, type KeyBudget, type KeyPatch, type NewKey } from './keys.js';
 
 export const newKeySchema = {
@@ -23,6 +23,8 @@ export const newKeySchema = {
         algorithm: { enum: ['sliding-window', 'token-bucket'] },
         burst: { type: 'integer', minimum: 1 },
       },
+      // A burst or an algorithm shapes the rpm limit: without one, the key would have no limit at all.
+      dependencies: { burst: ['rpm'], algorithm: ['rpm'] },
     },
     budget: {
       type: 'object',
@@ -45,17 +47,12 @@ export function parseNewKey(body: unknown): NewKey {
 }
 
 /**
- * A date's time, or undefined when it is none. `Date.parse` moves a day the month does not have
- * (`2027-02-30` became March 2nd: a key living two days more than written), so the written
- * calendar date is checked first, whatever the time and zone after it.
+ * A date's time, or undefined when it is none: an ISO 8601 date or date-time (`isIsoDate`), so that
+ * a day the month does not have (`2027-02-30`, which Date.parse moved to March 2nd: a key living
+ * two days more than written) or another shape is refused, not guessed.
  */
 function parseDate(text: string): number | undefined {
-  const written = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
-  if (written) {
-    const [year, month, day] = [Number(written[1]), Number(written[2]), Number(written[3])];
-    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return undefined;
-  }
+  if (!isIsoDate(text)) return undefined;
   const time = Date.parse(text);
   return Number.isFinite(time) ? time : undefined;
 }

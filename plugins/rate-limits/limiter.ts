@@ -16,8 +16,13 @@ export interface Limits {
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-/** An in-flight count that a crashed replica never took back expires after this long. */
+/**
+ * An in-flight count that a crashed replica never took back expires once nothing has started or
+ * ended in the scope for this long: each add renews it (set only when the key was made, it ran
+ * out under steady traffic, and the requests running then were forgotten: twice the concurrency).
+ */
 const IN_FLIGHT_TTL = 15 * MINUTE;
+const RENEW = { renewTtl: true } as const;
 
 export class Limiter {
   /** The request windows this scope limits: requests per minute, then per day. */
@@ -60,8 +65,8 @@ export class Limiter {
     const tokensWait = fullWait(tpm === undefined ? undefined : readWindowNow(counters, this.keys.tokensPerMinute, MINUTE, now), tpm) || fullWait(tpd === undefined ? undefined : readWindowNow(counters, this.keys.tokensPerDay, DAY, now), tpd);
     if (tokensWait > 0) return tokensWait;
     // A full slot frees when some request ends: ask again in a second.
-    if (concurrency !== undefined && counters.addNow(this.keys.inFlight, 1, IN_FLIGHT_TTL) > concurrency) {
-      counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL);
+    if (concurrency !== undefined && counters.addNow(this.keys.inFlight, 1, IN_FLIGHT_TTL, RENEW) > concurrency) {
+      counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
       return 1000;
     }
     for (let index = 0; index < this.requestWindows.length; index++) {
@@ -70,7 +75,7 @@ export class Limiter {
       if (check.allowed) continue;
       // Refused: what the steps before took is given back (a refused window took nothing).
       for (const [, takenMs, takenKey] of this.requestWindows.slice(0, index)) addToWindowNow(counters, takenKey, -1, takenMs, now);
-      if (concurrency !== undefined) counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL);
+      if (concurrency !== undefined) counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
       return check.retryAfterMs;
     }
     return 0;
@@ -100,8 +105,8 @@ export class Limiter {
     });
     if (concurrency !== undefined) {
       // A full slot frees when some request ends: ask again in a second. Refused or not, it was taken.
-      const giveBack = () => this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL);
-      takes.push(this.counters.add(this.keys.inFlight, 1, IN_FLIGHT_TTL).then((inFlight) => ({ waitMs: inFlight > concurrency ? 1000 : 0, giveBack })));
+      const giveBack = () => this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
+      takes.push(this.counters.add(this.keys.inFlight, 1, IN_FLIGHT_TTL, RENEW).then((inFlight) => ({ waitMs: inFlight > concurrency ? 1000 : 0, giveBack })));
     }
     const settled = await Promise.allSettled(takes);
     const taken = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -127,8 +132,8 @@ export class Limiter {
   /** Gives back the concurrency slot `admit` took; at once when the counters live in this process. */
   ended(): void | Promise<unknown> {
     if (this.limits.concurrency === undefined) return;
-    if (this.counters.local) this.counters.local.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL);
-    else return this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL);
+    if (this.counters.local) this.counters.local.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
+    else return this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
   }
 
   /**

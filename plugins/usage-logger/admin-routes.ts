@@ -4,9 +4,10 @@
  * (filtered, cursor-paginated records). With gateway:auth they need the admin key, like every
  * `/admin/*` route; without it the gateway is open, these routes included.
  */
-import { invalidRequest, type PluginHost } from 'llm-gateway/plugin';
+import { invalidRequest, isIsoDate, type PluginHost } from 'llm-gateway/plugin';
 import { usageColumns, usageCsv } from './csv.js';
 import { exportFormat, exportMax, exportRecords } from './export.js';
+import { decodeCursor } from './log/queries.js';
 import { USAGE_CACHE_STATES, type UsageCacheState, type UsageOutcome } from './log/record.js';
 import type { LogQuery, StatusClass, UsageBucket, UsageGroupKey, UsageLog, UsageQuery } from './log/usage-log.js';
 
@@ -73,12 +74,15 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
         ...(q.cursor ? { cursor: q.cursor } : {}),
         ...(limit ? { limit } : {}),
       };
-      const page = await log
-        .list(query)
-        .catch((error: Error) => {
-          if (q.cursor) throw invalidRequest(`The cursor is not one this API gave out (${error.message}).`, 'cursor');
-          throw error;
-        });
+      // Only the cursor's reading is the client's to mend: a database that fails is a 5xx, cursor or not.
+      if (q.cursor) {
+        try {
+          decodeCursor(q.cursor);
+        } catch (error) {
+          throw invalidRequest(`The cursor is not one this API gave out (${(error as Error).message}).`, 'cursor');
+        }
+      }
+      const page = await log.list(query);
       http.body = { object: 'list', data: page.records, next_cursor: page.nextCursor };
     },
   });
@@ -117,7 +121,10 @@ function filters(q: Record<string, string | undefined>) {
  * `from` and `to` are read by this one rule.
  */
 export function utcTime(value: string): number {
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+  if (!isIsoDate(value)) return Number.NaN;
+  // A bare date with `Z` is not ECMAScript's format, and Date.parse then guesses (0000 read as 2000).
+  const dateTime = value.length === 10 ? `${value}T00:00` : value;
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(dateTime) ? dateTime : `${dateTime}Z`);
 }
 
 function date(value: string | undefined, param: string): Date | undefined {

@@ -5,11 +5,16 @@
  */
 import pg from 'pg';
 import type { Logger } from 'llm-gateway/plugin';
+import { withinMs } from 'llm-gateway/store';
 import type { BatchOptions } from './batcher.js';
 import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
 import { insertText, type Dialect, type Statement } from './queries.js';
 import { USAGE_TABLE, storableJson, type Row, type UsageColumn } from './rows.js';
 import { SqlUsageLog } from './sql-usage-log.js';
+
+/** How long a failed batch's ROLLBACK, and the pool's end at close, are waited for. */
+const ROLLBACK_WAIT_MS = 1000;
+const POOL_END_WAIT_MS = 1000;
 
 export const POSTGRES_DIALECT: Dialect = {
   param: (n) => `$${n}`,
@@ -120,6 +125,9 @@ export class PostgresUsageLog extends SqlUsageLog {
     });
     // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the gateway.
     this.pool.on('error', (error) => this.logger.warn('usage log: idle Postgres connection failed', { error }));
+    // The pool hears only its idle clients: one checked out (a batch whose query timed out) whose
+    // connection then drops emits 'error' to nobody, which would crash the process.
+    this.pool.on('connect', (client) => client.on('error', (error) => this.logger.warn('usage log: Postgres connection failed', { error: error.message })));
   }
 
   /**
@@ -176,7 +184,9 @@ export class PostgresUsageLog extends SqlUsageLog {
       await work(async (statement) => (await client.query(asQuery(statement))).rowCount ?? 0);
       await client.query('COMMIT');
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      // A connection whose query timed out may not answer a ROLLBACK either: a short wait, then it
+      // is given up (the server rolls back a transaction whose connection went).
+      await withinMs(ROLLBACK_WAIT_MS, client.query('ROLLBACK')).catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
       // A client whose ROLLBACK failed is in an unknown state: destroy it rather than pool it.
@@ -184,8 +194,13 @@ export class PostgresUsageLog extends SqlUsageLog {
     }
   }
 
-  protected release(): Promise<void> {
-    return this.pool.end();
+  /**
+   * The pool's end waits for every connection to close, a hung one's too (pg's query timeout does
+   * not drop it): at shutdown that outlived a service manager's stop timeout. A bounded wait; what
+   * is left goes with the process.
+   */
+  protected async release(): Promise<void> {
+    await withinMs(POOL_END_WAIT_MS, this.pool.end()).catch((error: Error) => this.logger.warn('usage log: Postgres connections still open at close', { error: error.message }));
   }
 }
 
