@@ -14,7 +14,7 @@ import { createGateway, dashboardStatus, type Gateway } from '../index.js';
 import { loadConfigFile } from '../core/config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { VERSION } from './version.js';
-import { SHUTDOWN_MESSAGE, parseWorkers, runPrimary } from './workers.js';
+import { parseWorkers, runPrimary, stopRequests } from './workers.js';
 
 export interface StartOptions {
   config: string | undefined;
@@ -38,6 +38,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
     }
     if (workers > 1) return runPrimary(workers, options.config);
   }
+  // A worker of `--workers N` listens for its primary's stop before anything else (workers.ts).
+  const handOverStop = cluster.isWorker ? stopRequests() : undefined;
   let gateway: Gateway;
   let filepath: string | undefined;
   try {
@@ -111,12 +113,8 @@ export async function startCommand(options: StartOptions): Promise<number> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // A worker of `--workers N`: the primary asks by message (Ctrl-C also reaches it as SIGINT).
-  if (cluster.isWorker) {
-    process.on('message', (message) => message === SHUTDOWN_MESSAGE && !stopping && stop('SIGTERM'));
-    // The primary is gone (killed): nobody will stop this worker, so it stops itself.
-    process.on('disconnect', () => !stopping && stop('SIGTERM'));
-  }
+  // A worker of `--workers N`: the primary asks by message, or is gone (Ctrl-C also reaches it as SIGINT).
+  handOverStop?.((signal) => !stopping && stop(signal));
   return -1;
 }
 

@@ -51,9 +51,12 @@ export async function runPrimary(count: number, config: string | undefined): Pro
   }
   let stopping = false;
   let started = 0;
+  /** Workers that serve: the others are still starting, and may not hear a message yet. */
+  const serving = new WeakSet<Worker>();
   const fork = () => cluster.fork();
   const ready = new Promise<boolean>((resolve) => {
-    cluster.on('listening', () => {
+    cluster.on('listening', (worker: Worker) => {
+      serving.add(worker);
       if (++started === count) resolve(true);
     });
     cluster.on('exit', (worker: Worker, code, signal) => {
@@ -87,14 +90,42 @@ export async function runPrimary(count: number, config: string | undefined): Pro
     let left = workers.length;
     if (left === 0) process.exit(0);
     for (const worker of workers) {
-      worker.once('exit', (code) => {
-        failed ||= code !== 0;
+      // One still starting (replacing a worker that died) serves nothing yet, and its listener for
+      // the message may not be there: a signal it cannot miss, and an end by it is a clean one.
+      const starting = !serving.has(worker);
+      worker.once('exit', (code, signal) => {
+        failed ||= code !== 0 && !(starting && signal === 'SIGTERM');
         if (--left === 0) process.exit(failed ? 1 : 0);
       });
-      worker.send(SHUTDOWN_MESSAGE);
+      if (starting) worker.process.kill('SIGTERM');
+      else worker.send(SHUTDOWN_MESSAGE);
     }
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   return -1;
+}
+
+/**
+ * In a worker, from its first moment: what asks it to stop, the primary's message or the primary's
+ * end (killed), each heard as a SIGTERM would be. A worker still starting when the primary stops
+ * (one replacing a worker that died) used to miss the message, run on, and hold the primary for ever;
+ * and Node's cluster exits a worker at once when its primary goes, cutting what it was serving,
+ * unless the end is marked as expected. The returned function hands over the stop, once there is
+ * a gateway to stop, and runs it at once if it was asked for already.
+ */
+export function stopRequests(): (stop: (signal: NodeJS.Signals) => void) => void {
+  let stopper: ((signal: NodeJS.Signals) => void) | undefined;
+  let asked = false;
+  const ask = () => {
+    if (stopper) stopper('SIGTERM');
+    else asked = true;
+  };
+  process.on('message', (message) => message === SHUTDOWN_MESSAGE && ask());
+  if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+  process.on('disconnect', ask);
+  return (stop) => {
+    stopper = stop;
+    if (asked) stop('SIGTERM');
+  };
 }
