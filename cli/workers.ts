@@ -108,24 +108,19 @@ export async function runPrimary(count: number, config: string | undefined): Pro
 
 /**
  * In a worker, from its first moment: what asks it to stop, the primary's message or the primary's
- * end (killed), each heard as a SIGTERM would be. A worker still starting when the primary stops
- * (one replacing a worker that died) used to miss the message, run on, and hold the primary for ever;
- * and Node's cluster exits a worker at once when its primary goes, cutting what it was serving,
- * unless the end is marked as expected. The returned function hands over the stop, once there is
- * a gateway to stop, and runs it at once if it was asked for already.
+ * end (killed), each heard as a SIGTERM would be. Node's cluster exits a worker at once when its
+ * primary goes, cutting what it was serving, unless the end is marked as expected. A worker still
+ * starting serves nothing: asked to stop, it exits at once (without its primary it would wait for
+ * ever for the port the primary shares). The returned function hands over the stop once there is
+ * a gateway to stop.
  */
 export function stopRequests(): (stop: (signal: NodeJS.Signals) => void) => void {
   let stopper: ((signal: NodeJS.Signals) => void) | undefined;
-  let asked = false;
-  const ask = () => {
-    if (stopper) stopper('SIGTERM');
-    else asked = true;
-  };
+  const ask = () => (stopper ? stopper('SIGTERM') : process.exit(0));
   process.on('message', (message) => message === SHUTDOWN_MESSAGE && ask());
   if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
   process.on('disconnect', ask);
   return (stop) => {
     stopper = stop;
-    if (asked) stop('SIGTERM');
   };
 }
