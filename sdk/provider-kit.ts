@@ -31,7 +31,7 @@ export type { HttpClientOptions, Timeouts, UpstreamErrorReader, UpstreamExchange
 export type { AbortSource } from '../core/request-abort.js';
 export { decodeSse } from './provider-kit/sse-decoder.js';
 export { jsonHeaders } from './provider-kit/json-headers.js';
-export { credentialsRefused, readErrorBody, retryAfterSeconds, upstreamHttpError } from './provider-kit/upstream-errors.js';
+export { credentialsRefused, readErrorBody, reportedUpstreamError, retryAfterSeconds, upstreamHttpError } from './provider-kit/upstream-errors.js';
 
 export { attachNative, nativeOf } from '../core/protocol/native.js';
 export type { NativeEvent, NativeProtocol, NativeRequest, TranslationLoss } from '../core/protocol/native.js';

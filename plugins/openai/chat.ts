@@ -4,7 +4,7 @@
  * it finished all become GatewayErrors naming the provider.
  */
 import { type ChatCompletion, type ChatCompletionChunk, GatewayError, SKIP, STOP, mapStream } from 'llm-gateway/plugin';
-import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, jsonHeaders, readErrorBody } from 'llm-gateway/provider-kit';
+import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, jsonHeaders, reportedUpstreamError } from 'llm-gateway/provider-kit';
 import { PassedChunk, rememberRaw } from './raw-chunk.js';
 
 /**
@@ -27,7 +27,7 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
     const text = await client.readText(exchange);
     const body = client.parseJson(text);
     // A 200 that carries an error (OpenRouter's, for a failure once generation started): its words, not "malformed".
-    if (!isCompletion(body) && typeof body === 'object' && body !== null && 'error' in body && (body as { error: unknown }).error) throw reportedError(client.provider, text);
+    if (!isCompletion(body) && typeof body === 'object' && body !== null && 'error' in body && (body as { error: unknown }).error) throw reportedUpstreamError(client.provider, text);
     if (!isCompletion(body)) throw malformed(client.provider, 'the answer is not a chat completion (no choices)');
     // The completion is the upstream's JSON as it came: the kernel sends its text rather than serialising it again.
     return { kind: 'json', status: exchange.status, headers: exchange.headers, body, raw: { body, text } };
@@ -65,7 +65,7 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string; ev
   return mapStream(events, {
     item(event) {
       const data = event.data;
-      if (event.event === 'error') throw reportedError(provider, data);
+      if (event.event === 'error') throw reportedUpstreamError(provider, data);
       if (data === '[DONE]') {
         finished = true;
         return STOP;
@@ -112,15 +112,8 @@ function parseChunk(provider: string, data: string): ChatCompletionChunk {
     throw malformed(provider, 'the stream carried an event that is not JSON');
   }
   if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
-  if ('error' in chunk && (chunk as { error: unknown }).error) throw reportedError(provider, data);
+  if ('error' in chunk && (chunk as { error: unknown }).error) throw reportedUpstreamError(provider, data);
   return chunk as ChatCompletionChunk;
-}
-
-/** An error the upstream reported inside an answer it had begun (a 200's body, a stream's event), in its own words. */
-function reportedError(provider: string, text: string): GatewayError {
-  const detail = readErrorBody(text);
-  const message = detail.message ?? (text.trim() !== '' && !text.trim().startsWith('{') ? text.trim().slice(0, 300) : undefined);
-  return new GatewayError('upstream', `${provider}: ${message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
 }
 
 /** A string value for `finish_reason`, whitespace allowed as JSON allows it (`null` is not one). */

@@ -7,7 +7,7 @@
  *
  * Format: openai/openai-node `src/resources/completions.ts` (see completions-wire.ts).
  */
-import { type ChatCallInput, type ChatCompletion, type ChatCompletionChunk, type ChatResult, GatewayError, type UpstreamHttpClient, attachNative, decodeSse, jsonHeaders, readErrorBody } from 'llm-gateway/provider-kit';
+import { type ChatCallInput, type ChatCompletion, type ChatCompletionChunk, type ChatResult, GatewayError, type UpstreamHttpClient, attachNative, decodeSse, jsonHeaders, reportedUpstreamError } from 'llm-gateway/provider-kit';
 import type { TextCompletion, TextCompletionChoice } from './completions-wire.js';
 
 const PROTOCOL = 'openai-completions';
@@ -97,10 +97,7 @@ async function* toChatChunks(provider: string, events: AsyncIterable<{ data: str
       throw malformed(provider, 'the stream carried an event that is not JSON');
     }
     if (typeof data !== 'object' || data === null) throw malformed(provider, 'the stream carried an event that is not an object');
-    if ('error' in data && (data as { error: unknown }).error) {
-      const detail = readErrorBody(event.data);
-      throw new GatewayError('upstream', `${provider}: ${detail.message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
-    }
+    if ('error' in data && (data as { error: unknown }).error) throw reportedUpstreamError(provider, event.data);
     const part = data as Partial<TextCompletion>;
     const choices = Array.isArray(part.choices) ? part.choices : [];
     if (choices.some((choice) => choice.finish_reason)) finished = true;

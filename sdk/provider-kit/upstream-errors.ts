@@ -34,6 +34,17 @@ export function upstreamHttpError(provider: string, status: number, headers: Rec
 }
 
 /**
+ * An error the upstream reported inside an answer it had begun (a 200's body, a stream's event), in
+ * its own words: OpenAI's shape, or the plain text of one that is not JSON (llama.cpp's `error:` line).
+ */
+export function reportedUpstreamError(provider: string, text: string): GatewayError {
+  const detail = readErrorBody(text);
+  const trimmed = text.trim();
+  const message = detail.message ?? (trimmed !== '' && !trimmed.startsWith('{') ? trimmed.slice(0, 300) : undefined);
+  return new GatewayError('upstream', `${provider}: ${message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
+}
+
+/**
  * The provider refused the gateway's own key: not the client's fault, and the client's key is not
  * in question, so not a 401/403. A 502 that says so; the upstream's message (which may quote part
  * of the key) goes to the gateway's log as the cause, not to the client. Another target, with its
