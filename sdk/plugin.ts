@@ -76,7 +76,7 @@ export type { Target, UpstreamResult, ChatResult, JsonResult, RawJson, StreamRes
 
 export { estimatePromptTokens } from './plugin/estimate-tokens.js';
 export { compileGlob, matchesModelGlob, type GlobMatcher } from './plugin/model-glob.js';
-export { outsidePipeline } from './plugin/outside-pipeline.js';
+export { outsidePipeline, refusedOnTheApi } from './plugin/outside-pipeline.js';
 export { isIsoDate } from './plugin/iso-date.js';
 export { pointerToParam, rejectBody } from './plugin/reject-body.js';
 export type { RejectBodyOptions } from './plugin/reject-body.js';

@@ -4,7 +4,7 @@
  * nothing but a few counter updates after its answer was sent.
  */
 import type { Context as KoaContext } from 'koa';
-import { classifyFailure, type Attempt, type GatewayContext, type PluginHost } from 'llm-gateway/plugin';
+import { classifyFailure, refusedOnTheApi, type Attempt, type GatewayContext, type PluginHost } from 'llm-gateway/plugin';
 import { callerKeySlot } from 'llm-gateway/plugins/auth';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
@@ -82,8 +82,8 @@ export function observe(host: PluginHost, m: Instruments, labels: Labels, option
    * path; other paths (a 404 on a path nobody serves) count as `none`, so the label stays a fixed set.
    */
   function recordRefused(http: KoaContext, aborted: boolean): void {
+    if (!refusedOnTheApi(http, aborted)) return;
     const status = http.res.statusCode;
-    if (!http.path.startsWith('/v1/') || (status < 400 && !aborted)) return;
     const frontEnd = API_PATHS[http.path] ?? 'none';
     m.requests.inc({ front_end: frontEnd, provider: 'none', model: 'none', status_class: `${Math.floor(status / 100)}xx`, outcome: aborted ? 'client_aborted' : 'error', ...(options.labels.key ? { key: 'none' } : {}), ...(options.labels.team ? { team: 'none' } : {}) });
   }

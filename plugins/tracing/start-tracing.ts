@@ -11,7 +11,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
-import { outsidePipeline, tapStream, toGatewayError, type ChatCompletionChunk, type GatewayContext, type GatewayError, type PluginHooks, type PluginHost, type UpstreamCall, type UpstreamResult } from 'llm-gateway/plugin';
+import { outsidePipeline, refusedOnTheApi, tapStream, toGatewayError, type ChatCompletionChunk, type GatewayContext, type GatewayError, type PluginHooks, type PluginHost, type UpstreamCall, type UpstreamResult } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { cacheOutcome } from 'llm-gateway/plugins/cache';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
@@ -113,8 +113,8 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
 
   /** A request the pipeline never saw (refused before it: a 400 on its body, a 401 for its key) on the API's paths: its SERVER span alone. */
   const refusedSpan = (http: KoaContext, aborted: boolean) => {
+    if (!refusedOnTheApi(http, aborted)) return;
     const status = http.res.statusCode;
-    if (!http.path.startsWith('/v1/') || (status < 400 && !aborted)) return;
     const parent = propagator.extract(ROOT_CONTEXT, http.headers, defaultTextMapGetter);
     const attributes: Attributes = {
       [ATTR_HTTP_REQUEST_METHOD]: http.method,

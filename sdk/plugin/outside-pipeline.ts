@@ -20,3 +20,11 @@ export function outsidePipeline(host: PluginHost, ended: (http: KoaContext, abor
     return next();
   };
 }
+
+/**
+ * One of those that metrics and traces count as a client's request: on the API's paths (`/v1/*`),
+ * refused (4xx, 5xx) or abandoned. A page of `/v1/models` answered, a probe, the admin API are not.
+ */
+export function refusedOnTheApi(http: KoaContext, aborted: boolean): boolean {
+  return http.path.startsWith('/v1/') && (aborted || http.res.statusCode >= 400);
+}
