@@ -65,8 +65,8 @@ export class Limiter {
     const tokensWait = fullWait(tpm === undefined ? undefined : readWindowNow(counters, this.keys.tokensPerMinute, MINUTE, now), tpm) || fullWait(tpd === undefined ? undefined : readWindowNow(counters, this.keys.tokensPerDay, DAY, now), tpd);
     if (tokensWait > 0) return tokensWait;
     // A full slot frees when some request ends: ask again in a second.
-    if (concurrency !== undefined && counters.addNow(this.keys.inFlight, 1, IN_FLIGHT_TTL, RENEW) > concurrency) {
-      counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
+    if (concurrency !== undefined && this.inFlightNow(counters, 1) > concurrency) {
+      this.inFlightNow(counters, -1);
       return 1000;
     }
     for (let index = 0; index < this.requestWindows.length; index++) {
@@ -75,7 +75,7 @@ export class Limiter {
       if (check.allowed) continue;
       // Refused: what the steps before took is given back (a refused window took nothing).
       for (const [, takenMs, takenKey] of this.requestWindows.slice(0, index)) addToWindowNow(counters, takenKey, -1, takenMs, now);
-      if (concurrency !== undefined) counters.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
+      if (concurrency !== undefined) this.inFlightNow(counters, -1);
       return check.retryAfterMs;
     }
     return 0;
@@ -105,8 +105,8 @@ export class Limiter {
     });
     if (concurrency !== undefined) {
       // A full slot frees when some request ends: ask again in a second. Refused or not, it was taken.
-      const giveBack = () => this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
-      takes.push(this.counters.add(this.keys.inFlight, 1, IN_FLIGHT_TTL, RENEW).then((inFlight) => ({ waitMs: inFlight > concurrency ? 1000 : 0, giveBack })));
+      const giveBack = () => this.inFlight(-1);
+      takes.push(this.inFlight(1).then((inFlight) => ({ waitMs: inFlight > concurrency ? 1000 : 0, giveBack })));
     }
     const settled = await Promise.allSettled(takes);
     const taken = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -129,11 +129,20 @@ export class Limiter {
     return Promise.all([...this.requestWindows.map(([, windowMs, key]) => addToWindow(this.counters, key, -1, windowMs, now)), this.ended()]);
   }
 
+  /** Adds to the requests in flight, renewing the count's TTL (see IN_FLIGHT_TTL). */
+  private inFlight(by: 1 | -1): Promise<number> {
+    return this.counters.add(this.keys.inFlight, by, IN_FLIGHT_TTL, RENEW);
+  }
+
+  private inFlightNow(counters: LocalCounters, by: 1 | -1): number {
+    return counters.addNow(this.keys.inFlight, by, IN_FLIGHT_TTL, RENEW);
+  }
+
   /** Gives back the concurrency slot `admit` took; at once when the counters live in this process. */
   ended(): void | Promise<unknown> {
     if (this.limits.concurrency === undefined) return;
-    if (this.counters.local) this.counters.local.addNow(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
-    else return this.counters.add(this.keys.inFlight, -1, IN_FLIGHT_TTL, RENEW);
+    if (this.counters.local) this.inFlightNow(this.counters.local, -1);
+    else return this.inFlight(-1);
   }
 
   /**
