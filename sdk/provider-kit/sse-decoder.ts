@@ -31,6 +31,12 @@ function receivedWhole(body: Body): boolean {
   return body.destroyed || body.readableEnded || (body as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
 }
 
+/** The line from `start` to the end of `text` is, or may become, an `error:` line. */
+function mayBeErrorLine(text: string, start: number): boolean {
+  const length = text.length - start;
+  return length >= 6 ? text.startsWith('error:', start) : 'error:'.startsWith(text.slice(start));
+}
+
 class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyIterator<EventSourceMessage> {
   /**
    * The events of the last read not yet handed on, from `head`: a read's events are all handed on
@@ -47,6 +53,10 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
    */
   private readonly decoder = new StringDecoder('utf8');
   private atStart = true;
+  /** Whether the next text read starts a line. */
+  private lineStart = true;
+  /** The start of a line that may be llama.cpp's `error:` line, held until the line is whole. */
+  private carry = '';
   private readonly body: Body;
   /** The body ended ('end'); its last bytes may still wait in the decoder. */
   private ended = false;
@@ -125,7 +135,7 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
       if (this.head < this.pending.length) return this.take();
     }
     if (!this.ended) return undefined;
-    this.feed(this.decoded(this.decoder.end()));
+    this.feed(this.decoded(this.decoder.end()), true);
     if (this.head < this.pending.length) return this.take();
     this.finish();
     return { done: true, value: undefined };
@@ -145,12 +155,32 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
   /**
    * To the parser; except an `error:` line, a field SSE does not know and would drop, with which
    * llama.cpp's server reports a failure (then sends `[DONE]`): it becomes an `error` event, as
-   * Anthropic names its own, so that a failed answer does not end as a complete one.
+   * Anthropic names its own, so that a failed answer does not end as a complete one. A read may end
+   * inside a line: a last line that may yet be such a line waits for its end (`carry`), and text
+   * that continues a line is not taken for one (an answer's `error:` cut just before it).
    */
-  private feed(text: string): void {
-    if (!(text.startsWith('error:') || text.includes('\nerror:'))) return this.parser.feed(text);
-    for (const line of text.split(/(?<=\n)/)) {
-      if (line.startsWith('error:')) this.pending.push({ event: 'error', data: line.slice('error:'.length).trim(), id: undefined });
+  private feed(text: string, last = false): void {
+    let startsLine = this.lineStart;
+    if (this.carry !== '') {
+      text = this.carry + text;
+      this.carry = '';
+      startsLine = true;
+    }
+    if (text === '') return;
+    this.lineStart = text.charCodeAt(text.length - 1) === 10;
+    if (!this.lineStart && !last) {
+      const tailStart = text.lastIndexOf('\n') + 1;
+      if ((tailStart > 0 || startsLine) && mayBeErrorLine(text, tailStart)) {
+        this.carry = text.slice(tailStart);
+        text = text.slice(0, tailStart);
+        this.lineStart = true;
+      }
+    }
+    if (!((startsLine && text.startsWith('error:')) || text.includes('\nerror:'))) return this.parser.feed(text);
+    const lines = text.split(/(?<=\n)/);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if ((i > 0 || startsLine) && line.startsWith('error:')) this.pending.push({ event: 'error', data: line.slice('error:'.length).trim(), id: undefined });
       else this.parser.feed(line);
     }
   }

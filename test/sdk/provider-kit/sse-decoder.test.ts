@@ -213,4 +213,30 @@ describe('decodeSse, against eventsource-parser over the whole text', () => {
       expect(events, JSON.stringify(text)).toEqual(expected);
     }
   });
+  // llama.cpp's server reports a failure as an `error:` line, which becomes an `error` event. Before
+  // its fix the line was found only inside one read: cut before its colon it went to the parser,
+  // which drops a field it does not know, so a failed answer ended as a complete one; and a read
+  // that began with an answer's own "error:" text (a line continued) was taken for one.
+  it("finds llama.cpp's error: line however the reads cut it, and never inside a line", async () => {
+    const text = 'data: {"content":"x"}\n\ndata: {"content":"error: not mine"}\n\nerror: {"message":"context exceeded"}\n\ndata: [DONE]\n\n';
+    const bytes = Buffer.from(text);
+    const expected = [
+      { event: undefined, data: '{"content":"x"}' },
+      { event: undefined, data: '{"content":"error: not mine"}' },
+      { event: 'error', data: '{"message":"context exceeded"}' },
+      { event: undefined, data: '[DONE]' },
+    ];
+    for (let cut = 1; cut < bytes.length; cut++) {
+      for (const second of [bytes.length, cut + 1, cut + 3]) {
+        const pieces = [bytes.subarray(0, cut), bytes.subarray(cut, second), bytes.subarray(second)].filter((piece) => piece.length > 0);
+        const events = [];
+        for await (const event of decodeSse(bodyOf(pieces, () => true))) events.push({ event: event.event, data: event.data });
+        expect(events, `cut at ${cut} and ${second}`).toEqual(expected);
+      }
+    }
+    // An `error:` line the body ends with, without its line break, is still the upstream's error.
+    const events = [];
+    for await (const event of decodeSse(bodyOf([Buffer.from('data: {"a":1}\n\nerr'), Buffer.from('or: gone')], () => true))) events.push({ event: event.event, data: event.data });
+    expect(events).toEqual([{ event: undefined, data: '{"a":1}' }, { event: 'error', data: 'gone' }]);
+  });
 });
