@@ -74,7 +74,7 @@ function toChatCompletion(answer: TextCompletion, echoed: string): ChatCompletio
  * Each event as a chat chunk carrying the event's own data. Like the chat adapter: an error event
  * mid-stream, or a stream that stops before any choice finished, is a failure naming the provider.
  */
-async function* toChatChunks(provider: string, events: AsyncIterable<{ data: string }>, echoed: string): AsyncGenerator<ChatCompletionChunk> {
+async function* toChatChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, echoed: string): AsyncGenerator<ChatCompletionChunk> {
   let finished = false;
   /** Per choice, how much of the echoed prompt its text has still to pass before the answer starts. */
   const toSkip = new Map<number, string>();
@@ -89,6 +89,8 @@ async function* toChatChunks(provider: string, events: AsyncIterable<{ data: str
     return text;
   };
   for await (const event of events) {
+    // llama.cpp's `error:` line (the SSE decoder names it), as the chat adapter reads it.
+    if (event.event === 'error') throw reportedUpstreamError(provider, event.data);
     if (event.data === '[DONE]') return;
     let data: unknown;
     try {

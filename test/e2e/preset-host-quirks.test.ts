@@ -135,4 +135,19 @@ describe('OpenAI-compatible hosts: errors', () => {
     expect(text.endsWith('data: [DONE]\n\n')).toBe(false);
     expect(text).toContain('"error"');
   });
+  // The same line on the legacy `/v1/completions`, which llama.cpp serves with the same error path
+  // (the preset turns `legacyCompletions` on). Before its fix the text-completions adapter did not
+  // read the `error` event the SSE decoder names: the `[DONE]` after it ended a failed answer as a
+  // complete, empty one.
+  it("llama.cpp's streamed error on /v1/completions reaches the openai client as an error", async () => {
+    upstream.enqueue({ stream: { chunks: ['error: {"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error"}\n\n', 'data: [DONE]\n\n'] } });
+    const outcome = await (async () => {
+      const stream = await client.completions.create({ model: 'llamacpp/qwen2.5-7b', stream: true, prompt: 'hi' });
+      const parts: unknown[] = [];
+      for await (const part of stream) parts.push(part);
+      return { parts };
+    })().catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toContain('exceeds the available context size');
+  });
 });
