@@ -14,8 +14,6 @@
  * - A tier applies when `prompt_tokens` (cached and written tokens included, as providers count
  *   prompt length) is above its `aboveInputTokens`; the highest such tier wins, for every token of
  *   the request.
- * - DeepSeek reports its cache reads as `prompt_cache_hit_tokens` (also inside `prompt_tokens`),
- *   read where `cached_tokens` is absent.
  * Inconsistent usage (more cached tokens than prompt tokens) is clamped rather than billed negative.
  *
  * Arithmetic is exact: a price of $X per million tokens is X×10⁶ picodollars (10⁻¹² USD) per
@@ -44,8 +42,7 @@ const PICO_PER_USD = 1e12;
 
 export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
   const prompt = count(usage.prompt_tokens);
-  // DeepSeek says its cache reads in a field of its own (a part of prompt_tokens, like OpenAI's).
-  const cached = Math.min(count(usage.prompt_tokens_details?.cached_tokens ?? (usage.prompt_cache_hit_tokens as number | undefined)), prompt);
+  const cached = Math.min(count(usage.prompt_tokens_details?.cached_tokens), prompt);
   const written = Math.min(count(usage.prompt_tokens_details?.cache_write_tokens), prompt - cached);
   const writtenForAnHour = Math.min(count(usage.prompt_tokens_details?.cache_write_1h_tokens), written);
   const completion = count(usage.completion_tokens);

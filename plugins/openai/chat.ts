@@ -5,6 +5,7 @@
  */
 import { type ChatCompletion, type ChatCompletionChunk, GatewayError, SKIP, STOP, mapStream } from 'llm-gateway/plugin';
 import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, jsonHeaders, reportedUpstreamError } from 'llm-gateway/provider-kit';
+import { readHostUsage } from './host-usage.js';
 import { PassedChunk, rememberRaw } from './raw-chunk.js';
 
 /**
@@ -29,6 +30,7 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
     // A 200 that carries an error (OpenRouter's, for a failure once generation started): its words, not "malformed".
     if (!isCompletion(body) && typeof body === 'object' && body !== null && 'error' in body && (body as { error: unknown }).error) throw reportedUpstreamError(client.provider, text);
     if (!isCompletion(body)) throw malformed(client.provider, 'the answer is not a chat completion (no choices)');
+    readHostUsage(body.usage);
     // The completion is the upstream's JSON as it came: the kernel sends its text rather than serialising it again.
     return { kind: 'json', status: exchange.status, headers: exchange.headers, body, raw: { body, text } };
   }
@@ -113,6 +115,7 @@ function parseChunk(provider: string, data: string): ChatCompletionChunk {
   }
   if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
   if ('error' in chunk && (chunk as { error: unknown }).error) throw reportedUpstreamError(provider, data);
+  readHostUsage((chunk as ChatCompletionChunk).usage);
   return chunk as ChatCompletionChunk;
 }
 

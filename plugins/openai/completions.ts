@@ -9,6 +9,7 @@
  */
 import { type ChatCallInput, type ChatCompletion, type ChatCompletionChunk, type ChatResult, GatewayError, type UpstreamHttpClient, attachNative, decodeSse, jsonHeaders, reportedUpstreamError } from 'llm-gateway/provider-kit';
 import type { TextCompletion, TextCompletionChoice } from './completions-wire.js';
+import { readHostUsage } from './host-usage.js';
 
 const PROTOCOL = 'openai-completions';
 
@@ -60,6 +61,7 @@ function toChatCompletion(answer: TextCompletion, echoed: string): ChatCompletio
     const text = textOf(choice);
     return echoed !== '' && text.startsWith(echoed) ? text.slice(echoed.length) : text;
   };
+  readHostUsage(answer.usage);
   return {
     id: answer.id,
     object: 'chat.completion',
@@ -101,6 +103,7 @@ async function* toChatChunks(provider: string, events: AsyncIterable<{ data: str
     if (typeof data !== 'object' || data === null) throw malformed(provider, 'the stream carried an event that is not an object');
     if ('error' in data && (data as { error: unknown }).error) throw reportedUpstreamError(provider, event.data);
     const part = data as Partial<TextCompletion>;
+    readHostUsage(part.usage);
     const choices = Array.isArray(part.choices) ? part.choices : [];
     if (choices.some((choice) => choice.finish_reason)) finished = true;
     const chunk: ChatCompletionChunk = {

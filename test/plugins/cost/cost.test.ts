@@ -5,6 +5,7 @@ import { cacheWriteAsked } from '../../../plugins/cost/cache-marks.js';
 import { pricingFrom } from '../../../plugins/cost/index.js';
 import { costOf, createPriceBook, ratesFor, type ModelPrice } from '../../../plugins/cost/cost.js';
 import { MODEL_PRICES, PRICES_READ_ON } from '../../../plugins/cost/prices.js';
+import { readHostUsage } from '../../../plugins/openai/host-usage.js';
 
 function usage(prompt: number, completion: number, details: { cached?: number; written?: number; writtenForAnHour?: number; reasoning?: number } = {}): Usage {
   return {
@@ -50,9 +51,11 @@ describe('costOf: worked examples (USD per million tokens; amounts computed by h
 
   // DeepSeek reports cache reads as its own `prompt_cache_hit_tokens` (inside prompt_tokens), and
   // no `prompt_tokens_details`: they were billed at the full input price, ten times the cache's.
+  // The OpenAI-format adapter reads the field as `cached_tokens` (plugins/openai/host-usage.ts).
   it("bills DeepSeek's cache hits at the cached rate (deepseek-v4-flash: $0.14 / cached $0.0028 / $0.28)", () => {
     // prompt 1 000 000 of which 900 000 hits: 100 000 × 0.14 = 0.014, 900 000 × 0.0028 = 0.00252
     const reported = { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000, prompt_cache_hit_tokens: 900_000, prompt_cache_miss_tokens: 100_000 };
+    readHostUsage(reported);
     expect(costOf(reported, shipped('deepseek', 'deepseek-v4-flash'))).toMatchObject({ inputUsd: 0.014, cachedInputUsd: 0.00252, totalUsd: 0.01652 });
   });
 
