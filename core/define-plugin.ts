@@ -105,12 +105,24 @@ export function definePlugin<Options = undefined, Defaults extends Partial<Optio
  * replaced. Neither argument is changed (ajv may fill schema defaults into the result).
  */
 function withDefaults(defaults: PlainObject, given: PlainObject): PlainObject {
-  const out = structuredClone(defaults);
+  const out = copyOf(defaults) as PlainObject;
   for (const [key, value] of Object.entries(given)) {
     if (value === undefined) continue;
     const base = out[key];
     out[key] = isPlainObject(base) && isPlainObject(value) ? withDefaults(base, value) : isPlainObject(value) ? { ...value } : value;
   }
+  return out;
+}
+
+/**
+ * Plain objects and arrays copied, all else shared: not structuredClone, which cannot copy a
+ * function, and a callback is an ordinary default (a hook the user may replace).
+ */
+function copyOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyOf);
+  if (!isPlainObject(value)) return value;
+  const out: PlainObject = {};
+  for (const [key, field] of Object.entries(value)) out[key] = copyOf(field);
   return out;
 }
 

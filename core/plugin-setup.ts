@@ -15,6 +15,7 @@ import type { LiveConfigService } from './live/live-config.js';
 import type { ProviderRuntime } from './live/provider-runtime.js';
 import type { ServiceRegistry } from './services.js';
 import type { Store } from './store/store.js';
+import { thrownMessage, thrownNamed } from './thrown.js';
 
 export interface SetupDeps {
   config: ResolvedConfig;
@@ -76,8 +77,8 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
     } catch (error) {
       // The plugins already set up let go of what they hold (a reload that fails must not leak).
       for (const done of [...ready].reverse()) await Promise.resolve(done.close?.()).catch(() => undefined);
-      if ((error as Error).name === 'ConfigError') throw error;
-      throw new Error(`plugin ${plugin.name} failed in setup: ${(error as Error).message}`, { cause: error });
+      if (thrownNamed(error, 'ConfigError')) throw error;
+      throw new Error(`plugin ${plugin.name} failed in setup: ${thrownMessage(error)}`, { cause: error });
     }
     ready.push(hooks ? { ...plugin, ...definedHooks(hooks) } : plugin);
   }

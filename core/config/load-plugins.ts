@@ -10,11 +10,13 @@ import { pathToFileURL } from 'node:url';
 import { isGatewayPlugin, type GatewayPlugin } from '../plugin.js';
 import type { ConfigError } from './config-error.js';
 import type { PluginEntry } from './kernel-config.js';
+import { thrownMessage, thrownNamed } from '../thrown.js';
 
 /** First-party plugin factories by name (`gateway:retry`), so JSON and YAML configs can use them. */
 export type NamedPlugins = Readonly<Record<string, (options: never) => GatewayPlugin>>;
 
-export async function loadPlugins(entries: readonly PluginEntry[], baseDir: string, named: NamedPlugins, problems: string[]): Promise<GatewayPlugin[]> {
+/** `builtins`: the plugins every gateway loads before these, which `requires` may name and which none may repeat. */
+export async function loadPlugins(entries: readonly PluginEntry[], baseDir: string, named: NamedPlugins, problems: string[], builtins: readonly GatewayPlugin[] = []): Promise<GatewayPlugin[]> {
   const load = async (name: string, options: unknown): Promise<GatewayPlugin> => {
     const factory = named[name];
     // Options come from JSON/YAML here: the factory's own schema checks them.
@@ -33,17 +35,19 @@ export async function loadPlugins(entries: readonly PluginEntry[], baseDir: stri
       else problems.push(`${where} must be a plugin (made by its factory), a package name or [name, options] (found ${describe(entry)})`);
     } catch (error) {
       // A plugin's own option errors already name the plugin; other failures get its package name.
-      if ((error as Error).name === 'ConfigError' && (error as ConfigError).problems.length > 0) {
+      if (thrownNamed(error, 'ConfigError') && (error as ConfigError).problems.length > 0) {
         problems.push(...(error as ConfigError).problems.map((problem) => `${where} ${problem}`));
       } else {
         const name = typeof entry === 'string' ? entry : Array.isArray(entry) ? String(entry[0]) : 'plugin';
-        problems.push(`${where} ${name}: ${(error as Error).message}`);
+        problems.push(`${where} ${name}: ${thrownMessage(error)}`);
       }
     }
   }
-  const seen = new Set<string>();
+  const loadedAnyway = new Set(builtins.map((plugin) => plugin.name));
+  const seen = new Set(loadedAnyway);
   for (const plugin of plugins) {
-    if (seen.has(plugin.name)) problems.push(`config/plugins has plugin "${plugin.name}" twice`);
+    if (loadedAnyway.has(plugin.name)) problems.push(`config/plugins has plugin "${plugin.name}", which every gateway loads already`);
+    else if (seen.has(plugin.name)) problems.push(`config/plugins has plugin "${plugin.name}" twice`);
     seen.add(plugin.name);
   }
   for (const plugin of plugins) {

@@ -96,7 +96,7 @@ export async function resolveConfig(raw: KernelConfig, options: ResolveOptions =
 
   const { providers, models } = wellShaped('providers', 'models') ? resolveProviders(raw, env, problems, secrets) : { providers: [], models: new Map() };
 
-  const plugins = wellShaped('plugins') ? await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), options.namedPlugins ?? {}, problems) : [];
+  const plugins = wellShaped('plugins') ? await loadPlugins(raw.plugins ?? [], options.baseDir ?? process.cwd(), options.namedPlugins ?? {}, problems, options.builtins) : [];
   // With a plugin that did not load, its sections would read as unknown options and its admin key as absent.
   const pluginsKnown = wellShaped('plugins') && plugins.length === (raw.plugins ?? []).filter(Boolean).length;
   const sections = pluginsKnown ? readSections(raw, [...(options.builtins ?? []), ...plugins], options.configSections ?? {}, problems) : {};
