@@ -7,7 +7,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { maskUrlPasswords } from './mask-urls.js';
 import { withSecretsHidden } from './secret-names.js';
 
-export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, allowUnionTypes: true });
+// `strictNumbers`: `strict: false` turns it off too, and JSON's `1e999` reads as Infinity, which no limit or budget
+// can mean and JSON cannot store (it is written as null).
+export const ajv = new Ajv({ allErrors: true, strict: false, strictNumbers: true, useDefaults: true, allowUnionTypes: true });
 
 export interface ValidationIssue {
   /** JSON pointer of the offending value, e.g. `/providers/groq/timeouts/connectMs`. */

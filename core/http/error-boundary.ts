@@ -34,6 +34,9 @@ export function errorBoundary(logger: Logger, frontEnds: readonly FrontEnd<unkno
       if (koa.headerSent || !koa.writable) return;
       koa.status = error.status;
       if (error.retryAfterSeconds !== undefined) koa.set('retry-after', String(Math.ceil(error.retryAfterSeconds)));
+      // A 429 that waiting will not mend (a prompt larger than a whole limit, a spent quota): the
+      // OpenAI and Anthropic SDKs retry every 429 unless this header says not to.
+      else if (error.status === 429 && !error.retryable) koa.set('x-should-retry', 'false');
       if (error.provider !== undefined) koa.set('x-gateway-provider', error.provider);
       // Each API answers in its own error format, from its first byte (a body that fails to parse too).
       koa.body = renderFor(koa.path)(error, koa.requestId);

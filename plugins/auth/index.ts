@@ -293,6 +293,8 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       // The prompt is counted only when a tpm limit asks: counting is the token counter's costly part.
       if (tpm !== undefined && tokensUsed !== undefined) {
         const prompt = ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
+        // A prompt larger than the whole limit never fits, however long the client waits.
+        if (prompt > tpm) throw new GatewayError('rate_limited', `This request's prompt (about ${Math.ceil(prompt)} tokens) is larger than the key's whole limit of ${tpm} tokens per minute: it cannot be served with this key. Shorten it.`, { code: 'tpm_exceeded', retryable: false });
         if (tokensUsed.count + prompt > tpm) throw limited(`This key is over its limit of ${tpm} tokens per minute.`, 'tpm_exceeded', Math.ceil(tokensUsed.waitFor(prompt, tpm) / 1000));
       }
       if (spent) {
