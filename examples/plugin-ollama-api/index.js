@@ -15,7 +15,7 @@
  * export default defineConfig({ plugins: [ollamaApi()] });
  * // then: OLLAMA_HOST=http://localhost:8080 ollama list
  */
-import { definePlugin } from 'llm-gateway/plugin';
+import { definePlugin, modelVisibility } from 'llm-gateway/plugin';
 import { chatApi } from './lib/chat.js';
 import { embedApi, legacyEmbeddingsApi } from './lib/embed.js';
 import { generateApi } from './lib/generate.js';
@@ -41,7 +41,16 @@ const ollamaApi = definePlugin(
       host.frontEnd(generateApi);
       host.frontEnd(embedApi);
       host.frontEnd(legacyEmbeddingsApi);
-      host.route({ method: 'GET', path: '/api/tags', handler: (http) => void (http.body = tagsOf(host.models.list())) });
+      // As `GET /v1/models` lists them: to a key, only the models it may use (gateway:auth's `models`).
+      host.route({
+        method: 'GET',
+        path: '/api/tags',
+        handler: (http) => {
+          const visible = host.tryResolve(modelVisibility)?.(http);
+          const models = host.models.list();
+          http.body = tagsOf(visible ? models.filter((model) => visible(model.id)) : models);
+        },
+      });
       host.route({ method: 'GET', path: '/api/version', handler: (http) => void (http.body = { version: options.version }) });
     },
   }),

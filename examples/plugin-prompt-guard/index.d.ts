@@ -3,7 +3,7 @@ import type { GatewayPlugin, Slot } from 'llm-gateway/plugin';
 export interface PromptGuardOptions {
   /** Regular expression sources; a prompt matching any of them is refused. */
   deny: string[];
-  /** RegExp flags for every pattern. Default `"i"`. */
+  /** RegExp flags for every pattern (`d`, `i`, `m`, `s`, `u`). Default `"i"`. */
   flags?: string;
   /** The refusal message the client sees. */
   message?: string;

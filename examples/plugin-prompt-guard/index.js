@@ -22,7 +22,9 @@ const schema = {
   additionalProperties: false,
   properties: {
     deny: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
-    flags: { type: 'string', pattern: '^[dgimsuy]*$' },
+    // Not `g` or `y`: they make a RegExp remember where its last match ended, so that testing the
+    // same prompt again would start there and let every other one through.
+    flags: { type: 'string', pattern: '^[dimsu]*$' },
     message: { type: 'string', minLength: 1 },
     roles: { type: 'array', items: { enum: ['system', 'developer', 'user', 'assistant', 'tool'] } },
     maxMessages: { type: 'integer', minimum: 1 },
