@@ -55,9 +55,10 @@ export interface ToGeminiOptions {
  * Thinking budgets for OpenAI's `reasoning_effort`. Budgets rather than Gemini 3's `thinkingLevel`:
  * Gemini 2.5 models accept only budgets, Gemini 3 models accept them too (for backward
  * compatibility), while not every Gemini 3 model accepts every level. `none` turns thinking off
- * where the model allows it (2.5 Pro does not, and answers 400).
+ * where the model allows it (2.5 Pro does not, and answers 400). `xhigh` and `max` (Codex CLI sends
+ * `xhigh`) get the largest budget every 2.5 model accepts (Flash stops at 24,576).
  */
-export const THINKING_BUDGET: Readonly<Record<string, number>> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24_576 };
+export const THINKING_BUDGET: Readonly<Record<string, number>> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24_576, xhigh: 24_576, max: 24_576 };
 
 /** OpenAI fields that change nothing about the answer and have no Gemini counterpart. */
 const IGNORED = new Set(['model', 'messages', 'stream', 'stream_options', 'store', 'metadata', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'user']);
@@ -122,7 +123,7 @@ export function toGeminiRequest(request: ChatCompletionRequest, options: ToGemin
       case 'reasoning_effort': {
         const budget = THINKING_BUDGET[String(value)];
         if (budget === undefined) {
-          rejectUnsupported(policy, provider, 'reasoning_effort', `'${String(value)}' is not none, minimal, low, medium or high`);
+          rejectUnsupported(policy, provider, 'reasoning_effort', `'${String(value)}' is not none, minimal, low, medium, high, xhigh or max`);
         } else {
           // Thought summaries are asked for so the reasoning can be returned as reasoning_content.
           config.thinkingConfig = budget === 0 ? { thinkingBudget: 0 } : { thinkingBudget: budget, includeThoughts: true };

@@ -36,13 +36,18 @@ export const JSON_TOOL = 'json_response';
 /** OpenAI fields that change nothing about the answer and have no Anthropic counterpart. */
 const IGNORED = new Set(['model', 'messages', 'stream_options', 'store', 'metadata', 'service_tier', 'prompt_cache_key', 'safety_identifier']);
 
-/** Thinking budgets for OpenAI's `reasoning_effort`. */
-const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16_384 };
+/**
+ * Thinking budgets for OpenAI's `reasoning_effort`. `xhigh` and `max` (Codex CLI sends `xhigh`):
+ * the largest budget that, with the default answer room added, stays under the 32K output tokens of
+ * Claude Opus 4 and 4.1, the smallest limit among the models that think.
+ */
+const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16_384, xhigh: 24_576, max: 24_576 };
 
 export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAnthropicOptions): AnthropicCall {
   const { provider, policy } = options;
   const body: AnthropicRequest = { model: request.model, messages: [], max_tokens: options.defaultMaxTokens };
-  let jsonTool: string | undefined;
+  /** The tool whose input is the answer, for `response_format` (JSON mode). */
+  let answerTool: AnthropicTool | undefined;
 
   const { system, messages } = translateMessages(request.messages, options);
   if (system.length > 0) body.system = system;
@@ -89,18 +94,21 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
           rejectUnsupported(policy, provider, 'response_format', `format '${String(format.type)}' is unknown`);
           break;
         }
-        jsonTool = JSON_TOOL;
         const schema = format.type === 'json_schema' ? (format.json_schema?.schema ?? { type: 'object' }) : { type: 'object' };
-        const tool: AnthropicTool = { name: JSON_TOOL, description: format.json_schema?.description ?? 'Answer with a JSON value matching this schema.', input_schema: schema };
-        body.tools = [...(body.tools ?? []), tool];
+        answerTool = { name: JSON_TOOL, description: format.json_schema?.description ?? 'Answer with a JSON value matching this schema.', input_schema: schema };
         break;
       }
       case 'reasoning_effort': {
         const budget = THINKING_BUDGET[String(value)];
         if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
-        else if (value !== 'none' && value !== 'minimal') rejectUnsupported(policy, provider, 'reasoning_effort', `'${String(value)}' is not low, medium or high`);
+        else if (value !== 'none' && value !== 'minimal') rejectUnsupported(policy, provider, 'reasoning_effort', `'${String(value)}' is not low, medium, high, xhigh or max`);
         break;
       }
+      // Both default to 0, which asks for nothing (some clients always send them).
+      case 'frequency_penalty':
+      case 'presence_penalty':
+        if (Number(value) !== 0) rejectUnsupported(policy, provider, field, 'the Anthropic Messages API has no such parameter');
+        break;
       case 'logprobs':
       case 'top_logprobs':
         if (value !== false) rejectUnsupported(policy, provider, field, 'Anthropic does not return log probabilities');
@@ -111,9 +119,20 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
   }
 
   const toolChoice = translateToolChoice(request.tool_choice, request.parallel_tool_calls, provider);
+  const jsonTool = answerTool && !(toolChoice?.type === 'any' || toolChoice?.type === 'tool') ? answerTool.name : undefined;
   if (jsonTool) {
-    body.tool_choice = { type: 'tool', name: jsonTool };
+    // The answer is the JSON tool's input: forced when no tool of the client's may be called; with
+    // the client's tools offered, any tool (one of theirs, or the answer).
+    const ownTools = (body.tools?.length ?? 0) > 0 && toolChoice?.type !== 'none';
+    body.tools = [...(body.tools ?? []), answerTool!];
+    body.tool_choice = ownTools ? { ...toolChoice, type: 'any' } : { type: 'tool', name: jsonTool };
+    // Anthropic thinks only where the tool choice is auto or none: the format is what was asked.
+    if (body.thinking) {
+      rejectUnsupported(policy, provider, 'reasoning_effort', 'Anthropic cannot think while it must answer through a tool, as response_format asks');
+      delete body.thinking;
+    }
   } else if (toolChoice) {
+    // A client that requires a call of its own tools is answered by a call, not by text to shape.
     body.tool_choice = toolChoice;
   }
   // Anthropic refuses a thinking budget that does not leave room for the answer.

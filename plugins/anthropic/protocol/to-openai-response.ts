@@ -34,7 +34,7 @@ export function toOpenAICompletion(message: AnthropicMessage, jsonTool: string |
     out.reasoning_content = reasoning;
     out.thinking_blocks = thinking;
   }
-  const finish = answeredByJsonTool ? 'stop' : finishReasonFromAnthropic(message.stop_reason);
+  const finish = finishOf(message.stop_reason, answeredByJsonTool);
   return {
     id: message.id,
     object: 'chat.completion',
@@ -58,6 +58,8 @@ export class AnthropicStreamTranslator {
   private usage: Partial<AnthropicUsage> = {};
   /** Anthropic block index → OpenAI tool call index, for tool_use blocks. */
   private readonly toolIndex = new Map<number, number>();
+  /** Blocks (tool calls, the JSON answer) whose input has had some text: one that had none is `{}`. */
+  private readonly withInput = new Set<number>();
   private jsonBlock: number | undefined;
   private finished = false;
   private stopped = false;
@@ -114,6 +116,7 @@ export class AnthropicStreamTranslator {
           case 'signature_delta':
             return [this.delta({ thinking_blocks: [{ type: 'thinking', thinking: '', signature: delta.signature }] })];
           case 'input_json_delta': {
+            if (delta.partial_json !== '') this.withInput.add(event.index);
             if (event.index === this.jsonBlock) return [this.delta({ content: delta.partial_json })];
             const index = this.toolIndex.get(event.index);
             if (index === undefined) return [];
@@ -123,11 +126,19 @@ export class AnthropicStreamTranslator {
             return [];
         }
       }
+      case 'content_block_stop': {
+        // A call without input streams no input_json_delta: its arguments are `{}`, as a whole
+        // answer's are (JSON.stringify of its input), not the empty text no client can parse.
+        if (this.withInput.has(event.index)) return [];
+        if (event.index === this.jsonBlock) return [this.delta({ content: '{}' })];
+        const index = this.toolIndex.get(event.index);
+        return index === undefined ? [] : [this.delta({ tool_calls: [{ index, function: { arguments: '{}' } }] })];
+      }
       case 'message_delta': {
         this.usage = { ...this.usage, ...stripNulls(event.usage ?? {}) };
         if (!event.delta.stop_reason) return [];
         this.finished = true;
-        const finish = this.jsonBlock !== undefined ? 'stop' : finishReasonFromAnthropic(event.delta.stop_reason);
+        const finish = finishOf(event.delta.stop_reason, this.jsonBlock !== undefined);
         return [this.chunk([{ index: 0, delta: {}, finish_reason: finish, logprobs: null, ...nativeFinish(event.delta.stop_reason) }], null)];
       }
       case 'message_stop':
@@ -172,4 +183,12 @@ function stripNulls<T extends object>(value: T): Partial<T> {
 
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * The finish reason; with the JSON answer given through the forced tool, its `tool_use` stop is the
+ * answer's end (`stop`), while a cut (`max_tokens`) stays one: the JSON is incomplete.
+ */
+function finishOf(stopReason: string | null | undefined, answeredByJsonTool: boolean): string | null {
+  return answeredByJsonTool && stopReason === 'tool_use' ? 'stop' : finishReasonFromAnthropic(stopReason);
 }

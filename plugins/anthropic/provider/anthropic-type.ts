@@ -16,6 +16,7 @@ import {
   type UnsupportedParamsPolicy,
 } from 'llm-gateway/provider-kit';
 import { createMessage, upstreamCall, type MessagesSettings } from './messages.js';
+import { withConfiguredBetas } from './betas.js';
 
 export interface AnthropicOptions extends CommonProviderOptions {
   type: 'anthropic';
@@ -74,7 +75,7 @@ export function createAnthropicProvider(options: AnthropicOptions, context: Prov
       const exchange = await client.send({
         method: 'POST',
         path: '/messages/count_tokens',
-        headers: jsonHeaders(false, settings.headers, input.headers, input.native?.headers),
+        headers: jsonHeaders(false, settings.headers, input.headers, withConfiguredBetas(settings.headers['anthropic-beta'], input.native?.headers)),
         body: JSON.stringify(prompt),
         signal: input,
       });

@@ -4,6 +4,7 @@
  * client wrote it and its answer carries the upstream's own events for the client to receive as-is.
  */
 import { GatewayError, attachNative, decodeSse, jsonHeaders, type ChatCallInput, type ChatCompletionChunk, type ChatResult, type UnsupportedParamsPolicy, type UpstreamHttpClient } from 'llm-gateway/provider-kit';
+import { withConfiguredBetas } from './betas.js';
 import { toAnthropicRequest, type AnthropicCall } from '../protocol/from-openai-request.js';
 import { AnthropicStreamTranslator, toOpenAICompletion } from '../protocol/to-openai-response.js';
 import type { AnthropicMessage, AnthropicStreamEvent } from '../protocol/types.js';
@@ -22,7 +23,7 @@ export async function createMessage(client: UpstreamHttpClient, settings: Messag
     method: 'POST',
     // The client's query (Claude Code's `?beta=true`) goes along with its own request.
     path: native && input.native?.query ? `/messages?${input.native.query}` : '/messages',
-    headers: jsonHeaders(streaming, settings.headers, input.headers, native ? input.native?.headers : undefined),
+    headers: jsonHeaders(streaming, settings.headers, input.headers, native ? withConfiguredBetas(settings.headers['anthropic-beta'], input.native?.headers) : undefined),
     body: (input.encodeBody ?? JSON.stringify)(call.body),
     signal: input,
   });
