@@ -78,6 +78,8 @@ export { estimatePromptTokens } from './plugin/estimate-tokens.js';
 export { compileGlob, matchesModelGlob, type GlobMatcher } from './plugin/model-glob.js';
 export { outsidePipeline, refusedOnTheApi } from './plugin/outside-pipeline.js';
 export { isIsoDate } from './plugin/iso-date.js';
+export { StreamedThinking } from './plugin/streamed-thinking.js';
+export { StreamedToolCalls } from './plugin/streamed-tool-calls.js';
 export { pointerToParam, rejectBody } from './plugin/reject-body.js';
 export type { RejectBodyOptions } from './plugin/reject-body.js';
 export { describeErrors, describeFound, formatIssues, validate, validatorFor } from '../core/validation.js';

@@ -7,7 +7,7 @@
  * that came whole is cut into chunks for a streaming client. Native attachments (an Anthropic
  * upstream's own events) are not kept: a hit is rendered from the OpenAI form like any translation.
  */
-import type { ChatCompletion, ChatCompletionChunk, ChatMessage, EmbeddingsResponse, GatewayResponse, ToolCall, Usage } from 'llm-gateway/plugin';
+import { StreamedThinking, StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ToolCall, type Usage } from 'llm-gateway/plugin';
 
 export interface CacheEntry {
   readonly v: 1;
@@ -75,28 +75,23 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
 /** The chunks of a finished stream as the completion a JSON client would have got. */
 export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion {
   const first = chunks[0];
-  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; calls: Map<number, ToolCall>; thought: string; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
+  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; calls: Map<number, ToolCall>; callNumbers: StreamedToolCalls; thinking: StreamedThinking; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
   let usage: Usage | undefined;
   for (const chunk of chunks) {
     if (chunk.usage) usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
       let into = choices.get(choice.index);
-      if (!into) choices.set(choice.index, (into = { message: { role: 'assistant', content: null }, finish_reason: null, calls: new Map(), thought: '' }));
+      if (!into) choices.set(choice.index, (into = { message: { role: 'assistant', content: null }, finish_reason: null, calls: new Map(), callNumbers: new StreamedToolCalls(), thinking: new StreamedThinking() }));
       const { delta } = choice;
       const message = into.message;
       if (typeof delta.content === 'string') message.content = (message.content ?? '') + delta.content;
       if (typeof delta.reasoning_content === 'string') {
         message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
-        into.thought += delta.reasoning_content;
+        into.thinking.reasoning(delta.reasoning_content);
       }
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;
-      if (delta.thinking_blocks) {
-        // A streamed thinking block comes as its text (reasoning deltas) and then its signature, in a
-        // block of no text: the block a JSON answer has holds both, or its signature signs nothing.
-        const blocks = delta.thinking_blocks.map((block) => (block.type === 'thinking' && block.thinking === '' && into!.thought !== '' ? { ...block, thinking: into!.thought } : block));
-        if (delta.thinking_blocks.some((block) => block.type === 'thinking')) into.thought = '';
-        message.thinking_blocks = [...(message.thinking_blocks ?? []), ...blocks];
-      }
+      // The block a JSON answer has holds a streamed block's text with its signature.
+      if (delta.thinking_blocks) message.thinking_blocks = [...(message.thinking_blocks ?? []), ...into.thinking.blocks(delta.thinking_blocks)];
       // Each chunk's log probabilities are its tokens': the answer's are all of them, in order.
       const logprobs = choice.logprobs as { content?: unknown[] | null; refusal?: unknown[] | null } | null | undefined;
       if (logprobs) {
@@ -107,8 +102,9 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
       const native = (choice as { native_finish_reason?: unknown }).native_finish_reason;
       if (typeof native === 'string') into.native_finish_reason = native;
       for (const piece of delta.tool_calls ?? []) {
-        let call = into.calls.get(piece.index);
-        if (!call) into.calls.set(piece.index, (call = { id: '', type: 'function', function: { name: '', arguments: '' } }));
+        const number = into.callNumbers.callOf(piece);
+        let call = into.calls.get(number);
+        if (!call) into.calls.set(number, (call = { id: '', type: 'function', function: { name: '', arguments: '' } }));
         if (piece.id) call.id = piece.id;
         if (piece.function?.name) call.function.name += piece.function.name;
         if (piece.function?.arguments) call.function.arguments += piece.function.arguments;

@@ -10,6 +10,11 @@ import { encodeReasoning } from './reasoning.js';
 import type { ToolNames } from './tools.js';
 import type { ResponseFunctionCallItem, ResponseItemStatus, ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseReasoningItem, ResponsesRequest, ResponseUsage } from './types.js';
 
+/** A message cut short by the token limit or the content filter is incomplete, as its response is. */
+export function messageStatus(finishReason: string | null | undefined): ResponseItemStatus {
+  return finishReason === 'length' || finishReason === 'content_filter' ? 'incomplete' : 'completed';
+}
+
 /** What a response is, before any of its output: the request's settings as OpenAI reports them. */
 export function responseShell(request: ResponsesRequest, id: string, model: string, createdAt = Math.floor(Date.now() / 1000)): ResponseObject {
   return {
@@ -56,7 +61,7 @@ export function toResponse(completion: ChatCompletion, shell: ResponseObject, na
   if (reasoning) output.push(reasoning);
   const text = textOf(message.content);
   const refusal = typeof message.refusal === 'string' ? message.refusal : '';
-  if (text !== '' || refusal !== '' || calls.length === 0) output.push(messageItem(newId('msg'), text, refusal, finish === 'length' ? 'incomplete' : 'completed'));
+  if (text !== '' || refusal !== '' || calls.length === 0) output.push(messageItem(newId('msg'), text, refusal, messageStatus(finish)));
   for (const call of calls) output.push(functionCallItem(newId('fc'), call, names, 'completed'));
   return finished({ ...shell, output }, finish, completion.usage);
 }

@@ -15,8 +15,8 @@
  * Reasoning and text are written one item at a time, as they come; tool calls stay open until the
  * end, because chat streams may interleave the arguments of parallel calls.
  */
-import type { ChatCompletionChunk, ThinkingBlock, Usage } from 'llm-gateway/plugin';
-import { finished, forClient, functionCallItem, reasoningItem, withoutEncryptedContent } from './from-chat-response.js';
+import { StreamedThinking, StreamedToolCalls, type ChatCompletionChunk, type ThinkingBlock, type Usage } from 'llm-gateway/plugin';
+import { finished, forClient, functionCallItem, messageStatus, reasoningItem, withoutEncryptedContent } from './from-chat-response.js';
 import { newId } from './ids.js';
 import type { ToolNames } from './tools.js';
 import type { ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseStreamEvent } from './types.js';
@@ -52,10 +52,13 @@ export class ResponseEventWriter {
   private sequence = 0;
   private readonly output: ResponseOutputItem[] = [];
   private current: OpenReasoning | OpenMessage | undefined;
-  /** Chat tool call index → its open function_call item. */
+  /** A tool call's number (`callNumbers`) → its open function_call item. */
   private readonly calls = new Map<number, OpenCall>();
+  private readonly callNumbers = new StreamedToolCalls();
   private finishReason: string | null = null;
   private usage: Usage | undefined;
+  /** A streamed thinking block's text, for its signature's block. */
+  private readonly thinking = new StreamedThinking();
   private final: ResponseObject | undefined;
 
   /**
@@ -79,7 +82,8 @@ export class ResponseEventWriter {
     if (!choice) return events;
     const delta = choice.delta ?? {};
     if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') this.reasoningText(delta.reasoning_content, events);
-    if (delta.thinking_blocks?.length) this.openReasoning(events).blocks.push(...delta.thinking_blocks);
+    // Kept with their text, so that the next turn sends Anthropic what it signed.
+    if (delta.thinking_blocks?.length) this.openReasoning(events).blocks.push(...this.thinking.blocks(delta.thinking_blocks));
     if (typeof delta.content === 'string' && delta.content !== '') this.messageText('output_text', delta.content, events);
     if (typeof delta.refusal === 'string' && delta.refusal !== '') this.messageText('refusal', delta.refusal, events);
     for (const call of delta.tool_calls ?? []) this.toolCall(call, events);
@@ -114,7 +118,13 @@ export class ResponseEventWriter {
    * produced so far and the error, so the client is never left waiting for an end that will not come.
    */
   fail(error: { code: string; message: string }): ResponseStreamEvent {
-    return this.event('response.failed', { response: forClient({ ...this.shell, status: 'failed', error, output: [...this.output], usage: null }, this.include) });
+    const output = [...this.output];
+    // What is still open holds what the client was already sent: a message's text, a call's arguments.
+    const open = this.current;
+    if (open?.kind === 'message') output[open.index] = { id: open.id, type: 'message', status: 'incomplete', role: 'assistant', content: open.parts.map((part) => filledPart(part.type, part.value)) } as ResponseOutputMessage;
+    else if (open?.kind === 'reasoning') output[open.index] = reasoningItem(open.text, open.blocks, open.id) ?? output[open.index]!;
+    for (const call of this.calls.values()) output[call.index] = functionCallItem(call.id, { id: call.callId, type: 'function', function: { name: call.name, arguments: call.arguments } }, this.names, 'incomplete');
+    return this.event('response.failed', { response: forClient({ ...this.shell, status: 'failed', error, output, usage: null }, this.include) });
   }
 
   /**
@@ -139,6 +149,7 @@ export class ResponseEventWriter {
       events.push(this.event('response.reasoning_summary_part.added', { item_id: open.id, output_index: open.index, summary_index: 0, part: { type: 'summary_text', text: '' } }));
     }
     open.text += text;
+    this.thinking.reasoning(text);
     events.push(this.event('response.reasoning_summary_text.delta', { item_id: open.id, output_index: open.index, summary_index: 0, delta: text }));
   }
 
@@ -175,11 +186,12 @@ export class ResponseEventWriter {
   }
 
   private toolCall(delta: NonNullable<ChatCompletionChunk['choices'][number]['delta']['tool_calls']>[number], events: ResponseStreamEvent[]): void {
-    let call = this.calls.get(delta.index);
+    const number = this.callNumbers.callOf(delta);
+    let call = this.calls.get(number);
     if (!call) {
       this.closeCurrent(events);
       call = { index: this.output.length, id: newId('fc'), callId: delta.id ?? `call_${newId('fc').slice(3, 27)}`, name: delta.function?.name ?? '', arguments: '' };
-      this.calls.set(delta.index, call);
+      this.calls.set(number, call);
       const item = functionCallItem(call.id, { id: call.callId, type: 'function', function: { name: call.name, arguments: '' } }, this.names, 'in_progress');
       this.output.push(item);
       events.push(this.event('response.output_item.added', { output_index: call.index, item }));
@@ -216,7 +228,7 @@ export class ResponseEventWriter {
       events.push(this.event('response.content_part.done', { ...where, part: filledPart(part.type, part.value) }));
     });
     // A message closes at the end, or before a tool call (no finish reason yet): only a cut-short answer ends incomplete.
-    const status = this.finishReason === 'length' ? 'incomplete' : 'completed';
+    const status = messageStatus(this.finishReason);
     const item = { id: open.id, type: 'message', status, role: 'assistant', content: open.parts.map((part) => filledPart(part.type, part.value)) } as ResponseOutputMessage;
     this.output[open.index] = item;
     events.push(this.event('response.output_item.done', { output_index: open.index, item }));

@@ -53,7 +53,19 @@ const requestSchema = {
         ],
       },
     },
-    tool_choice: { anyOf: [{ enum: ['none', 'auto', 'required'] }, { type: 'object', required: ['type'] }, { type: 'null' }] },
+    tool_choice: {
+      anyOf: [
+        { enum: ['none', 'auto', 'required'] },
+        {
+          type: 'object',
+          required: ['type'],
+          // `allowed_tools` names tools as objects (openai-node `ToolChoiceAllowed.tools`).
+          if: { properties: { type: { const: 'allowed_tools' } } },
+          then: { required: ['tools'], properties: { tools: { type: 'array', items: { type: 'object' } }, mode: { enum: ['auto', 'required'] } } },
+        },
+        { type: 'null' },
+      ],
+    },
     parallel_tool_calls: nullable({ type: 'boolean' }),
     text: {
       type: 'object',

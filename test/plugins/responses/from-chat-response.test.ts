@@ -181,12 +181,13 @@ describe('chunks → the event stream', () => {
     expect(hidden.response?.output.map((item) => item.type)).toEqual(['function_call', 'reasoning']);
   });
 
+  // The message the client was streamed, with its text, cut short (it was the empty placeholder, `in_progress`).
   it('fails with what was produced so far', () => {
     const writer = new ResponseEventWriter(shell(), names());
     writer.start();
     writer.write(chunkOf({ content: 'par' }));
     const failed = writer.fail({ code: 'server_error', message: 'cut' });
-    expect(failed).toMatchObject({ type: 'response.failed', sequence_number: 5, response: { status: 'failed', error: { code: 'server_error', message: 'cut' }, output: [{ type: 'message', status: 'in_progress' }] } });
+    expect(failed).toMatchObject({ type: 'response.failed', sequence_number: 5, response: { status: 'failed', error: { code: 'server_error', message: 'cut' }, output: [{ type: 'message', status: 'incomplete', content: [{ type: 'output_text', text: 'par' }] }] } });
   });
 });
 
