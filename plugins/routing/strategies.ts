@@ -34,11 +34,14 @@ export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[
       return weightedShuffle(targets, input.random);
     case 'least-latency':
       // Deployments never tried go first, so every one gets measured; one tried that never answered
-      // (it fails or times out) goes last, rather than first on every request for ever.
+      // (it fails or times out) goes last, rather than first on every request for ever. A latency
+      // counts for as much as the deployment answers: divided by its success rate, a fast one that
+      // starts failing gives way after a failure or two instead of keeping its old place.
       return sortBy(targets, (t) => {
         const health = input.health(t);
         if (health === undefined || health.requests === 0) return -1;
-        return health.latencyMs ?? Number.POSITIVE_INFINITY;
+        if (health.latencyMs === undefined) return Number.POSITIVE_INFINITY;
+        return health.latencyMs / Math.max(1 - (health.errorRate || 0), 1e-6);
       });
     case 'lowest-cost':
       return sortBy(targets, (t) => input.price(t) ?? Number.POSITIVE_INFINITY);

@@ -27,6 +27,17 @@ describe('strategies', () => {
     expect(names(orderTargets('least-latency', [a, b, c], input({ health })))).toBe('bca');
   });
 
+  // Before its fix a deployment that had been fast kept its place while it failed: its latency
+  // average only moves on a success, so only the circuit breaker, if configured, moved traffic off.
+  it('least-latency: a fast deployment that fails gives way to a slower one that answers', () => {
+    const health = (t: { provider: string }) =>
+      ({ a: { requests: 20, latencyMs: 100, errorRate: 0.36 }, b: { requests: 20, latencyMs: 150, errorRate: 0 }, c: { requests: 20, latencyMs: 90, errorRate: 0 } } as Record<string, never>)[t.provider];
+    // a: 100 / 0.64 ≈ 156 ms a success, b: 150, c: 90.
+    expect(names(orderTargets('least-latency', [a, b, c], input({ health })))).toBe('cba');
+    const healthy = (t: { provider: string }) => ({ ...(health(t) as object), errorRate: 0 }) as never;
+    expect(names(orderTargets('least-latency', [a, b, c], input({ health: healthy })))).toBe('cab');
+  });
+
   it('lowest-cost: cheapest first, unknown prices last', () => {
     const price = (t: { provider: string }) => ({ a: 0.5, b: 3 } as Record<string, number>)[t.provider];
     expect(names(orderTargets('lowest-cost', [c, b, a], input({ price })))).toBe('abc');
