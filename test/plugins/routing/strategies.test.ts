@@ -30,11 +30,11 @@ describe('strategies', () => {
   // Before its fix a deployment that had been fast kept its place while it failed: its latency
   // average only moves on a success, so only the circuit breaker, if configured, moved traffic off.
   it('least-latency: a fast deployment that fails gives way to a slower one that answers', () => {
-    const health = (t: { provider: string }) =>
-      ({ a: { requests: 20, latencyMs: 100, errorRate: 0.36 }, b: { requests: 20, latencyMs: 150, errorRate: 0 }, c: { requests: 20, latencyMs: 90, errorRate: 0 } } as Record<string, never>)[t.provider];
+    const measured: Record<string, { requests: number; latencyMs: number; errorRate: number }> = { a: { requests: 20, latencyMs: 100, errorRate: 0.36 }, b: { requests: 20, latencyMs: 150, errorRate: 0 }, c: { requests: 20, latencyMs: 90, errorRate: 0 } };
+    const health = (t: { provider: string }) => measured[t.provider] as never;
     // a: 100 / 0.64 ≈ 156 ms a success, b: 150, c: 90.
     expect(names(orderTargets('least-latency', [a, b, c], input({ health })))).toBe('cba');
-    const healthy = (t: { provider: string }) => ({ ...(health(t) as object), errorRate: 0 }) as never;
+    const healthy = (t: { provider: string }) => ({ ...measured[t.provider], errorRate: 0 }) as never;
     expect(names(orderTargets('least-latency', [a, b, c], input({ health: healthy })))).toBe('cab');
   });
 
