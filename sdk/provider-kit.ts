@@ -31,6 +31,7 @@ export type { HttpClientOptions, Timeouts, UpstreamErrorReader, UpstreamExchange
 export type { AbortSource } from '../core/request-abort.js';
 export { decodeSse } from './provider-kit/sse-decoder.js';
 export { jsonHeaders } from './provider-kit/json-headers.js';
+export { encodedEmbedding } from './provider-kit/embedding-encoding.js';
 export { credentialsRefused, readErrorBody, reportedUpstreamError, retryAfterSeconds, upstreamHttpError } from './provider-kit/upstream-errors.js';
 
 export { attachNative, nativeOf } from '../core/protocol/native.js';

@@ -82,7 +82,8 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
     for (const choice of chunk.choices ?? []) {
       let into = choices.get(choice.index);
       if (!into) choices.set(choice.index, (into = { message: { role: 'assistant', content: null }, finish_reason: null, calls: new Map(), callNumbers: new StreamedToolCalls(), thinking: new StreamedThinking() }));
-      const { delta } = choice;
+      // Azure's asynchronous filter sends choices with no delta (their filter results only).
+      const delta = choice.delta ?? {};
       const message = into.message;
       if (typeof delta.content === 'string') message.content = (message.content ?? '') + delta.content;
       if (typeof delta.reasoning_content === 'string') {

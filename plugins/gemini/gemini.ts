@@ -16,7 +16,7 @@
  * https://ai.google.dev/gemini-api/docs/api-key (the x-goog-api-key header).
  */
 import { type EmbeddingsRequest, type EmbeddingsResponse, GatewayError, invalidRequest } from 'llm-gateway/plugin';
-import { type ChatCallInput, type ChatResult, type CommonProviderOptions, type EmbeddingsCallInput, type JsonResult, type Provider, type ProviderContext, type ProviderModel, type Timeouts, type UnsupportedParamsPolicy, UpstreamHttpClient, decodeSse, defineProviderType, jsonHeaders, rejectUnsupported, timeoutsSchema, unsupportedParam } from 'llm-gateway/provider-kit';
+import { type ChatCallInput, type ChatResult, type CommonProviderOptions, type EmbeddingsCallInput, type JsonResult, type Provider, type ProviderContext, type ProviderModel, type Timeouts, type UnsupportedParamsPolicy, UpstreamHttpClient, decodeSse, defineProviderType, encodedEmbedding, jsonHeaders, rejectUnsupported, timeoutsSchema, unsupportedParam } from 'llm-gateway/provider-kit';
 import { geminiHttpError } from './errors.js';
 import { toOpenAICompletion } from './from-gemini.js';
 import { translateGeminiStream } from './stream.js';
@@ -206,7 +206,6 @@ async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promi
     vectors.push(...answered.vectors);
     exchange = answered.exchange;
   }
-  const base64 = request.encoding_format === 'base64';
   // Gemini reports no token counts for embeddings. OpenAI clients expect usage, so it is an
   // estimate: about four characters per token, the usual rule of thumb for English text.
   const estimate = Math.ceil(texts.reduce((sum, text) => sum + text.length, 0) / 4);
@@ -216,7 +215,7 @@ async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promi
     headers: exchange!.headers,
     body: {
       object: 'list',
-      data: vectors.map((vector, index) => ({ object: 'embedding', index, embedding: base64 ? toBase64(vector.values ?? []) : (vector.values ?? []) })),
+      data: vectors.map((vector, index) => ({ object: 'embedding', index, embedding: encodedEmbedding(vector.values ?? [], request.encoding_format) })),
       model: request.model,
       usage: { prompt_tokens: estimate, total_tokens: estimate },
     },
@@ -233,11 +232,6 @@ function embeddingInputs(provider: string, request: EmbeddingsRequest): string[]
   }
   // Dropping the input is no answer, so this is refused whatever the policy.
   throw unsupportedParam(provider, 'input', 'Gemini embeds text, not token arrays');
-}
-
-/** `encoding_format: 'base64'`: little-endian float32s, base64 (what the official OpenAI SDKs ask for by default). */
-function toBase64(values: number[]): string {
-  return Buffer.from(new Float32Array(values).buffer).toString('base64');
 }
 
 // ---- Models --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /** `POST {baseURL}/embeddings` in OpenAI's format, which compatible servers (Mistral, Ollama, vLLM) share. */
 import { type EmbeddingsResponse, GatewayError } from 'llm-gateway/plugin';
-import { type EmbeddingsCallInput, type JsonResult, type UpstreamHttpClient, jsonHeaders } from 'llm-gateway/provider-kit';
+import { type EmbeddingsCallInput, type JsonResult, type UpstreamHttpClient, encodedEmbedding, jsonHeaders } from 'llm-gateway/provider-kit';
 
 export async function createEmbeddings(client: UpstreamHttpClient, headers: Record<string, string>, input: EmbeddingsCallInput, path = '/embeddings'): Promise<JsonResult<EmbeddingsResponse>> {
   const exchange = await client.send({
@@ -16,6 +16,12 @@ export async function createEmbeddings(client: UpstreamHttpClient, headers: Reco
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { data?: unknown }).data)) {
     throw new GatewayError('upstream', `${client.provider}: the answer is not an embeddings list (no data)`, { provider: client.provider, code: 'upstream_invalid_response', retryable: true });
   }
+  const answer = body as EmbeddingsResponse;
+  // Floats from a host that ignored a base64 request (Ollama, LM Studio): re-encoded, so not sent as they came.
+  if (input.body.encoding_format === 'base64' && answer.data.some((item) => Array.isArray(item?.embedding))) {
+    for (const item of answer.data) if (Array.isArray(item?.embedding)) item.embedding = encodedEmbedding(item.embedding, 'base64');
+    return { kind: 'json', status: exchange.status, headers: exchange.headers, body: answer };
+  }
   // The answer is the upstream's JSON as it came: the kernel may send its text (vectors are dear to serialise).
-  return { kind: 'json', status: exchange.status, headers: exchange.headers, body: body as EmbeddingsResponse, raw: { body: body as EmbeddingsResponse, text } };
+  return { kind: 'json', status: exchange.status, headers: exchange.headers, body: answer, raw: { body: answer, text } };
 }

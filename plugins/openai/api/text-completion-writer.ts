@@ -38,7 +38,7 @@ export class TextCompletionChunks {
   write(chunk: ChatCompletionChunk): TextCompletion | undefined {
     const choices: TextCompletionChoice[] = [];
     for (const choice of chunk.choices) {
-      let text = textOf(choice.delta.content);
+      let text = textOf(choice.delta?.content); // Azure's filter annotations carry no delta
       if (this.echo && !this.echoed.has(choice.index)) {
         this.echoed.add(choice.index);
         text = this.echo + text;
