@@ -164,7 +164,10 @@ function followClient(koa: KoaContext, ctx: GatewayContext, events: EventBus): v
   const res = koa.res;
   res.once('close', () => {
     if (!res.writableFinished && wasCutByShutdown(res)) {
-      ctx.abort(new GatewayError('unavailable', 'The gateway shut down before the answer was complete.', { code: 'server_shutdown' }));
+      const cut = new GatewayError('unavailable', 'The gateway shut down before the answer was complete.', { code: 'server_shutdown' });
+      ctx.abort(cut);
+      // What the usage log, metrics and the access log read an error's code and status from.
+      ctx.error ??= cut;
       ctx.outcome = 'error';
     } else if (!res.writableFinished) {
       ctx.abort(new GatewayError('client_closed', 'The client closed the connection before the answer was complete.', { retryable: false }));
