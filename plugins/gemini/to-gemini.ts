@@ -52,6 +52,27 @@ export interface ToGeminiOptions {
 }
 
 /**
+ * Gemini 3 refuses a turn whose function calls came back without their thought signature (400
+ * "Function call is missing a thought_signature"), and not every client can carry one back: an
+ * Anthropic client's `tool_use` block has no place for it (Claude Code on Gemini failed at the
+ * second turn of every tool loop), a chat client may drop `extra_content`. Google documents this
+ * value for calls whose signature is not at hand (history from another model, calls the client
+ * wrote): the call is accepted, without the reasoning the signature stood for.
+ * https://ai.google.dev/gemini-api/docs/thought-signatures
+ */
+export const STAND_IN_SIGNATURE = 'skip_thought_signature_validator';
+
+/** Models before Gemini 3 do not check signatures: they get none made up. */
+function checksSignatures(model: string): boolean {
+  return !/^(?:models\/)?(?:gemini-[12][.-]|gemma)/i.test(model);
+}
+
+interface MessageOptions extends ToGeminiOptions {
+  /** Give a model turn whose calls have no signature the stand-in (Gemini 3 and later). */
+  standIn: boolean;
+}
+
+/**
  * Thinking budgets for OpenAI's `reasoning_effort`. Budgets rather than Gemini 3's `thinkingLevel`:
  * Gemini 2.5 models accept only budgets, Gemini 3 models accept them too (for backward
  * compatibility), while not every Gemini 3 model accepts every level. `none` turns thinking off
@@ -77,7 +98,7 @@ const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
 
 export function toGeminiRequest(request: ChatCompletionRequest, options: ToGeminiOptions): GeminiRequest {
   const { provider, policy } = options;
-  const { systemInstruction, contents } = translateMessages(request.messages, options);
+  const { systemInstruction, contents } = translateMessages(request.messages, { ...options, standIn: checksSignatures(String(request.model ?? '')) });
   const body: GeminiRequest = { contents };
   if (systemInstruction) body.systemInstruction = systemInstruction;
   const config: GeminiGenerationConfig = {};
@@ -167,7 +188,7 @@ export function toGeminiRequest(request: ChatCompletionRequest, options: ToGemin
 
 // ---- Messages ------------------------------------------------------------------------------------
 
-function translateMessages(messages: readonly ChatMessage[], options: ToGeminiOptions): { systemInstruction?: GeminiContent; contents: GeminiContent[] } {
+function translateMessages(messages: readonly ChatMessage[], options: MessageOptions): { systemInstruction?: GeminiContent; contents: GeminiContent[] } {
   const system: GeminiPart[] = [];
   const contents: GeminiContent[] = [];
   /** tool_call id → function name, from the assistant turns seen so far (a later turn may reuse an id). */
@@ -227,7 +248,7 @@ function translateMessages(messages: readonly ChatMessage[], options: ToGeminiOp
 }
 
 /** A model turn: its text first, then one functionCall part per tool call. Reasoning is not sent back. */
-function assistantParts(message: ChatMessage, at: string, options: ToGeminiOptions): GeminiPart[] {
+function assistantParts(message: ChatMessage, at: string, options: MessageOptions): GeminiPart[] {
   const parts = contentParts(message.content, at, options).filter((part) => part.text !== '');
   (message.tool_calls ?? []).forEach((call, index) => {
     if (typeof call.function?.name !== 'string' || call.function.name === '') {
@@ -239,6 +260,9 @@ function assistantParts(message: ChatMessage, at: string, options: ToGeminiOptio
     if (signature) part.thoughtSignature = signature;
     parts.push(part);
   });
+  // The signature goes on the turn's first call (Gemini signs only that one of parallel calls).
+  const firstCall = parts.find((part) => part.functionCall);
+  if (options.standIn && firstCall && !parts.some((part) => part.thoughtSignature)) firstCall.thoughtSignature = STAND_IN_SIGNATURE;
   return parts;
 }
 
@@ -256,7 +280,7 @@ export function thoughtSignatureOf(call: ToolCall): string | undefined {
  * as `{ result: ... }`.
  */
 function functionResponse(content: ChatMessage['content']): Record<string, unknown> {
-  const text = typeof content === 'string' ? content : (content ?? []).map((part) => (part.type === 'text' ? String(part.text ?? '') : '')).join('');
+  const text = typeof content === 'string' ? content : (content ?? []).filter((part) => part.type === 'text').map((part) => String(part.text ?? '')).join('\n');
   let value: unknown = text;
   try {
     value = JSON.parse(text);
