@@ -25,7 +25,7 @@ export function toAnthropicMessage(completion: ChatCompletion, model: string): A
     role: 'assistant',
     model,
     content,
-    stop_reason: stopReasonFromOpenAI(choice?.finish_reason),
+    stop_reason: stopReasonFromOpenAI(choice?.finish_reason, (message?.tool_calls?.length ?? 0) > 0),
     stop_sequence: null,
     usage: usageToAnthropic(completion.usage),
   };
@@ -44,6 +44,7 @@ export class AnthropicEventWriter {
   private finishReason: string | null = null;
   private usage: Usage | undefined;
   private stopped = false;
+  private calledTools = false;
 
   constructor(private readonly model: string) {}
 
@@ -71,6 +72,7 @@ export class AnthropicEventWriter {
       if (this.startsAnotherCall(call)) {
         events.push(...this.close());
         const index = this.nextIndex++;
+        this.calledTools = true;
         this.open = { kind: 'tool_use', index, toolIndex: call.index, toolId: call.id };
         events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: call.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, name: call.function?.name ?? '', input: {} } });
       }
@@ -89,7 +91,7 @@ export class AnthropicEventWriter {
     events.push(...this.close());
     const usage = usageToAnthropic(this.usage);
     events.push(
-      { type: 'message_delta', delta: { stop_reason: stopReasonFromOpenAI(this.finishReason), stop_sequence: null }, usage },
+      { type: 'message_delta', delta: { stop_reason: stopReasonFromOpenAI(this.finishReason, this.calledTools), stop_sequence: null }, usage },
       { type: 'message_stop' },
     );
     return events;

@@ -36,7 +36,13 @@ export function nativeFinish(stopReason: string | null | undefined): { native_fi
   return stopReason === 'pause_turn' ? { native_finish_reason: 'pause_turn' } : {};
 }
 
-export function stopReasonFromOpenAI(finishReason: string | null | undefined): AnthropicStopReason {
+/**
+ * `calledTools`: the answer holds tool calls. A turn that called tools stopped to have them run
+ * (`tool_use`, which agents such as Cline wait for to go on), whatever a host that says `stop`
+ * after a forced call (OpenAI for a named tool_choice, older Ollama, vLLM) calls it; a cut stays a cut.
+ */
+export function stopReasonFromOpenAI(finishReason: string | null | undefined, calledTools = false): AnthropicStopReason {
+  if (calledTools && finishReason !== 'length' && finishReason !== 'content_filter') return 'tool_use';
   switch (finishReason) {
     case 'length':
       return 'max_tokens';

@@ -157,7 +157,7 @@ function toolMessage(block: AnthropicToolResultBlock, at: string, losses: Transl
     content = simplify(parts);
   }
   // OpenAI has no error flag on tool results; the model still needs to know.
-  if (block.is_error) content = `[tool error] ${typeof content === 'string' ? content : JSON.stringify(content)}`;
+  if (block.is_error) content = `[tool error] ${typeof content === 'string' ? content : textOfParts(content)}`;
   return { role: 'tool', tool_call_id: block.tool_use_id, content };
 }
 
@@ -195,4 +195,10 @@ function simplify(parts: Array<Record<string, unknown>>): ChatMessage['content']
   const only = parts[0];
   if (parts.length === 1 && only?.type === 'text' && only.cache_control === undefined) return String(only.text);
   return parts;
+}
+
+/** The text of content parts, one part a line (the parts of a failed tool's result, as the model should read them). */
+function textOfParts(parts: ChatMessage['content']): string {
+  if (typeof parts === 'string') return parts;
+  return (parts ?? []).map((part) => (part.type === 'text' ? String(part.text ?? '') : '')).filter((text) => text !== '').join('\n');
 }
