@@ -93,6 +93,8 @@ class ConversationBuilder {
   private reasoning: { text: string[]; blocks: ThinkingBlock[] } | undefined;
   /** Tool calls' provider data carried by the gateway's reasoning items, by call id (see reasoning.ts). */
   private readonly toolExtras = new Map<string, Record<string, unknown>>();
+  /** Parts of tool results a tool message cannot hold, for the user message after them. */
+  private readonly pending: Array<Record<string, unknown>> = [];
 
   constructor(
     private readonly names: ToolNames,
@@ -100,6 +102,7 @@ class ConversationBuilder {
   ) {}
 
   push(message: ChatMessage): void {
+    if (message.role !== 'tool') this.attachPending();
     this.messages.push(message);
     this.open = undefined;
   }
@@ -122,8 +125,15 @@ class ConversationBuilder {
       }
       case 'function_call_output': {
         const output = item as Extract<ResponseInputItem, { type: 'function_call_output' }>;
-        const content = typeof output.output === 'string' ? output.output : simplify(toChatParts(output.output, `${at}.output`, this.losses));
-        return this.push({ role: 'tool', tool_call_id: output.call_id, content });
+        if (typeof output.output === 'string') return this.push({ role: 'tool', tool_call_id: output.call_id, content: output.output });
+        // A tool message holds text only (OpenAI's; Gemini's function response reads text): an
+        // image a tool gave (Codex's view_image) goes in a user message after the results, named here.
+        const parts = toChatParts(output.output, `${at}.output`, this.losses).map((part) => {
+          if (part.type === 'text') return part;
+          this.pending.push(part);
+          return { type: 'text' as const, text: `[${part.type === 'image_url' ? 'an image' : 'a file'}, attached to the next user message]` };
+        });
+        return this.push({ role: 'tool', tool_call_id: output.call_id, content: simplify(parts) });
       }
       case 'reasoning':
         return this.addReasoning(item as ResponseReasoningItem);
@@ -134,6 +144,7 @@ class ConversationBuilder {
 
   /** The messages, each tool call with the provider data a reasoning item carried for it, wherever that item was. */
   done(): ChatMessage[] {
+    this.attachPending();
     if (this.toolExtras.size === 0) return this.messages;
     for (const message of this.messages) {
       for (const call of message.tool_calls ?? []) {
@@ -159,8 +170,16 @@ class ConversationBuilder {
     }
   }
 
+  /** The images and files of the tool results just read, in a user message after them. */
+  private attachPending(): void {
+    if (this.pending.length === 0) return;
+    this.messages.push({ role: 'user', content: [{ type: 'text', text: 'What the tool results above attached:' }, ...this.pending.splice(0)] });
+    this.open = undefined;
+  }
+
   /** An assistant turn, carrying the reasoning that led to it. */
   private assistant(message: ChatMessage): void {
+    this.attachPending();
     if (this.reasoning) {
       const text = this.reasoning.text.join('\n\n');
       if (text !== '') message.reasoning_content = text;
