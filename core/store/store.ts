@@ -22,6 +22,7 @@ import { persistBehind, restoreCounters } from './persist-behind.js';
 import { BoundedCounters, withinMs } from './bounded-counters.js';
 import { exclusively, LocalLeases, RedisLeases, SqliteLeases, type Leases } from './exclusive.js';
 import { connectRedis } from './redis-connect.js';
+import { watchRedisLiveness } from './redis-liveness.js';
 import { RedisCounters } from './redis-counters.js';
 import { sweepExpired } from './sqlite-expiry.js';
 
@@ -140,6 +141,7 @@ async function redisStore(url: string, logger: Logger, connectWithinMs: number |
     });
   // A Redis that stops answering must not stop requests: bounded waits, local counting meanwhile.
   const counters = new BoundedCounters(new RedisCounters(client), logger);
+  const stopWatching = watchRedisLiveness(client, logger);
   return {
     kind: 'redis',
     kv: (namespace) => boundedKv(typed(keyv(namespace))),
@@ -148,6 +150,7 @@ async function redisStore(url: string, logger: Logger, connectWithinMs: number |
     async close() {
       // Counts taken here while Redis was away go to Redis first, if it answers.
       await counters.close();
+      stopWatching();
       if (!client.isOpen) return;
       // QUIT waits for Redis to answer; a Redis that does not must not hold up shutdown.
       const closed = client.close().then(() => true, () => false);
