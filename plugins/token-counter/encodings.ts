@@ -87,11 +87,11 @@ export function counterFor(encoding: EncodingName): (text: string) => number {
   const memo = counts;
   const countWhole = (text: string) => tokenizer.countTokens(text, PLAIN_TEXT);
   return (text) => {
-    if (text.length < LONGEST_RUN) return countWhole(text);
-    if (text.length > REMEMBERED_CHARS) return countInRuns(text, countWhole);
+    if (text.length < LONGEST_PART) return countWhole(text);
+    if (text.length > REMEMBERED_CHARS) return countInParts(text, countWhole);
     let count = memo.get(text);
     if (count === undefined) {
-      count = countInRuns(text, countWhole);
+      count = countInParts(text, countWhole);
       memo.set(text, count);
     }
     return count;
@@ -99,37 +99,45 @@ export function counterFor(encoding: EncodingName): (text: string) => number {
 }
 
 /**
- * BPE merges each piece of text (a word, a run of spaces or of punctuation) in time that grows with
- * the square of its length, and a run of one kind of character is one piece: 40,000 of one CJK
- * character took 6.4 s to count, on the event loop, and any client can send them. So a run longer
- * than this is counted in parts of this length. A text without such a run (nearly every text:
- * words, code, CJK prose with its punctuation) is counted whole, exactly as before; a cut inside
- * a run changes its count by a token at most.
+ * BPE merges each piece of text (a word, a run of spaces or of punctuation, as the encoding's
+ * pattern splits it) in time that grows with the square of its length: 40,000 of one CJK character,
+ * or of spaces of two kinds, or `/\n` after a `!`, took seconds to count, on the event loop, and any
+ * client can send them. So a text longer than this is counted in parts no longer than it, cut where
+ * no piece can run across: before a space that starts a word (` word`), or before CJK punctuation
+ * after a letter. Words, code and prose, CJK prose with its punctuation included, are counted
+ * exactly as whole; a stretch with no such place (a URL, base64, a hostile run) is cut where it
+ * reaches the length, which changes its count by a token at most.
  */
-export const LONGEST_RUN = 256;
+export const LONGEST_PART = 256;
 
-/** Kinds of character whose runs the tokenizer's pieces follow: spaces, digits, the rest. */
-function kindOf(code: number): number {
-  if (code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x3000) return 0;
-  return code >= 48 && code <= 57 ? 1 : 2;
+/** A piece may not run across the start of `text[i]`. */
+function startsPiece(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  if (code === 32) return i + 1 < text.length && !isSpace(text.charCodeAt(i + 1));
+  // CJK punctuation (、。「」 …) and full-width forms (，！？ …) after a letter.
+  return ((code >= 0x3001 && code <= 0x303f) || (code >= 0xff01 && code <= 0xff20)) && i > 0 && /\p{L}/u.test(text[i - 1]!);
 }
 
-export function countInRuns(text: string, countWhole: (text: string) => number): number {
+function isSpace(code: number): boolean {
+  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
+  return /\s/.test(String.fromCharCode(code));
+}
+
+export function countInParts(text: string, countWhole: (text: string) => number): number {
+  if (text.length <= LONGEST_PART) return countWhole(text);
   let total = 0;
   let from = 0;
-  let kind = -1;
-  let run = 0;
-  for (let i = 0; i < text.length; i++) {
-    const next = kindOf(text.charCodeAt(i));
-    run = next === kind ? run + 1 : 1;
-    kind = next;
-    if (run > LONGEST_RUN) {
-      total += countWhole(text.slice(from, i));
-      from = i;
-      run = 1;
-    }
+  let lastStart = -1;
+  for (let i = 1; i < text.length; i++) {
+    if (startsPiece(text, i)) lastStart = i;
+    if (i - from < LONGEST_PART) continue;
+    // The latest place no piece runs across, or here when the part has none.
+    const cut = lastStart > from ? lastStart : i;
+    total += countWhole(text.slice(from, cut));
+    from = cut;
+    lastStart = -1;
   }
-  return from === 0 ? countWhole(text) : total + countWhole(text.slice(from));
+  return total + countWhole(text.slice(from));
 }
 
 interface Remembered {
