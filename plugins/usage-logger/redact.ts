@@ -17,11 +17,12 @@ const BUILT_IN: readonly Pattern[] = [
   ['bearer', /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi],
   // Provider keys: OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), Groq (gsk_), xAI (xai-), Google (AIza), gateway keys (gw-).
   ['api_key', /\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}|gsk_[A-Za-z0-9]{16,}|xai-[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{30,}|gw-[A-Za-z0-9_-]{20,})/g],
-  // Linear in the text: a match starts only where a run of address characters starts (the
-  // lookbehind), and each part has the length RFC 5321 allows. `\b[A-Za-z0-9._%+-]+@…` was tried
-  // from every word boundary, each try scanning on to the next '@': 16 KB with one '@' and words
-  // joined by dashes took 0.4 s, on the event loop.
-  ['email', /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b/g, '@'],
+  // Linear in the text: a match starts only where a word of an address may start (after anything
+  // but a letter, digit, dot, dash or underscore: so after the `+` and `%XX` of encoded text, too),
+  // and each part has the length RFC 5321 allows. `\b[A-Za-z0-9._%+-]+@…` was tried from every
+  // word boundary, each try scanning on to the next '@': 16 KB with one '@' and words joined by
+  // dashes took 0.4 s, on the event loop.
+  ['email', /(?<![A-Za-z0-9._-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b/g, '@'],
   ['card', /\b(?:\d[ -]?){12,18}\d\b/g, undefined, luhn],
   // A country code only after a `+`; an area code may stand in parentheses.
   ['phone', /(?<![\w+(])(?:\+\d{1,3}[ .-]?)?\(?\d{2,4}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}\b/g, undefined, writtenAsPhone],
