@@ -32,5 +32,9 @@ describe('redaction of a hostile body', () => {
     const redact = createRedactor();
     expect(redact('mail john.doe+tag@mail.example.co.uk or x_y@sub-domain.io now')).toBe('mail [REDACTED:email] or [REDACTED:email] now');
     expect(redact('not an address: a@b, @handle, user@localhost')).toBe('not an address: a@b, @handle, user@localhost');
+    // After the + and %XX of encoded text (a query string, a mailto link): a review of the linear
+    // pattern found these let through, the whole encoded phrase being one run of address characters.
+    expect(redact('q=please+send+the+quarterly+sales+report+and+the+overdue+invoice+to+alice.smith@example.com')).not.toContain('alice.smith@example.com');
+    expect(redact('body=Dear%20team%2C%20please%20forward%20the%20report%20to%20bob.jones@example.org')).not.toContain('bob.jones@example.org');
   });
 });
