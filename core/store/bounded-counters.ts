@@ -1,16 +1,15 @@
 /**
- * Counters that never hold a request hostage to a slow or unreachable store: every call has a
- * bounded wait, and a call that fails or runs out of time is answered from this process's own
- * memory instead. Limits then hold per replica rather than across them until the store is back;
- * the failures are counted and logged (at most once a minute), never thrown at a client.
+ * Counters that never hold a request hostage to a slow or unreachable store: every call has a bounded wait, and a
+ * call that fails or runs out of time is answered from this process's own memory instead; for a second after a
+ * failure, calls are answered there at once. Limits then hold per replica rather than across them until the store
+ * is back; the failures are counted and logged (at most once a minute), never thrown at a client.
  *
- * Nothing is counted twice, and nothing is lost. The local counters are a ledger of what the
- * shared store has not got yet: an add answered locally is moved into the store when it answers
- * again (before any other call on that key, and every second in the background), so a take-back
- * lands where its take did. An add that timed out but still reaches the store (a stalled Redis
- * answering late) is taken out of the ledger when its late answer comes, so it counts once. The
- * one case left: a connection that dies with an add in flight, applied just before; counted in
- * both places (the stricter side: a limit or budget reached a little early, never passed).
+ * Nothing is counted twice, and nothing is lost. The local counters are a ledger of what the shared store has not
+ * got yet: an add answered locally is moved into the store when it answers again (before any other call on that
+ * key, and every second in the background), so a take-back lands where its take did. An add that timed out but
+ * still reaches the store (a stalled Redis answering late) is taken out of the ledger when its late answer comes,
+ * so it counts once. The one case left: a connection that dies with an add in flight, applied just before;
+ * counted in both places (the stricter side: a limit or budget reached a little early, never passed).
  * Token-bucket takes are not moved (a bucket refills by itself).
  */
 import { GatewayError } from '../errors.js';
@@ -39,6 +38,7 @@ export class BoundedCounters implements Counters {
   private readonly moves = new Map<string, Promise<boolean>>();
   /** How often each key was deleted (while some add to it may still be on its way), bounded. */
   private readonly deletions = new Map<string, number>();
+  private quietUntil = 0; // a request's several calls on a stalled store waited 250 ms each in turn: about 1 s
 
   constructor(
     private readonly shared: Counters,
@@ -63,7 +63,7 @@ export class BoundedCounters implements Counters {
 
   async add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
     if (options?.exact) return this.addExactly(key, by, ttlMs);
-    if (this.pending.has(key) && !(await this.move(key))) return this.addLocally(key, by, ttlMs, options);
+    if (await this.answeredHere(key)) return this.addLocally(key, by, ttlMs, options);
     const call = this.shared.add(key, by, ttlMs, options);
     try {
       return await withinMs(this.timeoutMs, call);
@@ -78,7 +78,7 @@ export class BoundedCounters implements Counters {
   }
 
   async get(key: string): Promise<number> {
-    if (this.pending.has(key) && !(await this.move(key))) return this.ledger.get(key);
+    if (await this.answeredHere(key)) return this.ledger.get(key);
     return this.bounded(() => this.shared.get(key), () => this.ledger.get(key));
   }
 
@@ -90,7 +90,7 @@ export class BoundedCounters implements Counters {
    */
   async next(key: string): Promise<number> {
     try {
-      return await withinMs(this.exactTimeoutMs, this.shared.next(key));
+      return this.answered(await withinMs(this.exactTimeoutMs, this.shared.next(key)));
     } catch (error) {
       this.failed(error as Error);
       throw storeUnavailable(error);
@@ -98,7 +98,7 @@ export class BoundedCounters implements Counters {
   }
 
   async ttl(key: string): Promise<number | undefined> {
-    if (this.pending.has(key) && !(await this.move(key))) return this.ledger.ttl(key);
+    if (await this.answeredHere(key)) return this.ledger.ttl(key);
     return this.bounded(() => this.shared.ttl(key), () => this.ledger.ttl(key));
   }
 
@@ -107,7 +107,7 @@ export class BoundedCounters implements Counters {
     this.deletions.set(key, (this.deletions.get(key) ?? 0) + 1);
     this.pending.delete(key);
     await this.ledger.delete(key);
-    return this.bounded(() => this.shared.delete(key), async () => undefined);
+    return this.bounded(() => this.shared.delete(key), async () => undefined, false); // even while quiet: a skipped delete would stay counting
   }
 
   takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
@@ -121,20 +121,18 @@ export class BoundedCounters implements Counters {
   }
 
   /**
-   * An add that only counts in the shared store: refused (503) rather than counted locally. Counts
-   * this process still owes the store on that key (a settlement or a take-back that timed out)
-   * do not hold it up: they are moved behind, and meanwhile a positive one is added to the total
-   * the caller judges by. Read before the add is sent, so a move that lands first is counted
-   * twice at worst, the stricter side; a negative one (money given back) is left out, also the
-   * stricter side. Waiting for the move instead turned one late answer under a burst into a 503
-   * for every request on that key until a move got through (thousands of 5,000 streams opened at
-   * once on one key, docs/performance-history.md).
+   * An add that only counts in the shared store: refused (503) rather than counted locally. Counts this process
+   * still owes the store on that key (a settlement or a take-back that timed out) do not hold it up: they are
+   * moved behind, and meanwhile a positive one is added to the total the caller judges by. Read before the add
+   * is sent, so a move that lands first is counted twice at worst, the stricter side; a negative one (money
+   * given back) is left out, also the stricter side. Waiting for the move instead turned one late answer under
+   * a burst into a 503 for every request on that key until a move got through (docs/performance-history.md).
    */
   private async addExactly(key: string, by: number, ttlMs: number | undefined): Promise<number> {
     const owed = this.pending.has(key) ? Math.max(0, this.ledger.getNow(key)) : 0;
     const call = this.shared.add(key, by, ttlMs);
     try {
-      return (await withinMs(this.exactTimeoutMs, call)) + owed;
+      return this.answered(await withinMs(this.exactTimeoutMs, call)) + owed;
     } catch (error) {
       this.failed(error as Error);
       // Applied late after all: take it back there, since the caller was told it did not count.
@@ -182,6 +180,7 @@ export class BoundedCounters implements Counters {
       call.then(() => this.addLocally(key, -amount, ttlMs), () => undefined);
       return false;
     }
+    this.answered(undefined);
     await this.ledger.add(key, -amount, ttlMs);
     if ((await this.ledger.get(key)) !== 0) return false;
     this.pending.delete(key);
@@ -196,7 +195,8 @@ export class BoundedCounters implements Counters {
     return this.moving;
   }
 
-  private async bounded<T>(call: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+  private async bounded<T>(call: () => Promise<T>, fallback: () => Promise<T>, skipWhileQuiet = true): Promise<T> {
+    if (skipWhileQuiet && Date.now() < this.quietUntil) return fallback();
     try {
       return await withinMs(this.timeoutMs, call());
     } catch (error) {
@@ -205,7 +205,19 @@ export class BoundedCounters implements Counters {
     }
   }
 
+  /** Quiet, or this key's local count could not be moved into the store: answered from the ledger. */
+  private async answeredHere(key: string): Promise<boolean> {
+    return Date.now() < this.quietUntil || (this.pending.has(key) && !(await this.move(key)));
+  }
+
+  /** The store answered a call that quiet does not skip: it is asked again from now on. */
+  private answered<T>(value: T): T {
+    this.quietUntil = 0;
+    return value;
+  }
+
   private failed(error: Error): void {
+    this.quietUntil = Date.now() + 1000;
     this.failureCount++;
     this.lastError = error.message;
     const now = Date.now();
