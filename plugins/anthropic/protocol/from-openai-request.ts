@@ -126,14 +126,15 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
     const ownTools = (body.tools?.length ?? 0) > 0 && toolChoice?.type !== 'none';
     body.tools = [...(body.tools ?? []), answerTool!];
     body.tool_choice = ownTools ? { ...toolChoice, type: 'any' } : { type: 'tool', name: jsonTool };
-    // Anthropic thinks only where the tool choice is auto or none: the format is what was asked.
-    if (body.thinking) {
-      rejectUnsupported(policy, provider, 'reasoning_effort', 'Anthropic cannot think while it must answer through a tool, as response_format asks');
-      delete body.thinking;
-    }
   } else if (toolChoice) {
     // A client that requires a call of its own tools is answered by a call, not by text to shape.
     body.tool_choice = toolChoice;
+  }
+  // Anthropic thinks only where the tool choice is auto or none: a call that must be made is what was asked.
+  if (body.thinking && (body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool')) {
+    const why = jsonTool ? 'it must answer through a tool, as response_format asks' : 'tool_choice requires a tool call';
+    rejectUnsupported(policy, provider, 'reasoning_effort', `Anthropic cannot think while ${why}`);
+    delete body.thinking;
   }
   // Anthropic refuses a thinking budget that does not leave room for the answer.
   if (body.thinking?.type === 'enabled' && typeof body.thinking.budget_tokens === 'number' && body.max_tokens <= body.thinking.budget_tokens) {
