@@ -11,7 +11,7 @@
  * failure after the first line ends the stream with `{"error": "..."}` on a line of its own, as
  * Ollama does, so a cut answer never looks complete.
  */
-import { GatewayError, clientGone, toGatewayError } from 'llm-gateway/plugin';
+import { GatewayError, StreamedToolCalls, clientGone, toGatewayError } from 'llm-gateway/plugin';
 import { renderOllamaError } from './errors.js';
 
 /** @typedef {import('llm-gateway/plugin').GatewayContext} GatewayContext */
@@ -103,6 +103,7 @@ export async function* ndjsonAnswer(ctx, chunks, shape) {
   const line = (/** @type {object} */ value) => `${JSON.stringify(value)}\n`;
   /** @type {Map<number, { id: string; name: string; arguments: string }>} */
   const calls = new Map();
+  const callNumbers = new StreamedToolCalls();
   /** @type {string | null} */
   let finish = null;
   /** @type {Usage | undefined} */
@@ -119,15 +120,18 @@ export async function* ndjsonAnswer(ctx, chunks, shape) {
       if (chunk.usage) usage = chunk.usage;
       const choice = chunk.choices[0];
       if (!choice) continue;
-      const { content, reasoning_content: thinking, tool_calls: deltas } = choice.delta;
+      // Azure's filter annotations carry a choice without a delta.
+      const { content, reasoning_content: thinking, tool_calls: deltas } = choice.delta ?? {};
       if (typeof thinking === 'string' && thinking !== '') yield line(shape.part({ thinking }));
       if (typeof content === 'string' && content !== '') yield line(shape.part({ content }));
       for (const delta of deltas ?? []) {
-        const call = calls.get(delta.index) ?? { id: '', name: '', arguments: '' };
+        // Numbered by the call it belongs to, not by `index`, which some hosts leave out (Gemini) or give every call as 0 (Ollama).
+        const number = callNumbers.callOf(delta);
+        const call = calls.get(number) ?? { id: '', name: '', arguments: '' };
         call.id ||= delta.id ?? '';
         call.name += delta.function?.name ?? '';
         call.arguments += delta.function?.arguments ?? '';
-        calls.set(delta.index, call);
+        calls.set(number, call);
       }
       if (choice.finish_reason) {
         finish = choice.finish_reason;
