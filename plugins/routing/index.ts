@@ -69,6 +69,7 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
           health: (t) => health.get(t),
           price: (t) => prices[`${t.provider}/${t.model}`] ?? prices[t.provider],
           random: Math.random,
+          now: Date.now,
           hasHeadroom: (t) => withHeadroom?.has(t) ?? true,
           nextCursor: () => cursor,
         });

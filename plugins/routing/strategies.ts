@@ -20,7 +20,12 @@ export interface StrategyInput {
   nextCursor: () => number;
   /** Whether a target is within its rate limits now (true when nothing limits it). */
   hasHeadroom: (target: Target) => boolean;
+  /** The time, ms since the epoch (least-latency ages failures). */
+  now: () => number;
 }
+
+/** least-latency: how long until a deployment's failures weigh half as much. */
+const FAILURES_HALF_LIFE_MS = 60_000;
 
 export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[], input: StrategyInput): RoutedTarget[] {
   switch (strategy) {
@@ -36,12 +41,15 @@ export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[
       // Deployments never tried go first, so every one gets measured; one tried that never answered
       // (it fails or times out) goes last, rather than first on every request for ever. A latency
       // counts for as much as the deployment answers: divided by its success rate, a fast one that
-      // starts failing gives way after a failure or two instead of keeping its old place.
+      // starts failing gives way instead of keeping its old place. Failures weigh half as much a
+      // minute on: one left behind is not measured again, and would otherwise stay behind for good.
       return sortBy(targets, (t) => {
         const health = input.health(t);
         if (health === undefined || health.requests === 0) return -1;
         if (health.latencyMs === undefined) return Number.POSITIVE_INFINITY;
-        return health.latencyMs / Math.max(1 - (health.errorRate || 0), 1e-6);
+        const sinceFailure = input.now() - (health.lastErrorAt ?? 0);
+        const errorRate = (health.errorRate || 0) * 0.5 ** (sinceFailure / FAILURES_HALF_LIFE_MS);
+        return health.latencyMs / Math.max(1 - errorRate, 1e-6);
       });
     case 'lowest-cost':
       return sortBy(targets, (t) => input.price(t) ?? Number.POSITIVE_INFINITY);

@@ -8,7 +8,7 @@ const names = (targets: RoutedTarget[]) => targets.map((t) => t.provider).join('
 
 function input(overrides: Partial<StrategyInput> = {}): StrategyInput {
   let cursor = 0;
-  return { health: () => undefined, price: () => undefined, random: Math.random, nextCursor: () => cursor++, hasHeadroom: () => true, ...overrides };
+  return { health: () => undefined, price: () => undefined, random: Math.random, nextCursor: () => cursor++, hasHeadroom: () => true, now: Date.now, ...overrides };
 }
 
 describe('strategies', () => {
@@ -30,12 +30,22 @@ describe('strategies', () => {
   // Before its fix a deployment that had been fast kept its place while it failed: its latency
   // average only moves on a success, so only the circuit breaker, if configured, moved traffic off.
   it('least-latency: a fast deployment that fails gives way to a slower one that answers', () => {
-    const measured: Record<string, { requests: number; latencyMs: number; errorRate: number }> = { a: { requests: 20, latencyMs: 100, errorRate: 0.36 }, b: { requests: 20, latencyMs: 150, errorRate: 0 }, c: { requests: 20, latencyMs: 90, errorRate: 0 } };
+    const measured: Record<string, { requests: number; latencyMs: number; errorRate: number; lastErrorAt?: number }> = { a: { requests: 20, latencyMs: 100, errorRate: 0.36, lastErrorAt: Date.now() }, b: { requests: 20, latencyMs: 150, errorRate: 0 }, c: { requests: 20, latencyMs: 90, errorRate: 0 } };
     const health = (t: { provider: string }) => measured[t.provider] as never;
     // a: 100 / 0.64 ≈ 156 ms a success, b: 150, c: 90.
     expect(names(orderTargets('least-latency', [a, b, c], input({ health })))).toBe('cba');
     const healthy = (t: { provider: string }) => ({ ...measured[t.provider], errorRate: 0 }) as never;
     expect(names(orderTargets('least-latency', [a, b, c], input({ health: healthy })))).toBe('cab');
+  });
+
+  // A deployment left behind is not tried while the others answer, so its error rate would never
+  // come down: its failures weigh half as much a minute on (a review of the first fix found it).
+  it('least-latency: a deployment that failed long ago takes its place again', () => {
+    const now = 1_000_000_000;
+    const failedAt = (ago: number) => (t: { provider: string }) =>
+      ({ a: { requests: 20, latencyMs: 100, errorRate: 0.9, lastErrorAt: now - ago }, b: { requests: 20, latencyMs: 150, errorRate: 0 }, c: { requests: 20, latencyMs: 300, errorRate: 0 } })[t.provider as 'a' | 'b' | 'c'] as never;
+    expect(names(orderTargets('least-latency', [a, b, c], input({ health: failedAt(1_000), now: () => now })))).toBe('bca');
+    expect(names(orderTargets('least-latency', [a, b, c], input({ health: failedAt(600_000), now: () => now })))).toBe('abc');
   });
 
   it('lowest-cost: cheapest first, unknown prices last', () => {
