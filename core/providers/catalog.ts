@@ -10,6 +10,7 @@ import { GatewayError, isGatewayError } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../logger.js';
 import { maskUrlPasswords } from '../mask-urls.js';
+import { thrownMessage } from '../thrown.js';
 import type { ModelObject } from '../protocol/openai.js';
 import type { ProviderModel } from './provider.js';
 import type { ProviderRegistry } from './registry.js';
@@ -132,7 +133,7 @@ export class ModelCatalog {
       this.reindex();
       this.events.emit('provider:models', providerId, listing.models);
     } catch (cause) {
-      const error = isGatewayError(cause) ? cause : new GatewayError('upstream', `${providerId}: listing models failed: ${(cause as Error).message}`, { provider: providerId, cause });
+      const error = isGatewayError(cause) ? cause : new GatewayError('upstream', `${providerId}: listing models failed: ${thrownMessage(cause)}`, { provider: providerId, cause });
       // Keep the last good list: a provider briefly down still has the models it had.
       listing.status = listing.refreshedAt ? 'ok' : 'error';
       // Shown on the public /ready: an adapter's own error (hosts, a URL's password) goes to the log only.

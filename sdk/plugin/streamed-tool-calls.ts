@@ -13,7 +13,7 @@ export class StreamedToolCalls {
 
   /** The call's number: 0 for the first call of the answer, and so on. */
   callOf(delta: { index?: number | undefined; id?: string | null | undefined }): number {
-    const id = delta.id ?? undefined;
+    const id = delta.id || undefined; // an empty id names no call
     const known = delta.index === undefined ? this.last : (this.byIndex.get(delta.index) ?? -1);
     if (known >= 0 && (id === undefined || this.ids[known] === undefined || this.ids[known] === id)) {
       if (id !== undefined) this.ids[known] = id;

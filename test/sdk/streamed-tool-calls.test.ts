@@ -25,6 +25,10 @@ describe('StreamedToolCalls', () => {
     expect(numbers([{ id: 'a' }, {}, { id: 'b' }, { id: 'b' }])).toEqual([0, 0, 1, 1]);
   });
 
+  it('reads an empty id as no id (it names no other call)', () => {
+    expect(numbers([{ index: 0, id: 'a' }, { index: 0, id: '' }, { id: '' }])).toEqual([0, 0, 0]);
+  });
+
   it('numbers calls in the order they begin, whatever the host numbers them', () => {
     expect(numbers([{ index: 3, id: 'x' }, { index: 7, id: 'y' }, { index: 3 }])).toEqual([0, 1, 0]);
   });
