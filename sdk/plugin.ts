@@ -87,4 +87,5 @@ export type { ValidationIssue } from '../core/validation.js';
 export { attachNative, nativeOf } from '../core/protocol/native.js';
 export type { NativeEvent, NativeProtocol, NativeRequest, TranslationLoss } from '../core/protocol/native.js';
 export type * from '../core/protocol/openai.js';
+export { TOOL_ERROR_PREFIX } from '../core/protocol/openai.js';
 export { askForStreamUsage } from '../core/protocol/stream-usage.js';

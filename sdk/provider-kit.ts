@@ -42,3 +42,4 @@ export { primeStream } from '../core/stream.js';
 export { AS_PARSED, type UnparsedChunk } from '../core/unparsed-preamble.js';
 export type { Logger } from '../core/logger.js';
 export type * from '../core/protocol/openai.js';
+export { TOOL_ERROR_PREFIX } from '../core/protocol/openai.js';

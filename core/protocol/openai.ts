@@ -144,3 +144,11 @@ export interface EmbeddingsResponse {
   usage: { prompt_tokens: number; total_tokens: number };
   [field: string]: unknown;
 }
+
+/**
+ * How a tool message says its tool failed. OpenAI's tool messages have no error flag, so a
+ * translation from an API that has one (Anthropic's `is_error`) writes this before the result,
+ * where the model reads it; a translation into an API with a flag of its own (Gemini's `error` key
+ * of a function response) reads it back.
+ */
+export const TOOL_ERROR_PREFIX = '[tool error] ';

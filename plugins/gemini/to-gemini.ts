@@ -32,7 +32,7 @@
  * - https://ai.google.dev/gemini-api/docs/audio (audio MIME types)
  * - https://ai.google.dev/gemini-api/docs/troubleshooting (error statuses)
  */
-import { type ChatCompletionRequest, type ChatMessage, type ToolCall, invalidRequest } from 'llm-gateway/plugin';
+import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, type ToolCall, invalidRequest } from 'llm-gateway/plugin';
 import { type UnsupportedParamsPolicy, rejectUnsupported } from 'llm-gateway/provider-kit';
 import { issuedCallId } from './from-gemini.js';
 import type {
@@ -276,11 +276,13 @@ export function thoughtSignatureOf(call: ToolCall): string | undefined {
 
 /**
  * A tool result as the JSON object Gemini requires. A result that is itself a JSON object is sent
- * as it is (so `{"error": ...}` reads as an error, as Google suggests); anything else is wrapped
- * as `{ result: ... }`.
+ * as it is (so `{"error": ...}` reads as an error, as Google suggests); a failed tool's (marked by
+ * TOOL_ERROR_PREFIX, as from an Anthropic client's `is_error`) is `{ error: ... }`, the key Gemini's
+ * reference names for error details; anything else is wrapped as `{ result: ... }`.
  */
 function functionResponse(content: ChatMessage['content']): Record<string, unknown> {
   const text = typeof content === 'string' ? content : (content ?? []).filter((part) => part.type === 'text').map((part) => String(part.text ?? '')).join('\n');
+  if (text.startsWith(TOOL_ERROR_PREFIX)) return { error: text.slice(TOOL_ERROR_PREFIX.length) };
   let value: unknown = text;
   try {
     value = JSON.parse(text);

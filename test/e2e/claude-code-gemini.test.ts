@@ -125,4 +125,13 @@ describe('Claude Code on Gemini: tool results as functionResponse', () => {
     expect(JSON.stringify(response?.response)).not.toContain('line oneline two');
     expect(JSON.stringify(response?.response)).toMatch(/line one.+line two/);
   });
+
+  // Gemini's FunctionResponse.response (https://ai.google.dev/api/caching#FunctionResponse): "Use
+  // "output" key to specify function output and "error" key to specify error details (if any)."
+  // Before its fix an Anthropic tool_result with is_error: true reached Gemini as
+  // `{result: "[tool error] ..."}`, the function's output.
+  it('sends a failed tool (is_error) as the error of the function response', async () => {
+    const response = await resultTurn({ type: 'tool_result', tool_use_id: 'toolu_1', is_error: true, content: 'city not found' });
+    expect(response?.response).toEqual({ error: 'city not found' });
+  });
 });

@@ -15,7 +15,7 @@
  * right after the assistant turn that asked for them, as OpenAI requires; system messages in the
  * conversation (Claude Code sends them) stay system messages, in place.
  */
-import type { ChatCompletionRequest, ChatMessage, ThinkingBlock, ToolCall, TranslationLoss } from 'llm-gateway/plugin';
+import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, type ThinkingBlock, type ToolCall, type TranslationLoss } from 'llm-gateway/plugin';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock } from './types.js';
 
 export interface OpenAITranslation {
@@ -157,7 +157,7 @@ function toolMessage(block: AnthropicToolResultBlock, at: string, losses: Transl
     content = simplify(parts);
   }
   // OpenAI has no error flag on tool results; the model still needs to know.
-  if (block.is_error) content = `[tool error] ${typeof content === 'string' ? content : textOfParts(content)}`;
+  if (block.is_error) content = `${TOOL_ERROR_PREFIX}${typeof content === 'string' ? content : textOfParts(content)}`;
   return { role: 'tool', tool_call_id: block.tool_use_id, content };
 }
 
