@@ -45,8 +45,10 @@ export function describeGateway(gateway: Gateway, filepath: string | undefined):
   }
   lines.push('', 'virtual models:');
   if (config.models.size === 0) lines.push('  (none)');
+  // A model that names no strategy has the routing plugin's default; without that plugin, targets go in order.
+  const unnamed = plugins.some((p) => p.name === 'gateway:routing') ? "routing's default" : 'fallback';
   for (const model of config.models.values()) {
-    lines.push(`  ${model.name.padEnd(14)} ${model.strategy.padEnd(18)} ${model.targets.map((t) => `${t.provider}/${t.model}`).join(' → ')}`);
+    lines.push(`  ${model.name.padEnd(14)} ${(model.strategy ?? unnamed).padEnd(18)} ${model.targets.map((t) => `${t.provider}/${t.model}`).join(' → ')}`);
   }
   const middleware = plugins.filter((p) => p.middleware);
   const upstream = plugins.filter((p) => p.upstream);

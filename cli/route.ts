@@ -56,11 +56,11 @@ export async function routeCommand(options: RouteOptions): Promise<number> {
     const lines = [
       `model:    ${options.model}`,
       `rule:     ${decision.rule ?? (rules ? 'none matched' : 'no rules plugin configured')}`,
-      `route:    ${route.virtualModel ? `virtual model ${route.virtualModel} (strategy ${virtual?.strategy ?? 'fallback'})` : route.reason}`,
+      `route:    ${route.virtualModel ? `virtual model ${route.virtualModel} (strategy ${virtual?.strategy ?? "the routing plugin's default, else fallback"})` : route.reason}`,
       'targets:',
       ...route.targets.map((t, i) => `  ${i + 1}. ${t.provider}/${t.model}${t.params ? ` params=${JSON.stringify(t.params)}` : ''}`),
     ];
-    if (route.targets.length > 1 && virtual && virtual.strategy !== 'fallback') lines.push(`(the ${virtual.strategy} strategy reorders these per request)`);
+    if (route.targets.length > 1 && virtual?.strategy !== undefined && virtual.strategy !== 'fallback') lines.push(`(the ${virtual.strategy} strategy reorders these per request)`);
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
   } catch (error) {

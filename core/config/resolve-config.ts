@@ -20,7 +20,8 @@ import { resolveAdminKey } from './admin-key.js';
 
 export interface ResolvedVirtualModel {
   readonly name: string;
-  readonly strategy: string;
+  /** The model's own; absent, the routing plugin's default (`routing({ strategy })`, else fallback). */
+  readonly strategy?: string;
   readonly description?: string;
   readonly targets: readonly (Target & { weight: number; priority: number; tier?: 'free' | 'paid' })[];
 }

@@ -58,7 +58,7 @@ function resolveVirtualModel(name: string, model: VirtualModelConfig, providerId
       ...(spec.params ? { params: spec.params } : {}),
     };
   });
-  return { name, strategy: model.strategy ?? 'fallback', targets, ...(model.description ? { description: model.description } : {}) };
+  return { name, ...(model.strategy ? { strategy: model.strategy } : {}), targets, ...(model.description ? { description: model.description } : {}) };
 }
 
 function isEnvReference(value: unknown): value is EnvReference {

@@ -44,7 +44,7 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
     // Every virtual model names a strategy this plugin knows, at start and after every live change.
     host.checkConfig((next) =>
       [...next.models.values()]
-        .filter((m) => !(STRATEGIES as readonly string[]).includes(m.strategy))
+        .filter((m) => m.strategy !== undefined && !(STRATEGIES as readonly string[]).includes(m.strategy))
         .map((m) => `config/models/${m.name}/strategy must be one of: ${STRATEGIES.map((s) => JSON.stringify(s)).join(', ')} (found ${JSON.stringify(m.strategy)})`),
     );
     // Provided by plugins that may come later in the list: looked up on first use.
