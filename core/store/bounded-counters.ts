@@ -1,8 +1,8 @@
 /**
  * Counters that never hold a request hostage to a slow or unreachable store: every call has a bounded wait, and a
- * call that fails or runs out of time is answered from this process's own memory instead; for a second after a
- * failure, calls are answered there at once. Limits then hold per replica rather than across them until the store
- * is back; the failures are counted and logged (at most once a minute), never thrown at a client.
+ * call that fails or runs out of time is answered from this process's own memory instead, and for a second after
+ * a failure adds and bucket takes are answered there at once (reads still ask the store: a sequence's readers need
+ * its value). Limits then hold per replica until the store is back; failures are logged at most once a minute.
  *
  * Nothing is counted twice, and nothing is lost. The local counters are a ledger of what the shared store has not
  * got yet: an add answered locally is moved into the store when it answers again (before any other call on that
@@ -78,7 +78,7 @@ export class BoundedCounters implements Counters {
   }
 
   async get(key: string): Promise<number> {
-    if (await this.answeredHere(key)) return this.ledger.get(key);
+    if (this.pending.has(key) && !(await this.move(key))) return this.ledger.get(key);
     return this.bounded(() => this.shared.get(key), () => this.ledger.get(key));
   }
 
@@ -98,7 +98,7 @@ export class BoundedCounters implements Counters {
   }
 
   async ttl(key: string): Promise<number | undefined> {
-    if (await this.answeredHere(key)) return this.ledger.ttl(key);
+    if (this.pending.has(key) && !(await this.move(key))) return this.ledger.ttl(key);
     return this.bounded(() => this.shared.ttl(key), () => this.ledger.ttl(key));
   }
 
@@ -107,11 +107,11 @@ export class BoundedCounters implements Counters {
     this.deletions.set(key, (this.deletions.get(key) ?? 0) + 1);
     this.pending.delete(key);
     await this.ledger.delete(key);
-    return this.bounded(() => this.shared.delete(key), async () => undefined, false); // even while quiet: a skipped delete would stay counting
+    return this.bounded(() => this.shared.delete(key), async () => undefined);
   }
 
   takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
-    return this.bounded(() => this.shared.takeFromBucket(key, amount, capacity, refillPerSecond), () => this.ledger.takeFromBucket(key, amount, capacity, refillPerSecond));
+    return this.bounded(() => this.shared.takeFromBucket(key, amount, capacity, refillPerSecond), () => this.ledger.takeFromBucket(key, amount, capacity, refillPerSecond), true);
   }
 
   async close(): Promise<void> {
@@ -195,22 +195,22 @@ export class BoundedCounters implements Counters {
     return this.moving;
   }
 
-  private async bounded<T>(call: () => Promise<T>, fallback: () => Promise<T>, skipWhileQuiet = true): Promise<T> {
+  private async bounded<T>(call: () => Promise<T>, fallback: () => Promise<T>, skipWhileQuiet = false): Promise<T> {
     if (skipWhileQuiet && Date.now() < this.quietUntil) return fallback();
     try {
-      return await withinMs(this.timeoutMs, call());
+      return this.answered(await withinMs(this.timeoutMs, call()));
     } catch (error) {
       this.failed(error as Error);
       return fallback();
     }
   }
 
-  /** Quiet, or this key's local count could not be moved into the store: answered from the ledger. */
+  /** An add: quiet, or this key's local count could not be moved into the store: answered from the ledger. */
   private async answeredHere(key: string): Promise<boolean> {
     return Date.now() < this.quietUntil || (this.pending.has(key) && !(await this.move(key)));
   }
 
-  /** The store answered a call that quiet does not skip: it is asked again from now on. */
+  /** The store answered: it is asked again from now on. */
   private answered<T>(value: T): T {
     this.quietUntil = 0;
     return value;

@@ -58,7 +58,7 @@ export function providerPages(kit: PageKit) {
     const models = effective.models.map((entry) => {
       const value = entry.value ?? entry.file;
       const targets = (value?.targets ?? []).map((t) => (typeof t === 'string' ? { model: t } : t));
-      return { name: entry.name, origin: entry.origin, removed: entry.origin === 'removed', strategy: value?.strategy ?? 'fallback', description: value?.description ?? '', targets };
+      return { name: entry.name, origin: entry.origin, removed: entry.origin === 'removed', strategy: value?.strategy ?? '', description: value?.description ?? '', targets };
     });
     await kit.page(http, 'providers', {
       title: 'Providers & models',
@@ -135,8 +135,10 @@ export function providerPages(kit: PageKit) {
           return compact({ ...kept, model: t.model, weight: numberFrom(t.weight, 'weight'), priority: numberFrom(t.priority, 'priority') });
         });
       if (targets.length === 0) throw invalidRequest('A virtual model needs at least one target.', 'target');
-      const strategy = textField(form, 'strategy');
-      await setEntry(live, 'model', name, compact({ ...before, targets, ...(strategy ? { strategy } : {}), ...(form.has('description') ? { description: textField(form, 'description') } : {}) }), actorOf(http));
+      // The form's empty choice is the routing plugin's default: no strategy of the model's own.
+      const { strategy: ownStrategy, ...rest } = before;
+      const strategy = form.has('strategy') ? textField(form, 'strategy') : (ownStrategy as string | undefined);
+      await setEntry(live, 'model', name, compact({ ...rest, targets, ...(strategy ? { strategy } : {}), ...(form.has('description') ? { description: textField(form, 'description') } : {}) }), actorOf(http));
       return `Virtual model ${name} saved.`;
     }),
 
