@@ -20,24 +20,42 @@ export interface ValidationIssue {
   found: unknown;
 }
 
+/**
+ * For request bodies: the first problem, not all of them. A client's body of many small wrong
+ * elements (`tool_calls: [1,1,1,…]`) made an error object for each, about 1.4 KB of heap for every
+ * 3 bytes sent: 0.6 MB took 2.3 s and 185 MB, and 9 MB of `{}` ran the process out of memory.
+ */
+const requestAjv = new Ajv({ strict: false, strictNumbers: true, useDefaults: true, allowUnionTypes: true });
+
 const compiled = new WeakMap<object, ValidateFunction>();
+const compiledForRequests = new WeakMap<object, ValidateFunction>();
 
 /**
  * The validator of a schema, compiled once, on its first use: modules declare theirs at load time,
- * and compiling them all then cost a CLI command most of its start-up.
+ * and compiling them all then cost a CLI command most of its start-up. It reports every problem
+ * (a config's, a plugin's options).
  */
 export function validatorFor(schema: object): ValidateFunction {
-  let validate = compiled.get(schema);
+  return lazyValidator(ajv, compiled, schema);
+}
+
+/** The same for a client's request body, stopping at its first problem (see `requestAjv`). */
+export function requestValidatorFor(schema: object): ValidateFunction {
+  return lazyValidator(requestAjv, compiledForRequests, schema);
+}
+
+function lazyValidator(instance: Ajv, cache: WeakMap<object, ValidateFunction>, schema: object): ValidateFunction {
+  let validate = cache.get(schema);
   if (!validate) {
     let real: ValidateFunction | undefined;
     const lazy = ((data: unknown) => {
-      real ??= ajv.compile(schema);
+      real ??= instance.compile(schema);
       const valid = real(data);
       lazy.errors = real.errors;
       return valid;
     }) as ValidateFunction;
     validate = lazy;
-    compiled.set(schema, validate);
+    cache.set(schema, validate);
   }
   return validate;
 }

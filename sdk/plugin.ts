@@ -82,7 +82,7 @@ export { StreamedThinking } from './plugin/streamed-thinking.js';
 export { StreamedToolCalls } from './plugin/streamed-tool-calls.js';
 export { pointerToParam, rejectBody } from './plugin/reject-body.js';
 export type { RejectBodyOptions } from './plugin/reject-body.js';
-export { describeErrors, describeFound, formatIssues, validate, validatorFor } from '../core/validation.js';
+export { describeErrors, describeFound, formatIssues, requestValidatorFor, validate, validatorFor } from '../core/validation.js';
 export type { ValidationIssue } from '../core/validation.js';
 export { attachNative, nativeOf } from '../core/protocol/native.js';
 export type { NativeEvent, NativeProtocol, NativeRequest, TranslationLoss } from '../core/protocol/native.js';

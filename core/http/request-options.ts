@@ -7,7 +7,7 @@
  */
 import { invalidRequest } from '../errors.js';
 import type { GatewayPlugin } from '../plugin.js';
-import { describeErrors, describeFound, validatorFor } from '../validation.js';
+import { describeErrors, describeFound, requestValidatorFor } from '../validation.js';
 
 export type RequestOptions = Readonly<Record<string, unknown>>;
 
@@ -18,7 +18,7 @@ export function requestOptionsReader(plugins: readonly GatewayPlugin[]): (body: 
   const properties: Record<string, object> = {};
   for (const plugin of plugins) Object.assign(properties, plugin.requestOptions);
   const known = Object.keys(properties);
-  const check = validatorFor({ type: 'object', additionalProperties: false, properties });
+  const check = requestValidatorFor({ type: 'object', additionalProperties: false, properties });
 
   return function takeRequestOptions(body) {
     const options = body.gateway;

@@ -4,7 +4,7 @@
  * format reads; values (roles, ranges, block types) and unknown fields are the upstream's to judge,
  * so the gateway is never stricter than the Anthropic API it stands in for.
  */
-import { describeErrors, describeFound, invalidRequest, validatorFor } from 'llm-gateway/plugin';
+import { describeErrors, describeFound, invalidRequest, requestValidatorFor } from 'llm-gateway/plugin';
 import type { AnthropicRequest } from './types.js';
 
 /** `when` a block is of one of these types, it must also match `then`. */
@@ -59,7 +59,7 @@ const messagesRequestSchema = {
   },
 };
 
-const check = validatorFor(messagesRequestSchema);
+const check = requestValidatorFor(messagesRequestSchema);
 
 /** Validates a `/v1/messages` body; `countOnly` for `/v1/messages/count_tokens`, which has no `max_tokens`. */
 export function validateMessagesRequest(body: Record<string, unknown>, countOnly = false): AnthropicRequest {

@@ -8,12 +8,12 @@
  * losses, for the target's `unsupportedParams` policy to refuse or drop when the chat view is what
  * goes up; a host that serves `/completions` gets the client's body and loses nothing.
  */
-import { type ChatCompletionRequest, type TranslationLoss, rejectBody, validatorFor } from 'llm-gateway/plugin';
+import { type ChatCompletionRequest, type TranslationLoss, rejectBody, requestValidatorFor } from 'llm-gateway/plugin';
 import type { CompletionPrompt, CompletionRequest } from '../completions-wire.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 
-const check = validatorFor({
+const check = requestValidatorFor({
   type: 'object',
   // OpenAI requires `prompt` too, but takes null for it (the start of a new document).
   required: ['model', 'prompt'],

@@ -4,9 +4,9 @@
  * see the input as one user message of a chat view (`ctx.request`), so whatever reads models and
  * prompt sizes works unchanged; the embeddings request itself is `ctx.embeddings`.
  */
-import { defineFrontEnd, describeErrors, describeFound, invalidRequest, validatorFor, type EmbeddingsRequest } from 'llm-gateway/plugin';
+import { defineFrontEnd, describeErrors, describeFound, invalidRequest, requestValidatorFor, type EmbeddingsRequest } from 'llm-gateway/plugin';
 
-const check = validatorFor({
+const check = requestValidatorFor({
   type: 'object',
   required: ['model', 'input'],
   properties: {

@@ -9,11 +9,11 @@
  *
  * Never stricter than OpenAI's own API (https://platform.openai.com/docs/api-reference/chat/create).
  */
-import { type ChatCompletionRequest, invalidRequest, rejectBody, validatorFor } from 'llm-gateway/plugin';
+import { type ChatCompletionRequest, invalidRequest, rejectBody, requestValidatorFor } from 'llm-gateway/plugin';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 
-const check = validatorFor({
+const check = requestValidatorFor({
   type: 'object',
   required: ['model', 'messages'],
   properties: {

@@ -4,7 +4,7 @@
  * `ResponseCreateParamsBase` in openai-node `src/resources/responses/responses.ts`). Unknown fields
  * and item types pass; what they mean is decided where the request goes.
  */
-import { rejectBody, validatorFor } from 'llm-gateway/plugin';
+import { rejectBody, requestValidatorFor } from 'llm-gateway/plugin';
 import type { ResponsesRequest } from './types.js';
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
@@ -90,7 +90,7 @@ const requestSchema = {
   },
 };
 
-const check = validatorFor(requestSchema);
+const check = requestValidatorFor(requestSchema);
 
 export function validateResponsesRequest(body: Record<string, unknown>): ResponsesRequest {
   if (check(body)) return body as ResponsesRequest;
