@@ -14,9 +14,17 @@ const SLASHES = /\//g;
 
 export type GlobMatcher = (value: string) => boolean;
 
+/**
+ * The longest value a glob is asked about; a longer one matches none. picomatch's `*`s between
+ * literals retry at every position, so a client's value costs time that grows with its square: a
+ * model name of 120 KB (`claude` over and over, against `*claude*sonnet*`) took a second. Names
+ * and header values are far shorter.
+ */
+export const LONGEST_GLOB_VALUE = 1024;
+
 export function compileGlob(glob: string, options: { nocase?: boolean } = {}): GlobMatcher {
   const matches = picomatch(glob.replace(SLASHES, NOT_A_SEPARATOR), { nocase: options.nocase ?? false, dot: true });
-  return (value) => matches(value.includes('/') ? value.replace(SLASHES, NOT_A_SEPARATOR) : value);
+  return (value) => value.length <= LONGEST_GLOB_VALUE && matches(value.includes('/') ? value.replace(SLASHES, NOT_A_SEPARATOR) : value);
 }
 
 /**

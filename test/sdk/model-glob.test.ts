@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesModelGlob } from '../../sdk/plugin/model-glob.js';
+import { LONGEST_GLOB_VALUE, compileGlob, matchesModelGlob } from '../../sdk/plugin/model-glob.js';
 
 describe('matchesModelGlob', () => {
   it('matches provider/model globs case-insensitively, the same answer every time it is asked', () => {
@@ -16,5 +16,19 @@ describe('matchesModelGlob', () => {
   it('keeps answering past its cache of compiled globs', () => {
     for (let i = 0; i < 1_500; i++) expect(matchesModelGlob(`p/m${i}`, `p/m${i}`)).toBe(true);
     expect(matchesModelGlob('p/m0', 'p/m1')).toBe(false);
+  });
+});
+
+// picomatch's `*`s between literals retry at every position: a client's model name of 120 KB
+// (`claude` repeated, against `*claude*sonnet*`) took a second of CPU (a review found it). A value
+// longer than LONGEST_GLOB_VALUE matches no glob, without being matched at all.
+describe('a value longer than LONGEST_GLOB_VALUE', () => {
+  it('matches no glob, not even `*`, so that the matcher never runs on it', () => {
+    const long = 'claude'.repeat(20_000);
+    expect(compileGlob('*')(long)).toBe(false);
+    expect(matchesModelGlob(long, '*claude*sonnet*')).toBe(false);
+    const atTheLimit = `claude-${'x'.repeat(LONGEST_GLOB_VALUE - 14)}-sonnet`;
+    expect(atTheLimit.length).toBe(LONGEST_GLOB_VALUE);
+    expect(matchesModelGlob(atTheLimit, '*claude*sonnet*')).toBe(true);
   });
 });
