@@ -31,6 +31,9 @@ function receivedWhole(body: Body): boolean {
   return body.destroyed || body.readableEnded || (body as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
 }
 
+/** How much of an `error:` line is kept (llama.cpp's are a few hundred characters); the rest is dropped. */
+const ERROR_LINE_KEPT = 16 * 1024;
+
 /** The line from `start` to the end of `text` is, or may become, an `error:` line. */
 function mayBeErrorLine(text: string, start: number): boolean {
   const length = text.length - start;
@@ -55,8 +58,13 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
   private atStart = true;
   /** Whether the next text read starts a line. */
   private lineStart = true;
-  /** The start of a line that may be llama.cpp's `error:` line, held until the line is whole. */
-  private carry = '';
+  /**
+   * The start of a line that may be llama.cpp's `error:` line, held until the line is whole: in
+   * pieces, as they came, up to ERROR_LINE_KEPT characters (a line without end, joined again on
+   * every read, cost time that grew with its square: 2 MB took 10 s).
+   */
+  private carry: string[] = [];
+  private carried = 0;
   private readonly body: Body;
   /** The body ended ('end'); its last bytes may still wait in the decoder. */
   private ended = false;
@@ -161,9 +169,16 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
    */
   private feed(text: string, last = false): void {
     let startsLine = this.lineStart;
-    if (this.carry !== '') {
-      text = this.carry + text;
-      this.carry = '';
+    if (this.carry.length > 0) {
+      // An error line that goes on: this read is more of it, kept while there is room.
+      if (!last && text.indexOf('\n') === -1 && this.carry[0]!.startsWith('error:')) {
+        if (this.carried < ERROR_LINE_KEPT) this.carry.push(text.slice(0, ERROR_LINE_KEPT - this.carried));
+        this.carried += text.length;
+        return;
+      }
+      text = this.carry.join('') + text;
+      this.carry = [];
+      this.carried = 0;
       startsLine = true;
     }
     if (text === '') return;
@@ -171,7 +186,9 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
     if (!this.lineStart && !last) {
       const tailStart = text.lastIndexOf('\n') + 1;
       if ((tailStart > 0 || startsLine) && mayBeErrorLine(text, tailStart)) {
-        this.carry = text.slice(tailStart);
+        const tail = text.slice(tailStart, tailStart + ERROR_LINE_KEPT);
+        this.carry = [tail];
+        this.carried = text.length - tailStart;
         text = text.slice(0, tailStart);
         this.lineStart = true;
       }
