@@ -12,7 +12,7 @@
 import type { RouteDecision } from '../context.js';
 import type { ResolvedVirtualModel } from '../config/resolve-config.js';
 import { deploymentOf } from '../deployment-map.js';
-import { notFound } from '../errors.js';
+import { invalidRequest, notFound } from '../errors.js';
 import type { ModelObject } from '../protocol/openai.js';
 import type { ModelCatalog } from '../providers/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -33,6 +33,13 @@ export interface ModelLookup {
    */
   isConfigured(target: Target): boolean;
 }
+
+/**
+ * The longest model name a client may send (real ids are well under 200 characters). Names are
+ * remembered (direct targets here, deployments' health) and echoed in errors: a client's names of
+ * megabytes each were kept a thousand at a time.
+ */
+export const LONGEST_MODEL_NAME = 1024;
 
 /** How many `provider/model` names a resolver remembers the targets of before it starts over. */
 const DIRECT_TARGETS_KEPT = 1000;
@@ -71,6 +78,7 @@ export class ModelResolver implements ModelLookup {
   }
 
   resolve(model: string): RouteDecision {
+    if (model.length > LONGEST_MODEL_NAME) throw invalidRequest(`The model name is ${model.length} characters long; a model's name is at most ${LONGEST_MODEL_NAME}.`, 'model', 'model_name_too_long');
     const virtual = this.virtualModels.get(model);
     if (virtual) {
       return { requestedModel: model, virtualModel: model, targets: virtual.targets, reason: 'virtual-model' };
