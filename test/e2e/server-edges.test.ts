@@ -112,8 +112,9 @@ describe('graceful shutdown', () => {
 describe('the gateway headers of an answer', () => {
   // x-gateway-model echoes the model, which may be the client's own name: one with a character no
   // header can carry made setHeader throw, and one of 20 KB made the client's HTTP parser refuse
-  // the answer (undici: HeadersOverflowError), after it was served.
-  it.each([['a character no header can carry', 'mock/modèle-日本'], ['20 KB long', `mock/${'m'.repeat(20_000)}`]])('answers a model name %s, without echoing it', async (_case, model) => {
+  // the answer (undici: HeadersOverflowError), after it was served. (A name over 1,024 characters
+  // is refused now, model_name_too_long; the header carries at most 256.)
+  it.each([['a character no header can carry', 'mock/modèle-日本'], ['1 KB long', `mock/${'m'.repeat(1_000)}`]])('answers a model name %s, without echoing it', async (_case, model) => {
     const gw = await startGateway({ providers: { mock: mockProvider(upstream) } });
     try {
       const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
