@@ -19,7 +19,7 @@ import { StreamedThinking, StreamedToolCalls, type ChatCompletionChunk, type Thi
 import { finished, forClient, functionCallItem, messageStatus, reasoningItem, withoutEncryptedContent } from './from-chat-response.js';
 import { newId } from './ids.js';
 import type { ToolNames } from './tools.js';
-import type { ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseStreamEvent } from './types.js';
+import type { ResponseItemStatus, ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseStreamEvent } from './types.js';
 
 interface OpenReasoning {
   kind: 'reasoning';
@@ -96,7 +96,7 @@ export class ResponseEventWriter {
     const events: ResponseStreamEvent[] = [];
     this.closeCurrent(events);
     for (const call of [...this.calls.values()].sort((a, b) => a.index - b.index)) {
-      const item = functionCallItem(call.id, { id: call.callId, type: 'function', function: { name: call.name, arguments: call.arguments } }, this.names, 'completed');
+      const item = this.callItem(call, 'completed');
       this.output[call.index] = item;
       events.push(this.event('response.function_call_arguments.done', { item_id: call.id, output_index: call.index, name: item.name, arguments: call.arguments }));
       events.push(this.event('response.output_item.done', { output_index: call.index, item }));
@@ -121,9 +121,9 @@ export class ResponseEventWriter {
     const output = [...this.output];
     // What is still open holds what the client was already sent: a message's text, a call's arguments.
     const open = this.current;
-    if (open?.kind === 'message') output[open.index] = { id: open.id, type: 'message', status: 'incomplete', role: 'assistant', content: open.parts.map((part) => filledPart(part.type, part.value)) } as ResponseOutputMessage;
+    if (open?.kind === 'message') output[open.index] = messageItemOf(open, 'incomplete');
     else if (open?.kind === 'reasoning') output[open.index] = reasoningItem(open.text, open.blocks, open.id) ?? output[open.index]!;
-    for (const call of this.calls.values()) output[call.index] = functionCallItem(call.id, { id: call.callId, type: 'function', function: { name: call.name, arguments: call.arguments } }, this.names, 'incomplete');
+    for (const call of this.calls.values()) output[call.index] = this.callItem(call, 'incomplete');
     return this.event('response.failed', { response: forClient({ ...this.shell, status: 'failed', error, output, usage: null }, this.include) });
   }
 
@@ -229,14 +229,24 @@ export class ResponseEventWriter {
     });
     // A message closes at the end, or before a tool call (no finish reason yet): only a cut-short answer ends incomplete.
     const status = messageStatus(this.finishReason);
-    const item = { id: open.id, type: 'message', status, role: 'assistant', content: open.parts.map((part) => filledPart(part.type, part.value)) } as ResponseOutputMessage;
+    const item = messageItemOf(open, status);
     this.output[open.index] = item;
     events.push(this.event('response.output_item.done', { output_index: open.index, item }));
+  }
+
+  /** A call's function_call item, with the arguments it has so far. */
+  private callItem(call: OpenCall, status: ResponseItemStatus): ReturnType<typeof functionCallItem> {
+    return functionCallItem(call.id, { id: call.callId, type: 'function', function: { name: call.name, arguments: call.arguments } }, this.names, status);
   }
 
   private event(type: string, fields: Record<string, unknown>): ResponseStreamEvent {
     return { type, ...fields, sequence_number: this.sequence++ };
   }
+}
+
+/** A message's item, with the text of its parts so far. */
+function messageItemOf(open: OpenMessage, status: ResponseItemStatus): ResponseOutputMessage {
+  return { id: open.id, type: 'message', status, role: 'assistant', content: open.parts.map((part) => filledPart(part.type, part.value)) } as ResponseOutputMessage;
 }
 
 function emptyPart(type: 'output_text' | 'refusal'): Record<string, unknown> {
