@@ -4,7 +4,7 @@
  * closed in order, message_delta, message_stop), each event written as soon as its chunk arrives.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChatCompletion, ChatCompletionChunk, Usage } from 'llm-gateway/plugin';
+import { StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type Usage } from 'llm-gateway/plugin';
 import { stopReasonFromOpenAI, usageToAnthropic } from './mapping.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent } from './types.js';
 
@@ -39,7 +39,9 @@ type BlockKind = 'text' | 'thinking' | 'tool_use';
  */
 export class AnthropicEventWriter {
   private started = false;
-  private open: { kind: BlockKind; index: number; toolIndex?: number; toolId?: string } | undefined;
+  private open: { kind: BlockKind; index: number; call?: number } | undefined;
+  /** Which call each tool-call delta belongs to, whatever the host numbers them (StreamedToolCalls). */
+  private readonly callNumbers = new StreamedToolCalls();
   private nextIndex = 0;
   private finishReason: string | null = null;
   private usage: Usage | undefined;
@@ -69,11 +71,12 @@ export class AnthropicEventWriter {
       events.push(...this.ensure('text'), { type: 'content_block_delta', index: this.current(), delta: { type: 'text_delta', text: delta.content } });
     }
     for (const call of delta.tool_calls ?? []) {
-      if (this.startsAnotherCall(call)) {
+      const number = this.callNumbers.callOf(call);
+      if (this.open?.kind !== 'tool_use' || this.open.call !== number) {
         events.push(...this.close());
         const index = this.nextIndex++;
         this.calledTools = true;
-        this.open = { kind: 'tool_use', index, toolIndex: call.index, toolId: call.id };
+        this.open = { kind: 'tool_use', index, call: number };
         events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: call.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, name: call.function?.name ?? '', input: {} } });
       }
       const args = call.function?.arguments;
@@ -111,20 +114,6 @@ export class AnthropicEventWriter {
       usage: { input_tokens: 0, output_tokens: 0 },
     };
     return { type: 'message_start', message };
-  }
-
-  /**
-   * Whether a tool call's delta begins a call of its own rather than continuing the open one.
-   * OpenAI numbers each call (`index`) and names it (`id`) in its first delta only; not every
-   * OpenAI-compatible host does: Ollama numbers every call 0, Gemini's endpoint leaves `index`
-   * out, and both send each call whole with its own `id`. So a call is another one when its index
-   * or its id differs from the open call's; a delta with neither continues the open call.
-   */
-  private startsAnotherCall(call: { index?: number; id?: string }): boolean {
-    const open = this.open;
-    if (open?.kind !== 'tool_use') return true;
-    if (call.index !== undefined && call.index !== open.toolIndex) return true;
-    return call.id !== undefined && open.toolId !== undefined && call.id !== open.toolId;
   }
 
   private ensure(kind: 'text' | 'thinking'): AnthropicStreamEvent[] {
