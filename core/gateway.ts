@@ -9,7 +9,6 @@ import Koa from 'koa';
 import './http/koa-augment.js';
 import type { KernelConfig } from './config/kernel-config.js';
 import { resolveConfig, type NamedPlugins, type ResolvedConfig } from './config/resolve-config.js';
-import { GatewayError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { corsFor } from './http/cors.js';
 import { applyBodyRules } from './http/body-rules.js';
@@ -17,6 +16,7 @@ import { errorBoundary } from './http/error-boundary.js';
 import { frontEndRoute } from './http/exchange.js';
 import { FrontEndRoutes } from './http/front-end-routes.js';
 import { mountKernelRoutes } from './http/kernel-routes.js';
+import { methodNotAllowed, refuseWebSockets, unknownPath } from './http/refusals.js';
 import { requestOptionsReader } from './http/request-options.js';
 import { createLogger, type Logger } from './logger.js';
 import { dispatcher } from './dispatch.js';
@@ -160,6 +160,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   if (cors) app.use(cors);
   for (const plugin of plugins) if (plugin.gate) app.use(plugin.gate);
   app.use(frontEndRoutes.shortcut());
+  app.use(refuseWebSockets);
   app.use(unknownPath);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true, methodNotAllowed, notImplemented: methodNotAllowed }));
@@ -230,15 +231,6 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     },
     close: () => (closing ??= close()),
   };
-}
-
-async function unknownPath(koa: Koa.Context, next: Koa.Next): Promise<void> {
-  await next();
-  if (koa.status === 404 && koa.body == null) throw new GatewayError('not_found', `Unknown path: ${koa.method} ${koa.path}.`, { code: 'unknown_url' });
-}
-
-function methodNotAllowed(): GatewayError {
-  return new GatewayError('method_not_allowed', 'This path does not accept that HTTP method.', { code: 'method_not_allowed' });
 }
 
 /** Options plugins declared for every provider entry (`limits`), with their schemas. */
