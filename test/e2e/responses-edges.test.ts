@@ -10,6 +10,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicStreamEvents } from '../support/anthropic-wire.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { postResponsesStream } from '../support/responses-stream.js';
 import { mockGeminiProvider, startMockGemini, type MockGemini } from '../support/mock-gemini.js';
 import { chunk, startMockUpstream, wordChunks, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -43,15 +44,7 @@ beforeEach(() => {
 const weather = { type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
 const time = { type: 'function', name: 'get_time', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
 
-async function postStream(body: Record<string, unknown>) {
-  const res = await fetch(`${gw.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stream: true, ...body }) });
-  const text = await res.text();
-  const events = text
-    .split('\n\n')
-    .filter(Boolean)
-    .map((block) => ({ event: /^event: (.*)$/m.exec(block)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as Record<string, any> }));
-  return { res, events };
-}
+const postStream = (body: Record<string, unknown>) => postResponsesStream(gw.baseURL, { stream: true, ...body });
 
 describe('invalid input gives OpenAI error JSON with a 400, never a 500', () => {
   // Expected: `tool_choice: {type: 'allowed_tools', tools: [...]}` whose list holds something that is

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicMessage, anthropicStreamEvents } from '../support/anthropic-wire.js';
 import { CODEX_HEADERS, CODEX_NAMESPACED, codexRequest } from '../support/codex-request.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { postResponsesStream } from '../support/responses-stream.js';
 import { mockGeminiProvider, startMockGemini, type MockGemini } from '../support/mock-gemini.js';
 import { chunk, completion, startMockUpstream, wordChunks, type MockUpstream } from '../support/mock-upstream.js';
 import { responsesObject, responsesStreamEvents } from '../support/responses-wire.js';
@@ -58,19 +59,7 @@ beforeEach(() => {
 const asInput = (output: OpenAI.Responses.ResponseOutputItem[]) => output as OpenAI.Responses.ResponseInputItem[];
 
 /** Posts a body as it is and reads the server-sent events back: each event's name and data. */
-async function postStream(body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const res = await fetch(`${gw.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  const events = text
-    .split('\n\n')
-    .filter(Boolean)
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as Record<string, unknown>;
-      return { event, data };
-    });
-  return { res, text, events };
-}
+const postStream = (body: Record<string, unknown>, headers: Record<string, string> = {}) => postResponsesStream(gw.baseURL, body, headers);
 
 describe('→ an OpenAI chat-format upstream', () => {
   it('answers a response, with instructions, settings and usage in the Responses format', async () => {
