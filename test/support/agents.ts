@@ -59,6 +59,17 @@ export function codexHome(baseURL: string, model: string): Record<string, string
   return { CODEX_HOME: home };
 }
 
+/**
+ * A Codex home that keeps OpenAI as its provider, pointed at `baseURL` (`openai_base_url`): how
+ * OpenAI's own proxies are set up. Codex then speaks to it as it speaks to OpenAI, WebSocket
+ * attempt and remote compaction included. `extra` lines go into config.toml as they are.
+ */
+export function codexHomeWithOpenAIProvider(baseURL: string, model: string, extra: readonly string[] = []): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), 'codex-home-'));
+  writeFileSync(join(home, 'config.toml'), [`model = "${model}"`, `openai_base_url = "${baseURL}"`, ...extra, ''].join('\n'));
+  return { CODEX_HOME: home };
+}
+
 /** What the agent tests run against: a gateway in front of a mock upstream (OpenAI-format and Anthropic) and a mock Gemini. */
 export interface AgentBackends {
   /** Serves `oai` (OpenAI-format chat), `claude` (Anthropic) and the providers `moreProviders` point at it. */

@@ -5,7 +5,8 @@
  * parameter, as OpenAI answers.
  */
 import { invalidRequest, notFound } from 'llm-gateway/plugin';
-import { forNativeHistory, inputItems, isItemReference, storedItem } from '../protocol/items.js';
+import { readableByOpenAI } from '../protocol/compaction.js';
+import { forNativeHistory, holdsGatewayCompaction, inputItems, isItemReference, storedItem } from '../protocol/items.js';
 import type { PlacedItem } from '../protocol/to-chat-request.js';
 import type { ResponseInputItem, ResponsesRequest } from '../protocol/types.js';
 import type { ResponseStore } from '../store/response-store.js';
@@ -57,8 +58,8 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
 
   const own = resolved.map(({ item }) => storedItem(item));
   const placed: PlacedItem[] = [...history.map((item, index) => ({ item, at: `previous_response_id.${index}` })), ...own.map((item, index) => ({ item, at: `input.${index}` }))];
-  const needsNativeInput = history.length > 0 || resolved.some((r) => r.referenced);
-  const nativeInput = needsNativeInput ? [...forNativeHistory(history), ...resolved.flatMap(({ item, referenced }) => (referenced ? forNativeHistory([item]) : [item]))] : undefined;
+  const needsNativeInput = history.length > 0 || resolved.some((r) => r.referenced) || holdsGatewayCompaction(input);
+  const nativeInput = needsNativeInput ? [...forNativeHistory(history), ...resolved.flatMap(({ item, referenced }) => (referenced ? forNativeHistory([item]) : [readableByOpenAI(item)]))] : undefined;
   return { items: [...history, ...own], turnStart: history.length, placed, nativeInput };
 }
 

@@ -9,7 +9,9 @@
  * On the way out, the answer becomes a Response (or its event stream), is kept in the store unless
  * the request said `store: false`, and is sent; the store write happens before the client can see
  * the response's id (before a whole answer is sent, before a stream's last event), so a follow-up
- * naming it always finds it.
+ * naming it always finds it. A request whose input ends with a `compaction_trigger` is answered, for
+ * a provider other than OpenAI, with one `compaction` item holding the model's summary (see
+ * protocol/compaction.ts); its stream says nothing until that item is whole.
  */
 import {
   GatewayError,
@@ -24,6 +26,7 @@ import {
   type NativeRequest,
 } from 'llm-gateway/plugin';
 import { authenticatedKey } from 'llm-gateway/plugins/auth';
+import { asCompaction } from '../protocol/compaction.js';
 import { forClient, responseShell, toResponse } from '../protocol/from-chat-response.js';
 import { newId } from '../protocol/ids.js';
 import { ResponseEventWriter } from '../protocol/stream-writer.js';
@@ -41,6 +44,8 @@ interface ResponsesState {
   readonly items: readonly ResponseInputItem[];
   readonly turnStart: number;
   readonly toolNames: ToolNames;
+  /** The input ended with a `compaction_trigger` (see protocol/compaction.ts). */
+  readonly compacting: boolean;
 }
 
 export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
@@ -56,8 +61,8 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
       const request = validateResponsesRequest(body);
       const owner = authenticatedKey(http)?.id ?? null;
       const conversation = await loadConversation(request, store, owner);
-      const { request: chat, losses, toolNames } = toChatRequest(request, conversation.placed);
-      const state: ResponsesState = { request, owner, items: conversation.items, turnStart: conversation.turnStart, toolNames };
+      const { request: chat, losses, toolNames, compacting } = toChatRequest(request, conversation.placed);
+      const state: ResponsesState = { request, owner, items: conversation.items, turnStart: conversation.turnStart, toolNames, compacting };
       // Reasoning effort and the caller's id carry no content: a chat model that refuses them gets the request without.
       return { operation: 'chat', request: chat, native: nativeRequest(body, conversation.nativeInput), losses, advisory: ['reasoning_effort', 'user'], state };
     },
@@ -68,7 +73,8 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
         // The upstream's own bytes, as it sent them (the kernel sends text as JSON).
         return native.data;
       }
-      const response = toResponse(answer as ChatCompletion, responseShell(state.request, newId('resp'), state.request.model), state.toolNames);
+      const translated = toResponse(answer as ChatCompletion, responseShell(state.request, newId('resp'), state.request.model), state.toolNames);
+      const response = state.compacting ? (asCompaction(translated) ?? noSummary()) : translated;
       await save(state, response);
       return forClient(response, state.request.include);
     },
@@ -127,7 +133,9 @@ async function* responseEvents(
         writer = newWriter(state);
         yield* writer.start().map(encode);
       }
-      yield* writer.write(chunk).map(encode);
+      const events = writer.write(chunk);
+      // A compaction's text is its item's, which goes out whole at the end.
+      if (!state.compacting) yield* events.map(encode);
     }
     if (passThrough) return;
     if (!writer) {
@@ -135,6 +143,13 @@ async function* responseEvents(
       yield* writer.start().map(encode);
     }
     const events = writer.finish();
+    if (state.compacting) {
+      const compacted = asCompaction(writer.response as ResponseObject) ?? noSummary();
+      await save(state, compacted);
+      // Numbered on from response.created and response.in_progress, the only events sent before.
+      yield* compactionEvents(compacted, 2).map(encode);
+      return;
+    }
     yield* events.slice(0, -1).map(encode);
     await save(state, writer.response as ResponseObject);
     yield encode(events.at(-1) as ResponseStreamEvent);
@@ -151,6 +166,20 @@ async function* responseEvents(
 
 function newWriter(state: ResponsesState): ResponseEventWriter {
   return new ResponseEventWriter(responseShell(state.request, newId('resp'), state.request.model), state.toolNames, state.request.include);
+}
+
+/** A compaction's one item, added and done, then the response completed: numbered on from `sequence`. */
+function compactionEvents(response: ResponseObject, sequence: number): ResponseStreamEvent[] {
+  const item = response.output[0];
+  return [
+    { type: 'response.output_item.added', output_index: 0, item, sequence_number: sequence },
+    { type: 'response.output_item.done', output_index: 0, item, sequence_number: sequence + 1 },
+    { type: 'response.completed', response, sequence_number: sequence + 2 },
+  ];
+}
+
+function noSummary(): never {
+  throw new GatewayError('upstream', 'The model wrote no summary to compact the conversation into.', { code: 'compaction_failed', retryable: true });
 }
 
 function failedEvent(response: ResponseObject, error: { code: string; message: string }, sequence: number): ResponseStreamEvent {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** `item` for input items of other kinds the gateway keeps (function call outputs, hosted tools' items). */
-export type IdPrefix = 'resp' | 'msg' | 'fc' | 'rs' | 'item';
+export type IdPrefix = 'resp' | 'msg' | 'fc' | 'rs' | 'cmp' | 'item';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBytes(24).toString('hex')}`;

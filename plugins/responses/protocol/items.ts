@@ -4,6 +4,7 @@
  * `src/resources/responses/responses.ts`), so the stored copy of a request's input is normalized
  * that way; the client's own body is never changed.
  */
+import { gatewaySummary, readableByOpenAI } from './compaction.js';
 import { newId } from './ids.js';
 import { isGatewayReasoning } from './reasoning.js';
 import type { ResponseInputItem, ResponseItemReference, ResponseMessageItem } from './types.js';
@@ -39,7 +40,8 @@ export function storedItem(item: ResponseInputItem): ResponseInputItem {
  * without their ids, as plain input: OpenAI looks up items by id, and ties a call or message it made
  * to the reasoning item that led to it. Reasoning items go only when they carry OpenAI's own
  * `encrypted_content` (self-contained); the gateway's (another provider's thinking) and bare ones
- * are left out.
+ * are left out. The gateway's compaction items go as the message with their summary, and the
+ * triggers that asked for compactions are left out.
  */
 export function forNativeHistory(items: readonly ResponseInputItem[]): ResponseInputItem[] {
   const out: ResponseInputItem[] = [];
@@ -49,8 +51,15 @@ export function forNativeHistory(items: readonly ResponseInputItem[]): ResponseI
       if (typeof encrypted === 'string' && encrypted !== '' && !isGatewayReasoning(encrypted)) out.push(item);
       continue;
     }
-    const { id: _id, ...rest } = item;
+    // An earlier request's trigger: what it asked for is the compaction item after it.
+    if (item.type === 'compaction_trigger') continue;
+    const { id: _id, ...rest } = readableByOpenAI(item);
     out.push(rest as ResponseInputItem);
   }
   return out;
+}
+
+/** True when an OpenAI upstream cannot take `items` as written: one is a compaction the gateway made. */
+export function holdsGatewayCompaction(items: readonly ResponseInputItem[]): boolean {
+  return items.some((item) => item.type === 'compaction' && gatewaySummary(item) !== undefined);
 }

@@ -14,7 +14,11 @@
  *   Anthropic's signed `thinking_blocks` and the tool calls' provider data, such as Gemini's thought
  *   signatures, see reasoning.ts); with no assistant turn after them they are left out quietly, as
  *   reasoning only ever accompanies the model's own turns;
- * - hosted tools' items (`web_search_call`, `computer_call`, ...) → losses of kind `content`;
+ * - a `compaction_trigger` ending the input → a last user message asking for a handoff summary, no
+ *   tool called (`compacting`; the answer becomes a `compaction` item, see compaction.ts); the
+ *   gateway's own `compaction` items → a user message with their summary;
+ * - hosted tools' items (`web_search_call`, `computer_call`, ...) and OpenAI's own compaction
+ *   items → losses of kind `content`;
  * - tools and `tool_choice` → tools.ts; `text.format` → `response_format`; `reasoning.effort` →
  *   `reasoning_effort`; `max_output_tokens` → `max_tokens`; sampling, `parallel_tool_calls`, `user`,
  *   `metadata`, `prompt_cache_key`, `safety_identifier` and `service_tier` as they are.
@@ -24,6 +28,7 @@
  * `prompt` (a stored prompt template) and `background` ask for something only OpenAI can do: losses.
  */
 import type { ChatCompletionRequest, ChatMessage, ThinkingBlock, ToolCall, TranslationLoss } from 'llm-gateway/plugin';
+import { COMPACTION_PROMPT, gatewaySummary, isCompactionTrigger, summaryText } from './compaction.js';
 import { simplify, toChatParts, toSystemContent } from './content.js';
 import { decodeReasoning } from './reasoning.js';
 import { ToolNames, toChatToolChoice, toChatTools } from './tools.js';
@@ -41,6 +46,8 @@ export interface ChatTranslation {
   readonly losses: readonly TranslationLoss[];
   /** The chat names of the request's functions, to report calls in the Responses API's terms. */
   readonly toolNames: ToolNames;
+  /** The input ended with a `compaction_trigger`: the answer is a summary, for a `compaction` item. */
+  readonly compacting: boolean;
 }
 
 /** `items` is the whole conversation: earlier turns (from `previous_response_id`) and this request's input, references resolved. */
@@ -49,7 +56,9 @@ export function toChatRequest(request: ResponsesRequest, items: readonly PlacedI
   const chat = toChatTools(request.tools ?? [], losses);
   const messages = new ConversationBuilder(chat.names, losses);
   if (typeof request.instructions === 'string' && request.instructions !== '') messages.push({ role: 'system', content: request.instructions });
-  for (const { item, at } of items) messages.add(item, at);
+  const compacting = isCompactionTrigger(items.at(-1)?.item);
+  for (const { item, at } of compacting ? items.slice(0, -1) : items) messages.add(item, at);
+  if (compacting) messages.push({ role: 'user', content: COMPACTION_PROMPT });
 
   const out: ChatCompletionRequest = { model: request.model, messages: messages.done() };
   if (request.stream) {
@@ -57,7 +66,9 @@ export function toChatRequest(request: ResponsesRequest, items: readonly PlacedI
     // A response's last event always reports usage; ask OpenAI-format upstreams for it too.
     out.stream_options = { include_usage: true };
   }
-  if (request.tool_choice !== undefined && request.tool_choice !== null) {
+  // The tools stay declared (Anthropic refuses tool calls in a conversation that declares none), none called.
+  if (compacting && chat.tools.length > 0) out.tool_choice = 'none';
+  else if (request.tool_choice !== undefined && request.tool_choice !== null) {
     const choice = toChatToolChoice(request.tool_choice, chat, losses);
     if (choice !== undefined && chat.tools.length > 0) out.tool_choice = choice;
   }
@@ -67,7 +78,7 @@ export function toChatRequest(request: ResponsesRequest, items: readonly PlacedI
     if (request[field] !== undefined && request[field] !== null) out[field] = request[field];
   }
   if (typeof request.reasoning?.effort === 'string') out.reasoning_effort = request.reasoning.effort;
-  const format = request.text?.format;
+  const format = compacting ? undefined : request.text?.format;
   if (format) {
     if (format.type === 'json_schema') {
       const { type: _type, ...schema } = format;
@@ -81,7 +92,7 @@ export function toChatRequest(request: ResponsesRequest, items: readonly PlacedI
   if (request.conversation != null) losses.push({ param: 'conversation', why: "a conversation is kept by OpenAI's Conversations API; the gateway has no access to it", kind: 'content' });
   if (request.prompt != null) losses.push({ param: 'prompt', why: 'a stored prompt template lives in the OpenAI project that made it', kind: 'content' });
   if (request.background === true) losses.push({ param: 'background', why: "background responses run inside OpenAI's Responses API", kind: 'content' });
-  return { request: out, losses, toolNames: chat.names };
+  return { request: out, losses, toolNames: chat.names, compacting };
 }
 
 /** Builds the chat messages item by item, merging what chat keeps in one assistant turn. */
@@ -137,6 +148,16 @@ class ConversationBuilder {
       }
       case 'reasoning':
         return this.addReasoning(item as ResponseReasoningItem);
+      case 'compaction_trigger':
+        // Not last: an earlier request's, kept with it by `previous_response_id`; the compaction
+        // item its answer holds comes after it.
+        return;
+      case 'compaction': {
+        const summary = gatewaySummary(item);
+        if (summary !== undefined) return this.push({ role: 'user', content: summaryText(summary) });
+        this.losses.push({ param: at, why: 'a compaction item made by OpenAI can only be read by OpenAI', kind: 'content' });
+        return;
+      }
       default:
         this.losses.push({ param: at, why: `an item of type '${type}' is only understood by OpenAI's Responses API`, kind: 'content' });
     }

@@ -175,7 +175,15 @@ export interface ResponseOutputMessage {
 }
 
 /** What a response's `output` holds when the gateway writes it. */
-export type ResponseOutputItem = ResponseOutputMessage | (ResponseFunctionCallItem & { id: string; status: ResponseItemStatus }) | ResponseReasoningItem;
+export type ResponseOutputItem = ResponseOutputMessage | (ResponseFunctionCallItem & { id: string; status: ResponseItemStatus }) | ResponseReasoningItem | ResponseCompactionItem;
+
+/** `ResponseCompactionItem`: what a `compaction_trigger` is answered with (see compaction.ts). */
+export interface ResponseCompactionItem {
+  type: 'compaction';
+  id: string;
+  encrypted_content: string;
+  [field: string]: unknown;
+}
 
 /** `ResponseUsage`. */
 export interface ResponseUsage {

@@ -1,10 +1,12 @@
 /**
  * The real Codex CLI (`@openai/codex`, installed by .ci/run), which speaks only the Responses API,
  * pointed at the gateway with a custom model provider (`wire_api = "responses"`), completing
- * `codex exec` through an OpenAI-format chat provider, an Anthropic provider and a Gemini provider.
+ * `codex exec` through an OpenAI-format chat provider, an Anthropic provider and a Gemini provider;
+ * and with OpenAI kept as its provider (`openai_base_url`), where it tries a WebSocket first and
+ * compacts its context through the Responses API.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { agentBin, codexHome, runAgent, startAgentBackends, type AgentBackends } from '../../support/agents.js';
+import { agentBin, codexHome, codexHomeWithOpenAIProvider, runAgent, startAgentBackends, type AgentBackends } from '../../support/agents.js';
 
 const codex = agentBin('codex');
 if (!codex) console.warn('AGENT_CLIS_DIR is not set (or has no codex): the Codex CLI tests are skipped; .ci/run installs it.');
@@ -61,5 +63,34 @@ describe.skipIf(!codex)('Codex CLI through the gateway', () => {
     expect(turns.length).toBeGreaterThanOrEqual(2);
     const second = turns[1]!.body as { messages: Array<{ role: string; tool_call_id?: string }> };
     expect(second.messages.some((m) => m.role === 'tool' && m.tool_call_id)).toBe(true);
+  });
+
+  describe('with OpenAI kept as its provider (openai_base_url)', () => {
+    const execAsOpenAI = (model: string, prompt: string, extra: string[] = []) =>
+      runAgent(codex!, ['exec', '--skip-git-repo-check', '--color', 'never', prompt], { ...codexHomeWithOpenAIProvider(backends.gw.baseURL, model, extra), OPENAI_API_KEY: 'client-key', RUST_LOG: 'error' });
+
+    it('falls back from its WebSocket to HTTP at once, with no reconnecting', async () => {
+      // Before the gateway answered a handshake with 426, Codex retried it five times (a 405 each):
+      // "Reconnecting... 1/5" to "5/5" on stderr and about seven seconds lost.
+      const run = await execAsOpenAI('oai/mock-small', 'say pong');
+      expect(finalMessage(run)).toContain('say pong');
+      expect(run.stderr).not.toMatch(/Reconnecting/);
+    });
+
+    it('compacts its context through a chat model, and carries on from the summary', async () => {
+      // A tiny auto-compaction limit makes Codex compact after the tool call: it sends its history
+      // ending with a compaction_trigger, must get one compaction item back, and sends that item
+      // on. Before, the trigger was a 400 and the run failed ("Error running remote compact task").
+      const run = await execAsOpenAI('oai/mock-small', 'please call exec_command', ['model_auto_compact_token_limit = 5']);
+      expect(run.status, `codex exited ${run.status}\n${run.stderr}\n${run.stdout}`).toBe(0);
+      expect(run.stderr).not.toMatch(/Error running remote compact task/);
+      const turns = backends.upstream.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { messages: Array<{ role: string; content: unknown }>; tool_choice?: unknown });
+      const compaction = turns.findIndex((t) => JSON.stringify(t.messages.at(-1)).includes('Context checkpoint'));
+      expect(compaction, 'no request asked for a summary').toBeGreaterThan(0);
+      expect(turns[compaction]!.tool_choice).toBe('none');
+      const after = turns.slice(compaction + 1);
+      expect(after.length).toBeGreaterThan(0);
+      expect(JSON.stringify(after[0]!.messages)).toContain('A summary of the conversation so far');
+    });
   });
 });
