@@ -1,7 +1,7 @@
 /**
- * `gateway:responses`, always loaded: OpenAI's Responses API (`POST /v1/responses`, and
- * `GET`/`DELETE /v1/responses/{id}`, `GET /v1/responses/{id}/input_items`) in front of every
- * provider, so Codex CLI and the Vercel AI SDK's OpenAI provider can reach any of them. A request
+ * `gateway:responses`, always loaded: OpenAI's Responses API (`POST /v1/responses` and
+ * `/v1/responses/compact`, `GET`/`DELETE /v1/responses/{id}`, `GET /v1/responses/{id}/input_items`)
+ * in front of every provider, so Codex CLI and the Vercel AI SDK's OpenAI provider can reach any of them. A request
  * reaching an upstream that speaks the Responses API itself (`openai`, `azure-openai`) goes up as
  * written and comes back byte for byte; any other is served through the chat translation.
  *
@@ -17,6 +17,7 @@
  * export default defineConfig({ responses: { retentionDays: 7 }, providers: { ... } });
  */
 import { definePlugin } from 'llm-gateway/plugin';
+import { compactApi } from './api/compact.js';
 import { responsesApi } from './api/responses.js';
 import { addStoredResponseRoutes } from './api/stored-routes.js';
 import { ResponseStore, type ResponseRecords } from './store/response-store.js';
@@ -54,6 +55,7 @@ export const responsesPlugin = definePlugin<ResponsesOptions>({
       logger: host.logger.child('responses'),
     });
     host.frontEnd(responsesApi(store));
+    host.frontEnd(compactApi(store));
     addStoredResponseRoutes(host, store);
   },
 });

@@ -172,3 +172,52 @@ describe('a compaction_trigger to OpenAI', () => {
     expect(upstream.requests.some((r) => r.path === '/v1/chat/completions')).toBe(false);
   });
 });
+
+describe('POST /v1/responses/compact', () => {
+  // OpenAI's standalone compaction (`client.responses.compact`): "a list of all user messages,
+  // followed by a single compaction item" (openai-node `CompactedResponse.output`). Before, the
+  // gateway answered 405 ("This path does not accept that HTTP method").
+  it('answers a chat model’s summary as the user messages and one compaction item', async () => {
+    upstream.enqueue({ body: completion({ content: 'SUMMARY: two files.' }) });
+    const compacted = await client.responses.compact({ model: 'chat/mock-small', input: conversation as never, instructions: 'be brief' });
+    expect(compacted.object).toBe('response.compaction');
+    expect(compacted.output.map((item) => item.type)).toEqual(['message', 'compaction']);
+    expect(textOf((compacted.output[0] as unknown as Item).content)).toBe('list the files');
+    expect(compacted.usage.output_tokens).toBeGreaterThan(0);
+
+    const sent = upstream.requests[0]!.body as ChatBody;
+    expect(sent.messages[0]).toEqual({ role: 'system', content: 'be brief' });
+    expect(textOf(sent.messages.at(-1)!.content)).toMatch(/^Context checkpoint/);
+
+    // The window it answers is what the client goes on with.
+    upstream.reset();
+    await client.responses.create({ model: 'chat/mock-small', input: [...compacted.output, { role: 'user', content: 'go on' }] as never, store: false });
+    expect(JSON.stringify((upstream.requests[0]!.body as ChatBody).messages)).toContain('SUMMARY: two files.');
+  });
+
+  it('compacts a stored conversation named by previous_response_id', async () => {
+    upstream.enqueue({ body: completion({ content: 'There are two files.' }) });
+    const stored = await client.responses.create({ model: 'chat/mock-small', input: 'list the files' });
+    upstream.enqueue({ body: completion({ content: 'SUMMARY: listed.' }) });
+    const compacted = await client.responses.compact({ model: 'chat/mock-small', previous_response_id: stored.id });
+    expect(compacted.output.map((item) => item.type)).toEqual(['message', 'compaction']);
+    const sent = upstream.requests.at(-1)!.body as ChatBody;
+    expect(sent.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+  });
+
+  it('asks OpenAI to compact it itself, and answers OpenAI’s item', async () => {
+    const usage = { input_tokens: 40, input_tokens_details: { cached_tokens: 0 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 49 };
+    upstream.enqueue({ body: { id: 'resp_openai', object: 'response', created_at: 1, status: 'completed', output: [{ type: 'compaction', id: 'cmp_openai', encrypted_content: 'gAAAA-opaque' }], usage } });
+    const compacted = await client.responses.compact({ model: 'openai/gpt-mock', input: conversation as never });
+    expect(compacted.output.at(-1)).toEqual({ type: 'compaction', id: 'cmp_openai', encrypted_content: 'gAAAA-opaque' });
+    const seen = upstream.requests.find((r) => r.path === '/v1/responses')!.body as { input: Item[]; store?: boolean; stream?: boolean };
+    expect(seen.input.at(-1)).toEqual(trigger);
+    expect(seen).toMatchObject({ store: false, stream: false });
+  });
+
+  it('is a 400 with nothing to compact, and a 502 when the model writes no summary', async () => {
+    await expect(client.responses.compact({ model: 'chat/mock-small', input: [] })).rejects.toMatchObject({ status: 400 });
+    upstream.enqueue({ body: completion({ content: '' }) });
+    await expect(client.responses.compact({ model: 'chat/mock-small', input: 'hi' })).rejects.toMatchObject({ status: 502, code: 'compaction_failed' });
+  });
+});

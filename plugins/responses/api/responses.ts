@@ -23,7 +23,6 @@ import {
   type ChatCompletionChunk,
   type FrontEnd,
   type GatewayContext,
-  type NativeRequest,
 } from 'llm-gateway/plugin';
 import { authenticatedKey } from 'llm-gateway/plugins/auth';
 import { asCompaction } from '../protocol/compaction.js';
@@ -36,6 +35,7 @@ import type { ResponseInputItem, ResponseObject, ResponsesRequest, ResponseStrea
 import { validateResponsesRequest } from '../protocol/validate-request.js';
 import type { ResponseStore } from '../store/response-store.js';
 import { loadConversation } from './conversation.js';
+import { nativeRequest } from './native-request.js';
 
 /** What the front-end remembers of a request until its answer is written. */
 interface ResponsesState {
@@ -80,17 +80,6 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
     },
     renderStream: (ctx, chunks, state) => responseEvents(ctx, chunks, state, save),
   });
-}
-
-/**
- * The client's body for an upstream that speaks the Responses API. When the client named a previous
- * response or stored items, its `input` is replaced by the expanded conversation and
- * `previous_response_id` is dropped: those ids are the gateway's, unknown upstream.
- */
-function nativeRequest(body: Record<string, unknown>, nativeInput: readonly ResponseInputItem[] | undefined): NativeRequest {
-  if (!nativeInput) return { protocol: 'openai-responses', body, headers: {} };
-  const { previous_response_id: _gatewayId, ...rest } = body;
-  return { protocol: 'openai-responses', body: { ...rest, input: nativeInput }, headers: {} };
 }
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);

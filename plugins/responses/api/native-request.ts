@@ -1,0 +1,13 @@
+import type { NativeRequest } from 'llm-gateway/plugin';
+import type { ResponseInputItem } from '../protocol/types.js';
+
+/**
+ * The client's body for an upstream that speaks the Responses API. When the client named a previous
+ * response or stored items, its `input` is replaced by the expanded conversation and
+ * `previous_response_id` is dropped: those ids are the gateway's, unknown upstream.
+ */
+export function nativeRequest(body: Record<string, unknown>, nativeInput: readonly ResponseInputItem[] | undefined): NativeRequest {
+  if (!nativeInput) return { protocol: 'openai-responses', body, headers: {} };
+  const { previous_response_id: _gatewayId, ...rest } = body;
+  return { protocol: 'openai-responses', body: { ...rest, input: nativeInput }, headers: {} };
+}
