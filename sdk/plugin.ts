@@ -75,6 +75,7 @@ export type { Store } from '../core/store/store.js';
 export type { Target, UpstreamResult, ChatResult, JsonResult, RawJson, StreamResult, EmbeddingsResult, Provider } from '../core/providers/provider.js';
 
 export { estimatePromptTokens } from './plugin/estimate-tokens.js';
+export { countInputTokens } from './plugin/count-input-tokens.js';
 export { compileGlob, matchesModelGlob, type GlobMatcher } from './plugin/model-glob.js';
 export { outsidePipeline, refusedOnTheApi } from './plugin/outside-pipeline.js';
 export { isIsoDate } from './plugin/iso-date.js';

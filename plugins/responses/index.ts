@@ -1,7 +1,8 @@
 /**
- * `gateway:responses`, always loaded: OpenAI's Responses API (`POST /v1/responses` and
- * `/v1/responses/compact`, `GET`/`DELETE /v1/responses/{id}`, `GET /v1/responses/{id}/input_items`)
- * in front of every provider, so Codex CLI and the Vercel AI SDK's OpenAI provider can reach any of them. A request
+ * `gateway:responses`, always loaded: OpenAI's Responses API (`POST /v1/responses`,
+ * `/v1/responses/compact` and `/v1/responses/input_tokens`, `GET`/`DELETE /v1/responses/{id}`,
+ * `GET /v1/responses/{id}/input_items`) in front of every provider, so Codex CLI and the Vercel AI
+ * SDK's OpenAI provider can reach any of them. A request
  * reaching an upstream that speaks the Responses API itself (`openai`, `azure-openai`) goes up as
  * written and comes back byte for byte; any other is served through the chat translation.
  *
@@ -18,6 +19,7 @@
  */
 import { definePlugin } from 'llm-gateway/plugin';
 import { compactApi } from './api/compact.js';
+import { inputTokensApi } from './api/input-tokens.js';
 import { responsesApi } from './api/responses.js';
 import { addStoredResponseRoutes } from './api/stored-routes.js';
 import { ResponseStore, type ResponseRecords } from './store/response-store.js';
@@ -56,6 +58,7 @@ export const responsesPlugin = definePlugin<ResponsesOptions>({
     });
     host.frontEnd(responsesApi(store));
     host.frontEnd(compactApi(store));
+    host.frontEnd(inputTokensApi(host, store));
     addStoredResponseRoutes(host, store);
   },
 });

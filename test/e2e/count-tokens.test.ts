@@ -2,8 +2,10 @@
  * `/v1/messages/count_tokens` goes through the request pipeline: a key is needed, its model
  * allow-list and its rate limit apply, and the count is answered in Anthropic's format, by the
  * Anthropic upstream's own counting API or by the estimate; no usage record is written for it.
+ * OpenAI's `/v1/responses/input_tokens` is answered the same way, in OpenAI's format (it was a 405).
  */
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, usageLogger, type UsageRecord } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
@@ -76,5 +78,36 @@ describe('count_tokens through the pipeline', () => {
       ((await (await fetch(`${gw.url}/admin/logs?requestId=${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { data: UsageRecord[] }).data;
     await expect.poll(async () => (await records(chat.response.headers.get('x-request-id')!)).length, { timeout: 5000 }).toBe(1);
     expect(await records(response.headers.get('x-request-id')!)).toHaveLength(0);
+  });
+});
+
+describe('POST /v1/responses/input_tokens', () => {
+  const openai = (apiKey: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey, maxRetries: 0 });
+
+  it("asks an Anthropic upstream's own counting API for a Responses request, and answers in OpenAI's terms", async () => {
+    const secret = await createKey({ name: 'responses-counter' });
+    const counted = await openai(secret).responses.inputTokens.count({ model: 'claude/claude-x', input: 'How many tokens is this?' });
+    const call = upstream.requests.at(-1)!;
+    expect(call.path).toBe('/v1/messages/count_tokens');
+    // The mock counts the characters of the messages it was sent: the count is the upstream's.
+    expect(counted).toEqual({ object: 'response.input_tokens', input_tokens: JSON.stringify((call.body as { messages: unknown }).messages).length });
+  });
+
+  it('estimates for a provider that cannot count, and says so', async () => {
+    const secret = await createKey({ name: 'responses-estimate' });
+    const { data, response } = await openai(secret)
+      .responses.inputTokens.count({ model: 'oai/mock-small', instructions: 'Be brief.', input: [{ role: 'user', content: 'How many tokens is this?' }] })
+      .withResponse();
+    expect(data.object).toBe('response.input_tokens');
+    expect(data.input_tokens).toBeGreaterThan(5);
+    expect(response.headers.get('x-gateway-token-count')).toBe('estimate');
+  });
+
+  it("needs a key and applies its allow-list, in OpenAI's error format", async () => {
+    await expect(openai('not-a-key').responses.inputTokens.count({ model: 'oai/mock-small', input: 'x' })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    const secret = await createKey({ name: 'responses-oai-only', models: ['oai/*'] });
+    const error = (await openai(secret).responses.inputTokens.count({ model: 'claude/claude-x', input: 'x' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(error.error).toMatchObject({ type: 'permission_error', code: 'model_not_allowed' });
   });
 });
