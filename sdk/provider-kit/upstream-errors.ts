@@ -36,12 +36,19 @@ export function upstreamHttpError(provider: string, status: number, headers: Rec
 /**
  * An error the upstream reported inside an answer it had begun (a 200's body, a stream's event), in
  * its own words: OpenAI's shape, or the plain text of one that is not JSON (llama.cpp's `error:` line).
+ * One that says it is a rate limit (OpenAI's `rate_limit_error` type or `rate_limit_exceeded` code,
+ * which hosts send mid-stream when a limit is hit during generation) is one to the client too.
  */
 export function reportedUpstreamError(provider: string, text: string): GatewayError {
   const detail = readErrorBody(text);
   const trimmed = text.trim();
   const message = detail.message ?? (trimmed !== '' && !trimmed.startsWith('{') ? trimmed.slice(0, 300) : undefined);
-  return new GatewayError('upstream', `${provider}: ${message ?? 'the provider reported an error mid-stream'}`, { provider, code: detail.code ?? 'upstream_stream_error', retryable: true });
+  const rateLimited = detail.type === 'rate_limit_error' || detail.code === 'rate_limit_exceeded';
+  return new GatewayError(rateLimited ? 'rate_limited' : 'upstream', `${provider}: ${message ?? 'the provider reported an error mid-stream'}`, {
+    provider,
+    code: detail.code ?? (rateLimited ? 'rate_limit_exceeded' : 'upstream_stream_error'),
+    retryable: true,
+  });
 }
 
 /**

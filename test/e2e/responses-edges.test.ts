@@ -123,6 +123,37 @@ describe('a stream that fails mid-way', () => {
   });
 });
 
+describe('a rate limit reported mid-stream', () => {
+  // Expected: an upstream that stops a stream with OpenAI's rate-limit error (type
+  // `rate_limit_error`, code `rate_limit_exceeded`) ends the Responses stream with `response.failed`
+  // whose error code is `rate_limit_exceeded` (openai-node `ResponseError.code`), and the chat
+  // stream with an error of type `rate_limit_error`, so clients back off rather than report a fault.
+  // Actual: provider-kit `reportedUpstreamError` made every mid-stream error an `upstream` one, and
+  // the Responses writer reported it as `server_error`.
+  const limited = { error: { message: 'Rate limit reached for requests', type: 'rate_limit_error', code: 'rate_limit_exceeded' } };
+
+  it('fails the Responses stream with rate_limit_exceeded', async () => {
+    upstream.enqueue({ stream: { chunks: [chunk({ role: 'assistant', content: 'partial' }), limited] } });
+    const { events } = await postStream({ model: 'chat/mock-small', input: 'x' });
+    const failed = events.at(-1);
+    expect(failed?.event).toBe('response.failed');
+    expect(failed?.data.response.error.code).toBe('rate_limit_exceeded');
+  });
+
+  it('ends the chat stream with an error of type rate_limit_error', async () => {
+    upstream.enqueue({ stream: { chunks: [chunk({ role: 'assistant', content: 'partial' }), limited] } });
+    const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat/mock-small', stream: true, messages: [{ role: 'user', content: 'x' }] }) });
+    const text = await res.text();
+    const error = text
+      .split('\n\n')
+      .map((block) => /^data: (.*)$/m.exec(block)?.[1])
+      .filter((data): data is string => data !== undefined && data !== '[DONE]')
+      .map((data) => JSON.parse(data) as { error?: { type: string; code: string } })
+      .find((event) => event.error)?.error;
+    expect(error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+  });
+});
+
 describe('an answer the content filter stopped', () => {
   // The response is `incomplete` with `incomplete_details.reason: 'content_filter'`; before its fix
   // its message item said `completed` (only a `length` stop made the item incomplete).
