@@ -145,16 +145,18 @@ describe('the compaction item on later turns', () => {
 });
 
 describe('a stored compaction continued by previous_response_id', () => {
-  // The stored input keeps the trigger, before the compaction item of the output: the next turn
-  // reads the summary, and neither provider is sent the old trigger.
-  it('goes on, on a chat model and on OpenAI', async () => {
+  // The next turn is sent the compacted window, as OpenAI sends it: the user messages, the summary,
+  // the new input. Not the tool loop the summary stands for again, nor the old trigger.
+  it('goes on from the compacted window, on a chat model and on OpenAI', async () => {
     upstream.enqueue({ body: completion({ content: 'SUMMARY: two files.' }) });
     const compacted = await client.responses.create({ model: 'chat/mock-small', input: [...conversation, trigger] as never, tools: [shell] as never });
     upstream.reset();
     await client.responses.create({ model: 'chat/mock-small', previous_response_id: compacted.id, input: 'now delete b.txt' });
     const sent = upstream.requests[0]!.body as ChatBody;
-    expect(textOf(sent.messages.at(-2)!.content)).toContain('SUMMARY: two files.');
-    expect(textOf(sent.messages.at(-1)!.content)).toBe('now delete b.txt');
+    expect(sent.messages.map((m) => m.role)).toEqual(['user', 'user', 'user']);
+    expect(textOf(sent.messages[0]!.content)).toBe('list the files');
+    expect(textOf(sent.messages[1]!.content)).toContain('SUMMARY: two files.');
+    expect(textOf(sent.messages[2]!.content)).toBe('now delete b.txt');
 
     upstream.reset();
     await client.responses.create({ model: 'openai/gpt-mock', previous_response_id: compacted.id, input: 'now delete b.txt' });

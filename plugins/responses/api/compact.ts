@@ -4,7 +4,7 @@
  * `POST /v1/responses` takes for a conversation (`model`, `input`, `instructions`,
  * `previous_response_id`, `tools`, `reasoning`) and answers `{object: 'response.compaction',
  * output, usage}`, where `output` is the window the client goes on with: the conversation's user
- * messages, the most recent first to fit in RETAINED_CHARACTERS, then one `compaction` item.
+ * messages (`retainedUserMessages`), then one `compaction` item.
  *
  * It is the same request as a `compaction_trigger` ending the input (see protocol/compaction.ts), run
  * through the same pipeline: OpenAI compacts it itself; any other provider writes a summary.
@@ -12,7 +12,7 @@
  */
 import { GatewayError, defineFrontEnd, nativeOf, type ChatCompletion, type FrontEnd } from 'llm-gateway/plugin';
 import { authenticatedKey } from 'llm-gateway/plugins/auth';
-import { asCompaction } from '../protocol/compaction.js';
+import { asCompaction, retainedUserMessages } from '../protocol/compaction.js';
 import { responseShell, toResponse } from '../protocol/from-chat-response.js';
 import { newId } from '../protocol/ids.js';
 import { inputItems } from '../protocol/items.js';
@@ -23,9 +23,6 @@ import { validateResponsesRequest } from '../protocol/validate-request.js';
 import type { ResponseStore } from '../store/response-store.js';
 import { loadConversation } from './conversation.js';
 import { nativeRequest } from './native-request.js';
-
-/** The user messages kept before the compaction item: about 64,000 tokens, as Codex keeps. */
-const RETAINED_CHARACTERS = 256_000;
 
 interface CompactState {
   readonly request: ResponsesRequest;
@@ -45,7 +42,7 @@ export function compactApi(store: ResponseStore): FrontEnd<CompactState> {
       if (conversation.items.length <= 1) throw new GatewayError('invalid_request', 'There is nothing to compact: give `input` or `previous_response_id`.', { param: 'input', code: 'missing_required_parameter' });
       const { request: chat, losses, toolNames } = toChatRequest(request, conversation.placed);
       const native = nativeRequest(request as unknown as Record<string, unknown>, conversation.nativeInput);
-      return { operation: 'chat', request: chat, native, losses, advisory: ['reasoning_effort', 'user'], state: { request, retained: retainedMessages(conversation.items), toolNames } };
+      return { operation: 'chat', request: chat, native, losses, advisory: ['reasoning_effort', 'user'], state: { request, retained: retainedUserMessages(conversation.items), toolNames } };
     },
     renderJson(_ctx, answer, state) {
       const native = nativeOf(answer, 'openai-responses');
@@ -60,21 +57,6 @@ export function compactApi(store: ResponseStore): FrontEnd<CompactState> {
       throw new GatewayError('internal', 'A compaction is answered whole.', { code: 'unexpected_stream', retryable: false });
     },
   });
-}
-
-/** The conversation's user messages, the latest first, as many as fit in RETAINED_CHARACTERS; in their order. */
-function retainedMessages(items: readonly ResponseInputItem[]): ResponseInputItem[] {
-  const kept: ResponseInputItem[] = [];
-  let left = RETAINED_CHARACTERS;
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i]!;
-    if ((item.type ?? 'message') !== 'message' || item.role !== 'user') continue;
-    const size = JSON.stringify(item.content ?? '').length;
-    if (size > left) break;
-    left -= size;
-    kept.push(item);
-  }
-  return kept.reverse();
 }
 
 function upstreamResponse(text: string): ResponseObject | undefined {

@@ -2,10 +2,11 @@
  * The conversation a request continues: `previous_response_id` expanded into the earlier turns
  * (their input, then their output) and `item_reference`s replaced by the stored items they name,
  * for the caller's own responses only. Unknown, expired and other keys' ids are a 404 naming the
- * parameter, as OpenAI answers.
+ * parameter, as OpenAI answers. Earlier turns that a compaction stands for are left out, but their
+ * user messages (see protocol/compaction.ts).
  */
 import { invalidRequest, notFound } from 'llm-gateway/plugin';
-import { readableByOpenAI } from '../protocol/compaction.js';
+import { fromLatestCompaction, readableByOpenAI } from '../protocol/compaction.js';
 import { forNativeHistory, holdsGatewayCompaction, inputItems, isItemReference, storedItem } from '../protocol/items.js';
 import type { PlacedItem } from '../protocol/to-chat-request.js';
 import type { ResponseInputItem, ResponsesRequest } from '../protocol/types.js';
@@ -34,7 +35,7 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
   if (typeof previousId === 'string') {
     const previous = await store.load(previousId, owner);
     if (!previous) throw notFound(`Previous response with id '${previousId}' not found.`, 'previous_response_not_found', 'previous_response_id');
-    history = [...previous.input, ...previous.response.output];
+    history = [...fromLatestCompaction([...previous.input, ...previous.response.output])];
   }
 
   const input = inputItems(request.input);

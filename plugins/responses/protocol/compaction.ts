@@ -72,3 +72,36 @@ export function asCompaction(response: ResponseObject): ResponseObject | undefin
   if (text === '') return undefined;
   return { ...response, status: 'completed', incomplete_details: null, output: [compactionItem(text)] };
 }
+
+/** The user messages kept before a compaction item: about 64,000 tokens, as Codex keeps. */
+const RETAINED_CHARACTERS = 256_000;
+
+/**
+ * The user messages among `items`, the latest first, as many as fit in RETAINED_CHARACTERS, in their
+ * order: what a compacted window keeps of the conversation besides its compaction item (OpenAI's
+ * `CompactedResponse.output` is "a list of all user messages, followed by a single compaction item").
+ */
+export function retainedUserMessages(items: readonly ResponseInputItem[]): ResponseInputItem[] {
+  const kept: ResponseInputItem[] = [];
+  let left = RETAINED_CHARACTERS;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    if ((item.type ?? 'message') !== 'message' || item.role !== 'user') continue;
+    const size = JSON.stringify(item.content ?? '').length;
+    if (size > left) break;
+    left -= size;
+    kept.push(item);
+  }
+  return kept.reverse();
+}
+
+/**
+ * A stored conversation as it goes on after its latest compaction item: the user messages before
+ * it, then the item and what followed. A follow-up naming a compacted response by
+ * `previous_response_id` is thereby sent the compacted window, as OpenAI sends it, rather than the
+ * whole conversation again with the summary after it.
+ */
+export function fromLatestCompaction(items: readonly ResponseInputItem[]): readonly ResponseInputItem[] {
+  const at = items.findLastIndex((item) => item.type === 'compaction');
+  return at < 0 ? items : [...retainedUserMessages(items.slice(0, at)), ...items.slice(at)];
+}
