@@ -38,18 +38,22 @@ beforeEach(() => gemini.reset());
 describe('Claude Code on Gemini: thought signatures across the tool loop', () => {
   // https://ai.google.dev/gemini-api/docs/thought-signatures: Gemini 3 refuses a function-calling
   // step whose first functionCall comes back without its thought signature (400 "Function call is
-  // missing a thought_signature in functionCall parts"). The gateway keeps the signature for chat
-  // clients (extra_content.google.thought_signature) and Responses clients (an encrypted reasoning
-  // item), but an Anthropic client has nowhere to keep it: a tool_use block is id, name and input.
-  // Before its fix turn 2 of every Claude Code tool loop on Gemini 3 went up unsigned and failed.
-  // Now such a turn gets Google's documented stand-in for calls whose signature is not at hand:
-  // accepted, without the reasoning the real signature stood for (carrying the real one through an
-  // Anthropic client is not done).
-  it('signs the first functionCall of turn 2 with the stand-in when the client could not keep the signature (streamed, parallel calls)', async () => {
+  // missing a thought_signature in functionCall parts"). A tool_use block is id, name and input, so
+  // an Anthropic client has nowhere to keep it on the call; but it sends a thinking block back as
+  // it got it, signature included, even without asking for thinking (Claude Code 2.1 does, seen
+  // with the real CLI). So the gateway puts each signed call's provider data in the signature of an
+  // empty thinking block before the call (plugins/anthropic/protocol/carried-call-data.ts), and
+  // the next turn gets Gemini's own signature back. Before, turn 2 got Google's documented stand-in
+  // (accepted, without the reasoning the real signature stood for); a client that drops thinking
+  // blocks still gets it.
+  it('sends Gemini its own signature on turn 2 when the client sends the content back as it got it (streamed, parallel calls)', async () => {
     const first = await anthropic.messages.stream({ model: 'gem/gemini-mock-flash', max_tokens: 200, tools, messages: [{ role: 'user', content: 'call both' }] }).finalMessage();
     expect(first.stop_reason).toBe('tool_use');
     const calls = first.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
     expect(calls.map((c) => c.name)).toEqual(['get_weather', 'get_time']);
+    // One carrier, before the one signed call: Gemini signs only the first of parallel calls.
+    expect(first.content.map((b) => b.type)).toEqual(['thinking', 'tool_use', 'tool_use']);
+    expect(first.content[0]).toMatchObject({ type: 'thinking', thinking: '' });
 
     // Claude Code sends the assistant content back exactly as it got it, then the results.
     await anthropic.messages.stream({
@@ -71,13 +75,18 @@ describe('Claude Code on Gemini: thought signatures across the tool loop', () =>
 
     const contents = generate()[1]?.body?.contents as GeminiContent[];
     const modelTurn = contents.find((c) => c.role === 'model');
+    // The carrier is the gateway's: no thought part of it reaches Gemini, only the signature.
     expect(modelTurn?.parts.map((p) => p.functionCall?.name)).toEqual(['get_weather', 'get_time']);
-    // Only the first of parallel calls is signed, as Gemini signs them.
-    expect(modelTurn?.parts.map((p) => p.thoughtSignature)).toEqual([STAND_IN_SIGNATURE, undefined]);
+    expect(modelTurn?.parts.map((p) => p.thoughtSignature)).toEqual(['sig-get_weather', undefined]);
   });
 
-  it('signs a turn that was not streamed the same way, and leaves a Gemini 2.5 model, which checks no signature, unsigned', async () => {
-    for (const [model, signature] of [['gem/gemini-mock-flash', STAND_IN_SIGNATURE], ['gem/gemini-2.5-flash', undefined]] as const) {
+  it('does the same for a turn that was not streamed, and signs with the stand-in when the client dropped the thinking block', async () => {
+    for (const [model, keepsThinking, signature] of [
+      ['gem/gemini-mock-flash', true, 'sig-get_weather'],
+      ['gem/gemini-mock-flash', false, STAND_IN_SIGNATURE],
+      // Gemini 2.5 checks no signature: none is made up for it.
+      ['gem/gemini-2.5-flash', false, undefined],
+    ] as const) {
       gemini.reset();
       const first = await anthropic.messages.create({ model, max_tokens: 200, tools, messages: [{ role: 'user', content: 'call get_weather' }] });
       const call = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')!;
@@ -87,13 +96,13 @@ describe('Claude Code on Gemini: thought signatures across the tool loop', () =>
         tools,
         messages: [
           { role: 'user', content: 'call get_weather' },
-          { role: 'assistant', content: first.content },
+          { role: 'assistant', content: keepsThinking ? first.content : first.content.filter((b) => b.type !== 'thinking') },
           { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'sunny' }] },
         ],
       });
       const contents = generate()[1]?.body?.contents as GeminiContent[];
       const modelTurn = contents.find((c) => c.role === 'model');
-      expect(modelTurn?.parts[0]?.functionCall?.name).toBe('get_weather');
+      expect(modelTurn?.parts.map((p) => p.functionCall?.name)).toEqual(['get_weather']);
       expect(modelTurn?.parts[0]?.thoughtSignature).toBe(signature);
     }
   });

@@ -6,6 +6,7 @@
  */
 import { countInputTokens, defineFrontEnd } from 'llm-gateway/plugin';
 import type { PluginHost } from 'llm-gateway/plugin';
+import { withoutCarriers } from '../protocol/carried-call-data.js';
 import { toAnthropicErrorBody } from '../protocol/errors.js';
 import { toOpenAIRequest } from '../protocol/to-openai-request.js';
 import { validateMessagesRequest } from '../protocol/validate-request.js';
@@ -18,7 +19,7 @@ export function countTokensApi(host: PluginHost) {
     parse(body, http) {
       const anthropic = validateMessagesRequest(body, true);
       const { request } = toOpenAIRequest(anthropic);
-      return { operation: 'chat', request, native: nativeRequest(http, anthropic) };
+      return { operation: 'chat', request, native: nativeRequest(http, withoutCarriers(anthropic)) };
     },
     answer: async (ctx) => ({ input_tokens: await countInputTokens(host, ctx) }),
     renderJson: (_ctx, answer) => answer,

@@ -8,6 +8,7 @@
  */
 import type { Context as KoaContext } from 'koa';
 import { SKIP, clientGone, defineFrontEnd, mapStream, nativeOf, toGatewayError, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type NativeRequest } from 'llm-gateway/plugin';
+import { withoutCarriers } from '../protocol/carried-call-data.js';
 import { toAnthropicErrorBody } from '../protocol/errors.js';
 import { AnthropicEventWriter, toAnthropicMessage } from '../protocol/from-openai-response.js';
 import { toOpenAIRequest } from '../protocol/to-openai-request.js';
@@ -30,7 +31,7 @@ export const messagesApi = defineFrontEnd<ClientModel>({
     const { request, losses } = toOpenAIRequest(anthropic);
     // Anthropic requires max_tokens (Claude Code sends 128,000) and its thinking settings become a
     // reasoning effort: hints an OpenAI-format model may refuse, and then gets the request without.
-    return { operation: 'chat', request, native: nativeRequest(http, anthropic), losses, advisory: ['max_tokens', 'reasoning_effort', 'user', 'top_k'], state: { model: anthropic.model } };
+    return { operation: 'chat', request, native: nativeRequest(http, withoutCarriers(anthropic)), losses, advisory: ['max_tokens', 'reasoning_effort', 'user', 'top_k'], state: { model: anthropic.model } };
   },
   renderJson: (_ctx, completion, { model }) => nativeJson(completion as ChatCompletion) ?? toAnthropicMessage(completion as ChatCompletion, model),
   renderStream: (ctx, chunks, { model }) => anthropicEvents(ctx, chunks, model),

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type Usage } from 'llm-gateway/plugin';
+import { callDataOf, carrierBlock, carrierSignature } from './carried-call-data.js';
 import { stopReasonFromOpenAI, usageToAnthropic } from './mapping.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent } from './types.js';
 
@@ -14,6 +15,11 @@ export function toAnthropicMessage(completion: ChatCompletion, model: string): A
   const content: AnthropicContentBlock[] = [];
   for (const block of message?.thinking_blocks ?? []) content.push({ ...block });
   if (!message?.thinking_blocks?.length && message?.reasoning_content) content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
+  // Before the text, as thinking goes: each carries a call's provider data to the next turn.
+  for (const call of message?.tool_calls ?? []) {
+    const data = callDataOf(call);
+    if (data) content.push(carrierBlock(call.id, data));
+  }
   const text = textOf(message?.content);
   if (text) content.push({ type: 'text', text });
   for (const call of message?.tool_calls ?? []) {
@@ -74,10 +80,13 @@ export class AnthropicEventWriter {
       const number = this.callNumbers.callOf(call);
       if (this.open?.kind !== 'tool_use' || this.open.call !== number) {
         events.push(...this.close());
+        const id = call.id ?? `toolu_${randomUUID().replaceAll('-', '')}`;
+        const data = callDataOf(call);
+        if (data) events.push(...this.carrier(id, data));
         const index = this.nextIndex++;
         this.calledTools = true;
         this.open = { kind: 'tool_use', index, call: number };
-        events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: call.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, name: call.function?.name ?? '', input: {} } });
+        events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id, name: call.function?.name ?? '', input: {} } });
       }
       const args = call.function?.arguments;
       if (args) events.push({ type: 'content_block_delta', index: this.current(), delta: { type: 'input_json_delta', partial_json: args } });
@@ -114,6 +123,16 @@ export class AnthropicEventWriter {
       usage: { input_tokens: 0, output_tokens: 0 },
     };
     return { type: 'message_start', message };
+  }
+
+  /** A whole thinking block carrying a call's provider data (carried-call-data.ts), just before the call. */
+  private carrier(id: string, data: Record<string, unknown>): AnthropicStreamEvent[] {
+    const index = this.nextIndex++;
+    return [
+      { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } },
+      { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: carrierSignature(id, data) } },
+      { type: 'content_block_stop', index },
+    ];
   }
 
   private ensure(kind: 'text' | 'thinking'): AnthropicStreamEvent[] {

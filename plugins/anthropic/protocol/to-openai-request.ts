@@ -16,6 +16,7 @@
  * conversation (Claude Code sends them) stay system messages, in place.
  */
 import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, type ThinkingBlock, type ToolCall, type TranslationLoss } from 'llm-gateway/plugin';
+import { carriedCallData, isCarrier, restoreCallData } from './carried-call-data.js';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock } from './types.js';
 
 export interface OpenAITranslation {
@@ -92,7 +93,12 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: T
   const parts: Array<Record<string, unknown>> = [];
   const toolCalls: ToolCall[] = [];
   const thinking: ThinkingBlock[] = [];
+  /** Tool calls' provider data, carried in the gateway's own thinking blocks (carried-call-data.ts). */
+  const callData = new Map<string, Record<string, unknown>>();
   blocks.forEach((block, index) => {
+    const carried = carriedCallData(block);
+    if (carried) return void callData.set(carried.id, carried.data);
+    if (isCarrier(block)) return; // unreadable: it was never the model's thinking
     switch (block.type) {
       case 'text':
         parts.push(textPart(block));
@@ -110,6 +116,7 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: T
         losses.push({ param: `${at}.content.${index}`, why: `content of type '${block.type}' is only available with an Anthropic provider`, kind: 'content' });
     }
   });
+  restoreCallData(toolCalls, callData);
   const message: ChatMessage = { role: 'assistant', content: parts.length === 0 && toolCalls.length > 0 ? null : simplify(parts) };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (thinking.length > 0) {

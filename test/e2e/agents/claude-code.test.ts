@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { agentBin, runAgent, startAgentBackends, type AgentBackends } from '../../support/agents.js';
+import { geminiResponse } from '../../support/mock-gemini.js';
 
 const claude = agentBin('claude');
 if (!claude) console.warn('AGENT_CLIS_DIR is not set (or has no claude): the Claude Code tests are skipped; .ci/run installs it.');
@@ -62,6 +63,22 @@ describe.skipIf(!claude)('Claude Code through the gateway', () => {
     expect(answer.result).toContain('say pong');
     const sent = backends.gemini.requests.find((r) => r.path.includes('GenerateContent'))?.body as { systemInstruction?: unknown; contents: unknown[] };
     expect(sent.systemInstruction).toBeDefined();
+  });
+
+  it("sends a Gemini model its own thought signature back on the tool loop's second turn", async () => {
+    // Gemini 3 signs its function calls and needs the signature back on the next turn. Claude Code
+    // keeps a thinking block's signature and sends it back, which is where the gateway carries it
+    // (plugins/anthropic/protocol/carried-call-data.ts). Before, the second turn went up with
+    // Google's stand-in signature instead of Gemini's own.
+    const call = { functionCall: { name: 'Bash', args: { command: 'echo hi', description: 'say hi' } }, thoughtSignature: 'sig-real-gemini' };
+    backends.gemini.enqueue({ streamEvents: [geminiResponse([call], { finishReason: 'STOP' })] });
+    const answer = result(await ask('gem/gemini-mock-flash', 'run echo hi'));
+    expect(answer.is_error).toBe(false);
+    const turns = backends.gemini.requests.filter((r) => r.path.includes('GenerateContent')).map((r) => r.body as { contents: Array<{ role: string; parts: Array<{ functionCall?: unknown; thoughtSignature?: string; thought?: boolean }> }> });
+    expect(turns.length).toBeGreaterThanOrEqual(2);
+    const modelTurn = turns[1]!.contents.find((c) => c.role === 'model' && c.parts.some((p) => p.functionCall));
+    expect(modelTurn?.parts.find((p) => p.functionCall)?.thoughtSignature).toBe('sig-real-gemini');
+    expect(modelTurn?.parts.some((p) => p.thought)).toBe(false);
   });
 
   it('completes a prompt on an Anthropic model, passed through as written', async () => {

@@ -1,0 +1,66 @@
+/**
+ * Provider data a tool call carries that an Anthropic client has nowhere to keep: Gemini 3's thought
+ * signature (`extra_content.google.thought_signature`), without which Gemini reasons afresh on the
+ * next turn (the gateway otherwise sends Google's documented stand-in, see the Gemini adapter). A
+ * `tool_use` block is id, name and input, but a client sends a thinking block back as it got it,
+ * signature included, even when it did not ask for thinking (Claude Code 2.1 does). So the call's
+ * data goes in the signature of an empty thinking block before the call, marked as the gateway's,
+ * and the next turn reads it back onto the call. It is not encrypted: Gemini's signature is what
+ * protects it. Such a block is the gateway's alone: it never reaches an Anthropic upstream.
+ */
+import type { ToolCall } from 'llm-gateway/plugin';
+import type { AnthropicContentBlock, AnthropicRequest, AnthropicThinkingBlock } from './types.js';
+
+const PREFIX = 'llm-gateway.tool-call.v1:';
+
+/** The provider data of a call, if it has any (`extra_content`, as adapters set it). */
+export function callDataOf(call: { readonly [field: string]: unknown }): Record<string, unknown> | undefined {
+  const extra = call.extra_content;
+  return typeof extra === 'object' && extra !== null && !Array.isArray(extra) && Object.keys(extra).length > 0 ? (extra as Record<string, unknown>) : undefined;
+}
+
+/** The thinking block that carries call `id`'s data to the next turn. */
+export function carrierBlock(id: string, data: Record<string, unknown>): AnthropicThinkingBlock {
+  return { type: 'thinking', thinking: '', signature: carrierSignature(id, data) };
+}
+
+export function carrierSignature(id: string, data: Record<string, unknown>): string {
+  return PREFIX + Buffer.from(JSON.stringify({ id, data }), 'utf8').toString('base64url');
+}
+
+/** True for a block the gateway made to carry a call's data. */
+export function isCarrier(block: AnthropicContentBlock): boolean {
+  return block.type === 'thinking' && typeof block.signature === 'string' && block.signature.startsWith(PREFIX);
+}
+
+/** The call id and data a carrier block holds; undefined for any other block, or one that does not read. */
+export function carriedCallData(block: AnthropicContentBlock): { id: string; data: Record<string, unknown> } | undefined {
+  if (!isCarrier(block)) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from((block.signature as string).slice(PREFIX.length), 'base64url').toString('utf8')) as { id?: unknown; data?: unknown };
+    const data = payload.data;
+    if (typeof payload.id !== 'string' || typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+    return { id: payload.id, data: data as Record<string, unknown> };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Puts carried data back on the calls it belongs to. */
+export function restoreCallData(calls: ToolCall[], carried: ReadonlyMap<string, Record<string, unknown>>): void {
+  if (carried.size === 0) return;
+  for (const call of calls) {
+    const data = carried.get(call.id);
+    if (data) call.extra_content = data;
+  }
+}
+
+/** The request for an Anthropic upstream: without the gateway's carrier blocks, whose signatures Anthropic would refuse. */
+export function withoutCarriers(request: AnthropicRequest): AnthropicRequest {
+  const carries = (content: unknown) => Array.isArray(content) && content.some((block: AnthropicContentBlock) => isCarrier(block));
+  if (!request.messages.some((message) => message.role === 'assistant' && carries(message.content))) return request;
+  return {
+    ...request,
+    messages: request.messages.map((message) => (message.role === 'assistant' && carries(message.content) ? { ...message, content: (message.content as AnthropicContentBlock[]).filter((block) => !isCarrier(block)) } : message)),
+  };
+}
