@@ -134,13 +134,24 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
 /**
  * Only a complete answer that was not cut or filtered is worth giving to someone else; nor is a
  * turn its provider only paused (Anthropic's `pause_turn`, a server tool still at work: the client
- * must send it back to go on), which OpenAI's terms call a `stop`.
+ * must send it back to go on), which OpenAI's terms call a `stop`; nor one that says nothing (no
+ * text, call or refusal). The chat view of a native answer made only of items chat has no words
+ * for (OpenAI's `compaction` item) is such an answer: replayed, it would be an empty message.
  */
 export function storable(completion: ChatCompletion): boolean {
   return (
     completion.choices.length > 0 &&
-    completion.choices.every((c) => c.finish_reason !== null && c.finish_reason !== 'content_filter' && c.finish_reason !== 'error' && (c as { native_finish_reason?: unknown }).native_finish_reason !== 'pause_turn')
+    completion.choices.every(
+      (c) => c.finish_reason !== null && c.finish_reason !== 'content_filter' && c.finish_reason !== 'error' && (c as { native_finish_reason?: unknown }).native_finish_reason !== 'pause_turn' && saysSomething(c.message),
+    )
   );
+}
+
+function saysSomething(message: ChatCompletion['choices'][number]['message'] | undefined): boolean {
+  if (!message) return false;
+  if ((message.tool_calls?.length ?? 0) > 0 || (typeof message.refusal === 'string' && message.refusal !== '')) return true;
+  const content = message.content;
+  return typeof content === 'string' ? content !== '' : Array.isArray(content) && content.length > 0;
 }
 
 /** Size of an entry as stored (JSON), for the size cap and the stats. */

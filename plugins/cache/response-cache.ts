@@ -60,6 +60,8 @@ export class ResponseCache {
 
   /** Undefined when this request is not cacheable; otherwise its key and the client's controls. */
   plan(ctx: GatewayContext): Plan | undefined {
+    // A request its front-end answers itself (a token count) has no model's answer to keep.
+    if (ctx.answer) return undefined;
     const request = ctx.request;
     if (typeof request.n === 'number' && request.n > 1) return undefined;
     const { only } = this.options;
