@@ -110,6 +110,43 @@ describe('a compaction_trigger to a chat provider', () => {
   });
 });
 
+describe('a streamed compaction that fails', () => {
+  // Before its fix (a review of the streamed compaction): the writer's events, not sent while
+  // compacting, were still numbered, and its `fail` listed what it had opened. The client saw
+  // sequence numbers 0, 1, then 6 or 7, and a failed response holding an assistant message or a
+  // function_call that was never added (stream-writer.ts: each event "one above the last"; `fail`:
+  // "what the client was already sent").
+  it('mid-stream: response.failed is numbered on from in_progress and lists nothing unannounced', async () => {
+    upstream.enqueue({
+      stream: {
+        chunks: [
+          chunk({ role: 'assistant', content: 'The user ' }),
+          chunk({ content: 'listed' }),
+          { error: { message: 'Rate limit reached during generation', type: 'rate_limit_error', code: 'rate_limit_exceeded' } },
+        ],
+      },
+    });
+    const { res, events } = await postStream({ model: 'chat/mock-small', input: [...conversation, trigger], tools: [shell], store: false });
+    expect(res.status).toBe(200);
+    expect(events.map((e) => e.event)).toEqual(['response.created', 'response.in_progress', 'response.failed']);
+    expect(events.map((e) => e.data.sequence_number)).toEqual([0, 1, 2]);
+    const failed = events.at(-1)!.data.response;
+    expect(failed.id).toBe(events[0]!.data.response.id);
+    expect(failed.error.code).toBe('rate_limit_exceeded');
+    expect(failed.output).toEqual([]);
+  });
+
+  it('because the model called a tool: the same', async () => {
+    upstream.enqueue({
+      stream: { chunks: [chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_x', type: 'function', function: { name: 'shell', arguments: '{}' } }] }), chunk({}, 'tool_calls')] },
+    });
+    const { events } = await postStream({ model: 'chat/mock-small', input: [...conversation, trigger], tools: [shell], store: false });
+    expect(events.map((e) => e.event)).toEqual(['response.created', 'response.in_progress', 'response.failed']);
+    expect(events.map((e) => e.data.sequence_number)).toEqual([0, 1, 2]);
+    expect(events.at(-1)!.data.response.output).toEqual([]);
+  });
+});
+
 describe('the compaction item on later turns', () => {
   it('is read by a chat model as a user message holding the summary', async () => {
     const item = await compactOnChat('SUMMARY: two files, a.txt and b.txt.');
@@ -215,6 +252,19 @@ describe('POST /v1/responses/compact', () => {
     const seen = upstream.requests.find((r) => r.path === '/v1/responses')!.body as { input: Item[]; store?: boolean; stream?: boolean };
     expect(seen.input.at(-1)).toEqual(trigger);
     expect(seen).toMatchObject({ store: false, stream: false });
+  });
+
+  it('answers the retained messages without ids, which would name nothing to OpenAI', async () => {
+    // Before its fix (a review): each retained message came back with an id the gateway made up
+    // (`msg_…`, from the store's normalising), naming nothing since a compaction is not stored; sent
+    // back to OpenAI, which looks items up by id, they went up with it.
+    upstream.enqueue({ body: completion({ content: 'SUMMARY: two files.' }) });
+    const compacted = await client.responses.compact({ model: 'chat/mock-small', input: [{ role: 'user', content: 'list the files' }, { role: 'assistant', content: 'There are two files.' }] as never });
+    expect(compacted.output.map((item) => item.type)).toEqual(['message', 'compaction']);
+    upstream.reset();
+    await client.responses.create({ model: 'openai/gpt-mock', input: [...compacted.output, { role: 'user', content: 'go on' }] as never, store: false });
+    const seen = upstream.requests.find((r) => r.path === '/v1/responses')!.body as { input: Array<{ id?: string }> };
+    expect(seen.input.map((item) => item.id)).toEqual([undefined, undefined, undefined]);
   });
 
   it('is a 400 with nothing to compact, and a 502 when the model writes no summary', async () => {

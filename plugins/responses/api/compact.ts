@@ -42,7 +42,7 @@ export function compactApi(store: ResponseStore): FrontEnd<CompactState> {
       if (conversation.items.length <= 1) throw new GatewayError('invalid_request', 'There is nothing to compact: give `input` or `previous_response_id`.', { param: 'input', code: 'missing_required_parameter' });
       const { request: chat, losses, toolNames } = toChatRequest(request, conversation.placed);
       const native = nativeRequest(request as unknown as Record<string, unknown>, conversation.nativeInput);
-      return { operation: 'chat', request: chat, native, losses, advisory: ['reasoning_effort', 'user'], state: { request, retained: retainedUserMessages(conversation.items), toolNames } };
+      return { operation: 'chat', request: chat, native, losses, advisory: ['reasoning_effort', 'user'], state: { request, retained: retainedUserMessages(conversation.items).map(withoutId), toolNames } };
     },
     renderJson(_ctx, answer, state) {
       const native = nativeOf(answer, 'openai-responses');
@@ -66,4 +66,13 @@ function upstreamResponse(text: string): ResponseObject | undefined {
   } catch {
     throw new GatewayError('upstream', 'The upstream answered with a response that is not JSON.', { code: 'upstream_invalid_response' });
   }
+}
+
+/**
+ * A retained message as the client goes on with it: without the id the gateway gave it, which names
+ * nothing (a compaction is not stored), and which OpenAI would look up when sent it.
+ */
+function withoutId(item: ResponseInputItem): ResponseInputItem {
+  const { id: _id, ...rest } = item;
+  return rest as ResponseInputItem;
 }

@@ -102,6 +102,9 @@ async function* responseEvents(
   let upstreamResponse: ResponseObject | undefined;
   let replayed = 0;
   let ended = false;
+  /** The response as `response.created` describes it, when the gateway writes the events. */
+  let shell: ResponseObject | undefined;
+  const shellOf = () => (shell ??= responseShell(state.request, newId('resp'), state.request.model));
   try {
     for await (const chunk of chunks) {
       ctx.timings.firstByteMs ??= ctx.elapsed();
@@ -119,7 +122,7 @@ async function* responseEvents(
         continue;
       }
       if (!writer) {
-        writer = newWriter(state);
+        writer = newWriter(state, shellOf());
         yield* writer.start().map(encode);
       }
       const events = writer.write(chunk);
@@ -128,7 +131,7 @@ async function* responseEvents(
     }
     if (passThrough) return;
     if (!writer) {
-      writer = newWriter(state);
+      writer = newWriter(state, shellOf());
       yield* writer.start().map(encode);
     }
     const events = writer.finish();
@@ -148,13 +151,15 @@ async function* responseEvents(
     ctx.error = error;
     if (ended) return; // the upstream already said how it ended
     const failure = { code: error.kind === 'rate_limited' ? 'rate_limit_exceeded' : 'server_error', message: error.message };
-    if (writer) yield encode(writer.fail(failure));
-    else yield encode(failedEvent(upstreamResponse ?? responseShell(state.request, newId('resp'), state.request.model), failure, replayed));
+    // A compaction sent nothing after response.in_progress: its failure holds no output either.
+    if (writer && state.compacting) yield encode(failedEvent(shellOf(), failure, 2));
+    else if (writer) yield encode(writer.fail(failure));
+    else yield encode(failedEvent(upstreamResponse ?? shellOf(), failure, replayed));
   }
 }
 
-function newWriter(state: ResponsesState): ResponseEventWriter {
-  return new ResponseEventWriter(responseShell(state.request, newId('resp'), state.request.model), state.toolNames, state.request.include);
+function newWriter(state: ResponsesState, shell: ResponseObject): ResponseEventWriter {
+  return new ResponseEventWriter(shell, state.toolNames, state.request.include);
 }
 
 /** A compaction's one item, added and done, then the response completed: numbered on from `sequence`. */
