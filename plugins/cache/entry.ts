@@ -64,7 +64,7 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
     if (typeof message.content === 'string' && message.content !== '') chunks.push({ ...base, choices: [{ index, delta: { content: message.content }, finish_reason: null, ...(choice.logprobs ? { logprobs: choice.logprobs } : {}) }] });
     if (typeof message.refusal === 'string') chunks.push({ ...base, choices: [{ index, delta: { refusal: message.refusal }, finish_reason: null }] });
     (message.tool_calls ?? []).forEach((call, i) =>
-      chunks.push({ ...base, choices: [{ index, delta: { tool_calls: [{ index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } }] }, finish_reason: null }] }),
+      chunks.push({ ...base, choices: [{ index, delta: { tool_calls: [{ index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments }, ...providerData(call) }] }, finish_reason: null }] }),
     );
     chunks.push({ ...base, choices: [{ index, delta: {}, finish_reason: choice.finish_reason }] });
   }
@@ -107,6 +107,7 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
         let call = into.calls.get(number);
         if (!call) into.calls.set(number, (call = { id: '', type: 'function', function: { name: '', arguments: '' } }));
         if (piece.id) call.id = piece.id;
+        if (piece.extra_content !== undefined) call.extra_content = piece.extra_content;
         if (piece.function?.name) call.function.name += piece.function.name;
         if (piece.function?.arguments) call.function.arguments += piece.function.arguments;
       }
@@ -157,4 +158,12 @@ function saysSomething(message: ChatCompletion['choices'][number]['message'] | u
 /** Size of an entry as stored (JSON), for the size cap and the stats. */
 export function sizeOf(entry: CacheEntry): number {
   return Buffer.byteLength(JSON.stringify(entry));
+}
+
+/**
+ * A call's provider data (`extra_content`: Gemini's thought signature, which it needs back on the
+ * next turn), kept whichever form the answer is replayed in.
+ */
+function providerData(call: ToolCall): { extra_content?: unknown } {
+  return call.extra_content === undefined ? {} : { extra_content: call.extra_content };
 }
