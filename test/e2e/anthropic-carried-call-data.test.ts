@@ -9,7 +9,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { mockGeminiProvider, startMockGemini, type MockGemini } from '../support/mock-gemini.js';
+import { geminiResponse, mockGeminiProvider, startMockGemini, type MockGemini } from '../support/mock-gemini.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
 let upstream: MockUpstream;
@@ -89,5 +89,48 @@ describe('a conversation begun on Gemini, going on elsewhere', () => {
     expect(answer.content.length).toBeGreaterThan(0);
     const modelTurn = (gemini.requests.at(-1)!.body as { contents: Array<{ role: string; parts: Array<{ thought?: boolean; text?: string }> }> }).contents.find((c) => c.role === 'model')!;
     expect(modelTurn.parts.some((p) => p.thought || (p.text ?? '').includes('llm-gateway'))).toBe(false);
+  });
+});
+
+const params = { model: 'gem/gemini-mock-flash', max_tokens: 100, tools, messages: [{ role: 'user' as const, content: 'weather in Paris?' }] };
+
+/** Gemini 3's usual tool turn: a sentence, then its signed call (one event, as Gemini streams it). */
+const parts = [{ text: 'Let me check the weather.' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'sig-real' }];
+
+describe('the carrier block in a streamed answer', () => {
+  // Expected: thinking blocks come before text: "The API response will include thinking content
+  // blocks, followed by text content blocks" (https://docs.claude.com/en/docs/build-with-claude/extended-thinking),
+  // and the gateway's own JSON rendering of this very answer does so ([thinking, text, tool_use];
+  // from-openai-response.ts: "Before the text, as thinking goes").
+  // Before its fix (a review): AnthropicEventWriter opened the carrier when the call's delta arrived, after the text
+  // block: the stream was [text, thinking, tool_use], so the same upstream answer had two shapes and
+  // the streamed one put a thinking block after text.
+  it('comes before the text, as in the JSON answer of the same output', async () => {
+    gemini.enqueue({ body: geminiResponse(parts, { finishReason: 'STOP' }) });
+    const whole = await anthropic.messages.create(params);
+    expect(whole.content.map((b) => b.type)).toEqual(['thinking', 'text', 'tool_use']);
+
+    gemini.enqueue({ streamEvents: [geminiResponse(parts, { finishReason: 'STOP' })] });
+    const streamed = await anthropic.messages.stream(params).finalMessage();
+    expect(streamed.content.map((b) => b.type)).toEqual(whole.content.map((b) => b.type));
+  });
+
+  // Expected: as above for parallel calls that each carry data (an OpenAI-format host or a Gemini
+  // that signs more than the first): the JSON answer is [thinking, thinking, tool_use, tool_use],
+  // thinking first; Anthropic has no thinking block between the tool_use blocks of one response.
+  // Actual (before): the stream was [thinking, tool_use, thinking, tool_use] although both calls arrived in
+  // one chunk, where the writer could have put both carriers first.
+  it('does not sit between the tool_use blocks of parallel calls', async () => {
+    const both = [
+      { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'sig-a' },
+      { functionCall: { name: 'get_weather', args: { city: 'Rome' } }, thoughtSignature: 'sig-b' },
+    ];
+    gemini.enqueue({ body: geminiResponse(both, { finishReason: 'STOP' }) });
+    const whole = await anthropic.messages.create(params);
+    expect(whole.content.map((b) => b.type)).toEqual(['thinking', 'thinking', 'tool_use', 'tool_use']);
+
+    gemini.enqueue({ streamEvents: [geminiResponse(both, { finishReason: 'STOP' })] });
+    const streamed = await anthropic.messages.stream(params).finalMessage();
+    expect(streamed.content.map((b) => b.type)).toEqual(whole.content.map((b) => b.type));
   });
 });

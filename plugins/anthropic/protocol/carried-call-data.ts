@@ -12,6 +12,13 @@ import type { ToolCall } from 'llm-gateway/plugin';
 import type { AnthropicContentBlock, AnthropicRequest, AnthropicThinkingBlock } from './types.js';
 
 const PREFIX = 'llm-gateway.tool-call.v1:';
+/**
+ * A client can write a carrier itself: what it decodes to is bounded like a request body's JSON
+ * (core/http/json-shape.ts), since the base64 hides it from that check. Gemini's signatures are a
+ * few KB, two levels deep.
+ */
+const LONGEST_SIGNATURE = 64 * 1024;
+const DEEPEST_DATA = 8;
 
 /** The provider data of a call, if it has any (`extra_content`, as adapters set it). */
 export function callDataOf(call: { readonly [field: string]: unknown }): Record<string, unknown> | undefined {
@@ -35,11 +42,11 @@ export function isCarrier(block: AnthropicContentBlock): boolean {
 
 /** The call id and data a carrier block holds; undefined for any other block, or one that does not read. */
 export function carriedCallData(block: AnthropicContentBlock): { id: string; data: Record<string, unknown> } | undefined {
-  if (!isCarrier(block)) return undefined;
+  if (!isCarrier(block) || (block.signature as string).length > LONGEST_SIGNATURE) return undefined;
   try {
     const payload = JSON.parse(Buffer.from((block.signature as string).slice(PREFIX.length), 'base64url').toString('utf8')) as { id?: unknown; data?: unknown };
     const data = payload.data;
-    if (typeof payload.id !== 'string' || typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+    if (typeof payload.id !== 'string' || typeof data !== 'object' || data === null || Array.isArray(data) || deeperThan(data, DEEPEST_DATA)) return undefined;
     return { id: payload.id, data: data as Record<string, unknown> };
   } catch {
     return undefined;
@@ -63,4 +70,11 @@ export function withoutCarriers(request: AnthropicRequest): AnthropicRequest {
     ...request,
     messages: request.messages.map((message) => (message.role === 'assistant' && carries(message.content) ? { ...message, content: (message.content as AnthropicContentBlock[]).filter((block) => !isCarrier(block)) } : message)),
   };
+}
+
+function deeperThan(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  for (const inner of Object.values(value)) if (deeperThan(inner, levels - 1)) return true;
+  return false;
 }

@@ -4,7 +4,7 @@
  * closed in order, message_delta, message_stop), each event written as soon as its chunk arrives.
  */
 import { randomUUID } from 'node:crypto';
-import { StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type Usage } from 'llm-gateway/plugin';
+import { StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
 import { callDataOf, carrierBlock, carrierSignature } from './carried-call-data.js';
 import { stopReasonFromOpenAI, usageToAnthropic } from './mapping.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent } from './types.js';
@@ -48,6 +48,8 @@ export class AnthropicEventWriter {
   private open: { kind: BlockKind; index: number; call?: number } | undefined;
   /** Which call each tool-call delta belongs to, whatever the host numbers them (StreamedToolCalls). */
   private readonly callNumbers = new StreamedToolCalls();
+  /** Each call's id, by its number: the host's, or one made up for a host that gave none. */
+  private readonly callIds: string[] = [];
   private nextIndex = 0;
   private finishReason: string | null = null;
   private usage: Usage | undefined;
@@ -73,16 +75,19 @@ export class AnthropicEventWriter {
         events.push(...this.ensure('thinking'), { type: 'content_block_delta', index: this.current(), delta: { type: 'signature_delta', signature: block.signature } });
       }
     }
+    // The chunk's calls are numbered first, so that the data a new call carries goes out before the
+    // chunk's text and calls, where the whole answer has it (thinking comes first).
+    const calls = (delta.tool_calls ?? []).map((call) => this.numbered(call));
+    for (const { id, call, begins } of calls) {
+      const data = begins ? callDataOf(call) : undefined;
+      if (data) events.push(...this.close(), ...this.carrier(id, data));
+    }
     if (typeof delta.content === 'string' && delta.content !== '') {
       events.push(...this.ensure('text'), { type: 'content_block_delta', index: this.current(), delta: { type: 'text_delta', text: delta.content } });
     }
-    for (const call of delta.tool_calls ?? []) {
-      const number = this.callNumbers.callOf(call);
+    for (const { call, number, id } of calls) {
       if (this.open?.kind !== 'tool_use' || this.open.call !== number) {
         events.push(...this.close());
-        const id = call.id ?? `toolu_${randomUUID().replaceAll('-', '')}`;
-        const data = callDataOf(call);
-        if (data) events.push(...this.carrier(id, data));
         const index = this.nextIndex++;
         this.calledTools = true;
         this.open = { kind: 'tool_use', index, call: number };
@@ -125,7 +130,15 @@ export class AnthropicEventWriter {
     return { type: 'message_start', message };
   }
 
-  /** A whole thinking block carrying a call's provider data (carried-call-data.ts), just before the call. */
+  /** A tool-call delta's call: its number, the id its block has (made up if the host gave none), and whether it begins here. */
+  private numbered(call: ToolCallDelta): { call: ToolCallDelta; number: number; id: string; begins: boolean } {
+    const number = this.callNumbers.callOf(call);
+    const begins = number >= this.callIds.length;
+    if (begins) this.callIds[number] = call.id || `toolu_${randomUUID().replaceAll('-', '')}`;
+    return { call, number, id: this.callIds[number]!, begins };
+  }
+
+  /** A whole thinking block carrying a call's provider data (carried-call-data.ts), before the calls. */
   private carrier(id: string, data: Record<string, unknown>): AnthropicStreamEvent[] {
     const index = this.nextIndex++;
     return [
