@@ -145,7 +145,7 @@ export class AnthropicStreamTranslator {
         this.stopped = true;
         return [this.chunk([], usageFromAnthropic(this.usage))];
       case 'error':
-        throw new GatewayError(event.error.type === 'overloaded_error' ? 'unavailable' : 'upstream', `${this.provider}: ${event.error.message}`, {
+        throw new GatewayError(event.error.type === 'overloaded_error' ? 'unavailable' : event.error.type === 'rate_limit_error' ? 'rate_limited' : 'upstream', `${this.provider}: ${event.error.message}`, {
           provider: this.provider,
           code: event.error.type,
           retryable: true,

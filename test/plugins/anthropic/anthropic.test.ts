@@ -123,6 +123,18 @@ describe('streams', () => {
     expect(error).toMatchObject({ provider: 'claude', code, retryable: true });
   });
 
+  it.each([
+    // A rate limit Anthropic reports mid-stream is one to the client (429, `rate_limit_error`), as
+    // its HTTP 429 is; it was an `upstream` error before (a 502 type before the first byte).
+    ['rate_limit_error', 'rate_limited'],
+    ['overloaded_error', 'unavailable'],
+    ['api_error', 'upstream'],
+  ])('reads a mid-stream %s as kind %s', async (type, kind) => {
+    server.use(http.post(`${BASE}/messages`, () => sse([anthropicStreamEvents([{ text: 'a' }])[0] ?? '', `event: error\ndata: {"type":"error","error":{"type":"${type}","message":"m"}}\n\n`])));
+    const error = await failure(collect(await call(claude(), { stream: true })));
+    expect(error).toMatchObject({ provider: 'claude', code: type, kind });
+  });
+
   it('refuses an answer to a stream that is not an event stream', async () => {
     server.use(http.post(`${BASE}/messages`, () => HttpResponse.json(anthropicMessage([{ text: 'x' }]))));
     expect(await failure(call(claude(), { stream: true }))).toMatchObject({ code: 'upstream_invalid_response', provider: 'claude' });
