@@ -46,6 +46,8 @@ const API_PATHS: Readonly<Record<string, string>> = {
   '/v1/messages': 'messages',
   '/v1/messages/count_tokens': 'count_tokens',
   '/v1/responses': 'responses',
+  '/v1/responses/compact': 'responses.compact',
+  '/v1/responses/input_tokens': 'responses.input_tokens',
   '/v1/embeddings': 'embeddings',
   '/v1/completions': 'completions',
 };

@@ -87,6 +87,21 @@ describe('requests the pipeline never saw', () => {
   });
 });
 
+describe('requests refused on the Responses API\'s other paths', () => {
+  it('are counted under their own API, not front_end none', async () => {
+    // /v1/responses/compact and /v1/responses/input_tokens are APIs (their requests carry
+    // `responses.compact` and `responses.input_tokens`); a request refused before the pipeline was
+    // counted as `none` ("a path no API serves", docs/observability.md) until they were listed.
+    const gw = await start({ providers: { mock: mockProvider(upstream) }, plugins: [metrics()] });
+    for (const path of ['compact', 'input_tokens']) {
+      const res = await fetch(`${gw.url}/v1/responses/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": 5}' });
+      expect(res.status).toBe(400);
+    }
+    const refused = series(await scrape(gw), 'llm_gateway_requests_total').filter((s) => s.labels.status_class === '4xx');
+    expect(Object.fromEntries(refused.map((s) => [s.labels.front_end, s.value]))).toEqual({ 'responses.compact': 1, 'responses.input_tokens': 1 });
+  });
+});
+
 describe('streams the client abandons', () => {
   it('counts the upstream try of a stream the client left in gen_ai_client_operation_duration_seconds', async () => {
     // Promised (docs/observability.md): `gen_ai_client_operation_duration_seconds` has "each
