@@ -53,9 +53,10 @@ export interface ToGeminiOptions {
 
 /**
  * Gemini 3 refuses a turn whose function calls came back without their thought signature (400
- * "Function call is missing a thought_signature"), and not every client can carry one back: an
- * Anthropic client's `tool_use` block has no place for it (Claude Code on Gemini failed at the
- * second turn of every tool loop), a chat client may drop `extra_content`. Google documents this
+ * "Function call is missing a thought_signature"), and not every client carries one back: an
+ * Anthropic client that drops the thinking block the gateway carries it in (a `tool_use` block has
+ * no place for it: plugins/anthropic/protocol/carried-call-data.ts), a chat client that drops
+ * `extra_content`. Google documents this
  * value for calls whose signature is not at hand (history from another model, calls the client
  * wrote): the call is accepted, without the reasoning the signature stood for.
  * https://ai.google.dev/gemini-api/docs/thought-signatures
