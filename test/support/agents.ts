@@ -60,8 +60,8 @@ export function codexHome(baseURL: string, model: string): Record<string, string
 }
 
 /**
- * A Codex home that keeps OpenAI as its provider, pointed at `baseURL` (`openai_base_url`): how
- * OpenAI's own proxies are set up. Codex then speaks to it as it speaks to OpenAI, WebSocket
+ * A Codex home that keeps OpenAI as its provider, pointed at `baseURL` (`openai_base_url`): a
+ * common way to put Codex behind a proxy. Codex then speaks to it as it speaks to OpenAI, WebSocket
  * attempt and remote compaction included. `extra` lines go into config.toml as they are.
  */
 export function codexHomeWithOpenAIProvider(baseURL: string, model: string, extra: readonly string[] = []): Record<string, string> {
