@@ -11,18 +11,16 @@
  * Nothing is stored.
  */
 import { GatewayError, defineFrontEnd, nativeOf, type ChatCompletion, type FrontEnd } from 'llm-gateway/plugin';
-import { authenticatedKey } from 'llm-gateway/plugins/auth';
-import { asCompaction, retainedUserMessages } from '../protocol/compaction.js';
+import { asCompaction, compactionFailed, retainedUserMessages } from '../protocol/compaction.js';
 import { responseShell, toResponse } from '../protocol/from-chat-response.js';
 import { newId } from '../protocol/ids.js';
-import { inputItems } from '../protocol/items.js';
-import { toChatRequest } from '../protocol/to-chat-request.js';
+import { inputItems, withoutId } from '../protocol/items.js';
 import type { ToolNames } from '../protocol/tools.js';
 import type { ResponseInputItem, ResponseObject, ResponseOutputItem, ResponsesRequest } from '../protocol/types.js';
 import { validateResponsesRequest } from '../protocol/validate-request.js';
 import type { ResponseStore } from '../store/response-store.js';
-import { loadConversation } from './conversation.js';
-import { nativeRequest } from './native-request.js';
+import { translatedConversation } from './conversation.js';
+import { parseUpstreamJson } from './native-request.js';
 
 interface CompactState {
   readonly request: ResponsesRequest;
@@ -38,17 +36,17 @@ export function compactApi(store: ResponseStore): FrontEnd<CompactState> {
       const asked = validateResponsesRequest(body);
       // The trigger is what the request means; it is answered whole, and kept nowhere.
       const request: ResponsesRequest = { ...asked, input: [...inputItems(asked.input), { type: 'compaction_trigger' }], stream: false, store: false };
-      const conversation = await loadConversation(request, store, authenticatedKey(http)?.id ?? null);
+      const { conversation, translation, native } = await translatedConversation(request, store, http);
       if (conversation.items.length <= 1) throw new GatewayError('invalid_request', 'There is nothing to compact: give `input` or `previous_response_id`.', { param: 'input', code: 'missing_required_parameter' });
-      const { request: chat, losses, toolNames } = toChatRequest(request, conversation.placed);
-      const native = nativeRequest(request as unknown as Record<string, unknown>, conversation.nativeInput);
+      const { request: chat, losses, toolNames } = translation;
+      // The retained messages go back without the ids the store's form gave them: a compaction is not stored.
       return { operation: 'chat', request: chat, native, losses, advisory: ['reasoning_effort', 'user'], state: { request, retained: retainedUserMessages(conversation.items).map(withoutId), toolNames } };
     },
     renderJson(_ctx, answer, state) {
       const native = nativeOf(answer, 'openai-responses');
       const response = native ? upstreamResponse(native.data) : asCompaction(toResponse(answer as ChatCompletion, responseShell(state.request, newId('resp'), state.request.model), state.toolNames));
       const compaction = response?.output.find((item) => item.type === 'compaction');
-      if (!response || !compaction) throw new GatewayError('upstream', 'The model wrote no summary to compact the conversation into.', { code: 'compaction_failed', retryable: true });
+      if (!response || !compaction) compactionFailed();
       const output: Array<ResponseInputItem | ResponseOutputItem> = [...state.retained, compaction];
       return { id: response.id, object: 'response.compaction', created_at: response.created_at, output, usage: response.usage ?? null };
     },
@@ -60,19 +58,6 @@ export function compactApi(store: ResponseStore): FrontEnd<CompactState> {
 }
 
 function upstreamResponse(text: string): ResponseObject | undefined {
-  try {
-    const parsed = JSON.parse(text) as ResponseObject | null;
-    return Array.isArray(parsed?.output) ? parsed : undefined;
-  } catch {
-    throw new GatewayError('upstream', 'The upstream answered with a response that is not JSON.', { code: 'upstream_invalid_response' });
-  }
-}
-
-/**
- * A retained message as the client goes on with it: without the id the gateway gave it, which names
- * nothing (a compaction is not stored), and which OpenAI would look up when sent it.
- */
-function withoutId(item: ResponseInputItem): ResponseInputItem {
-  const { id: _id, ...rest } = item;
-  return rest as ResponseInputItem;
+  const parsed = parseUpstreamJson(text) as ResponseObject | null;
+  return Array.isArray(parsed?.output) ? parsed : undefined;
 }

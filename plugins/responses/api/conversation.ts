@@ -5,12 +5,15 @@
  * parameter, as OpenAI answers. Earlier turns that a compaction stands for are left out, but their
  * user messages (see protocol/compaction.ts).
  */
-import { invalidRequest, notFound } from 'llm-gateway/plugin';
+import type { Context as KoaContext } from 'koa';
+import { invalidRequest, notFound, type NativeRequest } from 'llm-gateway/plugin';
+import { authenticatedKey } from 'llm-gateway/plugins/auth';
 import { fromLatestCompaction, readableByOpenAI } from '../protocol/compaction.js';
 import { forNativeHistory, holdsGatewayCompaction, inputItems, isItemReference, storedItem } from '../protocol/items.js';
-import type { PlacedItem } from '../protocol/to-chat-request.js';
+import { toChatRequest, type ChatTranslation, type PlacedItem } from '../protocol/to-chat-request.js';
 import type { ResponseInputItem, ResponsesRequest } from '../protocol/types.js';
 import type { ResponseStore } from '../store/response-store.js';
+import { nativeRequest } from './native-request.js';
 
 /** Item references resolved per request: each is a store read. */
 const MAX_REFERENCES = 1000;
@@ -27,6 +30,17 @@ export interface Conversation {
    * something only the gateway knows (a previous response, a stored item); undefined otherwise.
    */
   readonly nativeInput: readonly ResponseInputItem[] | undefined;
+}
+
+/**
+ * What every `/v1/responses…` front-end makes of a request: the conversation of the caller's key
+ * loaded, its chat translation, and the body an upstream that speaks the Responses API is sent.
+ */
+export async function translatedConversation(request: ResponsesRequest, store: ResponseStore, http: KoaContext): Promise<{ owner: string | null; conversation: Conversation; translation: ChatTranslation; native: NativeRequest }> {
+  const owner = authenticatedKey(http)?.id ?? null;
+  const conversation = await loadConversation(request, store, owner);
+  const translation = toChatRequest(request, conversation.placed);
+  return { owner, conversation, translation, native: nativeRequest(request as unknown as Record<string, unknown>, conversation.nativeInput) };
 }
 
 export async function loadConversation(request: ResponsesRequest, store: ResponseStore, owner: string | null): Promise<Conversation> {

@@ -7,12 +7,9 @@
  * allow-lists, limits and routing apply; nothing is generated, billed or recorded.
  */
 import { countInputTokens, defineFrontEnd, type FrontEnd, type PluginHost } from 'llm-gateway/plugin';
-import { authenticatedKey } from 'llm-gateway/plugins/auth';
-import { toChatRequest } from '../protocol/to-chat-request.js';
 import { validateResponsesRequest } from '../protocol/validate-request.js';
 import type { ResponseStore } from '../store/response-store.js';
-import { loadConversation } from './conversation.js';
-import { nativeRequest } from './native-request.js';
+import { translatedConversation } from './conversation.js';
 
 export function inputTokensApi(host: PluginHost, store: ResponseStore): FrontEnd {
   return defineFrontEnd({
@@ -20,10 +17,9 @@ export function inputTokensApi(host: PluginHost, store: ResponseStore): FrontEnd
     paths: ['/v1/responses/input_tokens'],
     async parse(body, http) {
       const request = { ...validateResponsesRequest(body), stream: false };
-      const conversation = await loadConversation(request, store, authenticatedKey(http)?.id ?? null);
-      const { request: chat } = toChatRequest(request, conversation.placed);
+      const { translation, native } = await translatedConversation(request, store, http);
       // What a translation leaves out is not refused here: a count is asked of what would be sent.
-      return { operation: 'chat', request: chat, native: nativeRequest(request as unknown as Record<string, unknown>, conversation.nativeInput) };
+      return { operation: 'chat', request: translation.request, native };
     },
     answer: async (ctx) => ({ object: 'response.input_tokens', input_tokens: await countInputTokens(host, ctx) }),
     renderJson: (_ctx, answer) => answer,

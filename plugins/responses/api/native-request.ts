@@ -1,4 +1,4 @@
-import type { NativeRequest } from 'llm-gateway/plugin';
+import { GatewayError, type NativeRequest } from 'llm-gateway/plugin';
 import type { ResponseInputItem } from '../protocol/types.js';
 
 /**
@@ -10,4 +10,13 @@ export function nativeRequest(body: Record<string, unknown>, nativeInput: readon
   if (!nativeInput) return { protocol: 'openai-responses', body, headers: {} };
   const { previous_response_id: _gatewayId, ...rest } = body;
   return { protocol: 'openai-responses', body: { ...rest, input: nativeInput }, headers: {} };
+}
+
+/** An upstream's Responses API answer (a response, or a streamed event's data), parsed. */
+export function parseUpstreamJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError('upstream', 'The upstream answered with a response that is not JSON.', { code: 'upstream_invalid_response' });
+  }
 }

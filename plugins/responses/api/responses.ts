@@ -11,10 +11,10 @@
  * the response's id (before a whole answer is sent, before a stream's last event), so a follow-up
  * naming it always finds it. A request whose input ends with a `compaction_trigger` is answered, for
  * a provider other than OpenAI, with one `compaction` item holding the model's summary (see
- * protocol/compaction.ts); its stream says nothing until that item is whole.
+ * protocol/compaction.ts); its stream sends only `response.created` and `response.in_progress`
+ * until that item is whole.
  */
 import {
-  GatewayError,
   clientGone,
   defineFrontEnd,
   nativeOf,
@@ -24,18 +24,16 @@ import {
   type FrontEnd,
   type GatewayContext,
 } from 'llm-gateway/plugin';
-import { authenticatedKey } from 'llm-gateway/plugins/auth';
-import { asCompaction } from '../protocol/compaction.js';
+import { asCompaction, compactionFailed } from '../protocol/compaction.js';
 import { forClient, responseShell, toResponse } from '../protocol/from-chat-response.js';
 import { newId } from '../protocol/ids.js';
 import { ResponseEventWriter } from '../protocol/stream-writer.js';
-import { toChatRequest } from '../protocol/to-chat-request.js';
 import type { ToolNames } from '../protocol/tools.js';
 import type { ResponseInputItem, ResponseObject, ResponsesRequest, ResponseStreamEvent } from '../protocol/types.js';
 import { validateResponsesRequest } from '../protocol/validate-request.js';
 import type { ResponseStore } from '../store/response-store.js';
-import { loadConversation } from './conversation.js';
-import { nativeRequest } from './native-request.js';
+import { translatedConversation } from './conversation.js';
+import { parseUpstreamJson } from './native-request.js';
 
 /** What the front-end remembers of a request until its answer is written. */
 interface ResponsesState {
@@ -59,22 +57,21 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
     paths: ['/v1/responses'],
     async parse(body, http) {
       const request = validateResponsesRequest(body);
-      const owner = authenticatedKey(http)?.id ?? null;
-      const conversation = await loadConversation(request, store, owner);
-      const { request: chat, losses, toolNames, compacting } = toChatRequest(request, conversation.placed);
+      const { owner, conversation, translation, native } = await translatedConversation(request, store, http);
+      const { request: chat, losses, toolNames, compacting } = translation;
       const state: ResponsesState = { request, owner, items: conversation.items, turnStart: conversation.turnStart, toolNames, compacting };
       // Reasoning effort and the caller's id carry no content: a chat model that refuses them gets the request without.
-      return { operation: 'chat', request: chat, native: nativeRequest(body, conversation.nativeInput), losses, advisory: ['reasoning_effort', 'user'], state };
+      return { operation: 'chat', request: chat, native, losses, advisory: ['reasoning_effort', 'user'], state };
     },
     async renderJson(_ctx, answer, state) {
       const native = nativeOf(answer, 'openai-responses');
       if (native) {
-        await save(state, parseJson(native.data) as ResponseObject);
+        await save(state, parseUpstreamJson(native.data) as ResponseObject);
         // The upstream's own bytes, as it sent them (the kernel sends text as JSON).
         return native.data;
       }
       const translated = toResponse(answer as ChatCompletion, responseShell(state.request, newId('resp'), state.request.model), state.toolNames);
-      const response = state.compacting ? (asCompaction(translated) ?? noSummary()) : translated;
+      const response = state.compacting ? (asCompaction(translated) ?? compactionFailed()) : translated;
       await save(state, response);
       return forClient(response, state.request.include);
     },
@@ -113,7 +110,7 @@ async function* responseEvents(
       if (passThrough) {
         if (!native) continue;
         if (native.event === 'response.created' || TERMINAL.has(native.event)) {
-          upstreamResponse = (parseJson(native.data) as { response?: ResponseObject } | undefined)?.response ?? upstreamResponse;
+          upstreamResponse = (parseUpstreamJson(native.data) as { response?: ResponseObject } | undefined)?.response ?? upstreamResponse;
           if (native.event === 'response.completed' || native.event === 'response.incomplete') await save(state, upstreamResponse as ResponseObject);
         }
         ended ||= TERMINAL.has(native.event);
@@ -136,7 +133,7 @@ async function* responseEvents(
     }
     const events = writer.finish();
     if (state.compacting) {
-      const compacted = asCompaction(writer.response as ResponseObject) ?? noSummary();
+      const compacted = asCompaction(writer.response as ResponseObject) ?? compactionFailed();
       await save(state, compacted);
       // Numbered on from response.created and response.in_progress, the only events sent before.
       yield* compactionEvents(compacted, 2).map(encode);
@@ -172,22 +169,10 @@ function compactionEvents(response: ResponseObject, sequence: number): ResponseS
   ];
 }
 
-function noSummary(): never {
-  throw new GatewayError('upstream', 'The model wrote no summary to compact the conversation into.', { code: 'compaction_failed', retryable: true });
-}
-
 function failedEvent(response: ResponseObject, error: { code: string; message: string }, sequence: number): ResponseStreamEvent {
   return { type: 'response.failed', response: { ...response, status: 'failed', error }, sequence_number: sequence };
 }
 
 function encode(event: ResponseStreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new GatewayError('upstream', 'The upstream answered with a response that is not JSON.', { code: 'upstream_invalid_response' });
-  }
 }

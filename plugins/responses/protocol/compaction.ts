@@ -8,6 +8,7 @@
  * comes back in a later turn, a chat model reads the summary as a user message, and an OpenAI
  * upstream is sent that message in the item's place.
  */
+import { GatewayError } from 'llm-gateway/plugin';
 import { newId } from './ids.js';
 import type { ResponseCompactionItem, ResponseInputItem, ResponseMessageItem, ResponseObject } from './types.js';
 
@@ -71,6 +72,11 @@ export function asCompaction(response: ResponseObject): ResponseObject | undefin
     .trim();
   if (text === '') return undefined;
   return { ...response, status: 'completed', incomplete_details: null, output: [compactionItem(text)] };
+}
+
+/** The failure of a compaction whose answer held no summary (see `asCompaction`). */
+export function compactionFailed(): never {
+  throw new GatewayError('upstream', 'The model wrote no summary to compact the conversation into.', { code: 'compaction_failed', retryable: true });
 }
 
 /** The user messages kept before a compaction item: about 64,000 tokens, as Codex keeps. */

@@ -4,7 +4,7 @@
  * `src/resources/responses/responses.ts`), so the stored copy of a request's input is normalized
  * that way; the client's own body is never changed.
  */
-import { gatewaySummary, readableByOpenAI } from './compaction.js';
+import { gatewaySummary, isCompactionTrigger, readableByOpenAI } from './compaction.js';
 import { newId } from './ids.js';
 import { isGatewayReasoning } from './reasoning.js';
 import type { ResponseInputItem, ResponseItemReference, ResponseMessageItem } from './types.js';
@@ -52,11 +52,16 @@ export function forNativeHistory(items: readonly ResponseInputItem[]): ResponseI
       continue;
     }
     // An earlier request's trigger: what it asked for is the compaction item after it.
-    if (item.type === 'compaction_trigger') continue;
-    const { id: _id, ...rest } = readableByOpenAI(item);
-    out.push(rest as ResponseInputItem);
+    if (isCompactionTrigger(item)) continue;
+    out.push(withoutId(readableByOpenAI(item)));
   }
   return out;
+}
+
+/** The item without its id: for an upstream or a client to whom the gateway's ids name nothing. */
+export function withoutId(item: ResponseInputItem): ResponseInputItem {
+  const { id: _id, ...rest } = item;
+  return rest as ResponseInputItem;
 }
 
 /** True when an OpenAI upstream cannot take `items` as written: one is a compaction the gateway made. */
