@@ -1,13 +1,16 @@
-/** `POST {baseURL}/embeddings` in OpenAI's format, which compatible servers (Mistral, Ollama, vLLM) share. */
+/**
+ * `POST {baseURL}/embeddings` in OpenAI's format, which compatible servers (Mistral, Ollama, vLLM) share.
+ * `body` is what goes up when a host names the model otherwise (Azure's v1 API: the deployment).
+ */
 import { type EmbeddingsResponse, GatewayError } from 'llm-gateway/plugin';
 import { type EmbeddingsCallInput, type JsonResult, type UpstreamHttpClient, encodedEmbedding, jsonHeaders } from 'llm-gateway/provider-kit';
 
-export async function createEmbeddings(client: UpstreamHttpClient, headers: Record<string, string>, input: EmbeddingsCallInput, path = '/embeddings'): Promise<JsonResult<EmbeddingsResponse>> {
+export async function createEmbeddings(client: UpstreamHttpClient, headers: Record<string, string>, input: EmbeddingsCallInput, path = '/embeddings', requestBody = input.body): Promise<JsonResult<EmbeddingsResponse>> {
   const exchange = await client.send({
     method: 'POST',
     path,
     headers: jsonHeaders(false, headers, input.headers),
-    body: JSON.stringify(input.body),
+    body: JSON.stringify(requestBody),
     signal: input,
   });
   await client.expectOk(exchange);

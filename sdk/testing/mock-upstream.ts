@@ -13,6 +13,7 @@
  * whole or streamed (see text-completion-wire.ts).
  * `POST /v1/embeddings` answers `[length of the input, 1, 0]` per input; Azure's deployment paths
  * (`/openai/deployments/<name>/...`) are served as the same endpoints with the deployment as model.
+ * Azure's v1 API (`/openai/v1/...`) is served as `/v1/...`.
  * `POST /v1/responses` (and Azure's `/openai/responses`) answers the same echo in OpenAI's Responses
  * format, whole or as its event stream; its tool calls are named as declared (a namespace's
  * functions by their own names, with the namespace).
@@ -133,8 +134,9 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
       path = `/v1/${azure[2]}`;
       body = { ...body, model: decodeURIComponent(azure[1] ?? '') };
     }
-    // Azure's Responses API has no deployment in the path: the body's model names it.
+    // Azure's Responses API, and its v1 API for everything: the body's model names the deployment.
     if (path === '/openai/responses') path = '/v1/responses';
+    if (path.startsWith('/openai/v1/')) path = path.slice('/openai'.length);
     if (req.method === 'POST' && path === '/v1/embeddings' && queue.length === 0) {
       const inputs = Array.isArray(body?.input) ? (body.input as unknown[]) : [body?.input];
       return sendJson(res, 200, {
