@@ -43,6 +43,12 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
   const frontEnds: FrontEnd<unknown>[] = [];
   const panels: DashboardPanel[] = [];
   const statusSections: ProviderStatusSection[] = [];
+  // The first front-end on a path answers it (the router runs them in order), so it names it.
+  const endpoints = new Map<string, string>();
+  const addFrontEnd = (frontEnd: FrontEnd<unknown>) => {
+    frontEnds.push(frontEnd);
+    for (const path of frontEnd.paths) if (!endpoints.has(path)) endpoints.set(path, frontEnd.endpoint);
+  };
   const ready: GatewayPlugin[] = [];
   const rules = { adminKey: deps.config.server.adminKey, authorizers: deps.authorizers };
 
@@ -61,7 +67,8 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       checkConfig: (check) => deps.live.addCheck(check, { providers: deps.runtime.providers, models: deps.runtime.virtualModels }),
       health: deps.health,
       route: ({ method, path, handler, access }) => void deps.router.register(path, [method], guarded(access ?? defaultAccess(path), rules, handler)),
-      frontEnd: (frontEnd) => void frontEnds.push(frontEnd as FrontEnd<unknown>),
+      frontEnd: (frontEnd) => addFrontEnd(frontEnd as FrontEnd<unknown>),
+      frontEndAt: (path) => endpoints.get(path),
       provider: (id) => deps.runtime.registry.get(id),
       addPanel: (panel) => void panels.push(panel),
       panels: () => panels,

@@ -173,6 +173,12 @@ export interface PluginHost {
   route(route: RouteDefinition): void;
   /** Adds a whole API surface whose requests run through the plugin pipeline (see `FrontEnd`). */
   frontEnd<State>(frontEnd: FrontEnd<State>): void;
+  /**
+   * The `endpoint` of the front-end serving POST `path` (`/v1/messages` → `messages`), whichever
+   * plugin added it, before this one or after (ask when a request comes): for a request refused
+   * before it reached the front-end, which carries no `ctx.endpoint`.
+   */
+  frontEndAt(path: string): string | undefined;
   /** A provider instance by id (undefined when no such provider is configured and enabled). */
   provider(id: string): Provider | undefined;
   addPanel(panel: DashboardPanel): void;

@@ -40,18 +40,6 @@ export class Labels {
   }
 }
 
-/** The first-party APIs' paths, by the front-end name their requests carry. */
-const API_PATHS: Readonly<Record<string, string>> = {
-  '/v1/chat/completions': 'chat.completions',
-  '/v1/messages': 'messages',
-  '/v1/messages/count_tokens': 'count_tokens',
-  '/v1/responses': 'responses',
-  '/v1/responses/compact': 'responses.compact',
-  '/v1/responses/input_tokens': 'responses.input_tokens',
-  '/v1/embeddings': 'embeddings',
-  '/v1/completions': 'completions',
-};
-
 /** Listens to the requests' events; returns what hears a request outside the pipeline (for `outsidePipeline`). */
 export function observe(host: PluginHost, m: Instruments, labels: Labels, options: ObserveOptions): (http: KoaContext, aborted: boolean) => void {
   const pricing = () => host.tryResolve(pricingService) ?? defaultPricing();
@@ -84,9 +72,9 @@ export function observe(host: PluginHost, m: Instruments, labels: Labels, option
    * path; other paths (a 404 on a path nobody serves) count as `none`, so the label stays a fixed set.
    */
   function recordRefused(http: KoaContext, aborted: boolean): void {
-    if (!refusedOnTheApi(http, aborted)) return;
+    if (!refusedOnTheApi(http, aborted, host)) return;
     const status = http.res.statusCode;
-    const frontEnd = API_PATHS[http.path] ?? 'none';
+    const frontEnd = labels.frontEnd.value(host.frontEndAt(http.path));
     m.requests.inc({ front_end: frontEnd, provider: 'none', model: 'none', status_class: `${Math.floor(status / 100)}xx`, outcome: aborted ? 'client_aborted' : 'error', ...(options.labels.key ? { key: 'none' } : {}), ...(options.labels.team ? { team: 'none' } : {}) });
   }
 

@@ -113,7 +113,7 @@ export function startTracing(host: PluginHost, settings: TracingSettings): Plugi
 
   /** A request the pipeline never saw (refused before it: a 400 on its body, a 401 for its key) on the API's paths: its SERVER span alone. */
   const refusedSpan = (http: KoaContext, aborted: boolean) => {
-    if (!refusedOnTheApi(http, aborted)) return;
+    if (!refusedOnTheApi(http, aborted, host)) return;
     const status = http.res.statusCode;
     const parent = propagator.extract(ROOT_CONTEXT, http.headers, defaultTextMapGetter);
     const attributes: Attributes = {

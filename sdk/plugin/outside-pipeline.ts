@@ -22,9 +22,11 @@ export function outsidePipeline(host: PluginHost, ended: (http: KoaContext, abor
 }
 
 /**
- * One of those that metrics and traces count as a client's request: on the API's paths (`/v1/*`),
- * refused (4xx, 5xx) or abandoned. A page of `/v1/models` answered, a probe, the admin API are not.
+ * One of those that metrics and traces count as a client's request: on the API's paths (`/v1/*`,
+ * and, given the `host`, any front-end's path, such as a plugin's `/api/chat`), refused (4xx, 5xx)
+ * or abandoned. A page of `/v1/models` answered, a probe, the admin API are not.
  */
-export function refusedOnTheApi(http: KoaContext, aborted: boolean): boolean {
-  return http.path.startsWith('/v1/') && (aborted || http.res.statusCode >= 400);
+export function refusedOnTheApi(http: KoaContext, aborted: boolean, host?: PluginHost): boolean {
+  if (!aborted && http.res.statusCode < 400) return false;
+  return http.path.startsWith('/v1/') || host?.frontEndAt(http.path) !== undefined;
 }

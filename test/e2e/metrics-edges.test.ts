@@ -4,6 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import ollamaApi from 'llm-gateway-plugin-ollama-api';
 import { auth, metrics } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, wordChunks, type MockUpstream } from '../support/mock-upstream.js';
@@ -99,6 +100,19 @@ describe('requests refused on the Responses API\'s other paths', () => {
     }
     const refused = series(await scrape(gw), 'llm_gateway_requests_total').filter((s) => s.labels.status_class === '4xx');
     expect(Object.fromEntries(refused.map((s) => [s.labels.front_end, s.value]))).toEqual({ 'responses.compact': 1, 'responses.input_tokens': 1 });
+  });
+});
+
+describe("requests refused on a plugin's front-end", () => {
+  it('are counted under its API, named by the plugin', async () => {
+    // The Ollama API example (examples/plugin-ollama-api) serves /api/chat; a request refused there
+    // before the pipeline (its body not JSON) was not counted at all, since only /v1/* counted and
+    // only the first-party paths had names (a table in plugins/metrics that plugins could not join).
+    const gw = await start({ providers: { mock: mockProvider(upstream) }, plugins: [metrics(), ollamaApi()] });
+    const refused = await fetch(`${gw.url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": ' });
+    expect(refused.status).toBe(400);
+    const fourXx = series(await scrape(gw), 'llm_gateway_requests_total').filter((s) => s.labels.status_class === '4xx');
+    expect(fourXx.map((s) => [s.labels.front_end, s.value])).toEqual([['ollama.chat', 1]]);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ollamaApi from 'llm-gateway-plugin-ollama-api';
 import { tracing } from '../../index.js';
 import { startGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
@@ -70,5 +71,18 @@ describe('requests refused at the edge', () => {
     }
     expect(serverSpan('review-200')).toBeDefined();
     expect(serverSpan('review-400')).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', attributes: { 'http.response.status_code': 400 } });
+  });
+
+  it("has a SERVER span for a request refused on a plugin's front-end", async () => {
+    // Only /v1/* paths counted as the API's: a client of the Ollama API example's /api/chat whose
+    // request was refused before the pipeline got no span.
+    const gw = await startGateway({ providers: { mock: mockProvider(upstream) }, plugins: [tracing({ endpoint: receiver.url }), ollamaApi()] });
+    try {
+      const refused = await fetch(`${gw.url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'review-ollama-400' }, body: '{"model": ' });
+      expect(refused.status).toBe(400);
+    } finally {
+      await gw.close();
+    }
+    expect(serverSpan('review-ollama-400')).toMatchObject({ attributes: { 'http.response.status_code': 400, 'url.path': '/api/chat' } });
   });
 });
