@@ -15,7 +15,11 @@ export interface DeploymentHealth {
   readonly model: string;
   requests: number;
   failures: number;
-  /** Exponential moving average, ms; undefined until a success was seen. */
+  /**
+   * Exponential moving average, ms; undefined until a success was seen. A sample after a silence
+   * weighs more (half the average after a minute, nearly all of it after five): the average of a
+   * deployment nobody used for a while is old news, and least-latency measures such one again.
+   */
   latencyMs: number | undefined;
   /** Exponential moving average of failures (0 = always fine, 1 = always failing). */
   errorRate: number;
@@ -26,6 +30,8 @@ export interface DeploymentHealth {
 
 /** Weight of the newest sample in the moving averages. */
 const ALPHA = 0.2;
+/** After how long without a success a new latency sample weighs half the average. */
+const LATENCY_HALF_LIFE_MS = 60_000;
 
 export class HealthTracker {
   private readonly byDeployment: DeploymentMap<DeploymentHealth>;
@@ -57,7 +63,9 @@ export class HealthTracker {
     const firstByte = attempt.firstChunkAt ?? attempt.headersAt;
     if (firstByte !== undefined) {
       const sample = firstByte - attempt.startedAt;
-      health.latencyMs = health.latencyMs === undefined ? sample : health.latencyMs + ALPHA * (sample - health.latencyMs);
+      const silence = now - (health.lastSuccessAt ?? now);
+      const weight = Math.max(ALPHA, 1 - 0.5 ** (silence / LATENCY_HALF_LIFE_MS));
+      health.latencyMs = health.latencyMs === undefined ? sample : health.latencyMs + weight * (sample - health.latencyMs);
     }
     health.lastSuccessAt = now;
   }

@@ -2,10 +2,10 @@
  * routing() strategies through real sockets: least-latency and a deployment that never answers
  * well; round-robin over a route a rule chose.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { retry, routing, rules } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
-import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { completion, mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
 const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat/completions').length;
 const post = (gw: RunningGateway, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
@@ -51,6 +51,57 @@ describe('least-latency', () => {
     // first-byte timeout (about 1 s each here: the HTTP client's timers are coarse).
     expect(chats(dead)).toBeLessThanOrEqual(1);
     expect(took.slice(1).every((ms) => ms < 250)).toBe(true);
+  });
+});
+
+describe('least-latency and a deployment left behind', () => {
+  let upstreams: MockUpstream[] = [];
+  let gw: RunningGateway | undefined;
+  afterEach(async () => {
+    vi.useRealTimers();
+    await gw?.close();
+    for (const u of upstreams) await u.close();
+    upstreams = [];
+  });
+
+  // A deployment measured slow in a bad minute was never tried again while another answered, so
+  // its average stayed that of its bad minute for as long as the gateway ran: a provider's bad hour
+  // lost it for good. Now one request measures it again after five minutes untried, and a sample
+  // after such a silence stands for nearly all of the average.
+  it('measures a deployment again after five minutes untried, with one request, and believes it', async () => {
+    const once = await startMockUpstream();
+    const steady = await startMockUpstream();
+    upstreams = [once, steady];
+    gw = await startGateway({
+      providers: { once: mockProvider(once), steady: mockProvider(steady) },
+      models: { chat: { strategy: 'least-latency', targets: ['once/m', 'steady/m'] } },
+      plugins: [routing(), retry({ attempts: 1 })],
+    });
+    const served = async () => {
+      const res = await post(gw!, { model: 'chat', messages: [{ role: 'user', content: 'hi' }] });
+      await res.text();
+      expect(res.status).toBe(200);
+      return res.headers.get('x-gateway-provider');
+    };
+    const latency = async () => ((await (await fetch(`${gw!.baseURL}/providers/once/health`)).json()) as { deployments: Array<{ latencyMs?: number }> }).deployments[0]?.latencyMs;
+
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    // Its bad minute: measured at 400 ms, then left behind for the one that answers at once.
+    once.enqueue({ delayMs: 400, body: completion({ content: 'late' }) });
+    expect(await served()).toBe('once');
+    expect(await served()).toBe('steady');
+    for (let i = 0; i < 3; i++) expect(await served()).toBe('steady');
+    expect(await latency()).toBeGreaterThanOrEqual(350);
+
+    vi.setSystemTime(Date.now() + 4 * 60_000);
+    expect(await served()).toBe('steady');
+
+    vi.setSystemTime(Date.now() + 2 * 60_000);
+    // Five minutes and more untried: two requests at once, of which one (only) measures it again.
+    const both = await Promise.all([served(), served()]);
+    expect(both.filter((p) => p === 'once')).toHaveLength(1);
+    expect(await latency()).toBeLessThan(100);
+    expect(chats(once)).toBe(2);
   });
 });
 
