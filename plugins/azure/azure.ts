@@ -38,6 +38,7 @@ export type AzureOpenAIOptions = AzureOpenAIBase & ({ apiKey: string; entraId?: 
 export const AZURE_API_VERSION = '2024-10-21';
 export const AZURE_RESPONSES_API_VERSION = '2025-04-01-preview';
 const V1_PATH = /\/openai\/v1\/*$/;
+const OPENAI_PATH = /\/openai\/*$/;
 
 /** Where each operation goes, and whether the deployment is named in the body rather than the path. */
 interface AzureApi {
@@ -76,18 +77,20 @@ export function createAzureOpenAIProvider(options: AzureOpenAIOptions, context: 
 }
 
 function azureApi(options: AzureOpenAIOptions, id: string): AzureApi {
+  // Every Azure OpenAI URL starts with /openai; an endpoint copied with it (or with /openai/v1) is the resource's.
   const endpoint = options.endpoint.replace(/\/+$/, '');
   const v1ByEndpoint = V1_PATH.test(endpoint);
+  const resource = endpoint.replace(V1_PATH, '').replace(OPENAI_PATH, '');
   if (v1ByEndpoint && options.apiVersion !== undefined && options.apiVersion !== 'v1') {
     throw new ConfigError('invalid provider config', [`config/providers/${id}/endpoint ends in /openai/v1, the v1 API, but apiVersion is ${JSON.stringify(options.apiVersion)}: leave apiVersion out, or give the resource's endpoint without /openai/v1`]);
   }
   if (v1ByEndpoint || options.apiVersion === 'v1') {
-    return { baseURL: `${endpoint.replace(V1_PATH, '')}/openai/v1`, chatPath: () => '/chat/completions', embeddingsPath: () => '/embeddings', responsesPath: '/responses', deploymentInBody: true };
+    return { baseURL: `${resource}/openai/v1`, chatPath: () => '/chat/completions', embeddingsPath: () => '/embeddings', responsesPath: '/responses', deploymentInBody: true };
   }
   const version = encodeURIComponent(options.apiVersion ?? AZURE_API_VERSION);
   const path = (operation: string) => (deployment: string) => `/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${version}`;
   return {
-    baseURL: `${endpoint}/openai`,
+    baseURL: `${resource}/openai`,
     chatPath: path('chat/completions'),
     embeddingsPath: path('embeddings'),
     responsesPath: `/responses?api-version=${encodeURIComponent(options.responsesApiVersion ?? AZURE_RESPONSES_API_VERSION)}`,
@@ -97,6 +100,11 @@ function azureApi(options: AzureOpenAIOptions, id: string): AzureApi {
 
 /** The headers of each request: fixed with a key; with Entra ID, a token asked for each time (kept and renewed by @azure/identity). */
 function authentication(options: AzureOpenAIOptions, context: ProviderContext): () => Promise<Record<string, string>> | Record<string, string> {
+  if ((options.apiKey === undefined) === (options.entraId === undefined)) {
+    throw new ConfigError('invalid provider config', [
+      `config/providers/${context.id} needs apiKey or entraId (Microsoft Entra ID), one of the two: ${options.apiKey === undefined ? 'neither is given' : 'both are given (to drop a key the config file gives from a live change, send "apiKey": null)'}`,
+    ]);
+  }
   if (options.entraId === undefined) {
     const headers = { 'user-agent': 'llm-gateway', 'api-key': options.apiKey, ...options.headers };
     return () => headers;
@@ -123,11 +131,6 @@ export const azureOpenAIType = defineProviderType<AzureOpenAIOptions>({
       timeouts: timeoutsSchema,
       maxConnections: { type: 'integer', minimum: 1 },
     },
-    // A key or Entra ID, never both and never neither.
-    oneOf: [
-      { required: ['apiKey'], not: { required: ['entraId'] } },
-      { required: ['entraId'], not: { required: ['apiKey'] } },
-    ],
   },
   secretOptions: ['apiKey'],
   create: createAzureOpenAIProvider,

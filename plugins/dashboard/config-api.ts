@@ -46,10 +46,12 @@ export function current(live: LiveConfig, kind: LiveKind, name: string): Record<
 export async function setEntry(live: LiveConfig, kind: LiveKind, name: string, value: Record<string, unknown>, actor: string): Promise<void> {
   if (kind === 'provider') {
     if (typeof value.type !== 'string') throw invalidRequest('A provider needs a "type" (openai-compatible, openai, anthropic, gemini, azure, ...).', 'type');
-    // Switched back on after being kept disabled without its secrets (no LLM_GATEWAY_SECRETS_KEY): they come back from the file.
+    // Switched back on after being kept disabled without its secrets (no LLM_GATEWAY_SECRETS_KEY), or
+    // changed by a client that never saw them (they are masked): they come back from the file,
+    // unless the change names them as null (an Azure provider moving from its key to Entra ID).
     const file = live.effective().providers.find((p) => p.name === name)?.file as Record<string, unknown> | undefined;
     const restored = value.enabled !== false && file ? Object.fromEntries(Object.entries(file).filter(([option]) => SECRET_NAME.test(option) && !(option in value))) : {};
-    const candidate: Record<string, unknown> = { ...restored, ...value };
+    const candidate: Record<string, unknown> = Object.fromEntries(Object.entries({ ...restored, ...value }).filter(([, v]) => v !== null));
     if (candidate.enabled === true) delete candidate.enabled;
     // Exactly the file's entry again: drop the override rather than keep a copy of it.
     if (file && canonical(candidate) === canonical(file)) return applying(() => live.revert('provider', name, actor));
@@ -108,7 +110,8 @@ export function addConfigRoutes(host: PluginHost): void {
       const before = current(live, kind, name);
       if (!before) throw notFound(`No ${kind} '${name}' is in force.`, `${kind}_not_found`);
       const patch = await body(http);
-      const next = Object.fromEntries(Object.entries({ ...before, ...patch }).filter(([, v]) => v !== null));
+      // A null removes the option; setEntry reads it as "not the file's secret either".
+      const next = kind === 'provider' ? { ...before, ...patch } : Object.fromEntries(Object.entries({ ...before, ...patch }).filter(([, v]) => v !== null));
       await setEntry(live, kind, name, next, actorOf(http));
       http.body = { object: 'config', ...(await effectiveView(live)) };
     },

@@ -52,20 +52,21 @@ beforeEach(() => {
 
 describe('Microsoft Entra ID refusing a token', () => {
   it("answers 502 upstream_auth_failed, sends nothing upstream, and keeps the identity endpoint's words in the log", async () => {
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       const error = (await client.chat.completions.create({ model: 'keyless/gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect(error.status).toBe(502);
       expect(error.code).toBe('upstream_auth_failed');
       expect(error.message).toContain('Microsoft Entra ID token');
       // What the machine's identity sources are is the operator's to read, not the client's.
-      expect(error.message).not.toContain('managed identity');
+      expect(error.message).not.toContain('Managed Identity');
     }
     expect(upstream.requests).toHaveLength(0);
     const warnings = lines.filter((line) => line.includes('no Microsoft Entra ID token'));
-    // The same reason twice within a minute: logged once.
+    // One cause, twice within a minute: logged once. Before its fix each failure was logged when its
+    // reason differed from the last, and every reason differs (the endpoint's correlation id).
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('No managed identity is assigned to this resource.');
+    expect(warnings[0]).toContain('Unable to load the proper Managed Identity.');
     expect(warnings[0]).toContain('"provider":"keyless"');
   });
 

@@ -5,6 +5,7 @@
  * environment and the tokens it got for the life of the process (by scope): a test file that needs
  * the endpoint to behave otherwise from the start runs in a file of its own.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
 /** A token per request (counted), the status `failWith` says, or (`failWith: 'never'`) no answer at all. */
@@ -23,7 +24,8 @@ export async function startIdentityEndpoint(): Promise<IdentityEndpoint> {
     if (endpoint.failWith === 'never') return;
     if (endpoint.failWith !== undefined) {
       res.statusCode = endpoint.failWith;
-      res.end(JSON.stringify({ error: { code: 'identity_not_found', message: 'No managed identity is assigned to this resource.' } }));
+      // As App Service's endpoint answers: a fresh correlation id each time, which MSAL writes into its message.
+      res.end(JSON.stringify({ statusCode: endpoint.failWith, message: 'Unable to load the proper Managed Identity.', correlationId: randomUUID() }));
       return;
     }
     res.end(JSON.stringify({ access_token: `entra-token-${endpoint.requests.length}`, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: 'https://cognitiveservices.azure.com', token_type: 'Bearer' }));
