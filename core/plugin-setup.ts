@@ -43,11 +43,12 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
   const frontEnds: FrontEnd<unknown>[] = [];
   const panels: DashboardPanel[] = [];
   const statusSections: ProviderStatusSection[] = [];
-  // The first front-end on a path answers it (the router runs them in order), so it names it.
+  // The first front-end on a path answers it (the router runs them in order), so it names it; as
+  // the router matches (any case, a trailing slash or not), so does the lookup.
   const endpoints = new Map<string, string>();
   const addFrontEnd = (frontEnd: FrontEnd<unknown>) => {
     frontEnds.push(frontEnd);
-    for (const path of frontEnd.paths) if (!endpoints.has(path)) endpoints.set(path, frontEnd.endpoint);
+    for (const path of frontEnd.paths) if (!endpoints.has(routerPath(path))) endpoints.set(routerPath(path), frontEnd.endpoint);
   };
   const ready: GatewayPlugin[] = [];
   const rules = { adminKey: deps.config.server.adminKey, authorizers: deps.authorizers };
@@ -68,7 +69,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       health: deps.health,
       route: ({ method, path, handler, access }) => void deps.router.register(path, [method], guarded(access ?? defaultAccess(path), rules, handler)),
       frontEnd: (frontEnd) => addFrontEnd(frontEnd as FrontEnd<unknown>),
-      frontEndAt: (path) => endpoints.get(path),
+      frontEndAt: (path) => endpoints.get(routerPath(path)),
       provider: (id) => deps.runtime.registry.get(id),
       addPanel: (panel) => void panels.push(panel),
       panels: () => panels,
@@ -102,4 +103,9 @@ function definedHooks(hooks: PluginHooks): PluginHooks {
   if (hooks.upstream) out.upstream = hooks.upstream.bind(hooks);
   if (hooks.close) out.close = hooks.close.bind(hooks);
   return out;
+}
+
+/** A path as @koa/router compares it (not case-sensitive, the trailing slash optional). */
+function routerPath(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, '');
 }

@@ -28,5 +28,6 @@ export function outsidePipeline(host: PluginHost, ended: (http: KoaContext, abor
  */
 export function refusedOnTheApi(http: KoaContext, aborted: boolean, host?: PluginHost): boolean {
   if (!aborted && http.res.statusCode < 400) return false;
-  return http.path.startsWith('/v1/') || host?.frontEndAt(http.path) !== undefined;
+  // As the router matches paths: `/V1/Chat/Completions/` is served, so it is the API's too.
+  return http.path.slice(0, 4).toLowerCase() === '/v1/' || host?.frontEndAt(http.path) !== undefined;
 }

@@ -114,6 +114,18 @@ describe("requests refused on a plugin's front-end", () => {
     const fourXx = series(await scrape(gw), 'llm_gateway_requests_total').filter((s) => s.labels.status_class === '4xx');
     expect(fourXx.map((s) => [s.labels.front_end, s.value])).toEqual([['ollama.chat', 1]]);
   });
+
+  // Found by a review: the router serves a front-end's path in any case and with a trailing slash,
+  // and the lookup matched it only as written (uncounted, or counted as `none`).
+  it('are counted under its API however the router matched the path', async () => {
+    const gw = await start({ providers: { mock: mockProvider(upstream) }, plugins: [metrics(), ollamaApi()] });
+    for (const path of ['/api/chat/', '/API/Chat', '/v1/chat/completions/', '/V1/Chat/Completions']) {
+      const refused = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": ' });
+      expect(refused.status).toBe(400);
+    }
+    const fourXx = series(await scrape(gw), 'llm_gateway_requests_total').filter((s) => s.labels.status_class === '4xx');
+    expect(Object.fromEntries(fourXx.map((s) => [s.labels.front_end, s.value]))).toEqual({ 'ollama.chat': 2, 'chat.completions': 2 });
+  });
 });
 
 describe('streams the client abandons', () => {
