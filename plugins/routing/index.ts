@@ -10,11 +10,12 @@
  * @example
  * plugins: [routing({ prices: { 'groq/llama-3.3-70b-versatile': 0.7 } }), retry(), circuitBreaker()]
  */
-import { DeploymentMap, definePlugin, invalidRequest, type RouteDecision, type Target } from 'llm-gateway/plugin';
+import { definePlugin, invalidRequest, type RouteDecision, type Target } from 'llm-gateway/plugin';
 import { circuitBreakerState, type CircuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
 import { limitHeadroom, type LimitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { hintMatches, readRoutingHints, routingRequestOptions, type RoutingHints } from './hints.js';
-import { REMEASURE_AFTER_MS, STRATEGIES, orderTargets, type RoutedTarget, type Strategy } from './strategies.js';
+import { Remeasuring } from './remeasure.js';
+import { STRATEGIES, orderTargets, type RoutedTarget, type Strategy } from './strategies.js';
 
 export interface RoutingOptions {
   /** For models that name no strategy (direct `provider/model`, listed models). Default `fallback`. */
@@ -41,8 +42,7 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
     const prices = options.prices ?? {};
     const { models, health } = host;
     const { counters } = host.store;
-    // least-latency's claims to measure a deployment again (strategies.ts): one request each time.
-    const remeasured = new DeploymentMap<{ at: number }>((t) => models.isConfigured(t));
+    const remeasuring = new Remeasuring((t) => models.isConfigured(t));
     // Every virtual model names a strategy this plugin knows, at start and after every live change.
     host.checkConfig((next) =>
       [...next.models.values()]
@@ -74,16 +74,13 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
           now: Date.now,
           hasHeadroom: (t) => withHeadroom?.has(t) ?? true,
           nextCursor: () => cursor,
-          claimRemeasure: (t) => {
-            const claim = remeasured.getOrCreate(t, () => ({ at: 0 }));
-            if (Date.now() - claim.at < REMEASURE_AFTER_MS) return false;
-            claim.at = Date.now();
-            return true;
-          },
         });
         // One target has no order to change: its circuit is the breaker's business, not the route's.
         const open = circuits && ordered.length > 1 ? await openTargets(ordered, circuits) : undefined;
-        ctx.route = { ...route, targets: openCircuitsLast(preferredFirst(ordered, hints), open), reason: `${route.reason}:${strategy}` };
+        const targets = openCircuitsLast(preferredFirst(ordered, hints), open);
+        // A client's preference is its own: no deployment is measured again on its requests.
+        const measuring = strategy === 'least-latency' && targets.length > 1 && !hints?.prefer?.length;
+        ctx.route = { ...route, targets: measuring ? remeasuring.apply(targets, (t) => health.get(t), open, Date.now()) : targets, reason: `${route.reason}:${strategy}` };
         await next();
       },
     };

@@ -22,18 +22,10 @@ export interface StrategyInput {
   hasHeadroom: (target: Target) => boolean;
   /** The time, ms since the epoch (least-latency ages failures). */
   now: () => number;
-  /**
-   * least-latency: whether this request may be the one that measures `target` again (true once per
-   * `REMEASURE_AFTER_MS` a deployment, for the first request that asks; the caller keeps the claims).
-   */
-  claimRemeasure: (target: Target) => boolean;
 }
 
 /** least-latency: how long until a deployment's failures weigh half as much. */
 const FAILURES_HALF_LIFE_MS = 60_000;
-
-/** least-latency: a deployment nobody tried for this long is measured again, by one request. */
-export const REMEASURE_AFTER_MS = 5 * 60_000;
 
 export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[], input: StrategyInput): RoutedTarget[] {
   switch (strategy) {
@@ -51,8 +43,10 @@ export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[
       // counts for as much as the deployment answers: divided by its success rate, a fast one that
       // starts failing gives way instead of keeping its old place. Failures weigh half as much a
       // minute on: one left behind is not measured again, and would otherwise stay behind for good.
+      // One left behind as slow is measured again now and then (remeasure.ts, once the client's
+      // hints and open circuits have had their say).
       const now = input.now();
-      const ordered = sortBy(targets, (t) => {
+      return sortBy(targets, (t) => {
         const health = input.health(t);
         if (health === undefined || health.requests === 0) return -1;
         if (health.latencyMs === undefined) return Number.POSITIVE_INFINITY;
@@ -60,11 +54,6 @@ export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[
         const errorRate = (health.errorRate || 0) * 0.5 ** (sinceFailure / FAILURES_HALF_LIFE_MS);
         return health.latencyMs / Math.max(1 - errorRate, 1e-6);
       });
-      // A deployment left behind as slow is never tried, so its latency is the one of its worst
-      // minutes for ever: after a while one request (one, not all those that come before it
-      // answers) measures it again, and the health tracker weighs a sample after a silence more.
-      const stale = ordered.find((t, i) => i > 0 && untriedFor(input.health(t), now) > REMEASURE_AFTER_MS && input.claimRemeasure(t));
-      return stale ? [stale, ...ordered.filter((t) => t !== stale)] : ordered;
     }
     case 'lowest-cost':
       return sortBy(targets, (t) => input.price(t) ?? Number.POSITIVE_INFINITY);
@@ -72,12 +61,6 @@ export function orderTargets(strategy: Strategy, targets: readonly RoutedTarget[
       // Free tiers with headroom, then paid ones with headroom, then whatever is at its limits.
       return sortBy(byPriority(targets), (t) => (input.hasHeadroom(t) ? 0 : 2) + (t.tier === 'free' ? 0 : 1));
   }
-}
-
-/** How long since the deployment was last tried (answered or failed); 0 when it never was. */
-function untriedFor(health: DeploymentHealth | undefined, now: number): number {
-  const last = Math.max(health?.lastSuccessAt ?? 0, health?.lastErrorAt ?? 0);
-  return last === 0 ? 0 : now - last;
 }
 
 /** Lower priority first; config order among equals. */

@@ -64,44 +64,86 @@ describe('least-latency and a deployment left behind', () => {
     upstreams = [];
   });
 
-  // A deployment measured slow in a bad minute was never tried again while another answered, so
-  // its average stayed that of its bad minute for as long as the gateway ran: a provider's bad hour
-  // lost it for good. Now one request measures it again after five minutes untried, and a sample
-  // after such a silence stands for nearly all of the average.
-  it('measures a deployment again after five minutes untried, with one request, and believes it', async () => {
-    const once = await startMockUpstream();
-    const steady = await startMockUpstream();
-    upstreams = [once, steady];
+  /** A gateway routing `chat` by least-latency over the given deployments, time frozen (Date only). */
+  const start = async (names: string[], extra: Record<string, Record<string, unknown>> = {}) => {
+    upstreams = await Promise.all(names.map(() => startMockUpstream()));
     gw = await startGateway({
-      providers: { once: mockProvider(once), steady: mockProvider(steady) },
-      models: { chat: { strategy: 'least-latency', targets: ['once/m', 'steady/m'] } },
+      providers: Object.fromEntries(names.map((name, i) => [name, mockProvider(upstreams[i]!, extra[name])])),
+      models: { chat: { strategy: 'least-latency', targets: names.map((name) => `${name}/m`) } },
       plugins: [routing(), retry({ attempts: 1 })],
     });
-    const served = async () => {
-      const res = await post(gw!, { model: 'chat', messages: [{ role: 'user', content: 'hi' }] });
-      await res.text();
-      expect(res.status).toBe(200);
-      return res.headers.get('x-gateway-provider');
-    };
-    const latency = async () => ((await (await fetch(`${gw!.baseURL}/providers/once/health`)).json()) as { deployments: Array<{ latencyMs?: number }> }).deployments[0]?.latencyMs;
-
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    return upstreams;
+  };
+  const served = async (headers: Record<string, string> = {}) => {
+    const res = await post(gw!, { model: 'chat', messages: [{ role: 'user', content: 'hi' }] }, headers);
+    await res.text();
+    expect(res.status).toBe(200);
+    return res.headers.get('x-gateway-provider');
+  };
+  const latencyOf = async (provider: string) => ((await (await fetch(`${gw!.baseURL}/providers/${provider}/health`)).json()) as { deployments: Array<{ latencyMs?: number }> }).deployments[0]?.latencyMs;
+  const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
+
+  // A deployment measured slow in a bad minute was never tried again while another answered, so
+  // its average stayed that of its bad minute for as long as the gateway ran: a provider's bad hour
+  // lost it for good. Now one request measures it again (five minutes untried, fifty requests sent
+  // elsewhere), and a sample after such a silence stands for nearly all of the average.
+  it('measures a deployment left behind again with one request, and believes it', async () => {
+    const [once] = await start(['once', 'steady']);
     // Its bad minute: measured at 400 ms, then left behind for the one that answers at once.
-    once.enqueue({ delayMs: 400, body: completion({ content: 'late' }) });
+    once!.enqueue({ delayMs: 400, body: completion({ content: 'late' }) });
     expect(await served()).toBe('once');
     expect(await served()).toBe('steady');
-    for (let i = 0; i < 3; i++) expect(await served()).toBe('steady');
-    expect(await latency()).toBeGreaterThanOrEqual(350);
+    for (let i = 0; i < 60; i++) expect(await served()).toBe('steady');
+    expect(await latencyOf('once')).toBeGreaterThanOrEqual(350);
 
-    vi.setSystemTime(Date.now() + 4 * 60_000);
-    expect(await served()).toBe('steady');
-
-    vi.setSystemTime(Date.now() + 2 * 60_000);
-    // Five minutes and more untried: two requests at once, of which one (only) measures it again.
+    later(6 * 60_000);
+    // Two requests at once, of which one (only) measures it again.
     const both = await Promise.all([served(), served()]);
     expect(both.filter((p) => p === 'once')).toHaveLength(1);
-    expect(await latency()).toBeLessThan(100);
-    expect(chats(once)).toBe(2);
+    expect(await latencyOf('once')).toBeLessThan(100);
+    expect(chats(once!)).toBe(2);
+  });
+
+  // Found by a review of the first version, which measured again on time alone: at a trickle
+  // (a request every six minutes) every deployment but the one just used was five minutes untried,
+  // so every request went to the slow one.
+  it('keeps a trickle of requests on the fastest deployment', async () => {
+    const [, slow, slower] = await start(['fast', 'slow', 'slower']);
+    for (let i = 0; i < 20; i++) slow!.enqueue({ delayMs: 150, body: completion({ content: 'slow' }) });
+    for (let i = 0; i < 20; i++) slower!.enqueue({ delayMs: 300, body: completion({ content: 'slower' }) });
+    expect([await served(), await served(), await served()]).toEqual(['fast', 'slow', 'slower']);
+    const providers: Array<string | null> = [];
+    for (let i = 0; i < 8; i++) {
+      later(6 * 60_000);
+      providers.push(await served());
+    }
+    expect(providers.every((p) => p === 'fast')).toBe(true);
+  });
+
+  // Found by the same review: one that only ever timed out went first again every five minutes,
+  // a client waiting out its first-byte timeout each time.
+  it('never puts first again a deployment that only timed out', async () => {
+    const [dead] = await start(['dead', 'good'], { dead: { timeouts: { firstByteMs: 300 } } });
+    for (let i = 0; i < 10; i++) dead!.enqueue({ hang: true });
+    for (let minute = 0; minute <= 12; minute++) {
+      for (let i = 0; i < 10; i++) expect(await served()).toBe('good');
+      later(60_000);
+    }
+    expect(chats(dead!)).toBe(1);
+  });
+
+  // Found by the same review: the turn to measure was spent while ordering, before a client's
+  // `prefer` put another deployment first, and then nothing was measured for five more minutes.
+  it("spends no turn on a request whose client prefers another deployment", async () => {
+    const [slow] = await start(['slow', 'fast']);
+    slow!.enqueue({ delayMs: 300, body: completion({ content: 'slow' }) });
+    expect(await served()).toBe('slow');
+    expect(await served()).toBe('fast');
+    for (let i = 0; i < 60; i++) expect(await served()).toBe('fast');
+    later(6 * 60_000);
+    expect(await served({ 'x-gateway-prefer': 'fast' })).toBe('fast');
+    expect(await served()).toBe('slow');
   });
 });
 
