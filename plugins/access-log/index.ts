@@ -65,18 +65,22 @@ export const accessLog = definePlugin<AccessLogOptions, typeof defaults>({
         const status = http.res.statusCode;
         if (options.otherRoutes === 'errors' && status < 400 && !aborted) return;
         if (options.errorsOnly && status < 400 && !aborted) return;
-        write(`${http.method} ${http.path} ${status}`, routeLine(http, status, aborted));
+        write(`${http.method} ${http.path} ${status}`, routeLine(http, status, aborted, host.frontEndAt(http.path)));
       }),
     };
   },
 });
 
-/** The line for a request served outside the pipeline (a route, or a refusal before the pipeline). */
-function routeLine(http: KoaContext, status: number, aborted: boolean): Record<string, unknown> {
+/**
+ * The line for a request served outside the pipeline (a route, or a refusal before the pipeline);
+ * `frontEnd` is the API of a refusal's path, as the full line names it (null on a route's).
+ */
+function routeLine(http: KoaContext, status: number, aborted: boolean, frontEnd: string | undefined): Record<string, unknown> {
   return {
     requestId: http.requestId,
     method: http.method,
     path: http.path,
+    frontEnd: frontEnd ?? null,
     key: authenticatedKey(http)?.name ?? null,
     status,
     outcome: aborted ? 'client_aborted' : status >= 400 ? 'error' : 'ok',

@@ -98,7 +98,7 @@ describe('gateway:access-log', () => {
   it('logs a refused request and a streamed one, with its time to first byte', async () => {
     const stranger = new OpenAI({ baseURL, apiKey: 'not-a-key', maxRetries: 0 });
     await expect(stranger.chat.completions.create({ model: 'stack', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-request-id': 'log-401' } })).rejects.toThrow();
-    expect(await lineFor('log-401')).toMatchObject({ message: 'POST /v1/chat/completions 401', status: 401, outcome: 'error', key: null, path: '/v1/chat/completions' });
+    expect(await lineFor('log-401')).toMatchObject({ message: 'POST /v1/chat/completions 401', status: 401, outcome: 'error', key: null, path: '/v1/chat/completions', frontEnd: 'chat.completions' });
     await new OpenAI({ baseURL, apiKey: secret, maxRetries: 0 }).models.list({ headers: { 'x-request-id': 'log-models' } });
     const client = new OpenAI({ baseURL, apiKey: secret, maxRetries: 0 });
     await expect(client.chat.completions.create({ model: 'nowhere/model', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-request-id': 'log-404' } })).rejects.toThrow();
