@@ -89,6 +89,20 @@ export function textField(form: URLSearchParams, name: string): string | undefin
   return value ? value : undefined;
 }
 
+/** A form field holding a JSON object (a provider type's other options), or {} when empty. */
+export function jsonObjectField(form: URLSearchParams, name: string): Record<string, unknown> {
+  const raw = textField(form, name);
+  if (raw === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw invalidRequest(`${name} must be a JSON object: ${(error as Error).message}`, name);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidRequest(`${name} must be a JSON object, such as {"endpoint": "https://acme.openai.azure.com"}.`, name);
+  return value as Record<string, unknown>;
+}
+
 /** Fields left empty are dropped. */
 export function compact<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;

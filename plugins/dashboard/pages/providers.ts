@@ -10,7 +10,7 @@ import { circuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
 import { limitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { STRATEGIES } from 'llm-gateway/plugins/routing';
 import { actorOf, applying, current, setEntry } from '../config-api.js';
-import { compact, numberField, numberFrom, readForm, textField, type PageKit } from '../kit.js';
+import { compact, jsonObjectField, numberField, numberFrom, readForm, textField, type PageKit } from '../kit.js';
 import { SECRET_NAME, masked } from '../secrets.js';
 
 const LIMITS = ['rpm', 'tpm', 'rpd', 'tpd', 'concurrency'] as const;
@@ -92,7 +92,8 @@ export function providerPages(kit: PageKit) {
       const name = textField(form, 'name') ?? '';
       if (!NAME.test(name)) throw invalidRequest('A provider id is 1 to 64 letters, digits, ".", "_" or "-".', 'name');
       if (current(live, 'provider', name)) throw invalidRequest(`A provider '${name}' exists already: edit it instead.`, 'name');
-      const entry = compact({ type: textField(form, 'type'), baseURL: textField(form, 'baseURL'), apiKey: textField(form, 'apiKey') });
+      // A type's other options (Azure's `endpoint` and `entraId`, Anthropic's `beta`) as JSON; the fields above win.
+      const entry = { ...jsonObjectField(form, 'options'), ...compact({ type: textField(form, 'type'), baseURL: textField(form, 'baseURL'), apiKey: textField(form, 'apiKey') }) };
       await setEntry(live, 'provider', name, entry, actorOf(http));
       return `Provider ${name} added.`;
     }),
