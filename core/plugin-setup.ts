@@ -48,7 +48,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
   const endpoints = new Map<string, string>();
   const addFrontEnd = (frontEnd: FrontEnd<unknown>) => {
     frontEnds.push(frontEnd);
-    for (const path of frontEnd.paths) if (!endpoints.has(routerPath(path))) endpoints.set(routerPath(path), frontEnd.endpoint);
+    for (const path of frontEnd.paths.map(routerPath)) if (!endpoints.has(path)) endpoints.set(path, frontEnd.endpoint);
   };
   const ready: GatewayPlugin[] = [];
   const rules = { adminKey: deps.config.server.adminKey, authorizers: deps.authorizers };

@@ -98,7 +98,7 @@ function azureApi(options: AzureOpenAIOptions, id: string): AzureApi {
   };
 }
 
-/** The headers of each request: fixed with a key; with Entra ID, a token asked for each time (kept and renewed by @azure/identity). */
+/** The headers of each request: fixed with a key; with Entra ID, the token entra-id.ts holds (renewed there before it expires). */
 function authentication(options: AzureOpenAIOptions, context: ProviderContext): () => Promise<Record<string, string>> | Record<string, string> {
   if ((options.apiKey === undefined) === (options.entraId === undefined)) {
     throw new ConfigError('invalid provider config', [
