@@ -12,7 +12,7 @@ import { fromLatestCompaction, readableByOpenAI } from '../protocol/compaction.j
 import { forNativeHistory, holdsGatewayCompaction, inputItems, isItemReference, storedItem } from '../protocol/items.js';
 import { toChatRequest, type ChatTranslation, type PlacedItem } from '../protocol/to-chat-request.js';
 import type { ResponseInputItem, ResponsesRequest } from '../protocol/types.js';
-import type { ResponseStore } from '../store/response-store.js';
+import type { ResponseStore, StoredResponse } from '../store/response-store.js';
 import { nativeRequest } from './native-request.js';
 
 /** Item references resolved per request: each is a store read. */
@@ -23,6 +23,8 @@ export interface Conversation {
   readonly items: readonly ResponseInputItem[];
   /** Where this request's own input starts in `items`. */
   readonly turnStart: number;
+  /** The stored response `items` begin with, whole and as it was, which the new one may link to. */
+  readonly follows: StoredResponse | undefined;
   /** `items`, each with where it came from in the client's terms, for the translation's losses. */
   readonly placed: readonly PlacedItem[];
   /**
@@ -45,11 +47,18 @@ export async function translatedConversation(request: ResponsesRequest, store: R
 
 export async function loadConversation(request: ResponsesRequest, store: ResponseStore, owner: string | null): Promise<Conversation> {
   let history: ResponseInputItem[] = [];
+  let follows: StoredResponse | undefined;
   const previousId = request.previous_response_id;
   if (typeof previousId === 'string') {
     const previous = await store.load(previousId, owner);
     if (!previous) throw notFound(`Previous response with id '${previousId}' not found.`, 'previous_response_not_found', 'previous_response_id');
-    history = [...fromLatestCompaction([...previous.input, ...previous.response.output])];
+    const before = await store.itemsBefore(previous, owner);
+    if (!before) throw notFound(`Previous response with id '${previousId}' cannot be continued: an earlier response of its conversation was deleted or has expired.`, 'previous_response_not_found', 'previous_response_id');
+    const whole = [...before, ...previous.response.output];
+    const kept = fromLatestCompaction(whole);
+    history = kept === whole ? whole : [...kept];
+    // Kept as it was (no compaction cut it), the conversation is the previous one's: the new turn can link to it.
+    if (kept === whole) follows = previous;
   }
 
   const input = inputItems(request.input);
@@ -75,7 +84,7 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
   const placed: PlacedItem[] = [...history.map((item, index) => ({ item, at: `previous_response_id.${index}` })), ...own.map((item, index) => ({ item, at: `input.${index}` }))];
   const needsNativeInput = history.length > 0 || resolved.some((r) => r.referenced) || holdsGatewayCompaction(input);
   const nativeInput = needsNativeInput ? [...forNativeHistory(history), ...resolved.flatMap(({ item, referenced }) => (referenced ? forNativeHistory([item]) : [readableByOpenAI(item)]))] : undefined;
-  return { items: [...history, ...own], turnStart: history.length, placed, nativeInput };
+  return { items: [...history, ...own], turnStart: history.length, follows, placed, nativeInput };
 }
 
 /** A reasoning item with an id and nothing encrypted: what a client that did not ask for `encrypted_content` was shown. */

@@ -31,7 +31,7 @@ import { ResponseEventWriter } from '../protocol/stream-writer.js';
 import type { ToolNames } from '../protocol/tools.js';
 import type { ResponseInputItem, ResponseObject, ResponsesRequest, ResponseStreamEvent } from '../protocol/types.js';
 import { validateResponsesRequest } from '../protocol/validate-request.js';
-import type { ResponseStore } from '../store/response-store.js';
+import type { ResponseStore, StoredResponse } from '../store/response-store.js';
 import { translatedConversation } from './conversation.js';
 import { parseUpstreamJson } from './native-request.js';
 
@@ -41,6 +41,8 @@ interface ResponsesState {
   readonly owner: string | null;
   readonly items: readonly ResponseInputItem[];
   readonly turnStart: number;
+  /** The stored response this one continues, when it may be kept as a link to it. */
+  readonly follows: StoredResponse | undefined;
   readonly toolNames: ToolNames;
   /** The input ended with a `compaction_trigger` (see protocol/compaction.ts). */
   readonly compacting: boolean;
@@ -49,7 +51,7 @@ interface ResponsesState {
 export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
   const save = async (state: ResponsesState, response: ResponseObject): Promise<void> => {
     if (state.request.store === false || typeof response?.id !== 'string' || !Array.isArray(response.output)) return;
-    await store.save({ owner: state.owner, response, input: state.items, turnStart: state.turnStart });
+    await store.save({ owner: state.owner, response, input: state.items, turnStart: state.turnStart, follows: state.follows });
   };
 
   return defineFrontEnd<ResponsesState>({
@@ -59,7 +61,7 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
       const request = validateResponsesRequest(body);
       const { owner, conversation, translation, native } = await translatedConversation(request, store, http);
       const { request: chat, losses, toolNames, compacting } = translation;
-      const state: ResponsesState = { request, owner, items: conversation.items, turnStart: conversation.turnStart, toolNames, compacting };
+      const state: ResponsesState = { request, owner, items: conversation.items, turnStart: conversation.turnStart, follows: conversation.follows, toolNames, compacting };
       // Reasoning effort and the caller's id carry no content: a chat model that refuses them gets the request without.
       return { operation: 'chat', request: chat, native, losses, advisory: ['reasoning_effort', 'user'], state };
     },

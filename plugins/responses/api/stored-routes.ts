@@ -29,10 +29,12 @@ export function addStoredResponseRoutes(host: PluginHost, store: ResponseStore):
     path: '/v1/responses/:id/input_items',
     handler: async (http) => {
       const record = await find(http, store);
+      const input = await store.itemsBefore(record, owner(http));
+      if (!input) throw notFound(`The input items of response '${record.response.id}' are gone: an earlier response of its conversation was deleted or has expired.`, 'response_not_found');
       const limit = integerQuery(http, 'limit', 20, 1, 100);
       const order = http.query.order ?? 'desc';
       if (order !== 'asc' && order !== 'desc') throw invalidRequest("Invalid value for 'order': must be 'asc' or 'desc'.", 'order', 'invalid_value');
-      const items = order === 'asc' ? [...record.input] : [...record.input].reverse();
+      const items = order === 'asc' ? [...input] : [...input].reverse();
       const after = typeof http.query.after === 'string' ? http.query.after : undefined;
       const start = after === undefined ? 0 : items.findIndex((item) => item.id === after) + 1;
       const encrypted = includeOf(http).includes('reasoning.encrypted_content');

@@ -1,29 +1,73 @@
 /**
  * The responses the gateway answered, kept so that a follow-up naming `previous_response_id` can be
  * expanded into the turns before it (for any provider: the id is the gateway's), and so that
- * `GET`/`DELETE /v1/responses/{id}` and item references work. Each record holds the response
- * (reasoning's `encrypted_content` included) and every input item that led to it: earlier turns'
- * input and output, then the request's own input. A follow-up's context is the record's input,
- * then its output, then the new input: one read, however long the conversation.
+ * `GET`/`DELETE /v1/responses/{id}` and item references work.
+ *
+ * A record holds its response (reasoning's `encrypted_content` included) and either every input
+ * item that led to it (a whole record) or only its own turn's input and the ids of the responses
+ * before it (a linked record: the first of them whole, the rest linked). Keeping every turn whole
+ * made a conversation of n turns cost storage that grows with n²; linking keeps each turn once, and
+ * a whole record every LONGEST_CHAIN turns bounds what a follow-up reads (one parallel read of at
+ * most that many records). A linked record expires with the oldest record it needs, so it is only
+ * made while that one has most of the retention left (KEPT_SHARE); otherwise the turn is kept whole.
+ * Deleting a response takes its turn out of every conversation that runs through it: a follow-up
+ * of a later linked response is then a 404, as for an expired one.
  *
  * Records are private to the gateway key that created them (`owner`; null without `gateway:auth`):
- * any other caller is told the id does not exist. They expire after the retention; a record heavier
- * than `maxBytes` is not kept (and that is logged). A store that does not answer within a bounded
- * wait fails a lookup with a 503, and a write is given up with a warning: the client still gets
- * its answer.
+ * any other caller is told the id does not exist. A response whose conversation weighs more than
+ * `maxBytes` is not kept (and that is logged). A store that does not answer within a bounded wait
+ * fails a lookup with a 503, and a write is given up with a warning: the client still gets its
+ * answer.
  */
 import { GatewayError, type Logger } from 'llm-gateway/plugin';
 import { withinMs, type TypedKv } from 'llm-gateway/store';
 import type { ResponseInputItem, ResponseObject } from '../protocol/types.js';
 
-export interface StoredResponse {
+/** The most records a conversation is read from: a whole one and the linked ones after it. */
+export const LONGEST_CHAIN = 32;
+/** A turn is linked only while the records it needs have this share of the retention left. */
+const KEPT_SHARE = 0.9;
+
+interface RecordOf<Kind> {
+  readonly kind: Kind;
   /** The gateway key id that created it; null when the gateway has no keys. */
   readonly owner: string | null;
   readonly response: ResponseObject;
-  /** Every item that led to the response, ids assigned. */
+  /** When it expires, in ms since the epoch. */
+  readonly expiresAt: number;
+  /** The JSON bytes of the conversation it stands for, this record and those it links to. */
+  readonly bytes: number;
+}
+
+/** Every item that led to the response, ids assigned. */
+export interface WholeRecord extends RecordOf<'whole'> {
   readonly input: readonly ResponseInputItem[];
   /** Where the request's own input starts in `input` (what came before is earlier turns). */
   readonly turnStart: number;
+}
+
+/** Only the request's own input; the earlier turns are the records `earlier` names. */
+export interface LinkedRecord extends RecordOf<'linked'> {
+  readonly input: readonly ResponseInputItem[];
+  /** The responses before it, oldest first: a whole record, then linked ones. */
+  readonly earlier: readonly string[];
+}
+
+/**
+ * A record as the store may hold it: a whole or linked one, or one kept before records were
+ * linked (whole, without `kind`, `expiresAt` and `bytes`; never linked to, so at most one turn is
+ * kept whole again for a conversation that began before).
+ */
+export type StoredResponse = WholeRecord | LinkedRecord | Omit<WholeRecord, 'kind' | 'expiresAt' | 'bytes'>;
+
+/** A response to keep, with every item that led to it. */
+export interface NewResponse {
+  readonly owner: string | null;
+  readonly response: ResponseObject;
+  readonly input: readonly ResponseInputItem[];
+  readonly turnStart: number;
+  /** The stored response it follows, when `input` begins with that one's whole conversation and output, as they were. */
+  readonly follows?: StoredResponse;
 }
 
 export type ResponseRecords = {
@@ -51,21 +95,62 @@ export class ResponseStore {
   }
 
   /** Keeps a response; never throws (a response that cannot be kept is still answered). */
-  async save(record: StoredResponse): Promise<void> {
-    const bytes = Buffer.byteLength(JSON.stringify(record));
-    if (bytes > this.options.maxBytes) {
-      this.options.logger.warn('a response is too large to keep: follow-ups naming it will not find it', { responseId: record.response.id, bytes, maxStoredBytes: this.options.maxBytes });
+  async save(turn: NewResponse): Promise<void> {
+    const record = this.recordOf(turn, Date.now());
+    const id = record.response.id;
+    if (record.bytes > this.options.maxBytes) {
+      this.options.logger.warn('a response is too large to keep: follow-ups naming it will not find it', { responseId: id, bytes: record.bytes, maxStoredBytes: this.options.maxBytes });
       return;
     }
-    const { ttlMs } = this.options;
-    const id = record.response.id;
-    const newItems = [...record.input.slice(record.turnStart), ...record.response.output];
+    const ttlMs = Math.max(1, record.expiresAt - Date.now());
+    const ownItems = record.kind === 'linked' ? record.input : record.input.slice(record.turnStart);
     try {
       await withinMs(this.waitMs, this.kv.set(`response:${id}`, record, ttlMs));
-      await withinMs(this.waitMs, Promise.all(newItems.map((item) => (item.id ? this.kv.set(itemKey(record.owner, item.id), id, ttlMs) : true))));
+      await withinMs(this.waitMs, Promise.all([...ownItems, ...record.response.output].map((item) => (item.id ? this.kv.set(itemKey(record.owner, item.id), id, ttlMs) : true))));
     } catch (error) {
       this.options.logger.warn('could not keep a response in the store', { responseId: id, error: (error as Error).message });
     }
+  }
+
+  /**
+   * Every item that led to `record`'s response, its earlier turns read from the store (one parallel
+   * read); undefined when one of them is gone (deleted, or another owner's).
+   */
+  async itemsBefore(record: StoredResponse, owner: string | null): Promise<readonly ResponseInputItem[] | undefined> {
+    if (!isLinked(record)) return record.input;
+    const earlier = await this.read(() => Promise.all(record.earlier.map((id) => this.kv.get(`response:${id}`))));
+    const items: ResponseInputItem[] = [];
+    for (const [index, turn] of earlier.entries()) {
+      // The first is whole and holds the turns before it; each later one holds its own turn only.
+      if (!turn || turn.owner !== owner || isLinked(turn) !== index > 0) return undefined;
+      appendAll(items, turn.input);
+      appendAll(items, turn.response.output);
+    }
+    appendAll(items, record.input);
+    return items;
+  }
+
+  /** A turn linked to the one it follows where it can be, else whole. */
+  private recordOf(turn: NewResponse, now: number): WholeRecord | LinkedRecord {
+    const { owner, response } = turn;
+    const link = this.linkAfter(turn.follows, now);
+    if (link) {
+      const linked: LinkedRecord = { kind: 'linked', owner, response, input: turn.input.slice(turn.turnStart), earlier: link.earlier, expiresAt: link.expiresAt, bytes: 0 };
+      return { ...linked, bytes: link.bytesBefore + jsonBytes(linked) };
+    }
+    const whole: WholeRecord = { kind: 'whole', owner, response, input: turn.input, turnStart: turn.turnStart, expiresAt: now + this.options.ttlMs, bytes: 0 };
+    return { ...whole, bytes: jsonBytes(whole) };
+  }
+
+  /** What a turn after `previous` links to, unless the chain is long or its oldest record expires soon. */
+  private linkAfter(previous: StoredResponse | undefined, now: number): { earlier: string[]; expiresAt: number; bytesBefore: number } | undefined {
+    // A record kept before records were linked says neither when it expires nor what it weighs.
+    if (!previous || !('kind' in previous)) return undefined;
+    const earlier = previous.kind === 'linked' ? [...previous.earlier, previous.response.id] : [previous.response.id];
+    const { ttlMs } = this.options;
+    const expiresAt = Math.min(now + ttlMs, previous.expiresAt);
+    if (earlier.length > LONGEST_CHAIN || expiresAt - now < ttlMs * KEPT_SHARE) return undefined;
+    return { earlier, expiresAt, bytesBefore: previous.bytes };
   }
 
   /** The record, if it exists and belongs to `owner`. */
@@ -101,6 +186,19 @@ export class ResponseStore {
       });
     }
   }
+}
+
+function isLinked(record: StoredResponse): record is LinkedRecord {
+  return 'kind' in record && record.kind === 'linked';
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
+}
+
+/** `target.push(...items)` without one argument an item, which overflows the stack for long lists. */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** Item ids are the client's to choose: each owner has its own. */

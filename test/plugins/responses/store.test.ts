@@ -10,7 +10,7 @@ import { openStore, type Store } from '../../../core/store/store.js';
 import { forNativeHistory, inputItems, isItemReference, storedItem } from '../../../plugins/responses/protocol/items.js';
 import { encodeReasoning } from '../../../plugins/responses/protocol/reasoning.js';
 import type { ResponseInputItem, ResponseObject } from '../../../plugins/responses/protocol/types.js';
-import { ResponseStore, type ResponseRecords, type StoredResponse } from '../../../plugins/responses/store/response-store.js';
+import { ResponseStore, type NewResponse, type ResponseRecords } from '../../../plugins/responses/store/response-store.js';
 
 let store: Store;
 let warnings: Array<[string, Record<string, unknown> | undefined]>;
@@ -32,7 +32,7 @@ const response = (id: string, text = 'hi'): ResponseObject => ({
   model: 'm',
   output: [{ id: `msg_${id}`, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] }],
 });
-const record = (id: string, owner: string | null, input: ResponseInputItem[] = [{ id: `in_${id}`, type: 'message', role: 'user', content: 'q' }]): StoredResponse => ({ owner, response: response(id), input, turnStart: 0 });
+const record = (id: string, owner: string | null, input: ResponseInputItem[] = [{ id: `in_${id}`, type: 'message', role: 'user', content: 'q' }]): NewResponse => ({ owner, response: response(id), input, turnStart: 0 });
 const open = (options: Partial<ConstructorParameters<typeof ResponseStore>[1]> = {}) => new ResponseStore(store.kv<ResponseRecords>('responses'), { ttlMs: 60_000, maxBytes: 1_000_000, logger, ...options });
 
 describe('ResponseStore', () => {
