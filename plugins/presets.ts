@@ -70,11 +70,13 @@ export function providersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<s
     providers.gemini = { type: 'gemini', apiKey: geminiKey, ...(geminiBaseURL ? { baseURL: geminiBaseURL } : {}) };
   }
   // Azure has no model listing on its inference API: AZURE_OPENAI_DEPLOYMENTS names what to advertise.
-  if (env.AZURE_OPENAI_API_KEY && env.AZURE_OPENAI_ENDPOINT) {
+  // An endpoint without a key is a resource reached with Microsoft Entra ID, as Microsoft's own
+  // samples configure it (AZURE_OPENAI_ENDPOINT, and DefaultAzureCredential for the identity).
+  if (env.AZURE_OPENAI_ENDPOINT) {
     const deployments = (env.AZURE_OPENAI_DEPLOYMENTS ?? '').split(',').map((d) => d.trim()).filter(Boolean);
     providers.azure = {
       type: 'azure-openai',
-      apiKey: env.AZURE_OPENAI_API_KEY,
+      ...(env.AZURE_OPENAI_API_KEY ? { apiKey: env.AZURE_OPENAI_API_KEY } : { entraId: true }),
       endpoint: env.AZURE_OPENAI_ENDPOINT,
       ...(env.AZURE_OPENAI_API_VERSION ? { apiVersion: env.AZURE_OPENAI_API_VERSION } : {}),
       ...(deployments.length > 0 ? { models: deployments } : {}),

@@ -124,6 +124,6 @@ function loadAzureIdentity(provider: string): AzureIdentity {
     return require('@azure/identity') as AzureIdentity;
   } catch (cause) {
     if ((cause as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw cause;
-    throw new ConfigError('invalid provider config', [`config/providers/${provider}/entraId needs the package @azure/identity, which is not installed: run \`npm install @azure/identity\` where the gateway is installed`]);
+    throw new ConfigError('invalid provider config', [`config/providers/${provider}/entraId needs the package @azure/identity, which is not installed: run \`npm install @azure/identity\` where the gateway is installed, or give the provider an apiKey (AZURE_OPENAI_API_KEY, for the provider made from AZURE_OPENAI_ENDPOINT)`]);
   }
 }

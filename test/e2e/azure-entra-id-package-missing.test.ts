@@ -24,3 +24,11 @@ it('refuses the provider with a ConfigError naming the package to install', asyn
   expect(error.name).toBe('ConfigError');
   expect([error.message, ...(error.problems ?? [])].join('\n')).toContain('config/providers/az/entraId needs the package @azure/identity');
 });
+
+it('refuses the provider made from AZURE_OPENAI_ENDPOINT without a key the same way, saying the key would do too', async () => {
+  const { startGateway } = await import('../support/gateway.js');
+  const { providersFromEnv } = await import('../../plugins/presets.js');
+  const error = (await startGateway({ providers: providersFromEnv({ AZURE_OPENAI_ENDPOINT: 'https://acme.openai.azure.com' }) }).catch((e: unknown) => e)) as { name: string; message: string; problems?: string[] };
+  expect(error.name).toBe('ConfigError');
+  expect([error.message, ...(error.problems ?? [])].join('\n')).toMatch(/config\/providers\/azure\/entraId needs the package @azure\/identity.*AZURE_OPENAI_API_KEY/);
+});

@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dashboard } from '../../index.js';
 import { createLogger } from '../../core/logger.js';
+import { providersFromEnv } from '../../plugins/presets.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startIdentityEndpoint, withIdentityEnvironment, type IdentityEndpoint } from '../support/identity-endpoint.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
@@ -33,6 +34,8 @@ beforeAll(async () => {
         'keyless-dated': { type: 'azure-openai', endpoint: `http://127.0.0.1:${upstream.port}`, entraId: { scope: 'https://cognitiveservices.azure.us/.default' } },
         // A scope no other case asks for: MSAL keeps tokens process-wide, by scope.
         cold: { type: 'azure-openai', endpoint: `http://127.0.0.1:${upstream.port}`, entraId: { scope: 'https://cold.cognitiveservices.example/.default' } },
+        // What AZURE_OPENAI_ENDPOINT without AZURE_OPENAI_API_KEY makes, as `npm start` reads the environment.
+        'from-env': providersFromEnv({ AZURE_OPENAI_ENDPOINT: `http://127.0.0.1:${upstream.port}/openai/v1` }).azure!,
         'with-openai-path': { type: 'azure-openai', endpoint: `http://127.0.0.1:${upstream.port}/openai/`, apiKey: 'az-key', apiVersion: 'v1' },
       },
     },
@@ -107,6 +110,14 @@ describe('Microsoft Entra ID', () => {
     const asked = identity.requests.at(-1);
     expect(asked?.secretHeader).toBe('identity-header-secret');
     expect(asked?.url).toContain(`resource=${encodeURIComponent('https://cognitiveservices.azure.com')}`);
+  });
+
+  it('reaches a resource given by AZURE_OPENAI_ENDPOINT alone with a token, as Microsoft\'s samples configure it', async () => {
+    const answer = await client.chat.completions.create({ model: 'from-env/prod-gpt4o', messages: [{ role: 'user', content: 'env' }] });
+    expect(answer.choices[0]?.message.content).toBe('echo: env');
+    expect(upstream.requests[0]?.path).toBe('/openai/v1/chat/completions');
+    expect(upstream.requests[0]?.headers.authorization).toMatch(/^Bearer entra-token-\d+$/);
+    expect(upstream.requests[0]?.headers['api-key']).toBeUndefined();
   });
 
   it("asks for a sovereign cloud's scope when the config names it, on the dated API", async () => {

@@ -22,6 +22,9 @@ describe('providersFromEnv', () => {
     [{ ANTHROPIC_API_KEY: 'a' }, { anthropic: { type: 'anthropic', apiKey: 'a' } }],
     [{ ANTHROPIC_API_KEY: 'a', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }, { anthropic: { type: 'anthropic', apiKey: 'a', baseURL: 'http://127.0.0.1:9/v1' } }],
     [{ AZURE_OPENAI_API_KEY: 'z' }, {}],
+    // No key: Microsoft Entra ID (DefaultAzureCredential finds the identity).
+    [{ AZURE_OPENAI_ENDPOINT: 'https://r.openai.azure.com', AZURE_OPENAI_API_VERSION: 'v1' }, { azure: { type: 'azure-openai', entraId: true, endpoint: 'https://r.openai.azure.com', apiVersion: 'v1' } }],
+    [{ AZURE_OPENAI_ENDPOINT: 'https://r.openai.azure.com', AZURE_OPENAI_API_KEY: '' }, { azure: { type: 'azure-openai', entraId: true, endpoint: 'https://r.openai.azure.com' } }],
     [{ GEMINI_API_KEY: 'gm' }, { gemini: { type: 'gemini', apiKey: 'gm' } }],
     [{ GOOGLE_API_KEY: 'gg', GEMINI_BASE_URL: 'http://127.0.0.1:9/v1beta' }, { gemini: { type: 'gemini', apiKey: 'gg', baseURL: 'http://127.0.0.1:9/v1beta' } }],
     // What Google's gen-ai SDKs and the Gemini CLI read: a host root, which the provider completes.
