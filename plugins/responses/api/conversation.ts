@@ -56,9 +56,11 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
     if (!before) throw notFound(`Previous response with id '${previousId}' cannot be continued: an earlier response of its conversation was deleted or has expired.`, 'previous_response_not_found', 'previous_response_id');
     const whole = [...before, ...previous.response.output];
     const kept = fromLatestCompaction(whole);
-    history = kept === whole ? whole : [...kept];
-    // Kept as it was (no compaction cut it), the conversation is the previous one's: the new turn can link to it.
-    if (kept === whole) follows = previous;
+    // Nothing cut (a compaction only drops items: the turns after one cut nothing more), the
+    // conversation is the previous one's: the new turn can be kept as a link to it.
+    const uncut = kept.length === whole.length;
+    history = uncut ? whole : [...kept];
+    if (uncut) follows = previous;
   }
 
   const input = inputItems(request.input);

@@ -35,8 +35,8 @@ interface RecordOf<Kind> {
   readonly response: ResponseObject;
   /** When it expires, in ms since the epoch. */
   readonly expiresAt: number;
-  /** The JSON bytes of the conversation it stands for, this record and those it links to. */
-  readonly bytes: number;
+  /** The JSON bytes of every item that led to the response, its own input and the earlier turns'. */
+  readonly itemBytes: number;
 }
 
 /** Every item that led to the response, ids assigned. */
@@ -46,19 +46,23 @@ export interface WholeRecord extends RecordOf<'whole'> {
   readonly turnStart: number;
 }
 
-/** Only the request's own input; the earlier turns are the records `earlier` names. */
+/**
+ * Only the request's own input; the earlier turns are the records `earlier` names. Not `input`: a
+ * replica of a version before links, sharing the store during an upgrade, fails on such a record
+ * rather than taking its one turn for the whole conversation.
+ */
 export interface LinkedRecord extends RecordOf<'linked'> {
-  readonly input: readonly ResponseInputItem[];
+  readonly ownInput: readonly ResponseInputItem[];
   /** The responses before it, oldest first: a whole record, then linked ones. */
   readonly earlier: readonly string[];
 }
 
 /**
  * A record as the store may hold it: a whole or linked one, or one kept before records were
- * linked (whole, without `kind`, `expiresAt` and `bytes`; never linked to, so at most one turn is
+ * linked (whole, without `kind`, `expiresAt` and `itemBytes`; never linked to, so at most one turn is
  * kept whole again for a conversation that began before).
  */
-export type StoredResponse = WholeRecord | LinkedRecord | Omit<WholeRecord, 'kind' | 'expiresAt' | 'bytes'>;
+export type StoredResponse = WholeRecord | LinkedRecord | Omit<WholeRecord, 'kind' | 'expiresAt' | 'itemBytes'>;
 
 /** A response to keep, with every item that led to it. */
 export interface NewResponse {
@@ -98,12 +102,14 @@ export class ResponseStore {
   async save(turn: NewResponse): Promise<void> {
     const record = this.recordOf(turn, Date.now());
     const id = record.response.id;
-    if (record.bytes > this.options.maxBytes) {
-      this.options.logger.warn('a response is too large to keep: follow-ups naming it will not find it', { responseId: id, bytes: record.bytes, maxStoredBytes: this.options.maxBytes });
+    // What the conversation would weigh kept whole: every item that led to it, and its response.
+    const bytes = record.itemBytes + jsonBytes(record.response);
+    if (bytes > this.options.maxBytes) {
+      this.options.logger.warn('a response is too large to keep: follow-ups naming it will not find it', { responseId: id, bytes, maxStoredBytes: this.options.maxBytes });
       return;
     }
     const ttlMs = Math.max(1, record.expiresAt - Date.now());
-    const ownItems = record.kind === 'linked' ? record.input : record.input.slice(record.turnStart);
+    const ownItems = record.kind === 'linked' ? record.ownInput : record.input.slice(record.turnStart);
     try {
       await withinMs(this.waitMs, this.kv.set(`response:${id}`, record, ttlMs));
       await withinMs(this.waitMs, Promise.all([...ownItems, ...record.response.output].map((item) => (item.id ? this.kv.set(itemKey(record.owner, item.id), id, ttlMs) : true))));
@@ -123,10 +129,10 @@ export class ResponseStore {
     for (const [index, turn] of earlier.entries()) {
       // The first is whole and holds the turns before it; each later one holds its own turn only.
       if (!turn || turn.owner !== owner || isLinked(turn) !== index > 0) return undefined;
-      appendAll(items, turn.input);
+      appendAll(items, isLinked(turn) ? turn.ownInput : turn.input);
       appendAll(items, turn.response.output);
     }
-    appendAll(items, record.input);
+    appendAll(items, record.ownInput);
     return items;
   }
 
@@ -135,22 +141,22 @@ export class ResponseStore {
     const { owner, response } = turn;
     const link = this.linkAfter(turn.follows, now);
     if (link) {
-      const linked: LinkedRecord = { kind: 'linked', owner, response, input: turn.input.slice(turn.turnStart), earlier: link.earlier, expiresAt: link.expiresAt, bytes: 0 };
-      return { ...linked, bytes: link.bytesBefore + jsonBytes(linked) };
+      const ownInput = turn.input.slice(turn.turnStart);
+      return { kind: 'linked', owner, response, ownInput, earlier: link.earlier, expiresAt: link.expiresAt, itemBytes: link.itemBytesBefore + jsonBytes(ownInput) };
     }
-    const whole: WholeRecord = { kind: 'whole', owner, response, input: turn.input, turnStart: turn.turnStart, expiresAt: now + this.options.ttlMs, bytes: 0 };
-    return { ...whole, bytes: jsonBytes(whole) };
+    return { kind: 'whole', owner, response, input: turn.input, turnStart: turn.turnStart, expiresAt: now + this.options.ttlMs, itemBytes: jsonBytes(turn.input) };
   }
 
   /** What a turn after `previous` links to, unless the chain is long or its oldest record expires soon. */
-  private linkAfter(previous: StoredResponse | undefined, now: number): { earlier: string[]; expiresAt: number; bytesBefore: number } | undefined {
+  private linkAfter(previous: StoredResponse | undefined, now: number): { earlier: string[]; expiresAt: number; itemBytesBefore: number } | undefined {
     // A record kept before records were linked says neither when it expires nor what it weighs.
     if (!previous || !('kind' in previous)) return undefined;
     const earlier = previous.kind === 'linked' ? [...previous.earlier, previous.response.id] : [previous.response.id];
     const { ttlMs } = this.options;
     const expiresAt = Math.min(now + ttlMs, previous.expiresAt);
     if (earlier.length > LONGEST_CHAIN || expiresAt - now < ttlMs * KEPT_SHARE) return undefined;
-    return { earlier, expiresAt, bytesBefore: previous.bytes };
+    // The items before the new turn's own: the previous one's, then its output.
+    return { earlier, expiresAt, itemBytesBefore: previous.itemBytes + jsonBytes(previous.response.output) };
   }
 
   /** The record, if it exists and belongs to `owner`. */
@@ -164,7 +170,7 @@ export class ResponseStore {
     const responseId = await this.read(() => this.kv.get(itemKey(owner, itemId)));
     const record = responseId ? await this.load(responseId, owner) : undefined;
     if (!record) return undefined;
-    return record.response.output.find((item) => item.id === itemId) ?? record.input.find((item) => item.id === itemId);
+    return record.response.output.find((item) => item.id === itemId) ?? (isLinked(record) ? record.ownInput : record.input).find((item) => item.id === itemId);
   }
 
   async delete(id: string, owner: string | null): Promise<boolean> {

@@ -91,6 +91,9 @@ describe('a conversation kept turn by turn', () => {
     vi.setSystemTime(Date.now() + 50);
     await continueFrom(responses, 2, await responses.load('resp_1', null));
     expect(await raw(2)).toMatchObject({ kind: 'linked', earlier: ['resp_1'], expiresAt: (await raw(1))!.expiresAt });
+    // Its own input is not `input`: a replica of a version before links fails on it rather than
+    // taking its one turn for the whole conversation.
+    expect(await raw(2)).not.toHaveProperty('input');
     // Past a tenth of the retention, the next turn is kept whole again, for a whole retention.
     vi.setSystemTime(Date.now() + 60);
     await continueFrom(responses, 3, await responses.load('resp_2', null));
