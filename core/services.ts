@@ -11,6 +11,17 @@ export interface ServiceToken<T> {
   readonly description: string;
   /** Phantom field: carries T for type inference only. */
   readonly __type?: T;
+  /** Joins a second value provided for the token into the first; without it, a second `provide` fails. */
+  readonly join?: (first: T, second: T) => T;
+}
+
+export interface ServiceOptions<T> {
+  /**
+   * For a service several plugins may each provide a part of (what a caller may see: each plugin
+   * that limits it), how two values become one. Whoever resolves the service after setup sees them
+   * joined, in the order the plugins were configured.
+   */
+  join?: (first: T, second: T) => T;
 }
 
 /**
@@ -21,8 +32,8 @@ export interface ServiceToken<T> {
  * host.provide(usageStore, store);          // in the owning plugin's setup
  * const store = host.resolve(usageStore);   // in another plugin's setup
  */
-export function defineService<T>(description: string): ServiceToken<T> {
-  return { key: Symbol.for(`llm-gateway.service:${description}`), description };
+export function defineService<T>(description: string, options: ServiceOptions<T> = {}): ServiceToken<T> {
+  return { key: Symbol.for(`llm-gateway.service:${description}`), description, ...(options.join ? { join: options.join } : {}) };
 }
 
 export class ServiceRegistry {
@@ -35,8 +46,9 @@ export class ServiceRegistry {
   private readonly resolved = new Map<symbol, unknown>();
 
   provide<T>(token: ServiceToken<T>, value: T): void {
-    if (this.container.isRegistered(token.key)) {
-      throw new Error(`service "${token.description}" is provided twice`);
+    if (this.resolved.has(token.key)) {
+      if (!token.join) throw new Error(`service "${token.description}" is provided twice`);
+      value = token.join(this.resolved.get(token.key) as T, value);
     }
     this.container.registerInstance(token.key, value);
     this.resolved.set(token.key, value);

@@ -33,7 +33,7 @@ export { escapeHtml } from '../core/html.js';
 export { maskUrlPasswords } from '../core/mask-urls.js';
 export { SECRET_NAME } from '../core/secret-names.js';
 export { newRequestId } from '../core/http/request-id.js';
-export type { ServiceToken } from '../core/services.js';
+export type { ServiceOptions, ServiceToken } from '../core/services.js';
 export type { EventBus, GatewayEventName, GatewayEvents } from '../core/events.js';
 export type { Logger, LogLevel } from '../core/logger.js';
 

@@ -7,6 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auth, definePlugin, pricing, rules, type Pricing } from '../../../index.js';
+import { modelVisibility } from '../../../sdk/plugin.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { startMockUpstream, mockProvider, type MockUpstream } from '../../support/mock-upstream.js';
 
@@ -245,6 +246,32 @@ describe('keys', () => {
       expect((await providers(narrow)).map((p) => [p.id, p.deployments.map((d) => d.model)])).toEqual([['mock', ['mock-small']]]);
       expect((await fetch(`${listing.baseURL}/providers/other/health`, { headers: { authorization: `Bearer ${narrow}` } })).status).toBe(404);
       expect((await fetch(`${listing.baseURL}/providers/other/health`, { headers: { authorization: `Bearer ${wide}` } })).status).toBe(200);
+    } finally {
+      await listing.close();
+    }
+  });
+
+  it('lists only what every plugin that limits models lets a key see, auth and another beside it', async () => {
+    // A plugin of the user's that keeps the large models out of every listing, beside auth.
+    const noLarge = definePlugin({
+      name: 'test:no-large-models',
+      setup(host) {
+        host.provide(modelVisibility, () => (model) => !model.endsWith('-large'));
+      },
+    });
+    const listing = await startGateway({
+      providers: { mock: { ...mockProvider(upstream), listModels: true }, other: { ...mockProvider(upstream), listModels: true } },
+      models: { fast: { targets: ['mock/mock-small'] } },
+      plugins: [auth({ adminKey: ADMIN }), noLarge()],
+    });
+    try {
+      const make = async (spec: Record<string, unknown>) =>
+        ((await (await fetch(`${listing.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(spec) })).json()) as { secret: string }).secret;
+      const [narrow, wide] = [await make({ name: 'joined-narrow', models: ['fast', 'mock/*'] }), await make({ name: 'joined-wide' })];
+      const ids = async (secret: string) => (await new OpenAI({ baseURL: listing.baseURL, apiKey: secret, maxRetries: 0 }).models.list()).data.map((m) => m.id).sort();
+      await vi.waitFor(async () => expect(await ids(wide)).toContain('other/mock-small'), { timeout: 5000 });
+      expect(await ids(wide)).toEqual(['fast', 'mock/mock-small', 'other/mock-small']);
+      expect(await ids(narrow)).toEqual(['fast', 'mock/mock-small']);
     } finally {
       await listing.close();
     }
