@@ -41,7 +41,19 @@ export async function textCompletions(client: UpstreamHttpClient, headers: Recor
     exchange.body.destroy();
     throw malformed(client.provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
-  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: toChatChunks(client.provider, decodeSse(exchange), echoedPrompt(native.body)) };
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: toChatChunks(client.provider, decodeSse(exchange), echoedPrompt(native.body), expectedChoices(native.body)) };
+}
+
+/**
+ * How many choices the answer has: `n` for each prompt (OpenAI's API reference: "How many
+ * completions to generate for each prompt"). Several prompts are strings, or token id arrays; one
+ * prompt is a string or one array of token ids.
+ */
+function expectedChoices(body: Record<string, unknown>): number {
+  const prompt = body.prompt;
+  const prompts = Array.isArray(prompt) && prompt.length > 0 && prompt.every((p) => typeof p === 'string' || Array.isArray(p)) ? prompt.length : 1;
+  const n = Number(body.n) >= 1 ? Math.floor(Number(body.n)) : 1;
+  return prompts * n;
 }
 
 /**
@@ -74,10 +86,12 @@ function toChatCompletion(answer: TextCompletion, echoed: string): ChatCompletio
 
 /**
  * Each event as a chat chunk carrying the event's own data. Like the chat adapter: an error event
- * mid-stream, or a stream that stops before any choice finished, is a failure naming the provider.
+ * mid-stream, or a stream that stops before every choice finished, is a failure naming the provider.
  */
-async function* toChatChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, echoed: string): AsyncGenerator<ChatCompletionChunk> {
+async function* toChatChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, echoed: string, choiceCount: number): AsyncGenerator<ChatCompletionChunk> {
   let finished = false;
+  // As the chat adapter does for `n`: with several choices, the answer is complete once each has its finish reason.
+  const finishedChoices = choiceCount > 1 ? new Set<unknown>() : undefined;
   /** Per choice, how much of the echoed prompt its text has still to pass before the answer starts. */
   const toSkip = new Map<number, string>();
   const contentOf = (choice: Partial<TextCompletionChoice>) => {
@@ -105,7 +119,11 @@ async function* toChatChunks(provider: string, events: AsyncIterable<{ data: str
     const part = data as Partial<TextCompletion>;
     readHostUsage(part.usage);
     const choices = Array.isArray(part.choices) ? part.choices : [];
-    if (choices.some((choice) => choice.finish_reason)) finished = true;
+    for (const choice of choices) {
+      if (!choice.finish_reason) continue;
+      if (finishedChoices === undefined) finished = true;
+      else if (finishedChoices.add(choice.index ?? 0).size >= choiceCount) finished = true;
+    }
     const chunk: ChatCompletionChunk = {
       id: String(part.id ?? ''),
       object: 'chat.completion.chunk',

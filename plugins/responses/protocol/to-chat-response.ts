@@ -4,7 +4,7 @@
  * chat completions and chunks, while each carries the upstream's own body or event (see
  * `attachNative`) for the Responses front-end to replay as it came.
  */
-import { GatewayError, attachNative, type ChatCompletion, type ChatCompletionChunk, type ChatDelta, type ToolCall, type Usage } from 'llm-gateway/provider-kit';
+import { GatewayError, attachNative, reportedUpstreamError, type ChatCompletion, type ChatCompletionChunk, type ChatDelta, type ToolCall, type Usage } from 'llm-gateway/provider-kit';
 import type { ResponseObject, ResponseUsage } from './types.js';
 
 /** A whole Response as a chat completion carrying the upstream's body (`raw`, exactly as received). */
@@ -122,11 +122,7 @@ export class ResponsesStreamTranslator {
       case 'error': {
         this.ended = true;
         const error = ((data.response as ResponseObject | undefined)?.error ?? data) as { code?: unknown; message?: unknown };
-        this.failure = new GatewayError('upstream', `${this.provider}: ${typeof error.message === 'string' ? error.message : 'the response failed'}`, {
-          provider: this.provider,
-          code: typeof error.code === 'string' ? error.code : 'upstream_response_failed',
-          retryable: true,
-        });
+        this.failure = failureOf(this.provider, error);
         return [];
       }
       default:
@@ -158,6 +154,23 @@ export function toChatUsage(usage: ResponseUsage | null | undefined): Usage | un
   const reasoning = usage.output_tokens_details?.reasoning_tokens;
   if (typeof reasoning === 'number') out.completion_tokens_details = { reasoning_tokens: reasoning };
   return out;
+}
+
+/**
+ * The failure an upstream reported (`response.failed`'s error, or an `error` event): one it calls a
+ * rate limit stays a rate limit (a 429, retried and failed over as one), by the rule the chat
+ * adapter applies to an error mid-stream (provider kit `reportedUpstreamError`); any other is the
+ * upstream's failure under its own code.
+ */
+function failureOf(provider: string, error: { code?: unknown; message?: unknown }): GatewayError {
+  // Its code and message only: an `error` event's own `type` is the event's name, not the error's.
+  const reported = reportedUpstreamError(provider, JSON.stringify({ error: { code: error.code, message: error.message } }));
+  if (reported.kind === 'rate_limited') return reported;
+  return new GatewayError('upstream', `${provider}: ${typeof error.message === 'string' ? error.message : 'the response failed'}`, {
+    provider,
+    code: typeof error.code === 'string' ? error.code : 'upstream_response_failed',
+    retryable: true,
+  });
 }
 
 function malformed(provider: string, what: string, code = 'upstream_invalid_response'): GatewayError {
