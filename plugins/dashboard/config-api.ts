@@ -8,6 +8,7 @@
  */
 import type { Context as KoaContext } from 'koa';
 import { GatewayError, grantedAdmin, invalidRequest, notFound, readJsonBody, type LiveConfig, type LiveKind, type PluginHost, type ProviderConfig, type VirtualModelConfig } from 'llm-gateway/plugin';
+import { checkSecretDestinations } from './secret-destinations.js';
 import { SECRET_NAME, masked, sealed } from './secrets.js';
 
 const KINDS: Record<string, LiveKind> = { providers: 'provider', models: 'model' };
@@ -42,17 +43,22 @@ export function current(live: LiveConfig, kind: LiveKind, name: string): Record<
   return (kind === 'provider' ? providers : models).find((e) => e.name === name)?.value as Record<string, unknown> | undefined;
 }
 
-/** Sets a provider (secrets sealed) or a virtual model. */
-export async function setEntry(live: LiveConfig, kind: LiveKind, name: string, value: Record<string, unknown>, actor: string): Promise<void> {
+/**
+ * Sets a provider (secrets sealed) or a virtual model. `given`: what the change itself said (a
+ * PATCH's patch, a form's fields), where `value` is the whole entry it makes.
+ */
+export async function setEntry(live: LiveConfig, kind: LiveKind, name: string, value: Record<string, unknown>, actor: string, given: Record<string, unknown> = value): Promise<void> {
   if (kind === 'provider') {
     if (typeof value.type !== 'string') throw invalidRequest('A provider needs a "type" (openai-compatible, openai, anthropic, gemini, azure, ...).', 'type');
     // Switched back on after being kept disabled without its secrets (no LLM_GATEWAY_SECRETS_KEY), or
     // changed by a client that never saw them (they are masked): they come back from the file,
     // unless the change names them as null (an Azure provider moving from its key to Entra ID).
-    const file = live.effective().providers.find((p) => p.name === name)?.file as Record<string, unknown> | undefined;
+    const inForce = live.effective().providers.find((p) => p.name === name);
+    const file = inForce?.file as Record<string, unknown> | undefined;
     const restored = value.enabled !== false && file ? Object.fromEntries(Object.entries(file).filter(([option]) => SECRET_NAME.test(option) && !(option in value))) : {};
     const candidate: Record<string, unknown> = Object.fromEntries(Object.entries({ ...restored, ...value }).filter(([, v]) => v !== null));
     if (candidate.enabled === true) delete candidate.enabled;
+    checkSecretDestinations(name, candidate, given, [inForce?.value as Record<string, unknown> | undefined, file]);
     // Exactly the file's entry again: drop the override rather than keep a copy of it.
     if (file && canonical(candidate) === canonical(file)) return applying(() => live.revert('provider', name, actor));
     const { entry, undo } = await sealed(name, candidate as ProviderConfig, live);
@@ -112,7 +118,7 @@ export function addConfigRoutes(host: PluginHost): void {
       const patch = await body(http);
       // A null removes the option; setEntry reads it as "not the file's secret either".
       const next = kind === 'provider' ? { ...before, ...patch } : Object.fromEntries(Object.entries({ ...before, ...patch }).filter(([, v]) => v !== null));
-      await setEntry(live, kind, name, next, actorOf(http));
+      await setEntry(live, kind, name, next, actorOf(http), patch);
       http.body = { object: 'config', ...(await effectiveView(live)) };
     },
   });

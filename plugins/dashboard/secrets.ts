@@ -54,7 +54,7 @@ export async function sealed(provider: string, entry: ProviderConfig, live: Live
       } else if (entry.enabled === false) {
         delete out[option];
       } else {
-        throw new GatewayError('invalid_request', `The provider's ${at.join('.')} would be kept in the store in clear: set LLM_GATEWAY_SECRETS_KEY (a long random string) so the gateway can keep it encrypted, or name an environment variable ({ "env": "NAME" }).`, {
+        throw new GatewayError('invalid_request', `The provider's ${at.join('.')} would be kept in the store in clear: set LLM_GATEWAY_SECRETS_KEY (a long random string) so the gateway can keep it encrypted, or give the provider in the config file (where its key may come from an environment variable).`, {
           code: 'secrets_key_missing',
           param: at.join('.'),
         });

@@ -104,7 +104,7 @@ export function providerPages(kit: PageKit) {
       if (!entry) throw invalidRequest(`No provider '${name}'.`);
       const enable = form.get('enabled') === 'true';
       // Back to exactly the file's entry (its key included), setEntry drops the override instead.
-      await setEntry(live, 'provider', name, { ...entry, enabled: enable }, actorOf(http));
+      await setEntry(live, 'provider', name, { ...entry, enabled: enable }, actorOf(http), { enabled: enable });
       return `Provider ${name} ${enable ? 'enabled' : 'disabled'}.`;
     }),
 
@@ -115,7 +115,7 @@ export function providerPages(kit: PageKit) {
       const limits = compact(Object.fromEntries(LIMITS.map((l) => [l, numberField(form, l)])));
       const next: Record<string, unknown> = { ...entry, limits };
       if (Object.keys(limits).length === 0) delete next.limits;
-      await setEntry(live, 'provider', name, next, actorOf(http));
+      await setEntry(live, 'provider', name, next, actorOf(http), { limits });
       return `Limits of ${name} saved.`;
     }),
 
