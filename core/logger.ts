@@ -54,8 +54,17 @@ function jsonLine(level: string, scope: string | undefined, message: string, fie
 }
 
 function textLine(level: string, scope: string | undefined, message: string, fields?: Record<string, unknown>): string {
-  const extra = fields ? Object.entries(serializable(fields)).map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`) : [];
-  return `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${scope ? `[${scope}] ` : ''}${message}${extra.join('')}`;
+  const extra = fields ? Object.entries(serializable(fields)).map(([k, v]) => ` ${k}=${typeof v === 'string' ? oneLine(v) : JSON.stringify(v)}`) : [];
+  return `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${scope ? `[${scope}] ` : ''}${oneLine(message)}${extra.join('')}`;
+}
+
+/**
+ * A value a client may have chosen (a model name, a header) stays on its record's line: with a
+ * line break or another control character it is written JSON-quoted, so nobody can forge a line.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f\u2028\u2029]/.test(text) ? JSON.stringify(text) : text;
 }
 
 /** Errors do not survive JSON.stringify; keep their name and message (never their stack in JSON). */

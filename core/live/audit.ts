@@ -4,6 +4,7 @@
  * other's), each kept a year; reading takes the newest ones (a number whose writer gave up is a gap).
  */
 import { SECRET_NAME } from '../config/resolve-providers.js';
+import { maskUrlPasswords } from '../mask-urls.js';
 import { drawFree } from '../store/draw-free.js';
 import type { Store } from '../store/store.js';
 
@@ -34,12 +35,16 @@ export async function readAudit(store: Store, limit: number): Promise<AuditEntry
   const last = await store.counters.get(SEQUENCE);
   const seqs = Array.from({ length: Math.min(limit, last) }, (_, i) => last - i);
   const found = await Promise.all(seqs.map((seq) => records(store).get(`audit:${seq}`)));
-  return found.filter((e): e is AuditEntry => e !== undefined);
+  // Masked again as read: entries kept before URL passwords were masked on the way in.
+  return found.filter((e): e is AuditEntry => e !== undefined).map((e) => ({ ...e, before: masked(e.before), after: masked(e.after) }));
 }
 
-/** Secrets never reach the trail: a value under a secret-looking name shows its last four characters. */
+/**
+ * Secrets never reach the trail: a value under a secret-looking name shows its last four
+ * characters, a password inside a URL (a provider's `baseURL`) is `***`.
+ */
 function masked(value: unknown, name = ''): unknown {
-  if (typeof value === 'string') return SECRET_NAME.test(name) ? `…${value.slice(-4)}` : value;
+  if (typeof value === 'string') return SECRET_NAME.test(name) ? `…${value.slice(-4)}` : maskUrlPasswords(value);
   if (Array.isArray(value)) return value.map((item) => masked(item));
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v, k)]));
   return value;
