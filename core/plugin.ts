@@ -143,7 +143,11 @@ export interface DashboardPanel {
 /** A section of `GET /v1/providers`, e.g. the circuit breaker's `breaker` or the limits' `limits`. */
 export interface ProviderStatusSection {
   name: string;
-  status(providerId: string): unknown;
+  /**
+   * `visible`, when the caller may see only some models (a key's `models`): a section that lists
+   * deployments (`provider/model`) lists only those it lets through.
+   */
+  status(providerId: string, visible?: (model: string) => boolean): unknown;
 }
 
 /** What a plugin's `setup` can reach and contribute. */

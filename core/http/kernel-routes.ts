@@ -68,7 +68,7 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
   const describe = async (id: string, visible: ((model: string) => boolean) | undefined) => {
     const provider = runtime.registry.get(id)!;
     const listing = runtime.catalog.status().find((l) => l.provider === id);
-    const sections = Object.fromEntries(await Promise.all(deps.sections.map(async (section) => [section.name, await section.status(id)] as const)));
+    const sections = Object.fromEntries(await Promise.all(deps.sections.map(async (section) => [section.name, await section.status(id, visible)] as const)));
     return {
       id,
       type: provider.type,

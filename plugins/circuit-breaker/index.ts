@@ -78,7 +78,7 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
     const snapshot = async (filter: (deployment: string) => boolean) =>
       Promise.all(circuits.entries().filter(([deployment]) => filter(deployment)).map(async ([deployment, circuit]) => ({ deployment, ...(await circuit.snapshot(Date.now())) })));
 
-    host.addProviderStatus({ name: 'breaker', status: (providerId) => snapshot((deployment) => deployment.startsWith(`${providerId}/`)) });
+    host.addProviderStatus({ name: 'breaker', status: (providerId, visible) => snapshot((deployment) => deployment.startsWith(`${providerId}/`) && (!visible || visible(deployment))) });
     host.provide(circuitBreakerState, {
       snapshot: () => snapshot(() => true),
       // Ask the store even for a deployment this replica never called: another may have opened it.

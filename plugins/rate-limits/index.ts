@@ -88,9 +88,10 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
     });
     host.addProviderStatus({
       name: 'limits',
-      status: async (providerId) => {
+      status: async (providerId, visible) => {
         const now = Date.now();
-        const scopes = [...configured.values(), ...learned.values()].filter((l) => l.key === providerId || l.key.startsWith(`${providerId}/`));
+        // The provider's own limits, and those of the deployments the caller may see.
+        const scopes = [...configured.values(), ...learned.values()].filter((l) => l.key === providerId || (l.key.startsWith(`${providerId}/`) && (!visible || visible(l.key))));
         const shown = await Promise.all(scopes.map((l) => l.headroom(now)));
         return shown.filter((h) => Object.keys(h).length > 1);
       },
