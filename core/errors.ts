@@ -8,6 +8,7 @@
  * Errors are recognised by a brand, not by `instanceof`, because a plugin installed from npm may
  * bring its own copy of this module.
  */
+import { withoutSecrets } from './secret-values.js';
 
 const BRAND = Symbol.for('llm-gateway.error');
 
@@ -66,7 +67,8 @@ export class GatewayError extends Error {
   readonly upstreamFields: Readonly<Record<string, unknown>> | undefined;
 
   constructor(kind: ErrorKind, message: string, options: GatewayErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // An upstream's words may quote the gateway's own key: never carried on (core/secret-values.ts).
+    super(withoutSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.kind = kind;
     this.status = options.status ?? ERROR_KINDS[kind].status;

@@ -4,6 +4,7 @@
  * default; the hot path only pays for a level comparison.
  */
 import { maskUrlPasswords } from './mask-urls.js';
+import { withoutSecrets } from './secret-values.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -36,7 +37,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const log = (recordLevel: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
     if (RANK[recordLevel] < threshold) return;
     // A URL's password never reaches a log line, whichever field or message carries it.
-    write(maskUrlPasswords(format === 'json' ? jsonLine(recordLevel, options.scope, message, fields) : textLine(recordLevel, options.scope, message, fields)));
+    write(withoutSecrets(maskUrlPasswords(format === 'json' ? jsonLine(recordLevel, options.scope, message, fields) : textLine(recordLevel, options.scope, message, fields))));
   };
 
   return {

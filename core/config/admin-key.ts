@@ -3,6 +3,7 @@
  * option of a plugin (`auth({ adminKey })`, `dashboard({ adminKey })`, carried as the plugin's
  * `adminKey`), else the LLM_GATEWAY_ADMIN_KEY variable. Two different keys are a config error.
  */
+import { keepSecret } from './resolve-providers.js';
 import type { GatewayPlugin } from '../plugin.js';
 import type { EnvReference, KernelConfig } from './kernel-config.js';
 
@@ -22,7 +23,7 @@ export function resolveAdminKey(raw: KernelConfig, plugins: readonly GatewayPlug
   const fromEnv = env[ADMIN_KEY_VARIABLE] || undefined;
   const key = given ?? aliases[0]?.adminKey ?? fromEnv;
   if (key === undefined) return undefined;
-  secrets.add(key);
+  keepSecret(secrets, key);
   // The schemas check a key written in the config; a shorter key is too easy to guess.
   const written = typeof raw.server?.adminKey === 'string' || (given === undefined && aliases.length > 0);
   if (!written && key.length < ADMIN_KEY_MIN_LENGTH) {

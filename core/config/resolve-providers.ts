@@ -5,6 +5,7 @@
  * `{ secret: NAME }` references are left in place here; the kernel fills them from the store's
  * encrypted secrets once it is open (see live/secrets.ts).
  */
+import { rememberSecret } from '../secret-values.js';
 import type { EnvReference, KernelConfig, ProviderConfig, VirtualModelConfig } from './kernel-config.js';
 import type { ResolvedVirtualModel } from './resolve-config.js';
 import { isSecretPath, SECRET_NAME } from '../secret-names.js';
@@ -61,6 +62,12 @@ function resolveVirtualModel(name: string, model: VirtualModelConfig, providerId
   return { name, ...(model.strategy ? { strategy: model.strategy } : {}), targets, ...(model.description ? { description: model.description } : {}) };
 }
 
+/** A secret value read: masked wherever config is printed, and never quoted by an error or a log line. */
+export function keepSecret(secrets: Set<string>, value: string): void {
+  secrets.add(value);
+  rememberSecret(value);
+}
+
 function isEnvReference(value: unknown): value is EnvReference {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const keys = Object.keys(value);
@@ -75,13 +82,13 @@ function readEnvReferences(value: unknown, path: string, env: NodeJS.ProcessEnv,
       problems.push(`config${path} reads environment variable ${value.env}, which is not set`);
       return undefined;
     }
-    if (isSecretPath(path)) secrets.add(found);
+    if (isSecretPath(path)) keepSecret(secrets, found);
     return found;
   }
   if (Array.isArray(value)) return value.map((item, i) => readEnvReferences(item, `${path}/${i}`, env, problems, secrets));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readEnvReferences(v, `${path}/${k}`, env, problems, secrets)]));
   }
-  if (typeof value === 'string' && value.length > 0 && isSecretPath(path)) secrets.add(value);
+  if (typeof value === 'string' && value.length > 0 && isSecretPath(path)) keepSecret(secrets, value);
   return value;
 }
