@@ -3,7 +3,7 @@
  * context, emits `attempt:start` / `attempt:end`, and makes sure whatever fails comes out as a
  * GatewayError that names the provider.
  */
-import { requestAbort, type Attempt, type GatewayContext } from './context.js';
+import { defineSlot, requestAbort, type Attempt, type GatewayContext } from './context.js';
 import { GatewayError, isGatewayError, notFound } from './errors.js';
 import type { EventBus } from './events.js';
 import type { UpstreamCall, UpstreamHandler } from './plugin.js';
@@ -15,7 +15,7 @@ import type { TranslationLoss } from './protocol/native.js';
 import { AdvisoryFields } from './advisory.js';
 import { deploymentOf } from './deployment-map.js';
 import type { Logger } from './logger.js';
-import { markPassable, tapStream } from './stream.js';
+import { isMeaningfulChunk, markPassable, tapStream } from './stream.js';
 import { REQUEST_ABORT, RequestAbort, withLazySignal } from './request-abort.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
@@ -76,6 +76,7 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
 
     attempt.headersAt = ctx.elapsed();
     attempt.status = result.status;
+    // A stream's, until it fails before its answer started (observeStream).
     ctx.servedBy = target;
     if (result.kind !== 'stream') {
       attempt.endedAt = attempt.headersAt;
@@ -85,9 +86,25 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
       return result;
     }
     attempt.outcome = 'ok';
+    if (result.usageSoFar !== undefined) ctx.set(soFarSlot, { target, read: result.usageSoFar });
     events.emit('attempt:end', ctx, attempt);
     return { ...result, chunks: observeStream(result.chunks, ctx, attempt, logger) };
   };
+}
+
+/** The stream whose adapter can say its usage so far (`StreamResult.usageSoFar`), and its target. */
+const soFarSlot = defineSlot<{ readonly target: Target; readonly read: () => Usage | undefined }>('gateway:usage-so-far');
+
+/**
+ * The usage the provider stated of the answer the client gets (`servedBy`): all of it once
+ * reported (`ctx.usage`), else what it said before a failure or the client's leaving cut its stream
+ * short (Anthropic's prompt size in its first event, Gemini's counts in each event), else nothing.
+ * The counts so far are a floor: the completion's may be behind what was sent (see `usageOf`).
+ */
+export function usageSoFar(ctx: GatewayContext): Usage | undefined {
+  if (ctx.usage) return ctx.usage;
+  const soFar = ctx.get(soFarSlot);
+  return soFar !== undefined && soFar.target === ctx.servedBy ? soFar.read() : undefined;
 }
 
 /**
@@ -141,12 +158,19 @@ function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompl
 
 /**
  * Notes the stream's usage and end on the attempt, without holding chunks back. It reads only
- * usage, which a chunk passed through unparsed never carries, so the stream may be passed through.
+ * usage, and choices until the answer started, which a chunk passed through unparsed reads in
+ * place, so the stream may be passed through.
+ *
+ * A stream that fails before its first meaningful chunk (`primeStream`'s start of an answer) is a
+ * failed try, whose answer never started: it no longer names the target that serves the request
+ * (`servedBy`), which the next try sets if it answers; nothing is billed to it.
  */
 function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt, logger: Logger): AsyncIterable<ChatCompletionChunk> {
+  let started = false;
   const observed = tapStream(chunks, {
     chunk(chunk) {
       attempt.firstChunkAt ??= ctx.elapsed();
+      started ||= isMeaningfulChunk(chunk);
       if (chunk.usage) ctx.usage = chunk.usage;
     },
     mapError: (cause) => asProviderError(cause, attempt.target.provider, ctx, logger),
@@ -154,6 +178,7 @@ function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayC
       if (error !== undefined) {
         attempt.outcome = 'error';
         attempt.error = error as GatewayError;
+        if (!started && ctx.servedBy === attempt.target) ctx.servedBy = undefined;
       }
       attempt.endedAt = ctx.elapsed();
     },

@@ -90,3 +90,4 @@ export type { NativeEvent, NativeProtocol, NativeRequest, TranslationLoss } from
 export type * from '../core/protocol/openai.js';
 export { TOOL_ERROR_PREFIX } from '../core/protocol/openai.js';
 export { askForStreamUsage } from '../core/protocol/stream-usage.js';
+export { usageSoFar } from '../core/provider-call.js';

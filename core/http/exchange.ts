@@ -170,8 +170,13 @@ function followClient(koa: KoaContext, ctx: GatewayContext, events: EventBus): v
       ctx.error ??= cut;
       ctx.outcome = 'error';
     } else if (!res.writableFinished) {
-      ctx.abort(new GatewayError('client_closed', 'The client closed the connection before the answer was complete.', { retryable: false }));
+      const closed = new GatewayError('client_closed', 'The client closed the connection before the answer was complete.', { retryable: false });
+      ctx.abort(closed);
       ctx.outcome = 'client_aborted';
+      // Left before anything was sent: the status every record reads (the usage log, metrics, the
+      // access log, a trace: `ctx.error?.status ?? res.statusCode`) is a closed request's, 499, not
+      // Koa's default 404. A stream that started keeps the 200 its client was sent.
+      if (!res.headersSent) res.statusCode = closed.status;
     } else {
       ctx.outcome = ctx.error ? 'error' : 'ok';
     }

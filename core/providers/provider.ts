@@ -7,7 +7,7 @@
  * upstream, and they report every failure as a GatewayError naming the provider.
  */
 import type { JSONSchemaType } from 'ajv';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse } from '../protocol/openai.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from '../protocol/openai.js';
 import type { Logger } from '../logger.js';
 import type { Dispatcher } from 'undici';
 import type { NativeProtocol, NativeRequest } from '../protocol/native.js';
@@ -124,6 +124,13 @@ export interface StreamResult<T> {
    */
   readonly chunks: AsyncIterable<T>;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * The answer's usage as far as the provider stated it before the chunk that reports it whole
+   * (Anthropic's prompt size in its first event, Gemini's counts in each event), undefined before
+   * it said any. Asked at any time, during the stream or after it: what a stream that failed or was
+   * left before its end is billed for (`usageSoFar`, core/provider-call.ts).
+   */
+  readonly usageSoFar?: () => Usage | undefined;
 }
 
 export interface EmbeddingsCallInput {

@@ -19,7 +19,7 @@ import { type EmbeddingsRequest, type EmbeddingsResponse, GatewayError, invalidR
 import { type ChatCallInput, type ChatResult, type CommonProviderOptions, type EmbeddingsCallInput, type JsonResult, type Provider, type ProviderContext, type ProviderModel, type Timeouts, type UnsupportedParamsPolicy, UpstreamHttpClient, decodeSse, defineProviderType, encodedEmbedding, jsonHeaders, rejectUnsupported, timeoutsSchema, unsupportedParam } from 'llm-gateway/provider-kit';
 import { geminiHttpError } from './errors.js';
 import { toOpenAICompletion } from './from-gemini.js';
-import { translateGeminiStream } from './stream.js';
+import { GeminiStreamTranslator, translateGeminiStream } from './stream.js';
 import { toGeminiRequest } from './to-gemini.js';
 import type { GeminiBatchEmbedRequest, GeminiBatchEmbedResponse, GeminiCountTokensRequest, GeminiCountTokensResponse, GeminiModelList, GeminiResponse } from './wire.js';
 
@@ -131,7 +131,9 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
     exchange.body.destroy();
     throw malformed(provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
-  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: translateGeminiStream(decodeSse(exchange), { provider, model }) };
+  const translator = new GeminiStreamTranslator({ provider, model });
+  const chunks = translateGeminiStream(decodeSse(exchange), { provider, model }, translator);
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks, usageSoFar: () => translator.usageSoFar() };
 }
 
 /** The prompt's token count: the whole request (system instruction and tools included) is counted. */

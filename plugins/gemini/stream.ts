@@ -40,9 +40,11 @@ export interface StreamOptions {
   newToolCallId?: () => string;
 }
 
-/** Turns decoded SSE events into chunks, yielding as each event arrives. */
-export async function* translateGeminiStream(events: AsyncIterable<{ data: string }>, options: StreamOptions): AsyncGenerator<ChatCompletionChunk> {
-  const translator = new GeminiStreamTranslator(options);
+/**
+ * Turns decoded SSE events into chunks, yielding as each event arrives; through the adapter's
+ * `translator` when it asks it for the usage so far (`GeminiStreamTranslator.usageSoFar`).
+ */
+export async function* translateGeminiStream(events: AsyncIterable<{ data: string }>, options: StreamOptions, translator = new GeminiStreamTranslator(options)): AsyncGenerator<ChatCompletionChunk> {
   for await (const event of events) {
     if (event.data.trim() === '') continue;
     let parsed: unknown;
@@ -70,6 +72,15 @@ export class GeminiStreamTranslator {
   constructor(private readonly options: StreamOptions) {
     this.model = options.model;
     this.newId = options.newToolCallId ?? newToolCallId;
+  }
+
+  /**
+   * The counts of the latest event that had any (`promptTokenCount` from the first event on, the
+   * candidates' so far), before the closing usage chunk reports them: what a stream cut short is
+   * billed for (`StreamResult.usageSoFar`).
+   */
+  usageSoFar(): Usage | undefined {
+    return this.usage === undefined ? undefined : usageFromGemini(this.usage);
   }
 
   /** The chunks one event becomes (none for an event that only updates usage). */

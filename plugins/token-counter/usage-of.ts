@@ -2,9 +2,10 @@
  * A request's token usage, whoever knows it: what the provider reported, or else what the token
  * counter counted on the way (the prompt before the call, each streamed chunk as it passed, so a
  * stream the client cancelled is still accounted for what was generated), or else the kernel's
- * estimate of the prompt.
+ * estimate of the prompt. A stream cut short after the provider stated its prompt's size keeps
+ * that count (`usageSoFar`), beside the completion counted.
  */
-import { defineSlot, estimatePromptTokens, type GatewayContext, type Usage } from 'llm-gateway/plugin';
+import { defineSlot, estimatePromptTokens, usageSoFar, type GatewayContext, type Usage } from 'llm-gateway/plugin';
 
 export interface TokenCount {
   promptTokens: number;
@@ -20,7 +21,13 @@ export const tokenCountSlot = defineSlot<TokenCount>('token-counter:count');
 export function usageOf(ctx: GatewayContext): { usage: Usage; estimated: boolean } {
   if (ctx.usage) return { usage: ctx.usage, estimated: false };
   const counted = ctx.get(tokenCountSlot);
-  const prompt = counted?.promptTokens ?? estimatePromptTokens(ctx.request);
-  const completion = counted?.completionTokens ?? 0;
-  return { usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }, estimated: true };
+  // A stream cut short after the provider stated some counts (its prompt's, in Anthropic's first
+  // event and Gemini's every event): those stand for the prompt; the completion is what was
+  // counted as it passed, or what the provider said of it so far when that is more.
+  const soFar = usageSoFar(ctx);
+  const prompt = soFar?.prompt_tokens ?? counted?.promptTokens ?? estimatePromptTokens(ctx.request);
+  const completion = Math.max(counted?.completionTokens ?? 0, soFar?.completion_tokens ?? 0);
+  const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  if (soFar?.prompt_tokens_details) usage.prompt_tokens_details = soFar.prompt_tokens_details;
+  return { usage, estimated: true };
 }

@@ -75,6 +75,15 @@ export class AnthropicStreamTranslator {
     return this.stopped;
   }
 
+  /**
+   * The usage Anthropic stated so far (`message_start`'s prompt size and cache reads and writes,
+   * updated by `message_delta`), before `message_stop`'s chunk reports it: what a stream cut short
+   * is billed for (`StreamResult.usageSoFar`). Undefined before `message_start`.
+   */
+  usageSoFar(): Usage | undefined {
+    return this.usage.input_tokens === undefined ? undefined : usageFromAnthropic(this.usage);
+  }
+
   /** The chunks one event becomes. `raw` is the event's data as it came, for native clients. */
   translate(event: AnthropicStreamEvent, raw: string): ChatCompletionChunk[] {
     const chunks = this.chunksFor(event);

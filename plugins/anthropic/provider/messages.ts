@@ -46,7 +46,8 @@ export async function createMessage(client: UpstreamHttpClient, settings: Messag
     throw malformed(client.provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
   const translator = new AnthropicStreamTranslator(client.provider, call.jsonTool, native);
-  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: translateEvents(client.provider, decodeSse(exchange), translator) };
+  const chunks = translateEvents(client.provider, decodeSse(exchange), translator);
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks, usageSoFar: () => translator.usageSoFar() };
 }
 
 /** The Anthropic body to send: the client's own when it spoke Anthropic, else a translation. */
