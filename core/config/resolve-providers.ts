@@ -5,6 +5,7 @@
  * `{ secret: NAME }` references are left in place here; the kernel fills them from the store's
  * encrypted secrets once it is open (see live/secrets.ts).
  */
+import { isSecretReference } from '../live/secrets.js';
 import { rememberSecret } from '../secret-values.js';
 import type { EnvReference, KernelConfig, ProviderConfig, VirtualModelConfig } from './kernel-config.js';
 import type { ResolvedVirtualModel } from './resolve-config.js';
@@ -85,6 +86,8 @@ function readEnvReferences(value: unknown, path: string, env: NodeJS.ProcessEnv,
     if (isSecretPath(path)) keepSecret(secrets, found);
     return found;
   }
+  // A stored secret's name (`{ secret: name }`, filled in by live/secrets.ts) is not itself a secret.
+  if (isSecretReference(value)) return value;
   if (Array.isArray(value)) return value.map((item, i) => readEnvReferences(item, `${path}/${i}`, env, problems, secrets));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readEnvReferences(v, `${path}/${k}`, env, problems, secrets)]));
