@@ -67,20 +67,21 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
   if (input.filter((item) => isItemReference(item) || isBareReasoning(item)).length > MAX_REFERENCES) {
     throw invalidRequest(`At most ${MAX_REFERENCES} item references can be resolved per request.`, 'input', 'too_many_item_references');
   }
-  const resolved = await Promise.all(
-    input.map(async (item, index) => {
-      if (isBareReasoning(item)) {
-        // A reasoning item sent back as the client was shown it (without `encrypted_content`,
-        // which it did not ask for): the stored one carries what the next turn needs.
-        const stored = await store.findItem(item.id, owner);
-        return stored?.type === 'reasoning' && !isBareReasoning(stored) ? { item: stored, referenced: true } : { item, referenced: false };
-      }
-      if (!isItemReference(item)) return { item, referenced: false };
-      const found = await store.findItem(item.id, owner);
-      if (!found) throw notFound(`Item with id '${item.id}' not found.`, 'item_not_found', `input[${index}]`);
-      return { item: found, referenced: true };
-    }),
-  );
+  // Every reference resolved at once: each item looked up, and each record holding one read, once.
+  const referenced = input.filter((item) => isItemReference(item) || isBareReasoning(item)).map((item) => item.id as string);
+  const stored = referenced.length > 0 ? await store.findItems(referenced, owner) : new Map<string, ResponseInputItem>();
+  const resolved = input.map((item, index) => {
+    if (isBareReasoning(item)) {
+      // A reasoning item sent back as the client was shown it (without `encrypted_content`,
+      // which it did not ask for): the stored one carries what the next turn needs.
+      const found = stored.get(item.id);
+      return found?.type === 'reasoning' && !isBareReasoning(found) ? { item: found, referenced: true } : { item, referenced: false };
+    }
+    if (!isItemReference(item)) return { item, referenced: false };
+    const found = stored.get(item.id as string);
+    if (!found) throw notFound(`Item with id '${item.id}' not found.`, 'item_not_found', `input[${index}]`);
+    return { item: found, referenced: true };
+  });
 
   const own = resolved.map(({ item }) => storedItem(item));
   const placed: PlacedItem[] = [...history.map((item, index) => ({ item, at: `previous_response_id.${index}` })), ...own.map((item, index) => ({ item, at: `input.${index}` }))];

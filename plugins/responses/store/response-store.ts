@@ -167,10 +167,46 @@ export class ResponseStore {
 
   /** An item of one of `owner`'s stored responses, by its id. */
   async findItem(itemId: string, owner: string | null): Promise<ResponseInputItem | undefined> {
-    const responseId = await this.read(() => this.kv.get(itemKey(owner, itemId)));
-    const record = responseId ? await this.load(responseId, owner) : undefined;
-    if (!record) return undefined;
-    return record.response.output.find((item) => item.id === itemId) ?? (isLinked(record) ? record.ownInput : record.input).find((item) => item.id === itemId);
+    return (await this.findItems([itemId], owner)).get(itemId);
+  }
+
+  /**
+   * Items of `owner`'s stored responses, by id: each id looked up once and each record holding one
+   * read once, however often a request names them, a few records at a time. The items found may
+   * weigh at most the store's bound (`maxBytes`) together, each counted as often as `itemIds` names
+   * it: a request naming one item of a large response a thousand times is refused (413), rather
+   * than expanded into a thousand copies. Ids not found are left out.
+   */
+  async findItems(itemIds: readonly string[], owner: string | null): Promise<Map<string, ResponseInputItem>> {
+    const ids = [...new Set(itemIds)];
+    const holders = await this.read(() => Promise.all(ids.map((id) => this.kv.get(itemKey(owner, id)))));
+    const wanted = new Map<string, string[]>();
+    for (const [index, holder] of holders.entries()) {
+      if (holder === undefined) continue;
+      const items = wanted.get(holder) ?? [];
+      items.push(ids[index]!);
+      wanted.set(holder, items);
+    }
+    const named = new Map<string, number>();
+    for (const id of itemIds) named.set(id, (named.get(id) ?? 0) + 1);
+    const found = new Map<string, ResponseInputItem>();
+    let bytes = 0;
+    const holderIds = [...wanted.keys()];
+    for (let start = 0; start < holderIds.length; start += RECORDS_AT_ONCE) {
+      const batch = holderIds.slice(start, start + RECORDS_AT_ONCE);
+      const records = await Promise.all(batch.map((holder) => this.load(holder, owner)));
+      for (const [index, record] of records.entries()) {
+        if (!record) continue;
+        for (const id of wanted.get(batch[index]!)!) {
+          const item = itemIn(record, id);
+          if (!item) continue;
+          bytes += jsonBytes(item) * named.get(id)!;
+          if (bytes > this.options.maxBytes) throw tooLarge(this.options.maxBytes);
+          found.set(id, item);
+        }
+      }
+    }
+    return found;
   }
 
   async delete(id: string, owner: string | null): Promise<boolean> {
@@ -192,6 +228,20 @@ export class ResponseStore {
       });
     }
   }
+}
+
+/** Records read together when resolving item references. */
+const RECORDS_AT_ONCE = 8;
+
+function itemIn(record: StoredResponse, itemId: string): ResponseInputItem | undefined {
+  return record.response.output.find((item) => item.id === itemId) ?? (isLinked(record) ? record.ownInput : record.input).find((item) => item.id === itemId);
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError('payload_too_large', `The items this request refers to (item_reference) weigh more than ${maxBytes} bytes together, the most a stored conversation may (responses.maxStoredBytes): send fewer references, or the items themselves.`, {
+    code: 'conversation_too_large',
+    param: 'input',
+  });
 }
 
 function isLinked(record: StoredResponse): record is LinkedRecord {
