@@ -60,12 +60,17 @@ function textLine(level: string, scope: string | undefined, message: string, fie
 }
 
 /**
- * A value a client may have chosen (a model name, a header) stays on its record's line: with a
- * line break or another control character it is written JSON-quoted, so nobody can forge a line.
+ * A value a client may have chosen (a model name, a header) stays on its record's line: line
+ * breaks and other control characters are written escaped (`\n`, `\u001b`), so nobody can forge a
+ * line, and a message of several lines (a config error) still reads as it was written.
  */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f\u2028\u2029]/.test(text) ? JSON.stringify(text) : text;
+  CONTROL.lastIndex = 0;
+  return CONTROL.test(text) ? text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
 }
 
 /** Errors do not survive JSON.stringify; keep their name and message (never their stack in JSON). */
