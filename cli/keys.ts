@@ -10,6 +10,7 @@ import { openStore } from '../core/store/store.js';
 import { parseNewKey, parseRotation } from '../plugins/auth/key-spec.js';
 import { KeyStore, keyStateOf, type KeyView, type NewKey } from '../plugins/auth/keys.js';
 import { numberFlag } from './flags.js';
+import { refuseMemoryStore } from './memory-store.js';
 import { fail, print } from './output.js';
 
 export interface KeysOptions {
@@ -32,6 +33,8 @@ export interface KeysOptions {
 export async function keysCommand(options: KeysOptions): Promise<number> {
   const loaded = await loadConfigFile(options.config);
   const url = typeof loaded.config.store === 'string' ? loaded.config.store : DEFAULT_STORE;
+  const refused = refuseMemoryStore(url, 'keys');
+  if (refused !== undefined) return refused;
   // A relative SQLite path is relative to the working directory, as `start` reads it. The counters
   // a running gateway saved are read (the keys' slots count from them) and never written back.
   const store = await openStore(url, silentLogger, { saveCounters: false });

@@ -122,7 +122,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     // `start` keeps running; the others end here.
-    if (code !== -1) process.exitCode = code;
+    if (code === -1) return;
+    process.exitCode = code;
+    // A worker of `start --workers N` that could not start: its channel to the primary would keep
+    // it alive, and the primary waits for it to exit (or listen).
+    if (cluster.isWorker) process.exit(code);
   },
   (error: Error) => {
     process.stderr.write(`llm-gateway: ${error.message}\n`);

@@ -14,7 +14,8 @@ import { createGateway, dashboardStatus, type Gateway } from '../index.js';
 import { loadConfigFile } from '../core/config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { VERSION } from './version.js';
-import { parseWorkers, runPrimary, stopRequests } from './workers.js';
+import { onStopSignals } from './signals.js';
+import { parseWorkers, runPrimary, sharedStoreProblemOf, stopRequests } from './workers.js';
 
 export interface StartOptions {
   config: string | undefined;
@@ -77,52 +78,56 @@ export async function startCommand(options: StartOptions): Promise<number> {
   }
 
   let reloading = Promise.resolve();
+  /** Gateways a reload replaced, still finishing what they serve: a stop waits for them too. */
+  const retiring = new Set<Promise<void>>();
   if (options.watch) {
     if (!filepath) logger.warn('--watch: there is no config file to watch');
     else {
       const file = filepath;
       watchFile(file, logger, () => {
+        // Stopping: the gateway being closed is the last one.
+        if (signals.stopping) return;
         reloading = reloading.then(async () => {
-          gateway = await reload(gateway, file, logger);
+          gateway = await reload(gateway, file, logger, retiring);
         });
       });
       logger.info(`watching ${file}: edits are applied without a restart`);
     }
   }
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn(`${signal} again: exiting without waiting`);
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info(`${signal} received: finishing in-flight requests (up to ${gateway.config.server.shutdownTimeoutMs} ms)`);
-    reloading
-      .then(() => gateway.close())
-      .then(
-        () => {
-          logger.info('stopped');
-          process.exit(0);
-        },
-        (error: Error) => {
-          logger.error('shutdown failed', { error });
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  const signals = onStopSignals(
+    logger,
+    'exiting',
+    (signal) => {
+      logger.info(`${signal} received: finishing in-flight requests (up to ${gateway.config.server.shutdownTimeoutMs} ms)`);
+      reloading
+        .then(() => Promise.all([gateway.close(), ...retiring]))
+        .then(
+          () => {
+            logger.info('stopped');
+            process.exit(0);
+          },
+          (error: Error) => {
+            logger.error('shutdown failed', { error });
+            process.exit(1);
+          },
+        );
+    },
+    () => process.exit(1),
+  );
   // A worker of `--workers N`: the primary asks by message, or is gone (Ctrl-C also reaches it as SIGINT).
-  handOverStop?.((signal) => !stopping && stop(signal));
+  handOverStop?.((signal) => !signals.stopping && signals.stop(signal));
   return -1;
 }
 
 /** The gateway of the edited file, in place of `current`; `current` itself when the file is refused. */
-async function reload(current: Gateway, file: string, logger: Logger): Promise<Gateway> {
+async function reload(current: Gateway, file: string, logger: Logger, retiring: Set<Promise<void>>): Promise<Gateway> {
   let next: Gateway;
   try {
     const loaded = await loadConfigFile(file);
+    // A worker of `--workers N`: the store the edit names must be one the workers can share, as at start.
+    const problem = cluster.isWorker ? sharedStoreProblemOf(loaded.config) : undefined;
+    if (problem) throw new Error(problem);
     // The same store goes on (state kept, one connection); another URL opens its own.
     const sameStore = (loaded.config.store ?? current.config.store) === current.config.store;
     next = await createGateway(loaded.config, { baseDir: loaded.baseDir, ...(sameStore ? { store: current.store } : {}) });
@@ -136,7 +141,9 @@ async function reload(current: Gateway, file: string, logger: Logger): Promise<G
   }
   const { retired } = await next.replace(current);
   logger.info(`config reloaded from ${file}`, { plugins: next.plugins.map((p) => p.name).join(', '), providers: next.providers.all().map((p) => p.id).join(', ') || 'none' });
-  retired.catch((error: Error) => logger.error('the previous config failed to close', { error }));
+  const closed = retired.catch((error: Error) => logger.error('the previous config failed to close', { error }));
+  retiring.add(closed);
+  void closed.then(() => retiring.delete(closed));
   return next;
 }
 

@@ -11,6 +11,7 @@ import { openStore } from '../core/store/store.js';
 import { parseTeamBudget } from '../plugins/auth/key-spec.js';
 import { TeamBudgets, type TeamBudget } from '../plugins/auth/team-budgets.js';
 import { numberFlag } from './flags.js';
+import { refuseMemoryStore } from './memory-store.js';
 import { fail, print } from './output.js';
 
 export interface TeamsOptions {
@@ -27,6 +28,8 @@ const USAGE = 'usage: llm-gateway teams list [--json] | teams set TEAM [--daily-
 export async function teamsCommand(options: TeamsOptions): Promise<number> {
   const loaded = await loadConfigFile(options.config);
   const url = typeof loaded.config.store === 'string' ? loaded.config.store : DEFAULT_STORE;
+  const refused = refuseMemoryStore(url, 'teams');
+  if (refused !== undefined) return refused;
   const store = await openStore(url, silentLogger, { saveCounters: false });
   const teams = new TeamBudgets(store, new Map(), silentLogger);
   try {

@@ -2,16 +2,18 @@
  * `llm-gateway start --workers N`: N gateway processes (node:cluster) sharing one listening socket.
  * The primary only forks, watches and stops them; each worker runs `start` as a single process
  * would. Workers share state the way replicas do, through the store, so the store must be one they
- * can share: Redis (one atomic call per counter update) or, knowingly, `memory` (each worker counts
- * on its own: rate limits, budgets and circuit breakers apply per worker). A SQLite store is
- * refused: it keeps counters in each process's memory and saves them behind, so workers would
- * overwrite each other's counts.
+ * can share: Redis (one atomic call per counter update). A SQLite store is refused: it keeps
+ * counters in each process's memory and saves them behind, so workers would overwrite each other's
+ * counts. So is `memory`: every worker would keep its own keys, live config changes, team budgets
+ * and counters, and a client would meet one worker or another at random. A worker's `--watch`
+ * reload refuses an edit to such a store the same way.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { loadConfigFile } from '../core/config/load-config.js';
+import { loadConfigFile, type LoadedConfig } from '../core/config/load-config.js';
 import { DEFAULT_STORE } from '../core/config/resolve-config.js';
 import { createLogger } from '../core/logger.js';
+import { onStopSignals } from './signals.js';
 
 /** The message a worker takes as SIGTERM (a signal sent to the primary is not sent to its workers). */
 export const SHUTDOWN_MESSAGE = 'llm-gateway:shutdown';
@@ -25,15 +27,23 @@ export function parseWorkers(value: string | undefined): number {
   return n;
 }
 
-/** Why this config cannot run on several workers, or undefined when it can. */
+/** Why this config file cannot run on several workers, or undefined when it can. */
 export async function sharedStoreProblem(config: string | undefined): Promise<string | undefined> {
-  const loaded = await loadConfigFile(config);
-  const store = typeof loaded.config.store === 'string' ? loaded.config.store : DEFAULT_STORE;
+  return sharedStoreProblemOf((await loadConfigFile(config)).config);
+}
+
+/** Why a config with this `store` cannot run on several workers, or undefined when it can. */
+export function sharedStoreProblemOf(config: LoadedConfig['config']): string | undefined {
+  const store = typeof config.store === 'string' ? config.store : DEFAULT_STORE;
+  const share = 'Set store to redis://… (shared, as replicas use it), or run one process (no --workers).';
+  if (store === 'memory') {
+    return (
+      "--workers needs a store the workers can share, and the store is 'memory': every worker would keep its own keys, team budgets, live config changes, " +
+      `rate limits and circuit breakers, so a key created or a change made on one worker would be unknown to the others. ${share}`
+    );
+  }
   if (!store.startsWith('sqlite')) return undefined;
-  return (
-    `--workers needs a store the workers can share, and the store is ${store}: SQLite keeps counters (rate limits, budgets, circuit breakers) in each process's memory. ` +
-    "Set store to redis://… (shared, as replicas use it), or to 'memory' to accept that every worker counts on its own."
-  );
+  return `--workers needs a store the workers can share, and the store is ${store}: SQLite keeps counters (rate limits, budgets, circuit breakers) in each process's memory. ${share}`;
 }
 
 /** Runs the primary: forks `count` workers, replaces one that crashes, stops them all on SIGTERM/SIGINT. Resolves -1 (runs until a signal) or 1. */
@@ -54,10 +64,11 @@ export async function runPrimary(count: number, config: string | undefined): Pro
   /** Workers that serve: the others are still starting, and may not hear a message yet. */
   const serving = new WeakSet<Worker>();
   const fork = () => cluster.fork();
-  const ready = new Promise<boolean>((resolve) => {
+  /** Undefined once every worker listens; else why one could not start. */
+  const ready = new Promise<string | undefined>((resolve) => {
     cluster.on('listening', (worker: Worker) => {
       serving.add(worker);
-      if (++started === count) resolve(true);
+      if (++started === count) resolve(undefined);
     });
     cluster.on('exit', (worker: Worker, code, signal) => {
       if (stopping) return;
@@ -65,25 +76,26 @@ export async function runPrimary(count: number, config: string | undefined): Pro
       if (started < count) {
         stopping = true;
         for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGKILL');
-        return resolve(false);
+        return resolve(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}) before it listened`);
       }
       logger.warn(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another`);
       setTimeout(() => !stopping && fork(), 1000).unref();
     });
   });
   for (let i = 0; i < count; i++) fork();
-  if (!(await ready)) {
-    logger.error('a worker failed to start; stopping');
+  const failure = await ready;
+  if (failure) {
+    logger.error(`a worker failed to start: ${failure} (its reason is logged above); stopping`);
+    // Exits once the others are gone (killed above): nothing is left to keep the primary alive.
     return 1;
   }
   logger.info(`primary ${process.pid}: ${count} workers (${Object.values(cluster.workers ?? {}).map((w) => w?.process.pid).join(', ')})`);
 
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn(`${signal} again: stopping the workers without waiting`);
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
-      process.exit(1);
-    }
+  const kill = () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+    process.exit(1);
+  };
+  const graceful = () => {
     stopping = true;
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     let failed = false;
@@ -101,8 +113,7 @@ export async function runPrimary(count: number, config: string | undefined): Pro
       else worker.send(SHUTDOWN_MESSAGE);
     }
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  onStopSignals(logger, 'stopping the workers', graceful, kill);
   return -1;
 }
 

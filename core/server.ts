@@ -15,6 +15,9 @@ import type { Logger } from './logger.js';
  */
 const LISTEN_BACKLOG = 4096;
 
+/** How long a shutdown waits, once it cut what was left, for the cut exchanges to end. */
+const CUT_SETTLE_MS = 1000;
+
 export interface ListenOptions {
   port?: number;
   host?: string;
@@ -35,7 +38,8 @@ export class GatewayServer {
   private handler: RequestHandler;
   /** Requests in flight by the handler generation they started on: a swapped-out handler drains alone. */
   private readonly inFlight = new Map<number, number>();
-  private readonly idle = new Map<number, () => void>();
+  /** Who waits for a generation's last request to end: a reload's drain and a shutdown's, say. */
+  private readonly idle = new Map<number, Set<() => void>>();
   private generation = 0;
   private closing = false;
   /** Past the shutdown deadline: what closes now was cut by the gateway. */
@@ -54,7 +58,7 @@ export class GatewayServer {
         const left = (this.inFlight.get(generation) ?? 1) - 1;
         if (left > 0) return void this.inFlight.set(generation, left);
         this.inFlight.delete(generation);
-        this.idle.get(generation)?.();
+        for (const waiter of this.idle.get(generation) ?? []) waiter();
       });
       // During shutdown, tell keep-alive clients not to reuse this connection.
       if (this.closing) res.setHeader('connection', 'close');
@@ -100,19 +104,32 @@ export class GatewayServer {
     await Promise.all([...this.inFlight.keys()].map((generation) => this.drain(generation, deadlineMs, 'shutdown deadline passed; closing remaining connections')));
     this.cutting = true;
     this.server.closeAllConnections();
-    await closed;
+    // The server may close before the cut responses' own 'close' events, which end their exchanges
+    // (request:end, the usage record): those come first, before the caller closes the plugins.
+    await Promise.all([closed, ...[...this.inFlight.keys()].map((generation) => this.idleWithin(generation, CUT_SETTLE_MS))]);
   }
 
   private async drain(generation: number, deadlineMs: number, late: string): Promise<void> {
     const waiting = this.inFlight.get(generation) ?? 0;
     if (waiting === 0) return;
     this.logger.info('waiting for in-flight requests', { inFlight: waiting, deadlineMs });
-    const drained = new Promise<void>((resolve) => this.idle.set(generation, resolve));
+    if (!(await this.idleWithin(generation, deadlineMs))) this.logger.warn(late, { inFlight: this.inFlight.get(generation) ?? 0 });
+  }
+
+  /** True once `generation` has no request in flight, false if it still has some after `ms`. */
+  private async idleWithin(generation: number, ms: number): Promise<boolean> {
+    if (!this.inFlight.has(generation)) return true;
+    const waiters = this.idle.get(generation) ?? new Set<() => void>();
+    this.idle.set(generation, waiters);
+    let waiter!: () => void;
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
-    const outcome = await Promise.race([drained, deadline]);
+    const drained = new Promise<true>((resolve) => (waiter = () => resolve(true)));
+    waiters.add(waiter);
+    const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const idle = await Promise.race([drained, deadline]);
     clearTimeout(timer);
-    this.idle.delete(generation);
-    if (outcome === 'deadline') this.logger.warn(late, { inFlight: this.inFlight.get(generation) ?? 0 });
+    waiters.delete(waiter);
+    if (waiters.size === 0 && this.idle.get(generation) === waiters) this.idle.delete(generation);
+    return idle;
   }
 }

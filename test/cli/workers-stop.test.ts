@@ -34,7 +34,7 @@ afterAll(async () => {
 
 function config(name: string, extra: Record<string, unknown> = {}): string {
   const file = join(dir, name);
-  writeFileSync(file, JSON.stringify({ store: 'memory', providers: { up: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, ...extra }));
+  writeFileSync(file, JSON.stringify({ store: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', providers: { up: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, ...extra }));
   return file;
 }
 

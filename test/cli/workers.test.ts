@@ -1,6 +1,7 @@
 /**
  * `llm-gateway start --workers N`: N processes behind one port, sharing state through the store as
- * replicas do; a SQLite store is refused (its counters live in each process's memory).
+ * replicas do (Redis); a SQLite store is refused (its counters live in each process's memory), and
+ * so is a memory store (test/cli/workers-memory-store.test.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type RunningCli } from '../support/cli.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
+const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let upstream: MockUpstream;
 let dir: string;
 const running: RunningCli[] = [];
@@ -47,8 +49,8 @@ async function until(condition: () => boolean, what: () => string, timeoutMs = 6
 }
 
 describe('start --workers', () => {
-  it('runs two workers on one port with a memory store, answers on it, replaces a worker that dies, and stops them all on SIGTERM', async () => {
-    const cli = await startCli(['--config', config('memory.json', { store: 'memory' }), '--port', '0', '--workers', '2'], { cwd: dir });
+  it('runs two workers on one port with a Redis store, answers on it, replaces a worker that dies, and stops them all on SIGTERM', async () => {
+    const cli = await startCli(['--config', config('redis.json', { store: REDIS }), '--port', '0', '--workers', '2'], { cwd: dir });
     running.push(cli);
     await until(() => /primary \d+: 2 workers \(\d+, \d+\)/.test(cli.output()), cli.output);
     const [, a, b] = /primary \d+: 2 workers \((\d+), (\d+)\)/.exec(cli.output())!;
@@ -89,7 +91,7 @@ describe('start --workers', () => {
   }, 60_000);
 
   it('refuses a worker count that is not a number from 1 or auto', () => {
-    const result = runCli(['start', '--config', config('bad.json', { store: 'memory' }), '--port', '0', '--workers', 'zero'], { cwd: dir });
+    const result = runCli(['start', '--config', config('bad.json', { store: REDIS }), '--port', '0', '--workers', 'zero'], { cwd: dir });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/invalid --workers "zero"/);
   }, 60_000);

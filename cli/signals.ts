@@ -1,0 +1,44 @@
+/**
+ * SIGTERM/SIGINT for `start` (one process, a worker, or the primary of `--workers`): the first asks
+ * for a graceful stop; one that comes again later asks to stop at once, without waiting.
+ *
+ * A repeat that comes right after the first is the same stop, not a second one: `npm start`
+ * forwards the SIGTERM or SIGINT it gets to the script it runs, so when the whole process group is
+ * signalled (systemd's KillMode=control-group, Ctrl-C in a terminal) the gateway gets it twice at
+ * once, its own and npm's.
+ */
+import type { Logger } from '../core/logger.js';
+
+/** A repeated signal within this long of the first is taken as the same stop. */
+export const REPEAT_GRACE_MS = 1000;
+
+export interface StopSignals {
+  /** Whether a stop was asked for. */
+  readonly stopping: boolean;
+  /** What a signal (or a stop asked for otherwise) calls. */
+  readonly stop: (signal: NodeJS.Signals) => void;
+}
+
+/** Listens for SIGTERM and SIGINT: `graceful` on the first, `force` on one again past the grace. */
+export function onStopSignals(logger: Pick<Logger, 'info' | 'warn'>, forced: string, graceful: (signal: NodeJS.Signals) => void, force: () => void): StopSignals {
+  let first: number | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    if (first === undefined) {
+      first = performance.now();
+      return graceful(signal);
+    }
+    if (performance.now() - first < REPEAT_GRACE_MS) {
+      return logger.info(`${signal} again at once (npm start forwards the signal it gets): still stopping; send it again later to stop without waiting`);
+    }
+    logger.warn(`${signal} again: ${forced} without waiting`);
+    force();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return {
+    get stopping() {
+      return first !== undefined;
+    },
+    stop,
+  };
+}
