@@ -88,7 +88,7 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
       case 'parallel_tool_calls':
         break; // below, once tools are known
       case 'response_format': {
-        const format = value as { type?: string; json_schema?: { name?: string; schema?: Record<string, unknown>; description?: string } };
+        const format = value as { type?: string; json_schema?: { name?: string; schema?: Record<string, unknown>; description?: string; strict?: boolean | null } };
         if (format.type === 'text') break;
         if (format.type !== 'json_object' && format.type !== 'json_schema') {
           rejectUnsupported(policy, provider, 'response_format', `format '${String(format.type)}' is unknown`);
@@ -96,6 +96,10 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
         }
         const schema = format.type === 'json_schema' ? (format.json_schema?.schema ?? { type: 'object' }) : { type: 'object' };
         answerTool = { name: JSON_TOOL, description: format.json_schema?.description ?? 'Answer with a JSON value matching this schema.', input_schema: schema };
+        // A strict schema stays guaranteed: Anthropic validates a strict tool's input against its
+        // schema. Only `true` is sent: `false` is the default, and a model without strict tool use
+        // need not meet the field.
+        if (format.type === 'json_schema' && format.json_schema?.strict === true) answerTool.strict = true;
         break;
       }
       case 'reasoning_effort': {
@@ -235,7 +239,7 @@ function contentPart(part: Record<string, unknown>, at: string, options: ToAnthr
 
 function translateTools(tools: unknown[], provider: string): AnthropicTool[] {
   return tools.map((tool, index) => {
-    const fn = (tool as { type?: string; function?: { name?: string; description?: string; parameters?: Record<string, unknown> } }).function;
+    const fn = (tool as { type?: string; function?: { name?: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null } }).function;
     if ((tool as { type?: string }).type !== 'function' || !fn?.name) {
       throw invalidRequest(`${provider} accepts only function tools (tools[${index}]).`, `tools[${index}]`, 'unsupported_parameter');
     }
@@ -243,6 +247,9 @@ function translateTools(tools: unknown[], provider: string): AnthropicTool[] {
       name: fn.name,
       ...(fn.description ? { description: fn.description } : {}),
       input_schema: fn.parameters ?? { type: 'object', properties: {} },
+      // Anthropic's tools have the same switch: the call's input is validated against the schema
+      // (only `true` is sent, as for the answer tool above).
+      ...(fn.strict === true ? { strict: true } : {}),
     };
   });
 }

@@ -7,8 +7,10 @@
  * Anthropic upstream that takes the request as written. What it cannot express (a server tool, a
  * block type OpenAI has no word for) is left out and reported as a loss (see TranslationLoss),
  * which the kernel weighs only when the translation is what gets sent.
- * Settings that only tune how Anthropic runs (`context_management`, `container`, unknown fields)
- * are left out without a word, as any API leaves out what it does not know.
+ * Settings that only tune how Anthropic runs (`context_management`, `container`,
+ * `output_config.effort`, unknown fields) are left out without a word, as any API leaves out what
+ * it does not know. Structured outputs (`output_config.format`, the older `output_format`) are not
+ * such a setting: they become OpenAI's strict `response_format` json_schema.
  *
  * `cache_control` marks stay on the OpenAI content parts (OpenRouter and others read them there);
  * thinking blocks ride along as `thinking_blocks`; tool results become `tool` messages placed
@@ -42,6 +44,7 @@ export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
   if (request.top_k !== undefined) out.top_k = request.top_k;
   if (request.stop_sequences?.length) out.stop = request.stop_sequences;
   if (request.metadata?.user_id) out.user = request.metadata.user_id;
+  const offered = new Set<string>();
   if (request.tools?.length) {
     const tools: Array<Record<string, unknown>> = [];
     request.tools.forEach((tool, index) => {
@@ -49,23 +52,55 @@ export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
         losses.push({ param: `tools.${index}`, why: `the server tool '${tool.type}' is only available with an Anthropic provider`, kind: 'tool' });
         return;
       }
-      tools.push({ type: 'function', function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object', properties: {} } } });
+      offered.add(tool.name);
+      const fn: Record<string, unknown> = { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object', properties: {} } };
+      // Strict schema validation of the call, as the client asked for it (OpenAI's switch has the same name).
+      if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
+      tools.push({ type: 'function', function: fn });
     });
     if (tools.length > 0) out.tools = tools;
   }
+  // OpenAI refuses tool_choice and parallel_tool_calls without tools: with every tool left out
+  // (server tools only), there is nothing for them to say. A choice of a tool left out goes too.
   const choice = request.tool_choice;
-  if (choice) {
+  if (choice?.type === 'tool' && !offered.has(choice.name)) {
+    losses.push({ param: 'tool_choice', why: `the tool '${choice.name}' it names is only available with an Anthropic provider`, kind: 'tool' });
+  } else if (choice && out.tools) {
     if (choice.type === 'auto') out.tool_choice = 'auto';
     else if (choice.type === 'any') out.tool_choice = 'required';
     else if (choice.type === 'none') out.tool_choice = 'none';
     else if (choice.type === 'tool') out.tool_choice = { type: 'function', function: { name: choice.name } };
-    if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use) out.parallel_tool_calls = false;
+  }
+  if (choice && out.tools && 'disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use) out.parallel_tool_calls = false;
+  const format = outputFormat(request);
+  if (format) {
+    if (format.type === 'json_schema' && isRecord(format.schema)) {
+      // Anthropic's structured outputs always hold the answer to the schema: OpenAI's strict json_schema.
+      out.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
+    } else {
+      losses.push({ param: format.at, why: `the output format '${String(format.type)}' has no equivalent`, kind: 'content' });
+    }
   }
   const thinking = request.thinking;
   if (thinking?.type === 'enabled' && typeof thinking.budget_tokens === 'number') {
     out.reasoning_effort = thinking.budget_tokens <= 2048 ? 'low' : thinking.budget_tokens <= 8192 ? 'medium' : 'high';
   }
   return { request: out, losses };
+}
+
+/**
+ * The structured output the client asked for: `output_config.format`, or the older top-level
+ * `output_format` (same shape, `{ type: 'json_schema', schema }`), the newer winning.
+ */
+function outputFormat(request: AnthropicRequest): { type: unknown; schema?: unknown; at: string } | undefined {
+  const config = request.output_config;
+  if (isRecord(config) && isRecord(config.format)) return { type: config.format.type, schema: config.format.schema, at: 'output_config.format' };
+  if (isRecord(request.output_format)) return { type: request.output_format.type, schema: request.output_format.schema, at: 'output_format' };
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function translateMessage(message: AnthropicMessageParam, at: string, losses: TranslationLoss[]): ChatMessage[] {
@@ -181,7 +216,11 @@ function userPart(block: AnthropicContentBlock, at: string, losses: TranslationL
     }
     case 'document': {
       const source = block.source;
-      if (source.type === 'base64' && source.media_type && source.data) return { type: 'file', file: { file_data: `data:${source.media_type};base64,${source.data}` } };
+      // OpenAI needs a file sent inline to be named; Claude Code's Read of a PDF gives no title.
+      if (source.type === 'base64' && source.media_type && source.data) {
+        const filename = typeof block.title === 'string' && block.title !== '' ? block.title : defaultFilename(source.media_type);
+        return { type: 'file', file: { filename, file_data: `data:${source.media_type};base64,${source.data}` } };
+      }
       if (source.type === 'text' && typeof source.data === 'string') return { type: 'text', text: source.data };
       break;
     }
@@ -190,6 +229,13 @@ function userPart(block: AnthropicContentBlock, at: string, losses: TranslationL
   }
   losses.push({ param: at, why: `content of type '${block.type}' is only available with an Anthropic provider`, kind: 'content' });
   return undefined;
+}
+
+/** The name of an untitled document, by its media type. */
+function defaultFilename(mediaType: string): string {
+  if (mediaType === 'application/pdf') return 'document.pdf';
+  if (mediaType === 'text/plain') return 'document.txt';
+  return 'document';
 }
 
 function textPart(block: AnthropicTextBlock): Record<string, unknown> {

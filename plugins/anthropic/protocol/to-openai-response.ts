@@ -34,7 +34,7 @@ export function toOpenAICompletion(message: AnthropicMessage, jsonTool: string |
     out.reasoning_content = reasoning;
     out.thinking_blocks = thinking;
   }
-  const finish = finishOf(message.stop_reason, answeredByJsonTool);
+  const finish = finishOf(message.stop_reason, answeredByJsonTool, toolCalls.length > 0);
   return {
     id: message.id,
     object: 'chat.completion',
@@ -147,7 +147,7 @@ export class AnthropicStreamTranslator {
         this.usage = { ...this.usage, ...stripNulls(event.usage ?? {}) };
         if (!event.delta.stop_reason) return [];
         this.finished = true;
-        const finish = finishOf(event.delta.stop_reason, this.jsonBlock !== undefined);
+        const finish = finishOf(event.delta.stop_reason, this.jsonBlock !== undefined, this.toolIndex.size > 0);
         return [this.chunk([{ index: 0, delta: {}, finish_reason: finish, logprobs: null, ...nativeFinish(event.delta.stop_reason) }], null)];
       }
       case 'message_stop':
@@ -196,8 +196,10 @@ function nowSeconds(): number {
 
 /**
  * The finish reason; with the JSON answer given through the forced tool, its `tool_use` stop is the
- * answer's end (`stop`), while a cut (`max_tokens`) stays one: the JSON is incomplete.
+ * answer's end (`stop`), while a cut (`max_tokens`) stays one: the JSON is incomplete. When the
+ * client's own tools were called beside it (JSON mode with tools offered, parallel calls allowed),
+ * the turn stays `tool_calls`: the client runs its calls only on that finish reason.
  */
-function finishOf(stopReason: string | null | undefined, answeredByJsonTool: boolean): string | null {
-  return answeredByJsonTool && stopReason === 'tool_use' ? 'stop' : finishReasonFromAnthropic(stopReason);
+function finishOf(stopReason: string | null | undefined, answeredByJsonTool: boolean, calledClientTools: boolean): string | null {
+  return answeredByJsonTool && stopReason === 'tool_use' && !calledClientTools ? 'stop' : finishReasonFromAnthropic(stopReason);
 }

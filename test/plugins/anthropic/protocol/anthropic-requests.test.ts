@@ -168,7 +168,7 @@ describe('Anthropic → OpenAI', () => {
           content: [
             { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,AAA' } },
             { type: 'image_url', image_url: { url: 'https://x.test/a.png' } },
-            { type: 'file', file: { file_data: 'data:application/pdf;base64,PDF' } },
+            { type: 'file', file: { filename: 'document.pdf', file_data: 'data:application/pdf;base64,PDF' } },
             { type: 'text', text: 'what is this?' },
           ],
         },
