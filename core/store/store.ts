@@ -2,7 +2,7 @@
  * The gateway's state store: a key-value layer (Keyv) for records such as gateway keys, and
  * atomic counters for limits, budgets and cursors. One config line picks the backend:
  *
- * - `memory`: nothing persists (tests, throwaway runs);
+ * - `memory`: nothing persists (tests, throwaway runs); expired records are swept every minute;
  * - `sqlite://data/gateway.sqlite` (the default): one file, created on first start; counters live
  *   in memory and are saved behind the requests, never awaited on the hot path (one SQLite write
  *   costs about 0.5 ms, more than a whole request's budget);
@@ -25,6 +25,7 @@ import { connectRedis } from './redis-connect.js';
 import { watchRedisLiveness } from './redis-liveness.js';
 import { RedisCounters } from './redis-counters.js';
 import { sweepExpired } from './sqlite-expiry.js';
+import { ExpiringMap, sweepMemory } from './memory-expiry.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'redis';
 
@@ -79,13 +80,24 @@ export async function openStore(url: string, logger: Logger, options: OpenStoreO
 
 function memoryStore(): Store {
   const namespaces = new Map<string, Keyv>();
+  // Keyv's own Map store, one a namespace, that also notes each entry's expiry for the sweep.
+  const maps: ExpiringMap[] = [];
+  const expiry = sweepMemory(() => maps);
   const counters = new MemoryCounters();
+  const keyv = (namespace: string) => {
+    const map = new ExpiringMap();
+    maps.push(map);
+    return new Keyv({ store: map, namespace });
+  };
   return {
     kind: 'memory',
-    kv: (namespace: string) => typed(cached(namespaces, namespace, () => new Keyv({ namespace }))),
+    kv: (namespace: string) => typed(cached(namespaces, namespace, () => keyv(namespace))),
     counters,
     exclusive: exclusiveOn(new LocalLeases()),
-    close: () => counters.close(),
+    async close() {
+      expiry.stop();
+      await counters.close();
+    },
   };
 }
 

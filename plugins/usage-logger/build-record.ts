@@ -5,6 +5,7 @@ import { cacheHitSlot, cacheOutcome, type CacheHitInfo } from 'llm-gateway/plugi
 import type { Pricing } from 'llm-gateway/plugins/cost';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
 import type { DeferredBody, UsageAttempt, UsageRecord, UsageRecordInput } from './log/record.js';
+import { boundedMetadata } from './metadata.js';
 
 export interface Bodies {
   request?: string | DeferredBody;
@@ -57,7 +58,8 @@ function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): 
     errorCode: ctx.error?.code ?? (ctx.error ? ctx.error.type : null),
     requestBody: bodies.request ?? null,
     responseBody: bodies.response ?? null,
-    metadata: stringMap(ctx.request.metadata),
+    // Bounded as OpenAI bounds it (16 pairs, 64-character keys, 512-character values).
+    metadata: boundedMetadata(ctx.request.metadata),
   };
 }
 
@@ -94,13 +96,6 @@ function cacheHitFields(hit: CacheHitInfo): Partial<UsageRecord> {
     savedCostUsd: hit.savedMicros === undefined ? null : hit.savedMicros / 1e6,
     cache: hit.outcome,
   };
-}
-
-/** The request's `metadata`, when it is a map of strings (OpenAI's shape). */
-function stringMap(value: unknown): Record<string, string> | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const entries = Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string');
-  return entries.length > 0 ? Object.fromEntries(entries) : null;
 }
 
 /** Of the cache writes, those for an hour: never more than the writes themselves, as cost.ts bills them. */
