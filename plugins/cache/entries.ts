@@ -116,6 +116,9 @@ export class CacheEntries {
   }
 
   async put(entry: CacheEntry, meta: EntryMeta): Promise<void> {
+    // An answer larger than the whole cap can never be kept: making room for it would only have
+    // evicted every other entry first.
+    if (!this.fits(meta)) return;
     const ttl = entry.expiresAt - entry.createdAt;
     await withinMs(this.options.storeTimeoutMs, this.kv.set(`e:${meta.key}`, entry, ttl));
     this.remember(meta);
@@ -255,7 +258,13 @@ export class CacheEntries {
     if (seq === this.seen + 1) this.seen = seq;
   }
 
+  private fits(meta: EntryMeta): boolean {
+    return meta.bytes <= this.options.maxBytes;
+  }
+
   private remember(meta: EntryMeta): void {
+    // Another replica's entry, under a larger cap than this one's.
+    if (!this.fits(meta)) return;
     const previous = this.view.get(meta.key);
     if (previous) this.forget(previous);
     this.listener.added(meta);
