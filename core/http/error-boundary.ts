@@ -33,7 +33,8 @@ export function errorBoundary(logger: Logger, frontEnds: readonly FrontEnd<unkno
       }
       if (koa.headerSent || !koa.writable) return;
       koa.status = error.status;
-      if (error.retryAfterSeconds !== undefined) koa.set('retry-after', String(Math.ceil(error.retryAfterSeconds)));
+      // A whole number of seconds (RFC 9110), whatever a plugin or an upstream put in the error.
+      if (error.retryAfterSeconds !== undefined && Number.isFinite(error.retryAfterSeconds)) koa.set('retry-after', String(Math.max(0, Math.ceil(error.retryAfterSeconds))));
       // A 429 that waiting will not mend (a prompt larger than a whole limit, a spent quota): the
       // OpenAI and Anthropic SDKs retry every 429 unless this header says not to.
       else if (error.status === 429 && !error.retryable) koa.set('x-should-retry', 'false');

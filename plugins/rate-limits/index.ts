@@ -127,7 +127,7 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
             const result = await next(call);
             if (options.learnFromProviders) {
               const until = exhaustedUntil(result.headers, Date.now());
-              if (until !== undefined) await deployment.block(until - Date.now());
+              if (until !== undefined) await deployment.block(learnedBlockMs(until - Date.now()));
             }
             if (result.kind !== 'stream') {
               const counting = countTokens(scopes, result.body.usage as Usage | undefined);
@@ -149,7 +149,7 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
           } catch (cause) {
             const error = toGatewayError(cause);
             if (options.learnFromProviders && error.status === 429 && error.retryAfterSeconds !== undefined) {
-              await deployment.block(error.retryAfterSeconds * 1000);
+              await deployment.block(learnedBlockMs(error.retryAfterSeconds * 1000));
             }
             throw error;
           } finally {
@@ -166,4 +166,15 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
 function allOf(steps: Array<void | Promise<unknown>>): void | Promise<unknown> {
   const pending = steps.filter((step) => step instanceof Promise);
   return pending.length > 0 ? Promise.all(pending) : undefined;
+}
+
+/**
+ * The longest a provider's own word (Retry-After, a rate-limit reset) takes a deployment out: a
+ * wrong or hostile value (years) would otherwise refuse every request for good, even after the
+ * provider recovered. A real wait longer than this costs one request an hour to learn it again.
+ */
+const LONGEST_LEARNED_BLOCK_MS = 3_600_000;
+
+function learnedBlockMs(ms: number): number {
+  return Math.min(ms, LONGEST_LEARNED_BLOCK_MS);
 }

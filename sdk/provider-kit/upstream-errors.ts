@@ -15,6 +15,7 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
 };
 
 export function upstreamHttpError(provider: string, status: number, headers: Record<string, string | string[] | undefined>, bodyText: string): GatewayError {
+  if (status < 400 || status > 599) return unexpectedStatus(provider, status, headers);
   const detail = readErrorBody(bodyText);
   const message = detail.message ?? (bodyText.trim() ? truncate(bodyText.trim(), 300) : `HTTP ${status}`);
   // A 403 that says what in the input it refused (OpenRouter's moderation: `metadata.reasons`,
@@ -102,15 +103,48 @@ export function readErrorBody(text: string): ErrorDetail {
   return detail;
 }
 
-/** `Retry-After` (seconds or an HTTP date) or `retry-after-ms`, in seconds. */
+/**
+ * An answer that is neither a success nor an error: a redirect (which the gateway does not follow:
+ * the provider's key would go to another host) or a stray informational status. The upstream's
+ * fault, not the client's: a 502 another target may answer.
+ */
+function unexpectedStatus(provider: string, status: number, headers: Record<string, string | string[] | undefined>): GatewayError {
+  const location = first(headers.location);
+  let host: string | undefined;
+  try {
+    host = location === undefined ? undefined : new URL(location).host;
+  } catch {
+    host = undefined;
+  }
+  const redirect = status >= 300 && status < 400 ? ` (a redirect${host ? ` to ${host}` : ''}, which the gateway does not follow: check the provider's baseURL)` : '';
+  return new GatewayError('upstream', `${provider}: answered HTTP ${status}${redirect}`, { provider, code: 'upstream_unexpected_status', retryable: true });
+}
+
+/** RFC 9110's delay-seconds (fractions tolerated, as some hosts send them). */
+const DELAY_SECONDS = /^\d+(\.\d+)?$/;
+/** RFC 9110's HTTP-date: the IMF-fixdate, or the obsolete RFC 850 and asctime forms. */
+const HTTP_DATE = /^(?:[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
+/** Longer than any provider's real wait: a larger value is taken as this. */
+export const LONGEST_RETRY_AFTER_SECONDS = 86_400;
+
+/**
+ * `Retry-After` (seconds or an HTTP date) or `retry-after-ms`, in seconds, at most a day; undefined
+ * for a value in neither form (V8's `Date.parse` reads almost any text with a number in it as a
+ * date in the past, which would have meant "retry at once").
+ */
 export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>): number | undefined {
-  const ms = first(headers['retry-after-ms']);
-  if (ms !== undefined && Number.isFinite(Number(ms))) return Math.max(0, Number(ms) / 1000);
-  const value = first(headers['retry-after']);
+  const ms = first(headers['retry-after-ms'])?.trim();
+  if (ms !== undefined && DELAY_SECONDS.test(ms)) return bounded(Number(ms) / 1000);
+  const value = first(headers['retry-after'])?.trim();
   if (value === undefined) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  if (DELAY_SECONDS.test(value)) return bounded(Number(value));
+  if (!HTTP_DATE.test(value)) return undefined;
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+  return Number.isNaN(date) ? undefined : bounded((date - Date.now()) / 1000);
+}
+
+function bounded(seconds: number): number {
+  return Number.isFinite(seconds) ? Math.min(LONGEST_RETRY_AFTER_SECONDS, Math.max(0, seconds)) : LONGEST_RETRY_AFTER_SECONDS;
 }
 
 function first(value: string | string[] | undefined): string | undefined {
