@@ -5,6 +5,8 @@
 import { type EmbeddingsResponse, GatewayError } from 'llm-gateway/plugin';
 import { type EmbeddingsCallInput, type JsonResult, type UpstreamHttpClient, encodedEmbedding, jsonHeaders } from 'llm-gateway/provider-kit';
 
+const LARGEST_EMBEDDINGS_ANSWER = 256 * 1024 * 1024;
+
 export async function createEmbeddings(client: UpstreamHttpClient, headers: Record<string, string>, input: EmbeddingsCallInput, path = '/embeddings', requestBody = input.body): Promise<JsonResult<EmbeddingsResponse>> {
   const exchange = await client.send({
     method: 'POST',
@@ -14,7 +16,9 @@ export async function createEmbeddings(client: UpstreamHttpClient, headers: Reco
     signal: input,
   });
   await client.expectOk(exchange);
-  const text = await client.readText(exchange);
+  // Embeddings are the largest answers a provider gives: 2048 inputs of 3072 floats are about
+  // 180 MiB as OpenAI indents them. A batch the client asked for is read whole, up to 256 MiB.
+  const text = await client.readText(exchange, LARGEST_EMBEDDINGS_ANSWER);
   const body = client.parseJson(text);
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { data?: unknown }).data)) {
     throw new GatewayError('upstream', `${client.provider}: the answer is not an embeddings list (no data)`, { provider: client.provider, code: 'upstream_invalid_response', retryable: true });

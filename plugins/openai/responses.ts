@@ -25,14 +25,7 @@ export async function createResponse(client: UpstreamHttpClient, headers: Record
   await client.expectOk(exchange);
 
   if (!streaming) {
-    let text: string;
-    try {
-      text = await exchange.body.text();
-    } catch (cause) {
-      throw exchange.failure(cause);
-    } finally {
-      exchange.release();
-    }
+    const text = await client.readText(exchange);
     const response = parseResponse(client.provider, text);
     return { kind: 'json', status: exchange.status, headers: exchange.headers, body: toChatCompletion(response, text) };
   }

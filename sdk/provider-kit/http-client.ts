@@ -6,6 +6,9 @@
  * Timeouts: `connectMs` (TCP + TLS), `firstByteMs` (until response headers: for a non-streamed
  * completion that is the whole generation, hence the generous default), `idleMs` (longest silence
  * between two chunks of a body) and `totalMs` (the whole exchange, body included).
+ *
+ * Sizes: a whole answer is read into memory up to `maxResponseBytes` (default 64 MiB), an error
+ * body up to 64 KiB; an upstream that sends more is cut off (docs/reliability.md).
  */
 import { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
@@ -21,6 +24,24 @@ export interface Timeouts {
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000, totalMs: 600_000 };
+
+/**
+ * The most bytes of a whole answer `readText` reads into memory. The largest legitimate answers are
+ * embeddings: 2048 inputs of 3072 dimensions are 32 MiB as base64 (what OpenAI's SDKs ask for), but
+ * about 128 MiB as compact JSON floats (about 21 bytes a float) and 180 MiB indented; 2048 × 1536
+ * floats are about 64 MiB compact. Chat answers are far smaller (128 K tokens of text are ~0.5 MB).
+ * A limit that kept every float batch would let one upstream hold hundreds of MB per request, so
+ * the default keeps base64 batches of any size and float batches up to about 2048 × 1536; a
+ * provider that answers larger passes its own (`maxResponseBytes`, or `readText`'s second argument:
+ * the OpenAI-format adapter's embeddings read up to 256 MiB).
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** How much of an error body is read: enough for any provider's message; the rest is dropped. */
+export const ERROR_BODY_KEPT_BYTES = 64 * 1024;
+
+/** The `code` of a read error that `exchange.failure` turns into `upstream_response_too_large`. */
+export const RESPONSE_TOO_LARGE = 'UPSTREAM_RESPONSE_TOO_LARGE';
 
 export const timeoutsSchema = {
   type: 'object',
@@ -45,6 +66,8 @@ export interface HttpClientOptions {
   maxConnections?: number;
   /** Use this undici dispatcher instead of a pool of our own (an HTTP proxy agent, a test double). */
   dispatcher?: Dispatcher;
+  /** The most bytes of a whole answer `readText` / `readJson` read. Default `DEFAULT_MAX_RESPONSE_BYTES` (64 MiB). */
+  maxResponseBytes?: number;
 }
 
 export interface UpstreamRequest {
@@ -77,6 +100,7 @@ export interface UpstreamExchange {
 export class UpstreamHttpClient {
   readonly provider: string;
   readonly timeouts: Timeouts;
+  readonly maxResponseBytes: number;
   private readonly dispatcher: Dispatcher;
   /** Only a pool we created is ours to close. */
   private readonly ownsDispatcher: boolean;
@@ -86,6 +110,7 @@ export class UpstreamHttpClient {
   constructor(options: HttpClientOptions) {
     this.provider = options.provider;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const url = new URL(options.baseURL);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
@@ -139,13 +164,14 @@ export class UpstreamHttpClient {
 
   /**
    * Throws the upstream's error, in the gateway's terms, when the status is not 2xx. Adapters whose
-   * provider has its own error format pass their own reading of it.
+   * provider has its own error format pass their own reading of it. At most ERROR_BODY_KEPT_BYTES of
+   * the body are read; the rest is not, and the connection is given up rather than reused.
    */
   async expectOk(exchange: UpstreamExchange, toError: UpstreamErrorReader = upstreamHttpError): Promise<void> {
     if (exchange.status >= 200 && exchange.status < 300) return;
     let text = '';
     try {
-      text = await exchange.body.text();
+      text = await readBody(exchange.body, ERROR_BODY_KEPT_BYTES, undefined);
     } catch {
       // The status alone still says what happened.
     } finally {
@@ -154,10 +180,27 @@ export class UpstreamHttpClient {
     throw toError(this.provider, exchange.status, exchange.headers, text);
   }
 
-  /** Reads a whole body as text: what an adapter that hands the upstream's own bytes on needs. */
-  async readText(exchange: UpstreamExchange): Promise<string> {
+  /**
+   * Reads a whole body as text: what an adapter that hands the upstream's own bytes on needs. A body
+   * of more than `maxBytes` (the client's `maxResponseBytes` unless given) is not read further: the
+   * connection is closed and a retryable 502 `upstream_response_too_large` naming the provider thrown.
+   */
+  async readText(exchange: UpstreamExchange, maxBytes = this.maxResponseBytes): Promise<string> {
     try {
-      return await exchange.body.text();
+      // A declared length bounds the body (undici reads no more of it), so one within the limit is
+      // read by undici's own consumer, as fast as ever; one beyond it is refused before it is read.
+      // Without one (chunked), the bytes are counted as they come.
+      const declared = exchange.headers['content-length'];
+      if (typeof declared === 'string') {
+        const length = Number(declared);
+        if (length <= maxBytes) return await exchange.body.text();
+        if (length > maxBytes) {
+          const error = tooLarge(`the answer is ${length} bytes, more than the ${maxBytes} the gateway reads`);
+          exchange.body.destroy(error);
+          throw error;
+        }
+      }
+      return await readBody(exchange.body, maxBytes, tooLarge);
     } catch (cause) {
       throw exchange.failure(cause);
     } finally {
@@ -191,6 +234,8 @@ export class UpstreamHttpClient {
     const fail = (kind: 'upstream' | 'upstream_timeout', errorCode: string, message: string) =>
       new GatewayError(kind, `${provider}: ${message}`, { provider, code: errorCode, retryable: true, cause });
     switch (code) {
+      case RESPONSE_TOO_LARGE:
+        return new GatewayError('upstream', `${provider}: ${(cause as Error).message}`, { provider, code: 'upstream_response_too_large', retryable: true });
       case 'UND_ERR_CONNECT_TIMEOUT':
         return fail('upstream_timeout', 'connect_timeout', `could not connect within ${this.timeouts.connectMs} ms`);
       case 'UND_ERR_HEADERS_TIMEOUT':
@@ -226,6 +271,50 @@ class ExchangeAbort extends EventEmitter {
     this.reason = reason;
     this.emit('abort');
   }
+}
+
+/** A read error that `exchange.failure` turns into a retryable 502 `upstream_response_too_large` naming the provider. */
+export function tooLarge(what: string): Error {
+  return Object.assign(new Error(what), { code: RESPONSE_TOO_LARGE });
+}
+
+/**
+ * Reads a body as UTF-8 text (a leading byte order mark dropped, as undici's `text()` does), at most
+ * `maxBytes` of it. Past that the body is destroyed (its connection closed): with `over`, the read
+ * fails with its error; without, it ends with the first `maxBytes` bytes.
+ */
+function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number, over: ((what: string) => Error) | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (body.destroyed) return reject(body.errored ?? new Error('the body was closed before it was read'));
+    const chunks: Buffer[] = [];
+    let length = 0;
+    body.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length <= maxBytes) return void chunks.push(chunk);
+      if (body.destroyed) return;
+      if (over) {
+        chunks.length = 0;
+        const error = over(`the answer exceeded the ${maxBytes} bytes the gateway reads`);
+        body.destroy(error);
+        return reject(error);
+      }
+      chunks.push(chunk.subarray(0, chunk.length - (length - maxBytes)));
+      body.destroy();
+      resolve(utf8(chunks, maxBytes));
+    });
+    body.on('end', () => resolve(utf8(chunks, length)));
+    body.on('error', reject);
+    body.on('close', () => {
+      if (!body.readableEnded) reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
+}
+
+function utf8(chunks: Buffer[], length: number): string {
+  if (chunks.length === 0) return '';
+  const buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+  const start = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  return buffer.toString('utf8', start);
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -7,17 +7,29 @@
  * over Node's Readable iterator (itself an async generator, with end-of-stream listeners) cost about
  * 3 KB of heap per open stream and several KB of garbage per chunk. This reads the body with
  * `read()` on 'readable' and settles one promise per event.
+ *
+ * One event (a line without end, or data lines without the blank line that ends their event) is
+ * held up to `maxEventChars` (default 16 MiB): past that the stream fails with a retryable 502
+ * `upstream_response_too_large` naming the provider, and the connection is closed.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { NEXT_READY, type ReadyIterator } from '../../core/stream-ready.js';
-import type { UpstreamExchange } from './http-client.js';
+import { type UpstreamExchange, tooLarge } from './http-client.js';
 
 /** What may still follow a consumer's early stop (after `[DONE]`) before the connection is given up. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 
-export function decodeSse(exchange: UpstreamExchange): AsyncIterableIterator<EventSourceMessage> {
-  return new SseEvents(exchange);
+/**
+ * The most characters of one event held while it is incomplete (eventsource-parser's
+ * `maxBufferSize`, which it checks on every feed anyway). Events are small, but a Responses stream's
+ * `response.completed` repeats its whole output, base64 images included (a few MB each), so the
+ * bound is generous; the kernel holds at most 64 events before a stream is committed.
+ */
+export const DEFAULT_MAX_EVENT_CHARS = 16 * 1024 * 1024;
+
+export function decodeSse(exchange: UpstreamExchange, maxEventChars = DEFAULT_MAX_EVENT_CHARS): AsyncIterableIterator<EventSourceMessage> {
+  return new SseEvents(exchange, maxEventChars);
 }
 
 type Body = UpstreamExchange['body'];
@@ -75,8 +87,11 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
   private resolve: ((result: IteratorResult<EventSourceMessage>) => void) | undefined;
   private reject: ((error: unknown) => void) | undefined;
 
-  constructor(private readonly exchange: UpstreamExchange) {
-    this.parser = createParser({ onEvent: (event) => void this.pending.push(event) });
+  constructor(
+    private readonly exchange: UpstreamExchange,
+    private readonly maxEventChars: number,
+  ) {
+    this.parser = createParser({ onEvent: (event) => void this.pending.push(event), onError: this.onParseError, maxBufferSize: maxEventChars });
     const body = (this.body = exchange.body);
     body.on('readable', this.wake);
     body.on('end', this.onEnd);
@@ -174,6 +189,7 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
       if (!last && text.indexOf('\n') === -1 && this.carry[0]!.startsWith('error:')) {
         if (this.carried < ERROR_LINE_KEPT) this.carry.push(text.slice(0, ERROR_LINE_KEPT - this.carried));
         this.carried += text.length;
+        if (this.carried > this.maxEventChars) this.overflow();
         return;
       }
       text = this.carry.join('') + text;
@@ -207,6 +223,22 @@ class SseEvents implements AsyncIterableIterator<EventSourceMessage>, ReadyItera
     if (!this.atStart || text === '') return text;
     this.atStart = false;
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  }
+
+  /**
+   * The parser's own complaints (an unknown field, a bad `retry`) are ignored, as before; one event
+   * past `maxEventChars` (the parser has dropped it and stopped) fails the stream.
+   */
+  private readonly onParseError = (error: ParseError): void => {
+    if (error.type === 'max-buffer-size-exceeded') this.overflow();
+  };
+
+  /** One event grew past the limit: the stream fails (thrown to the reader) and its connection is closed. */
+  private overflow(): never {
+    const failure = this.exchange.failure(tooLarge(`an event of the stream exceeded the ${this.maxEventChars} characters the gateway holds`));
+    this.finish();
+    this.body.destroy();
+    throw failure;
   }
 
   private readonly wake = (): void => {
