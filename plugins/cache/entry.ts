@@ -59,14 +59,24 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
     const { message } = choice;
     const index = choice.index;
     chunks.push({ ...base, choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
-    if (message.reasoning_content) chunks.push({ ...base, choices: [{ index, delta: { reasoning_content: message.reasoning_content }, finish_reason: null }] });
+    const items = upstreamReasoning(message);
+    if (items?.texts) {
+      // Each upstream reasoning item, then its text: the Responses front-end writes it as that item.
+      items.items.forEach((item, i) => {
+        chunks.push({ ...base, choices: [{ index, delta: { [REASONING_ITEMS]: [item] }, finish_reason: null }] });
+        if (items.texts![i] !== '') chunks.push({ ...base, choices: [{ index, delta: { reasoning_content: items.texts![i] }, finish_reason: null }] });
+      });
+    } else {
+      if (items) chunks.push({ ...base, choices: [{ index, delta: { [REASONING_ITEMS]: items.items }, finish_reason: null }] });
+      if (message.reasoning_content) chunks.push({ ...base, choices: [{ index, delta: { reasoning_content: message.reasoning_content }, finish_reason: null }] });
+    }
     if (message.thinking_blocks) chunks.push({ ...base, choices: [{ index, delta: { thinking_blocks: message.thinking_blocks }, finish_reason: null }] });
     if (typeof message.content === 'string' && message.content !== '') chunks.push({ ...base, choices: [{ index, delta: { content: message.content }, finish_reason: null, ...(choice.logprobs ? { logprobs: choice.logprobs } : {}) }] });
     if (typeof message.refusal === 'string') chunks.push({ ...base, choices: [{ index, delta: { refusal: message.refusal }, finish_reason: null }] });
     (message.tool_calls ?? []).forEach((call, i) =>
       chunks.push({ ...base, choices: [{ index, delta: { tool_calls: [{ index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments }, ...providerData(call) }] }, finish_reason: null }] }),
     );
-    chunks.push({ ...base, choices: [{ index, delta: {}, finish_reason: choice.finish_reason }] });
+    chunks.push({ ...base, choices: [{ index, delta: {}, finish_reason: choice.finish_reason, ...nativeFinishOf(choice) }] });
   }
   if (completion.usage) chunks.push({ ...base, choices: [], usage: completion.usage });
   return chunks;
@@ -75,7 +85,7 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
 /** The chunks of a finished stream as the completion a JSON client would have got. */
 export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion {
   const first = chunks[0];
-  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; calls: Map<number, ToolCall>; callNumbers: StreamedToolCalls; thinking: StreamedThinking; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
+  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; stop_sequence?: string; calls: Map<number, ToolCall>; callNumbers: StreamedToolCalls; thinking: StreamedThinking; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
   let usage: Usage | undefined;
   for (const chunk of chunks) {
     if (chunk.usage) usage = chunk.usage;
@@ -90,6 +100,7 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
         message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
         into.thinking.reasoning(delta.reasoning_content);
       }
+      if (delta[REASONING_ITEMS] !== undefined) message[REASONING_ITEMS] = withReasoningItems(message[REASONING_ITEMS], delta[REASONING_ITEMS]);
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;
       // The block a JSON answer has holds a streamed block's text with its signature.
       if (delta.thinking_blocks) message.thinking_blocks = [...(message.thinking_blocks ?? []), ...into.thinking.blocks(delta.thinking_blocks)];
@@ -101,7 +112,11 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
         into.logprobs.refusal.push(...(logprobs.refusal ?? []));
       }
       const native = (choice as { native_finish_reason?: unknown }).native_finish_reason;
-      if (typeof native === 'string') into.native_finish_reason = native;
+      if (typeof native === 'string') {
+        into.native_finish_reason = native;
+        const sequence = (choice as { stop_sequence?: unknown }).stop_sequence;
+        if (typeof sequence === 'string') into.stop_sequence = sequence;
+      }
       for (const piece of delta.tool_calls ?? []) {
         const number = into.callNumbers.callOf(piece);
         let call = into.calls.get(number);
@@ -121,12 +136,13 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
     model: first?.model ?? '',
     choices: [...choices.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, { message, finish_reason, native_finish_reason, calls, logprobs }]) => ({
+      .map(([index, { message, finish_reason, native_finish_reason, stop_sequence, calls, logprobs }]) => ({
         index,
         message: calls.size > 0 ? { ...message, tool_calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call) } : message,
         finish_reason,
         ...(logprobs ? { logprobs: { content: logprobs.content, refusal: logprobs.refusal.length > 0 ? logprobs.refusal : null } } : {}),
         ...(native_finish_reason !== undefined ? { native_finish_reason } : {}),
+        ...(stop_sequence !== undefined ? { stop_sequence } : {}),
       })),
     ...(usage ? { usage } : {}),
   };
@@ -158,6 +174,53 @@ function saysSomething(message: ChatCompletion['choices'][number]['message'] | u
 /** Size of an entry as stored (JSON), for the size cap and the stats. */
 export function sizeOf(entry: CacheEntry): number {
   return Buffer.byteLength(JSON.stringify(entry));
+}
+
+/**
+ * The chat view's field for an upstream's own Responses reasoning items (plugins/responses,
+ * protocol/reasoning.ts `REASONING_ITEMS`): their ids and OpenAI's `encrypted_content`, which a
+ * stateless client needs back. A stream has each item as it opens and again done, by id.
+ */
+const REASONING_ITEMS = 'reasoning_items';
+
+type ReasoningItem = { type: 'reasoning'; id: string; summary?: Array<{ text?: unknown }>; content?: Array<{ text?: unknown }> };
+
+function isReasoningItem(value: unknown): value is ReasoningItem {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'reasoning' && typeof (value as { id?: unknown }).id === 'string';
+}
+
+/** The items so far with a delta's: one with an id already there replaces it (done after added). */
+function withReasoningItems(sofar: unknown, added: unknown): ReasoningItem[] {
+  const items = Array.isArray(sofar) ? [...(sofar as ReasoningItem[])] : [];
+  for (const item of Array.isArray(added) ? added : []) {
+    if (!isReasoningItem(item)) continue;
+    const at = items.findIndex((known) => known.id === item.id);
+    if (at === -1) items.push(item);
+    else items[at] = item;
+  }
+  return items;
+}
+
+/**
+ * A message's upstream reasoning items (undefined when it has none) and each one's text (its
+ * summary and reasoning text, which the message's `reasoning_content` is made of); no texts when
+ * its reasoning text is not theirs alone, which then goes as one piece.
+ */
+function upstreamReasoning(message: ChatMessage): { items: ReasoningItem[]; texts?: string[] } | undefined {
+  const items = message[REASONING_ITEMS];
+  if (!Array.isArray(items) || items.length === 0 || !items.every(isReasoningItem)) return undefined;
+  const texts = items.map((item) => [...(item.summary ?? []), ...(item.content ?? [])].map((part) => (typeof part?.text === 'string' ? part.text : '')).join(''));
+  return texts.join('') === (message.reasoning_content ?? '') ? { items, texts } : { items };
+}
+
+/**
+ * The stop reason a provider gave in its own terms beside the finish reason (`native_finish_reason`:
+ * Anthropic's `stop_sequence`, with the `stop_sequence` that matched, or
+ * `model_context_window_exceeded`), for the front-end that renders the answer in those terms.
+ */
+function nativeFinishOf(choice: ChatCompletion['choices'][number]): { native_finish_reason?: unknown; stop_sequence?: unknown } {
+  if (choice.native_finish_reason === undefined) return {};
+  return choice.stop_sequence === undefined ? { native_finish_reason: choice.native_finish_reason } : { native_finish_reason: choice.native_finish_reason, stop_sequence: choice.stop_sequence };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
 import { callDataOf, carrierBlock, carrierSignature } from './carried-call-data.js';
-import { stopReasonFromOpenAI, usageToAnthropic } from './mapping.js';
+import { anthropicStop, usageToAnthropic } from './mapping.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent } from './types.js';
 
 export function toAnthropicMessage(completion: ChatCompletion, model: string): AnthropicMessage {
@@ -31,8 +31,7 @@ export function toAnthropicMessage(completion: ChatCompletion, model: string): A
     role: 'assistant',
     model,
     content,
-    stop_reason: stopReasonFromOpenAI(choice?.finish_reason, (message?.tool_calls?.length ?? 0) > 0),
-    stop_sequence: null,
+    ...anthropicStop(choice?.finish_reason, (message?.tool_calls?.length ?? 0) > 0, choice?.native_finish_reason, choice?.stop_sequence),
     usage: usageToAnthropic(completion.usage),
   };
 }
@@ -52,6 +51,9 @@ export class AnthropicEventWriter {
   private readonly callIds: string[] = [];
   private nextIndex = 0;
   private finishReason: string | null = null;
+  /** The finish chunk's native stop reason and matched stop sequence (mapping.ts `nativeFinish`). */
+  private nativeFinish: unknown;
+  private stopSequence: unknown;
   private usage: Usage | undefined;
   private stopped = false;
   private calledTools = false;
@@ -96,7 +98,11 @@ export class AnthropicEventWriter {
       const args = call.function?.arguments;
       if (args) events.push({ type: 'content_block_delta', index: this.current(), delta: { type: 'input_json_delta', partial_json: args } });
     }
-    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+    if (choice.finish_reason) {
+      this.finishReason = choice.finish_reason;
+      this.nativeFinish = choice.native_finish_reason;
+      this.stopSequence = choice.stop_sequence;
+    }
     return events;
   }
 
@@ -108,7 +114,7 @@ export class AnthropicEventWriter {
     events.push(...this.close());
     const usage = usageToAnthropic(this.usage);
     events.push(
-      { type: 'message_delta', delta: { stop_reason: stopReasonFromOpenAI(this.finishReason, this.calledTools), stop_sequence: null }, usage },
+      { type: 'message_delta', delta: anthropicStop(this.finishReason, this.calledTools, this.nativeFinish, this.stopSequence), usage },
       { type: 'message_stop' },
     );
     return events;

@@ -27,13 +27,44 @@ export function finishReasonFromAnthropic(stopReason: string | null | undefined)
   }
 }
 
+/** What the choice keeps of a stop reason OpenAI's terms have no word for (see `nativeFinish`). */
+export interface NativeFinish {
+  native_finish_reason?: 'pause_turn' | 'stop_sequence' | 'model_context_window_exceeded';
+  /** With `stop_sequence`: which of the request's stop sequences ended the answer. */
+  stop_sequence?: string;
+}
+
 /**
  * The stop reason OpenAI's terms have no word for, beside the finish reason that stands in for it
- * (`native_finish_reason`, as OpenRouter names it): `pause_turn` reads as `stop`, yet the turn is
- * not over, so a cache must not keep it and a client in Anthropic's terms must hear it.
+ * (`native_finish_reason`, as OpenRouter names it), so that whatever renders the choice in
+ * Anthropic's terms again (a cache hit, a translated answer) says what Anthropic said:
+ * `pause_turn` reads as `stop`, yet the turn is not over, so a cache must not keep it and a client
+ * in Anthropic's terms must hear it; `stop_sequence` reads as `stop` too, and keeps the sequence
+ * that matched (`stop_sequence` on the choice); `model_context_window_exceeded` reads as `length`.
  */
-export function nativeFinish(stopReason: string | null | undefined): { native_finish_reason?: 'pause_turn' } {
-  return stopReason === 'pause_turn' ? { native_finish_reason: 'pause_turn' } : {};
+export function nativeFinish(stopReason: string | null | undefined, stopSequence?: string | null): NativeFinish {
+  switch (stopReason) {
+    case 'pause_turn':
+    case 'model_context_window_exceeded':
+      return { native_finish_reason: stopReason };
+    case 'stop_sequence':
+      return typeof stopSequence === 'string' ? { native_finish_reason: stopReason, stop_sequence: stopSequence } : { native_finish_reason: stopReason };
+    default:
+      return {};
+  }
+}
+
+/**
+ * The stop reason and matched stop sequence to tell a client in Anthropic's terms: the finish
+ * reason's (`stopReasonFromOpenAI`), or the native one the choice kept (`nativeFinish`) when it is
+ * what that finish reason stands for: a finish reason a plugin changed since is not contradicted.
+ */
+export function anthropicStop(finishReason: string | null | undefined, calledTools: boolean, native: unknown, stopSequence: unknown): { stop_reason: AnthropicStopReason; stop_sequence: string | null } {
+  const stop_reason = stopReasonFromOpenAI(finishReason, calledTools);
+  if (stop_reason === 'end_turn' && native === 'stop_sequence') return { stop_reason: native, stop_sequence: typeof stopSequence === 'string' ? stopSequence : null };
+  if (stop_reason === 'end_turn' && native === 'pause_turn') return { stop_reason: native, stop_sequence: null };
+  if (stop_reason === 'max_tokens' && native === 'model_context_window_exceeded') return { stop_reason: native, stop_sequence: null };
+  return { stop_reason, stop_sequence: null };
 }
 
 /**

@@ -40,7 +40,7 @@ export function toOpenAICompletion(message: AnthropicMessage, jsonTool: string |
     object: 'chat.completion',
     created,
     model: message.model,
-    choices: [{ index: 0, message: out, finish_reason: finish, logprobs: null, ...nativeFinish(message.stop_reason) }],
+    choices: [{ index: 0, message: out, finish_reason: finish, logprobs: null, ...nativeFinish(message.stop_reason, message.stop_sequence) }],
     usage: usageFromAnthropic(message.usage),
   };
 }
@@ -148,7 +148,7 @@ export class AnthropicStreamTranslator {
         if (!event.delta.stop_reason) return [];
         this.finished = true;
         const finish = finishOf(event.delta.stop_reason, this.jsonBlock !== undefined, this.toolIndex.size > 0);
-        return [this.chunk([{ index: 0, delta: {}, finish_reason: finish, logprobs: null, ...nativeFinish(event.delta.stop_reason) }], null)];
+        return [this.chunk([{ index: 0, delta: {}, finish_reason: finish, logprobs: null, ...nativeFinish(event.delta.stop_reason, event.delta.stop_sequence) }], null)];
       }
       case 'message_stop':
         this.stopped = true;

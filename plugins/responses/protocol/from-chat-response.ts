@@ -6,7 +6,7 @@
  */
 import type { ChatCompletion, ChatMessage, ThinkingBlock, ToolCall, Usage } from 'llm-gateway/plugin';
 import { newId } from './ids.js';
-import { encodeReasoning } from './reasoning.js';
+import { carriedReasoningItems, encodeReasoning } from './reasoning.js';
 import type { ToolNames } from './tools.js';
 import type { ResponseFunctionCallItem, ResponseItemStatus, ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseReasoningItem, ResponsesRequest, ResponseUsage } from './types.js';
 
@@ -57,11 +57,15 @@ export function toResponse(completion: ChatCompletion, shell: ResponseObject, na
   const message = choice?.message ?? { role: 'assistant', content: '' };
   const output: ResponseOutputItem[] = [];
   const calls = message.tool_calls ?? [];
-  const reasoning = reasoningItem(typeof message.reasoning_content === 'string' ? message.reasoning_content : '', message.thinking_blocks ?? [], newId('rs'), toolCallExtras(calls));
+  // The upstream's own reasoning items when the view kept them (OpenAI's encrypted_content), as they came.
+  const upstream = carriedReasoningItems(message);
+  for (const item of upstream ?? []) output.push(upstreamReasoningItem(item));
+  const text = upstream ? '' : typeof message.reasoning_content === 'string' ? message.reasoning_content : '';
+  const reasoning = reasoningItem(text, message.thinking_blocks ?? [], newId('rs'), toolCallExtras(calls));
   if (reasoning) output.push(reasoning);
-  const text = textOf(message.content);
+  const answer = textOf(message.content);
   const refusal = typeof message.refusal === 'string' ? message.refusal : '';
-  if (text !== '' || refusal !== '' || calls.length === 0) output.push(messageItem(newId('msg'), text, refusal, messageStatus(finish)));
+  if (answer !== '' || refusal !== '' || calls.length === 0) output.push(messageItem(newId('msg'), answer, refusal, messageStatus(finish)));
   for (const call of calls) output.push(functionCallItem(newId('fc'), call, names, 'completed'));
   return finished({ ...shell, output }, finish, completion.usage);
 }
@@ -91,6 +95,15 @@ export function reasoningItem(text: string, blocks: readonly ThinkingBlock[], id
     summary: text === '' ? [] : [{ type: 'summary_text', text }],
     ...(carries ? { encrypted_content: encodeReasoning({ thinking: blocks, toolCalls }) } : {}),
   };
+}
+
+/**
+ * An upstream's reasoning item as it gave it (`REASONING_ITEMS`, reasoning.ts): its id, summary and
+ * `encrypted_content`. `text` is what a stream said of it, for an item kept only as it opened.
+ */
+export function upstreamReasoningItem(item: ResponseReasoningItem, text = ''): ResponseReasoningItem {
+  const summary = Array.isArray(item.summary) && item.summary.length > 0 ? item.summary : text === '' ? [] : [{ type: 'summary_text' as const, text }];
+  return { ...item, type: 'reasoning', summary };
 }
 
 /** The provider data tool calls carry (`extra_content`: Gemini's thought signatures), by call id. */

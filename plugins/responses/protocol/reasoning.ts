@@ -10,6 +10,7 @@
  * APIs. OpenAI's own opaque `encrypted_content` is not the gateway's and is left alone.
  */
 import type { ThinkingBlock } from 'llm-gateway/plugin';
+import type { ResponseReasoningItem } from './types.js';
 
 const PREFIX = 'llm-gateway.reasoning.v1:';
 
@@ -55,4 +56,22 @@ function isThinkingBlock(value: unknown): value is ThinkingBlock {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The chat view's field (on a message, or a chunk's delta) that keeps an upstream's own reasoning
+ * items, as the Responses API gave them (id, summary, OpenAI's opaque `encrypted_content`), for
+ * whatever renders the answer as a Response again (a cache hit): a stateless client (Codex,
+ * `store: false` with `include: ['reasoning.encrypted_content']`) needs OpenAI's blob back, which
+ * the reasoning text alone cannot give. A stream has each item twice: as it opens (its id), and
+ * done (`response.output_item.done`): the later one replaces the earlier, by id.
+ */
+export const REASONING_ITEMS = 'reasoning_items';
+
+/** The upstream reasoning items a message or delta carries (`REASONING_ITEMS`); undefined when none. */
+export function carriedReasoningItems(holder: Record<string, unknown>): ResponseReasoningItem[] | undefined {
+  const items = holder[REASONING_ITEMS];
+  if (!Array.isArray(items) || items.length === 0) return undefined;
+  const valid = items.filter((item): item is ResponseReasoningItem => isRecord(item) && item.type === 'reasoning' && typeof item.id === 'string');
+  return valid.length > 0 ? valid : undefined;
 }

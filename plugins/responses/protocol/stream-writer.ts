@@ -16,10 +16,11 @@
  * end, because chat streams may interleave the arguments of parallel calls.
  */
 import { StreamedThinking, StreamedToolCalls, type ChatCompletionChunk, type ThinkingBlock, type Usage } from 'llm-gateway/plugin';
-import { finished, forClient, functionCallItem, messageStatus, reasoningItem, withoutEncryptedContent } from './from-chat-response.js';
+import { finished, forClient, functionCallItem, messageStatus, reasoningItem, upstreamReasoningItem, withoutEncryptedContent } from './from-chat-response.js';
 import { newId } from './ids.js';
+import { REASONING_ITEMS, carriedReasoningItems } from './reasoning.js';
 import type { ToolNames } from './tools.js';
-import type { ResponseItemStatus, ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseStreamEvent } from './types.js';
+import type { ResponseItemStatus, ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseReasoningItem, ResponseStreamEvent } from './types.js';
 
 interface OpenReasoning {
   kind: 'reasoning';
@@ -28,6 +29,8 @@ interface OpenReasoning {
   text: string;
   blocks: ThinkingBlock[];
   summaryStarted: boolean;
+  /** The upstream's own item (`REASONING_ITEMS`, reasoning.ts): its id, and once done its encrypted_content. */
+  upstream?: ResponseReasoningItem;
 }
 
 interface OpenMessage {
@@ -81,6 +84,7 @@ export class ResponseEventWriter {
     const choice = chunk.choices?.find((c) => c.index === 0);
     if (!choice) return events;
     const delta = choice.delta ?? {};
+    if (delta[REASONING_ITEMS] !== undefined) this.upstreamReasoning(delta, events);
     if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') this.reasoningText(delta.reasoning_content, events);
     // Kept with their text, so that the next turn sends Anthropic what it signed.
     if (delta.thinking_blocks?.length) this.openReasoning(events).blocks.push(...this.thinking.blocks(delta.thinking_blocks));
@@ -122,7 +126,7 @@ export class ResponseEventWriter {
     // What is still open holds what the client was already sent: a message's text, a call's arguments.
     const open = this.current;
     if (open?.kind === 'message') output[open.index] = messageItemOf(open, 'incomplete');
-    else if (open?.kind === 'reasoning') output[open.index] = reasoningItem(open.text, open.blocks, open.id) ?? output[open.index]!;
+    else if (open?.kind === 'reasoning') output[open.index] = reasoningItemOf(open) ?? output[open.index]!;
     for (const call of this.calls.values()) output[call.index] = this.callItem(call, 'incomplete');
     return this.event('response.failed', { response: forClient({ ...this.shell, status: 'failed', error, output, usage: null }, this.include) });
   }
@@ -142,6 +146,19 @@ export class ResponseEventWriter {
     events.push(this.event('response.output_item.done', { output_index: index, item: shown }));
   }
 
+  /**
+   * An upstream's reasoning item (a cache hit of an OpenAI answer): as it opens, the reasoning item
+   * it is, under its id; done, what it holds (encrypted_content), which its item.done gives back.
+   */
+  private upstreamReasoning(delta: Record<string, unknown>, events: ResponseStreamEvent[]): void {
+    for (const item of carriedReasoningItems(delta) ?? []) {
+      const open = this.current;
+      // The same item done, or the text of one that came before it (an item kept whole).
+      if (open?.kind === 'reasoning' && (open.upstream === undefined || open.upstream.id === item.id)) open.upstream = item;
+      else this.openReasoning(events, item.id, true).upstream = item;
+    }
+  }
+
   private reasoningText(text: string, events: ResponseStreamEvent[]): void {
     const open = this.openReasoning(events);
     if (!open.summaryStarted) {
@@ -153,10 +170,11 @@ export class ResponseEventWriter {
     events.push(this.event('response.reasoning_summary_text.delta', { item_id: open.id, output_index: open.index, summary_index: 0, delta: text }));
   }
 
-  private openReasoning(events: ResponseStreamEvent[]): OpenReasoning {
-    if (this.current?.kind === 'reasoning') return this.current;
+  /** The open reasoning item, or a new one (`fresh`: always a new one, under `id`). */
+  private openReasoning(events: ResponseStreamEvent[], id?: string, fresh = false): OpenReasoning {
+    if (!fresh && this.current?.kind === 'reasoning') return this.current;
     this.closeCurrent(events);
-    const open: OpenReasoning = { kind: 'reasoning', index: this.output.length, id: newId('rs'), text: '', blocks: [], summaryStarted: false };
+    const open: OpenReasoning = { kind: 'reasoning', index: this.output.length, id: id ?? newId('rs'), text: '', blocks: [], summaryStarted: false };
     const item = { id: open.id, type: 'reasoning' as const, summary: [] };
     this.output.push(item);
     events.push(this.event('response.output_item.added', { output_index: open.index, item }));
@@ -215,7 +233,7 @@ export class ResponseEventWriter {
         events.push(this.event('response.reasoning_summary_text.done', { ...where, text: open.text }));
         events.push(this.event('response.reasoning_summary_part.done', { ...where, part: { type: 'summary_text', text: open.text } }));
       }
-      const item = reasoningItem(open.text, open.blocks, open.id) ?? { id: open.id, type: 'reasoning' as const, summary: [] };
+      const item = reasoningItemOf(open) ?? { id: open.id, type: 'reasoning' as const, summary: [] };
       this.output[open.index] = item;
       const shown = this.include?.includes('reasoning.encrypted_content') ? item : withoutEncryptedContent(item);
       events.push(this.event('response.output_item.done', { output_index: open.index, item: shown }));
@@ -242,6 +260,11 @@ export class ResponseEventWriter {
   private event(type: string, fields: Record<string, unknown>): ResponseStreamEvent {
     return { type, ...fields, sequence_number: this.sequence++ };
   }
+}
+
+/** A reasoning item's content: the upstream's own when it came with one, else what its text and blocks make. */
+function reasoningItemOf(open: OpenReasoning): ResponseReasoningItem | undefined {
+  return open.upstream ? { ...upstreamReasoningItem(open.upstream, open.text), id: open.id } : reasoningItem(open.text, open.blocks, open.id);
 }
 
 /** A message's item, with the text of its parts so far. */

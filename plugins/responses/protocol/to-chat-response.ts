@@ -5,7 +5,8 @@
  * `attachNative`) for the Responses front-end to replay as it came.
  */
 import { GatewayError, attachNative, reportedUpstreamError, type ChatCompletion, type ChatCompletionChunk, type ChatDelta, type ToolCall, type Usage } from 'llm-gateway/provider-kit';
-import type { ResponseObject, ResponseUsage } from './types.js';
+import { REASONING_ITEMS } from './reasoning.js';
+import type { ResponseObject, ResponseReasoningItem, ResponseUsage } from './types.js';
 
 /** A whole Response as a chat completion carrying the upstream's body (`raw`, exactly as received). */
 export function toChatCompletion(response: ResponseObject, raw: string): ChatCompletion {
@@ -13,6 +14,7 @@ export function toChatCompletion(response: ResponseObject, raw: string): ChatCom
   let reasoning = '';
   let refusal = '';
   const toolCalls: ToolCall[] = [];
+  const reasoningItems: ResponseReasoningItem[] = [];
   for (const item of response.output ?? []) {
     if (item.type === 'message') {
       for (const part of item.content ?? []) {
@@ -21,12 +23,15 @@ export function toChatCompletion(response: ResponseObject, raw: string): ChatCom
       }
     } else if (item.type === 'reasoning') {
       reasoning += [...(item.summary ?? []), ...(item.content ?? [])].map((part) => part.text).join('');
+      reasoningItems.push(item);
     } else if (item.type === 'function_call') {
       toolCalls.push({ id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } });
     }
   }
   const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text };
   if (reasoning !== '') message.reasoning_content = reasoning;
+  // The items themselves too (OpenAI's encrypted_content, their ids): see REASONING_ITEMS.
+  if (reasoningItems.length > 0) message[REASONING_ITEMS] = reasoningItems;
   if (refusal !== '') message.refusal = refusal;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   const completion: ChatCompletion = {
@@ -101,10 +106,16 @@ export class ResponsesStreamTranslator {
         return [this.delta({ reasoning_content: String(data.delta ?? '') })];
       case 'response.output_item.added': {
         const item = data.item as { type?: string; call_id?: string; name?: string; arguments?: string } | undefined;
+        // A reasoning item's id as it opens, the whole item once done (see REASONING_ITEMS).
+        if (item?.type === 'reasoning') return [this.delta({ [REASONING_ITEMS]: [item] })];
         if (item?.type !== 'function_call') return [];
         const index = this.toolIndex.size;
         this.toolIndex.set(Number(data.output_index), index);
         return [this.delta({ tool_calls: [{ index, id: String(item.call_id ?? ''), type: 'function', function: { name: String(item.name ?? ''), arguments: item.arguments ?? '' } }] })];
+      }
+      case 'response.output_item.done': {
+        const item = data.item as { type?: string } | undefined;
+        return item?.type === 'reasoning' ? [this.delta({ [REASONING_ITEMS]: [item] })] : [];
       }
       case 'response.function_call_arguments.delta': {
         const index = this.toolIndex.get(Number(data.output_index));
