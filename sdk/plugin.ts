@@ -78,6 +78,7 @@ export { estimatePromptTokens } from './plugin/estimate-tokens.js';
 export { countInputTokens } from './plugin/count-input-tokens.js';
 export { compileGlob, matchesModelGlob, type GlobMatcher } from './plugin/model-glob.js';
 export { outsidePipeline, refusedOnTheApi } from './plugin/outside-pipeline.js';
+export { genAiOperationName } from './plugin/gen-ai-names.js';
 export { isIsoDate } from './plugin/iso-date.js';
 export { StreamedThinking } from './plugin/streamed-thinking.js';
 export { StreamedToolCalls } from './plugin/streamed-tool-calls.js';

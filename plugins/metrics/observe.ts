@@ -4,7 +4,7 @@
  * nothing but a few counter updates after its answer was sent.
  */
 import type { Context as KoaContext } from 'koa';
-import { classifyFailure, refusedOnTheApi, type Attempt, type GatewayContext, type PluginHost } from 'llm-gateway/plugin';
+import { classifyFailure, genAiOperationName, refusedOnTheApi, type Attempt, type GatewayContext, type PluginHost } from 'llm-gateway/plugin';
 import { callerKeySlot } from 'llm-gateway/plugins/auth';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
@@ -84,7 +84,8 @@ export function observe(host: PluginHost, m: Instruments, labels: Labels, option
     const model = labels.model.value(served?.model);
     const who = principal(ctx);
     const status = ctx.error?.status ?? ctx.http.res.statusCode;
-    const genAi = { gen_ai_operation_name: ctx.operation, gen_ai_provider_name: provider, gen_ai_request_model: model };
+    const operation = genAiOperationName(ctx.operation, ctx.endpoint);
+    const genAi = { gen_ai_operation_name: operation, gen_ai_provider_name: provider, gen_ai_request_model: model };
     const totalMs = ctx.timings.totalMs ?? ctx.elapsed();
 
     m.requests.inc({ front_end: frontEnd, provider, model, status_class: `${Math.floor(status / 100)}xx`, outcome: ctx.outcome ?? 'ok', ...who });
@@ -93,14 +94,16 @@ export function observe(host: PluginHost, m: Instruments, labels: Labels, option
     const cache = ctx.get(cacheOutcome);
     if (cache) m.cache.inc({ front_end: frontEnd, outcome: cache });
 
-    let previous: Attempt | undefined;
+    // The first try is a fallback too when the route's first target was passed over without a try
+    // (an open circuit, a deployment the rate limits know is spent), as x-gateway-fallback says.
+    let previous: Pick<Attempt, 'target'> | undefined = ctx.route?.targets[0] ? { target: ctx.route.targets[0] } : undefined;
     for (const attempt of ctx.attempts) {
       const tried = { provider: labels.provider.value(attempt.target.provider), model: labels.model.value(attempt.target.model) };
       // A stream the client left is still running upstream when the request ends: it ends now.
       const endedAt = attempt.endedAt ?? (ctx.outcome === 'client_aborted' ? ctx.timings.totalMs ?? ctx.elapsed() : undefined);
       if (endedAt !== undefined) {
         const errorType = attempt.error ? classifyFailure(attempt.error) : attempt.endedAt === undefined ? 'client_closed' : '';
-        m.upstreamDuration.observe({ gen_ai_operation_name: ctx.operation, gen_ai_provider_name: tried.provider, gen_ai_request_model: tried.model, error_type: errorType }, (endedAt - attempt.startedAt) / 1000);
+        m.upstreamDuration.observe({ gen_ai_operation_name: operation, gen_ai_provider_name: tried.provider, gen_ai_request_model: tried.model, error_type: errorType }, (endedAt - attempt.startedAt) / 1000);
       }
       if (previous) {
         const same = previous.target.provider === attempt.target.provider && previous.target.model === attempt.target.model;
@@ -135,9 +138,11 @@ export function observe(host: PluginHost, m: Instruments, labels: Labels, option
   }
 
   function observeStream(ctx: GatewayContext, genAi: Record<string, string>, frontEnd: string): void {
+    // The first chunk was sent, however the stream ended after it: the client waited that long.
     const ttft = ctx.timings.firstByteMs;
-    if (ttft === undefined || ctx.outcome !== 'ok') return;
+    if (ttft === undefined) return;
     m.timeToFirstToken.observe({ ...genAi, front_end: frontEnd }, ttft / 1000);
+    if (ctx.outcome !== 'ok') return;
     const output = ctx.usage?.completion_tokens;
     const totalMs = ctx.timings.totalMs;
     if (output !== undefined && output > 1 && totalMs !== undefined) m.timePerOutputToken.observe(genAi, (totalMs - ttft) / 1000 / (output - 1));

@@ -3,7 +3,7 @@
  * which may change between minor versions of @opentelemetry/semantic-conventions, so the names
  * the gateway emits are written here once (as the conventions advise) instead of imported.
  */
-import type { ChatCompletion, ChatMessage, ChatCompletionRequest } from 'llm-gateway/plugin';
+import { genAiOperationName, type ChatCompletion, type ChatMessage, type ChatCompletionRequest } from 'llm-gateway/plugin';
 
 export const GEN_AI = {
   operation: 'gen_ai.operation.name',
@@ -37,11 +37,8 @@ export const GATEWAY = {
   stream: 'llm_gateway.stream',
 } as const;
 
-/** `gen_ai.operation.name`: what the gateway asks of the provider. */
-export function operationName(operation: string, endpoint: string): string {
-  if (operation === 'embeddings') return 'embeddings';
-  return endpoint === 'completions' ? 'text_completion' : 'chat';
-}
+/** `gen_ai.operation.name`: what the gateway asks of the provider (shared with the metrics). */
+export const operationName = genAiOperationName;
 
 /**
  * `gen_ai.provider.name`: the conventions' well-known name for the provider types that have one;

@@ -15,7 +15,12 @@ export function outsidePipeline(host: PluginHost, ended: (http: KoaContext, abor
   host.events.on('request:start', (ctx) => void pipelined.add(ctx.http));
   return (http, next) => {
     http.res.once('close', () => {
-      if (!pipelined.has(http)) ended(http, !http.res.writableFinished);
+      if (pipelined.has(http)) return;
+      const aborted = !http.res.writableFinished;
+      // Left before anything was sent (while still sending its body): a closed request's 499, as
+      // inside the pipeline (core/http/exchange.ts), not Koa's default 404.
+      if (aborted && !http.res.headersSent) http.res.statusCode = 499;
+      ended(http, aborted);
     });
     return next();
   };
