@@ -5,6 +5,7 @@
  */
 import { type ChatCompletion, type ChatCompletionChunk, GatewayError, SKIP, STOP, mapStream } from 'llm-gateway/plugin';
 import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, jsonHeaders, reportedUpstreamError } from 'llm-gateway/provider-kit';
+import { FinishedChoices } from './finished-choices.js';
 import { readHostUsage } from './host-usage.js';
 import { PassedChunk, rememberRaw } from './raw-chunk.js';
 
@@ -52,24 +53,16 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
  * only if someone reads more of it than its choices, or if pass-through is refused after priming.
  */
 function decodeChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, passThrough: PassThroughHint | undefined, choices: number): AsyncIterable<ChatCompletionChunk> {
-  let finished = false;
   // With `n` choices, the answer is complete once each has its finish reason.
-  const finishedChoices = choices > 1 ? new Set<unknown>() : undefined;
-  const noteFinish = (chunk: ChatCompletionChunk) => {
-    if (!Array.isArray(chunk.choices)) return;
-    for (const choice of chunk.choices) {
-      if (!choice.finish_reason) continue;
-      if (finishedChoices === undefined) finished = true;
-      else if (finishedChoices.add(choice.index ?? 0).size >= choices) finished = true;
-    }
-  };
+  const finished = new FinishedChoices(choices);
+  const noteFinish = (chunk: ChatCompletionChunk) => finished.note(chunk.choices);
   const parse = (data: string) => parseChunk(provider, data);
   return mapStream(events, {
     item(event) {
       const data = event.data;
       if (event.event === 'error') throw reportedUpstreamError(provider, data);
       if (data === '[DONE]') {
-        finished = true;
+        finished.done = true;
         return STOP;
       }
       // An event with no data is never dispatched (the SSE spec; a heartbeat some servers send).
@@ -99,7 +92,7 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string; ev
     },
     end() {
       // Some servers omit [DONE]; an answer that reached its finish_reason is complete all the same.
-      if (!finished) throw malformed(provider, 'the stream ended before the answer was complete', 'upstream_stream_truncated');
+      if (!finished.done) throw malformed(provider, 'the stream ended before the answer was complete', 'upstream_stream_truncated');
       return undefined;
     },
   });

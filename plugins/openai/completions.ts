@@ -9,6 +9,7 @@
  */
 import { type ChatCallInput, type ChatCompletion, type ChatCompletionChunk, type ChatResult, GatewayError, type UpstreamHttpClient, attachNative, decodeSse, jsonHeaders, reportedUpstreamError } from 'llm-gateway/provider-kit';
 import type { TextCompletion, TextCompletionChoice } from './completions-wire.js';
+import { FinishedChoices } from './finished-choices.js';
 import { readHostUsage } from './host-usage.js';
 
 const PROTOCOL = 'openai-completions';
@@ -89,9 +90,8 @@ function toChatCompletion(answer: TextCompletion, echoed: string): ChatCompletio
  * mid-stream, or a stream that stops before every choice finished, is a failure naming the provider.
  */
 async function* toChatChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, echoed: string, choiceCount: number): AsyncGenerator<ChatCompletionChunk> {
-  let finished = false;
-  // As the chat adapter does for `n`: with several choices, the answer is complete once each has its finish reason.
-  const finishedChoices = choiceCount > 1 ? new Set<unknown>() : undefined;
+  // As for chat's `n`: with several choices, the answer is complete once each has its finish reason.
+  const finished = new FinishedChoices(choiceCount);
   /** Per choice, how much of the echoed prompt its text has still to pass before the answer starts. */
   const toSkip = new Map<number, string>();
   const contentOf = (choice: Partial<TextCompletionChoice>) => {
@@ -119,11 +119,7 @@ async function* toChatChunks(provider: string, events: AsyncIterable<{ data: str
     const part = data as Partial<TextCompletion>;
     readHostUsage(part.usage);
     const choices = Array.isArray(part.choices) ? part.choices : [];
-    for (const choice of choices) {
-      if (!choice.finish_reason) continue;
-      if (finishedChoices === undefined) finished = true;
-      else if (finishedChoices.add(choice.index ?? 0).size >= choiceCount) finished = true;
-    }
+    finished.note(choices);
     const chunk: ChatCompletionChunk = {
       id: String(part.id ?? ''),
       object: 'chat.completion.chunk',
@@ -135,7 +131,7 @@ async function* toChatChunks(provider: string, events: AsyncIterable<{ data: str
     yield attachNative(chunk, { protocol: PROTOCOL, event: 'message', data: event.data });
   }
   // Some servers omit [DONE]; an answer that reached its finish_reason is complete all the same.
-  if (!finished) throw malformed(provider, 'the stream ended before the answer was complete', 'upstream_stream_truncated');
+  if (!finished.done) throw malformed(provider, 'the stream ended before the answer was complete', 'upstream_stream_truncated');
 }
 
 function commonPrefixLength(a: string, b: string): number {
