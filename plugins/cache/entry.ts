@@ -8,6 +8,7 @@
  * upstream's own events) are not kept: a hit is rendered from the OpenAI form like any translation.
  */
 import { StreamedThinking, StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ToolCall, type Usage } from 'llm-gateway/plugin';
+import { REASONING_ITEMS, carriedReasoningItems, type ResponseReasoningItem } from 'llm-gateway/plugins/responses';
 
 export interface CacheEntry {
   readonly v: 1;
@@ -100,7 +101,8 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
         message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
         into.thinking.reasoning(delta.reasoning_content);
       }
-      if (delta[REASONING_ITEMS] !== undefined) message[REASONING_ITEMS] = withReasoningItems(message[REASONING_ITEMS], delta[REASONING_ITEMS]);
+      const reasoningItems = carriedReasoningItems(delta);
+      if (reasoningItems) message[REASONING_ITEMS] = withReasoningItems(carriedReasoningItems(message) ?? [], reasoningItems);
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;
       // The block a JSON answer has holds a streamed block's text with its signature.
       if (delta.thinking_blocks) message.thinking_blocks = [...(message.thinking_blocks ?? []), ...into.thinking.blocks(delta.thinking_blocks)];
@@ -177,23 +179,14 @@ export function sizeOf(entry: CacheEntry): number {
 }
 
 /**
- * The chat view's field for an upstream's own Responses reasoning items (plugins/responses,
- * protocol/reasoning.ts `REASONING_ITEMS`): their ids and OpenAI's `encrypted_content`, which a
- * stateless client needs back. A stream has each item as it opens and again done, by id.
+ * The items so far with those a delta carries (the chat view's `REASONING_ITEMS`, plugins/responses:
+ * an upstream's own Responses reasoning items, with OpenAI's `encrypted_content` a stateless client
+ * needs back). A stream has each item as it opens and again done: one with an id already there
+ * replaces it.
  */
-const REASONING_ITEMS = 'reasoning_items';
-
-type ReasoningItem = { type: 'reasoning'; id: string; summary?: Array<{ text?: unknown }>; content?: Array<{ text?: unknown }> };
-
-function isReasoningItem(value: unknown): value is ReasoningItem {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'reasoning' && typeof (value as { id?: unknown }).id === 'string';
-}
-
-/** The items so far with a delta's: one with an id already there replaces it (done after added). */
-function withReasoningItems(sofar: unknown, added: unknown): ReasoningItem[] {
-  const items = Array.isArray(sofar) ? [...(sofar as ReasoningItem[])] : [];
-  for (const item of Array.isArray(added) ? added : []) {
-    if (!isReasoningItem(item)) continue;
+function withReasoningItems(sofar: readonly ResponseReasoningItem[], added: readonly ResponseReasoningItem[]): ResponseReasoningItem[] {
+  const items = [...sofar];
+  for (const item of added) {
     const at = items.findIndex((known) => known.id === item.id);
     if (at === -1) items.push(item);
     else items[at] = item;
@@ -206,9 +199,10 @@ function withReasoningItems(sofar: unknown, added: unknown): ReasoningItem[] {
  * summary and reasoning text, which the message's `reasoning_content` is made of); no texts when
  * its reasoning text is not theirs alone, which then goes as one piece.
  */
-function upstreamReasoning(message: ChatMessage): { items: ReasoningItem[]; texts?: string[] } | undefined {
-  const items = message[REASONING_ITEMS];
-  if (!Array.isArray(items) || items.length === 0 || !items.every(isReasoningItem)) return undefined;
+function upstreamReasoning(message: ChatMessage): { items: ResponseReasoningItem[]; texts?: string[] } | undefined {
+  const items = carriedReasoningItems(message);
+  // Every one of them an item, or the reasoning goes as text alone.
+  if (!items || items.length !== (message[REASONING_ITEMS] as unknown[]).length) return undefined;
   const texts = items.map((item) => [...(item.summary ?? []), ...(item.content ?? [])].map((part) => (typeof part?.text === 'string' ? part.text : '')).join(''));
   return texts.join('') === (message.reasoning_content ?? '') ? { items, texts } : { items };
 }

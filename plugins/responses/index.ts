@@ -64,6 +64,7 @@ export const responsesPlugin = definePlugin<ResponsesOptions>({
 });
 
 export { forClient, responseShell, toResponse, toResponseUsage } from './protocol/from-chat-response.js';
+export { REASONING_ITEMS, carriedReasoningItems } from './protocol/reasoning.js';
 export { ResponseEventWriter } from './protocol/stream-writer.js';
 export { toChatRequest } from './protocol/to-chat-request.js';
 export type { ChatTranslation, PlacedItem } from './protocol/to-chat-request.js';
