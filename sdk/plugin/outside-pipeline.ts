@@ -8,6 +8,7 @@
  * return { gate: outsidePipeline(host, (http, aborted) => count(http.path, http.res.statusCode, aborted)) };
  */
 import type { Context as KoaContext } from 'koa';
+import { ERROR_KINDS } from '../../core/errors.js';
 import type { HttpGate, PluginHost } from '../../core/plugin.js';
 
 export function outsidePipeline(host: PluginHost, ended: (http: KoaContext, aborted: boolean) => void): HttpGate {
@@ -19,7 +20,7 @@ export function outsidePipeline(host: PluginHost, ended: (http: KoaContext, abor
       const aborted = !http.res.writableFinished;
       // Left before anything was sent (while still sending its body): a closed request's 499, as
       // inside the pipeline (core/http/exchange.ts), not Koa's default 404.
-      if (aborted && !http.res.headersSent) http.res.statusCode = 499;
+      if (aborted && !http.res.headersSent) http.res.statusCode = ERROR_KINDS.client_closed.status;
       ended(http, aborted);
     });
     return next();
