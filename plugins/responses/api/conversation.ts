@@ -64,11 +64,11 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
   }
 
   const input = inputItems(request.input);
-  if (input.filter((item) => isItemReference(item) || isBareReasoning(item)).length > MAX_REFERENCES) {
+  const referenced = input.filter((item) => isItemReference(item) || isBareReasoning(item)).map((item) => item.id as string);
+  if (referenced.length > MAX_REFERENCES) {
     throw invalidRequest(`At most ${MAX_REFERENCES} item references can be resolved per request.`, 'input', 'too_many_item_references');
   }
   // Every reference resolved at once: each item looked up, and each record holding one read, once.
-  const referenced = input.filter((item) => isItemReference(item) || isBareReasoning(item)).map((item) => item.id as string);
   const stored = referenced.length > 0 ? await store.findItems(referenced, owner) : new Map<string, ResponseInputItem>();
   const resolved = input.map((item, index) => {
     if (isBareReasoning(item)) {
