@@ -48,7 +48,9 @@ export interface GatewayErrorOptions {
   retryAfterSeconds?: number;
   /**
    * Fields of the upstream's own error the client should see besides message, type, code and
-   * param (Azure's `innererror`, which names the content filter's category and severity).
+   * param (Azure's `innererror`, which names the content filter's category and severity;
+   * Anthropic's `details`, whose `error_code` its SDK reads), or of one the gateway answers in
+   * the upstream API's own terms.
    */
   upstreamFields?: Readonly<Record<string, unknown>>;
   cause?: unknown;

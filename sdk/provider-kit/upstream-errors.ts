@@ -29,7 +29,7 @@ export function upstreamHttpError(provider: string, status: number, headers: Rec
     param: detail.param ?? null,
     provider,
     ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
-    ...(detail.innererror ? { upstreamFields: { innererror: detail.innererror } } : {}),
+    ...(detail.fields ? { upstreamFields: detail.fields } : {}),
     ...(detail.refusesContent ? { retryable: false } : {}),
   });
 }
@@ -72,11 +72,17 @@ interface ErrorDetail {
   type?: string;
   code?: string;
   param?: string;
-  /** Azure OpenAI's details of a refusal (the content filter's results), passed on to the client. */
-  innererror?: Record<string, unknown>;
+  /**
+   * Objects of the error the client's SDK reads, passed on: Azure OpenAI's `innererror` (the
+   * content filter's results) and Anthropic's `details` (its `error_code`, from which the Anthropic
+   * SDK picks an error class and recovers a lost message thread).
+   */
+  fields?: Record<string, Record<string, unknown>>;
   /** The error names what in the input it refused (OpenRouter's moderation `metadata`). */
   refusesContent?: boolean;
 }
+
+const PASSED_ON = ['innererror', 'details'] as const;
 
 /** Understands OpenAI's `{error:{message,type,code,param}}` and the common variations of it. */
 export function readErrorBody(text: string): ErrorDetail {
@@ -97,7 +103,10 @@ export function readErrorBody(text: string): ErrorDetail {
   if (typeof source.type === 'string') detail.type = source.type;
   if (typeof source.code === 'string' || typeof source.code === 'number') detail.code = String(source.code);
   if (typeof source.param === 'string') detail.param = source.param;
-  if (typeof source.innererror === 'object' && source.innererror !== null && !Array.isArray(source.innererror)) detail.innererror = source.innererror as Record<string, unknown>;
+  for (const field of PASSED_ON) {
+    const value = source[field];
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) detail.fields = { ...detail.fields, [field]: value as Record<string, unknown> };
+  }
   const metadata = source.metadata;
   if (typeof metadata === 'object' && metadata !== null && ('reasons' in metadata || 'flagged_input' in metadata)) detail.refusesContent = true;
   return detail;

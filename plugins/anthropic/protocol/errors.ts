@@ -29,6 +29,8 @@ export function toAnthropicErrorBody(error: GatewayError, requestId?: string): A
   if (error.param) extra.param = error.param;
   if (error.provider) extra.provider = error.provider;
   extra.retryable = error.retryable;
+  // Anthropic's own `details` (its SDK names the error class by `details.error_code`).
+  if (error.upstreamFields) for (const [field, value] of Object.entries(error.upstreamFields)) if (!(field in extra)) extra[field] = value;
   if (requestId) body.request_id = requestId;
   return body;
 }
