@@ -10,7 +10,7 @@ import type { UpstreamCall, UpstreamHandler } from './plugin.js';
 import type { ChatCompletionChunk, ChatCompletionRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
 import type { ChatResult, EmbeddingsResult, Provider, Target, UpstreamResult } from './providers/provider.js';
 import type { ProviderRuntime } from './live/provider-runtime.js';
-import { rejectUnsupported, type UnsupportedParamsPolicy } from './providers/unsupported.js';
+import { rejectUnsupported, unsupportedParam, type UnsupportedParamsPolicy } from './providers/unsupported.js';
 import type { TranslationLoss } from './protocol/native.js';
 import { AdvisoryFields } from './advisory.js';
 import { deploymentOf } from './deployment-map.js';
@@ -114,6 +114,8 @@ export function usageSoFar(ctx: GatewayContext): Usage | undefined {
 function applyPolicy(ctx: GatewayContext, provider: string, policy: UnsupportedParamsPolicy): void {
   const losses = ctx.translationLosses();
   if (losses.length === 0) return;
+  const required = losses.find((loss) => loss.kind === 'meaning');
+  if (required) throw unsupportedParam(provider, required.param, required.why, required.errorFields);
   const refused = losses.find((loss) => loss.kind === 'content');
   if (refused) rejectUnsupported(policy, provider, refused.param, refused.why);
   ctx.http.set('x-gateway-dropped', losses.map((loss: TranslationLoss) => loss.param).join(','));

@@ -54,12 +54,18 @@ export interface NativeRequest {
  *   model works without it (coding agents offer such tools on every request);
  * - `content`: something the conversation says or asks that the target cannot express (a block
  *   type, a role): the target's `unsupportedParams` policy says whether the request is refused
- *   (`error`, the default) or sent without it (`drop`).
+ *   (`error`, the default) or sent without it (`drop`);
+ * - `meaning`: something without which the rest means something else (Anthropic's `thread`, whose
+ *   `messages` are only the turn that continues a conversation the server holds): always refused,
+ *   with `errorFields` in the client API's own terms, from which its SDK can recover.
  * Whatever is left out is named in the answer's `x-gateway-dropped` header.
  */
-export interface TranslationLoss {
-  /** Where, in the client's own terms: `tools.0`, `messages.2.content.1`. */
-  readonly param: string;
-  readonly why: string;
-  readonly kind: 'tool' | 'content';
-}
+export type TranslationLoss =
+  | { readonly param: string; readonly why: string; readonly kind: 'tool' | 'content' }
+  | {
+      readonly param: string;
+      readonly why: string;
+      readonly kind: 'meaning';
+      /** Fields of the refusal's error object beside message and type (Anthropic's `details`). */
+      readonly errorFields: Readonly<Record<string, unknown>>;
+    };

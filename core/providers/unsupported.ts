@@ -10,12 +10,13 @@ export type UnsupportedParamsPolicy = 'error' | 'drop';
 
 export const unsupportedParamsSchema = { type: 'string', enum: ['error', 'drop'], default: 'error' } as const;
 
-export function unsupportedParam(provider: string, param: string, why: string): GatewayError {
+export function unsupportedParam(provider: string, param: string, why: string, errorFields?: Readonly<Record<string, unknown>>): GatewayError {
   return new GatewayError('invalid_request', `${provider} does not support '${param}': ${why}`, {
     provider,
     param,
     code: 'unsupported_parameter',
     retryable: false,
+    ...(errorFields ? { upstreamFields: errorFields } : {}),
   });
 }
 

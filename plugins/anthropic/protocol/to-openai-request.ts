@@ -7,6 +7,8 @@
  * Anthropic upstream that takes the request as written. What it cannot express (a server tool, a
  * block type OpenAI has no word for) is left out and reported as a loss (see TranslationLoss),
  * which the kernel weighs only when the translation is what gets sent.
+ * A message thread (`thread`) is the one field whose loss would change what the rest means: it is
+ * reported as such, and refused whatever the target's policy.
  * Settings that only tune how Anthropic runs (`context_management`, `container`,
  * `output_config.effort`, unknown fields) are left out without a word, as any API leaves out what
  * it does not know. Structured outputs (`output_config.format`, the older `output_format`) are not
@@ -80,6 +82,18 @@ export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
     } else {
       losses.push({ param: format.at, why: `the output format '${String(format.type)}' has no equivalent`, kind: 'content' });
     }
+  }
+  if (request.thread !== undefined && request.thread !== null) {
+    // The Anthropic SDK's tool runner threads by default: on `continue`, `messages` holds only the
+    // new turn (tool results, without the prompt or the calls they answer) and the server keeps the
+    // rest, which no other upstream holds. Its refusal, in Anthropic's terms, has the SDK send the
+    // whole conversation instead.
+    losses.push({
+      param: 'thread',
+      why: 'message threads are held by Anthropic only; send the whole conversation without a thread',
+      kind: 'meaning',
+      errorFields: { details: { error_code: 'thread_unsupported_request' } },
+    });
   }
   const thinking = request.thinking;
   if (thinking?.type === 'enabled' && typeof thinking.budget_tokens === 'number') {
