@@ -38,13 +38,26 @@ export function toAnthropicMessage(completion: ChatCompletion, model: string): A
 
 type BlockKind = 'text' | 'thinking' | 'tool_use';
 
+/** A tool call whose block cannot open yet: another call's is open. */
+interface HeldCall {
+  id: string;
+  name: string;
+  args: string;
+  data: Record<string, unknown> | undefined;
+}
+
 /**
  * A stateful translator for one stream. Anthropic's blocks must not interleave, so when a chunk
- * switches from text to a tool call (or between tool calls) the open block is closed first.
+ * switches from text to a tool call the open block is closed first. Tool calls stream as they come
+ * one at a time; a call that begins while another's block is open is held, and sent whole, each
+ * call in its own block, once the answer finishes: OpenAI-format hosts may interleave the
+ * fragments of parallel calls (each numbered by `index`), which a block that closed cannot take.
  */
 export class AnthropicEventWriter {
   private started = false;
-  private open: { kind: BlockKind; index: number; call?: number } | undefined;
+  private open: { kind: BlockKind; index: number; call?: number; signed?: boolean } | undefined;
+  /** Calls held until the answer finishes, by number, in the order they began. */
+  private readonly held = new Map<number, HeldCall>();
   /** Which call each tool-call delta belongs to, whatever the host numbers them (StreamedToolCalls). */
   private readonly callNumbers = new StreamedToolCalls();
   /** Each call's id, by its number: the host's, or one made up for a host that gave none. */
@@ -74,35 +87,72 @@ export class AnthropicEventWriter {
     }
     for (const block of delta.thinking_blocks ?? []) {
       if (block.type === 'thinking' && block.signature) {
+        // A signature ends its block, as in Anthropic's own stream: thinking after it is a block of its own.
         events.push(...this.ensure('thinking'), { type: 'content_block_delta', index: this.current(), delta: { type: 'signature_delta', signature: block.signature } });
+        this.open!.signed = true;
+        events.push(...this.close());
+      } else if (block.type === 'redacted_thinking') {
+        // Whole, in its place: the client must send it back unchanged with its tool results.
+        const index = this.nextIndex++;
+        events.push(...this.close(), { type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: block.data } }, { type: 'content_block_stop', index });
       }
     }
     // The chunk's calls are numbered first, so that the data a new call carries goes out before the
     // chunk's text and calls, where the whole answer has it (thinking comes first).
     const calls = (delta.tool_calls ?? []).map((call) => this.numbered(call));
-    for (const { id, call, begins } of calls) {
-      const data = begins ? callDataOf(call) : undefined;
-      if (data) events.push(...this.close(), ...this.carrier(id, data));
+    for (const entry of calls) {
+      const data = entry.begins ? callDataOf(entry.call) : undefined;
+      if (entry.begins && this.callBlockOpen()) this.held.set(entry.number, { id: entry.id, name: entry.call.function?.name ?? '', args: '', data });
+      else if (data) events.push(...this.close(), ...this.carrier(entry.id, data));
     }
     if (typeof delta.content === 'string' && delta.content !== '') {
       events.push(...this.ensure('text'), { type: 'content_block_delta', index: this.current(), delta: { type: 'text_delta', text: delta.content } });
     }
     for (const { call, number, id } of calls) {
+      const args = call.function?.arguments;
+      const held = this.held.get(number);
+      if (held) {
+        if (args) held.args += args;
+        continue;
+      }
       if (this.open?.kind !== 'tool_use' || this.open.call !== number) {
         events.push(...this.close());
-        const index = this.nextIndex++;
-        this.calledTools = true;
-        this.open = { kind: 'tool_use', index, call: number };
-        events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id, name: call.function?.name ?? '', input: {} } });
+        events.push(this.startCall(number, id, call.function?.name ?? ''));
       }
-      const args = call.function?.arguments;
       if (args) events.push({ type: 'content_block_delta', index: this.current(), delta: { type: 'input_json_delta', partial_json: args } });
     }
     if (choice.finish_reason) {
       this.finishReason = choice.finish_reason;
       this.nativeFinish = choice.native_finish_reason;
       this.stopSequence = choice.stop_sequence;
+      events.push(...this.sendHeld());
     }
+    return events;
+  }
+
+  /** Whether a tool call's block is open, or calls are held behind one: a new call then waits too. */
+  private callBlockOpen(): boolean {
+    return this.open?.kind === 'tool_use' || this.held.size > 0;
+  }
+
+  private startCall(number: number, id: string, name: string): AnthropicStreamEvent {
+    const index = this.nextIndex++;
+    this.calledTools = true;
+    this.open = { kind: 'tool_use', index, call: number };
+    return { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name, input: {} } };
+  }
+
+  /** The held calls, each whole in a block of its own (after its carrier, if it has one). */
+  private sendHeld(): AnthropicStreamEvent[] {
+    if (this.held.size === 0) return [];
+    const events = this.close();
+    for (const [number, call] of this.held) {
+      if (call.data) events.push(...this.carrier(call.id, call.data));
+      events.push(this.startCall(number, call.id, call.name));
+      if (call.args) events.push({ type: 'content_block_delta', index: this.current(), delta: { type: 'input_json_delta', partial_json: call.args } });
+      events.push(...this.close());
+    }
+    this.held.clear();
     return events;
   }
 
@@ -111,7 +161,7 @@ export class AnthropicEventWriter {
     if (this.stopped) return [];
     this.stopped = true;
     const events = this.started ? [] : [this.start(undefined)];
-    events.push(...this.close());
+    events.push(...this.sendHeld(), ...this.close());
     const usage = usageToAnthropic(this.usage);
     events.push(
       { type: 'message_delta', delta: anthropicStop(this.finishReason, this.calledTools, this.nativeFinish, this.stopSequence), usage },
@@ -165,9 +215,13 @@ export class AnthropicEventWriter {
 
   private close(): AnthropicStreamEvent[] {
     if (!this.open) return [];
-    const index = this.open.index;
+    const { index, kind, signed } = this.open;
     this.open = undefined;
-    return [{ type: 'content_block_stop', index }];
+    // Anthropic ends every thinking block with its signature, and SDKs keep (and send back) only
+    // thinking that has one: an upstream's unsigned reasoning (DeepSeek's) gets the empty one the
+    // whole answer gives it (toAnthropicMessage), so it comes back on the next turn.
+    const unsigned: AnthropicStreamEvent[] = kind === 'thinking' && !signed ? [{ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: '' } }] : [];
+    return [...unsigned, { type: 'content_block_stop', index }];
   }
 
   private current(): number {

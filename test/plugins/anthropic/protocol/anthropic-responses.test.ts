@@ -179,6 +179,8 @@ describe('OpenAI answers → Anthropic', () => {
       'message_start',
       'content_block_start:0',
       'content_block_delta:0',
+      // The unsigned thinking's empty signature, as Anthropic ends every thinking block.
+      'content_block_delta:0',
       'content_block_stop:0',
       'content_block_start:1',
       'content_block_delta:1',
@@ -195,5 +197,33 @@ describe('OpenAI answers → Anthropic', () => {
     ]);
     expect(events.at(-2)).toEqual({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { input_tokens: 9, output_tokens: 3, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
     expect(writer.end()).toEqual([]);
+  });
+
+  it('streams two signed thinking blocks as two, and a redacted one whole in its place', () => {
+    // Before its fix, the second block's text went on in the first (one block, the last signature)
+    // and the redacted block was left out, where the whole answer (toAnthropicMessage) keeps all three.
+    const writer = new AnthropicEventWriter('m');
+    const chunk = (delta: ChatCompletionChunk['choices'][number]['delta']): ChatCompletionChunk => ({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'u', choices: [{ index: 0, delta, finish_reason: null }] });
+    const events = [
+      ...writer.write(chunk({ reasoning_content: 'first' })),
+      ...writer.write(chunk({ thinking_blocks: [{ type: 'thinking', thinking: 'first', signature: 'S1' }] })),
+      ...writer.write(chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: 'R' }] })),
+      ...writer.write(chunk({ reasoning_content: 'second' })),
+      ...writer.write(chunk({ thinking_blocks: [{ type: 'thinking', thinking: 'second', signature: 'S2' }] })),
+      ...writer.end(),
+    ];
+    const starts = events.filter((e) => e.type === 'content_block_start').map((e) => ('content_block' in e ? e.content_block : undefined));
+    expect(starts).toEqual([
+      { type: 'thinking', thinking: '', signature: '' },
+      { type: 'redacted_thinking', data: 'R' },
+      { type: 'thinking', thinking: '', signature: '' },
+    ]);
+    const deltas = events.flatMap((e) => (e.type === 'content_block_delta' ? [[e.index, e.delta]] : []));
+    expect(deltas).toEqual([
+      [0, { type: 'thinking_delta', thinking: 'first' }],
+      [0, { type: 'signature_delta', signature: 'S1' }],
+      [2, { type: 'thinking_delta', thinking: 'second' }],
+      [2, { type: 'signature_delta', signature: 'S2' }],
+    ]);
   });
 });
