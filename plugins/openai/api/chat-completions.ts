@@ -4,12 +4,12 @@
  * events ending in `[DONE]`. A failure after the first byte ends the stream with an error event and
  * no `[DONE]`, so a cut answer never looks like a complete one.
  */
-import { type ChatCompletionChunk, type GatewayContext, SKIP, defineFrontEnd, mapStream } from 'llm-gateway/plugin';
+import { type ChatCompletionChunk, type GatewayContext, SKIP, askForStreamUsage, defineFrontEnd, mapStream } from 'llm-gateway/plugin';
 import { DONE_EVENT, failureEvent } from './sse-events.js';
 import { rawOf } from '../raw-chunk.js';
 import { validateChatRequest } from './validate-chat-request.js';
 
-/** Remembered from the client's request: plugins may ask the upstream for usage (the token counter does). */
+/** Remembered from the client's request, before the upstream is asked for a stream's usage. */
 interface ClientAsked {
   includeUsage: boolean;
 }
@@ -19,7 +19,12 @@ export const chatCompletionsApi = defineFrontEnd<ClientAsked>({
   paths: ['/v1/chat/completions'],
   parse(body) {
     const request = validateChatRequest(body);
-    return { operation: 'chat', request, state: { includeUsage: request.stream_options?.include_usage === true } };
+    const includeUsage = request.stream_options?.include_usage === true;
+    // A stream's usage is what its record, cost and budgets settle from, and an OpenAI-format
+    // upstream reports it only when asked (the SDK's stream helpers never ask): the upstream is
+    // always asked, as on every other front-end, and the client gets the usage chunk if it asked.
+    askForStreamUsage(request);
+    return { operation: 'chat', request, state: { includeUsage } };
   },
   renderJson: (_ctx, completion) => completion,
   renderStream: (ctx, chunks, asked) => openAIEvents(ctx, chunks, asked.includeUsage),
