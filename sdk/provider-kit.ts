@@ -24,6 +24,8 @@ export type {
   UpstreamResult,
 } from '../core/providers/provider.js';
 export { rejectUnsupported, unsupportedParam, unsupportedParamsSchema } from '../core/providers/unsupported.js';
+export { allowedOnly, allowedToolsOf } from './provider-kit/allowed-tools.js';
+export type { AllowedTools } from './provider-kit/allowed-tools.js';
 export type { UnsupportedParamsPolicy } from '../core/providers/unsupported.js';
 
 export { DEFAULT_TIMEOUTS, UpstreamHttpClient, timeoutsSchema } from './provider-kit/http-client.js';

@@ -10,7 +10,7 @@
  *   fetches public URLs itself); `input_audio` and `file` data URLs → `inlineData`.
  * - tools → `functionDeclarations` with `parametersJsonSchema`, which takes JSON Schema as OpenAI
  *   tools carry it (`additionalProperties` included), so no conversion to the OpenAPI subset of
- *   `parameters` is needed; tool_choice → `toolConfig.functionCallingConfig`.
+ *   `parameters` is needed; tool_choice → `toolConfig.functionCallingConfig` (to-gemini-tools.ts).
  * - sampling and output settings → `generationConfig`; `response_format` → `responseMimeType` and
  *   `responseJsonSchema`; `reasoning_effort` → `thinkingConfig` with `includeThoughts`, so the
  *   reasoning comes back as `reasoning_content`.
@@ -35,15 +35,8 @@
 import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, type ToolCall, invalidRequest } from 'llm-gateway/plugin';
 import { type UnsupportedParamsPolicy, rejectUnsupported } from 'llm-gateway/provider-kit';
 import { issuedCallId } from './from-gemini.js';
-import type {
-  GeminiContent,
-  GeminiFunctionCallingMode,
-  GeminiFunctionDeclaration,
-  GeminiGenerationConfig,
-  GeminiPart,
-  GeminiRequest,
-  GeminiToolConfig,
-} from './wire.js';
+import { applyResponseFormat, translateToolChoice, translateTools } from './to-gemini-tools.js';
+import type { GeminiContent, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './wire.js';
 
 export interface ToGeminiOptions {
   /** Provider id, named in every refusal. */
@@ -179,9 +172,9 @@ export function toGeminiRequest(request: ChatCompletionRequest, options: ToGemin
 
   if (config.logprobs !== undefined && !config.responseLogprobs) delete config.logprobs; // OpenAI ignores top_logprobs without logprobs
   if (declarations && declarations.length > 0) {
-    body.tools = [{ functionDeclarations: declarations }];
-    const toolConfig = translateToolChoice(request.tool_choice, provider);
-    if (toolConfig) body.toolConfig = toolConfig;
+    const tools = translateToolChoice(request.tool_choice, declarations, provider);
+    body.tools = [{ functionDeclarations: tools.declarations }];
+    if (tools.toolConfig) body.toolConfig = tools.toolConfig;
   }
   if (Object.keys(config).length > 0) body.generationConfig = config;
   return body;
@@ -332,65 +325,6 @@ function contentPart(part: Record<string, unknown>, at: string, options: ToGemin
       rejectUnsupported(options.policy, options.provider, at, `content of type '${String(part.type)}' has no Gemini equivalent`);
       return undefined;
   }
-}
-
-// ---- Tools and output format ---------------------------------------------------------------------
-
-function translateTools(tools: unknown, options: ToGeminiOptions): GeminiFunctionDeclaration[] {
-  if (!Array.isArray(tools)) throw invalidRequest(`'tools' must be an array.`, 'tools');
-  const declarations: GeminiFunctionDeclaration[] = [];
-  tools.forEach((tool: unknown, index) => {
-    const fn = isRecord(tool) && tool.type === 'function' && isRecord(tool.function) ? tool.function : undefined;
-    if (!fn || typeof fn.name !== 'string' || fn.name === '') {
-      rejectUnsupported(options.policy, options.provider, `tools[${index}]`, 'only function tools can be declared to Gemini');
-      return;
-    }
-    const declaration: GeminiFunctionDeclaration = { name: fn.name };
-    if (typeof fn.description === 'string' && fn.description !== '') declaration.description = fn.description;
-    if (isRecord(fn.parameters)) declaration.parametersJsonSchema = jsonSchema(fn.parameters);
-    declarations.push(declaration);
-  });
-  return declarations;
-}
-
-function translateToolChoice(choice: unknown, provider: string): GeminiToolConfig | undefined {
-  const config = (mode: GeminiFunctionCallingMode, names?: string[]): GeminiToolConfig => ({ functionCallingConfig: { mode, ...(names ? { allowedFunctionNames: names } : {}) } });
-  if (choice === undefined || choice === null) return undefined;
-  if (choice === 'auto') return config('AUTO');
-  if (choice === 'none') return config('NONE');
-  if (choice === 'required') return config('ANY');
-  const name = isRecord(choice) && isRecord(choice.function) ? choice.function.name : undefined;
-  if (typeof name === 'string' && name !== '') return config('ANY', [name]);
-  throw invalidRequest(`${provider} cannot honour this tool_choice.`, 'tool_choice', 'unsupported_parameter');
-}
-
-function applyResponseFormat(value: unknown, config: GeminiGenerationConfig, options: ToGeminiOptions): void {
-  const format = isRecord(value) ? value : {};
-  switch (format.type) {
-    case 'text':
-      return;
-    case 'json_object':
-      config.responseMimeType = 'application/json';
-      return;
-    case 'json_schema': {
-      config.responseMimeType = 'application/json';
-      const schema = isRecord(format.json_schema) ? format.json_schema.schema : undefined;
-      if (isRecord(schema)) config.responseJsonSchema = jsonSchema(schema);
-      return;
-    }
-    default:
-      rejectUnsupported(options.policy, options.provider, 'response_format', `format '${String(format.type)}' is unknown`);
-  }
-}
-
-/**
- * A JSON Schema as Gemini's `*JsonSchema` fields take it. They accept JSON Schema and ignore the
- * keywords they do not support; only the root `$schema` (a draft URL some generators add) is
- * removed, to keep the body to what the docs list.
- */
-function jsonSchema(schema: Record<string, unknown>): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = schema;
-  return rest;
 }
 
 // ---- Small helpers -------------------------------------------------------------------------------

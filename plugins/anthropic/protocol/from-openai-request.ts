@@ -5,17 +5,15 @@
  * naming the provider and the field, or left out when the provider is configured with
  * `unsupportedParams: 'drop'`. JSON mode and JSON schemas become a forced tool call whose input is
  * handed back to the client as the message content: the one way every Claude model honours a schema.
+ * With thinking asked for, a JSON schema is sent as Anthropic's structured outputs instead
+ * (`output_config.format`), which need no tool choice (answer-format.ts).
  */
 import { invalidRequest, rejectUnsupported, type ChatCompletionRequest, type ChatMessage, type UnsupportedParamsPolicy } from 'llm-gateway/provider-kit';
-import type {
-  AnthropicContentBlock,
-  AnthropicMessageParam,
-  AnthropicRequest,
-  AnthropicTextBlock,
-  AnthropicTool,
-  AnthropicToolChoice,
-  AnthropicToolResultBlock,
-} from './types.js';
+import { answerFormatOf, answerTool, outputFormat, type AnswerFormat } from './answer-format.js';
+import { translateToolChoice, translateTools } from './from-openai-tools.js';
+import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock } from './types.js';
+
+export { JSON_TOOL } from './answer-format.js';
 
 export interface ToAnthropicOptions {
   provider: string;
@@ -30,11 +28,8 @@ export interface AnthropicCall {
   jsonTool?: string;
 }
 
-/** The name of the tool that carries a JSON-mode answer. */
-export const JSON_TOOL = 'json_response';
-
 /** OpenAI fields that change nothing about the answer and have no Anthropic counterpart. */
-const IGNORED = new Set(['model', 'messages', 'stream_options', 'store', 'metadata', 'service_tier', 'prompt_cache_key', 'safety_identifier']);
+const IGNORED = new Set(['model', 'messages', 'stream_options', 'store', 'metadata', 'service_tier', 'prompt_cache_key']);
 
 /**
  * Thinking budgets for OpenAI's `reasoning_effort`. `xhigh` and `max` (Codex CLI sends `xhigh`):
@@ -46,8 +41,8 @@ const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high:
 export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAnthropicOptions): AnthropicCall {
   const { provider, policy } = options;
   const body: AnthropicRequest = { model: request.model, messages: [], max_tokens: options.defaultMaxTokens };
-  /** The tool whose input is the answer, for `response_format` (JSON mode). */
-  let answerTool: AnthropicTool | undefined;
+  /** What `response_format` asks of the answer (JSON mode, a schema). */
+  let answer: AnswerFormat | undefined;
 
   const { system, messages } = translateMessages(request.messages, options);
   if (system.length > 0) body.system = system;
@@ -75,7 +70,12 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
       case 'stop':
         body.stop_sequences = Array.isArray(value) ? (value as string[]) : [String(value)];
         break;
+      // Anthropic's end-user id for abuse detection. OpenAI replaced `user` by `safety_identifier`,
+      // which wins when both are sent, wherever they stand in the body.
       case 'user':
+        if (request.safety_identifier === undefined || request.safety_identifier === null) body.metadata = { user_id: String(value) };
+        break;
+      case 'safety_identifier':
         body.metadata = { user_id: String(value) };
         break;
       case 'n':
@@ -87,21 +87,9 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
       case 'tool_choice':
       case 'parallel_tool_calls':
         break; // below, once tools are known
-      case 'response_format': {
-        const format = value as { type?: string; json_schema?: { name?: string; schema?: Record<string, unknown>; description?: string; strict?: boolean | null } };
-        if (format.type === 'text') break;
-        if (format.type !== 'json_object' && format.type !== 'json_schema') {
-          rejectUnsupported(policy, provider, 'response_format', `format '${String(format.type)}' is unknown`);
-          break;
-        }
-        const schema = format.type === 'json_schema' ? (format.json_schema?.schema ?? { type: 'object' }) : { type: 'object' };
-        answerTool = { name: JSON_TOOL, description: format.json_schema?.description ?? 'Answer with a JSON value matching this schema.', input_schema: schema };
-        // A strict schema stays guaranteed: Anthropic validates a strict tool's input against its
-        // schema. Only `true` is sent: `false` is the default, and a model without strict tool use
-        // need not meet the field.
-        if (format.type === 'json_schema' && format.json_schema?.strict === true) answerTool.strict = true;
+      case 'response_format':
+        answer = answerFormatOf(value, policy, provider);
         break;
-      }
       case 'reasoning_effort': {
         const budget = THINKING_BUDGET[String(value)];
         if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
@@ -122,16 +110,22 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
     }
   }
 
-  const toolChoice = translateToolChoice(request.tool_choice, request.parallel_tool_calls, provider);
-  const jsonTool = answerTool && !(toolChoice?.type === 'any' || toolChoice?.type === 'tool') ? answerTool.name : undefined;
+  const { choice: toolChoice, tools } = translateToolChoice(request.tool_choice, request.parallel_tool_calls, body.tools, provider);
+  if (tools) body.tools = tools;
+  // A client that requires a call of its own tools is answered by a call, not by text to shape.
+  const shaped = answer && !(toolChoice?.type === 'any' || toolChoice?.type === 'tool') ? answer : undefined;
+  // With thinking, the forced tool below would cost the thinking (or the request): a schema goes as
+  // structured outputs instead, and the text answer is the content (answer-format.ts).
+  const format = shaped && body.thinking ? outputFormat(shaped) : undefined;
+  const jsonTool = shaped && !format ? answerTool(shaped) : undefined;
+  if (format) body.output_config = { format };
   if (jsonTool) {
     // The answer is the JSON tool's input: forced when no tool of the client's may be called; with
     // the client's tools offered, any tool (one of theirs, or the answer).
     const ownTools = (body.tools?.length ?? 0) > 0 && toolChoice?.type !== 'none';
-    body.tools = [...(body.tools ?? []), answerTool!];
-    body.tool_choice = ownTools ? { ...toolChoice, type: 'any' } : { type: 'tool', name: jsonTool };
+    body.tools = [...(body.tools ?? []), jsonTool];
+    body.tool_choice = ownTools ? { ...toolChoice, type: 'any' } : { type: 'tool', name: jsonTool.name };
   } else if (toolChoice) {
-    // A client that requires a call of its own tools is answered by a call, not by text to shape.
     body.tool_choice = toolChoice;
   }
   // Anthropic thinks only where the tool choice is auto or none: a call that must be made is what was asked.
@@ -140,11 +134,30 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
     rejectUnsupported(policy, provider, 'reasoning_effort', `Anthropic cannot think while ${why}`);
     delete body.thinking;
   }
+  // A tool loop's next turn with thinking must send back the thinking its calls came after, signed
+  // as Anthropic gave it, and a chat client has nowhere to keep that (OpenAI's messages have no
+  // such field): Anthropic would refuse every such turn ("Expected `thinking`… found `tool_use`"),
+  // so this turn goes without thinking. A client that sends `thinking_blocks` back keeps it.
+  if (body.thinking?.type === 'enabled' && continuesUnsignedToolUse(body.messages)) delete body.thinking;
   // Anthropic refuses a thinking budget that does not leave room for the answer.
   if (body.thinking?.type === 'enabled' && typeof body.thinking.budget_tokens === 'number' && body.max_tokens <= body.thinking.budget_tokens) {
     body.max_tokens = body.thinking.budget_tokens + body.max_tokens;
   }
-  return jsonTool ? { body, jsonTool } : { body };
+  return jsonTool ? { body, jsonTool: jsonTool.name } : { body };
+}
+
+/**
+ * Whether the conversation continues a tool-use turn (the last assistant turn called tools and the
+ * user's turn after it answers them) that does not start with thinking, as Anthropic requires of
+ * that turn when thinking is on.
+ */
+function continuesUnsignedToolUse(messages: readonly AnthropicMessageParam[]): boolean {
+  const last = messages.findLastIndex((message) => message.role === 'assistant');
+  if (last < 0) return false;
+  const turn = messages[last]!.content;
+  if (typeof turn === 'string' || !turn.some((block) => block.type === 'tool_use')) return false;
+  const answered = messages.slice(last + 1).some((message) => typeof message.content !== 'string' && message.content.some((block) => block.type === 'tool_result'));
+  return answered && turn[0]?.type !== 'thinking' && turn[0]?.type !== 'redacted_thinking';
 }
 
 function translateMessages(messages: readonly ChatMessage[], options: ToAnthropicOptions): { system: AnthropicTextBlock[]; messages: AnthropicMessageParam[] } {
@@ -235,34 +248,6 @@ function contentPart(part: Record<string, unknown>, at: string, options: ToAnthr
       rejectUnsupported(options.policy, options.provider, at, `content of type '${String(part.type)}' has no Anthropic equivalent`);
       return undefined;
   }
-}
-
-function translateTools(tools: unknown[], provider: string): AnthropicTool[] {
-  return tools.map((tool, index) => {
-    const fn = (tool as { type?: string; function?: { name?: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null } }).function;
-    if ((tool as { type?: string }).type !== 'function' || !fn?.name) {
-      throw invalidRequest(`${provider} accepts only function tools (tools[${index}]).`, `tools[${index}]`, 'unsupported_parameter');
-    }
-    return {
-      name: fn.name,
-      ...(fn.description ? { description: fn.description } : {}),
-      input_schema: fn.parameters ?? { type: 'object', properties: {} },
-      // Anthropic's tools have the same switch: the call's input is validated against the schema
-      // (only `true` is sent, as for the answer tool above).
-      ...(fn.strict === true ? { strict: true } : {}),
-    };
-  });
-}
-
-function translateToolChoice(choice: unknown, parallel: unknown, provider: string): AnthropicToolChoice | undefined {
-  const noParallel = parallel === false ? { disable_parallel_tool_use: true } : {};
-  if (choice === undefined || choice === null) return parallel === false ? { type: 'auto', ...noParallel } : undefined;
-  if (choice === 'none') return { type: 'none' };
-  if (choice === 'auto') return { type: 'auto', ...noParallel };
-  if (choice === 'required') return { type: 'any', ...noParallel };
-  const name = (choice as { function?: { name?: string } }).function?.name;
-  if (name) return { type: 'tool', name, ...noParallel };
-  throw invalidRequest(`${provider} cannot honour this tool_choice.`, 'tool_choice', 'unsupported_parameter');
 }
 
 function parseArguments(text: string, at: string): unknown {
