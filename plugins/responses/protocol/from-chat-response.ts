@@ -4,7 +4,7 @@
  * reasoning as a `reasoning` item, its text as a `message` item of `output_text` parts, each tool
  * call as a `function_call` item, and the request's settings echoed the way OpenAI echoes them.
  */
-import type { ChatCompletion, ChatMessage, ThinkingBlock, ToolCall, Usage } from 'llm-gateway/plugin';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ThinkingBlock, ToolCall, Usage } from 'llm-gateway/plugin';
 import { newId } from './ids.js';
 import { carriedReasoningItems, encodeReasoning } from './reasoning.js';
 import type { ToolNames } from './tools.js';
@@ -67,7 +67,16 @@ export function toResponse(completion: ChatCompletion, shell: ResponseObject, na
   const refusal = typeof message.refusal === 'string' ? message.refusal : '';
   if (answer !== '' || refusal !== '' || calls.length === 0) output.push(messageItem(newId('msg'), answer, refusal, messageStatus(finish)));
   for (const call of calls) output.push(functionCallItem(newId('fc'), call, names, 'completed'));
-  return finished({ ...shell, output }, finish, completion.usage);
+  const tier = servedTier(completion);
+  return finished({ ...shell, ...(tier ? { service_tier: tier } : {}), output }, finish, completion.usage);
+}
+
+/**
+ * The tier that served the answer, where the upstream says (OpenAI: "based on the processing mode
+ * actually used", which may differ from the one asked for); else the response keeps the request's.
+ */
+export function servedTier(answer: ChatCompletion | ChatCompletionChunk): string | undefined {
+  return typeof answer.service_tier === 'string' && answer.service_tier !== '' ? answer.service_tier : undefined;
 }
 
 /** The response with its final status (`incomplete` when the output was cut short) and usage. */
@@ -84,7 +93,10 @@ export function finished(response: ResponseObject, finishReason: string | null, 
 /**
  * The model's reasoning as an item: its text as the summary, and in `encrypted_content` what the
  * provider needs back next turn (signed thinking, tool calls' provider data: see reasoning.ts).
- * Undefined when there is nothing to say or carry.
+ * Reasoning with nothing signed has `encrypted_content` too, as OpenAI's reasoning items always
+ * do: a client that keeps nothing on the server (`store: false`) sends back only the reasoning
+ * items that have it (the AI SDK), and DeepSeek refuses a tool loop's next turn without its
+ * reasoning. Undefined when there is nothing to say or carry.
  */
 export function reasoningItem(text: string, blocks: readonly ThinkingBlock[], id: string, toolCalls: Record<string, Record<string, unknown>> = {}): ResponseReasoningItem | undefined {
   const carries = blocks.length > 0 || Object.keys(toolCalls).length > 0;
@@ -93,7 +105,7 @@ export function reasoningItem(text: string, blocks: readonly ThinkingBlock[], id
     id,
     type: 'reasoning',
     summary: text === '' ? [] : [{ type: 'summary_text', text }],
-    ...(carries ? { encrypted_content: encodeReasoning({ thinking: blocks, toolCalls }) } : {}),
+    encrypted_content: encodeReasoning({ thinking: blocks, toolCalls }),
   };
 }
 

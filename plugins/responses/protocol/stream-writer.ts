@@ -16,7 +16,7 @@
  * end, because chat streams may interleave the arguments of parallel calls.
  */
 import { StreamedThinking, StreamedToolCalls, type ChatCompletionChunk, type ThinkingBlock, type Usage } from 'llm-gateway/plugin';
-import { finished, forClient, functionCallItem, messageStatus, reasoningItem, upstreamReasoningItem, withoutEncryptedContent } from './from-chat-response.js';
+import { finished, forClient, functionCallItem, messageStatus, reasoningItem, servedTier, upstreamReasoningItem, withoutEncryptedContent } from './from-chat-response.js';
 import { newId } from './ids.js';
 import { REASONING_ITEMS, carriedReasoningItems } from './reasoning.js';
 import type { ToolNames } from './tools.js';
@@ -60,6 +60,8 @@ export class ResponseEventWriter {
   private readonly callNumbers = new StreamedToolCalls();
   private finishReason: string | null = null;
   private usage: Usage | undefined;
+  /** The tier that served the answer, as the upstream's chunks say (servedTier). */
+  private serviceTier: string | undefined;
   /** A streamed thinking block's text, for its signature's block. */
   private readonly thinking = new StreamedThinking();
   private final: ResponseObject | undefined;
@@ -81,6 +83,7 @@ export class ResponseEventWriter {
   write(chunk: ChatCompletionChunk): ResponseStreamEvent[] {
     const events: ResponseStreamEvent[] = [];
     if (chunk.usage) this.usage = chunk.usage;
+    this.serviceTier ??= servedTier(chunk);
     const choice = chunk.choices?.find((c) => c.index === 0);
     if (!choice) return events;
     const delta = choice.delta ?? {};
@@ -107,7 +110,7 @@ export class ResponseEventWriter {
     }
     this.carryToolCallExtras(events);
     this.calls.clear();
-    this.final = finished({ ...this.shell, output: [...this.output] }, this.finishReason, this.usage);
+    this.final = finished({ ...this.shell, ...(this.serviceTier ? { service_tier: this.serviceTier } : {}), output: [...this.output] }, this.finishReason, this.usage);
     events.push(this.event(this.final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: forClient(this.final, this.include) }));
     return events;
   }
