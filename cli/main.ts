@@ -69,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.version) return print(VERSION);
-  const [command = values.help ? 'help' : 'start', ...rest] = positionals;
+  // `start --help`, `keys --help`: the help, never the command (`start` would start a gateway).
+  if (values.help) return print(HELP);
+  const [command = 'start', ...rest] = positionals;
   // Each command's module is loaded once it is chosen: `start`'s only after the young-generation
   // cap, which may execute this process again (young-generation.ts), so the gateway loads once.
   if (command === 'keys') {
