@@ -35,10 +35,34 @@ export function onStopSignals(logger: Pick<Logger, 'info' | 'warn'>, forced: str
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  stopWhenNpmIsGone(logger, stop);
   return {
     get stopping() {
       return first !== undefined;
     },
     stop,
   };
+}
+
+/** How often a gateway run by npm looks whether npm's shell is still its parent. */
+const PARENT_CHECK_MS = 500;
+
+/**
+ * `npm start` runs the script through `sh -c`. Where /bin/sh is dash (Debian, Ubuntu, Node's
+ * Debian-based images), a SIGTERM sent to npm alone (`docker stop` with `CMD ["npm", "start"]`)
+ * reaches the shell, which dies of it without passing it on, and npm exits: the gateway would go
+ * on serving, orphaned, until it is killed, its streams cut and its last usage records lost. Run
+ * by npm, the gateway takes its parent's going as that SIGTERM. (Not `exec` in the script: cmd.exe
+ * has none. Not outside npm: a gateway started in the background outlives its shell on purpose.)
+ */
+function stopWhenNpmIsGone(logger: Pick<Logger, 'info'>, stop: (signal: NodeJS.Signals) => void): void {
+  if (process.env.npm_lifecycle_event === undefined) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    logger.info('the npm process that ran this gateway is gone (its shell did not pass a signal on): stopping as on SIGTERM');
+    stop('SIGTERM');
+  }, PARENT_CHECK_MS);
+  timer.unref();
 }
