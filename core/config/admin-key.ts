@@ -33,6 +33,12 @@ export function resolveAdminKey(raw: KernelConfig, plugins: readonly GatewayPlug
   return key;
 }
 
+/** Reports an unset variable that `server.adminKey` names, where the rest of the key cannot be resolved. Always undefined. */
+export function checkAdminKeyVariable(raw: KernelConfig, env: NodeJS.ProcessEnv, problems: string[]): undefined {
+  fromConfig(raw.server?.adminKey, env, problems);
+  return undefined;
+}
+
 /** `server.adminKey` as written, or read from the variable it names. */
 function fromConfig(value: string | EnvReference | undefined, env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
   if (value === undefined || typeof value === 'string') return value;
