@@ -105,7 +105,7 @@ export type SettledReport = (window: BudgetWindow, totalMicros: number) => void;
 
 export type Reservation =
   | { ok: true; /** What was reserved: the most the request can cost. */ micros: number; release: (actualMicros: number, report?: SettledReport) => void | Promise<void> }
-  | { ok: false; window: BudgetWindow; spentMicros: number };
+  | { ok: false; window: BudgetWindow; spentMicros: number; /** The most the refused request could have cost. */ micros: number };
 
 /** Reserves `micros` in every window, or in none: at once on counters in this process. */
 export function reserve(counters: Counters, windows: readonly BudgetWindow[], micros: number): Reservation | Promise<Reservation> {
@@ -128,7 +128,7 @@ async function reserveShared(counters: Counters, windows: readonly BudgetWindow[
   const refused = windows.findIndex((window, i) => totals[i]! > window.limitMicros || (micros === 0 && totals[i]! >= window.limitMicros));
   if (refused >= 0) {
     await giveBack();
-    return { ok: false, window: windows[refused]!, spentMicros: totals[refused]! - micros };
+    return { ok: false, window: windows[refused]!, spentMicros: totals[refused]! - micros, micros };
   }
   let released = false;
   return {
@@ -151,7 +151,7 @@ function reserveNow(counters: LocalCounters, windows: readonly BudgetWindow[], m
     const total = counters.addNow(window.counter, micros, window.ttlMs);
     if (total > window.limitMicros || (micros === 0 && total >= window.limitMicros)) {
       for (const taken of windows.slice(0, index + 1)) counters.addNow(taken.counter, -micros, taken.ttlMs);
-      return { ok: false, window, spentMicros: total - micros };
+      return { ok: false, window, spentMicros: total - micros, micros };
     }
   }
   let released = false;

@@ -230,7 +230,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
             const reservation = pending instanceof Promise ? await pending : pending;
             if (reservation && !reservation.ok) {
               reportRefusal(host.events, callerOf(key), reservation.window, reservation.spentMicros);
-              throw overBudget(reservation.window);
+              throw overBudget(reservation.window, { spentMicros: reservation.spentMicros, requestMicros: reservation.micros });
             }
           }
           return next(call);
@@ -369,14 +369,29 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
   },
 });
 
-function overBudget(window: BudgetWindow): GatewayError {
+/**
+ * The refusal of a request a budget window cannot take: spent, or (`reserved`) with less left than
+ * the request could cost, which a smaller `max_tokens` may fit at once.
+ */
+function overBudget(window: BudgetWindow, reserved?: { spentMicros: number; requestMicros: number }): GatewayError {
   const resetsIn = resetsInSeconds(window);
-  const whose = window.team === undefined ? 'This key has' : `This key's team '${window.team}' has`;
-  return new GatewayError('budget_exceeded', `${whose} used its ${window.name} budget of $${(window.limitMicros / 1e6).toFixed(2)}; it resets in ${resetsIn} s.`, {
+  const budget = `${window.name} budget of ${dollars(window.limitMicros)}`;
+  const left = reserved ? window.limitMicros - reserved.spentMicros : 0;
+  const message =
+    left > 0
+      ? `This request could cost up to ${dollars(reserved!.requestMicros)}, more than the ${dollars(left)} left of the ${budget} of ${window.team === undefined ? 'this key' : `this key's team '${window.team}'`}: ask for fewer tokens (max_tokens), or wait until it resets in ${resetsIn} s.`
+      : `${window.team === undefined ? 'This key has' : `This key's team '${window.team}' has`} used its ${budget}; it resets in ${resetsIn} s.`;
+  return new GatewayError('budget_exceeded', message, {
     code: `${window.team === undefined ? '' : 'team_'}${window.name}_budget_exceeded`,
     retryable: false,
     retryAfterSeconds: resetsIn,
   });
+}
+
+/** Dollars from micro-dollars: cents, or two significant digits under a cent (a $0.004 budget is not "$0.00"). */
+function dollars(micros: number): string {
+  const usd = micros / 1e6;
+  return `$${usd === 0 || usd >= 0.01 ? usd.toFixed(2) : usd.toPrecision(2)}`;
 }
 
 function limited(message: string, code: string, retryAfterSeconds: number): GatewayError {
