@@ -65,6 +65,17 @@ describe('invalid input gives OpenAI error JSON with a 400, never a 500', () => 
     expect(body.error.type).toBe('invalid_request_error');
     expect(upstream.requests).toHaveLength(0);
   });
+
+  // A reasoning item's `content` may be null (Codex sends it so, OpenAI takes it:
+  // test/e2e/agents/codex-reasoning-content-null.test.ts); a message's may not.
+  it.each([
+    ['a typed message', { type: 'message', role: 'user', content: null }],
+    ['an untyped message', { role: 'user', content: null }],
+  ])('%s with content null → 400', async (_name, item) => {
+    const res = await fetch(`${gw.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat/mock-small', input: [item] }) });
+    expect(res.status).toBe(400);
+    expect(upstream.requests).toHaveLength(0);
+  });
 });
 
 describe('streamed function calls', () => {

@@ -11,12 +11,16 @@ const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type:
 /** Ids are looked up in the store: bounded like every key a client chooses. */
 const id = { type: 'string', minLength: 1, maxLength: 256 };
 
+/** A message's content is never null. */
+const messageContent = { type: ['string', 'array'] };
+
 const item = {
   type: 'object',
   properties: {
     type: { type: ['string', 'null'] },
     role: { type: 'string' },
-    content: { type: ['string', 'array'], items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
+    // Null on a reasoning item without reasoning text (Codex writes `"content": null`, which OpenAI takes).
+    content: { type: ['string', 'array', 'null'], items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
     call_id: { type: 'string', minLength: 1 },
     name: { type: 'string', minLength: 1 },
     arguments: { type: 'string' },
@@ -24,9 +28,9 @@ const item = {
   },
   allOf: [
     // The item kinds the translation reads, each with the fields OpenAI requires of it.
-    { if: { properties: { type: { const: 'message' } }, required: ['type'] }, then: { required: ['role', 'content'] } },
+    { if: { properties: { type: { const: 'message' } }, required: ['type'] }, then: { required: ['role', 'content'], properties: { content: messageContent } } },
     // Without a type, an item is a message (`EasyInputMessage`) or a reference to a stored item.
-    { if: { not: { required: ['type'], properties: { type: { type: 'string' } } } }, then: { anyOf: [{ required: ['role', 'content'] }, { required: ['id'], properties: { id } }] } },
+    { if: { not: { required: ['type'], properties: { type: { type: 'string' } } } }, then: { anyOf: [{ required: ['role', 'content'], properties: { content: messageContent } }, { required: ['id'], properties: { id } }] } },
     { if: { properties: { type: { const: 'function_call' } }, required: ['type'] }, then: { required: ['call_id', 'name', 'arguments'] } },
     { if: { properties: { type: { const: 'function_call_output' } }, required: ['type'] }, then: { required: ['call_id', 'output'] } },
     { if: { properties: { type: { const: 'item_reference' } }, required: ['type'] }, then: { required: ['id'], properties: { id } } },
