@@ -20,3 +20,18 @@ export function parseUpstreamJson(text: string): unknown {
     throw new GatewayError('upstream', 'The upstream answered with a response that is not JSON.', { code: 'upstream_invalid_response' });
   }
 }
+
+/**
+ * The upstream's Responses API answer (a response, or a streamed event's data) as the client must
+ * see it: where the gateway expanded `previous_response_id`, the upstream never saw it and answers
+ * null, so the id goes back in (`response.previous_response_id` of an event's data). The text as
+ * it came otherwise.
+ */
+export function withPreviousResponseId(text: string, previousResponseId: string | null | undefined, inEvent: boolean): { text: string; parsed: unknown } {
+  const parsed = parseUpstreamJson(text);
+  if (typeof previousResponseId !== 'string') return { text, parsed };
+  const holder = inEvent ? (parsed as { response?: unknown } | null)?.response : parsed;
+  if (typeof holder !== 'object' || holder === null) return { text, parsed };
+  (holder as { previous_response_id?: unknown }).previous_response_id = previousResponseId;
+  return { text: JSON.stringify(parsed), parsed };
+}

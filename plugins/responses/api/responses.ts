@@ -16,6 +16,7 @@
  */
 import {
   clientGone,
+  invalidRequest,
   defineFrontEnd,
   nativeOf,
   toGatewayError,
@@ -33,7 +34,7 @@ import type { ResponseInputItem, ResponseObject, ResponsesRequest, ResponseStrea
 import { validateResponsesRequest } from '../protocol/validate-request.js';
 import type { ResponseStore, StoredResponse } from '../store/response-store.js';
 import { translatedConversation } from './conversation.js';
-import { parseUpstreamJson } from './native-request.js';
+import { parseUpstreamJson, withPreviousResponseId } from './native-request.js';
 
 /** What the front-end remembers of a request until its answer is written. */
 interface ResponsesState {
@@ -51,6 +52,8 @@ interface ResponsesState {
 export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
   const save = async (state: ResponsesState, response: ResponseObject): Promise<void> => {
     if (state.request.store === false || typeof response?.id !== 'string' || !Array.isArray(response.output)) return;
+    // Never a snapshot of an answer still running: a follow-up or a retrieve would take it as the whole.
+    if (response.status === 'queued' || response.status === 'in_progress') return;
     await store.save({ owner: state.owner, response, input: state.items, turnStart: state.turnStart, follows: state.follows });
   };
 
@@ -59,6 +62,9 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
     paths: ['/v1/responses'],
     async parse(body, http) {
       const request = validateResponsesRequest(body);
+      // A background response is polled and cancelled at the provider that runs it, which the
+      // gateway neither tracks nor asks: refused for every target, rather than a queued snapshot for ever.
+      if (request.background === true) throw invalidRequest('Background responses (background: true) are not supported by this gateway; send the request without background (streaming, if it runs long).', 'background', 'unsupported_parameter');
       const { owner, conversation, translation, native } = await translatedConversation(request, store, http);
       const { request: chat, losses, toolNames, compacting } = translation;
       const state: ResponsesState = { request, owner, items: conversation.items, turnStart: conversation.turnStart, follows: conversation.follows, toolNames, compacting };
@@ -68,9 +74,10 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
     async renderJson(_ctx, answer, state) {
       const native = nativeOf(answer, 'openai-responses');
       if (native) {
-        await save(state, parseUpstreamJson(native.data) as ResponseObject);
-        // The upstream's own bytes, as it sent them (the kernel sends text as JSON).
-        return native.data;
+        const answer = withPreviousResponseId(native.data, state.request.previous_response_id, false);
+        await save(state, answer.parsed as ResponseObject);
+        // The upstream's own bytes, as it sent them (the kernel sends text as JSON), the previous response named.
+        return answer.text;
       }
       const translated = toResponse(answer as ChatCompletion, responseShell(state.request, newId('resp'), state.request.model), state.toolNames);
       const response = state.compacting ? (asCompaction(translated) ?? compactionFailed()) : translated;
@@ -111,13 +118,17 @@ async function* responseEvents(
       passThrough ??= native !== undefined;
       if (passThrough) {
         if (!native) continue;
-        if (native.event === 'response.created' || TERMINAL.has(native.event)) {
-          upstreamResponse = (parseUpstreamJson(native.data) as { response?: ResponseObject } | undefined)?.response ?? upstreamResponse;
+        let data = native.data;
+        const described = native.event === 'response.created' || TERMINAL.has(native.event) || (native.event === 'response.in_progress' && typeof state.request.previous_response_id === 'string');
+        if (described) {
+          const event = withPreviousResponseId(native.data, state.request.previous_response_id, true);
+          data = event.text;
+          if (native.event !== 'response.in_progress') upstreamResponse = (event.parsed as { response?: ResponseObject } | undefined)?.response ?? upstreamResponse;
           if (native.event === 'response.completed' || native.event === 'response.incomplete') await save(state, upstreamResponse as ResponseObject);
         }
         ended ||= TERMINAL.has(native.event);
         replayed++;
-        yield `event: ${native.event}\ndata: ${native.data}\n\n`;
+        yield `event: ${native.event}\ndata: ${data}\n\n`;
         continue;
       }
       if (!writer) {

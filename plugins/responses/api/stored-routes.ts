@@ -4,7 +4,9 @@
  * - `GET /v1/responses/{id}/input_items`: the items that led to it, as a list page
  *   (`ResponseItemList` in openai-node `src/resources/responses/input-items.ts`: `data`,
  *   `first_id`, `last_id`, `has_more`; query `limit` 1-100 (20), `order` asc|desc (desc), `after`);
- * - `DELETE /v1/responses/{id}`: `{ id, object: 'response.deleted', deleted: true }`.
+ * - `DELETE /v1/responses/{id}`: `{ id, object: 'response.deleted', deleted: true }`;
+ * - `POST /v1/responses/{id}/cancel`: a 400, every stored response being synchronous, and
+ *   `?stream=true` on the first: a 400 (a stored response is not replayed as events).
  * Only the key that created a response can see it; anyone else, and any unknown or expired id,
  * gets a 404. `include=reasoning.encrypted_content` shows reasoning's `encrypted_content`.
  */
@@ -20,7 +22,19 @@ export function addStoredResponseRoutes(host: PluginHost, store: ResponseStore):
     path: '/v1/responses/:id',
     handler: async (http) => {
       const record = await find(http, store);
+      // The SDK's resumable stream: an answer of JSON would read as a stream that ended at once.
+      if (http.query.stream === 'true') throw invalidRequest('Streaming a stored response (stream=true) is not supported by this gateway; retrieve it without stream.', 'stream', 'unsupported_parameter');
       http.body = forClient(record.response, includeOf(http));
+    },
+  });
+
+  // Only background responses can be cancelled, and the gateway runs none (responses.ts refuses them).
+  host.route({
+    method: 'POST',
+    path: '/v1/responses/:id/cancel',
+    handler: async (http) => {
+      await find(http, store);
+      throw invalidRequest('Cannot cancel a synchronous response: only background responses can be cancelled, and this gateway runs none.', undefined, 'response_not_cancellable');
     },
   });
 
