@@ -99,8 +99,9 @@ describe('a host that serves /completions gets the request as written', () => {
     const { status, text } = await post({ model: 'native/mock-instruct', prompt: 'say hello', stream: true });
     expect(status).toBe(200);
     expect(text).toBe(`${events.join('')}data: [DONE]\n\n`);
-    // The body as written: no usage request slipped in.
-    expect(sent('/v1/completions')[0]?.body).toEqual({ model: 'mock-instruct', prompt: 'say hello', stream: true });
+    // The body as written, asking for the stream's usage, which the record settles from (the
+    // client, who did not ask, gets no usage chunk: stream-usage-always-asked.test.ts).
+    expect(sent('/v1/completions')[0]?.body).toEqual({ model: 'mock-instruct', prompt: 'say hello', stream: true, stream_options: { include_usage: true } });
   });
 
   it('streams through the SDK, with usage only when asked', async () => {

@@ -28,10 +28,13 @@ export const completionsApi = defineFrontEnd<ClientAsked>({
   paths: ['/v1/completions'],
   parse(raw) {
     const { body, request, losses, echo } = readCompletionsRequest(raw);
+    // A host that serves text completions is asked for a stream's usage too, as the chat view is:
+    // the record settles from it. The client gets the usage chunk only if it asked.
+    const native = body.stream === true ? { ...body, stream_options: { ...body.stream_options, include_usage: true } } : body;
     return {
       operation: 'chat',
       request,
-      native: { protocol: PROTOCOL, body, headers: {} },
+      native: { protocol: PROTOCOL, body: native, headers: {} },
       losses,
       state: { echo, includeUsage: body.stream_options?.include_usage === true },
     };
@@ -57,7 +60,8 @@ function textCompletionEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCom
       ctx.timings.firstByteMs ??= ctx.elapsed();
       const native = nativeOf(chunk, PROTOCOL);
       passThrough ??= native !== undefined;
-      if (passThrough) return native ? `data: ${native.data}\n\n` : SKIP;
+      // A usage chunk (no choices) the client did not ask for stays here.
+      if (passThrough) return native && (asked.includeUsage || !chunk.usage || chunk.choices?.length > 0) ? `data: ${native.data}\n\n` : SKIP;
       const written = writer.write(chunk);
       return written ? `data: ${JSON.stringify(written)}\n\n` : SKIP;
     },
