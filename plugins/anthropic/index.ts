@@ -9,6 +9,7 @@
 import { definePlugin } from 'llm-gateway/plugin';
 import { countTokensApi } from './api/count-tokens.js';
 import { messagesApi } from './api/messages.js';
+import { anthropicModelsGate } from './api/models.js';
 import { anthropicType } from './provider/anthropic-type.js';
 
 export const anthropicPlugin = definePlugin({
@@ -17,6 +18,8 @@ export const anthropicPlugin = definePlugin({
   setup(host) {
     host.frontEnd(messagesApi);
     host.frontEnd(countTokensApi(host));
+    // The model list in Anthropic's shape, for Anthropic's clients.
+    return { gate: anthropicModelsGate };
   },
 });
 
