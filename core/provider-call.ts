@@ -12,6 +12,7 @@ import type { ChatResult, EmbeddingsResult, Provider, Target, UpstreamResult } f
 import type { ProviderRuntime } from './live/provider-runtime.js';
 import { rejectUnsupported, unsupportedParam, type UnsupportedParamsPolicy } from './providers/unsupported.js';
 import type { TranslationLoss } from './protocol/native.js';
+import { estimatedUsage, isEstimatedUsage } from './protocol/estimated-usage.js';
 import { AdvisoryFields } from './advisory.js';
 import { deploymentOf } from './deployment-map.js';
 import type { Logger } from './logger.js';
@@ -150,7 +151,8 @@ function callAbort(ctx: GatewayContext, trySignal: AbortSignal | undefined): Req
 /** Embeddings usage in chat terms: all prompt, no completion. */
 function embeddingsUsage(usage: EmbeddingsResponse['usage'] | undefined): Usage | undefined {
   if (!usage) return undefined;
-  return { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens ?? usage.prompt_tokens };
+  const counted = { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens ?? usage.prompt_tokens };
+  return isEstimatedUsage(usage) ? estimatedUsage(counted) : counted;
 }
 
 /** The client's request as this target receives it: its model name and its parameter overrides. */

@@ -37,6 +37,7 @@ export { encodedEmbedding } from './provider-kit/embedding-encoding.js';
 export { credentialsRefused, readErrorBody, reportedUpstreamError, retryAfterSeconds, upstreamHttpError } from './provider-kit/upstream-errors.js';
 
 export { attachNative, nativeOf } from '../core/protocol/native.js';
+export { estimatedUsage } from '../core/protocol/estimated-usage.js';
 export type { NativeEvent, NativeProtocol, NativeRequest, TranslationLoss } from '../core/protocol/native.js';
 export { GatewayError, invalidRequest, isGatewayError, notFound, toGatewayError } from '../core/errors.js';
 export type { GatewayErrorOptions } from '../core/errors.js';

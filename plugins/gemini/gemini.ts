@@ -16,7 +16,7 @@
  * https://ai.google.dev/gemini-api/docs/api-key (the x-goog-api-key header).
  */
 import { type EmbeddingsRequest, type EmbeddingsResponse, GatewayError, invalidRequest } from 'llm-gateway/plugin';
-import { type ChatCallInput, type ChatResult, type CommonProviderOptions, type EmbeddingsCallInput, type JsonResult, type Provider, type ProviderContext, type ProviderModel, type Timeouts, type UnsupportedParamsPolicy, UpstreamHttpClient, decodeSse, defineProviderType, encodedEmbedding, jsonHeaders, rejectUnsupported, timeoutsSchema, unsupportedParam } from 'llm-gateway/provider-kit';
+import { type ChatCallInput, type ChatResult, type CommonProviderOptions, type EmbeddingsCallInput, type JsonResult, type Provider, type ProviderContext, type ProviderModel, type Timeouts, type UnsupportedParamsPolicy, UpstreamHttpClient, decodeSse, defineProviderType, encodedEmbedding, estimatedUsage, jsonHeaders, rejectUnsupported, timeoutsSchema, unsupportedParam } from 'llm-gateway/provider-kit';
 import { geminiHttpError } from './errors.js';
 import { toOpenAICompletion } from './from-gemini.js';
 import { GeminiStreamTranslator, translateGeminiStream } from './stream.js';
@@ -209,7 +209,8 @@ async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promi
     exchange = answered.exchange;
   }
   // Gemini reports no token counts for embeddings. OpenAI clients expect usage, so it is an
-  // estimate: about four characters per token, the usual rule of thumb for English text.
+  // estimate: about four characters per token, the usual rule of thumb for English text, marked
+  // as one so the usage record says so.
   const estimate = Math.ceil(texts.reduce((sum, text) => sum + text.length, 0) / 4);
   return {
     kind: 'json',
@@ -219,7 +220,7 @@ async function embeddings(settings: Settings, input: EmbeddingsCallInput): Promi
       object: 'list',
       data: vectors.map((vector, index) => ({ object: 'embedding', index, embedding: encodedEmbedding(vector.values ?? [], request.encoding_format) })),
       model: request.model,
-      usage: { prompt_tokens: estimate, total_tokens: estimate },
+      usage: estimatedUsage({ prompt_tokens: estimate, total_tokens: estimate }),
     },
   };
 }

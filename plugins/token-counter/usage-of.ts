@@ -5,7 +5,7 @@
  * estimate of the prompt. A stream cut short after the provider stated its prompt's size keeps
  * that count (`usageSoFar`), beside the completion counted.
  */
-import { defineSlot, estimatePromptTokens, usageSoFar, type GatewayContext, type Usage } from 'llm-gateway/plugin';
+import { defineSlot, estimatePromptTokens, isEstimatedUsage, usageSoFar, type GatewayContext, type Usage } from 'llm-gateway/plugin';
 
 export interface TokenCount {
   promptTokens: number;
@@ -19,7 +19,7 @@ export interface TokenCount {
 export const tokenCountSlot = defineSlot<TokenCount>('token-counter:count');
 
 export function usageOf(ctx: GatewayContext): { usage: Usage; estimated: boolean } {
-  if (ctx.usage) return { usage: ctx.usage, estimated: false };
+  if (ctx.usage) return { usage: ctx.usage, estimated: isEstimatedUsage(ctx.usage) };
   const counted = ctx.get(tokenCountSlot);
   // A stream cut short after the provider stated some counts (its prompt's, in Anthropic's first
   // event and Gemini's every event): those stand for the prompt; the completion is what was
