@@ -11,6 +11,7 @@ import { SKIP, clientGone, defineFrontEnd, mapStream, nativeOf, toGatewayError, 
 import { withoutCarriers } from '../protocol/carried-call-data.js';
 import { toAnthropicErrorBody } from '../protocol/errors.js';
 import { AnthropicEventWriter, toAnthropicMessage } from '../protocol/from-openai-response.js';
+import type { ToolNameMap } from '../protocol/tool-names.js';
 import { toOpenAIRequest } from '../protocol/to-openai-request.js';
 import type { AnthropicStreamEvent } from '../protocol/types.js';
 import { validateMessagesRequest } from '../protocol/validate-request.js';
@@ -18,23 +19,24 @@ import { validateMessagesRequest } from '../protocol/validate-request.js';
 /** Anthropic headers that change what the upstream does, forwarded to an Anthropic upstream. */
 const FORWARDED_HEADERS = ['anthropic-beta'];
 
-/** The model name as the client wrote it, which its answer repeats. */
-interface ClientModel {
+/** What the answer needs of the request: the model name as the client wrote it, which the answer repeats, and its tool names the translation replaced. */
+interface ClientRequest {
   model: string;
+  toolNames?: ToolNameMap;
 }
 
-export const messagesApi = defineFrontEnd<ClientModel>({
+export const messagesApi = defineFrontEnd<ClientRequest>({
   endpoint: 'messages',
   paths: ['/v1/messages'],
   parse(body, http) {
     const anthropic = validateMessagesRequest(body);
-    const { request, losses } = toOpenAIRequest(anthropic);
+    const { request, losses, toolNames } = toOpenAIRequest(anthropic);
     // Anthropic requires max_tokens (Claude Code sends 128,000) and its thinking settings become a
     // reasoning effort: hints an OpenAI-format model may refuse, and then gets the request without.
-    return { operation: 'chat', request, native: nativeRequest(http, withoutCarriers(anthropic)), losses, advisory: ['max_tokens', 'reasoning_effort', 'user', 'top_k'], state: { model: anthropic.model } };
+    return { operation: 'chat', request, native: nativeRequest(http, withoutCarriers(anthropic)), losses, advisory: ['max_tokens', 'reasoning_effort', 'user', 'top_k'], state: toolNames ? { model: anthropic.model, toolNames } : { model: anthropic.model } };
   },
-  renderJson: (_ctx, completion, { model }) => nativeJson(completion as ChatCompletion) ?? toAnthropicMessage(completion as ChatCompletion, model),
-  renderStream: (ctx, chunks, { model }) => anthropicEvents(ctx, chunks, model),
+  renderJson: (_ctx, completion, { model, toolNames }) => nativeJson(completion as ChatCompletion) ?? toAnthropicMessage(completion as ChatCompletion, model, toolNames),
+  renderStream: (ctx, chunks, { model, toolNames }) => anthropicEvents(ctx, chunks, model, toolNames),
   renderError: (error, requestId) => toAnthropicErrorBody(error, requestId),
 });
 
@@ -58,8 +60,8 @@ function nativeJson(completion: ChatCompletion): string | undefined {
  * are replayed byte for byte; otherwise each OpenAI chunk is translated as it arrives. A failure
  * mid-way ends the stream with an `error` event and no `message_stop`.
  */
-function anthropicEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, model: string): AsyncIterable<string> {
-  const writer = new AnthropicEventWriter(model);
+function anthropicEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, model: string, toolNames: ToolNameMap | undefined): AsyncIterable<string> {
+  const writer = new AnthropicEventWriter(model, toolNames);
   let passThrough: boolean | undefined;
   return mapStream(chunks, {
     item(chunk) {

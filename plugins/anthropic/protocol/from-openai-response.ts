@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
 import { callDataOf, carrierBlock, carrierSignature } from './carried-call-data.js';
 import { anthropicStop, usageToAnthropic } from './mapping.js';
+import { clientToolName, type ToolNameMap } from './tool-names.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent } from './types.js';
 
-export function toAnthropicMessage(completion: ChatCompletion, model: string): AnthropicMessage {
+/** `toolNames`: the stand-ins the request sent for the client's tool names (to-openai-request.ts), given back here. */
+export function toAnthropicMessage(completion: ChatCompletion, model: string, toolNames?: ToolNameMap): AnthropicMessage {
   const choice = completion.choices[0];
   const message = choice?.message;
   const content: AnthropicContentBlock[] = [];
@@ -23,7 +25,7 @@ export function toAnthropicMessage(completion: ChatCompletion, model: string): A
   const text = textOf(message?.content);
   if (text) content.push({ type: 'text', text });
   for (const call of message?.tool_calls ?? []) {
-    content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseInput(call.function.arguments) });
+    content.push({ type: 'tool_use', id: call.id, name: clientToolName(call.function.name, toolNames), input: parseInput(call.function.arguments) });
   }
   return {
     id: anthropicId(completion.id),
@@ -71,7 +73,11 @@ export class AnthropicEventWriter {
   private stopped = false;
   private calledTools = false;
 
-  constructor(private readonly model: string) {}
+  /** `toolNames`: as toAnthropicMessage's. */
+  constructor(
+    private readonly model: string,
+    private readonly toolNames?: ToolNameMap,
+  ) {}
 
   /** The events one chunk becomes. */
   write(chunk: ChatCompletionChunk): AnthropicStreamEvent[] {
@@ -139,7 +145,7 @@ export class AnthropicEventWriter {
     const index = this.nextIndex++;
     this.calledTools = true;
     this.open = { kind: 'tool_use', index, call: number };
-    return { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name, input: {} } };
+    return { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name: clientToolName(name, this.toolNames), input: {} } };
   }
 
   /** The held calls, each whole in a block of its own (after its carrier, if it has one). */

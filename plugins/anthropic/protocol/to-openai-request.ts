@@ -17,23 +17,28 @@
  * `cache_control` marks stay on the OpenAI content parts (OpenRouter and others read them there);
  * thinking blocks ride along as `thinking_blocks`; tool results become `tool` messages placed
  * right after the assistant turn that asked for them, as OpenAI requires; system messages in the
- * conversation (Claude Code sends them) stay system messages, in place.
+ * conversation (Claude Code sends them) stay system messages, in place. A tool name OpenAI's
+ * pattern refuses goes up as a stand-in (tool-names.ts), which the answer turns back.
  */
 import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, type ThinkingBlock, type ToolCall, type TranslationLoss } from 'llm-gateway/plugin';
 import { carriedCallData, isCarrier, restoreCallData } from './carried-call-data.js';
+import { SentToolNames, type ToolNameMap } from './tool-names.js';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock } from './types.js';
 
 export interface OpenAITranslation {
   readonly request: ChatCompletionRequest;
   /** What the OpenAI request leaves out of the client's (empty when nothing was lost). */
   readonly losses: readonly TranslationLoss[];
+  /** The tool names that went up as stand-ins (tool-names.ts), for the answer to give back; absent when none did. */
+  readonly toolNames?: ToolNameMap;
 }
 
 export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
   const losses: TranslationLoss[] = [];
+  const names = new SentToolNames(() => (request.tools ?? []).map((tool) => tool.name));
   const messages: ChatMessage[] = [];
   if (request.system !== undefined) messages.push({ role: 'system', content: systemContent(request.system) });
-  request.messages.forEach((message, index) => messages.push(...translateMessage(message, `messages.${index}`, losses)));
+  request.messages.forEach((message, index) => messages.push(...translateMessage(message, `messages.${index}`, losses, names)));
 
   const out: ChatCompletionRequest = { model: request.model, messages, max_tokens: request.max_tokens };
   if (request.stream) {
@@ -55,7 +60,7 @@ export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
         return;
       }
       offered.add(tool.name);
-      const fn: Record<string, unknown> = { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object', properties: {} } };
+      const fn: Record<string, unknown> = { name: names.sent(tool.name), ...(tool.description ? { description: tool.description } : {}), parameters: tool.input_schema ?? { type: 'object', properties: {} } };
       // Strict schema validation of the call, as the client asked for it (OpenAI's switch has the same name).
       if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
       tools.push({ type: 'function', function: fn });
@@ -71,7 +76,7 @@ export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
     if (choice.type === 'auto') out.tool_choice = 'auto';
     else if (choice.type === 'any') out.tool_choice = 'required';
     else if (choice.type === 'none') out.tool_choice = 'none';
-    else if (choice.type === 'tool') out.tool_choice = { type: 'function', function: { name: choice.name } };
+    else if (choice.type === 'tool') out.tool_choice = { type: 'function', function: { name: names.sent(choice.name) } };
   }
   if (choice && out.tools && 'disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use) out.parallel_tool_calls = false;
   const format = outputFormat(request);
@@ -99,7 +104,8 @@ export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
   if (thinking?.type === 'enabled' && typeof thinking.budget_tokens === 'number') {
     out.reasoning_effort = thinking.budget_tokens <= 2048 ? 'low' : thinking.budget_tokens <= 8192 ? 'medium' : 'high';
   }
-  return { request: out, losses };
+  const toolNames = names.map;
+  return toolNames ? { request: out, losses, toolNames } : { request: out, losses };
 }
 
 /**
@@ -117,7 +123,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function translateMessage(message: AnthropicMessageParam, at: string, losses: TranslationLoss[]): ChatMessage[] {
+function translateMessage(message: AnthropicMessageParam, at: string, losses: TranslationLoss[], names: SentToolNames): ChatMessage[] {
   switch (message.role) {
     case 'system':
     case 'developer':
@@ -125,7 +131,7 @@ function translateMessage(message: AnthropicMessageParam, at: string, losses: Tr
     case 'user':
       return typeof message.content === 'string' ? [{ role: 'user', content: message.content }] : userMessages(message.content, at, losses);
     case 'assistant':
-      return typeof message.content === 'string' ? [{ role: 'assistant', content: message.content }] : [assistantMessage(message.content, at, losses)];
+      return typeof message.content === 'string' ? [{ role: 'assistant', content: message.content }] : [assistantMessage(message.content, at, losses, names)];
     default:
       losses.push({ param: `${at}.role`, why: `a message with the role '${String(message.role)}' has no equivalent`, kind: 'content' });
       return [];
@@ -138,7 +144,7 @@ function systemContent(content: string | AnthropicContentBlock[]): ChatMessage['
   return content.filter((block): block is AnthropicTextBlock => block.type === 'text').map(textPart);
 }
 
-function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: TranslationLoss[]): ChatMessage {
+function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: TranslationLoss[], names: SentToolNames): ChatMessage {
   const parts: Array<Record<string, unknown>> = [];
   const toolCalls: ToolCall[] = [];
   const thinking: ThinkingBlock[] = [];
@@ -153,7 +159,7 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: T
         parts.push(textPart(block));
         break;
       case 'tool_use':
-        toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+        toolCalls.push({ id: block.id, type: 'function', function: { name: names.sent(block.name), arguments: JSON.stringify(block.input ?? {}) } });
         break;
       case 'thinking':
         thinking.push({ type: 'thinking', thinking: block.thinking, ...(block.signature ? { signature: block.signature } : {}) });
