@@ -62,6 +62,25 @@ export const callerKeySlot = defineSlot<CallerKey>('auth:caller-key');
 /** The request's budget reservation, made once however many tries and interceptors call upstream. */
 const reservationSlot = defineSlot<Reservation | Promise<Reservation>>('auth:reservation');
 
+/**
+ * Whether nobody measured the answer: the provider reported no usage (a host that never does, a
+ * client gone before the usage chunk) and no token counter counted it. Such an answer keeps its
+ * budget reservation, the most it could have cost (settle), and its usage record costs the same.
+ */
+function nobodyMeasured(ctx: GatewayContext): boolean {
+  return ctx.servedBy !== undefined && ctx.usage === undefined && ctx.get(tokenCountSlot) === undefined;
+}
+
+/**
+ * What a key was charged for an answer nobody measured: its reservation, kept whole (see
+ * `nobodyMeasured`), for the usage record to say the same as the key's spend. Undefined for a measured
+ * answer, or one without a budget's reservation.
+ */
+export function keptReservationMicros(ctx: GatewayContext): number | undefined {
+  const held = ctx.get(reservationSlot);
+  return nobodyMeasured(ctx) && held !== undefined && !(held instanceof Promise) && held.ok ? held.micros : undefined;
+}
+
 /** The gateway key a request authenticated with, set by `authorize` (`Symbol.for`: any copy of this plugin reads it). */
 const KEY_STATE = Symbol.for('llm-gateway.auth:key');
 
@@ -228,6 +247,8 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
           if (key) {
             const pending = reservationFor(call.ctx, key, call.target);
             const reservation = pending instanceof Promise ? await pending : pending;
+            // Held as it came out, so what reads it later (settle, the usage record) need not wait.
+            if (reservation) call.ctx.set(reservationSlot, reservation);
             if (reservation && !reservation.ok) {
               reportRefusal(host.events, callerOf(key), reservation.window, reservation.spentMicros);
               throw overBudget(reservation.window, { spentMicros: reservation.spentMicros, requestMicros: reservation.micros });
@@ -345,7 +366,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         if (!ctx.servedBy || !usage) return 0;
         // An answer nobody measured keeps its reservation: counted as its prompt alone, a client
         // that left a stream before its usage chunk would spend past its budget for free.
-        if (ctx.usage === undefined && ctx.get(tokenCountSlot) === undefined) {
+        if (nobodyMeasured(ctx)) {
           unmeasured.sayOnce(ctx.servedBy, key.id);
           return reserved;
         }

@@ -1,6 +1,6 @@
 /** One usage record from a finished request's context: what the usage log stores. */
 import { newRequestId, type Attempt, type GatewayContext, type Usage } from 'llm-gateway/plugin';
-import { callerKeySlot } from 'llm-gateway/plugins/auth';
+import { callerKeySlot, keptReservationMicros } from 'llm-gateway/plugins/auth';
 import { cacheHitSlot, cacheOutcome, type CacheHitInfo } from 'llm-gateway/plugins/cache';
 import type { Pricing } from 'llm-gateway/plugins/cost';
 import { usageOf } from 'llm-gateway/plugins/token-counter';
@@ -22,7 +22,9 @@ function upstreamRecord(ctx: GatewayContext, pricing: Pricing, bodies: Bodies): 
   const served = ctx.servedBy ?? ctx.attempts.at(-1)?.target;
   // Only an answer that started is billed; refusals and failed tries spend nothing.
   const { usage, estimated } = ctx.servedBy ? usageOf(ctx) : { usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, estimated: false };
-  const costMicros = ctx.servedBy ? pricing.costMicros(ctx.servedBy, usage) : 0;
+  // An answer nobody measured costs what its key was charged for it (its budget's reservation,
+  // kept whole), so the log and the key's spend agree; its tokens stay the estimate they are.
+  const costMicros = keptReservationMicros(ctx) ?? (ctx.servedBy ? pricing.costMicros(ctx.servedBy, usage) : 0);
   const key = ctx.get(callerKeySlot);
   const totalMs = ctx.timings.totalMs ?? ctx.elapsed();
   const status = ctx.error?.status ?? ctx.http.res.statusCode;
