@@ -139,6 +139,14 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
   // such field): Anthropic would refuse every such turn ("Expected `thinking`… found `tool_use`"),
   // so this turn goes without thinking. A client that sends `thinking_blocks` back keeps it.
   if (body.thinking?.type === 'enabled' && continuesUnsignedToolUse(body.messages)) delete body.thinking;
+  // Thinking takes only a temperature of 1, a top_p from 0.95 and no top_k: a client's sampling
+  // settings (Roo Code always sends temperature 0) give way to the reasoning it asked for, rather
+  // than every request being refused.
+  if (body.thinking?.type === 'enabled') {
+    if (body.temperature !== undefined && body.temperature !== 1) delete body.temperature;
+    if (typeof body.top_p === 'number' && body.top_p < 0.95) delete body.top_p;
+    delete body.top_k;
+  }
   // Anthropic refuses a thinking budget that does not leave room for the answer.
   if (body.thinking?.type === 'enabled' && typeof body.thinking.budget_tokens === 'number' && body.max_tokens <= body.thinking.budget_tokens) {
     body.max_tokens = body.thinking.budget_tokens + body.max_tokens;
