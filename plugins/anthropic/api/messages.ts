@@ -7,7 +7,7 @@
  * own bytes (see `nativeProtocols`). Other upstreams' answers are translated into Anthropic's events.
  */
 import type { Context as KoaContext } from 'koa';
-import { SKIP, clientGone, defineFrontEnd, mapStream, nativeOf, toGatewayError, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type NativeRequest } from 'llm-gateway/plugin';
+import { SKIP, clientGone, defineFrontEnd, estimatePromptTokens, mapStream, nativeOf, toGatewayError, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type NativeRequest } from 'llm-gateway/plugin';
 import { withoutCarriers } from '../protocol/carried-call-data.js';
 import { toAnthropicErrorBody } from '../protocol/errors.js';
 import { AnthropicEventWriter, toAnthropicMessage } from '../protocol/from-openai-response.js';
@@ -61,7 +61,7 @@ function nativeJson(completion: ChatCompletion): string | undefined {
  * mid-way ends the stream with an `error` event and no `message_stop`.
  */
 function anthropicEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, model: string, toolNames: ToolNameMap | undefined): AsyncIterable<string> {
-  const writer = new AnthropicEventWriter(model, toolNames);
+  const writer = new AnthropicEventWriter(model, toolNames, () => estimatePromptTokens(ctx.request));
   let passThrough: boolean | undefined;
   return mapStream(chunks, {
     item(chunk) {

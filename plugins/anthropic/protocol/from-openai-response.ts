@@ -73,10 +73,14 @@ export class AnthropicEventWriter {
   private stopped = false;
   private calledTools = false;
 
-  /** `toolNames`: as toAnthropicMessage's. */
+  /**
+   * `toolNames`: as toAnthropicMessage's. `promptTokens`: the prompt's size as the gateway
+   * estimates it, asked once a translated stream starts (see `start`).
+   */
   constructor(
     private readonly model: string,
     private readonly toolNames?: ToolNameMap,
+    private readonly promptTokens?: () => number,
   ) {}
 
   /** The events one chunk becomes. */
@@ -186,8 +190,11 @@ export class AnthropicEventWriter {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      // The prompt's size is not known until the upstream reports usage at the end.
-      usage: { input_tokens: 0, output_tokens: 0 },
+      // Cline and Roo Code read the prompt's size here only (Claude Code's context meter too),
+      // and OpenAI-format hosts report it at the end: what the first chunk says (Gemini's say it
+      // in every event), else the gateway's estimate. The upstream's count follows in
+      // message_delta, whose usage is cumulative.
+      usage: chunk?.usage ? { ...usageToAnthropic(chunk.usage), output_tokens: 0 } : { input_tokens: Math.round(this.promptTokens?.() ?? 0), output_tokens: 0 },
     };
     return { type: 'message_start', message };
   }
