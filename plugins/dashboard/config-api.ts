@@ -8,6 +8,7 @@
  */
 import type { Context as KoaContext } from 'koa';
 import { GatewayError, grantedAdmin, invalidRequest, notFound, readJsonBody, type LiveConfig, type LiveKind, type PluginHost, type ProviderConfig, type VirtualModelConfig } from 'llm-gateway/plugin';
+import { checkEntryName } from './entry-names.js';
 import { checkSecretDestinations } from './secret-destinations.js';
 import { SECRET_NAME, masked, sealed } from './secrets.js';
 
@@ -80,7 +81,7 @@ export function addConfigRoutes(host: PluginHost): void {
     const kind = KINDS[String(http.params.kind)];
     if (!kind) throw notFound(`Unknown section '${String(http.params.kind)}': use providers or models.`, 'unknown_url');
     const name = String(http.params.name);
-    if (!/^[A-Za-z0-9][\w.-]{0,63}$/.test(name)) throw invalidRequest('A name is 1 to 64 letters, digits, ".", "_" or "-".', 'name');
+    checkEntryName(kind, name);
     return { kind, name };
   };
   const body = async (http: KoaContext) => {

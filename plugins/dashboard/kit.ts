@@ -107,3 +107,19 @@ export function jsonObjectField(form: URLSearchParams, name: string): Record<str
 export function compact<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
 }
+
+/**
+ * What an operator typed in a form the gateway refused, for the page to show it again (a refusal
+ * must not cost them the form): its fields by name, at the path it was sent to, which tells the
+ * page which form it was. Secrets are never sent back into a page.
+ */
+export interface TypedForm {
+  at: string;
+  values: Record<string, string>;
+}
+
+export function typedForm(http: KoaContext, form: URLSearchParams, secrets: readonly string[] = []): TypedForm {
+  const values: Record<string, string> = {};
+  for (const [name, value] of form) if (!secrets.includes(name) && !(name in values)) values[name] = value;
+  return { at: http.path, values };
+}

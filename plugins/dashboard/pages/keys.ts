@@ -9,7 +9,7 @@ import type { Context as KoaContext } from 'koa';
 import { invalidRequest } from 'llm-gateway/plugin';
 import { keyAdmin, parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget, type KeyAdmin } from 'llm-gateway/plugins/auth';
 import { usageLogService } from 'llm-gateway/plugins/usage-logger';
-import { compact, numberField, readForm, textField, type PageKit } from '../kit.js';
+import { compact, numberField, readForm, textField, typedForm, type PageKit } from '../kit.js';
 
 export function keyPages(kit: PageKit) {
   const { host } = kit;
@@ -68,7 +68,7 @@ export function keyPages(kit: PageKit) {
     try {
       await view(http, await work(admin, http, form));
     } catch (error) {
-      await view(http, { error: (error as Error).message });
+      await view(http, { error: (error as Error).message, typed: typedForm(http, form) });
     }
   };
 

@@ -10,12 +10,12 @@ import { circuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
 import { limitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { STRATEGIES } from 'llm-gateway/plugins/routing';
 import { actorOf, applying, current, setEntry } from '../config-api.js';
-import { compact, jsonObjectField, numberField, numberFrom, readForm, textField, type PageKit } from '../kit.js';
+import { checkEntryName } from '../entry-names.js';
+import { compact, jsonObjectField, numberField, numberFrom, readForm, textField, typedForm, type PageKit } from '../kit.js';
 import { SECRET_NAME, masked } from '../secrets.js';
 
 const LIMITS = ['rpm', 'tpm', 'rpd', 'tpd', 'concurrency'] as const;
 const TYPES = ['openai-compatible', 'openai', 'anthropic', 'gemini', 'azure-openai', 'demo'];
-const NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
 export function providerPages(kit: PageKit) {
   const { host } = kit;
@@ -79,7 +79,7 @@ export function providerPages(kit: PageKit) {
     try {
       await view(http, { notice: await work(http, form) });
     } catch (error) {
-      await view(http, { error: (error as Error).message });
+      await view(http, { error: (error as Error).message, typed: typedForm(http, form, ['apiKey']) });
     }
   };
 
@@ -90,7 +90,7 @@ export function providerPages(kit: PageKit) {
 
     add: act(async (http, form) => {
       const name = textField(form, 'name') ?? '';
-      if (!NAME.test(name)) throw invalidRequest('A provider id is 1 to 64 letters, digits, ".", "_" or "-".', 'name');
+      checkEntryName('provider', name);
       if (current(live, 'provider', name)) throw invalidRequest(`A provider '${name}' exists already: edit it instead.`, 'name');
       // A type's other options (Azure's `endpoint` and `entraId`, Anthropic's `beta`) as JSON; the fields above win.
       const entry = { ...jsonObjectField(form, 'options'), ...compact({ type: textField(form, 'type'), baseURL: textField(form, 'baseURL'), apiKey: textField(form, 'apiKey') }) };
@@ -121,7 +121,7 @@ export function providerPages(kit: PageKit) {
 
     model: act(async (http, form) => {
       const name = textField(form, 'name') ?? String(http.params.name ?? '');
-      if (!NAME.test(name)) throw invalidRequest('A model name is 1 to 64 letters, digits, ".", "_" or "-".', 'name');
+      checkEntryName('model', name);
       const models = form.getAll('target');
       const weights = form.getAll('weight');
       const priorities = form.getAll('priority');

@@ -186,7 +186,7 @@ describe('dashboard access', () => {
     const fields = { name: 'typed', type: 'openai-compatible', baseURL: upstream.baseURL, apiKey: 'sk-from-the-form-5555' };
     expect(await add(fields)).toContain('set LLM_GATEWAY_SECRETS_KEY');
     expect(gw.gateway.live.overrides().providers).toEqual({});
-    expect(await add({ ...fields, name: 'bad name!' })).toContain('A provider id is 1 to 64 letters');
+    expect(await add({ ...fields, name: 'bad name!' })).toContain('A provider id is 1 to 200 letters');
   });
 
   it("keeps what the model form does not show (a target's tier and params) when weights are edited", async () => {
