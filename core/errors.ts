@@ -147,6 +147,16 @@ export function toOpenAIErrorBody(error: GatewayError): OpenAIErrorBody {
     error: { message: error.message, type: error.type, code: error.code, param: error.param, retryable: error.retryable },
   };
   if (error.provider !== undefined) body.error.provider = error.provider;
-  if (error.upstreamFields) for (const [field, value] of Object.entries(error.upstreamFields)) if (!(field in body.error)) (body.error as Record<string, unknown>)[field] = value;
+  withUpstreamFields(body.error, error);
   return body;
+}
+
+/**
+ * The error's `upstreamFields` (Azure's `innererror`, Anthropic's `details`) on an API's error
+ * object, beside the fields its format sets, which they never replace: every API's renderer passes
+ * them on alike.
+ */
+export function withUpstreamFields<T extends object>(errorObject: T, error: GatewayError): T {
+  if (error.upstreamFields) for (const [field, value] of Object.entries(error.upstreamFields)) if (!(field in errorObject)) (errorObject as Record<string, unknown>)[field] = value;
+  return errorObject;
 }

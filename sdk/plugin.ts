@@ -48,6 +48,7 @@ export {
   refusedBeforeSending,
   toGatewayError,
   toOpenAIErrorBody,
+  withUpstreamFields,
 } from '../core/errors.js';
 export type { ErrorKind, FailureClass, GatewayErrorOptions, OpenAIErrorBody } from '../core/errors.js';
 

@@ -33,10 +33,9 @@ export function resolveAdminKey(raw: KernelConfig, plugins: readonly GatewayPlug
   return key;
 }
 
-/** Reports an unset variable that `server.adminKey` names, where the rest of the key cannot be resolved. Always undefined. */
-export function checkAdminKeyVariable(raw: KernelConfig, env: NodeJS.ProcessEnv, problems: string[]): undefined {
+/** Reports an unset variable that `server.adminKey` names, where the rest of the key cannot be resolved. */
+export function checkAdminKeyVariable(raw: KernelConfig, env: NodeJS.ProcessEnv, problems: string[]): void {
   fromConfig(raw.server?.adminKey, env, problems);
-  return undefined;
 }
 
 /** `server.adminKey` as written, or read from the variable it names. */

@@ -101,8 +101,9 @@ export async function resolveConfig(raw: KernelConfig, options: ResolveOptions =
   // With a plugin that did not load, its sections would read as unknown options and its admin key as absent.
   const pluginsKnown = wellShaped('plugins') && plugins.length === (raw.plugins ?? []).filter(Boolean).length;
   const sections = pluginsKnown ? readSections(raw, [...(options.builtins ?? []), ...plugins], options.configSections ?? {}, problems) : {};
+  const adminKey = pluginsKnown && wellShaped('server') ? resolveAdminKey(raw, [...(options.builtins ?? []), ...plugins], env, problems, secrets) : undefined;
   // Without every plugin, a plugin's admin key alias is not known: only server.adminKey's own variable is checked.
-  const adminKey = !wellShaped('server') ? undefined : pluginsKnown ? resolveAdminKey(raw, [...(options.builtins ?? []), ...plugins], env, problems, secrets) : checkAdminKeyVariable(raw, env, problems);
+  if (!pluginsKnown && wellShaped('server')) checkAdminKeyVariable(raw, env, problems);
   if (problems.length > 0) throw new ConfigError('invalid config', problems);
 
   return {

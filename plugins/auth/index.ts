@@ -248,7 +248,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
             const pending = reservationFor(call.ctx, key, call.target);
             const reservation = pending instanceof Promise ? await pending : pending;
             // Held as it came out, so what reads it later (settle, the usage record) need not wait.
-            if (reservation) call.ctx.set(reservationSlot, reservation);
+            if (pending instanceof Promise && reservation) call.ctx.set(reservationSlot, reservation);
             if (reservation && !reservation.ok) {
               reportRefusal(host.events, callerOf(key), reservation.window, reservation.spentMicros);
               throw overBudget(reservation.window, { spentMicros: reservation.spentMicros, requestMicros: reservation.micros });

@@ -31,7 +31,10 @@ export const anthropicModelsGate: HttpGate = async (http, next) => {
     http.body = body.object === 'list' && Array.isArray(body.data) ? page(body.data.map(modelInfo), http) : modelInfo(body);
   } catch (error) {
     const refused = toGatewayError(error);
+    // An unexpected failure goes on to the error boundary, which logs it (and answers an opaque 500).
+    if (refused.kind === 'internal') throw error;
     http.status = refused.status;
+    if (refused.retryAfterSeconds !== undefined) http.set('retry-after', String(Math.max(0, Math.ceil(refused.retryAfterSeconds))));
     http.body = toAnthropicErrorBody(refused, http.requestId);
   }
 };

@@ -1,5 +1,5 @@
 /** Anthropic's error JSON, for clients on `/v1/messages`: https://docs.claude.com/en/api/errors */
-import type { GatewayError } from 'llm-gateway/plugin';
+import { withUpstreamFields, type GatewayError } from 'llm-gateway/plugin';
 import type { AnthropicErrorBody } from './types.js';
 
 const TYPE_BY_STATUS: Record<number, string> = {
@@ -30,7 +30,7 @@ export function toAnthropicErrorBody(error: GatewayError, requestId?: string): A
   if (error.provider) extra.provider = error.provider;
   extra.retryable = error.retryable;
   // Anthropic's own `details` (its SDK names the error class by `details.error_code`).
-  if (error.upstreamFields) for (const [field, value] of Object.entries(error.upstreamFields)) if (!(field in extra)) extra[field] = value;
+  withUpstreamFields(extra, error);
   if (requestId) body.request_id = requestId;
   return body;
 }
