@@ -3,7 +3,8 @@
  * - `GET /v1/responses/{id}`: the Response object;
  * - `GET /v1/responses/{id}/input_items`: the items that led to it, as a list page
  *   (`ResponseItemList` in openai-node `src/resources/responses/input-items.ts`: `data`,
- *   `first_id`, `last_id`, `has_more`; query `limit` 1-100 (20), `order` asc|desc (desc), `after`);
+ *   `first_id`, `last_id`, `has_more`; query `limit` 1-100 (20), `order` asc|desc (desc), `after`,
+ *   `before`: list-page.ts);
  * - `DELETE /v1/responses/{id}`: `{ id, object: 'response.deleted', deleted: true }`;
  * - `POST /v1/responses/{id}/cancel`: a 400, every stored response being synchronous, and
  *   `?stream=true` on the first: a 400 (a stored response is not replayed as events).
@@ -15,6 +16,7 @@ import { invalidRequest, notFound, type PluginHost } from 'llm-gateway/plugin';
 import { authenticatedKey } from 'llm-gateway/plugins/auth';
 import { forClient, withoutEncryptedContent } from '../protocol/from-chat-response.js';
 import type { ResponseStore, StoredResponse } from '../store/response-store.js';
+import { pageOf } from './list-page.js';
 
 export function addStoredResponseRoutes(host: PluginHost, store: ResponseStore): void {
   host.route({
@@ -49,11 +51,10 @@ export function addStoredResponseRoutes(host: PluginHost, store: ResponseStore):
       const order = http.query.order ?? 'desc';
       if (order !== 'asc' && order !== 'desc') throw invalidRequest("Invalid value for 'order': must be 'asc' or 'desc'.", 'order', 'invalid_value');
       const items = order === 'asc' ? [...input] : [...input].reverse();
-      const after = typeof http.query.after === 'string' ? http.query.after : undefined;
-      const start = after === undefined ? 0 : items.findIndex((item) => item.id === after) + 1;
+      const page = pageOf(items, { after: stringQuery(http, 'after'), before: stringQuery(http, 'before'), limit });
       const encrypted = includeOf(http).includes('reasoning.encrypted_content');
-      const page = items.slice(start, start + limit).map((item) => (encrypted ? item : withoutEncryptedContent(item)));
-      http.body = { object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < items.length };
+      const data = page.data.map((item) => (encrypted ? item : withoutEncryptedContent(item)));
+      http.body = { object: 'list', ...page, data };
     },
   });
 
@@ -84,6 +85,11 @@ function includeOf(http: KoaContext): string[] {
   const raw = http.query.include ?? http.query['include[]'];
   const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   return values.flatMap((value) => value.split(','));
+}
+
+function stringQuery(http: KoaContext, name: string): string | undefined {
+  const value = http.query[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function integerQuery(http: KoaContext, name: string, fallback: number, min: number, max: number): number {
