@@ -140,7 +140,11 @@ export function usageFromGemini(usage: GeminiUsageMetadata): Usage {
   const thoughts = usage.thoughtsTokenCount ?? 0;
   const completion = (usage.candidatesTokenCount ?? 0) + thoughts;
   const result: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-  if (usage.cachedContentTokenCount !== undefined) result.prompt_tokens_details = { cached_tokens: usage.cachedContentTokenCount };
+  if (usage.cachedContentTokenCount !== undefined) {
+    result.prompt_tokens_details = { cached_tokens: usage.cachedContentTokenCount };
+    // LiteLLM's top-level name, which Roo Code and others read; Gemini reports no cache writes.
+    result.cache_read_input_tokens = usage.cachedContentTokenCount;
+  }
   if (usage.thoughtsTokenCount !== undefined) result.completion_tokens_details = { reasoning_tokens: thoughts };
   return result;
 }

@@ -105,6 +105,10 @@ export function usageFromAnthropic(usage: Partial<AnthropicUsage>): Usage {
       ...(cacheWrite > 0 ? { cache_write_tokens: cacheWrite } : {}),
       ...(writtenForAnHour > 0 ? { cache_write_1h_tokens: writtenForAnHour } : {}),
     };
+    // LiteLLM's top-level names for the same counts, which Roo Code and other clients written
+    // against it read from an OpenAI-format answer (they say what prompt_tokens_details says).
+    result.cache_read_input_tokens = cacheRead;
+    if (cacheWrite > 0) result.cache_creation_input_tokens = cacheWrite;
   }
   return result;
 }

@@ -53,6 +53,8 @@ describe('text answers', () => {
       completion_tokens: 152,
       total_tokens: 1352,
       prompt_tokens_details: { cached_tokens: 1000 },
+      // LiteLLM's name for the same count, which Roo Code reads.
+      cache_read_input_tokens: 1000,
       completion_tokens_details: { reasoning_tokens: 150 },
     });
   });
@@ -135,6 +137,7 @@ describe('usage', () => {
       completion_tokens: 5,
       total_tokens: 15,
       prompt_tokens_details: { cached_tokens: 0 },
+      cache_read_input_tokens: 0,
       completion_tokens_details: { reasoning_tokens: 0 },
     });
   });

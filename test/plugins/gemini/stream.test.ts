@@ -79,6 +79,7 @@ describe('text', () => {
       completion_tokens: 41,
       total_tokens: 48,
       prompt_tokens_details: { cached_tokens: 4 },
+      cache_read_input_tokens: 4,
       completion_tokens_details: { reasoning_tokens: 40 },
     });
   });

@@ -34,7 +34,7 @@ describe('Anthropic answers → OpenAI', () => {
         tool_calls: [{ id: 'tu', type: 'function', function: { name: 'f', arguments: '{"q":1}' } }],
       },
     });
-    expect(completion.usage).toEqual({ prompt_tokens: 25, completion_tokens: 7, total_tokens: 32, prompt_tokens_details: { cached_tokens: 20 } });
+    expect(completion.usage).toEqual({ prompt_tokens: 25, completion_tokens: 7, total_tokens: 32, prompt_tokens_details: { cached_tokens: 20 }, cache_read_input_tokens: 20 });
   });
 
   it.each([
@@ -66,7 +66,7 @@ describe('Anthropic answers → OpenAI', () => {
 
   it('keeps how many cache writes were for an hour (they cost more), whole and streamed', () => {
     const usage = { input_tokens: 10, output_tokens: 4, cache_read_input_tokens: 50, cache_creation_input_tokens: 300, cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 } };
-    const expected = { prompt_tokens: 360, completion_tokens: 4, total_tokens: 364, prompt_tokens_details: { cached_tokens: 50, cache_write_tokens: 300, cache_write_1h_tokens: 200 } };
+    const expected = { prompt_tokens: 360, completion_tokens: 4, total_tokens: 364, prompt_tokens_details: { cached_tokens: 50, cache_write_tokens: 300, cache_write_1h_tokens: 200 }, cache_read_input_tokens: 50, cache_creation_input_tokens: 300 };
     expect(toOpenAICompletion(anthropicMessage([{ text: 'ok' }], { usage }) as unknown as AnthropicMessage, undefined, 1).usage).toEqual(expected);
     expect(translate(anthropicStreamEvents([{ text: 'ok' }], { usage })).chunks.at(-1)?.usage).toEqual(expected);
     // Only 5-minute writes: nothing more than before.
