@@ -8,6 +8,7 @@
  *   collide); the arguments object is JSON-stringified. A part's `thoughtSignature` rides along as
  *   `extra_content.google.thought_signature`, the field Google's own OpenAI-compatible endpoint
  *   uses, and to-gemini.ts sends it back.
+ * - Under `parallel_tool_calls: false` a candidate keeps only its first call (`oneToolCall`).
  * - Each candidate (`n` > 1 → `candidateCount`) becomes a choice.
  * - `usageMetadata` → usage: Gemini counts thinking apart from the answer (`thoughtsTokenCount`),
  *   OpenAI inside `completion_tokens`; cached prompt tokens are part of `promptTokenCount` in both.
@@ -30,6 +31,12 @@ export interface FromGeminiOptions {
   /** Makes tool call ids; tests pass a predictable one. */
   newToolCallId?: () => string;
   created?: number;
+  /**
+   * The client said `parallel_tool_calls: false`, which Gemini has no switch for: an answer keeps
+   * its first function call only. The model asks for the others in later turns, as it would have
+   * been made to.
+   */
+  oneToolCall?: boolean;
 }
 
 export function toOpenAICompletion(response: GeminiResponse, options: FromGeminiOptions): ChatCompletion {
@@ -40,7 +47,8 @@ export function toOpenAICompletion(response: GeminiResponse, options: FromGemini
   }
   const newId = options.newToolCallId ?? newToolCallId;
   const choices = candidates.map((candidate, position) => {
-    const { text, reasoning, toolCalls } = readParts(candidate.content?.parts ?? [], newId);
+    const { text, reasoning, toolCalls: calls } = readParts(candidate.content?.parts ?? [], newId);
+    const toolCalls = options.oneToolCall ? calls.slice(0, 1) : calls;
     const message: ChatMessage = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text };
     if (reasoning !== '') message.reasoning_content = reasoning;
     if (toolCalls.length > 0) message.tool_calls = toolCalls;

@@ -110,6 +110,8 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
   const model = input.body.model;
   const body = toGeminiRequest(input.body, { provider, policy: settings.policy });
   const streaming = input.body.stream === true;
+  // Gemini cannot be told to call one function at a time: the answer is cut to its first call.
+  const oneToolCall = input.body.parallel_tool_calls === false;
   const exchange = await client.send({
     method: 'POST',
     path: streaming ? `${modelPath(model)}:streamGenerateContent?alt=sse` : `${modelPath(model)}:generateContent`,
@@ -122,7 +124,7 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
   if (!streaming) {
     const answer = await client.readJson(exchange);
     if (!isRecord(answer)) throw malformed(provider, 'the answer is not a JSON object');
-    return { kind: 'json', status: exchange.status, headers: exchange.headers, body: toOpenAICompletion(answer as GeminiResponse, { provider, model }) };
+    return { kind: 'json', status: exchange.status, headers: exchange.headers, body: toOpenAICompletion(answer as GeminiResponse, { provider, model, oneToolCall }) };
   }
 
   const contentType = String(exchange.headers['content-type'] ?? '');
@@ -131,8 +133,9 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
     exchange.body.destroy();
     throw malformed(provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
-  const translator = new GeminiStreamTranslator({ provider, model });
-  const chunks = translateGeminiStream(decodeSse(exchange), { provider, model }, translator);
+  const streamOptions = { provider, model, oneToolCall };
+  const translator = new GeminiStreamTranslator(streamOptions);
+  const chunks = translateGeminiStream(decodeSse(exchange), streamOptions, translator);
   return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks, usageSoFar: () => translator.usageSoFar() };
 }
 

@@ -38,6 +38,8 @@ export interface StreamOptions {
   /** The model asked for; used until an event names its `modelVersion`. */
   model: string;
   newToolCallId?: () => string;
+  /** Each candidate keeps only its first function call (`FromGeminiOptions.oneToolCall`). */
+  oneToolCall?: boolean;
 }
 
 /**
@@ -95,7 +97,8 @@ export class GeminiStreamTranslator {
     const chunks: ChatCompletionChunk[] = [];
     for (const { index, candidate } of candidates) {
       const state = this.state(index);
-      const { text, reasoning, toolCalls } = readParts(candidate.content?.parts ?? [], this.newId);
+      const { text, reasoning, toolCalls: calls } = readParts(candidate.content?.parts ?? [], this.newId);
+      const toolCalls = this.options.oneToolCall ? calls.slice(0, Math.max(0, 1 - state.toolCalls)) : calls;
       const delta: ChatDelta = {};
       if (reasoning !== '') delta.reasoning_content = reasoning;
       if (text !== '') delta.content = text;

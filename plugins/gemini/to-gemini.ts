@@ -18,8 +18,9 @@
  *   of Google's own OpenAI-compatible endpoint) goes back on its `functionCall` part: Gemini 3
  *   refuses a function-calling turn whose signatures are missing.
  *
- * What does not map (logit_bias, parallel_tool_calls: false, file ids, unknown fields) is refused
- * with a 400 naming the provider and the field, or left out under `unsupportedParams: 'drop'`.
+ * `parallel_tool_calls: false` has no Gemini switch; it is kept on the way back, an answer cut to its
+ * first function call (gemini.ts). What does not map (logit_bias, file ids, unknown fields) is
+ * refused with a 400 naming the provider and the field, or left out under `unsupportedParams: 'drop'`.
  *
  * Checked against Google's documentation:
  * - https://ai.google.dev/api/generate-content (request, GenerationConfig, streaming with alt=sse)
@@ -157,8 +158,7 @@ export function toGeminiRequest(request: ChatCompletionRequest, options: ToGemin
       case 'tool_choice':
         break; // below, once the tools are known
       case 'parallel_tool_calls':
-        if (value === false) rejectUnsupported(policy, provider, 'parallel_tool_calls', 'Gemini cannot be told to call one function at a time');
-        break;
+        break; // Gemini has no such switch: `false` is kept by cutting the answer to its first call (gemini.ts)
       case 'logit_bias':
         if (typeof value === 'object' && Object.keys(value).length > 0) rejectUnsupported(policy, provider, 'logit_bias', 'Gemini has no token biasing');
         break;

@@ -309,7 +309,6 @@ describe('output and sampling settings', () => {
 describe('unsupported parameters', () => {
   it.each([
     ['logit_bias', { logit_bias: { '50256': -100 } }],
-    ['parallel_tool_calls', { parallel_tool_calls: false }],
     ['reasoning_effort', { reasoning_effort: 'extreme' }],
     ['modalities', { modalities: ['text', 'audio'] }],
     ['response_format', { response_format: { type: 'grammar' } }],
@@ -327,5 +326,9 @@ describe('unsupported parameters', () => {
 
   it('accepts what it can honour: parallel_tool_calls true, an empty logit_bias, text modalities', () => {
     expect(translate({ parallel_tool_calls: true, logit_bias: {}, modalities: ['text'] }).generationConfig).toBeUndefined();
+  });
+
+  it('accepts parallel_tool_calls false, which the answer keeps (test/e2e/gemini-one-tool-call.test.ts)', () => {
+    expect(translate({ parallel_tool_calls: false })).toEqual({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
   });
 });
