@@ -81,15 +81,20 @@ export function keyPages(kit: PageKit) {
     update: act(async (admin, http, form) => {
       const id = String(http.params.id);
       const patch = spec(form, true);
-      // The form shows rpm and tpm only: a token bucket's algorithm and burst are kept.
+      // The form shows rpm and tpm only: a token bucket's algorithm and burst are kept while rpm is
+      // given, and go with it when rpm is cleared (they shape the rpm limit, and the key schema
+      // refuses them without one).
       const existing = await admin.get(id);
-      if (patch.limits && existing?.limits) {
+      const bucket = existing?.limits?.algorithm === 'token-bucket' ? existing.limits : undefined;
+      if (patch.limits?.rpm !== undefined && existing?.limits) {
         const { algorithm, burst } = existing.limits;
         patch.limits = compact({ algorithm, burst, ...patch.limits });
       }
       const key = await admin.update(id, parseKeyPatch(patch));
       if (!key) throw invalidRequest(`No key '${String(http.params.id)}'.`);
-      return { notice: `Key ${key.name} saved.` };
+      // Said, as the form never shows the bucket: the operator cleared a field, not a burst.
+      const dropped = bucket && !key.limits?.rpm ? `; its token bucket${bucket.burst === undefined ? '' : ` (a burst of ${bucket.burst})`} went with its rpm limit` : '';
+      return { notice: `Key ${key.name} saved${dropped}.` };
     }),
     rotate: act(async (admin, http, form) => {
       const { graceSeconds } = parseRotation({ graceSeconds: numberField(form, 'graceSeconds') ?? 0 });
