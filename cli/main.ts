@@ -29,7 +29,7 @@ Usage:
   llm-gateway keys revoke KEY_ID                            revoke a gateway key
   llm-gateway teams set TEAM [--daily-usd N] [--monthly-usd N] [--json]
                                                             give a team a budget over all its keys (over the config's)
-  llm-gateway teams list [--json]                           list the team budgets given while running
+  llm-gateway teams list [--json]                           list the team budgets: the config's and those given while running
   llm-gateway teams remove TEAM                             take back a team budget given while running
   llm-gateway --version | --help
 

@@ -94,10 +94,23 @@ export function definePlugin<Options = undefined, Defaults extends Partial<Optio
       ...(spec.providerOptions ? { providerOptions: spec.providerOptions } : {}),
       ...(spec.setup ? { setup: (host: PluginHost) => spec.setup!(host, resolved) } : {}),
     };
-    return plugin;
+    return Object.defineProperty(plugin, MADE_WITH, { value: resolved });
   };
   Object.defineProperty(factory, 'name', { value: spec.name });
   return factory as PluginFactory<Options>;
+}
+
+/**
+ * Where a plugin keeps the options it was made with, for tools that read a config without building
+ * a gateway (`llm-gateway teams` lists the auth plugin's teams). `Symbol.for`, so that a plugin made
+ * by another copy of this module (a config importing the built package) is read too; not
+ * enumerable, so nothing that lists or logs a plugin's fields shows them (options hold secrets).
+ */
+const MADE_WITH = Symbol.for('llm-gateway:plugin-options');
+
+/** The options (defaults filled in) `plugin` was made with; undefined for one not made by definePlugin. */
+export function optionsOf(plugin: GatewayPlugin): unknown {
+  return (plugin as GatewayPlugin & { [MADE_WITH]?: unknown })[MADE_WITH];
 }
 
 /**

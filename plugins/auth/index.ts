@@ -30,6 +30,7 @@ import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSe
 import { newKeySchema } from './key-spec.js';
 import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyBudget, type KeyPatch, type KeyView, type NewKey } from './keys.js';
 import { TeamBudgets, type TeamBudget } from './team-budgets.js';
+import { configTeamBudgets } from './config-teams.js';
 import { ModelNotice, UNMEASURED, UNPRICED } from './model-notices.js';
 import { addToWindow, addToWindowNow, asTake, readWindow, readWindowNow, takeFromWindow, takeFromWindowNow, type RequestTake } from './limits.js';
 
@@ -167,7 +168,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     const findPricing = () => host.tryResolve(pricingService) ?? defaultPricing();
     const unpriced = new ModelNotice(host.logger, UNPRICED);
     const unmeasured = new ModelNotice(host.logger, UNMEASURED);
-    const teamBudgets = new TeamBudgets(store, new Map(Object.entries(options.teams ?? {}).flatMap(([team, { budget }]) => (budget ? [[team, budget] as const] : []))), host.logger);
+    const teamBudgets = new TeamBudgets(store, configTeamBudgets(options.teams), host.logger);
     /** windowsFor's arrays, by key id: bounded like the key cache. */
     const combined = new Map<string, { own: readonly BudgetWindow[]; team: readonly BudgetWindow[]; all: readonly BudgetWindow[] }>();
     const resolveTargets = (model: string): GatewayContext['route'] => {

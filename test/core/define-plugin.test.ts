@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ConfigError } from '../../core/config/config-error.js';
 import { defineSlot } from '../../core/context.js';
-import { definePlugin } from '../../core/define-plugin.js';
+import { definePlugin, optionsOf } from '../../core/define-plugin.js';
 import { isGatewayPlugin, type PluginHost } from '../../core/plugin.js';
 import { defineService } from '../../core/services.js';
 
@@ -93,5 +93,15 @@ describe('slots and services', () => {
     expect(defineSlot<string>('test:slot').key).toBe(defineSlot<string>('test:slot').key);
     expect(defineService<string>('test:service').key).toBe(defineService<string>('test:service').key);
     expect(defineSlot<string>('test:slot').key).not.toBe(defineService<string>('test:slot').key);
+  });
+});
+
+describe('the options a plugin was made with', () => {
+  it('are kept, defaults filled in, for tools that read a config without building a gateway, and never shown', () => {
+    const plugin = retry({ attempts: 5, apiKey: 'a secret key of the test' });
+    expect(optionsOf(plugin)).toEqual({ attempts: 5, backoff: { initialMs: 100, maxMs: 1000 }, apiKey: 'a secret key of the test' });
+    expect(JSON.stringify(plugin)).not.toContain('secret');
+    expect(Object.getOwnPropertySymbols({ ...plugin })).toEqual([]);
+    expect(optionsOf({ name: 'hand-made' })).toBeUndefined();
   });
 });
