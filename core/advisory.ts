@@ -11,8 +11,8 @@ import { LRUCache } from 'lru-cache';
 import { isGatewayError } from './errors.js';
 import type { ChatCompletionRequest } from './protocol/openai.js';
 
-/** Names an upstream may use for a field the view calls otherwise (OpenAI's own type sends `max_completion_tokens`). */
-const ALIASES: Readonly<Record<string, string>> = { max_completion_tokens: 'max_tokens' };
+/** Names an upstream may use for a field the view calls otherwise (OpenAI's own type sends `max_completion_tokens`), or for a part of it. */
+const ALIASES: Readonly<Record<string, string>> = { max_completion_tokens: 'max_tokens', 'stream_options.include_usage': 'stream_options' };
 
 export class AdvisoryFields {
   /** Deployment → advisory fields it refused; least recently used deployments forgotten past the cap. */

@@ -18,6 +18,7 @@ import { deploymentOf } from './deployment-map.js';
 import type { Logger } from './logger.js';
 import { isMeaningfulChunk, markPassable, tapStream } from './stream.js';
 import { REQUEST_ABORT, RequestAbort, withLazySignal } from './request-abort.js';
+import { askForStreamUsage } from './protocol/stream-usage.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
   const advisory = new AdvisoryFields();
@@ -40,13 +41,17 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     if (speaksNative) return send(upstreamBody(ctx.request, target));
     applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
     const deployment = deploymentOf(target);
+    const asked = upstreamBody(ctx.request, target);
+    // The ask for a stream's usage is the gateway's, not the client's: a host that refuses it is
+    // asked again without, like a translation's hints.
+    const hints = askForStreamUsage(asked) ? withStreamOptions(ctx.advisory) : ctx.advisory;
     // Each refusal of a hint costs one more send, at most one per hint.
-    let body = advisory.strip(upstreamBody(ctx.request, target), ctx.advisory, deployment);
+    let body = advisory.strip(asked, hints, deployment);
     for (;;) {
       try {
         return await send(body);
       } catch (error) {
-        const again = advisory.without(error, body, ctx.advisory, deployment);
+        const again = advisory.without(error, body, hints, deployment);
         if (!again) throw error;
         body = again;
       }
@@ -156,6 +161,13 @@ function embeddingsUsage(usage: EmbeddingsResponse['usage'] | undefined): Usage 
 }
 
 /** The client's request as this target receives it: its model name and its parameter overrides. */
+const STREAM_OPTIONS_ONLY: ReadonlySet<string> = new Set(['stream_options']);
+
+function withStreamOptions(advisory: ReadonlySet<string>): ReadonlySet<string> {
+  return advisory.size === 0 ? STREAM_OPTIONS_ONLY : new Set([...advisory, 'stream_options']);
+}
+
+/** A copy of the request for one target: the ask for a stream's usage goes in the copy, never in the client's request. */
 function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompletionRequest {
   return target.params ? { ...request, ...target.params, model: target.model } : { ...request, model: target.model };
 }

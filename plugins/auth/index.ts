@@ -20,7 +20,7 @@
  * replaced by what the request actually cost.
  */
 import type { Context as KoaContext } from 'koa';
-import { GatewayError, askForStreamUsage, definePlugin, defineService, defineSlot, estimatePromptTokens, matchesModelGlob, modelVisibility, secretFrom, type GatewayContext, type Target } from 'llm-gateway/plugin';
+import { GatewayError, definePlugin, defineService, defineSlot, estimatePromptTokens, matchesModelGlob, modelVisibility, secretFrom, type GatewayContext, type Target } from 'llm-gateway/plugin';
 import { defaultPricing, pricing as pricingService } from 'llm-gateway/plugins/cost';
 import type { LocalCounters, WindowReading } from 'llm-gateway/store';
 import { tokenCountSlot, usageOf } from 'llm-gateway/plugins/token-counter';
@@ -231,8 +231,6 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
         if (key.models && !key.models.some((glob) => matchesModelGlob(model, glob))) {
           throw new GatewayError('permission', `This key may not use the model '${model}' (allowed: ${key.models.join(', ')}).`, { code: 'model_not_allowed', param: 'model' });
         }
-        // A stream's spend and tokens are settled from the usage the upstream reports at its end.
-        if (ctx.request.stream === true && (key.limits?.tpm !== undefined || windowsFor(key).length > 0)) askForStreamUsage(ctx.request);
         // In-process counters answer at once, so the common case waits for no promise.
         const read = readKeyWindows(key);
         if (read instanceof Promise) return read.then((windows) => admit(ctx, key, windows)).then(next);

@@ -16,7 +16,7 @@
  * @example
  * plugins: [auth(), routing(), cache({ ttlSeconds: 3600, semantic: { model: 'openai/text-embedding-3-small' } })]
  */
-import { askForStreamUsage, definePlugin, defineService, defineSlot, type GatewayContext } from 'llm-gateway/plugin';
+import { definePlugin, defineService, defineSlot, type GatewayContext } from 'llm-gateway/plugin';
 import { defaultPricing, pricing } from 'llm-gateway/plugins/cost';
 import type { CacheAdmin } from './admin.js';
 import { cacheRequestOption } from './controls.js';
@@ -183,9 +183,6 @@ export const cache = definePlugin<CacheOptions, typeof defaults>({
         const outcome = plan.controls.mode === 'refresh' ? 'refresh' : 'miss';
         tell(ctx, outcome);
         responses.count(outcome, plan, ctx);
-        // A stream kept is answered again, perhaps as JSON, with its usage: ask for it (the client
-        // that did not is not sent it). Asked after the key was made, so the key is the client's.
-        askForStreamUsage(ctx.request);
         await next();
         await responses.keep(ctx, plan);
       },

@@ -13,7 +13,7 @@
  * @example
  * plugins: [routing(), retry(), rateLimits({ limits: { groq: { rpm: 30, tpm: 6000 } } })]
  */
-import { DeploymentMap, GatewayError, askForStreamUsage, definePlugin, deploymentOf, defineService, tapStream, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
+import { DeploymentMap, GatewayError, definePlugin, deploymentOf, defineService, tapStream, toGatewayError, type ResolvedConfig, type Target, type Usage } from 'llm-gateway/plugin';
 import { Limiter, type Limits } from './limiter.js';
 import { exhaustedUntil } from './provider-headers.js';
 
@@ -36,11 +36,6 @@ const limit = { type: 'integer', minimum: 1 };
 const limitsSchema = { type: 'object', additionalProperties: false, properties: { rpm: limit, rpd: limit, tpm: limit, tpd: limit, concurrency: limit } };
 
 const defaults = { learnFromProviders: true } satisfies RateLimitsOptions;
-
-/** Whether a scope limits tokens, which it can count only from what the upstream reports. */
-function countsTokens(scope: Limiter): boolean {
-  return scope.limits.tpm !== undefined || scope.limits.tpd !== undefined;
-}
 
 export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
   name: 'gateway:rate-limits',
@@ -119,8 +114,6 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
               retryAfterSeconds: waitMs / 1000,
             });
           }
-          // A stream's tokens are counted from the usage the upstream reports at its end.
-          if (scopes.some(countsTokens)) askForStreamUsage(call.ctx.request);
           const end = () => allOf(scopes.map((s) => s.ended()));
           let handedOver = false;
           try {

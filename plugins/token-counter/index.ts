@@ -9,10 +9,8 @@
  * (`openrouter/openai/gpt-4o`) loads its encoding then, once.
  *
  * On the way in: offers the prompt's count (rules, token limits and budget checks read it from
- * `tokenCountSlot`) and asks a streaming upstream to report usage (`stream_options.include_usage`;
- * the client still gets only what it asked for). On the way out: keeps the answer's text as it
- * passes, so that an upstream that reports no usage, or a stream the client cancels, is still
- * accounted for what was generated (`usageOf(ctx)`, usage-of.ts).
+ * `tokenCountSlot`). On the way out: keeps the answer's text as it passes, so that an upstream
+ * that reports no usage, or a stream the client cancels, is still accounted for what was generated (`usageOf(ctx)`, usage-of.ts).
  *
  * The tokenizer is the costly part (a BPE pass over every prompt), and most requests never need
  * it: the upstream reports usage. So nothing is counted until someone reads the count: the prompt
@@ -20,7 +18,7 @@
  * no usage from the upstream. A streamed answer's text is held until then, in slices of at most
  * PENDING_TEXT_LIMIT characters: a longer one is counted as it passes, so memory stays bounded.
  */
-import { askForStreamUsage, definePlugin, tapStream, type ChatCompletionChunk, type GatewayContext, type ResolvedConfig } from 'llm-gateway/plugin';
+import { definePlugin, tapStream, type ChatCompletionChunk, type GatewayContext, type ResolvedConfig } from 'llm-gateway/plugin';
 import { tokenCountSlot, type TokenCount } from './usage-of.js';
 import { ENCODINGS, countCompletionTokens, countPromptTokens, encodingFor, preloadEncodings, type EncodingName } from './count.js';
 
@@ -46,7 +44,6 @@ export const tokenCounter = definePlugin<TokenCounterOptions, typeof defaults>({
       async middleware(ctx, next) {
         const count = new LazyCount(ctx);
         ctx.set(tokenCountSlot, count);
-        askForStreamUsage(ctx.request);
 
         await next();
 

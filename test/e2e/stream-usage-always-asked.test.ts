@@ -17,7 +17,9 @@
  * token counter, auth's budgets, rate limits and the cache already do; the chat front-end drops the
  * usage chunk for a client that did not ask, core: plugins/openai/api/chat-completions.ts), so the
  * record holds the provider's own counts. The Responses and Anthropic front-ends already ask
- * (to-chat-request.ts, to-openai-request.ts): only chat completions are left out.
+ * (to-chat-request.ts, to-openai-request.ts): only chat completions are left out. Since the
+ * fifty-third session the kernel asks on every chat stream instead, in its copy of the request
+ * (stream-usage-asked-by-kernel.test.ts).
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, it } from 'vitest';

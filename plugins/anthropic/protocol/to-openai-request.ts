@@ -41,11 +41,8 @@ export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
   request.messages.forEach((message, index) => messages.push(...translateMessage(message, `messages.${index}`, losses, names)));
 
   const out: ChatCompletionRequest = { model: request.model, messages, max_tokens: request.max_tokens };
-  if (request.stream) {
-    out.stream = true;
-    // An Anthropic stream always reports usage; ask OpenAI-format upstreams for it too.
-    out.stream_options = { include_usage: true };
-  }
+  // An Anthropic stream always reports usage: the kernel asks OpenAI-format upstreams for it.
+  if (request.stream) out.stream = true;
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
   if (request.top_k !== undefined) out.top_k = request.top_k;

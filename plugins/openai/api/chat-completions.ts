@@ -4,12 +4,12 @@
  * events ending in `[DONE]`. A failure after the first byte ends the stream with an error event and
  * no `[DONE]`, so a cut answer never looks like a complete one.
  */
-import { type ChatCompletionChunk, type GatewayContext, SKIP, askForStreamUsage, defineFrontEnd, mapStream } from 'llm-gateway/plugin';
+import { type ChatCompletionChunk, type GatewayContext, SKIP, defineFrontEnd, mapStream } from 'llm-gateway/plugin';
 import { DONE_EVENT, failureEvent } from './sse-events.js';
 import { rawOf } from '../raw-chunk.js';
 import { validateChatRequest } from './validate-chat-request.js';
 
-/** Remembered from the client's request, before the upstream is asked for a stream's usage. */
+/** Remembered from the client's request: whether it wants a stream's usage chunk. */
 interface ClientAsked {
   includeUsage: boolean;
 }
@@ -19,11 +19,9 @@ export const chatCompletionsApi = defineFrontEnd<ClientAsked>({
   paths: ['/v1/chat/completions'],
   parse(body) {
     const request = validateChatRequest(body);
+    // The upstream is always asked for a stream's usage (core/provider-call.ts), which its record,
+    // cost and budgets settle from; the client gets the usage chunk only if it asked.
     const includeUsage = request.stream_options?.include_usage === true;
-    // A stream's usage is what its record, cost and budgets settle from, and an OpenAI-format
-    // upstream reports it only when asked (the SDK's stream helpers never ask): the upstream is
-    // always asked, as on every other front-end, and the client gets the usage chunk if it asked.
-    askForStreamUsage(request);
     return { operation: 'chat', request, state: { includeUsage } };
   },
   renderJson: (_ctx, completion) => completion,

@@ -61,11 +61,8 @@ export function toChatRequest(request: ResponsesRequest, items: readonly PlacedI
   if (compacting) messages.push({ role: 'user', content: COMPACTION_PROMPT });
 
   const out: ChatCompletionRequest = { model: request.model, messages: messages.done() };
-  if (request.stream) {
-    out.stream = true;
-    // A response's last event always reports usage; ask OpenAI-format upstreams for it too.
-    out.stream_options = { include_usage: true };
-  }
+  // A response's last event always reports usage: the kernel asks OpenAI-format upstreams for it.
+  if (request.stream) out.stream = true;
   // The tools stay declared (Anthropic refuses tool calls in a conversation that declares none), none called.
   if (compacting && chat.tools.length > 0) out.tool_choice = 'none';
   else if (request.tool_choice !== undefined && request.tool_choice !== null) {

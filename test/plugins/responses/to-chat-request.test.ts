@@ -200,7 +200,8 @@ describe('settings', () => {
     ['reasoning.effort → reasoning_effort', { reasoning: { effort: 'high', summary: 'auto' } }, { reasoning_effort: 'high' }],
     ['text.format json_schema → response_format', { text: { format: { type: 'json_schema', name: 'x', schema: { type: 'object' }, strict: true } } }, { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object' }, strict: true } } }],
     ['text.format json_object', { text: { format: { type: 'json_object' } } }, { response_format: { type: 'json_object' } }],
-    ['stream asks for usage', { stream: true }, { stream: true, stream_options: { include_usage: true } }],
+    // Its usage is asked for by the kernel, on every chat stream (test/e2e/stream-usage-asked-by-kernel.test.ts).
+    ['stream', { stream: true }, { stream: true }],
     [
       'what chat has, as it is',
       { parallel_tool_calls: false, user: 'u', metadata: { a: 'b' }, prompt_cache_key: 'k', safety_identifier: 's', service_tier: 'flex' },

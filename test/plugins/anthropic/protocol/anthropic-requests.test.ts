@@ -156,7 +156,6 @@ describe('Anthropic → OpenAI', () => {
       model: 'x/y',
       max_tokens: 10,
       stream: true,
-      stream_options: { include_usage: true },
       temperature: 0.3,
       top_k: 4,
       stop: ['S'],
