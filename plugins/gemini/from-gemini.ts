@@ -9,6 +9,8 @@
  *   `extra_content.google.thought_signature`, the field Google's own OpenAI-compatible endpoint
  *   uses, and to-gemini.ts sends it back.
  * - Under `parallel_tool_calls: false` a candidate keeps only its first call (`oneToolCall`).
+ * - Calls to the function that carries a `response_format` answer (`answerFunction`,
+ *   answer-function.ts) are the answer: their arguments join `content`, and they are no tool calls.
  * - Each candidate (`n` > 1 → `candidateCount`) becomes a choice.
  * - `usageMetadata` → usage: Gemini counts thinking apart from the answer (`thoughtsTokenCount`),
  *   OpenAI inside `completion_tokens`; cached prompt tokens are part of `promptTokenCount` in both.
@@ -21,6 +23,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type ChatCompletion, type ChatMessage, GatewayError, type ToolCall, type Usage } from 'llm-gateway/plugin';
+import { separateAnswer } from './answer-function.js';
 import type { GeminiCandidate, GeminiLogprobsCandidate, GeminiLogprobsResult, GeminiPart, GeminiPromptFeedback, GeminiResponse, GeminiUsageMetadata } from './wire.js';
 
 export interface FromGeminiOptions {
@@ -37,6 +40,8 @@ export interface FromGeminiOptions {
    * been made to.
    */
   oneToolCall?: boolean;
+  /** The function whose arguments are the answer (answer-function.ts), when the request declared one. */
+  answerFunction?: string;
 }
 
 export function toOpenAICompletion(response: GeminiResponse, options: FromGeminiOptions): ChatCompletion {
@@ -48,8 +53,10 @@ export function toOpenAICompletion(response: GeminiResponse, options: FromGemini
   const newId = options.newToolCallId ?? newToolCallId;
   const choices = candidates.map((candidate, position) => {
     const { text, reasoning, toolCalls: calls } = readParts(candidate.content?.parts ?? [], newId);
-    const toolCalls = options.oneToolCall ? calls.slice(0, 1) : calls;
-    const message: ChatMessage = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text };
+    // The cut comes first: an answer call after a client's call is one the model makes again later.
+    const { answer, toolCalls } = separateAnswer(options.oneToolCall ? calls.slice(0, 1) : calls, options.answerFunction);
+    const content = text + answer;
+    const message: ChatMessage = { role: 'assistant', content: content === '' && toolCalls.length > 0 ? null : content };
     if (reasoning !== '') message.reasoning_content = reasoning;
     if (toolCalls.length > 0) message.tool_calls = toolCalls;
     return {

@@ -17,6 +17,7 @@
  */
 import { type EmbeddingsRequest, type EmbeddingsResponse, GatewayError, invalidRequest } from 'llm-gateway/plugin';
 import { type ChatCallInput, type ChatResult, type CommonProviderOptions, type EmbeddingsCallInput, type JsonResult, type Provider, type ProviderContext, type ProviderModel, type Timeouts, type UnsupportedParamsPolicy, UpstreamHttpClient, decodeSse, defineProviderType, encodedEmbedding, estimatedUsage, jsonHeaders, rejectUnsupported, timeoutsSchema, unsupportedParam } from 'llm-gateway/provider-kit';
+import { answerRoute } from './answer-function.js';
 import { geminiHttpError } from './errors.js';
 import { toOpenAICompletion } from './from-gemini.js';
 import { GeminiStreamTranslator, translateGeminiStream } from './stream.js';
@@ -112,6 +113,9 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
   const streaming = input.body.stream === true;
   // Gemini cannot be told to call one function at a time: the answer is cut to its first call.
   const oneToolCall = input.body.parallel_tool_calls === false;
+  // Where response_format went as a function of its own (answer-function.ts), its calls are the answer.
+  const route = answerRoute(input.body);
+  const answerFunction = route.kind === 'function' ? { answerFunction: route.name } : {};
   const exchange = await client.send({
     method: 'POST',
     path: streaming ? `${modelPath(model)}:streamGenerateContent?alt=sse` : `${modelPath(model)}:generateContent`,
@@ -124,7 +128,7 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
   if (!streaming) {
     const answer = await client.readJson(exchange);
     if (!isRecord(answer)) throw malformed(provider, 'the answer is not a JSON object');
-    return { kind: 'json', status: exchange.status, headers: exchange.headers, body: toOpenAICompletion(answer as GeminiResponse, { provider, model, oneToolCall }) };
+    return { kind: 'json', status: exchange.status, headers: exchange.headers, body: toOpenAICompletion(answer as GeminiResponse, { provider, model, oneToolCall, ...answerFunction }) };
   }
 
   const contentType = String(exchange.headers['content-type'] ?? '');
@@ -133,7 +137,7 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
     exchange.body.destroy();
     throw malformed(provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
-  const streamOptions = { provider, model, oneToolCall };
+  const streamOptions = { provider, model, oneToolCall, ...answerFunction };
   const translator = new GeminiStreamTranslator(streamOptions);
   const chunks = translateGeminiStream(decodeSse(exchange), streamOptions, translator);
   return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks, usageSoFar: () => translator.usageSoFar() };

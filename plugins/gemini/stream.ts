@@ -5,9 +5,11 @@
  * Each Gemini event is a whole GenerateContentResponse holding the next piece of each candidate:
  * text parts become `content` deltas, thought parts `reasoning_content` deltas, and each
  * functionCall part (Gemini sends a call whole, never in pieces) one `tool_calls` delta with its
- * index, id, name and complete arguments. A candidate's first delta carries `role: 'assistant'`;
- * its finishReason becomes a final chunk of its own with an empty delta, as OpenAI sends it. Gemini
- * sends no `[DONE]`: the stream is complete when the body ends after every candidate finished.
+ * index, id, name and complete arguments; a call to the function that carries a `response_format`
+ * answer (answer-function.ts) is a `content` delta of its arguments instead. A candidate's first
+ * delta carries `role: 'assistant'`; its finishReason becomes a final chunk of its own with an empty
+ * delta, as OpenAI sends it. Gemini sends no `[DONE]`: the stream is complete when the body ends
+ * after every candidate finished.
  *
  * A usage chunk (`choices: []`) always closes a complete stream, whatever `stream_options` said:
  * plugins (usage logs, token budgets) need the counts, and the OpenAI front-end drops that chunk
@@ -22,6 +24,7 @@
  * and https://ai.google.dev/gemini-api/docs/text-generation#streaming-responses.
  */
 import { type ChatCompletionChunk, type ChatDelta, GatewayError, type Usage } from 'llm-gateway/plugin';
+import { separateAnswer, signatureOf, withSignature } from './answer-function.js';
 import { geminiStreamError } from './errors.js';
 import { completionId, finishReasonFromGemini, indexedCandidates, logprobsFromGemini, newToolCallId, nowSeconds, promptBlocked, readParts, usageFromGemini } from './from-gemini.js';
 import type { GeminiResponse, GeminiUsageMetadata } from './wire.js';
@@ -31,6 +34,10 @@ interface CandidateState {
   finished: boolean;
   /** Tool calls seen so far: the next call's OpenAI index, and whether STOP means `tool_calls`. */
   toolCalls: number;
+  /** Function calls seen so far, the answer function's included: what `oneToolCall` counts. */
+  calls: number;
+  /** A signature an answer call carried, for the client's first call if one comes (`separateAnswer`). */
+  signature: string | undefined;
 }
 
 export interface StreamOptions {
@@ -40,6 +47,8 @@ export interface StreamOptions {
   newToolCallId?: () => string;
   /** Each candidate keeps only its first function call (`FromGeminiOptions.oneToolCall`). */
   oneToolCall?: boolean;
+  /** The function whose arguments are the answer (`FromGeminiOptions.answerFunction`). */
+  answerFunction?: string;
 }
 
 /**
@@ -98,10 +107,20 @@ export class GeminiStreamTranslator {
     for (const { index, candidate } of candidates) {
       const state = this.state(index);
       const { text, reasoning, toolCalls: calls } = readParts(candidate.content?.parts ?? [], this.newId);
-      const toolCalls = this.options.oneToolCall ? calls.slice(0, Math.max(0, 1 - state.toolCalls)) : calls;
+      const kept = this.options.oneToolCall ? calls.slice(0, Math.max(0, 1 - state.calls)) : calls;
+      state.calls += kept.length;
+      const { answer, toolCalls, signature } = separateAnswer(kept, this.options.answerFunction);
+      // An answer call's signature goes to the client's first call, which may come in a later event.
+      if (state.toolCalls === 0) {
+        state.signature ??= signature;
+        if (state.signature !== undefined && toolCalls[0]) {
+          if (signatureOf(toolCalls[0]) === undefined) toolCalls[0] = withSignature(toolCalls[0], state.signature);
+          state.signature = undefined;
+        }
+      }
       const delta: ChatDelta = {};
       if (reasoning !== '') delta.reasoning_content = reasoning;
-      if (text !== '') delta.content = text;
+      if (text + answer !== '') delta.content = text + answer;
       if (toolCalls.length > 0) {
         delta.tool_calls = toolCalls.map((call) => ({ index: state.toolCalls++, ...call }));
       }
@@ -137,7 +156,7 @@ export class GeminiStreamTranslator {
   private state(index: number): CandidateState {
     let state = this.candidates.get(index);
     if (!state) {
-      state = { started: false, finished: false, toolCalls: 0 };
+      state = { started: false, finished: false, toolCalls: 0, calls: 0, signature: undefined };
       this.candidates.set(index, state);
     }
     return state;

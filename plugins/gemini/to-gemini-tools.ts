@@ -8,6 +8,9 @@
  * Gemini's `allowedFunctionNames` may be set only with ANY (or VALIDATED, a preview), so for `auto`
  * the narrowing has to be in the declarations; both modes do it alike, as the Responses front-end
  * translates the same choice (plugins/responses/protocol/tools.ts `toChatToolChoice`).
+ *
+ * `response_format` → `generationConfig.responseMimeType` (+ `responseJsonSchema`), unless the
+ * model cannot take it beside function declarations (answer-function.ts).
  */
 import { invalidRequest } from 'llm-gateway/plugin';
 import { allowedOnly, allowedToolsOf, rejectUnsupported } from 'llm-gateway/provider-kit';
@@ -50,23 +53,37 @@ export function translateToolChoice(
   throw invalidRequest(`${provider} cannot honour this tool_choice.`, 'tool_choice', 'unsupported_parameter');
 }
 
-export function applyResponseFormat(value: unknown, config: GeminiGenerationConfig, options: ToGeminiOptions): void {
+/** What `response_format` asks of the answer: JSON, to a schema if one was given. */
+export interface JsonFormat {
+  schema?: Record<string, unknown>;
+  description?: string;
+}
+
+/** `response_format` read; undefined for plain text (or an unknown format left out under 'drop'). */
+export function readResponseFormat(value: unknown, options: ToGeminiOptions): JsonFormat | undefined {
   const format = isRecord(value) ? value : {};
   switch (format.type) {
     case 'text':
-      return;
+      return undefined;
     case 'json_object':
-      config.responseMimeType = 'application/json';
-      return;
+      return {};
     case 'json_schema': {
-      config.responseMimeType = 'application/json';
-      const schema = isRecord(format.json_schema) ? format.json_schema.schema : undefined;
-      if (isRecord(schema)) config.responseJsonSchema = jsonSchema(schema);
-      return;
+      const spec = isRecord(format.json_schema) ? format.json_schema : {};
+      return {
+        ...(isRecord(spec.schema) ? { schema: jsonSchema(spec.schema) } : {}),
+        ...(typeof spec.description === 'string' && spec.description !== '' ? { description: spec.description } : {}),
+      };
     }
     default:
       rejectUnsupported(options.policy, options.provider, 'response_format', `format '${String(format.type)}' is unknown`);
+      return undefined;
   }
+}
+
+/** Gemini's native JSON output: `responseMimeType`, and `responseJsonSchema` for a schema. */
+export function applyResponseFormat(format: JsonFormat, config: GeminiGenerationConfig): void {
+  config.responseMimeType = 'application/json';
+  if (format.schema) config.responseJsonSchema = format.schema;
 }
 
 /**

@@ -12,8 +12,10 @@
  *   tools carry it (`additionalProperties` included), so no conversion to the OpenAPI subset of
  *   `parameters` is needed; tool_choice → `toolConfig.functionCallingConfig` (to-gemini-tools.ts).
  * - sampling and output settings → `generationConfig`; `response_format` → `responseMimeType` and
- *   `responseJsonSchema`; `reasoning_effort` → `thinkingConfig` with `includeThoughts`, so the
- *   reasoning comes back as `reasoning_content`.
+ *   `responseJsonSchema`, except beside function tools on a model before Gemini 3, which refuses
+ *   JSON output with function calling: there the answer is a function of its own, forced with the
+ *   client's (answer-function.ts); `reasoning_effort` → `thinkingConfig` with `includeThoughts`, so
+ *   the reasoning comes back as `reasoning_content`.
  * - A tool call's `extra_content.google.thought_signature` (set by from-gemini.ts, the convention
  *   of Google's own OpenAI-compatible endpoint) goes back on its `functionCall` part: Gemini 3
  *   refuses a function-calling turn whose signatures are missing.
@@ -28,7 +30,7 @@
  * - https://ai.google.dev/gemini-api/docs/function-calling (functionDeclarations, functionCallingConfig modes, functionResponse turns)
  * - https://ai.google.dev/gemini-api/docs/thought-signatures (signatures must come back on function calls)
  * - https://ai.google.dev/gemini-api/docs/thinking (thinkingBudget, includeThoughts, thought parts)
- * - https://ai.google.dev/gemini-api/docs/structured-output (responseMimeType, responseJsonSchema and its supported keywords)
+ * - https://ai.google.dev/gemini-api/docs/structured-output (responseMimeType, responseJsonSchema and its supported keywords; with tools from Gemini 3)
  * - https://ai.google.dev/gemini-api/docs/file-input-methods (inline data, external https URLs in fileData)
  * - https://ai.google.dev/gemini-api/docs/audio (audio MIME types)
  * - https://ai.google.dev/gemini-api/docs/troubleshooting (error statuses)
@@ -36,7 +38,8 @@
 import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, type ToolCall, invalidRequest } from 'llm-gateway/plugin';
 import { type UnsupportedParamsPolicy, rejectUnsupported } from 'llm-gateway/provider-kit';
 import { issuedCallId } from './from-gemini.js';
-import { applyResponseFormat, translateToolChoice, translateTools } from './to-gemini-tools.js';
+import { answerRoute, withAnswerFunction } from './answer-function.js';
+import { applyResponseFormat, type JsonFormat, readResponseFormat, translateToolChoice, translateTools } from './to-gemini-tools.js';
 import type { GeminiContent, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './wire.js';
 
 export interface ToGeminiOptions {
@@ -98,6 +101,7 @@ export function toGeminiRequest(request: ChatCompletionRequest, options: ToGemin
   if (systemInstruction) body.systemInstruction = systemInstruction;
   const config: GeminiGenerationConfig = {};
   let declarations: GeminiFunctionDeclaration[] | undefined;
+  let format: JsonFormat | undefined;
 
   for (const [field, value] of Object.entries(request)) {
     if (value === undefined || value === null || IGNORED.has(field)) continue;
@@ -134,8 +138,8 @@ export function toGeminiRequest(request: ChatCompletionRequest, options: ToGemin
         break;
       }
       case 'response_format':
-        applyResponseFormat(value, config, options);
-        break;
+        format = readResponseFormat(value, options);
+        break; // below, once it is known whether the model takes it beside the tools
       case 'reasoning_effort': {
         const budget = THINKING_BUDGET[String(value)];
         if (budget === undefined) {
@@ -171,8 +175,14 @@ export function toGeminiRequest(request: ChatCompletionRequest, options: ToGemin
   }
 
   if (config.logprobs !== undefined && !config.responseLogprobs) delete config.logprobs; // OpenAI ignores top_logprobs without logprobs
+  // Gemini before 3 refuses JSON output beside function declarations (answer-function.ts).
+  const route = format ? answerRoute(request) : { kind: 'native' as const };
+  if (format && route.kind === 'native') applyResponseFormat(format, config);
   if (declarations && declarations.length > 0) {
-    const tools = translateToolChoice(request.tool_choice, declarations, provider);
+    let tools = translateToolChoice(request.tool_choice, declarations, provider);
+    if (format && route.kind === 'function') {
+      tools = withAnswerFunction(tools.declarations, tools.toolConfig, { name: route.name, schema: format.schema ?? { type: 'object' }, ...(format.description ? { description: format.description } : {}) });
+    }
     body.tools = [{ functionDeclarations: tools.declarations }];
     if (tools.toolConfig) body.toolConfig = tools.toolConfig;
   }

@@ -12,6 +12,9 @@
  *   first functionCall part carries a `thoughtSignature` ("sig-<name>").
  * - After tool results (a last turn of functionResponse parts), it answers
  *   "tool results: <name>=<response json>; ..." so a test can see what reached the model.
+ * - Where `toolConfig.functionCallingConfig.mode` is ANY, a function call is the only answer, so
+ *   what it would have said as text becomes a call of the last function allowed (by
+ *   `allowedFunctionNames`, else declared), every string property of its parameters holding the text.
  * - `:countTokens` (total = characters / 4), `:batchEmbedContents` (small deterministic vectors) and
  *   `GET /v1beta/models` (the `models` list) answer too.
  * - With `apiKey` set, a request without that `x-goog-api-key` gets Gemini's 400 API_KEY_INVALID.
@@ -227,6 +230,8 @@ function echoScenario(body: Record<string, unknown> | undefined, model: string, 
       ? calls.map((name, index) => ({ functionCall: { name, args: { city: 'Paris' } }, ...(index === 0 ? { thoughtSignature: `sig-${name}` } : {}) }))
       : [{ text: `echo: ${userText}` }];
   }
+  const forced = forcedCall(body, textOf(parts));
+  if (forced && !parts.some((p) => p.functionCall)) parts = [forced];
 
   const promptTokens = Math.max(1, Math.ceil(JSON.stringify(contents).length / 4));
   const text = parts.map((p) => p.text ?? '').join('');
@@ -249,6 +254,20 @@ function echoScenario(body: Record<string, unknown> | undefined, model: string, 
 function declaredFunctions(body: Record<string, unknown> | undefined): string[] {
   const tools = Array.isArray(body?.tools) ? (body.tools as Array<{ functionDeclarations?: Array<{ name?: string }> }>) : [];
   return tools.flatMap((tool) => (tool.functionDeclarations ?? []).map((d) => d.name ?? '')).filter((name) => name !== '');
+}
+
+/** Under mode ANY, the call that stands for `text`: the last allowed function, its string parameters holding the text. */
+function forcedCall(body: Record<string, unknown> | undefined, text: string): Part | undefined {
+  const calling = (body?.toolConfig as { functionCallingConfig?: { mode?: string; allowedFunctionNames?: string[] } } | undefined)?.functionCallingConfig;
+  if (calling?.mode !== 'ANY') return undefined;
+  const tools = Array.isArray(body?.tools) ? (body.tools as Array<{ functionDeclarations?: Array<{ name?: string; parametersJsonSchema?: { properties?: Record<string, { type?: unknown }> } }> }>) : [];
+  const declarations = tools.flatMap((tool) => tool.functionDeclarations ?? []);
+  const allowed = calling.allowedFunctionNames ?? declarations.map((d) => d.name ?? '');
+  const name = allowed.at(-1);
+  if (!name) return undefined;
+  const properties = declarations.find((d) => d.name === name)?.parametersJsonSchema?.properties ?? {};
+  const args = Object.fromEntries(Object.entries(properties).filter(([, schema]) => schema?.type === 'string').map(([key]) => [key, text]));
+  return { functionCall: { name, args } };
 }
 
 function functionsToCall(what: string, declared: string[]): string[] {
