@@ -160,14 +160,18 @@ function embeddingsUsage(usage: EmbeddingsResponse['usage'] | undefined): Usage 
   return isEstimatedUsage(usage) ? estimatedUsage(counted) : counted;
 }
 
-/** The client's request as this target receives it: its model name and its parameter overrides. */
 const STREAM_OPTIONS_ONLY: ReadonlySet<string> = new Set(['stream_options']);
 
+/** A request's hints, with the `stream_options` the kernel added (no set made for the usual request without hints). */
 function withStreamOptions(advisory: ReadonlySet<string>): ReadonlySet<string> {
   return advisory.size === 0 ? STREAM_OPTIONS_ONLY : new Set([...advisory, 'stream_options']);
 }
 
-/** A copy of the request for one target: the ask for a stream's usage goes in the copy, never in the client's request. */
+/**
+ * The client's request as this target receives it (its model name and its parameter overrides): a
+ * copy, so that what the kernel adds for the target (the ask for a stream's usage) never shows in
+ * the client's request.
+ */
 function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompletionRequest {
   return target.params ? { ...request, ...target.params, model: target.model } : { ...request, model: target.model };
 }
