@@ -41,9 +41,8 @@ export class AdvisoryFields {
    * returns the body without it, to send again. Undefined when the error is anything else.
    */
   without(error: unknown, body: ChatCompletionRequest, advisory: ReadonlySet<string>, deployment: string): ChatCompletionRequest | undefined {
-    if (!isGatewayError(error) || error.status !== 400 || !error.param) return undefined;
-    const field = ALIASES[error.param] ?? error.param;
-    if (!advisory.has(field) || body[field] === undefined) return undefined;
+    const field = isGatewayError(error) && error.status === 400 ? refusedField(error.param, error.message) : undefined;
+    if (field === undefined || !advisory.has(field) || body[field] === undefined) return undefined;
     this.remember(deployment, field);
     const kept = { ...body };
     delete kept[field];
@@ -58,4 +57,14 @@ export class AdvisoryFields {
     }
     fields.add(field);
   }
+}
+
+/**
+ * The field a 400 refuses: its `param`, or the one its message names where the upstream gives no
+ * param (Azure OpenAI on an older api-version: "Unrecognized request argument supplied:
+ * stream_options", `param: null`).
+ */
+function refusedField(param: string | null | undefined, message: string): string | undefined {
+  const named = param || /Unrecognized request argument supplied: ([\w.]+)/.exec(message)?.[1];
+  return named ? (ALIASES[named] ?? named) : undefined;
 }

@@ -94,6 +94,17 @@ describe('a host that refuses stream_options', () => {
     expect(chatBodies().map((body) => body?.stream_options)).toEqual([{ include_usage: true }, undefined, undefined]);
   });
 
+  it('is asked again without it also when the refusal names it only in its message (Azure OpenAI on an older api-version)', async () => {
+    // Azure's answer to stream_options before api-version 2024-09-01-preview, param null
+    // (openai/openai-python#1469, langchain-ai/langchain#23552).
+    upstream.enqueue({ status: 400, body: { error: { code: null, message: 'Unrecognized request argument supplied: stream_options', param: null, type: 'invalid_request_error' } } });
+    const stream = await openai.chat.completions.create({ model: 'oai/gpt-4.1', stream: true, messages: [{ role: 'user', content: 'four five' }] });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('echo: four five');
+    expect(chatBodies().map((body) => body?.stream_options)).toEqual([{ include_usage: true }, undefined]);
+  });
+
   it('is heard by a client that asked for usage itself', async () => {
     upstream.enqueue(refusal);
     const error = await openai.chat.completions
