@@ -91,10 +91,12 @@ export function separateAnswer(calls: readonly ToolCall[], name: string | undefi
   let signature: string | undefined;
   const toolCalls: ToolCall[] = [];
   for (const call of calls) {
-    if (call.function.name === name) {
-      answer += call.function.arguments;
-      signature ??= signatureOf(call);
-    } else toolCalls.push(call);
+    if (call.function.name !== name) toolCalls.push(call);
+    else if (answer === '') {
+      // One answer: a second call's arguments after the first would make the content no JSON at all.
+      answer = call.function.arguments;
+      signature = signatureOf(call);
+    }
   }
   if (signature !== undefined && toolCalls[0]) {
     if (signatureOf(toolCalls[0]) === undefined) toolCalls[0] = withSignature(toolCalls[0], signature);

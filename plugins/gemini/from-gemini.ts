@@ -55,7 +55,8 @@ export function toOpenAICompletion(response: GeminiResponse, options: FromGemini
     const { text, reasoning, toolCalls: calls } = readParts(candidate.content?.parts ?? [], newId);
     // The cut comes first: an answer call after a client's call is one the model makes again later.
     const { answer, toolCalls } = separateAnswer(options.oneToolCall ? calls.slice(0, 1) : calls, options.answerFunction);
-    const content = text + answer;
+    // The answer is the content whole: text the model wrote before calling for it would make it no JSON.
+    const content = answer !== '' ? answer : text;
     const message: ChatMessage = { role: 'assistant', content: content === '' && toolCalls.length > 0 ? null : content };
     if (reasoning !== '') message.reasoning_content = reasoning;
     if (toolCalls.length > 0) message.tool_calls = toolCalls;

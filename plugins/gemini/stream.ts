@@ -38,6 +38,10 @@ interface CandidateState {
   calls: number;
   /** A signature an answer call carried, for the client's first call if one comes (`separateAnswer`). */
   signature: string | undefined;
+  /** The answer function's arguments went out as the content: nothing more is. */
+  answered: boolean;
+  /** Text not sent yet: it goes out unless the answer comes (`answerContent`). */
+  held: string;
 }
 
 export interface StreamOptions {
@@ -120,7 +124,8 @@ export class GeminiStreamTranslator {
       }
       const delta: ChatDelta = {};
       if (reasoning !== '') delta.reasoning_content = reasoning;
-      if (text + answer !== '') delta.content = text + answer;
+      const content = this.options.answerFunction === undefined ? text : this.answerContent(state, text, answer, toolCalls.length > 0 || Boolean(candidate.finishReason));
+      if (content !== '') delta.content = content;
       if (toolCalls.length > 0) {
         delta.tool_calls = toolCalls.map((call) => ({ index: state.toolCalls++, ...call }));
       }
@@ -153,10 +158,29 @@ export class GeminiStreamTranslator {
     return [this.base([], usageFromGemini(this.usage))];
   }
 
+  /**
+   * The content of a candidate that may answer through the answer function (answer-function.ts):
+   * its one answer, whole, with nothing written beside it (that would make it no JSON). Text is held
+   * until the candidate answers (then dropped), calls a client tool or finishes (then sent).
+   */
+  private answerContent(state: CandidateState, text: string, answer: string, textGoesOut: boolean): string {
+    if (state.answered) return '';
+    if (answer !== '') {
+      state.answered = true;
+      state.held = '';
+      return answer;
+    }
+    state.held += text;
+    if (!textGoesOut) return '';
+    const held = state.held;
+    state.held = '';
+    return held;
+  }
+
   private state(index: number): CandidateState {
     let state = this.candidates.get(index);
     if (!state) {
-      state = { started: false, finished: false, toolCalls: 0, calls: 0, signature: undefined };
+      state = { started: false, finished: false, toolCalls: 0, calls: 0, signature: undefined, answered: false, held: '' };
       this.candidates.set(index, state);
     }
     return state;

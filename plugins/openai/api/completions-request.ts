@@ -62,10 +62,9 @@ export function readCompletionsRequest(raw: Record<string, unknown>): ReadComple
   const request: ChatCompletionRequest = {
     ...shared,
     model: body.model,
+    // A stream's usage is asked for by the kernel (core/provider-call.ts), as its own hint, which
+    // a host that refuses stream_options is sent again without.
     messages: [{ role: 'user', content: prompt.text }],
-    // Usage is asked of a streaming chat upstream so the answer can be accounted; the client
-    // still gets a usage chunk only if it asked for one.
-    ...(body.stream === true ? { stream_options: { ...body.stream_options, include_usage: true } } : {}),
   };
   return { body, request, losses, echo: body.echo === true ? prompt.text : '' };
 }

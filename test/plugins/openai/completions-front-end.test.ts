@@ -26,8 +26,8 @@ describe('reading a request', () => {
     expect(echo).toBe('');
   });
 
-  it('asks a streaming chat upstream for usage, keeping the client\'s other stream options', () => {
-    expect(readCompletionsRequest({ model: 'm', prompt: 'x', stream: true, stream_options: { other: 1 } }).request.stream_options).toEqual({ other: 1, include_usage: true });
+  it('keeps the client\'s stream options as they are: the kernel asks a stream\'s usage, as its own hint (test/e2e/stream-usage-asked-by-kernel.test.ts)', () => {
+    expect(readCompletionsRequest({ model: 'm', prompt: 'x', stream: true, stream_options: { other: 1 } }).request.stream_options).toEqual({ other: 1 });
     expect(readCompletionsRequest({ model: 'm', prompt: 'x' }).request.stream_options).toBeUndefined();
   });
 
