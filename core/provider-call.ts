@@ -27,35 +27,28 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     const native = target.params ? undefined : ctx.nativeRequest();
     const speaksNative = native !== undefined && provider.nativeProtocols?.includes(native.protocol) === true;
     const encodeBody = (body: object) => ctx.encodeBody(body);
-    const send = (body: ChatCompletionRequest) => {
+    const send = (body: ChatCompletionRequest, nativeBody?: Record<string, unknown>) => {
       const input = {
         body,
         [REQUEST_ABORT]: callAbort(ctx, trySignal),
         headers: tryHeaders(ctx, headers),
         passThrough: ctx.passThrough,
         encodeBody,
-        ...(speaksNative ? { native } : {}),
+        ...(speaksNative ? { native: nativeBody === undefined || nativeBody === native.body ? native : { ...native, body: nativeBody } } : {}),
       };
       return provider.chatCompletions(withLazySignal(input));
     };
-    if (speaksNative) return send(upstreamBody(ctx.request, target));
+    if (speaksNative) {
+      const body = upstreamBody(ctx.request, target);
+      if (!native.hints?.length) return send(body);
+      return advisory.send(native.body, new Set(native.hints), deploymentOf(target), (nativeBody) => send(body, nativeBody));
+    }
     applyPolicy(ctx, target.provider, runtime.registry.policy(target.provider));
-    const deployment = deploymentOf(target);
     const asked = upstreamBody(ctx.request, target);
     // The ask for a stream's usage is the gateway's, not the client's: a host that refuses it is
     // asked again without, like a translation's hints.
     const hints = askForStreamUsage(asked) ? withStreamOptions(ctx.advisory) : ctx.advisory;
-    // Each refusal of a hint costs one more send, at most one per hint.
-    let body = advisory.strip(asked, hints, deployment);
-    for (;;) {
-      try {
-        return await send(body);
-      } catch (error) {
-        const again = advisory.without(error, body, hints, deployment);
-        if (!again) throw error;
-        body = again;
-      }
-    }
+    return advisory.send(asked, hints, deploymentOf(target), send);
   };
 
   return async function callProvider(call) {

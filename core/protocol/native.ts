@@ -44,6 +44,12 @@ export interface NativeRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** The query string the client sent (`beta=true`), without the `?`, to send along. */
   readonly query?: string;
+  /**
+   * Fields of `body` the front-end added, not the client (a text-completions stream's ask for its
+   * usage): an upstream that refuses one with a 400 is sent the body again without it, and that
+   * deployment is not sent it again (core/advisory.ts), as with a translation's hints.
+   */
+  readonly hints?: readonly string[];
 }
 
 /**

@@ -29,12 +29,14 @@ export const completionsApi = defineFrontEnd<ClientAsked>({
   parse(raw) {
     const { body, request, losses, echo } = readCompletionsRequest(raw);
     // A host that serves text completions is asked for a stream's usage too, as the chat view is:
-    // the record settles from it. The client gets the usage chunk only if it asked.
-    const native = body.stream === true ? { ...body, stream_options: { ...body.stream_options, include_usage: true } } : body;
+    // the record settles from it. The client gets the usage chunk only if it asked; if it did not,
+    // the ask is the gateway's hint, which a host that refuses stream_options is sent again without.
+    const asks = body.stream === true && body.stream_options?.include_usage !== true;
+    const native = asks ? { ...body, stream_options: { ...body.stream_options, include_usage: true } } : body;
     return {
       operation: 'chat',
       request,
-      native: { protocol: PROTOCOL, body: native, headers: {} },
+      native: { protocol: PROTOCOL, body: native, headers: {}, ...(asks ? { hints: ['stream_options'] } : {}) },
       losses,
       state: { echo, includeUsage: body.stream_options?.include_usage === true },
     };
