@@ -23,6 +23,7 @@
  * `gemini-flash-latest`, tuned models) get the function, which every model takes.
  */
 import type { ChatCompletionRequest, ToolCall } from 'llm-gateway/plugin';
+import { thoughtSignatureOf, withThoughtSignature } from './signatures.js';
 import type { GeminiFunctionDeclaration, GeminiToolConfig } from './wire.js';
 
 /** The answer function's name, unless a client tool has it (`answerFunctionName`). */
@@ -95,25 +96,14 @@ export function separateAnswer(calls: readonly ToolCall[], name: string | undefi
     else if (answer === '') {
       // One answer: a second call's arguments after the first would make the content no JSON at all.
       answer = call.function.arguments;
-      signature = signatureOf(call);
+      signature = thoughtSignatureOf(call);
     }
   }
   if (signature !== undefined && toolCalls[0]) {
-    if (signatureOf(toolCalls[0]) === undefined) toolCalls[0] = withSignature(toolCalls[0], signature);
+    if (thoughtSignatureOf(toolCalls[0]) === undefined) toolCalls[0] = withThoughtSignature(toolCalls[0], signature);
     signature = undefined;
   }
   return { answer, toolCalls, signature };
-}
-
-/** `call` carrying `signature` where from-gemini.ts puts one (`extra_content.google.thought_signature`). */
-export function withSignature(call: ToolCall, signature: string): ToolCall {
-  return { ...call, extra_content: { google: { thought_signature: signature } } };
-}
-
-/** A tool call's thought signature, if it has one. */
-export function signatureOf(call: ToolCall): string | undefined {
-  const google = (call.extra_content as { google?: { thought_signature?: unknown } } | undefined)?.google;
-  return typeof google?.thought_signature === 'string' && google.thought_signature !== '' ? google.thought_signature : undefined;
 }
 
 /** The names of the function tools that will be declared (as to-gemini-tools.ts `translateTools` reads them). */

@@ -9,8 +9,8 @@
  *   `extra_content.google.thought_signature`, the field Google's own OpenAI-compatible endpoint
  *   uses, and to-gemini.ts sends it back.
  * - Under `parallel_tool_calls: false` a candidate keeps only its first call (`oneToolCall`).
- * - Calls to the function that carries a `response_format` answer (`answerFunction`,
- *   answer-function.ts) are the answer: their arguments join `content`, and they are no tool calls.
+ * - A call to the function that carries a `response_format` answer (`answerFunction`,
+ *   answer-function.ts) is the answer: its arguments are the `content`, and it is no tool call.
  * - Each candidate (`n` > 1 → `candidateCount`) becomes a choice.
  * - `usageMetadata` → usage: Gemini counts thinking apart from the answer (`thoughtsTokenCount`),
  *   OpenAI inside `completion_tokens`; cached prompt tokens are part of `promptTokenCount` in both.
@@ -24,6 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ChatCompletion, type ChatMessage, GatewayError, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import { separateAnswer } from './answer-function.js';
+import { withThoughtSignature } from './signatures.js';
 import type { GeminiCandidate, GeminiLogprobsCandidate, GeminiLogprobsResult, GeminiPart, GeminiPromptFeedback, GeminiResponse, GeminiUsageMetadata } from './wire.js';
 
 export interface FromGeminiOptions {
@@ -101,8 +102,7 @@ export function toolCallFromPart(part: GeminiPart, newId: () => string): ToolCal
     type: 'function',
     function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
   };
-  if (part.thoughtSignature) toolCall.extra_content = { google: { thought_signature: part.thoughtSignature } };
-  return toolCall;
+  return part.thoughtSignature ? withThoughtSignature(toolCall, part.thoughtSignature) : toolCall;
 }
 
 /** `call_` and 24 random hex digits: the shape of OpenAI's own ids, unique across turns. */

@@ -24,7 +24,8 @@
  * and https://ai.google.dev/gemini-api/docs/text-generation#streaming-responses.
  */
 import { type ChatCompletionChunk, type ChatDelta, GatewayError, type Usage } from 'llm-gateway/plugin';
-import { separateAnswer, signatureOf, withSignature } from './answer-function.js';
+import { separateAnswer } from './answer-function.js';
+import { thoughtSignatureOf, withThoughtSignature } from './signatures.js';
 import { geminiStreamError } from './errors.js';
 import { completionId, finishReasonFromGemini, indexedCandidates, logprobsFromGemini, newToolCallId, nowSeconds, promptBlocked, readParts, usageFromGemini } from './from-gemini.js';
 import type { GeminiResponse, GeminiUsageMetadata } from './wire.js';
@@ -118,7 +119,7 @@ export class GeminiStreamTranslator {
       if (state.toolCalls === 0) {
         state.signature ??= signature;
         if (state.signature !== undefined && toolCalls[0]) {
-          if (signatureOf(toolCalls[0]) === undefined) toolCalls[0] = withSignature(toolCalls[0], state.signature);
+          if (thoughtSignatureOf(toolCalls[0]) === undefined) toolCalls[0] = withThoughtSignature(toolCalls[0], state.signature);
           state.signature = undefined;
         }
       }

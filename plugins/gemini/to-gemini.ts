@@ -35,9 +35,10 @@
  * - https://ai.google.dev/gemini-api/docs/audio (audio MIME types)
  * - https://ai.google.dev/gemini-api/docs/troubleshooting (error statuses)
  */
-import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, type ToolCall, invalidRequest } from 'llm-gateway/plugin';
+import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, invalidRequest } from 'llm-gateway/plugin';
 import { type UnsupportedParamsPolicy, rejectUnsupported } from 'llm-gateway/provider-kit';
 import { issuedCallId } from './from-gemini.js';
+import { thoughtSignatureOf } from './signatures.js';
 import { answerRoute, withAnswerFunction } from './answer-function.js';
 import { applyResponseFormat, type JsonFormat, readResponseFormat, translateToolChoice, translateTools } from './to-gemini-tools.js';
 import type { GeminiContent, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './wire.js';
@@ -268,14 +269,6 @@ function assistantParts(message: ChatMessage, at: string, options: MessageOption
   const firstCall = parts.find((part) => part.functionCall);
   if (options.standIn && firstCall && !parts.some((part) => part.thoughtSignature)) firstCall.thoughtSignature = STAND_IN_SIGNATURE;
   return parts;
-}
-
-/** Where from-gemini.ts keeps a function call's thought signature: `extra_content.google.thought_signature`. */
-export function thoughtSignatureOf(call: ToolCall): string | undefined {
-  const extra = call.extra_content;
-  if (!isRecord(extra) || !isRecord(extra.google)) return undefined;
-  const signature = extra.google.thought_signature;
-  return typeof signature === 'string' && signature !== '' ? signature : undefined;
 }
 
 /**
