@@ -69,6 +69,7 @@ export type { ModelLookup } from '../core/routing/resolve-model.js';
 export type { ResolvedProviders } from '../core/config/resolve-providers.js';
 export type { AuditEntry } from '../core/live/audit.js';
 export type { ConfigCheck, EffectiveEntry, LiveConfig, LiveKind, Origin, Overrides } from '../core/live/live-config.js';
+export { checkEntryName } from '../core/live/entry-rules.js';
 export type { SecretStore } from '../core/live/secrets.js';
 export type { DeploymentHealth, HealthTracker } from '../core/health.js';
 export { DeploymentMap, UNCONFIGURED_DEPLOYMENTS_CAP, deploymentOf } from '../core/deployment-map.js';

@@ -4,8 +4,10 @@
  * weight, `enabled: "no"` would be refused in the file, and were taken (or failed with a 500) live.
  */
 import { configSchema } from '../config/schema.js';
+import { invalidRequest } from '../errors.js';
 import { isSecretPath } from '../secret-names.js';
 import { formatIssues, validate } from '../validation.js';
+import type { LiveKind } from './live-config.js';
 
 /** What breaks the file's rules in providers and models as they would be after a change. */
 export function entryProblems(merged: { providers: unknown; models: unknown }): string[] {
@@ -15,4 +17,26 @@ export function entryProblems(merged: { providers: unknown; models: unknown }): 
     if (issues.length > 0) problems.push(...formatIssues(`config/${section}`, issues).split('\n'));
   }
   return problems;
+}
+
+/** The longest name a live change takes (the file's names are unbounded; a request is not). */
+export const LONGEST_ENTRY_NAME = 200;
+
+/** The file's name rule of each kind (its schema's `propertyNames`), in words for the refusal. */
+const NAME_RULES = {
+  provider: { pattern: new RegExp(configSchema.properties.providers.propertyNames.pattern), what: 'provider id', says: 'letters, digits, ".", "_" or "-", starting with a letter or digit' },
+  model: { pattern: new RegExp(configSchema.properties.models.propertyNames.pattern), what: 'model name', says: 'characters other than "/" and spaces' },
+} as const;
+
+/**
+ * Refuses, with a 400 on `name`, a provider id or virtual-model name the config file would refuse
+ * or that is longer than a live change takes: checked before a form or an admin call goes further,
+ * so the refusal names the rule rather than the whole config's problems. The file's own rule, not
+ * a stricter one: entries the file accepts (Ollama's `llama3:8b`) can be edited live.
+ */
+export function checkEntryName(kind: LiveKind, name: string): void {
+  const rule = NAME_RULES[kind];
+  if (name.length === 0 || name.length > LONGEST_ENTRY_NAME || !rule.pattern.test(name)) {
+    throw invalidRequest(`A ${rule.what} is 1 to ${LONGEST_ENTRY_NAME} ${rule.says}.`, 'name');
+  }
 }

@@ -7,8 +7,7 @@
  * serves every route openly when no plugin authorizes, and a live config change must never be open.
  */
 import type { Context as KoaContext } from 'koa';
-import { GatewayError, grantedAdmin, invalidRequest, notFound, readJsonBody, type LiveConfig, type LiveKind, type PluginHost, type ProviderConfig, type VirtualModelConfig } from 'llm-gateway/plugin';
-import { checkEntryName } from './entry-names.js';
+import { GatewayError, checkEntryName, grantedAdmin, invalidRequest, notFound, readJsonBody, type LiveConfig, type LiveKind, type PluginHost, type ProviderConfig, type VirtualModelConfig } from 'llm-gateway/plugin';
 import { checkSecretDestinations } from './secret-destinations.js';
 import { SECRET_NAME, masked, sealed } from './secrets.js';
 

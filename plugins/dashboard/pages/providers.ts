@@ -5,12 +5,11 @@
  * priorities, strategy); revert an override to the file's entry.
  */
 import type { Context as KoaContext } from 'koa';
-import { invalidRequest, type PluginHost } from 'llm-gateway/plugin';
+import { checkEntryName, invalidRequest, type PluginHost } from 'llm-gateway/plugin';
 import { circuitBreakerState } from 'llm-gateway/plugins/circuit-breaker';
 import { limitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { STRATEGIES } from 'llm-gateway/plugins/routing';
 import { actorOf, applying, current, setEntry } from '../config-api.js';
-import { checkEntryName } from '../entry-names.js';
 import { compact, jsonObjectField, numberField, numberFrom, readForm, textField, typedForm, type PageKit } from '../kit.js';
 import { SECRET_NAME, masked } from '../secrets.js';
 
