@@ -10,7 +10,8 @@
  *
  * On the way in: offers the prompt's count (rules, token limits and budget checks read it from
  * `tokenCountSlot`). On the way out: keeps the answer's text as it passes, so that an upstream
- * that reports no usage, or a stream the client cancels, is still accounted for what was generated (`usageOf(ctx)`, usage-of.ts).
+ * that reports no usage, or a stream the client cancels, is still accounted for what was
+ * generated (`usageOf(ctx)`, usage-of.ts).
  *
  * The tokenizer is the costly part (a BPE pass over every prompt), and most requests never need
  * it: the upstream reports usage. So nothing is counted until someone reads the count: the prompt

@@ -59,13 +59,9 @@ export function readCompletionsRequest(raw: Record<string, unknown>): ReadComple
 
   const shared: Record<string, unknown> = { ...body };
   for (const field of COMPLETIONS_ONLY) delete shared[field];
-  const request: ChatCompletionRequest = {
-    ...shared,
-    model: body.model,
-    // A stream's usage is asked for by the kernel (core/provider-call.ts), as its own hint, which
-    // a host that refuses stream_options is sent again without.
-    messages: [{ role: 'user', content: prompt.text }],
-  };
+  // The client's stream_options go as they are: a stream's usage is asked for by the kernel
+  // (core/provider-call.ts), as its own hint, which a host that refuses stream_options is sent again without.
+  const request: ChatCompletionRequest = { ...shared, model: body.model, messages: [{ role: 'user', content: prompt.text }] };
   return { body, request, losses, echo: body.echo === true ? prompt.text : '' };
 }
 
