@@ -9,6 +9,7 @@ import { silentLogger } from '../core/logger.js';
 import { openStore } from '../core/store/store.js';
 import { parseNewKey, parseRotation } from '../plugins/auth/key-spec.js';
 import { KeyStore, keyStateOf, type KeyView, type NewKey } from '../plugins/auth/keys.js';
+import { describeBudget } from './budget-text.js';
 import { numberFlag } from './flags.js';
 import { refuseMemoryStore } from './memory-store.js';
 import { fail, print } from './output.js';
@@ -99,7 +100,7 @@ function describe(key: KeyView): string {
   if (key.models) parts.push(`models=${key.models.join(',')}`);
   if (key.limits?.rpm) parts.push(`rpm=${key.limits.rpm}${key.limits.algorithm === 'token-bucket' ? ` (bucket of ${key.limits.burst ?? key.limits.rpm})` : ''}`);
   if (key.limits?.tpm) parts.push(`tpm=${key.limits.tpm}`);
-  if (key.budget?.dailyUsd !== undefined) parts.push(`daily=$${key.budget.dailyUsd}`);
-  if (key.budget?.monthlyUsd !== undefined) parts.push(`monthly=$${key.budget.monthlyUsd}`);
+  const budget = key.budget ? describeBudget(key.budget) : '';
+  if (budget !== '') parts.push(budget);
   return parts.join('  ');
 }

@@ -13,6 +13,7 @@ import { openStore } from '../core/store/store.js';
 import { parseTeamBudget } from '../plugins/auth/key-spec.js';
 import type { KeyBudget } from '../plugins/auth/keys.js';
 import { TeamBudgets, type TeamBudget } from '../plugins/auth/team-budgets.js';
+import { describeBudget } from './budget-text.js';
 import { configTeamsIn } from './config-teams.js';
 import { numberFlag } from './flags.js';
 import { refuseMemoryStore } from './memory-store.js';
@@ -100,11 +101,4 @@ function dollars(options: TeamsOptions): { dailyUsd?: number; monthlyUsd?: numbe
 
 function describe(team: TeamBudget): string {
   return `${team.team}  ${describeBudget(team.budget)}`;
-}
-
-function describeBudget(budget: KeyBudget): string {
-  const parts: string[] = [];
-  if (budget.dailyUsd !== undefined) parts.push(`daily=$${budget.dailyUsd}`);
-  if (budget.monthlyUsd !== undefined) parts.push(`monthly=$${budget.monthlyUsd}`);
-  return parts.join('  ');
 }
