@@ -40,9 +40,9 @@ export type AnswerRoute =
 
 export function answerRoute(request: ChatCompletionRequest): AnswerRoute {
   const format = request.response_format as { type?: unknown } | undefined | null;
-  const json = format?.type === 'json_object' || format?.type === 'json_schema';
+  if (format?.type !== 'json_object' && format?.type !== 'json_schema') return { kind: 'native' };
   const names = functionNames(request.tools);
-  if (!json || names.length === 0 || takesJsonBesideFunctions(String(request.model ?? ''))) return { kind: 'native' };
+  if (names.length === 0 || takesJsonBesideFunctions(String(request.model ?? ''))) return { kind: 'native' };
   if (requiresOwnCall(request.tool_choice)) return { kind: 'left-out' };
   return { kind: 'function', name: freeName(names) };
 }

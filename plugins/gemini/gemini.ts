@@ -109,12 +109,12 @@ async function generateContent(settings: Settings, input: ChatCallInput): Promis
   const { client } = settings;
   const provider = client.provider;
   const model = input.body.model;
-  const body = toGeminiRequest(input.body, { provider, policy: settings.policy });
+  // Where response_format goes as a function of its own (answer-function.ts), its calls are the answer.
+  const route = answerRoute(input.body);
+  const body = toGeminiRequest(input.body, { provider, policy: settings.policy, route });
   const streaming = input.body.stream === true;
   // Gemini cannot be told to call one function at a time: the answer is cut to its first call.
   const oneToolCall = input.body.parallel_tool_calls === false;
-  // Where response_format went as a function of its own (answer-function.ts), its calls are the answer.
-  const route = answerRoute(input.body);
   const answerFunction = route.kind === 'function' ? { answerFunction: route.name } : {};
   const exchange = await client.send({
     method: 'POST',

@@ -39,7 +39,7 @@ import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, invali
 import { type UnsupportedParamsPolicy, rejectUnsupported } from 'llm-gateway/provider-kit';
 import { issuedCallId } from './from-gemini.js';
 import { thoughtSignatureOf } from './signatures.js';
-import { answerRoute, withAnswerFunction } from './answer-function.js';
+import { type AnswerRoute, answerRoute, withAnswerFunction } from './answer-function.js';
 import { applyResponseFormat, type JsonFormat, readResponseFormat, translateToolChoice, translateTools } from './to-gemini-tools.js';
 import type { GeminiContent, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './wire.js';
 
@@ -47,6 +47,8 @@ export interface ToGeminiOptions {
   /** Provider id, named in every refusal. */
   provider: string;
   policy: UnsupportedParamsPolicy;
+  /** `answerRoute(request)`, where the caller has worked it out already (it reads the answer back by it). */
+  route?: AnswerRoute;
 }
 
 /**
@@ -177,7 +179,7 @@ export function toGeminiRequest(request: ChatCompletionRequest, options: ToGemin
 
   if (config.logprobs !== undefined && !config.responseLogprobs) delete config.logprobs; // OpenAI ignores top_logprobs without logprobs
   // Gemini before 3 refuses JSON output beside function declarations (answer-function.ts).
-  const route = format ? answerRoute(request) : { kind: 'native' as const };
+  const route = format ? (options.route ?? answerRoute(request)) : { kind: 'native' as const };
   if (format && route.kind === 'native') applyResponseFormat(format, config);
   if (declarations && declarations.length > 0) {
     let tools = translateToolChoice(request.tool_choice, declarations, provider);
