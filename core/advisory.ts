@@ -35,7 +35,12 @@ export class AdvisoryFields {
    * Sends `body` without the advisory fields this deployment refused before, and again without one
    * the upstream refuses now (then remembered): at most one more send a hint.
    */
-  async send<Body extends HintedBody, Result>(body: Body, advisory: ReadonlySet<string>, deployment: string, sendOne: (body: Body) => Promise<Result>): Promise<Result> {
+  send<Body extends HintedBody, Result>(body: Body, advisory: ReadonlySet<string>, deployment: string, sendOne: (body: Body) => Promise<Result>): Promise<Result> {
+    // A request without hints (most JSON requests) has nothing to drop: no async frame, no lookup.
+    return advisory.size === 0 ? sendOne(body) : this.sendHinted(body, advisory, deployment, sendOne);
+  }
+
+  private async sendHinted<Body extends HintedBody, Result>(body: Body, advisory: ReadonlySet<string>, deployment: string, sendOne: (body: Body) => Promise<Result>): Promise<Result> {
     let current = this.strip(body, advisory, deployment);
     for (;;) {
       try {
