@@ -22,8 +22,11 @@ interface ModelInfo {
   created_at: string;
 }
 
-export const anthropicModelsGate: HttpGate = async (http, next) => {
-  if (http.method !== 'GET' || !(http.path === '/v1/models' || http.path.startsWith('/v1/models/')) || http.get('anthropic-version') === '') return next();
+// Not async itself: every request passes this gate, and all but Anthropic's model lists go on without a promise of its own.
+export const anthropicModelsGate: HttpGate = (http, next) =>
+  http.method !== 'GET' || !(http.path === '/v1/models' || http.path.startsWith('/v1/models/')) || http.get('anthropic-version') === '' ? next() : inAnthropicShape(http, next);
+
+async function inAnthropicShape(http: KoaContext, next: () => Promise<void>): Promise<void> {
   try {
     await next();
     if (http.status !== 200) return;
@@ -37,7 +40,7 @@ export const anthropicModelsGate: HttpGate = async (http, next) => {
     if (refused.retryAfterSeconds !== undefined) http.set('retry-after', String(Math.max(0, Math.ceil(refused.retryAfterSeconds))));
     http.body = toAnthropicErrorBody(refused, http.requestId);
   }
-};
+}
 
 function modelInfo(model: OpenAIModel): ModelInfo {
   return { type: 'model', id: model.id, display_name: model.id, created_at: new Date((model.created ?? 0) * 1000).toISOString() };
