@@ -49,17 +49,42 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
   const reasoning = Math.min(count(usage.completion_tokens_details?.reasoning_tokens), completion);
   const rates = ratesFor(price, prompt);
 
-  const input = picos(prompt - cached - written, rates.input);
-  const cachedInput = picos(cached, rates.cachedInput ?? rates.input);
   const writes = cacheWriteRates(rates);
-  const cacheWrite = picos(written - writtenForAnHour, writes.minutes) + picos(writtenForAnHour, writes.hour);
-  const output = picos(completion - reasoning, rates.output) + picos(reasoning, rates.reasoning ?? rates.output);
+  // Picodollars a token: the price's six decimals make each a whole number.
+  const perToken = {
+    input: picosPerToken(rates.input),
+    cachedInput: picosPerToken(rates.cachedInput ?? rates.input),
+    writeMinutes: picosPerToken(writes.minutes),
+    writeHour: picosPerToken(writes.hour),
+    output: picosPerToken(rates.output),
+    reasoning: picosPerToken(rates.reasoning ?? rates.output),
+  };
+  const noNegativePrice = perToken.input >= 0 && perToken.cachedInput >= 0 && perToken.writeMinutes >= 0 && perToken.writeHour >= 0 && perToken.output >= 0 && perToken.reasoning >= 0;
+  const uncached = prompt - cached - written;
+  const writtenForMinutes = written - writtenForAnHour;
+  const answered = completion - reasoning;
+
+  // In doubles, which are exact while every amount is a safe integer of picodollars (any response
+  // of a sane size, at prices of zero or more): no BigInt made for every request.
+  const input = uncached * perToken.input;
+  const cachedInput = cached * perToken.cachedInput;
+  const cacheWrite = writtenForMinutes * perToken.writeMinutes + writtenForAnHour * perToken.writeHour;
+  const output = answered * perToken.output + reasoning * perToken.reasoning;
+  const total = input + cachedInput + cacheWrite + output;
+  if (Number.isSafeInteger(total) && noNegativePrice) {
+    return { inputUsd: usd(input), cachedInputUsd: usd(cachedInput), cacheWriteUsd: usd(cacheWrite), outputUsd: usd(output), totalUsd: usd(total) };
+  }
+  const big = (tokens: number, picos: number) => BigInt(tokens) * BigInt(picos);
+  const bigInput = big(uncached, perToken.input);
+  const bigCachedInput = big(cached, perToken.cachedInput);
+  const bigCacheWrite = big(writtenForMinutes, perToken.writeMinutes) + big(writtenForAnHour, perToken.writeHour);
+  const bigOutput = big(answered, perToken.output) + big(reasoning, perToken.reasoning);
   return {
-    inputUsd: usd(input),
-    cachedInputUsd: usd(cachedInput),
-    cacheWriteUsd: usd(cacheWrite),
-    outputUsd: usd(output),
-    totalUsd: usd(input + cachedInput + cacheWrite + output),
+    inputUsd: usd(bigInput),
+    cachedInputUsd: usd(bigCachedInput),
+    cacheWriteUsd: usd(bigCacheWrite),
+    outputUsd: usd(bigOutput),
+    totalUsd: usd(bigInput + bigCachedInput + bigCacheWrite + bigOutput),
   };
 }
 
@@ -71,6 +96,7 @@ export function cacheWriteRates(rates: Rates): { minutes: number; hour: number }
 
 /** The base rates, replaced by those of the highest tier the prompt length is above. */
 export function ratesFor(price: ModelPrice, promptTokens: number): Rates {
+  if (!price.tiers?.length) return price;
   const tier = [...(price.tiers ?? [])]
     .filter((candidate) => promptTokens > candidate.aboveInputTokens)
     .sort((a, b) => b.aboveInputTokens - a.aboveInputTokens)[0];
@@ -84,10 +110,12 @@ function count(value: number | undefined): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
 }
 
-function picos(tokens: number, usdPerMillion: number): bigint {
-  return BigInt(tokens) * BigInt(Math.round(usdPerMillion * 1e6));
+/** A price per million tokens in USD as a whole number of picodollars per token ($0.003625 → 3625). */
+function picosPerToken(usdPerMillion: number): number {
+  return Math.round(usdPerMillion * 1e6);
 }
 
-function usd(picodollars: bigint): number {
+/** Picodollars as USD: one division, which IEEE 754 rounds to the double nearest the true amount. */
+function usd(picodollars: number | bigint): number {
   return Number(picodollars) / PICO_PER_USD;
 }
