@@ -66,8 +66,9 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
         // client-chosen `provider/model` (one target), so the cursors are as many as the config says.
         const cursor = strategy === 'round-robin' && candidates.length > 1 ? (await counters.add(`cursor:${routeKeyOf(route)}`, 1)) - 1 : 0;
         // Headroom may live in Redis: asked once per target, only when the strategy reads it.
-        const withHeadroom = strategy === 'usage-aware' && headroom ? await targetsWithHeadroom(candidates, headroom) : undefined;
-        const ordered = orderTargets(strategy, candidates, {
+        const withHeadroom = strategy === 'usage-aware' && headroom && candidates.length > 1 ? await targetsWithHeadroom(candidates, headroom) : undefined;
+        // Every strategy only orders: one candidate (a client's `provider/model`) has one order.
+        const ordered = candidates.length < 2 ? candidates.slice() : orderTargets(strategy, candidates, {
           health: (t) => health.get(t),
           price: (t) => prices[`${t.provider}/${t.model}`] ?? prices[t.provider],
           random: Math.random,
