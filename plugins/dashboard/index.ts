@@ -13,7 +13,8 @@
  *   `x-csrf-token`, or it is refused (403). A browser without a session is sent to the login page.
  * The login form compares the admin key in constant time, is protected by its own CSRF token, and
  * is rate-limited per client (login-limiter.ts; across replicas where they share a store). Sessions
- * are signed with a key derived from the admin key.
+ * are signed with a key derived from the admin key, and valid only while their record is in the
+ * store (live-sessions.ts): a logout deletes it, and a store that lost its data logs everyone out.
  *
  * @example
  * plugins: [auth(), usageLogger(), dashboard()]   // LLM_GATEWAY_ADMIN_KEY=... npm start → /dashboard
@@ -25,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context as KoaContext } from 'koa';
 import { GatewayError, definePlugin, defineService, grantAdmin } from 'llm-gateway/plugin';
 import { addConfigRoutes } from './config-api.js';
-import { EndedSessions, type EndedRecords } from './ended-sessions.js';
+import { LiveSessions, type LiveRecords } from './live-sessions.js';
 import { createKit, htmlHeaders, keepSession, readForm, sessionOf } from './kit.js';
 import { loginAttempts } from './login-limiter.js';
 import { cachePages, cacheAdmin } from './pages/cache.js';
@@ -96,7 +97,7 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
     host.provide(dashboardStatus, { enabled: true, path: base });
 
     const sessions = new Sessions(adminKey, options.sessionTtlMs);
-    const ended = new EndedSessions(host.store.kv<EndedRecords>('dashboard-sessions'), host.logger);
+    const live = new LiveSessions(host.store.kv<LiveRecords>('dashboard-sessions'), host.logger);
     const limiter = loginAttempts(host.store.counters, { maxFailures: options.loginAttempts, windowMs: options.loginWindowMs });
     const render = createRenderer();
     const kit = createKit(host, base, render, sessions, () => host.tryResolve(cacheAdmin) !== undefined, options.refreshSeconds);
@@ -193,7 +194,9 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
           return loginPage(http, { error: 'That is not the admin key.', next });
         }
         await limiter.succeeded(address);
-        const { value } = sessions.issue();
+        const { value, session } = sessions.issue();
+        // Recorded in the store before the cookie is set: a session without its record is logged out.
+        await live.start(session);
         http.append('set-cookie', setCookie(SESSION_COOKIE, value, { maxAgeSeconds: sessions.maxAgeSeconds, secure: secure(http) }));
         http.append('set-cookie', setCookie(LOGIN_COOKIE, '', { maxAgeSeconds: 0, secure: secure(http), path: `${base}/login` }));
         host.logger.info('dashboard: operator logged in', { address });
@@ -211,7 +214,7 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
         const token = http.get('x-csrf-token') || (await readForm(http)).get('_csrf') || undefined;
         if (session && !sessions.checkCsrf(session, token)) throw new GatewayError('permission', 'Missing or wrong CSRF token: reload the page and log out again.', { code: 'csrf_failed' });
         // Over for every copy of the cookie, not only this browser's.
-        if (session) await ended.end(session);
+        if (session) await live.end(session);
         http.append('set-cookie', setCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: secure(http) }));
         http.set('hx-redirect', `${base}/login`);
         http.redirect(`${base}/login`);
@@ -226,7 +229,9 @@ export const dashboard = definePlugin<DashboardOptions, typeof defaults>({
     return {
       async gate(http, next) {
         const signed = sessions.verify(cookieValue(http.get('cookie'), SESSION_COOKIE));
-        const session = signed && !(await ended.isEnded(signed)) ? signed : undefined;
+        // A session is valid only while its record is in the store (live-sessions.ts): logged out,
+        // or lost with the store's data, it is no session.
+        const session = signed && (await live.isLive(signed)) ? signed : undefined;
         if (session) {
           keepSession(http, session);
           if (SAFE_METHODS.has(http.method) || sessions.checkCsrf(session, http.get('x-csrf-token') || undefined)) grantAdmin(http, `dashboard session (${http.ip || 'unknown address'})`);

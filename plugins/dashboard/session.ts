@@ -1,8 +1,9 @@
 /**
  * Dashboard sessions: a cookie holding an expiry and a random id, signed with HMAC-SHA256 under a
  * key derived from the admin key (so every replica verifies it, and changing the admin key logs
- * everyone out). The server keeps only which sessions were ended by logging out (ended-sessions.ts). The CSRF token is derived from the session id with the same
- * key: pages carry it, state-changing requests send it back in `x-csrf-token`.
+ * everyone out). The server keeps which sessions are live, from login to logout (live-sessions.ts): a cookie
+ * whose session has no record there is refused. The CSRF token is derived from the session id with
+ * the same key: pages carry it, state-changing requests send it back in `x-csrf-token`.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
