@@ -80,6 +80,7 @@ function warningsFor(gateway: Gateway): string[] {
   const board = gateway.tryResolve(dashboardStatus);
   if (board && !board.enabled) warnings.push(`the dashboard is configured but off: ${board.reason ?? 'no admin key'}`);
   if (config.providers.some((p) => p.options.type === 'demo')) warnings.push('the demo provider answers with canned text; configure a real provider for real answers');
+  warnings.push(...(gateway.store.warnings ?? []));
   return warnings;
 }
 

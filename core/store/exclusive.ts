@@ -103,9 +103,9 @@ export class SqliteLeases implements Leases {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async claim(name: string, ttlMs: number): Promise<string | undefined> {
+  /** `token`: the claim's own (the store file's owner names its process in it, for whoever finds it held). */
+  async claim(name: string, ttlMs: number, token: string = randomUUID()): Promise<string | undefined> {
     const query = await this.table();
-    const token = randomUUID();
     const now = this.now();
     const taken = await query(
       `INSERT INTO ${LEASES_TABLE} (name, token, until) VALUES (?, ?, ?)
@@ -122,6 +122,20 @@ export class SqliteLeases implements Leases {
   async release(name: string, token: string): Promise<void> {
     const query = await this.table();
     await query(`DELETE FROM ${LEASES_TABLE} WHERE name = ? AND token = ?`, name, token);
+  }
+
+  /** Extends the lease for `ttlMs` from now if `token` still holds it; false when another took it over. */
+  async renew(name: string, token: string, ttlMs: number): Promise<boolean> {
+    const query = await this.table();
+    const renewed = await query(`UPDATE ${LEASES_TABLE} SET until = ? WHERE name = ? AND token = ? RETURNING token`, this.now() + ttlMs, name, token);
+    return renewed.length === 1;
+  }
+
+  /** The token holding `name` now, if any. */
+  async holder(name: string): Promise<string | undefined> {
+    const query = await this.table();
+    const [row] = (await query(`SELECT token FROM ${LEASES_TABLE} WHERE name = ? AND until > ?`, name, this.now())) as Array<{ token: string }>;
+    return row?.token;
   }
 
   private table(): Promise<SqliteQuery> {

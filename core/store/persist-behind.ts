@@ -14,11 +14,16 @@ const SNAPSHOT_KEY = 'snapshot';
 
 type Snapshot = Record<string, { value: number; expiresAt: number | null }>;
 
-export async function persistBehind(counters: MemoryCounters, kv: Keyv, logger: Logger, intervalMs = 1000): Promise<{ stop(): Promise<void> }> {
+/**
+ * `mayWrite`: false once this process no longer holds the SQLite file (sqlite-owner.ts): another
+ * gateway saves there now, and this one's snapshot would overwrite what that one counted.
+ */
+export async function persistBehind(counters: MemoryCounters, kv: Keyv, logger: Logger, intervalMs = 1000, mayWrite: () => boolean = () => true): Promise<{ stop(): Promise<void> }> {
   const state = await restoreCounters(counters, kv, logger);
 
   let writing: Promise<void> = Promise.resolve();
   const save = () => {
+    if (!mayWrite()) return writing;
     const { set, deleted } = counters.takeChanges();
     if (set.length === 0 && deleted.length === 0) return writing;
     for (const [key, entry] of set) state[key] = { value: entry.value, expiresAt: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null };

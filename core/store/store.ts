@@ -23,8 +23,10 @@ import { BoundedCounters, withinMs } from './bounded-counters.js';
 import { exclusively, LocalLeases, RedisLeases, SqliteLeases, type Leases } from './exclusive.js';
 import { connectRedis } from './redis-connect.js';
 import { watchRedisLiveness } from './redis-liveness.js';
+import { persistenceWarnings, watchForDataLoss } from './redis-data-loss.js';
 import { RedisCounters } from './redis-counters.js';
 import { sweepExpired } from './sqlite-expiry.js';
+import { ownStoreFile, type OwnerOptions, type Ownership } from './sqlite-owner.js';
 import { ExpiringMap, sweepMemory } from './memory-expiry.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'redis';
@@ -48,6 +50,14 @@ export interface Store {
    * await host.store.exclusive(`keys:${id}`, async () => keys.set(`id:${id}`, change(await keys.get(`id:${id}`))));
    */
   exclusive<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * How many times this process saw the store lose data (Redis flushed, restarted empty or restored
+   * from an older snapshot: redis-data-loss.ts); none on a store of this process's own. A reader that
+   * follows a log or a version kept in the store reads it anew when this changes.
+   */
+  readonly dataLosses?: number;
+  /** How the store will lose data, found as it opened (a Redis that keeps nothing on disk): `start` logs these, `check` prints them. */
+  readonly warnings?: readonly string[];
   close(): Promise<void>;
 }
 
@@ -65,15 +75,19 @@ export interface OpenStoreOptions {
    * SQLite only: save this process's counters into the file (the default). A short-lived command
    * beside a running gateway (`llm-gateway keys`) passes false and only reads them: its save would
    * write every counter as it read them, putting back what the gateway has counted since.
+   * A store that saves them holds the file while open: a second one waits for it, then refuses
+   * to open (sqlite-owner.ts).
    */
   saveCounters?: boolean;
+  /** SQLite only: how long a store that saves counters waits for another's hold on the file (35 s). */
+  ownerWaitMs?: number;
   /** Redis only: how long the first connect may take before the store fails to open (10 s). */
   connectWithinMs?: number;
 }
 
 export async function openStore(url: string, logger: Logger, options: OpenStoreOptions = {}): Promise<Store> {
   if (url === 'memory') return memoryStore();
-  if (url.startsWith('sqlite://')) return sqliteStore(url.slice('sqlite://'.length), logger, options.saveCounters ?? true);
+  if (url.startsWith('sqlite://')) return sqliteStore(url.slice('sqlite://'.length), logger, options.saveCounters ?? true, { ...(options.ownerWaitMs !== undefined ? { waitMs: options.ownerWaitMs } : {}) });
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return redisStore(url, logger, options.connectWithinMs);
   throw new Error(`store must be 'memory', 'sqlite://<file>' or 'redis://<host>:<port>' (found '${maskUrlPasswords(url)}')`);
 }
@@ -104,7 +118,7 @@ function memoryStore(): Store {
 // Each backend's driver is imported when that backend is chosen: a gateway on SQLite never loads
 // the Redis client (a second of start-up on a busy machine), one on Redis never loads SQLite's.
 
-async function sqliteStore(path: string, logger: Logger, saveCounters: boolean): Promise<Store> {
+async function sqliteStore(path: string, logger: Logger, saveCounters: boolean, owner: OwnerOptions): Promise<Store> {
   const { default: KeyvSqliteAdapter } = await import('@keyv/sqlite');
   const file = resolve(path);
   await mkdir(dirname(file), { recursive: true });
@@ -124,11 +138,21 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean):
     const adapter = connect();
     return (sql, ...parameters) => adapter.query(sql, ...parameters);
   });
-  const expiry = sweepExpired(connect().query, logger);
+  const disconnect = () => Promise.all(adapters.map((adapter) => adapter.disconnect()));
+  // Held before the counters are read: a predecessor's last save is in them.
+  let ownership: Ownership | undefined;
   const counters = new MemoryCounters();
   let persistence: { stop(): Promise<void> } = { stop: async () => undefined };
-  if (saveCounters) persistence = await persistBehind(counters, keyv('counters'), logger);
-  else await restoreCounters(counters, keyv('counters'), logger);
+  try {
+    if (saveCounters) ownership = await ownStoreFile(leases, file, logger, owner);
+    if (ownership) persistence = await persistBehind(counters, keyv('counters'), logger, undefined, ownership.held);
+    else await restoreCounters(counters, keyv('counters'), logger);
+  } catch (error) {
+    await ownership?.release();
+    await disconnect();
+    throw error;
+  }
+  const expiry = sweepExpired(connect().query, logger);
   return {
     kind: 'sqlite',
     kv: (namespace) => typed(keyv(namespace)),
@@ -136,8 +160,9 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean):
     exclusive: exclusiveOn(leases),
     async close() {
       await Promise.all([persistence.stop(), expiry.stop()]);
+      await ownership?.release();
       await counters.close();
-      await Promise.all(adapters.map((adapter) => adapter.disconnect()));
+      await disconnect();
     },
   };
 }
@@ -154,8 +179,15 @@ async function redisStore(url: string, logger: Logger, connectWithinMs: number |
   // A Redis that stops answering must not stop requests: bounded waits, local counting meanwhile.
   const counters = new BoundedCounters(new RedisCounters(client), logger);
   const stopWatching = watchRedisLiveness(client, logger);
+  const warnings = await persistenceWarnings(client);
+  for (const warning of warnings) logger.warn(warning);
+  const dataLoss = watchForDataLoss(client, logger);
   return {
     kind: 'redis',
+    warnings,
+    get dataLosses() {
+      return dataLoss.losses;
+    },
     kv: (namespace) => boundedKv(typed(keyv(namespace))),
     counters,
     exclusive: exclusiveOn(new RedisLeases(client, KV_WAIT_MS)),
@@ -163,6 +195,7 @@ async function redisStore(url: string, logger: Logger, connectWithinMs: number |
       // Counts taken here while Redis was away go to Redis first, if it answers.
       await counters.close();
       stopWatching();
+      dataLoss.stop();
       if (!client.isOpen) return;
       // QUIT waits for Redis to answer; a Redis that does not must not hold up shutdown.
       const closed = client.close().then(() => true, () => false);

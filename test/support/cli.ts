@@ -1,6 +1,7 @@
 /** Runs the real CLI (`node dist/cli/main.js`) as a child process, the way users run it. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -37,11 +38,22 @@ export interface RunningCli {
 /** Starts `llm-gateway start ...` and resolves once it logs the address it listens on. */
 export async function startCli(args: string[], options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<RunningCli> {
   assertBuilt();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, 'start', ...args], { cwd: options.cwd ?? ROOT, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  // Without a folder of the test's own, the gateway keeps its state (the default store and usage
+  // log under `data/`) in a new one, not in the checkout: two gateways on one SQLite store wait for
+  // each other (core/store/sqlite-owner.ts), and a test's keys and records are not a developer's.
+  // The config is the checkout's own when the test names none, as `npm start` there would find it.
+  const ownFolder = options.cwd === undefined ? mkdtempSync(join(tmpdir(), 'llm-gateway-cli-')) : undefined;
+  const named = args.includes('--config') || ownFolder === undefined ? args : ['--config', join(ROOT, 'gateway.config.ts'), ...args];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, 'start', ...named], { cwd: options.cwd ?? ownFolder, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      if (ownFolder) rmSync(ownFolder, { recursive: true, force: true });
+      resolve(code);
+    }),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the gateway did not start within 15 s:\n${output}`)), 15_000);
     const check = () => {

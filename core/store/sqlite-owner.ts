@@ -1,0 +1,85 @@
+/**
+ * One gateway at a time saves counters into a SQLite store file. Each keeps its counters in memory
+ * and saves its whole snapshot every second (persist-behind.ts), so two on one file (two systemd
+ * units by mistake, a deploy that starts the new process on a shared volume before the old one has
+ * stopped) overwrite each other's counts, and a budget forgets money spent. A store that saves
+ * counters holds the file's owner lease (a row of exclusive.ts's lease table, naming its process)
+ * while it is open: renewed every OWNER_RENEW_MS, released on close, run out by itself
+ * OWNER_LEASE_MS after a process that died. A second such store waits for the lease a bounded time
+ * (a predecessor draining its requests lets go when it closes), then refuses to open, naming the
+ * holder. `llm-gateway keys` and `teams` never save counters, so they open beside a gateway.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from '../logger.js';
+import type { SqliteLeases } from './exclusive.js';
+
+/** The lease's name in the table exclusive.ts's changes use (theirs are `<plugin>:<record>`). */
+export const OWNER_LEASE = 'llm-gateway:counters-owner';
+/** Longest the lease outlives a process that died holding it. */
+export const OWNER_LEASE_MS = 30_000;
+export const OWNER_RENEW_MS = 10_000;
+/** Longer than the lease: a predecessor that died holding it (kill -9, a crash) never fails the restart. */
+export const OWNER_WAIT_MS = 35_000;
+const TRY_EVERY_MS = 250;
+
+export interface OwnerOptions {
+  /** How long to wait for another gateway's lease to end before refusing to open (OWNER_WAIT_MS). */
+  waitMs?: number;
+  leaseMs?: number;
+  renewMs?: number;
+}
+
+export interface Ownership {
+  /** False once another process took the file over (this one stalled past the lease): stop saving. */
+  held(): boolean;
+  release(): Promise<void>;
+}
+
+/** Takes the owner lease on `file`, waiting up to `waitMs` for another holder; throws, saying who holds it, after that. */
+export async function ownStoreFile(leases: SqliteLeases, file: string, logger: Logger, options: OwnerOptions = {}): Promise<Ownership> {
+  const leaseMs = options.leaseMs ?? OWNER_LEASE_MS;
+  const waitMs = options.waitMs ?? OWNER_WAIT_MS;
+  const token = `${process.pid}@${hostname()}/${randomUUID()}`;
+  const deadline = Date.now() + waitMs;
+  let warned = false;
+  while ((await leases.claim(OWNER_LEASE, leaseMs, token)) === undefined) {
+    const other = describe(await leases.holder(OWNER_LEASE).catch(() => undefined));
+    if (Date.now() + TRY_EVERY_MS > deadline) {
+      throw new Error(
+        `${other} is using this SQLite store (${file}): two gateways on one SQLite file overwrite each other's counters (budgets, rate limits). ` +
+          `Stop the other gateway first, or run several on a shared Redis store (store: 'redis://…'). Waited ${Math.round(waitMs / 1000)} s for it to let go.`,
+      );
+    }
+    if (!warned) logger.warn(`${other} is using this SQLite store; waiting up to ${Math.round(waitMs / 1000)} s for it to stop`, { file });
+    warned = true;
+    await new Promise((resolve) => setTimeout(resolve, TRY_EVERY_MS));
+  }
+  let held = true;
+  const renew = () =>
+    leases.renew(OWNER_LEASE, token, leaseMs).then(
+      (still) => {
+        if (still || !held) return;
+        held = false;
+        logger.error('another gateway took over this SQLite store while this one stalled; this one no longer saves its counters: stop it', { file });
+      },
+      (error: Error) => logger.warn('could not renew the hold on the SQLite store; trying again', { file, error: error.message }),
+    );
+  const timer = setInterval(renew, options.renewMs ?? OWNER_RENEW_MS);
+  timer.unref();
+  return {
+    held: () => held,
+    async release() {
+      clearInterval(timer);
+      held = false;
+      // A release that fails leaves the lease to run out by itself.
+      await leases.release(OWNER_LEASE, token).catch(() => undefined);
+    },
+  };
+}
+
+/** "another gateway (pid N on host H)" from the holder's token. */
+function describe(token: string | undefined): string {
+  const match = token === undefined ? null : /^(\d+)@(.*)\/[^/]*$/.exec(token);
+  return match ? `another gateway (pid ${match[1]} on host ${match[2]})` : 'another gateway';
+}

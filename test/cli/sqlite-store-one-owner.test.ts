@@ -1,0 +1,65 @@
+/**
+ * `llm-gateway start` twice on one SQLite store (two systemd units by mistake, or a deploy that
+ * starts the new process before the old one has stopped), the real CLI as child processes. Before
+ * its fix, both ran, each saving its own snapshot of the counters over the other's, so budgets
+ * forgot money spent. Now the second waits for the first (up to 35 s) and then exits 1, saying which
+ * process holds the file and what to do; a second started while the first stops (SIGTERM) takes
+ * over once it has gone, and listens. `llm-gateway keys` beside a running gateway: test/cli/keys.test.ts.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cleanEnv, startCli, type RunningCli } from '../support/cli.js';
+
+let dir: string;
+let config: string;
+const running: RunningCli[] = [];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'llm-gateway-one-owner-'));
+  config = join(dir, 'gateway.config.json');
+  writeFileSync(config, JSON.stringify({ store: `sqlite://${join(dir, 'state', 'gateway.sqlite')}`, providers: { demo: { type: 'demo' } } }));
+});
+afterAll(async () => {
+  await Promise.all(running.map((r) => r.stop('SIGKILL')));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(): Promise<RunningCli> {
+  const cli = await startCli(['--config', config, '--port', '0'], { cwd: dir });
+  running.push(cli);
+  return cli;
+}
+
+describe('two `start`s on one SQLite store', () => {
+  it('refuses the second: it exits 1 naming the first process and what to do', async () => {
+    const first = await start();
+    const child = spawn(process.execPath, [CLI, 'start', '--config', config, '--port', '0'], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toMatch(/is using this SQLite store; waiting up to 35 s/);
+    expect(output).toMatch(new RegExp(`another gateway \\(pid ${first.process.pid} on host .+\\) is using this SQLite store \\(.*gateway\\.sqlite\\)`));
+    expect(output).toMatch(/Stop the other gateway first, or run several on a shared Redis store/);
+    expect(output).not.toMatch(/listening on/);
+    // The first was never disturbed.
+    expect((await fetch(`${first.url}/v1/models`)).status).toBe(200);
+    expect(await first.stop()).toBe(0);
+  }, 60_000);
+
+  it('a second started while the first stops takes over once it has gone', async () => {
+    const first = await start();
+    const second = startCli(['--config', config, '--port', '0'], { cwd: dir });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await first.stop('SIGTERM')).toBe(0);
+    const next = await second;
+    running.push(next);
+    expect(next.output()).toMatch(/is using this SQLite store; waiting up to 35 s/);
+    expect((await fetch(`${next.url}/v1/models`)).status).toBe(200);
+    expect(await next.stop()).toBe(0);
+  }, 30_000);
+});
