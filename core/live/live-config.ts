@@ -64,6 +64,8 @@ const OVERRIDES_LEASE = 'live-config:overrides';
 export class LiveConfigService implements LiveConfig {
   private doc: Overrides = { providers: {}, models: {} };
   private version = 0;
+  /** The store's `dataLosses` when the version was last compared. */
+  private losses = 0;
   private runtime: ProviderRuntime | undefined;
   private readonly kv: TypedKv<Records>;
   private readonly checks: ConfigCheck[] = [];
@@ -195,12 +197,15 @@ export class LiveConfigService implements LiveConfig {
   private async poll(): Promise<void> {
     try {
       const version = await this.deps.store.counters.get(VERSION);
-      if (version === this.version) return;
+      // A store that lost its data may count the versions again up to the one this replica has.
+      const losses = this.deps.store.dataLosses ?? 0;
+      if (version === this.version && losses === this.losses) return;
       await this.serially(async () => {
         const doc = normalize(await this.kv.get('overrides'));
         await this.apply(doc);
         this.doc = doc;
         this.version = version;
+        this.losses = losses;
       });
     } catch (error) {
       this.deps.logger.warn('could not follow a live config change', { error: (error as Error).message });

@@ -53,6 +53,8 @@ export interface EntriesOptions {
   syncIntervalMs: number;
   /** How long log records live: at least as long as the longest TTL. */
   logTtlMs: number;
+  /** The store's `dataLosses`: when it moves, the log was lost with the rest and is read anew. */
+  dataLosses?: () => number;
 }
 
 export interface EntryListener {
@@ -80,6 +82,8 @@ export class CacheEntries {
   /** Clears read while records before them may still come in late: a late add they match stays out. */
   private clearsSince: { seq: number; filter: ClearFilter; at: number; until: number }[] = [];
   private loaded = false;
+  /** The store's losses when the log was last read from its start. */
+  private lossesSeen = 0;
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
 
@@ -171,7 +175,17 @@ export class CacheEntries {
   private async readLog(): Promise<void> {
     this.expire();
     await this.appendUnlogged();
-    const counted = await withinMs(this.options.storeTimeoutMs * (this.loaded ? 1 : 4), this.counters.get(SEQ));
+    let counted = await withinMs(this.options.storeTimeoutMs * (this.loaded ? 1 : 4), this.counters.get(SEQ));
+    // The counter only goes back when the store lost its data (a Redis flushed or restarted empty):
+    // records numbered again from 1 would all be below what was seen, never read, and a clear made
+    // on another replica never applied here. What the view holds is gone from the store too.
+    const losses = this.options.dataLosses?.() ?? 0;
+    if (this.loaded && (counted < this.seen || losses !== this.lossesSeen)) {
+      this.logger.warn('cache: the store lost its log; reading it again from the start', { seen: this.seen, counter: counted });
+      this.forgetAll();
+      counted = await withinMs(this.options.storeTimeoutMs * 4, this.counters.get(SEQ));
+    }
+    this.lossesSeen = losses;
     const last = this.loaded ? counted : await this.pastTheCounter(counted);
     // What the view cannot hold is not worth reading (at start, or after falling far behind).
     this.seen = Math.max(this.seen, last - this.options.maxEntries);
@@ -273,6 +287,16 @@ export class CacheEntries {
     this.view.set(meta.key, light);
     this.bytes += meta.bytes;
     this.evict();
+  }
+
+  /** Back to an empty view that has read nothing, as at start. */
+  private forgetAll(): void {
+    for (const meta of [...this.view.values()]) this.forget(meta);
+    this.seen = 0;
+    this.late.clear();
+    this.unlogged.length = 0;
+    this.clearsSince = [];
+    this.loaded = false;
   }
 
   private forget(meta: EntryMeta): void {

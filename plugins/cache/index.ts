@@ -123,7 +123,7 @@ export const cache = definePlugin<CacheOptions, typeof defaults>({
     const entries = new CacheEntries(
       host.store.kv('cache'),
       host.store.counters,
-      { maxEntries: options.maxEntries, maxBytes: options.maxBytes, storeTimeoutMs: options.storeTimeoutMs, syncIntervalMs: options.syncIntervalMs, logTtlMs: options.ttlSeconds * 1000 },
+      { maxEntries: options.maxEntries, maxBytes: options.maxBytes, storeTimeoutMs: options.storeTimeoutMs, syncIntervalMs: options.syncIntervalMs, logTtlMs: options.ttlSeconds * 1000, dataLosses: () => host.store.dataLosses ?? 0 },
       {
         added(meta: EntryMeta) {
           if (index && meta.vector && meta.partition) index.add(meta.partition, meta.key, fromBase64(meta.vector));
