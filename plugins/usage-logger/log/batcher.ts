@@ -7,8 +7,9 @@
  * bounded wait, so a hung INSERT (a database or network that stopped answering) is a failed try,
  * not a writer stuck forever; the sinks' inserts are idempotent, so a write that times out and
  * lands late is harmless when retried. A batch that still fails for a passing reason (a timeout,
- * a lost connection) goes back to the front of the queue to wait for the database; one the
- * database refuses outright is counted and logged. The queue is bounded and drops its oldest
+ * a lost connection, a full disk under a SQLite file) goes back to the front of the queue to wait
+ * for the database, or for the operator to free space; one the database refuses outright is
+ * counted and logged. The queue is bounded and drops its oldest
  * records when the database cannot keep up, so an outage costs log lines, not the gateway's memory.
  */
 import type { Logger } from 'llm-gateway/plugin';
@@ -200,7 +201,10 @@ export class WriteBehindBatcher<T> {
         } catch (error) {
           if ((attempt >= this.retries || this.abandoned) && isPassing(error) && !this.abandoned) {
             this.keep(batch);
-            this.logger.warn('usage records could not be written yet; they wait in the queue for the database', { records: batch.length, tries: attempt + 1, error: asError(error) });
+            const message = isDiskFull(error)
+              ? 'usage records could not be written: the disk under the usage log is full (or failing); they wait in the queue until there is room, the oldest dropped beyond maxQueue'
+              : 'usage records could not be written yet; they wait in the queue for the database';
+            this.logger.warn(message, { records: batch.length, tries: attempt + 1, queued: this.size, maxQueue: this.maxQueue, error: asError(error) });
             return 'kept';
           }
           if (attempt >= this.retries || this.abandoned) {
@@ -316,12 +320,23 @@ async function boundedWrite(write: Promise<void>, ms: number): Promise<void> {
 /** SQLSTATE classes that pass: connection exception, insufficient resources, operator intervention (a cancelled statement), rollback. */
 const PASSING_SQLSTATE = /^(08|53|57|40)/;
 const PASSING_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'SQLITE_BUSY', 'SQLITE_LOCKED']);
+/**
+ * A full (or failing) disk under a SQLite file: SQLITE_FULL, SQLITE_IOERR and its extended codes
+ * (SQLITE_IOERR_WRITE, …), ENOSPC. It passes once the operator frees space, so the records wait,
+ * bounded by the queue, as they do for a PostgreSQL that is away.
+ */
+const DISK_CODES = /^(SQLITE_FULL|SQLITE_IOERR(_\w+)?|ENOSPC|EIO)$/;
+
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && DISK_CODES.test(code);
+}
 
 /** Whether a write failed for a reason that passes (worth keeping the records), not a refusal of the records themselves. */
 function isPassing(error: unknown): boolean {
   if (error instanceof WriteTimeout) return true;
   const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string') return PASSING_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && PASSING_SQLSTATE.test(code));
+  if (typeof code === 'string') return PASSING_CODES.has(code) || isDiskFull(error) || (/^[0-9A-Z]{5}$/.test(code) && PASSING_SQLSTATE.test(code));
   // pg's own connection failures carry no code ("Connection terminated unexpectedly", "timeout exceeded when trying to connect").
   return /connection|timeout|terminated/i.test((error as Error)?.message ?? '');
 }
