@@ -124,9 +124,14 @@ function requiresOwnCall(choice: unknown): boolean {
   return typeof record.function?.name === 'string';
 }
 
-/** `json_response`, or `json_response_2`, `_3`... when a client tool already has the name. */
-function freeName(taken: readonly string[]): string {
+/**
+ * `json_response`, or `json_response_2`, `_3`... when a client tool already has the name. A Set: a
+ * client can declare tens of thousands of tools named `json_response_N`, and a search of the list
+ * per candidate would be quadratic in them, on the event loop every request shares.
+ */
+function freeName(names: readonly string[]): string {
+  const taken = new Set(names);
   let name = ANSWER_FUNCTION;
-  for (let n = 2; taken.includes(name); n++) name = `${ANSWER_FUNCTION}_${n}`;
+  for (let n = 2; taken.has(name); n++) name = `${ANSWER_FUNCTION}_${n}`;
   return name;
 }

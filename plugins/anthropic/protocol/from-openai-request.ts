@@ -175,7 +175,7 @@ function translateMessages(messages: readonly ChatMessage[], options: ToAnthropi
     if (blocks.length === 0) return;
     const last = out.at(-1);
     // Anthropic wants turns to alternate; consecutive turns of one role become one.
-    if (last && last.role === role) (last.content as AnthropicContentBlock[]).push(...blocks);
+    if (last && last.role === role) appendAll(last.content as AnthropicContentBlock[], blocks);
     else out.push({ role, content: blocks });
   };
 
@@ -184,7 +184,7 @@ function translateMessages(messages: readonly ChatMessage[], options: ToAnthropi
     switch (message.role) {
       case 'system':
       case 'developer':
-        system.push(...textBlocks(message.content, at, options));
+        appendAll(system, textBlocks(message.content, at, options));
         break;
       case 'user':
         push('user', contentBlocks(message.content, at, options));
@@ -211,7 +211,7 @@ function assistantBlocks(message: ChatMessage, at: string, options: ToAnthropicO
   const blocks: AnthropicContentBlock[] = [];
   // Thinking blocks go first and verbatim: Anthropic checks their signatures on tool-use turns.
   for (const block of message.thinking_blocks ?? []) blocks.push({ ...block });
-  blocks.push(...contentBlocks(message.content, at, options).filter((b) => b.type !== 'text' || (b as AnthropicTextBlock).text !== ''));
+  appendAll(blocks, contentBlocks(message.content, at, options).filter((b) => b.type !== 'text' || (b as AnthropicTextBlock).text !== ''));
   for (const call of message.tool_calls ?? []) {
     blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${at}.tool_calls`) });
   }
@@ -256,6 +256,15 @@ function contentPart(part: Record<string, unknown>, at: string, options: ToAnthr
       rejectUnsupported(options.policy, options.provider, at, `content of type '${String(part.type)}' has no Anthropic equivalent`);
       return undefined;
   }
+}
+
+/**
+ * `target.push(...items)` without an argument an item: a client's turn can hold 100 000 parts and
+ * as many thinking blocks, which overflow the stack as arguments (a RangeError, answered as the
+ * provider's retryable 502 that a circuit breaker counts against the deployment).
+ */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 function parseArguments(text: string, at: string): unknown {

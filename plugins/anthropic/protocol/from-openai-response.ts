@@ -135,7 +135,7 @@ export class AnthropicEventWriter {
       this.finishReason = choice.finish_reason;
       this.nativeFinish = choice.native_finish_reason;
       this.stopSequence = choice.stop_sequence;
-      events.push(...this.sendHeld());
+      for (const event of this.sendHeld()) events.push(event);
     }
     return events;
   }
@@ -152,7 +152,10 @@ export class AnthropicEventWriter {
     return { type: 'content_block_start', index, content_block: { type: 'tool_use', id, name: clientToolName(name, this.toolNames), input: {} } };
   }
 
-  /** The held calls, each whole in a block of its own (after its carrier, if it has one). */
+  /**
+   * The held calls, each whole in a block of its own (after its carrier, if it has one). Their
+   * number is the upstream's to choose: callers append these one by one, never spread into a call.
+   */
   private sendHeld(): AnthropicStreamEvent[] {
     if (this.held.size === 0) return [];
     const events = this.close();
@@ -171,7 +174,8 @@ export class AnthropicEventWriter {
     if (this.stopped) return [];
     this.stopped = true;
     const events = this.started ? [] : [this.start(undefined)];
-    events.push(...this.sendHeld(), ...this.close());
+    for (const event of this.sendHeld()) events.push(event);
+    events.push(...this.close());
     const usage = usageToAnthropic(this.usage);
     events.push(
       { type: 'message_delta', delta: anthropicStop(this.finishReason, this.calledTools, this.nativeFinish, this.stopSequence), usage },

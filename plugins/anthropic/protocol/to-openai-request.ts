@@ -38,7 +38,10 @@ export function toOpenAIRequest(request: AnthropicRequest): OpenAITranslation {
   const names = new SentToolNames(() => (request.tools ?? []).map((tool) => tool.name));
   const messages: ChatMessage[] = [];
   if (request.system !== undefined) messages.push({ role: 'system', content: systemContent(request.system) });
-  request.messages.forEach((message, index) => messages.push(...translateMessage(message, `messages.${index}`, losses, names)));
+  // One message at a time, not spread into a call: a turn of 100 000 tool results would overflow the stack.
+  request.messages.forEach((message, index) => {
+    for (const translated of translateMessage(message, `messages.${index}`, losses, names)) messages.push(translated);
+  });
 
   const out: ChatCompletionRequest = { model: request.model, messages, max_tokens: request.max_tokens };
   // An Anthropic stream always reports usage: the kernel asks OpenAI-format upstreams for it.

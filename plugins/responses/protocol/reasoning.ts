@@ -13,6 +13,14 @@ import type { ThinkingBlock } from 'llm-gateway/plugin';
 import type { ResponseReasoningItem } from './types.js';
 
 const PREFIX = 'llm-gateway.reasoning.v1:';
+/**
+ * A client can write a carrier itself: what it decodes to is bounded like a request body's JSON
+ * (core/http/json-shape.ts, its default limits), since the base64 hides it from that check. A turn
+ * has a few thinking blocks and tool calls, a call's data is two levels deep (Gemini's); a carrier
+ * past these is not one the gateway made, and is ignored like any other that does not read.
+ */
+const MOST_ENTRIES = 100_000;
+const DEEPEST_DATA = 8;
 
 export interface CarriedReasoning {
   /** Anthropic's thinking blocks, signatures included. */
@@ -37,7 +45,7 @@ export function decodeReasoning(encrypted: unknown): CarriedReasoning | undefine
   } catch {
     return undefined;
   }
-  if (!isRecord(payload)) return undefined;
+  if (!isRecord(payload) || overBounds(payload)) return undefined;
   const thinking = Array.isArray(payload.thinking) ? payload.thinking.filter(isThinkingBlock) : [];
   const toolCalls = isRecord(payload.toolCalls) ? Object.fromEntries(Object.entries(payload.toolCalls).filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]))) : {};
   return { thinking, toolCalls };
@@ -46,6 +54,22 @@ export function decodeReasoning(encrypted: unknown): CarriedReasoning | undefine
 /** True for a reasoning item the gateway made (another provider's), which only the gateway can read. */
 export function isGatewayReasoning(encrypted: unknown): encrypted is string {
   return typeof encrypted === 'string' && encrypted.startsWith(PREFIX);
+}
+
+/** Whether a carrier's payload has more blocks or calls, or deeper call data, than the gateway ever puts there. */
+function overBounds(payload: Record<string, unknown>): boolean {
+  const { thinking, toolCalls } = payload;
+  if (Array.isArray(thinking) && thinking.length > MOST_ENTRIES) return true;
+  if (isRecord(toolCalls) && Object.keys(toolCalls).length > MOST_ENTRIES) return true;
+  // payload → toolCalls → call id → the call's data.
+  return deeperThan(payload, DEEPEST_DATA + 2);
+}
+
+function deeperThan(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  for (const inner of Object.values(value)) if (deeperThan(inner, levels - 1)) return true;
+  return false;
 }
 
 function isThinkingBlock(value: unknown): value is ThinkingBlock {

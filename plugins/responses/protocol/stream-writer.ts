@@ -90,7 +90,11 @@ export class ResponseEventWriter {
     if (delta[REASONING_ITEMS] !== undefined) this.upstreamReasoning(delta, events);
     if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') this.reasoningText(delta.reasoning_content, events);
     // Kept with their text, so that the next turn sends Anthropic what it signed.
-    if (delta.thinking_blocks?.length) this.openReasoning(events).blocks.push(...this.thinking.blocks(delta.thinking_blocks));
+    if (delta.thinking_blocks?.length) {
+      // One at a time: an upstream's chunk can hold any number of blocks, too many to spread into a call.
+      const blocks = this.openReasoning(events).blocks;
+      for (const block of this.thinking.blocks(delta.thinking_blocks)) blocks.push(block);
+    }
     if (typeof delta.content === 'string' && delta.content !== '') this.messageText('output_text', delta.content, events);
     if (typeof delta.refusal === 'string' && delta.refusal !== '') this.messageText('refusal', delta.refusal, events);
     for (const call of delta.tool_calls ?? []) this.toolCall(call, events);

@@ -125,7 +125,10 @@ class ConversationBuilder {
         const name = this.names.chatName({ name: call.name, ...(typeof call.namespace === 'string' ? { namespace: call.namespace } : {}) });
         const toolCall: ToolCall = { id: call.call_id, type: 'function', function: { name, arguments: call.arguments } };
         if (this.open && !this.reasoning) {
-          this.open.tool_calls = [...(this.open.tool_calls ?? []), toolCall];
+          // In place (the array is this builder's own, made below): a copy per call would be
+          // quadratic in a turn's calls, and tens of thousands fit in a body.
+          if (this.open.tool_calls) (this.open.tool_calls as ToolCall[]).push(toolCall);
+          else this.open.tool_calls = [toolCall];
           return;
         }
         this.assistant({ role: 'assistant', content: null, tool_calls: [toolCall] });
@@ -213,7 +216,8 @@ class ConversationBuilder {
     const reasoning = (this.reasoning ??= { text: [], blocks: [] });
     const carried = decodeReasoning(item.encrypted_content);
     if (carried) {
-      reasoning.blocks.push(...carried.thinking);
+      // One at a time: spread into a call, a forged carrier's blocks would overflow the stack.
+      for (const block of carried.thinking) reasoning.blocks.push(block);
       for (const [callId, extra] of Object.entries(carried.toolCalls)) this.toolExtras.set(callId, extra);
     }
     const parts = [...(Array.isArray(item.summary) ? item.summary : []), ...(Array.isArray(item.content) ? item.content : [])];

@@ -53,6 +53,7 @@ export function toChatTools(tools: readonly ResponseTool[], losses: TranslationL
   const out: Array<Record<string, unknown>> = [];
   // Top-level functions keep their names; a namespaced function whose name is taken gets its namespace's prefix.
   const taken = new Set(tools.filter(isFunction).map((tool) => tool.name));
+  const nextSuffix = new Map<string, number>();
   tools.forEach((tool, index) => {
     if (isFunction(tool)) {
       names.add(tool.name, { name: tool.name });
@@ -63,7 +64,7 @@ export function toChatTools(tools: readonly ResponseTool[], losses: TranslationL
           losses.push(hostedLoss(`tools.${index}.tools.${innerIndex}`, inner.type));
           return;
         }
-        const chatName = uniqueName(inner.name, tool.name, taken);
+        const chatName = uniqueName(inner.name, tool.name, taken, nextSuffix);
         taken.add(chatName);
         names.add(chatName, { name: inner.name, namespace: tool.name });
         out.push(chatTool(inner, chatName));
@@ -109,12 +110,19 @@ function chatTool(tool: ResponseFunctionTool, name: string): Record<string, unkn
   };
 }
 
-/** `name`, or `<namespace>__<name>` when a top-level function (or another namespace) already has it. */
-function uniqueName(name: string, namespace: string, taken: ReadonlySet<string>): string {
+/**
+ * `name`, or `<namespace>__<name>` when a top-level function (or another namespace) already has it,
+ * then `_2`, `_3`... `next` keeps the suffix to try next for each prefixed name: names are only ever
+ * added to `taken`, so those tried before are taken still, and a namespace of 15 000 functions all
+ * named `f` costs a try each, not a search from the start each (quadratic, on the event loop).
+ */
+function uniqueName(name: string, namespace: string, taken: ReadonlySet<string>, next: Map<string, number>): string {
   if (!taken.has(name)) return name;
   const base = `${namespace}__${name}`;
-  let candidate = base;
-  for (let n = 2; taken.has(candidate); n++) candidate = `${base}_${n}`;
+  let n = next.get(base) ?? 1;
+  let candidate = n === 1 ? base : `${base}_${n}`;
+  while (taken.has(candidate)) candidate = `${base}_${++n}`;
+  next.set(base, n + 1);
   return candidate;
 }
 
