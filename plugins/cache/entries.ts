@@ -254,7 +254,7 @@ export class CacheEntries {
 
   private apply(seq: number, record: LogRecord): void {
     if (record.op === 'clear') {
-      if (this.late.size > 0) this.clearsSince.push({ seq, filter: record.filter, at: record.at, until: Math.max(...this.late.values()) });
+      if (this.late.size > 0) this.clearsSince.push({ seq, filter: record.filter, at: record.at, until: latest(this.late.values()) });
       // The replica that cleared may not have known every entry yet: what this one knows goes too.
       for (const meta of this.applyClear(record.filter, record.at)) void withinMs(this.options.storeTimeoutMs, this.kv.delete(`e:${meta.key}`)).catch(() => false);
     } else if (!this.view.has(record.meta.key) && record.meta.expiresAt > Date.now() && !this.clearedSince(seq, record.meta)) this.remember(record.meta);
@@ -332,4 +332,11 @@ function matches(meta: EntryMeta, filter: ClearFilter, at: number): boolean {
   if (filter.keyId !== undefined && meta.owner !== filter.keyId) return false;
   if (filter.olderThanSeconds !== undefined && at - meta.createdAt < filter.olderThanSeconds * 1000) return false;
   return true;
+}
+
+/** The largest of some numbers, without spreading them into a call's arguments. */
+function latest(values: Iterable<number>): number {
+  let most = Number.NEGATIVE_INFINITY;
+  for (const value of values) if (value > most) most = value;
+  return most;
 }

@@ -7,7 +7,7 @@
  * that came whole is cut into chunks for a streaming client. Native attachments (an Anthropic
  * upstream's own events) are not kept: a hit is rendered from the OpenAI form like any translation.
  */
-import { StreamedThinking, StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ToolCall, type Usage } from 'llm-gateway/plugin';
+import { StreamedThinking, StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import { REASONING_ITEMS, carriedReasoningItems, type ResponseReasoningItem } from 'llm-gateway/plugins/responses';
 
 export interface CacheEntry {
@@ -105,13 +105,18 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
       if (reasoningItems) message[REASONING_ITEMS] = withReasoningItems(carriedReasoningItems(message) ?? [], reasoningItems);
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;
       // The block a JSON answer has holds a streamed block's text with its signature.
-      if (delta.thinking_blocks) message.thinking_blocks = [...(message.thinking_blocks ?? []), ...into.thinking.blocks(delta.thinking_blocks)];
+      // Appended in place, one at a time: an upstream decides how many chunks carry blocks, and how many each.
+      if (delta.thinking_blocks) {
+        const blocks: ThinkingBlock[] = (message.thinking_blocks as ThinkingBlock[] | undefined) ?? [];
+        appendAll(blocks, into.thinking.blocks(delta.thinking_blocks));
+        message.thinking_blocks = blocks;
+      }
       // Each chunk's log probabilities are its tokens': the answer's are all of them, in order.
       const logprobs = choice.logprobs as { content?: unknown[] | null; refusal?: unknown[] | null } | null | undefined;
       if (logprobs) {
         into.logprobs ??= { content: [], refusal: [] };
-        into.logprobs.content.push(...(logprobs.content ?? []));
-        into.logprobs.refusal.push(...(logprobs.refusal ?? []));
+        appendAll(into.logprobs.content, logprobs.content ?? []);
+        appendAll(into.logprobs.refusal, logprobs.refusal ?? []);
       }
       const native = (choice as { native_finish_reason?: unknown }).native_finish_reason;
       if (typeof native === 'string') {
@@ -223,4 +228,9 @@ function nativeFinishOf(choice: ChatCompletion['choices'][number]): { native_fin
  */
 function providerData(call: ToolCall): { extra_content?: unknown } {
   return call.extra_content === undefined ? {} : { extra_content: call.extra_content };
+}
+
+/** `into.push(...items)` without spreading items into a call's arguments: a long list would overflow the stack. */
+function appendAll<T>(into: T[], items: readonly T[]): void {
+  for (const item of items) into.push(item);
 }
