@@ -17,7 +17,8 @@ export async function checkCommand(options: { config: string | undefined }): Pro
   try {
     const loaded = await loadConfigFile(options.config);
     filepath = loaded.filepath;
-    gateway = await createGateway(loaded.config, { baseDir: loaded.baseDir, logger: silentLogger });
+    // Beside a running gateway on the same SQLite file: it only reads the counters, as `keys` does.
+    gateway = await createGateway(loaded.config, { baseDir: loaded.baseDir, logger: silentLogger, storeOptions: { saveCounters: false } });
   } catch (error) {
     process.stderr.write(`✗ config is invalid\n${indent((error as Error).message)}\n`);
     return 1;

@@ -35,7 +35,7 @@ import { SECRETS_KEY_VARIABLE, SecretStore } from './live/secrets.js';
 import { HealthTracker } from './health.js';
 import { GatewayServer, type ListenOptions, type Listening } from './server.js';
 import { ServiceRegistry, type ServiceToken } from './services.js';
-import { openStore, type Store } from './store/store.js';
+import { openStore, type OpenStoreOptions, type Store } from './store/store.js';
 
 export interface CreateGatewayOptions {
   /** Folder plugin package names are resolved from (the config file's). Default: cwd. */
@@ -54,6 +54,8 @@ export interface CreateGatewayOptions {
    * (a config reload): used instead of opening another, and closed by this one.
    */
   store?: Store;
+  /** How to open the config's store, where none is handed over (`check` only reads: `saveCounters: false`). */
+  storeOptions?: OpenStoreOptions;
 }
 
 export interface Gateway {
@@ -104,7 +106,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   const declared = [...(options.builtins ?? []), ...fromFile.plugins];
 
   const types = ProviderRegistry.collectTypes(declared.map((p) => ({ plugin: p.name, types: (p.providerTypes ?? []) as readonly ProviderType<never>[] })));
-  const store = options.store ?? (await openStore(fromFile.store, logger.child('store')));
+  const store = options.store ?? (await openStore(fromFile.store, logger.child('store'), options.storeOptions));
   const env = options.env ?? process.env;
   const live = new LiveConfigService(
     { providers: raw.providers ?? {}, models: raw.models ?? {} },

@@ -19,8 +19,12 @@ export const OWNER_LEASE = 'llm-gateway:counters-owner';
 /** Longest the lease outlives a process that died holding it. */
 export const OWNER_LEASE_MS = 30_000;
 export const OWNER_RENEW_MS = 10_000;
-/** Longer than the lease: a predecessor that died holding it (kill -9, a crash) never fails the restart. */
-export const OWNER_WAIT_MS = 35_000;
+/**
+ * A predecessor draining its requests (a deploy that starts the next before the last has stopped).
+ * One that died holding the lease on this host is seen dead at once; on another host sharing the
+ * file, a restart may need a second try once the lease has run out.
+ */
+export const OWNER_WAIT_MS = 15_000;
 const TRY_EVERY_MS = 250;
 
 export interface OwnerOptions {
@@ -44,7 +48,14 @@ export async function ownStoreFile(leases: SqliteLeases, file: string, logger: L
   const deadline = Date.now() + waitMs;
   let warned = false;
   while ((await leases.claim(OWNER_LEASE, leaseMs, token)) === undefined) {
-    const other = describe(await leases.holder(OWNER_LEASE).catch(() => undefined));
+    const holder = await leases.holder(OWNER_LEASE).catch(() => undefined);
+    if (holder !== undefined && diedHere(holder)) {
+      // Killed or crashed on this machine: its lease would only make the restart wait for nothing.
+      logger.warn(`${describe(holder)} held this SQLite store and is no longer running; taking it over`, { file });
+      await leases.release(OWNER_LEASE, holder);
+      continue;
+    }
+    const other = describe(holder);
     if (Date.now() + TRY_EVERY_MS > deadline) {
       throw new Error(
         `${other} is using this SQLite store (${file}): two gateways on one SQLite file overwrite each other's counters (budgets, rate limits). ` +
@@ -80,6 +91,23 @@ export async function ownStoreFile(leases: SqliteLeases, file: string, logger: L
 
 /** "another gateway (pid N on host H)" from the holder's token. */
 function describe(token: string | undefined): string {
+  const holder = holderOf(token);
+  return holder ? `another gateway (pid ${holder.pid} on host ${holder.host})` : 'another gateway';
+}
+
+function holderOf(token: string | undefined): { pid: number; host: string } | undefined {
   const match = token === undefined ? null : /^(\d+)@(.*)\/[^/]*$/.exec(token);
-  return match ? `another gateway (pid ${match[1]} on host ${match[2]})` : 'another gateway';
+  return match ? { pid: Number(match[1]), host: match[2]! } : undefined;
+}
+
+/** Whether the holder ran on this host and its process is gone (a pid taken again since reads as alive: it waits, the safe way). */
+function diedHere(token: string): boolean {
+  const holder = holderOf(token);
+  if (!holder || holder.host !== hostname() || holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

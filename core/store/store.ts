@@ -79,7 +79,7 @@ export interface OpenStoreOptions {
    * to open (sqlite-owner.ts).
    */
   saveCounters?: boolean;
-  /** SQLite only: how long a store that saves counters waits for another's hold on the file (35 s). */
+  /** SQLite only: how long a store that saves counters waits for another's hold on the file (15 s). */
   ownerWaitMs?: number;
   /** Redis only: how long the first connect may take before the store fails to open (10 s). */
   connectWithinMs?: number;

@@ -2,16 +2,18 @@
  * `llm-gateway start` twice on one SQLite store (two systemd units by mistake, or a deploy that
  * starts the new process before the old one has stopped), the real CLI as child processes. Before
  * its fix, both ran, each saving its own snapshot of the counters over the other's, so budgets
- * forgot money spent. Now the second waits for the first (up to 35 s) and then exits 1, saying which
+ * forgot money spent. Now the second waits for the first (up to 15 s) and then exits 1, saying which
  * process holds the file and what to do; a second started while the first stops (SIGTERM) takes
- * over once it has gone, and listens. `llm-gateway keys` beside a running gateway: test/cli/keys.test.ts.
+ * over once it has gone, and listens; one killed (kill -9) leaves no wait behind, and `check`
+ * beside a running gateway answers at once (before its fix it waited for the file like a second
+ * gateway, then failed). `llm-gateway keys` beside a running gateway: test/cli/keys.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, startCli, type RunningCli } from '../support/cli.js';
+import { CLI, cleanEnv, runCli, startCli, type RunningCli } from '../support/cli.js';
 
 let dir: string;
 let config: string;
@@ -42,7 +44,7 @@ describe('two `start`s on one SQLite store', () => {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
-    expect(output).toMatch(/is using this SQLite store; waiting up to 35 s/);
+    expect(output).toMatch(/is using this SQLite store; waiting up to 15 s/);
     expect(output).toMatch(new RegExp(`another gateway \\(pid ${first.process.pid} on host .+\\) is using this SQLite store \\(.*gateway\\.sqlite\\)`));
     expect(output).toMatch(/Stop the other gateway first, or run several on a shared Redis store/);
     expect(output).not.toMatch(/listening on/);
@@ -58,8 +60,26 @@ describe('two `start`s on one SQLite store', () => {
     expect(await first.stop('SIGTERM')).toBe(0);
     const next = await second;
     running.push(next);
-    expect(next.output()).toMatch(/is using this SQLite store; waiting up to 35 s/);
+    expect(next.output()).toMatch(/is using this SQLite store; waiting up to 15 s/);
     expect((await fetch(`${next.url}/v1/models`)).status).toBe(200);
     expect(await next.stop()).toBe(0);
+  }, 30_000);
+
+  it('a gateway killed with kill -9 leaves no wait behind: the next start takes over at once', async () => {
+    const first = await start();
+    expect(await first.stop('SIGKILL')).toBe(null);
+    const started = Date.now();
+    const next = await start();
+    expect(next.output()).toMatch(/held this SQLite store and is no longer running; taking it over/);
+    expect(Date.now() - started).toBeLessThan(10_000); // the lease it left runs 30 s
+    expect(await next.stop()).toBe(0);
+  }, 30_000);
+
+  it('`check` beside a running gateway answers at once: it only reads the counters', async () => {
+    const first = await start();
+    const checked = runCli(['check', '--config', config], { cwd: dir });
+    expect(checked.stdout + checked.stderr).toContain('✓ config is valid');
+    expect(checked.status).toBe(0);
+    expect(await first.stop()).toBe(0);
   }, 30_000);
 });
