@@ -7,8 +7,9 @@
  */
 import type { Context as KoaContext } from 'koa';
 import type { GatewayError } from './errors.js';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingsRequest, EmbeddingsResponse, Usage } from './protocol/openai.js';
-import type { PassThroughHint, RawJson, Target } from './providers/provider.js';
+import { settledResponse, type GatewayResponse, type GatewayResponseInit, type RequestOutcome } from './gateway-response.js';
+import type { ChatCompletionRequest, EmbeddingsRequest, Usage } from './protocol/openai.js';
+import type { PassThroughHint, Target } from './providers/provider.js';
 import type { Operation } from './http/front-end.js';
 import type { ClientJson } from './http/client-json.js';
 import type { RequestOptions } from './http/request-options.js';
@@ -17,11 +18,11 @@ import { RequestAbort } from './request-abort.js';
 import type { Slot } from './slot.js';
 
 export { defineSlot, type Slot } from './slot.js';
+export type { GatewayResponse, GatewayResponseInit, RequestOutcome } from './gateway-response.js';
 
 /**
- * The client-facing API the request came in on, as its front-end names it: OpenAI's
- * `chat.completions`, `embeddings`, `completions` or `responses`, Anthropic's `messages`, or a
- * plugin's own.
+ * The client-facing API the request came in on, as its front-end names it: OpenAI's `chat.completions`,
+ * `embeddings`, `completions` or `responses`, Anthropic's `messages`, or a plugin's own.
  */
 export type Endpoint = 'chat.completions' | 'messages' | 'embeddings' | 'responses' | 'completions' | (string & {});
 
@@ -53,14 +54,6 @@ export interface Attempt {
   status?: number;
   error?: GatewayError;
 }
-
-export type GatewayResponse =
-  | { readonly kind: 'json'; readonly status: number; readonly body: ChatCompletion; readonly raw?: RawJson<ChatCompletion> }
-  | { readonly kind: 'stream'; readonly status: number; readonly chunks: AsyncIterable<ChatCompletionChunk> }
-  | { readonly kind: 'embeddings'; readonly status: number; readonly body: EmbeddingsResponse; readonly raw?: RawJson<EmbeddingsResponse> };
-
-/** How the exchange with the client ended; set once the response is fully sent or abandoned. */
-export type RequestOutcome = 'ok' | 'error' | 'client_aborted';
 
 export interface Timings {
   /** `performance.now()` when the request arrived; other timings are relative to it. */
@@ -100,7 +93,14 @@ export class GatewayContext {
   readonly attempts: Attempt[] = [];
   /** The target whose answer the client gets. */
   servedBy: Target | undefined;
-  response: GatewayResponse | undefined;
+  /** The answer, once there is one. A plugin may set it without `status`: read back as 200 (see `GatewayResponseInit`). */
+  get response(): GatewayResponse | undefined {
+    return this.#response;
+  }
+  set response(value: GatewayResponseInit | undefined) {
+    this.#response = value === undefined ? undefined : settledResponse(value);
+  }
+  #response: GatewayResponse | undefined;
   usage: Usage | undefined;
   error: GatewayError | undefined;
   outcome: RequestOutcome | undefined;

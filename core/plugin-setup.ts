@@ -16,6 +16,7 @@ import type { ProviderRuntime } from './live/provider-runtime.js';
 import type { ServiceRegistry } from './services.js';
 import type { Store } from './store/store.js';
 import { thrownMessage, thrownNamed } from './thrown.js';
+import { RouteClaims } from './route-claims.js';
 
 export interface SetupDeps {
   config: ResolvedConfig;
@@ -43,12 +44,14 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
   const frontEnds: FrontEnd<unknown>[] = [];
   const panels: DashboardPanel[] = [];
   const statusSections: ProviderStatusSection[] = [];
-  // The first front-end on a path answers it (the router runs them in order), so it names it; as
-  // the router matches (any case, a trailing slash or not), so does the lookup.
+  // One route or front-end a method and path: a second is refused, naming both (core/route-claims.ts).
+  const claims = new RouteClaims();
+  // The front-end serving each path, looked up as the router matches (any case, a trailing slash or not).
   const endpoints = new Map<string, string>();
-  const addFrontEnd = (frontEnd: FrontEnd<unknown>) => {
+  const addFrontEnd = (frontEnd: FrontEnd<unknown>, plugin: string) => {
+    for (const path of frontEnd.paths) claims.claim('POST', path, `plugin "${plugin}" (front-end ${frontEnd.endpoint})`);
     frontEnds.push(frontEnd);
-    for (const path of frontEnd.paths.map(routerPath)) if (!endpoints.has(path)) endpoints.set(path, frontEnd.endpoint);
+    for (const path of frontEnd.paths) endpoints.set(routerPath(path), frontEnd.endpoint);
   };
   const ready: GatewayPlugin[] = [];
   const rules = { adminKey: deps.config.server.adminKey, authorizers: deps.authorizers };
@@ -67,8 +70,11 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       live: deps.live,
       checkConfig: (check) => deps.live.addCheck(check, { providers: deps.runtime.providers, models: deps.runtime.virtualModels }),
       health: deps.health,
-      route: ({ method, path, handler, access }) => void deps.router.register(path, [method], guarded(access ?? defaultAccess(path), rules, handler)),
-      frontEnd: (frontEnd) => addFrontEnd(frontEnd as FrontEnd<unknown>),
+      route: ({ method, path, handler, access }) => {
+        claims.claim(method, path, `plugin "${plugin.name}"`);
+        deps.router.register(path, [method], guarded(access ?? defaultAccess(path), rules, handler));
+      },
+      frontEnd: (frontEnd) => addFrontEnd(frontEnd as FrontEnd<unknown>, plugin.name),
       frontEndAt: (path) => endpoints.get(routerPath(path)),
       provider: (id) => deps.runtime.registry.get(id),
       addPanel: (panel) => void panels.push(panel),

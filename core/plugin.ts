@@ -21,8 +21,10 @@
  *   allow-list). Throw a GatewayError to refuse.
  * - `middleware(ctx, next)` runs once per client request, in config order, as an onion: code before
  *   `await next()` runs on the way in (auth, cache lookup, routing), code after it on the way out
- *   (logging, cache store). Not calling `next()` short-circuits: set `ctx.response` (a cache hit) or
- *   throw a GatewayError (a refusal). Calling `next()` twice is an error.
+ *   (logging, cache store). Not calling `next()` short-circuits: set `ctx.response` (a cache hit:
+ *   `{ kind: 'json', body }`, status 200 unless given) or throw a GatewayError (a refusal). A refusal
+ *   after `next()` returned a stream lets that stream go (the upstream is cut). Calling `next()`
+ *   twice is an error.
  * - `upstream(next)` wraps each upstream try and returns the wrapped handler, in config order, the
  *   first plugin outermost. The returned handler may call `next` any number of times, with the same
  *   or another target: this is how retry, fallback, rotation and the circuit breaker compose without
@@ -173,9 +175,12 @@ export interface PluginHost {
   checkConfig(check: ConfigCheck): void;
   /** Per-deployment latency and error rates, fed by every request. */
   readonly health: HealthTracker;
-  /** Adds an HTTP route beside the gateway's own (`/v1/*`, `/health`, `/ready`). */
+  /**
+   * Adds an HTTP route beside the gateway's own (`/v1/*`, `/health`, `/ready`). A method and path
+   * another route serves (the gateway's, another plugin's) throws: the start fails, naming both.
+   */
   route(route: RouteDefinition): void;
-  /** Adds a whole API surface whose requests run through the plugin pipeline (see `FrontEnd`). */
+  /** Adds a whole API surface whose requests run through the plugin pipeline (see `FrontEnd`); a path already served throws, as for `route`. */
   frontEnd<State>(frontEnd: FrontEnd<State>): void;
   /**
    * The `endpoint` of the front-end serving POST `path` (`/v1/messages` → `messages`), whichever

@@ -16,7 +16,7 @@ import { estimatedUsage, isEstimatedUsage } from './protocol/estimated-usage.js'
 import { AdvisoryFields } from './advisory.js';
 import { deploymentOf } from './deployment-map.js';
 import type { Logger } from './logger.js';
-import { isMeaningfulChunk, markPassable, tapStream } from './stream.js';
+import { isMeaningfulChunk, markPassable, markUnchanged, tapStream } from './stream.js';
 import { REQUEST_ABORT, RequestAbort, withLazySignal } from './request-abort.js';
 import { askForStreamUsage } from './protocol/stream-usage.js';
 
@@ -172,7 +172,8 @@ function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompl
 /**
  * Notes the stream's usage and end on the attempt, without holding chunks back. It reads only
  * usage, and choices until the answer started, which a chunk passed through unparsed reads in
- * place, so the stream may be passed through.
+ * place, so the stream may be passed through; it changes none, so a front-end may replay the
+ * upstream's own events until a plugin maps the stream (`markUnchanged`).
  *
  * A stream that fails before its first meaningful chunk (`primeStream`'s start of an answer) is a
  * failed try, whose answer never started: it no longer names the target that serves the request
@@ -196,7 +197,7 @@ function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayC
       attempt.endedAt = ctx.elapsed();
     },
   });
-  return markPassable(observed, ctx.passThrough);
+  return markPassable(markUnchanged(observed), ctx.passThrough);
 }
 
 /**

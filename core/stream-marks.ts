@@ -48,3 +48,26 @@ export function isPrimed(chunks: AsyncIterable<unknown>): boolean {
 export function markPrimed(chunks: AsyncIterable<unknown>): void {
   (chunks as Primed)[PRIMED] = true;
 }
+
+/**
+ * Marks a stream whose chunks are the provider's own, as its adapter yielded them: none changed,
+ * added, dropped or held back by a plugin. The provider call sets it; taps keep it (they only
+ * watch), and so does priming (it only holds); `mapStream` and any other wrapper (a generator)
+ * drop it, as their result is a new iterable. Only such a stream may be answered with the
+ * upstream's own events (native pass-through, `nativeOf`): past a map they would say what the map
+ * replaced, and Responses' closing events repeat the whole text. Checked once per stream, before
+ * its first chunk; keyed by `Symbol.for`, as front-ends from another copy of the package read it.
+ */
+const UNCHANGED: unique symbol = Symbol.for('llm-gateway.unchanged-chunks');
+
+type Unchanged = { [UNCHANGED]?: true };
+
+export function markUnchanged<S extends AsyncIterable<unknown>>(chunks: S): S {
+  (chunks as Unchanged)[UNCHANGED] = true;
+  return chunks;
+}
+
+/** Whether the stream's chunks are still the provider's own (see UNCHANGED): whether a front-end may replay their native events. */
+export function chunksUnchanged(chunks: AsyncIterable<unknown>): boolean {
+  return (chunks as Unchanged)[UNCHANGED] === true;
+}

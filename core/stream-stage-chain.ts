@@ -179,10 +179,10 @@ export abstract class StageChain {
       return this.letGoQuietly(index);
     }
     return this.letGoBelow(index, value).then(
-      (result) => this.endTap(index, undefined).then(() => result),
+      (result) => this.endTap(index, undefined, true).then(() => result),
       (cause: unknown) => {
         const error = this.mappedError(tap, cause);
-        return this.endTap(index, error).then(() => Promise.reject(error as Error));
+        return this.endTap(index, error, true).then(() => Promise.reject(error as Error));
       },
     );
   }
@@ -192,12 +192,12 @@ export abstract class StageChain {
     return this.letGoBelow(below).then(toDone, toDone);
   }
 
-  /** Runs a tap's `end` unless it ran; rejects with what the end threw. */
-  private async endTap(index: number, error: unknown): Promise<void> {
+  /** Runs a tap's `end` unless it ran (`letGo`: the reader let go first); rejects with what the end threw. */
+  private async endTap(index: number, error: unknown, letGo = false): Promise<void> {
     const finished = this.state!.finished;
     if (finished[index]) return;
     finished[index] = true;
-    await this.stages[index]!.tap!.end?.(error);
+    await this.stages[index]!.tap!.end?.(error, letGo);
   }
 
   private mappedError(tap: StreamTap<unknown>, error: unknown): unknown {

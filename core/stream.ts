@@ -2,13 +2,13 @@
  * Helpers for streamed answers, which are async iterables of chunks that plugins wrap or tee;
  * nothing here buffers beyond the preamble `primeStream` holds.
  */
-import { isPrimed, markPassable, markPrimed, passableHint } from './stream-marks.js';
+import { chunksUnchanged, isPrimed, markPassable, markPrimed, markUnchanged, passableHint } from './stream-marks.js';
 import { isMeaningfulChunk } from './stream-preamble.js';
 import { NEXT_READY, nextReady, type ReadyIterator } from './stream-ready.js';
 import { StagedStream } from './stream-stages.js';
 import { heldFor, type Release, whilePriming } from './unparsed-preamble.js';
 
-export { isPassable, markPassable } from './stream-marks.js';
+export { chunksUnchanged, isPassable, markPassable, markUnchanged } from './stream-marks.js';
 export { isMeaningfulChunk } from './stream-preamble.js';
 export { tapStream, type StreamTap } from './tap-stream.js';
 
@@ -48,6 +48,7 @@ export async function primeStream<T>(chunks: AsyncIterable<T>, options: PrimeOpt
   const release = unparsed === undefined ? undefined : heldFor(unparsed);
   const primed: AsyncIterable<T> = staged !== undefined ? staged.primedWith(held, pending, release) : replaying(iterator, held, pending, release);
   if (options.meaningful === undefined) markPrimed(primed);
+  if (chunksUnchanged(chunks)) markUnchanged(primed);
   return hint !== undefined ? markPassable(primed, hint) : primed;
 }
 

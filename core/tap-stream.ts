@@ -5,7 +5,7 @@
  * in a layer of its own (core/stream-stages.ts): the full pipeline's four taps a stream share one
  * layer with the adapter's decoder and another with the front-end's encoder.
  */
-import { isPrimed, markPassable, markPrimed, passableHint } from './stream-marks.js';
+import { chunksUnchanged, isPrimed, markPassable, markPrimed, markUnchanged, passableHint } from './stream-marks.js';
 import { StagedStream } from './stream-stages.js';
 
 export interface StreamTap<T> {
@@ -20,9 +20,10 @@ export interface StreamTap<T> {
   lazyChunks?: boolean;
   /**
    * Runs once when the stream is over, however it ended: finished (`error` undefined), failed, or
-   * let go by its reader (a client that left). The reader learns of the end after it has run.
+   * let go by its reader (a client that left: `letGo` true, and what passed is not the whole
+   * stream). The reader learns of the end after it has run.
    */
-  end?(error: unknown): void | PromiseLike<unknown>;
+  end?(error: unknown, letGo: boolean): void | PromiseLike<unknown>;
   /** What the reader gets instead of the source's error (and what `end` sees). */
   mapError?(error: unknown): unknown;
 }
@@ -42,6 +43,8 @@ export function tapStream<T>(chunks: AsyncIterable<T>, tap: StreamTap<T>): Async
   // A tap that only waits for the end (a rate limiter's slot) reads no chunk, and one with
   // lazyChunks reads them in place: the stream may still be passed through.
   if (isPrimed(chunks)) markPrimed(tapped);
+  // A tap changes no chunk, whatever it reads: the upstream's own events may still be replayed.
+  if (chunksUnchanged(chunks)) markUnchanged(tapped);
   const hint = tap.chunk === undefined || tap.lazyChunks === true ? passableHint(chunks) : undefined;
   if (hint !== undefined) markPassable(tapped, hint);
   return tapped;

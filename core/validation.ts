@@ -147,8 +147,18 @@ export function mask(value: unknown): unknown {
 /** `found 42`, `found "abc"`, `found nothing`: the tail of every validation message. */
 export function describeFound(value: unknown): string {
   if (value === undefined) return 'found nothing';
-  const text = maskUrlPasswords(JSON.stringify(withSecretsHidden(value)));
+  const text = maskUrlPasswords(asJson(withSecretsHidden(value)));
   return `found ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
+}
+
+const NOT_FINITE = '\u0000not-finite:';
+const NOT_FINITE_JSON = JSON.stringify(NOT_FINITE).slice(1, -1);
+const NOT_FINITE_PATTERN = /"\\u0000not-finite:(-?Infinity|NaN)"/g;
+
+/** JSON, but with the numbers JSON cannot write (`1e999` parsed) as what they are, not `null`. */
+function asJson(value: unknown): string {
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${NOT_FINITE}${v}` : v));
+  return text.includes(NOT_FINITE_JSON) ? text.replace(NOT_FINITE_PATTERN, '$1') : text;
 }
 
 export function formatIssues(prefix: string, issues: readonly ValidationIssue[]): string {

@@ -26,7 +26,7 @@ export type {
 } from '../core/plugin.js';
 
 export { GatewayContext, defineSlot } from '../core/context.js';
-export type { Attempt, AttemptOutcome, Endpoint, GatewayResponse, RequestOutcome, RouteDecision, Slot, Timings } from '../core/context.js';
+export type { Attempt, AttemptOutcome, Endpoint, GatewayResponse, GatewayResponseInit, RequestOutcome, RouteDecision, Slot, Timings } from '../core/context.js';
 export { defineService } from '../core/services.js';
 export { modelVisibility, type ModelVisibility } from '../core/model-visibility.js';
 export { escapeHtml } from '../core/html.js';
@@ -57,7 +57,7 @@ export { defineFrontEnd } from '../core/http/front-end.js';
 export type { FrontEnd, Operation, ParsedRequest } from '../core/http/front-end.js';
 export { clientGone } from '../core/http/exchange.js';
 export type { RequestOptions } from '../core/http/request-options.js';
-export { isMeaningfulChunk, primeStream, tapStream, type PrimeOptions, type StreamTap } from '../core/stream.js';
+export { chunksUnchanged, isMeaningfulChunk, primeStream, tapStream, type PrimeOptions, type StreamTap } from '../core/stream.js';
 export { SKIP, STOP, mapStream, type StreamMapping } from '../core/map-stream.js';
 export { NEXT_READY, nextReady, type ReadyIterator } from '../core/stream-ready.js';
 export { readJsonBody } from '../core/http/read-json-body.js';

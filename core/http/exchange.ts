@@ -16,6 +16,7 @@ import { readJsonRequest } from './read-json-body.js';
 import type { RequestOptions } from './request-options.js';
 import { writeSse } from './sse-response.js';
 import { wasCutByShutdown } from './cut-by-shutdown.js';
+import { letGoOfUnsentStream } from './let-go-unsent.js';
 
 export interface ExchangeDeps {
   pipeline: Terminal;
@@ -65,11 +66,13 @@ function chatView(request: EmbeddingsRequest): ChatCompletionRequest {
 async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, events }: ExchangeDeps, frontEnd: FrontEnd<unknown>, state: unknown): Promise<void> {
   followClient(koa, ctx, events);
   events.emit('request:start', ctx);
+  let read = false;
   try {
     await pipeline(ctx);
     ctx.forgetClientJson();
     if (!ctx.response) throw new GatewayError('internal', 'No plugin produced a response.', { code: 'no_response', retryable: false });
     if (ctx.response.kind === 'stream') {
+      read = true;
       // Failures before the first chunk still get a real HTTP status.
       const chunks = await primeStream(ctx.response.chunks);
       // The rest of this stream is only read in place (the kernel, lazyChunks taps): the adapter may stop parsing it.
@@ -110,6 +113,8 @@ async function runExchange(koa: KoaContext, ctx: GatewayContext, { pipeline, eve
   } catch (cause) {
     const error = toGatewayError(cause);
     ctx.error = error;
+    // Read by the kernel, a stream ends with its failure, or goes on to the client's end.
+    if (!read) letGoOfUnsentStream(ctx, error);
     setGatewayHeaders(koa, ctx);
     throw error;
   }

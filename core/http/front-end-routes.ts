@@ -4,7 +4,7 @@
  * route, the matched layers and params it records, its own compose) with the unknown-path check
  * around it cost each one more than the lookup. What answers is the same: only the exact path with
  * POST is looked up, and only for paths the router had nothing else on when the front-ends were
- * mounted (a plugin's route or middleware on the same path still runs first, through the router);
+ * mounted (a plugin's route on a front-end's path is refused at start: core/route-claims.ts);
  * anything else (a trailing slash, another case, another method) goes on to the router, which has
  * the same handlers.
  */

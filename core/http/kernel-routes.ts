@@ -23,16 +23,27 @@ export interface KernelRouteDeps {
   guard: (handler: (koa: Context) => Promise<void> | void) => (koa: Context) => Promise<void> | void;
 }
 
+/** The paths the kernel serves (GET), which no plugin's route or front-end may take (core/route-claims.ts). */
+export const KERNEL_PATHS = {
+  health: '/health',
+  ready: '/ready',
+  models: '/v1/models',
+  // Model ids contain slashes (`groq/llama-3.3-70b-versatile`), hence the wildcard.
+  model: '/v1/models/*model',
+  providers: '/v1/providers',
+  providerHealth: '/v1/providers/:id/health',
+} as const;
+
 export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
   const { runtime, guard } = deps;
 
   /** Liveness: the process answers. */
-  router.get('/health', (koa) => {
+  router.get(KERNEL_PATHS.health, (koa) => {
     koa.body = { status: 'ok' };
   });
 
   /** Readiness: every provider has answered its first model listing (well or badly). */
-  router.get('/ready', (koa) => {
+  router.get(KERNEL_PATHS.ready, (koa) => {
     const providers = runtime.catalog.status().map((l) => ({ id: l.provider, status: l.status, models: l.models.length, ...(l.error ? { error: l.error } : {}) }));
     const ready = runtime.catalog.isSettled();
     koa.status = ready ? 200 : 503;
@@ -47,12 +58,11 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
     return visible ? all.filter((model) => visible(model.id)) : all;
   };
 
-  router.get('/v1/models', guard((koa) => {
+  router.get(KERNEL_PATHS.models, guard((koa) => {
     koa.body = { object: 'list', data: listFor(koa) };
   }));
 
-  // Model ids contain slashes (`groq/llama-3.3-70b-versatile`), hence the wildcard.
-  router.get('/v1/models/*model', guard((koa) => {
+  router.get(KERNEL_PATHS.model, guard((koa) => {
     const param = koa.params.model as string | string[];
     const id = Array.isArray(param) ? param.join('/') : param;
     const model = listFor(koa).find((m) => m.id === id);
@@ -83,13 +93,13 @@ export function mountKernelRoutes(router: Router, deps: KernelRouteDeps): void {
     runtime.catalog.status().some((l) => l.provider === id && l.models.some((m) => visible(`${id}/${m.id}`))) ||
     deploymentsOf(id, visible).length > 0;
 
-  router.get('/v1/providers', guard(async (koa) => {
+  router.get(KERNEL_PATHS.providers, guard(async (koa) => {
     const visible = visibleTo(koa);
     const providers = runtime.registry.all().filter((p) => providerVisible(p.id, visible));
     koa.body = { object: 'list', data: await Promise.all(providers.map((p) => describe(p.id, visible))) };
   }));
 
-  router.get('/v1/providers/:id/health', guard(async (koa) => {
+  router.get(KERNEL_PATHS.providerHealth, guard(async (koa) => {
     const id = koa.params.id as string;
     const visible = visibleTo(koa);
     if (!runtime.registry.has(id) || !providerVisible(id, visible)) throw notFound(`No provider '${id}' is configured.`, 'provider_not_found', 'id');

@@ -3,7 +3,7 @@
  * whether and under which key the request is cacheable (`plan`), look it up exactly then
  * semantically (`lookup`), answer from an entry (`answer`), and keep a fresh answer (`keep`).
  */
-import { matchesModelGlob, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type Logger, type ModelLookup, type RouteDecision, type Target, type Usage } from 'llm-gateway/plugin';
+import { matchesModelGlob, tapStream, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type Logger, type ModelLookup, type RouteDecision, type Target, type Usage } from 'llm-gateway/plugin';
 import type { Pricing } from 'llm-gateway/plugins/cost';
 import { authenticatedKey } from 'llm-gateway/plugins/auth';
 import { withinMs } from 'llm-gateway/store';
@@ -140,15 +140,23 @@ export class ResponseCache {
     void this.deps.counters.count(outcome, model, plan?.owner ?? authenticatedKey(ctx.http)?.id ?? null, saved).catch((error: unknown) => this.failed('store', error));
   }
 
-  private async *recording(ctx: GatewayContext, plan: Plan, chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<ChatCompletionChunk> {
+  /**
+   * A tap, not a generator: it changes no chunk, so an upstream that speaks the client's own API
+   * still has its events replayed to the client (a generator's copy would be translated).
+   */
+  private recording(ctx: GatewayContext, plan: Plan, chunks: AsyncIterable<ChatCompletionChunk>): AsyncIterable<ChatCompletionChunk> {
     const kept: ChatCompletionChunk[] = [];
-    for await (const chunk of chunks) {
-      if (kept.length <= MAX_CHUNKS) kept.push(structuredClone(chunk));
-      yield chunk;
-    }
-    // The stream ended as a stream should: keep it, before the client hears the end (bounded).
-    const completion = assemble(kept);
-    if (kept.length <= MAX_CHUNKS && storable(completion)) await this.write(ctx, plan, { completion, chunks: kept });
+    return tapStream(chunks, {
+      chunk: (chunk) => {
+        if (kept.length <= MAX_CHUNKS) kept.push(structuredClone(chunk));
+      },
+      end: async (error, letGo) => {
+        // Only a stream that ended as a stream should is kept, before the client hears the end (bounded).
+        if (error !== undefined || letGo || kept.length > MAX_CHUNKS) return;
+        const completion = assemble(kept);
+        if (storable(completion)) await this.write(ctx, plan, { completion, chunks: kept });
+      },
+    });
   }
 
   private async write(ctx: GatewayContext, plan: Plan, answer: { completion?: ChatCompletion; chunks?: ChatCompletionChunk[]; embeddings?: CacheEntry['embeddings'] }): Promise<void> {

@@ -275,9 +275,9 @@ describe('tapStream', () => {
     const events: string[] = [];
     const tapped = tapStream(source([1, 2, 3]), {
       chunk: (n) => seen.push(n),
-      end: async (error) => {
+      end: async (error, letGo) => {
         await new Promise((r) => setTimeout(r, 5));
-        events.push(`end ${String(error)}`);
+        events.push(`end ${String(error)} ${String(letGo)}`);
       },
     });
     const read: number[] = [];
@@ -285,7 +285,7 @@ describe('tapStream', () => {
     events.push('reader done');
     expect(read).toEqual([1, 2, 3]);
     expect(seen).toEqual([1, 2, 3]);
-    expect(events).toEqual(['end undefined', 'reader done']);
+    expect(events).toEqual(['end undefined false', 'reader done']);
   });
 
   it('ends with the error of a failing source, and the reader gets that error', async () => {
@@ -296,7 +296,7 @@ describe('tapStream', () => {
       for await (const _ of tapped) void _;
     }).rejects.toBe(failure);
     expect(end).toHaveBeenCalledOnce();
-    expect(end).toHaveBeenCalledWith(failure);
+    expect(end).toHaveBeenCalledWith(failure, false);
   });
 
   it('lets the source go and ends when the reader stops early (a client that left)', async () => {
@@ -306,7 +306,7 @@ describe('tapStream', () => {
     for await (const n of tapped) if (n === 1) break;
     expect(finished.value).toBe(true);
     expect(end).toHaveBeenCalledOnce();
-    expect(end).toHaveBeenCalledWith(undefined);
+    expect(end).toHaveBeenCalledWith(undefined, true); // let go: what passed is not the whole stream
   });
 
   it('a tap that throws ends the stream with its error and lets the source go', async () => {
@@ -325,6 +325,6 @@ describe('tapStream', () => {
     }).rejects.toBe(oops);
     expect(read).toEqual([1]);
     expect(finished.value).toBe(true);
-    expect(end).toHaveBeenCalledWith(oops);
+    expect(end).toHaveBeenCalledWith(oops, false);
   });
 });

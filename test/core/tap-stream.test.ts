@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPassable, markPassable, tapStream, type StreamTap } from '../../core/stream.js';
+import { chunksUnchanged, isPassable, markPassable, markUnchanged, primeStream, tapStream, type StreamTap } from '../../core/stream.js';
+import { mapStream } from '../../core/map-stream.js';
 import { passableHint } from '../../core/stream-marks.js';
 
 /**
@@ -131,6 +132,24 @@ describe('tapStream over a tap', () => {
     expect(passableHint(lazy)).toBe(hint);
     const keeping = tapStream(tapStream(markPassable(source(), hint), { end: () => undefined }), { chunk: () => undefined });
     expect(isPassable(keeping)).toBe(false);
+  });
+
+  it('keeps a stream unchanged (its native events replayable) through taps and priming, never through a map or a generator', async () => {
+    async function* source() {
+      yield 1;
+      yield 2;
+    }
+    const tapped = tapStream(tapStream(markUnchanged(source()), { chunk: () => undefined }), { end: () => undefined });
+    expect(chunksUnchanged(tapped)).toBe(true);
+    expect(chunksUnchanged(await primeStream(tapped, { meaningful: () => true }))).toBe(true);
+    // Over a map, or under a tap over a map (the map folds in): mapped.
+    expect(chunksUnchanged(mapStream(markUnchanged(source()), { item: (n) => n }))).toBe(false);
+    expect(chunksUnchanged(tapStream(mapStream(markUnchanged(source()), { item: (n) => n }), { chunk: () => undefined }))).toBe(false);
+    async function* copied(chunks: AsyncIterable<number>) {
+      for await (const n of chunks) yield n;
+    }
+    expect(chunksUnchanged(tapStream(copied(markUnchanged(source())), { end: () => undefined }))).toBe(false);
+    expect(chunksUnchanged(source())).toBe(false);
   });
 
   it('runs a tap\'s end once however often the stream is read or let go after its end', async () => {

@@ -184,3 +184,22 @@ async function streamedResponse(client: OpenAI, params: OpenAI.Responses.Respons
   }
   return out;
 }
+
+describe('a native stream the cache keeps on a miss', () => {
+  // The cache reads the miss as it passes (a tap) and changes nothing: the client gets the
+  // upstream's own events, as without the cache. Before its fix, the cache recorded with a generator
+  // of its own, and since a stream a plugin maps is translated from the OpenAI view (a plugin may
+  // have changed its chunks), every miss lost the upstream's own events.
+  it("is the upstream's own events for an Anthropic client", async () => {
+    upstream.enqueue({ stream: { chunks: anthropicStreamEvents([{ text: 'kept as it came' }]), done: false } });
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'client', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude/claude-x', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'a miss, streamed natively' }] }),
+    });
+    expect(res.headers.get('x-gateway-cache')).toBe('miss');
+    const wire = await res.text();
+    expect(wire).toContain('event: ping'); // the upstream's own, which a translation does not write
+    expect(wire).toContain('"text":"came"');
+  });
+});

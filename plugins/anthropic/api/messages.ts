@@ -7,7 +7,7 @@
  * own bytes (see `nativeProtocols`). Other upstreams' answers are translated into Anthropic's events.
  */
 import type { Context as KoaContext } from 'koa';
-import { SKIP, clientGone, defineFrontEnd, estimatePromptTokens, mapStream, nativeOf, toGatewayError, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type NativeRequest } from 'llm-gateway/plugin';
+import { SKIP, chunksUnchanged, clientGone, defineFrontEnd, estimatePromptTokens, mapStream, nativeOf, toGatewayError, type ChatCompletion, type ChatCompletionChunk, type GatewayContext, type NativeRequest } from 'llm-gateway/plugin';
 import { withoutCarriers } from '../protocol/carried-call-data.js';
 import { toAnthropicErrorBody } from '../protocol/errors.js';
 import { AnthropicEventWriter, toAnthropicMessage } from '../protocol/from-openai-response.js';
@@ -56,19 +56,24 @@ function nativeJson(completion: ChatCompletion): string | undefined {
 }
 
 /**
- * The Anthropic event stream. If the upstream spoke Anthropic (its first chunk says so), its events
- * are replayed byte for byte; otherwise each OpenAI chunk is translated as it arrives. A failure
- * mid-way ends the stream with an `error` event and no `message_stop`.
+ * The Anthropic event stream. If the upstream spoke Anthropic (its first chunk says so) and no
+ * plugin mapped the stream, its events are replayed byte for byte; otherwise each OpenAI chunk is
+ * translated as it arrives, from the first, so whatever a plugin changed or added reaches the client.
+ * A failure mid-way ends the stream with an `error` event and no `message_stop`.
  */
 function anthropicEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, model: string, toolNames: ToolNameMap | undefined): AsyncIterable<string> {
   const writer = new AnthropicEventWriter(model, toolNames, () => estimatePromptTokens(ctx.request));
-  let passThrough: boolean | undefined;
+  // Decided once: the upstream's events would replay what a plugin's map replaced.
+  let passThrough = chunksUnchanged(chunks) ? undefined : false;
   return mapStream(chunks, {
     item(chunk) {
       ctx.timings.firstByteMs ??= ctx.elapsed();
-      const native = nativeOf(chunk, 'anthropic');
-      passThrough ??= native !== undefined;
-      if (passThrough) return native ? `event: ${native.event}\ndata: ${native.data}\n\n` : SKIP;
+      if (passThrough !== false) {
+        const native = nativeOf(chunk, 'anthropic');
+        passThrough ??= native !== undefined;
+        // Events an upstream's one event became beyond the first carry none: they are in its text.
+        if (passThrough) return native ? `event: ${native.event}\ndata: ${native.data}\n\n` : SKIP;
+      }
       // Events for one chunk leave together (writeSse joins what arrives in one tick anyway).
       return writer.write(chunk).map(encode).join('') || SKIP;
     },

@@ -10,7 +10,7 @@
  * token prompts) goes by the provider's `unsupportedParams` policy. A failure mid-stream ends the
  * stream with an OpenAI error event and no `[DONE]`, as chat does.
  */
-import { type ChatCompletion, type ChatCompletionChunk, type GatewayContext, SKIP, defineFrontEnd, mapStream, nativeOf } from 'llm-gateway/plugin';
+import { type ChatCompletion, type ChatCompletionChunk, type GatewayContext, SKIP, chunksUnchanged, defineFrontEnd, mapStream, nativeOf } from 'llm-gateway/plugin';
 import { DONE_EVENT, failureEvent } from './sse-events.js';
 import { readCompletionsRequest } from './completions-request.js';
 import { TextCompletionChunks, toTextCompletion } from './text-completion-writer.js';
@@ -51,19 +51,23 @@ export const completionsApi = defineFrontEnd<ClientAsked>({
 });
 
 /**
- * The event stream. If the upstream served text completions (its first chunk says so), its events
- * are replayed as they came; otherwise each chat chunk is written as a text completion chunk.
+ * The event stream. If the upstream served text completions (its first chunk says so) and no plugin
+ * mapped the stream, its events are replayed as they came; otherwise each chat chunk is written as
+ * a text completion chunk.
  */
 function textCompletionEvents(ctx: GatewayContext, chunks: AsyncIterable<ChatCompletionChunk>, asked: ClientAsked): AsyncIterable<string> {
   const writer = new TextCompletionChunks(asked.echo, asked.includeUsage);
-  let passThrough: boolean | undefined;
+  // Decided once: the upstream's events would replay what a plugin's map replaced.
+  let passThrough = chunksUnchanged(chunks) ? undefined : false;
   return mapStream(chunks, {
     item(chunk) {
       ctx.timings.firstByteMs ??= ctx.elapsed();
-      const native = nativeOf(chunk, PROTOCOL);
-      passThrough ??= native !== undefined;
-      // A usage chunk (no choices) the client did not ask for stays here.
-      if (passThrough) return native && (asked.includeUsage || !chunk.usage || chunk.choices?.length > 0) ? `data: ${native.data}\n\n` : SKIP;
+      if (passThrough !== false) {
+        const native = nativeOf(chunk, PROTOCOL);
+        passThrough ??= native !== undefined;
+        // A usage chunk (no choices) the client did not ask for stays here.
+        if (passThrough) return native && (asked.includeUsage || !chunk.usage || chunk.choices?.length > 0) ? `data: ${native.data}\n\n` : SKIP;
+      }
       const written = writer.write(chunk);
       return written ? `data: ${JSON.stringify(written)}\n\n` : SKIP;
     },

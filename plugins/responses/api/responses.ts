@@ -15,6 +15,7 @@
  * until that item is whole.
  */
 import {
+  chunksUnchanged,
   clientGone,
   invalidRequest,
   defineFrontEnd,
@@ -24,6 +25,7 @@ import {
   type ChatCompletionChunk,
   type FrontEnd,
   type GatewayContext,
+  type NativeEvent,
 } from 'llm-gateway/plugin';
 import { asCompaction, compactionFailed } from '../protocol/compaction.js';
 import { forClient, responseShell, toResponse } from '../protocol/from-chat-response.js';
@@ -91,10 +93,11 @@ export function responsesApi(store: ResponseStore): FrontEnd<ResponsesState> {
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
 
 /**
- * The event stream. If the upstream spoke the Responses API (its first chunk says so), its events
- * are replayed byte for byte; otherwise each chunk is translated as it arrives. Either way the
- * finished response is stored before its last event goes out. A failure mid-way ends the stream
- * with `response.failed`, never leaving the client waiting; there is no `[DONE]` in this API.
+ * The event stream. If the upstream spoke the Responses API (its first chunk says so) and no plugin
+ * mapped the stream, its events are replayed byte for byte; otherwise each chunk is translated as
+ * it arrives, from the first. Either way the finished response is stored before its last event
+ * goes out. A failure mid-way ends the stream with `response.failed`, never leaving the client
+ * waiting; there is no `[DONE]` in this API.
  */
 async function* responseEvents(
   ctx: GatewayContext,
@@ -103,7 +106,9 @@ async function* responseEvents(
   save: (state: ResponsesState, response: ResponseObject) => Promise<void>,
 ): AsyncGenerator<string> {
   let writer: ResponseEventWriter | undefined;
-  let passThrough: boolean | undefined;
+  // Decided once: the upstream's events would replay what a plugin's map replaced, and its closing
+  // ones (`response.output_text.done`, `response.completed`…) repeat the whole text.
+  let passThrough = chunksUnchanged(chunks) ? undefined : false;
   /** Pass-through: the upstream's response as it last described it, and how many events went out. */
   let upstreamResponse: ResponseObject | undefined;
   let replayed = 0;
@@ -114,7 +119,7 @@ async function* responseEvents(
   try {
     for await (const chunk of chunks) {
       ctx.timings.firstByteMs ??= ctx.elapsed();
-      const native = nativeOf(chunk, 'openai-responses');
+      const native: NativeEvent | undefined = passThrough === false ? undefined : nativeOf(chunk, 'openai-responses');
       passThrough ??= native !== undefined;
       if (passThrough) {
         if (!native) continue;

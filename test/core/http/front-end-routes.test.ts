@@ -1,8 +1,8 @@
 /**
  * Front-end paths are found by one lookup ahead of the router (core/http/front-end-routes.ts). What
- * answers must not change: a plugin's own route on the same path still runs first, a path the
- * router matches loosely (trailing slash, other case) still reaches the front-end, and other
- * methods still get a 405.
+ * answers must not change: a path the router matches loosely (trailing slash, other case) still
+ * reaches the front-end, and other methods still get a 405. (A plugin's own route on a front-end's
+ * path, which once ran instead of it, is refused at start: test/e2e/plugin-route-collisions-refused.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePlugin } from '../../../sdk/plugin.js';
@@ -15,12 +15,18 @@ const claimsMessages = definePlugin({
     host.route({ method: 'POST', path: '/v1/messages', handler: (koa) => void (koa.body = { answeredBy: 'plugin route' }) });
   },
 });
+const routeBeside = definePlugin({
+  name: 'test-route-beside',
+  setup(host) {
+    host.route({ method: 'GET', path: '/v1/chat/completions/help', handler: (koa) => void (koa.body = { answeredBy: 'plugin route' }) });
+  },
+});
 
 let upstream: MockUpstream;
 let gw: RunningGateway;
 beforeAll(async () => {
   upstream = await startMockUpstream();
-  gw = await startGateway({ providers: { mock: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, plugins: [claimsMessages()] });
+  gw = await startGateway({ providers: { mock: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, plugins: [routeBeside()] });
 });
 afterAll(async () => {
   await gw?.close();
@@ -45,8 +51,14 @@ describe('front-end routes', () => {
     }
   });
 
-  it("lets a plugin's own route on a front-end path answer first, as the router did", async () => {
-    const res = await post('/v1/messages', { model: 'mock/mock-small', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+  it("refuses at start a plugin's own route on a front-end path, which would answer instead of it", async () => {
+    await expect(startGateway({ providers: { mock: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, plugins: [claimsMessages()] })).rejects.toThrow(
+      /POST \/v1\/messages is served already, by plugin "gateway:anthropic"/,
+    );
+  });
+
+  it("serves a plugin's route beside a front-end path", async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions/help`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ answeredBy: 'plugin route' });
   });

@@ -1,0 +1,37 @@
+/**
+ * Who serves each method and path: the gateway's own routes, then what plugins add as they set up
+ * (routes, and front-ends, whose paths are POST routes). The router runs only the first handler on
+ * a path, so a second one on the same method and path pattern would never run, or would silently
+ * replace the gateway's own (`GET /health`, the probe orchestrators call): it is refused at start,
+ * naming both, as a service provided twice is. Paths are compared as the router matches them (any
+ * case, a trailing slash or not, whatever a parameter is named). Gates are not routes: a plugin's
+ * gate may still answer a path a route serves (the Anthropic plugin's model list).
+ */
+import { KERNEL_PATHS } from './http/kernel-routes.js';
+
+const GATEWAY = "the gateway's own routes";
+
+export class RouteClaims {
+  private readonly owners = new Map<string, string>();
+
+  constructor() {
+    for (const path of Object.values(KERNEL_PATHS)) this.owners.set(claimKey('GET', path), GATEWAY);
+  }
+
+  /** Claims `method path` for `owner` (`plugin "x"`, `plugin "x" (front-end y)`); throws if it is served already. */
+  claim(method: string, path: string, owner: string): void {
+    const key = claimKey(method, path);
+    const taken = this.owners.get(key);
+    if (taken !== undefined) {
+      const by = taken === owner ? `${owner} itself, once already` : taken;
+      throw new Error(`${method} ${path} is served already, by ${by}: ${owner} cannot serve it too (only one of them would ever answer). Use another path.`);
+    }
+    this.owners.set(key, owner);
+  }
+}
+
+/** `GET /v1/providers/:` for `get /V1/Providers/:name/` : what the router cannot tell apart. */
+function claimKey(method: string, path: string): string {
+  const pattern = path.toLowerCase().replace(/\/+$/, '').replace(/([:*])[\w$]+/g, '$1');
+  return `${method.toUpperCase()} ${pattern}`;
+}
