@@ -8,18 +8,24 @@
  * Two things are done about it:
  * - at open, how Redis keeps its data is read (`CONFIG GET`), and a setting that loses it is named
  *   (`start` logs it, `check` prints it). A managed Redis may refuse CONFIG: then nothing is said.
- * - while open, a clock is kept in Redis: every replica adds one to it every few seconds, and
- *   remembers the last value it was answered. Redis only ever answers more, unless it lost what it
- *   had (flushed, restarted empty, restored from an older snapshot, failed over to a replica that had
- *   fallen behind): then it answers less, the replica says so in an error, and counts the loss
- *   (`Store.dataLosses`) for readers that follow a log or a version in the store.
+ * - while open, every few seconds, each replica looks at two records it keeps in Redis: an epoch, a
+ *   random name the first replica wrote (set only if absent), and a clock every replica adds one to.
+ *   A Redis that came back empty (flushed, restarted without persistence) has another epoch than the
+ *   one this replica knew, however few ticks the fleet has made; one restored from an older snapshot,
+ *   or failed over to a replica that had fallen behind, has the epoch but answers a clock below the
+ *   last one this replica was given (the clock only ever grows). Either way the replica says so in an
+ *   error, and counts the loss (`Store.dataLosses`) for readers that follow a log or a version in
+ *   the store.
  */
+import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import type { Logger } from '../logger.js';
 import { withinMs } from './bounded-counters.js';
 
 /** The clock's key: one for every gateway sharing the Redis database. */
 export const STORE_CLOCK_KEY = 'llm-gateway:store-clock';
+/** The epoch's key: a random name, written by the first replica to look. */
+export const STORE_EPOCH_KEY = 'llm-gateway:store-epoch';
 
 /** What this Redis's settings will lose, in words; empty when it keeps its data (or does not say). */
 export async function persistenceWarnings(client: RedisClientType, waitMs = 1000): Promise<string[]> {
@@ -57,23 +63,25 @@ export interface DataLossWatch {
 
 /** Starts the clock (at once, every `everyMs`, and whenever the connection is made again). */
 export function watchForDataLoss(client: RedisClientType, logger: Logger, { everyMs = 2000, waitMs = 1000 } = {}): DataLossWatch {
-  let last: number | undefined;
+  let known: { epoch: string; clock: number } | undefined;
   let losses = 0;
   let ticking = false;
   let stopped = false;
+  const candidate = randomUUID();
   const tick = async () => {
     if (ticking || stopped || !client.isReady) return;
     ticking = true;
     try {
-      const now = await withinMs(waitMs, client.incr(STORE_CLOCK_KEY));
-      if (last !== undefined && now <= last) {
+      // One transaction: the epoch and the clock are read from the same state of Redis.
+      const [, epoch, clock] = (await withinMs(waitMs, client.multi().setNX(STORE_EPOCH_KEY, candidate).get(STORE_EPOCH_KEY).incr(STORE_CLOCK_KEY).exec())) as unknown as [unknown, string, number];
+      if (known !== undefined && (epoch !== known.epoch || clock <= known.clock)) {
         losses++;
         logger.error(
           'the store lost data: Redis answered an older state than it did before (flushed, restarted without persistence, restored from an older snapshot, or failed over to a replica that had fallen behind). Virtual keys, team budgets, spend, revocations and live changes made before may be gone or undone; restore them, and run Redis with appendonly yes (docs/deployment.md).',
-          { clockWas: last, clockIs: now },
+          epoch !== known.epoch ? { emptied: true } : { clockWas: known.clock, clockIs: clock },
         );
       }
-      last = now;
+      known = { epoch, clock };
     } catch {
       // Redis did not answer: the liveness watch (redis-liveness.ts) deals with a connection that is gone.
     } finally {

@@ -175,17 +175,18 @@ export class CacheEntries {
   private async readLog(): Promise<void> {
     this.expire();
     await this.appendUnlogged();
-    let counted = await withinMs(this.options.storeTimeoutMs * (this.loaded ? 1 : 4), this.counters.get(SEQ));
-    // The counter only goes back when the store lost its data (a Redis flushed or restarted empty):
-    // records numbered again from 1 would all be below what was seen, never read, and a clear made
-    // on another replica never applied here. What the view holds is gone from the store too.
+    // A store that lost its data (a Redis flushed or restarted empty: Store.dataLosses) numbers the
+    // log again from 1: records all below what was seen, never read, and a clear made on another
+    // replica never applied here. What the view holds is gone from the store too. (The counter read
+    // below is no sign of it: one Redis did not answer in time is answered from this replica's own
+    // count, core/store/bounded-counters.ts.)
     const losses = this.options.dataLosses?.() ?? 0;
-    if (this.loaded && (counted < this.seen || losses !== this.lossesSeen)) {
-      this.logger.warn('cache: the store lost its log; reading it again from the start', { seen: this.seen, counter: counted });
+    if (this.loaded && losses !== this.lossesSeen) {
+      this.logger.warn('cache: the store lost its data; reading the cache log again from the start', { seen: this.seen });
       this.forgetAll();
-      counted = await withinMs(this.options.storeTimeoutMs * 4, this.counters.get(SEQ));
     }
     this.lossesSeen = losses;
+    const counted = await withinMs(this.options.storeTimeoutMs * (this.loaded ? 1 : 4), this.counters.get(SEQ));
     const last = this.loaded ? counted : await this.pastTheCounter(counted);
     // What the view cannot hold is not worth reading (at start, or after falling far behind).
     this.seen = Math.max(this.seen, last - this.options.maxEntries);

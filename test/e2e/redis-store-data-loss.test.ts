@@ -7,8 +7,9 @@
  * on one replica after a flush never reached the others (each remembered the last log number it had
  * read, and the log was numbered again from 1 below it), and a live change made after a flush could
  * go unseen by a replica whose remembered version the new count happened to reach. Now every
- * replica keeps a clock in Redis and says, in an error, when Redis answers an older state than
- * before (core/store/redis-data-loss.ts), and the cache and live config read their logs anew.
+ * replica keeps an epoch and a clock in Redis and says, in an error, when Redis answers another
+ * epoch or an older clock than before (core/store/redis-data-loss.ts), and the cache and live
+ * config read their logs anew.
  * The real Redis: the shared server's databases 13 and 14, and a redis-server of the test's own for
  * the crash. A revoked key that a rollback revived still works: that is Redis's data, and the error
  * says to restore it; docs/deployment.md says to run Redis with `appendonly yes`.
@@ -100,7 +101,7 @@ describe.skipIf(!REDIS_URL)('a Redis flushed under running gateways', () => {
 
     expect(await ask(1, 'a bad answer')).toBe('miss'); // cached by replica 1 after the flush
     expect(await ask(0, 'a bad answer')).toBe('hit');
-    await sleep(500);
+    await sleep(2500); // each replica's clock has seen the loss (every 2 s), and its cache read the log anew
     expect((await fetch(`${replicas[0]!.baseURL}/cache`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
     await sleep(800);
     // Asked of the other replica first: a miss there caches the answer again, for both.
