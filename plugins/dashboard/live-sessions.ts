@@ -83,17 +83,22 @@ export class LiveSessions {
   }
 
   private async check(session: Session, known: Known | undefined): Promise<boolean> {
+    let answer: boolean | undefined;
     try {
-      const live = typeof (await withinMs(STORE_WAIT_MS, this.kv.get(`session:${session.id}`))) === 'number';
-      const now = this.now();
-      this.checked.set(session.id, live ? { live, until: now + this.recheckMs, confirmedAt: now } : { live, until: now + this.recheckMs });
-      return live;
+      answer = typeof (await withinMs(STORE_WAIT_MS, this.kv.get(`session:${session.id}`))) === 'number';
     } catch {
-      // No answer: live only if seen live lately (see above); asked again after `recheckMs`.
-      const now = this.now();
-      const live = known?.confirmedAt !== undefined && now - known.confirmedAt < this.graceMs;
-      this.checked.set(session.id, { ...known, live, until: now + this.recheckMs });
-      return live;
+      answer = undefined;
     }
+    // Logged out here while the store was asked: the logout stands, whatever the answer says.
+    if (this.checked.get(session.id)?.endedHere) return false;
+    const now = this.now();
+    if (answer !== undefined) {
+      this.checked.set(session.id, answer ? { live: true, until: now + this.recheckMs, confirmedAt: now } : { live: false, until: now + this.recheckMs });
+      return answer;
+    }
+    // No answer: live only if seen live lately (see above); asked again after `recheckMs`.
+    const live = known?.confirmedAt !== undefined && now - known.confirmedAt < this.graceMs;
+    this.checked.set(session.id, { live, until: now + this.recheckMs, ...(known?.confirmedAt !== undefined ? { confirmedAt: known.confirmedAt } : {}) });
+    return live;
   }
 }
