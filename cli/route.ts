@@ -41,7 +41,8 @@ export async function routeCommand(options: RouteOptions): Promise<number> {
   let gateway;
   try {
     const loaded = await loadConfigFile(options.config);
-    gateway = await createGateway(loaded.config, { baseDir: loaded.baseDir, logger: silentLogger });
+    // Beside a running gateway on the same SQLite file: it only reads the counters, as `check` does.
+    gateway = await createGateway(loaded.config, { baseDir: loaded.baseDir, logger: silentLogger, storeOptions: { saveCounters: false } });
   } catch (error) {
     process.stderr.write(`✗ config is invalid\n  ${(error as Error).message.split('\n').join('\n  ')}\n`);
     return 1;
