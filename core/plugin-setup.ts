@@ -48,8 +48,9 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
   const claims = new RouteClaims();
   // The front-end serving each path, looked up as the router matches (any case, a trailing slash or not).
   const endpoints = new Map<string, string>();
-  const addFrontEnd = (frontEnd: FrontEnd<unknown>, plugin: string) => {
-    for (const path of frontEnd.paths) claims.claim('POST', path, `plugin "${plugin}" (front-end ${frontEnd.endpoint})`);
+  const addFrontEnd = (frontEnd: FrontEnd<unknown>, plugin: string, refused: string[]) => {
+    const taken = frontEnd.paths.map((path) => claims.claim('POST', path, `plugin "${plugin}" (front-end ${frontEnd.endpoint})`)).filter((why) => why !== undefined);
+    if (taken.length > 0) return void refused.push(...taken);
     frontEnds.push(frontEnd);
     for (const path of frontEnd.paths) endpoints.set(routerPath(path), frontEnd.endpoint);
   };
@@ -61,6 +62,8 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       ready.push(plugin);
       continue;
     }
+    /** Paths this plugin claimed that another serves: refused once its setup is over. */
+    const refused: string[] = [];
     const host: PluginHost = {
       logger: deps.logger.child(plugin.name),
       events: deps.events,
@@ -71,10 +74,11 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       checkConfig: (check) => deps.live.addCheck(check, { providers: deps.runtime.providers, models: deps.runtime.virtualModels }),
       health: deps.health,
       route: ({ method, path, handler, access }) => {
-        claims.claim(method, path, `plugin "${plugin.name}"`);
+        const taken = claims.claim(method, path, `plugin "${plugin.name}"`);
+        if (taken !== undefined) return void refused.push(taken);
         deps.router.register(path, [method], guarded(access ?? defaultAccess(path), rules, handler));
       },
-      frontEnd: (frontEnd) => addFrontEnd(frontEnd as FrontEnd<unknown>, plugin.name),
+      frontEnd: (frontEnd) => addFrontEnd(frontEnd as FrontEnd<unknown>, plugin.name, refused),
       frontEndAt: (path) => endpoints.get(routerPath(path)),
       provider: (id) => deps.runtime.registry.get(id),
       addPanel: (panel) => void panels.push(panel),
@@ -94,7 +98,13 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       if (thrownNamed(error, 'ConfigError')) throw error;
       throw new Error(`plugin ${plugin.name} failed in setup: ${thrownMessage(error)}`, { cause: error });
     }
-    ready.push(hooks ? { ...plugin, ...definedHooks(hooks) } : plugin);
+    const done = hooks ? { ...plugin, ...definedHooks(hooks) } : plugin;
+    if (refused.length > 0) {
+      // This plugin is closed too: what it started before claiming the path (a timer, a file) must not outlive the refusal.
+      for (const settled of [done, ...[...ready].reverse()]) await Promise.resolve(settled.close?.()).catch(() => undefined);
+      throw new Error(`plugin ${plugin.name} failed in setup: ${refused.join('; ')}`);
+    }
+    ready.push(done);
   }
   for (const plugin of ready) if (plugin.authorize) deps.authorizers.push(plugin.authorize);
   return { plugins: ready, frontEnds, panels, statusSections };

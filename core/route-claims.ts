@@ -18,15 +18,20 @@ export class RouteClaims {
     for (const path of Object.values(KERNEL_PATHS)) this.owners.set(claimKey('GET', path), GATEWAY);
   }
 
-  /** Claims `method path` for `owner` (`plugin "x"`, `plugin "x" (front-end y)`); throws if it is served already. */
-  claim(method: string, path: string, owner: string): void {
+  /**
+   * Claims `method path` for `owner` (`plugin "x"`, `plugin "x" (front-end y)`). Returns why it
+   * cannot when it is served already, for the setup to refuse once the plugin's setup is over (so
+   * that what the plugin started is let go with the rest).
+   */
+  claim(method: string, path: string, owner: string): string | undefined {
     const key = claimKey(method, path);
     const taken = this.owners.get(key);
     if (taken !== undefined) {
       const by = taken === owner ? `${owner} itself, once already` : taken;
-      throw new Error(`${method} ${path} is served already, by ${by}: ${owner} cannot serve it too (only one of them would ever answer). Use another path.`);
+      return `${method} ${path} is served already, by ${by}: ${owner} cannot serve it too (only one of them would ever answer). Use another path.`;
     }
     this.owners.set(key, owner);
+    return undefined;
   }
 }
 
