@@ -112,7 +112,8 @@ function count(value: number | undefined): number {
 
 /** A price per million tokens in USD as a whole number of picodollars per token ($0.003625 → 3625). */
 function picosPerToken(usdPerMillion: number): number {
-  return Math.round(usdPerMillion * 1e6);
+  // + 0 makes a price of -0 (which `minimum: 0` admits) +0, as BigInt(-0) is: no amount comes out -0.
+  return Math.round(usdPerMillion * 1e6) + 0;
 }
 
 /** Picodollars as USD: one division, which IEEE 754 rounds to the double nearest the true amount. */
