@@ -10,6 +10,7 @@
  * holder. `llm-gateway keys` and `teams` never save counters, so they open beside a gateway.
  */
 import { randomUUID } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
 import type { SqliteLeases } from './exclusive.js';
@@ -44,7 +45,7 @@ export interface Ownership {
 export async function ownStoreFile(leases: SqliteLeases, file: string, logger: Logger, options: OwnerOptions = {}): Promise<Ownership> {
   const leaseMs = options.leaseMs ?? OWNER_LEASE_MS;
   const waitMs = options.waitMs ?? OWNER_WAIT_MS;
-  const token = `${process.pid}@${hostname()}/${randomUUID()}`;
+  const token = `${process.pid}@${hostname()}/${PID_NAMESPACE}/${randomUUID()}`;
   const deadline = Date.now() + waitMs;
   let warned = false;
   while ((await leases.claim(OWNER_LEASE, leaseMs, token)) === undefined) {
@@ -95,15 +96,32 @@ function describe(token: string | undefined): string {
   return holder ? `another gateway (pid ${holder.pid} on host ${holder.host})` : 'another gateway';
 }
 
-function holderOf(token: string | undefined): { pid: number; host: string } | undefined {
-  const match = token === undefined ? null : /^(\d+)@(.*)\/[^/]*$/.exec(token);
-  return match ? { pid: Number(match[1]), host: match[2]! } : undefined;
+/** `pid@host/pid-namespace/uuid` (this version), or `pid@host/uuid` (the one before: no namespace known). */
+function holderOf(token: string | undefined): { pid: number; host: string; namespace?: string } | undefined {
+  const match = token === undefined ? null : /^(\d+)@([^/]*)\/(?:([^/]*)\/)?[^/]*$/.exec(token);
+  return match ? { pid: Number(match[1]), host: match[2]!, ...(match[3] ? { namespace: match[3] } : {}) } : undefined;
 }
 
-/** Whether the holder ran on this host and its process is gone (a pid taken again since reads as alive: it waits, the safe way). */
+/**
+ * Which processes this one can see: its PID namespace on Linux (two containers sharing a volume and
+ * a host name, with `network_mode: host`, see different processes under one pid), else none known.
+ */
+const PID_NAMESPACE = ((): string => {
+  try {
+    return readlinkSync('/proc/self/ns/pid').replace(/[^\w:[\]]/g, '');
+  } catch {
+    return '';
+  }
+})();
+
+/**
+ * Whether the holder ran where this process can see it (the same host and PID namespace) and is
+ * gone. A pid taken again since reads as alive, and a holder whose namespace is not known is not
+ * looked at: it waits, the safe way.
+ */
 function diedHere(token: string): boolean {
   const holder = holderOf(token);
-  if (!holder || holder.host !== hostname() || holder.pid === process.pid) return false;
+  if (!holder || !PID_NAMESPACE || holder.namespace !== PID_NAMESPACE || holder.host !== hostname() || holder.pid === process.pid) return false;
   try {
     process.kill(holder.pid, 0);
     return false;
