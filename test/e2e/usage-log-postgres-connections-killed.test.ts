@@ -46,7 +46,7 @@ describe.skipIf(!DATABASE_URL)('PostgreSQL restarted under the usage log', () =>
       }
       await expect.poll(() => log.stats().queued, { timeout: 20_000, interval: 100 }).toBe(0);
       const stored = Number((await query(`SELECT count(*) AS n FROM "${tag}".usage_records`)).rows[0].n);
-      console.log({ n, stored, stats: log.stats(), logged: lines.filter((l) => /WARN|ERROR/.test(l)).slice(0, 6) });
+      expect(lines.some((line) => /WARN .*Postgres connection failed/.test(line))).toBe(true); // each drop is said
       expect(log.stats()).toMatchObject({ failedWrites: 0, dropped: 0 });
       expect(stored).toBe(n);
     } finally {
