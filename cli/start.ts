@@ -55,46 +55,12 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const { logger } = gateway;
   guardProcess(logger);
 
-  const port = parsePort(options.port ?? process.env.PORT);
-  let listening;
-  try {
-    listening = await gateway.listen({ ...(port !== undefined ? { port } : {}), ...(options.host ? { host: options.host } : {}) });
-  } catch (error) {
-    logger.error(`cannot listen: ${(error as Error).message}`);
-    await gateway.close();
-    return 1;
-  }
-
-  const providers = gateway.providers.all();
-  logger.info(`llm-gateway ${VERSION} listening on ${listening.url}`, {
-    providers: providers.map((p) => `${p.id}(${p.type})`).join(', ') || 'none',
-    plugins: gateway.plugins.map((p) => p.name).join(', '),
-  });
-  const board = gateway.tryResolve(dashboardStatus);
-  if (board?.enabled) logger.info(`dashboard: ${listening.url}${board.path} (log in with the admin key, LLM_GATEWAY_ADMIN_KEY)`);
-  else if (board) logger.info(`dashboard: off (${board.reason ?? 'no admin key'})`);
-  if (providers.some((p) => p.type === 'demo')) {
-    logger.warn('serving the built-in DEMO provider (model "demo/echo"): it answers with canned text. Set OPENAI_API_KEY, GROQ_API_KEY, OLLAMA_BASE_URL, ... to reach real models.');
-  }
-
+  // Before the gateway listens, and so before it says so: a supervisor may stop it as soon as it
+  // reads "listening on", and a signal that comes before Node has a handler for it kills the
+  // process outright (no in-flight request finished, no usage record flushed, the store not closed).
   let reloading = Promise.resolve();
   /** Gateways a reload replaced, still finishing what they serve: a stop waits for them too. */
   const retiring = new Set<Promise<void>>();
-  if (options.watch) {
-    if (!filepath) logger.warn('--watch: there is no config file to watch');
-    else {
-      const file = filepath;
-      watchFile(file, logger, () => {
-        // Stopping: the gateway being closed is the last one.
-        if (signals.stopping) return;
-        reloading = reloading.then(async () => {
-          gateway = await reload(gateway, file, logger, retiring);
-        });
-      });
-      logger.info(`watching ${file}: edits are applied without a restart`);
-    }
-  }
-
   const signals = onStopSignals(
     logger,
     'exiting',
@@ -115,6 +81,46 @@ export async function startCommand(options: StartOptions): Promise<number> {
     },
     () => process.exit(1),
   );
+
+  const port = parsePort(options.port ?? process.env.PORT);
+  let listening;
+  try {
+    listening = await gateway.listen({ ...(port !== undefined ? { port } : {}), ...(options.host ? { host: options.host } : {}) });
+  } catch (error) {
+    // Stopped while it tried: the stop closes the gateway and ends the process.
+    if (signals.stopping) return -1;
+    logger.error(`cannot listen: ${(error as Error).message}`);
+    await gateway.close();
+    return 1;
+  }
+
+  const providers = gateway.providers.all();
+  logger.info(`llm-gateway ${VERSION} listening on ${listening.url}`, {
+    providers: providers.map((p) => `${p.id}(${p.type})`).join(', ') || 'none',
+    plugins: gateway.plugins.map((p) => p.name).join(', '),
+  });
+  const board = gateway.tryResolve(dashboardStatus);
+  if (board?.enabled) logger.info(`dashboard: ${listening.url}${board.path} (log in with the admin key, LLM_GATEWAY_ADMIN_KEY)`);
+  else if (board) logger.info(`dashboard: off (${board.reason ?? 'no admin key'})`);
+  if (providers.some((p) => p.type === 'demo')) {
+    logger.warn('serving the built-in DEMO provider (model "demo/echo"): it answers with canned text. Set OPENAI_API_KEY, GROQ_API_KEY, OLLAMA_BASE_URL, ... to reach real models.');
+  }
+
+  if (options.watch) {
+    if (!filepath) logger.warn('--watch: there is no config file to watch');
+    else {
+      const file = filepath;
+      watchFile(file, logger, () => {
+        // Stopping: the gateway being closed is the last one.
+        if (signals.stopping) return;
+        reloading = reloading.then(async () => {
+          gateway = await reload(gateway, file, logger, retiring);
+        });
+      });
+      logger.info(`watching ${file}: edits are applied without a restart`);
+    }
+  }
+
   // A worker of `--workers N`: the primary asks by message, or is gone (Ctrl-C also reaches it as SIGINT).
   handOverStop?.((signal) => !signals.stopping && signals.stop(signal));
   return -1;
