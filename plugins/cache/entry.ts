@@ -7,7 +7,7 @@
  * that came whole is cut into chunks for a streaming client. Native attachments (an Anthropic
  * upstream's own events) are not kept: a hit is rendered from the OpenAI form like any translation.
  */
-import { StreamedThinking, StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
+import { StreamedThinking, StreamedToolCalls, appendAll, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import { REASONING_ITEMS, carriedReasoningItems, type ResponseReasoningItem } from 'llm-gateway/plugins/responses';
 
 export interface CacheEntry {
@@ -228,9 +228,4 @@ function nativeFinishOf(choice: ChatCompletion['choices'][number]): { native_fin
  */
 function providerData(call: ToolCall): { extra_content?: unknown } {
   return call.extra_content === undefined ? {} : { extra_content: call.extra_content };
-}
-
-/** `into.push(...items)` without spreading items into a call's arguments: a long list would overflow the stack. */
-function appendAll<T>(into: T[], items: readonly T[]): void {
-  for (const item of items) into.push(item);
 }

@@ -8,6 +8,7 @@
  * With thinking asked for, a JSON schema is sent as Anthropic's structured outputs instead
  * (`output_config.format`), which need no tool choice (answer-format.ts).
  */
+import { appendAll } from 'llm-gateway/plugin';
 import { invalidRequest, rejectUnsupported, type ChatCompletionRequest, type ChatMessage, type UnsupportedParamsPolicy } from 'llm-gateway/provider-kit';
 import { answerFormatOf, answerTool, outputFormat, type AnswerFormat } from './answer-format.js';
 import { translateToolChoice, translateTools } from './from-openai-tools.js';
@@ -256,15 +257,6 @@ function contentPart(part: Record<string, unknown>, at: string, options: ToAnthr
       rejectUnsupported(options.policy, options.provider, at, `content of type '${String(part.type)}' has no Anthropic equivalent`);
       return undefined;
   }
-}
-
-/**
- * `target.push(...items)` without an argument an item: a client's turn can hold 100 000 parts and
- * as many thinking blocks, which overflow the stack as arguments (a RangeError, answered as the
- * provider's retryable 502 that a circuit breaker counts against the deployment).
- */
-function appendAll<T>(target: T[], items: readonly T[]): void {
-  for (const item of items) target.push(item);
 }
 
 function parseArguments(text: string, at: string): unknown {

@@ -19,7 +19,7 @@
  * fails a lookup with a 503, and a write is given up with a warning: the client still gets its
  * answer.
  */
-import { GatewayError, type Logger } from 'llm-gateway/plugin';
+import { GatewayError, appendAll, type Logger } from 'llm-gateway/plugin';
 import { withinMs, type TypedKv } from 'llm-gateway/store';
 import type { ResponseInputItem, ResponseObject } from '../protocol/types.js';
 
@@ -250,11 +250,6 @@ function isLinked(record: StoredResponse): record is LinkedRecord {
 
 function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value));
-}
-
-/** `target.push(...items)` without one argument an item, which overflows the stack for long lists. */
-function appendAll<T>(target: T[], items: readonly T[]): void {
-  for (const item of items) target.push(item);
 }
 
 /** Item ids are the client's to choose: each owner has its own. */
