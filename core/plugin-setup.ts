@@ -16,7 +16,7 @@ import type { ProviderRuntime } from './live/provider-runtime.js';
 import type { ServiceRegistry } from './services.js';
 import type { Store } from './store/store.js';
 import { thrownMessage, thrownNamed } from './thrown.js';
-import { RouteClaims } from './route-claims.js';
+import { RouteClaims, routerPath } from './route-claims.js';
 
 export interface SetupDeps {
   config: ResolvedConfig;
@@ -119,9 +119,4 @@ function definedHooks(hooks: PluginHooks): PluginHooks {
   if (hooks.upstream) out.upstream = hooks.upstream.bind(hooks);
   if (hooks.close) out.close = hooks.close.bind(hooks);
   return out;
-}
-
-/** A path as @koa/router compares it (not case-sensitive, the trailing slash optional). */
-function routerPath(path: string): string {
-  return path.toLowerCase().replace(/\/+$/, '');
 }

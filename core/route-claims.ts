@@ -35,8 +35,12 @@ export class RouteClaims {
   }
 }
 
+/** A path as @koa/router compares it (not case-sensitive, the trailing slash optional). */
+export function routerPath(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, '');
+}
+
 /** `GET /v1/providers/:` for `get /V1/Providers/:name/` : what the router cannot tell apart. */
 function claimKey(method: string, path: string): string {
-  const pattern = path.toLowerCase().replace(/\/+$/, '').replace(/([:*])[\w$]+/g, '$1');
-  return `${method.toUpperCase()} ${pattern}`;
+  return `${method.toUpperCase()} ${routerPath(path).replace(/([:*])[\w$]+/g, '$1')}`;
 }
