@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, runCli, startCli, type RunningCli } from '../support/cli.js';
 
 let dir: string;
@@ -24,8 +24,11 @@ beforeAll(() => {
   config = join(dir, 'gateway.config.json');
   writeFileSync(config, JSON.stringify({ store: `sqlite://${join(dir, 'state', 'gateway.sqlite')}`, providers: { demo: { type: 'demo' } } }));
 });
-afterAll(async () => {
-  await Promise.all(running.map((r) => r.stop('SIGKILL')));
+// A test that failed halfway leaves no gateway holding the file for the next.
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -55,11 +58,14 @@ describe('two `start`s on one SQLite store', () => {
 
   it('a second started while the first stops takes over once it has gone', async () => {
     const first = await start();
-    const second = startCli(['--config', config, '--port', '0'], { cwd: dir });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Stopped only once the second waits for it: a loaded machine can take over a second to start Node.
+    let waiting!: () => void;
+    const seenWaiting = new Promise<void>((resolve) => (waiting = resolve));
+    const second = startCli(['--config', config, '--port', '0'], { cwd: dir, onOutput: (output) => /waiting up to 15 s/.test(output) && waiting() });
+    const listened = second.then((cli) => (running.push(cli), cli));
+    await Promise.race([seenWaiting, listened.then((cli) => expect.fail(`the second listened without waiting:\n${cli.output()}`))]);
     expect(await first.stop('SIGTERM')).toBe(0);
-    const next = await second;
-    running.push(next);
+    const next = await listened;
     expect(next.output()).toMatch(/is using this SQLite store; waiting up to 15 s/);
     expect((await fetch(`${next.url}/v1/models`)).status).toBe(200);
     expect(await next.stop()).toBe(0);

@@ -36,7 +36,10 @@ export interface RunningCli {
 }
 
 /** Starts `llm-gateway start ...` and resolves once it logs the address it listens on. */
-export async function startCli(args: string[], options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<RunningCli> {
+export async function startCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[]; /** Called with all output so far, each time more arrives (before it listens, too). */ onOutput?: (output: string) => void } = {},
+): Promise<RunningCli> {
   assertBuilt();
   // Without a folder of the test's own, the gateway keeps its state (the default store and usage
   // log under `data/`) in a new one, not in the checkout: two gateways on one SQLite store wait for
@@ -46,8 +49,12 @@ export async function startCli(args: string[], options: { cwd?: string; env?: Re
   const named = args.includes('--config') || ownFolder === undefined ? args : ['--config', join(ROOT, 'gateway.config.ts'), ...args];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, 'start', ...named], { cwd: options.cwd ?? ownFolder, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const more = (d: Buffer) => {
+    output += d.toString();
+    options.onOutput?.(output);
+  };
+  child.stdout.on('data', more);
+  child.stderr.on('data', more);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       if (ownFolder) rmSync(ownFolder, { recursive: true, force: true });
