@@ -81,7 +81,7 @@ export { countInputTokens } from './plugin/count-input-tokens.js';
 export { compileGlob, matchesModelGlob, type GlobMatcher } from './plugin/model-glob.js';
 export { outsidePipeline, refusedOnTheApi } from './plugin/outside-pipeline.js';
 export { genAiOperationName } from './plugin/gen-ai-names.js';
-export { isIsoDate } from './plugin/iso-date.js';
+export { isIsoDate, utcTime } from './plugin/iso-date.js';
 export { appendAll } from './plugin/append-all.js';
 export { StreamedThinking } from './plugin/streamed-thinking.js';
 export { StreamedToolCalls } from './plugin/streamed-tool-calls.js';

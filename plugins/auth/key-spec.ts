@@ -1,5 +1,5 @@
 /** The shape of a new key, as the admin API and the CLI accept it, checked with one schema. */
-import { formatIssues, invalidRequest, isIsoDate, validate } from 'llm-gateway/plugin';
+import { formatIssues, invalidRequest, utcTime, validate } from 'llm-gateway/plugin';
 import { MAX_ROTATION_GRACE_SECONDS, type KeyBudget, type KeyPatch, type NewKey } from './keys.js';
 
 export const newKeySchema = {
@@ -47,13 +47,14 @@ export function parseNewKey(body: unknown): NewKey {
 }
 
 /**
- * A date's time, or undefined when it is none: an ISO 8601 date or date-time (`isIsoDate`), so that
+ * A date's time, or undefined when it is none: an ISO 8601 date or date-time (`utcTime`), so that
  * a day the month does not have (`2027-02-30`, which Date.parse moved to March 2nd: a key living
- * two days more than written) or another shape is refused, not guessed.
+ * two days more than written) or another shape is refused, not guessed, and a date-time without an
+ * offset is UTC, as every date the admin API reads (Date.parse took it in the server's time zone:
+ * a key ended hours early or late, and replicas in other zones disagreed).
  */
 function parseDate(text: string): number | undefined {
-  if (!isIsoDate(text)) return undefined;
-  const time = Date.parse(text);
+  const time = utcTime(text);
   return Number.isFinite(time) ? time : undefined;
 }
 

@@ -4,7 +4,7 @@
  * (filtered, cursor-paginated records). With gateway:auth they need the admin key, like every
  * `/admin/*` route; without it the gateway is open, these routes included.
  */
-import { invalidRequest, isIsoDate, type PluginHost } from 'llm-gateway/plugin';
+import { invalidRequest, utcTime, type PluginHost } from 'llm-gateway/plugin';
 import { usageColumns, usageCsv } from './csv.js';
 import { exportFormat, exportMax, exportRecords } from './export.js';
 import { decodeCursor } from './log/queries.js';
@@ -113,18 +113,6 @@ function filters(q: Record<string, string | undefined>) {
     ...(q.provider ? { provider: q.provider } : {}),
     ...(q.model ? { model: q.model } : {}),
   };
-}
-
-/**
- * Milliseconds since the epoch of a date or a date-time, read as UTC unless it names its offset,
- * whatever the server's time zone; NaN when it is neither. The admin API's and the dashboard's
- * `from` and `to` are read by this one rule.
- */
-export function utcTime(value: string): number {
-  if (!isIsoDate(value)) return Number.NaN;
-  // A bare date with `Z` is not ECMAScript's format, and Date.parse then guesses (0000 read as 2000).
-  const dateTime = value.length === 10 ? `${value}T00:00` : value;
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(dateTime) ? dateTime : `${dateTime}Z`);
 }
 
 function date(value: string | undefined, param: string): Date | undefined {

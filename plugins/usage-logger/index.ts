@@ -166,6 +166,7 @@ function keepText(chunk: ChatCompletionChunk, kept: { text: string }, maxBytes: 
 
 export { createRedactor, cutRedacted } from './redact.js';
 export { openUsageLog } from './log/open-usage-log.js';
-export { utcTime } from './admin-routes.js';
+/** Kept for plugins that imported it from here; it lives in `llm-gateway/plugin` now. */
+export { utcTime } from 'llm-gateway/plugin';
 export type { UsageRecord, UsageAttempt, UsageCacheState, UsageEndpoint, UsageOutcome } from './log/record.js';
 export type { UsageLog, UsageQuery, UsageAggregate, LogQuery, UsageFilter, UsageGroupKey, UsageBucket, StatusClass, UsageLogStats } from './log/usage-log.js';

@@ -148,7 +148,9 @@ export function retryAfterSeconds(headers: Record<string, string | string[] | un
   if (value === undefined) return undefined;
   if (DELAY_SECONDS.test(value)) return bounded(Number(value));
   if (!HTTP_DATE.test(value)) return undefined;
-  const date = Date.parse(value);
+  // Every HTTP date is GMT; asctime's form does not say so, and Date.parse would read it in the
+  // server's time zone (hours off: a deployment blocked for the cap, or retried at once).
+  const date = Date.parse(value.endsWith(' GMT') ? value : `${value} GMT`);
   return Number.isNaN(date) ? undefined : bounded((date - Date.now()) / 1000);
 }
 

@@ -5,7 +5,8 @@
  * and redacted before they were stored).
  */
 import type { Context as KoaContext } from 'koa';
-import { usageLogService, utcTime, type LogQuery, type UsageRecord } from 'llm-gateway/plugins/usage-logger';
+import { utcTime } from 'llm-gateway/plugin';
+import { usageLogService, type LogQuery, type UsageRecord } from 'llm-gateway/plugins/usage-logger';
 import type { PageKit } from '../kit.js';
 
 const FILTERS = ['from', 'to', 'provider', 'model', 'keyId', 'team', 'status', 'outcome', 'cache'] as const;
