@@ -43,7 +43,7 @@ export interface Counters {
 
 /** `Counters` answered synchronously, with the same meaning operation by operation. */
 export interface LocalCounters {
-  addNow(key: string, by: number, ttlMs?: number, options?: Pick<AddOptions, 'renewTtl'>): number;
+  addNow(key: string, by: number, ttlMs?: number, options?: Pick<AddOptions, 'renewTtl' | 'atLeast'>): number;
   getNow(key: string): number;
   ttlNow(key: string): number | undefined;
   deleteNow(key: string): void;
@@ -63,6 +63,12 @@ export interface AddOptions {
    * leaves behind until the key goes quiet).
    */
   renewTtl?: boolean;
+  /**
+   * The total never goes below this: a count whose key may expire while in use (requests in
+   * flight, through a process paused past the TTL) ends at 0 when those requests end, rather than
+   * at minus their number, which would let that many more in for as long as the key is renewed.
+   */
+  atLeast?: number;
 }
 
 export interface BucketTake {

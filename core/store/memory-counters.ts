@@ -4,10 +4,11 @@
  * keep their windows and cursors; replicas that must agree use Redis instead.
  */
 import type { AddOptions, BucketTake, Counters, LocalCounters } from './counters.js';
+import { steadyNow } from './steady-now.js';
 
 interface Entry {
   value: number;
-  /** `Date.now()` when it expires; Infinity for never. */
+  /** `steadyNow()` when it expires; Infinity for never. */
   expiresAt: number;
 }
 
@@ -22,7 +23,7 @@ export class MemoryCounters implements Counters, LocalCounters {
   /** Every operation here is synchronous underneath: hot paths may call the `…Now` forms. */
   readonly local: LocalCounters = this;
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(private readonly now: () => number = steadyNow) {
     // Expired windows are dropped on read; the sweep keeps never-read ones from piling up.
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
@@ -33,7 +34,7 @@ export class MemoryCounters implements Counters, LocalCounters {
   }
 
   /** The synchronous form, for callers in this process that cannot afford a tick. */
-  addNow(key: string, by: number, ttlMs?: number, options?: Pick<AddOptions, 'renewTtl'>): number {
+  addNow(key: string, by: number, ttlMs?: number, options?: Pick<AddOptions, 'renewTtl' | 'atLeast'>): number {
     let entry = this.live(key);
     if (!entry) {
       entry = { value: 0, expiresAt: ttlMs === undefined ? Infinity : this.now() + ttlMs };
@@ -42,6 +43,7 @@ export class MemoryCounters implements Counters, LocalCounters {
       entry.expiresAt = this.now() + ttlMs;
     }
     entry.value += by;
+    if (options?.atLeast !== undefined && entry.value < options.atLeast) entry.value = options.atLeast;
     this.changed.add(key);
     return entry.value;
   }
@@ -75,7 +77,8 @@ export class MemoryCounters implements Counters, LocalCounters {
   takeFromBucketNow(key: string, amount: number, capacity: number, refillPerSecond: number): BucketTake {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * refillPerSecond);
+    // Time only fills a bucket: a clock that went back (a clock given to tests) takes nothing out.
+    bucket.tokens = Math.min(capacity, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * refillPerSecond);
     bucket.at = now;
     this.buckets.set(key, bucket);
     if (bucket.tokens >= amount) {

@@ -9,11 +9,18 @@ import type { AddOptions, BucketTake, Counters } from './counters.js';
 
 const ADD = `
 local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if ARGV[4] ~= '' and value < tonumber(ARGV[4]) then
+  value = tonumber(ARGV[4])
+  redis.call('SET', KEYS[1], value, 'KEEPTTL')
+end
 local ttl = tonumber(ARGV[2])
 if ttl > 0 and (ARGV[3] == '1' or redis.call('PTTL', KEYS[1]) == -1) then redis.call('PEXPIRE', KEYS[1], ttl) end
 return value`;
 
-/** Redis's own clock (TIME), so replicas with skewed clocks refill one bucket alike. */
+/**
+ * Redis's own clock (TIME), so replicas with skewed clocks refill one bucket alike; a step back of
+ * that clock refills nothing rather than taking tokens out (a key refused for as long as the step).
+ */
 const TAKE_FROM_BUCKET = `
 local amount, capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local time = redis.call('TIME')
@@ -21,7 +28,7 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or capacity
 local at = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + (now - at) / 1000 * rate)
+tokens = math.min(capacity, tokens + math.max(0, now - at) / 1000 * rate)
 local allowed, wait = 0, 0
 if tokens >= amount then
   tokens = tokens - amount
@@ -41,7 +48,7 @@ export class RedisCounters implements Counters {
   ) {}
 
   async add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
-    const value = await this.run(ADD, [this.prefix + key], [String(Math.trunc(by)), String(ttlMs ?? 0), options?.renewTtl === true ? '1' : '0']);
+    const value = await this.run(ADD, [this.prefix + key], [String(Math.trunc(by)), String(ttlMs ?? 0), options?.renewTtl === true ? '1' : '0', options?.atLeast === undefined ? '' : String(Math.trunc(options.atLeast))]);
     return Number(value);
   }
 

@@ -22,7 +22,8 @@ const DAY = 86_400_000;
  * out under steady traffic, and the requests running then were forgotten: twice the concurrency).
  */
 const IN_FLIGHT_TTL = 15 * MINUTE;
-const RENEW = { renewTtl: true } as const;
+/** Requests in flight: renewed while in use, and never below 0 (see `AddOptions`). */
+const RENEW = { renewTtl: true, atLeast: 0 } as const;
 
 export class Limiter {
   /** The request windows this scope limits: requests per minute, then per day. */

@@ -25,12 +25,13 @@ const backends: Array<[string, () => string, boolean]> = [
 
 /**
  * Expiry and refill are the subject: memory and SQLite counters run on this process's clock, which
- * the test moves (Date only); Redis expires keys on its own clock, which only real time moves.
+ * the test moves (Date, and performance for the counters' own clock, core/store/steady-now.ts);
+ * Redis expires keys on its own clock, which only real time moves.
  */
 function clockFor(backend: string): { advance(ms: number): Promise<void> } {
   if (backend === 'redis') return { advance: (ms) => new Promise((r) => setTimeout(r, ms)) };
-  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
-  return { advance: async (ms) => void vi.setSystemTime(Date.now() + ms) };
+  vi.useFakeTimers({ toFake: ['Date', 'performance'], shouldAdvanceTime: true });
+  return { advance: async (ms) => void vi.advanceTimersByTime(ms) };
 }
 afterEach(() => void vi.useRealTimers());
 
@@ -62,6 +63,20 @@ describe.each(backends)('%s store', (_name, url, enabled) => {
     await clock.advance(60);
     expect(await store.counters.get(`${key}-short`)).toBe(0);
     expect(await store.counters.ttl(`${key}-forever`)).toBeUndefined();
+    await store.close();
+  });
+
+  it.skipIf(!enabled)('holds a count with `atLeast` at its floor, and keeps its TTL (requests in flight whose count expired)', async () => {
+    const store = await openStore(url(), silentLogger);
+    const key = `floor-${Date.now()}-${Math.random()}`;
+    const renewedFloor = { renewTtl: true, atLeast: 0 } as const;
+    expect(await store.counters.add(key, -1, 60_000, renewedFloor)).toBe(0);
+    expect(await store.counters.add(key, -1, 60_000, renewedFloor)).toBe(0);
+    expect(await store.counters.add(key, 1, 60_000, renewedFloor)).toBe(1);
+    expect(await store.counters.get(key)).toBe(1);
+    expect(await store.counters.ttl(key)).toBeGreaterThan(50_000);
+    // Without a floor, a count goes where it is sent.
+    expect(await store.counters.add(`${key}-free`, -2, 60_000)).toBe(-2);
     await store.close();
   });
 });
