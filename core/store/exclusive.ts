@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import { GatewayError } from '../errors.js';
 import { storeUnavailable, withinMs } from './bounded-counters.js';
+import { steadyNow } from './steady-now.js';
 
 /** Longest a lease lasts when its holder neither ends it nor lives. */
 export const LEASE_MS = 30_000;
@@ -63,7 +64,7 @@ export async function exclusively<T>(leases: Leases, name: string, work: () => P
 export class LocalLeases implements Leases {
   private readonly held = new Map<string, { token: string; until: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = steadyNow) {}
 
   async claim(name: string, ttlMs: number): Promise<string | undefined> {
     const lease = this.held.get(name);

@@ -68,6 +68,8 @@ const BATCH = 200;
 const MAX_LATE = 200;
 /** Most of this replica's records waiting to be appended; past it the oldest stays unlogged. */
 const MAX_UNLOGGED = 200;
+/** `applyClear` for a clear made on this replica at this moment (see `matches`). */
+const MADE_HERE_NOW = true;
 
 export class CacheEntries {
   /** Insertion order is recency order: a hit moves its entry to the end. */
@@ -141,7 +143,9 @@ export class CacheEntries {
     // Learn first of what other replicas added, so their entries go too.
     await this.sync();
     const at = Date.now();
-    const removed = this.applyClear(filter, at);
+    // Everything the view holds now was made before this clear, whatever the wall clock says (one
+    // stepped back since an entry was made would spare it: `DELETE /v1/cache` deleting nothing).
+    const removed = this.applyClear(filter, at, MADE_HERE_NOW);
     await Promise.all(removed.map((meta) => withinMs(this.options.storeTimeoutMs, this.kv.delete(`e:${meta.key}`)).catch(() => false)));
     await this.append({ op: 'clear', filter, at });
     return removed.length;
@@ -320,15 +324,19 @@ export class CacheEntries {
     for (const meta of [...this.view.values()]) if (meta.expiresAt <= now) this.forget(meta);
   }
 
-  private applyClear(filter: ClearFilter, at: number): EntryMeta[] {
-    const removed = [...this.view.values()].filter((meta) => matches(meta, filter, at));
+  private applyClear(filter: ClearFilter, at: number, madeHereNow = false): EntryMeta[] {
+    const removed = [...this.view.values()].filter((meta) => matches(meta, filter, at, madeHereNow));
     for (const meta of removed) this.forget(meta);
     return removed;
   }
 }
 
-function matches(meta: EntryMeta, filter: ClearFilter, at: number): boolean {
-  if (meta.createdAt > at) return false;
+/**
+ * Whether a clear made at `at` takes `meta`. One read from the log spares what was made after it (an
+ * entry this replica added before it read the clear); one `madeHereNow` takes all that matches.
+ */
+function matches(meta: EntryMeta, filter: ClearFilter, at: number, madeHereNow = false): boolean {
+  if (!madeHereNow && meta.createdAt > at) return false;
   if (filter.model !== undefined && meta.model !== filter.model && !meta.model.endsWith(`/${filter.model}`) && meta.model !== `virtual:${filter.model}`) return false;
   if (filter.keyId !== undefined && meta.owner !== filter.keyId) return false;
   if (filter.olderThanSeconds !== undefined && at - meta.createdAt < filter.olderThanSeconds * 1000) return false;

@@ -22,7 +22,7 @@ describe('circuit breaker', () => {
   let up: MockUpstream;
   let gw: RunningGateway;
   const start = async (failureThreshold: number) => {
-    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    vi.useFakeTimers({ toFake: ['Date', 'performance'], shouldAdvanceTime: true });
     vi.setSystemTime(Math.ceil(Date.now() / WINDOW_MS) * WINDOW_MS + 1);
     up = await startMockUpstream();
     gw = await startGateway({
@@ -64,11 +64,11 @@ describe('circuit breaker', () => {
     await start(1);
     up.enqueue({ status: 500, body: { error: { message: 'boom' } } });
     expect((await post(gw, { model: 'p/m', messages: [{ role: 'user', content: 'x' }] })).status).toBe(500);
-    vi.setSystemTime(Date.now() + 450); // the cooldown has passed: half-open
+    vi.advanceTimersByTime(450); // the cooldown has passed: half-open
     up.enqueue({ delayMs: 1500, body: completion() });
     const probe = post(gw, { model: 'p/m', messages: [{ role: 'user', content: 'x' }] });
     await new Promise((r) => setTimeout(r, 100));
-    vi.setSystemTime(Date.now() + 600); // the probe has been running longer than a cooldown
+    vi.advanceTimersByTime(600); // the probe has been running longer than a cooldown
     const second = await post(gw, { model: 'p/m', messages: [{ role: 'user', content: 'x' }] });
     expect(second.status).toBe(503);
     expect((await probe).status).toBe(200);

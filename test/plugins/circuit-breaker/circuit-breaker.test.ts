@@ -22,7 +22,7 @@ const serverError: Scenario = { status: 500, body: { error: { message: 'boom' } 
 // failures, milliseconds apart, share one (as they did but when a run happened to straddle one).
 const WINDOW_MS = 10_000;
 beforeEach(async () => {
-  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.useFakeTimers({ toFake: ['Date', 'performance'], shouldAdvanceTime: true });
   vi.setSystemTime(Math.ceil(Date.now() / WINDOW_MS) * WINDOW_MS + 1);
   transitions = [];
   primary = await startMockUpstream();
@@ -41,7 +41,7 @@ afterEach(async () => {
   await secondary?.close();
   vi.useRealTimers();
 });
-const passCooldown = () => vi.setSystemTime(Date.now() + 450);
+const passCooldown = () => vi.advanceTimersByTime(450);
 
 const ask = async () => {
   const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'stack', messages: [{ role: 'user', content: 'hi' }] }) });

@@ -13,8 +13,9 @@ let gw: RunningGateway;
 const chats = (m: MockUpstream) => m.requests.filter((r) => r.path === '/v1/chat/completions').length;
 
 beforeAll(async () => {
-  // Windows and provider blocks are read on a clock the tests move (Date only: sockets keep real timers).
-  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  // Windows and provider blocks are read on clocks the tests move (Date, and performance for the
+  // counters' waits, core/store/steady-now.ts; sockets keep real timers).
+  vi.useFakeTimers({ toFake: ['Date', 'performance'], shouldAdvanceTime: true });
   primary = await startMockUpstream();
   secondary = await startMockUpstream();
   gw = await startGateway({
@@ -77,7 +78,7 @@ describe('rate limits', () => {
     expect((await ask('told')).provider).toBe('secondary');
     const health = (await (await fetch(`${gw.url}/v1/providers/primary/health`)).json()) as { limits: Array<{ scope: string; exhaustedForMs?: number }> };
     expect(health.limits.find((l) => l.scope === 'primary/told')?.exhaustedForMs).toBeGreaterThan(0);
-    vi.setSystemTime(Date.now() + 450);
+    vi.advanceTimersByTime(450);
     expect((await ask('told')).provider).toBe('primary');
   });
 
