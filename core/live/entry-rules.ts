@@ -5,6 +5,7 @@
  */
 import { configSchema } from '../config/schema.js';
 import { invalidRequest } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { isSecretPath } from '../secret-names.js';
 import { formatIssues, validate } from '../validation.js';
 import type { LiveKind } from './live-config.js';
@@ -17,6 +18,45 @@ export function entryProblems(merged: { providers: unknown; models: unknown }): 
     if (issues.length > 0) problems.push(...formatIssues(`config/${section}`, issues).split('\n'));
   }
   return problems;
+}
+
+/** One stored override that breaks the file's rules, and how. */
+interface RefusedOverride {
+  kind: LiveKind;
+  name: string;
+  problems: string[];
+}
+
+/**
+ * `doc` without the stored overrides that break the file's rules each on its own: stored by an
+ * older build whose rules were looser (a target weight of 0, a field since refused), or written to
+ * the store by hand. Such an entry is left out of what is served (the file's entry, if any, is
+ * served in its place) and logged as an error naming it, rather than failing the whole
+ * configuration: which had stopped the gateway at start after an upgrade, and every live change on
+ * every replica after. It stays in the store and in `overrides()`, so an admin can revert it.
+ * `changing`: the entry a change sets now, held to the rules by the caller (entryProblems).
+ */
+export function servableOverrides<T extends { providers: Record<string, unknown>; models: Record<string, unknown> }>(doc: T, logger: Logger, changing?: { kind: LiveKind; name: string }): T {
+  const refused = refusedOverrides(doc).filter(({ kind, name }) => kind !== changing?.kind || name !== changing.name);
+  if (refused.length === 0) return doc;
+  const servable = structuredClone(doc);
+  for (const { kind, name, problems } of refused) {
+    delete (kind === 'provider' ? servable.providers : servable.models)[name];
+    logger.error(`live config: the stored ${kind} "${name}" breaks the config's rules and is left out until it is changed or reverted`, { problems: problems.join('; ') });
+  }
+  return servable;
+}
+
+function refusedOverrides(doc: { providers: Record<string, unknown>; models: Record<string, unknown> }): RefusedOverride[] {
+  const refused: RefusedOverride[] = [];
+  for (const [kind, section] of [['provider', 'providers'], ['model', 'models']] as const) {
+    for (const [name, value] of Object.entries(doc[section])) {
+      if (value === null) continue;
+      const issues = validate(configSchema.properties[section], { [name]: value }, isSecretPath);
+      if (issues.length > 0) refused.push({ kind, name, problems: formatIssues(`config/${section}`, issues).split('\n') });
+    }
+  }
+  return refused;
 }
 
 /** The longest name a live change takes (the file's names are unbounded; a request is not). */

@@ -18,7 +18,7 @@ import { appendAudit, readAudit, type AuditEntry } from './audit.js';
 import type { ProviderRuntime } from './provider-runtime.js';
 import type { SecretStore } from './secrets.js';
 import { entries, merge, normalize } from './overrides.js';
-import { entryProblems } from './entry-rules.js';
+import { entryProblems, servableOverrides } from './entry-rules.js';
 
 export type LiveKind = 'provider' | 'model';
 
@@ -84,7 +84,7 @@ export class LiveConfigService implements LiveConfig {
   async load(): Promise<ResolvedProviders> {
     this.version = await this.deps.store.counters.get(VERSION);
     this.doc = normalize(await this.kv.get('overrides'));
-    return this.resolve(this.doc);
+    return this.resolve(servableOverrides(this.doc, this.deps.logger));
   }
 
   /** Follows changes other replicas make (and this one's runtime from now on). */
@@ -161,7 +161,7 @@ export class LiveConfigService implements LiveConfig {
 
   /** Applied (checked, its providers made), then stored; a change the store did not take is taken back here too, not served by this replica alone. */
   private async commit(next: Overrides, entry: Omit<AuditEntry, 'at' | 'seq'>): Promise<void> {
-    await this.apply(next);
+    await this.apply(next, entry);
     try {
       await this.kv.set('overrides', next);
     } catch (error) {
@@ -174,9 +174,13 @@ export class LiveConfigService implements LiveConfig {
     this.deps.logger.info(`live config: ${entry.action} ${entry.kind} ${entry.name}`, { actor: entry.actor });
   }
 
-  /** Resolves, checks and swaps in the providers and models of base + overrides; throws, changing nothing, when invalid. */
-  private async apply(doc: Overrides): Promise<void> {
-    const resolved = await this.resolve(doc);
+  /**
+   * Resolves, checks and swaps in the providers and models of base + overrides; throws, changing
+   * nothing, when invalid. `changing`: the entry a change on this replica sets now, held to the
+   * rules; other stored entries that break them are left out (`servableOverrides`).
+   */
+  private async apply(doc: Overrides, changing?: { kind: LiveKind; name: string }): Promise<void> {
+    const resolved = await this.resolve(servableOverrides(doc, this.deps.logger, changing));
     const problems = this.checks.flatMap((check) => check(resolved));
     if (problems.length > 0) throw new ConfigError('invalid config', problems);
     this.runtime?.replace(resolved);
