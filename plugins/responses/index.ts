@@ -29,9 +29,16 @@ export interface ResponsesOptions {
   retentionDays?: number;
   /** The most one stored response may weigh, its conversation included, in bytes. Default 8 MiB. */
   maxStoredBytes?: number;
+  /**
+   * Keep a follow-up (`previous_response_id`) as its own turn linked to the ones before it (default
+   * true), rather than the whole conversation again. Replicas of a build before linked turns
+   * (2026-12-06) cannot read a linked record: set false for a rolling upgrade from one, and true
+   * again once every replica runs this build (docs/deployment.md, "Upgrading").
+   */
+  linkTurns?: boolean;
 }
 
-export const RESPONSES_DEFAULTS = { retentionDays: 30, maxStoredBytes: 8 * 1024 * 1024 } as const satisfies Required<ResponsesOptions>;
+export const RESPONSES_DEFAULTS = { retentionDays: 30, maxStoredBytes: 8 * 1024 * 1024, linkTurns: true } as const satisfies Required<ResponsesOptions>;
 
 const optionsSchema = {
   type: 'object',
@@ -39,6 +46,7 @@ const optionsSchema = {
   properties: {
     retentionDays: { type: 'number', exclusiveMinimum: 0 },
     maxStoredBytes: { type: 'integer', minimum: 1 },
+    linkTurns: { type: 'boolean' },
   },
 };
 
@@ -54,6 +62,7 @@ export const responsesPlugin = definePlugin<ResponsesOptions>({
     const store = new ResponseStore(host.store.kv<ResponseRecords>('responses'), {
       ttlMs: settings.retentionDays * DAY_MS,
       maxBytes: settings.maxStoredBytes,
+      linkTurns: settings.linkTurns,
       logger: host.logger.child('responses'),
     });
     host.frontEnd(responsesApi(store));

@@ -86,6 +86,8 @@ export interface ResponseStoreOptions {
   logger: Logger;
   /** How long one store call may take. Default 2000 ms. */
   waitMs?: number;
+  /** False: every turn is kept whole, as replicas of a build before links read it. Default true. */
+  linkTurns?: boolean;
 }
 
 export class ResponseStore {
@@ -139,7 +141,7 @@ export class ResponseStore {
   /** A turn linked to the one it follows where it can be, else whole. */
   private recordOf(turn: NewResponse, now: number): WholeRecord | LinkedRecord {
     const { owner, response } = turn;
-    const link = this.linkAfter(turn.follows, now);
+    const link = this.options.linkTurns === false ? undefined : this.linkAfter(turn.follows, now);
     if (link) {
       const ownInput = turn.input.slice(turn.turnStart);
       return { kind: 'linked', owner, response, ownInput, earlier: link.earlier, expiresAt: link.expiresAt, itemBytes: link.itemBytesBefore + jsonBytes(ownInput) };
