@@ -147,8 +147,18 @@ export class KeyStore {
   }
 
   async get(id: string): Promise<KeyView | undefined> {
-    const key = await this.kv.get(`id:${id}`);
+    const key = await this.withMark(id);
     return key && this.view(key);
+  }
+
+  /**
+   * The key's record, revoked if its revocation mark says so though the record does not: a replica
+   * of a build before the marks (2026-12-05), during a rolling upgrade, writes back an update it
+   * read before a revocation, and the leaked key worked again on every replica.
+   */
+  private async withMark(id: string): Promise<GatewayKey | undefined> {
+    const [key, revokedAt] = await Promise.all([this.kv.get(`id:${id}`), this.kv.get(`revoked:${id}`)]);
+    return key && !key.revokedAt && revokedAt ? { ...key, revokedAt } : key;
   }
 
   /** Replaces what a key may do (models, limits, budget, team, name, expiry); `null` clears a field. */
@@ -282,7 +292,7 @@ export class KeyStore {
     let key: GatewayKey | undefined;
     try {
       const id = await withinMs(STORE_WAIT_MS, this.kv.get(`hash:${hash}`));
-      key = id ? await withinMs(STORE_WAIT_MS, this.kv.get(`id:${id}`)) : undefined;
+      key = id ? await withinMs(STORE_WAIT_MS, this.withMark(id)) : undefined;
       if (key && !this.answersTo(key, hash)) key = undefined;
     } catch (error) {
       // What the cache knew, as long as it still holds: not an old secret whose grace has ended since.

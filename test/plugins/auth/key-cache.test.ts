@@ -34,10 +34,10 @@ describe('the key cache', () => {
     const asked = counter.gets;
     const found = await Promise.all(Array.from({ length: 50 }, () => keys.find(secret)));
     expect(found.every((key) => key?.name === 'burst')).toBe(true);
-    expect(counter.gets).toBe(asked + 2); // its id by hash, then the key by id
+    expect(counter.gets).toBe(asked + 3); // its id by hash, then the key and its revocation mark by id
     // An unknown secret too.
     await Promise.all(Array.from({ length: 50 }, () => keys.find('sk-gw-nobody-at-once')));
-    expect(counter.gets).toBe(asked + 3);
+    expect(counter.gets).toBe(asked + 4);
   });
 
   it('remembers an unknown secret for at most a second, however long verified keys are cached', async () => {
