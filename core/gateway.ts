@@ -12,6 +12,7 @@ import { resolveConfig, type NamedPlugins, type ResolvedConfig } from './config/
 import { createEventBus, type EventBus } from './events.js';
 import { corsFor } from './http/cors.js';
 import { applyBodyRules } from './http/body-rules.js';
+import { canonicalPath } from './http/canonical-path.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { frontEndRoute } from './http/exchange.js';
 import { FrontEndRoutes } from './http/front-end-routes.js';
@@ -156,6 +157,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   }
   mountKernelRoutes(router, { runtime, health, sections: statusSections, services, guard: (handler) => guarded('key', rules, handler) });
 
+  app.use(canonicalPath(router));
   app.use(errorBoundary(logger, frontEnds));
   app.use(applyBodyRules(config.server.timeouts.bodyMs, config.server.inputLimits));
   const cors = corsFor(config.server.corsOrigins);

@@ -3,11 +3,13 @@
  * Content-Length before a byte is read, or as soon as the stream passes the limit. The request's
  * body rules (body-rules.ts) add a deadline for the whole body to arrive (a body trickled a byte at
  * a time is cut with a 408) and limits on its JSON's depth, array lengths and string sizes, checked
- * before it is parsed. A compressed body is decoded first (content-coding.ts), held to the same limit.
+ * before it is parsed. A compressed body is decoded first (content-coding.ts), held to the same limit,
+ * and one in another charset than UTF-8 read as UTF-8 (body-charset.ts).
  */
 import getRawBody from 'raw-body';
 import type { IncomingMessage } from 'node:http';
 import { GatewayError, invalidRequest, isGatewayError } from '../errors.js';
+import { utf8Body } from './body-charset.js';
 import { bodyRulesOf, type BodyRules } from './body-rules.js';
 import { decodeContentCoding } from './content-coding.js';
 import { checkJsonShape, type JsonLayout } from './json-shape.js';
@@ -40,6 +42,7 @@ export async function readJsonRequest(req: IncomingMessage, limit: number, layou
   }
   const coding = req.headers['content-encoding'];
   if (coding !== undefined) bytes = await decodeContentCoding(bytes, coding, limit);
+  bytes = utf8Body(bytes, req.headers['content-type']);
   const text = bytes.toString('utf8');
   if (text.trim() === '') throw invalidRequest('The request body is empty: send a JSON object with "model" and "messages".', undefined, 'empty_body');
   const layout = rules ? checkJsonShape(text, rules.limits, bytes.length >= layoutFromBytes) : undefined;

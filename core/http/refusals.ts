@@ -23,7 +23,9 @@ export async function refuseWebSockets(koa: Koa.Context, next: Koa.Next): Promis
 
 export async function unknownPath(koa: Koa.Context, next: Koa.Next): Promise<void> {
   await next();
-  if (koa.status === 404 && koa.body == null) throw new GatewayError('not_found', `Unknown path: ${koa.method} ${koa.path}.`, { code: 'unknown_url' });
+  if (koa.status === 404 && koa.body == null) {
+    throw new GatewayError('not_found', `Unknown path: ${koa.method} ${koa.path}. OpenAI clients take the gateway's /v1 as their base URL (http://host:port/v1), Anthropic clients the gateway itself (http://host:port).`, { code: 'unknown_url' });
+  }
 }
 
 export function methodNotAllowed(): GatewayError {
