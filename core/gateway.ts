@@ -17,7 +17,7 @@ import { errorBoundary } from './http/error-boundary.js';
 import { frontEndRoute } from './http/exchange.js';
 import { FrontEndRoutes } from './http/front-end-routes.js';
 import { mountKernelRoutes } from './http/kernel-routes.js';
-import { methodNotAllowed, refuseWebSockets, unknownPath } from './http/refusals.js';
+import { refuseWebSockets, unknownPath } from './http/refusals.js';
 import { requestOptionsReader } from './http/request-options.js';
 import { createLogger, type Logger } from './logger.js';
 import { dispatcher } from './dispatch.js';
@@ -167,7 +167,8 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   app.use(refuseWebSockets);
   app.use(unknownPath);
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true, methodNotAllowed, notImplemented: methodNotAllowed }));
+  // Sets the status and `Allow` (RFC 9110 asks a 405 for it); unknownPath renders the error.
+  app.use(router.allowedMethods());
 
   let server: GatewayServer | undefined;
   let closing: Promise<void> | undefined;

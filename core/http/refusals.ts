@@ -21,8 +21,10 @@ export async function refuseWebSockets(koa: Koa.Context, next: Koa.Next): Promis
   });
 }
 
+/** A path no route serves (404), or a method its routes do not take (405, with the router's `Allow`). */
 export async function unknownPath(koa: Koa.Context, next: Koa.Next): Promise<void> {
   await next();
+  if ((koa.status === 405 || koa.status === 501) && koa.body == null) throw methodNotAllowed();
   if (koa.status === 404 && koa.body == null) {
     throw new GatewayError('not_found', `Unknown path: ${koa.method} ${koa.path}. OpenAI clients take the gateway's /v1 as their base URL (http://host:port/v1), Anthropic clients the gateway itself (http://host:port).`, { code: 'unknown_url' });
   }

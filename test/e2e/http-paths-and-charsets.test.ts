@@ -137,4 +137,15 @@ describe('what is not rewritten', () => {
     expect((await fetch(`${gw.url}/health`)).status).toBe(200);
     expect(upstream.requests).toHaveLength(0);
   });
+
+  it('a method a path does not take is a 405 that says which it does (Allow, as RFC 9110 asks), in the API\'s format', async () => {
+    const get = await fetch(`${gw.url}/v1/chat/completions`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toContain('POST');
+    expect(((await get.json()) as Record<string, any>).error.code).toBe('method_not_allowed');
+    const odd = await fetch(`${gw.url}/v1/messages`, { method: 'PATCH', body: '{}' });
+    expect(odd.status).toBe(405);
+    expect(odd.headers.get('allow')).toContain('POST');
+    expect(((await odd.json()) as Record<string, any>).type).toBe('error');
+  });
 });
