@@ -262,7 +262,9 @@ describe('gateway:alerts, keys', () => {
   });
 
   it('takes its webhook from LLM_GATEWAY_ALERTS_WEBHOOK_URL when the config gives none (a JSON config keeps the secret out of the file)', async () => {
-    const before = { ...process.env };
+    // Restored key by key: \`process.env = copy\` would leave a plain object in its place, and later
+    // files in this worker (a TZ set to test time zones) would change nothing.
+    const before = { url: process.env.LLM_GATEWAY_ALERTS_WEBHOOK_URL, format: process.env.LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT };
     try {
       const { receiver, gateways } = await setUp((up, hook) => {
         Object.assign(process.env, { LLM_GATEWAY_ALERTS_WEBHOOK_URL: hook.url, LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT: 'slack' });
@@ -272,7 +274,10 @@ describe('gateway:alerts, keys', () => {
       const [hook] = await receiver.waitFor(1);
       expect(hook!.body).toEqual({ text: expect.stringContaining('Circuit open for mock/m') });
     } finally {
-      process.env = before;
+      for (const [name, value] of [['LLM_GATEWAY_ALERTS_WEBHOOK_URL', before.url], ['LLM_GATEWAY_ALERTS_WEBHOOK_FORMAT', before.format]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
     expect(webhooksFromEnv({})).toEqual([]);
     expect(() => webhooksFromEnv({ LLM_GATEWAY_ALERTS_WEBHOOK_URL: 'ftp://hooks.example.com/SECRETPART' })).toThrow(/^gateway:alerts: LLM_GATEWAY_ALERTS_WEBHOOK_URL must match/);
