@@ -25,7 +25,6 @@ export interface StoreHealth {
 
 /** Most keys whose local counts wait to be moved into the store; past it the oldest are given up. */
 const MAX_PENDING_KEYS = 10_000;
-const RENEW_ONLY = { renewTtl: true } as const; // no floor (`atLeast`): the ledger's changes may be below 0
 
 export class BoundedCounters implements Counters {
   private readonly ledger = new MemoryCounters();
@@ -149,7 +148,8 @@ export class BoundedCounters implements Counters {
       this.logger.warn('too many counters wait for the state store; the oldest is kept in this process only', { key: oldest });
     }
     this.pending.set(key, ttlMs);
-    return this.ledger.add(key, by, ttlMs, options?.renewTtl === true ? RENEW_ONLY : undefined);
+    // No floor (`atLeast`): the ledger holds changes, which may be below 0.
+    return this.ledger.add(key, by, ttlMs, options?.renewTtl === true ? { renewTtl: true } : undefined);
   }
 
   /**
