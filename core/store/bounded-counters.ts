@@ -148,8 +148,7 @@ export class BoundedCounters implements Counters {
       this.logger.warn('too many counters wait for the state store; the oldest is kept in this process only', { key: oldest });
     }
     this.pending.set(key, ttlMs);
-    // No floor (`atLeast`): the ledger holds changes, which may be below 0.
-    return this.ledger.add(key, by, ttlMs, options?.renewTtl === true ? { renewTtl: true } : undefined);
+    return this.ledger.add(key, by, ttlMs, options?.renewTtl === true ? { renewTtl: true } : undefined); // no floor: a change may be < 0
   }
 
   /**
