@@ -163,7 +163,8 @@ describe('Anthropic client → Anthropic upstream (native)', () => {
     const seen = sent('/v1/messages')[0];
     expect(seen?.body).toEqual({ ...request, model: 'claude-test' });
     expect(seen?.headers['x-api-key']).toBe('sk-ant-upstream');
-    expect(seen?.headers['anthropic-version']).toBe('2023-06-01');
+    // The client's own version (the SDK's), whose rules its request was written to, not the provider's default.
+    expect(seen?.headers['anthropic-version']).toBe('2026-10-21');
     expect(seen?.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
     // The client's own key never reaches the upstream.
     expect(JSON.stringify(seen?.headers)).not.toContain('client-key');

@@ -16,8 +16,12 @@ import { toOpenAIRequest } from '../protocol/to-openai-request.js';
 import type { AnthropicStreamEvent } from '../protocol/types.js';
 import { validateMessagesRequest } from '../protocol/validate-request.js';
 
-/** Anthropic headers that change what the upstream does, forwarded to an Anthropic upstream. */
-const FORWARDED_HEADERS = ['anthropic-beta'];
+/**
+ * Anthropic headers that change what the upstream does, forwarded to an Anthropic upstream: the
+ * client's `anthropic-version` too, whose rules its request was written to (the SDK 1.17 sends
+ * 2026-10-21, which removed `temperature`; the provider's configured version is for other clients).
+ */
+const FORWARDED_HEADERS = ['anthropic-beta', 'anthropic-version'];
 
 /** What the answer needs of the request: the model name as the client wrote it, which the answer repeats, and its tool names the translation replaced. */
 interface ClientRequest {

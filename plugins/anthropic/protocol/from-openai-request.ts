@@ -21,7 +21,16 @@ export interface ToAnthropicOptions {
   policy: UnsupportedParamsPolicy;
   /** Anthropic requires `max_tokens`; OpenAI clients often leave it out. */
   defaultMaxTokens: number;
+  /** The `anthropic-version` the request goes under (the provider's `version`). */
+  version?: string;
 }
+
+/**
+ * The first API version without `temperature`, `top_p` and `top_k` (Anthropic refuses a request
+ * that sends one): a chat client's sampling settings (Roo Code always sends temperature 0) give
+ * way, as they do to thinking below, rather than every request being refused.
+ */
+const WITHOUT_SAMPLING = '2026-10-21';
 
 export interface AnthropicCall {
   body: AnthropicRequest;
@@ -66,7 +75,7 @@ export function toAnthropicRequest(request: ChatCompletionRequest, options: ToAn
       case 'temperature':
       case 'top_p':
       case 'top_k':
-        body[field] = Number(value);
+        if (options.version === undefined || options.version < WITHOUT_SAMPLING) body[field] = Number(value);
         break;
       case 'stop':
         body.stop_sequences = Array.isArray(value) ? (value as string[]) : [String(value)];

@@ -53,7 +53,7 @@ export async function createMessage(client: UpstreamHttpClient, settings: Messag
 /** The Anthropic body to send: the client's own when it spoke Anthropic, else a translation. */
 export function upstreamCall(provider: string, settings: MessagesSettings, input: ChatCallInput): AnthropicCall {
   if (input.native?.protocol === 'anthropic') return { body: { ...(input.native.body as AnthropicCall['body']), model: input.body.model } };
-  return toAnthropicRequest(input.body, { provider, policy: settings.policy, defaultMaxTokens: settings.defaultMaxTokens });
+  return toAnthropicRequest(input.body, { provider, policy: settings.policy, defaultMaxTokens: settings.defaultMaxTokens, version: settings.headers['anthropic-version'] });
 }
 
 async function* translateEvents(provider: string, events: AsyncIterable<{ event?: string | undefined; data: string }>, translator: AnthropicStreamTranslator): AsyncGenerator<ChatCompletionChunk> {
