@@ -86,7 +86,7 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
 /** The chunks of a finished stream as the completion a JSON client would have got. */
 export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion {
   const first = chunks[0];
-  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; stop_sequence?: string; calls: Map<number, ToolCall>; callNumbers: StreamedToolCalls; thinking: StreamedThinking; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
+  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; stop_sequence?: string; contentLost?: true; calls: Map<number, ToolCall>; callNumbers: StreamedToolCalls; thinking: StreamedThinking; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
   let usage: Usage | undefined;
   for (const chunk of chunks) {
     if (chunk.usage) usage = chunk.usage;
@@ -118,6 +118,7 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
         appendAll(into.logprobs.content, logprobs.content ?? []);
         appendAll(into.logprobs.refusal, logprobs.refusal ?? []);
       }
+      if ((choice as { native_content_lost?: unknown }).native_content_lost === true) into.contentLost = true;
       const native = (choice as { native_finish_reason?: unknown }).native_finish_reason;
       if (typeof native === 'string') {
         into.native_finish_reason = native;
@@ -143,13 +144,14 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
     model: first?.model ?? '',
     choices: [...choices.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, { message, finish_reason, native_finish_reason, stop_sequence, calls, logprobs }]) => ({
+      .map(([index, { message, finish_reason, native_finish_reason, stop_sequence, contentLost, calls, logprobs }]) => ({
         index,
         message: calls.size > 0 ? { ...message, tool_calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call) } : message,
         finish_reason,
         ...(logprobs ? { logprobs: { content: logprobs.content, refusal: logprobs.refusal.length > 0 ? logprobs.refusal : null } } : {}),
         ...(native_finish_reason !== undefined ? { native_finish_reason } : {}),
         ...(stop_sequence !== undefined ? { stop_sequence } : {}),
+        ...(contentLost ? { native_content_lost: true } : {}),
       })),
     ...(usage ? { usage } : {}),
   };
@@ -160,13 +162,21 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
  * turn its provider only paused (Anthropic's `pause_turn`, a server tool still at work: the client
  * must send it back to go on), which OpenAI's terms call a `stop`; nor one that says nothing (no
  * text, call or refusal). The chat view of a native answer made only of items chat has no words
- * for (OpenAI's `compaction` item) is such an answer: replayed, it would be an empty message.
+ * for (OpenAI's `compaction` item) is such an answer: replayed, it would be an empty message. Nor
+ * one whose native answer held what the chat view cannot say (`native_content_lost`: Anthropic's
+ * server tool blocks and citations), which a hit would give back without them.
  */
 export function storable(completion: ChatCompletion): boolean {
   return (
     completion.choices.length > 0 &&
     completion.choices.every(
-      (c) => c.finish_reason !== null && c.finish_reason !== 'content_filter' && c.finish_reason !== 'error' && (c as { native_finish_reason?: unknown }).native_finish_reason !== 'pause_turn' && saysSomething(c.message),
+      (c) =>
+        c.finish_reason !== null &&
+        c.finish_reason !== 'content_filter' &&
+        c.finish_reason !== 'error' &&
+        (c as { native_finish_reason?: unknown }).native_finish_reason !== 'pause_turn' &&
+        (c as { native_content_lost?: unknown }).native_content_lost !== true &&
+        saysSomething(c.message),
     )
   );
 }

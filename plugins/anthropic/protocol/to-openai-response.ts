@@ -12,7 +12,9 @@ export function toOpenAICompletion(message: AnthropicMessage, jsonTool: string |
   const thinking: ThinkingBlock[] = [];
   const toolCalls: ToolCall[] = [];
   let answeredByJsonTool = false;
+  let lost = false;
   for (const block of message.content) {
+    lost ||= saysMoreThanChat(block);
     if (block.type === 'text') text += block.text;
     else if (block.type === 'thinking') {
       reasoning += block.thinking;
@@ -40,7 +42,7 @@ export function toOpenAICompletion(message: AnthropicMessage, jsonTool: string |
     object: 'chat.completion',
     created,
     model: message.model,
-    choices: [{ index: 0, message: out, finish_reason: finish, logprobs: null, ...nativeFinish(message.stop_reason, message.stop_sequence) }],
+    choices: [{ index: 0, message: out, finish_reason: finish, logprobs: null, ...nativeFinish(message.stop_reason, message.stop_sequence), ...(lost ? CONTENT_LOST : {}) }],
     usage: usageFromAnthropic(message.usage),
   };
 }
@@ -63,6 +65,8 @@ export class AnthropicStreamTranslator {
   private jsonBlock: number | undefined;
   private finished = false;
   private stopped = false;
+  /** A block or citation the chat view has no words for was seen (see `CONTENT_LOST`). */
+  private lost = false;
 
   constructor(
     private readonly provider: string,
@@ -102,6 +106,7 @@ export class AnthropicStreamTranslator {
         return [this.delta({ role: 'assistant', content: '' })];
       case 'content_block_start': {
         const block = event.content_block;
+        this.lost ||= saysMoreThanChat(block);
         if (block.type === 'tool_use') {
           if (this.jsonTool && block.name === this.jsonTool) {
             this.jsonBlock = event.index;
@@ -122,6 +127,9 @@ export class AnthropicStreamTranslator {
             return [this.delta({ content: delta.text })];
           case 'thinking_delta':
             return [this.delta({ reasoning_content: delta.thinking })];
+          case 'citations_delta':
+            this.lost = true;
+            return [];
           case 'signature_delta':
             return [this.delta({ thinking_blocks: [{ type: 'thinking', thinking: '', signature: delta.signature }] })];
           case 'input_json_delta': {
@@ -148,7 +156,7 @@ export class AnthropicStreamTranslator {
         if (!event.delta.stop_reason) return [];
         this.finished = true;
         const finish = finishOf(event.delta.stop_reason, this.jsonBlock !== undefined, this.toolIndex.size > 0);
-        return [this.chunk([{ index: 0, delta: {}, finish_reason: finish, logprobs: null, ...nativeFinish(event.delta.stop_reason, event.delta.stop_sequence) }], null)];
+        return [this.chunk([{ index: 0, delta: {}, finish_reason: finish, logprobs: null, ...nativeFinish(event.delta.stop_reason, event.delta.stop_sequence), ...(this.lost ? CONTENT_LOST : {}) }], null)];
       }
       case 'message_stop':
         this.stopped = true;
@@ -184,6 +192,21 @@ export class AnthropicStreamTranslator {
     if (usage) chunk.usage = usage;
     return chunk;
   }
+}
+
+/** The blocks the chat view says in its own words; any other (a server tool's use and result, a document, a container upload) it cannot. */
+const CHAT_BLOCKS = new Set(['text', 'thinking', 'redacted_thinking', 'tool_use']);
+
+/**
+ * Marks a choice whose Anthropic answer held what the chat view has no words for: a server tool's
+ * blocks (web search, web fetch, code execution), citations on its text. Given to an OpenAI client
+ * as the text it can read; never kept by the cache, whose hit would give an Anthropic client the
+ * answer without its searches and citations (plugins/cache/entry.ts `storable`).
+ */
+const CONTENT_LOST = { native_content_lost: true } as const;
+
+function saysMoreThanChat(block: { type: string; citations?: unknown }): boolean {
+  return !CHAT_BLOCKS.has(block.type) || (block.type === 'text' && Array.isArray(block.citations) && block.citations.length > 0);
 }
 
 function stripNulls<T extends object>(value: T): Partial<T> {
