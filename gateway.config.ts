@@ -12,7 +12,8 @@
  *
  * With LLM_GATEWAY_ADMIN_KEY set (16 characters or more; or server.adminKey in this config), the dashboard
  * is at /dashboard (log in with that key) and every /admin/* route needs it; without it the
- * dashboard is off and admin routes answer 403.
+ * dashboard is off and admin routes answer 403. HOST (default 127.0.0.1), PORT (8080), LOG_LEVEL and
+ * LOG_FORMAT (below) set where it listens and what it logs.
  */
 import { dashboard, defineConfig, providersFromEnv, usageLogger } from 'llm-gateway';
 
@@ -20,7 +21,11 @@ const providers = providersFromEnv();
 
 export default defineConfig({
   server: { host: process.env.HOST ?? '127.0.0.1' },
-  logging: { level: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'info' },
+  // LOG_LEVEL: debug, info (the default), warn or error; LOG_FORMAT: text (the default) or json.
+  logging: {
+    level: (['debug', 'info', 'warn', 'error'] as const).find((level) => level === process.env.LOG_LEVEL) ?? 'info',
+    format: process.env.LOG_FORMAT === 'json' ? 'json' : 'text',
+  },
   providers: Object.keys(providers).length > 0 ? providers : { demo: { type: 'demo' } },
   // One record per request in data/usage.sqlite (GET /admin/usage, /admin/logs), and the dashboard
   // (on only when LLM_GATEWAY_ADMIN_KEY is set). For a gateway others can reach, add auth() first:

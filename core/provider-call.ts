@@ -19,6 +19,7 @@ import type { Logger } from './logger.js';
 import { isMeaningfulChunk, markPassable, markUnchanged, tapStream } from './stream.js';
 import { REQUEST_ABORT, RequestAbort, withLazySignal } from './request-abort.js';
 import { askForStreamUsage } from './protocol/stream-usage.js';
+import { rarely } from './rarely.js';
 
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
   const advisory = new AdvisoryFields();
@@ -200,6 +201,14 @@ function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayC
   return markPassable(markUnchanged(observed), ctx.passThrough);
 }
 
+/** A provider's failures of one kind: the first logged, then one a minute (core/rarely.ts), per gateway (its logger). */
+const failureLogs = new WeakMap<Logger, ReturnType<typeof rarely<string>>>();
+function failureLogOf(logger: Logger): ReturnType<typeof rarely<string>> {
+  let log = failureLogs.get(logger);
+  if (!log) failureLogs.set(logger, (log = rarely<string>()));
+  return log;
+}
+
 /**
  * Adapters should throw GatewayErrors; anything else is a bug in the adapter, reported as a 502.
  * What an internal error says (hosts, paths, credentials) is logged with the request's id, never
@@ -207,7 +216,9 @@ function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayC
  */
 function asProviderError(cause: unknown, provider: string, ctx: GatewayContext, logger: Logger, trySignal?: AbortSignal): GatewayError {
   if (isGatewayError(cause)) {
-    if (cause.cause !== undefined && !isGatewayError(cause.cause)) logger.warn('provider call failed', { requestId: ctx.id, provider, error: cause.message, cause: cause.cause });
+    if (cause.cause !== undefined && !isGatewayError(cause.cause)) {
+      failureLogOf(logger)(`${provider} ${cause.code}`, (notLogged) => logger.warn('provider call failed', { requestId: ctx.id, provider, error: cause.message, cause: cause.cause, ...(notLogged ? { failuresNotLogged: notLogged } : {}) }));
+    }
     return cause;
   }
   if (trySignal?.aborted && isGatewayError(trySignal.reason)) return trySignal.reason;

@@ -9,6 +9,8 @@
 import type Keyv from 'keyv';
 import type { Logger } from '../logger.js';
 import type { MemoryCounters } from './memory-counters.js';
+import { rarely } from '../rarely.js';
+import { steadyNow } from './steady-now.js';
 
 const SNAPSHOT_KEY = 'snapshot';
 
@@ -22,17 +24,26 @@ export async function persistBehind(counters: MemoryCounters, kv: Keyv, logger: 
   const state = await restoreCounters(counters, kv, logger);
 
   let writing: Promise<void> = Promise.resolve();
+  let failing = false;
+  const failureLog = rarely<'save'>();
   const save = () => {
     if (!mayWrite()) return writing;
     const { set, deleted } = counters.takeChanges();
     if (set.length === 0 && deleted.length === 0) return writing;
     for (const [key, entry] of set) state[key] = { value: entry.value, expiresAt: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null };
     for (const key of deleted) delete state[key];
-    const now = Date.now();
+    const now = steadyNow(); // the counters' own clock
     for (const [key, entry] of Object.entries(state)) if (entry.expiresAt !== null && entry.expiresAt <= now) delete state[key];
     writing = writing.then(() => kv.set(SNAPSHOT_KEY, state)).then(
-      () => undefined,
-      (error: Error) => logger.warn('could not save counters; they stay in memory', { error: error.message }),
+      () => {
+        if (failing) logger.info('counters saved again');
+        failing = false;
+      },
+      (error: Error) => {
+        failing = true;
+        // A full disk fails every save, a second apart: the first said, then one a minute.
+        failureLog('save', (notLogged) => logger.warn('could not save counters; they stay in memory', { error: error.message, ...(notLogged ? { failuresNotLogged: notLogged } : {}) }));
+      },
     );
     return writing;
   };
