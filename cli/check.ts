@@ -11,7 +11,7 @@ import { maskUrlPasswords } from '../core/mask-urls.js';
 import { mask } from '../core/validation.js';
 import { DEFAULT_USAGE_LOG } from '../plugins/usage-logger/index.js';
 
-export async function checkCommand(options: { config: string | undefined }): Promise<number> {
+export async function checkCommand(options: { config: string | undefined; host?: string | undefined }): Promise<number> {
   let gateway: Gateway;
   let filepath: string | undefined;
   try {
@@ -23,16 +23,16 @@ export async function checkCommand(options: { config: string | undefined }): Pro
     process.stderr.write(`✗ config is invalid\n${indent((error as Error).message)}\n`);
     return 1;
   }
-  process.stdout.write(describeGateway(gateway, filepath) + '\n');
+  process.stdout.write(describeGateway(gateway, filepath, options.host) + '\n');
   await gateway.close();
   return 0;
 }
 
-export function describeGateway(gateway: Gateway, filepath: string | undefined): string {
+export function describeGateway(gateway: Gateway, filepath: string | undefined, host?: string): string {
   const { config, plugins } = gateway;
   const lines: string[] = [];
   lines.push(`config: ${filepath ?? '(no file: defaults and environment)'}`);
-  lines.push(`server: http://${config.server.host}:${config.server.port}  body limit ${config.server.bodyLimit} bytes, shutdown deadline ${config.server.shutdownTimeoutMs} ms`);
+  lines.push(`server: http://${host ?? config.server.host}:${config.server.port}  body limit ${config.server.bodyLimit} bytes, shutdown deadline ${config.server.shutdownTimeoutMs} ms`);
   lines.push(`store: ${maskUrlPasswords(config.store)}`);
   if (plugins.some((p) => p.name === 'gateway:usage-logger')) lines.push(`usage log: ${maskUrlPasswords(String(config.sections.usageLog ?? DEFAULT_USAGE_LOG))}`);
   const { adminKey } = config.server;
@@ -61,23 +61,33 @@ export function describeGateway(gateway: Gateway, filepath: string | undefined):
   lines.push(`  ${upstream.length + 1}. provider call`);
   lines.push('', `plugins: ${plugins.map((p) => p.name).join(', ')}`);
 
-  const warnings = warningsFor(gateway);
+  const warnings = warningsFor(gateway, host ?? config.server.host);
   if (warnings.length > 0) lines.push('', 'warnings:', ...warnings.map((w) => `  ! ${w}`));
   lines.push('', '✓ config is valid');
   return lines.join('\n');
 }
 
-function warningsFor(gateway: Gateway): string[] {
+/**
+ * The warning for a gateway without auth, by where it listens: on this machine, a note; on any
+ * other address, an open proxy to the provider keys it holds. `start` logs it too, for the host it
+ * really listens on (`--host`, `HOST`).
+ */
+export function openGatewayWarning(gateway: Gateway, host: string): string | undefined {
+  if (gateway.plugins.some((p) => p.name === 'gateway:auth')) return undefined;
+  return isLocalHost(host)
+    ? 'no auth plugin: the gateway is open to anyone on this machine'
+    : `no auth plugin and the gateway listens on ${host}: anyone who can reach it spends your provider credits (add auth() to the config's plugins: docs/keys-and-usage.md)`;
+}
+
+export function isLocalHost(host: string): boolean {
+  return ['127.0.0.1', 'localhost', '::1'].includes(host);
+}
+
+function warningsFor(gateway: Gateway, host: string): string[] {
   const warnings: string[] = [];
-  const { config, plugins } = gateway;
-  const localOnly = ['127.0.0.1', 'localhost', '::1'].includes(config.server.host);
-  if (!plugins.some((p) => p.name === 'gateway:auth')) {
-    warnings.push(
-      localOnly
-        ? 'no auth plugin: the gateway is open to anyone on this machine'
-        : `no auth plugin and the gateway listens on ${config.server.host}: anyone who can reach it spends your provider credits`,
-    );
-  }
+  const { config } = gateway;
+  const open = openGatewayWarning(gateway, host);
+  if (open) warnings.push(open);
   const board = gateway.tryResolve(dashboardStatus);
   if (board && !board.enabled) warnings.push(`the dashboard is configured but off: ${board.reason ?? 'no admin key'}`);
   if (config.providers.some((p) => p.options.type === 'demo')) warnings.push('the demo provider answers with canned text; configure a real provider for real answers');

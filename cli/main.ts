@@ -16,7 +16,7 @@ Usage:
                                                             start the gateway (default port 8080, or PORT);
                                                             --watch reloads the config file when it changes;
                                                             --workers runs N processes on one port (auto: one per core)
-  llm-gateway check [--config FILE]                         validate the config and print the resolved pipeline
+  llm-gateway check [--config FILE] [--host H]              validate the config and print the resolved pipeline
   llm-gateway init  [--force]                               write a starter gateway.config.ts here
   llm-gateway route --model X [--header k:v]... [--metadata k=v]... [--prompt-tokens N] [--key NAME] [--team T] [--config FILE]
                                                             show which rule matches and which targets would be tried
@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./start.js')).startCommand({ config: values.config, port: values.port, host: values.host, watch: values.watch === true, workers: values.workers });
     }
     case 'check':
-      return (await import('./check.js')).checkCommand({ config: values.config });
+      return (await import('./check.js')).checkCommand({ config: values.config, host: values.host });
     case 'init':
       return (await import('./init.js')).initCommand({ force: values.force === true });
     case 'route':

@@ -1,5 +1,5 @@
 /**
- * SIGTERM/SIGINT for `start` (one process, a worker, or the primary of `--workers`): the first asks
+ * SIGTERM/SIGINT/SIGHUP for `start` (one process, a worker, or the primary of `--workers`): the first asks
  * for a graceful stop; one that comes again later asks to stop at once, without waiting.
  *
  * A repeat that comes right after the first is the same stop, not a second one: `npm start`
@@ -19,7 +19,7 @@ export interface StopSignals {
   readonly stop: (signal: NodeJS.Signals) => void;
 }
 
-/** Listens for SIGTERM and SIGINT: `graceful` on the first, `force` on one again past the grace. */
+/** Listens for SIGTERM, SIGINT and SIGHUP: `graceful` on the first, `force` on one again past the grace. */
 export function onStopSignals(logger: Pick<Logger, 'info' | 'warn'>, forced: string, graceful: (signal: NodeJS.Signals) => void, force: () => void): StopSignals {
   let first: number | undefined;
   const stop = (signal: NodeJS.Signals) => {
@@ -35,6 +35,13 @@ export function onStopSignals(logger: Pick<Logger, 'info' | 'warn'>, forced: str
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // The terminal or SSH session the gateway was started from closing, or `kill -HUP` from an
+  // operator used to reloads: Node's default ends the process at once, its queued usage records
+  // and unsaved counters lost. A graceful stop instead (`--watch` reloads on a file's change).
+  process.on('SIGHUP', stop);
+  // Node's default for SIGUSR2 also ends the process at once; some tools send it to ask for a
+  // reload or a heap dump. Said and ignored.
+  process.on('SIGUSR2', () => logger.info('SIGUSR2 ignored: SIGTERM or SIGINT stops the gateway; --watch reloads its config when the file changes'));
   stopWhenNpmIsGone(logger, stop);
   return {
     get stopping() {

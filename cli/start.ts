@@ -14,6 +14,7 @@ import { createGateway, dashboardStatus, type Gateway } from '../index.js';
 import { loadConfigFile } from '../core/config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { VERSION } from './version.js';
+import { isLocalHost, openGatewayWarning } from './check.js';
 import { onStopSignals } from './signals.js';
 import { parseWorkers, runPrimary, sharedStoreProblemOf, stopRequests } from './workers.js';
 
@@ -29,6 +30,14 @@ export interface StartOptions {
 /** Resolves -1 once listening: the process then lives until a signal. */
 export async function startCommand(options: StartOptions): Promise<number> {
   const bootLogger = createLogger();
+  // Checked before anything is opened (the store, its lease, the usage log), as --workers is.
+  let port: number | undefined;
+  try {
+    port = parsePort(options.port ?? process.env.PORT);
+  } catch (error) {
+    bootLogger.error((error as Error).message);
+    return 2;
+  }
   if (cluster.isPrimary) {
     let workers: number;
     try {
@@ -43,13 +52,16 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const handOverStop = cluster.isWorker ? stopRequests() : undefined;
   let gateway: Gateway;
   let filepath: string | undefined;
+  let failed = bootLogger;
   try {
     const loaded = await loadConfigFile(options.config);
     filepath = loaded.filepath;
+    // Why the gateway did not start is logged in the config's own format (a log shipper reading JSON).
+    failed = createLogger(loaded.config.logging ?? {});
     gateway = await createGateway(loaded.config, { baseDir: loaded.baseDir });
     gateway.logger.info(`config ${loaded.filepath ?? '(none found: defaults and environment)'}`);
   } catch (error) {
-    bootLogger.error((error as Error).message);
+    failed.error((error as Error).message);
     return 1;
   }
   const { logger } = gateway;
@@ -82,7 +94,6 @@ export async function startCommand(options: StartOptions): Promise<number> {
     () => process.exit(1),
   );
 
-  const port = parsePort(options.port ?? process.env.PORT);
   let listening;
   try {
     listening = await gateway.listen({ ...(port !== undefined ? { port } : {}), ...(options.host ? { host: options.host } : {}) });
@@ -102,6 +113,10 @@ export async function startCommand(options: StartOptions): Promise<number> {
   const board = gateway.tryResolve(dashboardStatus);
   if (board?.enabled) logger.info(`dashboard: ${listening.url}${board.path} (log in with the admin key, LLM_GATEWAY_ADMIN_KEY)`);
   else if (board) logger.info(`dashboard: off (${board.reason ?? 'no admin key'})`);
+  // An open proxy to the provider keys is said where it starts, not only by `check`.
+  const host = options.host ?? gateway.config.server.host;
+  const open = isLocalHost(host) ? undefined : openGatewayWarning(gateway, host);
+  if (open) logger.warn(open);
   if (providers.some((p) => p.type === 'demo')) {
     logger.warn('serving the built-in DEMO provider (model "demo/echo"): it answers with canned text. Set OPENAI_API_KEY, GROQ_API_KEY, OLLAMA_BASE_URL, ... to reach real models.');
   }

@@ -144,13 +144,16 @@ async function sqliteStore(path: string, logger: Logger, saveCounters: boolean, 
   const counters = new MemoryCounters();
   let persistence: { stop(): Promise<void> } = { stop: async () => undefined };
   try {
+    // A file that is no database, or one it cannot write, said here, naming it, not by the first plugin to read.
+    await connect().query('SELECT count(*) FROM sqlite_master');
     if (saveCounters) ownership = await ownStoreFile(leases, file, logger, owner);
     if (ownership) persistence = await persistBehind(counters, keyv('counters'), logger, undefined, ownership.held);
     else await restoreCounters(counters, keyv('counters'), logger);
   } catch (error) {
     await ownership?.release();
-    await disconnect();
-    throw error;
+    // A connection that never opened fails to close with the error that kept it from opening.
+    await disconnect().catch(() => undefined);
+    throw namingFile(error as Error, 'store', file);
   }
   const expiry = sweepExpired(connect().query, logger);
   return {
@@ -232,4 +235,9 @@ function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
     map.set(key, value);
   }
   return value;
+}
+
+/** SQLite's own errors (SQLITE_NOTADB, SQLITE_READONLY, SQLITE_FULL) name no file, and a gateway has two. */
+function namingFile(error: Error, what: string, file: string): Error {
+  return error.message.includes(file) ? error : new Error(`cannot open the SQLite ${what} at ${file}: ${error.message}`, { cause: error });
 }

@@ -41,6 +41,9 @@ export function parseNewKey(body: unknown): NewKey {
   if (spec.expiresAt !== undefined) {
     const time = parseDate(spec.expiresAt);
     if (time === undefined) throw invalidRequest(`Invalid key: expiresAt is not a date (found "${spec.expiresAt}").`, 'expiresAt');
+    // A key made already expired is refused at every request, and nothing would say why (a year
+    // typed wrong). A key's change may still end it now: that is what the change asks.
+    if (time <= Date.now()) throw invalidRequest(`Invalid key: expiresAt ${new Date(time).toISOString()} has already passed.`, 'expiresAt');
     return { ...spec, expiresAt: new Date(time).toISOString() };
   }
   return spec;

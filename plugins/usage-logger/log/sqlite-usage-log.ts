@@ -215,7 +215,8 @@ export class SqliteUsageLog extends SqlUsageLog {
       return new SqliteUsageLog(writer, reader, options.logger, options.batch);
     } catch (error) {
       await Promise.all(opened.map((connection) => connection.close().catch(() => undefined)));
-      throw error;
+      // SQLite's own errors name no file, and a gateway has two.
+      throw (error as Error).message.includes(file) ? error : new Error(`cannot open the SQLite usage log at ${file}: ${(error as Error).message}`, { cause: error });
     }
   }
 

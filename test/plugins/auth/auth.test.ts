@@ -200,9 +200,14 @@ describe('keys', () => {
     }
   });
 
-  it('refuses an expired key', async () => {
-    const { secret } = await createKey({ name: 'old', expiresAt: '2020-01-01T00:00:00Z' });
+  it('refuses an expired key, and will not make one already expired', async () => {
+    const { secret } = await createKey({ name: 'old', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    vi.advanceTimersByTime(61_000);
     expect(statusOf(await ask(secret).catch((e: unknown) => e))).toBe(401);
+    // A year typed wrong: refused, rather than a key every request with it is refused for.
+    const typo = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'typo', expiresAt: '2020-01-01T00:00:00Z' }) });
+    expect(typo.status).toBe(400);
+    expect(((await typo.json()) as { error: { message: string } }).error.message).toBe('Invalid key: expiresAt 2020-01-01T00:00:00.000Z has already passed.');
   });
 
   it('holds a key to its models', async () => {
