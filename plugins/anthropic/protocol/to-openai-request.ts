@@ -193,14 +193,10 @@ function userMessages(blocks: AnthropicContentBlock[], at: string, losses: Trans
   blocks.forEach((block, index) => {
     const where = `${at}.content.${index}`;
     if (block.type === 'tool_result') tools.push(toolMessage(block, where, losses, attachments));
-    else pushPart(parts, userPart(block, where, losses));
+    else parts.push(...userParts(block, where, losses));
   });
   const said = [...attachments, ...parts];
   return said.length > 0 ? [...tools, { role: 'user', content: simplify(said) }] : tools;
-}
-
-function pushPart(parts: Array<Record<string, unknown>>, part: Record<string, unknown> | undefined): void {
-  if (part) parts.push(part);
 }
 
 /** A tool result as a `tool` message of text; its other parts (images, files) are added to `attachments`, each named in the text. */
@@ -211,16 +207,39 @@ function toolMessage(block: AnthropicToolResultBlock, at: string, losses: Transl
   else {
     const parts: Array<Record<string, unknown>> = [];
     block.content.forEach((item, index) => {
-      const part = userPart(item as AnthropicContentBlock, `${at}.content.${index}`, losses);
-      if (part === undefined || part.type === 'text') return pushPart(parts, part);
-      attachments.push(part);
-      parts.push({ type: 'text', text: `[${part.type === 'image_url' ? 'an image' : 'a file'}, attached to the next user message]` });
+      for (const part of userParts(item as AnthropicContentBlock, `${at}.content.${index}`, losses)) {
+        if (part.type === 'text') {
+          parts.push(part);
+          continue;
+        }
+        attachments.push(part);
+        parts.push({ type: 'text', text: `[${part.type === 'image_url' ? 'an image' : 'a file'}, attached to the next user message]` });
+      }
     });
     content = simplify(parts);
   }
   // OpenAI has no error flag on tool results; the model still needs to know.
   if (block.is_error) content = `${TOOL_ERROR_PREFIX}${typeof content === 'string' ? content : textOfParts(content)}`;
   return { role: 'tool', tool_call_id: block.tool_use_id, content };
+}
+
+/**
+ * A block's parts. A document's `title` and `context` are for the model to read (Anthropic's
+ * citations docs: "passed to the model but not used towards cited content"): they go in text before
+ * it, a PDF's title being its file name too. Citations asked of a document no OpenAI-format answer
+ * can give: refused, or left out and named, by the provider's policy.
+ */
+function userParts(block: AnthropicContentBlock, at: string, losses: TranslationLoss[]): Array<Record<string, unknown>> {
+  const part = userPart(block, at, losses);
+  if (!part) return [];
+  if (block.type !== 'document') return [part];
+  if ((block.citations as { enabled?: unknown } | undefined)?.enabled === true) {
+    losses.push({ param: `${at}.citations`, why: 'citations are only available with an Anthropic provider', kind: 'content' });
+  }
+  const about = [typeof block.title === 'string' && block.title !== '' ? `Document: ${block.title}` : '', typeof block.context === 'string' ? block.context : ''].filter((line) => line !== '').join('\n');
+  if (about === '') return [part];
+  if (part.type === 'text') return [{ type: 'text', text: `${about}\n\n${String(part.text)}` }];
+  return [{ type: 'text', text: about }, part];
 }
 
 function userPart(block: AnthropicContentBlock, at: string, losses: TranslationLoss[]): Record<string, unknown> | undefined {
