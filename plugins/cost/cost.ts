@@ -14,6 +14,8 @@
  * - A tier applies when `prompt_tokens` (cached and written tokens included, as providers count
  *   prompt length) is above its `aboveInputTokens`; the highest such tier wins, for every token of
  *   the request.
+ * - Server tools' runs billed apart from tokens (Anthropic's web searches, `server_tool_use`) at
+ *   `webSearchPer1k`, on top of the tokens their results added.
  * Inconsistent usage (more cached tokens than prompt tokens) is clamped rather than billed negative.
  *
  * Arithmetic is exact: a price of $X per million tokens is X×10⁶ picodollars (10⁻¹² USD) per
@@ -35,6 +37,8 @@ export interface CostBreakdown {
   cachedInputUsd: number;
   cacheWriteUsd: number;
   outputUsd: number;
+  /** Server tools' runs billed apart from their tokens (web searches). */
+  toolUseUsd: number;
   totalUsd: number;
 }
 
@@ -46,6 +50,7 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
   const written = Math.min(count(usage.prompt_tokens_details?.cache_write_tokens), prompt - cached);
   const writtenForAnHour = Math.min(count(usage.prompt_tokens_details?.cache_write_1h_tokens), written);
   const completion = count(usage.completion_tokens);
+  const searches = count((usage.server_tool_use as { web_search_requests?: number } | undefined)?.web_search_requests);
   const reasoning = Math.min(count(usage.completion_tokens_details?.reasoning_tokens), completion);
   const rates = ratesFor(price, prompt);
 
@@ -59,7 +64,9 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
     output: picosPerToken(rates.output),
     reasoning: picosPerToken(rates.reasoning ?? rates.output),
   };
-  const noNegativePrice = perToken.input >= 0 && perToken.cachedInput >= 0 && perToken.writeMinutes >= 0 && perToken.writeHour >= 0 && perToken.output >= 0 && perToken.reasoning >= 0;
+  // $X per 1,000 searches is X×10⁹ picodollars a search.
+  const perSearch = Math.round((rates.webSearchPer1k ?? 0) * 1e9) + 0;
+  const noNegativePrice = perToken.input >= 0 && perToken.cachedInput >= 0 && perToken.writeMinutes >= 0 && perToken.writeHour >= 0 && perToken.output >= 0 && perToken.reasoning >= 0 && perSearch >= 0;
   const uncached = prompt - cached - written;
   const writtenForMinutes = written - writtenForAnHour;
   const answered = completion - reasoning;
@@ -70,21 +77,24 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
   const cachedInput = cached * perToken.cachedInput;
   const cacheWrite = writtenForMinutes * perToken.writeMinutes + writtenForAnHour * perToken.writeHour;
   const output = answered * perToken.output + reasoning * perToken.reasoning;
-  const total = input + cachedInput + cacheWrite + output;
+  const toolUse = searches * perSearch;
+  const total = input + cachedInput + cacheWrite + output + toolUse;
   if (Number.isSafeInteger(total) && noNegativePrice) {
-    return { inputUsd: usd(input), cachedInputUsd: usd(cachedInput), cacheWriteUsd: usd(cacheWrite), outputUsd: usd(output), totalUsd: usd(total) };
+    return { inputUsd: usd(input), cachedInputUsd: usd(cachedInput), cacheWriteUsd: usd(cacheWrite), outputUsd: usd(output), toolUseUsd: usd(toolUse), totalUsd: usd(total) };
   }
   const big = (tokens: number, picos: number) => BigInt(tokens) * BigInt(picos);
   const bigInput = big(uncached, perToken.input);
   const bigCachedInput = big(cached, perToken.cachedInput);
   const bigCacheWrite = big(writtenForMinutes, perToken.writeMinutes) + big(writtenForAnHour, perToken.writeHour);
   const bigOutput = big(answered, perToken.output) + big(reasoning, perToken.reasoning);
+  const bigToolUse = big(searches, perSearch);
   return {
     inputUsd: usd(bigInput),
     cachedInputUsd: usd(bigCachedInput),
     cacheWriteUsd: usd(bigCacheWrite),
     outputUsd: usd(bigOutput),
-    totalUsd: usd(bigInput + bigCachedInput + bigCacheWrite + bigOutput),
+    toolUseUsd: usd(bigToolUse),
+    totalUsd: usd(bigInput + bigCachedInput + bigCacheWrite + bigOutput + bigToolUse),
   };
 }
 

@@ -14,7 +14,7 @@ import { createPriceBook, type PriceBook } from './price-book.js';
 import type { ModelPrice } from './prices.js';
 
 export interface CostOptions {
-  /** USD per million tokens by `provider/model` or bare model: `{ input, output, cachedInput?, cacheWrite?, cacheWrite1h?, reasoning? }`. */
+  /** USD per million tokens by `provider/model` or bare model: `{ input, output, cachedInput?, cacheWrite?, cacheWrite1h?, reasoning? }`, and per 1,000 web searches (`webSearchPer1k?`). */
   prices?: Record<string, Partial<ModelPrice>>;
   /** Output tokens assumed, for estimates before a call, when a request sets no `max_tokens`. Default 4096. */
   defaultOutputTokens?: number;
@@ -35,7 +35,7 @@ export const cost = definePlugin<CostOptions, typeof defaults>({
         additionalProperties: {
           type: 'object',
           additionalProperties: false,
-          properties: { input: rate, output: rate, cachedInput: rate, cacheWrite: rate, cacheWrite1h: rate, reasoning: rate },
+          properties: { input: rate, output: rate, cachedInput: rate, cacheWrite: rate, cacheWrite1h: rate, reasoning: rate, webSearchPer1k: rate },
         },
       },
       defaultOutputTokens: { type: 'integer', minimum: 0 },

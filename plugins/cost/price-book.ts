@@ -21,7 +21,7 @@ export interface PriceBook {
 }
 
 const VERSION_TAGS = /^(?:-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{2}-\d{2}|\d{4}|latest|preview|exp)|-v\d+(?:[.:]\d+)*|@\d{8})+$/;
-const RATE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h', 'reasoning'] as const;
+const RATE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h', 'reasoning', 'webSearchPer1k'] as const;
 
 export function createPriceBook(overrides: Record<string, Partial<ModelPrice>> = {}): PriceBook {
   const shipped = new Map(Object.entries(MODEL_PRICES).map(([key, price]) => [normalizeKey(key), price]));

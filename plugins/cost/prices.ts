@@ -58,6 +58,11 @@ export interface Rates {
   cacheWrite1h?: number;
   /** Reasoning tokens, for a model that prices them apart from the answer. Absent: billed at `output`. */
   reasoning?: number;
+  /**
+   * USD per 1,000 web searches a server tool ran (Anthropic's `usage.server_tool_use.web_search_requests`:
+   * "$10 per 1,000 searches, plus standard token costs"). Absent: searches cost nothing beyond their tokens.
+   */
+  webSearchPer1k?: number;
 }
 
 /** Rates that replace the base ones when the prompt (cached and cache-write tokens included) exceeds `aboveInputTokens`. */
@@ -72,7 +77,7 @@ export interface ModelPrice extends Rates {
 export const PRICES_READ_ON = '2026-11-23';
 
 /** Anthropic bills a 1-hour cache write at twice the input price, on every model. */
-const claude = (input: number, output: number, cachedInput: number, cacheWrite: number): ModelPrice => ({ input, output, cachedInput, cacheWrite, cacheWrite1h: input * 2 });
+const claude = (input: number, output: number, cachedInput: number, cacheWrite: number): ModelPrice => ({ input, output, cachedInput, cacheWrite, cacheWrite1h: input * 2, webSearchPer1k: 10 });
 const rates = (input: number, cachedInput: number | undefined, output: number): ModelPrice =>
   cachedInput === undefined ? { input, output } : { input, cachedInput, output };
 

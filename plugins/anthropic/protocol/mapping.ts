@@ -94,6 +94,9 @@ export function usageFromAnthropic(usage: Partial<AnthropicUsage>): Usage {
   const completion = usage.output_tokens ?? 0;
   const result: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   // Thinking is part of output_tokens already; the detail says how much of it was reasoning.
+  // Web searches are billed per search on top of their tokens (plugins/cost): kept in Anthropic's words.
+  const searches = (usage as { server_tool_use?: { web_search_requests?: unknown } }).server_tool_use?.web_search_requests;
+  if (typeof searches === 'number' && searches > 0) result.server_tool_use = { web_search_requests: searches };
   const thinking = usage.output_tokens_details?.thinking_tokens;
   if (typeof thinking === 'number' && thinking > 0) result.completion_tokens_details = { reasoning_tokens: thinking };
   if (cacheRead > 0 || cacheWrite > 0) {

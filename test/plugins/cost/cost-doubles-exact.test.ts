@@ -29,7 +29,9 @@ function oldCostOf(usage: Usage, price: ModelPrice) {
   const cachedInput = picos(cached, rates.cachedInput ?? rates.input);
   const cacheWrite = picos(written - hour, minutes) + picos(hour, h);
   const output = picos(completion - reasoning, rates.output) + picos(reasoning, rates.reasoning ?? rates.output);
-  return { inputUsd: usd(input), cachedInputUsd: usd(cachedInput), cacheWriteUsd: usd(cacheWrite), outputUsd: usd(output), totalUsd: usd(input + cachedInput + cacheWrite + output) };
+  const searches = count((usage.server_tool_use as { web_search_requests?: number } | undefined)?.web_search_requests);
+  const toolUse = BigInt(searches) * BigInt(Math.round((rates.webSearchPer1k ?? 0) * 1e9));
+  return { inputUsd: usd(input), cachedInputUsd: usd(cachedInput), cacheWriteUsd: usd(cacheWrite), outputUsd: usd(output), toolUseUsd: usd(toolUse), totalUsd: usd(input + cachedInput + cacheWrite + output + toolUse) };
 }
 
 const usage = (prompt: number, completion: number, cached = 0, written = 0): Usage => ({

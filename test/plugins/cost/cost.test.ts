@@ -33,6 +33,7 @@ describe('costOf: worked examples (USD per million tokens; amounts computed by h
       cachedInputUsd: 0,
       cacheWriteUsd: 0,
       outputUsd: 0.0003,
+      toolUseUsd: 0,
       totalUsd: 0.00045,
     });
   });
@@ -45,6 +46,7 @@ describe('costOf: worked examples (USD per million tokens; amounts computed by h
       cachedInputUsd: 0.01,
       cacheWriteUsd: 0,
       outputUsd: 0.01,
+      toolUseUsd: 0,
       totalUsd: 0.025,
     });
   });
@@ -67,6 +69,7 @@ describe('costOf: worked examples (USD per million tokens; amounts computed by h
       cachedInputUsd: 0.003,
       cacheWriteUsd: 0.00375,
       outputUsd: 0.0075,
+      toolUseUsd: 0,
       totalUsd: 0.01725,
     });
   });
@@ -79,6 +82,7 @@ describe('costOf: worked examples (USD per million tokens; amounts computed by h
       cachedInputUsd: 0.003,
       cacheWriteUsd: 0.0051,
       outputUsd: 0.0075,
+      toolUseUsd: 0,
       totalUsd: 0.0186,
     });
   });
@@ -108,6 +112,7 @@ describe('costOf: worked examples (USD per million tokens; amounts computed by h
       cachedInputUsd: 0.0006,
       cacheWriteUsd: 0.0012,
       outputUsd: 0,
+      toolUseUsd: 0,
       totalUsd: 0.002,
     });
   });
@@ -130,7 +135,7 @@ describe('costOf: worked examples (USD per million tokens; amounts computed by h
 
   it('clamps inconsistent usage instead of billing negative tokens', () => {
     const cost = costOf(usage(100, 10, { cached: 150, written: 50, reasoning: 20 }), { input: 1, output: 1 });
-    expect(cost).toEqual({ inputUsd: 0, cachedInputUsd: 0.0001, cacheWriteUsd: 0, outputUsd: 0.00001, totalUsd: 0.00011 });
+    expect(cost).toEqual({ inputUsd: 0, cachedInputUsd: 0.0001, cacheWriteUsd: 0, outputUsd: 0.00001, toolUseUsd: 0, totalUsd: 0.00011 });
   });
 
   it('treats missing details as zero', () => {
@@ -164,7 +169,7 @@ describe('costOf: prompt-length tiers', () => {
     expect(costOf(usage(100_000, 1_000, { cached: 40_000 }), haiku).totalUsd).toBe(0.0069);
     // One cache write more tips it over: 60 000 × 0.50 = 0.03; 40 000 × 0.05 = 0.002; 1 × 0.625 = 0.000000625; 1 000 × 2.50 = 0.0025
     const over = costOf(usage(100_001, 1_000, { cached: 40_000, written: 1 }), haiku);
-    expect(over).toEqual({ inputUsd: 0.03, cachedInputUsd: 0.002, cacheWriteUsd: 0.000000625, outputUsd: 0.0025, totalUsd: 0.034500625 });
+    expect(over).toEqual({ inputUsd: 0.03, cachedInputUsd: 0.002, cacheWriteUsd: 0.000000625, outputUsd: 0.0025, toolUseUsd: 0, totalUsd: 0.034500625 });
   });
 
   it('picks the highest tier exceeded and inherits the rates a tier does not set', () => {
