@@ -69,8 +69,8 @@ describe('count_tokens through the pipeline', () => {
     expect(data.input_tokens).toBe(JSON.stringify(question('x').messages).length);
     const call = upstream.requests.at(-1)!;
     expect(call.path).toBe('/v1/messages/count_tokens');
-    // The provider's own credentials and version, a JSON body asked for and sent; never the client's gateway key.
-    expect(call.headers).toMatchObject({ 'x-api-key': 'sk-ant-upstream', 'anthropic-version': '2023-06-01', 'content-type': 'application/json', accept: 'application/json' });
+    // The provider's own credentials, the client's API version (the SDK's), a JSON body asked for and sent; never the client's gateway key.
+    expect(call.headers).toMatchObject({ 'x-api-key': 'sk-ant-upstream', 'anthropic-version': '2026-10-21', 'content-type': 'application/json', accept: 'application/json' });
     expect(JSON.stringify(call.headers)).not.toContain(secret);
     // A chat request after it is recorded: records are written, just not for counts.
     const chat = await counter(secret).messages.create({ ...question('oai/mock-small'), max_tokens: 5 }).withResponse();
