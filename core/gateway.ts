@@ -111,7 +111,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   const env = options.env ?? process.env;
   const live = new LiveConfigService(
     { providers: raw.providers ?? {}, models: raw.models ?? {} },
-    { store, secrets: new SecretStore(store, env[SECRETS_KEY_VARIABLE]), events, logger: logger.child('live-config'), env, masked: fromFile.secrets as Set<string> },
+    { store, secrets: new SecretStore(store, env[SECRETS_KEY_VARIABLE]), events, logger: logger.child('live-config'), env, masked: fromFile.secrets as Set<string>, providerProblems: ProviderRegistry.checker(types, providerOptionsOf(declared)) },
   );
   let runtime: ProviderRuntime;
   let config: ResolvedConfig;

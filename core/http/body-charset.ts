@@ -19,7 +19,8 @@ export function utf8Body(bytes: Buffer, contentType: string | undefined): Buffer
   }
   let decoder: TextDecoder;
   try {
-    decoder = new TextDecoder(charset);
+    // WHATWG's `utf-16` is little-endian whatever its mark; Java's UTF_16 writes FE FF and big-endian.
+    decoder = new TextDecoder((charset === 'utf-16' || charset === 'utf16') && bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : charset);
   } catch {
     throw new GatewayError('unsupported_media_type', `The request body's charset "${charset.slice(0, 40)}" is not supported: send UTF-8.`, { code: 'unsupported_charset', retryable: false });
   }

@@ -19,10 +19,15 @@ const zstdDecompress = (zlib as { zstdDecompress?: (bytes: Buffer, options: zlib
 const DECODERS: Readonly<Record<string, Decoder | undefined>> = {
   gzip: promisify(zlib.gunzip),
   'x-gzip': promisify(zlib.gunzip),
-  deflate: promisify(zlib.inflate),
+  // HTTP's deflate is zlib-wrapped (RFC 9110), but some clients (.NET's DeflateStream) send the
+  // raw stream, which browsers and curl read too: told apart by the zlib header's check bits.
+  deflate: (bytes, options) => (bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && ((bytes[0]! << 8) | bytes[1]!) % 31 === 0 ? inflate : inflateRaw)(bytes, options),
   br: promisify(zlib.brotliDecompress),
   ...(zstdDecompress ? { zstd: promisify(zstdDecompress) } : {}),
 };
+
+const inflate = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
 
 /** More layers than any client sends; each one is a pass over the whole body. */
 const MOST_CODINGS = 2;

@@ -6,6 +6,7 @@
 import { configSchema } from '../config/schema.js';
 import { invalidRequest } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isSecretReference } from './secrets.js';
 import { isSecretPath } from '../secret-names.js';
 import { formatIssues, validate } from '../validation.js';
 import type { LiveKind } from './live-config.js';
@@ -36,8 +37,14 @@ interface RefusedOverride {
  * every replica after. It stays in the store and in `overrides()`, so an admin can revert it.
  * `changing`: the entry a change sets now, held to the rules by the caller (entryProblems).
  */
-export function servableOverrides<T extends { providers: Record<string, unknown>; models: Record<string, unknown> }>(doc: T, logger: Logger, changing?: { kind: LiveKind; name: string }): T {
-  const refused = refusedOverrides(doc).filter(({ kind, name }) => kind !== changing?.kind || name !== changing.name);
+export function servableOverrides<T extends { providers: Record<string, unknown>; models: Record<string, unknown> }>(
+  doc: T,
+  logger: Logger,
+  changing?: { kind: LiveKind; name: string },
+  /** A provider entry's problems by its type's own rules (ProviderRegistry.problemsOf). */
+  providerProblems?: (id: string, options: unknown) => string[],
+): T {
+  const refused = refusedOverrides(doc, providerProblems).filter(({ kind, name }) => kind !== changing?.kind || name !== changing.name);
   if (refused.length === 0) return doc;
   const servable = structuredClone(doc);
   for (const { kind, name, problems } of refused) {
@@ -47,13 +54,14 @@ export function servableOverrides<T extends { providers: Record<string, unknown>
   return servable;
 }
 
-function refusedOverrides(doc: { providers: Record<string, unknown>; models: Record<string, unknown> }): RefusedOverride[] {
+function refusedOverrides(doc: { providers: Record<string, unknown>; models: Record<string, unknown> }, providerProblems?: (id: string, options: unknown) => string[]): RefusedOverride[] {
   const refused: RefusedOverride[] = [];
   for (const [kind, section] of [['provider', 'providers'], ['model', 'models']] as const) {
     for (const [name, value] of Object.entries(doc[section])) {
       if (value === null) continue;
       const issues = validate(configSchema.properties[section], { [name]: value }, isSecretPath);
-      if (issues.length > 0) refused.push({ kind, name, problems: formatIssues(`config/${section}`, issues).split('\n') });
+      const problems = issues.length > 0 ? formatIssues(`config/${section}`, issues).split('\n') : kind === 'provider' && providerProblems ? providerProblems(name, secretsAsText(value)) : [];
+      if (problems.length > 0) refused.push({ kind, name, problems });
     }
   }
   return refused;
@@ -79,4 +87,12 @@ export function checkEntryName(kind: LiveKind, name: string): void {
   if (name.length === 0 || name.length > LONGEST_ENTRY_NAME || !rule.pattern.test(name)) {
     throw invalidRequest(`A ${rule.what} is 1 to ${LONGEST_ENTRY_NAME} ${rule.says}.`, 'name');
   }
+}
+
+/** A stored entry with its sealed secrets (references into the secret store) as the text they hold, for its type's rules. */
+function secretsAsText(value: unknown): unknown {
+  if (isSecretReference(value)) return 'sealed';
+  if (Array.isArray(value)) return value.map(secretsAsText);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, secretsAsText(inner)]));
+  return value;
 }

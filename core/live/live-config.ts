@@ -75,7 +75,8 @@ export class LiveConfigService implements LiveConfig {
 
   constructor(
     private base: Pick<KernelConfig, 'providers' | 'models'>,
-    private readonly deps: { store: Store; secrets: SecretStore; events: EventBus; logger: Logger; env: NodeJS.ProcessEnv; masked: Set<string> },
+    /** `providerProblems`: a provider entry's problems by its type's rules, for stored overrides (entry-rules.ts). */
+    private readonly deps: { store: Store; secrets: SecretStore; events: EventBus; logger: Logger; env: NodeJS.ProcessEnv; masked: Set<string>; providerProblems?: (id: string, options: unknown) => string[] },
   ) {
     this.kv = deps.store.kv<Records>('live-config');
   }
@@ -84,7 +85,7 @@ export class LiveConfigService implements LiveConfig {
   async load(): Promise<ResolvedProviders> {
     this.version = await this.deps.store.counters.get(VERSION);
     this.doc = normalize(await this.kv.get('overrides'));
-    return this.resolve(servableOverrides(this.doc, this.deps.logger));
+    return this.resolve(servableOverrides(this.doc, this.deps.logger, undefined, this.deps.providerProblems));
   }
 
   /** Follows changes other replicas make (and this one's runtime from now on). */
@@ -180,7 +181,7 @@ export class LiveConfigService implements LiveConfig {
    * rules; other stored entries that break them are left out (`servableOverrides`).
    */
   private async apply(doc: Overrides, changing?: { kind: LiveKind; name: string }): Promise<void> {
-    const resolved = await this.resolve(servableOverrides(doc, this.deps.logger, changing));
+    const resolved = await this.resolve(servableOverrides(doc, this.deps.logger, changing, this.deps.providerProblems));
     const problems = this.checks.flatMap((check) => check(resolved));
     if (problems.length > 0) throw new ConfigError('invalid config', problems);
     this.runtime?.replace(resolved);

@@ -59,27 +59,54 @@ export class ProviderRegistry {
     return new ProviderRegistry(this.types).build(entries, logger, extraOptions, this);
   }
 
+  /**
+   * One entry checked against its type's own options: its type and own options, or undefined with
+   * the problems added to `problems`. The live configuration checks stored overrides with it too.
+   */
+  static problemsOf(
+    types: ReadonlyMap<string, ProviderType<never>>,
+    id: string,
+    options: ProviderConfig,
+    extraOptions: ReadonlyMap<string, object>,
+    problems: string[],
+  ): { type: ProviderType<never>; options: Record<string, unknown> } | undefined {
+    const type = types.get(options.type);
+    if (!type) {
+      problems.push(`config/providers/${id}/type must be one of: ${[...types.keys()].map((t) => JSON.stringify(t)).join(', ')} (found ${JSON.stringify(options.type)})`);
+      return undefined;
+    }
+    const own = Object.fromEntries(Object.entries(options).filter(([key]) => !COMMON.has(key) && !extraOptions.has(key)));
+    const secretNames = new Set(type.secretOptions ?? []);
+    const issues = validate(type.schema, own, (path) => {
+      const name = path.split('/')[1] ?? '';
+      return secretNames.has(name) || SECRET_NAME.test(name);
+    });
+    for (const [name, schema] of extraOptions) {
+      if (options[name] !== undefined) issues.push(...validate(schema, options[name]).map((issue) => ({ ...issue, path: `/${name}${issue.path === '/' ? '' : issue.path}` })));
+    }
+    if (issues.length === 0) return { type, options: own };
+    problems.push(...formatIssues(`config/providers/${id}`, issues).split('\n'));
+    return undefined;
+  }
+
+  /** `problemsOf` as a function of one entry: its problems, none when it is fine. */
+  static checker(types: ReadonlyMap<string, ProviderType<never>>, extraOptions: ReadonlyMap<string, object>): (id: string, options: unknown) => string[] {
+    return (id, options) => {
+      // A disabled provider is never built, so never held to its type's rules (as in `build`).
+      if ((options as { enabled?: unknown }).enabled === false) return [];
+      const problems: string[] = [];
+      ProviderRegistry.problemsOf(types, id, options as ProviderConfig, extraOptions, problems);
+      return problems;
+    };
+  }
+
   private build(entries: ProviderEntries, logger: Logger, extraOptions: ReadonlyMap<string, object>, previous: ProviderRegistry | undefined): { registry: ProviderRegistry; dropped: Provider[] } {
     const problems: string[] = [];
     const valid: Array<{ id: string; options: ProviderConfig; type: ProviderType<never>; fingerprint: string }> = [];
     for (const { id, options } of entries) {
-      const type = this.types.get(options.type);
-      if (!type) {
-        problems.push(`config/providers/${id}/type must be one of: ${[...this.types.keys()].map((t) => JSON.stringify(t)).join(', ')} (found ${JSON.stringify(options.type)})`);
-        continue;
-      }
-      const own = Object.fromEntries(Object.entries(options).filter(([key]) => !COMMON.has(key) && !extraOptions.has(key)));
-      const secretNames = new Set(type.secretOptions ?? []);
-      const issues = validate(type.schema, own, (path) => {
-        const name = path.split('/')[1] ?? '';
-        return secretNames.has(name) || SECRET_NAME.test(name);
-      });
-      for (const [name, schema] of extraOptions) {
-        if (options[name] !== undefined) issues.push(...validate(schema, options[name]).map((issue) => ({ ...issue, path: `/${name}${issue.path === '/' ? '' : issue.path}` })));
-      }
-      if (issues.length > 0) problems.push(...formatIssues(`config/providers/${id}`, issues).split('\n'));
+      const own = ProviderRegistry.problemsOf(this.types, id, options, extraOptions, problems);
       // Plugins' own options on the entry (limits) change nothing about the instance itself.
-      else valid.push({ id, options: { ...options, ...own }, type, fingerprint: JSON.stringify(Object.entries(options).filter(([key]) => !extraOptions.has(key))) });
+      if (own) valid.push({ id, options: { ...options, ...own.options }, type: own.type, fingerprint: JSON.stringify(Object.entries(options).filter(([key]) => !extraOptions.has(key))) });
     }
     if (problems.length > 0) throw new ConfigError('invalid provider config', problems);
 

@@ -29,7 +29,7 @@ const MAX_PENDING_KEYS = 10_000;
 export class BoundedCounters implements Counters {
   private readonly ledger = new MemoryCounters();
   /** Keys with counts in `local` the store has not got yet, with the TTL their window had. */
-  private readonly pending = new Map<string, number | undefined>();
+  private readonly pending = new Map<string, { ttlMs: number | undefined; atLeast: number | undefined }>();
   private failureCount = 0;
   private lastError: string | undefined;
   private lastLoggedAt = 0;
@@ -147,7 +147,7 @@ export class BoundedCounters implements Counters {
       this.pending.delete(oldest);
       this.logger.warn('too many counters wait for the state store; the oldest is kept in this process only', { key: oldest });
     }
-    this.pending.set(key, ttlMs);
+    this.pending.set(key, { ttlMs, atLeast: options?.atLeast }); // a floor is for the total: applied when moved
     return this.ledger.add(key, by, ttlMs, options?.renewTtl === true ? { renewTtl: true } : undefined); // no floor: a change may be < 0
   }
 
@@ -167,17 +167,17 @@ export class BoundedCounters implements Counters {
 
   private async moveNow(key: string): Promise<boolean> {
     const amount = await this.ledger.get(key);
-    const ttlMs = this.pending.get(key);
+    const { ttlMs, atLeast } = this.pending.get(key) ?? { ttlMs: undefined, atLeast: undefined };
     if (amount === 0) {
       this.pending.delete(key);
       return true;
     }
-    const call = this.shared.add(key, amount, ttlMs);
+    const call = this.shared.add(key, amount, ttlMs, atLeast === undefined ? undefined : { atLeast });
     try {
       await withinMs(this.timeoutMs, call);
     } catch (error) {
       this.failed(error as Error);
-      call.then(() => this.addLocally(key, -amount, ttlMs), () => undefined);
+      call.then(() => this.addLocally(key, -amount, ttlMs, atLeast === undefined ? undefined : { atLeast }), () => undefined);
       return false;
     }
     this.answered(undefined);

@@ -30,9 +30,12 @@ export async function persistBehind(counters: MemoryCounters, kv: Keyv, logger: 
     if (!mayWrite()) return writing;
     const { set, deleted } = counters.takeChanges();
     if (set.length === 0 && deleted.length === 0) return writing;
-    for (const [key, entry] of set) state[key] = { value: entry.value, expiresAt: Number.isFinite(entry.expiresAt) ? entry.expiresAt : null };
+    // Saved on the wall clock, which the next process shares; the counters run on this process's
+    // own (steady-now.ts), which drifts from it by any step the wall clock took since the start.
+    const wallOffset = Date.now() - steadyNow();
+    for (const [key, entry] of set) state[key] = { value: entry.value, expiresAt: Number.isFinite(entry.expiresAt) ? entry.expiresAt + wallOffset : null };
     for (const key of deleted) delete state[key];
-    const now = steadyNow(); // the counters' own clock
+    const now = Date.now();
     for (const [key, entry] of Object.entries(state)) if (entry.expiresAt !== null && entry.expiresAt <= now) delete state[key];
     writing = writing.then(() => kv.set(SNAPSHOT_KEY, state)).then(
       () => {
@@ -64,7 +67,9 @@ export async function persistBehind(counters: MemoryCounters, kv: Keyv, logger: 
  */
 export async function restoreCounters(counters: MemoryCounters, kv: Keyv, logger: Logger): Promise<Snapshot> {
   const state: Snapshot = { ...(await readSnapshot(kv, logger)) };
-  counters.restore(Object.entries(state).map(([key, e]) => [key, { value: e.value, expiresAt: e.expiresAt ?? Infinity }]));
+  // Wall-clock times (see the save) on this process's steady clock.
+  const steadyOffset = steadyNow() - Date.now();
+  counters.restore(Object.entries(state).map(([key, e]) => [key, { value: e.value, expiresAt: e.expiresAt === null ? Infinity : e.expiresAt + steadyOffset }]));
   return state;
 }
 

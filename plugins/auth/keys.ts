@@ -142,8 +142,13 @@ export class KeyStore {
       this.slotsAfter(last),
     ]);
     const ids = new Set([...(legacy ?? []), ...slotted.filter((id) => id !== undefined), ...beyond]);
-    const keys = await inBatches([...ids], (id) => this.kv.get(`id:${id}`));
-    return keys.filter((k): k is GatewayKey => k !== undefined).map((k) => this.view(k));
+    const records = (await inBatches([...ids], (id) => this.kv.get(`id:${id}`))).filter((k): k is GatewayKey => k !== undefined);
+    // The revocation marks of keys whose record does not say revoked (see withMark), a hundred at a time too.
+    const marks = await inBatches(records, async (key): Promise<string | undefined> => (key.revokedAt ? undefined : this.kv.get(`revoked:${key.id}`)));
+    return records.map((key, i) => {
+      const mark = marks[i];
+      return this.view(mark ? { ...key, revokedAt: mark } : key);
+    });
   }
 
   async get(id: string): Promise<KeyView | undefined> {
