@@ -24,7 +24,11 @@
  *   (github/docs data/tables/copilot/models-and-pricing.yml), pydantic/genai-prices
  *   (prices/providers/openai.yml, checked 2025-11-13), TokenMix (read 2026-06-04) and
  *   api-evangelist (read 2026-05-04). gpt-5.4 and gpt-5.5 cost more above 272K prompt tokens.
- *   Left out for conflicting sources: gpt-5.6-*, gpt-6-*.
+ *   Left out for conflicting sources: gpt-5.6-*, gpt-6-*. gpt-4o-2024-05-13 at its launch price
+ *   ($5 / $15: OpenRouter's model page and lobe-chat's model bank, read 2026-12-07). The hosted web
+ *   search tool: "$10 / 1k calls + search content tokens billed at model rates" (the pricing page as
+ *   quoted on community.openai.com/t/1363698, read 2026-12-07). Flex and priority processing
+ *   (`service_tier`) are billed at the standard rates here: not priced apart yet.
  * - Google Gemini: https://ai.google.dev/gemini-api/docs/pricing was NOT in the index. 2.5 Pro
  *   input/output/cache and the >200k tier are quoted from that page in Google's forum
  *   (discuss.ai.google.dev/t/107349); 2.5 Flash and Flash-Lite input/output from DeployBase and
@@ -80,6 +84,8 @@ export const PRICES_READ_ON = '2026-11-23';
 const claude = (input: number, output: number, cachedInput: number, cacheWrite: number): ModelPrice => ({ input, output, cachedInput, cacheWrite, cacheWrite1h: input * 2, webSearchPer1k: 10 });
 const rates = (input: number, cachedInput: number | undefined, output: number): ModelPrice =>
   cachedInput === undefined ? { input, output } : { input, cachedInput, output };
+/** OpenAI's hosted web search (Responses' `web_search_call` items) is $10 per 1,000 calls on every model, on top of its tokens. */
+const openai = (input: number, cachedInput: number | undefined, output: number): ModelPrice => ({ ...rates(input, cachedInput, output), webSearchPer1k: 10 });
 
 /** Keys: a bare model id (any provider) or `provider/model` (that provider only). Dated ids match their base key. */
 export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
@@ -108,22 +114,24 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   'claude-3-5-haiku': claude(0.8, 4, 0.08, 1),
 
   // OpenAI
-  'gpt-5.5': { ...rates(5, 0.5, 30), tiers: [{ aboveInputTokens: 272_000, input: 10, cachedInput: 1, output: 45 }] },
-  'gpt-5.4': { ...rates(2.5, 0.25, 15), tiers: [{ aboveInputTokens: 272_000, input: 5, cachedInput: 0.5, output: 22.5 }] },
-  'gpt-5.4-mini': rates(0.75, 0.075, 4.5),
-  'gpt-5.4-nano': rates(0.2, 0.02, 1.25),
-  'gpt-5.2': rates(1.75, 0.175, 14),
-  'gpt-5.1': rates(1.25, 0.125, 10),
-  'gpt-5': rates(1.25, 0.125, 10),
-  'gpt-5-mini': rates(0.25, 0.025, 2),
-  'gpt-5-nano': rates(0.05, 0.005, 0.4),
-  'gpt-4.1': rates(2, 0.5, 8),
-  'gpt-4.1-mini': rates(0.4, 0.1, 1.6),
-  'gpt-4.1-nano': rates(0.1, 0.025, 0.4),
-  'gpt-4o': rates(2.5, 1.25, 10),
-  'gpt-4o-mini': rates(0.15, 0.075, 0.6),
-  o3: rates(2, 0.5, 8),
-  'o4-mini': rates(1.1, 0.275, 4.4),
+  'gpt-5.5': { ...openai(5, 0.5, 30), tiers: [{ aboveInputTokens: 272_000, input: 10, cachedInput: 1, output: 45 }] },
+  'gpt-5.4': { ...openai(2.5, 0.25, 15), tiers: [{ aboveInputTokens: 272_000, input: 5, cachedInput: 0.5, output: 22.5 }] },
+  'gpt-5.4-mini': openai(0.75, 0.075, 4.5),
+  'gpt-5.4-nano': openai(0.2, 0.02, 1.25),
+  'gpt-5.2': openai(1.75, 0.175, 14),
+  'gpt-5.1': openai(1.25, 0.125, 10),
+  'gpt-5': openai(1.25, 0.125, 10),
+  'gpt-5-mini': openai(0.25, 0.025, 2),
+  'gpt-5-nano': openai(0.05, 0.005, 0.4),
+  'gpt-4.1': openai(2, 0.5, 8),
+  'gpt-4.1-mini': openai(0.4, 0.1, 1.6),
+  'gpt-4.1-nano': openai(0.1, 0.025, 0.4),
+  // The first gpt-4o snapshot kept its launch price; later ones are gpt-4o's (a dated key wins over its base).
+  'gpt-4o-2024-05-13': openai(5, undefined, 15),
+  'gpt-4o': openai(2.5, 1.25, 10),
+  'gpt-4o-mini': openai(0.15, 0.075, 0.6),
+  o3: openai(2, 0.5, 8),
+  'o4-mini': openai(1.1, 0.275, 4.4),
   'text-embedding-3-small': rates(0.02, undefined, 0),
   'text-embedding-3-large': rates(0.13, undefined, 0),
 
