@@ -52,7 +52,7 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
   const completion = count(usage.completion_tokens);
   const searches = count((usage.server_tool_use as { web_search_requests?: number } | undefined)?.web_search_requests);
   const reasoning = Math.min(count(usage.completion_tokens_details?.reasoning_tokens), completion);
-  const rates = ratesFor(price, prompt);
+  const rates = ratesAt(price, prompt, usage.service_tier);
 
   const writes = cacheWriteRates(rates);
   // Picodollars a token: the price's six decimals make each a whole number.
@@ -102,6 +102,13 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
 export function cacheWriteRates(rates: Rates): { minutes: number; hour: number } {
   const minutes = rates.cacheWrite ?? rates.input;
   return { minutes, hour: rates.cacheWrite1h ?? minutes };
+}
+
+/** The rates of a request: by its prompt length (`ratesFor`), and by the processing tier that served it, where the price has one. */
+export function ratesAt(price: ModelPrice, promptTokens: number, serviceTier: unknown): Rates {
+  const rates = ratesFor(price, promptTokens);
+  const tier = serviceTier === 'flex' || serviceTier === 'priority' ? price.serviceTiers?.[serviceTier] : undefined;
+  return tier && rates === price ? { ...price, ...tier } : rates;
 }
 
 /** The base rates, replaced by those of the highest tier the prompt length is above. */

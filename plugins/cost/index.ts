@@ -9,7 +9,7 @@
 import { definePlugin, type ChatCompletionRequest, type NativeRequest, type Target, type Usage } from 'llm-gateway/plugin';
 import { pricing, type Pricing } from './pricing.js';
 import { cacheWriteAsked } from './cache-marks.js';
-import { cacheWriteRates, costOf, ratesFor } from './cost.js';
+import { cacheWriteRates, costOf, ratesAt } from './cost.js';
 import { createPriceBook, type PriceBook } from './price-book.js';
 import type { ModelPrice } from './prices.js';
 
@@ -92,7 +92,7 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
       for (const target of targets) {
         const price = book.lookup(target.provider, target.model);
         if (!price) continue;
-        const rates = ratesFor(price, promptTokens);
+        const rates = ratesAt(price, promptTokens, request.service_tier);
         // A prompt marked for the cache may be written to it whole, at the write price.
         const write = cacheWriteRates(rates);
         const prompt = writes === 'none' ? rates.input : Math.max(rates.input, write.minutes, writes === 'hour' ? write.hour : 0);

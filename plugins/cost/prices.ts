@@ -27,8 +27,10 @@
  *   Left out for conflicting sources: gpt-5.6-*, gpt-6-*. gpt-4o-2024-05-13 at its launch price
  *   ($5 / $15: OpenRouter's model page and lobe-chat's model bank, read 2026-12-07). The hosted web
  *   search tool: "$10 / 1k calls + search content tokens billed at model rates" (the pricing page as
- *   quoted on community.openai.com/t/1363698, read 2026-12-07). Flex and priority processing
- *   (`service_tier`) are billed at the standard rates here: not priced apart yet.
+ *   quoted on community.openai.com/t/1363698, read 2026-12-07). Flex processing (`service_tier:
+ *   'flex'`) at Batch rates, half of standard (developers.openai.com/api/docs/guides/flex-processing);
+ *   priority processing only where its price was read (gpt-5.4, openai.com/api-priority-processing,
+ *   2026-12-07); other models' priority answers are billed at standard rates.
  * - Google Gemini: https://ai.google.dev/gemini-api/docs/pricing was NOT in the index. 2.5 Pro
  *   input/output/cache and the >200k tier are quoted from that page in Google's forum
  *   (discuss.ai.google.dev/t/107349); 2.5 Flash and Flash-Lite input/output from DeployBase and
@@ -76,6 +78,12 @@ export interface PriceTier extends Partial<Rates> {
 
 export interface ModelPrice extends Rates {
   tiers?: readonly PriceTier[];
+  /**
+   * Rates for a processing tier the answer says served it (OpenAI's `service_tier`): `flex` at Batch
+   * rates, `priority` at its own. They replace the standard rates below a long-context tier; above
+   * one, the tier's rates apply (no flex or priority price is known there).
+   */
+  serviceTiers?: { readonly flex?: Partial<Rates>; readonly priority?: Partial<Rates> };
 }
 
 export const PRICES_READ_ON = '2026-11-23';
@@ -85,7 +93,12 @@ const claude = (input: number, output: number, cachedInput: number, cacheWrite: 
 const rates = (input: number, cachedInput: number | undefined, output: number): ModelPrice =>
   cachedInput === undefined ? { input, output } : { input, cachedInput, output };
 /** OpenAI's hosted web search (Responses' `web_search_call` items) is $10 per 1,000 calls on every model, on top of its tokens. */
-const openai = (input: number, cachedInput: number | undefined, output: number): ModelPrice => ({ ...rates(input, cachedInput, output), webSearchPer1k: 10 });
+const openai = (input: number, cachedInput: number | undefined, output: number): ModelPrice => ({
+  ...rates(input, cachedInput, output),
+  webSearchPer1k: 10,
+  // Flex processing: "Tokens are priced at Batch API rates" (OpenAI's flex guide), half of standard.
+  serviceTiers: { flex: rates(input / 2, cachedInput === undefined ? undefined : cachedInput / 2, output / 2) },
+});
 
 /** Keys: a bare model id (any provider) or `provider/model` (that provider only). Dated ids match their base key. */
 export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
@@ -115,7 +128,12 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
 
   // OpenAI
   'gpt-5.5': { ...openai(5, 0.5, 30), tiers: [{ aboveInputTokens: 272_000, input: 10, cachedInput: 1, output: 45 }] },
-  'gpt-5.4': { ...openai(2.5, 0.25, 15), tiers: [{ aboveInputTokens: 272_000, input: 5, cachedInput: 0.5, output: 22.5 }] },
+  'gpt-5.4': {
+    ...openai(2.5, 0.25, 15),
+    tiers: [{ aboveInputTokens: 272_000, input: 5, cachedInput: 0.5, output: 22.5 }],
+    // "GPT-5.4 excludes long context $5.00 $0.500 $30.00" (openai.com/api-priority-processing).
+    serviceTiers: { flex: rates(1.25, 0.125, 7.5), priority: rates(5, 0.5, 30) },
+  },
   'gpt-5.4-mini': openai(0.75, 0.075, 4.5),
   'gpt-5.4-nano': openai(0.2, 0.02, 1.25),
   'gpt-5.2': openai(1.75, 0.175, 14),

@@ -14,3 +14,11 @@ export function readHostUsage(usage: Usage | null | undefined): void {
   if (typeof hits !== 'number' || usage.prompt_tokens_details?.cached_tokens !== undefined) return;
   usage.prompt_tokens_details = { ...usage.prompt_tokens_details, cached_tokens: hits };
 }
+
+/**
+ * The processing tier that served an answer (OpenAI's `service_tier`, on the completion and each
+ * chunk), kept in its usage: flex and priority are billed at rates of their own (plugins/cost).
+ */
+export function carryServiceTier(usage: Usage | null | undefined, serviceTier: unknown): void {
+  if (typeof usage === 'object' && usage !== null && (serviceTier === 'flex' || serviceTier === 'priority')) usage.service_tier = serviceTier;
+}

@@ -12,9 +12,10 @@
  * body will include the service_tier value based on the processing mode actually used to serve the
  * request."
  *
- * NOT MENDED YET (found on 2026-12-07, left for the next session: docs/development.md): each case is
- * `it.fails`, so it runs and stays a failure the suite expects; once service tiers are priced, vitest
- * reports these as passing unexpectedly, and `.fails` comes off.
+ * Before its fix every case failed: a priority answer was billed and reserved at standard rates
+ * (a budget could be passed), a flex one at twice its price. Now the answer's tier is carried in its
+ * usage (plugins/openai/host-usage.ts `carryServiceTier`, the Responses translation) and priced by
+ * the row's `serviceTiers` (plugins/cost `ratesAt`), the reservation too.
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -67,7 +68,7 @@ async function loggedCost(keyId: string): Promise<number | null | undefined> {
 const USAGE = { prompt_tokens: 100_000, completion_tokens: 10_000, total_tokens: 110_000 };
 
 describe('OpenAI service tiers are billed at the tier that served the request', () => {
-  it.fails('priority (chat completion): the key pays the priority price', async () => {
+  it('priority (chat completion): the key pays the priority price', async () => {
     const key = await createKey();
     upstream.enqueue({ body: completion({ model: 'gpt-5.4-2026-03-05', usage: USAGE, extra: { service_tier: 'priority' } }) });
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key.secret, maxRetries: 0 });
@@ -79,7 +80,7 @@ describe('OpenAI service tiers are billed at the tier that served the request', 
     expect(await loggedCost(key.id)).toBeCloseTo(0.8, 6);
   });
 
-  it.fails('priority (stream): the key pays the priority price', async () => {
+  it('priority (stream): the key pays the priority price', async () => {
     const key = await createKey();
     const tier = { service_tier: 'priority', model: 'gpt-5.4' };
     upstream.enqueue({
@@ -99,7 +100,7 @@ describe('OpenAI service tiers are billed at the tier that served the request', 
     expect(await spentUsd(key.id)).toBeCloseTo(0.8, 6);
   });
 
-  it.fails('priority: the reservation covers the priority price (a request that could cost more than the budget is refused)', async () => {
+  it('priority: the reservation covers the priority price (a request that could cost more than the budget is refused)', async () => {
     // $0.40 a day. Asked for: up to 20 000 answer tokens at priority, 20 000 × $30/M = $0.60, more
     // than the budget, so by the gateway's own rule ("the reservation is the most the request can
     // cost") it must be refused with 402. At the standard price it reserves $0.30 and lets it
@@ -113,7 +114,7 @@ describe('OpenAI service tiers are billed at the tier that served the request', 
     expect(outcome).toBe(402);
   });
 
-  it.fails('flex (chat completion): the key pays the flex (Batch) price, half of standard', async () => {
+  it('flex (chat completion): the key pays the flex (Batch) price, half of standard', async () => {
     const key = await createKey();
     upstream.enqueue({ body: completion({ model: 'gpt-5.4', usage: USAGE, extra: { service_tier: 'flex' } }) });
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key.secret, maxRetries: 0 });
@@ -123,7 +124,7 @@ describe('OpenAI service tiers are billed at the tier that served the request', 
     expect(await spentUsd(key.id)).toBeCloseTo(0.2, 6);
   });
 
-  it.fails('priority (Responses API, passed through natively): the key pays the priority price', async () => {
+  it('priority (Responses API, passed through natively): the key pays the priority price', async () => {
     const key = await createKey();
     const response = responsesObject([{ text: 'hi' }], { model: 'gpt-5.4', usage: { input_tokens: 100_000, output_tokens: 10_000 } });
     upstream.enqueue({ body: { ...response, service_tier: 'priority' } });
