@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auth, cost, usageLogger, type UsageRecord } from '../../index.js';
 import { anthropicMessage, anthropicStreamEvents } from '../support/anthropic-wire.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { keySpend } from '../support/key-spend.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
 const ADMIN = 'cache-cost-admin-key-0123456789';
@@ -32,21 +33,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 beforeEach(() => upstream.reset());
-
-async function createKey(dailyUsd = 10): Promise<{ id: string; secret: string }> {
-  const res = await fetch(`${gw.url}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `cache-${Math.random().toString(36).slice(2)}`, budget: { dailyUsd } }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; secret: string };
-}
-
-async function spentUsd(id: string): Promise<number> {
-  const res = await fetch(`${gw.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return ((await res.json()) as { usage: { spentUsd: { daily: number } } }).usage.spentUsd.daily;
-}
+const { createKey, spentUsd } = keySpend(() => gw.url, ADMIN);
 
 describe('prompt caching through the native Anthropic path', () => {
   it('charges a key 1-hour cache writes at twice the input price, and passes the split on to the client', async () => {

@@ -11,9 +11,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auth, cost, usageLogger } from '../../index.js';
 import { anthropicMessage, sseEvent } from '../support/anthropic-wire.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { keySpend } from '../support/key-spend.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
-const ADMIN = 'review-anthropic-admin-key-0123456789';
+const ADMIN = 'web-search-cost-admin-key-0123456789';
 
 let upstream: MockUpstream;
 let gw: RunningGateway;
@@ -30,21 +31,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 beforeEach(() => upstream.reset());
-
-async function createKey(dailyUsd = 10): Promise<{ id: string; secret: string }> {
-  const res = await fetch(`${gw.url}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `review-${Math.random().toString(36).slice(2)}`, budget: { dailyUsd } }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; secret: string };
-}
-
-async function spentUsd(id: string): Promise<number> {
-  const res = await fetch(`${gw.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return ((await res.json()) as { usage: { spentUsd: { daily: number } } }).usage.spentUsd.daily;
-}
+const { createKey, spentUsd } = keySpend(() => gw.url, ADMIN);
 
 describe('server tool use is billed', () => {
   // https://platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool: "Web search is

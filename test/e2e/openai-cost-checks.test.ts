@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auth, cost, usageLogger } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { keySpend } from '../support/key-spend.js';
 import { completion, startMockUpstream, wordChunks, type MockUpstream } from '../support/mock-upstream.js';
 import { responsesObject } from '../../sdk/testing/responses-wire.js';
 
@@ -25,19 +26,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 beforeEach(() => upstream.reset());
-
-async function createKey(dailyUsd = 10): Promise<{ id: string; secret: string }> {
-  const res = await fetch(`${gw.url}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `review-${Math.random().toString(36).slice(2)}`, budget: { dailyUsd } }),
-  });
-  return (await res.json()) as { id: string; secret: string };
-}
-async function spentUsd(id: string): Promise<number> {
-  const res = await fetch(`${gw.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return ((await res.json()) as { usage: { spentUsd: { daily: number } } }).usage.spentUsd.daily;
-}
+const { createKey, spentUsd } = keySpend(() => gw.url, ADMIN);
 
 describe('OpenAI billing checks that hold', () => {
   it('chat: cached input and reasoning tokens (gpt-5.4)', async () => {

@@ -15,6 +15,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auth, cost, usageLogger } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { keySpend } from '../support/key-spend.js';
 import { completion, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
 const ADMIN = 'openai-cost-admin-key-0123456789';
@@ -34,21 +35,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 beforeEach(() => upstream.reset());
-
-async function createKey(dailyUsd = 10): Promise<{ id: string; secret: string }> {
-  const res = await fetch(`${gw.url}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `review-${Math.random().toString(36).slice(2)}`, budget: { dailyUsd } }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; secret: string };
-}
-
-async function spentUsd(id: string): Promise<number> {
-  const res = await fetch(`${gw.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return ((await res.json()) as { usage: { spentUsd: { daily: number } } }).usage.spentUsd.daily;
-}
+const { createKey, spentUsd } = keySpend(() => gw.url, ADMIN);
 
 describe('dated OpenAI snapshots priced apart from their alias', () => {
   it('gpt-4o-2024-05-13 is billed at $5 / $15, not at gpt-4o\'s $2.50 / $10', async () => {

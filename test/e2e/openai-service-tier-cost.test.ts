@@ -21,6 +21,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auth, cost, usageLogger } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { keySpend } from '../support/key-spend.js';
 import { chunk, completion, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 import { responsesObject } from '../../sdk/testing/responses-wire.js';
 
@@ -41,27 +42,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 beforeEach(() => upstream.reset());
-
-async function createKey(dailyUsd = 10): Promise<{ id: string; secret: string }> {
-  const res = await fetch(`${gw.url}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `review-${Math.random().toString(36).slice(2)}`, budget: { dailyUsd } }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; secret: string };
-}
-
-async function spentUsd(id: string): Promise<number> {
-  const res = await fetch(`${gw.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return ((await res.json()) as { usage: { spentUsd: { daily: number } } }).usage.spentUsd.daily;
-}
-
-async function loggedCost(keyId: string): Promise<number | null | undefined> {
-  const res = await fetch(`${gw.url}/admin/logs?keyId=${keyId}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  const body = (await res.json()) as { data?: Array<{ costUsd: number | null }>; records?: Array<{ costUsd: number | null }> };
-  return (body.data ?? body.records ?? [])[0]?.costUsd;
-}
+const { createKey, spentUsd, loggedCostUsd: loggedCost } = keySpend(() => gw.url, ADMIN);
 
 // 100 000 prompt tokens and 10 000 completion tokens on gpt-5.4:
 // standard $0.25 + $0.15 = $0.40; priority $0.50 + $0.30 = $0.80; flex (batch, half) $0.20.

@@ -16,6 +16,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auth, cost, usageLogger } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { keySpend } from '../support/key-spend.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 import { responsesObject, responsesSseEvent } from '../../sdk/testing/responses-wire.js';
 
@@ -36,21 +37,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 beforeEach(() => upstream.reset());
-
-async function createKey(dailyUsd = 10): Promise<{ id: string; secret: string }> {
-  const res = await fetch(`${gw.url}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `review-${Math.random().toString(36).slice(2)}`, budget: { dailyUsd } }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; secret: string };
-}
-
-async function spentUsd(id: string): Promise<number> {
-  const res = await fetch(`${gw.url}/admin/keys/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return ((await res.json()) as { usage: { spentUsd: { daily: number } } }).usage.spentUsd.daily;
-}
+const { createKey, spentUsd } = keySpend(() => gw.url, ADMIN);
 
 const search = (index: number, query: string) => ({ id: `ws_mock_${index}`, type: 'web_search_call', status: 'completed', action: { type: 'search', query } });
 
