@@ -21,7 +21,11 @@ import { REQUEST_ABORT, RequestAbort, withLazySignal } from './request-abort.js'
 import { askForStreamUsage } from './protocol/stream-usage.js';
 import { rarely } from './rarely.js';
 
+/** A provider's failures of one kind (`provider code`): the first logged, then one a minute (core/rarely.ts). */
+type FailureLog = ReturnType<typeof rarely<string>>;
+
 export function createProviderCall(runtime: ProviderRuntime, events: EventBus, logger: Logger): UpstreamHandler {
+  const failureLog: FailureLog = rarely<string>();
   const advisory = new AdvisoryFields();
   const chat = async (provider: Provider, { ctx, target, signal: trySignal, headers }: UpstreamCall): Promise<ChatResult> => {
     // Per-target overrides are written in OpenAI terms, so such a target gets the translation.
@@ -65,7 +69,7 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     try {
       result = ctx.operation === 'embeddings' ? await embed(provider, call) : await chat(provider, call);
     } catch (cause) {
-      const error = asProviderError(cause, target.provider, ctx, logger, trySignal);
+      const error = asProviderError(cause, target.provider, ctx, logger, failureLog, trySignal);
       attempt.endedAt = ctx.elapsed();
       attempt.outcome = 'error';
       attempt.status = error.status;
@@ -88,7 +92,7 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     attempt.outcome = 'ok';
     if (result.usageSoFar !== undefined) ctx.set(soFarSlot, { target, read: result.usageSoFar });
     events.emit('attempt:end', ctx, attempt);
-    return { ...result, chunks: observeStream(result.chunks, ctx, attempt, logger) };
+    return { ...result, chunks: observeStream(result.chunks, ctx, attempt, logger, failureLog) };
   };
 }
 
@@ -180,7 +184,7 @@ function upstreamBody(request: ChatCompletionRequest, target: Target): ChatCompl
  * failed try, whose answer never started: it no longer names the target that serves the request
  * (`servedBy`), which the next try sets if it answers; nothing is billed to it.
  */
-function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt, logger: Logger): AsyncIterable<ChatCompletionChunk> {
+function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayContext, attempt: Attempt, logger: Logger, failureLog: FailureLog): AsyncIterable<ChatCompletionChunk> {
   let started = false;
   const observed = tapStream(chunks, {
     chunk(chunk) {
@@ -188,7 +192,7 @@ function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayC
       started ||= isMeaningfulChunk(chunk);
       if (chunk.usage) ctx.usage = chunk.usage;
     },
-    mapError: (cause) => asProviderError(cause, attempt.target.provider, ctx, logger),
+    mapError: (cause) => asProviderError(cause, attempt.target.provider, ctx, logger, failureLog),
     end(error) {
       if (error !== undefined) {
         attempt.outcome = 'error';
@@ -201,23 +205,15 @@ function observeStream(chunks: AsyncIterable<ChatCompletionChunk>, ctx: GatewayC
   return markPassable(markUnchanged(observed), ctx.passThrough);
 }
 
-/** A provider's failures of one kind: the first logged, then one a minute (core/rarely.ts), per gateway (its logger). */
-const failureLogs = new WeakMap<Logger, ReturnType<typeof rarely<string>>>();
-function failureLogOf(logger: Logger): ReturnType<typeof rarely<string>> {
-  let log = failureLogs.get(logger);
-  if (!log) failureLogs.set(logger, (log = rarely<string>()));
-  return log;
-}
-
 /**
  * Adapters should throw GatewayErrors; anything else is a bug in the adapter, reported as a 502.
  * What an internal error says (hosts, paths, credentials) is logged with the request's id, never
  * sent to the client; so is the internal cause a GatewayError carries.
  */
-function asProviderError(cause: unknown, provider: string, ctx: GatewayContext, logger: Logger, trySignal?: AbortSignal): GatewayError {
+function asProviderError(cause: unknown, provider: string, ctx: GatewayContext, logger: Logger, failureLog: FailureLog, trySignal?: AbortSignal): GatewayError {
   if (isGatewayError(cause)) {
     if (cause.cause !== undefined && !isGatewayError(cause.cause)) {
-      failureLogOf(logger)(`${provider} ${cause.code}`, (notLogged) => logger.warn('provider call failed', { requestId: ctx.id, provider, error: cause.message, cause: cause.cause, ...(notLogged ? { failuresNotLogged: notLogged } : {}) }));
+      failureLog(`${provider} ${cause.code}`, (notLogged) => logger.warn('provider call failed', { requestId: ctx.id, provider, error: cause.message, cause: cause.cause, ...(notLogged ? { failuresNotLogged: notLogged } : {}) }));
     }
     return cause;
   }

@@ -82,6 +82,7 @@ export { compileGlob, matchesModelGlob, type GlobMatcher } from './plugin/model-
 export { outsidePipeline, refusedOnTheApi } from './plugin/outside-pipeline.js';
 export { genAiOperationName } from './plugin/gen-ai-names.js';
 export { isIsoDate, utcTime } from './plugin/iso-date.js';
+export { rarely } from '../core/rarely.js';
 export { appendAll } from './plugin/append-all.js';
 export { StreamedThinking } from './plugin/streamed-thinking.js';
 export { StreamedToolCalls } from './plugin/streamed-tool-calls.js';

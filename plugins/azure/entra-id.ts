@@ -12,7 +12,7 @@
  * background before it expires, while the one in hand still serves.
  */
 import { createRequire } from 'node:module';
-import { ConfigError, GatewayError, isGatewayError, type Logger } from 'llm-gateway/plugin';
+import { ConfigError, GatewayError, isGatewayError, rarely, type Logger } from 'llm-gateway/plugin';
 
 /** The scope of Azure OpenAI and Foundry in Azure's public cloud; sovereign clouds have their own. */
 export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
@@ -98,23 +98,13 @@ export function entraIdTokens(provider: string, scope: string, logger: Logger, t
 }
 
 /**
- * Logs why no token came, at most once a minute a provider: the reasons of one cause differ from
- * request to request (MSAL writes each answer's correlation id and time into them).
+ * Logs why no token came, at most once a minute a provider (`rarely`): the reasons of one cause
+ * differ from request to request (MSAL writes each answer's correlation id and time into them).
  */
 function failureLog(provider: string, scope: string, logger: Logger): (reason: string) => void {
-  let loggedAt = -Infinity;
-  let unlogged = 0;
-  return (reason) => {
-    const now = Date.now();
-    if (now - loggedAt < LOG_EVERY_MS) {
-      unlogged++;
-      return;
-    }
-    // The reason stays in the gateway's log: it names the identity sources this machine has.
-    logger.warn('no Microsoft Entra ID token for the provider', { provider, scope, reason, ...(unlogged > 0 ? { failuresNotLogged: unlogged } : {}) });
-    loggedAt = now;
-    unlogged = 0;
-  };
+  const once = rarely<'no token'>(LOG_EVERY_MS);
+  // The reason stays in the gateway's log: it names the identity sources this machine has.
+  return (reason) => once('no token', (notLogged) => logger.warn('no Microsoft Entra ID token for the provider', { provider, scope, reason, ...(notLogged ? { failuresNotLogged: notLogged } : {}) }));
 }
 
 function loadAzureIdentity(provider: string): AzureIdentity {
