@@ -143,12 +143,9 @@ export class KeyStore {
     ]);
     const ids = new Set([...(legacy ?? []), ...slotted.filter((id) => id !== undefined), ...beyond]);
     const records = (await inBatches([...ids], (id) => this.kv.get(`id:${id}`))).filter((k): k is GatewayKey => k !== undefined);
-    // The revocation marks of keys whose record does not say revoked (see withMark), a hundred at a time too.
+    // The revocation marks of keys whose record does not say revoked (see withRevocation), a hundred at a time too.
     const marks = await inBatches(records, async (key): Promise<string | undefined> => (key.revokedAt ? undefined : this.kv.get(`revoked:${key.id}`)));
-    return records.map((key, i) => {
-      const mark = marks[i];
-      return this.view(mark ? { ...key, revokedAt: mark } : key);
-    });
+    return records.map((key, i) => this.view(withRevocation(key, marks[i])));
   }
 
   async get(id: string): Promise<KeyView | undefined> {
@@ -156,14 +153,10 @@ export class KeyStore {
     return key && this.view(key);
   }
 
-  /**
-   * The key's record, revoked if its revocation mark says so though the record does not: a replica
-   * of a build before the marks (2026-12-05), during a rolling upgrade, writes back an update it
-   * read before a revocation, and the leaked key worked again on every replica.
-   */
+  /** The key's record, with its revocation mark (`withRevocation`). */
   private async withMark(id: string): Promise<GatewayKey | undefined> {
     const [key, revokedAt] = await Promise.all([this.kv.get(`id:${id}`), this.kv.get(`revoked:${id}`)]);
-    return key && !key.revokedAt && revokedAt ? { ...key, revokedAt } : key;
+    return key && withRevocation(key, revokedAt);
   }
 
   /** Replaces what a key may do (models, limits, budget, team, name, expiry); `null` clears a field. */
@@ -361,6 +354,15 @@ export class KeyStore {
 const LIST_BATCH = 100;
 
 /** `Promise.all(items.map(read))`, LIST_BATCH at a time, in order. */
+/**
+ * A key's record, revoked if its revocation mark says so though the record does not: a replica of
+ * a build before the marks (2026-12-05), during a rolling upgrade, writes back an update it read
+ * before a revocation, and the leaked key worked again on every replica.
+ */
+function withRevocation(key: GatewayKey, mark: string | undefined): GatewayKey {
+  return !key.revokedAt && mark ? { ...key, revokedAt: mark } : key;
+}
+
 async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += LIST_BATCH) out.push(...(await Promise.all(items.slice(i, i + LIST_BATCH).map(read))));
