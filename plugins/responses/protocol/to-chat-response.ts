@@ -41,7 +41,7 @@ export function toChatCompletion(response: ResponseObject, raw: string): ChatCom
     model: response.model,
     choices: [{ index: 0, message, finish_reason: finishReason(response, toolCalls.length > 0), logprobs: null }],
   };
-  const usage = toChatUsage(response.usage, response.output as never, (response as { service_tier?: unknown }).service_tier);
+  const usage = toChatUsage(response.usage, response);
   if (usage) completion.usage = usage;
   return attachNative(completion, { protocol: 'openai-responses', event: 'response', data: raw });
 }
@@ -126,7 +126,7 @@ export class ResponsesStreamTranslator {
         this.ended = true;
         const response = (data.response ?? {}) as ResponseObject;
         const finish = this.chunk([{ index: 0, delta: {}, finish_reason: finishReason(response, this.toolIndex.size > 0), logprobs: null }]);
-        const usage = toChatUsage(response.usage, response.output as never, (response as { service_tier?: unknown }).service_tier);
+        const usage = toChatUsage(response.usage, response);
         return usage ? [finish, { ...this.chunk([]), usage }] : [finish];
       }
       case 'response.failed':
@@ -156,8 +156,8 @@ function finishReason(response: Partial<ResponseObject>, calledTools: boolean): 
   return calledTools ? 'tool_calls' : 'stop';
 }
 
-/** Responses usage in chat terms. */
-export function toChatUsage(usage: ResponseUsage | null | undefined, output?: readonly { type: string; action?: { type?: unknown } }[], serviceTier?: unknown): Usage | undefined {
+/** Responses usage in chat terms; `response`, the Response it came with, for what is billed besides tokens. */
+export function toChatUsage(usage: ResponseUsage | null | undefined, response?: Partial<ResponseObject>): Usage | undefined {
   if (!usage || typeof usage.input_tokens !== 'number') return undefined;
   const out: Usage = { prompt_tokens: usage.input_tokens, completion_tokens: usage.output_tokens ?? 0, total_tokens: usage.total_tokens ?? usage.input_tokens + (usage.output_tokens ?? 0) };
   const cached = usage.input_tokens_details?.cached_tokens;
@@ -166,10 +166,14 @@ export function toChatUsage(usage: ResponseUsage | null | undefined, output?: re
   if (typeof reasoning === 'number') out.completion_tokens_details = { reasoning_tokens: reasoning };
   // The hosted web search is billed a call (plugins/cost `webSearchPer1k`), in the name Anthropic's usage gives it.
   let searches = 0;
-  for (const item of output ?? []) if (item.type === 'web_search_call' && (item.action?.type ?? 'search') === 'search') searches++;
+  // Hosted tools' calls are not among ResponseOutputItem's kinds.
+  for (const item of (response?.output ?? []) as ReadonlyArray<{ type: string; action?: { type?: unknown } }>) {
+    if (item.type === 'web_search_call' && (item.action?.type ?? 'search') === 'search') searches++;
+  }
   if (searches > 0) out.server_tool_use = { web_search_requests: searches };
   // The processing tier that served it, billed at its own rates (plugins/cost `serviceTiers`).
-  if (serviceTier === 'flex' || serviceTier === 'priority') out.service_tier = serviceTier;
+  const tier = response?.service_tier;
+  if (tier === 'flex' || tier === 'priority') out.service_tier = tier;
   return out;
 }
 
