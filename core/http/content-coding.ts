@@ -16,18 +16,19 @@ type Decoder = (bytes: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
 /** zstd is in Node's zlib from 22.15 and 23.8; on Node 20 such a body is refused, saying so. */
 const zstdDecompress = (zlib as { zstdDecompress?: (bytes: Buffer, options: zlib.ZlibOptions, callback: (error: Error | null, result: Buffer) => void) => void }).zstdDecompress;
 
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
+
 const DECODERS: Readonly<Record<string, Decoder | undefined>> = {
-  gzip: promisify(zlib.gunzip),
-  'x-gzip': promisify(zlib.gunzip),
+  gzip: gunzip,
+  'x-gzip': gunzip,
   // HTTP's deflate is zlib-wrapped (RFC 9110), but some clients (.NET's DeflateStream) send the
   // raw stream, which browsers and curl read too: told apart by the zlib header's check bits.
   deflate: (bytes, options) => (bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && ((bytes[0]! << 8) | bytes[1]!) % 31 === 0 ? inflate : inflateRaw)(bytes, options),
   br: promisify(zlib.brotliDecompress),
   ...(zstdDecompress ? { zstd: promisify(zstdDecompress) } : {}),
 };
-
-const inflate = promisify(zlib.inflate);
-const inflateRaw = promisify(zlib.inflateRaw);
 
 /** More layers than any client sends; each one is a pass over the whole body. */
 const MOST_CODINGS = 2;
