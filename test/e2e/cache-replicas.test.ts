@@ -8,6 +8,7 @@ import { cache, dashboard, type CacheStats } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { at, startMockEmbeddings, type MockEmbeddings } from '../support/mock-embeddings.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { ownRedisDatabase } from '../support/redis-databases.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 /** Clearing is an admin route; the dashboard checks the admin key on a gateway without auth(). */
@@ -23,7 +24,7 @@ describe.skipIf(!REDIS_URL)('two replicas on one Redis', () => {
   beforeAll(async () => {
     // A Redis database of its own, emptied first: entries of an earlier run (whose mock vectors a
     // new mock process hands out again) must not answer this run's questions.
-    const store = Object.assign(new URL(REDIS_URL!), { pathname: '/6' }).toString();
+    const store = ownRedisDatabase(REDIS_URL!, 'cacheReplicas');
     upstream = await startMockUpstream();
     embeddings = await startMockEmbeddings();
     const start = () =>

@@ -24,10 +24,10 @@ import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 import { startStallableProxy, type StallableProxy } from '../support/stallable-proxy.js';
 import { logInWithFetch } from '../plugins/dashboard/login.js';
+import { ownRedisDatabase } from '../support/redis-databases.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const ADMIN_KEY = 'store-loss-admin-key-0123456789';
-const DB = '/13';
 if (!REDIS_URL) console.warn('REDIS_URL is not set: the dashboard session tests on Redis are skipped; .ci/run sets it.');
 
 const form = (cookie: string) => ({ cookie, 'content-type': 'application/x-www-form-urlencoded' });
@@ -40,7 +40,7 @@ describe.skipIf(!REDIS_URL)('dashboard sessions when Redis loses its data', () =
   let proxy: StallableProxy;
   let redis: ReturnType<typeof createClient>;
   const running: RunningGateway[] = [];
-  const direct = Object.assign(new URL(REDIS_URL ?? 'redis://x'), { pathname: DB }).toString();
+  const direct = ownRedisDatabase(REDIS_URL ?? 'redis://x', 'dashboardSessionAfterStoreLoss');
   const start = async (store = direct) => {
     const gw = await startGateway({ store, server: { adminKey: ADMIN_KEY }, providers: { mock: mockProvider(upstream) }, plugins: [dashboard()] });
     running.push(gw);
@@ -102,7 +102,7 @@ describe.skipIf(!REDIS_URL)('dashboard sessions when Redis loses its data', () =
 
   it('keeps a session it saw live through a store that does not answer, and refuses one it did not', async () => {
     await redis.flushDb();
-    const a = await start(`redis://127.0.0.1:${proxy.port}${DB}`);
+    const a = await start(ownRedisDatabase(`redis://127.0.0.1:${proxy.port}`, 'dashboardSessionAfterStoreLoss'));
     const b = await start();
     const seen = await logInWithFetch(a.url, ADMIN_KEY);
     expect(await config(a, seen.cookie!)).toBe(200);

@@ -25,13 +25,14 @@ import { auth, cache, dashboard } from '../../index.js';
 import { createLogger } from '../../core/logger.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { mockProvider, startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
+import { ownRedisDatabase } from '../support/redis-databases.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const ADMIN = 'redis-data-loss-admin-key-0123456789';
 const LOST = /the store lost data/;
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 
-const inDb = (db: number) => Object.assign(new URL(REDIS_URL ?? 'redis://x'), { pathname: `/${db}` }).toString();
+const OWN_DB = ownRedisDatabase(REDIS_URL ?? 'redis://x', 'storeDataLoss');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(check: () => boolean | Promise<boolean>, withinMs: number): Promise<boolean> {
@@ -52,11 +53,11 @@ afterAll(async () => {
 });
 
 describe.skipIf(!REDIS_URL)('a Redis flushed under running gateways', () => {
-  const redis = createClient({ url: inDb(14) });
+  const redis = createClient({ url: OWN_DB });
   const open: RunningGateway[] = [];
   const lines: string[] = [];
   const start = async (plugins: Parameters<typeof startGateway>[0]['plugins']) => {
-    const gw = await startGateway({ store: inDb(14), providers: { mock: mockProvider(upstream) }, plugins }, { logger: createLogger({ level: 'info', write: (line) => lines.push(line) }) });
+    const gw = await startGateway({ store: OWN_DB, providers: { mock: mockProvider(upstream) }, plugins }, { logger: createLogger({ level: 'info', write: (line) => lines.push(line) }) });
     open.push(gw);
     return gw;
   };

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../support/cli.js';
+import { ownRedisDatabase } from '../support/redis-databases.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
 let dir: string;
@@ -75,7 +76,7 @@ it.skipIf(!process.env.REDIS_URL)('on Redis, a current replica follows an overri
   const { createClient } = await import('redis');
   const { openStore } = await import('../../core/store/store.js');
   const { silentLogger } = await import('../../core/logger.js');
-  const url = Object.assign(new URL(process.env.REDIS_URL!), { pathname: '/13' }).toString();
+  const url = ownRedisDatabase(process.env.REDIS_URL!, 'upgradeLiveConfigOverrides');
   const admin = createClient({ url });
   await admin.connect();
   await admin.flushDb();

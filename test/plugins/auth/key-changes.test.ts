@@ -13,6 +13,7 @@ import { silentLogger } from '../../../core/logger.js';
 import { openStore, type Store, type TypedKv } from '../../../core/store/store.js';
 import { exclusively, LocalLeases } from '../../../core/store/exclusive.js';
 import { KeyStore, keyStateOf, type KeyPatch, type KeyRecords } from '../../../plugins/auth/keys.js';
+import { ownRedisDatabase } from '../../support/redis-databases.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 
@@ -182,7 +183,7 @@ describe('keys written by two processes', () => {
 
   it.skipIf(!REDIS_URL)('on Redis, two replicas creating keys at once: every key listed on both', async () => {
     // A database of its own, emptied first: the list is every key in the store.
-    const url = Object.assign(new URL(REDIS_URL!), { pathname: '/8' }).toString();
+    const url = ownRedisDatabase(REDIS_URL!, 'keyChangesOnTwoReplicas');
     const admin = createClient({ url });
     await admin.connect();
     await admin.flushDb();

@@ -11,6 +11,7 @@ import { auth, dashboard, dashboardStatus, usageLogger, type GatewayConfig } fro
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 import { logInWithFetch } from './login.js';
+import { ownRedisDatabase } from '../../support/redis-databases.js';
 
 const ADMIN_KEY = 'admin-key-of-the-access-tests';
 let upstream: MockUpstream;
@@ -267,7 +268,7 @@ const REDIS_URL = process.env.REDIS_URL;
 
 describe.skipIf(!REDIS_URL)('dashboard sessions on two replicas sharing Redis', () => {
   it('a logout on one replica ends the session on the other within seconds', async () => {
-    const store = Object.assign(new URL(REDIS_URL!), { pathname: '/9' }).toString();
+    const store = ownRedisDatabase(REDIS_URL!, 'dashboardSessionsOnTwoReplicas');
     const replica = () => startGateway({ store, server: { adminKey: ADMIN_KEY }, providers: { a: { type: 'openai-compatible', baseURL: upstream.baseURL, listModels: false } }, plugins: [dashboard()] });
     const [one, two] = [await replica(), await replica()];
     running.push(one, two);

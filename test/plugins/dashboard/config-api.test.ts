@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard, routing } from '../../../index.js';
 import type { RunningGateway } from '../../support/gateway.js';
 import { startLiveConfigGateways, type LiveConfigGateways } from '../../support/live-config.js';
+import { ownRedisDatabase } from '../../support/redis-databases.js';
 
 const ADMIN_KEY = 'admin-key-of-the-config-api-tests';
 let fixture: LiveConfigGateways;
@@ -113,7 +114,7 @@ describe('a provider whose key the file holds in clear', () => {
 
 const REDIS_URL = process.env.REDIS_URL;
 /** A database of its own, so live overrides other test files set on Redis at the same time never reach these gateways. */
-const redisDatabase = (url: string) => Object.assign(new URL(url), { pathname: '/7' }).toString();
+const redisDatabase = (url: string) => ownRedisDatabase(url, 'dashboardConfigApi');
 
 describe.skipIf(!REDIS_URL)('/admin/config on two replicas sharing Redis', () => {
   /** Two replicas of one config on this Redis database, with no overrides (another run may have left some). */
