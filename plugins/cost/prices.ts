@@ -29,8 +29,8 @@
  *   search tool: "$10 / 1k calls + search content tokens billed at model rates" (the pricing page as
  *   quoted on community.openai.com/t/1363698, read 2026-12-07). Flex processing (`service_tier:
  *   'flex'`) at Batch rates, half of standard (developers.openai.com/api/docs/guides/flex-processing);
- *   priority processing only where its price was read (gpt-5.4, openai.com/api-priority-processing,
- *   2026-12-07); other models' priority answers are billed at standard rates.
+ *   priority processing at the rates of openai.com/api-priority-processing (read 2026-12-07) for
+ *   every model it lists; one it does not list (gpt-5.4-nano, gpt-5-nano) at standard rates.
  * - Google Gemini: https://ai.google.dev/gemini-api/docs/pricing was NOT in the index. 2.5 Pro
  *   input/output/cache and the >200k tier are quoted from that page in Google's forum
  *   (discuss.ai.google.dev/t/107349); 2.5 Flash and Flash-Lite input/output from DeployBase and
@@ -92,12 +92,20 @@ export const PRICES_READ_ON = '2026-11-23';
 const claude = (input: number, output: number, cachedInput: number, cacheWrite: number): ModelPrice => ({ input, output, cachedInput, cacheWrite, cacheWrite1h: input * 2, webSearchPer1k: 10 });
 const rates = (input: number, cachedInput: number | undefined, output: number): ModelPrice =>
   cachedInput === undefined ? { input, output } : { input, cachedInput, output };
-/** OpenAI's hosted web search (Responses' `web_search_call` items) is $10 per 1,000 calls on every model, on top of its tokens. */
-const openai = (input: number, cachedInput: number | undefined, output: number): ModelPrice => ({
+/**
+ * An OpenAI model: its standard rates, and its priority processing rates where OpenAI serves it so
+ * (`priority`: input, cached input, output; a model without them is billed at standard rates).
+ * OpenAI's hosted web search (Responses' `web_search_call` items) is $10 per 1,000 calls on every
+ * model, on top of its tokens.
+ */
+const openai = (input: number, cachedInput: number | undefined, output: number, priority?: [input: number, cachedInput: number | undefined, output: number]): ModelPrice => ({
   ...rates(input, cachedInput, output),
   webSearchPer1k: 10,
-  // Flex processing: "Tokens are priced at Batch API rates" (OpenAI's flex guide), half of standard.
-  serviceTiers: { flex: rates(input / 2, cachedInput === undefined ? undefined : cachedInput / 2, output / 2) },
+  serviceTiers: {
+    // Flex processing: "Tokens are priced at Batch API rates" (OpenAI's flex guide), half of standard.
+    flex: rates(input / 2, cachedInput === undefined ? undefined : cachedInput / 2, output / 2),
+    ...(priority && { priority: rates(...priority) }),
+  },
 });
 
 /** Keys: a bare model id (any provider) or `provider/model` (that provider only). Dated ids match their base key. */
@@ -126,30 +134,26 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   'claude-haiku-4-5': claude(1, 5, 0.1, 1.25),
   'claude-3-5-haiku': claude(0.8, 4, 0.08, 1),
 
-  // OpenAI
-  'gpt-5.5': { ...openai(5, 0.5, 30), tiers: [{ aboveInputTokens: 272_000, input: 10, cachedInput: 1, output: 45 }] },
-  'gpt-5.4': {
-    ...openai(2.5, 0.25, 15),
-    tiers: [{ aboveInputTokens: 272_000, input: 5, cachedInput: 0.5, output: 22.5 }],
-    // "GPT-5.4 excludes long context $5.00 $0.500 $30.00" (openai.com/api-priority-processing).
-    serviceTiers: { flex: rates(1.25, 0.125, 7.5), priority: rates(5, 0.5, 30) },
-  },
-  'gpt-5.4-mini': openai(0.75, 0.075, 4.5),
+  // OpenAI. The fourth column, priority processing (openai.com/api-priority-processing, read
+  // 2026-12-07: "excludes long context", so above a long-context tier the tier's rates apply).
+  'gpt-5.5': { ...openai(5, 0.5, 30, [12.5, 1.25, 75]), tiers: [{ aboveInputTokens: 272_000, input: 10, cachedInput: 1, output: 45 }] },
+  'gpt-5.4': { ...openai(2.5, 0.25, 15, [5, 0.5, 30]), tiers: [{ aboveInputTokens: 272_000, input: 5, cachedInput: 0.5, output: 22.5 }] },
+  'gpt-5.4-mini': openai(0.75, 0.075, 4.5, [1.5, 0.15, 9]),
   'gpt-5.4-nano': openai(0.2, 0.02, 1.25),
-  'gpt-5.2': openai(1.75, 0.175, 14),
-  'gpt-5.1': openai(1.25, 0.125, 10),
-  'gpt-5': openai(1.25, 0.125, 10),
-  'gpt-5-mini': openai(0.25, 0.025, 2),
+  'gpt-5.2': openai(1.75, 0.175, 14, [3.5, 0.35, 28]),
+  'gpt-5.1': openai(1.25, 0.125, 10, [2.5, 0.25, 20]),
+  'gpt-5': openai(1.25, 0.125, 10, [2.5, 0.25, 20]),
+  'gpt-5-mini': openai(0.25, 0.025, 2, [0.45, 0.045, 3.6]),
   'gpt-5-nano': openai(0.05, 0.005, 0.4),
-  'gpt-4.1': openai(2, 0.5, 8),
-  'gpt-4.1-mini': openai(0.4, 0.1, 1.6),
-  'gpt-4.1-nano': openai(0.1, 0.025, 0.4),
+  'gpt-4.1': openai(2, 0.5, 8, [3.5, 0.875, 14]),
+  'gpt-4.1-mini': openai(0.4, 0.1, 1.6, [0.7, 0.175, 2.8]),
+  'gpt-4.1-nano': openai(0.1, 0.025, 0.4, [0.2, 0.05, 0.8]),
   // The first gpt-4o snapshot kept its launch price; later ones are gpt-4o's (a dated key wins over its base).
-  'gpt-4o-2024-05-13': openai(5, undefined, 15),
-  'gpt-4o': openai(2.5, 1.25, 10),
-  'gpt-4o-mini': openai(0.15, 0.075, 0.6),
-  o3: openai(2, 0.5, 8),
-  'o4-mini': openai(1.1, 0.275, 4.4),
+  'gpt-4o-2024-05-13': openai(5, undefined, 15, [8.75, undefined, 26.25]),
+  'gpt-4o': openai(2.5, 1.25, 10, [4.25, 2.125, 17]),
+  'gpt-4o-mini': openai(0.15, 0.075, 0.6, [0.25, 0.125, 1]),
+  o3: openai(2, 0.5, 8, [3.5, 0.875, 14]),
+  'o4-mini': openai(1.1, 0.275, 4.4, [2, 0.5, 8]),
   'text-embedding-3-small': rates(0.02, undefined, 0),
   'text-embedding-3-large': rates(0.13, undefined, 0),
 
