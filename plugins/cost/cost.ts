@@ -52,7 +52,7 @@ export function costOf(usage: Usage, price: ModelPrice): CostBreakdown {
   const completion = count(usage.completion_tokens);
   const searches = count((usage.server_tool_use as { web_search_requests?: number } | undefined)?.web_search_requests);
   const reasoning = Math.min(count(usage.completion_tokens_details?.reasoning_tokens), completion);
-  const rates = ratesAt(price, prompt, usage.service_tier);
+  const rates = ratesAt(price, prompt, usage);
 
   const writes = cacheWriteRates(rates);
   // Picodollars a token: the price's six decimals make each a whole number.
@@ -104,11 +104,40 @@ export function cacheWriteRates(rates: Rates): { minutes: number; hour: number }
   return { minutes, hour: rates.cacheWrite1h ?? minutes };
 }
 
-/** The rates of a request: by its prompt length (`ratesFor`), and by the processing tier that served it, where the price has one. */
-export function ratesAt(price: ModelPrice, promptTokens: number, serviceTier: unknown): Rates {
+/** How an answer was served, in the words of its usage (or of the request, for a reservation). */
+export interface ServedAs {
+  /** OpenAI's processing tier: `flex` and `priority` have rates of their own. */
+  readonly service_tier?: unknown;
+  /** Anthropic's inference geography: `us` costs the price's `usInference` times. */
+  readonly inference_geo?: unknown;
+  /** A usage object is one as it is, whatever else it holds. */
+  readonly [field: string]: unknown;
+}
+
+/**
+ * The rates of a request: by its prompt length (`ratesFor`), by the processing tier that served it
+ * where the price has one, and by where it ran.
+ */
+export function ratesAt(price: ModelPrice, promptTokens: number, served: ServedAs): Rates {
   const rates = ratesFor(price, promptTokens);
+  const serviceTier = served.service_tier;
   const tier = serviceTier === 'flex' || serviceTier === 'priority' ? price.serviceTiers?.[serviceTier] : undefined;
-  return tier && rates === price ? { ...price, ...tier } : rates;
+  const tiered = tier && rates === price ? { ...price, ...tier } : rates;
+  return served.inference_geo === 'us' && price.usInference !== undefined ? multiplied(tiered, price.usInference) : tiered;
+}
+
+/** Every token rate times `factor`; a server tool's runs are priced per run, wherever it ran. */
+function multiplied(rates: Rates, factor: number): Rates {
+  const times = (rate: number | undefined) => (rate === undefined ? undefined : rate * factor);
+  return {
+    ...rates,
+    input: rates.input * factor,
+    output: rates.output * factor,
+    cachedInput: times(rates.cachedInput),
+    cacheWrite: times(rates.cacheWrite),
+    cacheWrite1h: times(rates.cacheWrite1h),
+    reasoning: times(rates.reasoning),
+  };
 }
 
 /** The base rates, replaced by those of the highest tier the prompt length is above. */

@@ -88,11 +88,13 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
     estimateMicros(targets: readonly Target[], request: ChatCompletionRequest, promptTokens: number, outputTokens = defaultOutputTokens, native?: NativeRequest) {
       const output = answerTokensAsked(request, outputTokens);
       const writes = cacheWriteAsked(request, native);
+      // A native request says where it must run in its own body (Anthropic's `inference_geo`).
+      const served = { service_tier: request.service_tier, inference_geo: native?.body.inference_geo ?? request.inference_geo };
       let dearest = 0;
       for (const target of targets) {
         const price = book.lookup(target.provider, target.model);
         if (!price) continue;
-        const rates = ratesAt(price, promptTokens, request.service_tier);
+        const rates = ratesAt(price, promptTokens, served);
         // A prompt marked for the cache may be written to it whole, at the write price.
         const write = cacheWriteRates(rates);
         const prompt = writes === 'none' ? rates.input : Math.max(rates.input, write.minutes, writes === 'hour' ? write.hour : 0);

@@ -18,7 +18,11 @@
  *   index still says $0.20; Anthropic cut them to $0.10 on 2026-10-07 (reported by two tools that
  *   re-read the pricing page: claudit v1.9.2, PromptFuel v1.0.23), so $0.10 is used.
  *   Haiku 5.5 is priced by prompt length (input + cache reads + cache writes) above 100k tokens,
- *   on every token of the request including output.
+ *   on every token of the request including output. US-only inference (`inference_geo: "us"`, Opus
+ *   4.6 and every later model) at 1.1 times every token price: "A 1.1x pricing multiplier applies"
+ *   (docs.aws.amazon.com/claude-platform/latest/userguide/data-residency.html), "1.1x for US-only
+ *   inference on Opus 4.7, Opus 4.6, and newer models" (the pricing page as quoted by TokenMix,
+ *   2026-04-30); the answer says where it ran (`usage.inference_geo`, Anthropic's data residency page).
  * - OpenAI: https://developers.openai.com/api/docs/pricing was NOT in the index. Rows are
  *   cross-checked between at least two transcriptions of it: GitHub's Copilot price table
  *   (github/docs data/tables/copilot/models-and-pricing.yml), pydantic/genai-prices
@@ -84,12 +88,30 @@ export interface ModelPrice extends Rates {
    * one, the tier's rates apply (no flex or priority price is known there).
    */
   serviceTiers?: { readonly flex?: Partial<Rates>; readonly priority?: Partial<Rates> };
+  /**
+   * What every token rate is multiplied by when the answer says it ran only in the US (Anthropic's
+   * `usage.inference_geo: "us"`). Absent: the model is priced alike wherever it ran.
+   */
+  usInference?: number;
 }
 
 export const PRICES_READ_ON = '2026-11-23';
 
-/** Anthropic bills a 1-hour cache write at twice the input price, on every model. */
-const claude = (input: number, output: number, cachedInput: number, cacheWrite: number): ModelPrice => ({ input, output, cachedInput, cacheWrite, cacheWrite1h: input * 2, webSearchPer1k: 10 });
+/**
+ * A Claude model. Anthropic bills a 1-hour cache write at twice the input price, on every model.
+ * `usOnly`: the model runs with `inference_geo: "us"` (Opus 4.6 and every model after it), which
+ * costs 1.1 times on every token price.
+ */
+const claude = (input: number, output: number, cachedInput: number, cacheWrite: number, usOnly?: 'us-only at 1.1x'): ModelPrice => ({
+  input,
+  output,
+  cachedInput,
+  cacheWrite,
+  cacheWrite1h: input * 2,
+  webSearchPer1k: 10,
+  ...(usOnly && { usInference: 1.1 }),
+});
+const US = 'us-only at 1.1x';
 const rates = (input: number, cachedInput: number | undefined, output: number): ModelPrice =>
   cachedInput === undefined ? { input, output } : { input, cachedInput, output };
 /**
@@ -111,24 +133,24 @@ const openai = (input: number, cachedInput: number | undefined, output: number, 
 /** Keys: a bare model id (any provider) or `provider/model` (that provider only). Dated ids match their base key. */
 export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   // Anthropic
-  'claude-fable-5-1': claude(10, 50, 0.25, 12.5),
-  'claude-opus-5-5': claude(4, 20, 0.2, 5),
-  'claude-opus-5': claude(5, 25, 0.5, 6.25),
-  'claude-opus-4-8': claude(5, 25, 0.5, 6.25),
-  'claude-opus-4-7': claude(5, 25, 0.5, 6.25),
-  'claude-opus-4-6': claude(5, 25, 0.5, 6.25),
+  'claude-fable-5-1': claude(10, 50, 0.25, 12.5, US),
+  'claude-opus-5-5': claude(4, 20, 0.2, 5, US),
+  'claude-opus-5': claude(5, 25, 0.5, 6.25, US),
+  'claude-opus-4-8': claude(5, 25, 0.5, 6.25, US),
+  'claude-opus-4-7': claude(5, 25, 0.5, 6.25, US),
+  'claude-opus-4-6': claude(5, 25, 0.5, 6.25, US),
   'claude-opus-4-5': claude(5, 25, 0.5, 6.25),
   'claude-opus-4-1': claude(15, 75, 1.5, 18.75),
   'claude-opus-4-0': claude(15, 75, 1.5, 18.75),
   'claude-opus-4': claude(15, 75, 1.5, 18.75),
-  'claude-sonnet-5-5': claude(2, 10, 0.1, 2.5),
-  'claude-sonnet-5': claude(2, 10, 0.2, 2.5),
-  'claude-sonnet-4-6': claude(3, 15, 0.3, 3.75),
+  'claude-sonnet-5-5': claude(2, 10, 0.1, 2.5, US),
+  'claude-sonnet-5': claude(2, 10, 0.2, 2.5, US),
+  'claude-sonnet-4-6': claude(3, 15, 0.3, 3.75, US),
   'claude-sonnet-4-5': claude(3, 15, 0.3, 3.75),
   'claude-sonnet-4-0': claude(3, 15, 0.3, 3.75),
   'claude-sonnet-4': claude(3, 15, 0.3, 3.75),
   'claude-haiku-5-5': {
-    ...claude(0.1, 0.5, 0.01, 0.125),
+    ...claude(0.1, 0.5, 0.01, 0.125, US),
     tiers: [{ aboveInputTokens: 100_000, input: 0.5, output: 2.5, cachedInput: 0.05, cacheWrite: 0.625, cacheWrite1h: 1 }],
   },
   'claude-haiku-4-5': claude(1, 5, 0.1, 1.25),

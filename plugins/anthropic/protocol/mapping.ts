@@ -97,6 +97,8 @@ export function usageFromAnthropic(usage: Partial<AnthropicUsage>): Usage {
   // Web searches are billed per search on top of their tokens (plugins/cost): kept in Anthropic's words.
   const searches = (usage as { server_tool_use?: { web_search_requests?: unknown } }).server_tool_use?.web_search_requests;
   if (typeof searches === 'number' && searches > 0) result.server_tool_use = { web_search_requests: searches };
+  // Where it ran: US-only inference costs more on newer models (plugins/cost `usInference`).
+  if (typeof usage.inference_geo === 'string' && usage.inference_geo !== '') result.inference_geo = usage.inference_geo;
   const thinking = usage.output_tokens_details?.thinking_tokens;
   if (typeof thinking === 'number' && thinking > 0) result.completion_tokens_details = { reasoning_tokens: thinking };
   if (cacheRead > 0 || cacheWrite > 0) {

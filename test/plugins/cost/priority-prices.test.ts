@@ -22,7 +22,7 @@ const book = createPriceBook();
 function priorityRates(model: string, promptTokens = 1_000) {
   const price = book.lookup('openai', model);
   if (!price) throw new Error(`no shipped price for ${model}`);
-  const { input, cachedInput, output } = ratesAt(price, promptTokens, 'priority');
+  const { input, cachedInput, output } = ratesAt(price, promptTokens, { service_tier: 'priority' });
   return { input, cachedInput, output };
 }
 
