@@ -80,8 +80,10 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
   return {
     costMicros(target, usage) {
       if (last?.target === target && last.usage === usage) return last.micros;
-      const price = book.lookup(target.provider, target.model);
-      const micros = price ? Math.round(costOf(usage, price).totalUsd * 1e6) : undefined;
+      // What the upstream says it billed (OpenRouter's, kept by the OpenAI-format adapter) is the bill.
+      const stated = usage.upstream_cost_usd;
+      const price = typeof stated === 'number' ? undefined : book.lookup(target.provider, target.model);
+      const micros = typeof stated === 'number' ? Math.round(stated * 1e6) : price ? Math.round(costOf(usage, price).totalUsd * 1e6) : undefined;
       last = { target, usage, micros };
       return micros;
     },

@@ -51,8 +51,8 @@
  * - Mistral: https://mistral.ai/pricing was NOT in the index; rows agree between Puter (June 2026)
  *   and MarginDash (both citing Mistral's page). Keyed by dated API ids, since `-latest` aliases move.
  *
- * Not sourced well enough to ship: xAI Grok, Cerebras, Together, Fireworks, OpenRouter (passes
- * through the upstream's price), Azure (deployment names are user-chosen; bare OpenAI model names
+ * Not sourced well enough to ship: xAI Grok, Cerebras, Together, Fireworks, OpenRouter (which
+ * states each answer's cost itself: plugins/openai/host-usage.ts), Azure (deployment names are user-chosen; bare OpenAI model names
  * match the OpenAI rows, which are Azure's global standard prices for these models).
  */
 

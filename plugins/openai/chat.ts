@@ -6,15 +6,16 @@
 import { type ChatCompletion, type ChatCompletionChunk, GatewayError, SKIP, STOP, mapStream } from 'llm-gateway/plugin';
 import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, jsonHeaders, reportedUpstreamError } from 'llm-gateway/provider-kit';
 import { FinishedChoices } from './finished-choices.js';
-import { carryServiceTier, readHostUsage } from './host-usage.js';
+import { type HostRules, PLAIN_HOST, carryServiceTier, readHostUsage } from './host-usage.js';
 import { PassedChunk, rememberRaw } from './raw-chunk.js';
 
 /**
  * `path` is relative to the base URL; Azure's deployments live elsewhere than `/chat/completions`.
  * `body` is what goes up when a host needs the request adapted (OpenAI's `max_completion_tokens`):
  * passed beside the input rather than in a spread copy of it, which would make its AbortSignal.
+ * `rules`: what the host says in its usage beyond OpenAI's fields (host-usage.ts).
  */
-export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, path = '/chat/completions', body = input.body): Promise<ChatResult> {
+export async function chatCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, path = '/chat/completions', body = input.body, rules: HostRules = PLAIN_HOST): Promise<ChatResult> {
   const streaming = body.stream === true;
   const exchange = await client.send({
     method: 'POST',
@@ -31,7 +32,7 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
     // A 200 that carries an error (OpenRouter's, for a failure once generation started): its words, not "malformed".
     if (!isCompletion(body) && typeof body === 'object' && body !== null && 'error' in body && (body as { error: unknown }).error) throw reportedUpstreamError(client.provider, text);
     if (!isCompletion(body)) throw malformed(client.provider, 'the answer is not a chat completion (no choices)');
-    readHostUsage(body.usage);
+    readHostUsage(body.usage, rules);
     carryServiceTier(body.usage, body.service_tier);
     // The completion is the upstream's JSON as it came: the kernel sends its text rather than serialising it again.
     return { kind: 'json', status: exchange.status, headers: exchange.headers, body, raw: { body, text } };
@@ -43,7 +44,7 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
     exchange.body.destroy();
     throw malformed(client.provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
-  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: decodeChunks(client.provider, decodeSse(exchange), input.passThrough, Number(body.n) > 1 ? Number(body.n) : 1) };
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: decodeChunks(client.provider, decodeSse(exchange), input.passThrough, Number(body.n) > 1 ? Number(body.n) : 1, rules) };
 }
 
 /**
@@ -53,11 +54,11 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
  * but a finish reason is not parsed: it goes on as a PassedChunk with its text, parsed (as here)
  * only if someone reads more of it than its choices, or if pass-through is refused after priming.
  */
-function decodeChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, passThrough: PassThroughHint | undefined, choices: number): AsyncIterable<ChatCompletionChunk> {
+function decodeChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, passThrough: PassThroughHint | undefined, choices: number, rules: HostRules): AsyncIterable<ChatCompletionChunk> {
   // With `n` choices, the answer is complete once each has its finish reason.
   const finished = new FinishedChoices(choices);
   const noteFinish = (chunk: ChatCompletionChunk) => finished.note(chunk.choices);
-  const parse = (data: string) => parseChunk(provider, data);
+  const parse = (data: string) => parseChunk(provider, data, rules);
   return mapStream(events, {
     item(event) {
       const data = event.data;
@@ -100,7 +101,7 @@ function decodeChunks(provider: string, events: AsyncIterable<{ data: string; ev
 }
 
 /** One event's chunk: not JSON, not an object, or an error event fail the stream. */
-function parseChunk(provider: string, data: string): ChatCompletionChunk {
+function parseChunk(provider: string, data: string, rules: HostRules): ChatCompletionChunk {
   let chunk: unknown;
   try {
     chunk = JSON.parse(data);
@@ -109,7 +110,7 @@ function parseChunk(provider: string, data: string): ChatCompletionChunk {
   }
   if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
   if ('error' in chunk && (chunk as { error: unknown }).error) throw reportedUpstreamError(provider, data);
-  readHostUsage((chunk as ChatCompletionChunk).usage);
+  readHostUsage((chunk as ChatCompletionChunk).usage, rules);
   carryServiceTier((chunk as ChatCompletionChunk).usage, (chunk as { service_tier?: unknown }).service_tier);
   return chunk as ChatCompletionChunk;
 }

@@ -10,11 +10,11 @@
 import { type ChatCallInput, type ChatCompletion, type ChatCompletionChunk, type ChatResult, GatewayError, type UpstreamHttpClient, attachNative, decodeSse, jsonHeaders, reportedUpstreamError } from 'llm-gateway/provider-kit';
 import type { TextCompletion, TextCompletionChoice } from './completions-wire.js';
 import { FinishedChoices } from './finished-choices.js';
-import { readHostUsage } from './host-usage.js';
+import { type HostRules, PLAIN_HOST, readHostUsage } from './host-usage.js';
 
 const PROTOCOL = 'openai-completions';
 
-export async function textCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput): Promise<ChatResult> {
+export async function textCompletions(client: UpstreamHttpClient, headers: Record<string, string>, input: ChatCallInput, rules: HostRules = PLAIN_HOST): Promise<ChatResult> {
   const native = input.native;
   if (native?.protocol !== PROTOCOL) throw new GatewayError('internal', `${client.provider}: a text completion was sent without the client's request`, { provider: client.provider, retryable: false });
   const body: Record<string, unknown> = { ...native.body, model: input.body.model };
@@ -32,7 +32,7 @@ export async function textCompletions(client: UpstreamHttpClient, headers: Recor
     const text = await client.readText(exchange);
     const answer = client.parseJson(text);
     if (!isTextCompletion(answer)) throw malformed(client.provider, 'the answer is not a text completion (no choices)');
-    const completion = attachNative(toChatCompletion(answer, echoedPrompt(native.body)), { protocol: PROTOCOL, event: 'message', data: text });
+    const completion = attachNative(toChatCompletion(answer, echoedPrompt(native.body), rules), { protocol: PROTOCOL, event: 'message', data: text });
     return { kind: 'json', status: exchange.status, headers: exchange.headers, body: completion };
   }
 
@@ -42,7 +42,7 @@ export async function textCompletions(client: UpstreamHttpClient, headers: Recor
     exchange.body.destroy();
     throw malformed(client.provider, `a stream was asked for but the answer is ${contentType || 'untyped'}`);
   }
-  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: toChatChunks(client.provider, decodeSse(exchange), echoedPrompt(native.body), expectedChoices(native.body)) };
+  return { kind: 'stream', status: exchange.status, headers: exchange.headers, chunks: toChatChunks(client.provider, decodeSse(exchange), echoedPrompt(native.body), expectedChoices(native.body), rules) };
 }
 
 /**
@@ -69,12 +69,12 @@ function echoedPrompt(body: Record<string, unknown>): string {
 }
 
 /** The whole answer in chat terms, for plugins: each choice's text, past any echoed prompt, as the assistant's content. */
-function toChatCompletion(answer: TextCompletion, echoed: string): ChatCompletion {
+function toChatCompletion(answer: TextCompletion, echoed: string, rules: HostRules): ChatCompletion {
   const contentOf = (choice: TextCompletionChoice) => {
     const text = textOf(choice);
     return echoed !== '' && text.startsWith(echoed) ? text.slice(echoed.length) : text;
   };
-  readHostUsage(answer.usage);
+  readHostUsage(answer.usage, rules);
   return {
     id: answer.id,
     object: 'chat.completion',
@@ -89,7 +89,7 @@ function toChatCompletion(answer: TextCompletion, echoed: string): ChatCompletio
  * Each event as a chat chunk carrying the event's own data. Like the chat adapter: an error event
  * mid-stream, or a stream that stops before every choice finished, is a failure naming the provider.
  */
-async function* toChatChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, echoed: string, choiceCount: number): AsyncGenerator<ChatCompletionChunk> {
+async function* toChatChunks(provider: string, events: AsyncIterable<{ data: string; event?: string | undefined }>, echoed: string, choiceCount: number, rules: HostRules): AsyncGenerator<ChatCompletionChunk> {
   // As for chat's `n`: with several choices, the answer is complete once each has its finish reason.
   const finished = new FinishedChoices(choiceCount);
   /** Per choice, how much of the echoed prompt its text has still to pass before the answer starts. */
@@ -117,7 +117,7 @@ async function* toChatChunks(provider: string, events: AsyncIterable<{ data: str
     if (typeof data !== 'object' || data === null) throw malformed(provider, 'the stream carried an event that is not an object');
     if ('error' in data && (data as { error: unknown }).error) throw reportedUpstreamError(provider, event.data);
     const part = data as Partial<TextCompletion>;
-    readHostUsage(part.usage);
+    readHostUsage(part.usage, rules);
     const choices = Array.isArray(part.choices) ? part.choices : [];
     finished.note(choices);
     const chunk: ChatCompletionChunk = {

@@ -12,6 +12,7 @@ import { type ChatCompletionRequest, type CommonProviderOptions, type NativeProt
 import { chatCompletions } from './chat.js';
 import { textCompletions } from './completions.js';
 import { createEmbeddings } from './embeddings.js';
+import { type HostRules, isOpenRouter } from './host-usage.js';
 import { listModels } from './models.js';
 import { createResponse } from './responses.js';
 
@@ -33,6 +34,12 @@ export interface OpenAICompatibleOptions extends CommonProviderOptions {
    * client wrote them instead of as chat. Default false.
    */
   completions?: boolean;
+  /**
+   * The host states each answer's cost in USD in its usage (`usage.cost`, as OpenRouter does):
+   * that cost is billed in place of the price table's (budgets, the usage log, metrics). Default:
+   * on for openrouter.ai, off elsewhere.
+   */
+  statedCost?: boolean;
 }
 
 export const openAICompatibleSchema = {
@@ -47,6 +54,7 @@ export const openAICompatibleSchema = {
     maxConnections: { type: 'integer', minimum: 1 },
     listModels: { type: 'boolean', default: true },
     completions: { type: 'boolean', default: false },
+    statedCost: { type: 'boolean' },
   },
 } as const;
 
@@ -74,8 +82,9 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,
   };
+  const rules: HostRules = { statedCost: options.statedCost ?? isOpenRouter(options.baseURL) };
   const chatBody = features.chatBody;
-  const chat: Provider['chatCompletions'] = chatBody ? (input) => chatCompletions(client, headers, input, undefined, chatBody(input.body)) : (input) => chatCompletions(client, headers, input);
+  const chat: Provider['chatCompletions'] = chatBody ? (input) => chatCompletions(client, headers, input, undefined, chatBody(input.body), rules) : (input) => chatCompletions(client, headers, input, undefined, undefined, rules);
   // Client protocols this host takes as written; the others reach it translated to chat.
   const native: NativeProtocol[] = [...(options.completions ? (['openai-completions'] as const) : []), ...(features.responses ? (['openai-responses'] as const) : [])];
   return {
@@ -85,7 +94,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
     chatCompletions: (input) => {
       switch (input.native?.protocol) {
         case 'openai-completions':
-          return textCompletions(client, headers, input);
+          return textCompletions(client, headers, input, rules);
         case 'openai-responses':
           return createResponse(client, headers, input);
         default:
