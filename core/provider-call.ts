@@ -13,6 +13,7 @@ import type { ProviderRuntime } from './live/provider-runtime.js';
 import { rejectUnsupported, unsupportedParam, type UnsupportedParamsPolicy } from './providers/unsupported.js';
 import type { TranslationLoss } from './protocol/native.js';
 import { estimatedUsage, isEstimatedUsage } from './protocol/estimated-usage.js';
+import { statedCostOf, withStatedCost } from './protocol/stated-cost.js';
 import { AdvisoryFields } from './advisory.js';
 import { deploymentOf } from './deployment-map.js';
 import type { Logger } from './logger.js';
@@ -151,10 +152,12 @@ function callAbort(ctx: GatewayContext, trySignal: AbortSignal | undefined): Req
   return trySignal ? RequestAbort.either(abort, trySignal) : abort;
 }
 
-/** Embeddings usage in chat terms: all prompt, no completion. */
+/** Embeddings usage in chat terms: all prompt, no completion; the upstream's stated cost kept. */
 function embeddingsUsage(usage: EmbeddingsResponse['usage'] | undefined): Usage | undefined {
   if (!usage) return undefined;
   const counted = { prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens ?? usage.prompt_tokens };
+  const stated = statedCostOf(usage);
+  if (stated !== undefined) withStatedCost(counted, stated);
   return isEstimatedUsage(usage) ? estimatedUsage(counted) : counted;
 }
 

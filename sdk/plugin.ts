@@ -97,3 +97,4 @@ export { TOOL_ERROR_PREFIX } from '../core/protocol/openai.js';
 export { askForStreamUsage } from '../core/protocol/stream-usage.js';
 export { usageSoFar } from '../core/provider-call.js';
 export { isEstimatedUsage } from '../core/protocol/estimated-usage.js';
+export { statedCostOf } from '../core/protocol/stated-cost.js';

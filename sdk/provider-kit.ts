@@ -38,6 +38,7 @@ export { credentialsRefused, readErrorBody, reportedUpstreamError, retryAfterSec
 
 export { attachNative, nativeOf } from '../core/protocol/native.js';
 export { estimatedUsage } from '../core/protocol/estimated-usage.js';
+export { withStatedCost } from '../core/protocol/stated-cost.js';
 export type { NativeEvent, NativeProtocol, NativeRequest, TranslationLoss } from '../core/protocol/native.js';
 export { GatewayError, invalidRequest, isGatewayError, notFound, toGatewayError } from '../core/errors.js';
 export type { GatewayErrorOptions } from '../core/errors.js';

@@ -6,7 +6,7 @@
  * @example
  * plugins: [cost({ prices: { 'groq/llama-3.3-70b-versatile': { input: 0.59, output: 0.79 }, 'my-finetune': { input: 3, output: 12 } } })]
  */
-import { definePlugin, type ChatCompletionRequest, type NativeRequest, type Target, type Usage } from 'llm-gateway/plugin';
+import { definePlugin, statedCostOf, type ChatCompletionRequest, type NativeRequest, type Target, type Usage } from 'llm-gateway/plugin';
 import { pricing, type Pricing } from './pricing.js';
 import { cacheWriteAsked } from './cache-marks.js';
 import { cacheWriteRates, costOf, ratesAt } from './cost.js';
@@ -14,7 +14,12 @@ import { createPriceBook, type PriceBook } from './price-book.js';
 import type { ModelPrice } from './prices.js';
 
 export interface CostOptions {
-  /** USD per million tokens by `provider/model` or bare model: `{ input, output, cachedInput?, cacheWrite?, cacheWrite1h?, reasoning? }`, and per 1,000 web searches (`webSearchPer1k?`). */
+  /**
+   * USD per million tokens by `provider/model` or bare model: `{ input, output, cachedInput?,
+   * cacheWrite?, cacheWrite1h?, reasoning? }`, per 1,000 web searches (`webSearchPer1k?`), and what
+   * every token price is multiplied by when the answer ran only in the US (`usInference?`: 1.1 on
+   * Anthropic's newer models).
+   */
   prices?: Record<string, Partial<ModelPrice>>;
   /** Output tokens assumed, for estimates before a call, when a request sets no `max_tokens`. Default 4096. */
   defaultOutputTokens?: number;
@@ -35,7 +40,7 @@ export const cost = definePlugin<CostOptions, typeof defaults>({
         additionalProperties: {
           type: 'object',
           additionalProperties: false,
-          properties: { input: rate, output: rate, cachedInput: rate, cacheWrite: rate, cacheWrite1h: rate, reasoning: rate, webSearchPer1k: rate },
+          properties: { input: rate, output: rate, cachedInput: rate, cacheWrite: rate, cacheWrite1h: rate, reasoning: rate, webSearchPer1k: rate, usInference: { type: 'number', exclusiveMinimum: 0 } },
         },
       },
       defaultOutputTokens: { type: 'integer', minimum: 0 },
@@ -73,6 +78,11 @@ function finite(value: unknown): number | undefined {
   return Number.isFinite(number) ? number : undefined;
 }
 
+/** The cost of `usage` at the table's `price`, in micro-dollars; undefined without a price. */
+function priceMicros(price: ModelPrice | undefined, usage: Usage): number | undefined {
+  return price ? Math.round(costOf(usage, price).totalUsd * 1e6) : undefined;
+}
+
 export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Pricing {
   // The request's cost is asked for twice as it ends, with the same target and usage objects (the
   // key's budget settles it, the usage log records it): the exact arithmetic runs once.
@@ -81,9 +91,8 @@ export function pricingFrom(book: PriceBook, defaultOutputTokens: number): Prici
     costMicros(target, usage) {
       if (last?.target === target && last.usage === usage) return last.micros;
       // What the upstream says it billed (OpenRouter's, kept by the OpenAI-format adapter) is the bill.
-      const stated = usage.upstream_cost_usd;
-      const price = typeof stated === 'number' ? undefined : book.lookup(target.provider, target.model);
-      const micros = typeof stated === 'number' ? Math.round(stated * 1e6) : price ? Math.round(costOf(usage, price).totalUsd * 1e6) : undefined;
+      const stated = statedCostOf(usage);
+      const micros = stated !== undefined ? Math.round(stated * 1e6) : priceMicros(book.lookup(target.provider, target.model), usage);
       last = { target, usage, micros };
       return micros;
     },

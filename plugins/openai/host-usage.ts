@@ -8,11 +8,12 @@
  * - OpenRouter states what each answer cost, in credits (USD): `usage.cost`, and for a request on
  *   the user's own provider key (`is_byok`) the provider's charge apart,
  *   `cost_details.upstream_inference_cost` (https://openrouter.ai/docs/use-cases/usage-accounting).
- *   From a host whose rules say it states its cost, the sum is kept as `upstream_cost_usd`, which
- *   plugins/cost bills in place of its price table. Never read from other hosts: `cost` is no
- *   standard field, and what it means is the host's.
+ *   From a host whose rules say it states its cost, the sum is kept on the usage (`withStatedCost`,
+ *   out of every client's sight), and plugins/cost bills it in place of its price table. Never read
+ *   from other hosts: `cost` is no standard field, and what it means is the host's.
  */
 import type { Usage } from 'llm-gateway/plugin';
+import { withStatedCost } from 'llm-gateway/provider-kit';
 
 /** What a host says in its usage beyond OpenAI's fields. */
 export interface HostRules {
@@ -28,19 +29,20 @@ export function isOpenRouter(baseURL: string): boolean {
   return host === 'openrouter.ai' || host.endsWith('.openrouter.ai');
 }
 
-export function readHostUsage(usage: Usage | null | undefined, rules: HostRules = PLAIN_HOST): void {
+export function readHostUsage(usage: { [field: string]: unknown } | null | undefined, rules: HostRules = PLAIN_HOST): void {
   if (typeof usage !== 'object' || usage === null) return;
   if (rules.statedCost) keepStatedCost(usage);
   const hits = usage.prompt_cache_hit_tokens;
-  if (typeof hits !== 'number' || usage.prompt_tokens_details?.cached_tokens !== undefined) return;
-  usage.prompt_tokens_details = { ...usage.prompt_tokens_details, cached_tokens: hits };
+  const details = usage.prompt_tokens_details as Usage['prompt_tokens_details'];
+  if (typeof hits !== 'number' || details?.cached_tokens !== undefined) return;
+  usage.prompt_tokens_details = { ...details, cached_tokens: hits };
 }
 
-function keepStatedCost(usage: Usage): void {
+function keepStatedCost(usage: { [field: string]: unknown }): void {
   const cost = amount(usage.cost);
   if (cost === undefined) return;
   const upstream = usage.is_byok === true ? amount((usage.cost_details as { upstream_inference_cost?: unknown } | undefined)?.upstream_inference_cost) : undefined;
-  usage.upstream_cost_usd = cost + (upstream ?? 0);
+  withStatedCost(usage, cost + (upstream ?? 0));
 }
 
 /** A sane amount of USD: a finite number, not below zero. */

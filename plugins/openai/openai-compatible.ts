@@ -101,7 +101,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
           return chat(input);
       }
     },
-    embeddings: (input) => createEmbeddings(client, headers, input),
+    embeddings: (input) => createEmbeddings(client, headers, input, undefined, undefined, rules),
     ...(options.listModels !== false ? { listModels: (signal: AbortSignal) => listModels(client, headers, signal) } : {}),
     close: () => client.close(),
   };

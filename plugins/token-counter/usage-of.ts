@@ -29,5 +29,13 @@ export function usageOf(ctx: GatewayContext): { usage: Usage; estimated: boolean
   const completion = Math.max(counted?.completionTokens ?? 0, soFar?.completion_tokens ?? 0);
   const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   if (soFar?.prompt_tokens_details) usage.prompt_tokens_details = soFar.prompt_tokens_details;
+  // How the answer was served, which its price depends on: as the provider said so far, else (a
+  // processing tier, stated on each chunk but kept only with the usage) as the request asked.
+  for (const field of SERVED_AS) if (soFar?.[field] !== undefined) usage[field] = soFar[field];
+  const tier = ctx.request.service_tier;
+  if (usage.service_tier === undefined && (tier === 'flex' || tier === 'priority')) usage.service_tier = tier;
   return { usage, estimated: true };
 }
+
+/** What a usage says of how its answer was served beside its counts: priced apart (plugins/cost). */
+const SERVED_AS = ['service_tier', 'inference_geo', 'server_tool_use'] as const;

@@ -9,7 +9,8 @@
  * Before its fix such a model cost nothing: `costUsd: null` in the log, $0 against the key's budget
  * (the budget never closed), and a listed one cost the table's price rather than OpenRouter's bill.
  * Now a host that states its cost (`statedCost`, on by default for openrouter.ai) has it billed
- * (plugins/openai/host-usage.ts `upstream_cost_usd`, plugins/cost), streams and whole answers alike.
+ * (plugins/openai/host-usage.ts, kept under a symbol: core/protocol/stated-cost.ts; plugins/cost),
+ * streams and whole answers alike.
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

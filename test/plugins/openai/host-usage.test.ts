@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isOpenRouter, readHostUsage } from '../../../plugins/openai/host-usage.js';
 import type { Usage } from '../../../core/protocol/openai.js';
+import { statedCostOf } from '../../../core/protocol/stated-cost.js';
 
 const usage = (extra: Record<string, unknown>): Usage => ({ prompt_tokens: 10, completion_tokens: 2, total_tokens: 12, ...extra });
 
@@ -21,29 +22,29 @@ describe('readHostUsage: a stated cost', () => {
   it('is kept from a host that states it, and only from one', () => {
     const stated = usage({ cost: 0.5 });
     readHostUsage(stated, { statedCost: true });
-    expect(stated.upstream_cost_usd).toBe(0.5);
+    expect(statedCostOf(stated)).toBe(0.5);
     const plain = usage({ cost: 0.5 });
     readHostUsage(plain);
-    expect(plain.upstream_cost_usd).toBeUndefined();
+    expect(statedCostOf(plain)).toBeUndefined();
   });
 
   it("adds the provider's own charge only for a request on the user's own key (is_byok)", () => {
     const byok = usage({ cost: 0.01, is_byok: true, cost_details: { upstream_inference_cost: 0.2 } });
     readHostUsage(byok, { statedCost: true });
-    expect(byok.upstream_cost_usd).toBeCloseTo(0.21, 12);
+    expect(statedCostOf(byok)).toBeCloseTo(0.21, 12);
     const credits = usage({ cost: 0.01, is_byok: false, cost_details: { upstream_inference_cost: 0.2 } });
     readHostUsage(credits, { statedCost: true });
-    expect(credits.upstream_cost_usd).toBe(0.01);
+    expect(statedCostOf(credits)).toBe(0.01);
   });
 
   it('leaves out what is not an amount of money', () => {
     for (const cost of [-1, Number.NaN, Infinity, '0.1', null]) {
       const odd = usage({ cost });
       readHostUsage(odd, { statedCost: true });
-      expect(odd.upstream_cost_usd).toBeUndefined();
+      expect(statedCostOf(odd)).toBeUndefined();
     }
     const oddUpstream = usage({ cost: 0.01, is_byok: true, cost_details: { upstream_inference_cost: -3 } });
     readHostUsage(oddUpstream, { statedCost: true });
-    expect(oddUpstream.upstream_cost_usd).toBe(0.01);
+    expect(statedCostOf(oddUpstream)).toBe(0.01);
   });
 });
