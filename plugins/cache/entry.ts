@@ -7,7 +7,7 @@
  * that came whole is cut into chunks for a streaming client. Native attachments (an Anthropic
  * upstream's own events) are not kept: a hit is rendered from the OpenAI form like any translation.
  */
-import { StreamedThinking, StreamedToolCalls, appendAll, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
+import { StreamedThinking, StreamedToolCalls, appendAll, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import { REASONING_ITEMS, carriedReasoningItems, type ResponseReasoningItem } from 'llm-gateway/plugins/responses';
 
 export interface CacheEntry {
@@ -69,7 +69,8 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
       });
     } else {
       if (items) chunks.push({ ...base, choices: [{ index, delta: { [REASONING_ITEMS]: items.items }, finish_reason: null }] });
-      if (message.reasoning_content) chunks.push({ ...base, choices: [{ index, delta: { reasoning_content: message.reasoning_content }, finish_reason: null }] });
+      const reasoning = hostReasoningFields(message);
+      if (reasoning) chunks.push({ ...base, choices: [{ index, delta: reasoning, finish_reason: null }] });
     }
     if (message.thinking_blocks) chunks.push({ ...base, choices: [{ index, delta: { thinking_blocks: message.thinking_blocks }, finish_reason: null }] });
     if (typeof message.content === 'string' && message.content !== '') chunks.push({ ...base, choices: [{ index, delta: { content: message.content }, finish_reason: null, ...(choice.logprobs ? { logprobs: choice.logprobs } : {}) }] });
@@ -97,10 +98,13 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
       const delta = choice.delta ?? {};
       const message = into.message;
       if (typeof delta.content === 'string') message.content = (message.content ?? '') + delta.content;
-      if (typeof delta.reasoning_content === 'string') {
-        message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
-        into.thinking.reasoning(delta.reasoning_content);
-      }
+      // Under the name the host gave it (`reasoning_content`, or OpenRouter's `reasoning` and
+      // `reasoning_details`), so that a hit gives the client what the answer gave it.
+      const reasoning = reasoningTextOf(delta);
+      if (reasoning !== '') into.thinking.reasoning(reasoning);
+      if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
+      if (typeof delta.reasoning === 'string' && delta.reasoning !== '') message.reasoning = (typeof message.reasoning === 'string' ? message.reasoning : '') + delta.reasoning;
+      if (Array.isArray(delta.reasoning_details)) message.reasoning_details = [...(Array.isArray(message.reasoning_details) ? message.reasoning_details : []), ...delta.reasoning_details];
       const reasoningItems = carriedReasoningItems(delta);
       if (reasoningItems) message[REASONING_ITEMS] = withReasoningItems(carriedReasoningItems(message) ?? [], reasoningItems);
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;
@@ -238,4 +242,16 @@ function nativeFinishOf(choice: ChatCompletion['choices'][number]): { native_fin
  */
 function providerData(call: ToolCall): { extra_content?: unknown } {
   return call.extra_content === undefined ? {} : { extra_content: call.extra_content };
+}
+
+/**
+ * A whole answer's reasoning as one delta, each field under the name the host gave it:
+ * `reasoning_content`, or OpenRouter's `reasoning` and `reasoning_details`. Undefined without any.
+ */
+function hostReasoningFields(message: ChatMessage): Record<string, unknown> | undefined {
+  const fields: Record<string, unknown> = {};
+  if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') fields.reasoning_content = message.reasoning_content;
+  if (typeof message.reasoning === 'string' && message.reasoning !== '') fields.reasoning = message.reasoning;
+  if (Array.isArray(message.reasoning_details) && message.reasoning_details.length > 0) fields.reasoning_details = message.reasoning_details;
+  return Object.keys(fields).length > 0 ? fields : undefined;
 }

@@ -6,7 +6,6 @@
 import { type ChatCompletion, type ChatCompletionChunk, GatewayError, SKIP, STOP, mapStream } from 'llm-gateway/plugin';
 import { type ChatCallInput, type ChatResult, type PassThroughHint, type UpstreamHttpClient, decodeSse, jsonHeaders, reportedUpstreamError } from 'llm-gateway/provider-kit';
 import { FinishedChoices } from './finished-choices.js';
-import { readHostReasoning } from './host-reasoning.js';
 import { type HostRules, PLAIN_HOST, carryServiceTier, readHostUsage } from './host-usage.js';
 import { PassedChunk, rememberRaw } from './raw-chunk.js';
 
@@ -35,7 +34,6 @@ export async function chatCompletions(client: UpstreamHttpClient, headers: Recor
     if (!isCompletion(body)) throw malformed(client.provider, 'the answer is not a chat completion (no choices)');
     readHostUsage(body.usage, rules);
     carryServiceTier(body.usage, body.service_tier);
-    readHostReasoning(body.choices, 'message');
     // The completion is the upstream's JSON as it came: the kernel sends its text rather than serialising it again.
     return { kind: 'json', status: exchange.status, headers: exchange.headers, body, raw: { body, text } };
   }
@@ -113,7 +111,6 @@ function parseChunk(provider: string, data: string, rules: HostRules): ChatCompl
   if (typeof chunk !== 'object' || chunk === null) throw malformed(provider, 'the stream carried an event that is not an object');
   if ('error' in chunk && (chunk as { error: unknown }).error) throw reportedUpstreamError(provider, data);
   readHostUsage((chunk as ChatCompletionChunk).usage, rules);
-  readHostReasoning((chunk as ChatCompletionChunk).choices, 'delta');
   carryServiceTier((chunk as ChatCompletionChunk).usage, (chunk as { service_tier?: unknown }).service_tier);
   return chunk as ChatCompletionChunk;
 }

@@ -19,7 +19,7 @@
  * no usage from the upstream. A streamed answer's text is held until then, in slices of at most
  * PENDING_TEXT_LIMIT characters: a longer one is counted as it passes, so memory stays bounded.
  */
-import { definePlugin, tapStream, type ChatCompletionChunk, type GatewayContext, type ResolvedConfig } from 'llm-gateway/plugin';
+import { definePlugin, reasoningTextOf, tapStream, type ChatCompletionChunk, type GatewayContext, type ResolvedConfig } from 'llm-gateway/plugin';
 import { tokenCountSlot, type TokenCount } from './usage-of.js';
 import { ENCODINGS, countCompletionTokens, countPromptTokens, encodingFor, preloadEncodings, type EncodingName } from './count.js';
 
@@ -148,10 +148,10 @@ function keepText(chunk: ChatCompletionChunk, count: LazyCount): void {
 }
 
 /** The generated text of a message or delta: content, reasoning and tool call arguments. */
-function textOf(part: { content?: unknown; reasoning_content?: unknown; tool_calls?: ReadonlyArray<{ function?: { name?: string; arguments?: string } }> } | undefined): string {
+function textOf(part: { content?: unknown; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: ReadonlyArray<{ function?: { name?: string; arguments?: string } }> } | undefined): string {
   if (!part) return '';
   let text = typeof part.content === 'string' ? part.content : '';
-  if (typeof part.reasoning_content === 'string') text += part.reasoning_content;
+  text += reasoningTextOf(part);
   for (const call of part.tool_calls ?? []) text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
   return text;
 }

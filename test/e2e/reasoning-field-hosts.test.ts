@@ -7,8 +7,8 @@
  *
  * Before its fix the gateway read only `reasoning_content`: an Anthropic client (Claude Code) or a
  * Responses client (Codex) served by such a host got no thinking at all, whole or streamed. Now
- * the adapter fills the gateway's `reasoning_content` from `reasoning` where it is absent
- * (plugins/openai/host-reasoning.ts); an OpenAI client still gets the host's own text.
+ * every reader takes either name (`reasoningTextOf`, core/protocol/reasoning-text.ts), and nothing
+ * is written into the host's objects: an OpenAI client gets the host's own text.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';

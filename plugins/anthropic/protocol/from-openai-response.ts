@@ -4,7 +4,7 @@
  * closed in order, message_delta, message_stop), each event written as soon as its chunk arrives.
  */
 import { randomUUID } from 'node:crypto';
-import { StreamedToolCalls, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
+import { StreamedToolCalls, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
 import { callDataOf, carrierBlock, carrierSignature } from './carried-call-data.js';
 import { anthropicStop, usageToAnthropic } from './mapping.js';
 import { clientToolName, type ToolNameMap } from './tool-names.js';
@@ -16,7 +16,8 @@ export function toAnthropicMessage(completion: ChatCompletion, model: string, to
   const message = choice?.message;
   const content: AnthropicContentBlock[] = [];
   for (const block of message?.thinking_blocks ?? []) content.push({ ...block });
-  if (!message?.thinking_blocks?.length && message?.reasoning_content) content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
+  const reasoning = reasoningTextOf(message);
+  if (!message?.thinking_blocks?.length && reasoning !== '') content.push({ type: 'thinking', thinking: reasoning, signature: '' });
   // Before the text, as thinking goes: each carries a call's provider data to the next turn.
   for (const call of message?.tool_calls ?? []) {
     const data = callDataOf(call);
@@ -92,8 +93,9 @@ export class AnthropicEventWriter {
     if (!choice) return events;
     const delta = choice.delta ?? {};
 
-    if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') {
-      events.push(...this.ensure('thinking'), { type: 'content_block_delta', index: this.current(), delta: { type: 'thinking_delta', thinking: delta.reasoning_content } });
+    const reasoning = reasoningTextOf(delta);
+    if (reasoning !== '') {
+      events.push(...this.ensure('thinking'), { type: 'content_block_delta', index: this.current(), delta: { type: 'thinking_delta', thinking: reasoning } });
     }
     for (const block of delta.thinking_blocks ?? []) {
       if (block.type === 'thinking' && block.signature) {

@@ -4,7 +4,7 @@
  * reasoning as a `reasoning` item, its text as a `message` item of `output_text` parts, each tool
  * call as a `function_call` item, and the request's settings echoed the way OpenAI echoes them.
  */
-import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ThinkingBlock, ToolCall, Usage } from 'llm-gateway/plugin';
+import { reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import { newId } from './ids.js';
 import { carriedReasoningItems, encodeReasoning } from './reasoning.js';
 import type { ToolNames } from './tools.js';
@@ -60,7 +60,7 @@ export function toResponse(completion: ChatCompletion, shell: ResponseObject, na
   // The upstream's own reasoning items when the view kept them (OpenAI's encrypted_content), as they came.
   const upstream = carriedReasoningItems(message);
   for (const item of upstream ?? []) output.push(upstreamReasoningItem(item));
-  const text = upstream ? '' : typeof message.reasoning_content === 'string' ? message.reasoning_content : '';
+  const text = upstream ? '' : reasoningTextOf(message);
   const reasoning = reasoningItem(text, message.thinking_blocks ?? [], newId('rs'), toolCallExtras(calls));
   if (reasoning) output.push(reasoning);
   const answer = textOf(message.content);

@@ -15,7 +15,7 @@
  * Reasoning and text are written one item at a time, as they come; tool calls stay open until the
  * end, because chat streams may interleave the arguments of parallel calls.
  */
-import { StreamedThinking, StreamedToolCalls, type ChatCompletionChunk, type ThinkingBlock, type Usage } from 'llm-gateway/plugin';
+import { StreamedThinking, StreamedToolCalls, reasoningTextOf, type ChatCompletionChunk, type ThinkingBlock, type Usage } from 'llm-gateway/plugin';
 import { finished, forClient, functionCallItem, messageStatus, reasoningItem, servedTier, upstreamReasoningItem, withoutEncryptedContent } from './from-chat-response.js';
 import { newId } from './ids.js';
 import { REASONING_ITEMS, carriedReasoningItems } from './reasoning.js';
@@ -88,7 +88,8 @@ export class ResponseEventWriter {
     if (!choice) return events;
     const delta = choice.delta ?? {};
     if (delta[REASONING_ITEMS] !== undefined) this.upstreamReasoning(delta, events);
-    if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') this.reasoningText(delta.reasoning_content, events);
+    const reasoning = reasoningTextOf(delta);
+    if (reasoning !== '') this.reasoningText(reasoning, events);
     // Kept with their text, so that the next turn sends Anthropic what it signed.
     if (delta.thinking_blocks?.length) {
       // One at a time: an upstream's chunk can hold any number of blocks, too many to spread into a call.
