@@ -7,6 +7,11 @@
  * data goes in the signature of an empty thinking block before the call, marked as the gateway's,
  * and the next turn reads it back onto the call. It is not encrypted: Gemini's signature is what
  * protects it. Such a block is the gateway's alone: it never reaches an Anthropic upstream.
+ *
+ * The same block carries an answer's `reasoning_details` (OpenRouter's signed reasoning entries,
+ * which it asks for back on the next turn of a tool loop: "Preserving reasoning blocks",
+ * openrouter.ai/docs/use-cases/reasoning-tokens; Gemini models there refuse a tool loop's next
+ * step without their thought signatures), read back onto the assistant message.
  */
 import type { ToolCall } from 'llm-gateway/plugin';
 import type { AnthropicContentBlock, AnthropicRequest, AnthropicThinkingBlock } from './types.js';
@@ -18,6 +23,8 @@ const PREFIX = 'llm-gateway.tool-call.v1:';
  * few KB, two levels deep.
  */
 const LONGEST_SIGNATURE = 64 * 1024;
+/** Reasoning entries hold whole encrypted reasoning: larger, and still bounded by the request body's own limit. */
+const LONGEST_DETAILS_SIGNATURE = 4 * 1024 * 1024;
 const DEEPEST_DATA = 8;
 
 /** The provider data of a call, if it has any (`extra_content`, as adapters set it). */
@@ -51,6 +58,33 @@ export function carriedCallData(block: AnthropicContentBlock): { id: string; dat
   } catch {
     return undefined;
   }
+}
+
+/** The thinking block that carries an answer's `reasoning_details` to the next turn. */
+export function reasoningDetailsCarrier(details: readonly unknown[]): AnthropicThinkingBlock {
+  return { type: 'thinking', thinking: '', signature: reasoningDetailsSignature(details) };
+}
+
+export function reasoningDetailsSignature(details: readonly unknown[]): string {
+  return PREFIX + Buffer.from(JSON.stringify({ reasoning_details: details }), 'utf8').toString('base64url');
+}
+
+/** The `reasoning_details` a carrier block holds; undefined for any other block, or one that does not read. */
+export function carriedReasoningDetails(block: AnthropicContentBlock): unknown[] | undefined {
+  if (!isCarrier(block) || (block.signature as string).length > LONGEST_DETAILS_SIGNATURE) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from((block.signature as string).slice(PREFIX.length), 'base64url').toString('utf8')) as { reasoning_details?: unknown };
+    const details = payload.reasoning_details;
+    return Array.isArray(details) && !deeperThan(details, DEEPEST_DATA) ? details : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An answer's `reasoning_details`, where its host gave some (OpenRouter). */
+export function reasoningDetailsOf(part: { readonly [field: string]: unknown } | null | undefined): unknown[] | undefined {
+  const details = part?.reasoning_details;
+  return Array.isArray(details) && details.length > 0 ? details : undefined;
 }
 
 /** Puts carried data back on the calls it belongs to. */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StreamedToolCalls, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
-import { callDataOf, carrierBlock, carrierSignature } from './carried-call-data.js';
+import { callDataOf, carrierBlock, carrierSignature, reasoningDetailsCarrier, reasoningDetailsOf, reasoningDetailsSignature } from './carried-call-data.js';
 import { anthropicStop, usageToAnthropic } from './mapping.js';
 import { clientToolName, type ToolNameMap } from './tool-names.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent } from './types.js';
@@ -18,7 +18,10 @@ export function toAnthropicMessage(completion: ChatCompletion, model: string, to
   for (const block of message?.thinking_blocks ?? []) content.push({ ...block });
   const reasoning = reasoningTextOf(message);
   if (!message?.thinking_blocks?.length && reasoning !== '') content.push({ type: 'thinking', thinking: reasoning, signature: '' });
-  // Before the text, as thinking goes: each carries a call's provider data to the next turn.
+  // Before the text, as thinking goes: the host's signed reasoning entries, then each call's
+  // provider data, carried to the next turn (carried-call-data.ts).
+  const details = reasoningDetailsOf(message);
+  if (details) content.push(reasoningDetailsCarrier(details));
   for (const call of message?.tool_calls ?? []) {
     const data = callDataOf(call);
     if (data) content.push(carrierBlock(call.id, data));
@@ -73,6 +76,8 @@ export class AnthropicEventWriter {
   private usage: Usage | undefined;
   private stopped = false;
   private calledTools = false;
+  /** The host's signed reasoning entries so far (OpenRouter's `reasoning_details`), carried in a block at the end. */
+  private readonly details: unknown[] = [];
 
   /**
    * `toolNames`: as toAnthropicMessage's. `promptTokens`: the prompt's size as the gateway
@@ -93,6 +98,8 @@ export class AnthropicEventWriter {
     if (!choice) return events;
     const delta = choice.delta ?? {};
 
+    const details = reasoningDetailsOf(delta);
+    if (details) for (const entry of details) this.details.push(entry);
     const reasoning = reasoningTextOf(delta);
     if (reasoning !== '') {
       events.push(...this.ensure('thinking'), { type: 'content_block_delta', index: this.current(), delta: { type: 'thinking_delta', thinking: reasoning } });
@@ -178,6 +185,8 @@ export class AnthropicEventWriter {
     const events = this.started ? [] : [this.start(undefined)];
     for (const event of this.sendHeld()) events.push(event);
     events.push(...this.close());
+    // Last, since they may come with any chunk (with a call's first piece, after the thinking closed).
+    if (this.details.length > 0) events.push(...this.carried(reasoningDetailsSignature(this.details)));
     const usage = usageToAnthropic(this.usage);
     events.push(
       { type: 'message_delta', delta: anthropicStop(this.finishReason, this.calledTools, this.nativeFinish, this.stopSequence), usage },
@@ -215,10 +224,15 @@ export class AnthropicEventWriter {
 
   /** A whole thinking block carrying a call's provider data (carried-call-data.ts), before the calls. */
   private carrier(id: string, data: Record<string, unknown>): AnthropicStreamEvent[] {
+    return this.carried(carrierSignature(id, data));
+  }
+
+  /** A whole, empty thinking block with the gateway's `signature` (carried-call-data.ts). */
+  private carried(signature: string): AnthropicStreamEvent[] {
     const index = this.nextIndex++;
     return [
       { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } },
-      { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: carrierSignature(id, data) } },
+      { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature } },
       { type: 'content_block_stop', index },
     ];
   }

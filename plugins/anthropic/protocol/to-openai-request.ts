@@ -21,7 +21,7 @@
  * pattern refuses goes up as a stand-in (tool-names.ts), which the answer turns back.
  */
 import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, type ThinkingBlock, type ToolCall, type TranslationLoss } from 'llm-gateway/plugin';
-import { carriedCallData, isCarrier, restoreCallData } from './carried-call-data.js';
+import { carriedCallData, carriedReasoningDetails, isCarrier, restoreCallData } from './carried-call-data.js';
 import { SentToolNames, type ToolNameMap } from './tool-names.js';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock } from './types.js';
 
@@ -150,9 +150,13 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: T
   const thinking: ThinkingBlock[] = [];
   /** Tool calls' provider data, carried in the gateway's own thinking blocks (carried-call-data.ts). */
   const callData = new Map<string, Record<string, unknown>>();
+  /** The host's signed reasoning entries the answer had (OpenRouter's), which it asks for back. */
+  const details: unknown[] = [];
   blocks.forEach((block, index) => {
     const carried = carriedCallData(block);
     if (carried) return void callData.set(carried.id, carried.data);
+    const carriedDetails = carriedReasoningDetails(block);
+    if (carriedDetails) return void details.push(...carriedDetails);
     if (isCarrier(block)) return; // unreadable: it was never the model's thinking
     switch (block.type) {
       case 'text':
@@ -178,6 +182,7 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: T
     message.thinking_blocks = thinking;
     message.reasoning_content = thinking.map((b) => (b.type === 'thinking' ? b.thinking : '')).join('');
   }
+  if (details.length > 0) message.reasoning_details = details;
   return message;
 }
 

@@ -6,7 +6,7 @@
  */
 import { reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import { newId } from './ids.js';
-import { carriedReasoningItems, encodeReasoning } from './reasoning.js';
+import { carriedReasoningItems, encodeReasoning, type TurnReasoningDetails } from './reasoning.js';
 import type { ToolNames } from './tools.js';
 import type { ResponseFunctionCallItem, ResponseItemStatus, ResponseObject, ResponseOutputItem, ResponseOutputMessage, ResponseReasoningItem, ResponsesRequest, ResponseUsage } from './types.js';
 
@@ -61,7 +61,7 @@ export function toResponse(completion: ChatCompletion, shell: ResponseObject, na
   const upstream = carriedReasoningItems(message);
   for (const item of upstream ?? []) output.push(upstreamReasoningItem(item));
   const text = upstream ? '' : reasoningTextOf(message);
-  const reasoning = reasoningItem(text, message.thinking_blocks ?? [], newId('rs'), toolCallExtras(calls));
+  const reasoning = reasoningItem(text, message.thinking_blocks ?? [], newId('rs'), toolCallExtras(calls), turnReasoningDetails(message.reasoning_details, calls));
   if (reasoning) output.push(reasoning);
   const answer = textOf(message.content);
   const refusal = typeof message.refusal === 'string' ? message.refusal : '';
@@ -98,15 +98,23 @@ export function finished(response: ResponseObject, finishReason: string | null, 
  * items that have it (the AI SDK), and DeepSeek refuses a tool loop's next turn without its
  * reasoning. Undefined when there is nothing to say or carry.
  */
-export function reasoningItem(text: string, blocks: readonly ThinkingBlock[], id: string, toolCalls: Record<string, Record<string, unknown>> = {}): ResponseReasoningItem | undefined {
-  const carries = blocks.length > 0 || Object.keys(toolCalls).length > 0;
+export function reasoningItem(text: string, blocks: readonly ThinkingBlock[], id: string, toolCalls: Record<string, Record<string, unknown>> = {}, reasoningDetails?: TurnReasoningDetails): ResponseReasoningItem | undefined {
+  const carries = blocks.length > 0 || Object.keys(toolCalls).length > 0 || reasoningDetails !== undefined;
   if (text === '' && !carries) return undefined;
   return {
     id,
     type: 'reasoning',
     summary: text === '' ? [] : [{ type: 'summary_text', text }],
-    encrypted_content: encodeReasoning({ thinking: blocks, toolCalls }),
+    encrypted_content: encodeReasoning({ thinking: blocks, toolCalls, ...(reasoningDetails ? { reasoningDetails } : {}) }),
   };
+}
+
+/**
+ * A turn's `reasoning_details` (OpenRouter's signed reasoning entries) with its calls' ids, to be
+ * given back on that turn in the next request of a tool loop; undefined without calls or entries.
+ */
+export function turnReasoningDetails(details: unknown, calls: ReadonlyArray<{ id: string }>): TurnReasoningDetails | undefined {
+  return Array.isArray(details) && details.length > 0 && calls.length > 0 ? { calls: calls.map((call) => call.id), entries: details } : undefined;
 }
 
 /**

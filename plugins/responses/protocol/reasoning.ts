@@ -7,7 +7,9 @@
  * function call. So the gateway puts both there, marked as its own: the signed thinking blocks, and
  * each tool call's provider data (`extra_content`, where the Gemini adapter keeps the signature) by
  * call id. It is not encrypted: the providers' signatures are what protect it, as on their own
- * APIs. OpenAI's own opaque `encrypted_content` is not the gateway's and is left alone.
+ * APIs. OpenAI's own opaque `encrypted_content` is not the gateway's and is left alone. A turn's
+ * `reasoning_details` (OpenRouter's signed reasoning entries, which it asks for back on the next
+ * turn of a tool loop) ride there too, with the ids of the calls of the turn they belong to.
  */
 import type { ThinkingBlock } from 'llm-gateway/plugin';
 import type { ResponseReasoningItem } from './types.js';
@@ -27,12 +29,20 @@ export interface CarriedReasoning {
   readonly thinking: readonly ThinkingBlock[];
   /** A tool call's `extra_content` by its call id (Gemini's `google.thought_signature`). */
   readonly toolCalls: Readonly<Record<string, Record<string, unknown>>>;
+  /** A turn's `reasoning_details`, and the ids of the turn's calls, by which the next request finds its assistant message. */
+  readonly reasoningDetails?: TurnReasoningDetails;
+}
+
+export interface TurnReasoningDetails {
+  readonly calls: readonly string[];
+  readonly entries: readonly unknown[];
 }
 
 export function encodeReasoning(carried: Partial<CarriedReasoning>): string {
-  const payload: { thinking?: CarriedReasoning['thinking']; toolCalls?: CarriedReasoning['toolCalls'] } = {};
+  const payload: { thinking?: CarriedReasoning['thinking']; toolCalls?: CarriedReasoning['toolCalls']; reasoningDetails?: TurnReasoningDetails } = {};
   if (carried.thinking?.length) payload.thinking = carried.thinking;
   if (carried.toolCalls && Object.keys(carried.toolCalls).length > 0) payload.toolCalls = carried.toolCalls;
+  if (carried.reasoningDetails) payload.reasoningDetails = carried.reasoningDetails;
   return PREFIX + Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
 }
 
@@ -48,7 +58,9 @@ export function decodeReasoning(encrypted: unknown): CarriedReasoning | undefine
   if (!isRecord(payload) || overBounds(payload)) return undefined;
   const thinking = Array.isArray(payload.thinking) ? payload.thinking.filter(isThinkingBlock) : [];
   const toolCalls = isRecord(payload.toolCalls) ? Object.fromEntries(Object.entries(payload.toolCalls).filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]))) : {};
-  return { thinking, toolCalls };
+  const details = payload.reasoningDetails;
+  const reasoningDetails = isRecord(details) && Array.isArray(details.calls) && details.calls.every((id) => typeof id === 'string') && Array.isArray(details.entries) && details.entries.length > 0 ? { calls: details.calls as string[], entries: details.entries } : undefined;
+  return { thinking, toolCalls, ...(reasoningDetails ? { reasoningDetails } : {}) };
 }
 
 /** True for a reasoning item the gateway made (another provider's), which only the gateway can read. */
@@ -58,9 +70,10 @@ export function isGatewayReasoning(encrypted: unknown): encrypted is string {
 
 /** Whether a carrier's payload has more blocks or calls, or deeper call data, than the gateway ever puts there. */
 function overBounds(payload: Record<string, unknown>): boolean {
-  const { thinking, toolCalls } = payload;
+  const { thinking, toolCalls, reasoningDetails } = payload;
   if (Array.isArray(thinking) && thinking.length > MOST_ENTRIES) return true;
   if (isRecord(toolCalls) && Object.keys(toolCalls).length > MOST_ENTRIES) return true;
+  if (isRecord(reasoningDetails) && [reasoningDetails.calls, reasoningDetails.entries].some((list) => Array.isArray(list) && list.length > MOST_ENTRIES)) return true;
   // payload → toolCalls → call id → the call's data.
   return deeperThan(payload, DEEPEST_DATA + 2);
 }

@@ -16,7 +16,7 @@
  * end, because chat streams may interleave the arguments of parallel calls.
  */
 import { StreamedThinking, StreamedToolCalls, reasoningTextOf, type ChatCompletionChunk, type ThinkingBlock, type Usage } from 'llm-gateway/plugin';
-import { finished, forClient, functionCallItem, messageStatus, reasoningItem, servedTier, upstreamReasoningItem, withoutEncryptedContent } from './from-chat-response.js';
+import { finished, forClient, functionCallItem, messageStatus, reasoningItem, servedTier, turnReasoningDetails, upstreamReasoningItem, withoutEncryptedContent } from './from-chat-response.js';
 import { newId } from './ids.js';
 import { REASONING_ITEMS, carriedReasoningItems } from './reasoning.js';
 import type { ToolNames } from './tools.js';
@@ -64,6 +64,8 @@ export class ResponseEventWriter {
   private serviceTier: string | undefined;
   /** A streamed thinking block's text, for its signature's block. */
   private readonly thinking = new StreamedThinking();
+  /** The host's signed reasoning entries (OpenRouter's `reasoning_details`), carried with the calls' data at the end. */
+  private readonly details: unknown[] = [];
   private final: ResponseObject | undefined;
 
   /**
@@ -88,6 +90,7 @@ export class ResponseEventWriter {
     if (!choice) return events;
     const delta = choice.delta ?? {};
     if (delta[REASONING_ITEMS] !== undefined) this.upstreamReasoning(delta, events);
+    if (Array.isArray(delta.reasoning_details)) for (const entry of delta.reasoning_details) this.details.push(entry);
     const reasoning = reasoningTextOf(delta);
     if (reasoning !== '') this.reasoningText(reasoning, events);
     // Kept with their text, so that the next turn sends Anthropic what it signed.
@@ -145,8 +148,9 @@ export class ResponseEventWriter {
    * back; only one that asked sees its `encrypted_content` (see forClient).
    */
   private carryToolCallExtras(events: ResponseStreamEvent[]): void {
-    const extras = Object.fromEntries([...this.calls.values()].filter((call) => call.extra).map((call) => [call.callId, call.extra as Record<string, unknown>]));
-    const item = reasoningItem('', [], newId('rs'), extras);
+    const calls = [...this.calls.values()];
+    const extras = Object.fromEntries(calls.filter((call) => call.extra).map((call) => [call.callId, call.extra as Record<string, unknown>]));
+    const item = reasoningItem('', [], newId('rs'), extras, turnReasoningDetails(this.details, calls.map((call) => ({ id: call.callId }))));
     if (!item) return;
     const index = this.output.push(item) - 1;
     const shown = this.include?.includes('reasoning.encrypted_content') ? item : withoutEncryptedContent(item);

@@ -101,6 +101,8 @@ class ConversationBuilder {
   private reasoning: { text: string[]; blocks: ThinkingBlock[] } | undefined;
   /** Tool calls' provider data carried by the gateway's reasoning items, by call id (see reasoning.ts). */
   private readonly toolExtras = new Map<string, Record<string, unknown>>();
+  /** A turn's `reasoning_details` carried the same way, by the ids of the turn's calls. */
+  private readonly turnDetails = new Map<string, readonly unknown[]>();
   /** Parts of tool results a tool message cannot hold, for the user message after them. */
   private readonly pending: Array<Record<string, unknown>> = [];
 
@@ -166,11 +168,13 @@ class ConversationBuilder {
   /** The messages, each tool call with the provider data a reasoning item carried for it, wherever that item was. */
   done(): ChatMessage[] {
     this.attachPending();
-    if (this.toolExtras.size === 0) return this.messages;
+    if (this.toolExtras.size === 0 && this.turnDetails.size === 0) return this.messages;
     for (const message of this.messages) {
       for (const call of message.tool_calls ?? []) {
         const extra = this.toolExtras.get(call.id);
         if (extra) (call as ToolCall).extra_content = extra;
+        const details = this.turnDetails.get(call.id);
+        if (details && message.reasoning_details === undefined) message.reasoning_details = details;
       }
     }
     return this.messages;
@@ -219,6 +223,7 @@ class ConversationBuilder {
       // One at a time: spread into a call, a forged carrier's blocks would overflow the stack.
       for (const block of carried.thinking) reasoning.blocks.push(block);
       for (const [callId, extra] of Object.entries(carried.toolCalls)) this.toolExtras.set(callId, extra);
+      for (const callId of carried.reasoningDetails?.calls ?? []) this.turnDetails.set(callId, carried.reasoningDetails!.entries);
     }
     const parts = [...(Array.isArray(item.summary) ? item.summary : []), ...(Array.isArray(item.content) ? item.content : [])];
     for (const part of parts) if (typeof part?.text === 'string' && part.text !== '') reasoning.text.push(part.text);
