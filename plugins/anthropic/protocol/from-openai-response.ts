@@ -78,6 +78,11 @@ export class AnthropicEventWriter {
   private calledTools = false;
   /** The host's signed reasoning entries so far (OpenRouter's `reasoning_details`), carried in a block at the end. */
   private readonly details: unknown[] = [];
+  /**
+   * Reasoning that came while a call's block was open (between two pieces of its arguments): a
+   * thinking block would close the call's, which cannot reopen, so it waits for the call to end.
+   */
+  private heldThinking = '';
 
   /**
    * `toolNames`: as toAnthropicMessage's. `promptTokens`: the prompt's size as the gateway
@@ -101,7 +106,8 @@ export class AnthropicEventWriter {
     const details = reasoningDetailsOf(delta);
     if (details) for (const entry of details) this.details.push(entry);
     const reasoning = reasoningTextOf(delta);
-    if (reasoning !== '') {
+    if (reasoning !== '' && this.open?.kind === 'tool_use') this.heldThinking += reasoning;
+    else if (reasoning !== '') {
       events.push(...this.ensure('thinking'), { type: 'content_block_delta', index: this.current(), delta: { type: 'thinking_delta', thinking: reasoning } });
     }
     for (const block of delta.thinking_blocks ?? []) {
@@ -254,7 +260,21 @@ export class AnthropicEventWriter {
     // thinking that has one: an upstream's unsigned reasoning (DeepSeek's) gets the empty one the
     // whole answer gives it (toAnthropicMessage), so it comes back on the next turn.
     const unsigned: AnthropicStreamEvent[] = kind === 'thinking' && !signed ? [{ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: '' } }] : [];
-    return [...unsigned, { type: 'content_block_stop', index }];
+    return [...unsigned, { type: 'content_block_stop', index }, ...this.heldThinkingBlock()];
+  }
+
+  /** The reasoning held while a call's block was open, as a whole thinking block after it (none when nothing was held). */
+  private heldThinkingBlock(): AnthropicStreamEvent[] {
+    if (this.heldThinking === '') return [];
+    const thinking = this.heldThinking;
+    this.heldThinking = '';
+    const index = this.nextIndex++;
+    return [
+      { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } },
+      { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking } },
+      { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: '' } },
+      { type: 'content_block_stop', index },
+    ];
   }
 
   private current(): number {
