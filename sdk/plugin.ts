@@ -98,4 +98,4 @@ export { askForStreamUsage } from '../core/protocol/stream-usage.js';
 export { usageSoFar } from '../core/provider-call.js';
 export { isEstimatedUsage } from '../core/protocol/estimated-usage.js';
 export { statedCostOf } from '../core/protocol/stated-cost.js';
-export { reasoningTextOf } from '../core/protocol/reasoning-text.js';
+export { reasoningDetailsOf, reasoningTextOf } from '../core/protocol/reasoning-text.js';

@@ -13,3 +13,12 @@ export function reasoningTextOf(part: { readonly reasoning_content?: unknown; re
   const reasoning = part.reasoning;
   return typeof reasoning === 'string' ? reasoning : '';
 }
+
+/**
+ * The host's signed reasoning entries on a chat message or delta (OpenRouter's `reasoning_details`,
+ * which it asks for back on the next turn of a tool loop); undefined where it gave none.
+ */
+export function reasoningDetailsOf(part: { readonly [field: string]: unknown } | null | undefined): unknown[] | undefined {
+  const details = part?.reasoning_details;
+  return Array.isArray(details) && details.length > 0 ? details : undefined;
+}

@@ -7,7 +7,7 @@
  * that came whole is cut into chunks for a streaming client. Native attachments (an Anthropic
  * upstream's own events) are not kept: a hit is rendered from the OpenAI form like any translation.
  */
-import { StreamedThinking, StreamedToolCalls, appendAll, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
+import { StreamedThinking, StreamedToolCalls, appendAll, reasoningDetailsOf, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import { REASONING_ITEMS, carriedReasoningItems, type ResponseReasoningItem } from 'llm-gateway/plugins/responses';
 
 export interface CacheEntry {
@@ -104,7 +104,9 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
       if (reasoning !== '') into.thinking.reasoning(reasoning);
       if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
       if (typeof delta.reasoning === 'string' && delta.reasoning !== '') message.reasoning = (typeof message.reasoning === 'string' ? message.reasoning : '') + delta.reasoning;
-      if (Array.isArray(delta.reasoning_details)) message.reasoning_details = [...(Array.isArray(message.reasoning_details) ? message.reasoning_details : []), ...delta.reasoning_details];
+      const details = reasoningDetailsOf(delta);
+      // In place, one at a time: the message is this function's own, and a copy per delta would be quadratic.
+      if (details) for (const entry of details) ((message.reasoning_details ??= []) as unknown[]).push(entry);
       const reasoningItems = carriedReasoningItems(delta);
       if (reasoningItems) message[REASONING_ITEMS] = withReasoningItems(carriedReasoningItems(message) ?? [], reasoningItems);
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;
@@ -252,6 +254,7 @@ function hostReasoningFields(message: ChatMessage): Record<string, unknown> | un
   const fields: Record<string, unknown> = {};
   if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') fields.reasoning_content = message.reasoning_content;
   if (typeof message.reasoning === 'string' && message.reasoning !== '') fields.reasoning = message.reasoning;
-  if (Array.isArray(message.reasoning_details) && message.reasoning_details.length > 0) fields.reasoning_details = message.reasoning_details;
+  const details = reasoningDetailsOf(message);
+  if (details) fields.reasoning_details = details;
   return Object.keys(fields).length > 0 ? fields : undefined;
 }

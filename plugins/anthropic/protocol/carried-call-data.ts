@@ -39,25 +39,7 @@ export function carrierBlock(id: string, data: Record<string, unknown>): Anthrop
 }
 
 export function carrierSignature(id: string, data: Record<string, unknown>): string {
-  return PREFIX + Buffer.from(JSON.stringify({ id, data }), 'utf8').toString('base64url');
-}
-
-/** True for a block the gateway made to carry a call's data. */
-export function isCarrier(block: AnthropicContentBlock): boolean {
-  return block.type === 'thinking' && typeof block.signature === 'string' && block.signature.startsWith(PREFIX);
-}
-
-/** The call id and data a carrier block holds; undefined for any other block, or one that does not read. */
-export function carriedCallData(block: AnthropicContentBlock): { id: string; data: Record<string, unknown> } | undefined {
-  if (!isCarrier(block) || (block.signature as string).length > LONGEST_SIGNATURE) return undefined;
-  try {
-    const payload = JSON.parse(Buffer.from((block.signature as string).slice(PREFIX.length), 'base64url').toString('utf8')) as { id?: unknown; data?: unknown };
-    const data = payload.data;
-    if (typeof payload.id !== 'string' || typeof data !== 'object' || data === null || Array.isArray(data) || deeperThan(data, DEEPEST_DATA)) return undefined;
-    return { id: payload.id, data: data as Record<string, unknown> };
-  } catch {
-    return undefined;
-  }
+  return signatureOf({ id, data });
 }
 
 /** The thinking block that carries an answer's `reasoning_details` to the next turn. */
@@ -66,25 +48,38 @@ export function reasoningDetailsCarrier(details: readonly unknown[]): AnthropicT
 }
 
 export function reasoningDetailsSignature(details: readonly unknown[]): string {
-  return PREFIX + Buffer.from(JSON.stringify({ reasoning_details: details }), 'utf8').toString('base64url');
+  return signatureOf({ reasoning_details: details });
 }
 
-/** The `reasoning_details` a carrier block holds; undefined for any other block, or one that does not read. */
-export function carriedReasoningDetails(block: AnthropicContentBlock): unknown[] | undefined {
-  if (!isCarrier(block) || (block.signature as string).length > LONGEST_DETAILS_SIGNATURE) return undefined;
+function signatureOf(payload: object): string {
+  return PREFIX + Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+}
+
+/** True for a block the gateway made to carry a call's data. */
+export function isCarrier(block: AnthropicContentBlock): boolean {
+  return block.type === 'thinking' && typeof block.signature === 'string' && block.signature.startsWith(PREFIX);
+}
+
+/** What a carrier block holds: a call's provider data, or an answer's reasoning entries. */
+export type Carried = { readonly id: string; readonly data: Record<string, unknown> } | { readonly reasoningDetails: unknown[] };
+
+/** What a carrier block holds, read once; undefined for any other block, or one that does not read. */
+export function readCarrier(block: AnthropicContentBlock): Carried | undefined {
+  if (!isCarrier(block)) return undefined;
+  const signature = block.signature as string;
+  if (signature.length > LONGEST_DETAILS_SIGNATURE) return undefined;
+  let payload: { id?: unknown; data?: unknown; reasoning_details?: unknown };
   try {
-    const payload = JSON.parse(Buffer.from((block.signature as string).slice(PREFIX.length), 'base64url').toString('utf8')) as { reasoning_details?: unknown };
-    const details = payload.reasoning_details;
-    return Array.isArray(details) && !deeperThan(details, DEEPEST_DATA) ? details : undefined;
+    payload = JSON.parse(Buffer.from(signature.slice(PREFIX.length), 'base64url').toString('utf8')) as typeof payload;
   } catch {
     return undefined;
   }
-}
-
-/** An answer's `reasoning_details`, where its host gave some (OpenRouter). */
-export function reasoningDetailsOf(part: { readonly [field: string]: unknown } | null | undefined): unknown[] | undefined {
-  const details = part?.reasoning_details;
-  return Array.isArray(details) && details.length > 0 ? details : undefined;
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const details = payload.reasoning_details;
+  if (Array.isArray(details)) return deeperThan(details, DEEPEST_DATA) ? undefined : { reasoningDetails: details };
+  const data = payload.data;
+  if (signature.length > LONGEST_SIGNATURE || typeof payload.id !== 'string' || typeof data !== 'object' || data === null || Array.isArray(data) || deeperThan(data, DEEPEST_DATA)) return undefined;
+  return { id: payload.id, data: data as Record<string, unknown> };
 }
 
 /** Puts carried data back on the calls it belongs to. */

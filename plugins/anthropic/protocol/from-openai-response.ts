@@ -4,8 +4,8 @@
  * closed in order, message_delta, message_stop), each event written as soon as its chunk arrives.
  */
 import { randomUUID } from 'node:crypto';
-import { StreamedToolCalls, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
-import { callDataOf, carrierBlock, carrierSignature, reasoningDetailsCarrier, reasoningDetailsOf, reasoningDetailsSignature } from './carried-call-data.js';
+import { StreamedToolCalls, reasoningDetailsOf, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
+import { callDataOf, carrierBlock, carrierSignature, reasoningDetailsCarrier, reasoningDetailsSignature } from './carried-call-data.js';
 import { anthropicStop, usageToAnthropic } from './mapping.js';
 import { clientToolName, type ToolNameMap } from './tool-names.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent } from './types.js';
@@ -192,7 +192,7 @@ export class AnthropicEventWriter {
     for (const event of this.sendHeld()) events.push(event);
     events.push(...this.close());
     // Last, since they may come with any chunk (with a call's first piece, after the thinking closed).
-    if (this.details.length > 0) events.push(...this.carried(reasoningDetailsSignature(this.details)));
+    if (this.details.length > 0) events.push(...this.wholeThinking('', reasoningDetailsSignature(this.details)));
     const usage = usageToAnthropic(this.usage);
     events.push(
       { type: 'message_delta', delta: anthropicStop(this.finishReason, this.calledTools, this.nativeFinish, this.stopSequence), usage },
@@ -230,14 +230,15 @@ export class AnthropicEventWriter {
 
   /** A whole thinking block carrying a call's provider data (carried-call-data.ts), before the calls. */
   private carrier(id: string, data: Record<string, unknown>): AnthropicStreamEvent[] {
-    return this.carried(carrierSignature(id, data));
+    return this.wholeThinking('', carrierSignature(id, data));
   }
 
-  /** A whole, empty thinking block with the gateway's `signature` (carried-call-data.ts). */
-  private carried(signature: string): AnthropicStreamEvent[] {
+  /** A thinking block written whole: its text, if any, and its signature (the gateway's carrier, or '' for unsigned reasoning). */
+  private wholeThinking(thinking: string, signature: string): AnthropicStreamEvent[] {
     const index = this.nextIndex++;
     return [
       { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } },
+      ...(thinking === '' ? [] : [{ type: 'content_block_delta' as const, index, delta: { type: 'thinking_delta' as const, thinking } }]),
       { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature } },
       { type: 'content_block_stop', index },
     ];
@@ -268,13 +269,7 @@ export class AnthropicEventWriter {
     if (this.heldThinking === '') return [];
     const thinking = this.heldThinking;
     this.heldThinking = '';
-    const index = this.nextIndex++;
-    return [
-      { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } },
-      { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking } },
-      { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: '' } },
-      { type: 'content_block_stop', index },
-    ];
+    return this.wholeThinking(thinking, '');
   }
 
   private current(): number {

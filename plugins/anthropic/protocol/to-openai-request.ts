@@ -21,7 +21,7 @@
  * pattern refuses goes up as a stand-in (tool-names.ts), which the answer turns back.
  */
 import { TOOL_ERROR_PREFIX, type ChatCompletionRequest, type ChatMessage, type ThinkingBlock, type ToolCall, type TranslationLoss } from 'llm-gateway/plugin';
-import { carriedCallData, carriedReasoningDetails, isCarrier, restoreCallData } from './carried-call-data.js';
+import { isCarrier, readCarrier, restoreCallData } from './carried-call-data.js';
 import { SentToolNames, type ToolNameMap } from './tool-names.js';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicRequest, AnthropicTextBlock, AnthropicToolResultBlock } from './types.js';
 
@@ -153,10 +153,10 @@ function assistantMessage(blocks: AnthropicContentBlock[], at: string, losses: T
   /** The host's signed reasoning entries the answer had (OpenRouter's), which it asks for back. */
   const details: unknown[] = [];
   blocks.forEach((block, index) => {
-    const carried = carriedCallData(block);
+    const carried = readCarrier(block);
+    // One at a time: spread into a call, a forged carrier's entries would overflow the stack.
+    if (carried && 'reasoningDetails' in carried) return void carried.reasoningDetails.forEach((entry) => details.push(entry));
     if (carried) return void callData.set(carried.id, carried.data);
-    const carriedDetails = carriedReasoningDetails(block);
-    if (carriedDetails) return void details.push(...carriedDetails);
     if (isCarrier(block)) return; // unreadable: it was never the model's thinking
     switch (block.type) {
       case 'text':

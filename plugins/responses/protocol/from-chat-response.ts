@@ -4,7 +4,7 @@
  * reasoning as a `reasoning` item, its text as a `message` item of `output_text` parts, each tool
  * call as a `function_call` item, and the request's settings echoed the way OpenAI echoes them.
  */
-import { reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
+import { reasoningDetailsOf, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import { newId } from './ids.js';
 import { carriedReasoningItems, encodeReasoning, type TurnReasoningDetails } from './reasoning.js';
 import type { ToolNames } from './tools.js';
@@ -61,7 +61,7 @@ export function toResponse(completion: ChatCompletion, shell: ResponseObject, na
   const upstream = carriedReasoningItems(message);
   for (const item of upstream ?? []) output.push(upstreamReasoningItem(item));
   const text = upstream ? '' : reasoningTextOf(message);
-  const reasoning = reasoningItem(text, message.thinking_blocks ?? [], newId('rs'), toolCallExtras(calls), turnReasoningDetails(message.reasoning_details, calls));
+  const reasoning = reasoningItem(text, message.thinking_blocks ?? [], newId('rs'), toolCallExtras(calls), turnReasoningDetails(reasoningDetailsOf(message), calls.map((call) => call.id)));
   if (reasoning) output.push(reasoning);
   const answer = textOf(message.content);
   const refusal = typeof message.refusal === 'string' ? message.refusal : '';
@@ -113,8 +113,8 @@ export function reasoningItem(text: string, blocks: readonly ThinkingBlock[], id
  * A turn's `reasoning_details` (OpenRouter's signed reasoning entries) with its calls' ids, to be
  * given back on that turn in the next request of a tool loop; undefined without calls or entries.
  */
-export function turnReasoningDetails(details: unknown, calls: ReadonlyArray<{ id: string }>): TurnReasoningDetails | undefined {
-  return Array.isArray(details) && details.length > 0 && calls.length > 0 ? { calls: calls.map((call) => call.id), entries: details } : undefined;
+export function turnReasoningDetails(details: readonly unknown[] | undefined, callIds: readonly string[]): TurnReasoningDetails | undefined {
+  return details !== undefined && details.length > 0 && callIds.length > 0 ? { calls: callIds, entries: details } : undefined;
 }
 
 /**
