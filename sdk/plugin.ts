@@ -99,3 +99,4 @@ export { usageSoFar } from '../core/provider-call.js';
 export { isEstimatedUsage } from '../core/protocol/estimated-usage.js';
 export { statedCostOf } from '../core/protocol/stated-cost.js';
 export { reasoningDetailsOf, reasoningTextOf } from '../core/protocol/reasoning-text.js';
+export { pricedServiceTier, type PricedServiceTier } from '../core/protocol/service-tier.js';

@@ -26,7 +26,7 @@
  * sum rather than by adding rounded parts. (Exact up to 2⁵³ picodollars, about $9,000 for one
  * response; past that the conversion rounds at the 16th significant digit.)
  */
-import type { Usage } from 'llm-gateway/plugin';
+import { pricedServiceTier, type Usage } from 'llm-gateway/plugin';
 import type { ModelPrice, Rates } from './prices.js';
 
 export { createPriceBook, type PriceBook } from './price-book.js';
@@ -120,8 +120,8 @@ export interface ServedAs {
  */
 export function ratesAt(price: ModelPrice, promptTokens: number, served: ServedAs): Rates {
   const rates = ratesFor(price, promptTokens);
-  const serviceTier = served.service_tier;
-  const tier = serviceTier === 'flex' || serviceTier === 'priority' ? price.serviceTiers?.[serviceTier] : undefined;
+  const serviceTier = pricedServiceTier(served.service_tier);
+  const tier = serviceTier ? price.serviceTiers?.[serviceTier] : undefined;
   const tiered = tier && rates === price ? { ...price, ...tier } : rates;
   return served.inference_geo === 'us' && price.usInference !== undefined ? multiplied(tiered, price.usInference) : tiered;
 }

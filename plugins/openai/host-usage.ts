@@ -12,7 +12,7 @@
  *   out of every client's sight), and plugins/cost bills it in place of its price table. Never read
  *   from other hosts: `cost` is no standard field, and what it means is the host's.
  */
-import type { Usage } from 'llm-gateway/plugin';
+import { pricedServiceTier, type Usage } from 'llm-gateway/plugin';
 import { withStatedCost } from 'llm-gateway/provider-kit';
 
 /** What a host says in its usage beyond OpenAI's fields. */
@@ -55,5 +55,6 @@ function amount(value: unknown): number | undefined {
  * chunk), kept in its usage: flex and priority are billed at rates of their own (plugins/cost).
  */
 export function carryServiceTier(usage: Usage | null | undefined, serviceTier: unknown): void {
-  if (typeof usage === 'object' && usage !== null && (serviceTier === 'flex' || serviceTier === 'priority')) usage.service_tier = serviceTier;
+  const tier = pricedServiceTier(serviceTier);
+  if (typeof usage === 'object' && usage !== null && tier) usage.service_tier = tier;
 }

@@ -5,7 +5,7 @@
  * estimate of the prompt. A stream cut short after the provider stated its prompt's size keeps
  * that count (`usageSoFar`), beside the completion counted.
  */
-import { defineSlot, estimatePromptTokens, isEstimatedUsage, usageSoFar, type GatewayContext, type Usage } from 'llm-gateway/plugin';
+import { defineSlot, estimatePromptTokens, isEstimatedUsage, pricedServiceTier, usageSoFar, type GatewayContext, type Usage } from 'llm-gateway/plugin';
 
 export interface TokenCount {
   promptTokens: number;
@@ -32,8 +32,8 @@ export function usageOf(ctx: GatewayContext): { usage: Usage; estimated: boolean
   // How the answer was served, which its price depends on: as the provider said so far, else (a
   // processing tier, stated on each chunk but kept only with the usage) as the request asked.
   for (const field of SERVED_AS) if (soFar?.[field] !== undefined) usage[field] = soFar[field];
-  const tier = ctx.request.service_tier;
-  if (usage.service_tier === undefined && (tier === 'flex' || tier === 'priority')) usage.service_tier = tier;
+  const asked = pricedServiceTier(ctx.request.service_tier);
+  if (usage.service_tier === undefined && asked) usage.service_tier = asked;
   return { usage, estimated: true };
 }
 

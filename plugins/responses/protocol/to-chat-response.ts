@@ -5,6 +5,7 @@
  * `attachNative`) for the Responses front-end to replay as it came.
  */
 import { GatewayError, attachNative, reportedUpstreamError, type ChatCompletion, type ChatCompletionChunk, type ChatDelta, type ToolCall, type Usage } from 'llm-gateway/provider-kit';
+import { pricedServiceTier } from 'llm-gateway/plugin';
 import { REASONING_ITEMS } from './reasoning.js';
 import type { ResponseObject, ResponseReasoningItem, ResponseUsage } from './types.js';
 
@@ -172,8 +173,8 @@ export function toChatUsage(usage: ResponseUsage | null | undefined, response?: 
   }
   if (searches > 0) out.server_tool_use = { web_search_requests: searches };
   // The processing tier that served it, billed at its own rates (plugins/cost `serviceTiers`).
-  const tier = response?.service_tier;
-  if (tier === 'flex' || tier === 'priority') out.service_tier = tier;
+  const tier = pricedServiceTier(response?.service_tier);
+  if (tier) out.service_tier = tier;
   return out;
 }
 
