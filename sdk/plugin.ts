@@ -85,6 +85,7 @@ export { isIsoDate, utcTime } from './plugin/iso-date.js';
 export { rarely } from '../core/rarely.js';
 export { appendAll } from './plugin/append-all.js';
 export { StreamedThinking } from './plugin/streamed-thinking.js';
+export { StreamedReasoningDetails } from './plugin/streamed-reasoning-details.js';
 export { StreamedToolCalls } from './plugin/streamed-tool-calls.js';
 export { pointerToParam, rejectBody } from './plugin/reject-body.js';
 export type { RejectBodyOptions } from './plugin/reject-body.js';

@@ -7,7 +7,7 @@
  * that came whole is cut into chunks for a streaming client. Native attachments (an Anthropic
  * upstream's own events) are not kept: a hit is rendered from the OpenAI form like any translation.
  */
-import { StreamedThinking, StreamedToolCalls, appendAll, reasoningDetailsOf, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
+import { StreamedReasoningDetails, StreamedThinking, StreamedToolCalls, appendAll, reasoningDetailsOf, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type EmbeddingsResponse, type GatewayResponse, type ThinkingBlock, type ToolCall, type Usage } from 'llm-gateway/plugin';
 import { REASONING_ITEMS, carriedReasoningItems, type ResponseReasoningItem } from 'llm-gateway/plugins/responses';
 
 export interface CacheEntry {
@@ -87,7 +87,7 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
 /** The chunks of a finished stream as the completion a JSON client would have got. */
 export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion {
   const first = chunks[0];
-  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; stop_sequence?: string; contentLost?: true; calls: Map<number, ToolCall>; callNumbers: StreamedToolCalls; thinking: StreamedThinking; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
+  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; stop_sequence?: string; contentLost?: true; calls: Map<number, ToolCall>; callNumbers: StreamedToolCalls; thinking: StreamedThinking; details?: StreamedReasoningDetails; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
   let usage: Usage | undefined;
   for (const chunk of chunks) {
     if (chunk.usage) usage = chunk.usage;
@@ -105,8 +105,8 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
       if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
       if (typeof delta.reasoning === 'string' && delta.reasoning !== '') message.reasoning = (typeof message.reasoning === 'string' ? message.reasoning : '') + delta.reasoning;
       const details = reasoningDetailsOf(delta);
-      // In place, one at a time: the message is this function's own, and a copy per delta would be quadratic.
-      if (details) for (const entry of details) ((message.reasoning_details ??= []) as unknown[]).push(entry);
+      // Each entry whole, as the host's JSON answer has it, however many pieces the stream cut it into.
+      if (details) message.reasoning_details = (into.details ??= new StreamedReasoningDetails()).add(details);
       const reasoningItems = carriedReasoningItems(delta);
       if (reasoningItems) message[REASONING_ITEMS] = withReasoningItems(carriedReasoningItems(message) ?? [], reasoningItems);
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;

@@ -4,7 +4,7 @@
  * closed in order, message_delta, message_stop), each event written as soon as its chunk arrives.
  */
 import { randomUUID } from 'node:crypto';
-import { StreamedToolCalls, reasoningDetailsOf, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
+import { StreamedReasoningDetails, StreamedToolCalls, reasoningDetailsOf, reasoningTextOf, type ChatCompletion, type ChatCompletionChunk, type ToolCallDelta, type Usage } from 'llm-gateway/plugin';
 import { callDataOf, carrierBlock, carrierSignature, reasoningDetailsCarrier, reasoningDetailsSignature } from './carried-call-data.js';
 import { anthropicStop, usageToAnthropic } from './mapping.js';
 import { clientToolName, type ToolNameMap } from './tool-names.js';
@@ -77,7 +77,7 @@ export class AnthropicEventWriter {
   private stopped = false;
   private calledTools = false;
   /** The host's signed reasoning entries so far (OpenRouter's `reasoning_details`), carried in a block at the end. */
-  private readonly details: unknown[] = [];
+  private readonly details = new StreamedReasoningDetails();
   /**
    * Reasoning that came while a call's block was open (between two pieces of its arguments): a
    * thinking block would close the call's, which cannot reopen, so it waits for the call to end.
@@ -104,7 +104,7 @@ export class AnthropicEventWriter {
     const delta = choice.delta ?? {};
 
     const details = reasoningDetailsOf(delta);
-    if (details) for (const entry of details) this.details.push(entry);
+    if (details) this.details.add(details);
     const reasoning = reasoningTextOf(delta);
     if (reasoning !== '' && this.open?.kind === 'tool_use') this.heldThinking += reasoning;
     else if (reasoning !== '') {
@@ -192,7 +192,7 @@ export class AnthropicEventWriter {
     for (const event of this.sendHeld()) events.push(event);
     events.push(...this.close());
     // Last, since they may come with any chunk (with a call's first piece, after the thinking closed).
-    if (this.details.length > 0) events.push(...this.wholeThinking('', reasoningDetailsSignature(this.details)));
+    if (this.details.size > 0) events.push(...this.wholeThinking('', reasoningDetailsSignature(this.details.list())));
     const usage = usageToAnthropic(this.usage);
     events.push(
       { type: 'message_delta', delta: anthropicStop(this.finishReason, this.calledTools, this.nativeFinish, this.stopSequence), usage },

@@ -15,7 +15,7 @@
  * Reasoning and text are written one item at a time, as they come; tool calls stay open until the
  * end, because chat streams may interleave the arguments of parallel calls.
  */
-import { StreamedThinking, StreamedToolCalls, reasoningDetailsOf, reasoningTextOf, type ChatCompletionChunk, type ThinkingBlock, type Usage } from 'llm-gateway/plugin';
+import { StreamedReasoningDetails, StreamedThinking, StreamedToolCalls, reasoningDetailsOf, reasoningTextOf, type ChatCompletionChunk, type ThinkingBlock, type Usage } from 'llm-gateway/plugin';
 import { finished, forClient, functionCallItem, messageStatus, reasoningItem, servedTier, turnReasoningDetails, upstreamReasoningItem, withoutEncryptedContent } from './from-chat-response.js';
 import { newId } from './ids.js';
 import { REASONING_ITEMS, carriedReasoningItems } from './reasoning.js';
@@ -65,7 +65,7 @@ export class ResponseEventWriter {
   /** A streamed thinking block's text, for its signature's block. */
   private readonly thinking = new StreamedThinking();
   /** The host's signed reasoning entries (OpenRouter's `reasoning_details`), carried with the calls' data at the end. */
-  private readonly details: unknown[] = [];
+  private readonly details = new StreamedReasoningDetails();
   private final: ResponseObject | undefined;
 
   /**
@@ -90,7 +90,8 @@ export class ResponseEventWriter {
     if (!choice) return events;
     const delta = choice.delta ?? {};
     if (delta[REASONING_ITEMS] !== undefined) this.upstreamReasoning(delta, events);
-    for (const entry of reasoningDetailsOf(delta) ?? []) this.details.push(entry);
+    const details = reasoningDetailsOf(delta);
+    if (details) this.details.add(details);
     const reasoning = reasoningTextOf(delta);
     if (reasoning !== '') this.reasoningText(reasoning, events);
     // Kept with their text, so that the next turn sends Anthropic what it signed.
@@ -150,7 +151,7 @@ export class ResponseEventWriter {
   private carryToolCallExtras(events: ResponseStreamEvent[]): void {
     const calls = [...this.calls.values()];
     const extras = Object.fromEntries(calls.filter((call) => call.extra).map((call) => [call.callId, call.extra as Record<string, unknown>]));
-    const item = reasoningItem('', [], newId('rs'), extras, turnReasoningDetails(this.details, calls.map((call) => call.callId)));
+    const item = reasoningItem('', [], newId('rs'), extras, turnReasoningDetails(this.details.list(), calls.map((call) => call.callId)));
     if (!item) return;
     const index = this.output.push(item) - 1;
     const shown = this.include?.includes('reasoning.encrypted_content') ? item : withoutEncryptedContent(item);
