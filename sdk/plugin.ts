@@ -74,7 +74,7 @@ export type { SecretStore } from '../core/live/secrets.js';
 export type { DeploymentHealth, HealthTracker } from '../core/health.js';
 export { DeploymentMap, UNCONFIGURED_DEPLOYMENTS_CAP, deploymentOf } from '../core/deployment-map.js';
 export type { Store } from '../core/store/store.js';
-export type { Target, UpstreamResult, ChatResult, JsonResult, RawJson, StreamResult, EmbeddingsResult, Provider } from '../core/providers/provider.js';
+export type { Target, UpstreamResult, ChatResult, JsonResult, RawJson, StreamResult, EmbeddingsResult, Provider, ProviderModel, ListedPrice } from '../core/providers/provider.js';
 
 export { estimatePromptTokens } from './plugin/estimate-tokens.js';
 export { countInputTokens } from './plugin/count-input-tokens.js';

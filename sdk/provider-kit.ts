@@ -13,6 +13,7 @@ export type {
   EmbeddingsCallInput,
   EmbeddingsResult,
   JsonResult,
+  ListedPrice,
   PassThroughHint,
   Provider,
   ProviderContext,

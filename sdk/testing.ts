@@ -8,7 +8,7 @@
 export { startGateway } from './testing/start-gateway.js';
 export type { RunningGateway, StartGatewayOptions } from './testing/start-gateway.js';
 export { chunk, completion, mockProvider, startMockUpstream, wordChunks } from './testing/mock-upstream.js';
-export type { MockOptions, MockUpstream, RecordedRequest, Scenario, StreamScenario } from './testing/mock-upstream.js';
+export type { ListedModel, MockOptions, MockUpstream, RecordedRequest, Scenario, StreamScenario } from './testing/mock-upstream.js';
 export { textCompletion, textCompletionChunks } from './testing/text-completion-wire.js';
 export { anthropicError, anthropicMessage, anthropicStreamEvents, sseEvent } from './testing/anthropic-wire.js';
 export type { AnthropicBlockSpec, AnthropicUsageSpec } from './testing/anthropic-wire.js';

@@ -146,6 +146,18 @@ export interface ProviderModel {
   id: string;
   created?: number;
   ownedBy?: string;
+  /** What the host's list says the model costs (OpenRouter's list does), for models the price table lacks. */
+  price?: ListedPrice;
+}
+
+/** A model's price as its host lists it, in USD per million tokens, as the cost plugin's table has them. */
+export interface ListedPrice {
+  input: number;
+  output: number;
+  /** Prompt tokens read from the host's cache. Absent: billed at `input`. */
+  cachedInput?: number;
+  /** Prompt tokens written to the host's cache. Absent: billed at `input`. */
+  cacheWrite?: number;
 }
 
 export interface Provider {

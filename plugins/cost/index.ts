@@ -10,6 +10,7 @@ import { definePlugin, statedCostOf, type ChatCompletionRequest, type NativeRequ
 import { pricing, type Pricing } from './pricing.js';
 import { cacheWriteAsked } from './cache-marks.js';
 import { cacheWriteRates, costOf, ratesAt } from './cost.js';
+import { ListedPrices } from './listed-prices.js';
 import { createPriceBook, type PriceBook } from './price-book.js';
 import type { ModelPrice } from './prices.js';
 
@@ -48,7 +49,13 @@ export const cost = definePlugin<CostOptions, typeof defaults>({
   },
   defaults,
   setup(host, options) {
-    host.provide(pricing, pricingFrom(createPriceBook(options.prices ?? {}), options.defaultOutputTokens));
+    // What hosts list with their models (OpenRouter), for models the table and overrides lack.
+    const listed = new ListedPrices();
+    host.events.on('provider:models', (provider, models, error) => {
+      if (!error) listed.learn(provider, models);
+    });
+    host.events.on('config:change', (now) => listed.keepOnly(now.providers.map((provider) => provider.id)));
+    host.provide(pricing, pricingFrom(createPriceBook(options.prices ?? {}, listed), options.defaultOutputTokens));
   },
 });
 

@@ -11,8 +11,10 @@
  * Precedence, most specific first: an override for `provider/model`, an override for the bare
  * model, a shipped `provider/model` row, a shipped bare row. Overrides are partial and merge onto
  * what they override, so `{ 'gpt-4o': { cachedInput: 1 } }` changes one rate and keeps the rest
- * (`tiers`, when given, replace the tiers whole).
+ * (`tiers`, when given, replace the tiers whole). A model none of them prices has the price its host
+ * lists, where it lists one (`listed`: listed-prices.ts).
  */
+import type { ListedPrices } from './listed-prices.js';
 import { MODEL_PRICES, type ModelPrice } from './prices.js';
 
 export interface PriceBook {
@@ -23,7 +25,7 @@ export interface PriceBook {
 const VERSION_TAGS = /^(?:-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{2}-\d{2}|\d{4}|latest|preview|exp)|-v\d+(?:[.:]\d+)*|@\d{8})+$/;
 const RATE_FIELDS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h', 'reasoning', 'webSearchPer1k'] as const;
 
-export function createPriceBook(overrides: Record<string, Partial<ModelPrice>> = {}): PriceBook {
+export function createPriceBook(overrides: Record<string, Partial<ModelPrice>> = {}, listed?: ListedPrices): PriceBook {
   const shipped = new Map(Object.entries(MODEL_PRICES).map(([key, price]) => [normalizeKey(key), price]));
   const overriding = new Map(Object.entries(overrides).map(([key, price]) => [normalizeKey(key), checked(key, price)]));
   for (const [key, price] of overriding) {
@@ -38,7 +40,14 @@ export function createPriceBook(overrides: Record<string, Partial<ModelPrice>> =
   // own strings, the same from one request to the next, keep their hash (deploymentOf).
   const known = new Map<string, Map<string, ModelPrice | null>>();
   let remembered = 0;
+  let listedVersion = listed?.version;
   const lookup = (provider: string, model: string): ModelPrice | undefined => {
+    // A new listing may price a model remembered as unknown.
+    if (listed !== undefined && listed.version !== listedVersion) {
+      listedVersion = listed.version;
+      known.clear();
+      remembered = 0;
+    }
     let models = known.get(provider);
     const price = models?.get(model);
     if (price !== undefined) return price ?? undefined;
@@ -63,7 +72,7 @@ export function createPriceBook(overrides: Record<string, Partial<ModelPrice>> =
       (price, override) => (override ? { ...price, ...override } : price),
       base,
     );
-    return merged && isComplete(merged) ? merged : undefined;
+    return merged && isComplete(merged) ? merged : listed?.lookup(provider, model);
   }
 }
 

@@ -36,8 +36,9 @@ export interface OpenAICompatibleOptions extends CommonProviderOptions {
   completions?: boolean;
   /**
    * The host states each answer's cost in USD in its usage (`usage.cost`, as OpenRouter does):
-   * that cost is billed in place of the price table's (budgets, the usage log, metrics). Default:
-   * on for openrouter.ai, off elsewhere.
+   * that cost is billed in place of the price table's (budgets, the usage log, metrics); and its
+   * model list's prices (`pricing`, OpenRouter's) price the models the table lacks, for budgets'
+   * reservations and answers without a stated cost. Default: on for openrouter.ai, off elsewhere.
    */
   statedCost?: boolean;
 }
@@ -102,7 +103,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions,
       }
     },
     embeddings: (input) => createEmbeddings(client, headers, input, undefined, undefined, rules),
-    ...(options.listModels !== false ? { listModels: (signal: AbortSignal) => listModels(client, headers, signal) } : {}),
+    // A host that states what answers cost (OpenRouter) lists what models cost too.
+    ...(options.listModels !== false ? { listModels: (signal: AbortSignal) => listModels(client, headers, signal, rules.statedCost) } : {}),
     close: () => client.close(),
   };
 }

@@ -70,7 +70,7 @@ export interface MockUpstream {
   readonly connections: number;
   /** TCP connections that have closed so far: a client that throws keep-alive connections away makes it grow. */
   readonly closedConnections: number;
-  models: string[];
+  models: ListedModel[];
   /** Scenarios for the next chat requests, in order; after them, the default echo. */
   enqueue(...scenarios: Scenario[]): void;
   /** Forgets queued scenarios and recorded requests, between tests. */
@@ -80,9 +80,12 @@ export interface MockUpstream {
   close(): Promise<void>;
 }
 
+/** A model `GET /v1/models` lists: its id, or the entry whole, with the fields a host adds (OpenRouter's `pricing`). */
+export type ListedModel = string | { readonly id: string; readonly [field: string]: unknown };
+
 export interface MockOptions {
   port?: number;
-  models?: string[];
+  models?: ListedModel[];
   /** Do not record requests (the benchmark sends millions). */
   record?: boolean;
 }
@@ -152,7 +155,8 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
       });
     }
     if (req.method === 'GET' && path === '/v1/models') {
-      return sendJson(res, 200, { object: 'list', data: state.models.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'mock' })) });
+      const listed = (model: ListedModel) => ({ object: 'model', created: 1700000000, owned_by: 'mock', ...(typeof model === 'string' ? { id: model } : model) });
+      return sendJson(res, 200, { object: 'list', data: state.models.map(listed) });
     }
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
       return sendJson(res, 200, { input_tokens: JSON.stringify(body?.messages ?? []).length });
@@ -218,7 +222,7 @@ export async function startMockUpstream(options: MockOptions = {}): Promise<Mock
     get models() {
       return state.models;
     },
-    set models(value: string[]) {
+    set models(value: ListedModel[]) {
       state.models = value;
     },
     enqueue: (...scenarios) => void queue.push(...scenarios),

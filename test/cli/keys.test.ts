@@ -138,7 +138,9 @@ it('gives a team a budget that a running gateway holds its keys to, lists it, an
     await cli.stop();
   }
   expect(runCli(['teams', 'list', '--config', config]).stdout).toContain('no team budgets given while running');
-});
+  // Six CLI processes and two waits for the gateway to read the store: 6 s alone, past 20 s with
+  // the suite's other files and a callgrind run on the same two cores.
+}, 60_000);
 
 it('explains a bad budget, a missing team and an unknown action', () => {
   const cases: Array<[args: string[], message: string]> = [

@@ -44,7 +44,7 @@ afterEach(() => void vi.useRealTimers());
 describe('ModelCatalog', () => {
   it('starts with configured models, settles once every provider answered, lists namespaced ids and virtual models', async () => {
     let resolveB!: (m: ProviderModel[]) => void;
-    const listings = new Map([
+    const listings = new Map<string, () => Promise<ProviderModel[]>>([
       ['a', () => Promise.resolve([{ id: 'listed-a', created: 5, ownedBy: 'acme' }])],
       ['b', () => new Promise<ProviderModel[]>((r) => (resolveB = r))],
     ]);
