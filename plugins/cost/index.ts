@@ -52,9 +52,10 @@ export const cost = definePlugin<CostOptions, typeof defaults>({
     // What hosts list with their models (OpenRouter), for models the table and overrides lack.
     const listed = new ListedPrices();
     host.events.on('provider:models', (provider, models, error) => {
-      if (!error) listed.learn(provider, models);
+      if (!error) listed.learn(provider, models, host.provider(provider));
     });
-    host.events.on('config:change', (now) => listed.keepOnly(now.providers.map((provider) => provider.id)));
+    // A provider kept as it was is the same instance after a live change; a changed or removed one is not.
+    host.events.on('config:change', () => listed.follow((provider) => host.provider(provider)));
     host.provide(pricing, pricingFrom(createPriceBook(options.prices ?? {}, listed), options.defaultOutputTokens));
   },
 });
