@@ -30,6 +30,12 @@ export interface InstructionCounts {
   literalRuntime: number;
   /** Exclusive instructions by function, most first. */
   functions: Array<[name: string, instructions: number]>;
+  /**
+   * The whole window's count of each event the dump has (its `summary:` line): `Ir` alone, or with
+   * `--cache-sim=yes` the cache misses (`I1mr`, `D1mr`, `D1mw`, `ILmr`, `DLmr`, `DLmw`) and with
+   * `--branch-sim=yes` the branches and their mispredictions (`Bc`, `Bcm`, `Bi`, `Bim`).
+   */
+  events: Record<string, number>;
 }
 
 /** The entry points of V8's major collections (V8 11–14): their inclusive counts add up to its work. */
@@ -46,14 +52,25 @@ const LITERAL_RUNTIME = 'v8::internal::Runtime_DefineKeyedOwnPropertyInLiteral';
 const COMPILER_ROOTS = ['v8::internal::OptimizingCompileDispatcher::CompileTask::RunInternal', 'v8::internal::maglev::MaglevConcurrentDispatcher::JobTask::Run'];
 
 export function readCallgrind(file: string, perfMap: string | undefined): InstructionCounts {
-  const annotate = (inclusive: boolean) => execFileSync('callgrind_annotate', [file, '--threshold=100', `--inclusive=${inclusive ? 'yes' : 'no'}`], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  // Instructions only: a dump with the cache or branch simulator on (`BENCH_CALLGRIND_ARGS=--cache-sim=yes`) has a
+  // column per event (callgrind_annotate then warns, on stderr, of each event it does not show).
+  const annotate = (inclusive: boolean) =>
+    execFileSync('callgrind_annotate', [file, '--show=Ir', '--threshold=100', `--inclusive=${inclusive ? 'yes' : 'no'}`], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
   const name = jitNamer(perfMap);
   const inclusive = costs(annotate(true), name);
   const exclusive = costs(annotate(false), name);
   const sum = (roots: string[]) => roots.reduce((total, root) => total + (inclusive.get(root) ?? 0), 0);
   const total = exclusive.get('PROGRAM TOTALS') ?? 0;
   exclusive.delete('PROGRAM TOTALS');
-  return { total, majorGc: sum(MAJOR_GC_ROOTS), scavenges: sum(SCAVENGE_ROOTS), compilation: sum(COMPILER_ROOTS), literalRuntime: inclusive.get(LITERAL_RUNTIME) ?? 0, functions: [...exclusive].sort((a, b) => b[1] - a[1]) };
+  return { total, majorGc: sum(MAJOR_GC_ROOTS), scavenges: sum(SCAVENGE_ROOTS), compilation: sum(COMPILER_ROOTS), literalRuntime: inclusive.get(LITERAL_RUNTIME) ?? 0, functions: [...exclusive].sort((a, b) => b[1] - a[1]), events: summaryEvents(file) };
+}
+
+/** The dump's `events:` names with its `summary:` counts. */
+function summaryEvents(file: string): Record<string, number> {
+  const text = readFileSync(file, 'latin1');
+  const names = /^events: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? [];
+  const counts = /^summary: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number) ?? [];
+  return Object.fromEntries(names.map((name, i) => [name, counts[i] ?? 0]));
 }
 
 /** Cost by function name, from callgrind_annotate's listing (`1,234 (0.5%)  file:function [object]`). */

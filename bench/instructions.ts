@@ -33,7 +33,9 @@
  * gateway:auth" and any plugin of the full pipeline, a config's path, and the yardsticks "bare
  * proxy", "floor" and "floor (logged)", which say what the ratios of `npm run bench` should be
  * if instructions were time), BENCH_MODES (default
- * "json"; "json,stream"), BENCH_CALLGRIND_ARGS (more valgrind options), BENCH_GATEWAY_ROOT=<checkout>
+ * "json"; "json,stream"), BENCH_CALLGRIND_ARGS (more valgrind options; `--cache-sim=yes
+ * --branch-sim=yes` adds each window's simulated cache misses and mispredicted branches a request,
+ * about twice as slow), BENCH_GATEWAY_ROOT=<checkout>
  * (the gateways from that checkout's built dist/), BENCH_BASELINE_ROOT=<checkout> (each target
  * again from that checkout's built dist/, "<name> @base"; the same checkout with
  * BENCH_BASELINE_NODE_ARGS compares V8 settings), BENCH_NODE_ARGS (more node options for the targets), BENCH_INSTR_REQUESTS, BENCH_INSTR_WARMUP, BENCH_INSTR_ATTEMPTS.
@@ -103,13 +105,30 @@ async function main(): Promise<number> {
         }
         rows.push(`| ${name} | ${mode} | ${per(counts.total)} | ${per(counts.total - counts.majorGc - counts.compilation)} | ${per(counts.total - counts.majorGc - counts.compilation - counts.scavenges)} | ${per(counts.majorGc)} | ${per(counts.compilation)} | ${per(counts.scavenges)} | ${per(counts.literalRuntime)}${attempt > 1 ? ` (count ${attempt})` : ''} |`);
         const top = counts.functions.slice(0, 60).map(([fn, n]) => `${per(n).padStart(9)}  ${fn}`);
-        writeFileSync(join(out, `${name.replace(/\W+/g, '-')}-${mode}.txt`), `${rows[0]}\n${rows.at(-1)}\n\nexclusive instructions a request, by function:\n${top.join('\n')}\n`);
+        const simulated = simulatedLine(counts.events);
+        writeFileSync(join(out, `${name.replace(/\W+/g, '-')}-${mode}.txt`), `${rows[0]}\n${rows.at(-1)}\n${simulated ? `\n${simulated}\n` : ''}\nexclusive instructions a request, by function:\n${top.join('\n')}\n`);
         log(rows.at(-1)!);
+        if (simulated) log(`${name}, ${mode}: ${simulated}`);
       }
     }
   }
   process.stdout.write(`${rows.join('\n')}\n\nfunctions: ${out}\n`);
   return 0;
+}
+
+/**
+ * With the simulators on (`BENCH_CALLGRIND_ARGS="--cache-sim=yes --branch-sim=yes"`), what the whole
+ * window missed a request: first-level instruction and data cache misses, last-level misses, and
+ * mispredicted conditional and indirect branches. Instructions are not time partly because of
+ * these; compare targets by them where instructions alone do not explain a difference in CPU.
+ */
+function simulatedLine(events: Record<string, number>): string | undefined {
+  if (!('I1mr' in events) && !('Bcm' in events)) return undefined;
+  const at = (...names: string[]) => per(names.reduce((sum, name) => sum + (events[name] ?? 0), 0));
+  const parts = [`instructions ${at('Ir')}`];
+  if ('I1mr' in events) parts.push(`I1 misses ${at('I1mr')}`, `D1 misses ${at('D1mr', 'D1mw')}`, `last-level misses ${at('ILmr', 'DLmr', 'DLmw')}`);
+  if ('Bcm' in events) parts.push(`mispredicted branches ${at('Bcm', 'Bim')} of ${at('Bc', 'Bi')}`);
+  return `simulated, a request: ${parts.join(', ')}`;
 }
 
 /** One target under callgrind: warmed up, zeroed, loaded with REQUESTS requests, dumped and read. */
