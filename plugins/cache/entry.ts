@@ -106,7 +106,11 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
       if (typeof delta.reasoning === 'string' && delta.reasoning !== '') message.reasoning = (typeof message.reasoning === 'string' ? message.reasoning : '') + delta.reasoning;
       const details = reasoningDetailsOf(delta);
       // Each entry whole, as the host's JSON answer has it, however many pieces the stream cut it into.
-      if (details) message.reasoning_details = (into.details ??= new StreamedReasoningDetails()).add(details);
+      if (details) {
+        into.details ??= new StreamedReasoningDetails();
+        into.details.add(details);
+        message.reasoning_details = into.details.list();
+      }
       const reasoningItems = carriedReasoningItems(delta);
       if (reasoningItems) message[REASONING_ITEMS] = withReasoningItems(carriedReasoningItems(message) ?? [], reasoningItems);
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;

@@ -18,19 +18,14 @@ export class StreamedReasoningDetails {
   private readonly entries: unknown[] = [];
   private readonly byIndex = new Map<number, Entry>();
 
-  /** One delta's `reasoning_details`; the entries so far. */
-  add(pieces: readonly unknown[]): unknown[] {
+  /** One delta's `reasoning_details`. */
+  add(pieces: readonly unknown[]): void {
     for (const piece of pieces) this.addOne(piece);
-    return this.entries;
   }
 
   /** The entries so far, each whole, in the order they began. */
   list(): unknown[] {
     return this.entries;
-  }
-
-  get size(): number {
-    return this.entries.length;
   }
 
   private addOne(piece: unknown): void {

@@ -192,7 +192,8 @@ export class AnthropicEventWriter {
     for (const event of this.sendHeld()) events.push(event);
     events.push(...this.close());
     // Last, since they may come with any chunk (with a call's first piece, after the thinking closed).
-    if (this.details.size > 0) events.push(...this.wholeThinking('', reasoningDetailsSignature(this.details.list())));
+    const details = this.details.list();
+    if (details.length > 0) events.push(...this.wholeThinking('', reasoningDetailsSignature(details)));
     const usage = usageToAnthropic(this.usage);
     events.push(
       { type: 'message_delta', delta: anthropicStop(this.finishReason, this.calledTools, this.nativeFinish, this.stopSequence), usage },
