@@ -7,15 +7,16 @@
  * Nothing is counted twice, and nothing is lost. The local counters are a ledger of what the shared store has not
  * got yet: an add answered locally is moved into the store when it answers again (before any other call on that
  * key, and every second in the background), so a take-back lands where its take did. An add that timed out but
- * still reaches the store (a stalled Redis answering late) is taken out of the ledger when its late answer comes,
- * so it counts once. The one case left: a connection that dies with an add in flight, applied just before;
+ * still reaches the store (a stalled Redis answering late) is not moved while on its way, and is taken out of the
+ * ledger when its late answer comes, so it counts once. The one case left: a connection that dies with an add in flight, applied just before;
  * counted in both places (the stricter side: a limit or budget reached a little early, never passed).
  * Token-bucket takes are not moved (a bucket refills by itself).
  */
-import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { CallsOnTheirWay } from './calls-on-their-way.js';
 import type { AddOptions, BucketTake, Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
+import { storeUnavailable, withinMs } from './within-ms.js';
 
 export interface StoreHealth {
   /** Calls that failed or timed out and were answered locally. */
@@ -36,8 +37,7 @@ export class BoundedCounters implements Counters {
   private readonly mover: NodeJS.Timeout;
   private moving: Promise<void> | undefined;
   private readonly moves = new Map<string, Promise<boolean>>();
-  /** How often each key was deleted (while some add to it may still be on its way), bounded. */
-  private readonly deletions = new Map<string, number>();
+  private readonly onTheirWay: CallsOnTheirWay;
   private quietUntil = 0; // a request's several calls on a stalled store waited 250 ms each in turn: about 1 s
 
   constructor(
@@ -52,7 +52,9 @@ export class BoundedCounters implements Counters {
      * 1 s (and the fixes beside it), 19 of 20,000 requests over four bursts (docs/performance-history.md).
      */
     private readonly exactTimeoutMs = 4 * timeoutMs,
+    lostAfterMs = 40 * timeoutMs,
   ) {
+    this.onTheirWay = new CallsOnTheirWay(lostAfterMs);
     this.mover = setInterval(() => void this.moveAll(), 1000);
     this.mover.unref();
   }
@@ -69,11 +71,9 @@ export class BoundedCounters implements Counters {
       return await withinMs(this.timeoutMs, call);
     } catch (error) {
       this.failed(error as Error);
-      // Still on its way: if the store applies it after all, it leaves the ledger then; unless the
-      // key was deleted meanwhile, which took the local count with it (a take-back would go negative).
-      const deletions = this.deletions.get(key);
-      call.then(() => (this.deletions.get(key) === deletions ? this.addLocally(key, -by, ttlMs) : undefined), () => undefined);
-      return this.addLocally(key, by, ttlMs, options);
+      const total = this.addLocally(key, by, ttlMs, options);
+      this.stillOnItsWay(key, by, ttlMs, call);
+      return total;
     }
   }
 
@@ -103,8 +103,7 @@ export class BoundedCounters implements Counters {
   }
 
   async delete(key: string): Promise<void> {
-    if (this.deletions.size >= MAX_PENDING_KEYS) this.deletions.clear();
-    this.deletions.set(key, (this.deletions.get(key) ?? 0) + 1);
+    this.onTheirWay.deleted(key);
     this.pending.delete(key);
     await this.ledger.delete(key);
     return this.bounded(() => this.shared.delete(key), async () => undefined);
@@ -166,25 +165,34 @@ export class BoundedCounters implements Counters {
   }
 
   private async moveNow(key: string): Promise<boolean> {
-    const amount = await this.ledger.get(key);
+    const held = await this.ledger.get(key);
+    const amount = held === 0 ? 0 : held - this.onTheirWay.amountOf(key);
     const { ttlMs, atLeast } = this.pending.get(key) ?? { ttlMs: undefined, atLeast: undefined };
-    if (amount === 0) {
-      this.pending.delete(key);
-      return true;
-    }
-    const call = this.shared.add(key, amount, ttlMs, atLeast === undefined ? undefined : { atLeast });
+    const options = atLeast === undefined ? undefined : { atLeast };
+    if (amount === 0) return this.settledIfNothingOnItsWay(key);
+    const call = this.shared.add(key, amount, ttlMs, options);
     try {
       await withinMs(this.timeoutMs, call);
     } catch (error) {
       this.failed(error as Error);
-      call.then(() => this.addLocally(key, -amount, ttlMs, atLeast === undefined ? undefined : { atLeast }), () => undefined);
+      this.stillOnItsWay(key, amount, ttlMs, call, options);
       return false;
     }
     this.answered(undefined);
     await this.ledger.add(key, -amount, ttlMs);
-    if ((await this.ledger.get(key)) !== 0) return false;
-    this.pending.delete(key);
+    if ((await this.ledger.get(key)) !== this.onTheirWay.amountOf(key)) return false;
+    return this.settledIfNothingOnItsWay(key);
+  }
+
+  /** The store has all this process can send it of `key`; the key leaves `pending` unless a call may still fail. */
+  private settledIfNothingOnItsWay(key: string): true {
+    if (!this.onTheirWay.has(key)) this.pending.delete(key);
     return true;
+  }
+
+  /** A call that ran out of time may still reach the store: applied late, its amount leaves the ledger; failed, it is moved. */
+  private stillOnItsWay(key: string, amount: number, ttlMs: number | undefined, call: Promise<unknown>, options?: AddOptions): void {
+    this.onTheirWay.follow(key, amount, call, (applied) => void (applied && this.addLocally(key, -amount, ttlMs, options)));
   }
 
   private moveAll(): Promise<void> {
@@ -224,26 +232,5 @@ export class BoundedCounters implements Counters {
     if (now - this.lastLoggedAt < 60_000) return;
     this.lastLoggedAt = now;
     this.logger.warn('the state store is failing; counting in this process until it is back', { error: error.message, failures: this.failureCount });
-  }
-}
-
-/** The shared store did not answer in time: what a call that may not fall back on this process throws. */
-export const storeUnavailable = (cause: unknown) =>
-  new GatewayError('unavailable', 'The shared state store did not answer in time; try again.', { code: 'store_unavailable', retryable: true, retryAfterSeconds: 1, cause });
-
-/** Bounds a one-off store call (a key-value read) the same way, without a fallback value. */
-export async function withinMs<T>(ms: number, call: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  call.catch(() => undefined);
-  try {
-    const late = new Promise<never>((_, reject) => {
-      // A busy event loop runs this timer late, perhaps with the answer already waiting on the
-      // socket: let this turn's I/O be read first (setImmediate runs after it), so that only a
-      // store that has not answered is called late, not a process that was busy.
-      timer = setTimeout(() => setImmediate(() => reject(new Error(`no answer within ${ms} ms`))), ms);
-    });
-    return await Promise.race([call, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import { GatewayError } from '../errors.js';
-import { storeUnavailable, withinMs } from './bounded-counters.js';
+import { storeUnavailable, withinMs } from './within-ms.js';
 import { steadyNow } from './steady-now.js';
 
 /** Longest a lease lasts when its holder neither ends it nor lives. */

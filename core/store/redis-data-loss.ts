@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import type { Logger } from '../logger.js';
-import { withinMs } from './bounded-counters.js';
+import { withinMs } from './within-ms.js';
 
 /** The clock's key: one for every gateway sharing the Redis database. */
 export const STORE_CLOCK_KEY = 'llm-gateway:store-clock';

@@ -2,42 +2,11 @@
  * BoundedCounters (core/store/bounded-counters.ts) on a real Redis behind a stallable proxy: a key
  * deleted while an add to it was on its way ends at 0, not negative. Needs REDIS_URL.
  */
-import { createClient, type RedisClientType } from 'redis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../core/logger.js';
-import { BoundedCounters } from '../../../core/store/bounded-counters.js';
-import { RedisCounters } from '../../../core/store/redis-counters.js';
-import { startStallableProxy, type StallableProxy } from '../../support/stallable-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { stalledRedisCounters } from '../../support/stalled-redis-counters.js';
 
 const REDIS_URL = process.env.REDIS_URL;
-const PREFIX = `test:review-state:${process.pid}:${Date.now().toString(36)}:`;
-const opened: Array<{ close(): Promise<unknown> }> = [];
-let admin: RedisClientType;
-
-async function setUp(): Promise<{ proxy: StallableProxy; client: RedisClientType; counters: BoundedCounters }> {
-  const url = new URL(REDIS_URL!);
-  admin ??= await (createClient({ url: REDIS_URL }) as RedisClientType).connect();
-  const proxy = await startStallableProxy(url.hostname, Number(url.port || 6379));
-  url.port = String(proxy.port);
-  const client = createClient({ url: url.toString(), disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } }) as RedisClientType;
-  client.on('error', () => undefined);
-  await client.connect();
-  const counters = new BoundedCounters(new RedisCounters(client, PREFIX), silentLogger, 150);
-  opened.push({ close: () => counters.close() }, { close: () => client.disconnect().catch(() => undefined) }, proxy);
-  return { proxy, client, counters };
-}
-
-const inRedis = async (key: string) => Number((await admin.get(PREFIX + key)) ?? 0);
-
-afterEach(async () => {
-  for (const resource of opened.splice(0).reverse()) await resource.close().catch(() => undefined);
-});
-afterAll(async () => {
-  if (!admin) return;
-  const keys = await admin.keys(`${PREFIX}*`);
-  if (keys.length > 0) await admin.del(keys);
-  await admin.quit();
-});
+const { setUp, inRedis } = stalledRedisCounters('review-state', 150);
 
 describe.skipIf(!REDIS_URL)('bounded counters: a late answer after a delete', () => {
   /*

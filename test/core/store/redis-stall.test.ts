@@ -5,43 +5,12 @@
  * timed out but reached Redis late leaves the local ledger; a lease granted late is given back.
  * Needs REDIS_URL.
  */
-import { createClient, type RedisClientType } from 'redis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../core/logger.js';
-import { BoundedCounters } from '../../../core/store/bounded-counters.js';
+import { describe, expect, it } from 'vitest';
 import { exclusively, RedisLeases } from '../../../core/store/exclusive.js';
-import { RedisCounters } from '../../../core/store/redis-counters.js';
-import { startStallableProxy, type StallableProxy } from '../../support/stallable-proxy.js';
+import { stalledRedisCounters } from '../../support/stalled-redis-counters.js';
 
 const REDIS_URL = process.env.REDIS_URL;
-const PREFIX = `test:stall:${process.pid}:${Date.now().toString(36)}:`;
-const opened: Array<{ close(): Promise<unknown> }> = [];
-let admin: RedisClientType;
-
-async function setUp(): Promise<{ proxy: StallableProxy; client: RedisClientType; counters: BoundedCounters }> {
-  const url = new URL(REDIS_URL!);
-  admin ??= await (createClient({ url: REDIS_URL }) as RedisClientType).connect();
-  const proxy = await startStallableProxy(url.hostname, Number(url.port || 6379));
-  url.port = String(proxy.port);
-  const client = createClient({ url: url.toString(), disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } }) as RedisClientType;
-  client.on('error', () => undefined);
-  await client.connect();
-  const counters = new BoundedCounters(new RedisCounters(client, PREFIX), silentLogger, 150);
-  opened.push({ close: () => counters.close() }, { close: () => client.disconnect().catch(() => undefined) }, proxy);
-  return { proxy, client, counters };
-}
-
-const inRedis = async (key: string) => Number((await admin.get(PREFIX + key)) ?? 0);
-
-afterEach(async () => {
-  for (const resource of opened.splice(0).reverse()) await resource.close().catch(() => undefined);
-});
-afterAll(async () => {
-  if (!admin) return;
-  const keys = await admin.keys(`${PREFIX}*`);
-  if (keys.length > 0) await admin.del(keys);
-  await admin.quit();
-});
+const { setUp, inRedis, prefix: PREFIX, admin } = stalledRedisCounters('stall', 150);
 
 describe.skipIf(!REDIS_URL)('counters on a stalling Redis', () => {
   it('a take answered locally and its take-back net out in Redis', async () => {
@@ -100,7 +69,7 @@ describe.skipIf(!REDIS_URL)('counters on a stalling Redis', () => {
     await expect(leases.claim('keys:k1', 30_000)).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
     proxy.resume();
     // Redis set the lease when the held bytes flowed; the claimant, told it failed, ends it.
-    await expect.poll(async () => admin.exists(`${PREFIX}keys:k1`), { timeout: 5000 }).toBe(0);
+    await expect.poll(async () => (await admin()).exists(`${PREFIX}keys:k1`), { timeout: 5000 }).toBe(0);
     expect(await exclusively(leases, 'keys:k1', async () => 'changed', { waitMs: 0 })).toBe('changed');
   });
 
