@@ -8,12 +8,14 @@
  * got yet: an add answered locally is moved into the store when it answers again (before any other call on that
  * key, and every second in the background), so a take-back lands where its take did. An add that timed out but
  * still reaches the store (a stalled Redis answering late) is not moved while on its way, and is taken out of the
- * ledger when its late answer comes, so it counts once. The one case left: a connection that dies with an add in flight, applied just before;
- * counted in both places (the stricter side: a limit or budget reached a little early, never passed).
+ * ledger when its late answer comes, so it counts once. The one case left: a connection that dies with an add in
+ * flight, which may or may not have landed. It is settled on the stricter side: a positive amount is moved (counted
+ * twice at worst: a limit or budget reached a little early), a negative one (a give-back) is dropped (not given
+ * back at worst); never a limit passed.
  * Token-bucket takes are not moved (a bucket refills by itself).
  */
 import type { Logger } from '../logger.js';
-import { CallsOnTheirWay } from './calls-on-their-way.js';
+import { CallsOnTheirWay, type Fate } from './calls-on-their-way.js';
 import type { AddOptions, BucketTake, Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
 import { storeUnavailable, withinMs } from './within-ms.js';
@@ -54,7 +56,7 @@ export class BoundedCounters implements Counters {
     private readonly exactTimeoutMs = 4 * timeoutMs,
     lostAfterMs = 40 * timeoutMs,
   ) {
-    this.onTheirWay = new CallsOnTheirWay(lostAfterMs);
+    this.onTheirWay = new CallsOnTheirWay(lostAfterMs, (error) => shared.neverApplied?.(error) ?? false);
     this.mover = setInterval(() => void this.moveAll(), 1000);
     this.mover.unref();
   }
@@ -165,6 +167,8 @@ export class BoundedCounters implements Counters {
   }
 
   private async moveNow(key: string): Promise<boolean> {
+    // A delete after this read empties the ledger: what the move then brings back must not go into it.
+    const mark = this.onTheirWay.mark(key);
     const held = await this.ledger.get(key);
     const amount = held === 0 ? 0 : held - this.onTheirWay.amountOf(key);
     const { ttlMs, atLeast } = this.pending.get(key) ?? { ttlMs: undefined, atLeast: undefined };
@@ -175,10 +179,11 @@ export class BoundedCounters implements Counters {
       await withinMs(this.timeoutMs, call);
     } catch (error) {
       this.failed(error as Error);
-      this.stillOnItsWay(key, amount, ttlMs, call, options);
+      this.stillOnItsWay(key, amount, ttlMs, call, options, mark);
       return false;
     }
     this.answered(undefined);
+    if (this.onTheirWay.deletedSince(key, mark)) return true;
     await this.ledger.add(key, -amount, ttlMs);
     if ((await this.ledger.get(key)) !== this.onTheirWay.amountOf(key)) return false;
     return this.settledIfNothingOnItsWay(key);
@@ -190,9 +195,10 @@ export class BoundedCounters implements Counters {
     return true;
   }
 
-  /** A call that ran out of time may still reach the store: applied late, its amount leaves the ledger; failed, it is moved. */
-  private stillOnItsWay(key: string, amount: number, ttlMs: number | undefined, call: Promise<unknown>, options?: AddOptions): void {
-    this.onTheirWay.follow(key, amount, call, (applied) => void (applied && this.addLocally(key, -amount, ttlMs, options)));
+  /** A call that ran out of time may still reach the store: applied late, it leaves the ledger; not applied, it is moved; unknown, see the header. */
+  private stillOnItsWay(key: string, amount: number, ttlMs: number | undefined, call: Promise<unknown>, options?: AddOptions, mark?: number): void {
+    const leavesTheLedger = (fate: Fate) => fate === 'applied' || (fate === 'unknown' && amount < 0); // the stricter side, as above
+    this.onTheirWay.follow(key, amount, call, (fate) => void (leavesTheLedger(fate) && this.addLocally(key, -amount, ttlMs, options)), mark);
   }
 
   private moveAll(): Promise<void> {

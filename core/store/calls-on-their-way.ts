@@ -5,6 +5,12 @@
  * spent, and other replicas would let a request past the budget.
  */
 
+/**
+ * How a call ended: the store answered it (`applied`), its error shows the store changed nothing
+ * (`not applied`), or nobody can tell (its connection died with it in flight, or it never ended).
+ */
+export type Fate = 'applied' | 'not applied' | 'unknown';
+
 /** Most keys whose deletions are remembered; past it the record starts again (the calls it matters for end in seconds). */
 const MAX_DELETED_KEYS = 10_000;
 
@@ -13,8 +19,14 @@ export class CallsOnTheirWay {
   /** How often each key was deleted while some call on it may still be on its way. */
   private readonly deletions = new Map<string, number>();
 
-  /** @param lostAfterMs a call still unanswered this long is taken as lost (Redis's liveness check ends its connection after 3 s). */
-  constructor(private readonly lostAfterMs: number) {}
+  /**
+   * @param lostAfterMs a call still unanswered this long is taken as lost (Redis's liveness check ends its connection after 3 s).
+   * @param neverApplied whether a call's error shows the store changed nothing (`Counters.neverApplied`).
+   */
+  constructor(
+    private readonly lostAfterMs: number,
+    private readonly neverApplied: (error: unknown) => boolean = () => false,
+  ) {}
 
   /** The part of `key`'s local count that calls on their way may still bring to the store. */
   amountOf(key: string): number {
@@ -25,26 +37,39 @@ export class CallsOnTheirWay {
     return this.amounts.has(key);
   }
 
+  /** What a later `deletedSince` compares with: take it when reading the local count a call will carry. */
+  mark(key: string): number {
+    return this.deletions.get(key) ?? 0;
+  }
+
+  /** The key was deleted after `mark` was taken: the local count read then is gone. */
+  deletedSince(key: string, mark: number): boolean {
+    return this.mark(key) !== mark;
+  }
+
   /**
-   * Follows `call`, which carries `amount` for `key`: `arrived(true)` once the store has applied it,
-   * `arrived(false)` once it failed or was taken as lost; not at all if the key was deleted meanwhile
-   * (the delete took the local count with it, so a take-back would go negative).
+   * Follows `call`, which carries `amount` for `key` (read from the local count when `mark` was
+   * taken): `arrived` runs once with its fate, or not at all if the key was deleted since (the
+   * delete took the local count with it, so a take-back would go negative).
    */
-  follow(key: string, amount: number, call: Promise<unknown>, arrived: (applied: boolean) => void): void {
-    const deletions = this.deletions.get(key);
+  follow(key: string, amount: number, call: Promise<unknown>, arrived: (fate: Fate) => void, mark = this.mark(key)): void {
+    if (this.deletedSince(key, mark)) return;
     this.amounts.set(key, this.amountOf(key) + amount);
     let settled = false;
-    const settle = (applied: boolean) => {
+    const settle = (fate: Fate) => {
       clearTimeout(lost);
-      if (settled || this.deletions.get(key) !== deletions) return;
+      if (settled || this.deletedSince(key, mark)) return;
       settled = true;
       const left = this.amountOf(key) - amount;
       if (left === 0) this.amounts.delete(key);
       else this.amounts.set(key, left);
-      arrived(applied);
+      arrived(fate);
     };
-    const lost = setTimeout(() => settle(false), this.lostAfterMs).unref();
-    call.then(() => settle(true), () => settle(false));
+    const lost = setTimeout(() => settle('unknown'), this.lostAfterMs).unref();
+    call.then(
+      () => settle('applied'),
+      (error: unknown) => settle(this.neverApplied(error) ? 'not applied' : 'unknown'),
+    );
   }
 
   /** The key was deleted: what its calls on their way bring no longer concerns the local count. */

@@ -39,6 +39,12 @@ export interface Counters {
    * does not pass it on only makes its callers take the asynchronous path.
    */
   readonly local?: LocalCounters;
+  /**
+   * True for a failed call's error that shows the store changed nothing (never sent, or refused by
+   * the store itself); a call that failed otherwise (its connection died with it in flight) may or
+   * may not have landed. Without it, every failure is taken as "may have landed".
+   */
+  neverApplied?(error: unknown): boolean;
 }
 
 /** `Counters` answered synchronously, with the same meaning operation by operation. */

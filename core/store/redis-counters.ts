@@ -40,6 +40,13 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate * 1000) + 1000)
 return { allowed, wait }`;
 
+/**
+ * node-redis's errors for a command it never sent (the client was closed or offline) and Redis's
+ * own error replies: such a call changed nothing. Named rather than imported, since the driver is
+ * loaded only when a Redis store is chosen.
+ */
+const NEVER_APPLIED = new Set(['ClientClosedError', 'ClientOfflineError', 'ErrorReply', 'SimpleError', 'BlobError']);
+
 export class RedisCounters implements Counters {
   constructor(
     private readonly client: RedisClientType,
@@ -50,6 +57,10 @@ export class RedisCounters implements Counters {
   async add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
     const value = await this.run(ADD, [this.prefix + key], [String(Math.trunc(by)), String(ttlMs ?? 0), options?.renewTtl === true ? '1' : '0', options?.atLeast === undefined ? '' : String(Math.trunc(options.atLeast))]);
     return Number(value);
+  }
+
+  neverApplied(error: unknown): boolean {
+    return error instanceof Error && NEVER_APPLIED.has(error.constructor.name);
   }
 
   /** INCR is atomic: no two replicas get the same number. */

@@ -6,7 +6,10 @@
  *   progress); on `resume()` everything held flows on.
  * - `stall('black-hole')`: bytes both ways are swallowed and nothing is closed, as a dead network
  *   path looks to a client; connections open during it stay dead after `resume()`, new ones work.
- * `cut()` drops every open connection, as a restart would.
+ * `cut()` drops every open connection, as a restart would. `deafen()` makes every open connection
+ * carry requests but no answers, for good: each command reaches the server and is applied, its
+ * answer never comes, as with a server paused and resumed after its client gave up, or a path that
+ * lost its way back; new connections work.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
@@ -19,6 +22,8 @@ export interface StallableProxy {
   resume(): void;
   /** Drops every open connection (new ones are served unless stalled). */
   cut(): void;
+  /** Open connections carry requests on but no answers back, for good. */
+  deafen(): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +35,8 @@ interface Pair {
   down: Buffer[];
   /** Swallowed by a black hole: nothing flows on this connection again. */
   dead: boolean;
+  /** Deafened: requests flow on, answers are dropped. */
+  deaf?: boolean;
 }
 
 export async function startStallableProxy(host: string, port: number): Promise<StallableProxy> {
@@ -37,7 +44,7 @@ export async function startStallableProxy(host: string, port: number): Promise<S
   let stalled: StallMode | undefined;
   const relay = (pair: Pair, held: Buffer[], to: Socket) => (data: Buffer) => {
     if (stalled === 'black-hole') pair.dead = true;
-    if (pair.dead) return;
+    if (pair.dead || (pair.deaf && to === pair.client)) return;
     if (stalled === 'hold') held.push(data);
     else to.write(data);
   };
@@ -80,6 +87,9 @@ export async function startStallableProxy(host: string, port: number): Promise<S
       }
     },
     cut: destroyAll,
+    deafen() {
+      for (const pair of pairs) pair.deaf = true;
+    },
     close: () =>
       new Promise((resolve) => {
         destroyAll();

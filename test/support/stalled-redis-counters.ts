@@ -51,7 +51,7 @@ export function stalledRedisCounters(name: string, timeoutMs: number): StalledRe
       client.on('error', () => undefined);
       await client.connect();
       const counters = new BoundedCounters(new RedisCounters(client, prefix), silentLogger, timeoutMs);
-      opened.push({ close: () => counters.close() }, { close: () => client.disconnect().catch(() => undefined) }, proxy);
+      opened.push({ close: () => counters.close() }, { close: async () => client.isOpen && client.disconnect() }, proxy);
       return { proxy, client, counters };
     },
     inRedis: async (key) => Number((await (await admin()).get(prefix + key)) ?? 0),

@@ -11,6 +11,7 @@
  * (test/e2e/exact-budgets.test.ts, two replicas sharing Redis).
  */
 import { describe, expect, it } from 'vitest';
+import { RedisCounters } from '../../../core/store/redis-counters.js';
 import { stalledRedisCounters } from '../../support/stalled-redis-counters.js';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -59,5 +60,19 @@ describe.skipIf(!REDIS_URL)('bounded counters: an add that timed out is on its w
     proxy.resume();
     expect(await lowestFor('budget-2', 2500)).toBe(60);
     expect(await counters.get('budget-2')).toBe(60);
+  });
+});
+
+describe.skipIf(!REDIS_URL)('redis counters: which failed calls changed nothing', () => {
+  it('a call on a closed client was never sent; one cut off in flight cannot tell', async () => {
+    const { proxy, client } = await setUp();
+    const redis = new RedisCounters(client, 'test:late-add:never-applied:');
+    proxy.stall('hold');
+    const inFlight = redis.add('x', 1).catch((error: unknown) => error);
+    client.destroy(); // as the liveness check ends a connection that answers nothing
+    const cutOff = await inFlight;
+    const closed = await redis.add('x', 1).catch((error: unknown) => error);
+    expect([redis.neverApplied(cutOff), redis.neverApplied(closed)]).toEqual([false, true]);
+    proxy.resume();
   });
 });

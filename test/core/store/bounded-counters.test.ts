@@ -120,3 +120,53 @@ describe('BoundedCounters, sequence numbers', () => {
     expect(await counters.get('log')).toBe(3);
   });
 });
+
+/** A shared store whose adds fail while `failure` is set: with an error that says it changed nothing, or one that cannot say. */
+class FailingStore extends MemoryCounters {
+  failure: 'not sent' | 'connection died' | undefined;
+
+  override add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+    if (this.failure === 'connection died') void super.add(key, by, ttlMs); // it landed, but nobody heard
+    if (this.failure) return Promise.reject(new Error(this.failure));
+    return super.add(key, by, ttlMs, options);
+  }
+
+  neverApplied(error: unknown): boolean {
+    return (error as Error).message === 'not sent';
+  }
+}
+
+describe('BoundedCounters, an add that failed', () => {
+  function failing(): { shared: FailingStore; counters: BoundedCounters } {
+    const shared = new FailingStore();
+    Object.defineProperty(shared, 'local', { value: undefined });
+    const counters = new BoundedCounters(shared, silentLogger, 50);
+    opened.push(counters);
+    return { shared, counters };
+  }
+
+  it('one the store never got is moved when it answers again, a give-back too', async () => {
+    const { shared, counters } = failing();
+    await counters.add('budget', 100, undefined, { exact: true });
+    shared.failure = 'not sent';
+    expect(await counters.add('budget', -40)).toBe(-40);
+    shared.failure = undefined;
+    await expect.poll(() => shared.get('budget'), { timeout: 3000 }).toBe(60);
+  });
+
+  it('one that may have landed is settled on the stricter side: a take moved again, a give-back dropped', async () => {
+    // Two processes, since after a failure a process answers adds itself for a second.
+    const budget = failing();
+    const limit = failing();
+    await budget.counters.add('budget', 100, undefined, { exact: true });
+    budget.shared.failure = limit.shared.failure = 'connection died';
+    await budget.counters.add('budget', -40); // landed: 60
+    await limit.counters.add('limit', 5); // landed: 5
+    budget.shared.failure = limit.shared.failure = undefined;
+    // The take goes in again (10: a limit reached early at worst); the give-back is not sent again
+    // (had it not landed, the budget would read 40 more spent than it is, never less).
+    await expect.poll(() => limit.shared.get('limit'), { timeout: 3000 }).toBe(10);
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // a mover's turn
+    expect(await budget.shared.get('budget')).toBe(60);
+  });
+});
