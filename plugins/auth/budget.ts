@@ -7,8 +7,9 @@
  * window; if that takes the window over the budget the reservation is taken back and the request
  * refused. When the request ends the reservation is replaced by the actual cost. Parallel requests
  * therefore can never spend more than the budget, give or take what the estimates miss: a request
- * whose actual cost exceeds its reservation (a longer answer than `max_tokens` allows cannot happen;
- * a price missing from the table counts as 0) is the only way over. A reservation is only ever made
+ * whose actual cost exceeds its reservation is the only way over. A longer answer than `max_tokens`
+ * allows cannot happen, but a request without `max_tokens` reserves `reserveOutputTokens` (4,096 by
+ * default) and its answer may be longer; a price missing from the table counts as 0. A reservation is only ever made
  * in the shared store: when it does not answer in time the request gets a retryable 503.
  */
 import type { Counters, LocalCounters } from 'llm-gateway/store';
