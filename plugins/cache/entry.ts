@@ -87,7 +87,7 @@ export function chunksOf(completion: ChatCompletion): ChatCompletionChunk[] {
 /** The chunks of a finished stream as the completion a JSON client would have got. */
 export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion {
   const first = chunks[0];
-  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; stop_sequence?: string; contentLost?: true; calls: Map<number, ToolCall>; callNumbers: StreamedToolCalls; thinking: StreamedThinking; details?: StreamedReasoningDetails; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
+  const choices = new Map<number, { message: ChatMessage & { content: string | null }; finish_reason: string | null; native_finish_reason?: string; stop_sequence?: string; contentLost?: true; calls: Map<number, ToolCall>; callNumbers: StreamedToolCalls; thinking: StreamedThinking; details?: StreamedReasoningDetails; items?: ReasoningItemsById; logprobs?: { content: unknown[]; refusal: unknown[] } }>();
   let usage: Usage | undefined;
   for (const chunk of chunks) {
     if (chunk.usage) usage = chunk.usage;
@@ -112,7 +112,11 @@ export function assemble(chunks: readonly ChatCompletionChunk[]): ChatCompletion
         message.reasoning_details = into.details.list();
       }
       const reasoningItems = carriedReasoningItems(delta);
-      if (reasoningItems) message[REASONING_ITEMS] = withReasoningItems(carriedReasoningItems(message) ?? [], reasoningItems);
+      if (reasoningItems) {
+        into.items ??= new ReasoningItemsById();
+        into.items.add(reasoningItems);
+        message[REASONING_ITEMS] = into.items.list;
+      }
       if (typeof delta.refusal === 'string') message.refusal = ((message.refusal as string | undefined) ?? '') + delta.refusal;
       // The block a JSON answer has holds a streamed block's text with its signature.
       // Appended in place, one at a time: an upstream decides how many chunks carry blocks, and how many each.
@@ -204,19 +208,22 @@ export function sizeOf(entry: CacheEntry): number {
 }
 
 /**
- * The items so far with those a delta carries (the chat view's `REASONING_ITEMS`, plugins/responses:
+ * The upstream reasoning items a stream carries (the chat view's `REASONING_ITEMS`, plugins/responses:
  * an upstream's own Responses reasoning items, with OpenAI's `encrypted_content` a stateless client
- * needs back). A stream has each item as it opens and again done: one with an id already there
- * replaces it.
+ * needs back), in order. A stream has each item as it opens and again done: one with an id already
+ * there replaces it, found by id (a stream may carry tens of thousands).
  */
-function withReasoningItems(sofar: readonly ResponseReasoningItem[], added: readonly ResponseReasoningItem[]): ResponseReasoningItem[] {
-  const items = [...sofar];
-  for (const item of added) {
-    const at = items.findIndex((known) => known.id === item.id);
-    if (at === -1) items.push(item);
-    else items[at] = item;
+class ReasoningItemsById {
+  readonly list: ResponseReasoningItem[] = [];
+  private readonly positions = new Map<string, number>();
+
+  add(items: readonly ResponseReasoningItem[]): void {
+    for (const item of items) {
+      const at = this.positions.get(item.id);
+      if (at === undefined) this.positions.set(item.id, this.list.push(item) - 1);
+      else this.list[at] = item;
+    }
   }
-  return items;
 }
 
 /**
