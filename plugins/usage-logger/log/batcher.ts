@@ -8,9 +8,12 @@
  * not a writer stuck forever; the sinks' inserts are idempotent, so a write that times out and
  * lands late is harmless when retried. A batch that still fails for a passing reason (a timeout,
  * a lost connection, a full disk under a SQLite file) goes back to the front of the queue to wait
- * for the database, or for the operator to free space; one the database refuses outright is
- * counted and logged. The queue is bounded and drops its oldest
- * records when the database cannot keep up, so an outage costs log lines, not the gateway's memory.
+ * for the database, or for the operator to free space; one the database refuses outright (a value
+ * it cannot store) is written again in halves, down to the record it refuses, so that one bad
+ * record loses only itself, which is counted and logged. The queue is bounded and drops its oldest
+ * records when the database cannot keep up, and while the database is away each record waiting is
+ * made as small as it will be written (`shrink`: the usage log's bodies captured and capped, not
+ * the whole answer held), so an outage costs log lines, not the gateway's memory.
  */
 import type { Logger } from 'llm-gateway/plugin';
 import type { UsageLogStats } from './usage-log.js';
@@ -53,6 +56,8 @@ export class WriteBehindBatcher<T> {
   private queue: T[] = [];
   private head = 0;
   private inFlight = 0;
+  /** Records of a refused batch waiting while its first half is written again (`writeInHalves`). */
+  private aside = 0;
   /**
    * Counts, in records. accepted = queued + inFlight + written + failed + dropped, and records
    * settle in the order they were pushed (FIFO batches, oldest dropped first), so "everything
@@ -72,11 +77,15 @@ export class WriteBehindBatcher<T> {
   /** Set when close() gave up: stop retrying, the database is about to go away. */
   private abandoned = false;
   private lastDropWarning = 0;
+  /** The last write was put back for the database: records wait longer than a batch, so they are shrunk. */
+  private databaseAway = false;
 
   constructor(
     private readonly sink: BatchSink<T>,
     private readonly logger: Logger,
     options: BatchOptions = {},
+    /** Makes a record as small as it will be written, for the time it waits for a database that is away. */
+    private readonly shrink: (item: T) => void = () => undefined,
   ) {
     this.maxBatch = atLeastOne(options.maxBatch ?? 500);
     this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 1000);
@@ -99,6 +108,7 @@ export class WriteBehindBatcher<T> {
       this.head++;
       this.drop(1, 'the usage log queue is full; dropping the oldest records');
     }
+    if (this.databaseAway) this.shrink(item);
     this.queue.push(item);
     if (this.size >= this.maxBatch) void this.drain();
     else this.arm();
@@ -150,7 +160,7 @@ export class WriteBehindBatcher<T> {
   }
 
   stats(): UsageLogStats {
-    return { queued: this.size + this.inFlight, written: this.written, failedWrites: this.failed, dropped: this.dropped };
+    return { queued: this.size + this.inFlight + this.aside, written: this.written, failedWrites: this.failed, dropped: this.dropped };
   }
 
   private get settled(): number {
@@ -181,7 +191,16 @@ export class WriteBehindBatcher<T> {
     while (!this.abandoned && (this.size >= this.maxBatch || (this.due > 0 && this.size > 0))) {
       const batch = this.take(this.maxBatch);
       this.due = Math.max(0, this.due - batch.length);
-      if ((await this.write(batch)) === 'kept') {
+      const left = await this.write(batch);
+      if (left.length > 0 && !this.databaseAway) {
+        // From now on records wait for the database: those already queued too.
+        this.databaseAway = true;
+        for (let i = this.head; i < this.queue.length; i++) this.shrink(this.queue[i]!);
+      }
+      if (left.length === 0) this.databaseAway = false;
+      if (left.length > 0) {
+        for (const item of left) this.shrink(item);
+        this.keep(left);
         // The database is away: wait for the batch timer rather than spin.
         this.due = 0;
         return;
@@ -190,27 +209,29 @@ export class WriteBehindBatcher<T> {
     if (this.size === 0) this.due = 0;
   }
 
-  private async write(batch: T[]): Promise<'done' | 'kept'> {
+  /** Writes a batch; what it gives back waits in the queue for the database (empty: every record settled). */
+  private async write(batch: T[]): Promise<T[]> {
     this.inFlight = batch.length;
     try {
       for (let attempt = 0; ; attempt++) {
         try {
           await boundedWrite(this.sink(batch), this.writeTimeoutMs);
           this.written += batch.length;
-          return 'done';
+          return [];
         } catch (error) {
           if ((attempt >= this.retries || this.abandoned) && isPassing(error) && !this.abandoned) {
-            this.keep(batch);
             const message = isDiskFull(error)
               ? 'usage records could not be written: the disk under the usage log is full (or failing); they wait in the queue until there is room, the oldest dropped beyond maxQueue'
               : 'usage records could not be written yet; they wait in the queue for the database';
-            this.logger.warn(message, { records: batch.length, tries: attempt + 1, queued: this.size, maxQueue: this.maxQueue, error: asError(error) });
-            return 'kept';
+            this.logger.warn(message, { records: batch.length, tries: attempt + 1, queued: this.size + batch.length, maxQueue: this.maxQueue, error: asError(error) });
+            return batch;
           }
+          // Refused for what it holds: retried as it is, it would be refused again.
+          if (batch.length > 1 && !this.abandoned && refusesWhatItHolds(error)) return await this.writeInHalves(batch);
           if (attempt >= this.retries || this.abandoned) {
             this.failed += batch.length;
             this.logger.error('usage records could not be written; they are lost', { records: batch.length, tries: attempt + 1, error: asError(error) });
-            return 'done';
+            return [];
           }
           this.logger.debug('usage batch failed; retrying', { records: batch.length, try: attempt + 1, error: asError(error) });
           await sleep(this.backoff(attempt));
@@ -220,6 +241,21 @@ export class WriteBehindBatcher<T> {
       this.inFlight = 0;
       this.notify();
     }
+  }
+
+  /** A batch the database refused, written again as two, each refused in turn split again (about 2·log2(n) writes for one bad record). */
+  private async writeInHalves(batch: T[]): Promise<T[]> {
+    const middle = batch.length >> 1;
+    const later = batch.slice(middle);
+    this.aside += later.length;
+    let left: T[];
+    try {
+      left = await this.write(batch.slice(0, middle));
+    } finally {
+      this.aside -= later.length;
+    }
+    // The database went away meanwhile: the rest waits too, in order.
+    return left.length > 0 ? [...left, ...later] : this.write(later);
   }
 
   /** Exponential with jitter, so replicas that failed together do not retry in lockstep. */
@@ -330,6 +366,19 @@ const DISK_CODES = /^(SQLITE_FULL|SQLITE_IOERR(_\w+)?|ENOSPC|EIO)$/;
 function isDiskFull(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'string' && DISK_CODES.test(code);
+}
+
+/**
+ * A database's refusal of a value a record holds: PostgreSQL's data exceptions (22: a number out of
+ * range, a bad character), integrity violations (23) and program limits (54: an index entry too
+ * large); SQLite's TOOBIG, CONSTRAINT and MISMATCH. Every other record of the batch may be fine.
+ */
+const REFUSED_SQLSTATE = /^(22|23|54)[0-9A-Z]{3}$/;
+const REFUSED_SQLITE = /^SQLITE_(TOOBIG|CONSTRAINT(_\w+)?|MISMATCH)$/;
+
+function refusesWhatItHolds(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (REFUSED_SQLSTATE.test(code) || REFUSED_SQLITE.test(code));
 }
 
 /** Whether a write failed for a reason that passes (worth keeping the records), not a refusal of the records themselves. */

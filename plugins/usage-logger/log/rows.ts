@@ -4,6 +4,7 @@
  * boolean on Postgres); reading accepts either, so one reader serves both.
  */
 import type { UsageAttempt, UsageCacheState, UsageEndpoint, UsageOutcome, UsageRecord, UsageRecordInput } from './record.js';
+import { cap } from '../redact.js';
 
 export const USAGE_TABLE = 'usage_records';
 
@@ -60,12 +61,12 @@ export function recordValues(r: UsageRecordInput, encoding: ValueEncoding): unkn
     r.requestId,
     encoding.time(r.startedAt),
     r.endpoint,
-    r.keyId,
+    indexedText(r.keyId),
     r.team,
     r.requestedModel,
-    r.provider,
-    r.model,
-    Math.round(r.status),
+    indexedText(r.provider),
+    indexedText(r.model),
+    whole(r.status),
     r.outcome,
     // Serialised here: pg would turn a JS array into a Postgres array literal, not JSON.
     storableJson(JSON.stringify(r.attempts ?? [])),
@@ -77,7 +78,7 @@ export function recordValues(r: UsageRecordInput, encoding: ValueEncoding): unkn
     encoding.bool(r.tokensEstimated),
     finiteOrNull(r.costUsd),
     whole(r.latencyMs),
-    r.ttftMs !== null && Number.isFinite(r.ttftMs) ? Math.round(r.ttftMs) : null,
+    r.ttftMs !== null && Number.isFinite(r.ttftMs) ? whole(r.ttftMs) : null,
     r.cache,
     encoding.bool(r.stream),
     r.errorCode,
@@ -210,9 +211,29 @@ function json<T>(value: unknown): T | null {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
-/** Counts are integers in the schema; a fractional or missing estimate must not fail the batch. */
+/** PostgreSQL's `integer`, the type of the counts and times. */
+const LARGEST_INTEGER = 2_147_483_647;
+
+/**
+ * Counts and times are integers of at least 0 in the schema. A fractional or missing estimate, or
+ * an upstream's negative or out-of-range figure (3e9 prompt tokens), must neither fail the batch
+ * (PostgreSQL refuses what `integer` cannot hold) nor subtract from the totals (cost bills it as 0).
+ */
 function whole(value: number): number {
-  return Number.isFinite(value) ? Math.round(value) : 0;
+  return Number.isFinite(value) ? Math.min(LARGEST_INTEGER, Math.max(0, Math.round(value))) : 0;
+}
+
+/**
+ * Most UTF-8 bytes of a text in an index (key, provider, model). A btree entry holds at most
+ * 2,704 bytes in PostgreSQL: a model name of 1,024 characters (the most a request may name) is
+ * 3 KB in CJK, and its row was refused, with its whole batch.
+ */
+const INDEXED_TEXT_BYTES = 512;
+
+function indexedText(value: string): string;
+function indexedText(value: string | null): string | null;
+function indexedText(value: string | null): string | null {
+  return value === null ? null : cap(value, INDEXED_TEXT_BYTES);
 }
 
 function finiteOrNull(value: number | null): number | null {

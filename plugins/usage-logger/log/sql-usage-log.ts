@@ -65,7 +65,7 @@ export abstract class SqlUsageLog implements UsageLog {
     private readonly insertStatement: (rows: readonly EncodedRow[]) => Statement,
     private readonly rowsPerSlice = ROWS_PER_SLICE,
   ) {
-    this.batcher = new WriteBehindBatcher((rows) => this.insert(rows), logger, batch);
+    this.batcher = new WriteBehindBatcher((rows) => this.insert(rows), logger, batch, (row) => void resolveDeferredBodies(row));
   }
 
   /** Runs a statement and returns its rows. */

@@ -29,9 +29,10 @@ function batcher(sink: (batch: number[]) => Promise<void>, options: BatchOptions
   batchers.push(created);
   return created;
 }
+const closeAfter: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   vi.restoreAllMocks();
-  await Promise.all(batchers.splice(0).map((b) => b.close()));
+  await Promise.all([...batchers.splice(0), ...closeAfter.splice(0)].map((b) => b.close()));
 });
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
@@ -192,5 +193,63 @@ describe('a hung or absent database', () => {
     for (const n of range(0, 5)) queue.push(n);
     await vi.advanceTimersByTimeAsync(500);
     expect(queue.stats()).toMatchObject({ queued: 3, failedWrites: 0, dropped: 2 });
+  });
+});
+
+describe('write-behind batcher, a record the database refuses', () => {
+  it('loses only that record: the batch is written again in halves, down to the one refused', async () => {
+    const { logger, lines } = recordingLogger();
+    const refused = Object.assign(new Error('value "3000000000" is out of range for type integer'), { code: '22003' });
+    const { sink, batches } = recordingSink(async (batch) => {
+      if (batch.includes(5)) throw refused;
+    });
+    const queue = batcher(sink, { retries: 2, retryDelayMs: 1 }, logger);
+    for (const n of range(0, 8)) queue.push(n);
+    await queue.flush();
+    expect(queue.stats()).toEqual({ queued: 0, written: 7, failedWrites: 1, dropped: 0 });
+    // Halves, then quarters, then the one record (retried as a batch is); never a record written twice.
+    expect(batches.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    expect(lines.filter((line) => line.level === 'error')).toEqual([expect.objectContaining({ message: 'usage records could not be written; they are lost', records: 1 })]);
+  });
+
+  it('a batch refused for a reason that is not its records is not split', async () => {
+    const { sink, calls } = recordingSink(async () => {
+      throw new Error('database is down');
+    });
+    const queue = batcher(sink, { retries: 1, retryDelayMs: 1 });
+    for (const n of range(0, 8)) queue.push(n);
+    await queue.flush();
+    expect(calls()).toBe(2);
+    expect(queue.stats()).toEqual({ queued: 0, written: 0, failedWrites: 8, dropped: 0 });
+  });
+});
+
+describe('write-behind batcher, while the database is away', () => {
+  it('shrinks the records that wait for it: those put back, those already queued and those pushed since; not before', async () => {
+    let away = true;
+    const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const written: Array<{ n: number; shrunk: boolean }> = [];
+    const queue = new WriteBehindBatcher<{ n: number; shrunk: boolean }>(
+      async (batch) => {
+        if (away) throw down;
+        written.push(...batch);
+      },
+      silentLogger,
+      { maxBatch: 2, retries: 0, retryDelayMs: 1, maxWaitMs: 5 },
+      (item) => void (item.shrunk = true),
+    );
+    closeAfter.push(queue);
+    const items = range(0, 5).map((n) => ({ n, shrunk: false }));
+    for (const item of items.slice(0, 3)) queue.push(item);
+    await expect.poll(() => items[0]!.shrunk, { timeout: 2000 }).toBe(true);
+    expect(items.slice(0, 3).map((item) => item.shrunk)).toEqual([true, true, true]);
+    queue.push(items[3]!);
+    expect(items[3]!.shrunk).toBe(true);
+    away = false;
+    await expect.poll(() => written.length, { timeout: 5000 }).toBe(4);
+    // Back: records are kept as they come again.
+    queue.push(items[4]!);
+    await queue.flush();
+    expect(items[4]!.shrunk).toBe(false);
   });
 });
