@@ -11,7 +11,9 @@
  * ledger when its late answer comes, so it counts once. The one case left: a connection that dies with an add in
  * flight, which may or may not have landed. It is settled on the stricter side: a positive amount is moved (counted
  * twice at worst: a limit or budget reached a little early), a negative one (a give-back) is dropped (not given
- * back at worst); never a limit passed.
+ * back at worst); never a budget passed. But on a count with a floor (requests in flight, renewed while in use),
+ * a give-back dropped would hold its slot for good: it is moved, and sent twice, the floor holds the count at 0
+ * once those requests end.
  * Token-bucket takes are not moved (a bucket refills by itself).
  */
 import type { Logger } from '../logger.js';
@@ -74,7 +76,7 @@ export class BoundedCounters implements Counters {
     } catch (error) {
       this.failed(error as Error);
       const total = this.addLocally(key, by, ttlMs, options);
-      this.stillOnItsWay(key, by, ttlMs, call);
+      this.stillOnItsWay(key, by, ttlMs, call, options);
       return total;
     }
   }
@@ -197,7 +199,7 @@ export class BoundedCounters implements Counters {
 
   /** A call that ran out of time may still reach the store: applied late, it leaves the ledger; not applied, it is moved; unknown, see the header. */
   private stillOnItsWay(key: string, amount: number, ttlMs: number | undefined, call: Promise<unknown>, options?: AddOptions, mark?: number): void {
-    const leavesTheLedger = (fate: Fate) => fate === 'applied' || (fate === 'unknown' && amount < 0); // the stricter side, as above
+    const leavesTheLedger = (fate: Fate) => fate === 'applied' || (fate === 'unknown' && amount < 0 && options?.atLeast === undefined); // see the header
     this.onTheirWay.follow(key, amount, call, (fate) => void (leavesTheLedger(fate) && this.addLocally(key, -amount, ttlMs, options)), mark);
   }
 

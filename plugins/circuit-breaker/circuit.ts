@@ -7,7 +7,11 @@
  * - `open` exists (expiring after the cooldown) while the circuit is open;
  * - `tripped` is set when it opens and cleared when a probe succeeds, so an expired `open` with
  *   `tripped` still set means half-open;
- * - `probes` counts the probes let through in this half-open period;
+ * - `openings` numbers each opening (never reset while the deployment is in use), so a probe knows
+ *   which half-open period it probes: `probes:<opening>` counts that period's probes, and a probe
+ *   of an earlier period (slow, admitted before the circuit opened again) neither frees a slot of
+ *   the current one nor closes it, and a slot taken just as another replica closed the circuit is
+ *   left in a period nobody probes again;
  * - `failures` is a sliding window of failures.
  * Transitions are announced by the replica that made them.
  */
@@ -22,11 +26,14 @@ export interface CircuitOptions {
   halfOpenProbes: number;
 }
 
-/** `probe`: admitted to a half-open circuit, in one of its probe slots; only a probe's success closes it. */
-export type Admission = { allowed: true; probe: boolean } | { allowed: false; retryInMs: number };
+/**
+ * `probe`: the opening whose half-open period this request probes, in one of its slots (only a
+ * probe's success closes the circuit); false for a request through a closed circuit.
+ */
+export type Admission = { allowed: true; probe: Probe } | { allowed: false; retryInMs: number };
+export type Probe = number | false;
 
 const ALLOWED: Admission = Object.freeze({ allowed: true, probe: false });
-const PROBE: Admission = Object.freeze({ allowed: true, probe: true });
 
 /** `tripped` outlives any cooldown but not forever: a deployment nobody calls for a day starts closed. */
 const TRIPPED_TTL = 86_400_000;
@@ -41,7 +48,7 @@ const TRIPPED_TTL = 86_400_000;
 const PROBE_SLOT_MS = 120_000;
 
 export class Circuit {
-  private readonly keys: { open: string; tripped: string; probes: string; failures: string };
+  private readonly keys: { open: string; tripped: string; openings: string; probes: string; failures: string };
 
   constructor(
     deployment: string,
@@ -50,7 +57,7 @@ export class Circuit {
     private readonly onChange: (from: CircuitState, to: CircuitState) => void,
   ) {
     const prefix = `circuit:${deployment}`;
-    this.keys = { open: `${prefix}:open`, tripped: `${prefix}:tripped`, probes: `${prefix}:probes`, failures: `${prefix}:failures` };
+    this.keys = { open: `${prefix}:open`, tripped: `${prefix}:tripped`, openings: `${prefix}:openings`, probes: `${prefix}:probes`, failures: `${prefix}:failures` };
   }
 
   /** The state now: an open circuit whose cooldown ended is half-open, ready for a probe. */
@@ -75,43 +82,52 @@ export class Circuit {
     const [openForMs, tripped] = await Promise.all([this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
     if (openForMs !== undefined && openForMs > 0) return { allowed: false, retryInMs: openForMs };
     if (tripped === 0) return ALLOWED;
-    const probes = await this.counters.add(this.keys.probes, 1, this.probeSlotMs());
+    const opening = await this.counters.get(this.keys.openings);
+    const slots = this.probesOf(opening);
+    const probes = await this.counters.add(slots, 1, this.probeSlotMs());
     if (probes === 1) this.onChange('open', 'half_open');
     if (probes > this.options.halfOpenProbes) {
-      await this.counters.add(this.keys.probes, -1, this.probeSlotMs());
+      await this.counters.add(slots, -1, this.probeSlotMs());
       return { allowed: false, retryInMs: this.options.cooldownMs };
     }
-    return PROBE;
+    return { allowed: true, probe: opening };
+  }
+
+  /** The probe slots of one opening's half-open period. */
+  private probesOf(opening: number): string {
+    return `${this.keys.probes}:${opening}`;
   }
 
   /**
    * A probe's success closes a tripped circuit. Any other request's says nothing: one admitted
    * before the circuit opened, and slow to end, would close it mid-cooldown with no probe.
    */
-  succeeded(probe: boolean): void | Promise<void> {
-    if (!probe || this.counters.local?.getNow(this.keys.tripped) === 0) return;
-    return this.closeIfTripped();
+  succeeded(probe: Probe): void | Promise<void> {
+    if (probe === false || this.counters.local?.getNow(this.keys.tripped) === 0) return;
+    return this.closeIfStillProbing(probe);
   }
 
-  private async closeIfTripped(): Promise<void> {
-    if ((await this.counters.get(this.keys.tripped)) === 0) return;
-    await Promise.all([this.counters.delete(this.keys.tripped), this.counters.delete(this.keys.probes), clearWindow(this.counters, this.keys.failures, this.options.windowMs)]);
+  /** Closes the circuit if `probe` is of the current opening, which is still tripped (not closed since, nor opened again). */
+  private async closeIfStillProbing(probe: number): Promise<void> {
+    const [tripped, opening] = await Promise.all([this.counters.get(this.keys.tripped), this.counters.get(this.keys.openings)]);
+    if (tripped === 0 || opening !== probe) return;
+    // `open` too: one counted while the store stalled may land after this close, and would start a new cooldown.
+    await Promise.all([this.counters.delete(this.keys.open), this.counters.delete(this.keys.tripped), this.counters.delete(this.probesOf(probe)), clearWindow(this.counters, this.keys.failures, this.options.windowMs)]);
     this.onChange('half_open', 'closed');
   }
 
   async failed(now: number): Promise<void> {
-    if ((await this.state()) === 'half_open') {
-      await this.counters.delete(this.keys.probes);
-      await this.open('half_open');
-      return;
-    }
+    // The next opening's probes are counted under its own number: this period's slots are left to expire.
+    if ((await this.state()) === 'half_open') return this.open('half_open');
     await addToWindow(this.counters, this.keys.failures, 1, this.options.windowMs, now);
     if ((await windowCount(this.counters, this.keys.failures, this.options.windowMs, now)) >= this.options.failureThreshold) await this.open('closed');
   }
 
-  /** A probe that ended without a verdict (the client left) frees its slot. */
-  async released(): Promise<void> {
-    if ((await this.counters.get(this.keys.probes)) > 0) await this.counters.add(this.keys.probes, -1, this.probeSlotMs());
+  /** A probe that ended without a verdict (the client left) frees its slot, in its own period. */
+  async released(probe: Probe): Promise<void> {
+    if (probe === false) return;
+    const slots = this.probesOf(probe);
+    if ((await this.counters.get(slots)) > 0) await this.counters.add(slots, -1, this.probeSlotMs());
   }
 
   private probeSlotMs(): number {
@@ -128,6 +144,8 @@ export class Circuit {
     // Only the caller whose add created the key opened the circuit: replicas failing at once announce it once.
     const opened = (await this.counters.add(this.keys.open, 1, this.options.cooldownMs)) === 1;
     if (!opened) return;
+    // Numbered before `tripped` is set: an admission that sees it tripped finds this opening's number.
+    await this.counters.add(this.keys.openings, 1, TRIPPED_TTL, { renewTtl: true });
     await this.counters.add(this.keys.tripped, 1, TRIPPED_TTL);
     this.onChange(from, 'open');
   }

@@ -113,7 +113,7 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
             const error = toGatewayError(cause);
             const kind = classifyFailure(error);
             // The gateway's own refusal (rate limits after this plugin) reached no deployment: no verdict.
-            if (kind === 'client_closed' || refusedBeforeSending(error)) await circuit.released();
+            if (kind === 'client_closed' || refusedBeforeSending(error)) await circuit.released(admission.probe);
             else if (counted.has(kind)) await circuit.failed(Date.now());
             else await circuit.succeeded(admission.probe); // a client error proves the deployment answers
             throw error;

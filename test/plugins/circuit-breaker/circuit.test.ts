@@ -43,10 +43,11 @@ describe.each(countersShapes)('Circuit on %s counters', (shape: CountersShape) =
     expect((await c.admit()).allowed).toBe(false);
     clock.now = 500;
     expect(await c.state()).toBe('half_open');
-    expect(await c.admit()).toEqual({ allowed: true, probe: true });
+    // The probe of the first opening.
+    expect(await c.admit()).toEqual({ allowed: true, probe: 1 });
     clock.now = 501;
     expect((await c.admit()).allowed).toBe(false);
-    await c.succeeded(true);
+    await c.succeeded(1);
     expect(await c.state()).toBe('closed');
     expect((await c.admit()).allowed).toBe(true);
     expect(changes).toEqual([['closed', 'open'], ['open', 'half_open'], ['half_open', 'closed']]);
@@ -69,8 +70,8 @@ describe.each(countersShapes)('Circuit on %s counters', (shape: CountersShape) =
     const { c, clock } = circuit({ failureThreshold: 1 });
     await c.failed(0);
     clock.now = 500;
-    await c.admit();
-    await c.released();
+    const probe = await c.admit();
+    await c.released(probe.allowed ? probe.probe : false);
     expect((await c.admit()).allowed).toBe(true);
   });
 
