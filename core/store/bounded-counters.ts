@@ -11,9 +11,10 @@
  * ledger when its late answer comes, so it counts once. The one case left: a connection that dies with an add in
  * flight, which may or may not have landed. It is settled on the stricter side: a positive amount is moved (counted
  * twice at worst: a limit or budget reached a little early), a negative one (a give-back) is dropped (not given
- * back at worst); never a budget passed. But on a count with a floor (requests in flight, renewed while in use),
- * a give-back dropped would hold its slot for good: it is moved, and sent twice, the floor holds the count at 0
- * once those requests end.
+ * back at worst); never a budget passed. On a count with a floor (requests in flight, whose expiry every admission
+ * renews) it is the other way round: a count that went high there would never come down, holding a slot for good,
+ * while one that went low comes back to the floor once those requests end. So a take of unknown fate is taken as
+ * landed, and a give-back as not (moved).
  * Token-bucket takes are not moved (a bucket refills by itself).
  */
 import type { Logger } from '../logger.js';
@@ -170,7 +171,7 @@ export class BoundedCounters implements Counters {
 
   private async moveNow(key: string): Promise<boolean> {
     // A delete after this read empties the ledger: what the move then brings back must not go into it.
-    const mark = this.onTheirWay.mark(key);
+    const mark = this.onTheirWay.mark();
     const held = await this.ledger.get(key);
     const amount = held === 0 ? 0 : held - this.onTheirWay.amountOf(key);
     const { ttlMs, atLeast } = this.pending.get(key) ?? { ttlMs: undefined, atLeast: undefined };
@@ -199,7 +200,8 @@ export class BoundedCounters implements Counters {
 
   /** A call that ran out of time may still reach the store: applied late, it leaves the ledger; not applied, it is moved; unknown, see the header. */
   private stillOnItsWay(key: string, amount: number, ttlMs: number | undefined, call: Promise<unknown>, options?: AddOptions, mark?: number): void {
-    const leavesTheLedger = (fate: Fate) => fate === 'applied' || (fate === 'unknown' && amount < 0 && options?.atLeast === undefined); // see the header
+    const floored = options?.atLeast !== undefined;
+    const leavesTheLedger = (fate: Fate) => fate === 'applied' || (fate === 'unknown' && (floored ? amount > 0 : amount < 0)); // see the header
     this.onTheirWay.follow(key, amount, call, (fate) => void (leavesTheLedger(fate) && this.addLocally(key, -amount, ttlMs, options)), mark);
   }
 

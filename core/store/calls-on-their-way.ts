@@ -11,13 +11,15 @@
  */
 export type Fate = 'applied' | 'not applied' | 'unknown';
 
-/** Most keys whose deletions are remembered; past it the record starts again (the calls it matters for end in seconds). */
+/** Most keys whose latest delete is remembered; past it, deletes older than any call they could concern are forgotten. */
 const MAX_DELETED_KEYS = 10_000;
 
 export class CallsOnTheirWay {
   private readonly amounts = new Map<string, number>();
-  /** How often each key was deleted while some call on it may still be on its way. */
-  private readonly deletions = new Map<string, number>();
+  /** Numbers every delete: a mark is the number reached when it was taken. */
+  private deletes = 0;
+  /** Per key, the number of its latest delete and when it came. */
+  private readonly deletions = new Map<string, { number: number; at: number }>();
 
   /**
    * @param lostAfterMs a call still unanswered this long is taken as lost (Redis's liveness check ends its connection after 3 s).
@@ -38,13 +40,13 @@ export class CallsOnTheirWay {
   }
 
   /** What a later `deletedSince` compares with: take it when reading the local count a call will carry. */
-  mark(key: string): number {
-    return this.deletions.get(key) ?? 0;
+  mark(): number {
+    return this.deletes;
   }
 
   /** The key was deleted after `mark` was taken: the local count read then is gone. */
   deletedSince(key: string, mark: number): boolean {
-    return this.mark(key) !== mark;
+    return (this.deletions.get(key)?.number ?? 0) > mark;
   }
 
   /**
@@ -52,7 +54,7 @@ export class CallsOnTheirWay {
    * taken): `arrived` runs once with its fate, or not at all if the key was deleted since (the
    * delete took the local count with it, so a take-back would go negative).
    */
-  follow(key: string, amount: number, call: Promise<unknown>, arrived: (fate: Fate) => void, mark = this.mark(key)): void {
+  follow(key: string, amount: number, call: Promise<unknown>, arrived: (fate: Fate) => void, mark = this.mark()): void {
     if (this.deletedSince(key, mark)) return;
     this.amounts.set(key, this.amountOf(key) + amount);
     let settled = false;
@@ -74,8 +76,21 @@ export class CallsOnTheirWay {
 
   /** The key was deleted: what its calls on their way bring no longer concerns the local count. */
   deleted(key: string): void {
-    if (this.deletions.size >= MAX_DELETED_KEYS) this.deletions.clear();
-    this.deletions.set(key, (this.deletions.get(key) ?? 0) + 1);
+    if (this.deletions.size >= MAX_DELETED_KEYS) this.forgetOldDeletes();
+    this.deletions.set(key, { number: ++this.deletes, at: Date.now() });
     this.amounts.delete(key);
+  }
+
+  /**
+   * A delete concerns only calls followed when it came, which end within `lostAfterMs`, and moves
+   * waiting for their answer, which end sooner. Older ones are forgotten; if every one is recent
+   * (ten thousand keys deleted in seconds), all are: a call then missing its key's delete takes its
+   * amount out of an emptied count (below 0 until the key's window ends), where a mark that read
+   * as deleted would have left the amount owed for good.
+   */
+  private forgetOldDeletes(): void {
+    const horizon = Date.now() - 2 * this.lostAfterMs;
+    for (const [key, { at }] of this.deletions) if (at < horizon) this.deletions.delete(key);
+    if (this.deletions.size >= MAX_DELETED_KEYS) this.deletions.clear();
   }
 }

@@ -78,18 +78,21 @@ export class Circuit {
   }
 
   private async admitChecked(): Promise<Admission> {
-    // Both read at once: on a shared store, one round trip for the common case.
-    const [openForMs, tripped] = await Promise.all([this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
+    // Read at once: one round trip for the common case (closed).
+    const [opening, openForMs, tripped] = await Promise.all([this.counters.get(this.keys.openings), this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
     if (openForMs !== undefined && openForMs > 0) return { allowed: false, retryInMs: openForMs };
     if (tripped === 0) return ALLOWED;
-    const opening = await this.counters.get(this.keys.openings);
     const slots = this.probesOf(opening);
     const probes = await this.counters.add(slots, 1, this.probeSlotMs());
-    if (probes === 1) this.onChange('open', 'half_open');
-    if (probes > this.options.halfOpenProbes) {
+    // Still this opening's half-open period once the slot is taken (the reads above need not have
+    // been answered in order): one opened since, by its number or its `open`, refuses the probe.
+    const [openingNow, openAgainForMs] = await Promise.all([this.counters.get(this.keys.openings), this.counters.ttl(this.keys.open)]);
+    const reopened = openingNow !== opening || (openAgainForMs !== undefined && openAgainForMs > 0);
+    if (reopened || probes > this.options.halfOpenProbes) {
       await this.counters.add(slots, -1, this.probeSlotMs());
-      return { allowed: false, retryInMs: this.options.cooldownMs };
+      return { allowed: false, retryInMs: reopened ? (openAgainForMs ?? this.options.cooldownMs) : this.options.cooldownMs };
     }
+    if (probes === 1) this.onChange('open', 'half_open');
     return { allowed: true, probe: opening };
   }
 
@@ -107,10 +110,14 @@ export class Circuit {
     return this.closeIfStillProbing(probe);
   }
 
-  /** Closes the circuit if `probe` is of the current opening, which is still tripped (not closed since, nor opened again). */
+  /**
+   * Closes the circuit if `probe` is of the current opening, which is still tripped and half-open:
+   * not closed since, nor opened again (a new number; or, by a replica of an older build, which
+   * numbers no opening, an `open` of its own).
+   */
   private async closeIfStillProbing(probe: number): Promise<void> {
-    const [tripped, opening] = await Promise.all([this.counters.get(this.keys.tripped), this.counters.get(this.keys.openings)]);
-    if (tripped === 0 || opening !== probe) return;
+    const [opening, openForMs, tripped] = await Promise.all([this.counters.get(this.keys.openings), this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
+    if (tripped === 0 || opening !== probe || (openForMs !== undefined && openForMs > 0)) return;
     // `open` too: one counted while the store stalled may land after this close, and would start a new cooldown.
     await Promise.all([this.counters.delete(this.keys.open), this.counters.delete(this.keys.tripped), this.counters.delete(this.probesOf(probe)), clearWindow(this.counters, this.keys.failures, this.options.windowMs)]);
     this.onChange('half_open', 'closed');
@@ -141,11 +148,12 @@ export class Circuit {
   }
 
   private async open(from: CircuitState): Promise<void> {
+    // Numbered before `open` is set: a probe of the period before, succeeding now, finds a number
+    // not its own and leaves the circuit open (replicas failing at once each take one: harmless).
+    await this.counters.add(this.keys.openings, 1, TRIPPED_TTL, { renewTtl: true });
     // Only the caller whose add created the key opened the circuit: replicas failing at once announce it once.
     const opened = (await this.counters.add(this.keys.open, 1, this.options.cooldownMs)) === 1;
     if (!opened) return;
-    // Numbered before `tripped` is set: an admission that sees it tripped finds this opening's number.
-    await this.counters.add(this.keys.openings, 1, TRIPPED_TTL, { renewTtl: true });
     await this.counters.add(this.keys.tripped, 1, TRIPPED_TTL);
     this.onChange(from, 'open');
   }

@@ -40,6 +40,8 @@ export type BatchSink<T> = (batch: T[]) => Promise<void>;
 
 /** Drop warnings are rate-limited: an outage at 1k rps must not log 1k lines a second. */
 const DROP_WARNING_INTERVAL_MS = 10_000;
+/** Records shrunk in one turn of the event loop. */
+const SHRINK_TURN = 256;
 /** However many retries are configured, one wait never exceeds this. */
 const MAX_RETRY_DELAY_MS = 30_000;
 
@@ -59,7 +61,7 @@ export class WriteBehindBatcher<T> {
   /** Records of a refused batch waiting while its first half is written again (`writeInHalves`). */
   private aside = 0;
   /**
-   * Counts, in records. accepted = queued + inFlight + written + failed + dropped, and records
+   * Counts, in records. accepted = queued + inFlight + aside + written + failed + dropped, and records
    * settle in the order they were pushed (FIFO batches, oldest dropped first), so "everything
    * pushed before now is settled" is just `settled >= accepted-then`.
    */
@@ -195,7 +197,7 @@ export class WriteBehindBatcher<T> {
       if (left.length > 0 && !this.databaseAway) {
         // From now on records wait for the database: those already queued too.
         this.databaseAway = true;
-        for (let i = this.head; i < this.queue.length; i++) this.shrink(this.queue[i]!);
+        void this.shrinkInTurns(this.queue.slice(this.head));
       }
       if (left.length === 0) this.databaseAway = false;
       if (left.length > 0) {
@@ -227,8 +229,9 @@ export class WriteBehindBatcher<T> {
             return batch;
           }
           // Refused for what it holds: retried as it is, it would be refused again.
-          if (batch.length > 1 && !this.abandoned && refusesWhatItHolds(error)) return await this.writeInHalves(batch);
-          if (attempt >= this.retries || this.abandoned) {
+          const refused = refusesWhatItHolds(error);
+          if (refused && batch.length > 1 && !this.abandoned) return await this.writeInHalves(batch);
+          if (refused || attempt >= this.retries || this.abandoned) {
             this.failed += batch.length;
             this.logger.error('usage records could not be written; they are lost', { records: batch.length, tries: attempt + 1, error: asError(error) });
             return [];
@@ -243,6 +246,17 @@ export class WriteBehindBatcher<T> {
     }
   }
 
+  /**
+   * Shrinks records a few hundred at a time, letting requests run between: a busy gateway may have
+   * tens of thousands queued when the database goes away, tens of microseconds each.
+   */
+  private async shrinkInTurns(records: readonly T[]): Promise<void> {
+    for (let i = 0; i < records.length && this.databaseAway; i++) {
+      if (i > 0 && i % SHRINK_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+      this.shrink(records[i]!);
+    }
+  }
+
   /** A batch the database refused, written again as two, each refused in turn split again (about 2·log2(n) writes for one bad record). */
   private async writeInHalves(batch: T[]): Promise<T[]> {
     const middle = batch.length >> 1;
@@ -253,6 +267,12 @@ export class WriteBehindBatcher<T> {
       left = await this.write(batch.slice(0, middle));
     } finally {
       this.aside -= later.length;
+    }
+    // Closed meanwhile: the database is going away, as close() counts what it could not write.
+    if (this.abandoned) {
+      this.dropped += later.length + left.length;
+      this.notify();
+      return [];
     }
     // The database went away meanwhile: the rest waits too, in order.
     return left.length > 0 ? [...left, ...later] : this.write(later);

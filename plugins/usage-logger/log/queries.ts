@@ -4,7 +4,7 @@
  * answers identical: same filters, same ordering, same nearest-rank percentiles.
  */
 import type { UsageRecord } from './record.js';
-import { USAGE_COLUMNS, numberOrNull, time, type Row, type UsageColumn, type ValueEncoding } from './rows.js';
+import { USAGE_COLUMNS, indexedText, numberOrNull, time, type Row, type UsageColumn, type ValueEncoding } from './rows.js';
 import type { LogQuery, StatusClass, UsageAggregate, UsageBucket, UsageFilter, UsageGroupKey, UsageQuery } from './usage-log.js';
 
 export interface Dialect extends ValueEncoding {
@@ -188,11 +188,13 @@ export function pageSize(limit: number | undefined): number {
 /** `undefined` means any value; `null` selects rows without one. */
 function filterConditions(filter: UsageFilter, params: Params): string[] {
   const conditions: string[] = [];
+  // Stored capped where they are indexed (rows.ts `indexedText`): compared capped alike.
+  const indexed = (value: string | null | undefined) => (typeof value === 'string' ? indexedText(value) : value);
   const columns: Array<[string | null | undefined, string]> = [
-    [filter.keyId, 'key_id'],
+    [indexed(filter.keyId), 'key_id'],
     [filter.team, 'team'],
-    [filter.provider, 'provider'],
-    [filter.model, 'model'],
+    [indexed(filter.provider), 'provider'],
+    [indexed(filter.model), 'model'],
   ];
   for (const [value, column] of columns) {
     if (value === undefined) continue;

@@ -224,15 +224,17 @@ function whole(value: number): number {
 }
 
 /**
- * Most UTF-8 bytes of a text in an index (key, provider, model). A btree entry holds at most
- * 2,704 bytes in PostgreSQL: a model name of 1,024 characters (the most a request may name) is
- * 3 KB in CJK, and its row was refused, with its whole batch.
+ * Most UTF-8 bytes of a text in an index (key, provider, model), before the `…[truncated]` mark
+ * `cap` adds. A btree entry holds at most 2,704 bytes in PostgreSQL: a model name of 1,024
+ * characters (the most a request may name) is 3 KB in CJK, and its row was refused, with its whole
+ * batch. A filter on these columns caps its value alike (queries.ts), so such a record is found by
+ * the name it was served by.
  */
 const INDEXED_TEXT_BYTES = 512;
 
-function indexedText(value: string): string;
-function indexedText(value: string | null): string | null;
-function indexedText(value: string | null): string | null {
+export function indexedText(value: string): string;
+export function indexedText(value: string | null): string | null;
+export function indexedText(value: string | null): string | null {
   return value === null ? null : cap(value, INDEXED_TEXT_BYTES);
 }
 
