@@ -37,6 +37,11 @@ export class RequestAbort implements Followable {
     return this.controller.signal;
   }
 
+  /** Throws the reason, if aborted. */
+  throwIfAborted(): void {
+    if (this.aborted) throw this.aborted.reason;
+  }
+
   /** The first call wins; later ones change nothing. */
   abort(reason: unknown): void {
     if (this.aborted) return;

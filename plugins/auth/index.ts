@@ -345,7 +345,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
       let pending = ctx.get(reservationSlot);
       if (!pending) {
         // A client that left has been settled already (`request:end`): a reservation now would never be given back.
-        ctx.signal.throwIfAborted();
+        ctx.throwIfAborted();
         const promptTokens = ctx.get(tokenCountSlot)?.promptTokens ?? estimatePromptTokens(ctx.request);
         const targets = [...(ctx.route?.targets ?? resolveTargets(ctx.request.model)?.targets ?? []), target];
         const estimate = findPricing().estimateMicros(targets, ctx.request, promptTokens, options.reserveOutputTokens, ctx.nativeRequest());

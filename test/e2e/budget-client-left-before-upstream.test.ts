@@ -9,8 +9,10 @@
  * still running when a client leaves is typically a bounded store read. A reservation is now
  * refused once the request was aborted (plugins/auth/index.ts `reservationFor`).
  */
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, cost, definePlugin } from '../../index.js';
+import { countAbortControllers } from '../support/abort-controllers.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 
@@ -55,7 +57,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-describe('review: a client that leaves before the first try', () => {
+describe('a client that leaves before the first try', () => {
   it('is charged nothing, and its reservation does not stay in the budget', async () => {
     const created = await fetch(`${gw.url}/admin/keys`, {
       method: 'POST',
@@ -82,5 +84,28 @@ describe('review: a client that leaves before the first try', () => {
     // The key's next request (at most $0.20 + its prompt) fits a $0.25 budget of which nothing was spent.
     const next = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body });
     expect({ upstreamCallsOfTheLeaver, spentAfterLeaving, nextStatus: next.status }).toEqual({ upstreamCallsOfTheLeaver: 0, spentAfterLeaving: 0, nextStatus: 200 });
+  });
+
+  it('is looked for without making a budgeted request an AbortSignal (16 thousand instructions a request)', async () => {
+    const created = await fetch(`${gw.url}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'stayer', budget: { dailyUsd: 10 } }),
+    });
+    const { secret } = (await created.json()) as { secret: string };
+    const made = countAbortControllers();
+    try {
+      // undici's request, not fetch: fetch makes an AbortController of its own.
+      const res = await request(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock/mock-small', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.statusCode).toBe(200);
+      await res.body.arrayBuffer();
+      expect(made.count).toBe(0);
+    } finally {
+      made.restore();
+    }
   });
 });
