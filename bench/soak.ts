@@ -176,27 +176,25 @@ interface Sample {
   faults: string;
 }
 
-async function usageRows(keyIds: readonly string[]): Promise<number> {
+/** The one row a query of the usage log answers, on a connection of its own (the gateway's goes through the stalled proxy). */
+async function logRow<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R> {
   const client = new pg.Client({ connectionString: DATABASE_URL.toString() });
   await client.connect();
   try {
-    const result = await client.query<{ n: string }>('SELECT count(*) AS n FROM public.usage_records WHERE key_id = ANY($1)', [keyIds]);
-    return Number(result.rows[0]!.n);
+    return (await client.query<R>(text, values)).rows[0]!;
   } finally {
     await client.end();
   }
 }
 
+async function usageRows(keyIds: readonly string[]): Promise<number> {
+  return Number((await logRow<{ n: string }>('SELECT count(*) AS n FROM public.usage_records WHERE key_id = ANY($1)', [keyIds])).n);
+}
+
 /** The key's records and what they cost together, in micro-dollars (each record's cost rounded as the budget counts it). */
 async function usageCostMicros(keyId: string): Promise<{ records: number; micros: number }> {
-  const client = new pg.Client({ connectionString: DATABASE_URL.toString() });
-  await client.connect();
-  try {
-    const result = await client.query<{ n: string; micros: string }>('SELECT count(*) AS n, coalesce(sum(round((cost_usd * 1000000)::numeric)), 0) AS micros FROM public.usage_records WHERE key_id = $1', [keyId]);
-    return { records: Number(result.rows[0]!.n), micros: Number(result.rows[0]!.micros) };
-  } finally {
-    await client.end();
-  }
+  const row = await logRow<{ n: string; micros: string }>('SELECT count(*) AS n, coalesce(sum(round((cost_usd * 1000000)::numeric)), 0) AS micros FROM public.usage_records WHERE key_id = $1', [keyId]);
+  return { records: Number(row.n), micros: Number(row.micros) };
 }
 
 /** What the key's daily budget counters in Redis show as spent, over the UTC days the soak ran on. */

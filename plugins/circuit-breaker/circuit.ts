@@ -78,22 +78,27 @@ export class Circuit {
   }
 
   private async admitChecked(): Promise<Admission> {
-    // Read at once: one round trip for the common case (closed).
-    const [opening, openForMs, tripped] = await Promise.all([this.counters.get(this.keys.openings), this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
-    if (openForMs !== undefined && openForMs > 0) return { allowed: false, retryInMs: openForMs };
+    const { opening, openForMs, tripped } = await this.read();
+    if (openForMs > 0) return { allowed: false, retryInMs: openForMs };
     if (tripped === 0) return ALLOWED;
     const slots = this.probesOf(opening);
     const probes = await this.counters.add(slots, 1, this.probeSlotMs());
     // Still this opening's half-open period once the slot is taken (the reads above need not have
     // been answered in order): one opened since, by its number or its `open`, refuses the probe.
-    const [openingNow, openAgainForMs] = await Promise.all([this.counters.get(this.keys.openings), this.counters.ttl(this.keys.open)]);
-    const reopened = openingNow !== opening || (openAgainForMs !== undefined && openAgainForMs > 0);
+    const now = await this.read();
+    const reopened = now.opening !== opening || now.openForMs > 0;
     if (reopened || probes > this.options.halfOpenProbes) {
       await this.counters.add(slots, -1, this.probeSlotMs());
-      return { allowed: false, retryInMs: reopened ? (openAgainForMs ?? this.options.cooldownMs) : this.options.cooldownMs };
+      return { allowed: false, retryInMs: now.openForMs || this.options.cooldownMs };
     }
     if (probes === 1) this.onChange('open', 'half_open');
     return { allowed: true, probe: opening };
+  }
+
+  /** The opening's number, `open`'s time left (0: not open) and `tripped`, read at once: one round trip on a shared store. */
+  private async read(): Promise<{ opening: number; openForMs: number; tripped: number }> {
+    const [opening, openForMs, tripped] = await Promise.all([this.counters.get(this.keys.openings), this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
+    return { opening, openForMs: Math.max(0, openForMs ?? 0), tripped };
   }
 
   /** The probe slots of one opening's half-open period. */
@@ -116,8 +121,8 @@ export class Circuit {
    * numbers no opening, an `open` of its own).
    */
   private async closeIfStillProbing(probe: number): Promise<void> {
-    const [opening, openForMs, tripped] = await Promise.all([this.counters.get(this.keys.openings), this.counters.ttl(this.keys.open), this.counters.get(this.keys.tripped)]);
-    if (tripped === 0 || opening !== probe || (openForMs !== undefined && openForMs > 0)) return;
+    const { opening, openForMs, tripped } = await this.read();
+    if (tripped === 0 || opening !== probe || openForMs > 0) return;
     // `open` too: one counted while the store stalled may land after this close, and would start a new cooldown.
     await Promise.all([this.counters.delete(this.keys.open), this.counters.delete(this.keys.tripped), this.counters.delete(this.probesOf(probe)), clearWindow(this.counters, this.keys.failures, this.options.windowMs)]);
     this.onChange('half_open', 'closed');

@@ -194,19 +194,20 @@ export class WriteBehindBatcher<T> {
       const batch = this.take(this.maxBatch);
       this.due = Math.max(0, this.due - batch.length);
       const left = await this.write(batch);
-      if (left.length > 0 && !this.databaseAway) {
+      if (left.length === 0) {
+        this.databaseAway = false;
+        continue;
+      }
+      if (!this.databaseAway) {
         // From now on records wait for the database: those already queued too.
         this.databaseAway = true;
         void this.shrinkInTurns(this.queue.slice(this.head));
       }
-      if (left.length === 0) this.databaseAway = false;
-      if (left.length > 0) {
-        for (const item of left) this.shrink(item);
-        this.keep(left);
-        // The database is away: wait for the batch timer rather than spin.
-        this.due = 0;
-        return;
-      }
+      for (const item of left) this.shrink(item);
+      this.keep(left);
+      // The database is away: wait for the batch timer rather than spin.
+      this.due = 0;
+      return;
     }
     if (this.size === 0) this.due = 0;
   }
