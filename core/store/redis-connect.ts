@@ -12,10 +12,19 @@ import { maskUrlPasswords } from '../mask-urls.js';
 /** How long `start` waits for Redis to answer at first: long enough for one started beside the gateway. */
 export const REDIS_CONNECT_WITHIN_MS = 10_000;
 
+/**
+ * A connection with nothing on it for this long is ended, and node-redis makes a new one. The
+ * liveness check (redis-liveness.ts) writes a PING every second on a connection in use, so only a
+ * connection nobody can use goes this quiet: a new one whose handshake (CLIENT SETINFO) was never
+ * answered, made while the path to Redis was dead. node-redis has no deadline of its own for that
+ * handshake: the client waited for it for ever, never ready, long after Redis answered again.
+ */
+export const REDIS_SILENT_CONNECTION_MS = 5000;
+
 /** Between tries of a lost connection: 50 ms doubling up to 2 s. */
 const retryDelayMs = (retries: number) => Math.min(50 * 2 ** retries, 2000);
 
-export async function connectRedis(url: string, logger: Logger, withinMs = REDIS_CONNECT_WITHIN_MS): Promise<RedisClientType> {
+export async function connectRedis(url: string, logger: Logger, withinMs = REDIS_CONNECT_WITHIN_MS, silentForMs = REDIS_SILENT_CONNECTION_MS): Promise<RedisClientType> {
   const { createClient, ErrorReply } = await import('redis');
   const started = Date.now();
   let connected = false;
@@ -25,6 +34,7 @@ export async function connectRedis(url: string, logger: Logger, withinMs = REDIS
     disableOfflineQueue: true,
     socket: {
       connectTimeout: Math.min(withinMs, 5000),
+      socketTimeout: silentForMs,
       reconnectStrategy: (retries, cause) => {
         if (connected) return retryDelayMs(retries);
         // Redis answered, and said no (WRONGPASS, NOAUTH): trying again would be told the same.

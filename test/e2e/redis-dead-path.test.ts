@@ -14,6 +14,11 @@
  * after tcp_retries2 (~15 minutes); behind a path that drops silently (the proxy's black hole, a
  * NAT entry that expired), never. Meanwhile every request of a key with a budget was refused (503
  * store_unavailable). core/store/redis-liveness.ts now pings the connection and makes a new one.
+ *
+ * The second case, before its fix (the fifty-ninth session): a path dead for longer than the
+ * liveness check waits (3 s) had the new connection made inside it, and node-redis waits for a new
+ * connection's handshake without a deadline: the gateway never used Redis again. A silent
+ * connection is now ended (core/store/redis-connect.ts, `REDIS_SILENT_CONNECTION_MS`).
  */
 import OpenAI from 'openai';
 import { createClient, type RedisClientType } from 'redis';
@@ -28,7 +33,7 @@ const ADMIN = 'review-reliability-admin-key-0123456789';
 let upstream: MockUpstream;
 let proxy: StallableProxy;
 let gw: RunningGateway;
-let keyId: string | undefined;
+const keyIds: string[] = [];
 
 beforeAll(async () => {
   if (!REDIS_URL) return;
@@ -42,14 +47,17 @@ afterAll(async () => {
   await proxy?.close();
   await upstream?.close();
   // What this test made in the shared Redis (its key's records and counters), straight to Redis.
-  if (!REDIS_URL || !keyId) return;
+  if (!REDIS_URL || keyIds.length === 0) return;
   const redis = (await createClient({ url: REDIS_URL }).connect()) as RedisClientType;
   try {
     const mine: string[] = [];
     for await (const found of redis.scanIterator({ MATCH: 'llm-gateway:*', COUNT: 1000 })) {
       for (const key of Array.isArray(found) ? found : [found]) {
-        if (key.includes(keyId)) mine.push(key);
-        else if (key.startsWith('llm-gateway:keys') && (await redis.type(key)) === 'string' && (await redis.get(key))?.includes(keyId)) mine.push(key);
+        if (keyIds.some((id) => key.includes(id))) mine.push(key);
+        else if (key.startsWith('llm-gateway:keys') && (await redis.type(key)) === 'string') {
+          const value = await redis.get(key);
+          if (keyIds.some((id) => value?.includes(id))) mine.push(key);
+        }
       }
     }
     if (mine.length > 0) await redis.del(mine);
@@ -65,7 +73,7 @@ it.skipIf(!REDIS_URL)('uses Redis again once a dead network path to it works aga
     body: JSON.stringify({ name: `dead-path-${Date.now()}`, budget: { dailyUsd: 5 } }),
   });
   const { id, secret } = (await created.json()) as { id: string; secret: string };
-  keyId = id;
+  keyIds.push(id);
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: secret, maxRetries: 0 });
   const ask = () => client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] }).then((a) => a.choices[0]?.message.content, (e: { status?: number }) => e.status);
   expect(await ask()).toBe('echo: x');
@@ -78,3 +86,23 @@ it.skipIf(!REDIS_URL)('uses Redis again once a dead network path to it works aga
   proxy.resume();
   await expect.poll(ask, { timeout: 20_000, interval: 1000 }).toBe('echo: x');
 }, 40_000);
+
+it.skipIf(!REDIS_URL)('uses Redis again after a path dead for longer than the liveness check waits', async () => {
+  const created = await fetch(`${gw.url}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `dead-path-long-${Date.now()}`, budget: { dailyUsd: 5 } }),
+  });
+  const { id, secret } = (await created.json()) as { id: string; secret: string };
+  keyIds.push(id);
+  const client = new OpenAI({ baseURL: gw.baseURL, apiKey: secret, maxRetries: 0 });
+  const ask = () => client.chat.completions.create({ model: 'mock/mock-small', messages: [{ role: 'user', content: 'x' }] }).then((a) => a.choices[0]?.message.content, (e: { status?: number }) => e.status);
+  await expect.poll(ask, { timeout: 20_000, interval: 500 }).toBe('echo: x');
+
+  // Dead for 6 s: the liveness check ends the connection (3 s) and a new one is made inside the dead path.
+  proxy.stall('black-hole');
+  await new Promise((resolve) => setTimeout(resolve, 6000));
+  expect(await ask()).toBe(503);
+  proxy.resume();
+  await expect.poll(ask, { timeout: 25_000, interval: 1000 }).toBe('echo: x');
+}, 60_000);
