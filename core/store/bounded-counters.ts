@@ -2,48 +2,50 @@
  * Counters that never hold a request hostage to a slow or unreachable store: every call has a bounded wait, and a
  * call that fails or runs out of time is answered from this process's own memory instead, and for a second after
  * a failure adds and bucket takes are answered there at once (reads still ask the store: a sequence's readers need
- * its value). Limits then hold per replica until the store is back; failures are logged at most once a minute.
+ * its value). Limits then hold per replica until the store is back (core/store/store-failures.ts).
  *
  * Nothing is counted twice, and nothing is lost. The local counters are a ledger of what the shared store has not
  * got yet: an add answered locally is moved into the store when it answers again (before any other call on that
  * key, and every second in the background), so a take-back lands where its take did. An add that timed out but
  * still reaches the store (a stalled Redis answering late) is not moved while on its way, and is taken out of the
- * ledger when its late answer comes, so it counts once. The one case left: a connection that dies with an add in
- * flight, which may or may not have landed. It is settled on the stricter side: a positive amount is moved (counted
- * twice at worst: a limit or budget reached a little early), a negative one (a give-back) is dropped (not given
- * back at worst); never a budget passed. On a count with a floor (requests in flight, whose expiry every admission
- * renews) it is the other way round: a count that went high there would never come down, holding a slot for good,
- * while one that went low comes back to the floor once those requests end. So a take of unknown fate is taken as
- * landed, and a give-back as not (moved).
+ * ledger when its late answer comes, so it counts once. A connection that dies with an add in flight leaves it of
+ * unknown fate. Where the store counts a call once however often it comes (`Counters.addOnce`, Redis), moves and
+ * the adds that ask for it (`exactlyOnce`: money) are sent under an id, and such a call is sent again until a copy
+ * is answered (for `SEND_AGAIN_FOR_TIMEOUTS` timeouts). Any other, or one the store is away longer than that, is
+ * settled on the stricter side: a positive amount is moved (counted twice at worst: a limit or budget reached a
+ * little early), a negative one (a give-back) is dropped (not given back at worst); never a budget passed. On a
+ * count with a floor (requests in flight, whose expiry every admission renews) it is the other way round: a count
+ * that went high there would never come down, holding a slot for good, while one that went low comes back to the
+ * floor once those requests end. So a take of unknown fate is taken as landed, and a give-back as not (moved).
  * Token-bucket takes are not moved (a bucket refills by itself).
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { CallsOnTheirWay, type Fate } from './calls-on-their-way.js';
+import { CallsOnTheirWay, type Fate, type SendAgain } from './calls-on-their-way.js';
 import type { AddOptions, BucketTake, Counters } from './counters.js';
 import { MemoryCounters } from './memory-counters.js';
+import { StoreFailures, type StoreHealth } from './store-failures.js';
 import { storeUnavailable, withinMs } from './within-ms.js';
-
-export interface StoreHealth {
-  /** Calls that failed or timed out and were answered locally. */
-  readonly failures: number;
-  readonly lastError: string | undefined;
-}
 
 /** Most keys whose local counts wait to be moved into the store; past it the oldest are given up. */
 const MAX_PENDING_KEYS = 10_000;
+
+/** How long a call of unknown fate is sent again, in timeouts: 30 s with 250 ms, many times a Redis stall the liveness check ends. */
+const SEND_AGAIN_FOR_TIMEOUTS = 120;
+/** How long the store remembers a call's id, in that time: a last copy, or a first send left in a dying socket, lands well before. */
+const REMEMBER_FOR_SEND_AGAIN = 4;
 
 export class BoundedCounters implements Counters {
   private readonly ledger = new MemoryCounters();
   /** Keys with counts in `local` the store has not got yet, with the TTL their window had. */
   private readonly pending = new Map<string, { ttlMs: number | undefined; atLeast: number | undefined }>();
-  private failureCount = 0;
-  private lastError: string | undefined;
-  private lastLoggedAt = 0;
+  private readonly failures: StoreFailures;
   private readonly mover: NodeJS.Timeout;
   private moving: Promise<void> | undefined;
   private readonly moves = new Map<string, Promise<boolean>>();
   private readonly onTheirWay: CallsOnTheirWay;
-  private quietUntil = 0; // a request's several calls on a stalled store waited 250 ms each in turn: about 1 s
+  private readonly callIds = { process: randomBytes(9).toString('base64url'), next: 0 };
+  private readonly rememberCallsMs: number;
 
   constructor(
     private readonly shared: Counters,
@@ -59,25 +61,31 @@ export class BoundedCounters implements Counters {
     private readonly exactTimeoutMs = 4 * timeoutMs,
     lostAfterMs = 40 * timeoutMs,
   ) {
-    this.onTheirWay = new CallsOnTheirWay(lostAfterMs, (error) => shared.neverApplied?.(error) ?? false);
-    this.mover = setInterval(() => void this.moveAll(), 1000);
+    this.failures = new StoreFailures(logger);
+    const sendAgainForMs = SEND_AGAIN_FOR_TIMEOUTS * timeoutMs;
+    this.rememberCallsMs = REMEMBER_FOR_SEND_AGAIN * sendAgainForMs;
+    this.onTheirWay = new CallsOnTheirWay(lostAfterMs, (error) => shared.neverApplied?.(error) ?? false, shared.addOnce ? sendAgainForMs : 0);
+    this.mover = setInterval(() => {
+      this.onTheirWay.sendAgain();
+      void this.moveAll();
+    }, 1000);
     this.mover.unref();
   }
 
   get health(): StoreHealth {
-    return { failures: this.failureCount, lastError: this.lastError };
+    return this.failures.health;
   }
 
   async add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
     if (options?.exact) return this.addExactly(key, by, ttlMs);
     if (await this.answeredHere(key)) return this.addLocally(key, by, ttlMs, options);
-    const call = this.shared.add(key, by, ttlMs, options);
+    const { call, again } = this.send(key, by, ttlMs, options, options?.exactlyOnce === true);
     try {
       return await withinMs(this.timeoutMs, call);
     } catch (error) {
-      this.failed(error as Error);
+      this.failures.failed(error as Error);
       const total = this.addLocally(key, by, ttlMs, options);
-      this.stillOnItsWay(key, by, ttlMs, call, options);
+      this.stillOnItsWay(key, by, ttlMs, call, options, undefined, again);
       return total;
     }
   }
@@ -95,9 +103,9 @@ export class BoundedCounters implements Counters {
    */
   async next(key: string): Promise<number> {
     try {
-      return this.answered(await withinMs(this.exactTimeoutMs, this.shared.next(key)));
+      return this.failures.answered(await withinMs(this.exactTimeoutMs, this.shared.next(key)));
     } catch (error) {
-      this.failed(error as Error);
+      this.failures.failed(error as Error);
       throw storeUnavailable(error);
     }
   }
@@ -136,11 +144,11 @@ export class BoundedCounters implements Counters {
     const owed = this.pending.has(key) ? Math.max(0, this.ledger.getNow(key)) : 0;
     const call = this.shared.add(key, by, ttlMs);
     try {
-      return this.answered(await withinMs(this.exactTimeoutMs, call)) + owed;
+      return this.failures.answered(await withinMs(this.exactTimeoutMs, call)) + owed;
     } catch (error) {
-      this.failed(error as Error);
-      // Applied late after all: take it back there, since the caller was told it did not count.
-      call.then(() => this.shared.add(key, -by, ttlMs), () => undefined).catch(() => undefined);
+      this.failures.failed(error as Error);
+      // Applied late after all: taken back there (moved, under an id where the store has them), since the caller was told it did not count.
+      call.then(() => this.addLocally(key, -by, ttlMs), () => undefined).catch(() => undefined);
       throw storeUnavailable(error);
     }
   }
@@ -177,15 +185,15 @@ export class BoundedCounters implements Counters {
     const { ttlMs, atLeast } = this.pending.get(key) ?? { ttlMs: undefined, atLeast: undefined };
     const options = atLeast === undefined ? undefined : { atLeast };
     if (amount === 0) return this.settledIfNothingOnItsWay(key);
-    const call = this.shared.add(key, amount, ttlMs, options);
+    const { call, again } = this.send(key, amount, ttlMs, options, true);
     try {
       await withinMs(this.timeoutMs, call);
     } catch (error) {
-      this.failed(error as Error);
-      this.stillOnItsWay(key, amount, ttlMs, call, options, mark);
+      this.failures.failed(error as Error);
+      this.stillOnItsWay(key, amount, ttlMs, call, options, mark, again);
       return false;
     }
-    this.answered(undefined);
+    this.failures.answered(undefined);
     if (this.onTheirWay.deletedSince(key, mark)) return true;
     await this.ledger.add(key, -amount, ttlMs);
     if ((await this.ledger.get(key)) !== this.onTheirWay.amountOf(key)) return false;
@@ -198,11 +206,22 @@ export class BoundedCounters implements Counters {
     return true;
   }
 
+  /**
+   * Sends an add to the shared store: under a call id where the store remembers ids and `once` is
+   * asked (then `again` sends a copy that counts once with it), else as a plain add.
+   */
+  private send(key: string, by: number, ttlMs: number | undefined, options: AddOptions | undefined, once: boolean): { call: Promise<number>; again?: SendAgain } {
+    if (!once || !this.shared.addOnce) return { call: this.shared.add(key, by, ttlMs, options) };
+    const callId = `${this.callIds.process}:${(this.callIds.next++).toString(36)}`;
+    const again = () => this.shared.addOnce!(key, by, callId, this.rememberCallsMs, ttlMs, options);
+    return { call: again(), again };
+  }
+
   /** A call that ran out of time may still reach the store: applied late, it leaves the ledger; not applied, it is moved; unknown, see the header. */
-  private stillOnItsWay(key: string, amount: number, ttlMs: number | undefined, call: Promise<unknown>, options?: AddOptions, mark?: number): void {
+  private stillOnItsWay(key: string, amount: number, ttlMs: number | undefined, call: Promise<unknown>, options?: AddOptions, mark?: number, again?: SendAgain): void {
     const floored = options?.atLeast !== undefined;
     const leavesTheLedger = (fate: Fate) => fate === 'applied' || (fate === 'unknown' && (floored ? amount > 0 : amount < 0)); // see the header
-    this.onTheirWay.follow(key, amount, call, (fate) => void (leavesTheLedger(fate) && this.addLocally(key, -amount, ttlMs, options)), mark);
+    this.onTheirWay.follow(key, amount, call, (fate) => void (leavesTheLedger(fate) && this.addLocally(key, -amount, ttlMs, options)), mark, again);
   }
 
   private moveAll(): Promise<void> {
@@ -214,33 +233,17 @@ export class BoundedCounters implements Counters {
   }
 
   private async bounded<T>(call: () => Promise<T>, fallback: () => Promise<T>, skipWhileQuiet = false): Promise<T> {
-    if (skipWhileQuiet && Date.now() < this.quietUntil) return fallback();
+    if (skipWhileQuiet && this.failures.quiet) return fallback();
     try {
-      return this.answered(await withinMs(this.timeoutMs, call()));
+      return this.failures.answered(await withinMs(this.timeoutMs, call()));
     } catch (error) {
-      this.failed(error as Error);
+      this.failures.failed(error as Error);
       return fallback();
     }
   }
 
   /** An add: quiet, or this key's local count could not be moved into the store: answered from the ledger. */
   private async answeredHere(key: string): Promise<boolean> {
-    return Date.now() < this.quietUntil || (this.pending.has(key) && !(await this.move(key)));
-  }
-
-  /** The store answered: it is asked again from now on. */
-  private answered<T>(value: T): T {
-    this.quietUntil = 0;
-    return value;
-  }
-
-  private failed(error: Error): void {
-    this.quietUntil = Date.now() + 1000;
-    this.failureCount++;
-    this.lastError = error.message;
-    const now = Date.now();
-    if (now - this.lastLoggedAt < 60_000) return;
-    this.lastLoggedAt = now;
-    this.logger.warn('the state store is failing; counting in this process until it is back', { error: error.message, failures: this.failureCount });
+    return this.failures.quiet || (this.pending.has(key) && !(await this.move(key)));
   }
 }

@@ -45,6 +45,13 @@ export interface Counters {
    * may not have landed. Without it, every failure is taken as "may have landed".
    */
   neverApplied?(error: unknown): boolean;
+  /**
+   * Present when the store can count a call once however many times it is sent: `add`, unless a
+   * call with this `callId` was applied within the last `rememberMs` (then nothing changes, and
+   * the total is returned). A call whose connection died with it in flight can then be sent again
+   * under its id until answered, instead of being guessed at (`AddOptions.exactlyOnce`).
+   */
+  addOnce?(key: string, by: number, callId: string, rememberMs: number, ttlMs?: number, options?: Omit<AddOptions, 'exact' | 'exactlyOnce'>): Promise<number>;
 }
 
 /** `Counters` answered synchronously, with the same meaning operation by operation. */
@@ -75,6 +82,14 @@ export interface AddOptions {
    * at minus their number, which would let that many more in for as long as the key is renewed.
    */
   atLeast?: number;
+  /**
+   * The add counts once even if its connection dies with it in flight (money given back or
+   * settled): where the shared store has `addOnce`, it is sent under an id the store remembers
+   * for a few minutes, so that a copy can be sent until one is answered. Without it, such a call
+   * is settled on the stricter side (core/store/bounded-counters.ts). Costs the store a short-lived
+   * key a call: for adds whose loss a user pays for, not for counts that right themselves.
+   */
+  exactlyOnce?: boolean;
 }
 
 export interface BucketTake {

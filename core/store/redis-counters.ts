@@ -1,13 +1,18 @@
 /**
  * Counters in Redis, shared by every replica: each add is one atomic script (INCRBY, and PEXPIRE
  * only when the key was just created, or on every add with `renewTtl`), so two replicas adding at
- * once never lose an update and a window's expiry is set once.
+ * once never lose an update and a window's expiry is set once. An add under a call id (`addOnce`)
+ * first sets the id's own key if absent (SET NX PX, in the same script): a copy of a call already
+ * applied finds it and changes nothing.
  */
 import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import type { AddOptions, BucketTake, Counters } from './counters.js';
 
 const ADD = `
+if KEYS[2] and not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[5]) then
+  return tonumber(redis.call('GET', KEYS[1]) or '0')
+end
 local value = redis.call('INCRBY', KEYS[1], ARGV[1])
 if ARGV[4] ~= '' and value < tonumber(ARGV[4]) then
   value = tonumber(ARGV[4])
@@ -55,8 +60,13 @@ export class RedisCounters implements Counters {
   ) {}
 
   async add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
-    const value = await this.run(ADD, [this.prefix + key], [String(Math.trunc(by)), String(ttlMs ?? 0), options?.renewTtl === true ? '1' : '0', options?.atLeast === undefined ? '' : String(Math.trunc(options.atLeast))]);
-    return Number(value);
+    return Number(await this.run(ADD, [this.prefix + key], addArguments(by, ttlMs, options)));
+  }
+
+  async addOnce(key: string, by: number, callId: string, rememberMs: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+    const args = addArguments(by, ttlMs, options);
+    args.push(String(Math.max(1, Math.trunc(rememberMs))));
+    return Number(await this.run(ADD, [this.prefix + key, `${this.prefix}#call:${callId}`], args));
   }
 
   neverApplied(error: unknown): boolean {
@@ -104,6 +114,10 @@ export class RedisCounters implements Counters {
       return this.client.eval(script, { keys, arguments: args });
     }
   }
+}
+
+function addArguments(by: number, ttlMs: number | undefined, options: AddOptions | undefined): string[] {
+  return [String(Math.trunc(by)), String(ttlMs ?? 0), options?.renewTtl === true ? '1' : '0', options?.atLeast === undefined ? '' : String(Math.trunc(options.atLeast))];
 }
 
 const shas = new Map<string, string>();

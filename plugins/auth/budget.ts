@@ -113,12 +113,15 @@ export function reserve(counters: Counters, windows: readonly BudgetWindow[], mi
   return counters.local ? reserveNow(counters.local, windows, micros) : reserveShared(counters, windows, micros);
 }
 
+const EXACTLY_ONCE = { exactlyOnce: true } as const;
+
 async function reserveShared(counters: Counters, windows: readonly BudgetWindow[], micros: number): Promise<Reservation> {
   // Every window at once (one round trip on a shared store); all are given back if one refuses.
   // Exact: when the shared store does not answer, the request is refused (503) rather than
   // counted in this process, where replicas could not see it and together spend past the budget.
   const adds = await Promise.allSettled(windows.map((window) => counters.add(window.counter, micros, window.ttlMs, { exact: true })));
-  const giveBack = () => Promise.all(windows.filter((_, i) => adds[i]!.status === 'fulfilled').map((w) => counters.add(w.counter, -micros, w.ttlMs)));
+  // Money given back or settled counts once, even through a connection that dies on the way (`exactlyOnce`).
+  const giveBack = () => Promise.all(windows.filter((_, i) => adds[i]!.status === 'fulfilled').map((w) => counters.add(w.counter, -micros, w.ttlMs, EXACTLY_ONCE)));
   const failure = adds.find((a): a is PromiseRejectedResult => a.status === 'rejected');
   if (failure) {
     await giveBack();
@@ -140,7 +143,7 @@ async function reserveShared(counters: Counters, windows: readonly BudgetWindow[
       released = true;
       const difference = actualMicros - micros;
       // Unchanged, the totals the reservation saw are the nearest known without another round trip.
-      const settled = difference === 0 ? totals : await Promise.all(windows.map((w) => counters.add(w.counter, difference, w.ttlMs)));
+      const settled = difference === 0 ? totals : await Promise.all(windows.map((w) => counters.add(w.counter, difference, w.ttlMs, EXACTLY_ONCE)));
       if (report) windows.forEach((window, i) => report(window, settled[i]!));
     },
   };

@@ -3,7 +3,7 @@
  * process (with the synchronous `local` operations hot paths take) and shared (only the
  * asynchronous operations, as on Redis), so that both code paths meet the same tests.
  */
-import type { Counters } from '../../core/store/counters.js';
+import type { AddOptions, BucketTake, Counters } from '../../core/store/counters.js';
 import { MemoryCounters } from '../../core/store/memory-counters.js';
 
 export type CountersShape = 'in-process' | 'shared';
@@ -23,4 +23,34 @@ export function testCounters(shape: CountersShape, now: () => number = Date.now)
     takeFromBucket: (key, amount, capacity, refill) => memory.takeFromBucket(key, amount, capacity, refill),
     close: () => memory.close(),
   };
+}
+
+/**
+ * A fake shared store (Redis) for tests of what wraps one (BoundedCounters, circuits): `truth`
+ * holds what it applied; a subclass overrides the calls it makes fail, stall or answer late.
+ */
+export class FakeSharedCounters implements Counters {
+  readonly truth = new MemoryCounters();
+
+  add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+    return this.truth.add(key, by, ttlMs, options);
+  }
+  get(key: string): Promise<number> {
+    return this.truth.get(key);
+  }
+  next(key: string): Promise<number> {
+    return this.truth.next(key);
+  }
+  ttl(key: string): Promise<number | undefined> {
+    return this.truth.ttl(key);
+  }
+  delete(key: string): Promise<void> {
+    return this.truth.delete(key);
+  }
+  takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
+    return this.truth.takeFromBucket(key, amount, capacity, refillPerSecond);
+  }
+  async close(): Promise<void> {
+    await this.truth.close();
+  }
 }

@@ -17,19 +17,18 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { BoundedCounters } from '../../../core/store/bounded-counters.js';
-import type { AddOptions, BucketTake, Counters } from '../../../core/store/counters.js';
-import { MemoryCounters } from '../../../core/store/memory-counters.js';
+import type { AddOptions } from '../../../core/store/counters.js';
+import { FakeSharedCounters } from '../../support/counters.js';
 
 type Mode = 'normal' | 'deaf' | 'late';
 
 /** The "Redis": `truth` holds what it applied. */
-class FakeShared implements Counters {
-  readonly truth = new MemoryCounters();
+class FakeShared extends FakeSharedCounters {
   mode: Mode = 'normal';
   /** Answers held in 'late' mode: each applies its add and answers when called. */
   readonly held: Array<() => void> = [];
 
-  add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+  override add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
     if (this.mode === 'deaf') {
       // Applied; the connection then dies without its answer.
       void this.truth.add(key, by, ttlMs, options);
@@ -38,22 +37,6 @@ class FakeShared implements Counters {
     if (this.mode === 'late') return new Promise((resolve) => this.held.push(() => void this.truth.add(key, by, ttlMs, options).then(resolve)));
     return this.truth.add(key, by, ttlMs, options);
   }
-  get(key: string): Promise<number> {
-    return this.truth.get(key);
-  }
-  next(key: string): Promise<number> {
-    return this.truth.next(key);
-  }
-  ttl(key: string): Promise<number | undefined> {
-    return this.truth.ttl(key);
-  }
-  delete(key: string): Promise<void> {
-    return this.truth.delete(key);
-  }
-  takeFromBucket(key: string, amount: number, capacity: number, refillPerSecond: number): Promise<BucketTake> {
-    return this.truth.takeFromBucket(key, amount, capacity, refillPerSecond);
-  }
-  async close(): Promise<void> {}
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

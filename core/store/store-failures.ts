@@ -1,0 +1,47 @@
+/**
+ * How a shared store has been answering, for core/store/bounded-counters.ts: after a failure the
+ * store is quiet for a second (adds and bucket takes are answered locally at once, where a
+ * request's several calls on a stalled store had waited 250 ms each in turn: about 1 s), and
+ * failures are logged at most once a minute.
+ */
+import type { Logger } from '../logger.js';
+
+export interface StoreHealth {
+  /** Calls that failed or timed out and were answered locally. */
+  readonly failures: number;
+  readonly lastError: string | undefined;
+}
+
+export class StoreFailures {
+  private failures = 0;
+  private lastError: string | undefined;
+  private lastLoggedAt = 0;
+  private quietUntil = 0;
+
+  constructor(private readonly logger: Logger) {}
+
+  get health(): StoreHealth {
+    return { failures: this.failures, lastError: this.lastError };
+  }
+
+  /** A call failed within the last second: answer locally rather than wait for the store again. */
+  get quiet(): boolean {
+    return Date.now() < this.quietUntil;
+  }
+
+  /** The store answered: it is asked again from now on. */
+  answered<T>(value: T): T {
+    this.quietUntil = 0;
+    return value;
+  }
+
+  failed(error: Error): void {
+    const now = Date.now();
+    this.quietUntil = now + 1000;
+    this.failures++;
+    this.lastError = error.message;
+    if (now - this.lastLoggedAt < 60_000) return;
+    this.lastLoggedAt = now;
+    this.logger.warn('the state store is failing; counting in this process until it is back', { error: error.message, failures: this.failures });
+  }
+}
