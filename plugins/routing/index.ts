@@ -26,6 +26,12 @@ export interface RoutingOptions {
 
 const defaults = { strategy: 'fallback' } satisfies RoutingOptions;
 
+/**
+ * A round-robin cursor expires a day after its route's last request: a virtual model removed
+ * (or renamed) leaves nothing in the store for good, and one that comes back starts its turns anew.
+ */
+const CURSOR = { ttlMs: 86_400_000, options: { renewTtl: true } } as const;
+
 export const routing = definePlugin<RoutingOptions, typeof defaults>({
   name: 'gateway:routing',
   schema: {
@@ -64,7 +70,7 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
         // The cursor lives in the store: restarts keep it (SQLite) and replicas share it (Redis).
         // Only routes with a choice have one: those are virtual models and listed models, never a
         // client-chosen `provider/model` (one target), so the cursors are as many as the config says.
-        const cursor = strategy === 'round-robin' && candidates.length > 1 ? (await counters.add(`cursor:${routeKeyOf(route)}`, 1)) - 1 : 0;
+        const cursor = strategy === 'round-robin' && candidates.length > 1 ? (await counters.add(`cursor:${routeKeyOf(route)}`, 1, CURSOR.ttlMs, CURSOR.options)) - 1 : 0;
         // Headroom may live in Redis: asked once per target, only when the strategy reads it.
         const withHeadroom = strategy === 'usage-aware' && headroom && candidates.length > 1 ? await targetsWithHeadroom(candidates, headroom) : undefined;
         // Every strategy only orders: one candidate (a client's `provider/model`) has one order.
