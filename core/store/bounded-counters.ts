@@ -29,11 +29,10 @@ import { storeUnavailable, withinMs } from './within-ms.js';
 
 /** Most keys whose local counts wait to be moved into the store; past it the oldest are given up. */
 const MAX_PENDING_KEYS = 10_000;
-
 /** How long a call of unknown fate is sent again, in timeouts: 30 s with 250 ms, many times a Redis stall the liveness check ends. */
 const SEND_AGAIN_FOR_TIMEOUTS = 120;
-/** How long the store remembers a call's id, in that time: a last copy, or a first send left in a dying socket, lands well before. */
-const REMEMBER_FOR_SEND_AGAIN = 4;
+/** How long the store remembers a call's id past the last copy: longer than Linux goes on resending what a closed socket held (about 100 s). */
+const REMEMBER_PAST_SEND_AGAIN_MS = 150_000;
 
 export class BoundedCounters implements Counters {
   private readonly ledger = new MemoryCounters();
@@ -52,18 +51,15 @@ export class BoundedCounters implements Counters {
     private readonly logger: Logger,
     private readonly timeoutMs = 250,
     /**
-     * An exact add (money) that runs out of time refuses its request (503), where another add
-     * only counts here for a while: so it waits longer. Under a burst past what the gateway can
-     * serve (5,000 streams opened at once through the full pipeline), Redis answers reach the event
-     * loop hundreds of ms late: with 250 ms, about 2,000 of 5,000 reservations were refused; with
-     * 1 s (and the fixes beside it), 19 of 20,000 requests over four bursts (docs/performance-history.md).
+     * An exact add (money) that runs out of time refuses its request (503), so it waits longer: under a burst of
+     * 5,000 streams, 250 ms refused 2,000 reservations, 1 s 19 of 20,000 over four bursts (performance-history.md).
      */
     private readonly exactTimeoutMs = 4 * timeoutMs,
     lostAfterMs = 40 * timeoutMs,
   ) {
     this.failures = new StoreFailures(logger);
     const sendAgainForMs = SEND_AGAIN_FOR_TIMEOUTS * timeoutMs;
-    this.rememberCallsMs = REMEMBER_FOR_SEND_AGAIN * sendAgainForMs;
+    this.rememberCallsMs = sendAgainForMs + REMEMBER_PAST_SEND_AGAIN_MS;
     this.onTheirWay = new CallsOnTheirWay(lostAfterMs, (error) => shared.neverApplied?.(error) ?? false, shared.addOnce ? sendAgainForMs : 0);
     this.mover = setInterval(() => {
       this.onTheirWay.sendAgain();
@@ -128,6 +124,7 @@ export class BoundedCounters implements Counters {
 
   async close(): Promise<void> {
     clearInterval(this.mover);
+    await this.onTheirWay.lastTry(this.exactTimeoutMs);
     await this.moveAll();
     await Promise.all([this.shared.close(), this.ledger.close()]);
   }
@@ -180,7 +177,7 @@ export class BoundedCounters implements Counters {
   private async moveNow(key: string): Promise<boolean> {
     // A delete after this read empties the ledger: what the move then brings back must not go into it.
     const mark = this.onTheirWay.mark();
-    const held = await this.ledger.get(key);
+    const held = this.ledger.getNow(key); // in the same turn as amountOf: a call settling between them would be sent twice
     const amount = held === 0 ? 0 : held - this.onTheirWay.amountOf(key);
     const { ttlMs, atLeast } = this.pending.get(key) ?? { ttlMs: undefined, atLeast: undefined };
     const options = atLeast === undefined ? undefined : { atLeast };
@@ -195,8 +192,8 @@ export class BoundedCounters implements Counters {
     }
     this.failures.answered(undefined);
     if (this.onTheirWay.deletedSince(key, mark)) return true;
-    await this.ledger.add(key, -amount, ttlMs);
-    if ((await this.ledger.get(key)) !== this.onTheirWay.amountOf(key)) return false;
+    this.ledger.addNow(key, -amount, ttlMs);
+    if (this.ledger.getNow(key) !== this.onTheirWay.amountOf(key)) return false;
     return this.settledIfNothingOnItsWay(key);
   }
 
@@ -221,7 +218,10 @@ export class BoundedCounters implements Counters {
   private stillOnItsWay(key: string, amount: number, ttlMs: number | undefined, call: Promise<unknown>, options?: AddOptions, mark?: number, again?: SendAgain): void {
     const floored = options?.atLeast !== undefined;
     const leavesTheLedger = (fate: Fate) => fate === 'applied' || (fate === 'unknown' && (floored ? amount > 0 : amount < 0)); // see the header
-    this.onTheirWay.follow(key, amount, call, (fate) => void (leavesTheLedger(fate) && this.addLocally(key, -amount, ttlMs, options)), mark, again);
+    this.onTheirWay.follow(key, amount, call, (fate) => {
+      if (fate === 'unknown') this.failures.unknownFate(key, amount);
+      if (leavesTheLedger(fate)) void this.addLocally(key, -amount, ttlMs, options);
+    }, mark, again);
   }
 
   private moveAll(): Promise<void> {

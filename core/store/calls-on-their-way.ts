@@ -127,6 +127,20 @@ export class CallsOnTheirWay {
     }
   }
 
+  /**
+   * Closing: one last copy of each call waiting to be sent again, answered within `withinMs` or
+   * settled as unknown (the stricter side), so that none is left neither sent nor settled.
+   */
+  async lastTry(withinMs: number): Promise<void> {
+    const waiting = [...this.toSendAgain];
+    if (waiting.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const copies = Promise.allSettled(waiting.map((followed) => followed.again!().then(() => this.settle(followed, 'applied'))));
+    await Promise.race([copies, new Promise((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+    clearTimeout(timer);
+    for (const followed of waiting) this.settle(followed, 'unknown');
+  }
+
   /** Nobody can tell whether the call landed: it waits to be sent again if it can be, else it is settled as unknown. */
   private unknown(followed: Followed): void {
     if (followed.settled) return;

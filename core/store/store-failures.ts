@@ -10,6 +10,8 @@ export interface StoreHealth {
   /** Calls that failed or timed out and were answered locally. */
   readonly failures: number;
   readonly lastError: string | undefined;
+  /** Calls whose fate nobody could learn, settled on the stricter side (core/store/bounded-counters.ts). */
+  readonly unknownFates: number;
 }
 
 export class StoreFailures {
@@ -17,11 +19,13 @@ export class StoreFailures {
   private lastError: string | undefined;
   private lastLoggedAt = 0;
   private quietUntil = 0;
+  private unknownFates = 0;
+  private lastUnknownLoggedAt = 0;
 
   constructor(private readonly logger: Logger) {}
 
   get health(): StoreHealth {
-    return { failures: this.failures, lastError: this.lastError };
+    return { failures: this.failures, lastError: this.lastError, unknownFates: this.unknownFates };
   }
 
   /** A call failed within the last second: answer locally rather than wait for the store again. */
@@ -43,5 +47,14 @@ export class StoreFailures {
     if (now - this.lastLoggedAt < 60_000) return;
     this.lastLoggedAt = now;
     this.logger.warn('the state store is failing; counting in this process until it is back', { error: error.message, failures: this.failures });
+  }
+
+  /** A call of unknown fate was settled on the stricter side: a limit reached early, or money not given back. */
+  unknownFate(key: string, amount: number): void {
+    this.unknownFates++;
+    const now = Date.now();
+    if (now - this.lastUnknownLoggedAt < 60_000) return;
+    this.lastUnknownLoggedAt = now;
+    this.logger.warn('a counter update may or may not have reached the state store; settled on the stricter side', { key, amount, unknownFates: this.unknownFates });
   }
 }
