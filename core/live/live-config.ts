@@ -17,7 +17,7 @@ import type { Store, TypedKv } from '../store/store.js';
 import { appendAudit, readAudit, type AuditEntry } from './audit.js';
 import type { ProviderRuntime } from './provider-runtime.js';
 import type { SecretStore } from './secrets.js';
-import { entries, merge, normalize } from './overrides.js';
+import { entries, inFile, merge, normalize, orphanedSecrets, pruned } from './overrides.js';
 import { entryProblems, servableOverrides } from './entry-rules.js';
 
 export type LiveKind = 'provider' | 'model';
@@ -46,7 +46,7 @@ export interface LiveConfig {
   overrides(): Overrides;
   /** Every provider and virtual model, from the file and from overrides, each saying which. */
   effective(): { providers: EffectiveEntry<ProviderConfig>[]; models: EffectiveEntry<VirtualModelConfig>[] };
-  /** Overrides (or with `null` removes) one entry. Validated first: a bad change throws a ConfigError and changes nothing. */
+  /** Overrides (or with `null` removes: drops the override of one the file lacks) one entry. Validated first: a bad change throws a ConfigError and changes nothing. */
   set(kind: LiveKind, name: string, value: ProviderConfig | VirtualModelConfig | null, actor: string): Promise<void>;
   /** Drops the override of one entry: the file's entry (if any) is back. */
   revert(kind: LiveKind, name: string, actor: string): Promise<void>;
@@ -107,11 +107,11 @@ export class LiveConfigService implements LiveConfig {
   }
 
   overrides(): Overrides {
-    return structuredClone(this.doc);
+    return structuredClone(pruned(this.doc, this.base));
   }
 
   effective() {
-    return { providers: entries(this.base.providers ?? {}, this.doc.providers), models: entries(this.base.models ?? {}, this.doc.models) };
+    return ((doc) => ({ providers: entries(this.base.providers ?? {}, doc.providers), models: entries(this.base.models ?? {}, doc.models) }))(pruned(this.doc, this.base));
   }
 
   set(kind: LiveKind, name: string, value: ProviderConfig | VirtualModelConfig | null, actor: string): Promise<void> {
@@ -120,7 +120,8 @@ export class LiveConfigService implements LiveConfig {
       const next = structuredClone(stored);
       const section = kind === 'provider' ? next.providers : next.models;
       const before = this.current(kind, name, stored);
-      section[name] = value as never;
+      if (value === null && !inFile(this.base, kind, name)) delete section[name];
+      else section[name] = value as never;
       await this.commit(next, { actor, action: value === null ? 'remove' : 'set', kind, name, before, after: value });
     });
   }
@@ -170,6 +171,8 @@ export class LiveConfigService implements LiveConfig {
       throw error;
     }
     this.doc = next;
+    // Only once the change is saved: one the store refused still has the keys it is called with.
+    await Promise.all(orphanedSecrets(entry, this.base, next).map((secret) => this.deps.secrets.delete(secret).catch((error: Error) => this.deps.logger.warn('could not delete a secret no entry names any more', { secret, error: error.message }))));
     this.version = await this.deps.store.counters.add(VERSION, 1);
     await appendAudit(this.deps.store, entry);
     this.deps.logger.info(`live config: ${entry.action} ${entry.kind} ${entry.name}`, { actor: entry.actor });
@@ -223,7 +226,7 @@ export class LiveConfigService implements LiveConfig {
    * another replica changed meanwhile (a dashboard behind a load balancer, one click per replica).
    */
   private async stored(): Promise<Overrides> {
-    return normalize(await this.kv.get('overrides'));
+    return pruned(normalize(await this.kv.get('overrides')), this.base);
   }
 
   private current(kind: LiveKind, name: string, doc: Overrides): unknown {

@@ -1,8 +1,37 @@
 /** The file's entries and the live overrides, put together: what is in force, and where it comes from. */
-import type { EffectiveEntry, Origin, Overrides } from './live-config.js';
+import type { KernelConfig } from '../config/kernel-config.js';
+import type { EffectiveEntry, LiveKind, Origin, Overrides } from './live-config.js';
+import { ownedBy, secretsNamedIn } from './secrets.js';
+
+type Base = Pick<KernelConfig, 'providers' | 'models'>;
 
 export function normalize(doc: Overrides | undefined): Overrides {
   return { providers: doc?.providers ?? {}, models: doc?.models ?? {} };
+}
+
+export const inFile = (base: Base, kind: LiveKind, name: string): boolean => Object.hasOwn((kind === 'provider' ? base.providers : base.models) ?? {}, name);
+
+/**
+ * `doc` without removals (`null`) of names the file does not have: such a marker hides nothing
+ * (an entry added live, then removed), yet was kept, rewritten with every change and listed as
+ * `removed` for ever (an earlier build stored one per removal). A file entry of that name added
+ * later is in force: the operator removed only what was added live. Applied to what is shown and
+ * what a change writes; the copy a replica serves stays as stored, so that all serve the same.
+ */
+export function pruned(doc: Overrides, base: Base): Overrides {
+  const keep = (kind: LiveKind, section: Record<string, unknown>) => Object.fromEntries(Object.entries(section).filter(([name, value]) => value !== null || inFile(base, kind, name)));
+  return { providers: keep('provider', doc.providers) as Overrides['providers'], models: keep('model', doc.models) as Overrides['models'] };
+}
+
+/**
+ * The secrets a provider's entry owned before a change (`ownedBy`) that no entry names after it,
+ * neither a live one nor the file's (in force or hidden: a revert brings it back).
+ */
+export function orphanedSecrets({ kind, name, before }: { kind: LiveKind; name: string; before: unknown }, base: Base, next: Overrides): string[] {
+  if (kind !== 'provider') return [];
+  const named = secretsNamedIn(base.providers);
+  secretsNamedIn(next.providers, named);
+  return [...secretsNamedIn(before)].filter((secret) => ownedBy(name, secret) && !named.has(secret));
 }
 
 /** The file's entries with the overrides on top: replaced whole, added, or removed (`null`). */

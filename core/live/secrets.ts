@@ -27,6 +27,20 @@ export function isSecretReference(value: unknown): value is SecretReference {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as SecretReference).secret === 'string';
 }
 
+/**
+ * Whether a secret is one a provider's live entry owns: typed in for it and sealed under
+ * `provider:<name>:<option>` (the dashboard's `secretNameFor`). Only those go when no entry names
+ * them any more; one named otherwise was stored by the operator, for as long as they choose.
+ */
+export const ownedBy = (provider: string, secret: string): boolean => secret.startsWith(`provider:${provider}:`);
+
+/** The names of the secrets `value` refers to (`{ secret: name }`), nested ones too, added to `into`. */
+export function secretsNamedIn(value: unknown, into = new Set<string>()): Set<string> {
+  if (isSecretReference(value)) into.add(value.secret);
+  else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) secretsNamedIn(item, into);
+  return into;
+}
+
 export class SecretStore {
   private readonly kv: TypedKv<Record<`secret:${string}`, Sealed>>;
   private readonly key: Buffer | undefined;
@@ -55,6 +69,11 @@ export class SecretStore {
     const decipher = createDecipheriv('aes-256-gcm', this.requireKey(), Buffer.from(sealed.iv, 'base64'));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
     return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
+  }
+
+  /** Forgets a secret (one no entry names any more: its provider removed, its option dropped). */
+  async delete(name: string): Promise<void> {
+    await this.kv.delete(`secret:${name}`);
   }
 
   /** The last four characters of a secret, the only part ever shown. */

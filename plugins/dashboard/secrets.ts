@@ -25,7 +25,7 @@ export async function masked(value: unknown, live: LiveConfig, name = ''): Promi
   return value;
 }
 
-/** The name a provider's secret option is stored under. */
+/** The name a provider's secret option is stored under: the kernel's `ownedBy` reads it as the provider's own. */
 export const secretNameFor = (provider: string, option: string) => `provider:${provider}:${option}`;
 
 /**
@@ -34,6 +34,7 @@ export const secretNameFor = (provider: string, option: string) => `provider:${p
  * LLM_GATEWAY_SECRETS_KEY that cannot be done: a disabled entry then simply drops them (it is
  * never called), any other is refused. `undo` puts back the secrets it replaced, for a change that
  * is then refused: a refused change must not have swapped the key the provider is called with.
+ * (Once a change is saved, the kernel deletes the `provider:<name>:…` secrets no entry names any more.)
  */
 export async function sealed(provider: string, entry: ProviderConfig, live: LiveConfig): Promise<{ entry: ProviderConfig; undo(): Promise<void> }> {
   const replaced: Array<{ name: string; previous: string | undefined }> = [];
@@ -66,7 +67,8 @@ export async function sealed(provider: string, entry: ProviderConfig, live: Live
   return {
     entry: sealedEntry,
     async undo() {
-      for (const { name, previous } of replaced.reverse()) if (previous !== undefined) await live.secrets.set(name, previous);
+      // One the refused change stored first goes too: no entry names it.
+      for (const { name, previous } of replaced.reverse()) await (previous === undefined ? live.secrets.delete(name) : live.secrets.set(name, previous));
     },
   };
 }
