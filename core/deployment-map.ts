@@ -4,7 +4,8 @@
  * keyed by it must not grow with what clients send. Deployments the operator configured (a
  * virtual model's targets, the models a provider lists) are always kept; any other lives in an
  * LRU of at most `cap` entries (default `UNCONFIGURED_DEPLOYMENTS_CAP`), least recently used
- * dropped first.
+ * dropped first. After a change of configuration, `reconfigured` (on `config:change`) moves
+ * deployments no longer configured into that LRU and drops those of providers replaced or removed.
  *
  * @example
  * const circuits = new DeploymentMap<Circuit>((t) => host.models.isConfigured(t));
@@ -61,6 +62,34 @@ export class DeploymentMap<V extends {}> {
     if (configured) this.configured.set(deployment, value);
     else this.others.set(deployment, value);
     return value;
+  }
+
+  /**
+   * After a change of configuration (`config:change`): entries of deployments no longer configured
+   * join the others' LRU (an operator's removals do not stay for good), and those of `replaced`
+   * providers (removed, or rebuilt with other options: another host, other credentials) are
+   * dropped, to start afresh if named again. Returns the dropped entries, whose state in the
+   * store is their owner's to clear.
+   */
+  reconfigured(replaced: ReadonlySet<string>): Array<[string, V]> {
+    const dropped: Array<[string, V]> = [];
+    for (const [deployment, value] of this.configured) {
+      const slash = deployment.indexOf('/');
+      const provider = deployment.slice(0, slash);
+      if (replaced.has(provider)) {
+        this.configured.delete(deployment);
+        dropped.push([deployment, value]);
+      } else if (!this.isConfigured({ provider, model: deployment.slice(slash + 1) })) {
+        this.configured.delete(deployment);
+        this.others.set(deployment, value);
+      }
+    }
+    for (const [deployment, value] of [...this.others.entries()]) {
+      if (!replaced.has(deployment.slice(0, deployment.indexOf('/')))) continue;
+      this.others.delete(deployment);
+      dropped.push([deployment, value]);
+    }
+    return dropped;
   }
 
   /** Every entry, configured deployments first, then the others from most to least recently used. */

@@ -31,8 +31,12 @@ export interface GatewayEvents {
   'gateway:ready': [];
   /** The gateway begins shutting down. */
   'gateway:closing': [];
-  /** Providers or virtual models changed while running (a live change, a reloaded config file): what is now in force. */
-  'config:change': [now: ResolvedProviders];
+  /**
+   * Providers or virtual models changed while running (a live change): what is now in force, and
+   * the providers `replaced` (removed, or rebuilt with other options: another host, other
+   * credentials), whose per-deployment state (health, circuits, learned limits) starts afresh.
+   */
+  'config:change': [now: ResolvedProviders, replaced: ReadonlySet<string>];
 }
 
 export type GatewayEventName = keyof GatewayEvents;

@@ -127,6 +127,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
   live.follow(runtime);
   const health = new HealthTracker((target) => runtime.models.isConfigured(target));
   events.on('request:end', (ctx) => health.recordRequest(ctx));
+  events.on('config:change', (_now, replaced) => health.reconfigured(replaced));
 
   const app = new Koa();
   app.silent = true;

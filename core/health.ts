@@ -41,6 +41,11 @@ export class HealthTracker {
     this.byDeployment = new DeploymentMap(isConfigured, cap);
   }
 
+  /** After a change of configuration: see `DeploymentMap.reconfigured`. */
+  reconfigured(replaced: ReadonlySet<string>): void {
+    this.byDeployment.reconfigured(replaced);
+  }
+
   /** Records every finished attempt of a finished request. */
   recordRequest(ctx: GatewayContext): void {
     for (const attempt of ctx.attempts) this.record(attempt);

@@ -187,8 +187,9 @@ export class LiveConfigService implements LiveConfig {
     const resolved = await this.resolve(servableOverrides(doc, this.deps.logger, changing, this.deps.providerProblems));
     const problems = this.checks.flatMap((check) => check(resolved));
     if (problems.length > 0) throw new ConfigError('invalid config', problems);
+    const before = this.runtime?.registry;
     this.runtime?.replace(resolved);
-    this.deps.events.emit('config:change', resolved);
+    this.deps.events.emit('config:change', resolved, this.runtime && before ? before.replacedIn(this.runtime.registry) : new Set());
   }
 
   private async resolve(doc: Overrides): Promise<ResolvedProviders> {

@@ -128,6 +128,17 @@ export class Circuit {
     this.onChange('half_open', 'closed');
   }
 
+  /**
+   * Its provider was replaced (another host, other credentials) or removed: what the circuit
+   * learned of the old one is forgotten, so the new one starts closed. The openings' numbering
+   * goes on, so that a probe of the old host's half-open period cannot close a later one.
+   */
+  async forget(): Promise<void> {
+    const [state, opening] = await Promise.all([this.state(), this.counters.get(this.keys.openings)]);
+    await Promise.all([this.counters.delete(this.keys.open), this.counters.delete(this.keys.tripped), this.counters.delete(this.probesOf(opening)), clearWindow(this.counters, this.keys.failures, this.options.windowMs)]);
+    if (state !== 'closed') this.onChange(state, 'closed');
+  }
+
   async failed(now: number): Promise<void> {
     // The next opening's probes are counted under its own number: this period's slots are left to expire.
     if ((await this.state()) === 'half_open') return this.open('half_open');

@@ -73,6 +73,13 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
       host.events.emit('circuit:change', deployment, from, to);
     };
 
+    // A provider replaced or removed live: its circuits start afresh (a new host is not refused for the old one's failures).
+    host.events.on('config:change', (_now, replaced) => {
+      for (const [deployment, circuit] of circuits.reconfigured(replaced)) {
+        circuit.forget().catch((error: Error) => host.logger.warn('could not reset the circuit of a replaced provider', { deployment, error: error.message }));
+      }
+    });
+
     const circuitFor = (target: Target) =>
       circuits.getOrCreate(target, (deployment) => new Circuit(deployment, options, counters, (from, to) => announce(deployment, from, to)));
     const snapshot = async (filter: (deployment: string) => boolean) =>

@@ -23,4 +23,9 @@ export class BoundedLabel {
     this.seen.add(raw);
     return raw;
   }
+
+  /** Lets a value go (a provider removed), freeing its place under the cap; true if it had one. */
+  forget(value: string): boolean {
+    return this.seen.delete(value);
+  }
 }

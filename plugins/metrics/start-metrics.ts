@@ -9,6 +9,7 @@ import { limitHeadroom } from 'llm-gateway/plugins/rate-limits';
 import { usageLogService } from 'llm-gateway/plugins/usage-logger';
 import { createInstruments, scrapedCounter, scrapedGauge } from './instruments.js';
 import { Labels, observe, splitDeployment } from './observe.js';
+import { forgetRemovedProviders } from './removed-providers.js';
 import { checkBearer, serveMetrics, type MetricsServer } from './serve.js';
 import { metricsEndpoint, type MetricsOptions } from './index.js';
 
@@ -47,6 +48,7 @@ export async function startMetrics(host: PluginHost, options: Resolved): Promise
     const key = `${attempt.target.provider}/${attempt.target.model}`;
     if (!deployments.has(key) && deployments.size < options.maxLabelValues) deployments.set(key, { provider: attempt.target.provider, model: attempt.target.model });
   });
+  forgetRemovedProviders(host, m.registry, labels.provider, deployments);
   scrapedGauge(m.registry, p('llm_gateway_rate_limit_headroom'), 'Whether a deployment has headroom under its rate limits (gateway:rate-limits), configured or told by the provider: 1 yes, 0 at a limit.', ['provider', 'model'], async (gauge) => {
     const limits = host.tryResolve(limitHeadroom);
     if (!limits) return;

@@ -63,6 +63,7 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
     // Deployments without configured limits: what providers told us lives in the store; the
     // limiters reading it are kept for configured deployments and an LRU of others.
     const learned = new DeploymentMap<Limiter>((target) => host.models.isConfigured(target));
+    host.events.on('config:change', (_now, replaced) => void learned.reconfigured(replaced));
 
     /** The provider's scope (if limited) and the deployment's (always: it carries learned blocks). */
     const scopesOf = (target: Target): Limiter[] => {

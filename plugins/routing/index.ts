@@ -49,6 +49,7 @@ export const routing = definePlugin<RoutingOptions, typeof defaults>({
     const { models, health } = host;
     const { counters } = host.store;
     const remeasuring = new Remeasuring((t) => models.isConfigured(t));
+    host.events.on('config:change', (_now, replaced) => remeasuring.reconfigured(replaced));
     // Every virtual model names a strategy this plugin knows, at start and after every live change.
     host.checkConfig((next) =>
       [...next.models.values()]

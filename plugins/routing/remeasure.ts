@@ -27,6 +27,11 @@ export class Remeasuring {
     this.passedOver = new DeploymentMap(isConfigured);
   }
 
+  /** After a change of configuration: see `DeploymentMap.reconfigured`. */
+  reconfigured(replaced: ReadonlySet<string>): void {
+    this.passedOver.reconfigured(replaced);
+  }
+
   /** `targets` in the order they will be tried, with one left behind put first if its turn has come. */
   apply(targets: readonly RoutedTarget[], health: (target: Target) => DeploymentHealth | undefined, open: ReadonlySet<Target> | undefined, now: number): readonly RoutedTarget[] {
     let turn: RoutedTarget | undefined;

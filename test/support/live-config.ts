@@ -61,3 +61,16 @@ export async function startLiveConfigGateways(defaults: () => Partial<GatewayCon
     },
   };
 }
+
+/**
+ * An admin API call as an operator's script makes it: throws unless answered 200.
+ * `gateway()` is read at each call, so a helper made before `beforeAll` starts the gateway works.
+ */
+export function adminCalls(gateway: () => RunningGateway, adminKey: string): (method: string, path: string, body?: unknown) => Promise<void> {
+  const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+  return async (method, path, body) => {
+    const res = await fetch(`${gateway().url}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  };
+}

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dashboard, routing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
+import { adminCalls } from '../../support/live-config.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN = 'admin-key-of-the-cursor-review-tests';
@@ -24,11 +25,7 @@ let upstream: MockUpstream;
 let gw: RunningGateway;
 let redis: RedisClientType;
 
-async function admin(method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${gw.url}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-}
+const admin = adminCalls(() => gw, ADMIN);
 
 beforeAll(async () => {
   redis = (await createClient({ url: REDIS_URL }).connect()) as RedisClientType;
