@@ -79,7 +79,8 @@ export class ProviderRuntime {
     const previous = this.current;
     this.current = this.snapshot(next, registry, previous.catalog);
     if (this.started) {
-      previous.catalog.stop();
+      // Listings of the providers kept carry on for the new catalog; the others are aborted.
+      previous.catalog.stop(this.current.catalog);
       this.current.catalog.start(false);
     }
     if (dropped.length > 0) this.closeLater(dropped);

@@ -31,12 +31,24 @@ export interface CatalogConfig {
   readonly catalog: ResolvedConfig['catalog'];
 }
 
+/** How soon a provider whose listing never succeeded is listed again (at most `refreshIntervalMs`). */
+const RETRY_MS = 30_000;
+
+/** A listing on its way; `owner` is the catalog it answers to, the next one once handed over. */
+interface Flight {
+  readonly controller: AbortController;
+  owner: ModelCatalog;
+  done?: Promise<void>;
+}
+
 export class ModelCatalog {
   private readonly listings = new Map<string, ProviderListing>();
   /** Bare model id → providers that list it, in config order (for un-namespaced requests). */
   private byBareId = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
-  private readonly inflight = new Set<AbortController>();
+  private retry: NodeJS.Timeout | undefined;
+  /** Provider id → its listing on its way: one at a time, so a refresh while one is out joins it. */
+  private readonly inflight = new Map<string, Flight>();
 
   /** `previous`: the catalog this one replaces (a live config change); its listings of providers kept as they were carry over. */
   constructor(
@@ -69,11 +81,28 @@ export class ModelCatalog {
     else this.refreshPending();
     this.timer = setInterval(() => void this.refreshAll(), this.config.catalog.refreshIntervalMs);
     this.timer.unref();
+    this.retrySoon();
   }
 
-  stop(): void {
+  /**
+   * Stops refreshing and aborts the listings on their way, except, when a live change replaces this
+   * catalog, those of providers it kept (the same listing): they carry on for `successor`. Aborting
+   * them would leave it nothing to list with, and a script making changes faster than a provider
+   * lists its models would keep that provider unlisted.
+   */
+  stop(successor?: ModelCatalog): void {
     clearInterval(this.timer);
-    for (const controller of this.inflight) controller.abort(new Error('gateway closing'));
+    clearTimeout(this.retry);
+    this.timer = this.retry = undefined;
+    for (const [id, flight] of this.inflight) {
+      if (successor && successor.listings.get(id) === this.listings.get(id) && !successor.inflight.has(id)) {
+        flight.owner = successor;
+        successor.inflight.set(id, flight);
+      } else {
+        flight.controller.abort(new Error(successor ? 'the provider was removed or changed' : 'gateway closing'));
+      }
+    }
+    this.inflight.clear();
   }
 
   /** True once every provider has answered its first listing, well or badly. */
@@ -115,22 +144,35 @@ export class ModelCatalog {
     await Promise.allSettled(this.registry.all().filter((p) => p.listModels).map((p) => this.refresh(p.id)));
   }
 
-  async refresh(providerId: string): Promise<void> {
+  /** Lists one provider's models; a listing of it already on its way answers instead. */
+  refresh(providerId: string): Promise<void> {
     const provider = this.registry.get(providerId);
     const listing = this.listings.get(providerId);
-    if (!provider?.listModels || !listing) return;
-    const controller = new AbortController();
+    if (!provider?.listModels || !listing) return Promise.resolve();
+    const running = this.inflight.get(providerId);
+    if (running) return running.done ?? Promise.resolve();
+    // In the map before it starts: a listModels that throws at once still finds itself to remove.
+    const flight: Flight = { controller: new AbortController(), owner: this };
+    this.inflight.set(providerId, flight);
+    flight.done = this.fetchListing(providerId, provider.listModels.bind(provider), listing, flight);
+    return flight.done;
+  }
+
+  private async fetchListing(providerId: string, listModels: (signal: AbortSignal) => Promise<ProviderModel[]>, listing: ProviderListing, flight: Flight): Promise<void> {
+    const { controller } = flight;
     const timeout = setTimeout(() => controller.abort(new GatewayError('upstream_timeout', `${providerId}: listing models took longer than ${this.config.catalog.timeoutMs} ms`, { provider: providerId })), this.config.catalog.timeoutMs);
-    this.inflight.add(controller);
     try {
       // Race the signal too: a provider that ignores it must not leave the listing pending forever.
-      const listed = await Promise.race([provider.listModels(controller.signal), rejectOnAbort(controller.signal)]);
+      const listed = await Promise.race([listModels(controller.signal), rejectOnAbort(controller.signal)]);
+      // The same provider instance in every catalog it was handed to: the same configured models.
       const configured = (this.config.providers.find((p) => p.id === providerId)?.options.models ?? []).map((id) => ({ id }));
       listing.models = dedupe([...listed, ...configured]);
       listing.status = 'ok';
       listing.refreshedAt = Date.now();
       delete listing.error;
+      // Both: requests that started with the replaced catalog may still be reading it.
       this.reindex();
+      if (flight.owner !== this) flight.owner.reindex();
       this.events.emit('provider:models', providerId, listing.models);
     } catch (cause) {
       const error = isGatewayError(cause) ? cause : new GatewayError('upstream', `${providerId}: listing models failed: ${thrownMessage(cause)}`, { provider: providerId, cause });
@@ -140,10 +182,24 @@ export class ModelCatalog {
       listing.error = isGatewayError(cause) ? maskUrlPasswords(error.message) : `${providerId}: listing models failed (the log says why)`;
       this.logger.warn('model listing failed', { provider: providerId, error: maskUrlPasswords(error.message) });
       this.events.emit('provider:models', providerId, listing.models, error);
+      if (listing.status === 'error') flight.owner.retrySoon();
     } finally {
       clearTimeout(timeout);
-      this.inflight.delete(controller);
+      if (flight.owner.inflight.get(providerId) === flight) flight.owner.inflight.delete(providerId);
     }
+  }
+
+  /**
+   * A provider that has never listed (down at start) is listed again soon rather than at the next
+   * periodic refresh; one timer for all of them, only while started, cleared by stop().
+   */
+  private retrySoon(): void {
+    if (!this.timer || this.retry || ![...this.listings.values()].some((l) => l.status === 'error')) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      for (const listing of this.listings.values()) if (listing.status === 'error') void this.refresh(listing.provider);
+    }, Math.min(RETRY_MS, this.config.catalog.refreshIntervalMs));
+    this.retry.unref();
   }
 
   private reindex(): void {
