@@ -42,6 +42,8 @@ export type AttemptOutcome = 'pending' | 'ok' | 'error';
 export interface Attempt {
   readonly index: number;
   readonly target: Target;
+  /** The generation of the provider's options it was sent with (`PluginHost.providerGeneration`). */
+  readonly generation?: string;
   /** Milliseconds since the request started (performance clock). */
   readonly startedAt: number;
   /** When upstream response headers arrived. */

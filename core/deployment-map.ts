@@ -64,6 +64,14 @@ export class DeploymentMap<V extends {}> {
     return value;
   }
 
+  /** Puts `value` in the place of the deployment's entry (a new one for the same deployment): returns it. */
+  replace(target: Target, value: V): V {
+    const deployment = deploymentOf(target);
+    if (this.configured.has(deployment)) this.configured.set(deployment, value);
+    else this.others.set(deployment, value);
+    return value;
+  }
+
   /**
    * After a change of configuration (`config:change`): entries of deployments no longer configured
    * join the others' LRU (an operator's removals do not stay for good), and those of `replaced`

@@ -125,7 +125,7 @@ export async function createGateway(raw: KernelConfig, options: CreateGatewayOpt
     throw error;
   }
   live.follow(runtime);
-  const health = new HealthTracker((target) => runtime.models.isConfigured(target));
+  const health = new HealthTracker((target) => runtime.models.isConfigured(target), undefined, (provider) => runtime.registry.generation(provider));
   events.on('request:end', (ctx) => health.recordRequest(ctx));
   events.on('config:change', (_now, replaced) => health.reconfigured(replaced));
 

@@ -36,8 +36,16 @@ const LATENCY_HALF_LIFE_MS = 60_000;
 export class HealthTracker {
   private readonly byDeployment: DeploymentMap<DeploymentHealth>;
 
-  /** `isConfigured`: deployments always kept; others share a capped LRU of `cap` entries. */
-  constructor(isConfigured: (target: Target) => boolean = () => false, cap?: number) {
+  /**
+   * `isConfigured`: deployments always kept; others share a capped LRU of `cap` entries.
+   * `generationOf`: a provider's generation now; an attempt sent with another (a provider pointed
+   * elsewhere since, its old host's try ending late) says nothing of the host it has now.
+   */
+  constructor(
+    isConfigured: (target: Target) => boolean = () => false,
+    cap?: number,
+    private readonly generationOf: (provider: string) => string | undefined = () => undefined,
+  ) {
     this.byDeployment = new DeploymentMap(isConfigured, cap);
   }
 
@@ -52,7 +60,7 @@ export class HealthTracker {
   }
 
   record(attempt: Attempt): void {
-    if (attempt.outcome === 'pending') return;
+    if (attempt.outcome === 'pending' || attempt.generation !== this.generationOf(attempt.target.provider)) return;
     if (attempt.error && classifyFailure(attempt.error) === 'client_closed') return;
     const health = this.entry(attempt.target);
     health.requests++;

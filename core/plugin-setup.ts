@@ -81,6 +81,7 @@ export async function setUpPlugins(plugins: readonly GatewayPlugin[], deps: Setu
       frontEnd: (frontEnd) => addFrontEnd(frontEnd as FrontEnd<unknown>, plugin.name, refused),
       frontEndAt: (path) => endpoints.get(routerPath(path)),
       provider: (id) => deps.runtime.registry.get(id),
+      providerGeneration: (id) => deps.runtime.registry.generation(id),
       addPanel: (panel) => void panels.push(panel),
       panels: () => panels,
       addProviderStatus: (section) => void statusSections.push(section),

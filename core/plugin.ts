@@ -190,6 +190,13 @@ export interface PluginHost {
   frontEndAt(path: string): string | undefined;
   /** A provider instance by id (undefined when no such provider is configured and enabled). */
   provider(id: string): Provider | undefined;
+  /**
+   * A short name of the options provider `id` is served with now, the same on every replica with
+   * the same config; a new one when it is rebuilt with other options (another host, other
+   * credentials). State kept in the store about a provider's upstream (circuits, learned blocks)
+   * is named with it, so a provider pointed elsewhere starts afresh on every replica at once.
+   */
+  providerGeneration(id: string): string | undefined;
   addPanel(panel: DashboardPanel): void;
   /** Every panel contributed so far, and by plugins set up later (read it when rendering). */
   panels(): readonly DashboardPanel[];

@@ -62,7 +62,7 @@ export function createProviderCall(runtime: ProviderRuntime, events: EventBus, l
     const provider = runtime.registry.get(target.provider);
     if (!provider) throw notFound(`No provider '${target.provider}' is configured.`, 'provider_not_found', 'model');
 
-    const attempt: Attempt = { index: ctx.attempts.length, target, startedAt: ctx.elapsed(), outcome: 'pending' };
+    const attempt: Attempt = { index: ctx.attempts.length, target, generation: runtime.registry.generation(target.provider), startedAt: ctx.elapsed(), outcome: 'pending' };
     ctx.attempts.push(attempt);
     events.emit('attempt:start', ctx, attempt);
 

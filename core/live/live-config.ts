@@ -222,12 +222,12 @@ export class LiveConfigService implements LiveConfig {
   }
 
   /**
-   * The overrides as the store holds them, which a change starts from: this replica's copy is up
-   * to a poll behind, and a change built on it would write back the overrides without what
-   * another replica changed meanwhile (a dashboard behind a load balancer, one click per replica).
+   * The overrides as the store holds them, which a change starts from: this replica's copy is up to a poll behind,
+   * and a change built on it would write back the overrides without what another replica changed meanwhile (one click
+   * per replica behind a load balancer). Not `pruned`: a replica whose file lacks an entry would drop its marker.
    */
   private async stored(): Promise<Overrides> {
-    return pruned(normalize(await this.kv.get('overrides')), this.base);
+    return normalize(await this.kv.get('overrides'));
   }
 
   private current(kind: LiveKind, name: string, doc: Overrides): unknown {

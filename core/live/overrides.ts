@@ -15,8 +15,8 @@ export const inFile = (base: Base, kind: LiveKind, name: string): boolean => Obj
  * `doc` without removals (`null`) of names the file does not have: such a marker hides nothing
  * (an entry added live, then removed), yet was kept, rewritten with every change and listed as
  * `removed` for ever (an earlier build stored one per removal). A file entry of that name added
- * later is in force: the operator removed only what was added live. Applied to what is shown and
- * what a change writes; the copy a replica serves stays as stored, so that all serve the same.
+ * later is in force: the operator removed only what was added live. Applied to what is shown; what
+ * is stored and served stays as written, since another replica's file may have that entry.
  */
 export function pruned(doc: Overrides, base: Base): Overrides {
   const keep = (kind: LiveKind, section: Record<string, unknown>) => Object.fromEntries(Object.entries(section).filter(([name, value]) => value !== null || inFile(base, kind, name)));

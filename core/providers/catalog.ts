@@ -47,6 +47,12 @@ export class ModelCatalog {
   private byBareId = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
+  /**
+   * When the next periodic refresh and the next retry of failed listings are due (`Date.now()`, 0:
+   * none), carried to the catalog that replaces this one: restarted with each live change instead,
+   * a script changing things more often than they are due kept them from ever coming.
+   */
+  private due = { refresh: 0, retry: 0 };
   /** Provider id → its listing on its way: one at a time, so a refresh while one is out joins it. */
   private readonly inflight = new Map<string, Flight>();
 
@@ -58,6 +64,7 @@ export class ModelCatalog {
     private readonly logger: Logger,
     previous?: ModelCatalog,
   ) {
+    if (previous) this.due = { ...previous.due };
     for (const { id, options } of config.providers) {
       const carried = previous?.registry.get(id) === registry.get(id) ? previous?.listings.get(id) : undefined;
       const configured = (options.models ?? []).map((model) => ({ id: model }));
@@ -79,8 +86,8 @@ export class ModelCatalog {
   start(fresh = true): void {
     if (fresh) void this.refreshAll();
     else this.refreshPending();
-    this.timer = setInterval(() => void this.refreshAll(), this.config.catalog.refreshIntervalMs);
-    this.timer.unref();
+    if (fresh || this.due.refresh === 0) this.due.refresh = Date.now() + this.config.catalog.refreshIntervalMs;
+    this.refreshWhenDue();
     this.retrySoon();
   }
 
@@ -91,7 +98,7 @@ export class ModelCatalog {
    * lists its models would keep that provider unlisted.
    */
   stop(successor?: ModelCatalog): void {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     clearTimeout(this.retry);
     this.timer = this.retry = undefined;
     for (const [id, flight] of this.inflight) {
@@ -195,11 +202,23 @@ export class ModelCatalog {
    */
   private retrySoon(): void {
     if (!this.timer || this.retry || ![...this.listings.values()].some((l) => l.status === 'error')) return;
+    if (this.due.retry === 0) this.due.retry = Date.now() + Math.min(RETRY_MS, this.config.catalog.refreshIntervalMs);
     this.retry = setTimeout(() => {
       this.retry = undefined;
+      this.due.retry = 0;
       for (const listing of this.listings.values()) if (listing.status === 'error') void this.refresh(listing.provider);
-    }, Math.min(RETRY_MS, this.config.catalog.refreshIntervalMs));
+    }, Math.max(0, this.due.retry - Date.now()));
     this.retry.unref();
+  }
+
+  /** The periodic refresh, at `due.refresh`, then every `refreshIntervalMs`. */
+  private refreshWhenDue(): void {
+    this.timer = setTimeout(() => {
+      this.due.refresh = Date.now() + this.config.catalog.refreshIntervalMs;
+      void this.refreshAll();
+      this.refreshWhenDue();
+    }, Math.max(0, this.due.refresh - Date.now()));
+    this.timer.unref();
   }
 
   private reindex(): void {

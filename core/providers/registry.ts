@@ -4,6 +4,7 @@
  * a live config change builds the next one with `next()`, which keeps every instance whose options
  * did not change (its connection pool, its model listing) and hands back the ones it dropped.
  */
+import { createHash } from 'node:crypto';
 import { ConfigError } from '../config/config-error.js';
 import type { ProviderConfig } from '../config/kernel-config.js';
 import { SECRET_NAME } from '../config/resolve-providers.js';
@@ -17,8 +18,10 @@ export type ProviderEntries = ReadonlyArray<{ readonly id: string; readonly opti
 interface Built {
   readonly provider: Provider;
   readonly policy: UnsupportedParamsPolicy;
-  /** The options it was made from, serialized: what tells an unchanged entry from a changed one. */
+  /** The options it was made from, serialized (keys sorted): what tells an unchanged entry from a changed one. */
   readonly fingerprint: string;
+  /** A short hash of `fingerprint`: the same on every replica with the same config. */
+  readonly generation: string;
 }
 
 /** Options every provider type shares, checked by the kernel (config/schema.ts), not by the type. */
@@ -106,7 +109,7 @@ export class ProviderRegistry {
     for (const { id, options } of entries) {
       const own = ProviderRegistry.problemsOf(this.types, id, options, extraOptions, problems);
       // Plugins' own options on the entry (limits) change nothing about the instance itself.
-      if (own) valid.push({ id, options: { ...options, ...own.options }, type: own.type, fingerprint: JSON.stringify(Object.entries(options).filter(([key]) => !extraOptions.has(key))) });
+      if (own) valid.push({ id, options: { ...options, ...own.options }, type: own.type, fingerprint: sortedJson(Object.fromEntries(Object.entries(options).filter(([key]) => !extraOptions.has(key)))) });
     }
     if (problems.length > 0) throw new ConfigError('invalid provider config', problems);
 
@@ -116,7 +119,7 @@ export class ProviderRegistry {
       const reuse = same && same.fingerprint === fingerprint ? same : undefined;
       const provider = reuse?.provider ?? type.create(options as never, { id, logger: logger.child(`provider:${id}`) });
       if (reuse) kept.add(provider);
-      this.byId.set(id, { provider, policy: options.unsupportedParams ?? 'error', fingerprint });
+      this.byId.set(id, { provider, policy: options.unsupportedParams ?? 'error', fingerprint, generation: reuse?.generation ?? createHash('sha256').update(fingerprint).digest('base64url').slice(0, 10) });
     }
     const dropped = previous ? [...previous.byId.values()].map((b) => b.provider).filter((p) => !kept.has(p)) : [];
     return { registry: this, dropped };
@@ -124,6 +127,11 @@ export class ProviderRegistry {
 
   get(id: string): Provider | undefined {
     return this.byId.get(id)?.provider;
+  }
+
+  /** Names the options provider `id` is served with now (`PluginHost.providerGeneration`). */
+  generation(id: string): string | undefined {
+    return this.byId.get(id)?.generation;
   }
 
   /** Providers of this registry that `next` serves with another instance (other options) or not at all. */
@@ -149,4 +157,11 @@ export class ProviderRegistry {
   async closeAll(): Promise<void> {
     await Promise.allSettled(this.all().map(async (provider) => provider.close?.()));
   }
+}
+
+/** JSON with every object's keys sorted: the same options written in another order are the same entry. */
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : inner,
+  );
 }

@@ -3,7 +3,8 @@
  * (requests refused until the cooldown ends), half-open (a few probes allowed; one success closes
  * it, one failure opens it again).
  *
- * The state lives in the store's counters, so replicas on Redis share one circuit per deployment:
+ * The state lives in the store's counters, so replicas on Redis share one circuit per deployment
+ * (as its provider is configured now: the name the plugin gives it carries the provider's generation):
  * - `open` exists (expiring after the cooldown) while the circuit is open;
  * - `tripped` is set when it opens and cleared when a probe succeeds, so an expired `open` with
  *   `tripped` still set means half-open;
@@ -51,12 +52,13 @@ export class Circuit {
   private readonly keys: { open: string; tripped: string; openings: string; probes: string; failures: string };
 
   constructor(
-    deployment: string,
+    /** What its state is named after in the store: the deployment, with its provider's generation. */
+    readonly name: string,
     private readonly options: CircuitOptions,
     private readonly counters: Counters,
     private readonly onChange: (from: CircuitState, to: CircuitState) => void,
   ) {
-    const prefix = `circuit:${deployment}`;
+    const prefix = `circuit:${name}`;
     this.keys = { open: `${prefix}:open`, tripped: `${prefix}:tripped`, openings: `${prefix}:openings`, probes: `${prefix}:probes`, failures: `${prefix}:failures` };
   }
 
@@ -126,17 +128,6 @@ export class Circuit {
     // `open` too: one counted while the store stalled may land after this close, and would start a new cooldown.
     await Promise.all([this.counters.delete(this.keys.open), this.counters.delete(this.keys.tripped), this.counters.delete(this.probesOf(probe)), clearWindow(this.counters, this.keys.failures, this.options.windowMs)]);
     this.onChange('half_open', 'closed');
-  }
-
-  /**
-   * Its provider was replaced (another host, other credentials) or removed: what the circuit
-   * learned of the old one is forgotten, so the new one starts closed. The openings' numbering
-   * goes on, so that a probe of the old host's half-open period cannot close a later one.
-   */
-  async forget(): Promise<void> {
-    const [state, opening] = await Promise.all([this.state(), this.counters.get(this.keys.openings)]);
-    await Promise.all([this.counters.delete(this.keys.open), this.counters.delete(this.keys.tripped), this.counters.delete(this.probesOf(opening)), clearWindow(this.counters, this.keys.failures, this.options.windowMs)]);
-    if (state !== 'closed') this.onChange(state, 'closed');
   }
 
   async failed(now: number): Promise<void> {

@@ -11,7 +11,7 @@
  * @example
  * plugins: [retry(), circuitBreaker({ failureThreshold: 5, windowMs: 60_000, cooldownMs: 30_000 })]
  */
-import { DeploymentMap, type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, primeStream, refusedBeforeSending, toGatewayError } from 'llm-gateway/plugin';
+import { DeploymentMap, deploymentOf, type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, primeStream, refusedBeforeSending, toGatewayError } from 'llm-gateway/plugin';
 import type { Target } from 'llm-gateway/provider-kit';
 
 import { Circuit, type CircuitOptions, type CircuitState } from './circuit.js';
@@ -73,15 +73,18 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
       host.events.emit('circuit:change', deployment, from, to);
     };
 
-    // A provider replaced or removed live: its circuits start afresh (a new host is not refused for the old one's failures).
-    host.events.on('config:change', (_now, replaced) => {
-      for (const [deployment, circuit] of circuits.reconfigured(replaced)) {
-        circuit.forget().catch((error: Error) => host.logger.warn('could not reset the circuit of a replaced provider', { deployment, error: error.message }));
-      }
-    });
+    host.events.on('config:change', (_now, replaced) => void circuits.reconfigured(replaced));
 
-    const circuitFor = (target: Target) =>
-      circuits.getOrCreate(target, (deployment) => new Circuit(deployment, options, counters, (from, to) => announce(deployment, from, to)));
+    // A circuit is of the provider as it is configured now (`providerGeneration`): one pointed at
+    // another host or given other credentials starts closed, on every replica at once, and a try
+    // of the old one that ends later is counted in the old one's circuit (taken before the call).
+    const circuitFor = (target: Target): Circuit => {
+      const deployment = deploymentOf(target);
+      const name = `${deployment}#${host.providerGeneration(target.provider) ?? ''}`;
+      const create = () => new Circuit(name, options, counters, (from, to) => announce(deployment, from, to));
+      const held = circuits.getOrCreate(target, create);
+      return held.name === name ? held : circuits.replace(target, create());
+    };
     const snapshot = async (filter: (deployment: string) => boolean) =>
       Promise.all(circuits.entries().filter(([deployment]) => filter(deployment)).map(async ([deployment, circuit]) => ({ deployment, ...(await circuit.snapshot(Date.now())) })));
 

@@ -62,13 +62,21 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
     host.events.on('config:change', (now) => void (configured = limitersFor(now.providers)));
     // Deployments without configured limits: what providers told us lives in the store; the
     // limiters reading it are kept for configured deployments and an LRU of others.
+    // Named with the provider's generation (`providerGeneration`): what the old host or account told
+    // (a block until its Retry-After) does not hold back a provider pointed elsewhere.
     const learned = new DeploymentMap<Limiter>((target) => host.models.isConfigured(target));
     host.events.on('config:change', (_now, replaced) => void learned.reconfigured(replaced));
+    const learnedFor = (target: Target, deployment: string): Limiter => {
+      const storeName = `${deployment}#${host.providerGeneration(target.provider) ?? ''}`;
+      const create = () => new Limiter(deployment, {}, counters, storeName);
+      const held = learned.getOrCreate(target, create);
+      return held.storeName === storeName ? held : learned.replace(target, create());
+    };
 
     /** The provider's scope (if limited) and the deployment's (always: it carries learned blocks). */
     const scopesOf = (target: Target): Limiter[] => {
       const deployment = deploymentOf(target);
-      const own = configured.get(deployment) ?? learned.getOrCreate(target, () => new Limiter(deployment, {}, counters));
+      const own = configured.get(deployment) ?? learnedFor(target, deployment);
       const provider = configured.get(target.provider);
       return provider ? [provider, own] : [own];
     };

@@ -34,8 +34,10 @@ export class Limiter {
     readonly key: string,
     readonly limits: Limits,
     private readonly counters: Counters,
+    /** What its counts are named after in the store, when not `key`: a deployment's, with its provider's generation. */
+    readonly storeName = key,
   ) {
-    const prefix = `limits:${key}`;
+    const prefix = `limits:${storeName}`;
     this.keys = {
       blocked: `${prefix}:blocked`,
       inFlight: `${prefix}:inflight`,

@@ -8,9 +8,12 @@ const databases = {
   dashboardConfigApi: 7,
   keyChangesOnTwoReplicas: 8,
   dashboardSessionsOnTwoReplicas: 9,
+  cacheStatsOfRevokedKeys: 10,
+  dashboardKeysPageReads: 11,
   upgradeLiveConfigOverrides: 12,
   dashboardSessionAfterStoreLoss: 13,
   storeDataLoss: 14,
+  twoReplicasLiveChanges: 15,
 } as const;
 
 const numbers = Object.values(databases);

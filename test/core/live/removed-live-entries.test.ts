@@ -85,7 +85,7 @@ describe('entries added live and removed again', () => {
     expect(origins((await admin(gw, 'POST', '/admin/config/models/fast/revert')).models)).toEqual(['fast:file']);
   });
 
-  it('neither lists nor writes back the markers an earlier build left for names the file lacks', async () => {
+  it('does not list the markers an earlier build left for names the file lacks, and keeps them stored', async () => {
     const store = sqliteStore();
     const first = await start(store, { spare: provider() });
     await first.gateway.store.kv('live-config').set('overrides', { providers: { gone: null, spare: null }, models: { old: null } });
@@ -94,8 +94,9 @@ describe('entries added live and removed again', () => {
     const config = await admin(gw, 'GET', '/admin/config');
     expect(origins(config.providers)).toEqual(['base:file', 'spare:removed']);
     expect(origins(config.models)).toEqual(['fast:file']);
-    // The next change writes the record without them; the file's removed entry stays removed.
+    // The next change keeps them stored: another replica's config file may have those entries
+    // (a rolling deploy), and a marker dropped here would bring them back there.
     await admin(gw, 'PUT', '/admin/config/providers/other', provider());
-    expect(await gw.gateway.store.kv('live-config').get('overrides')).toEqual({ providers: { spare: null, other: provider() }, models: {} });
+    expect(await gw.gateway.store.kv('live-config').get('overrides')).toEqual({ providers: { gone: null, spare: null, other: provider() }, models: { old: null } });
   });
 });
