@@ -95,7 +95,7 @@ async function measure(name: string, setup: (host: PluginHost) => Promise<Plugin
 const sink = await startNode({ name: 'OTLP collector', cwd: join(import.meta.dirname, '..'), args: ['--import', 'tsx', 'bench/otlp-sink.ts'], ready: /"port":(\d+)/ });
 const sinkOrigin = `http://127.0.0.1:${sink.match[1]}`;
 const url = `${sinkOrigin}/v1/traces`;
-const metricsOptions = { path: '/metrics', access: 'public' as const, labels: {}, maxLabelValues: 200, processMetrics: true, prefix: '', bearerToken: undefined };
+const metricsOptions = { path: '/metrics', access: 'public' as const, labels: {}, maxLabelValues: 200, labelIdleMs: 3_600_000, processMetrics: true, prefix: '', bearerToken: undefined };
 const tracingOptions = { url, serviceName: 'cost', captureContent: false, redact: [], maxContentLength: 16384, propagate: true };
 
 const only = process.env.COST_ONLY;

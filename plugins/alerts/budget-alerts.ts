@@ -39,9 +39,12 @@ export function watchBudgets(
   }
 }
 
-/** A window's name for its claims: its owner and its period. */
+/**
+ * A window's name for its claims: its owner, its period and its limit. A budget raised (or taken
+ * back and given again) in the same period is a new budget whose 80 % and refusal are news.
+ */
 function windowName(state: BudgetState): string {
-  return `${state.owner.kind === 'key' ? state.owner.id : `team:${state.owner.team}`}:${state.window}:${state.period}`;
+  return `${state.owner.kind === 'key' ? state.owner.id : `team:${state.owner.team}`}:${state.window}:${state.period}:${Math.round(state.limitUsd * 1e6)}`;
 }
 
 function budgetAlert(type: BudgetAlert['type'], state: BudgetState & { totalUsd?: number }, threshold?: number, exhausted?: boolean): Alert {

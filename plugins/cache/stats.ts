@@ -37,6 +37,13 @@ export interface CacheStats extends ModelStats {
 /** Models seen per view, so the per-model breakdown can be listed; bounded. */
 const MAX_MODELS = 200;
 
+/**
+ * A gateway key's own counts expire 30 days after its last cached request: keys are made and
+ * revoked by the thousand (one per user or session), and each left its counts in the store for
+ * good. The whole gateway's counts stay.
+ */
+const KEY_VIEW = { ttlMs: 30 * 86_400_000, options: { renewTtl: true } } as const;
+
 export class CacheCounters {
   private readonly models = new Set<string>();
 
@@ -48,7 +55,9 @@ export class CacheCounters {
     if (model && this.models.size < MAX_MODELS) this.models.add(model);
     const views = keyId ? ['all', `key:${keyId}`] : ['all'];
     const names = views.flatMap((view) => [view, ...(model && this.models.has(model) ? [`${view}:model:${model}`] : [])]);
-    return Promise.all(names.flatMap((name) => adds.filter(([, by]) => by !== 0).map(([field, by]) => this.counters.add(`cache:stats:${name}:${field}`, by))));
+    const add = (name: string, field: Field, by: number) =>
+      name.startsWith('key:') ? this.counters.add(`cache:stats:${name}:${field}`, by, KEY_VIEW.ttlMs, KEY_VIEW.options) : this.counters.add(`cache:stats:${name}:${field}`, by);
+    return Promise.all(names.flatMap((name) => adds.filter(([, by]) => by !== 0).map(([field, by]) => add(name, field, by))));
   }
 
   failed(kind: 'store' | 'embeddings'): Promise<unknown> {

@@ -38,6 +38,8 @@ export interface MetricsOptions {
   labels?: { key?: boolean; team?: boolean };
   /** Most distinct values a label from outside a fixed set keeps (models, keys, teams); later ones are `other`. Default 200. */
   maxLabelValues?: number;
+  /** A label value not seen for this long is let go, with its series (a revoked key, a model no longer asked). Default 1 hour. */
+  labelIdleMs?: number;
   /** Node's process metrics (CPU, memory, event loop lag, GC). Default true. */
   processMetrics?: boolean;
   /** A prefix for every metric name, e.g. `myteam_`. Default none. */
@@ -60,6 +62,7 @@ const defaults = {
   access: 'public',
   labels: { key: false, team: false },
   maxLabelValues: 200,
+  labelIdleMs: 3_600_000,
   processMetrics: true,
   prefix: '',
 } satisfies MetricsOptions;
@@ -78,6 +81,7 @@ export const metrics = definePlugin<MetricsOptions, typeof defaults>({
       bearerToken: { type: 'string', minLength: 16 },
       labels: { type: 'object', additionalProperties: false, properties: { key: { type: 'boolean' }, team: { type: 'boolean' } } },
       maxLabelValues: { type: 'integer', minimum: 1 },
+      labelIdleMs: { type: 'integer', minimum: 1 },
       processMetrics: { type: 'boolean' },
       prefix: { type: 'string', pattern: '^([a-zA-Z_][a-zA-Z0-9_]*)?$' },
     },

@@ -30,13 +30,21 @@ export class Labels {
   readonly team: BoundedLabel;
   readonly frontEnd: BoundedLabel;
 
-  constructor(cap: number) {
-    this.model = new BoundedLabel(cap);
-    this.provider = new BoundedLabel(cap);
-    this.key = new BoundedLabel(cap);
-    this.team = new BoundedLabel(cap);
+  /** `forgotten`: a value let go, with the label names it is written under: its series are to be taken out. */
+  constructor(cap: number, idleMs = Infinity, forgotten: (labelNames: readonly string[], value: string) => void = () => undefined) {
+    const label = (...names: string[]) => new BoundedLabel(cap, idleMs, (value) => forgotten(names, value));
+    this.model = label('model', 'gen_ai_request_model');
+    this.provider = label('provider', 'gen_ai_provider_name');
+    this.key = label('key');
+    this.team = label('team');
     // Front-ends are code, not input, but a plugin may add many: the same cap keeps them honest.
-    this.frontEnd = new BoundedLabel(cap);
+    this.frontEnd = label('front_end');
+  }
+
+  /** Lets go of the values not seen for the idle time, in every label. */
+  sweep(): void {
+    const now = Date.now();
+    for (const label of [this.model, this.provider, this.key, this.team, this.frontEnd]) label.sweep(now);
   }
 }
 

@@ -10,19 +10,24 @@ import { usageLogService } from 'llm-gateway/plugins/usage-logger';
 import { createInstruments, scrapedCounter, scrapedGauge } from './instruments.js';
 import { Labels, observe, splitDeployment } from './observe.js';
 import { forgetRemovedProviders } from './removed-providers.js';
+import { removeSeries } from './remove-series.js';
 import { checkBearer, serveMetrics, type MetricsServer } from './serve.js';
 import { metricsEndpoint, type MetricsOptions } from './index.js';
 
 /** A scrape never waits longer than this on another plugin's state (a slow store). */
 const SCRAPE_WAIT_MS = 1000;
 
-type Resolved = Required<Pick<MetricsOptions, 'path' | 'maxLabelValues' | 'processMetrics' | 'prefix'>> &
+type Resolved = Required<Pick<MetricsOptions, 'path' | 'maxLabelValues' | 'labelIdleMs' | 'processMetrics' | 'prefix'>> &
   Pick<MetricsOptions, 'port' | 'host' | 'bearerToken'> & { access: NonNullable<RouteDefinition['access']>; labels: { key?: boolean; team?: boolean } };
 
 export async function startMetrics(host: PluginHost, options: Resolved): Promise<PluginHooks> {
   const principalLabels = [...(options.labels.key ? ['key'] : []), ...(options.labels.team ? ['team'] : [])];
   const m = createInstruments({ prefix: options.prefix, principalLabels, processMetrics: options.processMetrics });
-  const labels = new Labels(options.maxLabelValues);
+  // Series of values let go are taken out before the next scrape renders (`removing`).
+  let removing: Promise<void> = Promise.resolve();
+  const labels = new Labels(options.maxLabelValues, options.labelIdleMs, (names, value) => {
+    removing = removing.then(() => removeSeries(m.registry, names, new Set([value]))).catch((error: Error) => host.logger.warn('could not remove a label value\'s metrics', { error: error.message }));
+  });
   const refused = observe(host, m, labels, options);
   const p = (name: string) => `${options.prefix}${name}`;
 
@@ -48,7 +53,7 @@ export async function startMetrics(host: PluginHost, options: Resolved): Promise
     const key = `${attempt.target.provider}/${attempt.target.model}`;
     if (!deployments.has(key) && deployments.size < options.maxLabelValues) deployments.set(key, { provider: attempt.target.provider, model: attempt.target.model });
   });
-  forgetRemovedProviders(host, m.registry, labels.provider, deployments);
+  forgetRemovedProviders(host, labels.provider, deployments);
   scrapedGauge(m.registry, p('llm_gateway_rate_limit_headroom'), 'Whether a deployment has headroom under its rate limits (gateway:rate-limits), configured or told by the provider: 1 yes, 0 at a limit.', ['provider', 'model'], async (gauge) => {
     const limits = host.tryResolve(limitHeadroom);
     if (!limits) return;
@@ -69,7 +74,11 @@ export async function startMetrics(host: PluginHost, options: Resolved): Promise
   scrapedCounter(m.registry, p('llm_gateway_usage_log_failed_total'), 'Usage records that could not be written after retries.', () => usageLog()?.failedWrites);
   scrapedCounter(m.registry, p('llm_gateway_usage_log_written_total'), 'Usage records written.', () => usageLog()?.written);
 
-  const render = async () => ({ contentType: m.registry.contentType, body: await m.registry.metrics() });
+  const render = async () => {
+    labels.sweep();
+    await removing;
+    return { contentType: m.registry.contentType, body: await m.registry.metrics() };
+  };
 
   let server: MetricsServer | undefined;
   if (options.port !== undefined) {

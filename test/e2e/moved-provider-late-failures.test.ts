@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { circuitBreaker, dashboard } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
-import { adminCalls } from '../support/live-config.js';
+import { adminCalls, chatOutcomes } from '../support/live-config.js';
 
 const ADMIN = 'admin-key-of-the-review-diff-moved-tests';
 const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -23,11 +23,7 @@ let newHost: MockUpstream;
 let gw: RunningGateway;
 const admin = adminCalls(() => gw, ADMIN);
 
-async function chat(model: string): Promise<{ status: number; code?: string }> {
-  const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
-  const body = (await res.json()) as { error?: { code?: string } };
-  return { status: res.status, ...(body.error?.code ? { code: body.error.code } : {}) };
-}
+const chat = chatOutcomes(() => gw, headers);
 
 beforeAll(async () => {
   oldHost = await startMockUpstream();

@@ -13,7 +13,7 @@ import { circuitBreaker, dashboard } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 import { freePort } from '../support/free-port.js';
-import { adminCalls } from '../support/live-config.js';
+import { adminCalls, chatOutcomes } from '../support/live-config.js';
 
 const ADMIN = 'admin-key-of-the-readd-review-tests';
 const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -24,11 +24,7 @@ let savedKey: string | undefined;
 
 const admin = adminCalls(() => gw, ADMIN);
 
-async function chat(model: string): Promise<{ status: number; code?: string }> {
-  const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
-  const body = (await res.json()) as { error?: { code?: string } };
-  return { status: res.status, ...(body.error?.code ? { code: body.error.code } : {}) };
-}
+const chat = chatOutcomes(() => gw, headers);
 
 beforeAll(async () => {
   savedKey = process.env.LLM_GATEWAY_SECRETS_KEY;

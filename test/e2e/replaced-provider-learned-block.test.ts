@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard, rateLimits } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
-import { adminCalls } from '../support/live-config.js';
+import { adminCalls, chatOutcomes } from '../support/live-config.js';
 
 const ADMIN = 'admin-key-of-the-review-diff-learned-block-tests';
 const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -22,11 +22,7 @@ let gw: RunningGateway;
 let savedKey: string | undefined;
 const admin = adminCalls(() => gw, ADMIN);
 
-async function chat(model: string): Promise<{ status: number; code?: string }> {
-  const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
-  const body = (await res.json()) as { error?: { code?: string } };
-  return { status: res.status, ...(body.error?.code ? { code: body.error.code } : {}) };
-}
+const chat = chatOutcomes(() => gw, headers);
 
 beforeAll(async () => {
   savedKey = process.env.LLM_GATEWAY_SECRETS_KEY;

@@ -12,7 +12,7 @@ import { circuitBreaker, dashboard } from '../../index.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.js';
 import { freePort } from '../support/free-port.js';
-import { adminCalls } from '../support/live-config.js';
+import { adminCalls, chatOutcomes } from '../support/live-config.js';
 
 const ADMIN = 'admin-key-of-the-review-diff-unchanged-tests';
 const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -22,11 +22,7 @@ let gw: RunningGateway;
 let dead: string;
 const admin = adminCalls(() => gw, ADMIN);
 
-async function chat(model: string): Promise<{ status: number; code?: string }> {
-  const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
-  const body = (await res.json()) as { error?: { code?: string } };
-  return { status: res.status, ...(body.error?.code ? { code: body.error.code } : {}) };
-}
+const chat = chatOutcomes(() => gw, headers);
 
 beforeAll(async () => {
   upstream = await startMockUpstream();

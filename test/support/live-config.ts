@@ -74,3 +74,12 @@ export function adminCalls(gateway: () => RunningGateway, adminKey: string): (me
     if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   };
 }
+
+/** A chat request's status and error code, as a test of routing through live changes reads them. */
+export function chatOutcomes(gateway: () => RunningGateway, headers: Record<string, string>): (model: string) => Promise<{ status: number; code?: string }> {
+  return async (model) => {
+    const res = await fetch(`${gateway().baseURL}/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+    const body = (await res.json()) as { error?: { code?: string } };
+    return { status: res.status, ...(body.error?.code ? { code: body.error.code } : {}) };
+  };
+}
