@@ -14,8 +14,10 @@ import { dashboard, routing } from '../../../index.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { startMockUpstream, type MockUpstream } from '../../support/mock-upstream.js';
 import { adminCalls } from '../../support/live-config.js';
+import { ownRedisDatabase } from '../../support/redis-databases.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Its own database: live changes on Redis are one record every gateway on that database follows.
+const REDIS_URL = ownRedisDatabase(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'roundRobinCursorExpiry');
 const ADMIN = 'admin-key-of-the-cursor-review-tests';
 const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 const run = `rr-churn-${randomUUID().slice(0, 8)}`;
@@ -29,6 +31,7 @@ const admin = adminCalls(() => gw, ADMIN);
 
 beforeAll(async () => {
   redis = (await createClient({ url: REDIS_URL }).connect()) as RedisClientType;
+  await redis.flushDb();
   upstream = await startMockUpstream({ record: false });
   gw = await startGateway({
     store: REDIS_URL,
@@ -42,7 +45,7 @@ afterAll(async () => {
   await gw?.close();
   await upstream?.close();
   if (redis) {
-    for await (const keys of redis.scanIterator({ MATCH: `*${run}*`, COUNT: 1000 })) for (const key of [keys].flat()) await redis.del(key);
+    await redis.flushDb();
     await redis.quit();
   }
 });
