@@ -81,7 +81,8 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
     const circuitFor = (target: Target): Circuit => {
       const deployment = deploymentOf(target);
       const name = `${deployment}#${host.providerGeneration(target.provider) ?? ''}`;
-      const create = () => new Circuit(name, options, counters, (from, to) => announce(deployment, from, to));
+      // An old generation's circuit (its host's late tries) says nothing of the deployment as it is served now: it is not announced.
+      const create = () => new Circuit(name, options, counters, (from, to) => name === `${deployment}#${host.providerGeneration(target.provider) ?? ''}` && announce(deployment, from, to));
       const held = circuits.getOrCreate(target, create);
       return held.name === name ? held : circuits.replace(target, create());
     };

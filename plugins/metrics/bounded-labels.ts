@@ -44,6 +44,11 @@ export class BoundedLabel {
     return raw;
   }
 
+  /** `raw` if it is held now, else undefined; it is not seen by this (a gauge read at a scrape must not keep a value from going idle). */
+  held(raw: string): string | undefined {
+    return this.seen.has(raw) ? raw : undefined;
+  }
+
   /** Lets go of the values not seen for `idleMs` (at most `limit`, least recently seen first); returns them. */
   sweep(now = Date.now(), limit = Infinity): string[] {
     const gone: string[] = [];

@@ -38,7 +38,9 @@ export class Labels {
     this.key = label('key');
     this.team = label('team');
     // Front-ends are code, not input, but a plugin may add many: the same cap keeps them honest.
-    this.frontEnd = label('front_end');
+    // Never let go for idleness: the in-flight gauges count by it, and a request longer than the idle
+    // time would end by counting down a series taken out (-1).
+    this.frontEnd = new BoundedLabel(cap);
   }
 
   /** Lets go of the values not seen for the idle time, in every label. */

@@ -41,13 +41,20 @@ export async function startMetrics(host: PluginHost, options: Resolved): Promise
     if (!breaker) return;
     const circuits = await withinMs(SCRAPE_WAIT_MS, breaker.snapshot()).catch(() => undefined);
     for (const circuit of circuits ?? []) {
-      const { provider, model } = splitDeployment(circuit.deployment);
-      const at = { provider: labels.provider.value(provider), model: labels.model.value(model) };
+      const at = heldLabels(splitDeployment(circuit.deployment));
+      if (!at) continue;
       for (const state of ['closed', 'open', 'half-open']) gauge.set({ ...at, state }, circuit.state === state ? 1 : 0);
     }
   });
 
-  // Deployments requests went to, for the headroom gauge: bounded like the labels.
+  /** A deployment's labels if both are held: a gauge shows what requests name, and does not keep a value from going idle. */
+  const heldLabels = (target: Target) => {
+    const provider = labels.provider.held(target.provider);
+    const model = labels.model.held(target.model);
+    return provider && model ? { provider, model } : undefined;
+  };
+
+  // Deployments requests went to, for the headroom gauge: bounded like the labels, and let go with them.
   const deployments = new Map<string, Target>();
   host.events.on('attempt:start', (_ctx, attempt) => {
     const key = `${attempt.target.provider}/${attempt.target.model}`;
@@ -58,9 +65,11 @@ export async function startMetrics(host: PluginHost, options: Resolved): Promise
     const limits = host.tryResolve(limitHeadroom);
     if (!limits) return;
     await Promise.all(
-      [...deployments.values()].map(async (target) => {
+      [...deployments].map(async ([key, target]) => {
+        const at = heldLabels(target);
+        if (!at) return void deployments.delete(key);
         const has = await withinMs(SCRAPE_WAIT_MS, limits.hasHeadroom(target)).catch(() => undefined);
-        if (has !== undefined) gauge.set({ provider: labels.provider.value(target.provider), model: labels.model.value(target.model) }, has ? 1 : 0);
+        if (has !== undefined) gauge.set(at, has ? 1 : 0);
       }),
     );
   });

@@ -73,12 +73,18 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
       return held.storeName === storeName ? held : learned.replace(target, create());
     };
 
-    /** The provider's scope (if limited) and the deployment's (always: it carries learned blocks). */
+    /**
+     * The provider's scope and the deployment's (if limited), and last the deployment's learned one
+     * (always: it carries the blocks providers teach, named with the provider's generation even where
+     * the operator configured the deployment's limits).
+     */
     const scopesOf = (target: Target): Limiter[] => {
       const deployment = deploymentOf(target);
-      const own = configured.get(deployment) ?? learnedFor(target, deployment);
+      const taught = learnedFor(target, deployment);
+      const own = configured.get(deployment);
       const provider = configured.get(target.provider);
-      return provider ? [provider, own] : [own];
+      if (!provider) return own ? [own, taught] : [taught];
+      return own ? [provider, own, taught] : [provider, taught];
     };
 
     const countTokens = (scopes: Limiter[], usage: Usage | undefined) => {
