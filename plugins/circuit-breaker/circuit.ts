@@ -57,6 +57,8 @@ export class Circuit {
     private readonly options: CircuitOptions,
     private readonly counters: Counters,
     private readonly onChange: (from: CircuitState, to: CircuitState) => void,
+    /** The provider's generation it is of (`PluginHost.providerGeneration`). */
+    readonly generation = '',
   ) {
     const prefix = `circuit:${name}`;
     this.keys = { open: `${prefix}:open`, tripped: `${prefix}:tripped`, openings: `${prefix}:openings`, probes: `${prefix}:probes`, failures: `${prefix}:failures` };

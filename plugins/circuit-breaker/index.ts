@@ -79,13 +79,13 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
     // another host or given other credentials starts closed, on every replica at once, and a try
     // of the old one that ends later is counted in the old one's circuit (taken before the call).
     const circuitFor = (target: Target): Circuit => {
-      const deployment = deploymentOf(target);
-      const name = `${deployment}#${host.providerGeneration(target.provider) ?? ''}`;
-      // An old generation's circuit (its host's late tries) says nothing of the deployment as it is served now: it is not announced.
-      const create = () => new Circuit(name, options, counters, (from, to) => name === `${deployment}#${host.providerGeneration(target.provider) ?? ''}` && announce(deployment, from, to));
-      const held = circuits.getOrCreate(target, create);
-      return held.name === name ? held : circuits.replace(target, create());
+      const generation = host.providerGeneration(target.provider) ?? '';
+      const held = circuits.getOrCreate(target, (deployment) => circuitOf(target, deployment, generation));
+      return held.generation === generation ? held : circuits.replace(target, circuitOf(target, deploymentOf(target), generation));
     };
+    // An old generation's circuit (its host's late tries) says nothing of the deployment as it is served now: it is not announced.
+    const circuitOf = (target: Target, deployment: string, generation: string) =>
+      new Circuit(`${deployment}#${generation}`, options, counters, (from, to) => host.providerGeneration(target.provider) === generation && announce(deployment, from, to), generation);
     const snapshot = async (filter: (deployment: string) => boolean) =>
       Promise.all(circuits.entries().filter(([deployment]) => filter(deployment)).map(async ([deployment, circuit]) => ({ deployment, ...(await circuit.snapshot(Date.now())) })));
 

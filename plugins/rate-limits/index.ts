@@ -67,10 +67,9 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
     const learned = new DeploymentMap<Limiter>((target) => host.models.isConfigured(target));
     host.events.on('config:change', (_now, replaced) => void learned.reconfigured(replaced));
     const learnedFor = (target: Target, deployment: string): Limiter => {
-      const storeName = `${deployment}#${host.providerGeneration(target.provider) ?? ''}`;
-      const create = () => new Limiter(deployment, {}, counters, storeName);
-      const held = learned.getOrCreate(target, create);
-      return held.storeName === storeName ? held : learned.replace(target, create());
+      const generation = host.providerGeneration(target.provider) ?? '';
+      const held = learned.getOrCreate(target, () => new Limiter(deployment, {}, counters, `${deployment}#${generation}`, generation));
+      return held.generation === generation ? held : learned.replace(target, new Limiter(deployment, {}, counters, `${deployment}#${generation}`, generation));
     };
 
     /**

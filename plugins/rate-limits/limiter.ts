@@ -36,6 +36,8 @@ export class Limiter {
     private readonly counters: Counters,
     /** What its counts are named after in the store, when not `key`: a deployment's, with its provider's generation. */
     readonly storeName = key,
+    /** The provider's generation a learned scope is of (`PluginHost.providerGeneration`). */
+    readonly generation = '',
   ) {
     const prefix = `limits:${storeName}`;
     this.keys = {
