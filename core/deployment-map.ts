@@ -5,7 +5,9 @@
  * virtual model's targets, the models a provider lists) are always kept; any other lives in an
  * LRU of at most `cap` entries (default `UNCONFIGURED_DEPLOYMENTS_CAP`), least recently used
  * dropped first. After a change of configuration, `reconfigured` (on `config:change`) moves
- * deployments no longer configured into that LRU and drops those of providers replaced or removed.
+ * deployments no longer configured into that LRU and drops those of providers replaced or removed;
+ * `ofGeneration` keeps an entry per provider generation, for state a provider's other host must
+ * not inherit.
  *
  * @example
  * const circuits = new DeploymentMap<Circuit>((t) => host.models.isConfigured(t));
@@ -64,40 +66,38 @@ export class DeploymentMap<V extends {}> {
     return value;
   }
 
-  /** Puts `value` in the place of the deployment's entry (a new one for the same deployment): returns it. */
-  replace(target: Target, value: V): V {
+  /**
+   * The deployment's entry of `generation` (its provider's, `PluginHost.providerGeneration`), made
+   * by `create` when there is none or the one held is of another (the provider rebuilt with other
+   * options since): what was learned of the old host is not the new one's.
+   */
+  ofGeneration<G extends V & { readonly generation: string }>(this: DeploymentMap<G>, target: Target, generation: string, create: (deployment: string) => G): G {
+    const held = this.getOrCreate(target, create);
+    if (held.generation === generation) return held;
     const deployment = deploymentOf(target);
-    if (this.configured.has(deployment)) this.configured.set(deployment, value);
-    else this.others.set(deployment, value);
-    return value;
+    const made = create(deployment);
+    if (this.configured.has(deployment)) this.configured.set(deployment, made);
+    else this.others.set(deployment, made);
+    return made;
   }
 
   /**
    * After a change of configuration (`config:change`): entries of deployments no longer configured
    * join the others' LRU (an operator's removals do not stay for good), and those of `replaced`
    * providers (removed, or rebuilt with other options: another host, other credentials) are
-   * dropped, to start afresh if named again. Returns the dropped entries, whose state in the
-   * store is their owner's to clear.
+   * dropped, to start afresh if named again.
    */
-  reconfigured(replaced: ReadonlySet<string>): Array<[string, V]> {
-    const dropped: Array<[string, V]> = [];
+  reconfigured(replaced: ReadonlySet<string>): void {
     for (const [deployment, value] of this.configured) {
       const slash = deployment.indexOf('/');
       const provider = deployment.slice(0, slash);
-      if (replaced.has(provider)) {
-        this.configured.delete(deployment);
-        dropped.push([deployment, value]);
-      } else if (!this.isConfigured({ provider, model: deployment.slice(slash + 1) })) {
+      if (replaced.has(provider)) this.configured.delete(deployment);
+      else if (!this.isConfigured({ provider, model: deployment.slice(slash + 1) })) {
         this.configured.delete(deployment);
         this.others.set(deployment, value);
       }
     }
-    for (const [deployment, value] of [...this.others.entries()]) {
-      if (!replaced.has(deployment.slice(0, deployment.indexOf('/')))) continue;
-      this.others.delete(deployment);
-      dropped.push([deployment, value]);
-    }
-    return dropped;
+    for (const deployment of [...this.others.keys()]) if (replaced.has(deployment.slice(0, deployment.indexOf('/')))) this.others.delete(deployment);
   }
 
   /** Every entry, configured deployments first, then the others from most to least recently used. */

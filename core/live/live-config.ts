@@ -111,7 +111,8 @@ export class LiveConfigService implements LiveConfig {
   }
 
   effective() {
-    return ((doc) => ({ providers: entries(this.base.providers ?? {}, doc.providers), models: entries(this.base.models ?? {}, doc.models) }))(pruned(this.doc, this.base));
+    const doc = pruned(this.doc, this.base);
+    return { providers: entries(this.base.providers ?? {}, doc.providers), models: entries(this.base.models ?? {}, doc.models) };
   }
 
   set(kind: LiveKind, name: string, value: ProviderConfig | VirtualModelConfig | null, actor: string): Promise<void> {
@@ -187,9 +188,8 @@ export class LiveConfigService implements LiveConfig {
     const resolved = await this.resolve(servableOverrides(doc, this.deps.logger, changing, this.deps.providerProblems));
     const problems = this.checks.flatMap((check) => check(resolved));
     if (problems.length > 0) throw new ConfigError('invalid config', problems);
-    const before = this.runtime?.registry;
-    this.runtime?.replace(resolved);
-    this.deps.events.emit('config:change', resolved, this.runtime && before ? before.replacedIn(this.runtime.registry) : new Set());
+    const replaced = this.runtime?.replace(resolved) ?? new Set<string>();
+    this.deps.events.emit('config:change', resolved, replaced);
   }
 
   private async resolve(doc: Overrides): Promise<ResolvedProviders> {

@@ -73,8 +73,11 @@ export class ProviderRuntime {
     return this.current.models;
   }
 
-  /** Builds the next snapshot (throws a ConfigError, changing nothing, when an entry is invalid) and swaps it in. */
-  replace(next: ResolvedProviders): void {
+  /**
+   * Builds the next snapshot (throws a ConfigError, changing nothing, when an entry is invalid) and
+   * swaps it in. Returns the providers it dropped, removed or rebuilt with other options (`config:change`'s `replaced`).
+   */
+  replace(next: ResolvedProviders): ReadonlySet<string> {
     const { registry, dropped } = this.current.registry.next(next.providers, this.options.logger, this.options.extraProviderOptions);
     const previous = this.current;
     this.current = this.snapshot(next, registry, previous.catalog);
@@ -84,6 +87,7 @@ export class ProviderRuntime {
       this.current.catalog.start(false);
     }
     if (dropped.length > 0) this.closeLater(dropped);
+    return new Set(dropped.map((provider) => provider.id));
   }
 
   start(): void {

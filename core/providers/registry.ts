@@ -134,13 +134,6 @@ export class ProviderRegistry {
     return this.byId.get(id)?.generation;
   }
 
-  /** Providers of this registry that `next` serves with another instance (other options) or not at all. */
-  replacedIn(next: ProviderRegistry): Set<string> {
-    const replaced = new Set<string>();
-    for (const [id, { provider }] of this.byId) if (next.get(id) !== provider) replaced.add(id);
-    return replaced;
-  }
-
   has(id: string): boolean {
     return this.byId.has(id);
   }

@@ -102,11 +102,6 @@ export class CallsOnTheirWay {
     );
   }
 
-  /** Calls waiting to be sent again. */
-  get waitingToBeSentAgain(): number {
-    return this.toSendAgain.size;
-  }
-
   /**
    * Sends a copy of each call of unknown fate that can be sent again, one copy at a time each;
    * the first copy answered settles it as applied (however many land, the store counts the call

@@ -5,6 +5,7 @@
  * failures are logged at most once a minute.
  */
 import type { Logger } from '../logger.js';
+import { rarely } from '../rarely.js';
 
 export interface StoreHealth {
   /** Calls that failed or timed out and were answered locally. */
@@ -17,10 +18,9 @@ export interface StoreHealth {
 export class StoreFailures {
   private failures = 0;
   private lastError: string | undefined;
-  private lastLoggedAt = 0;
   private quietUntil = 0;
   private unknownFates = 0;
-  private lastUnknownLoggedAt = 0;
+  private readonly logRarely = rarely<'failing' | 'unknown fate'>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -40,21 +40,15 @@ export class StoreFailures {
   }
 
   failed(error: Error): void {
-    const now = Date.now();
-    this.quietUntil = now + 1000;
+    this.quietUntil = Date.now() + 1000;
     this.failures++;
     this.lastError = error.message;
-    if (now - this.lastLoggedAt < 60_000) return;
-    this.lastLoggedAt = now;
-    this.logger.warn('the state store is failing; counting in this process until it is back', { error: error.message, failures: this.failures });
+    this.logRarely('failing', () => this.logger.warn('the state store is failing; counting in this process until it is back', { error: error.message, failures: this.failures }));
   }
 
   /** A call of unknown fate was settled on the stricter side: a limit reached early, or money not given back. */
   unknownFate(key: string, amount: number): void {
     this.unknownFates++;
-    const now = Date.now();
-    if (now - this.lastUnknownLoggedAt < 60_000) return;
-    this.lastUnknownLoggedAt = now;
-    this.logger.warn('a counter update may or may not have reached the state store; settled on the stricter side', { key, amount, unknownFates: this.unknownFates });
+    this.logRarely('unknown fate', () => this.logger.warn('a counter update may or may not have reached the state store; settled on the stricter side', { key, amount, unknownFates: this.unknownFates }));
   }
 }

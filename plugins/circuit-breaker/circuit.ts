@@ -53,7 +53,7 @@ export class Circuit {
 
   constructor(
     /** What its state is named after in the store: the deployment, with its provider's generation. */
-    readonly name: string,
+    name: string,
     private readonly options: CircuitOptions,
     private readonly counters: Counters,
     private readonly onChange: (from: CircuitState, to: CircuitState) => void,

@@ -11,7 +11,7 @@
  * @example
  * plugins: [retry(), circuitBreaker({ failureThreshold: 5, windowMs: 60_000, cooldownMs: 30_000 })]
  */
-import { DeploymentMap, deploymentOf, type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, primeStream, refusedBeforeSending, toGatewayError } from 'llm-gateway/plugin';
+import { DeploymentMap, type FailureClass, GatewayError, classifyFailure, definePlugin, defineService, primeStream, refusedBeforeSending, toGatewayError } from 'llm-gateway/plugin';
 import type { Target } from 'llm-gateway/provider-kit';
 
 import { Circuit, type CircuitOptions, type CircuitState } from './circuit.js';
@@ -73,19 +73,18 @@ export const circuitBreaker = definePlugin<CircuitBreakerOptions, typeof default
       host.events.emit('circuit:change', deployment, from, to);
     };
 
-    host.events.on('config:change', (_now, replaced) => void circuits.reconfigured(replaced));
+    host.events.on('config:change', (_now, replaced) => circuits.reconfigured(replaced));
 
     // A circuit is of the provider as it is configured now (`providerGeneration`): one pointed at
     // another host or given other credentials starts closed, on every replica at once, and a try
     // of the old one that ends later is counted in the old one's circuit (taken before the call).
+    // An old generation's circuit (its host's late tries) says nothing of the deployment as it is served now: it is not announced.
     const circuitFor = (target: Target): Circuit => {
       const generation = host.providerGeneration(target.provider) ?? '';
-      const held = circuits.getOrCreate(target, (deployment) => circuitOf(target, deployment, generation));
-      return held.generation === generation ? held : circuits.replace(target, circuitOf(target, deploymentOf(target), generation));
+      return circuits.ofGeneration(target, generation, (deployment) =>
+        new Circuit(`${deployment}#${generation}`, options, counters, (from, to) => host.providerGeneration(target.provider) === generation && announce(deployment, from, to), generation),
+      );
     };
-    // An old generation's circuit (its host's late tries) says nothing of the deployment as it is served now: it is not announced.
-    const circuitOf = (target: Target, deployment: string, generation: string) =>
-      new Circuit(`${deployment}#${generation}`, options, counters, (from, to) => host.providerGeneration(target.provider) === generation && announce(deployment, from, to), generation);
     const snapshot = async (filter: (deployment: string) => boolean) =>
       Promise.all(circuits.entries().filter(([deployment]) => filter(deployment)).map(async ([deployment, circuit]) => ({ deployment, ...(await circuit.snapshot(Date.now())) })));
 

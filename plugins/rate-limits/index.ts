@@ -65,11 +65,10 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
     // Named with the provider's generation (`providerGeneration`): what the old host or account told
     // (a block until its Retry-After) does not hold back a provider pointed elsewhere.
     const learned = new DeploymentMap<Limiter>((target) => host.models.isConfigured(target));
-    host.events.on('config:change', (_now, replaced) => void learned.reconfigured(replaced));
-    const learnedFor = (target: Target, deployment: string): Limiter => {
+    host.events.on('config:change', (_now, replaced) => learned.reconfigured(replaced));
+    const learnedFor = (target: Target): Limiter => {
       const generation = host.providerGeneration(target.provider) ?? '';
-      const held = learned.getOrCreate(target, () => new Limiter(deployment, {}, counters, `${deployment}#${generation}`, generation));
-      return held.generation === generation ? held : learned.replace(target, new Limiter(deployment, {}, counters, `${deployment}#${generation}`, generation));
+      return learned.ofGeneration(target, generation, (deployment) => new Limiter(deployment, {}, counters, `${deployment}#${generation}`, generation));
     };
 
     /**
@@ -79,7 +78,7 @@ export const rateLimits = definePlugin<RateLimitsOptions, typeof defaults>({
      */
     const scopesOf = (target: Target): Limiter[] => {
       const deployment = deploymentOf(target);
-      const taught = learnedFor(target, deployment);
+      const taught = learnedFor(target);
       const own = configured.get(deployment);
       const provider = configured.get(target.provider);
       if (!provider) return own ? [own, taught] : [taught];

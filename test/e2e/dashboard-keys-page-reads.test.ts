@@ -1,6 +1,6 @@
 /**
- * The dashboard's Keys page under key churn reads keys' usage a batch at a time, and only of keys
- * that can still be used.
+ * The dashboard's Keys page under key churn reads keys' usage a batch at a time (every key's: a
+ * revoked key's spend this day and month still counts).
  *
  * Before its fix (a review of key and team churn, the fifty-ninth session): it read every key's
  * usage (4 counter reads each, revoked keys included) all at once: 1,200 reads at once for 300

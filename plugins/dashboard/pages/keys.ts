@@ -18,7 +18,7 @@ export function keyPages(kit: PageKit) {
     const admin = host.tryResolve(keyAdmin);
     if (!admin) return kit.page(http, 'keys', { title: 'Keys', active: 'keys', auth: false, ...extra });
     const keys = await admin.list();
-    const rows = await usageOfLiveKeys(keys, (key) => admin.usage(key));
+    const rows = await usageInBatches(keys, (key) => admin.usage(key));
     const log = host.tryResolve(usageLogService);
     const now = new Date();
     const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -127,16 +127,14 @@ export function keyPages(kit: PageKit) {
 const USAGE_BATCH = 25;
 
 /**
- * The keys with the usage of those that can still be used (a revoked or expired key's windows are
- * empty within minutes), read a batch at a time: keys are made and revoked by the thousand, and
- * reading every one's at once kept requests waiting behind them.
+ * The keys with their usage, read a batch at a time: keys are made and revoked by the thousand, and
+ * reading every one's at once kept requests waiting behind them. A revoked key's too: what it
+ * spent this day and month still counts.
  */
-async function usageOfLiveKeys<K extends { revokedAt?: string; expiresAt?: string }, U>(keys: readonly K[], usage: (key: K) => Promise<U>): Promise<Array<K & { usage: U | undefined }>> {
-  const now = Date.now();
-  const live = (key: K) => !key.revokedAt && !(key.expiresAt && Date.parse(key.expiresAt) <= now);
+async function usageInBatches<K, U>(keys: readonly K[], usage: (key: K) => Promise<U>): Promise<Array<K & { usage: U | undefined }>> {
   const rows: Array<K & { usage: U | undefined }> = [];
   for (let i = 0; i < keys.length; i += USAGE_BATCH) {
-    rows.push(...(await Promise.all(keys.slice(i, i + USAGE_BATCH).map(async (key) => ({ ...key, usage: live(key) ? await usage(key).catch(() => undefined) : undefined })))));
+    rows.push(...(await Promise.all(keys.slice(i, i + USAGE_BATCH).map(async (key) => ({ ...key, usage: await usage(key).catch(() => undefined) })))));
   }
   return rows;
 }
