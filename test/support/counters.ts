@@ -54,3 +54,38 @@ export class FakeSharedCounters implements Counters {
     await this.truth.close();
   }
 }
+
+/**
+ * A fake shared store that remembers call ids (`addOnce`, as Redis does): a copy of a call applied
+ * before changes nothing. While `dying`, every call's connection dies with it (after 30 ms),
+ * applied first if `landing`, else not.
+ */
+export class RememberingCounters extends FakeSharedCounters {
+  readonly seen = new Set<string>();
+  dying = false;
+  landing = false;
+  /** Copies of calls sent again (ids seen before). */
+  copies = 0;
+
+  override add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+    return this.apply(key, by, undefined, ttlMs, options);
+  }
+  addOnce(key: string, by: number, callId: string, _rememberMs: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+    if (this.seen.has(callId)) this.copies++;
+    return this.apply(key, by, callId, ttlMs, options);
+  }
+  protected async apply(key: string, by: number, callId: string | undefined, ttlMs?: number, options?: AddOptions): Promise<number> {
+    const once = callId === undefined || !this.seen.has(callId);
+    if (this.dying) {
+      if (this.landing && once) {
+        if (callId) this.seen.add(callId);
+        await this.truth.add(key, by, ttlMs, options);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new Error('Socket closed unexpectedly');
+    }
+    if (!once) return this.truth.get(key);
+    if (callId) this.seen.add(callId);
+    return this.truth.add(key, by, ttlMs, options);
+  }
+}

@@ -97,3 +97,12 @@ export async function startStallableProxy(host: string, port: number): Promise<S
       }),
   };
 }
+
+/** A stallable proxy in front of the Redis at `redisUrl`, and the URL that reaches Redis through it. */
+export async function stallableRedis(redisUrl: string): Promise<{ proxy: StallableProxy; url: string }> {
+  const direct = new URL(redisUrl);
+  const proxy = await startStallableProxy(direct.hostname, Number(direct.port || 6379));
+  const proxied = new URL(redisUrl);
+  proxied.port = String(proxy.port);
+  return { proxy, url: proxied.toString() };
+}

@@ -10,35 +10,13 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { BoundedCounters } from '../../../core/store/bounded-counters.js';
-import type { AddOptions } from '../../../core/store/counters.js';
-import { FakeSharedCounters } from '../../support/counters.js';
-
-/** While `dying`, every call is not applied and its connection dies (after 30 ms). Remembers ids. */
-class RememberingStore extends FakeSharedCounters {
-  readonly seen = new Set<string>();
-  dying = false;
-  override add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
-    return this.apply(key, by, undefined, ttlMs, options);
-  }
-  addOnce(key: string, by: number, callId: string, _rememberMs: number, ttlMs?: number, options?: AddOptions): Promise<number> {
-    return this.apply(key, by, callId, ttlMs, options);
-  }
-  private async apply(key: string, by: number, callId: string | undefined, ttlMs?: number, options?: AddOptions): Promise<number> {
-    if (this.dying) {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      throw new Error('Socket closed unexpectedly');
-    }
-    if (callId !== undefined && this.seen.has(callId)) return this.truth.get(key);
-    if (callId !== undefined) this.seen.add(callId);
-    return this.truth.add(key, by, ttlMs, options);
-  }
-}
+import { RememberingCounters } from '../../support/counters.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('review: BoundedCounters.close() with a call waiting to be sent again', () => {
+describe('BoundedCounters.close() with a call waiting to be sent again', () => {
   it('a settlement above the reservation (+30) whose connection died reaches the store when the gateway closes', async () => {
-    const store = new RememberingStore();
+    const store = new RememberingCounters();
     const counters = new BoundedCounters(store, silentLogger, 20);
     await counters.add('budget:k', 100, 60_000, { exact: true }); // the reservation
     store.dying = true;

@@ -12,11 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { BoundedCounters } from '../../../core/store/bounded-counters.js';
 import type { AddOptions } from '../../../core/store/counters.js';
-import { FakeSharedCounters } from '../../support/counters.js';
+import { RememberingCounters } from '../../support/counters.js';
 
-class Store extends FakeSharedCounters {
-  readonly seen = new Set<string>();
-  dying = false;
+class Store extends RememberingCounters {
   failKey: string | undefined;
   /** Holds the next copy of a call already seen-or-not with this amount until `release`. */
   holdAmount: number | undefined;
@@ -24,9 +22,9 @@ class Store extends FakeSharedCounters {
 
   override add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
     if (key === this.failKey) return Promise.reject(new Error('Socket closed unexpectedly'));
-    return this.apply(key, by, undefined, ttlMs, options);
+    return super.add(key, by, ttlMs, options);
   }
-  addOnce(key: string, by: number, callId: string, _rememberMs: number, ttlMs?: number, options?: AddOptions): Promise<number> {
+  override addOnce(key: string, by: number, callId: string, rememberMs: number, ttlMs?: number, options?: AddOptions): Promise<number> {
     if (!this.dying && by === this.holdAmount) {
       this.holdAmount = undefined;
       return new Promise((resolve) => {
@@ -39,22 +37,13 @@ class Store extends FakeSharedCounters {
         };
       });
     }
-    return this.apply(key, by, callId, ttlMs, options);
-  }
-  private async apply(key: string, by: number, callId: string | undefined, ttlMs?: number, options?: AddOptions): Promise<number> {
-    if (this.dying) {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      throw new Error('Socket closed unexpectedly');
-    }
-    if (callId !== undefined && this.seen.has(callId)) return this.truth.get(key);
-    if (callId !== undefined) this.seen.add(callId);
-    return this.truth.add(key, by, ttlMs, options);
+    return super.addOnce(key, by, callId, rememberMs, ttlMs, options);
   }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('review: a move and a copy of the same key answered together', () => {
+describe('a move and a copy of the same key answered together', () => {
   it('the store never holds less than was spent', async () => {
     const store = new Store();
     const counters = new BoundedCounters(store, silentLogger, 20);

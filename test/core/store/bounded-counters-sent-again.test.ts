@@ -7,43 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { BoundedCounters } from '../../../core/store/bounded-counters.js';
-import type { AddOptions } from '../../../core/store/counters.js';
-import { FakeSharedCounters } from '../../support/counters.js';
-
-/** The "Redis": `truth` holds what it applied; while `dying`, every call is applied or not (`landing`) and its connection dies. */
-class RememberingStore extends FakeSharedCounters {
-  readonly seen = new Set<string>();
-  dying = false;
-  landing = true;
-  copies = 0;
-
-  override add(key: string, by: number, ttlMs?: number, options?: AddOptions): Promise<number> {
-    return this.apply(key, by, undefined, ttlMs, options);
-  }
-  addOnce(key: string, by: number, callId: string, _rememberMs: number, ttlMs?: number, options?: AddOptions): Promise<number> {
-    if (this.seen.has(callId)) this.copies++;
-    return this.apply(key, by, callId, ttlMs, options);
-  }
-  private async apply(key: string, by: number, callId: string | undefined, ttlMs?: number, options?: AddOptions): Promise<number> {
-    const once = callId === undefined || !this.seen.has(callId);
-    if (this.dying) {
-      if (this.landing && once) {
-        if (callId) this.seen.add(callId);
-        await this.truth.add(key, by, ttlMs, options);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      throw new Error('Socket closed unexpectedly');
-    }
-    if (!once) return this.truth.get(key);
-    if (callId) this.seen.add(callId);
-    return this.truth.add(key, by, ttlMs, options);
-  }
-}
+import { RememberingCounters } from '../../support/counters.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits (up to 5 s: the mover ticks once a second) for the store to hold `value`. */
-async function storeHolds(store: RememberingStore, key: string, value: number): Promise<number> {
+async function storeHolds(store: RememberingCounters, key: string, value: number): Promise<number> {
   const deadline = Date.now() + 5000;
   while ((await store.truth.get(key)) !== value && Date.now() < deadline) await sleep(20);
   return store.truth.get(key);
@@ -52,12 +21,11 @@ const ONCE = { exactlyOnce: true } as const;
 
 describe('BoundedCounters: calls sent again under their id', () => {
   it('a give-back that never landed is sent again once the store answers, and counts once', async () => {
-    const store = new RememberingStore();
+    const store = new RememberingCounters();
     const counters = new BoundedCounters(store, silentLogger, 20); // sent again for 2.4 s
     try {
       await counters.add('budget:k', 100, 60_000, ONCE);
       store.dying = true;
-      store.landing = false;
       await counters.add('budget:k', -40, 60_000, ONCE);
       await sleep(1100); // the mover tried a copy while the store was still dying: it failed
       expect(await store.truth.get('budget:k')).toBe(100);
@@ -72,7 +40,8 @@ describe('BoundedCounters: calls sent again under their id', () => {
   });
 
   it('a give-back that landed, its answer lost, is sent again and counts once', async () => {
-    const store = new RememberingStore();
+    const store = new RememberingCounters();
+    store.landing = true;
     const counters = new BoundedCounters(store, silentLogger, 20);
     try {
       await counters.add('budget:k', 100, 60_000, ONCE);
@@ -89,12 +58,11 @@ describe('BoundedCounters: calls sent again under their id', () => {
   });
 
   it('an add not asked to count once is settled on the stricter side, as before', async () => {
-    const store = new RememberingStore();
+    const store = new RememberingCounters();
     const counters = new BoundedCounters(store, silentLogger, 20);
     try {
       await counters.add('budget:k', 100, 60_000);
       store.dying = true;
-      store.landing = false;
       await counters.add('budget:k', -40, 60_000);
       await sleep(100);
       store.dying = false;
@@ -106,12 +74,11 @@ describe('BoundedCounters: calls sent again under their id', () => {
   });
 
   it('is settled on the stricter side once the store may have forgotten its id', async () => {
-    const store = new RememberingStore();
+    const store = new RememberingCounters();
     const counters = new BoundedCounters(store, silentLogger, 5); // sent again for 0.6 s, one mover tick a second
     try {
       await counters.add('budget:k', 100, 60_000, ONCE);
       store.dying = true;
-      store.landing = false;
       await counters.add('budget:k', -40, 60_000, ONCE);
       await sleep(1500); // past the window while the store still fails
       store.dying = false;
@@ -124,12 +91,11 @@ describe('BoundedCounters: calls sent again under their id', () => {
   });
 
   it('is not sent again after its key was deleted', async () => {
-    const store = new RememberingStore();
+    const store = new RememberingCounters();
     const counters = new BoundedCounters(store, silentLogger, 20);
     try {
       await counters.add('budget:k', 100, 60_000, ONCE);
       store.dying = true;
-      store.landing = false;
       await counters.add('budget:k', -40, 60_000, ONCE);
       await sleep(100);
       store.dying = false;

@@ -15,26 +15,23 @@ import { silentLogger } from '../../../core/logger.js';
 import { BoundedCounters } from '../../../core/store/bounded-counters.js';
 import { connectRedis } from '../../../core/store/redis-connect.js';
 import { RedisCounters } from '../../../core/store/redis-counters.js';
-import { startStallableProxy } from '../../support/stallable-proxy.js';
+import { stallableRedis } from '../../support/stallable-proxy.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const PREFIX = `test:review-counters:late-copy:${process.pid}:${Date.now().toString(36)}:`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.skipIf(!REDIS_URL)('review: a copy that reaches Redis after its id was forgotten', () => {
+describe.skipIf(!REDIS_URL)('a copy that reaches Redis after its id was forgotten', () => {
   const closers: Array<() => Promise<unknown>> = [];
   afterAll(async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   });
 
   it('a give-back applied (its answer lost) counts once even if a copy lands late', async () => {
-    const url = new URL(REDIS_URL!);
-    const proxy = await startStallableProxy(url.hostname, Number(url.port || 6379));
+    const { proxy, url: proxied } = await stallableRedis(REDIS_URL!);
     closers.push(() => proxy.close());
-    const proxied = new URL(REDIS_URL!);
-    proxied.port = String(proxy.port);
-    const client = await connectRedis(proxied.toString(), silentLogger, 2000, 30_000);
-    const counters = new BoundedCounters(new RedisCounters(client, PREFIX), silentLogger, 10); // sent again 1.2 s, id kept 4.8 s
+    const client = await connectRedis(proxied, silentLogger, 2000, 30_000);
+    const counters = new BoundedCounters(new RedisCounters(client, PREFIX), silentLogger, 10); // sent again for 1.2 s, the id kept 151.2 s
     closers.push(async () => client.destroy(), () => counters.close());
     const direct = (await createClient({ url: REDIS_URL }).connect()) as RedisClientType;
     closers.push(async () => {

@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/logger.js';
 import { connectRedis } from '../../../core/store/redis-connect.js';
 import { watchRedisLiveness } from '../../../core/store/redis-liveness.js';
-import { startStallableProxy } from '../../support/stallable-proxy.js';
+import { stallableRedis } from '../../support/stallable-proxy.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,12 +27,9 @@ describe.skipIf(!REDIS_URL)('a Redis connection made anew on a dead path', () =>
   });
 
   it('is made again once the path works, and answers', async () => {
-    const url = new URL(REDIS_URL!);
-    const proxy = await startStallableProxy(url.hostname, Number(url.port || 6379));
+    const { proxy, url: proxied } = await stallableRedis(REDIS_URL!);
     closers.push(() => proxy.close());
-    const proxied = new URL(REDIS_URL!);
-    proxied.port = String(proxy.port);
-    const client = await connectRedis(proxied.toString(), silentLogger, 2000, 500);
+    const client = await connectRedis(proxied, silentLogger, 2000, 500);
     const stopWatching = watchRedisLiveness(client, silentLogger, { everyMs: 100, deadAfterMs: 300 });
     closers.push(async () => client.destroy(), async () => stopWatching());
     let readies = 0;

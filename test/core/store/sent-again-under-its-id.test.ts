@@ -21,7 +21,7 @@ import { connectRedis } from '../../../core/store/redis-connect.js';
 import { RedisCounters } from '../../../core/store/redis-counters.js';
 import { watchRedisLiveness } from '../../../core/store/redis-liveness.js';
 import { reserve, type BudgetWindow } from '../../../plugins/auth/budget.js';
-import { startStallableProxy, type StallableProxy } from '../../support/stallable-proxy.js';
+import { stallableRedis, type StallableProxy } from '../../support/stallable-proxy.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const PREFIX = `test:sent-again:${process.pid}:${Date.now().toString(36)}:`;
@@ -45,13 +45,10 @@ describe.skipIf(!REDIS_URL)('a call whose connection died with it in flight, on 
 
   /** Replica A reaches Redis through a proxy, with the store's liveness check (faster here); `direct` reads Redis itself. */
   async function replicaThroughProxy(): Promise<{ proxy: StallableProxy; replica: BoundedCounters; client: RedisClientType; direct: RedisClientType; readies: () => number }> {
-    const url = new URL(REDIS_URL!);
-    const proxy = await startStallableProxy(url.hostname, Number(url.port || 6379));
+    const { proxy, url: proxied } = await stallableRedis(REDIS_URL!);
     closers.push(() => proxy.close());
-    const proxied = new URL(REDIS_URL!);
-    proxied.port = String(proxy.port);
     // The store's own connection, with shorter waits (core/store/redis-connect.ts).
-    const client = await connectRedis(proxied.toString(), silentLogger, 2000, 500);
+    const client = await connectRedis(proxied, silentLogger, 2000, 500);
     let readies = 0;
     client.on('ready', () => readies++);
     const replica = new BoundedCounters(new RedisCounters(client, PREFIX), silentLogger, 100);
