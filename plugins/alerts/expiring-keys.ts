@@ -7,12 +7,14 @@
  * webhooks' queues.
  */
 import type { PluginHost } from 'llm-gateway/plugin';
-import { keyAdmin } from 'llm-gateway/plugins/auth';
+import { keyAdmin, type KeyView } from 'llm-gateway/plugins/auth';
 import type { FirstClaim } from './first-claim.js';
 import type { KeysAlert } from './messages.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+/** Keys read at once by the hourly look. */
+const SCAN_PAGE = 1_000;
 
 export function watchExpiringKeys(
   host: PluginHost,
@@ -25,14 +27,23 @@ export function watchExpiringKeys(
     const now = Date.now();
     // One replica a clock hour reads the keys; a reload within the hour does not read them again.
     if (!admin || !(await claims.claim(`key-scan:${Math.floor(now / HOUR)}`, (Math.floor(now / HOUR) + 1) * HOUR))) return;
-    const expiring = (await admin.list()).filter((key) => {
-      const expiresAt = key.expiresAt === undefined ? NaN : Date.parse(key.expiresAt);
-      return key.status === 'active' && expiresAt > now && expiresAt - now <= withinDays * DAY;
-    });
+    const expiring: KeyView[] = [];
+    // A page at a time: only the keys about to expire are held, however many keys there are.
+    let cursor: string | undefined;
+    do {
+      const page = await admin.page(SCAN_PAGE, cursor);
+      expiring.push(...page.keys.filter((key) => {
+        const expiresAt = key.expiresAt === undefined ? NaN : Date.parse(key.expiresAt);
+        return key.status === 'active' && expiresAt > now && expiresAt - now <= withinDays * DAY;
+      }));
+      cursor = page.next;
+    } while (cursor !== undefined);
     const claimName = (key: { id: string; expiresAt?: string }) => `key-expiring:${key.id}:${key.expiresAt}`;
     const told = await Promise.all(expiring.map((key) => claims.claim(claimName(key), Date.parse(key.expiresAt!))));
     const claimed = expiring.filter((_, i) => told[i]);
+    // Pages come newest first: keys expiring at the same moment are told in the order they were made.
     const keys = claimed
+      .reverse()
       .map((key) => ({ id: key.id, name: key.name, ...(key.team === undefined ? {} : { team: key.team }), expiresAt: new Date(key.expiresAt!).toISOString() }))
       .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
     // An alert no webhook took gives back its keys' claims: the next hour's look tells them again.

@@ -1,13 +1,14 @@
 /**
- * `/admin/keys`: create (the secret is in this answer only), list, show with what it has spent,
+ * `/admin/keys`: create (the secret is in this answer only), list (a page at a time, newest first), show with what it has spent,
  * change (models, limits, budgets), rotate (a new secret, in that answer only) and revoke; and
  * `/admin/teams`: each team given a budget, with what its keys have spent against it, and
  * `PUT`/`DELETE /admin/teams/:team` to give one a budget while running, or take it back. The door (the auth plugin's gate) has already checked the admin key.
  */
-import { type PluginHost, notFound, readJsonBody } from 'llm-gateway/plugin';
+import { type PluginHost, invalidRequest, notFound, readJsonBody } from 'llm-gateway/plugin';
 import type { Store } from 'llm-gateway/store';
 import { budgetWindows, spent, teamBudgetWindows } from './budget.js';
 import { parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget } from './key-spec.js';
+import { MAX_PAGE_SIZE } from './key-list.js';
 import type { KeyStore, KeyView } from './keys.js';
 import type { TeamBudget, TeamBudgets } from './team-budgets.js';
 import { windowCount } from './limits.js';
@@ -98,7 +99,9 @@ export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: TeamBudget
     method: 'GET',
     path: '/admin/keys',
     handler: async (http) => {
-      http.body = { object: 'list', data: await keys.list() };
+      const { limit, cursor } = listQuery(http.query);
+      const page = await keys.page(limit, cursor);
+      http.body = { object: 'list', data: page.keys, has_more: page.next !== undefined, next_cursor: page.next ?? null };
     },
   });
   host.route({
@@ -119,6 +122,19 @@ export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: TeamBudget
       http.body = key;
     },
   });
+}
+
+/** Keys a page of `GET /admin/keys` holds unless `limit` says otherwise. */
+const PAGE_SIZE = 100;
+
+/** `?limit&cursor` of `GET /admin/keys`, each given once. */
+function listQuery(query: Record<string, string | string[] | undefined>): { limit: number; cursor?: string } {
+  for (const name of ['limit', 'cursor']) {
+    if (Array.isArray(query[name])) throw invalidRequest(`${name} may be given once.`, name);
+  }
+  const limit = query.limit === undefined ? PAGE_SIZE : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalidRequest(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`, 'limit');
+  return query.cursor === undefined ? { limit } : { limit, cursor: String(query.cursor) };
 }
 
 /** A rotation may come without a body, or with an empty one (no grace period). */

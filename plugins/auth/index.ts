@@ -28,7 +28,8 @@ import { addKeyRoutes, keyUsage, teamUsage, type KeyUsage, type TeamUsage } from
 import { reportRefusal, spendReporter } from './budget-events.js';
 import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, teamBudgetWindows, type BudgetWindow, type Reservation } from './budget.js';
 import { newKeySchema } from './key-spec.js';
-import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyBudget, type KeyPatch, type KeyView, type NewKey } from './keys.js';
+import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyBudget, type KeyPage, type KeyPatch, type KeyView, type NewKey } from './keys.js';
+import { MAX_PAGE_SIZE } from './key-list.js';
 import { TeamBudgets, type TeamBudget } from './team-budgets.js';
 import { configTeamBudgets } from './config-teams.js';
 import { ModelNotice, UNMEASURED, UNPRICED } from './model-notices.js';
@@ -117,7 +118,10 @@ function countersOf(key: { id: string }): { rpm: string; tpm: string; bucket: st
 
 /** Gateway keys for other plugins (the dashboard): the same operations as `/admin/keys`, never a hash. */
 export interface KeyAdmin {
+  /** Every key, newest first (read a page at a time; a store with many keys answers slowly). */
   list(): Promise<KeyView[]>;
+  /** Up to `limit` keys (1 to 1,000), newest first, below `cursor` (an earlier page's `next`), or from the newest. */
+  page(limit: number, cursor?: string): Promise<KeyPage>;
   get(id: string): Promise<KeyView | undefined>;
   /** The secret is in this answer only. */
   create(spec: NewKey): Promise<{ key: KeyView; secret: string }>;
@@ -181,6 +185,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     addKeyRoutes(host, keys, teamBudgets);
     host.provide(keyAdmin, {
       list: () => keys.list(),
+      page: (limit, cursor) => keys.page(Math.min(Math.max(1, Math.trunc(limit)), MAX_PAGE_SIZE), cursor),
       get: (id) => keys.get(id),
       create: (spec) => keys.create(spec),
       update: (id, patch) => keys.update(id, patch),
@@ -421,7 +426,7 @@ function limited(message: string, code: string, retryAfterSeconds: number): Gate
 }
 
 export { KeyStore } from './keys.js';
-export type { GatewayKey, KeyView, NewKey, KeyPatch, KeyLimits, KeyBudget, KeyRecords } from './keys.js';
+export type { GatewayKey, KeyPage, KeyView, NewKey, KeyPatch, KeyLimits, KeyBudget, KeyRecords } from './keys.js';
 export type { KeyUsage, TeamUsage } from './admin-routes.js';
 export type { BudgetSpend, BudgetRefusal, BudgetState } from './budget-events.js';
 export { parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget } from './key-spec.js';

@@ -9,6 +9,7 @@
 import { LRUCache } from 'lru-cache';
 import { GatewayError } from 'llm-gateway/plugin';
 import { drawFree, withinMs, type Counters, type Store, type TypedKv } from 'llm-gateway/store';
+import { KeyPlaces, LIST_BATCH, MAX_PAGE_SIZE, MAX_SLOT_STEPS, SLOTS, parseCursor } from './key-list.js';
 import { hashSecret, newKeyId, newSecret } from './secrets.js';
 
 /** How long a request waits on the store for a key before the cache or a 503 answers. */
@@ -68,6 +69,12 @@ export type KeyPatch = { [F in 'name' | 'expiresAt' | 'team' | 'metadata' | 'mod
 /** A key as the admin API and the CLI show it: never a hash. */
 export type KeyView = Omit<GatewayKey, 'hash' | 'previous'> & { status: 'active' | 'revoked' | 'expired'; previous?: { preview: string; until: string } };
 
+/** A page of keys, newest first, and the cursor of the next page (absent on the last one). */
+export interface KeyPage {
+  keys: KeyView[];
+  next?: string;
+}
+
 /** The longest grace period a rotated key's old secret may have: a week. */
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
 
@@ -91,11 +98,6 @@ export function keyStateOf(store: Store): KeyState {
   return { kv: store.kv<KeyRecords>('keys'), counters: store.counters, exclusive: (name, work) => store.exclusive(name, work) };
 }
 
-/** The counter slots are drawn from. */
-const SLOTS = 'keys:slots';
-/** Bound on slots drawn for one key, and on slots read past the counter while listing. */
-const MAX_SLOT_STEPS = 1_000;
-
 export class KeyStore {
   private readonly known = new LRUCache<string, { key: GatewayKey; until: number }>({ max: KNOWN_KEYS_CAP });
   private readonly unknown = new LRUCache<string, { key: undefined; until: number }>({ max: UNKNOWN_KEYS_CAP });
@@ -110,6 +112,7 @@ export class KeyStore {
   private readonly kv: TypedKv<KeyRecords>;
   private readonly counters: Counters;
   private readonly exclusive: Store['exclusive'];
+  private readonly places: KeyPlaces;
 
   constructor(
     state: KeyState,
@@ -117,6 +120,7 @@ export class KeyStore {
     private readonly now: () => number = Date.now,
   ) {
     ({ kv: this.kv, counters: this.counters, exclusive: this.exclusive } = state);
+    this.places = new KeyPlaces(this.kv, this.counters);
   }
 
   /** A new key has an id of its own and takes a slot no other holds: nothing to exclude. */
@@ -130,22 +134,31 @@ export class KeyStore {
   }
 
   /**
-   * Every key. Read LIST_BATCH records at a time: the requests' key lookups share the store's
-   * connection, and a read of every record at once (tens of thousands on Redis) kept them waiting
-   * past their deadline.
+   * A page of keys, newest first: up to `limit`, below `cursor` (a page's `next`), or from the
+   * newest. A cursor this store did not give out is refused (400).
    */
-  async list(): Promise<KeyView[]> {
-    const last = await this.counters.get(SLOTS);
-    const [legacy, slotted, beyond] = await Promise.all([
-      this.kv.get('index'),
-      inBatches(Array.from({ length: last }, (_, i) => i + 1), (slot) => this.kv.get(`slot:${slot}`)),
-      this.slotsAfter(last),
-    ]);
-    const ids = new Set([...(legacy ?? []), ...slotted.filter((id) => id !== undefined), ...beyond]);
-    const records = (await inBatches([...ids], (id) => this.kv.get(`id:${id}`))).filter((k): k is GatewayKey => k !== undefined);
+  async page(limit: number, cursor?: string): Promise<KeyPage> {
+    const place = cursor === undefined ? undefined : parseCursor(cursor);
+    if (cursor !== undefined && place === undefined) {
+      throw new GatewayError('invalid_request', "The cursor is not one this API gave out (a page's next_cursor).", { param: 'cursor', code: 'invalid_cursor' });
+    }
+    const { ids, next } = await this.places.page(limit, place);
+    const records = (await inBatches(ids, (id) => this.kv.get(`id:${id}`))).filter((k): k is GatewayKey => k !== undefined);
     // The revocation marks of keys whose record does not say revoked (see withRevocation), a hundred at a time too.
     const marks = await inBatches(records, async (key): Promise<string | undefined> => (key.revokedAt ? undefined : this.kv.get(`revoked:${key.id}`)));
-    return records.map((key, i) => this.view(withRevocation(key, marks[i])));
+    return { keys: records.map((key, i) => this.view(withRevocation(key, marks[i]))), ...(next === undefined ? {} : { next }) };
+  }
+
+  /** Every key, newest first, read a page at a time (the CLI's `keys list`). */
+  async list(): Promise<KeyView[]> {
+    const all: KeyView[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const { keys, next } = await this.page(MAX_PAGE_SIZE, cursor);
+      all.push(...keys);
+      if (next === undefined) return all;
+      cursor = next;
+    }
   }
 
   async get(id: string): Promise<KeyView | undefined> {
@@ -249,17 +262,6 @@ export class KeyStore {
     return drawFree(this.counters, SLOTS, async (slot) => (await this.kv.get(`slot:${slot}`)) !== undefined, MAX_SLOT_STEPS);
   }
 
-  /** Keys in slots past this process's counter (created by another process that counted ahead). */
-  private async slotsAfter(last: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (let slot = last + 1; slot <= last + MAX_SLOT_STEPS; slot++) {
-      const id = await this.kv.get(`slot:${slot}`);
-      if (id === undefined) break;
-      ids.push(id);
-    }
-    return ids;
-  }
-
   /**
    * The key a secret belongs to, revoked and expired ones included (the caller says why it
    * refuses), and only under its current secret, or the one before it during its grace. When the store cannot answer within a bounded wait, a key verified before is still
@@ -350,10 +352,6 @@ export class KeyStore {
   }
 }
 
-/** Records read at once by `list`. */
-const LIST_BATCH = 100;
-
-/** `Promise.all(items.map(read))`, LIST_BATCH at a time, in order. */
 /**
  * A key's record, revoked if its revocation mark says so though the record does not: a replica of
  * a build before the marks (2026-12-05), during a rolling upgrade, writes back an update it read
@@ -363,6 +361,7 @@ function withRevocation(key: GatewayKey, mark: string | undefined): GatewayKey {
   return !key.revokedAt && mark ? { ...key, revokedAt: mark } : key;
 }
 
+/** `Promise.all(items.map(read))`, LIST_BATCH at a time, in order. */
 async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += LIST_BATCH) out.push(...(await Promise.all(items.slice(i, i + LIST_BATCH).map(read))));

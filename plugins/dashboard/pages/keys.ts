@@ -1,13 +1,13 @@
 /**
- * Gateway keys (when gateway:auth is configured): create one (its secret shown once, in the answer
+ * Gateway keys (when gateway:auth is configured), newest first, fifty a page: create one (its secret shown once, in the answer
  * to that request only), rotate one (its new secret shown the same way), revoke one, edit its budgets, limits and allowed models; what each key
  * spent today and this month against its budget, and what each team spent this month (against the
  * team's budget, where `auth({ teams })` or this page gives it one); give a team a budget, change
  * it, or take back one given here.
  */
 import type { Context as KoaContext } from 'koa';
-import { invalidRequest } from 'llm-gateway/plugin';
-import { keyAdmin, parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget, type KeyAdmin } from 'llm-gateway/plugins/auth';
+import { invalidRequest, isGatewayError } from 'llm-gateway/plugin';
+import { keyAdmin, parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget, type KeyAdmin, type KeyPage } from 'llm-gateway/plugins/auth';
 import { usageLogService } from 'llm-gateway/plugins/usage-logger';
 import { compact, numberField, readForm, textField, typedForm, type PageKit } from '../kit.js';
 
@@ -17,7 +17,7 @@ export function keyPages(kit: PageKit) {
   async function view(http: KoaContext, extra: Record<string, unknown> = {}) {
     const admin = host.tryResolve(keyAdmin);
     if (!admin) return kit.page(http, 'keys', { title: 'Keys', active: 'keys', auth: false, ...extra });
-    const keys = await admin.list();
+    const { keys, next, cursor, error } = await pageOf(admin, http.method === 'GET' ? http.query.cursor : undefined);
     const rows = await usageInBatches(keys, (key) => admin.usage(key));
     const log = host.tryResolve(usageLogService);
     const now = new Date();
@@ -39,8 +39,11 @@ export function keyPages(kit: PageKit) {
       title: 'Keys',
       active: 'keys',
       auth: true,
-      keys: rows.reverse(),
+      keys: rows,
+      olderKeys: next,
+      paged: cursor !== undefined,
       teams: teamRows,
+      ...(error === undefined ? {} : { error }),
       ...extra,
     });
   }
@@ -121,6 +124,20 @@ export function keyPages(kit: PageKit) {
       return { notice: `Key ${key.name} revoked: requests with it are refused from now on (on other replicas within the auth cache time).` };
     }),
   };
+}
+
+/** Keys a page shows, newest first: the page reads each one's usage. */
+const KEYS_PER_PAGE = 50;
+
+/** The page of keys below `cursor` (the Older keys link's), or the newest when it is absent or not one the page gave out. */
+async function pageOf(admin: KeyAdmin, cursor: string | string[] | undefined): Promise<KeyPage & { cursor?: string; error?: string }> {
+  if (typeof cursor !== 'string') return admin.page(KEYS_PER_PAGE);
+  try {
+    return { ...(await admin.page(KEYS_PER_PAGE, cursor)), cursor };
+  } catch (error) {
+    if (!isGatewayError(error) || error.kind !== 'invalid_request') throw error;
+    return { ...(await admin.page(KEYS_PER_PAGE)), error: `${error.message} The newest keys are shown.` };
+  }
 }
 
 /** Keys whose usage is read at once: each is four counter reads, which on Redis share the connection with requests' key lookups. */
