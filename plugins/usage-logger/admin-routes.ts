@@ -13,6 +13,11 @@ import type { LogQuery, StatusClass, UsageBucket, UsageGroupKey, UsageLog, Usage
 
 const GROUP_KEYS: readonly UsageGroupKey[] = ['provider', 'model', 'keyId', 'team'];
 const DAY = 86_400_000;
+/**
+ * Groups `/admin/usage` answers at most: every group is a row read into memory and sent (a key and
+ * a minute each, over a month of many keys, would be millions).
+ */
+const MAX_USAGE_GROUPS = 10_000;
 
 export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
   host.route({
@@ -34,8 +39,16 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
         ...(q.bucket ? { bucket: q.bucket as UsageBucket } : {}),
         ...(q.percentiles === 'true' ? { percentiles: true } : {}),
         ...filters(q),
+        maxGroups: MAX_USAGE_GROUPS + 1,
       };
       const data = await log.aggregate(query);
+      if (data.length > MAX_USAGE_GROUPS) {
+        throw invalidRequest(
+          `The query has more than ${MAX_USAGE_GROUPS.toLocaleString('en-US')} groups: narrow from and to, take a coarser bucket, group by fewer keys, or filter (keyId, team, provider, model).`,
+          'groupBy',
+          'too_many_groups',
+        );
+      }
       if (q.format === 'csv') {
         http.type = 'text/csv; charset=utf-8';
         http.set('content-disposition', `attachment; filename="usage-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}.csv"`);

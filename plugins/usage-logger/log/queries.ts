@@ -121,7 +121,8 @@ export function aggregateStatement(table: string, query: UsageQuery, dialect: Di
     `SUM(cost_usd) AS cost_usd, SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced, ` +
     `AVG(latency_ms) AS avg_latency, AVG(ttft_ms) AS avg_ttft, ${percentiles} FROM r` +
     (groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : '') +
-    ` ORDER BY ${[...(bucket ? ['bucket'] : []), 'requests DESC', ...keys.map((k) => `${k} NULLS FIRST`)].join(', ')}`;
+    ` ORDER BY ${[...(bucket ? ['bucket'] : []), 'requests DESC', ...keys.map((k) => `${k} NULLS FIRST`)].join(', ')}` +
+    (query.maxGroups === undefined ? '' : ` LIMIT ${params.add(query.maxGroups)}`);
   return { text, values: params.values };
 }
 

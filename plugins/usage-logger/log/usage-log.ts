@@ -31,6 +31,12 @@ export interface UsageQuery extends UsageFilter {
   bucket?: UsageBucket;
   /** Also compute p50/p95 latency; costs a sort of the range, so the dashboard asks only when it shows them. */
   percentiles?: boolean;
+  /**
+   * At most this many groups are read (the largest first within each bucket, as ordered). A
+   * query whose groups are keyed by client input (keys, teams, models) over minute buckets can
+   * have millions; the admin API asks for one more than it answers, to refuse such a query.
+   */
+  maxGroups?: number;
 }
 
 export interface UsageAggregate {

@@ -91,3 +91,41 @@ describe('admin logs route: a database that fails during paging', () => {
     expect({ status: second.status, body }).toMatchObject({ status: first.status });
   });
 });
+
+describe('admin usage routes: a query with more groups than an answer holds', () => {
+  /*
+   * Groups keyed by client input (keys, teams, models) over minute buckets can number millions over
+   * a month; before, every one was read into memory and sent in one body. The route reads one more
+   * than it answers (`maxGroups`) and refuses the query when it gets it.
+   */
+  const logAnswering = (groups: number, asked: Array<number | undefined>): UsageLog =>
+    ({
+      write: () => undefined,
+      flush: async () => undefined,
+      aggregate: async (query: { maxGroups?: number }) => {
+        asked.push(query.maxGroups);
+        return Array.from({ length: Math.min(groups, query.maxGroups ?? Infinity) }, (_, i) => ({ keyId: `key-${i}`, requests: 1 }));
+      },
+      list: async () => ({ records: [], nextCursor: null }),
+      prune: async () => 0,
+      stats: () => ({ queued: 0, written: 0, failedWrites: 0, dropped: 0 }),
+      close: async () => undefined,
+    }) as unknown as UsageLog;
+
+  it('answers 10,000 groups, and refuses 10,001 with a 400 saying how to narrow it', async () => {
+    const asked: Array<number | undefined> = [];
+    const fits = await gatewayOver(logAnswering(10_000, asked));
+    const ok = await fetch(`${fits.url}/admin/usage?groupBy=keyId&bucket=minute`, asAdmin);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { data: unknown[] }).data).toHaveLength(10_000);
+    const over = await gatewayOver(logAnswering(2_000_000, asked));
+    for (const format of ['json', 'csv']) {
+      const res = await fetch(`${over.url}/admin/usage?groupBy=keyId&bucket=minute&format=${format}`, asAdmin);
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { type: string; code: string; message: string } };
+      expect(error).toMatchObject({ type: 'invalid_request_error', code: 'too_many_groups' });
+      expect(error.message).toMatch(/more than 10,000 groups: narrow from and to/);
+    }
+    expect(asked).toEqual([10_001, 10_001, 10_001]);
+  });
+});

@@ -337,6 +337,20 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       expect(await log.aggregate({ from: at(3 * DAY), to: at(4 * DAY) })).toEqual([]);
     });
 
+    it('reads at most maxGroups groups, the largest first', async () => {
+      const log = await open();
+      const at = (ms: number) => new Date(DAY1 + ms);
+      // key-0 makes one request, key-1 two, … key-4 five.
+      for (let key = 0; key < 5; key++) {
+        for (let n = 0; n <= key; n++) log.write(usageRecord({ startedAt: at(HOUR + key * 1000 + n), keyId: `key-${key}` }));
+      }
+      await log.flush();
+      const all = await log.aggregate({ from: at(0), to: at(DAY), groupBy: ['keyId'] });
+      expect(all.map((r) => r.keyId)).toEqual(['key-4', 'key-3', 'key-2', 'key-1', 'key-0']);
+      const capped = await log.aggregate({ from: at(0), to: at(DAY), groupBy: ['keyId'], maxGroups: 3 });
+      expect(capped.map((r) => [r.keyId, r.requests])).toEqual([['key-4', 5], ['key-3', 4], ['key-2', 3]]);
+    });
+
     it('computes nearest-rank p50 and p95 latency per group when asked', async () => {
       const log = await open();
       for (let i = 1; i <= 20; i++) log.write(usageRecord({ startedAt: new Date(DAY1 + i), provider: 'openai', latencyMs: i * 10 }));
