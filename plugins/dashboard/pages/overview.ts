@@ -13,7 +13,7 @@ const RANGES: Record<string, { label: string; ms: number; bucket: UsageBucket }>
   '24h': { label: 'last day', ms: 86_400_000, bucket: 'hour' },
   '30d': { label: 'last 30 days', ms: 30 * 86_400_000, bucket: 'day' },
 };
-type Figures = { log: boolean; totals?: ReturnType<typeof summary>; charts?: string[]; rows?: unknown[] };
+type Figures = { log: boolean; totals?: ReturnType<typeof summary>; charts?: string[]; rows?: unknown[]; unanswered?: string };
 
 const BUCKET_MS: Record<UsageBucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
@@ -21,8 +21,9 @@ export function overviewPages(kit: PageKit) {
   const { host } = kit;
 
   /**
-   * The usage figures of each range, shared for a few seconds: every open tab refreshes, and the
-   * percentiles sort the range, so ten tabs must not mean ten sorts. Three ranges: bounded.
+   * The usage figures of each range, shared while they are computed and for a few seconds after:
+   * every open tab refreshes, and the percentiles sort the range, so ten tabs must not mean ten
+   * sorts. Three ranges: bounded.
    */
   const recent = new Map<string, { until: number; figures: Promise<Figures> }>();
   const figuresOf = (rangeKey: string): Promise<Figures> => {
@@ -30,8 +31,14 @@ export function overviewPages(kit: PageKit) {
     const hit = recent.get(rangeKey);
     if (hit && hit.until > now) return hit.figures;
     const figures = computeFigures(rangeKey);
-    recent.set(rangeKey, { until: now + kit.shareMs, figures });
-    figures.catch(() => recent.delete(rangeKey));
+    // Shared until a few seconds after they are in: over a month of a large log they take longer
+    // than a tab's refresh, and each refresh began them again while the last was still running.
+    const shared = { until: Infinity, figures };
+    recent.set(rangeKey, shared);
+    figures.then(
+      () => void (shared.until = Date.now() + kit.shareMs),
+      () => recent.get(rangeKey) === shared && recent.delete(rangeKey),
+    );
     return figures;
   };
 
@@ -71,7 +78,10 @@ export function overviewPages(kit: PageKit) {
     // admin API's CSV): in the refreshed part, so that its range starts where the figures' does.
     const csv = new URLSearchParams({ format: 'csv', groupBy: 'provider,model,keyId,team', bucket: range.bucket, from: new Date(Date.now() - range.ms).toISOString() });
     const base = { rangeKey, ranges: Object.entries(RANGES).map(([key, r]) => ({ key, label: r.label })), csvHref: host.tryResolve(usageLogService) ? `/admin/usage?${csv}` : undefined, panels, refreshedAt: new Date().toISOString().slice(11, 19) };
-    return { ...base, ...(await figuresOf(rangeKey)) };
+    // A log that cannot answer for this range (busy, or its query ran past its bound: a month of a
+    // large SQLite log) is said on the page, which still shows the rest and refreshes.
+    const figures = await figuresOf(rangeKey).catch((error: Error): Figures => ({ log: true, unanswered: error.message }));
+    return { ...base, ...figures };
   }
 
   return {

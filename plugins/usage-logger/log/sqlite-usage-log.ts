@@ -11,6 +11,7 @@ import type { BatchOptions } from './batcher.js';
 import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
 import { insertText, type Dialect, type Statement } from './queries.js';
 import { BODY_COLUMNS, USAGE_COLUMNS, USAGE_TABLE, storableJson, storableText, type Row } from './rows.js';
+import { BoundedReads, DEFAULT_READ_LIMITS, type ReadLimits } from './sqlite-reads.js';
 import { ROWS_PER_SLICE, SLICES_IN_FLIGHT, SqlUsageLog } from './sql-usage-log.js';
 
 const HOUR_MS = 3_600_000;
@@ -172,6 +173,8 @@ export interface SqliteUsageLogOptions {
   batch?: BatchOptions;
   /** How long a statement waits for another process's write lock (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** How long a query may run and wait for those before it, and how many may wait (sqlite-reads.ts). */
+  readLimits?: Partial<ReadLimits>;
 }
 
 export class SqliteUsageLog extends SqlUsageLog {
@@ -187,9 +190,14 @@ export class SqliteUsageLog extends SqlUsageLog {
     private readonly reader: SqliteConnection,
     logger: Logger,
     batch: BatchOptions | undefined,
+    readLimits: Partial<ReadLimits> | undefined,
   ) {
     super(USAGE_TABLE, SQLITE_DIALECT, logger, batch, sqliteInsert(USAGE_TABLE, ROWS_PER_SLICE));
+    this.reads = new BoundedReads(reader, { ...DEFAULT_READ_LIMITS, ...readLimits });
   }
+
+  /** The reader's queries, one at a time and each bounded. */
+  private readonly reads: BoundedReads;
 
   /** Opens (creating the file and its directory) without migrating; openUsageLog migrates. */
   static async open(options: SqliteUsageLogOptions): Promise<SqliteUsageLog> {
@@ -209,10 +217,10 @@ export class SqliteUsageLog extends SqlUsageLog {
       // when it ends; this connection runs nothing else that keeps temporary data (the reader's
       // queries, whose sorts can be as large as the log, keep SQLite's default).
       await writer.exec('PRAGMA temp_store = MEMORY');
-      if (file === ':memory:') return new SqliteUsageLog(writer, writer, options.logger, options.batch);
+      if (file === ':memory:') return new SqliteUsageLog(writer, writer, options.logger, options.batch, options.readLimits);
       const reader = await SqliteConnection.open(file, busyTimeoutMs);
       opened.push(reader);
-      return new SqliteUsageLog(writer, reader, options.logger, options.batch);
+      return new SqliteUsageLog(writer, reader, options.logger, options.batch, options.readLimits);
     } catch (error) {
       await Promise.all(opened.map((connection) => connection.close().catch(() => undefined)));
       // SQLite's own errors name no file, and a gateway has two.
@@ -245,7 +253,7 @@ export class SqliteUsageLog extends SqlUsageLog {
   }
 
   protected rows(statement: Statement): Promise<Row[]> {
-    return this.reader.all(statement.text, statement.values);
+    return this.reads.all(statement.text, statement.values);
   }
 
   protected execute(statement: Statement): Promise<number> {
@@ -355,6 +363,10 @@ class SqliteConnection {
     return new Promise((resolvePromise, reject) =>
       this.db.all<Row>(sql, params, (error, rows) => (error ? reject(error) : resolvePromise(rows))),
     );
+  }
+
+  interrupt(): void {
+    this.db.interrupt();
   }
 
   /** Prepared statements are finalized first: SQLite refuses to close a connection that still has them. */
