@@ -185,7 +185,10 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     addKeyRoutes(host, keys, teamBudgets);
     host.provide(keyAdmin, {
       list: () => keys.list(),
-      page: (limit, cursor) => keys.page(Math.min(Math.max(1, Math.trunc(limit)), MAX_PAGE_SIZE), cursor),
+      page: (limit, cursor) => {
+        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new GatewayError('invalid_request', `limit must be an integer from 1 to ${MAX_PAGE_SIZE} (found ${limit}).`, { param: 'limit' });
+        return keys.page(limit, cursor);
+      },
       get: (id) => keys.get(id),
       create: (spec) => keys.create(spec),
       update: (id, patch) => keys.update(id, patch),

@@ -8,7 +8,8 @@
  * and the legacy entry at `i` is at `i - (length - 1)` (0 for the last one, negative before it),
  * so walking down from the highest slot reaches the legacy keys last, the oldest of all. A cursor is
  * that number: the next page starts below it. Keys created while a client pages take higher slots,
- * above the first page, and never push a key onto a page twice.
+ * above the first page, and never push a key onto a page twice. Each create also leaves a mark of
+ * its slot (`top`), where the first page starts looking for the newest.
  */
 import type { Counters, TypedKv } from 'llm-gateway/store';
 import type { KeyRecords } from './keys.js';
@@ -34,38 +35,55 @@ export class KeyPlaces {
     private readonly counters: Counters,
   ) {}
 
-  /** Up to `limit` ids below `cursor` (from the newest when absent). */
-  async page(limit: number, cursor?: number): Promise<IdPage> {
-    let legacy: readonly string[] | undefined;
-    const legacyIndex = async () => (legacy ??= (await this.kv.get('index')) ?? []);
-    // A cursor above every slot (made up, or from another store) starts at the top, not at a
-    // long walk down through slots no key ever held.
-    let place = Math.min(await this.top(), cursor === undefined ? Infinity : cursor - 1);
+  /**
+   * Up to `limit` ids below `cursor` (from the newest when absent). A cursor past 0 is the slot of
+   * the last key of the page before, which holds a key for good (keys are revoked, never deleted):
+   * one that holds none was not given out here, and is refused.
+   */
+  async page(limit: number, cursor?: number): Promise<IdPage | undefined> {
+    if (cursor !== undefined && cursor > 0 && (await this.kv.get(`slot:${cursor}`)) === undefined) return undefined;
+    let place = cursor === undefined ? await this.top() : cursor - 1;
     const found: Array<{ id: string; place: number }> = [];
     const seen = new Set<string>();
     // One more than asked for: whether another page follows is known here, not by a page that
-    // turns out empty.
+    // turns out empty. The first read is what the page needs; past slots a failed create left
+    // empty, a whole batch at a time, so that holes cost no round trip each.
+    let batch = Math.min(LIST_BATCH, limit + 1);
     while (found.length <= limit && place >= 1) {
-      const places = Array.from({ length: Math.min(LIST_BATCH, limit + 1 - found.length, place) }, (_, i) => place - i);
+      const places = Array.from({ length: Math.min(batch, place) }, (_, i) => place - i);
       const ids = await Promise.all(places.map((slot) => this.kv.get(`slot:${slot}`)));
-      ids.forEach((id, i) => id !== undefined && !seen.has(id) && (seen.add(id), found.push({ id, place: places[i]! })));
+      for (let i = 0; i < ids.length && found.length <= limit; i++) {
+        const id = ids[i];
+        if (id !== undefined && !seen.has(id)) (seen.add(id), found.push({ id, place: places[i]! }));
+      }
       place -= places.length;
+      batch = LIST_BATCH;
     }
-    if (found.length <= limit) {
-      const index = await legacyIndex();
-      for (let i = index.length - 1 + place; i >= 0 && found.length <= limit; i--, place--) {
-        if (!seen.has(index[i]!)) (seen.add(index[i]!), found.push({ id: index[i]!, place }));
+    // Past the slots (place is 0 then, or below it where the cursor was a legacy key's): the keys
+    // made before slots, newest first.
+    if (found.length <= limit && place < 1) {
+      const index = (await this.kv.get('index')) ?? [];
+      for (let i = index.length - 1 + place; i >= 0 && found.length <= limit; i--) {
+        const id = index[i]!;
+        if (!seen.has(id)) (seen.add(id), found.push({ id, place: i - (index.length - 1) }));
       }
     }
     const page = found.slice(0, limit);
     return found.length > limit ? { ids: page.map((f) => f.id), next: String(page.at(-1)!.place) } : { ids: page.map((f) => f.id) };
   }
 
-  /** The highest slot taken: the counter, or past it where another process counted ahead. */
+  /**
+   * The highest slot taken. The counter and the mark each create leaves (`top`) say about where it
+   * is, and the slots past them are read until one is empty. The mark is read strictly (a store
+   * that does not answer fails the page): the counter alone, on Redis, is answered from this
+   * process's own count when Redis is slow, 0 in a replica that never drew a slot, and a page
+   * began a thousand keys down.
+   */
   private async top(): Promise<number> {
-    const last = await this.counters.get(SLOTS);
-    let slot = last;
-    while (slot < last + MAX_SLOT_STEPS && (await this.kv.get(`slot:${slot + 1}`)) !== undefined) slot++;
+    const [counted, marked] = await Promise.all([this.counters.get(SLOTS), this.kv.get('top')]);
+    const hint = Math.max(counted, marked ?? 0);
+    let slot = hint;
+    while (slot < hint + MAX_SLOT_STEPS && (await this.kv.get(`slot:${slot + 1}`)) !== undefined) slot++;
     return slot;
   }
 }

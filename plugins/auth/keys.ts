@@ -82,6 +82,8 @@ export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
 export interface KeyRecords {
   /** The list of keys created before slots: one array written read-modify-write, so only read now. */
   index: string[];
+  /** The slot of a key created lately, where a listing starts looking for the newest (plugins/auth/key-list.ts). */
+  top: number;
   /** A key's place in the list, one record each: keys created at once never overwrite each other's. */
   [slot: `slot:${number}`]: string;
   [id: `id:${string}`]: GatewayKey;
@@ -129,7 +131,11 @@ export class KeyStore {
     const key: GatewayKey = { ...spec, id: newKeyId(), preview: `${secret.slice(0, 7)}…`, hash: hashSecret(secret), createdAt: new Date(this.now()).toISOString() };
     await this.kv.set(`id:${key.id}`, key);
     await this.kv.set(`hash:${key.hash}`, key.id);
-    await this.kv.set(`slot:${await this.freeSlot()}`, key.id);
+    const slot = await this.freeSlot();
+    await this.kv.set(`slot:${slot}`, key.id);
+    // Where a listing starts looking for the newest key. Creates at once may leave a lower slot
+    // last: the listing reads on past the mark.
+    await this.kv.set('top', slot);
     return { key: this.view(key), secret };
   }
 
@@ -139,10 +145,11 @@ export class KeyStore {
    */
   async page(limit: number, cursor?: string): Promise<KeyPage> {
     const place = cursor === undefined ? undefined : parseCursor(cursor);
-    if (cursor !== undefined && place === undefined) {
+    const found = cursor === undefined || place !== undefined ? await this.places.page(limit, place) : undefined;
+    if (found === undefined) {
       throw new GatewayError('invalid_request', "The cursor is not one this API gave out (a page's next_cursor).", { param: 'cursor', code: 'invalid_cursor' });
     }
-    const { ids, next } = await this.places.page(limit, place);
+    const { ids, next } = found;
     const records = (await inBatches(ids, (id) => this.kv.get(`id:${id}`))).filter((k): k is GatewayKey => k !== undefined);
     // The revocation marks of keys whose record does not say revoked (see withRevocation), a hundred at a time too.
     const marks = await inBatches(records, async (key): Promise<string | undefined> => (key.revokedAt ? undefined : this.kv.get(`revoked:${key.id}`)));

@@ -14,10 +14,11 @@ import { compact, numberField, readForm, textField, typedForm, type PageKit } fr
 export function keyPages(kit: PageKit) {
   const { host } = kit;
 
-  async function view(http: KoaContext, extra: Record<string, unknown> = {}) {
+  /** `pageCursor`: the page to show, a GET's `?cursor=`, or after an action the page its form was on. */
+  async function view(http: KoaContext, extra: Record<string, unknown> = {}, pageCursor: unknown = http.query.cursor) {
     const admin = host.tryResolve(keyAdmin);
     if (!admin) return kit.page(http, 'keys', { title: 'Keys', active: 'keys', auth: false, ...extra });
-    const { keys, next, cursor, error } = await pageOf(admin, http.method === 'GET' ? http.query.cursor : undefined);
+    const { keys, next, cursor, error } = await pageOf(admin, pageCursor);
     const rows = await usageInBatches(keys, (key) => admin.usage(key));
     const log = host.tryResolve(usageLogService);
     const now = new Date();
@@ -42,6 +43,7 @@ export function keyPages(kit: PageKit) {
       keys: rows,
       olderKeys: next,
       paged: cursor !== undefined,
+      cursor,
       teams: teamRows,
       ...(error === undefined ? {} : { error }),
       ...extra,
@@ -66,12 +68,15 @@ export function keyPages(kit: PageKit) {
 
   const act = (work: (admin: KeyAdmin, http: KoaContext, form: URLSearchParams) => Promise<Record<string, unknown>>) => async (http: KoaContext) => {
     const form = await readForm(http);
+    // A key's forms carry the page they are on, which is shown again after the change; the
+    // create and team forms carry none (the newest page).
+    const cursor = textField(form, 'cursor');
     const admin = host.tryResolve(keyAdmin);
-    if (!admin) return view(http, { error: 'Keys need the gateway:auth plugin.' });
+    if (!admin) return view(http, { error: 'Keys need the gateway:auth plugin.' }, cursor);
     try {
-      await view(http, await work(admin, http, form));
+      await view(http, await work(admin, http, form), cursor);
     } catch (error) {
-      await view(http, { error: (error as Error).message, typed: typedForm(http, form) });
+      await view(http, { error: (error as Error).message, typed: typedForm(http, form) }, cursor);
     }
   };
 
@@ -130,7 +135,7 @@ export function keyPages(kit: PageKit) {
 const KEYS_PER_PAGE = 50;
 
 /** The page of keys below `cursor` (the Older keys link's), or the newest when it is absent or not one the page gave out. */
-async function pageOf(admin: KeyAdmin, cursor: string | string[] | undefined): Promise<KeyPage & { cursor?: string; error?: string }> {
+async function pageOf(admin: KeyAdmin, cursor: unknown): Promise<KeyPage & { cursor?: string; error?: string }> {
   if (typeof cursor !== 'string') return admin.page(KEYS_PER_PAGE);
   try {
     return { ...(await admin.page(KEYS_PER_PAGE, cursor)), cursor };

@@ -81,10 +81,9 @@ describe('pages of keys', () => {
     expect((await keys.page(1)).keys[0]!.id).toBe(late[0]);
   });
 
-  it('start from the newest for a cursor above every slot, and refuse one the store did not give out', async () => {
-    const made = await create(3);
-    expect((await keys.page(10, '999999999999999')).keys.map((k) => k.id)).toEqual([...made].reverse());
-    for (const cursor of ['abc', '1.5', '', '1e3', '99999999999999999999']) {
+  it('refuse a cursor the store did not give out: not a number, or a slot that holds no key', async () => {
+    await create(3);
+    for (const cursor of ['abc', '1.5', '', '1e3', '99999999999999999999', '999999999999999', '4']) {
       await expect(keys.page(10, cursor), cursor).rejects.toMatchObject({ kind: 'invalid_request', param: 'cursor' });
     }
   });
