@@ -2,6 +2,11 @@
  * `GET /admin/keys` and the dashboard's Keys page a page at a time, on the SQLite store a default
  * install keeps keys in. Before: every key in one answer (and on one page of the dashboard, each
  * with its usage read), however many there were.
+ *
+ * Acting on a key from an older page of the dashboard's Keys page shows that page again. Before
+ * its fix (a review of 5aacc87; it failed before): the Save, Rotate and Revoke forms carried no
+ * cursor, and every action answered with the fifty newest keys, without the row acted on (for a
+ * key twenty pages down, twenty clicks after each action).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +18,7 @@ import { mockProvider, startMockUpstream, type MockUpstream } from '../support/m
 
 const ADMIN = 'admin-keys-pages-admin-key-0123456789';
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+const bearer = { authorization: `Bearer ${ADMIN}` };
 const KEYS = 120;
 
 let dir: string;
@@ -114,5 +120,65 @@ describe("the dashboard's Keys page", () => {
     expect(names(html)[0]).toBe(`user-${KEYS - 1}`);
     expect(html).toContain('The cursor is not one this API gave out');
     expect(html).not.toContain('<script>');
+  });
+});
+
+const unescape = (s: string) => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+
+/** What the browser sends for the form in `html` whose action ends with `suffix`: its action and its fields. */
+function formOf(html: string, id: string, suffix: string): { action: string; body: URLSearchParams } {
+  const row = new RegExp(`<tr id="key-${id}"[\\s\\S]*?</tr>`).exec(html)?.[0];
+  expect(row, `row of ${id}`).toBeDefined();
+  const form = [...row!.matchAll(/<form([^>]*)>([\s\S]*?)<\/form>/g)].find((m) => new RegExp(`action="[^"]*${suffix}(\\?[^"]*)?"`).test(m[1]!));
+  expect(form, `${suffix} form`).toBeDefined();
+  const action = unescape(/action="([^"]*)"/.exec(form![1]!)![1]!);
+  const body = new URLSearchParams();
+  for (const input of form![2]!.matchAll(/<input([^>]*)>/g)) {
+    const name = /name="([^"]*)"/.exec(input[1]!)?.[1];
+    if (name) body.append(name, unescape(/value="([^"]*)"/.exec(input[1]!)?.[1] ?? ''));
+  }
+  for (const select of form![2]!.matchAll(/<select[^>]*name="([^"]*)"[^>]*>\s*<option value="([^"]*)"/g)) body.append(select[1]!, select[2]!);
+  return { action, body };
+}
+
+describe("an action on an older page of the dashboard's Keys page", () => {
+  it.each([
+    ['revoke', '/revoke', 'revoked'],
+    ['rotate', '/rotate', 'active'],
+  ])('%s answers with the page the key is on, showing the key', async (_what, suffix, status) => {
+    const first = await (await fetch(`${gw.url}/dashboard/keys`, { headers: bearer })).text();
+    const cursor = /href="[^"]*\/keys\?cursor=([^"]+)" rel="next"/.exec(first)?.[1];
+    expect(cursor).toBeDefined();
+    const second = await (await fetch(`${gw.url}/dashboard/keys?cursor=${cursor}`, { headers: bearer })).text();
+    // An old key, on the second page only.
+    const id = suffix === '/revoke' ? made[30]! : made[25]!;
+    expect(second).toContain(`id="key-${id}"`);
+    const { action, body } = formOf(second, id, suffix);
+    const res = await fetch(new URL(action, gw.url), {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    // The action itself went through.
+    expect(html).toContain(suffix === '/revoke' ? 'revoked: requests with it are refused' : 'has a new secret');
+    // Expected: the second page again, with the key's row (now revoked / rotated) and the
+    // Newest keys link; actual: the fifty newest keys, without it.
+    expect(html).toContain(`<tr id="key-${id}" class="${status}"`);
+    expect(html).toContain('Newest keys');
+  });
+
+  it('saving an edit from the older page shows the key saved', async () => {
+    const first = await (await fetch(`${gw.url}/dashboard/keys`, { headers: bearer })).text();
+    const cursor = /href="[^"]*\/keys\?cursor=([^"]+)" rel="next"/.exec(first)![1]!;
+    const second = await (await fetch(`${gw.url}/dashboard/keys?cursor=${cursor}`, { headers: bearer })).text();
+    const id = made[23]!;
+    const { action, body } = formOf(second, id, `/keys/${id}`);
+    body.set('rpm', '42');
+    const res = await fetch(new URL(action, gw.url), { method: 'POST', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' }, body });
+    const html = await res.text();
+    expect(html).toContain('saved.');
+    expect(html).toContain(`<tr id="key-${id}"`);
   });
 });
