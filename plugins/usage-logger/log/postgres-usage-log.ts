@@ -11,6 +11,7 @@ import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migratio
 import { insertText, type Dialect, type Statement } from './queries.js';
 import { USAGE_TABLE, storableJson, type Row, type UsageColumn } from './rows.js';
 import { SqlUsageLog } from './sql-usage-log.js';
+import { BoundedReads, POSTGRES_READ_LIMITS } from './bounded-reads.js';
 
 /** How long a failed batch's ROLLBACK, and the pool's end at close, are waited for. */
 const ROLLBACK_WAIT_MS = 1000;
@@ -102,6 +103,8 @@ function postgresInsert(table: string): (rows: ReadonlyArray<readonly unknown[]>
 
 export class PostgresUsageLog extends SqlUsageLog {
   private readonly pool: pg.Pool;
+  /** The admin API's and the dashboard's queries, on half the pool's connections at most: the batches keep the rest. */
+  private readonly reads: BoundedReads;
   private readonly schemaName: string;
   private readonly schema: string;
 
@@ -123,6 +126,11 @@ export class PostgresUsageLog extends SqlUsageLog {
       ...options.pool,
       connectionString: options.connectionString,
     });
+    const connections = options.pool?.max ?? 4;
+    this.reads = new BoundedReads(
+      { all: async (sql, params) => (await this.pool.query<Row>(sql, params)).rows },
+      { ...POSTGRES_READ_LIMITS, concurrency: Math.max(1, Math.floor(connections / 2)) },
+    );
     // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the gateway.
     this.pool.on('error', (error) => this.logger.warn('usage log: idle Postgres connection failed', { error }));
     // The pool hears only its idle clients: one checked out (a batch whose query timed out) whose
@@ -168,8 +176,8 @@ export class PostgresUsageLog extends SqlUsageLog {
     }
   }
 
-  protected async rows(statement: Statement): Promise<Row[]> {
-    return (await this.pool.query<Row>(statement.text, statement.values)).rows;
+  protected rows(statement: Statement): Promise<Row[]> {
+    return this.reads.all(statement.text, statement.values);
   }
 
   protected async execute(statement: Statement): Promise<number> {

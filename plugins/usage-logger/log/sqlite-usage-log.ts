@@ -11,7 +11,7 @@ import type { BatchOptions } from './batcher.js';
 import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
 import { insertText, type Dialect, type Statement } from './queries.js';
 import { BODY_COLUMNS, USAGE_COLUMNS, USAGE_TABLE, storableJson, storableText, type Row } from './rows.js';
-import { BoundedReads, DEFAULT_READ_LIMITS, type ReadLimits } from './sqlite-reads.js';
+import { BoundedReads, SQLITE_READ_LIMITS, type ReadLimits } from './bounded-reads.js';
 import { ROWS_PER_SLICE, SLICES_IN_FLIGHT, SqlUsageLog } from './sql-usage-log.js';
 
 const HOUR_MS = 3_600_000;
@@ -173,7 +173,7 @@ export interface SqliteUsageLogOptions {
   batch?: BatchOptions;
   /** How long a statement waits for another process's write lock (default 5000 ms). */
   busyTimeoutMs?: number;
-  /** How long a query may run and wait for those before it, and how many may wait (sqlite-reads.ts). */
+  /** How long a query may run and wait for those before it, and how many may wait (bounded-reads.ts). */
   readLimits?: Partial<ReadLimits>;
 }
 
@@ -193,7 +193,7 @@ export class SqliteUsageLog extends SqlUsageLog {
     readLimits: Partial<ReadLimits> | undefined,
   ) {
     super(USAGE_TABLE, SQLITE_DIALECT, logger, batch, sqliteInsert(USAGE_TABLE, ROWS_PER_SLICE));
-    this.reads = new BoundedReads(reader, { ...DEFAULT_READ_LIMITS, ...readLimits });
+    this.reads = new BoundedReads(reader, { ...SQLITE_READ_LIMITS, ...readLimits });
   }
 
   /** The reader's queries, one at a time and each bounded. */

@@ -148,3 +148,31 @@ describe.skipIf(!DATABASE_URL)('postgres usage log, database specifics', () => {
     expect(stats.dropped).toBeGreaterThanOrEqual(8);
   });
 });
+
+describe.skipIf(!DATABASE_URL)('postgres usage log, slow queries beside the writes', () => {
+  /*
+   * Before (it failed before): the admin API's and the dashboard's queries took connections from
+   * the pool of four the batches write on. Four at once (the Overview's three and the Keys page's
+   * team figures), each up to the 10 s statement timeout over a large log, left a batch no
+   * connection: it waited for one, and past its 5 s connect timeout failed and was queued again.
+   * Now queries run on half the pool at most, two at a time.
+   */
+  it('a batch is written while four slow queries run', async () => {
+    const log = await openUsageLog(DATABASE_URL!, { logger: silentLogger, schema: freshSchema() });
+    try {
+      const query = (log as unknown as { rows(statement: { text: string; values: unknown[] }): Promise<unknown[]> }).rows.bind(log);
+      let readsDone = 0;
+      const reads = Promise.all(Array.from({ length: 4 }, () => query({ text: 'SELECT pg_sleep(1.5)', values: [] }).then(() => readsDone++)));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      log.write(usageRecord({ requestId: 'beside-slow-queries' }));
+      await log.flush();
+      // Written before any query was over (two of them had not even started). Before: only once
+      // one of them had given its connection back.
+      expect(readsDone).toBe(0);
+      expect((await log.list({ requestId: 'beside-slow-queries' })).records).toHaveLength(1);
+      await reads;
+    } finally {
+      await log.close();
+    }
+  }, 20_000);
+});

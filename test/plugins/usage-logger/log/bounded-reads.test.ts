@@ -1,5 +1,5 @@
 /**
- * The SQLite usage log's queries one at a time, each bounded (plugins/usage-logger/log/sqlite-reads.ts).
+ * The SQLite usage log's queries one at a time, each bounded (plugins/usage-logger/log/bounded-reads.ts).
  *
  * Before: `sqlite3` ran every query asked at once, each whole on a thread of libuv's pool of four.
  * Over three million rows (a month at about one request a second) the dashboard's Overview for 30
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../core/logger.js';
-import { BoundedReads, type SqliteReader } from '../../../../plugins/usage-logger/log/sqlite-reads.js';
+import { BoundedReads, type Reader } from '../../../../plugins/usage-logger/log/bounded-reads.js';
 import { SqliteUsageLog } from '../../../../plugins/usage-logger/log/sqlite-usage-log.js';
 import { DAY1, HOUR, usageRecord } from './records.js';
 
@@ -22,7 +22,7 @@ function heldReader() {
   const running: Array<{ sql: string; end: (rows: never[]) => void; fail: (error: Error) => void }> = [];
   let most = 0;
   let interrupts = 0;
-  const reader: SqliteReader = {
+  const reader: Reader = {
     all: (sql) =>
       new Promise((end, fail) => {
         running.push({ sql, end, fail });
@@ -43,7 +43,7 @@ function heldReader() {
 describe('BoundedReads', () => {
   it('runs the queries asked at once one after another', async () => {
     const held = heldReader();
-    const reads = new BoundedReads(held.reader, { runMs: 60_000, waitMs: 60_000, queued: 8 });
+    const reads = new BoundedReads(held.reader, { concurrency: 1, runMs: 60_000, waitMs: 60_000, queued: 8 });
     const answers = ['a', 'b', 'c', 'd'].map((sql) => reads.all(sql, []));
     await new Promise((r) => setTimeout(r, 10));
     expect(held.running.map((q) => q.sql)).toEqual(['a']);
@@ -54,7 +54,7 @@ describe('BoundedReads', () => {
 
   it('interrupts a query that runs past runMs, with a 503 that says what to ask instead, and runs the next', async () => {
     const held = heldReader();
-    const reads = new BoundedReads(held.reader, { runMs: 50, waitMs: 60_000, queued: 8 });
+    const reads = new BoundedReads(held.reader, { concurrency: 1, runMs: 50, waitMs: 60_000, queued: 8 });
     const long = reads.all('long', []);
     const next = reads.all('next', []);
     await expect(long).rejects.toMatchObject({ status: 503, code: 'usage_query_timeout', message: expect.stringMatching(/ran past 0\.05 s and was stopped: ask for a shorter range/) });
@@ -67,7 +67,7 @@ describe('BoundedReads', () => {
 
   it('refuses a query that waited waitMs for those before it, and never runs it', async () => {
     const held = heldReader();
-    const reads = new BoundedReads(held.reader, { runMs: 60_000, waitMs: 50, queued: 8 });
+    const reads = new BoundedReads(held.reader, { concurrency: 1, runMs: 60_000, waitMs: 50, queued: 8 });
     const first = reads.all('first', []);
     const waiting = reads.all('waiting', []);
     await expect(waiting).rejects.toMatchObject({ status: 503, code: 'usage_log_busy', message: expect.stringMatching(/waited 0\.05 s/) });
@@ -82,12 +82,11 @@ describe('BoundedReads', () => {
 
   it('refuses at once past `queued` waiting queries', async () => {
     const held = heldReader();
-    const reads = new BoundedReads(held.reader, { runMs: 60_000, waitMs: 60_000, queued: 2 });
-    const first = reads.all('1', []);
-    const second = reads.all('2', []);
-    await expect(reads.all('3', [])).rejects.toMatchObject({ code: 'usage_log_busy', message: expect.stringMatching(/2 queries are already waiting/) });
-    for (let i = 0; i < 2; i++) await held.endFirst();
-    await Promise.all([first, second]);
+    const reads = new BoundedReads(held.reader, { concurrency: 1, runMs: 60_000, waitMs: 60_000, queued: 2 });
+    const asked = ['1', '2', '3'].map((sql) => reads.all(sql, [])); // one runs, two wait
+    await expect(reads.all('4', [])).rejects.toMatchObject({ code: 'usage_log_busy', message: expect.stringMatching(/2 queries are already waiting/) });
+    for (let i = 0; i < 3; i++) await held.endFirst();
+    await Promise.all(asked);
   });
 });
 
@@ -162,4 +161,23 @@ describe('a SQLite usage log too large to query within its bound', () => {
       await log.close();
     }
   }, 60_000);
+});
+
+describe('BoundedReads on a reader that is not interrupted (PostgreSQL)', () => {
+  it('runs up to `concurrency` at once, the rest in turn', async () => {
+    const held = heldReader();
+    const reads = new BoundedReads({ all: held.reader.all }, { concurrency: 2, waitMs: 60_000, queued: 8 });
+    const answers = ['a', 'b', 'c'].map((sql) => reads.all(sql, []));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(held.running.map((q) => q.sql)).toEqual(['a', 'b']);
+    await held.endFirst();
+    expect(held.running.map((q) => q.sql)).toEqual(['b', 'c']);
+    for (let i = 0; i < 2; i++) await held.endFirst();
+    await Promise.all(answers);
+    expect(held.most()).toBe(2);
+  });
+
+  it('refuses a reader that can be interrupted more than one query at once (an interrupt stops them all)', () => {
+    expect(() => new BoundedReads(heldReader().reader, { concurrency: 2, runMs: 1_000, waitMs: 1_000, queued: 1 })).toThrow(/one query at a time/);
+  });
 });
