@@ -157,9 +157,14 @@ export function readAggregates(rows: readonly Row[], query: UsageQuery): UsageAg
     }));
 }
 
-export function pruneStatement(table: string, olderThan: Date, dialect: Dialect): Statement {
+/** Up to `rows` of the records started before `olderThan`, the oldest first, found by the (started_at, request_id) index. */
+export function pruneStatement(table: string, olderThan: Date, rows: number, dialect: Dialect): Statement {
   const params = new Params(dialect);
-  return { text: `DELETE FROM ${table} WHERE started_at < ${params.add(dialect.time(olderThan))}`, values: params.values };
+  const before = params.add(dialect.time(olderThan));
+  return {
+    text: `DELETE FROM ${table} WHERE request_id IN (SELECT request_id FROM ${table} WHERE started_at < ${before} ORDER BY started_at LIMIT ${params.add(rows)})`,
+    values: params.values,
+  };
 }
 
 /** The cursor is opaque to clients: the last record's (startedAt, requestId), base64url JSON. */

@@ -25,6 +25,9 @@ import type { LogQuery, UsageAggregate, UsageLog, UsageLogStats, UsageQuery } fr
  */
 export const ROWS_PER_SLICE = 16;
 
+/** Records one statement of `prune` deletes: well within PostgreSQL's statement timeout, and a short hold of SQLite's writer. */
+export const PRUNE_ROWS_AT_ONCE = 5_000;
+
 /**
  * Most body text a slice's rows carry between them (characters), so that its main-thread work
  * (bodies capped, redacted and serialised, the slice turned into JSON) stays about a millisecond
@@ -108,8 +111,20 @@ export abstract class SqlUsageLog implements UsageLog {
     return { records, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
   }
 
-  prune(olderThan: Date): Promise<number> {
-    return this.execute(pruneStatement(this.table, olderThan, this.dialect));
+  /**
+   * Deletes the records started before `olderThan`, `rowsAtOnce` a statement, the oldest first.
+   * One DELETE of every such record ran past PostgreSQL's 10 s statement timeout once there were
+   * a few million (measured: six million rows, six hours at about 280 requests a second, failed
+   * at 10 s; in statements of 5,000 they went in 77 s), every time, so the log was never pruned
+   * again; on SQLite it held the writer, and the batches waited, for as long.
+   */
+  async prune(olderThan: Date, rowsAtOnce = PRUNE_ROWS_AT_ONCE): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const now = await this.execute(pruneStatement(this.table, olderThan, rowsAtOnce, this.dialect));
+      deleted += now;
+      if (now < rowsAtOnce || this.closing) return deleted;
+    }
   }
 
   stats(): UsageLogStats {

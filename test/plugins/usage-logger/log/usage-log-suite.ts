@@ -2,7 +2,7 @@
  * The behaviour every usage-log backend must share, run once per backend by its own test file:
  * round trips, batching, pagination, filters, aggregates, pruning and the queue bound.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BatchOptions } from '../../../../plugins/usage-logger/log/batcher.js';
 import type { UsageRecord } from '../../../../plugins/usage-logger/log/record.js';
 import type { SqlUsageLog } from '../../../../plugins/usage-logger/log/sql-usage-log.js';
@@ -391,6 +391,24 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       expect(await log.prune(new Date(DAY1 - 3 * DAY))).toBe(2);
       expect((await log.list({})).records.map((r) => r.requestId)).toEqual([kept.requestId]);
       expect(await log.prune(new Date(DAY1 - 3 * DAY))).toBe(0);
+    });
+
+    it('prunes a statement of a few thousand records at a time, the oldest first', async () => {
+      // Before (it failed before): one DELETE of every old record, which over a busy log ran past
+      // PostgreSQL's statement timeout every time (the log was never pruned again).
+      const log = await open();
+      const records = Array.from({ length: 7 }, (_, i) => usageRecord({ startedAt: new Date(DAY1 - (10 - i) * DAY) }));
+      for (const record of records) log.write(record);
+      await log.flush();
+      const execute = vi.spyOn(log as unknown as { execute(statement: { text: string }): Promise<number> }, 'execute');
+      try {
+        expect(await log.prune(new Date(DAY1 - 4 * DAY), 2)).toBe(6);
+        const deletes = execute.mock.calls.filter(([statement]) => statement.text.startsWith('DELETE'));
+        expect(deletes).toHaveLength(4); // 2, 2, 2, then 0
+      } finally {
+        execute.mockRestore();
+      }
+      expect((await log.list({})).records.map((r) => r.requestId)).toEqual([records[6]!.requestId]);
     });
 
     it('has its migrations applied once; running them again is a no-op', async () => {
