@@ -68,6 +68,8 @@ export interface TypedKv<Shape extends object> {
   /** `ttlMs`: the value expires that much later; without it, it lives until deleted. */
   set<K extends keyof Shape & string>(key: K, value: Shape[K], ttlMs?: number): Promise<boolean>;
   delete(key: keyof Shape & string): Promise<boolean>;
+  /** Deletes them all in one call to the store (one statement on SQLite, one DEL on Redis). */
+  deleteMany(keys: ReadonlyArray<keyof Shape & string>): Promise<boolean>;
 }
 
 
@@ -217,6 +219,7 @@ function boundedKv<Shape extends object>(kv: TypedKv<Shape>): TypedKv<Shape> {
     get: (key) => withinMs(KV_WAIT_MS, kv.get(key)),
     set: (key, value, ttlMs) => withinMs(KV_WAIT_MS, kv.set(key, value, ttlMs)),
     delete: (key) => withinMs(KV_WAIT_MS, kv.delete(key)),
+    deleteMany: (keys) => withinMs(KV_WAIT_MS, kv.deleteMany(keys)),
   };
 }
 
@@ -224,7 +227,7 @@ function exclusiveOn(leases: Leases): Store['exclusive'] {
   return (name, work) => exclusively(leases, name, work);
 }
 
-/** Keyv's get, set (with a TTL in ms) and delete are the typed view's, as they are. */
+/** Keyv's get, set (with a TTL in ms), delete and deleteMany are the typed view's, as they are. */
 function typed<Shape extends object>(keyv: Keyv): TypedKv<Shape> {
   return keyv as unknown as TypedKv<Shape>;
 }

@@ -18,6 +18,7 @@
  */
 import type { Logger } from 'llm-gateway/plugin';
 import { withinMs, type Counters, type TypedKv } from 'llm-gateway/store';
+import { DeletesBehind } from './deletes-behind.js';
 import type { CacheEntry } from './entry.js';
 
 /** What every replica knows of an entry without reading it. */
@@ -88,6 +89,8 @@ export class CacheEntries {
   private lossesSeen = 0;
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
+  /** Entries that left the view, deleted from the store behind. */
+  private readonly deletes: DeletesBehind<`e:${string}`>;
 
   constructor(
     private readonly kv: TypedKv<Shape>,
@@ -95,7 +98,9 @@ export class CacheEntries {
     private readonly options: EntriesOptions,
     private readonly listener: EntryListener,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.deletes = new DeletesBehind((keys) => kv.deleteMany(keys), options.storeTimeoutMs);
+  }
 
   /** Reads the log's recent records (in the background: the gateway does not wait for it), then follows it. */
   start(): Promise<void> {
@@ -111,6 +116,7 @@ export class CacheEntries {
 
   /** The entry under `key`, if it is alive: undefined when absent, expired or the store fails (throws then). */
   async get(key: string): Promise<CacheEntry | undefined> {
+    if (this.deletes.has(`e:${key}`)) return undefined;
     const entry = await withinMs(this.options.storeTimeoutMs, this.kv.get(`e:${key}`));
     if (!entry || entry.expiresAt <= Date.now()) return undefined;
     const meta = this.view.get(key);
@@ -126,6 +132,7 @@ export class CacheEntries {
     // evicted every other entry first.
     if (!this.fits(meta)) return;
     const ttl = entry.expiresAt - entry.createdAt;
+    this.deletes.keep(`e:${meta.key}`);
     await withinMs(this.options.storeTimeoutMs, this.kv.set(`e:${meta.key}`, entry, ttl));
     this.remember(meta);
     try {
@@ -146,9 +153,17 @@ export class CacheEntries {
     // Everything the view holds now was made before this clear, whatever the wall clock says (one
     // stepped back since an entry was made would spare it: `DELETE /v1/cache` deleting nothing).
     const removed = this.applyClear(filter, at, MADE_HERE_NOW);
-    await Promise.all(removed.map((meta) => withinMs(this.options.storeTimeoutMs, this.kv.delete(`e:${meta.key}`)).catch(() => false)));
+    // Gone to lookups here at once; from the store a batch at a time, while the record tells the
+    // other replicas. Answered once they are gone from the store, where every replica reads them.
+    this.deletes.delete(removed.map((meta) => `e:${meta.key}` as const));
     await this.append({ op: 'clear', filter, at });
+    await this.deletes.settled();
     return removed.length;
+  }
+
+  /** Settles once the store has been asked to delete every entry that left so far. */
+  deleted(): Promise<void> {
+    return this.deletes.settled();
   }
 
   /** Entries alive now, for the stats and the semantic index. */
@@ -261,7 +276,7 @@ export class CacheEntries {
     if (record.op === 'clear') {
       if (this.late.size > 0) this.clearsSince.push({ seq, filter: record.filter, at: record.at, until: latest(this.late.values()) });
       // The replica that cleared may not have known every entry yet: what this one knows goes too.
-      for (const meta of this.applyClear(record.filter, record.at)) void withinMs(this.options.storeTimeoutMs, this.kv.delete(`e:${meta.key}`)).catch(() => false);
+      this.deletes.delete(this.applyClear(record.filter, record.at).map((meta) => `e:${meta.key}` as const));
     } else if (!this.view.has(record.meta.key) && record.meta.expiresAt > Date.now() && !this.clearedSince(seq, record.meta)) this.remember(record.meta);
   }
 
@@ -315,7 +330,7 @@ export class CacheEntries {
     for (const meta of this.view.values()) {
       if (this.view.size <= this.options.maxEntries && this.bytes <= this.options.maxBytes) return;
       this.forget(meta);
-      void withinMs(this.options.storeTimeoutMs, this.kv.delete(`e:${meta.key}`)).catch(() => false);
+      this.deletes.delete([`e:${meta.key}`]);
     }
   }
 

@@ -141,6 +141,7 @@ describe('a dashboard session while the store does not answer, on a clock', () =
       get: async (key) => (answering ? records.get(key) : new Promise<never>(() => undefined)),
       set: async (key, value) => (answering ? (records.set(key, value), true) : Promise.reject(new Error('down'))),
       delete: async (key) => (answering ? records.delete(key) : Promise.reject(new Error('down'))),
+      deleteMany: async (keys) => (answering ? keys.map((key) => records.delete(key)).some(Boolean) : Promise.reject(new Error('down'))),
     };
     const logger = { debug() {}, info() {}, warn() {}, error() {} } as unknown as ConstructorParameters<typeof LiveSessions>[1];
     const live = new LiveSessions(kv, logger, 5_000, 60_000, () => now);

@@ -16,6 +16,7 @@ function countingKv() {
     get: async (key) => (counter.gets++, data.get(key) as never),
     set: async (key, value) => (data.set(key, value), true),
     delete: async (key) => data.delete(key),
+    deleteMany: async (keys) => keys.map((key) => data.delete(key)).some(Boolean),
   };
   return { kv, counter };
 }
@@ -122,6 +123,7 @@ describe('a change while the key is being read', () => {
       },
       set: async (key, value, ttlMs) => (data.set(key, value), control.ttls.set(key, ttlMs), true),
       delete: async (key) => data.delete(key),
+      deleteMany: async (keys) => keys.map((key) => data.delete(key)).some(Boolean),
     };
     const leases = new LocalLeases();
     const clock = { now: 1_000_000 };

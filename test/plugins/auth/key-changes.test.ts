@@ -244,6 +244,7 @@ function slowed(kv: TypedKv<KeyRecords>, ms: number): TypedKv<KeyRecords> {
     get: (key) => late(() => kv.get(key)),
     set: (key, value, ttlMs) => late(() => kv.set(key, value, ttlMs)),
     delete: (key) => late(() => kv.delete(key)),
+    deleteMany: (keys) => late(() => kv.deleteMany(keys)),
   };
 }
 
@@ -256,5 +257,6 @@ function holding(kv: TypedKv<KeyRecords>, prefix: string, until: Promise<void>):
       return kv.set(key, value, ttlMs);
     },
     delete: (key) => kv.delete(key),
+    deleteMany: (keys) => kv.deleteMany(keys),
   };
 }

@@ -26,6 +26,7 @@ describe('dashboard: a logout while a check of the session is in flight', () => 
       },
       set: async (key, value) => (records.set(key, value), true),
       delete: async (key) => (deleteFails ? Promise.reject(new Error('down')) : records.delete(key)),
+      deleteMany: async (keys) => (deleteFails ? Promise.reject(new Error('down')) : keys.map((key) => records.delete(key)).some(Boolean)),
     };
     const logger = { debug() {}, info() {}, warn() {}, error() {} } as unknown as ConstructorParameters<typeof LiveSessions>[1];
     const live = new LiveSessions(kv, logger, 5_000, 60_000, () => now);

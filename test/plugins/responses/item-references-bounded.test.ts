@@ -27,6 +27,7 @@ describe('item references and the stored records they read', () => {
       },
       set: (key, value, ttl) => inner.set(key, value, ttl),
       delete: (key) => inner.delete(key),
+      deleteMany: (keys) => inner.deleteMany(keys),
     };
     const responses = new ResponseStore(kv, { ttlMs: 3_600_000, maxBytes: 8 * 1024 * 1024, logger: silentLogger });
     // A record of about 1 MB, holding a small item beside a large one.
