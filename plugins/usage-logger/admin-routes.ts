@@ -82,10 +82,12 @@ export function addUsageRoutes(host: PluginHost, log: UsageLog): void {
       const q = singleValues(http.query);
       const limit = q.limit === undefined ? undefined : Number(q.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500)) throw invalidRequest('limit must be an integer from 1 to 500.', 'limit');
+      if (q.bodies !== undefined && q.bodies !== 'true' && q.bodies !== 'false') throw invalidRequest("bodies must be 'true' or 'false'.", 'bodies');
       const query: LogQuery = {
         ...logFilters(q),
         ...(q.cursor ? { cursor: q.cursor } : {}),
         ...(limit ? { limit } : {}),
+        ...(q.bodies === 'false' ? { bodies: false } : {}),
       };
       // Only the cursor's reading is the client's to mend: a database that fails is a 5xx, cursor or not.
       if (q.cursor) {

@@ -62,7 +62,7 @@ export const usageLogger = definePlugin<UsageLoggerOptions, typeof defaults>({
       bodies: {
         type: 'object',
         additionalProperties: false,
-        properties: { request: { type: 'boolean' }, response: { type: 'boolean' }, maxBytes: { type: 'integer', minimum: 0 } },
+        properties: { request: { type: 'boolean' }, response: { type: 'boolean' }, maxBytes: { type: 'integer', minimum: 0, maximum: 1_048_576 } },
       },
       redact: { type: 'array', items: { type: 'string', minLength: 1 } },
       retentionDays: { type: 'integer', minimum: 1 },

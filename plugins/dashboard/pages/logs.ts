@@ -30,6 +30,8 @@ export function logPages(kit: PageKit) {
       const to = date(q.to, 'to');
       const query: LogQuery = {
         limit: PAGE,
+        // The list shows no bodies (a record's own page does): not read, not held.
+        bodies: false,
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
         ...(q.provider ? { provider: q.provider } : {}),
@@ -51,7 +53,7 @@ export function logPages(kit: PageKit) {
       const filters = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== ''));
       const next = page.nextCursor ? `${kit.base}/logs?${new URLSearchParams([...filters, ['cursor', page.nextCursor]])}` : undefined;
       // Every record these filters match, as a file (the admin API's export), the dates as the page read them (UTC).
-      const { limit: _limit, cursor: _cursor, statusClass, ...matching } = query;
+      const { limit: _limit, cursor: _cursor, bodies: _bodies, statusClass, ...matching } = query;
       const exported = new URLSearchParams(
         Object.entries({ ...matching, ...(statusClass ? { status: statusClass } : {}) }).map(([name, value]): [string, string] => [name, value instanceof Date ? value.toISOString() : String(value)]),
       );

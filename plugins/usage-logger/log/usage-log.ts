@@ -86,6 +86,11 @@ export interface LogQuery extends UsageFilter {
   cursor?: string | null;
   /** Default 100, at most 500. */
   limit?: number;
+  /**
+   * With the request and response bodies (the default). Without them (`false`) a page is read and
+   * sent without the largest part of its records: the dashboard's list and a CSV show none.
+   */
+  bodies?: boolean;
 }
 
 export interface UsageLogStats {

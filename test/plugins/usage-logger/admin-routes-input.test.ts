@@ -129,3 +129,29 @@ describe('admin usage routes: a query with more groups than an answer holds', ()
     expect(asked).toEqual([10_001, 10_001, 10_001]);
   });
 });
+
+describe('admin logs route: bodies', () => {
+  /*
+   * `bodies=false` leaves the records' bodies out of the page (before: every page read and sent
+   * them, up to 16 MB of them in one body); anything but true or false is a 400.
+   */
+  it('passes bodies=false to the log, and refuses another value', async () => {
+    const asked: Array<boolean | undefined> = [];
+    const log = {
+      write: () => undefined,
+      flush: async () => undefined,
+      aggregate: async () => [],
+      list: async (query: { bodies?: boolean }) => (asked.push(query.bodies), { records: [], nextCursor: null }),
+      prune: async () => 0,
+      stats: () => ({ queued: 0, written: 0, failedWrites: 0, dropped: 0 }),
+      close: async () => undefined,
+    } as unknown as UsageLog;
+    const gw = await gatewayOver(log);
+    expect((await fetch(`${gw.url}/admin/logs?bodies=false`, asAdmin)).status).toBe(200);
+    expect((await fetch(`${gw.url}/admin/logs`, asAdmin)).status).toBe(200);
+    const refused = await fetch(`${gw.url}/admin/logs?bodies=no`, asAdmin);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('bodies');
+    expect(asked).toEqual([false, undefined]);
+  });
+});

@@ -253,6 +253,32 @@ export function usageLogSuite(name: string, harness: UsageLogHarness): void {
       expect(new Set(seen.map((r) => r.requestId)).size).toBe(250);
     });
 
+    it('ends a page early once its bodies pass a couple of megabytes, and leaves them out when asked', async () => {
+      // Before (a review of the admin plane at scale; it failed before): a page of 500 records with
+      // 16 KB bodies was 16 MB, serialised in one piece by /admin/logs (150-190 ms with nothing else
+      // served), and the dashboard's list read every body to show none.
+      const log = await open();
+      const body = 'b'.repeat(20_000);
+      for (let i = 0; i < 120; i++) log.write(usageRecord({ startedAt: new Date(DAY1 + i * 1000), requestBody: body, responseBody: body }));
+      await log.flush();
+      const seen: string[] = [];
+      const sizes: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { records: UsageRecord[]; nextCursor: string | null } = await log.list({ limit: 500, cursor });
+        seen.push(...page.records.map((r) => r.requestId));
+        sizes.push(page.records.length);
+        cursor = page.nextCursor;
+      } while (cursor && sizes.length < 10);
+      // 2 MiB of bodies a page: 53 records of 40,000 characters (the 53rd passes it).
+      expect(sizes).toEqual([53, 53, 14]);
+      expect(new Set(seen).size).toBe(120);
+      const bare = await log.list({ limit: 500, bodies: false });
+      expect(bare.records).toHaveLength(120);
+      expect(bare.records.every((r) => r.requestBody === null && r.responseBody === null)).toBe(true);
+      expect(bare.nextCursor).toBeNull();
+    });
+
     it('filters by key, team, provider, model, status class, outcome, time and request id', async () => {
       const log = await open();
       const at = (ms: number) => new Date(DAY1 + ms);
