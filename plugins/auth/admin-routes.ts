@@ -5,7 +5,7 @@
  * `PUT`/`DELETE /admin/teams/:team` to give one a budget while running, or take it back. The door (the auth plugin's gate) has already checked the admin key.
  */
 import { type PluginHost, invalidRequest, notFound, readJsonBody } from 'llm-gateway/plugin';
-import type { Store } from 'llm-gateway/store';
+import { inBatches, type Store } from 'llm-gateway/store';
 import { budgetWindows, spent, teamBudgetWindows } from './budget.js';
 import { parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget } from './key-spec.js';
 import { MAX_PAGE_SIZE } from './key-list.js';
@@ -33,8 +33,11 @@ export interface TeamUsage extends TeamBudget {
   spentUsd: Record<string, number>;
 }
 
+/** Teams whose spend is read at once: two counter reads each, on the connection requests' budgets share (up to 1,000 stored teams and the config's). */
+const TEAM_BATCH = 50;
+
 export function teamUsage(store: Store, teams: readonly TeamBudget[]): Promise<TeamUsage[]> {
-  return Promise.all(teams.map(async (team) => ({ ...team, spentUsd: await spent(store.counters, teamBudgetWindows(team.team, team.budget)) })));
+  return inBatches(teams, TEAM_BATCH, async (team) => ({ ...team, spentUsd: await spent(store.counters, teamBudgetWindows(team.team, team.budget)) }));
 }
 
 export function addKeyRoutes(host: PluginHost, keys: KeyStore, teams: TeamBudgets): void {

@@ -8,7 +8,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { GatewayError } from 'llm-gateway/plugin';
-import { drawFree, withinMs, type Counters, type Store, type TypedKv } from 'llm-gateway/store';
+import { drawFree, inBatches, withinMs, type Counters, type Store, type TypedKv } from 'llm-gateway/store';
 import { KeyPlaces, LIST_BATCH, MAX_PAGE_SIZE, MAX_SLOT_STEPS, SLOTS, parseCursor } from './key-list.js';
 import { hashSecret, newKeyId, newSecret } from './secrets.js';
 
@@ -150,9 +150,9 @@ export class KeyStore {
       throw new GatewayError('invalid_request', "The cursor is not one this API gave out (a page's next_cursor).", { param: 'cursor', code: 'invalid_cursor' });
     }
     const { ids, next } = found;
-    const records = (await inBatches(ids, (id) => this.kv.get(`id:${id}`))).filter((k): k is GatewayKey => k !== undefined);
+    const records = (await inBatches(ids, LIST_BATCH, (id) => this.kv.get(`id:${id}`))).filter((k): k is GatewayKey => k !== undefined);
     // The revocation marks of keys whose record does not say revoked (see withRevocation), a hundred at a time too.
-    const marks = await inBatches(records, async (key): Promise<string | undefined> => (key.revokedAt ? undefined : this.kv.get(`revoked:${key.id}`)));
+    const marks = await inBatches(records, LIST_BATCH, async (key): Promise<string | undefined> => (key.revokedAt ? undefined : this.kv.get(`revoked:${key.id}`)));
     return { keys: records.map((key, i) => this.view(withRevocation(key, marks[i]))), ...(next === undefined ? {} : { next }) };
   }
 
@@ -368,10 +368,4 @@ function withRevocation(key: GatewayKey, mark: string | undefined): GatewayKey {
   return !key.revokedAt && mark ? { ...key, revokedAt: mark } : key;
 }
 
-/** `Promise.all(items.map(read))`, LIST_BATCH at a time, in order. */
-async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += LIST_BATCH) out.push(...(await Promise.all(items.slice(i, i + LIST_BATCH).map(read))));
-  return out;
-}
 

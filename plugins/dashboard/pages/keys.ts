@@ -9,6 +9,7 @@ import type { Context as KoaContext } from 'koa';
 import { invalidRequest, isGatewayError } from 'llm-gateway/plugin';
 import { keyAdmin, parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget, type KeyAdmin, type KeyPage } from 'llm-gateway/plugins/auth';
 import { usageLogService } from 'llm-gateway/plugins/usage-logger';
+import { inBatches } from 'llm-gateway/store';
 import { compact, numberField, readForm, textField, typedForm, type PageKit } from '../kit.js';
 
 export function keyPages(kit: PageKit) {
@@ -149,14 +150,10 @@ async function pageOf(admin: KeyAdmin, cursor: unknown): Promise<KeyPage & { cur
 const USAGE_BATCH = 25;
 
 /**
- * The keys with their usage, read a batch at a time: keys are made and revoked by the thousand, and
- * reading every one's at once kept requests waiting behind them. A revoked key's too: what it
- * spent this day and month still counts.
+ * The keys with their usage, a batch at a time: keys are made and revoked by the thousand, and
+ * reading every one's at once kept requests waiting behind them. A key whose usage the store does
+ * not give is shown without it.
  */
-async function usageInBatches<K, U>(keys: readonly K[], usage: (key: K) => Promise<U>): Promise<Array<K & { usage: U | undefined }>> {
-  const rows: Array<K & { usage: U | undefined }> = [];
-  for (let i = 0; i < keys.length; i += USAGE_BATCH) {
-    rows.push(...(await Promise.all(keys.slice(i, i + USAGE_BATCH).map(async (key) => ({ ...key, usage: await usage(key).catch(() => undefined) })))));
-  }
-  return rows;
+function usageInBatches<K, U>(keys: readonly K[], usage: (key: K) => Promise<U>): Promise<Array<K & { usage: U | undefined }>> {
+  return inBatches(keys, USAGE_BATCH, async (key) => ({ ...key, usage: await usage(key).catch(() => undefined) }));
 }
