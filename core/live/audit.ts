@@ -6,6 +6,7 @@
 import { SECRET_NAME } from '../config/resolve-providers.js';
 import { maskUrlPasswords } from '../mask-urls.js';
 import { drawFree } from '../store/draw-free.js';
+import { inBatches } from '../store/in-batches.js';
 import type { Store } from '../store/store.js';
 
 export interface AuditEntry {
@@ -34,7 +35,8 @@ export async function appendAudit(store: Store, entry: Omit<AuditEntry, 'at' | '
 export async function readAudit(store: Store, limit: number): Promise<AuditEntry[]> {
   const last = await store.counters.get(SEQUENCE);
   const seqs = Array.from({ length: Math.min(limit, last) }, (_, i) => last - i);
-  const found = await Promise.all(seqs.map((seq) => records(store).get(`audit:${seq}`)));
+  // A hundred at a time: up to a thousand reads, on the connection requests share.
+  const found = await inBatches(seqs, 100, (seq) => records(store).get(`audit:${seq}`));
   // Masked again as read: entries kept before URL passwords were masked on the way in.
   return found.filter((e): e is AuditEntry => e !== undefined).map((e) => ({ ...e, before: masked(e.before), after: masked(e.after) }));
 }
