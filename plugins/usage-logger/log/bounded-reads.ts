@@ -61,7 +61,7 @@ export class BoundedReads {
         // Its caller has its answer: the query is not run for no one.
         this.waiting.splice(this.waiting.indexOf(start), 1);
         reject(busy(`this one waited ${this.limits.waitMs / 1000} s for a turn`));
-      }, this.limits.waitMs);
+      }, this.limits.waitMs).unref();
       this.waiting.push(start);
     });
   }
@@ -76,7 +76,7 @@ export class BoundedReads {
         : setTimeout(() => {
             interrupted = true;
             this.reader.interrupt?.();
-          }, runMs);
+          }, runMs).unref();
     try {
       return await this.reader.all(sql, params);
     } catch (error) {
