@@ -84,6 +84,9 @@ export class KeyPlaces {
     const hint = Math.max(counted, marked ?? 0);
     let slot = hint;
     while (slot < hint + MAX_SLOT_STEPS && (await this.kv.get(`slot:${slot + 1}`)) !== undefined) slot++;
+    // A store whose keys were all made before the mark gets one now, so that its next listings
+    // do not hang on the counter alone. Only a lower bound: a listing reads on past it anyway.
+    if (marked === undefined && slot > 0) await this.kv.set('top', slot).catch(() => undefined);
     return slot;
   }
 }

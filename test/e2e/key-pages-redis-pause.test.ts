@@ -87,3 +87,14 @@ describe.skipIf(!REDIS_URL)('a page of keys while Redis pauses for 0.4 s', () =>
     expect(paused).toEqual(expected);
   }, 60_000);
 });
+
+describe.skipIf(!REDIS_URL)('a store whose keys were made before the top mark', () => {
+  it('gets the mark at its first listing, and a page during a pause then starts at the newest key', async () => {
+    const kv = store.kv<Record<string, unknown>>('keys');
+    await kv.delete('top'); // as a store made before the mark was
+    const expected = (await keys.page(10)).keys.map((k) => k.id);
+    expect(await kv.get('top')).toBeGreaterThanOrEqual(KEYS);
+    const paused = await duringPause(400, () => keys.page(10).then((p) => p.keys.map((k) => k.id)));
+    expect(paused).toEqual(expected);
+  }, 60_000);
+});
