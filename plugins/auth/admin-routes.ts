@@ -8,7 +8,6 @@ import { type PluginHost, invalidRequest, notFound, readJsonBody } from 'llm-gat
 import { inBatches, type Store } from 'llm-gateway/store';
 import { budgetWindows, spent, teamBudgetWindows } from './budget.js';
 import { parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget } from './key-spec.js';
-import { MAX_PAGE_SIZE } from './key-list.js';
 import type { KeyStore, KeyView } from './keys.js';
 import type { TeamBudget, TeamBudgets } from './team-budgets.js';
 import { windowCount } from './limits.js';
@@ -135,8 +134,8 @@ function listQuery(query: Record<string, string | string[] | undefined>): { limi
   for (const name of ['limit', 'cursor']) {
     if (Array.isArray(query[name])) throw invalidRequest(`${name} may be given once.`, name);
   }
+  // The key store refuses a limit or cursor that is not one.
   const limit = query.limit === undefined ? PAGE_SIZE : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalidRequest(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`, 'limit');
   return query.cursor === undefined ? { limit } : { limit, cursor: String(query.cursor) };
 }
 

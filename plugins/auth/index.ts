@@ -29,7 +29,6 @@ import { reportRefusal, spendReporter } from './budget-events.js';
 import { budgetWindows, exhaustedWindow, exhaustedWindowNow, reserve, resetsInSeconds, teamBudgetWindows, type BudgetWindow, type Reservation } from './budget.js';
 import { newKeySchema } from './key-spec.js';
 import { KNOWN_KEYS_CAP, KeyStore, keyStateOf, type GatewayKey, type KeyBudget, type KeyPage, type KeyPatch, type KeyView, type NewKey } from './keys.js';
-import { MAX_PAGE_SIZE } from './key-list.js';
 import { TeamBudgets, type TeamBudget } from './team-budgets.js';
 import { configTeamBudgets } from './config-teams.js';
 import { ModelNotice, UNMEASURED, UNPRICED } from './model-notices.js';
@@ -185,10 +184,7 @@ export const auth = definePlugin<AuthOptions, typeof defaults>({
     addKeyRoutes(host, keys, teamBudgets);
     host.provide(keyAdmin, {
       list: () => keys.list(),
-      page: (limit, cursor) => {
-        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new GatewayError('invalid_request', `limit must be an integer from 1 to ${MAX_PAGE_SIZE} (found ${limit}).`, { param: 'limit' });
-        return keys.page(limit, cursor);
-      },
+      page: (limit, cursor) => keys.page(limit, cursor),
       get: (id) => keys.get(id),
       create: (spec) => keys.create(spec),
       update: (id, patch) => keys.update(id, patch),

@@ -140,10 +140,14 @@ export class KeyStore {
   }
 
   /**
-   * A page of keys, newest first: up to `limit`, below `cursor` (a page's `next`), or from the
-   * newest. A cursor this store did not give out is refused (400).
+   * A page of keys, newest first: up to `limit` (1 to MAX_PAGE_SIZE), below `cursor` (a page's
+   * `next`), or from the newest. Another limit, or a cursor this store did not give out, is
+   * refused (400): the admin API, the dashboard and other plugins (`keyAdmin.page`) all ask here.
    */
   async page(limit: number, cursor?: string): Promise<KeyPage> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new GatewayError('invalid_request', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`, { param: 'limit' });
+    }
     const place = cursor === undefined ? undefined : parseCursor(cursor);
     const found = cursor === undefined || place !== undefined ? await this.places.page(limit, place) : undefined;
     if (found === undefined) {

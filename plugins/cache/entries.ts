@@ -161,11 +161,6 @@ export class CacheEntries {
     return removed.length;
   }
 
-  /** Settles once the store has been asked to delete every entry that left so far. */
-  deleted(): Promise<void> {
-    return this.deletes.settled();
-  }
-
   /** Entries alive now, for the stats and the semantic index. */
   *alive(): IterableIterator<EntryMeta> {
     const now = Date.now();

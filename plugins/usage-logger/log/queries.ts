@@ -4,10 +4,7 @@
  * answers identical: same filters, same ordering, same nearest-rank percentiles.
  */
 import type { UsageRecord } from './record.js';
-import { USAGE_COLUMNS, indexedText, numberOrNull, time, type Row, type UsageColumn, type ValueEncoding } from './rows.js';
-
-/** The columns a page read without bodies (`LogQuery.bodies: false`) leaves empty. */
-const BODY_COLUMN_NAMES: ReadonlySet<UsageColumn> = new Set(['request_body', 'response_body']);
+import { BODY_COLUMNS, USAGE_COLUMNS, indexedText, numberOrNull, time, type Row, type UsageColumn, type ValueEncoding } from './rows.js';
 import type { LogQuery, StatusClass, UsageAggregate, UsageBucket, UsageFilter, UsageGroupKey, UsageQuery } from './usage-log.js';
 
 export interface Dialect extends ValueEncoding {
@@ -78,7 +75,8 @@ export function listStatement(table: string, query: LogQuery, dialect: Dialect):
     conditions.push(`(started_at, request_id) < (${params.add(dialect.time(cursor.startedAt))}, ${params.add(cursor.requestId)})`);
   }
   const text =
-    `SELECT ${(query.bodies === false ? USAGE_COLUMNS.map((column) => (BODY_COLUMN_NAMES.has(column) ? `NULL AS ${column}` : column)) : USAGE_COLUMNS).join(', ')} FROM ${table}${whereClause(conditions)} ` +
+    // Without bodies (`LogQuery.bodies: false`) their columns are read as NULL: not read at all.
+    `SELECT ${(query.bodies === false ? USAGE_COLUMNS.map((column, i) => (BODY_COLUMNS.includes(i) ? `NULL AS ${column}` : column)) : USAGE_COLUMNS).join(', ')} FROM ${table}${whereClause(conditions)} ` +
     `ORDER BY started_at DESC, request_id DESC LIMIT ${params.add(limit + 1)}`;
   return { statement: { text, values: params.values }, limit };
 }
