@@ -10,33 +10,20 @@ import { invalidRequest, isGatewayError } from 'llm-gateway/plugin';
 import { keyAdmin, parseKeyPatch, parseNewKey, parseRotation, parseTeamBudget, type KeyAdmin, type KeyPage } from 'llm-gateway/plugins/auth';
 import { usageLogService } from 'llm-gateway/plugins/usage-logger';
 import { inBatches } from 'llm-gateway/store';
+import { TeamSpend } from './team-spend.js';
 import { compact, numberField, readForm, textField, typedForm, type PageKit } from '../kit.js';
 
 export function keyPages(kit: PageKit) {
   const { host } = kit;
 
+  const teamSpend = new TeamSpend(() => host.tryResolve(usageLogService));
+
   /** `pageCursor`: the page to show, a GET's `?cursor=`, or after an action the page its form was on. */
   async function view(http: KoaContext, extra: Record<string, unknown> = {}, pageCursor: unknown = http.query.cursor) {
     const admin = host.tryResolve(keyAdmin);
     if (!admin) return kit.page(http, 'keys', { title: 'Keys', active: 'keys', auth: false, ...extra });
-    const { keys, next, cursor, error } = await pageOf(admin, pageCursor);
+    const [{ keys, next, cursor, error }, teams] = await Promise.all([pageOf(admin, pageCursor), teamsTable(admin, http.query.teamsFrom, extra.focusTeam)]);
     const rows = await usageInBatches(keys, (key) => admin.usage(key));
-    const log = host.tryResolve(usageLogService);
-    const now = new Date();
-    const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-    const teams = log ? (await log.aggregate({ from: monthStart, to: now, groupBy: ['team'] })).filter((t) => t.team) : [];
-    // Teams with a budget, spent as the budget counts it (reserved and settled), listed even before the log has a request of theirs.
-    const budgets = new Map((await admin.teams().catch(() => [])).map((t) => [t.team, t]));
-    const budgetOf = (team: string) => {
-      const t = budgets.get(team);
-      if (!t) return undefined;
-      const part = (name: 'daily' | 'monthly', limit: number | undefined) => (limit === undefined ? '—' : `$${(t.spentUsd[name] ?? 0).toFixed(4)} / $${limit}`);
-      return `${part('daily', t.budget.dailyUsd)} · ${part('monthly', t.budget.monthlyUsd)}`;
-    };
-    const teamRows = [
-      ...teams.map((t) => ({ team: t.team!, requests: t.requests, cost: `$${t.costUsd.toFixed(4)}` })),
-      ...[...budgets.keys()].filter((team) => !teams.some((t) => t.team === team)).map((team) => ({ team, requests: 0, cost: '$0.0000' })),
-    ].map((row) => ({ ...row, budget: budgetOf(row.team), limits: budgets.get(row.team)?.budget, source: budgets.get(row.team)?.source }));
     await kit.page(http, 'keys', {
       title: 'Keys',
       active: 'keys',
@@ -45,10 +32,41 @@ export function keyPages(kit: PageKit) {
       olderKeys: next,
       paged: cursor !== undefined,
       cursor,
-      teams: teamRows,
+      ...teams,
       ...(error === undefined ? {} : { error }),
       ...extra,
     });
+  }
+
+  /**
+   * A page of the Teams table: the teams of this month's log, the busiest first, then those with a
+   * budget and no request yet. Spend against a budget is the budget's own count (reserved and
+   * settled); requests and cost are the log's, which may be a minute old or not in yet (TeamSpend).
+   */
+  async function teamsTable(admin: KeyAdmin, from: unknown, focus: unknown) {
+    const [spend, stored] = await Promise.all([teamSpend.current(), admin.teams().catch(() => [])]);
+    const budgets = new Map(stored.map((t) => [t.team, t]));
+    const logged = spend?.state === 'read' ? spend.teams : [];
+    const inLog = new Set(logged.map((t) => t.team!));
+    const all = [
+      ...logged.map((t) => ({ team: t.team!, requests: String(t.requests), cost: `$${t.costUsd.toFixed(4)}` })),
+      // None in the log, or (no log) none counted: a log that has not answered yet says nothing.
+      ...[...budgets.keys()].filter((team) => !inLog.has(team)).map((team) => (spend === undefined || spend.state === 'read' ? { team, requests: '0', cost: '$0.0000' } : { team, requests: '—', cost: '—' })),
+    ];
+    // After a change to a team's budget, the page that team is on.
+    const focused = typeof focus === 'string' ? all.findIndex((row) => row.team === focus) : -1;
+    const start = pageStart(focused >= 0 ? String(focused) : from, all.length);
+    const budgetOf = (team: string) => {
+      const t = budgets.get(team);
+      if (!t) return undefined;
+      const part = (name: 'daily' | 'monthly', limit: number | undefined) => (limit === undefined ? '—' : `$${(t.spentUsd[name] ?? 0).toFixed(4)} / $${limit}`);
+      return `${part('daily', t.budget.dailyUsd)} · ${part('monthly', t.budget.monthlyUsd)}`;
+    };
+    return {
+      teams: all.slice(start, start + TEAMS_PER_PAGE).map((row) => ({ ...row, budget: budgetOf(row.team), limits: budgets.get(row.team)?.budget, source: budgets.get(row.team)?.source })),
+      teamsPage: { from: start, to: Math.min(all.length, start + TEAMS_PER_PAGE), of: all.length, previous: start > 0 ? Math.max(0, start - TEAMS_PER_PAGE) : undefined, next: start + TEAMS_PER_PAGE < all.length ? start + TEAMS_PER_PAGE : undefined },
+      teamSpend: spend === undefined ? undefined : spend.state === 'read' ? { asOf: spend.asOf.toISOString().slice(11, 19), more: spend.more } : spend,
+    };
   }
 
   /** The fields the create and edit forms share; empty ones are left out (or, editing, cleared). */
@@ -74,11 +92,17 @@ export function keyPages(kit: PageKit) {
     const cursor = textField(form, 'cursor');
     const admin = host.tryResolve(keyAdmin);
     if (!admin) return view(http, { error: 'Keys need the gateway:auth plugin.' }, cursor);
+    let done: Record<string, unknown>;
     try {
-      await view(http, await work(admin, http, form), cursor);
+      done = await work(admin, http, form);
     } catch (error) {
-      await view(http, { error: (error as Error).message, typed: typedForm(http, form) }, cursor);
+      return view(http, { error: (error as Error).message, typed: typedForm(http, form) }, cursor);
     }
+    // The change is made: its answer (a new secret, shown only here) reaches the operator even
+    // when the page around it cannot be read now.
+    await view(http, done, cursor).catch((error: Error) =>
+      kit.page(http, 'keys', { title: 'Keys', active: 'keys', auth: true, keys: [], teams: [], ...done, error: `The key list could not be read just now (${error.message}); reload the page to see it.` }),
+    );
   };
 
   return {
@@ -117,12 +141,12 @@ export function keyPages(kit: PageKit) {
       const team = textField(form, 'team') ?? '';
       const budget = parseTeamBudget(team, { budget: compact({ dailyUsd: numberField(form, 'dailyUsd'), monthlyUsd: numberField(form, 'monthlyUsd') }) });
       await admin.setTeamBudget(team, budget);
-      return { notice: `Team ${team}'s budget saved: its keys are held to it from now on (on other replicas within the auth cache time).` };
+      return { focusTeam: team, notice: `Team ${team}'s budget saved: its keys are held to it from now on (on other replicas within the auth cache time).` };
     }),
     removeTeamBudget: act(async (admin, _http, form) => {
       const team = textField(form, 'team') ?? '';
       if (!(await admin.removeTeamBudget(team))) throw invalidRequest(`Team ${team} has no budget given here (a budget in the config is changed there).`);
-      return { notice: `Team ${team}'s budget given here is taken back${(await admin.teams()).some((t) => t.team === team) ? ": the config's applies again" : ''}.` };
+      return { focusTeam: team, notice: `Team ${team}'s budget given here is taken back${(await admin.teams()).some((t) => t.team === team) ? ": the config's applies again" : ''}.` };
     }),
     revoke: act(async (admin, http) => {
       const key = await admin.revoke(String(http.params.id));
@@ -134,6 +158,14 @@ export function keyPages(kit: PageKit) {
 
 /** Keys a page shows, newest first: the page reads each one's usage. */
 const KEYS_PER_PAGE = 50;
+/** Teams a page shows: each row carries two forms, so a thousand teams made a page of a megabyte. */
+const TEAMS_PER_PAGE = 100;
+
+/** Where a page of `count` rows starts: `?teamsFrom=`, or the first page when it is not a row there is. */
+function pageStart(from: unknown, count: number): number {
+  const start = typeof from === 'string' && /^\d{1,9}$/.test(from) ? Number(from) : 0;
+  return start < count ? start - (start % TEAMS_PER_PAGE) : 0;
+}
 
 /** The page of keys below `cursor` (the Older keys link's), or the newest when it is absent or not one the page gave out. */
 async function pageOf(admin: KeyAdmin, cursor: unknown): Promise<KeyPage & { cursor?: string; error?: string }> {
