@@ -5,7 +5,7 @@
  */
 export type { Store, StoreKind, TypedKv } from '../core/store/store.js';
 export type { AddOptions, BucketTake, Counters, LocalCounters } from '../core/store/counters.js';
-export { withinMs } from '../core/store/within-ms.js';
+export { storeUnavailable, withinMs } from '../core/store/within-ms.js';
 export { drawFree } from '../core/store/draw-free.js';
 export { inBatches } from '../core/store/in-batches.js';
 export { addToWindow, addToWindowNow, clearWindow, readWindow, readWindowNow, takeFromWindow, takeFromWindowNow, waitUnder, windowCount, windowCountNow } from './store/sliding-window.js';

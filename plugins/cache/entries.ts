@@ -14,12 +14,18 @@
  *
  * The view is an LRU of entry metadata bounded by `maxEntries` and `maxBytes`: what falls out is
  * deleted from the store. Every wait on the store is bounded; a store that fails or is slow makes
- * the cache step aside (the caller counts it), never the request.
+ * the cache step aside (the caller counts it), never the request. The log keeps its newest
+ * 2 × `maxEntries` records (trimBelow). Clears are also stored apart (clears.ts), and every lookup
+ * obeys them, so an entry no view lists (older than the log a restarted replica read) is cleared
+ * all the same.
  */
 import type { Logger } from 'llm-gateway/plugin';
 import { withinMs, type Counters, type TypedKv } from 'llm-gateway/store';
+import { Clears, matches, type ClearFilter, type ClearShape } from './clears.js';
 import { DeletesBehind } from './deletes-behind.js';
 import type { CacheEntry } from './entry.js';
+
+export type { ClearFilter } from './clears.js';
 
 /** What every replica knows of an entry without reading it. */
 export interface EntryMeta {
@@ -36,16 +42,9 @@ export interface EntryMeta {
   vector?: string;
 }
 
-export interface ClearFilter {
-  model?: string;
-  keyId?: string;
-  /** Only entries at least this old. */
-  olderThanSeconds?: number;
-}
-
 type LogRecord = { op: 'add'; meta: EntryMeta } | { op: 'clear'; filter: ClearFilter; at: number };
 
-type Shape = { [key: `e:${string}`]: CacheEntry; [seq: `log:${number}`]: LogRecord };
+type Shape = { [key: `e:${string}`]: CacheEntry; [seq: `log:${number}`]: LogRecord } & ClearShape;
 
 export interface EntriesOptions {
   maxEntries: number;
@@ -71,6 +70,16 @@ const MAX_LATE = 200;
 const MAX_UNLOGGED = 200;
 /** `applyClear` for a clear made on this replica at this moment (see `matches`). */
 const MADE_HERE_NOW = true;
+/**
+ * The log keeps its newest 2 × `maxEntries` records; older ones are deleted in runs of up to this
+ * many, each run by the writer of the number that ends one. No reader reads more than `maxEntries`
+ * below the newest number it saw (one that saw an older counter finds a trimmed record a gap), and
+ * records carry a semantic entry's vector (8 KB at 1,536 dimensions): a log kept for the whole
+ * TTL held 600 records (5 MB) for a cap of twenty entries.
+ */
+const TRIM_RUN = 100;
+/** Main-thread time the log's records are applied for before the event loop gets a turn (each may index a vector). */
+const APPLY_SLICE_MS = 8;
 
 export class CacheEntries {
   /** Insertion order is recency order: a hit moves its entry to the end. */
@@ -89,8 +98,11 @@ export class CacheEntries {
   private lossesSeen = 0;
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
-  /** Entries that left the view, deleted from the store behind. */
-  private readonly deletes: DeletesBehind<`e:${string}`>;
+  /** Entries that left the view, and the log's old records, deleted from the store behind. */
+  private readonly deletes: DeletesBehind<`e:${string}` | `log:${number}`>;
+  /** Every clear made, which every lookup obeys (clears.ts). */
+  private readonly clears: Clears;
+  private clearsLoading: Promise<unknown> | undefined;
 
   constructor(
     private readonly kv: TypedKv<Shape>,
@@ -100,6 +112,7 @@ export class CacheEntries {
     private readonly logger: Logger,
   ) {
     this.deletes = new DeletesBehind((keys) => kv.deleteMany(keys), options.storeTimeoutMs);
+    this.clears = new Clears(kv, counters, { storeTimeoutMs: options.storeTimeoutMs, ttlMs: options.logTtlMs });
   }
 
   /** Reads the log's recent records (in the background: the gateway does not wait for it), then follows it. */
@@ -116,15 +129,30 @@ export class CacheEntries {
 
   /** The entry under `key`, if it is alive: undefined when absent, expired or the store fails (throws then). */
   async get(key: string): Promise<CacheEntry | undefined> {
-    if (this.deletes.has(`e:${key}`)) return undefined;
+    // Until the clears made before this start are read, no entry can be told from a cleared one.
+    if (this.deletes.has(`e:${key}`) || !(await this.clearsRead())) return undefined;
     const entry = await withinMs(this.options.storeTimeoutMs, this.kv.get(`e:${key}`));
     if (!entry || entry.expiresAt <= Date.now()) return undefined;
     const meta = this.view.get(key);
+    if (this.clears.covers({ createdAt: entry.createdAt, model: entry.model, owner: entry.owner ?? meta?.owner })) {
+      // Cleared, though no view listed it when the clear was made (or its delete did not land).
+      if (meta) this.forget(meta);
+      this.deletes.delete([`e:${key}`]);
+      return undefined;
+    }
     if (meta) {
       this.view.delete(key);
       this.view.set(key, meta);
     }
     return entry;
+  }
+
+  /** Whether the clears are read; at start, the first lookups wait for them (bounded), as the sync reads them too. */
+  private async clearsRead(): Promise<boolean> {
+    if (this.clears.loaded) return true;
+    this.clearsLoading ??= this.clears.readNew().finally(() => (this.clearsLoading = undefined));
+    await withinMs(this.options.storeTimeoutMs, this.clearsLoading).catch(() => undefined);
+    return this.clears.loaded;
   }
 
   async put(entry: CacheEntry, meta: EntryMeta): Promise<void> {
@@ -150,13 +178,17 @@ export class CacheEntries {
     // Learn first of what other replicas added, so their entries go too.
     await this.sync();
     const at = Date.now();
+    // Stored first: every lookup on every replica obeys it from then on, and a clear the store
+    // did not take changed nothing (a 503 to retry).
+    await this.clears.record(filter, at);
     // Everything the view holds now was made before this clear, whatever the wall clock says (one
     // stepped back since an entry was made would spare it: `DELETE /v1/cache` deleting nothing).
     const removed = this.applyClear(filter, at, MADE_HERE_NOW);
     // Gone to lookups here at once; from the store a batch at a time, while the record tells the
-    // other replicas. Answered once they are gone from the store, where every replica reads them.
+    // other replicas' views (their lookups obey the stored clear already). Answered once they are
+    // gone from the store, where every replica reads them.
     this.deletes.delete(removed.map((meta) => `e:${meta.key}` as const));
-    await this.append({ op: 'clear', filter, at });
+    await this.append({ op: 'clear', filter, at }).catch((error: Error) => this.logger.debug('cache clear: its log record was not stored; replicas read the clear itself', { error: error.message }));
     await this.deletes.settled();
     return removed.length;
   }
@@ -200,6 +232,9 @@ export class CacheEntries {
       this.forgetAll();
     }
     this.lossesSeen = losses;
+    // Clears first: lookups wait for them (at start), and a clear whose log record was never
+    // stored still reaches this view.
+    for (const clear of await this.clears.readNew()) this.deletes.delete(this.applyClear(clear.filter, clear.at).map((meta) => `e:${meta.key}` as const));
     const counted = await withinMs(this.options.storeTimeoutMs * (this.loaded ? 1 : 4), this.counters.get(SEQ));
     const last = this.loaded ? counted : await this.pastTheCounter(counted);
     // What the view cannot hold is not worth reading (at start, or after falling far behind).
@@ -209,7 +244,17 @@ export class CacheEntries {
       const upTo = Math.min(last, this.seen + BATCH);
       const seqs = Array.from({ length: upTo - this.seen }, (_, i) => this.seen + 1 + i);
       const records = await this.read(seqs);
-      records.forEach((record, i) => (record ? this.apply(seqs[i]!, record) : this.lookAgain(seqs[i]!)));
+      let slice = performance.now();
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i];
+        if (record) this.apply(seqs[i]!, record);
+        else this.lookAgain(seqs[i]!);
+        // Indexing a few hundred vectors held the event loop for 100–200 ms at a time at start.
+        if (performance.now() - slice > APPLY_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+      }
       this.seen = upTo;
     }
   }
@@ -282,9 +327,18 @@ export class CacheEntries {
 
   private async append(record: LogRecord): Promise<void> {
     const seq = await withinMs(this.options.storeTimeoutMs, this.counters.next(SEQ));
+    this.trimBelow(seq);
     await withinMs(this.options.storeTimeoutMs, this.kv.set(`log:${seq}`, record, this.options.logTtlMs));
     // Our own record needs no reading back, unless others wrote in between.
     if (seq === this.seen + 1) this.seen = seq;
+  }
+
+  /** The writer of a number that ends a run deletes the run 2 × `maxEntries` below it. */
+  private trimBelow(seq: number): void {
+    const run = Math.min(TRIM_RUN, this.options.maxEntries);
+    const last = seq - 2 * this.options.maxEntries;
+    if (seq % run !== 0 || last < 1) return;
+    this.deletes.delete(Array.from({ length: Math.min(run, last) }, (_, i) => `log:${last - i}` as const));
   }
 
   private fits(meta: EntryMeta): boolean {
@@ -311,6 +365,7 @@ export class CacheEntries {
     this.late.clear();
     this.unlogged.length = 0;
     this.clearsSince = [];
+    this.clears.forget();
     this.loaded = false;
   }
 
@@ -339,18 +394,6 @@ export class CacheEntries {
     for (const meta of removed) this.forget(meta);
     return removed;
   }
-}
-
-/**
- * Whether a clear made at `at` takes `meta`. One read from the log spares what was made after it (an
- * entry this replica added before it read the clear); one `madeHereNow` takes all that matches.
- */
-function matches(meta: EntryMeta, filter: ClearFilter, at: number, madeHereNow = false): boolean {
-  if (!madeHereNow && meta.createdAt > at) return false;
-  if (filter.model !== undefined && meta.model !== filter.model && !meta.model.endsWith(`/${filter.model}`) && meta.model !== `virtual:${filter.model}`) return false;
-  if (filter.keyId !== undefined && meta.owner !== filter.keyId) return false;
-  if (filter.olderThanSeconds !== undefined && at - meta.createdAt < filter.olderThanSeconds * 1000) return false;
-  return true;
 }
 
 /** The largest of some numbers, without spreading them into a call's arguments. */

@@ -19,6 +19,8 @@ export interface CacheEntry {
   /** The resolved model the key was made for (`openai/gpt-4o`, `virtual:fast`). */
   readonly model: string;
   readonly scope: string;
+  /** The gateway key id that caused it (null on an open gateway), for clears by key; absent in entries stored before it was kept. */
+  readonly owner?: string | null;
   readonly completion?: ChatCompletion;
   readonly chunks?: ChatCompletionChunk[];
   readonly embeddings?: EmbeddingsResponse;

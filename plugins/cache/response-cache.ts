@@ -174,6 +174,7 @@ export class ResponseCache {
         expiresAt: now + ttlSeconds * 1000,
         model: plan.model,
         scope: plan.scope,
+        owner: plan.owner,
         ...answer,
         ...(usage ? { usage } : {}),
         ...(costMicros !== undefined ? { costMicros } : {}),

@@ -51,12 +51,13 @@ afterAll(async () => {
   rmSync(disk, { recursive: true, force: true });
 });
 
-const config = (file: string) =>
+/** `storeTimeoutMs` the default (250 ms) but while filling: a hundred writes at once on a loaded machine take longer, and an answer not stored is not one to clear. */
+const config = (file: string, storeTimeoutMs?: number) =>
   ({
     store: `sqlite://${file}`,
     server: { adminKey: ADMIN },
     providers: { mock: { type: 'openai-compatible', baseURL: upstream!.baseURL } },
-    plugins: [cache({ maxEntries: N })],
+    plugins: [cache({ maxEntries: N, ...(storeTimeoutMs ? { storeTimeoutMs } : {}) })],
   }) as never;
 
 async function chat(url: string, content: string): Promise<Response> {
@@ -73,8 +74,10 @@ async function entries(url: string): Promise<number> {
 it('clears a cache of thousands of entries on the SQLite store without stalling requests, and answers 200', async () => {
   upstream = await startMockUpstream();
   // Fill on tmpfs, where a write costs no fsync.
-  const filling = await startGateway(config(join(fast, 'store.sqlite')));
+  const filling = await startGateway(config(join(fast, 'store.sqlite'), 10_000));
   for (let i = 0; i < N; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => chat(filling.url, `entry ${i + j}`)));
+  // Each answer is kept after it is sent: the last ones are being stored still.
+  for (let i = 0; i < 100 && (await entries(filling.url)) < N; i++) await new Promise((r) => setTimeout(r, 100));
   expect(await entries(filling.url)).toBe(N);
   await filling.close();
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(join(fast, `store.sqlite${suffix}`))) copyFileSync(join(fast, `store.sqlite${suffix}`), join(disk, `store.sqlite${suffix}`));

@@ -4,6 +4,7 @@
  * mid-test. Every other test on Redis uses database 0 under a namespace of its own.
  */
 const databases = {
+  cacheClearsOnRedis: 3,
   keyPagesRedisPause: 4,
   roundRobinCursorExpiry: 5,
   cacheReplicas: 6,
