@@ -130,7 +130,7 @@ export class CacheEntries {
   /** The entry under `key`, if it is alive: undefined when absent, expired or the store fails (throws then). */
   async get(key: string): Promise<CacheEntry | undefined> {
     // Until the clears made before this start are read, no entry can be told from a cleared one.
-    if (this.deletes.has(`e:${key}`) || !(await this.clearsRead())) return undefined;
+    if (this.deletes.has(`e:${key}`) || (!this.clears.loaded && !(await this.clearsRead()))) return undefined;
     const entry = await withinMs(this.options.storeTimeoutMs, this.kv.get(`e:${key}`));
     if (!entry || entry.expiresAt <= Date.now()) return undefined;
     const meta = this.view.get(key);
