@@ -131,8 +131,14 @@ export class CacheEntries {
   async get(key: string): Promise<CacheEntry | undefined> {
     // Until the clears made before this start are read, no entry can be told from a cleared one.
     if (this.deletes.has(`e:${key}`) || (!this.clears.loaded && !(await this.clearsRead()))) return undefined;
+    const listed = this.view.get(key);
     const entry = await withinMs(this.options.storeTimeoutMs, this.kv.get(`e:${key}`));
-    if (!entry || entry.expiresAt <= Date.now()) return undefined;
+    if (!entry || entry.expiresAt <= Date.now()) {
+      // Gone from the store (evicted by another replica, whose evictions are not logged): gone
+      // from this view too, unless it was stored again meanwhile.
+      if (listed && this.view.get(key) === listed) this.forget(listed);
+      return undefined;
+    }
     const meta = this.view.get(key);
     if (this.clears.covers({ createdAt: entry.createdAt, model: entry.model, owner: entry.owner ?? meta?.owner })) {
       // Cleared, though no view listed it when the clear was made (or its delete did not land).

@@ -197,3 +197,18 @@ function spin(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until);
 }
+
+describe('a view', () => {
+  // Before: a replica's view kept listing (and its stats counting) an entry another replica had
+  // evicted from the store, until its own eviction or the entry's TTL.
+  it('lets go of an entry a lookup finds gone from the store', async () => {
+    store = await openStore('memory', silentLogger);
+    const [writer, other] = [await replica(), await replica()];
+    await put(writer, 'evicted elsewhere');
+    await other.sync();
+    expect([...other.alive()].map((m) => m.key)).toEqual(['evicted elsewhere']);
+    await store.kv('cache').delete('e:evicted elsewhere');
+    expect(await other.get('evicted elsewhere')).toBeUndefined();
+    expect([...other.alive()]).toEqual([]);
+  });
+});
