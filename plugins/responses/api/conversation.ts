@@ -51,7 +51,7 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
   const previousId = request.previous_response_id;
   if (typeof previousId === 'string') {
     const previous = await store.load(previousId, owner);
-    if (!previous) throw notFound(`Previous response with id '${previousId}' not found.`, 'previous_response_not_found', 'previous_response_id');
+    if (!previous) throw (await notKeptError(store, previousId, owner)) ?? notFound(`Previous response with id '${previousId}' not found.`, 'previous_response_not_found', 'previous_response_id');
     const before = await store.itemsBefore(previous, owner);
     if (!before) throw notFound(`Previous response with id '${previousId}' cannot be continued: an earlier response of its conversation was deleted or has expired.`, 'previous_response_not_found', 'previous_response_id');
     const whole = [...before, ...previous.response.output];
@@ -84,10 +84,41 @@ export async function loadConversation(request: ResponsesRequest, store: Respons
   });
 
   const own = resolved.map(({ item }) => storedItem(item));
+  refuseDuplicates(history, own);
   const placed: PlacedItem[] = [...history.map((item, index) => ({ item, at: `previous_response_id.${index}` })), ...own.map((item, index) => ({ item, at: `input.${index}` }))];
   const needsNativeInput = history.length > 0 || resolved.some((r) => r.referenced) || holdsGatewayCompaction(input);
   const nativeInput = needsNativeInput ? [...forNativeHistory(history), ...resolved.flatMap(({ item, referenced }) => (referenced ? forNativeHistory([item]) : [readableByOpenAI(item)]))] : undefined;
   return { items: [...history, ...own], turnStart: history.length, follows, placed, nativeInput };
+}
+
+/**
+ * An item id named twice (an item of the previous response sent again beside
+ * `previous_response_id`, or one stored item referred to twice) is refused, as OpenAI refuses it:
+ * the upstream would be sent the turn twice, and a list of the stored items would page for ever
+ * (its cursor, an id, found at its first copy).
+ */
+function refuseDuplicates(history: readonly ResponseInputItem[], own: readonly ResponseInputItem[]): void {
+  const ids = new Set<string>();
+  for (const item of history) if (typeof item.id === 'string') ids.add(item.id);
+  for (const item of own) {
+    if (typeof item.id !== 'string' || item.id === '') continue;
+    if (ids.has(item.id)) throw invalidRequest(`Duplicate item found with id ${item.id}. Remove duplicate items from your input and try again.`, 'input');
+    ids.add(item.id);
+  }
+}
+
+/** A follow-up of a response answered but too large to keep: a 404 that says why, and what to do instead. */
+async function notKeptError(store: ResponseStore, id: string, owner: string | null) {
+  const notKept = await store.notKept(id, owner).catch(() => undefined);
+  if (!notKept) return undefined;
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  // The code of a response not found, which clients that fall back to sending the whole
+  // conversation look for; the message says why.
+  return notFound(
+    `Previous response with id '${id}' was answered but not kept: its conversation (${mb(notKept.bytes)}) is larger than this gateway keeps (responses.maxStoredBytes). Send the conversation's items in full without previous_response_id, or compact it first.`,
+    'previous_response_not_found',
+    'previous_response_id',
+  );
 }
 
 /** A reasoning item with an id and nothing encrypted: what a client that did not ask for `encrypted_content` was shown. */

@@ -74,8 +74,15 @@ export interface NewResponse {
   readonly follows?: StoredResponse;
 }
 
+/** A response answered but not kept, its conversation past `maxBytes`: what a follow-up naming it is told. */
+export interface NotKept {
+  readonly owner: string | null;
+  readonly bytes: number;
+}
+
 export type ResponseRecords = {
   [key: `response:${string}`]: StoredResponse;
+  [key: `not-kept:${string}`]: NotKept;
   /** Owner and item id → the response that holds it, for `item_reference`. */
   [key: `item:${string}`]: string;
 };
@@ -106,11 +113,14 @@ export class ResponseStore {
     const id = record.response.id;
     // What the conversation would weigh kept whole: every item that led to it, and its response.
     const bytes = record.itemBytes + jsonBytes(record.response);
+    const ttlMs = Math.max(1, record.expiresAt - Date.now());
     if (bytes > this.options.maxBytes) {
-      this.options.logger.warn('a response is too large to keep: follow-ups naming it will not find it', { responseId: id, bytes, maxStoredBytes: this.options.maxBytes });
+      this.options.logger.warn('a response is too large to keep: follow-ups naming it are told so', { responseId: id, bytes, maxStoredBytes: this.options.maxBytes });
+      // A few bytes in its place, so that a follow-up learns why it cannot go on (not a bare 404
+      // for an id the gateway handed out a moment before).
+      await withinMs(this.waitMs, this.kv.set(`not-kept:${id}`, { owner: record.owner, bytes }, ttlMs)).catch(() => undefined);
       return;
     }
-    const ttlMs = Math.max(1, record.expiresAt - Date.now());
     const ownItems = record.kind === 'linked' ? record.ownInput : record.input.slice(record.turnStart);
     try {
       await withinMs(this.waitMs, this.kv.set(`response:${id}`, record, ttlMs));
@@ -159,6 +169,12 @@ export class ResponseStore {
     if (earlier.length > LONGEST_CHAIN || expiresAt - now < ttlMs * KEPT_SHARE) return undefined;
     // The items before the new turn's own: the previous one's, then its output.
     return { earlier, expiresAt, itemBytesBefore: previous.itemBytes + jsonBytes(previous.response.output) };
+  }
+
+  /** Why `id` was not kept, if it was answered to `owner` and was too large to keep. */
+  async notKept(id: string, owner: string | null): Promise<NotKept | undefined> {
+    const record = await this.read(() => this.kv.get(`not-kept:${id}`));
+    return record && record.owner === owner ? record : undefined;
   }
 
   /** The record, if it exists and belongs to `owner`. */
