@@ -20,6 +20,8 @@ export interface Reader {
   all(sql: string, params: unknown[]): Promise<Row[]>;
   /** Stops what the connection runs now (sqlite3_interrupt: it fails with SQLITE_INTERRUPT); with `runMs`. */
   interrupt?(): void;
+  /** What a failure of the database's own tells the caller (a 503 to retry), where it can say; else the error stands. */
+  explain?(error: unknown): Error | undefined;
 }
 
 export interface ReadLimits {
@@ -80,7 +82,7 @@ export class BoundedReads {
     try {
       return await this.reader.all(sql, params);
     } catch (error) {
-      if (!interrupted) throw error;
+      if (!interrupted) throw this.reader.explain?.(error) ?? error;
       throw new GatewayError(
         'unavailable',
         `The usage log's query ran past ${runMs! / 1000} s and was stopped: ask for a shorter range (from, to) or fewer groups. A log this large answers faster in PostgreSQL (usageLogger({ url: 'postgres://…' })).`,

@@ -4,7 +4,7 @@
  * which also lets tests run side by side in throwaway schemas.
  */
 import pg from 'pg';
-import type { Logger } from 'llm-gateway/plugin';
+import { GatewayError, type Logger } from 'llm-gateway/plugin';
 import { withinMs } from 'llm-gateway/store';
 import type { BatchOptions } from './batcher.js';
 import { MIGRATIONS_TABLE, checkMigrations, pendingMigrations } from './migrations.js';
@@ -19,6 +19,7 @@ const POOL_END_WAIT_MS = 1000;
 
 export const POSTGRES_DIALECT: Dialect = {
   param: (n) => `$${n}`,
+  orderedSetPercentiles: true,
   time: (date) => date,
   bool: (value) => value,
   // Truncate in UTC, whatever the session's TimeZone, then turn back into a timestamptz.
@@ -101,6 +102,27 @@ function postgresInsert(table: string): (rows: ReadonlyArray<readonly unknown[]>
   return (rows) => ({ text, values: [storableJson(JSON.stringify(rows))], prepared: 'usage_insert' });
 }
 
+/** Connection failures pg and Node report by code, beside PostgreSQL's own class 08 (connection exception) and 57P (operator intervention). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * An admin read PostgreSQL cancelled or did not answer: a retryable 503 that says why, in the API's
+ * own error format, where it was an opaque 500 (SQLite's reads answer so already).
+ */
+function readFailure(error: unknown, statementTimeoutMs: number): GatewayError | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === '57014') {
+    return new GatewayError('unavailable', `The usage log's query ran past ${statementTimeoutMs / 1000} s and PostgreSQL cancelled it: ask for a shorter range (from, to) or fewer groups.`, { code: 'usage_query_timeout', retryable: true, retryAfterSeconds: 5, cause: error });
+  }
+  const connection = typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || CONNECTION_CODES.has(code));
+  // pg's own: `query_timeout` ("Query read timeout"), the pool's connect timeout, a dropped connection.
+  if (connection || /Query read timeout|timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
+    return new GatewayError('unavailable', "The usage log's database did not answer; try again shortly.", { code: 'usage_log_unavailable', retryable: true, retryAfterSeconds: 5, cause: error });
+  }
+  return undefined;
+}
+
 export class PostgresUsageLog extends SqlUsageLog {
   private readonly pool: pg.Pool;
   /** The admin API's and the dashboard's queries, on half the pool's connections at most: the batches keep the rest. */
@@ -128,7 +150,7 @@ export class PostgresUsageLog extends SqlUsageLog {
     });
     const connections = options.pool?.max ?? 4;
     this.reads = new BoundedReads(
-      { all: async (sql, params) => (await this.pool.query<Row>(sql, params)).rows },
+      { all: async (sql, params) => (await this.pool.query<Row>(sql, params)).rows, explain: (error) => readFailure(error, statementTimeout) },
       { ...POSTGRES_READ_LIMITS, concurrency: Math.max(1, Math.floor(connections / 2)) },
     );
     // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the gateway.
