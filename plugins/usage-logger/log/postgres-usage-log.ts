@@ -124,6 +124,7 @@ function readFailure(error: unknown, statementTimeoutMs: number): GatewayError |
 }
 
 export class PostgresUsageLog extends SqlUsageLog {
+  protected override readonly oneQueryAtATime = true;
   private readonly pool: pg.Pool;
   /** The admin API's and the dashboard's queries, on half the pool's connections at most: the batches keep the rest. */
   private readonly reads: BoundedReads;

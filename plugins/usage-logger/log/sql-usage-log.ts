@@ -57,6 +57,13 @@ type EncodedRow = unknown[];
 
 export abstract class SqlUsageLog implements UsageLog {
   private readonly batcher: WriteBehindBatcher<EncodedRow>;
+  /**
+   * A backend whose connection takes one query at a time (pg): a slice's statement is sent once
+   * the one before it is answered, the next slices still built meanwhile. pg queued the extra
+   * ones itself, which it deprecates (removed in pg 9: "Calling client.query() when the client is
+   * already executing a query").
+   */
+  protected readonly oneQueryAtATime: boolean = false;
   private closing: Promise<void> | undefined;
   /** Records refused on write because they could not be encoded; reported as failed writes. */
   private refused = 0;
@@ -183,7 +190,9 @@ export abstract class SqlUsageLog implements UsageLog {
           failure = { error };
           break;
         }
-        running.push(execute(statement).then(noop, (error: unknown) => void (failure ??= { error })));
+        const before = this.oneQueryAtATime ? running[running.length - 1] : undefined;
+        const sent = before ? before.then(() => execute(statement)) : execute(statement);
+        running.push(sent.then(noop, (error: unknown) => void (failure ??= { error })));
         if (running.length >= SLICES_IN_FLIGHT) await running.shift();
       }
       await Promise.all(running);
