@@ -241,8 +241,14 @@ export class LiveConfigService implements LiveConfig {
     return this.serially(() => this.deps.store.exclusive(OVERRIDES_LEASE, work));
   }
 
+  /**
+   * One change after another, with a turn of the event loop between them: on the memory store no
+   * call waits on I/O, and fifty queued changes of a large config ran back to back (0.57 s with
+   * 500 providers) while requests waited.
+   */
   private serially<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
+    const next = () => new Promise<void>((resolve) => setImmediate(resolve)).then(work);
+    const run = this.queue.then(next, next);
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -10,6 +10,12 @@
  * holds up changes to that name for LEASE_MS at most. Every store call a change makes has its own
  * bounded wait (2 s on Redis), so a change's work ends well within that. A change that finds the
  * name leased waits for it up to WAIT_MS, then gets a retryable 503: never a hang.
+ *
+ * Changes to one name in one process take their turns in line (`inLine`) before they poll for
+ * the lease: fifty at once all polling one lease (a provisioning script's team budgets) left some
+ * past WAIT_MS with a 503 while the lease went to whichever polled at the right moment, and on
+ * SQLite each poll is a write to the file the holder writes. Only the head of the line polls,
+ * and WAIT_MS starts there; the line itself is bounded (MAX_IN_LINE, QUEUE_WAIT_MS).
  */
 import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
@@ -24,6 +30,10 @@ export const WAIT_MS = 5_000;
 /** The first pause between tries; doubled up to MAX_PAUSE_MS, with jitter. */
 const FIRST_PAUSE_MS = 10;
 const MAX_PAUSE_MS = 200;
+/** Changes to one name waiting in one process; more are refused at once. */
+export const MAX_IN_LINE = 1_000;
+/** Longest a change waits in its process's line for the changes before it. */
+export const QUEUE_WAIT_MS = 30_000;
 
 /** Leases on names: at most one holder a name, each known by the token its claim returned. */
 export interface Leases {
@@ -36,18 +46,49 @@ export interface Leases {
 export interface ExclusiveOptions {
   leaseMs?: number;
   waitMs?: number;
+  queueWaitMs?: number;
 }
 
-/** Runs `work` holding the lease on `name`, waiting a bounded time for another holder to finish. */
+const inProgress = (name: string) => new GatewayError('unavailable', `Another change to ${name} is under way; try again shortly.`, { code: 'change_in_progress', retryable: true, retryAfterSeconds: 1 });
+
+/** The lines of this process's changes, by the leases they take and the name: the last in each line, and its length. */
+const lines = new WeakMap<Leases, Map<string, { last: Promise<void>; length: number }>>();
+
+/** Runs `work` holding the lease on `name`, after this process's changes before it, waiting a bounded time for another holder to finish. */
 export async function exclusively<T>(leases: Leases, name: string, work: () => Promise<T>, options: ExclusiveOptions = {}): Promise<T> {
+  return inLine(leases, name, options.queueWaitMs ?? QUEUE_WAIT_MS, () => underLease(leases, name, work, options));
+}
+
+async function inLine<T>(leases: Leases, name: string, queueWaitMs: number, turn: () => Promise<T>): Promise<T> {
+  let byName = lines.get(leases);
+  if (!byName) lines.set(leases, (byName = new Map()));
+  const line = byName.get(name) ?? { last: Promise.resolve(), length: 0 };
+  if (line.length >= MAX_IN_LINE) throw inProgress(name);
+  const before = line.last;
+  let done!: () => void;
+  line.last = new Promise<void>((resolve) => (done = resolve));
+  line.length++;
+  byName.set(name, line);
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([before.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), queueWaitMs)))]);
+    clearTimeout(timer);
+    if (!waited) throw inProgress(name);
+    return await turn();
+  } finally {
+    // The next in line goes once the one before this has gone too: turns stay in order.
+    void before.then(done);
+    if (--line.length === 0) byName.delete(name);
+  }
+}
+
+async function underLease<T>(leases: Leases, name: string, work: () => Promise<T>, options: ExclusiveOptions): Promise<T> {
   const leaseMs = options.leaseMs ?? LEASE_MS;
   const deadline = Date.now() + (options.waitMs ?? WAIT_MS);
   let pause = FIRST_PAUSE_MS;
   let token: string | undefined;
   while ((token = await leases.claim(name, leaseMs)) === undefined) {
-    if (Date.now() + pause > deadline) {
-      throw new GatewayError('unavailable', `Another change to ${name} is under way; try again shortly.`, { code: 'change_in_progress', retryable: true, retryAfterSeconds: 1 });
-    }
+    if (Date.now() + pause > deadline) throw inProgress(name);
     // Jittered, so that replicas which found it leased together do not all try again together.
     await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));
     pause = Math.min(pause * 2, MAX_PAUSE_MS);
