@@ -9,6 +9,12 @@ import { LRUCache } from 'lru-cache';
 import type { Counters } from 'llm-gateway/store';
 
 const MAX_REMEMBERED = 10_000;
+/**
+ * How long a name another replica claimed is taken as claimed here without asking the store
+ * again: that replica may give its claim back (its webhooks failed), and the next occasion here
+ * must then claim and send it; remembered for the claim's whole time, it never was.
+ */
+export const SEEN_ELSEWHERE_MS = 60_000;
 
 export class FirstClaim {
   /** Names claimed here or seen claimed, each until its claim ends; the least recently used go first when full. */
@@ -30,7 +36,9 @@ export class FirstClaim {
     const ttlMs = Math.max(1, until - this.now());
     this.known.set(name, true, { ttl: ttlMs });
     try {
-      return (await this.counters.add(`alerts:${name}`, 1, ttlMs, { exact: true })) === 1;
+      const first = (await this.counters.add(`alerts:${name}`, 1, ttlMs, { exact: true })) === 1;
+      if (!first && ttlMs > SEEN_ELSEWHERE_MS && this.known.has(name)) this.known.set(name, true, { ttl: SEEN_ELSEWHERE_MS });
+      return first;
     } catch {
       return true;
     }

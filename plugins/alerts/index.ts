@@ -24,7 +24,7 @@ import { watchExpiringKeys } from './expiring-keys.js';
 import { FirstClaim } from './first-claim.js';
 import { RecentAlerts } from './recent-alerts.js';
 import type { Alert } from './messages.js';
-import { Webhook, webhookSchema, webhooksFromEnv, type WebhookOptions } from './webhook.js';
+import { Webhook, webhookSchema, webhooksFromEnv, type Delivery, type WebhookOptions } from './webhook.js';
 
 export interface AlertsOptions {
   /**
@@ -101,17 +101,28 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
     // The last alerts, for a panel on the dashboard's Overview (shown where the dashboard is configured).
     const recent = new RecentAlerts(host.store, host.logger);
     host.addPanel(recent.panel());
-    /** Sends the alert to every webhook; `undelivered` runs when none of them took it. */
+    /**
+     * Sends the alert to every webhook; `undelivered` runs when none of them took it and one may
+     * yet (not when each refused it for good: sent again, it would be refused again).
+     */
     const raise = (alert: Alert, undelivered?: () => void) => {
       host.logger.info(`alert: ${alert.type}`, { ...alert });
       recent.add(alert);
       let waiting = webhooks.length;
       let delivered = false;
-      const settled = (ok: boolean) => {
-        delivered ||= ok;
-        if (--waiting === 0 && !delivered) undelivered?.();
+      let worthAgain = false;
+      const settled = (outcome: Delivery) => {
+        delivered ||= outcome === 'delivered';
+        worthAgain ||= outcome === 'failed';
+        if (--waiting === 0 && !delivered && worthAgain) undelivered?.();
       };
       for (const webhook of webhooks) webhook.send(alert, settled);
+    };
+    /** Claims being given back: a shutdown waits for them (the store closes after the plugins). */
+    const givingBack = new Set<Promise<void>>();
+    const giveBack = (name: string) => {
+      const given = claims.release(name).finally(() => givingBack.delete(given));
+      givingBack.add(given);
     };
     const failed = (error: Error) => host.logger.warn('alerts: could not raise an alert', { error: error.message });
     /**
@@ -121,7 +132,7 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
     const raiseOnce = (name: string, until: number, alert: () => Alert) =>
       void claims
         .claim(name, until)
-        .then((first) => first && raise(alert(), () => void claims.release(name)))
+        .then((first) => first && raise(alert(), () => giveBack(name)))
         .catch(failed);
 
     // WithDefaults cannot type an option that is either false or an object with defaults.
@@ -147,6 +158,11 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
         notices?.close();
         expiring?.close();
         await Promise.all(webhooks.map((webhook) => webhook.close(CLOSE_GRACE_MS)));
+        // The claims of alerts cut or left queued go back before the store closes: another
+        // replica, or this one restarted, sends them at their next occasion.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.allSettled([...givingBack]), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+        clearTimeout(timer);
       },
     };
   },
@@ -159,4 +175,4 @@ async function circuitStateNow(host: PluginHost, deployment: string): Promise<To
 }
 
 export type { Alert, BudgetAlert, CircuitAlert, KeysAlert } from './messages.js';
-export { webhooksFromEnv, type WebhookOptions } from './webhook.js';
+export { webhooksFromEnv, type Delivery, type WebhookOptions } from './webhook.js';

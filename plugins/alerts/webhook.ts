@@ -4,7 +4,7 @@
  * gateway at most `MAX_QUEUED` alerts in memory (the oldest are dropped first, and said so in the
  * log). Nothing here waits on a request's path: `send` queues and returns.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { formatIssues, validate, type Logger } from 'llm-gateway/plugin';
 import { alertText, type Alert } from './messages.js';
@@ -40,9 +40,17 @@ export const webhookSchema = {
 
 export const MAX_QUEUED = 100;
 
+/**
+ * What became of an alert: taken; not taken for now (tries spent on a receiver that failed or did
+ * not answer, dropped from a full queue, cut by shutdown), worth sending again at the next
+ * occasion; or refused for good (a 4xx: a revoked or wrong URL), which sending again on every
+ * occasion would only repeat (a refusal per request sent one webhook call per request).
+ */
+export type Delivery = 'delivered' | 'failed' | 'refused';
+
 interface Queued {
   alert: Alert;
-  settled: ((delivered: boolean) => void) | undefined;
+  settled: ((outcome: Delivery) => void) | undefined;
 }
 /** Waits before the second and third tries; a receiver's `Retry-After` is honoured up to the last. */
 const RETRY_DELAYS_MS = [1000, 5000];
@@ -62,14 +70,11 @@ export class Webhook {
     private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
   ) {}
 
-  /**
-   * Queues the alert; never throws, never waits. `settled` hears whether it was delivered: false
-   * once its tries are spent or it is dropped from a full queue (not at shutdown).
-   */
-  send(alert: Alert, settled?: (delivered: boolean) => void): void {
-    if (this.closing.signal.aborted) return;
+  /** Queues the alert; never throws, never waits. `settled` hears what became of it (at shutdown too). */
+  send(alert: Alert, settled?: (outcome: Delivery) => void): void {
+    if (this.closing.signal.aborted) return void settled?.('failed');
     if (this.queue.length >= MAX_QUEUED) {
-      this.queue.shift()!.settled?.(false);
+      this.queue.shift()!.settled?.('failed');
       if (this.dropped++ === 0) this.logger.warn('alerts: a webhook is behind; its oldest alerts are dropped', { webhook: this.where() });
     }
     this.queue.push({ alert, settled });
@@ -90,20 +95,21 @@ export class Webhook {
     this.closing.abort();
     await this.running;
     if (this.queue.length > 0) this.logger.warn('alerts: undelivered at shutdown', { webhook: this.where(), alerts: this.queue.length });
-    this.queue.length = 0;
+    // Told, so that their claims are given back: another replica, or this one restarted, sends them.
+    for (const { settled } of this.queue.splice(0)) settled?.('failed');
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.closing.signal.aborted) {
       const { alert, settled } = this.queue.shift()!;
-      let delivered = false;
+      let outcome: Delivery = 'failed';
       try {
-        delivered = await this.deliver(alert);
+        outcome = await this.deliver(alert);
       } catch (error) {
         this.logger.warn('alerts: could not send an alert', { webhook: this.where(), alert: alert.type, error: (error as Error).message });
       }
-      // Cut by shutdown: not told as undelivered, since nothing is left to send it again.
-      if (!this.closing.signal.aborted) settled?.(delivered);
+      // Cut by shutdown too: told, so that its claim is given back for another replica to send.
+      settled?.(outcome);
     }
     if (this.dropped > 0) {
       this.logger.warn('alerts: alerts were dropped while a webhook was behind', { webhook: this.where(), dropped: this.dropped });
@@ -111,24 +117,26 @@ export class Webhook {
     }
   }
 
-  /** True once the receiver took it; false when its tries are spent (or the plugin closes). */
-  private async deliver(alert: Alert): Promise<boolean> {
-    const body = JSON.stringify(this.options.format === 'slack' ? { text: alertText(alert) } : { ...alert, text: alertText(alert), source: this.source });
+  /** What became of the alert: taken, tries spent (or the plugin closing), or refused for good. */
+  private async deliver(alert: Alert): Promise<Delivery> {
+    // One id for every try: a receiver that took a try it answered too late for can drop the copies.
+    const id = randomUUID();
+    const body = JSON.stringify(this.options.format === 'slack' ? { text: alertText(alert) } : { id, ...alert, text: alertText(alert), source: this.source });
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.post(body);
-      if (outcome.ok) return true;
-      if (this.closing.signal.aborted) return false;
+      const outcome = await this.post(body, id);
+      if (outcome.ok) return 'delivered';
+      if (this.closing.signal.aborted) return 'failed';
       const retryIn = attempt < this.retryDelaysMs.length && outcome.retry ? Math.min(Math.max(outcome.retryAfterMs ?? 0, this.retryDelaysMs[attempt]!), MAX_RETRY_AFTER_MS) : undefined;
       if (retryIn === undefined) {
         this.logger.warn('alerts: a webhook refused an alert', { webhook: this.where(), alert: alert.type, reason: outcome.reason, tries: attempt + 1 });
-        return false;
+        return outcome.retry ? 'failed' : 'refused';
       }
-      if (!(await this.pause(retryIn))) return false;
+      if (!(await this.pause(retryIn))) return 'failed';
     }
   }
 
-  private async post(body: string): Promise<{ ok: true } | { ok: false; retry: boolean; reason: string; retryAfterMs?: number }> {
-    const headers: Record<string, string> = { ...this.options.headers, 'content-type': 'application/json', 'user-agent': 'llm-gateway-alerts' };
+  private async post(body: string, id: string): Promise<{ ok: true } | { ok: false; retry: boolean; reason: string; retryAfterMs?: number }> {
+    const headers: Record<string, string> = { ...this.options.headers, 'content-type': 'application/json', 'user-agent': 'llm-gateway-alerts', 'x-llm-gateway-alert-id': id };
     if (this.options.secret) {
       const timestamp = String(Math.floor(Date.now() / 1000));
       headers['x-llm-gateway-timestamp'] = timestamp;
@@ -144,8 +152,8 @@ export class Webhook {
       await response.body.dump();
       if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true };
       const retry = response.statusCode === 408 || response.statusCode === 429 || response.statusCode >= 500;
-      const seconds = Number(response.headers['retry-after']);
-      return { ok: false, retry, reason: `HTTP ${response.statusCode}`, ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}) };
+      const retryAfterMs = retryAfter(response.headers['retry-after']);
+      return { ok: false, retry, reason: `HTTP ${response.statusCode}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     } catch (error) {
       return { ok: false, retry: true, reason: (error as Error).message };
     } finally {
@@ -193,4 +201,13 @@ export function webhooksFromEnv(env: NodeJS.ProcessEnv): WebhookOptions[] {
     throw new Error(`gateway:alerts: ${lines.join('; ')}`);
   }
   return [webhook as WebhookOptions];
+}
+
+/** `Retry-After` in milliseconds from now: a number of seconds or an HTTP date. */
+export function retryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }

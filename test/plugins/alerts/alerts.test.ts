@@ -107,17 +107,35 @@ describe('gateway:alerts, budgets', () => {
     const { events } = gateways[0]!.gateway;
     const spend = (totalUsd: number) =>
       events.emit('budget:spend', { key: { id: 'key_r', name: 'r', team: undefined, metadata: undefined }, owner: { kind: 'key', id: 'key_r', name: 'r' }, window: 'daily', period: '2026-12-05', limitUsd: 1, resetsAt: Date.now() + 60_000, totalUsd });
-    // The receiver refuses the first (a 4xx is not tried again): the alert is undelivered.
-    receiver.answer(400);
+    // The receiver fails all three tries (1 s and 5 s apart): the alert is undelivered.
+    receiver.answer(503, 503, 503);
     spend(0.85);
-    await receiver.waitFor(1);
+    await receiver.waitFor(3, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
     spend(0.86);
-    const [, again] = await receiver.waitFor(2);
+    const again = (await receiver.waitFor(4))[3];
     expect(again!.body).toMatchObject({ type: 'budget.threshold', threshold: 0.8, totalUsd: 0.86 });
     spend(0.9);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(receiver.received).toHaveLength(2);
+    expect(receiver.received).toHaveLength(4);
+  }, 20_000);
+
+  // Before (a review of alerts at scale): a refusal for good was given back like a failure, so a
+  // revoked webhook URL was sent the same alert on every occasion (a refusal a request: 109 calls in 5 s).
+  it('does not send again an alert a webhook refused for good (a 4xx: a revoked or wrong URL)', async () => {
+    const { receiver, gateways } = await setUp((up, hook) => ({ providers: { mock: mockProvider(up) }, plugins: [auth({ adminKey: ADMIN }), alerts({ webhooks: [{ url: hook.url }] })] }));
+    const { events } = gateways[0]!.gateway;
+    const spend = (totalUsd: number) =>
+      events.emit('budget:spend', { key: { id: 'key_g', name: 'g', team: undefined, metadata: undefined }, owner: { kind: 'key', id: 'key_g', name: 'g' }, window: 'daily', period: '2026-12-05', limitUsd: 1, resetsAt: Date.now() + 60_000, totalUsd });
+    receiver.answer(410);
+    spend(0.85);
+    await receiver.waitFor(1);
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      spend(0.86 + i / 100);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('counts a threshold in micro-dollars ($2.40 of $3 is 80 %), and tells nothing of a window that has reset', async () => {

@@ -6,9 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCounters } from '../../../core/store/memory-counters.js';
 import { openStore } from '../../../core/store/store.js';
 import { silentLogger, type Logger } from '../../../core/logger.js';
-import { FirstClaim } from '../../../plugins/alerts/first-claim.js';
+import { FirstClaim, SEEN_ELSEWHERE_MS } from '../../../plugins/alerts/first-claim.js';
 import type { Alert } from '../../../plugins/alerts/messages.js';
-import { MAX_QUEUED, Webhook } from '../../../plugins/alerts/webhook.js';
+import { MAX_QUEUED, Webhook, retryAfter, type Delivery } from '../../../plugins/alerts/webhook.js';
 import type { Counters } from '../../../sdk/store.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
 
@@ -88,16 +88,41 @@ describe('a webhook', () => {
 
   it('says whether each alert was delivered: taken, refused, or dropped from a full queue', async () => {
     const { webhook } = await webhookTo({ timeoutMs: 60_000 });
-    const outcomes: Array<[string, boolean]> = [];
-    const track = (name: string) => (delivered: boolean) => void outcomes.push([name, delivered]);
+    const outcomes: Array<[string, Delivery]> = [];
+    const track = (name: string) => (outcome: Delivery) => void outcomes.push([name, outcome]);
     receiver.answer(400, 200);
     webhook.send(alert('a/refused'), track('refused'));
     webhook.send(alert('a/taken'), track('taken'));
-    await vi.waitFor(() => expect(outcomes).toEqual([['refused', false], ['taken', true]]));
+    // A 4xx is a refusal for good (sent again, it would be refused again), not a failure to retry later.
+    await vi.waitFor(() => expect(outcomes).toEqual([['refused', 'refused'], ['taken', 'delivered']]));
     receiver.answer('hang');
     for (let i = 0; i <= MAX_QUEUED + 1; i++) webhook.send(alert(`q/${i}`), track(`q/${i}`));
     // One in flight, the queue full: the oldest queued is dropped, and said so.
-    await vi.waitFor(() => expect(outcomes.slice(2)).toEqual([['q/1', false]]));
+    await vi.waitFor(() => expect(outcomes.slice(2)).toEqual([['q/1', 'failed']]));
+  });
+
+  // Before (a review of alerts at scale): a receiver that took a try it answered too late for got
+  // the retries as copies it could not tell apart; a Retry-After given as a date was ignored.
+  it('sends one id with every try of an alert, in the body and a header', async () => {
+    const { webhook } = await webhookTo({ timeoutMs: 60_000, retryDelaysMs: [10, 10] });
+    receiver.answer(503, 200);
+    webhook.send(alert('i/d'));
+    const [first, second] = await receiver.waitFor(2);
+    expect(first!.body.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second!.body.id).toBe(first!.body.id);
+    expect(second!.headers['x-llm-gateway-alert-id']).toBe(first!.body.id);
+    webhook.send(alert('i/e'));
+    const [, , third] = await receiver.waitFor(3);
+    expect(third!.body.id).not.toBe(first!.body.id);
+  });
+
+  it('reads a Retry-After given in seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-12-07T12:00:00Z');
+    expect(retryAfter('3', now)).toBe(3000);
+    expect(retryAfter('Mon, 07 Dec 2026 12:00:04 GMT', now)).toBe(4000);
+    expect(retryAfter('Mon, 07 Dec 2026 11:59:00 GMT', now)).toBeUndefined();
+    expect(retryAfter('soon', now)).toBeUndefined();
+    expect(retryAfter(undefined, now)).toBeUndefined();
   });
 
   it("sends Slack's format: only the text", async () => {
@@ -118,6 +143,24 @@ describe('the first claim of an alert', () => {
     expect(await two.claim('circuit.open:a/b', now + 500)).toBe(false);
     now += 600;
     expect(await two.claim('circuit.open:a/b', now + 500)).toBe(true);
+  });
+
+  // Before (a review of alerts at scale): a name seen claimed elsewhere was remembered for the
+  // claim's whole time (a day, a month), so a claim given back there was never sent from here.
+  it('is claimed here once another claimant gave it back, within a minute, not at the end of its time', async () => {
+    let now = 1_000;
+    const counters = new MemoryCounters(() => now);
+    const [one, two] = [new FirstClaim(counters, () => now), new FirstClaim(counters, () => now)];
+    const day = now + 86_400_000;
+    expect(await one.claim('budget:k', day)).toBe(true);
+    expect(await two.claim('budget:k', day)).toBe(false);
+    await one.release('budget:k'); // its webhooks did not take it
+    now += 1_000;
+    expect(await two.claim('budget:k', day), 'still taken as claimed for a while: one store call a minute').toBe(false);
+    now += SEEN_ELSEWHERE_MS;
+    await new Promise((resolve) => setTimeout(resolve, 5)); // lru-cache reads its clock at most once a millisecond
+    expect(await two.claim('budget:k', day)).toBe(true);
+    expect(await one.claim('budget:k', day)).toBe(false);
   });
 
   it('stays bounded however many names are claimed, and claims when the store does not answer', async () => {
