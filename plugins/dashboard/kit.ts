@@ -23,6 +23,8 @@ export interface PageKit {
   readonly sessions: Sessions;
   /** How long figures computed for one page are shared with the next (other tabs refreshing). */
   readonly shareMs: number;
+  /** How often an open page refreshes itself. */
+  readonly refreshMs: number;
   /** Whether a cache plugin offers its admin service (the Cache page is shown only then). */
   hasCache(): boolean;
   /** Renders a page in the layout and answers with it. */
@@ -45,6 +47,7 @@ export function createKit(host: PluginHost, base: string, render: Render, sessio
     sessions,
     hasCache,
     shareMs: Math.min(5000, refreshSeconds * 500),
+    refreshMs: refreshSeconds * 1000,
     async page(http, template, data) {
       const session = sessionOf(http);
       const nav = [

@@ -62,3 +62,36 @@ it("says on the page that the log did not answer for the range, and why, and sho
   expect(html).toContain("The usage log did not answer for the last day: The usage log&#39;s query ran past 30 s and was stopped");
   expect(html).toContain('id="overview"'); // still refreshing
 });
+
+// Before (a review of the Overview at scale): figures were shared for min(5 s, refresh / 2) after
+// they were in, so one open tab recomputed a 3 s range every 10 s refresh (a third of a core on a
+// log of 300,000 rows); and every provider and model pair was listed (1,200 rows, 245 KB a refresh).
+it('shares figures that took seconds for a refresh and twice their cost', async () => {
+  answer = () => new Promise((resolve) => setTimeout(() => resolve([]), 1_200));
+  asked = 0;
+  expect((await overview('1h')).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1_500)); // past the half second quick figures are shared for
+  expect((await overview('1h')).status).toBe(200);
+  expect(asked).toBe(3);
+});
+
+it('lists the busiest provider and model pairs, and says the CSV has the rest', async () => {
+  const pair = (i: number) => ({ provider: `p${i}`, model: `m${i}`, requests: 1000 - i, errors: 0, cacheHits: 0, promptTokens: 1, completionTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0, costUsd: 0, unpricedRequests: 0, avgLatencyMs: 1, avgTtftMs: null, p50LatencyMs: 1, p95LatencyMs: 1, p50TtftMs: null, p95TtftMs: null });
+  const queries: Array<{ groupBy?: string[]; maxGroups?: number }> = [];
+  answer = () => Promise.resolve([]) as never;
+  const log = gw.gateway.tryResolve(usageLogService)!;
+  const aggregate = log.aggregate;
+  log.aggregate = ((query: { groupBy?: string[]; maxGroups?: number; bucket?: string }) => {
+    queries.push(query);
+    // A log of 1,200 pairs: the totals, no series, and as many pairs as asked for.
+    return Promise.resolve(query.groupBy ? Array.from({ length: Math.min(query.maxGroups ?? 1_200, 1_200) }, (_, i) => pair(i)) : query.bucket ? [] : [pair(0)]);
+  }) as never;
+  try {
+    const html = await (await overview('24h')).text();
+    expect(queries.find((q) => q.groupBy)?.maxGroups).toBe(101);
+    expect(html.match(/<tr><td>p\d+<\/td>/g)).toHaveLength(100);
+    expect(html).toContain('The 100 pairs with the most requests; the CSV below has every one.');
+  } finally {
+    log.aggregate = aggregate;
+  }
+});
