@@ -70,10 +70,10 @@ async function inLine<T>(leases: Leases, name: string, queueWaitMs: number, turn
   line.length++;
   byName.set(name, line);
   try {
-    let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([before.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), queueWaitMs)))]);
-    clearTimeout(timer);
-    if (!waited) throw inProgress(name);
+    // `before` never fails: only the wait can.
+    await withinMs(queueWaitMs, before).catch(() => {
+      throw inProgress(name);
+    });
     return await turn();
   } finally {
     // The next in line goes once the one before this has gone too: turns stay in order.

@@ -18,6 +18,7 @@
 import { hostname } from 'node:os';
 import { definePlugin, type PluginHost } from 'llm-gateway/plugin';
 import { circuitBreakerState, type CircuitState } from 'llm-gateway/plugins/circuit-breaker';
+import { withinMs } from 'llm-gateway/store';
 import { watchBudgets } from './budget-alerts.js';
 import { CircuitNotices, type ToldState } from './circuit-notices.js';
 import { watchExpiringKeys } from './expiring-keys.js';
@@ -160,9 +161,7 @@ export const alerts = definePlugin<AlertsOptions, typeof defaults>({
         await Promise.all(webhooks.map((webhook) => webhook.close(CLOSE_GRACE_MS)));
         // The claims of alerts cut or left queued go back before the store closes: another
         // replica, or this one restarted, sends them at their next occasion.
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.allSettled([...givingBack]), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
-        clearTimeout(timer);
+        await withinMs(CLOSE_GRACE_MS, Promise.allSettled([...givingBack])).catch(() => undefined);
       },
     };
   },

@@ -55,7 +55,7 @@ export function keyPages(kit: PageKit) {
     ];
     // After a change to a team's budget, the page that team is on.
     const focused = typeof focus === 'string' ? all.findIndex((row) => row.team === focus) : -1;
-    const start = pageStart(focused >= 0 ? String(focused) : from, all.length);
+    const start = focused >= 0 ? focused - (focused % TEAMS_PER_PAGE) : pageStart(from, all.length);
     const budgetOf = (team: string) => {
       const t = budgets.get(team);
       if (!t) return undefined;

@@ -7,6 +7,7 @@ import type { Context as KoaContext } from 'koa';
 import { usageLogService, type UsageAggregate, type UsageBucket } from 'llm-gateway/plugins/usage-logger';
 import { barChart } from '../charts.js';
 import type { PageKit } from '../kit.js';
+import { SharedFigures } from '../shared-figures.js';
 
 const RANGES: Record<string, { label: string; ms: number; bucket: UsageBucket }> = {
   '1h': { label: 'last hour', ms: 3_600_000, bucket: 'minute' },
@@ -15,7 +16,7 @@ const RANGES: Record<string, { label: string; ms: number; bucket: UsageBucket }>
 };
 type Figures = { log: boolean; totals?: ReturnType<typeof summary>; charts?: string[]; rows?: unknown[]; moreRows?: boolean; unanswered?: string };
 
-/** Figures that took at least this long to compute are shared for longer (`shareFor`). */
+/** Figures that took at least this long to compute are shared for longer (`recent`). */
 const SLOW_FIGURES_MS = 1_000;
 const MAX_SHARE_MS = 60_000;
 /** Provider and model pairs the Overview lists, the busiest first. */
@@ -29,32 +30,11 @@ export function overviewPages(kit: PageKit) {
   /**
    * The usage figures of each range, shared while they are computed and for a few seconds after:
    * every open tab refreshes, and the percentiles sort the range, so ten tabs must not mean ten
-   * sorts. Three ranges: bounded.
+   * sorts. Figures that took a while are shared for a refresh and twice their cost: one open tab
+   * made a log of 300,000 rows compute its 3 s of queries every 10 s, a third of a core for good.
    */
-  const recent = new Map<string, { until: number; figures: Promise<Figures> }>();
-  const figuresOf = (rangeKey: string): Promise<Figures> => {
-    const now = Date.now();
-    const hit = recent.get(rangeKey);
-    if (hit && hit.until > now) return hit.figures;
-    const figures = computeFigures(rangeKey);
-    // Shared until a few seconds after they are in: over a month of a large log they take longer
-    // than a tab's refresh, and each refresh began them again while the last was still running.
-    // Figures that took a while are shared for a refresh and twice their cost: one open tab made a
-    // log of 300,000 rows compute its 3 s of queries every 10 s, a third of a core for good.
-    const shared = { until: Infinity, figures };
-    recent.set(rangeKey, shared);
-    figures.then(
-      () => void (shared.until = Date.now() + shareFor(now, Date.now())),
-      () => recent.get(rangeKey) === shared && recent.delete(rangeKey),
-    );
-    return figures;
-  };
-
-  /** How long figures computed from `began` to `ended` are shared. */
-  const shareFor = (began: number, ended: number) => {
-    const cost = ended - began;
-    return cost < SLOW_FIGURES_MS ? kit.shareMs : Math.min(MAX_SHARE_MS, Math.max(kit.shareMs, kit.refreshMs + 2 * cost));
-  };
+  const recent = new SharedFigures<Figures>((_figures, cost) => (cost < SLOW_FIGURES_MS ? kit.shareMs : Math.min(MAX_SHARE_MS, Math.max(kit.shareMs, kit.refreshMs + 2 * cost))), Object.keys(RANGES).length);
+  const figuresOf = (rangeKey: string): Promise<Figures> => recent.of(rangeKey, () => computeFigures(rangeKey));
 
   async function computeFigures(rangeKey: string): Promise<Figures> {
     const range = RANGES[rangeKey]!;

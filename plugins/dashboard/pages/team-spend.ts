@@ -9,6 +9,8 @@
  * secret, shown only once) waiting on them or failing with them.
  */
 import type { UsageAggregate, UsageLog } from 'llm-gateway/plugins/usage-logger';
+import { withinMs } from 'llm-gateway/store';
+import { SharedFigures } from '../shared-figures.js';
 
 /** The figures are shared this long after they are in: a month-to-date total a minute old says as much. */
 const SHARE_MS = 60_000;
@@ -22,14 +24,9 @@ export type TeamSpendFigures =
   | { state: 'reading' }
   | { state: 'unanswered'; reason: string };
 
-interface Shared {
-  month: number;
-  until: number;
-  figures: Promise<TeamSpendFigures & { state: 'read' | 'unanswered' }>;
-}
-
 export class TeamSpend {
-  private shared: Shared | undefined;
+  /** This month's, once the log answered; a new month's drops the last. */
+  private readonly shared = new SharedFigures<Answered>((figures) => (figures.state === 'read' ? SHARE_MS : 0), 1);
 
   constructor(
     private readonly log: () => UsageLog | undefined,
@@ -40,33 +37,17 @@ export class TeamSpend {
   async current(): Promise<TeamSpendFigures | undefined> {
     const log = this.log();
     if (!log) return undefined;
-    const figures = this.figures(log);
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<TeamSpendFigures>((resolve) => (timer = setTimeout(() => resolve({ state: 'reading' }), this.waitMs)));
-    try {
-      return await Promise.race([figures, waited]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private figures(log: UsageLog): Shared['figures'] {
     const now = new Date();
     const month = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
-    const hit = this.shared;
-    if (hit && hit.month === month && hit.until > now.getTime()) return hit.figures;
-    const shared: Shared = { month, until: Infinity, figures: read(log, new Date(month), now) };
-    this.shared = shared;
-    void shared.figures.then((figures) => {
-      // A log that did not answer is asked again by the next page; figures read are kept a while.
-      if (figures.state === 'read') shared.until = Date.now() + SHARE_MS;
-      else if (this.shared === shared) this.shared = undefined;
-    });
-    return shared.figures;
+    // `read` never fails (a log that did not answer is a state): only the wait can.
+    const figures = this.shared.of(String(month), () => read(log, new Date(month), now));
+    return withinMs(this.waitMs, figures).catch((): TeamSpendFigures => ({ state: 'reading' }));
   }
 }
 
-async function read(log: UsageLog, from: Date, to: Date): Promise<TeamSpendFigures & { state: 'read' | 'unanswered' }> {
+type Answered = TeamSpendFigures & { state: 'read' | 'unanswered' };
+
+async function read(log: UsageLog, from: Date, to: Date): Promise<Answered> {
   try {
     // Two past the bound: one group may be the records without a team.
     const groups = await log.aggregate({ from, to, groupBy: ['team'], maxGroups: MAX_TEAMS_READ + 2 });
